@@ -1,0 +1,95 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import pino, { type Logger } from 'pino';
+import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type WorkspaceIngestSettings } from './cdp/index.js';
+import type { Config } from './platform/config.js';
+import { createPiiCipher, type PiiCipher } from './platform/crypto.js';
+import { type Database, openDatabase } from './platform/db/database.js';
+import { migrateToLatest } from './platform/db/migrations.js';
+import { installErrorHandler } from './platform/http.js';
+import { createKeyResolver, getWorkspace, type KeyResolver } from './platform/workspaces.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import { platformRoutes } from './platform/platform.routes.js';
+
+/** Everything the HTTP layer and CLI commands share, built once per process. */
+export interface Services {
+  config: Config;
+  database: Database;
+  writer: IngestWriter;
+  keys: KeyResolver;
+  cipher: PiiCipher;
+  clock: Clock;
+  log: Logger;
+}
+
+/** Creates the process logger; nothing secret is logged (auth headers and keys are redacted). */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'writeKey', '*.writeKey', 'secretKey', '*.secretKey', 'key'], censor: '[redacted]' },
+  });
+}
+
+/** Opens the database, applies migrations and wires the services (the composition root). */
+export async function createServices(config: Config, opts: { database?: Database; log?: Logger; clock?: Clock; migrate?: boolean } = {}): Promise<Services> {
+  const log = opts.log ?? createLogger(config);
+  const clock = opts.clock ?? systemClock;
+  const database = opts.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  if (opts.migrate !== false) {
+    const applied = await migrateToLatest(database.db, database.dialect.engine);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  }
+  const cipher = createPiiCipher(config.encryptionKey);
+  const settingsCache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
+  const settingsFor = async (ws: string): Promise<WorkspaceIngestSettings> => {
+    const hit = settingsCache.get(ws);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const w = await getWorkspace(database.db, ws);
+    const s = w?.settings ?? {};
+    const value = {
+      rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
+      currency: s.currency ?? 'CNY',
+    };
+    settingsCache.set(ws, { value, until: Date.now() + 30_000 });
+    return value;
+  };
+  const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log });
+  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log };
+}
+
+/** Builds the Fastify app over ready services: routes, OpenAPI at /openapi.json and /docs, errors. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    // Per-request lines only at debug: at ingest rates they would cost more than the work itself.
+    logController: new LogController({ disableRequestLogging: services.config.logLevel !== 'debug' && services.config.logLevel !== 'trace' }),
+    ajv: { customOptions: { allowUnionTypes: true } },
+    // Segment clients sometimes post JSON as text/plain (sendBeacon).
+    bodyLimit: 512 * 1024,
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Siyu API', version: '0.1.0', description: 'Tracking (Segment-compatible, write key) and management (secret key) API.' },
+      components: {
+        securitySchemes: {
+          writeKey: { type: 'http', scheme: 'basic', description: 'Write key as user name, empty password' },
+          secretKey: { type: 'http', scheme: 'bearer', description: 'Secret API key (sk_...)' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(async (scope) => platformRoutes(scope, services));
+  await app.register(async (scope) => cdpRoutes(scope, services));
+  return app;
+}

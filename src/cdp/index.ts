@@ -1,0 +1,7 @@
+/** The CDP domain's public surface: tracking, identity (One ID), profiles, tags, imports. */
+export { cdpRoutes } from './routes.js';
+export { createIngestWriter, type IngestWriter, type SubmitResult } from './writer.js';
+export { applyEvents, type WorkspaceIngestSettings, type IngestDeps } from './ingest.service.js';
+export { createRuleBook, DEFAULT_IDENTIFIER_RULES, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';
+export { IdentityGraph } from './identity-graph.js';
+export { normaliseMessage, normaliseBatch, type TrackedEvent, LIMITS } from './tracking.js';

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../platform/errors.js';
+import { extractIdentifiers, type Identifier, normaliseIdentifiers, type RawIdentifier, type RuleBook } from './identifiers.js';
+
+/** Segment's limits: 32 KB per event, 500 KB per request, 2,500 events per batch. */
+export const LIMITS = Object.freeze({ eventBytes: 32 * 1024, requestBytes: 500 * 1024, batchEvents: 2500 });
+
+/** The Segment call types. */
+export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An event validated and normalised for storage and identity resolution. */
+export interface TrackedEvent {
+  messageId: string;
+  type: EventType;
+  event: string | null;
+  userId: string | null;
+  anonymousId: string | null;
+  /** Event time, corrected for client clock skew, epoch ms. */
+  timestamp: number;
+  receivedAt: number;
+  /** The stored JSON document (the message as sent, plus receivedAt and the corrected timestamp). */
+  payload: string;
+  /** Normalised identifiers, highest priority first. */
+  identifiers: Identifier[];
+  traits?: Record<string, unknown>;
+  consent?: Record<string, boolean>;
+  order?: { orderId: string; totalFen: number; currency: string };
+}
+
+/** What normalisation needs to know besides the message. */
+export interface NormaliseContext {
+  receivedAt: number;
+  rules: RuleBook;
+  defaultRegion: string;
+  currency: string;
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fail(where: string, message: string): never {
+  throw new AppError('VALIDATION_FAILED', `${where}: ${message}`);
+}
+
+function parseTime(where: string, field: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' && typeof v !== 'number') fail(where, `${field} must be an ISO-8601 date string`);
+  const t = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(t)) fail(where, `${field} "${String(v)}" is not a valid ISO-8601 date`);
+  return t;
+}
+
+function optionalObject(where: string, msg: Obj, field: string): Obj | undefined {
+  const v = msg[field];
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) fail(where, `${field} must be an object`);
+  return v;
+}
+
+function idString(where: string, field: string, v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v !== 'string') fail(where, `${field} must be a string`);
+  if (v.length > 512) fail(where, `${field} is longer than 512 characters`);
+  return v;
+}
+
+/** Converts a decimal amount in currency units (99.9 or "99.90") to integer fen/cents. */
+export function toFen(where: string, field: string, v: unknown): number {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) n = Number(v.trim());
+  else fail(where, `${field} must be a number in currency units (e.g. 99.90)`);
+  if (!Number.isFinite(n) || n < 0) fail(where, `${field} must be a non-negative amount, got ${String(v)}`);
+  if (n > 1e13) fail(where, `${field} is too large`);
+  return Math.round(n * 100);
+}
+
+/**
+ * Validates one Segment message and normalises it. `where` names the message in errors
+ * ("batch[3]"); `implied` is the type given by the endpoint (`/v1/track`). Throws AppError.
+ */
+export function normaliseMessage(
+  raw: unknown,
+  where: string,
+  ctx: NormaliseContext,
+  implied?: EventType,
+  inherited?: { context?: Obj; sentAt?: unknown },
+): TrackedEvent {
+  if (!isObj(raw)) fail(where, 'must be a JSON object');
+  let msg: Obj = raw;
+  const type = (implied ?? msg.type) as EventType;
+  if (implied && msg.type !== undefined && msg.type !== implied) fail(where, `type "${String(msg.type)}" does not match the endpoint /v1/${implied}`);
+  if (!EVENT_TYPES.includes(type)) fail(where, `type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(msg.type)}`);
+
+  const ownContext = optionalObject(where, msg, 'context');
+  // In a batch, top-level context merges into each item; the item's own keys win.
+  if (inherited?.context) msg = { ...msg, context: { ...inherited.context, ...(ownContext ?? {}) } };
+  const context = msg.context as Obj | undefined;
+  const properties = optionalObject(where, msg, 'properties');
+  const traits = optionalObject(where, msg, 'traits');
+  optionalObject(where, msg, 'integrations');
+  if (context?.traits !== undefined && !isObj(context.traits)) fail(where, 'context.traits must be an object');
+
+  const userId = idString(where, 'userId', msg.userId);
+  const anonymousId = idString(where, 'anonymousId', msg.anonymousId);
+  if (userId === null && anonymousId === null) fail(where, 'userId or anonymousId is required');
+
+  let messageId = msg.messageId;
+  if (messageId === undefined || messageId === null || messageId === '') messageId = `api-${randomUUID()}`;
+  if (typeof messageId !== 'string') fail(where, 'messageId must be a string');
+  if (messageId.length > 200) fail(where, 'messageId is longer than 200 characters');
+
+  let event: string | null = null;
+  if (type === 'track') {
+    if (typeof msg.event !== 'string' || msg.event.trim() === '') fail(where, 'event (the event name) is required for track');
+    if (msg.event.length > 200) fail(where, 'event name is longer than 200 characters');
+    event = msg.event;
+  } else if (type === 'page' || type === 'screen') {
+    if (msg.name !== undefined && msg.name !== null && typeof msg.name !== 'string') fail(where, 'name must be a string');
+    event = (msg.name as string | undefined) ?? null;
+  } else if (type === 'group') {
+    if (idString(where, 'groupId', msg.groupId) === null) fail(where, 'groupId is required for group');
+  } else if (type === 'alias') {
+    if (idString(where, 'previousId', msg.previousId) === null) fail(where, 'previousId is required for alias');
+    if (userId === null) fail(where, 'userId is required for alias');
+  }
+
+  // Clock skew: timestamp = receivedAt - (sentAt - originalTimestamp).
+  const original = parseTime(where, 'timestamp', msg.timestamp) ?? parseTime(where, 'originalTimestamp', msg.originalTimestamp);
+  const sentAt = parseTime(where, 'sentAt', msg.sentAt) ?? parseTime(where, 'sentAt', inherited?.sentAt);
+  let timestamp: number;
+  if (original === undefined) timestamp = ctx.receivedAt;
+  else if (sentAt === undefined) timestamp = original;
+  else timestamp = ctx.receivedAt - (sentAt - original);
+
+  const rawIds: RawIdentifier[] = extractIdentifiers({
+    userId: userId ?? undefined,
+    anonymousId: anonymousId ?? undefined,
+    traits: type === 'identify' ? traits : undefined,
+    context,
+  });
+  if (type === 'alias') rawIds.push({ type: 'anonymous_id', value: msg.previousId });
+  const identifiers = normaliseIdentifiers(rawIds, ctx.rules, ctx.defaultRegion);
+  if (identifiers.length === 0) {
+    fail(where, `no usable identifier: userId ${JSON.stringify(userId)} / anonymousId ${JSON.stringify(anonymousId)} are placeholders (such as "0", "null" or all zeros)`);
+  }
+
+  let order: TrackedEvent['order'];
+  if (type === 'track' && event === 'Order Completed') {
+    const p = properties ?? {};
+    const orderId = idString(where, 'properties.order_id', p.order_id) ?? messageId;
+    const amount = p.total ?? p.revenue;
+    if (amount === undefined || amount === null) fail(where, 'Order Completed needs properties.total (or properties.revenue)');
+    const currency = p.currency === undefined || p.currency === null ? ctx.currency : String(p.currency).toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) fail(where, `properties.currency must be an ISO-4217 code such as CNY, got ${JSON.stringify(p.currency)}`);
+    if (p.products !== undefined && !Array.isArray(p.products)) fail(where, 'properties.products must be an array');
+    order = { orderId, totalFen: toFen(where, p.total !== undefined ? 'properties.total' : 'properties.revenue', amount), currency };
+  }
+
+  let consent: Record<string, boolean> | undefined;
+  const prefs = isObj(context?.consent) ? (context!.consent as Obj).categoryPreferences : undefined;
+  if (prefs !== undefined) {
+    if (!isObj(prefs)) fail(where, 'context.consent.categoryPreferences must be an object of booleans');
+    consent = {};
+    for (const [k, v] of Object.entries(prefs)) {
+      if (typeof v !== 'boolean') fail(where, `context.consent.categoryPreferences.${k} must be true or false`);
+      consent[k] = v;
+    }
+  }
+
+  const stored: Obj = { ...msg, type, messageId, timestamp: new Date(timestamp).toISOString(), receivedAt: new Date(ctx.receivedAt).toISOString() };
+  if (original !== undefined) stored.originalTimestamp = new Date(original).toISOString();
+  delete stored.writeKey;
+  const payload = JSON.stringify(stored);
+
+  return {
+    messageId,
+    type,
+    event,
+    userId,
+    anonymousId,
+    timestamp,
+    receivedAt: ctx.receivedAt,
+    payload,
+    identifiers,
+    traits: type === 'identify' ? traits : undefined,
+    consent,
+    order,
+  };
+}
+
+/** Checks a single message's size as sent (Segment's 32 KB limit). */
+export function checkEventSize(raw: unknown, where: string): void {
+  const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
+  if (size > LIMITS.eventBytes) {
+    throw new AppError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
+  }
+}
+
+/** Validates a `/v1/batch` body and normalises every item; the whole request fails on the first bad item. */
+export function normaliseBatch(body: unknown, ctx: NormaliseContext): TrackedEvent[] {
+  if (!isObj(body)) fail('body', 'must be a JSON object with a "batch" array');
+  const batch = body.batch;
+  if (!Array.isArray(batch)) fail('body', '"batch" must be an array of events');
+  if (batch.length === 0) fail('body', '"batch" is empty');
+  if (batch.length > LIMITS.batchEvents) {
+    throw new AppError('BATCH_TOO_LARGE', `body: batch has ${batch.length} events; the limit is ${LIMITS.batchEvents}`);
+  }
+  const context = optionalObject('body', body, 'context');
+  return batch.map((item, i) => {
+    checkEventSize(item, `batch[${i}]`);
+    return normaliseMessage(item, `batch[${i}]`, ctx, undefined, { context, sentAt: body.sentAt });
+  });
+}

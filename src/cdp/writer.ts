@@ -1,0 +1,156 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { type Database, withRetries } from '../platform/db/database.js';
+import type { DB } from '../platform/db/schema.js';
+import { applyEvents, type IngestDeps, type WorkspaceIngestSettings } from './ingest.service.js';
+import type { TrackedEvent } from './tracking.js';
+
+/** Counts for one submission. */
+export interface SubmitResult {
+  stored: number;
+  duplicates: number;
+}
+
+/**
+ * Group commit: concurrent submissions share one transaction, and each promise settles only
+ * after the commit that holds its events. A resolved promise means the events are durable.
+ */
+export interface IngestWriter {
+  submit(workspaceId: string, events: TrackedEvent[]): Promise<SubmitResult>;
+  /** Runs `fn` in a transaction of its own with no other write interleaved (all-or-nothing imports). */
+  exclusive<T>(fn: (trx: Kysely<DB>) => Promise<T>): Promise<T>;
+  /** Resolves when everything submitted so far is committed or failed. */
+  drain(): Promise<void>;
+  /** Per-workspace settings as the writer sees them (cached). */
+  settingsFor(workspaceId: string): Promise<WorkspaceIngestSettings>;
+}
+
+type Item =
+  | { kind: 'events'; workspaceId: string; events: TrackedEvent[]; resolve: (r: SubmitResult) => void; reject: (e: unknown) => void }
+  | { kind: 'exclusive'; fn: (trx: Kysely<DB>) => Promise<unknown>; resolve: (r: any) => void; reject: (e: unknown) => void };
+
+export interface WriterOptions {
+  database: Database;
+  deps: IngestDeps;
+  settingsFor: (workspaceId: string) => Promise<WorkspaceIngestSettings>;
+  log: Logger;
+  /**
+   * Most events per transaction. Measured on SQLite (2 cores): 2,000 keeps a commit under ~40 ms
+   * while amortising per-transaction costs; larger groups did not raise throughput.
+   */
+  maxGroupEvents?: number;
+}
+
+/** Creates the group-commit writer (one per process). */
+export function createIngestWriter(opts: WriterOptions): IngestWriter {
+  const { database, deps, log } = opts;
+  const max = opts.maxGroupEvents ?? 2000;
+  const queue: Item[] = [];
+  let running = false;
+  let idle: (() => void)[] = [];
+
+  const schedule = () => {
+    if (running || queue.length === 0) return;
+    running = true;
+    setImmediate(() => {
+      flush()
+        .catch((err) => log.error({ err }, 'ingest writer flush failed'))
+        .finally(() => {
+          running = false;
+          if (queue.length) schedule();
+          else {
+            const waiters = idle;
+            idle = [];
+            for (const w of waiters) w();
+          }
+        });
+    });
+  };
+
+  async function commitGroup(group: Extract<Item, { kind: 'events' }>[]): Promise<SubmitResult[]> {
+    const byWs = new Map<string, TrackedEvent[]>();
+    for (const it of group) {
+      const list = byWs.get(it.workspaceId) ?? [];
+      list.push(...it.events);
+      byWs.set(it.workspaceId, list);
+    }
+    const settings = new Map<string, WorkspaceIngestSettings>();
+    for (const ws of byWs.keys()) settings.set(ws, await opts.settingsFor(ws));
+    const storedIds = new Map<string, Set<string>>();
+    await withRetries(database, () =>
+      database.db.transaction().execute(async (trx) => {
+        storedIds.clear();
+        for (const [ws, events] of byWs) {
+          const out = await applyEvents(trx, deps, ws, settings.get(ws)!, events);
+          storedIds.set(ws, new Set(out.profileOf.keys()));
+        }
+      }),
+    );
+    // Attribute stored events to the first submission that carried them.
+    return group.map((it) => {
+      const ids = storedIds.get(it.workspaceId)!;
+      let stored = 0;
+      for (const e of it.events) if (ids.delete(e.messageId)) stored++;
+      return { stored, duplicates: it.events.length - stored };
+    });
+  }
+
+  async function flush(): Promise<void> {
+    const first = queue[0]!;
+    if (first.kind === 'exclusive') {
+      queue.shift();
+      try {
+        first.resolve(await database.db.transaction().execute((trx) => first.fn(trx)));
+      } catch (err) {
+        first.reject(err);
+      }
+      return;
+    }
+    const group: Extract<Item, { kind: 'events' }>[] = [];
+    let n = 0;
+    while (queue.length && queue[0]!.kind === 'events' && (group.length === 0 || n + (queue[0] as any).events.length <= max)) {
+      const it = queue.shift() as Extract<Item, { kind: 'events' }>;
+      group.push(it);
+      n += it.events.length;
+    }
+    try {
+      const results = await commitGroup(group);
+      group.forEach((it, i) => it.resolve(results[i]!));
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+      // One bad submission must not fail its neighbours: commit each alone.
+      log.warn({ err, submissions: group.length }, 'group commit failed; committing submissions one by one');
+      for (const it of group) {
+        try {
+          it.resolve((await commitGroup([it]))[0]!);
+        } catch (e) {
+          it.reject(e);
+        }
+      }
+    }
+  }
+
+  return {
+    submit(workspaceId, events) {
+      if (events.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
+      return new Promise((resolve, reject) => {
+        queue.push({ kind: 'events', workspaceId, events, resolve, reject });
+        schedule();
+      });
+    },
+    exclusive(fn) {
+      return new Promise((resolve, reject) => {
+        queue.push({ kind: 'exclusive', fn, resolve, reject });
+        schedule();
+      });
+    },
+    drain() {
+      if (!running && queue.length === 0) return Promise.resolve();
+      return new Promise((r) => idle.push(r));
+    },
+    settingsFor: opts.settingsFor,
+  };
+}

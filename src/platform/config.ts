@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Validated, frozen runtime configuration; the only place that reads `process.env`. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** PostgreSQL connection string; absent means embedded SQLite under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** 32-byte key for PII encryption and lookup hashing. */
+  readonly encryptionKey: Buffer;
+  /** Where the key came from, so the server can warn about a generated one. */
+  readonly encryptionKeySource: 'env' | 'generated' | 'data-dir';
+  readonly defaultTimezone: string;
+  readonly defaultPhoneRegion: string;
+  readonly shutdownTimeoutMs: number;
+  /** Size of a PostgreSQL connection pool per process. */
+  readonly dbPoolSize: number;
+  /** Create a workspace and keys on first start of an empty database. */
+  readonly bootstrapWorkspace: boolean;
+}
+
+/** A configuration problem, naming the variable at fault. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, names: string[], def: number, min: number, max: number): number {
+  for (const name of names) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(name, `must be from ${min} to ${max}, got ${n}`);
+    return n;
+  }
+  return def;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function isValidTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function loadKey(env: Env, dataDir: string, usesSqlite: boolean): { key: Buffer; source: Config['encryptionKeySource'] } {
+  const raw = env.SIYU_ENCRYPTION_KEY;
+  if (raw !== undefined && raw !== '') {
+    const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+    if (key.length !== 32) {
+      throw new ConfigError('SIYU_ENCRYPTION_KEY', 'must be 32 bytes as 64 hex characters or base64 (try `openssl rand -hex 32`)');
+    }
+    return { key, source: 'env' };
+  }
+  if (!usesSqlite) {
+    throw new ConfigError('SIYU_ENCRYPTION_KEY', 'is required when DATABASE_URL is set (every process must share it); generate one with `openssl rand -hex 32`');
+  }
+  // Embedded default: generate once and keep it beside the database.
+  const file = join(dataDir, 'encryption.key');
+  if (existsSync(file)) {
+    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+    if (key.length !== 32) throw new ConfigError('SIYU_ENCRYPTION_KEY', `${file} does not hold a 64-hex-character key`);
+    return { key, source: 'data-dir' };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600 });
+  return { key, source: 'generated' };
+}
+
+/** Reads and validates configuration from an environment; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = intVar(env, ['SIYU_PORT', 'PORT'], 3000, 0, 65535);
+  const dataDir = resolve(env.SIYU_DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL (leave it unset for embedded SQLite)');
+  }
+  const logLevel = (env.SIYU_LOG_LEVEL || env.LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(env.SIYU_LOG_LEVEL ? 'SIYU_LOG_LEVEL' : 'LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const defaultTimezone = env.SIYU_DEFAULT_TIMEZONE || 'Asia/Shanghai';
+  if (!isValidTimezone(defaultTimezone)) {
+    throw new ConfigError('SIYU_DEFAULT_TIMEZONE', `"${defaultTimezone}" is not an IANA time zone (e.g. Asia/Shanghai)`);
+  }
+  const defaultPhoneRegion = (env.SIYU_DEFAULT_PHONE_REGION || 'CN').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(defaultPhoneRegion)) {
+    throw new ConfigError('SIYU_DEFAULT_PHONE_REGION', 'must be a two-letter region code such as CN');
+  }
+  const host = env.SIYU_HOST || '0.0.0.0';
+  const shutdownTimeoutMs = intVar(env, ['SIYU_SHUTDOWN_TIMEOUT_MS'], 10_000, 0, 600_000);
+  const dbPoolSize = intVar(env, ['SIYU_DB_POOL_SIZE'], 10, 1, 200);
+  const bootstrap = env.SIYU_BOOTSTRAP_WORKSPACE ?? 'true';
+  if (!['true', 'false', '1', '0'].includes(bootstrap)) {
+    throw new ConfigError('SIYU_BOOTSTRAP_WORKSPACE', 'must be true or false');
+  }
+  const { key, source } = loadKey(env, dataDir, databaseUrl === undefined);
+  return Object.freeze({
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    logLevel,
+    encryptionKey: key,
+    encryptionKeySource: source,
+    defaultTimezone,
+    defaultPhoneRegion,
+    shutdownTimeoutMs,
+    dbPoolSize,
+    bootstrapWorkspace: bootstrap === 'true' || bootstrap === '1',
+  });
+}

@@ -1,0 +1,47 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+
+/** Field-level encryption and keyed lookup hashing for PII, from the one configured 32-byte key. */
+export interface PiiCipher {
+  /** Deterministic keyed hash (HMAC-SHA256, base64url) so equal values can be looked up without storing them. */
+  lookupKey(type: string, value: string): string;
+  /** AES-256-GCM encryption: `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+  encrypt(plain: string): string;
+  decrypt(token: string): string;
+}
+
+/** Builds the PII cipher; encryption and lookup use separate keys derived from the master key. */
+export function createPiiCipher(masterKey: Buffer): PiiCipher {
+  const encKey = createHmac('sha256', masterKey).update('siyu:pii:enc').digest();
+  const macKey = createHmac('sha256', masterKey).update('siyu:pii:lookup').digest();
+  return {
+    lookupKey(type, value) {
+      return createHmac('sha256', macKey).update(type).update('\0').update(value).digest('base64url');
+    },
+    encrypt(plain) {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', encKey, iv);
+      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+      return `v1.${iv.toString('base64url')}.${c.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
+    },
+    decrypt(token) {
+      const [v, iv, tag, body] = token.split('.');
+      if (v !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a Siyu PII token');
+      const d = createDecipheriv('aes-256-gcm', encKey, Buffer.from(iv, 'base64url'));
+      d.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([d.update(Buffer.from(body, 'base64url')), d.final()]).toString('utf8');
+    },
+  };
+}
+
+/** SHA-256 hex of an API key; keys are 192-bit random so a fast hash is enough to store them safely. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Masks a phone or email for logs: +86138****5678, a***@example.com. */
+export function maskPii(value: string): string {
+  const at = value.indexOf('@');
+  if (at > 0) return `${value[0]}***${value.slice(at)}`;
+  if (value.length <= 7) return '*'.repeat(value.length);
+  return `${value.slice(0, value.length - 8)}****${value.slice(-4)}`;
+}

@@ -1,0 +1,174 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Engine } from './database.js';
+
+/**
+ * One ordered migration set for both engines. Never edit a migration after it lands: add a new one.
+ * Column types that differ by engine come from `types(engine)`.
+ */
+function types(engine: Engine) {
+  return {
+    json: engine === 'postgres' ? sql`jsonb` : sql`text`,
+    millis: 'bigint' as const,
+  };
+}
+
+function migrations(engine: Engine): Record<string, Migration> {
+  const t = types(engine);
+  return {
+    '0001_core': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('workspaces')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('settings', t.json, (c) => c.notNull())
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('key_hash', 'text', (c) => c.notNull())
+          .addColumn('key_prefix', 'text', (c) => c.notNull())
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addColumn('revoked_at', t.millis)
+          .addPrimaryKeyConstraint('api_keys_pk', ['workspace_id', 'id'])
+          .execute();
+        await db.schema.createIndex('api_keys_hash').unique().on('api_keys').column('key_hash').execute();
+
+        await db.schema
+          .createTable('profiles')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('merged_into', 'text')
+          .addColumn('traits', t.json, (c) => c.notNull())
+          .addColumn('trait_times', t.json, (c) => c.notNull())
+          .addColumn('consent', t.json, (c) => c.notNull())
+          .addColumn('first_seen_at', t.millis)
+          .addColumn('last_seen_at', t.millis)
+          .addColumn('order_count', 'integer', (c) => c.notNull())
+          .addColumn('total_spent_fen', t.millis, (c) => c.notNull())
+          .addColumn('first_purchase_at', t.millis)
+          .addColumn('last_purchase_at', t.millis)
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addColumn('updated_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('profiles_pk', ['workspace_id', 'id'])
+          .execute();
+        await db.schema.createIndex('profiles_updated').on('profiles').columns(['workspace_id', 'updated_at']).execute();
+
+        await db.schema
+          .createTable('identities')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id_type', 'text', (c) => c.notNull())
+          .addColumn('id_key', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('value_enc', 'text')
+          .addColumn('first_seen_at', t.millis, (c) => c.notNull())
+          .addColumn('source_message_id', 'text')
+          .addPrimaryKeyConstraint('identities_pk', ['workspace_id', 'id_type', 'id_key'])
+          .execute();
+        await db.schema.createIndex('identities_profile').on('identities').columns(['workspace_id', 'profile_id']).execute();
+
+        await db.schema
+          .createTable('events')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('event', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('anonymous_id', 'text')
+          .addColumn('timestamp', t.millis, (c) => c.notNull())
+          .addColumn('received_at', t.millis, (c) => c.notNull())
+          .addColumn('payload', t.json, (c) => c.notNull())
+          .addPrimaryKeyConstraint('events_pk', ['workspace_id', 'message_id'])
+          .execute();
+        await db.schema
+          .createIndex('events_profile_time')
+          .on('events')
+          .columns(['workspace_id', 'profile_id', 'timestamp', 'message_id'])
+          .execute();
+
+        await db.schema
+          .createTable('profile_merges')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('from_profile_id', 'text', (c) => c.notNull())
+          .addColumn('into_profile_id', 'text', (c) => c.notNull())
+          .addColumn('id_type', 'text', (c) => c.notNull())
+          .addColumn('id_key', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('profile_merges_pk', ['workspace_id', 'id'])
+          .execute();
+        await db.schema.createIndex('profile_merges_into').on('profile_merges').columns(['workspace_id', 'into_profile_id']).execute();
+        await db.schema.createIndex('profile_merges_from').on('profile_merges').columns(['workspace_id', 'from_profile_id']).execute();
+
+        await db.schema
+          .createTable('orders')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('order_id', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('total_fen', t.millis, (c) => c.notNull())
+          .addColumn('currency', 'text', (c) => c.notNull())
+          .addColumn('ordered_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('orders_pk', ['workspace_id', 'order_id'])
+          .execute();
+        await db.schema.createIndex('orders_profile').on('orders').columns(['workspace_id', 'profile_id', 'ordered_at']).execute();
+
+        await db.schema
+          .createTable('tag_groups')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('tag_groups_pk', ['workspace_id', 'id'])
+          .execute();
+        await db.schema.createIndex('tag_groups_name').unique().on('tag_groups').columns(['workspace_id', 'name']).execute();
+
+        await db.schema
+          .createTable('tags')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('tags_pk', ['workspace_id', 'id'])
+          .execute();
+        await db.schema.createIndex('tags_name').unique().on('tags').columns(['workspace_id', 'group_id', 'name']).execute();
+
+        await db.schema
+          .createTable('profile_tags')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('tag_id', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('profile_tags_pk', ['workspace_id', 'profile_id', 'tag_id'])
+          .execute();
+        await db.schema.createIndex('profile_tags_tag').on('profile_tags').columns(['workspace_id', 'tag_id']).execute();
+      },
+    },
+  };
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(engine) } satisfies MigrationProvider,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const name = failed ? ` (${failed.migrationName})` : '';
+    throw new Error(`migration failed${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Services } from '../app.js';
+import { AppError } from './errors.js';
+import { requireKey } from './http.js';
+import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';
+
+const errorResponse = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
+
+/** Health, readiness, and the workspace's own key management. */
+export async function platformRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  let shuttingDown = false;
+  app.addHook('onClose', async () => {
+    shuttingDown = true;
+  });
+
+  app.get('/health', { schema: { tags: ['platform'], summary: 'Liveness: the process answers' } }, async () => ({ status: 'ok' }));
+
+  app.get('/ready', { schema: { tags: ['platform'], summary: 'Readiness: the database answers and the server is not shutting down' } }, async (_req, reply) => {
+    if (shuttingDown) return reply.status(503).send({ status: 'shutting-down' });
+    try {
+      await sql`select 1`.execute(s.database.db);
+      return { status: 'ready', database: s.database.dialect.engine };
+    } catch (err) {
+      s.log.warn({ err }, 'readiness check failed');
+      return reply.status(503).send({ status: 'database-unavailable' });
+    }
+  });
+
+  const auth = requireKey(s.keys, 'secret');
+  const keyInfo = {
+    type: 'object',
+    properties: { id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, prefix: { type: 'string' }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] } },
+  };
+
+  app.get('/v1/workspace', { preHandler: auth, schema: { tags: ['workspace'], summary: 'The workspace this key belongs to', security: [{ secretKey: [] }] } }, async (req) => {
+    const ws = await getWorkspace(s.database.db, req.workspaceId);
+    if (!ws) throw new AppError('NOT_FOUND', 'workspace not found');
+    return ws;
+  });
+
+  app.get('/v1/keys', { preHandler: auth, schema: { tags: ['workspace'], summary: 'List API keys (never the keys themselves)', security: [{ secretKey: [] }], response: { 200: { type: 'object', properties: { data: { type: 'array', items: keyInfo } } } } } }, async (req) => ({
+    data: await listKeys(s.database.db, req.workspaceId),
+  }));
+
+  app.post(
+    '/v1/keys',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Create a write or secret key; the key is shown only in this response',
+        security: [{ secretKey: [] }],
+        body: { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { type: 'string', enum: ['write', 'secret'] }, name: { type: 'string', minLength: 1, maxLength: 100 } } },
+        response: { 201: { type: 'object', properties: { key: { type: 'string' }, info: keyInfo } }, 400: errorResponse },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body as { kind: 'write' | 'secret'; name?: string };
+      const created = await createKey(s.database.db, req.workspaceId, body.kind, body.name ?? `${body.kind} key`, s.clock.now());
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete('/v1/keys/:id', { preHandler: auth, schema: { tags: ['workspace'], summary: 'Revoke a key', security: [{ secretKey: [] }], params: { type: 'object', properties: { id: { type: 'string' } } } } }, async (req, reply) => {
+    await revokeKey(s.database.db, req.workspaceId, (req.params as { id: string }).id, s.clock.now());
+    return reply.status(204).send();
+  });
+}

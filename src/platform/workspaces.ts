@@ -1,0 +1,149 @@
+import type { Kysely } from 'kysely';
+import { hashApiKey } from './crypto.js';
+import type { DB } from './db/schema.js';
+import { parseJson } from './db/database.js';
+import { AppError } from './errors.js';
+import { newId, newSecret } from './ids.js';
+
+/** A tenant: every row of every table belongs to exactly one. */
+export interface Workspace {
+  id: string;
+  name: string;
+  settings: WorkspaceSettings;
+  createdAt: string;
+}
+
+/** Per-workspace settings (identity rules and currency live here). */
+export interface WorkspaceSettings {
+  currency?: string;
+  timezone?: string;
+  identityRules?: unknown;
+}
+
+/** Write keys go in tracking calls (public, like Segment's); secret keys open the management API. */
+export type KeyKind = 'write' | 'secret';
+
+/** An API key as listed: never the key itself, which is shown once at creation. */
+export interface ApiKeyInfo {
+  id: string;
+  kind: KeyKind;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+const KEY_PREFIX: Record<KeyKind, string> = { write: 'wk_', secret: 'sk_' };
+
+/** Creates a workspace with one write key and one secret key; returns the keys in clear, once. */
+export async function createWorkspace(
+  db: Kysely<DB>,
+  input: { name: string; settings?: WorkspaceSettings },
+  now = Date.now(),
+): Promise<{ workspace: Workspace; writeKey: string; secretKey: string }> {
+  const name = input.name.trim();
+  if (!name) throw new AppError('VALIDATION_FAILED', 'workspace name must not be empty');
+  const id = newId('ws', now);
+  const settings = input.settings ?? {};
+  return db.transaction().execute(async (trx) => {
+    await trx.insertInto('workspaces').values({ id, name, settings: JSON.stringify(settings), created_at: now }).execute();
+    const writeKey = await insertKey(trx, id, 'write', 'default write key', now);
+    const secretKey = await insertKey(trx, id, 'secret', 'default secret key', now);
+    return {
+      workspace: { id, name, settings, createdAt: new Date(now).toISOString() },
+      writeKey: writeKey.key,
+      secretKey: secretKey.key,
+    };
+  });
+}
+
+async function insertKey(db: Kysely<DB>, workspaceId: string, kind: KeyKind, name: string, now: number) {
+  const key = newSecret(KEY_PREFIX[kind]);
+  const id = newId('key', now);
+  await db
+    .insertInto('api_keys')
+    .values({ workspace_id: workspaceId, id, kind, name, key_hash: hashApiKey(key), key_prefix: key.slice(0, 8), created_at: now, revoked_at: null })
+    .execute();
+  return { id, key };
+}
+
+/** Adds a key to an existing workspace; the clear key is returned only here. */
+export async function createKey(
+  db: Kysely<DB>,
+  workspaceId: string,
+  kind: KeyKind,
+  name: string,
+  now = Date.now(),
+): Promise<{ key: string; info: ApiKeyInfo }> {
+  const ws = await db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst();
+  if (!ws) throw new AppError('NOT_FOUND', `workspace ${workspaceId} does not exist`);
+  const { id, key } = await insertKey(db, workspaceId, kind, name, now);
+  return { key, info: { id, kind, name, prefix: key.slice(0, 8), createdAt: new Date(now).toISOString(), revokedAt: null } };
+}
+
+/** Lists a workspace's keys (without the keys themselves). */
+export async function listKeys(db: Kysely<DB>, workspaceId: string): Promise<ApiKeyInfo[]> {
+  const rows = await db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    prefix: r.key_prefix,
+    createdAt: new Date(r.created_at).toISOString(),
+    revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+  }));
+}
+
+/** Revokes a key of this workspace; a key of another workspace is "not found". */
+export async function revokeKey(db: Kysely<DB>, workspaceId: string, keyId: string, now = Date.now()): Promise<void> {
+  const res = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new AppError('KEY_NOT_FOUND', `no active key ${keyId} in this workspace`);
+}
+
+/** Reads one workspace. */
+export async function getWorkspace(db: Kysely<DB>, id: string): Promise<Workspace | undefined> {
+  const r = await db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
+  return r && { id: r.id, name: r.name, settings: parseJson<WorkspaceSettings>(r.settings), createdAt: new Date(r.created_at).toISOString() };
+}
+
+/** Lists all workspaces (for the CLI). */
+export async function listWorkspaces(db: Kysely<DB>): Promise<Workspace[]> {
+  const rows = await db.selectFrom('workspaces').selectAll().orderBy('created_at').execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, settings: parseJson<WorkspaceSettings>(r.settings), createdAt: new Date(r.created_at).toISOString() }));
+}
+
+/** Resolves API keys to workspaces, with a short-lived cache so tracking calls cost no query. */
+export interface KeyResolver {
+  resolve(key: string, kind: KeyKind): Promise<string | undefined>;
+}
+
+/**
+ * A key → workspace resolver. Cached entries live `ttlMs` (default 10 s), so a revoked key stops
+ * working within that time on every process.
+ */
+export function createKeyResolver(db: Kysely<DB>, ttlMs = 10_000, now = () => Date.now()): KeyResolver {
+  const cache = new Map<string, { ws: string | undefined; until: number }>();
+  return {
+    async resolve(key, kind) {
+      if (!key || !key.startsWith(KEY_PREFIX[kind])) return undefined;
+      const hash = hashApiKey(key);
+      const hit = cache.get(hash);
+      if (hit && hit.until > now()) return hit.ws;
+      const row = await db
+        .selectFrom('api_keys')
+        .select(['workspace_id', 'kind', 'revoked_at'])
+        .where('key_hash', '=', hash)
+        .executeTakeFirst();
+      const ws = row && row.kind === kind && row.revoked_at === null ? row.workspace_id : undefined;
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { ws, until: now() + ttlMs });
+      return ws;
+    },
+  };
+}
