@@ -76,6 +76,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     }
   });
   installErrorHandler(app);
+  // Graceful shutdown: requests in flight when close() starts answer with `Connection: close`,
+  // so keep-alive clients let go and the server can finish instead of waiting for them.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Siyu API', version: '0.1.0', description: 'Tracking (Segment-compatible, write key) and management (secret key) API.' },

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/platform/db/database.js';
+import { ENGINES } from '../../src/testing/engines.js';
+import { startServer } from '../../src/testing/server-process.js';
+
+const KEY = 'ab'.repeat(32);
+
+for (const engine of ENGINES) {
+  describe(`durability of acknowledged events [${engine}]`, () => {
+    let dataDir: string;
+    let env: Record<string, string>;
+    let dbName: string | undefined;
+    beforeAll(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'siyu-e2e-'));
+      env = { SIYU_DATA_DIR: dataDir, SIYU_ENCRYPTION_KEY: KEY };
+      if (engine === 'postgres') {
+        dbName = `siyu_e2e_${randomBytes(5).toString('hex')}`;
+        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
+        await admin.connect();
+        await admin.query(`create database ${dbName}`);
+        await admin.end();
+        const url = new URL(process.env.SIYU_TEST_POSTGRES_URL!);
+        url.pathname = `/${dbName}`;
+        env.DATABASE_URL = url.toString();
+      }
+    });
+    afterAll(async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (dbName) {
+        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
+        await admin.connect();
+        await admin.query(`drop database if exists ${dbName} with (force)`);
+        await admin.end();
+      }
+    });
+
+    const storedIds = async (): Promise<Set<string>> => {
+      const d = openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
+      try {
+        const rows = await d.db.selectFrom('events').select('message_id').execute();
+        return new Set(rows.map((r) => r.message_id));
+      } finally {
+        await d.close();
+      }
+    };
+
+    it('every event answered with 200 survives kill -9 of the server', async () => {
+      const server = await startServer(env);
+      const { writeKey } = server.keys();
+      const auth = 'Basic ' + Buffer.from(writeKey + ':').toString('base64');
+      const acked: string[] = [];
+      let stop = false;
+      let n = 0;
+      const client = async (c: number) => {
+        while (!stop) {
+          const batch = Array.from({ length: 50 }, () => {
+            const id = `c${c}-${n++}`;
+            return { type: 'track', event: 'Tick', anonymousId: `anon-${n % 300}`, messageId: id };
+          });
+          try {
+            const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+            if (res.status === 200) acked.push(...batch.map((b) => b.messageId));
+          } catch {
+            return; // the server is gone
+          }
+        }
+      };
+      const clients = Array.from({ length: 8 }, (_, c) => client(c));
+      // Kill while requests are in flight, as soon as a good number were acknowledged.
+      while (acked.length < 2000) await new Promise((r) => setTimeout(r, 5));
+      server.child.kill('SIGKILL');
+      stop = true;
+      await Promise.all(clients);
+      await server.stop();
+      expect(acked.length).toBeGreaterThanOrEqual(2000);
+
+      const stored = await storedIds();
+      const lost = acked.filter((id) => !stored.has(id));
+      expect(lost).toEqual([]);
+
+      // And the server starts again on the same data and accepts more.
+      const again = await startServer(env);
+      try {
+        const res = await fetch(`${again.url}/v1/track`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'after', event: 'Restarted', messageId: 'after-restart' }) });
+        expect(res.status).toBe(200);
+      } finally {
+        expect(await again.stop('SIGTERM')).toBe(0);
+      }
+      expect((await storedIds()).has('after-restart')).toBe(true);
+    });
+
+    it('SIGTERM finishes in-flight requests before exiting', async () => {
+      const server = await startServer(env);
+      const { writeKey } = server.keys();
+      const auth = 'Basic ' + Buffer.from(writeKey + ':').toString('base64');
+      const batch = Array.from({ length: 2000 }, (_, i) => ({ type: 'track', event: 'Drain', userId: `drain-${i % 50}`, messageId: `drain-${i}` }));
+      const pending = fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+      await new Promise((r) => setTimeout(r, 20));
+      const code = server.stop('SIGTERM');
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(await code).toBe(0);
+      const stored = await storedIds();
+      expect(batch.every((b) => stored.has(b.messageId))).toBe(true);
+    });
+  });
+}
