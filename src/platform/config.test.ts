@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'siyu-config-'));
+
+describe('loadConfig', () => {
+  it('has working defaults: port 3000, SQLite under ./data, a generated key kept in the data folder', () => {
+    const d = dir();
+    const c = loadConfig({ SIYU_DATA_DIR: d });
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.defaultTimezone).toBe('Asia/Shanghai');
+    expect(c.encryptionKeySource).toBe('generated');
+    expect(existsSync(join(d, 'encryption.key'))).toBe(true);
+    // The second start reuses the same key.
+    const again = loadConfig({ SIYU_DATA_DIR: d });
+    expect(again.encryptionKeySource).toBe('data-dir');
+    expect(again.encryptionKey.equals(c.encryptionKey)).toBe(true);
+    expect(readFileSync(join(d, 'encryption.key'), 'utf8').trim()).toHaveLength(64);
+  });
+
+  it('reads PORT or SIYU_PORT', () => {
+    expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000' }).port).toBe(4000);
+    expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000', SIYU_PORT: '5000' }).port).toBe(5000);
+  });
+
+  const bad: [Record<string, string>, string, RegExp][] = [
+    [{ PORT: 'eighty' }, 'PORT', /whole number/],
+    [{ SIYU_PORT: '70000' }, 'SIYU_PORT', /from 0 to 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL', /postgres:\/\//],
+    [{ DATABASE_URL: 'postgres://x/y' }, 'SIYU_ENCRYPTION_KEY', /required when DATABASE_URL is set/],
+    [{ SIYU_ENCRYPTION_KEY: 'short' }, 'SIYU_ENCRYPTION_KEY', /32 bytes/],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal, error/],
+    [{ SIYU_DEFAULT_TIMEZONE: 'Mars/Olympus' }, 'SIYU_DEFAULT_TIMEZONE', /IANA time zone/],
+    [{ SIYU_BOOTSTRAP_WORKSPACE: 'maybe' }, 'SIYU_BOOTSTRAP_WORKSPACE', /true or false/],
+  ];
+  for (const [env, variable, message] of bad) {
+    it(`names ${variable} when it is wrong (${JSON.stringify(env)})`, () => {
+      let err: unknown;
+      try {
+        loadConfig({ SIYU_DATA_DIR: dir(), ...env });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe(variable);
+      expect((err as Error).message).toMatch(message);
+    });
+  }
+
+  it('returns a frozen object', () => {
+    expect(Object.isFrozen(loadConfig({ SIYU_DATA_DIR: dir() }))).toBe(true);
+  });
+});
