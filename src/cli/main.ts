@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { createRuleBook, type IdentifierRule } from '../cdp/identifiers.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { openDatabase } from '../platform/db/database.js';
 import { migrateToLatest } from '../platform/db/migrations.js';
@@ -60,10 +62,22 @@ workspace
   .description('Create a workspace with a write key and a secret key (shown once)')
   .requiredOption('--name <name>', 'display name')
   .option('--currency <code>', 'ISO-4217 currency for purchase aggregates', 'CNY')
+  .option('--identity-rules <file>', 'JSON file with One ID rules: [{ "type", "priority", "maxPerProfile", "pii" }]')
   .option('--json', 'print the workspace id and keys as JSON')
-  .action(async (opts: { name: string; currency: string; json?: boolean }) => {
+  .action(async (opts: { name: string; currency: string; identityRules?: string; json?: boolean }) => {
     if (!/^[A-Z]{3}$/.test(opts.currency)) throw new InvalidArgumentError(`--currency must be an ISO-4217 code such as CNY, got "${opts.currency}"`);
-    const created = await withDatabase((d) => createWorkspace(d.db, { name: opts.name, settings: { currency: opts.currency } }));
+    let identityRules: IdentifierRule[] | undefined;
+    if (opts.identityRules) {
+      try {
+        identityRules = JSON.parse(readFileSync(opts.identityRules, 'utf8'));
+      } catch (err) {
+        throw new InvalidArgumentError(`--identity-rules: cannot read ${opts.identityRules} as JSON: ${(err as Error).message}`);
+      }
+      if (!Array.isArray(identityRules)) throw new InvalidArgumentError('--identity-rules: the file must hold a JSON array of rules');
+      createRuleBook(identityRules); // validates, throwing a message that names the bad rule
+    }
+    const settings = { currency: opts.currency, ...(identityRules ? { identityRules } : {}) };
+    const created = await withDatabase((d) => createWorkspace(d.db, { name: opts.name, settings }));
     output(
       !!opts.json,
       { id: created.workspace.id, name: created.workspace.name, writeKey: created.writeKey, secretKey: created.secretKey },
