@@ -64,7 +64,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     loggerInstance: services.log as FastifyBaseLogger,
     // Per-request lines only at debug: at ingest rates they would cost more than the work itself.
     logController: new LogController({ disableRequestLogging: services.config.logLevel !== 'debug' && services.config.logLevel !== 'trace' }),
-    ajv: { customOptions: { allowUnionTypes: true } },
+    // Unknown keys are rejected (where a schema closes an object), not silently dropped.
+    ajv: { customOptions: { allowUnionTypes: true, removeAdditional: false } },
+    // Identifiers in URLs (`/v1/profiles/email:...`, long openids) exceed Fastify's default of 100.
+    routerOptions: { maxParamLength: 1024 },
     // Segment clients sometimes post JSON as text/plain (sendBeacon).
     bodyLimit: 512 * 1024,
   });

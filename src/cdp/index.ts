@@ -5,3 +5,4 @@ export { applyEvents, type WorkspaceIngestSettings, type IngestDeps } from './in
 export { createRuleBook, DEFAULT_IDENTIFIER_RULES, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';
 export { IdentityGraph } from './identity-graph.js';
 export { normaliseMessage, normaliseBatch, type TrackedEvent, LIMITS } from './tracking.js';
+export { addTagsToProfile, type TagInput, type TagSource } from './tags.service.js';

@@ -42,6 +42,20 @@ export class ConcurrentWriteError extends Error {
 
 const PII_TYPES = new Set(['phone', 'email']);
 
+const PROFILE_UPDATE_COLUMNS = [
+  'traits',
+  'trait_times',
+  'consent',
+  'first_seen_at',
+  'last_seen_at',
+  'order_count',
+  'total_spent_fen',
+  'first_purchase_at',
+  'last_purchase_at',
+  'created_at',
+  'updated_at',
+];
+
 /**
  * Stores events exactly once and resolves their identities, inside the caller's transaction.
  * Events whose (workspace, messageId) is already stored are skipped entirely, so a retried batch
@@ -166,28 +180,8 @@ export async function applyEvents(
     await trx.deleteFrom('profile_tags').where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
   }
 
-  const dirtyRows = [...graph.dirty].map((id) => graph.live(id)).filter((id, i, a) => a.indexOf(id) === i).map((id) => stateToRow(ws, graph.profiles.get(id)!, now));
-  for (const part of chunks(dirtyRows, Math.floor(dialect.maxParams / 14))) {
-    await trx
-      .insertInto('profiles')
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(['workspace_id', 'id']).doUpdateSet((eb) => ({
-          traits: eb.ref('excluded.traits'),
-          trait_times: eb.ref('excluded.trait_times'),
-          consent: eb.ref('excluded.consent'),
-          first_seen_at: eb.ref('excluded.first_seen_at'),
-          last_seen_at: eb.ref('excluded.last_seen_at'),
-          order_count: eb.ref('excluded.order_count'),
-          total_spent_fen: eb.ref('excluded.total_spent_fen'),
-          first_purchase_at: eb.ref('excluded.first_purchase_at'),
-          last_purchase_at: eb.ref('excluded.last_purchase_at'),
-          created_at: eb.ref('excluded.created_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
-  }
+  const dirtyRows = [...new Set([...graph.dirty].map((id) => graph.live(id)))].map((id) => stateToRow(ws, graph.profiles.get(id)!, now));
+  await dialect.insertMany(trx, 'profiles', dirtyRows, { columns: ['workspace_id', 'id'], update: PROFILE_UPDATE_COLUMNS });
 
   const idRows = [...graph.newIdentifiers].map(([k, n]) => {
     const plain = plainOf.get(k);
@@ -202,7 +196,7 @@ export async function applyEvents(
     };
   });
   // A concurrent writer inserting the same identifier raises a unique violation: the caller retries.
-  for (const part of chunks(idRows, Math.floor(dialect.maxParams / 7))) await trx.insertInto('identities').values(part).execute();
+  await dialect.insertMany(trx, 'identities', idRows);
 
   const eventRows = events.map((e, i) => {
     const pid = graph.live(profileAt[i]!);
@@ -220,15 +214,8 @@ export async function applyEvents(
       payload: e.payload,
     };
   });
-  for (const part of chunks(eventRows, Math.floor(dialect.maxParams / 10))) {
-    const inserted = await trx
-      .insertInto('events')
-      .values(part)
-      .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing())
-      .returning('message_id')
-      .execute();
-    if (inserted.length !== part.length) throw new ConcurrentWriteError('events stored by another writer');
-  }
+  const inserted = await dialect.insertMany(trx, 'events', eventRows, { columns: ['workspace_id', 'message_id'], update: [] });
+  if (inserted !== eventRows.length) throw new ConcurrentWriteError('events stored by another writer');
 
   const orderRows = newOrders.map(({ event, profileId }) => ({
     workspace_id: ws,
@@ -239,7 +226,7 @@ export async function applyEvents(
     currency: event.order!.currency,
     ordered_at: event.timestamp,
   }));
-  for (const part of chunks(orderRows, Math.floor(dialect.maxParams / 7))) await trx.insertInto('orders').values(part).execute();
+  await dialect.insertMany(trx, 'orders', orderRows);
 
   const mergeRows = graph.merges.map((m) => ({
     workspace_id: ws,
@@ -253,7 +240,7 @@ export async function applyEvents(
     reason: m.reason,
     created_at: m.at,
   }));
-  for (const part of chunks(mergeRows, Math.floor(dialect.maxParams / 10))) await trx.insertInto('profile_merges').values(part).execute();
+  await dialect.insertMany(trx, 'profile_merges', mergeRows);
 
   return outcome;
 }

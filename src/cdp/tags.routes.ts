@@ -1,5 +1,148 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app.js';
+import { withRetries } from '../platform/db/database.js';
+import { requireKey } from '../platform/http.js';
+import { profileDeps } from './profiles.routes.js';
+import {
+  addTagsBody,
+  createTagBody,
+  errorResponses,
+  idParams,
+  nameBody,
+  profileRefParams,
+  profileTagsSchema,
+  secured,
+  tagGroupSchema,
+  tagSchema,
+} from './profiles.schemas.js';
+import { resolveProfileRef } from './profiles.service.js';
+import {
+  addTagsToProfile,
+  createTag,
+  createTagGroup,
+  deleteTag,
+  deleteTagGroup,
+  listTagGroups,
+  listTags,
+  removeTagFromProfile,
+  renameTag,
+  renameTagGroup,
+  type TagInput,
+} from './tags.service.js';
 
-// PLACEHOLDER: being written (see issue #2); registers no routes yet.
-export async function tagRoutes(_app: FastifyInstance, _s: Services): Promise<void> {}
+type IdParams = { Params: { id: string } };
+type NameBody = { Body: { name: string } };
+
+/** Tags on profiles and the tag catalogue (groups and tags), secret key. */
+export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  const preHandler = requireKey(s.keys, 'secret');
+  const deps = profileDeps(s);
+  const db = s.database.db;
+  const now = () => s.clock.now();
+
+  app.post<IdParams & { Body: { tags: TagInput[] } }>(
+    '/v1/profiles/:id/tags',
+    {
+      preHandler,
+      schema: {
+        ...secured('tags', 'Add tags to a profile: by id, or by group and name (created in the catalogue if missing; group defaults to "default")'),
+        params: profileRefParams,
+        body: addTagsBody,
+        response: { 200: profileTagsSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const id = await resolveProfileRef(deps, req.workspaceId, req.params.id);
+      return withRetries(s.database, () => addTagsToProfile(db, req.workspaceId, id, req.body.tags, 'manual', now()));
+    },
+  );
+
+  app.delete<{ Params: { id: string; tagId: string } }>(
+    '/v1/profiles/:id/tags/:tagId',
+    {
+      preHandler,
+      schema: {
+        ...secured('tags', 'Remove a tag from a profile (a no-op if the profile does not hold it)'),
+        params: { type: 'object', required: ['id', 'tagId'], properties: { ...profileRefParams.properties, tagId: { type: 'string', minLength: 1 } } },
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const id = await resolveProfileRef(deps, req.workspaceId, req.params.id);
+      await withRetries(s.database, () => removeTagFromProfile(db, req.workspaceId, id, req.params.tagId, now()));
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/tag-groups',
+    { preHandler, schema: { ...secured('tags', 'List tag groups with their tag counts'), response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagGroupSchema } } }, ...errorResponses } } },
+    async (req) => ({ data: await listTagGroups(db, req.workspaceId) }),
+  );
+
+  app.post<NameBody>(
+    '/v1/tag-groups',
+    { preHandler, schema: { ...secured('tags', 'Create a tag group (names are unique)'), body: nameBody, response: { 201: tagGroupSchema, ...errorResponses } } },
+    async (req, reply) => reply.status(201).send(await createTagGroup(db, req.workspaceId, req.body.name, now())),
+  );
+
+  app.patch<IdParams & NameBody>(
+    '/v1/tag-groups/:id',
+    { preHandler, schema: { ...secured('tags', 'Rename a tag group'), params: idParams, body: nameBody, response: { 200: tagGroupSchema, ...errorResponses } } },
+    async (req) => renameTagGroup(db, req.workspaceId, req.params.id, req.body.name),
+  );
+
+  app.delete<IdParams & { Querystring: { force?: boolean } }>(
+    '/v1/tag-groups/:id',
+    {
+      preHandler,
+      schema: {
+        ...secured('tags', 'Delete a tag group; refused while it has tags unless force=true, which deletes them and removes them from profiles'),
+        params: idParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean', default: false } } },
+        response: { 204: { type: 'null' }, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      await withRetries(s.database, () => deleteTagGroup(db, req.workspaceId, req.params.id, req.query.force === true));
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { group?: string } }>(
+    '/v1/tags',
+    {
+      preHandler,
+      schema: {
+        ...secured('tags', 'List tags with the number of profiles holding each'),
+        querystring: { type: 'object', additionalProperties: false, properties: { group: { type: 'string', minLength: 1, description: 'Only tags of this group (id or name)' } } },
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagSchema } } }, ...errorResponses },
+      },
+    },
+    async (req) => ({ data: await listTags(db, req.workspaceId, req.query.group) }),
+  );
+
+  app.post<{ Body: { name: string; group?: string; groupId?: string } }>(
+    '/v1/tags',
+    {
+      preHandler,
+      schema: { ...secured('tags', 'Create a tag in a group (by groupId, or by group name, created if missing)'), body: createTagBody, response: { 201: tagSchema, ...errorResponses } },
+    },
+    async (req, reply) => reply.status(201).send(await createTag(db, req.workspaceId, req.body, now())),
+  );
+
+  app.patch<IdParams & NameBody>(
+    '/v1/tags/:id',
+    { preHandler, schema: { ...secured('tags', 'Rename a tag'), params: idParams, body: nameBody, response: { 200: tagSchema, ...errorResponses } } },
+    async (req) => renameTag(db, req.workspaceId, req.params.id, req.body.name),
+  );
+
+  app.delete<IdParams>(
+    '/v1/tags/:id',
+    { preHandler, schema: { ...secured('tags', 'Delete a tag and remove it from every profile'), params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    async (req, reply) => {
+      await withRetries(s.database, () => deleteTag(db, req.workspaceId, req.params.id));
+      return reply.status(204).send();
+    },
+  );
+}

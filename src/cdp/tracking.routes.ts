@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireKey } from '../platform/http.js';
 import type { KeyResolver } from '../platform/workspaces.js';
-import { checkEventSize, type EventType, LIMITS, normaliseBatch, normaliseMessage, type NormaliseContext } from './tracking.js';
+import { type EventType, LIMITS, normaliseBatch, normaliseMessage, type NormaliseContext } from './tracking.js';
 import type { IngestWriter } from './writer.js';
 
 /** What the tracking API needs. */
@@ -48,7 +48,6 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       `/v1/${type}`,
       { ...common, schema: { tags: ['tracking'], summary: `Segment ${type} call`, body: segmentMessage, response: okResponse } },
       async (req) => {
-        checkEventSize(req.body, 'body');
         const event = normaliseMessage(req.body, 'body', await ctxFor(req.workspaceId), type);
         await deps.writer.submit(req.workspaceId, [event]);
         return { success: true };

@@ -19,7 +19,7 @@ export interface TrackedEvent {
   /** Event time, corrected for client clock skew, epoch ms. */
   timestamp: number;
   receivedAt: number;
-  /** The stored JSON document (the message as sent, plus receivedAt and the corrected timestamp). */
+  /** The stored JSON document: the message as sent (batch context merged in, writeKey removed). */
   payload: string;
   /** Normalised identifiers, highest priority first. */
   identifiers: Identifier[];
@@ -171,10 +171,21 @@ export function normaliseMessage(
     }
   }
 
-  const stored: Obj = { ...msg, type, messageId, timestamp: new Date(timestamp).toISOString(), receivedAt: new Date(ctx.receivedAt).toISOString() };
-  if (original !== undefined) stored.originalTimestamp = new Date(original).toISOString();
-  delete stored.writeKey;
+  // Stored as sent (one serialisation per event: it is the costliest step of normalising).
+  // Event time and receive time live in their own columns; the payload keeps the client's values.
+  let stored: Obj = msg;
+  if (msg.type !== type || msg.messageId !== messageId || msg.writeKey !== undefined) {
+    stored = { ...msg, type, messageId };
+    delete stored.writeKey;
+  }
   const payload = JSON.stringify(stored);
+  // payload.length counts UTF-16 units; only a long payload needs the exact byte count.
+  if (payload.length * 3 > LIMITS.eventBytes) {
+    const size = Buffer.byteLength(payload);
+    if (size > LIMITS.eventBytes) {
+      throw new AppError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
+    }
+  }
 
   return {
     messageId,
@@ -210,8 +221,5 @@ export function normaliseBatch(body: unknown, ctx: NormaliseContext): TrackedEve
     throw new AppError('BATCH_TOO_LARGE', `body: batch has ${batch.length} events; the limit is ${LIMITS.batchEvents}`);
   }
   const context = optionalObject('body', body, 'context');
-  return batch.map((item, i) => {
-    checkEventSize(item, `batch[${i}]`);
-    return normaliseMessage(item, `batch[${i}]`, ctx, undefined, { context, sentAt: body.sentAt });
-  });
+  return batch.map((item, i) => normaliseMessage(item, `batch[${i}]`, ctx, undefined, { context, sentAt: body.sentAt }));
 }

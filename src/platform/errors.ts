@@ -16,6 +16,7 @@ export const ErrorCodes = {
   CONFLICT: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
+  TAG_GROUP_NOT_FOUND: 404,
 } as const;
 
 /** A stable error code from the catalogue. */

@@ -1,0 +1,293 @@
+import type { PiiCipher } from '../platform/crypto.js';
+import { type Database, withRetries } from '../platform/db/database.js';
+import { AppError } from '../platform/errors.js';
+import { normaliseIdentifier, parseIdentifierRef, type RuleBook } from './identifiers.js';
+import { applyTraits } from './identity-graph.js';
+import {
+  type AttachedTag,
+  findProfileByIdentifier,
+  listMerges,
+  listProfileIds,
+  listTimeline,
+  loadProfileRecords,
+  lockProfileFollowingMerges,
+  mergedIdsOf,
+  type MergeRow,
+  type ProfileRecord,
+  resolveProfileId,
+  rowToState,
+  type TimelineRow,
+  writeTraits,
+} from './profiles.repo.js';
+import { resolveTagRef } from './tags.service.js';
+
+/** What the profile management rules need. */
+export interface ProfileDeps {
+  database: Database;
+  cipher: PiiCipher;
+  /** The workspace's identifier rules (for parsing `type:value` references). */
+  rulesFor(workspaceId: string): Promise<RuleBook>;
+  defaultRegion: string;
+  now(): number;
+}
+
+/** A profile as the management API shows it (times as ISO strings). */
+export interface ProfileView {
+  id: string;
+  identifiers: { type: string; value: string | null; firstSeenAt: string }[];
+  traits: Record<string, unknown>;
+  tags: AttachedTag[];
+  aggregates: { orderCount: number; totalSpentFen: number; firstPurchaseAt: string | null; lastPurchaseAt: string | null };
+  consent: Record<string, { granted: boolean; at: string }>;
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  mergedIds: string[];
+}
+
+/** One timeline event as shown. */
+export interface TimelineEvent {
+  messageId: string;
+  type: string;
+  event: string | null;
+  timestamp: string;
+  receivedAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** A page of results with the cursor of the next page (null on the last). */
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+// Stored as keyed hashes by the ingest path (ingest.service.ts), so looked up the same way.
+const PII_TYPES = new Set(['phone', 'email']);
+/** Traits that the free-text search `q` looks into. */
+const NAME_TRAITS = ['name', 'firstName', 'lastName', 'username', 'nickname'];
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+/** Encodes a position as an opaque cursor (base64url JSON). */
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  throw new AppError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this endpoint; omit it to start from the newest`);
+}
+
+function describeTypes(rules: RuleBook): string {
+  return rules.rules.map((r) => (r.type.endsWith(':*') ? r.type.replace(':*', ':<appid>') : r.type)).join(', ');
+}
+
+/** Turns `type:value` into the stored (type, key) form: normalised, and keyed-hashed for PII. */
+async function identifierKey(deps: ProfileDeps, ws: string, ref: string, where: string): Promise<{ type: string; key: string; value: string }> {
+  const rules = await deps.rulesFor(ws);
+  const parsed = parseIdentifierRef(ref, rules);
+  if (!parsed) {
+    throw new AppError('IDENTIFIER_INVALID', `${where} "${ref}" is neither a profile id (prf_...) nor an identifier type:value; known types: ${describeTypes(rules)}`);
+  }
+  const value = normaliseIdentifier(parsed.type, parsed.rawValue, deps.defaultRegion);
+  if (value === undefined) {
+    const hint = parsed.type === 'phone' ? ' (a phone number, e.g. 13800138000 or +8613800138000)' : parsed.type === 'email' ? ' (an email address)' : ' (placeholders such as "null" or "0" never identify anyone)';
+    throw new AppError('IDENTIFIER_INVALID', `${where}: "${parsed.rawValue}" is not a usable ${parsed.type} value${hint}`);
+  }
+  return { type: parsed.type, value, key: PII_TYPES.has(parsed.type) ? deps.cipher.lookupKey(parsed.type, value) : value };
+}
+
+/**
+ * Resolves a profile reference — a profile id (merged ids redirect to the survivor) or an
+ * identifier `type:value` — to the live profile id in this workspace; PROFILE_NOT_FOUND otherwise.
+ */
+export async function resolveProfileRef(deps: ProfileDeps, ws: string, ref: string): Promise<string> {
+  const db = deps.database.db;
+  if (ref.startsWith('prf_')) {
+    const live = await resolveProfileId(db, ws, ref);
+    if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
+    return live;
+  }
+  const { type, key, value } = await identifierKey(deps, ws, ref, 'profile reference');
+  const owner = await findProfileByIdentifier(db, ws, type, key);
+  const live = owner === undefined ? undefined : await resolveProfileId(db, ws, owner);
+  if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile with ${type} "${value}" in this workspace`);
+  return live;
+}
+
+function toView(rec: ProfileRecord, cipher: PiiCipher): ProfileView {
+  const p = rec.state;
+  return {
+    id: p.id,
+    identifiers: rec.storedIdentifiers.map((i) => ({
+      type: i.type,
+      value: i.valueEnc !== null ? cipher.decrypt(i.valueEnc) : PII_TYPES.has(i.type) ? null : i.key,
+      firstSeenAt: iso(i.firstSeenAt),
+    })),
+    traits: p.traits,
+    tags: rec.tags,
+    aggregates: { orderCount: p.orderCount, totalSpentFen: p.totalSpentFen, firstPurchaseAt: isoOrNull(p.firstPurchaseAt), lastPurchaseAt: isoOrNull(p.lastPurchaseAt) },
+    consent: Object.fromEntries(Object.entries(p.consent).map(([k, c]) => [k, { granted: c.granted, at: iso(c.at) }])),
+    firstSeenAt: isoOrNull(p.firstSeenAt),
+    lastSeenAt: isoOrNull(p.lastSeenAt),
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(rec.updatedAt),
+    mergedIds: rec.mergedIds,
+  };
+}
+
+async function viewOf(deps: ProfileDeps, ws: string, id: string): Promise<ProfileView> {
+  const [rec] = await loadProfileRecords(deps.database.db, ws, [id]);
+  // Merged between resolving and loading: the caller may retry with the same reference.
+  if (!rec) throw new AppError('PROFILE_NOT_FOUND', `profile ${id} was merged or removed while being read; retry`);
+  return toView(rec, deps.cipher);
+}
+
+const toEvent = (r: TimelineRow): TimelineEvent => ({
+  messageId: r.messageId,
+  type: r.type,
+  event: r.event,
+  timestamp: iso(r.timestamp),
+  receivedAt: iso(r.receivedAt),
+  payload: r.payload,
+});
+
+async function timelinePage(deps: ProfileDeps, ws: string, id: string, q: { limit: number; cursor?: string; type?: string; event?: string }): Promise<Page<TimelineEvent>> {
+  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const rows = await listTimeline(deps.database.db, ws, id, {
+    limit: q.limit + 1,
+    before: before && { timestamp: before[0], messageId: before[1] },
+    type: q.type,
+    event: q.event,
+  });
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { data: page.map(toEvent), nextCursor: rows.length > q.limit && last ? encodeCursor([last.timestamp, last.messageId]) : null };
+}
+
+/** A profile by reference, with the first page (newest first) of its timeline. */
+export async function getProfile(deps: ProfileDeps, ws: string, ref: string, timelineLimit = 20): Promise<ProfileView & { timeline: Page<TimelineEvent> }> {
+  const id = await resolveProfileRef(deps, ws, ref);
+  const view = await viewOf(deps, ws, id);
+  return { ...view, timeline: await timelinePage(deps, ws, id, { limit: timelineLimit }) };
+}
+
+/** A page of a profile's timeline, newest first, optionally of one call type or event name. */
+export async function getTimeline(
+  deps: ProfileDeps,
+  ws: string,
+  ref: string,
+  q: { limit: number; cursor?: string; type?: string; event?: string },
+): Promise<Page<TimelineEvent>> {
+  return timelinePage(deps, ws, await resolveProfileRef(deps, ws, ref), q);
+}
+
+/** Query of the profile list. */
+export interface ListProfilesQuery {
+  limit: number;
+  cursor?: string;
+  identifier?: string;
+  trait?: string[];
+  tag?: string[];
+  q?: string;
+}
+
+/** Lists live profiles by id, filtered by identifier, traits (AND), tags (AND) and free text. */
+export async function listProfiles(deps: ProfileDeps, ws: string, query: ListProfilesQuery): Promise<Page<ProfileView>> {
+  const db = deps.database.db;
+  const traits = (query.trait ?? []).map((t): [string, string] => {
+    const colon = t.indexOf(':');
+    if (colon <= 0) throw new AppError('VALIDATION_FAILED', `trait filter "${t}" must be key:value, e.g. trait=plan:pro`);
+    return [t.slice(0, colon), t.slice(colon + 1)];
+  });
+  const identifier = query.identifier === undefined ? undefined : await identifierKey(deps, ws, query.identifier, 'identifier');
+  const tagSets: string[][] = [];
+  for (const ref of query.tag ?? []) tagSets.push(await resolveTagRef(db, ws, ref));
+  let q: { text: string; identifiers: { type: string; key: string }[]; traitKeys: string[] } | undefined;
+  const text = query.q?.trim();
+  if (text) {
+    const rules = await deps.rulesFor(ws);
+    const identifiers: { type: string; key: string }[] = [];
+    // Exact types only: families (openid:<appid>) are searched with identifier=.
+    for (const r of rules.rules) {
+      if (r.type.endsWith(':*')) continue;
+      const value = normaliseIdentifier(r.type, text, deps.defaultRegion);
+      if (value !== undefined) identifiers.push({ type: r.type, key: PII_TYPES.has(r.type) ? deps.cipher.lookupKey(r.type, value) : value });
+    }
+    q = { text, identifiers, traitKeys: NAME_TRAITS };
+  }
+  const ids = await listProfileIds(db, deps.database.dialect, ws, { identifier, traits, tagSets, q, after: query.cursor, limit: query.limit + 1 });
+  const pageIds = ids.slice(0, query.limit);
+  const records = await loadProfileRecords(db, ws, pageIds);
+  return {
+    data: records.map((r) => toView(r, deps.cipher)),
+    nextCursor: ids.length > query.limit ? pageIds[pageIds.length - 1]! : null,
+  };
+}
+
+/**
+ * Sets and unsets traits at time now, by the ingest path's rule (last write wins by time): a
+ * trait last written by an event dated after now is left alone. Unsetting removes the key and
+ * records now as its time, so an older event arriving later cannot bring it back. Runs in a
+ * transaction holding the profile row, so it does not race the ingest writer.
+ */
+export async function patchTraits(
+  deps: ProfileDeps,
+  ws: string,
+  ref: string,
+  body: { set?: Record<string, unknown>; unset?: string[] },
+): Promise<ProfileView> {
+  const set = body.set ?? {};
+  const unset = [...new Set(body.unset ?? [])];
+  if (Object.keys(set).length === 0 && unset.length === 0) {
+    throw new AppError('VALIDATION_FAILED', 'nothing to change: give "set" with at least one trait and/or "unset" with at least one key');
+  }
+  for (const k of Object.keys(set)) {
+    if (k.trim() === '' || k.length > 200) throw new AppError('VALIDATION_FAILED', `set: trait key ${JSON.stringify(k)} must be 1 to 200 characters`);
+  }
+  const both = unset.filter((k) => Object.hasOwn(set, k));
+  if (both.length) throw new AppError('VALIDATION_FAILED', `trait(s) ${both.map((k) => JSON.stringify(k)).join(', ')} appear in both set and unset; give each in one of them`);
+
+  const first = await resolveProfileRef(deps, ws, ref);
+  const { database } = deps;
+  const id = await withRetries(database, () =>
+    database.db.transaction().execute(async (trx) => {
+      const now = deps.now();
+      const live = await lockProfileFollowingMerges(trx, ws, first, now);
+      if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
+      const row = await trx.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('id', '=', live).executeTakeFirstOrThrow();
+      const state = rowToState(row, []);
+      applyTraits(state, set, now);
+      for (const k of unset) {
+        const prev = state.traitTimes[k];
+        if (prev !== undefined && prev > now) continue;
+        delete state.traits[k];
+        state.traitTimes[k] = now;
+      }
+      await writeTraits(trx, ws, live, state.traits, state.traitTimes, now);
+      return live;
+    }),
+  );
+  return viewOf(deps, ws, id);
+}
+
+/** A merge-history record as shown. */
+export type MergeView = Omit<MergeRow, 'at'> & { at: string };
+
+/** The merge history of a profile and of the profiles merged into it, newest first. */
+export async function getMerges(deps: ProfileDeps, ws: string, ref: string, q: { limit: number; cursor?: string }): Promise<Page<MergeView>> {
+  const db = deps.database.db;
+  const id = await resolveProfileRef(deps, ws, ref);
+  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const rows = await listMerges(db, ws, [id, ...(await mergedIdsOf(db, ws, id))], { limit: q.limit + 1, before: before && { at: before[0], id: before[1] } });
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { data: page.map((m) => ({ ...m, at: iso(m.at) })), nextCursor: rows.length > q.limit && last ? encodeCursor([last.at, last.id]) : null };
+}
