@@ -194,3 +194,11 @@ export function parseIdentifierRef(ref: string, rules: RuleBook): { type: string
   }
   return undefined;
 }
+
+/**
+ * The stored form of an identifier value: the value itself, or a keyed hash of it for types whose
+ * rule is marked `pii` (phone and email by default), so personal data is looked up, never stored.
+ */
+export function storedKey(rules: RuleBook, cipher: { lookupKey(type: string, value: string): string }, type: string, value: string): string {
+  return rules.rule(type)?.pii ? cipher.lookupKey(type, value) : value;
+}

@@ -3,7 +3,7 @@ import type { Dialect } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import { newId } from '../platform/ids.js';
-import type { Identifier, RuleBook } from './identifiers.js';
+import { type Identifier, type RuleBook, storedKey } from './identifiers.js';
 import { applyTraits, IdentityGraph, type ProfileState } from './identity-graph.js';
 import { chunks, loadProfilesForUpdate, rowToState, stateToRow } from './profiles.repo.js';
 import type { TrackedEvent } from './tracking.js';
@@ -39,8 +39,6 @@ export class ConcurrentWriteError extends Error {
     super(`concurrent write detected: ${what}`);
   }
 }
-
-const PII_TYPES = new Set(['phone', 'email']);
 
 const PROFILE_UPDATE_COLUMNS = [
   'traits',
@@ -86,8 +84,8 @@ export async function applyEvents(
   // 2. Identifier keys: PII is looked up by keyed hash, stored encrypted.
   const plainOf = new Map<string, string>(); // type\0key -> plain value (PII only)
   const keyed = (id: Identifier): Identifier => {
-    if (!PII_TYPES.has(id.type)) return id;
-    const key = cipher.lookupKey(id.type, id.value);
+    const key = storedKey(settings.rules, cipher, id.type, id.value);
+    if (key === id.value) return id;
     plainOf.set(id.type + '\u0000' + key, id.value);
     return { type: id.type, value: key };
   };

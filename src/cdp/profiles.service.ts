@@ -1,7 +1,7 @@
 import type { PiiCipher } from '../platform/crypto.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
-import { normaliseIdentifier, parseIdentifierRef, type RuleBook } from './identifiers.js';
+import { normaliseIdentifier, parseIdentifierRef, type RuleBook, storedKey } from './identifiers.js';
 import { applyTraits } from './identity-graph.js';
 import {
   type AttachedTag,
@@ -62,8 +62,6 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-// Stored as keyed hashes by the ingest path (ingest.service.ts), so looked up the same way.
-const PII_TYPES = new Set(['phone', 'email']);
 /** Traits that the free-text search `q` looks into. */
 const NAME_TRAITS = ['name', 'firstName', 'lastName', 'username', 'nickname'];
 
@@ -101,7 +99,7 @@ async function identifierKey(deps: ProfileDeps, ws: string, ref: string, where: 
     const hint = parsed.type === 'phone' ? ' (a phone number, e.g. 13800138000 or +8613800138000)' : parsed.type === 'email' ? ' (an email address)' : ' (placeholders such as "null" or "0" never identify anyone)';
     throw new AppError('IDENTIFIER_INVALID', `${where}: "${parsed.rawValue}" is not a usable ${parsed.type} value${hint}`);
   }
-  return { type: parsed.type, value, key: PII_TYPES.has(parsed.type) ? deps.cipher.lookupKey(parsed.type, value) : value };
+  return { type: parsed.type, value, key: storedKey(rules, deps.cipher, parsed.type, value) };
 }
 
 /**
@@ -128,7 +126,8 @@ function toView(rec: ProfileRecord, cipher: PiiCipher): ProfileView {
     id: p.id,
     identifiers: rec.storedIdentifiers.map((i) => ({
       type: i.type,
-      value: i.valueEnc !== null ? cipher.decrypt(i.valueEnc) : PII_TYPES.has(i.type) ? null : i.key,
+      // PII identifiers keep only a keyed hash besides the ciphertext; others are stored as they are.
+      value: i.valueEnc !== null ? cipher.decrypt(i.valueEnc) : i.key,
       firstSeenAt: iso(i.firstSeenAt),
     })),
     traits: p.traits,
@@ -219,7 +218,7 @@ export async function listProfiles(deps: ProfileDeps, ws: string, query: ListPro
     for (const r of rules.rules) {
       if (r.type.endsWith(':*')) continue;
       const value = normaliseIdentifier(r.type, text, deps.defaultRegion);
-      if (value !== undefined) identifiers.push({ type: r.type, key: PII_TYPES.has(r.type) ? deps.cipher.lookupKey(r.type, value) : value });
+      if (value !== undefined) identifiers.push({ type: r.type, key: storedKey(rules, deps.cipher, r.type, value) });
     }
     q = { text, identifiers, traitKeys: NAME_TRAITS };
   }

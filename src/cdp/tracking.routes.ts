@@ -48,7 +48,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
       `/v1/${type}`,
       { ...common, schema: { tags: ['tracking'], summary: `Segment ${type} call`, body: segmentMessage, response: okResponse } },
       async (req) => {
-        const event = normaliseMessage(req.body, 'body', await ctxFor(req.workspaceId), type);
+        const event = normaliseMessage(req.body, 'body', await ctxFor(req.workspaceId), { implied: type });
         await deps.writer.submit(req.workspaceId, [event]);
         return { success: true };
       },

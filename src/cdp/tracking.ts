@@ -78,17 +78,25 @@ export function toFen(where: string, field: string, v: unknown): number {
   return Math.round(n * 100);
 }
 
+/** How one message is read besides its own fields. */
+export interface MessageOptions {
+  /** The type given by the endpoint (`/v1/track`). */
+  implied?: EventType;
+  /** Batch-level `context` and `sentAt`. */
+  inherited?: { context?: Obj; sentAt?: unknown };
+  /**
+   * Accept a message identified only by identity traits (phone, email, member id...), without
+   * userId or anonymousId; imports use this, the tracking API keeps Segment's rule.
+   */
+  traitIdentifiersSuffice?: boolean;
+}
+
 /**
  * Validates one Segment message and normalises it. `where` names the message in errors
- * ("batch[3]"); `implied` is the type given by the endpoint (`/v1/track`). Throws AppError.
+ * ("batch[3]"). Throws AppError.
  */
-export function normaliseMessage(
-  raw: unknown,
-  where: string,
-  ctx: NormaliseContext,
-  implied?: EventType,
-  inherited?: { context?: Obj; sentAt?: unknown },
-): TrackedEvent {
+export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseContext, opts: MessageOptions = {}): TrackedEvent {
+  const { implied, inherited } = opts;
   if (!isObj(raw)) fail(where, 'must be a JSON object');
   let msg: Obj = raw;
   const type = (implied ?? msg.type) as EventType;
@@ -106,7 +114,7 @@ export function normaliseMessage(
 
   const userId = idString(where, 'userId', msg.userId);
   const anonymousId = idString(where, 'anonymousId', msg.anonymousId);
-  if (userId === null && anonymousId === null) fail(where, 'userId or anonymousId is required');
+  if (userId === null && anonymousId === null && !opts.traitIdentifiersSuffice) fail(where, 'userId or anonymousId is required');
 
   let messageId = msg.messageId;
   if (messageId === undefined || messageId === null || messageId === '') messageId = `api-${randomUUID()}`;
@@ -203,14 +211,6 @@ export function normaliseMessage(
   };
 }
 
-/** Checks a single message's size as sent (Segment's 32 KB limit). */
-export function checkEventSize(raw: unknown, where: string): void {
-  const size = Buffer.byteLength(JSON.stringify(raw) ?? '');
-  if (size > LIMITS.eventBytes) {
-    throw new AppError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
-  }
-}
-
 /** Validates a `/v1/batch` body and normalises every item; the whole request fails on the first bad item. */
 export function normaliseBatch(body: unknown, ctx: NormaliseContext): TrackedEvent[] {
   if (!isObj(body)) fail('body', 'must be a JSON object with a "batch" array');
@@ -221,5 +221,5 @@ export function normaliseBatch(body: unknown, ctx: NormaliseContext): TrackedEve
     throw new AppError('BATCH_TOO_LARGE', `body: batch has ${batch.length} events; the limit is ${LIMITS.batchEvents}`);
   }
   const context = optionalObject('body', body, 'context');
-  return batch.map((item, i) => normaliseMessage(item, `batch[${i}]`, ctx, undefined, { context, sentAt: body.sentAt }));
+  return batch.map((item, i) => normaliseMessage(item, `batch[${i}]`, ctx, { inherited: { context, sentAt: body.sentAt } }));
 }

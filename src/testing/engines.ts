@@ -39,7 +39,7 @@ export async function openTestDatabase(engine: Engine): Promise<Database & { dat
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const d = openDatabase({ databaseUrl: url, dataDir, searchPath: schema, poolSize: 4 });
-  await migrateToLatest(d.db, 'postgres');
+  await migrateToLatest(d.db, 'postgres', { schema });
   return {
     ...d,
     dataDir,

@@ -158,11 +158,16 @@ function migrations(engine: Engine): Record<string, Migration> {
   };
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<string[]> {
+/**
+ * Applies every pending migration; throws with the failing migration's name. On PostgreSQL,
+ * `schema` names the schema holding Kysely's migration tables (needed when several Siyu schemas
+ * share one database: Kysely otherwise finds another schema's lock table).
+ */
+export async function migrateToLatest(db: Kysely<any>, engine: Engine, opts: { schema?: string } = {}): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations(engine) } satisfies MigrationProvider,
+    ...(opts.schema ? { migrationTableSchema: opts.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
