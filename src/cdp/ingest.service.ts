@@ -168,7 +168,8 @@ export async function applyEvents(
       await trx.insertInto('profiles').values(stateToRow(ws, { ...p, identifiers: [], traits: {}, traitTimes: {}, consent: {}, orderCount: 0, totalSpentFen: 0 }, now, into)).execute();
       continue;
     }
-    await trx.updateTable('profiles').set({ merged_into: into, updated_at: now }).where('workspace_id', '=', ws).where((eb) => eb.or([eb('id', '=', from), eb('merged_into', '=', from)])).execute();
+    await trx.updateTable('profiles').set({ merged_into: into, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', from).execute();
+    await trx.updateTable('profiles').set({ merged_into: into, updated_at: now }).where('workspace_id', '=', ws).where('merged_into', '=', from).execute();
     await trx.updateTable('identities').set({ profile_id: into }).where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
     await trx.updateTable('events').set({ profile_id: into }).where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
     await trx.updateTable('orders').set({ profile_id: into }).where('workspace_id', '=', ws).where('profile_id', '=', from).execute();

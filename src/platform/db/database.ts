@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type RawBuilder, SqliteDialect, sql } from 'kysely';
+import { Kysely, type LogConfig, PostgresDialect, type RawBuilder, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -119,6 +119,8 @@ export interface OpenOptions {
   searchPath?: string;
   /** SQLite file name inside dataDir. */
   sqliteFile?: string;
+  /** Called after every query with its SQL and duration (for profiling and query logs). */
+  onQuery?: (sql: string, ms: number) => void;
 }
 
 /** Opens SQLite under `dataDir` (WAL, synchronous=NORMAL) or PostgreSQL when a URL is given. */
@@ -129,7 +131,7 @@ export function openDatabase(opts: OpenOptions): Database {
       max: opts.poolSize ?? 10,
       ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts) });
     const url = new URL(opts.databaseUrl);
     return {
       db,
@@ -150,8 +152,13 @@ export function openDatabase(opts: OpenOptions): Database {
   // 2,000-row transactions went from 22,600 to 48,500 rows/s (checkpoints fsync the database file).
   raw.pragma('wal_autocheckpoint = 10000');
   raw.pragma('cache_size = -65536');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: queryLog(opts) });
   return { db, dialect: sqliteDialect(raw), description: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+function queryLog(opts: OpenOptions): LogConfig | undefined {
+  const on = opts.onQuery;
+  return on ? (e) => on(e.query.sql, e.queryDurationMillis) : undefined;
 }
 
 /** Parses a JSON column value (a string on SQLite, already an object on PostgreSQL). */

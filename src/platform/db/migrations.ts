@@ -58,6 +58,8 @@ function migrations(engine: Engine): Record<string, Migration> {
           .addPrimaryKeyConstraint('profiles_pk', ['workspace_id', 'id'])
           .execute();
         await db.schema.createIndex('profiles_updated').on('profiles').columns(['workspace_id', 'updated_at']).execute();
+        // Merges flatten redirects (`merged_into = from`), which would otherwise scan every profile.
+        await db.schema.createIndex('profiles_merged_into').on('profiles').columns(['workspace_id', 'merged_into']).execute();
 
         await db.schema
           .createTable('identities')
