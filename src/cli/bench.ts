@@ -1,4 +1,81 @@
-import type { Command } from 'commander';
+import { tmpdir } from 'node:os';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
-// PLACEHOLDER: `siyu bench` is being written (issue #2).
-export function registerBenchCommand(_program: Command): void {}
+function count(name: string, min: number) {
+  return (raw: string): number => {
+    const n = Number(raw.replace(/[_,]/g, ''));
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number of at least ${min}, got "${raw}"`);
+    return n;
+  };
+}
+
+interface BenchFlags {
+  events: number;
+  concurrency: number;
+  batch: number;
+  links: number;
+  dbLinks: number;
+  seed: number;
+  databaseUrl?: string;
+  tmpDir: string;
+  keep?: boolean;
+  cpuProf?: string;
+  json?: boolean;
+}
+
+/** Registers `siyu bench [name]`: runs a benchmark from bench/ (none named: lists them). */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .argument('[name]', 'benchmark to run (omit to list them)')
+    .description('Run a performance benchmark against its baseline and print PASS/MISS per target (see bench/README.md)')
+    .option('--events <n>', 'ingest: events to send', count('--events', 1), 1_000_000)
+    .option('--concurrency <n>', 'ingest: concurrent HTTP clients', count('--concurrency', 1), 8)
+    .option('--batch <n>', 'ingest: events per /v1/batch request (rows per baseline transaction)', count('--batch', 1), 100)
+    .option('--links <n>', 'identity: identifier links resolved in memory', count('--links', 1), 1_000_000)
+    .option('--db-links <n>', 'identity: links pushed through applyEvents on the database (0 to skip)', count('--db-links', 0), 200_000)
+    .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
+    // Read by commander from the environment, like the server's own DATABASE_URL.
+    .addOption(new Option('--database-url <url>', 'run on this PostgreSQL server (a fresh database is created and dropped); default SQLite').env('DATABASE_URL'))
+    .option('--tmp-dir <dir>', 'where temporary data directories go', tmpdir())
+    .option('--keep', 'keep the temporary data directory')
+    .option('--cpu-prof <dir>', 'ingest: run the server under node --cpu-prof, write the profile to <dir> and summarise it')
+    .option('--json', 'also print the figures as JSON')
+    .action(async (name: string | undefined, flags: BenchFlags) => {
+      const { BENCHMARKS, interrupted } = await import('../../bench/index.js');
+      if (!name) {
+        const width = Math.max(...BENCHMARKS.map((b) => b.name.length));
+        process.stdout.write(
+          'Benchmarks (npm run bench -- NAME [options]; --help for options):\n' +
+            BENCHMARKS.map((b) => `  ${b.name.padEnd(width)}  ${b.summary}`).join('\n') +
+            '\n',
+        );
+        return;
+      }
+      const bench = BENCHMARKS.find((b) => b.name === name);
+      if (!bench) throw new InvalidArgumentError(`no benchmark "${name}"; choose one of ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+      if (flags.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(flags.databaseUrl)) {
+        throw new InvalidArgumentError('DATABASE_URL / --database-url must be a postgres:// URL (unset it to benchmark SQLite)');
+      }
+      let result;
+      try {
+        result = await bench.run({
+          events: flags.events,
+          concurrency: flags.concurrency,
+          batch: flags.batch,
+          links: flags.links,
+          dbLinks: flags.dbLinks,
+          seed: flags.seed,
+          databaseUrl: flags.databaseUrl || undefined,
+          tmpDir: flags.tmpDir,
+          keep: !!flags.keep,
+          cpuProf: flags.cpuProf,
+        });
+      } catch (err) {
+        // Interrupted: the clean-up stopped the server under the load generator; its errors are noise.
+        if (interrupted()) return new Promise<never>(() => {});
+        throw err;
+      }
+      if (flags.json) process.stdout.write('\n' + JSON.stringify(result, null, 2) + '\n');
+    });
+}
