@@ -160,24 +160,7 @@ export async function applyEvents(
 
   // 6. Write back: merges first (they move rows), then profiles, identities, events, orders, records.
   const ws = workspaceId;
-  for (const from of graph.mergedAway.keys()) {
-    const into = graph.live(from);
-    if (graph.created.has(from)) {
-      // Created and merged within this batch: keep a redirect row so the id stays valid.
-      const p = { ...graph.profiles.get(into)!, id: from };
-      await trx.insertInto('profiles').values(stateToRow(ws, { ...p, identifiers: [], traits: {}, traitTimes: {}, consent: {}, orderCount: 0, totalSpentFen: 0 }, now, into)).execute();
-      continue;
-    }
-    await trx.updateTable('profiles').set({ merged_into: into, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', from).execute();
-    await trx.updateTable('profiles').set({ merged_into: into, updated_at: now }).where('workspace_id', '=', ws).where('merged_into', '=', from).execute();
-    await trx.updateTable('identities').set({ profile_id: into }).where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
-    await trx.updateTable('events').set({ profile_id: into }).where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
-    await trx.updateTable('orders').set({ profile_id: into }).where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
-    await sql`update profile_tags set profile_id = ${into}
-      where workspace_id = ${ws} and profile_id = ${from}
-        and tag_id not in (select tag_id from profile_tags where workspace_id = ${ws} and profile_id = ${into})`.execute(trx);
-    await trx.deleteFrom('profile_tags').where('workspace_id', '=', ws).where('profile_id', '=', from).execute();
-  }
+  await writeMerges(trx, dialect, ws, graph, now);
 
   const dirtyRows = [...new Set([...graph.dirty].map((id) => graph.live(id)))].map((id) => stateToRow(ws, graph.profiles.get(id)!, now));
   await dialect.insertMany(trx, 'profiles', dirtyRows, { columns: ['workspace_id', 'id'], update: PROFILE_UPDATE_COLUMNS });
@@ -242,6 +225,49 @@ export async function applyEvents(
   await dialect.insertMany(trx, 'profile_merges', mergeRows);
 
   return outcome;
+}
+
+/**
+ * Moves everything of the profiles merged away in this batch to their survivors, one set-based
+ * statement per table whatever the number of merges (measured on PostgreSQL: six statements per
+ * merge cost ~110 ms of a 2,000-event transaction with 40 merges).
+ */
+async function writeMerges(trx: Kysely<DB>, dialect: Dialect, ws: string, graph: IdentityGraph, now: number): Promise<void> {
+  const moved: [string, string][] = [];
+  const redirects: Record<string, unknown>[] = [];
+  for (const from of graph.mergedAway.keys()) {
+    const into = graph.live(from);
+    if (graph.created.has(from)) {
+      // Created and merged within this batch: keep a redirect row so the id stays valid.
+      const p = { ...graph.profiles.get(into)!, id: from };
+      redirects.push(stateToRow(ws, { ...p, identifiers: [], traits: {}, traitTimes: {}, consent: {}, orderCount: 0, totalSpentFen: 0 }, now, into));
+    } else moved.push([from, into]);
+  }
+  await dialect.insertMany(trx, 'profiles', redirects);
+  if (moved.length === 0) return;
+  for (const part of chunks(moved, 5000)) {
+    const m = dialect.pairs(part);
+    // Survivors are live (never a `from`), so one pass per table leaves no chains.
+    const move = (table: 'profiles' | 'identities' | 'events' | 'orders', column: 'id' | 'merged_into' | 'profile_id', target: 'merged_into' | 'profile_id') => {
+      const touch = table === 'profiles' ? sql`, updated_at = ${now}` : sql``;
+      // PostgreSQL joins the pairs (hash or nested loop on the index). SQLite's planner would
+      // scan the table for UPDATE ... FROM, so there the rows are found through the index by IN.
+      return dialect.engine === 'postgres'
+        ? sql`update ${sql.table(table)} set ${sql.ref(target)} = m.into_id${touch} from ${m} as m
+            where ${sql.ref(table + '.workspace_id')} = ${ws} and ${sql.ref(table + '.' + column)} = m.from_id`.execute(trx)
+        : sql`update ${sql.table(table)} set ${sql.ref(target)} = (select m.into_id from ${m} as m where m.from_id = ${sql.ref(table + '.' + column)})${touch}
+            where workspace_id = ${ws} and ${sql.ref(column)} in (select from_id from ${m} as m)`.execute(trx);
+    };
+    await move('profiles', 'id', 'merged_into');
+    await move('profiles', 'merged_into', 'merged_into');
+    for (const table of ['identities', 'events', 'orders'] as const) await move(table, 'profile_id', 'profile_id');
+    // Tags: copy to the survivor (a tag both had stays once), then drop the merged profile's rows.
+    await sql`insert into profile_tags (workspace_id, profile_id, tag_id, source, created_at)
+      select t.workspace_id, m.into_id, t.tag_id, t.source, t.created_at from profile_tags t join ${m} as m on t.profile_id = m.from_id
+      where t.workspace_id = ${ws}
+      on conflict (workspace_id, profile_id, tag_id) do nothing`.execute(trx);
+    await sql`delete from profile_tags where workspace_id = ${ws} and profile_id in (select from_id from ${m} as m)`.execute(trx);
+  }
 }
 
 function touch(p: ProfileState, at: number): void {

@@ -158,6 +158,35 @@ describeEngines('tags API', (engine) => {
     expect(await tagsOf(ws, survivor!)).toEqual(['default/direct:import', 'default/merged:manual']);
   });
 
+
+  it('moves tags, events and orders to the survivor when profiles merge (shared tags kept once, several merges in one batch)', async () => {
+    const ws = await t.newWorkspace();
+    const batch = (items: object[]) => t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(ws.writeKey) }, payload: { batch: items } });
+    expect((await batch([
+      { type: 'track', anonymousId: 'a1', event: 'Order Completed', properties: { order_id: 'o-1', total: 10 }, messageId: 'm1' },
+      { type: 'page', anonymousId: 'a2', messageId: 'm2' },
+      { type: 'page', anonymousId: 'a3', messageId: 'm3' },
+    ])).statusCode).toBe(200);
+    const ids = await Promise.all(['a1', 'a2', 'a3'].map(async (a) => (await ok(ws, 'GET', `/v1/profiles/anonymous_id:${a}`)).id as string));
+    await ok(ws, 'POST', `/v1/profiles/${ids[0]}/tags`, { tags: [{ name: 'shared' }, { name: 'only-1' }] });
+    await ok(ws, 'POST', `/v1/profiles/${ids[1]}/tags`, { tags: [{ name: 'shared' }] });
+    await ok(ws, 'POST', `/v1/profiles/${ids[2]}/tags`, { tags: [{ name: 'shared' }, { name: 'only-3' }] });
+    // One batch links all three through one user id: two merges written together.
+    expect((await batch([
+      { type: 'identify', userId: 'u-all', anonymousId: 'a1', messageId: 'm4' },
+      { type: 'identify', userId: 'u-all', anonymousId: 'a2', messageId: 'm5' },
+      { type: 'identify', userId: 'u-all', anonymousId: 'a3', messageId: 'm6' },
+    ])).statusCode).toBe(200);
+    const survivor = [...ids].sort()[0]!;
+    const profile = await ok(ws, 'GET', '/v1/profiles/user_id:u-all');
+    expect(profile.id).toBe(survivor);
+    expect(await tagsOf(ws, survivor)).toEqual(['default/only-1:manual', 'default/only-3:manual', 'default/shared:manual']);
+    expect(profile.aggregates).toMatchObject({ orderCount: 1, totalSpentFen: 1000 });
+    const rows = (table: 'profile_tags' | 'events' | 'orders' | 'identities') =>
+      t.database.db.selectFrom(table).select('profile_id').distinct().where('workspace_id', '=', ws.workspaceId).execute();
+    for (const table of ['profile_tags', 'events', 'orders', 'identities'] as const) expect(await rows(table), table).toEqual([{ profile_id: survivor }]);
+    for (const id of ids) expect((await ok(ws, 'GET', `/v1/profiles/${id}`)).id).toBe(survivor);
+  });
   it('addTagsToProfile serves importers: source "import", inside or outside the caller\'s transaction', async () => {
     const ws = await t.newWorkspace();
     const p = await person(ws, 'imported');
