@@ -264,7 +264,7 @@ async function writeMerges(trx: Kysely<DB>, dialect: Dialect, ws: string, graph:
     // Tags: copy to the survivor (a tag both had stays once), then drop the merged profile's rows.
     await sql`insert into profile_tags (workspace_id, profile_id, tag_id, source, created_at)
       select t.workspace_id, m.into_id, t.tag_id, t.source, t.created_at from profile_tags t join ${m} as m on t.profile_id = m.from_id
-      where t.workspace_id = ${ws}
+      where t.workspace_id = ${ws} and t.profile_id in (select from_id from ${m} as m2)
       on conflict (workspace_id, profile_id, tag_id) do nothing`.execute(trx);
     await sql`delete from profile_tags where workspace_id = ${ws} and profile_id in (select from_id from ${m} as m)`.execute(trx);
   }

@@ -48,6 +48,12 @@ export interface WriterOptions {
    * off or late behind a fast import. Same trigger as autovacuum's: 10% growth plus 1,000 rows.
    */
   analyze?: boolean;
+  /**
+   * Groups committed at the same time. SQLite has one writer, so 1. PostgreSQL: 2 by default, so
+   * the database works on one group while this process prepares the next (row locks and retries
+   * keep concurrent groups correct, as with several processes). Measured: see docs/scaling.md.
+   */
+  parallelGroups?: number;
 }
 
 /** Called after each commit with what it stored, per workspace (segments re-evaluate these profiles). */
@@ -58,26 +64,38 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
   const { database, deps, log } = opts;
   const max = opts.maxGroupEvents ?? 2000;
   const queue: Item[] = [];
-  let running = false;
+  const parallel = opts.parallelGroups ?? (database.dialect.engine === 'postgres' ? 2 : 1);
+  let active = 0;
+  let exclusiveRunning = false;
+  let tick = false;
   let idle: (() => void)[] = [];
   const listeners = new Set<CommitListener>();
   const stats = createStatisticsKeeper(database, log, opts.analyze ?? database.dialect.engine === 'postgres');
 
+  // Starts groups on the next turn of the event loop, so submissions arriving meanwhile share them.
   const schedule = () => {
-    if (running || queue.length === 0) return;
-    running = true;
+    if (tick || queue.length === 0) return;
+    tick = true;
     setImmediate(() => {
-      flush()
-        .catch((err) => log.error({ err }, 'ingest writer flush failed'))
-        .finally(() => {
-          running = false;
-          if (queue.length) schedule();
-          else {
-            const waiters = idle;
-            idle = [];
-            for (const w of waiters) w();
-          }
-        });
+      tick = false;
+      while (queue.length && !exclusiveRunning && active < parallel) {
+        const exclusive = queue[0]!.kind === 'exclusive';
+        if (exclusive && active > 0) break; // runs alone, once the groups in flight finish
+        exclusiveRunning = exclusive;
+        active++;
+        flush()
+          .catch((err) => log.error({ err }, 'ingest writer flush failed'))
+          .finally(() => {
+            active--;
+            if (exclusive) exclusiveRunning = false;
+            if (queue.length) schedule();
+            else if (active === 0) {
+              const waiters = idle;
+              idle = [];
+              for (const w of waiters) w();
+            }
+          });
+      }
     });
   };
 
@@ -179,7 +197,7 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
       });
     },
     drain() {
-      if (!running && queue.length === 0) return Promise.resolve();
+      if (active === 0 && queue.length === 0) return Promise.resolve();
       return new Promise((r) => idle.push(r));
     },
     settingsFor: opts.settingsFor,
