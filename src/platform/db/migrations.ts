@@ -157,6 +157,86 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('profile_tags_tag').on('profile_tags').columns(['workspace_id', 'tag_id']).execute();
       },
     },
+    '0002_segments': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('segments')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull()) // 'rule' | 'static'
+          .addColumn('rule', t.json) // current version's rule; null for static segments
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('time_dependent', 'integer', (c) => c.notNull()) // 0/1: re-checked on the schedule
+          .addColumn('status', 'text', (c) => c.notNull()) // 'active' | 'archived'
+          .addColumn('member_count', 'integer', (c) => c.notNull())
+          // Full recompute in progress: the version being computed and the last profile id done.
+          .addColumn('recompute_version', 'integer')
+          .addColumn('recompute_cursor', 'text')
+          .addColumn('recompute_started_at', t.millis)
+          .addColumn('evaluated_at', t.millis)
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addColumn('updated_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('segments_pk', ['workspace_id', 'id'])
+          .execute();
+        await db.schema.createIndex('segments_name').unique().on('segments').columns(['workspace_id', 'name']).execute();
+
+        await db.schema
+          .createTable('segment_versions')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('segment_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('rule', t.json)
+          .addColumn('created_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('segment_versions_pk', ['workspace_id', 'segment_id', 'version'])
+          .execute();
+
+        await db.schema
+          .createTable('segment_members')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('segment_id', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull()) // segment version that admitted the profile
+          .addColumn('entered_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('segment_members_pk', ['workspace_id', 'segment_id', 'profile_id'])
+          .execute();
+        await db.schema.createIndex('segment_members_profile').on('segment_members').columns(['workspace_id', 'profile_id']).execute();
+
+        // Model outputs per profile: RFM scores and cell, lifecycle stage, community role.
+        await db.schema
+          .createTable('profile_scores')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('r', 'integer')
+          .addColumn('f', 'integer')
+          .addColumn('m', 'integer')
+          .addColumn('rfm_cell', 'text')
+          .addColumn('rfm_at', t.millis)
+          .addColumn('lifecycle_stage', 'text')
+          .addColumn('lifecycle_at', t.millis)
+          .addColumn('community_role', 'text')
+          .addColumn('community_score', 'integer')
+          .addColumn('community_at', t.millis)
+          .addPrimaryKeyConstraint('profile_scores_pk', ['workspace_id', 'profile_id'])
+          .execute();
+        await db.schema.createIndex('profile_scores_rfm').on('profile_scores').columns(['workspace_id', 'rfm_cell']).execute();
+        await db.schema.createIndex('profile_scores_stage').on('profile_scores').columns(['workspace_id', 'lifecycle_stage']).execute();
+
+        // Small durable state of background jobs (change-feed cursors, last runs), per workspace.
+        await db.schema
+          .createTable('job_state')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('value', t.json, (c) => c.notNull())
+          .addColumn('updated_at', t.millis, (c) => c.notNull())
+          .addPrimaryKeyConstraint('job_state_pk', ['workspace_id', 'name'])
+          .execute();
+
+        // Event-window rules over the whole workspace ("Order Completed in the last 30 days").
+        await db.schema.createIndex('events_name_time').on('events').columns(['workspace_id', 'event', 'timestamp']).execute();
+      },
+    },
   };
 }
 

@@ -111,6 +111,63 @@ export interface ProfileTagsTable {
   created_at: Millis;
 }
 
+export interface SegmentsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  description: string;
+  kind: 'rule' | 'static';
+  rule: JsonColumn | null;
+  version: number;
+  time_dependent: number;
+  status: 'active' | 'archived';
+  member_count: number;
+  recompute_version: number | null;
+  recompute_cursor: string | null;
+  recompute_started_at: Millis | null;
+  evaluated_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface SegmentVersionsTable {
+  workspace_id: string;
+  segment_id: string;
+  version: number;
+  rule: JsonColumn | null;
+  created_at: Millis;
+}
+
+export interface SegmentMembersTable {
+  workspace_id: string;
+  segment_id: string;
+  profile_id: string;
+  version: number;
+  entered_at: Millis;
+}
+
+export interface ProfileScoresTable {
+  workspace_id: string;
+  profile_id: string;
+  r: number | null;
+  f: number | null;
+  m: number | null;
+  rfm_cell: string | null;
+  rfm_at: Millis | null;
+  lifecycle_stage: string | null;
+  lifecycle_at: Millis | null;
+  community_role: string | null;
+  community_score: number | null;
+  community_at: Millis | null;
+}
+
+export interface JobStateTable {
+  workspace_id: string;
+  name: string;
+  value: JsonColumn;
+  updated_at: Millis;
+}
+
 /** The Kysely database type for every Siyu table. */
 export interface DB {
   workspaces: WorkspacesTable;
@@ -123,4 +180,9 @@ export interface DB {
   tag_groups: TagGroupsTable;
   tags: TagsTable;
   profile_tags: ProfileTagsTable;
+  segments: SegmentsTable;
+  segment_versions: SegmentVersionsTable;
+  segment_members: SegmentMembersTable;
+  profile_scores: ProfileScoresTable;
+  job_state: JobStateTable;
 }
