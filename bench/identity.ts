@@ -97,7 +97,7 @@ async function runDatabasePath(links: Identifier[][], rules: RuleBook, where: { 
     const timer = statementTimer();
     const db = database.db.withPlugin(timer.plugin);
     const deps = { dialect: timer.wrap(database.dialect), cipher: createPiiCipher(randomBytes(32)), now: () => Date.now() };
-    const settings = { rules, currency: 'CNY' };
+    const settings = { rules, currency: 'CNY', timeZone: 'Asia/Shanghai' };
     const runId = `lnk-${randomBytes(3).toString('hex')}`;
     const start = Date.now();
     const txMs: number[] = [];

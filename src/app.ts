@@ -11,6 +11,10 @@ import { installErrorHandler } from './platform/http.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from './platform/workspaces.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { platformRoutes } from './platform/platform.routes.js';
+import type { MembershipDeps } from './segments/membership.js';
+import { segmentRoutes } from './segments/segments.routes.js';
+import { computeModels, modelRoutes } from './segments/models/index.js';
+import { type SegmentWorker, startSegmentWorker } from './segments/worker.js';
 
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
@@ -21,6 +25,12 @@ export interface Services {
   cipher: PiiCipher;
   clock: Clock;
   log: Logger;
+  /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
+  timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** What segment membership needs; the worker and the CLI use it. */
+  membership: MembershipDeps;
+  /** The background segment worker, when this process runs it (see startWorkers). */
+  segmentWorker?: SegmentWorker;
 }
 
 /** Creates the process logger; nothing secret is logged (auth headers and keys are redacted). */
@@ -50,12 +60,32 @@ export async function createServices(config: Config, opts: { database?: Database
     const value = {
       rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
       currency: s.currency ?? 'CNY',
+      timeZone: s.timezone ?? config.defaultTimezone,
     };
     settingsCache.set(ws, { value, until: Date.now() + 30_000 });
     return value;
   };
   const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log });
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log };
+  const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
+  const membership: MembershipDeps = {
+    db: database.db,
+    dialect: database.dialect,
+    now: () => clock.now(),
+    timeZoneOf,
+    oldestWrite: () => writer.oldestInFlight(),
+  };
+  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership };
+}
+
+/** Starts the background workers of a serving process (segment membership, schedules). */
+export function startWorkers(s: Services): void {
+  if (!s.config.segmentWorker || s.segmentWorker) return;
+  const runModels = async (ws: string) => {
+    await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), { clock: s.clock, defaultTimeZone: s.config.defaultTimezone });
+  };
+  const worker = startSegmentWorker({ deps: s.membership, log: s.log, recheckMinutes: s.config.segmentRecheckMinutes, runModels });
+  s.segmentWorker = worker;
+  s.writer.onCommitted(() => worker.wake());
 }
 
 /** Builds the Fastify app over ready services: routes, OpenAPI at /openapi.json and /docs, errors. */
@@ -104,5 +134,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (scope) => platformRoutes(scope, services));
   await app.register(async (scope) => cdpRoutes(scope, services));
+  await app.register(async (scope) => segmentRoutes(scope, services));
+  await app.register(async (scope) => modelRoutes(scope, services));
   return app;
 }

@@ -19,6 +19,8 @@ export interface IngestDeps {
 export interface WorkspaceIngestSettings {
   rules: RuleBook;
   currency: string;
+  /** IANA time zone of the workspace (dates in rules, quiet hours, birthdays). */
+  timeZone: string;
 }
 
 /** The outcome of applying one batch of events. */

@@ -23,6 +23,11 @@ export interface IngestWriter {
   drain(): Promise<void>;
   /** Per-workspace settings as the writer sees them (cached). */
   settingsFor(workspaceId: string): Promise<WorkspaceIngestSettings>;
+  /**
+   * Start time (the clock of `deps.now`) of the oldest write transaction still open in this
+   * process, if any: rows it writes carry times from then, so change feeds must not pass it.
+   */
+  oldestInFlight(): number | undefined;
   /** Registers a listener told about every committed group; returns a function removing it. */
   onCommitted(listener: CommitListener): () => void;
 }
@@ -70,6 +75,16 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
   let tick = false;
   let idle: (() => void)[] = [];
   const listeners = new Set<CommitListener>();
+  const inFlight = new Map<symbol, number>();
+  const tracked = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const key = Symbol();
+    inFlight.set(key, deps.now());
+    try {
+      return await fn();
+    } finally {
+      inFlight.delete(key);
+    }
+  };
   const stats = createStatisticsKeeper(database, log, opts.analyze ?? database.dialect.engine === 'postgres');
 
   // Starts groups on the next turn of the event loop, so submissions arriving meanwhile share them.
@@ -110,7 +125,7 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
     for (const ws of byWs.keys()) settings.set(ws, await opts.settingsFor(ws));
     const storedIds = new Map<string, Set<string>>();
     const profiles = new Map<string, Set<string>>();
-    await withRetries(database, () =>
+    await tracked(() => withRetries(database, () =>
       database.db.transaction().execute(async (trx) => {
         storedIds.clear();
         profiles.clear();
@@ -120,7 +135,7 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
           profiles.set(ws, new Set(out.profileOf.values()));
         }
       }),
-    );
+    ));
     let total = 0;
     for (const [ws, ids] of storedIds) {
       total += ids.size;
@@ -149,7 +164,7 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
     if (first.kind === 'exclusive') {
       queue.shift();
       try {
-        first.resolve(await database.db.transaction().execute((trx) => first.fn(trx)));
+        first.resolve(await tracked(() => database.db.transaction().execute((trx) => first.fn(trx))));
       } catch (err) {
         first.reject(err);
       }
@@ -201,6 +216,11 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
       return new Promise((r) => idle.push(r));
     },
     settingsFor: opts.settingsFor,
+    oldestInFlight() {
+      let min: number | undefined;
+      for (const t of inFlight.values()) if (min === undefined || t < min) min = t;
+      return min;
+    },
     onCommitted(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -20,6 +20,7 @@ import {
 import { loadConfig } from '../platform/config.js';
 import { AppError } from '../platform/errors.js';
 import { listWorkspaces } from '../platform/workspaces.js';
+import { rewindFeed } from '../segments/membership.js';
 
 interface ImportCliOptions {
   kind: ImportKind;
@@ -73,6 +74,7 @@ async function importCommand(file: string, opts: ImportCliOptions): Promise<numb
   try {
     const workspaceId = await pickWorkspace(services, opts.workspace);
     let report: ImportReport;
+    const startedAt = services.clock.now();
     try {
       report = await runImport(importDeps(services), {
         workspaceId,
@@ -94,6 +96,8 @@ async function importCommand(file: string, opts: ImportCliOptions): Promise<numb
       progress.stop();
     }
     await services.writer.drain();
+    // The server's segment feed may have passed the times this import's rows carry: look again.
+    await rewindFeed(services.database.db, services.database.dialect, workspaceId, startedAt);
     if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(summary(report, workspaceId, opts.errorsFile) + '\n');
     return report.rejected || report.skipped > 0 ? 1 : 0;
@@ -108,7 +112,7 @@ async function importCommand(file: string, opts: ImportCliOptions): Promise<numb
 }
 
 /** The workspace given, or the only one there is; otherwise a usage error listing the ids. */
-async function pickWorkspace(services: Awaited<ReturnType<typeof createServices>>, given: string | undefined): Promise<string> {
+export async function pickWorkspace(services: Awaited<ReturnType<typeof createServices>>, given: string | undefined): Promise<string> {
   const all = await listWorkspaces(services.database.db);
   const ids = all.map((w) => `${w.id} (${w.name})`).join(', ') || 'none; create one with `siyu workspace create --name ...`';
   if (given !== undefined) {

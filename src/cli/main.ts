@@ -9,6 +9,9 @@ import { createKey, createWorkspace, listWorkspaces, type KeyKind } from '../pla
 import { serve } from './serve.js';
 import { registerImportCommand } from './import.js';
 import { registerBenchCommand } from './bench.js';
+import { output } from './output.js';
+import { registerSegmentCommands } from './segment.js';
+import { registerWeComSandboxCommand } from '../wecom/sandbox/index.js';
 
 /** Opens the configured database with migrations applied, for one-shot commands. */
 export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
@@ -22,10 +25,6 @@ export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) 
   }
 }
 
-/** Prints a result as JSON (`--json`) or as readable lines. */
-export function output(json: boolean, value: unknown, human: string): void {
-  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : human + '\n');
-}
 
 const program = new Command();
 program
@@ -108,7 +107,9 @@ key
   });
 
 registerImportCommand(program);
+registerSegmentCommands(program);
 registerBenchCommand(program);
+registerWeComSandboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

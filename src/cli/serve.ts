@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp, createServices, type Services } from '../app.js';
+import { buildApp, createServices, type Services, startWorkers } from '../app.js';
 import type { Config } from '../platform/config.js';
 import { createWorkspace, listWorkspaces } from '../platform/workspaces.js';
 
@@ -29,6 +29,7 @@ export async function serve(config: Config): Promise<void> {
   await bootstrapWorkspace(s);
   const app = await buildApp(s);
   await app.listen({ host: config.host, port: config.port });
+  startWorkers(s);
   s.log.info({ database: s.database.description }, 'Siyu is ready');
 
   let stopping = false;
@@ -43,6 +44,7 @@ export async function serve(config: Config): Promise<void> {
     timer.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests
+      await s.segmentWorker?.stop(); // finishes its current chunk transaction
       await s.writer.drain();
       await s.database.close();
       s.log.info('stopped');

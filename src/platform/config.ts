@@ -21,6 +21,10 @@ export interface Config {
   readonly dbPoolSize: number;
   /** Create a workspace and keys on first start of an empty database. */
   readonly bootstrapWorkspace: boolean;
+  /** Minutes between scheduled re-checks of time-dependent segments and model runs (0 turns the schedule off). */
+  readonly segmentRecheckMinutes: number;
+  /** Run the background segment worker in this process (`serve`); a dedicated worker process may take it instead. */
+  readonly segmentWorker: boolean;
 }
 
 /** A configuration problem, naming the variable at fault. */
@@ -108,6 +112,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['true', 'false', '1', '0'].includes(bootstrap)) {
     throw new ConfigError('SIYU_BOOTSTRAP_WORKSPACE', 'must be true or false');
   }
+  const segmentRecheckMinutes = intVar(env, ['SIYU_SEGMENT_RECHECK_MINUTES'], 60, 0, 10_080);
+  const worker = env.SIYU_SEGMENT_WORKER ?? 'true';
+  if (!['true', 'false', '1', '0'].includes(worker)) throw new ConfigError('SIYU_SEGMENT_WORKER', 'must be true or false');
   const { key, source } = loadKey(env, dataDir, databaseUrl === undefined);
   return Object.freeze({
     host,
@@ -122,5 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs,
     dbPoolSize,
     bootstrapWorkspace: bootstrap === 'true' || bootstrap === '1',
+    segmentRecheckMinutes,
+    segmentWorker: worker === 'true' || worker === '1',
   });
 }

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
   TAG_GROUP_NOT_FOUND: 404,
+  SEGMENT_NOT_FOUND: 404,
+  RULE_INVALID: 400,
 } as const;
 
 /** A stable error code from the catalogue. */

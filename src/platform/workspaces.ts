@@ -18,6 +18,8 @@ export interface WorkspaceSettings {
   currency?: string;
   timezone?: string;
   identityRules?: unknown;
+  /** Settings of the built-in segmentation models (RFM, lifecycle, community), validated by segments/models. */
+  segmentation?: { rfm?: unknown; lifecycle?: unknown; community?: unknown };
 }
 
 /** Write keys go in tracking calls (public, like Segment's); secret keys open the management API. */

@@ -2,12 +2,14 @@
  * The segment rule language: a JSON tree, discriminated by `type`. This file is the contract
  * between the validator (rules.ts), the SQL compiler (compile.ts), the in-memory reference
  * evaluator (reference.ts) and the membership engine. Semantics are documented in
- * docs/segments.md; every operator means the same on SQLite, PostgreSQL and the reference.
+ * docs/segments-rules.md; every operator means the same on SQLite, PostgreSQL and the reference.
+ * Every node is two-valued (true or false, never unknown): an absent value makes a comparison
+ * false, and `not` of it true.
  */
 
 /** Comparison operators on a trait, a profile field or an event property. */
 export type CompareOp =
-  | 'eq' // equal: a string value compares as text, a number numerically (the stored value must be a JSON number), a boolean with a JSON boolean
+  | 'eq' // equal, types strict: a string value matches only an equal JSON string (binary), a number only a JSON number (numerically), a boolean only that JSON boolean
   | 'neq' // not eq; true when the value is absent
   | 'lt'
   | 'lte'
@@ -15,18 +17,23 @@ export type CompareOp =
   | 'gte' // numbers numerically, strings by Unicode code point (binary)
   | 'in' // eq to any element of `value` (an array of strings/numbers/booleans, 1-500 elements)
   | 'not_in' // not in; true when absent
-  | 'contains' // a string containing `value` (case-sensitive), or an array with `value` as an element
+  | 'contains' // a string containing `value` (case-sensitive substring, no wildcards; value a non-empty string), or an array with an element eq to `value`
   | 'exists' // present and not null
   | 'not_exists';
 
-/** Date operators (the stored value is an ISO-8601 date or date-time; compared as local dates in the workspace time zone). */
+/**
+ * Date operators on local calendar dates; "today" is the local date of `now` in the workspace
+ * time zone. A trait's date is the first 10 characters of a string starting with YYYY-MM-DD, as
+ * written (no offset conversion; anything else never matches); a time field's date is the local
+ * date of the instant.
+ */
 export type DateOp =
   | 'before' // date < `value` (YYYY-MM-DD)
   | 'after' // date > `value`
   | 'within_last_days' // today - days <= date <= today
   | 'within_next_days' // today <= date <= today + days
   | 'more_than_days_ago' // date < today - days
-  | 'birthday_in_days'; // month-day falls in [today, today + days] (days 0-366), year ignored
+  | 'birthday_in_days'; // month-day falls in [today, today + days] (days 0-366), year ignored; 02-29 counts on 02-28 in other years. Traits only.
 
 export type Scalar = string | number | boolean;
 
@@ -45,7 +52,7 @@ export type ProfileField = 'order_count' | 'total_spent_fen' | 'first_purchase_a
 export interface ProfileFieldRule {
   type: 'profile';
   field: ProfileField;
-  /** Numeric fields: eq/neq/lt/lte/gt/gte/in/exists/not_exists. Time fields: exists/not_exists and the date operators. */
+  /** Numeric fields: eq/neq/lt/lte/gt/gte/in/not_in/exists/not_exists. Time fields: exists/not_exists and the date operators except birthday_in_days. */
   op: CompareOp | DateOp;
   value?: Scalar | Scalar[];
   days?: number;
@@ -67,12 +74,12 @@ export interface PropertyFilter {
   value?: Scalar | Scalar[];
 }
 
-/** Relative (`lastDays`) or absolute (ISO date-times, from inclusive, to exclusive). */
+/** Relative (`lastDays`: the rolling window [now - lastDays x 24 h, now]) or absolute (ISO date-times with an offset, from inclusive, to exclusive). */
 export type EventWindow = { lastDays: number } | { from: string; to: string };
 
 export interface EventRule {
   type: 'event';
-  /** Event name (`track` events' `event`), e.g. "Order Completed". */
+  /** Event name (`track` events' `event`; page and screen views never count), e.g. "Order Completed". */
   event: string;
   /** Default: at least 1. */
   count?: { op: 'at_least' | 'at_most' | 'exactly'; value: number };
@@ -81,7 +88,7 @@ export interface EventRule {
   where?: PropertyFilter[];
 }
 
-/** Performed at least once (matching `where`), and the latest such event is more than `days` days old. */
+/** Performed at least once (matching `where`), and the latest such event is older than now - moreThanDays x 24 h. */
 export interface LastPerformedRule {
   type: 'last_performed';
   event: string;
@@ -149,6 +156,7 @@ export interface BucketRule {
   type: 'bucket';
   from: number;
   to: number;
+  /** Default "". */
   salt?: string;
 }
 

@@ -69,6 +69,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     shutdownTimeoutMs: 5000,
     dbPoolSize: 4,
     bootstrapWorkspace: false,
+    segmentRecheckMinutes: 60,
+    segmentWorker: false,
     ...overrides,
   }) as Config;
 }

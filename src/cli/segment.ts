@@ -1,0 +1,142 @@
+import { createWriteStream, readFileSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { createServices, type Services } from '../app.js';
+import { loadConfig } from '../platform/config.js';
+import { recomputeSegment, requestRecompute } from '../segments/membership.js';
+import { segmentDeps } from '../segments/segments.routes.js';
+import { createSegment, exportMembersCsv, findSegment, listSegments } from '../segments/segments.service.js';
+import { output } from './output.js';
+import { pickWorkspace } from './import.js';
+
+async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
+  // Logs go to stderr: stdout carries results (--json, CSV).
+  const s = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
+  try {
+    return await fn(s);
+  } finally {
+    await s.writer.drain();
+    await s.database.close();
+  }
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+/** Registers `siyu segment list|create|eval|export`. */
+export function registerSegmentCommands(program: Command): void {
+  const segment = program.command('segment').description('Segments: list, create from a rule file, evaluate, export members');
+
+  segment
+    .command('list')
+    .description('List active segments with their sizes')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { workspace?: string; json?: boolean }) =>
+      withServices(async (s) => {
+        const ws = await pickWorkspace(s, opts.workspace);
+        const all = [];
+        let cursor: string | undefined;
+        do {
+          const page = await listSegments(segmentDeps(s), ws, { limit: 1000, cursor });
+          all.push(...page.data);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        const lines = all.map((g) => `${g.id}  ${g.name}  ${n(g.memberCount)} members  v${g.version}${g.computing ? '  (computing)' : ''}${g.summary ? `\n    ${g.summary.en}` : ''}`);
+        output(!!opts.json, all, lines.join('\n') || 'no segments');
+      }),
+    );
+
+  segment
+    .command('create')
+    .description('Create a rule segment from a JSON rule file (see docs/segments-rules.md), or a static one')
+    .requiredOption('--name <name>', 'segment name (unique in the workspace)')
+    .option('--rule <file>', 'JSON file with the rule')
+    .option('--static', 'a static segment (members uploaded from a CSV of identifiers)')
+    .option('--description <text>', 'what the segment is for')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { name: string; rule?: string; static?: boolean; description?: string; workspace?: string; json?: boolean }) => {
+      if (!!opts.static === !!opts.rule) throw new InvalidArgumentError('give either --rule <file> or --static');
+      let rule: unknown;
+      if (opts.rule) {
+        try {
+          rule = JSON.parse(readFileSync(opts.rule, 'utf8'));
+        } catch (err) {
+          throw new InvalidArgumentError(`--rule ${opts.rule}: ${(err as Error).message}`);
+        }
+      }
+      await withServices(async (s) => {
+        const ws = await pickWorkspace(s, opts.workspace);
+        const created = await createSegment(segmentDeps(s), ws, { name: opts.name, description: opts.description, kind: opts.static ? 'static' : 'rule', rule });
+        output(!!opts.json, created, `created segment ${created.id} "${created.name}"${created.summary ? `: ${created.summary.en}` : ''}\n${created.kind === 'rule' ? `run \`siyu segment eval ${created.id}\` to compute it now (a running server computes it in the background)` : ''}`);
+      });
+    });
+
+  segment
+    .command('eval')
+    .description('Compute a rule segment from scratch now, with a progress bar (resumes an interrupted computation)')
+    .argument('<segment>', 'segment id or name')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .option('--json', 'print the result as JSON')
+    .action(async (ref: string, opts: { workspace?: string; json?: boolean }) =>
+      withServices(async (s) => {
+        const ws = await pickWorkspace(s, opts.workspace);
+        const seg = await findSegment(s.database.db, ws, ref);
+        if (seg.kind !== 'rule') throw new InvalidArgumentError(`segment "${seg.name}" is static: its members come from uploads, there is nothing to compute`);
+        if (seg.status !== 'active') throw new InvalidArgumentError(`segment "${seg.name}" is archived`);
+        if (!seg.computing) await requestRecompute(s.database.db, ws, seg.id, s.clock.now());
+        const tty = process.stderr.isTTY;
+        const bar = tty ? new cliProgress.SingleBar({ format: `${seg.name} [{bar}] {percentage}% | {value}/{total} profiles | +{entered} -{exited} | {duration_formatted}`, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+        let last = 0;
+        const started = Date.now();
+        const result = await recomputeSegment(s.membership, ws, seg.id, {
+          onProgress: (p) => {
+            if (bar) {
+              if (!last) bar.start(p.total, 0, { entered: 0, exited: 0 });
+              last = 1;
+              bar.setTotal(Math.max(p.total, p.done));
+              bar.update(p.done, { entered: p.entered, exited: p.exited });
+            } else if (Date.now() - last > 2000) {
+              last = Date.now();
+              process.stderr.write(`${seg.name}: ${n(p.done)} / ${n(p.total)} profiles, +${n(p.entered)} -${n(p.exited)}\n`);
+            }
+          },
+        });
+        bar?.stop();
+        if (!result) throw new InvalidArgumentError(`segment "${seg.name}" changed while computing (new version or archived); run eval again`);
+        const after = await findSegment(s.database.db, ws, seg.id);
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        output(
+          !!opts.json,
+          { segmentId: seg.id, version: result.version, profiles: result.done, entered: result.entered, exited: result.exited, members: after.memberCount, seconds: Number(secs) },
+          `${seg.name} v${result.version}: ${n(after.memberCount)} members of ${n(result.done)} profiles (+${n(result.entered)} entered, -${n(result.exited)} exited) in ${secs} s`,
+        );
+      }),
+    );
+
+  segment
+    .command('export')
+    .description('Write the members of a segment as CSV (streamed)')
+    .argument('<segment>', 'segment id or name')
+    .option('--out <file>', 'output file (default: stdout)')
+    .option('--traits <names>', 'comma-separated trait names to add as columns')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .action(async (ref: string, opts: { out?: string; traits?: string; workspace?: string }) =>
+      withServices(async (s) => {
+        const ws = await pickWorkspace(s, opts.workspace);
+        const seg = await findSegment(s.database.db, ws, ref);
+        const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+        const traits = (opts.traits ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+        for await (const chunk of exportMembersCsv(segmentDeps(s), ws, seg.id, traits)) {
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+        }
+        if (opts.out) {
+          (out as ReturnType<typeof createWriteStream>).end();
+          await finished(out);
+          process.stderr.write(`wrote ${n(seg.memberCount)} members to ${opts.out}\n`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,440 @@
+/**
+ * Live segment membership. Two paths write `segment_members`, both in chunk transactions that
+ * also write the `Segment Entered` / `Segment Exited` timeline events and the member count, so a
+ * crash leaves every chunk either fully applied or not at all:
+ *
+ * - **Incremental**: a change feed over `profiles.updated_at` (every ingest, trait, tag and merge
+ *   write touches it) re-evaluates only the profiles that changed, for every live rule segment.
+ *   Its cursor lives in `job_state` and advances in the same transaction as the changes.
+ * - **Full recompute**: keyset pass over the workspace's live profiles for one segment (new
+ *   segment, new version, schedule for time-dependent rules, CLI). Its cursor lives on the
+ *   segment row, so a restart resumes where the crash stopped.
+ *
+ * Concurrency: each chunk transaction first locks what it writes — the feed row, then segment
+ * rows in id order (`FOR UPDATE` on PostgreSQL; SQLite has one writer) — and only then reads
+ * current members, so two processes never record the same entry twice.
+ */
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Dialect } from '../platform/db/database.js';
+import { parseJson } from '../platform/db/database.js';
+import type { DB } from '../platform/db/schema.js';
+import { compileRule } from './compile.js';
+import { referencedSegments } from './rules.js';
+import type { Rule, RuleContext } from './rule.types.js';
+import { systemEventRow, writeSystemEvents } from './system-events.js';
+
+/** A segment as the engine evaluates it. */
+export interface LiveSegment {
+  id: string;
+  name: string;
+  version: number;
+  rule: Rule;
+}
+
+/** One membership change, as written to the timeline. */
+export interface MembershipChange {
+  segmentId: string;
+  profileId: string;
+  version: number;
+  kind: 'entered' | 'exited';
+  at: number;
+}
+
+export interface MembershipDeps {
+  db: Kysely<DB>;
+  dialect: Dialect;
+  now: () => number;
+  timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** Told about committed changes (journeys subscribe here). */
+  onChange?: (workspaceId: string, changes: MembershipChange[]) => void;
+  /** Start of the oldest write transaction still open in this process (the feed stays behind it). */
+  oldestWrite?: () => number | undefined;
+}
+
+export const SEGMENT_ENTERED = 'Segment Entered';
+export const SEGMENT_EXITED = 'Segment Exited';
+
+/** Loads the workspace's active rule segments, ordered so a segment comes after those it references. */
+export async function loadLiveSegments(db: Kysely<DB>, workspaceId: string): Promise<LiveSegment[]> {
+  const rows = await db
+    .selectFrom('segments')
+    .select(['id', 'name', 'version', 'rule'])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'active')
+    .where('kind', '=', 'rule')
+    .orderBy('id')
+    .execute();
+  return orderByDependency(rows.map((r) => ({ id: r.id, name: r.name, version: r.version, rule: parseJson<Rule>(r.rule) })));
+}
+
+/** Groups segments into levels: level n references only segments of levels < n (or static ones). */
+export function dependencyLevels(segments: LiveSegment[]): LiveSegment[][] {
+  const byId = new Map(segments.map((s) => [s.id, s]));
+  const level = new Map<string, number>();
+  const visit = (s: LiveSegment, path: Set<string>): number => {
+    const known = level.get(s.id);
+    if (known !== undefined) return known;
+    if (path.has(s.id)) return 0; // cycles are refused on save; never loop here
+    path.add(s.id);
+    let l = 0;
+    for (const ref of referencedSegments(s.rule)) {
+      const dep = byId.get(ref);
+      if (dep) l = Math.max(l, visit(dep, path) + 1);
+    }
+    path.delete(s.id);
+    level.set(s.id, l);
+    return l;
+  };
+  const levels: LiveSegment[][] = [];
+  for (const s of segments) (levels[visit(s, new Set())] ??= []).push(s);
+  return levels.filter(Boolean);
+}
+
+/** The live segments that reference `sourceId`, directly or through others. */
+export function dependentsOf(segments: LiveSegment[], sourceId: string): LiveSegment[] {
+  const out = new Map<string, LiveSegment>();
+  const frontier = [sourceId];
+  while (frontier.length) {
+    const id = frontier.pop()!;
+    for (const s of segments) {
+      if (!out.has(s.id) && s.id !== sourceId && referencedSegments(s.rule).includes(id)) {
+        out.set(s.id, s);
+        frontier.push(s.id);
+      }
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * After `sourceId`'s membership changed for `profileIds` (a recompute or a static upload), re-evaluates
+ * the segments that use it for those profiles, in the same transaction. The caller has locked
+ * `dependents` (see lockFor).
+ */
+export async function propagate(trx: Kysely<DB>, dialect: Dialect, ws: string, dependents: LiveSegment[], profileIds: string[], ctx: RuleContext): Promise<MembershipChange[]> {
+  if (dependents.length === 0 || profileIds.length === 0) return [];
+  const changes: MembershipChange[] = [];
+  for (let i = 0; i < profileIds.length; i += 1000) changes.push(...(await evaluateProfiles(trx, dialect, ws, dependents, profileIds.slice(i, i + 1000), ctx)));
+  return changes;
+}
+
+function orderByDependency(segments: LiveSegment[]): LiveSegment[] {
+  return dependencyLevels(segments).flat();
+}
+
+export async function lockSegments(trx: Kysely<DB>, dialect: Dialect, ws: string, ids: string[]): Promise<Map<string, { version: number; status: string }>> {
+  if (ids.length === 0) return new Map();
+  let q = trx.selectFrom('segments').select(['id', 'version', 'status']).where('workspace_id', '=', ws).where('id', 'in', ids).orderBy('id');
+  if (dialect.engine === 'postgres') q = q.forUpdate();
+  const rows = await q.execute();
+  return new Map(rows.map((r) => [r.id, { version: r.version, status: r.status }]));
+}
+
+/** `case when <rule> then 1 else 0 end` per segment, as select columns s0, s1, ... */
+function ruleColumns(segments: LiveSegment[], ctx: RuleContext, dialect: Dialect): RawBuilder<unknown>[] {
+  return segments.map((s, i) => sql`case when (${compileRule(s.rule, ctx, dialect)}) then 1 else 0 end as ${sql.ref('s' + i)}`);
+}
+
+/**
+ * Applies a computed membership to the given profiles for the given segments, inside `trx`:
+ * inserts entries, deletes exits, writes timeline events and member counts. `matches` has, per
+ * segment, the set of profile ids (among `profileIds`) that satisfy it; `live` says which of
+ * `profileIds` are live (others — merged away — leave silently: their timeline moved to the survivor).
+ */
+async function applyMembership(
+  trx: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  segments: LiveSegment[],
+  profileIds: string[],
+  live: Set<string>,
+  matches: Set<string>[],
+  now: number,
+): Promise<MembershipChange[]> {
+  if (profileIds.length === 0 || segments.length === 0) return [];
+  const current = await trx
+    .selectFrom('segment_members')
+    .select(['segment_id', 'profile_id'])
+    .where('workspace_id', '=', ws)
+    .where('segment_id', 'in', segments.map((s) => s.id))
+    .where('profile_id', 'in', profileIds)
+    .execute();
+  const had = new Map<string, Set<string>>(segments.map((s) => [s.id, new Set()]));
+  for (const r of current) had.get(r.segment_id)!.add(r.profile_id);
+
+  const changes: MembershipChange[] = [];
+  const inserts: Record<string, unknown>[] = [];
+  const events = [];
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
+    const before = had.get(s.id)!;
+    const after = matches[i]!;
+    const removed: string[] = [];
+    let added = 0;
+    for (const pid of profileIds) {
+      const isIn = after.has(pid);
+      const wasIn = before.has(pid);
+      if (isIn && !wasIn) {
+        inserts.push({ workspace_id: ws, segment_id: s.id, profile_id: pid, version: s.version, entered_at: now });
+        added++;
+        events.push(systemEventRow(ws, pid, SEGMENT_ENTERED, { segment_id: s.id, segment_name: s.name, version: s.version }, now));
+        changes.push({ segmentId: s.id, profileId: pid, version: s.version, kind: 'entered', at: now });
+      } else if (!isIn && wasIn) {
+        removed.push(pid);
+        if (live.has(pid)) {
+          events.push(systemEventRow(ws, pid, SEGMENT_EXITED, { segment_id: s.id, segment_name: s.name, version: s.version }, now));
+          changes.push({ segmentId: s.id, profileId: pid, version: s.version, kind: 'exited', at: now });
+        }
+      }
+    }
+    if (removed.length) {
+      await trx.deleteFrom('segment_members').where('workspace_id', '=', ws).where('segment_id', '=', s.id).where('profile_id', 'in', removed).execute();
+    }
+    if (added !== removed.length) {
+      await trx
+        .updateTable('segments')
+        .set((eb) => ({ member_count: eb('member_count', '+', added - removed.length) }))
+        .where('workspace_id', '=', ws)
+        .where('id', '=', s.id)
+        .execute();
+    }
+  }
+  await dialect.insertMany(trx, 'segment_members', inserts);
+  await writeSystemEvents(trx, dialect, events);
+  return changes;
+}
+
+/**
+ * Evaluates `segments` for `profileIds` (any mix of live and merged ids) and applies the result,
+ * level by level so a segment that references another sees that one's new membership.
+ */
+export async function evaluateProfiles(
+  trx: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  segments: LiveSegment[],
+  profileIds: string[],
+  ctx: RuleContext,
+): Promise<MembershipChange[]> {
+  const changes: MembershipChange[] = [];
+  if (profileIds.length === 0) return changes;
+  for (const level of dependencyLevels(segments)) {
+    const rows = await sql<Record<string, unknown>>`select p.id, p.merged_into, ${sql.join(ruleColumns(level, ctx, dialect))}
+      from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(profileIds)})`.execute(trx);
+    const live = new Set<string>();
+    const matches = level.map(() => new Set<string>());
+    for (const r of rows.rows) {
+      if (r.merged_into !== null) continue;
+      const id = r.id as string;
+      live.add(id);
+      level.forEach((_, i) => {
+        if (Number(r['s' + i]) === 1) matches[i]!.add(id);
+      });
+    }
+    changes.push(...(await applyMembership(trx, dialect, ws, level, profileIds, live, matches, ctx.now)));
+  }
+  return changes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incremental: the change feed over profiles.updated_at.
+
+const FEED = 'segments.feed';
+
+/** Feed position: profiles with (updated_at, id) greater than this have not been evaluated. */
+interface FeedCursor {
+  at: number;
+  id: string;
+}
+
+async function readFeed(trx: Kysely<DB>, dialect: Dialect, ws: string, now: number): Promise<FeedCursor> {
+  let q = trx.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', FEED);
+  if (dialect.engine === 'postgres') q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (row) return parseJson<FeedCursor>(row.value);
+  // First use: start from now; what is older is covered by each segment's initial full recompute.
+  const cursor = { at: now, id: '' };
+  await trx.insertInto('job_state').values({ workspace_id: ws, name: FEED, value: JSON.stringify(cursor), updated_at: now }).onConflict((oc) => oc.doNothing()).execute();
+  return cursor;
+}
+
+async function writeFeed(trx: Kysely<DB>, ws: string, cursor: FeedCursor, now: number): Promise<void> {
+  await trx.updateTable('job_state').set({ value: JSON.stringify(cursor), updated_at: now }).where('workspace_id', '=', ws).where('name', '=', FEED).execute();
+}
+
+/** Starts the feed of a workspace at `now` if it has none (called when its first segment is created). */
+export async function ensureFeed(db: Kysely<DB>, dialect: Dialect, ws: string, now: number): Promise<void> {
+  await db.transaction().execute((trx) => readFeed(trx, dialect, ws, now));
+}
+
+/**
+ * Moves the feed back so profiles changed since `at` are evaluated again (after a long import
+ * transaction whose rows carry its start time, or an operator asking for it).
+ */
+export async function rewindFeed(db: Kysely<DB>, dialect: Dialect, ws: string, at: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const cur = await readFeed(trx, dialect, ws, at);
+    if (cur.at >= at) await writeFeed(trx, ws, { at: at - 1, id: '\uffff' }, Date.now());
+  });
+}
+
+export interface FeedOptions {
+  /** Profiles per transaction. */
+  chunk?: number;
+  /**
+   * Only profiles updated at least this long ago are read, so a transaction that stamped its rows
+   * just before committing is not overtaken by the cursor. Default 2 s.
+   */
+  lagMs?: number;
+  /** Most chunks in one call. */
+  maxChunks?: number;
+}
+
+/** Processes the change feed of one workspace; returns how many profiles were evaluated. */
+export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOptions = {}): Promise<{ profiles: number; changes: number; caughtUp: boolean }> {
+  const chunk = opts.chunk ?? 1000;
+  const lag = opts.lagMs ?? 2000;
+  const maxChunks = opts.maxChunks ?? 50;
+  const timeZone = await deps.timeZoneOf(ws);
+  let profiles = 0;
+  let changeCount = 0;
+  for (let n = 0; n < maxChunks; n++) {
+    const now = deps.now();
+    const result = await deps.db.transaction().execute(async (trx) => {
+      const cursor = await readFeed(trx, deps.dialect, ws, now);
+      const open = deps.oldestWrite?.();
+      const upTo = Math.min(now - lag, open === undefined ? Infinity : open - 1);
+      const rows = await trx
+        .selectFrom('profiles')
+        .select(['id', 'updated_at'])
+        .where('workspace_id', '=', ws)
+        .where((eb) => eb.or([eb('updated_at', '>', cursor.at), eb.and([eb('updated_at', '=', cursor.at), eb('id', '>', cursor.id)])]))
+        .where('updated_at', '<=', upTo)
+        .orderBy('updated_at')
+        .orderBy('id')
+        .limit(chunk)
+        .execute();
+      if (rows.length === 0) return { count: 0, changes: [] as MembershipChange[] };
+      const segments = await loadLiveSegments(trx, ws);
+      const locked = await lockSegments(trx, deps.dialect, ws, segments.map((s) => s.id));
+      const current = segments.filter((s) => locked.get(s.id)?.version === s.version && locked.get(s.id)?.status === 'active');
+      const changes = await evaluateProfiles(trx, deps.dialect, ws, current, rows.map((r) => r.id), { workspaceId: ws, now, timeZone });
+      const last = rows[rows.length - 1]!;
+      await writeFeed(trx, ws, { at: last.updated_at, id: last.id }, now);
+      return { count: rows.length, changes };
+    });
+    profiles += result.count;
+    changeCount += result.changes.length;
+    if (result.changes.length) deps.onChange?.(ws, result.changes);
+    if (result.count < chunk) return { profiles, changes: changeCount, caughtUp: true };
+  }
+  return { profiles, changes: changeCount, caughtUp: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full recompute of one segment.
+
+export interface RecomputeProgress {
+  segmentId: string;
+  version: number;
+  /** Live profiles evaluated so far in this pass. */
+  done: number;
+  /** Live profiles in the workspace when the pass started (an estimate for progress bars). */
+  total: number;
+  entered: number;
+  exited: number;
+}
+
+/** Marks a segment for a full recompute of its current version (picked up by `recomputeSegment`). */
+export async function requestRecompute(db: Kysely<DB>, ws: string, segmentId: string, now: number): Promise<void> {
+  await db
+    .updateTable('segments')
+    .set((eb) => ({ recompute_version: eb.ref('version'), recompute_cursor: null, recompute_started_at: now }))
+    .where('workspace_id', '=', ws)
+    .where('id', '=', segmentId)
+    .execute();
+}
+
+/**
+ * Runs (or resumes) the full recompute of a segment: chunks of live profiles in id order, each
+ * chunk one transaction that also saves the position. Returns false if the segment is gone,
+ * archived, static, or its version changed meanwhile (the new version's recompute takes over).
+ */
+export async function recomputeSegment(
+  deps: MembershipDeps,
+  ws: string,
+  segmentId: string,
+  opts: { chunk?: number; onProgress?: (p: RecomputeProgress) => void; signal?: AbortSignal } = {},
+): Promise<RecomputeProgress | undefined> {
+  const chunk = opts.chunk ?? 2000;
+  const timeZone = await deps.timeZoneOf(ws);
+  const seg = await deps.db.selectFrom('segments').selectAll().where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
+  if (!seg || seg.kind !== 'rule' || seg.status !== 'active') return undefined;
+  if (seg.recompute_version !== seg.version) await requestRecompute(deps.db, ws, segmentId, deps.now());
+  const total = Number(
+    (await deps.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirst())?.n ?? 0,
+  );
+  const progress: RecomputeProgress = { segmentId, version: seg.version, done: 0, total, entered: 0, exited: 0 };
+  const segment: LiveSegment = { id: seg.id, name: seg.name, version: seg.version, rule: parseJson<Rule>(seg.rule) };
+  if (seg.recompute_cursor) {
+    progress.done = Number(
+      (await deps.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).where('id', '<=', seg.recompute_cursor).executeTakeFirst())?.n ?? 0,
+    );
+  }
+  for (;;) {
+    if (opts.signal?.aborted) return progress;
+    const now = deps.now();
+    const step = await deps.db.transaction().execute(async (trx) => {
+      const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
+      const lockedAll = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
+      const locked = lockedAll.get(segmentId);
+      const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version', 'recompute_cursor']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
+      if (!locked || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return { stop: true as const };
+      const after = row.recompute_cursor ?? '';
+      const ctx = { workspaceId: ws, now, timeZone };
+      const rows = await sql<{ id: string; s0: unknown }>`select p.id, ${ruleColumns([segment], ctx, deps.dialect)[0]!}
+        from profiles as p where p.workspace_id = ${ws} and p.merged_into is null and p.id > ${after}
+        order by p.id limit ${chunk}`.execute(trx);
+      const ids = rows.rows.map((r) => r.id);
+      const last = ids[ids.length - 1];
+      // Members in this id range that are no longer live profiles (merged away) leave too.
+      let q = trx.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws).where('segment_id', '=', segmentId).where('profile_id', '>', after);
+      if (last !== undefined) q = q.where('profile_id', '<=', last);
+      const stale = (await q.execute()).map((r) => r.profile_id);
+      const live = new Set(ids);
+      const all = [...new Set([...ids, ...stale])];
+      const matches = new Set(rows.rows.filter((r) => Number(r.s0) === 1).map((r) => r.id));
+      const changes = await applyMembership(trx, deps.dialect, ws, [segment], all, live, [matches], now);
+      // Segments built on this one follow in the same transaction.
+      const current = dependents.filter((d) => lockedAll.get(d.id)?.version === d.version);
+      changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], ctx)));
+      const finished = ids.length < chunk;
+      await trx
+        .updateTable('segments')
+        .set(finished ? { recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: now } : { recompute_cursor: last! })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', segmentId)
+        .execute();
+      return { stop: false as const, count: ids.length, changes, finished };
+    });
+    if (step.stop) return undefined;
+    progress.done += step.count;
+    for (const c of step.changes) if (c.segmentId === segmentId) c.kind === 'entered' ? progress.entered++ : progress.exited++;
+    if (step.changes.length) deps.onChange?.(ws, step.changes);
+    opts.onProgress?.(progress);
+    if (step.finished) return progress;
+  }
+}
+
+/** Segments with a recompute requested or interrupted (resumed by the worker after a restart). */
+export async function pendingRecomputes(db: Kysely<DB>): Promise<{ workspaceId: string; segmentId: string }[]> {
+  const rows = await db
+    .selectFrom('segments')
+    .select(['workspace_id', 'id'])
+    .where('status', '=', 'active')
+    .where('kind', '=', 'rule')
+    .where('recompute_version', 'is not', null)
+    .orderBy('recompute_started_at')
+    .execute();
+  return rows.map((r) => ({ workspaceId: r.workspace_id, segmentId: r.id }));
+}

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../../app.js';
+import { requireKey } from '../../platform/http.js';
+import { computeModels } from './compute.js';
+import { computeBody, computeReportSchema, errorResponses, rfmReportSchema, secured, settingsAnswerSchema, settingsBody } from './models.schemas.js';
+import { rfmReport } from './rfm.js';
+import { loadModelSettings, type ModelName, type ModelSettings, saveSegmentationSettings } from './settings.js';
+
+const answer = ({ timeZone, ...segmentation }: ModelSettings) => ({ timeZone, segmentation });
+
+/** The models API (secret key): run the models, the RFM report, and the model settings. */
+export async function modelRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  const preHandler = requireKey(s.keys, 'secret');
+  const db = s.database.db;
+  const tz = s.config.defaultTimezone;
+
+  app.post<{ Body: { models?: ModelName[] } | undefined }>(
+    '/v1/models/compute',
+    {
+      preHandler,
+      // `curl -X POST` without a body runs every model.
+      preValidation: async (req) => {
+        if (req.body === undefined) req.body = {};
+      },
+      schema: {
+        ...secured('Run the models now (RFM, lifecycle, community, or those listed) and answer what they did; 409 while another run is in progress'),
+        body: computeBody,
+        response: { 200: computeReportSchema, ...errorResponses },
+      },
+    },
+    async (req) => computeModels(db, s.database.dialect, req.workspaceId, s.clock.now(), { models: req.body?.models, clock: s.clock, defaultTimeZone: tz }),
+  );
+
+  app.get(
+    '/v1/models/rfm/report',
+    { preHandler, schema: { ...secured('The RFM cells of the last run: counts, shares, revenue, averages, and the thresholds used'), response: { 200: rfmReportSchema, ...errorResponses } } },
+    async (req) => rfmReport(db, req.workspaceId),
+  );
+
+  app.get(
+    '/v1/models/settings',
+    { preHandler, schema: { ...secured('The model settings, defaults filled in'), response: { 200: settingsAnswerSchema, ...errorResponses } } },
+    async (req) => answer(await loadModelSettings(db, req.workspaceId, tz)),
+  );
+
+  app.put<{ Body: Record<string, unknown> }>(
+    '/v1/models/settings',
+    {
+      preHandler,
+      schema: {
+        ...secured('Replace the model settings (anything left out takes its default); validated, 400 VALIDATION_FAILED names the bad setting'),
+        body: settingsBody,
+        response: { 200: settingsAnswerSchema, ...errorResponses },
+      },
+    },
+    async (req) => answer(await saveSegmentationSettings(db, req.workspaceId, req.body, tz)),
+  );
+}

@@ -1,0 +1,79 @@
+import { randomInt } from 'node:crypto';
+import { createWeComCrypto } from '../crypto.js';
+import { buildEnvelopeXml, buildXml, parseMessageXml, type WeComMessage } from '../crypto-xml.js';
+import { applyScenario, type CallbackScenario } from './scenarios.js';
+import type { SandboxState } from './state.js';
+
+/** Where and how a callback is sent: the Token and EncodingAESKey configured for the target. */
+export interface CallbackTarget {
+  token: string;
+  encodingAesKey: string;
+  /** ReceiveId inside the ciphertext; the corp id unless given. */
+  receiveId?: string;
+  /** AgentID in the envelope. */
+  agentId?: string;
+  /** How long to wait for the target (WeCom waits 5 s). */
+  timeoutMs?: number;
+}
+
+/** What firing a callback did: the event, what was sent, and the target's answer. */
+export interface FiredCallback {
+  event: WeComMessage;
+  /** The plaintext event XML. */
+  xml: string;
+  /** The URL posted to, with msg_signature, timestamp and nonce. */
+  url: string;
+  body: string;
+  status: number;
+  response: string;
+  welcomeCode?: string;
+}
+
+/**
+ * Applies a scenario to the sandbox, then sends its event as WeCom does: the event XML encrypted
+ * with WXBizMsgCrypt, in the `<xml><ToUserName/><Encrypt/><AgentID/></xml>` envelope, POSTed with
+ * `msg_signature`, `timestamp` and `nonce` in the query string.
+ */
+export async function fireCallback(state: SandboxState, targetUrl: string, spec: CallbackScenario, target: CallbackTarget): Promise<FiredCallback> {
+  const url = new URL(targetUrl);
+  const crypto = createWeComCrypto({ token: target.token, encodingAesKey: target.encodingAesKey, receiveId: target.receiveId ?? state.corp.corpId, now: state.corp.now });
+  const applied = applyScenario(state, spec);
+  const xml = buildXml(applied.fields);
+  const sealed = crypto.encrypt(xml);
+  const body = buildEnvelopeXml({ toUserName: state.corp.corpId, encrypt: sealed.encrypt, agentId: target.agentId });
+  url.searchParams.set('msg_signature', sealed.msgSignature);
+  url.searchParams.set('timestamp', sealed.timestamp);
+  url.searchParams.set('nonce', sealed.nonce);
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body, signal: AbortSignal.timeout(target.timeoutMs ?? 5000) });
+  return { event: parseMessageXml(xml), xml, url: url.toString(), body, status: res.status, response: await res.text(), welcomeCode: applied.welcomeCode };
+}
+
+/** What a URL verification found. */
+export interface VerifiedUrl {
+  ok: boolean;
+  status: number;
+  /** The echostr plaintext the target had to answer with. */
+  expected: string;
+  received: string;
+  url: string;
+}
+
+/**
+ * Verifies a callback URL as WeCom's console does when the URL is saved: a GET with
+ * msg_signature, timestamp, nonce and an encrypted echostr; the target must answer the decrypted
+ * echostr, exactly, within a second or so.
+ */
+export async function verifyCallbackUrl(state: SandboxState, targetUrl: string, target: CallbackTarget): Promise<VerifiedUrl> {
+  const url = new URL(targetUrl);
+  const crypto = createWeComCrypto({ token: target.token, encodingAesKey: target.encodingAesKey, receiveId: target.receiveId ?? state.corp.corpId, now: state.corp.now });
+  // WeCom's echostr plaintext is a long decimal number, e.g. 1616140317555161061.
+  const expected = String(randomInt(1, 2 ** 47)) + String(randomInt(100000, 999999));
+  const sealed = crypto.encrypt(expected);
+  url.searchParams.set('msg_signature', sealed.msgSignature);
+  url.searchParams.set('timestamp', sealed.timestamp);
+  url.searchParams.set('nonce', sealed.nonce);
+  url.searchParams.set('echostr', sealed.encrypt);
+  const res = await fetch(url, { signal: AbortSignal.timeout(target.timeoutMs ?? 5000) });
+  const received = await res.text();
+  return { ok: res.status === 200 && received === expected, status: res.status, expected, received, url: url.toString() };
+}
