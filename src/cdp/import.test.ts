@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
 import { importDeps, type ImportFormat, type ImportKind, type ImportMode, type ImportReport, runImport } from './import.service.js';
 
-const CDNOW = new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url);
+const CDNOW = new URL('../../test/fixtures/cdnow/CDNOW_sample.txt', import.meta.url);
 const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** CDNOW sample lines (customer, customer index, YYYYMMDD, CDs, dollars) as an orders CSV. */

@@ -16,7 +16,7 @@ import { importDeps, runImport } from '../../cdp/index.js';
 import { createTestApp, describeEngines, type TestApp } from '../../testing/engines.js';
 import { computeModels, rfmReport } from './index.js';
 
-const FILE = new URL('../../../../shared/data/cdnow/CDNOW_master.txt', import.meta.url);
+const FILE = new URL('../../../test/fixtures/cdnow/CDNOW_master.txt', import.meta.url);
 const AS_OF = Date.UTC(1998, 6, 1);
 const CELLS = ['important_value', 'important_develop', 'important_retain', 'important_winback', 'general_value', 'general_develop', 'general_retain', 'general_winback'];
 
