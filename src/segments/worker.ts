@@ -115,7 +115,9 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
         abort.signal.removeEventListener('abort', onStop);
       }
     }
-    await scheduleRechecks(opts, workspaces);
+    // Models run for every workspace (RFM and stages matter without segments too).
+    const all = (await deps.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+    await scheduleRechecks(opts, all);
   }
 
   const kick = () => {
