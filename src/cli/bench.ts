@@ -15,6 +15,9 @@ interface BenchFlags {
   batch: number;
   links: number;
   dbLinks: number;
+  profiles: number;
+  eventsPerProfile: number;
+  incrementalEvents: number;
   seed: number;
   databaseUrl?: string;
   tmpDir: string;
@@ -34,6 +37,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--batch <n>', 'ingest: events per /v1/batch request (rows per baseline transaction)', count('--batch', 1), 100)
     .option('--links <n>', 'identity: identifier links resolved in memory', count('--links', 1), 1_000_000)
     .option('--db-links <n>', 'identity: links pushed through applyEvents on the database (0 to skip)', count('--db-links', 0), 200_000)
+    .option('--profiles <n>', 'segments: profiles generated', count('--profiles', 10), 1_000_000)
+    .option('--events-per-profile <n>', 'segments: events generated per profile on average', count('--events-per-profile', 1), 10)
+    .option('--incremental-events <n>', 'segments: new events applied before the change feed runs', count('--incremental-events', 1), 200_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
     .addOption(new Option('--database-url <url>', 'run on this PostgreSQL server (a fresh database is created and dropped); default SQLite').env('DATABASE_URL'))
@@ -65,6 +71,9 @@ export function registerBenchCommand(program: Command): void {
           batch: flags.batch,
           links: flags.links,
           dbLinks: flags.dbLinks,
+          profiles: flags.profiles,
+          eventsPerProfile: flags.eventsPerProfile,
+          incrementalEvents: flags.incrementalEvents,
           seed: flags.seed,
           databaseUrl: flags.databaseUrl || undefined,
           tmpDir: flags.tmpDir,

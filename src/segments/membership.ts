@@ -308,7 +308,9 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
         .selectFrom('profiles')
         .select(['id', 'updated_at'])
         .where('workspace_id', '=', ws)
-        .where((eb) => eb.or([eb('updated_at', '>', cursor.at), eb.and([eb('updated_at', '=', cursor.at), eb('id', '>', cursor.id)])]))
+        // Row-value comparison: both engines turn it into an index range (the equivalent
+        // `a > x or (a = x and id > y)` was planned as a scan from the start of the workspace).
+        .where((eb) => eb(eb.refTuple('updated_at', 'id'), '>', eb.tuple(cursor.at, cursor.id)))
         .where('updated_at', '<=', upTo)
         .orderBy('updated_at')
         .orderBy('id')
