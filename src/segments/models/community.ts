@@ -1,3 +1,4 @@
+import { clearScoresOfMergedProfiles } from './run.js';
 /**
  * Community roles of WeCom group members, from plain tracked events on their timelines.
  *
@@ -207,23 +208,7 @@ export async function computeCommunity(db: Kysely<DB>, dialect: Dialect, ws: str
     };
   });
 
-  const merged = await db
-    .updateTable('profile_scores')
-    .set({ community_role: null, community_score: null, community_at: null })
-    .where('workspace_id', '=', ws)
-    .where('community_role', 'is not', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('profiles as p')
-            .select('p.id')
-            .whereRef('p.workspace_id', '=', 'profile_scores.workspace_id')
-            .whereRef('p.id', '=', 'profile_scores.profile_id')
-            .where('p.merged_into', 'is', null),
-        ),
-      ),
-    )
-    .executeTakeFirst();
+  const merged = { numUpdatedRows: BigInt(await clearScoresOfMergedProfiles(db, ws, 'community_role', { community_role: null, community_score: null, community_at: null })) };
 
   const report: CommunityRunReport = {
     computedAt: new Date(now).toISOString(),

@@ -1,3 +1,4 @@
+import { clearScoresOfMergedProfiles } from './run.js';
 /**
  * Lifecycle stages of every live profile, as of `now`, counting calendar days in the workspace
  * time zone. A profile's last activity is its `last_seen_at` (any event; a purchase counts too).
@@ -141,23 +142,7 @@ export async function computeLifecycle(db: Kysely<DB>, dialect: Dialect, ws: str
     };
   });
 
-  const cleared = await db
-    .updateTable('profile_scores')
-    .set({ lifecycle_stage: null, lifecycle_at: null })
-    .where('workspace_id', '=', ws)
-    .where('lifecycle_stage', 'is not', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('profiles as p')
-            .select('p.id')
-            .whereRef('p.workspace_id', '=', 'profile_scores.workspace_id')
-            .whereRef('p.id', '=', 'profile_scores.profile_id')
-            .where('p.merged_into', 'is', null),
-        ),
-      ),
-    )
-    .executeTakeFirst();
+  const cleared = { numUpdatedRows: BigInt(await clearScoresOfMergedProfiles(db, ws, 'lifecycle_stage', { lifecycle_stage: null, lifecycle_at: null })) };
 
   const report: LifecycleRunReport = {
     computedAt: new Date(now).toISOString(),

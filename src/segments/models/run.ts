@@ -3,10 +3,10 @@
  * and the per-workspace lease that keeps two runs of the models from overlapping.
  */
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
 import { type Dialect, parseJson } from '../../platform/db/database.js';
-import type { DB } from '../../platform/db/schema.js';
+import type { DB, ProfileScoresTable } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 
 /** Profiles per chunk transaction: big enough that per-statement costs vanish, small enough to hold writers back only briefly. */
@@ -148,4 +148,31 @@ export async function takeLease(db: Kysely<DB>, ws: string, clock: Clock): Promi
       await db.deleteFrom('job_state').where('workspace_id', '=', ws).where('name', '=', LEASE).where('value', '=', token).execute();
     },
   };
+}
+
+/** Clears one model's columns on score rows whose profile is gone or merged away; returns the row count. */
+export async function clearScoresOfMergedProfiles(
+  db: Kysely<DB>,
+  ws: string,
+  column: 'lifecycle_stage' | 'community_role',
+  clear: Updateable<ProfileScoresTable>,
+): Promise<number> {
+  const res = await db
+    .updateTable('profile_scores')
+    .set(clear)
+    .where('workspace_id', '=', ws)
+    .where(column, 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('profiles as p')
+            .select('p.id')
+            .whereRef('p.workspace_id', '=', 'profile_scores.workspace_id')
+            .whereRef('p.id', '=', 'profile_scores.profile_id')
+            .where('p.merged_into', 'is', null),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
