@@ -1,17 +1,9 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { columnTypes as types } from './column-types.js';
 import type { Engine } from './database.js';
+import { scrmMigrations } from '../../scrm/migrations.js';
 
-/**
- * One ordered migration set for both engines. Never edit a migration after it lands: add a new one.
- * Column types that differ by engine come from `types(engine)`.
- */
-function types(engine: Engine) {
-  return {
-    json: engine === 'postgres' ? sql`jsonb` : sql`text`,
-    millis: 'bigint' as const,
-  };
-}
-
+/** One ordered migration set for both engines. Never edit a migration after it lands: add a new one. */
 function migrations(engine: Engine): Record<string, Migration> {
   const t = types(engine);
   return {
@@ -241,6 +233,22 @@ function migrations(engine: Engine): Record<string, Migration> {
 }
 
 /**
+ * The core migrations plus each domain's own set (a domain owns its tables and their migrations;
+ * names are globally ordered: 0001-0002 core and segments, 0003-0009 SCRM, 0010-0019 messaging
+ * and journeys). A duplicate name is a programming error.
+ */
+function allMigrations(engine: Engine): Record<string, Migration> {
+  const all: Record<string, Migration> = { ...migrations(engine) };
+  for (const set of [scrmMigrations(engine)]) {
+    for (const [name, m] of Object.entries(set)) {
+      if (all[name]) throw new Error(`duplicate migration name ${name}`);
+      all[name] = m;
+    }
+  }
+  return all;
+}
+
+/**
  * Applies every pending migration; throws with the failing migration's name. On PostgreSQL,
  * `schema` names the schema holding Kysely's migration tables (needed when several Siyu schemas
  * share one database: Kysely otherwise finds another schema's lock table).
@@ -248,7 +256,7 @@ function migrations(engine: Engine): Record<string, Migration> {
 export async function migrateToLatest(db: Kysely<any>, engine: Engine, opts: { schema?: string } = {}): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations(engine) } satisfies MigrationProvider,
+    provider: { getMigrations: async () => allMigrations(engine) } satisfies MigrationProvider,
     ...(opts.schema ? { migrationTableSchema: opts.schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
