@@ -140,8 +140,9 @@ async function compare(run: Run) {
     ]),
   ]);
   process.stdout.write(
-    '\nWhere the recompute time goes (each statement timed; evaluation = the chunk SELECT with the rule; membership = reading and\n' +
-      'writing segment_members and member_count; timeline = inserting Segment Entered events; COMMIT includes WAL checkpoints):\n\n',
+    '\nWhere the recompute time goes (each statement timed; evaluation = the set-based statements that evaluate the rule and write\n' +
+      'entries and exits; membership = other segment_members reads and writes, member_count; timeline = history rows of departures;\n' +
+      'COMMIT includes WAL checkpoints):\n\n',
   );
   const pct = (ms: number, of: number) => `${num(ms / 1000, 2)} (${num((100 * ms) / of)}%)`;
   table([

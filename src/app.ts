@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type WorkspaceIngestSettings } from './cdp/index.js';
+import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type TimelineSource, type WorkspaceIngestSettings } from './cdp/index.js';
 import type { Config } from './platform/config.js';
 import { createPiiCipher, type PiiCipher } from './platform/crypto.js';
 import { type Database, openDatabase } from './platform/db/database.js';
@@ -15,6 +15,7 @@ import type { MembershipDeps } from './segments/membership.js';
 import { segmentRoutes } from './segments/segments.routes.js';
 import { computeModels, modelRoutes } from './segments/models/index.js';
 import { type SegmentWorker, startSegmentWorker } from './segments/worker.js';
+import { segmentTimelineSource } from './segments/history.js';
 
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** What segment membership needs; the worker and the CLI use it. */
   membership: MembershipDeps;
+  /** Timeline items other domains keep outside `events` (segment membership). */
+  timelineSources: TimelineSource[];
   /** The background segment worker, when this process runs it (see startWorkers). */
   segmentWorker?: SegmentWorker;
 }
@@ -74,7 +77,8 @@ export async function createServices(config: Config, opts: { database?: Database
     timeZoneOf,
     oldestWrite: () => writer.oldestInFlight(),
   };
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership };
+  const timelineSources = [segmentTimelineSource()];
+  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources };
 }
 
 /** Starts the background workers of a serving process (segment membership, schedules). */

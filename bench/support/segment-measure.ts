@@ -46,11 +46,15 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
 
 /** Where a recompute's (or the feed's) time went, ms. */
 export interface Breakdown {
-  /** The chunk SELECT that evaluates the rule(s). */
+  /**
+   * The statements that evaluate the rule(s): the feed's chunk SELECT; a recompute's set-based
+   * `insert into segment_members ... select` (entries) and `delete from segment_members ... not
+   * exists` (exits), which also write the members.
+   */
   evaluation: number;
-  /** Reading and writing segment_members, and member counts on segments. */
+  /** Other reads and writes of segment_members, and member counts on segments. */
   membership: number;
-  /** Inserting the Segment Entered / Exited events. */
+  /** Membership history rows (departures; entries are their segment_members rows). */
   timeline: number;
   otherStatements: number;
   commit: number;
@@ -62,8 +66,8 @@ export interface Breakdown {
 export function breakdown(times: StatementTimes, commitMs: number, totalMs: number): Breakdown {
   const b: Breakdown = { evaluation: 0, membership: 0, timeline: 0, otherStatements: 0, commit: commitMs, js: totalMs - commitMs };
   for (const [label, v] of times) {
-    if (label.startsWith('select p.id')) b.evaluation += v.ms;
-    else if (label === 'insertMany events') b.timeline += v.ms;
+    if (label.startsWith('select p.id') || label === 'insert into' || label === 'delete from') b.evaluation += v.ms;
+    else if (label === 'insertMany segment_member_history') b.timeline += v.ms;
     else if (/segment_members$|^update segments$/.test(label)) b.membership += v.ms;
     else b.otherStatements += v.ms;
     b.js -= v.ms;

@@ -272,6 +272,18 @@ export interface TimelineRow {
   payload: Record<string, unknown>;
 }
 
+/**
+ * Another domain's items on the profile timeline (segment membership, ...): rows newest first
+ * (timestamp, then message id, descending) strictly before `before`, at most `limit`, for the
+ * given profile ids (the profile and those merged into it).
+ */
+export type TimelineSource = (
+  db: Kysely<DB>,
+  workspaceId: string,
+  profileIds: string[],
+  opts: { limit: number; before?: { timestamp: number; messageId: string }; type?: string; event?: string },
+) => Promise<TimelineRow[]>;
+
 /** A profile's events newest first (timestamp, then message id, descending), after a position. */
 export async function listTimeline(
   db: Kysely<DB>,

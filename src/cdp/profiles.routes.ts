@@ -25,6 +25,7 @@ export function profileDeps(s: Services): ProfileDeps {
     rulesFor: async (ws) => (await s.writer.settingsFor(ws)).rules,
     defaultRegion: s.config.defaultPhoneRegion,
     now: () => s.clock.now(),
+    timelineSources: s.timelineSources,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   listMerges,
   listProfileIds,
   listTimeline,
+  type TimelineSource,
   loadProfileRecords,
   lockProfileFollowingMerges,
   mergedIdsOf,
@@ -29,6 +30,8 @@ export interface ProfileDeps {
   rulesFor(workspaceId: string): Promise<RuleBook>;
   defaultRegion: string;
   now(): number;
+  /** Timeline items kept outside `events` by other domains, merged into timeline pages. */
+  timelineSources?: readonly TimelineSource[];
 }
 
 /** A profile as the management API shows it (times as ISO strings). */
@@ -160,12 +163,14 @@ const toEvent = (r: TimelineRow): TimelineEvent => ({
 
 async function timelinePage(deps: ProfileDeps, ws: string, id: string, q: { limit: number; cursor?: string; type?: string; event?: string }): Promise<Page<TimelineEvent>> {
   const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-  const rows = await listTimeline(deps.database.db, ws, id, {
-    limit: q.limit + 1,
-    before: before && { timestamp: before[0], messageId: before[1] },
-    type: q.type,
-    event: q.event,
-  });
+  const opts = { limit: q.limit + 1, before: before && { timestamp: before[0], messageId: before[1] }, type: q.type, event: q.event };
+  let rows = await listTimeline(deps.database.db, ws, id, opts);
+  if (deps.timelineSources?.length) {
+    const ids = [id, ...(await mergedIdsOf(deps.database.db, ws, id))];
+    for (const source of deps.timelineSources) rows = rows.concat(await source(deps.database.db, ws, ids, opts));
+    rows.sort((a, b) => b.timestamp - a.timestamp || (a.messageId < b.messageId ? 1 : a.messageId > b.messageId ? -1 : 0));
+    rows = rows.slice(0, opts.limit);
+  }
   const page = rows.slice(0, q.limit);
   const last = page[page.length - 1];
   return { data: page.map(toEvent), nextCursor: rows.length > q.limit && last ? encodeCursor([last.timestamp, last.messageId]) : null };

@@ -478,10 +478,21 @@ describeEngines('compileRule', (engine) => {
         // One query evaluates every node: a 0/1 column per node.
         const columns = nodes.map((n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`);
         const res = await sql<Record<string, unknown>>`select p.id, ${sql.join(columns)} from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`.execute(database.db);
+        // The range form (full recomputes): the same nodes over a slice of the id order, with the
+        // tag, score and segment conditions read once for the range.
+        const ids = sorted(res.rows.map((r) => r.id as string));
+        const range = { after: ids[Math.floor(ids.length / 3)] ?? '', upTo: ids.length % 2 ? undefined : ids[Math.floor((2 * ids.length) / 3)] };
+        const inRange = (id: string) => id > range.after && (range.upTo === undefined || id <= range.upTo);
+        const rangeColumns = nodes.map((n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws, range }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`);
+        const upTo = range.upTo === undefined ? sql`` : sql` and p.id <= ${range.upTo}`;
+        const ranged = await sql<Record<string, unknown>>`select p.id, ${sql.join(rangeColumns)} from profiles as p
+          where p.workspace_id = ${ws} and p.merged_into is null and p.id > ${range.after}${upTo}`.execute(database.db);
         nodes.forEach((rule, i) => {
           const actual = sorted(res.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string));
           const expected = sorted(evaluateReference(rule, stored, { ...ctx, workspaceId: ws }));
           expect(actual, JSON.stringify(rule)).toEqual(expected);
+          const actualRanged = sorted(ranged.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string));
+          expect(actualRanged, `range form: ${JSON.stringify(rule)}`).toEqual(expected.filter(inRange));
           if (expected.length > 0 && expected.length < live) split.set(rule.type, (split.get(rule.type) ?? 0) + 1);
         });
       }),

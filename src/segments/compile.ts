@@ -293,6 +293,9 @@ class Compiler {
         return r.state === 'granted' ? granted : r.state === 'denied' ? denied : and([not(granted), not(denied)]);
       }
       case 'segment':
+        if (this.ctx.range) {
+          return sql<SqlBool>`(p.id in (select m.profile_id from segment_members as m where m.workspace_id = ${this.ctx.workspaceId} and m.segment_id = ${r.segmentId} and ${this.inRange(sql`m.profile_id`)}))`;
+        }
         return sql<SqlBool>`exists (select 1 from segment_members as m where m.workspace_id = p.workspace_id and m.segment_id = ${r.segmentId} and m.profile_id = p.id)`;
       case 'bucket': {
         const b = q.bucket(r.salt ?? '');
@@ -422,7 +425,23 @@ class Compiler {
     }
   }
 
+  /** `col` within the evaluated id range (ctx.range), for the range forms. */
+  private inRange(col: RawBuilder<unknown>): Bool {
+    const r = this.ctx.range!;
+    return r.upTo === undefined ? sql<SqlBool>`${col} > ${r.after}` : sql<SqlBool>`(${col} > ${r.after} and ${col} <= ${r.upTo})`;
+  }
+
   private hasTag(t: TagRef): Bool {
+    if (this.ctx.range) {
+      const ws = this.ctx.workspaceId;
+      if ('id' in t) {
+        return sql<SqlBool>`(p.id in (select pt.profile_id from profile_tags as pt where pt.workspace_id = ${ws} and pt.tag_id = ${t.id} and ${this.inRange(sql`pt.profile_id`)}))`;
+      }
+      return sql<SqlBool>`(p.id in (select pt.profile_id from profile_tags as pt
+        inner join tags as t on t.workspace_id = pt.workspace_id and t.id = pt.tag_id
+        inner join tag_groups as g on g.workspace_id = t.workspace_id and g.id = t.group_id
+        where pt.workspace_id = ${ws} and t.name = ${t.name} and g.name = ${t.group ?? 'default'} and ${this.inRange(sql`pt.profile_id`)}))`;
+    }
     if ('id' in t) {
       return sql<SqlBool>`exists (select 1 from profile_tags as pt where pt.workspace_id = p.workspace_id and pt.profile_id = p.id and pt.tag_id = ${t.id})`;
     }
@@ -469,6 +488,9 @@ class Compiler {
   }
 
   private score(column: RawBuilder<unknown>, values: readonly string[]): Bool {
+    if (this.ctx.range) {
+      return sql<SqlBool>`(p.id in (select s.profile_id from profile_scores as s where s.workspace_id = ${this.ctx.workspaceId} and ${this.inRange(sql`s.profile_id`)} and ${column} in (${sql.join(values.map((v) => sql`${v}`))})))`;
+    }
     return sql<SqlBool>`exists (select 1 from profile_scores as s where s.workspace_id = p.workspace_id and s.profile_id = p.id and ${column} in (${sql.join(values.map((v) => sql`${v}`))}))`;
   }
 }

@@ -197,4 +197,10 @@ export interface RuleContext {
   now: number;
   /** IANA zone for date operators (workspace setting; default Asia/Shanghai). */
   timeZone: string;
+  /**
+   * Set when the rule is evaluated over a range of profile ids at once (a full recompute chunk,
+   * `after < id <= upTo`): tag, score and segment conditions then read their own table once for
+   * the range (an uncorrelated `p.id in (...)`) instead of probing it once per profile.
+   */
+  range?: { after: string; upTo?: string };
 }

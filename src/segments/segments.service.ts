@@ -13,10 +13,10 @@ import type { Selectable } from 'kysely';
 import { readRows } from '../cdp/import.readers.js';
 import { type ProfileDeps, resolveProfileRef } from '../cdp/profiles.service.js';
 import { compileRule } from './compile.js';
-import { dependentsOf, ensureFeed, loadLiveSegments, lockSegments, propagate, requestRecompute, SEGMENT_ENTERED, SEGMENT_EXITED } from './membership.js';
+import { dependentsOf, ensureFeed, loadLiveSegments, lockSegments, propagate, requestRecompute } from './membership.js';
+import { departAll, recordDepartures } from './history.js';
 import { describeRule, isTimeDependent, referencedSegments, validateRule } from './rules.js';
 import type { Rule } from './rule.types.js';
-import { systemEventRow, writeSystemEvents } from './system-events.js';
 
 export interface SegmentDeps {
   database: Database;
@@ -218,17 +218,20 @@ export async function updateSegment(deps: SegmentDeps, ws: string, id: string, i
   return view(await getRow(db, ws, id));
 }
 
-/** Archives a segment: it stops being evaluated, its members are released (no exit events), its history stays. */
+/**
+ * Archives a segment: it stops being evaluated and its members are released into history with
+ * reason "archived" (timelines show the exit; journeys are not told, nobody left by a rule).
+ */
 export async function archiveSegment(deps: SegmentDeps, ws: string, id: string): Promise<SegmentView> {
   const db = deps.database.db;
-  await getRow(db, ws, id);
+  const row = await getRow(db, ws, id);
   const dependants = (await db.selectFrom('segments').select(['id', 'rule']).where('workspace_id', '=', ws).where('status', '=', 'active').where('kind', '=', 'rule').execute()).filter(
     (r) => r.id !== id && referencedSegments(parseJson<Rule>(r.rule)).includes(id),
   );
   if (dependants.length) throw new AppError('CONFLICT', `segment "${id}" is used by the rules of ${dependants.map((d) => `"${d.id}"`).join(', ')}; change those first`);
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('segment_members').where('workspace_id', '=', ws).where('segment_id', '=', id).execute();
+    await departAll(trx, ws, id, row.version, now);
     await trx
       .updateTable('segments')
       .set({ status: 'archived', member_count: 0, recompute_version: null, recompute_cursor: null, recompute_started_at: null, updated_at: now })
@@ -419,22 +422,26 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
   await db.transaction().execute(async (trx) => {
     const dependents = dependentsOf(await loadLiveSegments(trx, ws), id);
     const locked = await lockSegments(trx, deps.database.dialect, ws, [id, ...dependents.map((d) => d.id)]);
-    const current = new Set((await trx.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws).where('segment_id', '=', id).execute()).map((m) => m.profile_id));
+    const currentRows = await trx.selectFrom('segment_members').select(['profile_id', 'version', 'entered_at']).where('workspace_id', '=', ws).where('segment_id', '=', id).execute();
+    const current = new Map(currentRows.map((m) => [m.profile_id, m]));
     const toAdd = mode === 'remove' ? [] : [...wanted].filter((p) => !current.has(p));
-    const toRemove = mode === 'remove' ? [...wanted].filter((p) => current.has(p)) : mode === 'replace' ? [...current].filter((p) => !wanted.has(p)) : [];
+    const toRemove = mode === 'remove' ? [...wanted].filter((p) => current.has(p)) : mode === 'replace' ? [...current.keys()].filter((p) => !wanted.has(p)) : [];
     report.added = toAdd.length;
     report.alreadyMembers = mode === 'remove' ? 0 : wanted.size - toAdd.length;
     report.removed = toRemove.length;
-    const props = { segment_id: id, segment_name: row.name, version: row.version };
     await deps.database.dialect.insertMany(trx, 'segment_members', toAdd.map((p) => ({ workspace_id: ws, segment_id: id, profile_id: p, version: row.version, entered_at: now })));
     for (let i = 0; i < toRemove.length; i += 1000) {
       await trx.deleteFrom('segment_members').where('workspace_id', '=', ws).where('segment_id', '=', id).where('profile_id', 'in', toRemove.slice(i, i + 1000)).execute();
     }
-    const events = [
-      ...toAdd.map((p) => systemEventRow(ws, p, SEGMENT_ENTERED, props, now)),
-      ...toRemove.map((p) => systemEventRow(ws, p, SEGMENT_EXITED, props, now)),
-    ];
-    await writeSystemEvents(trx, deps.database.dialect, events);
+    await recordDepartures(
+      trx,
+      deps.database.dialect,
+      ws,
+      id,
+      row.version,
+      now,
+      toRemove.map((p) => ({ profileId: p, version: current.get(p)!.version, enteredAt: Number(current.get(p)!.entered_at), reason: 'manual' as const })),
+    );
     // Rule segments built on this list follow in the same transaction.
     const ctx = { workspaceId: ws, now, timeZone: await deps.timeZoneOf(ws) };
     await propagate(trx, deps.database.dialect, ws, dependents.filter((d) => locked.get(d.id)?.version === d.version), [...toAdd, ...toRemove], ctx);

@@ -29,20 +29,13 @@ describeEngines('segments', (engine) => {
   };
   const recompute = (ws: Ws, id: string) => recomputeSegment(t.services.membership, ws.workspaceId, id);
   const feed = (ws: Ws) => processFeed(t.services.membership, ws.workspaceId, { lagMs: 0 });
+  /** The profile's segment timeline items, oldest first, as "event:segment:vVersion" (read through the timeline API). */
   const segmentEvents = async (ws: Ws, profileId: string) => {
-    const rows = await t.database.db
-      .selectFrom('events')
-      .select(['event', 'payload', 'timestamp'])
-      .where('workspace_id', '=', ws.workspaceId)
-      .where('profile_id', '=', profileId)
-      .where('event', 'in', [SEGMENT_ENTERED, SEGMENT_EXITED])
-      .orderBy('timestamp')
-      .orderBy('message_id')
-      .execute();
-    return rows.map((r) => {
-      const p = (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { properties: { segment_id: string; version: number } };
-      return `${r.event}:${p.properties.segment_id}:v${p.properties.version}`;
-    });
+    const page = await ok(ws, 'GET', `/v1/profiles/${profileId}/events?limit=200`);
+    const items = (page.data as { event: string; payload: { properties: { segment_id: string; version: number } } }[]).filter(
+      (e) => e.event === SEGMENT_ENTERED || e.event === SEGMENT_EXITED,
+    );
+    return items.reverse().map((e) => `${e.event}:${e.payload.properties.segment_id}:v${e.payload.properties.version}`);
   };
   const vipRule = { type: 'trait', key: 'plan', op: 'eq', value: 'vip' };
 
@@ -279,8 +272,9 @@ describeEngines('segments', (engine) => {
     expect((await members(ws, seg.id)).length).toBe(25);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(25);
     // No profile entered twice.
-    const entered = await t.database.db.selectFrom('events').select('profile_id').where('workspace_id', '=', ws.workspaceId).where('event', '=', SEGMENT_ENTERED).execute();
+    const entered = await t.database.db.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws.workspaceId).where('segment_id', '=', seg.id).execute();
     expect(entered.length).toBe(25);
+    expect(await t.database.db.selectFrom('segment_member_history').select('profile_id').where('workspace_id', '=', ws.workspaceId).execute()).toEqual([]);
 
     // A version change during a recompute stops the old pass; the new version's pass takes over.
     await ok(ws, 'PATCH', `/v1/segments/${seg.id}`, { rule: { type: 'trait', key: 'plan', op: 'eq', value: 'free' } });

@@ -99,11 +99,14 @@ for (const engine of ENGINES) {
           expect(actual.map((r) => r.profile_id)).toEqual(expected.rows.map((r) => r.id));
           expect(expected.rows.length).toBe(Array.from({ length: PROFILES }, (_, i) => i).filter((i) => i % 3 === 0 && i % 100 >= 40).length);
           expect(view!.memberCount).toBe(expected.rows.length);
+          // Every member entered once: no history (nobody left), one entry record each.
+          const history = await d.db.selectFrom('segment_member_history').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+          expect(Number(history.n)).toBe(0);
           const entered = await d.db
-            .selectFrom('events')
+            .selectFrom('segment_members')
             .select((eb) => [eb.fn.countAll().as('n'), eb.fn.count('profile_id').distinct().as('people')])
             .where('workspace_id', '=', workspaceId)
-            .where('event', '=', 'Segment Entered')
+            .where('segment_id', '=', seg.id)
             .executeTakeFirstOrThrow();
           expect(Number(entered.n)).toBe(expected.rows.length);
           expect(Number(entered.people)).toBe(expected.rows.length);

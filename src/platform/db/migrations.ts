@@ -229,6 +229,28 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('events_name_time').on('events').columns(['workspace_id', 'event', 'timestamp']).execute();
       },
     },
+    // Membership history: a member's `segment_members` row is the record of its entry (version,
+    // entered_at); when it leaves, the pair moves here. Timeline items "Segment Entered/Exited"
+    // are read from both instead of being written to `events` one row per member: at 1M profiles
+    // those rows were 60-80% of a recompute's writes (bench/README.md, segments).
+    '0002_segments_history': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('segment_member_history')
+          .addColumn('workspace_id', 'text', (c) => c.notNull())
+          .addColumn('profile_id', 'text', (c) => c.notNull())
+          .addColumn('segment_id', 'text', (c) => c.notNull())
+          .addColumn('entered_at', t.millis, (c) => c.notNull())
+          .addColumn('exited_at', t.millis, (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull()) // version that admitted the profile
+          .addColumn('exit_version', 'integer', (c) => c.notNull()) // version whose evaluation removed it
+          // 'rule' (no longer matches), 'merged' (profile merged into another), 'manual' (static list), 'archived'
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('segment_member_history_pk', ['workspace_id', 'profile_id', 'exited_at', 'segment_id'])
+          .execute();
+        await db.schema.createIndex('segment_member_history_segment').on('segment_member_history').columns(['workspace_id', 'segment_id', 'exited_at']).execute();
+      },
+    },
   };
 }
 

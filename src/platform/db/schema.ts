@@ -146,6 +146,18 @@ export interface SegmentMembersTable {
   entered_at: Millis;
 }
 
+/** A finished membership: entered, then left (see migration 0002_segments_history). */
+export interface SegmentMemberHistoryTable {
+  workspace_id: string;
+  profile_id: string;
+  segment_id: string;
+  entered_at: Millis;
+  exited_at: Millis;
+  version: number;
+  exit_version: number;
+  reason: 'rule' | 'merged' | 'manual' | 'archived';
+}
+
 export interface ProfileScoresTable {
   workspace_id: string;
   profile_id: string;
@@ -183,6 +195,7 @@ export interface DB {
   segments: SegmentsTable;
   segment_versions: SegmentVersionsTable;
   segment_members: SegmentMembersTable;
+  segment_member_history: SegmentMemberHistoryTable;
   profile_scores: ProfileScoresTable;
   job_state: JobStateTable;
 }
