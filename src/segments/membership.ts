@@ -494,7 +494,15 @@ export async function recomputeSegment(
     for (const c of step.changes) if (c.segmentId === segmentId) c.kind === 'entered' ? progress.entered++ : progress.exited++;
     if (step.changes.length) deps.onChange?.(ws, step.changes);
     opts.onProgress?.(progress);
-    if (step.finished) return progress;
+    if (step.finished) {
+      // PostgreSQL plans segment_members by its statistics; a table that grew by a large
+      // recompute keeps those of its former size until autovacuum gets to it (which may be off
+      // or late): measured without it, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s.
+      if (deps.dialect.engine === 'postgres' && progress.entered + progress.exited >= 10_000) {
+        await sql`analyze segment_members`.execute(deps.db);
+      }
+      return progress;
+    }
   }
 }
 
