@@ -5,7 +5,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { createServices, type Services } from '../app.js';
 import { loadConfig } from '../platform/config.js';
-import { recomputeSegment, requestRecompute } from '../segments/membership.js';
+import { recomputeSegment, requestModelSegmentRecomputes, requestRecompute } from '../segments/membership.js';
+import { computeModels, MODEL_NAMES, type ModelName, rfmReport } from '../segments/models/index.js';
 import { segmentDeps } from '../segments/segments.routes.js';
 import { createSegment, exportMembersCsv, findSegment, listSegments } from '../segments/segments.service.js';
 import { output } from './output.js';
@@ -24,8 +25,9 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** Registers `siyu segment list|create|eval|export`. */
+/** Registers `siyu segment list|create|eval|export` and `siyu models ...`. */
 export function registerSegmentCommands(program: Command): void {
+  registerModelCommands(program);
   const segment = program.command('segment').description('Segments: list, create from a rule file, evaluate, export members');
 
   segment
@@ -137,6 +139,59 @@ export function registerSegmentCommands(program: Command): void {
           await finished(out);
           process.stderr.write(`wrote ${n(seg.memberCount)} members to ${opts.out}\n`);
         }
+      }),
+    );
+}
+
+/** Registers `siyu models compute|rfm-report`. */
+export function registerModelCommands(program: Command): void {
+  const models = program.command('models').description('Built-in models: RFM value tiers, lifecycle stages, community roles');
+
+  models
+    .command('compute')
+    .description('Run the models now (all, or those listed) and queue the segments that use them for a recompute')
+    .option('--models <names>', `comma-separated subset of ${MODEL_NAMES.join(', ')}`)
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { models?: string; workspace?: string; json?: boolean }) =>
+      withServices(async (s) => {
+        const ws = await pickWorkspace(s, opts.workspace);
+        const names = opts.models?.split(',').map((m) => m.trim()).filter(Boolean);
+        const unknown = names?.filter((m) => !(MODEL_NAMES as readonly string[]).includes(m)) ?? [];
+        if (unknown.length) throw new InvalidArgumentError(`unknown model ${unknown.join(', ')}; known: ${MODEL_NAMES.join(', ')}`);
+        const started = Date.now();
+        const report = await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), {
+          models: names as ModelName[] | undefined,
+          clock: s.clock,
+          defaultTimeZone: s.config.defaultTimezone,
+        });
+        const queued = await requestModelSegmentRecomputes(s.database.db, ws, s.clock.now());
+        const lines: string[] = [];
+        if (report.rfm) lines.push(`rfm: ${n(report.rfm.buyers)} buyers scored; cells ${Object.entries(report.rfm.cells).map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
+        if (report.lifecycle) lines.push(`lifecycle: ${n(report.lifecycle.profiles)} profiles, ${n(report.lifecycle.changed)} changed stage; ${Object.entries(report.lifecycle.stages).map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
+        if (report.community) lines.push(`community: ${n(report.community.members)} group members; ${Object.entries(report.community.roles).map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
+        lines.push(queued.length ? `segments queued for recompute (run by the server's worker, or \`siyu segment eval\`): ${queued.join(', ')}` : 'no segment uses the models');
+        lines.push(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        output(!!opts.json, { ...report, segmentsRecomputing: queued }, lines.join('\n'));
+      }),
+    );
+
+  models
+    .command('rfm-report')
+    .description('The RFM cells of the last run: sizes, revenue share, averages')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { workspace?: string; json?: boolean }) =>
+      withServices(async (s) => {
+        const ws = await pickWorkspace(s, opts.workspace);
+        const report = await rfmReport(s.database.db, ws);
+        const lines = report.computedAt
+          ? [
+              `computed ${report.computedAt}: ${n(report.buyers)} buyers, revenue ¥${(report.revenueFen / 100).toFixed(2)}`,
+              ...report.cells.map((c) => `  ${c.cell.padEnd(18)} ${c.name['zh-CN']} / ${c.name.en}: ${n(c.count)} buyers (${(c.share * 100).toFixed(1)}%), revenue ${(c.revenueShare * 100).toFixed(1)}%`),
+            ]
+          : ['RFM has not run yet: `siyu models compute`'];
+        output(!!opts.json, report, lines.join('\n'));
       }),
     );
 }

@@ -20,7 +20,7 @@ import type { Dialect } from '../platform/db/database.js';
 import { parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { compileRule } from './compile.js';
-import { referencedSegments } from './rules.js';
+import { referencedSegments, walkRule } from './rules.js';
 import type { Rule, RuleContext } from './rule.types.js';
 import { type Departure, recordDepartures } from './history.js';
 
@@ -373,6 +373,30 @@ export async function requestRecompute(db: Kysely<DB>, ws: string, segmentId: st
     .where('workspace_id', '=', ws)
     .where('id', '=', segmentId)
     .execute();
+}
+
+/** Queues a full recompute of every active rule segment using RFM, lifecycle or community conditions; returns their ids. */
+export async function requestModelSegmentRecomputes(db: Kysely<DB>, ws: string, now: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('segments')
+    .select(['id', 'rule'])
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'active')
+    .where('kind', '=', 'rule')
+    .where('time_dependent', '=', 1)
+    .orderBy('id')
+    .execute();
+  const ids = rows
+    .filter((r) => {
+      let uses = false;
+      walkRule(parseJson<Rule>(r.rule), (n) => {
+        uses ||= n.type === 'rfm' || n.type === 'lifecycle' || n.type === 'community_role';
+      });
+      return uses;
+    })
+    .map((r) => r.id);
+  for (const id of ids) await requestRecompute(db, ws, id, now);
+  return ids;
 }
 
 /**

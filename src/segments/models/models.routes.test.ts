@@ -8,6 +8,7 @@ import { createWorkspace } from '../../platform/workspaces.js';
 import { basic, describeEngines, openTestDatabase, testConfig } from '../../testing/engines.js';
 import { computeModels, defaultSegmentationSettings, modelRoutes } from './index.js';
 import { LEASE_MS } from './run.js';
+import { recomputeSegment } from '../membership.js';
 import { daysAgo, NOW, scoresOf } from './test-fixtures.js';
 
 describeEngines('models API', (engine) => {
@@ -38,9 +39,9 @@ describeEngines('models API', (engine) => {
   };
   const api = (ws: Ws, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
     app.inject({ method, url, headers: { authorization: 'Bearer ' + ws.secretKey }, ...(payload !== undefined ? { payload: payload as object } : {}) });
-  const ok = async (ws: Ws, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
+  const ok = async (ws: Ws, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, status = 200) => {
     const res = await api(ws, method, url, payload);
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(200);
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
     return res.json();
   };
   const fails = async (ws: Ws, method: 'GET' | 'POST' | 'PUT', url: string, payload: unknown, status: number, code: string) => {
@@ -79,8 +80,17 @@ describeEngines('models API', (engine) => {
     ]);
     await track(other, [order('x', 1, 1, 'o1')]);
 
+    // A segment on RFM cells and one on a trait: only the first follows a model run.
+    const byCell = await ok(ws, 'POST', '/v1/segments', { name: 'Win-back', rule: { type: 'rfm', cells: ['important_winback'] } }, 201);
+    await ok(ws, 'POST', '/v1/segments', { name: 'Named', rule: { type: 'trait', key: 'name', op: 'exists' } }, 201);
+    await recomputeSegment(services.membership, ws.id, byCell.id);
+    expect((await ok(ws, 'GET', `/v1/segments/${byCell.id}`)).memberCount).toBe(0);
+
     const res = await ok(ws, 'POST', '/v1/models/compute', {});
     expect(res.workspaceId).toBe(ws.id);
+    expect(res.segmentsRecomputing).toEqual([byCell.id]);
+    await recomputeSegment(services.membership, ws.id, byCell.id);
+    expect((await ok(ws, 'GET', `/v1/segments/${byCell.id}`)).memberCount).toBe(1);
     // Three buyers: quintile ranks 1, 2, 2, 3. R days 200, 5, 2; F 1, 1, 3; M 2000, 18000, 50000 fen.
     expect(res.rfm).toMatchObject({
       buyers: 3,
@@ -111,7 +121,7 @@ describeEngines('models API', (engine) => {
   it('runs only the models asked for, and checks the body', async () => {
     const ws = await newWorkspace();
     const res = await ok(ws, 'POST', '/v1/models/compute', { models: ['lifecycle'] });
-    expect(Object.keys(res).sort()).toEqual(['computedAt', 'lifecycle', 'workspaceId']);
+    expect(Object.keys(res).sort()).toEqual(['computedAt', 'lifecycle', 'segmentsRecomputing', 'workspaceId']);
     const noBody = await app.inject({ method: 'POST', url: '/v1/models/compute', headers: { authorization: 'Bearer ' + ws.secretKey } });
     expect(noBody.statusCode, noBody.body).toBe(200);
     expect(await fails(ws, 'POST', '/v1/models/compute', { models: ['clv'] }, 400, 'VALIDATION_FAILED')).toMatch(/models\/0 must be equal to one of the allowed values/);

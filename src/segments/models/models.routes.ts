@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
 import { requireKey } from '../../platform/http.js';
 import { computeModels } from './compute.js';
+import { requestModelSegmentRecomputes } from '../membership.js';
 import { computeBody, computeReportSchema, errorResponses, rfmReportSchema, secured, settingsAnswerSchema, settingsBody } from './models.schemas.js';
 import { rfmReport } from './rfm.js';
 import { loadModelSettings, type ModelName, type ModelSettings, saveSegmentationSettings } from './settings.js';
@@ -28,7 +29,13 @@ export async function modelRoutes(app: FastifyInstance, s: Services): Promise<vo
         response: { 200: computeReportSchema, ...errorResponses },
       },
     },
-    async (req) => computeModels(db, s.database.dialect, req.workspaceId, s.clock.now(), { models: req.body?.models, clock: s.clock, defaultTimeZone: tz }),
+    async (req) => {
+      const report = await computeModels(db, s.database.dialect, req.workspaceId, s.clock.now(), { models: req.body?.models, clock: s.clock, defaultTimeZone: tz });
+      // Segments built on model outputs follow now, not at the next scheduled re-check.
+      const recomputing = await requestModelSegmentRecomputes(db, req.workspaceId, s.clock.now());
+      if (recomputing.length) s.segmentWorker?.wake();
+      return { ...report, segmentsRecomputing: recomputing };
+    },
   );
 
   app.get(

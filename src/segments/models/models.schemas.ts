@@ -44,6 +44,7 @@ export const computeReportSchema = {
   properties: {
     workspaceId: str,
     computedAt: str,
+    segmentsRecomputing: { type: 'array', items: str, description: 'Ids of the segments using RFM, lifecycle or community conditions, now queued for a full recompute' },
     rfm: {
       type: 'object',
       properties: {
