@@ -11,6 +11,7 @@ import { migrateToLatest } from '../src/platform/db/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
 import { compileRule } from '../src/segments/compile.js';
 import { type MembershipDeps, processFeed, recomputeSegment } from '../src/segments/membership.js';
+import type { Scanner } from '../src/platform/db/scan.js';
 import type { Rule } from '../src/segments/rule.types.js';
 import { createSegment, type SegmentDeps } from '../src/segments/segments.service.js';
 import type { BenchOptions, BenchResult } from './index.js';
@@ -48,6 +49,23 @@ interface Run {
   ids: Map<string, string>;
 }
 
+/** The scanner, with the time spent waiting for each batch recorded as the statement "scan". */
+function timedScan(scan: Scanner, times: StatementTimes): Scanner {
+  return async function* (query, batchSize, signal) {
+    const it = scan(query, batchSize, signal);
+    for (;;) {
+      const t = performance.now();
+      const r = await it.next();
+      const entry = times.get('scan') ?? { count: 0, ms: 0 };
+      entry.count++;
+      entry.ms += performance.now() - t;
+      times.set('scan', entry);
+      if (r.done) return;
+      yield r.value;
+    }
+  };
+}
+
 /** Clears the statement times and the COMMIT count (before a timed step). */
 function resetTimers(run: Run): void {
   run.times.clear();
@@ -71,7 +89,8 @@ async function recompute(run: Run, segmentId: string, label: string) {
   const written = (await bytesWritten(run.database)) - before;
   bar.done();
   if (!r.value) throw new Error(`recomputeSegment(${segmentId}) stopped: the segment changed or is not an active rule segment`);
-  return { ms: r.ms, entered: r.value.entered, exited: r.value.exited, written, breakdown: breakdown(run.times, run.commits.ms, r.ms) };
+  const statements = [...run.times].sort((a, b) => b[1].ms - a[1].ms).map(([statement, v]) => ({ statement, count: v.count, ms: Math.round(v.ms) }));
+  return { ms: r.ms, entered: r.value.entered, exited: r.value.exited, written, breakdown: breakdown(run.times, run.commits.ms, r.ms), statements };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +171,8 @@ async function compare(run: Run) {
       return [r.name, pct(b.evaluation, r.rec.ms), pct(b.membership, r.rec.ms), pct(b.timeline, r.rec.ms), pct(b.otherStatements, r.rec.ms), pct(b.commit, r.rec.ms), pct(b.js, r.rec.ms), `${num(b.evaluation / r.hand, 2)} ×`];
     }),
   ]);
+  process.stdout.write('\nStatements of each recompute (count, total ms), slowest first:\n\n');
+  for (const r of rows) process.stdout.write(`  ${r.name}: ${r.rec.statements.slice(0, 8).map((x) => `${x.statement} ${num(x.count)}× ${num(x.ms)} ms`).join('; ')}\n`);
   return rows;
 }
 
@@ -321,7 +342,7 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
     database,
     ws,
     clock,
-    timed: { db: database.db.withPlugin(timer.plugin), dialect: withEventLoopTurns(timer.wrap(database.dialect)), now: () => clock.now(), timeZoneOf },
+    timed: { db: database.db.withPlugin(timer.plugin), dialect: withEventLoopTurns(timer.wrap(database.dialect)), now: () => clock.now(), timeZoneOf, scan: timedScan(database.scan, timer.times) },
     times: timer.times,
     commits,
     segments: {

@@ -76,6 +76,7 @@ export async function createServices(config: Config, opts: { database?: Database
     now: () => clock.now(),
     timeZoneOf,
     oldestWrite: () => writer.oldestInFlight(),
+    scan: database.scan,
   };
   const timelineSources = [segmentTimelineSource()];
   return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources };

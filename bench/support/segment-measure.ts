@@ -46,13 +46,9 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
 
 /** Where a recompute's (or the feed's) time went, ms. */
 export interface Breakdown {
-  /**
-   * The statements that evaluate the rule(s): the feed's chunk SELECT; a recompute's set-based
-   * `insert into segment_members ... select` (entries) and `delete from segment_members ... not
-   * exists` (exits), which also write the members.
-   */
+  /** Evaluating the rule(s): the feed's chunk SELECT; a recompute's scan (waiting for its batches). */
   evaluation: number;
-  /** Other reads and writes of segment_members, and member counts on segments. */
+  /** Reads and writes of segment_members (a recompute's entries and exits), member counts on segments. */
   membership: number;
   /** Membership history rows (departures; entries are their segment_members rows). */
   timeline: number;
@@ -66,9 +62,9 @@ export interface Breakdown {
 export function breakdown(times: StatementTimes, commitMs: number, totalMs: number): Breakdown {
   const b: Breakdown = { evaluation: 0, membership: 0, timeline: 0, otherStatements: 0, commit: commitMs, js: totalMs - commitMs };
   for (const [label, v] of times) {
-    if (label.startsWith('select p.id') || label === 'insert into' || label === 'delete from') b.evaluation += v.ms;
+    if (label.startsWith('select p.id') || label === 'scan') b.evaluation += v.ms;
     else if (label === 'insertMany segment_member_history') b.timeline += v.ms;
-    else if (/segment_members$|^update segments$/.test(label)) b.membership += v.ms;
+    else if (/segment_members$|^update segments$/.test(label) || label === 'insert into' || label === 'delete from') b.membership += v.ms;
     else b.otherStatements += v.ms;
     b.js -= v.ms;
   }

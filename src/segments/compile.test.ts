@@ -487,8 +487,12 @@ describeEngines('compileRule', (engine) => {
         const upTo = range.upTo === undefined ? sql`` : sql` and p.id <= ${range.upTo}`;
         const ranged = await sql<Record<string, unknown>>`select p.id, ${sql.join(rangeColumns)} from profiles as p
           where p.workspace_id = ${ws} and p.merged_into is null and p.id > ${range.after}${upTo}`.execute(database.db);
+        // The whole-workspace form (a recompute's scan): every subquery read once.
+        const wholeColumns = nodes.map((n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws, wholeWorkspace: true }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`);
+        const whole = await sql<Record<string, unknown>>`select p.id, ${sql.join(wholeColumns)} from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`.execute(database.db);
         nodes.forEach((rule, i) => {
           const actual = sorted(res.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string));
+          expect(sorted(whole.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string)), `whole-workspace form: ${JSON.stringify(rule)}`).toEqual(actual);
           const expected = sorted(evaluateReference(rule, stored, { ...ctx, workspaceId: ws }));
           expect(actual, JSON.stringify(rule)).toEqual(expected);
           const actualRanged = sorted(ranged.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string));

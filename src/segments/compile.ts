@@ -293,7 +293,7 @@ class Compiler {
         return r.state === 'granted' ? granted : r.state === 'denied' ? denied : and([not(granted), not(denied)]);
       }
       case 'segment':
-        if (this.ctx.range) {
+        if (this.ctx.range || this.ctx.wholeWorkspace) {
           return sql<SqlBool>`(p.id in (select m.profile_id from segment_members as m where m.workspace_id = ${this.ctx.workspaceId} and m.segment_id = ${r.segmentId} and ${this.inRange(sql`m.profile_id`)}))`;
         }
         return sql<SqlBool>`exists (select 1 from segment_members as m where m.workspace_id = p.workspace_id and m.segment_id = ${r.segmentId} and m.profile_id = p.id)`;
@@ -427,12 +427,12 @@ class Compiler {
 
   /** `col` within the evaluated id range (ctx.range), for the range forms. */
   private inRange(col: RawBuilder<unknown>): Bool {
-    const r = this.ctx.range!;
+    const r = this.ctx.range ?? { after: '' };
     return r.upTo === undefined ? sql<SqlBool>`${col} > ${r.after}` : sql<SqlBool>`(${col} > ${r.after} and ${col} <= ${r.upTo})`;
   }
 
   private hasTag(t: TagRef): Bool {
-    if (this.ctx.range) {
+    if (this.ctx.range || this.ctx.wholeWorkspace) {
       const ws = this.ctx.workspaceId;
       if ('id' in t) {
         return sql<SqlBool>`(p.id in (select pt.profile_id from profile_tags as pt where pt.workspace_id = ${ws} and pt.tag_id = ${t.id} and ${this.inRange(sql`pt.profile_id`)}))`;
@@ -451,6 +451,23 @@ class Compiler {
       where pt.workspace_id = p.workspace_id and pt.profile_id = p.id and t.name = ${t.name} and g.name = ${t.group ?? 'default'})`;
   }
 
+  /**
+   * Whole-workspace form: the ids of profiles with track events named `event` matching `where`
+   * and `extra` (read once through events_name_time), optionally grouped with a count condition.
+   */
+  private eventSet(event: string, where: PropertyFilter[] | undefined, extra: Bool[], having?: RawBuilder<unknown>): RawBuilder<unknown> {
+    const conds: Bool[] = [
+      sql<SqlBool>`e.workspace_id = ${this.ctx.workspaceId}`,
+      sql<SqlBool>`e.type = ${'track'}`,
+      sql<SqlBool>`e.event = ${event}`,
+      ...extra,
+      ...(where ?? []).map((f) => this.compare(this.q.property(f.property), f.op, f.value)),
+    ];
+    return having
+      ? sql`select e.profile_id from events as e where ${sql.join(conds, sql` and `)} group by e.profile_id having ${having}`
+      : sql`select e.profile_id from events as e where ${sql.join(conds, sql` and `)}`;
+  }
+
   /** `select 1 from events as e where <this profile's track events named `event` matching `where` and `extra`>`. */
   private eventQuery(event: string, where: PropertyFilter[] | undefined, extra: Bool[]): RawBuilder<unknown> {
     const conds: Bool[] = [
@@ -465,6 +482,7 @@ class Compiler {
   }
 
   private eventExists(event: string, where: PropertyFilter[] | undefined, extra: Bool[]): Bool {
+    if (this.ctx.wholeWorkspace) return sql<SqlBool>`(p.id in (${this.eventSet(event, where, extra)}))`;
     return sql<SqlBool>`exists (${this.eventQuery(event, where, extra)})`;
   }
 
@@ -480,6 +498,11 @@ class Compiler {
     if (op === 'at_least' && n === 0) return TRUE;
     if (op === 'at_least' && n === 1) return this.eventExists(r.event, r.where, window);
     if (op !== 'at_least' && n === 0) return not(this.eventExists(r.event, r.where, window));
+    if (this.ctx.wholeWorkspace) {
+      // n >= 1 here. "At most n" includes profiles without any such event: the complement of "more than n".
+      if (op === 'at_most') return not(sql<SqlBool>`(p.id in (${this.eventSet(r.event, r.where, window, sql`count(*) > ${n}`)}))`);
+      return sql<SqlBool>`(p.id in (${this.eventSet(r.event, r.where, window, op === 'at_least' ? sql`count(*) >= ${n}` : sql`count(*) = ${n}`)}))`;
+    }
     // Count no further than needed: a profile with 10,000 events costs the same as one with n + 1.
     const limit = op === 'at_least' ? n : n + 1;
     const count = sql`(select count(*) from (${this.eventQuery(r.event, r.where, window)} limit ${limit}) as c)`;
@@ -488,7 +511,7 @@ class Compiler {
   }
 
   private score(column: RawBuilder<unknown>, values: readonly string[]): Bool {
-    if (this.ctx.range) {
+    if (this.ctx.range || this.ctx.wholeWorkspace) {
       return sql<SqlBool>`(p.id in (select s.profile_id from profile_scores as s where s.workspace_id = ${this.ctx.workspaceId} and ${this.inRange(sql`s.profile_id`)} and ${column} in (${sql.join(values.map((v) => sql`${v}`))})))`;
     }
     return sql<SqlBool>`exists (select 1 from profile_scores as s where s.workspace_id = p.workspace_id and s.profile_id = p.id and ${column} in (${sql.join(values.map((v) => sql`${v}`))}))`;

@@ -17,6 +17,7 @@
  */
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
+import type { Scanner } from '../platform/db/scan.js';
 import { parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { compileRule } from './compile.js';
@@ -44,6 +45,8 @@ export interface MembershipChange {
 export interface MembershipDeps {
   db: Kysely<DB>;
   dialect: Dialect;
+  /** Reads a full recompute's evaluation query off the JavaScript thread (Database.scan). */
+  scan: Scanner;
   now: () => number;
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** Told about committed changes (journeys subscribe here). */
@@ -357,10 +360,14 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
 export interface RecomputeProgress {
   segmentId: string;
   version: number;
-  /** Live profiles evaluated so far in this pass. */
+  /** 'evaluating' while the rule runs over the workspace, then 'writing' the differences. */
+  phase: 'evaluating' | 'writing';
+  /** Live profiles evaluated: 0 while evaluating, `total` once the evaluation has run. */
   done: number;
-  /** Live profiles in the workspace when the pass started (an estimate for progress bars). */
+  /** Live profiles in the workspace when the pass started. */
   total: number;
+  /** Matching profiles read so far. */
+  matched: number;
   entered: number;
   exited: number;
 }
@@ -400,133 +407,197 @@ export async function requestModelSegmentRecomputes(db: Kysely<DB>, ws: string, 
 }
 
 /**
- * Runs (or resumes) the full recompute of a segment: chunks of live profiles in id order, each
- * chunk one transaction that also saves the position. Returns false if the segment is gone,
- * archived, static, or its version changed meanwhile (the new version's recompute takes over).
+ * Runs the full recompute of a segment in two phases.
+ *
+ * 1. **Evaluate**: one query over the whole workspace gives the matching profile ids in id order,
+ *    read in batches off the JavaScript thread (`Database.scan`: a worker thread on SQLite, a
+ *    server-side cursor on PostgreSQL) from one snapshot taken at `T`. Tag, score, segment and
+ *    event conditions each read their table once (`wholeWorkspace` in compile.ts), which is how
+ *    a hand-written query does it; evaluating per profile in chunks cost 3-20× more (bench/README.md).
+ * 2. **Write**: a merge of that stream with the current members (also in id order) yields entries
+ *    and exits, applied in transactions of `chunk` changes. Each transaction skips profiles
+ *    changed after `T` (the change feed evaluates those with newer data), inserts entries with
+ *    ON CONFLICT DO NOTHING and deletes exits with RETURNING, so a concurrent feed write is never
+ *    undone or counted twice, and moves departures to history.
+ *
+ * A crash or an abort leaves the segment marked for recompute with every applied transaction
+ * complete; the next run evaluates again and writes only what is still different. Returns
+ * undefined if the segment is gone, archived, static, or its version changed meanwhile (the new
+ * version's recompute takes over).
  */
 export async function recomputeSegment(
   deps: MembershipDeps,
   ws: string,
   segmentId: string,
-  opts: { chunk?: number; onProgress?: (p: RecomputeProgress) => void; signal?: AbortSignal } = {},
+  opts: { chunk?: number; lagMs?: number; onProgress?: (p: RecomputeProgress) => void; signal?: AbortSignal } = {},
 ): Promise<RecomputeProgress | undefined> {
-  // Profiles per transaction. The evaluation runs inside the database, so a chunk costs about
-  // what the rule costs there; 10,000 keeps a SQLite transaction (which holds the only writer and,
-  // with better-sqlite3, this thread) near 100 ms for typical rules at 1M profiles.
-  const chunk = opts.chunk ?? 10_000;
+  const chunk = opts.chunk ?? 5_000;
   const timeZone = await deps.timeZoneOf(ws);
   const seg = await deps.db.selectFrom('segments').selectAll().where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
   if (!seg || seg.kind !== 'rule' || seg.status !== 'active') return undefined;
   if (seg.recompute_version !== seg.version) await requestRecompute(deps.db, ws, segmentId, deps.now());
-  const total = Number(
-    (await deps.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirst())?.n ?? 0,
-  );
-  const progress: RecomputeProgress = { segmentId, version: seg.version, done: 0, total, entered: 0, exited: 0 };
+  const total = await countLive(deps.db, ws, '');
+  const progress: RecomputeProgress = { segmentId, version: seg.version, phase: 'evaluating', done: 0, total, matched: 0, entered: 0, exited: 0 };
+  opts.onProgress?.(progress);
   const segment: LiveSegment = { id: seg.id, name: seg.name, version: seg.version, rule: parseJson<Rule>(seg.rule) };
-  if (seg.recompute_cursor) {
-    progress.done = Number(
-      (await deps.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).where('id', '<=', seg.recompute_cursor).executeTakeFirst())?.n ?? 0,
-    );
-  }
-  for (;;) {
-    if (opts.signal?.aborted) return progress;
+  // Every write skips profiles changed after T, which the change feed evaluates (or has) with
+  // newer data. So T must not be later than the snapshot, nor than the time stamped by a write
+  // transaction still open (its rows carry their start time but are invisible to the snapshot):
+  // the feed's lag and its bound on this process's open writes (processFeed) apply here too.
+  const open = deps.oldestWrite?.();
+  const T = Math.min(deps.now() - (opts.lagMs ?? 2000), open === undefined ? Infinity : open - 1);
+  const ctx: RuleContext = { workspaceId: ws, now: T, timeZone, wholeWorkspace: true };
+  const query = sql<{ id: string }>`select p.id from profiles as p
+    where p.workspace_id = ${ws} and p.merged_into is null and (${compileRule(segment.rule, ctx, deps.dialect)}) order by p.id`.compile(deps.db);
+  const matches = deps.scan(query, 10_000, opts.signal);
+  const members = memberIds(deps.db, ws, segmentId);
+
+  let entries: string[] = [];
+  let exits: string[] = [];
+  const flush = async (): Promise<boolean> => {
+    if (entries.length === 0 && exits.length === 0) return true;
+    const [enter, leave] = [entries, exits];
+    entries = [];
+    exits = [];
     const now = deps.now();
     const step = await deps.db.transaction().execute(async (trx) => {
       const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
       const lockedAll = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
-      const locked = lockedAll.get(segmentId);
-      const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version', 'recompute_cursor']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
-      if (!locked || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return { stop: true as const };
-      const after = row.recompute_cursor ?? '';
-      const ctx = { workspaceId: ws, now, timeZone };
-      // The chunk: the next `chunk` live profiles after the cursor, as an id range (after, upTo];
-      // the last chunk is open-ended.
-      const bound = await trx
-        .selectFrom('profiles')
-        .select('id')
-        .where('workspace_id', '=', ws)
-        .where('merged_into', 'is', null)
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(1)
-        .offset(chunk - 1)
-        .executeTakeFirst();
-      const upTo = bound?.id;
-      const inRange = (col: string) => sql<SqlBool>`${sql.ref(col)} > ${after}${upTo === undefined ? sql`` : sql` and ${sql.ref(col)} <= ${upTo}`}`;
-      const rule = compileRule(segment.rule, { ...ctx, range: { after, upTo } }, deps.dialect);
-      // Set-based in the database: no row travels to JavaScript except the changes. Members in the
-      // range that are merged away or no longer match leave (with their entry record)...
-      const left = await sql<{ profile_id: string; version: number; entered_at: number }>`delete from segment_members
-        where workspace_id = ${ws} and segment_id = ${segmentId} and ${inRange('profile_id')}
-        and not exists (select 1 from profiles as p where p.workspace_id = ${ws} and p.id = segment_members.profile_id and p.merged_into is null and (${rule}))
-        returning profile_id, version, entered_at`.execute(trx);
-      let merged = new Set<string>();
-      if (left.rows.length) {
-        const ids = left.rows.map((r) => r.profile_id);
-        for (let i = 0; i < ids.length; i += 5000) {
-          const gone = await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', 'in', ids.slice(i, i + 5000)).where('merged_into', 'is not', null).execute();
-          merged = new Set([...merged, ...gone.map((g) => g.id)]);
-        }
-        await recordDepartures(
-          trx,
-          deps.dialect,
-          ws,
-          segmentId,
-          segment.version,
-          now,
-          left.rows.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: Number(r.entered_at), reason: merged.has(r.profile_id) ? 'merged' : 'rule' })),
-        );
-      }
-      // ...and live profiles in the range that match and are not members enter. On a range with
-      // no members left (a first computation) the membership test is dropped from the statement.
-      const anyMember = await trx.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws).where('segment_id', '=', segmentId).where(inRange('profile_id')).limit(1).executeTakeFirst();
-      const notMember = anyMember
-        ? sql`and not exists (select 1 from segment_members as m where m.workspace_id = ${ws} and m.segment_id = ${segmentId} and m.profile_id = p.id)`
-        : sql``;
-      const entered = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
-        select ${ws}, ${segmentId}, p.id, ${segment.version}, ${now} from profiles as p
-        where p.workspace_id = ${ws} and p.merged_into is null and ${inRange('p.id')} and (${rule}) ${notMember}
-        returning profile_id`.execute(trx);
+      const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
+      if (!lockedAll.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
       const changes: MembershipChange[] = [];
-      for (const r of entered.rows) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'entered', at: now });
-      for (const r of left.rows) if (!merged.has(r.profile_id)) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'exited', at: now });
-      const delta = entered.rows.length - left.rows.length;
-      if (delta !== 0) {
+      let entered = 0;
+      if (enter.length) {
+        const rows = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
+          select ${ws}, ${segmentId}, p.id, ${segment.version}, ${now} from ${deps.dialect.idList(enter)} as c
+          cross join profiles as p
+          where p.workspace_id = ${ws} and p.id = c.id and p.merged_into is null and +p.updated_at <= ${T}
+          on conflict (workspace_id, segment_id, profile_id) do nothing
+          returning profile_id`.execute(trx);
+        entered = rows.rows.length;
+        for (const r of rows.rows) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'entered', at: now });
+      }
+      let left = 0;
+      if (leave.length) {
+        const rows = await sql<{ profile_id: string; version: number; entered_at: number }>`delete from segment_members
+          where workspace_id = ${ws} and segment_id = ${segmentId} and profile_id in (select id from ${deps.dialect.idList(leave)} as c)
+          and not exists (select 1 from profiles as p where p.workspace_id = ${ws} and p.id = segment_members.profile_id and +p.updated_at > ${T})
+          returning profile_id, version, entered_at`.execute(trx);
+        left = rows.rows.length;
+        if (left) {
+          const gone = rows.rows.map((r) => r.profile_id);
+          const merged = new Set(
+            (await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', 'in', gone).where('merged_into', 'is not', null).execute()).map((r) => r.id),
+          );
+          await recordDepartures(
+            trx,
+            deps.dialect,
+            ws,
+            segmentId,
+            segment.version,
+            now,
+            rows.rows.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: Number(r.entered_at), reason: merged.has(r.profile_id) ? 'merged' : 'rule' })),
+          );
+          for (const r of rows.rows) if (!merged.has(r.profile_id)) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'exited', at: now });
+        }
+      }
+      if (entered !== left) {
         await trx
           .updateTable('segments')
-          .set((eb) => ({ member_count: eb('member_count', '+', delta) }))
+          .set((eb) => ({ member_count: eb('member_count', '+', entered - left) }))
           .where('workspace_id', '=', ws)
           .where('id', '=', segmentId)
           .execute();
       }
+      // (CROSS JOIN fixes SQLite's join order and `+updated_at` keeps it off the updated_at index:
+      // without them it scanned the workspace's profiles for each chunk, 58 µs an entry at 50k.)
+      // Where the write has got to (for operators; a resumed recompute evaluates again).
+      const last = [...enter, ...leave].sort().pop()!;
+      await trx.updateTable('segments').set({ recompute_cursor: last }).where('workspace_id', '=', ws).where('id', '=', segmentId).execute();
       // Segments built on this one follow in the same transaction.
       const current = dependents.filter((d) => lockedAll.get(d.id)?.version === d.version);
-      changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], ctx)));
-      const count = upTo === undefined ? await countLive(trx, ws, after) : chunk;
-      const last = upTo;
-      const finished = upTo === undefined;
-      await trx
-        .updateTable('segments')
-        .set(finished ? { recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: now } : { recompute_cursor: last! })
-        .where('workspace_id', '=', ws)
-        .where('id', '=', segmentId)
-        .execute();
-      return { stop: false as const, count, changes, finished };
+      const own = changes.length;
+      changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
+      return { changes, entered, left, own };
     });
-    if (step.stop) return undefined;
-    progress.done += step.count;
-    for (const c of step.changes) if (c.segmentId === segmentId) c.kind === 'entered' ? progress.entered++ : progress.exited++;
+    if (!step) return false;
+    progress.entered += step.entered;
+    progress.exited += step.changes.slice(0, step.own).filter((c) => c.kind === 'exited').length;
     if (step.changes.length) deps.onChange?.(ws, step.changes);
     opts.onProgress?.(progress);
-    if (step.finished) {
-      // PostgreSQL plans segment_members by its statistics; a table that grew by a large
-      // recompute keeps those of its former size until autovacuum gets to it (which may be off
-      // or late): measured without it, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s.
-      if (deps.dialect.engine === 'postgres' && progress.entered + progress.exited >= 10_000) {
-        await sql`analyze segment_members`.execute(deps.db);
-      }
-      return progress;
+    return true;
+  };
+
+  // Merge the two id-ordered streams: matching and not a member -> entry; a member not matching -> exit.
+  let member = await members.next();
+  let first = true;
+  for await (const batch of matches) {
+    if (first) {
+      progress.phase = 'writing';
+      progress.done = total;
+      first = false;
     }
+    for (const [id] of batch as [string][]) {
+      progress.matched++;
+      while (!member.done && member.value < id) {
+        exits.push(member.value);
+        member = await members.next();
+      }
+      if (!member.done && member.value === id) member = await members.next();
+      else entries.push(id);
+      if (entries.length + exits.length >= chunk) {
+        if (!(await flush())) return undefined;
+        if (opts.signal?.aborted) return progress;
+      }
+    }
+  }
+  if (opts.signal?.aborted) return progress;
+  while (!member.done) {
+    exits.push(member.value);
+    member = await members.next();
+    if (exits.length >= chunk) {
+      if (!(await flush())) return undefined;
+      if (opts.signal?.aborted) return progress;
+    }
+  }
+  if (!(await flush())) return undefined;
+  progress.phase = 'writing';
+  progress.done = total;
+  const finished = await deps.db
+    .updateTable('segments')
+    .set({ recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: T })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', segmentId)
+    .where('version', '=', segment.version)
+    .where('recompute_version', '=', segment.version)
+    .executeTakeFirst();
+  if (Number(finished.numUpdatedRows) === 0) return undefined;
+  opts.onProgress?.(progress);
+  // PostgreSQL plans segment_members by its statistics; a table that grew by a large
+  // recompute keeps those of its former size until autovacuum gets to it (which may be off
+  // or late): measured without it, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s.
+  if (deps.dialect.engine === 'postgres' && progress.entered + progress.exited >= 10_000) {
+    await sql`analyze segment_members`.execute(deps.db);
+  }
+  return progress;
+}
+
+/** The segment's member ids in order, read in keyset pages (each page its own short read). */
+async function* memberIds(db: Kysely<DB>, ws: string, segmentId: string): AsyncGenerator<string> {
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('segment_members')
+      .select('profile_id')
+      .where('workspace_id', '=', ws)
+      .where('segment_id', '=', segmentId)
+      .where('profile_id', '>', after)
+      .orderBy('profile_id')
+      .limit(10_000)
+      .execute();
+    for (const r of rows) yield r.profile_id;
+    if (rows.length < 10_000) return;
+    after = rows[rows.length - 1]!.profile_id;
   }
 }
 

@@ -203,4 +203,10 @@ export interface RuleContext {
    * the range (an uncorrelated `p.id in (...)`) instead of probing it once per profile.
    */
   range?: { after: string; upTo?: string };
+  /**
+   * Set when the rule is evaluated over every profile of the workspace in one query (a full
+   * recompute's scan): event conditions too read the events table once (`p.id in (select
+   * profile_id ... group by profile_id having count(*) ...)`), like a hand-written query would.
+   */
+  wholeWorkspace?: boolean;
 }

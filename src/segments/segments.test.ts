@@ -27,7 +27,7 @@ describeEngines('segments', (engine) => {
     const page = await ok(ws, 'GET', `/v1/segments/${segmentId}/members?limit=1000`);
     return (page.data as { profileId: string }[]).map((m) => m.profileId).sort();
   };
-  const recompute = (ws: Ws, id: string) => recomputeSegment(t.services.membership, ws.workspaceId, id);
+  const recompute = (ws: Ws, id: string) => recomputeSegment(t.services.membership, ws.workspaceId, id, { lagMs: 0 });
   const feed = (ws: Ws) => processFeed(t.services.membership, ws.workspaceId, { lagMs: 0 });
   /** The profile's segment timeline items, oldest first, as "event:segment:vVersion" (read through the timeline API). */
   const segmentEvents = async (ws: Ws, profileId: string) => {
@@ -260,6 +260,7 @@ describeEngines('segments', (engine) => {
     let chunks = 0;
     await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, {
       chunk: 10,
+      lagMs: 0,
       signal: abort.signal,
       onProgress: () => {
         if (++chunks === 2) abort.abort();
@@ -267,7 +268,7 @@ describeEngines('segments', (engine) => {
     });
     const mid = await t.database.db.selectFrom('segments').select(['recompute_cursor', 'member_count']).where('id', '=', seg.id).executeTakeFirstOrThrow();
     expect(mid.recompute_cursor).not.toBeNull();
-    const resumed = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 10 });
+    const resumed = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 10, lagMs: 0 });
     expect(resumed).toMatchObject({ done: 50 });
     expect((await members(ws, seg.id)).length).toBe(25);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(25);
@@ -281,6 +282,7 @@ describeEngines('segments', (engine) => {
     let changed = false;
     const stopped = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, {
       chunk: 10,
+      lagMs: 0,
       onProgress: () => {
         if (changed) return;
         changed = true;
@@ -291,7 +293,7 @@ describeEngines('segments', (engine) => {
     await new Promise((r) => setTimeout(r, 50));
     expect(stopped).toBeUndefined();
     await t.database.db.updateTable('segments').set({ rule: JSON.stringify({ type: 'trait', key: 'n', op: 'lt', value: 5 }) }).where('id', '=', seg.id).execute();
-    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 10 })).toMatchObject({ version: 3, done: 50 });
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 10, lagMs: 0 })).toMatchObject({ version: 3, done: 50 });
     const final = await members(ws, seg.id);
     expect(final).toHaveLength(5);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(5);

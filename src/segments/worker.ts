@@ -1,8 +1,8 @@
 /**
  * The background segment worker: keeps memberships live. Each cycle it
  * 1. follows every workspace's change feed (profiles changed since the last cycle),
- * 2. advances requested or interrupted full recomputes (a few chunks at a time, so the feed
- *    stays fresh while a big segment computes),
+ * 2. starts the lane of requested or interrupted full recomputes if it is idle (it runs beside
+ *    the feed, so the feed stays fresh while a big segment computes),
  * 3. on the schedule (default hourly), runs the models (RFM, lifecycle, community roles) and
  *    requests a recompute of every time-dependent segment, logging progress.
  * It wakes on a timer and when ingestion commits. Every step is a chunk transaction, so a crash
@@ -79,6 +79,37 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
   let stopped = false;
   const abort = new AbortController();
   const lastLogged = new Map<string, number>();
+  let recomputing: Promise<void> | undefined;
+
+  /** Runs requested or interrupted recomputes one after another until none is left. */
+  async function recomputeLane(): Promise<void> {
+    const { deps, log } = opts;
+    for (;;) {
+      const pending = await pendingRecomputes(deps.db);
+      if (pending.length === 0 || stopped) return;
+      for (const p of pending) {
+        if (stopped) return;
+        try {
+          const progress = await recomputeSegment(deps, p.workspaceId, p.segmentId, {
+            lagMs: opts.lagMs,
+            signal: abort.signal,
+            onProgress: (pr) => {
+              const key = p.segmentId;
+              if (Date.now() - (lastLogged.get(key) ?? 0) > 5000) {
+                lastLogged.set(key, Date.now());
+                log.info({ workspaceId: p.workspaceId, segmentId: pr.segmentId, version: pr.version, phase: pr.phase, matched: pr.matched, total: pr.total, entered: pr.entered, exited: pr.exited }, `segment recompute: ${pr.phase}`);
+              }
+            },
+          });
+          if (progress && !abort.signal.aborted) log.info({ workspaceId: p.workspaceId, segmentId: p.segmentId, version: progress.version, profiles: progress.done, entered: progress.entered, exited: progress.exited }, 'segment recompute finished');
+        } catch (err) {
+          // Left marked for recompute: the next pass tries again (a crash does the same).
+          log.error({ err, workspaceId: p.workspaceId, segmentId: p.segmentId }, 'segment recompute failed');
+          return;
+        }
+      }
+    }
+  }
 
   async function cycle(): Promise<void> {
     const { deps, log } = opts;
@@ -89,32 +120,11 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
       if (r.profiles) log.debug({ workspaceId: ws, ...r }, 'segment feed processed');
       if (!r.caughtUp) again = true;
     }
-    const pending = await pendingRecomputes(deps.db);
-    for (const p of pending) {
-      if (stopped) return;
-      // A bounded slice per cycle: the feed gets its turn between slices.
-      const slice = new AbortController();
-      const deadline = setTimeout(() => slice.abort(), 2000);
-      const onStop = () => slice.abort();
-      abort.signal.addEventListener('abort', onStop);
-      try {
-        const progress = await recomputeSegment(deps, p.workspaceId, p.segmentId, {
-          signal: slice.signal,
-          onProgress: (pr) => {
-            const key = p.segmentId;
-            if (Date.now() - (lastLogged.get(key) ?? 0) > 5000) {
-              lastLogged.set(key, Date.now());
-              log.info({ workspaceId: p.workspaceId, segmentId: pr.segmentId, version: pr.version, done: pr.done, total: pr.total, entered: pr.entered, exited: pr.exited }, `segment recompute ${pr.total ? Math.min(100, Math.round((pr.done / pr.total) * 100)) : 100}%`);
-            }
-          },
-        });
-        if (progress && slice.signal.aborted) again = true;
-        else if (progress) log.info({ workspaceId: p.workspaceId, segmentId: p.segmentId, version: progress.version, profiles: progress.done, entered: progress.entered, exited: progress.exited }, 'segment recompute finished');
-      } finally {
-        clearTimeout(deadline);
-        abort.signal.removeEventListener('abort', onStop);
-      }
-    }
+    // Full recomputes run in their own lane: a recompute's evaluation is one long query read off
+    // this thread (Database.scan), so the feed keeps its pace meanwhile instead of waiting.
+    recomputing ??= recomputeLane().finally(() => {
+      recomputing = undefined;
+    });
     // Models run for every workspace (RFM and stages matter without segments too).
     const all = (await deps.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
     await scheduleRechecks(opts, all);
@@ -149,12 +159,14 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
     async runOnce() {
       if (running) await running;
       await cycle();
+      if (recomputing) await recomputing;
     },
     async stop() {
       stopped = true;
       abort.abort();
       if (timer) clearTimeout(timer);
       if (running) await running;
+      if (recomputing) await recomputing;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { postgresScanner, type Scanner, sqliteScanner } from './scan.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -23,6 +24,8 @@ export interface Dialect {
    * updates (`update t set ... from <pairs> as m where t.x = m.from_id`).
    */
   pairs(rows: readonly (readonly [string, string])[]): RawBuilder<unknown>;
+  /** A derived table with one text column `id` holding `values` (one bound parameter whatever their number). */
+  idList(values: readonly string[]): RawBuilder<unknown>;
   /**
    * Inserts many rows of one shape inside the caller's transaction; returns how many were written.
    * `conflict.update` empty means `ON CONFLICT DO NOTHING`, otherwise those columns take the new values.
@@ -36,6 +39,8 @@ export interface Database {
   readonly dialect: Dialect;
   /** A short description safe for logs (no password). */
   readonly description: string;
+  /** Reads one long query in batches off the JavaScript thread (see scan.ts). */
+  readonly scan: Scanner;
   close(): Promise<void>;
 }
 
@@ -88,6 +93,7 @@ const sqliteBase = {
   maxParams: 32_000,
   pairs: (rows: readonly (readonly [string, string])[]) =>
     sql`(select json_extract(value, '$[0]') as from_id, json_extract(value, '$[1]') as into_id from json_each(${JSON.stringify(rows)}))`,
+  idList: (values: readonly string[]) => sql`(select value as id from json_each(${JSON.stringify(values)}))`,
 };
 
 /** Column name -> PostgreSQL type name (udt_name: int8, text, jsonb, ...), per table; the same in every Siyu schema. */
@@ -139,6 +145,7 @@ const postgresDialect: Dialect = {
   isRetryable: (err) => ['40001', '40P01', '23505', 'SIYU_CONCURRENT_WRITE'].includes((err as { code?: string })?.code ?? ''),
   maxParams: 60_000,
   pairs: (rows) => sql`(select * from unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[]) as p(from_id, into_id))`,
+  idList: (values) => sql`(select unnest(${[...values]}::text[]) as id)`,
 };
 
 export interface OpenOptions {
@@ -167,6 +174,7 @@ export function openDatabase(opts: OpenOptions): Database {
       db,
       dialect: postgresDialect,
       description: `postgres://${url.hostname}:${url.port || 5432}${url.pathname}${opts.searchPath ? ` (schema ${opts.searchPath})` : ''}`,
+      scan: postgresScanner(pool),
       close: () => db.destroy(),
     };
   }
@@ -188,7 +196,7 @@ export function openDatabase(opts: OpenOptions): Database {
     parseInt(createHash('md5').update(`${String(salt)}:${String(id)}`).digest('hex').slice(0, 8), 16) % 100,
   );
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: queryLog(opts) });
-  return { db, dialect: sqliteDialect(raw), description: `sqlite:${file}`, close: () => db.destroy() };
+  return { db, dialect: sqliteDialect(raw), description: `sqlite:${file}`, scan: sqliteScanner(file), close: () => db.destroy() };
 }
 
 function queryLog(opts: OpenOptions): LogConfig | undefined {

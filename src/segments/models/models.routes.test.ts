@@ -83,13 +83,13 @@ describeEngines('models API', (engine) => {
     // A segment on RFM cells and one on a trait: only the first follows a model run.
     const byCell = await ok(ws, 'POST', '/v1/segments', { name: 'Win-back', rule: { type: 'rfm', cells: ['important_winback'] } }, 201);
     await ok(ws, 'POST', '/v1/segments', { name: 'Named', rule: { type: 'trait', key: 'name', op: 'exists' } }, 201);
-    await recomputeSegment(services.membership, ws.id, byCell.id);
+    await recomputeSegment(services.membership, ws.id, byCell.id, { lagMs: 0 });
     expect((await ok(ws, 'GET', `/v1/segments/${byCell.id}`)).memberCount).toBe(0);
 
     const res = await ok(ws, 'POST', '/v1/models/compute', {});
     expect(res.workspaceId).toBe(ws.id);
     expect(res.segmentsRecomputing).toEqual([byCell.id]);
-    await recomputeSegment(services.membership, ws.id, byCell.id);
+    await recomputeSegment(services.membership, ws.id, byCell.id, { lagMs: 0 });
     expect((await ok(ws, 'GET', `/v1/segments/${byCell.id}`)).memberCount).toBe(1);
     // Three buyers: quintile ranks 1, 2, 2, 3. R days 200, 5, 2; F 1, 1, 3; M 2000, 18000, 50000 fen.
     expect(res.rfm).toMatchObject({
