@@ -456,7 +456,8 @@ export async function recomputeSegment(
   let exits: string[] = [];
   const flush = async (): Promise<boolean> => {
     if (entries.length === 0 && exits.length === 0) return true;
-    const [enter, leave] = [entries, exits];
+    let [enter, leave] = [entries, exits];
+    const last = [...enter, ...leave].sort().pop()!;
     entries = [];
     exits = [];
     const now = deps.now();
@@ -466,6 +467,18 @@ export async function recomputeSegment(
       const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
       if (!lockedAll.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
       const changes: MembershipChange[] = [];
+      // Profiles changed after T: the snapshot may be stale for them, so they are evaluated again
+      // here, with current data under the locks (as the change feed does), not from the snapshot.
+      const recent = new Set(
+        (
+          await sql<{ id: string }>`select p.id from ${deps.dialect.idList([...enter, ...leave])} as c cross join profiles as p
+            where p.workspace_id = ${ws} and p.id = c.id and +p.updated_at > ${T}`.execute(trx)
+        ).rows.map((r) => r.id),
+      );
+      if (recent.size) {
+        enter = enter.filter((id) => !recent.has(id));
+        leave = leave.filter((id) => !recent.has(id));
+      }
       let entered = 0;
       if (enter.length) {
         const rows = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
@@ -509,10 +522,16 @@ export async function recomputeSegment(
           .where('id', '=', segmentId)
           .execute();
       }
+      if (recent.size) {
+        // (applyMembership keeps member_count for these itself; the counts here are for progress.)
+        for (const c of await evaluateProfiles(trx, deps.dialect, ws, [segment], [...recent], { workspaceId: ws, now, timeZone })) {
+          changes.push(c);
+          if (c.kind === 'entered') entered++;
+        }
+      }
       // (CROSS JOIN fixes SQLite's join order and `+updated_at` keeps it off the updated_at index:
       // without them it scanned the workspace's profiles for each chunk, 58 µs an entry at 50k.)
       // Where the write has got to (for operators; a resumed recompute evaluates again).
-      const last = [...enter, ...leave].sort().pop()!;
       await trx.updateTable('segments').set({ recompute_cursor: last }).where('workspace_id', '=', ws).where('id', '=', segmentId).execute();
       // Segments built on this one follow in the same transaction.
       const current = dependents.filter((d) => lockedAll.get(d.id)?.version === d.version);

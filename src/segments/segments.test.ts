@@ -251,6 +251,18 @@ describeEngines('segments', (engine) => {
     expect(ref.statusCode).toBe(400);
   });
 
+  it('a first computation right after ingestion includes the profiles written within the feed lag', async () => {
+    const ws = await t.newWorkspace();
+    await batch(ws, Array.from({ length: 40 }, (_, i) => identify(`fresh${i}`, { plan: i % 4 ? 'free' : 'vip' }, `fresh${i}`)));
+    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs', rule: vipRule }, 201);
+    // Default lag (2 s): every profile was written "now", after the recompute's snapshot time, so
+    // each is evaluated again in the write transaction instead of being taken from the snapshot.
+    const done = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 3 });
+    expect(done).toMatchObject({ entered: 10, exited: 0 });
+    expect((await members(ws, seg.id)).length).toBe(10);
+    expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(10);
+  });
+
   it('stops a recompute whose version changed and resumes an interrupted one from its position', async () => {
     const ws = await t.newWorkspace();
     await batch(ws, Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)));
