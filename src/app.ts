@@ -15,7 +15,14 @@ import type { MembershipDeps } from './segments/membership.js';
 import { segmentRoutes } from './segments/segments.routes.js';
 import { computeModels, modelRoutes } from './segments/models/index.js';
 import { type SegmentWorker, startSegmentWorker } from './segments/worker.js';
+import { churnAlertListener, handoverFailedListener, opsContext, type ScrmOpsWorker, scrmOpsRoutes, startScrmOpsWorker } from './scrm/ops/index.js';
+import { createLiveCodeListener, groupCodeListener, liveCodeRoutes, liveDepsOf, type LiveCodeWorker, startLiveCodeWorker } from './scrm/livecodes/index.js';
+import { groupRoutes } from './scrm/groups/index.js';
+import { callbackRoutes, connectionRoutes, createScrmServices, inboxDeps, type InboxWorker, type ScrmServices, startInboxWorker } from './scrm/index.js';
 import { segmentTimelineSource } from './segments/history.js';
+import { type Dispatcher, messagingRoutes, startMessagingWorker } from './messaging/index.js';
+import { type BroadcastWorker, broadcastRoutes, startBroadcasts } from './broadcasts/index.js';
+import { journeyRoutes, type JourneyWorker, startJourneyWorker } from './journeys/index.js';
 
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
@@ -34,6 +41,20 @@ export interface Services {
   timelineSources: TimelineSource[];
   /** The background segment worker, when this process runs it (see startWorkers). */
   segmentWorker?: SegmentWorker;
+  /** The SCRM operations worker (SOP ticks, mass-message and handover results), when this process runs it. */
+  scrmOpsWorker?: ScrmOpsWorker;
+  /** The messaging outbox dispatcher, when this process runs it (see startWorkers). */
+  messagingDispatcher?: Dispatcher;
+  /** The broadcast fan-out worker, when this process runs it (see startWorkers). */
+  broadcastWorker?: BroadcastWorker;
+  /** The journey worker (triggers and the durable executor), when this process runs it (see startWorkers). */
+  journeyWorker?: JourneyWorker;
+  /** SCRM: WeCom connections (clientFor), SCRM event listeners, callback replay record. */
+  scrm: ScrmServices;
+  /** The WeCom callback inbox worker, when this process runs it (see startWorkers). */
+  inboxWorker?: InboxWorker;
+  /** Live-code upkeep (expiry, staff back under their daily cap), when this process runs it. */
+  liveCodeWorker?: LiveCodeWorker;
 }
 
 /** Creates the process logger; nothing secret is logged (auth headers and keys are redacted). */
@@ -79,11 +100,23 @@ export async function createServices(config: Config, opts: { database?: Database
     scan: database.scan,
   };
   const timelineSources = [segmentTimelineSource()];
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources };
+  const scrm = createScrmServices({ database, cipher, clock, log });
+  // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
+  scrm.listeners.add('live-codes', createLiveCodeListener({ timeZoneOf }));
+  scrm.listeners.add('group-codes', groupCodeListener);
+  scrm.listeners.add('churn-alerts', churnAlertListener);
+  scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
+  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
 }
 
 /** Starts the background workers of a serving process (segment membership, schedules). */
 export function startWorkers(s: Services): void {
+  s.inboxWorker ??= startInboxWorker(inboxDeps(s));
+  s.messagingDispatcher ??= startMessagingWorker(s);
+  s.broadcastWorker ??= startBroadcasts(s);
+  s.journeyWorker ??= startJourneyWorker(s);
+  s.scrmOpsWorker ??= startScrmOpsWorker(opsContext(s));
+  s.liveCodeWorker ??= startLiveCodeWorker(liveDepsOf(s));
   if (!s.config.segmentWorker || s.segmentWorker) return;
   const runModels = async (ws: string) => {
     await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), { clock: s.clock, defaultTimeZone: s.config.defaultTimezone });
@@ -91,6 +124,19 @@ export function startWorkers(s: Services): void {
   const worker = startSegmentWorker({ deps: s.membership, log: s.log, recheckMinutes: s.config.segmentRecheckMinutes, runModels });
   s.segmentWorker = worker;
   s.writer.onCommitted(() => worker.wake());
+}
+
+/** Stops every background worker this process started, each after its current transaction. */
+export async function stopWorkers(s: Services): Promise<void> {
+  await Promise.all([
+    s.segmentWorker?.stop(),
+    s.inboxWorker?.stop(),
+    s.messagingDispatcher?.stop(),
+    s.broadcastWorker?.stop(),
+    s.journeyWorker?.stop(),
+    s.scrmOpsWorker?.stop(),
+    s.liveCodeWorker?.stop(),
+  ]);
 }
 
 /** Builds the Fastify app over ready services: routes, OpenAPI at /openapi.json and /docs, errors. */
@@ -141,5 +187,13 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => cdpRoutes(scope, services));
   await app.register(async (scope) => segmentRoutes(scope, services));
   await app.register(async (scope) => modelRoutes(scope, services));
+  await app.register(async (scope) => messagingRoutes(scope, services));
+  await app.register(async (scope) => broadcastRoutes(scope, services));
+  await app.register(async (scope) => journeyRoutes(scope, services));
+  await app.register(async (scope) => scrmOpsRoutes(scope, services));
+  await app.register(async (scope) => liveCodeRoutes(scope, services));
+  await app.register(async (scope) => groupRoutes(scope, services));
+  await app.register(async (scope) => connectionRoutes(scope, services));
+  await app.register(async (scope) => callbackRoutes(scope, services));
   return app;
 }

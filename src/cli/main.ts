@@ -12,6 +12,8 @@ import { registerBenchCommand } from './bench.js';
 import { output } from './output.js';
 import { registerSegmentCommands } from './segment.js';
 import { registerWeComSandboxCommand } from '../wecom/sandbox/index.js';
+import { registerArchiveImportCommand } from '../scrm/ops/archive.cli.js';
+import { registerWeComSyncCommand } from '../scrm/sync.cli.js';
 
 /** Opens the configured database with migrations applied, for one-shot commands. */
 export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
@@ -110,6 +112,8 @@ registerImportCommand(program);
 registerSegmentCommands(program);
 registerBenchCommand(program);
 registerWeComSandboxCommand(program);
+registerArchiveImportCommand(program);
+registerWeComSyncCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp, createServices, type Services, startWorkers } from '../app.js';
+import { buildApp, createServices, type Services, startWorkers, stopWorkers } from '../app.js';
 import type { Config } from '../platform/config.js';
 import { createWorkspace, listWorkspaces } from '../platform/workspaces.js';
 
@@ -44,7 +44,7 @@ export async function serve(config: Config): Promise<void> {
     timer.unref();
     try {
       await app.close(); // stops accepting, waits for in-flight requests
-      await s.segmentWorker?.stop(); // finishes its current chunk transaction
+      await stopWorkers(s); // each finishes its current transaction
       await s.writer.drain();
       await s.database.close();
       s.log.info('stopped');

@@ -1,6 +1,8 @@
 import type { Kysely, Migration } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
+import { opsMigration } from './ops/migration.js';
+import { liveCodesMigration } from './livecodes/migration.js';
 
 /**
  * The SCRM domain's migrations (names 0003-0009). The foundation (0003) holds the WeCom
@@ -137,5 +139,7 @@ export function scrmMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('scrm_group_members_member').on('scrm_group_members').columns(['workspace_id', 'member_id']).execute();
       },
     },
+    '0004_scrm_livecodes': liveCodesMigration(engine),
+    '0005_scrm_ops': opsMigration(engine),
   };
 }

@@ -364,6 +364,16 @@ export function createWeComClient(options: WeComClientOptions) {
     /** `externalcontact/groupchat/get`: a group with its members. */
     getGroupChat: (chatId: string, needName: 0 | 1 = 0) => read<W.GroupChatGetResponse>('externalcontact/groupchat/get', { chat_id: chatId, need_name: needName }),
 
+    // Group join ways (加入群聊)
+    /** `externalcontact/groupchat/add_join_way`: a "join group" QR code or button over ≤ 5 groups. */
+    addJoinWay: (req: W.AddJoinWayRequest) => write<W.AddJoinWayResponse>('externalcontact/groupchat/add_join_way', req),
+    /** `externalcontact/groupchat/get_join_way`: the join way with its QR code. */
+    getJoinWay: (configId: string) => read<W.GetJoinWayResponse>('externalcontact/groupchat/get_join_way', { config_id: configId }),
+    /** `externalcontact/groupchat/update_join_way`: replaces the configuration (scene and chat_id_list required). */
+    updateJoinWay: (req: W.UpdateJoinWayRequest) => write<W.WeComOk>('externalcontact/groupchat/update_join_way', req, true),
+    /** `externalcontact/groupchat/del_join_way`. */
+    delJoinWay: (configId: string) => write<W.WeComOk>('externalcontact/groupchat/del_join_way', { config_id: configId }),
+
     // Mass messages
     /** `externalcontact/add_msg_template`: a mass-message task; members confirm before it is sent. */
     addMsgTemplate: (req: W.AddMsgTemplateRequest) => write<W.AddMsgTemplateResponse>('externalcontact/add_msg_template', req),
@@ -387,6 +397,10 @@ export function createWeComClient(options: WeComClientOptions) {
     resignedTransferResult: (req: W.TransferResultRequest) => read<W.TransferResultResponse>('externalcontact/resigned/transfer_result', req),
     /** `externalcontact/get_unassigned_list`: customers of members who left, not yet reassigned. */
     getUnassignedList: (req: W.GetUnassignedListRequest = {}) => read<W.GetUnassignedListResponse>('externalcontact/get_unassigned_list', req),
+
+    // App messages
+    /** `message/send`: an app message to members (by the app's `agentid`); never retried after a network error. */
+    sendAppMessage: (req: W.AppMessageRequest) => write<W.AppMessageResponse>('message/send', req),
   };
 }
 

@@ -101,6 +101,10 @@ const table: Record<number, ErrcodeMeaning> = {
   40050: { en: 'chat_id does not exist', zh: 'chatid不存在' },
   49008: { en: 'The group has been dissolved', zh: '群已经解散' },
 
+  // App messages (应用消息)
+  40056: { en: 'Invalid agentid (the app id of message/send)', zh: '不合法的agentid' },
+  81013: { en: 'Every recipient (user, department and tag) is invalid', zh: 'UserID、部门ID、标签ID全部非法或无权限' },
+
   // Handover (在职继承 / 离职继承)
   40097: { en: 'The member has not left the company (resigned transfer needs a departed member)', zh: '该成员尚未离职' },
   40098: { en: 'The takeover member has not verified their real name', zh: '成员尚未实名认证' },

@@ -405,6 +405,50 @@ export interface GroupChatGetResponse extends WeComOk {
   group_chat: GroupChat;
 }
 
+// ── Group join ways (客户群「加入群聊」) ─────────────────────────────────────────────────────
+
+/** `POST /cgi-bin/externalcontact/groupchat/add_join_way`: a QR code or mini-program button that joins customer groups. */
+export interface AddJoinWayRequest {
+  /** 1 the group's mini-program plugin, 2 the group's QR code. */
+  scene: 1 | 2;
+  /** Truncated by WeCom past 30 characters. */
+  remark?: string;
+  /** 1 (WeCom's default): create a new group when the listed ones are full. */
+  auto_create_room?: 0 | 1;
+  /** Name prefix of groups WeCom creates (≤ 40 characters); only with auto_create_room 1. */
+  room_base_name?: string;
+  /** First sequence number of groups WeCom creates; only with auto_create_room 1. */
+  room_base_id?: number;
+  /** The groups joined through it, at most 5, filled in order. */
+  chat_id_list: string[];
+  /** Up to 30 characters; comes back on the member's join (groupchat/get `state`). */
+  state?: string;
+}
+export interface AddJoinWayResponse extends WeComOk {
+  config_id: string;
+}
+
+/** A join way as `get_join_way` returns it (`qr_code` for scene 2 only). */
+export interface JoinWay {
+  config_id: string;
+  scene: 1 | 2;
+  remark?: string;
+  auto_create_room?: 0 | 1;
+  room_base_name?: string;
+  room_base_id?: number;
+  chat_id_list: string[];
+  qr_code?: string;
+  state?: string;
+}
+export interface GetJoinWayResponse extends WeComOk {
+  join_way: JoinWay;
+}
+
+/** `POST /cgi-bin/externalcontact/groupchat/update_join_way`: `scene` and `chat_id_list` are required again. */
+export interface UpdateJoinWayRequest extends AddJoinWayRequest {
+  config_id: string;
+}
+
 // ── Mass messages (企业群发) ──────────────────────────────────────────────────────────────
 
 /** `POST /cgi-bin/externalcontact/add_msg_template`: a task members confirm before it is sent. */
@@ -516,4 +560,27 @@ export interface GetUnassignedListRequest {
 export interface GetUnassignedListResponse extends WeComOk, Cursored {
   info: Array<{ handover_userid: string; external_userid: string; dimission_time: number }>;
   is_last: boolean;
+}
+
+// ── App messages (应用消息) ──────────────────────────────────────────────────────────────────
+
+/** `POST /cgi-bin/message/send`: a message from a self-built app to members (text or markdown here). */
+export type AppMessageRequest = {
+  /** Member userids joined by '|' (at most 1,000), or '@all'. */
+  touser?: string;
+  toparty?: string;
+  totag?: string;
+  agentid: number;
+  safe?: 0 | 1;
+  enable_duplicate_check?: 0 | 1;
+  duplicate_check_interval?: number;
+} & ({ msgtype: 'text'; text: TextContent } | { msgtype: 'markdown'; markdown: TextContent });
+/** Recipients WeCom could not reach come back '|'-joined; the call still succeeds if any was reached. */
+export interface AppMessageResponse extends WeComOk {
+  invaliduser?: string;
+  invalidparty?: string;
+  invalidtag?: string;
+  unlicenseduser?: string;
+  msgid: string;
+  response_code?: string;
 }

@@ -2,6 +2,9 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { columnTypes as types } from './column-types.js';
 import type { Engine } from './database.js';
 import { scrmMigrations } from '../../scrm/migrations.js';
+import { messagingMigrations } from '../../messaging/migrations.js';
+import { journeyMigrations } from '../../journeys/migrations.js';
+import { broadcastMigrations } from '../../broadcasts/migrations.js';
 
 /** One ordered migration set for both engines. Never edit a migration after it lands: add a new one. */
 function migrations(engine: Engine): Record<string, Migration> {
@@ -261,7 +264,7 @@ function migrations(engine: Engine): Record<string, Migration> {
  */
 function allMigrations(engine: Engine): Record<string, Migration> {
   const all: Record<string, Migration> = { ...migrations(engine) };
-  for (const set of [scrmMigrations(engine)]) {
+  for (const set of [scrmMigrations(engine), messagingMigrations(engine), journeyMigrations(engine), broadcastMigrations(engine)]) {
     for (const [name, m] of Object.entries(set)) {
       if (all[name]) throw new Error(`duplicate migration name ${name}`);
       all[name] = m;

@@ -45,7 +45,9 @@ export const ERRCODES = {
   EMPTY_CONTENT: [44004, 'empty content'],
   FREQ_OUT_OF_LIMIT: [45009, 'api freq out of limit'],
   DATA_FORMAT_ERROR: [47001, 'data format error'],
+  INVALID_AGENTID: [40056, 'invalid agentid'],
   INVALID_CURSOR: [50100, 'invalid cursor'],
+  ALL_RECIPIENTS_INVALID: [81013, 'user & party & tag all invalid'],
   DEPARTMENT_NOT_FOUND: [60123, 'invalid party id'],
   NOT_EXTERNAL_CONTACT: [84061, 'not external contact'],
 } as const satisfies Record<string, readonly [number, string]>;

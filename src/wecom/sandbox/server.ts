@@ -9,8 +9,10 @@ import { contactWayRoutes } from './routes/contact-ways.js';
 import { contactRoutes } from './routes/contacts.js';
 import { groupMsgRoutes } from './routes/group-msgs.js';
 import { groupRoutes } from './routes/groups.js';
+import { joinWayRoutes } from './routes/join-ways.js';
 import { tagRoutes } from './routes/tags.js';
 import { transferRoutes } from './routes/transfers.js';
+import { messageRoutes } from './routes/messages.js';
 import { registerControlRoutes } from './control.js';
 import type { CallbackScenario } from './scenarios.js';
 import { SandboxState, type GroupMsg, type SandboxStateOptions } from './state.js';
@@ -169,7 +171,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }),
   });
 
-  const routes: ApiRoute[] = [...contactRoutes, ...tagRoutes, ...contactWayRoutes, ...groupRoutes, ...groupMsgRoutes, ...transferRoutes];
+  const routes: ApiRoute[] = [...contactRoutes, ...tagRoutes, ...contactWayRoutes, ...groupRoutes, ...joinWayRoutes, ...groupMsgRoutes, ...transferRoutes, ...messageRoutes(credentials.agentId)];
   for (const route of routes) {
     app.route({
       method: ['GET', 'POST'],

@@ -1,0 +1,15 @@
+/**
+ * The journeys domain's public surface: definitions and versions, the durable executor and its
+ * worker, triggers, statistics and recipes. See docs/journeys.md.
+ */
+export { journeyRoutes } from './journeys.routes.js';
+export { startJourneyWorker, wakeListeners, sweepListeners, type JourneyWorker, type JourneyWorkerOptions } from './worker.js';
+export { createExecutor, type Executor, type PassStats } from './executor.js';
+export { runTriggers, runWorkspaceTriggers, type TriggerStats } from './triggers.js';
+export { journeyDeps, type JourneyDeps, type LoyaltyPort } from './deps.js';
+export { validateDefinition, type Definition, type Step, type Trigger, type DefinitionError } from './definition.js';
+export { JOURNEY_JSON_SCHEMA } from './journey-schema.js';
+export { createJourney, publishJourney, updateJourney, getJourney, listJourneys, setJourneyStatus, migrateStates, enterByApi, journeyStats, type JourneyStats, type JourneyView } from './journeys.service.js';
+export { RECIPES, recipeByName, type Recipe } from './recipes.js';
+export { journeyMigrations } from './migrations.js';
+export { type JourneysDB } from './schema.js';

@@ -1,0 +1,171 @@
+/**
+ * The journey worker of a process: triggers, early wake-ups for awaited events, and executor
+ * passes. Event arrivals reach waiting states two ways (both only wake a state; the executor
+ * then checks the `events` table itself, so neither can make a wrong decision):
+ * - fast: the ingest writer's commit listener marks this process's committed events' listeners due;
+ * - durable: every `sweepMs` a sweep marks due any listening state whose profile received a
+ *   matching event since the last sweep (events ingested by another process, or a listener that
+ *   was lost to a crash). At the latest, a wait-for-event decides at its timeout by reading events.
+ */
+import { sql } from 'kysely';
+import type { Services } from '../app.js';
+import { jdb, journeyDeps, type JourneyDeps } from './deps.js';
+import { createExecutor, type Executor, type PassStats } from './executor.js';
+import { runTriggers, type TriggerStats } from './triggers.js';
+
+/** The background journey worker. */
+export interface JourneyWorker {
+  /** Asks for a cycle now (new entries, committed events). */
+  wake(): void;
+  /** One full cycle: triggers, the listener sweep, executor passes until nothing is due (tests use this with a fixed clock). */
+  runOnce(): Promise<{ triggers: TriggerStats; passes: PassStats }>;
+  stop(): Promise<void>;
+}
+
+/** Options of the worker loop. */
+export interface JourneyWorkerOptions {
+  /** States claimed per transaction (default 200). */
+  batchSize?: number;
+  /** Longest idle sleep (default 1,000 ms). */
+  pollMs?: number;
+  /** Interval of the durable listener sweep and trigger pass (default 5,000 ms). */
+  sweepMs?: number;
+}
+
+/** Marks due the listening states of these profiles that wait for one of these events (the fast path). */
+export async function wakeListeners(deps: JourneyDeps, ws: string, profileIds: string[], events: string[], now: number): Promise<number> {
+  if (profileIds.length === 0 || events.length === 0) return 0;
+  let n = 0;
+  for (let i = 0; i < profileIds.length; i += 500) {
+    const res = await jdb(deps.database.db)
+      .updateTable('journey_states')
+      .set({ wake_at: now })
+      .where('workspace_id', '=', ws)
+      .where('subject_id', 'in', profileIds.slice(i, i + 500))
+      .where('status', '=', 'active')
+      .where('listen', 'is not', null)
+      .where('wake_at', '>', now)
+      .where((eb) => eb.or(events.map((e) => eb('listen', 'like', `%|${e.replace(/[\\%_]/g, '_')}|%`))))
+      .executeTakeFirst();
+    n += Number(res.numUpdatedRows ?? 0);
+  }
+  return n;
+}
+
+/** The durable path: marks due every listening state whose profile received a matching event after `since` (by receive time). */
+export async function sweepListeners(deps: JourneyDeps, since: number, now: number): Promise<number> {
+  const res = await sql`update journey_states set wake_at = ${now}
+    where status = 'active' and listen is not null and wake_at > ${now}
+      and exists (select 1 from events as e where e.workspace_id = journey_states.workspace_id and e.profile_id = journey_states.subject_id
+        and e.timestamp >= journey_states.step_at and e.received_at > ${since} and journey_states.listen like '%|' || e.event || '|%')`.execute(deps.database.db);
+  return Number(res.numAffectedRows ?? 0);
+}
+
+/**
+ * Starts the worker loop of a process: committed ingest wakes listeners at once, segment
+ * membership changes (in this process) and new entries wake the loop. `deps` overrides the
+ * services' (tests and the benchmark).
+ */
+export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { deps?: Partial<JourneyDeps> } = {}): JourneyWorker {
+  const deps = journeyDeps(s, { onEntered: () => schedule(0), ...opts.deps });
+  const pollMs = opts.pollMs ?? 1000;
+  const sweepMs = opts.sweepMs ?? 5000;
+  const executor: Executor = createExecutor(deps);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let again = false;
+  let stopped = false;
+  let lastSweep = 0;
+  let sweptUpTo = deps.now();
+
+  async function cycle(force: boolean): Promise<{ triggers: TriggerStats; passes: PassStats }> {
+    const started = Date.now();
+    let triggers: TriggerStats = { workspaces: 0, entered: 0 };
+    if (force || Date.now() - lastSweep >= sweepMs) {
+      lastSweep = Date.now();
+      const now = deps.now();
+      triggers = await runTriggers(deps);
+      await sweepListeners(deps, sweptUpTo - 60_000, now);
+      sweptUpTo = now;
+    }
+    const passes: PassStats = { claimed: 0, steps: 0, sends: 0 };
+    const batchSize = opts.batchSize ?? 200;
+    for (;;) {
+      const p = await executor.runOnce({ batchSize });
+      passes.claimed += p.claimed;
+      passes.steps += p.steps;
+      passes.sends += p.sends;
+      if (p.claimed < batchSize || stopped) break;
+      // better-sqlite3 answers synchronously, so a run of batches would be one unbroken chain of
+      // microtasks: yield, or HTTP requests (and /health) wait for the whole backlog.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (passes.claimed || triggers.entered) deps.log.debug({ ...passes, entered: triggers.entered, ms: Date.now() - started }, 'journey cycle');
+    return { triggers, passes };
+  }
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(loop, ms);
+    timer.unref?.();
+  };
+  const loop = () => {
+    timer = undefined;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = cycle(false)
+      .catch((err) => deps.log.error({ err }, 'journey worker cycle failed'))
+      .finally(async () => {
+        running = undefined;
+        if (again) {
+          again = false;
+          return schedule(0);
+        }
+        let next = pollMs;
+        try {
+          const t = await executor.nextWake();
+          if (t !== undefined) next = Math.max(0, Math.min(pollMs, t - deps.now()));
+        } catch {
+          /* the next cycle logs a broken database */
+        }
+        schedule(next);
+      });
+  };
+
+  const unsubscribe = s.writer.onCommitted((ws, committed) => {
+    const names = [...new Set(committed.events.filter((e) => e.type === 'track' && e.event).map((e) => e.event!))];
+    wakeListeners(deps, ws, [...committed.profileIds], names, deps.now())
+      .then(() => {
+        lastSweep = 0; // event triggers: a trigger pass soon
+        schedule(50);
+      })
+      .catch((err) => deps.log.warn({ err }, 'journey listener wake-up failed'));
+  });
+  // Segment entries and exits: run the trigger pass soon (its cursor reads them from the tables).
+  const previous = s.membership.onChange;
+  s.membership.onChange = (ws, changes) => {
+    previous?.(ws, changes);
+    lastSweep = 0;
+    schedule(50);
+  };
+  schedule(0);
+
+  return {
+    wake: () => schedule(0),
+    runOnce: async () => {
+      while (running) await running;
+      return cycle(true);
+    },
+    async stop() {
+      stopped = true;
+      unsubscribe();
+      if (previous) s.membership.onChange = previous;
+      else delete s.membership.onChange;
+      if (timer) clearTimeout(timer);
+      while (running) await running;
+    },
+  };
+}

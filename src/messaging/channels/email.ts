@@ -1,0 +1,61 @@
+import nodemailer from 'nodemailer';
+import type { Channel } from './types.js';
+
+/** SMTP reply codes and nodemailer error codes after which a later attempt may succeed. */
+const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED']);
+
+/**
+ * Email over SMTP (nodemailer), one connection per message. The `Message-ID` is derived from our
+ * message id and `List-Unsubscribe` (+ one-click POST, RFC 8058) carries the unsubscribe link.
+ * SMTP has no idempotency: an unknown outcome (crash after DATA) is marked `unknown`, not resent.
+ */
+export const emailChannel: Channel = {
+  name: 'email',
+  afterCrash: 'unknown',
+  address: 'email',
+  async send(ctx, msg) {
+    const c = ctx.config;
+    if (!c) return { status: 'failed', errorCode: 'CHANNEL_NOT_CONFIGURED', errorMessage: 'email channel is not configured', retryable: false };
+    if (!msg.address) return { status: 'failed', errorCode: 'NO_ADDRESS', retryable: false };
+    const cfg = c.config;
+    const transport = nodemailer.createTransport({
+      host: cfg.host as string,
+      port: cfg.port as number,
+      secure: cfg.secure === true,
+      requireTLS: cfg.requireTls === true,
+      ignoreTLS: cfg.ignoreTls === true,
+      auth: cfg.user ? { user: cfg.user as string, pass: c.secrets.password ?? '' } : undefined,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+    const headers: Record<string, string> = { 'X-Siyu-Message-Id': msg.id };
+    if (msg.unsubscribeUrl) {
+      headers['List-Unsubscribe'] = `<${msg.unsubscribeUrl}>`;
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    }
+    try {
+      const info = await transport.sendMail({
+        from: cfg.from as string,
+        replyTo: cfg.replyTo as string | undefined,
+        to: msg.address,
+        subject: String(msg.content.subject ?? ''),
+        html: msg.content.html as string | undefined,
+        text: msg.content.text as string | undefined,
+        messageId: `<${msg.id}@siyu>`,
+        headers,
+      });
+      return { status: 'sent', providerMessageId: info.messageId, retryable: false };
+    } catch (err) {
+      const e = err as { code?: string; responseCode?: number; message?: string; command?: string };
+      if (e.responseCode) {
+        return { status: 'failed', errorCode: `smtp:${e.responseCode}`, errorMessage: e.message, retryable: e.responseCode >= 400 && e.responseCode < 500 };
+      }
+      const transient = TRANSIENT_CODES.has(e.code ?? '');
+      // A socket lost after DATA was sent may have delivered the message.
+      return { status: 'failed', errorCode: `smtp:${e.code ?? 'ERROR'}`, errorMessage: e.message, retryable: transient, ambiguous: transient && e.command === 'DATA' };
+    } finally {
+      transport.close();
+    }
+  },
+};

@@ -1,0 +1,155 @@
+import type { Kysely } from 'kysely';
+import { lockProfileFollowingMerges, mergedIdsOf } from '../cdp/profiles.repo.js';
+import { parseJson } from '../platform/db/database.js';
+import { AppError } from '../platform/errors.js';
+import { newId } from '../platform/ids.js';
+import { CHANNELS, isChannel, type Purpose } from './content.js';
+import { mdb, type MessagingDeps } from './deps.js';
+import type { MessagingSettings } from './settings.js';
+import { writeTimelineEvent } from './timeline.js';
+
+/** One ledger entry as the API shows it. */
+export interface ConsentRecord {
+  id: string;
+  profileId: string;
+  purpose: Purpose;
+  /** A channel, or '*' for every channel. */
+  channel: string;
+  granted: boolean;
+  source: string;
+  evidence: Record<string, unknown>;
+  at: string;
+  recordedAt: string;
+}
+
+/** What to record: given or withdrawn, for a purpose on a channel (or all), how, with what evidence. */
+export interface ConsentInput {
+  purpose: Purpose;
+  channel: string;
+  granted: boolean;
+  source: string;
+  evidence?: Record<string, unknown>;
+  /** When the person acted (ISO); default now. Cannot be in the future. */
+  at?: string | number;
+}
+
+/** The key under which a consent also lands in `profiles.consent` (segment rules read it): `marketing_sms`, or `marketing` for all channels. */
+export function profileConsentKey(purpose: Purpose, channel: string): string {
+  return channel === '*' ? purpose : `${purpose}_${channel}`;
+}
+
+function checkInput(i: ConsentInput, now: number): { at: number } {
+  if (i.purpose !== 'marketing' && i.purpose !== 'service') throw new AppError('VALIDATION_FAILED', 'purpose must be "marketing" or "service"');
+  if (i.channel !== '*' && !isChannel(i.channel)) throw new AppError('VALIDATION_FAILED', `channel must be "*" (all) or one of ${CHANNELS.join(', ')}`);
+  if (typeof i.granted !== 'boolean') throw new AppError('VALIDATION_FAILED', 'granted must be true or false');
+  if (typeof i.source !== 'string' || !i.source || i.source.length > 100) throw new AppError('VALIDATION_FAILED', 'source must say how consent was captured (e.g. "signup_form", "wecom_chat"), at most 100 characters');
+  const at = i.at === undefined ? now : typeof i.at === 'number' ? i.at : Date.parse(i.at);
+  if (!Number.isFinite(at)) throw new AppError('VALIDATION_FAILED', `at "${i.at}" is not an ISO-8601 time`);
+  if (at > now + 60_000) throw new AppError('VALIDATION_FAILED', 'at cannot be in the future');
+  if (i.evidence !== undefined && (typeof i.evidence !== 'object' || i.evidence === null || Array.isArray(i.evidence))) throw new AppError('VALIDATION_FAILED', 'evidence must be an object');
+  if (i.evidence && JSON.stringify(i.evidence).length > 16_000) throw new AppError('VALIDATION_FAILED', 'evidence is larger than 16 KB');
+  return { at };
+}
+
+/**
+ * Appends a consent decision to the ledger inside the caller's transaction, mirrors it into
+ * `profiles.consent` (unless a newer entry is there) and puts `Consent Granted` / `Consent
+ * Withdrawn` on the timeline. Returns the live profile id it was recorded on.
+ */
+export async function recordConsentIn(trx: Kysely<any>, deps: Pick<MessagingDeps, 'database' | 'now'>, ws: string, profileId: string, input: ConsentInput): Promise<ConsentRecord> {
+  const now = deps.now();
+  const { at } = checkInput(input, now);
+  const db = mdb(trx);
+  const live = await lockProfileFollowingMerges(db, ws, profileId, now);
+  if (!live) throw new AppError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
+  const id = newId('cns', now);
+  const evidence = input.evidence ?? {};
+  await db
+    .insertInto('consent_records')
+    .values({ workspace_id: ws, id, profile_id: live, purpose: input.purpose, channel: input.channel, granted: input.granted ? 1 : 0, source: input.source, evidence: JSON.stringify(evidence), at, recorded_at: now })
+    .execute();
+  const row = await db.selectFrom('profiles').select('consent').where('workspace_id', '=', ws).where('id', '=', live).executeTakeFirstOrThrow();
+  const consent = parseJson<Record<string, { granted: boolean; at: number }>>(row.consent);
+  const key = profileConsentKey(input.purpose, input.channel);
+  if (!consent[key] || consent[key]!.at <= at) {
+    consent[key] = { granted: input.granted, at };
+    await db.updateTable('profiles').set({ consent: JSON.stringify(consent), updated_at: now }).where('workspace_id', '=', ws).where('id', '=', live).execute();
+  }
+  await writeTimelineEvent(db, deps.database.dialect, {
+    workspaceId: ws,
+    profileId: live,
+    eventId: `${id}:consent`,
+    event: input.granted ? 'Consent Granted' : 'Consent Withdrawn',
+    properties: { purpose: input.purpose, channel: input.channel, source: input.source, consentRecordId: id },
+    at,
+  });
+  return { id, profileId: live, purpose: input.purpose, channel: input.channel, granted: input.granted, source: input.source, evidence, at: new Date(at).toISOString(), recordedAt: new Date(now).toISOString() };
+}
+
+/** Records consent in a transaction of its own. */
+export async function recordConsent(deps: Pick<MessagingDeps, 'database' | 'now'>, ws: string, profileId: string, input: ConsentInput): Promise<ConsentRecord> {
+  return deps.database.db.transaction().execute((trx) => recordConsentIn(trx, deps, ws, profileId, input));
+}
+
+/** The full ledger of a profile (and of the profiles merged into it), newest first. */
+export async function consentHistory(deps: Pick<MessagingDeps, 'database'>, ws: string, profileId: string): Promise<ConsentRecord[]> {
+  const db = mdb(deps.database.db);
+  const ids = [profileId, ...(await mergedIdsOf(db, ws, profileId))];
+  const rows = await db.selectFrom('consent_records').selectAll().where('workspace_id', '=', ws).where('profile_id', 'in', ids).orderBy('at', 'desc').orderBy('id', 'desc').limit(10_000).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    profileId: r.profile_id,
+    purpose: r.purpose,
+    channel: r.channel,
+    granted: r.granted === 1,
+    source: r.source,
+    evidence: parseJson(r.evidence),
+    at: new Date(r.at).toISOString(),
+    recordedAt: new Date(r.recorded_at).toISOString(),
+  }));
+}
+
+/** A consent fact that applies to a send, from the ledger or from `profiles.consent`. */
+interface Fact {
+  granted: boolean;
+  at: number;
+}
+
+/**
+ * Whether a (purpose, channel) send is allowed for a profile. Applicable facts: ledger rows for the
+ * channel and for '*', and the `profiles.consent` keys `<purpose>_<channel>` and `<purpose>` (tracked
+ * `context.consent.categoryPreferences` land there). The newest fact wins; with none, marketing
+ * needs opt-in (by default) and service goes.
+ */
+export async function consentAllows(
+  db: Kysely<any>,
+  ws: string,
+  profile: { id: string; consent: Record<string, { granted: boolean; at: number }> },
+  purpose: Purpose,
+  channel: string,
+  settings: MessagingSettings,
+): Promise<{ allowed: boolean; reason?: string }> {
+  const m = mdb(db);
+  const ids = [profile.id, ...(await mergedIdsOf(m, ws, profile.id))];
+  const rows = await m
+    .selectFrom('consent_records')
+    .select(['granted', 'at', 'id'])
+    .where('workspace_id', '=', ws)
+    .where('profile_id', 'in', ids)
+    .where('purpose', '=', purpose)
+    .where('channel', 'in', [channel, '*'])
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .execute();
+  const facts: Fact[] = rows.map((r) => ({ granted: r.granted === 1, at: r.at }));
+  for (const key of [profileConsentKey(purpose, channel), purpose]) {
+    const c = profile.consent[key];
+    if (c && typeof c.granted === 'boolean' && Number.isFinite(c.at)) facts.push(c);
+  }
+  facts.sort((a, b) => b.at - a.at || Number(a.granted) - Number(b.granted));
+  const newest = facts[0];
+  if (newest) return newest.granted ? { allowed: true } : { allowed: false, reason: `consent_withdrawn:${purpose}:${channel}` };
+  const required = purpose === 'marketing' ? settings.consent.marketingRequiresOptIn : settings.consent.serviceRequiresOptIn;
+  return required ? { allowed: false, reason: `consent_missing:${purpose}:${channel}` } : { allowed: true };
+}

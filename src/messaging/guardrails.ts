@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import { consentAllows } from './consent.service.js';
+import type { Purpose } from './content.js';
+import { mdb } from './deps.js';
+import type { Cap, MessagingSettings } from './settings.js';
+import { parseClock, quietUntil, startOfLocalDay, startOfLocalWeek, startOfNextLocalDay, startOfNextLocalWeek } from './time.js';
+
+/** What the guardrails decided for one send. */
+export type Verdict = { action: 'send' } | { action: 'hold'; until: number; reason: string } | { action: 'suppress'; reason: string };
+
+/** WeCom counts "one mass message per customer per day" on China's calendar. */
+const WECOM_TZ = 'Asia/Shanghai';
+
+/** Statuses in which a message counts as sent for caps (the provider call started). */
+const COUNTED = ['sending', 'sent', 'delivered', 'unknown'];
+
+/** The profile facts guardrails need. */
+export interface GuardProfile {
+  id: string;
+  /** The live id and the ids merged into it (messages of merged profiles count). */
+  ids: string[];
+  consent: Record<string, { granted: boolean; at: number }>;
+  timeZone: string;
+}
+
+async function countSince(db: Kysely<any>, ws: string, ids: string[], since: number, filter: { purpose?: Purpose; channel?: string }, exceptId: string): Promise<number> {
+  let q = mdb(db)
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('profile_id', 'in', ids)
+    .where('sent_at', '>=', since)
+    .where('status', 'in', COUNTED)
+    .where('id', '!=', exceptId);
+  if (filter.purpose) q = q.where('purpose', '=', filter.purpose);
+  if (filter.channel) q = q.where('channel', '=', filter.channel);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function checkCap(db: Kysely<any>, ws: string, p: GuardProfile, cap: Cap, now: number, filter: { purpose?: Purpose; channel?: string }, label: string, settings: MessagingSettings, id: string): Promise<Verdict | undefined> {
+  const over = (until: number, window: string): Verdict =>
+    settings.caps.onLimit === 'defer' ? { action: 'hold', until, reason: `frequency_cap:${label}:${window}` } : { action: 'suppress', reason: `frequency_cap:${label}:${window}` };
+  if (cap.perDay !== undefined && (await countSince(db, ws, p.ids, startOfLocalDay(now, p.timeZone), filter, id)) >= cap.perDay) return over(startOfNextLocalDay(now, p.timeZone), 'day');
+  if (cap.perWeek !== undefined && (await countSince(db, ws, p.ids, startOfLocalWeek(now, p.timeZone), filter, id)) >= cap.perWeek) return over(startOfNextLocalWeek(now, p.timeZone), 'week');
+  return undefined;
+}
+
+/**
+ * The send-time checks, in order: consent (suppress), quiet hours (hold until the window
+ * ends), marketing frequency caps over all channels and per channel (suppress, or hold with
+ * `onLimit: defer`), and WeCom's one mass message per customer per day (hold until tomorrow).
+ * Runs inside the dispatcher's claim transaction, under a per-profile lock on PostgreSQL, so two
+ * workers cannot both take the last slot of a cap.
+ */
+export async function checkGuardrails(
+  db: Kysely<any>,
+  ws: string,
+  msg: { id: string; channel: string; purpose: Purpose },
+  p: GuardProfile,
+  settings: MessagingSettings,
+  now: number,
+): Promise<Verdict> {
+  const consent = await consentAllows(db, ws, { id: p.id, consent: p.consent }, msg.purpose, msg.channel, settings);
+  if (!consent.allowed) return { action: 'suppress', reason: consent.reason! };
+
+  if (settings.quietHours.appliesTo === 'all' || msg.purpose === 'marketing') {
+    const until = quietUntil(now, p.timeZone, parseClock(settings.quietHours.start)!, parseClock(settings.quietHours.end)!);
+    if (until !== undefined) return { action: 'hold', until, reason: 'quiet_hours' };
+  }
+
+  if (msg.purpose === 'marketing') {
+    const global = await checkCap(db, ws, p, settings.caps.marketing, now, { purpose: 'marketing' }, 'marketing', settings, msg.id);
+    if (global) return global;
+    const perChannel = settings.caps.channels[msg.channel];
+    if (perChannel) {
+      const v = await checkCap(db, ws, p, perChannel, now, { purpose: 'marketing', channel: msg.channel }, `marketing:${msg.channel}`, settings, msg.id);
+      if (v) return v;
+    }
+  }
+
+  if (msg.channel === 'wecom' && (await countSince(db, ws, p.ids, startOfLocalDay(now, WECOM_TZ), { channel: 'wecom' }, msg.id)) >= 1) {
+    return { action: 'hold', until: startOfNextLocalDay(now, WECOM_TZ), reason: 'wecom_daily_limit' };
+  }
+  return { action: 'send' };
+}

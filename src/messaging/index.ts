@@ -1,0 +1,26 @@
+/**
+ * The messaging domain's public surface: the outbox journeys and broadcasts write to, the
+ * dispatcher, templates, channels, guardrails and the PIPL consent ledger.
+ */
+import type { Services } from '../app.js';
+import { createChannels } from './channels/index.js';
+import { startDispatcher, type Dispatcher } from './dispatcher.js';
+import { messagingDeps } from './messaging.routes.js';
+
+export { enqueueMessage, type EnqueueInput, type EnqueueResult, type MessageSource } from './outbox.js';
+export { createDispatcher, startDispatcher, type Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher.js';
+export { createChannels, type Channel, type OutboundMessage, type SendContext, type SendResult, webhookSignature, smsStringToSign, hmacBase64 } from './channels/index.js';
+export { CHANNELS, LOCALES, type ChannelName, type Purpose, isChannel } from './content.js';
+export { messagingRoutes, messagingDeps } from './messaging.routes.js';
+export { type MessagingDeps } from './deps.js';
+export { messagingMigrations } from './migrations.js';
+export { type MessagingDB } from './schema.js';
+export { recordConsent, recordConsentIn, consentHistory, consentAllows, type ConsentInput, type ConsentRecord } from './consent.service.js';
+export { loadSettings, updateSettings, DEFAULT_SETTINGS, type MessagingSettings } from './settings.js';
+export { createTemplate, updateTemplate, getTemplate, listTemplates, type TemplateView } from './templates.service.js';
+export { createLinkSigner, type LinkSigner } from './links.js';
+
+/** Starts the outbox dispatcher of a serving process. */
+export function startMessagingWorker(s: Services): Dispatcher {
+  return startDispatcher(messagingDeps(s), createChannels());
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEngines } from '../testing/engines.js';
+import { messagingTestApp } from './test-kit.js';
+
+describeEngines('message templates', (engine) => {
+  let k: Awaited<ReturnType<typeof messagingTestApp>>;
+  beforeAll(async () => {
+    k = await messagingTestApp(engine);
+  });
+  afterAll(() => k.close());
+
+  const wecomTemplate = {
+    name: 'welcome',
+    channel: 'wecom',
+    purpose: 'marketing',
+    defaultLocale: 'zh-CN',
+    variants: {
+      'zh-CN': { text: '你好，{{ profile.name | default: "朋友" }}！您已消费 {{ computed.total_spent_fen | yuan }} 元。{{ event.product }}' },
+      en: { text: 'Hi {{ profile.name | default: "friend" }}!' },
+    },
+  };
+
+  it('creates, versions on edit, lists and archives', async () => {
+    const created = await k.api('POST', '/v1/templates', wecomTemplate);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'welcome', channel: 'wecom', version: 1, defaultLocale: 'zh-CN' });
+    const id = created.body.id as string;
+    expect((await k.api('POST', '/v1/templates', wecomTemplate)).body.error.code).toBe('CONFLICT');
+
+    const edited = await k.api('PATCH', `/v1/templates/${id}`, { variants: { ...wecomTemplate.variants, en: { text: 'Hello {{ profile.name }}' } } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.version).toBe(2);
+    const renamed = await k.api('PATCH', `/v1/templates/${id}`, { name: 'welcome-2' });
+    expect(renamed.body.version).toBe(2); // a rename is not a new version
+    const got = await k.api('GET', `/v1/templates/${id}`);
+    expect(got.body.versions.map((v: any) => v.version)).toEqual([2, 1]);
+    expect(got.body.versions[1].variants.en.text).toBe('Hi {{ profile.name | default: "friend" }}!');
+
+    expect((await k.api('GET', '/v1/templates?channel=wecom')).body.data.map((t: any) => t.id)).toContain(id);
+    expect((await k.api('DELETE', `/v1/templates/${id}`)).status).toBe(204);
+    expect((await k.api('GET', '/v1/templates?status=active')).body.data.map((t: any) => t.id)).not.toContain(id);
+    expect((await k.api('GET', '/v1/templates/tpl_nope')).body.error.code).toBe('TEMPLATE_NOT_FOUND');
+  });
+
+  it('refuses a template that does not parse, naming the field, line and column', async () => {
+    const res = await k.api('POST', '/v1/templates', {
+      name: 'broken',
+      channel: 'email',
+      variants: { 'zh-CN': { subject: 'ok', html: '<p>line one</p>\n<p>{{ profile.name | shout }}</p>' }, en: { subject: '{% if x %}never closed', text: 'x' } },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('TEMPLATE_INVALID');
+    expect(res.body.error.message).toContain('variants.zh-CN.html (line 2, column 4): undefined filter: shout');
+    expect(res.body.error.details.problems).toEqual([
+      { path: 'variants.zh-CN.html', line: 2, column: 4, message: 'undefined filter: shout' },
+      expect.objectContaining({ path: 'variants.en.subject', line: 1, column: 1 }),
+    ]);
+  });
+
+  it('checks each channel\'s content shape', async () => {
+    const cases: [string, unknown, string][] = [
+      ['sms', { params: { a: 'b' } }, 'templateCode: is required'],
+      ['email', { subject: 'x' }, 'needs "html" or "text"'],
+      ['wechat_oa', { templateId: 't' }, 'data: is required'],
+      ['miniprogram', { templateId: 't', data: { thing1: 5 } }, 'data.thing1: must be a string'],
+      ['webhook', { body: 'x' }, 'body: is required'],
+      ['wecom', { text: 'x', mystery: 1 }, 'mystery: is not a field'],
+    ];
+    for (const [channel, content, msg] of cases) {
+      const res = await k.api('POST', '/v1/templates', { name: `shape-${channel}`, channel, variants: { 'zh-CN': content } });
+      expect(res.body.error?.code, channel).toBe('TEMPLATE_INVALID');
+      expect(res.body.error.message, channel).toContain(msg);
+    }
+  });
+
+  it('previews with a real profile: traits, computed values, event, locale fallback', async () => {
+    const created = await k.api('POST', '/v1/templates', { ...wecomTemplate, name: 'preview-me' });
+    const id = created.body.id;
+    const pid = await k.profile('u-preview', { name: '小王', locale: 'en-US' });
+    const en = await k.api('POST', `/v1/templates/${id}/preview`, { profileId: pid });
+    expect(en.body).toMatchObject({ locale: 'en', version: 1, content: { text: 'Hi 小王!' } });
+    const zh = await k.api('POST', `/v1/templates/${id}/preview`, { profileId: 'user_id:u-preview', locale: 'zh', event: { product: '咖啡' } });
+    expect(zh.body).toMatchObject({ locale: 'zh-CN', content: { text: '你好，小王！您已消费 0.00 元。咖啡' } });
+    const fr = await k.api('POST', `/v1/templates/${id}/preview`, { profile: {}, locale: 'fr' });
+    expect(fr.body).toMatchObject({ locale: 'zh-CN', content: { text: '你好，朋友！您已消费  元。' } });
+    expect((await k.api('POST', `/v1/templates/${id}/preview`, { profileId: 'prf_missing' })).body.error.code).toBe('PROFILE_NOT_FOUND');
+  });
+
+  it('reports a template that parses but fails to render as TEMPLATE_RENDER_FAILED', async () => {
+    const created = await k.api('POST', '/v1/templates', { name: 'include', channel: 'wecom', variants: { 'zh-CN': { text: 'a\n{% include "secrets.txt" %}' } } });
+    expect(created.status).toBe(201);
+    const res = await k.api('POST', `/v1/templates/${created.body.id}/preview`, { profile: {} });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('TEMPLATE_RENDER_FAILED');
+    expect(res.body.error.message).toMatch(/content\.text \(line 2, column 1\)/);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * A dispatcher in a process of its own, for the kill -9 test (dispatcher-crash.test.ts):
+ * `tsx dispatcher-child.ts <sqlite dataDir | postgres url> [schema] --lease <ms>`.
+ * Uses the test configuration's master key so it decrypts what the test app encrypted.
+ */
+import pino from 'pino';
+import { createPiiCipher } from '../../platform/crypto.js';
+import { openDatabase } from '../../platform/db/database.js';
+import { createChannels } from '../channels/index.js';
+import { createDispatcher } from '../dispatcher.js';
+import { createLinkSigner } from '../links.js';
+
+const [where, schema, , lease] = process.argv.slice(2);
+const database = where!.startsWith('postgres')
+  ? openDatabase({ databaseUrl: where, searchPath: schema, dataDir: '/tmp', poolSize: 4 })
+  : openDatabase({ dataDir: where! });
+const key = Buffer.alloc(32, 7);
+const dispatcher = createDispatcher(
+  {
+    database,
+    cipher: createPiiCipher(key),
+    links: createLinkSigner(key),
+    now: () => Date.now(),
+    log: pino({ level: 'silent' }),
+    defaultTimeZone: 'Asia/Shanghai',
+    wecomClientFor: async () => {
+      throw new Error('no WeCom in this test');
+    },
+    fetch: globalThis.fetch,
+  },
+  createChannels(),
+  { leaseMs: Number(lease), batchSize: 5, pollMs: 20 },
+);
+dispatcher.wake();
+process.stdout.write('ready\n');
+// Keep the process alive: the dispatcher's poll timer is unref'd.
+setInterval(() => {}, 1 << 30);

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../platform/db/database.js';
+import type { DB } from '../platform/db/schema.js';
+
+/**
+ * Writes a delivery or consent event onto a profile's timeline inside the caller's transaction,
+ * stored like tracked events (type "track", Segment-shaped payload, `context.library.name =
+ * "siyu"`). `eventId` is deterministic where the fact happens once (`<message id>:sent`), so a
+ * retried transaction or a recovered dispatcher cannot record it twice.
+ */
+export async function writeTimelineEvent(
+  trx: Kysely<any>,
+  dialect: Dialect,
+  e: { workspaceId: string; profileId: string; eventId: string; event: string; properties: Record<string, unknown>; at: number },
+): Promise<void> {
+  const payload = {
+    type: 'track',
+    event: e.event,
+    properties: e.properties,
+    messageId: e.eventId,
+    timestamp: new Date(e.at).toISOString(),
+    context: { library: { name: 'siyu' } },
+  };
+  await dialect.insertMany(
+    trx as Kysely<DB>,
+    'events',
+    [
+      {
+        workspace_id: e.workspaceId,
+        message_id: e.eventId,
+        profile_id: e.profileId,
+        type: 'track',
+        event: e.event,
+        user_id: null,
+        anonymous_id: null,
+        timestamp: e.at,
+        received_at: e.at,
+        payload: JSON.stringify(payload),
+      },
+    ],
+    { columns: ['workspace_id', 'message_id'], update: [] },
+  );
+}

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../app.js';
+import { requireKey } from '../platform/http.js';
+import { type ConnectionDeps, type ConnectionInput, getConnectionView, removeConnection, saveConnection } from './connection.service.js';
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } },
+} as const;
+
+const connectionSchema = {
+  type: 'object',
+  properties: {
+    corpId: { type: 'string' },
+    agentId: { type: ['string', 'null'] },
+    apiBaseUrl: { type: 'string' },
+    secretSet: { type: 'boolean' },
+    callbackTokenSet: { type: 'boolean' },
+    encodingAesKeySet: { type: 'boolean' },
+    callbackPath: { type: 'string', description: "WeCom's 接收事件服务器 URL is this server's public origin followed by this path" },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+  },
+} as const;
+
+const putBody = {
+  type: 'object',
+  required: ['corpId', 'secret', 'callbackToken', 'encodingAesKey'],
+  additionalProperties: false,
+  properties: {
+    corpId: { type: 'string', description: 'The corp id (我的企业 → 企业信息)' },
+    secret: { type: 'string', description: 'The 客户联系 Secret, or that of a self-built app allowed to call the 客户联系 APIs' },
+    callbackToken: { type: 'string', description: 'Token of 接收事件服务器' },
+    encodingAesKey: { type: 'string', description: 'EncodingAESKey of 接收事件服务器: 43 letters and digits' },
+    agentId: { type: ['string', 'integer', 'null'], description: 'AgentId of the self-built app, if any' },
+    apiBaseUrl: { type: ['string', 'null'], description: 'Default https://qyapi.weixin.qq.com (the local sandbox for trials)' },
+  },
+} as const;
+
+const meta = (summary: string) => ({ tags: ['wecom'], summary, security: [{ secretKey: [] }] });
+
+/** Deps of the connection routes from the process services; PUT and DELETE drop the cached client and keys. */
+function deps(s: Services): ConnectionDeps {
+  return { database: s.database, cipher: s.cipher, now: () => s.clock.now() };
+}
+
+/** `PUT`, `GET` and `DELETE /v1/wecom/connection`: the workspace's WeCom corp, secret key. */
+export async function connectionRoutes(app: FastifyInstance, s: Services): Promise<void> {
+  const preHandler = requireKey(s.keys, 'secret');
+  const d = deps(s);
+
+  app.put<{ Body: ConnectionInput }>(
+    '/v1/wecom/connection',
+    { preHandler, schema: { ...meta('Connect the workspace to a WeCom corp (secrets are stored encrypted and never returned)'), body: putBody, response: { 200: connectionSchema, 400: errorSchema, 401: errorSchema } } },
+    async (req) => {
+      const saved = await saveConnection(d, req.workspaceId, req.body);
+      s.scrm.connections.invalidate(req.workspaceId);
+      return saved;
+    },
+  );
+
+  app.get(
+    '/v1/wecom/connection',
+    { preHandler, schema: { ...meta('The workspace\'s WeCom connection (secrets masked)'), response: { 200: connectionSchema, 401: errorSchema, 404: errorSchema } } },
+    async (req) => getConnectionView(d, req.workspaceId),
+  );
+
+  app.delete(
+    '/v1/wecom/connection',
+    { preHandler, schema: { ...meta('Disconnect WeCom: callbacks are refused and API calls stop'), response: { 204: { type: 'null' }, 401: errorSchema, 404: errorSchema } } },
+    async (req, reply) => {
+      await removeConnection(d, req.workspaceId);
+      s.scrm.connections.invalidate(req.workspaceId);
+      return reply.status(204).send();
+    },
+  );
+}

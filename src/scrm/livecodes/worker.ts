@@ -1,0 +1,41 @@
+import type { LiveDeps } from './context.js';
+import { runLiveCodeMaintenance } from './live-codes.service.js';
+
+/** A running live-code maintenance loop. */
+export interface LiveCodeWorker {
+  /** Waits for the pass in progress, then stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs {@link runLiveCodeMaintenance} every `intervalMs` (default a minute): expired codes lose
+ * their contact way within a minute of expiry, and capped staff come back within a minute of
+ * local midnight. Passes never overlap; a failed pass is logged and the next one tries again.
+ */
+export function startLiveCodeWorker(deps: LiveDeps, opts: { intervalMs?: number } = {}): LiveCodeWorker {
+  const intervalMs = opts.intervalMs ?? 60_000;
+  let stopped = false;
+  let running: Promise<void> | undefined;
+  const pass = async () => {
+    try {
+      const r = await runLiveCodeMaintenance(deps);
+      if (r.expired || r.rebalanced) deps.log.info(r, 'live codes maintained');
+    } catch (err) {
+      deps.log.error({ err }, 'live code maintenance failed; retrying next interval');
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopped || running) return;
+    running = pass().finally(() => {
+      running = undefined;
+    });
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
+import { ackAlert, addSensitiveWords, deleteSensitiveWord, listAlerts, listSensitiveWords } from './alerts.service.js';
+import type { OpsContext } from './context.js';
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+type Id = { Params: { id: string } };
+
+/** `/v1/wecom/alerts` and `/v1/wecom/sensitive-words`. */
+export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
+  app.get<{ Querystring: { kind?: string; status?: string; userid?: string; limit?: number } }>(
+    '/v1/wecom/alerts',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Churn and sensitive-word alerts, newest first'),
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            kind: { type: 'string', enum: ['customer_deleted_staff', 'staff_deleted_customer', 'keyword'] },
+            status: { type: 'string', enum: ['open', 'acked'] },
+            userid: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+        },
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
+      },
+    },
+    async (req) => ({ data: await listAlerts(ctx, req.workspaceId, req.query) }),
+  );
+  app.post<Id>('/v1/wecom/alerts/:id/ack', { preHandler, schema: { ...secured('wecom-ops', 'Acknowledge an alert'), params: idParams, response: { 200: anyObject, ...errorResponses } } }, async (req) =>
+    ackAlert(ctx, req.workspaceId, req.params.id),
+  );
+
+  const wordList = { type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } } } } as const;
+  app.get('/v1/wecom/sensitive-words', { preHandler, schema: { ...secured('wecom-ops', 'Sensitive words checked in conversation archives'), response: { 200: wordList, ...errorResponses } } }, async (req) => ({
+    data: await listSensitiveWords(ctx, req.workspaceId),
+  }));
+  app.post<{ Body: { words: string[] } }>(
+    '/v1/wecom/sensitive-words',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Add sensitive words (matched case-insensitively; duplicates ignored)'),
+        body: { type: 'object', required: ['words'], additionalProperties: false, properties: { words: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 50 } } } },
+        response: { 200: wordList, ...errorResponses },
+      },
+    },
+    async (req) => ({ data: await addSensitiveWords(ctx, req.workspaceId, req.body.words) }),
+  );
+  app.delete<Id>('/v1/wecom/sensitive-words/:id', { preHandler, schema: { ...secured('wecom-ops', 'Remove a sensitive word'), params: idParams } }, async (req, reply) => {
+    await deleteSensitiveWord(ctx, req.workspaceId, req.params.id);
+    return reply.code(204).send();
+  });
+}

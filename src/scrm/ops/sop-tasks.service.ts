@@ -1,0 +1,110 @@
+/** Listing and completing SOP staff tasks. */
+import { AppError } from '../../platform/errors.js';
+import { type OpsContext, iso, opsDb, zoneOf } from './context.js';
+import { touchLastContact } from './sop-tick.js';
+import { dayRange, parseDay } from './time.js';
+
+/** A SOP task as the API shows it. */
+export interface SopTask {
+  id: string;
+  sopId: string;
+  stepId: string;
+  targetType: 'group' | 'customer';
+  targetId: string;
+  occurrence: string;
+  staff: string;
+  dueAt: string;
+  status: 'pending' | 'sending' | 'waiting' | 'done' | 'failed';
+  msgid: string | null;
+  error: string | null;
+  completedBy: 'wecom' | 'manual' | null;
+  completedAt: string | null;
+}
+
+type Row = {
+  id: string;
+  sop_id: string;
+  step_id: string;
+  target_type: string;
+  target_id: string;
+  occurrence: string;
+  staff_userid: string;
+  due_at: number;
+  status: string;
+  msgid: string | null;
+  error: string | null;
+  completed_by: string | null;
+  completed_at: number | null;
+};
+
+function toTask(r: Row): SopTask {
+  return {
+    id: r.id,
+    sopId: r.sop_id,
+    stepId: r.step_id,
+    targetType: r.target_type as SopTask['targetType'],
+    targetId: r.target_id,
+    occurrence: r.occurrence,
+    staff: r.staff_userid,
+    dueAt: iso(r.due_at)!,
+    status: r.status as SopTask['status'],
+    msgid: r.msgid,
+    error: r.error,
+    completedBy: r.completed_by as SopTask['completedBy'],
+    completedAt: iso(r.completed_at),
+  };
+}
+
+export const TASK_STATUSES = ['pending', 'sending', 'waiting', 'done', 'failed'] as const;
+
+/** Filters of the task list; `date` is a local date (YYYY-MM-DD) in the workspace time zone. */
+export interface TaskFilter {
+  staff?: string;
+  date?: string;
+  status?: string;
+  sopId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Tasks by due time (then id), paged with an opaque cursor. */
+export async function listSopTasks(ctx: OpsContext, ws: string, f: TaskFilter): Promise<{ data: SopTask[]; nextCursor: string | null }> {
+  const limit = f.limit ?? 100;
+  let q = opsDb(ctx).selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws);
+  if (f.staff) q = q.where('staff_userid', '=', f.staff);
+  if (f.sopId) q = q.where('sop_id', '=', f.sopId);
+  if (f.status) {
+    if (!(TASK_STATUSES as readonly string[]).includes(f.status)) throw new AppError('VALIDATION_FAILED', `status "${f.status}" is not one of ${TASK_STATUSES.join(', ')}`);
+    q = q.where('status', '=', f.status);
+  }
+  if (f.date) {
+    const day = parseDay(f.date);
+    if (day === undefined) throw new AppError('VALIDATION_FAILED', `date "${f.date}" is not a date in YYYY-MM-DD form`);
+    const [from, to] = dayRange(day, await zoneOf(ctx, ws));
+    q = q.where('due_at', '>=', from).where('due_at', '<', to);
+  }
+  if (f.cursor) {
+    const m = /^(\d+)\|(.+)$/.exec(Buffer.from(f.cursor, 'base64url').toString('utf8'));
+    if (!m) throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned');
+    const due = Number(m[1]);
+    q = q.where((eb) => eb.or([eb('due_at', '>', due), eb.and([eb('due_at', '=', due), eb('id', '>', m[2]!)])]));
+  }
+  const rows = await q.orderBy('due_at').orderBy('id').limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { data: page.map(toTask), nextCursor: rows.length > limit && last ? Buffer.from(`${last.due_at}|${last.id}`).toString('base64url') : null };
+}
+
+/** Marks a task done by hand (the staff member sent it another way); done tasks stay as they are. */
+export async function completeSopTask(ctx: OpsContext, ws: string, id: string): Promise<SopTask> {
+  const db = opsDb(ctx);
+  const row = await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new AppError('SOP_TASK_NOT_FOUND', `no SOP task ${id} in this workspace`);
+  if (row.status === 'done') return toTask(row);
+  const now = ctx.now();
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('scrm_sop_tasks').set({ status: 'done', completed_by: 'manual', completed_at: now, error: null, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+    if (row.target_type === 'customer') await touchLastContact(trx as unknown as typeof db, ws, row.staff_userid, row.target_id, now);
+  });
+  return toTask((await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow()));
+}

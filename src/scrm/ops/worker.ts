@@ -1,0 +1,65 @@
+/**
+ * The operations worker: once a minute, for every workspace with a WeCom connection, runs the
+ * SOP scheduler tick, polls WeCom for mass-message results and for handover results. Each step
+ * is idempotent and commits on its own, so a crash or a stop between steps loses nothing.
+ */
+import type { OpsContext } from './context.js';
+import { opsDb } from './context.js';
+import { syncHandoverResults } from './handover.service.js';
+import { runSopTick, syncSopTaskResults } from './sop-tick.js';
+
+/** A running operations worker. */
+export interface ScrmOpsWorker {
+  /** Runs one cycle now (tests and the CLI use this); waits for a cycle already running first. */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** One cycle over every connected workspace; a failure in one workspace or step is logged and the rest go on. */
+export async function runOpsCycle(ctx: OpsContext): Promise<void> {
+  const workspaces = (await opsDb(ctx).selectFrom('wecom_apps').select('workspace_id').execute()).map((r) => r.workspace_id);
+  for (const ws of workspaces) {
+    for (const [name, step] of [
+      ['sop tick', () => runSopTick(ctx, ws)],
+      ['sop results', () => syncSopTaskResults(ctx, ws)],
+      ['handover results', () => syncHandoverResults(ctx, ws)],
+    ] as const) {
+      try {
+        const report = await step();
+        ctx.log.debug({ workspaceId: ws, step: name, report }, 'scrm ops step done');
+      } catch (err) {
+        ctx.log.error({ err, workspaceId: ws, step: name }, 'scrm ops step failed');
+      }
+    }
+  }
+}
+
+/** Starts the worker: a cycle every `intervalMs` (default one minute), never two at once. */
+export function startScrmOpsWorker(ctx: OpsContext, opts: { intervalMs?: number } = {}): ScrmOpsWorker {
+  const intervalMs = opts.intervalMs ?? 60_000;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const cycle = () => {
+    if (stopped || running) return running;
+    running = runOpsCycle(ctx)
+      .catch((err) => ctx.log.error({ err }, 'scrm ops cycle failed'))
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const timer = setInterval(() => void cycle(), intervalMs);
+  // The process exits when everything else is done; the worker alone does not hold it.
+  timer.unref();
+  return {
+    async runOnce() {
+      if (running) await running;
+      await cycle();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { type Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { createServices } from '../app.js';
+import { pickWorkspace } from '../cli/import.js';
+import { output } from '../cli/output.js';
+import { loadConfig } from '../platform/config.js';
+import { createWeComClient, WeComBadResponseError, WeComError, WeComNetworkError } from '../wecom/client.js';
+import { runFullSync, type SyncProgress, type SyncResult } from './sync.service.js';
+
+interface SyncCliOptions {
+  workspace?: string;
+  corpId: string;
+  secret?: string;
+  secretFile?: string;
+  apiBaseUrl: string;
+  json?: boolean;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+const UNITS: Record<SyncProgress['phase'], string> = { staff: 'members', tags: 'tags', contacts: 'relations', groups: 'groups' };
+
+/** Validates the options that name the corp; the messages say what would be accepted. */
+function corpOptions(opts: SyncCliOptions): { corpId: string; secret: string; baseUrl: string } {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.corpId)) throw new InvalidArgumentError(`--corp-id must be the corp id from WeCom's admin console (letters and digits, e.g. ww1234567890abcdef), got "${opts.corpId}"`);
+  if (!!opts.secret === !!opts.secretFile) throw new InvalidArgumentError('give the 客户联系 secret with either --secret <secret> or --secret-file <path> (one of them)');
+  let secret = opts.secret ?? '';
+  if (opts.secretFile) {
+    try {
+      secret = readFileSync(opts.secretFile, 'utf8').trim();
+    } catch (err) {
+      throw new InvalidArgumentError(`--secret-file: cannot read ${opts.secretFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
+  if (!secret) throw new InvalidArgumentError('the secret is empty');
+  let url: URL;
+  try {
+    url = new URL(opts.apiBaseUrl);
+  } catch {
+    throw new InvalidArgumentError(`--api-base-url must be an http(s) URL such as https://qyapi.weixin.qq.com, got "${opts.apiBaseUrl}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`--api-base-url must be an http(s) URL, got "${opts.apiBaseUrl}"`);
+  return { corpId: opts.corpId, secret, baseUrl: opts.apiBaseUrl };
+}
+
+/** Progress on stderr: a bar per phase on a terminal, a line every 5 s otherwise. */
+function progressDisplay() {
+  const tty = process.stderr.isTTY;
+  let bar: cliProgress.SingleBar | undefined;
+  let phase: string | undefined;
+  let last = 0;
+  return {
+    update(p: SyncProgress) {
+      const unit = UNITS[p.phase];
+      if (!tty) {
+        if (Date.now() - last < 5000 && p.total === undefined) return;
+        last = Date.now();
+        process.stderr.write(`${p.phase}: ${n(p.done)}${p.total !== undefined ? ` of ${n(p.total)}` : ''} ${unit}${p.rate ? `, ${n(Math.round(p.rate))}/s` : ''}\n`);
+        return;
+      }
+      if (phase !== p.phase) {
+        bar?.stop();
+        phase = p.phase;
+        // WeCom gives no count of relations or groups up front: those phases show a counter.
+        const format = p.total !== undefined ? `${p.phase.padEnd(8)} [{bar}] {value}/{total} ${unit}` : `${p.phase.padEnd(8)} {value} ${unit} | {rate}/s | {duration_formatted}`;
+        bar = new cliProgress.SingleBar({ format, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(Math.max(p.total ?? 0, p.done, 1), p.done, { rate: '-' });
+      }
+      bar!.setTotal(Math.max(p.total ?? 0, p.done, 1));
+      bar!.update(p.done, { rate: n(Math.round(p.rate)) });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+function summary(r: SyncResult, ws: string, secs: string): string {
+  const lines = [
+    `${r.completed ? 'synced' : 'stopped'} WeCom corp into ${ws} in ${secs} s${r.resumed ? ` (resumed sync ${r.runId})` : ''}`,
+    `  staff      ${n(r.staff)} members${r.resignedStaff ? `, ${n(r.resignedStaff)} no longer listed (marked resigned)` : ''}`,
+    `  tags       ${n(r.tags)}${r.deletedTags ? `, ${n(r.deletedTags)} deleted since the last sync` : ''}`,
+    `  customers  ${n(r.contacts)} contacts, ${n(r.relations)} relations, ${n(r.events)} profile updates${r.vanishedFollows ? `, ${n(r.vanishedFollows)} relations ended since the last sync` : ''}`,
+    `  groups     ${n(r.groups)} groups, ${n(r.groupMembers)} members${r.dismissedGroups ? `, ${n(r.dismissedGroups)} dismissed since the last sync` : ''}`,
+  ];
+  if (r.unresolved) lines.push(`  ${n(r.unresolved)} contacts had no usable identifier and were skipped (see the log)`);
+  if (r.unlicensedStaff) lines.push(`  ${n(r.unlicensedStaff)} members have no interconnection licence: WeCom did not list their customers`);
+  if (!r.completed) lines.push('Run the same command again to continue from where it stopped.');
+  return lines.join('\n');
+}
+
+/** Registers `siyu wecom sync` (under a `wecom` command shared with other WeCom commands). */
+export function registerWeComSyncCommand(program: Command): void {
+  const wecom = program.commands.find((c) => c.name() === 'wecom') ?? program.command('wecom').description('WeCom (企业微信): sync a corp into a workspace');
+  wecom
+    .command('sync')
+    .description('Full sync of a WeCom corp into a workspace: staff, corp tags, customers (each on a One ID profile) and groups. An interrupted sync resumes where it stopped; see docs/scrm-sync.md')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .requiredOption('--corp-id <id>', 'the corp id (企业ID)')
+    .option('--secret <secret>', 'the 客户联系 secret (or that of an app allowed to call the 客户联系 APIs)')
+    .option('--secret-file <path>', 'read the secret from this file instead (keeps it out of the process list)')
+    .option('--api-base-url <url>', 'WeCom API base URL (the sandbox: http://127.0.0.1:3100)', 'https://qyapi.weixin.qq.com')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: SyncCliOptions) => {
+      const corp = corpOptions(opts);
+      // Logs go to stderr: stdout carries the result (--json).
+      const services = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
+      const display = progressDisplay();
+      const stop = new AbortController();
+      const onSigint = () => {
+        if (stop.signal.aborted) process.exit(130);
+        stop.abort();
+        process.stderr.write('\nstopping after the current chunk (Ctrl-C again to quit at once; the sync resumes either way)\n');
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const workspaceId = await pickWorkspace(services, opts.workspace);
+        const client = createWeComClient({ baseUrl: corp.baseUrl, corpId: corp.corpId, secret: corp.secret, log: services.log });
+        const started = Date.now();
+        const result = await runFullSync({
+          db: services.database.db,
+          dialect: services.database.dialect,
+          writer: services.writer,
+          client,
+          workspaceId,
+          corpId: corp.corpId,
+          now: () => services.clock.now(),
+          log: services.log,
+          signal: stop.signal,
+          defaultRegion: services.config.defaultPhoneRegion,
+          onProgress: (p) => display.update(p),
+        });
+        display.stop();
+        output(!!opts.json, { workspaceId, ...result }, summary(result, workspaceId, ((Date.now() - started) / 1000).toFixed(1)));
+        if (!result.completed) process.exitCode = 130;
+      } catch (err) {
+        if (!(err instanceof WeComError || err instanceof WeComNetworkError || err instanceof WeComBadResponseError)) throw err;
+        display.stop();
+        // WeCom's errors explain themselves (errcode, meaning); what was committed stays, and the next run resumes.
+        process.stderr.write(`\nerror: ${err.message}\nThe sync stopped; what it had stored is kept, and running the command again continues from its last checkpoint.\n`);
+        process.exitCode = 1;
+      } finally {
+        display.stop();
+        process.off('SIGINT', onSigint);
+        await services.writer.drain();
+        await services.database.close();
+      }
+    });
+}
