@@ -23,6 +23,10 @@ export interface BenchOptions {
   eventsPerProfile: number;
   /** segments: new events applied through applyEvents before the change feed runs. */
   incrementalEvents: number;
+  /** wecom: external contacts of the sandbox corp for the full sync (200 staff; 0 skips it). */
+  contacts: number;
+  /** wecom: encrypted callbacks posted to `siyu serve` (0 skips them). */
+  callbacks: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */
@@ -61,5 +65,15 @@ export const BENCHMARKS: readonly Benchmark[] = [
     name: 'segments',
     summary: 'full recompute of five typical segments vs hand-written SQL (target within 1.5×) and incremental updates of 20 live segments (target ≥10,000 events/s on SQLite), over generated profiles and events',
     run: async (o) => (await import('./segments.js')).runSegmentsBench(o),
+  },
+  {
+    name: 'wecom',
+    summary: 'full sync of a sandbox WeCom corp (200 staff, 200,000 customers) over HTTP into One ID profiles: time, contacts/s, peak RSS vs raw insertMany of the same rows; callback acceptance (verify + decrypt + durable enqueue) over HTTP: callbacks/s, p50/p99, peak RSS vs a bare SHA-1 + AES loop (--contacts 0 for callbacks only, --callbacks 0 for the sync only)',
+    run: async (o) => (await import('./wecom.js')).runWeComBench(o),
+  },
+  {
+    name: 'journeys',
+    summary: 'up to 100,000 profiles (--profiles) through a 4-step journey (wait, branch, send, wait-for-event) with a virtual clock: steps/s and sends/s on SQLite and, with --database-url, PostgreSQL with 1 and 2 worker processes, vs bare row updates; targets ≥5,000 steps/s (SQLite), 2 workers ≥1.6× one',
+    run: async (o) => (await import('./journeys.js')).runJourneysBench(o),
   },
 ];

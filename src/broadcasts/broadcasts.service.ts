@@ -8,7 +8,7 @@ import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import { type ProfileDeps, resolveProfileRef } from '../cdp/profiles.service.js';
-import { CHANNELS, enqueueMessage, getTemplate, isChannel, type ChannelName, type EnqueueInput, type Purpose } from '../messaging/index.js';
+import { CHANNELS, cancelMessages, enqueueMessage, getTemplate, isChannel, type ChannelName, type EnqueueInput, type Purpose } from '../messaging/index.js';
 import { bdb, type BroadcastRow, type BroadcastView, getRow, toView } from './broadcasts.repo.js';
 import type { BroadcastStatus } from './schema.js';
 
@@ -298,12 +298,16 @@ export async function sendNow(deps: BroadcastDeps, ws: string, id: string): Prom
 }
 
 /**
- * Cancels a draft, scheduled or sending broadcast. A sending one stops at the next chunk: the
- * profiles already handed to the outbox keep their messages (the outbox owns them from then on).
+ * Cancels a draft, scheduled or sending broadcast. A sending one stops at the next chunk, and its
+ * messages not yet handed to a provider (queued, held for quiet hours) are cancelled in the same
+ * transaction; those already sending or sent keep their course.
  */
 export async function cancelBroadcast(deps: BroadcastDeps, ws: string, id: string): Promise<BroadcastView> {
   const now = deps.now();
-  await transition(deps.database.db, ws, id, ['draft', 'scheduled', 'sending'], { status: 'cancelled', cancelled_at: now, updated_at: now }, 'cancel');
+  await deps.database.db.transaction().execute(async (trx) => {
+    await transition(trx, ws, id, ['draft', 'scheduled', 'sending'], { status: 'cancelled', cancelled_at: now, updated_at: now }, 'cancel');
+    await cancelMessages(trx, { workspaceId: ws, source: { kind: 'broadcast', id }, reason: 'broadcast_cancelled', now });
+  });
   return toView(await getRow(deps.database.db, ws, id));
 }
 

@@ -246,7 +246,7 @@ describeEngines('broadcasts', (engine) => {
     expect(view).toMatchObject({ status: 'sent', progress: { total: 23, enqueued: 23, done: true } });
     await fails('POST', `/v1/broadcasts/${b.id}/cancel`, undefined, 409, 'BROADCAST_INVALID_STATE');
 
-    // Cancelling mid-fan-out: the chunks already committed keep their messages, no more follow.
+    // Cancelling mid-fan-out: the chunks already committed keep their rows, no more follow.
     const c = await ok('POST', '/v1/broadcasts', { name: 'cancel me', channel: 'webhook', segmentId: seg, content: webhookContent }, 201);
     await ok('POST', `/v1/broadcasts/${c.id}/send-now`);
     let n = 0;
@@ -260,6 +260,8 @@ describeEngines('broadcasts', (engine) => {
     expect(await ok('POST', `/v1/broadcasts/${c.id}/cancel`)).toMatchObject({ status: 'cancelled', progress: { enqueued: 5 } });
     expect(await worker({ chunkSize: 5 }).runOnce()).toMatchObject({ chunks: 0 });
     expect(await outbox(c.id)).toHaveLength(5);
+    // Those 5 had not been dispatched yet: the cancel cancelled them too.
+    expect((await outbox(c.id)).map((r) => [r.status, r.reason])).toEqual(Array(5).fill(['cancelled', 'broadcast_cancelled']));
   });
 
   it('pins the template version at the start and fails a broadcast whose template is gone', async () => {

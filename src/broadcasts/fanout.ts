@@ -11,7 +11,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
-import { enqueueMessage, getTemplate, type ChannelName } from '../messaging/index.js';
+import { enqueueMessages, getTemplate, type ChannelName, type EnqueueInput } from '../messaging/index.js';
 // The segments rule language's `bucket`: the same stable md5 hash, so a holdout is reproducible in SQL.
 import { bucketOf } from '../segments/compile.js';
 import { parseJson } from '../platform/db/database.js';
@@ -118,6 +118,7 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
       const data = parseJson<Record<string, unknown>>(row.data);
       const content = row.content === null ? undefined : parseJson<Record<string, unknown>>(row.content);
       const snapshot: { workspace_id: string; broadcast_id: string; profile_id: string; holdout: number; message_id: string | null; created_at: number }[] = [];
+      const inputs: EnqueueInput[] = [];
       for (const m of members) {
         // PostgreSQL gives booleans, SQLite 0/1.
         if (m.excluded === true || m.excluded === 1 || m.excluded === '1') {
@@ -129,26 +130,32 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
           snapshot.push({ workspace_id: ws, broadcast_id: id, profile_id: m.profile_id, holdout: 1, message_id: null, created_at: now });
           continue;
         }
-        let sent;
-        try {
-          sent = await enqueueMessage(trx, {
-            workspaceId: ws,
-            profileId: m.profile_id,
-            channel: row.channel as ChannelName,
-            purpose: row.purpose,
-            idempotencyKey: messageKey(id, m.profile_id),
-            source: { kind: 'broadcast', id },
-            data,
-            now,
-            ...(row.template_id !== null ? { templateId: row.template_id, templateVersion: templateVersion! } : { content: content! }),
-          });
-        } catch (err) {
-          if (err instanceof AppError) throw new FanoutFailed(`${err.code}: ${err.message}`);
-          throw err;
-        }
-        if (sent.created) result.enqueued++;
+        inputs.push({
+          workspaceId: ws,
+          profileId: m.profile_id,
+          channel: row.channel as ChannelName,
+          purpose: row.purpose,
+          idempotencyKey: messageKey(id, m.profile_id),
+          source: { kind: 'broadcast', id },
+          data,
+          now,
+          ...(row.template_id !== null ? { templateId: row.template_id, templateVersion: templateVersion! } : { content: content! }),
+        });
+      }
+      // Set-based: a few statements per 500 messages instead of 2-3 per message
+      // (20,000 profiles on PostgreSQL, loaded 2-core machine: 720-1,690 messages/s one by one,
+      // 4,000-9,900/s set-based; figures in docs/messaging.md).
+      let sent: Awaited<ReturnType<typeof enqueueMessages>>;
+      try {
+        sent = await enqueueMessages(trx, inputs);
+      } catch (err) {
+        if (err instanceof AppError) throw new FanoutFailed(`${err.code}: ${err.message}`);
+        throw err;
+      }
+      for (const [i, s] of sent.entries()) {
+        if (s.created) result.enqueued++;
         else result.duplicates++;
-        snapshot.push({ workspace_id: ws, broadcast_id: id, profile_id: m.profile_id, holdout: 0, message_id: sent.id, created_at: now });
+        snapshot.push({ workspace_id: ws, broadcast_id: id, profile_id: inputs[i]!.profileId!, holdout: 0, message_id: s.id, created_at: now });
       }
       for (let i = 0; i < snapshot.length; i += 1000) {
         await db

@@ -18,6 +18,8 @@ interface BenchFlags {
   profiles: number;
   eventsPerProfile: number;
   incrementalEvents: number;
+  contacts: number;
+  callbacks: number;
   seed: number;
   databaseUrl?: string;
   tmpDir: string;
@@ -33,13 +35,15 @@ export function registerBenchCommand(program: Command): void {
     .argument('[name]', 'benchmark to run (omit to list them)')
     .description('Run a performance benchmark against its baseline and print PASS/MISS per target (see bench/README.md)')
     .option('--events <n>', 'ingest: events to send', count('--events', 1), 1_000_000)
-    .option('--concurrency <n>', 'ingest: concurrent HTTP clients', count('--concurrency', 1), 8)
+    .option('--concurrency <n>', 'ingest, wecom callbacks: concurrent HTTP clients', count('--concurrency', 1), 8)
     .option('--batch <n>', 'ingest: events per /v1/batch request (rows per baseline transaction)', count('--batch', 1), 100)
     .option('--links <n>', 'identity: identifier links resolved in memory', count('--links', 1), 1_000_000)
     .option('--db-links <n>', 'identity: links pushed through applyEvents on the database (0 to skip)', count('--db-links', 0), 200_000)
     .option('--profiles <n>', 'segments: profiles generated', count('--profiles', 10), 1_000_000)
     .option('--events-per-profile <n>', 'segments: events generated per profile on average', count('--events-per-profile', 1), 10)
     .option('--incremental-events <n>', 'segments: new events applied before the change feed runs', count('--incremental-events', 1), 200_000)
+    .option('--contacts <n>', 'wecom: external contacts of the sandbox corp for the full sync (200 staff; 0 skips the sync)', count('--contacts', 0), 200_000)
+    .option('--callbacks <n>', 'wecom: encrypted callbacks posted to the server (0 skips them)', count('--callbacks', 0), 20_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
     .addOption(new Option('--database-url <url>', 'run on this PostgreSQL server (a fresh database is created and dropped); default SQLite').env('DATABASE_URL'))
@@ -74,6 +78,8 @@ export function registerBenchCommand(program: Command): void {
           profiles: flags.profiles,
           eventsPerProfile: flags.eventsPerProfile,
           incrementalEvents: flags.incrementalEvents,
+          contacts: flags.contacts,
+          callbacks: flags.callbacks,
           seed: flags.seed,
           databaseUrl: flags.databaseUrl || undefined,
           tmpDir: flags.tmpDir,

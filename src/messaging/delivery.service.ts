@@ -29,6 +29,25 @@ const safeEq = (a: string, b: string) => {
 };
 
 /**
+ * Checks a signed callback of the workspace's SMS gateway (receipts, replies) and parses its body:
+ * `X-Siyu-Timestamp` (unix seconds, within 5 minutes of now) and `X-Siyu-Signature` = base64
+ * HMAC-SHA256(receiptSecret, else accessKeySecret, `<timestamp>\n<raw body>`).
+ */
+export async function verifySmsHook(deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>, ws: string, headers: { timestamp?: string; signature?: string }, rawBody: string): Promise<unknown> {
+  const cfg = await loadChannelConfig(deps, ws, 'sms');
+  const secret = cfg?.secrets.receiptSecret ?? cfg?.secrets.accessKeySecret;
+  if (!secret) throw new AppError('UNAUTHORIZED', 'this workspace has no SMS channel configured');
+  const ts = Number(headers.timestamp);
+  if (!Number.isFinite(ts) || Math.abs(deps.now() / 1000 - ts) > 300) throw new AppError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
+  if (!headers.signature || !safeEq(headers.signature, hmacBase64(secret, `${headers.timestamp}\n${rawBody}`))) throw new AppError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw new AppError('MALFORMED_JSON', 'callback body is not JSON');
+  }
+}
+
+/**
  * Applies SMS delivery receipts. The gateway signs them: `X-Siyu-Timestamp` (unix seconds, within
  * 5 minutes) and `X-Siyu-Signature` = base64 HMAC-SHA256(receiptSecret, `<timestamp>\n<raw body>`);
  * the body is `{ "receipts": [SmsReceipt...] }`. Each receipt marks its message delivered (or
@@ -36,18 +55,7 @@ const safeEq = (a: string, b: string) => {
  * once per message whatever the number of redeliveries.
  */
 export async function applySmsReceipts(deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>, ws: string, headers: { timestamp?: string; signature?: string }, rawBody: string): Promise<{ applied: number; unknown: number }> {
-  const cfg = await loadChannelConfig(deps, ws, 'sms');
-  const secret = cfg?.secrets.receiptSecret ?? cfg?.secrets.accessKeySecret;
-  if (!secret) throw new AppError('UNAUTHORIZED', 'this workspace has no SMS channel configured');
-  const ts = Number(headers.timestamp);
-  if (!Number.isFinite(ts) || Math.abs(deps.now() / 1000 - ts) > 300) throw new AppError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
-  if (!headers.signature || !safeEq(headers.signature, hmacBase64(secret, `${headers.timestamp}\n${rawBody}`))) throw new AppError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
-  let body: { receipts?: unknown };
-  try {
-    body = JSON.parse(rawBody);
-  } catch {
-    throw new AppError('MALFORMED_JSON', 'receipt body is not JSON');
-  }
+  const body = (await verifySmsHook(deps, ws, headers, rawBody)) as { receipts?: unknown };
   if (!Array.isArray(body.receipts) || body.receipts.length > 1000) throw new AppError('VALIDATION_FAILED', 'body must be { "receipts": [ { bizId|outId, status: DELIVERED|FAILED, errorCode?, reportedAt? } ] } with at most 1,000 receipts');
   let applied = 0;
   let unknown = 0;

@@ -25,6 +25,8 @@ export interface MessagingDeps {
   log: Logger;
   /** The time zone of workspaces whose settings name none (SIYU_DEFAULT_TIMEZONE). */
   defaultTimeZone: string;
+  /** Region of phone numbers written without a country code (SIYU_DEFAULT_PHONE_REGION; default CN): SMS addresses and replies are compared in E.164. */
+  defaultPhoneRegion?: string;
   /** The workspace's WeCom client (from its stored connection); throws CHANNEL_NOT_CONFIGURED if none. */
   wecomClientFor: (workspaceId: string) => Promise<WeComClient>;
   /** Outbound HTTP for the HTTP channels (replaceable in tests only to inject faults). */

@@ -9,6 +9,7 @@ import { mdb, type MessagingDeps } from './deps.js';
 import { checkGuardrails } from './guardrails.js';
 import { linkBuilder, trackHtml } from './links.js';
 import { renderContent } from './render.js';
+import { smsAddressKey } from './replies.service.js';
 import type { MessagesTable } from './schema.js';
 import { loadMessagingProfile, renderScope, workspaceTimeZone } from './scope.js';
 import { loadSettings, type MessagingSettings } from './settings.js';
@@ -207,7 +208,9 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
       return undefined;
     }
     const attempt = row.attempts + 1;
-    await finish(trx, row, { status: 'sending', reason: null, lease_until: now + leaseMs, attempts: attempt, sent_at: now, rendered: JSON.stringify(toStored(deps, out)), locale });
+    // SMS replies name only a phone: keep its keyed hash so a reply finds this message (replies.service.ts).
+    const addressKey = channel.address === 'phone' && address.address ? smsAddressKey(deps.cipher, address.address, deps.defaultPhoneRegion) : null;
+    await finish(trx, row, { status: 'sending', reason: null, lease_until: now + leaseMs, attempts: attempt, sent_at: now, rendered: JSON.stringify(toStored(deps, out)), locale, address_key: addressKey });
     return { row, attempt, out, config, channel };
   }
 

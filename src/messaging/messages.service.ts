@@ -33,6 +33,8 @@ export interface MessageView {
   deliveredAt: string | null;
   openedAt: string | null;
   clickedAt: string | null;
+  /** The first reply (SMS from the gateway, WeCom from the conversation archive). */
+  repliedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -63,6 +65,7 @@ function toView(r: Selectable<MessagesTable>): MessageView {
     deliveredAt: iso(r.delivered_at),
     openedAt: iso(r.opened_at),
     clickedAt: iso(r.clicked_at),
+    repliedAt: iso(r.replied_at),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
   };

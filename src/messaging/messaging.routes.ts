@@ -11,6 +11,7 @@ import { consentAllows, consentHistory, type ConsentInput, recordConsent } from 
 import { CHANNELS } from './content.js';
 import { applySmsReceipts, recordClick, recordOpen, unsubscribe } from './delivery.service.js';
 import { mdb, type MessagingDeps } from './deps.js';
+import { applySmsReplies } from './replies.service.js';
 import { getMessage, listMessages, previewTemplate, type PreviewRequest, sendViaApi, type SendRequest } from './messages.service.js';
 import { loadSettings, updateSettings } from './settings.js';
 import { archiveTemplate, createTemplate, getTemplate, listTemplates, type TemplateInput, updateTemplate } from './templates.service.js';
@@ -72,6 +73,7 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     now: () => s.clock.now(),
     log: s.log,
     defaultTimeZone: s.config.defaultTimezone,
+    defaultPhoneRegion: s.config.defaultPhoneRegion,
     wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
     fetch: globalThis.fetch,
     ...over,
@@ -92,7 +94,7 @@ function page(reply: FastifyReply, status: number, title: string, text: string) 
 /**
  * The messaging API: templates, channel configs, settings, messages, consent (secret key), and
  * the public link routes `/r/:token` (click), `/o/:token` (open pixel), `/u/:token` (unsubscribe)
- * and the SMS gateway's receipt callback.
+ * and the SMS gateway's receipt and reply callbacks.
  */
 export async function messagingRoutes(app: FastifyInstance, s: Services, opts: { deps?: MessagingDeps; wake?: () => void } = {}): Promise<void> {
   const deps = opts.deps ?? messagingDeps(s);
@@ -234,12 +236,15 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
     scope.post<{ Params: { token: string } }>('/u/:token', { schema: { hide: true } }, (req, reply) => unsub(req, reply));
   });
 
-  // SMS delivery receipts: the signature covers the raw body, so it is kept as text.
+  // SMS delivery receipts and inbound replies: the signature covers the raw body, so it is kept as text.
   await app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
     scope.post<{ Params: { workspaceId: string }; Body: string }>('/hooks/sms/:workspaceId/receipts', { schema: { tags: ['messaging'], summary: 'SMS gateway delivery receipts (HMAC-signed)' } }, async (req) =>
       applySmsReceipts(deps, req.params.workspaceId, { timestamp: req.headers['x-siyu-timestamp'] as string | undefined, signature: req.headers['x-siyu-signature'] as string | undefined }, req.body),
+    );
+    scope.post<{ Params: { workspaceId: string }; Body: string }>('/hooks/sms/:workspaceId/replies', { schema: { tags: ['messaging'], summary: 'SMS gateway inbound messages (MO, HMAC-signed): replies to our SMS' } }, async (req) =>
+      applySmsReplies(deps, req.params.workspaceId, { timestamp: req.headers['x-siyu-timestamp'] as string | undefined, signature: req.headers['x-siyu-signature'] as string | undefined }, req.body),
     );
   });
 }

@@ -2,7 +2,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 
-/** The messaging domain's migrations (0010): templates, channel configs, settings, the outbox and the consent ledger. */
+/** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching. */
 export function messagingMigrations(engine: Engine): Record<string, Migration> {
   const t = columnTypes(engine);
   return {
@@ -121,6 +121,16 @@ export function messagingMigrations(engine: Engine): Record<string, Migration> {
           await sql`create trigger consent_records_no_delete before delete on consent_records
             begin select raise(abort, 'consent_records is append-only (PIPL consent ledger)'); end`.execute(db);
         }
+      },
+    },
+    '0013_messaging_replies': {
+      async up(db: Kysely<any>) {
+        // Replies name a phone, never a message: the row keeps a keyed hash of the address it went
+        // to (the same lookup key the identity graph uses), so a reply finds its message without
+        // decrypting anything. Rows sent before this migration have none and cannot be matched.
+        await db.schema.alterTable('messages').addColumn('address_key', 'text').execute();
+        await db.schema.alterTable('messages').addColumn('replied_at', t.millis).execute();
+        await db.schema.createIndex('messages_address').on('messages').columns(['workspace_id', 'channel', 'address_key', 'sent_at']).execute();
       },
     },
   };

@@ -1,7 +1,7 @@
 import type { JsonColumn, Millis } from '../platform/db/schema.js';
 
 /**
- * The messaging domain's tables (migration 0010_messaging). Owned by `src/messaging/`; other
+ * The messaging domain's tables (migrations 0010_messaging and 0013_messaging_replies). Owned by `src/messaging/`; other
  * domains use `enqueueMessage` and the functions `src/messaging/index.ts` exports.
  */
 
@@ -58,7 +58,7 @@ export interface MessagesTable {
   profile_id: string | null;
   channel: string;
   purpose: 'marketing' | 'service';
-  /** queued | held | suppressed | sending | sent | delivered | failed | unknown. */
+  /** queued | held | suppressed | sending | sent | delivered | failed | unknown | cancelled. */
   status: string;
   /** Why the message is held, suppressed, failed or unknown (e.g. `quiet_hours`, `consent:marketing:sms`). */
   reason: string | null;
@@ -73,7 +73,8 @@ export interface MessagesTable {
   /** What was (or is being) handed to the provider: rendered once, resent identically. */
   rendered: JsonColumn | null;
   locale: string | null;
-  source_kind: 'journey' | 'broadcast' | 'api';
+  /** `live_code`: a live code's welcome message (sent at once, never through the outbox). */
+  source_kind: 'journey' | 'broadcast' | 'api' | 'live_code';
   source_id: string | null;
   source_step: string | null;
   attempts: number;
@@ -87,6 +88,13 @@ export interface MessagesTable {
   delivered_at: Millis | null;
   opened_at: Millis | null;
   clicked_at: Millis | null;
+  /**
+   * Keyed hash (`cipher.lookupKey('phone', e164)`) of the address an SMS went to, set when the
+   * provider call starts (0013): inbound replies find their message by it. Null for other channels.
+   */
+  address_key: string | null;
+  /** The first reply's time (0013). */
+  replied_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
 }

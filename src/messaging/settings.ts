@@ -26,6 +26,8 @@ export interface MessagingSettings {
   defaultLocale: string;
   /** Provider attempts before a retryable failure becomes final. */
   maxAttempts: number;
+  /** An inbound SMS or WeCom message counts as a reply to the latest message sent to that person within this many hours. */
+  replies: { windowHours: number };
 }
 
 /** The defaults: quiet 21:00-09:00 for marketing, 2 marketing messages a day and 5 a week, opt-in for marketing. */
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: MessagingSettings = Object.freeze({
   consent: { marketingRequiresOptIn: true, serviceRequiresOptIn: false },
   defaultLocale: 'zh-CN',
   maxAttempts: 5,
+  replies: { windowHours: 72 },
 }) as MessagingSettings;
 
 type Obj = Record<string, unknown>;
@@ -60,7 +63,7 @@ export function mergeSettings(base: MessagingSettings, patch: unknown): Messagin
   if (!isObj(patch)) bad('', 'must be an object');
   const p = patch as Obj;
   const out: MessagingSettings = structuredClone(base);
-  for (const k of Object.keys(p)) if (!['quietHours', 'timeZone', 'caps', 'consent', 'linkBaseUrl', 'defaultLocale', 'maxAttempts'].includes(k)) bad(k, 'is not a setting');
+  for (const k of Object.keys(p)) if (!['quietHours', 'timeZone', 'caps', 'consent', 'linkBaseUrl', 'defaultLocale', 'maxAttempts', 'replies'].includes(k)) bad(k, 'is not a setting');
   if (p.quietHours !== undefined) {
     const q = p.quietHours;
     if (!isObj(q)) bad('quietHours', 'must be { start: "HH:MM", end: "HH:MM", appliesTo?: "marketing" | "all" }');
@@ -113,6 +116,14 @@ export function mergeSettings(base: MessagingSettings, patch: unknown): Messagin
   if (p.maxAttempts !== undefined) {
     if (!Number.isInteger(p.maxAttempts) || (p.maxAttempts as number) < 1 || (p.maxAttempts as number) > 20) bad('maxAttempts', 'must be an integer 1..20');
     out.maxAttempts = p.maxAttempts as number;
+  }
+  if (p.replies !== undefined) {
+    if (!isObj(p.replies)) bad('replies', 'must be { windowHours }');
+    for (const [k, v] of Object.entries(p.replies as Obj)) {
+      if (k !== 'windowHours') bad(`replies.${k}`, 'is not a replies setting; windowHours is');
+      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 720) bad('replies.windowHours', 'must be an integer 1..720 (hours)');
+      out.replies.windowHours = v as number;
+    }
   }
   return out;
 }

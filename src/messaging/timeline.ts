@@ -6,13 +6,14 @@ import type { DB } from '../platform/db/schema.js';
  * Writes a delivery or consent event onto a profile's timeline inside the caller's transaction,
  * stored like tracked events (type "track", Segment-shaped payload, `context.library.name =
  * "siyu"`). `eventId` is deterministic where the fact happens once (`<message id>:sent`), so a
- * retried transaction or a recovered dispatcher cannot record it twice.
+ * retried transaction or a recovered dispatcher cannot record it twice. Returns 1 when stored,
+ * 0 when an event with that id was already there.
  */
 export async function writeTimelineEvent(
   trx: Kysely<any>,
   dialect: Dialect,
   e: { workspaceId: string; profileId: string; eventId: string; event: string; properties: Record<string, unknown>; at: number },
-): Promise<void> {
+): Promise<number> {
   const payload = {
     type: 'track',
     event: e.event,
@@ -21,7 +22,7 @@ export async function writeTimelineEvent(
     timestamp: new Date(e.at).toISOString(),
     context: { library: { name: 'siyu' } },
   };
-  await dialect.insertMany(
+  return dialect.insertMany(
     trx as Kysely<DB>,
     'events',
     [

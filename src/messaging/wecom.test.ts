@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox } from '../wecom/sandbox/test-helpers.js';
 import { describeEngines } from '../testing/engines.js';
 import { mdb } from './deps.js';
+import { recordInboundReply } from './replies.service.js';
 import { messagingTestApp } from './test-kit.js';
 
 describeEngines('WeCom channels against the sandbox', (engine) => {
@@ -94,6 +95,30 @@ describeEngines('WeCom channels against the sandbox', (engine) => {
     // The only target fails, so WeCom refuses the whole task: 41048, nobody to send to.
     expect((await k.api('GET', `/v1/messages/${sent.body.id}`)).body).toMatchObject({ status: 'failed', errorCode: 'wecom:41048' });
     expect((await k.events(pid, 'Message Failed'))[0]!.payload.properties.errorCode).toBe('wecom:41048');
+  });
+
+  it("records a customer's WeCom reply (as the conversation archive import does) against the latest wecom message within the window", async () => {
+    const { pid } = await customerOf(3, 0);
+    const sent = await k.api('POST', '/v1/messages', { profileId: pid, channel: 'wecom', purpose: 'service', content: { text: '新品到店，欢迎试穿' }, idempotencyKey: 'wc-reply-1' });
+    expect(await k.dispatcher.runOnce()).toMatchObject({ sent: 1 });
+    const sentAt = k.t.clock.now();
+    const { dialect } = k.t.database;
+    // The archive import calls it inside the transaction that stores its own events.
+    const inbound = (at: number, excerpt: string, replyId?: string) =>
+      k.t.database.db.transaction().execute((trx) => recordInboundReply({ db: trx, dialect }, { workspaceId: k.t.workspaceId, profileId: pid, channel: 'wecom', at, excerpt, replyId }));
+    expect(await inbound(sentAt + 5 * 60_000, '什么价格？', 'archive-msg-1')).toEqual({ messageId: sent.body.id, recorded: true });
+    // Importing the same archive again records nothing twice.
+    expect(await inbound(sentAt + 5 * 60_000, '什么价格？', 'archive-msg-1')).toEqual({ messageId: sent.body.id, recorded: false });
+    const ev = await k.events(pid, 'Message Replied');
+    expect(ev).toHaveLength(1);
+    expect(ev[0]!.payload.properties).toMatchObject({ messageId: sent.body.id, channel: 'wecom', excerpt: '什么价格？', replySeconds: 300 });
+    expect((await k.api('GET', `/v1/messages/${sent.body.id}`)).body.repliedAt).toBe(new Date(sentAt + 5 * 60_000).toISOString());
+    // Before the send, or past the 72 h window: nothing to answer.
+    expect(await inbound(sentAt - 1000, 'earlier chat')).toEqual({ messageId: null, recorded: false });
+    expect(await inbound(sentAt + 73 * 3_600_000, 'much later')).toEqual({ messageId: null, recorded: false });
+    expect(await k.events(pid, 'Message Replied')).toHaveLength(1);
+    await expect(inbound(Number.NaN, 'x')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(k.t.database.db.transaction().execute((trx) => recordInboundReply({ db: trx, dialect }, { workspaceId: k.t.workspaceId, profileId: pid, channel: 'sms' as 'wecom', at: sentAt, excerpt: 'x' }))).rejects.toThrow(/not recorded this way/);
   });
 
   it('sends to a customer group through its owner (chat_type group)', async () => {

@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { ENGINES } from '../../src/testing/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
 import pino from 'pino';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServices } from '../../src/app.js';
@@ -55,32 +51,16 @@ for (const engine of ENGINES) {
   describe(`journey sends survive kill -9 exactly once [${engine}]`, () => {
     let dataDir: string;
     let env: Record<string, string>;
-    let dbName: string | undefined;
+    let place: E2eEnvironment | undefined;
     let worker: WorkerProcess | undefined;
     beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'siyu-e2e-journeys-'));
-      env = { SIYU_DATA_DIR: dataDir, SIYU_ENCRYPTION_KEY: KEY, SIYU_LOG_LEVEL: 'warn', SIYU_BOOTSTRAP_WORKSPACE: 'false', SIYU_SEGMENT_WORKER: 'false' };
-      if (engine === 'postgres') {
-        dbName = `siyu_e2e_j_${randomBytes(5).toString('hex')}`;
-        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`create database ${dbName}`);
-        await admin.end();
-        const url = new URL(process.env.SIYU_TEST_POSTGRES_URL!);
-        url.pathname = `/${dbName}`;
-        env.DATABASE_URL = url.toString();
-      }
+      place = await createE2eEnvironment(engine, { prefix: 'journeys', encryptionKey: KEY, env: { SIYU_LOG_LEVEL: 'warn', SIYU_BOOTSTRAP_WORKSPACE: 'false', SIYU_SEGMENT_WORKER: 'false' } });
+      ({ dataDir, env } = place);
     });
     afterAll(async () => {
       // A failed or timed-out run must not leave its worker behind.
       if (worker && worker.child.exitCode === null) await worker.stop('SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dbName) {
-        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
-      }
+      await place?.close();
     });
 
     it('every profile gets each message exactly once across SIGKILLs of the worker process', { timeout: 120_000 }, async () => {

@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { compileRule } from '../../src/segments/compile.js';
 import type { Rule } from '../../src/segments/rule.types.js';
 import { ENGINES } from '../../src/testing/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
 import { startServer } from '../../src/testing/server-process.js';
 
 const KEY = 'cd'.repeat(32);
@@ -23,29 +19,13 @@ for (const engine of ENGINES) {
   describe(`segment membership survives a crash mid-recompute [${engine}]`, () => {
     let dataDir: string;
     let env: Record<string, string>;
-    let dbName: string | undefined;
+    let place: E2eEnvironment | undefined;
     beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'siyu-e2e-seg-'));
-      env = { SIYU_DATA_DIR: dataDir, SIYU_ENCRYPTION_KEY: KEY };
-      if (engine === 'postgres') {
-        dbName = `siyu_e2e_${randomBytes(5).toString('hex')}`;
-        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`create database ${dbName}`);
-        await admin.end();
-        const url = new URL(process.env.SIYU_TEST_POSTGRES_URL!);
-        url.pathname = `/${dbName}`;
-        env.DATABASE_URL = url.toString();
-      }
+      place = await createE2eEnvironment(engine, { prefix: 'seg', encryptionKey: KEY });
+      ({ dataDir, env } = place);
     });
     afterAll(async () => {
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dbName) {
-        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
-      }
+      await place?.close();
     });
 
     it('resumes after kill -9 and ends equal to a full evaluation', async () => {

@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { ENGINES } from '../../src/testing/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
 import { startServer } from '../../src/testing/server-process.js';
 import { createSandbox, type Sandbox } from '../../src/wecom/sandbox/index.js';
 
@@ -20,33 +16,17 @@ for (const engine of ENGINES) {
   describe(`WeCom callbacks survive kill -9 [${engine}]`, () => {
     let dataDir: string;
     let env: Record<string, string>;
-    let dbName: string | undefined;
+    let place: E2eEnvironment | undefined;
     let sb: Sandbox;
     beforeAll(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), 'siyu-e2e-wecom-'));
-      env = { SIYU_DATA_DIR: dataDir, SIYU_ENCRYPTION_KEY: KEY, SIYU_SEGMENT_WORKER: 'false', SIYU_LOG_LEVEL: 'warn' };
-      if (engine === 'postgres') {
-        dbName = `siyu_e2e_${randomBytes(5).toString('hex')}`;
-        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`create database ${dbName}`);
-        await admin.end();
-        const url = new URL(process.env.SIYU_TEST_POSTGRES_URL!);
-        url.pathname = `/${dbName}`;
-        env.DATABASE_URL = url.toString();
-      }
+      place = await createE2eEnvironment(engine, { prefix: 'wecom', encryptionKey: KEY, env: { SIYU_SEGMENT_WORKER: 'false', SIYU_LOG_LEVEL: 'warn' } });
+      ({ dataDir, env } = place);
       sb = createSandbox({ seed: 21, staff: 6, customers: 50 });
       await sb.listen();
     });
     afterAll(async () => {
       await sb?.close();
-      rmSync(dataDir, { recursive: true, force: true });
-      if (dbName) {
-        const admin = new pg.Client({ connectionString: process.env.SIYU_TEST_POSTGRES_URL });
-        await admin.connect();
-        await admin.query(`drop database if exists ${dbName} with (force)`);
-        await admin.end();
-      }
+      await place?.close();
     });
 
     const withDb = async <T,>(fn: (db: any) => Promise<T>): Promise<T> => {

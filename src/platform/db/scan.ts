@@ -71,8 +71,17 @@ export function sqliteScanner(file: string): Scanner {
       failure = err;
       wake?.();
     });
+    // An abort (shutdown) ends the read at once, even in the middle of a long first batch.
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      void worker.terminate();
+      wake?.();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const receive = async () => {
       for (;;) {
+        if (aborted) return undefined;
         if (failure) throw failure;
         const m = inbox.shift();
         if (m) {
@@ -84,15 +93,17 @@ export function sqliteScanner(file: string): Scanner {
       }
     };
     try {
-      await receive(); // ready
+      if (!(await receive())) return; // ready
       for (;;) {
         if (signal?.aborted) return;
         worker.postMessage('next');
         const m = await receive();
+        if (!m) return;
         if (m.rows!.length) yield m.rows!;
         if (m.done) return;
       }
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       await worker.terminate();
     }
   };

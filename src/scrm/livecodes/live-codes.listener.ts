@@ -2,13 +2,13 @@ import { addTagsToProfile } from '../../cdp/index.js';
 import { AppError } from '../../platform/errors.js';
 import { WeComError } from '../../wecom/client.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
-import { describeFailure, isWeComFailure, liveDb, workspaceTimeZones, type LiveDeps } from './context.js';
+import { sendWelcomeMessage, WELCOME_WINDOW_MS } from '../../messaging/welcome.service.js';
+import { DEFAULT_TIME_ZONE, describeFailure, isWeComFailure, liveDb, workspaceTimeZones, type LiveDeps } from './context.js';
 import { findAdd, findLiveCodeByState, insertAdd, markDeleted, moveWelcome, saveRoundRobin, setTagsStatus, type AddKey, type LiveCode } from './live-codes.repo.js';
 import { expireIfDue, rebalance } from './live-codes.service.js';
 import { renderWelcome } from './welcome.js';
 
-/** WeCom accepts a WelcomeCode for 20 seconds after the add event. */
-export const WELCOME_WINDOW_MS = 20_000;
+export { WELCOME_WINDOW_MS };
 
 type Added = Extract<ScrmEvent, { type: 'contact.added' }>;
 
@@ -38,6 +38,7 @@ async function sendWelcome(deps: LiveDeps, code: LiveCode, e: Added, key: AddKey
   if (!code.welcome) return void (await skip('the live code has no welcome message'));
   if (!e.welcomeCode) return void (await skip('the add event carried no WelcomeCode (WeCom leaves it out when another welcome message applies)'));
   const name = await customerName(deps, e);
+  if (code.welcome.templateId) return sendTemplateWelcome(deps, code, e, key, name);
   const age = deps.now() - e.at;
   if (age > WELCOME_WINDOW_MS) return void (await skip(`too late: ${age} ms after the add event; WeCom accepts a WelcomeCode for ${WELCOME_WINDOW_MS} ms`));
   if (!(await moveWelcome(liveDb(deps), key, 'pending', { status: 'sending' }))) return;
@@ -50,6 +51,29 @@ async function sendWelcome(deps: LiveDeps, code: LiveCode, e: Added, key: AddKey
     const reason = err instanceof WeComError ? describeFailure(err) : `${describeFailure(err)}; not retried, WeCom may have used the WelcomeCode`;
     await moveWelcome(liveDb(deps), key, 'sending', { status: 'failed', reason });
     deps.log.warn({ workspaceId: e.workspaceId, liveCode: code.id, reason }, 'live code: welcome message not sent');
+  }
+}
+
+/**
+ * Sends a welcome that names a messaging template through messaging, which renders it for the
+ * profile, checks the 20 s window and records the message (`messages`, source `live_code`, and
+ * the timeline). The add row follows: sent, skipped (too late) or failed, with the reason.
+ */
+async function sendTemplateWelcome(deps: LiveDeps, code: LiveCode, e: Added, key: AddKey, name: string | undefined): Promise<void> {
+  if (!(await moveWelcome(liveDb(deps), key, 'pending', { status: 'sending' }))) return;
+  try {
+    const r = await sendWelcomeMessage(
+      { database: { db: deps.db, dialect: deps.dialect }, now: deps.now, log: deps.log, defaultTimeZone: DEFAULT_TIME_ZONE, wecomClientFor: deps.clientFor },
+      { workspaceId: e.workspaceId, profileId: e.profileId, welcomeCode: e.welcomeCode!, at: e.at, templateId: code.welcome!.templateId, name, source: { kind: 'live_code', id: code.id } },
+    );
+    const why = `message ${r.messageId}: ${r.reason ?? r.status}${r.errorCode ? ` (${r.errorCode})` : ''}`;
+    if (r.status === 'sent') await moveWelcome(liveDb(deps), key, 'sending', { status: 'sent', reason: `message ${r.messageId}`, at: deps.now() });
+    else await moveWelcome(liveDb(deps), key, 'sending', { status: r.status === 'suppressed' ? 'skipped' : 'failed', reason: why });
+  } catch (err) {
+    // The template was archived or deleted since the code was saved, or the profile is gone: nothing was sent.
+    if (!(err instanceof AppError)) throw err;
+    await moveWelcome(liveDb(deps), key, 'sending', { status: 'failed', reason: `${err.code}: ${err.message}` });
+    deps.log.warn({ workspaceId: e.workspaceId, liveCode: code.id, err: err.message }, 'live code: template welcome not sent');
   }
 }
 

@@ -29,9 +29,9 @@ const tagInputSchema = {
 
 const welcomeSchema = {
   type: ['object', 'null'],
-  description: 'text with {name} or {{ name }} for the customer\'s name; attachments in send_welcome_msg\'s shape (image, link, miniprogram), at most 9; null for none',
+  description: 'text with {name} or {{ name }} for the customer\'s name; attachments in send_welcome_msg\'s shape (image, link, miniprogram), at most 9; or templateId: a wecom messaging template sent instead; null for none',
   additionalProperties: true,
-  properties: { text: { type: 'string' }, attachments: { type: 'array', items: anyObject }, nameFallback: { type: 'string' } },
+  properties: { templateId: { type: 'string' }, text: { type: 'string' }, attachments: { type: 'array', items: anyObject }, nameFallback: { type: 'string' } },
 } as const;
 
 const inputProperties = {

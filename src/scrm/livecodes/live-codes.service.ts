@@ -17,6 +17,7 @@ import {
   type Channel,
   type LiveCode,
 } from './live-codes.repo.js';
+import { checkWelcomeTemplate } from '../../messaging/welcome.service.js';
 import { validateWelcome, type WelcomeMessage } from './welcome.js';
 
 /** WeCom's limits on a contact way: ≤ 100 users, remark truncated at 30 characters. */
@@ -261,9 +262,21 @@ export async function loadLiveCode(deps: LiveDeps, ws: string, id: string): Prom
   return expireIfDue(deps, code);
 }
 
+/** A welcome naming a messaging template must name an active `wecom` template of this workspace. */
+async function checkTemplate(deps: LiveDeps, ws: string, welcome: WelcomeMessage | null | undefined): Promise<void> {
+  if (!welcome?.templateId) return;
+  try {
+    await checkWelcomeTemplate({ database: { db: deps.db } }, ws, welcome.templateId);
+  } catch (err) {
+    if (err instanceof AppError) invalid('welcome.templateId', err.message);
+    throw err;
+  }
+}
+
 /** Creates a live code and its WeCom contact way (state = the code's id, 29 characters). */
 export async function createLiveCode(deps: LiveDeps, ws: string, raw: LiveCodeInput): Promise<LiveCode> {
   const v = validateLiveCodeInput(raw, false) as Required<Valid>;
+  await checkTemplate(deps, ws, v.welcome);
   const now = deps.now();
   if (v.expiresAt !== null && v.expiresAt <= now) invalid('expiresAt', 'is in the past');
   const client = await deps.clientFor(ws);
@@ -290,6 +303,7 @@ export async function createLiveCode(deps: LiveDeps, ws: string, raw: LiveCodeIn
 export async function updateLiveCode(deps: LiveDeps, ws: string, id: string, raw: LiveCodeInput): Promise<LiveCode> {
   const v = validateLiveCodeInput(raw, true);
   const current = await loadLiveCode(deps, ws, id);
+  await checkTemplate(deps, ws, v.welcome);
   const now = deps.now();
   const client = await deps.clientFor(ws);
   if (v.corpTagIds) await checkCorpTags(client, v.corpTagIds.filter((t) => !current.corpTagIds.includes(t)));

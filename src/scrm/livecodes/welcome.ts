@@ -1,8 +1,13 @@
 import { AppError } from '../../platform/errors.js';
 import type { Attachment, SendWelcomeMsgRequest } from '../../wecom/types.js';
 
-/** A live code's welcome message: text with `{name}` / `{{ name }}`, and WeCom attachments. */
+/** A live code's welcome message: text with `{name}` / `{{ name }}`, and WeCom attachments; or a messaging template. */
 export interface WelcomeMessage {
+  /**
+   * A messaging template (channel `wecom`) rendered for the customer's profile and sent through
+   * messaging (recorded in `messages`); when set, `text` and `attachments` are not sent.
+   */
+  templateId?: string;
   text?: string;
   /** In send_welcome_msg's shape: image, link or miniprogram (and video, file), at most 9. */
   attachments?: Attachment[];
@@ -95,8 +100,13 @@ function attachment(raw: unknown, where: string): Attachment {
 export function validateWelcome(raw: unknown, where = 'welcome'): WelcomeMessage | null {
   if (raw === null) return null;
   const o = object(raw, where);
-  onlyKeys(o, ['text', 'attachments', 'nameFallback'], where);
+  onlyKeys(o, ['templateId', 'text', 'attachments', 'nameFallback'], where);
   const out: WelcomeMessage = {};
+  // That the template exists is checked against the database by the service (`checkWelcomeTemplate`).
+  if (o.templateId !== undefined && o.templateId !== null) {
+    if (typeof o.templateId !== 'string' || !o.templateId || o.templateId.length > 64) bad(`${where}.templateId`, 'must be a template id (a non-empty string)');
+    out.templateId = o.templateId as string;
+  }
   if (o.text !== undefined) {
     if (typeof o.text !== 'string') bad(`${where}.text`, 'must be a string');
     const bytes = Buffer.byteLength(o.text as string, 'utf8');
@@ -113,7 +123,7 @@ export function validateWelcome(raw: unknown, where = 'welcome'): WelcomeMessage
     if (typeof o.nameFallback !== 'string' || o.nameFallback.length > 32) bad(`${where}.nameFallback`, 'must be a string of at most 32 characters');
     if (o.nameFallback) out.nameFallback = o.nameFallback as string;
   }
-  if (!out.text && !out.attachments) bad(where, 'needs text or at least one attachment (or null for no welcome message)');
+  if (!out.templateId && !out.text && !out.attachments) bad(where, 'needs text or at least one attachment, or a templateId (or null for no welcome message)');
   return out;
 }
 

@@ -16,6 +16,7 @@ import { type OpsContext, type OpsDb, opsDb } from './context.js';
 import { recordAlert } from './alerts.service.js';
 import { touchLastContact } from './sop-tick.js';
 import { customerEvent, externalIdType } from './timeline.js';
+import { recordInboundReply } from '../../messaging/index.js';
 
 /** What an import needs besides the SCRM context: the ingest writer (exclusive transactions) and the PII cipher. */
 export interface ArchiveDeps {
@@ -166,6 +167,8 @@ async function commitBatch(
   };
 
   const events: TrackedEvent[] = [];
+  // A customer's 1:1 message may answer one of our WeCom messages ("Message Replied").
+  const replies: { messageId: string; at: number; excerpt: string; msgid: string }[] = [];
   const alerts: Parameters<typeof recordAlert>[2][] = [];
   const contacts = new Map<string, { userid: string; ext: string; at: number }>();
   const now = ctx.now();
@@ -196,6 +199,7 @@ async function commitBatch(
       if (staff) properties.userid = staff;
       if (r.roomid) properties.roomid = r.roomid;
       events.push(customerEvent(settings, { corpId, externalUserid: ext, messageId: `wecom-msg:${r.msgid}:${ext}`, event: `WeCom Message ${direction}`, timestamp: r.msgtime, receivedAt: now, properties }));
+      if (direction === 'Received' && !r.roomid) replies.push({ messageId: `wecom-msg:${r.msgid}:${ext}`, at: r.msgtime, excerpt: r.text ?? `[${r.msgtype}]`, msgid: r.msgid });
       if (staff) {
         const key = `${staff}\u0000${ext}`;
         if ((contacts.get(key)?.at ?? 0) < r.msgtime) contacts.set(key, { userid: staff, ext, at: r.msgtime });
@@ -210,6 +214,11 @@ async function commitBatch(
       const out = await applyEvents(trx, { dialect: ctx.dialect, cipher: deps.cipher, now: ctx.now }, ws, settings, events);
       report.imported += out.stored;
       report.duplicates += out.duplicates;
+      // Only events stored now: a re-import records no reply twice (replyId guards the rest).
+      for (const rp of replies) {
+        const profileId = out.profileOf.get(rp.messageId);
+        if (profileId) await recordInboundReply({ db: trx, dialect: ctx.dialect }, { workspaceId: ws, profileId, channel: 'wecom', at: rp.at, excerpt: rp.excerpt, replyId: rp.msgid });
+      }
     }
     for (const a of alerts) if ((await recordAlert(trx, ws, a)).created) report.keywordAlerts++;
     for (const c of contacts.values()) await touchLastContact(trx as unknown as OpsDb, ws, c.userid, c.ext, c.at);
