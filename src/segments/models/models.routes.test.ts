@@ -7,7 +7,7 @@ import { AppError } from '../../platform/errors.js';
 import { createWorkspace } from '../../platform/workspaces.js';
 import { basic, describeEngines, openTestDatabase, testConfig } from '../../testing/engines.js';
 import { computeModels, defaultSegmentationSettings, modelRoutes } from './index.js';
-import { LEASE_MS } from './run.js';
+import { LEASE_MS, takeLease } from './run.js';
 import { recomputeSegment } from '../membership.js';
 import { daysAgo, NOW, scoresOf } from './test-fixtures.js';
 
@@ -160,14 +160,14 @@ describeEngines('models API', (engine) => {
 
   it('lets one run at a time hold a workspace; a lease left by a dead run expires', async () => {
     const ws = await newWorkspace();
-    const both = await Promise.allSettled([
-      computeModels(database.db, database.dialect, ws.id, NOW, { clock }),
-      computeModels(database.db, database.dialect, ws.id, NOW, { clock }),
-    ]);
-    expect(both.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const refused = both.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toBeInstanceOf(AppError);
-    expect(refused.reason.code).toBe('CONFLICT');
+    // A run holding the lease (taken as a run takes it; racing two real runs on an empty
+    // workspace was timing-dependent: the first could finish before the second started).
+    const held = await takeLease(database.db, ws.id, clock);
+    const refused = await computeModels(database.db, database.dialect, ws.id, NOW, { clock }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).code).toBe('CONFLICT');
+    await held.release();
+    await expect(computeModels(database.db, database.dialect, ws.id, NOW, { clock })).resolves.toMatchObject({ workspaceId: ws.id });
 
     // A run that died holding the lease.
     await database.db.insertInto('job_state').values({ workspace_id: ws.id, name: 'models.lease', value: JSON.stringify({ token: 'dead', startedAt: new Date(NOW).toISOString() }), updated_at: clock.now() }).execute();
