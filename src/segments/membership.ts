@@ -415,10 +415,10 @@ export async function requestModelSegmentRecomputes(db: Kysely<DB>, ws: string, 
  *    event conditions each read their table once (`wholeWorkspace` in compile.ts), which is how
  *    a hand-written query does it; evaluating per profile in chunks cost 3-20× more (bench/README.md).
  * 2. **Write**: a merge of that stream with the current members (also in id order) yields entries
- *    and exits, applied in transactions of `chunk` changes. Each transaction skips profiles
- *    changed after `T` (the change feed evaluates those with newer data), inserts entries with
- *    ON CONFLICT DO NOTHING and deletes exits with RETURNING, so a concurrent feed write is never
- *    undone or counted twice, and moves departures to history.
+ *    and exits, applied in transactions of `chunk` changes. Profiles changed after `T` are
+ *    evaluated again inside the transaction with current data (the snapshot may be stale for
+ *    them); the others are inserted with ON CONFLICT DO NOTHING and deleted with RETURNING, so a
+ *    concurrent feed write is never undone or counted twice. Departures move to history.
  *
  * A crash or an abort leaves the segment marked for recompute with every applied transaction
  * complete; the next run evaluates again and writes only what is still different. Returns
@@ -440,8 +440,8 @@ export async function recomputeSegment(
   const progress: RecomputeProgress = { segmentId, version: seg.version, phase: 'evaluating', done: 0, total, matched: 0, entered: 0, exited: 0 };
   opts.onProgress?.(progress);
   const segment: LiveSegment = { id: seg.id, name: seg.name, version: seg.version, rule: parseJson<Rule>(seg.rule) };
-  // Every write skips profiles changed after T, which the change feed evaluates (or has) with
-  // newer data. So T must not be later than the snapshot, nor than the time stamped by a write
+  // Profiles changed after T are evaluated again at write time rather than taken from the
+  // snapshot. So T must not be later than the snapshot, nor than the time stamped by a write
   // transaction still open (its rows carry their start time but are invisible to the snapshot):
   // the feed's lag and its bound on this process's open writes (processFeed) apply here too.
   const open = deps.oldestWrite?.();
