@@ -109,7 +109,7 @@ export async function createServices(config: Config, opts: { database?: Database
   return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
 }
 
-/** Starts the background workers of a serving process (segment membership, schedules). */
+/** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
 export function startWorkers(s: Services): void {
   s.inboxWorker ??= startInboxWorker(inboxDeps(s));
   s.messagingDispatcher ??= startMessagingWorker(s);

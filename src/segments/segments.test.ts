@@ -121,6 +121,14 @@ describeEngines('segments', (engine) => {
     expect(await segmentEvents(ws, p3!)).toEqual([`${SEGMENT_ENTERED}:${seg.id}:v1`, `${SEGMENT_EXITED}:${seg.id}:v1`, `${SEGMENT_ENTERED}:${seg.id}:v2`]);
     const page = await ok(ws, 'GET', `/v1/segments/${seg.id}/members`);
     expect(Object.fromEntries(page.data.map((m: { profileId: string; version: number }) => [m.profileId, m.version]))).toEqual({ [p1!]: 1, [p2!]: 1, [p3!]: 2 });
+
+    // Archiving releases the members into history: the timeline keeps the entry and shows the exit.
+    t.clock.advance(1000);
+    await ok(ws, 'DELETE', `/v1/segments/${seg.id}`);
+    expect(await members(ws, seg.id)).toEqual([]);
+    expect(await segmentEvents(ws, p1!)).toEqual([`${SEGMENT_ENTERED}:${seg.id}:v1`, `${SEGMENT_EXITED}:${seg.id}:v2`]);
+    const exit = (await ok(ws, 'GET', `/v1/profiles/${p1}/events?event=${encodeURIComponent(SEGMENT_EXITED)}`)).data[0];
+    expect(exit.payload.properties).toMatchObject({ segment_id: seg.id, reason: 'archived' });
   });
 
   it('re-evaluates dependent segments in the same pass, and drops merged-away profiles silently', async () => {
