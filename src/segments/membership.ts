@@ -469,12 +469,22 @@ export async function recomputeSegment(
       const changes: MembershipChange[] = [];
       // Profiles changed after T: the snapshot may be stale for them, so they are evaluated again
       // here, with current data under the locks (as the change feed does), not from the snapshot.
-      const recent = new Set(
-        (
-          await sql<{ id: string }>`select p.id from ${deps.dialect.idList([...enter, ...leave])} as c cross join profiles as p
-            where p.workspace_id = ${ws} and p.id = c.id and +p.updated_at > ${T}`.execute(trx)
-        ).rows.map((r) => r.id),
-      );
+      // Usually few profiles changed since T: reading them through profiles_updated costs what
+      // changed; only when more changed than this chunk holds is each id looked up instead
+      // (measured at 1M profiles: the per-id look-up was 190-390 ms of a 1.4-2.7 s recompute).
+      const since = await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('updated_at', '>', T).limit(chunk + 1).execute();
+      let recent: Set<string>;
+      if (since.length <= chunk) {
+        const here = new Set([...enter, ...leave]);
+        recent = new Set(since.map((r) => r.id).filter((id) => here.has(id)));
+      } else {
+        recent = new Set(
+          (
+            await sql<{ id: string }>`select p.id from ${deps.dialect.idList([...enter, ...leave])} as c cross join profiles as p
+              where p.workspace_id = ${ws} and p.id = c.id and +p.updated_at > ${T}`.execute(trx)
+          ).rows.map((r) => r.id),
+        );
+      }
       if (recent.size) {
         enter = enter.filter((id) => !recent.has(id));
         leave = leave.filter((id) => !recent.has(id));

@@ -265,8 +265,13 @@ describeEngines('segments', (engine) => {
     const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs', rule: vipRule }, 201);
     // Default lag (2 s): every profile was written "now", after the recompute's snapshot time, so
     // each is evaluated again in the write transaction instead of being taken from the snapshot.
+    // chunk 3: more profiles changed since the snapshot than a chunk holds (each id looked up).
     const done = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 3 });
     expect(done).toMatchObject({ entered: 10, exited: 0 });
+    // The default chunk: the changed profiles are read once through profiles_updated.
+    const again = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs again', rule: vipRule }, 201);
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, again.id)).toMatchObject({ entered: 10, exited: 0 });
+    expect((await members(ws, again.id)).length).toBe(10);
     expect((await members(ws, seg.id)).length).toBe(10);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(10);
   });
