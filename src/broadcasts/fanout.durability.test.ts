@@ -41,7 +41,7 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
     const db = bdb(k.t.database.db);
     const progress = async () => (await db.selectFrom('broadcasts').select(['enqueued', 'holdout_count', 'status']).where('id', '=', b.body.id).executeTakeFirstOrThrow());
     const searchPath = engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(k.t.database.db)).rows[0]!.s : undefined;
-    const arg = JSON.stringify({ dataDir: (k.t.database as { dataDir?: string }).dataDir, databaseUrl: engine === 'postgres' ? process.env.SIYU_TEST_POSTGRES_URL : undefined, searchPath, now: k.t.clock.now(), chunkSize: 100 });
+    const arg = JSON.stringify({ dataDir: (k.t.database as { dataDir?: string }).dataDir, databaseUrl: engine === 'postgres' ? process.env.SIYU_TEST_POSTGRES_URL : undefined, searchPath, now: k.t.clock.now(), chunkSize: 20 });
     const start = (): { child: ChildProcess; exited: Promise<number | null> } => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/broadcasts/fanout.child.ts', arg], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
@@ -71,10 +71,12 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
       if ((await progress()).status === 'sent') break;
     }
     expect(kills, 'the fan-out finished before it could be interrupted').toBeGreaterThan(0);
-    const mid = await progress();
-    expect(mid.status).toBe('sending');
-    const last = start();
-    expect(await last.exited).toBe(0);
+    // Left to finish (a round after the last kill may already have finished it: bulk enqueue
+    // made chunks fast, so that is timing, not a failure).
+    if ((await progress()).status === 'sending') {
+      const last = start();
+      expect(await last.exited).toBe(0);
+    }
 
     const final = await progress();
     const counts = await db
