@@ -1,5 +1,4 @@
 import { addDays, localDate, startOfLocalDay } from '../segments/compile.js';
-import type { CompareOp, PropertyFilter, Scalar } from '../segments/rule.types.js';
 
 /**
  * Local-time arithmetic for waits and date triggers, and the in-memory check of an event's
@@ -106,60 +105,5 @@ export function anniversaryMonthDays(today: string): string[] {
   return md === '02-28' && !isLeap(Number(today.slice(0, 4))) ? ['02-28', '02-29'] : [md];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Property filters in memory, with the rule language's semantics (docs/segments-rules.md): types
-// strict, absent values make comparisons false and neq/not_in/not_exists true.
-
-function member(obj: unknown, key: string): unknown {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return undefined;
-  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
-
-function codePointCompare(a: string, b: string): number {
-  const x = Array.from(a, (c) => c.codePointAt(0)!);
-  const y = Array.from(b, (c) => c.codePointAt(0)!);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
-}
-
-const same = (stored: unknown, v: Scalar) => typeof stored === typeof v && stored === v;
-
-function ordered(stored: unknown, v: Scalar, test: (c: number) => boolean): boolean {
-  if (typeof v === 'string') return typeof stored === 'string' && test(codePointCompare(stored, v));
-  if (typeof v === 'number') return typeof stored === 'number' && test(stored - v);
-  return false;
-}
-
-function compare(stored: unknown, op: CompareOp, value: Scalar | Scalar[] | undefined): boolean {
-  switch (op) {
-    case 'eq':
-      return same(stored, value as Scalar);
-    case 'neq':
-      return !same(stored, value as Scalar);
-    case 'lt':
-      return ordered(stored, value as Scalar, (c) => c < 0);
-    case 'lte':
-      return ordered(stored, value as Scalar, (c) => c <= 0);
-    case 'gt':
-      return ordered(stored, value as Scalar, (c) => c > 0);
-    case 'gte':
-      return ordered(stored, value as Scalar, (c) => c >= 0);
-    case 'in':
-      return (value as Scalar[]).some((v) => same(stored, v));
-    case 'not_in':
-      return !(value as Scalar[]).some((v) => same(stored, v));
-    case 'contains':
-      if (typeof stored === 'string' && typeof value === 'string' && stored.includes(value)) return true;
-      return Array.isArray(stored) && stored.some((e) => same(e, value as Scalar));
-    case 'exists':
-      return stored !== undefined && stored !== null;
-    case 'not_exists':
-      return stored === undefined || stored === null;
-  }
-}
-
-/** True when an event's `properties` satisfy every filter (none: always). */
-export function matchesFilters(properties: unknown, where: PropertyFilter[] | undefined): boolean {
-  if (!where) return true;
-  return where.every((f) => compare(member(properties, f.property), f.op, f.value));
-}
+// Property filters in memory: the rule language's own evaluator (docs/segments-rules.md).
+export { matchesPropertyFilters as matchesFilters } from '../segments/reference.js';

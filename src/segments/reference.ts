@@ -67,6 +67,12 @@ function ordered(stored: unknown, value: Scalar, test: (c: number) => boolean): 
   return false;
 }
 
+/** True when an event's `properties` satisfy every filter (none: always), with the rule language's semantics; journeys match arriving events with it. */
+export function matchesPropertyFilters(properties: unknown, where: PropertyFilter[] | undefined): boolean {
+  if (!where) return true;
+  return where.every((f) => compare(member(properties, f.property), f.op, f.value));
+}
+
 function compare(stored: unknown, op: CompareOp, value: Scalar | Scalar[] | undefined): boolean {
   const present = stored !== undefined && stored !== null;
   switch (op) {
@@ -162,7 +168,7 @@ export function evaluateReference(rule: Rule, data: ReferenceData, ctx: RuleCont
   };
   const eventsOf = (p: ReferenceProfile, name: string, where: PropertyFilter[] | undefined, w?: EventWindow) =>
     data.events.filter(
-      (e) => e.profileId === p.id && e.type === 'track' && e.event === name && inWindow(e.timestamp, w) && (where ?? []).every((f) => compare(member(e.properties, f.property), f.op, f.value)),
+      (e) => e.profileId === p.id && e.type === 'track' && e.event === name && inWindow(e.timestamp, w) && matchesPropertyFilters(e.properties, where),
     );
 
   const test = (r: Rule, p: ReferenceProfile): boolean => {
