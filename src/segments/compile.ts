@@ -86,11 +86,13 @@ function sqliteSlot(type: RawBuilder<unknown>, value: RawBuilder<unknown>): Slot
     isFalse: sql<SqlBool>`(${type} = 'false')`,
     isPresent: sql<SqlBool>`(coalesce(${type}, 'null') <> 'null')`,
     text: value as RawBuilder<string>,
-    // SQLite's default BINARY collation compares UTF-8 bytes: code point order.
-    compareText: (op, v) => known(sql<SqlBool>`(${isString} and ${value} ${sql.raw(op)} ${v})`),
-    compareNumber: (op, v) => known(sql<SqlBool>`(${isNumber} and ${value} ${sql.raw(op)} ${v})`),
-    numberIn: (vs) => known(sql<SqlBool>`(${isNumber} and ${value} in (select value from json_each(${JSON.stringify(vs)})))`),
-    textIn: (vs) => known(sql<SqlBool>`(${isString} and ${value} in (select value from json_each(${JSON.stringify(vs)})))`),
+    // SQLite's default BINARY collation compares UTF-8 bytes: code point order. The value test
+    // comes first: most rows fail it, and then the type is not looked up (SQLite stops at the
+    // first false of an AND); a comparison of mismatched types is false or NULL, never an error.
+    compareText: (op, v) => known(sql<SqlBool>`(${value} ${sql.raw(op)} ${v} and ${isString})`),
+    compareNumber: (op, v) => known(sql<SqlBool>`(${value} ${sql.raw(op)} ${v} and ${isNumber})`),
+    numberIn: (vs) => known(sql<SqlBool>`(${value} in (select value from json_each(${JSON.stringify(vs)})) and ${isNumber})`),
+    textIn: (vs) => known(sql<SqlBool>`(${value} in (select value from json_each(${JSON.stringify(vs)})) and ${isString})`),
     elements: () => ({
       // json_each over anything but an array would walk an object's members or yield the scalar itself.
       from: sql`json_each(case when ${type} = 'array' then ${value} else '[]' end) as x`,
@@ -269,6 +271,11 @@ class Compiler {
       case 'profile':
         return this.profileField(r.field, r.op, r.value, r.days);
       case 'tag': {
+        if (r.match !== 'all' && r.tags.length > 1 && (this.ctx.range || this.ctx.wholeWorkspace)) {
+          // One id set for "any of": SQLite then looks the tagged profiles up by id, where an OR of
+          // sets made it read every profile of the range (measured: 2× a hand-written query).
+          return sql<SqlBool>`(p.id in (${sql.join(r.tags.map((t) => this.taggedSet(t)), sql` union all `)}))`;
+        }
         const each = r.tags.map((t) => this.hasTag(t));
         return r.match === 'all' ? and(each) : or(each);
       }
@@ -431,17 +438,18 @@ class Compiler {
     return r.upTo === undefined ? sql<SqlBool>`${col} > ${r.after}` : sql<SqlBool>`(${col} > ${r.after} and ${col} <= ${r.upTo})`;
   }
 
+  /** Range and whole-workspace forms: the ids of the profiles carrying tag `t` (in the range). */
+  private taggedSet(t: TagRef): RawBuilder<unknown> {
+    const ws = this.ctx.workspaceId;
+    if ('id' in t) return sql`select pt.profile_id from profile_tags as pt where pt.workspace_id = ${ws} and pt.tag_id = ${t.id} and ${this.inRange(sql`pt.profile_id`)}`;
+    return sql`select pt.profile_id from profile_tags as pt
+      inner join tags as t on t.workspace_id = pt.workspace_id and t.id = pt.tag_id
+      inner join tag_groups as g on g.workspace_id = t.workspace_id and g.id = t.group_id
+      where pt.workspace_id = ${ws} and t.name = ${t.name} and g.name = ${t.group ?? 'default'} and ${this.inRange(sql`pt.profile_id`)}`;
+  }
+
   private hasTag(t: TagRef): Bool {
-    if (this.ctx.range || this.ctx.wholeWorkspace) {
-      const ws = this.ctx.workspaceId;
-      if ('id' in t) {
-        return sql<SqlBool>`(p.id in (select pt.profile_id from profile_tags as pt where pt.workspace_id = ${ws} and pt.tag_id = ${t.id} and ${this.inRange(sql`pt.profile_id`)}))`;
-      }
-      return sql<SqlBool>`(p.id in (select pt.profile_id from profile_tags as pt
-        inner join tags as t on t.workspace_id = pt.workspace_id and t.id = pt.tag_id
-        inner join tag_groups as g on g.workspace_id = t.workspace_id and g.id = t.group_id
-        where pt.workspace_id = ${ws} and t.name = ${t.name} and g.name = ${t.group ?? 'default'} and ${this.inRange(sql`pt.profile_id`)}))`;
-    }
+    if (this.ctx.range || this.ctx.wholeWorkspace) return sql<SqlBool>`(p.id in (${this.taggedSet(t)}))`;
     if ('id' in t) {
       return sql<SqlBool>`exists (select 1 from profile_tags as pt where pt.workspace_id = p.workspace_id and pt.profile_id = p.id and pt.tag_id = ${t.id})`;
     }

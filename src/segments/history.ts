@@ -103,7 +103,14 @@ export function segmentTimelineSource(): TimelineSource {
     };
     const keep = (r: TimelineRow) => !before || r.timestamp < before.timestamp || (r.timestamp === before.timestamp && r.messageId < before.messageId);
     const current = wantEntered
-      ? await db.selectFrom('segment_members').select(['segment_id', 'version', 'entered_at']).where('workspace_id', '=', ws).where('profile_id', 'in', profileIds).execute()
+      ? await db
+          .selectFrom('segment_members')
+          .select(['segment_id', 'version', 'entered_at'])
+          .where('workspace_id', '=', ws)
+          // (no index by profile: the workspace's segments name the primary-key probes)
+          .where('segment_id', 'in', (eb) => eb.selectFrom('segments').select('id').where('workspace_id', '=', ws))
+          .where('profile_id', 'in', profileIds)
+          .execute()
       : [];
     const past = await db
       .selectFrom('segment_member_history')

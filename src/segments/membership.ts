@@ -145,17 +145,18 @@ interface Entry {
 }
 
 /**
- * Current members among `profileIds` of the given segments, per segment: one read through the
- * `segment_members_profile` index (measured at 200k profiles: 24.7 ms for 1,000 profiles, against
- * 59.5 ms for 20 segments × 1,000 primary-key probes).
+ * Current members among `profileIds` of the given segments, per segment: primary-key probes, one
+ * per segment and profile (there is no index by profile: see migration 0014).
  */
 async function currentMembers(trx: Kysely<DB>, ws: string, segmentIds: string[], profileIds: string[]): Promise<Map<string, Map<string, Entry>>> {
   const out = new Map<string, Map<string, Entry>>(segmentIds.map((id) => [id, new Map()]));
+  if (segmentIds.length === 0) return out;
   for (let i = 0; i < profileIds.length; i += 5000) {
     const rows = await trx
       .selectFrom('segment_members')
       .select(['segment_id', 'profile_id', 'version', 'entered_at'])
       .where('workspace_id', '=', ws)
+      .where('segment_id', 'in', segmentIds)
       .where('profile_id', 'in', profileIds.slice(i, i + 5000))
       .execute();
     for (const r of rows) out.get(r.segment_id)?.set(r.profile_id, { version: r.version, enteredAt: Number(r.entered_at) });
@@ -406,8 +407,191 @@ export async function requestModelSegmentRecomputes(db: Kysely<DB>, ws: string, 
   return ids;
 }
 
+/** Rules reading the events table (event counts, last/never performed) are recomputed by one scan. */
+function readsEvents(rule: Rule): boolean {
+  let reads = false;
+  walkRule(rule, (n) => {
+    reads ||= n.type === 'event' || n.type === 'last_performed' || n.type === 'never_performed';
+  });
+  return reads;
+}
+
+export interface RecomputeOptions {
+  /** Scan path: membership changes per write transaction (default 5,000). */
+  chunk?: number;
+  /** In-place path: profiles per chunk transaction (default 50,000). */
+  rangeSize?: number;
+  /** Scan path: how far behind the clock its snapshot time stays (default 2 s, as the feed). */
+  lagMs?: number;
+  onProgress?: (p: RecomputeProgress) => void;
+  signal?: AbortSignal;
+}
+
 /**
- * Runs the full recompute of a segment in two phases.
+ * Runs the full recompute of a segment (new segment, new version, schedule for time-dependent
+ * rules, CLI). Two ways, chosen by the rule; both write in chunk transactions that lock the
+ * segment (and its dependents) first, as the feed does, so a concurrent feed write is never
+ * undone or counted twice, and a crash leaves every chunk applied or not at all:
+ *
+ * - **In place** (rules that do not read events: traits, profile fields, tags, scores, consent,
+ *   other segments, buckets): per range of `rangeSize` profile ids, one `INSERT ... SELECT` of the
+ *   entries and one `DELETE ... RETURNING` of the exits, evaluated by the database with the current
+ *   data under the locks, as a hand-written query would. Resumes after `recompute_cursor`.
+ * - **Scan** (rules that read events): one whole-workspace evaluation read off the JavaScript
+ *   thread and merged with the current members (see recomputeByScan): per-range evaluation
+ *   would read each range's events through `events_profile_time`, 2-3× the work of reading the
+ *   window's events once through `events_name_time` (bench/README.md).
+ *
+ * Returns undefined if the segment is gone, archived, static, or its version changed meanwhile
+ * (the new version's recompute takes over).
+ */
+export async function recomputeSegment(deps: MembershipDeps, ws: string, segmentId: string, opts: RecomputeOptions = {}): Promise<RecomputeProgress | undefined> {
+  const seg = await deps.db.selectFrom('segments').selectAll().where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
+  if (!seg || seg.kind !== 'rule' || seg.status !== 'active') return undefined;
+  const resume = seg.recompute_version === seg.version ? seg.recompute_cursor : null;
+  if (seg.recompute_version !== seg.version) await requestRecompute(deps.db, ws, segmentId, deps.now());
+  const segment: LiveSegment = { id: seg.id, name: seg.name, version: seg.version, rule: parseJson<Rule>(seg.rule) };
+  const timeZone = await deps.timeZoneOf(ws);
+  if (readsEvents(segment.rule)) return recomputeByScan(deps, ws, segment, timeZone, opts);
+  return recomputeInPlace(deps, ws, segment, timeZone, resume ?? '', opts);
+}
+
+/** The workspace's profiles after `after`, merged ones included. */
+async function countProfiles(db: Kysely<DB>, ws: string, after: string): Promise<number> {
+  const r = await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('id', '>', after).executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
+
+/** countProfiles off the JavaScript thread (Database.scan): at 1M profiles it takes 100-250 ms. */
+async function countProfilesAside(deps: MembershipDeps, ws: string, after: string): Promise<number> {
+  const query = sql`select count(*) as n from profiles where workspace_id = ${ws} and id > ${after}`.compile(deps.db);
+  let n = 0;
+  for await (const batch of deps.scan(query, 1)) n = Number(batch[0]![0]);
+  return n;
+}
+
+/** In-place recompute: see recomputeSegment. */
+async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, resumeAfter: string, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
+  const rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? 50_000));
+  const segmentId = segment.id;
+  const started = deps.now();
+  const progress: RecomputeProgress = { segmentId, version: segment.version, phase: 'writing', done: 0, total: 0, matched: 0, entered: 0, exited: 0 };
+  opts.onProgress?.(progress);
+  // The progress total, counted off the JavaScript thread while the first ranges are written.
+  const counting = countProfilesAside(deps, ws, resumeAfter)
+    .then((n) => (progress.total = Math.max(progress.total, n)))
+    .catch(() => undefined);
+  let after = resumeAfter;
+  for (;;) {
+    if (opts.signal?.aborted) return progress;
+    // The range's upper bound: the id `rangeSize` profiles on, merged ones included (a walk of the
+    // primary key); none: the last range, open, so it also takes profiles created meanwhile.
+    const bound = await deps.db.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', '>', after).orderBy('id').limit(1).offset(rangeSize - 1).executeTakeFirst();
+    const upTo = bound?.id;
+    const size = upTo === undefined ? await countProfiles(deps.db, ws, after) : rangeSize;
+    const step = await writeRange(deps, ws, segment, timeZone, after, upTo);
+    if (!step) return undefined;
+    progress.entered += step.entered;
+    progress.exited += step.exited;
+    progress.matched += step.matched;
+    progress.done += size;
+    progress.total = upTo === undefined ? progress.done : Math.max(progress.total, progress.done);
+    if (step.changes.length) deps.onChange?.(ws, step.changes);
+    if (upTo === undefined) break;
+    opts.onProgress?.(progress);
+    after = upTo;
+  }
+  await counting; // (long done, except on tiny workspaces: it only sets the progress total)
+  return finishRecompute(deps, ws, segment, started, progress, opts);
+}
+
+/**
+ * One in-place range `after < id <= upTo` (upTo undefined: to the end), in one transaction under
+ * the segment locks: exits first (so this range's entries are not evaluated twice), then entries,
+ * then the member count and the resume cursor, then the segments built on this one.
+ */
+async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, after: string, upTo: string | undefined) {
+  const segmentId = segment.id;
+  const now = deps.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
+    const locked = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
+    const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
+    if (!locked.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
+    const inRange = (col: RawBuilder<unknown>) => (upTo === undefined ? sql<SqlBool>`${col} > ${after}` : sql<SqlBool>`${col} > ${after} and ${col} <= ${upTo}`);
+    const rule = compileRule(segment.rule, { workspaceId: ws, now, timeZone, range: { after, upTo } }, deps.dialect);
+    const changes: MembershipChange[] = [];
+    // Members of the range that no longer match, or were merged away.
+    const exits = await sql<{ profile_id: string; version: number; entered_at: number }>`delete from segment_members
+      where workspace_id = ${ws} and segment_id = ${segmentId} and ${inRange(sql`profile_id`)}
+      and not exists (select 1 from profiles as p where p.workspace_id = ${ws} and p.id = segment_members.profile_id and p.merged_into is null and (${rule}))
+      returning profile_id, version, entered_at`.execute(trx);
+    let exited = 0;
+    if (exits.rows.length) {
+      const gone = exits.rows.map((r) => r.profile_id);
+      const merged = new Set<string>();
+      for (let i = 0; i < gone.length; i += 5000) {
+        const rows = await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', 'in', gone.slice(i, i + 5000)).where('merged_into', 'is not', null).execute();
+        for (const r of rows) merged.add(r.id);
+      }
+      const departures: Departure[] = exits.rows.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: Number(r.entered_at), reason: merged.has(r.profile_id) ? 'merged' : 'rule' }));
+      await recordDepartures(trx, deps.dialect, ws, segmentId, segment.version, now, departures);
+      for (const d of departures) {
+        if (d.reason !== 'rule') continue;
+        exited++;
+        changes.push({ segmentId, profileId: d.profileId, version: segment.version, kind: 'exited', at: now });
+      }
+    }
+    const entries = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
+      select p.workspace_id, ${segmentId}, p.id, ${segment.version}, ${now} from profiles as p
+      where p.workspace_id = ${ws} and ${inRange(sql`p.id`)} and p.merged_into is null and (${rule})
+      and not exists (select 1 from segment_members as m where m.workspace_id = ${ws} and m.segment_id = ${segmentId} and m.profile_id = p.id)
+      returning profile_id`.execute(trx);
+    for (const r of entries.rows) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'entered', at: now });
+    await trx
+      .updateTable('segments')
+      .set((eb) => ({ member_count: eb('member_count', '+', entries.rows.length - exits.rows.length), recompute_cursor: upTo ?? null }))
+      .where('workspace_id', '=', ws)
+      .where('id', '=', segmentId)
+      .execute();
+    const members = await trx
+      .selectFrom('segment_members')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', ws)
+      .where('segment_id', '=', segmentId)
+      .where('profile_id', '>', after)
+      .$if(upTo !== undefined, (q) => q.where('profile_id', '<=', upTo!))
+      .executeTakeFirst();
+    // Segments built on this one follow in the same transaction.
+    const current = dependents.filter((d) => locked.get(d.id)?.version === d.version);
+    changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
+    return { changes, entered: entries.rows.length, exited, matched: Number(members?.n ?? 0) };
+  });
+}
+
+/** Clears the segment's recompute mark (if still for this version) and reports the end; undefined if the version moved on. */
+async function finishRecompute(deps: MembershipDeps, ws: string, segment: LiveSegment, evaluatedAt: number, progress: RecomputeProgress, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
+  const finished = await deps.db
+    .updateTable('segments')
+    .set({ recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: evaluatedAt })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', segment.id)
+    .where('version', '=', segment.version)
+    .where('recompute_version', '=', segment.version)
+    .executeTakeFirst();
+  if (Number(finished.numUpdatedRows) === 0) return undefined;
+  opts.onProgress?.(progress);
+  // PostgreSQL plans segment_members by its statistics; a table that grew by a large
+  // recompute keeps those of its former size until autovacuum gets to it (which may be off
+  // or late): measured without it, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s.
+  if (deps.dialect.engine === 'postgres' && progress.entered + progress.exited >= 10_000) {
+    await sql`analyze segment_members`.execute(deps.db);
+  }
+  return progress;
+}
+
+/**
+ * Scan recompute, in two phases.
  *
  * 1. **Evaluate**: one query over the whole workspace gives the matching profile ids in id order,
  *    read in batches off the JavaScript thread (`Database.scan`: a worker thread on SQLite, a
@@ -421,25 +605,17 @@ export async function requestModelSegmentRecomputes(db: Kysely<DB>, ws: string, 
  *    concurrent feed write is never undone or counted twice. Departures move to history.
  *
  * A crash or an abort leaves the segment marked for recompute with every applied transaction
- * complete; the next run evaluates again and writes only what is still different. Returns
- * undefined if the segment is gone, archived, static, or its version changed meanwhile (the new
- * version's recompute takes over).
+ * complete; the next run evaluates again and writes only what is still different.
  */
-export async function recomputeSegment(
-  deps: MembershipDeps,
-  ws: string,
-  segmentId: string,
-  opts: { chunk?: number; lagMs?: number; onProgress?: (p: RecomputeProgress) => void; signal?: AbortSignal } = {},
-): Promise<RecomputeProgress | undefined> {
+async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
   const chunk = opts.chunk ?? 5_000;
-  const timeZone = await deps.timeZoneOf(ws);
-  const seg = await deps.db.selectFrom('segments').selectAll().where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
-  if (!seg || seg.kind !== 'rule' || seg.status !== 'active') return undefined;
-  if (seg.recompute_version !== seg.version) await requestRecompute(deps.db, ws, segmentId, deps.now());
-  const total = await countLive(deps.db, ws, '');
-  const progress: RecomputeProgress = { segmentId, version: seg.version, phase: 'evaluating', done: 0, total, matched: 0, entered: 0, exited: 0 };
+  const segmentId = segment.id;
+  const progress: RecomputeProgress = { segmentId, version: segment.version, phase: 'evaluating', done: 0, total: 0, matched: 0, entered: 0, exited: 0 };
+  // The progress total, counted off the JavaScript thread while the evaluation runs.
+  const counted = countProfilesAside(deps, ws, '')
+    .then((n) => (progress.total = n))
+    .catch(() => undefined);
   opts.onProgress?.(progress);
-  const segment: LiveSegment = { id: seg.id, name: seg.name, version: seg.version, rule: parseJson<Rule>(seg.rule) };
   // Profiles changed after T are evaluated again at write time rather than taken from the
   // snapshot. So T must not be later than the snapshot, nor than the time stamped by a write
   // transaction still open (its rows carry their start time but are invisible to the snapshot):
@@ -474,7 +650,10 @@ export async function recomputeSegment(
       // (measured at 1M profiles: the per-id look-up was 190-390 ms of a 1.4-2.7 s recompute).
       const since = await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('updated_at', '>', T).limit(chunk + 1).execute();
       let recent: Set<string>;
-      if (since.length <= chunk) {
+      // All of them read: the other ids of this chunk are known unchanged since T (a merge touches
+      // updated_at too), so their snapshot result stands without looking at each profile again.
+      const known = since.length <= chunk;
+      if (known) {
         const here = new Set([...enter, ...leave]);
         recent = new Set(since.map((r) => r.id).filter((id) => here.has(id)));
       } else {
@@ -492,9 +671,13 @@ export async function recomputeSegment(
       let entered = 0;
       if (enter.length) {
         const rows = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
-          select ${ws}, ${segmentId}, p.id, ${segment.version}, ${now} from ${deps.dialect.idList(enter)} as c
-          cross join profiles as p
-          where p.workspace_id = ${ws} and p.id = c.id and p.merged_into is null and +p.updated_at <= ${T}
+          ${
+            known
+              ? sql`select ${ws}, ${segmentId}, c.id, ${segment.version}, ${now} from ${deps.dialect.idList(enter)} as c where true`
+              : sql`select ${ws}, ${segmentId}, p.id, ${segment.version}, ${now} from ${deps.dialect.idList(enter)} as c
+                cross join profiles as p
+                where p.workspace_id = ${ws} and p.id = c.id and p.merged_into is null and +p.updated_at <= ${T}`
+          }
           on conflict (workspace_id, segment_id, profile_id) do nothing
           returning profile_id`.execute(trx);
         entered = rows.rows.length;
@@ -504,7 +687,7 @@ export async function recomputeSegment(
       if (leave.length) {
         const rows = await sql<{ profile_id: string; version: number; entered_at: number }>`delete from segment_members
           where workspace_id = ${ws} and segment_id = ${segmentId} and profile_id in (select id from ${deps.dialect.idList(leave)} as c)
-          and not exists (select 1 from profiles as p where p.workspace_id = ${ws} and p.id = segment_members.profile_id and +p.updated_at > ${T})
+          ${known ? sql`` : sql`and not exists (select 1 from profiles as p where p.workspace_id = ${ws} and p.id = segment_members.profile_id and +p.updated_at > ${T})`}
           returning profile_id, version, entered_at`.execute(trx);
         left = rows.rows.length;
         if (left) {
@@ -563,7 +746,6 @@ export async function recomputeSegment(
   for await (const batch of matches) {
     if (first) {
       progress.phase = 'writing';
-      progress.done = total;
       first = false;
     }
     for (const [id] of batch as [string][]) {
@@ -591,24 +773,9 @@ export async function recomputeSegment(
   }
   if (!(await flush())) return undefined;
   progress.phase = 'writing';
-  progress.done = total;
-  const finished = await deps.db
-    .updateTable('segments')
-    .set({ recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: T })
-    .where('workspace_id', '=', ws)
-    .where('id', '=', segmentId)
-    .where('version', '=', segment.version)
-    .where('recompute_version', '=', segment.version)
-    .executeTakeFirst();
-  if (Number(finished.numUpdatedRows) === 0) return undefined;
-  opts.onProgress?.(progress);
-  // PostgreSQL plans segment_members by its statistics; a table that grew by a large
-  // recompute keeps those of its former size until autovacuum gets to it (which may be off
-  // or late): measured without it, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s.
-  if (deps.dialect.engine === 'postgres' && progress.entered + progress.exited >= 10_000) {
-    await sql`analyze segment_members`.execute(deps.db);
-  }
-  return progress;
+  await counted;
+  progress.done = progress.total;
+  return finishRecompute(deps, ws, segment, T, progress, opts);
 }
 
 /** The segment's member ids in order, read in keyset pages (each page its own short read). */
@@ -628,11 +795,6 @@ async function* memberIds(db: Kysely<DB>, ws: string, segmentId: string): AsyncG
     if (rows.length < 10_000) return;
     after = rows[rows.length - 1]!.profile_id;
   }
-}
-
-async function countLive(db: Kysely<DB>, ws: string, after: string): Promise<number> {
-  const r = await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).where('id', '>', after).executeTakeFirst();
-  return Number(r?.n ?? 0);
 }
 
 /** Segments with a recompute requested or interrupted (resumed by the worker after a restart). */

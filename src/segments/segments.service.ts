@@ -470,8 +470,9 @@ export async function segmentsOfProfile(deps: SegmentDeps, ws: string, profileId
     .selectFrom('segment_members as m')
     .innerJoin('segments as s', (j) => j.onRef('s.workspace_id', '=', 'm.workspace_id').onRef('s.id', '=', 'm.segment_id'))
     .select(['m.segment_id', 's.name', 'm.version', 'm.entered_at'])
+    .where('s.workspace_id', '=', ws)
     .where('m.workspace_id', '=', ws)
-    .where('m.profile_id', '=', profileId)
+    .where('m.profile_id', '=', profileId) // (from each segment, a primary-key probe: no index by profile)
     .orderBy('m.entered_at')
     .execute();
   return rows.map((r) => ({ segmentId: r.segment_id, name: r.name, version: r.version, enteredAt: iso(r.entered_at) }));

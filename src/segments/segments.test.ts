@@ -259,54 +259,79 @@ describeEngines('segments', (engine) => {
     expect(ref.statusCode).toBe(400);
   });
 
+  const track = (userId: string, event: string, messageId: string) => ({ type: 'track', userId, event, messageId });
+  /** Rules recomputed by one scan (they read events) and in place (the others): see recomputeSegment. */
+  const upgradedRule = { type: 'event', event: 'Upgraded' };
+
   it('a first computation right after ingestion includes the profiles written within the feed lag', async () => {
     const ws = await t.newWorkspace();
     await batch(ws, Array.from({ length: 40 }, (_, i) => identify(`fresh${i}`, { plan: i % 4 ? 'free' : 'vip' }, `fresh${i}`)));
-    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs', rule: vipRule }, 201);
-    // Default lag (2 s): every profile was written "now", after the recompute's snapshot time, so
-    // each is evaluated again in the write transaction instead of being taken from the snapshot.
-    // chunk 3: more profiles changed since the snapshot than a chunk holds (each id looked up).
+    await batch(ws, Array.from({ length: 10 }, (_, i) => track(`fresh${i * 4}`, 'Upgraded', `up${i}`)));
+    // Scan path, default lag (2 s): every profile was written "now", after the recompute's snapshot
+    // time, so each is evaluated again in the write transaction instead of being taken from the
+    // snapshot. chunk 3: more profiles changed since the snapshot than a chunk holds (each id looked up).
+    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh upgrades', rule: upgradedRule }, 201);
     const done = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 3 });
-    expect(done).toMatchObject({ entered: 10, exited: 0 });
+    expect(done).toMatchObject({ entered: 10, exited: 0, done: 40, total: 40 });
     // The default chunk: the changed profiles are read once through profiles_updated.
-    const again = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs again', rule: vipRule }, 201);
+    const again = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh upgrades again', rule: upgradedRule }, 201);
     expect(await recomputeSegment(t.services.membership, ws.workspaceId, again.id)).toMatchObject({ entered: 10, exited: 0 });
-    expect((await members(ws, again.id)).length).toBe(10);
-    expect((await members(ws, seg.id)).length).toBe(10);
-    expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(10);
+    // In place: evaluated with the current data, in ranges of 7 profiles.
+    const vip = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs', rule: vipRule }, 201);
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, vip.id, { rangeSize: 7 })).toMatchObject({ entered: 10, exited: 0, matched: 10, done: 40, total: 40 });
+    for (const id of [seg.id, again.id, vip.id]) {
+      expect((await members(ws, id)).length).toBe(10);
+      expect((await ok(ws, 'GET', `/v1/segments/${id}`)).memberCount).toBe(10);
+    }
+    expect(await members(ws, vip.id)).toEqual(await members(ws, seg.id));
   });
 
-  it('stops a recompute whose version changed and resumes an interrupted one from its position', async () => {
+  it.each([
+    ['in place', vipRule, { rangeSize: 10 }],
+    ['by scan', upgradedRule, { chunk: 10 }],
+  ] as const)('resumes an interrupted recompute (%s) without entering anyone twice', async (_, rule, size) => {
     const ws = await t.newWorkspace();
     await batch(ws, Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)));
-    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Odd', rule: vipRule }, 201);
+    await batch(ws, Array.from({ length: 25 }, (_, i) => track(`r${2 * i + 1}`, 'Upgraded', `u${i}`)));
+    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Odd', rule }, 201);
     // Interrupt after the first chunk (as a crash would), then resume.
     const abort = new AbortController();
     let chunks = 0;
     await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, {
-      chunk: 10,
+      ...size,
       lagMs: 0,
       signal: abort.signal,
       onProgress: () => {
         if (++chunks === 2) abort.abort();
       },
     });
-    const mid = await t.database.db.selectFrom('segments').select(['recompute_cursor', 'member_count']).where('id', '=', seg.id).executeTakeFirstOrThrow();
+    const mid = await t.database.db.selectFrom('segments').select(['recompute_cursor', 'recompute_version', 'member_count']).where('id', '=', seg.id).executeTakeFirstOrThrow();
     expect(mid.recompute_cursor).not.toBeNull();
-    const resumed = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 10, lagMs: 0 });
-    expect(resumed).toMatchObject({ done: 50 });
+    expect(mid.recompute_version).toBe(1);
+    expect(mid.member_count).toBeGreaterThan(0);
+    expect(mid.member_count).toBeLessThan(25);
+    const resumed = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { ...size, lagMs: 0 });
+    expect(resumed).toMatchObject({ done: resumed!.total, entered: 25 - mid.member_count });
     expect((await members(ws, seg.id)).length).toBe(25);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(25);
-    // No profile entered twice.
+    // No profile entered twice, nobody left.
     const entered = await t.database.db.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws.workspaceId).where('segment_id', '=', seg.id).execute();
     expect(entered.length).toBe(25);
     expect(await t.database.db.selectFrom('segment_member_history').select('profile_id').where('workspace_id', '=', ws.workspaceId).execute()).toEqual([]);
+  });
+
+  it('stops a recompute whose version changed; the new version takes over', async () => {
+    const ws = await t.newWorkspace();
+    await batch(ws, Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)));
+    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Odd', rule: vipRule }, 201);
+    await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { lagMs: 0 });
+    expect((await members(ws, seg.id)).length).toBe(25);
 
     // A version change during a recompute stops the old pass; the new version's pass takes over.
     await ok(ws, 'PATCH', `/v1/segments/${seg.id}`, { rule: { type: 'trait', key: 'plan', op: 'eq', value: 'free' } });
     let changed = false;
     const stopped = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, {
-      chunk: 10,
+      rangeSize: 10,
       lagMs: 0,
       onProgress: () => {
         if (changed) return;
@@ -318,7 +343,7 @@ describeEngines('segments', (engine) => {
     await new Promise((r) => setTimeout(r, 50));
     expect(stopped).toBeUndefined();
     await t.database.db.updateTable('segments').set({ rule: JSON.stringify({ type: 'trait', key: 'n', op: 'lt', value: 5 }) }).where('id', '=', seg.id).execute();
-    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { chunk: 10, lagMs: 0 })).toMatchObject({ version: 3, done: 50 });
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { rangeSize: 10, lagMs: 0 })).toMatchObject({ version: 3, done: 50 });
     const final = await members(ws, seg.id);
     expect(final).toHaveLength(5);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(5);
