@@ -11,6 +11,7 @@ import { installErrorHandler } from './platform/http.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from './platform/workspaces.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { platformRoutes } from './platform/platform.routes.js';
+import { consoleRoutes } from './platform/console.routes.js';
 import type { MembershipDeps } from './segments/membership.js';
 import { segmentRoutes } from './segments/segments.routes.js';
 import { computeModels, modelRoutes } from './segments/models/index.js';
@@ -195,5 +196,6 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => groupRoutes(scope, services));
   await app.register(async (scope) => connectionRoutes(scope, services));
   await app.register(async (scope) => callbackRoutes(scope, services));
+  await app.register(async (scope) => consoleRoutes(scope));
   return app;
 }

@@ -1,0 +1,17 @@
+// `npm install` / `npm ci` run this (package.json "prepare"): it builds the console into
+// console/dist, which the server serves at /console/. An install without devDependencies
+// (`--omit=dev`) has no Vite: it then says so and leaves the console unbuilt (the server answers
+// /console/ with 503 and this hint) instead of failing the whole install. Any other failure of
+// the build fails the install.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+try {
+  require.resolve('vite/package.json');
+} catch {
+  console.warn('siyu: devDependencies are not installed, so the web console is not built; run `npm install` (with dev dependencies) then `npm run build:console`.');
+  process.exit(0);
+}
+const run = spawnSync('npm', ['run', 'build:console'], { stdio: 'inherit', shell: process.platform === 'win32' });
+process.exit(run.status ?? 1);

@@ -1,0 +1,197 @@
+/**
+ * The console's client of the Siyu HTTP API (secret key, `Authorization: Bearer sk_...`). The
+ * types mirror the routes' JSON schemas: src/platform/platform.routes.ts,
+ * src/segments/segments.routes.ts, src/cdp/profiles.schemas.ts and
+ * src/segments/models/models.schemas.ts. The rule language itself is shared with the server.
+ */
+import type { RfmCell } from '../../src/segments/rule.types.ts';
+
+/** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** One problem of a RULE_INVALID answer (`details.errors`): the JSON path of the bad node and what was wrong. */
+export interface RuleProblem {
+  path: string;
+  message: string;
+}
+
+/** The rule problems of an error, when it is a RULE_INVALID with `details.errors`. */
+export function ruleProblems(err: unknown): RuleProblem[] {
+  if (!(err instanceof ApiError) || !err.details || typeof err.details !== 'object') return [];
+  const list = (err.details as { errors?: unknown }).errors;
+  if (!Array.isArray(list)) return [];
+  return list.filter((e): e is RuleProblem => !!e && typeof e === 'object' && typeof e.path === 'string' && typeof e.message === 'string');
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  settings: { currency?: string; timezone?: string; [k: string]: unknown };
+  createdAt: string;
+}
+
+export type SegmentStatus = 'active' | 'archived';
+
+export interface Segment {
+  id: string;
+  name: string;
+  description: string;
+  kind: 'rule' | 'static';
+  rule: Record<string, unknown> | null;
+  /** A readable summary of the rule per locale, when the server gives one. */
+  summary?: { en?: string; 'zh-CN'?: string } | null;
+  version: number;
+  timeDependent: boolean;
+  status: SegmentStatus;
+  memberCount: number;
+  /** A full computation is in progress; memberCount is still settling. */
+  computing: boolean;
+  evaluatedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SegmentDetail extends Segment {
+  versions: { version: number; rule: Record<string, unknown> | null; createdAt: string }[];
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface Preview {
+  count: number;
+  /** Live profiles in the workspace. */
+  total: number;
+  sample: { id: string; traits: Record<string, unknown>; lastSeenAt: string | null }[];
+  tookMs: number;
+}
+
+export interface Member {
+  profileId: string;
+  version: number;
+  enteredAt: string;
+}
+
+export interface Profile {
+  id: string;
+  identifiers: { type: string; value: string | null; firstSeenAt: string }[];
+  traits: Record<string, unknown>;
+  tags: { id?: string; group?: string; name?: string }[];
+  aggregates: { orderCount: number; totalSpentFen: number; firstPurchaseAt: string | null; lastPurchaseAt: string | null };
+  firstSeenAt: string | null;
+  lastSeenAt: string | null;
+}
+
+type Rfm<T> = { r: T; f: T; m: T };
+
+export interface RfmCellReport {
+  cell: RfmCell;
+  /** Display name per locale (zh-CN, en, ...). */
+  name: Record<string, string>;
+  count: number;
+  share: number;
+  revenueFen: number;
+  revenueShare: number;
+  avgScores: Rfm<number>;
+  avgDaysSinceLastPurchase: number;
+  avgOrders: number;
+  avgSpentFen: number;
+}
+
+export interface RfmReport {
+  computedAt: string | null;
+  buyers: number;
+  revenueFen: number;
+  thresholds: Rfm<number[]> | null;
+  thresholdSource: Rfm<'quintiles' | 'settings'> | null;
+  split: Rfm<number> | null;
+  cells: RfmCellReport[];
+}
+
+export interface ModelSettings {
+  timeZone: string;
+  segmentation: {
+    rfm: { thresholds: Rfm<number[] | null>; split: Rfm<number>; cellNames: Record<string, Record<string, string>> };
+    lifecycle: { newDays: number; loyalMinOrders: number; loyalMinSpentFen: number; silentDays: number; churnedDays: number };
+    community: {
+      windowDays: number;
+      weights: { message: number; reply: number; invite: number };
+      kocMinScore: number;
+      kocTopPercent: number;
+      activeMinMessages: number;
+    };
+  };
+}
+
+export interface ComputeAnswer {
+  computedAt: string;
+  segmentsRecomputing: string[];
+  rfm?: { buyers: number; cells: Record<string, number> };
+}
+
+/** Query string from defined values only. */
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The API calls the console makes, bound to one secret key. */
+export function createApi(secretKey: string, onUnauthorized?: () => void) {
+  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${secretKey}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.ok) return res;
+    let code = 'HTTP_' + res.status;
+    let message = res.statusText || `HTTP ${res.status}`;
+    let details: unknown;
+    try {
+      const json = (await res.json()) as { error?: { code?: string; message?: string; details?: unknown } };
+      if (json.error) {
+        code = json.error.code ?? code;
+        message = json.error.message ?? message;
+        details = json.error.details;
+      }
+    } catch {
+      /* not JSON: keep the status line */
+    }
+    if (res.status === 401) onUnauthorized?.();
+    throw new ApiError(res.status, code, message, details);
+  }
+  const json = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await call(method, path, body)).json() as Promise<T>;
+
+  return {
+    workspace: () => json<Workspace>('GET', '/v1/workspace'),
+    listSegments: (q: { status: 'active' | 'archived' | 'all'; limit: number; cursor?: string }) => json<Page<Segment>>('GET', `/v1/segments${query(q)}`),
+    getSegment: (id: string) => json<SegmentDetail>('GET', `/v1/segments/${encodeURIComponent(id)}`),
+    createSegment: (body: { name: string; description?: string; rule: unknown }) => json<Segment>('POST', '/v1/segments', body),
+    updateSegment: (id: string, body: { name?: string; description?: string; rule?: unknown }) => json<Segment>('PATCH', `/v1/segments/${encodeURIComponent(id)}`, body),
+    archiveSegment: (id: string) => json<Segment>('DELETE', `/v1/segments/${encodeURIComponent(id)}`),
+    recompute: (id: string) => json<Segment>('POST', `/v1/segments/${encodeURIComponent(id)}/recompute`),
+    preview: (rule: unknown, sampleSize = 10) => json<Preview>('POST', '/v1/segments/preview', { rule, sampleSize }),
+    members: (id: string, q: { limit: number; cursor?: string }) => json<Page<Member>>('GET', `/v1/segments/${encodeURIComponent(id)}/members${query(q)}`),
+    /** The whole member list as CSV (streamed by the server), as a Blob to save. */
+    membersCsv: async (id: string, traits: string[]) =>
+      (await call('GET', `/v1/segments/${encodeURIComponent(id)}/members${query({ format: 'csv', traits: traits.join(',') })}`)).blob(),
+    profile: (id: string) => json<Profile>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
+    rfmReport: () => json<RfmReport>('GET', '/v1/models/rfm/report'),
+    modelSettings: () => json<ModelSettings>('GET', '/v1/models/settings'),
+    computeModels: (models: ('rfm' | 'lifecycle' | 'community')[]) => json<ComputeAnswer>('POST', '/v1/models/compute', { models }),
+  };
+}
+
+/** The API client type. */
+export type Api = ReturnType<typeof createApi>;

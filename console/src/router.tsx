@@ -1,0 +1,68 @@
+/**
+ * A small history-API router: the console has a handful of screens, so a route table and a
+ * `navigate` function are all it needs (no router dependency). Paths are relative to the
+ * base (`/console/`); the server answers every unknown path under it with index.html.
+ */
+import { type MouseEvent, type ReactNode, useEffect, useState } from 'react';
+
+const BASE = import.meta.env.BASE_URL; // '/console/'
+
+/** The current path below the base, without leading or trailing slashes ('' for the base itself). */
+export function currentPath(): string {
+  const p = window.location.pathname;
+  const rel = p.startsWith(BASE) ? p.slice(BASE.length) : p.replace(/^\//, '');
+  return rel.replace(/\/+$/, '');
+}
+
+/** Goes to a path below the base (`segments/seg_1`), adding a history entry. */
+export function navigate(path: string, replace = false): void {
+  const url = BASE + path.replace(/^\//, '');
+  if (replace) window.history.replaceState(null, '', url);
+  else window.history.pushState(null, '', url);
+  window.dispatchEvent(new PopStateEvent('popstate'));
+  window.scrollTo(0, 0);
+}
+
+/** The current path, re-rendering on navigation. */
+export function usePath(): string {
+  const [path, setPath] = useState(currentPath);
+  useEffect(() => {
+    const on = () => setPath(currentPath());
+    window.addEventListener('popstate', on);
+    return () => window.removeEventListener('popstate', on);
+  }, []);
+  return path;
+}
+
+/** The screen a path shows. */
+export type Route =
+  | { name: 'segments' }
+  | { name: 'segment-new' }
+  | { name: 'segment'; id: string }
+  | { name: 'segment-edit'; id: string }
+  | { name: 'rfm' }
+  | { name: 'not-found' };
+
+/** Parses a path below the base. */
+export function matchRoute(path: string): Route {
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'segments')) return { name: 'segments' };
+  if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
+  if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
+  if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  return { name: 'not-found' };
+}
+
+/** An in-app link: a real href (so open-in-new-tab works), navigating without a reload on a plain click. */
+export function Link(props: { to: string; children: ReactNode; testId?: string }) {
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(props.to);
+  };
+  return (
+    <a href={BASE + props.to.replace(/^\//, '')} onClick={onClick} data-testid={props.testId}>
+      {props.children}
+    </a>
+  );
+}
