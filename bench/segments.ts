@@ -20,7 +20,7 @@ import { generatePopulation, incrementalStream, NOW, type PopulationStats } from
 import { autovacuumNote, createTempDatabase, describeServer, describeUrl, type TempDatabase } from './support/postgres.js';
 import { heading, mb, num, progress, secs, table, targets, type TargetResult } from './support/report.js';
 import { COMPARED, MORE, SCRATCH_DDL, type SegmentCase } from './support/segment-cases.js';
-import { analyzeLikeAutovacuum, breakdown, bytesWritten, compareSets, databaseSize, MAX_DRIFT_MS, simulatedClock, timed, turnEventLoop, withEventLoopTurns } from './support/segment-measure.js';
+import { analyzeLikeAutovacuum, breakdown, OVERLAPPED, bytesWritten, compareSets, databaseSize, MAX_DRIFT_MS, simulatedClock, timed, turnEventLoop, withEventLoopTurns } from './support/segment-measure.js';
 import { readUsage } from './support/server.js';
 import { type StatementTimes, statementTimer } from './support/sql-timer.js';
 
@@ -49,17 +49,22 @@ interface Run {
   ids: Map<string, string>;
 }
 
-/** The scanner, with the time spent waiting for each batch recorded as the statement "scan". */
+/**
+ * The scanner, with the time spent waiting for each batch recorded as the statement "scan". The
+ * progress total's count runs aside while the recompute works (nothing waits for it), so it is
+ * recorded under a label of its own that the breakdown leaves out (OVERLAPPED).
+ */
 function timedScan(scan: Scanner, times: StatementTimes): Scanner {
   return async function* (query, batchSize, signal) {
     const it = scan(query, batchSize, signal);
+    const label = /^select count\(\*\)/i.test(query.sql) ? OVERLAPPED : 'scan';
     for (;;) {
       const t = performance.now();
       const r = await it.next();
-      const entry = times.get('scan') ?? { count: 0, ms: 0 };
+      const entry = times.get(label) ?? { count: 0, ms: 0 };
       entry.count++;
       entry.ms += performance.now() - t;
-      times.set('scan', entry);
+      times.set(label, entry);
       if (r.done) return;
       yield r.value;
     }

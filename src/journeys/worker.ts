@@ -146,8 +146,8 @@ export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { d
   });
   // Segment entries and exits: run the trigger pass soon (its cursor reads them from the tables).
   const previous = s.membership.onChange;
-  s.membership.onChange = (ws, changes) => {
-    previous?.(ws, changes);
+  s.membership.onChange = (ws) => {
+    previous?.(ws);
     lastSweep = 0;
     schedule(50);
   };

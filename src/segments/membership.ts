@@ -7,9 +7,10 @@
  * - **Incremental**: a change feed over `profiles.updated_at` (every ingest, trait, tag and merge
  *   write touches it) re-evaluates only the profiles that changed, for every live rule segment.
  *   Its cursor lives in `job_state` and advances in the same transaction as the changes.
- * - **Full recompute**: keyset pass over the workspace's live profiles for one segment (new
- *   segment, new version, schedule for time-dependent rules, CLI). Its cursor lives on the
- *   segment row, so a restart resumes where the crash stopped.
+ * - **Full recompute** of one segment (new segment, new version, schedule for time-dependent
+ *   rules, CLI): in place, range by range of profile ids, or by one whole-workspace scan for
+ *   rules that read events (see recomputeSegment). A crash leaves it marked on the segment row;
+ *   the in-place way resumes after the last complete range.
  *
  * Concurrency: each chunk transaction first locks what it writes — the feed row, then segment
  * rows in id order (`FOR UPDATE` on PostgreSQL; SQLite has one writer) — and only then reads
@@ -49,8 +50,11 @@ export interface MembershipDeps {
   scan: Scanner;
   now: () => number;
   timeZoneOf: (workspaceId: string) => Promise<string>;
-  /** Told about committed changes (journeys subscribe here). */
-  onChange?: (workspaceId: string, changes: MembershipChange[]) => void;
+  /**
+   * Told that a committed transaction changed the membership of some of the workspace's segments
+   * (journeys subscribe here, then read entries and exits from the tables).
+   */
+  onChange?: (workspaceId: string) => void;
   /** Start of the oldest write transaction still open in this process (the feed stays behind it). */
   oldestWrite?: () => number | undefined;
 }
@@ -349,7 +353,7 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
     });
     profiles += result.count;
     changeCount += result.changes.length;
-    if (result.changes.length) deps.onChange?.(ws, result.changes);
+    if (result.changes.length) deps.onChange?.(ws);
     if (result.count < chunk) return { profiles, changes: changeCount, caughtUp: true };
   }
   return { profiles, changes: changeCount, caughtUp: false };
@@ -361,13 +365,16 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
 export interface RecomputeProgress {
   segmentId: string;
   version: number;
-  /** 'evaluating' while the rule runs over the workspace, then 'writing' the differences. */
+  /** By scan: 'evaluating' until the scan's first rows, then 'writing'. In place: 'writing' throughout. */
   phase: 'evaluating' | 'writing';
-  /** Live profiles evaluated: 0 while evaluating, `total` once the evaluation has run. */
+  /**
+   * Profiles covered (merged ones included). In place: the ranges written so far; by scan: 0
+   * until the end, when it is `total`.
+   */
   done: number;
-  /** Live profiles in the workspace when the pass started. */
+  /** Profiles of the workspace (after the resume position), counted aside: 0 until known, an estimate while in place. */
   total: number;
-  /** Matching profiles read so far. */
+  /** Matching profiles found so far (in place: the members of the ranges written). */
   matched: number;
   entered: number;
   exited: number;
@@ -499,7 +506,7 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
     progress.matched += step.matched;
     progress.done += size;
     progress.total = upTo === undefined ? progress.done : Math.max(progress.total, progress.done);
-    if (step.changes.length) deps.onChange?.(ws, step.changes);
+    if (step.changed) deps.onChange?.(ws);
     if (upTo === undefined) break;
     opts.onProgress?.(progress);
     after = upTo;
@@ -559,22 +566,25 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
     // EXISTS join: PostgreSQL planned that join from the stale statistics of a segment filled by
     // the range before (1 row expected, 12,524 there) as a loop over all of them, 4.7 s for 25k
     // entries. Without, a plain insert: ON CONFLICT cost PostgreSQL half the insert again.
-    const entries = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
+    // The entered ids are read back only for the segments built on this one (RETURNING a
+    // quarter of a million ids cost about a tenth of a trait segment's recompute at 1M).
+    const current = dependents.filter((d) => locked.get(d.id)?.version === d.version);
+    const inserted = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
       select p.workspace_id, ${segmentId}, p.id, ${segment.version}, ${now} from profiles as p
       where p.workspace_id = ${ws} and ${inRange(sql`p.id`)} and p.merged_into is null and (${rule})
       ${present ? sql`on conflict (workspace_id, segment_id, profile_id) do nothing` : sql``}
-      returning profile_id`.execute(trx);
-    for (const r of entries.rows) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'entered', at: now });
+      ${current.length ? sql`returning profile_id` : sql``}`.execute(trx);
+    const entered = current.length ? inserted.rows.length : Number(inserted.numAffectedRows ?? 0);
+    for (const r of inserted.rows) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'entered', at: now });
     await trx
       .updateTable('segments')
-      .set((eb) => ({ member_count: eb('member_count', '+', entries.rows.length - exits.rows.length), recompute_cursor: upTo ?? null }))
+      .set((eb) => ({ member_count: eb('member_count', '+', entered - exits.rows.length), recompute_cursor: upTo ?? null }))
       .where('workspace_id', '=', ws)
       .where('id', '=', segmentId)
       .execute();
     // Segments built on this one follow in the same transaction.
-    const current = dependents.filter((d) => locked.get(d.id)?.version === d.version);
-    changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
-    return { changes, entered: entries.rows.length, exited, matched: present + entries.rows.length };
+    if (current.length) changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
+    return { changed: entered + exits.rows.length + changes.length > 0, entered, exited, matched: present + entered };
   });
 }
 
@@ -744,7 +754,7 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
     if (!step) return false;
     progress.entered += step.entered;
     progress.exited += step.changes.slice(0, step.own).filter((c) => c.kind === 'exited').length;
-    if (step.changes.length) deps.onChange?.(ws, step.changes);
+    if (step.changes.length) deps.onChange?.(ws);
     opts.onProgress?.(progress);
     return true;
   };
