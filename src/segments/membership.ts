@@ -426,7 +426,7 @@ function readsEvents(rule: Rule): boolean {
 export interface RecomputeOptions {
   /** Scan path: membership changes per write transaction (default 5,000). */
   chunk?: number;
-  /** In-place path: profiles per chunk transaction (default 50,000 on SQLite, 200,000 on PostgreSQL). */
+  /** In-place path: profiles per range transaction; default: sized by time (see recomputeInPlace). */
   rangeSize?: number;
   /** Scan path: how far behind the clock its snapshot time stays (default 2 s, as the feed). */
   lagMs?: number;
@@ -477,12 +477,20 @@ async function countProfilesAside(deps: MembershipDeps, ws: string, after: strin
   return n;
 }
 
+/** How long an in-place range's transaction should take (see recomputeInPlace). */
+const RANGE_TARGET_MS = { sqlite: 100, postgres: 500 };
+
 /** In-place recompute: see recomputeSegment. */
 async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, resumeAfter: string, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
-  // SQLite has one writer: a range holds it (and with better-sqlite3 this thread) for ~50 ms a
-  // 50,000 profiles. On PostgreSQL a range holds only this segment's lock (the feed waits for it),
-  // and each bound costs a walk of the primary key, so ranges are larger there.
-  const rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? (deps.dialect.engine === 'sqlite' ? 50_000 : 200_000)));
+  // Ranges are sized by time: each range's transaction holds the segment's lock (the feed waits
+  // for it) and on SQLite the one writer, with better-sqlite3 this thread too, so it should stay
+  // short; but every range also costs fixed work (its bound, locks, nine statements prepared
+  // anew: ~8 ms at 1M profiles, which made 21 ranges of a cheap tag rule twice its hand-written
+  // query). So the size starts at 50,000 profiles (200,000 on PostgreSQL, where a range holds no
+  // writer) and then doubles or halves at most per range towards RANGE_TARGET_MS.
+  const fixed = opts.rangeSize !== undefined;
+  const target = deps.dialect.engine === 'sqlite' ? RANGE_TARGET_MS.sqlite : RANGE_TARGET_MS.postgres;
+  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? (deps.dialect.engine === 'sqlite' ? 50_000 : 200_000)));
   const segmentId = segment.id;
   const started = deps.now();
   const progress: RecomputeProgress = { segmentId, version: segment.version, phase: 'writing', done: 0, total: 0, matched: 0, entered: 0, exited: 0 };
@@ -499,8 +507,10 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
     const bound = await deps.db.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', '>', after).orderBy('id').limit(1).offset(rangeSize - 1).executeTakeFirst();
     const upTo = bound?.id;
     const size = upTo === undefined ? await countProfiles(deps.db, ws, after) : rangeSize;
+    const t = performance.now();
     const step = await writeRange(deps, ws, segment, timeZone, after, upTo);
     if (!step) return undefined;
+    const ms = performance.now() - t;
     progress.entered += step.entered;
     progress.exited += step.exited;
     progress.matched += step.matched;
@@ -510,6 +520,7 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
     if (upTo === undefined) break;
     opts.onProgress?.(progress);
     after = upTo;
+    if (!fixed) rangeSize = Math.round(Math.min(2 * rangeSize, Math.max(rangeSize / 2, (rangeSize * target) / Math.max(ms, 1), 1_000)));
   }
   await counting; // (long done, except on tiny workspaces: it only sets the progress total)
   return finishRecompute(deps, ws, segment, started, progress, opts);
