@@ -463,14 +463,8 @@ export async function recomputeSegment(deps: MembershipDeps, ws: string, segment
   return recomputeInPlace(deps, ws, segment, timeZone, resume ?? '', opts);
 }
 
-/** The workspace's profiles after `after`, merged ones included. */
-async function countProfiles(db: Kysely<DB>, ws: string, after: string): Promise<number> {
-  const r = await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('id', '>', after).executeTakeFirst();
-  return Number(r?.n ?? 0);
-}
-
 /**
- * countProfiles off the JavaScript thread (Database.scan; at 1M profiles it takes 100-500 ms),
+ * Counts the workspace's profiles after `after` (merged ones included) off the JavaScript thread (Database.scan; at 1M profiles it takes 100-500 ms),
  * for a progress total: `set` gets the count if it finishes before `cancel()`. Nothing waits for
  * it (a recompute that waited at its end was slower than the recompute itself for cheap rules).
  */
@@ -521,12 +515,14 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
     let after = resumeAfter;
     for (;;) {
       if (opts.signal?.aborted) return progress;
-      // The range's upper bound: the id `rangeSize` profiles on, merged ones included (a walk of the
-      // primary key); none: the last range, open, so it also takes profiles created meanwhile.
-      const bound = await deps.db.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', '>', after).orderBy('id').limit(1).offset(rangeSize - 1).executeTakeFirst();
-      const upTo = bound?.id;
+      // The range: the next `rangeSize` profile ids, merged ones included (one walk of the primary
+      // key gives its end and its size). Fewer left: the last range, open at its end, so it also
+      // takes profiles created meanwhile.
+      const next = await sql<{ n: number | string; last: string | null }>`select count(*) as n, max(id) as last from
+        (select id from profiles where workspace_id = ${ws} and id > ${after} order by id limit ${rangeSize}) as r`.execute(deps.db);
+      const size = Number(next.rows[0]?.n ?? 0);
+      const upTo = size === rangeSize ? (next.rows[0]!.last ?? undefined) : undefined;
       last = upTo === undefined;
-      const size = upTo === undefined ? await countProfiles(deps.db, ws, after) : rangeSize;
       const t = performance.now();
       const step = await writeRange(deps, ws, segment, timeZone, after, upTo);
       if (!step) return undefined;
