@@ -35,12 +35,13 @@ export function table(rows: string[][], align: ('l' | 'r')[] = []): void {
 export interface TargetResult {
   target: string;
   measured: string;
-  pass: boolean;
+  /** undefined: not applicable to this run (the figure is for information). */
+  pass: boolean | undefined;
 }
 
 /** Prints the targets as a table with PASS/MISS; never exits non-zero (the numbers are the point). */
 export function targets(results: TargetResult[]): void {
-  table([['target', 'measured', 'result'], ...results.map((r) => [r.target, r.measured, r.pass ? 'PASS' : 'MISS'])], ['l', 'r', 'l']);
+  table([['target', 'measured', 'result'], ...results.map((r) => [r.target, r.measured, r.pass === undefined ? 'n/a' : r.pass ? 'PASS' : 'MISS'])], ['l', 'r', 'l']);
 }
 
 /**

@@ -483,6 +483,27 @@ function countAside(deps: MembershipDeps, ws: string, after: string, set: (n: nu
   };
 }
 
+/**
+ * The end and size of the range of `rangeSize` profile ids after `after` (upTo undefined: fewer
+ * are left). SQLite: the id at that offset, and only for the last range a count (at 1M profiles
+ * 54 ms for all ranges, against 99-131 ms for a count and max over each range's ids). PostgreSQL:
+ * count and max in one walk (without a visibility map its index-only scans visit the heap, so a
+ * second walk of the last range cost as much as the first).
+ */
+async function nextRange(deps: MembershipDeps, ws: string, after: string, rangeSize: number): Promise<{ upTo: string | undefined; size: number }> {
+  const { db } = deps;
+  if (deps.dialect.engine === 'sqlite') {
+    const bound = await db.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', '>', after).orderBy('id').limit(1).offset(rangeSize - 1).executeTakeFirst();
+    if (bound) return { upTo: bound.id, size: rangeSize };
+    const r = await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('id', '>', after).executeTakeFirst();
+    return { upTo: undefined, size: Number(r?.n ?? 0) };
+  }
+  const r = await sql<{ n: number | string; last: string | null }>`select count(*) as n, max(id) as last from
+    (select id from profiles where workspace_id = ${ws} and id > ${after} order by id limit ${rangeSize}) as r`.execute(db);
+  const size = Number(r.rows[0]?.n ?? 0);
+  return { upTo: size === rangeSize ? (r.rows[0]!.last ?? undefined) : undefined, size };
+}
+
 /** How long an in-place range's transaction should take (see recomputeInPlace). */
 const RANGE_TARGET_MS = { sqlite: 100, postgres: 500 };
 
@@ -515,13 +536,10 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
     let after = resumeAfter;
     for (;;) {
       if (opts.signal?.aborted) return progress;
-      // The range: the next `rangeSize` profile ids, merged ones included (one walk of the primary
-      // key gives its end and its size). Fewer left: the last range, open at its end, so it also
-      // takes profiles created meanwhile.
-      const next = await sql<{ n: number | string; last: string | null }>`select count(*) as n, max(id) as last from
-        (select id from profiles where workspace_id = ${ws} and id > ${after} order by id limit ${rangeSize}) as r`.execute(deps.db);
-      const size = Number(next.rows[0]?.n ?? 0);
-      const upTo = size === rangeSize ? (next.rows[0]!.last ?? undefined) : undefined;
+      // The range: the next `rangeSize` profile ids, merged ones included (a walk of the primary
+      // key). Fewer left: the last range, open at its end, so it also takes profiles created
+      // meanwhile.
+      const { upTo, size } = await nextRange(deps, ws, after, rangeSize);
       last = upTo === undefined;
       const t = performance.now();
       const step = await writeRange(deps, ws, segment, timeZone, after, upTo);

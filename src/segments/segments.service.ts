@@ -3,7 +3,7 @@
  * preview an unsaved rule, members (paged and CSV export), and static segments from identifiers.
  */
 import type { Readable } from 'node:stream';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import { parseJson } from '../platform/db/database.js';
 import type { DB, SegmentsTable } from '../platform/db/schema.js';
@@ -294,19 +294,31 @@ export async function previewRule(deps: SegmentDeps, ws: string, input: unknown,
   const started = Date.now();
   const rule = checkRule(input);
   await checkReferences(deps.database.db, ws, undefined, rule);
-  const ctx = { workspaceId: ws, now: deps.now(), timeZone: await deps.timeZoneOf(ws) };
+  // The whole-workspace form (each condition's table read once, as a recompute's scan does), read
+  // off the JavaScript thread (Database.scan): a preview of an event rule over a large workspace
+  // must not hold the server's thread on SQLite.
+  const ctx = { workspaceId: ws, now: deps.now(), timeZone: await deps.timeZoneOf(ws), wholeWorkspace: true };
   const where = compileRule(rule, ctx, deps.database.dialect);
   const db = deps.database.db;
+  const rows = async (query: RawBuilder<unknown>) => {
+    const out: unknown[][] = [];
+    for await (const batch of deps.database.scan(query.compile(db), 1_000)) out.push(...batch);
+    return out;
+  };
   const [count, total, sample] = await Promise.all([
-    sql<{ n: number | string }>`select count(*) as n from profiles as p where p.workspace_id = ${ws} and p.merged_into is null and (${where})`.execute(db),
-    db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirst(),
-    sql<{ id: string; traits: unknown; last_seen_at: number | null }>`select p.id, p.traits, p.last_seen_at from profiles as p
-      where p.workspace_id = ${ws} and p.merged_into is null and (${where}) order by p.id limit ${sampleSize}`.execute(db),
+    rows(sql`select count(*) from profiles as p where p.workspace_id = ${ws} and p.merged_into is null and (${where})`),
+    rows(sql`select count(*) from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`),
+    rows(sql`select p.id, p.traits, p.last_seen_at from profiles as p
+      where p.workspace_id = ${ws} and p.merged_into is null and (${where}) order by p.id limit ${sampleSize}`),
   ]);
   return {
-    count: Number(count.rows[0]?.n ?? 0),
-    total: Number(total?.n ?? 0),
-    sample: sample.rows.map((r) => ({ id: r.id, traits: parseJson<Record<string, unknown>>(r.traits), lastSeenAt: r.last_seen_at === null ? null : iso(r.last_seen_at) })),
+    count: Number(count[0]?.[0] ?? 0),
+    total: Number(total[0]?.[0] ?? 0),
+    sample: sample.map(([id, traits, lastSeenAt]) => ({
+      id: id as string,
+      traits: parseJson<Record<string, unknown>>(traits),
+      lastSeenAt: lastSeenAt === null ? null : iso(Number(lastSeenAt)),
+    })),
     tookMs: Date.now() - started,
   };
 }
