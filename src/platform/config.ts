@@ -23,6 +23,8 @@ export interface Config {
   readonly bootstrapWorkspace: boolean;
   /** Minutes between scheduled re-checks of time-dependent segments and model runs (0 turns the schedule off). */
   readonly segmentRecheckMinutes: number;
+  /** Profiles per range of an in-place segment recompute; 0: sized by time (the default). */
+  readonly segmentRangeSize: number;
   /** Run the background segment worker in this process (`serve`); a dedicated worker process may take it instead. */
   readonly segmentWorker: boolean;
 }
@@ -113,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('SIYU_BOOTSTRAP_WORKSPACE', 'must be true or false');
   }
   const segmentRecheckMinutes = intVar(env, ['SIYU_SEGMENT_RECHECK_MINUTES'], 60, 0, 10_080);
+  const segmentRangeSize = intVar(env, ['SIYU_SEGMENT_RANGE_SIZE'], 0, 0, 10_000_000);
   const worker = env.SIYU_SEGMENT_WORKER ?? 'true';
   if (!['true', 'false', '1', '0'].includes(worker)) throw new ConfigError('SIYU_SEGMENT_WORKER', 'must be true or false');
   const { key, source } = loadKey(env, dataDir, databaseUrl === undefined);
@@ -130,6 +133,7 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize,
     bootstrapWorkspace: bootstrap === 'true' || bootstrap === '1',
     segmentRecheckMinutes,
+    segmentRangeSize,
     segmentWorker: worker === 'true' || worker === '1',
   });
 }

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   log: Logger;
   /** Minutes between scheduled re-checks; 0 disables the schedule. */
   recheckMinutes: number;
+  /** In-place recompute range size (SIYU_SEGMENT_RANGE_SIZE); undefined: sized by time. */
+  rangeSize?: number;
   /** Runs the models for a workspace before the scheduled re-check (RFM, lifecycle, community). */
   runModels?: (workspaceId: string) => Promise<void>;
   /** Idle poll interval. */
@@ -92,6 +94,7 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
         try {
           const progress = await recomputeSegment(deps, p.workspaceId, p.segmentId, {
             lagMs: opts.lagMs,
+            rangeSize: opts.rangeSize,
             signal: abort.signal,
             onProgress: (pr) => {
               const key = p.segmentId;

@@ -21,7 +21,8 @@ for (const engine of ENGINES) {
     let env: Record<string, string>;
     let place: E2eEnvironment | undefined;
     beforeAll(async () => {
-      place = await createE2eEnvironment(engine, { prefix: 'seg', encryptionKey: KEY });
+      // Small ranges so that the in-place recompute of this rule is still running when the test kills it.
+      place = await createE2eEnvironment(engine, { prefix: 'seg', encryptionKey: KEY, env: { SIYU_SEGMENT_RANGE_SIZE: '200' } });
       ({ dataDir, env } = place);
     });
     afterAll(async () => {
