@@ -14,6 +14,8 @@ export interface ServerProcess {
   readonly baseUrl: string;
   readonly port: number;
   readonly writeKey: string;
+  /** The bootstrap workspace's secret key (for the management API). */
+  readonly secretKey: string;
   readonly workspaceId: string;
   /** Memory and CPU as /proc reports them now (kB and ms). */
   usage(): ProcessUsage;
@@ -54,9 +56,9 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `node bin/siyu.js serve` on a free port over `dataDir` (and PostgreSQL when
- * `databaseUrl` is given), waits for /ready, and reads the first workspace's write key from the
- * bootstrap keys file. `cpuProfDir` runs the child under `--cpu-prof`.
+ * Starts `node bin/siyu.js serve` (or `node ...script` when given) on a free port over `dataDir`
+ * (and PostgreSQL when `databaseUrl` is given), waits for /ready, and reads the first
+ * workspace's keys from the bootstrap keys file. `cpuProfDir` runs the child under `--cpu-prof`.
  */
 export async function startServer(opts: {
   dataDir: string;
@@ -64,6 +66,8 @@ export async function startServer(opts: {
   encryptionKeyHex: string;
   cpuProfDir?: string;
   env?: Record<string, string>;
+  /** Node arguments instead of `bin/siyu.js serve` (e.g. another entry point under tsx). */
+  script?: string[];
 }): Promise<ServerProcess> {
   const port = await freePort();
   const env: Record<string, string | undefined> = {
@@ -80,7 +84,7 @@ export async function startServer(opts: {
   };
   if (!opts.databaseUrl) delete env.DATABASE_URL;
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join(PROJECT_ROOT, 'bin', 'siyu.js'), 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...(opts.script ?? [join(PROJECT_ROOT, 'bin', 'siyu.js'), 'serve'])], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,13 +125,14 @@ export async function startServer(opts: {
   }
   const keysFile = join(opts.dataDir, 'bootstrap-keys.json');
   if (!existsSync(keysFile)) throw new Error(`the server did not write ${keysFile}; is SIYU_BOOTSTRAP_WORKSPACE off or the database not empty?`);
-  const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as { workspaceId: string; writeKey: string };
+  const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as { workspaceId: string; writeKey: string; secretKey: string };
 
   return {
     pid: child.pid!,
     port,
     baseUrl,
     writeKey: keys.writeKey,
+    secretKey: keys.secretKey,
     workspaceId: keys.workspaceId,
     usage: () => readUsage(child.pid!),
     async stop() {

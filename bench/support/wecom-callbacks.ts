@@ -3,9 +3,8 @@
  * built before timing, the bare SHA-1 + AES-256-CBC loop they are compared with, the project's
  * own checks run in process, the HTTP load generator, and the inbox count that checks the run.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createDecipheriv, createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -13,8 +12,7 @@ import pg from 'pg';
 import { dedupKeyOf, messageKind, parseCallbackMessage } from '../../src/scrm/handlers.js';
 import { buildEnvelopeXml, buildXml, parseEnvelopeXml } from '../../src/wecom/crypto-xml.js';
 import { createWeComCrypto, decodeEncodingAesKey } from '../../src/wecom/crypto.js';
-import { onInterrupt } from './cleanup.js';
-import { freePort, PROJECT_ROOT, readUsage, type ServerProcess } from './server.js';
+import { PROJECT_ROOT, type ServerProcess, startServer } from './server.js';
 
 /** What a callback is encrypted and addressed with: the connection's Token, EncodingAESKey and corp id. */
 export interface CallbackKeys {
@@ -239,78 +237,13 @@ export function inboxReader(where: { sqliteFile: string } | { url: string }): { 
   };
 }
 
-/** A server process of the benchmark, with the workspace's secret key (to configure the connection). */
-export type CallbackServer = ServerProcess & { secretKey: string };
-
 /**
- * Starts the server as `startServer` does (same environment, free port, waits for /ready), either
- * `siyu serve` (`workers: true`) or accept-only-server.ts: the same app without background workers.
+ * Starts `siyu serve` (`workers: true`) or accept-only-server.ts (the same app without background
+ * workers) as `startServer` does.
  */
-export async function startCallbackServer(opts: { dataDir: string; databaseUrl?: string; encryptionKeyHex: string; workers: boolean }): Promise<CallbackServer> {
-  const port = await freePort();
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    SIYU_DATA_DIR: opts.dataDir,
-    SIYU_PORT: String(port),
-    PORT: String(port),
-    SIYU_HOST: '127.0.0.1',
-    SIYU_LOG_LEVEL: 'warn',
-    SIYU_ENCRYPTION_KEY: opts.encryptionKeyHex,
-    SIYU_BOOTSTRAP_WORKSPACE: 'true',
-    DATABASE_URL: opts.databaseUrl,
-  };
-  if (!opts.databaseUrl) delete env.DATABASE_URL;
-  const args = opts.workers ? [join(PROJECT_ROOT, 'bin', 'siyu.js'), 'serve'] : ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'support', 'accept-only-server.ts')];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-    if (out.length > 64_000) out = out.slice(-32_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok((exitCode = code))));
-  const stop = onInterrupt(async () => {
-    if (exitCode === undefined) child.kill('SIGTERM');
-    await exited;
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exitCode !== undefined) {
-      await stop();
-      throw new Error(`the server exited with code ${exitCode} before it was ready:\n${out}`);
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await stop();
-      throw new Error(`the server was not ready within 60 s:\n${out}`);
-    }
-    try {
-      if ((await fetch(`${baseUrl}/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const keysFile = join(opts.dataDir, 'bootstrap-keys.json');
-  if (!existsSync(keysFile)) throw new Error(`the server did not write ${keysFile}`);
-  const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as { workspaceId: string; writeKey: string; secretKey: string };
-  return {
-    pid: child.pid!,
-    port,
-    baseUrl,
-    writeKey: keys.writeKey,
-    secretKey: keys.secretKey,
-    workspaceId: keys.workspaceId,
-    usage: () => readUsage(child.pid!),
-    async stop() {
-      await stop();
-      return exited;
-    },
-    output: () => out,
-  };
+export function startCallbackServer(opts: { dataDir: string; databaseUrl?: string; encryptionKeyHex: string; workers: boolean }): Promise<ServerProcess> {
+  const { workers, ...rest } = opts;
+  return startServer({ ...rest, ...(workers ? {} : { script: ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'support', 'accept-only-server.ts')] }) });
 }
 
 /**

@@ -4,7 +4,7 @@
  * src/segments/segments.routes.ts, src/cdp/profiles.schemas.ts and
  * src/segments/models/models.schemas.ts. The rule language itself is shared with the server.
  */
-import type { RfmCell } from '../../src/segments/rule.types.ts';
+import type { ModelSettingsAnswer as ModelSettings, RfmReport } from '../../src/segments/models/model.types.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -93,46 +93,8 @@ export interface Profile {
   lastSeenAt: string | null;
 }
 
-type Rfm<T> = { r: T; f: T; m: T };
-
-export interface RfmCellReport {
-  cell: RfmCell;
-  /** Display name per locale (zh-CN, en, ...). */
-  name: Record<string, string>;
-  count: number;
-  share: number;
-  revenueFen: number;
-  revenueShare: number;
-  avgScores: Rfm<number>;
-  avgDaysSinceLastPurchase: number;
-  avgOrders: number;
-  avgSpentFen: number;
-}
-
-export interface RfmReport {
-  computedAt: string | null;
-  buyers: number;
-  revenueFen: number;
-  thresholds: Rfm<number[]> | null;
-  thresholdSource: Rfm<'quintiles' | 'settings'> | null;
-  split: Rfm<number> | null;
-  cells: RfmCellReport[];
-}
-
-export interface ModelSettings {
-  timeZone: string;
-  segmentation: {
-    rfm: { thresholds: Rfm<number[] | null>; split: Rfm<number>; cellNames: Record<string, Record<string, string>> };
-    lifecycle: { newDays: number; loyalMinOrders: number; loyalMinSpentFen: number; silentDays: number; churnedDays: number };
-    community: {
-      windowDays: number;
-      weights: { message: number; reply: number; invite: number };
-      kocMinScore: number;
-      kocTopPercent: number;
-      activeMinMessages: number;
-    };
-  };
-}
+/** The models' settings (GET /v1/models/settings) and RFM report, as the server declares them. */
+export type { ModelSettingsAnswer as ModelSettings, RfmCellReport, RfmReport } from '../../src/segments/models/model.types.ts';
 
 export interface ComputeAnswer {
   computedAt: string;

@@ -20,17 +20,10 @@ import { getWorkspace } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
 import { forEachChunk, readJobState, type RunContext, writeJobState } from './run.js';
 import { type ModelSettings, readModelSettings, type RfmSettings, type Thresholds } from './settings.js';
+import type { RfmCellReport, RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';
 import { DAY_MS, daysAgoStart, daysBetween } from './time.js';
 
-/** The thresholds a run used, from worst to best: r in days, f in orders, m in fen. */
-export interface RfmThresholds {
-  r: Thresholds;
-  f: Thresholds;
-  m: Thresholds;
-}
-
-/** Where each dimension's thresholds came from. */
-export type ThresholdSource = 'quintiles' | 'settings';
+export type { RfmCellReport, RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';
 
 /** What one RFM run did. */
 export interface RfmRunReport {
@@ -43,36 +36,6 @@ export interface RfmRunReport {
   cells: Record<RfmCell, number>;
   /** Profiles whose RFM scores were cleared because they are no longer live buyers. */
   cleared: number;
-}
-
-/** One cell of the RFM report. */
-export interface RfmCellReport {
-  cell: RfmCell;
-  name: Record<string, string>;
-  count: number;
-  /** count / scored buyers (0-1). */
-  share: number;
-  /** Current total_spent_fen of the cell's profiles. */
-  revenueFen: number;
-  /** revenueFen / revenue of all scored buyers (0-1). */
-  revenueShare: number;
-  /** Average R, F and M scores (1-5). */
-  avgScores: { r: number; f: number; m: number };
-  /** Average elapsed days from the last purchase to the run, average orders and average spend. */
-  avgDaysSinceLastPurchase: number;
-  avgOrders: number;
-  avgSpentFen: number;
-}
-
-/** The RFM report: the cells as stored by the last run, and the thresholds it used. */
-export interface RfmReport {
-  computedAt: string | null;
-  buyers: number;
-  revenueFen: number;
-  thresholds: RfmThresholds | null;
-  thresholdSource: RfmRunReport['thresholdSource'] | null;
-  split: RfmSettings['split'] | null;
-  cells: RfmCellReport[];
 }
 
 /** Score 1-5: one more than the number of thresholds `value` is strictly better than. */

@@ -10,6 +10,7 @@ import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import { getWorkspace, type WorkspaceSettings } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
+import type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
 import { isTimeZone } from './time.js';
 
 /** The built-in models. */
@@ -17,54 +18,7 @@ export const MODEL_NAMES = ['rfm', 'lifecycle', 'community'] as const;
 /** One of the built-in models. */
 export type ModelName = (typeof MODEL_NAMES)[number];
 
-/** Four thresholds of one RFM dimension, listed from the worst value to the best. */
-export type Thresholds = [number, number, number, number];
-
-/** RFM settings with defaults applied. */
-export interface RfmSettings {
-  /**
-   * Operator-set thresholds per dimension, from worst to best: `r` in days since the last purchase
-   * (not increasing, e.g. [365, 180, 90, 30]), `f` in orders and `m` in fen (not decreasing).
-   * null: quintiles computed over the buyers at every run.
-   */
-  thresholds: { r: Thresholds | null; f: Thresholds | null; m: Thresholds | null };
-  /** A score at or above this (2-5) is "high" for the cell. */
-  split: { r: number; f: number; m: number };
-  /** Display names per cell and locale (zh-CN and en by default; other locales may be added). */
-  cellNames: Record<RfmCell, Record<string, string>>;
-}
-
-/** Lifecycle settings with defaults applied (days are calendar days in the workspace time zone). */
-export interface LifecycleSettings {
-  newDays: number;
-  loyalMinOrders: number;
-  loyalMinSpentFen: number;
-  silentDays: number;
-  churnedDays: number;
-}
-
-/** Community settings with defaults applied. */
-export interface CommunitySettings {
-  windowDays: number;
-  weights: { message: number; reply: number; invite: number };
-  kocMinScore: number;
-  /** 0 turns the "top percent" way to KOC off. */
-  kocTopPercent: number;
-  activeMinMessages: number;
-}
-
-/** The segmentation settings as stored in `workspaces.settings.segmentation` and answered by the API. */
-export interface SegmentationSettings {
-  rfm: RfmSettings;
-  lifecycle: LifecycleSettings;
-  community: CommunitySettings;
-}
-
-/** Everything the models read, with defaults applied. */
-export interface ModelSettings extends SegmentationSettings {
-  /** IANA zone that calendar days are counted in. */
-  timeZone: string;
-}
+export type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
 
 /** The time zone of a workspace that has none set. */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
