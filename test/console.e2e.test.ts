@@ -11,7 +11,9 @@ import { type ServerProcess, startServer } from '../src/testing/server-process.j
  * storage) serving the built console, driven by a real Chromium. An operator signs in with the
  * secret key, finds a segment with its size, previews rules (a count; a bad rule's path and
  * message), saves a new version, exports the members as CSV, reads the RFM report after
- * computing it, switches language, archives and signs out.
+ * computing it, switches language, archives and signs out. A second operator creates a static
+ * segment and uploads its members as CSV (the skipped rows reported by line), and edits the
+ * model settings (a refused value with the server's message, then a saved one).
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -236,6 +238,94 @@ describe('web console (real server, real browser)', () => {
     await id('sign-out').click();
     await id('secret-key').waitFor();
     expect(await page.evaluate(() => window.localStorage.getItem('siyu.console.secretKey'))).toBeNull();
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+
+  it('lets an operator create a static segment, upload its members from CSV, and edit the model settings', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page: Page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const id = (testId: string) => page.getByTestId(testId);
+    await page.goto(`${server!.url}/console/segments/new`);
+    await id('secret-key').fill(server!.keys().secretKey);
+    await id('sign-in').click();
+
+    // New static segment: no rule to write; created with kind "static", the detail page follows.
+    await id('segment-kind').getByText('静态').click();
+    await id('static-note').waitFor();
+    expect(await id('rule-editor').count()).toBe(0);
+    await id('segment-name').fill('导入名单');
+    await id('save').click();
+    await hasText(id('segment-title'), '导入名单', 'the static segment page');
+    const segId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const made = await api('GET', `/v1/segments/${segId}`);
+    expect(made).toMatchObject({ kind: 'static', rule: null, memberCount: 0 });
+    await hasText(id('segment-size'), '0', 'the empty size');
+
+    // Upload: good rows (a user id, a profile id, a duplicate) and bad ones, reported by line.
+    const u5 = (await api('GET', '/v1/profiles/user_id:u5')).id as string;
+    const pick = (name: string, csv: string) => id('upload-file').locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const upload = async (name: string, csv: string) => {
+      await pick(name, csv);
+      await id('upload-send').click();
+    };
+    await upload('members.csv', ['identifier,note', 'user_id:u1,a', 'user_id:u2,b', 'user_id:nobody,c', ',d', `${u5},e`, 'user_id:u1,again'].join('\n') + '\n');
+    await hasText(id('upload-added'), '3', 'the members added');
+    expect(await text(id('upload-rows'))).toBe('6');
+    expect(await text(id('upload-error-count'))).toBe('2');
+    const errorRows = await id('upload-errors').locator('tr.ant-table-row').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(errorRows).toEqual([
+      ['4', 'no profile with user_id "nobody" in this workspace'],
+      ['5', 'identifier is empty'],
+    ]);
+    await hasText(id('segment-size'), '3', 'the size after the upload');
+    const listed = id('members-table').locator('tr.ant-table-row');
+    await until(() => listed.count(), (n) => n === 3, 'three members in the table');
+    const apiMembers = ((await api('GET', `/v1/segments/${segId}/members`)).data as { profileId: string }[]).map((m) => m.profileId).sort();
+    expect(apiMembers).toContain(u5);
+    expect((await listed.locator('td:nth-child(2)').allTextContents()).sort()).toEqual(apiMembers);
+
+    // A file without the identifier column is refused whole, with the server's message.
+    await upload('wrong.csv', 'user_id\nu1\n');
+    await until(() => text(id('upload-error')), (v) => v.includes('the CSV needs an "identifier" column') && v.includes('found: user_id'), 'the missing-column error');
+    expect(await id('upload-report').count()).toBe(0);
+
+    // Replace (asked first): only u1 stays.
+    await pick('only-u1.csv', 'identifier\nuser_id:u1\n');
+    await id('upload-mode').getByText('替换').click();
+    await id('upload-send').click();
+    await page.locator('.ant-popover:not(.ant-popover-hidden) .ant-btn-dangerous').click();
+    await hasText(id('upload-removed'), '2', 'the members removed by the replace');
+    await hasText(id('segment-size'), '1', 'the size after the replace');
+    await until(() => listed.count(), (n) => n === 1, 'one member in the table');
+
+    // Model settings: a value the server refuses is shown with its message and nothing is saved.
+    const before = (await api('GET', '/v1/models/settings')) as { segmentation: Json };
+    await id('nav-rfm').click();
+    await id('edit-settings').click();
+    await page.locator('#modelSettings_lifecycle_silentDays').fill('200');
+    await id('settings-save').click();
+    await until(() => text(id('settings-error')), (v) => v.includes('segmentation.lifecycle.churnedDays (180) must be greater than silentDays (200)'), 'the refused settings message');
+    expect(((await api('GET', '/v1/models/settings')) as { segmentation: Json }).segmentation).toEqual(before.segmentation);
+
+    // Fixed: churned later, loyal spend entered in yuan, F on own thresholds; read back in fen.
+    await page.locator('#modelSettings_lifecycle_churnedDays').fill('365');
+    await page.locator('#modelSettings_lifecycle_loyalMinSpentYuan').fill('199.99');
+    await page.locator('#modelSettings_rfm_f_custom').click();
+    for (const [i, v] of [1, 2, 3, 5].entries()) await page.locator(`#modelSettings_rfm_f_values_${i}`).fill(String(v));
+    await id('settings-save').click();
+    await hasText(id('setting-silentDays'), '200', 'the saved silentDays on the page');
+    expect(await id('settings-save').count()).toBe(0);
+    expect(await text(id('setting-loyalMinSpent'))).toBe('¥199.99');
+    expect(await text(id('setting-rfm-f'))).toBe('1 → 2 → 3 → 5');
+    const after = (await api('GET', '/v1/models/settings')) as { segmentation: { rfm: Json; lifecycle: Json; community: Json } };
+    const was = before.segmentation as typeof after.segmentation;
+    expect(after.segmentation.lifecycle).toEqual({ ...was.lifecycle, silentDays: 200, churnedDays: 365, loyalMinSpentFen: 19_999 });
+    expect(after.segmentation.rfm).toEqual({ ...was.rfm, thresholds: { r: null, f: [1, 2, 3, 5], m: null } });
+    expect(after.segmentation.community).toEqual(was.community);
+
     expect(pageErrors).toEqual([]);
     await context.close();
   });

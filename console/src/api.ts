@@ -4,7 +4,7 @@
  * src/segments/segments.routes.ts, src/cdp/profiles.schemas.ts and
  * src/segments/models/models.schemas.ts. The rule language itself is shared with the server.
  */
-import type { ModelSettingsAnswer as ModelSettings, RfmReport } from '../../src/segments/models/model.types.ts';
+import type { ModelSettingsAnswer as ModelSettings, RfmReport, SegmentationSettings } from '../../src/segments/models/model.types.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -94,7 +94,22 @@ export interface Profile {
 }
 
 /** The models' settings (GET /v1/models/settings) and RFM report, as the server declares them. */
-export type { ModelSettingsAnswer as ModelSettings, RfmCellReport, RfmReport } from '../../src/segments/models/model.types.ts';
+export type { ModelSettingsAnswer as ModelSettings, RfmCellReport, RfmReport, SegmentationSettings, Thresholds } from '../../src/segments/models/model.types.ts';
+
+/** How an uploaded list changes a static segment's members. */
+export type UploadMode = 'add' | 'replace' | 'remove';
+
+/** The answer of `POST /v1/segments/:id/members` (a static segment's CSV upload). */
+export interface StaticUploadReport {
+  /** Data rows read (rows that could not be parsed are counted in errorCount only). */
+  rows: number;
+  added: number;
+  alreadyMembers: number;
+  removed: number;
+  /** Every row that was skipped; `errors` lists the first 1,000 of them. */
+  errorCount: number;
+  errors: { line: number; reason: string }[];
+}
 
 export interface ComputeAnswer {
   computedAt: string;
@@ -112,10 +127,18 @@ function query(params: Record<string, string | number | undefined>): string {
 
 /** The API calls the console makes, bound to one secret key. */
 export function createApi(secretKey: string, onUnauthorized?: () => void) {
-  async function call(method: string, path: string, body?: unknown): Promise<Response> {
+  /** A JSON body, or `raw` sent as it is with its own content type (a CSV file). */
+  async function call(method: string, path: string, body?: unknown, raw?: { body: Blob; type: string }): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${secretKey}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    let payload: BodyInit | undefined;
+    if (raw) {
+      headers['content-type'] = raw.type;
+      payload = raw.body;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    const res = await fetch(path, { method, headers, body: payload });
     if (res.ok) return res;
     let code = 'HTTP_' + res.status;
     let message = res.statusText || `HTTP ${res.status}`;
@@ -139,7 +162,7 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     listSegments: (q: { status: 'active' | 'archived' | 'all'; limit: number; cursor?: string }) => json<Page<Segment>>('GET', `/v1/segments${query(q)}`),
     getSegment: (id: string) => json<SegmentDetail>('GET', `/v1/segments/${encodeURIComponent(id)}`),
-    createSegment: (body: { name: string; description?: string; rule: unknown }) => json<Segment>('POST', '/v1/segments', body),
+    createSegment: (body: { name: string; description?: string; kind?: 'rule' | 'static'; rule?: unknown }) => json<Segment>('POST', '/v1/segments', body),
     updateSegment: (id: string, body: { name?: string; description?: string; rule?: unknown }) => json<Segment>('PATCH', `/v1/segments/${encodeURIComponent(id)}`, body),
     archiveSegment: (id: string) => json<Segment>('DELETE', `/v1/segments/${encodeURIComponent(id)}`),
     recompute: (id: string) => json<Segment>('POST', `/v1/segments/${encodeURIComponent(id)}/recompute`),
@@ -148,9 +171,17 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
     /** The whole member list as CSV (streamed by the server), as a Blob to save. */
     membersCsv: async (id: string, traits: string[]) =>
       (await call('GET', `/v1/segments/${encodeURIComponent(id)}/members${query({ format: 'csv', traits: traits.join(',') })}`)).blob(),
+    /** A static segment's upload: the file is the raw body (`text/csv`), with an `identifier` column. */
+    uploadMembers: async (id: string, file: Blob, mode: UploadMode) =>
+      (await call('POST', `/v1/segments/${encodeURIComponent(id)}/members${query({ mode })}`, undefined, { body: file, type: 'text/csv' })).json() as Promise<StaticUploadReport>,
     profile: (id: string) => json<Profile>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
     rfmReport: () => json<RfmReport>('GET', '/v1/models/rfm/report'),
     modelSettings: () => json<ModelSettings>('GET', '/v1/models/settings'),
+    /**
+     * Replaces the segmentation settings. The server fills anything left out with its default, so
+     * the console always sends all three models' settings (cell names included) to change one value.
+     */
+    saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings),
     computeModels: (models: ('rfm' | 'lifecycle' | 'community')[]) => json<ComputeAnswer>('POST', '/v1/models/compute', { models }),
   };
 }

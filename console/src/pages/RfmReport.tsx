@@ -1,15 +1,16 @@
 /**
  * The RFM report (GET /v1/models/rfm/report): cell sizes and revenue shares of the last run, its
  * thresholds, a "compute now" (POST /v1/models/compute with the RFM model), and the model
- * settings read-only (GET /v1/models/settings).
+ * settings (GET and PUT /v1/models/settings, in ModelSettings.tsx).
  */
 import { App as AntApp, Button, Card, Descriptions, Empty, Popconfirm, Progress, Space, Spin, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import type { ModelSettings, RfmCellReport, RfmReport } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
 import { formatCount, formatMoney, formatShare, formatTime } from '../format.ts';
-import { type I18n, useI18n } from '../i18n.ts';
+import { useI18n } from '../i18n.ts';
 import { useSession } from '../session.ts';
+import { ModelSettingsCard } from './ModelSettings.tsx';
 
 const DIMS = ['r', 'f', 'm'] as const;
 
@@ -19,52 +20,6 @@ function ShareBar({ share, color, testId }: { share: number; color: string; test
       <Progress percent={Math.round(share * 1000) / 10} showInfo={false} size="small" strokeColor={color} style={{ width: 90, margin: 0 }} />
       <span style={{ fontVariantNumeric: 'tabular-nums' }}>{formatShare(share)}</span>
     </Space>
-  );
-}
-
-function SettingsCard({ settings, t }: { settings: ModelSettings; t: I18n['t'] }) {
-  const { rfm, lifecycle, community } = settings.segmentation;
-  return (
-    <Card title={t('settingsTitle')} size="small" data-testid="model-settings">
-      <Typography.Paragraph type="secondary">{t('settingsHelp')}</Typography.Paragraph>
-      <Descriptions
-        bordered
-        size="small"
-        column={1}
-        items={[
-          { key: 'tz', label: t('timeZone'), children: settings.timeZone },
-          {
-            key: 'rfm',
-            label: t('rfmThresholds'),
-            children: DIMS.map((d) => (
-              <div key={d}>
-                <Typography.Text strong>{d.toUpperCase()}</Typography.Text>: {rfm.thresholds[d] ? rfm.thresholds[d]!.join(', ') : t('quintiles')} · {t('split')} {rfm.split[d]}
-              </div>
-            )),
-          },
-          {
-            key: 'lifecycle',
-            label: t('lifecycleSettings'),
-            children: (
-              <code>
-                newDays {lifecycle.newDays} · loyalMinOrders {lifecycle.loyalMinOrders} · loyalMinSpentFen {lifecycle.loyalMinSpentFen} · silentDays {lifecycle.silentDays} · churnedDays{' '}
-                {lifecycle.churnedDays}
-              </code>
-            ),
-          },
-          {
-            key: 'community',
-            label: t('communitySettings'),
-            children: (
-              <code>
-                windowDays {community.windowDays} · weights {community.weights.message}/{community.weights.reply}/{community.weights.invite} · kocMinScore {community.kocMinScore} ·
-                kocTopPercent {community.kocTopPercent} · activeMinMessages {community.activeMinMessages}
-              </code>
-            ),
-          },
-        ]}
-      />
-    </Card>
   );
 }
 
@@ -156,7 +111,7 @@ export function RfmReportPage() {
                         span: 3,
                         children: DIMS.map((d) => (
                           <div key={d}>
-                            <Typography.Text strong>{d.toUpperCase()}</Typography.Text>: {report.thresholds![d].join(', ')}
+                            <Typography.Text strong>{d.toUpperCase()}</Typography.Text>: {report.thresholds![d].map((x) => (d === 'm' ? money(x) : x)).join(' → ')}
                             {report.thresholdSource && ` (${t(report.thresholdSource[d] === 'settings' ? 'thresholdSource_settings' : 'thresholdSource_quintiles')})`}
                             {report.split && ` · ${t('split')} ${report.split[d]}`}
                           </div>
@@ -207,7 +162,7 @@ export function RfmReportPage() {
           </>
         )}
       </Card>
-      <SettingsCard settings={settings} t={t} />
+      <ModelSettingsCard settings={settings} lastRun={report.thresholds} onSaved={setSettings} />
     </Space>
   );
 }

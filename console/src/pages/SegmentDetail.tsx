@@ -1,7 +1,7 @@
 /**
  * One segment: summary, rule and versions (GET /v1/segments/:id), members (GET
- * /v1/segments/:id/members, cursor pages; a row expands to the profile), CSV export, recompute
- * and archive.
+ * /v1/segments/:id/members, cursor pages; a row expands to the profile), CSV export, a static
+ * segment's member upload, recompute and archive.
  */
 import { App as AntApp, Button, Card, Collapse, Descriptions, Empty, Input, Popconfirm, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
@@ -11,6 +11,7 @@ import { formatCount, formatMoney, formatTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.ts';
+import { StaticUpload } from './StaticUpload.tsx';
 
 /** The profile behind a member row, loaded when the row is expanded. */
 function MemberProfile({ id }: { id: string }) {
@@ -261,6 +262,19 @@ export function SegmentDetailPage({ id }: { id: string }) {
           />
         )}
       </Card>
+
+      {active && segment.kind === 'static' && (
+        <Card title={t('uploadTitle')}>
+          <StaticUpload
+            segmentId={segment.id}
+            onUploaded={() => {
+              // The size comes with the segment; the list is reloaded even when the size is unchanged (replace).
+              setTick((n) => n + 1);
+              reload({ quiet: true });
+            }}
+          />
+        </Card>
+      )}
 
       <Card
         title={t('members')}

@@ -1,9 +1,9 @@
 /**
- * New and edit segment: name, description, the rule as JSON (with starter templates), a preview
- * (POST /v1/segments/preview) and save (POST /v1/segments or PATCH /v1/segments/:id; a changed
- * rule becomes a new version on the server).
+ * New and edit segment: the kind (a new segment is a rule or a static list), name, description,
+ * the rule as JSON (with starter templates), a preview (POST /v1/segments/preview) and save
+ * (POST /v1/segments or PATCH /v1/segments/:id; a changed rule becomes a new version on the server).
  */
-import { Alert, App as AntApp, Button, Card, Form, Input, Select, Space, Spin, Table, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, Form, Input, Radio, Select, Space, Spin, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import type { Preview, SegmentDetail } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
@@ -33,7 +33,7 @@ function parseRule(text: string): { ok: true; rule: unknown } | { ok: false; mes
   }
 }
 
-/** The segment editor; without `id` it creates a new rule segment. */
+/** The segment editor; without `id` it creates a new segment, a rule one unless the operator picks static. */
 export function SegmentEditorPage({ id }: { id?: string }) {
   const { api } = useSession();
   const { t, locale } = useI18n();
@@ -48,6 +48,8 @@ export function SegmentEditorPage({ id }: { id?: string }) {
   const [apiError, setApiError] = useState<unknown>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [busy, setBusy] = useState<'preview' | 'save' | null>(null);
+  // Only a new segment's kind can be chosen; an existing one keeps its own.
+  const [newKind, setNewKind] = useState<'rule' | 'static'>('rule');
 
   useEffect(() => {
     if (!id) return;
@@ -67,7 +69,7 @@ export function SegmentEditorPage({ id }: { id?: string }) {
     };
   }, [api, id]);
 
-  const isStatic = segment?.kind === 'static';
+  const isStatic = segment ? segment.kind === 'static' : newKind === 'static';
 
   const applyTemplate = (templateId: string) => {
     const tpl = RULE_TEMPLATES.find((x) => x.id === templateId);
@@ -126,8 +128,9 @@ export function SegmentEditorPage({ id }: { id?: string }) {
     setBusy('save');
     try {
       if (!segment) {
-        const created = await api.createSegment({ name: values.name, description: values.description || undefined, rule });
-        message.success(t('created'));
+        const description = values.description || undefined;
+        const created = await api.createSegment(isStatic ? { name: values.name, description, kind: 'static' } : { name: values.name, description, rule });
+        message.success(t(isStatic ? 'createdStatic' : 'created'));
         navigate(`segments/${encodeURIComponent(created.id)}`);
       } else {
         const body: { name?: string; description?: string; rule?: unknown } = {};
@@ -160,6 +163,26 @@ export function SegmentEditorPage({ id }: { id?: string }) {
       extra={<Link to={segment ? `segments/${encodeURIComponent(segment.id)}` : 'segments'}>{t('back')}</Link>}
     >
       <Form form={form} layout="vertical" initialValues={{ name: segment?.name ?? '', description: segment?.description ?? '' }} requiredMark={false}>
+        {!segment && (
+          <Form.Item label={t('colKind')} extra={t(newKind === 'static' ? 'kindStaticHelp' : 'kindRuleHelp')}>
+            <Radio.Group
+              value={newKind}
+              onChange={(e) => {
+                setNewKind(e.target.value as 'rule' | 'static');
+                setJsonError(null);
+                setApiError(null);
+                setPreview(null);
+              }}
+              optionType="button"
+              buttonStyle="solid"
+              data-testid="segment-kind"
+              options={[
+                { value: 'rule', label: t('kind_rule') },
+                { value: 'static', label: t('kind_static') },
+              ]}
+            />
+          </Form.Item>
+        )}
         <Form.Item name="name" label={t('name')} rules={[{ required: true, whitespace: true, max: 128, message: t('nameRequired') }]}>
           <Input maxLength={128} data-testid="segment-name" />
         </Form.Item>
@@ -169,7 +192,7 @@ export function SegmentEditorPage({ id }: { id?: string }) {
       </Form>
 
       {isStatic ? (
-        <Alert type="info" showIcon title={t('staticNote')} style={{ marginBottom: 16 }} />
+        <Alert type="info" showIcon title={t(segment ? 'staticNote' : 'staticNewNote')} style={{ marginBottom: 16 }} data-testid="static-note" />
       ) : (
         <>
           {segment && <Alert type="info" showIcon title={t('versionNote', { current: segment.version, next: segment.version + 1 })} style={{ marginBottom: 16 }} data-testid="version-note" />}
