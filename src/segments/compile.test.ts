@@ -505,6 +505,47 @@ describeEngines('compileRule', (engine) => {
     for (const type of RULE_TYPES) expect(split.get(type) ?? 0, `${type}: ${JSON.stringify([...split])}`).toBeGreaterThanOrEqual(5);
   });
 
+  if (engine === 'postgres') {
+    it('uses id sets only where it joins them: under NOT an anti-join, under OR no set at all (query plan)', async () => {
+      // PostgreSQL joins an id set only at the top of the WHERE clause; `not (p.id in (<set>))`
+      // is a subplan that, once the set outgrows work_mem, scans it again for every profile (at 1M
+      // profiles it ran for more than ten minutes). NOT EXISTS at the top is an anti-join.
+      const negated: Rule[] = [
+        { type: 'never_performed', event: 'Order Completed' },
+        { type: 'last_performed', event: 'Added to Cart', moreThanDays: 30 },
+        { type: 'event', event: 'x', count: { op: 'at_most', value: 2 }, window: { lastDays: 30 } },
+        { type: 'event', event: 'x', count: { op: 'exactly', value: 0 } },
+        { type: 'not', rule: { type: 'tag', tags: [{ name: 'a' }], match: 'any' } },
+        { type: 'not', rule: { type: 'rfm', cells: ['general_value'] } },
+        { type: 'not', rule: { type: 'segment', segmentId: 's' } },
+      ];
+      const explain = async (where: ReturnType<typeof compileRule>) =>
+        (await sql<{ 'QUERY PLAN': string }>`explain select p.id from profiles as p where p.workspace_id = ${'w'} and p.merged_into is null and (${where})`.execute(database.db)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      for (const rule of negated) {
+        const text = await explain(compileRule(rule, { workspaceId: 'w', ...SHANGHAI, wholeWorkspace: true }, database.dialect));
+        expect(text, `${JSON.stringify(rule)}\n${text}`).toMatch(/Anti Join/);
+        expect(text, `${JSON.stringify(rule)}\n${text}`).not.toMatch(/SubPlan/);
+      }
+      // Deeper under NOT or OR the per-profile EXISTS forms stand (the planner picks a hashed set
+      // when it fits in memory, index probes otherwise), never `p.id in (<set>)`.
+      const nested: Rule[] = [
+        { type: 'not', rule: { type: 'tag', tags: [{ name: 'a' }, { name: 'b' }], match: 'any' } },
+        { type: 'or', rules: [{ type: 'event', event: 'x', count: { op: 'at_least', value: 2 } }, { type: 'segment', segmentId: 's' }] },
+        { type: 'not', rule: { type: 'and', rules: [{ type: 'lifecycle', stages: ['new'] }, { type: 'event', event: 'x', window: { lastDays: 3 } }] } },
+      ];
+      for (const rule of nested) {
+        for (const form of [{ wholeWorkspace: true }, { range: { after: 'a', upTo: 'z' } }]) {
+          const where = compileRule(rule, { workspaceId: 'w', ...SHANGHAI, ...form }, database.dialect);
+          expect(where.compile(database.db).sql, JSON.stringify(rule)).not.toMatch(/p\.id in \(/);
+          expect(await explain(where)).not.toMatch(/^\s*->\s+Materialize/m);
+        }
+      }
+      // At the top, sets are joined as before.
+      const top = compileRule({ type: 'and', rules: [{ type: 'tag', tags: [{ name: 'a' }, { name: 'b' }], match: 'any' }, { type: 'rfm', cells: ['general_value'] }] }, { workspaceId: 'w', ...SHANGHAI, wholeWorkspace: true }, database.dialect);
+      expect(top.compile(database.db).sql).toMatch(/p\.id in \(/);
+    });
+  }
+
   if (engine === 'sqlite') {
     it('correlates every subquery on the indexes (query plan)', async () => {
       const rule: Rule = {

@@ -55,6 +55,15 @@ interface Slot {
  * Dialect because nothing else needs it; Dialect only chooses which one.
  */
 interface RuleSql {
+  /**
+   * Whether `p.id in (<set>)` scales in any position. SQLite builds a temporary index of the set
+   * wherever it stands. PostgreSQL joins a set only in the top-level AND of the WHERE clause; under
+   * NOT or OR the set becomes a hashed subplan if it fits in work_mem and otherwise is scanned
+   * again for every profile (at 1M profiles, `not (p.id in (<ids with an Added to Cart event>))`
+   * ran for more than ten minutes). There the per-profile EXISTS forms are used: NOT EXISTS at the
+   * top is an anti-join, and under OR the planner chooses between a hashed set and index probes.
+   */
+  setsAnywhere: boolean;
   /** The events table as the FROM item `e` of a per-profile subquery. */
   events: RawBuilder<unknown>;
   trait(key: string): Slot;
@@ -106,6 +115,7 @@ function sqliteSlot(type: RawBuilder<unknown>, value: RawBuilder<unknown>): Slot
 const member = (key: string) => JSON.stringify(key);
 
 const sqliteRuleSql: RuleSql = {
+  setsAnywhere: true,
   // Without ANALYZE statistics SQLite picked events_name_time (workspace, event, timestamp) for
   // the per-profile subqueries, which reads every event of that name in the workspace for each
   // profile; (workspace, profile, timestamp) reads only the profile's own events.
@@ -154,6 +164,7 @@ function pgSlot(json: RawBuilder<unknown>, text: RawBuilder<string>): Slot {
 }
 
 const pgRuleSql: RuleSql = {
+  setsAnywhere: false,
   // PostgreSQL has statistics and may rightly turn a whole-workspace EXISTS into a semi-join.
   events: sql`events as e`,
   trait: (key) => pgSlot(sql`(p.traits -> ${key}::text)`, sql<string>`(p.traits ->> ${key}::text)`),
@@ -255,15 +266,33 @@ class Compiler {
     this.today = localDate(ctx.now, ctx.timeZone);
   }
 
+  /** How many NOT / OR nodes enclose the node being compiled. */
+  private depth = 0;
+
+  /** Compiles `f` as under a NOT or an OR. */
+  private nested<T>(f: () => T): T {
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Range and whole-workspace forms: conditions on other tables as id sets where the engine joins them (RuleSql.setsAnywhere). */
+  private sets(): boolean {
+    return (this.ctx.range !== undefined || this.ctx.wholeWorkspace === true) && (this.q.setsAnywhere || this.depth === 0);
+  }
+
   rule(r: Rule): Bool {
     const q = this.q;
     switch (r.type) {
       case 'and':
         return and(r.rules.map((x) => this.rule(x)));
       case 'or':
-        return or(r.rules.map((x) => this.rule(x)));
+        return or(this.nested(() => r.rules.map((x) => this.rule(x))));
       case 'not':
-        return not(this.rule(r.rule));
+        return not(this.nested(() => this.rule(r.rule)));
       case 'trait': {
         const slot = q.trait(r.key);
         return isDateOp(r.op) ? this.dateString(slot, r.op, r.value as string | undefined, r.days) : this.compare(slot, r.op, r.value);
@@ -271,7 +300,7 @@ class Compiler {
       case 'profile':
         return this.profileField(r.field, r.op, r.value, r.days);
       case 'tag': {
-        if (r.match !== 'all' && r.tags.length > 1 && (this.ctx.range || this.ctx.wholeWorkspace)) {
+        if (r.match !== 'all' && r.tags.length > 1 && this.sets()) {
           // One id set for "any of": SQLite then looks the tagged profiles up by id, where an OR of
           // sets made it read every profile of the range (measured: 2× a hand-written query).
           return sql<SqlBool>`(p.id in (${sql.join(r.tags.map((t) => this.taggedSet(t)), sql` union all `)}))`;
@@ -284,10 +313,10 @@ class Compiler {
       case 'last_performed': {
         // Timestamps are whole milliseconds: rounding the bound keeps the comparison exact and the parameter an integer.
         const cutoff = Math.ceil(this.ctx.now - r.moreThanDays * DAY_MS);
-        return and([this.eventExists(r.event, r.where, []), not(this.eventExists(r.event, r.where, [sql<SqlBool>`e.timestamp >= ${cutoff}`]))]);
+        return and([this.eventExists(r.event, r.where, []), not(this.nested(() => this.eventExists(r.event, r.where, [sql<SqlBool>`e.timestamp >= ${cutoff}`])))]);
       }
       case 'never_performed':
-        return not(this.eventExists(r.event, r.where, []));
+        return not(this.nested(() => this.eventExists(r.event, r.where, [])));
       case 'rfm':
         return this.score(sql`s.rfm_cell`, r.cells);
       case 'lifecycle':
@@ -300,7 +329,7 @@ class Compiler {
         return r.state === 'granted' ? granted : r.state === 'denied' ? denied : and([not(granted), not(denied)]);
       }
       case 'segment':
-        if (this.ctx.range || this.ctx.wholeWorkspace) {
+        if (this.sets()) {
           return sql<SqlBool>`(p.id in (select m.profile_id from segment_members as m where m.workspace_id = ${this.ctx.workspaceId} and m.segment_id = ${r.segmentId} and ${this.inRange(sql`m.profile_id`)}))`;
         }
         return sql<SqlBool>`exists (select 1 from segment_members as m where m.workspace_id = p.workspace_id and m.segment_id = ${r.segmentId} and m.profile_id = p.id)`;
@@ -449,7 +478,7 @@ class Compiler {
   }
 
   private hasTag(t: TagRef): Bool {
-    if (this.ctx.range || this.ctx.wholeWorkspace) return sql<SqlBool>`(p.id in (${this.taggedSet(t)}))`;
+    if (this.sets()) return sql<SqlBool>`(p.id in (${this.taggedSet(t)}))`;
     if ('id' in t) {
       return sql<SqlBool>`exists (select 1 from profile_tags as pt where pt.workspace_id = p.workspace_id and pt.profile_id = p.id and pt.tag_id = ${t.id})`;
     }
@@ -490,7 +519,7 @@ class Compiler {
   }
 
   private eventExists(event: string, where: PropertyFilter[] | undefined, extra: Bool[]): Bool {
-    if (this.ctx.wholeWorkspace) return sql<SqlBool>`(p.id in (${this.eventSet(event, where, extra)}))`;
+    if (this.ctx.wholeWorkspace && this.sets()) return sql<SqlBool>`(p.id in (${this.eventSet(event, where, extra)}))`;
     return sql<SqlBool>`exists (${this.eventQuery(event, where, extra)})`;
   }
 
@@ -505,10 +534,14 @@ class Compiler {
     const window = this.window(r.window);
     if (op === 'at_least' && n === 0) return TRUE;
     if (op === 'at_least' && n === 1) return this.eventExists(r.event, r.where, window);
-    if (op !== 'at_least' && n === 0) return not(this.eventExists(r.event, r.where, window));
-    if (this.ctx.wholeWorkspace) {
-      // n >= 1 here. "At most n" includes profiles without any such event: the complement of "more than n".
-      if (op === 'at_most') return not(sql<SqlBool>`(p.id in (${this.eventSet(r.event, r.where, window, sql`count(*) > ${n}`)}))`);
+    if (op !== 'at_least' && n === 0) return not(this.nested(() => this.eventExists(r.event, r.where, window)));
+    if (this.ctx.wholeWorkspace && this.sets()) {
+      // n >= 1 here. "At most n" includes profiles without any such event: the complement of
+      // "more than n" (on PostgreSQL a NOT EXISTS, which it joins: see RuleSql.setsAnywhere).
+      if (op === 'at_most') {
+        const more = this.eventSet(r.event, r.where, window, sql`count(*) > ${n}`);
+        return not(this.q.setsAnywhere ? sql<SqlBool>`(p.id in (${more}))` : sql<SqlBool>`exists (select 1 from (${more}) as s where s.profile_id = p.id)`);
+      }
       return sql<SqlBool>`(p.id in (${this.eventSet(r.event, r.where, window, op === 'at_least' ? sql`count(*) >= ${n}` : sql`count(*) = ${n}`)}))`;
     }
     // Count no further than needed: a profile with 10,000 events costs the same as one with n + 1.
@@ -519,7 +552,7 @@ class Compiler {
   }
 
   private score(column: RawBuilder<unknown>, values: readonly string[]): Bool {
-    if (this.ctx.range || this.ctx.wholeWorkspace) {
+    if (this.sets()) {
       return sql<SqlBool>`(p.id in (select s.profile_id from profile_scores as s where s.workspace_id = ${this.ctx.workspaceId} and ${this.inRange(sql`s.profile_id`)} and ${column} in (${sql.join(values.map((v) => sql`${v}`))})))`;
     }
     return sql<SqlBool>`exists (select 1 from profile_scores as s where s.workspace_id = p.workspace_id and s.profile_id = p.id and ${column} in (${sql.join(values.map((v) => sql`${v}`))}))`;

@@ -428,6 +428,8 @@ export interface RecomputeOptions {
   chunk?: number;
   /** In-place path: profiles per range transaction; default: sized by time (see recomputeInPlace). */
   rangeSize?: number;
+  /** In-place path sized by time: profiles in the first range (default 50,000 on SQLite, 200,000 on PostgreSQL). */
+  firstRangeSize?: number;
   /** Scan path: how far behind the clock its snapshot time stays (default 2 s, as the feed). */
   lagMs?: number;
   onProgress?: (p: RecomputeProgress) => void;
@@ -485,10 +487,10 @@ function countAside(deps: MembershipDeps, ws: string, after: string, set: (n: nu
 
 /**
  * The end and size of the range of `rangeSize` profile ids after `after` (upTo undefined: fewer
- * are left). SQLite: the id at that offset, and only for the last range a count (at 1M profiles
- * 54 ms for all ranges, against 99-131 ms for a count and max over each range's ids). PostgreSQL:
- * count and max in one walk (without a visibility map its index-only scans visit the heap, so a
- * second walk of the last range cost as much as the first).
+ * are left), by a walk of the primary key. SQLite: the id at that offset, and only for the last
+ * range a count (at 1M profiles 54 ms for all ranges, against 99-131 ms for a count and max over
+ * each range's ids). PostgreSQL: count and max in one walk (only when the range size is fixed, or
+ * past the statistics' bounds: see idQuantiles).
  */
 async function nextRange(deps: MembershipDeps, ws: string, after: string, rangeSize: number): Promise<{ upTo: string | undefined; size: number }> {
   const { db } = deps;
@@ -504,6 +506,26 @@ async function nextRange(deps: MembershipDeps, ws: string, after: string, rangeS
   return { upTo: size === rangeSize ? (r.rows[0]!.last ?? undefined) : undefined, size };
 }
 
+/**
+ * PostgreSQL: range bounds for free. The planner's statistics keep about a hundred quantiles of
+ * `profiles.id` (pg_stats.histogram_bounds, from the last ANALYZE, which the ingest writer runs as
+ * the tables grow); the ones after `after` cut the key space into buckets of about `rowsPerBucket`
+ * profiles each (over all workspaces: a workspace's ids interleave with the others'). A walk of the
+ * primary key for each range's end cost 150-350 ms per range of 200,000 at 1M profiles, a quarter
+ * of a trait segment's recompute (bench/README.md). Ids after the last quantile (profiles created
+ * since the ANALYZE) are then covered by walked ranges. Undefined without statistics.
+ */
+async function idQuantiles(deps: MembershipDeps, after: string): Promise<{ bounds: string[]; rowsPerBucket: number } | undefined> {
+  const r = await sql<{ bound: string; rows: number | string; buckets: number | string }>`with h as (
+      select s.histogram_bounds::text::text[] as bounds from pg_stats as s
+      where s.schemaname = current_schema() and s.tablename = 'profiles' and s.attname = 'id')
+    select b.bound, (select reltuples from pg_class where oid = 'profiles'::regclass) as rows, cardinality(h.bounds) - 1 as buckets
+    from h cross join lateral unnest(h.bounds) as b(bound) where b.bound > ${after} order by b.bound`.execute(deps.db);
+  const first = r.rows[0];
+  if (!first || Number(first.buckets) < 1 || Number(first.rows) <= 0) return undefined;
+  return { bounds: r.rows.map((x) => x.bound), rowsPerBucket: Math.max(1, Number(first.rows) / Number(first.buckets)) };
+}
+
 /** How long an in-place range's transaction should take (see recomputeInPlace). */
 const RANGE_TARGET_MS = { sqlite: 100, postgres: 500 };
 
@@ -516,14 +538,16 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
   // writer) and then doubles or halves at most per range towards RANGE_TARGET_MS.
   const fixed = opts.rangeSize !== undefined;
   const target = deps.dialect.engine === 'sqlite' ? RANGE_TARGET_MS.sqlite : RANGE_TARGET_MS.postgres;
-  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? (deps.dialect.engine === 'sqlite' ? 50_000 : 200_000)));
+  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? opts.firstRangeSize ?? (deps.dialect.engine === 'sqlite' ? 50_000 : 200_000)));
   const segmentId = segment.id;
   const started = deps.now();
   const progress: RecomputeProgress = { segmentId, version: segment.version, phase: 'writing', done: 0, total: 0, matched: 0, entered: 0, exited: 0 };
   opts.onProgress?.(progress);
   // The progress total, counted off the JavaScript thread while the first ranges are written.
   let last = false;
+  let exactTotal: number | undefined;
   const counting = countAside(deps, ws, resumeAfter, (n) => {
+    exactTotal = n;
     if (!last) progress.total = Math.max(progress.total, n);
   });
   try {
@@ -534,12 +558,27 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
 
   async function writeRanges(): Promise<RecomputeProgress | undefined> {
     let after = resumeAfter;
+    // PostgreSQL, sized by time: ranges end at the statistics' quantiles while there are any.
+    const quantiles = deps.dialect.engine === 'postgres' && !fixed ? await idQuantiles(deps, resumeAfter) : undefined;
+    let q = 0; // next quantile
+    let estimated = false;
     for (;;) {
       if (opts.signal?.aborted) return progress;
-      // The range: the next `rangeSize` profile ids, merged ones included (a walk of the primary
-      // key). Fewer left: the last range, open at its end, so it also takes profiles created
-      // meanwhile.
-      const { upTo, size } = await nextRange(deps, ws, after, rangeSize);
+      // The range: the next `rangeSize` profile ids, merged ones included, ending at a quantile or
+      // found by a walk of the primary key. Fewer left: the last range, open at its end, so it
+      // also takes profiles created meanwhile.
+      let upTo: string | undefined;
+      let size: number;
+      if (quantiles && q < quantiles.bounds.length) {
+        const buckets = Math.max(1, Math.round(rangeSize / quantiles.rowsPerBucket));
+        const end = Math.min(q + buckets, quantiles.bounds.length) - 1;
+        upTo = quantiles.bounds[end];
+        size = Math.round((end - q + 1) * quantiles.rowsPerBucket); // an estimate (see the end)
+        estimated = true;
+        q = end + 1;
+      } else {
+        ({ upTo, size } = await nextRange(deps, ws, after, rangeSize));
+      }
       last = upTo === undefined;
       const t = performance.now();
       const step = await writeRange(deps, ws, segment, timeZone, after, upTo);
@@ -555,6 +594,13 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
       opts.onProgress?.(progress);
       after = upTo;
       if (!fixed) rangeSize = Math.round(Math.min(2 * rangeSize, Math.max(rangeSize / 2, (rangeSize * target) / Math.max(ms, 1), 1_000)));
+    }
+    // Ranges sized from the statistics counted estimates: the count made aside is exact (on
+    // PostgreSQL it runs on its own connection and is done long before the ranges).
+    if (estimated) {
+      await counting.settled;
+      const counted = exactTotal as number | undefined; // (set by the count's callback)
+      if (counted !== undefined) progress.done = progress.total = counted;
     }
     return finishRecompute(deps, ws, segment, started, progress, opts);
   }
@@ -645,13 +691,32 @@ async function finishRecompute(deps: MembershipDeps, ws: string, segment: LiveSe
     .executeTakeFirst();
   if (Number(finished.numUpdatedRows) === 0) return undefined;
   opts.onProgress?.(progress);
-  // PostgreSQL plans segment_members by its statistics; a table that grew by a large
-  // recompute keeps those of its former size until autovacuum gets to it (which may be off
-  // or late): measured without it, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s.
-  if (deps.dialect.engine === 'postgres' && progress.entered + progress.exited >= 10_000) {
-    await sql`analyze segment_members`.execute(deps.db);
-  }
+  if (deps.dialect.engine === 'postgres') refreshMemberStatistics(deps.db, progress.entered + progress.exited);
   return progress;
+}
+
+/** Per database: the ANALYZE of segment_members in flight (one at a time). */
+const analyzing = new WeakMap<Kysely<DB>, Promise<void>>();
+
+/**
+ * PostgreSQL plans segment_members by its statistics; a table that grew by a large recompute keeps
+ * those of its former size until autovacuum gets to it (which may be off or late): measured
+ * without them, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s. So after `changes`
+ * rows of 1,000 + 10% of the table (autovacuum's rule, as the ingest writer's for its tables),
+ * ANALYZE runs in the background as autovacuum's would: the recompute is committed and done
+ * (awaited, it was 80-110 ms of a recompute at 1M profiles). A failure only leaves the older
+ * statistics (e.g. the pool closing at shutdown).
+ */
+function refreshMemberStatistics(db: Kysely<DB>, changes: number): void {
+  if (changes < 1000 || analyzing.has(db)) return;
+  const run = (async () => {
+    const r = await sql<{ rows: number | string }>`select reltuples as rows from pg_class where oid = 'segment_members'::regclass`.execute(db);
+    if (changes < 1000 + 0.1 * Math.max(0, Number(r.rows[0]?.rows ?? 0))) return;
+    await sql`analyze segment_members`.execute(db);
+  })()
+    .catch(() => undefined)
+    .finally(() => analyzing.delete(db));
+  analyzing.set(db, run);
 }
 
 /**

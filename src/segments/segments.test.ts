@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
-import { processFeed, recomputeSegment, SEGMENT_ENTERED, SEGMENT_EXITED } from './membership.js';
+import { sql } from 'kysely';
+import { processFeed, recomputeSegment, requestRecompute, SEGMENT_ENTERED, SEGMENT_EXITED } from './membership.js';
 
 describeEngines('segments', (engine) => {
   let t: TestApp;
@@ -284,6 +285,30 @@ describeEngines('segments', (engine) => {
       expect((await ok(ws, 'GET', `/v1/segments/${id}`)).memberCount).toBe(10);
     }
     expect(await members(ws, vip.id)).toEqual(await members(ws, seg.id));
+  });
+
+  it('an in-place recompute sized by time covers every profile once (PostgreSQL: ranges end at the statistics\' quantiles of profiles.id)', async () => {
+    const ws = await t.newWorkspace();
+    const other = await t.newWorkspace(); // interleaved ids of another workspace, in the same statistics
+    await batch(other, Array.from({ length: 100 }, (_, i) => identify(`o${i}`, { plan: 'vip' }, `o${i}`)));
+    await batch(ws, Array.from({ length: 300 }, (_, i) => identify(`q${i}`, { plan: i % 3 ? 'free' : 'vip' }, `q${i}`)));
+    if (t.database.dialect.engine === 'postgres') {
+      await sql`analyze profiles`.execute(t.database.db);
+      const stats = await sql<{ n: number }>`select cardinality(histogram_bounds::text::text[]) as n from pg_stats where schemaname = current_schema() and tablename = 'profiles' and attname = 'id'`.execute(t.database.db);
+      expect(Number(stats.rows[0]?.n)).toBeGreaterThan(50);
+    }
+    // Profiles created after the statistics are covered too (the walked tail).
+    await batch(ws, Array.from({ length: 30 }, (_, i) => identify(`late${i}`, { plan: 'vip' }, `late${i}`)));
+    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'VIPs by quantiles', rule: vipRule }, 201);
+    const seen: number[] = [];
+    const done = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { firstRangeSize: 10, onProgress: (p) => seen.push(p.done) });
+    expect(done).toMatchObject({ entered: 130, exited: 0, matched: 130, done: 330, total: 330 });
+    expect(seen.length, 'several ranges').toBeGreaterThan(4);
+    expect((await members(ws, seg.id)).length).toBe(130);
+    // Again over the same data: nothing enters or leaves, every member is counted once.
+    await requestRecompute(t.database.db, ws.workspaceId, seg.id, Date.now());
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { firstRangeSize: 10 })).toMatchObject({ entered: 0, exited: 0, matched: 130, done: 330 });
+    expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(130);
   });
 
   it.each([
