@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 
-/** The journeys domain's migrations (0011): definitions, versions, durable states, A/B assignments, the step log. */
+/** The journeys domain's migrations (0011, 0015): definitions, versions, durable states, A/B assignments, the step log. */
 export function journeyMigrations(engine: Engine): Record<string, Migration> {
   const t = columnTypes(engine);
   return {
@@ -95,6 +95,18 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
         // The durable segment-entered trigger reads new members by entry time (a cursor); the
         // segments module's own indexes are by profile. Departures already have (segment, exited_at).
         await db.schema.createIndex('segment_members_entered').on('segment_members').columns(['workspace_id', 'segment_id', 'entered_at']).execute();
+      },
+    },
+    // The entry-time index by (workspace, time, segment): led by (workspace, segment), PostgreSQL
+    // took it for a new segment's range statements (its statistics did not know the segment yet,
+    // and the deduplicated index is the smaller one) and read all of the segment's members written
+    // so far at every range: quadratic in a full recompute (bench/README.md, segments). Now only
+    // the primary key serves (workspace, segment, profile); the trigger reads the workspace's
+    // entries since its cursor and keeps the segment's, within the index.
+    '0015_segment_members_entered_by_time': {
+      async up(db: Kysely<any>) {
+        await db.schema.dropIndex('segment_members_entered').ifExists().execute();
+        await db.schema.createIndex('segment_members_entered').on('segment_members').columns(['workspace_id', 'entered_at', 'segment_id']).execute();
       },
     },
   };
