@@ -432,7 +432,7 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
     {
       target: `incremental ≥ ${num(TARGET_EVENTS_PER_SEC)} events/s, feed alone (${engine === 'sqlite' ? 'SQLite' : 'the target is for SQLite; PostgreSQL for information'})`,
       measured: `${num(feedRate)} events/s`,
-      pass: feedRate >= TARGET_EVENTS_PER_SEC,
+      pass: engine === 'sqlite' ? feedRate >= TARGET_EVENTS_PER_SEC : undefined,
     },
     ((slowest) => ({
       target: `preview < ${secs(TARGET_PREVIEW_MS)} at ${num(PREVIEW_TARGET_PROFILES)} profiles, every rule${run.o.profiles === PREVIEW_TARGET_PROFILES ? '' : ` (for information: this run has ${num(run.o.profiles)} profiles; run with --profiles ${PREVIEW_TARGET_PROFILES})`}`,
