@@ -467,14 +467,17 @@ export async function recomputeSegment(deps: MembershipDeps, ws: string, segment
 
 /**
  * Counts the workspace's profiles after `after` (merged ones included) off the JavaScript thread (Database.scan; at 1M profiles it takes 100-500 ms),
- * for a progress total: `set` gets the count if it finishes before `cancel()`. Nothing waits for
- * it (a recompute that waited at its end was slower than the recompute itself for cheap rules).
+ * for a progress total: `set` gets the count if it finishes before `cancel()`, and `settled` gives
+ * it (undefined if cancelled or failed). Nothing waits for it by default (a recompute that waited
+ * at its end was slower than the recompute itself for cheap rules).
  */
-function countAside(deps: MembershipDeps, ws: string, after: string, set: (n: number) => void): { settled: Promise<void>; cancel(): Promise<void> } {
+function countAside(deps: MembershipDeps, ws: string, after: string, set: (n: number) => void): { settled: Promise<number | undefined>; cancel(): Promise<void> } {
   const abort = new AbortController();
   const query = sql`select count(*) as n from profiles where workspace_id = ${ws} and id > ${after}`.compile(deps.db);
   const settled = (async () => {
-    for await (const batch of deps.scan(query, 1, abort.signal)) set(Number(batch[0]![0]));
+    let n: number | undefined;
+    for await (const batch of deps.scan(query, 1, abort.signal)) set((n = Number(batch[0]![0])));
+    return n;
   })().catch(() => undefined); // only a progress figure
   return {
     settled,
@@ -545,9 +548,7 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
   opts.onProgress?.(progress);
   // The progress total, counted off the JavaScript thread while the first ranges are written.
   let last = false;
-  let exactTotal: number | undefined;
   const counting = countAside(deps, ws, resumeAfter, (n) => {
-    exactTotal = n;
     if (!last) progress.total = Math.max(progress.total, n);
   });
   try {
@@ -598,8 +599,7 @@ async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveS
     // Ranges sized from the statistics counted estimates: the count made aside is exact (on
     // PostgreSQL it runs on its own connection and is done long before the ranges).
     if (estimated) {
-      await counting.settled;
-      const counted = exactTotal as number | undefined; // (set by the count's callback)
+      const counted = await counting.settled;
       if (counted !== undefined) progress.done = progress.total = counted;
     }
     return finishRecompute(deps, ws, segment, started, progress, opts);
