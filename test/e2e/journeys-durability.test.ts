@@ -12,14 +12,17 @@ import { createWorkspace } from '../../src/platform/workspaces.js';
 
 interface WorkerProcess {
   child: ChildProcess;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Sends the signal (unless the process has already ended) and says how it ended: "exit 0", "signal SIGKILL". */
+  stop(signal?: NodeJS.Signals): Promise<string>;
+  /** What the process printed (stdout and stderr). */
+  output(): string;
 }
 
 /** Starts a journey worker process (test/fixtures/journeys/worker.mjs) and waits until it is running. */
 async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['test/fixtures/journeys/worker.mjs'], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(code === null ? `signal ${signal}` : `exit ${code}`)));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
@@ -34,6 +37,7 @@ async function startWorker(env: Record<string, string>): Promise<WorkerProcess> 
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
+    output: () => out,
   };
 }
 
@@ -125,7 +129,8 @@ for (const engine of ENGINES) {
         await new Promise((r) => setTimeout(r, 500));
         p = await progress();
       }
-      expect(await worker.stop('SIGTERM')).toBe(0);
+      const last = worker;
+      expect(await last.stop('SIGTERM'), last.output()).toBe('exit 0');
       expect(p.done).toBe(PROFILES);
       // At least one kill landed in the middle of the work (entries or sends in progress).
       expect(kills.some((k) => k.at.msgs > 0 && k.at.done < PROFILES), JSON.stringify(kills)).toBe(true);
