@@ -1,7 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { type Database, withRetries } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
+import { createStatisticsKeeper } from '../platform/db/statistics.js';
 import { applyEvents, type IngestDeps, type WorkspaceIngestSettings } from './ingest.service.js';
 import type { TrackedEvent } from './tracking.js';
 
@@ -85,7 +86,7 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
       inFlight.delete(key);
     }
   };
-  const stats = createStatisticsKeeper(database, log, opts.analyze ?? database.dialect.engine === 'postgres');
+  const stats = createStatisticsKeeper(database.db, { measure: 'events', tables: ANALYZED_TABLES, log, enabled: opts.analyze ?? database.dialect.engine === 'postgres' });
 
   // Starts groups on the next turn of the event loop, so submissions arriving meanwhile share them.
   const schedule = () => {
@@ -228,30 +229,5 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
   };
 }
 
+/** Analysed together as ingest grows them, measured by the events written. */
 const ANALYZED_TABLES = ['events', 'identities', 'profiles', 'orders', 'profile_merges'];
-
-/** Runs ANALYZE (outside any transaction, one at a time) when the rows written since the last one pass 10% + 1,000. */
-function createStatisticsKeeper(database: Database, log: Logger, enabled: boolean) {
-  let since = 0;
-  let total = 0;
-  let running = false;
-  return {
-    wrote(n: number) {
-      if (!enabled || n === 0) return;
-      since += n;
-      total += n;
-      if (running || since < 1000 + total * 0.1) return;
-      running = true;
-      since = 0;
-      const started = Date.now();
-      sql
-        .raw(`analyze ${ANALYZED_TABLES.join(', ')}`)
-        .execute(database.db)
-        .then(() => log.debug({ ms: Date.now() - started }, 'analyzed ingest tables'))
-        .catch((err) => log.warn({ err }, 'analyze of ingest tables failed'))
-        .finally(() => {
-          running = false;
-        });
-    },
-  };
-}

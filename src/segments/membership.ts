@@ -21,6 +21,7 @@ import type { Dialect } from '../platform/db/database.js';
 import type { Scanner } from '../platform/db/scan.js';
 import { parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
+import { createStatisticsKeeper, type StatisticsKeeper } from '../platform/db/statistics.js';
 import { compileRule } from './compile.js';
 import { referencedSegments, walkRule } from './rules.js';
 import type { Rule, RuleContext } from './rule.types.js';
@@ -695,28 +696,13 @@ async function finishRecompute(deps: MembershipDeps, ws: string, segment: LiveSe
   return progress;
 }
 
-/** Per database: the ANALYZE of segment_members in flight (one at a time). */
-const analyzing = new WeakMap<Kysely<DB>, Promise<void>>();
+/** Per database: segment_members' statistics, kept as recomputes grow the table (measured without them, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s). */
+const memberStatistics = new WeakMap<Kysely<DB>, StatisticsKeeper>();
 
-/**
- * PostgreSQL plans segment_members by its statistics; a table that grew by a large recompute keeps
- * those of its former size until autovacuum gets to it (which may be off or late): measured
- * without them, the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s. So after `changes`
- * rows of 1,000 + 10% of the table (autovacuum's rule, as the ingest writer's for its tables),
- * ANALYZE runs in the background as autovacuum's would: the recompute is committed and done
- * (awaited, it was 80-110 ms of a recompute at 1M profiles). A failure only leaves the older
- * statistics (e.g. the pool closing at shutdown).
- */
 function refreshMemberStatistics(db: Kysely<DB>, changes: number): void {
-  if (changes < 1000 || analyzing.has(db)) return;
-  const run = (async () => {
-    const r = await sql<{ rows: number | string }>`select reltuples as rows from pg_class where oid = 'segment_members'::regclass`.execute(db);
-    if (changes < 1000 + 0.1 * Math.max(0, Number(r.rows[0]?.rows ?? 0))) return;
-    await sql`analyze segment_members`.execute(db);
-  })()
-    .catch(() => undefined)
-    .finally(() => analyzing.delete(db));
-  analyzing.set(db, run);
+  let keeper = memberStatistics.get(db);
+  if (!keeper) memberStatistics.set(db, (keeper = createStatisticsKeeper(db, { measure: 'segment_members' })));
+  keeper.wrote(changes);
 }
 
 /**
