@@ -14,25 +14,29 @@ export interface LoadResult {
 }
 
 /** One HTTP POST over a keep-alive agent; resolves with the status and the body text. */
-function post(agent: Agent, url: URL, auth: string, body: string): Promise<{ status: number; text: string }> {
+export function post(agent: Agent, url: URL | string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
   return new Promise((ok, fail) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', fail);
-      },
-    );
+    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', fail);
+    });
     req.on('error', fail);
     req.end(body);
   });
+}
+
+/** Runs `concurrency` clients sharing one keep-alive agent until all return; resolves with the elapsed ms. */
+export async function runClients(concurrency: number, client: (agent: Agent) => Promise<void>): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const t0 = performance.now();
+  try {
+    await Promise.all(Array.from({ length: concurrency }, () => client(agent)));
+    return performance.now() - t0;
+  } finally {
+    agent.destroy();
+  }
 }
 
 /**
@@ -48,15 +52,14 @@ export async function postBatches(opts: {
   concurrency: number;
   onProgress?: (events: number) => void;
 }): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const url = new URL('/v1/batch', opts.baseUrl);
-  const auth = 'Basic ' + Buffer.from(opts.writeKey + ':').toString('base64');
+  const headers = { authorization: 'Basic ' + Buffer.from(opts.writeKey + ':').toString('base64'), 'content-type': 'application/json' };
   const latencies: number[] = [];
   let events = 0;
   let bytes = 0;
   let failure: Error | undefined;
 
-  const client = async () => {
+  const client = async (agent: Agent) => {
     while (!failure) {
       const part = opts.stream.next(opts.batch);
       if (!part) return;
@@ -64,7 +67,7 @@ export async function postBatches(opts: {
       for (let i = 0; i < part.length; i++) body += (i ? ',' : '') + part[i]!.json;
       body += `],"sentAt":"${new Date().toISOString()}"}`;
       const t0 = performance.now();
-      const res = await post(agent, url, auth, body);
+      const res = await post(agent, url, headers, body);
       latencies.push(performance.now() - t0);
       if (res.status !== 200) {
         failure ??= new Error(`POST /v1/batch answered ${res.status} after ${events} events: ${res.text.slice(0, 500)}`);
@@ -76,10 +79,7 @@ export async function postBatches(opts: {
     }
   };
 
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: opts.concurrency }, client));
-  const elapsedMs = performance.now() - t0;
-  agent.destroy();
+  const elapsedMs = await runClients(opts.concurrency, client);
   if (failure) throw failure;
   return { events, requests: latencies.length, elapsedMs, latencies: Float64Array.from(latencies), bytes };
 }

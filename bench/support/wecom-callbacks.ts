@@ -5,7 +5,7 @@
  */
 import { createDecipheriv, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -13,6 +13,7 @@ import { dedupKeyOf, messageKind, parseCallbackMessage } from '../../src/scrm/ha
 import { buildEnvelopeXml, buildXml, parseEnvelopeXml } from '../../src/wecom/crypto-xml.js';
 import { createWeComCrypto, decodeEncodingAesKey } from '../../src/wecom/crypto.js';
 import { PROJECT_ROOT, type ServerProcess, startServer } from './server.js';
+import { post, runClients } from './load.js';
 
 /** What a callback is encrypted and addressed with: the connection's Token, EncodingAESKey and corp id. */
 export interface CallbackKeys {
@@ -142,38 +143,24 @@ export interface CallbackLoad {
   latencies: Float64Array;
 }
 
-function post(agent: Agent, url: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((ok, fail) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', fail);
-    });
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
 /**
  * POSTs the callbacks to `/wecom/callback/:workspace` from `concurrency` clients sharing one
  * keep-alive agent. Anything but 200 "success" stops the run with the server's answer.
  */
 export async function postCallbacks(opts: { baseUrl: string; workspaceId: string; callbacks: readonly SealedCallback[]; concurrency: number; onProgress?: (acked: number) => void }): Promise<CallbackLoad> {
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const base = `${opts.baseUrl}/wecom/callback/${encodeURIComponent(opts.workspaceId)}?`;
   const latencies = new Float64Array(opts.callbacks.length);
   let next = 0;
   let acked = 0;
   let failure: Error | undefined;
-  const client = async () => {
+  const client = async (agent: Agent) => {
     while (!failure && next < opts.callbacks.length) {
       const i = next++;
       const c = opts.callbacks[i]!;
       const t = performance.now();
       let res;
       try {
-        res = await post(agent, base + c.query, c.body);
+        res = await post(agent, base + c.query, { 'content-type': 'text/xml; charset=utf-8' }, c.body);
       } catch (err) {
         failure ??= new Error(`callback ${i}: ${(err as Error).message} after ${acked} acknowledged`);
         return;
@@ -187,10 +174,7 @@ export async function postCallbacks(opts: { baseUrl: string; workspaceId: string
       opts.onProgress?.(acked);
     }
   };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: opts.concurrency }, client));
-  const elapsedMs = performance.now() - t0;
-  agent.destroy();
+  const elapsedMs = await runClients(opts.concurrency, client);
   if (failure) throw failure;
   return { acked, elapsedMs, latencies };
 }

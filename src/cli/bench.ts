@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { BenchOptions } from '../../bench/index.js';
 
 function count(name: string, min: number) {
   return (raw: string): number => {
@@ -9,24 +10,8 @@ function count(name: string, min: number) {
   };
 }
 
-interface BenchFlags {
-  events: number;
-  concurrency: number;
-  batch: number;
-  links: number;
-  dbLinks: number;
-  profiles: number;
-  eventsPerProfile: number;
-  incrementalEvents: number;
-  contacts: number;
-  callbacks: number;
-  seed: number;
-  databaseUrl?: string;
-  tmpDir: string;
-  keep?: boolean;
-  cpuProf?: string;
-  json?: boolean;
-}
+/** The parsed flags: the benchmark options (bench/index.ts), some optional, and --json. */
+type BenchFlags = Omit<BenchOptions, 'keep' | 'databaseUrl'> & { keep?: boolean; databaseUrl?: string; json?: boolean };
 
 /** Registers `siyu bench [name]`: runs a benchmark from bench/ (none named: lists them). */
 export function registerBenchCommand(program: Command): void {
@@ -69,23 +54,8 @@ export function registerBenchCommand(program: Command): void {
       }
       let result;
       try {
-        result = await bench.run({
-          events: flags.events,
-          concurrency: flags.concurrency,
-          batch: flags.batch,
-          links: flags.links,
-          dbLinks: flags.dbLinks,
-          profiles: flags.profiles,
-          eventsPerProfile: flags.eventsPerProfile,
-          incrementalEvents: flags.incrementalEvents,
-          contacts: flags.contacts,
-          callbacks: flags.callbacks,
-          seed: flags.seed,
-          databaseUrl: flags.databaseUrl || undefined,
-          tmpDir: flags.tmpDir,
-          keep: !!flags.keep,
-          cpuProf: flags.cpuProf,
-        });
+        const { json: _json, ...options } = flags;
+        result = await bench.run({ ...options, databaseUrl: flags.databaseUrl || undefined, keep: !!flags.keep });
       } catch (err) {
         // Interrupted: the clean-up stopped the server under the load generator; its errors are noise.
         if (interrupted()) return new Promise<never>(() => {});
