@@ -67,22 +67,12 @@ export function parseSendAt(v: unknown, where = 'sendAt'): number {
   return ms;
 }
 
-interface Draft {
-  name: string;
-  description: string;
+/** A broadcast's editable fields as the service checks them (the view's, with a typed channel and millis). */
+type Draft = Pick<BroadcastView, 'name' | 'description' | 'templateId' | 'templateVersion' | 'content' | 'data' | 'segmentId' | 'excludeSegmentId' | 'holdoutPercent' | 'goalEvent' | 'goalDays'> & {
   channel: ChannelName;
   purpose: Purpose | undefined;
-  templateId: string | null;
-  templateVersion: number | null;
-  content: Record<string, unknown> | null;
-  data: Record<string, unknown>;
-  segmentId: string;
-  excludeSegmentId: string | null;
-  holdoutPercent: number;
-  goalEvent: string | null;
-  goalDays: number;
   sendAt: number | null;
-}
+};
 
 function fromRow(r: BroadcastRow): Draft {
   const v = toView(r);
