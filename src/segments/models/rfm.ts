@@ -18,7 +18,7 @@ import type { Dialect } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { getWorkspace } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
-import { forEachChunk, readJobState, type RunContext, writeJobState } from './run.js';
+import { clearScoresOfMergedProfiles, forEachChunk, readJobState, type RunContext, writeJobState } from './run.js';
 import { type ModelSettings, readModelSettings, type RfmSettings, type Thresholds } from './settings.js';
 import type { RfmCellReport, RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';
 import { DAY_MS, daysAgoStart, daysBetween } from './time.js';
@@ -130,25 +130,8 @@ export async function computeRfm(db: Kysely<DB>, dialect: Dialect, ws: string, n
     });
   }
 
-  const cleared = await db
-    .updateTable('profile_scores')
-    .set({ r: null, f: null, m: null, rfm_cell: null, rfm_at: null })
-    .where('workspace_id', '=', ws)
-    .where('rfm_cell', 'is not', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('profiles as p')
-            .select('p.id')
-            .whereRef('p.workspace_id', '=', 'profile_scores.workspace_id')
-            .whereRef('p.id', '=', 'profile_scores.profile_id')
-            .where('p.merged_into', 'is', null)
-            .where('p.order_count', '>', 0)
-            .where('p.last_purchase_at', 'is not', null),
-        ),
-      ),
-    )
-    .executeTakeFirst();
+  // Scores of profiles merged away, or no longer buyers.
+  const cleared = await clearScoresOfMergedProfiles(db, ws, 'rfm_cell', { r: null, f: null, m: null, rfm_cell: null, rfm_at: null }, { buyersOnly: true });
 
   const report: RfmRunReport = {
     computedAt: new Date(now).toISOString(),
@@ -157,7 +140,7 @@ export async function computeRfm(db: Kysely<DB>, dialect: Dialect, ws: string, n
     thresholdSource: { r: s.thresholds.r ? 'settings' : 'quintiles', f: s.thresholds.f ? 'settings' : 'quintiles', m: s.thresholds.m ? 'settings' : 'quintiles' },
     split: s.split,
     cells,
-    cleared: Number(cleared.numUpdatedRows),
+    cleared,
   };
   await writeJobState(db, ws, STATE, report, now);
   return report;

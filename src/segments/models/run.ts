@@ -150,29 +150,31 @@ export async function takeLease(db: Kysely<DB>, ws: string, clock: Clock): Promi
   };
 }
 
-/** Clears one model's columns on score rows whose profile is gone or merged away; returns the row count. */
+/**
+ * Clears one model's columns on score rows whose profile is gone or merged away (and, for RFM,
+ * whose profile is no longer a buyer); returns the row count.
+ */
 export async function clearScoresOfMergedProfiles(
   db: Kysely<DB>,
   ws: string,
-  column: 'lifecycle_stage' | 'community_role',
+  column: 'lifecycle_stage' | 'community_role' | 'rfm_cell',
   clear: Updateable<ProfileScoresTable>,
+  opts: { buyersOnly?: boolean } = {},
 ): Promise<number> {
   const res = await db
     .updateTable('profile_scores')
     .set(clear)
     .where('workspace_id', '=', ws)
     .where(column, 'is not', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('profiles as p')
-            .select('p.id')
-            .whereRef('p.workspace_id', '=', 'profile_scores.workspace_id')
-            .whereRef('p.id', '=', 'profile_scores.profile_id')
-            .where('p.merged_into', 'is', null),
-        ),
-      ),
-    )
+    .where(({ not, exists, selectFrom }) => {
+      let scored = selectFrom('profiles as p')
+        .select('p.id')
+        .whereRef('p.workspace_id', '=', 'profile_scores.workspace_id')
+        .whereRef('p.id', '=', 'profile_scores.profile_id')
+        .where('p.merged_into', 'is', null);
+      if (opts.buyersOnly) scored = scored.where('p.order_count', '>', 0).where('p.last_purchase_at', 'is not', null);
+      return not(exists(scored));
+    })
     .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
