@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { Services } from '../app.js';
 import type { Dialect } from '../platform/db/database.js';
 import type { WeComClient } from '../wecom/client.js';
 
@@ -58,3 +59,11 @@ export interface ScrmContext {
 }
 
 export type ScrmListener = (event: ScrmEvent, ctx: ScrmContext) => Promise<void>;
+
+/**
+ * The SCRM context of the process services, with the workspace time zone, for the features' own
+ * contexts to extend; `clientFor` defaults to the SCRM connection module's.
+ */
+export function scrmContextOf(s: Services, clientFor: ScrmContext['clientFor'] = (ws) => s.scrm.connections.clientFor(ws)): ScrmContext & Pick<Services, 'timeZoneOf'> {
+  return { db: s.database.db, dialect: s.database.dialect, now: () => s.clock.now(), log: s.log, clientFor, timeZoneOf: s.timeZoneOf };
+}

@@ -5,11 +5,11 @@
  * `job_state` (checkpoint and lease).
  */
 import { randomBytes } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import { type Dialect, parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';
-import type { ScrmDB } from './schema.js';
+import type { ScrmContactsTable, ScrmCorpTagsTable, ScrmDB, ScrmFollowsTable, ScrmGroupMembersTable, ScrmGroupsTable, ScrmStaffTable } from './schema.js';
 
 /** The tables the sync reads and writes. */
 export type SyncDB = DB & ScrmDB;
@@ -40,88 +40,30 @@ async function upsert(dialect: Dialect, db: Kysely<SyncDB>, table: keyof ScrmDB,
 
 // ── rows ─────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * A row of `T` as the sync writes it: every column present (`insertMany` takes the column list
+ * from the first row, and the upserts set the `Cleared` ones too), the `Cleared` columns null (what
+ * the sync sees again is alive again).
+ */
+type SyncRow<T, Cleared extends keyof T = never> = Omit<Required<Insertable<T>>, Cleared> & { [K in Cleared]: null };
+
 /** A scrm_staff row as the sync writes it. */
-export interface StaffRow {
-  workspace_id: string;
-  userid: string;
-  name: string;
-  departments: string;
-  status: string;
-  can_follow: number;
-  updated_at: number;
-}
+export type StaffRow = SyncRow<ScrmStaffTable>;
 
 /** A scrm_corp_tags row as the sync writes it. */
-export interface CorpTagRow {
-  workspace_id: string;
-  tag_id: string;
-  group_id: string;
-  group_name: string;
-  name: string;
-  sort_order: number;
-  deleted_at: null;
-  updated_at: number;
-}
+export type CorpTagRow = SyncRow<ScrmCorpTagsTable, 'deleted_at'>;
 
-/** A scrm_contacts row as the sync writes it. */
-export interface ContactRow {
-  workspace_id: string;
-  external_userid: string;
-  profile_id: string;
-  name: string;
-  type: number;
-  unionid: string | null;
-  avatar: string | null;
-  gender: number | null;
-  corp_name: string | null;
-  created_at: number;
-  updated_at: number;
-}
+/** A scrm_contacts row as the sync writes (and reads) it. */
+export type ContactRow = SyncRow<ScrmContactsTable>;
 
 /** A scrm_follows row as the sync writes it (alive: deletion columns cleared). */
-export interface FollowRow {
-  workspace_id: string;
-  external_userid: string;
-  userid: string;
-  remark: string | null;
-  description: string | null;
-  add_way: number | null;
-  state: string | null;
-  tag_ids: string;
-  added_at: number;
-  deleted_at: null;
-  deleted_by: null;
-  updated_at: number;
-}
+export type FollowRow = SyncRow<ScrmFollowsTable, 'deleted_at' | 'deleted_by'>;
 
 /** A scrm_groups row as the sync writes it. */
-export interface GroupRow {
-  workspace_id: string;
-  chat_id: string;
-  name: string;
-  owner: string;
-  notice: string | null;
-  status: string;
-  member_count: number;
-  created_at: number;
-  dismissed_at: null;
-  updated_at: number;
-}
+export type GroupRow = SyncRow<ScrmGroupsTable, 'dismissed_at'>;
 
 /** A scrm_group_members row as the sync writes it (present: quit columns cleared). */
-export interface GroupMemberRow {
-  workspace_id: string;
-  chat_id: string;
-  member_id: string;
-  type: number;
-  unionid: string | null;
-  join_time: number;
-  join_scene: number | null;
-  invitor: string | null;
-  quit_at: null;
-  quit_scene: null;
-  updated_at: number;
-}
+export type GroupMemberRow = SyncRow<ScrmGroupMembersTable, 'quit_at' | 'quit_scene'>;
 
 // ── writes ───────────────────────────────────────────────────────────────────────────────
 
@@ -236,7 +178,7 @@ export async function loadContacts(db: Kysely<SyncDB>, ws: string, externalUseri
   const out = new Map<string, ContactRow>();
   for (const part of chunked(externalUserids)) {
     const rows = await db.selectFrom('scrm_contacts').selectAll().where('workspace_id', '=', ws).where('external_userid', 'in', part).execute();
-    for (const r of rows) out.set(r.external_userid, r as ContactRow);
+    for (const r of rows) out.set(r.external_userid, r);
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { parseJson } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import { WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/client.js';
-import type { ScrmContext } from '../events.js';
+import { type ScrmContext, scrmContextOf } from '../events.js';
 import type { ScrmLiveCodesDB } from '../schema.js';
 
 /** The tables live codes and groups read and write (core, SCRM foundation, their own). */
@@ -35,14 +35,7 @@ export function workspaceTimeZones(db: Kysely<any>, fallback = DEFAULT_TIME_ZONE
 
 /** The live-code deps from the process services. */
 export function liveDepsOf(s: Services, opts: { clientFor?: ScrmContext['clientFor'] } = {}): LiveDeps {
-  return {
-    db: s.database.db,
-    dialect: s.database.dialect,
-    now: () => s.clock.now(),
-    log: s.log,
-    clientFor: opts.clientFor ?? ((ws) => s.scrm.connections.clientFor(ws)),
-    timeZoneOf: s.timeZoneOf,
-  };
+  return scrmContextOf(s, opts.clientFor);
 }
 
 /** True for the three failures the WeCom client throws. */

@@ -189,16 +189,17 @@ export interface AddKey {
   addedAt: number;
 }
 
+/** The column values of an add's key, for a `where`. */
+function keyColumns(k: AddKey) {
+  return { workspace_id: k.workspaceId, code_id: k.codeId, userid: k.userid, external_userid: k.externalUserid, added_at: k.addedAt };
+}
+
 /** Reads one add row. */
 export async function findAdd(db: LiveDb, k: AddKey): Promise<AddRow | undefined> {
   return db
     .selectFrom('scrm_live_code_adds')
     .selectAll()
-    .where('workspace_id', '=', k.workspaceId)
-    .where('code_id', '=', k.codeId)
-    .where('userid', '=', k.userid)
-    .where('external_userid', '=', k.externalUserid)
-    .where('added_at', '=', k.addedAt)
+    .where((eb) => eb.and(keyColumns(k)))
     .executeTakeFirst();
 }
 
@@ -210,11 +211,7 @@ export async function moveWelcome(db: LiveDb, k: AddKey, from: string, to: { sta
   const res = await db
     .updateTable('scrm_live_code_adds')
     .set({ welcome_status: to.status, welcome_reason: to.reason ?? null, welcome_at: to.at ?? null })
-    .where('workspace_id', '=', k.workspaceId)
-    .where('code_id', '=', k.codeId)
-    .where('userid', '=', k.userid)
-    .where('external_userid', '=', k.externalUserid)
-    .where('added_at', '=', k.addedAt)
+    .where((eb) => eb.and(keyColumns(k)))
     .where('welcome_status', '=', from)
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
@@ -225,11 +222,7 @@ export async function setTagsStatus(db: LiveDb, k: AddKey, status: 'done' | 'fai
   await db
     .updateTable('scrm_live_code_adds')
     .set({ tags_status: status, tags_error: error })
-    .where('workspace_id', '=', k.workspaceId)
-    .where('code_id', '=', k.codeId)
-    .where('userid', '=', k.userid)
-    .where('external_userid', '=', k.externalUserid)
-    .where('added_at', '=', k.addedAt)
+    .where((eb) => eb.and(keyColumns(k)))
     .execute();
 }
 
@@ -249,21 +242,8 @@ export async function markDeleted(db: LiveDb, ws: string, userid: string, extern
 
 /** Adds (by `added_at`) and deletions (by `deleted_at`) of a code in [from, to), for statistics. */
 export async function statRows(db: LiveDb, ws: string, codeId: string, from: number, to: number) {
-  const adds = await db
-    .selectFrom('scrm_live_code_adds')
-    .select(['userid', 'added_at', 'welcome_status'])
-    .where('workspace_id', '=', ws)
-    .where('code_id', '=', codeId)
-    .where('added_at', '>=', from)
-    .where('added_at', '<', to)
-    .execute();
-  const deletions = await db
-    .selectFrom('scrm_live_code_adds')
-    .select(['userid', 'deleted_at', 'deleted_by'])
-    .where('workspace_id', '=', ws)
-    .where('code_id', '=', codeId)
-    .where('deleted_at', '>=', from)
-    .where('deleted_at', '<', to)
-    .execute();
+  const within = (at: 'added_at' | 'deleted_at') => db.selectFrom('scrm_live_code_adds').where('workspace_id', '=', ws).where('code_id', '=', codeId).where(at, '>=', from).where(at, '<', to);
+  const adds = await within('added_at').select(['userid', 'added_at', 'welcome_status']).execute();
+  const deletions = await within('deleted_at').select(['userid', 'deleted_at', 'deleted_by']).execute();
   return { adds, deletions };
 }

@@ -1,22 +1,16 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEngines } from '../../testing/engines.js';
 import { createWeComClient } from '../../wecom/client.js';
 import { applyScenario } from '../../wecom/sandbox/scenarios.js';
 import type { LiveDeps } from './context.js';
 import { liveCodeListener } from './live-codes.listener.js';
 import { runLiveCodeMaintenance } from './live-codes.service.js';
-import { deliver, scanContactWay, startLiveHarness, type LiveHarness } from './test-helpers.js';
+import { deliver, scanContactWay, useLiveHarness } from './test-helpers.js';
 
 const DAY = 86_400_000;
 
 describeEngines('live codes', (engine) => {
-  let h: LiveHarness;
-  let staff: string[];
-  beforeEach(async () => {
-    h = await startLiveHarness(engine);
-    staff = h.sb.corp.activeStaff().map((s) => s.userid);
-  });
-  afterEach(() => h.close());
+  const h = useLiveHarness(engine);
 
   const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
   const create = async (body: Record<string, unknown>) => {
@@ -30,22 +24,22 @@ describeEngines('live codes', (engine) => {
   const stats = async (id: string, q = '') => (await api('GET', `/v1/wecom/live-codes/${id}/stats${q}`)).json();
 
   it('creates the contact way with a unique state and validates the request', async () => {
-    const code = await create({ staff: staff.slice(0, 3), welcome: { text: 'Hi {name}' } });
+    const code = await create({ staff: h.staff.slice(0, 3), welcome: { text: 'Hi {name}' } });
     expect(code.state).toBe(code.id);
     expect(code.state.length).toBeLessThanOrEqual(30);
     const w = way(code.configId)!;
-    expect(w).toMatchObject({ type: 2, scene: 2, state: code.state, user: staff.slice(0, 3), skipVerify: true });
+    expect(w).toMatchObject({ type: 2, scene: 2, state: code.state, user: h.staff.slice(0, 3), skipVerify: true });
     expect(code.qrCode).toMatch(/^https:\/\//);
-    expect(code.activeUsers).toEqual(staff.slice(0, 3));
+    expect(code.activeUsers).toEqual(h.staff.slice(0, 3));
 
     const bad = async (body: Record<string, unknown>, message: RegExp) => {
-      const res = await api('POST', '/v1/wecom/live-codes', { name: 'X', channel: 'store', staff: [staff[0]], ...body });
+      const res = await api('POST', '/v1/wecom/live-codes', { name: 'X', channel: 'store', staff: [h.staff[0]], ...body });
       expect(res.statusCode, res.body).toBe(400);
       expect(res.json().error.message).toMatch(message);
       return res.json().error;
     };
     await bad({ channel: 'tv' }, /channel/);
-    await bad({ staff: [staff[0], staff[0]] }, /twice/);
+    await bad({ staff: [h.staff[0], h.staff[0]] }, /twice/);
     await bad({ welcome: { text: 'hi', attachments: [{ msgtype: 'link', link: { title: 't' } }] } }, /welcome\.attachments\[0\]\.link\.url/);
     await bad({ welcome: { attachments: Array.from({ length: 10 }, () => ({ msgtype: 'image', image: { media_id: 'm' } })) } }, /at most 9/);
     await bad({ expiresAt: '2020-01-01T00:00:00Z' }, /past/);
@@ -59,7 +53,7 @@ describeEngines('live codes', (engine) => {
   it('attributes an add, tags the customer, welcomes them by name once, and counts it once on redelivery', async () => {
     const corpTag = h.sb.corp.tags.liveTags()[0]!;
     const code = await create({
-      staff: [staff[0]],
+      staff: [h.staff[0]],
       tags: [{ group: 'channel', name: 'store-1' }],
       corpTagIds: [corpTag.id],
       welcome: { text: '你好 {name}，欢迎！{{ name }}', attachments: [{ msgtype: 'link', link: { title: 'Coupon', url: 'https://example.com/c' } }] },
@@ -72,9 +66,9 @@ describeEngines('live codes', (engine) => {
     const customer = h.sb.corp.findCustomer(event.externalUserid)!;
     const name = h.sb.corp.customer(customer).name;
     expect(welcomes()).toHaveLength(1);
-    expect(welcomes()[0]).toMatchObject({ userid: staff[0], externalUserid: event.externalUserid, text: { content: `你好 ${name}，欢迎！${name}` } });
+    expect(welcomes()[0]).toMatchObject({ userid: h.staff[0], externalUserid: event.externalUserid, text: { content: `你好 ${name}，欢迎！${name}` } });
     expect(welcomes()[0]!.attachments).toEqual([{ msgtype: 'link', link: { title: 'Coupon', url: 'https://example.com/c' } }]);
-    const rel = h.sb.corp.relationBetween(h.sb.corp.findStaff(staff[0])!.index, customer);
+    const rel = h.sb.corp.relationBetween(h.sb.corp.findStaff(h.staff[0])!.index, customer);
     expect(h.sb.corp.relationTags(rel)).toContain(corpTag.index);
     const profile = (await api('GET', `/v1/profiles/${event.profileId}`)).json();
     expect(profile.tags).toEqual(expect.arrayContaining([expect.objectContaining({ group: 'channel', name: 'store-1', source: 'rule' })]));
@@ -83,16 +77,16 @@ describeEngines('live codes', (engine) => {
     await deliver(h, liveCodeListener, event);
     expect(welcomes()).toHaveLength(1);
     const [add] = await adds(code.id);
-    expect(add).toMatchObject({ userid: staff[0], externalUserid: event.externalUserid, welcome: { status: 'sent' }, tags: { status: 'done' } });
+    expect(add).toMatchObject({ userid: h.staff[0], externalUserid: event.externalUserid, welcome: { status: 'sent' }, tags: { status: 'done' } });
     const s = await stats(code.id);
     expect(s.totals).toMatchObject({ adds: 1, deletions: 0, net: 1, welcomeSent: 1 });
     expect(s.byDay.find((d: any) => d.date === '2026-11-02')).toEqual({ date: '2026-11-02', adds: 1, deletions: 0, net: 1 });
-    expect(s.byStaff).toEqual([{ userid: staff[0], adds: 1, deletions: 0, net: 1 }]);
+    expect(s.byStaff).toEqual([{ userid: h.staff[0], adds: 1, deletions: 0, net: 1 }]);
 
     // The customer deletes the member the next day: a deletion, net growth 0 (twice delivered, once counted).
     h.t.clock.advance(DAY);
-    applyScenario(h.sb.state, { scenario: 'del-follow-user', userid: staff[0], externalUserid: event.externalUserid });
-    const del = { type: 'contact.deleted_by_customer' as const, workspaceId: h.t.workspaceId, userid: staff[0]!, externalUserid: event.externalUserid, profileId: event.profileId, at: h.t.clock.now() };
+    applyScenario(h.sb.state, { scenario: 'del-follow-user', userid: h.staff[0], externalUserid: event.externalUserid });
+    const del = { type: 'contact.deleted_by_customer' as const, workspaceId: h.t.workspaceId, userid: h.staff[0]!, externalUserid: event.externalUserid, profileId: event.profileId, at: h.t.clock.now() };
     await deliver(h, liveCodeListener, del);
     await deliver(h, liveCodeListener, del);
     const s2 = await stats(code.id, '?from=2026-11-01&to=2026-11-03');
@@ -106,7 +100,7 @@ describeEngines('live codes', (engine) => {
   });
 
   it('skips the welcome after 20 s and records why; never retries one lost to a network error', async () => {
-    const code = await create({ staff: [staff[0]], welcome: { text: 'Hi {name}', nameFallback: 'friend' } });
+    const code = await create({ staff: [h.staff[0]], welcome: { text: 'Hi {name}', nameFallback: 'friend' } });
     const late = await scanContactWay(h, { configId: code.configId }, { contactName: 'Late Lu' });
     h.t.clock.advance(20_001);
     await deliver(h, liveCodeListener, late);
@@ -130,7 +124,7 @@ describeEngines('live codes', (engine) => {
   });
 
   it('round-robin with a daily cap: one member at a time, members at the cap leave until the next local day', async () => {
-    const [a, b, c] = staff as [string, string, string];
+    const [a, b, c] = h.staff as [string, string, string];
     const code = await create({ staff: [a, b, c], strategy: 'round_robin', dailyCap: 2 });
     const users = () => way(code.configId)!.user;
     expect(users()).toEqual([a]);
@@ -159,7 +153,7 @@ describeEngines('live codes', (engine) => {
   });
 
   it('least-load with a cap and an overflow member, over several days', async () => {
-    const [a, b, c, d] = staff as [string, string, string, string];
+    const [a, b, c, d] = h.staff as [string, string, string, string];
     const code = await create({ staff: [a, b, c], strategy: 'least_load', dailyCap: 2, overflowUserid: d });
     const users = () => way(code.configId)!.user;
     expect(users()).toEqual([a, b, c]);
@@ -185,8 +179,8 @@ describeEngines('live codes', (engine) => {
   });
 
   it('expires: the contact way is deleted, adds arriving late are still attributed, a new expiry reactivates', async () => {
-    const code = await create({ staff: [staff[0], staff[1]], expiresAt: new Date(h.t.clock.now() + 3_600_000).toISOString() });
-    const late = await scanContactWay(h, { configId: code.configId, userid: staff[0] });
+    const code = await create({ staff: [h.staff[0], h.staff[1]], expiresAt: new Date(h.t.clock.now() + 3_600_000).toISOString() });
+    const late = await scanContactWay(h, { configId: code.configId, userid: h.staff[0] });
     h.t.clock.advance(2 * 3_600_000);
     expect(await runLiveCodeMaintenance(h.deps)).toEqual({ expired: 1, rebalanced: 0 });
     expect(way(code.configId)).toBeUndefined();
@@ -203,10 +197,10 @@ describeEngines('live codes', (engine) => {
   });
 
   it('keeps the contact way in step on edit and removes it on delete', async () => {
-    const code = await create({ staff: [staff[0]] });
-    const res = await api('PATCH', `/v1/wecom/live-codes/${code.id}`, { staff: [staff[1], staff[2]], name: 'Renamed', skipVerify: false });
+    const code = await create({ staff: [h.staff[0]] });
+    const res = await api('PATCH', `/v1/wecom/live-codes/${code.id}`, { staff: [h.staff[1], h.staff[2]], name: 'Renamed', skipVerify: false });
     expect(res.statusCode, res.body).toBe(200);
-    expect(way(code.configId)).toMatchObject({ user: [staff[1], staff[2]], remark: 'Renamed', skipVerify: false });
+    expect(way(code.configId)).toMatchObject({ user: [h.staff[1], h.staff[2]], remark: 'Renamed', skipVerify: false });
     expect((await api('PATCH', `/v1/wecom/live-codes/${code.id}`, { strategy: 'nope' })).statusCode).toBe(400);
     const other = await h.t.newWorkspace();
     expect((await h.t.app.inject({ method: 'GET', url: `/v1/wecom/live-codes/${code.id}`, headers: { authorization: `Bearer ${other.secretKey}` } })).statusCode).toBe(404);

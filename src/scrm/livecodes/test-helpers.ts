@@ -1,3 +1,4 @@
+import { afterEach, beforeEach } from 'vitest';
 import type { Engine } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import { createTestApp, type TestApp } from '../../testing/engines.js';
@@ -45,6 +46,26 @@ export async function startLiveHarness(engine: Engine, opts: { staff?: number; c
       await t.close();
     },
   };
+}
+
+/** A harness with the userids of the sandbox's active staff, in order. */
+export interface LiveTestHarness extends LiveHarness {
+  staff: string[];
+}
+
+/**
+ * Gives each test of the enclosing describe block a fresh harness: started before the test,
+ * closed after it. The object returned is the same throughout, refilled before each test, so read
+ * its fields inside tests and hooks, not while the block is being defined.
+ */
+export function useLiveHarness(engine: Engine, opts?: Parameters<typeof startLiveHarness>[1]): LiveTestHarness {
+  const current = {} as LiveTestHarness;
+  beforeEach(async () => {
+    const h = await startLiveHarness(engine, opts);
+    Object.assign(current, h, { staff: h.sb.corp.activeStaff().map((s) => s.userid) });
+  });
+  afterEach(() => current.close());
+  return current;
 }
 
 /** Inserts a bare profile (what One ID resolution would have made for a new contact). */

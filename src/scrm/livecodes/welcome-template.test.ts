@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeEngines } from '../../testing/engines.js';
 import { liveCodeListener } from './live-codes.listener.js';
-import { deliver, scanContactWay, startLiveHarness, type LiveHarness } from './test-helpers.js';
+import { deliver, scanContactWay, useLiveHarness } from './test-helpers.js';
 
 describeEngines('live codes: welcome from a messaging template', (engine) => {
-  let h: LiveHarness;
-  let staff: string[];
-  beforeEach(async () => {
-    h = await startLiveHarness(engine);
-    staff = h.sb.corp.activeStaff().map((s) => s.userid);
-  });
-  afterEach(() => h.close());
+  const h = useLiveHarness(engine);
 
   const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown) => {
     const res = await h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
@@ -23,7 +17,7 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
     const tpl = (await api('POST', '/v1/templates', { name: 'store-welcome', channel: 'wecom', purpose: 'service', variants: { 'zh-CN': { text: '{{ profile.name | default: "朋友" }}，欢迎来到{{ data.store | default: "本店" }}！' } } })).body.id;
     const sms = (await api('POST', '/v1/templates', { name: 'sms', channel: 'sms', variants: { 'zh-CN': { templateCode: 'SMS_1' } } })).body.id;
     const bad = async (welcome: unknown, message: RegExp) => {
-      const res = await api('POST', '/v1/wecom/live-codes', { name: 'X', channel: 'store', staff: [staff[0]], welcome });
+      const res = await api('POST', '/v1/wecom/live-codes', { name: 'X', channel: 'store', staff: [h.staff[0]], welcome });
       expect(res.status, JSON.stringify(res.body)).toBe(400);
       expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(message) });
     };
@@ -32,7 +26,7 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
     await bad({ templateId: 42 }, /welcome\.templateId/);
     expect(h.sb.state.contactWays.size).toBe(0);
 
-    const created = await api('POST', '/v1/wecom/live-codes', { name: 'Store 1', channel: 'store', staff: [staff[0]], welcome: { templateId: tpl, text: 'unused while templateId is set' } });
+    const created = await api('POST', '/v1/wecom/live-codes', { name: 'Store 1', channel: 'store', staff: [h.staff[0]], welcome: { templateId: tpl, text: 'unused while templateId is set' } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const code = created.body;
     expect(code.welcome).toMatchObject({ templateId: tpl });
@@ -44,7 +38,7 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
     await deliver(h, liveCodeListener, e);
     await deliver(h, liveCodeListener, e);
     expect(welcomes()).toHaveLength(1);
-    expect(welcomes()[0]).toMatchObject({ userid: staff[0], externalUserid: e.externalUserid, text: { content: 'Zhou，欢迎来到本店！' } });
+    expect(welcomes()[0]).toMatchObject({ userid: h.staff[0], externalUserid: e.externalUserid, text: { content: 'Zhou，欢迎来到本店！' } });
     const [add] = await adds(code.id);
     expect(add.welcome).toMatchObject({ status: 'sent' });
     const msgs = (await api('GET', `/v1/messages?sourceKind=live_code&sourceId=${code.id}`)).body.data;

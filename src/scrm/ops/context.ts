@@ -3,7 +3,7 @@ import type { Services } from '../../app.js';
 import { AppError } from '../../platform/errors.js';
 import type { DB } from '../../platform/db/schema.js';
 import { WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/client.js';
-import type { ScrmContext } from '../events.js';
+import { type ScrmContext, scrmContextOf } from '../events.js';
 import type { ScrmDB, ScrmOpsDB } from '../schema.js';
 
 /** The tables the operations features read and write. */
@@ -37,17 +37,23 @@ export function opsDb(ctx: ScrmContext): OpsDb {
   return ctx.db as OpsDb;
 }
 
+/**
+ * The live follow relations of a segment's members, to select from: the members `sm`, their
+ * contacts `c`, and the contacts' relations `f` that have not ended.
+ */
+export function segmentFollows(db: OpsDb, ws: string, segmentId: string) {
+  return db
+    .selectFrom('segment_members as sm')
+    .innerJoin('scrm_contacts as c', (j) => j.onRef('c.workspace_id', '=', 'sm.workspace_id').onRef('c.profile_id', '=', 'sm.profile_id'))
+    .innerJoin('scrm_follows as f', (j) => j.onRef('f.workspace_id', '=', 'c.workspace_id').onRef('f.external_userid', '=', 'c.external_userid'))
+    .where('sm.workspace_id', '=', ws)
+    .where('sm.segment_id', '=', segmentId)
+    .where('f.deleted_at', 'is', null);
+}
+
 /** Builds the operations context from the process services; `clientFor` defaults to the SCRM connection module's. */
 export function opsContext(s: Services, opts: { clientFor?: ScrmContext['clientFor']; groupsWithTags?: OpsContext['groupsWithTags'] } = {}): OpsContext {
-  return {
-    db: s.database.db,
-    dialect: s.database.dialect,
-    now: () => s.clock.now(),
-    log: s.log,
-    clientFor: opts.clientFor ?? ((ws) => s.scrm.connections.clientFor(ws)),
-    timeZoneOf: s.timeZoneOf,
-    groupsWithTags: opts.groupsWithTags,
-  };
+  return { ...scrmContextOf(s, opts.clientFor), groupsWithTags: opts.groupsWithTags };
 }
 
 /** WeCom's answer to a failed call as short text for a task or handover row: `errcode 41048: ...`. */

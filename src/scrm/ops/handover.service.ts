@@ -5,9 +5,11 @@
  * transferred in service at most twice in 90 days: such requests are refused here, before
  * WeCom is asked, counting our own waiting and successful transfers.
  */
+import type { Selectable } from 'kysely';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent } from '../events.js';
+import type { ScrmHandoversTable } from '../schema.js';
 import { describeWeComError, iso, type OpsContext, opsDb } from './context.js';
 
 const NINETY_DAYS_MS = 90 * 86_400_000;
@@ -44,21 +46,7 @@ export interface HandoverResult {
   refused: Array<{ externalUserid: string; reason: string }>;
 }
 
-type Row = {
-  id: string;
-  batch_id: string;
-  kind: string;
-  from_userid: string;
-  to_userid: string;
-  external_userid: string;
-  status: string;
-  errcode: number | null;
-  wecom_status: number | null;
-  reason: string | null;
-  takeover_at: number | null;
-  created_at: number;
-  updated_at: number;
-};
+type Row = Selectable<ScrmHandoversTable>;
 
 function toHandover(r: Row): Handover {
   return {
@@ -170,9 +158,9 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: { kind:
       const errcode = callError ? callError.errcode : (answers.get(ext) ?? null);
       const ok = !callError && errcode === 0;
       const reason = ok ? null : callError ? `the transfer call failed: ${callError.text}` : errcode === null ? 'WeCom did not answer for this customer' : (TRANSFER_ERRCODES[errcode] ?? `WeCom errcode ${errcode}`);
-      return { id: newId('hov', t), batch_id: batchId, kind, from_userid: fromUserid, to_userid: toUserid, external_userid: ext, status: ok ? 'waiting' : 'failed', errcode, wecom_status: null, reason, takeover_at: null, created_at: t, updated_at: t };
+      return { workspace_id: ws, id: newId('hov', t), batch_id: batchId, kind, from_userid: fromUserid, to_userid: toUserid, external_userid: ext, status: ok ? 'waiting' : 'failed', errcode, wecom_status: null, reason, takeover_at: null, created_at: t, updated_at: t };
     });
-    await db.insertInto('scrm_handovers').values(rows.map((r) => ({ workspace_id: ws, ...r }))).execute();
+    await db.insertInto('scrm_handovers').values(rows).execute();
     handovers.push(...rows.map(toHandover));
   }
   return { batchId, handovers, refused };

@@ -1,5 +1,7 @@
 /** Listing and completing SOP staff tasks. */
+import type { Selectable } from 'kysely';
 import { AppError } from '../../platform/errors.js';
+import type { ScrmSopTasksTable } from '../schema.js';
 import { type OpsContext, iso, opsDb, zoneOf } from './context.js';
 import { touchLastContact } from './sop-tick.js';
 import { dayRange, parseDay } from './time.js';
@@ -21,21 +23,7 @@ export interface SopTask {
   completedAt: string | null;
 }
 
-type Row = {
-  id: string;
-  sop_id: string;
-  step_id: string;
-  target_type: string;
-  target_id: string;
-  occurrence: string;
-  staff_userid: string;
-  due_at: number;
-  status: string;
-  msgid: string | null;
-  error: string | null;
-  completed_by: string | null;
-  completed_at: number | null;
-};
+type Row = Selectable<ScrmSopTasksTable>;
 
 function toTask(r: Row): SopTask {
   return {

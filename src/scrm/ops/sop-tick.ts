@@ -8,10 +8,11 @@
  * A due occurrence older than 24 hours is not created any more: a worker that was down for days
  * does not flood staff with stale tasks.
  */
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { newId } from '../../platform/ids.js';
 import type { AddMsgTemplateRequest } from '../../wecom/types.js';
-import { describeWeComError, type OpsContext, opsDb, zoneOf } from './context.js';
+import type { ScrmSopTasksTable } from '../schema.js';
+import { describeWeComError, type OpsContext, opsDb, segmentFollows, zoneOf } from './context.js';
 import { type Sop, type SopStep, toSop } from './sops.service.js';
 import { dayString, localDay, localTimeToUtc, weekday } from './time.js';
 
@@ -53,15 +54,9 @@ async function resolveTargets(ctx: OpsContext, ws: string, sop: Sop, since: numb
   // 1:1: the owner is the earliest live follower who has not left the corp.
   const rows =
     'segmentId' in t
-      ? await db
-          .selectFrom('segment_members as sm')
-          .innerJoin('scrm_contacts as c', (j) => j.onRef('c.workspace_id', '=', 'sm.workspace_id').onRef('c.profile_id', '=', 'sm.profile_id'))
-          .innerJoin('scrm_follows as f', (j) => j.onRef('f.workspace_id', '=', 'c.workspace_id').onRef('f.external_userid', '=', 'c.external_userid'))
+      ? await segmentFollows(db, ws, t.segmentId)
           .leftJoin('scrm_staff as s', (j) => j.onRef('s.workspace_id', '=', 'f.workspace_id').onRef('s.userid', '=', 'f.userid'))
           .select(['f.external_userid', 'f.userid', 'f.added_at', 'sm.entered_at as joined'])
-          .where('sm.workspace_id', '=', ws)
-          .where('sm.segment_id', '=', t.segmentId)
-          .where('f.deleted_at', 'is', null)
           .where((eb) => eb.or([eb('s.status', 'is', null), eb('s.status', '!=', 'resigned')]))
           .$if(since !== undefined, (q) => q.where('sm.entered_at', '>=', since!))
           .execute()
@@ -86,24 +81,7 @@ async function resolveTargets(ctx: OpsContext, ws: string, sop: Sop, since: numb
   return [...best.values()].map(({ type, id, staff, anchor }) => ({ type, id, staff, anchor }));
 }
 
-type TaskRow = {
-  workspace_id: string;
-  id: string;
-  sop_id: string;
-  step_id: string;
-  target_type: string;
-  target_id: string;
-  occurrence: string;
-  staff_userid: string;
-  due_at: number;
-  status: string;
-  msgid: null;
-  error: null;
-  completed_by: null;
-  completed_at: null;
-  created_at: number;
-  updated_at: number;
-};
+type TaskRow = Insertable<ScrmSopTasksTable>;
 
 /** Creates the tasks of one SOP that are due now; returns how many were new. */
 async function fanOut(ctx: OpsContext, ws: string, sop: Sop, now: number, tz: string): Promise<number> {

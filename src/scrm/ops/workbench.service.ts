@@ -6,7 +6,7 @@
  */
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { type OpsContext, iso, json, opsDb, zoneOf } from './context.js';
+import { type OpsContext, iso, json, opsDb, segmentFollows, zoneOf } from './context.js';
 import { listSopTasks, type SopTask } from './sop-tasks.service.js';
 import { dayString, localDay } from './time.js';
 
@@ -164,16 +164,7 @@ export async function staffToday(ctx: OpsContext, ws: string, userid: string): P
   const date = dayString(localDay(now, tz));
   const rules = await db.selectFrom('scrm_workbench_rules').selectAll().where('workspace_id', '=', ws).execute();
   for (const rule of rules) {
-    const members = await db
-      .selectFrom('segment_members as sm')
-      .innerJoin('scrm_contacts as c', (j) => j.onRef('c.workspace_id', '=', 'sm.workspace_id').onRef('c.profile_id', '=', 'sm.profile_id'))
-      .innerJoin('scrm_follows as f', (j) => j.onRef('f.workspace_id', '=', 'c.workspace_id').onRef('f.external_userid', '=', 'c.external_userid'))
-      .select(['c.external_userid', 'c.profile_id', 'c.name', 'f.remark'])
-      .where('sm.workspace_id', '=', ws)
-      .where('sm.segment_id', '=', rule.segment_id)
-      .where('f.userid', '=', userid)
-      .where('f.deleted_at', 'is', null)
-      .execute();
+    const members = await segmentFollows(db, ws, rule.segment_id).select(['c.external_userid', 'c.profile_id', 'c.name', 'f.remark']).where('f.userid', '=', userid).execute();
     const rows = members.map((m) => ({
       workspace_id: ws,
       id: newId('gtk', now),
