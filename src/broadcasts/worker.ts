@@ -5,6 +5,7 @@
  * processes may run it against one PostgreSQL: each chunk locks its broadcast row with SKIP LOCKED.
  */
 import type { Logger } from 'pino';
+import { nextTurn, startLoop } from '../platform/loop.js';
 import { dueBroadcasts, type FanoutDeps, runChunk } from './fanout.js';
 
 /** Totals of one worker pass. */
@@ -37,23 +38,17 @@ export interface BroadcastWorkerOptions extends FanoutDeps {
 
 /** Creates a worker without starting its loop (tests drive it with runOnce). */
 export function createBroadcastWorker(opts: BroadcastWorkerOptions): BroadcastWorker {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  const pollMs = opts.pollMs ?? 1000;
-
   async function runOnce(): Promise<BroadcastPassStats> {
     const stats: BroadcastPassStats = { chunks: 0, enqueued: 0, duplicates: 0, holdout: 0, excluded: 0, finished: 0, failed: 0 };
     let active = await dueBroadcasts(opts.database.db, opts.now());
-    while (active.length && !stopped) {
+    while (active.length && !loop.stopped) {
       const next: typeof active = [];
       for (const b of active) {
-        if (stopped) break;
+        if (loop.stopped) break;
         const r = await runChunk(opts, b.workspaceId, b.id);
         // SQLite queries complete synchronously: without a turn of the event loop between chunks,
         // a long fan-out would keep the process from answering HTTP requests until it ends.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         if (r.state === 'skipped') continue;
         stats.chunks++;
         stats.enqueued += r.enqueued;
@@ -69,39 +64,17 @@ export function createBroadcastWorker(opts: BroadcastWorkerOptions): BroadcastWo
     return stats;
   }
 
-  const loop = () => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) clearTimeout(timer);
-    running = runOnce()
-      .then(() => undefined)
-      .catch((err) => opts.log.error({ err }, 'broadcast worker pass failed'))
-      .finally(() => {
-        running = undefined;
-        if (stopped) return;
-        if (again) {
-          again = false;
-          setImmediate(loop);
-        } else timer = setTimeout(loop, pollMs);
-      });
-  };
-
-  return {
-    runOnce,
-    wake: () => {
-      if (stopped) return;
-      if (timer) clearTimeout(timer);
-      loop();
+  const loop = startLoop({
+    pass: async () => {
+      await runOnce();
     },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+    idleMs: opts.pollMs ?? 1000,
+    log: opts.log,
+    failed: 'broadcast worker pass failed',
+    // The poll holds the process open, as it always has: the serving process stops it on shutdown.
+    keepAlive: true,
+  });
+  return { runOnce, wake: loop.wake, stop: loop.stop };
 }
 
 /** Starts the worker loop in the background (the serving process calls it from startWorkers). */

@@ -9,6 +9,7 @@
  */
 import { sql } from 'kysely';
 import type { Services } from '../app.js';
+import { nextTurn, startLoop } from '../platform/loop.js';
 import { jdb, journeyDeps, type JourneyDeps } from './deps.js';
 import { createExecutor, type Executor, type PassStats } from './executor.js';
 import { runTriggers, type TriggerStats } from './triggers.js';
@@ -67,14 +68,10 @@ export async function sweepListeners(deps: JourneyDeps, since: number, now: numb
  * services' (tests and the benchmark).
  */
 export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { deps?: Partial<JourneyDeps> } = {}): JourneyWorker {
-  const deps = journeyDeps(s, { onEntered: () => schedule(0), ...opts.deps });
+  const deps = journeyDeps(s, { onEntered: () => loop.schedule(0), ...opts.deps });
   const pollMs = opts.pollMs ?? 1000;
   const sweepMs = opts.sweepMs ?? 5000;
   const executor: Executor = createExecutor(deps);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let again = false;
-  let stopped = false;
   let lastSweep = 0;
   let sweptUpTo = deps.now();
 
@@ -95,52 +92,43 @@ export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { d
       passes.claimed += p.claimed;
       passes.steps += p.steps;
       passes.sends += p.sends;
-      if (p.claimed < batchSize || stopped) break;
+      if (p.claimed < batchSize || loop.stopped) break;
       // better-sqlite3 answers synchronously, so a run of batches would be one unbroken chain of
       // microtasks: yield, or HTTP requests (and /health) wait for the whole backlog.
-      await new Promise((r) => setImmediate(r));
+      await nextTurn();
     }
     if (passes.claimed || triggers.entered) deps.log.debug({ ...passes, entered: triggers.entered, ms: Date.now() - started }, 'journey cycle');
     return { triggers, passes };
   }
 
-  const schedule = (ms: number) => {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(loop, ms);
-    timer.unref?.();
-  };
-  const loop = () => {
-    timer = undefined;
-    if (running) {
-      again = true;
-      return;
+  /** Until the earliest state's wake-up, at most `pollMs`. */
+  async function nextDelay(): Promise<number> {
+    try {
+      const t = await executor.nextWake();
+      if (t !== undefined) return Math.max(0, Math.min(pollMs, t - deps.now()));
+    } catch {
+      /* the next cycle logs a broken database */
     }
-    running = cycle(false)
-      .catch((err) => deps.log.error({ err }, 'journey worker cycle failed'))
-      .finally(async () => {
-        running = undefined;
-        if (again) {
-          again = false;
-          return schedule(0);
-        }
-        let next = pollMs;
-        try {
-          const t = await executor.nextWake();
-          if (t !== undefined) next = Math.max(0, Math.min(pollMs, t - deps.now()));
-        } catch {
-          /* the next cycle logs a broken database */
-        }
-        schedule(next);
-      });
-  };
+    return pollMs;
+  }
+
+  const loop = startLoop({
+    pass: async () => {
+      await cycle(false);
+      return nextDelay();
+    },
+    idleMs: pollMs,
+    log: deps.log,
+    failed: 'journey worker cycle failed',
+    againMs: 0,
+  });
 
   const unsubscribe = s.writer.onCommitted((ws, committed) => {
     const names = [...new Set(committed.events.filter((e) => e.type === 'track' && e.event).map((e) => e.event!))];
     wakeListeners(deps, ws, [...committed.profileIds], names, deps.now())
       .then(() => {
         lastSweep = 0; // event triggers: a trigger pass soon
-        schedule(50);
+        loop.schedule(50);
       })
       .catch((err) => deps.log.warn({ err }, 'journey listener wake-up failed'));
   });
@@ -149,23 +137,18 @@ export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { d
   s.membership.onChange = (ws) => {
     previous?.(ws);
     lastSweep = 0;
-    schedule(50);
+    loop.schedule(50);
   };
-  schedule(0);
+  loop.schedule(0);
 
   return {
-    wake: () => schedule(0),
-    runOnce: async () => {
-      while (running) await running;
-      return cycle(true);
-    },
+    wake: () => loop.schedule(0),
+    runOnce: () => loop.exclusive(() => cycle(true)),
     async stop() {
-      stopped = true;
       unsubscribe();
       if (previous) s.membership.onChange = previous;
       else delete s.membership.onChange;
-      if (timer) clearTimeout(timer);
-      while (running) await running;
+      await loop.stop();
     },
   };
 }

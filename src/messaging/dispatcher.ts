@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
+import { startLoop } from '../platform/loop.js';
 import { resolveAddress } from './addressing.js';
 import { type ChannelConfig, loadChannelConfig } from './channel-config.js';
 import type { Channel, OutboundMessage, SendResult } from './channels/types.js';
@@ -307,56 +308,16 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
     return stats;
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  const loop = () => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) clearTimeout(timer);
-    running = (async () => {
-      try {
-        for (;;) {
-          const s = await runOnce();
-          if (stopped || s.claimed < batchSize) break;
-          // Let the event loop run between batches: on SQLite every statement completes
-          // synchronously, so a backlog of fast sends would otherwise hold the server's thread
-          // (seen: /health unanswered for over a minute while 7,500 queued messages went out).
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      } catch (err) {
-        deps.log.error({ err }, 'messaging: dispatcher pass failed');
-      }
-    })().finally(() => {
-      running = undefined;
-      if (stopped) return;
-      if (again) {
-        again = false;
-        setImmediate(loop);
-      } else {
-        timer = setTimeout(loop, pollMs);
-        // The poll alone never keeps a process alive (CLI commands and tests exit when done).
-        timer.unref();
-      }
-    });
-  };
-  return {
-    runOnce,
-    wake: () => {
-      if (stopped) return;
-      if (timer) clearTimeout(timer);
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  const loop = startLoop({
+    // A full batch: the next one at once, after a turn of the event loop. On SQLite every statement
+    // completes synchronously, so a backlog of fast sends would otherwise hold the server's thread
+    // (seen: /health unanswered for over a minute while 7,500 queued messages went out).
+    pass: async () => ((await runOnce()).claimed < batchSize ? undefined : 0),
+    idleMs: pollMs,
+    log: deps.log,
+    failed: 'messaging: dispatcher pass failed',
+  });
+  return { runOnce, wake: loop.wake, stop: loop.stop };
 }
 
 /** Starts the dispatcher loop in the background (the serving process calls it from startWorkers). */

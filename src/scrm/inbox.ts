@@ -17,6 +17,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Services } from '../app.js';
 import type { Database } from '../platform/db/database.js';
+import { startLoop } from '../platform/loop.js';
 import type { DB } from '../platform/db/schema.js';
 import type { ScrmContext } from './events.js';
 import { applyInboxMessage, type HandlerDeps, type InboxItem, UnusableEventError } from './handlers.js';
@@ -161,11 +162,6 @@ export interface InboxWorker {
 
 /** Starts the worker: a pass on wake-up and every `pollMs` (default 1 s); batches follow each other while rows are due. */
 export function startInboxWorker(deps: InboxDeps, opts: { pollMs?: number } = {}): InboxWorker {
-  const pollMs = opts.pollMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<InboxPass> | undefined;
-  let again = false;
-  let stopped = false;
   let released = false;
 
   async function drain(): Promise<InboxPass> {
@@ -181,64 +177,28 @@ export function startInboxWorker(deps: InboxDeps, opts: { pollMs?: number } = {}
       total.done += pass.done;
       total.retried += pass.retried;
       total.failed += pass.failed;
-      if (stopped || pass.claimed === 0) return total;
+      if (loop.stopped || pass.claimed === 0) return total;
     }
   }
 
-  const kick = () => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    const run = drain();
-    running = run;
-    run
-      .catch((err) => {
-        deps.log.error({ err }, 'WeCom inbox pass failed');
-        return undefined;
-      })
-      .finally(() => {
-        if (running === run) running = undefined;
-        if (stopped || timer) return;
-        const soon = again;
-        again = false;
-        timer = setTimeout(kick, soon ? 0 : pollMs);
-      });
-  };
-  timer = setTimeout(kick, 0);
+  const loop = startLoop({
+    pass: async () => {
+      await drain();
+    },
+    idleMs: opts.pollMs ?? 1000,
+    log: deps.log,
+    failed: 'WeCom inbox pass failed',
+    againMs: 0,
+    // The poll holds the process open, as it always has: the serving process stops it on shutdown.
+    keepAlive: true,
+  });
+  loop.schedule(0);
 
   return {
-    wake() {
-      if (stopped) return;
-      if (running) again = true;
-      else {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(kick, 0);
-      }
-    },
-    async runOnce() {
-      if (running) await running.catch(() => undefined);
-      const run = drain();
-      running = run;
-      try {
-        return await run;
-      } finally {
-        if (running === run) running = undefined;
-        // A wake-up or poll that arrived meanwhile was deferred to this run's end: keep the loop going.
-        if (!stopped && !timer) {
-          timer = setTimeout(kick, again ? 0 : pollMs);
-          again = false;
-        }
-      }
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      if (running) await running.catch(() => undefined);
-    },
+    wake: () => loop.schedule(0),
+    // A wake-up or poll that arrives meanwhile is deferred to this run's end.
+    runOnce: () => loop.exclusive(drain),
+    stop: loop.stop,
   };
 }
 

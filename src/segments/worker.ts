@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../platform/db/schema.js';
 import { parseJson } from '../platform/db/database.js';
+import { startLoop } from '../platform/loop.js';
 import { type MembershipDeps, pendingRecomputes, processFeed, recomputeSegment, requestRecompute } from './membership.js';
 
 export interface WorkerOptions {
@@ -74,11 +75,6 @@ async function scheduleRechecks(opts: WorkerOptions, workspaces: string[]): Prom
 }
 
 export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
-  const pollMs = opts.pollMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = false;
   const abort = new AbortController();
   const lastLogged = new Map<string, number>();
   let recomputing: Promise<void> | undefined;
@@ -88,9 +84,9 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
     const { deps, log } = opts;
     for (;;) {
       const pending = await pendingRecomputes(deps.db);
-      if (pending.length === 0 || stopped) return;
+      if (pending.length === 0 || abort.signal.aborted) return;
       for (const p of pending) {
-        if (stopped) return;
+        if (abort.signal.aborted) return;
         try {
           const progress = await recomputeSegment(deps, p.workspaceId, p.segmentId, {
             lagMs: opts.lagMs,
@@ -118,10 +114,11 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
     const { deps, log } = opts;
     const workspaces = await workspacesWithSegments(deps.db);
     for (const ws of workspaces) {
-      if (stopped) return;
+      if (loop.stopped) return;
       const r = await processFeed(deps, ws, { lagMs: opts.lagMs });
       if (r.profiles) log.debug({ workspaceId: ws, ...r }, 'segment feed processed');
-      if (!r.caughtUp) again = true;
+      // Behind: another cycle shortly after this one.
+      if (!r.caughtUp) loop.wake();
     }
     // Full recomputes run in their own lane: a recompute's evaluation is one long query read off
     // this thread (Database.scan), so the feed keeps its pace meanwhile instead of waiting.
@@ -133,42 +130,31 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
     await scheduleRechecks(opts, all);
   }
 
-  const kick = () => {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    running = cycle()
-      .catch((err) => opts.log.error({ err }, 'segment worker cycle failed'))
-      .finally(() => {
-        running = undefined;
-        if (stopped) return;
-        const soon = again;
-        again = false;
-        timer = setTimeout(kick, soon ? 10 : pollMs);
-      });
-  };
-  timer = setTimeout(kick, 10);
+  const loop = startLoop({
+    pass: cycle,
+    idleMs: opts.pollMs ?? 1000,
+    log: opts.log,
+    failed: 'segment worker cycle failed',
+    againMs: 10,
+    // The poll holds the process open, as it always has: the serving process stops it on shutdown.
+    keepAlive: true,
+  });
+  loop.schedule(10);
 
   return {
     wake() {
       // Idle, a poll is always pending (within pollMs; the feed only reads rows older than its
       // lag anyway). Busy, run another cycle straight after this one.
-      if (running) again = true;
+      if (loop.busy) loop.wake();
     },
     async runOnce() {
-      if (running) await running;
-      await cycle();
+      await loop.exclusive(cycle);
       if (recomputing) await recomputing;
     },
     async stop() {
-      stopped = true;
+      const stopping = loop.stop();
       abort.abort();
-      if (timer) clearTimeout(timer);
-      if (running) await running;
+      await stopping;
       if (recomputing) await recomputing;
     },
   };

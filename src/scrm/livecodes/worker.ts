@@ -1,3 +1,4 @@
+import { startLoop } from '../../platform/loop.js';
 import type { LiveDeps } from './context.js';
 import { runLiveCodeMaintenance } from './live-codes.service.js';
 
@@ -14,28 +15,16 @@ export interface LiveCodeWorker {
  */
 export function startLiveCodeWorker(deps: LiveDeps, opts: { intervalMs?: number } = {}): LiveCodeWorker {
   const intervalMs = opts.intervalMs ?? 60_000;
-  let stopped = false;
-  let running: Promise<void> | undefined;
-  const pass = async () => {
-    try {
+  const loop = startLoop({
+    pass: async () => {
       const r = await runLiveCodeMaintenance(deps);
       if (r.expired || r.rebalanced) deps.log.info(r, 'live codes maintained');
-    } catch (err) {
-      deps.log.error({ err }, 'live code maintenance failed; retrying next interval');
-    }
-  };
-  const timer = setInterval(() => {
-    if (stopped || running) return;
-    running = pass().finally(() => {
-      running = undefined;
-    });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
     },
-  };
+    idleMs: intervalMs,
+    fixedRate: true,
+    log: deps.log,
+    failed: 'live code maintenance failed; retrying next interval',
+  });
+  loop.schedule(intervalMs);
+  return { stop: loop.stop };
 }

@@ -3,6 +3,7 @@
  * SOP scheduler tick, polls WeCom for mass-message results and for handover results. Each step
  * is idempotent and commits on its own, so a crash or a stop between steps loses nothing.
  */
+import { startLoop } from '../../platform/loop.js';
 import type { OpsContext } from './context.js';
 import { opsDb } from './context.js';
 import { syncHandoverResults } from './handover.service.js';
@@ -37,29 +38,7 @@ export async function runOpsCycle(ctx: OpsContext): Promise<void> {
 /** Starts the worker: a cycle every `intervalMs` (default one minute), never two at once. */
 export function startScrmOpsWorker(ctx: OpsContext, opts: { intervalMs?: number } = {}): ScrmOpsWorker {
   const intervalMs = opts.intervalMs ?? 60_000;
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const cycle = () => {
-    if (stopped || running) return running;
-    running = runOpsCycle(ctx)
-      .catch((err) => ctx.log.error({ err }, 'scrm ops cycle failed'))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const timer = setInterval(() => void cycle(), intervalMs);
-  // The process exits when everything else is done; the worker alone does not hold it.
-  timer.unref();
-  return {
-    async runOnce() {
-      if (running) await running;
-      await cycle();
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      if (running) await running;
-    },
-  };
+  const loop = startLoop({ pass: () => runOpsCycle(ctx), idleMs: intervalMs, fixedRate: true, log: ctx.log, failed: 'scrm ops cycle failed' });
+  loop.schedule(intervalMs);
+  return { runOnce: loop.runOnce, stop: loop.stop };
 }
