@@ -193,6 +193,29 @@ describe('startLoop', () => {
     await loop.stop();
   });
 
+  it('schedule brings a later timer forward but never puts an earlier one back, so frequent wake-ups cannot starve the loop', async () => {
+    const g = gatedPass();
+    const loop = loopOf({ pass: g.pass, idleMs: 60_000 });
+    loop.schedule(1000);
+    loop.schedule(50); // forward
+    // A wake-up every 20 ms asking for a pass within 50 ms: the first one's timer still fires at 50 ms.
+    for (let t = 0; t < 40; t += 20) {
+      await vi.advanceTimersByTimeAsync(20);
+      loop.schedule(50);
+    }
+    expect(g.pass).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(g.pass).toHaveBeenCalledTimes(1);
+    g.end(0);
+    await settle();
+    // After the pass, the idle timer (60 s) is pending; a later schedule brings it forward.
+    loop.schedule(100);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(g.pass).toHaveBeenCalledTimes(2);
+    g.end(1);
+    await loop.stop();
+  });
+
   it('counts idleMs from the start of a pass with fixedRate (an overrun skips the missed ticks), else from its end', async () => {
     const startsOf = async (fixedRate: boolean) => {
       const t0 = Date.now();

@@ -29,7 +29,10 @@ export interface LoopOptions {
 export interface Loop {
   /** Runs a pass now, or straight after the one in progress. */
   wake(): void;
-  /** Runs a pass in `ms` (replacing the pending timer), or straight after the one in progress. */
+  /**
+   * Runs a pass within `ms`: brings a later pending timer forward, never puts an earlier one back
+   * (so wake-ups arriving faster than `ms` cannot starve the loop), or straight after the pass in progress.
+   */
   schedule(ms: number): void;
   /** Waits for the pass in progress, then runs one now and resolves when it has ended (a failure is logged, as in the loop). */
   runOnce(): Promise<void>;
@@ -49,12 +52,15 @@ export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmedia
 /** Creates a background loop; it stays idle until `wake` or `schedule` is called. */
 export function startLoop(o: LoopOptions): Loop {
   let timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (Date.now() time). */
+  let dueAt = 0;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
 
   const arm = (ms: number) => {
     clearTimeout(timer);
+    dueAt = Date.now() + ms;
     timer = setTimeout(wake, ms);
     if (!o.keepAlive) timer.unref();
   };
@@ -85,12 +91,13 @@ export function startLoop(o: LoopOptions): Loop {
 
   function wake(): void {
     if (stopped) return;
+    // A pass runs now or straight after the one in progress: the pending timer has nothing left to do.
+    clearTimeout(timer);
+    timer = undefined;
     if (running) {
       again = true;
       return;
     }
-    clearTimeout(timer);
-    timer = undefined;
     running = run().then(settle);
   }
 
@@ -99,7 +106,7 @@ export function startLoop(o: LoopOptions): Loop {
     schedule(ms) {
       if (stopped) return;
       if (running) again = true;
-      else arm(ms);
+      else if (timer === undefined || Date.now() + ms < dueAt) arm(ms);
     },
     async runOnce() {
       while (running) await running;
