@@ -137,6 +137,7 @@ export async function updateJourney(deps: JourneyDeps, ws: string, id: string, i
  * version unless migrated (`migrateStates`). The journey becomes active.
  */
 export async function publishJourney(deps: JourneyDeps, ws: string, id: string): Promise<JourneyView & { version: number }> {
+  await listenToTriggerSegment(deps, ws, id);
   const version = await withRetries(deps.database, () =>
     deps.database.db.transaction().execute(async (t) => {
       const trx = jdb(t);
@@ -156,6 +157,27 @@ export async function publishJourney(deps: JourneyDeps, ws: string, id: string):
   );
   deps.onEntered?.();
   return { ...view(await row(jdb(deps.database.db), ws, id)), version };
+}
+
+/**
+ * A segment-entered trigger reads the segment's new members through the entry-time index, which
+ * holds only the rows of segments marked as listened (journeys migration 0016). The mark is set
+ * here, committed before the version is published: a membership write reads it under the
+ * segment's lock (lockSegments), so one that read it unset committed before the mark, hence before
+ * the version's publish time, where the trigger's reading starts. Never unset (an unused mark
+ * costs only index upkeep).
+ */
+async function listenToTriggerSegment(deps: JourneyDeps, ws: string, id: string): Promise<void> {
+  const r = await jdb(deps.database.db).selectFrom('journeys').select('draft').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  const trigger = r?.draft ? parseJson<{ trigger?: { type?: unknown; segmentId?: unknown } }>(r.draft)?.trigger : undefined;
+  if (trigger?.type !== 'segment_entered' || typeof trigger.segmentId !== 'string') return;
+  await deps.database.db
+    .updateTable('segments')
+    .set({ entries_listened: 1 })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', trigger.segmentId)
+    .where('entries_listened', '=', 0)
+    .execute();
 }
 
 /** Pauses (no new entries; running states continue), resumes, or archives (running states stop) a journey. */

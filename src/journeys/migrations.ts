@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 
@@ -107,6 +107,26 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
       async up(db: Kysely<any>) {
         await db.schema.dropIndex('segment_members_entered').ifExists().execute();
         await db.schema.createIndex('segment_members_entered').on('segment_members').columns(['workspace_id', 'entered_at', 'segment_id']).execute();
+      },
+    },
+    // The entry-time index only for segments a journey listens to. Its upkeep was a third of a
+    // full recompute's insert on PostgreSQL (bench/README.md, segments), paid for every segment
+    // although only journeys' segment-entered triggers read it. A segment is marked when a
+    // journey using it as its trigger is published (never unmarked); each write transaction reads
+    // the mark under the segment's lock and stamps its rows. Existing segments and rows count as
+    // listened, as they were all indexed before.
+    '0016_segment_members_listened': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('segments').addColumn('entries_listened', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.updateTable('segments').set({ entries_listened: 1 }).execute();
+        await db.schema.alterTable('segment_members').addColumn('listened', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+        await db.schema.dropIndex('segment_members_entered').ifExists().execute();
+        await db.schema
+          .createIndex('segment_members_entered')
+          .on('segment_members')
+          .columns(['workspace_id', 'entered_at', 'segment_id'])
+          .where(sql.ref('listened'), '=', 1)
+          .execute();
       },
     },
   };

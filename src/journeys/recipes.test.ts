@@ -129,7 +129,17 @@ describeEngines('journey recipes', (engine) => {
     const p = await app.profile('s1', { stage: 'silent' });
     await app.profile('active', { stage: 'active' });
     app.t.clock.advance(MIN);
+    // A segment no journey listens to: its entries stay out of the entry-time index (listened 0).
+    const other = await app.api('POST', '/v1/segments', { name: 'active', rule: { type: 'trait', key: 'stage', op: 'eq', value: 'active' } });
     await recomputeSegment(app.t.services.membership, app.t.workspaceId, seg.body.id, { lagMs: 0 });
+    await recomputeSegment(app.t.services.membership, app.t.workspaceId, other.body.id, { lagMs: 0 });
+    const marks = await app.t.database.db.selectFrom('segment_members').select(['segment_id', 'listened']).orderBy('segment_id').execute();
+    expect(marks.map((m) => [m.segment_id, Number(m.listened)])).toEqual(
+      [
+        [seg.body.id, 1], // published as the win-back trigger
+        [other.body.id, 0],
+      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
     expect((await app.tick()).entered).toBe(1);
     expect((await app.messages(id)).map((m) => [m.profile_id, m.source_step])).toEqual([[p, 'offer']]);
     app.t.clock.advance(7 * DAY);

@@ -168,7 +168,16 @@ async function scanEvents(trx: Kysely<JDB>, ws: string, tr: Extract<Trigger, { t
 async function segmentChanges(trx: Kysely<JDB>, ws: string, type: 'segment_entered' | 'segment_exited', segmentId: string, from: number): Promise<EntryCandidate[]> {
   const out: EntryCandidate[] = [];
   if (type === 'segment_entered') {
-    const current = await trx.selectFrom('segment_members').select(['profile_id', 'entered_at']).where('workspace_id', '=', ws).where('segment_id', '=', segmentId).where('entered_at', '>', from).execute();
+    // Rows of a listened segment (marked when this journey was published) are in the entry-time index.
+    const current = await trx
+      .selectFrom('segment_members')
+      .select(['profile_id', 'entered_at'])
+      .where('workspace_id', '=', ws)
+      .where('segment_id', '=', segmentId)
+      .where('entered_at', '>', from)
+      // A literal, not a parameter: SQLite uses a partial index only for terms it can match as written.
+      .where('listened', '=', sql.lit(1))
+      .execute();
     const left = await trx
       .selectFrom('segment_member_history')
       .select(['profile_id', 'entered_at'])

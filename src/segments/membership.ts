@@ -33,6 +33,11 @@ export interface LiveSegment {
   name: string;
   version: number;
   rule: Rule;
+  /**
+   * Whether a journey listens to its entries (`segments.entries_listened`), as read under the
+   * segment's lock by the transaction writing them (see {@link lockSegments}); unknown counts as yes.
+   */
+  listened?: boolean;
 }
 
 /** One membership change, as written to the timeline. */
@@ -130,12 +135,35 @@ function orderByDependency(segments: LiveSegment[]): LiveSegment[] {
   return dependencyLevels(segments).flat();
 }
 
-export async function lockSegments(trx: Kysely<DB>, dialect: Dialect, ws: string, ids: string[]): Promise<Map<string, { version: number; status: string }>> {
+/** A segment as its lock read it: the version and status to write for, and whether its entries are listened to. */
+export interface LockedSegment {
+  version: number;
+  status: string;
+  listened: boolean;
+}
+
+/**
+ * Locks the segments' rows (FOR UPDATE on PostgreSQL; SQLite has one writer) for a transaction
+ * that writes their membership, and reads them under the lock. `listened` must come from here:
+ * publishing a journey marks its trigger segment in a transaction of its own before the version's
+ * publish time, so a write that read the segment unmarked committed before that time.
+ */
+export async function lockSegments(trx: Kysely<DB>, dialect: Dialect, ws: string, ids: string[]): Promise<Map<string, LockedSegment>> {
   if (ids.length === 0) return new Map();
-  let q = trx.selectFrom('segments').select(['id', 'version', 'status']).where('workspace_id', '=', ws).where('id', 'in', ids).orderBy('id');
+  let q = trx.selectFrom('segments').select(['id', 'version', 'status', 'entries_listened']).where('workspace_id', '=', ws).where('id', 'in', ids).orderBy('id');
   if (dialect.engine === 'postgres') q = q.forUpdate();
   const rows = await q.execute();
-  return new Map(rows.map((r) => [r.id, { version: r.version, status: r.status }]));
+  return new Map(rows.map((r) => [r.id, { version: r.version, status: r.status, listened: r.entries_listened === 1 }]));
+}
+
+/** Gives the segments the `listened` mark their lock read (in place). */
+export function markListened(segments: LiveSegment[], locked: Map<string, LockedSegment>): void {
+  for (const s of segments) s.listened = locked.get(s.id)?.listened;
+}
+
+/** The `segment_members.listened` value for a segment's rows, from its lock (1 when unknown: indexed is always safe). */
+export function listenedFlag(locked: Map<string, LockedSegment>, segmentId: string): number {
+  return locked.get(segmentId)?.listened === false ? 0 : 1;
 }
 
 /** `case when <rule> then 1 else 0 end` per segment, as select columns s0, s1, ... */
@@ -200,7 +228,7 @@ async function applyMembership(
       const isIn = after.has(pid);
       const was = before.get(pid);
       if (isIn && !was) {
-        inserts.push({ workspace_id: ws, segment_id: s.id, profile_id: pid, version: s.version, entered_at: now });
+        inserts.push({ workspace_id: ws, segment_id: s.id, profile_id: pid, version: s.version, entered_at: now, listened: s.listened === false ? 0 : 1 });
         added++;
         changes.push({ segmentId: s.id, profileId: pid, version: s.version, kind: 'entered', at: now });
       } else if (!isIn && was) {
@@ -347,6 +375,7 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
       const segments = await loadLiveSegments(trx, ws);
       const locked = await lockSegments(trx, deps.dialect, ws, segments.map((s) => s.id));
       const current = segments.filter((s) => locked.get(s.id)?.version === s.version && locked.get(s.id)?.status === 'active');
+      markListened(current, locked);
       const changes = await evaluateProfiles(trx, deps.dialect, ws, current, rows.map((r) => r.id), { workspaceId: ws, now, timeZone });
       const last = rows[rows.length - 1]!;
       await writeFeed(trx, ws, { at: last.updated_at, id: last.id }, now);
@@ -618,6 +647,7 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
   return deps.db.transaction().execute(async (trx) => {
     const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
     const locked = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
+    markListened(dependents, locked);
     const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
     if (!locked.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
     const inRange = (col: RawBuilder<unknown>) => (upTo === undefined ? sql<SqlBool>`${col} > ${after}` : sql<SqlBool>`${col} > ${after} and ${col} <= ${upTo}`);
@@ -661,8 +691,8 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
     // The entered ids are read back only for the segments built on this one (RETURNING a
     // quarter of a million ids cost about a tenth of a trait segment's recompute at 1M).
     const current = dependents.filter((d) => locked.get(d.id)?.version === d.version);
-    const inserted = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
-      select p.workspace_id, ${segmentId}, p.id, ${segment.version}, ${now} from profiles as p
+    const inserted = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at, listened)
+      select p.workspace_id, ${segmentId}, p.id, ${segment.version}, ${now}, ${listenedFlag(locked, segmentId)} from profiles as p
       where p.workspace_id = ${ws} and ${inRange(sql`p.id`)} and p.merged_into is null and (${rule})
       ${present ? sql`on conflict (workspace_id, segment_id, profile_id) do nothing` : sql``}
       ${current.length ? sql`returning profile_id` : sql``}`.execute(trx);
@@ -760,6 +790,7 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
       const step = await deps.db.transaction().execute(async (trx) => {
         const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
         const lockedAll = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
+        markListened([segment, ...dependents], lockedAll);
         const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
         if (!lockedAll.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
         const changes: MembershipChange[] = [];
@@ -790,11 +821,12 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
         }
         let entered = 0;
         if (enter.length) {
-          const rows = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at)
+          const listened = listenedFlag(lockedAll, segmentId);
+          const rows = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at, listened)
             ${
               known
-                ? sql`select ${ws}, ${segmentId}, c.id, ${segment.version}, ${now} from ${deps.dialect.idList(enter)} as c where true`
-                : sql`select ${ws}, ${segmentId}, p.id, ${segment.version}, ${now} from ${deps.dialect.idList(enter)} as c
+                ? sql`select ${ws}, ${segmentId}, c.id, ${segment.version}, ${now}, ${listened} from ${deps.dialect.idList(enter)} as c where true`
+                : sql`select ${ws}, ${segmentId}, p.id, ${segment.version}, ${now}, ${listened} from ${deps.dialect.idList(enter)} as c
                   cross join profiles as p
                   where p.workspace_id = ${ws} and p.id = c.id and p.merged_into is null and +p.updated_at <= ${T}`
             }

@@ -13,7 +13,7 @@ import type { Selectable } from 'kysely';
 import { readRows } from '../cdp/import.readers.js';
 import { type ProfileDeps, resolveProfileRef } from '../cdp/profiles.service.js';
 import { compileRule } from './compile.js';
-import { dependentsOf, ensureFeed, loadLiveSegments, lockSegments, propagate, requestRecompute } from './membership.js';
+import { dependentsOf, ensureFeed, listenedFlag, loadLiveSegments, lockSegments, markListened, propagate, requestRecompute } from './membership.js';
 import { departAll, recordDepartures } from './history.js';
 import { describeRule, isTimeDependent, referencedSegments, validateRule } from './rules.js';
 import type { Rule } from './rule.types.js';
@@ -434,6 +434,7 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
   await db.transaction().execute(async (trx) => {
     const dependents = dependentsOf(await loadLiveSegments(trx, ws), id);
     const locked = await lockSegments(trx, deps.database.dialect, ws, [id, ...dependents.map((d) => d.id)]);
+    markListened(dependents, locked);
     const currentRows = await trx.selectFrom('segment_members').select(['profile_id', 'version', 'entered_at']).where('workspace_id', '=', ws).where('segment_id', '=', id).execute();
     const current = new Map(currentRows.map((m) => [m.profile_id, m]));
     const toAdd = mode === 'remove' ? [] : [...wanted].filter((p) => !current.has(p));
@@ -441,7 +442,7 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
     report.added = toAdd.length;
     report.alreadyMembers = mode === 'remove' ? 0 : wanted.size - toAdd.length;
     report.removed = toRemove.length;
-    await deps.database.dialect.insertMany(trx, 'segment_members', toAdd.map((p) => ({ workspace_id: ws, segment_id: id, profile_id: p, version: row.version, entered_at: now })));
+    await deps.database.dialect.insertMany(trx, 'segment_members', toAdd.map((p) => ({ workspace_id: ws, segment_id: id, profile_id: p, version: row.version, entered_at: now, listened: listenedFlag(locked, id) })));
     for (let i = 0; i < toRemove.length; i += 1000) {
       await trx.deleteFrom('segment_members').where('workspace_id', '=', ws).where('segment_id', '=', id).where('profile_id', 'in', toRemove.slice(i, i + 1000)).execute();
     }

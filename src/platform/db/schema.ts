@@ -126,6 +126,11 @@ export interface SegmentsTable {
   recompute_cursor: string | null;
   recompute_started_at: Millis | null;
   evaluated_at: Millis | null;
+  /**
+   * 1 once a journey has used the segment as its entry trigger (migration 0016): its entries are
+   * then written with `segment_members.listened = 1`, into the entry-time index the trigger reads.
+   */
+  entries_listened: ColumnType<number, number | undefined, number>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -144,6 +149,8 @@ export interface SegmentMembersTable {
   profile_id: string;
   version: number;
   entered_at: Millis;
+  /** The segment's `entries_listened` when the row was written: only such rows are in the entry-time index. */
+  listened: ColumnType<number, number | undefined, number>;
 }
 
 /** A finished membership: entered, then left (see migration 0002_segments_history). */
