@@ -109,9 +109,9 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('segment_members_entered').on('segment_members').columns(['workspace_id', 'entered_at', 'segment_id']).execute();
       },
     },
-    // The entry-time index only for segments a journey listens to. Its upkeep was a third of a
-    // full recompute's insert on PostgreSQL (bench/README.md, segments), paid for every segment
-    // although only journeys' segment-entered triggers read it. A segment is marked when a
+    // The entry-time index only for segments a journey listens to. Its upkeep (25-35% of a bulk
+    // insert on PostgreSQL measured alone, ~12% of a 1M trait recompute's inserts; bench/README.md)
+    // was paid for every segment although only journeys' segment-entered triggers read it. A segment is marked when a
     // journey using it as its trigger is published (never unmarked); each write transaction reads
     // the mark under the segment's lock and stamps its rows. Existing segments and rows count as
     // listened, as they were all indexed before.
