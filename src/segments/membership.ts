@@ -161,9 +161,14 @@ export function markListened(segments: LiveSegment[], locked: Map<string, Locked
   for (const s of segments) s.listened = locked.get(s.id)?.listened;
 }
 
-/** The `segment_members.listened` value for a segment's rows, from its lock (1 when unknown: indexed is always safe). */
+/** The `segment_members.listened` value for a segment's rows (1 when unknown: indexed is always safe). */
+function listenedColumn(listened: boolean | undefined): number {
+  return listened === false ? 0 : 1;
+}
+
+/** The `segment_members.listened` value for a segment's rows, from its lock. */
 export function listenedFlag(locked: Map<string, LockedSegment>, segmentId: string): number {
-  return locked.get(segmentId)?.listened === false ? 0 : 1;
+  return listenedColumn(locked.get(segmentId)?.listened);
 }
 
 /** `case when <rule> then 1 else 0 end` per segment, as select columns s0, s1, ... */
@@ -228,7 +233,7 @@ async function applyMembership(
       const isIn = after.has(pid);
       const was = before.get(pid);
       if (isIn && !was) {
-        inserts.push({ workspace_id: ws, segment_id: s.id, profile_id: pid, version: s.version, entered_at: now, listened: s.listened === false ? 0 : 1 });
+        inserts.push({ workspace_id: ws, segment_id: s.id, profile_id: pid, version: s.version, entered_at: now, listened: listenedColumn(s.listened) });
         added++;
         changes.push({ segmentId: s.id, profileId: pid, version: s.version, kind: 'entered', at: now });
       } else if (!isIn && was) {
@@ -821,7 +826,7 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
         }
         let entered = 0;
         if (enter.length) {
-          const listened = listenedFlag(lockedAll, segmentId);
+          const listened = listenedColumn(segment.listened);
           const rows = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at, listened)
             ${
               known
