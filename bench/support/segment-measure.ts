@@ -112,6 +112,16 @@ export async function analyzeLikeAutovacuum(database: Database): Promise<void> {
   if (database.dialect.engine === 'postgres') await sql`analyze`.execute(database.db);
 }
 
+/**
+ * Before each timed run of the comparison (recompute or hand-written query): a checkpoint, so
+ * that neither side pays for writing back the pages the run before it dirtied (on PostgreSQL
+ * with the default 128 MB of shared buffers, that write-back made the same hand-written query
+ * vary by up to 35% between runs).
+ */
+export async function checkpoint(database: Database): Promise<void> {
+  await (database.dialect.engine === 'postgres' ? sql`checkpoint` : sql`pragma wal_checkpoint(TRUNCATE)`).execute(database.db);
+}
+
 const countOf = async (database: Database, q: ReturnType<typeof sql>) => Number(((await q.execute(database.db)).rows[0] as { n: number | string } | undefined)?.n ?? 0);
 
 /** segment_members of `segmentId` against bench_members of `scratchId`: both sizes, and profiles in one and not the other. */

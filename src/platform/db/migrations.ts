@@ -264,13 +264,23 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropIndex('segment_members_profile').ifExists().execute();
       },
     },
+    // The tag index carries the profile id: a segment's full recompute reads a tag's profiles one
+    // id range at a time, which on (workspace_id, tag_id) alone was a filter over all of the
+    // tag's rows in every range (at 1M profiles a fifth of a tag segment's recompute on
+    // PostgreSQL); it is also a covering index for "profiles with this tag" on both engines.
+    '0017_profile_tags_by_tag_and_profile': {
+      async up(db: Kysely<any>) {
+        await db.schema.dropIndex('profile_tags_tag').ifExists().execute();
+        await db.schema.createIndex('profile_tags_tag').on('profile_tags').columns(['workspace_id', 'tag_id', 'profile_id']).execute();
+      },
+    },
   };
 }
 
 /**
  * The core migrations plus each domain's own set (a domain owns its tables and their migrations;
  * names are globally ordered: 0001-0002 core and segments, 0003-0009 SCRM, 0010-0019 messaging
- * and journeys). A duplicate name is a programming error.
+ * and journeys, later core ones after the newest). A duplicate name is a programming error.
  */
 function allMigrations(engine: Engine): Record<string, Migration> {
   const all: Record<string, Migration> = { ...migrations(engine) };
