@@ -137,26 +137,35 @@ export async function updateJourney(deps: JourneyDeps, ws: string, id: string, i
  * version unless migrated (`migrateStates`). The journey becomes active.
  */
 export async function publishJourney(deps: JourneyDeps, ws: string, id: string): Promise<JourneyView & { version: number }> {
-  await listenToTriggerSegment(deps, ws, id);
-  const version = await withRetries(deps.database, () =>
-    deps.database.db.transaction().execute(async (t) => {
-      const trx = jdb(t);
-      let q = trx.selectFrom('journeys').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
-      if (deps.database.dialect.engine === 'postgres') q = q.forUpdate();
-      const r = await q.executeTakeFirst();
-      if (!r) throw new AppError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
-      if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
-      const def = checkDefinition(parseJson(r.draft));
-      await checkReferences(trx, ws, def);
-      const now = deps.now();
-      const v = (r.current_version ?? 0) + 1;
-      await trx.insertInto('journey_versions').values({ workspace_id: ws, journey_id: id, version: v, definition: JSON.stringify(def), created_at: now }).execute();
-      await trx.updateTable('journeys').set({ current_version: v, status: 'active', updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
-      return v;
-    }),
-  );
-  deps.onEntered?.();
-  return { ...view(await row(jdb(deps.database.db), ws, id)), version };
+  // The draft may change between marking its trigger segment and the publish transaction; the
+  // transaction then finds the new segment unmarked and the whole step runs again.
+  for (let attempt = 1; ; attempt++) {
+    await listenToTriggerSegment(deps, ws, id);
+    const version = await withRetries(deps.database, () =>
+      deps.database.db.transaction().execute(async (t) => {
+        const trx = jdb(t);
+        let q = trx.selectFrom('journeys').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
+        if (deps.database.dialect.engine === 'postgres') q = q.forUpdate();
+        const r = await q.executeTakeFirst();
+        if (!r) throw new AppError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
+        if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
+        const def = checkDefinition(parseJson(r.draft));
+        await checkReferences(trx, ws, def);
+        if (def.trigger.type === 'segment_entered' && !(await isListened(trx, ws, def.trigger.segmentId))) return undefined;
+        const now = deps.now();
+        const v = (r.current_version ?? 0) + 1;
+        await trx.insertInto('journey_versions').values({ workspace_id: ws, journey_id: id, version: v, definition: JSON.stringify(def), created_at: now }).execute();
+        await trx.updateTable('journeys').set({ current_version: v, status: 'active', updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+        return v;
+      }),
+    );
+    if (version === undefined) {
+      if (attempt < 5) continue;
+      throw new AppError('CONFLICT', `the draft of journey ${id} kept changing while it was being published; publish it again`);
+    }
+    deps.onEntered?.();
+    return { ...view(await row(jdb(deps.database.db), ws, id)), version };
+  }
 }
 
 /**
@@ -178,6 +187,12 @@ async function listenToTriggerSegment(deps: JourneyDeps, ws: string, id: string)
     .where('id', '=', trigger.segmentId)
     .where('entries_listened', '=', 0)
     .execute();
+}
+
+/** Whether a segment carries the listened mark (a missing segment fails checkReferences before this). */
+async function isListened(trx: Kysely<JDB>, ws: string, segmentId: string): Promise<boolean> {
+  const r = await trx.selectFrom('segments').select('entries_listened').where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
+  return r?.entries_listened === 1;
 }
 
 /** Pauses (no new entries; running states continue), resumes, or archives (running states stop) a journey. */

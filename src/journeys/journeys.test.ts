@@ -3,6 +3,7 @@ import { openDatabase } from '../platform/db/database.js';
 import { describeEngines } from '../testing/engines.js';
 import { journeyDeps } from './deps.js';
 import { createExecutor } from './executor.js';
+import { publishJourney } from './journeys.service.js';
 import { journeyTestApp } from './test-kit.js';
 import { startJourneyWorker, wakeListeners } from './worker.js';
 
@@ -150,6 +151,40 @@ describeEngines('journeys', (engine) => {
     app.t.clock.advance(2 * DAY);
     await app.tick();
     expect((await app.messages(id)).map((m) => json(m.content).templateCode)).toEqual(['V2', 'V2', 'V2']);
+  });
+
+  it('publishing marks the trigger segment it publishes, even when the draft moves to another segment meanwhile', async () => {
+    app = await journeyTestApp(engine);
+    const segment = async (name: string) => (await app.api('POST', '/v1/segments', { name, rule: { type: 'trait', key: 'k', op: 'eq', value: name } })).body.id as string;
+    const [first, second] = [await segment('first'), await segment('second')];
+    await app.t.database.db.updateTable('segments').set({ entries_listened: 0 }).execute();
+    const draft = (segmentId: string) => ({ trigger: { type: 'segment_entered', segmentId }, steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'T' } }] });
+    const created = await app.api('POST', '/v1/journeys', { name: 'moving trigger', definition: draft(first) });
+    // Publishing marks the first segment; when it opens its transaction, the draft is changed to the
+    // second (as a concurrent edit could), so the transaction finds the second unmarked and starts over.
+    const { db } = app.t.database;
+    let edited = false;
+    const racing = new Proxy(db, {
+      get(target, prop) {
+        if (prop !== 'transaction' || edited) {
+          const v: unknown = Reflect.get(target, prop);
+          return typeof v === 'function' ? v.bind(target) : v; // (Kysely's private fields need the real object)
+        }
+        return () => ({
+          execute: async (fn: Parameters<ReturnType<typeof db.transaction>['execute']>[0]) => {
+            edited = true;
+            await db.updateTable('journeys' as never).set({ draft: JSON.stringify(draft(second)) } as never).where('id' as never, '=', created.body.id as never).execute();
+            return target.transaction().execute(fn);
+          },
+        });
+      },
+    });
+    const published = await publishJourney({ ...app.deps, database: { ...app.t.database, db: racing } }, app.t.workspaceId, created.body.id);
+    expect(edited).toBe(true);
+    const version = await app.t.database.db.selectFrom('journey_versions' as never).select('definition' as never).where('journey_id' as never, '=', created.body.id as never).executeTakeFirstOrThrow();
+    expect([published.version, json((version as { definition: unknown }).definition).trigger.segmentId]).toEqual([1, second]);
+    const listened = await app.t.database.db.selectFrom('segments').select(['id', 'entries_listened']).execute();
+    expect(Object.fromEntries(listened.map((r) => [r.id, Number(r.entries_listened)]))).toEqual({ [first]: 1, [second]: 1 });
   });
 
   it('A/B split: stable assignment, holdout, conversion per branch', async () => {
