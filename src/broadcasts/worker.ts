@@ -71,8 +71,6 @@ export function createBroadcastWorker(opts: BroadcastWorkerOptions): BroadcastWo
     idleMs: opts.pollMs ?? 1000,
     log: opts.log,
     failed: 'broadcast worker pass failed',
-    // The poll holds the process open, as it always has: the serving process stops it on shutdown.
-    keepAlive: true,
   });
   return { runOnce, wake: loop.wake, stop: loop.stop };
 }

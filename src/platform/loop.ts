@@ -21,8 +21,6 @@ export interface LoopOptions {
   againMs?: number;
   /** Count `idleMs` from the start of a pass, as setInterval does (an overrun skips the ticks it missed); default: from its end. */
   fixedRate?: boolean;
-  /** Let the loop's timers hold the process open; by default they are unref'd, so CLI commands and tests exit when done. */
-  keepAlive?: boolean;
 }
 
 /** A started loop. */
@@ -62,7 +60,7 @@ export function startLoop(o: LoopOptions): Loop {
     clearTimeout(timer);
     dueAt = Date.now() + ms;
     timer = setTimeout(wake, ms);
-    if (!o.keepAlive) timer.unref();
+    timer.unref(); // the serving process is held open by its HTTP server; CLI commands and tests exit when done
   };
 
   /** After a pass (`delay` set) or an exclusive function: the requested pass, else the timer. */

@@ -189,8 +189,6 @@ export function startInboxWorker(deps: InboxDeps, opts: { pollMs?: number } = {}
     log: deps.log,
     failed: 'WeCom inbox pass failed',
     againMs: 0,
-    // The poll holds the process open, as it always has: the serving process stops it on shutdown.
-    keepAlive: true,
   });
   loop.schedule(0);
 

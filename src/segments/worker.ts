@@ -136,8 +136,6 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
     log: opts.log,
     failed: 'segment worker cycle failed',
     againMs: 10,
-    // The poll holds the process open, as it always has: the serving process stops it on shutdown.
-    keepAlive: true,
   });
   loop.schedule(10);
 
