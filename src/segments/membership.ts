@@ -463,7 +463,7 @@ export interface RecomputeOptions {
   chunk?: number;
   /** In-place path: profiles per range transaction; default: sized by time (see recomputeInPlace). */
   rangeSize?: number;
-  /** In-place path sized by time: profiles in the first range (default 50,000 on SQLite, 200,000 on PostgreSQL). */
+  /** In-place path sized by time: profiles in the first range (default 50,000 on SQLite, 1,000,000 on PostgreSQL). */
   firstRangeSize?: number;
   /** Scan path: how far behind the clock its snapshot time stays (default 2 s, as the feed). */
   lagMs?: number;
@@ -564,19 +564,24 @@ async function idQuantiles(deps: MembershipDeps, after: string): Promise<{ bound
   return { bounds: r.rows.map((x) => x.bound), rowsPerBucket: Math.max(1, Number(first.rows) / Number(first.buckets)) };
 }
 
-/** How long an in-place range's transaction should take (see recomputeInPlace). */
-const RANGE_TARGET_MS = { sqlite: 100, postgres: 500 };
+/** How long an in-place range's transaction should take, and the first range's size (see recomputeInPlace). */
+const RANGE_TARGET_MS = { sqlite: 100, postgres: 2_000 };
+const FIRST_RANGE = { sqlite: 50_000, postgres: 1_000_000 };
 
 /** In-place recompute: see recomputeSegment. */
 async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, resumeAfter: string, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
   // Ranges are sized by time: each range's transaction holds the segment's lock (the feed waits
   // for it) and on SQLite the one writer, with better-sqlite3 this thread too, so it should stay
   // short; but every range also costs fixed work (locks, the segments' rules loaded and compiled,
-  // nine statements prepared anew). So the size starts at 50,000 profiles (200,000 on PostgreSQL, where a range holds no
-  // writer) and then doubles or halves at most per range towards RANGE_TARGET_MS.
+  // nine statements prepared anew), and on PostgreSQL a range is read through the primary key
+  // where one statement over the whole workspace reads the table in sequence: at 1M profiles,
+  // five ranges cost a trait segment 25% more than one (bench/README.md). So on SQLite the size
+  // starts at 50,000 profiles, towards 100 ms; on PostgreSQL, where a range holds no writer, at
+  // 1,000,000 (one statement for most workspaces, holding the feed back for about 1-2 s),
+  // towards 2 s; and it doubles or halves at most per range.
   const fixed = opts.rangeSize !== undefined;
-  const target = deps.dialect.engine === 'sqlite' ? RANGE_TARGET_MS.sqlite : RANGE_TARGET_MS.postgres;
-  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? opts.firstRangeSize ?? (deps.dialect.engine === 'sqlite' ? 50_000 : 200_000)));
+  const target = RANGE_TARGET_MS[deps.dialect.engine];
+  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? opts.firstRangeSize ?? FIRST_RANGE[deps.dialect.engine]));
   const segmentId = segment.id;
   const started = deps.now();
   const progress: RecomputeProgress = { segmentId, version: segment.version, phase: 'writing', done: 0, total: 0, matched: 0, entered: 0, exited: 0 };
