@@ -138,12 +138,15 @@ async function generate(run: Run): Promise<PopulationStats> {
   return stats;
 }
 
+/** Timed runs of each side of the comparison (the machine's noise: the same query varied by up to 35% between runs). */
+const RUNS = 3;
+
 /**
  * Phase 2: the five typical segments, each a full recompute of a fresh segment against its
- * hand-written query, both timed twice and interleaved (hand-written, recompute, hand-written,
- * recompute of a second fresh segment with the same rule), each after a checkpoint; the faster
- * run of each side counts.
- * The second segment is then emptied and archived, so later phases see one segment per case.
+ * hand-written query, each side timed RUNS times, interleaved (hand-written, recompute,
+ * hand-written, recompute of another fresh segment with the same rule, ...), each run after a
+ * checkpoint; the fastest run of each side counts. The extra segments are then emptied and
+ * archived, so later phases see one segment per case.
  */
 async function compare(run: Run) {
   const { db } = run.database;
@@ -156,22 +159,27 @@ async function compare(run: Run) {
       await sql`delete from bench_members where workspace_id = ${run.ws} and segment_id = ${scratchId}`.execute(db);
       if (run.database.dialect.engine === 'postgres') await sql`vacuum bench_members`.execute(db); // as dropTwin does
     };
-    await checkpoint(run.database);
-    const first = await timed(() => c.baseline!(args).execute(db));
-    await clear();
-    const recs = [await recompute(run, id, c.name)];
-    await checkpoint(run.database);
-    const before = await bytesWritten(run.database);
-    const second = await timed(() => c.baseline!(args).execute(db));
-    const handWritten = (await bytesWritten(run.database)) - before;
-    const twin = (await createSegment(run.segments, run.ws, { name: `${c.name} (second run)`, rule: c.rule(run.ids) })).id;
-    recs.push(await recompute(run, twin, `${c.name} (second run)`));
-    await dropTwin(run, twin);
-    const rec = recs[0]!.ms <= recs[1]!.ms ? recs[0]! : recs[1]!;
-    const hand = Math.min(first.ms, second.ms);
+    const hands: number[] = [];
+    const recs: Awaited<ReturnType<typeof recompute>>[] = [];
+    let handWritten = 0;
+    for (let i = 0; i < RUNS; i++) {
+      await checkpoint(run.database);
+      const before = await bytesWritten(run.database);
+      hands.push((await timed(() => c.baseline!(args).execute(db))).ms);
+      handWritten = (await bytesWritten(run.database)) - before;
+      if (i < RUNS - 1) await clear(); // the last run's rows are compared with the members below
+      if (i === 0) recs.push(await recompute(run, id, c.name));
+      else {
+        const twin = (await createSegment(run.segments, run.ws, { name: `${c.name} (run ${i + 1})`, rule: c.rule(run.ids) })).id;
+        recs.push(await recompute(run, twin, `${c.name} (run ${i + 1})`));
+        await dropTwin(run, twin);
+      }
+    }
+    const rec = recs.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const hand = Math.min(...hands);
     const sets = await compareSets(run.database, run.ws, id, scratchId);
     const same = sets.missing === 0 && sets.extra === 0 && sets.members === sets.scratch && recs.every((r) => r.entered === sets.members);
-    rows.push({ name: c.name, kind: c.kind, id, rec, recRuns: recs.map((r) => r.ms), hand, handRuns: [first.ms, second.ms], handWritten, sets, same, ratio: rec.ms / hand });
+    rows.push({ name: c.name, kind: c.kind, id, rec, recRuns: recs.map((r) => r.ms), hand, handRuns: hands, handWritten, sets, same, ratio: rec.ms / hand });
   }
   const engine = run.database.dialect.engine;
   heading(`full recompute vs hand-written SQL (${num(run.o.profiles)} profiles)`);
@@ -206,7 +214,7 @@ async function compare(run: Run) {
 }
 
 /**
- * Removes the second run's segment: its members deleted outright (the product's archive would
+ * Removes an extra run's segment: its members deleted outright (the product's archive would
  * move them to history, work no later phase needs), the segment archived; on PostgreSQL the
  * table vacuumed, as autovacuum would be after so many deletes.
  */
