@@ -701,11 +701,13 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
     // The entered ids are read back only for the segments built on this one (RETURNING a
     // quarter of a million ids cost about a tenth of a trait segment's recompute at 1M).
     const current = dependents.filter((d) => locked.get(d.id)?.version === d.version);
+    const restore = await sortedProbes(trx, deps.dialect);
     const inserted = await sql<{ profile_id: string }>`insert into segment_members (workspace_id, segment_id, profile_id, version, entered_at, listened)
       select p.workspace_id, ${segmentId}, p.id, ${segment.version}, ${now}, ${listenedFlag(locked, segmentId)} from profiles as p
       where p.workspace_id = ${ws} and ${inRange(sql`p.id`)} and p.merged_into is null and (${rule})
       ${present ? sql`on conflict (workspace_id, segment_id, profile_id) do nothing` : sql``}
       ${current.length ? sql`returning profile_id` : sql``}`.execute(trx);
+    await restore();
     const entered = current.length ? inserted.rows.length : Number(inserted.numAffectedRows ?? 0);
     for (const r of inserted.rows) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'entered', at: now });
     await trx
@@ -718,6 +720,23 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
     if (current.length) changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
     return { changed: entered + exits.rows.length + changes.length > 0, entered, exited, matched: present + entered };
   });
+}
+
+/**
+ * PostgreSQL, for one statement of the transaction: no hash aggregation, so an id set a rule
+ * reads from another table (`p.id in (select profile_id from profile_tags ...)`) is made unique
+ * by sorting, and the profiles are then probed in key order, page after page, instead of in hash
+ * order all over the table (the planner does not count that difference). Measured at 1M
+ * profiles: a tag segment's insert took 0.57-0.65 s instead of 1.10-1.25 s. Returns the function
+ * that puts the setting back. No-op on SQLite.
+ */
+async function sortedProbes(trx: Kysely<DB>, dialect: Dialect): Promise<() => Promise<void>> {
+  if (dialect.engine !== 'postgres') return async () => {};
+  const r = await sql<{ prev: string }>`select current_setting('enable_hashagg') as prev, set_config('enable_hashagg', 'off', true) as now`.execute(trx);
+  const prev = r.rows[0]!.prev;
+  return async () => {
+    await sql`select set_config('enable_hashagg', ${prev}, true)`.execute(trx);
+  };
 }
 
 /** Clears the segment's recompute mark (if still for this version) and reports the end; undefined if the version moved on. */
