@@ -111,10 +111,10 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
     },
     // The entry-time index only for segments a journey listens to. Its upkeep (25-35% of a bulk
     // insert on PostgreSQL measured alone, ~12% of a 1M trait recompute's inserts; bench/README.md)
-    // was paid for every segment although only journeys' segment-entered triggers read it. A segment is marked when a
-    // journey using it as its trigger is published (never unmarked); each write transaction reads
-    // the mark under the segment's lock and stamps its rows. Existing segments and rows count as
-    // listened, as they were all indexed before.
+    // was paid for every segment although only journeys' segment-entered triggers read it. A
+    // segment is marked when a journey using it as its trigger is published (never unmarked); each
+    // write transaction reads the mark under the segment's lock and stamps its rows. Existing
+    // segments and rows count as listened, as they were all indexed before.
     '0016_segment_members_listened': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('segments').addColumn('entries_listened', 'integer', (c) => c.notNull().defaultTo(0)).execute();
