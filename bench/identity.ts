@@ -82,7 +82,14 @@ function linkEvent(link: Identifier[], i: number, start: number, runId: string):
     anonymousId,
     timestamp,
     receivedAt: timestamp,
-    payload: JSON.stringify({ type: identify ? 'identify' : 'track', messageId, userId, anonymousId, timestamp: new Date(timestamp).toISOString(), properties: { sku: `sku-${i % 5000}` } }),
+    payload: JSON.stringify({
+      type: identify ? 'identify' : 'track',
+      messageId,
+      userId,
+      anonymousId,
+      timestamp: new Date(timestamp).toISOString(),
+      properties: { sku: `sku-${i % 5000}` },
+    }),
     identifiers: link,
     traits: identify ? { plan: 'gold' } : undefined,
   };
@@ -119,7 +126,12 @@ async function runDatabasePath(links: Identifier[][], rules: RuleBook, where: { 
     // Time inside the transactions only: building the events above is the benchmark's own work.
     const ms = txMs.reduce((a, b) => a + b, 0);
     bar.done();
-    const live = await database.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirstOrThrow();
+    const live = await database.db
+      .selectFrom('profiles')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', ws)
+      .where('merged_into', 'is', null)
+      .executeTakeFirstOrThrow();
     return { engine: database.dialect.engine, events: links.length, ms, txMs, commitMs, statements: timer.times, liveProfiles: Number(live.n) };
   } finally {
     await database.close();
@@ -140,7 +152,12 @@ export async function runIdentityBench(o: BenchOptions): Promise<BenchResult> {
       ['setting', 'value'],
       ['machine', `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${num(totalmem() / 2 ** 30, 1)} GB, Node ${process.version}`],
       ['links (in memory)', num(o.links)],
-      ['links (database path)', o.dbLinks ? `${num(Math.min(o.dbLinks, o.links))} on SQLite${o.databaseUrl ? ` and PostgreSQL ${pgServer?.version ?? ''} at ${describeUrl(o.databaseUrl)} (autovacuum ${pgServer?.autovacuum ? 'on' : 'off'})` : ''}` : 'skipped'],
+      [
+        'links (database path)',
+        o.dbLinks
+          ? `${num(Math.min(o.dbLinks, o.links))} on SQLite${o.databaseUrl ? ` and PostgreSQL ${pgServer?.version ?? ''} at ${describeUrl(o.databaseUrl)} (autovacuum ${pgServer?.autovacuum ? 'on' : 'off'})` : ''}`
+          : 'skipped',
+      ],
       ['rounds', `${ROUNDS} per resolver, median reported`],
     ],
     ['l', 'l'],
@@ -184,7 +201,12 @@ export async function runIdentityBench(o: BenchOptions): Promise<BenchResult> {
     ['(i) union-find', `${secs(uf)}  (${num(o.links / (uf / 1000))} links/s; rounds ${ufMs.map((m) => num(m)).join(', ')} ms)`],
     ['(ii) IdentityGraph.resolve', `${secs(graph)}  (${num(o.links / (graph / 1000))} links/s; rounds ${graphMs.map((m) => num(m)).join(', ')} ms)`],
     ['ratio (ii) / (i)', `${num(factor, 2)} ×`],
-    ['partitions', cmp.agree ? `agree: ${num(cmp.profiles)} profiles = ${num(cmp.ufSets)} sets` : `DISAGREE: ${num(cmp.disagreements)} identifiers; ${num(cmp.profiles)} profiles vs ${num(cmp.ufSets)} sets`],
+    [
+      'partitions',
+      cmp.agree
+        ? `agree: ${num(cmp.profiles)} profiles = ${num(cmp.ufSets)} sets`
+        : `DISAGREE: ${num(cmp.disagreements)} identifiers; ${num(cmp.profiles)} profiles vs ${num(cmp.ufSets)} sets`,
+    ],
     ['merges / refused (IdentityGraph)', `${num(merges)} / ${num(refused)}`],
   ]);
 

@@ -53,7 +53,8 @@ export interface Benchmark {
 export const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'ingest',
-    summary: 'events over HTTP (/v1/batch, concurrent clients, identity resolution) vs raw prepared inserts; targets ≥0.3× baseline, ≥20,000 events/s, peak RSS <400 MB',
+    summary:
+      'events over HTTP (/v1/batch, concurrent clients, identity resolution) vs raw prepared inserts; targets ≥0.3× baseline, ≥20,000 events/s, peak RSS <400 MB',
     run: async (o) => (await import('./ingest.js')).runIngestBench(o),
   },
   {
@@ -63,17 +64,20 @@ export const BENCHMARKS: readonly Benchmark[] = [
   },
   {
     name: 'segments',
-    summary: 'full recompute of five typical segments vs hand-written SQL (target within 1.5×) and incremental updates of 20 live segments (target ≥10,000 events/s on SQLite), over generated profiles and events',
+    summary:
+      'full recompute of five typical segments vs hand-written SQL (target within 1.5×) and incremental updates of 20 live segments (target ≥10,000 events/s on SQLite), over generated profiles and events',
     run: async (o) => (await import('./segments.js')).runSegmentsBench(o),
   },
   {
     name: 'wecom',
-    summary: 'full sync of a sandbox WeCom corp (200 staff, 200,000 customers) over HTTP into One ID profiles: time, contacts/s, peak RSS vs raw insertMany of the same rows; callback acceptance (verify + decrypt + durable enqueue) over HTTP: callbacks/s, p50/p99, peak RSS vs a bare SHA-1 + AES loop (--contacts 0 for callbacks only, --callbacks 0 for the sync only)',
+    summary:
+      'full sync of a sandbox WeCom corp (200 staff, 200,000 customers) over HTTP into One ID profiles: time, contacts/s, peak RSS vs raw insertMany of the same rows; callback acceptance (verify + decrypt + durable enqueue) over HTTP: callbacks/s, p50/p99, peak RSS vs a bare SHA-1 + AES loop (--contacts 0 for callbacks only, --callbacks 0 for the sync only)',
     run: async (o) => (await import('./wecom.js')).runWeComBench(o),
   },
   {
     name: 'journeys',
-    summary: 'up to 100,000 profiles (--profiles) through a 4-step journey (wait, branch, send, wait-for-event) with a virtual clock: steps/s and sends/s on SQLite and, with --database-url, PostgreSQL with 1 and 2 worker processes, vs bare row updates; targets ≥5,000 steps/s (SQLite), 2 workers ≥1.6× one',
+    summary:
+      'up to 100,000 profiles (--profiles) through a 4-step journey (wait, branch, send, wait-for-event) with a virtual clock: steps/s and sends/s on SQLite and, with --database-url, PostgreSQL with 1 and 2 worker processes, vs bare row updates; targets ≥5,000 steps/s (SQLite), 2 workers ≥1.6× one',
     run: async (o) => (await import('./journeys.js')).runJourneysBench(o),
   },
 ];

@@ -40,7 +40,8 @@ async function countStored(workspaceId: string, where: { sqliteFile: string } | 
   const out = {} as StoredCounts;
   if ('sqliteFile' in where) {
     const db = new BetterSqlite3(where.sqliteFile, { readonly: true });
-    for (const [k, q] of Object.entries(COUNT_SQL)) out[k as keyof StoredCounts] = Number((db.prepare(q.replace('$ws', '?')).get(workspaceId) as { n: number }).n);
+    for (const [k, q] of Object.entries(COUNT_SQL))
+      out[k as keyof StoredCounts] = Number((db.prepare(q.replace('$ws', '?')).get(workspaceId) as { n: number }).n);
     db.close();
     return out;
   }
@@ -126,7 +127,12 @@ export async function runIngestBench(o: BenchOptions): Promise<BenchResult> {
     [
       ['setting', 'value'],
       ['machine', `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${num(totalmem() / 2 ** 30, 1)} GB, Node ${process.version}`],
-      ['engine', o.databaseUrl ? `PostgreSQL ${pgServer!.version} at ${describeUrl(o.databaseUrl)} (fresh databases, dropped afterwards), autovacuum ${pgServer!.autovacuum ? 'on' : 'off'}` : `SQLite in ${dataDir}`],
+      [
+        'engine',
+        o.databaseUrl
+          ? `PostgreSQL ${pgServer!.version} at ${describeUrl(o.databaseUrl)} (fresh databases, dropped afterwards), autovacuum ${pgServer!.autovacuum ? 'on' : 'off'}`
+          : `SQLite in ${dataDir}`,
+      ],
       ['events', num(o.events)],
       ['batch', `${num(o.batch)} events a request / rows a baseline transaction`],
       ['concurrency', `${o.concurrency} HTTP clients`],
@@ -169,7 +175,10 @@ export async function runIngestBench(o: BenchOptions): Promise<BenchResult> {
       ['(a) HTTP ingestion', `${num(httpRate)} events/s`],
       ['    elapsed', secs(load.elapsedMs)],
       ['    requests', `${num(load.requests)} (${num(load.bytes / load.events)} bytes an event, ${num(load.bytes / 2 ** 20)} MB)`],
-      ['    latency p50 / p99 / max', `${num(percentile(load.latencies, 0.5), 1)} / ${num(percentile(load.latencies, 0.99), 1)} / ${num(percentile(load.latencies, 1), 1)} ms`],
+      [
+        '    latency p50 / p99 / max',
+        `${num(percentile(load.latencies, 0.5), 1)} / ${num(percentile(load.latencies, 0.99), 1)} / ${num(percentile(load.latencies, 1), 1)} ms`,
+      ],
       ['    server CPU', `${num(http.serverCpuMs / 1000, 1)} s (${num((100 * http.serverCpuMs) / load.elapsedMs)}% of one core)`],
       ['    load generator CPU', `${num(http.benchCpuMs / 1000, 1)} s (${num((100 * http.benchCpuMs) / load.elapsedMs)}% of one core)`],
       ['    server RSS at start / peak sampled', `${mb(usage.rssAtStartKb)} / ${mb(usage.peakSampledKb)}`],

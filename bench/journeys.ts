@@ -38,7 +38,12 @@ const DEFINITION = {
   entry: { reentry: 'never' },
   steps: [
     { id: 'wait', type: 'wait', duration: { hours: 1 }, next: 'branch' },
-    { id: 'branch', type: 'branch', branches: [{ name: 'vip', rule: { type: 'trait', key: 'vip', op: 'eq', value: true }, next: 'send_vip' }], defaultNext: 'send' },
+    {
+      id: 'branch',
+      type: 'branch',
+      branches: [{ name: 'vip', rule: { type: 'trait', key: 'vip', op: 'eq', value: true }, next: 'send_vip' }],
+      defaultNext: 'send',
+    },
     { id: 'send_vip', type: 'send', channel: 'sms', purpose: 'service', content: { templateCode: 'VIP' }, next: 'order' },
     { id: 'send', type: 'send', channel: 'sms', purpose: 'service', content: { templateCode: 'STD' }, next: 'order' },
     { id: 'order', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 1 } },
@@ -83,7 +88,12 @@ async function setup(database: Database, n: number, clock: { now: number }): Pro
   await publishJourney(deps, ws, j.id);
   const def = DEFINITION as unknown as Definition;
   for (let i = 0; i < n; i += 5000) {
-    const cs = Array.from({ length: Math.min(5000, n - i) }, (_, k) => ({ subjectId: `prf_${String(i + k).padStart(8, '0')}`, kind: 'profile' as const, entryKey: 'bench', context: {} }));
+    const cs = Array.from({ length: Math.min(5000, n - i) }, (_, k) => ({
+      subjectId: `prf_${String(i + k).padStart(8, '0')}`,
+      kind: 'profile' as const,
+      entryKey: 'bench',
+      context: {},
+    }));
     await database.db.transaction().execute(async (trx) => {
       await lockTriggers(trx, database.dialect, ws, now);
       await enterSubjects(trx, database.dialect, { workspaceId: ws, journeyId: j.id, version: 1, definition: def }, cs, now);
@@ -124,12 +134,24 @@ async function analyze(database: Database): Promise<void> {
 }
 
 function sum(ps: PhaseResult[]): PhaseResult {
-  return ps.reduce((a, p) => ({ claimed: a.claimed + p.claimed, steps: a.steps + p.steps, sends: a.sends + p.sends, ms: a.ms + p.ms }), { claimed: 0, steps: 0, sends: 0, ms: 0 });
+  return ps.reduce((a, p) => ({ claimed: a.claimed + p.claimed, steps: a.steps + p.steps, sends: a.sends + p.sends, ms: a.ms + p.ms }), {
+    claimed: 0,
+    steps: 0,
+    sends: 0,
+    ms: 0,
+  });
 }
 
 /** Bare row updates: as many single-row UPDATEs of journey_states as steps, BATCH per transaction. */
 async function baseline(database: Database, ws: string, count: number): Promise<number> {
-  const ids = (await database.db.selectFrom('journey_states' as any).select('id').where('workspace_id', '=', ws).orderBy('id').execute()).map((r: any) => r.id as string);
+  const ids = (
+    await database.db
+      .selectFrom('journey_states' as any)
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .orderBy('id')
+      .execute()
+  ).map((r: any) => r.id as string);
   const t = performance.now();
   let done = 0;
   while (done < count) {
@@ -161,9 +183,18 @@ async function runEngine(database: Database, n: number, label: string): Promise<
     phases.push(await drain(database, now));
   }
   const total = sum(phases);
-  const messages = Number((await sql<{ n: number }>`select count(*) as n from messages where workspace_id = ${ws} and source_id = ${journeyId}`.execute(database.db)).rows[0]!.n);
+  const messages = Number(
+    (await sql<{ n: number }>`select count(*) as n from messages where workspace_id = ${ws} and source_id = ${journeyId}`.execute(database.db)).rows[0]!.n,
+  );
   const baseMs = await baseline(database, ws, total.steps);
-  return { phases, total, stepsPerSec: (total.steps / total.ms) * 1000, sendsPerSec: (total.sends / phases[1]!.ms) * 1000, baselineUpdatesPerSec: (total.steps / baseMs) * 1000, messages };
+  return {
+    phases,
+    total,
+    stepsPerSec: (total.steps / total.ms) * 1000,
+    sendsPerSec: (total.sends / phases[1]!.ms) * 1000,
+    baselineUpdatesPerSec: (total.steps / baseMs) * 1000,
+    messages,
+  };
 }
 
 /** A worker child process for the multi-process run: runs a phase when told, answers with its counts. */
@@ -181,7 +212,11 @@ async function childMain(): Promise<void> {
 }
 
 /** Runs the three phases with `workers` child processes on one PostgreSQL database (wall time per phase). */
-async function runProcesses(url: string, n: number, workers: number): Promise<{ phases: PhaseResult[]; total: PhaseResult; stepsPerSec: number; sendsPerSec: number; messages: number }> {
+async function runProcesses(
+  url: string,
+  n: number,
+  workers: number,
+): Promise<{ phases: PhaseResult[]; total: PhaseResult; stepsPerSec: number; sendsPerSec: number; messages: number }> {
   const database = openDatabase({ databaseUrl: url, dataDir: '.', poolSize: 4 });
   let ws: string;
   try {
@@ -192,7 +227,10 @@ async function runProcesses(url: string, n: number, workers: number): Promise<{ 
   }
   const children = await Promise.all(
     Array.from({ length: workers }, async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/journeys.ts'], { env: { ...process.env, SIYU_JOURNEY_BENCH_CHILD: '1', SIYU_JOURNEY_BENCH_DB: url }, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/journeys.ts'], {
+        env: { ...process.env, SIYU_JOURNEY_BENCH_CHILD: '1', SIYU_JOURNEY_BENCH_DB: url },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
       const first = await lines.next();
       if (first.value !== 'ready') throw new Error(`journey bench worker did not start: ${String(first.value)}`);
@@ -260,19 +298,39 @@ export async function runJourneysBench(o: BenchOptions): Promise<BenchResult> {
 }
 
 function report(r: BenchResult): void {
-  heading(`Journeys: ${num(r.profiles as number)} profiles x 4 steps (wait, branch, send, wait-for-event with timeout), virtual clock, ${BATCH} states per transaction`);
+  heading(
+    `Journeys: ${num(r.profiles as number)} profiles x 4 steps (wait, branch, send, wait-for-event with timeout), virtual clock, ${BATCH} states per transaction`,
+  );
   const rows: string[][] = [['run', 'entry', '+1 h (3 steps + send)', '+1 day (timeout)', 'steps/s', 'sends/s', 'bare updates/s']];
-  for (const [name, key] of [['SQLite, 1 worker', 'sqlite'], ['PostgreSQL, 1 worker (in-process)', 'postgres'], ['PostgreSQL, 1 worker process', 'postgresOneWorkerProcess'], ['PostgreSQL, 2 worker processes', 'postgresTwoWorkers']] as const) {
+  for (const [name, key] of [
+    ['SQLite, 1 worker', 'sqlite'],
+    ['PostgreSQL, 1 worker (in-process)', 'postgres'],
+    ['PostgreSQL, 1 worker process', 'postgresOneWorkerProcess'],
+    ['PostgreSQL, 2 worker processes', 'postgresTwoWorkers'],
+  ] as const) {
     const e = r[key] as (EngineRun & { baselineUpdatesPerSec?: number }) | undefined;
     if (!e) continue;
-    rows.push([name, secs(e.phases[0]!.ms), secs(e.phases[1]!.ms), secs(e.phases[2]!.ms), num(e.stepsPerSec), num(e.sendsPerSec), e.baselineUpdatesPerSec ? num(e.baselineUpdatesPerSec) : '-']);
+    rows.push([
+      name,
+      secs(e.phases[0]!.ms),
+      secs(e.phases[1]!.ms),
+      secs(e.phases[2]!.ms),
+      num(e.stepsPerSec),
+      num(e.sendsPerSec),
+      e.baselineUpdatesPerSec ? num(e.baselineUpdatesPerSec) : '-',
+    ]);
   }
   table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']);
   const s = r.sqlite as EngineRun;
   const t = [{ target: `≥ ${num(TARGET_SQLITE_STEPS)} steps/s on SQLite`, measured: num(s.stepsPerSec), pass: s.stepsPerSec >= TARGET_SQLITE_STEPS }];
   const one = r.postgresOneWorkerProcess as EngineRun | undefined;
   const two = r.postgresTwoWorkers as EngineRun | undefined;
-  if (one && two) t.push({ target: `2 worker processes ≥ ${TARGET_TWO_WORKERS}× one (PostgreSQL)`, measured: `${(two.stepsPerSec / one.stepsPerSec).toFixed(2)}×`, pass: two.stepsPerSec / one.stepsPerSec >= TARGET_TWO_WORKERS });
+  if (one && two)
+    t.push({
+      target: `2 worker processes ≥ ${TARGET_TWO_WORKERS}× one (PostgreSQL)`,
+      measured: `${(two.stepsPerSec / one.stepsPerSec).toFixed(2)}×`,
+      pass: two.stepsPerSec / one.stepsPerSec >= TARGET_TWO_WORKERS,
+    });
   targets(t);
   for (const key of ['sqlite', 'postgres', 'postgresOneWorkerProcess', 'postgresTwoWorkers'] as const) {
     const e = r[key] as EngineRun | undefined;
@@ -283,4 +341,3 @@ function report(r: BenchResult): void {
 if (process.env.SIYU_JOURNEY_BENCH_CHILD === '1') {
   await childMain();
 }
-

@@ -20,7 +20,20 @@ import { generatePopulation, incrementalStream, NOW, type PopulationStats } from
 import { autovacuumNote, createTempDatabase, describeServer, describeUrl, type TempDatabase } from './support/postgres.js';
 import { heading, mb, num, progress, secs, table, targets, type TargetResult } from './support/report.js';
 import { COMPARED, MORE, SCRATCH_DDL, type SegmentCase } from './support/segment-cases.js';
-import { analyzeLikeAutovacuum, breakdown, checkpoint, OVERLAPPED, bytesWritten, compareSets, databaseSize, MAX_DRIFT_MS, simulatedClock, timed, turnEventLoop, withEventLoopTurns } from './support/segment-measure.js';
+import {
+  analyzeLikeAutovacuum,
+  breakdown,
+  checkpoint,
+  OVERLAPPED,
+  bytesWritten,
+  compareSets,
+  databaseSize,
+  MAX_DRIFT_MS,
+  simulatedClock,
+  timed,
+  turnEventLoop,
+  withEventLoopTurns,
+} from './support/segment-measure.js';
 import { readUsage } from './support/server.js';
 import { type StatementTimes, statementTimer } from './support/sql-timer.js';
 
@@ -99,7 +112,10 @@ async function recompute(run: Run, segmentId: string, label: string) {
   // profile in the write transactions, the path meant for the few profiles a live workspace
   // changes during a recompute. Nothing writes during the benchmark's recomputes.
   const r = await timed(() =>
-    recomputeSegment(run.timed, run.ws, segmentId, { lagMs: 0, onProgress: (p) => bar.update(`${p.phase}: ${num(p.matched)} matched, ${num(p.entered)} entered`) }),
+    recomputeSegment(run.timed, run.ws, segmentId, {
+      lagMs: 0,
+      onProgress: (p) => bar.update(`${p.phase}: ${num(p.matched)} matched, ${num(p.entered)} entered`),
+    }),
   );
   const written = (await bytesWritten(run.database)) - before;
   bar.done();
@@ -118,7 +134,8 @@ async function generate(run: Run): Promise<PopulationStats> {
     profiles: run.o.profiles,
     eventsPerProfile: run.o.eventsPerProfile,
     seed: run.o.seed,
-    onProgress: (p, e) => bar.update(`${num(p)} of ${num(run.o.profiles)} profiles, ${num(e)} of ${num(total)} events, ${num(e / ((performance.now() - t) / 1000))} events/s`),
+    onProgress: (p, e) =>
+      bar.update(`${num(p)} of ${num(run.o.profiles)} profiles, ${num(e)} of ${num(total)} events, ${num(e / ((performance.now() - t) / 1000))} events/s`),
   });
   bar.done();
   const wall = performance.now() - t;
@@ -128,7 +145,10 @@ async function generate(run: Run): Promise<PopulationStats> {
     ['measure', 'value'],
     ['profiles / events', `${num(stats.profiles)} / ${num(stats.events)}`],
     ['orders / buyers / tagged profiles (tags)', `${num(stats.orders)} / ${num(stats.buyers)} / ${num(stats.tagged)} (${num(stats.profileTags)})`],
-    ['insert time', `${secs(stats.insertMs)}  (${num(stats.events / (stats.insertMs / 1000))} events/s, ${num(rows / (stats.insertMs / 1000))} rows/s all tables)`],
+    [
+      'insert time',
+      `${secs(stats.insertMs)}  (${num(stats.events / (stats.insertMs / 1000))} events/s, ${num(rows / (stats.insertMs / 1000))} rows/s all tables)`,
+    ],
     ['events index rebuild', secs(stats.indexMs)],
     ...(stats.analyzeMs ? [['ANALYZE', secs(stats.analyzeMs)]] : []),
     ['total (incl. generating rows in JS)', `${secs(wall)}  (${num(stats.events / (wall / 1000))} events/s)`],
@@ -184,7 +204,15 @@ async function compare(run: Run) {
   const engine = run.database.dialect.engine;
   heading(`full recompute vs hand-written SQL (${num(run.o.profiles)} profiles)`);
   table([
-    ['segment', 'members (recompute / hand)', 'recompute (runs)', 'hand-written (runs)', 'ratio', 'members equal', `${engine === 'sqlite' ? 'written' : 'WAL'} MB (recompute / hand)`],
+    [
+      'segment',
+      'members (recompute / hand)',
+      'recompute (runs)',
+      'hand-written (runs)',
+      'ratio',
+      'members equal',
+      `${engine === 'sqlite' ? 'written' : 'WAL'} MB (recompute / hand)`,
+    ],
     ...rows.map((r) => [
       r.name,
       `${num(r.rec.entered)} / ${num(r.sets.scratch)}`,
@@ -205,11 +233,26 @@ async function compare(run: Run) {
     ['segment', 'evaluation s', 'membership s', 'timeline s', 'other statements s', 'COMMIT s', 'JavaScript s', 'evaluation / hand'],
     ...rows.map((r) => {
       const b = r.rec.breakdown;
-      return [r.name, pct(b.evaluation, r.rec.ms), pct(b.membership, r.rec.ms), pct(b.timeline, r.rec.ms), pct(b.otherStatements, r.rec.ms), pct(b.commit, r.rec.ms), pct(b.js, r.rec.ms), `${num(b.evaluation / r.hand, 2)} ×`];
+      return [
+        r.name,
+        pct(b.evaluation, r.rec.ms),
+        pct(b.membership, r.rec.ms),
+        pct(b.timeline, r.rec.ms),
+        pct(b.otherStatements, r.rec.ms),
+        pct(b.commit, r.rec.ms),
+        pct(b.js, r.rec.ms),
+        `${num(b.evaluation / r.hand, 2)} ×`,
+      ];
     }),
   ]);
   process.stdout.write('\nStatements of each recompute (count, total ms), slowest first:\n\n');
-  for (const r of rows) process.stdout.write(`  ${r.name}: ${r.rec.statements.slice(0, 8).map((x) => `${x.statement} ${num(x.count)}× ${num(x.ms)} ms`).join('; ')}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `  ${r.name}: ${r.rec.statements
+        .slice(0, 8)
+        .map((x) => `${x.statement} ${num(x.count)}× ${num(x.ms)} ms`)
+        .join('; ')}\n`,
+    );
   return rows;
 }
 
@@ -221,7 +264,12 @@ async function compare(run: Run) {
 async function dropTwin(run: Run, twin: string): Promise<void> {
   const { db } = run.database;
   await db.deleteFrom('segment_members').where('workspace_id', '=', run.ws).where('segment_id', '=', twin).execute();
-  await db.updateTable('segments').set({ status: 'archived', member_count: 0, recompute_version: null, recompute_cursor: null, recompute_started_at: null }).where('workspace_id', '=', run.ws).where('id', '=', twin).execute();
+  await db
+    .updateTable('segments')
+    .set({ status: 'archived', member_count: 0, recompute_version: null, recompute_cursor: null, recompute_started_at: null })
+    .where('workspace_id', '=', run.ws)
+    .where('id', '=', twin)
+    .execute();
   if (run.database.dialect.engine === 'postgres') await sql`vacuum (analyze) segment_members`.execute(db);
 }
 
@@ -283,7 +331,10 @@ async function incremental(run: Run) {
   heading(`incremental: ${num(total)} new events, ${num(COMPARED.length + MORE.length)} live segments`);
   table([
     ['measure', 'value'],
-    ['sessions: existing / new / anonymous then login', `${num(stream.mix.existingProfiles)} / ${num(stream.mix.newProfiles)} / ${num(stream.mix.logins)} (trait changes ${num(stream.mix.traitChanges)}, orders ${num(stream.mix.orders)})`],
+    [
+      'sessions: existing / new / anonymous then login',
+      `${num(stream.mix.existingProfiles)} / ${num(stream.mix.newProfiles)} / ${num(stream.mix.logins)} (trait changes ${num(stream.mix.traitChanges)}, orders ${num(stream.mix.orders)})`,
+    ],
     ['applyEvents', `${secs(ingestMs)}  (${num(stored / (ingestMs / 1000))} events/s, ${num(total / INGEST_GROUP)} transactions)`],
     ['processFeed until caught up', `${secs(feed.ms)}  (${num(profiles)} profiles evaluated, ${num(changes)} membership changes)`],
     [`feed: ${run.database.dialect.engine === 'sqlite' ? 'bytes written' : 'WAL generated'}`, mb(feedWritten / 1024)],
@@ -357,7 +408,12 @@ export async function runSegmentsBench(o: BenchOptions): Promise<BenchResult> {
     [
       ['setting', 'value'],
       ['machine', `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${num(totalmem() / 2 ** 30, 1)} GB, Node ${process.version}`],
-      ['engine', o.databaseUrl ? `PostgreSQL ${pgServer?.version ?? ''} at ${describeUrl(o.databaseUrl)} (autovacuum ${pgServer?.autovacuum ? 'on' : 'off'}), a fresh database` : 'SQLite (WAL, synchronous=NORMAL, 64 MB cache), a fresh file'],
+      [
+        'engine',
+        o.databaseUrl
+          ? `PostgreSQL ${pgServer?.version ?? ''} at ${describeUrl(o.databaseUrl)} (autovacuum ${pgServer?.autovacuum ? 'on' : 'off'}), a fresh database`
+          : 'SQLite (WAL, synchronous=NORMAL, 64 MB cache), a fresh file',
+      ],
       ['population', `${num(o.profiles)} profiles, ${num(o.profiles * o.eventsPerProfile)} events, seed ${o.seed}, now = ${new Date(NOW).toISOString()}`],
       ['incremental', `${num(o.incrementalEvents)} events through applyEvents, ${num(INGEST_GROUP)} a transaction, then processFeed`],
     ],
@@ -407,7 +463,13 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
     database,
     ws,
     clock,
-    timed: { db: database.db.withPlugin(timer.plugin), dialect: withEventLoopTurns(timer.wrap(database.dialect)), now: () => clock.now(), timeZoneOf, scan: timedScan(database.scan, timer.times) },
+    timed: {
+      db: database.db.withPlugin(timer.plugin),
+      dialect: withEventLoopTurns(timer.wrap(database.dialect)),
+      now: () => clock.now(),
+      timeZoneOf,
+      scan: timedScan(database.scan, timer.times),
+    },
     times: timer.times,
     commits,
     segments: {
@@ -452,7 +514,9 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
     ['whole run', secs(performance.now() - wall), mb(rssEnd)],
   ]);
   const drift = clock.moved();
-  process.stdout.write(`\nsimulated clock moved ${secs(drift)} during the run${drift >= MAX_DRIFT_MS ? ` — MORE than ${secs(MAX_DRIFT_MS)}: time-window memberships may differ between readings` : ''}\n`);
+  process.stdout.write(
+    `\nsimulated clock moved ${secs(drift)} during the run${drift >= MAX_DRIFT_MS ? ` — MORE than ${secs(MAX_DRIFT_MS)}: time-window memberships may differ between readings` : ''}\n`,
+  );
 
   const feedRate = o.incrementalEvents / (inc.feedMs / 1000);
   const engine = database.dialect.engine;
@@ -475,7 +539,11 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
       measured: `slowest ${secs(slowestPreview.ms)} (${slowestPreview.name})`,
       pass: run.o.profiles === PREVIEW_TARGET_PROFILES ? slowestPreview.ms < TARGET_PREVIEW_MS : undefined,
     },
-    { target: 'incremental membership = full evaluation, every live segment', measured: wrong.length ? `${wrong.length} differ` : `${checked.length} agree`, pass: wrong.length === 0 },
+    {
+      target: 'incremental membership = full evaluation, every live segment',
+      measured: wrong.length ? `${wrong.length} differ` : `${checked.length} agree`,
+      pass: wrong.length === 0,
+    },
   ];
   targets(results);
   process.stdout.write(`\npeak RSS (VmHWM) of the benchmark process: ${mb(rssEnd)}\n`);

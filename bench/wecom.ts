@@ -39,7 +39,18 @@ import { onInterrupt } from './support/cleanup.js';
 import { createTempDatabase, describeServer, describeUrl } from './support/postgres.js';
 import { heading, mb, num, percentile, progress, secs, table, targets, type TargetResult } from './support/report.js';
 import { PROJECT_ROOT, readUsage } from './support/server.js';
-import { bareLoop, type CallbackLoad, type InboxCounts, inboxReader, inProcessChecks, postCallbacks, readSchedstat, type RelationRef, sealCallbacks, startCallbackServer } from './support/wecom-callbacks.js';
+import {
+  bareLoop,
+  type CallbackLoad,
+  type InboxCounts,
+  inboxReader,
+  inProcessChecks,
+  postCallbacks,
+  readSchedstat,
+  type RelationRef,
+  sealCallbacks,
+  startCallbackServer,
+} from './support/wecom-callbacks.js';
 
 /** The issue's corp: 200 staff. */
 const STAFF = 200;
@@ -76,7 +87,21 @@ interface SandboxProcess {
 
 /** Starts `siyu wecom-sandbox` on a free port in a child process and reads its settings; `extra` adds options. */
 async function startSandboxProcess(o: BenchOptions, customers: number, extra: string[] = []): Promise<SandboxProcess> {
-  const args = [join(PROJECT_ROOT, 'bin', 'siyu.js'), 'wecom-sandbox', 'start', '--port', '0', '--staff', String(STAFF), '--customers', String(customers), '--seed', String(o.seed), ...extra, '--json'];
+  const args = [
+    join(PROJECT_ROOT, 'bin', 'siyu.js'),
+    'wecom-sandbox',
+    'start',
+    '--port',
+    '0',
+    '--staff',
+    String(STAFF),
+    '--customers',
+    String(customers),
+    '--seed',
+    String(o.seed),
+    ...extra,
+    '--json',
+  ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -113,7 +138,7 @@ function expectedCounts(seed: number, corpId: string, customers: number) {
     for (const r of corp.relationsOfStaff(s.index)) {
       relations++;
       const c = corp.customerOf(r);
-      if (!seen[c]) (seen[c] = 1), contacts++;
+      if (!seen[c]) ((seen[c] = 1), contacts++);
     }
   }
   const groups = state.groups.groups.filter((g) => !g.dismissed);
@@ -129,18 +154,55 @@ async function insertBaseline(database: Database, contacts: number, relations: n
   for (let i = 0; i < contacts; i += BASELINE_CHUNK) {
     const rows: Record<string, unknown>[] = [];
     for (let k = i; k < Math.min(contacts, i + BASELINE_CHUNK); k++) {
-      rows.push({ workspace_id: ws, external_userid: `wmBASELINE${String(k).padStart(22, '0')}`, profile_id: `prf_0B${String(k).padStart(24, '0')}`, name: '张伟', type: 1, unionid: `oBASELINE${String(k).padStart(19, '0')}`, avatar: `http://wx.qlogo.cn/mmhead/${String(k).padStart(40, '0')}/0`, gender: k % 3, corp_name: null, created_at: now, updated_at: now });
+      rows.push({
+        workspace_id: ws,
+        external_userid: `wmBASELINE${String(k).padStart(22, '0')}`,
+        profile_id: `prf_0B${String(k).padStart(24, '0')}`,
+        name: '张伟',
+        type: 1,
+        unionid: `oBASELINE${String(k).padStart(19, '0')}`,
+        avatar: `http://wx.qlogo.cn/mmhead/${String(k).padStart(40, '0')}/0`,
+        gender: k % 3,
+        corp_name: null,
+        created_at: now,
+        updated_at: now,
+      });
     }
-    await db.transaction().execute((trx) => database.dialect.insertMany(trx, 'scrm_contacts' as keyof DB & string, rows, { columns: ['workspace_id', 'external_userid'], update: ['profile_id', 'name', 'type', 'unionid', 'avatar', 'gender', 'corp_name', 'updated_at'] }));
+    await db
+      .transaction()
+      .execute((trx) =>
+        database.dialect.insertMany(trx, 'scrm_contacts' as keyof DB & string, rows, {
+          columns: ['workspace_id', 'external_userid'],
+          update: ['profile_id', 'name', 'type', 'unionid', 'avatar', 'gender', 'corp_name', 'updated_at'],
+        }),
+      );
   }
   for (let i = 0; i < relations; i += BASELINE_CHUNK) {
     const rows: Record<string, unknown>[] = [];
     for (let k = i; k < Math.min(relations, i + BASELINE_CHUNK); k++) {
-      rows.push({ workspace_id: ws, external_userid: `wmBASELINE${String(Math.floor(k / 1.3)).padStart(22, '0')}`, userid: `staff${k % STAFF}`, remark: null, description: null, add_way: 1, state: null, tag_ids: '["etBASELINE"]', added_at: now, deleted_at: null, deleted_by: null, updated_at: now });
+      rows.push({
+        workspace_id: ws,
+        external_userid: `wmBASELINE${String(Math.floor(k / 1.3)).padStart(22, '0')}`,
+        userid: `staff${k % STAFF}`,
+        remark: null,
+        description: null,
+        add_way: 1,
+        state: null,
+        tag_ids: '["etBASELINE"]',
+        added_at: now,
+        deleted_at: null,
+        deleted_by: null,
+        updated_at: now,
+      });
     }
-    await db.transaction().execute((trx) =>
-      database.dialect.insertMany(trx, 'scrm_follows' as keyof DB & string, rows, { columns: ['workspace_id', 'external_userid', 'userid'], update: ['remark', 'description', 'add_way', 'state', 'tag_ids', 'added_at', 'deleted_at', 'deleted_by', 'updated_at'] }),
-    );
+    await db
+      .transaction()
+      .execute((trx) =>
+        database.dialect.insertMany(trx, 'scrm_follows' as keyof DB & string, rows, {
+          columns: ['workspace_id', 'external_userid', 'userid'],
+          update: ['remark', 'description', 'add_way', 'state', 'tag_ids', 'added_at', 'deleted_at', 'deleted_by', 'updated_at'],
+        }),
+      );
   }
   return { rows: contacts + relations, ms: performance.now() - t };
 }
@@ -244,9 +306,23 @@ async function fullSyncBench(o: BenchOptions): Promise<BenchResult> {
     const results: TargetResult[] = [];
     for (const f of figures) {
       const s = f.sync;
-      const match = s.staff === want.staff && s.relations === want.relations && s.contacts === want.contacts && s.groups === want.groups && s.groupMembers === want.groupMembers && s.unresolved === 0;
-      results.push({ target: `${f.engine}: counts match the sandbox`, measured: `${num(s.contacts)}/${num(want.contacts)} contacts, ${num(s.relations)}/${num(want.relations)} relations, ${num(s.groups)}/${num(want.groups)} groups`, pass: match });
-      results.push({ target: `${f.engine}: one identify event per contact, none on re-sync`, measured: `${num(s.events)} + ${num(f.resync.events)}`, pass: s.events === want.contacts && f.resync.events === 0 });
+      const match =
+        s.staff === want.staff &&
+        s.relations === want.relations &&
+        s.contacts === want.contacts &&
+        s.groups === want.groups &&
+        s.groupMembers === want.groupMembers &&
+        s.unresolved === 0;
+      results.push({
+        target: `${f.engine}: counts match the sandbox`,
+        measured: `${num(s.contacts)}/${num(want.contacts)} contacts, ${num(s.relations)}/${num(want.relations)} relations, ${num(s.groups)}/${num(want.groups)} groups`,
+        pass: match,
+      });
+      results.push({
+        target: `${f.engine}: one identify event per contact, none on re-sync`,
+        measured: `${num(s.events)} + ${num(f.resync.events)}`,
+        pass: s.events === want.contacts && f.resync.events === 0,
+      });
       results.push({ target: `${f.engine}: peak RSS < ${RSS_BUDGET_MB} MB`, measured: mb(f.peakRssKb), pass: f.peakRssKb / 1024 < RSS_BUDGET_MB });
     }
     targets(results);
@@ -321,7 +397,15 @@ function relationsOf(seed: number, corpId: string, customers: number, n: number)
  * inbox drained (when the worker runs) and counted. `workers`: `siyu serve` as shipped, else the
  * same app without background workers (accept-only-server.ts).
  */
-async function callbacksOn(o: BenchOptions, engine: string, workers: boolean, dir: string, databaseUrl: string | undefined, sandbox: SandboxProcess, relations: RelationRef[]): Promise<CallbackFigures> {
+async function callbacksOn(
+  o: BenchOptions,
+  engine: string,
+  workers: boolean,
+  dir: string,
+  databaseUrl: string | undefined,
+  sandbox: SandboxProcess,
+  relations: RelationRef[],
+): Promise<CallbackFigures> {
   const dataDir = join(dir, `${engine.toLowerCase()}-${workers ? 'serve' : 'accept-only'}`);
   mkdirSync(dataDir, { recursive: true });
   const server = await startCallbackServer({ dataDir, databaseUrl, encryptionKeyHex: randomBytes(32).toString('hex'), workers });
@@ -331,7 +415,14 @@ async function callbacksOn(o: BenchOptions, engine: string, workers: boolean, di
     const put = await fetch(`${server.baseUrl}/v1/wecom/connection`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ corpId: sandbox.corpId, secret: sandbox.secret, callbackToken: sandbox.callbackToken, encodingAesKey: sandbox.encodingAesKey, agentId: sandbox.agentId, apiBaseUrl: sandbox.url }),
+      body: JSON.stringify({
+        corpId: sandbox.corpId,
+        secret: sandbox.secret,
+        callbackToken: sandbox.callbackToken,
+        encodingAesKey: sandbox.encodingAesKey,
+        agentId: sandbox.agentId,
+        apiBaseUrl: sandbox.url,
+      }),
     });
     if (put.status !== 200) throw new Error(`PUT /v1/wecom/connection answered ${put.status}: ${await put.text()}`);
 
@@ -431,8 +522,11 @@ async function callbackThroughput(o: BenchOptions): Promise<BenchResult> {
   try {
     const relations = relationsOf(o.seed, sandbox.corpId, customers, WARM_UP + total);
     // The sandbox must know these relations, or the worker would apply thinner events than WeCom sends.
-    const probe = await createWeComClient({ baseUrl: sandbox.url, corpId: sandbox.corpId, secret: sandbox.secret }).getExternalContactWithAllFollowers(relations[0]!.externalUserid);
-    if (!probe.follow_user.some((f) => f.userid === relations[0]!.userid)) throw new Error('the sandbox corp does not match the relations generated here (seed?)');
+    const probe = await createWeComClient({ baseUrl: sandbox.url, corpId: sandbox.corpId, secret: sandbox.secret }).getExternalContactWithAllFollowers(
+      relations[0]!.externalUserid,
+    );
+    if (!probe.follow_user.some((f) => f.userid === relations[0]!.userid))
+      throw new Error('the sandbox corp does not match the relations generated here (seed?)');
 
     const bar = progress('bare loop');
     bar.update('SHA-1 + AES-256-CBC');
@@ -460,7 +554,9 @@ async function callbackThroughput(o: BenchOptions): Promise<BenchResult> {
     }
 
     heading('results');
-    process.stdout.write(`envelope: add_external_contact, ${num(typical.body.length)} bytes of XML, ${num(Buffer.from(typical.encrypt, 'base64').length)} bytes of ciphertext\n\n`);
+    process.stdout.write(
+      `envelope: add_external_contact, ${num(typical.body.length)} bytes of XML, ${num(Buffer.from(typical.encrypt, 'base64').length)} bytes of ciphertext\n\n`,
+    );
     const rate = (f: CallbackFigures) => f.load.acked / (f.load.elapsedMs / 1000);
     const lat = (f: CallbackFigures, p: number) => num(percentile(f.load.latencies, p), 1);
     const none = (f: CallbackFigures, text: string) => (f.workers ? text : '(no worker)');
@@ -479,9 +575,15 @@ async function callbackThroughput(o: BenchOptions): Promise<BenchResult> {
       ['(c) project checks in process, no HTTP or DB', ...figures.map(() => `${num(inProcessRate)} /s`)],
       ['ratio (a) / (b)', ...figures.map((f) => num(rate(f) / bareRate, 4))],
       ['ratio (c) / (b)', ...figures.map(() => num(inProcessRate / bareRate, 3))],
-      ['after the load: worker drained the inbox in', ...figures.map((f) => none(f, `${secs(f.drainMs)}${f.drained.pending ? ` (${num(f.drained.pending)} still pending)` : ''}`))],
+      [
+        'after the load: worker drained the inbox in',
+        ...figures.map((f) => none(f, `${secs(f.drainMs)}${f.drained.pending ? ` (${num(f.drained.pending)} still pending)` : ''}`)),
+      ],
       ['    inbox done / failed', ...figures.map((f) => none(f, `${num(f.drained.done)} / ${num(f.drained.failed)}`))],
-      ['    rows applied / s while draining', ...figures.map((f) => none(f, `${num((f.drained.done + f.drained.failed - f.atEnd.done - f.atEnd.failed) / (f.drainMs / 1000))}`))],
+      [
+        '    rows applied / s while draining',
+        ...figures.map((f) => none(f, `${num((f.drained.done + f.drained.failed - f.atEnd.done - f.atEnd.failed) / (f.drainMs / 1000))}`)),
+      ],
       ['    server peak RSS (VmHWM) after the drain', ...figures.map((f) => none(f, mb(f.peakRssAfterDrainKb)))],
     ]);
     process.stdout.write(
@@ -493,9 +595,17 @@ async function callbackThroughput(o: BenchOptions): Promise<BenchResult> {
     for (const f of figures) {
       const sent = f.warmUp + f.load.acked;
       const label = `${f.engine}, ${f.workers ? 'siyu serve' : 'no workers'}`;
-      results.push({ target: `${label}: every acknowledged callback stored once`, measured: `${num(f.stored.total)} rows / ${num(sent)} acknowledged`, pass: f.stored.total === sent && f.load.acked === total });
+      results.push({
+        target: `${label}: every acknowledged callback stored once`,
+        measured: `${num(f.stored.total)} rows / ${num(sent)} acknowledged`,
+        pass: f.stored.total === sent && f.load.acked === total,
+      });
       const p99 = percentile(f.load.latencies, 0.99);
-      results.push({ target: `${label}: p99 < ${WECOM_ANSWER_MS / 1000} s (WeCom's answer limit)`, measured: `${num(p99, 1)} ms`, pass: p99 < WECOM_ANSWER_MS });
+      results.push({
+        target: `${label}: p99 < ${WECOM_ANSWER_MS / 1000} s (WeCom's answer limit)`,
+        measured: `${num(p99, 1)} ms`,
+        pass: p99 < WECOM_ANSWER_MS,
+      });
     }
     targets(results);
     return {

@@ -122,7 +122,13 @@ export function startWorkers(s: Services): void {
   const runModels = async (ws: string) => {
     await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), { clock: s.clock, defaultTimeZone: s.config.defaultTimezone });
   };
-  const worker = startSegmentWorker({ deps: s.membership, log: s.log, recheckMinutes: s.config.segmentRecheckMinutes, rangeSize: s.config.segmentRangeSize || undefined, runModels });
+  const worker = startSegmentWorker({
+    deps: s.membership,
+    log: s.log,
+    recheckMinutes: s.config.segmentRecheckMinutes,
+    rangeSize: s.config.segmentRangeSize || undefined,
+    runModels,
+  });
   s.segmentWorker = worker;
   s.writer.onCommitted(() => worker.wake());
 }

@@ -37,7 +37,12 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
 }
 
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
-const hasText = (l: Locator, want: string, what: string) => until(() => text(l), (v) => v === want, `${what} to read "${want}"`);
+const hasText = (l: Locator, want: string, what: string) =>
+  until(
+    () => text(l),
+    (v) => v === want,
+    `${what} to read "${want}"`,
+  );
 
 describe('web console (real server, real browser)', () => {
   let place: E2eEnvironment | undefined;
@@ -51,7 +56,13 @@ describe('web console (real server, real browser)', () => {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const settled = (id: string) => until(() => api('GET', `/v1/segments/${id}`), (s) => s.computing === false, `segment ${id} to finish computing`, 30_000);
+  const settled = (id: string) =>
+    until(
+      () => api('GET', `/v1/segments/${id}`),
+      (s) => s.computing === false,
+      `segment ${id} to finish computing`,
+      30_000,
+    );
 
   beforeAll(async () => {
     if (!existsSync(join(CONSOLE_DIST_DIR, 'index.html'))) {
@@ -71,11 +82,22 @@ describe('web console (real server, real browser)', () => {
       if (i < BUYERS) {
         for (let k = 0; k <= i % 3; k++) {
           const at = new Date(now - (i * 7 + k) * 86_400_000).toISOString();
-          batch.push({ type: 'track', event: 'Order Completed', userId: `u${i}`, messageId: `o-${i}-${k}`, timestamp: at, properties: { order_id: `o-${i}-${k}`, total: 50 + i * 10 } });
+          batch.push({
+            type: 'track',
+            event: 'Order Completed',
+            userId: `u${i}`,
+            messageId: `o-${i}-${k}`,
+            timestamp: at,
+            properties: { order_id: `o-${i}-${k}`, total: 50 + i * 10 },
+          });
         }
       }
     }
-    const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: write, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    const res = await fetch(`${server.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: write, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch }),
+    });
     expect(res.status).toBe(200);
   });
 
@@ -113,7 +135,11 @@ describe('web console (real server, real browser)', () => {
 
   it('lets an operator sign in, find, preview, edit, export and archive a segment, and read the RFM report', async () => {
     const workspace = await api('GET', '/v1/workspace');
-    const created = await api('POST', '/v1/segments', { name: 'VIP 会员', description: 'plan = vip', rule: { type: 'trait', key: 'plan', op: 'eq', value: 'vip' } });
+    const created = await api('POST', '/v1/segments', {
+      name: 'VIP 会员',
+      description: 'plan = vip',
+      rule: { type: 'trait', key: 'plan', op: 'eq', value: 'vip' },
+    });
     const segId = created.id as string;
     const vip = await settled(segId);
     expect(vip.memberCount).toBe(USERS / 4);
@@ -145,17 +171,29 @@ describe('web console (real server, real browser)', () => {
     await hasText(id('segment-size'), String(USERS / 4), 'the size on the detail page');
     const apiMembers = (await api('GET', `/v1/segments/${segId}/members?limit=100`)).data as { profileId: string }[];
     const memberRows = id('members-table').locator('tr.ant-table-row');
-    await until(() => memberRows.count(), (n) => n === USERS / 4, 'the members table');
+    await until(
+      () => memberRows.count(),
+      (n) => n === USERS / 4,
+      'the members table',
+    );
     const shown = await memberRows.locator('td:nth-child(2)').allTextContents();
     expect(shown.sort()).toEqual(apiMembers.map((m) => m.profileId).sort());
     // Expanding a member shows its profile's traits.
     await memberRows.first().locator('.ant-table-row-expand-icon').click();
-    await until(() => text(id('member-profile')), (v) => v.includes('"plan": "vip"'), 'the expanded profile');
+    await until(
+      () => text(id('member-profile')),
+      (v) => v.includes('"plan": "vip"'),
+      'the expanded profile',
+    );
 
     // Editor: the rule is pretty-printed; saving a changed rule is announced as a new version.
     await id('edit-segment').click();
     const editor = id('rule-editor');
-    await until(() => editor.inputValue(), (v) => v.length > 0, 'the rule in the editor');
+    await until(
+      () => editor.inputValue(),
+      (v) => v.length > 0,
+      'the rule in the editor',
+    );
     expect(await editor.inputValue()).toBe(JSON.stringify({ type: 'trait', key: 'plan', op: 'eq', value: 'vip' }, null, 2));
     expect(await text(id('version-note'))).toContain('第 2 版');
 
@@ -164,7 +202,11 @@ describe('web console (real server, real browser)', () => {
     await editor.fill(JSON.stringify(freeRule));
     await id('preview').click();
     await hasText(id('preview-count'), String(USERS - USERS / 4), 'the preview count');
-    await until(() => id('preview-sample').locator('tr.ant-table-row').count(), (n) => n === 10, 'ten sample profiles');
+    await until(
+      () => id('preview-sample').locator('tr.ant-table-row').count(),
+      (n) => n === 10,
+      'ten sample profiles',
+    );
 
     // A bad rule: the path to the bad node and what was expected, as the API says.
     await editor.fill(JSON.stringify({ type: 'and', rules: [{ type: 'trait', key: 'plan', op: 'equals', value: 'vip' }] }));
@@ -175,7 +217,11 @@ describe('web console (real server, real browser)', () => {
     // Not JSON at all: said before anything is sent.
     await editor.fill('{"type": "trait",');
     await id('preview').click();
-    await until(() => text(id('json-error')), (v) => v.startsWith('规则不是有效的 JSON'), 'the JSON syntax error');
+    await until(
+      () => text(id('json-error')),
+      (v) => v.startsWith('规则不是有效的 JSON'),
+      'the JSON syntax error',
+    );
 
     // Save the valid rule: version 2, recomputed, the size follows.
     await editor.fill(JSON.stringify(freeRule));
@@ -191,7 +237,9 @@ describe('web console (real server, real browser)', () => {
     await id('export-traits').fill('plan, city');
     const [download] = await Promise.all([page.waitForEvent('download'), id('export-csv').click()]);
     expect(download.suggestedFilename()).toBe(`segment-${segId}.csv`);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r\n/);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split(/\r\n/);
     expect(csv[0]).toBe('profile_id,entered_at,version,user_id,trait.plan,trait.city');
     expect(csv.length - 1).toBe(USERS - USERS / 4);
     expect(csv.slice(1).every((line) => line.split(',')[4] === 'free')).toBe(true);
@@ -199,7 +247,12 @@ describe('web console (real server, real browser)', () => {
     // Templates: a new segment starts from one, and another replaces it.
     await id('nav-segments').click();
     await id('new-segment').click();
-    expect(JSON.parse(await id('rule-editor').inputValue())).toEqual({ type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 2 }, window: { lastDays: 90 } });
+    expect(JSON.parse(await id('rule-editor').inputValue())).toEqual({
+      type: 'event',
+      event: 'Order Completed',
+      count: { op: 'at_least', value: 2 },
+      window: { lastDays: 90 },
+    });
     await id('template-select').click();
     await page.locator('.ant-select-item-option', { hasText: '带有标签 VIP' }).click();
     expect(JSON.parse(await id('rule-editor').inputValue())).toEqual({ type: 'tag', match: 'any', tags: [{ name: 'VIP' }] });
@@ -228,11 +281,23 @@ describe('web console (real server, real browser)', () => {
     await page.goto(`${server!.url}/console/segments/${segId}`);
     await id('archive').click();
     await page.locator('.ant-popover:not(.ant-popover-hidden) .ant-btn-dangerous').click();
-    await until(() => api('GET', `/v1/segments/${segId}`), (s) => s.status === 'archived', 'the segment to be archived');
+    await until(
+      () => api('GET', `/v1/segments/${segId}`),
+      (s) => s.status === 'archived',
+      'the segment to be archived',
+    );
     await id('nav-segments').click();
-    await until(() => text(id('segments-table')), (v) => v.includes('No segments yet'), 'an empty list of active segments');
+    await until(
+      () => text(id('segments-table')),
+      (v) => v.includes('No segments yet'),
+      'an empty list of active segments',
+    );
     await id('status-filter').getByText('Archived').click();
-    await until(() => id('segments-table').locator('tr', { hasText: 'VIP 会员' }).count(), (n) => n === 1, 'the archived segment under "Archived"');
+    await until(
+      () => id('segments-table').locator('tr', { hasText: 'VIP 会员' }).count(),
+      (n) => n === 1,
+      'the archived segment under "Archived"',
+    );
 
     // Sign out forgets the key.
     await id('sign-out').click();
@@ -266,7 +331,10 @@ describe('web console (real server, real browser)', () => {
 
     // Upload: good rows (a user id, a profile id, a duplicate) and bad ones, reported by line.
     const u5 = (await api('GET', '/v1/profiles/user_id:u5')).id as string;
-    const pick = (name: string, csv: string) => id('upload-file').locator('input[type=file]').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    const pick = (name: string, csv: string) =>
+      id('upload-file')
+        .locator('input[type=file]')
+        .setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
     const upload = async (name: string, csv: string) => {
       await pick(name, csv);
       await id('upload-send').click();
@@ -275,21 +343,31 @@ describe('web console (real server, real browser)', () => {
     await hasText(id('upload-added'), '3', 'the members added');
     expect(await text(id('upload-rows'))).toBe('6');
     expect(await text(id('upload-error-count'))).toBe('2');
-    const errorRows = await id('upload-errors').locator('tr.ant-table-row').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    const errorRows = await id('upload-errors')
+      .locator('tr.ant-table-row')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
     expect(errorRows).toEqual([
       ['4', 'no profile with user_id "nobody" in this workspace'],
       ['5', 'identifier is empty'],
     ]);
     await hasText(id('segment-size'), '3', 'the size after the upload');
     const listed = id('members-table').locator('tr.ant-table-row');
-    await until(() => listed.count(), (n) => n === 3, 'three members in the table');
+    await until(
+      () => listed.count(),
+      (n) => n === 3,
+      'three members in the table',
+    );
     const apiMembers = ((await api('GET', `/v1/segments/${segId}/members`)).data as { profileId: string }[]).map((m) => m.profileId).sort();
     expect(apiMembers).toContain(u5);
     expect((await listed.locator('td:nth-child(2)').allTextContents()).sort()).toEqual(apiMembers);
 
     // A file without the identifier column is refused whole, with the server's message.
     await upload('wrong.csv', 'user_id\nu1\n');
-    await until(() => text(id('upload-error')), (v) => v.includes('the CSV needs an "identifier" column') && v.includes('found: user_id'), 'the missing-column error');
+    await until(
+      () => text(id('upload-error')),
+      (v) => v.includes('the CSV needs an "identifier" column') && v.includes('found: user_id'),
+      'the missing-column error',
+    );
     expect(await id('upload-report').count()).toBe(0);
 
     // Replace (asked first): only u1 stays.
@@ -299,7 +377,11 @@ describe('web console (real server, real browser)', () => {
     await page.locator('.ant-popover:not(.ant-popover-hidden) .ant-btn-dangerous').click();
     await hasText(id('upload-removed'), '2', 'the members removed by the replace');
     await hasText(id('segment-size'), '1', 'the size after the replace');
-    await until(() => listed.count(), (n) => n === 1, 'one member in the table');
+    await until(
+      () => listed.count(),
+      (n) => n === 1,
+      'one member in the table',
+    );
 
     // Model settings: a value the server refuses is shown with its message and nothing is saved.
     const before = (await api('GET', '/v1/models/settings')) as { segmentation: Json };
@@ -307,7 +389,11 @@ describe('web console (real server, real browser)', () => {
     await id('edit-settings').click();
     await page.locator('#modelSettings_lifecycle_silentDays').fill('200');
     await id('settings-save').click();
-    await until(() => text(id('settings-error')), (v) => v.includes('segmentation.lifecycle.churnedDays (180) must be greater than silentDays (200)'), 'the refused settings message');
+    await until(
+      () => text(id('settings-error')),
+      (v) => v.includes('segmentation.lifecycle.churnedDays (180) must be greater than silentDays (200)'),
+      'the refused settings message',
+    );
     expect(((await api('GET', '/v1/models/settings')) as { segmentation: Json }).segmentation).toEqual(before.segmentation);
 
     // Fixed: churned later, loyal spend entered in yuan, F on own thresholds; read back in fen.

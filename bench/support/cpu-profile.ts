@@ -23,7 +23,9 @@ interface CpuProfile {
  * loader runs in a worker thread with a profile of its own).
  */
 export function mainThreadProfile(dir: string, pid: number): string | undefined {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.0.`)).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile') && f.includes(`.${pid}.0.`))
+    .map((f) => join(dir, f));
   return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
@@ -62,7 +64,11 @@ export function summariseProfile(file: string, top = 15): { totalMs: number; are
     const fname = `${functionName || '(anonymous)'}  ${area}${url ? `:${lineNumber + 1}` : ''}`;
     functions.set(fname, (functions.get(fname) ?? 0) + us);
   }
-  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => [k, us / 1000] as [string, number]);
+  const sorted = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => [k, us / 1000] as [string, number]);
   const result = { totalMs: total / 1000, areas: sorted(areas), functions: sorted(functions) };
   const pct = (ms: number) => `${num((100 * ms) / result.totalMs, 1)}%`;
   process.stdout.write(`\nCPU profile ${file}\nbusy (non-idle) time: ${num(result.totalMs)} ms\n\n`);

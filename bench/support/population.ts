@@ -30,9 +30,36 @@ const MINUTE = 60_000;
 const OFFSET = 30_000;
 
 export const CITIES = [
-  '上海', '北京', '广州', '深圳', '杭州', '成都', '重庆', '武汉', '南京', '苏州',
-  '西安', '天津', '长沙', '郑州', '青岛', '东莞', '宁波', '佛山', '合肥', '昆明',
-  '厦门', '福州', '济南', '沈阳', '大连', 'Hong Kong', 'Singapore', 'Taipei', 'Kuala Lumpur', 'Tokyo',
+  '上海',
+  '北京',
+  '广州',
+  '深圳',
+  '杭州',
+  '成都',
+  '重庆',
+  '武汉',
+  '南京',
+  '苏州',
+  '西安',
+  '天津',
+  '长沙',
+  '郑州',
+  '青岛',
+  '东莞',
+  '宁波',
+  '佛山',
+  '合肥',
+  '昆明',
+  '厦门',
+  '福州',
+  '济南',
+  '沈阳',
+  '大连',
+  'Hong Kong',
+  'Singapore',
+  'Taipei',
+  'Kuala Lumpur',
+  'Tokyo',
 ] as const;
 export const PLANS = ['free', 'basic', 'pro', 'vip'] as const;
 /** Tag catalogue: [group, name]. */
@@ -123,7 +150,10 @@ export interface PopulationStats {
 /** Secondary indexes of a table as (name, CREATE statement), read from the engine's catalogue. */
 async function secondaryIndexes(database: Database, table: string): Promise<{ name: string; ddl: string }[]> {
   if (database.dialect.engine === 'sqlite') {
-    const rows = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'index' and tbl_name = ${table} and sql is not null`.execute(database.db);
+    const rows = await sql<{
+      name: string;
+      sql: string;
+    }>`select name, sql from sqlite_master where type = 'index' and tbl_name = ${table} and sql is not null`.execute(database.db);
     return rows.rows.map((r) => ({ name: r.name, ddl: r.sql }));
   }
   const rows = await sql<{ name: string; ddl: string }>`select i.relname as name, pg_get_indexdef(i.oid) as ddl from pg_index x
@@ -152,8 +182,16 @@ export async function generatePopulation(
   const created = NOW - 730 * DAY;
   await db.transaction().execute(async (trx) => {
     const groups = [...new Set(TAGS.map(([g]) => g))];
-    await dialect.insertMany(trx, 'tag_groups', groups.map((g) => ({ workspace_id: ws, id: tagGroupId(g), name: g, created_at: created })));
-    await dialect.insertMany(trx, 'tags', TAGS.map(([g, name], k) => ({ workspace_id: ws, id: tagId(k), group_id: tagGroupId(g), name, created_at: created })));
+    await dialect.insertMany(
+      trx,
+      'tag_groups',
+      groups.map((g) => ({ workspace_id: ws, id: tagGroupId(g), name: g, created_at: created })),
+    );
+    await dialect.insertMany(
+      trx,
+      'tags',
+      TAGS.map(([g, name], k) => ({ workspace_id: ws, id: tagId(k), group_id: tagGroupId(g), name, created_at: created })),
+    );
   });
 
   const indexes = await secondaryIndexes(database, 'events');
@@ -243,7 +281,15 @@ export async function generatePopulation(
         created_at: createdAt,
         updated_at: Math.max(createdAt, last),
       });
-      identities.push({ workspace_id: ws, id_type: 'user_id', id_key: uid, profile_id: id, value_enc: null, first_seen_at: createdAt, source_message_id: null });
+      identities.push({
+        workspace_id: ws,
+        id_type: 'user_id',
+        id_key: uid,
+        profile_id: id,
+        value_enc: null,
+        first_seen_at: createdAt,
+        source_message_id: null,
+      });
       if (orderCount) {
         stats.buyers++;
         const s = rfm(NOW, lastBuy, orderCount, spent);
@@ -334,7 +380,14 @@ export function incrementalStream(opts: { profiles: number; seed: number; rules:
   const ids = (user: string | null, anon: string | null): Identifier[] =>
     sortByPriority([...(user ? [{ type: 'user_id', value: user }] : []), ...(anon ? [{ type: 'anonymous_id', value: anon }] : [])], opts.rules);
   const track = (user: string | null, anon: string | null, name: string) => {
-    const e: (typeof pending)[number] = { messageId: `inc_${String(seq++).padStart(10, '0')}`, type: 'track', event: name, userId: user, anonymousId: anon, identifiers: ids(user, anon) };
+    const e: (typeof pending)[number] = {
+      messageId: `inc_${String(seq++).padStart(10, '0')}`,
+      type: 'track',
+      event: name,
+      userId: user,
+      anonymousId: anon,
+      identifiers: ids(user, anon),
+    };
     if (name === 'Order Completed') {
       mix.orders++;
       e.order = { orderId: `x${String(seq).padStart(10, '0')}`, totalFen: Math.round(orderTotal(r) * 100), currency: 'CNY' };
@@ -342,7 +395,16 @@ export function incrementalStream(opts: { profiles: number; seed: number; rules:
     pending.push(e);
   };
   const identify = (user: string, anon: string | null, traits: Record<string, unknown>, consent?: Record<string, boolean>) => {
-    pending.push({ messageId: `inc_${String(seq++).padStart(10, '0')}`, type: 'identify', event: null, userId: user, anonymousId: anon, identifiers: ids(user, anon), traits, ...(consent && { consent }) });
+    pending.push({
+      messageId: `inc_${String(seq++).padStart(10, '0')}`,
+      type: 'identify',
+      event: null,
+      userId: user,
+      anonymousId: anon,
+      identifiers: ids(user, anon),
+      traits,
+      ...(consent && { consent }),
+    });
   };
   const browse = (user: string | null, anon: string | null, n: number) => {
     for (let k = 0; k < n; k++) track(user, anon, r.chance(0.12) ? 'Order Completed' : weighted(r, EVENT_NAMES.slice(0, 3), [45, 35, 20]));
@@ -378,7 +440,10 @@ export function incrementalStream(opts: { profiles: number; seed: number; rules:
     next(n: number, now: number): TrackedEvent[] {
       while (pending.length < n) session();
       return pending.splice(0, n).map((e) => {
-        const body = e.type === 'identify' ? `"traits":${JSON.stringify(e.traits ?? {})}` : `"event":"${e.event}","properties":${e.order ? `{"order_id":"${e.order.orderId}","total":${e.order.totalFen / 100},"currency":"CNY"}` : '{}'}`;
+        const body =
+          e.type === 'identify'
+            ? `"traits":${JSON.stringify(e.traits ?? {})}`
+            : `"event":"${e.event}","properties":${e.order ? `{"order_id":"${e.order.orderId}","total":${e.order.totalFen / 100},"currency":"CNY"}` : '{}'}`;
         const iso = new Date(now).toISOString();
         const payload = `{"type":"${e.type}","messageId":"${e.messageId}"${e.userId ? `,"userId":"${e.userId}"` : ''}${e.anonymousId ? `,"anonymousId":"${e.anonymousId}"` : ''},${body},"timestamp":"${iso}","receivedAt":"${iso}"}`;
         return { ...e, timestamp: now, receivedAt: now, payload };

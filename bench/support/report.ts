@@ -25,7 +25,11 @@ export function table(rows: string[][], align: ('l' | 'r')[] = []): void {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   const side = (i: number) => align[i] ?? (i === 0 ? 'l' : 'r');
-  const line = (r: string[]) => r.map((c, i) => (side(i) === 'r' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (side(i) === 'r' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(line(rows[0]!) + '\n');
   process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   for (const r of rows.slice(1)) process.stdout.write(line(r) + '\n');
@@ -41,7 +45,10 @@ export interface TargetResult {
 
 /** Prints the targets as a table with PASS/MISS; never exits non-zero (the numbers are the point). */
 export function targets(results: TargetResult[]): void {
-  table([['target', 'measured', 'result'], ...results.map((r) => [r.target, r.measured, r.pass === undefined ? 'n/a' : r.pass ? 'PASS' : 'MISS'])], ['l', 'r', 'l']);
+  table(
+    [['target', 'measured', 'result'], ...results.map((r) => [r.target, r.measured, r.pass === undefined ? 'n/a' : r.pass ? 'PASS' : 'MISS'])],
+    ['l', 'r', 'l'],
+  );
 }
 
 /**

@@ -99,7 +99,17 @@ export const COMPARED: SegmentCase[] = [
 
 /** Fifteen more live segments for the incremental phase (20 with the five above), mixing every node type. */
 export const MORE: SegmentCase[] = [
-  { name: 'women 30+', kind: 'and, trait number/string', rule: () => ({ type: 'and', rules: [{ type: 'trait', key: 'age', op: 'gte', value: 30 }, { type: 'trait', key: 'gender', op: 'eq', value: 'female' }] }) },
+  {
+    name: 'women 30+',
+    kind: 'and, trait number/string',
+    rule: () => ({
+      type: 'and',
+      rules: [
+        { type: 'trait', key: 'age', op: 'gte', value: 30 },
+        { type: 'trait', key: 'gender', op: 'eq', value: 'female' },
+      ],
+    }),
+  },
   { name: 'birthday within 7 days', kind: 'trait date', rule: () => ({ type: 'trait', key: 'birthday', op: 'birthday_in_days', days: 7 }) },
   { name: '3+ orders', kind: 'profile number', rule: () => ({ type: 'profile', field: 'order_count', op: 'gte', value: 3 }) },
   { name: 'seen in 30 days', kind: 'profile time', rule: () => ({ type: 'profile', field: 'last_seen_at', op: 'within_last_days', days: 30 }) },
@@ -109,25 +119,60 @@ export const MORE: SegmentCase[] = [
   {
     name: 'paying plan or ¥1,000 spent',
     kind: 'or, trait in, profile',
-    rule: () => ({ type: 'or', rules: [{ type: 'trait', key: 'plan', op: 'in', value: ['pro', 'vip'] }, { type: 'profile', field: 'total_spent_fen', op: 'gte', value: 100_000 }] }),
+    rule: () => ({
+      type: 'or',
+      rules: [
+        { type: 'trait', key: 'plan', op: 'in', value: ['pro', 'vip'] },
+        { type: 'profile', field: 'total_spent_fen', op: 'gte', value: 100_000 },
+      ],
+    }),
   },
   {
     name: 'vip outside tier-1 cities',
     kind: 'and, not',
-    rule: () => ({ type: 'and', rules: [{ type: 'not', rule: { type: 'trait', key: 'city', op: 'in', value: ['上海', '北京', '广州', '深圳'] } }, { type: 'trait', key: 'plan', op: 'eq', value: 'vip' }] }),
+    rule: () => ({
+      type: 'and',
+      rules: [
+        { type: 'not', rule: { type: 'trait', key: 'city', op: 'in', value: ['上海', '北京', '广州', '深圳'] } },
+        { type: 'trait', key: 'plan', op: 'eq', value: 'vip' },
+      ],
+    }),
   },
-  { name: '小红书 and 美妆', kind: 'tag all', rule: () => ({ type: 'tag', tags: [{ group: 'channel', name: '小红书' }, { group: 'interest', name: '美妆' }], match: 'all' }) },
+  {
+    name: '小红书 and 美妆',
+    kind: 'tag all',
+    rule: () => ({
+      type: 'tag',
+      tags: [
+        { group: 'channel', name: '小红书' },
+        { group: 'interest', name: '美妆' },
+      ],
+      match: 'all',
+    }),
+  },
   {
     name: 'repeat big buyers not on free',
     kind: 'segment reference',
-    rule: (ids) => ({ type: 'and', rules: [{ type: 'segment', segmentId: ids.get(COMPARED[2]!.name)! }, { type: 'trait', key: 'plan', op: 'neq', value: 'free' }] }),
+    rule: (ids) => ({
+      type: 'and',
+      rules: [
+        { type: 'segment', segmentId: ids.get(COMPARED[2]!.name)! },
+        { type: 'trait', key: 'plan', op: 'neq', value: 'free' },
+      ],
+    }),
   },
   { name: 'one-time buyers', kind: 'event count exactly', rule: () => ({ type: 'event', event: 'Order Completed', count: { op: 'exactly', value: 1 } }) },
   { name: 'SMS consent', kind: 'consent', rule: () => ({ type: 'consent', key: 'marketing_sms', state: 'granted' }) },
   {
     name: '¥500+ active or loyal',
     kind: 'profile, lifecycle',
-    rule: () => ({ type: 'and', rules: [{ type: 'profile', field: 'total_spent_fen', op: 'gte', value: 50_000 }, { type: 'lifecycle', stages: ['active', 'loyal'] }] }),
+    rule: () => ({
+      type: 'and',
+      rules: [
+        { type: 'profile', field: 'total_spent_fen', op: 'gte', value: 50_000 },
+        { type: 'lifecycle', stages: ['active', 'loyal'] },
+      ],
+    }),
   },
   { name: 'holdout 10%', kind: 'bucket', rule: () => ({ type: 'bucket', from: 0, to: 10, salt: 'holdout-2026' }) },
 ];

@@ -122,10 +122,16 @@ export async function checkpoint(database: Database): Promise<void> {
   await (database.dialect.engine === 'postgres' ? sql`checkpoint` : sql`pragma wal_checkpoint(TRUNCATE)`).execute(database.db);
 }
 
-const countOf = async (database: Database, q: ReturnType<typeof sql>) => Number(((await q.execute(database.db)).rows[0] as { n: number | string } | undefined)?.n ?? 0);
+const countOf = async (database: Database, q: ReturnType<typeof sql>) =>
+  Number(((await q.execute(database.db)).rows[0] as { n: number | string } | undefined)?.n ?? 0);
 
 /** segment_members of `segmentId` against bench_members of `scratchId`: both sizes, and profiles in one and not the other. */
-export async function compareSets(database: Database, ws: string, segmentId: string, scratchId: string): Promise<{ members: number; scratch: number; missing: number; extra: number }> {
+export async function compareSets(
+  database: Database,
+  ws: string,
+  segmentId: string,
+  scratchId: string,
+): Promise<{ members: number; scratch: number; missing: number; extra: number }> {
   const members = sql`select profile_id from segment_members where workspace_id = ${ws} and segment_id = ${segmentId}`;
   const scratch = sql`select profile_id from bench_members where workspace_id = ${ws} and segment_id = ${scratchId}`;
   return {

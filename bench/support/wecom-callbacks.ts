@@ -68,7 +68,14 @@ export function sealCallbacks(keys: CallbackKeys, relations: readonly RelationRe
     const nonce = String(1_000_000_000 + n);
     const sealed = crypto.encrypt(xml, timestamp, nonce);
     const query = `msg_signature=${sealed.msgSignature}&timestamp=${timestamp}&nonce=${nonce}`;
-    out[i] = { query, body: buildEnvelopeXml({ toUserName: keys.corpId, encrypt: sealed.encrypt, agentId: keys.agentId }), signature: sealed.msgSignature, timestamp, nonce, encrypt: sealed.encrypt };
+    out[i] = {
+      query,
+      body: buildEnvelopeXml({ toUserName: keys.corpId, encrypt: sealed.encrypt, agentId: keys.agentId }),
+      signature: sealed.msgSignature,
+      timestamp,
+      nonce,
+      encrypt: sealed.encrypt,
+    };
   }
   return out;
 }
@@ -147,7 +154,13 @@ export interface CallbackLoad {
  * POSTs the callbacks to `/wecom/callback/:workspace` from `concurrency` clients sharing one
  * keep-alive agent. Anything but 200 "success" stops the run with the server's answer.
  */
-export async function postCallbacks(opts: { baseUrl: string; workspaceId: string; callbacks: readonly SealedCallback[]; concurrency: number; onProgress?: (acked: number) => void }): Promise<CallbackLoad> {
+export async function postCallbacks(opts: {
+  baseUrl: string;
+  workspaceId: string;
+  callbacks: readonly SealedCallback[];
+  concurrency: number;
+  onProgress?: (acked: number) => void;
+}): Promise<CallbackLoad> {
   const base = `${opts.baseUrl}/wecom/callback/${encodeURIComponent(opts.workspaceId)}?`;
   const latencies = new Float64Array(opts.callbacks.length);
   let next = 0;

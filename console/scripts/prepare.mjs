@@ -10,7 +10,9 @@ const require = createRequire(import.meta.url);
 try {
   require.resolve('vite/package.json');
 } catch {
-  console.warn('siyu: devDependencies are not installed, so the web console is not built; run `npm install` (with dev dependencies) then `npm run build:console`.');
+  console.warn(
+    'siyu: devDependencies are not installed, so the web console is not built; run `npm install` (with dev dependencies) then `npm run build:console`.',
+  );
   process.exit(0);
 }
 const run = spawnSync('npm', ['run', 'build:console'], { stdio: 'inherit', shell: process.platform === 'win32' });

@@ -13,10 +13,7 @@ import { SignInPage } from './pages/SignIn.tsx';
 import { matchRoute, navigate, usePath } from './router.tsx';
 import { clearKey, loadKey, loadLocale, saveKey, saveLocale, SessionContext } from './session.ts';
 
-type Auth =
-  | { state: 'signed-out'; notice?: string }
-  | { state: 'checking'; key: string }
-  | { state: 'signed-in'; key: string; workspace: Workspace };
+type Auth = { state: 'signed-out'; notice?: string } | { state: 'checking'; key: string } | { state: 'signed-in'; key: string; workspace: Workspace };
 
 /** The whole console. */
 export function App() {
@@ -65,9 +62,7 @@ export function App() {
 
   const session = useMemo(
     () =>
-      auth.state === 'signed-in'
-        ? { api: createApi(auth.key, () => signOut(i18nFor(loadLocale()).t('sessionExpired'))), workspace: auth.workspace }
-        : null,
+      auth.state === 'signed-in' ? { api: createApi(auth.key, () => signOut(i18nFor(loadLocale()).t('sessionExpired'))), workspace: auth.workspace } : null,
     [auth],
   );
 

@@ -94,7 +94,13 @@ export interface Profile {
 }
 
 /** The models' settings (GET /v1/models/settings) and RFM report, as the server declares them. */
-export type { ModelSettingsAnswer as ModelSettings, RfmCellReport, RfmReport, SegmentationSettings, Thresholds } from '../../src/segments/models/model.types.ts';
+export type {
+  ModelSettingsAnswer as ModelSettings,
+  RfmCellReport,
+  RfmReport,
+  SegmentationSettings,
+  Thresholds,
+} from '../../src/segments/models/model.types.ts';
 
 /** How an uploaded list changes a static segment's members. */
 export type UploadMode = 'add' | 'replace' | 'remove';
@@ -163,7 +169,8 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
     listSegments: (q: { status: 'active' | 'archived' | 'all'; limit: number; cursor?: string }) => json<Page<Segment>>('GET', `/v1/segments${query(q)}`),
     getSegment: (id: string) => json<SegmentDetail>('GET', `/v1/segments/${encodeURIComponent(id)}`),
     createSegment: (body: { name: string; description?: string; kind?: 'rule' | 'static'; rule?: unknown }) => json<Segment>('POST', '/v1/segments', body),
-    updateSegment: (id: string, body: { name?: string; description?: string; rule?: unknown }) => json<Segment>('PATCH', `/v1/segments/${encodeURIComponent(id)}`, body),
+    updateSegment: (id: string, body: { name?: string; description?: string; rule?: unknown }) =>
+      json<Segment>('PATCH', `/v1/segments/${encodeURIComponent(id)}`, body),
     archiveSegment: (id: string) => json<Segment>('DELETE', `/v1/segments/${encodeURIComponent(id)}`),
     recompute: (id: string) => json<Segment>('POST', `/v1/segments/${encodeURIComponent(id)}/recompute`),
     preview: (rule: unknown, sampleSize = 10) => json<Preview>('POST', '/v1/segments/preview', { rule, sampleSize }),
@@ -173,7 +180,9 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
       (await call('GET', `/v1/segments/${encodeURIComponent(id)}/members${query({ format: 'csv', traits: traits.join(',') })}`)).blob(),
     /** A static segment's upload: the file is the raw body (`text/csv`), with an `identifier` column. */
     uploadMembers: async (id: string, file: Blob, mode: UploadMode) =>
-      (await call('POST', `/v1/segments/${encodeURIComponent(id)}/members${query({ mode })}`, undefined, { body: file, type: 'text/csv' })).json() as Promise<StaticUploadReport>,
+      (
+        await call('POST', `/v1/segments/${encodeURIComponent(id)}/members${query({ mode })}`, undefined, { body: file, type: 'text/csv' })
+      ).json() as Promise<StaticUploadReport>,
     profile: (id: string) => json<Profile>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
     rfmReport: () => json<RfmReport>('GET', '/v1/models/rfm/report'),
     modelSettings: () => json<ModelSettings>('GET', '/v1/models/settings'),

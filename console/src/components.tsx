@@ -51,7 +51,10 @@ export function ErrorAlert({ error, testId }: { error: unknown; testId?: string 
 /** A JSON value, pretty-printed in a monospace block. */
 export function JsonBlock({ value, testId }: { value: unknown; testId?: string }) {
   return (
-    <pre data-testid={testId} style={{ margin: 0, padding: 12, background: 'rgba(0,0,0,0.03)', borderRadius: 6, fontSize: 12, overflow: 'auto', maxHeight: 400 }}>
+    <pre
+      data-testid={testId}
+      style={{ margin: 0, padding: 12, background: 'rgba(0,0,0,0.03)', borderRadius: 6, fontSize: 12, overflow: 'auto', maxHeight: 400 }}
+    >
       {JSON.stringify(value, null, 2)}
     </pre>
   );
@@ -79,7 +82,12 @@ export function useCursorPages<T>(fetchPage: (cursor: string | undefined) => Pro
   // resetKey starts again from page 1.
   const [nav, setNav] = useState<{ key: string; cursors: (string | undefined)[] }>({ key: resetKey, cursors: [undefined] });
   const cursors = nav.key === resetKey ? nav.cursors : [undefined];
-  const [state, setState] = useState<{ rows: T[]; nextCursor: string | null; loading: boolean; error: unknown }>({ rows: [], nextCursor: null, loading: true, error: null });
+  const [state, setState] = useState<{ rows: T[]; nextCursor: string | null; loading: boolean; error: unknown }>({
+    rows: [],
+    nextCursor: null,
+    loading: true,
+    error: null,
+  });
   const [tick, setTick] = useState(0);
   const quiet = useRef(false);
   const fetchRef = useRef(fetchPage);

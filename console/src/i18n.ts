@@ -15,7 +15,8 @@ const en = {
   navRfm: 'RFM report',
 
   signInTitle: 'Sign in',
-  signInHelp: 'Paste a secret key (sk_...). On first start the server writes one to data/bootstrap-keys.json. The key stays in this browser (localStorage) until you sign out.',
+  signInHelp:
+    'Paste a secret key (sk_...). On first start the server writes one to data/bootstrap-keys.json. The key stays in this browser (localStorage) until you sign out.',
   secretKey: 'Secret key',
   signIn: 'Sign in',
   keyMustStartSk: 'A secret key starts with sk_',
@@ -68,7 +69,8 @@ const en = {
   preview: 'Preview',
   save: 'Save',
   create: 'Create segment',
-  versionNote: 'Saving a changed rule creates version {next} of this segment (now version {current}); membership is recomputed in the background and the earlier versions stay in the history. Changing only the name or description keeps the version.',
+  versionNote:
+    'Saving a changed rule creates version {next} of this segment (now version {current}); membership is recomputed in the background and the earlier versions stay in the history. Changing only the name or description keeps the version.',
   staticNote: 'A static segment has no rule: its members come from uploaded lists (Upload members, on its page).',
   staticNewNote: 'A static segment has no rule. Create it, then upload its members as a CSV file on its page.',
   kindRuleHelp: 'Members are the profiles that match a rule, kept up to date as data changes.',
@@ -117,7 +119,8 @@ const en = {
   spent: 'Spent',
 
   uploadTitle: 'Upload members',
-  uploadHelp: 'A CSV file with an "identifier" column: a profile id (prf_...) or type:value, e.g. user_id:u1, phone:13800138000, email:a@b.com. Other columns are ignored; rows that do not resolve are listed below with their line.',
+  uploadHelp:
+    'A CSV file with an "identifier" column: a profile id (prf_...) or type:value, e.g. user_id:u1, phone:13800138000, email:a@b.com. Other columns are ignored; rows that do not resolve are listed below with their line.',
   uploadPick: 'Choose CSV file',
   uploadSend: 'Upload',
   uploadMode_add: 'Add',
@@ -313,7 +316,8 @@ const zhCN: Record<MessageKey, string> = {
   spent: '消费额',
 
   uploadTitle: '上传成员',
-  uploadHelp: 'CSV 文件需有 “identifier” 列：用户 ID（prf_...）或 类型:值，例如 user_id:u1、phone:13800138000、email:a@b.com。其他列会被忽略；无法识别的行会在下方列出行号。',
+  uploadHelp:
+    'CSV 文件需有 “identifier” 列：用户 ID（prf_...）或 类型:值，例如 user_id:u1、phone:13800138000、email:a@b.com。其他列会被忽略；无法识别的行会在下方列出行号。',
   uploadPick: '选择 CSV 文件',
   uploadSend: '上传',
   uploadMode_add: '添加',

@@ -89,11 +89,25 @@ const statsSchema = {
   properties: {
     id: { type: 'string' },
     status: { type: 'string' },
-    audience: { type: 'object', properties: { total: { type: ['integer', 'null'] }, holdout: { type: 'integer' }, excluded: { type: 'integer' }, enqueued: { type: 'integer' }, done: { type: 'boolean' } } },
+    audience: {
+      type: 'object',
+      properties: {
+        total: { type: ['integer', 'null'] },
+        holdout: { type: 'integer' },
+        excluded: { type: 'integer' },
+        enqueued: { type: 'integer' },
+        done: { type: 'boolean' },
+      },
+    },
     messages: {
       type: 'object',
       properties: {
-        ...Object.fromEntries(['total', 'queued', 'sending', 'held', 'sent', 'delivered', 'suppressed', 'failed', 'unknown', 'opened', 'clicked'].map((k) => [k, { type: 'integer' }])),
+        ...Object.fromEntries(
+          ['total', 'queued', 'sending', 'held', 'sent', 'delivered', 'suppressed', 'failed', 'unknown', 'opened', 'clicked'].map((k) => [
+            k,
+            { type: 'integer' },
+          ]),
+        ),
         reasons: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } } },
       },
     },
@@ -155,7 +169,11 @@ export async function broadcastRoutes(app: FastifyInstance, s: Services): Promis
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, cursor: { type: 'string', maxLength: 64 }, status: { type: 'string', enum: STATUSES } },
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            cursor: { type: 'string', maxLength: 64 },
+            status: { type: 'string', enum: STATUSES },
+          },
         },
         response: { 200: { type: 'object', properties: { data: { type: 'array', items: broadcastSchema }, nextCursor: nullableString } }, ...errorResponses },
       },
@@ -163,8 +181,10 @@ export async function broadcastRoutes(app: FastifyInstance, s: Services): Promis
     async (req) => listBroadcasts(deps, req.workspaceId, req.query),
   );
 
-  app.get<Id>('/v1/broadcasts/:id', { preHandler, schema: { ...secured('broadcasts', 'Get a broadcast with its progress'), params: idParams, response: one } }, async (req) =>
-    getBroadcast(deps, req.workspaceId, req.params.id),
+  app.get<Id>(
+    '/v1/broadcasts/:id',
+    { preHandler, schema: { ...secured('broadcasts', 'Get a broadcast with its progress'), params: idParams, response: one } },
+    async (req) => getBroadcast(deps, req.workspaceId, req.params.id),
   );
 
   app.patch<Id & { Body: BroadcastInput }>(
@@ -181,10 +201,14 @@ export async function broadcastRoutes(app: FastifyInstance, s: Services): Promis
     async (req) => updateBroadcast(deps, req.workspaceId, req.params.id, req.body),
   );
 
-  app.delete<Id>('/v1/broadcasts/:id', { preHandler, schema: { ...secured('broadcasts', 'Delete a draft'), params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } }, async (req, reply) => {
-    await deleteBroadcast(deps, req.workspaceId, req.params.id);
-    return reply.code(204).send();
-  });
+  app.delete<Id>(
+    '/v1/broadcasts/:id',
+    { preHandler, schema: { ...secured('broadcasts', 'Delete a draft'), params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    async (req, reply) => {
+      await deleteBroadcast(deps, req.workspaceId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
 
   app.post<Id & { Body: { sendAt?: string } | undefined }>(
     '/v1/broadcasts/:id/schedule',
@@ -200,13 +224,22 @@ export async function broadcastRoutes(app: FastifyInstance, s: Services): Promis
     async (req) => scheduleBroadcast(deps, req.workspaceId, req.params.id, req.body?.sendAt),
   );
 
-  app.post<Id>('/v1/broadcasts/:id/send-now', { preHandler, schema: { ...secured('broadcasts', 'Start the fan-out now'), params: idParams, response: one } }, async (req) =>
-    sendNow(deps, req.workspaceId, req.params.id),
+  app.post<Id>(
+    '/v1/broadcasts/:id/send-now',
+    { preHandler, schema: { ...secured('broadcasts', 'Start the fan-out now'), params: idParams, response: one } },
+    async (req) => sendNow(deps, req.workspaceId, req.params.id),
   );
 
   app.post<Id>(
     '/v1/broadcasts/:id/cancel',
-    { preHandler, schema: { ...secured('broadcasts', 'Cancel a draft, scheduled or sending broadcast (a sending one stops at its next chunk)'), params: idParams, response: one } },
+    {
+      preHandler,
+      schema: {
+        ...secured('broadcasts', 'Cancel a draft, scheduled or sending broadcast (a sending one stops at its next chunk)'),
+        params: idParams,
+        response: one,
+      },
+    },
     async (req) => cancelBroadcast(deps, req.workspaceId, req.params.id),
   );
 
@@ -215,20 +248,31 @@ export async function broadcastRoutes(app: FastifyInstance, s: Services): Promis
     {
       preHandler,
       schema: {
-        ...secured('broadcasts', 'Send the broadcast\'s message to a few profiles now (not counted in its statistics)'),
+        ...secured('broadcasts', "Send the broadcast's message to a few profiles now (not counted in its statistics)"),
         params: idParams,
         body: {
           type: 'object',
           required: ['profiles'],
           additionalProperties: false,
-          properties: { profiles: { type: 'array', minItems: 1, maxItems: MAX_TEST_PROFILES, items: { type: 'string', minLength: 1, maxLength: 512 }, description: 'profile ids or identifiers (type:value)' } },
+          properties: {
+            profiles: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_TEST_PROFILES,
+              items: { type: 'string', minLength: 1, maxLength: 512 },
+              description: 'profile ids or identifiers (type:value)',
+            },
+          },
         },
         response: {
           202: {
             type: 'object',
             properties: {
               testId: { type: 'string' },
-              messages: { type: 'array', items: { type: 'object', properties: { profileId: { type: 'string' }, messageId: { type: 'string' }, status: { type: 'string' } } } },
+              messages: {
+                type: 'array',
+                items: { type: 'object', properties: { profileId: { type: 'string' }, messageId: { type: 'string' }, status: { type: 'string' } } },
+              },
             },
           },
           ...errorResponses,
@@ -245,7 +289,11 @@ export async function broadcastRoutes(app: FastifyInstance, s: Services): Promis
       schema: {
         ...secured('broadcasts', 'Audience, message outcomes and goal conversion against the holdout'),
         params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { goalEvent: { type: 'string', minLength: 1, maxLength: 200 }, goalDays: { type: 'integer', minimum: 1, maximum: 90 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { goalEvent: { type: 'string', minLength: 1, maxLength: 200 }, goalDays: { type: 'integer', minimum: 1, maximum: 90 } },
+        },
         response: { 200: statsSchema, ...errorResponses },
       },
     },

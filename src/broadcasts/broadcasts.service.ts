@@ -68,7 +68,20 @@ export function parseSendAt(v: unknown, where = 'sendAt'): number {
 }
 
 /** A broadcast's editable fields as the service checks them (the view's, with a typed channel and millis). */
-type Draft = Pick<BroadcastView, 'name' | 'description' | 'templateId' | 'templateVersion' | 'content' | 'data' | 'segmentId' | 'excludeSegmentId' | 'holdoutPercent' | 'goalEvent' | 'goalDays'> & {
+type Draft = Pick<
+  BroadcastView,
+  | 'name'
+  | 'description'
+  | 'templateId'
+  | 'templateVersion'
+  | 'content'
+  | 'data'
+  | 'segmentId'
+  | 'excludeSegmentId'
+  | 'holdoutPercent'
+  | 'goalEvent'
+  | 'goalDays'
+> & {
   channel: ChannelName;
   purpose: Purpose | undefined;
   sendAt: number | null;
@@ -89,7 +102,8 @@ function apply(base: Partial<Draft>, input: BroadcastInput): Draft {
   if (d.description.length > 2000) bad('description must be at most 2000 characters');
   if (input.channel !== undefined) d.channel = input.channel as ChannelName;
   if (!isChannel(d.channel)) bad(`channel must be one of ${CHANNELS.filter((c) => c !== 'wecom_group').join(', ')}`);
-  if (d.channel === 'wecom_group') bad('a broadcast sends one message per profile; wecom_group messages go to a group chat (use the SCRM group mass-message instead)');
+  if (d.channel === 'wecom_group')
+    bad('a broadcast sends one message per profile; wecom_group messages go to a group chat (use the SCRM group mass-message instead)');
   if (input.purpose !== undefined) {
     if (input.purpose !== 'marketing' && input.purpose !== 'service') bad('purpose must be "marketing" or "service"');
     d.purpose = input.purpose;
@@ -104,7 +118,7 @@ function apply(base: Partial<Draft>, input: BroadcastInput): Draft {
   d.content ??= null;
   d.templateVersion ??= null;
   if ((d.templateId === null) === (d.content === null)) bad('give either templateId (optionally templateVersion) or inline content, not both');
-  if (d.content !== null && !isObj(d.content)) bad('content must be an object in the channel\'s shape');
+  if (d.content !== null && !isObj(d.content)) bad("content must be an object in the channel's shape");
   if (d.templateId === null && d.templateVersion !== null) bad('templateVersion needs templateId');
   if (d.templateVersion !== null && (!Number.isInteger(d.templateVersion) || d.templateVersion < 1)) bad('templateVersion must be a positive integer');
   if (input.data !== undefined) d.data = input.data;
@@ -117,7 +131,8 @@ function apply(base: Partial<Draft>, input: BroadcastInput): Draft {
   if (d.excludeSegmentId === d.segmentId) bad('excludeSegmentId must differ from segmentId (excluding the audience from itself leaves nobody)');
   if (input.holdoutPercent !== undefined) d.holdoutPercent = input.holdoutPercent;
   d.holdoutPercent ??= 0;
-  if (!Number.isInteger(d.holdoutPercent) || d.holdoutPercent < 0 || d.holdoutPercent > MAX_HOLDOUT_PERCENT) bad(`holdoutPercent must be an integer from 0 to ${MAX_HOLDOUT_PERCENT}`);
+  if (!Number.isInteger(d.holdoutPercent) || d.holdoutPercent < 0 || d.holdoutPercent > MAX_HOLDOUT_PERCENT)
+    bad(`holdoutPercent must be an integer from 0 to ${MAX_HOLDOUT_PERCENT}`);
   if (input.goalEvent !== undefined) d.goalEvent = input.goalEvent === null ? null : String(input.goalEvent).trim() || null;
   d.goalEvent ??= null;
   if (d.goalEvent !== null && d.goalEvent.length > 200) bad('goalEvent must be at most 200 characters');
@@ -140,7 +155,10 @@ class DryRun extends Error {}
  */
 async function checkReferences(deps: BroadcastDeps, ws: string, d: Draft): Promise<Purpose> {
   const db = bdb(deps.database.db);
-  for (const [field, id] of [['segmentId', d.segmentId], ['excludeSegmentId', d.excludeSegmentId]] as const) {
+  for (const [field, id] of [
+    ['segmentId', d.segmentId],
+    ['excludeSegmentId', d.excludeSegmentId],
+  ] as const) {
     if (id === null) continue;
     const seg = await db.selectFrom('segments').select(['status']).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
     if (!seg) throw new AppError('SEGMENT_NOT_FOUND', `${field}: no segment "${id}" in this workspace`);
@@ -158,7 +176,9 @@ async function checkReferences(deps: BroadcastDeps, ws: string, d: Draft): Promi
     source: { kind: 'broadcast' },
     data: d.data,
     now: deps.now(),
-    ...(d.templateId !== null ? { templateId: d.templateId, ...(d.templateVersion !== null ? { templateVersion: d.templateVersion } : {}) } : { content: d.content! }),
+    ...(d.templateId !== null
+      ? { templateId: d.templateId, ...(d.templateVersion !== null ? { templateVersion: d.templateVersion } : {}) }
+      : { content: d.content! }),
   };
   await deps.database.db
     .transaction()
@@ -239,7 +259,8 @@ async function transition(db: Kysely<any>, ws: string, id: string, from: Broadca
 /** Edits a draft or a scheduled broadcast (a scheduled one stays scheduled, at its possibly new time). */
 export async function updateBroadcast(deps: BroadcastDeps, ws: string, id: string, input: BroadcastInput): Promise<BroadcastView> {
   const row = await getRow(deps.database.db, ws, id);
-  if (row.status !== 'draft' && row.status !== 'scheduled') throw new AppError('BROADCAST_INVALID_STATE', `cannot edit broadcast "${id}": it is ${row.status}; only drafts and scheduled broadcasts change`);
+  if (row.status !== 'draft' && row.status !== 'scheduled')
+    throw new AppError('BROADCAST_INVALID_STATE', `cannot edit broadcast "${id}": it is ${row.status}; only drafts and scheduled broadcasts change`);
   const d = apply(fromRow(row), input);
   if (row.status === 'scheduled') checkSendTime(deps, d.sendAt);
   const purpose = await checkReferences(deps, ws, d);
@@ -250,7 +271,12 @@ export async function updateBroadcast(deps: BroadcastDeps, ws: string, id: strin
 
 /** Deletes a draft (a broadcast that ever sent keeps its record; cancel it instead). */
 export async function deleteBroadcast(deps: BroadcastDeps, ws: string, id: string): Promise<void> {
-  const res = await bdb(deps.database.db).deleteFrom('broadcasts').where('workspace_id', '=', ws).where('id', '=', id).where('status', '=', 'draft').executeTakeFirst();
+  const res = await bdb(deps.database.db)
+    .deleteFrom('broadcasts')
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('status', '=', 'draft')
+    .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) {
     const row = await getRow(deps.database.db, ws, id);
     throw new AppError('BROADCAST_INVALID_STATE', `cannot delete broadcast "${id}": it is ${row.status}; only drafts are deleted (cancel a scheduled one)`);
@@ -260,7 +286,8 @@ export async function deleteBroadcast(deps: BroadcastDeps, ws: string, id: strin
 function checkSendTime(deps: BroadcastDeps, at: number | null): asserts at is number {
   const now = deps.now();
   if (at === null) bad('sendAt is required to schedule (or use send-now)');
-  if (at! < now - PAST_TOLERANCE_MS) bad(`sendAt ${new Date(at!).toISOString()} is in the past (now is ${new Date(now).toISOString()}); use send-now to send at once`);
+  if (at! < now - PAST_TOLERANCE_MS)
+    bad(`sendAt ${new Date(at!).toISOString()} is in the past (now is ${new Date(now).toISOString()}); use send-now to send at once`);
   if (at! > now + MAX_AHEAD_MS) bad('sendAt must be within a year from now');
 }
 
@@ -307,11 +334,18 @@ export async function getBroadcast(deps: BroadcastDeps, ws: string, id: string):
 }
 
 /** Lists broadcasts, newest first, optionally of one status; `cursor` is the last id of the previous page. */
-export async function listBroadcasts(deps: BroadcastDeps, ws: string, q: { limit: number; cursor?: string; status?: BroadcastStatus }): Promise<{ data: BroadcastView[]; nextCursor: string | null }> {
+export async function listBroadcasts(
+  deps: BroadcastDeps,
+  ws: string,
+  q: { limit: number; cursor?: string; status?: BroadcastStatus },
+): Promise<{ data: BroadcastView[]; nextCursor: string | null }> {
   let query = bdb(deps.database.db).selectFrom('broadcasts').selectAll().where('workspace_id', '=', ws);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.cursor) query = query.where('id', '<', q.cursor);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   const page = rows.slice(0, q.limit);
   return { data: page.map(toView), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
 }
@@ -321,8 +355,14 @@ export async function listBroadcasts(deps: BroadcastDeps, ws: string, q: { limit
  * outbox and guardrails as the real send. Test messages carry `source.step = "test"`, so they
  * never count in the broadcast's statistics, and a fresh key per call, so each call sends again.
  */
-export async function testSend(deps: BroadcastDeps, ws: string, id: string, refs: string[]): Promise<{ testId: string; messages: { profileId: string; messageId: string; status: string }[] }> {
-  if (!Array.isArray(refs) || refs.length === 0 || refs.length > MAX_TEST_PROFILES) bad(`profiles must list 1 to ${MAX_TEST_PROFILES} profile ids or identifiers (type:value)`);
+export async function testSend(
+  deps: BroadcastDeps,
+  ws: string,
+  id: string,
+  refs: string[],
+): Promise<{ testId: string; messages: { profileId: string; messageId: string; status: string }[] }> {
+  if (!Array.isArray(refs) || refs.length === 0 || refs.length > MAX_TEST_PROFILES)
+    bad(`profiles must list 1 to ${MAX_TEST_PROFILES} profile ids or identifiers (type:value)`);
   const row = await getRow(deps.database.db, ws, id);
   const profileIds = [...new Set(await Promise.all(refs.map((r) => resolveProfileRef(deps.profiles, ws, r))))];
   const now = deps.now();
@@ -340,7 +380,9 @@ export async function testSend(deps: BroadcastDeps, ws: string, id: string, refs
         source: { kind: 'broadcast', id, step: 'test' },
         data: d.data,
         now,
-        ...(d.templateId !== null ? { templateId: d.templateId, ...(d.templateVersion !== null ? { templateVersion: d.templateVersion } : {}) } : { content: d.content! }),
+        ...(d.templateId !== null
+          ? { templateId: d.templateId, ...(d.templateVersion !== null ? { templateVersion: d.templateVersion } : {}) }
+          : { content: d.content! }),
       });
       out.push({ profileId, messageId: r.id, status: r.status });
     }

@@ -20,7 +20,10 @@ describeEngines('broadcasts', (engine) => {
     hook = await startHttpRecorder((_r, res) => json(res, 200, { ok: true }));
     expect((await k.api('PUT', '/v1/channels/webhook', { url: `${hook.url}/in`, signingSecret: 'whsec' })).status).toBe(200);
     // Marketing goes unless withdrawn; caps high enough not to interfere with these sends.
-    const set = await k.api('PATCH', '/v1/messaging/settings', { consent: { marketingRequiresOptIn: false }, caps: { marketing: { perDay: 50, perWeek: 100 }, channels: {}, onLimit: 'suppress' } });
+    const set = await k.api('PATCH', '/v1/messaging/settings', {
+      consent: { marketingRequiresOptIn: false },
+      caps: { marketing: { perDay: 50, perWeek: 100 }, channels: {}, onLimit: 'suppress' },
+    });
     expect(set.status, JSON.stringify(set.body)).toBe(200);
   });
   afterAll(async () => {
@@ -42,7 +45,12 @@ describeEngines('broadcasts', (engine) => {
   };
   /** Creates `n` profiles `<prefix>-<i>` with traits through the tracking API; returns their ids. */
   const people = async (prefix: string, n: number, traits: (i: number) => Record<string, unknown> = () => ({})) => {
-    const batch = Array.from({ length: n }, (_, i) => ({ type: 'identify', userId: `${prefix}-${i}`, traits: { name: `${prefix} ${i}`, ...traits(i) }, messageId: `${prefix}-id-${i}` }));
+    const batch = Array.from({ length: n }, (_, i) => ({
+      type: 'identify',
+      userId: `${prefix}-${i}`,
+      traits: { name: `${prefix} ${i}`, ...traits(i) },
+      messageId: `${prefix}-id-${i}`,
+    }));
     const res = await k.t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(k.t.writeKey) }, payload: { batch } });
     expect(res.statusCode, res.body).toBe(200);
     const ids: string[] = [];
@@ -94,7 +102,15 @@ describeEngines('broadcasts', (engine) => {
     await fails('POST', '/v1/broadcasts', { ...base, content: undefined, templateId: 'tpl_nope' }, 404, 'TEMPLATE_NOT_FOUND');
 
     const created = await ok('POST', '/v1/broadcasts', base, 201);
-    expect(created).toMatchObject({ id: expect.stringMatching(/^bc_/), status: 'draft', purpose: 'marketing', holdoutPercent: 0, goalDays: 7, sendAt: null, progress: { enqueued: 0, total: null, done: false } });
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^bc_/),
+      status: 'draft',
+      purpose: 'marketing',
+      holdoutPercent: 0,
+      goalDays: 7,
+      sendAt: null,
+      progress: { enqueued: 0, total: null, done: false },
+    });
     // A template replaces inline content; its purpose becomes the default.
     const tpl = await ok('POST', '/v1/templates', { name: 'svc-hook', channel: 'webhook', purpose: 'service', variants: { 'zh-CN': webhookContent } }, 201);
     const edited = await ok('PATCH', `/v1/broadcasts/${created.id}`, { templateId: tpl.id, purpose: 'service', goalEvent: 'Order Completed' });
@@ -102,11 +118,16 @@ describeEngines('broadcasts', (engine) => {
     await fails('PATCH', `/v1/broadcasts/${created.id}`, { templateVersion: 9 }, 404, 'TEMPLATE_NOT_FOUND');
 
     expect(await fails('POST', `/v1/broadcasts/${created.id}/schedule`, {}, 400, 'VALIDATION_FAILED')).toContain('sendAt is required');
-    expect(await fails('POST', `/v1/broadcasts/${created.id}/schedule`, { sendAt: new Date(NOON_SHANGHAI - HOUR).toISOString() }, 400, 'VALIDATION_FAILED')).toContain('in the past');
+    expect(
+      await fails('POST', `/v1/broadcasts/${created.id}/schedule`, { sendAt: new Date(NOON_SHANGHAI - HOUR).toISOString() }, 400, 'VALIDATION_FAILED'),
+    ).toContain('in the past');
     const scheduled = await ok('POST', `/v1/broadcasts/${created.id}/schedule`, { sendAt: '2026-11-11T20:00:00+08:00' });
     expect(scheduled).toMatchObject({ status: 'scheduled', sendAt: '2026-11-11T12:00:00.000Z' });
     // Still editable while scheduled; stays scheduled.
-    expect(await ok('PATCH', `/v1/broadcasts/${created.id}`, { name: 'Double 11 teaser v2' })).toMatchObject({ status: 'scheduled', name: 'Double 11 teaser v2' });
+    expect(await ok('PATCH', `/v1/broadcasts/${created.id}`, { name: 'Double 11 teaser v2' })).toMatchObject({
+      status: 'scheduled',
+      name: 'Double 11 teaser v2',
+    });
     expect((await ok('GET', '/v1/broadcasts?status=scheduled')).data.map((b: { id: string }) => b.id)).toContain(created.id);
     await fails('DELETE', `/v1/broadcasts/${created.id}`, undefined, 409, 'BROADCAST_INVALID_STATE');
 
@@ -135,7 +156,9 @@ describeEngines('broadcasts', (engine) => {
     await fails('GET', `/v1/broadcasts/${draft.id}`, undefined, 404, 'BROADCAST_NOT_FOUND');
     // The routes are in the OpenAPI document.
     const spec = (await k.t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/broadcasts', '/v1/broadcasts/{id}/schedule', '/v1/broadcasts/{id}/stats', '/v1/broadcasts/{id}/test']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/broadcasts', '/v1/broadcasts/{id}/schedule', '/v1/broadcasts/{id}/stats', '/v1/broadcasts/{id}/test']),
+    );
     // Another workspace sees nothing.
     const other = await k.t.newWorkspace();
     const foreign = await k.t.app.inject({ method: 'GET', url: `/v1/broadcasts/${created.id}`, headers: { authorization: `Bearer ${other.secretKey}` } });
@@ -148,7 +171,22 @@ describeEngines('broadcasts', (engine) => {
     await recomputeSegment(k.t.services.membership, ws(), seg.id, { lagMs: 0 });
     const excluded = await staticSegment('recent complainers', ['vip-0', 'vip-1', 'vip-2', 'vip-39']);
 
-    const b = await ok('POST', '/v1/broadcasts', { name: 'VIP week', channel: 'webhook', segmentId: seg.id, excludeSegmentId: excluded, holdoutPercent: 25, content: webhookContent, data: { offer: 'vip' }, goalEvent: 'Order Completed', goalDays: 7 }, 201);
+    const b = await ok(
+      'POST',
+      '/v1/broadcasts',
+      {
+        name: 'VIP week',
+        channel: 'webhook',
+        segmentId: seg.id,
+        excludeSegmentId: excluded,
+        holdoutPercent: 25,
+        content: webhookContent,
+        data: { offer: 'vip' },
+        goalEvent: 'Order Completed',
+        goalDays: 7,
+      },
+      201,
+    );
     await ok('POST', `/v1/broadcasts/${b.id}/schedule`, { sendAt: new Date(NOON_SHANGHAI + HOUR).toISOString() });
     const w = worker({ chunkSize: 7 });
     expect(await w.runOnce()).toMatchObject({ chunks: 0 }); // not due yet
@@ -159,15 +197,30 @@ describeEngines('broadcasts', (engine) => {
     const holdout = audience.filter((p) => bucketOf(b.id, p) < 25);
     const targeted = audience.filter((p) => bucketOf(b.id, p) >= 25);
     expect(holdout.length).toBeGreaterThan(0);
-    expect(pass).toMatchObject({ enqueued: targeted.length, holdout: holdout.length, excluded: 3, duplicates: 0, finished: 1, chunks: Math.ceil(36 / 7) + (36 % 7 === 0 ? 1 : 0) });
+    expect(pass).toMatchObject({
+      enqueued: targeted.length,
+      holdout: holdout.length,
+      excluded: 3,
+      duplicates: 0,
+      finished: 1,
+      chunks: Math.ceil(36 / 7) + (36 % 7 === 0 ? 1 : 0),
+    });
     const rows = await outbox(b.id);
     expect(rows.map((r) => r.profile_id).sort()).toEqual([...targeted].sort());
     expect(rows.every((r) => r.idempotency_key === `broadcast:${b.id}:${r.profile_id}`)).toBe(true);
     const view = await ok('GET', `/v1/broadcasts/${b.id}`);
-    expect(view).toMatchObject({ status: 'sent', progress: { total: audience.length, enqueued: targeted.length, holdout: holdout.length, excluded: 3, done: true }, startedAt: new Date(NOON_SHANGHAI + HOUR).toISOString() });
+    expect(view).toMatchObject({
+      status: 'sent',
+      progress: { total: audience.length, enqueued: targeted.length, holdout: holdout.length, excluded: 3, done: true },
+      startedAt: new Date(NOON_SHANGHAI + HOUR).toISOString(),
+    });
 
     // Re-running the fan-out from the start (as if the cursor were lost) enqueues nothing new.
-    await bdb(k.t.database.db).updateTable('broadcasts').set({ status: 'sending', cursor: null, enqueued: 0, holdout_count: 0, excluded_count: 0 }).where('id', '=', b.id).execute();
+    await bdb(k.t.database.db)
+      .updateTable('broadcasts')
+      .set({ status: 'sending', cursor: null, enqueued: 0, holdout_count: 0, excluded_count: 0 })
+      .where('id', '=', b.id)
+      .execute();
     const again = await w.runOnce();
     expect(again).toMatchObject({ enqueued: 0, duplicates: targeted.length, finished: 1 });
     expect(await outbox(b.id)).toHaveLength(targeted.length);
@@ -192,7 +245,14 @@ describeEngines('broadcasts', (engine) => {
     expect(Object.keys(stats.messages.reasons.suppressed)).toEqual([expect.stringMatching(/^consent_withdrawn:marketing/)]);
 
     // Conversion: orders inside the 7-day window count; one after it does not.
-    const order = (userId: string, at: number, n: number) => ({ type: 'track', userId, event: 'Order Completed', properties: { order_id: `o-${userId}-${n}`, total: 10 }, timestamp: new Date(at).toISOString(), messageId: `ord-${userId}-${n}` });
+    const order = (userId: string, at: number, n: number) => ({
+      type: 'track',
+      userId,
+      event: 'Order Completed',
+      properties: { order_id: `o-${userId}-${n}`, total: 10 },
+      timestamp: new Date(at).toISOString(),
+      messageId: `ord-${userId}-${n}`,
+    });
     const userOf = (p: string) => `vip-${ids.indexOf(p)}`;
     const start = NOON_SHANGHAI + HOUR;
     const events = [

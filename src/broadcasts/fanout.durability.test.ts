@@ -39,11 +39,21 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
     expect((await k.api('POST', `/v1/broadcasts/${b.body.id}/send-now`, {})).status).toBe(200);
 
     const db = bdb(k.t.database.db);
-    const progress = async () => (await db.selectFrom('broadcasts').select(['enqueued', 'holdout_count', 'status']).where('id', '=', b.body.id).executeTakeFirstOrThrow());
+    const progress = async () =>
+      await db.selectFrom('broadcasts').select(['enqueued', 'holdout_count', 'status']).where('id', '=', b.body.id).executeTakeFirstOrThrow();
     const searchPath = engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(k.t.database.db)).rows[0]!.s : undefined;
-    const arg = JSON.stringify({ dataDir: (k.t.database as { dataDir?: string }).dataDir, databaseUrl: engine === 'postgres' ? process.env.SIYU_TEST_POSTGRES_URL : undefined, searchPath, now: k.t.clock.now(), chunkSize: 20 });
+    const arg = JSON.stringify({
+      dataDir: (k.t.database as { dataDir?: string }).dataDir,
+      databaseUrl: engine === 'postgres' ? process.env.SIYU_TEST_POSTGRES_URL : undefined,
+      searchPath,
+      now: k.t.clock.now(),
+      chunkSize: 20,
+    });
     const start = (): { child: ChildProcess; exited: Promise<number | null> } => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/broadcasts/fanout.child.ts', arg], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/broadcasts/fanout.child.ts', arg], {
+        cwd: process.cwd(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr!.on('data', (d) => (err += d));
       const exited = new Promise<number | null>((r) =>
@@ -132,7 +142,9 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
           expect(await runChunk({ database: second, now: () => k.t.clock.now(), log }, k.t.workspaceId, ids[0]!)).toMatchObject({ state: 'skipped' });
         });
       }
-      const workers = [k.t.database, second ?? k.t.database].map((database) => createBroadcastWorker({ database, now: () => k.t.clock.now(), log, chunkSize: 50 }));
+      const workers = [k.t.database, second ?? k.t.database].map((database) =>
+        createBroadcastWorker({ database, now: () => k.t.clock.now(), log, chunkSize: 50 }),
+      );
       const totals = { enqueued: 0, duplicates: 0, chunks: 0 };
       for (let round = 0; round < 20; round++) {
         for (const p of await Promise.all(workers.map((w) => w.runOnce()))) {
@@ -143,11 +155,16 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
         const open = await bdb(k.t.database.db).selectFrom('broadcasts').select('id').where('id', 'in', ids).where('status', '!=', 'sent').execute();
         if (open.length === 0) break;
       }
-      for (const id of ids) expect((await k.api('GET', `/v1/broadcasts/${id}`)).body).toMatchObject({ status: 'sent', progress: { enqueued: PROFILES, total: PROFILES } });
+      for (const id of ids)
+        expect((await k.api('GET', `/v1/broadcasts/${id}`)).body).toMatchObject({ status: 'sent', progress: { enqueued: PROFILES, total: PROFILES } });
       // Every chunk committed once: 2,000 profiles in chunks of 50, plus the empty closing chunk, per broadcast.
       expect(totals).toEqual({ enqueued: 2 * PROFILES, duplicates: 0, chunks: 2 * (PROFILES / 50 + 1) });
       for (const id of ids) {
-        const n = await bdb(k.t.database.db).selectFrom('messages').select((eb) => [eb.fn.countAll().as('n'), eb.fn.count('profile_id').distinct().as('p')]).where('source_id', '=', id).executeTakeFirstOrThrow();
+        const n = await bdb(k.t.database.db)
+          .selectFrom('messages')
+          .select((eb) => [eb.fn.countAll().as('n'), eb.fn.count('profile_id').distinct().as('p')])
+          .where('source_id', '=', id)
+          .executeTakeFirstOrThrow();
         expect([Number(n.n), Number(n.p)]).toEqual([PROFILES, PROFILES]);
       }
     } finally {

@@ -86,7 +86,13 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
     await deps.database.db.transaction().execute(async (trx) => {
       const now = deps.now();
       const db = bdb(trx);
-      let lock = db.selectFrom('broadcasts').selectAll().where('workspace_id', '=', ws).where('id', '=', id).where('status', 'in', FANNING).where('send_at', '<=', now);
+      let lock = db
+        .selectFrom('broadcasts')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .where('status', 'in', FANNING)
+        .where('send_at', '<=', now);
       if (dialect.engine === 'postgres') lock = lock.forUpdate().skipLocked();
       const row = await lock.executeTakeFirst();
       if (!row) return;
@@ -107,7 +113,12 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
           }
         }
         const total = await audienceSize(trx, row);
-        await db.updateTable('broadcasts').set({ status: 'sending', started_at: now, template_version: templateVersion, total, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+        await db
+          .updateTable('broadcasts')
+          .set({ status: 'sending', started_at: now, template_version: templateVersion, total, updated_at: now })
+          .where('workspace_id', '=', ws)
+          .where('id', '=', id)
+          .execute();
         deps.log.info({ workspaceId: ws, broadcastId: id, total }, 'broadcast fan-out started');
       }
       const { q, excluded } = audience(trx, row);
@@ -181,14 +192,23 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
         .where('workspace_id', '=', ws)
         .where('id', '=', id)
         .execute();
-      await deps.beforeCommit?.(id, members.map((m) => m.profile_id));
+      await deps.beforeCommit?.(
+        id,
+        members.map((m) => m.profile_id),
+      );
       result.state = done ? 'done' : 'progress';
       if (done) deps.log.info({ workspaceId: ws, broadcastId: id, enqueued, holdout }, 'broadcast fan-out finished');
     });
   } catch (err) {
     if (!(err instanceof FanoutFailed)) throw err;
     const now = deps.now();
-    await bdb(deps.database.db).updateTable('broadcasts').set({ status: 'failed', error: err.message.slice(0, 1000), finished_at: now, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).where('status', 'in', FANNING).execute();
+    await bdb(deps.database.db)
+      .updateTable('broadcasts')
+      .set({ status: 'failed', error: err.message.slice(0, 1000), finished_at: now, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .where('status', 'in', FANNING)
+      .execute();
     deps.log.warn({ workspaceId: ws, broadcastId: id, error: err.message }, 'broadcast failed');
     return { state: 'failed', enqueued: 0, duplicates: 0, holdout: 0, excluded: 0 };
   }
@@ -198,6 +218,13 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
 
 /** Broadcasts whose fan-out is due or under way, oldest send time first. */
 export async function dueBroadcasts(db: Kysely<any>, now: number, limit = 50): Promise<{ workspaceId: string; id: string }[]> {
-  const rows = await bdb(db).selectFrom('broadcasts').select(['workspace_id', 'id']).where('status', 'in', FANNING).where('send_at', '<=', now).orderBy('send_at').limit(limit).execute();
+  const rows = await bdb(db)
+    .selectFrom('broadcasts')
+    .select(['workspace_id', 'id'])
+    .where('status', 'in', FANNING)
+    .where('send_at', '<=', now)
+    .orderBy('send_at')
+    .limit(limit)
+    .execute();
   return rows.map((r) => ({ workspaceId: r.workspace_id, id: r.id }));
 }

@@ -59,20 +59,45 @@ const group = (profiles: number, converted: number): GroupConversion => ({ profi
  * Computes the statistics. The conversion window starts when the fan-out started and lasts
  * `goalDays` (from the broadcast, or the query's override); both groups use the same window.
  */
-export async function broadcastStats(deps: { database: Database; now: () => number }, ws: string, id: string, q: { goalEvent?: string; goalDays?: number } = {}): Promise<BroadcastStats> {
+export async function broadcastStats(
+  deps: { database: Database; now: () => number },
+  ws: string,
+  id: string,
+  q: { goalEvent?: string; goalDays?: number } = {},
+): Promise<BroadcastStats> {
   const db = bdb(deps.database.db);
   const row = await getRow(db, ws, id);
   // Test sends (source_step "test") are not part of the broadcast's audience.
   const byStatus = await db
     .selectFrom('messages')
-    .select((eb) => ['status', 'reason', 'error_code', eb.fn.countAll().as('n'), eb.fn.count('opened_at').as('opened'), eb.fn.count('clicked_at').as('clicked')])
+    .select((eb) => [
+      'status',
+      'reason',
+      'error_code',
+      eb.fn.countAll().as('n'),
+      eb.fn.count('opened_at').as('opened'),
+      eb.fn.count('clicked_at').as('clicked'),
+    ])
     .where('workspace_id', '=', ws)
     .where('source_kind', '=', 'broadcast')
     .where('source_id', '=', id)
     .where('source_step', 'is', null)
     .groupBy(['status', 'reason', 'error_code'])
     .execute();
-  const m: BroadcastStats['messages'] = { total: 0, queued: 0, sending: 0, held: 0, sent: 0, delivered: 0, suppressed: 0, failed: 0, unknown: 0, opened: 0, clicked: 0, reasons: {} };
+  const m: BroadcastStats['messages'] = {
+    total: 0,
+    queued: 0,
+    sending: 0,
+    held: 0,
+    sent: 0,
+    delivered: 0,
+    suppressed: 0,
+    failed: 0,
+    unknown: 0,
+    opened: 0,
+    clicked: 0,
+    reasons: {},
+  };
   for (const r of byStatus) {
     const n = Number(r.n);
     m.total += n;

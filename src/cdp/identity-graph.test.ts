@@ -82,36 +82,103 @@ describe('IdentityGraph', () => {
   it('links identifiers seen together and keeps them in one profile', () => {
     const owners = run([
       [{ type: 'anonymous_id', value: 'a1' }],
-      [{ type: 'user_id', value: 'u1' }, { type: 'anonymous_id', value: 'a1' }],
-      [{ type: 'user_id', value: 'u1' }, { type: 'phone', value: '+8613800000000' }],
+      [
+        { type: 'user_id', value: 'u1' },
+        { type: 'anonymous_id', value: 'a1' },
+      ],
+      [
+        { type: 'user_id', value: 'u1' },
+        { type: 'phone', value: '+8613800000000' },
+      ],
     ]);
     expect(new Set(owners.values()).size).toBe(1);
   });
 
   it('never merges two logged-in people who share a device', () => {
-    const g = new IdentityGraph(rules, (() => { let n = 0; return () => `prf_${++n}`; })());
-    const alice = g.resolve(sortByPriority([{ type: 'user_id', value: 'alice' }, { type: 'device_id', value: 'ipad' }], rules), 'm1', 1);
-    const bob = g.resolve(sortByPriority([{ type: 'user_id', value: 'bob' }, { type: 'device_id', value: 'ipad' }], rules), 'm2', 2);
+    const g = new IdentityGraph(
+      rules,
+      (() => {
+        let n = 0;
+        return () => `prf_${++n}`;
+      })(),
+    );
+    const alice = g.resolve(
+      sortByPriority(
+        [
+          { type: 'user_id', value: 'alice' },
+          { type: 'device_id', value: 'ipad' },
+        ],
+        rules,
+      ),
+      'm1',
+      1,
+    );
+    const bob = g.resolve(
+      sortByPriority(
+        [
+          { type: 'user_id', value: 'bob' },
+          { type: 'device_id', value: 'ipad' },
+        ],
+        rules,
+      ),
+      'm2',
+      2,
+    );
     expect(bob).not.toBe(alice);
     // The device stays with its first owner; the refusal is recorded.
     expect(g.ownerOf({ type: 'device_id', value: 'ipad' })).toBe(alice);
-    expect(g.merges).toEqual([expect.objectContaining({ kind: 'refused', fromProfileId: alice, intoProfileId: bob, identifier: { type: 'device_id', value: 'ipad' } })]);
+    expect(g.merges).toEqual([
+      expect.objectContaining({ kind: 'refused', fromProfileId: alice, intoProfileId: bob, identifier: { type: 'device_id', value: 'ipad' } }),
+    ]);
   });
 
   it('detaches the lower-priority identifier, not the user id, on a conflict', () => {
-    const g = new IdentityGraph(rules, (() => { let n = 0; return () => `prf_${++n}`; })());
-    const p1 = g.resolve([{ type: 'user_id', value: 'u1' }, { type: 'phone', value: '+8613800000000' }], 'm1', 1);
+    const g = new IdentityGraph(
+      rules,
+      (() => {
+        let n = 0;
+        return () => `prf_${++n}`;
+      })(),
+    );
+    const p1 = g.resolve(
+      [
+        { type: 'user_id', value: 'u1' },
+        { type: 'phone', value: '+8613800000000' },
+      ],
+      'm1',
+      1,
+    );
     // Another account claims the same phone: the account gets its own profile, the phone stays.
-    const p2 = g.resolve([{ type: 'user_id', value: 'u2' }, { type: 'phone', value: '+8613800000000' }], 'm2', 2);
+    const p2 = g.resolve(
+      [
+        { type: 'user_id', value: 'u2' },
+        { type: 'phone', value: '+8613800000000' },
+      ],
+      'm2',
+      2,
+    );
     expect(p2).not.toBe(p1);
     expect(g.profiles.get(p2)!.identifiers).toEqual([{ type: 'user_id', value: 'u2' }]);
   });
 
   it('merges into the oldest profile and redirects the merged id', () => {
-    const g = new IdentityGraph(rules, (() => { let n = 0; return () => `prf_${++n}`; })());
+    const g = new IdentityGraph(
+      rules,
+      (() => {
+        let n = 0;
+        return () => `prf_${++n}`;
+      })(),
+    );
     const a = g.resolve([{ type: 'anonymous_id', value: 'a1' }], 'm1', 1);
     const b = g.resolve([{ type: 'user_id', value: 'u1' }], 'm2', 2);
-    const merged = g.resolve([{ type: 'user_id', value: 'u1' }, { type: 'anonymous_id', value: 'a1' }], 'm3', 3);
+    const merged = g.resolve(
+      [
+        { type: 'user_id', value: 'u1' },
+        { type: 'anonymous_id', value: 'a1' },
+      ],
+      'm3',
+      3,
+    );
     expect(merged).toBe(a);
     expect(g.live(b)).toBe(a);
     expect(g.merges[0]).toMatchObject({ kind: 'merge', fromProfileId: b, intoProfileId: a, messageId: 'm3' });
@@ -119,24 +186,30 @@ describe('IdentityGraph', () => {
 
   it('property: on conflict-free input every arrival order gives the union-find partition', () => {
     fc.assert(
-      fc.property(eventsArb.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length, maxLength: evs.length }))), ([events, shuffled]) => {
-        const uf = unionFind(events);
-        fc.pre(uf.conflictFree);
-        expect(partition(run(events))).toEqual(uf.parts);
-        expect(partition(run(shuffled))).toEqual(uf.parts);
-      }),
+      fc.property(
+        eventsArb.chain((evs) => fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs, { minLength: evs.length, maxLength: evs.length }))),
+        ([events, shuffled]) => {
+          const uf = unionFind(events);
+          fc.pre(uf.conflictFree);
+          expect(partition(run(events))).toEqual(uf.parts);
+          expect(partition(run(shuffled))).toEqual(uf.parts);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('property: in any order, limits hold and people with different user ids never share a profile', () => {
     fc.assert(
-      fc.property(eventsArb.chain((evs) => fc.shuffledSubarray(evs, { minLength: evs.length, maxLength: evs.length })), (events) => {
-        const owners = run(events); // checkInvariants runs inside
-        const userProfiles = new Map<string, string>();
-        for (const [k, p] of owners) if (k.startsWith('user_id:')) userProfiles.set(k, p);
-        expect(new Set(userProfiles.values()).size).toBe(userProfiles.size);
-      }),
+      fc.property(
+        eventsArb.chain((evs) => fc.shuffledSubarray(evs, { minLength: evs.length, maxLength: evs.length })),
+        (events) => {
+          const owners = run(events); // checkInvariants runs inside
+          const userProfiles = new Map<string, string>();
+          for (const [k, p] of owners) if (k.startsWith('user_id:')) userProfiles.set(k, p);
+          expect(new Set(userProfiles.values()).size).toBe(userProfiles.size);
+        },
+      ),
       { numRuns: 500 },
     );
   });

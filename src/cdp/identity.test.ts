@@ -14,7 +14,15 @@ describeEngines('One ID through the ingest path', (engine) => {
   const batch = (events: object[], key = t.writeKey) =>
     t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(key) }, payload: { batch: events } });
   const ownerOf = async (ws: string, type: string, key: string) =>
-    (await t.database.db.selectFrom('identities').select('profile_id').where('workspace_id', '=', ws).where('id_type', '=', type).where('id_key', '=', key).executeTakeFirst())?.profile_id;
+    (
+      await t.database.db
+        .selectFrom('identities')
+        .select('profile_id')
+        .where('workspace_id', '=', ws)
+        .where('id_type', '=', type)
+        .where('id_key', '=', key)
+        .executeTakeFirst()
+    )?.profile_id;
   const lookupKey = (type: string, v: string) => t.services.cipher.lookupKey(type, v);
 
   it('merges an anonymous visitor into the account on identify, records the merge, redirects the old id', async () => {
@@ -30,7 +38,12 @@ describeEngines('One ID through the ingest path', (engine) => {
     // The older profile survives; the other one redirects to it.
     expect(survivor).toBe([anonProfile!, userProfile!].sort()[0]);
     const loser = survivor === anonProfile ? userProfile! : anonProfile!;
-    const loserRow = await t.database.db.selectFrom('profiles').select('merged_into').where('workspace_id', '=', ws).where('id', '=', loser).executeTakeFirstOrThrow();
+    const loserRow = await t.database.db
+      .selectFrom('profiles')
+      .select('merged_into')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', loser)
+      .executeTakeFirstOrThrow();
     expect(loserRow.merged_into).toBe(survivor);
     // All three events are now on the survivor's timeline.
     const evs = await t.database.db.selectFrom('events').select('profile_id').where('workspace_id', '=', ws).execute();
@@ -57,7 +70,10 @@ describeEngines('One ID through the ingest path', (engine) => {
   it('never links profiles through junk values', async () => {
     const { workspaceId: ws, writeKey } = await t.newWorkspace();
     const junk = ['null', 'undefined', '0', 'anonymous', '-1', '00000000-0000-0000-0000-000000000000', ''];
-    await batch(junk.map((j, i) => ({ type: 'identify', userId: `person-${i}`, messageId: `j${i}`, traits: { email: j, phone: j }, context: { device: { id: j } } })), writeKey);
+    await batch(
+      junk.map((j, i) => ({ type: 'identify', userId: `person-${i}`, messageId: `j${i}`, traits: { email: j, phone: j }, context: { device: { id: j } } })),
+      writeKey,
+    );
     const profiles = new Set<string>();
     for (let i = 0; i < junk.length; i++) profiles.add((await ownerOf(ws, 'user_id', `person-${i}`))!);
     expect(profiles.size).toBe(junk.length);
@@ -79,7 +95,12 @@ describeEngines('One ID through the ingest path', (engine) => {
     expect(await ownerOf(ws, 'anonymous_id', 'anon-n')).toBe(p);
     expect(await ownerOf(ws, 'anonymous_id', 'anon-m')).toBe(p);
     // PII is stored as a keyed hash plus ciphertext, never in clear.
-    const phoneRow = await t.database.db.selectFrom('identities').selectAll().where('workspace_id', '=', ws).where('id_type', '=', 'phone').executeTakeFirstOrThrow();
+    const phoneRow = await t.database.db
+      .selectFrom('identities')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('id_type', '=', 'phone')
+      .executeTakeFirstOrThrow();
     expect(phoneRow.id_key).toBe(lookupKey('phone', '+8613800138000'));
     expect(phoneRow.id_key).not.toContain('138');
     expect(t.services.cipher.decrypt(phoneRow.value_enc!)).toBe('+8613800138000');
@@ -89,8 +110,30 @@ describeEngines('One ID through the ingest path', (engine) => {
     const { workspaceId: ws, writeKey } = await t.newWorkspace();
     await batch(
       [
-        { type: 'track', event: 'Open', anonymousId: 'wx-a', context: { externalIds: [{ id: 'UNION-1', type: 'unionid' }, { id: 'o-app1', type: 'openid:wxapp1' }] }, messageId: 'w1' },
-        { type: 'track', event: 'Open', anonymousId: 'wx-b', context: { externalIds: [{ id: 'UNION-1', type: 'unionid' }, { id: 'o-app2', type: 'openid:wxapp2' }] }, messageId: 'w2' },
+        {
+          type: 'track',
+          event: 'Open',
+          anonymousId: 'wx-a',
+          context: {
+            externalIds: [
+              { id: 'UNION-1', type: 'unionid' },
+              { id: 'o-app1', type: 'openid:wxapp1' },
+            ],
+          },
+          messageId: 'w1',
+        },
+        {
+          type: 'track',
+          event: 'Open',
+          anonymousId: 'wx-b',
+          context: {
+            externalIds: [
+              { id: 'UNION-1', type: 'unionid' },
+              { id: 'o-app2', type: 'openid:wxapp2' },
+            ],
+          },
+          messageId: 'w2',
+        },
       ],
       writeKey,
     );
@@ -121,11 +164,23 @@ describeEngines('One ID through the ingest path', (engine) => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(eventArb, { minLength: 1, maxLength: 12 }).chain((evs) =>
-          fc.tuple(fc.constant(evs), fc.shuffledSubarray(evs.map((_, i) => i), { minLength: evs.length, maxLength: evs.length }), fc.integer({ min: 1, max: 4 })),
+          fc.tuple(
+            fc.constant(evs),
+            fc.shuffledSubarray(
+              evs.map((_, i) => i),
+              { minLength: evs.length, maxLength: evs.length },
+            ),
+            fc.integer({ min: 1, max: 4 }),
+          ),
         ),
         async ([events, order, batchSize]) => {
           const msgs = events.map((ids, i) => {
-            const m: Record<string, unknown> = { type: 'identify', messageId: `p${i}`, timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), traits: {} };
+            const m: Record<string, unknown> = {
+              type: 'identify',
+              messageId: `p${i}`,
+              timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+              traits: {},
+            };
             for (const [k, v] of ids) {
               if (k === 'phone') (m.traits as Record<string, string>).phone = v;
               else m[k] = v;
@@ -134,7 +189,9 @@ describeEngines('One ID through the ingest path', (engine) => {
             return m;
           });
           // Skip inputs whose union would give one person two user ids or two phones (conflicts).
-          const evIds = msgs.map((m) => normaliseMessage(m, 'x', { receivedAt: Date.now(), rules, defaultRegion: 'CN', currency: 'CNY' }).identifiers.map((i) => `${i.type}:${i.value}`));
+          const evIds = msgs.map((m) =>
+            normaliseMessage(m, 'x', { receivedAt: Date.now(), rules, defaultRegion: 'CN', currency: 'CNY' }).identifiers.map((i) => `${i.type}:${i.value}`),
+          );
           const parent = new Map<string, string>();
           const find = (x: string): string => (parent.get(x) === x ? x : find(parent.get(x)!));
           for (const ids of evIds) {
@@ -154,7 +211,11 @@ describeEngines('One ID through the ingest path', (engine) => {
             const res = await batch(ordered.slice(i, i + batchSize), ws.writeKey);
             expect(res.statusCode).toBe(200);
           }
-          const rows = await t.database.db.selectFrom('identities').select(['id_type', 'id_key', 'value_enc', 'profile_id']).where('workspace_id', '=', ws.workspaceId).execute();
+          const rows = await t.database.db
+            .selectFrom('identities')
+            .select(['id_type', 'id_key', 'value_enc', 'profile_id'])
+            .where('workspace_id', '=', ws.workspaceId)
+            .execute();
           const groups = new Map<string, string[]>();
           for (const r of rows) {
             const v = r.value_enc ? t.services.cipher.decrypt(r.value_enc) : r.id_key;
@@ -162,7 +223,12 @@ describeEngines('One ID through the ingest path', (engine) => {
           }
           expect([...groups.values()].map((g) => g.sort().join('|')).sort()).toEqual(expected);
           // Every event sits on the live profile of its identifiers.
-          const live = await t.database.db.selectFrom('events').innerJoin('profiles', (j) => j.onRef('profiles.id', '=', 'events.profile_id').onRef('profiles.workspace_id', '=', 'events.workspace_id')).select('profiles.merged_into').where('events.workspace_id', '=', ws.workspaceId).execute();
+          const live = await t.database.db
+            .selectFrom('events')
+            .innerJoin('profiles', (j) => j.onRef('profiles.id', '=', 'events.profile_id').onRef('profiles.workspace_id', '=', 'events.workspace_id'))
+            .select('profiles.merged_into')
+            .where('events.workspace_id', '=', ws.workspaceId)
+            .execute();
           expect(live.every((r) => r.merged_into === null)).toBe(true);
         },
       ),

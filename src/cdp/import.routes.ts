@@ -40,7 +40,10 @@ const reportSchema = {
     errors: {
       type: 'array',
       description: 'the first 1,000 row errors, in file order',
-      items: { type: 'object', properties: { line: { type: 'integer', description: '1-based physical line; the CSV header is line 1' }, reason: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: { line: { type: 'integer', description: '1-based physical line; the CSV header is line 1' }, reason: { type: 'string' } },
+      },
     },
   },
 } as const;
@@ -52,15 +55,24 @@ const querySchema = {
   properties: {
     kind: { type: 'string', enum: [...IMPORT_KINDS], description: 'profiles (one identify per row) or orders (one Order Completed per row)' },
     format: { type: 'string', enum: [...IMPORT_FORMATS], description: 'default: from the content type (text/csv, application/x-ndjson)' },
-    mode: { type: 'string', enum: [...IMPORT_MODES], default: 'skip-bad-rows', description: 'all-or-nothing stores the whole file in one transaction, or nothing if any row is bad' },
+    mode: {
+      type: 'string',
+      enum: [...IMPORT_MODES],
+      default: 'skip-bad-rows',
+      description: 'all-or-nothing stores the whole file in one transaction, or nothing if any row is bad',
+    },
   },
 } as const;
 
 // No `type`: the body arrives as a stream, which a type check would refuse; these schemas only document it.
 const bodySchema = {
   content: {
-    'text/csv': { schema: { description: 'CSV with a header row, UTF-8 (BOM allowed)', examples: ['user_id,phone,name,tags\nu-1,13800138000,Ann,vip/gold;new\n'] } },
-    'application/x-ndjson': { schema: { description: 'one JSON object per line', examples: ['{"order_id":"A-1","member_id":"m-1","total":99.9,"ordered_at":"2026-01-05"}\n'] } },
+    'text/csv': {
+      schema: { description: 'CSV with a header row, UTF-8 (BOM allowed)', examples: ['user_id,phone,name,tags\nu-1,13800138000,Ann,vip/gold;new\n'] },
+    },
+    'application/x-ndjson': {
+      schema: { description: 'one JSON object per line', examples: ['{"order_id":"A-1","member_id":"m-1","total":99.9,"ordered_at":"2026-01-05"}\n'] },
+    },
     'application/octet-stream': { schema: { description: 'CSV or NDJSON; give ?format=' } },
   },
 } as const;
@@ -130,7 +142,11 @@ export async function importRoutes(app: FastifyInstance, s: Services): Promise<v
           }
         }
         if (report.rejected) {
-          throw new AppError('IMPORT_INVALID', `${report.errorCount} of ${report.rows} rows are invalid, so nothing was imported (mode all-or-nothing); see details.errors`, report);
+          throw new AppError(
+            'IMPORT_INVALID',
+            `${report.errorCount} of ${report.rows} rows are invalid, so nothing was imported (mode all-or-nothing); see details.errors`,
+            report,
+          );
         }
         return report;
       },

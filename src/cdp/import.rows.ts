@@ -28,7 +28,6 @@ const FAMILY_COLUMN = /^(openid|external_userid):(.+)$/;
 const ID_HINT = 'user_id, member_id, unionid, anonymous_id, phone, email, openid:<appid> or external_userid:<corpid>';
 const isIdColumn = (c: string) => (ID_COLUMNS as readonly string[]).includes(c) || FAMILY_COLUMN.test(c);
 
-
 function fail(message: string): never {
   throw new AppError('VALIDATION_FAILED', message);
 }
@@ -66,11 +65,13 @@ export function parseImportTime(column: string, v: unknown): number {
   const d = DATE.exec(s);
   const dt = d ? null : DATE_TIME.exec(s);
   const m = d ?? dt;
-  const okCalendar = m && (() => {
-    const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const u = new Date(Date.UTC(y, mo - 1, da));
-    return u.getUTCFullYear() === y && u.getUTCMonth() === mo - 1 && u.getUTCDate() === da;
-  })();
+  const okCalendar =
+    m &&
+    (() => {
+      const [y, mo, da] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      const u = new Date(Date.UTC(y, mo - 1, da));
+      return u.getUTCFullYear() === y && u.getUTCMonth() === mo - 1 && u.getUTCDate() === da;
+    })();
   if (!m || !okCalendar) {
     if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s)) {
       fail(`${column} ${JSON.stringify(v)} has no time zone; add Z or an offset such as +08:00, or give a date only (YYYY-MM-DD)`);
@@ -87,7 +88,11 @@ export function parseImportTime(column: string, v: unknown): number {
 
 /** Parses a `tags` cell (`a/b; c | d`) or, in NDJSON, an array of such strings. */
 export function parseTags(v: unknown): ImportTag[] {
-  const parts = Array.isArray(v) ? v : typeof v === 'string' ? v.split(/[;|]/) : fail('tags must be text such as "group/name; other" or, in NDJSON, an array of strings');
+  const parts = Array.isArray(v)
+    ? v
+    : typeof v === 'string'
+      ? v.split(/[;|]/)
+      : fail('tags must be text such as "group/name; other" or, in NDJSON, an array of strings');
   const out: ImportTag[] = [];
   const seen = new Set<string>();
   for (const p of parts) {
@@ -110,7 +115,11 @@ export function parseTags(v: unknown): ImportTag[] {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Obj)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Obj)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Obj)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }

@@ -170,20 +170,31 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
   await pass(opts, ctx, check, 'validating', async () => {});
   if (check.errorCount > 0) return report(check, true);
   // A conflict with another process's writer rolls the whole pass back; it is simply run again.
-  const t = await withRetries(deps.database, () => deps.writer.exclusive(async (trx) => {
-    const inside = newTally();
-    await pass(opts, ctx, inside, 'importing', async (chunk) => {
-      const out = await applyEvents(trx, deps.ingest, opts.workspaceId, settings, chunk.map((r) => r.event));
-      inside.imported += out.stored;
-      inside.duplicates += out.duplicates;
-      inside.tagged += await tagProfiles(trx, deps, opts.workspaceId, chunk);
-    });
-    // Rolls the transaction back: the file changed between the two passes.
-    if (inside.errorCount > 0 || inside.rows !== check.rows) {
-      throw new AppError('IMPORT_INVALID', `the file changed while it was being imported (${check.rows} rows validated, ${inside.rows} read with ${inside.errorCount} bad); nothing was imported`);
-    }
-    return inside;
-  }));
+  const t = await withRetries(deps.database, () =>
+    deps.writer.exclusive(async (trx) => {
+      const inside = newTally();
+      await pass(opts, ctx, inside, 'importing', async (chunk) => {
+        const out = await applyEvents(
+          trx,
+          deps.ingest,
+          opts.workspaceId,
+          settings,
+          chunk.map((r) => r.event),
+        );
+        inside.imported += out.stored;
+        inside.duplicates += out.duplicates;
+        inside.tagged += await tagProfiles(trx, deps, opts.workspaceId, chunk);
+      });
+      // Rolls the transaction back: the file changed between the two passes.
+      if (inside.errorCount > 0 || inside.rows !== check.rows) {
+        throw new AppError(
+          'IMPORT_INVALID',
+          `the file changed while it was being imported (${check.rows} rows validated, ${inside.rows} read with ${inside.errorCount} bad); nothing was imported`,
+        );
+      }
+      return inside;
+    }),
+  );
   return report(t, false);
 }
 
@@ -192,7 +203,13 @@ function newTally(): Tally {
 }
 
 /** Reads the file once, preparing rows and handing them over in chunks; bad rows are tallied. */
-async function pass(opts: ImportOptions, ctx: NormaliseContext, t: Tally, phase: ImportProgress['phase'], onChunk: (chunk: Prepared[]) => Promise<void>): Promise<void> {
+async function pass(
+  opts: ImportOptions,
+  ctx: NormaliseContext,
+  t: Tally,
+  phase: ImportProgress['phase'],
+  onChunk: (chunk: Prepared[]) => Promise<void>,
+): Promise<void> {
   const size = opts.chunkRows ?? 500;
   const input = opts.open();
   const progress = () => opts.onProgress?.({ phase, rows: t.rows, imported: t.imported, errors: t.errorCount });
@@ -230,7 +247,10 @@ async function pass(opts: ImportOptions, ctx: NormaliseContext, t: Tally, phase:
 
 /** Commits one chunk through the group-commit writer, then tags its profiles. */
 async function storeChunk(deps: ImportDeps, ws: string, chunk: Prepared[], t: Tally): Promise<void> {
-  const r = await deps.writer.submit(ws, chunk.map((c) => c.event));
+  const r = await deps.writer.submit(
+    ws,
+    chunk.map((c) => c.event),
+  );
   t.imported += r.stored;
   t.duplicates += r.duplicates;
   if (chunk.some((c) => c.tags.length)) t.tagged += await withRetries(deps.database, () => deps.writer.exclusive((trx) => tagProfiles(trx, deps, ws, chunk)));
@@ -256,7 +276,13 @@ async function tagProfiles(trx: Kysely<DB>, deps: ImportDeps, ws: string, chunk:
   const owner = new Map<string, string>();
   for (const [type, keys] of byType) {
     for (const part of chunks([...keys], 5000)) {
-      const found = await trx.selectFrom('identities').select(['id_key', 'profile_id']).where('workspace_id', '=', ws).where('id_type', '=', type).where('id_key', 'in', part).execute();
+      const found = await trx
+        .selectFrom('identities')
+        .select(['id_key', 'profile_id'])
+        .where('workspace_id', '=', ws)
+        .where('id_type', '=', type)
+        .where('id_key', 'in', part)
+        .execute();
       for (const f of found) owner.set(type + '\u0000' + f.id_key, f.profile_id);
     }
   }
@@ -267,7 +293,14 @@ async function tagProfiles(trx: Kysely<DB>, deps: ImportDeps, ws: string, chunk:
     tagsOf.set(pid, [...(tagsOf.get(pid) ?? []), ...r.tags]);
   }
   for (const [pid, tags] of tagsOf) {
-    await addTagsToProfile(trx, ws, pid, tags.map((t) => ({ group: t.group ?? undefined, name: t.name })), 'import', deps.ingest.now());
+    await addTagsToProfile(
+      trx,
+      ws,
+      pid,
+      tags.map((t) => ({ group: t.group ?? undefined, name: t.name })),
+      'import',
+      deps.ingest.now(),
+    );
   }
   return tagsOf.size;
 }

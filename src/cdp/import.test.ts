@@ -12,7 +12,10 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** CDNOW sample lines (customer, customer index, YYYYMMDD, CDs, dollars) as an orders CSV. */
 function cdnowCsv(lines: number): { csv: string; fenByCustomer: Map<string, number>; ordersByCustomer: Map<string, number> } {
-  const rows = readFileSync(CDNOW, 'utf8').split('\n').filter((l) => l.trim()).slice(0, lines);
+  const rows = readFileSync(CDNOW, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(0, lines);
   const fenByCustomer = new Map<string, number>();
   const ordersByCustomer = new Map<string, number>();
   const out = ['order_id,user_id,ordered_at,total,cds'];
@@ -37,9 +40,25 @@ describeEngines('import', (engine) => {
   const run = (ws: string, kind: ImportKind, format: ImportFormat, text: string, mode?: ImportMode): Promise<ImportReport> =>
     runImport(importDeps(t.services), { workspaceId: ws, kind, format, mode, open: () => Readable.from([Buffer.from(text)]) });
   const count = async (table: 'events' | 'profiles' | 'orders' | 'identities', ws: string) =>
-    Number((await db().selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db()
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', ws)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const profileOf = async (ws: string, type: string, key: string) =>
-    (await db().selectFrom('identities').select('profile_id').where('workspace_id', '=', ws).where('id_type', '=', type).where('id_key', '=', key).executeTakeFirstOrThrow()).profile_id;
+    (
+      await db()
+        .selectFrom('identities')
+        .select('profile_id')
+        .where('workspace_id', '=', ws)
+        .where('id_type', '=', type)
+        .where('id_key', '=', key)
+        .executeTakeFirstOrThrow()
+    ).profile_id;
   const profile = async (id: string) => {
     const p = await db().selectFrom('profiles').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     return { ...p, traits: typeof p.traits === 'string' ? JSON.parse(p.traits) : p.traits };
@@ -60,7 +79,12 @@ describeEngines('import', (engine) => {
 
   it('imports a CSV of profiles: traits, tags and a phone that joins an existing tracked profile', async () => {
     const { workspaceId: ws, writeKey } = await t.newWorkspace();
-    const res = await t.app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: basic(writeKey) }, payload: { userId: 'tracked-1', traits: { phone: '+8613800138000', plan: 'pro' } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: basic(writeKey) },
+      payload: { userId: 'tracked-1', traits: { phone: '+8613800138000', plan: 'pro' } },
+    });
     expect(res.statusCode).toBe(200);
     await t.services.writer.drain();
     const tracked = await profileOf(ws, 'user_id', 'tracked-1');
@@ -75,7 +99,12 @@ describeEngines('import', (engine) => {
     expect(bob.traits).toEqual({ name: 'Bob', unionid: 'u-bob' });
     expect(await count('profiles', ws)).toBe(2);
     // An identify without userId/anonymousId is stored honestly (no placeholder anonymous id).
-    const ev = await db().selectFrom('events').select(['anonymous_id', 'user_id', 'payload']).where('workspace_id', '=', ws).where('message_id', 'like', 'import-profile:%').execute();
+    const ev = await db()
+      .selectFrom('events')
+      .select(['anonymous_id', 'user_id', 'payload'])
+      .where('workspace_id', '=', ws)
+      .where('message_id', 'like', 'import-profile:%')
+      .execute();
     expect(ev.every((e) => e.anonymous_id === null && e.user_id === null)).toBe(true);
   });
 
@@ -99,7 +128,8 @@ describeEngines('import', (engine) => {
 
   it('imports CSV and NDJSON orders into orders and purchase aggregates', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
-    const csv = 'order_id,member_id,total,total_fen,currency,ordered_at,products,store\n' +
+    const csv =
+      'order_id,member_id,total,total_fen,currency,ordered_at,products,store\n' +
       'A-1,m-1,99.90,,,2026-01-05,"[{""sku"":""T1"",""quantity"":2}]",Xuhui\n' +
       'A-2,m-1,,1050,cny,2026-01-07T12:00:00Z,,\n';
     expect(await run(ws, 'orders', 'csv', csv)).toMatchObject({ rows: 2, imported: 2, errorCount: 0 });
@@ -111,7 +141,12 @@ describeEngines('import', (engine) => {
     expect(p.total_spent_fen).toBe(9990 + 1050 + 2000);
     expect(p.first_purchase_at).toBe(Date.parse('2026-01-05T00:00:00Z'));
     expect(p.last_purchase_at).toBe(Date.parse('2026-02-01T02:00:00Z'));
-    const a1 = await db().selectFrom('events').select('payload').where('workspace_id', '=', ws).where('message_id', '=', 'import-order:A-1').executeTakeFirstOrThrow();
+    const a1 = await db()
+      .selectFrom('events')
+      .select('payload')
+      .where('workspace_id', '=', ws)
+      .where('message_id', '=', 'import-order:A-1')
+      .executeTakeFirstOrThrow();
     const payload = typeof a1.payload === 'string' ? JSON.parse(a1.payload) : a1.payload;
     expect(payload.properties).toMatchObject({ order_id: 'A-1', total: 99.9, products: [{ sku: 'T1', quantity: 2 }], store: 'Xuhui' });
     expect(payload.event).toBe('Order Completed');
@@ -175,7 +210,10 @@ describeEngines('import', (engine) => {
     expect(reasons[6]).toMatch(/ordered_at "2026-02-30" is not a date/);
     expect(reasons[7]).toMatch(/phone "null" is a placeholder/);
     const orders = await db().selectFrom('orders').select(['order_id', 'total_fen', 'currency']).where('workspace_id', '=', ws).orderBy('order_id').execute();
-    expect(orders).toEqual([{ order_id: 'o1', total_fen: 9990, currency: 'CNY' }, { order_id: 'o9', total_fen: 750, currency: 'USD' }]);
+    expect(orders).toEqual([
+      { order_id: 'o1', total_fen: 9990, currency: 'CNY' },
+      { order_id: 'o9', total_fen: 750, currency: 'USD' },
+    ]);
     const p = await profile(await profileOf(ws, 'phone', t.services.cipher.lookupKey('phone', '+8613800138001')));
     // Only orders in the workspace currency count towards the aggregates.
     expect([p.order_count, p.total_spent_fen]).toEqual([1, 9990]);
@@ -248,7 +286,9 @@ describeEngines('import', (engine) => {
 
   it('rejects a CSV whose header lacks required columns', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
-    await expect(run(ws, 'orders', 'csv', 'order_id,user_id,ordered_at\no,u,2026-01-01\n')).rejects.toThrow(/line 1: the header row needs total \(or total_fen\)/);
+    await expect(run(ws, 'orders', 'csv', 'order_id,user_id,ordered_at\no,u,2026-01-01\n')).rejects.toThrow(
+      /line 1: the header row needs total \(or total_fen\)/,
+    );
     await expect(run(ws, 'profiles', 'csv', 'name,name\nA,B\n')).rejects.toThrow(/column "name" appears twice/);
   });
 
@@ -261,7 +301,13 @@ describeEngines('import', (engine) => {
     writeFileSync(file, lines.join('\n') + '\n');
     try {
       const progress: number[] = [];
-      const report = await runImport(importDeps(t.services), { workspaceId: ws, kind: 'profiles', format: 'csv', open: () => createReadStream(file), onProgress: (p) => progress.push(p.rows) });
+      const report = await runImport(importDeps(t.services), {
+        workspaceId: ws,
+        kind: 'profiles',
+        format: 'csv',
+        open: () => createReadStream(file),
+        onProgress: (p) => progress.push(p.rows),
+      });
       expect(report).toMatchObject({ rows: 20_000, imported: 20_000, errorCount: 0 });
       expect(progress.length).toBeGreaterThanOrEqual(40);
       expect(await count('profiles', ws)).toBe(20_000);
@@ -278,8 +324,21 @@ describeEngines('import', (engine) => {
     it('imports a CSV body and answers with the report', async () => {
       const res = await post('kind=profiles', 'user_id,name\napi-1,A\napi-2,B\n,C\n', 'text/csv; charset=utf-8');
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toMatchObject({ kind: 'profiles', format: 'csv', mode: 'skip-bad-rows', rows: 3, imported: 2, skipped: 1, errorCount: 1, errors: [{ line: 4 }] });
-      const nd = await post('kind=orders&format=ndjson', '{"order_id":"api-o1","user_id":"api-1","total":"5","ordered_at":"2026-01-01"}\n', 'application/octet-stream');
+      expect(res.json()).toMatchObject({
+        kind: 'profiles',
+        format: 'csv',
+        mode: 'skip-bad-rows',
+        rows: 3,
+        imported: 2,
+        skipped: 1,
+        errorCount: 1,
+        errors: [{ line: 4 }],
+      });
+      const nd = await post(
+        'kind=orders&format=ndjson',
+        '{"order_id":"api-o1","user_id":"api-1","total":"5","ordered_at":"2026-01-01"}\n',
+        'application/octet-stream',
+      );
       expect(nd.json()).toMatchObject({ format: 'ndjson', imported: 1 });
     });
 

@@ -6,5 +6,18 @@ export { createRuleBook, DEFAULT_IDENTIFIER_RULES, type IdentifierRule, type Ide
 export { IdentityGraph } from './identity-graph.js';
 export { normaliseMessage, normaliseBatch, type TrackedEvent, LIMITS } from './tracking.js';
 export { addTagsToProfile, type TagInput, type TagSource } from './tags.service.js';
-export { runImport, importDeps, formatFromFileName, IMPORT_KINDS, IMPORT_FORMATS, IMPORT_MODES, type ImportReport, type ImportOptions, type ImportMode, type ImportKind, type ImportFormat, type ImportProgress } from './import.service.js';
+export {
+  runImport,
+  importDeps,
+  formatFromFileName,
+  IMPORT_KINDS,
+  IMPORT_FORMATS,
+  IMPORT_MODES,
+  type ImportReport,
+  type ImportOptions,
+  type ImportMode,
+  type ImportKind,
+  type ImportFormat,
+  type ImportProgress,
+} from './import.service.js';
 export type { TimelineRow, TimelineSource } from './profiles.repo.js';

@@ -95,11 +95,12 @@ export async function applyEvents(
 
   // 3. Load the owners of every identifier in the batch, then those profiles (locked) and all their identifiers.
   const byType = new Map<string, Set<string>>();
-  for (const ids of eventIds) for (const id of ids) {
-    let s = byType.get(id.type);
-    if (!s) byType.set(id.type, (s = new Set()));
-    s.add(id.value);
-  }
+  for (const ids of eventIds)
+    for (const id of ids) {
+      let s = byType.get(id.type);
+      if (!s) byType.set(id.type, (s = new Set()));
+      s.add(id.value);
+    }
   const ownerIds = new Set<string>();
   for (const [type, values] of byType) {
     for (const part of chunks([...values], 5000)) {
@@ -250,7 +251,11 @@ async function writeMerges(trx: Kysely<DB>, dialect: Dialect, ws: string, graph:
   for (const part of chunks(moved, 5000)) {
     const m = dialect.pairs(part);
     // Survivors are live (never a `from`), so one pass per table leaves no chains.
-    const move = (table: 'profiles' | 'identities' | 'events' | 'orders', column: 'id' | 'merged_into' | 'profile_id', target: 'merged_into' | 'profile_id') => {
+    const move = (
+      table: 'profiles' | 'identities' | 'events' | 'orders',
+      column: 'id' | 'merged_into' | 'profile_id',
+      target: 'merged_into' | 'profile_id',
+    ) => {
       const touch = table === 'profiles' ? sql`, updated_at = ${now}` : sql``;
       // PostgreSQL joins the pairs (hash or nested loop on the index). SQLite's planner would
       // scan the table for UPDATE ... FROM, so there the rows are found through the index by IN.

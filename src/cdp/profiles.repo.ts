@@ -79,12 +79,7 @@ export async function loadProfilesForUpdate(
 
 /** Follows a merged profile id to the live profile it redirects to (redirects are kept flat). */
 export async function resolveProfileId(db: Kysely<DB>, workspaceId: string, id: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('profiles')
-    .select(['id', 'merged_into'])
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await db.selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;
   return row.merged_into ?? row.id;
 }
@@ -166,7 +161,13 @@ export async function writeTraits(
 /** Loads live profiles with identifiers, tags and merged ids, in the order of `ids` (missing ones are skipped). */
 export async function loadProfileRecords(db: Kysely<DB>, workspaceId: string, ids: string[]): Promise<ProfileRecord[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).where('merged_into', 'is', null).execute();
+  const rows = await db
+    .selectFrom('profiles')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', 'in', ids)
+    .where('merged_into', 'is', null)
+    .execute();
   const byId = new Map<string, ProfileRecord>();
   for (const r of rows) byId.set(r.id, { state: rowToState(r, []), storedIdentifiers: [], tags: [], mergedIds: [], updatedAt: r.updated_at });
   const live = [...byId.keys()];
@@ -180,7 +181,8 @@ export async function loadProfileRecords(db: Kysely<DB>, workspaceId: string, id
     .orderBy('id_type')
     .orderBy('id_key')
     .execute();
-  for (const r of idRows) byId.get(r.profile_id)?.storedIdentifiers.push({ type: r.id_type, key: r.id_key, valueEnc: r.value_enc, firstSeenAt: r.first_seen_at });
+  for (const r of idRows)
+    byId.get(r.profile_id)?.storedIdentifiers.push({ type: r.id_type, key: r.id_key, valueEnc: r.value_enc, firstSeenAt: r.first_seen_at });
   const tagRows = await db
     .selectFrom('profile_tags as pt')
     .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'pt.workspace_id').onRef('t.id', '=', 'pt.tag_id'))
@@ -225,7 +227,11 @@ export async function listProfileIds(db: Kysely<DB>, dialect: Dialect, workspace
   let q = db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('merged_into', 'is', null);
   if (f.identifier) {
     const { type, key } = f.identifier;
-    q = q.where('id', 'in', db.selectFrom('identities').select('profile_id').where('workspace_id', '=', workspaceId).where('id_type', '=', type).where('id_key', '=', key));
+    q = q.where(
+      'id',
+      'in',
+      db.selectFrom('identities').select('profile_id').where('workspace_id', '=', workspaceId).where('id_type', '=', type).where('id_key', '=', key),
+    );
   }
   for (const [key, value] of f.traits) {
     // Cast: SQLite's json_extract returns numbers as numbers, which never equal a text value.
@@ -300,7 +306,9 @@ export async function listTimeline(
   if (opts.event !== undefined) q = q.where('event', '=', opts.event);
   const before = opts.before;
   if (before) {
-    q = q.where((eb) => eb.or([eb('timestamp', '<', before.timestamp), eb.and([eb('timestamp', '=', before.timestamp), eb('message_id', '<', before.messageId)])]));
+    q = q.where((eb) =>
+      eb.or([eb('timestamp', '<', before.timestamp), eb.and([eb('timestamp', '=', before.timestamp), eb('message_id', '<', before.messageId)])]),
+    );
   }
   const rows = await q.orderBy('timestamp', 'desc').orderBy('message_id', 'desc').limit(opts.limit).execute();
   return rows.map((r) => ({
@@ -370,6 +378,12 @@ export async function lockProfileFollowingMerges(db: Kysely<DB>, workspaceId: st
 
 /** Ids of the profiles merged into a live profile. */
 export async function mergedIdsOf(db: Kysely<DB>, workspaceId: string, profileId: string): Promise<string[]> {
-  const rows = await db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('merged_into', '=', profileId).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('profiles')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('merged_into', '=', profileId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => r.id);
 }

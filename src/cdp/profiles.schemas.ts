@@ -24,7 +24,12 @@ export function secured(tag: string, summary: string) {
 /** A tag as attached to a profile. */
 export const profileTagSchema = {
   type: 'object',
-  properties: { id: { type: 'string' }, group: { type: 'string' }, name: { type: 'string' }, source: { type: 'string', enum: ['manual', 'import', 'rule', 'event'] } },
+  properties: {
+    id: { type: 'string' },
+    group: { type: 'string' },
+    name: { type: 'string' },
+    source: { type: 'string', enum: ['manual', 'import', 'rule', 'event'] },
+  },
 } as const;
 
 /** One identifier of a profile; PII values (phone, email) are decrypted. */
@@ -115,7 +120,12 @@ export const listProfilesQuery = {
     identifier: { type: 'string', minLength: 3, description: 'Only the profile holding this identifier, `type:value`' },
     trait: { type: 'array', items: { type: 'string' }, description: '`key:value`, compared as text; repeat to require several' },
     tag: { type: 'array', items: { type: 'string' }, description: 'A tag id (tag_...) or `group/name`; repeat to require several' },
-    q: { type: 'string', minLength: 1, maxLength: 200, description: 'Matches a profile id, an identifier value (phone and email in any format), or part of name/firstName/lastName/username/nickname' },
+    q: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'Matches a profile id, an identifier value (phone and email in any format), or part of name/firstName/lastName/username/nickname',
+    },
   },
 } as const;
 

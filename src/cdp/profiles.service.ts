@@ -95,11 +95,19 @@ async function identifierKey(deps: ProfileDeps, ws: string, ref: string, where: 
   const rules = await deps.rulesFor(ws);
   const parsed = parseIdentifierRef(ref, rules);
   if (!parsed) {
-    throw new AppError('IDENTIFIER_INVALID', `${where} "${ref}" is neither a profile id (prf_...) nor an identifier type:value; known types: ${describeTypes(rules)}`);
+    throw new AppError(
+      'IDENTIFIER_INVALID',
+      `${where} "${ref}" is neither a profile id (prf_...) nor an identifier type:value; known types: ${describeTypes(rules)}`,
+    );
   }
   const value = normaliseIdentifier(parsed.type, parsed.rawValue, deps.defaultRegion);
   if (value === undefined) {
-    const hint = parsed.type === 'phone' ? ' (a phone number, e.g. 13800138000 or +8613800138000)' : parsed.type === 'email' ? ' (an email address)' : ' (placeholders such as "null" or "0" never identify anyone)';
+    const hint =
+      parsed.type === 'phone'
+        ? ' (a phone number, e.g. 13800138000 or +8613800138000)'
+        : parsed.type === 'email'
+          ? ' (an email address)'
+          : ' (placeholders such as "null" or "0" never identify anyone)';
     throw new AppError('IDENTIFIER_INVALID', `${where}: "${parsed.rawValue}" is not a usable ${parsed.type} value${hint}`);
   }
   return { type: parsed.type, value, key: storedKey(rules, deps.cipher, parsed.type, value) };
@@ -135,7 +143,12 @@ function toView(rec: ProfileRecord, cipher: PiiCipher): ProfileView {
     })),
     traits: p.traits,
     tags: rec.tags,
-    aggregates: { orderCount: p.orderCount, totalSpentFen: p.totalSpentFen, firstPurchaseAt: isoOrNull(p.firstPurchaseAt), lastPurchaseAt: isoOrNull(p.lastPurchaseAt) },
+    aggregates: {
+      orderCount: p.orderCount,
+      totalSpentFen: p.totalSpentFen,
+      firstPurchaseAt: isoOrNull(p.firstPurchaseAt),
+      lastPurchaseAt: isoOrNull(p.lastPurchaseAt),
+    },
     consent: Object.fromEntries(Object.entries(p.consent).map(([k, c]) => [k, { granted: c.granted, at: iso(c.at) }])),
     firstSeenAt: isoOrNull(p.firstSeenAt),
     lastSeenAt: isoOrNull(p.lastSeenAt),
@@ -161,7 +174,12 @@ const toEvent = (r: TimelineRow): TimelineEvent => ({
   payload: r.payload,
 });
 
-async function timelinePage(deps: ProfileDeps, ws: string, id: string, q: { limit: number; cursor?: string; type?: string; event?: string }): Promise<Page<TimelineEvent>> {
+async function timelinePage(
+  deps: ProfileDeps,
+  ws: string,
+  id: string,
+  q: { limit: number; cursor?: string; type?: string; event?: string },
+): Promise<Page<TimelineEvent>> {
   const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
   const opts = { limit: q.limit + 1, before: before && { timestamp: before[0], messageId: before[1] }, type: q.type, event: q.event };
   let rows = await listTimeline(deps.database.db, ws, id, opts);
@@ -242,12 +260,7 @@ export async function listProfiles(deps: ProfileDeps, ws: string, query: ListPro
  * records now as its time, so an older event arriving later cannot bring it back. Runs in a
  * transaction holding the profile row, so it does not race the ingest writer.
  */
-export async function patchTraits(
-  deps: ProfileDeps,
-  ws: string,
-  ref: string,
-  body: { set?: Record<string, unknown>; unset?: string[] },
-): Promise<ProfileView> {
+export async function patchTraits(deps: ProfileDeps, ws: string, ref: string, body: { set?: Record<string, unknown>; unset?: string[] }): Promise<ProfileView> {
   const set = body.set ?? {};
   const unset = [...new Set(body.unset ?? [])];
   if (Object.keys(set).length === 0 && unset.length === 0) {
@@ -257,7 +270,8 @@ export async function patchTraits(
     if (k.trim() === '' || k.length > 200) throw new AppError('VALIDATION_FAILED', `set: trait key ${JSON.stringify(k)} must be 1 to 200 characters`);
   }
   const both = unset.filter((k) => Object.hasOwn(set, k));
-  if (both.length) throw new AppError('VALIDATION_FAILED', `trait(s) ${both.map((k) => JSON.stringify(k)).join(', ')} appear in both set and unset; give each in one of them`);
+  if (both.length)
+    throw new AppError('VALIDATION_FAILED', `trait(s) ${both.map((k) => JSON.stringify(k)).join(', ')} appear in both set and unset; give each in one of them`);
 
   const first = await resolveProfileRef(deps, ws, ref);
   const { database } = deps;

@@ -139,7 +139,9 @@ describeEngines('profile management API', (engine) => {
     const shuffled = [...events].sort((a, b) => (a.messageId.split('').reverse().join('') < b.messageId.split('').reverse().join('') ? -1 : 1));
     await batch(ws, shuffled.slice(0, 20));
     await batch(ws, shuffled.slice(20));
-    const expected = [...events].sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (a.messageId < b.messageId ? 1 : -1)).map((e) => e.messageId);
+    const expected = [...events]
+      .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (a.messageId < b.messageId ? 1 : -1))
+      .map((e) => e.messageId);
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -188,7 +190,10 @@ describeEngines('profile management API', (engine) => {
       { userId: 's4', traits: { plan: 'pro', city: 'Shanghai', name: 'Chen Jing' } },
       { userId: 's5', traits: { plan: 'free', city: 'Shenzhen', name: 'Wang Lei' } },
     ];
-    await batch(ws, people.map((p, i) => ({ type: 'identify', messageId: `s-${i}`, ...p })));
+    await batch(
+      ws,
+      people.map((p, i) => ({ type: 'identify', messageId: `s-${i}`, ...p })),
+    );
     const idOf: Record<string, string> = {};
     for (const p of people) idOf[p.userId] = (await get(ws, profile(`user_id:${p.userId}`))).id;
     const ids = (res: { data: { id: string }[] }) => res.data.map((p) => p.id);
@@ -221,7 +226,10 @@ describeEngines('profile management API', (engine) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { data: { id: string; timeline?: unknown; tags: unknown[] }[]; nextCursor: string | null } = await get(ws, `/v1/profiles?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { data: { id: string; timeline?: unknown; tags: unknown[] }[]; nextCursor: string | null } = await get(
+        ws,
+        `/v1/profiles?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       for (const p of page.data) expect(p.timeline).toBeUndefined();
       seen.push(...page.data.map((p) => p.id));
       cursor = page.nextCursor;
@@ -256,7 +264,9 @@ describeEngines('profile management API', (engine) => {
     const ws = await t.newWorkspace();
     const now = t.clock.now();
     const at = (ms: number) => new Date(ms).toISOString();
-    await batch(ws, [{ type: 'identify', userId: 'lww', messageId: 'lww-1', timestamp: at(now - 86_400_000), traits: { plan: 'free', city: 'Hangzhou', age: 20 } }]);
+    await batch(ws, [
+      { type: 'identify', userId: 'lww', messageId: 'lww-1', timestamp: at(now - 86_400_000), traits: { plan: 'free', city: 'Hangzhou', age: 20 } },
+    ]);
 
     const patched = await api(ws, 'PATCH', `${profile('user_id:lww')}/traits`, { set: { plan: 'pro', vip: true }, unset: ['city'] });
     expect(patched.statusCode, patched.body).toBe(200);
@@ -265,7 +275,9 @@ describeEngines('profile management API', (engine) => {
     const id = patched.json().id;
 
     // An event dated before the edit arrives late: it changes neither the set nor the unset trait.
-    await batch(ws, [{ type: 'identify', userId: 'lww', messageId: 'lww-2', timestamp: at(now - 3_600_000), traits: { plan: 'basic', city: 'Suzhou', age: 21 } }]);
+    await batch(ws, [
+      { type: 'identify', userId: 'lww', messageId: 'lww-2', timestamp: at(now - 3_600_000), traits: { plan: 'basic', city: 'Suzhou', age: 21 } },
+    ]);
     expect((await get(ws, profile(id))).traits).toEqual({ plan: 'pro', vip: true, age: 21 });
 
     // A newer event wins over the edit.
@@ -298,7 +310,12 @@ describeEngines('profile management API', (engine) => {
     const results = await Promise.all([
       ...Array.from({ length: n }, (_, i) => api(ws, 'PATCH', `${profile('user_id:race')}/traits`, { set: { [`edit${i}`]: i } })),
       ...Array.from({ length: n }, (_, i) =>
-        t.app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: basic(ws.writeKey) }, payload: { userId: 'race', messageId: `race-${i + 1}`, timestamp: old, traits: { [`event${i}`]: i } } }),
+        t.app.inject({
+          method: 'POST',
+          url: '/v1/identify',
+          headers: { authorization: basic(ws.writeKey) },
+          payload: { userId: 'race', messageId: `race-${i + 1}`, timestamp: old, traits: { [`event${i}`]: i } },
+        }),
       ),
     ]);
     for (const r of results) expect(r.statusCode, r.body).toBe(200);
@@ -306,7 +323,7 @@ describeEngines('profile management API', (engine) => {
     expect(Object.keys(traits).sort()).toEqual(['start', ...Array.from({ length: n }, (_, i) => [`edit${i}`, `event${i}`]).flat()].sort());
   });
 
-  it('isolates workspaces: another workspace\'s profiles, identifiers and tags are not found', async () => {
+  it("isolates workspaces: another workspace's profiles, identifiers and tags are not found", async () => {
     const a = await t.newWorkspace('A');
     const b = await t.newWorkspace('B');
     await batch(a, [{ type: 'identify', userId: 'shared', messageId: 'iso-1', traits: { name: 'Alice A', plan: 'a' } }]);

@@ -76,19 +76,31 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
 
   app.get(
     '/v1/tag-groups',
-    { preHandler, schema: { ...secured('tags', 'List tag groups with their tag counts'), response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagGroupSchema } } }, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('tags', 'List tag groups with their tag counts'),
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagGroupSchema } } }, ...errorResponses },
+      },
+    },
     async (req) => ({ data: await listTagGroups(db, req.workspaceId) }),
   );
 
   app.post<NameBody>(
     '/v1/tag-groups',
-    { preHandler, schema: { ...secured('tags', 'Create a tag group (names are unique)'), body: nameBody, response: { 201: tagGroupSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...secured('tags', 'Create a tag group (names are unique)'), body: nameBody, response: { 201: tagGroupSchema, ...errorResponses } },
+    },
     async (req, reply) => reply.status(201).send(await createTagGroup(db, req.workspaceId, req.body.name, now())),
   );
 
   app.patch<IdParams & NameBody>(
     '/v1/tag-groups/:id',
-    { preHandler, schema: { ...secured('tags', 'Rename a tag group'), params: idParams, body: nameBody, response: { 200: tagGroupSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...secured('tags', 'Rename a tag group'), params: idParams, body: nameBody, response: { 200: tagGroupSchema, ...errorResponses } },
+    },
     async (req) => renameTagGroup(db, req.workspaceId, req.params.id, req.body.name),
   );
 
@@ -115,7 +127,11 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
       preHandler,
       schema: {
         ...secured('tags', 'List tags with the number of profiles holding each'),
-        querystring: { type: 'object', additionalProperties: false, properties: { group: { type: 'string', minLength: 1, description: 'Only tags of this group (id or name)' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { group: { type: 'string', minLength: 1, description: 'Only tags of this group (id or name)' } },
+        },
         response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagSchema } } }, ...errorResponses },
       },
     },
@@ -126,7 +142,11 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
     '/v1/tags',
     {
       preHandler,
-      schema: { ...secured('tags', 'Create a tag in a group (by groupId, or by group name, created if missing)'), body: createTagBody, response: { 201: tagSchema, ...errorResponses } },
+      schema: {
+        ...secured('tags', 'Create a tag in a group (by groupId, or by group name, created if missing)'),
+        body: createTagBody,
+        response: { 201: tagSchema, ...errorResponses },
+      },
     },
     async (req, reply) => reply.status(201).send(await createTag(db, req.workspaceId, req.body, now())),
   );
@@ -139,7 +159,10 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
 
   app.delete<IdParams>(
     '/v1/tags/:id',
-    { preHandler, schema: { ...secured('tags', 'Delete a tag and remove it from every profile'), params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...secured('tags', 'Delete a tag and remove it from every profile'), params: idParams, response: { 204: { type: 'null' }, ...errorResponses } },
+    },
     async (req, reply) => {
       await withRetries(s.database, () => deleteTag(db, req.workspaceId, req.params.id));
       return reply.status(204).send();

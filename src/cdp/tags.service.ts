@@ -98,7 +98,8 @@ export async function renameTagGroup(db: Kysely<DB>, ws: string, id: string, raw
   const name = validName('name', rawName);
   await groupById(db, ws, id);
   const conflict = () => new AppError('CONFLICT', `another tag group is already named "${name}"`);
-  const taken = async () => !!(await db.selectFrom('tag_groups').select('id').where('workspace_id', '=', ws).where('name', '=', name).where('id', '!=', id).executeTakeFirst());
+  const taken = async () =>
+    !!(await db.selectFrom('tag_groups').select('id').where('workspace_id', '=', ws).where('name', '=', name).where('id', '!=', id).executeTakeFirst());
   if (await taken()) throw conflict();
   try {
     await db.updateTable('tag_groups').set({ name }).where('workspace_id', '=', ws).where('id', '=', id).execute();
@@ -115,9 +116,21 @@ export async function deleteTagGroup(db: Kysely<DB>, ws: string, id: string, for
   await inTransaction(db, async (trx) => {
     await groupById(trx, ws, id);
     const tags = trx.selectFrom('tags').select('id').where('workspace_id', '=', ws).where('group_id', '=', id);
-    const n = Number((await trx.selectFrom('tags').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('group_id', '=', id).executeTakeFirstOrThrow()).n);
+    const n = Number(
+      (
+        await trx
+          .selectFrom('tags')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', ws)
+          .where('group_id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     if (n > 0 && !force) {
-      throw new AppError('CONFLICT', `tag group ${id} still has ${n} tag(s); delete them first or repeat with ?force=true to delete them and remove them from profiles`);
+      throw new AppError(
+        'CONFLICT',
+        `tag group ${id} still has ${n} tag(s); delete them first or repeat with ?force=true to delete them and remove them from profiles`,
+      );
     }
     await trx.deleteFrom('profile_tags').where('workspace_id', '=', ws).where('tag_id', 'in', tags).execute();
     await trx.deleteFrom('tags').where('workspace_id', '=', ws).where('group_id', '=', id).execute();
@@ -134,7 +147,12 @@ export async function listTags(db: Kysely<DB>, ws: string, group?: string): Prom
     .select(['t.id', 't.group_id', 'g.name as group_name', 't.name', 't.created_at', (eb) => eb.fn.count<number>('pt.profile_id').as('n')])
     .where('t.workspace_id', '=', ws);
   if (group !== undefined) {
-    const g = await db.selectFrom('tag_groups').select('id').where('workspace_id', '=', ws).where((eb) => eb.or([eb('id', '=', group), eb('name', '=', group.trim())])).executeTakeFirst();
+    const g = await db
+      .selectFrom('tag_groups')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where((eb) => eb.or([eb('id', '=', group), eb('name', '=', group.trim())]))
+      .executeTakeFirst();
     if (!g) throw new AppError('TAG_GROUP_NOT_FOUND', `no tag group with id or name "${group}" in this workspace`);
     q = q.where('t.group_id', '=', g.id);
   }
@@ -145,7 +163,12 @@ export async function listTags(db: Kysely<DB>, ws: string, group?: string): Prom
 async function getTag(db: Kysely<DB>, ws: string, id: string): Promise<Tag> {
   const t = await tagById(db, ws, id);
   const g = await groupById(db, ws, t.group_id);
-  const n = await db.selectFrom('profile_tags').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('tag_id', '=', id).executeTakeFirstOrThrow();
+  const n = await db
+    .selectFrom('profile_tags')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('tag_id', '=', id)
+    .executeTakeFirstOrThrow();
   return { id: t.id, groupId: t.group_id, group: g.name, name: t.name, profileCount: Number(n.n), createdAt: iso(t.created_at) };
 }
 
@@ -163,7 +186,10 @@ async function ensureGroup(db: Kysely<DB>, ws: string, name: string, now: number
 export async function createTag(db: Kysely<DB>, ws: string, input: { name: unknown; group?: unknown; groupId?: string }, now: number): Promise<Tag> {
   const name = validName('name', input.name);
   if (input.group !== undefined && input.groupId !== undefined) throw new AppError('VALIDATION_FAILED', 'give either group (a name) or groupId, not both');
-  const groupId = input.groupId !== undefined ? (await groupById(db, ws, input.groupId)).id : await ensureGroup(db, ws, validName('group', input.group ?? DEFAULT_TAG_GROUP), now);
+  const groupId =
+    input.groupId !== undefined
+      ? (await groupById(db, ws, input.groupId)).id
+      : await ensureGroup(db, ws, validName('group', input.group ?? DEFAULT_TAG_GROUP), now);
   const id = newId('tag', now);
   const inserted = await db
     .insertInto('tags')
@@ -181,7 +207,14 @@ export async function renameTag(db: Kysely<DB>, ws: string, id: string, rawName:
   const tag = await tagById(db, ws, id);
   const conflict = () => new AppError('CONFLICT', `the group already has another tag named "${name}"`);
   const taken = async () =>
-    !!(await db.selectFrom('tags').select('id').where('workspace_id', '=', ws).where('group_id', '=', tag.group_id).where('name', '=', name).where('id', '!=', id).executeTakeFirst());
+    !!(await db
+      .selectFrom('tags')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('group_id', '=', tag.group_id)
+      .where('name', '=', name)
+      .where('id', '!=', id)
+      .executeTakeFirst());
   if (await taken()) throw conflict();
   try {
     await db.updateTable('tags').set({ name }).where('workspace_id', '=', ws).where('id', '=', id).execute();
@@ -243,7 +276,8 @@ export async function addTagsToProfile(
   // Validate everything before touching the database.
   const wanted = tags.map((t, i) => {
     if (t.id !== undefined) {
-      if (t.name !== undefined || t.group !== undefined) throw new AppError('VALIDATION_FAILED', `tags[${i}]: give either id, or name (and optionally group), not both`);
+      if (t.name !== undefined || t.group !== undefined)
+        throw new AppError('VALIDATION_FAILED', `tags[${i}]: give either id, or name (and optionally group), not both`);
       return { id: t.id };
     }
     if (t.name === undefined) throw new AppError('VALIDATION_FAILED', `tags[${i}]: needs id, or name (and optionally group)`);
@@ -261,7 +295,13 @@ export async function addTagsToProfile(
           .values({ workspace_id: workspaceId, id: newId('tag', now), group_id: groupId, name: w.name, created_at: now })
           .onConflict((oc) => oc.columns(['workspace_id', 'group_id', 'name']).doNothing())
           .execute();
-        const t = await trx.selectFrom('tags').select('id').where('workspace_id', '=', workspaceId).where('group_id', '=', groupId).where('name', '=', w.name).executeTakeFirstOrThrow();
+        const t = await trx
+          .selectFrom('tags')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('group_id', '=', groupId)
+          .where('name', '=', w.name)
+          .executeTakeFirstOrThrow();
         ids.add(t.id);
       }
     }

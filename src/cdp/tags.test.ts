@@ -30,7 +30,9 @@ describeEngines('tags API', (engine) => {
     return (await ok(ws, 'GET', `/v1/profiles/user_id:${userId}`)).id as string;
   };
   const tagsOf = async (ws: Ws, profileId: string) =>
-    ((await ok(ws, 'GET', `/v1/profiles/${profileId}`)).tags as { id: string; group: string; name: string; source: string }[]).map((x) => `${x.group}/${x.name}:${x.source}`);
+    ((await ok(ws, 'GET', `/v1/profiles/${profileId}`)).tags as { id: string; group: string; name: string; source: string }[]).map(
+      (x) => `${x.group}/${x.name}:${x.source}`,
+    );
 
   it('manages tag groups: create, list, rename, conflicts, delete (forced when not empty)', async () => {
     const ws = await t.newWorkspace();
@@ -60,7 +62,12 @@ describeEngines('tags API', (engine) => {
     expect(await fails(ws, 'DELETE', `/v1/tag-groups/${vip.id}`, undefined, 409, 'CONFLICT')).toMatch(/still has 2 tag\(s\).*force=true/);
     await ok(ws, 'DELETE', `/v1/tag-groups/${source.id}`, undefined, 204);
     const p = await person(ws, 'grp-user');
-    await ok(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ group: '会员等级', name: 'Gold' }, { group: 'keep', name: 'me' }] });
+    await ok(ws, 'POST', `/v1/profiles/${p}/tags`, {
+      tags: [
+        { group: '会员等级', name: 'Gold' },
+        { group: 'keep', name: 'me' },
+      ],
+    });
     await ok(ws, 'DELETE', `/v1/tag-groups/${vip.id}?force=true`, undefined, 204);
     expect((await ok(ws, 'GET', '/v1/tag-groups')).data.map((g: { name: string }) => g.name)).toEqual(['keep', 'x'.repeat(64)]);
     expect((await ok(ws, 'GET', '/v1/tags')).data.map((x: { name: string }) => x.name)).toEqual(['me']);
@@ -122,9 +129,13 @@ describeEngines('tags API', (engine) => {
     expect(rows).toHaveLength(2);
 
     // One unknown tag id fails the whole request: the new name is not created either.
-    expect(await fails(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ group: 'interest', name: 'tea' }, { id: 'tag_nope' }] }, 404, 'TAG_NOT_FOUND')).toMatch(/tag_nope/);
+    expect(await fails(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ group: 'interest', name: 'tea' }, { id: 'tag_nope' }] }, 404, 'TAG_NOT_FOUND')).toMatch(
+      /tag_nope/,
+    );
     expect((await ok(ws, 'GET', '/v1/tags')).data.map((x: { name: string }) => x.name)).toEqual(['vip', 'coffee']);
-    expect(await fails(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ id: coffee, name: 'x' }] }, 400, 'VALIDATION_FAILED')).toMatch(/tags\[0\]: give either id, or name/);
+    expect(await fails(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ id: coffee, name: 'x' }] }, 400, 'VALIDATION_FAILED')).toMatch(
+      /tags\[0\]: give either id, or name/,
+    );
     expect(await fails(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ group: 'g' }] }, 400, 'VALIDATION_FAILED')).toMatch(/tags\[0\]: needs id, or name/);
     await fails(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [] }, 400, 'VALIDATION_FAILED');
     await fails(ws, 'POST', '/v1/profiles/user_id:nobody/tags', { tags: [{ name: 'x' }] }, 404, 'PROFILE_NOT_FOUND');
@@ -140,7 +151,8 @@ describeEngines('tags API', (engine) => {
 
   it('tags a merged profile id on the survivor', async () => {
     const ws = await t.newWorkspace();
-    const track = (body: object) => t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(ws.writeKey) }, payload: { batch: [body] } });
+    const track = (body: object) =>
+      t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(ws.writeKey) }, payload: { batch: [body] } });
     await track({ type: 'page', anonymousId: 'anon-tag', messageId: 'mt1' });
     await track({ type: 'track', userId: 'user-tag', event: 'E', messageId: 'mt2' });
     const anon = (await ok(ws, 'GET', '/v1/profiles/anonymous_id:anon-tag')).id;
@@ -150,7 +162,12 @@ describeEngines('tags API', (engine) => {
     const res = await ok(ws, 'POST', `/v1/profiles/${loser}/tags`, { tags: [{ name: 'merged' }] });
     expect(res.profileId).toBe(survivor);
     expect(await tagsOf(ws, survivor!)).toEqual(['default/merged:manual']);
-    const onLoser = await t.database.db.selectFrom('profile_tags').select('tag_id').where('workspace_id', '=', ws.workspaceId).where('profile_id', '=', loser!).execute();
+    const onLoser = await t.database.db
+      .selectFrom('profile_tags')
+      .select('tag_id')
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('profile_id', '=', loser!)
+      .execute();
     expect(onLoser).toEqual([]);
     // The service follows the redirect too (importers may hold an old id).
     const direct = await addTagsToProfile(t.database.db, ws.workspaceId, loser!, [{ name: 'direct' }], 'import', t.clock.now());
@@ -158,25 +175,33 @@ describeEngines('tags API', (engine) => {
     expect(await tagsOf(ws, survivor!)).toEqual(['default/direct:import', 'default/merged:manual']);
   });
 
-
   it('moves tags, events and orders to the survivor when profiles merge (shared tags kept once, several merges in one batch)', async () => {
     const ws = await t.newWorkspace();
-    const batch = (items: object[]) => t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(ws.writeKey) }, payload: { batch: items } });
-    expect((await batch([
-      { type: 'track', anonymousId: 'a1', event: 'Order Completed', properties: { order_id: 'o-1', total: 10 }, messageId: 'm1' },
-      { type: 'page', anonymousId: 'a2', messageId: 'm2' },
-      { type: 'page', anonymousId: 'a3', messageId: 'm3' },
-    ])).statusCode).toBe(200);
+    const batch = (items: object[]) =>
+      t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(ws.writeKey) }, payload: { batch: items } });
+    expect(
+      (
+        await batch([
+          { type: 'track', anonymousId: 'a1', event: 'Order Completed', properties: { order_id: 'o-1', total: 10 }, messageId: 'm1' },
+          { type: 'page', anonymousId: 'a2', messageId: 'm2' },
+          { type: 'page', anonymousId: 'a3', messageId: 'm3' },
+        ])
+      ).statusCode,
+    ).toBe(200);
     const ids = await Promise.all(['a1', 'a2', 'a3'].map(async (a) => (await ok(ws, 'GET', `/v1/profiles/anonymous_id:${a}`)).id as string));
     await ok(ws, 'POST', `/v1/profiles/${ids[0]}/tags`, { tags: [{ name: 'shared' }, { name: 'only-1' }] });
     await ok(ws, 'POST', `/v1/profiles/${ids[1]}/tags`, { tags: [{ name: 'shared' }] });
     await ok(ws, 'POST', `/v1/profiles/${ids[2]}/tags`, { tags: [{ name: 'shared' }, { name: 'only-3' }] });
     // One batch links all three through one user id: two merges written together.
-    expect((await batch([
-      { type: 'identify', userId: 'u-all', anonymousId: 'a1', messageId: 'm4' },
-      { type: 'identify', userId: 'u-all', anonymousId: 'a2', messageId: 'm5' },
-      { type: 'identify', userId: 'u-all', anonymousId: 'a3', messageId: 'm6' },
-    ])).statusCode).toBe(200);
+    expect(
+      (
+        await batch([
+          { type: 'identify', userId: 'u-all', anonymousId: 'a1', messageId: 'm4' },
+          { type: 'identify', userId: 'u-all', anonymousId: 'a2', messageId: 'm5' },
+          { type: 'identify', userId: 'u-all', anonymousId: 'a3', messageId: 'm6' },
+        ])
+      ).statusCode,
+    ).toBe(200);
     const survivor = [...ids].sort()[0]!;
     const profile = await ok(ws, 'GET', '/v1/profiles/user_id:u-all');
     expect(profile.id).toBe(survivor);
@@ -205,10 +230,12 @@ describeEngines('tags API', (engine) => {
     // A manual add of a tag already held keeps its original source.
     await ok(ws, 'POST', `/v1/profiles/${p}/tags`, { tags: [{ group: 'crm', name: 'imported' }] });
     expect(await tagsOf(ws, p)).toEqual(['crm/imported:import', 'default/committed:import']);
-    await expect(addTagsToProfile(t.database.db, ws.workspaceId, 'prf_nope', [{ name: 'x' }], 'import', now)).rejects.toMatchObject({ code: 'PROFILE_NOT_FOUND' });
+    await expect(addTagsToProfile(t.database.db, ws.workspaceId, 'prf_nope', [{ name: 'x' }], 'import', now)).rejects.toMatchObject({
+      code: 'PROFILE_NOT_FOUND',
+    });
   });
 
-  it('isolates the catalogue: another workspace\'s groups and tags cannot be seen or changed', async () => {
+  it("isolates the catalogue: another workspace's groups and tags cannot be seen or changed", async () => {
     const a = await t.newWorkspace('A');
     const b = await t.newWorkspace('B');
     const bTag = await ok(b, 'POST', '/v1/tags', { group: 'b-group', name: 'b-tag' }, 201);

@@ -66,7 +66,12 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
           type: 'object',
           required: ['batch'],
           additionalProperties: true,
-          properties: { batch: { type: 'array', items: segmentMessage }, context: { type: 'object', additionalProperties: true }, sentAt: { type: 'string' }, writeKey: { type: 'string' } },
+          properties: {
+            batch: { type: 'array', items: segmentMessage },
+            context: { type: 'object', additionalProperties: true },
+            sentAt: { type: 'string' },
+            writeKey: { type: 'string' },
+          },
         },
         response: okResponse,
       },

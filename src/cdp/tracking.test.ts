@@ -11,7 +11,15 @@ describeEngines('tracking API', (engine) => {
   const post = (path: string, body: unknown, key = t.writeKey) =>
     t.app.inject({ method: 'POST', url: path, headers: { authorization: basic(key), 'content-type': 'application/json' }, payload: body as object });
   const count = async (ws = t.workspaceId) =>
-    Number((await t.database.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.database.db
+          .selectFrom('events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', ws)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('stores a track call and answers like Segment', async () => {
     const before = await count();
@@ -39,17 +47,27 @@ describeEngines('tracking API', (engine) => {
   });
 
   it('deduplicates on messageId: a retried batch stores nothing twice', async () => {
-    const batch = { batch: Array.from({ length: 20 }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `anon-dedupe-${i}`, messageId: `dedupe-${i}` })) };
+    const batch = {
+      batch: Array.from({ length: 20 }, (_, i) => ({ type: 'track', event: 'Viewed', anonymousId: `anon-dedupe-${i}`, messageId: `dedupe-${i}` })),
+    };
     const before = await count();
     expect((await post('/v1/batch', batch)).statusCode).toBe(200);
     expect((await post('/v1/batch', batch)).statusCode).toBe(200);
     expect(await count()).toBe(before + 20);
-    const profiles = await t.database.db.selectFrom('identities').select('profile_id').where('id_type', '=', 'anonymous_id').where('id_key', 'like', 'anon-dedupe-%').execute();
+    const profiles = await t.database.db
+      .selectFrom('identities')
+      .select('profile_id')
+      .where('id_type', '=', 'anonymous_id')
+      .where('id_key', 'like', 'anon-dedupe-%')
+      .execute();
     expect(profiles).toHaveLength(20);
   });
 
   it('merges top-level batch context into each item', async () => {
-    await post('/v1/batch', { context: { library: { name: 'x' }, ip: '1.2.3.4' }, batch: [{ type: 'track', event: 'E', userId: 'ctx', messageId: 'ctx-1', context: { ip: '5.6.7.8' } }] });
+    await post('/v1/batch', {
+      context: { library: { name: 'x' }, ip: '1.2.3.4' },
+      batch: [{ type: 'track', event: 'E', userId: 'ctx', messageId: 'ctx-1', context: { ip: '5.6.7.8' } }],
+    });
     const row = await t.database.db.selectFrom('events').select('payload').where('message_id', '=', 'ctx-1').executeTakeFirstOrThrow();
     const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
     expect(payload.context).toEqual({ library: { name: 'x' }, ip: '5.6.7.8' });
@@ -71,11 +89,31 @@ describeEngines('tracking API', (engine) => {
       ['placeholder id', '/v1/track', { userId: 'null', event: 'E' }, /no usable identifier/],
       ['track without event', '/v1/track', { userId: 'u' }, /event \(the event name\) is required/],
       ['bad timestamp', '/v1/track', { userId: 'u', event: 'E', timestamp: 'yesterday' }, /timestamp "yesterday" is not a valid ISO-8601 date/],
-      ['bad item in batch', '/v1/batch', { batch: [{ type: 'track', userId: 'ok', event: 'E', messageId: 'never-1' }, { type: 'track', event: 'E' }] }, /batch\[1\]: userId or anonymousId is required/],
+      [
+        'bad item in batch',
+        '/v1/batch',
+        {
+          batch: [
+            { type: 'track', userId: 'ok', event: 'E', messageId: 'never-1' },
+            { type: 'track', event: 'E' },
+          ],
+        },
+        /batch\[1\]: userId or anonymousId is required/,
+      ],
       ['unknown type in batch', '/v1/batch', { batch: [{ type: 'purchase', userId: 'u' }] }, /batch\[0\]: type must be one of/],
       ['too many events', '/v1/batch', { batch: Array.from({ length: 2501 }, () => ({ type: 'track', userId: 'u', event: 'E' })) }, /limit is 2500/],
-      ['event over 32 KB', '/v1/batch', { batch: [{ type: 'track', userId: 'u', event: 'E', messageId: 'never-2', properties: { blob: 'x'.repeat(33 * 1024) } }] }, /batch\[0\]: event is \d+ bytes; the limit is 32768/],
-      ['bad order total', '/v1/track', { userId: 'u', event: 'Order Completed', properties: { order_id: 'o', total: 'abc' } }, /properties.total must be a number/],
+      [
+        'event over 32 KB',
+        '/v1/batch',
+        { batch: [{ type: 'track', userId: 'u', event: 'E', messageId: 'never-2', properties: { blob: 'x'.repeat(33 * 1024) } }] },
+        /batch\[0\]: event is \d+ bytes; the limit is 32768/,
+      ],
+      [
+        'bad order total',
+        '/v1/track',
+        { userId: 'u', event: 'Order Completed', properties: { order_id: 'o', total: 'abc' } },
+        /properties.total must be a number/,
+      ],
     ];
     for (const [name, path, body, message] of cases) {
       it(name, async () => {
@@ -89,7 +127,13 @@ describeEngines('tracking API', (engine) => {
 
     it('request over 500 KB', async () => {
       const before = await count();
-      const batch = Array.from({ length: 20 }, (_, i) => ({ type: 'track', userId: 'u', event: 'E', properties: { blob: 'y'.repeat(30 * 1024) }, messageId: `big-${i}` }));
+      const batch = Array.from({ length: 20 }, (_, i) => ({
+        type: 'track',
+        userId: 'u',
+        event: 'E',
+        properties: { blob: 'y'.repeat(30 * 1024) },
+        messageId: `big-${i}`,
+      }));
       const res = await post('/v1/batch', { batch });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('REQUEST_TOO_LARGE');
@@ -97,18 +141,34 @@ describeEngines('tracking API', (engine) => {
     });
 
     it('malformed JSON', async () => {
-      const res = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.writeKey), 'content-type': 'application/json' }, payload: '{"userId": "u", "event":' });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/track',
+        headers: { authorization: basic(t.writeKey), 'content-type': 'application/json' },
+        payload: '{"userId": "u", "event":',
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('MALFORMED_JSON');
     });
   });
 
   it('counts an Order Completed once per order id, in fen', async () => {
-    await post('/v1/track', { userId: 'buyer', event: 'Order Completed', messageId: 'ord-a', properties: { order_id: 'O-1', total: 99.9, currency: 'CNY', products: [{ sku: 's' }] } });
+    await post('/v1/track', {
+      userId: 'buyer',
+      event: 'Order Completed',
+      messageId: 'ord-a',
+      properties: { order_id: 'O-1', total: 99.9, currency: 'CNY', products: [{ sku: 's' }] },
+    });
     // Same order sent again under a new messageId: stored as an event, not counted twice.
     await post('/v1/track', { userId: 'buyer', event: 'Order Completed', messageId: 'ord-b', properties: { order_id: 'O-1', total: 99.9 } });
     await post('/v1/track', { userId: 'buyer', event: 'Order Completed', messageId: 'ord-c', properties: { order_id: 'O-2', revenue: '0.10' } });
-    const idRow = await t.database.db.selectFrom('identities').select('profile_id').where('workspace_id', '=', t.workspaceId).where('id_type', '=', 'user_id').where('id_key', '=', 'buyer').executeTakeFirstOrThrow();
+    const idRow = await t.database.db
+      .selectFrom('identities')
+      .select('profile_id')
+      .where('workspace_id', '=', t.workspaceId)
+      .where('id_type', '=', 'user_id')
+      .where('id_key', '=', 'buyer')
+      .executeTakeFirstOrThrow();
     const p = await t.database.db.selectFrom('profiles').selectAll().where('id', '=', idRow.profile_id).executeTakeFirstOrThrow();
     expect(p.order_count).toBe(2);
     expect(p.total_spent_fen).toBe(9990 + 10);

@@ -153,7 +153,10 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
   if (type === 'alias') rawIds.push({ type: 'anonymous_id', value: msg.previousId });
   const identifiers = normaliseIdentifiers(rawIds, ctx.rules, ctx.defaultRegion);
   if (identifiers.length === 0) {
-    fail(where, `no usable identifier: userId ${JSON.stringify(userId)} / anonymousId ${JSON.stringify(anonymousId)} are placeholders (such as "0", "null" or all zeros)`);
+    fail(
+      where,
+      `no usable identifier: userId ${JSON.stringify(userId)} / anonymousId ${JSON.stringify(anonymousId)} are placeholders (such as "0", "null" or all zeros)`,
+    );
   }
 
   let order: TrackedEvent['order'];

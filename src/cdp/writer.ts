@@ -86,7 +86,12 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
       inFlight.delete(key);
     }
   };
-  const stats = createStatisticsKeeper(database.db, { measure: 'events', tables: ANALYZED_TABLES, log, enabled: opts.analyze ?? database.dialect.engine === 'postgres' });
+  const stats = createStatisticsKeeper(database.db, {
+    measure: 'events',
+    tables: ANALYZED_TABLES,
+    log,
+    enabled: opts.analyze ?? database.dialect.engine === 'postgres',
+  });
 
   // Starts groups on the next turn of the event loop, so submissions arriving meanwhile share them.
   const schedule = () => {
@@ -126,17 +131,19 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
     for (const ws of byWs.keys()) settings.set(ws, await opts.settingsFor(ws));
     const storedIds = new Map<string, Set<string>>();
     const profiles = new Map<string, Set<string>>();
-    await tracked(() => withRetries(database, () =>
-      database.db.transaction().execute(async (trx) => {
-        storedIds.clear();
-        profiles.clear();
-        for (const [ws, events] of byWs) {
-          const out = await applyEvents(trx, deps, ws, settings.get(ws)!, events);
-          storedIds.set(ws, new Set(out.profileOf.keys()));
-          profiles.set(ws, new Set(out.profileOf.values()));
-        }
-      }),
-    ));
+    await tracked(() =>
+      withRetries(database, () =>
+        database.db.transaction().execute(async (trx) => {
+          storedIds.clear();
+          profiles.clear();
+          for (const [ws, events] of byWs) {
+            const out = await applyEvents(trx, deps, ws, settings.get(ws)!, events);
+            storedIds.set(ws, new Set(out.profileOf.keys()));
+            profiles.set(ws, new Set(out.profileOf.values()));
+          }
+        }),
+      ),
+    );
     let total = 0;
     for (const [ws, ids] of storedIds) {
       total += ids.size;

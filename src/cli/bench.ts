@@ -31,7 +31,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--callbacks <n>', 'wecom: encrypted callbacks posted to the server (0 skips them)', count('--callbacks', 0), 20_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
-    .addOption(new Option('--database-url <url>', 'run on this PostgreSQL server (a fresh database is created and dropped); default SQLite').env('DATABASE_URL'))
+    .addOption(
+      new Option('--database-url <url>', 'run on this PostgreSQL server (a fresh database is created and dropped); default SQLite').env('DATABASE_URL'),
+    )
     .option('--tmp-dir <dir>', 'where temporary data directories go', tmpdir())
     .option('--keep', 'keep the temporary data directory')
     .option('--cpu-prof <dir>', 'ingest: run the server under node --cpu-prof, write the profile to <dir> and summarise it')

@@ -43,7 +43,11 @@ export function registerImportCommand(program: Command): void {
     .addOption(new Option('--kind <kind>', 'what each row is').choices(IMPORT_KINDS).makeOptionMandatory())
     .option('--workspace <id>', 'workspace id (ws_...); may be left out when there is only one')
     .addOption(new Option('--format <format>', 'file format (default: from the file extension)').choices(IMPORT_FORMATS))
-    .addOption(new Option('--mode <mode>', 'skip-bad-rows stores the good rows; all-or-nothing stores everything or nothing').choices(IMPORT_MODES).default('skip-bad-rows'))
+    .addOption(
+      new Option('--mode <mode>', 'skip-bad-rows stores the good rows; all-or-nothing stores everything or nothing')
+        .choices(IMPORT_MODES)
+        .default('skip-bad-rows'),
+    )
     .option('--json', 'print the report as JSON')
     .option('--errors-file <path>', 'write every row error to this CSV file (line,reason)')
     // Commander's own usage errors (bad choice, missing --kind) exit 2 like ours.
@@ -119,7 +123,8 @@ export async function pickWorkspace(services: Awaited<ReturnType<typeof createSe
     if (!all.some((w) => w.id === given)) throw new InvalidArgumentError(`--workspace ${given} does not exist; workspaces: ${ids}`);
     return given;
   }
-  if (all.length !== 1) throw new InvalidArgumentError(`give --workspace: there ${all.length === 0 ? 'is no workspace' : `are ${all.length} workspaces`}: ${ids}`);
+  if (all.length !== 1)
+    throw new InvalidArgumentError(`give --workspace: there ${all.length === 0 ? 'is no workspace' : `are ${all.length} workspaces`}: ${ids}`);
   return all[0]!.id;
 }
 
@@ -134,7 +139,8 @@ function summary(r: ImportReport, ws: string, errorsFile: string | undefined): s
         (r.tagged ? `, ${n(r.tagged)} profile${r.tagged === 1 ? '' : 's'} tagged` : ''),
   ];
   for (const e of r.errors.slice(0, SHOWN_ERRORS)) lines.push(`  line ${e.line}: ${e.reason}`);
-  if (r.errorCount > SHOWN_ERRORS) lines.push(`  ... and ${n(r.errorCount - SHOWN_ERRORS)} more${errorsFile ? ` (all in ${errorsFile})` : '; --errors-file saves them all'}`);
+  if (r.errorCount > SHOWN_ERRORS)
+    lines.push(`  ... and ${n(r.errorCount - SHOWN_ERRORS)} more${errorsFile ? ` (all in ${errorsFile})` : '; --errors-file saves them all'}`);
   return lines.join('\n');
 }
 

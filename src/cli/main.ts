@@ -27,11 +27,12 @@ export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) 
   }
 }
 
-
 const program = new Command();
 program
   .name('siyu')
-  .description('Siyu: self-hosted customer operations platform (CDP, One ID, segmentation, SCRM, journeys).\nConfiguration comes from the environment; see docs/getting-started.md.')
+  .description(
+    'Siyu: self-hosted customer operations platform (CDP, One ID, segmentation, SCRM, journeys).\nConfiguration comes from the environment; see docs/getting-started.md.',
+  )
   .version('0.1.0')
   .showHelpAfterError();
 
@@ -51,7 +52,11 @@ program
     const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     try {
       const applied = await migrateToLatest(database.db, database.dialect.engine);
-      output(!!opts.json, { database: database.description, applied }, applied.length ? `applied ${applied.join(', ')} on ${database.description}` : `${database.description} is up to date`);
+      output(
+        !!opts.json,
+        { database: database.description, applied },
+        applied.length ? `applied ${applied.join(', ')} on ${database.description}` : `${database.description} is up to date`,
+      );
     } finally {
       await database.close();
     }
@@ -105,7 +110,11 @@ key
   .action(async (opts: { workspace: string; kind: string; name?: string; json?: boolean }) => {
     if (opts.kind !== 'write' && opts.kind !== 'secret') throw new InvalidArgumentError(`--kind must be "write" or "secret", got "${opts.kind}"`);
     const created = await withDatabase((d) => createKey(d.db, opts.workspace, opts.kind as KeyKind, opts.name ?? `${opts.kind} key`));
-    output(!!opts.json, { id: created.info.id, kind: created.info.kind, key: created.key }, `${created.info.kind} key ${created.info.id}: ${created.key}\nIt is not shown again.`);
+    output(
+      !!opts.json,
+      { id: created.info.id, kind: created.info.kind, key: created.key },
+      `${created.info.kind} key ${created.info.id}: ${created.key}\nIt is not shown again.`,
+    );
   });
 
 registerImportCommand(program);

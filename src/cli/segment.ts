@@ -45,7 +45,10 @@ export function registerSegmentCommands(program: Command): void {
           all.push(...page.data);
           cursor = page.nextCursor ?? undefined;
         } while (cursor);
-        const lines = all.map((g) => `${g.id}  ${g.name}  ${n(g.memberCount)} members  v${g.version}${g.computing ? '  (computing)' : ''}${g.summary ? `\n    ${g.summary.en}` : ''}`);
+        const lines = all.map(
+          (g) =>
+            `${g.id}  ${g.name}  ${n(g.memberCount)} members  v${g.version}${g.computing ? '  (computing)' : ''}${g.summary ? `\n    ${g.summary.en}` : ''}`,
+        );
         output(!!opts.json, all, lines.join('\n') || 'no segments');
       }),
     );
@@ -71,8 +74,17 @@ export function registerSegmentCommands(program: Command): void {
       }
       await withServices(async (s) => {
         const ws = await pickWorkspace(s, opts.workspace);
-        const created = await createSegment(segmentDeps(s), ws, { name: opts.name, description: opts.description, kind: opts.static ? 'static' : 'rule', rule });
-        output(!!opts.json, created, `created segment ${created.id} "${created.name}"${created.summary ? `: ${created.summary.en}` : ''}\n${created.kind === 'rule' ? `run \`siyu segment eval ${created.id}\` to compute it now (a running server computes it in the background)` : ''}`);
+        const created = await createSegment(segmentDeps(s), ws, {
+          name: opts.name,
+          description: opts.description,
+          kind: opts.static ? 'static' : 'rule',
+          rule,
+        });
+        output(
+          !!opts.json,
+          created,
+          `created segment ${created.id} "${created.name}"${created.summary ? `: ${created.summary.en}` : ''}\n${created.kind === 'rule' ? `run \`siyu segment eval ${created.id}\` to compute it now (a running server computes it in the background)` : ''}`,
+        );
       });
     });
 
@@ -90,7 +102,12 @@ export function registerSegmentCommands(program: Command): void {
         if (seg.status !== 'active') throw new InvalidArgumentError(`segment "${seg.name}" is archived`);
         if (!seg.computing) await requestRecompute(s.database.db, ws, seg.id, s.clock.now());
         const tty = process.stderr.isTTY;
-        const bar = tty ? new cliProgress.SingleBar({ format: `${seg.name} [{bar}] {percentage}% | {value}/{total} profiles | +{entered} -{exited} | {duration_formatted}`, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+        const bar = tty
+          ? new cliProgress.SingleBar(
+              { format: `${seg.name} [{bar}] {percentage}% | {value}/{total} profiles | +{entered} -{exited} | {duration_formatted}`, stream: process.stderr },
+              cliProgress.Presets.shades_classic,
+            )
+          : undefined;
         let last = 0;
         const started = Date.now();
         const result = await recomputeSegment(s.membership, ws, seg.id, {
@@ -112,7 +129,15 @@ export function registerSegmentCommands(program: Command): void {
         const secs = ((Date.now() - started) / 1000).toFixed(1);
         output(
           !!opts.json,
-          { segmentId: seg.id, version: result.version, profiles: result.done, entered: result.entered, exited: result.exited, members: after.memberCount, seconds: Number(secs) },
+          {
+            segmentId: seg.id,
+            version: result.version,
+            profiles: result.done,
+            entered: result.entered,
+            exited: result.exited,
+            members: after.memberCount,
+            seconds: Number(secs),
+          },
           `${seg.name} v${result.version}: ${n(after.memberCount)} members of ${n(result.done)} profiles (+${n(result.entered)} entered, -${n(result.exited)} exited) in ${secs} s`,
         );
       }),
@@ -130,7 +155,10 @@ export function registerSegmentCommands(program: Command): void {
         const ws = await pickWorkspace(s, opts.workspace);
         const seg = await findSegment(s.database.db, ws, ref);
         const out = opts.out ? createWriteStream(opts.out) : process.stdout;
-        const traits = (opts.traits ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+        const traits = (opts.traits ?? '')
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
         for await (const chunk of exportMembersCsv(segmentDeps(s), ws, seg.id, traits)) {
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         }
@@ -156,7 +184,10 @@ export function registerModelCommands(program: Command): void {
     .action(async (opts: { models?: string; workspace?: string; json?: boolean }) =>
       withServices(async (s) => {
         const ws = await pickWorkspace(s, opts.workspace);
-        const names = opts.models?.split(',').map((m) => m.trim()).filter(Boolean);
+        const names = opts.models
+          ?.split(',')
+          .map((m) => m.trim())
+          .filter(Boolean);
         const unknown = names?.filter((m) => !(MODEL_NAMES as readonly string[]).includes(m)) ?? [];
         if (unknown.length) throw new InvalidArgumentError(`unknown model ${unknown.join(', ')}; known: ${MODEL_NAMES.join(', ')}`);
         const started = Date.now();
@@ -167,10 +198,29 @@ export function registerModelCommands(program: Command): void {
         });
         const queued = await requestModelSegmentRecomputes(s.database.db, ws, s.clock.now());
         const lines: string[] = [];
-        if (report.rfm) lines.push(`rfm: ${n(report.rfm.buyers)} buyers scored; cells ${Object.entries(report.rfm.cells).map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
-        if (report.lifecycle) lines.push(`lifecycle: ${n(report.lifecycle.profiles)} profiles, ${n(report.lifecycle.changed)} changed stage; ${Object.entries(report.lifecycle.stages).map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
-        if (report.community) lines.push(`community: ${n(report.community.members)} group members; ${Object.entries(report.community.roles).map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
-        lines.push(queued.length ? `segments queued for recompute (run by the server's worker, or \`siyu segment eval\`): ${queued.join(', ')}` : 'no segment uses the models');
+        if (report.rfm)
+          lines.push(
+            `rfm: ${n(report.rfm.buyers)} buyers scored; cells ${Object.entries(report.rfm.cells)
+              .map(([c, k]) => `${c} ${n(k)}`)
+              .join(', ')}`,
+          );
+        if (report.lifecycle)
+          lines.push(
+            `lifecycle: ${n(report.lifecycle.profiles)} profiles, ${n(report.lifecycle.changed)} changed stage; ${Object.entries(report.lifecycle.stages)
+              .map(([c, k]) => `${c} ${n(k)}`)
+              .join(', ')}`,
+          );
+        if (report.community)
+          lines.push(
+            `community: ${n(report.community.members)} group members; ${Object.entries(report.community.roles)
+              .map(([c, k]) => `${c} ${n(k)}`)
+              .join(', ')}`,
+          );
+        lines.push(
+          queued.length
+            ? `segments queued for recompute (run by the server's worker, or \`siyu segment eval\`): ${queued.join(', ')}`
+            : 'no segment uses the models',
+        );
         lines.push(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);
         output(!!opts.json, { ...report, segmentsRecomputing: queued }, lines.join('\n'));
       }),
@@ -188,7 +238,10 @@ export function registerModelCommands(program: Command): void {
         const lines = report.computedAt
           ? [
               `computed ${report.computedAt}: ${n(report.buyers)} buyers, revenue ¥${(report.revenueFen / 100).toFixed(2)}`,
-              ...report.cells.map((c) => `  ${c.cell.padEnd(18)} ${c.name['zh-CN']} / ${c.name.en}: ${n(c.count)} buyers (${(c.share * 100).toFixed(1)}%), revenue ${(c.revenueShare * 100).toFixed(1)}%`),
+              ...report.cells.map(
+                (c) =>
+                  `  ${c.cell.padEnd(18)} ${c.name['zh-CN']} / ${c.name.en}: ${n(c.count)} buyers (${(c.share * 100).toFixed(1)}%), revenue ${(c.revenueShare * 100).toFixed(1)}%`,
+              ),
             ]
           : ['RFM has not run yet: `siyu models compute`'];
         output(!!opts.json, report, lines.join('\n'));

@@ -12,12 +12,13 @@ export async function bootstrapWorkspace(s: Services): Promise<void> {
   const created = await createWorkspace(s.database.db, { name: 'Default' });
   mkdirSync(s.config.dataDir, { recursive: true });
   const file = join(s.config.dataDir, 'bootstrap-keys.json');
-  writeFileSync(
-    file,
-    JSON.stringify({ workspaceId: created.workspace.id, writeKey: created.writeKey, secretKey: created.secretKey }, null, 2) + '\n',
-    { mode: 0o600 },
+  writeFileSync(file, JSON.stringify({ workspaceId: created.workspace.id, writeKey: created.writeKey, secretKey: created.secretKey }, null, 2) + '\n', {
+    mode: 0o600,
+  });
+  s.log.warn(
+    { workspaceId: created.workspace.id, keysFile: file },
+    'first run: created workspace "Default"; its write and secret keys are in the keys file (move them somewhere safe)',
   );
-  s.log.warn({ workspaceId: created.workspace.id, keysFile: file }, 'first run: created workspace "Default"; its write and secret keys are in the keys file (move them somewhere safe)');
 }
 
 /** Runs the HTTP server until SIGTERM/SIGINT, then finishes in-flight requests and commits before exiting. */

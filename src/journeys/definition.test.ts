@@ -18,7 +18,15 @@ describe('journey definition validation', () => {
       steps: [
         { id: 'w', type: 'wait', duration: { hours: 1 }, next: 'b' },
         { id: 'b', type: 'branch', branches: [{ rule: { type: 'trait', key: 'vip', op: 'eq', value: true }, next: 's' }], defaultNext: 'split' },
-        { id: 'split', type: 'split', holdoutPercent: 10, variants: [{ key: 'a', weight: 1, next: 's' }, { key: 'b', weight: 1, next: 'e' }] },
+        {
+          id: 'split',
+          type: 'split',
+          holdoutPercent: 10,
+          variants: [
+            { key: 'a', weight: 1, next: 's' },
+            { key: 'b', weight: 1, next: 'e' },
+          ],
+        },
         { id: 's', type: 'send', channel: 'sms', content: { templateCode: 'T1' }, next: 'we' },
         { id: 'we', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 1 }, next: 'tag', timeoutNext: 'trait' },
         { id: 'tag', type: 'tag', add: [{ name: 'buyer' }], next: 'award' },
@@ -53,19 +61,54 @@ describe('journey definition validation', () => {
   });
 
   it('checks the graph: unknown targets, unreachable steps, loops without a wait, duplicate ids', () => {
-    expect(errorsOf({ trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'exit' }, { id: 'a', type: 'exit' }] })[0]).toEqual({ path: 'definition.steps[1].id', message: 'repeats step id "a" (first at steps[0])' });
-    expect(errorsOf({ trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'wait', duration: { minutes: 1 }, next: 'zz' }] })[0]!.path).toBe('definition.steps[0].next');
-    expect(errorsOf({ trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'exit' }, { id: 'b', type: 'exit' }] })[0]!.message).toMatch(/cannot be reached/);
-    const loop = errorsOf({ trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'tag', add: [{ name: 'x' }], next: 'b' }, { id: 'b', type: 'update_trait', set: { k: 1 }, next: 'a' }] });
+    expect(
+      errorsOf({
+        trigger: { type: 'manual' },
+        steps: [
+          { id: 'a', type: 'exit' },
+          { id: 'a', type: 'exit' },
+        ],
+      })[0],
+    ).toEqual({ path: 'definition.steps[1].id', message: 'repeats step id "a" (first at steps[0])' });
+    expect(errorsOf({ trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'wait', duration: { minutes: 1 }, next: 'zz' }] })[0]!.path).toBe(
+      'definition.steps[0].next',
+    );
+    expect(
+      errorsOf({
+        trigger: { type: 'manual' },
+        steps: [
+          { id: 'a', type: 'exit' },
+          { id: 'b', type: 'exit' },
+        ],
+      })[0]!.message,
+    ).toMatch(/cannot be reached/);
+    const loop = errorsOf({
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'a', type: 'tag', add: [{ name: 'x' }], next: 'b' },
+        { id: 'b', type: 'update_trait', set: { k: 1 }, next: 'a' },
+      ],
+    });
     expect(loop[0]!.message).toMatch(/loop with no wait/);
     // A loop through a wait is fine (a weekly reminder until an order).
-    expect(validateDefinition({ trigger: { type: 'manual' }, steps: [{ id: 'a', type: 'send', channel: 'sms', content: { templateCode: 'T' }, next: 'b' }, { id: 'b', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 7 }, timeoutNext: 'a' }] }).ok).toBe(true);
+    expect(
+      validateDefinition({
+        trigger: { type: 'manual' },
+        steps: [
+          { id: 'a', type: 'send', channel: 'sms', content: { templateCode: 'T' }, next: 'b' },
+          { id: 'b', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 7 }, timeoutNext: 'a' },
+        ],
+      }).ok,
+    ).toBe(true);
   });
 
   it('restricts group journeys to group-safe steps', () => {
     const errors = errorsOf({
       trigger: { type: 'schedule', every: 'day', at: '08:00', audience: { wecomGroups: { chatIds: ['wrA'] } } },
-      steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'T' }, next: 't' }, { id: 't', type: 'tag', add: [{ name: 'x' }] }],
+      steps: [
+        { id: 's', type: 'send', channel: 'sms', content: { templateCode: 'T' }, next: 't' },
+        { id: 't', type: 'tag', add: [{ name: 'x' }] },
+      ],
     });
     expect(errors.map((e) => e.path)).toEqual(['definition.steps[0].channel', 'definition.steps[1].type']);
   });

@@ -60,7 +60,13 @@ interface StepBase {
 /** The step types; `next` absent means the journey ends there (completed). */
 export type Step = StepBase &
   (
-    | { type: 'wait'; duration?: Duration; untilTime?: TimeOfDay; untilDate?: { trait: string; offsetDays?: number; at?: TimeOfDay; annual?: boolean }; next?: string }
+    | {
+        type: 'wait';
+        duration?: Duration;
+        untilTime?: TimeOfDay;
+        untilDate?: { trait: string; offsetDays?: number; at?: TimeOfDay; annual?: boolean };
+        next?: string;
+      }
     | { type: 'wait_for_event'; event: string; where?: PropertyFilter[]; timeout: Duration; next?: string; timeoutNext?: string }
     | { type: 'branch'; branches: { name?: string; rule: Rule; next?: string }[]; defaultNext?: string }
     | { type: 'split'; salt?: string; holdoutPercent?: number; variants: { key: string; weight: number; next?: string }[] }
@@ -217,8 +223,11 @@ function checkTrigger(c: Checker, v: unknown, path: string): Trigger | undefined
       }
       const fromMonths = has(o, 'fromMonths') ? c.int(o.fromMonths, `${path}.fromMonths`, 1, 1200) : 1;
       const toMonths = has(o, 'toMonths') ? c.int(o.toMonths, `${path}.toMonths`, 1, 1200) : 36;
-      if (fromMonths !== undefined && toMonths !== undefined && toMonths < fromMonths) c.fail(`${path}.toMonths`, `must be at least fromMonths (${fromMonths}) (got ${toMonths})`);
-      return trait === undefined || kind === undefined || fromMonths === undefined || toMonths === undefined ? undefined : { type, trait, kind, fromMonths, toMonths };
+      if (fromMonths !== undefined && toMonths !== undefined && toMonths < fromMonths)
+        c.fail(`${path}.toMonths`, `must be at least fromMonths (${fromMonths}) (got ${toMonths})`);
+      return trait === undefined || kind === undefined || fromMonths === undefined || toMonths === undefined
+        ? undefined
+        : { type, trait, kind, fromMonths, toMonths };
     }
     case 'manual':
       c.only(o, path, ['type'], 'a manual trigger');
@@ -230,11 +239,14 @@ function checkTrigger(c: Checker, v: unknown, path: string): Trigger | undefined
       let weekdays: number[] | undefined;
       if (every === 'week') {
         if (c.need(o, 'weekdays', path, ' for every "week" (1 = Monday ... 7 = Sunday)')) {
-          if (!Array.isArray(o.weekdays) || o.weekdays.length < 1 || o.weekdays.length > 7) c.fail(`${path}.weekdays`, `must be an array of 1-7 weekdays (got ${got(o.weekdays)})`);
+          if (!Array.isArray(o.weekdays) || o.weekdays.length < 1 || o.weekdays.length > 7)
+            c.fail(`${path}.weekdays`, `must be an array of 1-7 weekdays (got ${got(o.weekdays)})`);
           else weekdays = o.weekdays.map((d, i) => c.int(d, `${path}.weekdays[${i}]`, 1, 7)).filter((d): d is number => d !== undefined);
         }
       } else if (has(o, 'weekdays')) c.fail(`${path}.weekdays`, 'is used only with every "week"');
-      const audience = c.need(o, 'audience', path, ' ({ "segmentId" } or { "wecomGroups": {...} })') ? checkAudience(c, o.audience, `${path}.audience`) : undefined;
+      const audience = c.need(o, 'audience', path, ' ({ "segmentId" } or { "wecomGroups": {...} })')
+        ? checkAudience(c, o.audience, `${path}.audience`)
+        : undefined;
       if (!every || !at || !audience || (every === 'week' && !weekdays)) return undefined;
       return { type, every, at, ...(weekdays && { weekdays }), audience };
     }
@@ -256,7 +268,8 @@ function checkAudience(c: Checker, v: unknown, path: string): Audience | undefin
   c.only(g, `${path}.wecomGroups`, ['chatIds', 'nameContains'], 'a WeCom groups audience');
   const out: { chatIds?: string[]; nameContains?: string } = {};
   if (has(g, 'chatIds')) {
-    if (!Array.isArray(g.chatIds) || g.chatIds.length < 1 || g.chatIds.length > 10_000) c.fail(`${path}.wecomGroups.chatIds`, `must be an array of 1-10000 chat ids (got ${got(g.chatIds)})`);
+    if (!Array.isArray(g.chatIds) || g.chatIds.length < 1 || g.chatIds.length > 10_000)
+      c.fail(`${path}.wecomGroups.chatIds`, `must be an array of 1-10000 chat ids (got ${got(g.chatIds)})`);
     else out.chatIds = g.chatIds.map((x, i) => c.str(x, `${path}.wecomGroups.chatIds[${i}]`)).filter((x): x is string => x !== undefined);
   }
   if (has(g, 'nameContains')) out.nameContains = c.str(g.nameContains, `${path}.wecomGroups.nameContains`);
@@ -267,7 +280,9 @@ function checkEntry(c: Checker, v: unknown, path: string): EntryPolicy | undefin
   const o = c.obj(v, path);
   if (!o) return undefined;
   c.only(o, path, ['reentry', 'maxEntries'], 'the entry policy');
-  const reentry = c.need(o, 'reentry', path, ' (never, after_exit or always)') ? c.oneOf(o.reentry, `${path}.reentry`, ['never', 'after_exit', 'always'] as const) : undefined;
+  const reentry = c.need(o, 'reentry', path, ' (never, after_exit or always)')
+    ? c.oneOf(o.reentry, `${path}.reentry`, ['never', 'after_exit', 'always'] as const)
+    : undefined;
   const maxEntries = has(o, 'maxEntries') ? c.int(o.maxEntries, `${path}.maxEntries`, 1, 1_000_000) : undefined;
   if (reentry === 'never' && maxEntries !== undefined && maxEntries !== 1) c.fail(`${path}.maxEntries`, 'must be 1 (or absent) with reentry "never"');
   return reentry === undefined ? undefined : { reentry, ...(maxEntries !== undefined && { maxEntries }) };
@@ -315,7 +330,11 @@ function checkTags(c: Checker, v: unknown, path: string): { group?: string; name
 function checkStep(c: Checker, v: unknown, path: string): Step | undefined {
   const o = c.obj(v, path);
   if (!o) return undefined;
-  const id = c.need(o, 'id', path) ? (typeof o.id === 'string' && ID_RE.test(o.id) ? o.id : c.fail(`${path}.id`, `must be 1-64 letters, digits, _ or - (got ${got(o.id)})`)) : undefined;
+  const id = c.need(o, 'id', path)
+    ? typeof o.id === 'string' && ID_RE.test(o.id)
+      ? o.id
+      : c.fail(`${path}.id`, `must be 1-64 letters, digits, _ or - (got ${got(o.id)})`)
+    : undefined;
   if (!c.need(o, 'type', path, ` (one of ${STEP_TYPES.join(', ')})`)) return undefined;
   const type = c.oneOf(o.type, `${path}.type`, STEP_TYPES);
   if (!type || id === undefined) return undefined;
@@ -328,7 +347,8 @@ function checkStep(c: Checker, v: unknown, path: string): Step | undefined {
   switch (type) {
     case 'wait': {
       const modes = ['duration', 'untilTime', 'untilDate'].filter((k) => has(o, k));
-      if (modes.length !== 1) return c.fail(path, `a wait step needs exactly one of duration, untilTime, untilDate (got ${modes.length ? modes.join(', ') : 'none'})`);
+      if (modes.length !== 1)
+        return c.fail(path, `a wait step needs exactly one of duration, untilTime, untilDate (got ${modes.length ? modes.join(', ') : 'none'})`);
       if (has(o, 'duration')) {
         const duration = c.duration(o.duration, `${path}.duration`);
         return duration && { ...base, type, duration, ...n };
@@ -350,7 +370,9 @@ function checkStep(c: Checker, v: unknown, path: string): Step | undefined {
     case 'wait_for_event': {
       const event = c.need(o, 'event', path) ? c.str(o.event, `${path}.event`) : undefined;
       const where = has(o, 'where') ? c.filters(o.where, `${path}.where`) : undefined;
-      const timeout = c.need(o, 'timeout', path, ' (a duration: how long to wait before the timeoutNext exit)') ? c.duration(o.timeout, `${path}.timeout`) : undefined;
+      const timeout = c.need(o, 'timeout', path, ' (a duration: how long to wait before the timeoutNext exit)')
+        ? c.duration(o.timeout, `${path}.timeout`)
+        : undefined;
       const timeoutNext = ref('timeoutNext');
       if (event === undefined || !timeout) return undefined;
       return { ...base, type, event, ...(where && { where }), timeout, ...n, ...(timeoutNext !== undefined && { timeoutNext }) };
@@ -379,7 +401,10 @@ function checkStep(c: Checker, v: unknown, path: string): Step | undefined {
       const holdoutPercent = has(o, 'holdoutPercent') ? c.int(o.holdoutPercent, `${path}.holdoutPercent`, 0, 99) : 0;
       if (!c.need(o, 'variants', path)) return undefined;
       if (!Array.isArray(o.variants) || o.variants.length < 1 || o.variants.length > DEFINITION_LIMITS.maxVariants) {
-        return c.fail(`${path}.variants`, `must be an array of 1-${DEFINITION_LIMITS.maxVariants} variants { "key", "weight", "next"? } (got ${got(o.variants)})`);
+        return c.fail(
+          `${path}.variants`,
+          `must be an array of 1-${DEFINITION_LIMITS.maxVariants} variants { "key", "weight", "next"? } (got ${got(o.variants)})`,
+        );
       }
       const variants: { key: string; weight: number; next?: string }[] = [];
       const keys = new Set<string>();
@@ -388,7 +413,11 @@ function checkStep(c: Checker, v: unknown, path: string): Step | undefined {
         const vo = c.obj(x, vp);
         if (!vo) return;
         c.only(vo, vp, ['key', 'weight', 'next'], 'a variant');
-        const key = c.need(vo, 'key', vp) ? (typeof vo.key === 'string' && ID_RE.test(vo.key) && vo.key !== 'holdout' ? vo.key : c.fail(`${vp}.key`, `must be 1-64 letters, digits, _ or -, not "holdout" (got ${got(vo.key)})`)) : undefined;
+        const key = c.need(vo, 'key', vp)
+          ? typeof vo.key === 'string' && ID_RE.test(vo.key) && vo.key !== 'holdout'
+            ? vo.key
+            : c.fail(`${vp}.key`, `must be 1-64 letters, digits, _ or -, not "holdout" (got ${got(vo.key)})`)
+          : undefined;
         if (key !== undefined && keys.has(key)) c.fail(`${vp}.key`, `repeats variant key "${key}"`);
         if (key !== undefined) keys.add(key);
         const weight = c.need(vo, 'weight', vp) ? c.int(vo.weight, `${vp}.weight`, 1, 10_000) : undefined;
@@ -450,7 +479,14 @@ function checkStep(c: Checker, v: unknown, path: string): Step | undefined {
       const couponTemplateId = has(o, 'couponTemplateId') ? c.str(o.couponTemplateId, `${path}.couponTemplateId`) : undefined;
       const reason = has(o, 'reason') ? c.str(o.reason, `${path}.reason`) : undefined;
       if (!has(o, 'points') && !has(o, 'couponTemplateId')) return c.fail(path, 'an award step needs "points" and/or "couponTemplateId"');
-      return { ...base, type, ...(points !== undefined && { points }), ...(couponTemplateId !== undefined && { couponTemplateId }), ...(reason !== undefined && { reason }), ...n };
+      return {
+        ...base,
+        type,
+        ...(points !== undefined && { points }),
+        ...(couponTemplateId !== undefined && { couponTemplateId }),
+        ...(reason !== undefined && { reason }),
+        ...n,
+      };
     }
     case 'webhook': {
       const body = c.need(o, 'body', path, ' (a JSON object, Liquid allowed in strings)') ? c.obj(o.body, `${path}.body`) : undefined;
@@ -496,7 +532,8 @@ function checkGraph(c: Checker, def: Definition): void {
     if (index.has(s.id)) c.fail(`definition.steps[${i}].id`, `repeats step id "${s.id}" (first at steps[${index.get(s.id)}])`);
     else index.set(s.id, i);
   });
-  if (def.start !== undefined && !index.has(def.start)) c.fail('definition.start', `names no step (got "${def.start}"; steps: ${[...index.keys()].join(', ')})`);
+  if (def.start !== undefined && !index.has(def.start))
+    c.fail('definition.start', `names no step (got "${def.start}"; steps: ${[...index.keys()].join(', ')})`);
   def.steps.forEach((s, i) => {
     for (const e of exitsOf(s)) {
       if (e.to !== undefined && !index.has(e.to)) c.fail(`definition.steps[${i}].${e.key}`, `names no step (got "${e.to}")`);
@@ -565,13 +602,16 @@ export function validateDefinition(input: unknown): { ok: true; definition: Defi
   if (isGroupJourney(def)) {
     if (goal) c.fail('definition.goal', 'a journey over WeCom groups has no profile to convert; remove the goal');
     def.steps.forEach((s, i) => {
-      if (!GROUP_STEPS.has(s.type)) c.fail(`definition.steps[${i}].type`, `a journey over WeCom groups can only use ${[...GROUP_STEPS].join(', ')} steps (got ${s.type})`);
-      else if (s.type === 'send' && s.channel !== 'wecom_group') c.fail(`definition.steps[${i}].channel`, `a journey over WeCom groups sends on wecom_group (got ${s.channel})`);
+      if (!GROUP_STEPS.has(s.type))
+        c.fail(`definition.steps[${i}].type`, `a journey over WeCom groups can only use ${[...GROUP_STEPS].join(', ')} steps (got ${s.type})`);
+      else if (s.type === 'send' && s.channel !== 'wecom_group')
+        c.fail(`definition.steps[${i}].channel`, `a journey over WeCom groups sends on wecom_group (got ${s.channel})`);
       else if (s.type === 'wait' && s.untilDate) c.fail(`definition.steps[${i}].untilDate`, 'a journey over WeCom groups has no profile traits to wait for');
     });
   } else {
     def.steps.forEach((s, i) => {
-      if (s.type === 'send' && s.channel === 'wecom_group' && !s.recipient?.chatId) c.fail(`definition.steps[${i}].recipient.chatId`, 'is required to send to a WeCom group from a profile journey');
+      if (s.type === 'send' && s.channel === 'wecom_group' && !s.recipient?.chatId)
+        c.fail(`definition.steps[${i}].recipient.chatId`, 'is required to send to a WeCom group from a profile journey');
     });
   }
   return c.errors.length ? { ok: false, errors: c.errors } : { ok: true, definition: def };

@@ -34,7 +34,11 @@ const TRIGGER_LOCK = 'journeys.triggers';
  */
 export async function lockTriggers(trx: Kysely<any>, dialect: Dialect, ws: string, now: number, skipLocked = false): Promise<Record<string, any> | undefined> {
   const db = jdb(trx);
-  await db.insertInto('job_state').values({ workspace_id: ws, name: TRIGGER_LOCK, value: '{}', updated_at: now }).onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing()).execute();
+  await db
+    .insertInto('job_state')
+    .values({ workspace_id: ws, name: TRIGGER_LOCK, value: '{}', updated_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
+    .execute();
   let q = db.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', TRIGGER_LOCK);
   if (dialect.engine === 'postgres') q = skipLocked ? q.forUpdate().skipLocked() : q.forUpdate();
   const row = await q.executeTakeFirst();
@@ -43,7 +47,12 @@ export async function lockTriggers(trx: Kysely<any>, dialect: Dialect, ws: strin
 
 /** Saves the trigger row's JSON value (cursors and last runs), inside the locking transaction. */
 export async function saveTriggers(trx: Kysely<any>, ws: string, value: Record<string, any>, now: number): Promise<void> {
-  await jdb(trx).updateTable('job_state').set({ value: JSON.stringify(value), updated_at: now }).where('workspace_id', '=', ws).where('name', '=', TRIGGER_LOCK).execute();
+  await jdb(trx)
+    .updateTable('job_state')
+    .set({ value: JSON.stringify(value), updated_at: now })
+    .where('workspace_id', '=', ws)
+    .where('name', '=', TRIGGER_LOCK)
+    .execute();
 }
 
 /**
@@ -51,7 +60,13 @@ export async function saveTriggers(trx: Kysely<any>, ws: string, value: Record<s
  * applies the re-entry policy and the entry limit, then inserts one state per entry at the start
  * step, due now. A repeated entry key changes nothing.
  */
-export async function enterSubjects(trx: Kysely<any>, dialect: Dialect, target: EnterTarget, candidates: EntryCandidate[], now: number): Promise<{ entered: number; skipped: { subjectId: string; reason: SkipReason }[] }> {
+export async function enterSubjects(
+  trx: Kysely<any>,
+  dialect: Dialect,
+  target: EnterTarget,
+  candidates: EntryCandidate[],
+  now: number,
+): Promise<{ entered: number; skipped: { subjectId: string; reason: SkipReason }[] }> {
   const db = jdb(trx);
   const ws = target.workspaceId;
   const policy = target.definition.entry;
@@ -119,7 +134,10 @@ export async function enterSubjects(trx: Kysely<any>, dialect: Dialect, target: 
         updated_at: now,
       });
     }
-    entered += await dialect.insertMany(db as any, 'journey_states' as any, rows, { columns: ['workspace_id', 'journey_id', 'subject_id', 'entry_key'], update: [] });
+    entered += await dialect.insertMany(db as any, 'journey_states' as any, rows, {
+      columns: ['workspace_id', 'journey_id', 'subject_id', 'entry_key'],
+      update: [],
+    });
   }
   return { entered, skipped };
 }

@@ -73,7 +73,13 @@ export function createExecutor(deps: JourneyDeps): Executor {
     const key = `${ws}\u0000${journeyId}\u0000${version}`;
     let def = cache.get(key);
     if (!def) {
-      const row = await db.selectFrom('journey_versions').select('definition').where('workspace_id', '=', ws).where('journey_id', '=', journeyId).where('version', '=', version).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('journey_versions')
+        .select('definition')
+        .where('workspace_id', '=', ws)
+        .where('journey_id', '=', journeyId)
+        .where('version', '=', version)
+        .executeTakeFirstOrThrow();
       def = parseJson<Definition>(row.definition);
       cache.set(key, def);
     }
@@ -96,7 +102,12 @@ export function createExecutor(deps: JourneyDeps): Executor {
     for (const r of rows) {
       const k = `${r.workspace_id}\u0000${r.journey_id}`;
       if (!journeys.has(k)) {
-        const j = await trx.selectFrom('journeys').select('status').where('workspace_id', '=', r.workspace_id).where('id', '=', r.journey_id).executeTakeFirst();
+        const j = await trx
+          .selectFrom('journeys')
+          .select('status')
+          .where('workspace_id', '=', r.workspace_id)
+          .where('id', '=', r.journey_id)
+          .executeTakeFirst();
         journeys.set(k, j?.status ?? 'archived');
       }
     }
@@ -112,13 +123,24 @@ export function createExecutor(deps: JourneyDeps): Executor {
       }
       for (const r of list) {
         const t = traits.get(r.subject_id) ?? {};
-        works.push({ row: { ...r }, def: await definitionOf(trx, ws, r.journey_id, r.version), traits: t, tz: profileTimeZone(t, wsZone), settled: false, events: [] });
+        works.push({
+          row: { ...r },
+          def: await definitionOf(trx, ws, r.journey_id, r.version),
+          traits: t,
+          tz: profileTimeZone(t, wsZone),
+          settled: false,
+          events: [],
+        });
       }
     }
     for (const w of works) {
       if (journeys.get(`${w.row.workspace_id}\u0000${w.row.journey_id}`) === 'archived') finish(w, 'exited', 'archived', now);
     }
-    await loadEvents(trx, works.filter((w) => !w.settled), now);
+    await loadEvents(
+      trx,
+      works.filter((w) => !w.settled),
+      now,
+    );
     for (const w of works) {
       if (w.settled) continue;
       const g = w.def.goal;
@@ -150,10 +172,18 @@ export function createExecutor(deps: JourneyDeps): Executor {
     for (const w of works) if (!w.settled) park(w, now, null); // backstop: continue next pass
     // One statement for the whole batch (an upsert on the primary key of rows that exist and are
     // locked by this transaction): per-row UPDATEs cost ~0.3 ms each in query building alone.
-    const stateRows = works.map((w) => ({ ...w.row, context: typeof w.row.context === 'string' ? w.row.context : JSON.stringify(w.row.context), updated_at: now }));
+    const stateRows = works.map((w) => ({
+      ...w.row,
+      context: typeof w.row.context === 'string' ? w.row.context : JSON.stringify(w.row.context),
+      updated_at: now,
+    }));
     await database.dialect.insertMany(trx as any, 'journey_states' as any, stateRows, { columns: ['workspace_id', 'id'], update: STATE_COLUMNS });
     if (writes.log.length) await database.dialect.insertMany(trx as any, 'journey_step_log' as any, writes.log);
-    if (writes.assignments.length) await database.dialect.insertMany(trx as any, 'journey_assignments' as any, writes.assignments, { columns: ['workspace_id', 'state_id', 'step_id'], update: [] });
+    if (writes.assignments.length)
+      await database.dialect.insertMany(trx as any, 'journey_assignments' as any, writes.assignments, {
+        columns: ['workspace_id', 'state_id', 'step_id'],
+        update: [],
+      });
     return { claimed: rows.length, steps: writes.log.length, sends: writes.sends };
   }
 
@@ -202,7 +232,15 @@ export function createExecutor(deps: JourneyDeps): Executor {
 
   function log(w: Work, writes: Writes, outcome: string, now: number): void {
     w.row.steps_taken += 1;
-    writes.log.push({ workspace_id: w.row.workspace_id, state_id: w.row.id, seq: w.row.steps_taken, journey_id: w.row.journey_id, step_id: w.row.step_id ?? '-', outcome: outcome.slice(0, 200), at: now });
+    writes.log.push({
+      workspace_id: w.row.workspace_id,
+      state_id: w.row.id,
+      seq: w.row.steps_taken,
+      journey_id: w.row.journey_id,
+      step_id: w.row.step_id ?? '-',
+      outcome: outcome.slice(0, 200),
+      at: now,
+    });
   }
 
   /** The event names that should wake the state early while it waits (its goal, and `extra`). */
@@ -307,7 +345,11 @@ export function createExecutor(deps: JourneyDeps): Executor {
           ...(profileId !== undefined && { profileId }),
           ...(step.templateId !== undefined && { templateId: step.templateId }),
           ...(step.content !== undefined && { content: step.content }),
-          ...(r.subject_kind === 'wecom_group' ? { recipient: { ...step.recipient, chatId: r.subject_id } } : step.recipient ? { recipient: step.recipient } : {}),
+          ...(r.subject_kind === 'wecom_group'
+            ? { recipient: { ...step.recipient, chatId: r.subject_id } }
+            : step.recipient
+              ? { recipient: step.recipient }
+              : {}),
         };
         const ctx = parseJson<{ event?: { properties?: unknown } }>(r.context);
         if (ctx.event?.properties && typeof ctx.event.properties === 'object') input.event = ctx.event.properties as Record<string, unknown>;
@@ -363,7 +405,15 @@ export function createExecutor(deps: JourneyDeps): Executor {
       }
       case 'tag': {
         try {
-          if (step.add?.length) await addTagsToProfile(trx as any, ws, r.subject_id, step.add.map((t) => ({ name: t.name, ...(t.group !== undefined && { group: t.group }) })), 'rule', now);
+          if (step.add?.length)
+            await addTagsToProfile(
+              trx as any,
+              ws,
+              r.subject_id,
+              step.add.map((t) => ({ name: t.name, ...(t.group !== undefined && { group: t.group }) })),
+              'rule',
+              now,
+            );
           for (const t of step.remove ?? []) {
             let ids: string[] = [];
             try {
@@ -386,11 +436,25 @@ export function createExecutor(deps: JourneyDeps): Executor {
         const key = messageKey(w, step);
         const parts: string[] = [];
         if (step.points !== undefined) {
-          const res = await loyalty.awardPoints(trx, { workspaceId: ws, profileId: r.subject_id, points: step.points, reason, idempotencyKey: `${key}:points`, now });
+          const res = await loyalty.awardPoints(trx, {
+            workspaceId: ws,
+            profileId: r.subject_id,
+            points: step.points,
+            reason,
+            idempotencyKey: `${key}:points`,
+            now,
+          });
           parts.push(res.ok ? `points:${step.points}` : `points refused: ${res.reason}`);
         }
         if (step.couponTemplateId !== undefined) {
-          const res = await loyalty.issueCoupon(trx, { workspaceId: ws, profileId: r.subject_id, couponTemplateId: step.couponTemplateId, reason, idempotencyKey: `${key}:coupon`, now });
+          const res = await loyalty.issueCoupon(trx, {
+            workspaceId: ws,
+            profileId: r.subject_id,
+            couponTemplateId: step.couponTemplateId,
+            reason,
+            idempotencyKey: `${key}:coupon`,
+            now,
+          });
           parts.push(res.ok ? `coupon:${res.couponCode ?? step.couponTemplateId}` : `coupon refused: ${res.reason}`);
         }
         return go(w, writes, step.next, parts.join(', '), now);
@@ -438,7 +502,9 @@ export function createExecutor(deps: JourneyDeps): Executor {
       const b = step.branches[i]!;
       const cond = compileRule(b.rule, { workspaceId: ws, now, timeZone }, database.dialect);
       const ids = remaining.map((w) => w.row.subject_id);
-      const rows = await sql<{ id: string }>`select p.id from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(ids)}) and ${cond}`.execute(trx);
+      const rows = await sql<{ id: string }>`select p.id from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(ids)}) and ${cond}`.execute(
+        trx,
+      );
       const hit = new Set(rows.rows.map((x) => x.id));
       const rest: Work[] = [];
       for (const w of remaining) {
@@ -470,7 +536,14 @@ export function createExecutor(deps: JourneyDeps): Executor {
         if (database.dialect.isRetryable(err)) throw err;
         // One bad state must not hold up the batch: find it by running the due rows one by one.
         deps.log.warn({ err }, 'journey batch failed; advancing states one by one');
-        const due = await jdb(database.db).selectFrom('journey_states').select('id').where('status', '=', 'active').where('wake_at', '<=', now).orderBy('wake_at').limit(limit).execute();
+        const due = await jdb(database.db)
+          .selectFrom('journey_states')
+          .select('id')
+          .where('status', '=', 'active')
+          .where('wake_at', '<=', now)
+          .orderBy('wake_at')
+          .limit(limit)
+          .execute();
         stats = { claimed: 0, steps: 0, sends: 0 };
         for (const { id } of due) {
           try {
@@ -487,7 +560,11 @@ export function createExecutor(deps: JourneyDeps): Executor {
       return stats;
     },
     async nextWake() {
-      const row = await jdb(database.db).selectFrom('journey_states').select((eb) => eb.fn.min('wake_at').as('t')).where('status', '=', 'active').executeTakeFirst();
+      const row = await jdb(database.db)
+        .selectFrom('journey_states')
+        .select((eb) => eb.fn.min('wake_at').as('t'))
+        .where('status', '=', 'active')
+        .executeTakeFirst();
       return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
     },
   };

@@ -9,7 +9,19 @@ export { runTriggers, runWorkspaceTriggers, type TriggerStats } from './triggers
 export { journeyDeps, type JourneyDeps, type LoyaltyPort } from './deps.js';
 export { validateDefinition, type Definition, type Step, type Trigger, type DefinitionError } from './definition.js';
 export { JOURNEY_JSON_SCHEMA } from './journey-schema.js';
-export { createJourney, publishJourney, updateJourney, getJourney, listJourneys, setJourneyStatus, migrateStates, enterByApi, journeyStats, type JourneyStats, type JourneyView } from './journeys.service.js';
+export {
+  createJourney,
+  publishJourney,
+  updateJourney,
+  getJourney,
+  listJourneys,
+  setJourneyStatus,
+  migrateStates,
+  enterByApi,
+  journeyStats,
+  type JourneyStats,
+  type JourneyView,
+} from './journeys.service.js';
 export { RECIPES, recipeByName, type Recipe } from './recipes.js';
 export { journeyMigrations } from './migrations.js';
 export { type JourneysDB } from './schema.js';

@@ -46,7 +46,13 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.get(
     '/v1/journeys/recipes',
-    { preHandler, schema: { ...secured('journeys', 'Ready-made journeys that can be imported'), response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('journeys', 'Ready-made journeys that can be imported'),
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
+      },
+    },
     async () => ({ data: RECIPES.map((r) => ({ name: r.name, title: r.title, description: r.description, params: r.params })) }),
   );
 
@@ -57,14 +63,22 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
       schema: {
         ...secured('journeys', 'Import a recipe as a draft journey (publish: true to start it at once)'),
         params: { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 64 } } },
-        body: { type: 'object', additionalProperties: false, properties: { name: { type: 'string' }, params: anyObject, publish: { type: 'boolean', default: false } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { name: { type: 'string' }, params: anyObject, publish: { type: 'boolean', default: false } },
+        },
         response: { 201: journeySchema, ...errorResponses },
       },
     },
     async (req, reply) => {
       const recipe = recipeByName(req.params.name);
       const body = req.body ?? {};
-      const created = await createJourney(deps, req.workspaceId, { name: body.name ?? recipe.title, description: recipe.description, definition: recipe.build(body.params ?? {}) });
+      const created = await createJourney(deps, req.workspaceId, {
+        name: body.name ?? recipe.title,
+        description: recipe.description,
+        definition: recipe.build(body.params ?? {}),
+      });
       return reply.code(201).send(body.publish ? await publishJourney(deps, req.workspaceId, created.id) : created);
     },
   );
@@ -75,7 +89,12 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
       preHandler,
       schema: {
         ...secured('journeys', 'Create a journey (a draft; publish it to take entries)'),
-        body: { type: 'object', required: ['name', 'definition'], additionalProperties: false, properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 2000 }, definition: {} } },
+        body: {
+          type: 'object',
+          required: ['name', 'definition'],
+          additionalProperties: false,
+          properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 2000 }, definition: {} },
+        },
         response: { 201: journeySchema, ...errorResponses },
       },
     },
@@ -88,15 +107,24 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
       preHandler,
       schema: {
         ...secured('journeys', 'List journeys, newest first'),
-        querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['draft', 'active', 'paused', 'archived'] } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { status: { type: 'string', enum: ['draft', 'active', 'paused', 'archived'] } },
+        },
         response: { 200: { type: 'object', properties: { data: { type: 'array', items: journeySchema } } }, ...errorResponses },
       },
     },
     async (req) => ({ data: await listJourneys(deps, req.workspaceId, req.query.status) }),
   );
 
-  app.get<Id>('/v1/journeys/:id', { preHandler, schema: { ...secured('journeys', 'A journey with its published versions'), params: idParams, response: { 200: journeySchema, ...errorResponses } } }, async (req) =>
-    getJourney(deps, req.workspaceId, req.params.id),
+  app.get<Id>(
+    '/v1/journeys/:id',
+    {
+      preHandler,
+      schema: { ...secured('journeys', 'A journey with its published versions'), params: idParams, response: { 200: journeySchema, ...errorResponses } },
+    },
+    async (req) => getJourney(deps, req.workspaceId, req.params.id),
   );
 
   app.patch<Id & { Body: { name?: string; description?: string; definition?: unknown } }>(
@@ -106,7 +134,12 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
       schema: {
         ...secured('journeys', 'Rename, describe, or change the draft definition (running states keep their version)'),
         params: idParams,
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 2000 }, definition: {} } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 2000 }, definition: {} },
+        },
         response: { 200: journeySchema, ...errorResponses },
       },
     },
@@ -115,14 +148,28 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.post<Id>(
     '/v1/journeys/:id/publish',
-    { preHandler, schema: { ...secured('journeys', 'Publish the draft as a new version; new entries use it'), params: idParams, response: { 200: journeySchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('journeys', 'Publish the draft as a new version; new entries use it'),
+        params: idParams,
+        response: { 200: journeySchema, ...errorResponses },
+      },
+    },
     async (req) => publishJourney(deps, req.workspaceId, req.params.id),
   );
 
   for (const action of ['pause', 'resume', 'archive'] as const) {
     app.post<Id>(
       `/v1/journeys/:id/${action}`,
-      { preHandler, schema: { ...secured('journeys', `${action[0]!.toUpperCase()}${action.slice(1)} the journey`), params: idParams, response: { 200: journeySchema, ...errorResponses } } },
+      {
+        preHandler,
+        schema: {
+          ...secured('journeys', `${action[0]!.toUpperCase()}${action.slice(1)} the journey`),
+          params: idParams,
+          response: { 200: journeySchema, ...errorResponses },
+        },
+      },
       async (req) => setJourneyStatus(deps, req.workspaceId, req.params.id, action),
     );
   }
@@ -138,9 +185,16 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
           type: 'object',
           required: ['fromVersion', 'mapping'],
           additionalProperties: false,
-          properties: { fromVersion: { type: 'integer', minimum: 1 }, toVersion: { type: 'integer', minimum: 1 }, mapping: { type: 'object', additionalProperties: { type: ['string', 'null'] } } },
+          properties: {
+            fromVersion: { type: 'integer', minimum: 1 },
+            toVersion: { type: 'integer', minimum: 1 },
+            mapping: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
+          },
         },
-        response: { 200: { type: 'object', properties: { moved: { type: 'integer' }, exited: { type: 'integer' }, toVersion: { type: 'integer' } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { moved: { type: 'integer' }, exited: { type: 'integer' }, toVersion: { type: 'integer' } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => migrateStates(deps, req.workspaceId, req.params.id, req.body),
@@ -157,10 +211,20 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
           type: 'object',
           required: ['profileIds'],
           additionalProperties: false,
-          properties: { profileIds: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 128 } }, key: { type: 'string', minLength: 1, maxLength: 128 }, context: anyObject },
+          properties: {
+            profileIds: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 128 } },
+            key: { type: 'string', minLength: 1, maxLength: 128 },
+            context: anyObject,
+          },
         },
         response: {
-          200: { type: 'object', properties: { entered: { type: 'integer' }, skipped: { type: 'array', items: { type: 'object', properties: { profileId: { type: 'string' }, reason: { type: 'string' } } } } } },
+          200: {
+            type: 'object',
+            properties: {
+              entered: { type: 'integer' },
+              skipped: { type: 'array', items: { type: 'object', properties: { profileId: { type: 'string' }, reason: { type: 'string' } } } },
+            },
+          },
           ...errorResponses,
         },
       },
@@ -187,16 +251,26 @@ export async function journeyRoutes(app: FastifyInstance, s: Services): Promise<
     {
       preHandler,
       schema: {
-        ...secured('journeys', 'The journey\'s states (entries), newest first'),
+        ...secured('journeys', "The journey's states (entries), newest first"),
         params: idParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { status: { type: 'string', enum: ['active', 'completed', 'converted', 'exited', 'failed'] }, profileId: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          properties: {
+            status: { type: 'string', enum: ['active', 'completed', 'converted', 'exited', 'failed'] },
+            profileId: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
         },
         response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
       },
     },
-    async (req) => ({ data: await statesOf(deps, req.workspaceId, req.params.id, { limit: req.query.limit, ...(req.query.status && { status: req.query.status }), ...(req.query.profileId && { subjectId: req.query.profileId }) }) }),
+    async (req) => ({
+      data: await statesOf(deps, req.workspaceId, req.params.id, {
+        limit: req.query.limit,
+        ...(req.query.status && { status: req.query.status }),
+        ...(req.query.profileId && { subjectId: req.query.profileId }),
+      }),
+    }),
   );
 }

@@ -68,15 +68,36 @@ async function checkReferences(db: Kysely<JDB>, ws: string, def: Definition): Pr
   if (tr.type === 'schedule' && 'segmentId' in tr.audience) segments.set(tr.audience.segmentId, 'definition.trigger.audience.segmentId');
   const templates = new Map<string, string>();
   def.steps.forEach((s, i) => {
-    if (s.type === 'branch') s.branches.forEach((b, j) => referencedSegments(b.rule).forEach((id) => segments.set(id, `definition.steps[${i}].branches[${j}].rule`)));
+    if (s.type === 'branch')
+      s.branches.forEach((b, j) => referencedSegments(b.rule).forEach((id) => segments.set(id, `definition.steps[${i}].branches[${j}].rule`)));
     if (s.type === 'send' && s.templateId) templates.set(s.templateId, `definition.steps[${i}].templateId`);
   });
   if (segments.size) {
-    const found = new Set((await db.selectFrom('segments').select('id').where('workspace_id', '=', ws).where('id', 'in', [...segments.keys()]).where('status', '=', 'active').execute()).map((r) => r.id));
-    for (const [id, path] of segments) if (!found.has(id)) errors.push({ path, message: `names segment "${id}", which does not exist (or is archived) in this workspace` });
+    const found = new Set(
+      (
+        await db
+          .selectFrom('segments')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', [...segments.keys()])
+          .where('status', '=', 'active')
+          .execute()
+      ).map((r) => r.id),
+    );
+    for (const [id, path] of segments)
+      if (!found.has(id)) errors.push({ path, message: `names segment "${id}", which does not exist (or is archived) in this workspace` });
   }
   if (templates.size) {
-    const found = new Set((await db.selectFrom('message_templates').select('id').where('workspace_id', '=', ws).where('id', 'in', [...templates.keys()]).execute()).map((r) => r.id));
+    const found = new Set(
+      (
+        await db
+          .selectFrom('message_templates')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', [...templates.keys()])
+          .execute()
+      ).map((r) => r.id),
+    );
     for (const [id, path] of templates) if (!found.has(id)) errors.push({ path, message: `names template "${id}", which does not exist in this workspace` });
   }
   if (errors.length) throw invalid(errors);
@@ -107,7 +128,11 @@ export async function listJourneys(deps: JourneyDeps, ws: string, status?: strin
 }
 
 /** A journey with its published versions. */
-export async function getJourney(deps: JourneyDeps, ws: string, id: string): Promise<JourneyView & { versions: { version: number; definition: unknown; createdAt: string }[] }> {
+export async function getJourney(
+  deps: JourneyDeps,
+  ws: string,
+  id: string,
+): Promise<JourneyView & { versions: { version: number; definition: unknown; createdAt: string }[] }> {
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
   const versions = await db.selectFrom('journey_versions').selectAll().where('workspace_id', '=', ws).where('journey_id', '=', id).orderBy('version').execute();
@@ -115,7 +140,12 @@ export async function getJourney(deps: JourneyDeps, ws: string, id: string): Pro
 }
 
 /** Changes the name, description or draft definition; running states are not affected until a publish. */
-export async function updateJourney(deps: JourneyDeps, ws: string, id: string, input: { name?: unknown; description?: unknown; definition?: unknown }): Promise<JourneyView> {
+export async function updateJourney(
+  deps: JourneyDeps,
+  ws: string,
+  id: string,
+  input: { name?: unknown; description?: unknown; definition?: unknown },
+): Promise<JourneyView> {
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
   if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
@@ -124,9 +154,15 @@ export async function updateJourney(deps: JourneyDeps, ws: string, id: string, i
   if (input.description !== undefined) set.description = typeof input.description === 'string' ? input.description.slice(0, 2000) : '';
   if (input.definition !== undefined) set.draft = JSON.stringify(checkDefinition(input.definition));
   try {
-    await db.updateTable('journeys').set({ ...set, updated_at: deps.now() }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+    await db
+      .updateTable('journeys')
+      .set({ ...set, updated_at: deps.now() })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
   } catch (err) {
-    if (set.name && /unique|constraint/i.test(String((err as Error).message))) throw new AppError('CONFLICT', `a journey named "${set.name}" already exists in this workspace`);
+    if (set.name && /unique|constraint/i.test(String((err as Error).message)))
+      throw new AppError('CONFLICT', `a journey named "${set.name}" already exists in this workspace`);
     throw err;
   }
   return view(await row(db, ws, id));
@@ -154,8 +190,16 @@ export async function publishJourney(deps: JourneyDeps, ws: string, id: string):
         if (def.trigger.type === 'segment_entered' && !(await isListened(trx, ws, def.trigger.segmentId))) return undefined;
         const now = deps.now();
         const v = (r.current_version ?? 0) + 1;
-        await trx.insertInto('journey_versions').values({ workspace_id: ws, journey_id: id, version: v, definition: JSON.stringify(def), created_at: now }).execute();
-        await trx.updateTable('journeys').set({ current_version: v, status: 'active', updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+        await trx
+          .insertInto('journey_versions')
+          .values({ workspace_id: ws, journey_id: id, version: v, definition: JSON.stringify(def), created_at: now })
+          .execute();
+        await trx
+          .updateTable('journeys')
+          .set({ current_version: v, status: 'active', updated_at: now })
+          .where('workspace_id', '=', ws)
+          .where('id', '=', id)
+          .execute();
         return v;
       }),
     );
@@ -201,7 +245,8 @@ export async function setJourneyStatus(deps: JourneyDeps, ws: string, id: string
   const r = await row(db, ws, id);
   const now = deps.now();
   if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived`);
-  if (action !== 'archive' && r.current_version === null) throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} has never been published; publish it first`);
+  if (action !== 'archive' && r.current_version === null)
+    throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} has never been published; publish it first`);
   const status = action === 'pause' ? 'paused' : action === 'resume' ? 'active' : 'archived';
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('journeys').set({ status, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
@@ -235,7 +280,13 @@ export async function migrateStates(
   const to = input.toVersion ?? r.current_version;
   if (to === null || to === undefined) throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} has never been published`);
   if (to === input.fromVersion) throw new AppError('VALIDATION_FAILED', `fromVersion and toVersion are both ${to}`);
-  const defs = await db.selectFrom('journey_versions').select(['version', 'definition']).where('workspace_id', '=', ws).where('journey_id', '=', id).where('version', 'in', [input.fromVersion, to]).execute();
+  const defs = await db
+    .selectFrom('journey_versions')
+    .select(['version', 'definition'])
+    .where('workspace_id', '=', ws)
+    .where('journey_id', '=', id)
+    .where('version', 'in', [input.fromVersion, to])
+    .execute();
   const from = defs.find((d) => d.version === input.fromVersion);
   const target = defs.find((d) => d.version === to);
   if (!from) throw new AppError('VALIDATION_FAILED', `fromVersion: journey ${id} has no version ${input.fromVersion}`);
@@ -246,7 +297,8 @@ export async function migrateStates(
   const errors: DefinitionError[] = [];
   for (const [k, v] of Object.entries(input.mapping)) {
     if (!fromSteps.has(k)) errors.push({ path: `mapping.${k}`, message: `version ${input.fromVersion} has no step "${k}"` });
-    if (v !== null && !toSteps.has(v)) errors.push({ path: `mapping.${k}`, message: `version ${to} has no step "${v}" (steps: ${[...toSteps].join(', ')}; null exits)` });
+    if (v !== null && !toSteps.has(v))
+      errors.push({ path: `mapping.${k}`, message: `version ${to} has no step "${v}" (steps: ${[...toSteps].join(', ')}; null exits)` });
   }
   const waiting = await db
     .selectFrom('journey_states')
@@ -258,7 +310,8 @@ export async function migrateStates(
     .groupBy('step_id')
     .execute();
   for (const w of waiting) {
-    if (w.step_id !== null && !Object.hasOwn(input.mapping, w.step_id)) errors.push({ path: `mapping.${w.step_id}`, message: `is required: ${Number(w.n)} active state(s) are at step "${w.step_id}"` });
+    if (w.step_id !== null && !Object.hasOwn(input.mapping, w.step_id))
+      errors.push({ path: `mapping.${w.step_id}`, message: `is required: ${Number(w.n)} active state(s) are at step "${w.step_id}"` });
   }
   if (errors.length) throw new AppError('VALIDATION_FAILED', `cannot migrate: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
   const now = deps.now();
@@ -269,9 +322,17 @@ export async function migrateStates(
       moved = 0;
       exited = 0;
       for (const [oldStep, newStep] of Object.entries(input.mapping)) {
-        const base = trx.updateTable('journey_states').where('workspace_id', '=', ws).where('journey_id', '=', id).where('version', '=', input.fromVersion).where('status', '=', 'active').where('step_id', '=', oldStep);
+        const base = trx
+          .updateTable('journey_states')
+          .where('workspace_id', '=', ws)
+          .where('journey_id', '=', id)
+          .where('version', '=', input.fromVersion)
+          .where('status', '=', 'active')
+          .where('step_id', '=', oldStep);
         if (newStep === null) {
-          const res = await base.set({ status: 'exited', end_reason: 'migrated', ended_at: now, wake_at: null, timer_at: null, listen: null, updated_at: now }).executeTakeFirst();
+          const res = await base
+            .set({ status: 'exited', end_reason: 'migrated', ended_at: now, wake_at: null, timer_at: null, listen: null, updated_at: now })
+            .executeTakeFirst();
           exited += Number(res.numUpdatedRows);
         } else {
           const res = await base.set({ version: to, step_id: newStep, wake_at: now, attempt: 0, updated_at: now }).executeTakeFirst();
@@ -293,8 +354,15 @@ export async function enterByApi(
 ): Promise<{ entered: number; skipped: { profileId: string; reason: string }[] }> {
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
-  if (r.status !== 'active' || r.current_version === null) throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is ${r.status === 'draft' ? 'not published' : r.status}; only an active journey takes entries`);
-  const v = await db.selectFrom('journey_versions').select('definition').where('workspace_id', '=', ws).where('journey_id', '=', id).where('version', '=', r.current_version).executeTakeFirstOrThrow();
+  if (r.status !== 'active' || r.current_version === null)
+    throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is ${r.status === 'draft' ? 'not published' : r.status}; only an active journey takes entries`);
+  const v = await db
+    .selectFrom('journey_versions')
+    .select('definition')
+    .where('workspace_id', '=', ws)
+    .where('journey_id', '=', id)
+    .where('version', '=', r.current_version)
+    .executeTakeFirstOrThrow();
   const def = parseJson<Definition>(v.definition);
   if (isGroupJourney(def)) throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} runs over WeCom groups on its schedule; profiles cannot be entered`);
   const now = deps.now();
@@ -303,12 +371,19 @@ export async function enterByApi(
     deps.database.db.transaction().execute(async (trx) => {
       await lockTriggers(trx, deps.database.dialect, ws, now);
       const live = await liveProfiles(trx, ws, [...new Set(input.profileIds)]);
-      const skipped: { profileId: string; reason: string }[] = input.profileIds.filter((p) => !live.has(p)).map((p) => ({ profileId: p, reason: 'no_profile' }));
+      const skipped: { profileId: string; reason: string }[] = input.profileIds
+        .filter((p) => !live.has(p))
+        .map((p) => ({ profileId: p, reason: 'no_profile' }));
       const res = await enterSubjects(
         trx,
         deps.database.dialect,
         { workspaceId: ws, journeyId: id, version: r.current_version!, definition: def },
-        [...new Set(live.values())].map((p) => ({ subjectId: p, kind: 'profile' as const, entryKey: `manual:${key}`, context: { manual: { key, ...input.context } } })),
+        [...new Set(live.values())].map((p) => ({
+          subjectId: p,
+          kind: 'profile' as const,
+          entryKey: `manual:${key}`,
+          context: { manual: { key, ...input.context } },
+        })),
         now,
       );
       return { entered: res.entered, skipped: [...skipped, ...res.skipped.map((s) => ({ profileId: s.subjectId, reason: s.reason }))] };
@@ -342,13 +417,28 @@ export async function journeyStats(deps: JourneyDeps, ws: string, id: string, ve
   await row(db, ws, id);
   let states = db.selectFrom('journey_states').where('workspace_id', '=', ws).where('journey_id', '=', id);
   if (version !== undefined) states = states.where('version', '=', version);
-  const byStatus = await states.select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+  const byStatus = await states
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
   const count = (s: string) => Number(byStatus.find((x) => x.status === s)?.n ?? 0);
   const entered = byStatus.reduce((a, x) => a + Number(x.n), 0);
   const inStep: Record<string, number> = {};
-  for (const x of await states.select(['step_id', (eb) => eb.fn.countAll<number>().as('n')]).where('status', '=', 'active').groupBy('step_id').execute()) inStep[x.step_id ?? '-'] = Number(x.n);
+  for (const x of await states
+    .select(['step_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'active')
+    .groupBy('step_id')
+    .execute())
+    inStep[x.step_id ?? '-'] = Number(x.n);
   const passed: Record<string, number> = {};
-  for (const x of await db.selectFrom('journey_step_log').select(['step_id', (eb) => eb.fn.countAll<number>().as('n')]).where('workspace_id', '=', ws).where('journey_id', '=', id).groupBy('step_id').execute()) passed[x.step_id] = Number(x.n);
+  for (const x of await db
+    .selectFrom('journey_step_log')
+    .select(['step_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', ws)
+    .where('journey_id', '=', id)
+    .groupBy('step_id')
+    .execute())
+    passed[x.step_id] = Number(x.n);
   const messages: JourneyStats['messages'] = { sent: 0, held: 0, suppressed: 0, failed: 0, pending: 0, byStep: {} };
   const msgs = await db
     .selectFrom('messages')
@@ -360,7 +450,16 @@ export async function journeyStats(deps: JourneyDeps, ws: string, id: string, ve
     .execute();
   for (const m of msgs) {
     const n = Number(m.n);
-    const bucket = m.status === 'sent' || m.status === 'delivered' ? 'sent' : m.status === 'held' ? 'held' : m.status === 'suppressed' ? 'suppressed' : m.status === 'failed' || m.status === 'unknown' ? 'failed' : 'pending';
+    const bucket =
+      m.status === 'sent' || m.status === 'delivered'
+        ? 'sent'
+        : m.status === 'held'
+          ? 'held'
+          : m.status === 'suppressed'
+            ? 'suppressed'
+            : m.status === 'failed' || m.status === 'unknown'
+              ? 'failed'
+              : 'pending';
     messages[bucket] += n;
     const step = (messages.byStep[m.source_step ?? '-'] ??= {});
     step[m.status] = (step[m.status] ?? 0) + n;
@@ -393,7 +492,12 @@ export async function journeyStats(deps: JourneyDeps, ws: string, id: string, ve
 }
 
 /** A subject's journey states (newest first), for support and tests. */
-export async function statesOf(deps: JourneyDeps, ws: string, id: string, q: { status?: string; subjectId?: string; limit: number }): Promise<Record<string, unknown>[]> {
+export async function statesOf(
+  deps: JourneyDeps,
+  ws: string,
+  id: string,
+  q: { status?: string; subjectId?: string; limit: number },
+): Promise<Record<string, unknown>[]> {
   let s = jdb(deps.database.db).selectFrom('journey_states').selectAll().where('workspace_id', '=', ws).where('journey_id', '=', id);
   if (q.status) s = s.where('status', '=', q.status);
   if (q.subjectId) s = s.where('subject_id', '=', q.subjectId);

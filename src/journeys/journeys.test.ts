@@ -25,7 +25,12 @@ describeEngines('journeys', (engine) => {
       entry: { reentry: 'after_exit' },
       steps: [
         { id: 'wait', type: 'wait', duration: { hours: 1 }, next: 'vip' },
-        { id: 'vip', type: 'branch', branches: [{ name: 'vip', rule: { type: 'trait', key: 'vip', op: 'eq', value: true }, next: 'send_vip' }], defaultNext: 'send' },
+        {
+          id: 'vip',
+          type: 'branch',
+          branches: [{ name: 'vip', rule: { type: 'trait', key: 'vip', op: 'eq', value: true }, next: 'send_vip' }],
+          defaultNext: 'send',
+        },
         { id: 'send_vip', type: 'send', channel: 'sms', content: { templateCode: 'VIP' }, next: 'order' },
         { id: 'send', type: 'send', channel: 'sms', content: { templateCode: 'STD', params: { p: '{{ event.sku }}' } }, next: 'order' },
         { id: 'order', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 1 }, next: 'thanks', timeoutNext: 'nudge' },
@@ -42,10 +47,12 @@ describeEngines('journeys', (engine) => {
     app.t.clock.advance(HOUR);
     await app.tick();
     const msgs = await app.messages(id);
-    expect(msgs.map((m) => [m.profile_id, m.source_step, json(m.content).templateCode]).sort()).toEqual([
-      [plain, 'send', 'STD'],
-      [vip, 'send_vip', 'VIP'],
-    ].sort());
+    expect(msgs.map((m) => [m.profile_id, m.source_step, json(m.content).templateCode]).sort()).toEqual(
+      [
+        [plain, 'send', 'STD'],
+        [vip, 'send_vip', 'VIP'],
+      ].sort(),
+    );
     expect(json(msgs.find((m) => m.profile_id === plain).data).event.sku).toBe('B2');
     // The VIP orders within the day; the other times out.
     app.t.clock.advance(HOUR);
@@ -82,7 +89,9 @@ describeEngines('journeys', (engine) => {
     expect(enter.body).toEqual({ entered: 1, skipped: [{ profileId: 'prof_missing', reason: 'no_profile' }] });
     // A retried call with the same key enters nobody; a new call is refused by reentry "never".
     expect((await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p], key: 'k1' })).body.skipped).toEqual([{ profileId: p, reason: 'duplicate' }]);
-    expect((await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p], key: 'k2' })).body.skipped).toEqual([{ profileId: p, reason: 'reentry_never' }]);
+    expect((await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p], key: 'k2' })).body.skipped).toEqual([
+      { profileId: p, reason: 'reentry_never' },
+    ]);
     await app.tick();
     await app.tick();
     expect((await app.messages(id)).map((m) => m.source_step)).toEqual(['hello']);
@@ -104,7 +113,11 @@ describeEngines('journeys', (engine) => {
   it('entry policy: after_exit and maxEntries', async () => {
     app = await journeyTestApp(engine);
     const p = await app.profile('u1');
-    const id = await app.journey('policy', { trigger: { type: 'manual' }, entry: { reentry: 'after_exit', maxEntries: 2 }, steps: [{ id: 'w', type: 'wait', duration: { hours: 1 } }] });
+    const id = await app.journey('policy', {
+      trigger: { type: 'manual' },
+      entry: { reentry: 'after_exit', maxEntries: 2 },
+      steps: [{ id: 'w', type: 'wait', duration: { hours: 1 } }],
+    });
     const enter = async (key: string) => (await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p], key })).body;
     expect((await enter('a')).entered).toBe(1);
     expect((await enter('b')).skipped[0].reason).toBe('already_in_journey');
@@ -133,13 +146,25 @@ describeEngines('journeys', (engine) => {
     const id = await app.journey('versions', v1);
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [a, b] });
     await app.tick();
-    const v2 = { trigger: { type: 'manual' }, steps: [{ id: 'pause', type: 'wait', duration: { days: 2 }, next: 's2' }, { id: 's2', type: 'send', channel: 'sms', content: { templateCode: 'V2' } }] };
+    const v2 = {
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 'pause', type: 'wait', duration: { days: 2 }, next: 's2' },
+        { id: 's2', type: 'send', channel: 'sms', content: { templateCode: 'V2' } },
+      ],
+    };
     expect((await app.api('PATCH', `/v1/journeys/${id}`, { definition: v2 })).status).toBe(200);
     expect((await app.api('POST', `/v1/journeys/${id}/publish`)).body.version).toBe(2);
     const c = await app.profile('c');
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [c] });
     await app.tick();
-    expect((await app.states(id)).map((s) => [s.subject_id, s.version, s.step_id]).sort()).toEqual([[a, 1, 'w1'], [b, 1, 'w1'], [c, 2, 'pause']].sort());
+    expect((await app.states(id)).map((s) => [s.subject_id, s.version, s.step_id]).sort()).toEqual(
+      [
+        [a, 1, 'w1'],
+        [b, 1, 'w1'],
+        [c, 2, 'pause'],
+      ].sort(),
+    );
     // A mapping must cover every step where states wait, and name steps that exist.
     const bad = await app.api('POST', `/v1/journeys/${id}/migrate`, { fromVersion: 1, mapping: { s1: 'nope' } });
     expect(bad.status).toBe(400);
@@ -155,10 +180,14 @@ describeEngines('journeys', (engine) => {
 
   it('publishing marks the trigger segment it publishes, even when the draft moves to another segment meanwhile', async () => {
     app = await journeyTestApp(engine);
-    const segment = async (name: string) => (await app.api('POST', '/v1/segments', { name, rule: { type: 'trait', key: 'k', op: 'eq', value: name } })).body.id as string;
+    const segment = async (name: string) =>
+      (await app.api('POST', '/v1/segments', { name, rule: { type: 'trait', key: 'k', op: 'eq', value: name } })).body.id as string;
     const [first, second] = [await segment('first'), await segment('second')];
     await app.t.database.db.updateTable('segments').set({ entries_listened: 0 }).execute();
-    const draft = (segmentId: string) => ({ trigger: { type: 'segment_entered', segmentId }, steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'T' } }] });
+    const draft = (segmentId: string) => ({
+      trigger: { type: 'segment_entered', segmentId },
+      steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'T' } }],
+    });
     const created = await app.api('POST', '/v1/journeys', { name: 'moving trigger', definition: draft(first) });
     // Publishing marks the first segment; when it opens its transaction, the draft is changed to the
     // second (as a concurrent edit could), so the transaction finds the second unmarked and starts over.
@@ -173,7 +202,11 @@ describeEngines('journeys', (engine) => {
         return () => ({
           execute: async (fn: Parameters<ReturnType<typeof db.transaction>['execute']>[0]) => {
             edited = true;
-            await db.updateTable('journeys' as never).set({ draft: JSON.stringify(draft(second)) } as never).where('id' as never, '=', created.body.id as never).execute();
+            await db
+              .updateTable('journeys' as never)
+              .set({ draft: JSON.stringify(draft(second)) } as never)
+              .where('id' as never, '=', created.body.id as never)
+              .execute();
             return target.transaction().execute(fn);
           },
         });
@@ -181,7 +214,11 @@ describeEngines('journeys', (engine) => {
     });
     const published = await publishJourney({ ...app.deps, database: { ...app.t.database, db: racing } }, app.t.workspaceId, created.body.id);
     expect(edited).toBe(true);
-    const version = await app.t.database.db.selectFrom('journey_versions' as never).select('definition' as never).where('journey_id' as never, '=', created.body.id as never).executeTakeFirstOrThrow();
+    const version = await app.t.database.db
+      .selectFrom('journey_versions' as never)
+      .select('definition' as never)
+      .where('journey_id' as never, '=', created.body.id as never)
+      .executeTakeFirstOrThrow();
     expect([published.version, json((version as { definition: unknown }).definition).trigger.segmentId]).toEqual([1, second]);
     const listened = await app.t.database.db.selectFrom('segments').select(['id', 'entries_listened']).execute();
     expect(Object.fromEntries(listened.map((r) => [r.id, Number(r.entries_listened)]))).toEqual({ [first]: 1, [second]: 1 });
@@ -195,7 +232,15 @@ describeEngines('journeys', (engine) => {
       trigger: { type: 'manual' },
       goal: { event: 'Order Completed', withinDays: 7 },
       steps: [
-        { id: 'ab', type: 'split', holdoutPercent: 20, variants: [{ key: 'a', weight: 1, next: 'sa' }, { key: 'b', weight: 1, next: 'sb' }] },
+        {
+          id: 'ab',
+          type: 'split',
+          holdoutPercent: 20,
+          variants: [
+            { key: 'a', weight: 1, next: 'sa' },
+            { key: 'b', weight: 1, next: 'sb' },
+          ],
+        },
         { id: 'sa', type: 'send', channel: 'sms', content: { templateCode: 'A' }, next: 'w' },
         { id: 'sb', type: 'send', channel: 'sms', content: { templateCode: 'B' }, next: 'w' },
         { id: 'w', type: 'wait', duration: { days: 7 } },
@@ -204,7 +249,11 @@ describeEngines('journeys', (engine) => {
     const id = await app.journey('ab', def);
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: ids });
     await app.tick();
-    const rows = await app.t.database.db.selectFrom('journey_assignments' as any).select(['state_id', 'branch']).where('journey_id', '=', id).execute();
+    const rows = await app.t.database.db
+      .selectFrom('journey_assignments' as any)
+      .select(['state_id', 'branch'])
+      .where('journey_id', '=', id)
+      .execute();
     const counts = Object.fromEntries(['a', 'b', 'holdout'].map((k) => [k, rows.filter((r: any) => r.branch === k).length]));
     expect(counts.a + counts.b + counts.holdout).toBe(60);
     expect(counts.holdout).toBeGreaterThan(3);
@@ -242,7 +291,12 @@ describeEngines('journeys', (engine) => {
     const id = await app.journey('award', def);
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p] });
     await app.tick();
-    const log = await app.t.database.db.selectFrom('journey_step_log' as any).select(['step_id', 'outcome']).where('journey_id', '=', id).orderBy('seq').execute();
+    const log = await app.t.database.db
+      .selectFrom('journey_step_log' as any)
+      .select(['step_id', 'outcome'])
+      .where('journey_id', '=', id)
+      .orderBy('seq')
+      .execute();
     expect(log[0]).toEqual({ step_id: 'award', outcome: 'skipped: no loyalty module' });
     const [hook] = await app.messages(id);
     expect([hook.channel, hook.purpose, hook.source_step]).toEqual(['webhook', 'service', 'hook']);
@@ -258,7 +312,10 @@ describeEngines('journeys', (engine) => {
     const p2 = await app.profile('u2');
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p2] });
     while ((await withLoyalty.runOnce()).claimed > 0);
-    expect(calls).toEqual([['points', 50, expect.stringMatching(/^journey:jst_.*:award:1:points$/)], ['coupon', 'c1']]);
+    expect(calls).toEqual([
+      ['points', 50, expect.stringMatching(/^journey:jst_.*:award:1:points$/)],
+      ['coupon', 'c1'],
+    ]);
   });
 
   it('a date trigger enters profiles on their birthday and month-age day once per day; wait until a time of day in the profile zone', async () => {
@@ -268,8 +325,17 @@ describeEngines('journeys', (engine) => {
     const ny = await app.profile('ny', { birthday: '1985-11-03T00:00:00', timezone: 'America/New_York' });
     const baby = await app.profile('baby', { baby_birthday: '2026-08-03' });
     await app.profile('newborn', { baby_birthday: '2026-11-03' });
-    const birthday = await app.journey('bd', { trigger: { type: 'date', trait: 'birthday', kind: 'anniversary' }, steps: [{ id: 'nine', type: 'wait', untilTime: '09:00', next: 's' }, { id: 's', type: 'send', channel: 'sms', content: { templateCode: 'HB' } }] });
-    const months = await app.journey('months', { trigger: { type: 'date', trait: 'baby_birthday', kind: 'month_age', fromMonths: 1, toMonths: 12 }, steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'M', params: { m: '{{ data.date.months }}' } } }] });
+    const birthday = await app.journey('bd', {
+      trigger: { type: 'date', trait: 'birthday', kind: 'anniversary' },
+      steps: [
+        { id: 'nine', type: 'wait', untilTime: '09:00', next: 's' },
+        { id: 's', type: 'send', channel: 'sms', content: { templateCode: 'HB' } },
+      ],
+    });
+    const months = await app.journey('months', {
+      trigger: { type: 'date', trait: 'baby_birthday', kind: 'month_age', fromMonths: 1, toMonths: 12 },
+      steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'M', params: { m: '{{ data.date.months }}' } } }],
+    });
     await app.tick();
     await app.tick(); // same local day: nobody twice
     expect((await app.states(birthday)).map((s) => s.subject_id).sort()).toEqual([bday, ny].sort());
@@ -289,7 +355,11 @@ describeEngines('journeys', (engine) => {
     const p = await app.profile('u1');
     const id = await app.journey('fast', {
       trigger: { type: 'manual' },
-      steps: [{ id: 'w', type: 'wait_for_event', event: 'Coupon Used', timeout: { days: 3 }, next: 'thanks', timeoutNext: 'late' }, { id: 'thanks', type: 'update_trait', set: { used: true } }, { id: 'late', type: 'exit' }],
+      steps: [
+        { id: 'w', type: 'wait_for_event', event: 'Coupon Used', timeout: { days: 3 }, next: 'thanks', timeoutNext: 'late' },
+        { id: 'thanks', type: 'update_trait', set: { used: true } },
+        { id: 'late', type: 'exit' },
+      ],
     });
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p] });
     await app.tick();
@@ -317,16 +387,36 @@ describeEngines('journeys', (engine) => {
     app = await journeyTestApp(engine);
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await app.profile(`u${i}`));
-    const id = await app.journey('parallel', { trigger: { type: 'manual' }, steps: [{ id: 's', type: 'send', channel: 'sms', content: { templateCode: 'P' }, next: 'w' }, { id: 'w', type: 'wait', duration: { minutes: 1 } }] });
+    const id = await app.journey('parallel', {
+      trigger: { type: 'manual' },
+      steps: [
+        { id: 's', type: 'send', channel: 'sms', content: { templateCode: 'P' }, next: 'w' },
+        { id: 'w', type: 'wait', duration: { minutes: 1 } },
+      ],
+    });
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: ids });
     // Two more connections pools (as two processes would have) on the same database.
-    const extra = engine === 'postgres' ? [0, 1].map(() => openDatabase({ databaseUrl: process.env.SIYU_TEST_POSTGRES_URL!, dataDir: (app.t.database as { dataDir?: string }).dataDir ?? '', searchPath: (app.t.database.description.match(/schema (\w+)/) ?? [])[1]!, poolSize: 2 })) : [];
+    const extra =
+      engine === 'postgres'
+        ? [0, 1].map(() =>
+            openDatabase({
+              databaseUrl: process.env.SIYU_TEST_POSTGRES_URL!,
+              dataDir: (app.t.database as { dataDir?: string }).dataDir ?? '',
+              searchPath: (app.t.database.description.match(/schema (\w+)/) ?? [])[1]!,
+              poolSize: 2,
+            }),
+          )
+        : [];
     const executors = [app.executor, ...extra.map((d) => createExecutor({ ...journeyDeps(app.t.services), database: d }))];
     const results = await Promise.all(executors.flatMap((e) => [e.runOnce({ batchSize: 5 }), e.runOnce({ batchSize: 5 }), e.runOnce({ batchSize: 5 })]));
     await app.tick();
     const stepsTaken = results.reduce((a, r) => a + r.steps, 0);
     expect(stepsTaken).toBeGreaterThan(0);
-    const log = await app.t.database.db.selectFrom('journey_step_log' as any).select(['state_id', 'step_id']).where('journey_id', '=', id).execute();
+    const log = await app.t.database.db
+      .selectFrom('journey_step_log' as any)
+      .select(['state_id', 'step_id'])
+      .where('journey_id', '=', id)
+      .execute();
     expect(log.filter((l: any) => l.step_id === 's')).toHaveLength(40);
     expect(await app.messages(id)).toHaveLength(40);
     for (const d of extra) await d.close();

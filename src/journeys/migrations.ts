@@ -60,7 +60,12 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
           .execute();
         // One state per (journey, subject, entry key): a trigger seen twice (overlapping cursor
         // windows, the in-process fast path and the durable cursor) enters once.
-        await db.schema.createIndex('journey_states_entry').unique().on('journey_states').columns(['workspace_id', 'journey_id', 'subject_id', 'entry_key']).execute();
+        await db.schema
+          .createIndex('journey_states_entry')
+          .unique()
+          .on('journey_states')
+          .columns(['workspace_id', 'journey_id', 'subject_id', 'entry_key'])
+          .execute();
         // The workers' due scan runs across workspaces, like the messaging dispatcher's.
         await db.schema.createIndex('journey_states_due').on('journey_states').columns(['status', 'wake_at']).execute();
         // Events wake the states of their profile that listen for them; statistics group by step.
@@ -77,7 +82,11 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('at', t.millis, (c) => c.notNull())
           .addPrimaryKeyConstraint('journey_assignments_pk', ['workspace_id', 'state_id', 'step_id'])
           .execute();
-        await db.schema.createIndex('journey_assignments_journey').on('journey_assignments').columns(['workspace_id', 'journey_id', 'step_id', 'branch']).execute();
+        await db.schema
+          .createIndex('journey_assignments_journey')
+          .on('journey_assignments')
+          .columns(['workspace_id', 'journey_id', 'step_id', 'branch'])
+          .execute();
 
         await db.schema
           .createTable('journey_step_log')
@@ -117,9 +126,15 @@ export function journeyMigrations(engine: Engine): Record<string, Migration> {
     // segments and rows count as listened, as they were all indexed before.
     '0016_segment_members_listened': {
       async up(db: Kysely<any>) {
-        await db.schema.alterTable('segments').addColumn('entries_listened', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .alterTable('segments')
+          .addColumn('entries_listened', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
         await db.updateTable('segments').set({ entries_listened: 1 }).execute();
-        await db.schema.alterTable('segment_members').addColumn('listened', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+        await db.schema
+          .alterTable('segment_members')
+          .addColumn('listened', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
         await db.schema.dropIndex('segment_members_entered').ifExists().execute();
         await db.schema
           .createIndex('segment_members_entered')

@@ -18,12 +18,26 @@ describeEngines('journey recipes', (engine) => {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.id as string;
   };
-  const log = async (id: string) => (await app.t.database.db.selectFrom('journey_step_log' as any).select(['step_id', 'outcome']).where('journey_id', '=', id).orderBy('state_id').orderBy('seq').execute()) as { step_id: string; outcome: string }[];
+  const log = async (id: string) =>
+    (await app.t.database.db
+      .selectFrom('journey_step_log' as any)
+      .select(['step_id', 'outcome'])
+      .where('journey_id', '=', id)
+      .orderBy('state_id')
+      .orderBy('seq')
+      .execute()) as { step_id: string; outcome: string }[];
 
   it('lists the recipes and refuses an unknown one', async () => {
     app = await journeyTestApp(engine);
     const list = await app.api('GET', '/v1/journeys/recipes');
-    expect(list.body.data.map((r: { name: string }) => r.name)).toEqual(['cart_abandonment', 'birthday_coupon', 'onboarding', 'baby_month_age', 'win_back', 'store_group_daily_coupon']);
+    expect(list.body.data.map((r: { name: string }) => r.name)).toEqual([
+      'cart_abandonment',
+      'birthday_coupon',
+      'onboarding',
+      'baby_month_age',
+      'win_back',
+      'store_group_daily_coupon',
+    ]);
     const bad = await app.api('POST', '/v1/journeys/recipes/nope/import', {});
     expect([bad.status, bad.body.error.code]).toEqual([404, 'JOURNEY_RECIPE_NOT_FOUND']);
     const missing = await app.api('POST', '/v1/journeys/recipes/win_back/import', {});
@@ -52,7 +66,12 @@ describeEngines('journey recipes', (engine) => {
     msgs = await app.messages(id);
     expect(msgs.map((m) => m.source_step)).toEqual(['remind', 'remind_again']);
     const st = await app.states(id);
-    expect(st.map((s) => [s.subject_id, s.status]).sort()).toEqual([[buyer, 'converted'], [idle, 'completed']].sort());
+    expect(st.map((s) => [s.subject_id, s.status]).sort()).toEqual(
+      [
+        [buyer, 'converted'],
+        [idle, 'completed'],
+      ].sort(),
+    );
   });
 
   it('birthday greeting with coupon: at 09:00 on the birthday, coupon step recorded as skipped without a loyalty module', async () => {
@@ -67,7 +86,11 @@ describeEngines('journey recipes', (engine) => {
     await app.tick();
     const [m] = await app.messages(id);
     expect([m.profile_id, m.source_step, m.channel]).toEqual([p, 'greet', 'wecom']);
-    expect((await log(id)).map((l) => `${l.step_id}: ${l.outcome.replace(/queued:.*/, 'queued')}`)).toEqual(['morning: waited', 'coupon: skipped: no loyalty module', 'greet: queued']);
+    expect((await log(id)).map((l) => `${l.step_id}: ${l.outcome.replace(/queued:.*/, 'queued')}`)).toEqual([
+      'morning: waited',
+      'coupon: skipped: no loyalty module',
+      'greet: queued',
+    ]);
     // Next day: the profile born on 11-04 (and nobody twice).
     app.t.clock.advance(DAY);
     expect((await app.tick()).entered).toBe(1);

@@ -32,7 +32,8 @@ const str = (p: Record<string, unknown>, k: string, d?: string): string => {
 };
 const num = (p: Record<string, unknown>, k: string, d: number): number => {
   const v = p[k] ?? d;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new AppError('VALIDATION_FAILED', `params.${k} must be a whole number (got ${JSON.stringify(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new AppError('VALIDATION_FAILED', `params.${k} must be a whole number (got ${JSON.stringify(v)})`);
   return v;
 };
 const channel = (p: Record<string, unknown>) => str(p, 'channel', 'wecom') as 'wecom' | 'sms' | 'email';
@@ -49,7 +50,8 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: 'cart_abandonment',
     title: 'Cart abandonment reminder',
-    description: 'A "Product Added" with no "Order Completed" within the delay gets a reminder, and a second one a day later; an order within 3 days counts as converted.',
+    description:
+      'A "Product Added" with no "Order Completed" within the delay gets a reminder, and a second one a day later; an order within 3 days counts as converted.',
     params: [
       { name: 'delayMinutes', description: 'minutes to wait for an order before the first reminder', required: false, default: 60 },
       { name: 'channel', description: 'wecom, sms or email', required: false, default: 'wecom' },
@@ -62,7 +64,18 @@ export const RECIPES: readonly Recipe[] = [
         goal: { event: 'Order Completed', withinDays: 3 },
         steps: [
           { id: 'wait_order', type: 'wait_for_event', event: 'Order Completed', timeout: { minutes: num(p, 'delayMinutes', 60) }, timeoutNext: 'remind' },
-          { id: 'remind', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '{{ profile.name | default: "朋友" }}，您购物车里的 {{ event.name | default: "商品" }} 还在等您，库存有限，尽快下单吧！', '您的购物车'), next: 'wait_again' },
+          {
+            id: 'remind',
+            type: 'send',
+            channel: ch,
+            purpose: 'marketing',
+            content: text(
+              ch,
+              '{{ profile.name | default: "朋友" }}，您购物车里的 {{ event.name | default: "商品" }} 还在等您，库存有限，尽快下单吧！',
+              '您的购物车',
+            ),
+            next: 'wait_again',
+          },
           { id: 'wait_again', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 1 }, timeoutNext: 'remind_again' },
           { id: 'remind_again', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '最后提醒：购物车里的商品即将售罄。', '最后提醒') },
         ],
@@ -72,9 +85,10 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: 'birthday_coupon',
     title: 'Birthday greeting with coupon',
-    description: 'On the profile\'s birthday (the "birthday" trait, YYYY-MM-DD) at 09:00 local time: a birthday coupon (through the loyalty module, when installed) and a greeting.',
+    description:
+      'On the profile\'s birthday (the "birthday" trait, YYYY-MM-DD) at 09:00 local time: a birthday coupon (through the loyalty module, when installed) and a greeting.',
     params: [
-      { name: 'couponTemplateId', description: 'the loyalty module\'s coupon template', required: false, default: 'birthday' },
+      { name: 'couponTemplateId', description: "the loyalty module's coupon template", required: false, default: 'birthday' },
       { name: 'trait', description: 'the date trait', required: false, default: 'birthday' },
       { name: 'channel', description: 'wecom, sms or email', required: false, default: 'wecom' },
     ],
@@ -86,7 +100,13 @@ export const RECIPES: readonly Recipe[] = [
         steps: [
           { id: 'morning', type: 'wait', untilTime: '09:00', next: 'coupon' },
           { id: 'coupon', type: 'award', couponTemplateId: str(p, 'couponTemplateId', 'birthday'), reason: 'birthday', next: 'greet' },
-          { id: 'greet', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '{{ profile.name | default: "亲爱的会员" }}，生日快乐！送您一张生日专属优惠券，已放入您的账户。', '生日快乐') },
+          {
+            id: 'greet',
+            type: 'send',
+            channel: ch,
+            purpose: 'marketing',
+            content: text(ch, '{{ profile.name | default: "亲爱的会员" }}，生日快乐！送您一张生日专属优惠券，已放入您的账户。', '生日快乐'),
+          },
         ],
       };
     },
@@ -94,7 +114,8 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: 'onboarding',
     title: 'New-customer onboarding',
-    description: 'After "Signed Up": a welcome at once, a tutorial a day later, and two days after that a first-order coupon for those who have not ordered yet. An order within 14 days counts as converted.',
+    description:
+      'After "Signed Up": a welcome at once, a tutorial a day later, and two days after that a first-order coupon for those who have not ordered yet. An order within 14 days counts as converted.',
     params: [
       { name: 'couponTemplateId', description: 'the first-order coupon template', required: false, default: 'first_order' },
       { name: 'channel', description: 'wecom, sms or email', required: false, default: 'wecom' },
@@ -106,11 +127,23 @@ export const RECIPES: readonly Recipe[] = [
         entry: { reentry: 'never' },
         goal: { event: 'Order Completed', withinDays: 14 },
         steps: [
-          { id: 'welcome', type: 'send', channel: ch, purpose: 'service', content: text(ch, '欢迎加入，{{ profile.name | default: "朋友" }}！', '欢迎'), next: 'day1' },
+          {
+            id: 'welcome',
+            type: 'send',
+            channel: ch,
+            purpose: 'service',
+            content: text(ch, '欢迎加入，{{ profile.name | default: "朋友" }}！', '欢迎'),
+            next: 'day1',
+          },
           { id: 'day1', type: 'wait', duration: { days: 1 }, next: 'tutorial' },
           { id: 'tutorial', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '三步上手：浏览、收藏、下单。', '新手指南'), next: 'day3' },
           { id: 'day3', type: 'wait', duration: { days: 2 }, next: 'ordered' },
-          { id: 'ordered', type: 'branch', branches: [{ name: 'has_ordered', rule: { type: 'profile', field: 'order_count', op: 'gt', value: 0 } }], defaultNext: 'coupon' },
+          {
+            id: 'ordered',
+            type: 'branch',
+            branches: [{ name: 'has_ordered', rule: { type: 'profile', field: 'order_count', op: 'gt', value: 0 } }],
+            defaultNext: 'coupon',
+          },
           { id: 'coupon', type: 'award', couponTemplateId: str(p, 'couponTemplateId', 'first_order'), reason: 'first order', next: 'coupon_msg' },
           { id: 'coupon_msg', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '首单专享优惠券已到账，7 天内有效。', '首单优惠') },
         ],
@@ -120,9 +153,10 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: 'baby_month_age',
     title: 'Baby month-age content push',
-    description: 'Every month on the day the baby turns N months (the "baby_birthday" trait), at 10:00 local time: content for that month of age (`{{ data.date.months }}`).',
+    description:
+      'Every month on the day the baby turns N months (the "baby_birthday" trait), at 10:00 local time: content for that month of age (`{{ data.date.months }}`).',
     params: [
-      { name: 'trait', description: 'the baby\'s birth date trait', required: false, default: 'baby_birthday' },
+      { name: 'trait', description: "the baby's birth date trait", required: false, default: 'baby_birthday' },
       { name: 'fromMonths', description: 'first month of age', required: false, default: 1 },
       { name: 'toMonths', description: 'last month of age', required: false, default: 36 },
       { name: 'channel', description: 'wecom, sms or email', required: false, default: 'wecom' },
@@ -130,11 +164,23 @@ export const RECIPES: readonly Recipe[] = [
     build: (p) => {
       const ch = channel(p);
       return {
-        trigger: { type: 'date', trait: str(p, 'trait', 'baby_birthday'), kind: 'month_age', fromMonths: num(p, 'fromMonths', 1), toMonths: num(p, 'toMonths', 36) },
+        trigger: {
+          type: 'date',
+          trait: str(p, 'trait', 'baby_birthday'),
+          kind: 'month_age',
+          fromMonths: num(p, 'fromMonths', 1),
+          toMonths: num(p, 'toMonths', 36),
+        },
         entry: { reentry: 'after_exit' },
         steps: [
           { id: 'morning', type: 'wait', untilTime: '10:00', next: 'content' },
-          { id: 'content', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '宝宝今天 {{ data.date.months }} 个月啦！本月的喂养与成长建议已为您准备好。', '宝宝成长') },
+          {
+            id: 'content',
+            type: 'send',
+            channel: ch,
+            purpose: 'marketing',
+            content: text(ch, '宝宝今天 {{ data.date.months }} 个月啦！本月的喂养与成长建议已为您准备好。', '宝宝成长'),
+          },
         ],
       };
     },
@@ -142,7 +188,8 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: 'win_back',
     title: 'Win-back for silent customers',
-    description: 'When a profile enters the given segment (e.g. lifecycle stage "silent"): a win-back offer, and a second one if no order within 7 days. An order within 14 days counts as converted.',
+    description:
+      'When a profile enters the given segment (e.g. lifecycle stage "silent"): a win-back offer, and a second one if no order within 7 days. An order within 14 days counts as converted.',
     params: [
       { name: 'segmentId', description: 'the silent-customers segment (e.g. rule { "type": "lifecycle", "stages": ["silent"] })', required: true },
       { name: 'channel', description: 'wecom, sms or email', required: false, default: 'wecom' },
@@ -154,7 +201,14 @@ export const RECIPES: readonly Recipe[] = [
         entry: { reentry: 'after_exit' },
         goal: { event: 'Order Completed', withinDays: 14 },
         steps: [
-          { id: 'offer', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '{{ profile.name | default: "老朋友" }}，好久不见！回来看看，送您一张回归优惠券。', '好久不见'), next: 'wait_order' },
+          {
+            id: 'offer',
+            type: 'send',
+            channel: ch,
+            purpose: 'marketing',
+            content: text(ch, '{{ profile.name | default: "老朋友" }}，好久不见！回来看看，送您一张回归优惠券。', '好久不见'),
+            next: 'wait_order',
+          },
           { id: 'wait_order', type: 'wait_for_event', event: 'Order Completed', timeout: { days: 7 }, timeoutNext: 'second' },
           { id: 'second', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '回归优惠券即将过期，别错过。', '优惠即将过期') },
         ],
@@ -164,9 +218,9 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: 'store_group_daily_coupon',
     title: 'Store group daily 8:00 coupon push (the Luckin case)',
-    description: 'Every day at 08:00 (workspace time zone) a coupon message to each store\'s WeCom customer group, sent by the group owner.',
+    description: "Every day at 08:00 (workspace time zone) a coupon message to each store's WeCom customer group, sent by the group owner.",
     params: [
-      { name: 'chatIds', description: 'the store groups\' chat ids (or use nameContains)', required: false },
+      { name: 'chatIds', description: "the store groups' chat ids (or use nameContains)", required: false },
       { name: 'nameContains', description: 'every active group whose name contains this text', required: false },
       { name: 'at', description: 'local time', required: false, default: '08:00' },
       { name: 'text', description: 'the message', required: false, default: '早安！今日咖啡 5 折券已发放，点击小程序领取，限时 2 小时。' },
@@ -174,16 +228,30 @@ export const RECIPES: readonly Recipe[] = [
     build: (p) => {
       const chatIds = p.chatIds;
       const nameContains = p.nameContains;
-      if (chatIds === undefined && nameContains === undefined) throw new AppError('VALIDATION_FAILED', 'params: give chatIds (an array of chat ids) or nameContains');
+      if (chatIds === undefined && nameContains === undefined)
+        throw new AppError('VALIDATION_FAILED', 'params: give chatIds (an array of chat ids) or nameContains');
       return {
         trigger: {
           type: 'schedule',
           every: 'day',
           at: str(p, 'at', '08:00'),
-          audience: { wecomGroups: { ...(chatIds !== undefined && { chatIds: chatIds as string[] }), ...(nameContains !== undefined && { nameContains: nameContains as string }) } },
+          audience: {
+            wecomGroups: {
+              ...(chatIds !== undefined && { chatIds: chatIds as string[] }),
+              ...(nameContains !== undefined && { nameContains: nameContains as string }),
+            },
+          },
         },
         entry: { reentry: 'always' },
-        steps: [{ id: 'push', type: 'send', channel: 'wecom_group', purpose: 'marketing', content: { text: str(p, 'text', '早安！今日咖啡 5 折券已发放，点击小程序领取，限时 2 小时。') } }],
+        steps: [
+          {
+            id: 'push',
+            type: 'send',
+            channel: 'wecom_group',
+            purpose: 'marketing',
+            content: { text: str(p, 'text', '早安！今日咖啡 5 折券已发放，点击小程序领取，限时 2 小时。') },
+          },
+        ],
       };
     },
   },

@@ -52,14 +52,24 @@ export async function journeyTestApp(engine: Engine, opts: { clockStart?: number
 
   /** Messages a journey queued, oldest first. */
   async function messages(journeyId?: string) {
-    let q = t.database.db.selectFrom('messages' as any).selectAll().where('workspace_id', '=', t.workspaceId).where('source_kind', '=', 'journey');
+    let q = t.database.db
+      .selectFrom('messages' as any)
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('source_kind', '=', 'journey');
     if (journeyId) q = q.where('source_id', '=', journeyId);
     return (await q.orderBy('created_at').orderBy('id').execute()) as any[];
   }
 
   /** The states of a journey. */
   async function states(journeyId: string) {
-    return (await t.database.db.selectFrom('journey_states' as any).selectAll().where('workspace_id', '=', t.workspaceId).where('journey_id', '=', journeyId).orderBy('id').execute()) as any[];
+    return (await t.database.db
+      .selectFrom('journey_states' as any)
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('journey_id', '=', journeyId)
+      .orderBy('id')
+      .execute()) as any[];
   }
 
   return { ...m, deps, executor, tick, track, journey, messages, states };

@@ -37,7 +37,9 @@ interface ActiveJourney {
 async function activeJourneys(db: Kysely<JDB>, ws: string): Promise<ActiveJourney[]> {
   const rows = await db
     .selectFrom('journeys as j')
-    .innerJoin('journey_versions as v', (jn) => jn.onRef('v.workspace_id', '=', 'j.workspace_id').onRef('v.journey_id', '=', 'j.id').onRef('v.version', '=', 'j.current_version'))
+    .innerJoin('journey_versions as v', (jn) =>
+      jn.onRef('v.workspace_id', '=', 'j.workspace_id').onRef('v.journey_id', '=', 'j.id').onRef('v.version', '=', 'j.current_version'),
+    )
     .select(['j.id', 'v.version', 'v.created_at', 'v.definition'])
     .where('j.workspace_id', '=', ws)
     .where('j.status', '=', 'active')
@@ -115,13 +117,35 @@ export async function runWorkspaceTriggers(deps: JourneyDeps, ws: string): Promi
           const key = `schedule:${new Date(due).toISOString()}`;
           if (isGroupJourney(j.definition)) {
             const groups = await audienceGroups(trx, ws, (tr.audience as { wecomGroups: { chatIds?: string[]; nameContains?: string } }).wecomGroups);
-            await enter(groups.map((chatId) => ({ subjectId: chatId, kind: 'wecom_group' as const, entryKey: key, context: { schedule: { at: new Date(due).toISOString() } } })));
+            await enter(
+              groups.map((chatId) => ({
+                subjectId: chatId,
+                kind: 'wecom_group' as const,
+                entryKey: key,
+                context: { schedule: { at: new Date(due).toISOString() } },
+              })),
+            );
           } else {
             const segmentId = (tr.audience as { segmentId: string }).segmentId;
             let after = '';
             for (;;) {
-              const rows = await trx.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws).where('segment_id', '=', segmentId).where('profile_id', '>', after).orderBy('profile_id').limit(PAGE).execute();
-              await enter(rows.map((r) => ({ subjectId: r.profile_id, kind: 'profile' as const, entryKey: key, context: { schedule: { at: new Date(due).toISOString() } } })));
+              const rows = await trx
+                .selectFrom('segment_members')
+                .select('profile_id')
+                .where('workspace_id', '=', ws)
+                .where('segment_id', '=', segmentId)
+                .where('profile_id', '>', after)
+                .orderBy('profile_id')
+                .limit(PAGE)
+                .execute();
+              await enter(
+                rows.map((r) => ({
+                  subjectId: r.profile_id,
+                  kind: 'profile' as const,
+                  entryKey: key,
+                  context: { schedule: { at: new Date(due).toISOString() } },
+                })),
+              );
               if (rows.length < PAGE) break;
               after = rows[rows.length - 1]!.profile_id;
             }
@@ -138,7 +162,13 @@ export async function runWorkspaceTriggers(deps: JourneyDeps, ws: string): Promi
   });
 }
 
-async function scanEvents(trx: Kysely<JDB>, ws: string, tr: Extract<Trigger, { type: 'event' }>, from: number, enter: (cs: EntryCandidate[]) => Promise<void>): Promise<void> {
+async function scanEvents(
+  trx: Kysely<JDB>,
+  ws: string,
+  tr: Extract<Trigger, { type: 'event' }>,
+  from: number,
+  enter: (cs: EntryCandidate[]) => Promise<void>,
+): Promise<void> {
   let after: [number, string] = [from, ''];
   for (;;) {
     const rows = await trx
@@ -156,7 +186,12 @@ async function scanEvents(trx: Kysely<JDB>, ws: string, tr: Extract<Trigger, { t
     for (const r of rows) {
       const props = parseJson<{ properties?: unknown }>(r.payload).properties;
       if (!matchesFilters(props, tr.where)) continue;
-      cs.push({ subjectId: r.profile_id, kind: 'profile', entryKey: `event:${r.message_id}`, context: { event: { name: tr.event, messageId: r.message_id, timestamp: new Date(r.timestamp).toISOString(), properties: props ?? {} } } });
+      cs.push({
+        subjectId: r.profile_id,
+        kind: 'profile',
+        entryKey: `event:${r.message_id}`,
+        context: { event: { name: tr.event, messageId: r.message_id, timestamp: new Date(r.timestamp).toISOString(), properties: props ?? {} } },
+      });
     }
     await enter(cs);
     if (rows.length < PAGE) return;
@@ -165,7 +200,13 @@ async function scanEvents(trx: Kysely<JDB>, ws: string, tr: Extract<Trigger, { t
   }
 }
 
-async function segmentChanges(trx: Kysely<JDB>, ws: string, type: 'segment_entered' | 'segment_exited', segmentId: string, from: number): Promise<EntryCandidate[]> {
+async function segmentChanges(
+  trx: Kysely<JDB>,
+  ws: string,
+  type: 'segment_entered' | 'segment_exited',
+  segmentId: string,
+  from: number,
+): Promise<EntryCandidate[]> {
   const out: EntryCandidate[] = [];
   if (type === 'segment_entered') {
     // Rows of a listened segment (marked when this journey was published) are in the entry-time index.
@@ -188,7 +229,12 @@ async function segmentChanges(trx: Kysely<JDB>, ws: string, type: 'segment_enter
       .where('reason', '!=', 'merged')
       .execute();
     for (const r of [...current, ...left]) {
-      out.push({ subjectId: r.profile_id, kind: 'profile', entryKey: `segment_entered:${segmentId}:${r.entered_at}`, context: { segment: { id: segmentId, enteredAt: new Date(r.entered_at).toISOString() } } });
+      out.push({
+        subjectId: r.profile_id,
+        kind: 'profile',
+        entryKey: `segment_entered:${segmentId}:${r.entered_at}`,
+        context: { segment: { id: segmentId, enteredAt: new Date(r.entered_at).toISOString() } },
+      });
     }
   } else {
     const rows = await trx
@@ -200,14 +246,26 @@ async function segmentChanges(trx: Kysely<JDB>, ws: string, type: 'segment_enter
       .where('reason', '!=', 'merged')
       .execute();
     for (const r of rows) {
-      out.push({ subjectId: r.profile_id, kind: 'profile', entryKey: `segment_exited:${segmentId}:${r.exited_at}`, context: { segment: { id: segmentId, exitedAt: new Date(r.exited_at).toISOString() } } });
+      out.push({
+        subjectId: r.profile_id,
+        kind: 'profile',
+        entryKey: `segment_exited:${segmentId}:${r.exited_at}`,
+        context: { segment: { id: segmentId, exitedAt: new Date(r.exited_at).toISOString() } },
+      });
     }
   }
   return out;
 }
 
 /** Profiles whose date trait has its anniversary (or turns N months) today; a SQL prefilter on the day, the exact check in memory. */
-async function enterByDate(trx: Kysely<JDB>, deps: JourneyDeps, ws: string, tr: Extract<Trigger, { type: 'date' }>, today: string, enter: (cs: EntryCandidate[]) => Promise<void>): Promise<void> {
+async function enterByDate(
+  trx: Kysely<JDB>,
+  deps: JourneyDeps,
+  ws: string,
+  tr: Extract<Trigger, { type: 'date' }>,
+  today: string,
+  enter: (cs: EntryCandidate[]) => Promise<void>,
+): Promise<void> {
   const text = deps.database.dialect.jsonText('p.traits', tr.trait);
   const cond =
     tr.kind === 'anniversary'
@@ -223,7 +281,12 @@ async function enterByDate(trx: Kysely<JDB>, deps: JourneyDeps, ws: string, tr: 
       if (!date) continue;
       if (tr.kind === 'anniversary') {
         if (!isAnniversary(date, today)) continue;
-        cs.push({ subjectId: r.id, kind: 'profile', entryKey: `date:${today}`, context: { date: { trait: tr.trait, value: date, today, years: Number(today.slice(0, 4)) - Number(date.slice(0, 4)) } } });
+        cs.push({
+          subjectId: r.id,
+          kind: 'profile',
+          entryKey: `date:${today}`,
+          context: { date: { trait: tr.trait, value: date, today, years: Number(today.slice(0, 4)) - Number(date.slice(0, 4)) } },
+        });
       } else {
         const months = monthAgeOn(date, today);
         if (months === undefined || months < (tr.fromMonths ?? 1) || months > (tr.toMonths ?? 36)) continue;

@@ -58,7 +58,9 @@ export async function sweepListeners(deps: JourneyDeps, since: number, now: numb
   const res = await sql`update journey_states set wake_at = ${now}
     where status = 'active' and listen is not null and wake_at > ${now}
       and exists (select 1 from events as e where e.workspace_id = journey_states.workspace_id and e.profile_id = journey_states.subject_id
-        and e.timestamp >= journey_states.step_at and e.received_at > ${since} and journey_states.listen like '%|' || e.event || '|%')`.execute(deps.database.db);
+        and e.timestamp >= journey_states.step_at and e.received_at > ${since} and journey_states.listen like '%|' || e.event || '|%')`.execute(
+    deps.database.db,
+  );
   return Number(res.numAffectedRows ?? 0);
 }
 

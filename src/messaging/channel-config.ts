@@ -20,11 +20,25 @@ export const CHANNEL_SPECS: Record<ChannelName, Spec> = {
   wechat_oa: { fields: { appId: { type: 'string', required: true }, apiBaseUrl: { type: 'url' } }, secrets: { appSecret: { required: true } } },
   miniprogram: { fields: { appId: { type: 'string', required: true }, apiBaseUrl: { type: 'url' } }, secrets: { appSecret: { required: true } } },
   sms: {
-    fields: { endpoint: { type: 'url', required: true }, accessKeyId: { type: 'string', required: true }, signName: { type: 'string', required: true }, timeoutMs: { type: 'int' } },
+    fields: {
+      endpoint: { type: 'url', required: true },
+      accessKeyId: { type: 'string', required: true },
+      signName: { type: 'string', required: true },
+      timeoutMs: { type: 'int' },
+    },
     secrets: { accessKeySecret: { required: true }, receiptSecret: {} },
   },
   email: {
-    fields: { host: { type: 'string', required: true }, port: { type: 'int', required: true }, secure: { type: 'bool' }, requireTls: { type: 'bool' }, ignoreTls: { type: 'bool' }, user: { type: 'string' }, from: { type: 'string', required: true }, replyTo: { type: 'string' } },
+    fields: {
+      host: { type: 'string', required: true },
+      port: { type: 'int', required: true },
+      secure: { type: 'bool' },
+      requireTls: { type: 'bool' },
+      ignoreTls: { type: 'bool' },
+      user: { type: 'string' },
+      from: { type: 'string', required: true },
+      replyTo: { type: 'string' },
+    },
     secrets: { password: {} },
   },
   webhook: { fields: { url: { type: 'url', required: true }, timeoutMs: { type: 'int' } }, secrets: { signingSecret: { required: true } } },
@@ -59,7 +73,12 @@ function checkChannel(ch: string): ChannelName {
  * Replaces a channel's configuration. Secret fields left out keep their stored value, so an
  * operator can change the host without re-entering the password; `null` clears one.
  */
-export async function putChannelConfig(deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>, ws: string, channelName: string, body: unknown): Promise<ChannelConfigView> {
+export async function putChannelConfig(
+  deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>,
+  ws: string,
+  channelName: string,
+  body: unknown,
+): Promise<ChannelConfigView> {
   const ch = checkChannel(channelName);
   const spec = CHANNEL_SPECS[ch];
   if (!body || typeof body !== 'object' || Array.isArray(body)) bad(ch, 'body must be an object of configuration fields');
@@ -70,7 +89,12 @@ export async function putChannelConfig(deps: Pick<MessagingDeps, 'database' | 'c
     const f = spec.fields[k];
     if (f) {
       if (v === null || v === undefined) continue;
-      const ok = f.type === 'int' ? Number.isInteger(v) && (v as number) >= 0 : f.type === 'bool' ? typeof v === 'boolean' : typeof v === 'string' && v.length > 0 && v.length <= 2000;
+      const ok =
+        f.type === 'int'
+          ? Number.isInteger(v) && (v as number) >= 0
+          : f.type === 'bool'
+            ? typeof v === 'boolean'
+            : typeof v === 'string' && v.length > 0 && v.length <= 2000;
       if (!ok) bad(ch, `${k} must be ${f.type === 'int' ? 'a non-negative integer' : f.type === 'bool' ? 'true or false' : 'a non-empty string'}`);
       if (f.type === 'url' && !/^https?:\/\/\S+$/.test(v as string)) bad(ch, `${k} must be an http(s) URL`);
       config[k] = v;
@@ -91,7 +115,8 @@ export async function putChannelConfig(deps: Pick<MessagingDeps, 'database' | 'c
       if (v === null) delete secrets[k];
       else secrets[k] = v;
     }
-    for (const [k, s] of Object.entries(spec.secrets)) if (s.required && !secrets[k]) bad(ch, `${k} is required (a secret: it is stored encrypted and never shown)`);
+    for (const [k, s] of Object.entries(spec.secrets))
+      if (s.required && !secrets[k]) bad(ch, `${k} is required (a secret: it is stored encrypted and never shown)`);
     const secretsEnc = Object.keys(secrets).length ? deps.cipher.encrypt(JSON.stringify(secrets)) : null;
     await trx
       .insertInto('channel_configs')

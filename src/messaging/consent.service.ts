@@ -42,11 +42,13 @@ function checkInput(i: ConsentInput, now: number): { at: number } {
   if (i.purpose !== 'marketing' && i.purpose !== 'service') throw new AppError('VALIDATION_FAILED', 'purpose must be "marketing" or "service"');
   if (i.channel !== '*' && !isChannel(i.channel)) throw new AppError('VALIDATION_FAILED', `channel must be "*" (all) or one of ${CHANNELS.join(', ')}`);
   if (typeof i.granted !== 'boolean') throw new AppError('VALIDATION_FAILED', 'granted must be true or false');
-  if (typeof i.source !== 'string' || !i.source || i.source.length > 100) throw new AppError('VALIDATION_FAILED', 'source must say how consent was captured (e.g. "signup_form", "wecom_chat"), at most 100 characters');
+  if (typeof i.source !== 'string' || !i.source || i.source.length > 100)
+    throw new AppError('VALIDATION_FAILED', 'source must say how consent was captured (e.g. "signup_form", "wecom_chat"), at most 100 characters');
   const at = i.at === undefined ? now : typeof i.at === 'number' ? i.at : Date.parse(i.at);
   if (!Number.isFinite(at)) throw new AppError('VALIDATION_FAILED', `at "${i.at}" is not an ISO-8601 time`);
   if (at > now + 60_000) throw new AppError('VALIDATION_FAILED', 'at cannot be in the future');
-  if (i.evidence !== undefined && (typeof i.evidence !== 'object' || i.evidence === null || Array.isArray(i.evidence))) throw new AppError('VALIDATION_FAILED', 'evidence must be an object');
+  if (i.evidence !== undefined && (typeof i.evidence !== 'object' || i.evidence === null || Array.isArray(i.evidence)))
+    throw new AppError('VALIDATION_FAILED', 'evidence must be an object');
   if (i.evidence && JSON.stringify(i.evidence).length > 16_000) throw new AppError('VALIDATION_FAILED', 'evidence is larger than 16 KB');
   return { at };
 }
@@ -56,7 +58,13 @@ function checkInput(i: ConsentInput, now: number): { at: number } {
  * `profiles.consent` (unless a newer entry is there) and puts `Consent Granted` / `Consent
  * Withdrawn` on the timeline. Returns the live profile id it was recorded on.
  */
-export async function recordConsentIn(trx: Kysely<any>, deps: Pick<MessagingDeps, 'database' | 'now'>, ws: string, profileId: string, input: ConsentInput): Promise<ConsentRecord> {
+export async function recordConsentIn(
+  trx: Kysely<any>,
+  deps: Pick<MessagingDeps, 'database' | 'now'>,
+  ws: string,
+  profileId: string,
+  input: ConsentInput,
+): Promise<ConsentRecord> {
   const now = deps.now();
   const { at } = checkInput(input, now);
   const db = mdb(trx);
@@ -66,14 +74,30 @@ export async function recordConsentIn(trx: Kysely<any>, deps: Pick<MessagingDeps
   const evidence = input.evidence ?? {};
   await db
     .insertInto('consent_records')
-    .values({ workspace_id: ws, id, profile_id: live, purpose: input.purpose, channel: input.channel, granted: input.granted ? 1 : 0, source: input.source, evidence: JSON.stringify(evidence), at, recorded_at: now })
+    .values({
+      workspace_id: ws,
+      id,
+      profile_id: live,
+      purpose: input.purpose,
+      channel: input.channel,
+      granted: input.granted ? 1 : 0,
+      source: input.source,
+      evidence: JSON.stringify(evidence),
+      at,
+      recorded_at: now,
+    })
     .execute();
   const row = await db.selectFrom('profiles').select('consent').where('workspace_id', '=', ws).where('id', '=', live).executeTakeFirstOrThrow();
   const consent = parseJson<Record<string, { granted: boolean; at: number }>>(row.consent);
   const key = profileConsentKey(input.purpose, input.channel);
   if (!consent[key] || consent[key]!.at <= at) {
     consent[key] = { granted: input.granted, at };
-    await db.updateTable('profiles').set({ consent: JSON.stringify(consent), updated_at: now }).where('workspace_id', '=', ws).where('id', '=', live).execute();
+    await db
+      .updateTable('profiles')
+      .set({ consent: JSON.stringify(consent), updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', live)
+      .execute();
   }
   await writeTimelineEvent(db, deps.database.dialect, {
     workspaceId: ws,
@@ -83,7 +107,17 @@ export async function recordConsentIn(trx: Kysely<any>, deps: Pick<MessagingDeps
     properties: { purpose: input.purpose, channel: input.channel, source: input.source, consentRecordId: id },
     at,
   });
-  return { id, profileId: live, purpose: input.purpose, channel: input.channel, granted: input.granted, source: input.source, evidence, at: new Date(at).toISOString(), recordedAt: new Date(now).toISOString() };
+  return {
+    id,
+    profileId: live,
+    purpose: input.purpose,
+    channel: input.channel,
+    granted: input.granted,
+    source: input.source,
+    evidence,
+    at: new Date(at).toISOString(),
+    recordedAt: new Date(now).toISOString(),
+  };
 }
 
 /** Records consent in a transaction of its own. */
@@ -95,7 +129,15 @@ export async function recordConsent(deps: Pick<MessagingDeps, 'database' | 'now'
 export async function consentHistory(deps: Pick<MessagingDeps, 'database'>, ws: string, profileId: string): Promise<ConsentRecord[]> {
   const db = mdb(deps.database.db);
   const ids = [profileId, ...(await mergedIdsOf(db, ws, profileId))];
-  const rows = await db.selectFrom('consent_records').selectAll().where('workspace_id', '=', ws).where('profile_id', 'in', ids).orderBy('at', 'desc').orderBy('id', 'desc').limit(10_000).execute();
+  const rows = await db
+    .selectFrom('consent_records')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('profile_id', 'in', ids)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(10_000)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     profileId: r.profile_id,

@@ -27,7 +27,8 @@ function fail(where: string, msg: string): never {
 function str(o: Obj, key: string, where: string, required: boolean, max = 20_000): void {
   const v = o[key];
   if (v === undefined && !required) return;
-  if (typeof v !== 'string' || (required && v.length === 0)) fail(`${where}.${key}`, required ? 'is required and must be a non-empty string' : 'must be a string');
+  if (typeof v !== 'string' || (required && v.length === 0))
+    fail(`${where}.${key}`, required ? 'is required and must be a non-empty string' : 'must be a string');
   if (v.length > max) fail(`${where}.${key}`, `is longer than ${max} characters`);
 }
 
@@ -88,13 +89,15 @@ export function validateContent(channel: ChannelName, content: unknown, where: s
       str(content, 'templateId', where, true, 200);
       str(content, 'url', where, false, 2000);
       dataFields(content, where);
-      if (content.miniprogram !== undefined && (!isObj(content.miniprogram) || typeof content.miniprogram.appid !== 'string')) fail(`${where}.miniprogram`, 'must be { "appid": string, "pagepath"?: string }');
+      if (content.miniprogram !== undefined && (!isObj(content.miniprogram) || typeof content.miniprogram.appid !== 'string'))
+        fail(`${where}.miniprogram`, 'must be { "appid": string, "pagepath"?: string }');
       return;
     case 'miniprogram':
       only(content, ['templateId', 'data', 'page', 'state', 'lang'], where);
       str(content, 'templateId', where, true, 200);
       str(content, 'page', where, false, 2000);
-      if (content.state !== undefined && !['developer', 'trial', 'formal'].includes(content.state as string)) fail(`${where}.state`, 'must be developer, trial or formal');
+      if (content.state !== undefined && !['developer', 'trial', 'formal'].includes(content.state as string))
+        fail(`${where}.state`, 'must be developer, trial or formal');
       str(content, 'lang', where, false, 10);
       dataFields(content, where);
       return;

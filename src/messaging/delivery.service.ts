@@ -33,13 +33,20 @@ const safeEq = (a: string, b: string) => {
  * `X-Siyu-Timestamp` (unix seconds, within 5 minutes of now) and `X-Siyu-Signature` = base64
  * HMAC-SHA256(receiptSecret, else accessKeySecret, `<timestamp>\n<raw body>`).
  */
-export async function verifySmsHook(deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>, ws: string, headers: { timestamp?: string; signature?: string }, rawBody: string): Promise<unknown> {
+export async function verifySmsHook(
+  deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>,
+  ws: string,
+  headers: { timestamp?: string; signature?: string },
+  rawBody: string,
+): Promise<unknown> {
   const cfg = await loadChannelConfig(deps, ws, 'sms');
   const secret = cfg?.secrets.receiptSecret ?? cfg?.secrets.accessKeySecret;
   if (!secret) throw new AppError('UNAUTHORIZED', 'this workspace has no SMS channel configured');
   const ts = Number(headers.timestamp);
-  if (!Number.isFinite(ts) || Math.abs(deps.now() / 1000 - ts) > 300) throw new AppError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
-  if (!headers.signature || !safeEq(headers.signature, hmacBase64(secret, `${headers.timestamp}\n${rawBody}`))) throw new AppError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
+  if (!Number.isFinite(ts) || Math.abs(deps.now() / 1000 - ts) > 300)
+    throw new AppError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
+  if (!headers.signature || !safeEq(headers.signature, hmacBase64(secret, `${headers.timestamp}\n${rawBody}`)))
+    throw new AppError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
   try {
     return JSON.parse(rawBody);
   } catch {
@@ -54,9 +61,18 @@ export async function verifySmsHook(deps: Pick<MessagingDeps, 'database' | 'ciph
  * failed with the gateway's code) and puts `Message Delivered` / `Message Failed` on the timeline,
  * once per message whatever the number of redeliveries.
  */
-export async function applySmsReceipts(deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>, ws: string, headers: { timestamp?: string; signature?: string }, rawBody: string): Promise<{ applied: number; unknown: number }> {
+export async function applySmsReceipts(
+  deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>,
+  ws: string,
+  headers: { timestamp?: string; signature?: string },
+  rawBody: string,
+): Promise<{ applied: number; unknown: number }> {
   const body = (await verifySmsHook(deps, ws, headers, rawBody)) as { receipts?: unknown };
-  if (!Array.isArray(body.receipts) || body.receipts.length > 1000) throw new AppError('VALIDATION_FAILED', 'body must be { "receipts": [ { bizId|outId, status: DELIVERED|FAILED, errorCode?, reportedAt? } ] } with at most 1,000 receipts');
+  if (!Array.isArray(body.receipts) || body.receipts.length > 1000)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'body must be { "receipts": [ { bizId|outId, status: DELIVERED|FAILED, errorCode?, reportedAt? } ] } with at most 1,000 receipts',
+    );
   let applied = 0;
   let unknown = 0;
   await deps.database.db.transaction().execute(async (trx) => {
@@ -76,7 +92,11 @@ export async function applySmsReceipts(deps: Pick<MessagingDeps, 'database' | 'c
       const delivered = r.status === 'DELIVERED';
       await db
         .updateTable('messages')
-        .set(delivered ? { status: 'delivered', delivered_at: at, updated_at: deps.now() } : { status: 'failed', reason: 'delivery_failed', error_code: r.errorCode ?? 'DELIVERY_FAILED', updated_at: deps.now() })
+        .set(
+          delivered
+            ? { status: 'delivered', delivered_at: at, updated_at: deps.now() }
+            : { status: 'failed', reason: 'delivery_failed', error_code: r.errorCode ?? 'DELIVERY_FAILED', updated_at: deps.now() },
+        )
         .where('workspace_id', '=', ws)
         .where('id', '=', m.id)
         .execute();
@@ -86,7 +106,14 @@ export async function applySmsReceipts(deps: Pick<MessagingDeps, 'database' | 'c
           profileId: m.profile_id,
           eventId: `${m.id}:${delivered ? 'delivered' : 'failed'}`,
           event: delivered ? 'Message Delivered' : 'Message Failed',
-          properties: { messageId: m.id, channel: 'sms', purpose: m.purpose, templateId: m.template_id, providerMessageId: m.provider_message_id, ...(delivered ? {} : { errorCode: r.errorCode ?? 'DELIVERY_FAILED' }) },
+          properties: {
+            messageId: m.id,
+            channel: 'sms',
+            purpose: m.purpose,
+            templateId: m.template_id,
+            providerMessageId: m.provider_message_id,
+            ...(delivered ? {} : { errorCode: r.errorCode ?? 'DELIVERY_FAILED' }),
+          },
           at,
         });
       }
@@ -97,7 +124,12 @@ export async function applySmsReceipts(deps: Pick<MessagingDeps, 'database' | 'c
 }
 
 async function messageOf(deps: Pick<MessagingDeps, 'database'>, ws: string, id: string) {
-  return mdb(deps.database.db).selectFrom('messages').select(['id', 'profile_id', 'channel', 'purpose', 'template_id', 'opened_at', 'clicked_at']).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  return mdb(deps.database.db)
+    .selectFrom('messages')
+    .select(['id', 'profile_id', 'channel', 'purpose', 'template_id', 'opened_at', 'clicked_at'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** Records a click of a tracked link (`Message Clicked` with the URL, every click) and returns the target. */
@@ -106,7 +138,13 @@ export async function recordClick(deps: Pick<MessagingDeps, 'database' | 'now'>,
   if (m?.profile_id) {
     const now = deps.now();
     await deps.database.db.transaction().execute(async (trx) => {
-      await mdb(trx).updateTable('messages').set({ clicked_at: now, opened_at: m.opened_at ?? now, updated_at: now }).where('workspace_id', '=', t.w).where('id', '=', m.id).where('clicked_at', 'is', null).execute();
+      await mdb(trx)
+        .updateTable('messages')
+        .set({ clicked_at: now, opened_at: m.opened_at ?? now, updated_at: now })
+        .where('workspace_id', '=', t.w)
+        .where('id', '=', m.id)
+        .where('clicked_at', 'is', null)
+        .execute();
       await writeTimelineEvent(trx, deps.database.dialect, {
         workspaceId: t.w,
         profileId: m.profile_id!,
@@ -126,7 +164,13 @@ export async function recordOpen(deps: Pick<MessagingDeps, 'database' | 'now'>, 
   if (!m?.profile_id || m.opened_at !== null) return;
   const now = deps.now();
   await deps.database.db.transaction().execute(async (trx) => {
-    const res = await mdb(trx).updateTable('messages').set({ opened_at: now, updated_at: now }).where('workspace_id', '=', t.w).where('id', '=', m.id).where('opened_at', 'is', null).executeTakeFirst();
+    const res = await mdb(trx)
+      .updateTable('messages')
+      .set({ opened_at: now, updated_at: now })
+      .where('workspace_id', '=', t.w)
+      .where('id', '=', m.id)
+      .where('opened_at', 'is', null)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) return;
     await writeTimelineEvent(trx, deps.database.dialect, {
       workspaceId: t.w,
@@ -144,18 +188,41 @@ export async function recordOpen(deps: Pick<MessagingDeps, 'database' | 'now'>, 
  * `unsubscribe_link`, evidence: message, IP, user agent) and records `Message Unsubscribed`.
  * Clicking again changes nothing.
  */
-export async function unsubscribe(deps: Pick<MessagingDeps, 'database' | 'now'>, t: Extract<LinkToken, { k: 'u' }>, evidence: { ip?: string; userAgent?: string }): Promise<{ channel: string; already: boolean }> {
+export async function unsubscribe(
+  deps: Pick<MessagingDeps, 'database' | 'now'>,
+  t: Extract<LinkToken, { k: 'u' }>,
+  evidence: { ip?: string; userAgent?: string },
+): Promise<{ channel: string; already: boolean }> {
   if (!isChannel(t.c)) throw new AppError('LINK_INVALID', 'unsubscribe link names no channel');
   return deps.database.db.transaction().execute(async (trx) => {
     const settings = await loadSettings({ database: { ...deps.database, db: trx } }, t.w);
-    const p = await mdb(trx).selectFrom('profiles').select(['id', 'merged_into', 'consent']).where('workspace_id', '=', t.w).where('id', '=', t.p).executeTakeFirst();
+    const p = await mdb(trx)
+      .selectFrom('profiles')
+      .select(['id', 'merged_into', 'consent'])
+      .where('workspace_id', '=', t.w)
+      .where('id', '=', t.p)
+      .executeTakeFirst();
     if (!p) throw new AppError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
     const liveId = p.merged_into ?? p.id;
-    const live = await mdb(trx).selectFrom('profiles').select(['id', 'consent']).where('workspace_id', '=', t.w).where('id', '=', liveId).executeTakeFirstOrThrow();
+    const live = await mdb(trx)
+      .selectFrom('profiles')
+      .select(['id', 'consent'])
+      .where('workspace_id', '=', t.w)
+      .where('id', '=', liveId)
+      .executeTakeFirstOrThrow();
     const consent = typeof live.consent === 'string' ? JSON.parse(live.consent) : live.consent;
-    const state = await consentAllows(trx, t.w, { id: liveId, consent }, 'marketing', t.c, { ...settings, consent: { marketingRequiresOptIn: false, serviceRequiresOptIn: false } });
+    const state = await consentAllows(trx, t.w, { id: liveId, consent }, 'marketing', t.c, {
+      ...settings,
+      consent: { marketingRequiresOptIn: false, serviceRequiresOptIn: false },
+    });
     if (!state.allowed) return { channel: t.c, already: true };
-    const rec = await recordConsentIn(trx, deps, t.w, liveId, { purpose: 'marketing', channel: t.c, granted: false, source: 'unsubscribe_link', evidence: { messageId: t.m ?? null, ip: evidence.ip ?? null, userAgent: evidence.userAgent ?? null } });
+    const rec = await recordConsentIn(trx, deps, t.w, liveId, {
+      purpose: 'marketing',
+      channel: t.c,
+      granted: false,
+      source: 'unsubscribe_link',
+      evidence: { messageId: t.m ?? null, ip: evidence.ip ?? null, userAgent: evidence.userAgent ?? null },
+    });
     await writeTimelineEvent(trx, deps.database.dialect, {
       workspaceId: t.w,
       profileId: rec.profileId,

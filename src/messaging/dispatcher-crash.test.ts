@@ -27,7 +27,10 @@ describeEngines('dispatcher under kill -9', (engine) => {
       engine === 'sqlite'
         ? [(d as unknown as { dataDir: string }).dataDir, '-', '--lease', String(leaseMs)]
         : [process.env.SIYU_TEST_POSTGRES_URL!, /\(schema (\S+)\)/.exec(d.description)![1]!, '--lease', String(leaseMs)];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/messaging/testing/dispatcher-child.ts', ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/messaging/testing/dispatcher-child.ts', ...args], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     return new Promise((resolve, reject) => {
       child.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && resolve(child));
       child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
@@ -40,7 +43,16 @@ describeEngines('dispatcher under kill -9', (engine) => {
     const ids: string[] = [];
     await k.t.database.db.transaction().execute(async (trx) => {
       for (let i = 0; i < N; i++) {
-        const r = await enqueueMessage(trx, { workspaceId: k.t.workspaceId, profileId: pids[i % pids.length]!, channel: 'webhook', purpose: 'service', content: { body: { n: i } }, idempotencyKey: `kill-${i}`, source: { kind: 'api' }, now: k.t.clock.now() });
+        const r = await enqueueMessage(trx, {
+          workspaceId: k.t.workspaceId,
+          profileId: pids[i % pids.length]!,
+          channel: 'webhook',
+          purpose: 'service',
+          content: { body: { n: i } },
+          idempotencyKey: `kill-${i}`,
+          source: { kind: 'api' },
+          now: k.t.clock.now(),
+        });
         ids.push(r.id);
       }
     });
@@ -64,12 +76,21 @@ describeEngines('dispatcher under kill -9', (engine) => {
 
     expect(await status()).toEqual({ sent: N });
     const byKey = new Map<string, string[]>();
-    for (const r of hook.requests) byKey.set(r.headers['x-siyu-idempotency-key'] as string, [...(byKey.get(r.headers['x-siyu-idempotency-key'] as string) ?? []), JSON.parse(r.body).body.n]);
+    for (const r of hook.requests)
+      byKey.set(r.headers['x-siyu-idempotency-key'] as string, [
+        ...(byKey.get(r.headers['x-siyu-idempotency-key'] as string) ?? []),
+        JSON.parse(r.body).body.n,
+      ]);
     expect([...byKey.keys()].sort()).toEqual([...ids].sort());
     for (const bodies of byKey.values()) expect(new Set(bodies).size).toBe(1);
     // Repeats only come from sends a killed worker could not record (≤ one batch per kill).
     expect(hook.requests.length - N).toBeLessThanOrEqual(kills * 5);
-    const sentEvents = await k.t.database.db.selectFrom('events').select('message_id').where('workspace_id', '=', k.t.workspaceId).where('event', '=', 'Message Sent').execute();
+    const sentEvents = await k.t.database.db
+      .selectFrom('events')
+      .select('message_id')
+      .where('workspace_id', '=', k.t.workspaceId)
+      .where('event', '=', 'Message Sent')
+      .execute();
     expect(sentEvents).toHaveLength(N);
   });
 });

@@ -13,7 +13,9 @@ describeEngines('outbox and dispatcher', (engine) => {
   let hook: Awaited<ReturnType<typeof startHttpRecorder>>;
   beforeAll(async () => {
     k = await messagingTestApp(engine);
-    hook = await startHttpRecorder((r, res) => (r.path === '/cgi-bin/token' ? json(res, 200, { access_token: 't', expires_in: 7200 }) : json(res, 200, { errcode: 0, msgid: 1 })));
+    hook = await startHttpRecorder((r, res) =>
+      r.path === '/cgi-bin/token' ? json(res, 200, { access_token: 't', expires_in: 7200 }) : json(res, 200, { errcode: 0, msgid: 1 }),
+    );
     await k.api('PUT', '/v1/channels/webhook', { url: `${hook.url}/hook`, signingSecret: 's' });
     await k.api('PUT', '/v1/channels/miniprogram', { appId: 'wxmp', appSecret: 'x', apiBaseUrl: hook.url });
     await k.api('PATCH', '/v1/messaging/settings', { consent: { marketingRequiresOptIn: false } });
@@ -35,18 +37,24 @@ describeEngines('outbox and dispatcher', (engine) => {
     now: k.t.clock.now(),
   });
 
-  it('enqueues in the caller\'s transaction, once per idempotency key', async () => {
+  it("enqueues in the caller's transaction, once per idempotency key", async () => {
     const pid = await k.profile('o-1');
     await expect(
-      db().transaction().execute(async (trx) => {
-        await enqueueMessage(trx, base(pid, 'rolled-back'));
-        throw new Error('journey step failed');
-      }),
+      db()
+        .transaction()
+        .execute(async (trx) => {
+          await enqueueMessage(trx, base(pid, 'rolled-back'));
+          throw new Error('journey step failed');
+        }),
     ).rejects.toThrow('journey step failed');
     expect(await mdb(db()).selectFrom('messages').select('id').where('idempotency_key', '=', 'rolled-back').execute()).toEqual([]);
 
-    const a = await db().transaction().execute((trx) => enqueueMessage(trx, base(pid, 'state1:step2:entry1')));
-    const b = await db().transaction().execute((trx) => enqueueMessage(trx, { ...base(pid, 'state1:step2:entry1'), content: { body: { other: 1 } } }));
+    const a = await db()
+      .transaction()
+      .execute((trx) => enqueueMessage(trx, base(pid, 'state1:step2:entry1')));
+    const b = await db()
+      .transaction()
+      .execute((trx) => enqueueMessage(trx, { ...base(pid, 'state1:step2:entry1'), content: { body: { other: 1 } } }));
     expect(a).toMatchObject({ created: true, status: 'queued' });
     expect(b).toEqual({ id: a.id, created: false, status: 'queued' });
     expect(await row(a.id)).toMatchObject({ source_kind: 'journey', source_id: 'jrn_1', source_step: 'send-1' });
@@ -55,7 +63,11 @@ describeEngines('outbox and dispatcher', (engine) => {
     expect(viaApi.body.id).toBe(a.id);
     expect((await k.api('POST', '/v1/messages', { profileId: pid, channel: 'webhook', content: { body: {} } })).body.error.code).toBe('VALIDATION_FAILED');
     const tpl = await k.api('POST', '/v1/templates', { name: 'o-sms', channel: 'sms', variants: { 'zh-CN': { templateCode: 'T' } } });
-    await expect(db().transaction().execute((trx) => enqueueMessage(trx, { ...base(pid, 'o-x'), content: undefined, templateId: tpl.body.id }))).rejects.toThrow(/is for channel sms/);
+    await expect(
+      db()
+        .transaction()
+        .execute((trx) => enqueueMessage(trx, { ...base(pid, 'o-x'), content: undefined, templateId: tpl.body.id })),
+    ).rejects.toThrow(/is for channel sms/);
     await k.dispatcher.runOnce();
     expect((await row(a.id)).status).toBe('sent');
     const listed = (await k.api('GET', `/v1/messages?profileId=user_id:o-1`)).body.data;
@@ -64,10 +76,12 @@ describeEngines('outbox and dispatcher', (engine) => {
 
   it('after a crash between the provider call and the record, resends only where the provider dedupes', async () => {
     const pid = await k.profile('o-2', {}, [{ type: 'openid:wxmp', id: 'oMP' }]);
-    const hookMsg = await db().transaction().execute((trx) => enqueueMessage(trx, base(pid, 'crash-webhook')));
-    const mpMsg = await db().transaction().execute((trx) =>
-      enqueueMessage(trx, { ...base(pid, 'crash-mp'), channel: 'miniprogram', content: { templateId: 'T', data: { a: 'b' } } }),
-    );
+    const hookMsg = await db()
+      .transaction()
+      .execute((trx) => enqueueMessage(trx, base(pid, 'crash-webhook')));
+    const mpMsg = await db()
+      .transaction()
+      .execute((trx) => enqueueMessage(trx, { ...base(pid, 'crash-mp'), channel: 'miniprogram', content: { templateId: 'T', data: { a: 'b' } } }));
     const sends = () => hook.requests.filter((r) => r.path !== '/cgi-bin/token').length;
     const before = sends();
     // This worker "dies" right after each provider answered, before recording anything.
@@ -103,13 +117,16 @@ describeEngines('outbox and dispatcher', (engine) => {
     const pids = await Promise.all(Array.from({ length: 12 }, (_, i) => k.profile(`par-${i}`)));
     const capped = await k.profile('par-capped');
     const keys: string[] = [];
-    await db().transaction().execute(async (trx) => {
-      for (const [i, pid] of pids.entries()) for (let j = 0; j < 3; j++) {
-        keys.push(`par-${i}-${j}`);
-        await enqueueMessage(trx, { ...base(pid, `par-${i}-${j}`), now: k.t.clock.now() });
-      }
-      for (let j = 0; j < 6; j++) await enqueueMessage(trx, { ...base(capped, `cap-${j}`), purpose: 'marketing', now: k.t.clock.now() });
-    });
+    await db()
+      .transaction()
+      .execute(async (trx) => {
+        for (const [i, pid] of pids.entries())
+          for (let j = 0; j < 3; j++) {
+            keys.push(`par-${i}-${j}`);
+            await enqueueMessage(trx, { ...base(pid, `par-${i}-${j}`), now: k.t.clock.now() });
+          }
+        for (let j = 0; j < 6; j++) await enqueueMessage(trx, { ...base(capped, `cap-${j}`), purpose: 'marketing', now: k.t.clock.now() });
+      });
     const start = hook.requests.length;
     const workers = [0, 1].map(() => createDispatcher(k.deps, createChannels(), { batchSize: 4, concurrency: 2 }));
     const drain = async (d: (typeof workers)[number]) => {

@@ -110,14 +110,21 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
       let q = db
         .selectFrom('messages')
         .selectAll()
-        .where((eb) => eb.or([eb.and([eb('status', 'in', ['queued', 'held']), eb('next_attempt_at', '<=', now)]), eb.and([eb('status', '=', 'sending'), eb('lease_until', '<=', now)])]))
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', 'in', ['queued', 'held']), eb('next_attempt_at', '<=', now)]),
+            eb.and([eb('status', '=', 'sending'), eb('lease_until', '<=', now)]),
+          ]),
+        )
         .orderBy('next_attempt_at')
         .limit(batchSize);
       if (dialect.engine === 'postgres') q = q.forUpdate().skipLocked();
       const rows = await q.execute();
       stats.claimed = rows.length;
       // Profile locks in one order across workers: no deadlock between two claiming passes.
-      rows.sort((a, b) => (a.workspace_id + (a.profile_id ?? '')).localeCompare(b.workspace_id + (b.profile_id ?? '')) || a.next_attempt_at - b.next_attempt_at);
+      rows.sort(
+        (a, b) => (a.workspace_id + (a.profile_id ?? '')).localeCompare(b.workspace_id + (b.profile_id ?? '')) || a.next_attempt_at - b.next_attempt_at,
+      );
       const settingsOf = new Map<string, MessagingSettings>();
       const zoneOf = new Map<string, string>();
       const configOf = new Map<string, ChannelConfig | undefined>();
@@ -126,7 +133,7 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
         const ws = row.workspace_id;
         const scoped = { database: { ...deps.database, db: trx } } as Pick<MessagingDeps, 'database'>;
         if (!settingsOf.has(ws)) settingsOf.set(ws, await loadSettings(scoped, ws));
-        if (!zoneOf.has(ws)) zoneOf.set(ws, (settingsOf.get(ws)!.timeZone ?? (await workspaceTimeZone(trx, ws, deps.defaultTimeZone))));
+        if (!zoneOf.has(ws)) zoneOf.set(ws, settingsOf.get(ws)!.timeZone ?? (await workspaceTimeZone(trx, ws, deps.defaultTimeZone)));
         const cfgKey = `${ws}\n${row.channel}`;
         if (!configOf.has(cfgKey)) configOf.set(cfgKey, await loadChannelConfig({ ...scoped, cipher: deps.cipher }, ws, row.channel as ChannelName));
         const job = await prepare(trx, row, settingsOf.get(ws)!, zoneOf.get(ws)!, configOf.get(cfgKey), now, stats);
@@ -137,11 +144,24 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
   }
 
   async function finish(trx: Kysely<any>, row: Row, set: Updateable<MessagesTable>): Promise<void> {
-    await mdb(trx).updateTable('messages').set({ ...set, updated_at: deps.now() }).where('workspace_id', '=', row.workspace_id).where('id', '=', row.id).execute();
+    await mdb(trx)
+      .updateTable('messages')
+      .set({ ...set, updated_at: deps.now() })
+      .where('workspace_id', '=', row.workspace_id)
+      .where('id', '=', row.id)
+      .execute();
   }
 
   /** Decides one claimed row inside the claim transaction; returns a job when it must be sent. */
-  async function prepare(trx: Kysely<any>, row: Row, settings: MessagingSettings, zone: string, config: ChannelConfig | undefined, now: number, stats: DispatchStats): Promise<Job | undefined> {
+  async function prepare(
+    trx: Kysely<any>,
+    row: Row,
+    settings: MessagingSettings,
+    zone: string,
+    config: ChannelConfig | undefined,
+    now: number,
+    stats: DispatchStats,
+  ): Promise<Job | undefined> {
     const channel = channels[row.channel as ChannelName];
     if (!channel) {
       await finish(trx, row, { status: 'failed', reason: 'unknown_channel', error_code: 'UNKNOWN_CHANNEL' });
@@ -211,20 +231,46 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
     const attempt = row.attempts + 1;
     // SMS replies name only a phone: keep its keyed hash so a reply finds this message (replies.service.ts).
     const addressKey = channel.address === 'phone' && address.address ? smsAddressKey(deps.cipher, address.address, deps.defaultPhoneRegion) : null;
-    await finish(trx, row, { status: 'sending', reason: null, lease_until: now + leaseMs, attempts: attempt, sent_at: now, rendered: JSON.stringify(toStored(deps, out)), locale, address_key: addressKey });
+    await finish(trx, row, {
+      status: 'sending',
+      reason: null,
+      lease_until: now + leaseMs,
+      attempts: attempt,
+      sent_at: now,
+      rendered: JSON.stringify(toStored(deps, out)),
+      locale,
+      address_key: addressKey,
+    });
     return { row, attempt, out, config, channel };
   }
 
-  async function render(trx: Kysely<any>, row: Row, profile: Awaited<ReturnType<typeof loadMessagingProfile>>, settings: MessagingSettings, address: { address?: string; sender?: string; chatId?: string }, now: number): Promise<{ out: OutboundMessage; locale: string }> {
+  async function render(
+    trx: Kysely<any>,
+    row: Row,
+    profile: Awaited<ReturnType<typeof loadMessagingProfile>>,
+    settings: MessagingSettings,
+    address: { address?: string; sender?: string; chatId?: string },
+    now: number,
+  ): Promise<{ out: OutboundMessage; locale: string }> {
     let content: Record<string, unknown>;
     let locale = row.locale ?? profile?.locale ?? settings.defaultLocale;
     if (row.template_id) {
-      const { v } = await loadTemplateVersion({ database: { ...deps.database, db: trx } }, row.workspace_id, row.template_id, row.template_version ?? undefined);
+      const { v } = await loadTemplateVersion(
+        { database: { ...deps.database, db: trx } },
+        row.workspace_id,
+        row.template_id,
+        row.template_version ?? undefined,
+      );
       const picked = variantFor(v, locale);
       content = picked.content;
       locale = picked.locale;
     } else content = parseJson(row.content);
-    const links = linkBuilder(deps.links, settings.linkBaseUrl, { workspaceId: row.workspace_id, messageId: row.id, profileId: row.profile_id, channel: row.channel });
+    const links = linkBuilder(deps.links, settings.linkBaseUrl, {
+      workspaceId: row.workspace_id,
+      messageId: row.id,
+      profileId: row.profile_id,
+      channel: row.channel,
+    });
     const unsubscribeUrl = links.unsubscribe();
     const extra = parseJson<{ data?: Record<string, unknown>; event?: Record<string, unknown> }>(row.data);
     const scope = renderScope(profile, { ...extra, message: { id: row.id, channel: row.channel }, unsubscribeUrl, now });
@@ -249,15 +295,43 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
     await deps.database.db.transaction().execute(async (trx) => {
       const db = mdb(trx);
       // Guard: only the claim that made this attempt may record it.
-      const current = await db.selectFrom('messages').select(['status', 'attempts']).where('workspace_id', '=', row.workspace_id).where('id', '=', row.id).executeTakeFirst();
+      const current = await db
+        .selectFrom('messages')
+        .select(['status', 'attempts'])
+        .where('workspace_id', '=', row.workspace_id)
+        .where('id', '=', row.id)
+        .executeTakeFirst();
       if (!current || current.status !== 'sending' || current.attempts !== attempt) return;
       const settings = await loadSettings({ database: { ...deps.database, db: trx } }, row.workspace_id);
       const base = { lease_until: null, updated_at: now };
-      const upd = (set: Updateable<MessagesTable>) => db.updateTable('messages').set({ ...base, ...set }).where('workspace_id', '=', row.workspace_id).where('id', '=', row.id).execute();
-      const props = { messageId: row.id, channel: row.channel, purpose: row.purpose, templateId: row.template_id, templateVersion: row.template_version, source: row.source_kind, sourceId: row.source_id, sourceStep: row.source_step };
+      const upd = (set: Updateable<MessagesTable>) =>
+        db
+          .updateTable('messages')
+          .set({ ...base, ...set })
+          .where('workspace_id', '=', row.workspace_id)
+          .where('id', '=', row.id)
+          .execute();
+      const props = {
+        messageId: row.id,
+        channel: row.channel,
+        purpose: row.purpose,
+        templateId: row.template_id,
+        templateVersion: row.template_version,
+        source: row.source_kind,
+        sourceId: row.source_id,
+        sourceStep: row.source_step,
+      };
       if (result.status === 'sent') {
         await upd({ status: 'sent', reason: null, error_code: null, provider_message_id: result.providerMessageId ?? null });
-        if (row.profile_id) await writeTimelineEvent(trx, dialect, { workspaceId: row.workspace_id, profileId: job.out.profileId ?? row.profile_id, eventId: `${row.id}:sent`, event: 'Message Sent', properties: { ...props, providerMessageId: result.providerMessageId ?? null }, at: now });
+        if (row.profile_id)
+          await writeTimelineEvent(trx, dialect, {
+            workspaceId: row.workspace_id,
+            profileId: job.out.profileId ?? row.profile_id,
+            eventId: `${row.id}:sent`,
+            event: 'Message Sent',
+            properties: { ...props, providerMessageId: result.providerMessageId ?? null },
+            at: now,
+          });
         stats.sent++;
         return;
       }
@@ -268,13 +342,26 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
       }
       if ((result.retryable || result.ambiguous) && attempt < settings.maxAttempts) {
         // Ambiguous failures on deduplicating channels resend the stored rendering (same id, same content).
-        await upd({ status: result.ambiguous ? 'sending' : 'queued', reason: 'retrying', error_code: result.errorCode ?? null, next_attempt_at: now + backoff(attempt), lease_until: result.ambiguous ? now + backoff(attempt) : null });
+        await upd({
+          status: result.ambiguous ? 'sending' : 'queued',
+          reason: 'retrying',
+          error_code: result.errorCode ?? null,
+          next_attempt_at: now + backoff(attempt),
+          lease_until: result.ambiguous ? now + backoff(attempt) : null,
+        });
         stats.retrying++;
         return;
       }
       await upd({ status: 'failed', reason: result.retryable ? 'retries_exhausted' : 'provider_rejected', error_code: result.errorCode ?? 'UNKNOWN' });
       if (row.profile_id) {
-        await writeTimelineEvent(trx, dialect, { workspaceId: row.workspace_id, profileId: job.out.profileId ?? row.profile_id, eventId: `${row.id}:failed`, event: 'Message Failed', properties: { ...props, errorCode: result.errorCode ?? null, errorMessage: result.errorMessage?.slice(0, 500) ?? null }, at: now });
+        await writeTimelineEvent(trx, dialect, {
+          workspaceId: row.workspace_id,
+          profileId: job.out.profileId ?? row.profile_id,
+          eventId: `${row.id}:failed`,
+          event: 'Message Failed',
+          properties: { ...props, errorCode: result.errorCode ?? null, errorMessage: result.errorMessage?.slice(0, 500) ?? null },
+          at: now,
+        });
       }
       stats.failed++;
     });
@@ -282,7 +369,10 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
 
   async function send(job: Job): Promise<SendResult> {
     try {
-      return await job.channel.send({ workspaceId: job.row.workspace_id, config: job.config, fetch: deps.fetch, log: deps.log, now: deps.now, wecomClientFor: deps.wecomClientFor }, job.out);
+      return await job.channel.send(
+        { workspaceId: job.row.workspace_id, config: job.config, fetch: deps.fetch, log: deps.log, now: deps.now, wecomClientFor: deps.wecomClientFor },
+        job.out,
+      );
     } catch (err) {
       deps.log.error({ err, messageId: job.row.id, channel: job.row.channel }, 'messaging: channel threw');
       return { status: 'failed', errorCode: 'INTERNAL', errorMessage: (err as Error).message, retryable: true, ambiguous: true };

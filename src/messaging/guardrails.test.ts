@@ -24,7 +24,14 @@ describeEngines('guardrails and the consent ledger', (engine) => {
 
   it('keeps an append-only consent ledger, mirrored into profiles.consent; the newest applicable entry decides', async () => {
     const pid = await k.profile('c-1');
-    const grant = await k.api('POST', `/v1/profiles/${pid}/consent`, { purpose: 'marketing', channel: '*', granted: true, source: 'signup_form', evidence: { formVersion: 'v3', ip: '1.2.3.4' }, at: '2026-11-02T00:00:00Z' });
+    const grant = await k.api('POST', `/v1/profiles/${pid}/consent`, {
+      purpose: 'marketing',
+      channel: '*',
+      granted: true,
+      source: 'signup_form',
+      evidence: { formVersion: 'v3', ip: '1.2.3.4' },
+      at: '2026-11-02T00:00:00Z',
+    });
     expect(grant.status).toBe(201);
     k.t.clock.advance(1000);
     await k.api('POST', '/v1/profiles/user_id:c-1/consent', { purpose: 'marketing', channel: 'sms', granted: false, source: 'customer_service_call' });
@@ -42,7 +49,9 @@ describeEngines('guardrails and the consent ledger', (engine) => {
     // The database refuses to rewrite history.
     await expect(sql`update consent_records set granted = 1`.execute(k.t.database.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from consent_records`.execute(k.t.database.db)).rejects.toThrow(/append-only/);
-    expect((await k.api('POST', `/v1/profiles/${pid}/consent`, { purpose: 'marketing', channel: 'fax', granted: true, source: 'x' })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await k.api('POST', `/v1/profiles/${pid}/consent`, { purpose: 'marketing', channel: 'fax', granted: true, source: 'x' })).body.error.code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 
   it('suppresses marketing without opt-in and after withdrawal; service goes unless withdrawn', async () => {
@@ -53,7 +62,12 @@ describeEngines('guardrails and the consent ledger', (engine) => {
     expect(await status(noOptIn.body.id)).toMatchObject({ status: 'suppressed', reason: 'consent_missing:marketing:webhook' });
     expect((await status(service.body.id)).status).toBe('sent');
     // Consent tracked through the CDP (context.consent.categoryPreferences) counts too.
-    await k.t.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: 'Basic ' + Buffer.from(k.t.writeKey + ':').toString('base64') }, payload: { userId: 'c-2', event: 'Prefs', context: { consent: { categoryPreferences: { marketing_webhook: true } } } } });
+    await k.t.app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      headers: { authorization: 'Basic ' + Buffer.from(k.t.writeKey + ':').toString('base64') },
+      payload: { userId: 'c-2', event: 'Prefs', context: { consent: { categoryPreferences: { marketing_webhook: true } } } },
+    });
     const tracked = await send(pid, 'g2-3');
     await k.dispatcher.runOnce();
     expect((await status(tracked.body.id)).status).toBe('sent');
@@ -63,18 +77,42 @@ describeEngines('guardrails and the consent ledger', (engine) => {
     await k.api('PATCH', '/v1/messaging/settings', { linkBaseUrl: 'https://siyu.test' });
     const pid = await k.profile('c-3', { phone: '13700137000' });
     await k.api('POST', `/v1/profiles/${pid}/consent`, { purpose: 'marketing', channel: '*', granted: true, source: 'signup_form' });
-    const m = await k.api('POST', '/v1/messages', { profileId: pid, channel: 'sms', content: { templateCode: 'SMS_1', params: { u: '{{ unsubscribe_url }}' } }, idempotencyKey: 'g3-1', purpose: 'marketing' });
+    const m = await k.api('POST', '/v1/messages', {
+      profileId: pid,
+      channel: 'sms',
+      content: { templateCode: 'SMS_1', params: { u: '{{ unsubscribe_url }}' } },
+      idempotencyKey: 'g3-1',
+      purpose: 'marketing',
+    });
     await k.dispatcher.runOnce();
     const url = (await status(m.body.id)).rendered.params.u as string;
     expect(url).toMatch(/^https:\/\/siyu\.test\/u\//);
     const page = await k.t.app.inject({ method: 'GET', url: url.slice('https://siyu.test'.length), headers: { 'user-agent': 'UA/1' } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('退订成功');
-    await k.t.app.inject({ method: 'POST', url: url.slice('https://siyu.test'.length), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    await k.t.app.inject({
+      method: 'POST',
+      url: url.slice('https://siyu.test'.length),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
     const history = (await k.api('GET', `/v1/profiles/${pid}/consent/history`)).body.data;
-    expect(history.filter((r: any) => r.source === 'unsubscribe_link')).toEqual([expect.objectContaining({ purpose: 'marketing', channel: 'sms', granted: false, evidence: expect.objectContaining({ messageId: m.body.id, userAgent: 'UA/1' }) })]);
+    expect(history.filter((r: any) => r.source === 'unsubscribe_link')).toEqual([
+      expect.objectContaining({
+        purpose: 'marketing',
+        channel: 'sms',
+        granted: false,
+        evidence: expect.objectContaining({ messageId: m.body.id, userAgent: 'UA/1' }),
+      }),
+    ]);
     expect(await k.events(pid, 'Message Unsubscribed')).toHaveLength(1);
-    const after = await k.api('POST', '/v1/messages', { profileId: pid, channel: 'sms', content: { templateCode: 'SMS_1' }, idempotencyKey: 'g3-2', purpose: 'marketing' });
+    const after = await k.api('POST', '/v1/messages', {
+      profileId: pid,
+      channel: 'sms',
+      content: { templateCode: 'SMS_1' },
+      idempotencyKey: 'g3-2',
+      purpose: 'marketing',
+    });
     const otherChannel = await send(pid, 'g3-3');
     await k.dispatcher.runOnce();
     expect(await status(after.body.id)).toMatchObject({ status: 'suppressed', reason: 'consent_withdrawn:marketing:sms' });
@@ -125,7 +163,8 @@ describeEngines('guardrails and the consent ledger', (engine) => {
     // Per-channel cap, deferred: held until the next local day starts.
     await k.api('PATCH', '/v1/messaging/settings', { caps: { marketing: { perDay: 5, perWeek: 50 }, onLimit: 'defer' } });
     const other = await k.profile('cap-2', { phone: '13500135000' });
-    const sms = (key: string) => k.api('POST', '/v1/messages', { profileId: other, channel: 'sms', purpose: 'marketing', content: { templateCode: 'T' }, idempotencyKey: key });
+    const sms = (key: string) =>
+      k.api('POST', '/v1/messages', { profileId: other, channel: 'sms', purpose: 'marketing', content: { templateCode: 'T' }, idempotencyKey: key });
     const a = (await sms('cap-sms-1')).body.id;
     const b = (await sms('cap-sms-2')).body.id;
     await k.dispatcher.runOnce();
@@ -134,8 +173,12 @@ describeEngines('guardrails and the consent ledger', (engine) => {
   });
 
   it('validates settings with the field named', async () => {
-    expect((await k.api('PATCH', '/v1/messaging/settings', { quietHours: { start: '25:00', end: '09:00' } })).body.error.message).toBe('settings.quietHours.start must be "HH:MM" (24-hour)');
-    expect((await k.api('PATCH', '/v1/messaging/settings', { caps: { channels: { fax: { perDay: 1 } } } })).body.error.message).toContain('settings.caps.channels.fax is not a channel');
+    expect((await k.api('PATCH', '/v1/messaging/settings', { quietHours: { start: '25:00', end: '09:00' } })).body.error.message).toBe(
+      'settings.quietHours.start must be "HH:MM" (24-hour)',
+    );
+    expect((await k.api('PATCH', '/v1/messaging/settings', { caps: { channels: { fax: { perDay: 1 } } } })).body.error.message).toContain(
+      'settings.caps.channels.fax is not a channel',
+    );
     expect((await k.api('GET', '/v1/messaging/settings')).body.quietHours).toEqual({ start: '21:00', end: '09:00', appliesTo: 'marketing' });
   });
 });

@@ -23,7 +23,14 @@ export interface GuardProfile {
   timeZone: string;
 }
 
-async function countSince(db: Kysely<any>, ws: string, ids: string[], since: number, filter: { purpose?: Purpose; channel?: string }, exceptId: string): Promise<number> {
+async function countSince(
+  db: Kysely<any>,
+  ws: string,
+  ids: string[],
+  since: number,
+  filter: { purpose?: Purpose; channel?: string },
+  exceptId: string,
+): Promise<number> {
   let q = mdb(db)
     .selectFrom('messages')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -38,11 +45,25 @@ async function countSince(db: Kysely<any>, ws: string, ids: string[], since: num
   return Number(row.n);
 }
 
-async function checkCap(db: Kysely<any>, ws: string, p: GuardProfile, cap: Cap, now: number, filter: { purpose?: Purpose; channel?: string }, label: string, settings: MessagingSettings, id: string): Promise<Verdict | undefined> {
+async function checkCap(
+  db: Kysely<any>,
+  ws: string,
+  p: GuardProfile,
+  cap: Cap,
+  now: number,
+  filter: { purpose?: Purpose; channel?: string },
+  label: string,
+  settings: MessagingSettings,
+  id: string,
+): Promise<Verdict | undefined> {
   const over = (until: number, window: string): Verdict =>
-    settings.caps.onLimit === 'defer' ? { action: 'hold', until, reason: `frequency_cap:${label}:${window}` } : { action: 'suppress', reason: `frequency_cap:${label}:${window}` };
-  if (cap.perDay !== undefined && (await countSince(db, ws, p.ids, startOfLocalDay(now, p.timeZone), filter, id)) >= cap.perDay) return over(startOfNextLocalDay(now, p.timeZone), 'day');
-  if (cap.perWeek !== undefined && (await countSince(db, ws, p.ids, startOfLocalWeek(now, p.timeZone), filter, id)) >= cap.perWeek) return over(startOfNextLocalWeek(now, p.timeZone), 'week');
+    settings.caps.onLimit === 'defer'
+      ? { action: 'hold', until, reason: `frequency_cap:${label}:${window}` }
+      : { action: 'suppress', reason: `frequency_cap:${label}:${window}` };
+  if (cap.perDay !== undefined && (await countSince(db, ws, p.ids, startOfLocalDay(now, p.timeZone), filter, id)) >= cap.perDay)
+    return over(startOfNextLocalDay(now, p.timeZone), 'day');
+  if (cap.perWeek !== undefined && (await countSince(db, ws, p.ids, startOfLocalWeek(now, p.timeZone), filter, id)) >= cap.perWeek)
+    return over(startOfNextLocalWeek(now, p.timeZone), 'week');
   return undefined;
 }
 

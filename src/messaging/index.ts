@@ -7,10 +7,28 @@ import { createChannels } from './channels/index.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { messagingDeps } from './messaging.routes.js';
 
-export { enqueueMessage, enqueueMessages, cancelMessages, BULK_ENQUEUE_ROWS, type EnqueueInput, type EnqueueResult, type MessageSource, type CancelInput } from './outbox.js';
+export {
+  enqueueMessage,
+  enqueueMessages,
+  cancelMessages,
+  BULK_ENQUEUE_ROWS,
+  type EnqueueInput,
+  type EnqueueResult,
+  type MessageSource,
+  type CancelInput,
+} from './outbox.js';
 export { recordInboundReply, applySmsReplies, type InboundReply, type InboundReplyResult, type SmsReply, type SmsRepliesResult } from './replies.service.js';
 export { createDispatcher, startDispatcher, type Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher.js';
-export { createChannels, type Channel, type OutboundMessage, type SendContext, type SendResult, webhookSignature, smsStringToSign, hmacBase64 } from './channels/index.js';
+export {
+  createChannels,
+  type Channel,
+  type OutboundMessage,
+  type SendContext,
+  type SendResult,
+  webhookSignature,
+  smsStringToSign,
+  hmacBase64,
+} from './channels/index.js';
 export { CHANNELS, LOCALES, type ChannelName, type Purpose, isChannel } from './content.js';
 export { messagingRoutes, messagingDeps } from './messaging.routes.js';
 export { type MessagingDeps } from './deps.js';
@@ -20,7 +38,15 @@ export { recordConsent, recordConsentIn, consentHistory, consentAllows, type Con
 export { loadSettings, updateSettings, DEFAULT_SETTINGS, type MessagingSettings } from './settings.js';
 export { createTemplate, updateTemplate, getTemplate, listTemplates, type TemplateView } from './templates.service.js';
 export { createLinkSigner, type LinkSigner } from './links.js';
-export { sendWelcomeMessage, checkWelcomeTemplate, WELCOME_CHANNEL, WELCOME_WINDOW_MS, type WelcomeDeps, type WelcomeInput, type WelcomeResult } from './welcome.service.js';
+export {
+  sendWelcomeMessage,
+  checkWelcomeTemplate,
+  WELCOME_CHANNEL,
+  WELCOME_WINDOW_MS,
+  type WelcomeDeps,
+  type WelcomeInput,
+  type WelcomeResult,
+} from './welcome.service.js';
 
 /** Starts the outbox dispatcher of a serving process. */
 export function startMessagingWorker(s: Services): Dispatcher {

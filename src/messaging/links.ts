@@ -7,9 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * (a changed target URL breaks the signature: no open redirect).
  */
 export type LinkToken =
-  | { k: 'c'; w: string; m: string; u: string }
-  | { k: 'o'; w: string; m: string }
-  | { k: 'u'; w: string; p: string; c: string; m?: string };
+  { k: 'c'; w: string; m: string; u: string } | { k: 'o'; w: string; m: string } | { k: 'u'; w: string; p: string; c: string; m?: string };
 
 /** Signs and verifies link tokens. */
 export interface LinkSigner {
@@ -53,7 +51,11 @@ export interface LinkBuilder {
 }
 
 /** Link URLs for one message; without a base URL links stay as written and no pixel is added. */
-export function linkBuilder(signer: LinkSigner, baseUrl: string | undefined, m: { workspaceId: string; messageId: string; profileId: string | null; channel: string }): LinkBuilder {
+export function linkBuilder(
+  signer: LinkSigner,
+  baseUrl: string | undefined,
+  m: { workspaceId: string; messageId: string; profileId: string | null; channel: string },
+): LinkBuilder {
   const base = baseUrl?.replace(/\/+$/, '');
   return {
     click: (url) => {
@@ -63,13 +65,17 @@ export function linkBuilder(signer: LinkSigner, baseUrl: string | undefined, m: 
       return token.length <= 1000 ? `${base}/r/${token}` : url;
     },
     openPixel: () => (base ? `${base}/o/${signer.sign({ k: 'o', w: m.workspaceId, m: m.messageId })}` : undefined),
-    unsubscribe: () => (base && m.profileId ? `${base}/u/${signer.sign({ k: 'u', w: m.workspaceId, p: m.profileId, c: m.channel, m: m.messageId })}` : undefined),
+    unsubscribe: () =>
+      base && m.profileId ? `${base}/u/${signer.sign({ k: 'u', w: m.workspaceId, p: m.profileId, c: m.channel, m: m.messageId })}` : undefined,
   };
 }
 
 /** Rewrites `href="http..."` in HTML to tracked links and appends the open pixel. */
 export function trackHtml(html: string, links: LinkBuilder): string {
-  let out = html.replace(/(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?:\/\/[^"']+)\2/gi, (_all, pre: string, q: string, url: string) => `${pre}${q}${escapeAttr(links.click(unescapeAttr(url)))}${q}`);
+  let out = html.replace(
+    /(<a\b[^>]*?\bhref\s*=\s*)(["'])(https?:\/\/[^"']+)\2/gi,
+    (_all, pre: string, q: string, url: string) => `${pre}${q}${escapeAttr(links.click(unescapeAttr(url)))}${q}`,
+  );
   const pixel = links.openPixel();
   if (pixel) {
     const img = `<img src="${escapeAttr(pixel)}" width="1" height="1" alt="" style="display:none">`;
@@ -79,4 +85,9 @@ export function trackHtml(html: string, links: LinkBuilder): string {
 }
 
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-const unescapeAttr = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeAttr = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');

@@ -97,7 +97,12 @@ export async function sendViaApi(deps: Pick<MessagingDeps, 'database' | 'now'>, 
   }
   let purpose = req.purpose;
   if (!purpose && req.templateId) {
-    const t = await mdb(deps.database.db).selectFrom('message_templates').select('purpose').where('workspace_id', '=', ws).where('id', '=', req.templateId).executeTakeFirst();
+    const t = await mdb(deps.database.db)
+      .selectFrom('message_templates')
+      .select('purpose')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', req.templateId)
+      .executeTakeFirst();
     purpose = t?.purpose;
   }
   return deps.database.db.transaction().execute((trx) =>
@@ -140,7 +145,10 @@ export async function listMessages(
   if (q.sourceKind) sel = sel.where('source_kind', '=', q.sourceKind as 'api');
   if (q.sourceId) sel = sel.where('source_id', '=', q.sourceId);
   if (q.cursor) sel = sel.where('id', '<', q.cursor);
-  const rows = await sel.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await sel
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   const page = rows.slice(0, q.limit);
   return { data: page.map(toView), nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
 }
@@ -156,7 +164,12 @@ export interface PreviewRequest {
 }
 
 /** Renders a template for a real profile (or given traits) without sending anything. */
-export async function previewTemplate(deps: Pick<MessagingDeps, 'database' | 'links' | 'now' | 'defaultTimeZone'>, ws: string, id: string, req: PreviewRequest) {
+export async function previewTemplate(
+  deps: Pick<MessagingDeps, 'database' | 'links' | 'now' | 'defaultTimeZone'>,
+  ws: string,
+  id: string,
+  req: PreviewRequest,
+) {
   const { template, v } = await loadTemplateVersion(deps, ws, id, req.version);
   const now = deps.now();
   const settings = await loadSettings(deps, ws);

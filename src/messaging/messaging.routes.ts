@@ -80,7 +80,6 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
   };
 }
 
-
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
 function page(reply: FastifyReply, status: number, title: string, text: string) {
@@ -88,7 +87,9 @@ function page(reply: FastifyReply, status: number, title: string, text: string) 
   return reply
     .status(status)
     .type('text/html; charset=utf-8')
-    .send(`<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title><body style="font-family:sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`);
+    .send(
+      `<!doctype html><html lang="zh-CN"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${esc(title)}</title><body style="font-family:sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>${esc(title)}</h1><p>${esc(text)}</p></body></html>`,
+    );
 }
 
 /**
@@ -106,18 +107,39 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
   // Templates
   app.get<{ Querystring: { channel?: string; status?: string } }>(
     '/v1/templates',
-    { preHandler, schema: { ...secured('messaging', 'List message templates'), querystring: { type: 'object', properties: { channel: { type: 'string' }, status: { type: 'string', enum: ['active', 'archived', 'all'] } } } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('messaging', 'List message templates'),
+        querystring: { type: 'object', properties: { channel: { type: 'string' }, status: { type: 'string', enum: ['active', 'archived', 'all'] } } },
+      },
+    },
     async (req) => ({ data: await listTemplates(deps, req.workspaceId, req.query) }),
   );
-  app.post<{ Body: TemplateInput }>('/v1/templates', { preHandler, schema: { ...secured('messaging', 'Create a template (version 1)'), body: { ...templateBody, required: ['name', 'channel', 'variants'] }, response: errorResponses } }, async (req, reply) =>
-    reply.status(201).send(await createTemplate(deps, req.workspaceId, req.body)),
+  app.post<{ Body: TemplateInput }>(
+    '/v1/templates',
+    {
+      preHandler,
+      schema: {
+        ...secured('messaging', 'Create a template (version 1)'),
+        body: { ...templateBody, required: ['name', 'channel', 'variants'] },
+        response: errorResponses,
+      },
+    },
+    async (req, reply) => reply.status(201).send(await createTemplate(deps, req.workspaceId, req.body)),
   );
-  app.get<Id>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'A template with its versions'), params: idParams } }, async (req) => getTemplate(deps, req.workspaceId, req.params.id));
-  app.patch<Id & { Body: TemplateInput }>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'Edit a template; content changes create a new version'), params: idParams, body: templateBody } }, async (req) =>
-    updateTemplate(deps, req.workspaceId, req.params.id, req.body),
+  app.get<Id>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'A template with its versions'), params: idParams } }, async (req) =>
+    getTemplate(deps, req.workspaceId, req.params.id),
   );
-  app.put<Id & { Body: TemplateInput }>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'Same as PATCH'), params: idParams, body: templateBody } }, async (req) =>
-    updateTemplate(deps, req.workspaceId, req.params.id, req.body),
+  app.patch<Id & { Body: TemplateInput }>(
+    '/v1/templates/:id',
+    { preHandler, schema: { ...secured('messaging', 'Edit a template; content changes create a new version'), params: idParams, body: templateBody } },
+    async (req) => updateTemplate(deps, req.workspaceId, req.params.id, req.body),
+  );
+  app.put<Id & { Body: TemplateInput }>(
+    '/v1/templates/:id',
+    { preHandler, schema: { ...secured('messaging', 'Same as PATCH'), params: idParams, body: templateBody } },
+    async (req) => updateTemplate(deps, req.workspaceId, req.params.id, req.body),
   );
   app.delete<Id>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'Archive a template'), params: idParams } }, async (req, reply) => {
     await archiveTemplate(deps, req.workspaceId, req.params.id);
@@ -130,7 +152,18 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
       schema: {
         ...secured('messaging', 'Render a template for a real profile (or given traits) without sending'),
         params: idParams,
-        body: { type: 'object', additionalProperties: false, properties: { profileId: { type: 'string' }, profile: obj, event: obj, data: obj, locale: { type: 'string' }, version: { type: 'integer', minimum: 1 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            profileId: { type: 'string' },
+            profile: obj,
+            event: obj,
+            data: obj,
+            locale: { type: 'string' },
+            version: { type: 'integer', minimum: 1 },
+          },
+        },
       },
     },
     async (req) => {
@@ -141,25 +174,39 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
   );
 
   // Channels and settings
-  app.get<{ Params: { channel: string } }>('/v1/channels/:channel', { preHandler, schema: { ...secured('messaging', "A channel's configuration (secrets never shown)") } }, async (req) =>
-    getChannelConfigView(deps, req.workspaceId, req.params.channel),
+  app.get<{ Params: { channel: string } }>(
+    '/v1/channels/:channel',
+    { preHandler, schema: { ...secured('messaging', "A channel's configuration (secrets never shown)") } },
+    async (req) => getChannelConfigView(deps, req.workspaceId, req.params.channel),
   );
-  app.put<{ Params: { channel: string }; Body: Record<string, unknown> }>('/v1/channels/:channel', { preHandler, schema: { ...secured('messaging', "Set a channel's configuration; omitted secrets are kept"), body: obj } }, async (req) =>
-    putChannelConfig(deps, req.workspaceId, req.params.channel, req.body),
+  app.put<{ Params: { channel: string }; Body: Record<string, unknown> }>(
+    '/v1/channels/:channel',
+    { preHandler, schema: { ...secured('messaging', "Set a channel's configuration; omitted secrets are kept"), body: obj } },
+    async (req) => putChannelConfig(deps, req.workspaceId, req.params.channel, req.body),
   );
-  app.get('/v1/messaging/settings', { preHandler, schema: secured('messaging', 'Guardrail settings (quiet hours, caps, consent policy, links)') }, async (req) => loadSettings(deps, req.workspaceId));
-  app.patch<{ Body: unknown }>('/v1/messaging/settings', { preHandler, schema: { ...secured('messaging', 'Change guardrail settings (fields given are replaced)'), body: obj } }, async (req) =>
-    updateSettings(deps, req.workspaceId, req.body),
+  app.get(
+    '/v1/messaging/settings',
+    { preHandler, schema: secured('messaging', 'Guardrail settings (quiet hours, caps, consent policy, links)') },
+    async (req) => loadSettings(deps, req.workspaceId),
+  );
+  app.patch<{ Body: unknown }>(
+    '/v1/messaging/settings',
+    { preHandler, schema: { ...secured('messaging', 'Change guardrail settings (fields given are replaced)'), body: obj } },
+    async (req) => updateSettings(deps, req.workspaceId, req.body),
   );
 
   // Messages
-  app.post<{ Body: SendRequest }>('/v1/messages', { preHandler, schema: { ...secured('messaging', 'Send one message (queued; guardrails apply at send time)'), body: sendBody } }, async (req, reply) => {
-    const body = { ...req.body };
-    if (body.profileId) body.profileId = await resolveProfileRef(pdeps, req.workspaceId, body.profileId);
-    const r = await sendViaApi(deps, req.workspaceId, body);
-    if (r.created) wake();
-    return reply.status(r.created ? 202 : 200).send(r);
-  });
+  app.post<{ Body: SendRequest }>(
+    '/v1/messages',
+    { preHandler, schema: { ...secured('messaging', 'Send one message (queued; guardrails apply at send time)'), body: sendBody } },
+    async (req, reply) => {
+      const body = { ...req.body };
+      if (body.profileId) body.profileId = await resolveProfileRef(pdeps, req.workspaceId, body.profileId);
+      const r = await sendViaApi(deps, req.workspaceId, body);
+      if (r.created) wake();
+      return reply.status(r.created ? 202 : 200).send(r);
+    },
+  );
   app.get<{ Querystring: { profileId?: string; status?: string; sourceKind?: string; sourceId?: string; limit: number; cursor?: string } }>(
     '/v1/messages',
     {
@@ -169,7 +216,14 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { profileId: { type: 'string' }, status: { type: 'string' }, sourceKind: { type: 'string' }, sourceId: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, cursor: { type: 'string' } },
+          properties: {
+            profileId: { type: 'string' },
+            status: { type: 'string' },
+            sourceKind: { type: 'string' },
+            sourceId: { type: 'string' },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+            cursor: { type: 'string' },
+          },
         },
       },
     },
@@ -183,28 +237,47 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
       return listMessages(deps, req.workspaceId, { ...q, profileIds });
     },
   );
-  app.get<Id>('/v1/messages/:id', { preHandler, schema: { ...secured('messaging', 'One message'), params: idParams } }, async (req) => getMessage(deps, req.workspaceId, req.params.id));
+  app.get<Id>('/v1/messages/:id', { preHandler, schema: { ...secured('messaging', 'One message'), params: idParams } }, async (req) =>
+    getMessage(deps, req.workspaceId, req.params.id),
+  );
 
   // Consent ledger
-  app.post<Id & { Body: ConsentInput }>('/v1/profiles/:id/consent', { preHandler, schema: { ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger)'), params: idParams, body: consentBody } }, async (req, reply) => {
-    const id = await resolveProfileRef(pdeps, req.workspaceId, req.params.id);
-    return reply.status(201).send(await recordConsent(deps, req.workspaceId, id, req.body));
-  });
-  app.get<Id>('/v1/profiles/:id/consent/history', { preHandler, schema: { ...secured('consent', "A profile's consent ledger, newest first"), params: idParams } }, async (req) => {
-    const id = await resolveProfileRef(pdeps, req.workspaceId, req.params.id);
-    return { data: await consentHistory(deps, req.workspaceId, id) };
-  });
-  app.get<Id>('/v1/profiles/:id/consent', { preHandler, schema: { ...secured('consent', 'Current consent per purpose and channel, derived from the ledger') , params: idParams } }, async (req) => {
-    const id = await resolveProfileRef(pdeps, req.workspaceId, req.params.id);
-    const settings = await loadSettings(deps, req.workspaceId);
-    const row = await mdb(s.database.db).selectFrom('profiles').select('consent').where('workspace_id', '=', req.workspaceId).where('id', '=', id).executeTakeFirstOrThrow();
-    const consent = parseJson<Record<string, { granted: boolean; at: number }>>(row.consent);
-    const out: Record<string, Record<string, boolean>> = { marketing: {}, service: {} };
-    for (const purpose of ['marketing', 'service'] as const) {
-      for (const ch of CHANNELS) out[purpose]![ch] = (await consentAllows(s.database.db, req.workspaceId, { id, consent }, purpose, ch, settings)).allowed;
-    }
-    return { profileId: id, allowed: out };
-  });
+  app.post<Id & { Body: ConsentInput }>(
+    '/v1/profiles/:id/consent',
+    { preHandler, schema: { ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger)'), params: idParams, body: consentBody } },
+    async (req, reply) => {
+      const id = await resolveProfileRef(pdeps, req.workspaceId, req.params.id);
+      return reply.status(201).send(await recordConsent(deps, req.workspaceId, id, req.body));
+    },
+  );
+  app.get<Id>(
+    '/v1/profiles/:id/consent/history',
+    { preHandler, schema: { ...secured('consent', "A profile's consent ledger, newest first"), params: idParams } },
+    async (req) => {
+      const id = await resolveProfileRef(pdeps, req.workspaceId, req.params.id);
+      return { data: await consentHistory(deps, req.workspaceId, id) };
+    },
+  );
+  app.get<Id>(
+    '/v1/profiles/:id/consent',
+    { preHandler, schema: { ...secured('consent', 'Current consent per purpose and channel, derived from the ledger'), params: idParams } },
+    async (req) => {
+      const id = await resolveProfileRef(pdeps, req.workspaceId, req.params.id);
+      const settings = await loadSettings(deps, req.workspaceId);
+      const row = await mdb(s.database.db)
+        .selectFrom('profiles')
+        .select('consent')
+        .where('workspace_id', '=', req.workspaceId)
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      const consent = parseJson<Record<string, { granted: boolean; at: number }>>(row.consent);
+      const out: Record<string, Record<string, boolean>> = { marketing: {}, service: {} };
+      for (const purpose of ['marketing', 'service'] as const) {
+        for (const ch of CHANNELS) out[purpose]![ch] = (await consentAllows(s.database.db, req.workspaceId, { id, consent }, purpose, ch, settings)).allowed;
+      }
+      return { profileId: id, allowed: out };
+    },
+  );
 
   // Public link routes: no key, the signed token is the authority.
   const token = (t: string) => {
@@ -227,7 +300,14 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
     const t = token(req.params.token);
     if (t.k !== 'u') throw new AppError('LINK_INVALID', 'not an unsubscribe link');
     const r = await unsubscribe(deps, t, { ip: req.ip, userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined });
-    return page(reply, 200, '退订成功 Unsubscribed', r.already ? `您已退订此渠道（${r.channel}）的营销消息。You were already unsubscribed.` : `您将不再收到此渠道（${r.channel}）的营销消息。You will no longer receive marketing messages on this channel.`);
+    return page(
+      reply,
+      200,
+      '退订成功 Unsubscribed',
+      r.already
+        ? `您已退订此渠道（${r.channel}）的营销消息。You were already unsubscribed.`
+        : `您将不再收到此渠道（${r.channel}）的营销消息。You will no longer receive marketing messages on this channel.`,
+    );
   };
   app.get<{ Params: { token: string } }>('/u/:token', { schema: { hide: true } }, (req, reply) => unsub(req, reply));
   // RFC 8058 one-click: mail clients POST `List-Unsubscribe=One-Click` as a form.
@@ -240,11 +320,27 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
   await app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body));
-    scope.post<{ Params: { workspaceId: string }; Body: string }>('/hooks/sms/:workspaceId/receipts', { schema: { tags: ['messaging'], summary: 'SMS gateway delivery receipts (HMAC-signed)' } }, async (req) =>
-      applySmsReceipts(deps, req.params.workspaceId, { timestamp: req.headers['x-siyu-timestamp'] as string | undefined, signature: req.headers['x-siyu-signature'] as string | undefined }, req.body),
+    scope.post<{ Params: { workspaceId: string }; Body: string }>(
+      '/hooks/sms/:workspaceId/receipts',
+      { schema: { tags: ['messaging'], summary: 'SMS gateway delivery receipts (HMAC-signed)' } },
+      async (req) =>
+        applySmsReceipts(
+          deps,
+          req.params.workspaceId,
+          { timestamp: req.headers['x-siyu-timestamp'] as string | undefined, signature: req.headers['x-siyu-signature'] as string | undefined },
+          req.body,
+        ),
     );
-    scope.post<{ Params: { workspaceId: string }; Body: string }>('/hooks/sms/:workspaceId/replies', { schema: { tags: ['messaging'], summary: 'SMS gateway inbound messages (MO, HMAC-signed): replies to our SMS' } }, async (req) =>
-      applySmsReplies(deps, req.params.workspaceId, { timestamp: req.headers['x-siyu-timestamp'] as string | undefined, signature: req.headers['x-siyu-signature'] as string | undefined }, req.body),
+    scope.post<{ Params: { workspaceId: string }; Body: string }>(
+      '/hooks/sms/:workspaceId/replies',
+      { schema: { tags: ['messaging'], summary: 'SMS gateway inbound messages (MO, HMAC-signed): replies to our SMS' } },
+      async (req) =>
+        applySmsReplies(
+          deps,
+          req.params.workspaceId,
+          { timestamp: req.headers['x-siyu-timestamp'] as string | undefined, signature: req.headers['x-siyu-signature'] as string | undefined },
+          req.body,
+        ),
     );
   });
 }

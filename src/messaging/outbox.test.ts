@@ -46,17 +46,36 @@ describeEngines('outbox: bulk enqueue and cancel', (engine) => {
       base({ idempotencyKey: 'bulk-old' }),
       base({ idempotencyKey: 'bulk-b', profileId: pids[1], content: undefined, templateId: tpl.body.id }),
       base({ idempotencyKey: 'bulk-a', profileId: pids[2] }),
-      base({ idempotencyKey: 'bulk-c', profileId: pids[2], content: undefined, templateId: tpl.body.id, templateVersion: 1, source: { kind: 'journey', id: 'j-1', step: 's-1' } }),
+      base({
+        idempotencyKey: 'bulk-c',
+        profileId: pids[2],
+        content: undefined,
+        templateId: tpl.body.id,
+        templateVersion: 1,
+        source: { kind: 'journey', id: 'j-1', step: 's-1' },
+      }),
     ];
     const out = await tx((trx) => enqueueMessages(trx, inputs));
-    expect(out.map((r) => [r.created, r.status])).toEqual([[true, 'queued'], [false, 'queued'], [true, 'queued'], [false, 'queued'], [true, 'queued']]);
+    expect(out.map((r) => [r.created, r.status])).toEqual([
+      [true, 'queued'],
+      [false, 'queued'],
+      [true, 'queued'],
+      [false, 'queued'],
+      [true, 'queued'],
+    ]);
     expect(out[1]!.id).toBe(before.id);
     expect(out[3]!.id).toBe(out[0]!.id);
     // The rows are those enqueueMessage writes.
     const single = await tx((trx) => enqueueMessage(trx, { ...inputs[0]!, idempotencyKey: 'single-a' }));
     const strip = ({ id: _i, idempotency_key: _k, ...r }: Record<string, unknown>) => r;
     expect(strip(await rowOf(out[0]!.id))).toEqual(strip(await rowOf(single.id)));
-    expect(await rowOf(out[0]!.id)).toMatchObject({ profile_id: pids[0], next_attempt_at: now + 60_000, locale: 'en', source_kind: 'broadcast', source_id: 'b-x' });
+    expect(await rowOf(out[0]!.id)).toMatchObject({
+      profile_id: pids[0],
+      next_attempt_at: now + 60_000,
+      locale: 'en',
+      source_kind: 'broadcast',
+      source_id: 'b-x',
+    });
     expect((await rowOf(out[2]!.id)).template_version).toBe(2);
     expect(await rowOf(out[4]!.id)).toMatchObject({ template_version: 1, source_kind: 'journey', source_id: 'j-1', source_step: 's-1' });
     // The same call again creates nothing.
@@ -68,17 +87,34 @@ describeEngines('outbox: bulk enqueue and cancel', (engine) => {
 
   it('refuses an invalid input by index, writing nothing of the call; an archived template only with a pinned version', async () => {
     const inputs = [base({ idempotencyKey: 'bad-0' }), base({ idempotencyKey: 'bad-1' }), base({ idempotencyKey: 'bad-2', profileId: undefined })];
-    await expect(tx((trx) => enqueueMessages(trx, inputs))).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: 'inputs[2]: a webhook message needs profileId' });
-    await expect(tx((trx) => enqueueMessages(trx, [base({ idempotencyKey: 'bad-3', content: undefined, templateId: 'tpl_nope' })]))).rejects.toMatchObject({ code: 'TEMPLATE_NOT_FOUND', message: 'inputs[0]: no template tpl_nope in this workspace' });
+    await expect(tx((trx) => enqueueMessages(trx, inputs))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'inputs[2]: a webhook message needs profileId',
+    });
+    await expect(tx((trx) => enqueueMessages(trx, [base({ idempotencyKey: 'bad-3', content: undefined, templateId: 'tpl_nope' })]))).rejects.toMatchObject({
+      code: 'TEMPLATE_NOT_FOUND',
+      message: 'inputs[0]: no template tpl_nope in this workspace',
+    });
     const tpl = await k.api('POST', '/v1/templates', { name: 'gone-hook', channel: 'webhook', variants: { 'zh-CN': { body: { v: 1 } } } });
     // Keys used before an archive still answer with their message, as enqueueMessage does.
     const kept = await tx((trx) => enqueueMessages(trx, [base({ idempotencyKey: 'arch-0', content: undefined, templateId: tpl.body.id })]));
     await k.api('DELETE', `/v1/templates/${tpl.body.id}`);
     const t = (key: string, templateVersion?: number) => base({ idempotencyKey: key, content: undefined, templateId: tpl.body.id, templateVersion });
-    await expect(tx((trx) => enqueueMessages(trx, [t('arch-1'), t('arch-2')]))).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: `inputs[0]: template ${tpl.body.id} is archived` });
+    await expect(tx((trx) => enqueueMessages(trx, [t('arch-1'), t('arch-2')]))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: `inputs[0]: template ${tpl.body.id} is archived`,
+    });
     const ok = await tx((trx) => enqueueMessages(trx, [t('arch-0'), t('arch-3', 1)]));
-    expect(ok.map((r) => [r.id === kept[0]!.id, r.created])).toEqual([[true, false], [false, true]]);
-    const written = await db().selectFrom('messages').select('idempotency_key').where('workspace_id', '=', ws()).where('idempotency_key', 'like', 'bad-%').execute();
+    expect(ok.map((r) => [r.id === kept[0]!.id, r.created])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+    const written = await db()
+      .selectFrom('messages')
+      .select('idempotency_key')
+      .where('workspace_id', '=', ws())
+      .where('idempotency_key', 'like', 'bad-%')
+      .execute();
     expect(written).toEqual([]);
   });
 
@@ -88,7 +124,12 @@ describeEngines('outbox: bulk enqueue and cancel', (engine) => {
     const [a, b] = await Promise.all([tx((trx) => enqueueMessages(trx, inputs)), tx((trx) => enqueueMessages(trx, inputs))]);
     expect(a.map((r) => r.id)).toEqual(b.map((r) => r.id));
     expect(a.filter((r) => r.created).length + b.filter((r) => r.created).length).toBe(keys.length);
-    const rows = await db().selectFrom('messages').select(['id', 'idempotency_key']).where('workspace_id', '=', ws()).where('idempotency_key', 'like', 'many-%').execute();
+    const rows = await db()
+      .selectFrom('messages')
+      .select(['id', 'idempotency_key'])
+      .where('workspace_id', '=', ws())
+      .where('idempotency_key', 'like', 'many-%')
+      .execute();
     expect(rows).toHaveLength(keys.length);
     const byKey = new Map(rows.map((r) => [r.idempotency_key, r.id]));
     expect(keys.map((key) => byKey.get(key))).toEqual(a.map((r) => r.id));
@@ -96,7 +137,12 @@ describeEngines('outbox: bulk enqueue and cancel', (engine) => {
 
   it('cancels the queued and held messages of one source inside the caller transaction; sending and sent ones keep their course', async () => {
     const src = { kind: 'broadcast' as const, id: 'b-cancel' };
-    const made = await tx((trx) => enqueueMessages(trx, ['q', 'h', 's', 'd', 'x'].map((s, i) => base({ idempotencyKey: `cx-${s}`, profileId: pids[i % 3], source: src }))));
+    const made = await tx((trx) =>
+      enqueueMessages(
+        trx,
+        ['q', 'h', 's', 'd', 'x'].map((s, i) => base({ idempotencyKey: `cx-${s}`, profileId: pids[i % 3], source: src })),
+      ),
+    );
     const other = await tx((trx) => enqueueMessage(trx, base({ idempotencyKey: 'cx-other', source: { kind: 'broadcast', id: 'b-other' } })));
     const set = (id: string, v: Record<string, unknown>) => db().updateTable('messages').set(v).where('workspace_id', '=', ws()).where('id', '=', id).execute();
     const [q, h, s, d, x] = made.map((m) => m.id);
@@ -130,17 +176,23 @@ describeEngines('outbox: bulk enqueue and cancel', (engine) => {
     expect((await rowOf(q!)).updated_at).toBe(k.t.clock.now());
     expect((await rowOf(other.id)).status).toBe('queued');
     expect(await tx((trx) => cancelMessages(trx, { workspaceId: ws(), source: src, reason: 'again', now: k.t.clock.now() }))).toEqual({ cancelled: 0 });
-    await expect(tx((trx) => cancelMessages(trx, { workspaceId: ws(), source: { kind: 'broadcast', id: '' }, now: 1 }))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(tx((trx) => cancelMessages(trx, { workspaceId: ws(), source: { kind: 'broadcast', id: '' }, now: 1 }))).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
 
     // The dispatcher never sends a cancelled message; a new enqueue under its key answers with it.
     // (The earlier tests' thousand-odd messages are cancelled the same way, so this pass sends little.)
-    expect((await tx((trx) => cancelMessages(trx, { workspaceId: ws(), source: { kind: 'broadcast', id: 'b-x' }, now: k.t.clock.now() }))).cancelled).toBeGreaterThan(BULK_ENQUEUE_ROWS * 2);
+    expect(
+      (await tx((trx) => cancelMessages(trx, { workspaceId: ws(), source: { kind: 'broadcast', id: 'b-x' }, now: k.t.clock.now() }))).cancelled,
+    ).toBeGreaterThan(BULK_ENQUEUE_ROWS * 2);
     k.t.clock.advance(2 * 3_600_000);
     const before = hook.requests.filter((r) => JSON.parse(r.body).id === q || JSON.parse(r.body).id === h).length;
     for (let i = 0; i < 20 && (await k.dispatcher.runOnce()).claimed > 0; i++);
     expect(hook.requests.filter((r) => JSON.parse(r.body).id === q || JSON.parse(r.body).id === h).length).toBe(before);
     expect((await rowOf(other.id)).status).toBe('sent');
     expect(await tx((trx) => enqueueMessage(trx, base({ idempotencyKey: 'cx-q', source: src })))).toEqual({ id: q, created: false, status: 'cancelled' });
-    expect((await k.api('GET', `/v1/messages?sourceKind=broadcast&sourceId=b-cancel&status=cancelled`)).body.data.map((m: { id: string }) => m.id).sort()).toEqual([q, h].sort());
+    expect(
+      (await k.api('GET', `/v1/messages?sourceKind=broadcast&sourceId=b-cancel&status=cancelled`)).body.data.map((m: { id: string }) => m.id).sort(),
+    ).toEqual([q, h].sort());
   });
 });

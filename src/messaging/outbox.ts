@@ -56,7 +56,8 @@ function check(input: EnqueueInput): void {
   };
   if (!isChannel(input.channel)) bad(`channel must be one of ${CHANNELS.join(', ')}`);
   if (input.purpose !== 'marketing' && input.purpose !== 'service') bad('purpose must be "marketing" or "service"');
-  if (typeof input.idempotencyKey !== 'string' || !input.idempotencyKey || input.idempotencyKey.length > 255) bad('idempotencyKey is required (1-255 characters)');
+  if (typeof input.idempotencyKey !== 'string' || !input.idempotencyKey || input.idempotencyKey.length > 255)
+    bad('idempotencyKey is required (1-255 characters)');
   if (!['journey', 'broadcast', 'api'].includes(input.source?.kind)) bad('source.kind must be journey, broadcast or api');
   if (input.channel === 'wecom_group') {
     if (!input.recipient?.chatId) bad('a wecom_group message needs recipient.chatId');
@@ -134,11 +135,21 @@ export async function enqueueMessage(trx: Kysely<any>, input: EnqueueInput): Pro
   check(input);
   const db = mdb(trx);
   const ws = input.workspaceId;
-  const existing = await db.selectFrom('messages').select(['id', 'status']).where('workspace_id', '=', ws).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirst();
+  const existing = await db
+    .selectFrom('messages')
+    .select(['id', 'status'])
+    .where('workspace_id', '=', ws)
+    .where('idempotency_key', '=', input.idempotencyKey)
+    .executeTakeFirst();
   if (existing) return { id: existing.id, created: false, status: existing.status };
   let templateVersion: number | null = null;
   if (input.templateId !== undefined) {
-    const t = await db.selectFrom('message_templates').select(['channel', 'current_version', 'status']).where('workspace_id', '=', ws).where('id', '=', input.templateId).executeTakeFirst();
+    const t = await db
+      .selectFrom('message_templates')
+      .select(['channel', 'current_version', 'status'])
+      .where('workspace_id', '=', ws)
+      .where('id', '=', input.templateId)
+      .executeTakeFirst();
     templateVersion = pinVersion(input, t);
   }
   const id = newId('msg', input.now);
@@ -149,7 +160,12 @@ export async function enqueueMessage(trx: Kysely<any>, input: EnqueueInput): Pro
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
     // A concurrent enqueue with the same key won between our read and insert.
-    const row = await db.selectFrom('messages').select(['id', 'status']).where('workspace_id', '=', ws).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('messages')
+      .select(['id', 'status'])
+      .where('workspace_id', '=', ws)
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .executeTakeFirstOrThrow();
     return { id: row.id, created: false, status: row.status };
   }
   return { id, created: true, status: 'queued' };
@@ -207,7 +223,11 @@ export async function enqueueMessages(trx: Kysely<any>, inputs: readonly Enqueue
         .selectFrom('messages')
         .select(['id', 'status', 'idempotency_key'])
         .where('workspace_id', '=', ws)
-        .where('idempotency_key', 'in', idx.map((i) => inputs[i]!.idempotencyKey))
+        .where(
+          'idempotency_key',
+          'in',
+          idx.map((i) => inputs[i]!.idempotencyKey),
+        )
         .execute();
       const usedBy = new Map(used.map((r) => [r.idempotency_key, r]));
       const fresh = idx.filter((i) => {
@@ -217,8 +237,17 @@ export async function enqueueMessages(trx: Kysely<any>, inputs: readonly Enqueue
       });
       const missing = [...new Set(fresh.map((i) => inputs[i]!.templateId).filter((t): t is string => t !== undefined && !templates.has(`${ws}\u0000${t}`)))];
       if (missing.length) {
-        const found = await db.selectFrom('message_templates').select(['id', 'channel', 'current_version', 'status']).where('workspace_id', '=', ws).where('id', 'in', missing).execute();
-        for (const t of missing) templates.set(`${ws}\u0000${t}`, found.find((f) => f.id === t));
+        const found = await db
+          .selectFrom('message_templates')
+          .select(['id', 'channel', 'current_version', 'status'])
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', missing)
+          .execute();
+        for (const t of missing)
+          templates.set(
+            `${ws}\u0000${t}`,
+            found.find((f) => f.id === t),
+          );
       }
       for (const i of fresh) {
         const input = inputs[i]!;
@@ -242,7 +271,12 @@ export async function enqueueMessages(trx: Kysely<any>, inputs: readonly Enqueue
     // Left over: a concurrent enqueue took the key between our read and insert.
     for (const i of pending.values()) {
       const input = inputs[i]!;
-      const row = await db.selectFrom('messages').select(['id', 'status']).where('workspace_id', '=', input.workspaceId).where('idempotency_key', '=', input.idempotencyKey).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('messages')
+        .select(['id', 'status'])
+        .where('workspace_id', '=', input.workspaceId)
+        .where('idempotency_key', '=', input.idempotencyKey)
+        .executeTakeFirstOrThrow();
       results[i] = { id: row.id, created: false, status: row.status };
     }
   }
@@ -269,7 +303,8 @@ export interface CancelInput {
 export async function cancelMessages(trx: Kysely<any>, input: CancelInput): Promise<{ cancelled: number }> {
   const kind = input.source?.kind;
   if (!['journey', 'broadcast', 'api'].includes(kind)) throw new AppError('VALIDATION_FAILED', 'source.kind must be journey, broadcast or api');
-  if (typeof input.source.id !== 'string' || !input.source.id) throw new AppError('VALIDATION_FAILED', 'source.id is required: cancelling names one journey or broadcast');
+  if (typeof input.source.id !== 'string' || !input.source.id)
+    throw new AppError('VALIDATION_FAILED', 'source.id is required: cancelling names one journey or broadcast');
   const reason = input.reason ?? `${kind}_cancelled`;
   if (typeof reason !== 'string' || !reason || reason.length > 200) throw new AppError('VALIDATION_FAILED', 'reason must be 1-200 characters');
   // On PostgreSQL a row a dispatcher is claiming stays locked until its claim commits; this update

@@ -41,14 +41,47 @@ function excerptOf(text: string): string {
   return t.length > REPLY_EXCERPT_CHARS ? `${t.slice(0, REPLY_EXCERPT_CHARS)}…` : t;
 }
 
-type MessageRow = Pick<Selectable<MessagesTable>, 'id' | 'profile_id' | 'channel' | 'purpose' | 'template_id' | 'template_version' | 'source_kind' | 'source_id' | 'source_step' | 'sent_at' | 'replied_at'>;
-const MESSAGE_COLUMNS = ['id', 'profile_id', 'channel', 'purpose', 'template_id', 'template_version', 'source_kind', 'source_id', 'source_step', 'sent_at', 'replied_at'] as const;
+type MessageRow = Pick<
+  Selectable<MessagesTable>,
+  'id' | 'profile_id' | 'channel' | 'purpose' | 'template_id' | 'template_version' | 'source_kind' | 'source_id' | 'source_step' | 'sent_at' | 'replied_at'
+>;
+const MESSAGE_COLUMNS = [
+  'id',
+  'profile_id',
+  'channel',
+  'purpose',
+  'template_id',
+  'template_version',
+  'source_kind',
+  'source_id',
+  'source_step',
+  'sent_at',
+  'replied_at',
+] as const;
 
 /** The latest answerable message of a channel sent at most `windowMs` before `at`, to an address key or to one of some profiles. */
-async function latestSent(trx: Kysely<any>, ws: string, channel: string, to: { addressKey: string } | { profileIds: string[] }, at: number, windowMs: number): Promise<MessageRow | undefined> {
-  let q = mdb(trx).selectFrom('messages').select([...MESSAGE_COLUMNS]).where('workspace_id', '=', ws).where('channel', '=', channel);
+async function latestSent(
+  trx: Kysely<any>,
+  ws: string,
+  channel: string,
+  to: { addressKey: string } | { profileIds: string[] },
+  at: number,
+  windowMs: number,
+): Promise<MessageRow | undefined> {
+  let q = mdb(trx)
+    .selectFrom('messages')
+    .select([...MESSAGE_COLUMNS])
+    .where('workspace_id', '=', ws)
+    .where('channel', '=', channel);
   q = 'addressKey' in to ? q.where('address_key', '=', to.addressKey) : q.where('profile_id', 'in', to.profileIds);
-  return q.where('sent_at', '<=', at).where('sent_at', '>=', at - windowMs).where('status', 'in', ANSWERABLE).orderBy('sent_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return q
+    .where('sent_at', '<=', at)
+    .where('sent_at', '>=', at - windowMs)
+    .where('status', 'in', ANSWERABLE)
+    .orderBy('sent_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /** The live profile a (possibly merged-away) profile id stands for. */
@@ -61,7 +94,14 @@ async function liveProfile(trx: Kysely<any>, ws: string, id: string): Promise<st
  * Records one reply to a matched message: `Message Replied` (event id `reply:<channel>:<replyKey>`,
  * so a redelivered reply stores nothing) and the message's first `replied_at`. Returns false for a repeat.
  */
-async function recordReplyTo(trx: Kysely<any>, dialect: Dialect, ws: string, m: MessageRow, profileId: string, r: { at: number; excerpt: string; replyKey: string }): Promise<boolean> {
+async function recordReplyTo(
+  trx: Kysely<any>,
+  dialect: Dialect,
+  ws: string,
+  m: MessageRow,
+  profileId: string,
+  r: { at: number; excerpt: string; replyKey: string },
+): Promise<boolean> {
   const stored = await writeTimelineEvent(trx, dialect, {
     workspaceId: ws,
     profileId,
@@ -83,7 +123,13 @@ async function recordReplyTo(trx: Kysely<any>, dialect: Dialect, ws: string, m: 
     at: r.at,
   });
   if (stored === 0) return false;
-  await mdb(trx).updateTable('messages').set({ replied_at: r.at }).where('workspace_id', '=', ws).where('id', '=', m.id).where('replied_at', 'is', null).execute();
+  await mdb(trx)
+    .updateTable('messages')
+    .set({ replied_at: r.at })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', m.id)
+    .where('replied_at', 'is', null)
+    .execute();
   return true;
 }
 
@@ -120,17 +166,26 @@ export async function recordInboundReply(deps: { db: Kysely<any>; dialect: Diale
   const bad = (m: string): never => {
     throw new AppError('VALIDATION_FAILED', m);
   };
-  if (input.channel !== 'wecom') bad(`replies on channel "${String(input.channel)}" are not recorded this way; wecom is (SMS replies come through /hooks/sms/:workspaceId/replies)`);
+  if (input.channel !== 'wecom')
+    bad(`replies on channel "${String(input.channel)}" are not recorded this way; wecom is (SMS replies come through /hooks/sms/:workspaceId/replies)`);
   if (typeof input.profileId !== 'string' || !input.profileId) bad('profileId is required');
   if (!Number.isFinite(input.at) || input.at <= 0) bad('at must be epoch milliseconds');
   if (typeof input.excerpt !== 'string') bad('excerpt must be a string');
-  if (input.replyId !== undefined && (typeof input.replyId !== 'string' || !input.replyId || input.replyId.length > 200)) bad('replyId must be 1-200 characters');
+  if (input.replyId !== undefined && (typeof input.replyId !== 'string' || !input.replyId || input.replyId.length > 200))
+    bad('replyId must be 1-200 characters');
   const ws = input.workspaceId;
   const live = await liveProfile(deps.db, ws, input.profileId);
   if (!live) return { messageId: null, recorded: false };
   const merged = await mdb(deps.db).selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('merged_into', '=', live).execute();
   const settings = await loadSettings({ database: { db: deps.db } } as Pick<MessagingDeps, 'database'>, ws);
-  const m = await latestSent(deps.db, ws, input.channel, { profileIds: [live, ...merged.map((r) => r.id)] }, input.at, settings.replies.windowHours * 3_600_000);
+  const m = await latestSent(
+    deps.db,
+    ws,
+    input.channel,
+    { profileIds: [live, ...merged.map((r) => r.id)] },
+    input.at,
+    settings.replies.windowHours * 3_600_000,
+  );
   if (!m) return { messageId: null, recorded: false };
   const replyKey = input.replyId ?? createHash('sha256').update(`${live}\n${input.at}\n${input.excerpt}`).digest('base64url').slice(0, 32);
   const recorded = await recordReplyTo(deps.db, deps.dialect, ws, m, live, { at: input.at, excerpt: excerptOf(input.excerpt), replyKey });
@@ -175,7 +230,8 @@ export async function applySmsReplies(
 ): Promise<SmsRepliesResult> {
   const body = (await verifySmsHook(deps, ws, headers, rawBody)) as { replies?: unknown };
   const shape = 'body must be { "replies": [ { "id"?, "phoneNumber", "text", "receivedAt" } ] } with at most 1,000 replies';
-  if (typeof body !== 'object' || body === null || !Array.isArray(body.replies) || body.replies.length > MAX_REPLIES) throw new AppError('VALIDATION_FAILED', shape);
+  if (typeof body !== 'object' || body === null || !Array.isArray(body.replies) || body.replies.length > MAX_REPLIES)
+    throw new AppError('VALIDATION_FAILED', shape);
   const region = deps.defaultPhoneRegion ?? 'CN';
   const now = deps.now();
   // Everything is checked before anything is written: a bad entry refuses the whole callback.
@@ -185,7 +241,8 @@ export async function applySmsReplies(
       throw new AppError('VALIDATION_FAILED', `replies[${i}]: ${m}`);
     };
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return bad('must be an object');
-    if (typeof r.phoneNumber !== 'string' || !r.phoneNumber.trim() || r.phoneNumber.length > 32) bad('phoneNumber is required (E.164 such as +8613800138000, or a national number)');
+    if (typeof r.phoneNumber !== 'string' || !r.phoneNumber.trim() || r.phoneNumber.length > 32)
+      bad('phoneNumber is required (E.164 such as +8613800138000, or a national number)');
     if (typeof r.text !== 'string' || r.text.length > 10_000) bad('text is required (at most 10,000 characters)');
     const at = typeof r.receivedAt === 'string' ? Date.parse(r.receivedAt) : NaN;
     if (!Number.isFinite(at)) bad('receivedAt is required (ISO-8601, e.g. 2026-11-03T12:00:00+08:00)');

@@ -13,7 +13,13 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
   beforeAll(async () => {
     k = await messagingTestApp(engine);
     gw = await startHttpRecorder((_r, res) => json(res, 200, { code: 'OK', bizId: `biz-${++biz}` }));
-    await k.api('PUT', '/v1/channels/sms', { endpoint: `${gw.url}/sms/send`, accessKeyId: 'AK1', signName: '思域', accessKeySecret: 'sk-sms', receiptSecret: 'rk-sms' });
+    await k.api('PUT', '/v1/channels/sms', {
+      endpoint: `${gw.url}/sms/send`,
+      accessKeyId: 'AK1',
+      signName: '思域',
+      accessKeySecret: 'sk-sms',
+      receiptSecret: 'rk-sms',
+    });
   });
   afterAll(async () => {
     await gw.close();
@@ -22,7 +28,13 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
 
   /** Sends one service SMS to the profile through the gateway and returns its message id. */
   async function sendSms(profileId: string, key: string): Promise<string> {
-    const sent = await k.api('POST', '/v1/messages', { profileId, channel: 'sms', purpose: 'service', content: { templateCode: 'SMS_1', params: { n: '1' } }, idempotencyKey: key });
+    const sent = await k.api('POST', '/v1/messages', {
+      profileId,
+      channel: 'sms',
+      purpose: 'service',
+      content: { templateCode: 'SMS_1', params: { n: '1' } },
+      idempotencyKey: key,
+    });
     expect(sent.status).toBe(202);
     expect(await k.dispatcher.runOnce()).toMatchObject({ sent: 1 });
     return sent.body.id as string;
@@ -60,7 +72,14 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
     const ev = await k.events(pid, 'Message Replied');
     expect(ev).toHaveLength(1);
     expect(ev[0]!.at).toBe(at);
-    expect(ev[0]!.payload.properties).toMatchObject({ messageId: latest, channel: 'sms', purpose: 'service', source: 'api', excerpt: '好的，明天到店', replySeconds: 9 * 60 });
+    expect(ev[0]!.payload.properties).toMatchObject({
+      messageId: latest,
+      channel: 'sms',
+      purpose: 'service',
+      source: 'api',
+      excerpt: '好的，明天到店',
+      replySeconds: 9 * 60,
+    });
     expect((await k.api('GET', `/v1/messages/${latest}`)).body.repliedAt).toBe(iso(at));
     expect((await k.api('GET', `/v1/messages/${older}`)).body.repliedAt).toBeNull();
 
@@ -90,13 +109,19 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
     expect(inbound[0]!.payload.properties).toEqual({ channel: 'sms', excerpt: 'TD', matched: false });
     expect((await reply([late])).body).toMatchObject({ unmatched: 0, duplicates: 1 });
 
-    expect((await k.api('PATCH', '/v1/messaging/settings', { replies: { windowHours: 0 } })).body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'settings.replies.windowHours must be an integer 1..720 (hours)' });
+    expect((await k.api('PATCH', '/v1/messaging/settings', { replies: { windowHours: 0 } })).body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'settings.replies.windowHours must be an integer 1..720 (hours)',
+    });
     expect((await k.api('PATCH', '/v1/messaging/settings', { replies: { windowHours: 96 } })).status).toBe(200);
     try {
       expect((await reply([{ ...late, id: 'mo-late-2' }])).body).toMatchObject({ matched: 1 });
       expect((await k.events(pid, 'Message Replied'))[0]!.payload.properties).toMatchObject({ messageId: id, replySeconds: (73 * HOUR) / 1000 });
       // A reply written before the message went out answers nothing.
-      expect((await reply([{ id: 'mo-early', phoneNumber: '+8613800138002', text: 'x', receivedAt: iso(sentAt - 1000) }])).body).toMatchObject({ matched: 0, unmatched: 1 });
+      expect((await reply([{ id: 'mo-early', phoneNumber: '+8613800138002', text: 'x', receivedAt: iso(sentAt - 1000) }])).body).toMatchObject({
+        matched: 0,
+        unmatched: 1,
+      });
     } finally {
       await k.api('PATCH', '/v1/messaging/settings', { replies: { windowHours: 72 } });
     }
@@ -106,7 +131,12 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
     const pid = await k.profile('r-3', { phone: '+8613800138003' });
     await sendSms(pid, 'r3-a');
     const at = iso(k.t.clock.now());
-    expect((await reply([{ phoneNumber: '+8613911112222', text: 'who?', receivedAt: at }])).body).toEqual({ matched: 0, unmatched: 0, unknown: 1, duplicates: 0 });
+    expect((await reply([{ phoneNumber: '+8613911112222', text: 'who?', receivedAt: at }])).body).toEqual({
+      matched: 0,
+      unmatched: 0,
+      unknown: 1,
+      duplicates: 0,
+    });
 
     const good = { phoneNumber: '+8613800138003', text: 'ok', receivedAt: at };
     const bad = await reply([good], 'not-the-signature');
@@ -114,7 +144,10 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
     expect(bad.body.error.code).toBe('UNAUTHORIZED');
     const malformed = await reply([good, { phoneNumber: '+8613800138003', text: 'no time' }]);
     expect(malformed.status).toBe(400);
-    expect(malformed.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'replies[1]: receivedAt is required (ISO-8601, e.g. 2026-11-03T12:00:00+08:00)' });
+    expect(malformed.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'replies[1]: receivedAt is required (ISO-8601, e.g. 2026-11-03T12:00:00+08:00)',
+    });
     // The valid first reply was not recorded either.
     expect(await k.events(pid, 'Message Replied')).toHaveLength(0);
     expect((await reply(Array.from({ length: 1001 }, () => good))).status).toBe(400);
@@ -124,14 +157,27 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
   it('keeps other channels without an address key, and a failed SMS is never answered', async () => {
     const pid = await k.profile('r-4', { phone: '+8613800138004' });
     await k.api('PUT', '/v1/channels/webhook', { url: `${gw.url}/hook`, signingSecret: 'whsec' });
-    const hook = await k.api('POST', '/v1/messages', { profileId: pid, channel: 'webhook', purpose: 'service', content: { body: { a: 1 } }, idempotencyKey: 'r4-hook' });
+    const hook = await k.api('POST', '/v1/messages', {
+      profileId: pid,
+      channel: 'webhook',
+      purpose: 'service',
+      content: { body: { a: 1 } },
+      idempotencyKey: 'r4-hook',
+    });
     await k.dispatcher.runOnce();
-    expect((await mdb(k.t.database.db).selectFrom('messages').select('address_key').where('id', '=', hook.body.id).executeTakeFirstOrThrow()).address_key).toBeNull();
+    expect(
+      (await mdb(k.t.database.db).selectFrom('messages').select('address_key').where('id', '=', hook.body.id).executeTakeFirstOrThrow()).address_key,
+    ).toBeNull();
     const id = await sendSms(pid, 'r4-a');
     // The handset never got it: the gateway's receipt says so.
     const receipt = JSON.stringify({ receipts: [{ outId: id, status: 'FAILED', errorCode: 'MOBILE_NOT_ON_SERVICE' }] });
     const ts = String(Math.floor(k.t.clock.now() / 1000));
-    await k.t.app.inject({ method: 'POST', url: `/hooks/sms/${k.t.workspaceId}/receipts`, headers: { 'content-type': 'application/json', 'x-siyu-timestamp': ts, 'x-siyu-signature': hmacBase64('rk-sms', `${ts}\n${receipt}`) }, payload: receipt });
+    await k.t.app.inject({
+      method: 'POST',
+      url: `/hooks/sms/${k.t.workspaceId}/receipts`,
+      headers: { 'content-type': 'application/json', 'x-siyu-timestamp': ts, 'x-siyu-signature': hmacBase64('rk-sms', `${ts}\n${receipt}`) },
+      payload: receipt,
+    });
     expect((await reply([{ phoneNumber: '+8613800138004', text: 'hm', receivedAt: iso(k.t.clock.now()) }])).body).toMatchObject({ matched: 0, unmatched: 1 });
   });
 });

@@ -59,7 +59,10 @@ export async function loadMessagingProfile(db: Kysely<any>, ws: string, id: stri
 }
 
 /** The Liquid scope of one message: `profile` (traits + id), `computed`, `event`, `data`, `message`, `unsubscribe_url`, `now`. */
-export function renderScope(p: MessagingProfile | undefined, extra: { event?: Record<string, unknown>; data?: Record<string, unknown>; message: { id: string; channel: string }; unsubscribeUrl?: string; now: number }) {
+export function renderScope(
+  p: MessagingProfile | undefined,
+  extra: { event?: Record<string, unknown>; data?: Record<string, unknown>; message: { id: string; channel: string }; unsubscribeUrl?: string; now: number },
+) {
   return {
     profile: p ? { ...p.traits, id: p.id } : {},
     computed: p?.computed ?? {},

@@ -63,7 +63,8 @@ export function mergeSettings(base: MessagingSettings, patch: unknown): Messagin
   if (!isObj(patch)) bad('', 'must be an object');
   const p = patch as Obj;
   const out: MessagingSettings = structuredClone(base);
-  for (const k of Object.keys(p)) if (!['quietHours', 'timeZone', 'caps', 'consent', 'linkBaseUrl', 'defaultLocale', 'maxAttempts', 'replies'].includes(k)) bad(k, 'is not a setting');
+  for (const k of Object.keys(p))
+    if (!['quietHours', 'timeZone', 'caps', 'consent', 'linkBaseUrl', 'defaultLocale', 'maxAttempts', 'replies'].includes(k)) bad(k, 'is not a setting');
   if (p.quietHours !== undefined) {
     const q = p.quietHours;
     if (!isObj(q)) bad('quietHours', 'must be { start: "HH:MM", end: "HH:MM", appliesTo?: "marketing" | "all" }');
@@ -106,11 +107,13 @@ export function mergeSettings(base: MessagingSettings, patch: unknown): Messagin
   }
   if (p.linkBaseUrl !== undefined) {
     if (p.linkBaseUrl === null) delete out.linkBaseUrl;
-    else if (typeof p.linkBaseUrl !== 'string' || !/^https?:\/\/[^\s/]+/.test(p.linkBaseUrl)) bad('linkBaseUrl', 'must be an http(s) URL such as https://siyu.example.com');
+    else if (typeof p.linkBaseUrl !== 'string' || !/^https?:\/\/[^\s/]+/.test(p.linkBaseUrl))
+      bad('linkBaseUrl', 'must be an http(s) URL such as https://siyu.example.com');
     else out.linkBaseUrl = p.linkBaseUrl.replace(/\/+$/, '');
   }
   if (p.defaultLocale !== undefined) {
-    if (typeof p.defaultLocale !== 'string' || !/^[a-z]{2}(-[A-Z]{2})?$/.test(p.defaultLocale)) bad('defaultLocale', 'must be a locale tag such as zh-CN or en');
+    if (typeof p.defaultLocale !== 'string' || !/^[a-z]{2}(-[A-Z]{2})?$/.test(p.defaultLocale))
+      bad('defaultLocale', 'must be a locale tag such as zh-CN or en');
     out.defaultLocale = p.defaultLocale as string;
   }
   if (p.maxAttempts !== undefined) {

@@ -58,7 +58,8 @@ function checkVariants(channel: ChannelName, variants: unknown, defaultLocale: s
 }
 
 function checkName(name: unknown): string {
-  if (typeof name !== 'string' || !name.trim() || name.length > 200) throw new AppError('VALIDATION_FAILED', 'name must be a non-empty string of at most 200 characters');
+  if (typeof name !== 'string' || !name.trim() || name.length > 200)
+    throw new AppError('VALIDATION_FAILED', 'name must be a non-empty string of at most 200 characters');
   return name.trim();
 }
 
@@ -81,8 +82,14 @@ export async function createTemplate(deps: MessagingDeps, ws: string, input: Tem
   await db.transaction().execute(async (trx) => {
     const dup = await trx.selectFrom('message_templates').select('id').where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
     if (dup) throw new AppError('CONFLICT', `a template named "${name}" exists (${dup.id})`);
-    await trx.insertInto('message_templates').values({ workspace_id: ws, id, name, channel, purpose, current_version: 1, status: 'active', created_at: now, updated_at: now }).execute();
-    await trx.insertInto('message_template_versions').values({ workspace_id: ws, template_id: id, version: 1, default_locale: defaultLocale, variants: JSON.stringify(variants), created_at: now }).execute();
+    await trx
+      .insertInto('message_templates')
+      .values({ workspace_id: ws, id, name, channel, purpose, current_version: 1, status: 'active', created_at: now, updated_at: now })
+      .execute();
+    await trx
+      .insertInto('message_template_versions')
+      .values({ workspace_id: ws, template_id: id, version: 1, default_locale: defaultLocale, variants: JSON.stringify(variants), created_at: now })
+      .execute();
   });
   return getTemplate(deps, ws, id);
 }
@@ -98,16 +105,31 @@ export async function updateTemplate(deps: MessagingDeps, ws: string, id: string
     const patch: Partial<Selectable<MessageTemplatesTable>> = { updated_at: now };
     if (input.name !== undefined) {
       patch.name = checkName(input.name);
-      const dup = await trx.selectFrom('message_templates').select('id').where('workspace_id', '=', ws).where('name', '=', patch.name).where('id', '!=', id).executeTakeFirst();
+      const dup = await trx
+        .selectFrom('message_templates')
+        .select('id')
+        .where('workspace_id', '=', ws)
+        .where('name', '=', patch.name)
+        .where('id', '!=', id)
+        .executeTakeFirst();
       if (dup) throw new AppError('CONFLICT', `a template named "${patch.name}" exists (${dup.id})`);
     }
     if (input.purpose !== undefined) patch.purpose = checkPurpose(input.purpose);
     if (input.variants !== undefined || input.defaultLocale !== undefined) {
-      const cur = await trx.selectFrom('message_template_versions').selectAll().where('workspace_id', '=', ws).where('template_id', '=', id).where('version', '=', t.current_version).executeTakeFirstOrThrow();
+      const cur = await trx
+        .selectFrom('message_template_versions')
+        .selectAll()
+        .where('workspace_id', '=', ws)
+        .where('template_id', '=', id)
+        .where('version', '=', t.current_version)
+        .executeTakeFirstOrThrow();
       const defaultLocale = input.defaultLocale ?? cur.default_locale;
       const variants = checkVariants(t.channel as ChannelName, input.variants ?? parseJson(cur.variants), defaultLocale);
       const version = t.current_version + 1;
-      await trx.insertInto('message_template_versions').values({ workspace_id: ws, template_id: id, version, default_locale: defaultLocale, variants: JSON.stringify(variants), created_at: now }).execute();
+      await trx
+        .insertInto('message_template_versions')
+        .values({ workspace_id: ws, template_id: id, version, default_locale: defaultLocale, variants: JSON.stringify(variants), created_at: now })
+        .execute();
       patch.current_version = version;
     }
     await trx.updateTable('message_templates').set(patch).where('workspace_id', '=', ws).where('id', '=', id).execute();
@@ -117,17 +139,33 @@ export async function updateTemplate(deps: MessagingDeps, ws: string, id: string
 
 /** Archives a template: it can no longer be used for new messages; queued ones still send. */
 export async function archiveTemplate(deps: MessagingDeps, ws: string, id: string): Promise<void> {
-  const res = await mdb(deps.database.db).updateTable('message_templates').set({ status: 'archived', updated_at: deps.now() }).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  const res = await mdb(deps.database.db)
+    .updateTable('message_templates')
+    .set({ status: 'archived', updated_at: deps.now() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
 }
 
 /** Loads one version (the current one by default) of a template with its channel. */
-export async function loadTemplateVersion(deps: Pick<MessagingDeps, 'database'>, ws: string, id: string, version?: number): Promise<{ template: TemplateView; v: TemplateVersion }> {
+export async function loadTemplateVersion(
+  deps: Pick<MessagingDeps, 'database'>,
+  ws: string,
+  id: string,
+  version?: number,
+): Promise<{ template: TemplateView; v: TemplateVersion }> {
   const db = mdb(deps.database.db);
   const t = await db.selectFrom('message_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!t) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
   const want = version ?? t.current_version;
-  const v = await db.selectFrom('message_template_versions').selectAll().where('workspace_id', '=', ws).where('template_id', '=', id).where('version', '=', want).executeTakeFirst();
+  const v = await db
+    .selectFrom('message_template_versions')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('template_id', '=', id)
+    .where('version', '=', want)
+    .executeTakeFirst();
   if (!v) throw new AppError('TEMPLATE_NOT_FOUND', `template ${id} has no version ${want} (current: ${t.current_version})`);
   const ver: TemplateVersion = { version: v.version, defaultLocale: v.default_locale, variants: parseJson(v.variants), createdAt: iso(v.created_at) };
   return { template: toView(t, ver), v: ver };
@@ -151,8 +189,17 @@ function toView(t: Selectable<MessageTemplatesTable>, v: TemplateVersion): Templ
 /** A template with its current content and the list of its versions. */
 export async function getTemplate(deps: Pick<MessagingDeps, 'database'>, ws: string, id: string): Promise<TemplateView & { versions: TemplateVersion[] }> {
   const { template } = await loadTemplateVersion(deps, ws, id);
-  const rows = await mdb(deps.database.db).selectFrom('message_template_versions').selectAll().where('workspace_id', '=', ws).where('template_id', '=', id).orderBy('version', 'desc').execute();
-  return { ...template, versions: rows.map((v) => ({ version: v.version, defaultLocale: v.default_locale, variants: parseJson(v.variants), createdAt: iso(v.created_at) })) };
+  const rows = await mdb(deps.database.db)
+    .selectFrom('message_template_versions')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('template_id', '=', id)
+    .orderBy('version', 'desc')
+    .execute();
+  return {
+    ...template,
+    versions: rows.map((v) => ({ version: v.version, defaultLocale: v.default_locale, variants: parseJson(v.variants), createdAt: iso(v.created_at) })),
+  };
 }
 
 /** Lists templates (current versions), optionally of one channel. */
@@ -160,14 +207,18 @@ export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: s
   const db = mdb(deps.database.db);
   let sel = db
     .selectFrom('message_templates as t')
-    .innerJoin('message_template_versions as v', (j) => j.onRef('v.workspace_id', '=', 't.workspace_id').onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.current_version'))
+    .innerJoin('message_template_versions as v', (j) =>
+      j.onRef('v.workspace_id', '=', 't.workspace_id').onRef('v.template_id', '=', 't.id').onRef('v.version', '=', 't.current_version'),
+    )
     .selectAll('t')
     .select(['v.default_locale', 'v.variants', 'v.created_at as v_created_at'])
     .where('t.workspace_id', '=', ws);
   if (q.channel) sel = sel.where('t.channel', '=', q.channel);
   if (q.status && q.status !== 'all') sel = sel.where('t.status', '=', q.status as 'active');
   const rows = await sel.orderBy('t.name').limit(1000).execute();
-  return rows.map((r) => toView(r, { version: r.current_version, defaultLocale: r.default_locale, variants: parseJson(r.variants), createdAt: iso(r.v_created_at) }));
+  return rows.map((r) =>
+    toView(r, { version: r.current_version, defaultLocale: r.default_locale, variants: parseJson(r.variants), createdAt: iso(r.v_created_at) }),
+  );
 }
 
 /** The content variant for a locale (with fallback) of a template version. */

@@ -46,7 +46,10 @@ describeEngines('message templates', (engine) => {
     const res = await k.api('POST', '/v1/templates', {
       name: 'broken',
       channel: 'email',
-      variants: { 'zh-CN': { subject: 'ok', html: '<p>line one</p>\n<p>{{ profile.name | shout }}</p>' }, en: { subject: '{% if x %}never closed', text: 'x' } },
+      variants: {
+        'zh-CN': { subject: 'ok', html: '<p>line one</p>\n<p>{{ profile.name | shout }}</p>' },
+        en: { subject: '{% if x %}never closed', text: 'x' },
+      },
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('TEMPLATE_INVALID');
@@ -57,7 +60,7 @@ describeEngines('message templates', (engine) => {
     ]);
   });
 
-  it('checks each channel\'s content shape', async () => {
+  it("checks each channel's content shape", async () => {
     const cases: [string, unknown, string][] = [
       ['sms', { params: { a: 'b' } }, 'templateCode: is required'],
       ['email', { subject: 'x' }, 'needs "html" or "text"'],
@@ -87,7 +90,11 @@ describeEngines('message templates', (engine) => {
   });
 
   it('reports a template that parses but fails to render as TEMPLATE_RENDER_FAILED', async () => {
-    const created = await k.api('POST', '/v1/templates', { name: 'include', channel: 'wecom', variants: { 'zh-CN': { text: 'a\n{% include "secrets.txt" %}' } } });
+    const created = await k.api('POST', '/v1/templates', {
+      name: 'include',
+      channel: 'wecom',
+      variants: { 'zh-CN': { text: 'a\n{% include "secrets.txt" %}' } },
+    });
     expect(created.status).toBe(201);
     const res = await k.api('POST', `/v1/templates/${created.body.id}/preview`, { profile: {} });
     expect(res.status).toBe(422);

@@ -52,7 +52,12 @@ export async function messagingTestApp(engine: Engine, opts: { deps?: Partial<Me
 
   /** Creates a profile through the tracking API (identify) and returns its id. */
   async function profile(userId: string, traits: Record<string, unknown> = {}, externalIds: { type: string; id: string }[] = []): Promise<string> {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: basic(t.writeKey) }, payload: { userId, traits, context: { externalIds } } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: basic(t.writeKey) },
+      payload: { userId, traits, context: { externalIds } },
+    });
     if (res.statusCode !== 200) throw new Error(`identify: ${res.body}`);
     const p = await t.app.inject({ method: 'GET', url: `/v1/profiles/user_id:${userId}`, headers: auth });
     return p.json().id as string;
@@ -61,13 +66,27 @@ export async function messagingTestApp(engine: Engine, opts: { deps?: Partial<Me
   /** Calls the API with the secret key. */
   async function api(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
     const res = await t.app.inject({ method, url, headers: auth, ...(payload === undefined ? {} : { payload: payload as object }) });
-    return { status: res.statusCode, body: res.body ? (res.headers['content-type']?.toString().includes('json') ? res.json() : res.body) : undefined, headers: res.headers };
+    return {
+      status: res.statusCode,
+      body: res.body ? (res.headers['content-type']?.toString().includes('json') ? res.json() : res.body) : undefined,
+      headers: res.headers,
+    };
   }
 
   /** The events of a profile's timeline with this name. */
   async function events(profileId: string, name: string) {
-    const rows = await t.database.db.selectFrom('events').select(['message_id', 'payload', 'timestamp']).where('workspace_id', '=', t.workspaceId).where('profile_id', '=', profileId).where('event', '=', name).execute();
-    return rows.map((r) => ({ id: r.message_id, at: r.timestamp, payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { properties: Record<string, any> } }));
+    const rows = await t.database.db
+      .selectFrom('events')
+      .select(['message_id', 'payload', 'timestamp'])
+      .where('workspace_id', '=', t.workspaceId)
+      .where('profile_id', '=', profileId)
+      .where('event', '=', name)
+      .execute();
+    return rows.map((r) => ({
+      id: r.message_id,
+      at: r.timestamp,
+      payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { properties: Record<string, any> },
+    }));
   }
 
   return { t, deps, dispatcher, api, profile, events, close: () => t.close() };

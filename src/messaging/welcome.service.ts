@@ -78,10 +78,19 @@ function check(input: WelcomeInput): void {
 
 /** Checks that a template can carry a welcome message: it exists, is active and is a `wecom` template. */
 export async function checkWelcomeTemplate(deps: { database: { db: Kysely<any> } }, ws: string, templateId: string): Promise<void> {
-  const t = await mdb(deps.database.db).selectFrom('message_templates').select(['channel', 'status']).where('workspace_id', '=', ws).where('id', '=', templateId).executeTakeFirst();
+  const t = await mdb(deps.database.db)
+    .selectFrom('message_templates')
+    .select(['channel', 'status'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', templateId)
+    .executeTakeFirst();
   if (!t) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${templateId} in this workspace`);
   if (t.status !== 'active') throw new AppError('VALIDATION_FAILED', `template ${templateId} is archived`);
-  if (t.channel !== 'wecom') throw new AppError('VALIDATION_FAILED', `template ${templateId} is for channel ${t.channel}; a welcome message uses a wecom template (text and attachments)`);
+  if (t.channel !== 'wecom')
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `template ${templateId} is for channel ${t.channel}; a welcome message uses a wecom template (text and attachments)`,
+    );
 }
 
 function failureOf(err: unknown): { errorCode: string; reason: string; message: string } {
@@ -113,7 +122,13 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
   const { dialect } = deps.database;
   // Keyed by a hash of the WelcomeCode: one message per code, and the code itself (a one-time credential) is not stored.
   const idempotencyKey = `${WELCOME_CHANNEL}:${createHash('sha256').update(input.welcomeCode).digest('hex').slice(0, 40)}`;
-  const existing = async () => db.selectFrom('messages').select(['id', 'status', 'reason', 'error_code']).where('workspace_id', '=', ws).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
+  const existing = async () =>
+    db
+      .selectFrom('messages')
+      .select(['id', 'status', 'reason', 'error_code'])
+      .where('workspace_id', '=', ws)
+      .where('idempotency_key', '=', idempotencyKey)
+      .executeTakeFirst();
   const before = await existing();
   if (before) return toResult(before, false);
 
@@ -164,30 +179,65 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
     created_at: now,
     updated_at: now,
   };
-  const insert = async (set: { status: string; reason: string | null; error_code: string | null; rendered: string | null; attempts: number; sent_at: number | null }) => {
-    const n = await dialect.insertMany(db as unknown as Kysely<DB>, 'messages' as never, [{ ...row, ...set }] as never, { columns: ['workspace_id', 'idempotency_key'] as never, update: [] });
+  const insert = async (set: {
+    status: string;
+    reason: string | null;
+    error_code: string | null;
+    rendered: string | null;
+    attempts: number;
+    sent_at: number | null;
+  }) => {
+    const n = await dialect.insertMany(db as unknown as Kysely<DB>, 'messages' as never, [{ ...row, ...set }] as never, {
+      columns: ['workspace_id', 'idempotency_key'] as never,
+      update: [],
+    });
     return n === 1;
   };
   const raced = async () => toResult((await existing())!, false);
 
   const age = now - input.at;
   if (age > WELCOME_WINDOW_MS) {
-    if (!(await insert({ status: 'suppressed', reason: 'welcome_window_passed', error_code: null, rendered: null, attempts: 0, sent_at: null }))) return raced();
+    if (!(await insert({ status: 'suppressed', reason: 'welcome_window_passed', error_code: null, rendered: null, attempts: 0, sent_at: null })))
+      return raced();
     deps.log.info({ workspaceId: ws, messageId: id, ageMs: age }, 'messaging: welcome message too late, suppressed');
     return { messageId: id, status: 'suppressed', reason: 'welcome_window_passed', errorCode: null, created: true };
   }
 
-  const props = { messageId: id, channel: WELCOME_CHANNEL, purpose: row.purpose, templateId: row.template_id, templateVersion: row.template_version, source: source.kind, sourceId: row.source_id, sourceStep: null };
+  const props = {
+    messageId: id,
+    channel: WELCOME_CHANNEL,
+    purpose: row.purpose,
+    templateId: row.template_id,
+    templateVersion: row.template_version,
+    source: source.kind,
+    sourceId: row.source_id,
+    sourceStep: null,
+  };
   const finish = async (set: Updateable<MessagesTable>, event: { name: 'Message Sent' | 'Message Failed'; properties: Record<string, unknown> }) => {
     await deps.database.db.transaction().execute(async (trx) => {
-      await mdb(trx).updateTable('messages').set({ ...set, updated_at: deps.now() }).where('workspace_id', '=', ws).where('id', '=', id).execute();
-      await writeTimelineEvent(trx, dialect, { workspaceId: ws, profileId: profile.id, eventId: `${id}:${event.name === 'Message Sent' ? 'sent' : 'failed'}`, event: event.name, properties: { ...props, ...event.properties }, at: deps.now() });
+      await mdb(trx)
+        .updateTable('messages')
+        .set({ ...set, updated_at: deps.now() })
+        .where('workspace_id', '=', ws)
+        .where('id', '=', id)
+        .execute();
+      await writeTimelineEvent(trx, dialect, {
+        workspaceId: ws,
+        profileId: profile.id,
+        eventId: `${id}:${event.name === 'Message Sent' ? 'sent' : 'failed'}`,
+        event: event.name,
+        properties: { ...props, ...event.properties },
+        at: deps.now(),
+      });
     });
   };
 
   // The name WeCom gave stands in for a profile that has none yet (a contact synced by callback carries `wecom_name`).
   const traitName = profile.traits.name ?? input.name ?? profile.traits.wecom_name;
-  const scope = renderScope({ ...profile, traits: { ...profile.traits, ...(traitName !== undefined ? { name: traitName } : {}) } }, { data: input.data, message: { id, channel: WELCOME_CHANNEL }, now });
+  const scope = renderScope(
+    { ...profile, traits: { ...profile.traits, ...(traitName !== undefined ? { name: traitName } : {}) } },
+    { data: input.data, message: { id, channel: WELCOME_CHANNEL }, now },
+  );
   let rendered: Record<string, unknown>;
   try {
     rendered = await renderContent(content!, scope);
@@ -202,14 +252,18 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
   if (Array.isArray(rendered.attachments) && rendered.attachments.length) req.attachments = rendered.attachments as Attachment[];
   // The stored rendering leaves out the WelcomeCode: it is a one-time credential, not content.
   const { welcome_code: _code, ...shown } = req;
-  if (!(await insert({ status: 'sending', reason: null, error_code: null, rendered: JSON.stringify({ content: shown }), attempts: 1, sent_at: now }))) return raced();
+  if (!(await insert({ status: 'sending', reason: null, error_code: null, rendered: JSON.stringify({ content: shown }), attempts: 1, sent_at: now })))
+    return raced();
 
   try {
     const client = await deps.wecomClientFor(ws);
     await client.sendWelcomeMsg(req);
   } catch (err) {
     const f = failureOf(err);
-    await finish({ status: 'failed', reason: f.reason, error_code: f.errorCode }, { name: 'Message Failed', properties: { errorCode: f.errorCode, errorMessage: f.message.slice(0, 500) } });
+    await finish(
+      { status: 'failed', reason: f.reason, error_code: f.errorCode },
+      { name: 'Message Failed', properties: { errorCode: f.errorCode, errorMessage: f.message.slice(0, 500) } },
+    );
     deps.log.warn({ workspaceId: ws, messageId: id, errorCode: f.errorCode }, 'messaging: welcome message not sent');
     if (f.errorCode === 'INTERNAL') throw err;
     return { messageId: id, status: 'failed', reason: f.reason, errorCode: f.errorCode, created: true };

@@ -31,7 +31,10 @@ export interface Config {
 
 /** A configuration problem, naming the variable at fault. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -72,7 +75,10 @@ function loadKey(env: Env, dataDir: string, usesSqlite: boolean): { key: Buffer;
     return { key, source: 'env' };
   }
   if (!usesSqlite) {
-    throw new ConfigError('SIYU_ENCRYPTION_KEY', 'is required when DATABASE_URL is set (every process must share it); generate one with `openssl rand -hex 32`');
+    throw new ConfigError(
+      'SIYU_ENCRYPTION_KEY',
+      'is required when DATABASE_URL is set (every process must share it); generate one with `openssl rand -hex 32`',
+    );
   }
   // Embedded default: generate once and keep it beside the database.
   const file = join(dataDir, 'encryption.key');

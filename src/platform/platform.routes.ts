@@ -30,18 +30,41 @@ export async function platformRoutes(app: FastifyInstance, s: Services): Promise
   const auth = requireKey(s.keys, 'secret');
   const keyInfo = {
     type: 'object',
-    properties: { id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, prefix: { type: 'string' }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] } },
+    properties: {
+      id: { type: 'string' },
+      kind: { type: 'string' },
+      name: { type: 'string' },
+      prefix: { type: 'string' },
+      createdAt: { type: 'string' },
+      revokedAt: { type: ['string', 'null'] },
+    },
   };
 
-  app.get('/v1/workspace', { preHandler: auth, schema: { tags: ['workspace'], summary: 'The workspace this key belongs to', security: [{ secretKey: [] }] } }, async (req) => {
-    const ws = await getWorkspace(s.database.db, req.workspaceId);
-    if (!ws) throw new AppError('NOT_FOUND', 'workspace not found');
-    return ws;
-  });
+  app.get(
+    '/v1/workspace',
+    { preHandler: auth, schema: { tags: ['workspace'], summary: 'The workspace this key belongs to', security: [{ secretKey: [] }] } },
+    async (req) => {
+      const ws = await getWorkspace(s.database.db, req.workspaceId);
+      if (!ws) throw new AppError('NOT_FOUND', 'workspace not found');
+      return ws;
+    },
+  );
 
-  app.get('/v1/keys', { preHandler: auth, schema: { tags: ['workspace'], summary: 'List API keys (never the keys themselves)', security: [{ secretKey: [] }], response: { 200: { type: 'object', properties: { data: { type: 'array', items: keyInfo } } } } } }, async (req) => ({
-    data: await listKeys(s.database.db, req.workspaceId),
-  }));
+  app.get(
+    '/v1/keys',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'List API keys (never the keys themselves)',
+        security: [{ secretKey: [] }],
+        response: { 200: { type: 'object', properties: { data: { type: 'array', items: keyInfo } } } },
+      },
+    },
+    async (req) => ({
+      data: await listKeys(s.database.db, req.workspaceId),
+    }),
+  );
 
   app.post(
     '/v1/keys',
@@ -51,7 +74,12 @@ export async function platformRoutes(app: FastifyInstance, s: Services): Promise
         tags: ['workspace'],
         summary: 'Create a write or secret key; the key is shown only in this response',
         security: [{ secretKey: [] }],
-        body: { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { type: 'string', enum: ['write', 'secret'] }, name: { type: 'string', minLength: 1, maxLength: 100 } } },
+        body: {
+          type: 'object',
+          required: ['kind'],
+          additionalProperties: false,
+          properties: { kind: { type: 'string', enum: ['write', 'secret'] }, name: { type: 'string', minLength: 1, maxLength: 100 } },
+        },
         response: { 201: { type: 'object', properties: { key: { type: 'string' }, info: keyInfo } }, 400: errorResponse },
       },
     },
@@ -62,8 +90,20 @@ export async function platformRoutes(app: FastifyInstance, s: Services): Promise
     },
   );
 
-  app.delete('/v1/keys/:id', { preHandler: auth, schema: { tags: ['workspace'], summary: 'Revoke a key', security: [{ secretKey: [] }], params: { type: 'object', properties: { id: { type: 'string' } } } } }, async (req, reply) => {
-    await revokeKey(s.database.db, req.workspaceId, (req.params as { id: string }).id, s.clock.now());
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/v1/keys/:id',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Revoke a key',
+        security: [{ secretKey: [] }],
+        params: { type: 'object', properties: { id: { type: 'string' } } },
+      },
+    },
+    async (req, reply) => {
+      await revokeKey(s.database.db, req.workspaceId, (req.params as { id: string }).id, s.clock.now());
+      return reply.status(204).send();
+    },
+  );
 }

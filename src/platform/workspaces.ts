@@ -48,7 +48,10 @@ export async function createWorkspace(
   const id = newId('ws', now);
   const settings = input.settings ?? {};
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('workspaces').values({ id, name, settings: JSON.stringify(settings), created_at: now }).execute();
+    await trx
+      .insertInto('workspaces')
+      .values({ id, name, settings: JSON.stringify(settings), created_at: now })
+      .execute();
     const writeKey = await insertKey(trx, id, 'write', 'default write key', now);
     const secretKey = await insertKey(trx, id, 'secret', 'default secret key', now);
     return {
@@ -137,11 +140,7 @@ export function createKeyResolver(db: Kysely<DB>, ttlMs = 10_000, now = () => Da
       const hash = hashApiKey(key);
       const hit = cache.get(hash);
       if (hit && hit.until > now()) return hit.ws;
-      const row = await db
-        .selectFrom('api_keys')
-        .select(['workspace_id', 'kind', 'revoked_at'])
-        .where('key_hash', '=', hash)
-        .executeTakeFirst();
+      const row = await db.selectFrom('api_keys').select(['workspace_id', 'kind', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
       const ws = row && row.kind === kind && row.revoked_at === null ? row.workspace_id : undefined;
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, { ws, until: now() + ttlMs });

@@ -112,7 +112,14 @@ function checked<T>(deps: CallbackDeps, workspaceId: string, fn: () => T): T {
 
 async function keysOf(deps: CallbackDeps, workspaceId: string): Promise<CallbackKeys> {
   const keys = await deps.connections.callbackKeysFor(workspaceId);
-  if (!keys) reject(deps, workspaceId, 'WECOM_NOT_CONNECTED', 'not_connected', `no WeCom connection for workspace ${JSON.stringify(workspaceId)}; configure one with PUT /v1/wecom/connection`);
+  if (!keys)
+    reject(
+      deps,
+      workspaceId,
+      'WECOM_NOT_CONNECTED',
+      'not_connected',
+      `no WeCom connection for workspace ${JSON.stringify(workspaceId)}; configure one with PUT /v1/wecom/connection`,
+    );
   return keys;
 }
 
@@ -124,10 +131,16 @@ interface Signed {
 
 function readQuery(deps: CallbackDeps, workspaceId: string, q: CallbackQuery): Signed {
   const { msg_signature: signature, timestamp, nonce } = q;
-  for (const [name, v] of [['msg_signature', signature], ['timestamp', timestamp], ['nonce', nonce]] as const) {
-    if (typeof v !== 'string' || v === '' || v.length > 128) reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'missing_parameter', `the query parameter ${name} is missing or too long`);
+  for (const [name, v] of [
+    ['msg_signature', signature],
+    ['timestamp', timestamp],
+    ['nonce', nonce],
+  ] as const) {
+    if (typeof v !== 'string' || v === '' || v.length > 128)
+      reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'missing_parameter', `the query parameter ${name} is missing or too long`);
   }
-  if (!/^\d{1,12}$/.test(timestamp!)) reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'bad_timestamp', `timestamp must be seconds since the epoch, got ${JSON.stringify(timestamp)}`);
+  if (!/^\d{1,12}$/.test(timestamp!))
+    reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'bad_timestamp', `timestamp must be seconds since the epoch, got ${JSON.stringify(timestamp)}`);
   return { signature: signature!, timestamp: timestamp!, nonce: nonce! };
 }
 
@@ -136,12 +149,24 @@ function authenticate(deps: CallbackDeps, workspaceId: string, keys: CallbackKey
   const expected = Buffer.from(keys.crypto.signature(s.timestamp, s.nonce, encrypt), 'latin1');
   const given = Buffer.from(s.signature.toLowerCase(), 'latin1');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    reject(deps, workspaceId, 'WECOM_CALLBACK_BAD_SIGNATURE', 'bad_signature', 'msg_signature does not match SHA-1(sort(Token, timestamp, nonce, Encrypt)): wrong Token, or the request was altered');
+    reject(
+      deps,
+      workspaceId,
+      'WECOM_CALLBACK_BAD_SIGNATURE',
+      'bad_signature',
+      'msg_signature does not match SHA-1(sort(Token, timestamp, nonce, Encrypt)): wrong Token, or the request was altered',
+    );
   }
   const window = deps.windowMs ?? DEFAULT_CALLBACK_WINDOW_MS;
   const skew = deps.now() - Number(s.timestamp) * 1000;
   if (Math.abs(skew) > window) {
-    reject(deps, workspaceId, 'WECOM_CALLBACK_STALE', 'stale_timestamp', `timestamp ${s.timestamp} is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'old' : 'in the future'}; callbacks are accepted within ${window / 1000} s of this server's clock`);
+    reject(
+      deps,
+      workspaceId,
+      'WECOM_CALLBACK_STALE',
+      'stale_timestamp',
+      `timestamp ${s.timestamp} is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'old' : 'in the future'}; callbacks are accepted within ${window / 1000} s of this server's clock`,
+    );
   }
 }
 
@@ -150,7 +175,8 @@ export async function verifyUrl(deps: CallbackDeps, workspaceId: string, query: 
   const keys = await keysOf(deps, workspaceId);
   const signed = readQuery(deps, workspaceId, query);
   const echostr = query.echostr;
-  if (typeof echostr !== 'string' || echostr === '') reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'missing_parameter', 'the query parameter echostr is missing');
+  if (typeof echostr !== 'string' || echostr === '')
+    reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'missing_parameter', 'the query parameter echostr is missing');
   authenticate(deps, workspaceId, keys, signed, echostr);
   const plain = checked(deps, workspaceId, () => keys.crypto.verifyUrl(signed.signature, signed.timestamp, signed.nonce, echostr));
   deps.log.info({ workspaceId }, 'WeCom callback URL verified');
@@ -170,8 +196,16 @@ export interface Accepted {
 export async function acceptCallback(deps: CallbackDeps, workspaceId: string, query: CallbackQuery, body: unknown): Promise<Accepted> {
   const keys = await keysOf(deps, workspaceId);
   const signed = readQuery(deps, workspaceId, query);
-  const text = typeof body === 'string' ? body : body === undefined || body === null ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
-  if (text.trim() === '') reject(deps, workspaceId, 'WECOM_CALLBACK_MALFORMED', 'empty_body', 'the body is empty; WeCom posts <xml><Encrypt>...</Encrypt></xml> (or {"encrypt": ...})');
+  const text =
+    typeof body === 'string' ? body : body === undefined || body === null ? '' : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+  if (text.trim() === '')
+    reject(
+      deps,
+      workspaceId,
+      'WECOM_CALLBACK_MALFORMED',
+      'empty_body',
+      'the body is empty; WeCom posts <xml><Encrypt>...</Encrypt></xml> (or {"encrypt": ...})',
+    );
   const envelope = checked(deps, workspaceId, () => (text.trimStart().startsWith('{') ? parseEnvelopeJson(text) : parseEnvelopeXml(text)));
   authenticate(deps, workspaceId, keys, signed, envelope.encrypt);
   const plain = checked(deps, workspaceId, () => keys.crypto.decrypt(signed.signature, signed.timestamp, signed.nonce, envelope.encrypt));
@@ -183,10 +217,23 @@ export async function acceptCallback(deps: CallbackDeps, workspaceId: string, qu
   const window = deps.windowMs ?? DEFAULT_CALLBACK_WINDOW_MS;
   const replayKey = `${workspaceId}\n${signed.signature.toLowerCase()}\n${signed.timestamp}\n${signed.nonce}`;
   if (!deps.replay.claim(replayKey, Number(signed.timestamp) * 1000 + window, now)) {
-    reject(deps, workspaceId, 'WECOM_CALLBACK_REPLAYED', 'replay', `a callback with this msg_signature, timestamp and nonce was already accepted (kind ${kind})`);
+    reject(
+      deps,
+      workspaceId,
+      'WECOM_CALLBACK_REPLAYED',
+      'replay',
+      `a callback with this msg_signature, timestamp and nonce was already accepted (kind ${kind})`,
+    );
   }
   try {
-    const row = await enqueueInbox(deps.database.db, { workspace_id: workspaceId, id: newId('wib', now), dedup_key: dedupKey, kind, payload: plain, received_at: now });
+    const row = await enqueueInbox(deps.database.db, {
+      workspace_id: workspaceId,
+      id: newId('wib', now),
+      dedup_key: dedupKey,
+      kind,
+      payload: plain,
+      received_at: now,
+    });
     if (!row.duplicate) deps.onEnqueued?.();
     deps.log.debug({ workspaceId, kind, inboxId: row.id, duplicate: row.duplicate }, 'WeCom callback queued');
     return { id: row.id, kind, duplicate: row.duplicate };

@@ -22,7 +22,16 @@ describeEngines('WeCom callbacks', (engine) => {
   const published: ScrmEvent[] = [];
 
   const db = () => t.database.db as any;
-  const inboxCount = async (ws = t.workspaceId) => Number((await db().selectFrom('wecom_inbox').select((eb: any) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).executeTakeFirst()).n);
+  const inboxCount = async (ws = t.workspaceId) =>
+    Number(
+      (
+        await db()
+          .selectFrom('wecom_inbox')
+          .select((eb: any) => eb.fn.countAll().as('n'))
+          .where('workspace_id', '=', ws)
+          .executeTakeFirst()
+      ).n,
+    );
   const process = async () => {
     let total = 0;
     for (;;) {
@@ -37,12 +46,17 @@ describeEngines('WeCom callbacks', (engine) => {
     return fired;
   };
   const profile = async (ext: string) => {
-    const res = await t.app.inject({ url: `/v1/profiles/${encodeURIComponent(`external_userid:${sb.credentials.corpId}:${ext}`)}`, headers: { authorization: `Bearer ${t.secretKey}` } });
+    const res = await t.app.inject({
+      url: `/v1/profiles/${encodeURIComponent(`external_userid:${sb.credentials.corpId}:${ext}`)}`,
+      headers: { authorization: `Bearer ${t.secretKey}` },
+    });
     expect(res.statusCode).toBe(200);
     return res.json();
   };
   const events = async (name: string) =>
-    (await db().selectFrom('events').selectAll().where('workspace_id', '=', t.workspaceId).where('event', '=', name).orderBy('timestamp').execute()).map((e: any) => ({ ...e, payload: parseJson<any>(e.payload) }));
+    (await db().selectFrom('events').selectAll().where('workspace_id', '=', t.workspaceId).where('event', '=', name).orderBy('timestamp').execute()).map(
+      (e: any) => ({ ...e, payload: parseJson<any>(e.payload) }),
+    );
   const post = (query: Record<string, string>, body: string, contentType = 'text/xml') =>
     fetch(`${url}?${new URLSearchParams(query)}`, { method: 'POST', headers: { 'content-type': contentType }, body });
 
@@ -57,7 +71,14 @@ describeEngines('WeCom callbacks', (engine) => {
       method: 'PUT',
       url: '/v1/wecom/connection',
       headers: { authorization: `Bearer ${t.secretKey}` },
-      payload: { corpId: c.corpId, secret: c.secret, callbackToken: c.callbackToken, encodingAesKey: c.encodingAesKey, agentId: c.agentId, apiBaseUrl: sandboxUrl },
+      payload: {
+        corpId: c.corpId,
+        secret: c.secret,
+        callbackToken: c.callbackToken,
+        encodingAesKey: c.encodingAesKey,
+        agentId: c.agentId,
+        apiBaseUrl: sandboxUrl,
+      },
     });
     expect(put.statusCode).toBe(200);
     t.services.scrm.listeners.add('test', async (e) => void published.push(e));
@@ -87,9 +108,20 @@ describeEngines('WeCom callbacks', (engine) => {
     expect(done).toMatchObject({ status: 'done', attempts: 1, error: null });
 
     const customer = sb.corp.customer(sb.corp.findCustomer(ext)!);
-    const contact = await db().selectFrom('scrm_contacts').selectAll().where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).executeTakeFirst();
+    const contact = await db()
+      .selectFrom('scrm_contacts')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('external_userid', '=', ext)
+      .executeTakeFirst();
     expect(contact).toMatchObject({ name: customer.name, type: customer.type, unionid: customer.unionid ?? null });
-    const follow = await db().selectFrom('scrm_follows').selectAll().where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).where('userid', '=', userid).executeTakeFirst();
+    const follow = await db()
+      .selectFrom('scrm_follows')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('external_userid', '=', ext)
+      .where('userid', '=', userid)
+      .executeTakeFirst();
     expect(follow).toMatchObject({ state: 'store-sh-01', add_way: 1, deleted_at: null, added_at: t.clock.now() - (t.clock.now() % 1000) });
 
     const p = await profile(ext);
@@ -102,15 +134,29 @@ describeEngines('WeCom callbacks', (engine) => {
     expect(added.payload.properties).toMatchObject({ userid, external_userid: ext, state: 'store-sh-01', add_way: 1, half: false });
 
     const e = published.find((x) => x.type === 'contact.added' && x.externalUserid === ext);
-    expect(e).toMatchObject({ userid, profileId: p.id, state: 'store-sh-01', welcomeCode: fired.welcomeCode, contactName: customer.name, at: Number(fired.event.CreateTime) * 1000 });
+    expect(e).toMatchObject({
+      userid,
+      profileId: p.id,
+      state: 'store-sh-01',
+      welcomeCode: fired.welcomeCode,
+      contactName: customer.name,
+      at: Number(fired.event.CreateTime) * 1000,
+    });
   });
 
   it('a customer already known by unionid is the same One ID profile', async () => {
     const userid = sb.corp.activeStaff()[2].userid;
     // Find a WeChat customer (with a unionid) not yet followed by this member.
-    const idx = Array.from({ length: sb.corp.customerCount }, (_, i) => i).find((i) => sb.corp.customer(i).unionid && sb.corp.relationBetween(sb.corp.findStaff(userid)!.index, i) < 0)!;
+    const idx = Array.from({ length: sb.corp.customerCount }, (_, i) => i).find(
+      (i) => sb.corp.customer(i).unionid && sb.corp.relationBetween(sb.corp.findStaff(userid)!.index, i) < 0,
+    )!;
     const c = sb.corp.customer(idx);
-    const tracked = await t.app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: 'Basic ' + Buffer.from(t.writeKey + ':').toString('base64') }, payload: { userId: 'member-42', traits: { unionid: c.unionid } } });
+    const tracked = await t.app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: 'Basic ' + Buffer.from(t.writeKey + ':').toString('base64') },
+      payload: { userId: 'member-42', traits: { unionid: c.unionid } },
+    });
     expect(tracked.statusCode).toBe(200);
     await t.services.writer.drain();
     await fire({ scenario: 'add-contact', userid, externalUserid: c.externalUserid });
@@ -123,9 +169,17 @@ describeEngines('WeCom callbacks', (engine) => {
     const fired = await fire({ scenario: 'add-contact', userid: sb.corp.activeStaff()[0].userid });
     const before = await inboxCount();
     // WeCom retries with the same message, encrypted and signed again.
-    const crypto = createWeComCrypto({ token: sb.credentials.callbackToken, encodingAesKey: sb.credentials.encodingAesKey, receiveId: sb.credentials.corpId, now: () => t.clock.now() });
+    const crypto = createWeComCrypto({
+      token: sb.credentials.callbackToken,
+      encodingAesKey: sb.credentials.encodingAesKey,
+      receiveId: sb.credentials.corpId,
+      now: () => t.clock.now(),
+    });
     const again = crypto.encrypt(fired.xml);
-    const res = await post({ msg_signature: again.msgSignature, timestamp: again.timestamp, nonce: again.nonce }, buildEnvelopeXml({ toUserName: sb.credentials.corpId, encrypt: again.encrypt }));
+    const res = await post(
+      { msg_signature: again.msgSignature, timestamp: again.timestamp, nonce: again.nonce },
+      buildEnvelopeXml({ toUserName: sb.credentials.corpId, encrypt: again.encrypt }),
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('success');
     expect(await inboxCount()).toBe(before);
@@ -139,7 +193,9 @@ describeEngines('WeCom callbacks', (engine) => {
     await db().updateTable('wecom_inbox').set({ status: 'pending', next_attempt_at: 0 }).where('workspace_id', '=', t.workspaceId).execute();
     await process();
     expect(await count()).toBe(1);
-    expect(await db().selectFrom('scrm_follows').select('external_userid').where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).execute()).toHaveLength(1);
+    expect(
+      await db().selectFrom('scrm_follows').select('external_userid').where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).execute(),
+    ).toHaveLength(1);
     // Listeners hear it again (at least once), as their contract says.
     expect(published.length).toBeGreaterThan(publishedBefore);
   });
@@ -152,7 +208,13 @@ describeEngines('WeCom callbacks', (engine) => {
     const tag = sb.corp.tags.liveTags()[0];
     await fire({ scenario: 'edit-contact', userid: staff, externalUserid: ext, remark: 'VIP 王', addTags: [tag.id] });
     await process();
-    const follow = await db().selectFrom('scrm_follows').selectAll().where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).where('userid', '=', staff).executeTakeFirst();
+    const follow = await db()
+      .selectFrom('scrm_follows')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('external_userid', '=', ext)
+      .where('userid', '=', staff)
+      .executeTakeFirst();
     expect(follow.remark).toBe('VIP 王');
     expect(parseJson<string[]>(follow.tag_ids)).toContain(tag.id);
     const edited = (await events('WeCom Contact Edited')).find((e: any) => e.payload.properties.external_userid === ext);
@@ -161,7 +223,13 @@ describeEngines('WeCom callbacks', (engine) => {
     t.clock.advance(60_000);
     await fire({ scenario: 'del-follow-user', userid: staff, externalUserid: ext });
     await process();
-    const gone = await db().selectFrom('scrm_follows').selectAll().where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).where('userid', '=', staff).executeTakeFirst();
+    const gone = await db()
+      .selectFrom('scrm_follows')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('external_userid', '=', ext)
+      .where('userid', '=', staff)
+      .executeTakeFirst();
     expect(gone).toMatchObject({ deleted_by: 'customer', deleted_at: Math.floor(t.clock.now() / 1000) * 1000 });
     expect(published.find((e) => e.type === 'contact.deleted_by_customer' && e.externalUserid === ext)).toBeTruthy();
 
@@ -172,7 +240,12 @@ describeEngines('WeCom callbacks', (engine) => {
     await fire({ scenario: 'del-external-contact', userid: staff2, externalUserid: ext2 });
     await process();
     const deleted = (await events('WeCom Contact Deleted')).map((e: any) => e.payload.properties);
-    expect(deleted).toEqual(expect.arrayContaining([{ userid: staff, external_userid: ext, by: 'customer' }, { userid: staff2, external_userid: ext2, by: 'staff' }]));
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        { userid: staff, external_userid: ext, by: 'customer' },
+        { userid: staff2, external_userid: ext2, by: 'staff' },
+      ]),
+    );
     expect(published.find((e) => e.type === 'contact.deleted_by_staff' && e.externalUserid === ext2)).toBeTruthy();
 
     // A handover the customer refuses.
@@ -200,17 +273,35 @@ describeEngines('WeCom callbacks', (engine) => {
     const newcomer = sb.corp.externalUserid(sb.corp.addCustomer());
     await fire({ scenario: 'group-join', chatId, members: [newcomer], joinScene: 3 });
     await process();
-    const member = await db().selectFrom('scrm_group_members').selectAll().where('workspace_id', '=', t.workspaceId).where('chat_id', '=', chatId).where('member_id', '=', newcomer).executeTakeFirst();
+    const member = await db()
+      .selectFrom('scrm_group_members')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('chat_id', '=', chatId)
+      .where('member_id', '=', newcomer)
+      .executeTakeFirst();
     expect(member).toMatchObject({ type: 2, join_scene: 3, quit_at: null });
-    const joined = (await events('WeCom Group Joined')).find((e: any) => e.payload.properties.chat_id === chatId && e.payload.context.externalIds[0].id === newcomer);
+    const joined = (await events('WeCom Group Joined')).find(
+      (e: any) => e.payload.properties.chat_id === chatId && e.payload.context.externalIds[0].id === newcomer,
+    );
     expect(joined.payload.properties).toMatchObject({ group_name: '会员福利群', join_scene: 3 });
-    expect(published.find((e) => e.type === 'group.updated' && e.chatId === chatId)).toMatchObject({ updateDetail: 'add_member', joinScene: 3, memberIds: [newcomer] });
+    expect(published.find((e) => e.type === 'group.updated' && e.chatId === chatId)).toMatchObject({
+      updateDetail: 'add_member',
+      joinScene: 3,
+      memberIds: [newcomer],
+    });
 
     t.clock.advance(5000);
     await fire({ scenario: 'group-quit', chatId, members: [newcomer], quitScene: 1 });
     await fire({ scenario: 'group-rename', chatId, name: '会员福利群 2' });
     await process();
-    const quit = await db().selectFrom('scrm_group_members').selectAll().where('workspace_id', '=', t.workspaceId).where('chat_id', '=', chatId).where('member_id', '=', newcomer).executeTakeFirst();
+    const quit = await db()
+      .selectFrom('scrm_group_members')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('chat_id', '=', chatId)
+      .where('member_id', '=', newcomer)
+      .executeTakeFirst();
     expect(quit).toMatchObject({ quit_scene: 1, quit_at: Math.floor(t.clock.now() / 1000) * 1000 });
     const left = (await events('WeCom Group Left')).find((e: any) => e.payload.context.externalIds[0].id === newcomer);
     expect(left.payload.properties).toMatchObject({ chat_id: chatId, quit_scene: 1 });
@@ -219,7 +310,12 @@ describeEngines('WeCom callbacks', (engine) => {
 
     await fire({ scenario: 'group-dismiss', chatId });
     await process();
-    const dismissed = await db().selectFrom('scrm_groups').selectAll().where('workspace_id', '=', t.workspaceId).where('chat_id', '=', chatId).executeTakeFirst();
+    const dismissed = await db()
+      .selectFrom('scrm_groups')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('chat_id', '=', chatId)
+      .executeTakeFirst();
     expect(dismissed).toMatchObject({ status: 'dismissed', member_count: 0 });
     expect(published.find((e) => e.type === 'group.dismissed' && e.chatId === chatId)).toBeTruthy();
   });
@@ -240,12 +336,27 @@ describeEngines('WeCom callbacks', (engine) => {
   });
 
   it('accepts the JSON envelope', async () => {
-    const crypto = createWeComCrypto({ token: sb.credentials.callbackToken, encodingAesKey: sb.credentials.encodingAesKey, receiveId: sb.credentials.corpId, now: () => t.clock.now() });
+    const crypto = createWeComCrypto({
+      token: sb.credentials.callbackToken,
+      encodingAesKey: sb.credentials.encodingAesKey,
+      receiveId: sb.credentials.corpId,
+      now: () => t.clock.now(),
+    });
     const xml = `<xml><ToUserName><![CDATA[${sb.credentials.corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${Math.floor(t.clock.now() / 1000)}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event><Id><![CDATA[etJSONTEST]]></Id><TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[delete]]></ChangeType></xml>`;
     const sealed = crypto.encrypt(xml);
-    const res = await post({ msg_signature: sealed.msgSignature, timestamp: sealed.timestamp, nonce: sealed.nonce }, JSON.stringify({ tousername: sb.credentials.corpId, encrypt: sealed.encrypt, agentid: 1000002 }), 'application/json');
+    const res = await post(
+      { msg_signature: sealed.msgSignature, timestamp: sealed.timestamp, nonce: sealed.nonce },
+      JSON.stringify({ tousername: sb.credentials.corpId, encrypt: sealed.encrypt, agentid: 1000002 }),
+      'application/json',
+    );
     expect(res.status).toBe(200);
-    const row = await db().selectFrom('wecom_inbox').selectAll().where('workspace_id', '=', t.workspaceId).where('kind', '=', 'change_external_tag.delete').where('payload', 'like', '%etJSONTEST%').executeTakeFirst();
+    const row = await db()
+      .selectFrom('wecom_inbox')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('kind', '=', 'change_external_tag.delete')
+      .where('payload', 'like', '%etJSONTEST%')
+      .executeTakeFirst();
     expect(row).toBeTruthy();
   });
 
@@ -253,15 +364,23 @@ describeEngines('WeCom callbacks', (engine) => {
     const c = sb.credentials;
     const nowS = () => String(Math.floor(t.clock.now() / 1000));
     const event = `<xml><ToUserName><![CDATA[${c.corpId}]]></ToUserName><CreateTime>${nowS()}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event><Id><![CDATA[etREJECT]]></Id><TagType><![CDATA[tag]]></TagType><ChangeType><![CDATA[delete]]></ChangeType></xml>`;
-    const crypto = (receiveId = c.corpId, token = c.callbackToken) => createWeComCrypto({ token, encodingAesKey: c.encodingAesKey, receiveId, now: () => t.clock.now() });
+    const crypto = (receiveId = c.corpId, token = c.callbackToken) =>
+      createWeComCrypto({ token, encodingAesKey: c.encodingAesKey, receiveId, now: () => t.clock.now() });
     const send = async (sealed: { encrypt: string; msgSignature: string; timestamp: string; nonce: string }, target = url) => {
-      const res = await fetch(`${target}?${new URLSearchParams({ msg_signature: sealed.msgSignature, timestamp: sealed.timestamp, nonce: sealed.nonce })}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: buildEnvelopeXml({ toUserName: c.corpId, encrypt: sealed.encrypt }) });
+      const res = await fetch(`${target}?${new URLSearchParams({ msg_signature: sealed.msgSignature, timestamp: sealed.timestamp, nonce: sealed.nonce })}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: buildEnvelopeXml({ toUserName: c.corpId, encrypt: sealed.encrypt }),
+      });
       return { status: res.status, code: ((await res.json()) as any).error.code as string };
     };
     const before = await inboxCount();
 
     const good = crypto().encrypt(event);
-    expect(await send({ ...good, msgSignature: good.msgSignature.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a')) })).toEqual({ status: 401, code: 'WECOM_CALLBACK_BAD_SIGNATURE' });
+    expect(await send({ ...good, msgSignature: good.msgSignature.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a')) })).toEqual({
+      status: 401,
+      code: 'WECOM_CALLBACK_BAD_SIGNATURE',
+    });
     expect(await send(crypto(c.corpId, 'someOtherToken').encrypt(event))).toEqual({ status: 401, code: 'WECOM_CALLBACK_BAD_SIGNATURE' });
     expect(await send(crypto().encrypt(event, String(Number(nowS()) - 301)))).toEqual({ status: 401, code: 'WECOM_CALLBACK_STALE' });
     expect(await send(crypto().encrypt(event, String(Number(nowS()) + 301)))).toEqual({ status: 401, code: 'WECOM_CALLBACK_STALE' });
@@ -274,7 +393,10 @@ describeEngines('WeCom callbacks', (engine) => {
     plain[63] = 0;
     const encrypt = Buffer.concat([cipher.update(plain), cipher.final()]).toString('base64');
     const ts = nowS();
-    expect(await send({ encrypt, timestamp: ts, nonce: '1234567890', msgSignature: computeSignature(c.callbackToken, ts, '1234567890', encrypt) })).toEqual({ status: 400, code: 'WECOM_CALLBACK_MALFORMED' });
+    expect(await send({ encrypt, timestamp: ts, nonce: '1234567890', msgSignature: computeSignature(c.callbackToken, ts, '1234567890', encrypt) })).toEqual({
+      status: 400,
+      code: 'WECOM_CALLBACK_MALFORMED',
+    });
 
     const res = await post({ msg_signature: good.msgSignature, timestamp: good.timestamp, nonce: good.nonce }, '<xml><NoEncrypt/></xml>');
     expect(res.status).toBe(400);
@@ -288,7 +410,14 @@ describeEngines('WeCom callbacks', (engine) => {
     expect(await inboxCount(other.workspaceId)).toBe(0);
 
     // The good one is accepted once; the exact same request again is a replay.
-    expect((await post({ msg_signature: good.msgSignature, timestamp: good.timestamp, nonce: good.nonce }, buildEnvelopeXml({ toUserName: c.corpId, encrypt: good.encrypt }))).status).toBe(200);
+    expect(
+      (
+        await post(
+          { msg_signature: good.msgSignature, timestamp: good.timestamp, nonce: good.nonce },
+          buildEnvelopeXml({ toUserName: c.corpId, encrypt: good.encrypt }),
+        )
+      ).status,
+    ).toBe(200);
     expect(await inboxCount()).toBe(before + 1);
     expect(await send(good)).toEqual({ status: 409, code: 'WECOM_CALLBACK_REPLAYED' });
     expect(await inboxCount()).toBe(before + 1);
@@ -298,8 +427,14 @@ describeEngines('WeCom callbacks', (engine) => {
     await process();
     const fired = await fire({ scenario: 'add-contact', userid: sb.corp.activeStaff()[0].userid });
     const ext = fired.event.ExternalUserID as string;
-    const broken = { ...inboxDeps(t.services, { maxAttempts: 2, baseBackoffMs: 10_000 }), clientFor: async () => { throw new Error('WeCom is down'); } };
-    const row = () => db().selectFrom('wecom_inbox').selectAll().where('workspace_id', '=', t.workspaceId).where('payload', 'like', `%${ext}%`).executeTakeFirst();
+    const broken = {
+      ...inboxDeps(t.services, { maxAttempts: 2, baseBackoffMs: 10_000 }),
+      clientFor: async () => {
+        throw new Error('WeCom is down');
+      },
+    };
+    const row = () =>
+      db().selectFrom('wecom_inbox').selectAll().where('workspace_id', '=', t.workspaceId).where('payload', 'like', `%${ext}%`).executeTakeFirst();
     expect(await processInboxBatch(broken)).toMatchObject({ claimed: 1, retried: 1 });
     expect(await row()).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: t.clock.now() + 10_000 });
     expect((await row()).error).toContain('WeCom is down');
@@ -319,7 +454,12 @@ describeEngines('WeCom callbacks', (engine) => {
     try {
       await process();
       await fire({ scenario: 'tag-create', name: '监听测试' });
-      const { id } = await db().selectFrom('wecom_inbox').select('id').where('workspace_id', '=', t.workspaceId).where('status', '=', 'pending').executeTakeFirstOrThrow();
+      const { id } = await db()
+        .selectFrom('wecom_inbox')
+        .select('id')
+        .where('workspace_id', '=', t.workspaceId)
+        .where('status', '=', 'pending')
+        .executeTakeFirstOrThrow();
       await process();
       const row = await db().selectFrom('wecom_inbox').selectAll().where('workspace_id', '=', t.workspaceId).where('id', '=', id).executeTakeFirst();
       expect(row.status).toBe('done');

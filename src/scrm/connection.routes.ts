@@ -51,7 +51,14 @@ export async function connectionRoutes(app: FastifyInstance, s: Services): Promi
 
   app.put<{ Body: ConnectionInput }>(
     '/v1/wecom/connection',
-    { preHandler, schema: { ...meta('Connect the workspace to a WeCom corp (secrets are stored encrypted and never returned)'), body: putBody, response: { 200: connectionSchema, 400: errorSchema, 401: errorSchema } } },
+    {
+      preHandler,
+      schema: {
+        ...meta('Connect the workspace to a WeCom corp (secrets are stored encrypted and never returned)'),
+        body: putBody,
+        response: { 200: connectionSchema, 400: errorSchema, 401: errorSchema },
+      },
+    },
     async (req) => {
       const saved = await saveConnection(d, req.workspaceId, req.body);
       s.scrm.connections.invalidate(req.workspaceId);
@@ -61,13 +68,22 @@ export async function connectionRoutes(app: FastifyInstance, s: Services): Promi
 
   app.get(
     '/v1/wecom/connection',
-    { preHandler, schema: { ...meta('The workspace\'s WeCom connection (secrets masked)'), response: { 200: connectionSchema, 401: errorSchema, 404: errorSchema } } },
+    {
+      preHandler,
+      schema: { ...meta("The workspace's WeCom connection (secrets masked)"), response: { 200: connectionSchema, 401: errorSchema, 404: errorSchema } },
+    },
     async (req) => getConnectionView(d, req.workspaceId),
   );
 
   app.delete(
     '/v1/wecom/connection',
-    { preHandler, schema: { ...meta('Disconnect WeCom: callbacks are refused and API calls stop'), response: { 204: { type: 'null' }, 401: errorSchema, 404: errorSchema } } },
+    {
+      preHandler,
+      schema: {
+        ...meta('Disconnect WeCom: callbacks are refused and API calls stop'),
+        response: { 204: { type: 'null' }, 401: errorSchema, 404: errorSchema },
+      },
+    },
     async (req, reply) => {
       await removeConnection(d, req.workspaceId);
       s.scrm.connections.invalidate(req.workspaceId);

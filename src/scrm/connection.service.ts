@@ -55,7 +55,9 @@ const bad = (message: string): never => {
 };
 
 /** Checks and normalises a connection body; every message names the field and what is accepted. */
-export function validateConnectionInput(body: ConnectionInput): Required<Omit<ConnectionInput, 'agentId' | 'apiBaseUrl'>> & { agentId: string | null; apiBaseUrl: string } {
+export function validateConnectionInput(
+  body: ConnectionInput,
+): Required<Omit<ConnectionInput, 'agentId' | 'apiBaseUrl'>> & { agentId: string | null; apiBaseUrl: string } {
   const corpId = typeof body.corpId === 'string' ? body.corpId.trim() : '';
   // WeCom corp ids are `ww` + 16 hex characters; older ones start with `wx`. Letters and digits only.
   if (!/^[A-Za-z0-9]{1,64}$/.test(corpId)) bad('corpId must be the corp id from 我的企业 → 企业信息 (letters and digits, e.g. ww1234567890abcdef)');
@@ -243,6 +245,14 @@ export interface ScrmServices {
 }
 
 /** Builds the SCRM domain's per-process state (called once, by createServices). */
-export function createScrmServices(s: { database: Database; cipher: PiiCipher; clock: { now(): number }; log: Logger }, opts: { callbackWindowMs?: number } = {}): ScrmServices {
-  return { connections: createClientResolver(s), listeners: createScrmListeners(), replay: createReplayGuard(), callbackWindowMs: opts.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS };
+export function createScrmServices(
+  s: { database: Database; cipher: PiiCipher; clock: { now(): number }; log: Logger },
+  opts: { callbackWindowMs?: number } = {},
+): ScrmServices {
+  return {
+    connections: createClientResolver(s),
+    listeners: createScrmListeners(),
+    replay: createReplayGuard(),
+    callbackWindowMs: opts.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
+  };
 }

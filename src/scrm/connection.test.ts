@@ -7,7 +7,13 @@ describeEngines('WeCom connection API', (engine) => {
   let sb: Sandbox;
   let sandboxUrl = '';
   const auth = () => ({ authorization: `Bearer ${t.secretKey}` });
-  const body = () => ({ corpId: sb.credentials.corpId, secret: sb.credentials.secret, callbackToken: sb.credentials.callbackToken, encodingAesKey: sb.credentials.encodingAesKey, apiBaseUrl: sandboxUrl });
+  const body = () => ({
+    corpId: sb.credentials.corpId,
+    secret: sb.credentials.secret,
+    callbackToken: sb.credentials.callbackToken,
+    encodingAesKey: sb.credentials.encodingAesKey,
+    apiBaseUrl: sandboxUrl,
+  });
 
   beforeAll(async () => {
     t = await createTestApp(engine);
@@ -21,7 +27,9 @@ describeEngines('WeCom connection API', (engine) => {
 
   it('needs the secret key', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/wecom/connection' })).statusCode).toBe(401);
-    expect((await t.app.inject({ method: 'PUT', url: '/v1/wecom/connection', payload: body(), headers: { authorization: `Bearer ${t.writeKey}` } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: 'PUT', url: '/v1/wecom/connection', payload: body(), headers: { authorization: `Bearer ${t.writeKey}` } })).statusCode,
+    ).toBe(401);
   });
 
   it('validates every field with a precise message', async () => {
@@ -52,7 +60,15 @@ describeEngines('WeCom connection API', (engine) => {
     expect(put.statusCode).toBe(200);
     const get = await t.app.inject({ method: 'GET', url: '/v1/wecom/connection', headers: auth() });
     expect(get.statusCode).toBe(200);
-    expect(get.json()).toMatchObject({ corpId: sb.credentials.corpId, agentId: '1000002', apiBaseUrl: sandboxUrl, secretSet: true, callbackTokenSet: true, encodingAesKeySet: true, callbackPath: `/wecom/callback/${t.workspaceId}` });
+    expect(get.json()).toMatchObject({
+      corpId: sb.credentials.corpId,
+      agentId: '1000002',
+      apiBaseUrl: sandboxUrl,
+      secretSet: true,
+      callbackTokenSet: true,
+      encodingAesKeySet: true,
+      callbackPath: `/wecom/callback/${t.workspaceId}`,
+    });
     for (const secret of [sb.credentials.secret, sb.credentials.callbackToken, sb.credentials.encodingAesKey]) {
       expect(get.body).not.toContain(secret);
       expect(put.body).not.toContain(secret);

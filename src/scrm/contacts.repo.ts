@@ -48,11 +48,22 @@ export async function upsertContact(db: Db, ws: string, c: ContactFacts, profile
     .insertInto('scrm_contacts')
     .values(row)
     .onConflict((oc) =>
-      oc.columns(['workspace_id', 'external_userid']).doUpdateSet(
-        detailed
-          ? { profile_id: profileId, name: row.name, type: row.type, unionid: row.unionid, avatar: row.avatar, gender: row.gender, corp_name: row.corp_name, updated_at: now }
-          : { profile_id: profileId, updated_at: now },
-      ),
+      oc
+        .columns(['workspace_id', 'external_userid'])
+        .doUpdateSet(
+          detailed
+            ? {
+                profile_id: profileId,
+                name: row.name,
+                type: row.type,
+                unionid: row.unionid,
+                avatar: row.avatar,
+                gender: row.gender,
+                corp_name: row.corp_name,
+                updated_at: now,
+              }
+            : { profile_id: profileId, updated_at: now },
+        ),
     )
     .execute();
 }
@@ -120,7 +131,20 @@ export async function upsertFollow(db: Db, ws: string, f: FollowFacts, now: numb
 export async function endFollow(db: Db, ws: string, externalUserid: string, userid: string, at: number, by: 'customer' | 'staff', now: number): Promise<void> {
   await scrm(db)
     .insertInto('scrm_follows')
-    .values({ workspace_id: ws, external_userid: externalUserid, userid, remark: null, description: null, add_way: null, state: null, tag_ids: '[]', added_at: at, deleted_at: at, deleted_by: by, updated_at: now })
+    .values({
+      workspace_id: ws,
+      external_userid: externalUserid,
+      userid,
+      remark: null,
+      description: null,
+      add_way: null,
+      state: null,
+      tag_ids: '[]',
+      added_at: at,
+      deleted_at: at,
+      deleted_by: by,
+      updated_at: now,
+    })
     .onConflict((oc) =>
       oc
         .columns(['workspace_id', 'external_userid', 'userid'])
@@ -132,7 +156,13 @@ export async function endFollow(db: Db, ws: string, externalUserid: string, user
 
 /** The stored corp tag ids of one relation, or undefined when there is no row. */
 export async function followTagIds(db: Db, ws: string, externalUserid: string, userid: string): Promise<string[] | undefined> {
-  const row = await scrm(db).selectFrom('scrm_follows').select('tag_ids').where('workspace_id', '=', ws).where('external_userid', '=', externalUserid).where('userid', '=', userid).executeTakeFirst();
+  const row = await scrm(db)
+    .selectFrom('scrm_follows')
+    .select('tag_ids')
+    .where('workspace_id', '=', ws)
+    .where('external_userid', '=', externalUserid)
+    .where('userid', '=', userid)
+    .executeTakeFirst();
   return row ? parseJson<string[]>(row.tag_ids) : undefined;
 }
 
@@ -164,19 +194,32 @@ export async function upsertGroup(db: Db, ws: string, g: GroupFacts, at: number,
       updated_at: now,
     })
     .onConflict((oc) =>
-      oc.columns(['workspace_id', 'chat_id']).doUpdateSet(
-        detailed
-          ? { name: g.name!, owner: g.owner ?? '', notice: g.notice ?? null, created_at: g.createdAt ?? at, updated_at: now }
-          : { updated_at: now },
-      ),
+      oc
+        .columns(['workspace_id', 'chat_id'])
+        .doUpdateSet(
+          detailed ? { name: g.name!, owner: g.owner ?? '', notice: g.notice ?? null, created_at: g.createdAt ?? at, updated_at: now } : { updated_at: now },
+        ),
     )
     .execute();
 }
 
 /** Marks a group dismissed at `at` (ms) and ends its live memberships then (quit_scene null); the group's name, for timelines. */
 export async function dismissGroup(db: Db, ws: string, chatId: string, at: number, now: number): Promise<void> {
-  await scrm(db).updateTable('scrm_groups').set({ status: 'dismissed', dismissed_at: at, updated_at: now }).where('workspace_id', '=', ws).where('chat_id', '=', chatId).where('status', '!=', 'dismissed').execute();
-  await scrm(db).updateTable('scrm_group_members').set({ quit_at: at, quit_scene: null, updated_at: now }).where('workspace_id', '=', ws).where('chat_id', '=', chatId).where('quit_at', 'is', null).where('join_time', '<=', at).execute();
+  await scrm(db)
+    .updateTable('scrm_groups')
+    .set({ status: 'dismissed', dismissed_at: at, updated_at: now })
+    .where('workspace_id', '=', ws)
+    .where('chat_id', '=', chatId)
+    .where('status', '!=', 'dismissed')
+    .execute();
+  await scrm(db)
+    .updateTable('scrm_group_members')
+    .set({ quit_at: at, quit_scene: null, updated_at: now })
+    .where('workspace_id', '=', ws)
+    .where('chat_id', '=', chatId)
+    .where('quit_at', 'is', null)
+    .where('join_time', '<=', at)
+    .execute();
 }
 
 /** A group member as WeCom describes it. */
@@ -217,7 +260,8 @@ export async function upsertMember(db: Db, ws: string, chatId: string, m: Member
       oc.columns(['workspace_id', 'chat_id', 'member_id']).doUpdateSet({
         type: sql`excluded.type` as never,
         unionid: sql`coalesce(excluded.unionid, scrm_group_members.unionid)` as never,
-        join_time: sql`case when ${live} or excluded.join_time < scrm_group_members.join_time then excluded.join_time else scrm_group_members.join_time end` as never,
+        join_time:
+          sql`case when ${live} or excluded.join_time < scrm_group_members.join_time then excluded.join_time else scrm_group_members.join_time end` as never,
         join_scene: sql`case when ${live} then coalesce(excluded.join_scene, scrm_group_members.join_scene) else scrm_group_members.join_scene end` as never,
         invitor: sql`case when ${live} then coalesce(excluded.invitor, scrm_group_members.invitor) else scrm_group_members.invitor end` as never,
         quit_at: sql`case when ${live} then null else scrm_group_members.quit_at end` as never,
@@ -232,10 +276,30 @@ export async function upsertMember(db: Db, ws: string, chatId: string, m: Member
  * Ends a membership at `at` (ms) unless it started after that. A membership never seen gets a
  * tombstone (join_time = at until its join, processed later, tells the real time).
  */
-export async function endMember(db: Db, ws: string, chatId: string, m: { memberId: string; type: number; unionid?: string | null }, at: number, quitScene: number | null, now: number): Promise<void> {
+export async function endMember(
+  db: Db,
+  ws: string,
+  chatId: string,
+  m: { memberId: string; type: number; unionid?: string | null },
+  at: number,
+  quitScene: number | null,
+  now: number,
+): Promise<void> {
   await scrm(db)
     .insertInto('scrm_group_members')
-    .values({ workspace_id: ws, chat_id: chatId, member_id: m.memberId, type: m.type, unionid: m.unionid ?? null, join_time: at, join_scene: null, invitor: null, quit_at: at, quit_scene: quitScene, updated_at: now })
+    .values({
+      workspace_id: ws,
+      chat_id: chatId,
+      member_id: m.memberId,
+      type: m.type,
+      unionid: m.unionid ?? null,
+      join_time: at,
+      join_scene: null,
+      invitor: null,
+      quit_at: at,
+      quit_scene: quitScene,
+      updated_at: now,
+    })
     .onConflict((oc) =>
       oc
         .columns(['workspace_id', 'chat_id', 'member_id'])
@@ -247,7 +311,12 @@ export async function endMember(db: Db, ws: string, chatId: string, m: { memberI
 
 /** Stores the group's member count from its live memberships. */
 export async function recountMembers(db: Db, ws: string, chatId: string): Promise<void> {
-  const live = scrm(db).selectFrom('scrm_group_members').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('chat_id', '=', chatId).where('quit_at', 'is', null);
+  const live = scrm(db)
+    .selectFrom('scrm_group_members')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('chat_id', '=', chatId)
+    .where('quit_at', 'is', null);
   await scrm(db)
     .updateTable('scrm_groups')
     .set({ member_count: sql`(${live})` as never })
@@ -257,7 +326,11 @@ export async function recountMembers(db: Db, ws: string, chatId: string): Promis
 }
 
 /** A group's name and its live members, as stored. */
-export async function groupState(db: Db, ws: string, chatId: string): Promise<{ name: string; owner: string; members: { memberId: string; type: number; unionid: string | null }[] } | undefined> {
+export async function groupState(
+  db: Db,
+  ws: string,
+  chatId: string,
+): Promise<{ name: string; owner: string; members: { memberId: string; type: number; unionid: string | null }[] } | undefined> {
   const g = await scrm(db).selectFrom('scrm_groups').select(['name', 'owner']).where('workspace_id', '=', ws).where('chat_id', '=', chatId).executeTakeFirst();
   if (!g) return undefined;
   const members = await scrm(db)
@@ -285,8 +358,21 @@ export async function upsertCorpTags(db: Db, ws: string, tags: TagFacts[], now: 
   for (const t of tags) {
     await scrm(db)
       .insertInto('scrm_corp_tags')
-      .values({ workspace_id: ws, tag_id: t.tagId, group_id: t.groupId, group_name: t.groupName, name: t.name, sort_order: t.order, deleted_at: null, updated_at: now })
-      .onConflict((oc) => oc.columns(['workspace_id', 'tag_id']).doUpdateSet({ group_id: t.groupId, group_name: t.groupName, name: t.name, sort_order: t.order, deleted_at: null, updated_at: now }))
+      .values({
+        workspace_id: ws,
+        tag_id: t.tagId,
+        group_id: t.groupId,
+        group_name: t.groupName,
+        name: t.name,
+        sort_order: t.order,
+        deleted_at: null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['workspace_id', 'tag_id'])
+          .doUpdateSet({ group_id: t.groupId, group_name: t.groupName, name: t.name, sort_order: t.order, deleted_at: null, updated_at: now }),
+      )
       .execute();
   }
 }

@@ -64,6 +64,9 @@ export type ScrmListener = (event: ScrmEvent, ctx: ScrmContext) => Promise<void>
  * The SCRM context of the process services, with the workspace time zone, for the features' own
  * contexts to extend; `clientFor` defaults to the SCRM connection module's.
  */
-export function scrmContextOf(s: Services, clientFor: ScrmContext['clientFor'] = (ws) => s.scrm.connections.clientFor(ws)): ScrmContext & Pick<Services, 'timeZoneOf'> {
+export function scrmContextOf(
+  s: Services,
+  clientFor: ScrmContext['clientFor'] = (ws) => s.scrm.connections.clientFor(ws),
+): ScrmContext & Pick<Services, 'timeZoneOf'> {
   return { db: s.database.db, dialect: s.database.dialect, now: () => s.clock.now(), log: s.log, clientFor, timeZoneOf: s.timeZoneOf };
 }

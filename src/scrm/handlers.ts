@@ -64,7 +64,10 @@ export function messageKind(msg: CallbackMessage): string {
 function canonical(v: XmlValue): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k]!)}`).join(',')}}`;
+  return `{${Object.keys(v)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(v[k]!)}`)
+    .join(',')}}`;
 }
 
 /**
@@ -173,11 +176,24 @@ function identifyMessage(ctx: Ctx, c: ExternalContact) {
   if (c.gender === 1 || c.gender === 2) traits.gender = c.gender === 1 ? 'male' : 'female';
   if (c.unionid) traits.unionid = c.unionid;
   if (c.corp_name) traits.wecom_corp_name = c.corp_name;
-  return { type: 'identify', messageId: `${ctx.idBase}:identify:${c.external_userid}`, timestamp: iso(ctx.at), traits, context: { library: LIBRARY, externalIds: externalIds(ctx, c.external_userid, c.unionid) } };
+  return {
+    type: 'identify',
+    messageId: `${ctx.idBase}:identify:${c.external_userid}`,
+    timestamp: iso(ctx.at),
+    traits,
+    context: { library: LIBRARY, externalIds: externalIds(ctx, c.external_userid, c.unionid) },
+  };
 }
 
 function trackMessage(ctx: Ctx, suffix: string, event: string, externalUserid: string, properties: Record<string, unknown>, unionid?: string | null) {
-  return { type: 'track', event, messageId: `${ctx.idBase}:${suffix}`, timestamp: iso(ctx.at), properties, context: { library: LIBRARY, externalIds: externalIds(ctx, externalUserid, unionid) } };
+  return {
+    type: 'track',
+    event,
+    messageId: `${ctx.idBase}:${suffix}`,
+    timestamp: iso(ctx.at),
+    properties,
+    context: { library: LIBRARY, externalIds: externalIds(ctx, externalUserid, unionid) },
+  };
 }
 
 function required(ctx: Ctx, name: string): string {
@@ -229,18 +245,29 @@ async function contactEvent(ctx: Ctx): Promise<Run | undefined> {
         const after = mine ? corpTagIds(mine) : undefined;
         const props: Record<string, unknown> = { userid, external_userid: ext };
         if (mine) Object.assign(props, { remark: mine.remark ?? '', description: mine.description ?? '', tags: after });
-        if (before && after) Object.assign(props, { tags_added: after.filter((t) => !before.includes(t)), tags_removed: before.filter((t) => !after.includes(t)) });
+        if (before && after)
+          Object.assign(props, { tags_added: after.filter((t) => !before.includes(t)), tags_removed: before.filter((t) => !after.includes(t)) });
         messages.push(trackMessage(ctx, 'edited', 'WeCom Contact Edited', ext, props, contact?.unionid));
       } else {
         const half = change === 'add_half_external_contact';
-        messages.push(trackMessage(ctx, 'added', 'WeCom Contact Added', ext, { userid, external_userid: ext, state: state ?? null, add_way: mine?.add_way ?? null, half }, contact?.unionid));
+        messages.push(
+          trackMessage(
+            ctx,
+            'added',
+            'WeCom Contact Added',
+            ext,
+            { userid, external_userid: ext, state: state ?? null, add_way: mine?.add_way ?? null, half },
+            contact?.unionid,
+          ),
+        );
       }
       await tx.ingest(messages);
       const profileId = await tx.profileOf(ext);
       await repo.upsertContact(tx.trx, ws, contact ? contactFacts(contact) : { externalUserid: ext }, profileId, tx.now);
       for (const f of detail?.follow_user ?? []) await repo.upsertFollow(tx.trx, ws, followFacts(ext, f), tx.now);
       // WeCom no longer lists the relation (deleted since, or a half add not yet accepted): the event itself says it exists.
-      if (!mine && change !== 'edit_external_contact') await repo.upsertFollow(tx.trx, ws, { externalUserid: ext, userid, addedAt: at, state: state ?? null }, tx.now);
+      if (!mine && change !== 'edit_external_contact')
+        await repo.upsertFollow(tx.trx, ws, { externalUserid: ext, userid, addedAt: at, state: state ?? null }, tx.now);
       if (change === 'edit_external_contact') return [{ type: 'contact.edited', workspaceId: ws, userid, externalUserid: ext, profileId, at }];
       return [
         {
@@ -268,7 +295,9 @@ async function contactEvent(ctx: Ctx): Promise<Run | undefined> {
       const profileId = await tx.profileOf(ext);
       await repo.upsertContact(tx.trx, ws, { externalUserid: ext }, profileId, tx.now);
       await repo.endFollow(tx.trx, ws, ext, userid, at, by, tx.now);
-      return [{ type: by === 'customer' ? 'contact.deleted_by_customer' : 'contact.deleted_by_staff', workspaceId: ws, userid, externalUserid: ext, profileId, at }];
+      return [
+        { type: by === 'customer' ? 'contact.deleted_by_customer' : 'contact.deleted_by_staff', workspaceId: ws, userid, externalUserid: ext, profileId, at },
+      ];
     };
   }
   if (change === 'transfer_fail') {
@@ -315,7 +344,14 @@ async function chatEvent(ctx: Ctx): Promise<Run | undefined> {
   const quitSceneRaw = field(ctx.msg, 'QuitScene');
 
   const joined = (m: repo.MemberFacts, name: string) =>
-    trackMessage(ctx, `joined:${m.memberId}`, 'WeCom Group Joined', m.memberId, { chat_id: chatId, group_name: name, join_scene: m.joinScene ?? null, invitor: m.invitor ?? null }, m.unionid);
+    trackMessage(
+      ctx,
+      `joined:${m.memberId}`,
+      'WeCom Group Joined',
+      m.memberId,
+      { chat_id: chatId, group_name: name, join_scene: m.joinScene ?? null, invitor: m.invitor ?? null },
+      m.unionid,
+    );
   const left = (m: { memberId: string; unionid: string | null }, name: string, extra: Record<string, unknown>) =>
     trackMessage(ctx, `left:${m.memberId}`, 'WeCom Group Left', m.memberId, { chat_id: chatId, group_name: name, ...extra }, m.unionid);
 
@@ -330,7 +366,13 @@ async function chatEvent(ctx: Ctx): Promise<Run | undefined> {
       await repo.dismissGroup(tx.trx, ws, chatId, at, tx.now);
       events = [{ type: 'group.dismissed', workspaceId: ws, chatId, at }];
     } else {
-      await repo.upsertGroup(tx.trx, ws, group ? { chatId, name: group.name, owner: group.owner, notice: group.notice ?? null, createdAt: group.create_time * 1000 } : { chatId }, at, tx.now);
+      await repo.upsertGroup(
+        tx.trx,
+        ws,
+        group ? { chatId, name: group.name, owner: group.owner, notice: group.notice ?? null, createdAt: group.create_time * 1000 } : { chatId },
+        at,
+        tx.now,
+      );
       const listed = new Map((group?.member_list ?? []).map((m) => [m.userid, memberFacts(m)]));
       for (const m of listed.values()) await repo.upsertMember(tx.trx, ws, chatId, m, tx.now);
       if (change === 'create') {
@@ -354,7 +396,18 @@ async function chatEvent(ctx: Ctx): Promise<Run | undefined> {
       events =
         change === 'create'
           ? [{ type: 'group.created', workspaceId: ws, chatId, at }]
-          : [{ type: 'group.updated', workspaceId: ws, chatId, updateDetail: detail, joinScene: toNumber(joinSceneRaw), quitScene: toNumber(quitSceneRaw), memberIds: changed, at }];
+          : [
+              {
+                type: 'group.updated',
+                workspaceId: ws,
+                chatId,
+                updateDetail: detail,
+                joinScene: toNumber(joinSceneRaw),
+                quitScene: toNumber(quitSceneRaw),
+                memberIds: changed,
+                at,
+              },
+            ];
     }
     await repo.recountMembers(tx.trx, ws, chatId);
     // Group members resolve into profiles through the timeline events; they become scrm_contacts
@@ -367,7 +420,9 @@ async function chatEvent(ctx: Ctx): Promise<Run | undefined> {
 // ── change_external_tag ──────────────────────────────────────────────────────────────────
 
 const tagFacts = (groups: CorpTagGroup[]): repo.TagFacts[] =>
-  groups.flatMap((g) => (g.deleted ? [] : g.tag.filter((t) => !t.deleted).map((t) => ({ tagId: t.id, groupId: g.group_id, groupName: g.group_name, name: t.name, order: t.order }))));
+  groups.flatMap((g) =>
+    g.deleted ? [] : g.tag.filter((t) => !t.deleted).map((t) => ({ tagId: t.id, groupId: g.group_id, groupName: g.group_name, name: t.name, order: t.order })),
+  );
 
 async function tagEvent(ctx: Ctx): Promise<Run | undefined> {
   const change = field(ctx.msg, 'ChangeType');
@@ -399,7 +454,13 @@ const HANDLERS: Record<string, (ctx: Ctx) => Promise<Run | undefined>> = {
 
 /** The live profile holding an identifier, following merge redirects. */
 async function liveProfileOf(trx: Kysely<DB>, ws: string, type: string, value: string): Promise<string> {
-  const hit = await trx.selectFrom('identities').select('profile_id').where('workspace_id', '=', ws).where('id_type', '=', type).where('id_key', '=', value).executeTakeFirst();
+  const hit = await trx
+    .selectFrom('identities')
+    .select('profile_id')
+    .where('workspace_id', '=', ws)
+    .where('id_type', '=', type)
+    .where('id_key', '=', value)
+    .executeTakeFirst();
   if (!hit) throw new Error(`no profile holds ${type} ${value} after ingest`);
   let id = hit.profile_id;
   for (let i = 0; i < 32; i++) {
@@ -443,7 +504,12 @@ export async function applyInboxMessage(deps: HandlerDeps, item: InboxItem): Pro
         async ingest(messages) {
           if (!messages.length) return;
           const normalised = messages.map((m, i) =>
-            normaliseMessage(m, `${item.kind}[${i}]`, { receivedAt: now, rules: settings.rules, defaultRegion: deps.defaultRegion, currency: settings.currency }, { traitIdentifiersSuffice: true }),
+            normaliseMessage(
+              m,
+              `${item.kind}[${i}]`,
+              { receivedAt: now, rules: settings.rules, defaultRegion: deps.defaultRegion, currency: settings.currency },
+              { traitIdentifiersSuffice: true },
+            ),
           );
           await applyEvents(trx, deps.ingest, item.workspaceId, settings, normalised);
         },

@@ -19,7 +19,12 @@ describeEngines('WeCom inbox processing', (engine) => {
     const sandboxUrl = await sb.listen();
     url = `${await t.app.listen({ port: 0, host: '127.0.0.1' })}/wecom/callback/${t.workspaceId}`;
     const c = sb.credentials;
-    const put = await t.app.inject({ method: 'PUT', url: '/v1/wecom/connection', headers: { authorization: `Bearer ${t.secretKey}` }, payload: { corpId: c.corpId, secret: c.secret, callbackToken: c.callbackToken, encodingAesKey: c.encodingAesKey, apiBaseUrl: sandboxUrl } });
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/wecom/connection',
+      headers: { authorization: `Bearer ${t.secretKey}` },
+      payload: { corpId: c.corpId, secret: c.secret, callbackToken: c.callbackToken, encodingAesKey: c.encodingAesKey, apiBaseUrl: sandboxUrl },
+    });
     expect(put.statusCode).toBe(200);
   });
   afterAll(async () => {
@@ -35,7 +40,12 @@ describeEngines('WeCom inbox processing', (engine) => {
     expect(claimed).toBeTruthy();
 
     // A new process over the same database.
-    const s2 = await createServices(testConfig((t.database as typeof t.database & { dataDir: string }).dataDir), { database: t.database, clock: t.clock, log: pino({ level: 'silent' }), migrate: false });
+    const s2 = await createServices(testConfig((t.database as typeof t.database & { dataDir: string }).dataDir), {
+      database: t.database,
+      clock: t.clock,
+      log: pino({ level: 'silent' }),
+      migrate: false,
+    });
     const worker = startInboxWorker(inboxDeps(s2), { pollMs: 60_000 });
     try {
       const first = await worker.runOnce();
@@ -55,7 +65,12 @@ describeEngines('WeCom inbox processing', (engine) => {
     const all = await rows();
     expect(all.map((r: any) => r.status)).toEqual(['done', 'done', 'done']);
     expect(all.find((r: any) => r.id === claimed!.id).attempts).toBe(2);
-    const added = await db().selectFrom('events').select('message_id').where('workspace_id', '=', t.workspaceId).where('event', '=', 'WeCom Contact Added').execute();
+    const added = await db()
+      .selectFrom('events')
+      .select('message_id')
+      .where('workspace_id', '=', t.workspaceId)
+      .where('event', '=', 'WeCom Contact Added')
+      .execute();
     expect(added).toHaveLength(3);
   });
 
@@ -76,10 +91,18 @@ describeEngines('WeCom inbox processing', (engine) => {
     await vi.waitFor(async () => expect(await worker.runOnce()).toMatchObject({ claimed: 0 }));
     const fired = await sb.fireCallback(url, { scenario: 'add-contact', userid: sb.corp.activeStaff()[0].userid });
     expect(fired.status).toBe(200);
-    await vi.waitFor(async () => {
-      const row = await db().selectFrom('wecom_inbox').select('status').where('workspace_id', '=', t.workspaceId).where('payload', 'like', `%${fired.event.ExternalUserID}%`).executeTakeFirst();
-      expect(row.status).toBe('done');
-    }, { timeout: 5000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        const row = await db()
+          .selectFrom('wecom_inbox')
+          .select('status')
+          .where('workspace_id', '=', t.workspaceId)
+          .where('payload', 'like', `%${fired.event.ExternalUserID}%`)
+          .executeTakeFirst();
+        expect(row.status).toBe('done');
+      },
+      { timeout: 5000, interval: 20 },
+    );
     await worker.stop();
     t.services.inboxWorker = undefined;
   });
@@ -91,11 +114,27 @@ describeEngines('WeCom inbox processing', (engine) => {
     t.clock.advance(2000);
     await sb.fireCallback(url, { scenario: 'del-follow-user', userid, externalUserid: ext });
     // The add is held back (as if WeCom had been unreachable for it), the deletion goes first.
-    await db().updateTable('wecom_inbox').set({ next_attempt_at: t.clock.now() + 30_000 }).where('workspace_id', '=', t.workspaceId).where('kind', '=', 'change_external_contact.add_external_contact').where('status', '=', 'pending').execute();
+    await db()
+      .updateTable('wecom_inbox')
+      .set({ next_attempt_at: t.clock.now() + 30_000 })
+      .where('workspace_id', '=', t.workspaceId)
+      .where('kind', '=', 'change_external_contact.add_external_contact')
+      .where('status', '=', 'pending')
+      .execute();
     expect((await processInboxBatch(inboxDeps(t.services))).done).toBe(1);
     t.clock.advance(30_000);
     expect((await processInboxBatch(inboxDeps(t.services))).done).toBe(1);
-    const follow = await db().selectFrom('scrm_follows').selectAll().where('workspace_id', '=', t.workspaceId).where('external_userid', '=', ext).where('userid', '=', userid).executeTakeFirst();
-    expect(follow).toMatchObject({ deleted_by: 'customer', added_at: Number(added.event.CreateTime) * 1000, deleted_at: (Number(added.event.CreateTime) + 2) * 1000 });
+    const follow = await db()
+      .selectFrom('scrm_follows')
+      .selectAll()
+      .where('workspace_id', '=', t.workspaceId)
+      .where('external_userid', '=', ext)
+      .where('userid', '=', userid)
+      .executeTakeFirst();
+    expect(follow).toMatchObject({
+      deleted_by: 'customer',
+      added_at: Number(added.event.CreateTime) * 1000,
+      deleted_at: (Number(added.event.CreateTime) + 2) * 1000,
+    });
   });
 });

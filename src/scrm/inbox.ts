@@ -44,7 +44,12 @@ export async function enqueueInbox(db: Kysely<DB>, row: NewInboxRow): Promise<{ 
     .onConflict((oc) => oc.columns(['workspace_id', 'dedup_key']).doNothing())
     .executeTakeFirst();
   if (Number(res.numInsertedOrUpdatedRows ?? 0) > 0) return { id: row.id, duplicate: false };
-  const existing = await scrm(db).selectFrom('wecom_inbox').select('id').where('workspace_id', '=', row.workspace_id).where('dedup_key', '=', row.dedup_key).executeTakeFirstOrThrow();
+  const existing = await scrm(db)
+    .selectFrom('wecom_inbox')
+    .select('id')
+    .where('workspace_id', '=', row.workspace_id)
+    .where('dedup_key', '=', row.dedup_key)
+    .executeTakeFirstOrThrow();
   return { id: existing.id, duplicate: true };
 }
 
@@ -85,7 +90,15 @@ export async function claimInbox(database: Database, now: number, opts: { batchS
     )
     returning workspace_id, id, dedup_key, kind, payload, attempts, received_at`.execute(database.db);
   return res.rows
-    .map((r) => ({ workspaceId: r.workspace_id, id: r.id, dedupKey: r.dedup_key, kind: r.kind, payload: r.payload, attempts: Number(r.attempts), receivedAt: Number(r.received_at) }))
+    .map((r) => ({
+      workspaceId: r.workspace_id,
+      id: r.id,
+      dedupKey: r.dedup_key,
+      kind: r.kind,
+      payload: r.payload,
+      attempts: Number(r.attempts),
+      receivedAt: Number(r.received_at),
+    }))
     .sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
@@ -95,7 +108,12 @@ export async function claimInbox(database: Database, now: number, opts: { batchS
  */
 export async function releaseLeases(database: Database, now: number): Promise<number> {
   if (database.dialect.engine !== 'sqlite') return 0;
-  const res = await scrm(database.db).updateTable('wecom_inbox').set({ next_attempt_at: now }).where('status', '=', 'pending').where('next_attempt_at', '>', now).executeTakeFirst();
+  const res = await scrm(database.db)
+    .updateTable('wecom_inbox')
+    .set({ next_attempt_at: now })
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '>', now)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
 
@@ -122,7 +140,13 @@ function listenerContext(deps: InboxDeps): ScrmContext {
 /** Claims one batch of due rows and processes each; returns what happened. */
 export async function processInboxBatch(deps: InboxDeps): Promise<InboxPass> {
   const o = deps.options ?? {};
-  const opts = { batchSize: o.batchSize ?? 20, leaseMs: o.leaseMs ?? 180_000, maxAttempts: o.maxAttempts ?? 8, baseBackoffMs: o.baseBackoffMs ?? 10_000, maxBackoffMs: o.maxBackoffMs ?? 3_600_000 };
+  const opts = {
+    batchSize: o.batchSize ?? 20,
+    leaseMs: o.leaseMs ?? 180_000,
+    maxAttempts: o.maxAttempts ?? 8,
+    baseBackoffMs: o.baseBackoffMs ?? 10_000,
+    maxBackoffMs: o.maxBackoffMs ?? 3_600_000,
+  };
   const rows = await claimInbox(deps.database, deps.now(), opts);
   const pass: InboxPass = { claimed: rows.length, done: 0, retried: 0, failed: 0 };
   const db = scrm(deps.database.db);
@@ -136,8 +160,13 @@ export async function processInboxBatch(deps: InboxDeps): Promise<InboxPass> {
       const unusable = err instanceof UnusableEventError;
       const give = unusable || row.attempts >= opts.maxAttempts;
       const now = deps.now();
-      deps.log[give ? 'error' : 'warn']({ err, workspaceId: row.workspaceId, inboxId: row.id, kind: row.kind, attempts: row.attempts }, give ? 'WeCom event failed for good' : 'WeCom event failed; will retry');
-      await update(give ? { status: 'failed', error: errorText(err), processed_at: now } : { error: errorText(err), next_attempt_at: now + backoffMs(row.attempts, opts) });
+      deps.log[give ? 'error' : 'warn'](
+        { err, workspaceId: row.workspaceId, inboxId: row.id, kind: row.kind, attempts: row.attempts },
+        give ? 'WeCom event failed for good' : 'WeCom event failed; will retry',
+      );
+      await update(
+        give ? { status: 'failed', error: errorText(err), processed_at: now } : { error: errorText(err), next_attempt_at: now + backoffMs(row.attempts, opts) },
+      );
       if (give) pass.failed++;
       else pass.retried++;
       continue;

@@ -24,8 +24,12 @@ const UNITS: Record<SyncProgress['phase'], string> = { staff: 'members', tags: '
 
 /** Validates the options that name the corp; the messages say what would be accepted. */
 function corpOptions(opts: SyncCliOptions): { corpId: string; secret: string; baseUrl: string } {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.corpId)) throw new InvalidArgumentError(`--corp-id must be the corp id from WeCom's admin console (letters and digits, e.g. ww1234567890abcdef), got "${opts.corpId}"`);
-  if (!!opts.secret === !!opts.secretFile) throw new InvalidArgumentError('give the 客户联系 secret with either --secret <secret> or --secret-file <path> (one of them)');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.corpId))
+    throw new InvalidArgumentError(
+      `--corp-id must be the corp id from WeCom's admin console (letters and digits, e.g. ww1234567890abcdef), got "${opts.corpId}"`,
+    );
+  if (!!opts.secret === !!opts.secretFile)
+    throw new InvalidArgumentError('give the 客户联系 secret with either --secret <secret> or --secret-file <path> (one of them)');
   let secret = opts.secret ?? '';
   if (opts.secretFile) {
     try {
@@ -57,14 +61,19 @@ function progressDisplay() {
       if (!tty) {
         if (Date.now() - last < 5000 && p.total === undefined) return;
         last = Date.now();
-        process.stderr.write(`${p.phase}: ${n(p.done)}${p.total !== undefined ? ` of ${n(p.total)}` : ''} ${unit}${p.rate ? `, ${n(Math.round(p.rate))}/s` : ''}\n`);
+        process.stderr.write(
+          `${p.phase}: ${n(p.done)}${p.total !== undefined ? ` of ${n(p.total)}` : ''} ${unit}${p.rate ? `, ${n(Math.round(p.rate))}/s` : ''}\n`,
+        );
         return;
       }
       if (phase !== p.phase) {
         bar?.stop();
         phase = p.phase;
         // WeCom gives no count of relations or groups up front: those phases show a counter.
-        const format = p.total !== undefined ? `${p.phase.padEnd(8)} [{bar}] {value}/{total} ${unit}` : `${p.phase.padEnd(8)} {value} ${unit} | {rate}/s | {duration_formatted}`;
+        const format =
+          p.total !== undefined
+            ? `${p.phase.padEnd(8)} [{bar}] {value}/{total} ${unit}`
+            : `${p.phase.padEnd(8)} {value} ${unit} | {rate}/s | {duration_formatted}`;
         bar = new cliProgress.SingleBar({ format, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
         bar.start(Math.max(p.total ?? 0, p.done, 1), p.done, { rate: '-' });
       }
@@ -96,7 +105,9 @@ export function registerWeComSyncCommand(program: Command): void {
   const wecom = program.commands.find((c) => c.name() === 'wecom') ?? program.command('wecom').description('WeCom (企业微信): sync a corp into a workspace');
   wecom
     .command('sync')
-    .description('Full sync of a WeCom corp into a workspace: staff, corp tags, customers (each on a One ID profile) and groups. An interrupted sync resumes where it stopped; see docs/scrm-sync.md')
+    .description(
+      'Full sync of a WeCom corp into a workspace: staff, corp tags, customers (each on a One ID profile) and groups. An interrupted sync resumes where it stopped; see docs/scrm-sync.md',
+    )
     .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
     .requiredOption('--corp-id <id>', 'the corp id (企业ID)')
     .option('--secret <secret>', 'the 客户联系 secret (or that of an app allowed to call the 客户联系 APIs)')
@@ -139,7 +150,9 @@ export function registerWeComSyncCommand(program: Command): void {
         if (!(err instanceof WeComError || err instanceof WeComNetworkError || err instanceof WeComBadResponseError)) throw err;
         display.stop();
         // WeCom's errors explain themselves (errcode, meaning); what was committed stays, and the next run resumes.
-        process.stderr.write(`\nerror: ${err.message}\nThe sync stopped; what it had stored is kept, and running the command again continues from its last checkpoint.\n`);
+        process.stderr.write(
+          `\nerror: ${err.message}\nThe sync stopped; what it had stored is kept, and running the command again continues from its last checkpoint.\n`,
+        );
         process.exitCode = 1;
       } finally {
         display.stop();

@@ -34,8 +34,16 @@ const chunked = <T>(items: readonly T[], size = IN_CHUNK): T[][] => {
  * `insertMany` over an SCRM table: the dialect is typed against the core schema; the SCRM tables
  * live in the same database and the statement it builds does not depend on the type.
  */
-async function upsert(dialect: Dialect, db: Kysely<SyncDB>, table: keyof ScrmDB, rows: Record<string, unknown>[], key: string[], update: string[]): Promise<void> {
-  for (const part of chunked(rows)) await dialect.insertMany(db as unknown as Kysely<DB>, table as unknown as keyof DB & string, part, { columns: key, update });
+async function upsert(
+  dialect: Dialect,
+  db: Kysely<SyncDB>,
+  table: keyof ScrmDB,
+  rows: Record<string, unknown>[],
+  key: string[],
+  update: string[],
+): Promise<void> {
+  for (const part of chunked(rows))
+    await dialect.insertMany(db as unknown as Kysely<DB>, table as unknown as keyof DB & string, part, { columns: key, update });
 }
 
 // ── rows ─────────────────────────────────────────────────────────────────────────────────
@@ -73,7 +81,14 @@ export type GroupMemberRow = SyncRow<ScrmGroupMembersTable, 'quit_at' | 'quit_sc
  * inheritance in WeCom).
  */
 export async function writeStaff(db: Kysely<SyncDB>, dialect: Dialect, ws: string, rows: StaffRow[], runStart: number, now: number): Promise<number> {
-  await upsert(dialect, db, 'scrm_staff', rows as unknown as Record<string, unknown>[], ['workspace_id', 'userid'], ['name', 'departments', 'status', 'can_follow', 'updated_at']);
+  await upsert(
+    dialect,
+    db,
+    'scrm_staff',
+    rows as unknown as Record<string, unknown>[],
+    ['workspace_id', 'userid'],
+    ['name', 'departments', 'status', 'can_follow', 'updated_at'],
+  );
   const res = await db
     .updateTable('scrm_staff')
     .set({ status: 'resigned', can_follow: 0, updated_at: now })
@@ -86,7 +101,14 @@ export async function writeStaff(db: Kysely<SyncDB>, dialect: Dialect, ws: strin
 
 /** Upserts corp tags, then marks tags the run did not see as deleted; returns how many were marked. */
 export async function writeCorpTags(db: Kysely<SyncDB>, dialect: Dialect, ws: string, rows: CorpTagRow[], runStart: number, now: number): Promise<number> {
-  await upsert(dialect, db, 'scrm_corp_tags', rows as unknown as Record<string, unknown>[], ['workspace_id', 'tag_id'], ['group_id', 'group_name', 'name', 'sort_order', 'deleted_at', 'updated_at']);
+  await upsert(
+    dialect,
+    db,
+    'scrm_corp_tags',
+    rows as unknown as Record<string, unknown>[],
+    ['workspace_id', 'tag_id'],
+    ['group_id', 'group_name', 'name', 'sort_order', 'deleted_at', 'updated_at'],
+  );
   const res = await db
     .updateTable('scrm_corp_tags')
     .set({ deleted_at: now, updated_at: now })
@@ -99,18 +121,22 @@ export async function writeCorpTags(db: Kysely<SyncDB>, dialect: Dialect, ws: st
 
 /** Upserts contacts and their follow relations (a relation seen again is alive again). */
 export async function writeContacts(db: Kysely<SyncDB>, dialect: Dialect, contacts: ContactRow[], follows: FollowRow[]): Promise<void> {
-  await upsert(dialect, db, 'scrm_contacts', contacts as unknown as Record<string, unknown>[], ['workspace_id', 'external_userid'], ['profile_id', 'name', 'type', 'unionid', 'avatar', 'gender', 'corp_name', 'updated_at']);
-  await upsert(dialect, db, 'scrm_follows', follows as unknown as Record<string, unknown>[], ['workspace_id', 'external_userid', 'userid'], [
-    'remark',
-    'description',
-    'add_way',
-    'state',
-    'tag_ids',
-    'added_at',
-    'deleted_at',
-    'deleted_by',
-    'updated_at',
-  ]);
+  await upsert(
+    dialect,
+    db,
+    'scrm_contacts',
+    contacts as unknown as Record<string, unknown>[],
+    ['workspace_id', 'external_userid'],
+    ['profile_id', 'name', 'type', 'unionid', 'avatar', 'gender', 'corp_name', 'updated_at'],
+  );
+  await upsert(
+    dialect,
+    db,
+    'scrm_follows',
+    follows as unknown as Record<string, unknown>[],
+    ['workspace_id', 'external_userid', 'userid'],
+    ['remark', 'description', 'add_way', 'state', 'tag_ids', 'added_at', 'deleted_at', 'deleted_by', 'updated_at'],
+  );
 }
 
 /**
@@ -135,18 +161,31 @@ export async function markVanishedFollows(db: Kysely<SyncDB>, ws: string, userid
 }
 
 /** Upserts groups and their members, then marks members of those groups the run did not see as having quit. */
-export async function writeGroups(db: Kysely<SyncDB>, dialect: Dialect, ws: string, groups: GroupRow[], members: GroupMemberRow[], runStart: number, now: number): Promise<void> {
-  await upsert(dialect, db, 'scrm_groups', groups as unknown as Record<string, unknown>[], ['workspace_id', 'chat_id'], ['name', 'owner', 'notice', 'status', 'member_count', 'created_at', 'dismissed_at', 'updated_at']);
-  await upsert(dialect, db, 'scrm_group_members', members as unknown as Record<string, unknown>[], ['workspace_id', 'chat_id', 'member_id'], [
-    'type',
-    'unionid',
-    'join_time',
-    'join_scene',
-    'invitor',
-    'quit_at',
-    'quit_scene',
-    'updated_at',
-  ]);
+export async function writeGroups(
+  db: Kysely<SyncDB>,
+  dialect: Dialect,
+  ws: string,
+  groups: GroupRow[],
+  members: GroupMemberRow[],
+  runStart: number,
+  now: number,
+): Promise<void> {
+  await upsert(
+    dialect,
+    db,
+    'scrm_groups',
+    groups as unknown as Record<string, unknown>[],
+    ['workspace_id', 'chat_id'],
+    ['name', 'owner', 'notice', 'status', 'member_count', 'created_at', 'dismissed_at', 'updated_at'],
+  );
+  await upsert(
+    dialect,
+    db,
+    'scrm_group_members',
+    members as unknown as Record<string, unknown>[],
+    ['workspace_id', 'chat_id', 'member_id'],
+    ['type', 'unionid', 'join_time', 'join_scene', 'invitor', 'quit_at', 'quit_scene', 'updated_at'],
+  );
   for (const part of chunked(groups.map((g) => g.chat_id))) {
     await db
       .updateTable('scrm_group_members')
@@ -191,7 +230,13 @@ export async function loadContacts(db: Kysely<SyncDB>, ws: string, externalUseri
 export async function profilesByIdentifier(db: Kysely<SyncDB>, ws: string, type: string, values: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const part of chunked(values)) {
-    const rows = await db.selectFrom('identities').select(['id_key', 'profile_id']).where('workspace_id', '=', ws).where('id_type', '=', type).where('id_key', 'in', part).execute();
+    const rows = await db
+      .selectFrom('identities')
+      .select(['id_key', 'profile_id'])
+      .where('workspace_id', '=', ws)
+      .where('id_type', '=', type)
+      .where('id_key', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.id_key, r.profile_id);
   }
   return out;
@@ -199,7 +244,12 @@ export async function profilesByIdentifier(db: Kysely<SyncDB>, ws: string, type:
 
 /** Contacts whose row was written at or after `since` (this run's distinct contacts). */
 export async function countContactsSince(db: Kysely<SyncDB>, ws: string, since: number): Promise<number> {
-  const row = await db.selectFrom('scrm_contacts').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', ws).where('updated_at', '>=', since).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('scrm_contacts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', ws)
+    .where('updated_at', '>=', since)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -231,7 +281,9 @@ export async function writeState(db: Kysely<SyncDB>, ws: string, name: string, v
   await db
     .insertInto('job_state')
     .values({ workspace_id: ws, name, value: JSON.stringify(value), updated_at: at })
-    .onConflict((oc) => oc.columns(['workspace_id', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })))
+    .onConflict((oc) =>
+      oc.columns(['workspace_id', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
+    )
     .execute();
 }
 
@@ -262,14 +314,18 @@ export async function takeSyncLease(db: Kysely<SyncDB>, ws: string, now: () => n
     .executeTakeFirst();
   if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) {
     const held = await readState<{ startedAt?: string }>(db, ws, SYNC_LEASE);
-    throw new AppError('WECOM_SYNC_RUNNING', `a WeCom full sync of workspace ${ws} is already running (started at ${held?.startedAt ?? 'an unknown time'}); wait for it to finish, or ${SYNC_LEASE_MS / 60_000} minutes after it died`);
+    throw new AppError(
+      'WECOM_SYNC_RUNNING',
+      `a WeCom full sync of workspace ${ws} is already running (started at ${held?.startedAt ?? 'an unknown time'}); wait for it to finish, or ${SYNC_LEASE_MS / 60_000} minutes after it died`,
+    );
   }
   // On PostgreSQL the parameter is read as jsonb, so documents compare whatever the spacing.
   const mine = (q: Kysely<SyncDB>) => q.updateTable('job_state').where('workspace_id', '=', ws).where('name', '=', SYNC_LEASE).where('value', '=', value);
   return {
     async renew(trx = db) {
       const r = await mine(trx).set({ updated_at: now() }).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new Error(`the WeCom sync lease of workspace ${ws} was lost (not renewed for ${SYNC_LEASE_MS / 60_000} minutes and taken by another run)`);
+      if (Number(r.numUpdatedRows) !== 1)
+        throw new Error(`the WeCom sync lease of workspace ${ws} was lost (not renewed for ${SYNC_LEASE_MS / 60_000} minutes and taken by another run)`);
     },
     async release() {
       await db.deleteFrom('job_state').where('workspace_id', '=', ws).where('name', '=', SYNC_LEASE).where('value', '=', value).execute();

@@ -107,7 +107,20 @@ interface Checkpoint {
   finishedAt?: number;
 }
 
-const ZERO: SyncCounts = { staff: 0, resignedStaff: 0, tags: 0, deletedTags: 0, relations: 0, events: 0, unresolved: 0, vanishedFollows: 0, groups: 0, groupMembers: 0, dismissedGroups: 0, unlicensedStaff: 0 };
+const ZERO: SyncCounts = {
+  staff: 0,
+  resignedStaff: 0,
+  tags: 0,
+  deletedTags: 0,
+  relations: 0,
+  events: 0,
+  unresolved: 0,
+  vanishedFollows: 0,
+  groups: 0,
+  groupMembers: 0,
+  dismissedGroups: 0,
+  unlicensedStaff: 0,
+};
 /** Message ids of the sync's identify events start with this and the run id. */
 const MESSAGE_PREFIX = 'wecom-sync:';
 /** WeCom's cap on userid_list of batch/get_by_user. */
@@ -123,7 +136,8 @@ export async function runFullSync(deps: FullSyncDeps): Promise<SyncResult> {
   try {
     const saved = await repo.readState<Checkpoint>(db, ws, repo.SYNC_STATE);
     const resumed = !!saved && saved.version === 1 && saved.phase !== 'done' && saved.corpId === deps.corpId;
-    if (saved && !resumed && saved.phase !== 'done') deps.log.warn({ workspaceId: ws, previousCorp: saved.corpId }, 'wecom sync: discarding the checkpoint of another corp');
+    if (saved && !resumed && saved.phase !== 'done')
+      deps.log.warn({ workspaceId: ws, previousCorp: saved.corpId }, 'wecom sync: discarding the checkpoint of another corp');
     const cp: Checkpoint = resumed ? saved! : fresh(deps);
     if (resumed) deps.log.info({ workspaceId: ws, runId: cp.runId, phase: cp.phase, contacts: cp.contacts }, 'wecom sync: resuming');
     const ctx: Ctx = { deps, db, ws, cp, lease, resumed, phasesRun: [] };
@@ -137,7 +151,17 @@ export async function runFullSync(deps: FullSyncDeps): Promise<SyncResult> {
     // Counted in the database: a chunk identified just before a crash stored its events without
     // its checkpoint, and the resumed run finds them stored already.
     const events = await repo.countEventsWithPrefix(db, ws, `${MESSAGE_PREFIX}${cp.runId}`);
-    const result: SyncResult = { ...cp.counts, events, runId: cp.runId, resumed, phasesRun: ctx.phasesRun, completed, contacts, startedAt: cp.startedAt, finishedAt: cp.finishedAt ?? null };
+    const result: SyncResult = {
+      ...cp.counts,
+      events,
+      runId: cp.runId,
+      resumed,
+      phasesRun: ctx.phasesRun,
+      completed,
+      contacts,
+      startedAt: cp.startedAt,
+      finishedAt: cp.finishedAt ?? null,
+    };
     deps.log.info({ workspaceId: ws, ...result }, completed ? 'wecom sync: finished' : 'wecom sync: stopped; run again to resume');
     return result;
   } finally {
@@ -147,7 +171,18 @@ export async function runFullSync(deps: FullSyncDeps): Promise<SyncResult> {
 
 function fresh(deps: FullSyncDeps): Checkpoint {
   const at = deps.now();
-  return { version: 1, runId: newId('wsync', at), corpId: deps.corpId, startedAt: at, phase: 'staff', followUserids: [], unlicensed: [], contacts: { batch: 0, cursor: null }, groups: { cursor: null }, counts: { ...ZERO } };
+  return {
+    version: 1,
+    runId: newId('wsync', at),
+    corpId: deps.corpId,
+    startedAt: at,
+    phase: 'staff',
+    followUserids: [],
+    unlicensed: [],
+    contacts: { batch: 0, cursor: null },
+    groups: { cursor: null },
+    counts: { ...ZERO },
+  };
 }
 
 interface Ctx {
@@ -215,7 +250,12 @@ async function syncStaff(ctx: Ctx, commit: Commit): Promise<void> {
   // user/list_id carries no names; the root department's simple list does, when the app may read it.
   const names = new Map<string, string>();
   try {
-    const res = await client.request<W.SimpleListResponse>({ api: 'user/simplelist', method: 'GET', query: { department_id: ROOT_DEPARTMENT, fetch_child: 1 }, idempotent: true });
+    const res = await client.request<W.SimpleListResponse>({
+      api: 'user/simplelist',
+      method: 'GET',
+      query: { department_id: ROOT_DEPARTMENT, fetch_child: 1 },
+      idempotent: true,
+    });
     for (const u of res.userlist) names.set(u.userid, u.name);
   } catch (err) {
     if (!(err instanceof WeComError)) throw err;
@@ -253,7 +293,16 @@ async function syncTags(ctx: Ctx, commit: Commit): Promise<void> {
     .flatMap((g) =>
       g.tag
         .filter((t) => !t.deleted)
-        .map((t) => ({ workspace_id: ctx.ws, tag_id: t.id, group_id: g.group_id, group_name: g.group_name, name: t.name, sort_order: t.order, deleted_at: null, updated_at: now })),
+        .map((t) => ({
+          workspace_id: ctx.ws,
+          tag_id: t.id,
+          group_id: g.group_id,
+          group_name: g.group_name,
+          name: t.name,
+          sort_order: t.order,
+          deleted_at: null,
+          updated_at: now,
+        })),
     );
   const { cp } = ctx;
   await commit(async (trx, next) => {
@@ -361,7 +410,11 @@ async function syncContacts(ctx: Ctx, commit: Commit): Promise<void> {
     await writing?.catch(() => {});
   }
   if (aborted(ctx)) return;
-  if (cp.unlicensed.length) deps.log.warn({ userids: cp.unlicensed.slice(0, 20), count: cp.unlicensed.length }, 'wecom sync: members without an interconnection licence; their customers were not read');
+  if (cp.unlicensed.length)
+    deps.log.warn(
+      { userids: cp.unlicensed.slice(0, 20), count: cp.unlicensed.length },
+      'wecom sync: members without an interconnection licence; their customers were not read',
+    );
   const licensed = cp.followUserids.filter((u) => !cp.unlicensed.includes(u));
   const now = deps.now();
   await commit(async (trx, next) => {
@@ -386,12 +439,24 @@ async function resolveChunk(ctx: Ctx, items: W.BatchExternalContact[], now: numb
   const stored = await repo.loadContacts(ctx.db, ws, ids);
   const changed = ids.filter((id) => !sameContact(stored.get(id), byId.get(id)!));
   const isChanged = new Set(changed);
-  let events = await submit(ctx, changed.map((id) => byId.get(id)!), now, norm, '');
+  let events = await submit(
+    ctx,
+    changed.map((id) => byId.get(id)!),
+    now,
+    norm,
+    '',
+  );
   let profiles = await repo.profilesByIdentifier(ctx.db, ws, idType, ids);
   // An unchanged contact whose identifier is gone (erased, or detached by a One ID rule) is identified again.
   const lost = ids.filter((id) => !profiles.has(id) && !isChanged.has(id));
   if (lost.length) {
-    events += await submit(ctx, lost.map((id) => byId.get(id)!), now, norm, 'r');
+    events += await submit(
+      ctx,
+      lost.map((id) => byId.get(id)!),
+      now,
+      norm,
+      'r',
+    );
     profiles = new Map([...profiles, ...(await repo.profilesByIdentifier(ctx.db, ws, idType, lost))]);
   }
   const contacts: ContactRow[] = [];
@@ -443,7 +508,15 @@ async function resolveChunk(ctx: Ctx, items: W.BatchExternalContact[], now: numb
 }
 
 function sameContact(row: ContactRow | undefined, c: W.ExternalContact): boolean {
-  return !!row && row.name === (c.name ?? '') && row.type === c.type && row.unionid === (c.unionid || null) && row.avatar === (c.avatar || null) && row.gender === (c.gender ?? null) && row.corp_name === (c.corp_name || null);
+  return (
+    !!row &&
+    row.name === (c.name ?? '') &&
+    row.type === c.type &&
+    row.unionid === (c.unionid || null) &&
+    row.avatar === (c.avatar || null) &&
+    row.gender === (c.gender ?? null) &&
+    row.corp_name === (c.corp_name || null)
+  );
 }
 
 /** Submits identify events for contacts; returns how many were stored (a resumed chunk's repeats are duplicates). */
@@ -474,7 +547,10 @@ export function identifyMessage(c: W.ExternalContact, corpId: string, runId: str
   if (c.corp_name) traits.corp_name = c.corp_name;
   const externalIds = [{ type: `external_userid:${corpId}`, id: c.external_userid }];
   if (c.unionid) externalIds.push({ type: 'unionid', id: c.unionid });
-  const digest = createHash('sha1').update(JSON.stringify([traits, c.unionid ?? null])).digest('hex').slice(0, 12);
+  const digest = createHash('sha1')
+    .update(JSON.stringify([traits, c.unionid ?? null]))
+    .digest('hex')
+    .slice(0, 12);
   return {
     type: 'identify',
     messageId: `${MESSAGE_PREFIX}${runId}:${c.external_userid}:${digest}`,
@@ -512,12 +588,35 @@ async function syncGroups(ctx: Ctx, commit: Commit): Promise<void> {
     const members: GroupMemberRow[] = [];
     for (const g of details) {
       if (!g) continue;
-      groups.push({ workspace_id: ws, chat_id: g.chat_id, name: g.name ?? '', owner: g.owner, notice: g.notice || null, status: 'active', member_count: g.member_list.length, created_at: g.create_time * 1000, dismissed_at: null, updated_at: now });
+      groups.push({
+        workspace_id: ws,
+        chat_id: g.chat_id,
+        name: g.name ?? '',
+        owner: g.owner,
+        notice: g.notice || null,
+        status: 'active',
+        member_count: g.member_list.length,
+        created_at: g.create_time * 1000,
+        dismissed_at: null,
+        updated_at: now,
+      });
       const seen = new Set<string>();
       for (const m of g.member_list) {
         if (seen.has(m.userid)) continue;
         seen.add(m.userid);
-        members.push({ workspace_id: ws, chat_id: g.chat_id, member_id: m.userid, type: m.type, unionid: m.unionid || null, join_time: m.join_time * 1000, join_scene: m.join_scene ?? null, invitor: m.invitor?.userid ?? null, quit_at: null, quit_scene: null, updated_at: now });
+        members.push({
+          workspace_id: ws,
+          chat_id: g.chat_id,
+          member_id: m.userid,
+          type: m.type,
+          unionid: m.unionid || null,
+          join_time: m.join_time * 1000,
+          join_scene: m.join_scene ?? null,
+          invitor: m.invitor?.userid ?? null,
+          quit_at: null,
+          quit_scene: null,
+          updated_at: now,
+        });
       }
     }
     const next = page.next_cursor || null;

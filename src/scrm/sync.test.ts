@@ -27,7 +27,13 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     database = await openTestDatabase(engine);
     services = await createServices(testConfig(database.dataDir), { database, clock, log, migrate: false });
     sandbox = await startSandbox({ seed: 7, staff: 20, customers: 2000, groups: 30, now: clock.now });
-    client = createWeComClient({ baseUrl: sandbox.url, corpId: sandbox.sb.credentials.corpId, secret: sandbox.sb.credentials.secret, now: clock.now, sleep: async () => {} });
+    client = createWeComClient({
+      baseUrl: sandbox.url,
+      corpId: sandbox.sb.credentials.corpId,
+      secret: sandbox.sb.credentials.secret,
+      now: clock.now,
+      sleep: async () => {},
+    });
   });
   afterAll(async () => {
     await sandbox?.close();
@@ -104,20 +110,52 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     const ws = await newWorkspace();
     // A member identified earlier by unionid (e.g. from the mini program): the WeCom contact must join this profile.
     const corp = sandbox.sb.corp;
-    const withUnion = Array.from({ length: 200 }, (_, i) => corp.customer(i)).find((c) => c.unionid && corp.relationsOfCustomer(c.index).some((r) => !corp.staff[corp.staffOf(r)].resigned))!;
-    const ev = normaliseMessage({ type: 'identify', userId: 'member-42', traits: { unionid: withUnion.unionid, plan: 'gold' }, messageId: 'pre-1' }, 'pre', { receivedAt: START, rules: createRuleBook(), defaultRegion: 'CN', currency: 'CNY' });
+    const withUnion = Array.from({ length: 200 }, (_, i) => corp.customer(i)).find(
+      (c) => c.unionid && corp.relationsOfCustomer(c.index).some((r) => !corp.staff[corp.staffOf(r)].resigned),
+    )!;
+    const ev = normaliseMessage({ type: 'identify', userId: 'member-42', traits: { unionid: withUnion.unionid, plan: 'gold' }, messageId: 'pre-1' }, 'pre', {
+      receivedAt: START,
+      rules: createRuleBook(),
+      defaultRegion: 'CN',
+      currency: 'CNY',
+    });
     await services.writer.submit(ws, [ev]);
-    const before = await db().selectFrom('identities').select('profile_id').where('workspace_id', '=', ws).where('id_type', '=', 'unionid').executeTakeFirstOrThrow();
+    const before = await db()
+      .selectFrom('identities')
+      .select('profile_id')
+      .where('workspace_id', '=', ws)
+      .where('id_type', '=', 'unionid')
+      .executeTakeFirstOrThrow();
 
     const progress: SyncProgress[] = [];
     const result = await runFullSync(deps(ws, { onProgress: (p) => progress.push(p) }));
     const want = expected();
 
-    expect(result).toMatchObject({ completed: true, resumed: false, phasesRun: ['staff', 'tags', 'contacts', 'groups'], staff: want.staff, tags: want.tags, relations: want.relations, contacts: want.customers, groups: want.groups, groupMembers: want.groupMembers, events: want.customers, unresolved: 0, vanishedFollows: 0 });
+    expect(result).toMatchObject({
+      completed: true,
+      resumed: false,
+      phasesRun: ['staff', 'tags', 'contacts', 'groups'],
+      staff: want.staff,
+      tags: want.tags,
+      relations: want.relations,
+      contacts: want.customers,
+      groups: want.groups,
+      groupMembers: want.groupMembers,
+      events: want.customers,
+      unresolved: 0,
+      vanishedFollows: 0,
+    });
     expect(await count('scrm_staff', ws)).toBe(want.staff);
     expect(await count('scrm_staff', ws, (q) => q.where('can_follow', '=', 1))).toBe(want.staff);
     const someone = corp.activeStaff()[3]!;
-    expect(await db().selectFrom('scrm_staff').select(['name', 'departments']).where('workspace_id', '=', ws).where('userid', '=', someone.userid).executeTakeFirst()).toMatchObject({ name: someone.name });
+    expect(
+      await db()
+        .selectFrom('scrm_staff')
+        .select(['name', 'departments'])
+        .where('workspace_id', '=', ws)
+        .where('userid', '=', someone.userid)
+        .executeTakeFirst(),
+    ).toMatchObject({ name: someone.name });
     expect(await count('scrm_corp_tags', ws, (q) => q.where('deleted_at', 'is', null))).toBe(want.tags);
     expect(await count('scrm_contacts', ws)).toBe(want.customers);
     expect(await count('scrm_follows', ws, (q) => q.where('deleted_at', 'is', null))).toBe(want.relations);
@@ -126,8 +164,20 @@ describeEngines('WeCom full sync', (engine: Engine) => {
 
     // A relation as WeCom holds it.
     const rel = corp.relation(corp.relationsOfStaff(someone.index)[0]!);
-    const follow = await db().selectFrom('scrm_follows').selectAll().where('workspace_id', '=', ws).where('external_userid', '=', corp.externalUserid(rel.customer)).where('userid', '=', someone.userid).executeTakeFirstOrThrow();
-    expect(follow).toMatchObject({ remark: rel.remark || null, add_way: rel.addWay, state: rel.state || null, added_at: rel.createTime * 1000, deleted_at: null });
+    const follow = await db()
+      .selectFrom('scrm_follows')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('external_userid', '=', corp.externalUserid(rel.customer))
+      .where('userid', '=', someone.userid)
+      .executeTakeFirstOrThrow();
+    expect(follow).toMatchObject({
+      remark: rel.remark || null,
+      add_way: rel.addWay,
+      state: rel.state || null,
+      added_at: rel.createTime * 1000,
+      deleted_at: null,
+    });
     const tagIds = typeof follow.tag_ids === 'string' ? JSON.parse(follow.tag_ids) : follow.tag_ids;
     expect(tagIds).toEqual(corp.relationTags(rel.id).map((t) => corp.tags.tags[t]!.id));
 
@@ -143,7 +193,12 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     // The contact whose unionid was already known joined that profile instead of making a new one.
     const joined = contacts.find((c: any) => c.external_userid === withUnion.externalUserid);
     expect(joined.profile_id).toBe(before.profile_id);
-    const profile = await db().selectFrom('profiles').select('traits').where('workspace_id', '=', ws).where('id', '=', before.profile_id).executeTakeFirstOrThrow();
+    const profile = await db()
+      .selectFrom('profiles')
+      .select('traits')
+      .where('workspace_id', '=', ws)
+      .where('id', '=', before.profile_id)
+      .executeTakeFirstOrThrow();
     const traits = typeof profile.traits === 'string' ? JSON.parse(profile.traits) : profile.traits;
     expect(traits).toMatchObject({ plan: 'gold', name: withUnion.name, avatar: withUnion.avatar });
     expect(await count('profiles', ws)).toBe(want.customers);
@@ -157,7 +212,16 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     const events = await count('events', ws);
     clock.advance(60_000);
     const again = await runFullSync(deps(ws));
-    expect(again).toMatchObject({ completed: true, resumed: false, events: 0, relations: want.relations, contacts: want.customers, vanishedFollows: 0, dismissedGroups: 0, deletedTags: 0 });
+    expect(again).toMatchObject({
+      completed: true,
+      resumed: false,
+      events: 0,
+      relations: want.relations,
+      contacts: want.customers,
+      vanishedFollows: 0,
+      dismissedGroups: 0,
+      deletedTags: 0,
+    });
     expect(again.runId).not.toBe(result.runId);
     expect(await count('events', ws)).toBe(events);
     expect(await count('profiles', ws)).toBe(want.customers);
@@ -177,12 +241,33 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     clock.advance(60_000);
     const third = await runFullSync(deps(ws));
     expect(third).toMatchObject({ completed: true, vanishedFollows: 1, dismissedGroups: 1, deletedTags: 1, events: 0 });
-    const endedRow = await db().selectFrom('scrm_follows').selectAll().where('workspace_id', '=', ws).where('external_userid', '=', corp.externalUserid(corp.customerOf(ended))).where('userid', '=', someone.userid).executeTakeFirstOrThrow();
+    const endedRow = await db()
+      .selectFrom('scrm_follows')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('external_userid', '=', corp.externalUserid(corp.customerOf(ended)))
+      .where('userid', '=', someone.userid)
+      .executeTakeFirstOrThrow();
     expect(endedRow).toMatchObject({ deleted_at: clock.now(), deleted_by: 'sync' });
     expect(await count('scrm_follows', ws, (q) => q.where('deleted_at', 'is', null))).toBe(expected().relations);
-    expect(await db().selectFrom('scrm_groups').select(['status', 'dismissed_at']).where('workspace_id', '=', ws).where('chat_id', '=', gone.chatId).executeTakeFirst()).toEqual({ status: 'dismissed', dismissed_at: clock.now() });
-    expect(await db().selectFrom('scrm_corp_tags').select('deleted_at').where('workspace_id', '=', ws).where('tag_id', '=', deletedTag.id).executeTakeFirst()).toEqual({ deleted_at: clock.now() });
-    const editedRow = await db().selectFrom('scrm_follows').select('remark').where('workspace_id', '=', ws).where('external_userid', '=', corp.externalUserid(corp.customerOf(edited))).where('userid', '=', someone.userid).executeTakeFirstOrThrow();
+    expect(
+      await db()
+        .selectFrom('scrm_groups')
+        .select(['status', 'dismissed_at'])
+        .where('workspace_id', '=', ws)
+        .where('chat_id', '=', gone.chatId)
+        .executeTakeFirst(),
+    ).toEqual({ status: 'dismissed', dismissed_at: clock.now() });
+    expect(
+      await db().selectFrom('scrm_corp_tags').select('deleted_at').where('workspace_id', '=', ws).where('tag_id', '=', deletedTag.id).executeTakeFirst(),
+    ).toEqual({ deleted_at: clock.now() });
+    const editedRow = await db()
+      .selectFrom('scrm_follows')
+      .select('remark')
+      .where('workspace_id', '=', ws)
+      .where('external_userid', '=', corp.externalUserid(corp.customerOf(edited)))
+      .where('userid', '=', someone.userid)
+      .executeTakeFirstOrThrow();
     expect(editedRow.remark).toBe('edited in WeCom');
     deletedTag.deleted = false;
   });
@@ -205,7 +290,17 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     clock.advance(1000);
     const resumed = instrumented();
     const result = await runFullSync(deps(ws, { client: resumed.client }));
-    expect(result).toMatchObject({ completed: true, resumed: true, runId: cp.runId, phasesRun: ['contacts', 'groups'], relations: want.relations, contacts: want.customers, staff: want.staff, groups: want.groups, unresolved: 0 });
+    expect(result).toMatchObject({
+      completed: true,
+      resumed: true,
+      runId: cp.runId,
+      phasesRun: ['contacts', 'groups'],
+      relations: want.relations,
+      contacts: want.customers,
+      staff: want.staff,
+      groups: want.groups,
+      unresolved: 0,
+    });
     // Staff and tags were not fetched again; the contacts phase started at the saved cursor.
     expect(resumed.calls).toMatchObject({ staff: 0, follow: 0, names: 0, tags: 0, firstCursor: cp.contacts.cursor });
     expect(resumed.calls.pages).toBe(Math.ceil(want.relations / 100) - 5);
@@ -232,7 +327,12 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     const saved = await db().selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', SYNC_STATE).executeTakeFirstOrThrow();
     const cp = typeof saved.value === 'string' ? JSON.parse(saved.value) : saved.value;
     cp.contacts.cursor = 'bm90IG91cnM';
-    await db().updateTable('job_state').set({ value: JSON.stringify(cp) }).where('workspace_id', '=', ws).where('name', '=', SYNC_STATE).execute();
+    await db()
+      .updateTable('job_state')
+      .set({ value: JSON.stringify(cp) })
+      .where('workspace_id', '=', ws)
+      .where('name', '=', SYNC_STATE)
+      .execute();
     clock.advance(1000);
     const again = instrumented();
     const result = await runFullSync(deps(ws, { client: again.client }));
@@ -257,7 +357,10 @@ describeEngines('WeCom full sync', (engine: Engine) => {
     expect((await first).completed).toBe(true);
 
     // A sync killed with -9 leaves its lease; it blocks until SYNC_LEASE_MS have passed without renewal.
-    await db().insertInto('job_state').values({ workspace_id: ws, name: SYNC_LEASE, value: JSON.stringify({ token: 'dead', startedAt: 'then' }), updated_at: clock.now() }).execute();
+    await db()
+      .insertInto('job_state')
+      .values({ workspace_id: ws, name: SYNC_LEASE, value: JSON.stringify({ token: 'dead', startedAt: 'then' }), updated_at: clock.now() })
+      .execute();
     await expect(runFullSync(deps(ws))).rejects.toMatchObject({ code: 'WECOM_SYNC_RUNNING' });
     clock.advance(SYNC_LEASE_MS + 1);
     expect((await runFullSync(deps(ws))).completed).toBe(true);

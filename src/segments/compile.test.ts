@@ -70,7 +70,12 @@ async function insertData(db: Kysely<DB>, ws: string, data: ReferenceData): Prom
       .values(
         data.events.map((e) => {
           const messageId = newId('msg');
-          const payload = { type: e.type, ...(e.type === 'track' ? { event: e.event } : { name: e.event }), messageId, ...(e.properties === undefined ? {} : { properties: e.properties }) };
+          const payload = {
+            type: e.type,
+            ...(e.type === 'track' ? { event: e.event } : { name: e.event }),
+            messageId,
+            ...(e.properties === undefined ? {} : { properties: e.properties }),
+          };
           return {
             workspace_id: ws,
             message_id: messageId,
@@ -89,13 +94,27 @@ async function insertData(db: Kysely<DB>, ws: string, data: ReferenceData): Prom
   }
   const groups = [...new Set(data.tags.map((t) => t.group))];
   const groupId = new Map(groups.map((g, i) => [g, `tgr_${i}`]));
-  if (groups.length) await db.insertInto('tag_groups').values(groups.map((g) => ({ workspace_id: ws, id: groupId.get(g)!, name: g, created_at: 0 }))).execute();
-  if (data.tags.length) await db.insertInto('tags').values(data.tags.map((t) => ({ workspace_id: ws, id: t.id, group_id: groupId.get(t.group)!, name: t.name, created_at: 0 }))).execute();
+  if (groups.length)
+    await db
+      .insertInto('tag_groups')
+      .values(groups.map((g) => ({ workspace_id: ws, id: groupId.get(g)!, name: g, created_at: 0 })))
+      .execute();
+  if (data.tags.length)
+    await db
+      .insertInto('tags')
+      .values(data.tags.map((t) => ({ workspace_id: ws, id: t.id, group_id: groupId.get(t.group)!, name: t.name, created_at: 0 })))
+      .execute();
   if (data.profileTags.length) {
-    await db.insertInto('profile_tags').values(data.profileTags.map((t) => ({ workspace_id: ws, profile_id: t.profileId, tag_id: t.tagId, source: 'manual' as const, created_at: 0 }))).execute();
+    await db
+      .insertInto('profile_tags')
+      .values(data.profileTags.map((t) => ({ workspace_id: ws, profile_id: t.profileId, tag_id: t.tagId, source: 'manual' as const, created_at: 0 })))
+      .execute();
   }
   if (data.segmentMembers.length) {
-    await db.insertInto('segment_members').values(data.segmentMembers.map((m) => ({ workspace_id: ws, segment_id: m.segmentId, profile_id: m.profileId, version: 1, entered_at: 0 }))).execute();
+    await db
+      .insertInto('segment_members')
+      .values(data.segmentMembers.map((m) => ({ workspace_id: ws, segment_id: m.segmentId, profile_id: m.profileId, version: 1, entered_at: 0 })))
+      .execute();
   }
   if (data.scores.length) {
     await db
@@ -123,7 +142,9 @@ async function insertData(db: Kysely<DB>, ws: string, data: ReferenceData): Prom
 /** Live profile ids matching the rule, sorted, the way callers query. */
 async function select(database: Database, ws: string, rule: Rule, ctx: Omit<RuleContext, 'workspaceId'>): Promise<string[]> {
   const where = compileRule(rule, { ...ctx, workspaceId: ws }, database.dialect);
-  const res = await sql<{ id: string }>`select p.id from profiles as p where p.workspace_id = ${ws} and p.merged_into is null and (${where}) order by p.id`.execute(database.db);
+  const res = await sql<{
+    id: string;
+  }>`select p.id from profiles as p where p.workspace_id = ${ws} and p.merged_into is null and (${where}) order by p.id`.execute(database.db);
   return res.rows.map((r) => r.id);
 }
 
@@ -233,9 +254,18 @@ describeEngines('compileRule', (engine) => {
     await expectMembers(data, [[t('d', 'within_last_days', { days: 0 }), ['b']]], { now: evening, timeZone: 'Asia/Shanghai' });
     await expectMembers(data, [[t('d', 'within_last_days', { days: 0 }), []]], { now: evening, timeZone: 'UTC' });
     // 29 February birthdays come up on 28 February in other years.
-    await expectMembers(data, [[t('birthday', 'birthday_in_days', { days: 3 }), ['c']]], { now: Date.parse('2027-02-25T12:00:00+08:00'), timeZone: 'Asia/Shanghai' });
-    await expectMembers(data, [[t('birthday', 'birthday_in_days', { days: 3 }), []]], { now: Date.parse('2028-02-25T12:00:00+08:00'), timeZone: 'Asia/Shanghai' });
-    await expectMembers(data, [[t('birthday', 'birthday_in_days', { days: 4 }), ['c']]], { now: Date.parse('2028-02-25T12:00:00+08:00'), timeZone: 'Asia/Shanghai' });
+    await expectMembers(data, [[t('birthday', 'birthday_in_days', { days: 3 }), ['c']]], {
+      now: Date.parse('2027-02-25T12:00:00+08:00'),
+      timeZone: 'Asia/Shanghai',
+    });
+    await expectMembers(data, [[t('birthday', 'birthday_in_days', { days: 3 }), []]], {
+      now: Date.parse('2028-02-25T12:00:00+08:00'),
+      timeZone: 'Asia/Shanghai',
+    });
+    await expectMembers(data, [[t('birthday', 'birthday_in_days', { days: 4 }), ['c']]], {
+      now: Date.parse('2028-02-25T12:00:00+08:00'),
+      timeZone: 'Asia/Shanghai',
+    });
     // Across the new year.
     await expectMembers(dataset({ profiles: [profile('n', { traits: { b: '1980-01-02' } })] }), [[t('b', 'birthday_in_days', { days: 3 }), ['n']]], {
       now: Date.parse('2026-12-30T12:00:00+08:00'),
@@ -327,7 +357,13 @@ describeEngines('compileRule', (engine) => {
   });
 
   it('events: track events by name, counts, windows, property filters, last and never performed', async () => {
-    const ev = (profileId: string, event: string, daysAgo: number, properties?: unknown, type = 'track') => ({ profileId, type, event, timestamp: NOW - daysAgo * DAY, properties });
+    const ev = (profileId: string, event: string, daysAgo: number, properties?: unknown, type = 'track') => ({
+      profileId,
+      type,
+      event,
+      timestamp: NOW - daysAgo * DAY,
+      properties,
+    });
     const data = dataset({
       profiles: [profile('a'), profile('b'), profile('c'), profile('d'), profile('e')],
       events: [
@@ -366,7 +402,15 @@ describeEngines('compileRule', (engine) => {
       [oc({ where: [{ property: 'channel', op: 'neq', value: 'app' }], count: { op: 'at_least', value: 2 } }), ['a', 'e']],
       [oc({ where: [{ property: 'tags', op: 'contains', value: 'gift' }] }), ['a']],
       [oc({ where: [{ property: "'; drop table events; --", op: 'exists' }] }), ['b']],
-      [oc({ where: [{ property: 'amount', op: 'exists' }, { property: 'channel', op: 'not_exists' }] }), ['a', 'e']],
+      [
+        oc({
+          where: [
+            { property: 'amount', op: 'exists' },
+            { property: 'channel', op: 'not_exists' },
+          ],
+        }),
+        ['a', 'e'],
+      ],
       [{ type: 'event', event: 'Viewed', where: [{ property: '0', op: 'exists' }] }, []],
       [{ type: 'last_performed', event: 'Order Completed', moreThanDays: 5 }, ['b']],
       [{ type: 'last_performed', event: 'Order Completed', moreThanDays: 0 }, ['a', 'b']],
@@ -397,7 +441,8 @@ describeEngines('compileRule', (engine) => {
         { segmentId: 'seg_2', profileId: 'b' },
       ],
     });
-    const bucketed = (from: number, to: number, salt?: string) => [...ids, 'a', 'b', 'c'].filter((id) => bucketOf(salt ?? '', id) >= from && bucketOf(salt ?? '', id) < to);
+    const bucketed = (from: number, to: number, salt?: string) =>
+      [...ids, 'a', 'b', 'c'].filter((id) => bucketOf(salt ?? '', id) >= from && bucketOf(salt ?? '', id) < to);
     const halves = bucketed(0, 50, 'h');
     expect(halves.length).toBeGreaterThan(5);
     expect(halves.length).toBeLessThan(38);
@@ -421,7 +466,7 @@ describeEngines('compileRule', (engine) => {
     ]);
   });
 
-  it('computes every profile\'s bucket as bucketOf does, in SQL', async () => {
+  it("computes every profile's bucket as bucketOf does, in SQL", async () => {
     const ids = Array.from({ length: 60 }, () => newId('prof'));
     const ws = await seed(database, dataset({ profiles: ids.map((id) => profile(id)) }));
     for (const salt of ['', 'holdout', '会员"\\']) {
@@ -476,23 +521,37 @@ describeEngines('compileRule', (engine) => {
           walkRule(root, (n) => nodes.push(n));
         }
         // One query evaluates every node: a 0/1 column per node.
-        const columns = nodes.map((n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`);
-        const res = await sql<Record<string, unknown>>`select p.id, ${sql.join(columns)} from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`.execute(database.db);
+        const columns = nodes.map(
+          (n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`,
+        );
+        const res = await sql<
+          Record<string, unknown>
+        >`select p.id, ${sql.join(columns)} from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`.execute(database.db);
         // The range form (full recomputes): the same nodes over a slice of the id order, with the
         // tag, score and segment conditions read once for the range.
         const ids = sorted(res.rows.map((r) => r.id as string));
         const range = { after: ids[Math.floor(ids.length / 3)] ?? '', upTo: ids.length % 2 ? undefined : ids[Math.floor((2 * ids.length) / 3)] };
         const inRange = (id: string) => id > range.after && (range.upTo === undefined || id <= range.upTo);
-        const rangeColumns = nodes.map((n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws, range }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`);
+        const rangeColumns = nodes.map(
+          (n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws, range }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`,
+        );
         const upTo = range.upTo === undefined ? sql`` : sql` and p.id <= ${range.upTo}`;
         const ranged = await sql<Record<string, unknown>>`select p.id, ${sql.join(rangeColumns)} from profiles as p
           where p.workspace_id = ${ws} and p.merged_into is null and p.id > ${range.after}${upTo}`.execute(database.db);
         // The whole-workspace form (a recompute's scan): every subquery read once.
-        const wholeColumns = nodes.map((n, i) => sql`case when (${compileRule(n, { ...ctx, workspaceId: ws, wholeWorkspace: true }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`);
-        const whole = await sql<Record<string, unknown>>`select p.id, ${sql.join(wholeColumns)} from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`.execute(database.db);
+        const wholeColumns = nodes.map(
+          (n, i) =>
+            sql`case when (${compileRule(n, { ...ctx, workspaceId: ws, wholeWorkspace: true }, database.dialect)}) then 1 else 0 end as ${sql.raw(`r${i}`)}`,
+        );
+        const whole = await sql<
+          Record<string, unknown>
+        >`select p.id, ${sql.join(wholeColumns)} from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`.execute(database.db);
         nodes.forEach((rule, i) => {
           const actual = sorted(res.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string));
-          expect(sorted(whole.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string)), `whole-workspace form: ${JSON.stringify(rule)}`).toEqual(actual);
+          expect(
+            sorted(whole.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string)),
+            `whole-workspace form: ${JSON.stringify(rule)}`,
+          ).toEqual(actual);
           const expected = sorted(evaluateReference(rule, stored, { ...ctx, workspaceId: ws }));
           expect(actual, JSON.stringify(rule)).toEqual(expected);
           const actualRanged = sorted(ranged.rows.filter((r) => Number(r[`r${i}`]) === 1).map((r) => r.id as string));
@@ -520,7 +579,13 @@ describeEngines('compileRule', (engine) => {
         { type: 'not', rule: { type: 'segment', segmentId: 's' } },
       ];
       const explain = async (where: ReturnType<typeof compileRule>) =>
-        (await sql<{ 'QUERY PLAN': string }>`explain select p.id from profiles as p where p.workspace_id = ${'w'} and p.merged_into is null and (${where})`.execute(database.db)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        (
+          await sql<{
+            'QUERY PLAN': string;
+          }>`explain select p.id from profiles as p where p.workspace_id = ${'w'} and p.merged_into is null and (${where})`.execute(database.db)
+        ).rows
+          .map((r) => r['QUERY PLAN'])
+          .join('\n');
       for (const rule of negated) {
         const text = await explain(compileRule(rule, { workspaceId: 'w', ...SHANGHAI, wholeWorkspace: true }, database.dialect));
         expect(text, `${JSON.stringify(rule)}\n${text}`).toMatch(/Anti Join/);
@@ -530,8 +595,23 @@ describeEngines('compileRule', (engine) => {
       // when it fits in memory, index probes otherwise), never `p.id in (<set>)`.
       const nested: Rule[] = [
         { type: 'not', rule: { type: 'tag', tags: [{ name: 'a' }, { name: 'b' }], match: 'any' } },
-        { type: 'or', rules: [{ type: 'event', event: 'x', count: { op: 'at_least', value: 2 } }, { type: 'segment', segmentId: 's' }] },
-        { type: 'not', rule: { type: 'and', rules: [{ type: 'lifecycle', stages: ['new'] }, { type: 'event', event: 'x', window: { lastDays: 3 } }] } },
+        {
+          type: 'or',
+          rules: [
+            { type: 'event', event: 'x', count: { op: 'at_least', value: 2 } },
+            { type: 'segment', segmentId: 's' },
+          ],
+        },
+        {
+          type: 'not',
+          rule: {
+            type: 'and',
+            rules: [
+              { type: 'lifecycle', stages: ['new'] },
+              { type: 'event', event: 'x', window: { lastDays: 3 } },
+            ],
+          },
+        },
       ];
       for (const rule of nested) {
         for (const form of [{ wholeWorkspace: true }, { range: { after: 'a', upTo: 'z' } }]) {
@@ -541,7 +621,17 @@ describeEngines('compileRule', (engine) => {
         }
       }
       // At the top, sets are joined as before.
-      const top = compileRule({ type: 'and', rules: [{ type: 'tag', tags: [{ name: 'a' }, { name: 'b' }], match: 'any' }, { type: 'rfm', cells: ['general_value'] }] }, { workspaceId: 'w', ...SHANGHAI, wholeWorkspace: true }, database.dialect);
+      const top = compileRule(
+        {
+          type: 'and',
+          rules: [
+            { type: 'tag', tags: [{ name: 'a' }, { name: 'b' }], match: 'any' },
+            { type: 'rfm', cells: ['general_value'] },
+          ],
+        },
+        { workspaceId: 'w', ...SHANGHAI, wholeWorkspace: true },
+        database.dialect,
+      );
       expect(top.compile(database.db).sql).toMatch(/p\.id in \(/);
     });
   }
@@ -559,7 +649,9 @@ describeEngines('compileRule', (engine) => {
         ],
       };
       const where = compileRule(rule, { workspaceId: 'w', ...SHANGHAI }, database.dialect);
-      const plan = await sql<{ detail: string }>`explain query plan select p.id from profiles as p where p.workspace_id = ${'w'} and p.merged_into is null and (${where})`.execute(database.db);
+      const plan = await sql<{
+        detail: string;
+      }>`explain query plan select p.id from profiles as p where p.workspace_id = ${'w'} and p.merged_into is null and (${where})`.execute(database.db);
       const details = plan.rows.map((r) => r.detail);
       const scans = details.filter((d) => /^SCAN (e|pt|t|g|m|s)\b/.test(d));
       expect(scans, details.join('\n')).toEqual([]);
@@ -570,7 +662,18 @@ describeEngines('compileRule', (engine) => {
 
 describe('local dates', () => {
   it('startOfLocalDay is the first instant of the local date, in any zone', () => {
-    const zones = ['Asia/Shanghai', 'UTC', 'America/New_York', 'America/Santiago', 'Australia/Lord_Howe', 'Pacific/Kiritimati', 'Pacific/Apia', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/London'];
+    const zones = [
+      'Asia/Shanghai',
+      'UTC',
+      'America/New_York',
+      'America/Santiago',
+      'Australia/Lord_Howe',
+      'Pacific/Kiritimati',
+      'Pacific/Apia',
+      'Asia/Kathmandu',
+      'America/St_Johns',
+      'Europe/London',
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.parse('1995-01-01'), max: Date.parse('2040-01-01') }), (zone, ms) => {
         const date = localDate(ms, zone);
@@ -636,8 +739,14 @@ const HOSTILE = [
   'a\nb',
 ];
 const CHARS = ['a', 'b', 'A', '%', '_', '"', "'", '\\', '😀', '中', '！', 'é', '-', '0', '9', ' ', '\u0301', '\uffff', '\u{10ffff}'];
-const arbRawString = fc.oneof(fc.constantFrom(...HOSTILE), fc.array(fc.constantFrom(...CHARS), { maxLength: 4 }).map((cs) => cs.join('')));
-const arbRawNumber = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }) }, { weight: 1, arbitrary: fc.constantFrom(-2.5, 0.1, 0.30000000000000004, 1e21, 1e-7, 1.5) });
+const arbRawString = fc.oneof(
+  fc.constantFrom(...HOSTILE),
+  fc.array(fc.constantFrom(...CHARS), { maxLength: 4 }).map((cs) => cs.join('')),
+);
+const arbRawNumber = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 5 }) },
+  { weight: 1, arbitrary: fc.constantFrom(-2.5, 0.1, 0.30000000000000004, 1e21, 1e-7, 1.5) },
+);
 const KEYS = ['plan', 'age', 'tags', 'birthday', `'; drop table profiles; --`, 'a"b\\.[0]', '😀', '__proto__'];
 const arbKey = fc.constantFrom(...KEYS);
 // Property names that a naive JSON path would mangle (dots, brackets, quotes) or a naive object would inherit.
@@ -695,8 +804,15 @@ function scenario(ctx: Ctx, palette: Palette) {
   const numbers = palette.scalars.filter((v): v is number => typeof v === 'number');
   const arbString = strings.length ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...strings) }, { weight: 1, arbitrary: arbRawString }) : arbRawString;
   const arbNumber = numbers.length ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...numbers) }, { weight: 1, arbitrary: arbRawNumber }) : arbRawNumber;
-  const arbDate = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...palette.dates) }, { weight: 1, arbitrary: arbDateString }, { weight: 1, arbitrary: fc.constantFrom('2000-02-29', '1996-02-29T08:00:00Z') });
-  const arbScalar = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...palette.scalars) }, { weight: 1, arbitrary: fc.oneof(arbRawString, arbRawNumber, fc.boolean()) });
+  const arbDate = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...palette.dates) },
+    { weight: 1, arbitrary: arbDateString },
+    { weight: 1, arbitrary: fc.constantFrom('2000-02-29', '1996-02-29T08:00:00Z') },
+  );
+  const arbScalar = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...palette.scalars) },
+    { weight: 1, arbitrary: fc.oneof(arbRawString, arbRawNumber, fc.boolean()) },
+  );
   const arbJson: fc.Arbitrary<unknown> = fc.oneof(
     { weight: 6, arbitrary: arbScalar },
     { weight: 2, arbitrary: arbDate },
@@ -710,10 +826,18 @@ function scenario(ctx: Ctx, palette: Palette) {
       profiles: fc.array(
         fc.record({
           // Each key present or not; Object.fromEntries makes "__proto__" an own key, as JSON.parse does.
-          traits: fc.subarray(KEYS).chain((keys) => fc.tuple(...keys.map(() => arbJson)).map((values) => Object.fromEntries(keys.map((k, i) => [k, values[i]])) as Record<string, unknown>)),
+          traits: fc
+            .subarray(KEYS)
+            .chain((keys) =>
+              fc.tuple(...keys.map(() => arbJson)).map((values) => Object.fromEntries(keys.map((k, i) => [k, values[i]])) as Record<string, unknown>),
+            ),
           consent: arbObject(
             fc.constantFrom('marketing_sms', 'email', 'a"b', '__proto__'),
-            fc.oneof(fc.record({ granted: fc.boolean(), at: fc.constant(1) }), fc.constant('granted'), fc.record({ granted: fc.constantFrom('true', 1, null) })),
+            fc.oneof(
+              fc.record({ granted: fc.boolean(), at: fc.constant(1) }),
+              fc.constant('granted'),
+              fc.record({ granted: fc.constantFrom('true', 1, null) }),
+            ),
           ),
           orderCount: fc.integer({ min: 0, max: 5 }),
           totalSpentFen: fc.integer({ min: 0, max: 1000 }),
@@ -737,7 +861,10 @@ function scenario(ctx: Ctx, palette: Palette) {
               type: fc.constantFrom('track', 'track', 'track', 'page'),
               event: arbEventName,
               timestamp: arbEventTime,
-              properties: fc.oneof({ weight: 5, arbitrary: arbObject(arbProperty, arbJson) }, { weight: 1, arbitrary: fc.constantFrom(undefined, 'odd', [1, 'a']) }),
+              properties: fc.oneof(
+                { weight: 5, arbitrary: arbObject(arbProperty, arbJson) },
+                { weight: 1, arbitrary: fc.constantFrom(undefined, 'odd', [1, 'a']) },
+              ),
             }),
             { maxLength: 6 },
           ),
@@ -774,10 +901,20 @@ function scenario(ctx: Ctx, palette: Palette) {
     fc.record({ op: fc.constantFrom('eq', 'neq'), value: arbScalar }),
     fc.record({ op: fc.constantFrom('lt', 'lte', 'gt', 'gte'), value: fc.oneof(arbString, arbNumber, arbDate) }),
     fc.record({ op: fc.constantFrom('in', 'not_in'), value: fc.array(arbScalar, { minLength: 1, maxLength: 4 }) }),
-    fc.record({ op: fc.constant('contains'), value: fc.oneof(arbString.filter((s) => s !== ''), arbNumber, fc.boolean()) }),
+    fc.record({
+      op: fc.constant('contains'),
+      value: fc.oneof(
+        arbString.filter((s) => s !== ''),
+        arbNumber,
+        fc.boolean(),
+      ),
+    }),
     fc.record({ op: fc.constantFrom('exists', 'not_exists') }),
   );
-  const arbDateValue = fc.oneof(arbDate.map((d) => d.slice(0, 10)).filter((d) => validateRule({ type: 'trait', key: 'k', op: 'before', value: d }).ok), fc.constant('2026-06-01'));
+  const arbDateValue = fc.oneof(
+    arbDate.map((d) => d.slice(0, 10)).filter((d) => validateRule({ type: 'trait', key: 'k', op: 'before', value: d }).ok),
+    fc.constant('2026-06-01'),
+  );
   const arbDateOp = (birthday: boolean) =>
     fc.oneof(
       fc.record({ op: fc.constantFrom('before', 'after'), value: arbDateValue }),
@@ -786,7 +923,13 @@ function scenario(ctx: Ctx, palette: Palette) {
     );
   const arbFilters = fc.oneof(
     { weight: 2, arbitrary: fc.constant([]) },
-    { weight: 3, arbitrary: fc.array(fc.tuple(arbProperty, arbCompare).map(([property, c]) => ({ property, ...c })), { minLength: 1, maxLength: 2 }) },
+    {
+      weight: 3,
+      arbitrary: fc.array(
+        fc.tuple(arbProperty, arbCompare).map(([property, c]) => ({ property, ...c })),
+        { minLength: 1, maxLength: 2 },
+      ),
+    },
   );
 
   const leaf: fc.Arbitrary<Rule> = fc.oneof(
@@ -795,16 +938,27 @@ function scenario(ctx: Ctx, palette: Palette) {
     {
       weight: 4,
       arbitrary: fc.oneof(
-        fc.tuple(fc.constantFrom('order_count', 'total_spent_fen'), fc.constantFrom('eq', 'neq', 'lt', 'lte', 'gt', 'gte'), fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(2.5, 500, 999.5))).map(
-          ([field, op, value]) => ({ type: 'profile', field, op, value }) as Rule,
-        ),
-        fc.tuple(fc.constantFrom('order_count', 'total_spent_fen'), fc.constantFrom('in', 'not_in'), fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 3 })).map(
-          ([field, op, value]) => ({ type: 'profile', field, op, value }) as Rule,
-        ),
+        fc
+          .tuple(
+            fc.constantFrom('order_count', 'total_spent_fen'),
+            fc.constantFrom('eq', 'neq', 'lt', 'lte', 'gt', 'gte'),
+            fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(2.5, 500, 999.5)),
+          )
+          .map(([field, op, value]) => ({ type: 'profile', field, op, value }) as Rule),
+        fc
+          .tuple(
+            fc.constantFrom('order_count', 'total_spent_fen'),
+            fc.constantFrom('in', 'not_in'),
+            fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 3 }),
+          )
+          .map(([field, op, value]) => ({ type: 'profile', field, op, value }) as Rule),
         {
           weight: 3,
           arbitrary: fc
-            .tuple(fc.constantFrom('first_purchase_at', 'last_purchase_at', 'first_seen_at', 'last_seen_at'), fc.oneof({ weight: 4, arbitrary: arbDateOp(false) }, { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('exists', 'not_exists') }) }))
+            .tuple(
+              fc.constantFrom('first_purchase_at', 'last_purchase_at', 'first_seen_at', 'last_seen_at'),
+              fc.oneof({ weight: 4, arbitrary: arbDateOp(false) }, { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('exists', 'not_exists') }) }),
+            )
             .map(([field, c]) => ({ type: 'profile', field, ...c }) as Rule),
         },
       ),
@@ -813,10 +967,17 @@ function scenario(ctx: Ctx, palette: Palette) {
       weight: 1,
       arbitrary: fc
         .tuple(
-          fc.array(fc.oneof(fc.constantFrom(...TAGS.map((t) => ({ id: t.id }))), fc.constant({ id: 'tag_nope' }), fc.constantFrom(...TAGS.map((t) => (t.group === 'default' ? { name: t.name } : { group: t.group, name: t.name })))), {
-            minLength: 1,
-            maxLength: 3,
-          }),
+          fc.array(
+            fc.oneof(
+              fc.constantFrom(...TAGS.map((t) => ({ id: t.id }))),
+              fc.constant({ id: 'tag_nope' }),
+              fc.constantFrom(...TAGS.map((t) => (t.group === 'default' ? { name: t.name } : { group: t.group, name: t.name }))),
+            ),
+            {
+              minLength: 1,
+              maxLength: 3,
+            },
+          ),
           fc.constantFrom('all', 'any'),
         )
         .map(([tags, match]) => ({ type: 'tag', tags, match }) as Rule),
@@ -830,7 +991,9 @@ function scenario(ctx: Ctx, palette: Palette) {
             count: fc.record({ op: fc.constantFrom('at_least', 'at_most', 'exactly'), value: fc.integer({ min: 0, max: 3 }) }),
             window: fc.oneof(
               fc.record({ lastDays: fc.integer({ min: 1, max: 40 }) }),
-              fc.tuple(fc.integer({ min: -70, max: 10 }), fc.integer({ min: 1, max: 40 })).map(([from, len]) => ({ from: new Date(BASE + from * DAY).toISOString(), to: new Date(BASE + (from + len) * DAY).toISOString() })),
+              fc
+                .tuple(fc.integer({ min: -70, max: 10 }), fc.integer({ min: 1, max: 40 }))
+                .map(([from, len]) => ({ from: new Date(BASE + from * DAY).toISOString(), to: new Date(BASE + (from + len) * DAY).toISOString() })),
             ),
             where: arbFilters,
           },
@@ -838,12 +1001,25 @@ function scenario(ctx: Ctx, palette: Palette) {
         )
         .map((r) => ({ type: 'event', ...r }) as Rule),
     },
-    { weight: 2, arbitrary: fc.record({ event: arbEventName, moreThanDays: fc.integer({ min: 0, max: 40 }), where: arbFilters }, { requiredKeys: ['event', 'moreThanDays'] }).map((r) => ({ type: 'last_performed', ...r }) as Rule) },
-    { weight: 1, arbitrary: fc.record({ event: arbEventName, where: arbFilters }, { requiredKeys: ['event'] }).map((r) => ({ type: 'never_performed', ...r }) as Rule) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .record({ event: arbEventName, moreThanDays: fc.integer({ min: 0, max: 40 }), where: arbFilters }, { requiredKeys: ['event', 'moreThanDays'] })
+        .map((r) => ({ type: 'last_performed', ...r }) as Rule),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ event: arbEventName, where: arbFilters }, { requiredKeys: ['event'] }).map((r) => ({ type: 'never_performed', ...r }) as Rule),
+    },
     { weight: 1, arbitrary: fc.subarray([...RFM_CELLS], { minLength: 1 }).map((cells) => ({ type: 'rfm', cells }) as Rule) },
     { weight: 1, arbitrary: fc.subarray([...LIFECYCLE_STAGES], { minLength: 1 }).map((stages) => ({ type: 'lifecycle', stages }) as Rule) },
     { weight: 1, arbitrary: fc.subarray([...COMMUNITY_ROLES], { minLength: 1 }).map((roles) => ({ type: 'community_role', roles }) as Rule) },
-    { weight: 1, arbitrary: fc.record({ key: fc.constantFrom('marketing_sms', 'email', 'a"b', '__proto__'), state: fc.constantFrom('granted', 'denied', 'unknown') }).map((r) => ({ type: 'consent', ...r }) as Rule) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .record({ key: fc.constantFrom('marketing_sms', 'email', 'a"b', '__proto__'), state: fc.constantFrom('granted', 'denied', 'unknown') })
+        .map((r) => ({ type: 'consent', ...r }) as Rule),
+    },
     { weight: 1, arbitrary: fc.constantFrom(...SEGMENTS).map((segmentId) => ({ type: 'segment', segmentId }) as Rule) },
     {
       weight: 1,
@@ -855,11 +1031,13 @@ function scenario(ctx: Ctx, palette: Palette) {
 
   // Buckets whose bounds sit exactly on the profiles' own bucket values.
   const bucketAt = (d: ReferenceData) =>
-    fc.tuple(fc.option(arbRawString, { nil: undefined }), fc.constantFrom(...d.profiles.map((p) => p.id)), fc.constantFrom(0, 1), fc.boolean()).map(([salt, id, plus, isFrom]) => {
-      const b = Math.min(99, bucketOf(salt ?? '', id) + plus);
-      const [from, to] = isFrom ? [b, 100] : [0, Math.max(1, b)];
-      return { type: 'bucket', from, to, ...(salt === undefined ? {} : { salt }) } as Rule;
-    });
+    fc
+      .tuple(fc.option(arbRawString, { nil: undefined }), fc.constantFrom(...d.profiles.map((p) => p.id)), fc.constantFrom(0, 1), fc.boolean())
+      .map(([salt, id, plus, isFrom]) => {
+        const b = Math.min(99, bucketOf(salt ?? '', id) + plus);
+        const [from, to] = isFrom ? [b, 100] : [0, Math.max(1, b)];
+        return { type: 'bucket', from, to, ...(salt === undefined ? {} : { salt }) } as Rule;
+      });
 
   const rules = (d: ReferenceData) =>
     fc.letrec<{ rule: Rule }>((tie) => ({
@@ -876,7 +1054,9 @@ function scenario(ctx: Ctx, palette: Palette) {
   return data.chain((d) =>
     fc.record({
       data: fc.constant(d),
-      rules: fc.tuple(fc.array(rules(d), { minLength: 1, maxLength: 3 }), fc.array(leaf, { minLength: 5, maxLength: 20 })).map(([trees, leaves]) => [...trees, ...leaves]),
+      rules: fc
+        .tuple(fc.array(rules(d), { minLength: 1, maxLength: 3 }), fc.array(leaf, { minLength: 5, maxLength: 20 }))
+        .map(([trees, leaves]) => [...trees, ...leaves]),
       ctx: fc.constant(ctx),
     }),
   );
@@ -887,7 +1067,10 @@ const arbScenario = fc
     // Mostly around BASE; sometimes near the end of February, for 29 February birthdays.
     now: fc.oneof(
       { weight: 4, arbitrary: fc.integer({ min: BASE - 30 * DAY, max: BASE + 30 * DAY }) },
-      { weight: 1, arbitrary: fc.tuple(fc.constantFrom('2027-02-27', '2028-02-27'), fc.integer({ min: -2 * DAY, max: 2 * DAY })).map(([d, ms]) => Date.parse(d) + ms) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(fc.constantFrom('2027-02-27', '2028-02-27'), fc.integer({ min: -2 * DAY, max: 2 * DAY })).map(([d, ms]) => Date.parse(d) + ms),
+      },
     ),
     timeZone: fc.constantFrom(...ZONES),
   })

@@ -255,7 +255,8 @@ export function birthdayMonthDays(today: string, days: number): string[] {
 // ---------------------------------------------------------------------------------------------
 
 const NUMERIC_FIELDS: readonly ProfileField[] = ['order_count', 'total_spent_fen'];
-const isDateOp = (op: string): op is DateOp => ['before', 'after', 'within_last_days', 'within_next_days', 'more_than_days_ago', 'birthday_in_days'].includes(op);
+const isDateOp = (op: string): op is DateOp =>
+  ['before', 'after', 'within_last_days', 'within_next_days', 'more_than_days_ago', 'birthday_in_days'].includes(op);
 
 /** Compiles a validated rule to a boolean SQL expression over `profiles as p` (see the file comment). */
 export function compileRule(rule: Rule, ctx: RuleContext, dialect: Dialect): RawBuilder<SqlBool> {
@@ -308,7 +309,10 @@ class Compiler {
         if (r.match !== 'all' && r.tags.length > 1 && this.sets()) {
           // One id set for "any of": SQLite then looks the tagged profiles up by id, where an OR of
           // sets made it read every profile of the range (measured: 2× a hand-written query).
-          return sql<SqlBool>`(p.id in (${sql.join(r.tags.map((t) => this.taggedSet(t)), sql` union all `)}))`;
+          return sql<SqlBool>`(p.id in (${sql.join(
+            r.tags.map((t) => this.taggedSet(t)),
+            sql` union all `,
+          )}))`;
         }
         const each = r.tags.map((t) => this.hasTag(t));
         return r.match === 'all' ? and(each) : or(each);
@@ -318,7 +322,10 @@ class Compiler {
       case 'last_performed': {
         // Timestamps are whole milliseconds: rounding the bound keeps the comparison exact and the parameter an integer.
         const cutoff = Math.ceil(this.ctx.now - r.moreThanDays * DAY_MS);
-        return and([this.eventExists(r.event, r.where, []), not(this.nested(() => this.eventExists(r.event, r.where, [sql<SqlBool>`e.timestamp >= ${cutoff}`])))]);
+        return and([
+          this.eventExists(r.event, r.where, []),
+          not(this.nested(() => this.eventExists(r.event, r.where, [sql<SqlBool>`e.timestamp >= ${cutoff}`]))),
+        ]);
       }
       case 'never_performed':
         return not(this.nested(() => this.eventExists(r.event, r.where, [])));
@@ -475,7 +482,8 @@ class Compiler {
   /** Range and whole-workspace forms: the ids of the profiles carrying tag `t` (in the range). */
   private taggedSet(t: TagRef): RawBuilder<unknown> {
     const ws = this.ctx.workspaceId;
-    if ('id' in t) return sql`select pt.profile_id from profile_tags as pt where pt.workspace_id = ${ws} and pt.tag_id = ${t.id} and ${this.inRange(sql`pt.profile_id`)}`;
+    if ('id' in t)
+      return sql`select pt.profile_id from profile_tags as pt where pt.workspace_id = ${ws} and pt.tag_id = ${t.id} and ${this.inRange(sql`pt.profile_id`)}`;
     return sql`select pt.profile_id from profile_tags as pt
       inner join tags as t on t.workspace_id = pt.workspace_id and t.id = pt.tag_id
       inner join tag_groups as g on g.workspace_id = t.workspace_id and g.id = t.group_id
@@ -530,7 +538,8 @@ class Compiler {
 
   private window(w: EventWindow | undefined): Bool[] {
     if (!w) return [];
-    if ('lastDays' in w) return [sql<SqlBool>`e.timestamp >= ${Math.ceil(this.ctx.now - w.lastDays * DAY_MS)}`, sql<SqlBool>`e.timestamp <= ${Math.floor(this.ctx.now)}`];
+    if ('lastDays' in w)
+      return [sql<SqlBool>`e.timestamp >= ${Math.ceil(this.ctx.now - w.lastDays * DAY_MS)}`, sql<SqlBool>`e.timestamp <= ${Math.floor(this.ctx.now)}`];
     return [sql<SqlBool>`e.timestamp >= ${Date.parse(w.from)}`, sql<SqlBool>`e.timestamp < ${Date.parse(w.to)}`];
   }
 

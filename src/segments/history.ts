@@ -24,7 +24,15 @@ export interface Departure {
 }
 
 /** Records departures (the caller deletes the `segment_members` rows in the same transaction). */
-export async function recordDepartures(trx: Kysely<DB>, dialect: Dialect, ws: string, segmentId: string, exitVersion: number, exitedAt: number, departures: Departure[]): Promise<void> {
+export async function recordDepartures(
+  trx: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  segmentId: string,
+  exitVersion: number,
+  exitedAt: number,
+  departures: Departure[],
+): Promise<void> {
   const rows: Insertable<SegmentMemberHistoryTable>[] = departures.map((d) => ({
     workspace_id: ws,
     profile_id: d.profileId,
@@ -39,7 +47,10 @@ export async function recordDepartures(trx: Kysely<DB>, dialect: Dialect, ws: st
   // Two departures of one (profile, segment) in the same millisecond cannot happen: a profile
   // re-enters only in a later transaction, whose clock reading is later or equal; equal is
   // possible with a frozen test clock, so the second one is dropped rather than failing.
-  await dialect.insertMany(trx, 'segment_member_history', rows as Record<string, unknown>[], { columns: ['workspace_id', 'profile_id', 'exited_at', 'segment_id'], update: [] });
+  await dialect.insertMany(trx, 'segment_member_history', rows as Record<string, unknown>[], {
+    columns: ['workspace_id', 'profile_id', 'exited_at', 'segment_id'],
+    update: [],
+  });
 }
 
 /** Moves every member of a segment to history (archiving the segment). */
@@ -122,7 +133,8 @@ export function segmentTimelineSource(): TimelineSource {
       .execute();
     const ids = [...new Set([...current.map((r) => r.segment_id), ...past.map((r) => r.segment_id)])];
     if (ids.length) {
-      for (const s of await db.selectFrom('segments').select(['id', 'name']).where('workspace_id', '=', ws).where('id', 'in', ids).execute()) names.set(s.id, s.name);
+      for (const s of await db.selectFrom('segments').select(['id', 'name']).where('workspace_id', '=', ws).where('id', 'in', ids).execute())
+        names.set(s.id, s.name);
     }
     for (const r of current) out.push(item(SEGMENT_ENTERED, r.segment_id, r.version, Number(r.entered_at)));
     for (const r of past) {

@@ -124,7 +124,14 @@ export function dependentsOf(segments: LiveSegment[], sourceId: string): LiveSeg
  * the segments that use it for those profiles, in the same transaction. The caller has locked
  * `dependents` (see lockFor).
  */
-export async function propagate(trx: Kysely<DB>, dialect: Dialect, ws: string, dependents: LiveSegment[], profileIds: string[], ctx: RuleContext): Promise<MembershipChange[]> {
+export async function propagate(
+  trx: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  dependents: LiveSegment[],
+  profileIds: string[],
+  ctx: RuleContext,
+): Promise<MembershipChange[]> {
   if (dependents.length === 0 || profileIds.length === 0) return [];
   const changes: MembershipChange[] = [];
   for (let i = 0; i < profileIds.length; i += 1000) changes.push(...(await evaluateProfiles(trx, dialect, ws, dependents, profileIds.slice(i, i + 1000), ctx)));
@@ -150,7 +157,12 @@ export interface LockedSegment {
  */
 export async function lockSegments(trx: Kysely<DB>, dialect: Dialect, ws: string, ids: string[]): Promise<Map<string, LockedSegment>> {
   if (ids.length === 0) return new Map();
-  let q = trx.selectFrom('segments').select(['id', 'version', 'status', 'entries_listened']).where('workspace_id', '=', ws).where('id', 'in', ids).orderBy('id');
+  let q = trx
+    .selectFrom('segments')
+    .select(['id', 'version', 'status', 'entries_listened'])
+    .where('workspace_id', '=', ws)
+    .where('id', 'in', ids)
+    .orderBy('id');
   if (dialect.engine === 'postgres') q = q.forUpdate();
   const rows = await q.execute();
   return new Map(rows.map((r) => [r.id, { version: r.version, status: r.status, listened: r.entries_listened === 1 }]));
@@ -245,7 +257,12 @@ async function applyMembership(
     if (departures.length) {
       const gone = departures.map((d) => d.profileId);
       for (let j = 0; j < gone.length; j += 5000) {
-        await trx.deleteFrom('segment_members').where('workspace_id', '=', ws).where('segment_id', '=', s.id).where('profile_id', 'in', gone.slice(j, j + 5000)).execute();
+        await trx
+          .deleteFrom('segment_members')
+          .where('workspace_id', '=', ws)
+          .where('segment_id', '=', s.id)
+          .where('profile_id', 'in', gone.slice(j, j + 5000))
+          .execute();
       }
       await recordDepartures(trx, dialect, ws, s.id, s.version, now, departures);
     }
@@ -277,7 +294,12 @@ export async function evaluateProfiles(
   const changes: MembershipChange[] = [];
   if (profileIds.length === 0 || segments.length === 0) return changes;
   // One read serves every level: a level writes only its own segments' rows.
-  const current = await currentMembers(trx, ws, segments.map((s) => s.id), profileIds);
+  const current = await currentMembers(
+    trx,
+    ws,
+    segments.map((s) => s.id),
+    profileIds,
+  );
   for (const level of dependencyLevels(segments)) {
     const rows = await sql<Record<string, unknown>>`select p.id, p.merged_into, ${sql.join(ruleColumns(level, ctx, dialect))}
       from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(profileIds)})`.execute(trx);
@@ -314,12 +336,21 @@ async function readFeed(trx: Kysely<DB>, dialect: Dialect, ws: string, now: numb
   if (row) return parseJson<FeedCursor>(row.value);
   // First use: start from now; what is older is covered by each segment's initial full recompute.
   const cursor = { at: now, id: '' };
-  await trx.insertInto('job_state').values({ workspace_id: ws, name: FEED, value: JSON.stringify(cursor), updated_at: now }).onConflict((oc) => oc.doNothing()).execute();
+  await trx
+    .insertInto('job_state')
+    .values({ workspace_id: ws, name: FEED, value: JSON.stringify(cursor), updated_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
   return cursor;
 }
 
 async function writeFeed(trx: Kysely<DB>, ws: string, cursor: FeedCursor, now: number): Promise<void> {
-  await trx.updateTable('job_state').set({ value: JSON.stringify(cursor), updated_at: now }).where('workspace_id', '=', ws).where('name', '=', FEED).execute();
+  await trx
+    .updateTable('job_state')
+    .set({ value: JSON.stringify(cursor), updated_at: now })
+    .where('workspace_id', '=', ws)
+    .where('name', '=', FEED)
+    .execute();
 }
 
 /** Starts the feed of a workspace at `now` if it has none (called when its first segment is created). */
@@ -378,10 +409,22 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
         .execute();
       if (rows.length === 0) return { count: 0, changes: [] as MembershipChange[] };
       const segments = await loadLiveSegments(trx, ws);
-      const locked = await lockSegments(trx, deps.dialect, ws, segments.map((s) => s.id));
+      const locked = await lockSegments(
+        trx,
+        deps.dialect,
+        ws,
+        segments.map((s) => s.id),
+      );
       const current = segments.filter((s) => locked.get(s.id)?.version === s.version && locked.get(s.id)?.status === 'active');
       markListened(current, locked);
-      const changes = await evaluateProfiles(trx, deps.dialect, ws, current, rows.map((r) => r.id), { workspaceId: ws, now, timeZone });
+      const changes = await evaluateProfiles(
+        trx,
+        deps.dialect,
+        ws,
+        current,
+        rows.map((r) => r.id),
+        { workspaceId: ws, now, timeZone },
+      );
       const last = rows[rows.length - 1]!;
       await writeFeed(trx, ws, { at: last.updated_at, id: last.id }, now);
       return { count: rows.length, changes };
@@ -489,7 +532,12 @@ export interface RecomputeOptions {
  * Returns undefined if the segment is gone, archived, static, or its version changed meanwhile
  * (the new version's recompute takes over).
  */
-export async function recomputeSegment(deps: MembershipDeps, ws: string, segmentId: string, opts: RecomputeOptions = {}): Promise<RecomputeProgress | undefined> {
+export async function recomputeSegment(
+  deps: MembershipDeps,
+  ws: string,
+  segmentId: string,
+  opts: RecomputeOptions = {},
+): Promise<RecomputeProgress | undefined> {
   const seg = await deps.db.selectFrom('segments').selectAll().where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
   if (!seg || seg.kind !== 'rule' || seg.status !== 'active') return undefined;
   const resume = seg.recompute_version === seg.version ? seg.recompute_cursor : null;
@@ -506,7 +554,12 @@ export async function recomputeSegment(deps: MembershipDeps, ws: string, segment
  * it (undefined if cancelled or failed). Nothing waits for it by default (a recompute that waited
  * at its end was slower than the recompute itself for cheap rules).
  */
-function countAside(deps: MembershipDeps, ws: string, after: string, set: (n: number) => void): { settled: Promise<number | undefined>; cancel(): Promise<void> } {
+function countAside(
+  deps: MembershipDeps,
+  ws: string,
+  after: string,
+  set: (n: number) => void,
+): { settled: Promise<number | undefined>; cancel(): Promise<void> } {
   const abort = new AbortController();
   const query = sql`select count(*) as n from profiles where workspace_id = ${ws} and id > ${after}`.compile(deps.db);
   const settled = (async () => {
@@ -533,9 +586,22 @@ function countAside(deps: MembershipDeps, ws: string, after: string, set: (n: nu
 async function nextRange(deps: MembershipDeps, ws: string, after: string, rangeSize: number): Promise<{ upTo: string | undefined; size: number }> {
   const { db } = deps;
   if (deps.dialect.engine === 'sqlite') {
-    const bound = await db.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', '>', after).orderBy('id').limit(1).offset(rangeSize - 1).executeTakeFirst();
+    const bound = await db
+      .selectFrom('profiles')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1)
+      .offset(rangeSize - 1)
+      .executeTakeFirst();
     if (bound) return { upTo: bound.id, size: rangeSize };
-    const r = await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('id', '>', after).executeTakeFirst();
+    const r = await db
+      .selectFrom('profiles')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', ws)
+      .where('id', '>', after)
+      .executeTakeFirst();
     return { upTo: undefined, size: Number(r?.n ?? 0) };
   }
   const r = await sql<{ n: number | string; last: string | null }>`select count(*) as n, max(id) as last from
@@ -569,7 +635,14 @@ const RANGE_TARGET_MS = { sqlite: 100, postgres: 2_000 };
 const FIRST_RANGE = { sqlite: 50_000, postgres: 1_000_000 };
 
 /** In-place recompute: see recomputeSegment. */
-async function recomputeInPlace(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, resumeAfter: string, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
+async function recomputeInPlace(
+  deps: MembershipDeps,
+  ws: string,
+  segment: LiveSegment,
+  timeZone: string,
+  resumeAfter: string,
+  opts: RecomputeOptions,
+): Promise<RecomputeProgress | undefined> {
   // Ranges are sized by time: each range's transaction holds the segment's lock (the feed waits
   // for it) and on SQLite the one writer, with better-sqlite3 this thread too, so it should stay
   // short; but every range also costs fixed work (locks, the segments' rules loaded and compiled,
@@ -658,9 +731,16 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
     const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
     const locked = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
     markListened(dependents, locked);
-    const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
-    if (!locked.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
-    const inRange = (col: RawBuilder<unknown>) => (upTo === undefined ? sql<SqlBool>`${col} > ${after}` : sql<SqlBool>`${col} > ${after} and ${col} <= ${upTo}`);
+    const row = await trx
+      .selectFrom('segments')
+      .select(['version', 'status', 'recompute_version'])
+      .where('workspace_id', '=', ws)
+      .where('id', '=', segmentId)
+      .executeTakeFirst();
+    if (!locked.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version)
+      return undefined;
+    const inRange = (col: RawBuilder<unknown>) =>
+      upTo === undefined ? sql<SqlBool>`${col} > ${after}` : sql<SqlBool>`${col} > ${after} and ${col} <= ${upTo}`;
     const rule = compileRule(segment.rule, { workspaceId: ws, now, timeZone, range: { after, upTo } }, deps.dialect);
     const changes: MembershipChange[] = [];
     // Members of the range that no longer match, or were merged away.
@@ -673,10 +753,21 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
       const gone = exits.rows.map((r) => r.profile_id);
       const merged = new Set<string>();
       for (let i = 0; i < gone.length; i += 5000) {
-        const rows = await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', 'in', gone.slice(i, i + 5000)).where('merged_into', 'is not', null).execute();
+        const rows = await trx
+          .selectFrom('profiles')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', gone.slice(i, i + 5000))
+          .where('merged_into', 'is not', null)
+          .execute();
         for (const r of rows) merged.add(r.id);
       }
-      const departures: Departure[] = exits.rows.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: Number(r.entered_at), reason: merged.has(r.profile_id) ? 'merged' : 'rule' }));
+      const departures: Departure[] = exits.rows.map((r) => ({
+        profileId: r.profile_id,
+        version: r.version,
+        enteredAt: Number(r.entered_at),
+        reason: merged.has(r.profile_id) ? 'merged' : 'rule',
+      }));
       await recordDepartures(trx, deps.dialect, ws, segmentId, segment.version, now, departures);
       for (const d of departures) {
         if (d.reason !== 'rule') continue;
@@ -717,7 +808,8 @@ async function writeRange(deps: MembershipDeps, ws: string, segment: LiveSegment
       .where('id', '=', segmentId)
       .execute();
     // Segments built on this one follow in the same transaction.
-    if (current.length) changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
+    if (current.length)
+      changes.push(...(await propagate(trx, deps.dialect, ws, current, [...new Set(changes.map((c) => c.profileId))], { workspaceId: ws, now, timeZone })));
     return { changed: entered + exits.rows.length + changes.length > 0, entered, exited, matched: present + entered };
   });
 }
@@ -740,7 +832,14 @@ async function sortedProbes(trx: Kysely<DB>, dialect: Dialect): Promise<() => Pr
 }
 
 /** Clears the segment's recompute mark (if still for this version) and reports the end; undefined if the version moved on. */
-async function finishRecompute(deps: MembershipDeps, ws: string, segment: LiveSegment, evaluatedAt: number, progress: RecomputeProgress, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
+async function finishRecompute(
+  deps: MembershipDeps,
+  ws: string,
+  segment: LiveSegment,
+  evaluatedAt: number,
+  progress: RecomputeProgress,
+  opts: RecomputeOptions,
+): Promise<RecomputeProgress | undefined> {
   const finished = await deps.db
     .updateTable('segments')
     .set({ recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: evaluatedAt })
@@ -781,7 +880,13 @@ function refreshMemberStatistics(db: Kysely<DB>, changes: number): void {
  * A crash or an abort leaves the segment marked for recompute with every applied transaction
  * complete; the next run evaluates again and writes only what is still different.
  */
-async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSegment, timeZone: string, opts: RecomputeOptions): Promise<RecomputeProgress | undefined> {
+async function recomputeByScan(
+  deps: MembershipDeps,
+  ws: string,
+  segment: LiveSegment,
+  timeZone: string,
+  opts: RecomputeOptions,
+): Promise<RecomputeProgress | undefined> {
   const chunk = opts.chunk ?? 5_000;
   const segmentId = segment.id;
   const progress: RecomputeProgress = { segmentId, version: segment.version, phase: 'evaluating', done: 0, total: 0, matched: 0, entered: 0, exited: 0 };
@@ -820,15 +925,27 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
         const dependents = dependentsOf(await loadLiveSegments(trx, ws), segmentId);
         const lockedAll = await lockSegments(trx, deps.dialect, ws, [segmentId, ...dependents.map((d) => d.id)]);
         markListened([segment, ...dependents], lockedAll);
-        const row = await trx.selectFrom('segments').select(['version', 'status', 'recompute_version']).where('workspace_id', '=', ws).where('id', '=', segmentId).executeTakeFirst();
-        if (!lockedAll.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version) return undefined;
+        const row = await trx
+          .selectFrom('segments')
+          .select(['version', 'status', 'recompute_version'])
+          .where('workspace_id', '=', ws)
+          .where('id', '=', segmentId)
+          .executeTakeFirst();
+        if (!lockedAll.get(segmentId) || !row || row.status !== 'active' || row.version !== segment.version || row.recompute_version !== segment.version)
+          return undefined;
         const changes: MembershipChange[] = [];
         // Profiles changed after T: the snapshot may be stale for them, so they are evaluated again
         // here, with current data under the locks (as the change feed does), not from the snapshot.
         // Usually few profiles changed since T: reading them through profiles_updated costs what
         // changed; only when more changed than this chunk holds is each id looked up instead
         // (measured at 1M profiles: the per-id look-up was 190-390 ms of a 1.4-2.7 s recompute).
-        const since = await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('updated_at', '>', T).limit(chunk + 1).execute();
+        const since = await trx
+          .selectFrom('profiles')
+          .select('id')
+          .where('workspace_id', '=', ws)
+          .where('updated_at', '>', T)
+          .limit(chunk + 1)
+          .execute();
         let recent: Set<string>;
         // All of them read: the other ids of this chunk are known unchanged since T (a merge touches
         // updated_at too), so their snapshot result stands without looking at each profile again.
@@ -874,7 +991,15 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
           if (left) {
             const gone = rows.rows.map((r) => r.profile_id);
             const merged = new Set(
-              (await trx.selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('id', 'in', gone).where('merged_into', 'is not', null).execute()).map((r) => r.id),
+              (
+                await trx
+                  .selectFrom('profiles')
+                  .select('id')
+                  .where('workspace_id', '=', ws)
+                  .where('id', 'in', gone)
+                  .where('merged_into', 'is not', null)
+                  .execute()
+              ).map((r) => r.id),
             );
             await recordDepartures(
               trx,
@@ -883,9 +1008,15 @@ async function recomputeByScan(deps: MembershipDeps, ws: string, segment: LiveSe
               segmentId,
               segment.version,
               now,
-              rows.rows.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: Number(r.entered_at), reason: merged.has(r.profile_id) ? 'merged' : 'rule' })),
+              rows.rows.map((r) => ({
+                profileId: r.profile_id,
+                version: r.version,
+                enteredAt: Number(r.entered_at),
+                reason: merged.has(r.profile_id) ? 'merged' : 'rule',
+              })),
             );
-            for (const r of rows.rows) if (!merged.has(r.profile_id)) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'exited', at: now });
+            for (const r of rows.rows)
+              if (!merged.has(r.profile_id)) changes.push({ segmentId, profileId: r.profile_id, version: segment.version, kind: 'exited', at: now });
           }
         }
         if (entered !== left) {

@@ -153,7 +153,9 @@ function dateMatches(date: string, op: DateOp, value: string | undefined, days: 
 const DATE_OPS: readonly string[] = ['before', 'after', 'within_last_days', 'within_next_days', 'more_than_days_ago', 'birthday_in_days'];
 
 function bucket(salt: string, id: string): number {
-  const hex = createHash('md5').update(salt + ':' + id, 'utf8').digest('hex');
+  const hex = createHash('md5')
+    .update(salt + ':' + id, 'utf8')
+    .digest('hex');
   return Number(BigInt('0x' + hex.slice(0, 8)) % 100n);
 }
 
@@ -197,7 +199,8 @@ export function evaluateReference(rule: Rule, data: ReferenceData, ctx: RuleCont
         }[r.field];
         if (r.op === 'exists') return v !== null;
         if (r.op === 'not_exists') return v === null;
-        if (DATE_OPS.includes(r.op)) return v !== null && dateMatches(dateIn(v, ctx.timeZone), r.op as DateOp, r.value as string | undefined, r.days ?? 0, today);
+        if (DATE_OPS.includes(r.op))
+          return v !== null && dateMatches(dateIn(v, ctx.timeZone), r.op as DateOp, r.value as string | undefined, r.days ?? 0, today);
         return compare(v, r.op as CompareOp, r.value);
       }
       case 'tag': {

@@ -32,7 +32,13 @@ const EVERY_NODE: Rule[] = [
   { type: 'profile', field: 'first_seen_at', op: 'not_exists' },
   { type: 'tag', tags: [{ id: 'tag_1' }, { name: 'VIP' }, { group: '会员', name: '金卡' }], match: 'any' },
   { type: 'event', event: 'Order Completed' },
-  { type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 3 }, window: { lastDays: 30 }, where: [{ property: 'amount', op: 'gt', value: 100 }] },
+  {
+    type: 'event',
+    event: 'Order Completed',
+    count: { op: 'at_least', value: 3 },
+    window: { lastDays: 30 },
+    where: [{ property: 'amount', op: 'gt', value: 100 }],
+  },
   { type: 'event', event: 'Viewed', window: { from: '2026-01-01T00:00:00+08:00', to: '2026-02-01T00:00:00Z' } },
   { type: 'last_performed', event: 'Order Completed', moreThanDays: 30, where: [{ property: 'channel', op: 'exists' }] },
   { type: 'never_performed', event: 'Order Completed' },
@@ -61,11 +67,15 @@ describe('validateRule', () => {
 
   it('names the bad node by its JSON path and lists what is accepted', () => {
     const rule = { type: 'and', rules: [leaf, leaf, { type: 'trait', key: 'x', op: 'equals', value: 1 }] };
-    expect(errorsOf(rule)).toEqual(['rule.rules[2].op: must be one of eq, neq, lt, lte, gt, gte, in, not_in, contains, exists, not_exists, before, after, within_last_days, within_next_days, more_than_days_ago, birthday_in_days (got "equals")']);
+    expect(errorsOf(rule)).toEqual([
+      'rule.rules[2].op: must be one of eq, neq, lt, lte, gt, gte, in, not_in, contains, exists, not_exists, before, after, within_last_days, within_next_days, more_than_days_ago, birthday_in_days (got "equals")',
+    ]);
     expect(errorsOf({ type: 'segmnt', segmentId: 'x' })).toEqual([
       'rule.type: must be one of and, or, not, trait, profile, tag, event, last_performed, never_performed, rfm, lifecycle, community_role, consent, segment, bucket (got "segmnt")',
     ]);
-    expect(errorsOf({ type: 'not', rule: { type: 'trait', key: 'birthday', op: 'within_next_days', days: 4000 } })).toEqual(['rule.rule.days: must be a whole number 0-3650 (got 4000)']);
+    expect(errorsOf({ type: 'not', rule: { type: 'trait', key: 'birthday', op: 'within_next_days', days: 4000 } })).toEqual([
+      'rule.rule.days: must be a whole number 0-3650 (got 4000)',
+    ]);
     expect(errorsOf(trait('birthday_in_days', { days: 367 }))).toEqual(['rule.days: must be a whole number 0-366 (got 367)']);
     expect(errorsOf(trait('within_last_days', { days: 1.5 }))).toEqual(['rule.days: must be a whole number 0-3650 (got 1.5)']);
     expect(errorsOf(trait('within_last_days', { days: '7' }))).toEqual(['rule.days: must be a whole number 0-3650 (got "7")']);
@@ -96,11 +106,15 @@ describe('validateRule', () => {
     expect(errorsOf({ type: 'event', event: 'x', where: [{ property: 'a', op: 'eq', value: 1, type: 'string' }] })).toEqual([
       'rule.where[0].type: is not a field of a property filter (allowed: property, op, value)',
     ]);
-    expect(errorsOf({ type: 'event', event: 'x', count: { op: 'at_least', value: 1, unit: 'times' } })).toEqual(['rule.count.unit: is not a field of a count (allowed: op, value)']);
+    expect(errorsOf({ type: 'event', event: 'x', count: { op: 'at_least', value: 1, unit: 'times' } })).toEqual([
+      'rule.count.unit: is not a field of a count (allowed: op, value)',
+    ]);
     expect(errorsOf({ type: 'event', event: 'x', window: { lastDays: 3, from: '2026-01-01T00:00:00Z' } })).toEqual([
       'rule.window.from: is not a field of a relative window (allowed: lastDays)',
     ]);
-    expect(errorsOf({ type: 'tag', match: 'any', tags: [{ name: 'VIP', color: 'red' }] })).toEqual(['rule.tags[0].color: is not a field of a tag reference by name (allowed: group, name)']);
+    expect(errorsOf({ type: 'tag', match: 'any', tags: [{ name: 'VIP', color: 'red' }] })).toEqual([
+      'rule.tags[0].color: is not a field of a tag reference by name (allowed: group, name)',
+    ]);
     expect(errorsOf(trait('exists', { value: 1 }))).toEqual(['rule.value: is not used by op "exists"']);
     expect(errorsOf(trait('eq', { value: 1, days: 3 }))).toEqual(['rule.days: is not used by op "eq"']);
     expect(errorsOf(trait('before', { value: '2026-01-01', days: 3 }))).toEqual(['rule.days: is not used by op "before"']);
@@ -150,19 +164,25 @@ describe('validateRule', () => {
     expect(errorsOf({ type: 'profile', field: 'last_seen_at', op: 'gt', value: 1 })).toEqual([
       'rule.op: must be one of exists, not_exists, before, after, within_last_days, within_next_days, more_than_days_ago for field "last_seen_at" (got "gt")',
     ]);
-    expect(errorsOf({ type: 'profile', field: 'first_purchase_at', op: 'birthday_in_days', days: 3 })[0]).toMatch(/^rule\.op: must be one of .* for field "first_purchase_at" \(got "birthday_in_days"\)$/);
+    expect(errorsOf({ type: 'profile', field: 'first_purchase_at', op: 'birthday_in_days', days: 3 })[0]).toMatch(
+      /^rule\.op: must be one of .* for field "first_purchase_at" \(got "birthday_in_days"\)$/,
+    );
   });
 
   it('checks tags, events, windows, models, consent, segments and buckets', () => {
     expect(errorsOf({ type: 'tag', tags: [], match: 'any' })).toEqual(['rule.tags: must be an array of 1-100 tag references (got 0)']);
-    expect(errorsOf({ type: 'tag', tags: Array(101).fill({ id: 'x' }), match: 'all' })).toEqual(['rule.tags: must be an array of 1-100 tag references (got 101)']);
+    expect(errorsOf({ type: 'tag', tags: Array(101).fill({ id: 'x' }), match: 'all' })).toEqual([
+      'rule.tags: must be an array of 1-100 tag references (got 101)',
+    ]);
     expect(errorsOf({ type: 'tag', tags: [{ id: 't', name: 'VIP' }], match: 'one' })).toEqual([
       'rule.match: must be one of all, any (got "one")',
       'rule.tags[0]: must be {"id"} or {"group"?, "name"}, not both',
     ]);
     expect(errorsOf({ type: 'tag', tags: [{ group: 'g' }], match: 'any' })).toEqual(['rule.tags[0].name: is required (or give the tag\'s "id")']);
     expect(errorsOf({ type: 'event' })).toEqual(['rule.event: is required']);
-    expect(errorsOf({ type: 'event', event: 'x', where: Array(21).fill({ property: 'a', op: 'exists' }) })).toEqual(['rule.where: must be an array of 0-20 property filters (got 21)']);
+    expect(errorsOf({ type: 'event', event: 'x', where: Array(21).fill({ property: 'a', op: 'exists' }) })).toEqual([
+      'rule.where: must be an array of 0-20 property filters (got 21)',
+    ]);
     expect(errorsOf({ type: 'event', event: 'x', where: [{ property: 'a', op: 'before', value: '2026-01-01' }] })).toEqual([
       'rule.where[0].op: must be one of eq, neq, lt, lte, gt, gte, in, not_in, contains, exists, not_exists (got "before")',
     ]);
@@ -291,7 +311,11 @@ describe('rule helpers', () => {
 
   it('referencedSegments: each id once, in order', () => {
     const s = (id: string): Rule => ({ type: 'segment', segmentId: id });
-    expect(referencedSegments({ type: 'or', rules: [s('b'), { type: 'not', rule: { type: 'and', rules: [s('a'), s('b'), leaf] } }, s('c')] })).toEqual(['b', 'a', 'c']);
+    expect(referencedSegments({ type: 'or', rules: [s('b'), { type: 'not', rule: { type: 'and', rules: [s('a'), s('b'), leaf] } }, s('c')] })).toEqual([
+      'b',
+      'a',
+      'c',
+    ]);
     expect(referencedSegments(leaf as Rule)).toEqual([]);
   });
 
@@ -304,7 +328,13 @@ describe('rule helpers', () => {
           type: 'or',
           rules: [
             { type: 'tag', tags: [{ name: 'VIP' }, { group: '会员', name: '金卡' }], match: 'any' },
-            { type: 'event', event: 'Order Completed', count: { op: 'at_least', value: 3 }, window: { lastDays: 30 }, where: [{ property: 'amount', op: 'gt', value: 100 }] },
+            {
+              type: 'event',
+              event: 'Order Completed',
+              count: { op: 'at_least', value: 3 },
+              window: { lastDays: 30 },
+              where: [{ property: 'amount', op: 'gt', value: 100 }],
+            },
           ],
         },
         { type: 'not', rule: { type: 'consent', key: 'marketing_sms', state: 'denied' } },
@@ -317,7 +347,9 @@ describe('rule helpers', () => {
       '属性 city 等于 "上海" 且 (拥有任一标签 VIP、会员/金卡 或 最近 30 天内发生过事件 "Order Completed" 至少 3 次（amount 大于 100）) 且 非 (授权 marketing_sms 已拒绝)',
     );
     expect(describeRule({ type: 'rfm', cells: ['important_value', 'general_winback'] }, 'zh-CN')).toBe('RFM 分层为 重要价值客户 或 一般挽留客户');
-    expect(describeRule({ type: 'profile', field: 'last_purchase_at', op: 'more_than_days_ago', days: 90 }, 'en')).toBe('last purchase is more than 90 days ago');
+    expect(describeRule({ type: 'profile', field: 'last_purchase_at', op: 'more_than_days_ago', days: 90 }, 'en')).toBe(
+      'last purchase is more than 90 days ago',
+    );
     expect(describeRule({ type: 'bucket', from: 0, to: 10, salt: 'h1' }, 'en')).toBe('random bucket 0-9 of 100 (salt "h1")');
     // Hostile names are quoted, newlines escaped: still one line, still unambiguous.
     const hostile = describeRule({ type: 'trait', key: 'a"b\nc', op: 'contains', value: "'; drop table profiles; --" }, 'en');

@@ -37,9 +37,39 @@ export const RULE_LIMITS = {
 } as const;
 
 export const COMPARE_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'not_in', 'contains', 'exists', 'not_exists'] as const satisfies readonly CompareOp[];
-export const DATE_OPS = ['before', 'after', 'within_last_days', 'within_next_days', 'more_than_days_ago', 'birthday_in_days'] as const satisfies readonly DateOp[];
-export const PROFILE_FIELDS = ['order_count', 'total_spent_fen', 'first_purchase_at', 'last_purchase_at', 'first_seen_at', 'last_seen_at'] as const satisfies readonly ProfileField[];
-export const RULE_TYPES = ['and', 'or', 'not', 'trait', 'profile', 'tag', 'event', 'last_performed', 'never_performed', 'rfm', 'lifecycle', 'community_role', 'consent', 'segment', 'bucket'] as const satisfies readonly Rule['type'][];
+export const DATE_OPS = [
+  'before',
+  'after',
+  'within_last_days',
+  'within_next_days',
+  'more_than_days_ago',
+  'birthday_in_days',
+] as const satisfies readonly DateOp[];
+export const PROFILE_FIELDS = [
+  'order_count',
+  'total_spent_fen',
+  'first_purchase_at',
+  'last_purchase_at',
+  'first_seen_at',
+  'last_seen_at',
+] as const satisfies readonly ProfileField[];
+export const RULE_TYPES = [
+  'and',
+  'or',
+  'not',
+  'trait',
+  'profile',
+  'tag',
+  'event',
+  'last_performed',
+  'never_performed',
+  'rfm',
+  'lifecycle',
+  'community_role',
+  'consent',
+  'segment',
+  'bucket',
+] as const satisfies readonly Rule['type'][];
 
 const NUMERIC_FIELD_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'not_in', 'exists', 'not_exists'] as const;
 // birthday_in_days is refused on time fields: it needs the local month-day of an epoch in an IANA
@@ -163,7 +193,8 @@ function compareValue(c: Checker, o: Obj, path: string, op: CompareOp, numbersOn
   const v = o.value;
   const one = (x: unknown, p: string): Scalar | undefined => {
     if (numbersOnly) return typeof x === 'number' && Number.isFinite(x) ? x : c.fail(p, `must be a number (got ${got(x)})`);
-    if ((op === 'lt' || op === 'lte' || op === 'gt' || op === 'gte') && typeof x === 'boolean') return c.fail(p, `must be a number or a string for op "${op}" (got ${got(x)})`);
+    if ((op === 'lt' || op === 'lte' || op === 'gt' || op === 'gte') && typeof x === 'boolean')
+      return c.fail(p, `must be a number or a string for op "${op}" (got ${got(x)})`);
     return scalar(c, x, p, op === 'contains' ? 1 : 0);
   };
   if (op === 'in' || op === 'not_in') {
@@ -198,7 +229,8 @@ function dateArgs(c: Checker, o: Obj, path: string, op: DateOp): { value?: strin
 const isDateOp = (op: string): op is DateOp => (DATE_OPS as readonly string[]).includes(op);
 
 function checkFilters(c: Checker, v: unknown, path: string): PropertyFilter[] | undefined {
-  if (!Array.isArray(v) || v.length > RULE_LIMITS.maxWhere) return c.fail(path, `must be an array of 0-${RULE_LIMITS.maxWhere} property filters (got ${Array.isArray(v) ? `${v.length}` : got(v)})`);
+  if (!Array.isArray(v) || v.length > RULE_LIMITS.maxWhere)
+    return c.fail(path, `must be an array of 0-${RULE_LIMITS.maxWhere} property filters (got ${Array.isArray(v) ? `${v.length}` : got(v)})`);
   const out: PropertyFilter[] = [];
   v.forEach((f, i) => {
     const fp = `${path}[${i}]`;
@@ -240,7 +272,8 @@ function checkList<T extends string>(c: Checker, o: Obj, key: string, path: stri
   if (!required(c, o, key, path, '')) return undefined;
   const v = o[key];
   const lp = `${path}.${key}`;
-  if (!Array.isArray(v) || v.length < 1 || v.length > values.length) return c.fail(lp, `must be an array of 1-${values.length} of ${values.join(', ')} (got ${got(v)})`);
+  if (!Array.isArray(v) || v.length < 1 || v.length > values.length)
+    return c.fail(lp, `must be an array of 1-${values.length} of ${values.join(', ')} (got ${got(v)})`);
   const out = v.map((x, i) => oneOf(c, x, `${lp}[${i}]`, values));
   return out.every((x) => x !== undefined) ? (out as T[]) : undefined;
 }
@@ -298,7 +331,8 @@ function checkRule(c: Checker, v: unknown, path: string, depth: number): Rule | 
     case 'and':
     case 'or': {
       if (!required(c, o, 'rules', path, '')) return undefined;
-      if (!Array.isArray(o.rules) || o.rules.length < 1) return c.fail(`${path}.rules`, `must be a non-empty array of rules (got ${Array.isArray(o.rules) ? 'an empty array' : got(o.rules)})`);
+      if (!Array.isArray(o.rules) || o.rules.length < 1)
+        return c.fail(`${path}.rules`, `must be a non-empty array of rules (got ${Array.isArray(o.rules) ? 'an empty array' : got(o.rules)})`);
       const rules = o.rules.map((r, i) => checkRule(c, r, `${path}.rules[${i}]`, depth + 1));
       return rules.every((r) => r !== undefined) ? { type, rules: rules as Rule[] } : undefined;
     }
@@ -341,7 +375,8 @@ function checkRule(c: Checker, v: unknown, path: string, depth: number): Rule | 
       const match = required(c, o, 'match', path, '') ? oneOf(c, o.match, `${path}.match`, ['all', 'any'] as const) : undefined;
       if (!required(c, o, 'tags', path, '')) return undefined;
       const t = o.tags;
-      if (!Array.isArray(t) || t.length < 1 || t.length > RULE_LIMITS.maxTags) return c.fail(`${path}.tags`, `must be an array of 1-${RULE_LIMITS.maxTags} tag references (got ${Array.isArray(t) ? `${t.length}` : got(t)})`);
+      if (!Array.isArray(t) || t.length < 1 || t.length > RULE_LIMITS.maxTags)
+        return c.fail(`${path}.tags`, `must be an array of 1-${RULE_LIMITS.maxTags} tag references (got ${Array.isArray(t) ? `${t.length}` : got(t)})`);
       const tags = t.map((x, i) => checkTagRef(c, x, `${path}.tags[${i}]`));
       return match && tags.every((x) => x !== undefined) ? { type, tags: tags as TagRef[], match } : undefined;
     }
@@ -478,7 +513,11 @@ export function referencedSegments(rule: Rule): string[] {
 const S_STRING = { type: 'string', minLength: 1, maxLength: RULE_LIMITS.maxString } as const;
 const S_SCALAR = { anyOf: [{ type: 'string', maxLength: RULE_LIMITS.maxString }, { type: 'number' }, { type: 'boolean' }] } as const;
 const S_DATE = { type: 'string', pattern: DATE_RE.source, description: 'A calendar date, YYYY-MM-DD' } as const;
-const S_DATE_TIME = { type: 'string', pattern: DATE_TIME_RE.source, description: 'An ISO 8601 date-time with an offset, e.g. 2026-01-01T00:00:00+08:00' } as const;
+const S_DATE_TIME = {
+  type: 'string',
+  pattern: DATE_TIME_RE.source,
+  description: 'An ISO 8601 date-time with an offset, e.g. 2026-01-01T00:00:00+08:00',
+} as const;
 const S_DAYS = { type: 'integer', minimum: 0, maximum: RULE_LIMITS.maxDays } as const;
 
 type Props = Record<string, unknown>;
@@ -494,10 +533,38 @@ function variant(base: Props, baseRequired: string[], ops: readonly string[], ex
 function compareVariants(base: Props, req: string[], numbersOnly = false) {
   const number = { type: 'number' };
   return [
-    variant(base, req, ['eq', 'neq'], { value: numbersOnly ? number : S_SCALAR }, 'Equal / not equal; a value of another JSON type never equals; neq is true when absent'),
-    variant(base, req, ['lt', 'lte', 'gt', 'gte'], { value: numbersOnly ? number : { anyOf: [number, { type: 'string', maxLength: RULE_LIMITS.maxString }] } }, 'Numbers numerically, strings by code point'),
-    variant(base, req, ['in', 'not_in'], { value: { type: 'array', minItems: 1, maxItems: RULE_LIMITS.maxInValues, items: numbersOnly ? number : S_SCALAR } }, 'Equal to any element; not_in is true when absent'),
-    ...(numbersOnly ? [] : [variant(base, req, ['contains'], { value: { anyOf: [S_STRING, number, { type: 'boolean' }] } }, 'A string containing the text (case-sensitive), or an array holding the value')]),
+    variant(
+      base,
+      req,
+      ['eq', 'neq'],
+      { value: numbersOnly ? number : S_SCALAR },
+      'Equal / not equal; a value of another JSON type never equals; neq is true when absent',
+    ),
+    variant(
+      base,
+      req,
+      ['lt', 'lte', 'gt', 'gte'],
+      { value: numbersOnly ? number : { anyOf: [number, { type: 'string', maxLength: RULE_LIMITS.maxString }] } },
+      'Numbers numerically, strings by code point',
+    ),
+    variant(
+      base,
+      req,
+      ['in', 'not_in'],
+      { value: { type: 'array', minItems: 1, maxItems: RULE_LIMITS.maxInValues, items: numbersOnly ? number : S_SCALAR } },
+      'Equal to any element; not_in is true when absent',
+    ),
+    ...(numbersOnly
+      ? []
+      : [
+          variant(
+            base,
+            req,
+            ['contains'],
+            { value: { anyOf: [S_STRING, number, { type: 'boolean' }] } },
+            'A string containing the text (case-sensitive), or an array holding the value',
+          ),
+        ]),
     variant(base, req, ['exists', 'not_exists'], {}, 'Present and not null / absent or null'),
   ];
 }
@@ -505,7 +572,17 @@ function dateVariants(base: Props, req: string[], birthday: boolean) {
   return [
     variant(base, req, ['before', 'after'], { value: S_DATE }, 'Local date strictly before / after the given date'),
     variant(base, req, ['within_last_days', 'within_next_days', 'more_than_days_ago'], { days: S_DAYS }, 'Relative to today in the workspace time zone'),
-    ...(birthday ? [variant(base, req, ['birthday_in_days'], { days: { type: 'integer', minimum: 0, maximum: RULE_LIMITS.maxBirthdayDays } }, 'Month-day within [today, today + days], year ignored')] : []),
+    ...(birthday
+      ? [
+          variant(
+            base,
+            req,
+            ['birthday_in_days'],
+            { days: { type: 'integer', minimum: 0, maximum: RULE_LIMITS.maxBirthdayDays } },
+            'Month-day within [today, today + days], year ignored',
+          ),
+        ]
+      : []),
   ];
 }
 const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
@@ -513,7 +590,12 @@ const list = (values: readonly string[]) => ({ type: 'array', minItems: 1, maxIt
 function node(type: string, description: string, properties: Props, req: string[]) {
   return { type: 'object', description, additionalProperties: false, required: ['type', ...req], properties: { type: { const: type }, ...properties } };
 }
-const whereSchema = { type: 'array', maxItems: RULE_LIMITS.maxWhere, items: ref('propertyFilter'), description: 'Filters on the event\'s properties, all of which must hold' };
+const whereSchema = {
+  type: 'array',
+  maxItems: RULE_LIMITS.maxWhere,
+  items: ref('propertyFilter'),
+  description: "Filters on the event's properties, all of which must hold",
+};
 
 /** The rule language as a JSON Schema (draft-07); `validateRule` is the authority and also enforces depth and size limits. */
 export const RULE_JSON_SCHEMA = {
@@ -528,14 +610,24 @@ export const RULE_JSON_SCHEMA = {
     not: node('not', 'The rule does not hold', { rule: ref('rule') }, ['rule']),
     trait: {
       description: 'A top-level trait of the profile',
-      oneOf: [...compareVariants({ type: { const: 'trait' }, key: S_STRING }, ['type', 'key']), ...dateVariants({ type: { const: 'trait' }, key: S_STRING }, ['type', 'key'], true)],
+      oneOf: [
+        ...compareVariants({ type: { const: 'trait' }, key: S_STRING }, ['type', 'key']),
+        ...dateVariants({ type: { const: 'trait' }, key: S_STRING }, ['type', 'key'], true),
+      ],
     },
     profile: {
       description: 'A built-in profile field: purchase aggregates (numbers) and activity times (dates)',
       oneOf: [
         ...compareVariants({ type: { const: 'profile' }, field: { enum: [...NUMERIC_FIELDS] } }, ['type', 'field'], true),
-        ...[...dateVariants({ type: { const: 'profile' }, field: { enum: PROFILE_FIELDS.filter((f) => !NUMERIC_FIELDS.includes(f)) } }, ['type', 'field'], false)],
-        variant({ type: { const: 'profile' }, field: { enum: PROFILE_FIELDS.filter((f) => !NUMERIC_FIELDS.includes(f)) } }, ['type', 'field'], ['exists', 'not_exists'], {}),
+        ...[
+          ...dateVariants({ type: { const: 'profile' }, field: { enum: PROFILE_FIELDS.filter((f) => !NUMERIC_FIELDS.includes(f)) } }, ['type', 'field'], false),
+        ],
+        variant(
+          { type: { const: 'profile' }, field: { enum: PROFILE_FIELDS.filter((f) => !NUMERIC_FIELDS.includes(f)) } },
+          ['type', 'field'],
+          ['exists', 'not_exists'],
+          {},
+        ),
       ],
     },
     tagRef: {
@@ -544,7 +636,12 @@ export const RULE_JSON_SCHEMA = {
         { type: 'object', additionalProperties: false, required: ['name'], properties: { group: { ...S_STRING, default: 'default' }, name: S_STRING } },
       ],
     },
-    tag: node('tag', 'Holds all / any of the tags', { tags: { type: 'array', minItems: 1, maxItems: RULE_LIMITS.maxTags, items: ref('tagRef') }, match: { enum: ['all', 'any'] } }, ['tags', 'match']),
+    tag: node(
+      'tag',
+      'Holds all / any of the tags',
+      { tags: { type: 'array', minItems: 1, maxItems: RULE_LIMITS.maxTags, items: ref('tagRef') }, match: { enum: ['all', 'any'] } },
+      ['tags', 'match'],
+    ),
     propertyFilter: { oneOf: compareVariants({ property: S_STRING }, ['property']) },
     event: node(
       'event',
@@ -559,15 +656,31 @@ export const RULE_JSON_SCHEMA = {
         },
         window: {
           oneOf: [
-            { type: 'object', additionalProperties: false, required: ['lastDays'], properties: { lastDays: { type: 'integer', minimum: 1, maximum: RULE_LIMITS.maxDays } } },
-            { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: S_DATE_TIME, to: S_DATE_TIME }, description: 'from inclusive, to exclusive' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['lastDays'],
+              properties: { lastDays: { type: 'integer', minimum: 1, maximum: RULE_LIMITS.maxDays } },
+            },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['from', 'to'],
+              properties: { from: S_DATE_TIME, to: S_DATE_TIME },
+              description: 'from inclusive, to exclusive',
+            },
           ],
         },
         where: whereSchema,
       },
       ['event'],
     ),
-    last_performed: node('last_performed', 'Performed the event at least once, and the latest time is more than moreThanDays days ago', { event: S_STRING, moreThanDays: S_DAYS, where: whereSchema }, ['event', 'moreThanDays']),
+    last_performed: node(
+      'last_performed',
+      'Performed the event at least once, and the latest time is more than moreThanDays days ago',
+      { event: S_STRING, moreThanDays: S_DAYS, where: whereSchema },
+      ['event', 'moreThanDays'],
+    ),
     never_performed: node('never_performed', 'Never performed the event (matching the filters)', { event: S_STRING, where: whereSchema }, ['event']),
     rfm: node('rfm', 'RFM cell is one of', { cells: list(RFM_CELLS) }, ['cells']),
     lifecycle: node('lifecycle', 'Lifecycle stage is one of', { stages: list(LIFECYCLE_STAGES) }, ['stages']),
@@ -577,7 +690,11 @@ export const RULE_JSON_SCHEMA = {
     bucket: node(
       'bucket',
       'Stable random bucket 0-99 from md5(salt + ":" + profile id); matches from <= bucket < to',
-      { from: { type: 'integer', minimum: 0, maximum: 99 }, to: { type: 'integer', minimum: 1, maximum: 100 }, salt: { type: 'string', maxLength: RULE_LIMITS.maxString, default: '' } },
+      {
+        from: { type: 'integer', minimum: 0, maximum: 99 },
+        to: { type: 'integer', minimum: 1, maximum: 100 },
+        salt: { type: 'string', maxLength: RULE_LIMITS.maxString, default: '' },
+      },
       ['from', 'to'],
     ),
   },
@@ -591,20 +708,56 @@ export type RuleLanguage = 'en' | 'zh-CN';
 
 const WORDS = {
   en: {
-    and: ' and ', or: ' or ', not: 'not ', trait: 'trait', listSep: ', ',
-    ops: { eq: '=', neq: '!=', lt: '<', lte: '<=', gt: '>', gte: '>=', in: 'in', not_in: 'not in', contains: 'contains', exists: 'exists', not_exists: 'does not exist' } as Record<CompareOp, string>,
+    and: ' and ',
+    or: ' or ',
+    not: 'not ',
+    trait: 'trait',
+    listSep: ', ',
+    ops: {
+      eq: '=',
+      neq: '!=',
+      lt: '<',
+      lte: '<=',
+      gt: '>',
+      gte: '>=',
+      in: 'in',
+      not_in: 'not in',
+      contains: 'contains',
+      exists: 'exists',
+      not_exists: 'does not exist',
+    } as Record<CompareOp, string>,
     date: (op: DateOp, v?: string, d?: number) =>
-      ({ before: `is before ${v}`, after: `is after ${v}`, within_last_days: `is within the last ${d} days`, within_next_days: `is within the next ${d} days`, more_than_days_ago: `is more than ${d} days ago`, birthday_in_days: `has its anniversary within the next ${d} days` })[op],
-    fields: { order_count: 'order count', total_spent_fen: 'total spent (fen)', first_purchase_at: 'first purchase', last_purchase_at: 'last purchase', first_seen_at: 'first seen', last_seen_at: 'last seen' } as Record<ProfileField, string>,
+      ({
+        before: `is before ${v}`,
+        after: `is after ${v}`,
+        within_last_days: `is within the last ${d} days`,
+        within_next_days: `is within the next ${d} days`,
+        more_than_days_ago: `is more than ${d} days ago`,
+        birthday_in_days: `has its anniversary within the next ${d} days`,
+      })[op],
+    fields: {
+      order_count: 'order count',
+      total_spent_fen: 'total spent (fen)',
+      first_purchase_at: 'first purchase',
+      last_purchase_at: 'last purchase',
+      first_seen_at: 'first seen',
+      last_seen_at: 'last seen',
+    } as Record<ProfileField, string>,
     tags: (all: boolean, t: string) => `has ${all ? 'all' : 'any'} of the tags ${t}`,
     event: (e: string, count: string, window: string, where: string) => `performed ${e}${count}${window}${where}`,
-    count: { at_least: (n: number) => (n === 1 ? '' : ` at least ${n} times`), at_most: (n: number) => ` at most ${n} times`, exactly: (n: number) => ` exactly ${n} times` },
+    count: {
+      at_least: (n: number) => (n === 1 ? '' : ` at least ${n} times`),
+      at_most: (n: number) => ` at most ${n} times`,
+      exactly: (n: number) => ` exactly ${n} times`,
+    },
     lastDays: (n: number) => ` in the last ${n} days`,
     between: (a: string, b: string) => ` from ${a} to ${b}`,
     where: (w: string) => ` where ${w}`,
     last: (e: string, d: number, w: string) => `last performed ${e}${w} more than ${d} days ago`,
     never: (e: string, w: string) => `never performed ${e}${w}`,
-    rfm: 'RFM cell is ', lifecycle: 'lifecycle stage is ', community: 'community role is ',
+    rfm: 'RFM cell is ',
+    lifecycle: 'lifecycle stage is ',
+    community: 'community role is ',
     consent: (k: string, s: string) => `consent ${k} is ${s}`,
     consentStates: { granted: 'granted', denied: 'denied', unknown: 'unknown' },
     segment: (id: string) => `member of segment ${id}`,
@@ -612,11 +765,41 @@ const WORDS = {
     names: {} as Record<string, string>,
   },
   'zh-CN': {
-    and: ' 且 ', or: ' 或 ', not: '非 ', trait: '属性', listSep: '、',
-    ops: { eq: '等于', neq: '不等于', lt: '小于', lte: '小于等于', gt: '大于', gte: '大于等于', in: '属于', not_in: '不属于', contains: '包含', exists: '存在', not_exists: '不存在' } as Record<CompareOp, string>,
+    and: ' 且 ',
+    or: ' 或 ',
+    not: '非 ',
+    trait: '属性',
+    listSep: '、',
+    ops: {
+      eq: '等于',
+      neq: '不等于',
+      lt: '小于',
+      lte: '小于等于',
+      gt: '大于',
+      gte: '大于等于',
+      in: '属于',
+      not_in: '不属于',
+      contains: '包含',
+      exists: '存在',
+      not_exists: '不存在',
+    } as Record<CompareOp, string>,
     date: (op: DateOp, v?: string, d?: number) =>
-      ({ before: `早于 ${v}`, after: `晚于 ${v}`, within_last_days: `在最近 ${d} 天内`, within_next_days: `在未来 ${d} 天内`, more_than_days_ago: `在 ${d} 天以前`, birthday_in_days: `的周年日在未来 ${d} 天内` })[op],
-    fields: { order_count: '订单数', total_spent_fen: '累计消费(分)', first_purchase_at: '首次购买时间', last_purchase_at: '最近购买时间', first_seen_at: '首次访问时间', last_seen_at: '最近访问时间' } as Record<ProfileField, string>,
+      ({
+        before: `早于 ${v}`,
+        after: `晚于 ${v}`,
+        within_last_days: `在最近 ${d} 天内`,
+        within_next_days: `在未来 ${d} 天内`,
+        more_than_days_ago: `在 ${d} 天以前`,
+        birthday_in_days: `的周年日在未来 ${d} 天内`,
+      })[op],
+    fields: {
+      order_count: '订单数',
+      total_spent_fen: '累计消费(分)',
+      first_purchase_at: '首次购买时间',
+      last_purchase_at: '最近购买时间',
+      first_seen_at: '首次访问时间',
+      last_seen_at: '最近访问时间',
+    } as Record<ProfileField, string>,
     tags: (all: boolean, t: string) => `拥有${all ? '全部' : '任一'}标签 ${t}`,
     event: (e: string, count: string, window: string, where: string) => `${window}发生过事件 ${e}${count}${where}`,
     count: { at_least: (n: number) => (n === 1 ? '' : ` 至少 ${n} 次`), at_most: (n: number) => ` 至多 ${n} 次`, exactly: (n: number) => ` 恰好 ${n} 次` },
@@ -625,15 +808,30 @@ const WORDS = {
     where: (w: string) => `（${w}）`,
     last: (e: string, d: number, w: string) => `最近一次发生事件 ${e}${w}在 ${d} 天以前`,
     never: (e: string, w: string) => `从未发生事件 ${e}${w}`,
-    rfm: 'RFM 分层为 ', lifecycle: '生命周期阶段为 ', community: '社群角色为 ',
+    rfm: 'RFM 分层为 ',
+    lifecycle: '生命周期阶段为 ',
+    community: '社群角色为 ',
     consent: (k: string, s: string) => `授权 ${k} ${s}`,
     consentStates: { granted: '已同意', denied: '已拒绝', unknown: '未知' },
     segment: (id: string) => `属于分群 ${id}`,
     bucket: (f: number, t: number, salt: string) => `随机分桶 ${f}-${t - 1}（共 100）${salt ? `，盐 ${salt}` : ''}`,
     names: {
-      important_value: '重要价值客户', important_develop: '重要发展客户', important_retain: '重要保持客户', important_winback: '重要挽留客户',
-      general_value: '一般价值客户', general_develop: '一般发展客户', general_retain: '一般保持客户', general_winback: '一般挽留客户',
-      prospect: '潜在客户', new: '新客', active: '活跃', loyal: '忠诚', silent: '沉默', churned: '流失', koc: 'KOC', lurker: '潜水',
+      important_value: '重要价值客户',
+      important_develop: '重要发展客户',
+      important_retain: '重要保持客户',
+      important_winback: '重要挽留客户',
+      general_value: '一般价值客户',
+      general_develop: '一般发展客户',
+      general_retain: '一般保持客户',
+      general_winback: '一般挽留客户',
+      prospect: '潜在客户',
+      new: '新客',
+      active: '活跃',
+      loyal: '忠诚',
+      silent: '沉默',
+      churned: '流失',
+      koc: 'KOC',
+      lurker: '潜水',
     } as Record<string, string>,
   },
 };
@@ -641,13 +839,16 @@ const WORDS = {
 const quote = (s: string) => JSON.stringify(s);
 /** Names shown bare when they are plain words, quoted otherwise (so the line stays unambiguous). */
 const name = (s: string) => (/^[\p{L}\p{N}_]+$/u.test(s) ? s : quote(s));
-const show = (v: Scalar | Scalar[] | undefined): string => (v === undefined ? '' : Array.isArray(v) ? `[${v.map(show).join(', ')}]` : typeof v === 'string' ? quote(v) : String(v));
+const show = (v: Scalar | Scalar[] | undefined): string =>
+  v === undefined ? '' : Array.isArray(v) ? `[${v.map(show).join(', ')}]` : typeof v === 'string' ? quote(v) : String(v);
 
 /** A one-line, human-readable summary of a valid rule, in English or Simplified Chinese. */
 export function describeRule(rule: Rule, lang: RuleLanguage): string {
   const w = WORDS[lang];
-  const compare = (subject: string, op: CompareOp, value: Scalar | Scalar[] | undefined) => `${subject} ${w.ops[op]}${value === undefined ? '' : ` ${show(value)}`}`;
-  const filters = (where: PropertyFilter[] | undefined) => (where?.length ? w.where(where.map((f) => compare(name(f.property), f.op, f.value)).join(w.and)) : '');
+  const compare = (subject: string, op: CompareOp, value: Scalar | Scalar[] | undefined) =>
+    `${subject} ${w.ops[op]}${value === undefined ? '' : ` ${show(value)}`}`;
+  const filters = (where: PropertyFilter[] | undefined) =>
+    where?.length ? w.where(where.map((f) => compare(name(f.property), f.op, f.value)).join(w.and)) : '';
   const oneOfNames = (xs: readonly string[]) => xs.map((x) => w.names[x] ?? x).join(w.or);
   const go = (r: Rule, nested: boolean): string => {
     switch (r.type) {
@@ -661,14 +862,21 @@ export function describeRule(rule: Rule, lang: RuleLanguage): string {
         return `${w.not}(${go(r.rule, false)})`;
       case 'trait': {
         const subject = `${w.trait} ${name(r.key)}`;
-        return (DATE_OPS as readonly string[]).includes(r.op) ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}` : compare(subject, r.op as CompareOp, r.value);
+        return (DATE_OPS as readonly string[]).includes(r.op)
+          ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}`
+          : compare(subject, r.op as CompareOp, r.value);
       }
       case 'profile': {
         const subject = w.fields[r.field];
-        return (DATE_OPS as readonly string[]).includes(r.op) ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}` : compare(subject, r.op as CompareOp, r.value);
+        return (DATE_OPS as readonly string[]).includes(r.op)
+          ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}`
+          : compare(subject, r.op as CompareOp, r.value);
       }
       case 'tag':
-        return w.tags(r.match === 'all', r.tags.map((t) => ('id' in t ? name(t.id) : t.group === undefined ? name(t.name) : `${name(t.group)}/${name(t.name)}`)).join(w.listSep));
+        return w.tags(
+          r.match === 'all',
+          r.tags.map((t) => ('id' in t ? name(t.id) : t.group === undefined ? name(t.name) : `${name(t.group)}/${name(t.name)}`)).join(w.listSep),
+        );
       case 'event': {
         const count = r.count ? w.count[r.count.op](r.count.value) : '';
         const window = !r.window ? '' : 'lastDays' in r.window ? w.lastDays(r.window.lastDays) : w.between(r.window.from, r.window.to);

@@ -48,7 +48,10 @@ const segmentDetailSchema = {
   type: 'object',
   properties: {
     ...segmentSchema.properties,
-    versions: { type: 'array', items: { type: 'object', properties: { version: { type: 'integer' }, rule: { ...anyObject, nullable: true }, createdAt: { type: 'string' } } } },
+    versions: {
+      type: 'array',
+      items: { type: 'object', properties: { version: { type: 'integer' }, rule: { ...anyObject, nullable: true }, createdAt: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -84,14 +87,22 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
       preHandler,
       schema: {
         ...secured('segments', 'Count and sample the profiles an unsaved rule matches'),
-        body: { type: 'object', required: ['rule'], additionalProperties: false, properties: { rule: {}, sampleSize: { type: 'integer', minimum: 0, maximum: 100, default: 20 } } },
+        body: {
+          type: 'object',
+          required: ['rule'],
+          additionalProperties: false,
+          properties: { rule: {}, sampleSize: { type: 'integer', minimum: 0, maximum: 100, default: 20 } },
+        },
         response: {
           200: {
             type: 'object',
             properties: {
               count: { type: 'integer' },
               total: { type: 'integer', description: 'live profiles in the workspace' },
-              sample: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, traits: anyObject, lastSeenAt: { type: ['string', 'null'] } } } },
+              sample: {
+                type: 'array',
+                items: { type: 'object', properties: { id: { type: 'string' }, traits: anyObject, lastSeenAt: { type: ['string', 'null'] } } },
+              },
               tookMs: { type: 'integer' },
             },
           },
@@ -112,7 +123,12 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
           type: 'object',
           required: ['name'],
           additionalProperties: false,
-          properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 1000 }, kind: { type: 'string', enum: ['rule', 'static'], default: 'rule' }, rule: {} },
+          properties: {
+            name: { type: 'string' },
+            description: { type: 'string', maxLength: 1000 },
+            kind: { type: 'string', enum: ['rule', 'static'], default: 'rule' },
+            rule: {},
+          },
         },
         response: { 201: segmentSchema, ...errorResponses },
       },
@@ -126,8 +142,15 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
       preHandler,
       schema: {
         ...secured('segments', 'List segments with their sizes, newest first'),
-        querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery, status: { type: 'string', enum: ['active', 'archived', 'all'], default: 'active' } } },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: segmentSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ...pageQuery, status: { type: 'string', enum: ['active', 'archived', 'all'], default: 'active' } },
+        },
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: segmentSchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => listSegments(deps, req.workspaceId, req.query),
@@ -135,7 +158,10 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.get<Id>(
     '/v1/segments/:id',
-    { preHandler, schema: { ...secured('segments', 'A segment with its rule versions'), params: idParams, response: { 200: segmentDetailSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...secured('segments', 'A segment with its rule versions'), params: idParams, response: { 200: segmentDetailSchema, ...errorResponses } },
+    },
     async (req) => getSegment(deps, req.workspaceId, req.params.id),
   );
 
@@ -146,7 +172,12 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
       schema: {
         ...secured('segments', 'Rename, describe, or change the rule (a changed rule is a new version, recomputed in the background)'),
         params: idParams,
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 1000 }, rule: {} } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { name: { type: 'string' }, description: { type: 'string', maxLength: 1000 }, rule: {} },
+        },
         response: { 200: segmentSchema, ...errorResponses },
       },
     },
@@ -155,13 +186,27 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
 
   app.delete<Id>(
     '/v1/segments/:id',
-    { preHandler, schema: { ...secured('segments', 'Archive a segment (members released; history kept)'), params: idParams, response: { 200: segmentSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('segments', 'Archive a segment (members released; history kept)'),
+        params: idParams,
+        response: { 200: segmentSchema, ...errorResponses },
+      },
+    },
     async (req) => archiveSegment(deps, req.workspaceId, req.params.id),
   );
 
   app.post<Id>(
     '/v1/segments/:id/recompute',
-    { preHandler, schema: { ...secured('segments', 'Recompute a rule segment from scratch in the background'), params: idParams, response: { 200: segmentSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('segments', 'Recompute a rule segment from scratch in the background'),
+        params: idParams,
+        response: { 200: segmentSchema, ...errorResponses },
+      },
+    },
     async (req) => recomputeNow(deps, req.workspaceId, req.params.id),
   );
 
@@ -175,17 +220,33 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { ...pageQuery, format: { type: 'string', enum: ['json', 'csv'], default: 'json' }, traits: { type: 'string', maxLength: 2000, description: 'csv: comma-separated trait names to add as columns' } },
+          properties: {
+            ...pageQuery,
+            format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+            traits: { type: 'string', maxLength: 2000, description: 'csv: comma-separated trait names to add as columns' },
+          },
         },
         response: {
-          200: { type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { profileId: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } } } }, nextCursor: { type: ['string', 'null'] } } },
+          200: {
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: { type: 'object', properties: { profileId: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } } },
+              },
+              nextCursor: { type: ['string', 'null'] },
+            },
+          },
           ...errorResponses,
         },
       },
     },
     async (req, reply) => {
       if (req.query.format !== 'csv') return listMembers(deps, req.workspaceId, req.params.id, req.query);
-      const traits = (req.query.traits ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+      const traits = (req.query.traits ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
       const rows = exportMembersCsv(deps, req.workspaceId, req.params.id, traits);
       const first = await rows.next(); // fails with 404 before any byte is sent
       async function* all() {
@@ -209,7 +270,11 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
         schema: {
           ...secured('segments', 'Static segment: add, replace or remove members from a CSV with an "identifier" column (profile id or type:value)'),
           params: idParams,
-          querystring: { type: 'object', additionalProperties: false, properties: { mode: { type: 'string', enum: ['add', 'replace', 'remove'], default: 'add' } } },
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { mode: { type: 'string', enum: ['add', 'replace', 'remove'], default: 'add' } },
+          },
           response: {
             200: {
               type: 'object',
@@ -242,7 +307,18 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
         ...secured('segments', 'The segments a profile is in now'),
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 1024 } } },
         response: {
-          200: { type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { segmentId: { type: 'string' }, name: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } } } } } },
+          200: {
+            type: 'object',
+            properties: {
+              data: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { segmentId: { type: 'string' }, name: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } },
+                },
+              },
+            },
+          },
           ...errorResponses,
         },
       },

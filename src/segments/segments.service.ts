@@ -161,7 +161,10 @@ export async function createSegment(deps: SegmentDeps, ws: string, input: Create
         updated_at: now,
       })
       .execute();
-    await trx.insertInto('segment_versions').values({ workspace_id: ws, segment_id: id, version: 1, rule: rule ? JSON.stringify(rule) : null, created_at: now }).execute();
+    await trx
+      .insertInto('segment_versions')
+      .values({ workspace_id: ws, segment_id: id, version: 1, rule: rule ? JSON.stringify(rule) : null, created_at: now })
+      .execute();
   });
   if (rule) await ensureFeed(db, deps.database.dialect, ws, now);
   deps.wake?.();
@@ -171,7 +174,11 @@ export async function createSegment(deps: SegmentDeps, ws: string, input: Create
 /** JSON with object keys sorted (PostgreSQL's jsonb does not keep key order). */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -206,13 +213,26 @@ export async function updateSegment(deps: SegmentDeps, ws: string, id: string, i
       .set({
         ...(name !== undefined ? { name } : {}),
         ...(input.description !== undefined ? { description: input.description.trim() } : {}),
-        ...(rule ? { rule: JSON.stringify(rule), version, time_dependent: isTimeDependent(rule) ? 1 : 0, recompute_version: version, recompute_cursor: null, recompute_started_at: now } : {}),
+        ...(rule
+          ? {
+              rule: JSON.stringify(rule),
+              version,
+              time_dependent: isTimeDependent(rule) ? 1 : 0,
+              recompute_version: version,
+              recompute_cursor: null,
+              recompute_started_at: now,
+            }
+          : {}),
         updated_at: now,
       })
       .where('workspace_id', '=', ws)
       .where('id', '=', id)
       .execute();
-    if (rule) await trx.insertInto('segment_versions').values({ workspace_id: ws, segment_id: id, version, rule: JSON.stringify(rule), created_at: now }).execute();
+    if (rule)
+      await trx
+        .insertInto('segment_versions')
+        .values({ workspace_id: ws, segment_id: id, version, rule: JSON.stringify(rule), created_at: now })
+        .execute();
   });
   deps.wake?.();
   return view(await getRow(db, ws, id));
@@ -225,10 +245,11 @@ export async function updateSegment(deps: SegmentDeps, ws: string, id: string, i
 export async function archiveSegment(deps: SegmentDeps, ws: string, id: string): Promise<SegmentView> {
   const db = deps.database.db;
   const row = await getRow(db, ws, id);
-  const dependants = (await db.selectFrom('segments').select(['id', 'rule']).where('workspace_id', '=', ws).where('status', '=', 'active').where('kind', '=', 'rule').execute()).filter(
-    (r) => r.id !== id && referencedSegments(parseJson<Rule>(r.rule)).includes(id),
-  );
-  if (dependants.length) throw new AppError('CONFLICT', `segment "${id}" is used by the rules of ${dependants.map((d) => `"${d.id}"`).join(', ')}; change those first`);
+  const dependants = (
+    await db.selectFrom('segments').select(['id', 'rule']).where('workspace_id', '=', ws).where('status', '=', 'active').where('kind', '=', 'rule').execute()
+  ).filter((r) => r.id !== id && referencedSegments(parseJson<Rule>(r.rule)).includes(id));
+  if (dependants.length)
+    throw new AppError('CONFLICT', `segment "${id}" is used by the rules of ${dependants.map((d) => `"${d.id}"`).join(', ')}; change those first`);
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
     await departAll(trx, ws, id, row.version, now);
@@ -242,11 +263,24 @@ export async function archiveSegment(deps: SegmentDeps, ws: string, id: string):
   return view(await getRow(db, ws, id));
 }
 
-export async function getSegment(deps: SegmentDeps, ws: string, id: string): Promise<SegmentView & { versions: { version: number; rule: Rule | null; createdAt: string }[] }> {
+export async function getSegment(
+  deps: SegmentDeps,
+  ws: string,
+  id: string,
+): Promise<SegmentView & { versions: { version: number; rule: Rule | null; createdAt: string }[] }> {
   const db = deps.database.db;
   const row = await getRow(db, ws, id);
-  const versions = await db.selectFrom('segment_versions').selectAll().where('workspace_id', '=', ws).where('segment_id', '=', id).orderBy('version', 'desc').execute();
-  return { ...view(row), versions: versions.map((v) => ({ version: v.version, rule: v.rule === null ? null : parseJson<Rule>(v.rule), createdAt: iso(v.created_at) })) };
+  const versions = await db
+    .selectFrom('segment_versions')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('segment_id', '=', id)
+    .orderBy('version', 'desc')
+    .execute();
+  return {
+    ...view(row),
+    versions: versions.map((v) => ({ version: v.version, rule: v.rule === null ? null : parseJson<Rule>(v.rule), createdAt: iso(v.created_at) })),
+  };
 }
 
 /** Finds a segment by id or exact name (for the CLI). */
@@ -284,13 +318,21 @@ export async function listSegments(
   const status = q.status ?? 'active';
   if (status !== 'all') query = query.where('status', '=', status);
   if (after) query = query.where('id', '<', after);
-  const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
   const page = rows.slice(0, q.limit);
   return { data: page.map(view), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null };
 }
 
 /** Count and a sample of the live profiles matching an unsaved rule. */
-export async function previewRule(deps: SegmentDeps, ws: string, input: unknown, sampleSize: number): Promise<{ count: number; total: number; sample: { id: string; traits: Record<string, unknown>; lastSeenAt: string | null }[]; tookMs: number }> {
+export async function previewRule(
+  deps: SegmentDeps,
+  ws: string,
+  input: unknown,
+  sampleSize: number,
+): Promise<{ count: number; total: number; sample: { id: string; traits: Record<string, unknown>; lastSeenAt: string | null }[]; tookMs: number }> {
   const started = Date.now();
   const rule = checkRule(input);
   await checkReferences(deps.database.db, ws, undefined, rule);
@@ -330,12 +372,20 @@ export interface MemberView {
 }
 
 /** A page of members, ordered by profile id. */
-export async function listMembers(deps: SegmentDeps, ws: string, id: string, q: { limit: number; cursor?: string }): Promise<{ data: MemberView[]; nextCursor: string | null }> {
+export async function listMembers(
+  deps: SegmentDeps,
+  ws: string,
+  id: string,
+  q: { limit: number; cursor?: string },
+): Promise<{ data: MemberView[]; nextCursor: string | null }> {
   await getRow(deps.database.db, ws, id);
   const after = decodeCursor(q.cursor, 'members');
   let query = deps.database.db.selectFrom('segment_members').selectAll().where('workspace_id', '=', ws).where('segment_id', '=', id);
   if (after) query = query.where('profile_id', '>', after);
-  const rows = await query.orderBy('profile_id').limit(q.limit + 1).execute();
+  const rows = await query
+    .orderBy('profile_id')
+    .limit(q.limit + 1)
+    .execute();
   const page = rows.slice(0, q.limit);
   return {
     data: page.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: iso(r.entered_at) })),
@@ -368,12 +418,24 @@ export async function* exportMembersCsv(deps: SegmentDeps, ws: string, id: strin
       .execute();
     if (rows.length === 0) return;
     const ids = rows.map((r) => r.profile_id);
-    const users = await db.selectFrom('identities').select(['profile_id', 'id_key']).where('workspace_id', '=', ws).where('id_type', '=', 'user_id').where('profile_id', 'in', ids).execute();
+    const users = await db
+      .selectFrom('identities')
+      .select(['profile_id', 'id_key'])
+      .where('workspace_id', '=', ws)
+      .where('id_type', '=', 'user_id')
+      .where('profile_id', 'in', ids)
+      .execute();
     const userOf = new Map(users.map((u) => [u.profile_id, u.id_key]));
     let out = '';
     for (const r of rows) {
       const t = parseJson<Record<string, unknown>>(r.traits);
-      const cells = [r.profile_id, iso(r.entered_at), String(r.version), userOf.get(r.profile_id) ?? '', ...traits.map((k) => (t[k] === undefined || t[k] === null ? '' : typeof t[k] === 'string' ? (t[k] as string) : JSON.stringify(t[k])))];
+      const cells = [
+        r.profile_id,
+        iso(r.entered_at),
+        String(r.version),
+        userOf.get(r.profile_id) ?? '',
+        ...traits.map((k) => (t[k] === undefined || t[k] === null ? '' : typeof t[k] === 'string' ? (t[k] as string) : JSON.stringify(t[k]))),
+      ];
       out += cells.map(csvCell).join(',') + '\r\n';
     }
     yield out;
@@ -397,7 +459,13 @@ export interface StaticUploadReport {
  * reported with their line and reason; the rest are applied in one transaction (`replace` also
  * removes members not in the file). Entering and leaving are timeline events like rule segments'.
  */
-export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: string, input: Readable, mode: 'add' | 'replace' | 'remove'): Promise<StaticUploadReport> {
+export async function uploadStaticMembers(
+  deps: SegmentDeps,
+  ws: string,
+  id: string,
+  input: Readable,
+  mode: 'add' | 'replace' | 'remove',
+): Promise<StaticUploadReport> {
   const db = deps.database.db;
   const row = await getRow(db, ws, id);
   if (row.kind !== 'static') throw new AppError('VALIDATION_FAILED', `segment "${id}" is a rule segment; only static segments take uploaded members`);
@@ -409,7 +477,8 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
   };
   const wanted = new Set<string>();
   const rows = readRows(input, 'csv', {
-    checkHeader: (names) => (names.includes('identifier') ? undefined : `the CSV needs an "identifier" column (profile id or type:value); found: ${names.join(', ') || 'no columns'}`),
+    checkHeader: (names) =>
+      names.includes('identifier') ? undefined : `the CSV needs an "identifier" column (profile id or type:value); found: ${names.join(', ') || 'no columns'}`,
   });
   for await (const r of rows) {
     if ('error' in r) {
@@ -435,16 +504,31 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
     const dependents = dependentsOf(await loadLiveSegments(trx, ws), id);
     const locked = await lockSegments(trx, deps.database.dialect, ws, [id, ...dependents.map((d) => d.id)]);
     markListened(dependents, locked);
-    const currentRows = await trx.selectFrom('segment_members').select(['profile_id', 'version', 'entered_at']).where('workspace_id', '=', ws).where('segment_id', '=', id).execute();
+    const currentRows = await trx
+      .selectFrom('segment_members')
+      .select(['profile_id', 'version', 'entered_at'])
+      .where('workspace_id', '=', ws)
+      .where('segment_id', '=', id)
+      .execute();
     const current = new Map(currentRows.map((m) => [m.profile_id, m]));
     const toAdd = mode === 'remove' ? [] : [...wanted].filter((p) => !current.has(p));
-    const toRemove = mode === 'remove' ? [...wanted].filter((p) => current.has(p)) : mode === 'replace' ? [...current.keys()].filter((p) => !wanted.has(p)) : [];
+    const toRemove =
+      mode === 'remove' ? [...wanted].filter((p) => current.has(p)) : mode === 'replace' ? [...current.keys()].filter((p) => !wanted.has(p)) : [];
     report.added = toAdd.length;
     report.alreadyMembers = mode === 'remove' ? 0 : wanted.size - toAdd.length;
     report.removed = toRemove.length;
-    await deps.database.dialect.insertMany(trx, 'segment_members', toAdd.map((p) => ({ workspace_id: ws, segment_id: id, profile_id: p, version: row.version, entered_at: now, listened: listenedFlag(locked, id) })));
+    await deps.database.dialect.insertMany(
+      trx,
+      'segment_members',
+      toAdd.map((p) => ({ workspace_id: ws, segment_id: id, profile_id: p, version: row.version, entered_at: now, listened: listenedFlag(locked, id) })),
+    );
     for (let i = 0; i < toRemove.length; i += 1000) {
-      await trx.deleteFrom('segment_members').where('workspace_id', '=', ws).where('segment_id', '=', id).where('profile_id', 'in', toRemove.slice(i, i + 1000)).execute();
+      await trx
+        .deleteFrom('segment_members')
+        .where('workspace_id', '=', ws)
+        .where('segment_id', '=', id)
+        .where('profile_id', 'in', toRemove.slice(i, i + 1000))
+        .execute();
     }
     await recordDepartures(
       trx,
@@ -457,7 +541,14 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
     );
     // Rule segments built on this list follow in the same transaction.
     const ctx = { workspaceId: ws, now, timeZone: await deps.timeZoneOf(ws) };
-    await propagate(trx, deps.database.dialect, ws, dependents.filter((d) => locked.get(d.id)?.version === d.version), [...toAdd, ...toRemove], ctx);
+    await propagate(
+      trx,
+      deps.database.dialect,
+      ws,
+      dependents.filter((d) => locked.get(d.id)?.version === d.version),
+      [...toAdd, ...toRemove],
+      ctx,
+    );
     await trx
       .updateTable('segments')
       .set((eb) => ({ member_count: eb('member_count', '+', toAdd.length - toRemove.length), evaluated_at: now, updated_at: now }))
@@ -471,14 +562,19 @@ export async function uploadStaticMembers(deps: SegmentDeps, ws: string, id: str
 /** Asks for a full recompute now (also what the schedule does for time-dependent rules). */
 export async function recomputeNow(deps: SegmentDeps, ws: string, id: string): Promise<SegmentView> {
   const row = await getRow(deps.database.db, ws, id);
-  if (row.kind !== 'rule' || row.status !== 'active') throw new AppError('CONFLICT', `segment "${id}" is ${row.status === 'active' ? 'static (nothing to compute)' : 'archived'}`);
+  if (row.kind !== 'rule' || row.status !== 'active')
+    throw new AppError('CONFLICT', `segment "${id}" is ${row.status === 'active' ? 'static (nothing to compute)' : 'archived'}`);
   await requestRecompute(deps.database.db, ws, id, deps.now());
   deps.wake?.();
   return view(await getRow(deps.database.db, ws, id));
 }
 
 /** The segments a profile is in now. */
-export async function segmentsOfProfile(deps: SegmentDeps, ws: string, profileId: string): Promise<{ segmentId: string; name: string; version: number; enteredAt: string }[]> {
+export async function segmentsOfProfile(
+  deps: SegmentDeps,
+  ws: string,
+  profileId: string,
+): Promise<{ segmentId: string; name: string; version: number; enteredAt: string }[]> {
   const rows = await deps.database.db
     .selectFrom('segment_members as m')
     .innerJoin('segments as s', (j) => j.onRef('s.workspace_id', '=', 'm.workspace_id').onRef('s.id', '=', 'm.segment_id'))

@@ -13,7 +13,14 @@ describeEngines('segments', (engine) => {
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };
   const api = (ws: Ws, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object | string, headers: Record<string, string> = {}) =>
     t.app.inject({ method, url, headers: { authorization: 'Bearer ' + ws.secretKey, ...headers }, ...(payload !== undefined ? { payload } : {}) });
-  const ok = async (ws: Ws, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object | string, status = 200, headers?: Record<string, string>) => {
+  const ok = async (
+    ws: Ws,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object | string,
+    status = 200,
+    headers?: Record<string, string>,
+  ) => {
     const res = await api(ws, method, url, payload, headers);
     expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
     return res.json();
@@ -43,10 +50,22 @@ describeEngines('segments', (engine) => {
   it('creates, validates, lists, versions and archives segments', async () => {
     const ws = await t.newWorkspace();
     const created = await ok(ws, 'POST', '/v1/segments', { name: ' VIP ', description: 'paying plan', rule: vipRule }, 201);
-    expect(created).toMatchObject({ id: expect.stringMatching(/^seg_/), name: 'VIP', kind: 'rule', version: 1, computing: true, memberCount: 0, status: 'active', rule: vipRule });
+    expect(created).toMatchObject({
+      id: expect.stringMatching(/^seg_/),
+      name: 'VIP',
+      kind: 'rule',
+      version: 1,
+      computing: true,
+      memberCount: 0,
+      status: 'active',
+      rule: vipRule,
+    });
     expect(created.summary.en).toContain('plan');
 
-    const bad = await api(ws, 'POST', '/v1/segments', { name: 'Bad', rule: { type: 'and', rules: [vipRule, { type: 'trait', key: 'x', op: 'equals', value: 1 }] } });
+    const bad = await api(ws, 'POST', '/v1/segments', {
+      name: 'Bad',
+      rule: { type: 'and', rules: [vipRule, { type: 'trait', key: 'x', op: 'equals', value: 1 }] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('RULE_INVALID');
     expect(bad.json().error.message).toContain('rule.rules[1].op');
@@ -112,8 +131,13 @@ describeEngines('segments', (engine) => {
 
     // The timeline shows the entries and the version; the profile lists its segments.
     const timeline = await ok(ws, 'GET', `/v1/profiles/${p2}`);
-    expect(timeline.timeline.data[0]).toMatchObject({ event: SEGMENT_ENTERED, payload: { properties: { segment_id: seg.id, segment_name: 'VIP', version: 1 } } });
-    expect((await ok(ws, 'GET', `/v1/profiles/user_id:u2/segments`)).data).toEqual([{ segmentId: seg.id, name: 'VIP', version: 1, enteredAt: expect.any(String) }]);
+    expect(timeline.timeline.data[0]).toMatchObject({
+      event: SEGMENT_ENTERED,
+      payload: { properties: { segment_id: seg.id, segment_name: 'VIP', version: 1 } },
+    });
+    expect((await ok(ws, 'GET', `/v1/profiles/user_id:u2/segments`)).data).toEqual([
+      { segmentId: seg.id, name: 'VIP', version: 1, enteredAt: expect.any(String) },
+    ]);
 
     // A new version is recomputed; membership history says which version admitted whom.
     t.clock.advance(1000);
@@ -121,7 +145,11 @@ describeEngines('segments', (engine) => {
     expect(await recompute(ws, seg.id)).toMatchObject({ version: 2, entered: 1, exited: 0 });
     expect(await segmentEvents(ws, p3!)).toEqual([`${SEGMENT_ENTERED}:${seg.id}:v1`, `${SEGMENT_EXITED}:${seg.id}:v1`, `${SEGMENT_ENTERED}:${seg.id}:v2`]);
     const page = await ok(ws, 'GET', `/v1/segments/${seg.id}/members`);
-    expect(Object.fromEntries(page.data.map((m: { profileId: string; version: number }) => [m.profileId, m.version]))).toEqual({ [p1!]: 1, [p2!]: 1, [p3!]: 2 });
+    expect(Object.fromEntries(page.data.map((m: { profileId: string; version: number }) => [m.profileId, m.version]))).toEqual({
+      [p1!]: 1,
+      [p2!]: 1,
+      [p3!]: 2,
+    });
 
     // Archiving releases the members into history: the timeline keeps the entry and shows the exit.
     t.clock.advance(1000);
@@ -134,9 +162,27 @@ describeEngines('segments', (engine) => {
 
   it('re-evaluates dependent segments in the same pass, and drops merged-away profiles silently', async () => {
     const ws = await t.newWorkspace();
-    await batch(ws, [identify('d1', { plan: 'vip', city: 'Shanghai' }, 'c1'), { type: 'identify', anonymousId: 'anon-d', traits: { plan: 'vip' }, messageId: 'c2' }]);
+    await batch(ws, [
+      identify('d1', { plan: 'vip', city: 'Shanghai' }, 'c1'),
+      { type: 'identify', anonymousId: 'anon-d', traits: { plan: 'vip' }, messageId: 'c2' },
+    ]);
     const vip = await ok(ws, 'POST', '/v1/segments', { name: 'VIP', rule: vipRule }, 201);
-    const shVip = await ok(ws, 'POST', '/v1/segments', { name: 'VIP in Shanghai', rule: { type: 'and', rules: [{ type: 'segment', segmentId: vip.id }, { type: 'trait', key: 'city', op: 'eq', value: 'Shanghai' }] } }, 201);
+    const shVip = await ok(
+      ws,
+      'POST',
+      '/v1/segments',
+      {
+        name: 'VIP in Shanghai',
+        rule: {
+          type: 'and',
+          rules: [
+            { type: 'segment', segmentId: vip.id },
+            { type: 'trait', key: 'city', op: 'eq', value: 'Shanghai' },
+          ],
+        },
+      },
+      201,
+    );
     await recompute(ws, vip.id);
     await recompute(ws, shVip.id);
     const d1 = await profileOf(ws, 'd1');
@@ -166,8 +212,29 @@ describeEngines('segments', (engine) => {
     await batch(ws, [identify('g1', { plan: 'vip' }, 'g1'), identify('g2', { plan: 'free' }, 'g2'), identify('g3', { plan: 'vip' }, 'g3')]);
     const [g1, g2, g3] = [await profileOf(ws, 'g1'), await profileOf(ws, 'g2'), await profileOf(ws, 'g3')];
     const guests = await ok(ws, 'POST', '/v1/segments', { name: 'Guests', kind: 'static' }, 201);
-    const vipGuests = await ok(ws, 'POST', '/v1/segments', { name: 'VIP guests', rule: { type: 'and', rules: [{ type: 'segment', segmentId: guests.id }, vipRule] } }, 201);
-    const notVipGuests = await ok(ws, 'POST', '/v1/segments', { name: 'Other guests', rule: { type: 'and', rules: [{ type: 'segment', segmentId: guests.id }, { type: 'not', rule: { type: 'segment', segmentId: vipGuests.id } }] } }, 201);
+    const vipGuests = await ok(
+      ws,
+      'POST',
+      '/v1/segments',
+      { name: 'VIP guests', rule: { type: 'and', rules: [{ type: 'segment', segmentId: guests.id }, vipRule] } },
+      201,
+    );
+    const notVipGuests = await ok(
+      ws,
+      'POST',
+      '/v1/segments',
+      {
+        name: 'Other guests',
+        rule: {
+          type: 'and',
+          rules: [
+            { type: 'segment', segmentId: guests.id },
+            { type: 'not', rule: { type: 'segment', segmentId: vipGuests.id } },
+          ],
+        },
+      },
+      201,
+    );
     await recompute(ws, vipGuests.id);
     await recompute(ws, notVipGuests.id);
     expect(await members(ws, vipGuests.id)).toEqual([]);
@@ -179,7 +246,15 @@ describeEngines('segments', (engine) => {
     t.clock.advance(1000);
     await ok(ws, 'POST', `/v1/segments/${guests.id}/members?mode=add`, 'identifier\nuser_id:g3\n', 200, { 'content-type': 'text/csv' });
     expect(await members(ws, vipGuests.id)).toEqual([g1, g3].sort());
-    await ok(ws, 'PATCH', `/v1/segments/${vipGuests.id}`, { rule: { type: 'and', rules: [{ type: 'segment', segmentId: guests.id }, { type: 'trait', key: 'plan', op: 'eq', value: 'free' }] } });
+    await ok(ws, 'PATCH', `/v1/segments/${vipGuests.id}`, {
+      rule: {
+        type: 'and',
+        rules: [
+          { type: 'segment', segmentId: guests.id },
+          { type: 'trait', key: 'plan', op: 'eq', value: 'free' },
+        ],
+      },
+    });
     await recompute(ws, vipGuests.id);
     expect(await members(ws, vipGuests.id)).toEqual([g2]);
     expect(await members(ws, notVipGuests.id)).toEqual([g1, g3].sort());
@@ -188,7 +263,10 @@ describeEngines('segments', (engine) => {
 
   it('previews an unsaved rule with a count and a sample', async () => {
     const ws = await t.newWorkspace();
-    await batch(ws, Array.from({ length: 30 }, (_, i) => identify(`p${i}`, { age: i }, `pv${i}`)));
+    await batch(
+      ws,
+      Array.from({ length: 30 }, (_, i) => identify(`p${i}`, { age: i }, `pv${i}`)),
+    );
     const res = await ok(ws, 'POST', '/v1/segments/preview', { rule: { type: 'trait', key: 'age', op: 'gte', value: 20 }, sampleSize: 5 });
     expect(res).toMatchObject({ count: 10, total: 30 });
     expect(res.sample).toHaveLength(5);
@@ -211,7 +289,9 @@ describeEngines('segments', (engine) => {
     expect(await members(ws, seg.id)).toEqual([s1, s3].sort());
 
     t.clock.advance(1000);
-    const replaced = await ok(ws, 'POST', `/v1/segments/${seg.id}/members?mode=replace`, 'identifier\nuser_id:s2\nuser_id:s3\n', 200, { 'content-type': 'text/csv' });
+    const replaced = await ok(ws, 'POST', `/v1/segments/${seg.id}/members?mode=replace`, 'identifier\nuser_id:s2\nuser_id:s3\n', 200, {
+      'content-type': 'text/csv',
+    });
     expect(replaced).toMatchObject({ added: 1, alreadyMembers: 1, removed: 1 });
     expect(await segmentEvents(ws, s1!)).toEqual([`${SEGMENT_ENTERED}:${seg.id}:v1`, `${SEGMENT_EXITED}:${seg.id}:v1`]);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(2);
@@ -266,8 +346,14 @@ describeEngines('segments', (engine) => {
 
   it('a first computation right after ingestion includes the profiles written within the feed lag', async () => {
     const ws = await t.newWorkspace();
-    await batch(ws, Array.from({ length: 40 }, (_, i) => identify(`fresh${i}`, { plan: i % 4 ? 'free' : 'vip' }, `fresh${i}`)));
-    await batch(ws, Array.from({ length: 10 }, (_, i) => track(`fresh${i * 4}`, 'Upgraded', `up${i}`)));
+    await batch(
+      ws,
+      Array.from({ length: 40 }, (_, i) => identify(`fresh${i}`, { plan: i % 4 ? 'free' : 'vip' }, `fresh${i}`)),
+    );
+    await batch(
+      ws,
+      Array.from({ length: 10 }, (_, i) => track(`fresh${i * 4}`, 'Upgraded', `up${i}`)),
+    );
     // Scan path, default lag (2 s): every profile was written "now", after the recompute's snapshot
     // time, so each is evaluated again in the write transaction instead of being taken from the
     // snapshot. chunk 3: more profiles changed since the snapshot than a chunk holds (each id looked up).
@@ -279,7 +365,13 @@ describeEngines('segments', (engine) => {
     expect(await recomputeSegment(t.services.membership, ws.workspaceId, again.id)).toMatchObject({ entered: 10, exited: 0 });
     // In place: evaluated with the current data, in ranges of 7 profiles.
     const vip = await ok(ws, 'POST', '/v1/segments', { name: 'Fresh VIPs', rule: vipRule }, 201);
-    expect(await recomputeSegment(t.services.membership, ws.workspaceId, vip.id, { rangeSize: 7 })).toMatchObject({ entered: 10, exited: 0, matched: 10, done: 40, total: 40 });
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, vip.id, { rangeSize: 7 })).toMatchObject({
+      entered: 10,
+      exited: 0,
+      matched: 10,
+      done: 40,
+      total: 40,
+    });
     for (const id of [seg.id, again.id, vip.id]) {
       expect((await members(ws, id)).length).toBe(10);
       expect((await ok(ws, 'GET', `/v1/segments/${id}`)).memberCount).toBe(10);
@@ -287,18 +379,31 @@ describeEngines('segments', (engine) => {
     expect(await members(ws, vip.id)).toEqual(await members(ws, seg.id));
   });
 
-  it('an in-place recompute sized by time covers every profile once (PostgreSQL: ranges end at the statistics\' quantiles of profiles.id)', async () => {
+  it("an in-place recompute sized by time covers every profile once (PostgreSQL: ranges end at the statistics' quantiles of profiles.id)", async () => {
     const ws = await t.newWorkspace();
     const other = await t.newWorkspace(); // interleaved ids of another workspace, in the same statistics
-    await batch(other, Array.from({ length: 100 }, (_, i) => identify(`o${i}`, { plan: 'vip' }, `o${i}`)));
-    await batch(ws, Array.from({ length: 300 }, (_, i) => identify(`q${i}`, { plan: i % 3 ? 'free' : 'vip' }, `q${i}`)));
+    await batch(
+      other,
+      Array.from({ length: 100 }, (_, i) => identify(`o${i}`, { plan: 'vip' }, `o${i}`)),
+    );
+    await batch(
+      ws,
+      Array.from({ length: 300 }, (_, i) => identify(`q${i}`, { plan: i % 3 ? 'free' : 'vip' }, `q${i}`)),
+    );
     if (t.database.dialect.engine === 'postgres') {
       await sql`analyze profiles`.execute(t.database.db);
-      const stats = await sql<{ n: number }>`select cardinality(histogram_bounds::text::text[]) as n from pg_stats where schemaname = current_schema() and tablename = 'profiles' and attname = 'id'`.execute(t.database.db);
+      const stats = await sql<{
+        n: number;
+      }>`select cardinality(histogram_bounds::text::text[]) as n from pg_stats where schemaname = current_schema() and tablename = 'profiles' and attname = 'id'`.execute(
+        t.database.db,
+      );
       expect(Number(stats.rows[0]?.n)).toBeGreaterThan(50);
     }
     // Profiles created after the statistics are covered too (the walked tail).
-    await batch(ws, Array.from({ length: 30 }, (_, i) => identify(`late${i}`, { plan: 'vip' }, `late${i}`)));
+    await batch(
+      ws,
+      Array.from({ length: 30 }, (_, i) => identify(`late${i}`, { plan: 'vip' }, `late${i}`)),
+    );
     const seg = await ok(ws, 'POST', '/v1/segments', { name: 'VIPs by quantiles', rule: vipRule }, 201);
     const seen: number[] = [];
     const done = await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { firstRangeSize: 10, onProgress: (p) => seen.push(p.done) });
@@ -307,7 +412,12 @@ describeEngines('segments', (engine) => {
     expect((await members(ws, seg.id)).length).toBe(130);
     // Again over the same data: nothing enters or leaves, every member is counted once.
     await requestRecompute(t.database.db, ws.workspaceId, seg.id, Date.now());
-    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { firstRangeSize: 10 })).toMatchObject({ entered: 0, exited: 0, matched: 130, done: 330 });
+    expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { firstRangeSize: 10 })).toMatchObject({
+      entered: 0,
+      exited: 0,
+      matched: 130,
+      done: 330,
+    });
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(130);
   });
 
@@ -316,8 +426,14 @@ describeEngines('segments', (engine) => {
     ['by scan', upgradedRule, { chunk: 10 }],
   ] as const)('resumes an interrupted recompute (%s) without entering anyone twice', async (_, rule, size) => {
     const ws = await t.newWorkspace();
-    await batch(ws, Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)));
-    await batch(ws, Array.from({ length: 25 }, (_, i) => track(`r${2 * i + 1}`, 'Upgraded', `u${i}`)));
+    await batch(
+      ws,
+      Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)),
+    );
+    await batch(
+      ws,
+      Array.from({ length: 25 }, (_, i) => track(`r${2 * i + 1}`, 'Upgraded', `u${i}`)),
+    );
     const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Odd', rule }, 201);
     // Interrupt after the first chunk (as a crash would), then resume.
     const abort = new AbortController();
@@ -330,7 +446,11 @@ describeEngines('segments', (engine) => {
         if (++chunks === 2) abort.abort();
       },
     });
-    const mid = await t.database.db.selectFrom('segments').select(['recompute_cursor', 'recompute_version', 'member_count']).where('id', '=', seg.id).executeTakeFirstOrThrow();
+    const mid = await t.database.db
+      .selectFrom('segments')
+      .select(['recompute_cursor', 'recompute_version', 'member_count'])
+      .where('id', '=', seg.id)
+      .executeTakeFirstOrThrow();
     expect(mid.recompute_cursor).not.toBeNull();
     expect(mid.recompute_version).toBe(1);
     expect(mid.member_count).toBeGreaterThan(0);
@@ -340,14 +460,22 @@ describeEngines('segments', (engine) => {
     expect((await members(ws, seg.id)).length).toBe(25);
     expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).memberCount).toBe(25);
     // No profile entered twice, nobody left.
-    const entered = await t.database.db.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws.workspaceId).where('segment_id', '=', seg.id).execute();
+    const entered = await t.database.db
+      .selectFrom('segment_members')
+      .select('profile_id')
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('segment_id', '=', seg.id)
+      .execute();
     expect(entered.length).toBe(25);
     expect(await t.database.db.selectFrom('segment_member_history').select('profile_id').where('workspace_id', '=', ws.workspaceId).execute()).toEqual([]);
   });
 
   it('stops a recompute whose version changed; the new version takes over', async () => {
     const ws = await t.newWorkspace();
-    await batch(ws, Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)));
+    await batch(
+      ws,
+      Array.from({ length: 50 }, (_, i) => identify(`r${i}`, { n: i, plan: i % 2 ? 'vip' : 'free' }, `r${i}`)),
+    );
     const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Odd', rule: vipRule }, 201);
     await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { lagMs: 0 });
     expect((await members(ws, seg.id)).length).toBe(25);
@@ -367,7 +495,11 @@ describeEngines('segments', (engine) => {
     });
     await new Promise((r) => setTimeout(r, 50));
     expect(stopped).toBeUndefined();
-    await t.database.db.updateTable('segments').set({ rule: JSON.stringify({ type: 'trait', key: 'n', op: 'lt', value: 5 }) }).where('id', '=', seg.id).execute();
+    await t.database.db
+      .updateTable('segments')
+      .set({ rule: JSON.stringify({ type: 'trait', key: 'n', op: 'lt', value: 5 }) })
+      .where('id', '=', seg.id)
+      .execute();
     expect(await recomputeSegment(t.services.membership, ws.workspaceId, seg.id, { rangeSize: 10, lagMs: 0 })).toMatchObject({ version: 3, done: 50 });
     const final = await members(ws, seg.id);
     expect(final).toHaveLength(5);

@@ -62,7 +62,14 @@ async function scheduleRechecks(opts: WorkerOptions, workspaces: string[]): Prom
         opts.log.error({ err, workspaceId: ws }, 'scheduled model run failed');
       }
     }
-    const due = await db.selectFrom('segments').select('id').where('workspace_id', '=', ws).where('status', '=', 'active').where('kind', '=', 'rule').where('time_dependent', '=', 1).execute();
+    const due = await db
+      .selectFrom('segments')
+      .select('id')
+      .where('workspace_id', '=', ws)
+      .where('status', '=', 'active')
+      .where('kind', '=', 'rule')
+      .where('time_dependent', '=', 1)
+      .execute();
     for (const s of due) await requestRecompute(db, ws, s.id, now);
     const value = JSON.stringify({ at: now });
     await db
@@ -96,11 +103,34 @@ export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
               const key = p.segmentId;
               if (Date.now() - (lastLogged.get(key) ?? 0) > 5000) {
                 lastLogged.set(key, Date.now());
-                log.info({ workspaceId: p.workspaceId, segmentId: pr.segmentId, version: pr.version, phase: pr.phase, matched: pr.matched, total: pr.total, entered: pr.entered, exited: pr.exited }, `segment recompute: ${pr.phase}`);
+                log.info(
+                  {
+                    workspaceId: p.workspaceId,
+                    segmentId: pr.segmentId,
+                    version: pr.version,
+                    phase: pr.phase,
+                    matched: pr.matched,
+                    total: pr.total,
+                    entered: pr.entered,
+                    exited: pr.exited,
+                  },
+                  `segment recompute: ${pr.phase}`,
+                );
               }
             },
           });
-          if (progress && !abort.signal.aborted) log.info({ workspaceId: p.workspaceId, segmentId: p.segmentId, version: progress.version, profiles: progress.done, entered: progress.entered, exited: progress.exited }, 'segment recompute finished');
+          if (progress && !abort.signal.aborted)
+            log.info(
+              {
+                workspaceId: p.workspaceId,
+                segmentId: p.segmentId,
+                version: progress.version,
+                profiles: progress.done,
+                entered: progress.entered,
+                exited: progress.exited,
+              },
+              'segment recompute finished',
+            );
         } catch (err) {
           // Left marked for recompute: the next pass tries again (a crash does the same).
           log.error({ err, workspaceId: p.workspaceId, segmentId: p.segmentId }, 'segment recompute failed');

@@ -28,7 +28,10 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
  * A fresh place for `siyu serve` processes of one test: a temporary data folder, and on
  * PostgreSQL a database of its own (server processes take DATABASE_URL, not a schema).
  */
-export async function createE2eEnvironment(engine: Engine, opts: { prefix: string; encryptionKey: string; env?: Record<string, string> }): Promise<E2eEnvironment> {
+export async function createE2eEnvironment(
+  engine: Engine,
+  opts: { prefix: string; encryptionKey: string; env?: Record<string, string> },
+): Promise<E2eEnvironment> {
   const dataDir = mkdtempSync(join(tmpdir(), `siyu-e2e-${opts.prefix}-`));
   const env: Record<string, string> = { SIYU_DATA_DIR: dataDir, SIYU_ENCRYPTION_KEY: opts.encryptionKey, ...opts.env };
   let dbName: string | undefined;

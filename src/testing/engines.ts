@@ -30,7 +30,14 @@ export async function openTestDatabase(engine: Engine): Promise<Database & { dat
   if (engine === 'sqlite') {
     const d = openDatabase({ dataDir });
     await migrateToLatest(d.db, 'sqlite');
-    return { ...d, dataDir, close: async () => { await d.close(); rmSync(dataDir, { recursive: true, force: true }); } };
+    return {
+      ...d,
+      dataDir,
+      close: async () => {
+        await d.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   const url = process.env.SIYU_TEST_POSTGRES_URL!;
   const schema = `siyu_t_${randomBytes(6).toString('hex')}`;

@@ -315,9 +315,7 @@ describe('paging', () => {
       seen.push(`${pair.follow_info.userid} ${pair.external_contact.external_userid}`);
       expect(pair.external_contact.name).toBeTruthy();
     }
-    const expected = corp
-      .activeStaff()
-      .flatMap((s) => corp.relationsOfStaff(s.index).map((r) => `${s.userid} ${corp.externalUserid(corp.customerOf(r))}`));
+    const expected = corp.activeStaff().flatMap((s) => corp.relationsOfStaff(s.index).map((r) => `${s.userid} ${corp.externalUserid(corp.customerOf(r))}`));
     expect(expected.length).toBeGreaterThan(400); // some customers follow two members
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort()).toEqual([...expected].sort());
@@ -470,8 +468,16 @@ describe('typed calls against the sandbox', () => {
     const client = h.client();
     const { corp } = h.sandbox;
     const [handover, takeover] = corp.activeStaff().filter((s) => corp.relationsOfStaff(s.index).length);
-    const ids = corp.relationsOfStaff(handover.index).slice(0, 2).map((r) => corp.externalUserid(corp.customerOf(r)));
-    const moved = await client.transferCustomer({ handover_userid: handover.userid, takeover_userid: takeover.userid, external_userid: [...ids, 'wmNoSuchCustomer'], transfer_success_msg: '您好，我是新的专属顾问' });
+    const ids = corp
+      .relationsOfStaff(handover.index)
+      .slice(0, 2)
+      .map((r) => corp.externalUserid(corp.customerOf(r)));
+    const moved = await client.transferCustomer({
+      handover_userid: handover.userid,
+      takeover_userid: takeover.userid,
+      external_userid: [...ids, 'wmNoSuchCustomer'],
+      transfer_success_msg: '您好，我是新的专属顾问',
+    });
     expect(moved.customer).toEqual([...ids.map((id) => ({ external_userid: id, errcode: 0 })), { external_userid: 'wmNoSuchCustomer', errcode: 40096 }]);
     let result = await client.transferResult({ handover_userid: handover.userid, takeover_userid: takeover.userid });
     expect(result.customer.map((c) => c.status)).toEqual([2, 2]);
@@ -485,8 +491,13 @@ describe('typed calls against the sandbox', () => {
     const { handover_userid, external_userid } = unassigned.info[0];
     const resigned = await client.resignedTransferCustomer({ handover_userid, takeover_userid: takeover.userid, external_userid: [external_userid] });
     expect(resigned.customer).toEqual([{ external_userid, errcode: 0 }]);
-    expect((await client.resignedTransferResult({ handover_userid, takeover_userid: takeover.userid })).customer[0]).toMatchObject({ external_userid, status: 2 });
-    await expect(client.resignedTransferCustomer({ handover_userid: handover.userid, takeover_userid: takeover.userid, external_userid: ids })).rejects.toMatchObject({
+    expect((await client.resignedTransferResult({ handover_userid, takeover_userid: takeover.userid })).customer[0]).toMatchObject({
+      external_userid,
+      status: 2,
+    });
+    await expect(
+      client.resignedTransferCustomer({ handover_userid: handover.userid, takeover_userid: takeover.userid, external_userid: ids }),
+    ).rejects.toMatchObject({
       errcode: 40097,
       meaning: { zh: '该成员尚未离职' },
     });
@@ -495,7 +506,12 @@ describe('typed calls against the sandbox', () => {
   it('reaches an API without a typed method through request()', async () => {
     const h = await harness();
     const client = h.client();
-    const res = await client.request<WeComOk & { userlist: Array<{ userid: string }> }>({ api: 'user/simplelist', method: 'GET', query: { department_id: 1, fetch_child: 1 }, idempotent: true });
+    const res = await client.request<WeComOk & { userlist: Array<{ userid: string }> }>({
+      api: 'user/simplelist',
+      method: 'GET',
+      query: { department_id: 1, fetch_child: 1 },
+      idempotent: true,
+    });
     expect(res.userlist.length).toBe(h.sandbox.corp.activeStaff().length);
     const unknown = await client.request({ api: 'externalcontact/no_such_api', method: 'POST', body: {}, idempotent: true }).catch((e: unknown) => e);
     expect(unknown).toMatchObject({ errcode: 48001, api: 'externalcontact/no_such_api' });

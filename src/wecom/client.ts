@@ -362,7 +362,8 @@ export function createWeComClient(options: WeComClientOptions) {
       }
     },
     /** `externalcontact/groupchat/get`: a group with its members. */
-    getGroupChat: (chatId: string, needName: 0 | 1 = 0) => read<W.GroupChatGetResponse>('externalcontact/groupchat/get', { chat_id: chatId, need_name: needName }),
+    getGroupChat: (chatId: string, needName: 0 | 1 = 0) =>
+      read<W.GroupChatGetResponse>('externalcontact/groupchat/get', { chat_id: chatId, need_name: needName }),
 
     // Group join ways (加入群聊)
     /** `externalcontact/groupchat/add_join_way`: a "join group" QR code or button over ≤ 5 groups. */
@@ -382,8 +383,7 @@ export function createWeComClient(options: WeComClientOptions) {
     /** `externalcontact/get_groupmsg_task`: which members have sent a mass message. */
     getGroupMsgTask: (req: W.GetGroupMsgTaskRequest) => read<W.GetGroupMsgTaskResponse>('externalcontact/get_groupmsg_task', req),
     /** `externalcontact/get_groupmsg_send_result`: to whom one member's sending went. */
-    getGroupMsgSendResult: (req: W.GetGroupMsgSendResultRequest) =>
-      read<W.GetGroupMsgSendResultResponse>('externalcontact/get_groupmsg_send_result', req),
+    getGroupMsgSendResult: (req: W.GetGroupMsgSendResultRequest) => read<W.GetGroupMsgSendResultResponse>('externalcontact/get_groupmsg_send_result', req),
 
     // Handover
     /** `externalcontact/transfer_customer`: moves ≤ 100 customers of an employed member to another. */
@@ -391,8 +391,7 @@ export function createWeComClient(options: WeComClientOptions) {
     /** `externalcontact/transfer_result`: how the customers of an employed member's transfer fared. */
     transferResult: (req: W.TransferResultRequest) => read<W.TransferResultResponse>('externalcontact/transfer_result', req),
     /** `externalcontact/resigned/transfer_customer`: moves ≤ 100 customers of a member who left. */
-    resignedTransferCustomer: (req: W.ResignedTransferCustomerRequest) =>
-      write<W.TransferCustomerResponse>('externalcontact/resigned/transfer_customer', req),
+    resignedTransferCustomer: (req: W.ResignedTransferCustomerRequest) => write<W.TransferCustomerResponse>('externalcontact/resigned/transfer_customer', req),
     /** `externalcontact/resigned/transfer_result`. */
     resignedTransferResult: (req: W.TransferResultRequest) => read<W.TransferResultResponse>('externalcontact/resigned/transfer_result', req),
     /** `externalcontact/get_unassigned_list`: customers of members who left, not yet reassigned. */

@@ -47,13 +47,17 @@ describe('envelopes', () => {
   it('builds the envelope WeCom posts and reads it back', () => {
     const out = crypto.encrypt('<xml/>');
     const xml = buildEnvelopeXml({ toUserName: 'wwcorp', encrypt: out.encrypt, agentId: '1000002' });
-    expect(xml).toBe(`<xml><ToUserName><![CDATA[wwcorp]]></ToUserName><Encrypt><![CDATA[${out.encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`);
+    expect(xml).toBe(
+      `<xml><ToUserName><![CDATA[wwcorp]]></ToUserName><Encrypt><![CDATA[${out.encrypt}]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>`,
+    );
     expect(parseEnvelopeXml(xml)).toEqual({ toUserName: 'wwcorp', encrypt: out.encrypt, agentId: '1000002' });
   });
 
   it('builds the encrypted reply XML, which decrypts to the reply', () => {
     const xml = encryptReplyXml(crypto, '<xml><Content><![CDATA[ok]]></Content></xml>', '1409659813', '1372623149');
-    expect(xml).toMatch(/^<xml><Encrypt><!\[CDATA\[.+\]\]><\/Encrypt><MsgSignature><!\[CDATA\[[0-9a-f]{40}\]\]><\/MsgSignature><TimeStamp>1409659813<\/TimeStamp><Nonce><!\[CDATA\[1372623149\]\]><\/Nonce><\/xml>$/);
+    expect(xml).toMatch(
+      /^<xml><Encrypt><!\[CDATA\[.+\]\]><\/Encrypt><MsgSignature><!\[CDATA\[[0-9a-f]{40}\]\]><\/MsgSignature><TimeStamp>1409659813<\/TimeStamp><Nonce><!\[CDATA\[1372623149\]\]><\/Nonce><\/xml>$/,
+    );
     const reply = parseReplyXml(xml);
     expect(crypto.decrypt(reply.msgSignature, reply.timestamp, reply.nonce, reply.encrypt)).toBe('<xml><Content><![CDATA[ok]]></Content></xml>');
     expect(buildReplyXml(reply)).toBe(xml);
@@ -61,7 +65,11 @@ describe('envelopes', () => {
 
   it('handles the JSON variant', () => {
     const out = crypto.encrypt('{"msgtype":"text"}', '1700000000', '99');
-    expect(parseEnvelopeJson(JSON.stringify({ tousername: 'wwcorp', encrypt: out.encrypt, agentid: 1000002 }))).toEqual({ toUserName: 'wwcorp', encrypt: out.encrypt, agentId: '1000002' });
+    expect(parseEnvelopeJson(JSON.stringify({ tousername: 'wwcorp', encrypt: out.encrypt, agentid: 1000002 }))).toEqual({
+      toUserName: 'wwcorp',
+      encrypt: out.encrypt,
+      agentId: '1000002',
+    });
     expect(parseEnvelopeJson({ encrypt: out.encrypt }).encrypt).toBe(out.encrypt);
     expect(JSON.parse(buildReplyJson(out))).toEqual({ encrypt: out.encrypt, msgsignature: out.msgSignature, timestamp: 1700000000, nonce: '99' });
     expect(reason(() => parseEnvelopeJson('{'))).toBe('malformed');
@@ -103,7 +111,10 @@ describe('message XML', () => {
   });
 
   it('decodes the predefined and numeric references only', () => {
-    expect(parseMessageXml('<xml><A>a &amp; b &#20013;&#x6587; &lt;&gt; &copy;</A><B><![CDATA[&amp;]]></B></xml>')).toEqual({ A: 'a & b 中文 <> &copy;', B: '&amp;' });
+    expect(parseMessageXml('<xml><A>a &amp; b &#20013;&#x6587; &lt;&gt; &copy;</A><B><![CDATA[&amp;]]></B></xml>')).toEqual({
+      A: 'a & b 中文 <> &copy;',
+      B: '&amp;',
+    });
   });
 
   it('refuses DOCTYPEs, entity declarations, malformed XML and prototype keys', () => {

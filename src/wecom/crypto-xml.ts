@@ -66,7 +66,7 @@ export function parseXml(xml: string): XmlObject {
   }
   const root = (doc as Record<string, unknown>)?.xml;
   if (root === undefined) throw new WeComCryptoError('malformed', 'the XML has no <xml> root element');
-  if (root === '' ) return {};
+  if (root === '') return {};
   if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new WeComCryptoError('malformed', 'the <xml> root must hold elements');
   return root as XmlObject;
 }
@@ -140,7 +140,8 @@ export function buildReplyXml(reply: EncryptedMessage): string {
 export function parseReplyXml(xml: string): EncryptedMessage {
   const root = parseXml(xml);
   const [encrypt, msgSignature, timestamp, nonce] = [root.Encrypt, root.MsgSignature, root.TimeStamp, root.Nonce].map(text);
-  if (!encrypt || !msgSignature || !timestamp || !nonce) throw new WeComCryptoError('malformed', 'the reply XML needs Encrypt, MsgSignature, TimeStamp and Nonce');
+  if (!encrypt || !msgSignature || !timestamp || !nonce)
+    throw new WeComCryptoError('malformed', 'the reply XML needs Encrypt, MsgSignature, TimeStamp and Nonce');
   return { encrypt, msgSignature, timestamp, nonce };
 }
 

@@ -1,15 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  computeSignature,
-  createWeComCrypto,
-  decodeEncodingAesKey,
-  pkcs7Pad,
-  pkcs7Unpad,
-  WeComCryptoError,
-  type WeComCryptoErrorReason,
-} from './crypto.js';
+import { computeSignature, createWeComCrypto, decodeEncodingAesKey, pkcs7Pad, pkcs7Unpad, WeComCryptoError, type WeComCryptoErrorReason } from './crypto.js';
 
 // The values of WeCom's published samples (Sample.cpp / Sample.java of the WXBizMsgCrypt download).
 const TOKEN = 'QDG6eK';
@@ -172,7 +164,7 @@ describe('rejections, each with its reason', () => {
   it('bad_corp_id: addressed to another receive id', () => {
     const other = createWeComCrypto({ token: TOKEN, encodingAesKey: AES_KEY, receiveId: 'ww0000000000000000' });
     expect(reasonOf(() => other.decrypt(good.msgSignature, good.timestamp, good.nonce, good.encrypt))).toBe('bad_corp_id');
-    expect(reasonOf(decryptForged(pkcs7Pad(layout(Buffer.from('x'), CORP_ID + 'x')) ))).toBe('bad_corp_id');
+    expect(reasonOf(decryptForged(pkcs7Pad(layout(Buffer.from('x'), CORP_ID + 'x'))))).toBe('bad_corp_id');
   });
 
   it('bad_padding: pad byte 0, pad byte above 32, unequal pad bytes', () => {

@@ -38,7 +38,10 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export function decodeEncodingAesKey(encodingAesKey: string): Buffer {
   if (typeof encodingAesKey !== 'string' || !ENCODING_AES_KEY.test(encodingAesKey)) {
     const len = typeof encodingAesKey === 'string' ? encodingAesKey.length : 0;
-    throw new WeComCryptoError('bad_key', `EncodingAESKey must be exactly 43 characters of a-z, A-Z and 0-9 (as shown in the WeCom console); got ${len} character(s)${len === 43 ? ' including others' : ''}`);
+    throw new WeComCryptoError(
+      'bad_key',
+      `EncodingAESKey must be exactly 43 characters of a-z, A-Z and 0-9 (as shown in the WeCom console); got ${len} character(s)${len === 43 ? ' including others' : ''}`,
+    );
   }
   const key = Buffer.from(encodingAesKey + '=', 'base64');
   if (key.length !== 32) throw new WeComCryptoError('bad_key', `EncodingAESKey decodes to ${key.length} bytes, expected 32`);
@@ -108,7 +111,8 @@ export interface WeComCrypto {
 /** Builds a WXBizMsgCrypt; the EncodingAESKey is validated here (reason `bad_key`). */
 export function createWeComCrypto(options: WeComCryptoOptions): WeComCrypto {
   const { token, receiveId } = options;
-  if (typeof token !== 'string' || token.length === 0) throw new WeComCryptoError('bad_key', 'token must be a non-empty string (the callback Token from the WeCom console)');
+  if (typeof token !== 'string' || token.length === 0)
+    throw new WeComCryptoError('bad_key', 'token must be a non-empty string (the callback Token from the WeCom console)');
   if (typeof receiveId !== 'string') throw new WeComCryptoError('bad_key', 'receiveId must be a string (the corp id for a corp app)');
   const key = decodeEncodingAesKey(options.encodingAesKey);
   const iv = key.subarray(0, 16);
@@ -120,7 +124,10 @@ export function createWeComCrypto(options: WeComCryptoOptions): WeComCrypto {
     const expected = Buffer.from(computeSignature(token, String(timestamp), String(nonce), String(encrypt)), 'latin1');
     const given = Buffer.from(String(msgSignature ?? '').toLowerCase(), 'latin1');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new WeComCryptoError('bad_signature', 'msg_signature does not match SHA-1(sort(token, timestamp, nonce, encrypt)): wrong Token, or the payload was altered');
+      throw new WeComCryptoError(
+        'bad_signature',
+        'msg_signature does not match SHA-1(sort(token, timestamp, nonce, encrypt)): wrong Token, or the payload was altered',
+      );
     }
   };
 
@@ -134,10 +141,12 @@ export function createWeComCrypto(options: WeComCryptoOptions): WeComCrypto {
     decipher.setAutoPadding(false);
     const padded = Buffer.concat([decipher.update(cipherText), decipher.final()]);
     const plain = pkcs7Unpad(padded);
-    if (plain.length < RANDOM_PREFIX + LENGTH_FIELD) throw new WeComCryptoError('bad_length', `plaintext is ${plain.length} bytes, shorter than the 20-byte random prefix and length field`);
+    if (plain.length < RANDOM_PREFIX + LENGTH_FIELD)
+      throw new WeComCryptoError('bad_length', `plaintext is ${plain.length} bytes, shorter than the 20-byte random prefix and length field`);
     const msgLength = plain.readUInt32BE(RANDOM_PREFIX);
     const msgStart = RANDOM_PREFIX + LENGTH_FIELD;
-    if (msgLength > plain.length - msgStart) throw new WeComCryptoError('bad_length', `message length field says ${msgLength} bytes but only ${plain.length - msgStart} follow`);
+    if (msgLength > plain.length - msgStart)
+      throw new WeComCryptoError('bad_length', `message length field says ${msgLength} bytes but only ${plain.length - msgStart} follow`);
     const idBytes = plain.subarray(msgStart + msgLength);
     if (!idBytes.equals(receiveIdBytes)) {
       throw new WeComCryptoError('bad_corp_id', `the message is addressed to receive id "${idBytes.toString('utf8')}", not "${receiveId}"`);

@@ -27,7 +27,7 @@ const table: Record<number, ErrcodeMeaning> = {
   41004: { en: 'corpsecret is missing', zh: '缺少secret参数' },
   42001: { en: 'access_token has expired; fetch a new one', zh: 'access_token已过期' },
   48002: { en: 'This app has no permission to call this API (add it to 客户联系 可调用接口的应用)', zh: 'API接口无权限调用' },
-  60020: { en: 'Calling IP address is not in the app\'s trusted IP list', zh: '访问ip不在白名单之中' },
+  60020: { en: "Calling IP address is not in the app's trusted IP list", zh: '访问ip不在白名单之中' },
 
   // Limits
   45009: { en: 'API call frequency limit exceeded; calls are refused for about a minute', zh: '接口调用超过限制' },
@@ -39,7 +39,7 @@ const table: Record<number, ErrcodeMeaning> = {
   40031: { en: 'Invalid UserID list', zh: '不合法的UserID列表' },
   40032: { en: 'Invalid UserID list length (too many userids)', zh: '不合法的UserID列表长度' },
   40035: { en: 'Invalid parameter', zh: '不合法的参数' },
-  40058: { en: 'Invalid parameter: a value is out of range or malformed (see the API\'s page)', zh: '不合法的参数' },
+  40058: { en: "Invalid parameter: a value is out of range or malformed (see the API's page)", zh: '不合法的参数' },
   40063: { en: 'A required parameter is empty', zh: '参数为空' },
   41009: { en: 'userid is missing', zh: '缺少userid参数' },
   43001: { en: 'This API must be called with GET', zh: '指定的请求必须使用GET方式' },
@@ -51,7 +51,7 @@ const table: Record<number, ErrcodeMeaning> = {
 
   // Staff and visibility
   46004: { en: 'The user does not exist', zh: '指定的用户不存在' },
-  50002: { en: 'The member is outside the app\'s visible range', zh: '成员不在权限范围' },
+  50002: { en: "The member is outside the app's visible range", zh: '成员不在权限范围' },
   60011: { en: 'No privilege to access this member, department or tag', zh: '指定的成员/部门/标签参数无权限' },
   60111: { en: 'UserID does not exist', zh: 'UserID不存在' },
   60123: { en: 'Invalid department id', zh: '无效的部门id' },
@@ -109,8 +109,11 @@ const table: Record<number, ErrcodeMeaning> = {
   40097: { en: 'The member has not left the company (resigned transfer needs a departed member)', zh: '该成员尚未离职' },
   40098: { en: 'The takeover member has not verified their real name', zh: '成员尚未实名认证' },
   40099: { en: 'The takeover member has reached their external-contact limit', zh: '外部联系人的数量已达上限' },
-  40100: { en: 'This member\'s customers are already being transferred', zh: '此用户的外部联系人已经在转移流程中' },
-  40128: { en: 'Customer transferred too often (once in 90 days, at most twice in all)', zh: '客户转接过于频繁（90天内只允许转接一次，同一个客户最多只能转接两次）' },
+  40100: { en: "This member's customers are already being transferred", zh: '此用户的外部联系人已经在转移流程中' },
+  40128: {
+    en: 'Customer transferred too often (once in 90 days, at most twice in all)',
+    zh: '客户转接过于频繁（90天内只允许转接一次，同一个客户最多只能转接两次）',
+  },
   40129: { en: 'The customer is being transferred', zh: '当前客户正在转接中' },
   40130: { en: 'Handover and takeover member are the same', zh: '原跟进人与接手人一样，不可继承' },
   40131: { en: 'handover_userid does not follow this customer', zh: 'handover_userid 并不是外部联系人的跟进人' },

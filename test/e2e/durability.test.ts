@@ -44,7 +44,11 @@ for (const engine of ENGINES) {
             return { type: 'track', event: 'Tick', anonymousId: `anon-${n % 300}`, messageId: id };
           });
           try {
-            const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+            const res = await fetch(`${server.url}/v1/batch`, {
+              method: 'POST',
+              headers: { authorization: auth, 'content-type': 'application/json' },
+              body: JSON.stringify({ batch }),
+            });
             if (res.status === 200) acked.push(...batch.map((b) => b.messageId));
           } catch {
             return; // the server is gone
@@ -67,7 +71,11 @@ for (const engine of ENGINES) {
       // And the server starts again on the same data and accepts more.
       const again = await startServer(env);
       try {
-        const res = await fetch(`${again.url}/v1/track`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'after', event: 'Restarted', messageId: 'after-restart' }) });
+        const res = await fetch(`${again.url}/v1/track`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: 'after', event: 'Restarted', messageId: 'after-restart' }),
+        });
         expect(res.status).toBe(200);
       } finally {
         expect(await again.stop('SIGTERM')).toBe(0);
@@ -88,7 +96,13 @@ for (const engine of ENGINES) {
       let code: Promise<number | null> | undefined;
       const status = await new Promise<number>((resolve, reject) => {
         const req = http.request(
-          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' } },
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode!));

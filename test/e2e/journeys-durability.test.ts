@@ -20,7 +20,11 @@ interface WorkerProcess {
 
 /** Starts a journey worker process (test/fixtures/journeys/worker.mjs) and waits until it is running. */
 async function startWorker(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['test/fixtures/journeys/worker.mjs'], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['test/fixtures/journeys/worker.mjs'], {
+    cwd: process.cwd(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const exited = new Promise<string>((r) => child.on('exit', (code, signal) => r(code === null ? `signal ${signal}` : `exit ${code}`)));
   await new Promise<void>((resolve, reject) => {
@@ -58,7 +62,11 @@ for (const engine of ENGINES) {
     let place: E2eEnvironment | undefined;
     let worker: WorkerProcess | undefined;
     beforeAll(async () => {
-      place = await createE2eEnvironment(engine, { prefix: 'journeys', encryptionKey: KEY, env: { SIYU_LOG_LEVEL: 'warn', SIYU_BOOTSTRAP_WORKSPACE: 'false', SIYU_SEGMENT_WORKER: 'false' } });
+      place = await createE2eEnvironment(engine, {
+        prefix: 'journeys',
+        encryptionKey: KEY,
+        env: { SIYU_LOG_LEVEL: 'warn', SIYU_BOOTSTRAP_WORKSPACE: 'false', SIYU_SEGMENT_WORKER: 'false' },
+      });
       ({ dataDir, env } = place);
     });
     afterAll(async () => {
@@ -74,8 +82,20 @@ for (const engine of ENGINES) {
       const ws = workspace.id;
       const now = Date.now();
       const rows = Array.from({ length: PROFILES }, (_, i) => ({
-        workspace_id: ws, id: `prof_dur_${String(i).padStart(5, '0')}`, merged_into: null, traits: '{}', trait_times: '{}', consent: '{}', first_seen_at: now, last_seen_at: now,
-        order_count: 0, total_spent_fen: 0, first_purchase_at: null, last_purchase_at: null, created_at: now, updated_at: now,
+        workspace_id: ws,
+        id: `prof_dur_${String(i).padStart(5, '0')}`,
+        merged_into: null,
+        traits: '{}',
+        trait_times: '{}',
+        consent: '{}',
+        first_seen_at: now,
+        last_seen_at: now,
+        order_count: 0,
+        total_spent_fen: 0,
+        first_purchase_at: null,
+        last_purchase_at: null,
+        created_at: now,
+        updated_at: now,
       }));
       await services.database.db.transaction().execute(async (trx) => {
         for (let i = 0; i < rows.length; i += 1000) await services.database.dialect.insertMany(trx, 'profiles', rows.slice(i, i + 1000));
@@ -133,12 +153,18 @@ for (const engine of ENGINES) {
       expect(await last.stop('SIGTERM'), last.output()).toBe('exit 0');
       expect(p.done).toBe(PROFILES);
       // At least one kill landed in the middle of the work (entries or sends in progress).
-      expect(kills.some((k) => k.at.msgs > 0 && k.at.done < PROFILES), JSON.stringify(kills)).toBe(true);
+      expect(
+        kills.some((k) => k.at.msgs > 0 && k.at.done < PROFILES),
+        JSON.stringify(kills),
+      ).toBe(true);
       console.log(`[${engine}] kills (progress when killed): ${JSON.stringify(kills)}`);
 
       const d = openDatabase({ dataDir, databaseUrl: env.DATABASE_URL, poolSize: 1 });
       try {
-        const states = await d.db.selectFrom('journey_states' as any).select(['subject_id', 'status']).execute();
+        const states = await d.db
+          .selectFrom('journey_states' as any)
+          .select(['subject_id', 'status'])
+          .execute();
         expect(states).toHaveLength(PROFILES);
         expect(new Set(states.map((s: any) => s.subject_id)).size).toBe(PROFILES);
         expect(states.filter((s: any) => s.status !== 'completed')).toEqual([]);

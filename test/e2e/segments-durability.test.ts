@@ -39,10 +39,20 @@ for (const engine of ENGINES) {
           const i = from + k;
           return { type: 'identify', userId: `u${i}`, traits: { score: i % 100, plan: i % 3 === 0 ? 'vip' : 'free' }, messageId: `m${i}` };
         });
-        const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: write, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+        const res = await fetch(`${server.url}/v1/batch`, {
+          method: 'POST',
+          headers: { authorization: write, 'content-type': 'application/json' },
+          body: JSON.stringify({ batch }),
+        });
         expect(res.status).toBe(200);
       }
-      const rule: Rule = { type: 'and', rules: [{ type: 'trait', key: 'plan', op: 'eq', value: 'vip' }, { type: 'trait', key: 'score', op: 'gte', value: 40 }] };
+      const rule: Rule = {
+        type: 'and',
+        rules: [
+          { type: 'trait', key: 'plan', op: 'eq', value: 'vip' },
+          { type: 'trait', key: 'score', op: 'gte', value: 40 },
+        ],
+      };
       const created = await fetch(`${server.url}/v1/segments`, { method: 'POST', headers: secret, body: JSON.stringify({ name: 'VIP 40+', rule }) });
       expect(created.status).toBe(201);
       const seg = (await created.json()) as { id: string };
@@ -76,12 +86,22 @@ for (const engine of ENGINES) {
           // The reference: the rule evaluated over every live profile in one query.
           const expected = await sql<{ id: string }>`select p.id from profiles as p where p.workspace_id = ${workspaceId} and p.merged_into is null
             and (${compileRule(rule, { workspaceId, now: Date.now(), timeZone: 'Asia/Shanghai' }, d.dialect)}) order by p.id`.execute(d.db);
-          const actual = await d.db.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', workspaceId).where('segment_id', '=', seg.id).orderBy('profile_id').execute();
+          const actual = await d.db
+            .selectFrom('segment_members')
+            .select('profile_id')
+            .where('workspace_id', '=', workspaceId)
+            .where('segment_id', '=', seg.id)
+            .orderBy('profile_id')
+            .execute();
           expect(actual.map((r) => r.profile_id)).toEqual(expected.rows.map((r) => r.id));
           expect(expected.rows.length).toBe(Array.from({ length: PROFILES }, (_, i) => i).filter((i) => i % 3 === 0 && i % 100 >= 40).length);
           expect(view!.memberCount).toBe(expected.rows.length);
           // Every member entered once: no history (nobody left), one entry record each.
-          const history = await d.db.selectFrom('segment_member_history').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+          const history = await d.db
+            .selectFrom('segment_member_history')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('workspace_id', '=', workspaceId)
+            .executeTakeFirstOrThrow();
           expect(Number(history.n)).toBe(0);
           const entered = await d.db
             .selectFrom('segment_members')

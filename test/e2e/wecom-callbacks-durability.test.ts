@@ -29,7 +29,7 @@ for (const engine of ENGINES) {
       await place?.close();
     });
 
-    const withDb = async <T,>(fn: (db: any) => Promise<T>): Promise<T> => {
+    const withDb = async <T>(fn: (db: any) => Promise<T>): Promise<T> => {
       const d = openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
       try {
         return await fn(d.db);
@@ -93,7 +93,12 @@ for (const engine of ENGINES) {
       }
       await withDb(async (db) => {
         const rows = await db.selectFrom('wecom_inbox').select('payload').where('workspace_id', '=', workspaceId).execute();
-        const added = await db.selectFrom('events').select('payload').where('workspace_id', '=', workspaceId).where('event', '=', 'WeCom Contact Added').execute();
+        const added = await db
+          .selectFrom('events')
+          .select('payload')
+          .where('workspace_id', '=', workspaceId)
+          .where('event', '=', 'WeCom Contact Added')
+          .execute();
         expect(added.length).toBe(rows.length);
         const follows = await db.selectFrom('scrm_follows').select('external_userid').where('workspace_id', '=', workspaceId).execute();
         const followed = new Set(follows.map((f: any) => f.external_userid));

@@ -91,7 +91,17 @@ function Label({ text, api }: { text: string; api: string }) {
 }
 
 /** The settings editor, mounted while open. */
-function SettingsModal({ settings, lastRun, onSaved, onClose }: { settings: ModelSettings; lastRun: RfmReport['thresholds']; onSaved: (s: ModelSettings) => void; onClose: () => void }) {
+function SettingsModal({
+  settings,
+  lastRun,
+  onSaved,
+  onClose,
+}: {
+  settings: ModelSettings;
+  lastRun: RfmReport['thresholds'];
+  onSaved: (s: ModelSettings) => void;
+  onClose: () => void;
+}) {
   const { api } = useSession();
   const { t } = useI18n();
   const [form] = Form.useForm<SettingsForm>();
@@ -191,7 +201,12 @@ function SettingsModal({ settings, lastRun, onSaved, onClose }: { settings: Mode
           <Col span={8}>{whole(['lifecycle', 'churnedDays'], <Label text={t('lcChurnedDays')} api="churnedDays" />)}</Col>
           <Col span={8}>{whole(['lifecycle', 'loyalMinOrders'], <Label text={t('lcLoyalMinOrders')} api="loyalMinOrders" />)}</Col>
           <Col span={8}>
-            <Form.Item name={['lifecycle', 'loyalMinSpentYuan']} label={<Label text={t('lcLoyalMinSpent')} api="loyalMinSpentFen" />} rules={required} extra={t('moneyInYuan')}>
+            <Form.Item
+              name={['lifecycle', 'loyalMinSpentYuan']}
+              label={<Label text={t('lcLoyalMinSpent')} api="loyalMinSpentFen" />}
+              rules={required}
+              extra={t('moneyInYuan')}
+            >
               <InputNumber precision={2} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
@@ -203,7 +218,12 @@ function SettingsModal({ settings, lastRun, onSaved, onClose }: { settings: Mode
           <Col span={8}>{whole(['community', 'activeMinMessages'], <Label text={t('cmActiveMinMessages')} api="activeMinMessages" />)}</Col>
           <Col span={8}>{whole(['community', 'kocMinScore'], <Label text={t('cmKocMinScore')} api="kocMinScore" />)}</Col>
           <Col span={8}>
-            <Form.Item name={['community', 'kocTopPercent']} label={<Label text={t('cmKocTopPercent')} api="kocTopPercent" />} rules={required} extra={t('cmKocTopPercentHelp')}>
+            <Form.Item
+              name={['community', 'kocTopPercent']}
+              label={<Label text={t('cmKocTopPercent')} api="kocTopPercent" />}
+              rules={required}
+              extra={t('cmKocTopPercentHelp')}
+            >
               <InputNumber precision={2} style={{ width: '100%' }} />
             </Form.Item>
           </Col>
@@ -226,7 +246,15 @@ function SettingsModal({ settings, lastRun, onSaved, onClose }: { settings: Mode
 }
 
 /** The settings card: the current values, and "Edit" for the modal. */
-export function ModelSettingsCard({ settings, lastRun, onSaved }: { settings: ModelSettings; lastRun: RfmReport['thresholds']; onSaved: (s: ModelSettings) => void }) {
+export function ModelSettingsCard({
+  settings,
+  lastRun,
+  onSaved,
+}: {
+  settings: ModelSettings;
+  lastRun: RfmReport['thresholds'];
+  onSaved: (s: ModelSettings) => void;
+}) {
   const { workspace } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
@@ -260,7 +288,8 @@ export function ModelSettingsCard({ settings, lastRun, onSaved }: { settings: Mo
               return (
                 <div key={d}>
                   <Typography.Text strong>{d.toUpperCase()}</Typography.Text>:{' '}
-                  {v(`setting-rfm-${d}`, own ? own.map((x) => (d === 'm' ? money(x) : x)).join(' → ') : t('quintiles'))} · {t('split')} {v(`setting-split-${d}`, rfm.split[d])}
+                  {v(`setting-rfm-${d}`, own ? own.map((x) => (d === 'm' ? money(x) : x)).join(' → ') : t('quintiles'))} · {t('split')}{' '}
+                  {v(`setting-split-${d}`, rfm.split[d])}
                 </div>
               );
             }),

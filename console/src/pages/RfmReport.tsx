@@ -111,8 +111,10 @@ export function RfmReportPage() {
                         span: 3,
                         children: DIMS.map((d) => (
                           <div key={d}>
-                            <Typography.Text strong>{d.toUpperCase()}</Typography.Text>: {report.thresholds![d].map((x) => (d === 'm' ? money(x) : x)).join(' → ')}
-                            {report.thresholdSource && ` (${t(report.thresholdSource[d] === 'settings' ? 'thresholdSource_settings' : 'thresholdSource_quintiles')})`}
+                            <Typography.Text strong>{d.toUpperCase()}</Typography.Text>:{' '}
+                            {report.thresholds![d].map((x) => (d === 'm' ? money(x) : x)).join(' → ')}
+                            {report.thresholdSource &&
+                              ` (${t(report.thresholdSource[d] === 'settings' ? 'thresholdSource_settings' : 'thresholdSource_quintiles')})`}
                             {report.split && ` · ${t('split')} ${report.split[d]}`}
                           </div>
                         )),
@@ -143,19 +145,48 @@ export function RfmReportPage() {
                       </Space>
                     ),
                   },
-                  { title: t('colCount'), dataIndex: 'count', align: 'right', width: 90, render: (n: number) => <span data-testid="rfm-cell-count">{formatCount(n, locale)}</span> },
+                  {
+                    title: t('colCount'),
+                    dataIndex: 'count',
+                    align: 'right',
+                    width: 90,
+                    render: (n: number) => <span data-testid="rfm-cell-count">{formatCount(n, locale)}</span>,
+                  },
                   { title: t('colShare'), dataIndex: 'share', width: 150, render: (s: number) => <ShareBar share={s} color="#1677ff" /> },
                   { title: t('colRevenue'), dataIndex: 'revenueFen', align: 'right', width: 140, render: money },
-                  { title: t('colRevenueShare'), dataIndex: 'revenueShare', width: 150, render: (s: number) => <ShareBar share={s} color="#52c41a" testId="rfm-revenue-share" /> },
+                  {
+                    title: t('colRevenueShare'),
+                    dataIndex: 'revenueShare',
+                    width: 150,
+                    render: (s: number) => <ShareBar share={s} color="#52c41a" testId="rfm-revenue-share" />,
+                  },
                   {
                     title: t('colAvgScores'),
                     dataIndex: 'avgScores',
                     width: 130,
                     render: (a: RfmCellReport['avgScores'], row) => (row.count ? `${a.r.toFixed(1)} / ${a.f.toFixed(1)} / ${a.m.toFixed(1)}` : t('none')),
                   },
-                  { title: t('colAvgDays'), dataIndex: 'avgDaysSinceLastPurchase', align: 'right', width: 120, render: (v: number, row) => (row.count ? v.toFixed(1) : t('none')) },
-                  { title: t('colAvgOrders'), dataIndex: 'avgOrders', align: 'right', width: 100, render: (v: number, row) => (row.count ? v.toFixed(2) : t('none')) },
-                  { title: t('colAvgSpent'), dataIndex: 'avgSpentFen', align: 'right', width: 120, render: (v: number, row) => (row.count ? money(v) : t('none')) },
+                  {
+                    title: t('colAvgDays'),
+                    dataIndex: 'avgDaysSinceLastPurchase',
+                    align: 'right',
+                    width: 120,
+                    render: (v: number, row) => (row.count ? v.toFixed(1) : t('none')),
+                  },
+                  {
+                    title: t('colAvgOrders'),
+                    dataIndex: 'avgOrders',
+                    align: 'right',
+                    width: 100,
+                    render: (v: number, row) => (row.count ? v.toFixed(2) : t('none')),
+                  },
+                  {
+                    title: t('colAvgSpent'),
+                    dataIndex: 'avgSpentFen',
+                    align: 'right',
+                    width: 120,
+                    render: (v: number, row) => (row.count ? money(v) : t('none')),
+                  },
                 ]}
               />
             </div>

@@ -131,7 +131,10 @@ export function SegmentDetailPage({ id }: { id: string }) {
     setBusy('export');
     setActionError(null);
     try {
-      const list = traits.split(',').map((s) => s.trim()).filter(Boolean);
+      const list = traits
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const blob = await api.membersCsv(segment.id, list);
       const file = `segment-${segment.id}.csv`;
       const url = URL.createObjectURL(blob);
@@ -174,12 +177,22 @@ export function SegmentDetailPage({ id }: { id: string }) {
               </Button>
             )}
             {active && segment.kind === 'rule' && (
-              <Button loading={busy === 'recompute'} onClick={() => act('recompute', () => api.recompute(segment.id), t('recomputeStarted'))} data-testid="recompute">
+              <Button
+                loading={busy === 'recompute'}
+                onClick={() => act('recompute', () => api.recompute(segment.id), t('recomputeStarted'))}
+                data-testid="recompute"
+              >
                 {t('recompute')}
               </Button>
             )}
             {active && (
-              <Popconfirm title={t('archiveConfirm')} okText={t('archive')} cancelText={t('cancel')} okButtonProps={{ danger: true }} onConfirm={() => act('archive', () => api.archiveSegment(segment.id), t('archived'))}>
+              <Popconfirm
+                title={t('archiveConfirm')}
+                okText={t('archive')}
+                cancelText={t('cancel')}
+                okButtonProps={{ danger: true }}
+                onConfirm={() => act('archive', () => api.archiveSegment(segment.id), t('archived'))}
+              >
                 <Button danger loading={busy === 'archive'} data-testid="archive">
                   {t('archive')}
                 </Button>
@@ -251,7 +264,8 @@ export function SegmentDetailPage({ id }: { id: string }) {
                   <Space orientation="vertical" style={{ width: '100%' }}>
                     {segment.versions.map((v) => (
                       <div key={v.version}>
-                        <Typography.Text strong>{t('versionN', { n: v.version })}</Typography.Text> <Typography.Text type="secondary">{formatTime(v.createdAt, locale)}</Typography.Text>
+                        <Typography.Text strong>{t('versionN', { n: v.version })}</Typography.Text>{' '}
+                        <Typography.Text type="secondary">{formatTime(v.createdAt, locale)}</Typography.Text>
                         <JsonBlock value={v.rule} />
                       </div>
                     ))}
@@ -280,7 +294,13 @@ export function SegmentDetailPage({ id }: { id: string }) {
         title={t('members')}
         extra={
           <Space.Compact>
-            <Input placeholder={t('exportTraits')} value={traits} onChange={(e) => setTraits(e.target.value)} style={{ width: 280 }} data-testid="export-traits" />
+            <Input
+              placeholder={t('exportTraits')}
+              value={traits}
+              onChange={(e) => setTraits(e.target.value)}
+              style={{ width: 280 }}
+              data-testid="export-traits"
+            />
             <Button onClick={exportCsv} loading={busy === 'export'} data-testid="export-csv">
               {t('exportCsv')}
             </Button>

@@ -83,7 +83,14 @@ export function SegmentEditorPage({ id }: { id?: string }) {
       setPreview(null);
     };
     if (ruleText.trim() === '' || ruleText === pristineText) put();
-    else modal.confirm({ title: t('templateReplaceTitle'), content: t('templateReplaceBody', { name: tpl.name[locale] }), onOk: put, okText: t('yes'), cancelText: t('cancel') });
+    else
+      modal.confirm({
+        title: t('templateReplaceTitle'),
+        content: t('templateReplaceBody', { name: tpl.name[locale] }),
+        onOk: put,
+        okText: t('yes'),
+        cancelText: t('cancel'),
+      });
   };
 
   const parsed = (): unknown => {
@@ -195,7 +202,15 @@ export function SegmentEditorPage({ id }: { id?: string }) {
         <Alert type="info" showIcon title={t(segment ? 'staticNote' : 'staticNewNote')} style={{ marginBottom: 16 }} data-testid="static-note" />
       ) : (
         <>
-          {segment && <Alert type="info" showIcon title={t('versionNote', { current: segment.version, next: segment.version + 1 })} style={{ marginBottom: 16 }} data-testid="version-note" />}
+          {segment && (
+            <Alert
+              type="info"
+              showIcon
+              title={t('versionNote', { current: segment.version, next: segment.version + 1 })}
+              style={{ marginBottom: 16 }}
+              data-testid="version-note"
+            />
+          )}
           <Space style={{ marginBottom: 8, width: '100%', justifyContent: 'space-between' }} wrap>
             <Typography.Text strong>{t('rule')}</Typography.Text>
             <Space wrap>
@@ -281,7 +296,9 @@ export function SegmentEditorPage({ id }: { id?: string }) {
                 {
                   title: t('colTraits'),
                   dataIndex: 'traits',
-                  render: (v: Record<string, unknown>) => <span style={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{JSON.stringify(v)}</span>,
+                  render: (v: Record<string, unknown>) => (
+                    <span style={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{JSON.stringify(v)}</span>
+                  ),
                 },
                 { title: t('colLastSeen'), dataIndex: 'lastSeenAt', width: 180, render: (v: string | null) => formatTime(v, locale) },
               ]}

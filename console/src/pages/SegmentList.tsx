@@ -78,7 +78,12 @@ export function SegmentListPage() {
                 </Space>
               ),
             },
-            { title: t('colKind'), dataIndex: 'kind', width: 90, render: (k: Segment['kind']) => <Tag color={k === 'rule' ? 'blue' : 'purple'}>{t(k === 'rule' ? 'kind_rule' : 'kind_static')}</Tag> },
+            {
+              title: t('colKind'),
+              dataIndex: 'kind',
+              width: 90,
+              render: (k: Segment['kind']) => <Tag color={k === 'rule' ? 'blue' : 'purple'}>{t(k === 'rule' ? 'kind_rule' : 'kind_static')}</Tag>,
+            },
             {
               title: t('colStatus'),
               dataIndex: 'status',

@@ -30,11 +30,7 @@ export function SignInPage({ notice, onSignedIn }: { notice?: string; onSignedIn
       {notice && <Alert type="warning" showIcon title={notice} style={{ marginBottom: 16 }} />}
       {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="sign-in-error" />}
       <Form layout="vertical" onFinish={submit} requiredMark={false}>
-        <Form.Item
-          name="key"
-          label={t('secretKey')}
-          rules={[{ required: true, pattern: /^\s*sk_\S+\s*$/, message: t('keyMustStartSk') }]}
-        >
+        <Form.Item name="key" label={t('secretKey')} rules={[{ required: true, pattern: /^\s*sk_\S+\s*$/, message: t('keyMustStartSk') }]}>
           <Input.Password placeholder="sk_..." autoComplete="off" data-testid="secret-key" />
         </Form.Item>
         <Button type="primary" htmlType="submit" loading={busy} block data-testid="sign-in">

@@ -22,7 +22,7 @@ export function StaticUpload({ segmentId, onUploaded }: { segmentId: string; onU
   const { api } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
-  const [file, setFile] = useState<File & { uid: string } | null>(null);
+  const [file, setFile] = useState<(File & { uid: string }) | null>(null);
   const [mode, setMode] = useState<UploadMode>('add');
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<{ file: string; mode: UploadMode; answer: StaticUploadReport } | null>(null);

@@ -53,7 +53,13 @@ export const emailChannel: Channel = {
       }
       const transient = TRANSIENT_CODES.has(e.code ?? '');
       // A socket lost after DATA was sent may have delivered the message.
-      return { status: 'failed', errorCode: `smtp:${e.code ?? 'ERROR'}`, errorMessage: e.message, retryable: transient, ambiguous: transient && e.command === 'DATA' };
+      return {
+        status: 'failed',
+        errorCode: `smtp:${e.code ?? 'ERROR'}`,
+        errorMessage: e.message,
+        retryable: transient,
+        ambiguous: transient && e.command === 'DATA',
+      };
     } finally {
       transport.close();
     }

@@ -37,7 +37,8 @@ export const smsChannel: Channel = {
   async send(ctx, msg) {
     const c = ctx.config;
     const endpoint = c?.config.endpoint as string | undefined;
-    if (!c || !endpoint || !c.secrets.accessKeySecret) return { status: 'failed', errorCode: 'CHANNEL_NOT_CONFIGURED', errorMessage: 'sms channel is not configured', retryable: false };
+    if (!c || !endpoint || !c.secrets.accessKeySecret)
+      return { status: 'failed', errorCode: 'CHANNEL_NOT_CONFIGURED', errorMessage: 'sms channel is not configured', retryable: false };
     if (!msg.address) return { status: 'failed', errorCode: 'NO_ADDRESS', retryable: false };
     const body = JSON.stringify({
       phoneNumber: msg.address,
@@ -73,9 +74,16 @@ export const smsChannel: Channel = {
     } catch {
       // a non-JSON answer is judged by its status below
     }
-    if (res.status >= 500 || res.status === 429) return { status: 'failed', errorCode: `http:${res.status}`, errorMessage: text.slice(0, 200), retryable: true };
-    if (res.status === 200 && answer.code === 'OK') return { status: 'sent', providerMessageId: typeof answer.bizId === 'string' ? answer.bizId : undefined, retryable: false };
+    if (res.status >= 500 || res.status === 429)
+      return { status: 'failed', errorCode: `http:${res.status}`, errorMessage: text.slice(0, 200), retryable: true };
+    if (res.status === 200 && answer.code === 'OK')
+      return { status: 'sent', providerMessageId: typeof answer.bizId === 'string' ? answer.bizId : undefined, retryable: false };
     const code = typeof answer.code === 'string' ? answer.code : `http:${res.status}`;
-    return { status: 'failed', errorCode: code, errorMessage: typeof answer.message === 'string' ? answer.message : text.slice(0, 200), retryable: RETRYABLE.test(code) };
+    return {
+      status: 'failed',
+      errorCode: code,
+      errorMessage: typeof answer.message === 'string' ? answer.message : text.slice(0, 200),
+      retryable: RETRYABLE.test(code),
+    };
   },
 };

@@ -19,14 +19,27 @@ export const webhookChannel: Channel = {
   async send(ctx, msg) {
     const url = ctx.config?.config.url as string | undefined;
     const secret = ctx.config?.secrets.signingSecret;
-    if (!url || !secret) return { status: 'failed', errorCode: 'CHANNEL_NOT_CONFIGURED', errorMessage: 'webhook channel has no url or signingSecret', retryable: false };
-    const body = JSON.stringify({ id: msg.id, workspaceId: ctx.workspaceId, profileId: msg.profileId, purpose: msg.purpose, body: msg.content.body, sentAt: new Date(ctx.now()).toISOString() });
+    if (!url || !secret)
+      return { status: 'failed', errorCode: 'CHANNEL_NOT_CONFIGURED', errorMessage: 'webhook channel has no url or signingSecret', retryable: false };
+    const body = JSON.stringify({
+      id: msg.id,
+      workspaceId: ctx.workspaceId,
+      profileId: msg.profileId,
+      purpose: msg.purpose,
+      body: msg.content.body,
+      sentAt: new Date(ctx.now()).toISOString(),
+    });
     const ts = String(Math.floor(ctx.now() / 1000));
     let res: Response;
     try {
       res = await ctx.fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-siyu-timestamp': ts, 'x-siyu-signature': webhookSignature(secret, ts, body), 'x-siyu-idempotency-key': msg.id },
+        headers: {
+          'content-type': 'application/json',
+          'x-siyu-timestamp': ts,
+          'x-siyu-signature': webhookSignature(secret, ts, body),
+          'x-siyu-idempotency-key': msg.id,
+        },
         body,
         signal: AbortSignal.timeout((ctx.config?.config.timeoutMs as number | undefined) ?? 10_000),
       });
@@ -35,6 +48,11 @@ export const webhookChannel: Channel = {
     }
     await res.body?.cancel().catch(() => undefined);
     if (res.status >= 200 && res.status < 300) return { status: 'sent', providerMessageId: res.headers.get('x-request-id') ?? undefined, retryable: false };
-    return { status: 'failed', errorCode: `http:${res.status}`, errorMessage: `webhook answered HTTP ${res.status}`, retryable: res.status >= 500 || res.status === 429 };
+    return {
+      status: 'failed',
+      errorCode: `http:${res.status}`,
+      errorMessage: `webhook answered HTTP ${res.status}`,
+      retryable: res.status >= 500 || res.status === 429,
+    };
   },
 };

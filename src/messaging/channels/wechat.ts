@@ -24,9 +24,12 @@ export function createWeChatApi() {
     const key = `${base}\n${appId}\n${createHash('sha256').update(secret).digest('hex')}`;
     const hit = tokens.get(key);
     if (!force && hit && ctx.now() < hit.refreshAt) return hit.token;
-    const res = await ctx.fetch(`${base}/cgi-bin/token?${new URLSearchParams({ grant_type: 'client_credential', appid: appId, secret })}`, { signal: AbortSignal.timeout(10_000) });
+    const res = await ctx.fetch(`${base}/cgi-bin/token?${new URLSearchParams({ grant_type: 'client_credential', appid: appId, secret })}`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     const a = (await res.json()) as { access_token?: string; expires_in?: number; errcode?: number; errmsg?: string };
-    if (!a.access_token || typeof a.expires_in !== 'number') throw Object.assign(new Error(`token: errcode ${a.errcode} ${a.errmsg ?? ''}`), { errcode: a.errcode ?? -1 });
+    if (!a.access_token || typeof a.expires_in !== 'number')
+      throw Object.assign(new Error(`token: errcode ${a.errcode} ${a.errmsg ?? ''}`), { errcode: a.errcode ?? -1 });
     tokens.set(key, { token: a.access_token, refreshAt: ctx.now() + Math.max(60, a.expires_in - 300) * 1000 });
     return a.access_token;
   }
@@ -75,7 +78,8 @@ type WeChatApi = ReturnType<typeof createWeChatApi>;
 /** `{ key: "text" }` or `{ key: { value, color } }` -> WeChat's `{ key: { value, color? } }`. */
 function dataOf(d: unknown): Record<string, { value: string; color?: string }> {
   const out: Record<string, { value: string; color?: string }> = {};
-  for (const [k, v] of Object.entries((d ?? {}) as Record<string, unknown>)) out[k] = typeof v === 'string' ? { value: v } : (v as { value: string; color?: string });
+  for (const [k, v] of Object.entries((d ?? {}) as Record<string, unknown>))
+    out[k] = typeof v === 'string' ? { value: v } : (v as { value: string; color?: string });
   return out;
 }
 
@@ -96,7 +100,14 @@ export function wechatOaChannel(api: WeChatApi): Channel {
       return api.post(
         ctx,
         'message/template/send',
-        { touser: msg.address, template_id: c.templateId, ...(c.url ? { url: c.url } : {}), ...(c.miniprogram ? { miniprogram: c.miniprogram } : {}), data: dataOf(c.data), client_msg_id: msg.id },
+        {
+          touser: msg.address,
+          template_id: c.templateId,
+          ...(c.url ? { url: c.url } : {}),
+          ...(c.miniprogram ? { miniprogram: c.miniprogram } : {}),
+          data: dataOf(c.data),
+          client_msg_id: msg.id,
+        },
         true,
       );
     },
@@ -115,7 +126,14 @@ export function miniProgramChannel(api: WeChatApi): Channel {
       return api.post(
         ctx,
         'message/subscribe/send',
-        { touser: msg.address, template_id: c.templateId, ...(c.page ? { page: c.page } : {}), data: dataOf(c.data), miniprogram_state: c.state ?? 'formal', lang: c.lang ?? 'zh_CN' },
+        {
+          touser: msg.address,
+          template_id: c.templateId,
+          ...(c.page ? { page: c.page } : {}),
+          data: dataOf(c.data),
+          miniprogram_state: c.state ?? 'formal',
+          lang: c.lang ?? 'zh_CN',
+        },
         false,
       );
     },

@@ -7,9 +7,18 @@ import type { Channel, SendResult } from './types.js';
 const RETRYABLE = new Set([-1, 45009, 45011, 45033]);
 
 function failure(err: unknown): SendResult {
-  if (err instanceof WeComError) return { status: 'failed', errorCode: `wecom:${err.errcode}`, errorMessage: err.message, retryable: RETRYABLE.has(err.errcode) };
-  if (err instanceof WeComNetworkError) return { status: 'failed', errorCode: 'wecom:network', errorMessage: err.message, retryable: true, ambiguous: err.timedOut };
-  if (err instanceof WeComBadResponseError) return { status: 'failed', errorCode: `wecom:http_${err.status}`, errorMessage: err.message, retryable: err.status >= 500 || err.status === 429, ambiguous: err.status >= 500 };
+  if (err instanceof WeComError)
+    return { status: 'failed', errorCode: `wecom:${err.errcode}`, errorMessage: err.message, retryable: RETRYABLE.has(err.errcode) };
+  if (err instanceof WeComNetworkError)
+    return { status: 'failed', errorCode: 'wecom:network', errorMessage: err.message, retryable: true, ambiguous: err.timedOut };
+  if (err instanceof WeComBadResponseError)
+    return {
+      status: 'failed',
+      errorCode: `wecom:http_${err.status}`,
+      errorMessage: err.message,
+      retryable: err.status >= 500 || err.status === 429,
+      ambiguous: err.status >= 500,
+    };
   if (err instanceof AppError) return { status: 'failed', errorCode: err.code, errorMessage: err.message, retryable: false };
   throw err;
 }
@@ -19,7 +28,13 @@ async function addMsgTemplate(ctx: Parameters<Channel['send']>[0], req: AddMsgTe
     const client = await ctx.wecomClientFor(ctx.workspaceId);
     const res = await client.addMsgTemplate(req);
     // fail_list: not this sender's customer any more, or over WeCom's quota for the customer.
-    if (res.fail_list?.includes(target)) return { status: 'failed', errorCode: 'wecom:fail_list', errorMessage: `WeCom refused ${target} (not a customer of ${req.sender}, or over its quota)`, retryable: false };
+    if (res.fail_list?.includes(target))
+      return {
+        status: 'failed',
+        errorCode: 'wecom:fail_list',
+        errorMessage: `WeCom refused ${target} (not a customer of ${req.sender}, or over its quota)`,
+        retryable: false,
+      };
     return { status: 'sent', providerMessageId: res.msgid, retryable: false };
   } catch (err) {
     return failure(err);
@@ -44,7 +59,8 @@ export const wecomChannel: Channel = {
   afterCrash: 'unknown',
   address: 'external_userid',
   async send(ctx, msg) {
-    if (!msg.address || !msg.sender) return { status: 'failed', errorCode: 'NO_ADDRESS', errorMessage: 'no external_userid or owning staff member', retryable: false };
+    if (!msg.address || !msg.sender)
+      return { status: 'failed', errorCode: 'NO_ADDRESS', errorMessage: 'no external_userid or owning staff member', retryable: false };
     return addMsgTemplate(ctx, { chat_type: 'single', external_userid: [msg.address], sender: msg.sender, ...body(msg.content) }, msg.address);
   },
 };

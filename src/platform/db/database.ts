@@ -30,7 +30,12 @@ export interface Dialect {
    * Inserts many rows of one shape inside the caller's transaction; returns how many were written.
    * `conflict.update` empty means `ON CONFLICT DO NOTHING`, otherwise those columns take the new values.
    */
-  insertMany<T extends keyof DB & string>(db: Kysely<DB>, table: T, rows: Record<string, unknown>[], conflict?: { columns: string[]; update: string[] }): Promise<number>;
+  insertMany<T extends keyof DB & string>(
+    db: Kysely<DB>,
+    table: T,
+    rows: Record<string, unknown>[],
+    conflict?: { columns: string[]; update: string[] },
+  ): Promise<number>;
 }
 
 /** An open database: Kysely plus the engine's dialect helpers. */
@@ -84,7 +89,9 @@ const sqliteBase = {
   // Like PostgreSQL's ->>: booleans as 'true'/'false' (json_extract would give 1/0), numbers as text.
   jsonText: (column: string, key: string) => {
     const path = '$.' + JSON.stringify(key);
-    return sql<string | null>`(case json_type(${sql.ref(column)}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref(column)}, ${path}) as text) end)`;
+    return sql<
+      string | null
+    >`(case json_type(${sql.ref(column)}, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${sql.ref(column)}, ${path}) as text) end)`;
   },
   isRetryable: (err: unknown) => {
     const code = (err as { code?: string })?.code ?? '';
@@ -102,7 +109,10 @@ const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
 function columnTypes(db: Kysely<DB>, table: string): Promise<Map<string, string>> {
   let types = pgColumnTypes.get(table);
   if (!types) {
-    types = sql<{ column_name: string; udt_name: string }>`select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
+    types = sql<{
+      column_name: string;
+      udt_name: string;
+    }>`select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
       .execute(db)
       .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
     types.catch(() => pgColumnTypes.delete(table));
@@ -117,7 +127,12 @@ function columnTypes(db: Kysely<DB>, table: string): Promise<Map<string, string>
  * server parses a handful of parameters instead of tens of thousands. Measured (2,000-event ingest
  * transactions): events 106 -> see docs/scaling.md.
  */
-async function insertManyUnnest(db: Kysely<DB>, table: string, rows: Record<string, unknown>[], conflict?: { columns: string[]; update: string[] }): Promise<number> {
+async function insertManyUnnest(
+  db: Kysely<DB>,
+  table: string,
+  rows: Record<string, unknown>[],
+  conflict?: { columns: string[]; update: string[] },
+): Promise<number> {
   if (rows.length === 0) return 0;
   const cols = Object.keys(rows[0]!);
   const types = await columnTypes(db, table);
@@ -133,7 +148,8 @@ async function insertManyUnnest(db: Kysely<DB>, table: string, rows: Record<stri
       ? sql` on conflict (${target}) do update set ${sql.join(conflict.update.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`
       : sql` on conflict (${target}) do nothing`;
   }
-  const res = await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})${onConflict}`.execute(db);
+  const res =
+    await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})${onConflict}`.execute(db);
   return Number(res.numAffectedRows ?? 0);
 }
 
@@ -192,8 +208,17 @@ export function openDatabase(opts: OpenOptions): Database {
   raw.pragma('cache_size = -65536');
   // The segment rule language's stable random bucket (PostgreSQL computes it with md5 in SQL):
   // first 8 hex digits of md5(salt + ":" + profile id) as an unsigned 32-bit integer, mod 100.
-  raw.function('siyu_bucket', { deterministic: true }, (salt: unknown, id: unknown) =>
-    parseInt(createHash('md5').update(`${String(salt)}:${String(id)}`).digest('hex').slice(0, 8), 16) % 100,
+  raw.function(
+    'siyu_bucket',
+    { deterministic: true },
+    (salt: unknown, id: unknown) =>
+      parseInt(
+        createHash('md5')
+          .update(`${String(salt)}:${String(id)}`)
+          .digest('hex')
+          .slice(0, 8),
+        16,
+      ) % 100,
   );
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: queryLog(opts) });
   return { db, dialect: sqliteDialect(raw), description: `sqlite:${file}`, scan: sqliteScanner(file), close: () => db.destroy() };

@@ -83,11 +83,7 @@ function migrations(engine: Engine): Record<string, Migration> {
           .addColumn('payload', t.json, (c) => c.notNull())
           .addPrimaryKeyConstraint('events_pk', ['workspace_id', 'message_id'])
           .execute();
-        await db.schema
-          .createIndex('events_profile_time')
-          .on('events')
-          .columns(['workspace_id', 'profile_id', 'timestamp', 'message_id'])
-          .execute();
+        await db.schema.createIndex('events_profile_time').on('events').columns(['workspace_id', 'profile_id', 'timestamp', 'message_id']).execute();
 
         await db.schema
           .createTable('profile_merges')
@@ -251,7 +247,11 @@ function migrations(engine: Engine): Record<string, Migration> {
           .addColumn('reason', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('segment_member_history_pk', ['workspace_id', 'profile_id', 'exited_at', 'segment_id'])
           .execute();
-        await db.schema.createIndex('segment_member_history_segment').on('segment_member_history').columns(['workspace_id', 'segment_id', 'exited_at']).execute();
+        await db.schema
+          .createIndex('segment_member_history_segment')
+          .on('segment_member_history')
+          .columns(['workspace_id', 'segment_id', 'exited_at'])
+          .execute();
       },
     },
     // No index of segment_members by profile: every entry landed on a random page of it (the

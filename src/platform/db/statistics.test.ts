@@ -24,7 +24,8 @@ describe('statistics keeper', () => {
       const db = d.db;
       await sql`create table stats_probe (id integer primary key)`.execute(db);
       const fill = (from: number, to: number) => sql`insert into stats_probe select g from generate_series(${from}::int, ${to}::int) as g`.execute(db);
-      const rows = async () => Number((await sql<{ n: number }>`select reltuples as n from pg_class where oid = 'stats_probe'::regclass`.execute(db)).rows[0]!.n);
+      const rows = async () =>
+        Number((await sql<{ n: number }>`select reltuples as n from pg_class where oid = 'stats_probe'::regclass`.execute(db)).rows[0]!.n);
       const { log, lines } = warnings();
       const keeper = createStatisticsKeeper(db, { measure: 'stats_probe', log });
 

@@ -27,7 +27,13 @@ export async function selectGroups(db: LiveDb, ws: string, f: GroupFilter) {
   if (f.tag) {
     const tag = f.tag;
     q = q.where(({ exists, selectFrom }) =>
-      exists(selectFrom('scrm_group_tags as t').select('t.tag').whereRef('t.workspace_id', '=', 'g.workspace_id').whereRef('t.chat_id', '=', 'g.chat_id').where('t.tag', '=', tag)),
+      exists(
+        selectFrom('scrm_group_tags as t')
+          .select('t.tag')
+          .whereRef('t.workspace_id', '=', 'g.workspace_id')
+          .whereRef('t.chat_id', '=', 'g.chat_id')
+          .where('t.tag', '=', tag),
+      ),
     );
   }
   return q.orderBy('g.chat_id').limit(f.limit).execute();
@@ -40,21 +46,47 @@ export async function selectGroup(db: LiveDb, ws: string, chatId: string) {
 
 /** The members of a group (those who quit included), by join time. */
 export async function selectMembers(db: LiveDb, ws: string, chatId: string) {
-  return db.selectFrom('scrm_group_members').selectAll().where('workspace_id', '=', ws).where('chat_id', '=', chatId).orderBy('join_time').orderBy('member_id').execute();
+  return db
+    .selectFrom('scrm_group_members')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('chat_id', '=', chatId)
+    .orderBy('join_time')
+    .orderBy('member_id')
+    .execute();
 }
 
 /** Names of staff and customers by id, for member lists. */
 export async function selectNames(db: LiveDb, ws: string, staff: string[], customers: string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  if (staff.length) for (const r of await db.selectFrom('scrm_staff').select(['userid', 'name']).where('workspace_id', '=', ws).where('userid', 'in', staff).execute()) names.set(r.userid, r.name);
-  if (customers.length) for (const r of await db.selectFrom('scrm_contacts').select(['external_userid', 'name']).where('workspace_id', '=', ws).where('external_userid', 'in', customers).execute()) names.set(r.external_userid, r.name);
+  if (staff.length)
+    for (const r of await db.selectFrom('scrm_staff').select(['userid', 'name']).where('workspace_id', '=', ws).where('userid', 'in', staff).execute())
+      names.set(r.userid, r.name);
+  if (customers.length)
+    for (const r of await db
+      .selectFrom('scrm_contacts')
+      .select(['external_userid', 'name'])
+      .where('workspace_id', '=', ws)
+      .where('external_userid', 'in', customers)
+      .execute())
+      names.set(r.external_userid, r.name);
   return names;
 }
 
 /** Joins (by join time) and quits (by quit time) of a group, or of every group, in [from, to). */
 export async function selectMovements(db: LiveDb, ws: string, chatId: string | undefined, from: number, to: number) {
-  let joins = db.selectFrom('scrm_group_members').select(['join_time', 'join_scene', 'type']).where('workspace_id', '=', ws).where('join_time', '>=', from).where('join_time', '<', to);
-  let quits = db.selectFrom('scrm_group_members').select(['quit_at', 'quit_scene', 'type']).where('workspace_id', '=', ws).where('quit_at', '>=', from).where('quit_at', '<', to);
+  let joins = db
+    .selectFrom('scrm_group_members')
+    .select(['join_time', 'join_scene', 'type'])
+    .where('workspace_id', '=', ws)
+    .where('join_time', '>=', from)
+    .where('join_time', '<', to);
+  let quits = db
+    .selectFrom('scrm_group_members')
+    .select(['quit_at', 'quit_scene', 'type'])
+    .where('workspace_id', '=', ws)
+    .where('quit_at', '>=', from)
+    .where('quit_at', '<', to);
   if (chatId) {
     joins = joins.where('chat_id', '=', chatId);
     quits = quits.where('chat_id', '=', chatId);
@@ -66,7 +98,13 @@ export async function selectMovements(db: LiveDb, ws: string, chatId: string | u
 export async function selectTags(db: LiveDb, ws: string, chatIds: string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(chatIds.map((c) => [c, []]));
   if (!chatIds.length) return out;
-  const rows = await db.selectFrom('scrm_group_tags').select(['chat_id', 'tag']).where('workspace_id', '=', ws).where('chat_id', 'in', chatIds).orderBy('tag').execute();
+  const rows = await db
+    .selectFrom('scrm_group_tags')
+    .select(['chat_id', 'tag'])
+    .where('workspace_id', '=', ws)
+    .where('chat_id', 'in', chatIds)
+    .orderBy('tag')
+    .execute();
   for (const r of rows) out.get(r.chat_id)?.push(r.tag);
   return out;
 }

@@ -42,14 +42,20 @@ const statsSchema = {
     to: { type: 'string' },
     totals: { type: 'object', additionalProperties: { type: 'integer' } },
     joinScenes: { type: 'object', additionalProperties: { type: 'integer' } },
-    byDay: { type: 'array', items: { type: 'object', properties: { date: { type: 'string' }, joins: { type: 'integer' }, quits: { type: 'integer' }, net: { type: 'integer' } } } },
+    byDay: {
+      type: 'array',
+      items: { type: 'object', properties: { date: { type: 'string' }, joins: { type: 'integer' }, quits: { type: 'integer' }, net: { type: 'integer' } } },
+    },
   },
 } as const;
 
 const rangeQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { from: { type: 'string', description: 'YYYY-MM-DD in the workspace time zone (default 29 days before to)' }, to: { type: 'string', description: 'YYYY-MM-DD (default today)' } },
+  properties: {
+    from: { type: 'string', description: 'YYYY-MM-DD in the workspace time zone (default 29 days before to)' },
+    to: { type: 'string', description: 'YYYY-MM-DD (default today)' },
+  },
 } as const;
 
 const chatParams = { type: 'object', required: ['chatId'], properties: { chatId: { type: 'string', minLength: 1, maxLength: 128 } } } as const;
@@ -79,7 +85,13 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
             cursor: { type: 'string', maxLength: 300 },
           },
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: groupProperties } }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { type: 'object', properties: groupProperties } }, nextCursor: { type: ['string', 'null'] } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req) => listGroups(deps, req.workspaceId, req.query),
@@ -87,7 +99,14 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
 
   app.get<{ Querystring: { from?: string; to?: string } }>(
     '/v1/wecom/groups/stats',
-    { preHandler, schema: { ...secured('wecom', 'Joins, quits and net growth of every customer group by local day'), querystring: rangeQuery, response: { 200: statsSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Joins, quits and net growth of every customer group by local day'),
+        querystring: rangeQuery,
+        response: { 200: statsSchema, ...errorResponses },
+      },
+    },
     async (req) => groupStats(deps, req.workspaceId, undefined, req.query),
   );
 
@@ -97,7 +116,13 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
       preHandler,
       schema: {
         ...secured('wecom', 'Group tags in use, with their number of groups'),
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { tag: { type: 'string' }, groups: { type: 'integer' } } } } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { type: 'object', properties: { tag: { type: 'string' }, groups: { type: 'integer' } } } } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req) => groupTagCatalogue(deps, req.workspaceId),
@@ -112,7 +137,14 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
         params: chatParams,
         querystring: { type: 'object', additionalProperties: false, properties: { includeQuit: { type: 'boolean', default: true } } },
         response: {
-          200: { type: 'object', properties: { ...groupProperties, counts: { type: 'object', properties: { current: { type: 'integer' }, quit: { type: 'integer' } } }, members: { type: 'array', items: memberSchema } } },
+          200: {
+            type: 'object',
+            properties: {
+              ...groupProperties,
+              counts: { type: 'object', properties: { current: { type: 'integer' }, quit: { type: 'integer' } } },
+              members: { type: 'array', items: memberSchema },
+            },
+          },
           ...errorResponses,
         },
       },
@@ -122,13 +154,21 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
 
   app.get<Chat & { Querystring: { from?: string; to?: string } }>(
     '/v1/wecom/groups/:chatId/stats',
-    { preHandler, schema: { ...secured('wecom', 'Joins, quits and net growth of a customer group by local day'), params: chatParams, querystring: rangeQuery, response: { 200: statsSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Joins, quits and net growth of a customer group by local day'),
+        params: chatParams,
+        querystring: rangeQuery,
+        response: { 200: statsSchema, ...errorResponses },
+      },
+    },
     async (req) => groupStats(deps, req.workspaceId, req.params.chatId, req.query),
   );
 
   app.get<Chat>(
     '/v1/wecom/groups/:chatId/tags',
-    { preHandler, schema: { ...secured('wecom', 'A group\'s tags'), params: chatParams, response: { 200: tagsSchema, ...errorResponses } } },
+    { preHandler, schema: { ...secured('wecom', "A group's tags"), params: chatParams, response: { 200: tagsSchema, ...errorResponses } } },
     async (req) => groupTags(deps, req.workspaceId, req.params.chatId),
   );
 
@@ -136,7 +176,12 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
     '/v1/wecom/groups/:chatId/tags',
     {
       preHandler,
-      schema: { ...secured('wecom', 'Replace a group\'s tags'), params: chatParams, body: { type: 'object', required: ['tags'], additionalProperties: false, properties: { tags: tagList } }, response: { 200: tagsSchema, ...errorResponses } },
+      schema: {
+        ...secured('wecom', "Replace a group's tags"),
+        params: chatParams,
+        body: { type: 'object', required: ['tags'], additionalProperties: false, properties: { tags: tagList } },
+        response: { 200: tagsSchema, ...errorResponses },
+      },
     },
     async (req) => changeGroupTags(deps, req.workspaceId, req.params.chatId, { set: req.body.tags }),
   );
@@ -161,7 +206,11 @@ export async function groupRoutes(app: FastifyInstance, s: Services, deps: LiveD
       preHandler,
       schema: {
         ...secured('wecom', 'Remove a tag from a group (removing one it lacks changes nothing)'),
-        params: { type: 'object', required: ['chatId', 'tag'], properties: { chatId: { type: 'string', minLength: 1, maxLength: 128 }, tag: { type: 'string', minLength: 1, maxLength: 64 } } },
+        params: {
+          type: 'object',
+          required: ['chatId', 'tag'],
+          properties: { chatId: { type: 'string', minLength: 1, maxLength: 128 }, tag: { type: 'string', minLength: 1, maxLength: 64 } },
+        },
         response: { 200: tagsSchema, ...errorResponses },
       },
     },

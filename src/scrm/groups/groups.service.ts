@@ -67,7 +67,11 @@ export async function listGroups(deps: Deps, ws: string, q: { owner?: string; st
   const after = q.cursor ? Buffer.from(q.cursor, 'base64url').toString('utf8') : undefined;
   if (q.cursor && !after) invalid('cursor', 'is not a nextCursor returned by this endpoint');
   const rows = await selectGroups(liveDb(deps), ws, { owner: q.owner, status: q.status, tag: q.tag?.trim(), q: q.q, after, limit: q.limit });
-  const tags = await selectTags(liveDb(deps), ws, rows.map((r) => r.chat_id));
+  const tags = await selectTags(
+    liveDb(deps),
+    ws,
+    rows.map((r) => r.chat_id),
+  );
   return {
     items: rows.map((r) => groupView(r, tags.get(r.chat_id) ?? [])),
     nextCursor: rows.length === q.limit ? Buffer.from(rows[rows.length - 1]!.chat_id).toString('base64url') : null,
@@ -111,7 +115,11 @@ export async function groupStats(deps: Deps, ws: string, chatId: string | undefi
   if (chatId) await requireGroup(deps, ws, chatId);
   const range = dayRange(q, deps.now(), await deps.timeZoneOf(ws));
   const { joins, quits } = await selectMovements(liveDb(deps), ws, chatId, range.startMs, range.endMs);
-  const days = byDay(range, joins.map((j) => Number(j.join_time)), quits.map((x) => Number(x.quit_at)));
+  const days = byDay(
+    range,
+    joins.map((j) => Number(j.join_time)),
+    quits.map((x) => Number(x.quit_at)),
+  );
   const scenes: Record<string, number> = {};
   for (const j of joins) {
     const k = j.join_scene === null ? 'unknown' : (JOIN_SCENES[Number(j.join_scene)] ?? String(j.join_scene));

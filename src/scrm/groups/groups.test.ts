@@ -17,7 +17,8 @@ describeEngines('customer groups', (engine) => {
   });
   afterEach(() => h.close());
 
-  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) => h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+    h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
 
   it('lists groups with owner, member count, status and tags, paged and filtered', async () => {
     const all = (await api('GET', '/v1/wecom/groups')).json();
@@ -89,7 +90,10 @@ describeEngines('customer groups', (engine) => {
     expect((await api('GET', `/v1/wecom/groups/${a}/tags`)).json().tags).toEqual(['VIP', '上海']);
     expect((await api('GET', `/v1/wecom/groups?tag=${encodeURIComponent('上海')}`)).json().items.map((g: any) => g.chatId)).toEqual([a]);
     expect((await api('GET', '/v1/wecom/groups?tag=VIP')).json().items.map((g: any) => g.chatId)).toEqual([a, b].sort());
-    expect((await api('GET', '/v1/wecom/group-tags')).json().items).toEqual([{ tag: 'VIP', groups: 2 }, { tag: '上海', groups: 1 }]);
+    expect((await api('GET', '/v1/wecom/group-tags')).json().items).toEqual([
+      { tag: 'VIP', groups: 2 },
+      { tag: '上海', groups: 1 },
+    ]);
     expect(await groupsWithTags(h.deps, h.t.workspaceId, ['上海'])).toEqual([a]);
     expect((await api('PUT', `/v1/wecom/groups/${a}/tags`, { tags: [] })).json().tags).toEqual([]);
 
@@ -98,6 +102,8 @@ describeEngines('customer groups', (engine) => {
     expect(bad.json().error.message).toMatch(/tags\[0\]/);
     expect((await api('PUT', '/v1/wecom/groups/wrNOSUCH/tags', { tags: ['a'] })).json().error.code).toBe('SCRM_GROUP_NOT_FOUND');
     const other = await h.t.newWorkspace();
-    expect((await h.t.app.inject({ method: 'GET', url: `/v1/wecom/groups/${b}`, headers: { authorization: `Bearer ${other.secretKey}` } })).statusCode).toBe(404);
+    expect((await h.t.app.inject({ method: 'GET', url: `/v1/wecom/groups/${b}`, headers: { authorization: `Bearer ${other.secretKey}` } })).statusCode).toBe(
+      404,
+    );
   });
 });

@@ -58,8 +58,10 @@ export async function callWeCom<T>(what: string, fn: () => Promise<T>): Promise<
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof WeComError) throw new AppError('LIVE_CODE_WECOM_REJECTED', `WeCom refused to ${what}: errcode ${err.errcode} ${err.errmsg}`, { errcode: err.errcode });
-    if (err instanceof WeComNetworkError || err instanceof WeComBadResponseError) throw new AppError('LIVE_CODE_WECOM_UNAVAILABLE', `could not ${what}: ${err.message}`);
+    if (err instanceof WeComError)
+      throw new AppError('LIVE_CODE_WECOM_REJECTED', `WeCom refused to ${what}: errcode ${err.errcode} ${err.errmsg}`, { errcode: err.errcode });
+    if (err instanceof WeComNetworkError || err instanceof WeComBadResponseError)
+      throw new AppError('LIVE_CODE_WECOM_UNAVAILABLE', `could not ${what}: ${err.message}`);
     throw err;
   }
 }

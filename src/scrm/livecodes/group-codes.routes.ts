@@ -3,14 +3,29 @@ import type { Services } from '../../app.js';
 import { errorResponses, errorSchema, secured } from '../../cdp/profiles.schemas.js';
 import { requireKey } from '../../platform/http.js';
 import type { LiveDeps } from './context.js';
-import { createGroupCode, deleteGroupCode, groupCodeView, loadGroupCode, MAX_GROUP_MEMBERS, pageGroupCodes, rotateGroupCode, updateGroupCode, type GroupCodeInput } from './group-codes.service.js';
+import {
+  createGroupCode,
+  deleteGroupCode,
+  groupCodeView,
+  loadGroupCode,
+  MAX_GROUP_MEMBERS,
+  pageGroupCodes,
+  rotateGroupCode,
+  updateGroupCode,
+  type GroupCodeInput,
+} from './group-codes.service.js';
 
 const wecomErrors = { ...errorResponses, 502: errorSchema } as const;
 
 const inputProperties = {
   name: { type: 'string', minLength: 1, maxLength: 64 },
   chatIds: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 100, description: 'customer groups in the order they fill' },
-  memberLimit: { type: 'integer', minimum: 1, maximum: MAX_GROUP_MEMBERS, description: `a group is full at this many members (default and most ${MAX_GROUP_MEMBERS})` },
+  memberLimit: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_GROUP_MEMBERS,
+    description: `a group is full at this many members (default and most ${MAX_GROUP_MEMBERS})`,
+  },
   autoCreateRoom: { type: 'boolean', description: 'let WeCom open a new group when every listed one is full (default false)' },
   roomBaseName: { type: ['string', 'null'], maxLength: 40 },
   roomBaseId: { type: ['integer', 'null'], minimum: 0 },
@@ -35,7 +50,13 @@ const groupCodeSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { chatId: { type: 'string' }, name: { type: ['string', 'null'] }, memberCount: { type: ['integer', 'null'] }, status: { type: 'string' }, position: { type: 'string', enum: ['done', 'current', 'waiting'] } },
+        properties: {
+          chatId: { type: 'string' },
+          name: { type: ['string', 'null'] },
+          memberCount: { type: ['integer', 'null'] },
+          status: { type: 'string' },
+          position: { type: 'string', enum: ['done', 'current', 'waiting'] },
+        },
       },
     },
     rotatedAt: { type: ['string', 'null'] },
@@ -71,8 +92,15 @@ export async function groupCodeRoutes(app: FastifyInstance, s: Services, deps: L
       preHandler,
       schema: {
         ...secured('wecom', 'List group live codes, newest first'),
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, cursor: { type: 'string', maxLength: 200 } } },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: groupCodeSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, cursor: { type: 'string', maxLength: 200 } },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: groupCodeSchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => pageGroupCodes(deps, req.workspaceId, req.query),
@@ -80,7 +108,10 @@ export async function groupCodeRoutes(app: FastifyInstance, s: Services, deps: L
 
   app.get<Id>(
     '/v1/wecom/group-codes/:id',
-    { preHandler, schema: { ...secured('wecom', 'A group live code with its groups'), params: idParams, response: { 200: groupCodeSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...secured('wecom', 'A group live code with its groups'), params: idParams, response: { 200: groupCodeSchema, ...errorResponses } },
+    },
     async (req) => groupCodeView(deps, await loadGroupCode(deps, req.workspaceId, req.params.id)),
   );
 
@@ -100,13 +131,23 @@ export async function groupCodeRoutes(app: FastifyInstance, s: Services, deps: L
 
   app.post<Id>(
     '/v1/wecom/group-codes/:id/rotate',
-    { preHandler, schema: { ...secured('wecom', 'Re-check the listed groups now and move on if the current one is full or dismissed'), params: idParams, response: { 200: groupCodeSchema, ...wecomErrors } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Re-check the listed groups now and move on if the current one is full or dismissed'),
+        params: idParams,
+        response: { 200: groupCodeSchema, ...wecomErrors },
+      },
+    },
     async (req) => groupCodeView(deps, await rotateGroupCode(deps, await loadGroupCode(deps, req.workspaceId, req.params.id), { throwOnWeCom: true })),
   );
 
   app.delete<Id>(
     '/v1/wecom/group-codes/:id',
-    { preHandler, schema: { ...secured('wecom', 'Delete a group live code and its join way'), params: idParams, response: { 204: { type: 'null' }, ...wecomErrors } } },
+    {
+      preHandler,
+      schema: { ...secured('wecom', 'Delete a group live code and its join way'), params: idParams, response: { 204: { type: 'null' }, ...wecomErrors } },
+    },
     async (req, reply) => {
       await deleteGroupCode(deps, req.workspaceId, req.params.id);
       return reply.code(204).send();

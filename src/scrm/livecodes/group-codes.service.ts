@@ -106,12 +106,20 @@ async function find(db: LiveDb, ws: string, id: string): Promise<GroupCode | und
 /** Size and status of the listed groups, from the mirrored group table. */
 async function groupStates(db: LiveDb, ws: string, chatIds: string[]): Promise<Map<string, { memberCount: number; status: string; name: string }>> {
   if (!chatIds.length) return new Map();
-  const rows = await db.selectFrom('scrm_groups').select(['chat_id', 'member_count', 'status', 'name']).where('workspace_id', '=', ws).where('chat_id', 'in', chatIds).execute();
+  const rows = await db
+    .selectFrom('scrm_groups')
+    .select(['chat_id', 'member_count', 'status', 'name'])
+    .where('workspace_id', '=', ws)
+    .where('chat_id', 'in', chatIds)
+    .execute();
   return new Map(rows.map((r) => [r.chat_id, { memberCount: Number(r.member_count), status: r.status, name: r.name }]));
 }
 
 /** Where the code points now: the first open group at or after the current one, and up to 5 open groups from there. */
-export function computeWindow(code: Pick<GroupCode, 'chatIds' | 'currentIndex' | 'memberLimit'>, states: Map<string, { memberCount: number; status: string }>): { index: number; window: string[] } {
+export function computeWindow(
+  code: Pick<GroupCode, 'chatIds' | 'currentIndex' | 'memberLimit'>,
+  states: Map<string, { memberCount: number; status: string }>,
+): { index: number; window: string[] } {
   const open = (chatId: string) => {
     const s = states.get(chatId);
     return !s || (s.status !== 'dismissed' && s.memberCount < code.memberLimit);
@@ -140,14 +148,18 @@ const invalid = (field: string, what: string): never => {
   throw new AppError('VALIDATION_FAILED', `${field}: ${what}`);
 };
 
-function validate(raw: GroupCodeInput, partial: boolean): Partial<Pick<GroupCode, 'name' | 'chatIds' | 'memberLimit' | 'autoCreateRoom' | 'roomBaseName' | 'roomBaseId'>> {
+function validate(
+  raw: GroupCodeInput,
+  partial: boolean,
+): Partial<Pick<GroupCode, 'name' | 'chatIds' | 'memberLimit' | 'autoCreateRoom' | 'roomBaseName' | 'roomBaseId'>> {
   const out: ReturnType<typeof validate> = {};
   if (raw.name !== undefined || !partial) {
     if (typeof raw.name !== 'string' || !raw.name.trim() || raw.name.trim().length > 64) invalid('name', 'must be 1 to 64 characters');
     out.name = (raw.name as string).trim();
   }
   if (raw.chatIds !== undefined || !partial) {
-    if (!Array.isArray(raw.chatIds) || !raw.chatIds.length || raw.chatIds.length > MAX_GROUPS) invalid('chatIds', `must list 1 to ${MAX_GROUPS} customer group chat ids, in the order they fill`);
+    if (!Array.isArray(raw.chatIds) || !raw.chatIds.length || raw.chatIds.length > MAX_GROUPS)
+      invalid('chatIds', `must list 1 to ${MAX_GROUPS} customer group chat ids, in the order they fill`);
     const ids = raw.chatIds as unknown[];
     ids.forEach((c, i) => (typeof c !== 'string' || !c || c.length > 128) && invalid(`chatIds[${i}]`, 'must be a chat id'));
     const dup = (ids as string[]).find((c, i) => ids.indexOf(c) !== i);
@@ -156,7 +168,8 @@ function validate(raw: GroupCodeInput, partial: boolean): Partial<Pick<GroupCode
   }
   if (raw.memberLimit !== undefined || !partial) {
     const m = raw.memberLimit ?? MAX_GROUP_MEMBERS;
-    if (!Number.isInteger(m) || (m as number) < 1 || (m as number) > MAX_GROUP_MEMBERS) invalid('memberLimit', `must be an integer from 1 to ${MAX_GROUP_MEMBERS} (WeCom stops joins by QR code at ${MAX_GROUP_MEMBERS})`);
+    if (!Number.isInteger(m) || (m as number) < 1 || (m as number) > MAX_GROUP_MEMBERS)
+      invalid('memberLimit', `must be an integer from 1 to ${MAX_GROUP_MEMBERS} (WeCom stops joins by QR code at ${MAX_GROUP_MEMBERS})`);
     out.memberLimit = m as number;
   }
   if (raw.autoCreateRoom !== undefined || !partial) {
@@ -207,7 +220,13 @@ export async function groupCodeView(deps: Pick<ScrmContext, 'db'>, c: GroupCode)
     windowChatIds: c.windowChatIds,
     groups: c.chatIds.map((chatId, i) => {
       const s = states.get(chatId);
-      return { chatId, name: s?.name ?? null, memberCount: s?.memberCount ?? null, status: s?.status ?? 'unknown', position: i < c.currentIndex ? 'done' : i === c.currentIndex && c.status === 'active' ? 'current' : 'waiting' };
+      return {
+        chatId,
+        name: s?.name ?? null,
+        memberCount: s?.memberCount ?? null,
+        status: s?.status ?? 'unknown',
+        position: i < c.currentIndex ? 'done' : i === c.currentIndex && c.status === 'active' ? 'current' : 'waiting',
+      };
     }),
     rotatedAt: iso(c.rotatedAt),
     syncError: c.syncError,
@@ -228,7 +247,21 @@ export async function createGroupCode(deps: ScrmContext, ws: string, raw: GroupC
   const v = validate(raw, false) as Required<ReturnType<typeof validate>>;
   const now = deps.now();
   const id = newId('gc', now);
-  const code: GroupCode = { workspaceId: ws, id, state: id, configId: null, qrCode: null, currentIndex: 0, windowChatIds: [], status: 'active', rotatedAt: null, syncError: null, createdAt: now, updatedAt: now, ...v };
+  const code: GroupCode = {
+    workspaceId: ws,
+    id,
+    state: id,
+    configId: null,
+    qrCode: null,
+    currentIndex: 0,
+    windowChatIds: [],
+    status: 'active',
+    rotatedAt: null,
+    syncError: null,
+    createdAt: now,
+    updatedAt: now,
+    ...v,
+  };
   const { index, window } = computeWindow(code, await groupStates(liveDb(deps), ws, code.chatIds));
   if (index < 0) invalid('chatIds', `every listed group is dismissed or has ${code.memberLimit} members or more`);
   Object.assign(code, { currentIndex: index, windowChatIds: window });
@@ -314,7 +347,10 @@ export async function pageGroupCodes(deps: ScrmContext, ws: string, q: { limit: 
   let query = liveDb(deps).selectFrom('scrm_group_codes').selectAll().where('workspace_id', '=', ws).where('status', '!=', 'deleted');
   if (after) query = query.where('id', '<', after);
   const codes = (await query.orderBy('id', 'desc').limit(q.limit).execute()).map(fromRow);
-  return { items: await Promise.all(codes.map((c) => groupCodeView(deps, c))), nextCursor: codes.length === q.limit ? Buffer.from(codes[codes.length - 1]!.id).toString('base64url') : null };
+  return {
+    items: await Promise.all(codes.map((c) => groupCodeView(deps, c))),
+    nextCursor: codes.length === q.limit ? Buffer.from(codes[codes.length - 1]!.id).toString('base64url') : null,
+  };
 }
 
 /**
@@ -324,7 +360,12 @@ export async function pageGroupCodes(deps: ScrmContext, ws: string, q: { limit: 
 export const groupCodeListener: ScrmListener = async (event, ctx) => {
   const relevant = (event.type === 'group.updated' && event.updateDetail === 'add_member') || event.type === 'group.dismissed';
   if (!relevant) return;
-  const rows = await liveDb(ctx).selectFrom('scrm_group_codes').selectAll().where('workspace_id', '=', event.workspaceId).where('status', '=', 'active').execute();
+  const rows = await liveDb(ctx)
+    .selectFrom('scrm_group_codes')
+    .selectAll()
+    .where('workspace_id', '=', event.workspaceId)
+    .where('status', '=', 'active')
+    .execute();
   for (const code of rows.map(fromRow)) {
     if (code.windowChatIds.includes(event.chatId) || code.chatIds[code.currentIndex] === event.chatId) await rotateGroupCode(ctx, code);
   }

@@ -21,7 +21,8 @@ describeEngines('group live codes', (engine) => {
   });
   afterEach(() => h.close());
 
-  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
   const joinWay = (configId: string) => joinWaysOf(h.sb.state).get(configId);
   /** Customers join a group in the sandbox, the mirror catches up, and the processor publishes the event. */
   const join = async (chatId: string, n = 1) => {
@@ -29,7 +30,15 @@ describeEngines('group live codes', (engine) => {
     for (let i = 0; i < n; i++) {
       const fired = applyScenario(h.sb.state, { scenario: 'group-join', chatId, joinScene: 3 });
       await mirrorGroup(h, chatId);
-      event = { type: 'group.updated', workspaceId: h.t.workspaceId, chatId, updateDetail: 'add_member', joinScene: 3, memberIds: (fired.fields.MemChangeList as string[]) ?? [], at: h.t.clock.now() };
+      event = {
+        type: 'group.updated',
+        workspaceId: h.t.workspaceId,
+        chatId,
+        updateDetail: 'add_member',
+        joinScene: 3,
+        memberIds: (fired.fields.MemChangeList as string[]) ?? [],
+        at: h.t.clock.now(),
+      };
       await deliver(h, groupCodeListener, event);
     }
     return event!;
@@ -50,7 +59,11 @@ describeEngines('group live codes', (engine) => {
     await deliver(h, groupCodeListener, full); // redelivered: nothing moves twice
     let got = (await api('GET', `/v1/wecom/group-codes/${code.id}`)).json();
     expect(got).toMatchObject({ currentChatId: chats[1], windowChatIds: chats.slice(1, 3) });
-    expect(got.groups.map((g: any) => [g.position, g.memberCount])).toEqual([['done', 3], ['current', 1], ['waiting', 1]]);
+    expect(got.groups.map((g: any) => [g.position, g.memberCount])).toEqual([
+      ['done', 3],
+      ['current', 1],
+      ['waiting', 1],
+    ]);
     expect(got.rotatedAt).not.toBeNull();
 
     applyScenario(h.sb.state, { scenario: 'group-dismiss', chatId: chats[1] });
@@ -74,14 +87,16 @@ describeEngines('group live codes', (engine) => {
     expect((await api('GET', `/v1/wecom/group-codes/${code.id}`)).json().error.code).toBe('GROUP_CODE_NOT_FOUND');
   });
 
-  it('windows a long list to WeCom\'s five groups and validates requests', async () => {
+  it("windows a long list to WeCom's five groups and validates requests", async () => {
     const owner = h.sb.corp.activeStaff()[1]!.userid;
     for (let i = 5; i <= 7; i++) {
       const fired = applyScenario(h.sb.state, { scenario: 'group-create', owner, name: `福利群 ${i}`, members: [] });
       chats.push(String(fired.fields.ChatId));
       await mirrorGroup(h, chats[chats.length - 1]!);
     }
-    const code = (await api('POST', '/v1/wecom/group-codes', { name: 'long', chatIds: chats, autoCreateRoom: true, roomBaseName: '福利群', roomBaseId: 8 })).json();
+    const code = (
+      await api('POST', '/v1/wecom/group-codes', { name: 'long', chatIds: chats, autoCreateRoom: true, roomBaseName: '福利群', roomBaseId: 8 })
+    ).json();
     expect(code.memberLimit).toBe(200);
     expect(joinWay(code.configId)).toMatchObject({ chatIds: chats.slice(0, 5), autoCreateRoom: 1, roomBaseName: '福利群', roomBaseId: 8 });
 

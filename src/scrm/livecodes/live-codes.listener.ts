@@ -4,7 +4,17 @@ import { WeComError } from '../../wecom/client.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
 import { sendWelcomeMessage, WELCOME_WINDOW_MS } from '../../messaging/welcome.service.js';
 import { DEFAULT_TIME_ZONE, describeFailure, isWeComFailure, liveDb, workspaceTimeZones, type LiveDeps } from './context.js';
-import { findAdd, findLiveCodeByState, insertAdd, markDeleted, moveWelcome, saveRoundRobin, setTagsStatus, type AddKey, type LiveCode } from './live-codes.repo.js';
+import {
+  findAdd,
+  findLiveCodeByState,
+  insertAdd,
+  markDeleted,
+  moveWelcome,
+  saveRoundRobin,
+  setTagsStatus,
+  type AddKey,
+  type LiveCode,
+} from './live-codes.repo.js';
 import { expireIfDue, rebalance } from './live-codes.service.js';
 import { renderWelcome } from './welcome.js';
 
@@ -15,14 +25,22 @@ type Added = Extract<ScrmEvent, { type: 'contact.added' }>;
 /** The customer's name for `{name}`: from the event, the mirrored contact, or WeCom. */
 async function customerName(deps: LiveDeps, e: Added): Promise<string | undefined> {
   if (e.contactName) return e.contactName;
-  const row = await liveDb(deps).selectFrom('scrm_contacts').select('name').where('workspace_id', '=', e.workspaceId).where('external_userid', '=', e.externalUserid).executeTakeFirst();
+  const row = await liveDb(deps)
+    .selectFrom('scrm_contacts')
+    .select('name')
+    .where('workspace_id', '=', e.workspaceId)
+    .where('external_userid', '=', e.externalUserid)
+    .executeTakeFirst();
   if (row?.name) return row.name;
   try {
     const client = await deps.clientFor(e.workspaceId);
     return (await client.getExternalContact(e.externalUserid)).external_contact.name;
   } catch (err) {
     if (!isWeComFailure(err) && !(err instanceof AppError)) throw err;
-    deps.log.warn({ workspaceId: e.workspaceId, externalUserid: e.externalUserid, err: describeFailure(err) }, 'live code: customer name unknown, welcome uses the fallback');
+    deps.log.warn(
+      { workspaceId: e.workspaceId, externalUserid: e.externalUserid, err: describeFailure(err) },
+      'live code: customer name unknown, welcome uses the fallback',
+    );
     return undefined;
   }
 }
@@ -64,7 +82,15 @@ async function sendTemplateWelcome(deps: LiveDeps, code: LiveCode, e: Added, key
   try {
     const r = await sendWelcomeMessage(
       { database: { db: deps.db, dialect: deps.dialect }, now: deps.now, log: deps.log, defaultTimeZone: DEFAULT_TIME_ZONE, wecomClientFor: deps.clientFor },
-      { workspaceId: e.workspaceId, profileId: e.profileId, welcomeCode: e.welcomeCode!, at: e.at, templateId: code.welcome!.templateId, name, source: { kind: 'live_code', id: code.id } },
+      {
+        workspaceId: e.workspaceId,
+        profileId: e.profileId,
+        welcomeCode: e.welcomeCode!,
+        at: e.at,
+        templateId: code.welcome!.templateId,
+        name,
+        source: { kind: 'live_code', id: code.id },
+      },
     );
     const why = `message ${r.messageId}: ${r.reason ?? r.status}${r.errorCode ? ` (${r.errorCode})` : ''}`;
     if (r.status === 'sent') await moveWelcome(liveDb(deps), key, 'sending', { status: 'sent', reason: `message ${r.messageId}`, at: deps.now() });
@@ -152,7 +178,14 @@ export function createLiveCodeListener(opts: { timeZoneOf?: (workspaceId: string
       case 'contact.deleted_by_customer':
       case 'contact.deleted_by_staff':
         // Only adds attributed to a code carry the pair; anything else updates nothing.
-        await markDeleted(liveDb(deps), event.workspaceId, event.userid, event.externalUserid, event.at, event.type === 'contact.deleted_by_customer' ? 'customer' : 'staff');
+        await markDeleted(
+          liveDb(deps),
+          event.workspaceId,
+          event.userid,
+          event.externalUserid,
+          event.at,
+          event.type === 'contact.deleted_by_customer' ? 'customer' : 'staff',
+        );
         return;
       default:
         return;

@@ -110,7 +110,10 @@ export async function saveLiveCode(db: LiveDb, c: LiveCode): Promise<void> {
 }
 
 /** Updates the assignment columns only (so a concurrent edit of other fields is not overwritten). */
-export async function saveAssignment(db: LiveDb, c: Pick<LiveCode, 'workspaceId' | 'id' | 'activeUsers' | 'balancedDay' | 'syncError' | 'updatedAt'>): Promise<void> {
+export async function saveAssignment(
+  db: LiveDb,
+  c: Pick<LiveCode, 'workspaceId' | 'id' | 'activeUsers' | 'balancedDay' | 'syncError' | 'updatedAt'>,
+): Promise<void> {
   await db
     .updateTable('scrm_live_codes')
     .set({ active_users: JSON.stringify(c.activeUsers), balanced_day: c.balancedDay, sync_error: c.syncError, updated_at: c.updatedAt })
@@ -242,7 +245,8 @@ export async function markDeleted(db: LiveDb, ws: string, userid: string, extern
 
 /** Adds (by `added_at`) and deletions (by `deleted_at`) of a code in [from, to), for statistics. */
 export async function statRows(db: LiveDb, ws: string, codeId: string, from: number, to: number) {
-  const within = (at: 'added_at' | 'deleted_at') => db.selectFrom('scrm_live_code_adds').where('workspace_id', '=', ws).where('code_id', '=', codeId).where(at, '>=', from).where(at, '<', to);
+  const within = (at: 'added_at' | 'deleted_at') =>
+    db.selectFrom('scrm_live_code_adds').where('workspace_id', '=', ws).where('code_id', '=', codeId).where(at, '>=', from).where(at, '<', to);
   const adds = await within('added_at').select(['userid', 'added_at', 'welcome_status']).execute();
   const deletions = await within('deleted_at').select(['userid', 'deleted_at', 'deleted_by']).execute();
   return { adds, deletions };

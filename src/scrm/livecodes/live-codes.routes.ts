@@ -29,7 +29,8 @@ const tagInputSchema = {
 
 const welcomeSchema = {
   type: ['object', 'null'],
-  description: 'text with {name} or {{ name }} for the customer\'s name; attachments in send_welcome_msg\'s shape (image, link, miniprogram), at most 9; or templateId: a wecom messaging template sent instead; null for none',
+  description:
+    "text with {name} or {{ name }} for the customer's name; attachments in send_welcome_msg's shape (image, link, miniprogram), at most 9; or templateId: a wecom messaging template sent instead; null for none",
   additionalProperties: true,
   properties: { templateId: { type: 'string' }, text: { type: 'string' }, attachments: { type: 'array', items: anyObject }, nameFallback: { type: 'string' } },
 } as const;
@@ -41,7 +42,7 @@ const inputProperties = {
   strategy: { type: 'string', enum: [...STRATEGIES], description: 'least_load (default) or round_robin' },
   dailyCap: { type: ['integer', 'null'], minimum: 1, description: 'adds per staff member per local day through this code' },
   overflowUserid: { type: ['string', 'null'], description: 'gets the customers when every staff member is at the cap' },
-  tags: { type: 'array', items: tagInputSchema, description: 'Siyu tags put on the customer\'s profile' },
+  tags: { type: 'array', items: tagInputSchema, description: "Siyu tags put on the customer's profile" },
   corpTagIds: { type: 'array', items: { type: 'string' }, description: 'WeCom corp tag ids marked on the customer' },
   welcome: welcomeSchema,
   skipVerify: { type: 'boolean', description: 'add without the member confirming (default true)' },
@@ -54,7 +55,7 @@ const liveCodeSchema = {
     id: { type: 'string' },
     name: { type: 'string' },
     channel: { type: 'string' },
-    state: { type: 'string', description: 'the contact way\'s state: attributes adds to this code' },
+    state: { type: 'string', description: "the contact way's state: attributes adds to this code" },
     configId: { type: ['string', 'null'] },
     qrCode: { type: ['string', 'null'] },
     staff: { type: 'array', items: { type: 'string' } },
@@ -118,7 +119,10 @@ export async function liveCodeRoutes(app: FastifyInstance, s: Services, deps: Li
             cursor: { type: 'string', maxLength: 200 },
           },
         },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: liveCodeSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: liveCodeSchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => pageLiveCodes(deps, req.workspaceId, req.query),
@@ -126,7 +130,10 @@ export async function liveCodeRoutes(app: FastifyInstance, s: Services, deps: Li
 
   app.get<Id>(
     '/v1/wecom/live-codes/:id',
-    { preHandler, schema: { ...secured('wecom', 'A live code with today\'s adds per staff member'), params: idParams, response: { 200: liveCodeSchema, ...wecomErrors } } },
+    {
+      preHandler,
+      schema: { ...secured('wecom', "A live code with today's adds per staff member"), params: idParams, response: { 200: liveCodeSchema, ...wecomErrors } },
+    },
     async (req) => liveCodeDetail(deps, await loadLiveCode(deps, req.workspaceId, req.params.id)),
   );
 
@@ -146,7 +153,14 @@ export async function liveCodeRoutes(app: FastifyInstance, s: Services, deps: Li
 
   app.delete<Id>(
     '/v1/wecom/live-codes/:id',
-    { preHandler, schema: { ...secured('wecom', 'Delete a live code and its contact way (statistics stay)'), params: idParams, response: { 204: { type: 'null' }, ...wecomErrors } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Delete a live code and its contact way (statistics stay)'),
+        params: idParams,
+        response: { 204: { type: 'null' }, ...wecomErrors },
+      },
+    },
     async (req, reply) => {
       await deleteLiveCode(deps, req.workspaceId, req.params.id);
       return reply.code(204).send();
@@ -163,7 +177,10 @@ export async function liveCodeRoutes(app: FastifyInstance, s: Services, deps: Li
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { from: { type: 'string', description: 'YYYY-MM-DD, workspace time zone (default 29 days before to)' }, to: { type: 'string', description: 'YYYY-MM-DD (default today)' } },
+          properties: {
+            from: { type: 'string', description: 'YYYY-MM-DD, workspace time zone (default 29 days before to)' },
+            to: { type: 'string', description: 'YYYY-MM-DD (default today)' },
+          },
         },
         response: {
           200: {
@@ -174,8 +191,20 @@ export async function liveCodeRoutes(app: FastifyInstance, s: Services, deps: Li
               from: { type: 'string' },
               to: { type: 'string' },
               totals: anyObject,
-              byDay: { type: 'array', items: { type: 'object', properties: { date: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } } } },
-              byStaff: { type: 'array', items: { type: 'object', properties: { userid: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } } } },
+              byDay: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { date: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } },
+                },
+              },
+              byStaff: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { userid: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } },
+                },
+              },
             },
           },
           ...errorResponses,
@@ -192,8 +221,15 @@ export async function liveCodeRoutes(app: FastifyInstance, s: Services, deps: Li
       schema: {
         ...secured('wecom', 'Customers who came through a live code, newest first, with the fate of their welcome message and tags'),
         params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 100 } } },
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 100 } },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => listLiveCodeAdds(deps, req.workspaceId, req.params.id, req.query),

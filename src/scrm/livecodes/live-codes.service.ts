@@ -43,7 +43,9 @@ export interface LiveCodeInput {
   expiresAt?: unknown;
 }
 
-type Valid = Partial<Pick<LiveCode, 'name' | 'channel' | 'staff' | 'strategy' | 'dailyCap' | 'overflowUserid' | 'tags' | 'corpTagIds' | 'welcome' | 'skipVerify' | 'expiresAt'>>;
+type Valid = Partial<
+  Pick<LiveCode, 'name' | 'channel' | 'staff' | 'strategy' | 'dailyCap' | 'overflowUserid' | 'tags' | 'corpTagIds' | 'welcome' | 'skipVerify' | 'expiresAt'>
+>;
 
 const invalid = (field: string, what: string): never => {
   throw new AppError('VALIDATION_FAILED', `${field}: ${what}`);
@@ -88,7 +90,8 @@ export function validateLiveCodeInput(raw: LiveCodeInput, partial: boolean): Val
     out.channel = raw.channel as Channel;
   }
   if (need('staff')) {
-    if (!Array.isArray(raw.staff) || raw.staff.length === 0 || raw.staff.length > MAX_STAFF) invalid('staff', `must list 1 to ${MAX_STAFF} staff userids (WeCom's limit on a contact way)`);
+    if (!Array.isArray(raw.staff) || raw.staff.length === 0 || raw.staff.length > MAX_STAFF)
+      invalid('staff', `must list 1 to ${MAX_STAFF} staff userids (WeCom's limit on a contact way)`);
     const staff = (raw.staff as unknown[]).map((u, i) => userid(u, `staff[${i}]`));
     const dup = staff.find((u, i) => staff.indexOf(u) !== i);
     if (dup) invalid('staff', `lists ${dup} twice`);
@@ -101,7 +104,8 @@ export function validateLiveCodeInput(raw: LiveCodeInput, partial: boolean): Val
   }
   if (raw.dailyCap !== undefined || !partial) {
     const c = raw.dailyCap ?? null;
-    if (c !== null && (!Number.isInteger(c) || (c as number) < 1 || (c as number) > 100_000)) invalid('dailyCap', 'must be null (no cap) or an integer from 1 to 100000');
+    if (c !== null && (!Number.isInteger(c) || (c as number) < 1 || (c as number) > 100_000))
+      invalid('dailyCap', 'must be null (no cap) or an integer from 1 to 100000');
     out.dailyCap = c as number | null;
   }
   if (raw.overflowUserid !== undefined || !partial) out.overflowUserid = raw.overflowUserid == null ? null : userid(raw.overflowUserid, 'overflowUserid');
@@ -112,7 +116,8 @@ export function validateLiveCodeInput(raw: LiveCodeInput, partial: boolean): Val
   }
   if (raw.corpTagIds !== undefined || !partial) {
     const ids = raw.corpTagIds ?? [];
-    if (!Array.isArray(ids) || ids.length > MAX_CORP_TAGS || ids.some((t) => typeof t !== 'string' || !t)) invalid('corpTagIds', `must be a list of at most ${MAX_CORP_TAGS} WeCom corp tag ids`);
+    if (!Array.isArray(ids) || ids.length > MAX_CORP_TAGS || ids.some((t) => typeof t !== 'string' || !t))
+      invalid('corpTagIds', `must be a list of at most ${MAX_CORP_TAGS} WeCom corp tag ids`);
     out.corpTagIds = [...new Set(ids as string[])];
   }
   if (raw.welcome !== undefined || !partial) out.welcome = validateWelcome(raw.welcome ?? null);
@@ -163,7 +168,14 @@ export async function addsToday(deps: LiveDeps, code: LiveCode): Promise<{ day: 
 export async function rebalance(deps: LiveDeps, code: LiveCode): Promise<LiveCode> {
   if (code.status !== 'active' || !code.configId) return code;
   const { day, adds } = await addsToday(deps, code);
-  const choice = chooseUsers({ staff: code.staff, strategy: code.strategy, dailyCap: code.dailyCap, overflowUserid: code.overflowUserid, addsToday: adds, rrNext: code.rrNext });
+  const choice = chooseUsers({
+    staff: code.staff,
+    strategy: code.strategy,
+    dailyCap: code.dailyCap,
+    overflowUserid: code.overflowUserid,
+    addsToday: adds,
+    rrNext: code.rrNext,
+  });
   const changed = choice.users.join('\n') !== code.activeUsers.join('\n');
   let syncError: string | null = null;
   if (changed || code.syncError) {
@@ -176,7 +188,13 @@ export async function rebalance(deps: LiveDeps, code: LiveCode): Promise<LiveCod
       deps.log.warn({ workspaceId: code.workspaceId, liveCode: code.id, err: syncError }, 'live code: could not update the contact way users');
     }
   }
-  const next: LiveCode = { ...code, activeUsers: syncError ? code.activeUsers : choice.users, balancedDay: syncError ? code.balancedDay : day, syncError, updatedAt: deps.now() };
+  const next: LiveCode = {
+    ...code,
+    activeUsers: syncError ? code.activeUsers : choice.users,
+    balancedDay: syncError ? code.balancedDay : day,
+    syncError,
+    updatedAt: deps.now(),
+  };
   await saveAssignment(liveDb(deps), next);
   return next;
 }
@@ -211,10 +229,24 @@ export async function expireIfDue(deps: LiveDeps, code: LiveCode): Promise<LiveC
 
 /** Creates the WeCom contact way of a code (type 2, QR code) with its first users. */
 async function createContactWay(deps: LiveDeps, client: WeComClient, code: LiveCode): Promise<LiveCode> {
-  const choice = chooseUsers({ staff: code.staff, strategy: code.strategy, dailyCap: code.dailyCap, overflowUserid: code.overflowUserid, addsToday: (await addsToday(deps, code)).adds, rrNext: code.rrNext });
+  const choice = chooseUsers({
+    staff: code.staff,
+    strategy: code.strategy,
+    dailyCap: code.dailyCap,
+    overflowUserid: code.overflowUserid,
+    addsToday: (await addsToday(deps, code)).adds,
+    rrNext: code.rrNext,
+  });
   // Type 2 (several members) even for one: the user list changes as caps and turns move on.
   const res = await callWeCom('create the contact way', () =>
-    client.addContactWay({ type: 2, scene: 2, remark: [...code.name].slice(0, MAX_REMARK).join(''), skip_verify: code.skipVerify, state: code.state, user: choice.users }),
+    client.addContactWay({
+      type: 2,
+      scene: 2,
+      remark: [...code.name].slice(0, MAX_REMARK).join(''),
+      skip_verify: code.skipVerify,
+      state: code.state,
+      user: choice.users,
+    }),
   );
   return { ...code, configId: res.config_id, qrCode: res.qr_code ?? null, activeUsers: choice.users, rrNext: choice.rrNext };
 }
@@ -282,14 +314,30 @@ export async function createLiveCode(deps: LiveDeps, ws: string, raw: LiveCodeIn
   const client = await deps.clientFor(ws);
   await checkCorpTags(client, v.corpTagIds);
   const id = newId('lc', now);
-  let code: LiveCode = { workspaceId: ws, id, state: id, configId: null, qrCode: null, status: 'active', activeUsers: [], rrNext: 0, balancedDay: null, syncError: null, createdAt: now, updatedAt: now, ...v };
+  let code: LiveCode = {
+    workspaceId: ws,
+    id,
+    state: id,
+    configId: null,
+    qrCode: null,
+    status: 'active',
+    activeUsers: [],
+    rrNext: 0,
+    balancedDay: null,
+    syncError: null,
+    createdAt: now,
+    updatedAt: now,
+    ...v,
+  };
   code = await createContactWay(deps, client, code);
   code.balancedDay = (await today(deps, ws)).day;
   try {
     await insertLiveCode(liveDb(deps), code);
   } catch (err) {
     // Never leave a contact way that no code owns: WeCom allows 500,000 per corp, and it would attribute to nothing.
-    await client.delContactWay(code.configId!).catch((e) => deps.log.error({ err: e, configId: code.configId }, 'live code: could not delete an orphan contact way'));
+    await client
+      .delContactWay(code.configId!)
+      .catch((e) => deps.log.error({ err: e, configId: code.configId }, 'live code: could not delete an orphan contact way'));
     throw err;
   }
   return code;
@@ -306,19 +354,36 @@ export async function updateLiveCode(deps: LiveDeps, ws: string, id: string, raw
   await checkTemplate(deps, ws, v.welcome);
   const now = deps.now();
   const client = await deps.clientFor(ws);
-  if (v.corpTagIds) await checkCorpTags(client, v.corpTagIds.filter((t) => !current.corpTagIds.includes(t)));
+  if (v.corpTagIds)
+    await checkCorpTags(
+      client,
+      v.corpTagIds.filter((t) => !current.corpTagIds.includes(t)),
+    );
   let code: LiveCode = { ...current, ...v, updatedAt: now };
   if (v.staff) code.rrNext = 0;
   if (code.status === 'expired') {
-    if (v.expiresAt !== undefined && (v.expiresAt === null || v.expiresAt > now)) code = { ...(await createContactWay(deps, client, code)), status: 'active', syncError: null };
+    if (v.expiresAt !== undefined && (v.expiresAt === null || v.expiresAt > now))
+      code = { ...(await createContactWay(deps, client, code)), status: 'active', syncError: null };
   } else if (code.expiresAt !== null && code.expiresAt <= now) {
     await saveLiveCode(liveDb(deps), code);
     return expireIfDue(deps, code);
   } else {
     const { day, adds } = await addsToday(deps, code);
-    const choice = chooseUsers({ staff: code.staff, strategy: code.strategy, dailyCap: code.dailyCap, overflowUserid: code.overflowUserid, addsToday: adds, rrNext: code.rrNext });
+    const choice = chooseUsers({
+      staff: code.staff,
+      strategy: code.strategy,
+      dailyCap: code.dailyCap,
+      overflowUserid: code.overflowUserid,
+      addsToday: adds,
+      rrNext: code.rrNext,
+    });
     await callWeCom('update the contact way', () =>
-      client.updateContactWay({ config_id: code.configId!, remark: [...code.name].slice(0, MAX_REMARK).join(''), skip_verify: code.skipVerify, user: choice.users }),
+      client.updateContactWay({
+        config_id: code.configId!,
+        remark: [...code.name].slice(0, MAX_REMARK).join(''),
+        skip_verify: code.skipVerify,
+        user: choice.users,
+      }),
     );
     Object.assign(code, { activeUsers: choice.users, rrNext: choice.rrNext, balancedDay: day, syncError: null });
   }

@@ -17,7 +17,11 @@ export async function liveCodeStats(deps: LiveDeps, ws: string, id: string, q: {
   const code = await loadLiveCode(deps, ws, id);
   const range = dayRange(q, deps.now(), await deps.timeZoneOf(ws));
   const { adds, deletions } = await statRows(liveDb(deps), ws, code.id, range.startMs, range.endMs);
-  const days = byDay(range, adds.map((a) => Number(a.added_at)), deletions.map((d) => Number(d.deleted_at)));
+  const days = byDay(
+    range,
+    adds.map((a) => Number(a.added_at)),
+    deletions.map((d) => Number(d.deleted_at)),
+  );
   const staff = new Map<string, { userid: string; adds: number; deletions: number; net: number }>();
   const of = (u: string) => staff.get(u) ?? staff.set(u, { userid: u, adds: 0, deletions: 0, net: 0 }).get(u)!;
   for (const a of adds) of(a.userid).adds++;

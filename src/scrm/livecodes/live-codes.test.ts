@@ -12,7 +12,8 @@ const DAY = 86_400_000;
 describeEngines('live codes', (engine) => {
   const h = useLiveHarness(engine);
 
-  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) => h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) =>
+    h.t.app.inject({ method, url, headers: h.auth, payload: payload as any });
   const create = async (body: Record<string, unknown>) => {
     const res = await api('POST', '/v1/wecom/live-codes', { name: 'Store 1', channel: 'store', ...body });
     expect(res.statusCode, res.body).toBe(201);
@@ -86,7 +87,14 @@ describeEngines('live codes', (engine) => {
     // The customer deletes the member the next day: a deletion, net growth 0 (twice delivered, once counted).
     h.t.clock.advance(DAY);
     applyScenario(h.sb.state, { scenario: 'del-follow-user', userid: h.staff[0], externalUserid: event.externalUserid });
-    const del = { type: 'contact.deleted_by_customer' as const, workspaceId: h.t.workspaceId, userid: h.staff[0]!, externalUserid: event.externalUserid, profileId: event.profileId, at: h.t.clock.now() };
+    const del = {
+      type: 'contact.deleted_by_customer' as const,
+      workspaceId: h.t.workspaceId,
+      userid: h.staff[0]!,
+      externalUserid: event.externalUserid,
+      profileId: event.profileId,
+      at: h.t.clock.now(),
+    };
     await deliver(h, liveCodeListener, del);
     await deliver(h, liveCodeListener, del);
     const s2 = await stats(code.id, '?from=2026-11-01&to=2026-11-03');
@@ -119,7 +127,12 @@ describeEngines('live codes', (engine) => {
 
     // In time, with the name unknown to everyone: the fallback fills {name}.
     const fine = await scanContactWay(h, { configId: code.configId });
-    await deliver(h, liveCodeListener, { ...fine, contactName: undefined }, { ...h.deps, clientFor: async (ws) => (ws === 'never' ? dead : h.deps.clientFor(ws)) });
+    await deliver(
+      h,
+      liveCodeListener,
+      { ...fine, contactName: undefined },
+      { ...h.deps, clientFor: async (ws) => (ws === 'never' ? dead : h.deps.clientFor(ws)) },
+    );
     expect(welcomes().map((w) => w.text?.content)).toEqual([`Hi ${h.sb.corp.customer(h.sb.corp.findCustomer(fine.externalUserid)!).name}`]);
   });
 
@@ -172,10 +185,7 @@ describeEngines('live codes', (engine) => {
     await runLiveCodeMaintenance(h.deps);
     expect(users()).toEqual([a, b, c]);
     const s = await stats(code.id, '?from=2026-11-02&to=2026-11-03');
-    expect(s.byStaff).toEqual([
-      ...[a, b, c].sort().map((u) => ({ userid: u, adds: 2, deletions: 0, net: 2 })),
-      { userid: d, adds: 1, deletions: 0, net: 1 },
-    ]);
+    expect(s.byStaff).toEqual([...[a, b, c].sort().map((u) => ({ userid: u, adds: 2, deletions: 0, net: 2 })), { userid: d, adds: 1, deletions: 0, net: 1 }]);
   });
 
   it('expires: the contact way is deleted, adds arriving late are still attributed, a new expiry reactivates', async () => {
@@ -203,7 +213,9 @@ describeEngines('live codes', (engine) => {
     expect(way(code.configId)).toMatchObject({ user: [h.staff[1], h.staff[2]], remark: 'Renamed', skipVerify: false });
     expect((await api('PATCH', `/v1/wecom/live-codes/${code.id}`, { strategy: 'nope' })).statusCode).toBe(400);
     const other = await h.t.newWorkspace();
-    expect((await h.t.app.inject({ method: 'GET', url: `/v1/wecom/live-codes/${code.id}`, headers: { authorization: `Bearer ${other.secretKey}` } })).statusCode).toBe(404);
+    expect(
+      (await h.t.app.inject({ method: 'GET', url: `/v1/wecom/live-codes/${code.id}`, headers: { authorization: `Bearer ${other.secretKey}` } })).statusCode,
+    ).toBe(404);
     expect((await api('DELETE', `/v1/wecom/live-codes/${code.id}`)).statusCode).toBe(204);
     expect(way(code.configId)).toBeUndefined();
     expect((await api('GET', `/v1/wecom/live-codes/${code.id}`)).json().error.code).toBe('LIVE_CODE_NOT_FOUND');

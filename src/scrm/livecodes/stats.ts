@@ -35,7 +35,7 @@ export function dayRange(q: { from?: string; to?: string }, now: number, timeZon
   const days: string[] = [];
   for (let d = from; d <= to && days.length <= MAX_DAYS; d = addDays(d, 1)) days.push(d);
   if (days.length > MAX_DAYS) throw new AppError('VALIDATION_FAILED', `from ${from} to ${to} spans more than ${MAX_DAYS} days`);
-  return { from, to, timeZone, startMs: startOfLocalDay(from, timeZone), endMs: startOfLocalDay(addDays(to, 1), timeZone), days, };
+  return { from, to, timeZone, startMs: startOfLocalDay(from, timeZone), endMs: startOfLocalDay(addDays(to, 1), timeZone), days };
 }
 
 /** Counts of ins and outs per local day, every day of the range present (zeros included). */

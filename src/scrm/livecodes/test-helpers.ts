@@ -17,9 +17,22 @@ export interface LiveHarness {
 }
 
 /** Starts the app (engine) and a sandbox sharing its clock, and stores the workspace's WeCom connection. */
-export async function startLiveHarness(engine: Engine, opts: { staff?: number; customers?: number; groups?: number; clockStart?: number } = {}): Promise<LiveHarness> {
+export async function startLiveHarness(
+  engine: Engine,
+  opts: { staff?: number; customers?: number; groups?: number; clockStart?: number } = {},
+): Promise<LiveHarness> {
   const t = await createTestApp(engine, { clockStart: opts.clockStart ?? Date.parse('2026-11-02T01:00:00Z') });
-  const sb = createSandbox({ seed: 7, corpId: 'wwlivecodetest001', secret: 'live-secret', staff: opts.staff ?? 5, resignedStaff: 0, customers: opts.customers ?? 40, groups: opts.groups ?? 4, now: t.clock.now, rateLimit: false });
+  const sb = createSandbox({
+    seed: 7,
+    corpId: 'wwlivecodetest001',
+    secret: 'live-secret',
+    staff: opts.staff ?? 5,
+    resignedStaff: 0,
+    customers: opts.customers ?? 40,
+    groups: opts.groups ?? 4,
+    now: t.clock.now,
+    rateLimit: false,
+  });
   const url = await sb.listen();
   const s = t.services;
   await liveDb({ db: s.database.db })
@@ -73,7 +86,22 @@ export async function insertProfile(h: LiveHarness, id: string): Promise<void> {
   const now = h.t.clock.now();
   await h.t.database.db
     .insertInto('profiles')
-    .values({ workspace_id: h.t.workspaceId, id, merged_into: null, traits: '{}', trait_times: '{}', consent: '{}', first_seen_at: now, last_seen_at: now, order_count: 0, total_spent_fen: 0, first_purchase_at: null, last_purchase_at: null, created_at: now, updated_at: now })
+    .values({
+      workspace_id: h.t.workspaceId,
+      id,
+      merged_into: null,
+      traits: '{}',
+      trait_times: '{}',
+      consent: '{}',
+      first_seen_at: now,
+      last_seen_at: now,
+      order_count: 0,
+      total_spent_fen: 0,
+      first_purchase_at: null,
+      last_purchase_at: null,
+      created_at: now,
+      updated_at: now,
+    })
     .onConflict((oc) => oc.columns(['workspace_id', 'id']).doNothing())
     .execute();
 }
@@ -82,7 +110,11 @@ export async function insertProfile(h: LiveHarness, id: string): Promise<void> {
  * A customer scans a contact way in the sandbox: the sandbox makes the relation and a
  * WelcomeCode, and we build the `contact.added` event the callback processor would publish.
  */
-export async function scanContactWay(h: LiveHarness, spec: Omit<Extract<CallbackScenario, { scenario: 'add-contact' }>, 'scenario'>, extra: { contactName?: string } = {}): Promise<Extract<ScrmEvent, { type: 'contact.added' }>> {
+export async function scanContactWay(
+  h: LiveHarness,
+  spec: Omit<Extract<CallbackScenario, { scenario: 'add-contact' }>, 'scenario'>,
+  extra: { contactName?: string } = {},
+): Promise<Extract<ScrmEvent, { type: 'contact.added' }>> {
   const applied = applyScenario(h.sb.state, { scenario: 'add-contact', ...spec });
   const f = applied.fields;
   const externalUserid = String(f.ExternalUserID);
@@ -119,23 +151,65 @@ export async function mirrorGroup(h: LiveHarness, chatId: string, quitScene = 0)
   const live = h.sb.state.groups.find(chatId);
   const existing = await db.selectFrom('scrm_groups').selectAll().where('workspace_id', '=', ws).where('chat_id', '=', chatId).executeTakeFirst();
   if (!live) {
-    if (existing) await db.updateTable('scrm_groups').set({ status: 'dismissed', dismissed_at: now, updated_at: now }).where('workspace_id', '=', ws).where('chat_id', '=', chatId).execute();
+    if (existing)
+      await db
+        .updateTable('scrm_groups')
+        .set({ status: 'dismissed', dismissed_at: now, updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('chat_id', '=', chatId)
+        .execute();
     return;
   }
   const g = (await client.getGroupChat(chatId)).group_chat;
-  const row = { name: g.name, owner: g.owner, notice: g.notice ?? null, status: 'active', member_count: g.member_list.length, dismissed_at: null, updated_at: now };
+  const row = {
+    name: g.name,
+    owner: g.owner,
+    notice: g.notice ?? null,
+    status: 'active',
+    member_count: g.member_list.length,
+    dismissed_at: null,
+    updated_at: now,
+  };
   if (existing) await db.updateTable('scrm_groups').set(row).where('workspace_id', '=', ws).where('chat_id', '=', chatId).execute();
-  else await db.insertInto('scrm_groups').values({ workspace_id: ws, chat_id: chatId, created_at: g.create_time * 1000, ...row }).execute();
+  else
+    await db
+      .insertInto('scrm_groups')
+      .values({ workspace_id: ws, chat_id: chatId, created_at: g.create_time * 1000, ...row })
+      .execute();
   const present = new Set(g.member_list.map((m) => m.userid));
   for (const m of g.member_list) {
     await db
       .insertInto('scrm_group_members')
-      .values({ workspace_id: ws, chat_id: chatId, member_id: m.userid, type: m.type, unionid: m.unionid ?? null, join_time: m.join_time * 1000, join_scene: m.join_scene, invitor: m.invitor?.userid ?? null, quit_at: null, quit_scene: null, updated_at: now })
+      .values({
+        workspace_id: ws,
+        chat_id: chatId,
+        member_id: m.userid,
+        type: m.type,
+        unionid: m.unionid ?? null,
+        join_time: m.join_time * 1000,
+        join_scene: m.join_scene,
+        invitor: m.invitor?.userid ?? null,
+        quit_at: null,
+        quit_scene: null,
+        updated_at: now,
+      })
       .onConflict((oc) => oc.columns(['workspace_id', 'chat_id', 'member_id']).doNothing())
       .execute();
   }
-  const members = await db.selectFrom('scrm_group_members').select('member_id').where('workspace_id', '=', ws).where('chat_id', '=', chatId).where('quit_at', 'is', null).execute();
+  const members = await db
+    .selectFrom('scrm_group_members')
+    .select('member_id')
+    .where('workspace_id', '=', ws)
+    .where('chat_id', '=', chatId)
+    .where('quit_at', 'is', null)
+    .execute();
   for (const m of members.filter((x) => !present.has(x.member_id))) {
-    await db.updateTable('scrm_group_members').set({ quit_at: now, quit_scene: quitScene, updated_at: now }).where('workspace_id', '=', ws).where('chat_id', '=', chatId).where('member_id', '=', m.member_id).execute();
+    await db
+      .updateTable('scrm_group_members')
+      .set({ quit_at: now, quit_scene: quitScene, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('chat_id', '=', chatId)
+      .where('member_id', '=', m.member_id)
+      .execute();
   }
 }

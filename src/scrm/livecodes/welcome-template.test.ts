@@ -14,7 +14,14 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
   const adds = async (id: string) => (await api('GET', `/v1/wecom/live-codes/${id}/adds`)).body.items;
 
   it('validates the template, sends it rendered for the customer, and records the message, the timeline event and the add', async () => {
-    const tpl = (await api('POST', '/v1/templates', { name: 'store-welcome', channel: 'wecom', purpose: 'service', variants: { 'zh-CN': { text: '{{ profile.name | default: "朋友" }}，欢迎来到{{ data.store | default: "本店" }}！' } } })).body.id;
+    const tpl = (
+      await api('POST', '/v1/templates', {
+        name: 'store-welcome',
+        channel: 'wecom',
+        purpose: 'service',
+        variants: { 'zh-CN': { text: '{{ profile.name | default: "朋友" }}，欢迎来到{{ data.store | default: "本店" }}！' } },
+      })
+    ).body.id;
     const sms = (await api('POST', '/v1/templates', { name: 'sms', channel: 'sms', variants: { 'zh-CN': { templateCode: 'SMS_1' } } })).body.id;
     const bad = async (welcome: unknown, message: RegExp) => {
       const res = await api('POST', '/v1/wecom/live-codes', { name: 'X', channel: 'store', staff: [h.staff[0]], welcome });
@@ -26,7 +33,12 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
     await bad({ templateId: 42 }, /welcome\.templateId/);
     expect(h.sb.state.contactWays.size).toBe(0);
 
-    const created = await api('POST', '/v1/wecom/live-codes', { name: 'Store 1', channel: 'store', staff: [h.staff[0]], welcome: { templateId: tpl, text: 'unused while templateId is set' } });
+    const created = await api('POST', '/v1/wecom/live-codes', {
+      name: 'Store 1',
+      channel: 'store',
+      staff: [h.staff[0]],
+      welcome: { templateId: tpl, text: 'unused while templateId is set' },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const code = created.body;
     expect(code.welcome).toMatchObject({ templateId: tpl });
@@ -43,8 +55,21 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
     expect(add.welcome).toMatchObject({ status: 'sent' });
     const msgs = (await api('GET', `/v1/messages?sourceKind=live_code&sourceId=${code.id}`)).body.data;
     expect(msgs).toHaveLength(1);
-    expect(msgs[0]).toMatchObject({ channel: 'wecom_welcome', status: 'sent', profileId: e.profileId, templateId: tpl, source: { kind: 'live_code', id: code.id }, rendered: { text: { content: 'Zhou，欢迎来到本店！' } } });
-    const sent = await h.t.database.db.selectFrom('events').select('payload').where('workspace_id', '=', h.t.workspaceId).where('profile_id', '=', e.profileId).where('event', '=', 'Message Sent').execute();
+    expect(msgs[0]).toMatchObject({
+      channel: 'wecom_welcome',
+      status: 'sent',
+      profileId: e.profileId,
+      templateId: tpl,
+      source: { kind: 'live_code', id: code.id },
+      rendered: { text: { content: 'Zhou，欢迎来到本店！' } },
+    });
+    const sent = await h.t.database.db
+      .selectFrom('events')
+      .select('payload')
+      .where('workspace_id', '=', h.t.workspaceId)
+      .where('profile_id', '=', e.profileId)
+      .where('event', '=', 'Message Sent')
+      .execute();
     expect(sent).toHaveLength(1);
 
     // Too late: suppressed in messaging, skipped on the add, nothing reaches WeCom.

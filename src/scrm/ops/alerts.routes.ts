@@ -30,28 +30,48 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
     },
     async (req) => ({ data: await listAlerts(ctx, req.workspaceId, req.query) }),
   );
-  app.post<Id>('/v1/wecom/alerts/:id/ack', { preHandler, schema: { ...secured('wecom-ops', 'Acknowledge an alert'), params: idParams, response: { 200: anyObject, ...errorResponses } } }, async (req) =>
-    ackAlert(ctx, req.workspaceId, req.params.id),
+  app.post<Id>(
+    '/v1/wecom/alerts/:id/ack',
+    { preHandler, schema: { ...secured('wecom-ops', 'Acknowledge an alert'), params: idParams, response: { 200: anyObject, ...errorResponses } } },
+    async (req) => ackAlert(ctx, req.workspaceId, req.params.id),
   );
 
-  const wordList = { type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } } } } as const;
-  app.get('/v1/wecom/sensitive-words', { preHandler, schema: { ...secured('wecom-ops', 'Sensitive words checked in conversation archives'), response: { 200: wordList, ...errorResponses } } }, async (req) => ({
-    data: await listSensitiveWords(ctx, req.workspaceId),
-  }));
+  const wordList = {
+    type: 'object',
+    properties: {
+      data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } },
+    },
+  } as const;
+  app.get(
+    '/v1/wecom/sensitive-words',
+    { preHandler, schema: { ...secured('wecom-ops', 'Sensitive words checked in conversation archives'), response: { 200: wordList, ...errorResponses } } },
+    async (req) => ({
+      data: await listSensitiveWords(ctx, req.workspaceId),
+    }),
+  );
   app.post<{ Body: { words: string[] } }>(
     '/v1/wecom/sensitive-words',
     {
       preHandler,
       schema: {
         ...secured('wecom-ops', 'Add sensitive words (matched case-insensitively; duplicates ignored)'),
-        body: { type: 'object', required: ['words'], additionalProperties: false, properties: { words: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 50 } } } },
+        body: {
+          type: 'object',
+          required: ['words'],
+          additionalProperties: false,
+          properties: { words: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 50 } } },
+        },
         response: { 200: wordList, ...errorResponses },
       },
     },
     async (req) => ({ data: await addSensitiveWords(ctx, req.workspaceId, req.body.words) }),
   );
-  app.delete<Id>('/v1/wecom/sensitive-words/:id', { preHandler, schema: { ...secured('wecom-ops', 'Remove a sensitive word'), params: idParams } }, async (req, reply) => {
-    await deleteSensitiveWord(ctx, req.workspaceId, req.params.id);
-    return reply.code(204).send();
-  });
+  app.delete<Id>(
+    '/v1/wecom/sensitive-words/:id',
+    { preHandler, schema: { ...secured('wecom-ops', 'Remove a sensitive word'), params: idParams } },
+    async (req, reply) => {
+      await deleteSensitiveWord(ctx, req.workspaceId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -29,7 +29,21 @@ export interface Alert {
   ackedAt: string | null;
 }
 
-type Row = { id: string; kind: string; userid: string | null; external_userid: string | null; profile_id: string | null; word: string | null; excerpt: string | null; msgid: string | null; notify_status: string | null; status: string; at: number; acked_at: number | null; customer_name?: string | null };
+type Row = {
+  id: string;
+  kind: string;
+  userid: string | null;
+  external_userid: string | null;
+  profile_id: string | null;
+  word: string | null;
+  excerpt: string | null;
+  msgid: string | null;
+  notify_status: string | null;
+  status: string;
+  at: number;
+  acked_at: number | null;
+  customer_name?: string | null;
+};
 
 function toAlert(r: Row): Alert {
   return {
@@ -53,7 +67,19 @@ function toAlert(r: Row): Alert {
 export async function recordAlert(
   db: Kysely<any>,
   ws: string,
-  a: { kind: AlertKind; dedupKey: string; userid?: string | null; externalUserid?: string | null; profileId?: string | null; word?: string; excerpt?: string; msgid?: string; notifyStatus?: string | null; at: number; now: number },
+  a: {
+    kind: AlertKind;
+    dedupKey: string;
+    userid?: string | null;
+    externalUserid?: string | null;
+    profileId?: string | null;
+    word?: string;
+    excerpt?: string;
+    msgid?: string;
+    notifyStatus?: string | null;
+    at: number;
+    now: number;
+  },
 ): Promise<{ id: string; created: boolean }> {
   const d = db as OpsDb;
   const id = newId('alr', a.now);
@@ -94,7 +120,16 @@ export const churnAlertListener: ScrmListener = async (event: ScrmEvent, ctx) =>
   const ws = event.workspaceId;
   const kind: AlertKind = event.type === 'contact.deleted_by_customer' ? 'customer_deleted_staff' : 'staff_deleted_customer';
   const dedupKey = `${event.type}:${event.userid}:${event.externalUserid}:${event.at}`;
-  const { id } = await recordAlert(db, ws, { kind, dedupKey, userid: event.userid, externalUserid: event.externalUserid, profileId: event.profileId, notifyStatus: 'pending', at: event.at, now: ctx.now() });
+  const { id } = await recordAlert(db, ws, {
+    kind,
+    dedupKey,
+    userid: event.userid,
+    externalUserid: event.externalUserid,
+    profileId: event.profileId,
+    notifyStatus: 'pending',
+    at: event.at,
+    now: ctx.now(),
+  });
   const row = await db.selectFrom('scrm_alerts').select('notify_status').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow();
   if (row.notify_status !== 'pending') return;
   const status = await notify(ctx, ws, event.userid, event.externalUserid, kind);
@@ -106,7 +141,12 @@ async function notify(ctx: OpsContext, ws: string, userid: string, externalUseri
   const app = await db.selectFrom('wecom_apps').select('agent_id').where('workspace_id', '=', ws).executeTakeFirst();
   const agentId = app?.agent_id ? Number(app.agent_id) : NaN;
   if (!Number.isInteger(agentId)) return 'not notified: no agent id';
-  const contact = await db.selectFrom('scrm_contacts').select('name').where('workspace_id', '=', ws).where('external_userid', '=', externalUserid).executeTakeFirst();
+  const contact = await db
+    .selectFrom('scrm_contacts')
+    .select('name')
+    .where('workspace_id', '=', ws)
+    .where('external_userid', '=', externalUserid)
+    .executeTakeFirst();
   const who = contact?.name ? `${contact.name} (${externalUserid})` : externalUserid;
   const content =
     kind === 'customer_deleted_staff'
@@ -133,13 +173,25 @@ export async function listAlerts(ctx: OpsContext, ws: string, f: { kind?: string
   if (f.kind) q = q.where('a.kind', '=', f.kind);
   if (f.status) q = q.where('a.status', '=', f.status);
   if (f.userid) q = q.where('a.userid', '=', f.userid);
-  return (await q.orderBy('a.at', 'desc').orderBy('a.id', 'desc').limit(f.limit ?? 100).execute()).map(toAlert);
+  return (
+    await q
+      .orderBy('a.at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(f.limit ?? 100)
+      .execute()
+  ).map(toAlert);
 }
 
 /** Acknowledges an alert (idempotent). */
 export async function ackAlert(ctx: OpsContext, ws: string, id: string): Promise<Alert> {
   const db = opsDb(ctx);
-  await db.updateTable('scrm_alerts').set({ status: 'acked', acked_at: ctx.now() }).where('workspace_id', '=', ws).where('id', '=', id).where('status', '=', 'open').execute();
+  await db
+    .updateTable('scrm_alerts')
+    .set({ status: 'acked', acked_at: ctx.now() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .execute();
   const row = await db.selectFrom('scrm_alerts').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!row) throw new AppError('ALERT_NOT_FOUND', `no alert ${id} in this workspace`);
   return toAlert(row);

@@ -49,8 +49,15 @@ describeEngines('churn alerts', (engine) => {
     const client = await f.ctx.clientFor(f.workspaceId);
     const resigned = f.sandbox.corp.staff.find((s) => s.resigned)!.userid;
     await expect(client.sendAppMessage({ touser: 'x', msgtype: 'text', agentid: 1, text: { content: 'hi' } })).rejects.toMatchObject({ errcode: 40056 });
-    await expect(client.sendAppMessage({ touser: resigned, msgtype: 'text', agentid: Number(f.sandbox.credentials.agentId), text: { content: 'hi' } })).rejects.toMatchObject({ errcode: 81013 });
-    const ok = await client.sendAppMessage({ touser: `${f.sandbox.corp.staff[0]!.userid}|${resigned}`, msgtype: 'text', agentid: Number(f.sandbox.credentials.agentId), text: { content: 'hi' } });
+    await expect(
+      client.sendAppMessage({ touser: resigned, msgtype: 'text', agentid: Number(f.sandbox.credentials.agentId), text: { content: 'hi' } }),
+    ).rejects.toMatchObject({ errcode: 81013 });
+    const ok = await client.sendAppMessage({
+      touser: `${f.sandbox.corp.staff[0]!.userid}|${resigned}`,
+      msgtype: 'text',
+      agentid: Number(f.sandbox.credentials.agentId),
+      text: { content: 'hi' },
+    });
     expect(ok.invaliduser).toBe(resigned);
   });
 });

@@ -25,7 +25,12 @@ export function registerArchiveImportCommand(program: Command): void {
       const batchSize = Number(opts.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new InvalidArgumentError('--batch must be a whole number from 1 to 5000');
       const s = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
-      const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'archive {bar} {value} lines | {imported} events | {errors} bad lines', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: 'archive {bar} {value} lines | {imported} events | {errors} bad lines', stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
       try {
         const ws = await pickWorkspace(s, opts.workspace);
         bar?.start(0, 0, { imported: 0, errors: 0 });
@@ -44,7 +49,12 @@ export function registerArchiveImportCommand(program: Command): void {
           `${report.lines} lines: ${report.imported} events imported, ${report.duplicates} already there, ${report.skipped} skipped, ${report.keywordAlerts} keyword alerts`,
           ...report.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.reason}`),
           report.errorCount > 20 ? `  ... ${report.errorCount - 20} more bad lines (see --json)` : '',
-          report.unknownCustomers.length ? `${report.unknownCustomers.length} customers unknown to Siyu (sync WeCom first): ${report.unknownCustomers.slice(0, 10).map((u) => u.externalUserid).join(', ')}` : '',
+          report.unknownCustomers.length
+            ? `${report.unknownCustomers.length} customers unknown to Siyu (sync WeCom first): ${report.unknownCustomers
+                .slice(0, 10)
+                .map((u) => u.externalUserid)
+                .join(', ')}`
+            : '',
         ].filter(Boolean);
         output(!!opts.json, report, text.join('\n'));
         if (report.errorCount) process.exitCode = 1;

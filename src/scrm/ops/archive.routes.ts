@@ -17,7 +17,10 @@ export async function archiveRoutes(app: FastifyInstance, deps: ArchiveDeps, pre
       preHandler,
       bodyLimit: BODY_LIMIT,
       schema: {
-        ...secured('wecom-ops', 'Import conversation-archive records (JSON lines, Content-Type: application/x-ndjson) into customer timelines; sensitive words raise alerts'),
+        ...secured(
+          'wecom-ops',
+          'Import conversation-archive records (JSON lines, Content-Type: application/x-ndjson) into customer timelines; sensitive words raise alerts',
+        ),
         response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses },
       },
     },

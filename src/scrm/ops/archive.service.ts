@@ -75,7 +75,18 @@ function parseLine(source: string, line: number): ArchiveRecord | string {
   if (raw.msgid.length > 150) return 'msgid is longer than 150 characters';
   const action = raw.action ?? 'send';
   if (action !== 'send' && action !== 'recall' && action !== 'switch') return `action "${String(action)}" is not send, recall or switch`;
-  if (action === 'switch') return { line, msgid: raw.msgid, action, from: String(raw.user ?? ''), tolist: [], roomid: '', msgtime: Number(raw.time ?? 0), msgtype: 'switch', text: null };
+  if (action === 'switch')
+    return {
+      line,
+      msgid: raw.msgid,
+      action,
+      from: String(raw.user ?? ''),
+      tolist: [],
+      roomid: '',
+      msgtime: Number(raw.time ?? 0),
+      msgtype: 'switch',
+      text: null,
+    };
   if (typeof raw.from !== 'string' || !raw.from) return 'from is required';
   if (!Array.isArray(raw.tolist) || raw.tolist.some((t) => typeof t !== 'string')) return 'tolist must be a list of ids';
   if (typeof raw.msgtime !== 'number' || !Number.isFinite(raw.msgtime) || raw.msgtime <= 0) return 'msgtime must be epoch milliseconds';
@@ -88,7 +99,17 @@ function parseLine(source: string, line: number): ArchiveRecord | string {
     if (typeof content !== 'string') return 'a text message needs text.content';
     text = content;
   }
-  return { line, msgid: raw.msgid, action, from: raw.from, tolist: raw.tolist as string[], roomid: (raw.roomid as string | undefined) ?? '', msgtime: raw.msgtime, msgtype, text };
+  return {
+    line,
+    msgid: raw.msgid,
+    action,
+    from: raw.from,
+    tolist: raw.tolist as string[],
+    roomid: (raw.roomid as string | undefined) ?? '',
+    msgtime: raw.msgtime,
+    msgtype,
+    text,
+  };
 }
 
 function excerpt(text: string, at: number, length: number): string {
@@ -98,15 +119,31 @@ function excerpt(text: string, at: number, length: number): string {
 }
 
 /** Imports JSON lines; see the module comment. Throws ARCHIVE_IMPORT_INVALID when the workspace has no WeCom connection. */
-export async function importArchive(deps: ArchiveDeps, ws: string, lines: AsyncIterable<string> | Iterable<string>, opts: { batchSize?: number; onProgress?: ArchiveProgress } = {}): Promise<ArchiveReport> {
+export async function importArchive(
+  deps: ArchiveDeps,
+  ws: string,
+  lines: AsyncIterable<string> | Iterable<string>,
+  opts: { batchSize?: number; onProgress?: ArchiveProgress } = {},
+): Promise<ArchiveReport> {
   const { ctx } = deps;
   const db = opsDb(ctx);
   const app = await db.selectFrom('wecom_apps').select('corp_id').where('workspace_id', '=', ws).executeTakeFirst();
-  if (!app) throw new AppError('ARCHIVE_IMPORT_INVALID', 'this workspace has no WeCom connection: customers cannot be resolved (configure WeCom and sync first)');
+  if (!app)
+    throw new AppError('ARCHIVE_IMPORT_INVALID', 'this workspace has no WeCom connection: customers cannot be resolved (configure WeCom and sync first)');
   const corpId = app.corp_id;
   const words = (await db.selectFrom('scrm_sensitive_words').select('word').where('workspace_id', '=', ws).execute()).map((w) => w.word);
   const settings = await deps.writer.settingsFor(ws);
-  const report: ArchiveReport = { lines: 0, records: 0, imported: 0, duplicates: 0, skipped: 0, keywordAlerts: 0, errors: [], errorCount: 0, unknownCustomers: [] };
+  const report: ArchiveReport = {
+    lines: 0,
+    records: 0,
+    imported: 0,
+    duplicates: 0,
+    skipped: 0,
+    keywordAlerts: 0,
+    errors: [],
+    errorCount: 0,
+    unknownCustomers: [],
+  };
   const unknown = new Map<string, { records: number; firstLine: number }>();
   const batchSize = opts.batchSize ?? 500;
   const error = (line: number, reason: string) => {
@@ -156,8 +193,21 @@ async function commitBatch(
   const withIdentity = new Set<string>();
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
-    for (const r of await db.selectFrom('scrm_contacts').select('external_userid').where('workspace_id', '=', ws).where('external_userid', 'in', part).execute()) known.add(r.external_userid);
-    for (const r of await db.selectFrom('identities').select('id_key').where('workspace_id', '=', ws).where('id_type', '=', externalIdType(corpId)).where('id_key', 'in', part).execute()) withIdentity.add(r.id_key);
+    for (const r of await db
+      .selectFrom('scrm_contacts')
+      .select('external_userid')
+      .where('workspace_id', '=', ws)
+      .where('external_userid', 'in', part)
+      .execute())
+      known.add(r.external_userid);
+    for (const r of await db
+      .selectFrom('identities')
+      .select('id_key')
+      .where('workspace_id', '=', ws)
+      .where('id_type', '=', externalIdType(corpId))
+      .where('id_key', 'in', part)
+      .execute())
+      withIdentity.add(r.id_key);
   }
   const isCustomer = (id: string) => known.has(id) || looksExternal(id);
   const noteUnknown = (id: string, line: number) => {
@@ -186,7 +236,17 @@ async function commitBatch(
       for (const word of words) {
         const at = lower.indexOf(word);
         if (at < 0) continue;
-        alerts.push({ kind: 'keyword', dedupKey: `keyword:${r.msgid}:${word}`, userid: staff, externalUserid: customers[0] ?? null, word, excerpt: excerpt(r.text, at, word.length), msgid: r.msgid, at: r.msgtime, now });
+        alerts.push({
+          kind: 'keyword',
+          dedupKey: `keyword:${r.msgid}:${word}`,
+          userid: staff,
+          externalUserid: customers[0] ?? null,
+          word,
+          excerpt: excerpt(r.text, at, word.length),
+          msgid: r.msgid,
+          at: r.msgtime,
+          now,
+        });
       }
     }
     let placed = 0;
@@ -195,11 +255,29 @@ async function commitBatch(
         noteUnknown(ext, r.line);
         continue;
       }
-      const properties: Record<string, unknown> = { msgid: r.msgid, msgtype: r.msgtype, direction: direction.toLowerCase(), externalUserid: ext, source: 'wecom_archive', content: r.text ?? `[${r.msgtype}]` };
+      const properties: Record<string, unknown> = {
+        msgid: r.msgid,
+        msgtype: r.msgtype,
+        direction: direction.toLowerCase(),
+        externalUserid: ext,
+        source: 'wecom_archive',
+        content: r.text ?? `[${r.msgtype}]`,
+      };
       if (staff) properties.userid = staff;
       if (r.roomid) properties.roomid = r.roomid;
-      events.push(customerEvent(settings, { corpId, externalUserid: ext, messageId: `wecom-msg:${r.msgid}:${ext}`, event: `WeCom Message ${direction}`, timestamp: r.msgtime, receivedAt: now, properties }));
-      if (direction === 'Received' && !r.roomid) replies.push({ messageId: `wecom-msg:${r.msgid}:${ext}`, at: r.msgtime, excerpt: r.text ?? `[${r.msgtype}]`, msgid: r.msgid });
+      events.push(
+        customerEvent(settings, {
+          corpId,
+          externalUserid: ext,
+          messageId: `wecom-msg:${r.msgid}:${ext}`,
+          event: `WeCom Message ${direction}`,
+          timestamp: r.msgtime,
+          receivedAt: now,
+          properties,
+        }),
+      );
+      if (direction === 'Received' && !r.roomid)
+        replies.push({ messageId: `wecom-msg:${r.msgid}:${ext}`, at: r.msgtime, excerpt: r.text ?? `[${r.msgtype}]`, msgid: r.msgid });
       if (staff) {
         const key = `${staff}\u0000${ext}`;
         if ((contacts.get(key)?.at ?? 0) < r.msgtime) contacts.set(key, { userid: staff, ext, at: r.msgtime });
@@ -217,7 +295,11 @@ async function commitBatch(
       // Only events stored now: a re-import records no reply twice (replyId guards the rest).
       for (const rp of replies) {
         const profileId = out.profileOf.get(rp.messageId);
-        if (profileId) await recordInboundReply({ db: trx, dialect: ctx.dialect }, { workspaceId: ws, profileId, channel: 'wecom', at: rp.at, excerpt: rp.excerpt, replyId: rp.msgid });
+        if (profileId)
+          await recordInboundReply(
+            { db: trx, dialect: ctx.dialect },
+            { workspaceId: ws, profileId, channel: 'wecom', at: rp.at, excerpt: rp.excerpt, replyId: rp.msgid },
+          );
       }
     }
     for (const a of alerts) if ((await recordAlert(trx, ws, a)).created) report.keywordAlerts++;

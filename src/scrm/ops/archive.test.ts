@@ -10,7 +10,8 @@ describeEngines('conversation archive import', (engine) => {
 
   const t0 = Date.parse('2026-10-30T02:00:00Z');
   const ndjson = (records: unknown[]) => records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
-  const importBody = (body: string) => f.app.inject({ method: 'POST', url: '/v1/wecom/archive/import', headers: { ...f.auth, 'content-type': 'application/x-ndjson' }, payload: body });
+  const importBody = (body: string) =>
+    f.app.inject({ method: 'POST', url: '/v1/wecom/archive/import', headers: { ...f.auth, 'content-type': 'application/x-ndjson' }, payload: body });
 
   it('puts messages on customer timelines once, reports bad lines and unknown customers, and raises keyword alerts', async () => {
     f = await startOpsFixture(engine);
@@ -18,13 +19,40 @@ describeEngines('conversation archive import', (engine) => {
     const staff = a.userid;
     await f.app.inject({ method: 'POST', url: '/v1/wecom/sensitive-words', headers: f.auth, payload: { words: ['返现', 'WeChat Pay'] } });
     const body = ndjson([
-      { msgid: 'm1', action: 'send', from: staff, tolist: [a.externalUserid], roomid: '', msgtime: t0, msgtype: 'text', text: { content: '您好，加微信支付可以返现哦' } },
-      { msgid: 'm2', action: 'send', from: a.externalUserid, tolist: [staff], roomid: '', msgtime: t0 + 60_000, msgtype: 'text', text: { content: 'OK, via wechat pay?' } },
+      {
+        msgid: 'm1',
+        action: 'send',
+        from: staff,
+        tolist: [a.externalUserid],
+        roomid: '',
+        msgtime: t0,
+        msgtype: 'text',
+        text: { content: '您好，加微信支付可以返现哦' },
+      },
+      {
+        msgid: 'm2',
+        action: 'send',
+        from: a.externalUserid,
+        tolist: [staff],
+        roomid: '',
+        msgtime: t0 + 60_000,
+        msgtype: 'text',
+        text: { content: 'OK, via wechat pay?' },
+      },
       '{not json',
       { action: 'send', from: staff, tolist: [a.externalUserid], msgtime: t0, msgtype: 'text', text: { content: 'x' } },
       { msgid: 'm5', action: 'send', from: staff, tolist: ['wmUnknownCustomer'], roomid: '', msgtime: t0, msgtype: 'text', text: { content: 'hi' } },
       { msgid: 'm6', action: 'recall', from: staff, tolist: [a.externalUserid], roomid: '', msgtime: t0, msgtype: 'revoke' },
-      { msgid: 'm7', action: 'send', from: a.externalUserid, tolist: [staff, 'wmOther'], roomid: 'wrRoom1', msgtime: t0 + 120_000, msgtype: 'text', text: { content: 'in the group' } },
+      {
+        msgid: 'm7',
+        action: 'send',
+        from: a.externalUserid,
+        tolist: [staff, 'wmOther'],
+        roomid: 'wrRoom1',
+        msgtime: t0 + 120_000,
+        msgtype: 'text',
+        text: { content: 'in the group' },
+      },
       { msgid: 'm8', action: 'send', from: staff, tolist: [a.externalUserid], roomid: '', msgtime: t0 + 180_000, msgtype: 'image', image: { md5sum: 'x' } },
       '',
     ]);
@@ -38,7 +66,14 @@ describeEngines('conversation archive import', (engine) => {
     ]);
     expect(report.unknownCustomers).toEqual([{ externalUserid: 'wmUnknownCustomer', records: 1, firstLine: 5 }]);
 
-    const events = await f.db.selectFrom('events').select(['event', 'message_id', 'timestamp']).where('workspace_id', '=', f.workspaceId).where('profile_id', '=', a.profileId).where('type', '=', 'track').orderBy('timestamp').execute();
+    const events = await f.db
+      .selectFrom('events')
+      .select(['event', 'message_id', 'timestamp'])
+      .where('workspace_id', '=', f.workspaceId)
+      .where('profile_id', '=', a.profileId)
+      .where('type', '=', 'track')
+      .orderBy('timestamp')
+      .execute();
     expect(events.map((e) => [e.event, e.message_id])).toEqual([
       ['WeCom Message Sent', `wecom-msg:m1:${a.externalUserid}`],
       ['WeCom Message Received', `wecom-msg:m2:${a.externalUserid}`],
@@ -68,7 +103,12 @@ describeEngines('conversation archive import', (engine) => {
     f = await startOpsFixture(engine);
     expect((await importBody('   ')).json().error.code).toBe('ARCHIVE_IMPORT_INVALID');
     const other = await f.newWorkspace();
-    const res = await f.app.inject({ method: 'POST', url: '/v1/wecom/archive/import', headers: { authorization: `Bearer ${other.secretKey}`, 'content-type': 'application/x-ndjson' }, payload: '{"msgid":"x"}' });
+    const res = await f.app.inject({
+      method: 'POST',
+      url: '/v1/wecom/archive/import',
+      headers: { authorization: `Bearer ${other.secretKey}`, 'content-type': 'application/x-ndjson' },
+      payload: '{"msgid":"x"}',
+    });
     expect(res.json().error).toMatchObject({ code: 'ARCHIVE_IMPORT_INVALID' });
   });
 });

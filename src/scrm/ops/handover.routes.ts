@@ -25,7 +25,13 @@ export async function handoverRoutes(app: FastifyInstance, ctx: OpsContext, preH
             transferMessage: { type: 'string', maxLength: 200 },
           },
         },
-        response: { 200: { type: 'object', properties: { batchId: { type: 'string' }, handovers: { type: 'array', items: anyObject }, refused: { type: 'array', items: anyObject } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { batchId: { type: 'string' }, handovers: { type: 'array', items: anyObject }, refused: { type: 'array', items: anyObject } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req) => requestHandover(ctx, req.workspaceId, req.body).catch(asApiError),
@@ -58,8 +64,15 @@ export async function handoverRoutes(app: FastifyInstance, ctx: OpsContext, preH
       preHandler,
       schema: {
         ...secured('wecom-ops', "Customers of members who left, waiting to be reassigned (WeCom's get_unassigned_list)"),
-        querystring: { type: 'object', additionalProperties: false, properties: { cursor: { type: 'string', maxLength: 512 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 } } },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { cursor: { type: 'string', maxLength: 512 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 } },
+        },
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => unassignedCustomers(ctx, req.workspaceId, req.query).catch(asApiError),

@@ -87,11 +87,20 @@ const RESULT_STATUS: Record<number, { status: Handover['status']; reason: string
 };
 
 /** Requests a handover; see the module comment. Throws VALIDATION_FAILED / SCRM_STAFF_NOT_FOUND on a bad request. */
-export async function requestHandover(ctx: OpsContext, ws: string, body: { kind: HandoverKind; fromUserid: string; toUserid: string; externalUserids?: string[]; transferMessage?: string }): Promise<HandoverResult> {
+export async function requestHandover(
+  ctx: OpsContext,
+  ws: string,
+  body: { kind: HandoverKind; fromUserid: string; toUserid: string; externalUserids?: string[]; transferMessage?: string },
+): Promise<HandoverResult> {
   const db = opsDb(ctx);
   const { kind, fromUserid, toUserid } = body;
   if (fromUserid === toUserid) throw new AppError('VALIDATION_FAILED', 'fromUserid and toUserid are the same member');
-  const staff = await db.selectFrom('scrm_staff').select(['userid', 'status']).where('workspace_id', '=', ws).where('userid', 'in', [fromUserid, toUserid]).execute();
+  const staff = await db
+    .selectFrom('scrm_staff')
+    .select(['userid', 'status'])
+    .where('workspace_id', '=', ws)
+    .where('userid', 'in', [fromUserid, toUserid])
+    .execute();
   const from = staff.find((s) => s.userid === fromUserid);
   const to = staff.find((s) => s.userid === toUserid);
   if (!from) throw new AppError('SCRM_STAFF_NOT_FOUND', `fromUserid: no staff member ${fromUserid} (sync staff from WeCom first)`);
@@ -100,10 +109,17 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: { kind:
   if (kind === 'resigned' && from.status !== 'resigned') throw new AppError('VALIDATION_FAILED', `${fromUserid} has not left the corp: use kind "in_service"`);
   if (kind === 'in_service' && from.status === 'resigned') throw new AppError('VALIDATION_FAILED', `${fromUserid} has left the corp: use kind "resigned"`);
 
-  const follows = await db.selectFrom('scrm_follows').select('external_userid').where('workspace_id', '=', ws).where('userid', '=', fromUserid).where('deleted_at', 'is', null).execute();
+  const follows = await db
+    .selectFrom('scrm_follows')
+    .select('external_userid')
+    .where('workspace_id', '=', ws)
+    .where('userid', '=', fromUserid)
+    .where('deleted_at', 'is', null)
+    .execute();
   const followed = new Set(follows.map((f) => f.external_userid));
   const asked = body.externalUserids ? [...new Set(body.externalUserids)] : [...followed];
-  if (asked.length > MAX_CUSTOMERS) throw new AppError('VALIDATION_FAILED', `externalUserids holds ${asked.length} customers; at most ${MAX_CUSTOMERS} per request are accepted`);
+  if (asked.length > MAX_CUSTOMERS)
+    throw new AppError('VALIDATION_FAILED', `externalUserids holds ${asked.length} customers; at most ${MAX_CUSTOMERS} per request are accepted`);
   const now = ctx.now();
   const refused: HandoverResult['refused'] = [];
 
@@ -131,7 +147,8 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: { kind:
     const c = recent.get(ext);
     if (!followed.has(ext)) refused.push({ externalUserid: ext, reason: `not a customer of ${fromUserid}` });
     else if (c?.waiting) refused.push({ externalUserid: ext, reason: 'a transfer of this customer is already waiting' });
-    else if (kind === 'in_service' && (c?.total ?? 0) >= 2) refused.push({ externalUserid: ext, reason: 'transferred twice in the last 90 days (WeCom allows at most two in-service transfers per 90 days)' });
+    else if (kind === 'in_service' && (c?.total ?? 0) >= 2)
+      refused.push({ externalUserid: ext, reason: 'transferred twice in the last 90 days (WeCom allows at most two in-service transfers per 90 days)' });
     else send.push(ext);
   }
 
@@ -146,7 +163,12 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: { kind:
     try {
       const res =
         kind === 'in_service'
-          ? await client.transferCustomer({ handover_userid: fromUserid, takeover_userid: toUserid, external_userid: part, ...(body.transferMessage ? { transfer_success_msg: body.transferMessage } : {}) })
+          ? await client.transferCustomer({
+              handover_userid: fromUserid,
+              takeover_userid: toUserid,
+              external_userid: part,
+              ...(body.transferMessage ? { transfer_success_msg: body.transferMessage } : {}),
+            })
           : await client.resignedTransferCustomer({ handover_userid: fromUserid, takeover_userid: toUserid, external_userid: part });
       answers = new Map(res.customer.map((c) => [c.external_userid, c.errcode]));
     } catch (err) {
@@ -157,8 +179,29 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: { kind:
     const rows: Row[] = part.map((ext) => {
       const errcode = callError ? callError.errcode : (answers.get(ext) ?? null);
       const ok = !callError && errcode === 0;
-      const reason = ok ? null : callError ? `the transfer call failed: ${callError.text}` : errcode === null ? 'WeCom did not answer for this customer' : (TRANSFER_ERRCODES[errcode] ?? `WeCom errcode ${errcode}`);
-      return { workspace_id: ws, id: newId('hov', t), batch_id: batchId, kind, from_userid: fromUserid, to_userid: toUserid, external_userid: ext, status: ok ? 'waiting' : 'failed', errcode, wecom_status: null, reason, takeover_at: null, created_at: t, updated_at: t };
+      const reason = ok
+        ? null
+        : callError
+          ? `the transfer call failed: ${callError.text}`
+          : errcode === null
+            ? 'WeCom did not answer for this customer'
+            : (TRANSFER_ERRCODES[errcode] ?? `WeCom errcode ${errcode}`);
+      return {
+        workspace_id: ws,
+        id: newId('hov', t),
+        batch_id: batchId,
+        kind,
+        from_userid: fromUserid,
+        to_userid: toUserid,
+        external_userid: ext,
+        status: ok ? 'waiting' : 'failed',
+        errcode,
+        wecom_status: null,
+        reason,
+        takeover_at: null,
+        created_at: t,
+        updated_at: t,
+      };
     });
     await db.insertInto('scrm_handovers').values(rows).execute();
     handovers.push(...rows.map(toHandover));
@@ -167,13 +210,23 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: { kind:
 }
 
 /** Handover rows, newest first; filter by status or member. */
-export async function listHandovers(ctx: OpsContext, ws: string, f: { status?: string; fromUserid?: string; toUserid?: string; batchId?: string; limit?: number }): Promise<Handover[]> {
+export async function listHandovers(
+  ctx: OpsContext,
+  ws: string,
+  f: { status?: string; fromUserid?: string; toUserid?: string; batchId?: string; limit?: number },
+): Promise<Handover[]> {
   let q = opsDb(ctx).selectFrom('scrm_handovers').selectAll().where('workspace_id', '=', ws);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.fromUserid) q = q.where('from_userid', '=', f.fromUserid);
   if (f.toUserid) q = q.where('to_userid', '=', f.toUserid);
   if (f.batchId) q = q.where('batch_id', '=', f.batchId);
-  return (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 500).execute()).map(toHandover);
+  return (
+    await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit ?? 500)
+      .execute()
+  ).map(toHandover);
 }
 
 /**
@@ -224,9 +277,21 @@ export async function syncHandoverResults(ctx: OpsContext, ws: string): Promise<
           continue;
         }
         out.succeeded++;
-        const old = await trx.selectFrom('scrm_follows').selectAll().where('workspace_id', '=', ws).where('external_userid', '=', r.external_userid).where('userid', '=', from).executeTakeFirst();
+        const old = await trx
+          .selectFrom('scrm_follows')
+          .selectAll()
+          .where('workspace_id', '=', ws)
+          .where('external_userid', '=', r.external_userid)
+          .where('userid', '=', from)
+          .executeTakeFirst();
         if (old && old.deleted_at === null) {
-          await trx.updateTable('scrm_follows').set({ deleted_at: takeoverAt, deleted_by: 'transfer', updated_at: now }).where('workspace_id', '=', ws).where('external_userid', '=', r.external_userid).where('userid', '=', from).execute();
+          await trx
+            .updateTable('scrm_follows')
+            .set({ deleted_at: takeoverAt, deleted_by: 'transfer', updated_at: now })
+            .where('workspace_id', '=', ws)
+            .where('external_userid', '=', r.external_userid)
+            .where('userid', '=', from)
+            .execute();
         }
         await trx
           .insertInto('scrm_follows')
@@ -255,7 +320,12 @@ export async function syncHandoverResults(ctx: OpsContext, ws: string): Promise<
 /** Listener: WeCom's `transfer_fail` callback marks the waiting handover of that customer to that member failed. */
 export async function handoverFailedListener(event: ScrmEvent, ctx: OpsContext): Promise<void> {
   if (event.type !== 'transfer.failed') return;
-  const reason = event.failReason === 'customer_refused' ? 'the customer refused the transfer' : event.failReason === 'customer_limit_exceed' ? "the takeover member's customer count is at its limit" : `WeCom: ${event.failReason}`;
+  const reason =
+    event.failReason === 'customer_refused'
+      ? 'the customer refused the transfer'
+      : event.failReason === 'customer_limit_exceed'
+        ? "the takeover member's customer count is at its limit"
+        : `WeCom: ${event.failReason}`;
   await opsDb(ctx)
     .updateTable('scrm_handovers')
     .set({ status: 'failed', reason, updated_at: ctx.now() })

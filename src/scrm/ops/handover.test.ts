@@ -12,7 +12,7 @@ describeEngines('staff handover', (engine) => {
   const post = (payload: unknown) => f.app.inject({ method: 'POST', url: '/v1/wecom/handovers', headers: f.auth, payload: payload as object });
   const customersOf = (staff: number) => [...new Set(f.sandbox.corp.relationsOfStaff(staff).map((r) => f.sandbox.corp.customerOf(r)))];
 
-  it('transfers an employed member\'s customers, tracks WeCom\'s result, moves the follows and refuses a third transfer in 90 days', async () => {
+  it("transfers an employed member's customers, tracks WeCom's result, moves the follows and refuses a third transfer in 90 days", async () => {
     f = await startOpsFixture(engine);
     const [c1, c2, c3] = customersOf(0);
     for (const c of [c1!, c2!, c3!]) await f.mirrorRelation(0, c);
@@ -21,10 +21,18 @@ describeEngines('staff handover', (engine) => {
     await f.addStaff(s1);
     await f.addCustomer('wmNotTheirs');
 
-    const res = await post({ kind: 'in_service', fromUserid: s0, toUserid: s1, externalUserids: [f.sandbox.corp.externalUserid(c1!), f.sandbox.corp.externalUserid(c2!), 'wmNotTheirs'] });
+    const res = await post({
+      kind: 'in_service',
+      fromUserid: s0,
+      toUserid: s1,
+      externalUserids: [f.sandbox.corp.externalUserid(c1!), f.sandbox.corp.externalUserid(c2!), 'wmNotTheirs'],
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body.handovers.map((h: any) => [h.status, h.errcode])).toEqual([['waiting', 0], ['waiting', 0]]);
+    expect(body.handovers.map((h: any) => [h.status, h.errcode])).toEqual([
+      ['waiting', 0],
+      ['waiting', 0],
+    ]);
     expect(body.refused).toEqual([{ externalUserid: 'wmNotTheirs', reason: `not a customer of ${s0}` }]);
     // A customer already waiting is not sent again.
     const again = (await post({ kind: 'in_service', fromUserid: s0, toUserid: s1, externalUserids: [f.sandbox.corp.externalUserid(c1!)] })).json();
@@ -55,7 +63,7 @@ describeEngines('staff handover', (engine) => {
     expect((await post({ kind: 'in_service', fromUserid: s0, toUserid: s1, externalUserids: [ext1] })).json().handovers[0].status).toBe('waiting');
   });
 
-  it('inherits a resigned member\'s customers in batches of 100, lists the unassigned, and fails on transfer_fail', async () => {
+  it("inherits a resigned member's customers in batches of 100, lists the unassigned, and fails on transfer_fail", async () => {
     f = await startOpsFixture(engine, { staff: 2, customers: 230 });
     // Staff 1 is the resigned one in this corp; give it more than 100 customers.
     const resigned = f.sandbox.corp.staff[1]!;
@@ -82,7 +90,17 @@ describeEngines('staff handover', (engine) => {
     const after = (await f.app.inject({ method: 'GET', url: '/v1/wecom/unassigned?limit=1000', headers: f.auth })).json();
     expect(after.data.filter((u: any) => u.handoverUserid === resigned.userid).length).toBe(all.length - waiting.length);
 
-    await handoverFailedListener({ type: 'transfer.failed', workspaceId: f.workspaceId, userid: taker, externalUserid: waiting[0].externalUserid, failReason: 'customer_refused', at: f.clock.now() }, f.ctx);
+    await handoverFailedListener(
+      {
+        type: 'transfer.failed',
+        workspaceId: f.workspaceId,
+        userid: taker,
+        externalUserid: waiting[0].externalUserid,
+        failReason: 'customer_refused',
+        at: f.clock.now(),
+      },
+      f.ctx,
+    );
     const failed = (await f.app.inject({ method: 'GET', url: '/v1/wecom/handovers?status=failed', headers: f.auth })).json().data;
     expect(failed.find((h: any) => h.externalUserid === waiting[0].externalUserid)).toMatchObject({ reason: 'the customer refused the transfer' });
 

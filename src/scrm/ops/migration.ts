@@ -44,7 +44,12 @@ export function opsMigration(engine: Engine): Migration {
         .addPrimaryKeyConstraint('scrm_sop_tasks_pk', ['workspace_id', 'id'])
         .execute();
       // The idempotency key of the scheduler: a tick run twice (or by two workers) adds nothing.
-      await db.schema.createIndex('scrm_sop_tasks_once').unique().on('scrm_sop_tasks').columns(['workspace_id', 'sop_id', 'step_id', 'target_id', 'occurrence']).execute();
+      await db.schema
+        .createIndex('scrm_sop_tasks_once')
+        .unique()
+        .on('scrm_sop_tasks')
+        .columns(['workspace_id', 'sop_id', 'step_id', 'target_id', 'occurrence'])
+        .execute();
       await db.schema.createIndex('scrm_sop_tasks_staff').on('scrm_sop_tasks').columns(['workspace_id', 'staff_userid', 'due_at']).execute();
       await db.schema.createIndex('scrm_sop_tasks_status').on('scrm_sop_tasks').columns(['workspace_id', 'status']).execute();
 
@@ -76,7 +81,12 @@ export function opsMigration(engine: Engine): Migration {
         .addColumn('done_at', t.millis)
         .addPrimaryKeyConstraint('scrm_guide_tasks_pk', ['workspace_id', 'id'])
         .execute();
-      await db.schema.createIndex('scrm_guide_tasks_once').unique().on('scrm_guide_tasks').columns(['workspace_id', 'staff_userid', 'day', 'rule_id', 'external_userid']).execute();
+      await db.schema
+        .createIndex('scrm_guide_tasks_once')
+        .unique()
+        .on('scrm_guide_tasks')
+        .columns(['workspace_id', 'staff_userid', 'day', 'rule_id', 'external_userid'])
+        .execute();
 
       await db.schema
         .createTable('scrm_snippets')

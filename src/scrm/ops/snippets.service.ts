@@ -19,10 +19,18 @@ export interface Snippet {
 }
 
 type Row = { id: string; title: string; content: unknown; tags: unknown; created_at: number; updated_at: number };
-const toSnippet = (r: Row): Snippet => ({ id: r.id, title: r.title, content: json(r.content), tags: json(r.tags), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)! });
+const toSnippet = (r: Row): Snippet => ({
+  id: r.id,
+  title: r.title,
+  content: json(r.content),
+  tags: json(r.tags),
+  createdAt: iso(r.created_at)!,
+  updatedAt: iso(r.updated_at)!,
+});
 
 function parseTags(v: unknown): string[] {
-  if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !t.trim() || t.length > 100)) throw new AppError('VALIDATION_FAILED', 'tags must be a list of tag names or ids (1-100 characters each)');
+  if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !t.trim() || t.length > 100))
+    throw new AppError('VALIDATION_FAILED', 'tags must be a list of tag names or ids (1-100 characters each)');
   if (v.length > 50) throw new AppError('VALIDATION_FAILED', `tags holds ${v.length}; at most 50 are accepted`);
   return [...new Set((v as string[]).map((t) => t.trim()))];
 }
@@ -35,7 +43,15 @@ function parseTitle(v: unknown): string {
 /** Creates a snippet. */
 export async function createSnippet(ctx: OpsContext, ws: string, body: Record<string, unknown>): Promise<Snippet> {
   const now = ctx.now();
-  const row = { workspace_id: ws, id: newId('snp', now), title: parseTitle(body.title), content: JSON.stringify(parseContent(body.content, 'content')), tags: JSON.stringify(parseTags(body.tags ?? [])), created_at: now, updated_at: now };
+  const row = {
+    workspace_id: ws,
+    id: newId('snp', now),
+    title: parseTitle(body.title),
+    content: JSON.stringify(parseContent(body.content, 'content')),
+    tags: JSON.stringify(parseTags(body.tags ?? [])),
+    created_at: now,
+    updated_at: now,
+  };
   await opsDb(ctx).insertInto('scrm_snippets').values(row).execute();
   return toSnippet(row);
 }
@@ -51,9 +67,16 @@ export async function updateSnippet(ctx: OpsContext, ws: string, id: string, bod
   if (body.title !== undefined) patch.title = parseTitle(body.title);
   if (body.content !== undefined) patch.content = JSON.stringify(parseContent(body.content, 'content'));
   if (body.tags !== undefined) patch.tags = JSON.stringify(parseTags(body.tags));
-  const res = await opsDb(ctx).updateTable('scrm_snippets').set({ ...patch, updated_at: ctx.now() }).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  const res = await opsDb(ctx)
+    .updateTable('scrm_snippets')
+    .set({ ...patch, updated_at: ctx.now() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) throw new AppError('SNIPPET_NOT_FOUND', `no snippet ${id} in this workspace`);
-  return toSnippet((await opsDb(ctx).selectFrom('scrm_snippets').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow()) as Row);
+  return toSnippet(
+    (await opsDb(ctx).selectFrom('scrm_snippets').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow()) as Row,
+  );
 }
 
 /** Deletes a snippet. */
@@ -63,7 +86,13 @@ export async function deleteSnippet(ctx: OpsContext, ws: string, id: string): Pr
 }
 
 /** Snippets for a customer of a staff member, most matching tags first (only snippets with a match). */
-export async function recommendSnippets(ctx: OpsContext, ws: string, userid: string, externalUserid: string, limit = 10): Promise<{ customerTags: string[]; data: Array<Snippet & { matched: string[] }> }> {
+export async function recommendSnippets(
+  ctx: OpsContext,
+  ws: string,
+  userid: string,
+  externalUserid: string,
+  limit = 10,
+): Promise<{ customerTags: string[]; data: Array<Snippet & { matched: string[] }> }> {
   const db = opsDb(ctx);
   const follow = await db
     .selectFrom('scrm_follows as f')
@@ -76,8 +105,21 @@ export async function recommendSnippets(ctx: OpsContext, ws: string, userid: str
     .executeTakeFirst();
   if (!follow) throw new AppError('SCRM_CUSTOMER_NOT_FOUND', `${externalUserid} is not a customer of ${userid}`);
   const tagIds = json<string[]>(follow.tag_ids) ?? [];
-  const names = tagIds.length ? await db.selectFrom('scrm_corp_tags').select('name').where('workspace_id', '=', ws).where('tag_id', 'in', tagIds).where('deleted_at', 'is', null).execute() : [];
-  const profile = await db.selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', ws).where('id', '=', follow.profile_id).executeTakeFirst();
+  const names = tagIds.length
+    ? await db
+        .selectFrom('scrm_corp_tags')
+        .select('name')
+        .where('workspace_id', '=', ws)
+        .where('tag_id', 'in', tagIds)
+        .where('deleted_at', 'is', null)
+        .execute()
+    : [];
+  const profile = await db
+    .selectFrom('profiles')
+    .select(['id', 'merged_into'])
+    .where('workspace_id', '=', ws)
+    .where('id', '=', follow.profile_id)
+    .executeTakeFirst();
   const pid = profile?.merged_into ?? follow.profile_id;
   const cdpTags = await db
     .selectFrom('profile_tags as pt')

@@ -62,7 +62,8 @@ export async function listSopTasks(ctx: OpsContext, ws: string, f: TaskFilter): 
   if (f.staff) q = q.where('staff_userid', '=', f.staff);
   if (f.sopId) q = q.where('sop_id', '=', f.sopId);
   if (f.status) {
-    if (!(TASK_STATUSES as readonly string[]).includes(f.status)) throw new AppError('VALIDATION_FAILED', `status "${f.status}" is not one of ${TASK_STATUSES.join(', ')}`);
+    if (!(TASK_STATUSES as readonly string[]).includes(f.status))
+      throw new AppError('VALIDATION_FAILED', `status "${f.status}" is not one of ${TASK_STATUSES.join(', ')}`);
     q = q.where('status', '=', f.status);
   }
   if (f.date) {
@@ -77,7 +78,11 @@ export async function listSopTasks(ctx: OpsContext, ws: string, f: TaskFilter): 
     const due = Number(m[1]);
     q = q.where((eb) => eb.or([eb('due_at', '>', due), eb.and([eb('due_at', '=', due), eb('id', '>', m[2]!)])]));
   }
-  const rows = await q.orderBy('due_at').orderBy('id').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('due_at')
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { data: page.map(toTask), nextCursor: rows.length > limit && last ? Buffer.from(`${last.due_at}|${last.id}`).toString('base64url') : null };
@@ -91,8 +96,13 @@ export async function completeSopTask(ctx: OpsContext, ws: string, id: string): 
   if (row.status === 'done') return toTask(row);
   const now = ctx.now();
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('scrm_sop_tasks').set({ status: 'done', completed_by: 'manual', completed_at: now, error: null, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+    await trx
+      .updateTable('scrm_sop_tasks')
+      .set({ status: 'done', completed_by: 'manual', completed_at: now, error: null, updated_at: now })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
     if (row.target_type === 'customer') await touchLastContact(trx as unknown as typeof db, ws, row.staff_userid, row.target_id, now);
   });
-  return toTask((await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow()));
+  return toTask(await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow());
 }

@@ -137,7 +137,9 @@ async function fanOut(ctx: OpsContext, ws: string, sop: Sop, now: number, tz: st
   }
   if (occurrences.length) {
     const names = occurrences.map((o) => `scrm.sop:${sop.id}:${o.step.id}:${o.occurrence}`);
-    const done = new Set((await db.selectFrom('job_state').select('name').where('workspace_id', '=', ws).where('name', 'in', names).execute()).map((r) => r.name));
+    const done = new Set(
+      (await db.selectFrom('job_state').select('name').where('workspace_id', '=', ws).where('name', 'in', names).execute()).map((r) => r.name),
+    );
     const open = occurrences.filter((_, i) => !done.has(names[i]!));
     if (open.length) {
       const targets = await resolveTargets(ctx, ws, sop, undefined);
@@ -160,7 +162,11 @@ async function fanOut(ctx: OpsContext, ws: string, sop: Sop, now: number, tz: st
       inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
     }
     for (const name of markers) {
-      await trx.insertInto('job_state').values({ workspace_id: ws, name, value: JSON.stringify({ at: now }), updated_at: now }).onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing()).execute();
+      await trx
+        .insertInto('job_state')
+        .values({ workspace_id: ws, name, value: JSON.stringify({ at: now }), updated_at: now })
+        .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
+        .execute();
     }
     return inserted;
   });
@@ -171,7 +177,14 @@ async function dispatchPending(ctx: OpsContext, ws: string): Promise<{ dispatche
   const db = opsDb(ctx);
   const now = ctx.now();
   const setStatus = (ids: string[], patch: Record<string, unknown>) =>
-    ids.length ? db.updateTable('scrm_sop_tasks').set({ ...patch, updated_at: ctx.now() }).where('workspace_id', '=', ws).where('id', 'in', ids).execute() : Promise.resolve();
+    ids.length
+      ? db
+          .updateTable('scrm_sop_tasks')
+          .set({ ...patch, updated_at: ctx.now() })
+          .where('workspace_id', '=', ws)
+          .where('id', 'in', ids)
+          .execute()
+      : Promise.resolve();
 
   // Interrupted between asking WeCom and recording its answer: WeCom may hold the task, so it is
   // not asked again (no duplicate message to customers); the staff member sees why.
@@ -183,10 +196,19 @@ async function dispatchPending(ctx: OpsContext, ws: string): Promise<{ dispatche
     .where('updated_at', '<', now - SENDING_STALE_MS)
     .execute();
 
-  const pending = await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('status', '=', 'pending').orderBy('due_at').limit(5000).execute();
+  const pending = await db
+    .selectFrom('scrm_sop_tasks')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'pending')
+    .orderBy('due_at')
+    .limit(5000)
+    .execute();
   if (!pending.length) return { dispatched: 0, failed: 0 };
   const sopIds = [...new Set(pending.map((p) => p.sop_id))];
-  const sops = new Map((await db.selectFrom('scrm_sops').selectAll().where('workspace_id', '=', ws).where('id', 'in', sopIds).execute()).map((r) => [r.id, toSop(r)]));
+  const sops = new Map(
+    (await db.selectFrom('scrm_sops').selectAll().where('workspace_id', '=', ws).where('id', 'in', sopIds).execute()).map((r) => [r.id, toSop(r)]),
+  );
   const groups = new Map<string, typeof pending>();
   for (const p of pending) {
     const key = [p.sop_id, p.step_id, p.occurrence, p.staff_userid, p.target_type].join('\u0000');
@@ -208,7 +230,10 @@ async function dispatchPending(ctx: OpsContext, ws: string): Promise<{ dispatche
     const sop = sops.get(first.sop_id);
     const step = sop?.steps.find((s) => s.id === first.step_id);
     if (!sop || sop.status === 'archived' || !step) {
-      await setStatus(tasks.map((t) => t.id), { status: 'failed', error: 'the SOP or its step was removed before the WeCom task was created' });
+      await setStatus(
+        tasks.map((t) => t.id),
+        { status: 'failed', error: 'the SOP or its step was removed before the WeCom task was created' },
+      );
       failed += tasks.length;
       continue;
     }
@@ -227,14 +252,23 @@ async function dispatchPending(ctx: OpsContext, ws: string): Promise<{ dispatche
       const unreachable = new Set(res.fail_list ?? []);
       const bad = tasks.filter((t) => unreachable.has(t.target_id)).map((t) => t.id);
       const ok = ids.filter((id) => !bad.includes(id));
-      await setStatus(bad, { status: 'failed', msgid: res.msgid, error: 'WeCom cannot send to this customer (fail_list: not a customer of the sender, or over the monthly limit)' });
+      await setStatus(bad, {
+        status: 'failed',
+        msgid: res.msgid,
+        error: 'WeCom cannot send to this customer (fail_list: not a customer of the sender, or over the monthly limit)',
+      });
       await setStatus(ok, { status: 'waiting', msgid: res.msgid });
       dispatched += ok.length;
       failed += bad.length;
     } catch (err) {
       const { errcode, text } = describeWeComError(err);
       // A network failure may or may not have created the task: treat it like an interruption.
-      await setStatus(ids, errcode === null ? { status: 'failed', error: `could not reach WeCom (${text}); check WeCom before sending again` } : { status: 'failed', error: `WeCom refused the mass-message task: ${text}` });
+      await setStatus(
+        ids,
+        errcode === null
+          ? { status: 'failed', error: `could not reach WeCom (${text}); check WeCom before sending again` }
+          : { status: 'failed', error: `WeCom refused the mass-message task: ${text}` },
+      );
       failed += ids.length;
     }
   }
@@ -264,7 +298,12 @@ export interface SopSyncReport {
  */
 export async function syncSopTaskResults(ctx: OpsContext, ws: string): Promise<SopSyncReport> {
   const db = opsDb(ctx);
-  const waiting = await db.selectFrom('scrm_sop_tasks').select(['id', 'msgid', 'staff_userid', 'target_type', 'target_id']).where('workspace_id', '=', ws).where('status', '=', 'waiting').execute();
+  const waiting = await db
+    .selectFrom('scrm_sop_tasks')
+    .select(['id', 'msgid', 'staff_userid', 'target_type', 'target_id'])
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'waiting')
+    .execute();
   const report: SopSyncReport = { done: 0, failed: 0, stillWaiting: 0 };
   if (!waiting.length) return report;
   const client = await ctx.clientFor(ws);
@@ -305,12 +344,22 @@ export async function syncSopTaskResults(ctx: OpsContext, ws: string): Promise<S
           }
           if (o.status === 1) {
             const at = o.at || now;
-            await trx.updateTable('scrm_sop_tasks').set({ status: 'done', completed_by: 'wecom', completed_at: at, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', t.id).execute();
+            await trx
+              .updateTable('scrm_sop_tasks')
+              .set({ status: 'done', completed_by: 'wecom', completed_at: at, updated_at: now })
+              .where('workspace_id', '=', ws)
+              .where('id', '=', t.id)
+              .execute();
             if (t.target_type === 'customer') await touchLastContact(trx as unknown as typeof db, ws, staff, t.target_id, at);
             report.done++;
           } else {
             const error = o.status === 2 ? 'not a customer of the sender any more' : 'the customer already received another mass message today';
-            await trx.updateTable('scrm_sop_tasks').set({ status: 'failed', error, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', t.id).execute();
+            await trx
+              .updateTable('scrm_sop_tasks')
+              .set({ status: 'failed', error, updated_at: now })
+              .where('workspace_id', '=', ws)
+              .where('id', '=', t.id)
+              .execute();
             report.failed++;
           }
         }
@@ -325,6 +374,10 @@ export async function touchLastContact(db: ReturnType<typeof opsDb>, ws: string,
   await db
     .insertInto('scrm_last_contacts')
     .values({ workspace_id: ws, userid, external_userid: externalUserid, last_at: at })
-    .onConflict((oc) => oc.columns(['workspace_id', 'userid', 'external_userid']).doUpdateSet({ last_at: sql`case when excluded.last_at > scrm_last_contacts.last_at then excluded.last_at else scrm_last_contacts.last_at end` }))
+    .onConflict((oc) =>
+      oc
+        .columns(['workspace_id', 'userid', 'external_userid'])
+        .doUpdateSet({ last_at: sql`case when excluded.last_at > scrm_last_contacts.last_at then excluded.last_at else scrm_last_contacts.last_at end` }),
+    )
     .execute();
 }

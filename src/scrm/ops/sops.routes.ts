@@ -13,8 +13,16 @@ export const sopSchema = {
     id: { type: 'string' },
     name: { type: 'string' },
     status: { type: 'string', enum: ['active', 'paused', 'archived'] },
-    target: { ...anyObject, description: '{ type: "groups", chatIds?, owners?, groupTagIds? } or { type: "customers", segmentId } or { type: "customers", newContacts: true, liveCodeStates? }' },
-    steps: { type: 'array', items: anyObject, description: '[{ id, name?, schedule: { kind: "relative", day, time } | { kind: "recurring", weekdays, time }, content: { text?, attachments? } }]' },
+    target: {
+      ...anyObject,
+      description:
+        '{ type: "groups", chatIds?, owners?, groupTagIds? } or { type: "customers", segmentId } or { type: "customers", newContacts: true, liveCodeStates? }',
+    },
+    steps: {
+      type: 'array',
+      items: anyObject,
+      description: '[{ id, name?, schedule: { kind: "relative", day, time } | { kind: "recurring", weekdays, time }, content: { text?, attachments? } }]',
+    },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
   },
@@ -59,20 +67,40 @@ export async function sopRoutes(app: FastifyInstance, ctx: OpsContext, preHandle
   );
   app.post<Body>(
     '/v1/wecom/sops',
-    { preHandler, schema: { ...secured('wecom-ops', 'Create a SOP'), body: { ...anyObject, required: ['name', 'target', 'steps'] }, response: { 201: sopSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Create a SOP'),
+        body: { ...anyObject, required: ['name', 'target', 'steps'] },
+        response: { 201: sopSchema, ...errorResponses },
+      },
+    },
     async (req, reply) => reply.code(201).send(await createSop(ctx, req.workspaceId, req.body)),
   );
-  app.get<Id>('/v1/wecom/sops/:id', { preHandler, schema: { ...secured('wecom-ops', 'One SOP'), params: idParams, response: { 200: sopSchema, ...errorResponses } } }, async (req) =>
-    getSop(ctx, req.workspaceId, req.params.id),
+  app.get<Id>(
+    '/v1/wecom/sops/:id',
+    { preHandler, schema: { ...secured('wecom-ops', 'One SOP'), params: idParams, response: { 200: sopSchema, ...errorResponses } } },
+    async (req) => getSop(ctx, req.workspaceId, req.params.id),
   );
   app.patch<Id & Body>(
     '/v1/wecom/sops/:id',
-    { preHandler, schema: { ...secured('wecom-ops', 'Change a SOP (name, status active/paused, target, steps)'), params: idParams, body: anyObject, response: { 200: sopSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Change a SOP (name, status active/paused, target, steps)'),
+        params: idParams,
+        body: anyObject,
+        response: { 200: sopSchema, ...errorResponses },
+      },
+    },
     async (req) => updateSop(ctx, req.workspaceId, req.params.id, req.body),
   );
   app.delete<Id>(
     '/v1/wecom/sops/:id',
-    { preHandler, schema: { ...secured('wecom-ops', 'Archive a SOP (its pending tasks are cancelled)'), params: idParams, response: { 200: sopSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...secured('wecom-ops', 'Archive a SOP (its pending tasks are cancelled)'), params: idParams, response: { 200: sopSchema, ...errorResponses } },
+    },
     async (req) => archiveSop(ctx, req.workspaceId, req.params.id),
   );
 
@@ -94,7 +122,10 @@ export async function sopRoutes(app: FastifyInstance, ctx: OpsContext, preHandle
             cursor: { type: 'string', maxLength: 512 },
           },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: taskSchema }, nextCursor: { type: ['string', 'null'] } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: taskSchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => listSopTasks(ctx, req.workspaceId, req.query),

@@ -74,7 +74,8 @@ export function parseTarget(v: unknown): SopTarget {
     if (extra.length) bad('target', `unknown field ${extra[0]} for type customers (segmentId, newContacts, liveCodeStates are accepted)`);
     if (v.segmentId !== undefined) {
       if (typeof v.segmentId !== 'string' || !v.segmentId) bad('target.segmentId', 'must be a segment id');
-      if (v.newContacts !== undefined || v.liveCodeStates !== undefined) bad('target', 'give either segmentId or newContacts (with optional liveCodeStates), not both');
+      if (v.newContacts !== undefined || v.liveCodeStates !== undefined)
+        bad('target', 'give either segmentId or newContacts (with optional liveCodeStates), not both');
       return { type: 'customers', segmentId: v.segmentId };
     }
     if (v.newContacts !== true) bad('target', 'a customers target needs segmentId, or newContacts: true (optionally with liveCodeStates)');
@@ -91,7 +92,7 @@ export function parseContent(v: unknown, path: string): SopContent {
   const out: SopContent = {};
   if (v.text !== undefined) {
     if (!isObj(v.text) || typeof v.text.content !== 'string') bad(`${path}.text`, 'must be { "content": "..." }');
-    if (v.text.content.length > 4000) bad(`${path}.text.content`, 'is longer than 4000 characters (WeCom\'s limit)');
+    if (v.text.content.length > 4000) bad(`${path}.text.content`, "is longer than 4000 characters (WeCom's limit)");
     if (v.text.content) out.text = { content: v.text.content };
   }
   if (v.attachments !== undefined) {
@@ -101,7 +102,11 @@ export function parseContent(v: unknown, path: string): SopContent {
       const p = `${path}.attachments[${i}]`;
       if (!isObj(a) || typeof a.msgtype !== 'string' || !ATTACHMENT_TYPES.includes(a.msgtype)) bad(p, `msgtype must be one of ${ATTACHMENT_TYPES.join(', ')}`);
       if (!isObj(a[a.msgtype])) bad(p, `needs a "${a.msgtype}" object, as WeCom's add_msg_template does`);
-      if (a.msgtype === 'link' && (typeof (a.link as Record<string, unknown>).url !== 'string' || typeof (a.link as Record<string, unknown>).title !== 'string')) bad(`${p}.link`, 'needs title and url');
+      if (
+        a.msgtype === 'link' &&
+        (typeof (a.link as Record<string, unknown>).url !== 'string' || typeof (a.link as Record<string, unknown>).title !== 'string')
+      )
+        bad(`${p}.link`, 'needs title and url');
     });
     if (v.attachments.length) out.attachments = v.attachments as Attachment[];
   }
@@ -113,7 +118,8 @@ function parseSchedule(v: unknown, path: string): SopSchedule {
   if (!isObj(v)) bad(path, 'must be an object with kind "relative" or "recurring"');
   if (typeof v.time !== 'string' || !isHhmm(v.time)) bad(`${path}.time`, `is ${JSON.stringify(v.time)}; HH:MM on a 24-hour clock is accepted, e.g. "08:00"`);
   if (v.kind === 'relative') {
-    if (!Number.isInteger(v.day) || (v.day as number) < 0 || (v.day as number) > 365) bad(`${path}.day`, 'must be a whole number of days from 0 (the day they joined) to 365');
+    if (!Number.isInteger(v.day) || (v.day as number) < 0 || (v.day as number) > 365)
+      bad(`${path}.day`, 'must be a whole number of days from 0 (the day they joined) to 365');
     return { kind: 'relative', day: v.day as number, time: v.time };
   }
   if (v.kind === 'recurring') {
@@ -138,7 +144,12 @@ export function parseSteps(v: unknown): SopStep[] {
     if (seen.has(id)) bad(`${p}.id`, `"${id}" is used by another step`);
     seen.add(id);
     if (s.name !== undefined && typeof s.name !== 'string') bad(`${p}.name`, 'must be a string');
-    return { id, ...(s.name ? { name: s.name as string } : {}), schedule: parseSchedule(s.schedule, `${p}.schedule`), content: parseContent(s.content, `${p}.content`) };
+    return {
+      id,
+      ...(s.name ? { name: s.name as string } : {}),
+      schedule: parseSchedule(s.schedule, `${p}.schedule`),
+      content: parseContent(s.content, `${p}.content`),
+    };
   });
 }
 
@@ -146,7 +157,15 @@ type Row = { id: string; name: string; status: string; target: unknown; steps: u
 
 /** A stored row as the API's SOP. */
 export function toSop(r: Row): Sop {
-  return { id: r.id, name: r.name, status: r.status as Sop['status'], target: json(r.target), steps: json(r.steps), createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)! };
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status as Sop['status'],
+    target: json(r.target),
+    steps: json(r.steps),
+    createdAt: iso(r.created_at)!,
+    updatedAt: iso(r.updated_at)!,
+  };
 }
 
 function parseName(v: unknown): string {
@@ -171,10 +190,20 @@ export async function createSop(ctx: OpsContext, ws: string, body: Record<string
   const target = parseTarget(body.target);
   const steps = parseSteps(body.steps);
   const status = body.status === undefined ? 'active' : parseStatus(body.status);
-  if (target.type === 'groups' && target.groupTagIds?.length && !ctx.groupsWithTags) bad('target.groupTagIds', 'group tags are not available in this installation; target groups by chatIds or owners');
+  if (target.type === 'groups' && target.groupTagIds?.length && !ctx.groupsWithTags)
+    bad('target.groupTagIds', 'group tags are not available in this installation; target groups by chatIds or owners');
   await checkSegment(ctx, ws, target);
   const now = ctx.now();
-  const row = { workspace_id: ws, id: newId('sop', now), name, status, target: JSON.stringify(target), steps: JSON.stringify(steps), created_at: now, updated_at: now };
+  const row = {
+    workspace_id: ws,
+    id: newId('sop', now),
+    name,
+    status,
+    target: JSON.stringify(target),
+    steps: JSON.stringify(steps),
+    created_at: now,
+    updated_at: now,
+  };
   await opsDb(ctx).insertInto('scrm_sops').values(row).execute();
   return toSop(row);
 }
@@ -202,14 +231,20 @@ export async function updateSop(ctx: OpsContext, ws: string, id: string, body: R
   if (body.status !== undefined) patch.status = parseStatus(body.status);
   if (body.target !== undefined) {
     const target = parseTarget(body.target);
-    if (target.type === 'groups' && target.groupTagIds?.length && !ctx.groupsWithTags) bad('target.groupTagIds', 'group tags are not available in this installation');
+    if (target.type === 'groups' && target.groupTagIds?.length && !ctx.groupsWithTags)
+      bad('target.groupTagIds', 'group tags are not available in this installation');
     await checkSegment(ctx, ws, target);
     patch.target = JSON.stringify(target);
   }
   if (body.steps !== undefined) patch.steps = JSON.stringify(parseSteps(body.steps));
   const unknown = Object.keys(body).filter((k) => !['name', 'status', 'target', 'steps'].includes(k));
   if (unknown.length) bad(unknown[0]!, 'is not a field of a SOP (name, status, target, steps)');
-  await opsDb(ctx).updateTable('scrm_sops').set({ ...patch, updated_at: ctx.now() }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+  await opsDb(ctx)
+    .updateTable('scrm_sops')
+    .set({ ...patch, updated_at: ctx.now() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .execute();
   return getSop(ctx, ws, id);
 }
 
@@ -217,9 +252,17 @@ export async function updateSop(ctx: OpsContext, ws: string, id: string, body: R
 export async function archiveSop(ctx: OpsContext, ws: string, id: string): Promise<Sop> {
   await getSop(ctx, ws, id);
   const now = ctx.now();
-  await opsDb(ctx).transaction().execute(async (trx) => {
-    await trx.updateTable('scrm_sops').set({ status: 'archived', updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
-    await trx.updateTable('scrm_sop_tasks').set({ status: 'failed', error: 'SOP archived before the WeCom task was created', updated_at: now }).where('workspace_id', '=', ws).where('sop_id', '=', id).where('status', '=', 'pending').execute();
-  });
+  await opsDb(ctx)
+    .transaction()
+    .execute(async (trx) => {
+      await trx.updateTable('scrm_sops').set({ status: 'archived', updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+      await trx
+        .updateTable('scrm_sop_tasks')
+        .set({ status: 'failed', error: 'SOP archived before the WeCom task was created', updated_at: now })
+        .where('workspace_id', '=', ws)
+        .where('sop_id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+    });
   return getSop(ctx, ws, id);
 }

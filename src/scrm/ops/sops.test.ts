@@ -23,12 +23,24 @@ describeEngines('SOPs', (engine) => {
   const tasks = async (query = '') => (await get(`/v1/wecom/tasks${query}`)).json().data as Array<Record<string, any>>;
 
   it('rejects an invalid SOP with the path of the mistake', async () => {
-    const res = await post('/v1/wecom/sops', { name: 'x', target: { type: 'customers', newContacts: true }, steps: [{ schedule: { kind: 'relative', day: 0, time: '9am' }, content: { text: { content: 'hi' } } }] });
+    const res = await post('/v1/wecom/sops', {
+      name: 'x',
+      target: { type: 'customers', newContacts: true },
+      steps: [{ schedule: { kind: 'relative', day: 0, time: '9am' }, content: { text: { content: 'hi' } } }],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toContain('steps[0].schedule.time');
-    const noContent = await post('/v1/wecom/sops', { name: 'x', target: { type: 'groups', chatIds: ['wr1'] }, steps: [{ schedule: { kind: 'recurring', weekdays: [1], time: '08:00' }, content: {} }] });
+    const noContent = await post('/v1/wecom/sops', {
+      name: 'x',
+      target: { type: 'groups', chatIds: ['wr1'] },
+      steps: [{ schedule: { kind: 'recurring', weekdays: [1], time: '08:00' }, content: {} }],
+    });
     expect(noContent.json().error.message).toContain('steps[0].content: text.content and attachments cannot both be empty');
-    const badSegment = await post('/v1/wecom/sops', { name: 'x', target: { type: 'customers', segmentId: 'seg_nope' }, steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'a' } } }] });
+    const badSegment = await post('/v1/wecom/sops', {
+      name: 'x',
+      target: { type: 'customers', segmentId: 'seg_nope' },
+      steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'a' } } }],
+    });
     expect(badSegment.json().error.code).toBe('SEGMENT_NOT_FOUND');
   });
 
@@ -39,7 +51,11 @@ describeEngines('SOPs', (engine) => {
       target: { type: 'customers', newContacts: true },
       steps: [
         { id: 'welcome', schedule: { kind: 'relative', day: 0, time: '09:00' }, content: { text: { content: 'Welcome!' } } },
-        { id: 'tutorial', schedule: { kind: 'relative', day: 3, time: '10:00' }, content: { text: { content: 'How to use it' }, attachments: [{ msgtype: 'link', link: { title: 'Guide', url: 'https://example.com/guide' } }] } },
+        {
+          id: 'tutorial',
+          schedule: { kind: 'relative', day: 3, time: '10:00' },
+          content: { text: { content: 'How to use it' }, attachments: [{ msgtype: 'link', link: { title: 'Guide', url: 'https://example.com/guide' } }] },
+        },
       ],
     });
     expect(created.statusCode).toBe(201);
@@ -55,7 +71,14 @@ describeEngines('SOPs', (engine) => {
 
     const list = await tasks(`?staff=${cust.userid}&date=2026-11-02`);
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ stepId: 'welcome', targetType: 'customer', targetId: cust.externalUserid, staff: cust.userid, status: 'waiting', dueAt: '2026-11-02T01:00:00.000Z' });
+    expect(list[0]).toMatchObject({
+      stepId: 'welcome',
+      targetType: 'customer',
+      targetId: cust.externalUserid,
+      staff: cust.userid,
+      status: 'waiting',
+      dueAt: '2026-11-02T01:00:00.000Z',
+    });
     expect(list.some((t) => t.targetId === old.externalUserid)).toBe(false);
     const msg = f.sandbox.state.groupMsgs.get(list[0]!.msgid)!;
     expect(msg.chatType).toBe('single');
@@ -75,7 +98,9 @@ describeEngines('SOPs', (engine) => {
     expect((await runSopTick(f.ctx, f.workspaceId)).created).toBe(1);
     const day3 = await tasks('?date=2026-11-05');
     expect(day3).toHaveLength(1);
-    expect(f.sandbox.state.groupMsgs.get(day3[0]!.msgid)!.attachments).toEqual([{ msgtype: 'link', link: { title: 'Guide', url: 'https://example.com/guide' } }]);
+    expect(f.sandbox.state.groupMsgs.get(day3[0]!.msgid)!.attachments).toEqual([
+      { msgtype: 'link', link: { title: 'Guide', url: 'https://example.com/guide' } },
+    ]);
 
     // A manual completion.
     const done = await post(`/v1/wecom/tasks/${day3[0]!.id}/complete`, {});
@@ -90,7 +115,13 @@ describeEngines('SOPs', (engine) => {
     const ownerId = f.sandbox.corp.staff[owner]!.userid;
     await f.addStaff(ownerId);
     for (const g of mine) await f.addGroup(g.chatId, ownerId, { createdAt: f.clock.now() - 30 * DAY });
-    const sop = (await post('/v1/wecom/sops', { name: 'Monday coupon', target: { type: 'groups', chatIds: mine.map((g) => g.chatId) }, steps: [{ id: 'coupon', schedule: { kind: 'recurring', weekdays: [1], time: '08:00' }, content: { text: { content: 'Coupon!' } } }] })).json();
+    const sop = (
+      await post('/v1/wecom/sops', {
+        name: 'Monday coupon',
+        target: { type: 'groups', chatIds: mine.map((g) => g.chatId) },
+        steps: [{ id: 'coupon', schedule: { kind: 'recurring', weekdays: [1], time: '08:00' }, content: { text: { content: 'Coupon!' } } }],
+      })
+    ).json();
 
     // Created at 08:30 on a Monday: today's 08:00 occurrence was before the SOP existed.
     expect((await runSopTick(f.ctx, f.workspaceId)).created).toBe(0);
@@ -122,7 +153,11 @@ describeEngines('SOPs', (engine) => {
   });
 
   it("records WeCom's refusal on the task: a customer WeCom does not know as the sender's", async () => {
-    await post('/v1/wecom/sops', { name: 'x', target: { type: 'customers', newContacts: true }, steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'hi' } } }] });
+    await post('/v1/wecom/sops', {
+      name: 'x',
+      target: { type: 'customers', newContacts: true },
+      steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'hi' } } }],
+    });
     const staff = f.sandbox.corp.staff[0]!.userid;
     await f.addStaff(staff);
     await f.addCustomer('wmUnknownToWeCom');
@@ -135,7 +170,13 @@ describeEngines('SOPs', (engine) => {
   });
 
   it('archives a SOP and cancels its pending tasks; lists skip archived SOPs', async () => {
-    const sop = (await post('/v1/wecom/sops', { name: 'x', target: { type: 'groups', owners: ['nobody'] }, steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'hi' } } }] })).json();
+    const sop = (
+      await post('/v1/wecom/sops', {
+        name: 'x',
+        target: { type: 'groups', owners: ['nobody'] },
+        steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'hi' } } }],
+      })
+    ).json();
     const del = await f.app.inject({ method: 'DELETE', url: `/v1/wecom/sops/${sop.id}`, headers: f.auth });
     expect(del.json().status).toBe('archived');
     expect((await get('/v1/wecom/sops')).json().data).toHaveLength(0);
@@ -144,7 +185,11 @@ describeEngines('SOPs', (engine) => {
   });
 
   it('the worker runs the tick and the result sync for every connected workspace', async () => {
-    await post('/v1/wecom/sops', { name: 'x', target: { type: 'customers', newContacts: true }, steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'hi' } } }] });
+    await post('/v1/wecom/sops', {
+      name: 'x',
+      target: { type: 'customers', newContacts: true },
+      steps: [{ schedule: { kind: 'relative', day: 0, time: '08:00' }, content: { text: { content: 'hi' } } }],
+    });
     const c = await f.mirrorRelation(0, 6);
     f.clock.advance(60_000);
     const worker = startScrmOpsWorker(f.ctx, { intervalMs: 3_600_000 });

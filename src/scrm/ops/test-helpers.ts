@@ -27,16 +27,32 @@ export interface OpsFixture extends TestApp {
   addFollow(externalUserid: string, userid: string, opts?: { addedAt?: number; state?: string; tagIds?: string[]; remark?: string }): Promise<void>;
   addGroup(chatId: string, owner: string, opts?: { createdAt?: number; name?: string }): Promise<void>;
   /** Mirrors the sandbox's relation between a member and a customer (so WeCom and Siyu agree). */
-  mirrorRelation(staffIndex: number, customerIndex: number, opts?: { addedAt?: number; state?: string }): Promise<{ userid: string; externalUserid: string; profileId: string }>;
+  mirrorRelation(
+    staffIndex: number,
+    customerIndex: number,
+    opts?: { addedAt?: number; state?: string },
+  ): Promise<{ userid: string; externalUserid: string; profileId: string }>;
 }
 
 const START = Date.parse('2026-11-02T00:30:00Z'); // Monday 08:30 in Asia/Shanghai
 
 /** Starts the fixture; close() stops both servers and drops the database. */
-export async function startOpsFixture(engine: Engine, opts: { clockStart?: number; staff?: number; customers?: number; agentId?: string | null } = {}): Promise<OpsFixture> {
+export async function startOpsFixture(
+  engine: Engine,
+  opts: { clockStart?: number; staff?: number; customers?: number; agentId?: string | null } = {},
+): Promise<OpsFixture> {
   const t = await createTestApp(engine, { clockStart: opts.clockStart ?? START });
   const corpId = 'wwopsfixture00001';
-  const sandbox = createSandbox({ seed: 7, corpId, secret: 'ops-secret', staff: opts.staff ?? 6, customers: opts.customers ?? 40, resignedStaff: 1, now: () => t.clock.now(), rateLimit: false });
+  const sandbox = createSandbox({
+    seed: 7,
+    corpId,
+    secret: 'ops-secret',
+    staff: opts.staff ?? 6,
+    customers: opts.customers ?? 40,
+    resignedStaff: 1,
+    now: () => t.clock.now(),
+    rateLimit: false,
+  });
   const url = await sandbox.listen();
   const db = t.database.db as unknown as OpsDb;
   const cipher = t.services.cipher;
@@ -68,16 +84,39 @@ export async function startOpsFixture(engine: Engine, opts: { clockStart?: numbe
   const addCustomer: OpsFixture['addCustomer'] = async (externalUserid, o = {}) => {
     const settings = await t.services.writer.settingsFor(ws);
     const event = normaliseMessage(
-      { type: 'identify', messageId: `seed-${externalUserid}`, traits: { name: o.name ?? externalUserid }, context: { externalIds: [{ type: externalIdType(corpId), id: externalUserid }] } },
+      {
+        type: 'identify',
+        messageId: `seed-${externalUserid}`,
+        traits: { name: o.name ?? externalUserid },
+        context: { externalIds: [{ type: externalIdType(corpId), id: externalUserid }] },
+      },
       'seed',
       { receivedAt: t.clock.now(), rules: settings.rules, defaultRegion: 'CN', currency: 'CNY' },
       { traitIdentifiersSuffice: true },
     );
     await t.services.writer.submit(ws, [event]);
-    const id = await db.selectFrom('identities').select('profile_id').where('workspace_id', '=', ws).where('id_type', '=', externalIdType(corpId)).where('id_key', '=', externalUserid).executeTakeFirstOrThrow();
+    const id = await db
+      .selectFrom('identities')
+      .select('profile_id')
+      .where('workspace_id', '=', ws)
+      .where('id_type', '=', externalIdType(corpId))
+      .where('id_key', '=', externalUserid)
+      .executeTakeFirstOrThrow();
     await db
       .insertInto('scrm_contacts')
-      .values({ workspace_id: ws, external_userid: externalUserid, profile_id: id.profile_id, name: o.name ?? externalUserid, type: 1, unionid: null, avatar: null, gender: null, corp_name: null, created_at: t.clock.now(), updated_at: t.clock.now() })
+      .values({
+        workspace_id: ws,
+        external_userid: externalUserid,
+        profile_id: id.profile_id,
+        name: o.name ?? externalUserid,
+        type: 1,
+        unionid: null,
+        avatar: null,
+        gender: null,
+        corp_name: null,
+        created_at: t.clock.now(),
+        updated_at: t.clock.now(),
+      })
       .onConflict((oc) => oc.columns(['workspace_id', 'external_userid']).doNothing())
       .execute();
     return id.profile_id;
@@ -104,7 +143,18 @@ export async function startOpsFixture(engine: Engine, opts: { clockStart?: numbe
   const addGroup: OpsFixture['addGroup'] = async (chatId, owner, o = {}) => {
     await db
       .insertInto('scrm_groups')
-      .values({ workspace_id: ws, chat_id: chatId, name: o.name ?? chatId, owner, notice: null, status: 'active', member_count: 1, created_at: o.createdAt ?? t.clock.now(), dismissed_at: null, updated_at: t.clock.now() })
+      .values({
+        workspace_id: ws,
+        chat_id: chatId,
+        name: o.name ?? chatId,
+        owner,
+        notice: null,
+        status: 'active',
+        member_count: 1,
+        created_at: o.createdAt ?? t.clock.now(),
+        dismissed_at: null,
+        updated_at: t.clock.now(),
+      })
       .execute();
   };
   const mirrorRelation: OpsFixture['mirrorRelation'] = async (staffIndex, customerIndex, o = {}) => {

@@ -2,7 +2,15 @@ import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
 import type { OpsContext } from './context.js';
 import { createSnippet, deleteSnippet, listSnippets, recommendSnippets, updateSnippet } from './snippets.service.js';
-import { completeGuideTask, createWorkbenchRule, deleteWorkbenchRule, listWorkbenchRules, RULE_KINDS, staffCustomers, staffToday } from './workbench.service.js';
+import {
+  completeGuideTask,
+  createWorkbenchRule,
+  deleteWorkbenchRule,
+  listWorkbenchRules,
+  RULE_KINDS,
+  staffCustomers,
+  staffToday,
+} from './workbench.service.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const list = { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } } as const;
@@ -21,7 +29,11 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
       schema: {
         ...secured('wecom-ops', "A staff member's customers: tags, RFM cell, lifecycle stage, last contact (paged)"),
         params: staffParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, cursor: { type: 'string', maxLength: 512 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, cursor: { type: 'string', maxLength: 512 } },
+        },
         response: { 200: list, ...errorResponses },
       },
     },
@@ -34,7 +46,13 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
       schema: {
         ...secured('wecom-ops', "Today's tasks of a staff member: SOP tasks and follow-ups generated from the workbench rules"),
         params: staffParams,
-        response: { 200: { type: 'object', properties: { date: { type: 'string' }, sopTasks: { type: 'array', items: anyObject }, followUps: { type: 'array', items: anyObject } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { date: { type: 'string' }, sopTasks: { type: 'array', items: anyObject }, followUps: { type: 'array', items: anyObject } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req) => staffToday(ctx, req.workspaceId, req.params.userid),
@@ -46,8 +64,16 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
       schema: {
         ...secured('wecom-ops', 'Message snippets for one customer, ranked by shared tags'),
         params: staffParams,
-        querystring: { type: 'object', required: ['externalUserid'], additionalProperties: false, properties: { externalUserid: { type: 'string', minLength: 1, maxLength: 128 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 } } },
-        response: { 200: { type: 'object', properties: { customerTags: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: anyObject } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          required: ['externalUserid'],
+          additionalProperties: false,
+          properties: { externalUserid: { type: 'string', minLength: 1, maxLength: 128 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
+        },
+        response: {
+          200: { type: 'object', properties: { customerTags: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: anyObject } } },
+          ...errorResponses,
+        },
       },
     },
     async (req) => recommendSnippets(ctx, req.workspaceId, req.params.userid, req.query.externalUserid, req.query.limit),
@@ -58,9 +84,13 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
     async (req) => completeGuideTask(ctx, req.workspaceId, req.params.id),
   );
 
-  app.get('/v1/wecom/workbench-rules', { preHandler, schema: { ...secured('wecom-ops', 'Workbench rules'), response: { 200: list, ...errorResponses } } }, async (req) => ({
-    data: await listWorkbenchRules(ctx, req.workspaceId),
-  }));
+  app.get(
+    '/v1/wecom/workbench-rules',
+    { preHandler, schema: { ...secured('wecom-ops', 'Workbench rules'), response: { 200: list, ...errorResponses } } },
+    async (req) => ({
+      data: await listWorkbenchRules(ctx, req.workspaceId),
+    }),
+  );
   app.post<{ Body: { segmentId: string; kind: string; titleTemplate: string } }>(
     '/v1/wecom/workbench-rules',
     {
@@ -71,22 +101,41 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
           type: 'object',
           required: ['segmentId', 'kind', 'titleTemplate'],
           additionalProperties: false,
-          properties: { segmentId: { type: 'string', minLength: 1 }, kind: { type: 'string', enum: [...RULE_KINDS] }, titleTemplate: { type: 'string', minLength: 1, maxLength: 200, description: '{name} and {remark} are filled in' } },
+          properties: {
+            segmentId: { type: 'string', minLength: 1 },
+            kind: { type: 'string', enum: [...RULE_KINDS] },
+            titleTemplate: { type: 'string', minLength: 1, maxLength: 200, description: '{name} and {remark} are filled in' },
+          },
         },
         response: { 201: anyObject, ...errorResponses },
       },
     },
     async (req, reply) => reply.code(201).send(await createWorkbenchRule(ctx, req.workspaceId, req.body)),
   );
-  app.delete<Id>('/v1/wecom/workbench-rules/:id', { preHandler, schema: { ...secured('wecom-ops', 'Delete a workbench rule'), params: idParams } }, async (req, reply) => {
-    await deleteWorkbenchRule(ctx, req.workspaceId, req.params.id);
-    return reply.code(204).send();
-  });
+  app.delete<Id>(
+    '/v1/wecom/workbench-rules/:id',
+    { preHandler, schema: { ...secured('wecom-ops', 'Delete a workbench rule'), params: idParams } },
+    async (req, reply) => {
+      await deleteWorkbenchRule(ctx, req.workspaceId, req.params.id);
+      return reply.code(204).send();
+    },
+  );
 
-  app.get('/v1/wecom/snippets', { preHandler, schema: { ...secured('wecom-ops', 'Message snippets'), response: { 200: list, ...errorResponses } } }, async (req) => ({ data: await listSnippets(ctx, req.workspaceId) }));
+  app.get(
+    '/v1/wecom/snippets',
+    { preHandler, schema: { ...secured('wecom-ops', 'Message snippets'), response: { 200: list, ...errorResponses } } },
+    async (req) => ({ data: await listSnippets(ctx, req.workspaceId) }),
+  );
   app.post<Body>(
     '/v1/wecom/snippets',
-    { preHandler, schema: { ...secured('wecom-ops', 'Create a snippet: { title, content: { text?, attachments? }, tags }'), body: { ...anyObject, required: ['title', 'content'] }, response: { 201: anyObject, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Create a snippet: { title, content: { text?, attachments? }, tags }'),
+        body: { ...anyObject, required: ['title', 'content'] },
+        response: { 201: anyObject, ...errorResponses },
+      },
+    },
     async (req, reply) => reply.code(201).send(await createSnippet(ctx, req.workspaceId, req.body)),
   );
   app.patch<Id & Body>(

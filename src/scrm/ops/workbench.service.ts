@@ -19,7 +19,12 @@ async function requireStaff(ctx: OpsContext, ws: string, userid: string): Promis
 
 /** Corp tag id → name and group, for the tags on follows. */
 async function corpTags(ctx: OpsContext, ws: string): Promise<Map<string, { name: string; group: string }>> {
-  const rows = await opsDb(ctx).selectFrom('scrm_corp_tags').select(['tag_id', 'name', 'group_name']).where('workspace_id', '=', ws).where('deleted_at', 'is', null).execute();
+  const rows = await opsDb(ctx)
+    .selectFrom('scrm_corp_tags')
+    .select(['tag_id', 'name', 'group_name'])
+    .where('workspace_id', '=', ws)
+    .where('deleted_at', 'is', null)
+    .execute();
   return new Map(rows.map((r) => [r.tag_id, { name: r.name, group: r.group_name }]));
 }
 
@@ -46,26 +51,48 @@ export interface WorkbenchCustomer {
 }
 
 /** A page of the staff member's live customers, ordered by external_userid. */
-export async function staffCustomers(ctx: OpsContext, ws: string, userid: string, opts: { limit?: number; cursor?: string }): Promise<{ data: WorkbenchCustomer[]; nextCursor: string | null }> {
+export async function staffCustomers(
+  ctx: OpsContext,
+  ws: string,
+  userid: string,
+  opts: { limit?: number; cursor?: string },
+): Promise<{ data: WorkbenchCustomer[]; nextCursor: string | null }> {
   await requireStaff(ctx, ws, userid);
   const limit = opts.limit ?? 50;
   const db = opsDb(ctx);
   let q = db
     .selectFrom('scrm_follows as f')
     .innerJoin('scrm_contacts as c', (j) => j.onRef('c.workspace_id', '=', 'f.workspace_id').onRef('c.external_userid', '=', 'f.external_userid'))
-    .leftJoin('scrm_last_contacts as lc', (j) => j.onRef('lc.workspace_id', '=', 'f.workspace_id').onRef('lc.userid', '=', 'f.userid').onRef('lc.external_userid', '=', 'f.external_userid'))
+    .leftJoin('scrm_last_contacts as lc', (j) =>
+      j.onRef('lc.workspace_id', '=', 'f.workspace_id').onRef('lc.userid', '=', 'f.userid').onRef('lc.external_userid', '=', 'f.external_userid'),
+    )
     .select(['f.external_userid', 'f.remark', 'f.tag_ids', 'f.added_at', 'c.name', 'c.profile_id', 'lc.last_at'])
     .where('f.workspace_id', '=', ws)
     .where('f.userid', '=', userid)
     .where('f.deleted_at', 'is', null);
   if (opts.cursor) q = q.where('f.external_userid', '>', Buffer.from(opts.cursor, 'base64url').toString('utf8'));
-  const rows = await q.orderBy('f.external_userid').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('f.external_userid')
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const tags = await corpTags(ctx, ws);
-  const live = await liveProfiles(ctx, ws, page.map((r) => r.profile_id));
+  const live = await liveProfiles(
+    ctx,
+    ws,
+    page.map((r) => r.profile_id),
+  );
   const liveIds = [...new Set(live.values())];
   const scores = new Map(
-    (liveIds.length ? await db.selectFrom('profile_scores').select(['profile_id', 'rfm_cell', 'lifecycle_stage']).where('workspace_id', '=', ws).where('profile_id', 'in', liveIds).execute() : []).map((s) => [s.profile_id, s]),
+    (liveIds.length
+      ? await db
+          .selectFrom('profile_scores')
+          .select(['profile_id', 'rfm_cell', 'lifecycle_stage'])
+          .where('workspace_id', '=', ws)
+          .where('profile_id', 'in', liveIds)
+          .execute()
+      : []
+    ).map((s) => [s.profile_id, s]),
   );
   const data = page.map((r) => {
     const pid = live.get(r.profile_id) ?? r.profile_id;
@@ -107,12 +134,25 @@ const toRule = (r: { id: string; segment_id: string; kind: string; title_templat
 });
 
 /** Creates a rule: members of `segmentId` become `kind` tasks titled by `titleTemplate` ({name}, {remark} filled in). */
-export async function createWorkbenchRule(ctx: OpsContext, ws: string, body: { segmentId: string; kind: string; titleTemplate: string }): Promise<WorkbenchRule> {
-  if (!(RULE_KINDS as readonly string[]).includes(body.kind)) throw new AppError('VALIDATION_FAILED', `kind "${body.kind}" is not one of ${RULE_KINDS.join(', ')}`);
+export async function createWorkbenchRule(
+  ctx: OpsContext,
+  ws: string,
+  body: { segmentId: string; kind: string; titleTemplate: string },
+): Promise<WorkbenchRule> {
+  if (!(RULE_KINDS as readonly string[]).includes(body.kind))
+    throw new AppError('VALIDATION_FAILED', `kind "${body.kind}" is not one of ${RULE_KINDS.join(', ')}`);
   const seg = await opsDb(ctx).selectFrom('segments').select('status').where('workspace_id', '=', ws).where('id', '=', body.segmentId).executeTakeFirst();
   if (!seg || seg.status !== 'active') throw new AppError('SEGMENT_NOT_FOUND', `segmentId: no active segment ${body.segmentId}`);
   const now = ctx.now();
-  const row = { workspace_id: ws, id: newId('wbr', now), segment_id: body.segmentId, kind: body.kind, title_template: body.titleTemplate, created_at: now, updated_at: now };
+  const row = {
+    workspace_id: ws,
+    id: newId('wbr', now),
+    segment_id: body.segmentId,
+    kind: body.kind,
+    title_template: body.titleTemplate,
+    created_at: now,
+    updated_at: now,
+  };
   await opsDb(ctx).insertInto('scrm_workbench_rules').values(row).execute();
   return toRule(row);
 }
@@ -143,7 +183,17 @@ export interface GuideTask {
   doneAt: string | null;
 }
 
-const toGuideTask = (r: { id: string; rule_id: string; kind: string; title: string; external_userid: string; profile_id: string; day: string; status: string; done_at: number | null }): GuideTask => ({
+const toGuideTask = (r: {
+  id: string;
+  rule_id: string;
+  kind: string;
+  title: string;
+  external_userid: string;
+  profile_id: string;
+  day: string;
+  status: string;
+  done_at: number | null;
+}): GuideTask => ({
   id: r.id,
   ruleId: r.rule_id,
   kind: r.kind,
@@ -164,7 +214,10 @@ export async function staffToday(ctx: OpsContext, ws: string, userid: string): P
   const date = dayString(localDay(now, tz));
   const rules = await db.selectFrom('scrm_workbench_rules').selectAll().where('workspace_id', '=', ws).execute();
   for (const rule of rules) {
-    const members = await segmentFollows(db, ws, rule.segment_id).select(['c.external_userid', 'c.profile_id', 'c.name', 'f.remark']).where('f.userid', '=', userid).execute();
+    const members = await segmentFollows(db, ws, rule.segment_id)
+      .select(['c.external_userid', 'c.profile_id', 'c.name', 'f.remark'])
+      .where('f.userid', '=', userid)
+      .execute();
     const rows = members.map((m) => ({
       workspace_id: ws,
       id: newId('gtk', now),
@@ -187,7 +240,17 @@ export async function staffToday(ctx: OpsContext, ws: string, userid: string): P
         .execute();
     }
   }
-  const followUps = (await db.selectFrom('scrm_guide_tasks').selectAll().where('workspace_id', '=', ws).where('staff_userid', '=', userid).where('day', '=', date).orderBy('kind').orderBy('external_userid').execute()).map(toGuideTask);
+  const followUps = (
+    await db
+      .selectFrom('scrm_guide_tasks')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('staff_userid', '=', userid)
+      .where('day', '=', date)
+      .orderBy('kind')
+      .orderBy('external_userid')
+      .execute()
+  ).map(toGuideTask);
   const sopTasks: SopTask[] = [];
   let cursor: string | undefined;
   do {
@@ -201,7 +264,13 @@ export async function staffToday(ctx: OpsContext, ws: string, userid: string): P
 /** Marks a follow-up done (idempotent). */
 export async function completeGuideTask(ctx: OpsContext, ws: string, id: string): Promise<GuideTask> {
   const db = opsDb(ctx);
-  await db.updateTable('scrm_guide_tasks').set({ status: 'done', done_at: ctx.now() }).where('workspace_id', '=', ws).where('id', '=', id).where('status', '=', 'open').execute();
+  await db
+    .updateTable('scrm_guide_tasks')
+    .set({ status: 'done', done_at: ctx.now() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .execute();
   const row = await db.selectFrom('scrm_guide_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!row) throw new AppError('SOP_TASK_NOT_FOUND', `no follow-up task ${id} in this workspace`);
   return toGuideTask(row);

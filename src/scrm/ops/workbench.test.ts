@@ -8,7 +8,7 @@ describeEngines('guide workbench', (engine) => {
     await f?.close();
   });
 
-  it('lists a staff member\'s customers with tags, scores and last contact, generates daily follow-ups from segment rules, and recommends snippets by tag', async () => {
+  it("lists a staff member's customers with tags, scores and last contact, generates daily follow-ups from segment rules, and recommends snippets by tag", async () => {
     f = await startOpsFixture(engine);
     const ws = f.workspaceId;
     const staff = 'guide01';
@@ -20,12 +20,34 @@ describeEngines('guide workbench', (engine) => {
     await f.addFollow('wmA', staff, { addedAt: t - 10 * 86_400_000, tagIds: ['et_vip'], remark: 'Alice VIP' });
     await f.addFollow('wmB', staff, { addedAt: t - 5 * 86_400_000 });
     await f.addFollow('wmC', 'someoneElse', { addedAt: t });
-    await f.db.insertInto('scrm_corp_tags').values({ workspace_id: ws, tag_id: 'et_vip', group_id: 'g1', group_name: '客户等级', name: 'VIP', sort_order: 1, deleted_at: null, updated_at: t }).execute();
-    await f.db.insertInto('profile_scores').values({ workspace_id: ws, profile_id: pa, r: 5, f: 5, m: 5, rfm_cell: 'champions', rfm_at: t, lifecycle_stage: 'active', lifecycle_at: t, community_role: null, community_score: null, community_at: null }).execute();
+    await f.db
+      .insertInto('scrm_corp_tags')
+      .values({ workspace_id: ws, tag_id: 'et_vip', group_id: 'g1', group_name: '客户等级', name: 'VIP', sort_order: 1, deleted_at: null, updated_at: t })
+      .execute();
+    await f.db
+      .insertInto('profile_scores')
+      .values({
+        workspace_id: ws,
+        profile_id: pa,
+        r: 5,
+        f: 5,
+        m: 5,
+        rfm_cell: 'champions',
+        rfm_at: t,
+        lifecycle_stage: 'active',
+        lifecycle_at: t,
+        community_role: null,
+        community_score: null,
+        community_at: null,
+      })
+      .execute();
     await f.db.insertInto('tag_groups').values({ workspace_id: ws, id: 'tg1', name: 'Interests', created_at: t }).execute();
     await f.db.insertInto('tags').values({ workspace_id: ws, id: 'tag1', group_id: 'tg1', name: 'skincare', created_at: t }).execute();
     await f.db.insertInto('profile_tags').values({ workspace_id: ws, profile_id: pa, tag_id: 'tag1', source: 'manual', created_at: t }).execute();
-    await f.db.insertInto('scrm_last_contacts').values({ workspace_id: ws, userid: staff, external_userid: 'wmA', last_at: t - 86_400_000 }).execute();
+    await f.db
+      .insertInto('scrm_last_contacts')
+      .values({ workspace_id: ws, userid: staff, external_userid: 'wmA', last_at: t - 86_400_000 })
+      .execute();
 
     const first = (await f.app.inject({ method: 'GET', url: `/v1/wecom/staff/${staff}/customers?limit=1`, headers: f.auth })).json();
     expect(first.data).toEqual([
@@ -41,17 +63,32 @@ describeEngines('guide workbench', (engine) => {
         lastContactAt: new Date(t - 86_400_000).toISOString(),
       },
     ]);
-    const second = (await f.app.inject({ method: 'GET', url: `/v1/wecom/staff/${staff}/customers?limit=1&cursor=${first.nextCursor}`, headers: f.auth })).json();
+    const second = (
+      await f.app.inject({ method: 'GET', url: `/v1/wecom/staff/${staff}/customers?limit=1&cursor=${first.nextCursor}`, headers: f.auth })
+    ).json();
     expect(second.data.map((c: any) => [c.externalUserid, c.rfmCell, c.lastContactAt])).toEqual([['wmB', null, new Date(t - 5 * 86_400_000).toISOString()]]);
     expect(second.nextCursor).toBeNull();
     expect((await f.app.inject({ method: 'GET', url: '/v1/wecom/staff/nobody/customers', headers: f.auth })).json().error.code).toBe('SCRM_STAFF_NOT_FOUND');
 
     // A VIP segment (static, members written as the segment engine would) and a rule on it.
     const seg = (await f.app.inject({ method: 'POST', url: '/v1/segments', headers: f.auth, payload: { name: 'VIPs', kind: 'static' } })).json();
-    await f.db.insertInto('segment_members').values([pa, pb].map((p) => ({ workspace_id: ws, segment_id: seg.id, profile_id: p, version: 1, entered_at: t }))).execute();
-    const rule = await f.app.inject({ method: 'POST', url: '/v1/wecom/workbench-rules', headers: f.auth, payload: { segmentId: seg.id, kind: 'follow_up_vip', titleTemplate: 'Follow up {remark}' } });
+    await f.db
+      .insertInto('segment_members')
+      .values([pa, pb].map((p) => ({ workspace_id: ws, segment_id: seg.id, profile_id: p, version: 1, entered_at: t })))
+      .execute();
+    const rule = await f.app.inject({
+      method: 'POST',
+      url: '/v1/wecom/workbench-rules',
+      headers: f.auth,
+      payload: { segmentId: seg.id, kind: 'follow_up_vip', titleTemplate: 'Follow up {remark}' },
+    });
     expect(rule.statusCode).toBe(201);
-    const badRule = await f.app.inject({ method: 'POST', url: '/v1/wecom/workbench-rules', headers: f.auth, payload: { segmentId: 'seg_missing', kind: 'birthday', titleTemplate: 'x' } });
+    const badRule = await f.app.inject({
+      method: 'POST',
+      url: '/v1/wecom/workbench-rules',
+      headers: f.auth,
+      payload: { segmentId: 'seg_missing', kind: 'birthday', titleTemplate: 'x' },
+    });
     expect(badRule.json().error.code).toBe('SEGMENT_NOT_FOUND');
 
     const today = (await f.app.inject({ method: 'GET', url: `/v1/wecom/staff/${staff}/today`, headers: f.auth })).json();

@@ -64,7 +64,25 @@ function dataset(): Ev[] {
   ];
 }
 
-const ALL = ['koc_invite', 'top_a', 'top_b', 'steady', 'five_msgs', 'four_msgs', 'one_invite', 'quiet', 'rejoined', 'two_groups', 'edge_in', 'edge_out', 'future', 'gone', 'tie', 'never', 'no_group'];
+const ALL = [
+  'koc_invite',
+  'top_a',
+  'top_b',
+  'steady',
+  'five_msgs',
+  'four_msgs',
+  'one_invite',
+  'quiet',
+  'rejoined',
+  'two_groups',
+  'edge_in',
+  'edge_out',
+  'future',
+  'gone',
+  'tie',
+  'never',
+  'no_group',
+];
 
 describe('community roles', () => {
   const s = defaultSegmentationSettings().community;
@@ -74,7 +92,9 @@ describe('community roles', () => {
     expect(communityRole({ messages: 99, replies: 0, invites: 0 }, 100, s)).toBe('active');
     expect(communityRole({ messages: 4, replies: 0, invites: 0 }, null, s)).toBe('lurker');
     expect(communityRole({ messages: 0, replies: 0, invites: 0 }, 0, s)).toBe('lurker'); // a score of 0 is never top
-    expect([topRank(5, 10), topRank(5, 20), topRank(5, 21), topRank(0, 100), topRank(5, 0), topRank(0.01, 10000), topRank(33.33, 3)]).toEqual([1, 1, 2, 0, 0, 1, 1]);
+    expect([topRank(5, 10), topRank(5, 20), topRank(5, 21), topRank(0, 100), topRank(5, 0), topRank(0.01, 10000), topRank(33.33, 3)]).toEqual([
+      1, 1, 2, 0, 0, 1, 1,
+    ]);
   });
 });
 
@@ -86,17 +106,32 @@ describeEngines('community', (engine) => {
   afterAll(async () => d.close());
 
   const seed = async (ws: string) => {
-    await insertProfiles(d, ws, ALL.map((id) => ({ id: `prf_${id}`, lastSeenAt: daysAgo(1) })));
+    await insertProfiles(
+      d,
+      ws,
+      ALL.map((id) => ({ id: `prf_${id}`, lastSeenAt: daysAgo(1) })),
+    );
     await insertEvents(d, ws, dataset());
   };
   const run = async (ws: string) => (await computeModels(d.db, d.dialect, ws, NOW, { models: ['community'], chunkSize: 5 })).community!;
-  const rolesOf = async (ws: string) => Object.fromEntries([...(await scoresOf(d.db, ws)).values()].filter((s) => s.community_role !== null).map((s) => [s.profile_id.slice(4), [s.community_role, s.community_score]]));
+  const rolesOf = async (ws: string) =>
+    Object.fromEntries(
+      [...(await scoresOf(d.db, ws)).values()]
+        .filter((s) => s.community_role !== null)
+        .map((s) => [s.profile_id.slice(4), [s.community_role, s.community_score]]),
+    );
 
   it('gives members koc/active/lurker from the window, and non-members nothing', async () => {
     const ws = await workspace(d.db);
     await seed(ws);
     const res = await run(ws);
-    expect(res).toMatchObject({ members: 13, scoredMembers: 10, kocCutoff: 150, roles: { koc: 3, active: 3, lurker: 7 }, windowFrom: new Date(WINDOW_START).toISOString() });
+    expect(res).toMatchObject({
+      members: 13,
+      scoredMembers: 10,
+      kocCutoff: 150,
+      roles: { koc: 3, active: 3, lurker: 7 },
+      windowFrom: new Date(WINDOW_START).toISOString(),
+    });
     expect(await rolesOf(ws)).toEqual({
       koc_invite: ['koc', 106],
       top_a: ['koc', 150],

@@ -115,7 +115,12 @@ function membersSql(dialect: Dialect, ws: string, now: number, range: Range): Ra
 }
 
 /** Messages, replies and invites per profile in [from, now]. */
-function activitySql(ws: string, from: number, now: number, range: Range): RawBuilder<{ profile_id: string; messages: number; replies: number; invites: number }> {
+function activitySql(
+  ws: string,
+  from: number,
+  now: number,
+  range: Range,
+): RawBuilder<{ profile_id: string; messages: number; replies: number; invites: number }> {
   const count = (event: string) => sql`sum(case when event = ${event} then 1 else 0 end)`;
   return sql`
     select profile_id, ${count(COMMUNITY_EVENTS.message)} as messages, ${count(COMMUNITY_EVENTS.reply)} as replies, ${count(COMMUNITY_EVENTS.invite)} as invites
@@ -129,7 +134,14 @@ function activitySql(ws: string, from: number, now: number, range: Range): RawBu
  * The number of live members with a score above 0, and the score at the top-percent rank among
  * them: one SQL query over the whole workspace (one sort of the scored members, nothing in memory).
  */
-async function kocCutoff(db: Kysely<DB>, dialect: Dialect, ws: string, from: number, now: number, s: CommunitySettings): Promise<{ scored: number; cutoff: number | null }> {
+async function kocCutoff(
+  db: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  from: number,
+  now: number,
+  s: CommunitySettings,
+): Promise<{ scored: number; cutoff: number | null }> {
   const w = s.weights;
   // rank = ceil(percent × n / 100) with the percent in hundredths, in integer arithmetic; at least 1
   // so that the count comes back even when the rule is off.
@@ -161,14 +173,28 @@ async function kocCutoff(db: Kysely<DB>, dialect: Dialect, ws: string, from: num
  * Computes the community role of every live profile as of `now` and writes it (see the module
  * comment); returns what it did.
  */
-export async function computeCommunity(db: Kysely<DB>, dialect: Dialect, ws: string, now: number, settings: ModelSettings, ctx: RunContext): Promise<CommunityRunReport> {
+export async function computeCommunity(
+  db: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  now: number,
+  settings: ModelSettings,
+  ctx: RunContext,
+): Promise<CommunityRunReport> {
   const s = settings.community;
   const from = daysAgoStart(now, s.windowDays, settings.timeZone);
   const { scored, cutoff } = await kocCutoff(db, dialect, ws, from, now, s);
   const roles = Object.fromEntries(COMMUNITY_ROLES.map((r) => [r, 0])) as Record<CommunityRole, number>;
   let cleared = 0;
   const total = Number(
-    (await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirstOrThrow()).n,
+    (
+      await db
+        .selectFrom('profiles')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', ws)
+        .where('merged_into', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).n,
   );
 
   await forEachChunk(db, dialect, ctx, total, async (trx, after, limit) => {
@@ -198,7 +224,10 @@ export async function computeCommunity(db: Kysely<DB>, dialect: Dialect, ws: str
       tally.set(role, (tally.get(role) ?? 0) + 1);
       out.push({ workspace_id: ws, profile_id: p.id, community_role: role, community_score: communityScore(a, s.weights), community_at: now });
     }
-    await dialect.insertMany(trx, 'profile_scores', out, { columns: ['workspace_id', 'profile_id'], update: ['community_role', 'community_score', 'community_at'] });
+    await dialect.insertMany(trx, 'profile_scores', out, {
+      columns: ['workspace_id', 'profile_id'],
+      update: ['community_role', 'community_score', 'community_at'],
+    });
     return {
       ids: rows.map((p) => p.id),
       committed: () => {
@@ -208,7 +237,9 @@ export async function computeCommunity(db: Kysely<DB>, dialect: Dialect, ws: str
     };
   });
 
-  const merged = { numUpdatedRows: BigInt(await clearScoresOfMergedProfiles(db, ws, 'community_role', { community_role: null, community_score: null, community_at: null })) };
+  const merged = {
+    numUpdatedRows: BigInt(await clearScoresOfMergedProfiles(db, ws, 'community_role', { community_role: null, community_score: null, community_at: null })),
+  };
 
   const report: CommunityRunReport = {
     computedAt: new Date(now).toISOString(),

@@ -3,8 +3,27 @@
  * workspace into `profile_scores`. How each is computed: docs/models.md and each model's module.
  */
 export { computeModels, type ComputeOptions, type ComputeReport } from './compute.js';
-export { computeRfm, rfmReport, rfmScore, rfmCell, quintileRanks, type RfmRunReport, type RfmReport, type RfmCellReport, type RfmThresholds, type ThresholdSource } from './rfm.js';
-export { computeLifecycle, lifecycleStage, lifecycleCutoffs, LIFECYCLE_CHANGED_EVENT, type LifecycleRunReport, type LifecycleFacts, type LifecycleCutoffs } from './lifecycle.js';
+export {
+  computeRfm,
+  rfmReport,
+  rfmScore,
+  rfmCell,
+  quintileRanks,
+  type RfmRunReport,
+  type RfmReport,
+  type RfmCellReport,
+  type RfmThresholds,
+  type ThresholdSource,
+} from './rfm.js';
+export {
+  computeLifecycle,
+  lifecycleStage,
+  lifecycleCutoffs,
+  LIFECYCLE_CHANGED_EVENT,
+  type LifecycleRunReport,
+  type LifecycleFacts,
+  type LifecycleCutoffs,
+} from './lifecycle.js';
 export { computeCommunity, communityRole, communityScore, topRank, COMMUNITY_EVENTS, type CommunityRunReport, type CommunityActivity } from './community.js';
 export {
   readModelSettings,

@@ -98,7 +98,9 @@ describeEngines('lifecycle', (engine) => {
   });
 
   it('follows the workspace thresholds', async () => {
-    const ws = await workspace(d.db, { segmentation: { lifecycle: { newDays: 7, loyalMinOrders: 2, loyalMinSpentFen: 10000, silentDays: 14, churnedDays: 30 } } });
+    const ws = await workspace(d.db, {
+      segmentation: { lifecycle: { newDays: 7, loyalMinOrders: 2, loyalMinSpentFen: 10000, silentDays: 14, churnedDays: 30 } },
+    });
     await insertProfiles(d, ws, [
       { id: 'prf_1', orders: 2, spentFen: 50000, firstPurchaseAt: daysAgo(7), lastPurchaseAt: daysAgo(7) }, // first purchase exactly 7 days ago
       { id: 'prf_2', orders: 2, spentFen: 10000, firstPurchaseAt: daysAgo(8), lastPurchaseAt: daysAgo(14) }, // seen exactly 14 days ago

@@ -90,13 +90,27 @@ function lastActive(p: { last_seen_at: number | null; last_purchase_at: number |
  * Computes the stage of every live profile as of `now`; writes the changed ones with their
  * timeline events, and clears the stage of merged-away profiles (no event: they have no timeline).
  */
-export async function computeLifecycle(db: Kysely<DB>, dialect: Dialect, ws: string, now: number, settings: ModelSettings, ctx: RunContext): Promise<LifecycleRunReport> {
+export async function computeLifecycle(
+  db: Kysely<DB>,
+  dialect: Dialect,
+  ws: string,
+  now: number,
+  settings: ModelSettings,
+  ctx: RunContext,
+): Promise<LifecycleRunReport> {
   const s = settings.lifecycle;
   const cut = lifecycleCutoffs(now, s, settings.timeZone);
   const stages = Object.fromEntries(LIFECYCLE_STAGES.map((x) => [x, 0])) as Record<LifecycleStage, number>;
   let changed = 0;
   const total = Number(
-    (await db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', ws).where('merged_into', 'is', null).executeTakeFirstOrThrow()).n,
+    (
+      await db
+        .selectFrom('profiles')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', ws)
+        .where('merged_into', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).n,
   );
 
   await forEachChunk(db, dialect, ctx, total, async (trx, after, limit) => {

@@ -62,7 +62,13 @@ describeEngines('models API', (engine) => {
     properties: { order_id: id, total },
     timestamp: new Date(daysAgo(days)).toISOString(),
   });
-  const groupEvent = (userId: string, event: string, days: number) => ({ type: 'track', userId, event, properties: { group_id: 'wrOgAAA' }, timestamp: new Date(daysAgo(days)).toISOString() });
+  const groupEvent = (userId: string, event: string, days: number) => ({
+    type: 'track',
+    userId,
+    event,
+    properties: { group_id: 'wrOgAAA' },
+    timestamp: new Date(daysAgo(days)).toISOString(),
+  });
 
   it('runs the models over tracked data, answers the RFM report and puts stage changes on the timeline', async () => {
     const ws = await newWorkspace();
@@ -103,7 +109,11 @@ describeEngines('models API', (engine) => {
 
     const report = await ok(ws, 'GET', '/v1/models/rfm/report');
     expect(report).toMatchObject({ buyers: 3, revenueFen: 70000, computedAt: new Date(NOW).toISOString() });
-    expect(report.cells.filter((c: { count: number }) => c.count > 0).map((c: { cell: string; count: number; revenueFen: number }) => [c.cell, c.count, c.revenueFen])).toEqual([
+    expect(
+      report.cells
+        .filter((c: { count: number }) => c.count > 0)
+        .map((c: { cell: string; count: number; revenueFen: number }) => [c.cell, c.count, c.revenueFen]),
+    ).toEqual([
       ['important_winback', 1, 50000],
       ['general_value', 1, 18000],
       ['general_winback', 1, 2000],
@@ -124,7 +134,9 @@ describeEngines('models API', (engine) => {
     expect(Object.keys(res).sort()).toEqual(['computedAt', 'lifecycle', 'segmentsRecomputing', 'workspaceId']);
     const noBody = await app.inject({ method: 'POST', url: '/v1/models/compute', headers: { authorization: 'Bearer ' + ws.secretKey } });
     expect(noBody.statusCode, noBody.body).toBe(200);
-    expect(await fails(ws, 'POST', '/v1/models/compute', { models: ['clv'] }, 400, 'VALIDATION_FAILED')).toMatch(/models\/0 must be equal to one of the allowed values/);
+    expect(await fails(ws, 'POST', '/v1/models/compute', { models: ['clv'] }, 400, 'VALIDATION_FAILED')).toMatch(
+      /models\/0 must be equal to one of the allowed values/,
+    );
     expect(await fails(ws, 'POST', '/v1/models/compute', { models: [] }, 400, 'VALIDATION_FAILED')).toMatch(/fewer than 1 items/);
     const anonymous = await app.inject({ method: 'GET', url: '/v1/models/settings' });
     expect(anonymous.statusCode).toBe(401);
@@ -132,7 +144,11 @@ describeEngines('models API', (engine) => {
 
   it('reads and replaces the settings, validated, keeping the other workspace settings', async () => {
     const ws = await newWorkspace();
-    await database.db.updateTable('workspaces').set({ settings: JSON.stringify({ currency: 'USD', timezone: 'Europe/Berlin' }) }).where('id', '=', ws.id).execute();
+    await database.db
+      .updateTable('workspaces')
+      .set({ settings: JSON.stringify({ currency: 'USD', timezone: 'Europe/Berlin' }) })
+      .where('id', '=', ws.id)
+      .execute();
     const defaults = defaultSegmentationSettings();
     expect(await ok(ws, 'GET', '/v1/models/settings')).toEqual({ timeZone: 'Europe/Berlin', segmentation: defaults });
 
@@ -142,7 +158,11 @@ describeEngines('models API', (engine) => {
     expect(await ok(ws, 'GET', '/v1/models/settings')).toEqual(put);
     const stored = await database.db.selectFrom('workspaces').select('settings').where('id', '=', ws.id).executeTakeFirstOrThrow();
     const settings = typeof stored.settings === 'string' ? JSON.parse(stored.settings) : stored.settings;
-    expect(settings).toEqual({ currency: 'USD', timezone: 'Europe/Berlin', segmentation: { lifecycle: { silentDays: 90, churnedDays: 365 }, rfm: { split: 4 } } });
+    expect(settings).toEqual({
+      currency: 'USD',
+      timezone: 'Europe/Berlin',
+      segmentation: { lifecycle: { silentDays: 90, churnedDays: 365 }, rfm: { split: 4 } },
+    });
 
     // What GET answers can be sent back as it is.
     expect(await ok(ws, 'PUT', '/v1/models/settings', put.segmentation)).toEqual(put);
@@ -150,7 +170,9 @@ describeEngines('models API', (engine) => {
     expect(await fails(ws, 'PUT', '/v1/models/settings', { lifecycle: { silentDays: 400 } }, 400, 'VALIDATION_FAILED')).toBe(
       'segmentation.lifecycle.churnedDays (180) must be greater than silentDays (400): a profile goes silent first and churns later',
     );
-    expect(await fails(ws, 'PUT', '/v1/models/settings', { rfm: { thresholds: { r: [1, 2, 3, 4] } } }, 400, 'VALIDATION_FAILED')).toMatch(/thresholds\.r must be/);
+    expect(await fails(ws, 'PUT', '/v1/models/settings', { rfm: { thresholds: { r: [1, 2, 3, 4] } } }, 400, 'VALIDATION_FAILED')).toMatch(
+      /thresholds\.r must be/,
+    );
     await fails(ws, 'PUT', '/v1/models/settings', { clv: {} }, 400, 'VALIDATION_FAILED');
     // A refused change leaves the settings as they were.
     expect(await ok(ws, 'GET', '/v1/models/settings')).toEqual(put);
@@ -170,7 +192,15 @@ describeEngines('models API', (engine) => {
     await expect(computeModels(database.db, database.dialect, ws.id, NOW, { clock })).resolves.toMatchObject({ workspaceId: ws.id });
 
     // A run that died holding the lease.
-    await database.db.insertInto('job_state').values({ workspace_id: ws.id, name: 'models.lease', value: JSON.stringify({ token: 'dead', startedAt: new Date(NOW).toISOString() }), updated_at: clock.now() }).execute();
+    await database.db
+      .insertInto('job_state')
+      .values({
+        workspace_id: ws.id,
+        name: 'models.lease',
+        value: JSON.stringify({ token: 'dead', startedAt: new Date(NOW).toISOString() }),
+        updated_at: clock.now(),
+      })
+      .execute();
     expect(await fails(ws, 'POST', '/v1/models/compute', {}, 409, 'CONFLICT')).toBe(
       `the models of this workspace are already being computed (a run started at ${new Date(NOW).toISOString()}); try again when it has finished`,
     );
@@ -178,7 +208,9 @@ describeEngines('models API', (engine) => {
     try {
       await ok(ws, 'POST', '/v1/models/compute', {});
       // Released after the run.
-      expect(await database.db.selectFrom('job_state').select('name').where('workspace_id', '=', ws.id).where('name', '=', 'models.lease').execute()).toEqual([]);
+      expect(await database.db.selectFrom('job_state').select('name').where('workspace_id', '=', ws.id).where('name', '=', 'models.lease').execute()).toEqual(
+        [],
+      );
     } finally {
       clock.set(NOW);
     }

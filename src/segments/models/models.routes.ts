@@ -30,7 +30,11 @@ export async function modelRoutes(app: FastifyInstance, s: Services): Promise<vo
       },
     },
     async (req) => {
-      const report = await computeModels(db, s.database.dialect, req.workspaceId, s.clock.now(), { models: req.body?.models, clock: s.clock, defaultTimeZone: tz });
+      const report = await computeModels(db, s.database.dialect, req.workspaceId, s.clock.now(), {
+        models: req.body?.models,
+        clock: s.clock,
+        defaultTimeZone: tz,
+      });
       // Segments built on model outputs follow now, not at the next scheduled re-check.
       const recomputing = await requestModelSegmentRecomputes(db, req.workspaceId, s.clock.now());
       if (recomputing.length) s.segmentWorker?.wake();
@@ -40,7 +44,13 @@ export async function modelRoutes(app: FastifyInstance, s: Services): Promise<vo
 
   app.get(
     '/v1/models/rfm/report',
-    { preHandler, schema: { ...secured('The RFM cells of the last run: counts, shares, revenue, averages, and the thresholds used'), response: { 200: rfmReportSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured('The RFM cells of the last run: counts, shares, revenue, averages, and the thresholds used'),
+        response: { 200: rfmReportSchema, ...errorResponses },
+      },
+    },
     async (req) => rfmReport(db, req.workspaceId),
   );
 

@@ -44,7 +44,11 @@ export const computeReportSchema = {
   properties: {
     workspaceId: str,
     computedAt: str,
-    segmentsRecomputing: { type: 'array', items: str, description: 'Ids of the segments using RFM, lifecycle or community conditions, now queued for a full recompute' },
+    segmentsRecomputing: {
+      type: 'array',
+      items: str,
+      description: 'Ids of the segments using RFM, lifecycle or community conditions, now queued for a full recompute',
+    },
     rfm: {
       type: 'object',
       properties: {
@@ -149,8 +153,15 @@ export const settingsBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    rfm: { type: 'object', description: '{ thresholds?: { r?, f?, m? } (4 values worst to best, or null for quintiles), split?: 2-5 or { r, f, m }, cellNames?: { <cell>: { <locale>: name } } }' },
+    rfm: {
+      type: 'object',
+      description:
+        '{ thresholds?: { r?, f?, m? } (4 values worst to best, or null for quintiles), split?: 2-5 or { r, f, m }, cellNames?: { <cell>: { <locale>: name } } }',
+    },
     lifecycle: { type: 'object', description: '{ newDays?: 30, loyalMinOrders?: 3, loyalMinSpentFen?: 0, silentDays?: 60, churnedDays?: 180 }' },
-    community: { type: 'object', description: '{ windowDays?: 30, weights?: { message: 1, reply: 3, invite: 10 }, kocMinScore?: 100, kocTopPercent?: 5, activeMinMessages?: 5 }' },
+    community: {
+      type: 'object',
+      description: '{ windowDays?: 30, weights?: { message: 1, reply: 3, invite: 10 }, kocMinScore?: 100, kocTopPercent?: 5, activeMinMessages?: 5 }',
+    },
   },
 } as const;

@@ -18,7 +18,16 @@ import { computeModels, rfmReport } from './index.js';
 
 const FILE = new URL('../../../test/fixtures/cdnow/CDNOW_master.txt', import.meta.url);
 const AS_OF = Date.UTC(1998, 6, 1);
-const CELLS = ['important_value', 'important_develop', 'important_retain', 'important_winback', 'general_value', 'general_develop', 'general_retain', 'general_winback'];
+const CELLS = [
+  'important_value',
+  'important_develop',
+  'important_retain',
+  'important_winback',
+  'general_value',
+  'general_develop',
+  'general_retain',
+  'general_winback',
+];
 
 interface Purchase {
   customer: string;
@@ -27,7 +36,10 @@ interface Purchase {
 }
 
 function parse(): Purchase[] {
-  const lines = readFileSync(FILE, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim());
+  const lines = readFileSync(FILE, 'utf8')
+    .split(/\r?\n/)
+    .slice(1)
+    .filter((l) => l.trim());
   return lines.map((l) => {
     const [customer, date, , dollars] = l.trim().split(/\s+/);
     return { customer: customer!, date: date!, dollars: dollars! };
@@ -57,9 +69,18 @@ function expected(purchases: Purchase[]) {
     const sorted = [...values].sort(worstFirst);
     return [1, 2, 3, 4].map((k) => sorted[Math.ceil((k * n) / 5) - 1]!);
   };
-  const r = quintiles(customers.map((c) => c.days), (a, b) => b - a);
-  const f = quintiles(customers.map((c) => c.orders), (a, b) => a - b);
-  const m = quintiles(customers.map((c) => c.fen), (a, b) => a - b);
+  const r = quintiles(
+    customers.map((c) => c.days),
+    (a, b) => b - a,
+  );
+  const f = quintiles(
+    customers.map((c) => c.orders),
+    (a, b) => a - b,
+  );
+  const m = quintiles(
+    customers.map((c) => c.fen),
+    (a, b) => a - b,
+  );
   const cellOf = new Map<string, string>();
   const cells = new Map(CELLS.map((c) => [c, { count: 0, revenueFen: 0 }]));
   for (const c of customers) {
@@ -88,14 +109,22 @@ describeEngines('RFM on CDNOW', (engine) => {
     expect(want.n).toBe(23_570);
 
     const csv = ['order_id,user_id,ordered_at,total,cds'];
-    const raw = readFileSync(FILE, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim());
+    const raw = readFileSync(FILE, 'utf8')
+      .split(/\r?\n/)
+      .slice(1)
+      .filter((l) => l.trim());
     raw.forEach((l, i) => {
       const [customer, date, cds, dollars] = l.trim().split(/\s+/);
       csv.push(`cdnow-${i + 2},cdnow-${customer},${date},${dollars},${cds}`);
     });
     const ws = (await t.newWorkspace('CDNOW')).workspaceId;
     const started = performance.now();
-    const imported = await runImport(importDeps(t.services), { workspaceId: ws, kind: 'orders', format: 'csv', open: () => Readable.from([Buffer.from(csv.join('\n') + '\n')]) });
+    const imported = await runImport(importDeps(t.services), {
+      workspaceId: ws,
+      kind: 'orders',
+      format: 'csv',
+      open: () => Readable.from([Buffer.from(csv.join('\n') + '\n')]),
+    });
     const importMs = performance.now() - started;
     expect(imported).toMatchObject({ rows: 69_659, imported: 69_659, errorCount: 0 });
 

@@ -74,7 +74,16 @@ describeEngines('rfm', (engine) => {
       buyers: 10,
       thresholds: { r: [150, 90, 60, 10], f: [1, 1, 1, 3], m: [1000, 3000, 10000, 50000] },
       thresholdSource: { r: 'quintiles', f: 'quintiles', m: 'quintiles' },
-      cells: { important_value: 3, important_winback: 2, general_winback: 2, general_develop: 2, general_value: 1, important_develop: 0, important_retain: 0, general_retain: 0 },
+      cells: {
+        important_value: 3,
+        important_winback: 2,
+        general_winback: 2,
+        general_develop: 2,
+        general_value: 1,
+        important_develop: 0,
+        important_retain: 0,
+        general_retain: 0,
+      },
     });
     // Chunks of 3: 3, 6, 9, 10 done of 10.
     expect(progress).toEqual([3, 10, 6, 10, 9, 10, 10, 10]);
@@ -88,7 +97,13 @@ describeEngines('rfm', (engine) => {
     expect(scores.has('prf_n1')).toBe(false);
 
     const report = await rfmReport(d.db, ws);
-    expect(report).toMatchObject({ computedAt: new Date(NOW).toISOString(), buyers: 10, revenueFen: 269500, thresholds: res.rfm!.thresholds, split: { r: 3, f: 3, m: 3 } });
+    expect(report).toMatchObject({
+      computedAt: new Date(NOW).toISOString(),
+      buyers: 10,
+      revenueFen: 269500,
+      thresholds: res.rfm!.thresholds,
+      split: { r: 3, f: 3, m: 3 },
+    });
     const value = report.cells.find((c) => c.cell === 'important_value')!;
     expect(value).toEqual({
       cell: 'important_value',
@@ -102,7 +117,16 @@ describeEngines('rfm', (engine) => {
       avgOrders: 3.33,
       avgSpentFen: 43333,
     });
-    expect(report.cells.map((c) => c.cell)).toEqual(['important_value', 'important_develop', 'important_retain', 'important_winback', 'general_value', 'general_develop', 'general_retain', 'general_winback']);
+    expect(report.cells.map((c) => c.cell)).toEqual([
+      'important_value',
+      'important_develop',
+      'important_retain',
+      'important_winback',
+      'general_value',
+      'general_develop',
+      'general_retain',
+      'general_winback',
+    ]);
     expect(report.cells.find((c) => c.cell === 'general_retain')).toMatchObject({ count: 0, share: 0, revenueFen: 0 });
   });
 
@@ -113,13 +137,21 @@ describeEngines('rfm', (engine) => {
     const one = await scoresOf(d.db, ws);
     await run(ws, 5000);
     const all = await scoresOf(d.db, ws);
-    expect([...one.values()].map((s) => [s.profile_id, s.r, s.f, s.m, s.rfm_cell])).toEqual([...all.values()].map((s) => [s.profile_id, s.r, s.f, s.m, s.rfm_cell]));
+    expect([...one.values()].map((s) => [s.profile_id, s.r, s.f, s.m, s.rfm_cell])).toEqual(
+      [...all.values()].map((s) => [s.profile_id, s.r, s.f, s.m, s.rfm_cell]),
+    );
   });
 
   it('uses operator thresholds and split from the settings: all eight cells, days counted in the workspace zone', async () => {
     // R: [90, 61, 30, 7] days; F: [1, 2, 3, 5] orders; M: [10000, 20000, 50000, 100000] fen; R high from 4, F and M from 3.
     const ws = await workspace(d.db, {
-      segmentation: { rfm: { thresholds: { r: [90, 61, 30, 7], f: [1, 2, 3, 5], m: [10000, 20000, 50000, 100000] }, split: { r: 4, f: 3, m: 3 }, cellNames: { important_value: { en: 'VIP', ja: '重要' } } } },
+      segmentation: {
+        rfm: {
+          thresholds: { r: [90, 61, 30, 7], f: [1, 2, 3, 5], m: [10000, 20000, 50000, 100000] },
+          split: { r: 4, f: 3, m: 3 },
+          cellNames: { important_value: { en: 'VIP', ja: '重要' } },
+        },
+      },
     });
     // Asia/Shanghai: 2026-09-02 00:00:30 local is 60 days before 2026-11-01 and 2026-09-01 23:59 local is 61,
     // though both are 2026-09-01 in UTC.

@@ -82,7 +82,15 @@ async function quintiles(db: Kysely<DB>, ws: string, column: 'last_purchase_at' 
   const at = new Map(rows.rows.map((r) => [Number(r.rn), Number(r.v)]));
   const values = ranks.map((r) => at.get(r));
   // Rows may have left the buyers between the count and this query: fall back to the last rank found.
-  const filled = values.map((v, i) => v ?? values.slice(0, i + 1).reverse().find((x) => x !== undefined) ?? 0);
+  const filled = values.map(
+    (v, i) =>
+      v ??
+      values
+        .slice(0, i + 1)
+        .reverse()
+        .find((x) => x !== undefined) ??
+      0,
+  );
   return filled as Thresholds;
 }
 
@@ -93,7 +101,13 @@ async function quintiles(db: Kysely<DB>, ws: string, column: 'last_purchase_at' 
 export async function computeRfm(db: Kysely<DB>, dialect: Dialect, ws: string, now: number, settings: ModelSettings, ctx: RunContext): Promise<RfmRunReport> {
   const s = settings.rfm;
   const tz = settings.timeZone;
-  const n = Number((await buyers(db, ws).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const n = Number(
+    (
+      await buyers(db, ws)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
   let thresholds: RfmThresholds | null = null;
   if (n > 0 || (s.thresholds.r && s.thresholds.f && s.thresholds.m)) {
@@ -137,7 +151,11 @@ export async function computeRfm(db: Kysely<DB>, dialect: Dialect, ws: string, n
     computedAt: new Date(now).toISOString(),
     buyers: Object.values(cells).reduce((a, b) => a + b, 0),
     thresholds,
-    thresholdSource: { r: s.thresholds.r ? 'settings' : 'quintiles', f: s.thresholds.f ? 'settings' : 'quintiles', m: s.thresholds.m ? 'settings' : 'quintiles' },
+    thresholdSource: {
+      r: s.thresholds.r ? 'settings' : 'quintiles',
+      f: s.thresholds.f ? 'settings' : 'quintiles',
+      m: s.thresholds.m ? 'settings' : 'quintiles',
+    },
     split: s.split,
     cells,
     cleared,

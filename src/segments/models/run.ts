@@ -80,7 +80,13 @@ export async function forEachChunk(
  * planned the join from statistics taken while profile_scores was still empty and scanned all of
  * it for every chunk (measured, 200,000 profiles: 0.3-0.8 s a chunk).
  */
-export async function storedScores(trx: Kysely<DB>, ws: string, after: string | null, last: string, column: 'lifecycle_stage' | 'community_role'): Promise<Map<string, string>> {
+export async function storedScores(
+  trx: Kysely<DB>,
+  ws: string,
+  after: string | null,
+  last: string,
+  column: 'lifecycle_stage' | 'community_role',
+): Promise<Map<string, string>> {
   let q = trx
     .selectFrom('profile_scores')
     .select(['profile_id', sql.ref<string>(column).as('value')])
@@ -102,7 +108,9 @@ export async function writeJobState(db: Kysely<DB>, ws: string, name: string, va
   await db
     .insertInto('job_state')
     .values({ workspace_id: ws, name, value: JSON.stringify(value), updated_at: at })
-    .onConflict((oc) => oc.columns(['workspace_id', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })))
+    .onConflict((oc) =>
+      oc.columns(['workspace_id', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
+    )
     .execute();
 }
 
@@ -137,12 +145,22 @@ export async function takeLease(db: Kysely<DB>, ws: string, clock: Clock): Promi
     .executeTakeFirst();
   if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) {
     const held = await readJobState<{ startedAt: string }>(db, ws, LEASE);
-    throw new AppError('CONFLICT', `the models of this workspace are already being computed (a run started at ${held?.startedAt ?? 'an unknown time'}); try again when it has finished`);
+    throw new AppError(
+      'CONFLICT',
+      `the models of this workspace are already being computed (a run started at ${held?.startedAt ?? 'an unknown time'}); try again when it has finished`,
+    );
   }
   return {
     async renew() {
-      const r = await db.updateTable('job_state').set({ updated_at: clock.now() }).where('workspace_id', '=', ws).where('name', '=', LEASE).where('value', '=', token).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1) throw new Error(`models lease of workspace ${ws} was lost (not renewed for ${LEASE_MS / 60_000} minutes and taken by another run)`);
+      const r = await db
+        .updateTable('job_state')
+        .set({ updated_at: clock.now() })
+        .where('workspace_id', '=', ws)
+        .where('name', '=', LEASE)
+        .where('value', '=', token)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1)
+        throw new Error(`models lease of workspace ${ws} was lost (not renewed for ${LEASE_MS / 60_000} minutes and taken by another run)`);
     },
     async release() {
       await db.deleteFrom('job_state').where('workspace_id', '=', ws).where('name', '=', LEASE).where('value', '=', token).execute();

@@ -62,16 +62,24 @@ describe('model settings', () => {
     expect(problem({ segmentation: { rfm: { thresholds: { r: [30, 90, 180, 365] } } } })).toMatch(
       /^segmentation\.rfm\.thresholds\.r must be null \(quintiles over the buyers\) or 4 whole non-negative days since the last purchase from worst to best, so not increasing, e\.g\. \[365, 180, 90, 30\]; got \[30,90,180,365\]$/,
     );
-    expect(problem({ segmentation: { rfm: { thresholds: { m: [1, 2, 3] } } } })).toMatch(/thresholds\.m must be .* 4 whole non-negative amounts in fen .* got \[1,2,3\]/);
+    expect(problem({ segmentation: { rfm: { thresholds: { m: [1, 2, 3] } } } })).toMatch(
+      /thresholds\.m must be .* 4 whole non-negative amounts in fen .* got \[1,2,3\]/,
+    );
     expect(problem({ segmentation: { rfm: { thresholds: { f: [1, 2, 3, -4] } } } })).toMatch(/thresholds\.f must be/);
     expect(problem({ segmentation: { rfm: { split: 1 } } })).toBe('segmentation.rfm.split must be a whole number from 2 to 5, got 1');
     expect(problem({ segmentation: { rfm: { split: { r: 6 } } } })).toBe('segmentation.rfm.split.r must be a whole number from 2 to 5, got 6');
-    expect(problem({ segmentation: { rfm: { cellNames: { vip: { en: 'x' } } } } })).toMatch(/segmentation\.rfm\.cellNames has an unknown setting "vip"; accepted: important_value, /);
+    expect(problem({ segmentation: { rfm: { cellNames: { vip: { en: 'x' } } } } })).toMatch(
+      /segmentation\.rfm\.cellNames has an unknown setting "vip"; accepted: important_value, /,
+    );
     expect(problem({ segmentation: { rfm: { cellNames: { general_value: { English: 'x' } } } } })).toMatch(/"English", which is not a locale/);
-    expect(problem({ segmentation: { rfm: { cellNames: { general_value: { en: '  ' } } } } })).toMatch(/cellNames\.general_value\.en must be a name of 1 to 64 characters/);
+    expect(problem({ segmentation: { rfm: { cellNames: { general_value: { en: '  ' } } } } })).toMatch(
+      /cellNames\.general_value\.en must be a name of 1 to 64 characters/,
+    );
     expect(problem({ segmentation: { rfm: { cellNames: { general_value: 'x' } } } })).toMatch(/cellNames\.general_value must be an object of locale to name/);
     expect(problem({ segmentation: { community: { weights: { message: 0, reply: 0, invite: 0 } } } })).toMatch(/weights must give at least one/);
-    expect(problem({ segmentation: { community: { kocTopPercent: 5.555 } } })).toMatch(/kocTopPercent must be a percentage from 0 \(off\) to 100 with at most 2 decimals, got 5.555/);
+    expect(problem({ segmentation: { community: { kocTopPercent: 5.555 } } })).toMatch(
+      /kocTopPercent must be a percentage from 0 \(off\) to 100 with at most 2 decimals, got 5.555/,
+    );
     expect(problem({ segmentation: { community: { kocTopPercent: 101 } } })).toMatch(/kocTopPercent/);
     expect(problem({ segmentation: { community: [] } })).toBe('segmentation.community must be an object, got []');
     expect(problem({ segmentation: { journeys: {} } })).toMatch(/segmentation has an unknown setting "journeys"; accepted: rfm, lifecycle, community/);

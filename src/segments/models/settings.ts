@@ -76,7 +76,12 @@ function integer(path: string, v: unknown, min: number, max: number, def: number
 function thresholds(path: string, v: unknown, dim: 'r' | 'f' | 'm'): Thresholds | null {
   if (v === undefined || v === null) return null;
   const what = { r: 'days since the last purchase', f: 'order counts', m: 'amounts in fen' }[dim];
-  const order = dim === 'r' ? 'from worst to best, so not increasing, e.g. [365, 180, 90, 30]' : dim === 'f' ? 'from worst to best, so not decreasing, e.g. [1, 2, 3, 5]' : 'from worst to best, so not decreasing, e.g. [10000, 50000, 100000, 500000]';
+  const order =
+    dim === 'r'
+      ? 'from worst to best, so not increasing, e.g. [365, 180, 90, 30]'
+      : dim === 'f'
+        ? 'from worst to best, so not decreasing, e.g. [1, 2, 3, 5]'
+        : 'from worst to best, so not decreasing, e.g. [10000, 50000, 100000, 500000]';
   const expected = `${path} must be null (quintiles over the buyers) or 4 whole non-negative ${what} ${order}; got ${show(v)}`;
   if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) invalid(expected);
   const t = v as number[];
@@ -93,7 +98,11 @@ function readRfm(v: unknown): RfmSettings {
   if (!o) return d;
   const t = object(`${path}.thresholds`, o.thresholds, ['r', 'f', 'm']) ?? {};
   const out: RfmSettings = {
-    thresholds: { r: thresholds(`${path}.thresholds.r`, t.r, 'r'), f: thresholds(`${path}.thresholds.f`, t.f, 'f'), m: thresholds(`${path}.thresholds.m`, t.m, 'm') },
+    thresholds: {
+      r: thresholds(`${path}.thresholds.r`, t.r, 'r'),
+      f: thresholds(`${path}.thresholds.f`, t.f, 'f'),
+      m: thresholds(`${path}.thresholds.m`, t.m, 'm'),
+    },
     split: d.split,
     cellNames: d.cellNames,
   };
@@ -107,10 +116,12 @@ function readRfm(v: unknown): RfmSettings {
   const names = object(`${path}.cellNames`, o.cellNames, RFM_CELLS) ?? {};
   for (const [cell, byLocale] of Object.entries(names)) {
     const locales = byLocale as Record<string, unknown>;
-    if (locales === null || typeof locales !== 'object' || Array.isArray(locales)) invalid(`${path}.cellNames.${cell} must be an object of locale to name, e.g. {"zh-CN": "重要价值客户"}, got ${show(byLocale)}`);
+    if (locales === null || typeof locales !== 'object' || Array.isArray(locales))
+      invalid(`${path}.cellNames.${cell} must be an object of locale to name, e.g. {"zh-CN": "重要价值客户"}, got ${show(byLocale)}`);
     for (const [locale, name] of Object.entries(locales)) {
       if (!LOCALE.test(locale)) invalid(`${path}.cellNames.${cell} has "${locale}", which is not a locale such as zh-CN or en`);
-      if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 64) invalid(`${path}.cellNames.${cell}.${locale} must be a name of 1 to 64 characters, got ${show(name)}`);
+      if (typeof name !== 'string' || name.trim().length === 0 || name.trim().length > 64)
+        invalid(`${path}.cellNames.${cell}.${locale} must be a name of 1 to 64 characters, got ${show(name)}`);
       out.cellNames[cell as RfmCell][locale] = name.trim();
     }
   }
@@ -157,7 +168,8 @@ function readCommunity(v: unknown): CommunitySettings {
     }
     out.kocTopPercent = p;
   }
-  if (out.weights.message + out.weights.reply + out.weights.invite === 0) invalid(`${path}.weights must give at least one of message, reply, invite a weight above 0`);
+  if (out.weights.message + out.weights.reply + out.weights.invite === 0)
+    invalid(`${path}.weights must give at least one of message, reply, invite a weight above 0`);
   return out;
 }
 
@@ -192,7 +204,12 @@ export async function loadModelSettings(db: Kysely<DB>, ws: string, defaultTimeZ
  * settings alone (compare-and-set on the settings value, so a concurrent change of another setting
  * is not lost). Returns the effective settings.
  */
-export async function saveSegmentationSettings(db: Kysely<DB>, ws: string, input: unknown, defaultTimeZone: string = DEFAULT_TIME_ZONE): Promise<ModelSettings> {
+export async function saveSegmentationSettings(
+  db: Kysely<DB>,
+  ws: string,
+  input: unknown,
+  defaultTimeZone: string = DEFAULT_TIME_ZONE,
+): Promise<ModelSettings> {
   readSegmentationSettings(input);
   for (let attempt = 0; attempt < 5; attempt++) {
     const row = await db.selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
@@ -200,7 +217,12 @@ export async function saveSegmentationSettings(db: Kysely<DB>, ws: string, input
     const before = typeof row.settings === 'string' ? row.settings : JSON.stringify(row.settings);
     const next: WorkspaceSettings = { ...parseJson<WorkspaceSettings>(row.settings), segmentation: input as WorkspaceSettings['segmentation'] };
     const effective = readModelSettings(next, defaultTimeZone);
-    const res = await db.updateTable('workspaces').set({ settings: JSON.stringify(next) }).where('id', '=', ws).where('settings', '=', before).executeTakeFirst();
+    const res = await db
+      .updateTable('workspaces')
+      .set({ settings: JSON.stringify(next) })
+      .where('id', '=', ws)
+      .where('settings', '=', before)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) return effective;
   }
   throw new AppError('CONFLICT', 'the workspace settings kept changing while the model settings were being saved; try again');

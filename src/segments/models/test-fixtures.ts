@@ -59,7 +59,11 @@ export async function insertProfiles(database: Database, ws: string, specs: Prof
 let seq = 0;
 
 /** Inserts one tracked event per spec: `track` with `properties`, as the tracking API stores it. */
-export async function insertEvents(database: Database, ws: string, events: { profileId: string; event: string; at: number; properties?: Record<string, unknown> }[]): Promise<void> {
+export async function insertEvents(
+  database: Database,
+  ws: string,
+  events: { profileId: string; event: string; at: number; properties?: Record<string, unknown> }[],
+): Promise<void> {
   const rows = events.map((e) => {
     const messageId = `test-${++seq}-${Math.random().toString(36).slice(2)}`;
     return {

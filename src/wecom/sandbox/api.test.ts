@@ -30,7 +30,7 @@ describe('staff', () => {
 });
 
 describe('customers', () => {
-  it('lists a member\'s customers; 40003 for someone not in the corp', async () => {
+  it("lists a member's customers; 40003 for someone not in the corp", async () => {
     const { corp } = h.sb;
     const staff = corp.activeStaff()[0];
     const list = await h.ok('externalcontact/list', { query: { userid: staff.userid } });
@@ -42,7 +42,9 @@ describe('customers', () => {
     const { corp, state } = h.sb;
     const customer = corp.customerOf(corp.relationsOfStaff(0)[0]);
     const extId = corp.externalUserid(customer);
-    for (const s of corp.activeStaff()) if (corp.relationBetween(s.index, customer) < 0) applyScenario(state, { scenario: 'add-contact', userid: s.userid, externalUserid: extId, welcomeCode: false });
+    for (const s of corp.activeStaff())
+      if (corp.relationBetween(s.index, customer) < 0)
+        applyScenario(state, { scenario: 'add-contact', userid: s.userid, externalUserid: extId, welcomeCode: false });
     const followers: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -142,13 +144,21 @@ describe('corp tags', () => {
 });
 
 describe('contact ways', () => {
-  it('adds, gets, updates, lists and deletes a 「联系我」 with WeCom\'s checks', async () => {
+  it("adds, gets, updates, lists and deletes a 「联系我」 with WeCom's checks", async () => {
     const user = active()[1];
     const made = await h.ok('externalcontact/add_contact_way', { body: { type: 1, scene: 2, state: 'store_gz_01', user: [user], remark: '广州店' } });
     expect(made.config_id).toMatch(/^[0-9a-f]{32}$/);
     expect(made.qr_code).toMatch(/^https:\/\//);
     const got = await h.ok('externalcontact/get_contact_way', { body: { config_id: made.config_id } });
-    expect(got.contact_way).toMatchObject({ config_id: made.config_id, type: 1, scene: 2, state: 'store_gz_01', user: [user], remark: '广州店', qr_code: made.qr_code });
+    expect(got.contact_way).toMatchObject({
+      config_id: made.config_id,
+      type: 1,
+      scene: 2,
+      state: 'store_gz_01',
+      user: [user],
+      remark: '广州店',
+      qr_code: made.qr_code,
+    });
     await h.ok('externalcontact/update_contact_way', { body: { config_id: made.config_id, state: 'store_gz_02' } });
     expect((await h.ok('externalcontact/get_contact_way', { body: { config_id: made.config_id } })).contact_way.state).toBe('store_gz_02');
     expect((await h.ok('externalcontact/list_contact_way', { body: {} })).contact_way).toContainEqual({ config_id: made.config_id });
@@ -203,15 +213,22 @@ describe('mass messages', () => {
   it('creates a task, reports it unsent, then sent once the member confirms', async () => {
     const { corp } = h.sb;
     const sender = corp.activeStaff()[0];
-    const customers = corp.relationsOfStaff(sender.index).slice(0, 3).map((r) => corp.externalUserid(corp.customerOf(r)));
-    const made = await h.ok('externalcontact/add_msg_template', { body: { sender: sender.userid, external_userid: [...customers, 'wmnotacustomer'], text: { content: '周末咖啡买一送一' } } });
+    const customers = corp
+      .relationsOfStaff(sender.index)
+      .slice(0, 3)
+      .map((r) => corp.externalUserid(corp.customerOf(r)));
+    const made = await h.ok('externalcontact/add_msg_template', {
+      body: { sender: sender.userid, external_userid: [...customers, 'wmnotacustomer'], text: { content: '周末咖啡买一送一' } },
+    });
     expect(made.fail_list).toEqual(['wmnotacustomer']);
     const nowS = Math.floor(h.clock.now() / 1000);
     const list = await h.ok('externalcontact/get_groupmsg_list_v2', { body: { chat_type: 'single', start_time: nowS - 3600, end_time: nowS + 3600 } });
     expect(list.group_msg_list).toContainEqual({ msgid: made.msgid, create_time: nowS, create_type: 0, text: { content: '周末咖啡买一送一' } });
     expect((await h.ok('externalcontact/get_groupmsg_task', { body: { msgid: made.msgid } })).task_list).toEqual([{ userid: sender.userid, status: 0 }]);
     h.sb.confirmGroupMsg(made.msgid);
-    expect((await h.ok('externalcontact/get_groupmsg_task', { body: { msgid: made.msgid } })).task_list).toEqual([{ userid: sender.userid, status: 2, send_time: nowS }]);
+    expect((await h.ok('externalcontact/get_groupmsg_task', { body: { msgid: made.msgid } })).task_list).toEqual([
+      { userid: sender.userid, status: 2, send_time: nowS },
+    ]);
     const result = await h.ok('externalcontact/get_groupmsg_send_result', { body: { msgid: made.msgid, userid: sender.userid, limit: 2 } });
     expect(result.send_list).toHaveLength(2);
     expect(result.send_list[0]).toEqual({ external_userid: customers[0], userid: sender.userid, status: 1, send_time: nowS });
@@ -220,7 +237,9 @@ describe('mass messages', () => {
     expect(rest.next_cursor).toBe('');
 
     expect(await h.errcode('externalcontact/add_msg_template', { body: { sender: sender.userid } })).toBe(44004);
-    expect(await h.errcode('externalcontact/get_groupmsg_list_v2', { body: { chat_type: 'single', start_time: nowS - 40 * 86_400, end_time: nowS } })).toBe(40058);
+    expect(await h.errcode('externalcontact/get_groupmsg_list_v2', { body: { chat_type: 'single', start_time: nowS - 40 * 86_400, end_time: nowS } })).toBe(
+      40058,
+    );
     expect(await h.errcode('externalcontact/get_groupmsg_task', { body: { msgid: 'msgnope' } })).toBe(41047);
   });
 });
@@ -231,16 +250,24 @@ describe('handover', () => {
     const [from, to] = corp.activeStaff();
     const rels = corp.relationsOfStaff(from.index).filter((r) => corp.relationBetween(to.index, corp.customerOf(r)) < 0);
     const ext = corp.externalUserid(corp.customerOf(rels[0]));
-    const notMine = corp.externalUserid(corp.customerOf(corp.relationsOfStaff(corp.activeStaff()[3].index).find((r) => corp.relationBetween(from.index, corp.customerOf(r)) < 0)!));
-    const res = await h.ok('externalcontact/transfer_customer', { body: { handover_userid: from.userid, takeover_userid: to.userid, external_userid: [ext, notMine, 'wmnope'] } });
+    const notMine = corp.externalUserid(
+      corp.customerOf(corp.relationsOfStaff(corp.activeStaff()[3].index).find((r) => corp.relationBetween(from.index, corp.customerOf(r)) < 0)!),
+    );
+    const res = await h.ok('externalcontact/transfer_customer', {
+      body: { handover_userid: from.userid, takeover_userid: to.userid, external_userid: [ext, notMine, 'wmnope'] },
+    });
     expect(res.customer).toEqual([
       { external_userid: ext, errcode: 0 },
       { external_userid: notMine, errcode: 40131 },
       { external_userid: 'wmnope', errcode: 40096 },
     ]);
-    const again = await h.ok('externalcontact/transfer_customer', { body: { handover_userid: from.userid, takeover_userid: to.userid, external_userid: [ext] } });
+    const again = await h.ok('externalcontact/transfer_customer', {
+      body: { handover_userid: from.userid, takeover_userid: to.userid, external_userid: [ext] },
+    });
     expect(again.customer[0].errcode).toBe(40129);
-    expect((await h.ok('externalcontact/transfer_result', { body: { handover_userid: from.userid, takeover_userid: to.userid } })).customer).toEqual([{ external_userid: ext, status: 2, takeover_time: 0 }]);
+    expect((await h.ok('externalcontact/transfer_result', { body: { handover_userid: from.userid, takeover_userid: to.userid } })).customer).toEqual([
+      { external_userid: ext, status: 2, takeover_time: 0 },
+    ]);
     h.clock.advance(24 * 3600_000);
     const done = await h.ok('externalcontact/transfer_result', { body: { handover_userid: from.userid, takeover_userid: to.userid } });
     expect(done.customer[0]).toMatchObject({ external_userid: ext, status: 1 });
@@ -248,8 +275,14 @@ describe('handover', () => {
     expect(followers).toContain(to.userid);
     expect(followers).not.toContain(from.userid);
 
-    expect(await h.errcode('externalcontact/resigned/transfer_customer', { body: { handover_userid: from.userid, takeover_userid: to.userid, external_userid: [ext] } })).toBe(40097);
-    expect(await h.errcode('externalcontact/transfer_customer', { body: { handover_userid: from.userid, takeover_userid: from.userid, external_userid: [ext] } })).toBe(40130);
+    expect(
+      await h.errcode('externalcontact/resigned/transfer_customer', {
+        body: { handover_userid: from.userid, takeover_userid: to.userid, external_userid: [ext] },
+      }),
+    ).toBe(40097);
+    expect(
+      await h.errcode('externalcontact/transfer_customer', { body: { handover_userid: from.userid, takeover_userid: from.userid, external_userid: [ext] } }),
+    ).toBe(40130);
   });
 
   it('hands the customers of a member who left to another', async () => {
@@ -257,11 +290,15 @@ describe('handover', () => {
     const left = corp.staff.find((s) => s.resigned && corp.relationsOfStaff(s.index).length)!;
     const to = corp.activeStaff()[2];
     const ext = corp.externalUserid(corp.customerOf(corp.relationsOfStaff(left.index)[0]));
-    const res = await h.ok('externalcontact/resigned/transfer_customer', { body: { handover_userid: left.userid, takeover_userid: to.userid, external_userid: [ext] } });
+    const res = await h.ok('externalcontact/resigned/transfer_customer', {
+      body: { handover_userid: left.userid, takeover_userid: to.userid, external_userid: [ext] },
+    });
     expect(res.customer).toEqual([{ external_userid: ext, errcode: 0 }]);
     const unassigned = await h.ok('externalcontact/get_unassigned_list', { body: {} });
     expect(unassigned.info.some((i: any) => i.external_userid === ext && i.handover_userid === left.userid)).toBe(false);
     expect(h.sb.completeTransfers()).toBe(1);
-    expect((await h.ok('externalcontact/resigned/transfer_result', { body: { handover_userid: left.userid, takeover_userid: to.userid } })).customer[0].status).toBe(1);
+    expect(
+      (await h.ok('externalcontact/resigned/transfer_result', { body: { handover_userid: left.userid, takeover_userid: to.userid } })).customer[0].status,
+    ).toBe(1);
   });
 });

@@ -63,7 +63,7 @@ describe('URL verification', () => {
 });
 
 describe('the envelope', () => {
-  it('is WeCom\'s: XML with ToUserName, Encrypt and AgentID, signed in the query', async () => {
+  it("is WeCom's: XML with ToUserName, Encrypt and AgentID, signed in the query", async () => {
     await fire({ scenario: 'edit-contact' });
     const { query, body } = received[received.length - 1];
     const envelope = parseEnvelopeXml(body);
@@ -166,13 +166,26 @@ describe('group events', () => {
     const version0 = (await detail()).member_version;
     const newcomers = [corp.externalUserid(70), corp.externalUserid(71)];
     const joined = await fire({ scenario: 'group-join', chatId, members: newcomers, joinScene: 3 });
-    expect(joined).toMatchObject({ ChangeType: 'update', UpdateDetail: 'add_member', JoinScene: '3', MemChangeCnt: '2', MemChangeList: { Item: newcomers }, LastMemVer: version0 });
+    expect(joined).toMatchObject({
+      ChangeType: 'update',
+      UpdateDetail: 'add_member',
+      JoinScene: '3',
+      MemChangeCnt: '2',
+      MemChangeList: { Item: newcomers },
+      LastMemVer: version0,
+    });
     const afterJoin = await detail();
     expect(afterJoin.member_version).toBe(joined.CurMemVer);
     expect(afterJoin.member_list.filter((m: any) => newcomers.includes(m.userid)).map((m: any) => m.join_scene)).toEqual([3, 3]);
 
     const quit = await fire({ scenario: 'group-quit', chatId, members: [newcomers[0]], quitScene: 1 });
-    expect(quit).toMatchObject({ UpdateDetail: 'del_member', QuitScene: '1', MemChangeCnt: '1', MemChangeList: { Item: [newcomers[0]] }, LastMemVer: joined.CurMemVer });
+    expect(quit).toMatchObject({
+      UpdateDetail: 'del_member',
+      QuitScene: '1',
+      MemChangeCnt: '1',
+      MemChangeList: { Item: [newcomers[0]] },
+      LastMemVer: joined.CurMemVer,
+    });
     const afterQuit = await detail();
     expect(afterQuit.member_version).toBe(quit.CurMemVer);
     expect(afterQuit.member_list.map((m: any) => m.userid)).not.toContain(newcomers[0]);
@@ -190,7 +203,8 @@ describe('group events', () => {
 
 describe('tag events', () => {
   it('create, update and delete agree with get_corp_tag_list', async () => {
-    const tagIds = async () => (await h.ok('externalcontact/get_corp_tag_list', { body: {} })).tag_group.flatMap((g: any) => g.tag.map((t: any) => `${t.id}:${t.name}`));
+    const tagIds = async () =>
+      (await h.ok('externalcontact/get_corp_tag_list', { body: {} })).tag_group.flatMap((g: any) => g.tag.map((t: any) => `${t.id}:${t.name}`));
     const created = await fire({ scenario: 'tag-create', name: '高净值' });
     expect(created).toMatchObject({ Event: 'change_external_tag', TagType: 'tag', ChangeType: 'create' });
     expect(await tagIds()).toContain(`${created.Id}:高净值`);
@@ -236,7 +250,10 @@ describe('control endpoints and the CLI', () => {
     const out: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     try {
-      await program.parseAsync(['wecom-sandbox', 'fire', '--sandbox', h.url, '--url', callbackUrl, '--scenario', 'add-contact', '--state', 'cli_test', '--json'], { from: 'user' });
+      await program.parseAsync(
+        ['wecom-sandbox', 'fire', '--sandbox', h.url, '--url', callbackUrl, '--scenario', 'add-contact', '--state', 'cli_test', '--json'],
+        { from: 'user' },
+      );
     } finally {
       spy.mockRestore();
     }

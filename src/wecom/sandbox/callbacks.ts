@@ -36,7 +36,12 @@ export interface FiredCallback {
  */
 export async function fireCallback(state: SandboxState, targetUrl: string, spec: CallbackScenario, target: CallbackTarget): Promise<FiredCallback> {
   const url = new URL(targetUrl);
-  const crypto = createWeComCrypto({ token: target.token, encodingAesKey: target.encodingAesKey, receiveId: target.receiveId ?? state.corp.corpId, now: state.corp.now });
+  const crypto = createWeComCrypto({
+    token: target.token,
+    encodingAesKey: target.encodingAesKey,
+    receiveId: target.receiveId ?? state.corp.corpId,
+    now: state.corp.now,
+  });
   const applied = applyScenario(state, spec);
   const xml = buildXml(applied.fields);
   const sealed = crypto.encrypt(xml);
@@ -44,7 +49,12 @@ export async function fireCallback(state: SandboxState, targetUrl: string, spec:
   url.searchParams.set('msg_signature', sealed.msgSignature);
   url.searchParams.set('timestamp', sealed.timestamp);
   url.searchParams.set('nonce', sealed.nonce);
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body, signal: AbortSignal.timeout(target.timeoutMs ?? 5000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body,
+    signal: AbortSignal.timeout(target.timeoutMs ?? 5000),
+  });
   return { event: parseMessageXml(xml), xml, url: url.toString(), body, status: res.status, response: await res.text(), welcomeCode: applied.welcomeCode };
 }
 
@@ -65,7 +75,12 @@ export interface VerifiedUrl {
  */
 export async function verifyCallbackUrl(state: SandboxState, targetUrl: string, target: CallbackTarget): Promise<VerifiedUrl> {
   const url = new URL(targetUrl);
-  const crypto = createWeComCrypto({ token: target.token, encodingAesKey: target.encodingAesKey, receiveId: target.receiveId ?? state.corp.corpId, now: state.corp.now });
+  const crypto = createWeComCrypto({
+    token: target.token,
+    encodingAesKey: target.encodingAesKey,
+    receiveId: target.receiveId ?? state.corp.corpId,
+    now: state.corp.now,
+  });
   // WeCom's echostr plaintext is a long decimal number, e.g. 1616140317555161061.
   const expected = String(randomInt(1, 2 ** 47)) + String(randomInt(100000, 999999));
   const sealed = crypto.encrypt(expected);

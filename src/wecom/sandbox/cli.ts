@@ -11,7 +11,11 @@ const int = (name: string, min: number, max: number) => (value: string) => {
   return n;
 };
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 interface StartOptions {
   port: number;
@@ -61,7 +65,9 @@ async function control(sandbox: string, path: string, body: unknown): Promise<Re
   try {
     res = await fetch(new URL(path, sandbox), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   } catch (err) {
-    throw new InvalidArgumentError(`cannot reach the sandbox at ${sandbox} (${(err as Error).message}); start it with \`siyu wecom-sandbox\` or pass --sandbox`);
+    throw new InvalidArgumentError(
+      `cannot reach the sandbox at ${sandbox} (${(err as Error).message}); start it with \`siyu wecom-sandbox\` or pass --sandbox`,
+    );
   }
   const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) throw new InvalidArgumentError(`the sandbox refused: ${String(answer.error ?? res.status)}`);
@@ -72,7 +78,9 @@ async function control(sandbox: string, path: string, body: unknown): Promise<Re
 export function registerWeComSandboxCommand(program: Command): void {
   const cmd = program
     .command('wecom-sandbox')
-    .description('A local WeCom (企业微信) server: the calls Siyu\'s WeCom client makes, a seeded fake corp, and encrypted callbacks. See docs/wecom-sandbox.md');
+    .description(
+      "A local WeCom (企业微信) server: the calls Siyu's WeCom client makes, a seeded fake corp, and encrypted callbacks. See docs/wecom-sandbox.md",
+    );
 
   cmd
     .command('start', { isDefault: true })
@@ -107,7 +115,14 @@ export function registerWeComSandboxCommand(program: Command): void {
       });
       const url = await sandbox.listen({ port: opts.port, host: opts.host });
       const c = sandbox.credentials;
-      const info = { url, ...c, staff: sandbox.corp.staff.length, customers: sandbox.corp.customerCount, groups: sandbox.state.groups.groups.length, generatedInMs: Date.now() - started };
+      const info = {
+        url,
+        ...c,
+        staff: sandbox.corp.staff.length,
+        customers: sandbox.corp.customerCount,
+        groups: sandbox.state.groups.groups.length,
+        generatedInMs: Date.now() - started,
+      };
       if (opts.json) process.stdout.write(JSON.stringify(info, null, 2) + '\n');
       else {
         process.stdout.write(
@@ -134,15 +149,22 @@ export function registerWeComSandboxCommand(program: Command): void {
 
   cmd
     .command('fire')
-    .description('Make something happen in the running sandbox\'s corp and POST the encrypted event to a callback URL')
-    .addHelpText('after', `\nScenarios:\n${Object.entries(SCENARIOS).map(([k, v]) => `  ${k.padEnd(21)} ${v}`).join('\n')}\n\nExample:\n  siyu wecom-sandbox fire --url http://127.0.0.1:3000/wecom/callback --scenario add-contact --userid ZhangWei --state store_sh_001`)
-    .requiredOption('--url <url>', 'the callback URL to POST to (your Siyu server\'s WeCom callback endpoint)')
+    .description("Make something happen in the running sandbox's corp and POST the encrypted event to a callback URL")
+    .addHelpText(
+      'after',
+      `\nScenarios:\n${Object.entries(SCENARIOS)
+        .map(([k, v]) => `  ${k.padEnd(21)} ${v}`)
+        .join(
+          '\n',
+        )}\n\nExample:\n  siyu wecom-sandbox fire --url http://127.0.0.1:3000/wecom/callback --scenario add-contact --userid ZhangWei --state store_sh_001`,
+    )
+    .requiredOption('--url <url>', "the callback URL to POST to (your Siyu server's WeCom callback endpoint)")
     .addOption(new Option('--scenario <name>', 'what happens').choices(Object.keys(SCENARIOS)).makeOptionMandatory())
     .option('--sandbox <url>', 'the running sandbox', DEFAULT_SANDBOX)
     .option('--userid <userid>', 'the member (add-contact, edit-contact, del-*)')
     .option('--external-userid <id>', 'the customer (default for add-contact: a new customer)')
     .option('--config-id <id>', 'add-contact: the contact way (「联系我」) the customer scanned; its state is sent')
-    .option('--state <state>', 'add-contact: the State to send (default: the contact way\'s)')
+    .option('--state <state>', "add-contact: the State to send (default: the contact way's)")
     .option('--no-welcome-code', 'add-contact: send no WelcomeCode')
     .option('--remark <text>', 'edit-contact: the new remark')
     .option('--add-tags <ids>', 'edit-contact: tag ids to add, comma-separated', list)
@@ -157,8 +179,8 @@ export function registerWeComSandboxCommand(program: Command): void {
     .option('--tag-id <id>', 'tag-update/delete: the tag or tag group (default: the first tag)')
     .option('--group-id <id>', 'tag-create: the tag group to add to')
     .option('--group-name <name>', 'tag-create: create the tag in this group (a new group when absent)')
-    .option('--token <token>', 'callback Token (default: the sandbox\'s)')
-    .option('--aes-key <key>', 'callback EncodingAESKey (default: the sandbox\'s)')
+    .option('--token <token>', "callback Token (default: the sandbox's)")
+    .option('--aes-key <key>', "callback EncodingAESKey (default: the sandbox's)")
     .option('--json', 'print the result as JSON')
     .action(async (o: FireOptions) => {
       const body = {
@@ -189,21 +211,27 @@ export function registerWeComSandboxCommand(program: Command): void {
       if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else {
         const event = result.event as Record<string, unknown>;
-        process.stdout.write(`sent ${String(event.Event)}/${String(event.ChangeType)} to ${o.url}: HTTP ${String(result.status)} ${JSON.stringify(String(result.response).slice(0, 200))}\n${JSON.stringify(event, null, 2)}\n`);
+        process.stdout.write(
+          `sent ${String(event.Event)}/${String(event.ChangeType)} to ${o.url}: HTTP ${String(result.status)} ${JSON.stringify(String(result.response).slice(0, 200))}\n${JSON.stringify(event, null, 2)}\n`,
+        );
       }
       if (Number(result.status) >= 400) process.exitCode = 1;
     });
 
   cmd
     .command('verify-url')
-    .description('Verify a callback URL as WeCom\'s console does: GET with an encrypted echostr; the URL must answer the plaintext')
+    .description("Verify a callback URL as WeCom's console does: GET with an encrypted echostr; the URL must answer the plaintext")
     .requiredOption('--url <url>', 'the callback URL to verify')
     .option('--sandbox <url>', 'the running sandbox', DEFAULT_SANDBOX)
-    .option('--token <token>', 'callback Token (default: the sandbox\'s)')
-    .option('--aes-key <key>', 'callback EncodingAESKey (default: the sandbox\'s)')
+    .option('--token <token>', "callback Token (default: the sandbox's)")
+    .option('--aes-key <key>', "callback EncodingAESKey (default: the sandbox's)")
     .action(async (o: { url: string; sandbox: string; token?: string; aesKey?: string }) => {
       const result = await control(o.sandbox, '/sandbox/callbacks/verify-url', { url: o.url, token: o.token, encodingAesKey: o.aesKey });
-      process.stdout.write(result.ok ? `verified: ${o.url} answered the echostr\n` : `NOT verified: HTTP ${String(result.status)}, expected "${String(result.expected)}", got ${JSON.stringify(String(result.received).slice(0, 200))}\n`);
+      process.stdout.write(
+        result.ok
+          ? `verified: ${o.url} answered the echostr\n`
+          : `NOT verified: HTTP ${String(result.status)}, expected "${String(result.expected)}", got ${JSON.stringify(String(result.received).slice(0, 200))}\n`,
+      );
       if (!result.ok) process.exitCode = 1;
     });
 }

@@ -26,9 +26,12 @@ export function registerControlRoutes(sandbox: Sandbox): void {
       return reply.send(await fn());
     } catch (err) {
       const invalidUrl = err instanceof TypeError && (err as { code?: string }).code === 'ERR_INVALID_URL';
-      if (err instanceof ScenarioError || err instanceof WeComApiError || err instanceof WeComCryptoError || err instanceof SyntaxError || invalidUrl) return reply.code(400).send({ error: (err as Error).message });
-      if (err instanceof TypeError && /fetch failed/.test(err.message)) return reply.code(502).send({ error: `${err.message}: ${String((err.cause as Error | undefined)?.message ?? '')}` });
-      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return reply.code(502).send({ error: 'the callback target did not answer in time' });
+      if (err instanceof ScenarioError || err instanceof WeComApiError || err instanceof WeComCryptoError || err instanceof SyntaxError || invalidUrl)
+        return reply.code(400).send({ error: (err as Error).message });
+      if (err instanceof TypeError && /fetch failed/.test(err.message))
+        return reply.code(502).send({ error: `${err.message}: ${String((err.cause as Error | undefined)?.message ?? '')}` });
+      if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+        return reply.code(502).send({ error: 'the callback target did not answer in time' });
       throw err;
     }
   };
@@ -62,7 +65,8 @@ export function registerControlRoutes(sandbox: Sandbox): void {
     run(reply, async () => {
       const body = json(req);
       const { url: _url, token: _t, encodingAesKey: _k, receiveId: _r, agentId: _a, ...spec } = body;
-      if (typeof spec.scenario !== 'string' || !(spec.scenario in SCENARIOS)) throw new ScenarioError(`scenario must be one of ${Object.keys(SCENARIOS).join(', ')}`);
+      if (typeof spec.scenario !== 'string' || !(spec.scenario in SCENARIOS))
+        throw new ScenarioError(`scenario must be one of ${Object.keys(SCENARIOS).join(', ')}`);
       const fired = await sandbox.fireCallback(urlOf(body), spec as unknown as CallbackScenario, targetOf(body));
       return { status: fired.status, response: fired.response, event: fired.event, welcomeCode: fired.welcomeCode };
     }),

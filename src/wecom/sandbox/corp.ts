@@ -242,7 +242,12 @@ export class FakeCorp extends RelationTable {
 
   /** Adds a follow relation (a member now follows a customer); returns the relation id. */
   addRelation(customer: number, staff: number, r: { addWay: number; state?: string; byCustomer: boolean; createTime?: number }): number {
-    return this.appendRelation(customer, staff, { createTime: r.createTime ?? this.nowSeconds(), addWay: r.addWay, state: this.internState(r.state ?? ''), byCustomer: r.byCustomer });
+    return this.appendRelation(customer, staff, {
+      createTime: r.createTime ?? this.nowSeconds(),
+      addWay: r.addWay,
+      state: this.internState(r.state ?? ''),
+      byCustomer: r.byCustomer,
+    });
   }
 
   /** A relation with its remark and the rest, derived for generated ones. */

@@ -94,7 +94,12 @@ export class GroupStore {
       status: 0,
     };
     this.groups.push(group);
-    this.addMembers(group, members, () => createTime, () => 1);
+    this.addMembers(
+      group,
+      members,
+      () => createTime,
+      () => 1,
+    );
     return group;
   }
 
@@ -159,7 +164,9 @@ export class GroupStore {
 
   /** member_version: a digest of the member list, as WeCom's LastMemVer / CurMemVer. */
   memberVersion(group: GroupChat): string {
-    return createHash('md5').update(Buffer.from(group.members.buffer, group.members.byteOffset, group.members.byteLength)).digest('hex');
+    return createHash('md5')
+      .update(Buffer.from(group.members.buffer, group.members.byteOffset, group.members.byteLength))
+      .digest('hex');
   }
 
   /** The id a member is known by in WeCom: userid or external_userid. */

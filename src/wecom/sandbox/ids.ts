@@ -168,7 +168,10 @@ export function encodeCursor(kind: string, values: number[]): string {
 export function decodeCursor(kind: string, cursor: string, count: number): number[] | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!text.startsWith(kind + ':')) return undefined;
-  const values = text.slice(kind.length + 1).split('.').map(Number);
+  const values = text
+    .slice(kind.length + 1)
+    .split('.')
+    .map(Number);
   if (values.length !== count || values.some((v) => !Number.isSafeInteger(v) || v < -1)) return undefined;
   return values;
 }

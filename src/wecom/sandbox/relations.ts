@@ -99,7 +99,8 @@ export class RelationTable {
 
   /** The live relation between a member and a customer, or -1. */
   relationBetween(staff: number, customer: number): number {
-    for (let r = this.custFirst[customer] ?? -1; r >= 0; r = this.relNextOfCustomer[r]) if (this.relStaff[r] === staff && this.relFlags[r] & FLAG_ALIVE) return r;
+    for (let r = this.custFirst[customer] ?? -1; r >= 0; r = this.relNextOfCustomer[r])
+      if (this.relStaff[r] === staff && this.relFlags[r] & FLAG_ALIVE) return r;
     return -1;
   }
 

@@ -25,7 +25,7 @@ export type CallbackScenario =
 /** The scenario names, with what each one does, for help texts. */
 export const SCENARIOS: Readonly<Record<CallbackScenario['scenario'], string>> = {
   'add-contact': 'a customer adds a member (through a contact way with --config-id, or directly); carries State and a WelcomeCode',
-  'edit-contact': 'a member edits a customer\'s remark or tags (edit_external_contact)',
+  'edit-contact': "a member edits a customer's remark or tags (edit_external_contact)",
   'del-follow-user': 'a customer deletes the member (del_follow_user)',
   'del-external-contact': 'a member deletes the customer (del_external_contact)',
   'transfer-fail': 'a pending handover fails: the customer refused, or the takeover member is at the limit (transfer_fail)',
@@ -92,7 +92,13 @@ const refId = (state: SandboxState, ref: MemberRef) => ('staff' in ref ? state.c
 /** Applies a scenario to the state and returns the event WeCom would send about it. */
 export function applyScenario(state: SandboxState, spec: CallbackScenario): AppliedScenario {
   const { corp, groups } = state;
-  const head = (event: string): Record<string, XmlField> => ({ ToUserName: corp.corpId, FromUserName: 'sys', CreateTime: corp.nowSeconds(), MsgType: 'event', Event: event });
+  const head = (event: string): Record<string, XmlField> => ({
+    ToUserName: corp.corpId,
+    FromUserName: 'sys',
+    CreateTime: corp.nowSeconds(),
+    MsgType: 'event',
+    Event: event,
+  });
   const contactEvent = (changeType: string, rel: number) => ({
     ...head('change_external_contact'),
     ChangeType: changeType,
@@ -113,10 +119,14 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
         const way = state.contactWays.get(spec.configId);
         if (!way) throw new ScenarioError(`no contact way ${spec.configId}`);
         const users = way.user.map((u) => staffIndex(state, u));
-        const inParty = corp.activeStaff().filter((s) => s.department.some((d) => way.party.includes(d))).map((s) => s.index);
+        const inParty = corp
+          .activeStaff()
+          .filter((s) => s.department.some((d) => way.party.includes(d)))
+          .map((s) => s.index);
         const allowed = [...users, ...inParty];
         staff = spec.userid !== undefined ? staffIndex(state, spec.userid) : allowed[0];
-        if (staff === undefined || !allowed.includes(staff)) throw new ScenarioError(`member ${spec.userid ?? '(none)'} is not a user of contact way ${spec.configId}`);
+        if (staff === undefined || !allowed.includes(staff))
+          throw new ScenarioError(`member ${spec.userid ?? '(none)'} is not a user of contact way ${spec.configId}`);
         channel = spec.state ?? way.state;
       } else {
         staff = spec.userid !== undefined ? staffIndex(state, spec.userid) : corp.activeStaff()[0].index;
@@ -133,11 +143,21 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
     case 'edit-contact': {
       const rel = pickRelation(state, spec.userid, spec.externalUserid);
       const r = corp.relation(rel);
-      corp.setRemark(rel, { remark: spec.remark ?? `${corp.customer(r.customer).name}（已编辑）`, ...(spec.description !== undefined ? { description: spec.description } : {}) });
+      corp.setRemark(rel, {
+        remark: spec.remark ?? `${corp.customer(r.customer).name}（已编辑）`,
+        ...(spec.description !== undefined ? { description: spec.description } : {}),
+      });
       if (spec.addTags?.length || spec.removeTags?.length) {
-        const idx = (id: string) => corp.tags.findTag(id)?.index ?? (() => { throw new ScenarioError(`no tag ${id}`); })();
+        const idx = (id: string) =>
+          corp.tags.findTag(id)?.index ??
+          (() => {
+            throw new ScenarioError(`no tag ${id}`);
+          })();
         const remove = new Set((spec.removeTags ?? []).map(idx));
-        corp.setRelationTags(rel, [...corp.relationTags(rel), ...(spec.addTags ?? []).map(idx)].filter((t) => !remove.has(t)));
+        corp.setRelationTags(
+          rel,
+          [...corp.relationTags(rel), ...(spec.addTags ?? []).map(idx)].filter((t) => !remove.has(t)),
+        );
       }
       return { fields: contactEvent('edit_external_contact', rel) };
     }
@@ -148,17 +168,30 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
       return { fields: contactEvent(spec.scenario === 'del-follow-user' ? 'del_follow_user' : 'del_external_contact', rel) };
     }
     case 'transfer-fail': {
-      const pending = state.transfers.find((t) => t.status === 2 && (spec.externalUserid === undefined || corp.externalUserid(t.customer) === spec.externalUserid));
+      const pending = state.transfers.find(
+        (t) => t.status === 2 && (spec.externalUserid === undefined || corp.externalUserid(t.customer) === spec.externalUserid),
+      );
       if (!pending) throw new ScenarioError('no handover is waiting' + (spec.externalUserid ? ` for ${spec.externalUserid}` : ''));
       const reason = spec.reason ?? 'customer_refused';
       pending.status = reason === 'customer_refused' ? 3 : 4;
       return {
-        fields: { ...head('change_external_contact'), ChangeType: 'transfer_fail', FailReason: reason, UserID: corp.staff[pending.takeover].userid, ExternalUserID: corp.externalUserid(pending.customer) },
+        fields: {
+          ...head('change_external_contact'),
+          ChangeType: 'transfer_fail',
+          FailReason: reason,
+          UserID: corp.staff[pending.takeover].userid,
+          ExternalUserID: corp.externalUserid(pending.customer),
+        },
       };
     }
     case 'group-create': {
       const owner = spec.owner !== undefined ? staffIndex(state, spec.owner, 'owner') : corp.activeStaff()[0].index;
-      const members = spec.members ? memberRefs(state, spec.members) : corp.relationsOfStaff(owner).slice(0, 3).map((r) => ({ customer: corp.customerOf(r) }));
+      const members = spec.members
+        ? memberRefs(state, spec.members)
+        : corp
+            .relationsOfStaff(owner)
+            .slice(0, 3)
+            .map((r) => ({ customer: corp.customerOf(r) }));
       const group = groups.create(owner, spec.name ?? `新建客户群 ${groups.groups.length + 1}`, members);
       return { fields: { ...head('change_external_chat'), ChatId: group.chatId, ChangeType: 'create' } };
     }
@@ -177,14 +210,51 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
         // Event JoinScene 0 direct invitation, 1 invitation link, 3 group QR code; member_list's join_scene is 1, 2, 3.
         const scene = spec.joinScene ?? 0;
         const nowS = corp.nowSeconds();
-        changed = groups.addMembers(group, refs, () => nowS, () => (scene === 0 ? 1 : scene === 1 ? 2 : 3));
+        changed = groups.addMembers(
+          group,
+          refs,
+          () => nowS,
+          () => (scene === 0 ? 1 : scene === 1 ? 2 : 3),
+        );
         if (!changed.length) throw new ScenarioError('they are already members of the group');
-        return { fields: { ...head('change_external_chat'), ChatId: group.chatId, ChangeType: 'update', UpdateDetail: 'add_member', JoinScene: scene, MemChangeCnt: changed.length, MemChangeList: changed.map((r) => refId(state, r)), LastMemVer: last, CurMemVer: groups.memberVersion(group) } };
+        return {
+          fields: {
+            ...head('change_external_chat'),
+            ChatId: group.chatId,
+            ChangeType: 'update',
+            UpdateDetail: 'add_member',
+            JoinScene: scene,
+            MemChangeCnt: changed.length,
+            MemChangeList: changed.map((r) => refId(state, r)),
+            LastMemVer: last,
+            CurMemVer: groups.memberVersion(group),
+          },
+        };
       }
-      const refs = spec.members ? memberRefs(state, spec.members) : group.members.length > 1 ? [group.members[group.members.length - 1] < 0 ? { staff: -group.members[group.members.length - 1] - 1 } : { customer: group.members[group.members.length - 1] }] : [];
+      const refs = spec.members
+        ? memberRefs(state, spec.members)
+        : group.members.length > 1
+          ? [
+              group.members[group.members.length - 1] < 0
+                ? { staff: -group.members[group.members.length - 1] - 1 }
+                : { customer: group.members[group.members.length - 1] },
+            ]
+          : [];
       changed = groups.removeMembers(group, refs);
       if (!changed.length) throw new ScenarioError('none of them is a member of the group other than its owner');
-      return { fields: { ...head('change_external_chat'), ChatId: group.chatId, ChangeType: 'update', UpdateDetail: 'del_member', QuitScene: spec.quitScene ?? 0, MemChangeCnt: changed.length, MemChangeList: changed.map((r) => refId(state, r)), LastMemVer: last, CurMemVer: groups.memberVersion(group) } };
+      return {
+        fields: {
+          ...head('change_external_chat'),
+          ChatId: group.chatId,
+          ChangeType: 'update',
+          UpdateDetail: 'del_member',
+          QuitScene: spec.quitScene ?? 0,
+          MemChangeCnt: changed.length,
+          MemChangeList: changed.map((r) => refId(state, r)),
+          LastMemVer: last,
+          CurMemVer: groups.memberVersion(group),
+        },
+      };
     }
     case 'group-rename': {
       const group = chatOf(spec.chatId);
@@ -199,7 +269,8 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
     case 'tag-create': {
       const nowS = corp.nowSeconds();
       const tags = corp.tags;
-      const existing = spec.groupId !== undefined ? tags.findGroup(spec.groupId) : spec.groupName !== undefined ? tags.findGroupByName(spec.groupName) : tags.liveGroups()[0];
+      const existing =
+        spec.groupId !== undefined ? tags.findGroup(spec.groupId) : spec.groupName !== undefined ? tags.findGroupByName(spec.groupName) : tags.liveGroups()[0];
       if (spec.groupId !== undefined && !existing) throw new ScenarioError(`no tag group ${spec.groupId}`);
       const name = spec.name ?? `新标签 ${tags.tags.length + 1}`;
       if (existing) {
@@ -220,7 +291,14 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
         const current = isGroup ? tags.findGroup(id)!.name : tags.findTag(id)!.name;
         tags.edit(id, spec.name ?? `${current}*`, undefined);
       } else tags.delete(isGroup ? [] : [id], isGroup ? [id] : []);
-      return { fields: { ...head('change_external_tag'), Id: id, TagType: isGroup ? 'tag_group' : 'tag', ChangeType: spec.scenario === 'tag-update' ? 'update' : 'delete' } };
+      return {
+        fields: {
+          ...head('change_external_tag'),
+          Id: id,
+          TagType: isGroup ? 'tag_group' : 'tag',
+          ChangeType: spec.scenario === 'tag-update' ? 'update' : 'delete',
+        },
+      };
     }
   }
 }

@@ -171,7 +171,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }),
   });
 
-  const routes: ApiRoute[] = [...contactRoutes, ...tagRoutes, ...contactWayRoutes, ...groupRoutes, ...joinWayRoutes, ...groupMsgRoutes, ...transferRoutes, ...messageRoutes(credentials.agentId)];
+  const routes: ApiRoute[] = [
+    ...contactRoutes,
+    ...tagRoutes,
+    ...contactWayRoutes,
+    ...groupRoutes,
+    ...joinWayRoutes,
+    ...groupMsgRoutes,
+    ...transferRoutes,
+    ...messageRoutes(credentials.agentId),
+  ];
   for (const route of routes) {
     app.route({
       method: ['GET', 'POST'],
@@ -189,7 +198,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
 
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ errcode: 48001, errmsg: `api unauthorized, hint: [the sandbox does not implement ${req.url.split('?')[0]}; see docs/wecom-sandbox.md]` });
+    reply
+      .code(404)
+      .send({ errcode: 48001, errmsg: `api unauthorized, hint: [the sandbox does not implement ${req.url.split('?')[0]}; see docs/wecom-sandbox.md]` });
   });
 
   const target = (t?: Partial<CallbackTarget>): CallbackTarget => ({

@@ -163,7 +163,8 @@ export class SandboxState {
       sender.sendTime = nowS;
       for (let k = 0; k < msg.target.length; k++) {
         if (msg.targetStaff[k] !== sender.staff || msg.targetStatus[k] !== 0) continue;
-        const reachable = msg.chatType === 'single' ? this.corp.relationBetween(sender.staff, msg.target[k]) >= 0 : !this.groups.groups[msg.target[k]].dismissed;
+        const reachable =
+          msg.chatType === 'single' ? this.corp.relationBetween(sender.staff, msg.target[k]) >= 0 : !this.groups.groups[msg.target[k]].dismissed;
         msg.targetStatus[k] = reachable ? 1 : 2;
         msg.targetTime[k] = reachable ? nowS : 0;
       }

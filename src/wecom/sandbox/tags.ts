@@ -65,7 +65,10 @@ export class TagCatalogue {
    * add_corp_tag: into the group `groupId`, or the group named `groupName` (created when absent).
    * Returns the group and the tags created.
    */
-  addTags(input: { groupId?: string; groupName?: string; order?: number; tags: Array<{ name: string; order?: number }> }, createTime: number): { group: CorpTagGroup; added: CorpTag[] } {
+  addTags(
+    input: { groupId?: string; groupName?: string; order?: number; tags: Array<{ name: string; order?: number }> },
+    createTime: number,
+  ): { group: CorpTagGroup; added: CorpTag[] } {
     if (!Array.isArray(input.tags) || input.tags.length === 0) fail('INVALID_PARAMETER', 'tag must be a non-empty list of { name, order }');
     let group: CorpTagGroup | undefined;
     if (input.groupId) {
@@ -80,7 +83,8 @@ export class TagCatalogue {
     for (const t of input.tags) {
       if (typeof t?.name !== 'string') fail('INVALID_PARAMETER', 'each tag needs a name');
       checkName(t.name);
-      if (names.has(t.name) || (group && group.tags.some((i) => !this.tags[i].deleted && this.tags[i].name === t.name))) fail('TAG_NAME_EXISTS', `tag "${t.name}" already exists in the group`);
+      if (names.has(t.name) || (group && group.tags.some((i) => !this.tags[i].deleted && this.tags[i].name === t.name)))
+        fail('TAG_NAME_EXISTS', `tag "${t.name}" already exists in the group`);
       names.add(t.name);
     }
     group ??= this.createGroup(input.groupName!, input.order ?? 0, createTime);
@@ -166,5 +170,6 @@ export class TagCatalogue {
 }
 
 function checkName(name: string): void {
-  if (typeof name !== 'string' || name.length === 0 || [...name].length > MAX_NAME) fail('INVALID_TAG_NAME_LENGTH', `a tag or group name has 1..${MAX_NAME} characters`);
+  if (typeof name !== 'string' || name.length === 0 || [...name].length > MAX_NAME)
+    fail('INVALID_TAG_NAME_LENGTH', `a tag or group name has 1..${MAX_NAME} characters`);
 }

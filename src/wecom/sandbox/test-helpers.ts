@@ -12,12 +12,18 @@ export async function startSandbox(options: SandboxOptions = {}) {
   let token: string | undefined;
   let tokenExpiresAt = 0;
 
-  async function raw(api: string, opts: { query?: Record<string, string>; body?: unknown; method?: 'GET' | 'POST'; token?: string | null } = {}): Promise<{ status: number; json: Answer }> {
+  async function raw(
+    api: string,
+    opts: { query?: Record<string, string>; body?: unknown; method?: 'GET' | 'POST'; token?: string | null } = {},
+  ): Promise<{ status: number; json: Answer }> {
     const q = new URLSearchParams(opts.query ?? {});
     const t = opts.token === undefined ? await accessToken() : opts.token;
     if (t !== null) q.set('access_token', t);
     const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST');
-    const res = await fetch(`${url}/cgi-bin/${api}?${q}`, { method, body: method === 'POST' ? (typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body ?? {})) : undefined });
+    const res = await fetch(`${url}/cgi-bin/${api}?${q}`, {
+      method,
+      body: method === 'POST' ? (typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body ?? {})) : undefined,
+    });
     return { status: res.status, json: (await res.json()) as Answer };
   }
 

@@ -31,7 +31,10 @@ function applyFields(state: SandboxState, way: ContactWay, body: ApiRequest['bod
     for (const p of body.party as number[]) if (!state.corp.departments().some((d) => d.id === p)) fail('DEPARTMENT_NOT_FOUND', `no department ${p}`);
     way.party = body.party as number[];
   }
-  for (const [field, key] of [['expires_in', 'expiresIn'], ['chat_expires_in', 'chatExpiresIn']] as const) {
+  for (const [field, key] of [
+    ['expires_in', 'expiresIn'],
+    ['chat_expires_in', 'chatExpiresIn'],
+  ] as const) {
     const n = optInt(body[field], field);
     if (n !== undefined) way[key] = n;
   }
@@ -39,7 +42,8 @@ function applyFields(state: SandboxState, way: ContactWay, body: ApiRequest['bod
   if (unionid !== undefined) way.unionid = unionid;
   if (body.conclusions !== undefined) way.conclusions = body.conclusions;
   if (!way.user.length && !way.party.length) fail('INVALID_PARAMETER', 'user and party cannot both be empty');
-  if (way.type === 1 && (way.user.length !== 1 || way.party.length)) fail('INVALID_PARAMETER', 'a type 1 (single member) contact way has exactly one user and no party');
+  if (way.type === 1 && (way.user.length !== 1 || way.party.length))
+    fail('INVALID_PARAMETER', 'a type 1 (single member) contact way has exactly one user and no party');
 }
 
 function findWay(state: SandboxState, configId: unknown): ContactWay {
@@ -54,7 +58,13 @@ function wayJson(way: ContactWay) {
   Object.assign(out, { remark: way.remark, skip_verify: way.skipVerify, state: way.state });
   if (way.scene === 2) out.qr_code = qrCode(way.configId);
   Object.assign(out, { user: way.user, party: way.party, is_temp: way.isTemp });
-  if (way.isTemp) Object.assign(out, { expires_in: way.expiresIn ?? 7 * DAY, chat_expires_in: way.chatExpiresIn ?? DAY, unionid: way.unionid ?? '', conclusions: way.conclusions ?? {} });
+  if (way.isTemp)
+    Object.assign(out, {
+      expires_in: way.expiresIn ?? 7 * DAY,
+      chat_expires_in: way.chatExpiresIn ?? DAY,
+      unionid: way.unionid ?? '',
+      conclusions: way.conclusions ?? {},
+    });
   out.is_exclusive = way.isExclusive;
   return out;
 }
@@ -138,11 +148,13 @@ export const contactWayRoutes: ApiRoute[] = [
       const entry = state.welcomeCodes.get(code);
       if (!entry) fail('INVALID_WELCOME_CODE', 'unknown welcome_code');
       if (entry.used) fail('ALREADY_CHATTING', 'the welcome_code was already used');
-      if (state.corp.now() > entry.expiresAt) fail('INVALID_WELCOME_CODE', `the welcome_code expired: it can be used for ${state.welcomeCodeTtlMs / 1000} s after the event`);
+      if (state.corp.now() > entry.expiresAt)
+        fail('INVALID_WELCOME_CODE', `the welcome_code expired: it can be used for ${state.welcomeCodeTtlMs / 1000} s after the event`);
       if (!state.corp.isAlive(entry.relation)) fail('INVALID_WELCOME_CODE', 'the customer and the member are no longer in contact');
       const text = body.text as { content?: unknown } | undefined;
       const attachments = body.attachments;
-      if (attachments !== undefined && (!Array.isArray(attachments) || attachments.length > 9)) fail('INVALID_PARAMETER', 'attachments must be a list of at most 9');
+      if (attachments !== undefined && (!Array.isArray(attachments) || attachments.length > 9))
+        fail('INVALID_PARAMETER', 'attachments must be a list of at most 9');
       const hasText = typeof text?.content === 'string' && text.content.length > 0;
       if (!hasText && !(Array.isArray(attachments) && attachments.length)) fail('EMPTY_CONTENT', 'text.content and attachments cannot both be empty');
       entry.used = true;

@@ -9,7 +9,7 @@ function membersOf(state: SandboxState, departmentId: number | undefined, fetchC
   if (!departments.some((d) => d.id === departmentId)) fail('DEPARTMENT_NOT_FOUND', `no department ${departmentId}`);
   const wanted = new Set([departmentId]);
   if (fetchChild) {
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (const d of departments) if (wanted.has(d.parentid) && !wanted.has(d.id)) (wanted.add(d.id), (grew = true));
     }
@@ -23,7 +23,11 @@ export const contactRoutes: ApiRoute[] = [
     method: 'GET',
     api: 'user/simplelist',
     handler: (state, { query }) => ({
-      userlist: membersOf(state, optInt(query.department_id, 'department_id'), query.fetch_child === '1').map((s) => ({ userid: s.userid, name: s.name, department: s.department })),
+      userlist: membersOf(state, optInt(query.department_id, 'department_id'), query.fetch_child === '1').map((s) => ({
+        userid: s.userid,
+        name: s.name,
+        department: s.department,
+      })),
     }),
   },
   {
@@ -105,7 +109,8 @@ export const contactRoutes: ApiRoute[] = [
       const limit = pageSize(body.limit, 'limit', { fallback: 50, max: 100, over: 'max' });
       const { corp } = state;
       let [pos, rel] = readCursor(body.cursor, 'byuser', 2) ?? [0, corp.firstOfStaff(staff[0])];
-      if (pos >= staff.length || (rel >= 0 && (rel >= corp.relationCount || corp.staffOf(rel) !== staff[pos]))) fail('INVALID_CURSOR', 'the cursor belongs to another userid_list');
+      if (pos >= staff.length || (rel >= 0 && (rel >= corp.relationCount || corp.staffOf(rel) !== staff[pos])))
+        fail('INVALID_CURSOR', 'the cursor belongs to another userid_list');
       const page: number[] = [];
       while (pos < staff.length) {
         if (rel < 0) {
@@ -129,4 +134,3 @@ export const contactRoutes: ApiRoute[] = [
     },
   },
 ];
-

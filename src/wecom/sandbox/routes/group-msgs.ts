@@ -10,7 +10,14 @@ function tagFilter(state: SandboxState, value: unknown): ((relation: number) => 
   const groups = (value as { group_list?: unknown } | undefined)?.group_list;
   if (groups === undefined) return undefined;
   if (!Array.isArray(groups)) fail('INVALID_PARAMETER', 'tag_filter.group_list must be a list of { tag_list }');
-  const sets = groups.map((g) => new Set(stringList((g as { tag_list?: unknown })?.tag_list, 'tag_filter.group_list.tag_list', 1000).map((id) => state.corp.tags.findTag(id)?.index ?? fail('INVALID_TAGID', `no tag ${id}`))));
+  const sets = groups.map(
+    (g) =>
+      new Set(
+        stringList((g as { tag_list?: unknown })?.tag_list, 'tag_filter.group_list.tag_list', 1000).map(
+          (id) => state.corp.tags.findTag(id)?.index ?? fail('INVALID_TAGID', `no tag ${id}`),
+        ),
+      ),
+  );
   return (relation) => {
     const has = state.corp.relationTags(relation);
     return sets.every((set) => set.size === 0 || has.some((t) => set.has(t)));
@@ -25,10 +32,14 @@ function findMsg(state: SandboxState, msgid: unknown): GroupMsg {
 function checkContent(body: Record<string, unknown>): { text?: { content: string }; attachments?: unknown[] } {
   const text = body.text as { content?: unknown } | undefined;
   const attachments = body.attachments;
-  if (attachments !== undefined && (!Array.isArray(attachments) || attachments.length > 9)) fail('INVALID_PARAMETER', 'attachments must be a list of at most 9');
+  if (attachments !== undefined && (!Array.isArray(attachments) || attachments.length > 9))
+    fail('INVALID_PARAMETER', 'attachments must be a list of at most 9');
   const hasText = typeof text?.content === 'string' && text.content.length > 0;
   if (!hasText && !(Array.isArray(attachments) && attachments.length)) fail('EMPTY_CONTENT', 'text.content and attachments cannot both be empty');
-  return { text: hasText ? { content: text!.content as string } : undefined, attachments: Array.isArray(attachments) && attachments.length ? attachments : undefined };
+  return {
+    text: hasText ? { content: text!.content as string } : undefined,
+    attachments: Array.isArray(attachments) && attachments.length ? attachments : undefined,
+  };
 }
 
 /** Mass messages (企业群发): add_msg_template and the three result calls. */
@@ -52,7 +63,12 @@ export const groupMsgRoutes: ApiRoute[] = [
           const seen = new Set<number>();
           for (const id of ids) {
             const c = corp.findCustomer(id);
-            const rel = c === undefined ? -1 : sender !== undefined ? corp.relationBetween(sender, c) : (corp.relationsOfCustomer(c).find((r) => !corp.staff[corp.staffOf(r)].resigned) ?? -1);
+            const rel =
+              c === undefined
+                ? -1
+                : sender !== undefined
+                  ? corp.relationBetween(sender, c)
+                  : (corp.relationsOfCustomer(c).find((r) => !corp.staff[corp.staffOf(r)].resigned) ?? -1);
             if (rel < 0) failList.push(id);
             else if (!seen.has(c!) && keep(rel)) (seen.add(c!), pairs.push([corp.staffOf(rel), c!]));
           }
@@ -62,7 +78,9 @@ export const groupMsgRoutes: ApiRoute[] = [
       } else {
         if (sender === undefined) fail('INVALID_PARAMETER', 'sender is required when chat_type is group');
         const chatIds = stringList(body.chat_id_list, 'chat_id_list', 2000);
-        const groups = chatIds.length ? chatIds.map((id) => state.groups.find(id)).filter((g) => g !== undefined) : state.groups.groups.filter((g) => !g.dismissed);
+        const groups = chatIds.length
+          ? chatIds.map((id) => state.groups.find(id)).filter((g) => g !== undefined)
+          : state.groups.groups.filter((g) => !g.dismissed);
         for (const g of groups) if (g.owner === sender) pairs.push([sender, g.index]);
       }
       if (!pairs.length) fail('NO_CUSTOMER', 'nobody to send to');
@@ -97,10 +115,20 @@ export const groupMsgRoutes: ApiRoute[] = [
       // WeCom: at most 100, default 50; a larger limit is taken as the default.
       const limit = pageSize(body.limit, 'limit', { fallback: 50, max: 100, over: 'default' });
       // Messages created through the API are "corp" messages (create_type 0) without a creator.
-      const all = [...state.groupMsgs.values()].filter((m) => m.chatType === chatType && m.createTime >= start && m.createTime <= end && filterType !== 1 && creator === undefined);
+      const all = [...state.groupMsgs.values()].filter(
+        (m) => m.chatType === chatType && m.createTime >= start && m.createTime <= end && filterType !== 1 && creator === undefined,
+      );
       const [from] = readCursor(body.cursor, 'msgs', 1) ?? [0];
       return {
-        group_msg_list: all.slice(from, from + limit).map((m) => ({ msgid: m.msgid, create_time: m.createTime, create_type: 0, ...(m.text ? { text: m.text } : {}), ...(m.attachments ? { attachments: m.attachments } : {}) })),
+        group_msg_list: all
+          .slice(from, from + limit)
+          .map((m) => ({
+            msgid: m.msgid,
+            create_time: m.createTime,
+            create_type: 0,
+            ...(m.text ? { text: m.text } : {}),
+            ...(m.attachments ? { attachments: m.attachments } : {}),
+          })),
         next_cursor: from + limit < all.length ? encodeCursor('msgs', [from + limit]) : '',
       };
     },
@@ -113,7 +141,9 @@ export const groupMsgRoutes: ApiRoute[] = [
       const limit = pageSize(body.limit, 'limit', { fallback: 500, max: 1000, over: 'default' });
       const [from] = readCursor(body.cursor, 'task', 1) ?? [0];
       return {
-        task_list: msg.senders.slice(from, from + limit).map((s) => ({ userid: state.corp.staff[s.staff].userid, status: s.status, ...(s.status === 2 ? { send_time: s.sendTime } : {}) })),
+        task_list: msg.senders
+          .slice(from, from + limit)
+          .map((s) => ({ userid: state.corp.staff[s.staff].userid, status: s.status, ...(s.status === 2 ? { send_time: s.sendTime } : {}) })),
         next_cursor: from + limit < msg.senders.length ? encodeCursor('task', [from + limit]) : '',
       };
     },
@@ -123,7 +153,8 @@ export const groupMsgRoutes: ApiRoute[] = [
     api: 'externalcontact/get_groupmsg_send_result',
     handler: (state, { body }) => {
       const msg = findMsg(state, body.msgid);
-      const staff = state.corp.findStaff(reqString(body.userid, 'userid', 'USERID_MISSING'))?.index ?? fail('INVALID_USERID', `no member ${String(body.userid)}`);
+      const staff =
+        state.corp.findStaff(reqString(body.userid, 'userid', 'USERID_MISSING'))?.index ?? fail('INVALID_USERID', `no member ${String(body.userid)}`);
       const limit = pageSize(body.limit, 'limit', { fallback: 500, max: 1000, over: 'default' });
       const mine: number[] = [];
       for (let k = 0; k < msg.target.length; k++) if (msg.targetStaff[k] === staff) mine.push(k);
@@ -131,7 +162,9 @@ export const groupMsgRoutes: ApiRoute[] = [
       const userid = state.corp.staff[staff].userid;
       return {
         send_list: mine.slice(from, from + limit).map((k) => ({
-          ...(msg.chatType === 'single' ? { external_userid: state.corp.externalUserid(msg.target[k]) } : { chat_id: state.groups.groups[msg.target[k]].chatId }),
+          ...(msg.chatType === 'single'
+            ? { external_userid: state.corp.externalUserid(msg.target[k]) }
+            : { chat_id: state.groups.groups[msg.target[k]].chatId }),
           userid,
           status: msg.targetStatus[k],
           ...(msg.targetStatus[k] === 1 ? { send_time: msg.targetTime[k] } : {}),

@@ -47,7 +47,8 @@ function readFields(state: SandboxState, body: ApiRequest['body']): Omit<JoinWay
   const autoCreate = optInt(body.auto_create_room, 'auto_create_room') ?? 1;
   if (autoCreate !== 0 && autoCreate !== 1) fail('INVALID_PARAMETER', `auto_create_room is ${autoCreate}; 0 or 1 is accepted`);
   const roomBaseName = optString(body.room_base_name, 'room_base_name') ?? '';
-  if ([...roomBaseName].length > MAX_ROOM_BASE_NAME) fail('INVALID_PARAMETER', `room_base_name has ${[...roomBaseName].length} characters, at most ${MAX_ROOM_BASE_NAME}`);
+  if ([...roomBaseName].length > MAX_ROOM_BASE_NAME)
+    fail('INVALID_PARAMETER', `room_base_name has ${[...roomBaseName].length} characters, at most ${MAX_ROOM_BASE_NAME}`);
   // WeCom truncates a long remark rather than refusing it.
   const remark = [...(optString(body.remark, 'remark') ?? '')].slice(0, MAX_REMARK).join('');
   return { scene, remark, autoCreateRoom: autoCreate, roomBaseName, roomBaseId: optInt(body.room_base_id, 'room_base_id') ?? 0, chatIds, state: st };

@@ -39,7 +39,8 @@ export function messageRoutes(agentId: string): ApiRoute[] {
         const agentid = optInt(body.agentid, 'agentid') ?? fail('INVALID_AGENTID', 'agentid is required');
         if (String(agentid) !== agentId) fail('INVALID_AGENTID', `the sandbox app is agentid ${agentId}`);
         const msgtype = reqString(body.msgtype, 'msgtype');
-        if (msgtype !== 'text' && msgtype !== 'markdown') fail('INVALID_PARAMETER', `msgtype "${msgtype}" is not supported by the sandbox; text or markdown is`);
+        if (msgtype !== 'text' && msgtype !== 'markdown')
+          fail('INVALID_PARAMETER', `msgtype "${msgtype}" is not supported by the sandbox; text or markdown is`);
         const content = optString((body[msgtype] as { content?: unknown } | undefined)?.content, `${msgtype}.content`);
         if (!content) fail('EMPTY_CONTENT', `${msgtype}.content is required`);
         if (Buffer.byteLength(content) > 2048) fail('INVALID_PARAMETER', `${msgtype}.content is longer than 2048 bytes`);

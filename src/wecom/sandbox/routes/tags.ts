@@ -29,9 +29,16 @@ export const tagRoutes: ApiRoute[] = [
     api: 'externalcontact/add_corp_tag',
     handler: (state, { body }) => {
       const tags = state.corp.tags;
-      const list = Array.isArray(body.tag) ? (body.tag as Array<{ name: string; order?: number }>) : fail('INVALID_PARAMETER', 'tag must be a list of { name, order }');
+      const list = Array.isArray(body.tag)
+        ? (body.tag as Array<{ name: string; order?: number }>)
+        : fail('INVALID_PARAMETER', 'tag must be a list of { name, order }');
       const { group, added } = tags.addTags(
-        { groupId: optString(body.group_id, 'group_id'), groupName: optString(body.group_name, 'group_name'), order: optInt(body.order, 'order'), tags: list.map((t) => ({ name: t?.name, order: optInt(t?.order, 'tag.order') })) },
+        {
+          groupId: optString(body.group_id, 'group_id'),
+          groupName: optString(body.group_name, 'group_name'),
+          order: optInt(body.order, 'order'),
+          tags: list.map((t) => ({ name: t?.name, order: optInt(t?.order, 'tag.order') })),
+        },
         state.corp.nowSeconds(),
       );
       return { tag_group: tags.groupJson(group, new Set(added.map((t) => t.index))) };
@@ -68,7 +75,10 @@ export const tagRoutes: ApiRoute[] = [
       const toIndex = (id: string) => corp.tags.findTag(id)?.index ?? fail('INVALID_TAGID', `no tag ${id}`);
       const adding = add.map(toIndex);
       const removing = new Set(remove.map(toIndex));
-      corp.setRelationTags(relation, [...corp.relationTags(relation), ...adding].filter((t) => !removing.has(t)));
+      corp.setRelationTags(
+        relation,
+        [...corp.relationTags(relation), ...adding].filter((t) => !removing.has(t)),
+      );
       return {};
     },
   },

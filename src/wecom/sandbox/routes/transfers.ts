@@ -8,7 +8,9 @@ const RESULT_PAGE = 1000;
 function transferCustomers(kind: Transfer['kind']) {
   return (state: SandboxState, { body }: ApiRequest) => {
     const { corp } = state;
-    const handover = corp.findStaff(reqString(body.handover_userid, 'handover_userid', 'USERID_MISSING')) ?? fail('INVALID_USERID', `no member ${String(body.handover_userid)}`);
+    const handover =
+      corp.findStaff(reqString(body.handover_userid, 'handover_userid', 'USERID_MISSING')) ??
+      fail('INVALID_USERID', `no member ${String(body.handover_userid)}`);
     if (kind === 'resigned' && !handover.resigned) fail('NOT_RESIGNED', `${handover.userid} has not left; use transfer_customer for members still employed`);
     if (kind === 'onjob' && handover.resigned) fail('INVALID_USERID', `${handover.userid} has left; use resigned/transfer_customer`);
     const takeover = state.activeStaff(body.takeover_userid, 'takeover_userid');
@@ -22,7 +24,8 @@ function transferCustomers(kind: Transfer['kind']) {
       if (c === undefined) errcode = 40096;
       else if (corp.relationBetween(handover.index, c) < 0) errcode = 40131;
       else if (state.transfers.some((t) => t.customer === c && t.status === 2)) errcode = 40129;
-      else if (kind === 'onjob' && state.transfers.filter((t) => t.kind === 'onjob' && t.customer === c && now - t.startedAt < NINETY_DAYS_MS).length >= 2) errcode = 40128;
+      else if (kind === 'onjob' && state.transfers.filter((t) => t.kind === 'onjob' && t.customer === c && now - t.startedAt < NINETY_DAYS_MS).length >= 2)
+        errcode = 40128;
       else state.transfers.push({ kind, handover: handover.index, takeover, customer: c, startedAt: now, status: 2, takeoverTime: 0 });
       return { external_userid: id, errcode };
     });
@@ -33,12 +36,18 @@ function transferCustomers(kind: Transfer['kind']) {
 function transferResult(kind: Transfer['kind']) {
   return (state: SandboxState, { body }: ApiRequest) => {
     const { corp } = state;
-    const handover = corp.findStaff(reqString(body.handover_userid, 'handover_userid', 'USERID_MISSING')) ?? fail('INVALID_USERID', `no member ${String(body.handover_userid)}`);
-    const takeover = corp.findStaff(reqString(body.takeover_userid, 'takeover_userid', 'USERID_MISSING')) ?? fail('INVALID_USERID', `no member ${String(body.takeover_userid)}`);
+    const handover =
+      corp.findStaff(reqString(body.handover_userid, 'handover_userid', 'USERID_MISSING')) ??
+      fail('INVALID_USERID', `no member ${String(body.handover_userid)}`);
+    const takeover =
+      corp.findStaff(reqString(body.takeover_userid, 'takeover_userid', 'USERID_MISSING')) ??
+      fail('INVALID_USERID', `no member ${String(body.takeover_userid)}`);
     const list = state.transfers.filter((t) => t.kind === kind && t.handover === handover.index && t.takeover === takeover.index);
     const [from] = readCursor(body.cursor, 'transfer', 1) ?? [0];
     return {
-      customer: list.slice(from, from + RESULT_PAGE).map((t) => ({ external_userid: corp.externalUserid(t.customer), status: t.status, takeover_time: t.takeoverTime })),
+      customer: list
+        .slice(from, from + RESULT_PAGE)
+        .map((t) => ({ external_userid: corp.externalUserid(t.customer), status: t.status, takeover_time: t.takeoverTime })),
       next_cursor: from + RESULT_PAGE < list.length ? encodeCursor('transfer', [from + RESULT_PAGE]) : '',
     };
   };
@@ -68,7 +77,11 @@ export const transferRoutes: ApiRoute[] = [
         }
         if (corp.isAlive(rel) && !inTransfer.has(`${resigned[pos].index}:${corp.customerOf(rel)}`)) {
           if (info.length === size) break;
-          info.push({ handover_userid: resigned[pos].userid, external_userid: corp.externalUserid(corp.customerOf(rel)), dimission_time: resigned[pos].dimissionTime });
+          info.push({
+            handover_userid: resigned[pos].userid,
+            external_userid: corp.externalUserid(corp.customerOf(rel)),
+            dimission_time: resigned[pos].dimissionTime,
+          });
         }
         rel = corp.nextOfStaff(rel);
       }
