@@ -5,7 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
-import { AppError } from '../platform/errors.js';
+import { BroadcastError } from './errors.js';
 import type { MessagingDB } from '../messaging/index.js';
 import type { BroadcastsDB, BroadcastsTable, BroadcastStatus } from './schema.js';
 
@@ -81,7 +81,7 @@ export function toView(r: BroadcastRow): BroadcastView {
 /** The broadcast row, or BROADCAST_NOT_FOUND. */
 export async function getRow(db: Kysely<any>, ws: string, id: string): Promise<BroadcastRow> {
   const row = await bdb(db).selectFrom('broadcasts').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('BROADCAST_NOT_FOUND', `no broadcast "${id}" in this workspace`);
+  if (!row) throw new BroadcastError('BROADCAST_NOT_FOUND', `no broadcast "${id}" in this workspace`);
   return row;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
-import { errorResponses, secured } from '../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import { CHANNELS } from '../messaging/index.js';
 import {

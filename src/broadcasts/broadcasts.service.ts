@@ -5,7 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { BroadcastError } from './errors.js';
+import { SegmentError } from '../segments/errors.js';
 import { newId } from '../platform/ids.js';
 import { type ProfileDeps, resolveProfileRef } from '../cdp/profiles.service.js';
 import { CHANNELS, cancelMessages, enqueueMessage, getTemplate, isChannel, type ChannelName, type EnqueueInput, type Purpose } from '../messaging/index.js';
@@ -52,7 +53,7 @@ const PAST_TOLERANCE_MS = 60_000;
 export const MAX_TEST_PROFILES = 20;
 
 const bad = (m: string): never => {
-  throw new AppError('VALIDATION_FAILED', m);
+  throw new BroadcastError('VALIDATION_FAILED', m);
 };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -161,8 +162,8 @@ async function checkReferences(deps: BroadcastDeps, ws: string, d: Draft): Promi
   ] as const) {
     if (id === null) continue;
     const seg = await db.selectFrom('segments').select(['status']).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-    if (!seg) throw new AppError('SEGMENT_NOT_FOUND', `${field}: no segment "${id}" in this workspace`);
-    if (seg.status !== 'active') throw new AppError('VALIDATION_FAILED', `${field}: segment "${id}" is archived`);
+    if (!seg) throw new SegmentError('SEGMENT_NOT_FOUND', `${field}: no segment "${id}" in this workspace`);
+    if (seg.status !== 'active') throw new BroadcastError('VALIDATION_FAILED', `${field}: segment "${id}" is archived`);
   }
   let purpose = d.purpose;
   if (d.templateId !== null && purpose === undefined) purpose = (await getTemplate(deps, ws, d.templateId)).purpose;
@@ -252,7 +253,7 @@ async function transition(db: Kysely<any>, ws: string, id: string, from: Broadca
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) {
     const row = await getRow(db, ws, id);
-    throw new AppError('BROADCAST_INVALID_STATE', `cannot ${action} broadcast "${id}": it is ${row.status} (allowed from: ${from.join(', ')})`);
+    throw new BroadcastError('BROADCAST_INVALID_STATE', `cannot ${action} broadcast "${id}": it is ${row.status} (allowed from: ${from.join(', ')})`);
   }
 }
 
@@ -260,7 +261,7 @@ async function transition(db: Kysely<any>, ws: string, id: string, from: Broadca
 export async function updateBroadcast(deps: BroadcastDeps, ws: string, id: string, input: BroadcastInput): Promise<BroadcastView> {
   const row = await getRow(deps.database.db, ws, id);
   if (row.status !== 'draft' && row.status !== 'scheduled')
-    throw new AppError('BROADCAST_INVALID_STATE', `cannot edit broadcast "${id}": it is ${row.status}; only drafts and scheduled broadcasts change`);
+    throw new BroadcastError('BROADCAST_INVALID_STATE', `cannot edit broadcast "${id}": it is ${row.status}; only drafts and scheduled broadcasts change`);
   const d = apply(fromRow(row), input);
   if (row.status === 'scheduled') checkSendTime(deps, d.sendAt);
   const purpose = await checkReferences(deps, ws, d);
@@ -279,7 +280,10 @@ export async function deleteBroadcast(deps: BroadcastDeps, ws: string, id: strin
     .executeTakeFirst();
   if (Number(res.numDeletedRows) === 0) {
     const row = await getRow(deps.database.db, ws, id);
-    throw new AppError('BROADCAST_INVALID_STATE', `cannot delete broadcast "${id}": it is ${row.status}; only drafts are deleted (cancel a scheduled one)`);
+    throw new BroadcastError(
+      'BROADCAST_INVALID_STATE',
+      `cannot delete broadcast "${id}": it is ${row.status}; only drafts are deleted (cancel a scheduled one)`,
+    );
   }
 }
 

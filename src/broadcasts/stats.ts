@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { BroadcastError } from './errors.js';
 import { bdb, getRow } from './broadcasts.repo.js';
 import type { BroadcastStatus } from './schema.js';
 
@@ -132,7 +132,8 @@ export async function broadcastStats(
   const windowDays = q.goalDays ?? row.goal_days;
   let conversion: BroadcastStats['conversion'] = null;
   if (goalEvent && row.started_at !== null) {
-    if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 90) throw new AppError('VALIDATION_FAILED', 'goalDays must be an integer from 1 to 90');
+    if (!Number.isInteger(windowDays) || windowDays < 1 || windowDays > 90)
+      throw new BroadcastError('VALIDATION_FAILED', 'goalDays must be an integer from 1 to 90');
     const from = Number(row.started_at);
     const to = from + windowDays * 86_400_000;
     const rows = await db

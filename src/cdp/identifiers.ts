@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 
 /** A typed identifier with its normalised value, e.g. `{ type: 'phone', value: '+8613800138000' }`. */
 export interface Identifier {
@@ -46,11 +46,11 @@ export function createRuleBook(rules: readonly IdentifierRule[] = DEFAULT_IDENTI
   const families: IdentifierRule[] = [];
   for (const [i, r] of rules.entries()) {
     if (!r || typeof r.type !== 'string' || !/^[a-z_]+(:\*)?$/.test(r.type)) {
-      throw new AppError('VALIDATION_FAILED', `identifierRules[${i}].type must look like "user_id" or "openid:*"`);
+      throw new CdpError('VALIDATION_FAILED', `identifierRules[${i}].type must look like "user_id" or "openid:*"`);
     }
-    if (!Number.isInteger(r.priority)) throw new AppError('VALIDATION_FAILED', `identifierRules[${i}].priority must be an integer`);
+    if (!Number.isInteger(r.priority)) throw new CdpError('VALIDATION_FAILED', `identifierRules[${i}].priority must be an integer`);
     if (!Number.isInteger(r.maxPerProfile) || r.maxPerProfile < 1) {
-      throw new AppError('VALIDATION_FAILED', `identifierRules[${i}].maxPerProfile must be a whole number of at least 1`);
+      throw new CdpError('VALIDATION_FAILED', `identifierRules[${i}].maxPerProfile must be a whole number of at least 1`);
     }
     if (r.type.endsWith(':*')) families.push(r);
     else exact.set(r.type, r);

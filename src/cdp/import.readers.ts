@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { parse, type CsvError } from 'csv-parse';
-import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 
 /** The file formats an import reads. */
 export type ImportFormat = 'csv' | 'ndjson';
@@ -90,7 +90,7 @@ async function* csvRows(input: Readable, opts: ReadOptions): AsyncGenerator<Sour
   input.on('error', (err) => parser.destroy(err));
   input.pipe(parser);
   const headerCheck = () => {
-    if (headerProblem) throw new AppError('IMPORT_INVALID', `line 1: ${headerProblem}`);
+    if (headerProblem) throw new CdpError('IMPORT_INVALID', `line 1: ${headerProblem}`);
   };
   // Errors are reported by the parser ahead of the records buffered before them; emit in file order,
   // at the line the broken row starts on, then resynchronise with the parser's (rougher) count.

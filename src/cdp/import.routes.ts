@@ -7,9 +7,9 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app.js';
-import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 import { requireKey } from '../platform/http.js';
-import { errorSchema, secured } from './profiles.schemas.js';
+import { errorSchema, secured } from '../platform/http-schemas.js';
 import { IMPORT_FORMATS, IMPORT_KINDS, IMPORT_MODES, importDeps, type ImportFormat, type ImportKind, type ImportMode, runImport } from './import.service.js';
 
 /** Largest file the API accepts (1 GB); larger imports go through `siyu import` on the server. */
@@ -80,7 +80,7 @@ const bodySchema = {
 type ImportRequest = { Querystring: { kind: ImportKind; format?: ImportFormat; mode: ImportMode } };
 
 const byteLimitError = (limit: number) =>
-  new AppError('REQUEST_TOO_LARGE', `the file is larger than the API limit of ${limit / 1024 / 1024} MB; import it with \`siyu import\` on the server instead`);
+  new CdpError('REQUEST_TOO_LARGE', `the file is larger than the API limit of ${limit / 1024 / 1024} MB; import it with \`siyu import\` on the server instead`);
 
 /** Fails the stream once more than `limit` bytes have passed. */
 function byteLimit(limit: number): Transform {
@@ -121,7 +121,7 @@ export async function importRoutes(app: FastifyInstance, s: Services): Promise<v
         const { kind, mode } = req.query;
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const format = req.query.format ?? CONTENT_TYPES[type];
-        if (!format) throw new AppError('VALIDATION_FAILED', 'querystring/format is required with Content-Type application/octet-stream: give csv or ndjson');
+        if (!format) throw new CdpError('VALIDATION_FAILED', 'querystring/format is required with Content-Type application/octet-stream: give csv or ndjson');
         const body = req.body instanceof Readable ? req.body : Readable.from([]);
         if (Number(req.headers['content-length'] ?? 0) > IMPORT_BODY_LIMIT) throw byteLimitError(IMPORT_BODY_LIMIT);
         const base = { workspaceId: req.workspaceId, kind, format, mode };
@@ -142,7 +142,7 @@ export async function importRoutes(app: FastifyInstance, s: Services): Promise<v
           }
         }
         if (report.rejected) {
-          throw new AppError(
+          throw new CdpError(
             'IMPORT_INVALID',
             `${report.errorCount} of ${report.rows} rows are invalid, so nothing was imported (mode all-or-nothing); see details.errors`,
             report,

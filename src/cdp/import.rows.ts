@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 import { validName } from './tags.service.js';
 import { isJunkValue, type RawIdentifier } from './identifiers.js';
 import type { ImportFormat } from './import.readers.js';
@@ -29,7 +30,7 @@ const ID_HINT = 'user_id, member_id, unionid, anonymous_id, phone, email, openid
 const isIdColumn = (c: string) => (ID_COLUMNS as readonly string[]).includes(c) || FAMILY_COLUMN.test(c);
 
 function fail(message: string): never {
-  throw new AppError('VALIDATION_FAILED', message);
+  throw new CdpError('VALIDATION_FAILED', message);
 }
 
 /** Checks a CSV header for the columns a kind needs; returns the problem, if any. */

@@ -4,6 +4,7 @@ import type { Services } from '../app.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 import { readRows, type ImportFormat } from './import.readers.js';
 import { storedKey } from './identifiers.js';
 import { headerProblem, type ImportKind, type ImportTag, prepareRow, type PreparedRow } from './import.rows.js';
@@ -187,7 +188,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
       });
       // Rolls the transaction back: the file changed between the two passes.
       if (inside.errorCount > 0 || inside.rows !== check.rows) {
-        throw new AppError(
+        throw new CdpError(
           'IMPORT_INVALID',
           `the file changed while it was being imported (${check.rows} rows validated, ${inside.rows} read with ${inside.errorCount} bad); nothing was imported`,
         );

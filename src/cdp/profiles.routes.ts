@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app.js';
 import { requireKey } from '../platform/http.js';
 import {
-  errorResponses,
   listProfilesQuery,
   mergeListSchema,
   mergesQuery,
@@ -11,10 +10,10 @@ import {
   profileRefParams,
   profileSchema,
   profileSummarySchema,
-  secured,
   timelinePageSchema,
   timelineQuery,
 } from './profiles.schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { getMerges, getProfile, getTimeline, listProfiles, type ListProfilesQuery, patchTraits, type ProfileDeps } from './profiles.service.js';
 
 /** The profile rules' dependencies, taken from the process services. */

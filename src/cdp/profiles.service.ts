@@ -1,6 +1,6 @@
 import type { PiiCipher } from '../platform/crypto.js';
 import { type Database, withRetries } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 import { normaliseIdentifier, parseIdentifierRef, type RuleBook, storedKey } from './identifiers.js';
 import { applyTraits } from './identity-graph.js';
 import {
@@ -83,7 +83,7 @@ function decodeCursor(cursor: string): [number, string] {
   } catch {
     // fall through
   }
-  throw new AppError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this endpoint; omit it to start from the newest`);
+  throw new CdpError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this endpoint; omit it to start from the newest`);
 }
 
 function describeTypes(rules: RuleBook): string {
@@ -95,7 +95,7 @@ async function identifierKey(deps: ProfileDeps, ws: string, ref: string, where: 
   const rules = await deps.rulesFor(ws);
   const parsed = parseIdentifierRef(ref, rules);
   if (!parsed) {
-    throw new AppError(
+    throw new CdpError(
       'IDENTIFIER_INVALID',
       `${where} "${ref}" is neither a profile id (prf_...) nor an identifier type:value; known types: ${describeTypes(rules)}`,
     );
@@ -108,7 +108,7 @@ async function identifierKey(deps: ProfileDeps, ws: string, ref: string, where: 
         : parsed.type === 'email'
           ? ' (an email address)'
           : ' (placeholders such as "null" or "0" never identify anyone)';
-    throw new AppError('IDENTIFIER_INVALID', `${where}: "${parsed.rawValue}" is not a usable ${parsed.type} value${hint}`);
+    throw new CdpError('IDENTIFIER_INVALID', `${where}: "${parsed.rawValue}" is not a usable ${parsed.type} value${hint}`);
   }
   return { type: parsed.type, value, key: storedKey(rules, deps.cipher, parsed.type, value) };
 }
@@ -121,13 +121,13 @@ export async function resolveProfileRef(deps: ProfileDeps, ws: string, ref: stri
   const db = deps.database.db;
   if (ref.startsWith('prf_')) {
     const live = await resolveProfileId(db, ws, ref);
-    if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
+    if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
     return live;
   }
   const { type, key, value } = await identifierKey(deps, ws, ref, 'profile reference');
   const owner = await findProfileByIdentifier(db, ws, type, key);
   const live = owner === undefined ? undefined : await resolveProfileId(db, ws, owner);
-  if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile with ${type} "${value}" in this workspace`);
+  if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile with ${type} "${value}" in this workspace`);
   return live;
 }
 
@@ -161,7 +161,7 @@ function toView(rec: ProfileRecord, cipher: PiiCipher): ProfileView {
 async function viewOf(deps: ProfileDeps, ws: string, id: string): Promise<ProfileView> {
   const [rec] = await loadProfileRecords(deps.database.db, ws, [id]);
   // Merged between resolving and loading: the caller may retry with the same reference.
-  if (!rec) throw new AppError('PROFILE_NOT_FOUND', `profile ${id} was merged or removed while being read; retry`);
+  if (!rec) throw new CdpError('PROFILE_NOT_FOUND', `profile ${id} was merged or removed while being read; retry`);
   return toView(rec, deps.cipher);
 }
 
@@ -226,7 +226,7 @@ export async function listProfiles(deps: ProfileDeps, ws: string, query: ListPro
   const db = deps.database.db;
   const traits = (query.trait ?? []).map((t): [string, string] => {
     const colon = t.indexOf(':');
-    if (colon <= 0) throw new AppError('VALIDATION_FAILED', `trait filter "${t}" must be key:value, e.g. trait=plan:pro`);
+    if (colon <= 0) throw new CdpError('VALIDATION_FAILED', `trait filter "${t}" must be key:value, e.g. trait=plan:pro`);
     return [t.slice(0, colon), t.slice(colon + 1)];
   });
   const identifier = query.identifier === undefined ? undefined : await identifierKey(deps, ws, query.identifier, 'identifier');
@@ -264,14 +264,14 @@ export async function patchTraits(deps: ProfileDeps, ws: string, ref: string, bo
   const set = body.set ?? {};
   const unset = [...new Set(body.unset ?? [])];
   if (Object.keys(set).length === 0 && unset.length === 0) {
-    throw new AppError('VALIDATION_FAILED', 'nothing to change: give "set" with at least one trait and/or "unset" with at least one key');
+    throw new CdpError('VALIDATION_FAILED', 'nothing to change: give "set" with at least one trait and/or "unset" with at least one key');
   }
   for (const k of Object.keys(set)) {
-    if (k.trim() === '' || k.length > 200) throw new AppError('VALIDATION_FAILED', `set: trait key ${JSON.stringify(k)} must be 1 to 200 characters`);
+    if (k.trim() === '' || k.length > 200) throw new CdpError('VALIDATION_FAILED', `set: trait key ${JSON.stringify(k)} must be 1 to 200 characters`);
   }
   const both = unset.filter((k) => Object.hasOwn(set, k));
   if (both.length)
-    throw new AppError('VALIDATION_FAILED', `trait(s) ${both.map((k) => JSON.stringify(k)).join(', ')} appear in both set and unset; give each in one of them`);
+    throw new CdpError('VALIDATION_FAILED', `trait(s) ${both.map((k) => JSON.stringify(k)).join(', ')} appear in both set and unset; give each in one of them`);
 
   const first = await resolveProfileRef(deps, ws, ref);
   const { database } = deps;
@@ -279,7 +279,7 @@ export async function patchTraits(deps: ProfileDeps, ws: string, ref: string, bo
     database.db.transaction().execute(async (trx) => {
       const now = deps.now();
       const live = await lockProfileFollowingMerges(trx, ws, first, now);
-      if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
+      if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
       const row = await trx.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('id', '=', live).executeTakeFirstOrThrow();
       const state = rowToState(row, []);
       applyTraits(state, set, now);

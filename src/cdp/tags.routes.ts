@@ -3,18 +3,8 @@ import type { Services } from '../app.js';
 import { withRetries } from '../platform/db/database.js';
 import { requireKey } from '../platform/http.js';
 import { profileDeps } from './profiles.routes.js';
-import {
-  addTagsBody,
-  createTagBody,
-  errorResponses,
-  idParams,
-  nameBody,
-  profileRefParams,
-  profileTagsSchema,
-  secured,
-  tagGroupSchema,
-  tagSchema,
-} from './profiles.schemas.js';
+import { addTagsBody, createTagBody, idParams, nameBody, profileRefParams, profileTagsSchema, tagGroupSchema, tagSchema } from './profiles.schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { resolveProfileRef } from './profiles.service.js';
 import {
   addTagsToProfile,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../platform/db/schema.js';
-import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { type AttachedTag, loadProfileRecords, lockProfileFollowingMerges } from './profiles.repo.js';
 
@@ -42,7 +42,7 @@ const MAX_NAME = 64;
 export function validName(where: string, raw: unknown): string {
   const name = typeof raw === 'string' ? raw.trim() : '';
   if (name.length === 0 || name.length > MAX_NAME) {
-    throw new AppError('VALIDATION_FAILED', `${where} must be 1 to ${MAX_NAME} characters after trimming spaces; got ${JSON.stringify(raw)}`);
+    throw new CdpError('VALIDATION_FAILED', `${where} must be 1 to ${MAX_NAME} characters after trimming spaces; got ${JSON.stringify(raw)}`);
   }
   return name;
 }
@@ -56,13 +56,13 @@ function inTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): 
 
 async function groupById(db: Kysely<DB>, ws: string, id: string) {
   const g = await db.selectFrom('tag_groups').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!g) throw new AppError('TAG_GROUP_NOT_FOUND', `no tag group ${id} in this workspace`);
+  if (!g) throw new CdpError('TAG_GROUP_NOT_FOUND', `no tag group ${id} in this workspace`);
   return g;
 }
 
 async function tagById(db: Kysely<DB>, ws: string, id: string) {
   const t = await db.selectFrom('tags').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!t) throw new AppError('TAG_NOT_FOUND', `no tag ${id} in this workspace`);
+  if (!t) throw new CdpError('TAG_NOT_FOUND', `no tag ${id} in this workspace`);
   return t;
 }
 
@@ -89,7 +89,7 @@ export async function createTagGroup(db: Kysely<DB>, ws: string, rawName: unknow
     .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
     .returning('id')
     .execute();
-  if (inserted.length === 0) throw new AppError('CONFLICT', `a tag group named "${name}" already exists`);
+  if (inserted.length === 0) throw new CdpError('CONFLICT', `a tag group named "${name}" already exists`);
   return { id, name, tagCount: 0, createdAt: iso(now) };
 }
 
@@ -97,7 +97,7 @@ export async function createTagGroup(db: Kysely<DB>, ws: string, rawName: unknow
 export async function renameTagGroup(db: Kysely<DB>, ws: string, id: string, rawName: unknown): Promise<TagGroup> {
   const name = validName('name', rawName);
   await groupById(db, ws, id);
-  const conflict = () => new AppError('CONFLICT', `another tag group is already named "${name}"`);
+  const conflict = () => new CdpError('CONFLICT', `another tag group is already named "${name}"`);
   const taken = async () =>
     !!(await db.selectFrom('tag_groups').select('id').where('workspace_id', '=', ws).where('name', '=', name).where('id', '!=', id).executeTakeFirst());
   if (await taken()) throw conflict();
@@ -127,7 +127,7 @@ export async function deleteTagGroup(db: Kysely<DB>, ws: string, id: string, for
       ).n,
     );
     if (n > 0 && !force) {
-      throw new AppError(
+      throw new CdpError(
         'CONFLICT',
         `tag group ${id} still has ${n} tag(s); delete them first or repeat with ?force=true to delete them and remove them from profiles`,
       );
@@ -153,7 +153,7 @@ export async function listTags(db: Kysely<DB>, ws: string, group?: string): Prom
       .where('workspace_id', '=', ws)
       .where((eb) => eb.or([eb('id', '=', group), eb('name', '=', group.trim())]))
       .executeTakeFirst();
-    if (!g) throw new AppError('TAG_GROUP_NOT_FOUND', `no tag group with id or name "${group}" in this workspace`);
+    if (!g) throw new CdpError('TAG_GROUP_NOT_FOUND', `no tag group with id or name "${group}" in this workspace`);
     q = q.where('t.group_id', '=', g.id);
   }
   const rows = await q.groupBy(['t.id', 't.group_id', 'g.name', 't.name', 't.created_at']).orderBy('g.name').orderBy('t.name').execute();
@@ -185,7 +185,7 @@ async function ensureGroup(db: Kysely<DB>, ws: string, name: string, now: number
 /** Creates a tag in a group given by id or by name (created if missing; "default" if neither); 409 CONFLICT if the group has the name. */
 export async function createTag(db: Kysely<DB>, ws: string, input: { name: unknown; group?: unknown; groupId?: string }, now: number): Promise<Tag> {
   const name = validName('name', input.name);
-  if (input.group !== undefined && input.groupId !== undefined) throw new AppError('VALIDATION_FAILED', 'give either group (a name) or groupId, not both');
+  if (input.group !== undefined && input.groupId !== undefined) throw new CdpError('VALIDATION_FAILED', 'give either group (a name) or groupId, not both');
   const groupId =
     input.groupId !== undefined
       ? (await groupById(db, ws, input.groupId)).id
@@ -197,7 +197,7 @@ export async function createTag(db: Kysely<DB>, ws: string, input: { name: unkno
     .onConflict((oc) => oc.columns(['workspace_id', 'group_id', 'name']).doNothing())
     .returning('id')
     .execute();
-  if (inserted.length === 0) throw new AppError('CONFLICT', `the group already has a tag named "${name}"`);
+  if (inserted.length === 0) throw new CdpError('CONFLICT', `the group already has a tag named "${name}"`);
   return getTag(db, ws, id);
 }
 
@@ -205,7 +205,7 @@ export async function createTag(db: Kysely<DB>, ws: string, input: { name: unkno
 export async function renameTag(db: Kysely<DB>, ws: string, id: string, rawName: unknown): Promise<Tag> {
   const name = validName('name', rawName);
   const tag = await tagById(db, ws, id);
-  const conflict = () => new AppError('CONFLICT', `the group already has another tag named "${name}"`);
+  const conflict = () => new CdpError('CONFLICT', `the group already has another tag named "${name}"`);
   const taken = async () =>
     !!(await db
       .selectFrom('tags')
@@ -249,13 +249,13 @@ export async function resolveTagRef(db: Kysely<DB>, ws: string, ref: string): Pr
     .where('t.workspace_id', '=', ws)
     .where(sql<string>`g.name || '/' || t.name`, '=', full)
     .execute();
-  if (rows.length === 0) throw new AppError('TAG_NOT_FOUND', `no tag "${ref}" in this workspace; give a tag id (tag_...) or group/name`);
+  if (rows.length === 0) throw new CdpError('TAG_NOT_FOUND', `no tag "${ref}" in this workspace; give a tag id (tag_...) or group/name`);
   return rows.map((r) => r.id);
 }
 
 async function lockProfile(trx: Kysely<DB>, ws: string, profileId: string, now: number): Promise<string> {
   const live = await lockProfileFollowingMerges(trx, ws, profileId, now);
-  if (live === undefined) throw new AppError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
+  if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
   return live;
 }
 
@@ -277,10 +277,10 @@ export async function addTagsToProfile(
   const wanted = tags.map((t, i) => {
     if (t.id !== undefined) {
       if (t.name !== undefined || t.group !== undefined)
-        throw new AppError('VALIDATION_FAILED', `tags[${i}]: give either id, or name (and optionally group), not both`);
+        throw new CdpError('VALIDATION_FAILED', `tags[${i}]: give either id, or name (and optionally group), not both`);
       return { id: t.id };
     }
-    if (t.name === undefined) throw new AppError('VALIDATION_FAILED', `tags[${i}]: needs id, or name (and optionally group)`);
+    if (t.name === undefined) throw new CdpError('VALIDATION_FAILED', `tags[${i}]: needs id, or name (and optionally group)`);
     return { group: validName(`tags[${i}].group`, t.group ?? DEFAULT_TAG_GROUP), name: validName(`tags[${i}].name`, t.name) };
   });
   return inTransaction(db, async (trx) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../platform/errors.js';
+import { CdpError } from './errors.js';
 import { extractIdentifiers, type Identifier, normaliseIdentifiers, type RawIdentifier, type RuleBook } from './identifiers.js';
 
 /** Segment's limits: 32 KB per event, 500 KB per request, 2,500 events per batch. */
@@ -41,7 +42,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fail(where: string, message: string): never {
-  throw new AppError('VALIDATION_FAILED', `${where}: ${message}`);
+  throw new CdpError('VALIDATION_FAILED', `${where}: ${message}`);
 }
 
 function parseTime(where: string, field: string, v: unknown): number | undefined {
@@ -194,7 +195,7 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
   if (payload.length * 3 > LIMITS.eventBytes) {
     const size = Buffer.byteLength(payload);
     if (size > LIMITS.eventBytes) {
-      throw new AppError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
+      throw new CdpError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
     }
   }
 
@@ -221,7 +222,7 @@ export function normaliseBatch(body: unknown, ctx: NormaliseContext): TrackedEve
   if (!Array.isArray(batch)) fail('body', '"batch" must be an array of events');
   if (batch.length === 0) fail('body', '"batch" is empty');
   if (batch.length > LIMITS.batchEvents) {
-    throw new AppError('BATCH_TOO_LARGE', `body: batch has ${batch.length} events; the limit is ${LIMITS.batchEvents}`);
+    throw new CdpError('BATCH_TOO_LARGE', `body: batch has ${batch.length} events; the limit is ${LIMITS.batchEvents}`);
   }
   const context = optionalObject('body', body, 'context');
   return batch.map((item, i) => normaliseMessage(item, `batch[${i}]`, ctx, { inherited: { context, sentAt: body.sentAt } }));

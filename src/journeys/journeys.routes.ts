@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app.js';
-import { errorResponses, secured } from '../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import { journeyDeps } from './deps.js';
 import { JOURNEY_JSON_SCHEMA } from './journey-schema.js';

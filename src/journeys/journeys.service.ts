@@ -1,6 +1,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { parseJson, withRetries } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
+import { JourneyError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { referencedSegments } from '../segments/rules.js';
 import { type Definition, type DefinitionError, isGroupJourney, type Step, validateDefinition } from './definition.js';
@@ -44,18 +45,18 @@ export function checkDefinition(input: unknown): Definition {
 
 function invalid(errors: DefinitionError[]): AppError {
   const list = errors.map((e) => `${e.path}: ${e.message}`);
-  return new AppError('JOURNEY_INVALID', `${list.length} problem(s) in the journey definition: ${list.slice(0, 10).join('; ')}`, { errors });
+  return new JourneyError('JOURNEY_INVALID', `${list.length} problem(s) in the journey definition: ${list.slice(0, 10).join('; ')}`, { errors });
 }
 
 function checkName(name: unknown): string {
   const n = typeof name === 'string' ? name.trim() : '';
-  if (n.length < 1 || n.length > 128) throw new AppError('VALIDATION_FAILED', 'name must be 1 to 128 characters');
+  if (n.length < 1 || n.length > 128) throw new JourneyError('VALIDATION_FAILED', 'name must be 1 to 128 characters');
   return n;
 }
 
 async function row(db: Kysely<JDB>, ws: string, id: string): Promise<Selectable<JourneysTable>> {
   const r = await db.selectFrom('journeys').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!r) throw new AppError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
+  if (!r) throw new JourneyError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
   return r;
 }
 
@@ -116,7 +117,7 @@ export async function createJourney(deps: JourneyDeps, ws: string, input: { name
     .values({ workspace_id: ws, id, name, description, status: 'draft', draft: JSON.stringify(def), current_version: null, created_at: now, updated_at: now })
     .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
     .executeTakeFirst();
-  if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) throw new AppError('CONFLICT', `a journey named "${name}" already exists in this workspace`);
+  if (Number(res.numInsertedOrUpdatedRows ?? 0) === 0) throw new JourneyError('CONFLICT', `a journey named "${name}" already exists in this workspace`);
   return view(await row(db, ws, id));
 }
 
@@ -148,7 +149,7 @@ export async function updateJourney(
 ): Promise<JourneyView> {
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
-  if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
+  if (r.status === 'archived') throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
   const set: Partial<Record<'name' | 'description' | 'draft', string>> = {};
   if (input.name !== undefined) set.name = checkName(input.name);
   if (input.description !== undefined) set.description = typeof input.description === 'string' ? input.description.slice(0, 2000) : '';
@@ -162,7 +163,7 @@ export async function updateJourney(
       .execute();
   } catch (err) {
     if (set.name && /unique|constraint/i.test(String((err as Error).message)))
-      throw new AppError('CONFLICT', `a journey named "${set.name}" already exists in this workspace`);
+      throw new JourneyError('CONFLICT', `a journey named "${set.name}" already exists in this workspace`);
     throw err;
   }
   return view(await row(db, ws, id));
@@ -183,8 +184,8 @@ export async function publishJourney(deps: JourneyDeps, ws: string, id: string):
         let q = trx.selectFrom('journeys').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
         if (deps.database.dialect.engine === 'postgres') q = q.forUpdate();
         const r = await q.executeTakeFirst();
-        if (!r) throw new AppError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
-        if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
+        if (!r) throw new JourneyError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
+        if (r.status === 'archived') throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
         const def = checkDefinition(parseJson(r.draft));
         await checkReferences(trx, ws, def);
         if (def.trigger.type === 'segment_entered' && !(await isListened(trx, ws, def.trigger.segmentId))) return undefined;
@@ -205,7 +206,7 @@ export async function publishJourney(deps: JourneyDeps, ws: string, id: string):
     );
     if (version === undefined) {
       if (attempt < 5) continue;
-      throw new AppError('CONFLICT', `the draft of journey ${id} kept changing while it was being published; publish it again`);
+      throw new JourneyError('CONFLICT', `the draft of journey ${id} kept changing while it was being published; publish it again`);
     }
     deps.onEntered?.();
     return { ...view(await row(jdb(deps.database.db), ws, id)), version };
@@ -244,9 +245,9 @@ export async function setJourneyStatus(deps: JourneyDeps, ws: string, id: string
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
   const now = deps.now();
-  if (r.status === 'archived') throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is archived`);
+  if (r.status === 'archived') throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} is archived`);
   if (action !== 'archive' && r.current_version === null)
-    throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} has never been published; publish it first`);
+    throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} has never been published; publish it first`);
   const status = action === 'pause' ? 'paused' : action === 'resume' ? 'active' : 'archived';
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('journeys').set({ status, updated_at: now }).where('workspace_id', '=', ws).where('id', '=', id).execute();
@@ -278,8 +279,8 @@ export async function migrateStates(
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
   const to = input.toVersion ?? r.current_version;
-  if (to === null || to === undefined) throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} has never been published`);
-  if (to === input.fromVersion) throw new AppError('VALIDATION_FAILED', `fromVersion and toVersion are both ${to}`);
+  if (to === null || to === undefined) throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} has never been published`);
+  if (to === input.fromVersion) throw new JourneyError('VALIDATION_FAILED', `fromVersion and toVersion are both ${to}`);
   const defs = await db
     .selectFrom('journey_versions')
     .select(['version', 'definition'])
@@ -289,8 +290,8 @@ export async function migrateStates(
     .execute();
   const from = defs.find((d) => d.version === input.fromVersion);
   const target = defs.find((d) => d.version === to);
-  if (!from) throw new AppError('VALIDATION_FAILED', `fromVersion: journey ${id} has no version ${input.fromVersion}`);
-  if (!target) throw new AppError('VALIDATION_FAILED', `toVersion: journey ${id} has no version ${to}`);
+  if (!from) throw new JourneyError('VALIDATION_FAILED', `fromVersion: journey ${id} has no version ${input.fromVersion}`);
+  if (!target) throw new JourneyError('VALIDATION_FAILED', `toVersion: journey ${id} has no version ${to}`);
   const fromSteps = new Set(parseJson<Definition>(from.definition).steps.map((s: Step) => s.id));
   const toDef = parseJson<Definition>(target.definition);
   const toSteps = new Set(toDef.steps.map((s) => s.id));
@@ -313,7 +314,7 @@ export async function migrateStates(
     if (w.step_id !== null && !Object.hasOwn(input.mapping, w.step_id))
       errors.push({ path: `mapping.${w.step_id}`, message: `is required: ${Number(w.n)} active state(s) are at step "${w.step_id}"` });
   }
-  if (errors.length) throw new AppError('VALIDATION_FAILED', `cannot migrate: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
+  if (errors.length) throw new JourneyError('VALIDATION_FAILED', `cannot migrate: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
   const now = deps.now();
   let moved = 0;
   let exited = 0;
@@ -355,7 +356,10 @@ export async function enterByApi(
   const db = jdb(deps.database.db);
   const r = await row(db, ws, id);
   if (r.status !== 'active' || r.current_version === null)
-    throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} is ${r.status === 'draft' ? 'not published' : r.status}; only an active journey takes entries`);
+    throw new JourneyError(
+      'JOURNEY_INVALID_STATE',
+      `journey ${id} is ${r.status === 'draft' ? 'not published' : r.status}; only an active journey takes entries`,
+    );
   const v = await db
     .selectFrom('journey_versions')
     .select('definition')
@@ -364,7 +368,7 @@ export async function enterByApi(
     .where('version', '=', r.current_version)
     .executeTakeFirstOrThrow();
   const def = parseJson<Definition>(v.definition);
-  if (isGroupJourney(def)) throw new AppError('JOURNEY_INVALID_STATE', `journey ${id} runs over WeCom groups on its schedule; profiles cannot be entered`);
+  if (isGroupJourney(def)) throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} runs over WeCom groups on its schedule; profiles cannot be entered`);
   const now = deps.now();
   const key = input.key ?? newId('manual', now);
   const result = await withRetries(deps.database, () =>

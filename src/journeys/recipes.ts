@@ -1,4 +1,4 @@
-import { AppError } from '../platform/errors.js';
+import { JourneyError } from './errors.js';
 import type { Definition } from './definition.js';
 
 /**
@@ -27,13 +27,13 @@ export interface Recipe {
 
 const str = (p: Record<string, unknown>, k: string, d?: string): string => {
   const v = p[k] ?? d;
-  if (typeof v !== 'string' || !v) throw new AppError('VALIDATION_FAILED', `params.${k} is required: a non-empty string`);
+  if (typeof v !== 'string' || !v) throw new JourneyError('VALIDATION_FAILED', `params.${k} is required: a non-empty string`);
   return v;
 };
 const num = (p: Record<string, unknown>, k: string, d: number): number => {
   const v = p[k] ?? d;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
-    throw new AppError('VALIDATION_FAILED', `params.${k} must be a whole number (got ${JSON.stringify(v)})`);
+    throw new JourneyError('VALIDATION_FAILED', `params.${k} must be a whole number (got ${JSON.stringify(v)})`);
   return v;
 };
 const channel = (p: Record<string, unknown>) => str(p, 'channel', 'wecom') as 'wecom' | 'sms' | 'email';
@@ -229,7 +229,7 @@ export const RECIPES: readonly Recipe[] = [
       const chatIds = p.chatIds;
       const nameContains = p.nameContains;
       if (chatIds === undefined && nameContains === undefined)
-        throw new AppError('VALIDATION_FAILED', 'params: give chatIds (an array of chat ids) or nameContains');
+        throw new JourneyError('VALIDATION_FAILED', 'params: give chatIds (an array of chat ids) or nameContains');
       return {
         trigger: {
           type: 'schedule',
@@ -260,6 +260,6 @@ export const RECIPES: readonly Recipe[] = [
 /** A recipe by name, or RECIPE_NOT_FOUND naming the ones that exist. */
 export function recipeByName(name: string): Recipe {
   const r = RECIPES.find((x) => x.name === name);
-  if (!r) throw new AppError('JOURNEY_RECIPE_NOT_FOUND', `no recipe "${name}" (recipes: ${RECIPES.map((x) => x.name).join(', ')})`);
+  if (!r) throw new JourneyError('JOURNEY_RECIPE_NOT_FOUND', `no recipe "${name}" (recipes: ${RECIPES.map((x) => x.name).join(', ')})`);
   return r;
 }

@@ -1,5 +1,5 @@
 import { parseJson } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { type ChannelName, CHANNELS, isChannel } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
 
@@ -61,11 +61,11 @@ export interface ChannelConfigView {
 }
 
 const bad = (ch: string, msg: string): never => {
-  throw new AppError('CHANNEL_CONFIG_INVALID', `${ch}: ${msg}`);
+  throw new MessagingError('CHANNEL_CONFIG_INVALID', `${ch}: ${msg}`);
 };
 
 function checkChannel(ch: string): ChannelName {
-  if (!isChannel(ch)) throw new AppError('NOT_FOUND', `no channel "${ch}"; channels: ${CHANNELS.join(', ')}`);
+  if (!isChannel(ch)) throw new MessagingError('NOT_FOUND', `no channel "${ch}"; channels: ${CHANNELS.join(', ')}`);
   return ch;
 }
 

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { lockProfileFollowingMerges, mergedIdsOf } from '../cdp/profiles.repo.js';
 import { parseJson } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
+import { CdpError } from '../cdp/errors.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, isChannel, type Purpose } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
@@ -39,17 +40,17 @@ export function profileConsentKey(purpose: Purpose, channel: string): string {
 }
 
 function checkInput(i: ConsentInput, now: number): { at: number } {
-  if (i.purpose !== 'marketing' && i.purpose !== 'service') throw new AppError('VALIDATION_FAILED', 'purpose must be "marketing" or "service"');
-  if (i.channel !== '*' && !isChannel(i.channel)) throw new AppError('VALIDATION_FAILED', `channel must be "*" (all) or one of ${CHANNELS.join(', ')}`);
-  if (typeof i.granted !== 'boolean') throw new AppError('VALIDATION_FAILED', 'granted must be true or false');
+  if (i.purpose !== 'marketing' && i.purpose !== 'service') throw new MessagingError('VALIDATION_FAILED', 'purpose must be "marketing" or "service"');
+  if (i.channel !== '*' && !isChannel(i.channel)) throw new MessagingError('VALIDATION_FAILED', `channel must be "*" (all) or one of ${CHANNELS.join(', ')}`);
+  if (typeof i.granted !== 'boolean') throw new MessagingError('VALIDATION_FAILED', 'granted must be true or false');
   if (typeof i.source !== 'string' || !i.source || i.source.length > 100)
-    throw new AppError('VALIDATION_FAILED', 'source must say how consent was captured (e.g. "signup_form", "wecom_chat"), at most 100 characters');
+    throw new MessagingError('VALIDATION_FAILED', 'source must say how consent was captured (e.g. "signup_form", "wecom_chat"), at most 100 characters');
   const at = i.at === undefined ? now : typeof i.at === 'number' ? i.at : Date.parse(i.at);
-  if (!Number.isFinite(at)) throw new AppError('VALIDATION_FAILED', `at "${i.at}" is not an ISO-8601 time`);
-  if (at > now + 60_000) throw new AppError('VALIDATION_FAILED', 'at cannot be in the future');
+  if (!Number.isFinite(at)) throw new MessagingError('VALIDATION_FAILED', `at "${i.at}" is not an ISO-8601 time`);
+  if (at > now + 60_000) throw new MessagingError('VALIDATION_FAILED', 'at cannot be in the future');
   if (i.evidence !== undefined && (typeof i.evidence !== 'object' || i.evidence === null || Array.isArray(i.evidence)))
-    throw new AppError('VALIDATION_FAILED', 'evidence must be an object');
-  if (i.evidence && JSON.stringify(i.evidence).length > 16_000) throw new AppError('VALIDATION_FAILED', 'evidence is larger than 16 KB');
+    throw new MessagingError('VALIDATION_FAILED', 'evidence must be an object');
+  if (i.evidence && JSON.stringify(i.evidence).length > 16_000) throw new MessagingError('VALIDATION_FAILED', 'evidence is larger than 16 KB');
   return { at };
 }
 
@@ -69,7 +70,7 @@ export async function recordConsentIn(
   const { at } = checkInput(input, now);
   const db = mdb(trx);
   const live = await lockProfileFollowingMerges(db, ws, profileId, now);
-  if (!live) throw new AppError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
+  if (!live) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
   const id = newId('cns', now);
   const evidence = input.evidence ?? {};
   await db

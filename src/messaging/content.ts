@@ -1,4 +1,4 @@
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 
 /** The channels messages go out on. */
 export const CHANNELS = ['wecom', 'wecom_group', 'wechat_oa', 'miniprogram', 'sms', 'email', 'webhook'] as const;
@@ -21,7 +21,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function fail(where: string, msg: string): never {
-  throw new AppError('TEMPLATE_INVALID', `${where}: ${msg}`);
+  throw new MessagingError('TEMPLATE_INVALID', `${where}: ${msg}`);
 }
 
 function str(o: Obj, key: string, where: string, required: boolean, max = 20_000): void {

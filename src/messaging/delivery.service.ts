@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { hmacBase64 } from './channels/sms.js';
 import { loadChannelConfig } from './channel-config.js';
 import { consentAllows, recordConsentIn } from './consent.service.js';
@@ -41,16 +41,16 @@ export async function verifySmsHook(
 ): Promise<unknown> {
   const cfg = await loadChannelConfig(deps, ws, 'sms');
   const secret = cfg?.secrets.receiptSecret ?? cfg?.secrets.accessKeySecret;
-  if (!secret) throw new AppError('UNAUTHORIZED', 'this workspace has no SMS channel configured');
+  if (!secret) throw new MessagingError('UNAUTHORIZED', 'this workspace has no SMS channel configured');
   const ts = Number(headers.timestamp);
   if (!Number.isFinite(ts) || Math.abs(deps.now() / 1000 - ts) > 300)
-    throw new AppError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
+    throw new MessagingError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
   if (!headers.signature || !safeEq(headers.signature, hmacBase64(secret, `${headers.timestamp}\n${rawBody}`)))
-    throw new AppError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
+    throw new MessagingError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
   try {
     return JSON.parse(rawBody);
   } catch {
-    throw new AppError('MALFORMED_JSON', 'callback body is not JSON');
+    throw new MessagingError('MALFORMED_JSON', 'callback body is not JSON');
   }
 }
 
@@ -69,7 +69,7 @@ export async function applySmsReceipts(
 ): Promise<{ applied: number; unknown: number }> {
   const body = (await verifySmsHook(deps, ws, headers, rawBody)) as { receipts?: unknown };
   if (!Array.isArray(body.receipts) || body.receipts.length > 1000)
-    throw new AppError(
+    throw new MessagingError(
       'VALIDATION_FAILED',
       'body must be { "receipts": [ { bizId|outId, status: DELIVERED|FAILED, errorCode?, reportedAt? } ] } with at most 1,000 receipts',
     );
@@ -79,7 +79,7 @@ export async function applySmsReceipts(
     const db = mdb(trx);
     for (const [i, r] of (body.receipts as SmsReceipt[]).entries()) {
       if (!r || (r.status !== 'DELIVERED' && r.status !== 'FAILED') || (typeof r.bizId !== 'string' && typeof r.outId !== 'string')) {
-        throw new AppError('VALIDATION_FAILED', `receipts[${i}] needs bizId or outId and status DELIVERED or FAILED`);
+        throw new MessagingError('VALIDATION_FAILED', `receipts[${i}] needs bizId or outId and status DELIVERED or FAILED`);
       }
       let q = db.selectFrom('messages').selectAll().where('workspace_id', '=', ws).where('channel', '=', 'sms');
       q = typeof r.outId === 'string' ? q.where('id', '=', r.outId) : q.where('provider_message_id', '=', r.bizId!);
@@ -193,7 +193,7 @@ export async function unsubscribe(
   t: Extract<LinkToken, { k: 'u' }>,
   evidence: { ip?: string; userAgent?: string },
 ): Promise<{ channel: string; already: boolean }> {
-  if (!isChannel(t.c)) throw new AppError('LINK_INVALID', 'unsubscribe link names no channel');
+  if (!isChannel(t.c)) throw new MessagingError('LINK_INVALID', 'unsubscribe link names no channel');
   return deps.database.db.transaction().execute(async (trx) => {
     const settings = await loadSettings({ database: { ...deps.database, db: trx } }, t.w);
     const p = await mdb(trx)
@@ -202,7 +202,7 @@ export async function unsubscribe(
       .where('workspace_id', '=', t.w)
       .where('id', '=', t.p)
       .executeTakeFirst();
-    if (!p) throw new AppError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
+    if (!p) throw new MessagingError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
     const liveId = p.merged_into ?? p.id;
     const live = await mdb(trx)
       .selectFrom('profiles')

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
+import { CdpError } from '../cdp/errors.js';
 import type { ChannelName, Purpose } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
 import { linkBuilder } from './links.js';
@@ -93,7 +94,7 @@ export async function sendViaApi(deps: Pick<MessagingDeps, 'database' | 'now'>, 
   let sendAt: number | undefined;
   if (req.sendAt !== undefined) {
     sendAt = Date.parse(req.sendAt);
-    if (!Number.isFinite(sendAt)) throw new AppError('VALIDATION_FAILED', `sendAt "${req.sendAt}" is not an ISO-8601 time`);
+    if (!Number.isFinite(sendAt)) throw new MessagingError('VALIDATION_FAILED', `sendAt "${req.sendAt}" is not an ISO-8601 time`);
   }
   let purpose = req.purpose;
   if (!purpose && req.templateId) {
@@ -129,7 +130,7 @@ export async function sendViaApi(deps: Pick<MessagingDeps, 'database' | 'now'>, 
 /** One message by id. */
 export async function getMessage(deps: Pick<MessagingDeps, 'database'>, ws: string, id: string): Promise<MessageView> {
   const r = await mdb(deps.database.db).selectFrom('messages').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!r) throw new AppError('MESSAGE_NOT_FOUND', `no message ${id} in this workspace`);
+  if (!r) throw new MessagingError('MESSAGE_NOT_FOUND', `no message ${id} in this workspace`);
   return toView(r);
 }
 
@@ -175,7 +176,7 @@ export async function previewTemplate(
   const settings = await loadSettings(deps, ws);
   const zone = settings.timeZone ?? (await workspaceTimeZone(deps.database.db, ws, deps.defaultTimeZone));
   let profile = req.profileId ? await loadMessagingProfile(deps.database.db, ws, req.profileId, zone, now) : undefined;
-  if (req.profileId && !profile) throw new AppError('PROFILE_NOT_FOUND', `no profile ${req.profileId} in this workspace`);
+  if (req.profileId && !profile) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${req.profileId} in this workspace`);
   if (!profile && req.profile) profile = { id: 'preview', ids: [], traits: req.profile, consent: {}, timeZone: zone, locale: undefined, computed: {} };
   const picked = variantFor(v, req.locale ?? profile?.locale ?? settings.defaultLocale);
   const links = linkBuilder(deps.links, settings.linkBaseUrl, { workspaceId: ws, messageId: 'preview', profileId: null, channel: template.channel });

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../app.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
 import { resolveProfileRef } from '../cdp/profiles.service.js';
-import { errorResponses, secured } from '../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { mergedIdsOf } from '../cdp/profiles.repo.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { requireKey } from '../platform/http.js';
 import { getChannelConfigView, putChannelConfig } from './channel-config.js';
 import { consentAllows, consentHistory, type ConsentInput, recordConsent } from './consent.service.js';
@@ -282,12 +282,12 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
   // Public link routes: no key, the signed token is the authority.
   const token = (t: string) => {
     const v = deps.links.verify(t);
-    if (!v) throw new AppError('LINK_INVALID', 'this link is not valid (it was changed or is not from this server)');
+    if (!v) throw new MessagingError('LINK_INVALID', 'this link is not valid (it was changed or is not from this server)');
     return v;
   };
   app.get<{ Params: { token: string } }>('/r/:token', { schema: { hide: true } }, async (req, reply) => {
     const t = token(req.params.token);
-    if (t.k !== 'c') throw new AppError('LINK_INVALID', 'not a tracked link');
+    if (t.k !== 'c') throw new MessagingError('LINK_INVALID', 'not a tracked link');
     return reply.redirect(await recordClick(deps, t), 302);
   });
   app.get<{ Params: { token: string } }>('/o/:token', { schema: { hide: true } }, async (req, reply) => {
@@ -298,7 +298,7 @@ export async function messagingRoutes(app: FastifyInstance, s: Services, opts: {
   });
   const unsub = async (req: { params: { token: string }; ip: string; headers: Record<string, unknown> }, reply: FastifyReply) => {
     const t = token(req.params.token);
-    if (t.k !== 'u') throw new AppError('LINK_INVALID', 'not an unsubscribe link');
+    if (t.k !== 'u') throw new MessagingError('LINK_INVALID', 'not an unsubscribe link');
     const r = await unsubscribe(deps, t, { ip: req.ip, userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined });
     return page(
       reply,

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, type ChannelName, isChannel, type Purpose, validateContent } from './content.js';
 import { mdb } from './deps.js';
@@ -52,7 +53,7 @@ export interface EnqueueResult {
 
 function check(input: EnqueueInput): void {
   const bad = (m: string): never => {
-    throw new AppError('VALIDATION_FAILED', m);
+    throw new MessagingError('VALIDATION_FAILED', m);
   };
   if (!isChannel(input.channel)) bad(`channel must be one of ${CHANNELS.join(', ')}`);
   if (input.purpose !== 'marketing' && input.purpose !== 'service') bad('purpose must be "marketing" or "service"');
@@ -77,15 +78,16 @@ type TemplateHead = { channel: string; current_version: number; status: string }
 
 /** The template version a message pins: the one asked for, else the current one of an active template. */
 function pinVersion(input: EnqueueInput, t: TemplateHead | undefined): number {
-  if (!t) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${input.templateId} in this workspace`);
-  if (t.channel !== input.channel) throw new AppError('VALIDATION_FAILED', `template ${input.templateId} is for channel ${t.channel}, not ${input.channel}`);
+  if (!t) throw new MessagingError('TEMPLATE_NOT_FOUND', `no template ${input.templateId} in this workspace`);
+  if (t.channel !== input.channel)
+    throw new MessagingError('VALIDATION_FAILED', `template ${input.templateId} is for channel ${t.channel}, not ${input.channel}`);
   if (input.templateVersion !== undefined) {
     if (!Number.isInteger(input.templateVersion) || input.templateVersion < 1 || input.templateVersion > t.current_version) {
-      throw new AppError('TEMPLATE_NOT_FOUND', `template ${input.templateId} has no version ${input.templateVersion} (current: ${t.current_version})`);
+      throw new MessagingError('TEMPLATE_NOT_FOUND', `template ${input.templateId} has no version ${input.templateVersion} (current: ${t.current_version})`);
     }
     return input.templateVersion;
   }
-  if (t.status !== 'active') throw new AppError('VALIDATION_FAILED', `template ${input.templateId} is archived`);
+  if (t.status !== 'active') throw new MessagingError('VALIDATION_FAILED', `template ${input.templateId} is archived`);
   return t.current_version;
 }
 
@@ -187,12 +189,12 @@ export const BULK_ENQUEUE_ROWS = 500;
  * invalid input throws (message prefixed `inputs[i]:`); the caller's transaction then writes nothing.
  */
 export async function enqueueMessages(trx: Kysely<any>, inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]> {
-  if (!Array.isArray(inputs)) throw new AppError('VALIDATION_FAILED', 'inputs must be a list of messages');
+  if (!Array.isArray(inputs)) throw new MessagingError('VALIDATION_FAILED', 'inputs must be a list of messages');
   const at = <T>(i: number, fn: () => T): T => {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof AppError) throw new AppError(err.code, `inputs[${i}]: ${err.message}`, err.details);
+      if (err instanceof AppError) throw new AppError(err.code, `inputs[${i}]: ${err.message}`, err.details, err.status);
       throw err;
     }
   };
@@ -302,11 +304,11 @@ export interface CancelInput {
  */
 export async function cancelMessages(trx: Kysely<any>, input: CancelInput): Promise<{ cancelled: number }> {
   const kind = input.source?.kind;
-  if (!['journey', 'broadcast', 'api'].includes(kind)) throw new AppError('VALIDATION_FAILED', 'source.kind must be journey, broadcast or api');
+  if (!['journey', 'broadcast', 'api'].includes(kind)) throw new MessagingError('VALIDATION_FAILED', 'source.kind must be journey, broadcast or api');
   if (typeof input.source.id !== 'string' || !input.source.id)
-    throw new AppError('VALIDATION_FAILED', 'source.id is required: cancelling names one journey or broadcast');
+    throw new MessagingError('VALIDATION_FAILED', 'source.id is required: cancelling names one journey or broadcast');
   const reason = input.reason ?? `${kind}_cancelled`;
-  if (typeof reason !== 'string' || !reason || reason.length > 200) throw new AppError('VALIDATION_FAILED', 'reason must be 1-200 characters');
+  if (typeof reason !== 'string' || !reason || reason.length > 200) throw new MessagingError('VALIDATION_FAILED', 'reason must be 1-200 characters');
   // On PostgreSQL a row a dispatcher is claiming stays locked until its claim commits; this update
   // then re-reads it as `sending` and leaves it alone (no cancel of a message already handed over).
   const res = await mdb(trx)

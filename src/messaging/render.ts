@@ -1,5 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import type { LinkBuilder } from './links.js';
 
 /** Where a template string failed: the JSON path of the field and Liquid's line and column. */
@@ -93,7 +93,7 @@ export function liquidProblems(content: unknown, where: string): TemplateProblem
 
 /** Throws TEMPLATE_INVALID listing the problems (field, line, column), if any. */
 export function throwIfProblems(problems: TemplateProblem[]): void {
-  if (problems.length) throw new AppError('TEMPLATE_INVALID', `template does not parse: ${problems.map(describe).join('; ')}`, { problems });
+  if (problems.length) throw new MessagingError('TEMPLATE_INVALID', `template does not parse: ${problems.map(describe).join('; ')}`, { problems });
 }
 
 /** Parses every string of a content object as Liquid; TEMPLATE_INVALID lists every problem. */
@@ -120,7 +120,7 @@ async function renderValue(v: unknown, path: string, scope: RenderScope): Promis
       return await engine.render(parse(v), scope);
     } catch (err) {
       const p = problemOf(path, err);
-      throw new AppError('TEMPLATE_RENDER_FAILED', `template does not render: ${describe(p)}`, { problems: [p] });
+      throw new MessagingError('TEMPLATE_RENDER_FAILED', `template does not render: ${describe(p)}`, { problems: [p] });
     }
   }
   if (Array.isArray(v)) return Promise.all(v.map((x, i) => renderValue(x, `${path}[${i}]`, scope)));

@@ -12,7 +12,7 @@ import { normalisePhone } from '../cdp/identifiers.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import { maskPii } from '../platform/crypto.js';
 import type { Dialect } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { verifySmsHook } from './delivery.service.js';
 import { mdb, type MessagingDeps } from './deps.js';
 import type { MessagesTable } from './schema.js';
@@ -164,7 +164,7 @@ export interface InboundReplyResult {
  */
 export async function recordInboundReply(deps: { db: Kysely<any>; dialect: Dialect }, input: InboundReply): Promise<InboundReplyResult> {
   const bad = (m: string): never => {
-    throw new AppError('VALIDATION_FAILED', m);
+    throw new MessagingError('VALIDATION_FAILED', m);
   };
   if (input.channel !== 'wecom')
     bad(`replies on channel "${String(input.channel)}" are not recorded this way; wecom is (SMS replies come through /hooks/sms/:workspaceId/replies)`);
@@ -231,14 +231,14 @@ export async function applySmsReplies(
   const body = (await verifySmsHook(deps, ws, headers, rawBody)) as { replies?: unknown };
   const shape = 'body must be { "replies": [ { "id"?, "phoneNumber", "text", "receivedAt" } ] } with at most 1,000 replies';
   if (typeof body !== 'object' || body === null || !Array.isArray(body.replies) || body.replies.length > MAX_REPLIES)
-    throw new AppError('VALIDATION_FAILED', shape);
+    throw new MessagingError('VALIDATION_FAILED', shape);
   const region = deps.defaultPhoneRegion ?? 'CN';
   const now = deps.now();
   // Everything is checked before anything is written: a bad entry refuses the whole callback.
   const replies = (body.replies as unknown[]).map((raw, i) => {
     const r = raw as Partial<SmsReply> | null;
     const bad = (m: string): never => {
-      throw new AppError('VALIDATION_FAILED', `replies[${i}]: ${m}`);
+      throw new MessagingError('VALIDATION_FAILED', `replies[${i}]: ${m}`);
     };
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return bad('must be an object');
     if (typeof r.phoneNumber !== 'string' || !r.phoneNumber.trim() || r.phoneNumber.length > 32)

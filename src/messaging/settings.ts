@@ -1,5 +1,5 @@
 import { parseJson } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { CHANNELS, isChannel } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
 import { isValidTimeZone, parseClock } from './time.js';
@@ -43,7 +43,7 @@ export const DEFAULT_SETTINGS: MessagingSettings = Object.freeze({
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const bad = (where: string, msg: string): never => {
-  throw new AppError('VALIDATION_FAILED', `settings.${where} ${msg}`);
+  throw new MessagingError('VALIDATION_FAILED', `settings.${where} ${msg}`);
 };
 
 function cap(v: unknown, where: string): Cap {

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, type ChannelName, isChannel, pickLocale, type Purpose, validateContent } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
@@ -44,34 +44,34 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Validates the locale variants of a channel: shape, then Liquid syntax (TEMPLATE_INVALID with line and column). */
 function checkVariants(channel: ChannelName, variants: unknown, defaultLocale: string): Record<string, Record<string, unknown>> {
   if (!variants || typeof variants !== 'object' || Array.isArray(variants) || Object.keys(variants).length === 0) {
-    throw new AppError('TEMPLATE_INVALID', 'variants must be an object of locale -> content, e.g. { "zh-CN": {...}, "en": {...} }');
+    throw new MessagingError('TEMPLATE_INVALID', 'variants must be an object of locale -> content, e.g. { "zh-CN": {...}, "en": {...} }');
   }
   for (const [locale, content] of Object.entries(variants)) {
-    if (!LOCALE_RE.test(locale)) throw new AppError('TEMPLATE_INVALID', `variants.${locale}: not a locale tag; use e.g. zh-CN or en`);
+    if (!LOCALE_RE.test(locale)) throw new MessagingError('TEMPLATE_INVALID', `variants.${locale}: not a locale tag; use e.g. zh-CN or en`);
     validateContent(channel, content, `variants.${locale}`);
   }
   throwIfProblems(Object.entries(variants).flatMap(([locale, content]) => liquidProblems(content, `variants.${locale}`)));
   if ((variants as Record<string, unknown>)[defaultLocale] === undefined) {
-    throw new AppError('TEMPLATE_INVALID', `defaultLocale "${defaultLocale}" has no variant; variants: ${Object.keys(variants).join(', ')}`);
+    throw new MessagingError('TEMPLATE_INVALID', `defaultLocale "${defaultLocale}" has no variant; variants: ${Object.keys(variants).join(', ')}`);
   }
   return variants as Record<string, Record<string, unknown>>;
 }
 
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || !name.trim() || name.length > 200)
-    throw new AppError('VALIDATION_FAILED', 'name must be a non-empty string of at most 200 characters');
+    throw new MessagingError('VALIDATION_FAILED', 'name must be a non-empty string of at most 200 characters');
   return name.trim();
 }
 
 function checkPurpose(p: unknown): Purpose {
-  if (p !== 'marketing' && p !== 'service') throw new AppError('VALIDATION_FAILED', `purpose must be "marketing" or "service", not ${JSON.stringify(p)}`);
+  if (p !== 'marketing' && p !== 'service') throw new MessagingError('VALIDATION_FAILED', `purpose must be "marketing" or "service", not ${JSON.stringify(p)}`);
   return p;
 }
 
 /** Creates a template at version 1. */
 export async function createTemplate(deps: MessagingDeps, ws: string, input: TemplateInput): Promise<TemplateView> {
   const name = checkName(input.name);
-  if (!isChannel(input.channel)) throw new AppError('VALIDATION_FAILED', `channel must be one of ${CHANNELS.join(', ')}`);
+  if (!isChannel(input.channel)) throw new MessagingError('VALIDATION_FAILED', `channel must be one of ${CHANNELS.join(', ')}`);
   const channel = input.channel;
   const purpose = checkPurpose(input.purpose ?? 'marketing');
   const defaultLocale = input.defaultLocale ?? 'zh-CN';
@@ -81,7 +81,7 @@ export async function createTemplate(deps: MessagingDeps, ws: string, input: Tem
   const db = mdb(deps.database.db);
   await db.transaction().execute(async (trx) => {
     const dup = await trx.selectFrom('message_templates').select('id').where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
-    if (dup) throw new AppError('CONFLICT', `a template named "${name}" exists (${dup.id})`);
+    if (dup) throw new MessagingError('CONFLICT', `a template named "${name}" exists (${dup.id})`);
     await trx
       .insertInto('message_templates')
       .values({ workspace_id: ws, id, name, channel, purpose, current_version: 1, status: 'active', created_at: now, updated_at: now })
@@ -96,12 +96,12 @@ export async function createTemplate(deps: MessagingDeps, ws: string, input: Tem
 
 /** Edits a template: content changes make a new version (older versions stay for messages that pinned them). */
 export async function updateTemplate(deps: MessagingDeps, ws: string, id: string, input: TemplateInput): Promise<TemplateView> {
-  if (input.channel !== undefined) throw new AppError('VALIDATION_FAILED', 'channel cannot change; create a new template');
+  if (input.channel !== undefined) throw new MessagingError('VALIDATION_FAILED', 'channel cannot change; create a new template');
   const db = mdb(deps.database.db);
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
     const t = await trx.selectFrom('message_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-    if (!t) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
+    if (!t) throw new MessagingError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
     const patch: Partial<Selectable<MessageTemplatesTable>> = { updated_at: now };
     if (input.name !== undefined) {
       patch.name = checkName(input.name);
@@ -112,7 +112,7 @@ export async function updateTemplate(deps: MessagingDeps, ws: string, id: string
         .where('name', '=', patch.name)
         .where('id', '!=', id)
         .executeTakeFirst();
-      if (dup) throw new AppError('CONFLICT', `a template named "${patch.name}" exists (${dup.id})`);
+      if (dup) throw new MessagingError('CONFLICT', `a template named "${patch.name}" exists (${dup.id})`);
     }
     if (input.purpose !== undefined) patch.purpose = checkPurpose(input.purpose);
     if (input.variants !== undefined || input.defaultLocale !== undefined) {
@@ -145,7 +145,7 @@ export async function archiveTemplate(deps: MessagingDeps, ws: string, id: strin
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
+  if (Number(res.numUpdatedRows) === 0) throw new MessagingError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
 }
 
 /** Loads one version (the current one by default) of a template with its channel. */
@@ -157,7 +157,7 @@ export async function loadTemplateVersion(
 ): Promise<{ template: TemplateView; v: TemplateVersion }> {
   const db = mdb(deps.database.db);
   const t = await db.selectFrom('message_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!t) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
+  if (!t) throw new MessagingError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
   const want = version ?? t.current_version;
   const v = await db
     .selectFrom('message_template_versions')
@@ -166,7 +166,7 @@ export async function loadTemplateVersion(
     .where('template_id', '=', id)
     .where('version', '=', want)
     .executeTakeFirst();
-  if (!v) throw new AppError('TEMPLATE_NOT_FOUND', `template ${id} has no version ${want} (current: ${t.current_version})`);
+  if (!v) throw new MessagingError('TEMPLATE_NOT_FOUND', `template ${id} has no version ${want} (current: ${t.current_version})`);
   const ver: TemplateVersion = { version: v.version, defaultLocale: v.default_locale, variants: parseJson(v.variants), createdAt: iso(v.created_at) };
   return { template: toView(t, ver), v: ver };
 }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';
+import { MessagingError } from './errors.js';
+import { CdpError } from '../cdp/errors.js';
 import { newId } from '../platform/ids.js';
 import { WeComBadResponseError, WeComError, WeComNetworkError, type WeComClient } from '../wecom/client.js';
 import type { Attachment, SendWelcomeMsgRequest } from '../wecom/types.js';
@@ -62,7 +64,7 @@ export interface WelcomeResult {
 
 function check(input: WelcomeInput): void {
   const bad = (m: string): never => {
-    throw new AppError('VALIDATION_FAILED', m);
+    throw new MessagingError('VALIDATION_FAILED', m);
   };
   if (typeof input.profileId !== 'string' || !input.profileId) bad('profileId is required');
   if (typeof input.welcomeCode !== 'string' || !input.welcomeCode || input.welcomeCode.length > 200) bad('welcomeCode is required (1-200 characters)');
@@ -84,10 +86,10 @@ export async function checkWelcomeTemplate(deps: { database: { db: Kysely<any> }
     .where('workspace_id', '=', ws)
     .where('id', '=', templateId)
     .executeTakeFirst();
-  if (!t) throw new AppError('TEMPLATE_NOT_FOUND', `no template ${templateId} in this workspace`);
-  if (t.status !== 'active') throw new AppError('VALIDATION_FAILED', `template ${templateId} is archived`);
+  if (!t) throw new MessagingError('TEMPLATE_NOT_FOUND', `no template ${templateId} in this workspace`);
+  if (t.status !== 'active') throw new MessagingError('VALIDATION_FAILED', `template ${templateId} is archived`);
   if (t.channel !== 'wecom')
-    throw new AppError(
+    throw new MessagingError(
       'VALIDATION_FAILED',
       `template ${templateId} is for channel ${t.channel}; a welcome message uses a wecom template (text and attachments)`,
     );
@@ -136,7 +138,7 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
   const settings = await loadSettings({ database: deps.database as Database }, ws);
   const zone = settings.timeZone ?? (await workspaceTimeZone(db, ws, deps.defaultTimeZone));
   const profile = await loadMessagingProfile(db, ws, input.profileId, zone, now);
-  if (!profile) throw new AppError('PROFILE_NOT_FOUND', `no profile ${input.profileId} in this workspace`);
+  if (!profile) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${input.profileId} in this workspace`);
 
   let content = input.content;
   let template: { id: string; version: number; purpose: 'marketing' | 'service' } | null = null;

@@ -26,11 +26,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(415).send({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: fe.message } });
     }
     if (fe.validation) {
-      return reply
-        .status(400)
-        .send({
-          error: { code: 'VALIDATION_FAILED', message: `${fe.validationContext ?? 'request'}${fe.message.replace(/^(body|querystring|params|headers)/, '')}` },
-        });
+      return reply.status(400).send({
+        error: { code: 'VALIDATION_FAILED', message: `${fe.validationContext ?? 'request'}${fe.message.replace(/^(body|querystring|params|headers)/, '')}` },
+      });
     }
     if (fe instanceof SyntaxError || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.status(400).send({ error: { code: 'MALFORMED_JSON', message: `request body is not valid JSON: ${fe.message}` } });

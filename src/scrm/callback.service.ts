@@ -12,7 +12,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
-import { AppError, type ErrorCode } from '../platform/errors.js';
+import { AppError } from '../platform/errors.js';
+import { ScrmError } from './errors.js';
+
+type ErrorCode = keyof typeof ScrmError.catalogue;
 import { newId } from '../platform/ids.js';
 import { parseEnvelopeJson, parseEnvelopeXml } from '../wecom/crypto-xml.js';
 import { WeComCryptoError } from '../wecom/crypto.js';
@@ -88,7 +91,7 @@ export function createReplayGuard(opts: { maxEntries?: number } = {}): ReplayGua
 
 function reject(deps: CallbackDeps, workspaceId: string, code: ErrorCode, reason: string, message: string): never {
   deps.log.warn({ workspaceId, code, reason }, `WeCom callback rejected: ${message}`);
-  throw new AppError(code, message);
+  throw new ScrmError(code, message);
 }
 
 const CRYPTO_CODES: Record<string, ErrorCode> = {

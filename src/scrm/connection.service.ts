@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { PiiCipher } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
+import { ScrmError } from './errors.js';
 import { createTokenCache, createWeComClient, type WeComClient } from '../wecom/client.js';
 import { createWeComCrypto, decodeEncodingAesKey, WeComCryptoError, type WeComCrypto } from '../wecom/crypto.js';
 import { createReplayGuard, DEFAULT_CALLBACK_WINDOW_MS, type ReplayGuard } from './callback.service.js';
@@ -51,7 +52,7 @@ export interface OpenConnection {
 }
 
 const bad = (message: string): never => {
-  throw new AppError('VALIDATION_FAILED', message);
+  throw new ScrmError('VALIDATION_FAILED', message);
 };
 
 /** Checks and normalises a connection body; every message names the field and what is accepted. */
@@ -146,7 +147,7 @@ export async function removeConnection(deps: ConnectionDeps, workspaceId: string
 
 /** The error for a workspace without a connection. */
 export function notConnected(workspaceId: string): AppError {
-  return new AppError('WECOM_NOT_CONNECTED', `workspace ${workspaceId} has no WeCom connection; configure one with PUT /v1/wecom/connection`);
+  return new ScrmError('WECOM_NOT_CONNECTED', `workspace ${workspaceId} has no WeCom connection; configure one with PUT /v1/wecom/connection`);
 }
 
 /** The workspace's connection with its secrets decrypted, or undefined. */

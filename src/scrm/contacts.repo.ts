@@ -48,22 +48,20 @@ export async function upsertContact(db: Db, ws: string, c: ContactFacts, profile
     .insertInto('scrm_contacts')
     .values(row)
     .onConflict((oc) =>
-      oc
-        .columns(['workspace_id', 'external_userid'])
-        .doUpdateSet(
-          detailed
-            ? {
-                profile_id: profileId,
-                name: row.name,
-                type: row.type,
-                unionid: row.unionid,
-                avatar: row.avatar,
-                gender: row.gender,
-                corp_name: row.corp_name,
-                updated_at: now,
-              }
-            : { profile_id: profileId, updated_at: now },
-        ),
+      oc.columns(['workspace_id', 'external_userid']).doUpdateSet(
+        detailed
+          ? {
+              profile_id: profileId,
+              name: row.name,
+              type: row.type,
+              unionid: row.unionid,
+              avatar: row.avatar,
+              gender: row.gender,
+              corp_name: row.corp_name,
+              updated_at: now,
+            }
+          : { profile_id: profileId, updated_at: now },
+      ),
     )
     .execute();
 }

@@ -9,6 +9,7 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import { type Dialect, parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';
+import { ScrmError } from './errors.js';
 import type { ScrmContactsTable, ScrmCorpTagsTable, ScrmDB, ScrmFollowsTable, ScrmGroupMembersTable, ScrmGroupsTable, ScrmStaffTable } from './schema.js';
 
 /** The tables the sync reads and writes. */
@@ -314,7 +315,7 @@ export async function takeSyncLease(db: Kysely<SyncDB>, ws: string, now: () => n
     .executeTakeFirst();
   if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) {
     const held = await readState<{ startedAt?: string }>(db, ws, SYNC_LEASE);
-    throw new AppError(
+    throw new ScrmError(
       'WECOM_SYNC_RUNNING',
       `a WeCom full sync of workspace ${ws} is already running (started at ${held?.startedAt ?? 'an unknown time'}); wait for it to finish, or ${SYNC_LEASE_MS / 60_000} minutes after it died`,
     );

@@ -2,8 +2,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app.js';
 import { requireKey } from '../platform/http.js';
-import { AppError } from '../platform/errors.js';
-import { errorResponses, errorSchema, secured } from '../cdp/profiles.schemas.js';
+import { SegmentError } from './errors.js';
+import { errorResponses, errorSchema, secured } from '../platform/http-schemas.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
 import { resolveProfileRef } from '../cdp/profiles.service.js';
 import { RULE_JSON_SCHEMA } from './rules.js';
@@ -293,7 +293,7 @@ export async function segmentRoutes(app: FastifyInstance, s: Services): Promise<
         },
       },
       async (req) => {
-        if (!(req.body instanceof Readable)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the CSV as the raw body with Content-Type text/csv');
+        if (!(req.body instanceof Readable)) throw new SegmentError('UNSUPPORTED_MEDIA_TYPE', 'send the CSV as the raw body with Content-Type text/csv');
         return uploadStaticMembers(deps, req.workspaceId, req.params.id, req.body, req.query.mode);
       },
     );

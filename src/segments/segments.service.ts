@@ -8,6 +8,7 @@ import type { Database } from '../platform/db/database.js';
 import { parseJson } from '../platform/db/database.js';
 import type { DB, SegmentsTable } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';
+import { SegmentError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import type { Selectable } from 'kysely';
 import { readRows } from '../cdp/import.readers.js';
@@ -72,7 +73,7 @@ export function checkRule(input: unknown, where = 'rule'): Rule {
   const res = validateRule(input);
   if (!res.ok) {
     const list = res.errors.map((e) => `${e.path.replace(/^rule/, where)}: ${e.message}`);
-    throw new AppError('RULE_INVALID', `${list.length} problem(s) in the rule: ${list.slice(0, 10).join('; ')}`, { errors: res.errors });
+    throw new SegmentError('RULE_INVALID', `${list.length} problem(s) in the rule: ${list.slice(0, 10).join('; ')}`, { errors: res.errors });
   }
   return res.rule;
 }
@@ -80,13 +81,13 @@ export function checkRule(input: unknown, where = 'rule'): Rule {
 const NAME_MAX = 128;
 function checkName(name: unknown): string {
   const n = typeof name === 'string' ? name.trim() : '';
-  if (n.length < 1 || n.length > NAME_MAX) throw new AppError('VALIDATION_FAILED', `name must be 1 to ${NAME_MAX} characters`);
+  if (n.length < 1 || n.length > NAME_MAX) throw new SegmentError('VALIDATION_FAILED', `name must be 1 to ${NAME_MAX} characters`);
   return n;
 }
 
 async function getRow(db: Kysely<DB>, ws: string, id: string): Promise<Selectable<SegmentsTable>> {
   const row = await db.selectFrom('segments').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('SEGMENT_NOT_FOUND', `no segment "${id}" in this workspace`);
+  if (!row) throw new SegmentError('SEGMENT_NOT_FOUND', `no segment "${id}" in this workspace`);
   return row;
 }
 
@@ -98,8 +99,8 @@ async function checkReferences(db: Kysely<DB>, ws: string, selfId: string | unde
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const ref of refs) {
     const r = byId.get(ref);
-    if (!r) throw new AppError('RULE_INVALID', `rule references segment "${ref}", which does not exist in this workspace`);
-    if (r.status !== 'active') throw new AppError('RULE_INVALID', `rule references segment "${ref}", which is archived`);
+    if (!r) throw new SegmentError('RULE_INVALID', `rule references segment "${ref}", which does not exist in this workspace`);
+    if (r.status !== 'active') throw new SegmentError('RULE_INVALID', `rule references segment "${ref}", which is archived`);
   }
   if (!selfId) return; // a new segment cannot be referenced yet
   // Walk references from the rule; reaching selfId is a cycle.
@@ -107,7 +108,7 @@ async function checkReferences(db: Kysely<DB>, ws: string, selfId: string | unde
   const stack = [...refs];
   while (stack.length) {
     const id = stack.pop()!;
-    if (id === selfId) throw new AppError('RULE_INVALID', `rule would make segment "${selfId}" depend on itself (through "${refs.join('", "')}")`);
+    if (id === selfId) throw new SegmentError('RULE_INVALID', `rule would make segment "${selfId}" depend on itself (through "${refs.join('", "')}")`);
     if (seen.has(id)) continue;
     seen.add(id);
     const r = byId.get(id);
@@ -129,17 +130,17 @@ export async function createSegment(deps: SegmentDeps, ws: string, input: Create
   const name = checkName(input.name);
   let rule: Rule | null = null;
   if (kind === 'rule') {
-    if (input.rule === undefined) throw new AppError('RULE_INVALID', 'a rule segment needs "rule" (or set "kind": "static" for a list of identifiers)');
+    if (input.rule === undefined) throw new SegmentError('RULE_INVALID', 'a rule segment needs "rule" (or set "kind": "static" for a list of identifiers)');
     rule = checkRule(input.rule);
     await checkReferences(db, ws, undefined, rule);
   } else if (input.rule !== undefined) {
-    throw new AppError('VALIDATION_FAILED', 'a static segment has no rule: its members come from uploads');
+    throw new SegmentError('VALIDATION_FAILED', 'a static segment has no rule: its members come from uploads');
   }
   const now = deps.now();
   const id = newId('seg', now);
   await db.transaction().execute(async (trx) => {
     const clash = await trx.selectFrom('segments').select('id').where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
-    if (clash) throw new AppError('CONFLICT', `a segment named "${name}" already exists (${clash.id})`);
+    if (clash) throw new SegmentError('CONFLICT', `a segment named "${name}" already exists (${clash.id})`);
     await trx
       .insertInto('segments')
       .values({
@@ -192,11 +193,11 @@ export interface UpdateSegmentInput {
 export async function updateSegment(deps: SegmentDeps, ws: string, id: string, input: UpdateSegmentInput): Promise<SegmentView> {
   const db = deps.database.db;
   const row = await getRow(db, ws, id);
-  if (row.status !== 'active') throw new AppError('CONFLICT', `segment "${id}" is archived`);
+  if (row.status !== 'active') throw new SegmentError('CONFLICT', `segment "${id}" is archived`);
   const now = deps.now();
   let rule: Rule | undefined;
   if (input.rule !== undefined) {
-    if (row.kind !== 'rule') throw new AppError('VALIDATION_FAILED', 'a static segment has no rule: its members come from uploads');
+    if (row.kind !== 'rule') throw new SegmentError('VALIDATION_FAILED', 'a static segment has no rule: its members come from uploads');
     rule = checkRule(input.rule);
     await checkReferences(db, ws, id, rule);
     if (canonical(rule) === canonical(parseJson(row.rule))) rule = undefined; // unchanged: no new version
@@ -205,7 +206,7 @@ export async function updateSegment(deps: SegmentDeps, ws: string, id: string, i
   await db.transaction().execute(async (trx) => {
     if (name !== undefined && name !== row.name) {
       const clash = await trx.selectFrom('segments').select('id').where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
-      if (clash) throw new AppError('CONFLICT', `a segment named "${name}" already exists (${clash.id})`);
+      if (clash) throw new SegmentError('CONFLICT', `a segment named "${name}" already exists (${clash.id})`);
     }
     const version = rule ? row.version + 1 : row.version;
     await trx
@@ -249,7 +250,7 @@ export async function archiveSegment(deps: SegmentDeps, ws: string, id: string):
     await db.selectFrom('segments').select(['id', 'rule']).where('workspace_id', '=', ws).where('status', '=', 'active').where('kind', '=', 'rule').execute()
   ).filter((r) => r.id !== id && referencedSegments(parseJson<Rule>(r.rule)).includes(id));
   if (dependants.length)
-    throw new AppError('CONFLICT', `segment "${id}" is used by the rules of ${dependants.map((d) => `"${d.id}"`).join(', ')}; change those first`);
+    throw new SegmentError('CONFLICT', `segment "${id}" is used by the rules of ${dependants.map((d) => `"${d.id}"`).join(', ')}; change those first`);
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
     await departAll(trx, ws, id, row.version, now);
@@ -291,7 +292,7 @@ export async function findSegment(db: Kysely<DB>, ws: string, idOrName: string):
     .where('workspace_id', '=', ws)
     .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
     .executeTakeFirst();
-  if (!row) throw new AppError('SEGMENT_NOT_FOUND', `no segment with id or name "${idOrName}" in this workspace`);
+  if (!row) throw new SegmentError('SEGMENT_NOT_FOUND', `no segment with id or name "${idOrName}" in this workspace`);
   return view(row);
 }
 
@@ -303,7 +304,7 @@ function decodeCursor(cursor: string | undefined, what: string): string | undefi
   } catch {
     // fall through
   }
-  throw new AppError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this ${what} endpoint; omit it to start from the beginning`);
+  throw new SegmentError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this ${what} endpoint; omit it to start from the beginning`);
 }
 const encodeCursor = (v: string) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -468,8 +469,8 @@ export async function uploadStaticMembers(
 ): Promise<StaticUploadReport> {
   const db = deps.database.db;
   const row = await getRow(db, ws, id);
-  if (row.kind !== 'static') throw new AppError('VALIDATION_FAILED', `segment "${id}" is a rule segment; only static segments take uploaded members`);
-  if (row.status !== 'active') throw new AppError('CONFLICT', `segment "${id}" is archived`);
+  if (row.kind !== 'static') throw new SegmentError('VALIDATION_FAILED', `segment "${id}" is a rule segment; only static segments take uploaded members`);
+  if (row.status !== 'active') throw new SegmentError('CONFLICT', `segment "${id}" is archived`);
   const report: StaticUploadReport = { rows: 0, added: 0, alreadyMembers: 0, removed: 0, errors: [], errorCount: 0 };
   const fail = (line: number, reason: string) => {
     report.errorCount++;
@@ -497,7 +498,7 @@ export async function uploadStaticMembers(
       if (err instanceof AppError) fail(r.line, err.message);
       else throw err;
     }
-    if (wanted.size > 1_000_000) throw new AppError('VALIDATION_FAILED', 'a static upload may name at most 1,000,000 profiles');
+    if (wanted.size > 1_000_000) throw new SegmentError('VALIDATION_FAILED', 'a static upload may name at most 1,000,000 profiles');
   }
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
@@ -563,7 +564,7 @@ export async function uploadStaticMembers(
 export async function recomputeNow(deps: SegmentDeps, ws: string, id: string): Promise<SegmentView> {
   const row = await getRow(deps.database.db, ws, id);
   if (row.kind !== 'rule' || row.status !== 'active')
-    throw new AppError('CONFLICT', `segment "${id}" is ${row.status === 'active' ? 'static (nothing to compute)' : 'archived'}`);
+    throw new SegmentError('CONFLICT', `segment "${id}" is ${row.status === 'active' ? 'static (nothing to compute)' : 'archived'}`);
   await requestRecompute(deps.database.db, ws, id, deps.now());
   deps.wake?.();
   return view(await getRow(deps.database.db, ws, id));

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
 import { requireKey } from '../../platform/http.js';
 import { liveDepsOf, type LiveDeps } from '../livecodes/context.js';
 import { changeGroupTags, getGroup, groupStats, groupTagCatalogue, groupTags, listGroups } from './groups.service.js';

@@ -2,7 +2,7 @@
  * Customer groups as Siyu shows them: the mirrored groups and members (written by the callback
  * processor and full sync), growth and churn by local day, and Siyu's own group tags.
  */
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { iso, liveDb, type LiveDeps } from '../livecodes/context.js';
 import { byDay, dayRange } from '../livecodes/stats.js';
 import {
@@ -27,7 +27,7 @@ const MAX_TAGS_PER_GROUP = 50;
 type Deps = Pick<LiveDeps, 'db' | 'now' | 'timeZoneOf'>;
 
 const invalid = (field: string, what: string): never => {
-  throw new AppError('VALIDATION_FAILED', `${field}: ${what}`);
+  throw new ScrmError('VALIDATION_FAILED', `${field}: ${what}`);
 };
 
 /** Trims and checks group tags (1 to 32 characters each, no duplicates after trimming). */
@@ -43,7 +43,7 @@ export function validateGroupTags(raw: unknown, field = 'tags'): string[] {
 
 async function requireGroup(deps: Deps, ws: string, chatId: string) {
   const g = await selectGroup(liveDb(deps), ws, chatId);
-  if (!g) throw new AppError('SCRM_GROUP_NOT_FOUND', `no customer group ${chatId} in this workspace (groups appear after WeCom sync or a callback)`);
+  if (!g) throw new ScrmError('SCRM_GROUP_NOT_FOUND', `no customer group ${chatId} in this workspace (groups appear after WeCom sync or a callback)`);
   return g;
 }
 

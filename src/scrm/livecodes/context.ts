@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Services } from '../../app.js';
 import { parseJson } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/client.js';
 import { type ScrmContext, scrmContextOf } from '../events.js';
 import type { ScrmLiveCodesDB } from '../schema.js';
@@ -59,9 +59,9 @@ export async function callWeCom<T>(what: string, fn: () => Promise<T>): Promise<
     return await fn();
   } catch (err) {
     if (err instanceof WeComError)
-      throw new AppError('LIVE_CODE_WECOM_REJECTED', `WeCom refused to ${what}: errcode ${err.errcode} ${err.errmsg}`, { errcode: err.errcode });
+      throw new ScrmError('LIVE_CODE_WECOM_REJECTED', `WeCom refused to ${what}: errcode ${err.errcode} ${err.errmsg}`, { errcode: err.errcode });
     if (err instanceof WeComNetworkError || err instanceof WeComBadResponseError)
-      throw new AppError('LIVE_CODE_WECOM_UNAVAILABLE', `could not ${what}: ${err.message}`);
+      throw new ScrmError('LIVE_CODE_WECOM_UNAVAILABLE', `could not ${what}: ${err.message}`);
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../app.js';
-import { errorResponses, errorSchema, secured } from '../../cdp/profiles.schemas.js';
+import { errorResponses, errorSchema, secured } from '../../platform/http-schemas.js';
 import { requireKey } from '../../platform/http.js';
 import type { LiveDeps } from './context.js';
 import {

@@ -10,6 +10,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import { parseJson } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import { WeComError, type WeComClient } from '../../wecom/client.js';
 import type { ScrmContext, ScrmListener } from '../events.js';
@@ -145,7 +146,7 @@ export interface GroupCodeInput {
 }
 
 const invalid = (field: string, what: string): never => {
-  throw new AppError('VALIDATION_FAILED', `${field}: ${what}`);
+  throw new ScrmError('VALIDATION_FAILED', `${field}: ${what}`);
 };
 
 function validate(
@@ -238,7 +239,7 @@ export async function groupCodeView(deps: Pick<ScrmContext, 'db'>, c: GroupCode)
 /** Loads a group code that was not deleted, or 404. */
 export async function loadGroupCode(deps: Pick<ScrmContext, 'db'>, ws: string, id: string): Promise<GroupCode> {
   const code = await find(liveDb(deps), ws, id);
-  if (!code || code.status === 'deleted') throw new AppError('GROUP_CODE_NOT_FOUND', `no group live code ${id} in this workspace`);
+  if (!code || code.status === 'deleted') throw new ScrmError('GROUP_CODE_NOT_FOUND', `no group live code ${id} in this workspace`);
   return code;
 }
 

@@ -1,5 +1,6 @@
 import type { TagInput } from '../../cdp/index.js';
 import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import { addDays, localDate, startOfLocalDay } from '../../segments/compile.js';
 import { WeComError, type WeComClient } from '../../wecom/client.js';
@@ -48,7 +49,7 @@ type Valid = Partial<
 >;
 
 const invalid = (field: string, what: string): never => {
-  throw new AppError('VALIDATION_FAILED', `${field}: ${what}`);
+  throw new ScrmError('VALIDATION_FAILED', `${field}: ${what}`);
 };
 
 function userid(v: unknown, field: string): string {
@@ -290,7 +291,7 @@ export async function liveCodeDetail(deps: LiveDeps, c: LiveCode) {
 /** Loads a code that was not deleted, expiring it first if its time has passed; 404 otherwise. */
 export async function loadLiveCode(deps: LiveDeps, ws: string, id: string): Promise<LiveCode> {
   const code = await findLiveCode(liveDb(deps), ws, id);
-  if (!code || code.status === 'deleted') throw new AppError('LIVE_CODE_NOT_FOUND', `no live code ${id} in this workspace`);
+  if (!code || code.status === 'deleted') throw new ScrmError('LIVE_CODE_NOT_FOUND', `no live code ${id} in this workspace`);
   return expireIfDue(deps, code);
 }
 
@@ -394,7 +395,7 @@ export async function updateLiveCode(deps: LiveDeps, ws: string, id: string, raw
 /** Deletes a code: its contact way is removed in WeCom; its adds stay for the statistics. */
 export async function deleteLiveCode(deps: LiveDeps, ws: string, id: string): Promise<void> {
   const code = await findLiveCode(liveDb(deps), ws, id);
-  if (!code || code.status === 'deleted') throw new AppError('LIVE_CODE_NOT_FOUND', `no live code ${id} in this workspace`);
+  if (!code || code.status === 'deleted') throw new ScrmError('LIVE_CODE_NOT_FOUND', `no live code ${id} in this workspace`);
   if (code.configId) {
     const client = await deps.clientFor(ws);
     await callWeCom('delete the contact way', () => deleteContactWay(client, code.configId!));

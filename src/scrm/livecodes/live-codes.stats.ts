@@ -1,12 +1,12 @@
 /** Per-code statistics and the list of adds, for the live-code API. */
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { iso, liveDb, type LiveDeps } from './context.js';
 import { statRows } from './live-codes.repo.js';
 import { loadLiveCode } from './live-codes.service.js';
 import { byDay, dayRange } from './stats.js';
 
 const invalid = (field: string, what: string): never => {
-  throw new AppError('VALIDATION_FAILED', `${field}: ${what}`);
+  throw new ScrmError('VALIDATION_FAILED', `${field}: ${what}`);
 };
 
 /**

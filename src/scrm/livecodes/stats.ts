@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { addDays, localDate, startOfLocalDay } from '../../segments/compile.js';
 
 /** The longest range a statistics request may span. */
@@ -19,7 +19,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 function checkDate(value: string, field: string): string {
   if (!DATE.test(value) || localDate(Date.parse(`${value}T12:00:00Z`), 'UTC') !== value) {
-    throw new AppError('VALIDATION_FAILED', `${field} must be a date YYYY-MM-DD (a local day in the workspace time zone); got ${JSON.stringify(value)}`);
+    throw new ScrmError('VALIDATION_FAILED', `${field} must be a date YYYY-MM-DD (a local day in the workspace time zone); got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -31,10 +31,10 @@ function checkDate(value: string, field: string): string {
 export function dayRange(q: { from?: string; to?: string }, now: number, timeZone: string): DayRange {
   const to = q.to ? checkDate(q.to, 'to') : localDate(now, timeZone);
   const from = q.from ? checkDate(q.from, 'from') : addDays(to, -(DEFAULT_DAYS - 1));
-  if (from > to) throw new AppError('VALIDATION_FAILED', `from (${from}) is after to (${to})`);
+  if (from > to) throw new ScrmError('VALIDATION_FAILED', `from (${from}) is after to (${to})`);
   const days: string[] = [];
   for (let d = from; d <= to && days.length <= MAX_DAYS; d = addDays(d, 1)) days.push(d);
-  if (days.length > MAX_DAYS) throw new AppError('VALIDATION_FAILED', `from ${from} to ${to} spans more than ${MAX_DAYS} days`);
+  if (days.length > MAX_DAYS) throw new ScrmError('VALIDATION_FAILED', `from ${from} to ${to} spans more than ${MAX_DAYS} days`);
   return { from, to, timeZone, startMs: startOfLocalDay(from, timeZone), endMs: startOfLocalDay(addDays(to, 1), timeZone), days };
 }
 

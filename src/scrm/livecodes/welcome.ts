@@ -1,4 +1,4 @@
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import type { Attachment, SendWelcomeMsgRequest } from '../../wecom/types.js';
 
 /** A live code's welcome message: text with `{name}` / `{{ name }}`, and WeCom attachments; or a messaging template. */
@@ -22,7 +22,7 @@ const MAX_ATTACHMENTS = 9;
 const NAME = /\{\{\s*name\s*\}\}|\{name\}/g;
 
 const bad = (where: string, what: string): never => {
-  throw new AppError('VALIDATION_FAILED', `${where}: ${what}`);
+  throw new ScrmError('VALIDATION_FAILED', `${where}: ${what}`);
 };
 
 function str(o: Record<string, unknown>, key: string, where: string, opts: { required: boolean; max?: number }): string | undefined {

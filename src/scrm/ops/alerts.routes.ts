@@ -1,5 +1,5 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
 import { ackAlert, addSensitiveWords, deleteSensitiveWord, listAlerts, listSensitiveWords } from './alerts.service.js';
 import type { OpsContext } from './context.js';
 

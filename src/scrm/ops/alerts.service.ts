@@ -6,6 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
 import { describeWeComError, iso, type OpsContext, type OpsDb, opsDb } from './context.js';
@@ -193,7 +194,7 @@ export async function ackAlert(ctx: OpsContext, ws: string, id: string): Promise
     .where('status', '=', 'open')
     .execute();
   const row = await db.selectFrom('scrm_alerts').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('ALERT_NOT_FOUND', `no alert ${id} in this workspace`);
+  if (!row) throw new ScrmError('ALERT_NOT_FOUND', `no alert ${id} in this workspace`);
   return toAlert(row);
 }
 
@@ -209,7 +210,7 @@ export interface SensitiveWord {
 /** Adds sensitive words (trimmed; case-insensitive duplicates are ignored); returns the whole list. */
 export async function addSensitiveWords(ctx: OpsContext, ws: string, words: string[]): Promise<SensitiveWord[]> {
   const clean = [...new Set(words.map((w) => w.trim().toLowerCase()).filter(Boolean))];
-  for (const [i, w] of clean.entries()) if (w.length > 50) throw new AppError('VALIDATION_FAILED', `words[${i}] is longer than 50 characters`);
+  for (const [i, w] of clean.entries()) if (w.length > 50) throw new ScrmError('VALIDATION_FAILED', `words[${i}] is longer than 50 characters`);
   const now = ctx.now();
   if (clean.length) {
     await opsDb(ctx)
@@ -230,5 +231,5 @@ export async function listSensitiveWords(ctx: OpsContext, ws: string): Promise<S
 /** Removes a sensitive word. */
 export async function deleteSensitiveWord(ctx: OpsContext, ws: string, id: string): Promise<void> {
   const res = await opsDb(ctx).deleteFrom('scrm_sensitive_words').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (Number(res.numDeletedRows) === 0) throw new AppError('SENSITIVE_WORD_NOT_FOUND', `no sensitive word ${id} in this workspace`);
+  if (Number(res.numDeletedRows) === 0) throw new ScrmError('SENSITIVE_WORD_NOT_FOUND', `no sensitive word ${id} in this workspace`);
 }

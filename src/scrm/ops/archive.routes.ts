@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
-import { AppError } from '../../platform/errors.js';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { ScrmError } from '../errors.js';
 import { type ArchiveDeps, importArchive } from './archive.service.js';
 
 /** Largest archive body accepted over HTTP; bigger files go through `siyu wecom archive-import`. */
@@ -25,8 +25,8 @@ export async function archiveRoutes(app: FastifyInstance, deps: ArchiveDeps, pre
       },
     },
     async (req) => {
-      if (typeof req.body !== 'string') throw new AppError('ARCHIVE_IMPORT_INVALID', 'send JSON lines with Content-Type: application/x-ndjson');
-      if (!req.body.trim()) throw new AppError('ARCHIVE_IMPORT_INVALID', 'the body holds no records');
+      if (typeof req.body !== 'string') throw new ScrmError('ARCHIVE_IMPORT_INVALID', 'send JSON lines with Content-Type: application/x-ndjson');
+      if (!req.body.trim()) throw new ScrmError('ARCHIVE_IMPORT_INVALID', 'the body holds no records');
       return importArchive(deps, req.workspaceId, req.body.split(/\r?\n/));
     },
   );

@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { applyEvents, type IngestWriter, type TrackedEvent } from '../../cdp/index.js';
 import type { PiiCipher } from '../../platform/crypto.js';
 import type { DB } from '../../platform/db/schema.js';
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { type OpsContext, type OpsDb, opsDb } from './context.js';
 import { recordAlert } from './alerts.service.js';
 import { touchLastContact } from './sop-tick.js';
@@ -129,7 +129,7 @@ export async function importArchive(
   const db = opsDb(ctx);
   const app = await db.selectFrom('wecom_apps').select('corp_id').where('workspace_id', '=', ws).executeTakeFirst();
   if (!app)
-    throw new AppError('ARCHIVE_IMPORT_INVALID', 'this workspace has no WeCom connection: customers cannot be resolved (configure WeCom and sync first)');
+    throw new ScrmError('ARCHIVE_IMPORT_INVALID', 'this workspace has no WeCom connection: customers cannot be resolved (configure WeCom and sync first)');
   const corpId = app.corp_id;
   const words = (await db.selectFrom('scrm_sensitive_words').select('word').where('workspace_id', '=', ws).execute()).map((w) => w.word);
   const settings = await deps.writer.settingsFor(ws);

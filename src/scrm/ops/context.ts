@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Services } from '../../app.js';
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import type { DB } from '../../platform/db/schema.js';
 import { WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/client.js';
 import { type ScrmContext, scrmContextOf } from '../events.js';
@@ -67,7 +67,7 @@ export function describeWeComError(err: unknown): { errcode: number | null; text
 export function asApiError(err: unknown): never {
   if (err instanceof WeComError || err instanceof WeComNetworkError || err instanceof WeComBadResponseError) {
     const { errcode, text } = describeWeComError(err);
-    throw new AppError('WECOM_CALL_FAILED', `WeCom refused or failed ${(err as { api: string }).api}: ${text}`, errcode === null ? undefined : { errcode });
+    throw new ScrmError('WECOM_CALL_FAILED', `WeCom refused or failed ${(err as { api: string }).api}: ${text}`, errcode === null ? undefined : { errcode });
   }
   throw err;
 }

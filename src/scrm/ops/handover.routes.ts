@@ -1,5 +1,5 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
 import { asApiError, type OpsContext } from './context.js';
 import { type HandoverKind, listHandovers, requestHandover, unassignedCustomers } from './handover.service.js';
 

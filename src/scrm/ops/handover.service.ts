@@ -6,7 +6,7 @@
  * WeCom is asked, counting our own waiting and successful transfers.
  */
 import type { Selectable } from 'kysely';
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent } from '../events.js';
 import type { ScrmHandoversTable } from '../schema.js';
@@ -94,7 +94,7 @@ export async function requestHandover(
 ): Promise<HandoverResult> {
   const db = opsDb(ctx);
   const { kind, fromUserid, toUserid } = body;
-  if (fromUserid === toUserid) throw new AppError('VALIDATION_FAILED', 'fromUserid and toUserid are the same member');
+  if (fromUserid === toUserid) throw new ScrmError('VALIDATION_FAILED', 'fromUserid and toUserid are the same member');
   const staff = await db
     .selectFrom('scrm_staff')
     .select(['userid', 'status'])
@@ -103,11 +103,11 @@ export async function requestHandover(
     .execute();
   const from = staff.find((s) => s.userid === fromUserid);
   const to = staff.find((s) => s.userid === toUserid);
-  if (!from) throw new AppError('SCRM_STAFF_NOT_FOUND', `fromUserid: no staff member ${fromUserid} (sync staff from WeCom first)`);
-  if (!to) throw new AppError('SCRM_STAFF_NOT_FOUND', `toUserid: no staff member ${toUserid}`);
-  if (to.status === 'resigned') throw new AppError('VALIDATION_FAILED', `toUserid: ${toUserid} has left the corp and cannot take customers over`);
-  if (kind === 'resigned' && from.status !== 'resigned') throw new AppError('VALIDATION_FAILED', `${fromUserid} has not left the corp: use kind "in_service"`);
-  if (kind === 'in_service' && from.status === 'resigned') throw new AppError('VALIDATION_FAILED', `${fromUserid} has left the corp: use kind "resigned"`);
+  if (!from) throw new ScrmError('SCRM_STAFF_NOT_FOUND', `fromUserid: no staff member ${fromUserid} (sync staff from WeCom first)`);
+  if (!to) throw new ScrmError('SCRM_STAFF_NOT_FOUND', `toUserid: no staff member ${toUserid}`);
+  if (to.status === 'resigned') throw new ScrmError('VALIDATION_FAILED', `toUserid: ${toUserid} has left the corp and cannot take customers over`);
+  if (kind === 'resigned' && from.status !== 'resigned') throw new ScrmError('VALIDATION_FAILED', `${fromUserid} has not left the corp: use kind "in_service"`);
+  if (kind === 'in_service' && from.status === 'resigned') throw new ScrmError('VALIDATION_FAILED', `${fromUserid} has left the corp: use kind "resigned"`);
 
   const follows = await db
     .selectFrom('scrm_follows')
@@ -119,7 +119,7 @@ export async function requestHandover(
   const followed = new Set(follows.map((f) => f.external_userid));
   const asked = body.externalUserids ? [...new Set(body.externalUserids)] : [...followed];
   if (asked.length > MAX_CUSTOMERS)
-    throw new AppError('VALIDATION_FAILED', `externalUserids holds ${asked.length} customers; at most ${MAX_CUSTOMERS} per request are accepted`);
+    throw new ScrmError('VALIDATION_FAILED', `externalUserids holds ${asked.length} customers; at most ${MAX_CUSTOMERS} per request are accepted`);
   const now = ctx.now();
   const refused: HandoverResult['refused'] = [];
 

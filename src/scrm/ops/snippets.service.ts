@@ -3,7 +3,7 @@
  * ids, or CDP tag names); a customer's recommendations are the snippets sharing the most tags
  * with them (their corp tags as this staff member set them, and their profile's tags).
  */
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import { type OpsContext, iso, json, opsDb } from './context.js';
 import { parseContent, type SopContent } from './sops.service.js';
@@ -30,13 +30,13 @@ const toSnippet = (r: Row): Snippet => ({
 
 function parseTags(v: unknown): string[] {
   if (!Array.isArray(v) || v.some((t) => typeof t !== 'string' || !t.trim() || t.length > 100))
-    throw new AppError('VALIDATION_FAILED', 'tags must be a list of tag names or ids (1-100 characters each)');
-  if (v.length > 50) throw new AppError('VALIDATION_FAILED', `tags holds ${v.length}; at most 50 are accepted`);
+    throw new ScrmError('VALIDATION_FAILED', 'tags must be a list of tag names or ids (1-100 characters each)');
+  if (v.length > 50) throw new ScrmError('VALIDATION_FAILED', `tags holds ${v.length}; at most 50 are accepted`);
   return [...new Set((v as string[]).map((t) => t.trim()))];
 }
 
 function parseTitle(v: unknown): string {
-  if (typeof v !== 'string' || !v.trim() || v.length > 200) throw new AppError('VALIDATION_FAILED', 'title must be 1-200 characters');
+  if (typeof v !== 'string' || !v.trim() || v.length > 200) throw new ScrmError('VALIDATION_FAILED', 'title must be 1-200 characters');
   return v.trim();
 }
 
@@ -73,7 +73,7 @@ export async function updateSnippet(ctx: OpsContext, ws: string, id: string, bod
     .where('workspace_id', '=', ws)
     .where('id', '=', id)
     .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new AppError('SNIPPET_NOT_FOUND', `no snippet ${id} in this workspace`);
+  if (Number(res.numUpdatedRows) === 0) throw new ScrmError('SNIPPET_NOT_FOUND', `no snippet ${id} in this workspace`);
   return toSnippet(
     (await opsDb(ctx).selectFrom('scrm_snippets').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow()) as Row,
   );
@@ -82,7 +82,7 @@ export async function updateSnippet(ctx: OpsContext, ws: string, id: string, bod
 /** Deletes a snippet. */
 export async function deleteSnippet(ctx: OpsContext, ws: string, id: string): Promise<void> {
   const res = await opsDb(ctx).deleteFrom('scrm_snippets').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (Number(res.numDeletedRows) === 0) throw new AppError('SNIPPET_NOT_FOUND', `no snippet ${id} in this workspace`);
+  if (Number(res.numDeletedRows) === 0) throw new ScrmError('SNIPPET_NOT_FOUND', `no snippet ${id} in this workspace`);
 }
 
 /** Snippets for a customer of a staff member, most matching tags first (only snippets with a match). */
@@ -103,7 +103,7 @@ export async function recommendSnippets(
     .where('f.external_userid', '=', externalUserid)
     .where('f.deleted_at', 'is', null)
     .executeTakeFirst();
-  if (!follow) throw new AppError('SCRM_CUSTOMER_NOT_FOUND', `${externalUserid} is not a customer of ${userid}`);
+  if (!follow) throw new ScrmError('SCRM_CUSTOMER_NOT_FOUND', `${externalUserid} is not a customer of ${userid}`);
   const tagIds = json<string[]>(follow.tag_ids) ?? [];
   const names = tagIds.length
     ? await db

@@ -1,6 +1,6 @@
 /** Listing and completing SOP staff tasks. */
 import type { Selectable } from 'kysely';
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
 import type { ScrmSopTasksTable } from '../schema.js';
 import { type OpsContext, iso, opsDb, zoneOf } from './context.js';
 import { touchLastContact } from './sop-tick.js';
@@ -63,18 +63,18 @@ export async function listSopTasks(ctx: OpsContext, ws: string, f: TaskFilter): 
   if (f.sopId) q = q.where('sop_id', '=', f.sopId);
   if (f.status) {
     if (!(TASK_STATUSES as readonly string[]).includes(f.status))
-      throw new AppError('VALIDATION_FAILED', `status "${f.status}" is not one of ${TASK_STATUSES.join(', ')}`);
+      throw new ScrmError('VALIDATION_FAILED', `status "${f.status}" is not one of ${TASK_STATUSES.join(', ')}`);
     q = q.where('status', '=', f.status);
   }
   if (f.date) {
     const day = parseDay(f.date);
-    if (day === undefined) throw new AppError('VALIDATION_FAILED', `date "${f.date}" is not a date in YYYY-MM-DD form`);
+    if (day === undefined) throw new ScrmError('VALIDATION_FAILED', `date "${f.date}" is not a date in YYYY-MM-DD form`);
     const [from, to] = dayRange(day, await zoneOf(ctx, ws));
     q = q.where('due_at', '>=', from).where('due_at', '<', to);
   }
   if (f.cursor) {
     const m = /^(\d+)\|(.+)$/.exec(Buffer.from(f.cursor, 'base64url').toString('utf8'));
-    if (!m) throw new AppError('VALIDATION_FAILED', 'cursor is not one this API returned');
+    if (!m) throw new ScrmError('VALIDATION_FAILED', 'cursor is not one this API returned');
     const due = Number(m[1]);
     q = q.where((eb) => eb.or([eb('due_at', '>', due), eb.and([eb('due_at', '=', due), eb('id', '>', m[2]!)])]));
   }
@@ -92,7 +92,7 @@ export async function listSopTasks(ctx: OpsContext, ws: string, f: TaskFilter): 
 export async function completeSopTask(ctx: OpsContext, ws: string, id: string): Promise<SopTask> {
   const db = opsDb(ctx);
   const row = await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('SOP_TASK_NOT_FOUND', `no SOP task ${id} in this workspace`);
+  if (!row) throw new ScrmError('SOP_TASK_NOT_FOUND', `no SOP task ${id} in this workspace`);
   if (row.status === 'done') return toTask(row);
   const now = ctx.now();
   await db.transaction().execute(async (trx) => {

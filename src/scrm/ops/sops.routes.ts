@@ -1,5 +1,5 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
-import { errorResponses, secured } from '../../cdp/profiles.schemas.js';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
 import type { OpsContext } from './context.js';
 import { completeSopTask, listSopTasks, TASK_STATUSES, type TaskFilter } from './sop-tasks.service.js';
 import { archiveSop, createSop, getSop, listSops, updateSop } from './sops.service.js';

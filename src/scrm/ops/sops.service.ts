@@ -4,7 +4,8 @@
  * the add or the group's entry, at HH:MM) or recurring (days of the week at HH:MM), in the
  * workspace's time zone. The scheduler (sop-tick.ts) turns due steps into staff tasks.
  */
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
+import { SegmentError } from '../../segments/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Attachment } from '../../wecom/types.js';
 import { type OpsContext, iso, json, opsDb } from './context.js';
@@ -47,7 +48,7 @@ const ATTACHMENT_TYPES = ['image', 'link', 'miniprogram', 'video', 'file'];
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function bad(path: string, message: string): never {
-  throw new AppError('VALIDATION_FAILED', `${path}: ${message}`);
+  throw new ScrmError('VALIDATION_FAILED', `${path}: ${message}`);
 }
 
 function stringList(v: unknown, path: string, max: number): string[] {
@@ -181,7 +182,7 @@ function parseStatus(v: unknown): 'active' | 'paused' {
 async function checkSegment(ctx: OpsContext, ws: string, target: SopTarget): Promise<void> {
   if (target.type !== 'customers' || !('segmentId' in target)) return;
   const seg = await opsDb(ctx).selectFrom('segments').select('status').where('workspace_id', '=', ws).where('id', '=', target.segmentId).executeTakeFirst();
-  if (!seg || seg.status !== 'active') throw new AppError('SEGMENT_NOT_FOUND', `target.segmentId: no active segment ${target.segmentId}`);
+  if (!seg || seg.status !== 'active') throw new SegmentError('SEGMENT_NOT_FOUND', `target.segmentId: no active segment ${target.segmentId}`);
 }
 
 /** Creates a SOP (active unless `status: "paused"`). Relative steps apply to targets that join from now on. */
@@ -211,7 +212,7 @@ export async function createSop(ctx: OpsContext, ws: string, body: Record<string
 /** One SOP, archived ones included. */
 export async function getSop(ctx: OpsContext, ws: string, id: string): Promise<Sop> {
   const row = await opsDb(ctx).selectFrom('scrm_sops').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('SOP_NOT_FOUND', `no SOP ${id} in this workspace`);
+  if (!row) throw new ScrmError('SOP_NOT_FOUND', `no SOP ${id} in this workspace`);
   return toSop(row);
 }
 
@@ -225,7 +226,7 @@ export async function listSops(ctx: OpsContext, ws: string, opts: { includeArchi
 /** Changes name, status, target or steps; tasks already created keep their content. */
 export async function updateSop(ctx: OpsContext, ws: string, id: string, body: Record<string, unknown>): Promise<Sop> {
   const current = await getSop(ctx, ws, id);
-  if (current.status === 'archived') throw new AppError('CONFLICT', `SOP ${id} is archived and cannot be changed`);
+  if (current.status === 'archived') throw new ScrmError('CONFLICT', `SOP ${id} is archived and cannot be changed`);
   const patch: Record<string, unknown> = {};
   if (body.name !== undefined) patch.name = parseName(body.name);
   if (body.status !== undefined) patch.status = parseStatus(body.status);

@@ -4,7 +4,8 @@
  * workspace's workbench rules: members of a segment become tasks for the staff who follow
  * them, once per local day); and 1:1 message recommendations from a snippet library by tag.
  */
-import { AppError } from '../../platform/errors.js';
+import { ScrmError } from '../errors.js';
+import { SegmentError } from '../../segments/errors.js';
 import { newId } from '../../platform/ids.js';
 import { type OpsContext, iso, json, opsDb, segmentFollows, zoneOf } from './context.js';
 import { listSopTasks, type SopTask } from './sop-tasks.service.js';
@@ -14,7 +15,7 @@ export const RULE_KINDS = ['follow_up_vip', 'birthday', 'win_back', 'custom'] as
 
 async function requireStaff(ctx: OpsContext, ws: string, userid: string): Promise<void> {
   const s = await opsDb(ctx).selectFrom('scrm_staff').select('userid').where('workspace_id', '=', ws).where('userid', '=', userid).executeTakeFirst();
-  if (!s) throw new AppError('SCRM_STAFF_NOT_FOUND', `no staff member ${userid} in this workspace (sync staff from WeCom first)`);
+  if (!s) throw new ScrmError('SCRM_STAFF_NOT_FOUND', `no staff member ${userid} in this workspace (sync staff from WeCom first)`);
 }
 
 /** Corp tag id → name and group, for the tags on follows. */
@@ -140,9 +141,9 @@ export async function createWorkbenchRule(
   body: { segmentId: string; kind: string; titleTemplate: string },
 ): Promise<WorkbenchRule> {
   if (!(RULE_KINDS as readonly string[]).includes(body.kind))
-    throw new AppError('VALIDATION_FAILED', `kind "${body.kind}" is not one of ${RULE_KINDS.join(', ')}`);
+    throw new ScrmError('VALIDATION_FAILED', `kind "${body.kind}" is not one of ${RULE_KINDS.join(', ')}`);
   const seg = await opsDb(ctx).selectFrom('segments').select('status').where('workspace_id', '=', ws).where('id', '=', body.segmentId).executeTakeFirst();
-  if (!seg || seg.status !== 'active') throw new AppError('SEGMENT_NOT_FOUND', `segmentId: no active segment ${body.segmentId}`);
+  if (!seg || seg.status !== 'active') throw new SegmentError('SEGMENT_NOT_FOUND', `segmentId: no active segment ${body.segmentId}`);
   const now = ctx.now();
   const row = {
     workspace_id: ws,
@@ -165,7 +166,7 @@ export async function listWorkbenchRules(ctx: OpsContext, ws: string): Promise<W
 /** Deletes a rule; tasks it generated stay. */
 export async function deleteWorkbenchRule(ctx: OpsContext, ws: string, id: string): Promise<void> {
   const res = await opsDb(ctx).deleteFrom('scrm_workbench_rules').where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (Number(res.numDeletedRows) === 0) throw new AppError('WORKBENCH_RULE_NOT_FOUND', `no workbench rule ${id} in this workspace`);
+  if (Number(res.numDeletedRows) === 0) throw new ScrmError('WORKBENCH_RULE_NOT_FOUND', `no workbench rule ${id} in this workspace`);
 }
 
 // ── Today ────────────────────────────────────────────────────────────────────────────────
@@ -272,6 +273,6 @@ export async function completeGuideTask(ctx: OpsContext, ws: string, id: string)
     .where('status', '=', 'open')
     .execute();
   const row = await db.selectFrom('scrm_guide_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (!row) throw new AppError('SOP_TASK_NOT_FOUND', `no follow-up task ${id} in this workspace`);
+  if (!row) throw new ScrmError('SOP_TASK_NOT_FOUND', `no follow-up task ${id} in this workspace`);
   return toGuideTask(row);
 }

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Dialect } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
+import { SegmentError } from '../errors.js';
 import { getWorkspace } from '../../platform/workspaces.js';
 import { type CommunityRunReport, computeCommunity } from './community.js';
 import { computeLifecycle, type LifecycleRunReport } from './lifecycle.js';
@@ -41,10 +42,10 @@ export interface ComputeReport {
 export async function computeModels(db: Kysely<DB>, dialect: Dialect, ws: string, now: number, opts: ComputeOptions = {}): Promise<ComputeReport> {
   const wanted = opts.models ?? MODEL_NAMES;
   for (const m of wanted) {
-    if (!MODEL_NAMES.includes(m)) throw new AppError('VALIDATION_FAILED', `unknown model "${m}"; accepted: ${MODEL_NAMES.join(', ')}`);
+    if (!MODEL_NAMES.includes(m)) throw new SegmentError('VALIDATION_FAILED', `unknown model "${m}"; accepted: ${MODEL_NAMES.join(', ')}`);
   }
   const workspace = await getWorkspace(db, ws);
-  if (!workspace) throw new AppError('NOT_FOUND', `workspace ${ws} does not exist`);
+  if (!workspace) throw new SegmentError('NOT_FOUND', `workspace ${ws} does not exist`);
   const settings = readModelSettings(workspace.settings, opts.defaultTimeZone);
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error(`chunkSize must be a positive integer, got ${chunkSize}`);

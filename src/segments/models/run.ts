@@ -8,6 +8,7 @@ import type { Clock } from '../../platform/clock.js';
 import { type Dialect, parseJson } from '../../platform/db/database.js';
 import type { DB, ProfileScoresTable } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
+import { SegmentError } from '../errors.js';
 
 /** Profiles per chunk transaction: big enough that per-statement costs vanish, small enough to hold writers back only briefly. */
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -145,7 +146,7 @@ export async function takeLease(db: Kysely<DB>, ws: string, clock: Clock): Promi
     .executeTakeFirst();
   if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) {
     const held = await readJobState<{ startedAt: string }>(db, ws, LEASE);
-    throw new AppError(
+    throw new SegmentError(
       'CONFLICT',
       `the models of this workspace are already being computed (a run started at ${held?.startedAt ?? 'an unknown time'}); try again when it has finished`,
     );

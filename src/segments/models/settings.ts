@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { parseJson } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
+import { SegmentError } from '../errors.js';
 import { getWorkspace, type WorkspaceSettings } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
 import type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
@@ -51,7 +52,7 @@ export function defaultSegmentationSettings(): SegmentationSettings {
 const MAX_DAYS = 3650;
 
 function invalid(message: string): never {
-  throw new AppError('VALIDATION_FAILED', message);
+  throw new SegmentError('VALIDATION_FAILED', message);
 }
 
 const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
@@ -195,7 +196,7 @@ export function readModelSettings(settings: WorkspaceSettings, defaultTimeZone: 
 /** The model settings of a workspace as stored (NOT_FOUND for an unknown workspace). */
 export async function loadModelSettings(db: Kysely<DB>, ws: string, defaultTimeZone: string = DEFAULT_TIME_ZONE): Promise<ModelSettings> {
   const workspace = await getWorkspace(db, ws);
-  if (!workspace) throw new AppError('NOT_FOUND', `workspace ${ws} does not exist`);
+  if (!workspace) throw new SegmentError('NOT_FOUND', `workspace ${ws} does not exist`);
   return readModelSettings(workspace.settings, defaultTimeZone);
 }
 
@@ -213,7 +214,7 @@ export async function saveSegmentationSettings(
   readSegmentationSettings(input);
   for (let attempt = 0; attempt < 5; attempt++) {
     const row = await db.selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
-    if (!row) throw new AppError('NOT_FOUND', `workspace ${ws} does not exist`);
+    if (!row) throw new SegmentError('NOT_FOUND', `workspace ${ws} does not exist`);
     const before = typeof row.settings === 'string' ? row.settings : JSON.stringify(row.settings);
     const next: WorkspaceSettings = { ...parseJson<WorkspaceSettings>(row.settings), segmentation: input as WorkspaceSettings['segmentation'] };
     const effective = readModelSettings(next, defaultTimeZone);
@@ -225,5 +226,5 @@ export async function saveSegmentationSettings(
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 1) return effective;
   }
-  throw new AppError('CONFLICT', 'the workspace settings kept changing while the model settings were being saved; try again');
+  throw new SegmentError('CONFLICT', 'the workspace settings kept changing while the model settings were being saved; try again');
 }

@@ -120,15 +120,13 @@ export const groupMsgRoutes: ApiRoute[] = [
       );
       const [from] = readCursor(body.cursor, 'msgs', 1) ?? [0];
       return {
-        group_msg_list: all
-          .slice(from, from + limit)
-          .map((m) => ({
-            msgid: m.msgid,
-            create_time: m.createTime,
-            create_type: 0,
-            ...(m.text ? { text: m.text } : {}),
-            ...(m.attachments ? { attachments: m.attachments } : {}),
-          })),
+        group_msg_list: all.slice(from, from + limit).map((m) => ({
+          msgid: m.msgid,
+          create_time: m.createTime,
+          create_type: 0,
+          ...(m.text ? { text: m.text } : {}),
+          ...(m.attachments ? { attachments: m.attachments } : {}),
+        })),
         next_cursor: from + limit < all.length ? encodeCursor('msgs', [from + limit]) : '',
       };
     },
