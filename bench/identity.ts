@@ -8,7 +8,7 @@ import { applyEvents } from '../src/cdp/ingest.service.js';
 import type { TrackedEvent } from '../src/cdp/tracking.js';
 import { createPiiCipher } from '../src/platform/crypto.js';
 import { openDatabase } from '../src/platform/db/database.js';
-import { migrateToLatest } from '../src/platform/db/migrations.js';
+import { migrateSiyu } from '../src/server/migrations.js';
 import { newId } from '../src/platform/ids.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
 import type { BenchOptions, BenchResult } from './index.js';
@@ -99,7 +99,7 @@ function linkEvent(link: Identifier[], i: number, start: number, runId: string):
 async function runDatabasePath(links: Identifier[][], rules: RuleBook, where: { dataDir: string; databaseUrl?: string }) {
   const database = openDatabase({ dataDir: where.dataDir, databaseUrl: where.databaseUrl, poolSize: 2 });
   try {
-    await migrateToLatest(database.db, database.dialect.engine);
+    await migrateSiyu(database.db, database.dialect.engine);
     const ws = (await createWorkspace(database.db, { name: 'bench identity' })).workspace.id;
     const timer = statementTimer();
     const db = database.db.withPlugin(timer.plugin);

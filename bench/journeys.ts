@@ -19,7 +19,7 @@ import { enterSubjects, lockTriggers } from '../src/journeys/enter.js';
 import { createJourney, publishJourney } from '../src/journeys/journeys.service.js';
 import type { Definition } from '../src/journeys/definition.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
-import { migrateToLatest } from '../src/platform/db/migrations.js';
+import { migrateSiyu } from '../src/server/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
 import type { BenchOptions, BenchResult } from './index.js';
 import { createTempDatabase, describeUrl } from './support/postgres.js';
@@ -267,7 +267,7 @@ export async function runJourneysBench(o: BenchOptions): Promise<BenchResult> {
   const dir = mkdtempSync(join(o.tmpDir, 'siyu-bench-journeys-'));
   try {
     const sqlite = openDatabase({ dataDir: dir });
-    await migrateToLatest(sqlite.db, 'sqlite');
+    await migrateSiyu(sqlite.db, 'sqlite');
     try {
       result.sqlite = await runEngine(sqlite, n, 'sqlite');
     } finally {
@@ -277,7 +277,7 @@ export async function runJourneysBench(o: BenchOptions): Promise<BenchResult> {
       const temp = await createTempDatabase(o.databaseUrl, 'siyu_bench_journeys');
       try {
         const pg = openDatabase({ databaseUrl: temp.url, dataDir: dir, poolSize: 4 });
-        await migrateToLatest(pg.db, 'postgres');
+        await migrateSiyu(pg.db, 'postgres');
         try {
           result.postgres = await runEngine(pg, n, 'postgres');
         } finally {

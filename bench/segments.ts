@@ -7,7 +7,7 @@ import { createRuleBook } from '../src/cdp/identifiers.js';
 import { applyEvents } from '../src/cdp/ingest.service.js';
 import { createPiiCipher } from '../src/platform/crypto.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
-import { migrateToLatest } from '../src/platform/db/migrations.js';
+import { migrateSiyu } from '../src/server/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
 import { compileRule } from '../src/segments/compile.js';
 import { type MembershipDeps, processFeed, recomputeSegment } from '../src/segments/membership.js';
@@ -452,7 +452,7 @@ export async function runSegmentsBench(o: BenchOptions): Promise<BenchResult> {
 
 async function runPhases(o: BenchOptions, database: Database, commits: Run['commits']): Promise<BenchResult> {
   const wall = performance.now();
-  await migrateToLatest(database.db, database.dialect.engine);
+  await migrateSiyu(database.db, database.dialect.engine);
   const ws = (await createWorkspace(database.db, { name: 'bench segments', settings: { currency: 'CNY', timezone: TIME_ZONE } }, NOW)).workspace.id;
   await SCRATCH_DDL.execute(database.db);
   const clock = simulatedClock(NOW);

@@ -28,12 +28,12 @@ import { createRuleBook } from '../src/cdp/identifiers.js';
 import { createIngestWriter } from '../src/cdp/writer.js';
 import { createPiiCipher } from '../src/platform/crypto.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
-import { migrateToLatest } from '../src/platform/db/migrations.js';
+import { migrateSiyu } from '../src/server/migrations.js';
 import type { DB } from '../src/platform/db/schema.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
 import { runFullSync, type SyncResult } from '../src/scrm/sync.service.js';
 import { createWeComClient } from '../src/wecom/client.js';
-import { SandboxState } from '../src/wecom/sandbox/state.js';
+import { SandboxState } from '../wecom-sandbox/state.js';
 import type { BenchOptions, BenchResult } from './index.js';
 import { onInterrupt } from './support/cleanup.js';
 import { createTempDatabase, describeServer, describeUrl } from './support/postgres.js';
@@ -219,7 +219,7 @@ interface EngineFigures {
 }
 
 async function syncOn(engine: string, database: Database, sandbox: SandboxProcess): Promise<EngineFigures> {
-  await migrateToLatest(database.db, database.dialect.engine);
+  await migrateSiyu(database.db, database.dialect.engine);
   const { workspace } = await createWorkspace(database.db, { name: 'wecom bench' });
   const writer = createIngestWriter({
     database,

@@ -6,7 +6,7 @@ import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type 
 import type { Config } from './platform/config.js';
 import { createPiiCipher, type PiiCipher } from './platform/crypto.js';
 import { type Database, openDatabase } from './platform/db/database.js';
-import { migrateToLatest } from './platform/db/migrations.js';
+import { migrateSiyu } from './server/migrations.js';
 import { installErrorHandler } from './platform/http.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from './platform/workspaces.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -72,7 +72,7 @@ export async function createServices(config: Config, opts: { database?: Database
   const clock = opts.clock ?? systemClock;
   const database = opts.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   if (opts.migrate !== false) {
-    const applied = await migrateToLatest(database.db, database.dialect.engine);
+    const applied = await migrateSiyu(database.db, database.dialect.engine);
     if (applied.length) log.info({ applied }, 'migrations applied');
   }
   const cipher = createPiiCipher(config.encryptionKey);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
-import { createE2eEnvironment, type E2eEnvironment } from '../src/testing/e2e.js';
-import { type ServerProcess, startServer } from '../src/testing/server-process.js';
+import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
  * The web console end to end: the real server (`siyu serve`, SQLite: the console never touches

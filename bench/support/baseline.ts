@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { openDatabase } from '../../src/platform/db/database.js';
-import { migrateToLatest } from '../../src/platform/db/migrations.js';
+import { migrateSiyu } from '../../src/server/migrations.js';
 import { newId } from '../../src/platform/ids.js';
 import type { SegmentEvent, SegmentStream } from './segment-stream.js';
 
@@ -45,7 +45,7 @@ function rowMaker(): (e: SegmentEvent) => EventRow {
  */
 export async function sqliteBaseline(dataDir: string, stream: SegmentStream, batch: number, onProgress?: (rows: number) => void): Promise<BaselineResult> {
   const migrated = openDatabase({ dataDir, sqliteFile: 'baseline.db' });
-  await migrateToLatest(migrated.db, 'sqlite');
+  await migrateSiyu(migrated.db, 'sqlite');
   await migrated.close();
 
   const raw = new BetterSqlite3(join(dataDir, 'baseline.db'));
@@ -80,7 +80,7 @@ export async function sqliteBaseline(dataDir: string, stream: SegmentStream, bat
  */
 export async function postgresBaseline(url: string, stream: SegmentStream, batch: number, onProgress?: (rows: number) => void): Promise<BaselineResult> {
   const migrated = openDatabase({ databaseUrl: url, dataDir: '.', poolSize: 1 });
-  await migrateToLatest(migrated.db, 'postgres');
+  await migrateSiyu(migrated.db, 'postgres');
   await migrated.close();
 
   const client = new pg.Client({ connectionString: url });

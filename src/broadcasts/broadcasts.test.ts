@@ -1,12 +1,13 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { basic, describeEngines } from '../testing/engines.js';
+import { basic, describeEngines } from '../../test/support/engines.js';
 import { json, messagingTestApp, NOON_SHANGHAI, startHttpRecorder } from '../messaging/test-kit.js';
 import { recomputeSegment } from '../segments/membership.js';
 import { bucketOf } from '../segments/compile.js';
 import { bdb } from './broadcasts.repo.js';
 import { createBroadcastWorker } from './worker.js';
 import { type FanoutDeps, runChunk } from './fanout.js';
+import {} from '../platform/time.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { openDatabase } from '../platform/db/database.js';
 import { createBroadcastWorker } from './worker.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { basic, describeEngines } from '../testing/engines.js';
+import { basic, describeEngines } from '../../test/support/engines.js';
 import { messagingTestApp } from '../messaging/test-kit.js';
 import { recomputeSegment } from '../segments/membership.js';
 import { bdb } from './broadcasts.repo.js';

@@ -16,6 +16,7 @@ import { enqueueMessages, getTemplate, type ChannelName, type EnqueueInput } fro
 import { bucketOf } from '../segments/compile.js';
 import { parseJson } from '../platform/db/database.js';
 import { bdb, type BroadcastRow, messageKey } from './broadcasts.repo.js';
+import {} from '../platform/time.js';
 
 /** What the fan-out needs. */
 export interface FanoutDeps {
@@ -93,7 +94,7 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string): Promis
         .where('id', '=', id)
         .where('status', 'in', FANNING)
         .where('send_at', '<=', now);
-      if (dialect.engine === 'postgres') lock = lock.forUpdate().skipLocked();
+      lock = dialect.claim(lock);
       const row = await lock.executeTakeFirst();
       if (!row) return;
       let templateVersion = row.template_version;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../app.js';
 import type { Database } from '../platform/db/database.js';
 import { createWorkspace } from '../platform/workspaces.js';
-import { ENGINES, openTestDatabase, testConfig } from '../testing/engines.js';
+import { ENGINES, openTestDatabase, testConfig } from '../../test/support/engines.js';
 import { createRuleBook } from './identifiers.js';
 import { normaliseMessage } from './tracking.js';
 

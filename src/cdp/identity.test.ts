@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { basic, createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
+import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { createRuleBook } from './identifiers.js';
 import { normaliseMessage } from './tracking.js';
 

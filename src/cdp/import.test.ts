@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
+import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { importDeps, type ImportFormat, type ImportKind, type ImportMode, type ImportReport, runImport } from './import.service.js';
 
 const CDNOW = new URL('../../test/fixtures/cdnow/CDNOW_sample.txt', import.meta.url);

@@ -21,3 +21,5 @@ export {
   type ImportProgress,
 } from './import.service.js';
 export type { TimelineRow, TimelineSource } from './profiles.repo.js';
+export { cdpMigrations } from './migrations.js';
+export { CdpError } from './errors.js';

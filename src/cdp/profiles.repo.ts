@@ -64,7 +64,7 @@ export async function loadProfilesForUpdate(
   const sorted = [...new Set(ids)].sort();
   for (const part of chunks(sorted, 5000)) {
     let q = db.selectFrom('profiles').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', part).orderBy('id');
-    if (dialect.engine === 'postgres') q = q.forUpdate();
+    q = dialect.forUpdate(q);
     for (const row of await q.execute()) out.set(row.id, { row, identifiers: [] });
     const idRows = await db
       .selectFrom('identities')

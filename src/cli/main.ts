@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createRuleBook, type IdentifierRule } from '../cdp/identifiers.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
 import { openDatabase } from '../platform/db/database.js';
-import { migrateToLatest } from '../platform/db/migrations.js';
+import { migrateSiyu } from '../server/migrations.js';
 import { AppError } from '../platform/errors.js';
 import { createKey, createWorkspace, listWorkspaces, type KeyKind } from '../platform/workspaces.js';
 import { serve } from './serve.js';
@@ -11,7 +11,7 @@ import { registerImportCommand } from './import.js';
 import { registerBenchCommand } from './bench.js';
 import { output } from './output.js';
 import { registerSegmentCommands } from './segment.js';
-import { registerWeComSandboxCommand } from '../wecom/sandbox/index.js';
+import { registerWeComSandboxCommand } from '../../wecom-sandbox/index.js';
 import { registerArchiveImportCommand } from '../scrm/ops/archive.cli.js';
 import { registerWeComSyncCommand } from '../scrm/sync.cli.js';
 
@@ -20,7 +20,7 @@ export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) 
   const config = loadConfig();
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
-    await migrateToLatest(database.db, database.dialect.engine);
+    await migrateSiyu(database.db, database.dialect.engine);
     return await fn(database);
   } finally {
     await database.close();
@@ -51,7 +51,7 @@ program
     const config = loadConfig();
     const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     try {
-      const applied = await migrateToLatest(database.db, database.dialect.engine);
+      const applied = await migrateSiyu(database.db, database.dialect.engine);
       output(
         !!opts.json,
         { database: database.description, applied },

@@ -7,7 +7,7 @@ import type { MessagingDB } from '../messaging/index.js';
 import type { ScrmDB } from '../scrm/schema.js';
 import type { JourneysDB } from './schema.js';
 import { parseJson } from '../platform/db/database.js';
-import { isTimeZone } from './timing.js';
+import { isTimeZone } from '../platform/time.js';
 
 /** The tables journeys read and write: core, its own, and (read only) messaging's log and SCRM's groups. */
 export type JDB = DB & JourneysDB & MessagingDB & ScrmDB;
@@ -42,16 +42,6 @@ export interface JourneyDeps {
   onMessages?: () => void;
   /** Told after new entries (wakes the executor). */
   onEntered?: () => void;
-}
-
-/**
- * The workspace's time zone (settings.timezone when valid, else `fallback`), read through the
- * caller's connection: on SQLite a read through another handle would wait on the transaction.
- */
-export async function workspaceZone(db: Kysely<any>, ws: string, fallback: string): Promise<string> {
-  const row = await jdb(db).selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
-  const tz = row ? parseJson<{ timezone?: unknown }>(row.settings).timezone : undefined;
-  return isTimeZone(tz) ? tz : fallback;
 }
 
 /** The journey deps, taken from the process services (the dispatcher and the worker are woken when present). */

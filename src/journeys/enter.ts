@@ -40,7 +40,7 @@ export async function lockTriggers(trx: Kysely<any>, dialect: Dialect, ws: strin
     .onConflict((oc) => oc.columns(['workspace_id', 'name']).doNothing())
     .execute();
   let q = db.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', TRIGGER_LOCK);
-  if (dialect.engine === 'postgres') q = skipLocked ? q.forUpdate().skipLocked() : q.forUpdate();
+  q = skipLocked ? dialect.claim(q) : dialect.forUpdate(q);
   const row = await q.executeTakeFirst();
   return row ? parseJson<Record<string, any>>(row.value) : undefined;
 }

@@ -17,12 +17,14 @@ import { enqueueMessage, type EnqueueInput } from '../messaging/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { compileRule } from '../segments/compile.js';
-import { localDate } from '../segments/compile.js';
+import { localDate } from '../platform/time.js';
 import type { PropertyFilter } from '../segments/rule.types.js';
 import { type Definition, durationMs, type Step, stepById } from './definition.js';
-import { jdb, type JDB, type JourneyDeps, workspaceZone } from './deps.js';
+import { jdb, type JDB, type JourneyDeps } from './deps.js';
+import { workspaceTimeZone } from '../platform/workspaces.js';
 import type { JourneyStatesTable } from './schema.js';
 import { anniversaryIn, localTimeOn, matchesFilters, nextLocalTime, profileTimeZone, traitDate } from './timing.js';
+import {} from '../platform/time.js';
 
 type StateRow = Selectable<JourneyStatesTable>;
 const DAY = 86_400_000;
@@ -90,7 +92,7 @@ export function createExecutor(deps: JourneyDeps): Executor {
     let q = trx.selectFrom('journey_states').selectAll().where('status', '=', 'active').where('wake_at', '<=', now);
     if (ids) q = q.where('id', 'in', ids);
     q = q.orderBy('wake_at').limit(limit);
-    if (database.dialect.engine === 'postgres') q = q.forUpdate().skipLocked();
+    q = database.dialect.claim(q);
     return q.execute();
   }
 
@@ -114,7 +116,7 @@ export function createExecutor(deps: JourneyDeps): Executor {
     const byWs = new Map<string, StateRow[]>();
     for (const r of rows) byWs.set(r.workspace_id, [...(byWs.get(r.workspace_id) ?? []), r]);
     for (const [ws, list] of byWs) {
-      const wsZone = await workspaceZone(trx, ws, deps.defaultTimeZone);
+      const wsZone = await workspaceTimeZone(trx, ws, deps.defaultTimeZone);
       const ids = [...new Set(list.filter((r) => r.subject_kind === 'profile').map((r) => r.subject_id))];
       const traits = new Map<string, Record<string, unknown>>();
       if (ids.length) {
@@ -496,7 +498,7 @@ export function createExecutor(deps: JourneyDeps): Executor {
     const first = group[0]!;
     const ws = first.row.workspace_id;
     const step = stepById(first.def, first.row.step_id!) as Extract<Step, { type: 'branch' }>;
-    const timeZone = await workspaceZone(trx, ws, deps.defaultTimeZone);
+    const timeZone = await workspaceTimeZone(trx, ws, deps.defaultTimeZone);
     let remaining = group;
     for (let i = 0; i < step.branches.length && remaining.length; i++) {
       const b = step.branches[i]!;

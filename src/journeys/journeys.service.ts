@@ -182,7 +182,7 @@ export async function publishJourney(deps: JourneyDeps, ws: string, id: string):
       deps.database.db.transaction().execute(async (t) => {
         const trx = jdb(t);
         let q = trx.selectFrom('journeys').selectAll().where('workspace_id', '=', ws).where('id', '=', id);
-        if (deps.database.dialect.engine === 'postgres') q = q.forUpdate();
+        q = deps.database.dialect.forUpdate(q);
         const r = await q.executeTakeFirst();
         if (!r) throw new JourneyError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
         if (r.status === 'archived') throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);

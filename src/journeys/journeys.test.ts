@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../platform/db/database.js';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { journeyDeps } from './deps.js';
 import { createExecutor } from './executor.js';
 import { publishJourney } from './journeys.service.js';

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { recomputeSegment } from '../segments/membership.js';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { journeyTestApp } from './test-kit.js';
 
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 import { messagingTestApp } from '../messaging/test-kit.js';
 import type { Engine } from '../platform/db/database.js';
-import { basic } from '../testing/engines.js';
+import { basic } from '../../test/support/engines.js';
 import { journeyDeps, type JourneyDeps } from './deps.js';
 import { createExecutor } from './executor.js';
 import { runTriggers } from './triggers.js';

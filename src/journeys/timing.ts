@@ -1,27 +1,9 @@
-import { addDays, localDate, startOfLocalDay } from '../segments/compile.js';
+import { addDays, isTimeZone, localDate, startOfLocalDate } from '../platform/time.js';
 
 /**
  * Local-time arithmetic for waits and date triggers, and the in-memory check of an event's
  * properties against the segment rule language's property filters.
  */
-
-const validZones = new Map<string, boolean>();
-
-/** True when the runtime knows the IANA zone. */
-export function isTimeZone(tz: unknown): tz is string {
-  if (typeof tz !== 'string' || tz === '') return false;
-  let ok = validZones.get(tz);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: tz });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    validZones.set(tz, ok);
-  }
-  return ok;
-}
 
 /** A profile's time zone: its `timezone` (or `time_zone`) trait when valid, else the workspace's. */
 export function profileTimeZone(traits: Record<string, unknown> | undefined, workspaceZone: string): string {
@@ -35,7 +17,7 @@ export function profileTimeZone(traits: Record<string, unknown> | undefined, wor
  */
 export function localTimeOn(date: string, time: string, tz: string): number {
   const [h, m] = time.split(':').map(Number) as [number, number];
-  return startOfLocalDay(date, tz) + (h * 60 + m) * 60_000;
+  return startOfLocalDate(date, tz) + (h * 60 + m) * 60_000;
 }
 
 /** The next instant at or after `now` whose local time is `time`. */

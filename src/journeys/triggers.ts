@@ -16,11 +16,12 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
-import { addDays, localDate } from '../segments/compile.js';
 import { type Definition, isGroupJourney, type Trigger } from './definition.js';
-import { jdb, type JDB, type JourneyDeps, workspaceZone } from './deps.js';
+import { jdb, type JDB, type JourneyDeps } from './deps.js';
+import { workspaceTimeZone } from '../platform/workspaces.js';
 import { type EntryCandidate, enterSubjects, lockTriggers, saveTriggers } from './enter.js';
 import { anniversaryMonthDays, isAnniversary, localTimeOn, matchesFilters, monthAgeDays, monthAgeOn, traitDate } from './timing.js';
+import { addDays, localDate } from '../platform/time.js';
 
 /** How far back each cursor pass re-reads, for transactions that committed after the last pass. */
 export const OVERLAP_MS = 60_000;
@@ -80,7 +81,7 @@ export async function runWorkspaceTriggers(deps: JourneyDeps, ws: string): Promi
     const cursors: Record<string, number> = value.cursors ?? {};
     const days: Record<string, string> = value.days ?? {};
     const runs: Record<string, number> = value.runs ?? {};
-    const zone = await workspaceZone(trx, ws, deps.defaultTimeZone);
+    const zone = await workspaceTimeZone(trx, ws, deps.defaultTimeZone);
     let entered = 0;
     for (const j of await activeJourneys(trx, ws)) {
       const tr = j.definition.trigger;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { hmacBase64, smsStringToSign } from './channels/sms.js';
 import { webhookSignature } from './channels/webhook.js';
 import { json, messagingTestApp, startHttpRecorder } from './test-kit.js';

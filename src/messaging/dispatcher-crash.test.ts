@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { mdb } from './deps.js';
 import { enqueueMessage } from './outbox.js';
 import { json, messagingTestApp, startHttpRecorder } from './test-kit.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { createChannels } from './channels/index.js';
 import { mdb } from './deps.js';
 import { createDispatcher } from './dispatcher.js';

@@ -12,7 +12,8 @@ import { linkBuilder, trackHtml } from './links.js';
 import { renderContent } from './render.js';
 import { smsAddressKey } from './replies.service.js';
 import type { MessagesTable } from './schema.js';
-import { loadMessagingProfile, renderScope, workspaceTimeZone } from './scope.js';
+import { loadMessagingProfile, renderScope } from './scope.js';
+import { workspaceTimeZone } from '../platform/workspaces.js';
 import { loadSettings, type MessagingSettings } from './settings.js';
 import { loadTemplateVersion, variantFor } from './templates.service.js';
 import { parseClock, quietUntil } from './time.js';
@@ -118,7 +119,7 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
         )
         .orderBy('next_attempt_at')
         .limit(batchSize);
-      if (dialect.engine === 'postgres') q = q.forUpdate().skipLocked();
+      q = dialect.claim(q);
       const rows = await q.execute();
       stats.claimed = rows.length;
       // Profile locks in one order across workers: no deadlock between two claiming passes.
@@ -168,9 +169,7 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
       stats.failed++;
       return undefined;
     }
-    if (dialect.engine === 'postgres' && row.profile_id) {
-      await sql`select pg_advisory_xact_lock(hashtext(${row.workspace_id + ':' + row.profile_id}))`.execute(trx);
-    }
+    if (row.profile_id) await dialect.advisoryXactLock(trx, row.workspace_id + ':' + row.profile_id);
     if (row.status === 'sending') {
       // The previous worker's lease expired mid-send: resend only where the provider dedupes.
       const withinWindow = channel.resendWithinMs === undefined || (row.sent_at !== null && now - row.sent_at <= channel.resendWithinMs);

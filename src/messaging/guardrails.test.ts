@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { json, messagingTestApp, NOON_SHANGHAI, startHttpRecorder } from './test-kit.js';
 
 describeEngines('guardrails and the consent ledger', (engine) => {

@@ -3,7 +3,8 @@ import { consentAllows } from './consent.service.js';
 import type { Purpose } from './content.js';
 import { mdb } from './deps.js';
 import type { Cap, MessagingSettings } from './settings.js';
-import { parseClock, quietUntil, startOfLocalDay, startOfLocalWeek, startOfNextLocalDay, startOfNextLocalWeek } from './time.js';
+import { parseClock, quietUntil } from './time.js';
+import { startOfLocalDay, startOfLocalWeek, startOfNextLocalDay, startOfNextLocalWeek } from '../platform/time.js';
 
 /** What the guardrails decided for one send. */
 export type Verdict = { action: 'send' } | { action: 'hold'; until: number; reason: string } | { action: 'suppress'; reason: string };

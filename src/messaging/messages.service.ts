@@ -8,7 +8,8 @@ import { linkBuilder } from './links.js';
 import { enqueueMessage, type EnqueueResult } from './outbox.js';
 import { renderContent } from './render.js';
 import type { MessagesTable } from './schema.js';
-import { loadMessagingProfile, renderScope, workspaceTimeZone } from './scope.js';
+import { loadMessagingProfile, renderScope } from './scope.js';
+import { workspaceTimeZone } from '../platform/workspaces.js';
 import { loadSettings } from './settings.js';
 import { loadTemplateVersion, variantFor } from './templates.service.js';
 

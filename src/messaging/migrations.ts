@@ -1,136 +1,140 @@
-import { type Kysely, type Migration, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
+import type { MigrationSet } from '../platform/db/migrations.js';
 
 /** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching. */
-export function messagingMigrations(engine: Engine): Record<string, Migration> {
+export function messagingMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
-    '0010_messaging': {
-      async up(db: Kysely<any>) {
-        await db.schema
-          .createTable('message_templates')
-          .addColumn('workspace_id', 'text', (c) => c.notNull())
-          .addColumn('id', 'text', (c) => c.notNull())
-          .addColumn('name', 'text', (c) => c.notNull())
-          .addColumn('channel', 'text', (c) => c.notNull())
-          .addColumn('purpose', 'text', (c) => c.notNull())
-          .addColumn('current_version', 'integer', (c) => c.notNull())
-          .addColumn('status', 'text', (c) => c.notNull())
-          .addColumn('created_at', t.millis, (c) => c.notNull())
-          .addColumn('updated_at', t.millis, (c) => c.notNull())
-          .addPrimaryKeyConstraint('message_templates_pk', ['workspace_id', 'id'])
-          .execute();
-        await db.schema.createIndex('message_templates_name').unique().on('message_templates').columns(['workspace_id', 'name']).execute();
+    owner: 'messaging',
+    migrations: {
+      '0010_messaging': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('message_templates')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('name', 'text', (c) => c.notNull())
+            .addColumn('channel', 'text', (c) => c.notNull())
+            .addColumn('purpose', 'text', (c) => c.notNull())
+            .addColumn('current_version', 'integer', (c) => c.notNull())
+            .addColumn('status', 'text', (c) => c.notNull())
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('message_templates_pk', ['workspace_id', 'id'])
+            .execute();
+          await db.schema.createIndex('message_templates_name').unique().on('message_templates').columns(['workspace_id', 'name']).execute();
 
-        await db.schema
-          .createTable('message_template_versions')
-          .addColumn('workspace_id', 'text', (c) => c.notNull())
-          .addColumn('template_id', 'text', (c) => c.notNull())
-          .addColumn('version', 'integer', (c) => c.notNull())
-          .addColumn('default_locale', 'text', (c) => c.notNull())
-          .addColumn('variants', t.json, (c) => c.notNull())
-          .addColumn('created_at', t.millis, (c) => c.notNull())
-          .addPrimaryKeyConstraint('message_template_versions_pk', ['workspace_id', 'template_id', 'version'])
-          .execute();
+          await db.schema
+            .createTable('message_template_versions')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('template_id', 'text', (c) => c.notNull())
+            .addColumn('version', 'integer', (c) => c.notNull())
+            .addColumn('default_locale', 'text', (c) => c.notNull())
+            .addColumn('variants', t.json, (c) => c.notNull())
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('message_template_versions_pk', ['workspace_id', 'template_id', 'version'])
+            .execute();
 
-        await db.schema
-          .createTable('channel_configs')
-          .addColumn('workspace_id', 'text', (c) => c.notNull())
-          .addColumn('channel', 'text', (c) => c.notNull())
-          .addColumn('config', t.json, (c) => c.notNull())
-          .addColumn('secrets_enc', 'text')
-          .addColumn('updated_at', t.millis, (c) => c.notNull())
-          .addPrimaryKeyConstraint('channel_configs_pk', ['workspace_id', 'channel'])
-          .execute();
+          await db.schema
+            .createTable('channel_configs')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('channel', 'text', (c) => c.notNull())
+            .addColumn('config', t.json, (c) => c.notNull())
+            .addColumn('secrets_enc', 'text')
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('channel_configs_pk', ['workspace_id', 'channel'])
+            .execute();
 
-        await db.schema
-          .createTable('messaging_settings')
-          .addColumn('workspace_id', 'text', (c) => c.primaryKey())
-          .addColumn('settings', t.json, (c) => c.notNull())
-          .addColumn('updated_at', t.millis, (c) => c.notNull())
-          .execute();
+          await db.schema
+            .createTable('messaging_settings')
+            .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+            .addColumn('settings', t.json, (c) => c.notNull())
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .execute();
 
-        await db.schema
-          .createTable('messages')
-          .addColumn('workspace_id', 'text', (c) => c.notNull())
-          .addColumn('id', 'text', (c) => c.notNull())
-          .addColumn('idempotency_key', 'text', (c) => c.notNull())
-          .addColumn('profile_id', 'text')
-          .addColumn('channel', 'text', (c) => c.notNull())
-          .addColumn('purpose', 'text', (c) => c.notNull())
-          .addColumn('status', 'text', (c) => c.notNull())
-          .addColumn('reason', 'text')
-          .addColumn('template_id', 'text')
-          .addColumn('template_version', 'integer')
-          .addColumn('content', t.json)
-          .addColumn('data', t.json, (c) => c.notNull())
-          .addColumn('recipient', t.json)
-          .addColumn('rendered', t.json)
-          .addColumn('locale', 'text')
-          .addColumn('source_kind', 'text', (c) => c.notNull())
-          .addColumn('source_id', 'text')
-          .addColumn('source_step', 'text')
-          .addColumn('attempts', 'integer', (c) => c.notNull())
-          .addColumn('next_attempt_at', t.millis, (c) => c.notNull())
-          .addColumn('lease_until', t.millis)
-          .addColumn('provider_message_id', 'text')
-          .addColumn('error_code', 'text')
-          .addColumn('sent_at', t.millis)
-          .addColumn('delivered_at', t.millis)
-          .addColumn('opened_at', t.millis)
-          .addColumn('clicked_at', t.millis)
-          .addColumn('created_at', t.millis, (c) => c.notNull())
-          .addColumn('updated_at', t.millis, (c) => c.notNull())
-          .addPrimaryKeyConstraint('messages_pk', ['workspace_id', 'id'])
-          .execute();
-        await db.schema.createIndex('messages_idempotency').unique().on('messages').columns(['workspace_id', 'idempotency_key']).execute();
-        // The dispatcher's due scan runs across workspaces: (status, next_attempt_at), and lease_until for recovery.
-        await db.schema.createIndex('messages_due').on('messages').columns(['status', 'next_attempt_at']).execute();
-        // Frequency caps and the per-profile list.
-        await db.schema.createIndex('messages_profile').on('messages').columns(['workspace_id', 'profile_id', 'sent_at']).execute();
-        // Delivery receipts find the message by the provider's id.
-        await db.schema.createIndex('messages_provider').on('messages').columns(['workspace_id', 'channel', 'provider_message_id']).execute();
-        await db.schema.createIndex('messages_source').on('messages').columns(['workspace_id', 'source_kind', 'source_id']).execute();
+          await db.schema
+            .createTable('messages')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('idempotency_key', 'text', (c) => c.notNull())
+            .addColumn('profile_id', 'text')
+            .addColumn('channel', 'text', (c) => c.notNull())
+            .addColumn('purpose', 'text', (c) => c.notNull())
+            .addColumn('status', 'text', (c) => c.notNull())
+            .addColumn('reason', 'text')
+            .addColumn('template_id', 'text')
+            .addColumn('template_version', 'integer')
+            .addColumn('content', t.json)
+            .addColumn('data', t.json, (c) => c.notNull())
+            .addColumn('recipient', t.json)
+            .addColumn('rendered', t.json)
+            .addColumn('locale', 'text')
+            .addColumn('source_kind', 'text', (c) => c.notNull())
+            .addColumn('source_id', 'text')
+            .addColumn('source_step', 'text')
+            .addColumn('attempts', 'integer', (c) => c.notNull())
+            .addColumn('next_attempt_at', t.millis, (c) => c.notNull())
+            .addColumn('lease_until', t.millis)
+            .addColumn('provider_message_id', 'text')
+            .addColumn('error_code', 'text')
+            .addColumn('sent_at', t.millis)
+            .addColumn('delivered_at', t.millis)
+            .addColumn('opened_at', t.millis)
+            .addColumn('clicked_at', t.millis)
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('messages_pk', ['workspace_id', 'id'])
+            .execute();
+          await db.schema.createIndex('messages_idempotency').unique().on('messages').columns(['workspace_id', 'idempotency_key']).execute();
+          // The dispatcher's due scan runs across workspaces: (status, next_attempt_at), and lease_until for recovery.
+          await db.schema.createIndex('messages_due').on('messages').columns(['status', 'next_attempt_at']).execute();
+          // Frequency caps and the per-profile list.
+          await db.schema.createIndex('messages_profile').on('messages').columns(['workspace_id', 'profile_id', 'sent_at']).execute();
+          // Delivery receipts find the message by the provider's id.
+          await db.schema.createIndex('messages_provider').on('messages').columns(['workspace_id', 'channel', 'provider_message_id']).execute();
+          await db.schema.createIndex('messages_source').on('messages').columns(['workspace_id', 'source_kind', 'source_id']).execute();
 
-        await db.schema
-          .createTable('consent_records')
-          .addColumn('workspace_id', 'text', (c) => c.notNull())
-          .addColumn('id', 'text', (c) => c.notNull())
-          .addColumn('profile_id', 'text', (c) => c.notNull())
-          .addColumn('purpose', 'text', (c) => c.notNull())
-          .addColumn('channel', 'text', (c) => c.notNull())
-          .addColumn('granted', 'integer', (c) => c.notNull())
-          .addColumn('source', 'text', (c) => c.notNull())
-          .addColumn('evidence', t.json, (c) => c.notNull())
-          .addColumn('at', t.millis, (c) => c.notNull())
-          .addColumn('recorded_at', t.millis, (c) => c.notNull())
-          .addPrimaryKeyConstraint('consent_records_pk', ['workspace_id', 'id'])
-          .execute();
-        await db.schema.createIndex('consent_records_profile').on('consent_records').columns(['workspace_id', 'profile_id', 'at']).execute();
+          await db.schema
+            .createTable('consent_records')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('profile_id', 'text', (c) => c.notNull())
+            .addColumn('purpose', 'text', (c) => c.notNull())
+            .addColumn('channel', 'text', (c) => c.notNull())
+            .addColumn('granted', 'integer', (c) => c.notNull())
+            .addColumn('source', 'text', (c) => c.notNull())
+            .addColumn('evidence', t.json, (c) => c.notNull())
+            .addColumn('at', t.millis, (c) => c.notNull())
+            .addColumn('recorded_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('consent_records_pk', ['workspace_id', 'id'])
+            .execute();
+          await db.schema.createIndex('consent_records_profile').on('consent_records').columns(['workspace_id', 'profile_id', 'at']).execute();
 
-        // The ledger is evidence: the database itself refuses to change or remove a row.
-        if (engine === 'postgres') {
-          await sql`create function siyu_consent_immutable() returns trigger language plpgsql as $$
+          // The ledger is evidence: the database itself refuses to change or remove a row.
+          if (engine === 'postgres') {
+            await sql`create function siyu_consent_immutable() returns trigger language plpgsql as $$
             begin raise exception 'consent_records is append-only (PIPL consent ledger)'; end $$`.execute(db);
-          await sql`create trigger consent_records_immutable before update or delete on consent_records
+            await sql`create trigger consent_records_immutable before update or delete on consent_records
             for each row execute function siyu_consent_immutable()`.execute(db);
-        } else {
-          await sql`create trigger consent_records_no_update before update on consent_records
+          } else {
+            await sql`create trigger consent_records_no_update before update on consent_records
             begin select raise(abort, 'consent_records is append-only (PIPL consent ledger)'); end`.execute(db);
-          await sql`create trigger consent_records_no_delete before delete on consent_records
+            await sql`create trigger consent_records_no_delete before delete on consent_records
             begin select raise(abort, 'consent_records is append-only (PIPL consent ledger)'); end`.execute(db);
-        }
+          }
+        },
       },
-    },
-    '0013_messaging_replies': {
-      async up(db: Kysely<any>) {
-        // Replies name a phone, never a message: the row keeps a keyed hash of the address it went
-        // to (the same lookup key the identity graph uses), so a reply finds its message without
-        // decrypting anything. Rows sent before this migration have none and cannot be matched.
-        await db.schema.alterTable('messages').addColumn('address_key', 'text').execute();
-        await db.schema.alterTable('messages').addColumn('replied_at', t.millis).execute();
-        await db.schema.createIndex('messages_address').on('messages').columns(['workspace_id', 'channel', 'address_key', 'sent_at']).execute();
+      '0013_messaging_replies': {
+        async up(db: Kysely<any>) {
+          // Replies name a phone, never a message: the row keeps a keyed hash of the address it went
+          // to (the same lookup key the identity graph uses), so a reply finds its message without
+          // decrypting anything. Rows sent before this migration have none and cannot be matched.
+          await db.schema.alterTable('messages').addColumn('address_key', 'text').execute();
+          await db.schema.alterTable('messages').addColumn('replied_at', t.millis).execute();
+          await db.schema.createIndex('messages_address').on('messages').columns(['workspace_id', 'channel', 'address_key', 'sent_at']).execute();
+        },
       },
     },
   };

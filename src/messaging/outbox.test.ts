@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { mdb } from './deps.js';
 import { BULK_ENQUEUE_ROWS, cancelMessages, enqueueMessage, enqueueMessages, type EnqueueInput } from './outbox.js';
 import { json, messagingTestApp, startHttpRecorder } from './test-kit.js';

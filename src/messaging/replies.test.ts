@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { hmacBase64 } from './channels/sms.js';
 import { mdb } from './deps.js';
 import { json, messagingTestApp, startHttpRecorder } from './test-kit.js';

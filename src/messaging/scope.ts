@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { mergedIdsOf } from '../cdp/profiles.repo.js';
 import { parseJson } from '../platform/db/database.js';
 import { mdb } from './deps.js';
-import { isValidTimeZone, localParts } from './time.js';
+import { isTimeZone, localParts } from '../platform/time.js';
 
 /** A profile as messaging sees it: traits, consent, time zone, locale and computed values. */
 export interface MessagingProfile {
@@ -13,13 +13,6 @@ export interface MessagingProfile {
   timeZone: string;
   locale: string | undefined;
   computed: Record<string, unknown>;
-}
-
-/** A time zone for the workspace: its settings.timezone, else the fallback. */
-export async function workspaceTimeZone(db: Kysely<any>, ws: string, fallback: string): Promise<string> {
-  const row = await mdb(db).selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
-  const tz = row ? parseJson<{ timezone?: unknown }>(row.settings).timezone : undefined;
-  return isValidTimeZone(tz) ? tz : fallback;
 }
 
 /**
@@ -33,7 +26,7 @@ export async function loadMessagingProfile(db: Kysely<any>, ws: string, id: stri
   if (!row || row.merged_into) return undefined;
   const traits = parseJson<Record<string, unknown>>(row.traits);
   const tzTrait = traits.timezone ?? traits.time_zone;
-  const timeZone = isValidTimeZone(tzTrait) ? tzTrait : zoneFallback;
+  const timeZone = isTimeZone(tzTrait) ? tzTrait : zoneFallback;
   const local = localParts(now, timeZone);
   const day = 86_400_000;
   return {

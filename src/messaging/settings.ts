@@ -2,7 +2,8 @@ import { parseJson } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
 import { CHANNELS, isChannel } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
-import { isValidTimeZone, parseClock } from './time.js';
+import { parseClock } from './time.js';
+import { isTimeZone } from '../platform/time.js';
 
 /** A frequency cap: at most `perDay` per local calendar day and `perWeek` per local week (Monday start). */
 export interface Cap {
@@ -77,7 +78,7 @@ export function mergeSettings(base: MessagingSettings, patch: unknown): Messagin
   }
   if (p.timeZone !== undefined) {
     if (p.timeZone === null) delete out.timeZone;
-    else if (!isValidTimeZone(p.timeZone)) bad('timeZone', 'must be an IANA time zone such as Asia/Shanghai');
+    else if (!isTimeZone(p.timeZone)) bad('timeZone', 'must be an IANA time zone such as Asia/Shanghai');
     else out.timeZone = p.timeZone;
   }
   if (p.caps !== undefined) {

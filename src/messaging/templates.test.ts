@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { messagingTestApp } from './test-kit.js';
 
 describeEngines('message templates', (engine) => {

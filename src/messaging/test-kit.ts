@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basic, createTestApp, type TestApp } from '../testing/engines.js';
+import { basic, createTestApp, type TestApp } from '../../test/support/engines.js';
 import type { Engine } from '../platform/db/database.js';
 import { createChannels } from './channels/index.js';
 import { createDispatcher, type DispatcherOptions } from './dispatcher.js';

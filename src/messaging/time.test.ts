@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { localParts, quietUntil, startOfLocalDay, startOfLocalWeek, startOfNextLocalDay, zonedToUtc } from './time.js';
+import { quietUntil } from './time.js';
+import { localParts, startOfLocalDay, startOfLocalWeek, startOfNextLocalDay, zonedToUtc } from '../platform/time.js';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

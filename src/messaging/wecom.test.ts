@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSandbox } from '../wecom/sandbox/test-helpers.js';
-import { describeEngines } from '../testing/engines.js';
+import { startSandbox } from '../../wecom-sandbox/test-helpers.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { mdb } from './deps.js';
 import { recordInboundReply } from './replies.service.js';
 import { messagingTestApp } from './test-kit.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { liveDb } from '../scrm/livecodes/context.js';
 import { scanContactWay, startLiveHarness, type LiveHarness } from '../scrm/livecodes/test-helpers.js';
-import { describeEngines } from '../testing/engines.js';
+import { describeEngines } from '../../test/support/engines.js';
 import { createWeComClient } from '../wecom/client.js';
 import { messagingDeps } from './messaging.routes.js';
 import { sendWelcomeMessage, type WelcomeDeps } from './welcome.service.js';

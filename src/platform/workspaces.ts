@@ -4,6 +4,7 @@ import type { DB } from './db/schema.js';
 import { parseJson } from './db/database.js';
 import { AppError } from './errors.js';
 import { newId, newSecret } from './ids.js';
+import { isTimeZone } from './time.js';
 
 /** A tenant: every row of every table belongs to exactly one. */
 export interface Workspace {
@@ -147,4 +148,15 @@ export function createKeyResolver(db: Kysely<DB>, ttlMs = 10_000, now = () => Da
       return ws;
     },
   };
+}
+
+/**
+ * The workspace's time zone: `settings.timezone` when it is a zone this runtime knows, else
+ * `fallback` (SIYU_DEFAULT_TIMEZONE). Reads through the caller's connection or transaction: on
+ * SQLite a read through another handle would wait on the caller's open transaction.
+ */
+export async function workspaceTimeZone(db: Kysely<any>, workspaceId: string, fallback: string): Promise<string> {
+  const row = await (db as Kysely<DB>).selectFrom('workspaces').select('settings').where('id', '=', workspaceId).executeTakeFirst();
+  const tz = row ? parseJson<{ timezone?: unknown }>(row.settings)?.timezone : undefined;
+  return isTimeZone(tz) ? tz : fallback;
 }

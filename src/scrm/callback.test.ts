@@ -1,11 +1,11 @@
 import { createCipheriv } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSandbox, type Sandbox } from '../wecom/sandbox/index.js';
+import { createSandbox, type Sandbox } from '../../wecom-sandbox/index.js';
 import { computeSignature, createWeComCrypto } from '../wecom/crypto.js';
 import { buildEnvelopeXml } from '../wecom/crypto-xml.js';
-import type { CallbackScenario } from '../wecom/sandbox/scenarios.js';
+import type { CallbackScenario } from '../../wecom-sandbox/scenarios.js';
 import { parseJson } from '../platform/db/database.js';
-import { createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
+import { createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import type { ScrmEvent } from './events.js';
 import { inboxDeps, processInboxBatch } from './inbox.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSandbox, type Sandbox } from '../wecom/sandbox/index.js';
-import { createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
+import { createSandbox, type Sandbox } from '../../wecom-sandbox/index.js';
+import { createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 
 describeEngines('WeCom connection API', (engine) => {
   let t: TestApp;

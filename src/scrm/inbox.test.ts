@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createServices } from '../app.js';
-import { createSandbox, type Sandbox } from '../wecom/sandbox/index.js';
-import { createTestApp, describeEngines, testConfig, type TestApp } from '../testing/engines.js';
+import { createSandbox, type Sandbox } from '../../wecom-sandbox/index.js';
+import { createTestApp, describeEngines, testConfig, type TestApp } from '../../test/support/engines.js';
 import { claimInbox, inboxDeps, processInboxBatch, startInboxWorker } from './inbox.js';
 
 /** The inbox across restarts and crashes, the background worker, and events applied out of order. */

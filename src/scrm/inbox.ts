@@ -79,7 +79,7 @@ interface Claimed extends InboxItem {
 
 /** Claims up to `batchSize` due rows (any workspace), oldest first, taking a lease on each. */
 export async function claimInbox(database: Database, now: number, opts: { batchSize: number; leaseMs: number }): Promise<Claimed[]> {
-  const lock = database.dialect.engine === 'postgres' ? sql` for update skip locked` : sql``;
+  const lock = database.dialect.claimSuffix;
   const res = await sql<{ workspace_id: string; id: string; dedup_key: string; kind: string; payload: string; attempts: number; received_at: number }>`
     update wecom_inbox set attempts = attempts + 1, next_attempt_at = ${now + opts.leaseMs}
     where (workspace_id, id) in (

@@ -14,3 +14,5 @@ export { connectionRoutes } from './connection.routes.js';
 export { callbackRoutes } from './callback.routes.js';
 export { createReplayGuard, DEFAULT_CALLBACK_WINDOW_MS, type ReplayGuard } from './callback.service.js';
 export { startInboxWorker, processInboxBatch, inboxDeps, type InboxWorker, type InboxDeps, type InboxOptions, type InboxPass } from './inbox.js';
+export { scrmMigrations } from './migrations.js';
+export { ScrmError } from './errors.js';

@@ -7,9 +7,9 @@ import { fixedClock } from '../platform/clock.js';
 import type { Engine } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { createWorkspace } from '../platform/workspaces.js';
-import { describeEngines, openTestDatabase, testConfig } from '../testing/engines.js';
+import { describeEngines, openTestDatabase, testConfig } from '../../test/support/engines.js';
 import { createWeComClient, type WeComClient } from '../wecom/client.js';
-import { startSandbox } from '../wecom/sandbox/test-helpers.js';
+import { startSandbox } from '../../wecom-sandbox/test-helpers.js';
 import { SYNC_LEASE, SYNC_LEASE_MS, SYNC_STATE } from './sync.repo.js';
 import { runFullSync, type FullSyncDeps, type SyncProgress } from './sync.service.js';
 

@@ -4,11 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { newId } from '../platform/ids.js';
-import { describeEngines, openTestDatabase } from '../testing/engines.js';
-import { addDays, birthdayMonthDays, bucketOf, compileRule, localDate, startOfLocalDay } from './compile.js';
+import { describeEngines, openTestDatabase } from '../../test/support/engines.js';
+import { birthdayMonthDays, bucketOf, compileRule } from './compile.js';
 import { evaluateReference, type ReferenceData, type ReferenceProfile } from './reference.js';
 import { COMMUNITY_ROLES, LIFECYCLE_STAGES, RFM_CELLS, type Rule, type RuleContext } from './rule.types.js';
 import { RULE_TYPES, validateRule, walkRule } from './rules.js';
+import { addDays, localDate, startOfLocalDate } from '../platform/time.js';
 
 const DAY = 86_400_000;
 
@@ -661,7 +662,7 @@ describeEngines('compileRule', (engine) => {
 });
 
 describe('local dates', () => {
-  it('startOfLocalDay is the first instant of the local date, in any zone', () => {
+  it('startOfLocalDate is the first instant of the local date, in any zone', () => {
     const zones = [
       'Asia/Shanghai',
       'UTC',
@@ -677,16 +678,16 @@ describe('local dates', () => {
     fc.assert(
       fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.parse('1995-01-01'), max: Date.parse('2040-01-01') }), (zone, ms) => {
         const date = localDate(ms, zone);
-        const start = startOfLocalDay(date, zone);
+        const start = startOfLocalDate(date, zone);
         expect(localDate(start, zone)).toBe(date);
         expect(localDate(start - 1, zone) < date).toBe(true);
         expect(start <= ms).toBe(true);
       }),
       { numRuns: 500 },
     );
-    expect(startOfLocalDay('2026-03-10', 'Asia/Shanghai')).toBe(Date.parse('2026-03-09T16:00:00Z'));
-    expect(startOfLocalDay('2026-03-09', 'America/New_York')).toBe(Date.parse('2026-03-09T04:00:00Z'));
-    expect(startOfLocalDay('0001-01-01', 'UTC')).toBe(Date.parse('0001-01-01T00:00:00Z'));
+    expect(startOfLocalDate('2026-03-10', 'Asia/Shanghai')).toBe(Date.parse('2026-03-09T16:00:00Z'));
+    expect(startOfLocalDate('2026-03-09', 'America/New_York')).toBe(Date.parse('2026-03-09T04:00:00Z'));
+    expect(startOfLocalDate('0001-01-01', 'UTC')).toBe(Date.parse('0001-01-01T00:00:00Z'));
   });
 
   it('addDays and birthday month-days', () => {
@@ -786,7 +787,7 @@ function edges(ctx: Ctx) {
   );
   const arbTime = fc.oneof(
     fc.integer({ min: BASE - 400 * DAY, max: BASE + 400 * DAY }),
-    fc.tuple(fc.integer({ min: -4, max: 4 }), fc.constantFrom(-1, 0, 1, 3_600_000)).map(([k, d]) => startOfLocalDay(addDays(today, k), ctx.timeZone) + d),
+    fc.tuple(fc.integer({ min: -4, max: 4 }), fc.constantFrom(-1, 0, 1, 3_600_000)).map(([k, d]) => startOfLocalDate(addDays(today, k), ctx.timeZone) + d),
   );
   const arbEventTime = fc.oneof(
     fc.integer({ min: BASE - 60 * DAY, max: BASE + 5 * DAY }),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import type { CompareOp, DateOp, EventRule, EventWindow, ProfileField, PropertyFilter, Rule, RuleContext, Scalar, TagRef } from './rule.types.js';
+import { addDays, localDate, startOfLocalDate } from '../platform/time.js';
 
 /**
  * Compiles a validated rule to one boolean SQL expression over a `profiles` row aliased `p`.
@@ -193,48 +194,6 @@ export function bucketOf(salt: string, profileId: string): number {
 
 // ---------------------------------------------------------------------------------------------
 // Local calendar dates in the workspace time zone.
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The local date (YYYY-MM-DD) of an instant in an IANA time zone. */
-export function localDate(ms: number, timeZone: string): string {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', era: 'short' });
-    formatters.set(timeZone, f);
-  }
-  const parts = Object.fromEntries(f.formatToParts(ms).map((p) => [p.type, p.value]));
-  // Years before 1 CE do not occur in stored times; they sort first, which is all that matters.
-  const year = parts.era === 'BC' || parts.era === 'B' ? -Number(parts.year) + 1 : Number(parts.year);
-  return `${String(year).padStart(4, '0')}-${parts.month}-${parts.day}`;
-}
-
-/** The date `days` after a YYYY-MM-DD date (negative for before). */
-export function addDays(date: string, days: number): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const t = new Date(0);
-  t.setUTCFullYear(y, m - 1, d + days);
-  return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
-}
-
-/**
- * The first instant (epoch ms) whose local date is `date` or later. Found by bisection over a
- * 72-hour span around UTC midnight, so odd zones (DST at midnight, 30/45-minute offsets,
- * historic second offsets) need no special cases: ~28 formatter calls, a few per rule.
- */
-export function startOfLocalDay(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const t = new Date(0);
-  t.setUTCFullYear(y, m - 1, d);
-  let lo = t.getTime() - 36 * 3_600_000; // local date is before `date` here in every zone (offsets are within ±14 h)
-  let hi = t.getTime() + 36 * 3_600_000; // and on or after it here
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (localDate(mid, timeZone) >= date) hi = mid;
-    else lo = mid;
-  }
-  return hi;
-}
 
 /**
  * The MM-DD strings of the days in [today, today + days]. A 29 February birthday is
@@ -453,7 +412,7 @@ class Compiler {
       }
     }
     // Time fields (epoch ms): local-date conditions become instants, so the column is compared as is.
-    const start = (date: string) => startOfLocalDay(date, this.ctx.timeZone);
+    const start = (date: string) => startOfLocalDate(date, this.ctx.timeZone);
     const n = days ?? 0;
     const at = (lo: number | undefined, hi: number | undefined): Bool =>
       and([...(lo === undefined ? [] : [q.columnCompare(col, '>=', lo)]), ...(hi === undefined ? [] : [q.columnCompare(col, '<', hi)])]);

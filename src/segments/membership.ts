@@ -26,6 +26,7 @@ import { compileRule } from './compile.js';
 import { referencedSegments, walkRule } from './rules.js';
 import type { Rule, RuleContext } from './rule.types.js';
 import { type Departure, recordDepartures } from './history.js';
+import {} from '../platform/time.js';
 
 /** A segment as the engine evaluates it. */
 export interface LiveSegment {
@@ -163,7 +164,7 @@ export async function lockSegments(trx: Kysely<DB>, dialect: Dialect, ws: string
     .where('workspace_id', '=', ws)
     .where('id', 'in', ids)
     .orderBy('id');
-  if (dialect.engine === 'postgres') q = q.forUpdate();
+  q = dialect.forUpdate(q);
   const rows = await q.execute();
   return new Map(rows.map((r) => [r.id, { version: r.version, status: r.status, listened: r.entries_listened === 1 }]));
 }
@@ -331,7 +332,7 @@ interface FeedCursor {
 
 async function readFeed(trx: Kysely<DB>, dialect: Dialect, ws: string, now: number): Promise<FeedCursor> {
   let q = trx.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', FEED);
-  if (dialect.engine === 'postgres') q = q.forUpdate();
+  q = dialect.forUpdate(q);
   const row = await q.executeTakeFirst();
   if (row) return parseJson<FeedCursor>(row.value);
   // First use: start from now; what is older is covered by each segment's initial full recompute.

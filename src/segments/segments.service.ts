@@ -18,6 +18,7 @@ import { dependentsOf, ensureFeed, listenedFlag, loadLiveSegments, lockSegments,
 import { departAll, recordDepartures } from './history.js';
 import { describeRule, isTimeDependent, referencedSegments, validateRule } from './rules.js';
 import type { Rule } from './rule.types.js';
+import {} from '../platform/time.js';
 
 export interface SegmentDeps {
   database: Database;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { basic, createTestApp, describeEngines, type TestApp } from '../testing/engines.js';
+import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { sql } from 'kysely';
 import { processFeed, recomputeSegment, requestRecompute, SEGMENT_ENTERED, SEGMENT_EXITED } from './membership.js';
 

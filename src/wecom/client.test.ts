@@ -12,7 +12,7 @@ import {
 } from './client.js';
 import { errcodeMeaning, WECOM_ERRCODES } from './errcodes.js';
 import type { Attachment, WeComOk } from './types.js';
-import { applyScenario, createSandbox, ERRCODES, type Sandbox, type SandboxOptions } from './sandbox/index.js';
+import { applyScenario, createSandbox, ERRCODES, type Sandbox, type SandboxOptions } from '../../wecom-sandbox/index.js';
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {

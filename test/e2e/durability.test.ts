@@ -1,9 +1,9 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
-import { ENGINES } from '../../src/testing/engines.js';
-import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
-import { startServer } from '../../src/testing/server-process.js';
+import { ENGINES } from '../support/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
+import { startServer } from '../support/server-process.js';
 
 const KEY = 'ab'.repeat(32);
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
-import { ENGINES } from '../../src/testing/engines.js';
-import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
+import { ENGINES } from '../support/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
 import pino from 'pino';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServices } from '../../src/app.js';

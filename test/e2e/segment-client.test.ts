@@ -1,6 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApp, describeEngines, type TestApp } from '../../src/testing/engines.js';
+import { createTestApp, describeEngines, type TestApp } from '../support/engines.js';
 
 describeEngines('the real @segment/analytics-node client', (engine) => {
   let t: TestApp;

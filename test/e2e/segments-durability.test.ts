@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
 import { compileRule } from '../../src/segments/compile.js';
 import type { Rule } from '../../src/segments/rule.types.js';
-import { ENGINES } from '../../src/testing/engines.js';
-import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
-import { startServer } from '../../src/testing/server-process.js';
+import { ENGINES } from '../support/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
+import { startServer } from '../support/server-process.js';
 
 const KEY = 'cd'.repeat(32);
 const PROFILES = 30_000;

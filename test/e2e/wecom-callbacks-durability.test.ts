@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db/database.js';
-import { ENGINES } from '../../src/testing/engines.js';
-import { createE2eEnvironment, type E2eEnvironment } from '../../src/testing/e2e.js';
-import { startServer } from '../../src/testing/server-process.js';
-import { createSandbox, type Sandbox } from '../../src/wecom/sandbox/index.js';
+import { ENGINES } from '../support/engines.js';
+import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
+import { startServer } from '../support/server-process.js';
+import { createSandbox, type Sandbox } from '../../wecom-sandbox/index.js';
 
 const KEY = 'cd'.repeat(32);
 

@@ -36,6 +36,28 @@ export interface Dialect {
     rows: Record<string, unknown>[],
     conflict?: { columns: string[]; update: string[] },
   ): Promise<number>;
+  /**
+   * Locks the rows a select reads until the transaction ends: `FOR UPDATE` on PostgreSQL; on
+   * SQLite the query as it is (its single writer already excludes every other writer).
+   */
+  forUpdate<Q extends Lockable<Q>>(query: Q): Q;
+  /**
+   * Claims due rows for one worker: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers in several
+   * processes take different rows without waiting; on SQLite the query as it is (one writer).
+   */
+  claim<Q extends Lockable<Q>>(query: Q): Q;
+  /** The same claim as a suffix for a raw select (`select ... ${dialect.claimSuffix}`). */
+  readonly claimSuffix: RawBuilder<unknown>;
+  /**
+   * Holds a lock on `key` until the caller's transaction ends (`pg_advisory_xact_lock` of its hash
+   * on PostgreSQL); nothing on SQLite, whose single writer already serialises transactions.
+   */
+  advisoryXactLock(trx: Kysely<any>, key: string): Promise<void>;
+}
+
+/** A select query builder (anything with Kysely's `forUpdate().skipLocked()`). */
+export interface Lockable<Q> {
+  forUpdate(): Q & { skipLocked(): Q };
 }
 
 /** An open database: Kysely plus the engine's dialect helpers. */
@@ -101,6 +123,10 @@ const sqliteBase = {
   pairs: (rows: readonly (readonly [string, string])[]) =>
     sql`(select json_extract(value, '$[0]') as from_id, json_extract(value, '$[1]') as into_id from json_each(${JSON.stringify(rows)}))`,
   idList: (values: readonly string[]) => sql`(select value as id from json_each(${JSON.stringify(values)}))`,
+  forUpdate: <Q>(q: Q) => q,
+  claim: <Q>(q: Q) => q,
+  claimSuffix: sql``,
+  advisoryXactLock: async () => {},
 };
 
 /** Column name -> PostgreSQL type name (udt_name: int8, text, jsonb, ...), per table; the same in every Siyu schema. */
@@ -162,6 +188,12 @@ const postgresDialect: Dialect = {
   maxParams: 60_000,
   pairs: (rows) => sql`(select * from unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[]) as p(from_id, into_id))`,
   idList: (values) => sql`(select unnest(${[...values]}::text[]) as id)`,
+  forUpdate: (q) => q.forUpdate(),
+  claim: (q) => q.forUpdate().skipLocked(),
+  claimSuffix: sql` for update skip locked`,
+  advisoryXactLock: async (trx, key) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+  },
 };
 
 export interface OpenOptions {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGINES, openTestDatabase } from '../../testing/engines.js';
+import { ENGINES, openTestDatabase } from '../../../test/support/engines.js';
 import type { Database } from './database.js';
 import { createStatisticsKeeper } from './statistics.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
-import { applyScenario } from '../../wecom/sandbox/scenarios.js';
+import { describeEngines } from '../../../test/support/engines.js';
+import { applyScenario } from '../../../wecom-sandbox/scenarios.js';
 import { mirrorGroup, startLiveHarness, type LiveHarness } from '../livecodes/test-helpers.js';
 import { groupsWithTags } from './groups.service.js';
 

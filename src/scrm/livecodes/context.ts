@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { DEFAULT_TIME_ZONE } from '../../platform/time.js';
+import { workspaceTimeZone } from '../../platform/workspaces.js';
 import type { Services } from '../../app.js';
 import { parseJson } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -21,16 +23,9 @@ export function liveDb(ctx: Pick<ScrmContext, 'db'>): LiveDb {
   return ctx.db as LiveDb;
 }
 
-/** The time zone the process falls back to when a workspace names none (WeCom corps are in China). */
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
-/** Reads a workspace's `settings.timezone`, else `fallback`; for listeners, whose context carries no zone. */
+/** A reader of a workspace's time zone (settings.timezone, else `fallback`), for listeners, whose context carries no zone. */
 export function workspaceTimeZones(db: Kysely<any>, fallback = DEFAULT_TIME_ZONE): (workspaceId: string) => Promise<string> {
-  return async (workspaceId) => {
-    const row = await (db as LiveDb).selectFrom('workspaces').select('settings').where('id', '=', workspaceId).executeTakeFirst();
-    const tz = row ? parseJson<{ timezone?: unknown }>(row.settings)?.timezone : undefined;
-    return typeof tz === 'string' && tz ? tz : fallback;
-  };
+  return (workspaceId) => workspaceTimeZone(db, workspaceId, fallback);
 }
 
 /** The live-code deps from the process services. */

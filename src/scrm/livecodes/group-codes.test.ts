@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
-import { joinWaysOf } from '../../wecom/sandbox/routes/join-ways.js';
-import { applyScenario } from '../../wecom/sandbox/scenarios.js';
+import { describeEngines } from '../../../test/support/engines.js';
+import { joinWaysOf } from '../../../wecom-sandbox/routes/join-ways.js';
+import { applyScenario } from '../../../wecom-sandbox/scenarios.js';
 import type { ScrmEvent } from '../events.js';
 import { groupCodeListener } from './group-codes.service.js';
 import { deliver, mirrorGroup, startLiveHarness, type LiveHarness } from './test-helpers.js';

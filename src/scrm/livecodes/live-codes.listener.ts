@@ -3,7 +3,8 @@ import { AppError } from '../../platform/errors.js';
 import { WeComError } from '../../wecom/client.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
 import { sendWelcomeMessage, WELCOME_WINDOW_MS } from '../../messaging/welcome.service.js';
-import { DEFAULT_TIME_ZONE, describeFailure, isWeComFailure, liveDb, workspaceTimeZones, type LiveDeps } from './context.js';
+import { DEFAULT_TIME_ZONE } from '../../platform/time.js';
+import { describeFailure, isWeComFailure, liveDb, workspaceTimeZones, type LiveDeps } from './context.js';
 import {
   findAdd,
   findLiveCodeByState,

@@ -2,7 +2,6 @@ import type { TagInput } from '../../cdp/index.js';
 import { AppError } from '../../platform/errors.js';
 import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
-import { addDays, localDate, startOfLocalDay } from '../../segments/compile.js';
 import { WeComError, type WeComClient } from '../../wecom/client.js';
 import { chooseUsers, STRATEGIES, type Strategy } from './assignment.js';
 import { callWeCom, describeFailure, isWeComFailure, iso, liveDb, type LiveDeps } from './context.js';
@@ -20,6 +19,7 @@ import {
 } from './live-codes.repo.js';
 import { checkWelcomeTemplate } from '../../messaging/welcome.service.js';
 import { validateWelcome, type WelcomeMessage } from './welcome.js';
+import { addDays, localDate, startOfLocalDate } from '../../platform/time.js';
 
 /** WeCom's limits on a contact way: ≤ 100 users, remark truncated at 30 characters. */
 const MAX_STAFF = 100;
@@ -152,7 +152,7 @@ async function checkCorpTags(client: WeComClient, ids: string[]): Promise<void> 
 async function today(deps: LiveDeps, ws: string): Promise<{ day: string; from: number; to: number }> {
   const tz = await deps.timeZoneOf(ws);
   const day = localDate(deps.now(), tz);
-  return { day, from: startOfLocalDay(day, tz), to: startOfLocalDay(addDays(day, 1), tz) };
+  return { day, from: startOfLocalDate(day, tz), to: startOfLocalDate(addDays(day, 1), tz) };
 }
 
 /** Today's adds per staff member through a code. */

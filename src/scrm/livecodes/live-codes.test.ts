@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
+import { describeEngines } from '../../../test/support/engines.js';
 import { createWeComClient } from '../../wecom/client.js';
-import { applyScenario } from '../../wecom/sandbox/scenarios.js';
+import { applyScenario } from '../../../wecom-sandbox/scenarios.js';
 import type { LiveDeps } from './context.js';
 import { liveCodeListener } from './live-codes.listener.js';
 import { runLiveCodeMaintenance } from './live-codes.service.js';

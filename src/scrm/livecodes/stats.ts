@@ -1,5 +1,5 @@
 import { ScrmError } from '../errors.js';
-import { addDays, localDate, startOfLocalDay } from '../../segments/compile.js';
+import { addDays, localDate, startOfLocalDate } from '../../platform/time.js';
 
 /** The longest range a statistics request may span. */
 const MAX_DAYS = 366;
@@ -35,7 +35,7 @@ export function dayRange(q: { from?: string; to?: string }, now: number, timeZon
   const days: string[] = [];
   for (let d = from; d <= to && days.length <= MAX_DAYS; d = addDays(d, 1)) days.push(d);
   if (days.length > MAX_DAYS) throw new ScrmError('VALIDATION_FAILED', `from ${from} to ${to} spans more than ${MAX_DAYS} days`);
-  return { from, to, timeZone, startMs: startOfLocalDay(from, timeZone), endMs: startOfLocalDay(addDays(to, 1), timeZone), days };
+  return { from, to, timeZone, startMs: startOfLocalDate(from, timeZone), endMs: startOfLocalDate(addDays(to, 1), timeZone), days };
 }
 
 /** Counts of ins and outs per local day, every day of the range present (zeros included). */

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach } from 'vitest';
 import type { Engine } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
-import { createTestApp, type TestApp } from '../../testing/engines.js';
-import { createSandbox, type Sandbox } from '../../wecom/sandbox/server.js';
-import { applyScenario, type CallbackScenario } from '../../wecom/sandbox/scenarios.js';
+import { createTestApp, type TestApp } from '../../../test/support/engines.js';
+import { createSandbox, type Sandbox } from '../../../wecom-sandbox/server.js';
+import { applyScenario, type CallbackScenario } from '../../../wecom-sandbox/scenarios.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
 import { liveDb, liveDepsOf, type LiveDeps } from './context.js';
 

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
+import { describeEngines } from '../../../test/support/engines.js';
 import { liveCodeListener } from './live-codes.listener.js';
 import { deliver, scanContactWay, useLiveHarness } from './test-helpers.js';
 

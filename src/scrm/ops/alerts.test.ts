@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
-import { appMessagesOf } from '../../wecom/sandbox/routes/messages.js';
+import { describeEngines } from '../../../test/support/engines.js';
+import { appMessagesOf } from '../../../wecom-sandbox/routes/messages.js';
 import type { ScrmEvent } from '../events.js';
 import { churnAlertListener } from './alerts.service.js';
 import { type OpsFixture, startOpsFixture } from './test-helpers.js';

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { DEFAULT_TIME_ZONE } from '../../platform/time.js';
+import { workspaceTimeZone } from '../../platform/workspaces.js';
 import type { Services } from '../../app.js';
 import { ScrmError } from '../errors.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -26,10 +28,7 @@ export interface OpsContext extends ScrmContext {
 
 /** The workspace's time zone: `ctx.timeZoneOf`, else settings.timezone, else Asia/Shanghai. */
 export async function zoneOf(ctx: OpsContext, ws: string): Promise<string> {
-  if (ctx.timeZoneOf) return ctx.timeZoneOf(ws);
-  const row = await opsDb(ctx).selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
-  const tz = row ? json<{ timezone?: unknown }>(row.settings)?.timezone : undefined;
-  return typeof tz === 'string' && tz ? tz : 'Asia/Shanghai';
+  return ctx.timeZoneOf ? ctx.timeZoneOf(ws) : workspaceTimeZone(ctx.db, ws, DEFAULT_TIME_ZONE);
 }
 
 /** The context's database with the operations tables typed. */

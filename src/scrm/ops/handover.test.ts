@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
+import { describeEngines } from '../../../test/support/engines.js';
 import { handoverFailedListener, syncHandoverResults } from './handover.service.js';
 import { type OpsFixture, startOpsFixture } from './test-helpers.js';
 

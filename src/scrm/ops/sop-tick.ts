@@ -14,7 +14,8 @@ import type { AddMsgTemplateRequest } from '../../wecom/types.js';
 import type { ScrmSopTasksTable } from '../schema.js';
 import { describeWeComError, type OpsContext, opsDb, segmentFollows, zoneOf } from './context.js';
 import { type Sop, type SopStep, toSop } from './sops.service.js';
-import { dayString, localDay, localTimeToUtc, weekday } from './time.js';
+import { weekday } from './time.js';
+import { dayString, localDay, localTimeOnDay } from '../../platform/time.js';
 
 const DAY_MS = 86_400_000;
 /** How late a due step may still become a task. */
@@ -116,7 +117,7 @@ async function fanOut(ctx: OpsContext, ws: string, sop: Sop, now: number, tz: st
     for (const target of await resolveTargets(ctx, ws, sop, created >= earliest ? undefined : earliest)) {
       for (const step of relative) {
         if (step.schedule.kind !== 'relative') continue;
-        const due = Math.max(target.anchor, localTimeToUtc(localDay(target.anchor, tz) + step.schedule.day, step.schedule.time, tz));
+        const due = Math.max(target.anchor, localTimeOnDay(localDay(target.anchor, tz) + step.schedule.day, step.schedule.time, tz));
         if (due <= now && now - due <= SOP_GRACE_MS) rows.push(task(step, target, 'once', due));
       }
     }
@@ -130,7 +131,7 @@ async function fanOut(ctx: OpsContext, ws: string, sop: Sop, now: number, tz: st
     if (step.schedule.kind !== 'recurring') continue;
     for (const day of [today - 1, today]) {
       if (!step.schedule.weekdays.includes(weekday(day))) continue;
-      const due = localTimeToUtc(day, step.schedule.time, tz);
+      const due = localTimeOnDay(day, step.schedule.time, tz);
       if (due > now || now - due > SOP_GRACE_MS || due < created) continue;
       occurrences.push({ step, occurrence: dayString(day), due });
     }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { describeEngines } from '../../testing/engines.js';
+import { describeEngines } from '../../../test/support/engines.js';
 import { runSopTick, syncSopTaskResults } from './sop-tick.js';
 import { startScrmOpsWorker } from './worker.js';
 import { type OpsFixture, startOpsFixture } from './test-helpers.js';

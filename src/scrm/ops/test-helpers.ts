@@ -6,8 +6,8 @@
  */
 import { normaliseMessage } from '../../cdp/index.js';
 import type { Engine } from '../../platform/db/database.js';
-import { basic, createTestApp, type TestApp } from '../../testing/engines.js';
-import { createSandbox, type Sandbox } from '../../wecom/sandbox/index.js';
+import { basic, createTestApp, type TestApp } from '../../../test/support/engines.js';
+import { createSandbox, type Sandbox } from '../../../wecom-sandbox/index.js';
 import { type OpsContext, type OpsDb, opsContext } from './context.js';
 import { externalIdType } from './timeline.js';
 

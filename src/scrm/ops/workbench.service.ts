@@ -9,7 +9,7 @@ import { SegmentError } from '../../segments/errors.js';
 import { newId } from '../../platform/ids.js';
 import { type OpsContext, iso, json, opsDb, segmentFollows, zoneOf } from './context.js';
 import { listSopTasks, type SopTask } from './sop-tasks.service.js';
-import { dayString, localDay } from './time.js';
+import { dayString, localDay } from '../../platform/time.js';
 
 export const RULE_KINDS = ['follow_up_vip', 'birthday', 'win_back', 'custom'] as const;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../platform/db/database.js';
-import { describeEngines, openTestDatabase } from '../../testing/engines.js';
+import { describeEngines, openTestDatabase } from '../../../test/support/engines.js';
 import { COMMUNITY_EVENTS, communityRole, computeModels, defaultSegmentationSettings, topRank } from './index.js';
 import { daysAgo, insertEvents, insertProfiles, NOW, scoresOf, workspace } from './test-fixtures.js';
 

@@ -28,7 +28,7 @@ import type { DB } from '../../platform/db/schema.js';
 import { COMMUNITY_ROLES, type CommunityRole } from '../rule.types.js';
 import { forEachChunk, type RunContext, storedScores, writeJobState } from './run.js';
 import type { CommunitySettings, ModelSettings } from './settings.js';
-import { daysAgoStart } from './time.js';
+import { daysAgoStart } from '../../platform/time.js';
 
 /** The events the community model reads. */
 export const COMMUNITY_EVENTS = {

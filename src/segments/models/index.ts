@@ -32,7 +32,6 @@ export {
   saveSegmentationSettings,
   defaultSegmentationSettings,
   DEFAULT_CELL_NAMES,
-  DEFAULT_TIME_ZONE,
   MODEL_NAMES,
   type ModelName,
   type ModelSettings,

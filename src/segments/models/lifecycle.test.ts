@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../../platform/db/database.js';
 import { parseJson } from '../../platform/db/database.js';
-import { describeEngines, openTestDatabase } from '../../testing/engines.js';
+import { describeEngines, openTestDatabase } from '../../../test/support/engines.js';
 import { computeModels, LIFECYCLE_CHANGED_EVENT } from './index.js';
 import { daysAgo, insertProfiles, NOW, type ProfileSpec, scoresOf, workspace } from './test-fixtures.js';
-import { DAY_MS } from './time.js';
+import { DAY_MS } from '../../platform/time.js';
 
 // Asia/Shanghai: 2026-09-02 00:00:30 local is 60 calendar days before NOW (2026-11-01 12:00 local),
 // 2026-09-01 23:59 local is 61, though both instants fall on 2026-09-01 in UTC.

@@ -24,7 +24,7 @@ import { LIFECYCLE_STAGES, type LifecycleStage } from '../rule.types.js';
 import { systemEventRow, writeSystemEvents } from '../system-events.js';
 import { forEachChunk, type RunContext, storedScores, writeJobState } from './run.js';
 import type { LifecycleSettings, ModelSettings } from './settings.js';
-import { daysAgoStart } from './time.js';
+import { daysAgoStart } from '../../platform/time.js';
 
 /** The timeline event written when a profile's stage changes. */
 export const LIFECYCLE_CHANGED_EVENT = 'Lifecycle Stage Changed';

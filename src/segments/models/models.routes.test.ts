@@ -5,7 +5,7 @@ import { buildApp, createServices, type Services } from '../../app.js';
 import { fixedClock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { createWorkspace } from '../../platform/workspaces.js';
-import { basic, describeEngines, openTestDatabase, testConfig } from '../../testing/engines.js';
+import { basic, describeEngines, openTestDatabase, testConfig } from '../../../test/support/engines.js';
 import { computeModels, defaultSegmentationSettings, modelRoutes } from './index.js';
 import { LEASE_MS, takeLease } from './run.js';
 import { recomputeSegment } from '../membership.js';

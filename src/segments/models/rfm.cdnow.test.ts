@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { importDeps, runImport } from '../../cdp/index.js';
-import { createTestApp, describeEngines, type TestApp } from '../../testing/engines.js';
+import { createTestApp, describeEngines, type TestApp } from '../../../test/support/engines.js';
 import { computeModels, rfmReport } from './index.js';
 
 const FILE = new URL('../../../test/fixtures/cdnow/CDNOW_master.txt', import.meta.url);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../platform/db/database.js';
-import { describeEngines, openTestDatabase } from '../../testing/engines.js';
+import { describeEngines, openTestDatabase } from '../../../test/support/engines.js';
 import { fixedClock } from '../../platform/clock.js';
 import { computeModels, quintileRanks, rfmCell, rfmReport, rfmScore } from './index.js';
 import { daysAgo, insertProfiles, NOW, type ProfileSpec, scoresOf, workspace } from './test-fixtures.js';

@@ -12,7 +12,7 @@ import { SegmentError } from '../errors.js';
 import { getWorkspace, type WorkspaceSettings } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
 import type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
-import { isTimeZone } from './time.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../../platform/time.js';
 
 /** The built-in models. */
 export const MODEL_NAMES = ['rfm', 'lifecycle', 'community'] as const;
@@ -20,9 +20,6 @@ export const MODEL_NAMES = ['rfm', 'lifecycle', 'community'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
-
-/** The time zone of a workspace that has none set. */
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 /** Default display names of the eight RFM cells. */
 export const DEFAULT_CELL_NAMES: Readonly<Record<RfmCell, Readonly<Record<string, string>>>> = {

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { createWorkspace, type WorkspaceSettings } from '../../platform/workspaces.js';
-import { DAY_MS } from './time.js';
+import { DAY_MS } from '../../platform/time.js';
 
 /** 2026-11-01 12:00 in Asia/Shanghai: the `now` of the hand-made datasets. */
 export const NOW = Date.parse('2026-11-01T04:00:00Z');

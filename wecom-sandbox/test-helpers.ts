@@ -1,4 +1,4 @@
-import { fixedClock } from '../../platform/clock.js';
+import { fixedClock } from '../src/platform/clock.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from './server.js';
 
 /** A WeCom answer as the tests read it. */

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { buildApp, createServices, type Services } from '../app.js';
+import { buildApp, createServices, type Services } from '../../src/app.js';
 import type { FastifyInstance } from 'fastify';
-import { fixedClock, type Clock } from '../platform/clock.js';
-import type { Config } from '../platform/config.js';
-import { type Database, type Engine, openDatabase } from '../platform/db/database.js';
-import { migrateToLatest } from '../platform/db/migrations.js';
-import { createWorkspace } from '../platform/workspaces.js';
+import { fixedClock, type Clock } from '../../src/platform/clock.js';
+import type { Config } from '../../src/platform/config.js';
+import { type Database, type Engine, openDatabase } from '../../src/platform/db/database.js';
+import { migrateSiyu } from '../../src/server/migrations.js';
+import { createWorkspace } from '../../src/platform/workspaces.js';
 import pino from 'pino';
 
 /**
@@ -29,7 +29,7 @@ export async function openTestDatabase(engine: Engine): Promise<Database & { dat
   const dataDir = mkdtempSync(join(tmpdir(), 'siyu-test-'));
   if (engine === 'sqlite') {
     const d = openDatabase({ dataDir });
-    await migrateToLatest(d.db, 'sqlite');
+    await migrateSiyu(d.db, 'sqlite');
     return {
       ...d,
       dataDir,
@@ -46,7 +46,7 @@ export async function openTestDatabase(engine: Engine): Promise<Database & { dat
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const d = openDatabase({ databaseUrl: url, dataDir, searchPath: schema, poolSize: 4 });
-  await migrateToLatest(d.db, 'postgres', { schema });
+  await migrateSiyu(d.db, 'postgres', { schema });
   return {
     ...d,
     dataDir,

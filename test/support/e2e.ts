@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { Engine } from '../platform/db/database.js';
+import type { Engine } from '../../src/platform/db/database.js';
 
 /** Where an end-to-end test's server processes keep their data, and the environment they get. */
 export interface E2eEnvironment {

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { createWeComCrypto } from '../crypto.js';
-import { buildEnvelopeXml, buildXml, parseMessageXml, type WeComMessage } from '../crypto-xml.js';
+import { createWeComCrypto } from '../src/wecom/crypto.js';
+import { buildEnvelopeXml, buildXml, parseMessageXml, type WeComMessage } from '../src/wecom/crypto-xml.js';
 import { applyScenario, type CallbackScenario } from './scenarios.js';
 import type { SandboxState } from './state.js';
 

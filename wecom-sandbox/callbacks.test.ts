@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { computeSignature, createWeComCrypto, WeComCryptoError } from '../crypto.js';
-import { parseEnvelopeXml, parseMessageXml, type WeComMessage } from '../crypto-xml.js';
+import { computeSignature, createWeComCrypto, WeComCryptoError } from '../src/wecom/crypto.js';
+import { parseEnvelopeXml, parseMessageXml, type WeComMessage } from '../src/wecom/crypto-xml.js';
 import { registerWeComSandboxCommand } from './cli.js';
 import type { CallbackScenario } from './scenarios.js';
 import { startSandbox } from './test-helpers.js';

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { WeComCryptoError } from '../crypto.js';
+import { WeComCryptoError } from '../src/wecom/crypto.js';
 import type { CallbackTarget } from './callbacks.js';
 import { WeComApiError } from './errors.js';
 import { SCENARIOS, ScenarioError, type CallbackScenario } from './scenarios.js';

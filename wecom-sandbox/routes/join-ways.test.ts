@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createWeComClient, WeComError } from '../../client.js';
+import { createWeComClient, WeComError } from '../../src/wecom/client.js';
 import { startSandbox } from '../test-helpers.js';
 import { joinWaysOf } from './join-ways.js';
 

@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import { columnTypes } from './db/column-types.js';
+import type { Engine } from './db/database.js';
+import type { MigrationSet } from './db/migrations.js';
+
+/**
+ * Platform's tables: workspaces and their API keys (in 0001_core, before the CDP's part of it)
+ * and the small durable state of background jobs (in 0002_segments, where it first appeared).
+ */
+export function platformMigrations(engine: Engine): MigrationSet {
+  const t = columnTypes(engine);
+  return {
+    owner: 'platform',
+    migrations: {
+      '0001_core': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('workspaces')
+            .addColumn('id', 'text', (c) => c.primaryKey())
+            .addColumn('name', 'text', (c) => c.notNull())
+            .addColumn('settings', t.json, (c) => c.notNull())
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .execute();
+
+          await db.schema
+            .createTable('api_keys')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('kind', 'text', (c) => c.notNull())
+            .addColumn('name', 'text', (c) => c.notNull())
+            .addColumn('key_hash', 'text', (c) => c.notNull())
+            .addColumn('key_prefix', 'text', (c) => c.notNull())
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .addColumn('revoked_at', t.millis)
+            .addPrimaryKeyConstraint('api_keys_pk', ['workspace_id', 'id'])
+            .execute();
+          await db.schema.createIndex('api_keys_hash').unique().on('api_keys').column('key_hash').execute();
+        },
+      },
+      '0002_segments': {
+        async up(db: Kysely<any>) {
+          // Small durable state of background jobs (change-feed cursors, last runs), per workspace.
+          await db.schema
+            .createTable('job_state')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('name', 'text', (c) => c.notNull())
+            .addColumn('value', t.json, (c) => c.notNull())
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('job_state_pk', ['workspace_id', 'name'])
+            .execute();
+        },
+      },
+    },
+  };
+}
