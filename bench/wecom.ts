@@ -168,14 +168,12 @@ async function insertBaseline(database: Database, contacts: number, relations: n
         updated_at: now,
       });
     }
-    await db
-      .transaction()
-      .execute((trx) =>
-        database.dialect.insertMany(trx, 'scrm_contacts' as keyof DB & string, rows, {
-          columns: ['workspace_id', 'external_userid'],
-          update: ['profile_id', 'name', 'type', 'unionid', 'avatar', 'gender', 'corp_name', 'updated_at'],
-        }),
-      );
+    await db.transaction().execute((trx) =>
+      database.dialect.insertMany(trx, 'scrm_contacts' as keyof DB & string, rows, {
+        columns: ['workspace_id', 'external_userid'],
+        update: ['profile_id', 'name', 'type', 'unionid', 'avatar', 'gender', 'corp_name', 'updated_at'],
+      }),
+    );
   }
   for (let i = 0; i < relations; i += BASELINE_CHUNK) {
     const rows: Record<string, unknown>[] = [];
@@ -195,14 +193,12 @@ async function insertBaseline(database: Database, contacts: number, relations: n
         updated_at: now,
       });
     }
-    await db
-      .transaction()
-      .execute((trx) =>
-        database.dialect.insertMany(trx, 'scrm_follows' as keyof DB & string, rows, {
-          columns: ['workspace_id', 'external_userid', 'userid'],
-          update: ['remark', 'description', 'add_way', 'state', 'tag_ids', 'added_at', 'deleted_at', 'deleted_by', 'updated_at'],
-        }),
-      );
+    await db.transaction().execute((trx) =>
+      database.dialect.insertMany(trx, 'scrm_follows' as keyof DB & string, rows, {
+        columns: ['workspace_id', 'external_userid', 'userid'],
+        update: ['remark', 'description', 'add_way', 'state', 'tag_ids', 'added_at', 'deleted_at', 'deleted_by', 'updated_at'],
+      }),
+    );
   }
   return { rows: contacts + relations, ms: performance.now() - t };
 }

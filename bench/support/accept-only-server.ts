@@ -5,7 +5,7 @@
  * Siyu has no switch for the inbox worker; this stands in for one without touching the product.
  * Started by `startAcceptOnlyServer` in wecom-callbacks.ts as `node --import tsx <this file>`.
  */
-import { buildApp, createServices } from '../../src/app.js';
+import { buildApp, createServices } from '../../src/server/app.js';
 import { bootstrapWorkspace } from '../../src/cli/serve.js';
 import { loadConfig } from '../../src/platform/config.js';
 

@@ -22,7 +22,7 @@ export {
   type BroadcastInput,
 } from './broadcasts.service.js';
 
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { startBroadcastWorker, type BroadcastWorker, type BroadcastWorkerOptions } from './worker.js';
 
 /** The worker options of a serving process: its database, clock and log; chunks wake the outbox dispatcher. */

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices, type Services } from '../app.js';
+import { createServices, type Services } from '../server/app.js';
 import type { Database } from '../platform/db/database.js';
 import { createWorkspace } from '../platform/workspaces.js';
 import { ENGINES, openTestDatabase, testConfig } from '../../test/support/engines.js';

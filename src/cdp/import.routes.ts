@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { CdpError } from './errors.js';
 import { requireKey } from '../platform/http.js';
 import { errorSchema, secured } from '../platform/http-schemas.js';

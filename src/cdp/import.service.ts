@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { importRoutes } from './import.routes.js';
 import { profileRoutes } from './profiles.routes.js';
 import { tagRoutes } from './tags.routes.js';

@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
-import { createServices } from '../app.js';
+import { createServices } from '../server/app.js';
 import {
   formatFromFileName,
   IMPORT_FORMATS,

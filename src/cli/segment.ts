@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { createServices, type Services } from '../app.js';
+import { createServices, type Services } from '../server/app.js';
 import { loadConfig } from '../platform/config.js';
 import { recomputeSegment, requestModelSegmentRecomputes, requestRecompute } from '../segments/membership.js';
 import { computeModels, MODEL_NAMES, type ModelName, rfmReport } from '../segments/models/index.js';

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp, createServices, type Services, startWorkers, stopWorkers } from '../app.js';
+import { buildApp, createServices, type Services, startWorkers, stopWorkers } from '../server/app.js';
 import type { Config } from '../platform/config.js';
 import { createWorkspace, listWorkspaces } from '../platform/workspaces.js';
 

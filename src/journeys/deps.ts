@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';

@@ -8,7 +8,7 @@
  *   was lost to a crash). At the latest, a wait-for-event decides at its timeout by reading events.
  */
 import { sql } from 'kysely';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { nextTurn, startLoop } from '../platform/loop.js';
 import { jdb, journeyDeps, type JourneyDeps } from './deps.js';
 import { createExecutor, type Executor, type PassStats } from './executor.js';

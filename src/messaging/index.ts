@@ -2,7 +2,7 @@
  * The messaging domain's public surface: the outbox journeys and broadcasts write to, the
  * dispatcher, templates, channels, guardrails, replies and the PIPL consent ledger.
  */
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { createChannels } from './channels/index.js';
 import { startDispatcher, type Dispatcher } from './dispatcher.js';
 import { messagingDeps } from './messaging.routes.js';

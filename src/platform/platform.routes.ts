@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { AppError } from './errors.js';
 import { requireKey } from './http.js';
 import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';

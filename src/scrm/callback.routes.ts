@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { MAX_XML_BYTES } from '../wecom/crypto-xml.js';
 import { acceptCallback, type CallbackDeps, type CallbackQuery, verifyUrl } from './callback.service.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { requireKey } from '../platform/http.js';
 import { type ConnectionDeps, type ConnectionInput, getConnectionView, removeConnection, saveConnection } from './connection.service.js';
 

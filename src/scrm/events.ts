@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import type { Dialect } from '../platform/db/database.js';
 import type { WeComClient } from '../wecom/client.js';
 

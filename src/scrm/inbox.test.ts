@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { createServices } from '../app.js';
+import { createServices } from '../server/app.js';
 import { createSandbox, type Sandbox } from '../../wecom-sandbox/index.js';
 import { createTestApp, describeEngines, testConfig, type TestApp } from '../../test/support/engines.js';
 import { claimInbox, inboxDeps, processInboxBatch, startInboxWorker } from './inbox.js';

@@ -15,7 +15,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import type { Database } from '../platform/db/database.js';
 import { startLoop } from '../platform/loop.js';
 import type { DB } from '../platform/db/schema.js';

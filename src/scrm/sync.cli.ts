@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { createServices } from '../app.js';
+import { createServices } from '../server/app.js';
 import { pickWorkspace } from '../cli/import.js';
 import { output } from '../cli/output.js';
 import { loadConfig } from '../platform/config.js';

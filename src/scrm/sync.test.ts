@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServices, type Services } from '../app.js';
+import { createServices, type Services } from '../server/app.js';
 import { createRuleBook } from '../cdp/identifiers.js';
 import { normaliseMessage } from '../cdp/tracking.js';
 import { fixedClock } from '../platform/clock.js';

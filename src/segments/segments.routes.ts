@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../app.js';
+import type { Services } from '../server/app.js';
 import { requireKey } from '../platform/http.js';
 import { SegmentError } from './errors.js';
 import { errorResponses, errorSchema, secured } from '../platform/http-schemas.js';

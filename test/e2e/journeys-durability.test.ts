@@ -5,7 +5,7 @@ import { ENGINES } from '../support/engines.js';
 import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
 import pino from 'pino';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServices } from '../../src/app.js';
+import { createServices } from '../../src/server/app.js';
 import { createJourney, enterByApi, journeyDeps, publishJourney } from '../../src/journeys/index.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createWorkspace } from '../../src/platform/workspaces.js';

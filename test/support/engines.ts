@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { buildApp, createServices, type Services } from '../../src/app.js';
+import { buildApp, createServices, type Services } from '../../src/server/app.js';
 import type { FastifyInstance } from 'fastify';
 import { fixedClock, type Clock } from '../../src/platform/clock.js';
 import type { Config } from '../../src/platform/config.js';

@@ -188,7 +188,18 @@ export interface JobStateTable {
 }
 
 /** The Kysely database type for every Siyu table. */
-export interface DB {
+/** Platform's own tables: workspaces, their API keys, and job state (see job-state.ts). */
+export interface PlatformDB {
+  workspaces: WorkspacesTable;
+  api_keys: ApiKeysTable;
+  job_state: JobStateTable;
+}
+
+/**
+ * Transitional: every table of the core and segments. Each module is moving its table types to its
+ * own schema.ts (its `…DB` type); this goes once no module imports it.
+ */
+export interface DB extends PlatformDB {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   profiles: ProfilesTable;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DEFAULT_TIME_ZONE } from '../../platform/time.js';
 import { workspaceTimeZone } from '../../platform/workspaces.js';
-import type { Services } from '../../app.js';
+import type { Services } from '../../server/app.js';
 import { parseJson } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { ScrmError } from '../errors.js';

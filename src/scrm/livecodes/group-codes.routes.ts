@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.js';
+import type { Services } from '../../server/app.js';
 import { errorResponses, errorSchema, secured } from '../../platform/http-schemas.js';
 import { requireKey } from '../../platform/http.js';
 import type { LiveDeps } from './context.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp, createServices, type Services } from '../../app.js';
+import { buildApp, createServices, type Services } from '../../server/app.js';
 import { fixedClock } from '../../platform/clock.js';
 import { AppError } from '../../platform/errors.js';
 import { createWorkspace } from '../../platform/workspaces.js';
