@@ -34,3 +34,5 @@ export function broadcastWorkerOptions(s: Services): BroadcastWorkerOptions {
 export function startBroadcasts(s: Services): BroadcastWorker {
   return startBroadcastWorker(broadcastWorkerOptions(s));
 }
+export type { BroadcastsHubEvents } from './hub-events.js';
+export { BroadcastError } from './errors.js';

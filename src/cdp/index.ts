@@ -23,3 +23,4 @@ export {
 export type { TimelineRow, TimelineSource } from './profiles.repo.js';
 export { cdpMigrations } from './migrations.js';
 export { CdpError } from './errors.js';
+export type { CdpHubEvents } from './hub-events.js';

@@ -25,3 +25,4 @@ export {
 export { RECIPES, recipeByName, type Recipe } from './recipes.js';
 export { journeyMigrations } from './migrations.js';
 export { type JourneysDB } from './schema.js';
+export type { JourneysHubEvents } from './hub-events.js';

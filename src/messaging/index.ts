@@ -52,3 +52,5 @@ export {
 export function startMessagingWorker(s: Services): Dispatcher {
   return startDispatcher(messagingDeps(s), createChannels());
 }
+export type { MessagingHubEvents } from './hub-events.js';
+export { MessagingError } from './errors.js';

@@ -16,3 +16,4 @@ export { createReplayGuard, DEFAULT_CALLBACK_WINDOW_MS, type ReplayGuard } from 
 export { startInboxWorker, processInboxBatch, inboxDeps, type InboxWorker, type InboxDeps, type InboxOptions, type InboxPass } from './inbox.js';
 export { scrmMigrations } from './migrations.js';
 export { ScrmError } from './errors.js';
+export type { ScrmHubEvents } from './hub-events.js';
