@@ -26,3 +26,4 @@ export { RECIPES, recipeByName, type Recipe } from './recipes.js';
 export { journeyMigrations } from './migrations.js';
 export { type JourneysDB } from './schema.js';
 export type { JourneysHubEvents } from './hub-events.js';
+export { JourneyError } from './errors.js';
