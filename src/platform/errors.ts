@@ -17,6 +17,8 @@ export const COMMON_ERRORS = {
   CONFLICT: 409,
   UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_READY: 503,
+  /** The database is restarting, frozen, unreachable or out of connections: retry after the Retry-After seconds. */
+  DATABASE_UNAVAILABLE: 503,
 } as const;
 
 /** A catalogue of codes and their HTTP statuses. */

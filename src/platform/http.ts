@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from './db/database.js';
 import { AppError } from './errors.js';
 import type { KeyKind, KeyResolver } from './workspaces.js';
 
@@ -14,6 +15,13 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
     if (err instanceof AppError) {
       return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    }
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(DATABASE_RETRY_AFTER_S))
+        .send({ error: { code: 'DATABASE_UNAVAILABLE', message: 'the database is not answering right now; retry later' } });
     }
     const fe = err as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -44,19 +52,33 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
-/** Reads a key from `Authorization: Basic base64(key:)` or `Bearer key`. */
-function keyFromHeader(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  if (!h) return undefined;
-  const [scheme, value] = h.split(' ', 2);
-  if (!value) return undefined;
-  if (scheme?.toLowerCase() === 'bearer') return value.trim();
-  if (scheme?.toLowerCase() === 'basic') {
+/** Seconds a client is asked to wait (Retry-After) when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_S = 5;
+
+/** The characters of Siyu's keys (`wk_…`, `sk_…`: base64url). */
+const KEY_TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
+
+/**
+ * Reads a key from `Authorization: Basic base64(key:)` or `Bearer key`, strictly: exactly a
+ * scheme and one credential; Basic credentials must hold the colon (the key is the user name,
+ * the password is ignored); the key must be one token of key characters. Anything else is no key.
+ */
+export function keyFromHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^([A-Za-z]+) ([^ ]+)$/.exec(header.trim());
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  const value = m[2]!;
+  let key: string | undefined;
+  if (scheme === 'bearer') key = value;
+  else if (scheme === 'basic') {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    return colon >= 0 ? decoded.slice(0, colon) : decoded;
+    if (colon < 0) return undefined;
+    key = decoded.slice(0, colon);
   }
-  return undefined;
+  return key !== undefined && KEY_TOKEN.test(key) ? key : undefined;
 }
 
 /**
@@ -65,7 +87,11 @@ function keyFromHeader(req: FastifyRequest): string | undefined {
  */
 export function requireKey(keys: KeyResolver, kind: KeyKind) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
-    let key = keyFromHeader(req);
+    const header = req.headers.authorization;
+    let key = keyFromHeader(header);
+    if (header && !key) {
+      throw new AppError('UNAUTHORIZED', 'malformed Authorization header: send "Bearer <key>" or "Basic <base64 of key:>" (one key, nothing after it)');
+    }
     if (!key && kind === 'write') {
       const body = req.body as { writeKey?: unknown } | undefined;
       if (body && typeof body === 'object' && typeof body.writeKey === 'string') key = body.writeKey;

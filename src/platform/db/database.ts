@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { postgresScanner, type Scanner, sqliteScanner } from './scan.js';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type LogConfig, PostgresDialect, type RawBuilder, SqliteDialect, sql } from 'kysely';
@@ -206,16 +206,77 @@ export interface OpenOptions {
   sqliteFile?: string;
   /** Called after every query with its SQL and duration (for profiling and query logs). */
   onQuery?: (sql: string, ms: number) => void;
+  /**
+   * PostgreSQL time limits in milliseconds (0 or absent: none). `connectMs`: waiting for a
+   * connection, new or from a full pool; `statementMs`: the server's statement_timeout;
+   * `queryMs`: the client's own limit on a query, which also holds when the server is frozen and
+   * answers nothing. A query past a limit fails with an error `isDatabaseUnavailable` recognises.
+   */
+  timeouts?: { connectMs?: number; statementMs?: number; queryMs?: number };
+  /**
+   * Told about an error of an idle pooled connection (the server restarted, the network dropped);
+   * the pool discards that connection and opens a new one when next needed. Without a listener
+   * such an error would end the process.
+   */
+  onPoolError?: (err: Error) => void;
+}
+
+const UNAVAILABLE_CODES = new Set([
+  // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, connection exceptions, too many connections, query canceled (statement timeout)
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+  '57014',
+  // Node sockets
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  // SQLite: the database stayed locked past busy_timeout
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_BUSY_TIMEOUT',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly|terminating connection/i;
+
+/**
+ * True for errors that mean the database is away or too slow right now (restarting, frozen,
+ * unreachable, out of connections, a statement past its timeout), not that the request was wrong:
+ * the HTTP layer answers them with 503 and Retry-After, and workers retry them on their next pass.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** Opens SQLite under `dataDir` (WAL, synchronous=NORMAL) or PostgreSQL when a URL is given. */
 export function openDatabase(opts: OpenOptions): Database {
   if (opts.databaseUrl) {
+    const t = opts.timeouts ?? {};
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
+      keepAlive: true,
+      ...(t.connectMs ? { connectionTimeoutMillis: t.connectMs } : {}),
+      ...(t.queryMs ? { query_timeout: t.queryMs } : {}),
+      ...(t.statementMs ? { statement_timeout: t.statementMs } : {}),
       ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
     });
+    // An idle client's error (57P01 on a server restart, a dropped socket) is emitted on the pool;
+    // unheard, it would end the process. The pool has already discarded that client.
+    pool.on('error', (err) => opts.onPoolError?.(err));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts) });
     const url = new URL(opts.databaseUrl);
     return {
@@ -226,8 +287,8 @@ export function openDatabase(opts: OpenOptions): Database {
       close: () => db.destroy(),
     };
   }
-  mkdirSync(opts.dataDir, { recursive: true });
   const file = join(opts.dataDir, opts.sqliteFile ?? 'siyu.db');
+  ownerOnlyFiles(opts.dataDir, file);
   const raw = new BetterSqlite3(file);
   // WAL with synchronous=NORMAL: a committed transaction survives a crash of the process (kill -9);
   // only an operating-system crash or power loss can lose the last commits.
@@ -254,6 +315,18 @@ export function openDatabase(opts: OpenOptions): Database {
   );
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: queryLog(opts) });
   return { db, dialect: sqliteDialect(raw), description: `sqlite:${file}`, scan: sqliteScanner(file), close: () => db.destroy() };
+}
+
+/**
+ * The data folder is the owner's only (0700) and the database file too (0600): it holds customer
+ * data. SQLite gives its -wal and -shm files the database file's mode. Existing files are
+ * tightened as well.
+ */
+function ownerOnlyFiles(dataDir: string, file: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
 }
 
 function queryLog(opts: OpenOptions): LogConfig | undefined {
