@@ -36,6 +36,10 @@ describe('console routes', () => {
     expect(index.headers['content-type']).toContain('text/html');
     expect(index.headers['cache-control']).toBe('no-cache');
     expect(index.body).toContain('<div id="root">');
+    expect(index.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(index.headers['x-frame-options']).toBe('DENY');
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
     // Screens of the single-page app get index.html.
     const screen = await app.inject('/console/segments/seg_1/edit');
     expect(screen.statusCode).toBe(200);

@@ -7,6 +7,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** Where `npm run build:console` puts the built console (console/dist at the repository root). */
 export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
 
+/** Headers of every console response. */
+export const CONSOLE_SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+} as const;
+
 const NOT_BUILT = 'the web console is not built: run `npm run build:console` (`npm install` runs it too), then reload';
 
 /**
@@ -21,6 +30,13 @@ export async function consoleRoutes(app: FastifyInstance, opts: { distDir?: stri
   const index = resolve(root, 'index.html');
   // Only reply.sendFile, with its safe path handling and caching headers; the routes are ours.
   await app.register(fastifyStatic, { root, serve: false, suppressWarning: true });
+
+  // Security headers on everything the console serves: its own scripts and styles only (Ant Design
+  // writes inline styles; no inline scripts), no framing (clickjacking), no MIME sniffing.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const [name, value] of Object.entries(CONSOLE_SECURITY_HEADERS)) reply.header(name, value);
+    return payload;
+  });
 
   const hidden = { schema: { hide: true } };
   app.get('/', hidden, async (_req, reply) => reply.redirect('/console/'));
