@@ -3,10 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../src/platform/paths.js';
 import { onInterrupt } from './cleanup.js';
 
 /** The project root (bench/support/../..), where bin/siyu.js lives. */
-export const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+export const PROJECT_ROOT = projectRoot();
 
 /** A `siyu serve` child process under test. */
 export interface ServerProcess {

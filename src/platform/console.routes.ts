@@ -1,11 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { extname, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { projectRoot } from './paths.js';
 
 /** Where `npm run build:console` puts the built console (console/dist at the repository root). */
-export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+export const CONSOLE_DIST_DIR = join(projectRoot(), 'console', 'dist');
 
 /** Headers of every console response. */
 export const CONSOLE_SECURITY_HEADERS = {
