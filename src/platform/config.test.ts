@@ -22,6 +22,15 @@ describe('loadConfig', () => {
     expect(readFileSync(join(d, 'encryption.key'), 'utf8').trim()).toHaveLength(64);
   });
 
+  it('has database time limits and an empty outbound allow list by default, and reads both', () => {
+    const c = loadConfig({ SIYU_DATA_DIR: dir() });
+    expect([c.dbConnectTimeoutMs, c.dbApiTimeoutMs, c.dbWorkerTimeoutMs]).toEqual([5_000, 10_000, 600_000]);
+    expect(c.outboundAllow).toEqual([]);
+    const d = loadConfig({ SIYU_DATA_DIR: dir(), SIYU_OUTBOUND_ALLOW: ' sandbox.local , 127.0.0.1,10.0.0.0/8', SIYU_DB_API_TIMEOUT_MS: '2500' });
+    expect(d.outboundAllow).toEqual(['sandbox.local', '127.0.0.1', '10.0.0.0/8']);
+    expect(d.dbApiTimeoutMs).toBe(2500);
+  });
+
   it('reads PORT or SIYU_PORT', () => {
     expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000' }).port).toBe(4000);
     expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000', SIYU_PORT: '5000' }).port).toBe(5000);
@@ -36,6 +45,9 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /one of fatal, error/],
     [{ SIYU_DEFAULT_TIMEZONE: 'Mars/Olympus' }, 'SIYU_DEFAULT_TIMEZONE', /IANA time zone/],
     [{ SIYU_BOOTSTRAP_WORKSPACE: 'maybe' }, 'SIYU_BOOTSTRAP_WORKSPACE', /true or false/],
+    [{ SIYU_OUTBOUND_ALLOW: '127.0.0.1,10.0.0.0/40' }, 'SIYU_OUTBOUND_ALLOW', /CIDR/],
+    [{ SIYU_OUTBOUND_ALLOW: 'http://x' }, 'SIYU_OUTBOUND_ALLOW', /host name, an IP address nor a CIDR/],
+    [{ SIYU_DB_API_TIMEOUT_MS: '5s' }, 'SIYU_DB_API_TIMEOUT_MS', /whole number/],
   ];
   for (const [env, variable, message] of bad) {
     it(`names ${variable} when it is wrong (${JSON.stringify(env)})`, () => {

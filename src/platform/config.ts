@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseAllowList } from './outbound.js';
 
 /** Validated, frozen runtime configuration; the only place that reads `process.env`. */
 export interface Config {
@@ -27,6 +28,14 @@ export interface Config {
   readonly segmentRangeSize: number;
   /** Run the background segment worker in this process (`serve`); a dedicated worker process may take it instead. */
   readonly segmentWorker: boolean;
+  /** PostgreSQL: longest wait for a connection (new, or a free one of the pool) before the request fails with 503. */
+  readonly dbConnectTimeoutMs: number;
+  /** PostgreSQL: longest statement of an API request (server statement_timeout; the client gives up 2 s later, also when the server is frozen). */
+  readonly dbApiTimeoutMs: number;
+  /** PostgreSQL: longest statement of background work (segment recomputes, models, imports, migrations excepted). */
+  readonly dbWorkerTimeoutMs: number;
+  /** Internal destinations outbound HTTP may reach anyway (SIYU_OUTBOUND_ALLOW: host names, addresses, CIDR ranges). */
+  readonly outboundAllow: readonly string[];
 }
 
 /** A configuration problem, naming the variable at fault. */
@@ -124,6 +133,18 @@ export function loadConfig(env: Env = process.env): Config {
   const segmentRangeSize = intVar(env, ['SIYU_SEGMENT_RANGE_SIZE'], 0, 0, 10_000_000);
   const worker = env.SIYU_SEGMENT_WORKER ?? 'true';
   if (!['true', 'false', '1', '0'].includes(worker)) throw new ConfigError('SIYU_SEGMENT_WORKER', 'must be true or false');
+  const dbConnectTimeoutMs = intVar(env, ['SIYU_DB_CONNECT_TIMEOUT_MS'], 5_000, 100, 600_000);
+  const dbApiTimeoutMs = intVar(env, ['SIYU_DB_API_TIMEOUT_MS'], 10_000, 100, 3_600_000);
+  const dbWorkerTimeoutMs = intVar(env, ['SIYU_DB_WORKER_TIMEOUT_MS'], 600_000, 1_000, 86_400_000);
+  const outboundAllow = (env.SIYU_OUTBOUND_ALLOW ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  try {
+    parseAllowList(outboundAllow);
+  } catch (err) {
+    throw new ConfigError('SIYU_OUTBOUND_ALLOW', `${(err as Error).message}; give a comma-separated list of host names, IP addresses and CIDR ranges`);
+  }
   const { key, source } = loadKey(env, dataDir, databaseUrl === undefined);
   return Object.freeze({
     host,
@@ -141,5 +162,9 @@ export function loadConfig(env: Env = process.env): Config {
     segmentRecheckMinutes,
     segmentRangeSize,
     segmentWorker: worker === 'true' || worker === '1',
+    dbConnectTimeoutMs,
+    dbApiTimeoutMs,
+    dbWorkerTimeoutMs,
+    outboundAllow: Object.freeze(outboundAllow),
   });
 }

@@ -78,6 +78,11 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     bootstrapWorkspace: false,
     segmentRecheckMinutes: 60,
     segmentWorker: false,
+    dbConnectTimeoutMs: 5_000,
+    dbApiTimeoutMs: 10_000,
+    dbWorkerTimeoutMs: 600_000,
+    // Tests talk to servers of their own on loopback (the WeCom sandbox, SMTP, webhooks).
+    outboundAllow: ['127.0.0.1', '::1', 'localhost'],
     ...overrides,
   }) as Config;
 }
