@@ -40,6 +40,7 @@ export function parseAllowList(entries: readonly string[]): OutboundAllowList {
   for (const raw of entries) {
     const e = raw.trim().toLowerCase();
     if (!e) continue;
+    if (e.includes('://')) throw new Error(`"${raw}" is neither a host name, an IP address nor a CIDR range (give the host of a URL, not the URL)`);
     if (e.includes('/')) {
       try {
         list.cidrs.push(ipaddr.parseCIDR(e));
