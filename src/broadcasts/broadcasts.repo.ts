@@ -1,20 +1,16 @@
 /**
- * Broadcast rows: typed access and the row → view conversion. Audiences are read from the
- * segments domain's `segment_members` (read only); messages from the messaging outbox (read only).
+ * Broadcast rows: typed access and the row → view conversion. Audiences are read in audience.ts
+ * (segments' and cdp's tables); messages through the messaging module's functions.
  */
 import type { Kysely, Selectable } from 'kysely';
+import type { CallerDb } from '../messaging/index.js';
 import { parseJson } from '../platform/db/database.js';
-import type { DB } from '../platform/db/schema.js';
 import { BroadcastError } from './errors.js';
-import type { MessagingDB } from '../messaging/index.js';
 import type { BroadcastsDB, BroadcastsTable, BroadcastStatus } from './schema.js';
 
-/** The tables broadcasts read and write. */
-export type BcDB = DB & MessagingDB & BroadcastsDB;
-
-/** The database typed with the broadcast tables. */
-export function bdb(db: Kysely<any>): Kysely<BcDB> {
-  return db as Kysely<BcDB>;
+/** The database typed with the broadcast tables (a view, not a cast: `CallerDb` is untyped). */
+export function bdb(db: CallerDb): Kysely<BroadcastsDB> {
+  return db;
 }
 
 /** A broadcast row. */
@@ -79,7 +75,7 @@ export function toView(r: BroadcastRow): BroadcastView {
 }
 
 /** The broadcast row, or BROADCAST_NOT_FOUND. */
-export async function getRow(db: Kysely<any>, ws: string, id: string): Promise<BroadcastRow> {
+export async function getRow(db: CallerDb, ws: string, id: string): Promise<BroadcastRow> {
   const row = await bdb(db).selectFrom('broadcasts').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!row) throw new BroadcastError('BROADCAST_NOT_FOUND', `no broadcast "${id}" in this workspace`);
   return row;

@@ -3,26 +3,27 @@
  * fan-out itself is the worker's (fanout.ts); every message goes through the messaging outbox,
  * which applies consent, frequency caps and quiet hours when it dispatches.
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../platform/db/database.js';
-import { BroadcastError } from './errors.js';
-import { SegmentError } from '../segments/errors.js';
+import {
+  type CallerDb,
+  CHANNELS,
+  cancelMessages,
+  enqueueMessage,
+  getTemplate,
+  isChannel,
+  type ChannelName,
+  type EnqueueInput,
+  type Purpose,
+} from '../messaging/index.js';
 import { newId } from '../platform/ids.js';
-import { type ProfileDeps, resolveProfileRef } from '../cdp/profiles.service.js';
-import { CHANNELS, cancelMessages, enqueueMessage, getTemplate, isChannel, type ChannelName, type EnqueueInput, type Purpose } from '../messaging/index.js';
+import { SegmentError } from '../segments/index.js';
+import { segmentStatus } from './audience.js';
 import { bdb, type BroadcastRow, type BroadcastView, getRow, toView } from './broadcasts.repo.js';
+import type { BroadcastsDeps } from './deps.js';
+import { BroadcastError } from './errors.js';
 import type { BroadcastStatus } from './schema.js';
 
-/** What the broadcast services need. */
-export interface BroadcastDeps {
-  database: Database;
-  now: () => number;
-  profiles: ProfileDeps;
-  /** Wakes the background worker (a broadcast was scheduled or sent now). */
-  wake?: () => void;
-  /** Wakes the outbox dispatcher (test messages were enqueued). */
-  wakeDispatcher?: () => void;
-}
+/** What the broadcast services need: the module's deps but the log and the keys. */
+export type BroadcastDeps = Pick<BroadcastsDeps, 'database' | 'now' | 'hub' | 'resolveProfile'>;
 
 /** The fields of a broadcast a client sets; on update, only those given change. */
 export interface BroadcastInput {
@@ -155,15 +156,14 @@ class DryRun extends Error {}
  * valid Liquid) and those rules live in one place, the messaging domain.
  */
 async function checkReferences(deps: BroadcastDeps, ws: string, d: Draft): Promise<Purpose> {
-  const db = bdb(deps.database.db);
   for (const [field, id] of [
     ['segmentId', d.segmentId],
     ['excludeSegmentId', d.excludeSegmentId],
   ] as const) {
     if (id === null) continue;
-    const seg = await db.selectFrom('segments').select(['status']).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-    if (!seg) throw new SegmentError('SEGMENT_NOT_FOUND', `${field}: no segment "${id}" in this workspace`);
-    if (seg.status !== 'active') throw new BroadcastError('VALIDATION_FAILED', `${field}: segment "${id}" is archived`);
+    const status = await segmentStatus(deps.database.db, ws, id);
+    if (!status) throw new SegmentError('SEGMENT_NOT_FOUND', `${field}: no segment "${id}" in this workspace`);
+    if (status !== 'active') throw new BroadcastError('VALIDATION_FAILED', `${field}: segment "${id}" is archived`);
   }
   let purpose = d.purpose;
   if (d.templateId !== null && purpose === undefined) purpose = (await getTemplate(deps, ws, d.templateId)).purpose;
@@ -243,7 +243,7 @@ export async function createBroadcast(deps: BroadcastDeps, ws: string, input: Br
 }
 
 /** Moves a broadcast from one of `from` to `set.status`; BROADCAST_INVALID_STATE if it is in another state by then. */
-async function transition(db: Kysely<any>, ws: string, id: string, from: BroadcastStatus[], set: Record<string, unknown>, action: string): Promise<void> {
+async function transition(db: CallerDb, ws: string, id: string, from: BroadcastStatus[], set: Record<string, unknown>, action: string): Promise<void> {
   const res = await bdb(db)
     .updateTable('broadcasts')
     .set(set)
@@ -266,7 +266,7 @@ export async function updateBroadcast(deps: BroadcastDeps, ws: string, id: strin
   if (row.status === 'scheduled') checkSendTime(deps, d.sendAt);
   const purpose = await checkReferences(deps, ws, d);
   await transition(deps.database.db, ws, id, ['draft', 'scheduled'], { ...columns(d, purpose), updated_at: deps.now() }, 'edit');
-  deps.wake?.();
+  deps.hub.emit('broadcasts.due', { workspaceId: ws });
   return toView(await getRow(deps.database.db, ws, id));
 }
 
@@ -304,7 +304,7 @@ export async function scheduleBroadcast(deps: BroadcastDeps, ws: string, id: str
   const d = fromRow(row);
   await checkReferences(deps, ws, { ...d, purpose: row.purpose });
   await transition(deps.database.db, ws, id, ['draft', 'scheduled'], { status: 'scheduled', send_at: at, updated_at: deps.now() }, 'schedule');
-  deps.wake?.();
+  deps.hub.emit('broadcasts.due', { workspaceId: ws });
   return toView(await getRow(deps.database.db, ws, id));
 }
 
@@ -314,7 +314,7 @@ export async function sendNow(deps: BroadcastDeps, ws: string, id: string): Prom
   await checkReferences(deps, ws, { ...fromRow(row), purpose: row.purpose });
   const now = deps.now();
   await transition(deps.database.db, ws, id, ['draft', 'scheduled'], { status: 'scheduled', send_at: now, updated_at: now }, 'send');
-  deps.wake?.();
+  deps.hub.emit('broadcasts.due', { workspaceId: ws });
   return toView(await getRow(deps.database.db, ws, id));
 }
 
@@ -368,7 +368,7 @@ export async function testSend(
   if (!Array.isArray(refs) || refs.length === 0 || refs.length > MAX_TEST_PROFILES)
     bad(`profiles must list 1 to ${MAX_TEST_PROFILES} profile ids or identifiers (type:value)`);
   const row = await getRow(deps.database.db, ws, id);
-  const profileIds = [...new Set(await Promise.all(refs.map((r) => resolveProfileRef(deps.profiles, ws, r))))];
+  const profileIds = [...new Set(await Promise.all(refs.map((r) => deps.resolveProfile(ws, r))))];
   const now = deps.now();
   const testId = newId('bct', now);
   const d = fromRow(row);
@@ -392,6 +392,6 @@ export async function testSend(
     }
     return out;
   });
-  deps.wakeDispatcher?.();
+  deps.hub.emit('messaging.outbox-has-work', { workspaceId: ws });
   return { testId, messages };
 }

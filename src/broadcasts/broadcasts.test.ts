@@ -4,10 +4,16 @@ import { basic, describeEngines } from '../../test/support/engines.js';
 import { json, messagingTestApp, NOON_SHANGHAI, startHttpRecorder } from '../messaging/test-kit.js';
 import { recomputeSegment } from '../segments/membership.js';
 import { bucketOf } from '../segments/compile.js';
-import { bdb } from './broadcasts.repo.js';
+import type { Kysely } from 'kysely';
+import type { MessagingDB } from '../messaging/index.js';
+import type { BroadcastsDB } from './schema.js';
 import { createBroadcastWorker } from './worker.js';
-import { type FanoutDeps, runChunk } from './fanout.js';
+import { runChunk } from './fanout.js';
+import type { BroadcastWorkerOptions } from './worker.js';
 import {} from '../platform/time.js';
+
+/** The test reads broadcasts' and messaging's tables side by side. */
+const bdb = (db: unknown) => db as Kysely<BroadcastsDB & MessagingDB>;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,7 +39,8 @@ describeEngines('broadcasts', (engine) => {
   });
 
   const ws = () => k.t.workspaceId;
-  const worker = (over: Partial<FanoutDeps> = {}) => createBroadcastWorker({ database: k.t.database, now: () => k.t.clock.now(), log, ...over });
+  const fanoutDeps = () => ({ database: k.t.database, now: () => k.t.clock.now(), log, hub: k.t.services.hub });
+  const worker = (over: BroadcastWorkerOptions = {}) => createBroadcastWorker(fanoutDeps(), over);
   const ok = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, status = 200) => {
     const res = await k.api(method, url, payload);
     expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBe(status);
@@ -332,8 +339,7 @@ describeEngines('broadcasts', (engine) => {
     const b = await ok('POST', '/v1/broadcasts', { name: 'pinned', channel: 'webhook', segmentId: seg, templateId: tpl.id }, 201);
     await ok('POST', `/v1/broadcasts/${b.id}/send-now`);
     // The template is edited after the first chunk: every recipient still gets version 1.
-    const deps = { database: k.t.database, now: () => k.t.clock.now(), log, chunkSize: 2 };
-    expect(await runChunk(deps, ws(), b.id)).toMatchObject({ state: 'progress', enqueued: 2 });
+    expect(await runChunk(fanoutDeps(), ws(), b.id, { chunkSize: 2 })).toMatchObject({ state: 'progress', enqueued: 2 });
     await ok('PATCH', `/v1/templates/${tpl.id}`, { variants: { 'zh-CN': { body: { v: 'two' } } } });
     await worker({ chunkSize: 2 }).runOnce();
     expect(await ok('GET', `/v1/broadcasts/${b.id}`)).toMatchObject({ status: 'sent', templateVersion: 1 });

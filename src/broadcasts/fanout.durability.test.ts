@@ -7,8 +7,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, describeEngines } from '../../test/support/engines.js';
 import { messagingTestApp } from '../messaging/test-kit.js';
 import { recomputeSegment } from '../segments/membership.js';
-import { bdb } from './broadcasts.repo.js';
+import type { Kysely } from 'kysely';
+import type { MessagingDB } from '../messaging/index.js';
+import type { BroadcastsDB } from './schema.js';
 import { runChunk } from './fanout.js';
+
+/** The test reads broadcasts' and messaging's tables side by side. */
+const bdb = (db: unknown) => db as Kysely<BroadcastsDB & MessagingDB>;
 
 const PROFILES = 2_000;
 
@@ -139,11 +144,13 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
         // While another process holds a broadcast's row, a worker skips it at once instead of waiting.
         await k.t.database.db.transaction().execute(async (trx) => {
           await sql`select id from broadcasts where id = ${ids[0]} for update`.execute(trx);
-          expect(await runChunk({ database: second, now: () => k.t.clock.now(), log }, k.t.workspaceId, ids[0]!)).toMatchObject({ state: 'skipped' });
+          expect(await runChunk({ database: second, now: () => k.t.clock.now(), log, hub: k.t.services.hub }, k.t.workspaceId, ids[0]!)).toMatchObject({
+            state: 'skipped',
+          });
         });
       }
       const workers = [k.t.database, second ?? k.t.database].map((database) =>
-        createBroadcastWorker({ database, now: () => k.t.clock.now(), log, chunkSize: 50 }),
+        createBroadcastWorker({ database, now: () => k.t.clock.now(), log, hub: k.t.services.hub }, { chunkSize: 50 }),
       );
       const totals = { enqueued: 0, duplicates: 0, chunks: 0 };
       for (let round = 0; round < 20; round++) {

@@ -10,6 +10,7 @@ export function broadcastMigrations(engine: Engine): MigrationSet {
     owner: 'broadcasts',
     migrations: {
       '0012_broadcasts': {
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
         async up(db: Kysely<any>) {
           await db.schema
             .createTable('broadcasts')

@@ -1,12 +1,12 @@
 /**
  * The background broadcast worker: when a broadcast comes due it runs its fan-out a chunk at a
  * time (fanout.ts), taking due broadcasts in turn so one large send does not hold back a small
- * one scheduled a minute later. It wakes on a timer and when a broadcast is scheduled. Several
- * processes may run it against one PostgreSQL: each chunk locks its broadcast row with SKIP LOCKED.
+ * one scheduled a minute later. It wakes on a timer and when `broadcasts.due` is heard (a
+ * broadcast was scheduled or sent now). Several processes may run it against one PostgreSQL: each
+ * chunk locks its broadcast row with SKIP LOCKED.
  */
-import type { Logger } from 'pino';
 import { nextTurn, startLoop } from '../platform/loop.js';
-import { dueBroadcasts, type FanoutDeps, runChunk } from './fanout.js';
+import { type ChunkOptions, dueBroadcasts, type FanoutDeps, runChunk } from './fanout.js';
 
 /** Totals of one worker pass. */
 export interface BroadcastPassStats {
@@ -30,22 +30,21 @@ export interface BroadcastWorker {
 }
 
 /** Options of the worker. */
-export interface BroadcastWorkerOptions extends FanoutDeps {
-  log: Logger;
+export interface BroadcastWorkerOptions extends ChunkOptions {
   /** Idle poll interval (default 1,000 ms): a scheduled broadcast starts at most this late. */
   pollMs?: number;
 }
 
-/** Creates a worker without starting its loop (tests drive it with runOnce). */
-export function createBroadcastWorker(opts: BroadcastWorkerOptions): BroadcastWorker {
+/** Creates a worker whose loop is idle until woken (tests drive it with runOnce). */
+export function createBroadcastWorker(deps: FanoutDeps, opts: BroadcastWorkerOptions = {}): BroadcastWorker {
   async function runOnce(): Promise<BroadcastPassStats> {
     const stats: BroadcastPassStats = { chunks: 0, enqueued: 0, duplicates: 0, holdout: 0, excluded: 0, finished: 0, failed: 0 };
-    let active = await dueBroadcasts(opts.database.db, opts.now());
+    let active = await dueBroadcasts(deps.database.db, deps.now());
     while (active.length && !loop.stopped) {
       const next: typeof active = [];
       for (const b of active) {
         if (loop.stopped) break;
-        const r = await runChunk(opts, b.workspaceId, b.id);
+        const r = await runChunk(deps, b.workspaceId, b.id, opts);
         // SQLite queries complete synchronously: without a turn of the event loop between chunks,
         // a long fan-out would keep the process from answering HTTP requests until it ends.
         await nextTurn();
@@ -69,15 +68,22 @@ export function createBroadcastWorker(opts: BroadcastWorkerOptions): BroadcastWo
       await runOnce();
     },
     idleMs: opts.pollMs ?? 1000,
-    log: opts.log,
+    log: deps.log,
     failed: 'broadcast worker pass failed',
   });
   return { runOnce, wake: loop.wake, stop: loop.stop };
 }
 
-/** Starts the worker loop in the background (the serving process calls it from startWorkers). */
-export function startBroadcastWorker(opts: BroadcastWorkerOptions): BroadcastWorker {
-  const w = createBroadcastWorker(opts);
+/** Starts the worker loop in the background: a first pass now, then on its timer and whenever `broadcasts.due` is heard. */
+export function startBroadcastWorker(deps: FanoutDeps, opts: BroadcastWorkerOptions = {}): BroadcastWorker {
+  const w = createBroadcastWorker(deps, opts);
+  const unsubscribe = deps.hub.on('broadcasts.due', () => w.wake());
   w.wake();
-  return w;
+  return {
+    ...w,
+    stop: async () => {
+      unsubscribe();
+      await w.stop();
+    },
+  };
 }

@@ -1,84 +1,93 @@
-import type { Kysely } from 'kysely';
 import type { PiiCipher } from '../platform/crypto.js';
+import { latestExternalUserid, latestIdentity } from './cdp-access.js';
 import type { ChannelConfig } from './channel-config.js';
 import type { Channel } from './channels/types.js';
-import { mdb } from './deps.js';
+import type { CallerDb, MessagingDeps } from './deps.js';
 
 /** Where a message goes, or why it cannot go anywhere. */
 export type Address = { ok: true; address?: string; sender?: string; chatId?: string } | { ok: false; reason: string };
 
-async function identity(db: Kysely<any>, ws: string, ids: string[], type: string, cipher: PiiCipher): Promise<string | undefined> {
-  const row = await mdb(db)
-    .selectFrom('identities')
-    .select(['id_key', 'value_enc'])
-    .where('workspace_id', '=', ws)
-    .where('profile_id', 'in', ids)
-    .where('id_type', '=', type)
-    .orderBy('first_seen_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return row.value_enc !== null ? cipher.decrypt(row.value_enc) : row.id_key;
+/** What finding an address needs: the transaction, the cipher, and SCRM's answers about WeCom groups and followers. */
+export type AddressPorts = Pick<MessagingDeps, 'cipher' | 'wecomGroupOwner' | 'wecomFollower'>;
+
+/** One message's addressing question. */
+interface Ask {
+  db: CallerDb;
+  ports: AddressPorts;
+  ws: string;
+  profile: { ids: string[]; traits: Record<string, unknown> } | undefined;
+  recipient: { chatId?: string; sender?: string } | null;
+  config: ChannelConfig | undefined;
 }
+
+async function identity(a: Ask, ids: string[], type: string): Promise<string | undefined> {
+  const row = await latestIdentity(a.db, a.ws, ids, type);
+  if (!row) return undefined;
+  return row.value_enc !== null ? a.ports.cipher.decrypt(row.value_enc) : row.id_key;
+}
+
+/** A WeCom group: the chat id given, sent by the sender given or else the group's owner (SCRM's record). */
+async function groupAddress(a: Ask): Promise<Address> {
+  const chatId = a.recipient?.chatId;
+  if (!chatId) return { ok: false, reason: 'no_address:chat_id' };
+  if (a.recipient?.sender) return { ok: true, chatId, sender: a.recipient.sender };
+  const g = await a.ports.wecomGroupOwner(a.db, a.ws, chatId);
+  if (!g) return { ok: false, reason: 'no_address:unknown_group' };
+  if (g.status !== 'active') return { ok: false, reason: 'no_address:group_dismissed' };
+  return { ok: true, chatId, sender: g.owner };
+}
+
+/** Email or phone: the newest identifier of that type (decrypted), else the trait of that name. */
+const contactAddress =
+  (kind: 'email' | 'phone') =>
+  async (a: Ask): Promise<Address> => {
+    if (!a.profile) return { ok: false, reason: 'no_profile' };
+    const v = (await identity(a, a.profile.ids, kind)) ?? a.profile.traits[kind];
+    return typeof v === 'string' && v ? { ok: true, address: v } : { ok: false, reason: `no_address:${kind}` };
+  };
+
+/** WeChat: the openid of the configured app (`openid:<appId>`). */
+async function openidAddress(a: Ask): Promise<Address> {
+  if (!a.profile) return { ok: false, reason: 'no_profile' };
+  const appId = a.config?.config.appId;
+  if (typeof appId !== 'string') return { ok: false, reason: 'channel_not_configured' };
+  const v = await identity(a, a.profile.ids, `openid:${appId}`);
+  return v ? { ok: true, address: v } : { ok: false, reason: `no_address:openid:${appId}` };
+}
+
+/** WeCom 1:1: the customer's `external_userid:<corp>` identifier, sent by the staff member following them longest. */
+async function externalUseridAddress(a: Ask): Promise<Address> {
+  if (!a.profile) return { ok: false, reason: 'no_profile' };
+  const eu = await latestExternalUserid(a.db, a.ws, a.profile.ids);
+  if (!eu) return { ok: false, reason: 'no_address:external_userid' };
+  const owner = await a.ports.wecomFollower(a.db, a.ws, eu, a.recipient?.sender);
+  if (!owner) return { ok: false, reason: 'no_address:no_owning_staff' };
+  return { ok: true, address: eu, sender: owner };
+}
+
+/** One resolver per address kind a channel names. */
+const RESOLVERS: Record<Channel['address'], (a: Ask) => Promise<Address>> = {
+  none: async () => ({ ok: true }),
+  group: groupAddress,
+  email: contactAddress('email'),
+  phone: contactAddress('phone'),
+  openid: openidAddress,
+  external_userid: externalUseridAddress,
+};
 
 /**
  * Finds a profile's address for a channel: email and phone from its identifiers (decrypted) or
  * traits; openid for the configured app (`openid:<appId>`); for WeCom the `external_userid:<corp>`
- * identifier and, as sender, the staff member following the customer longest (scrm_follows, read only).
+ * identifier and, as sender, the staff member following the customer longest (asked of SCRM).
  */
 export async function resolveAddress(
-  db: Kysely<any>,
-  cipher: PiiCipher,
+  db: CallerDb,
+  ports: AddressPorts,
   ws: string,
   channel: Channel,
   profile: { ids: string[]; traits: Record<string, unknown> } | undefined,
   recipient: { chatId?: string; sender?: string } | null,
   config: ChannelConfig | undefined,
 ): Promise<Address> {
-  const m = mdb(db);
-  switch (channel.address) {
-    case 'none':
-      return { ok: true };
-    case 'group': {
-      const chatId = recipient?.chatId;
-      if (!chatId) return { ok: false, reason: 'no_address:chat_id' };
-      if (recipient?.sender) return { ok: true, chatId, sender: recipient.sender };
-      const g = await m.selectFrom('scrm_groups').select(['owner', 'status']).where('workspace_id', '=', ws).where('chat_id', '=', chatId).executeTakeFirst();
-      if (!g) return { ok: false, reason: 'no_address:unknown_group' };
-      if (g.status !== 'active') return { ok: false, reason: 'no_address:group_dismissed' };
-      return { ok: true, chatId, sender: g.owner };
-    }
-    case 'email':
-    case 'phone': {
-      if (!profile) return { ok: false, reason: 'no_profile' };
-      const v = (await identity(db, ws, profile.ids, channel.address, cipher)) ?? profile.traits[channel.address];
-      return typeof v === 'string' && v ? { ok: true, address: v } : { ok: false, reason: `no_address:${channel.address}` };
-    }
-    case 'openid': {
-      if (!profile) return { ok: false, reason: 'no_profile' };
-      const appId = config?.config.appId;
-      if (typeof appId !== 'string') return { ok: false, reason: 'channel_not_configured' };
-      const v = await identity(db, ws, profile.ids, `openid:${appId}`, cipher);
-      return v ? { ok: true, address: v } : { ok: false, reason: `no_address:openid:${appId}` };
-    }
-    case 'external_userid': {
-      if (!profile) return { ok: false, reason: 'no_profile' };
-      const row = await m
-        .selectFrom('identities')
-        .select('id_key')
-        .where('workspace_id', '=', ws)
-        .where('profile_id', 'in', profile.ids)
-        .where('id_type', 'like', 'external_userid:%')
-        .orderBy('first_seen_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (!row) return { ok: false, reason: 'no_address:external_userid' };
-      const eu = row.id_key;
-      let q = m.selectFrom('scrm_follows').select('userid').where('workspace_id', '=', ws).where('external_userid', '=', eu).where('deleted_at', 'is', null);
-      if (recipient?.sender) q = q.where('userid', '=', recipient.sender);
-      const owner = await q.orderBy('added_at').orderBy('userid').limit(1).executeTakeFirst();
-      if (!owner) return { ok: false, reason: 'no_address:no_owning_staff' };
-      return { ok: true, address: eu, sender: owner.userid };
-    }
-  }
+  return RESOLVERS[channel.address]({ db, ports, ws, profile, recipient, config });
 }

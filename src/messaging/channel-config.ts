@@ -1,7 +1,7 @@
 import { parseJson } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
 import { type ChannelName, CHANNELS, isChannel } from './content.js';
-import { mdb, type MessagingDeps } from './deps.js';
+import { type DbScope, mdb, type MessagingDeps } from './deps.js';
 
 type FieldType = 'string' | 'url' | 'int' | 'bool';
 interface Spec {
@@ -137,7 +137,7 @@ export async function getChannelConfigView(deps: Pick<MessagingDeps, 'database' 
 }
 
 /** A channel's configuration with secrets, or undefined when the workspace has not configured it. */
-export async function loadChannelConfig(deps: Pick<MessagingDeps, 'database' | 'cipher'>, ws: string, ch: ChannelName): Promise<ChannelConfig | undefined> {
+export async function loadChannelConfig(deps: DbScope & Pick<MessagingDeps, 'cipher'>, ws: string, ch: ChannelName): Promise<ChannelConfig | undefined> {
   const row = await mdb(deps.database.db).selectFrom('channel_configs').selectAll().where('workspace_id', '=', ws).where('channel', '=', ch).executeTakeFirst();
   if (!row) return undefined;
   return { config: parseJson(row.config), secrets: row.secrets_enc ? JSON.parse(deps.cipher.decrypt(row.secrets_enc)) : {} };

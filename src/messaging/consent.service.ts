@@ -1,11 +1,10 @@
-import type { Kysely } from 'kysely';
-import { lockProfileFollowingMerges, mergedIdsOf } from '../cdp/profiles.repo.js';
+import { CdpError } from '../cdp/index.js';
 import { parseJson } from '../platform/db/database.js';
-import { MessagingError } from './errors.js';
-import { CdpError } from '../cdp/errors.js';
 import { newId } from '../platform/ids.js';
+import { lockLiveProfile, mirrorProfileConsent, type ProfileConsent, profileMergedIds } from './cdp-access.js';
 import { CHANNELS, isChannel, type Purpose } from './content.js';
-import { mdb, type MessagingDeps } from './deps.js';
+import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
+import { MessagingError } from './errors.js';
 import type { MessagingSettings } from './settings.js';
 import { writeTimelineEvent } from './timeline.js';
 
@@ -60,7 +59,7 @@ function checkInput(i: ConsentInput, now: number): { at: number } {
  * Withdrawn` on the timeline. Returns the live profile id it was recorded on.
  */
 export async function recordConsentIn(
-  trx: Kysely<any>,
+  trx: CallerDb,
   deps: Pick<MessagingDeps, 'database' | 'now'>,
   ws: string,
   profileId: string,
@@ -69,7 +68,7 @@ export async function recordConsentIn(
   const now = deps.now();
   const { at } = checkInput(input, now);
   const db = mdb(trx);
-  const live = await lockProfileFollowingMerges(db, ws, profileId, now);
+  const live = await lockLiveProfile(trx, ws, profileId, now);
   if (!live) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
   const id = newId('cns', now);
   const evidence = input.evidence ?? {};
@@ -88,19 +87,8 @@ export async function recordConsentIn(
       recorded_at: now,
     })
     .execute();
-  const row = await db.selectFrom('profiles').select('consent').where('workspace_id', '=', ws).where('id', '=', live).executeTakeFirstOrThrow();
-  const consent = parseJson<Record<string, { granted: boolean; at: number }>>(row.consent);
-  const key = profileConsentKey(input.purpose, input.channel);
-  if (!consent[key] || consent[key]!.at <= at) {
-    consent[key] = { granted: input.granted, at };
-    await db
-      .updateTable('profiles')
-      .set({ consent: JSON.stringify(consent), updated_at: now })
-      .where('workspace_id', '=', ws)
-      .where('id', '=', live)
-      .execute();
-  }
-  await writeTimelineEvent(db, deps.database.dialect, {
+  await mirrorProfileConsent(trx, ws, live, profileConsentKey(input.purpose, input.channel), { granted: input.granted, at }, now);
+  await writeTimelineEvent(trx, deps.database.dialect, {
     workspaceId: ws,
     profileId: live,
     eventId: `${id}:consent`,
@@ -129,7 +117,7 @@ export async function recordConsent(deps: Pick<MessagingDeps, 'database' | 'now'
 /** The full ledger of a profile (and of the profiles merged into it), newest first. */
 export async function consentHistory(deps: Pick<MessagingDeps, 'database'>, ws: string, profileId: string): Promise<ConsentRecord[]> {
   const db = mdb(deps.database.db);
-  const ids = [profileId, ...(await mergedIdsOf(db, ws, profileId))];
+  const ids = [profileId, ...(await profileMergedIds(db, ws, profileId))];
   const rows = await db
     .selectFrom('consent_records')
     .selectAll()
@@ -165,15 +153,15 @@ interface Fact {
  * needs opt-in (by default) and service goes.
  */
 export async function consentAllows(
-  db: Kysely<any>,
+  db: CallerDb,
   ws: string,
-  profile: { id: string; consent: Record<string, { granted: boolean; at: number }> },
+  profile: { id: string; consent: ProfileConsent },
   purpose: Purpose,
   channel: string,
   settings: MessagingSettings,
 ): Promise<{ allowed: boolean; reason?: string }> {
   const m = mdb(db);
-  const ids = [profile.id, ...(await mergedIdsOf(m, ws, profile.id))];
+  const ids = [profile.id, ...(await profileMergedIds(db, ws, profile.id))];
   const rows = await m
     .selectFrom('consent_records')
     .select(['granted', 'at', 'id'])

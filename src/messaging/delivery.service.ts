@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { liveProfileId, readProfileConsent } from './cdp-access.js';
 import { MessagingError } from './errors.js';
 import { hmacBase64 } from './channels/sms.js';
 import { loadChannelConfig } from './channel-config.js';
@@ -196,21 +197,9 @@ export async function unsubscribe(
   if (!isChannel(t.c)) throw new MessagingError('LINK_INVALID', 'unsubscribe link names no channel');
   return deps.database.db.transaction().execute(async (trx) => {
     const settings = await loadSettings({ database: { ...deps.database, db: trx } }, t.w);
-    const p = await mdb(trx)
-      .selectFrom('profiles')
-      .select(['id', 'merged_into', 'consent'])
-      .where('workspace_id', '=', t.w)
-      .where('id', '=', t.p)
-      .executeTakeFirst();
-    if (!p) throw new MessagingError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
-    const liveId = p.merged_into ?? p.id;
-    const live = await mdb(trx)
-      .selectFrom('profiles')
-      .select(['id', 'consent'])
-      .where('workspace_id', '=', t.w)
-      .where('id', '=', liveId)
-      .executeTakeFirstOrThrow();
-    const consent = typeof live.consent === 'string' ? JSON.parse(live.consent) : live.consent;
+    const liveId = await liveProfileId(trx, t.w, t.p);
+    if (!liveId) throw new MessagingError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
+    const consent = await readProfileConsent(trx, t.w, liveId);
     const state = await consentAllows(trx, t.w, { id: liveId, consent }, 'marketing', t.c, {
       ...settings,
       consent: { marketingRequiresOptIn: false, serviceRequiresOptIn: false },

@@ -2,33 +2,63 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { PiiCipher } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
-import type { DB } from '../platform/db/schema.js';
-import type { ScrmDB } from '../scrm/schema.js';
+import type { Hub } from '../platform/hub.js';
+import type { KeyResolver } from '../platform/workspaces.js';
 import type { WeComClient } from '../wecom/client.js';
+import type { MessagingHubEvents } from './hub-events.js';
 import type { LinkSigner } from './links.js';
 import type { MessagingDB } from './schema.js';
 
-/** The tables messaging reads and writes: core (profiles, identities, events), its own, and SCRM's (read only). */
-export type MsgDB = DB & MessagingDB & ScrmDB;
+/**
+ * A connection or transaction handed across a module boundary: journeys, broadcasts and scrm pass
+ * their own transactions to the outbox, and messaging passes its transaction to the ports below.
+ * `any` because Kysely's database types do not convert into one another (a `Transaction<A & B>`
+ * is not a `Kysely<B>`); each side views it through its own tables (`mdb` here).
+ */
+export type CallerDb = Kysely<any>;
 
-/** The database typed with the messaging tables. */
-export function mdb(db: Kysely<any>): Kysely<MsgDB> {
-  return db as Kysely<MsgDB>;
+/** The database typed with messaging's own tables (a view, not a cast: `CallerDb` is untyped). */
+export function mdb(db: CallerDb): Kysely<MessagingDB> {
+  return db;
 }
 
-/** What the messaging services need, built once by the composition root (see `messagingDeps`). */
+/** The staff member who sends to a WeCom group, and whether the group is still active. */
+export interface WeComGroupOwner {
+  owner: string;
+  status: string;
+}
+
+/** What the messaging module needs, built once by the composition root (src/server). */
 export interface MessagingDeps {
   database: Database;
   cipher: PiiCipher;
   links: LinkSigner;
   now: () => number;
   log: Logger;
+  /** The dispatcher listens to `messaging.outbox-has-work`; the API routes emit it after queueing. */
+  hub: Hub<MessagingHubEvents>;
+  /** API keys (the management routes take the secret key). */
+  keys: KeyResolver;
   /** The time zone of workspaces whose settings name none (SIYU_DEFAULT_TIMEZONE). */
   defaultTimeZone: string;
   /** Region of phone numbers written without a country code (SIYU_DEFAULT_PHONE_REGION; default CN): SMS addresses and replies are compared in E.164. */
   defaultPhoneRegion?: string;
-  /** The workspace's WeCom client (from its stored connection); throws CHANNEL_NOT_CONFIGURED if none. */
-  wecomClientFor: (workspaceId: string) => Promise<WeComClient>;
   /** Outbound HTTP for the HTTP channels (replaceable in tests only to inject faults). */
   fetch: typeof globalThis.fetch;
+  /** Port (scrm): the workspace's WeCom client (from its stored connection); throws CHANNEL_NOT_CONFIGURED if none. */
+  wecomClientFor: (workspaceId: string) => Promise<WeComClient>;
+  /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */
+  resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+  /** Port (scrm): a WeCom group's owner and status, read in the dispatcher's transaction `db`; undefined for a group SCRM does not know. */
+  wecomGroupOwner: (db: CallerDb, workspaceId: string, chatId: string) => Promise<WeComGroupOwner | undefined>;
+  /**
+   * Port (scrm): the staff member who follows a WeCom customer (the one who added them first; only
+   * `sender` when given), read in the dispatcher's transaction `db`; undefined when nobody does.
+   */
+  wecomFollower: (db: CallerDb, workspaceId: string, externalUserid: string, sender?: string) => Promise<string | undefined>;
+}
+
+/** Just a database handle, a connection or a transaction: what the readers of messaging's own tables need. */
+export interface DbScope {
+  database: { db: CallerDb };
 }

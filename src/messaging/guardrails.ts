@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { consentAllows } from './consent.service.js';
 import type { Purpose } from './content.js';
-import { mdb } from './deps.js';
+import { type CallerDb, mdb } from './deps.js';
+import type { MessagingDB } from './schema.js';
 import type { Cap, MessagingSettings } from './settings.js';
 import { parseClock, quietUntil } from './time.js';
 import { startOfLocalDay, startOfLocalWeek, startOfNextLocalDay, startOfNextLocalWeek } from '../platform/time.js';
@@ -25,14 +26,14 @@ export interface GuardProfile {
 }
 
 async function countSince(
-  db: Kysely<any>,
+  db: Kysely<MessagingDB>,
   ws: string,
   ids: string[],
   since: number,
   filter: { purpose?: Purpose; channel?: string },
   exceptId: string,
 ): Promise<number> {
-  let q = mdb(db)
+  let q = db
     .selectFrom('messages')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('workspace_id', '=', ws)
@@ -47,7 +48,7 @@ async function countSince(
 }
 
 async function checkCap(
-  db: Kysely<any>,
+  db: Kysely<MessagingDB>,
   ws: string,
   p: GuardProfile,
   cap: Cap,
@@ -76,7 +77,7 @@ async function checkCap(
  * workers cannot both take the last slot of a cap.
  */
 export async function checkGuardrails(
-  db: Kysely<any>,
+  db: CallerDb,
   ws: string,
   msg: { id: string; channel: string; purpose: Purpose },
   p: GuardProfile,
@@ -92,16 +93,16 @@ export async function checkGuardrails(
   }
 
   if (msg.purpose === 'marketing') {
-    const global = await checkCap(db, ws, p, settings.caps.marketing, now, { purpose: 'marketing' }, 'marketing', settings, msg.id);
+    const global = await checkCap(mdb(db), ws, p, settings.caps.marketing, now, { purpose: 'marketing' }, 'marketing', settings, msg.id);
     if (global) return global;
     const perChannel = settings.caps.channels[msg.channel];
     if (perChannel) {
-      const v = await checkCap(db, ws, p, perChannel, now, { purpose: 'marketing', channel: msg.channel }, `marketing:${msg.channel}`, settings, msg.id);
+      const v = await checkCap(mdb(db), ws, p, perChannel, now, { purpose: 'marketing', channel: msg.channel }, `marketing:${msg.channel}`, settings, msg.id);
       if (v) return v;
     }
   }
 
-  if (msg.channel === 'wecom' && (await countSince(db, ws, p.ids, startOfLocalDay(now, WECOM_TZ), { channel: 'wecom' }, msg.id)) >= 1) {
+  if (msg.channel === 'wecom' && (await countSince(mdb(db), ws, p.ids, startOfLocalDay(now, WECOM_TZ), { channel: 'wecom' }, msg.id)) >= 1) {
     return { action: 'hold', until: startOfNextLocalDay(now, WECOM_TZ), reason: 'wecom_daily_limit' };
   }
   return { action: 'send' };

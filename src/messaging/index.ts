@@ -2,11 +2,16 @@
  * The messaging domain's public surface: the outbox journeys and broadcasts write to, the
  * dispatcher, templates, channels, guardrails, replies and the PIPL consent ledger.
  */
-import type { Services } from '../server/app.js';
 import { createChannels } from './channels/index.js';
-import { startDispatcher, type Dispatcher } from './dispatcher.js';
-import { messagingDeps } from './messaging.routes.js';
+import type { MessagingDeps } from './deps.js';
+import { type Dispatcher, type DispatcherOptions, startDispatcher } from './dispatcher.js';
 
+export { type MessagingDeps, type CallerDb, type WeComGroupOwner } from './deps.js';
+export { messagingRoutes } from './messaging.routes.js';
+export { messagingMigrations } from './migrations.js';
+export { MessagingError } from './errors.js';
+export type { MessagingHubEvents } from './hub-events.js';
+export { type MessagingDB } from './schema.js';
 export {
   enqueueMessage,
   enqueueMessages,
@@ -17,6 +22,7 @@ export {
   type MessageSource,
   type CancelInput,
 } from './outbox.js';
+export { countMessagesByStepAndStatus, countMessageOutcomes, messageReach, type OutcomeCount, type SourceRef } from './messages.repo.js';
 export { recordInboundReply, applySmsReplies, type InboundReply, type InboundReplyResult, type SmsReply, type SmsRepliesResult } from './replies.service.js';
 export { createDispatcher, startDispatcher, type Dispatcher, type DispatcherOptions, type DispatchStats } from './dispatcher.js';
 export {
@@ -30,13 +36,9 @@ export {
   hmacBase64,
 } from './channels/index.js';
 export { CHANNELS, LOCALES, type ChannelName, type Purpose, isChannel } from './content.js';
-export { messagingRoutes, messagingDeps } from './messaging.routes.js';
-export { type MessagingDeps } from './deps.js';
-export { messagingMigrations } from './migrations.js';
-export { type MessagingDB } from './schema.js';
 export { recordConsent, recordConsentIn, consentHistory, consentAllows, type ConsentInput, type ConsentRecord } from './consent.service.js';
 export { loadSettings, updateSettings, DEFAULT_SETTINGS, type MessagingSettings } from './settings.js';
-export { createTemplate, updateTemplate, getTemplate, listTemplates, type TemplateView } from './templates.service.js';
+export { createTemplate, updateTemplate, getTemplate, listTemplates, existingTemplateIds, type TemplateView } from './templates.service.js';
 export { createLinkSigner, type LinkSigner } from './links.js';
 export {
   sendWelcomeMessage,
@@ -48,9 +50,7 @@ export {
   type WelcomeResult,
 } from './welcome.service.js';
 
-/** Starts the outbox dispatcher of a serving process. */
-export function startMessagingWorker(s: Services): Dispatcher {
-  return startDispatcher(messagingDeps(s), createChannels());
+/** Starts the outbox dispatcher of a worker process over every channel; it listens to `messaging.outbox-has-work`. */
+export function startMessagingWorker(deps: MessagingDeps, opts: DispatcherOptions = {}): Dispatcher {
+  return startDispatcher(deps, createChannels(), opts);
 }
-export type { MessagingHubEvents } from './hub-events.js';
-export { MessagingError } from './errors.js';

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
-import { CdpError } from '../cdp/errors.js';
+import { CdpError } from '../cdp/index.js';
 import type { ChannelName, Purpose } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
 import { linkBuilder } from './links.js';

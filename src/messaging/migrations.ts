@@ -4,12 +4,14 @@ import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
 /** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching. */
+// size: a migration set is the schema of its day, one statement after another; splitting it would not help reading it
 export function messagingMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
     owner: 'messaging',
     migrations: {
       '0010_messaging': {
+        // size: one table after another (migrations land once and are never edited); Kysely<any>: a migration runs on the schema of its day
         async up(db: Kysely<any>) {
           await db.schema
             .createTable('message_templates')
@@ -127,6 +129,7 @@ export function messagingMigrations(engine: Engine): MigrationSet {
         },
       },
       '0013_messaging_replies': {
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
         async up(db: Kysely<any>) {
           // Replies name a phone, never a message: the row keeps a keyed hash of the address it went
           // to (the same lookup key the identity graph uses), so a reply finds its message without

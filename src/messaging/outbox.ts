@@ -3,9 +3,9 @@ import { AppError } from '../platform/errors.js';
 import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, type ChannelName, isChannel, type Purpose, validateContent } from './content.js';
-import { mdb } from './deps.js';
+import { type CallerDb, mdb } from './deps.js';
 import { checkLiquid } from './render.js';
-import type { MessagesTable } from './schema.js';
+import type { MessagesTable, MessagingDB } from './schema.js';
 
 /** Who asked for a message: a journey step, a broadcast, or the API. */
 export interface MessageSource {
@@ -133,7 +133,7 @@ function rowOf(input: EnqueueInput, id: string, templateVersion: number | null):
  * transaction that advances the step). Unique on (workspace, idempotencyKey): calling again with
  * the same key returns the first message and changes nothing. The dispatcher sends it when due.
  */
-export async function enqueueMessage(trx: Kysely<any>, input: EnqueueInput): Promise<EnqueueResult> {
+export async function enqueueMessage(trx: CallerDb, input: EnqueueInput): Promise<EnqueueResult> {
   check(input);
   const db = mdb(trx);
   const ws = input.workspaceId;
@@ -188,17 +188,9 @@ export const BULK_ENQUEUE_ROWS = 500;
  * multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`. Results are in input order. An
  * invalid input throws (message prefixed `inputs[i]:`); the caller's transaction then writes nothing.
  */
-export async function enqueueMessages(trx: Kysely<any>, inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]> {
+export async function enqueueMessages(trx: CallerDb, inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]> {
   if (!Array.isArray(inputs)) throw new MessagingError('VALIDATION_FAILED', 'inputs must be a list of messages');
-  const at = <T>(i: number, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof AppError) throw new AppError(err.code, `inputs[${i}]: ${err.message}`, err.details, err.status);
-      throw err;
-    }
-  };
-  inputs.forEach((input, i) => at(i, () => check(input)));
+  inputs.forEach((input, i) => atInput(i, () => check(input)));
   const db = mdb(trx);
   const results: EnqueueResult[] = new Array(inputs.length);
   // The same key twice in one call: later inputs name the first one's message, as sequential calls would.
@@ -213,77 +205,118 @@ export async function enqueueMessages(trx: Kysely<any>, inputs: readonly Enqueue
       unique.push(i);
     } else repeats.push([i, first]);
   });
-  const templates = new Map<string, TemplateHead | undefined>();
-  for (let b = 0; b < unique.length; b += BULK_ENQUEUE_ROWS) {
-    const part = unique.slice(b, b + BULK_ENQUEUE_ROWS);
-    const byWorkspace = new Map<string, number[]>();
-    for (const i of part) byWorkspace.set(inputs[i]!.workspaceId, [...(byWorkspace.get(inputs[i]!.workspaceId) ?? []), i]);
-    const rows: Insertable<MessagesTable>[] = [];
-    const pending = new Map<string, number>(); // generated message id -> input index
-    for (const [ws, idx] of byWorkspace) {
-      const used = await db
-        .selectFrom('messages')
-        .select(['id', 'status', 'idempotency_key'])
-        .where('workspace_id', '=', ws)
-        .where(
-          'idempotency_key',
-          'in',
-          idx.map((i) => inputs[i]!.idempotencyKey),
-        )
-        .execute();
-      const usedBy = new Map(used.map((r) => [r.idempotency_key, r]));
-      const fresh = idx.filter((i) => {
-        const r = usedBy.get(inputs[i]!.idempotencyKey);
-        if (r) results[i] = { id: r.id, created: false, status: r.status };
-        return !r;
-      });
-      const missing = [...new Set(fresh.map((i) => inputs[i]!.templateId).filter((t): t is string => t !== undefined && !templates.has(`${ws}\u0000${t}`)))];
-      if (missing.length) {
-        const found = await db
-          .selectFrom('message_templates')
-          .select(['id', 'channel', 'current_version', 'status'])
-          .where('workspace_id', '=', ws)
-          .where('id', 'in', missing)
-          .execute();
-        for (const t of missing)
-          templates.set(
-            `${ws}\u0000${t}`,
-            found.find((f) => f.id === t),
-          );
-      }
-      for (const i of fresh) {
-        const input = inputs[i]!;
-        const version = input.templateId === undefined ? null : at(i, () => pinVersion(input, templates.get(`${ws}\u0000${input.templateId}`)));
-        const id = newId('msg', input.now);
-        rows.push(rowOf(input, id, version));
-        pending.set(id, i);
-      }
-    }
-    if (!rows.length) continue;
-    const inserted = await db
-      .insertInto('messages')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
-      .returning('id')
-      .execute();
-    for (const r of inserted) {
-      results[pending.get(r.id)!] = { id: r.id, created: true, status: 'queued' };
-      pending.delete(r.id);
-    }
-    // Left over: a concurrent enqueue took the key between our read and insert.
-    for (const i of pending.values()) {
-      const input = inputs[i]!;
-      const row = await db
-        .selectFrom('messages')
-        .select(['id', 'status'])
-        .where('workspace_id', '=', input.workspaceId)
-        .where('idempotency_key', '=', input.idempotencyKey)
-        .executeTakeFirstOrThrow();
-      results[i] = { id: row.id, created: false, status: row.status };
-    }
-  }
+  const templates: TemplateCache = new Map();
+  for (let b = 0; b < unique.length; b += BULK_ENQUEUE_ROWS) await enqueuePart(db, inputs, unique.slice(b, b + BULK_ENQUEUE_ROWS), templates, results);
   for (const [i, first] of repeats) results[i] = { id: results[first]!.id, created: false, status: results[first]!.status };
   return results;
+}
+
+/** Runs `fn` for `inputs[i]`, prefixing an expected failure's message with `inputs[i]:`. */
+function atInput<T>(i: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof AppError) throw new AppError(err.code, `inputs[${i}]: ${err.message}`, err.details, err.status);
+    throw err;
+  }
+}
+
+/** Template heads read during one bulk enqueue, by `<workspace>\0<template id>` (undefined: no such template). */
+type TemplateCache = Map<string, TemplateHead | undefined>;
+
+/** Enqueues one part (at most BULK_ENQUEUE_ROWS inputs with distinct keys): a read of used keys and templates per workspace, one insert. */
+async function enqueuePart(
+  db: Kysely<MessagingDB>,
+  inputs: readonly EnqueueInput[],
+  part: number[],
+  templates: TemplateCache,
+  results: EnqueueResult[],
+): Promise<void> {
+  const byWorkspace = new Map<string, number[]>();
+  for (const i of part) byWorkspace.set(inputs[i]!.workspaceId, [...(byWorkspace.get(inputs[i]!.workspaceId) ?? []), i]);
+  const rows: Insertable<MessagesTable>[] = [];
+  const pending = new Map<string, number>(); // generated message id -> input index
+  for (const [ws, idx] of byWorkspace) {
+    const fresh = await withoutUsedKeys(db, ws, inputs, idx, results);
+    await readTemplates(
+      db,
+      ws,
+      fresh.map((i) => inputs[i]!.templateId),
+      templates,
+    );
+    for (const i of fresh) {
+      const input = inputs[i]!;
+      const version = input.templateId === undefined ? null : atInput(i, () => pinVersion(input, templates.get(`${ws}\u0000${input.templateId}`)));
+      const id = newId('msg', input.now);
+      rows.push(rowOf(input, id, version));
+      pending.set(id, i);
+    }
+  }
+  if (!rows.length) return;
+  const inserted = await db
+    .insertInto('messages')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
+    .returning('id')
+    .execute();
+  for (const r of inserted) {
+    results[pending.get(r.id)!] = { id: r.id, created: true, status: 'queued' };
+    pending.delete(r.id);
+  }
+  // Left over: a concurrent enqueue took the key between our read and insert.
+  for (const i of pending.values()) {
+    const input = inputs[i]!;
+    const row = await db
+      .selectFrom('messages')
+      .select(['id', 'status'])
+      .where('workspace_id', '=', input.workspaceId)
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    results[i] = { id: row.id, created: false, status: row.status };
+  }
+}
+
+/** The inputs (indexes) of a workspace whose keys are not used yet; the others get their message in `results`. */
+async function withoutUsedKeys(
+  db: Kysely<MessagingDB>,
+  ws: string,
+  inputs: readonly EnqueueInput[],
+  idx: number[],
+  results: EnqueueResult[],
+): Promise<number[]> {
+  const used = await db
+    .selectFrom('messages')
+    .select(['id', 'status', 'idempotency_key'])
+    .where('workspace_id', '=', ws)
+    .where(
+      'idempotency_key',
+      'in',
+      idx.map((i) => inputs[i]!.idempotencyKey),
+    )
+    .execute();
+  const usedBy = new Map(used.map((r) => [r.idempotency_key, r]));
+  return idx.filter((i) => {
+    const r = usedBy.get(inputs[i]!.idempotencyKey);
+    if (r) results[i] = { id: r.id, created: false, status: r.status };
+    return !r;
+  });
+}
+
+/** Reads the heads of the templates named that are not in the cache yet. */
+async function readTemplates(db: Kysely<MessagingDB>, ws: string, named: (string | undefined)[], templates: TemplateCache): Promise<void> {
+  const missing = [...new Set(named.filter((t): t is string => t !== undefined && !templates.has(`${ws}\u0000${t}`)))];
+  if (!missing.length) return;
+  const found = await db
+    .selectFrom('message_templates')
+    .select(['id', 'channel', 'current_version', 'status'])
+    .where('workspace_id', '=', ws)
+    .where('id', 'in', missing)
+    .execute();
+  for (const t of missing)
+    templates.set(
+      `${ws}\u0000${t}`,
+      found.find((f) => f.id === t),
+    );
 }
 
 /** Which messages to cancel: every not-yet-sent message of one source (a broadcast, a journey). */
@@ -302,7 +335,7 @@ export interface CancelInput {
  * already `sending` (the provider call may be under way) or sent keep their course. Returns how
  * many were cancelled; cancelling again finds none.
  */
-export async function cancelMessages(trx: Kysely<any>, input: CancelInput): Promise<{ cancelled: number }> {
+export async function cancelMessages(trx: CallerDb, input: CancelInput): Promise<{ cancelled: number }> {
   const kind = input.source?.kind;
   if (!['journey', 'broadcast', 'api'].includes(kind)) throw new MessagingError('VALIDATION_FAILED', 'source.kind must be journey, broadcast or api');
   if (typeof input.source.id !== 'string' || !input.source.id)

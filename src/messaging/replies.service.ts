@@ -9,13 +9,14 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { normalisePhone } from '../cdp/identifiers.js';
+import { liveProfileId, profileIdByPhone, profileMergedIds } from './cdp-access.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import { maskPii } from '../platform/crypto.js';
 import type { Dialect } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
 import { verifySmsHook } from './delivery.service.js';
-import { mdb, type MessagingDeps } from './deps.js';
-import type { MessagesTable } from './schema.js';
+import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
+import type { MessagesTable, MessagingDB } from './schema.js';
 import { loadSettings } from './settings.js';
 import { writeTimelineEvent } from './timeline.js';
 
@@ -61,14 +62,14 @@ const MESSAGE_COLUMNS = [
 
 /** The latest answerable message of a channel sent at most `windowMs` before `at`, to an address key or to one of some profiles. */
 async function latestSent(
-  trx: Kysely<any>,
+  trx: Kysely<MessagingDB>,
   ws: string,
   channel: string,
   to: { addressKey: string } | { profileIds: string[] },
   at: number,
   windowMs: number,
 ): Promise<MessageRow | undefined> {
-  let q = mdb(trx)
+  let q = trx
     .selectFrom('messages')
     .select([...MESSAGE_COLUMNS])
     .where('workspace_id', '=', ws)
@@ -84,18 +85,12 @@ async function latestSent(
     .executeTakeFirst();
 }
 
-/** The live profile a (possibly merged-away) profile id stands for. */
-async function liveProfile(trx: Kysely<any>, ws: string, id: string): Promise<string | undefined> {
-  const p = await mdb(trx).selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  return p ? (p.merged_into ?? p.id) : undefined;
-}
-
 /**
  * Records one reply to a matched message: `Message Replied` (event id `reply:<channel>:<replyKey>`,
  * so a redelivered reply stores nothing) and the message's first `replied_at`. Returns false for a repeat.
  */
 async function recordReplyTo(
-  trx: Kysely<any>,
+  trx: CallerDb,
   dialect: Dialect,
   ws: string,
   m: MessageRow,
@@ -162,7 +157,7 @@ export interface InboundReplyResult {
  * conversation archive import can call it in the transaction that stores its own events.
  * Unmatched inbound messages record nothing here: the archive's `WeCom Message Received` is their record.
  */
-export async function recordInboundReply(deps: { db: Kysely<any>; dialect: Dialect }, input: InboundReply): Promise<InboundReplyResult> {
+export async function recordInboundReply(deps: { db: CallerDb; dialect: Dialect }, input: InboundReply): Promise<InboundReplyResult> {
   const bad = (m: string): never => {
     throw new MessagingError('VALIDATION_FAILED', m);
   };
@@ -174,18 +169,11 @@ export async function recordInboundReply(deps: { db: Kysely<any>; dialect: Diale
   if (input.replyId !== undefined && (typeof input.replyId !== 'string' || !input.replyId || input.replyId.length > 200))
     bad('replyId must be 1-200 characters');
   const ws = input.workspaceId;
-  const live = await liveProfile(deps.db, ws, input.profileId);
+  const live = await liveProfileId(deps.db, ws, input.profileId);
   if (!live) return { messageId: null, recorded: false };
-  const merged = await mdb(deps.db).selectFrom('profiles').select('id').where('workspace_id', '=', ws).where('merged_into', '=', live).execute();
-  const settings = await loadSettings({ database: { db: deps.db } } as Pick<MessagingDeps, 'database'>, ws);
-  const m = await latestSent(
-    deps.db,
-    ws,
-    input.channel,
-    { profileIds: [live, ...merged.map((r) => r.id)] },
-    input.at,
-    settings.replies.windowHours * 3_600_000,
-  );
+  const merged = await profileMergedIds(deps.db, ws, live);
+  const settings = await loadSettings({ database: { db: deps.db } }, ws);
+  const m = await latestSent(mdb(deps.db), ws, input.channel, { profileIds: [live, ...merged] }, input.at, settings.replies.windowHours * 3_600_000);
   if (!m) return { messageId: null, recorded: false };
   const replyKey = input.replyId ?? createHash('sha256').update(`${live}\n${input.at}\n${input.excerpt}`).digest('base64url').slice(0, 32);
   const recorded = await recordReplyTo(deps.db, deps.dialect, ws, m, live, { at: input.at, excerpt: excerptOf(input.excerpt), replyKey });
@@ -260,24 +248,16 @@ export async function applySmsReplies(
     const windowMs = settings.replies.windowHours * 3_600_000;
     for (const r of replies) {
       const excerpt = excerptOf(r.text);
-      const m = await latestSent(trx, ws, 'sms', { addressKey: r.key }, r.at, windowMs);
-      const owner = m?.profile_id ? await liveProfile(trx, ws, m.profile_id) : undefined;
+      const m = await latestSent(mdb(trx), ws, 'sms', { addressKey: r.key }, r.at, windowMs);
+      const owner = m?.profile_id ? await liveProfileId(trx, ws, m.profile_id) : undefined;
       if (m && owner) {
         if (await recordReplyTo(trx, dialect, ws, m, owner, { at: r.at, excerpt, replyKey: r.replyKey })) out.matched++;
         else out.duplicates++;
         continue;
       }
       // No message to answer: the person's inbound text still belongs on their timeline.
-      const id = await mdb(trx)
-        .selectFrom('identities')
-        .select('profile_id')
-        .where('workspace_id', '=', ws)
-        .where('id_type', '=', 'phone')
-        // Phones are keyed-hashed by default; a workspace whose rules store them plain keeps the value.
-        .where('id_key', 'in', [r.key, r.phone])
-        .limit(1)
-        .executeTakeFirst();
-      const profileId = id ? await liveProfile(trx, ws, id.profile_id) : undefined;
+      const holder = await profileIdByPhone(trx, ws, [r.key, r.phone]);
+      const profileId = holder ? await liveProfileId(trx, ws, holder) : undefined;
       if (!profileId) {
         out.unknown++;
         deps.log.info({ workspaceId: ws, phone: maskPii(r.phone) }, 'messaging: inbound SMS from a phone no profile has');

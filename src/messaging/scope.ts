@@ -1,15 +1,14 @@
-import type { Kysely } from 'kysely';
-import { mergedIdsOf } from '../cdp/profiles.repo.js';
 import { parseJson } from '../platform/db/database.js';
-import { mdb } from './deps.js';
 import { isTimeZone, localParts } from '../platform/time.js';
+import { liveProfileRow, type ProfileConsent, profileMergedIds } from './cdp-access.js';
+import type { CallerDb } from './deps.js';
 
 /** A profile as messaging sees it: traits, consent, time zone, locale and computed values. */
 export interface MessagingProfile {
   id: string;
   ids: string[];
   traits: Record<string, unknown>;
-  consent: Record<string, { granted: boolean; at: number }>;
+  consent: ProfileConsent;
   timeZone: string;
   locale: string | undefined;
   computed: Record<string, unknown>;
@@ -19,11 +18,9 @@ export interface MessagingProfile {
  * Loads a live profile (following a merge redirect) for rendering and guardrails; undefined when
  * there is none. Time zone: the `timezone` trait when valid, else `zoneFallback`.
  */
-export async function loadMessagingProfile(db: Kysely<any>, ws: string, id: string, zoneFallback: string, now: number): Promise<MessagingProfile | undefined> {
-  const m = mdb(db);
-  let row = await m.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
-  if (row?.merged_into) row = await m.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('id', '=', row.merged_into).executeTakeFirst();
-  if (!row || row.merged_into) return undefined;
+export async function loadMessagingProfile(db: CallerDb, ws: string, id: string, zoneFallback: string, now: number): Promise<MessagingProfile | undefined> {
+  const row = await liveProfileRow(db, ws, id);
+  if (!row) return undefined;
   const traits = parseJson<Record<string, unknown>>(row.traits);
   const tzTrait = traits.timezone ?? traits.time_zone;
   const timeZone = isTimeZone(tzTrait) ? tzTrait : zoneFallback;
@@ -31,7 +28,7 @@ export async function loadMessagingProfile(db: Kysely<any>, ws: string, id: stri
   const day = 86_400_000;
   return {
     id: row.id,
-    ids: [row.id, ...(await mergedIdsOf(m, ws, row.id))],
+    ids: [row.id, ...(await profileMergedIds(db, ws, row.id))],
     traits,
     consent: parseJson(row.consent),
     timeZone,

@@ -1,7 +1,7 @@
 import { parseJson } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
 import { CHANNELS, isChannel } from './content.js';
-import { mdb, type MessagingDeps } from './deps.js';
+import { type DbScope, mdb, type MessagingDeps } from './deps.js';
 import { parseClock } from './time.js';
 import { isTimeZone } from '../platform/time.js';
 
@@ -133,7 +133,7 @@ export function mergeSettings(base: MessagingSettings, patch: unknown): Messagin
 }
 
 /** A workspace's settings (defaults where nothing is stored). */
-export async function loadSettings(deps: Pick<MessagingDeps, 'database'>, ws: string): Promise<MessagingSettings> {
+export async function loadSettings(deps: DbScope, ws: string): Promise<MessagingSettings> {
   const row = await mdb(deps.database.db).selectFrom('messaging_settings').select('settings').where('workspace_id', '=', ws).executeTakeFirst();
   return row ? mergeSettings(DEFAULT_SETTINGS, parseJson(row.settings)) : structuredClone(DEFAULT_SETTINGS);
 }

@@ -3,7 +3,7 @@ import { parseJson } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, type ChannelName, isChannel, pickLocale, type Purpose, validateContent } from './content.js';
-import { mdb, type MessagingDeps } from './deps.js';
+import { type CallerDb, type DbScope, mdb, type MessagingDeps } from './deps.js';
 import { liquidProblems, throwIfProblems } from './render.js';
 import type { MessageTemplatesTable } from './schema.js';
 
@@ -149,12 +149,7 @@ export async function archiveTemplate(deps: MessagingDeps, ws: string, id: strin
 }
 
 /** Loads one version (the current one by default) of a template with its channel. */
-export async function loadTemplateVersion(
-  deps: Pick<MessagingDeps, 'database'>,
-  ws: string,
-  id: string,
-  version?: number,
-): Promise<{ template: TemplateView; v: TemplateVersion }> {
+export async function loadTemplateVersion(deps: DbScope, ws: string, id: string, version?: number): Promise<{ template: TemplateView; v: TemplateVersion }> {
   const db = mdb(deps.database.db);
   const t = await db.selectFrom('message_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!t) throw new MessagingError('TEMPLATE_NOT_FOUND', `no template ${id} in this workspace`);
@@ -187,7 +182,7 @@ function toView(t: Selectable<MessageTemplatesTable>, v: TemplateVersion): Templ
 }
 
 /** A template with its current content and the list of its versions. */
-export async function getTemplate(deps: Pick<MessagingDeps, 'database'>, ws: string, id: string): Promise<TemplateView & { versions: TemplateVersion[] }> {
+export async function getTemplate(deps: DbScope, ws: string, id: string): Promise<TemplateView & { versions: TemplateVersion[] }> {
   const { template } = await loadTemplateVersion(deps, ws, id);
   const rows = await mdb(deps.database.db)
     .selectFrom('message_template_versions')
@@ -225,4 +220,16 @@ export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: s
 export function variantFor(v: TemplateVersion, locale: string | undefined): { locale: string; content: Record<string, unknown> } {
   const chosen = pickLocale(v.variants, locale, v.defaultLocale);
   return { locale: chosen, content: v.variants[chosen]! };
+}
+
+/** The ids among `ids` of templates in the workspace (active or archived): for checking the templates a definition names. */
+export async function existingTemplateIds(db: CallerDb, ws: string, ids: readonly string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const rows = await mdb(db)
+    .selectFrom('message_templates')
+    .select('id')
+    .where('workspace_id', '=', ws)
+    .where('id', 'in', [...ids])
+    .execute();
+  return new Set(rows.map((r) => r.id));
 }

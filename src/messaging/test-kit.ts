@@ -4,7 +4,7 @@ import { basic, createTestApp, type TestApp } from '../../test/support/engines.j
 import type { Engine } from '../platform/db/database.js';
 import { createChannels } from './channels/index.js';
 import { createDispatcher, type DispatcherOptions } from './dispatcher.js';
-import { messagingDeps } from './messaging.routes.js';
+import { messagingDeps } from '../server/app.js';
 import type { MessagingDeps } from './deps.js';
 
 /** A request a local HTTP server received, for tests that check what a channel put on the wire. */

@@ -1,16 +1,16 @@
-import type { Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
-import type { DB } from '../platform/db/schema.js';
+import type { CallerDb } from './deps.js';
 
 /**
  * Writes a delivery or consent event onto a profile's timeline inside the caller's transaction,
  * stored like tracked events (type "track", Segment-shaped payload, `context.library.name =
  * "siyu"`). `eventId` is deterministic where the fact happens once (`<message id>:sent`), so a
  * retried transaction or a recovered dispatcher cannot record it twice. Returns 1 when stored,
- * 0 when an event with that id was already there.
+ * 0 when an event with that id was already there. `events` is cdp's table: cdp is to publish this write.
  */
+// owner: cdp
 export async function writeTimelineEvent(
-  trx: Kysely<any>,
+  trx: CallerDb,
   dialect: Dialect,
   e: { workspaceId: string; profileId: string; eventId: string; event: string; properties: Record<string, unknown>; at: number },
 ): Promise<number> {
@@ -23,7 +23,7 @@ export async function writeTimelineEvent(
     context: { library: { name: 'siyu' } },
   };
   return dialect.insertMany(
-    trx as Kysely<DB>,
+    trx,
     'events',
     [
       {

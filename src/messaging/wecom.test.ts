@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox } from '../../wecom-sandbox/test-helpers.js';
 import { describeEngines } from '../../test/support/engines.js';
-import { mdb } from './deps.js';
+import type { Kysely } from 'kysely';
+import type { ScrmDB } from '../scrm/schema.js';
 import { recordInboundReply } from './replies.service.js';
 import { messagingTestApp } from './test-kit.js';
+
+/** The test writes SCRM's rows (connection, follows, groups) as the SCRM module would. */
+const sdb = (db: unknown) => db as Kysely<ScrmDB>;
 
 describeEngines('WeCom channels against the sandbox', (engine) => {
   let k: Awaited<ReturnType<typeof messagingTestApp>>;
@@ -14,7 +18,7 @@ describeEngines('WeCom channels against the sandbox', (engine) => {
     const { cipher, clock } = k.t.services;
     const now = clock.now();
     // The SCRM module's stored connection, pointed at the sandbox.
-    await mdb(k.t.database.db)
+    await sdb(k.t.database.db)
       .insertInto('wecom_apps')
       .values({
         workspace_id: k.t.workspaceId,
@@ -44,7 +48,7 @@ describeEngines('WeCom channels against the sandbox', (engine) => {
     const userid = followAs ?? corp.staff[staffIndex]!.userid;
     const pid = await k.profile(`wc-${eu}`, { name: `客户${n}` }, [{ type: `external_userid:${h.sb.credentials.corpId}`, id: eu }]);
     const now = k.t.clock.now();
-    await mdb(k.t.database.db)
+    await sdb(k.t.database.db)
       .insertInto('scrm_follows')
       .values({
         workspace_id: k.t.workspaceId,
@@ -166,7 +170,7 @@ describeEngines('WeCom channels against the sandbox', (engine) => {
     const g = h.sb.state.groups.groups.find((x) => !x.dismissed)!;
     const owner = h.sb.corp.staff[g.owner]!.userid;
     const now = k.t.clock.now();
-    await mdb(k.t.database.db)
+    await sdb(k.t.database.db)
       .insertInto('scrm_groups')
       .values({
         workspace_id: k.t.workspaceId,

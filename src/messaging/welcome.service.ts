@@ -1,38 +1,31 @@
-import { createHash } from 'node:crypto';
-import type { Kysely, Updateable } from 'kysely';
-import type { Logger } from 'pino';
-import type { Database } from '../platform/db/database.js';
-import type { DB } from '../platform/db/schema.js';
-import { AppError } from '../platform/errors.js';
-import { MessagingError } from './errors.js';
-import { CdpError } from '../cdp/errors.js';
-import { newId } from '../platform/ids.js';
-import { WeComBadResponseError, WeComError, WeComNetworkError, type WeComClient } from '../wecom/client.js';
 import type { Attachment, SendWelcomeMsgRequest } from '../wecom/types.js';
-import { validateContent } from './content.js';
-import { mdb } from './deps.js';
-import { checkLiquid, renderContent } from './render.js';
-import type { MessagesTable } from './schema.js';
-import { loadMessagingProfile, renderScope } from './scope.js';
+import { CdpError } from '../cdp/index.js';
+import { AppError } from '../platform/errors.js';
+import { newId } from '../platform/ids.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
-import { loadSettings } from './settings.js';
+import { validateContent } from './content.js';
+import { type CallerDb, mdb } from './deps.js';
+import { MessagingError } from './errors.js';
+import { checkLiquid, renderContent } from './render.js';
+import { loadMessagingProfile, type MessagingProfile, renderScope } from './scope.js';
+import { loadSettings, type MessagingSettings } from './settings.js';
 import { loadTemplateVersion, variantFor } from './templates.service.js';
-import { writeTimelineEvent } from './timeline.js';
+import {
+  failureOf,
+  finishWelcome,
+  startWelcome,
+  type Welcome,
+  WELCOME_CHANNEL,
+  welcomeByKey,
+  type WelcomeDeps,
+  welcomeKey,
+  type WelcomeResult,
+} from './welcome.record.js';
 
-/** The channel name welcome messages are recorded under in `messages`. */
-export const WELCOME_CHANNEL = 'wecom_welcome';
+export { WELCOME_CHANNEL, type WelcomeDeps, type WelcomeResult } from './welcome.record.js';
 
 /** WeCom accepts a WelcomeCode for 20 seconds after the add event. */
 export const WELCOME_WINDOW_MS = 20_000;
-
-/** What sending a welcome message needs; a subset of `MessagingDeps` that SCRM listeners can build from their context. */
-export interface WelcomeDeps {
-  database: Pick<Database, 'dialect'> & { db: Kysely<any> };
-  now: () => number;
-  log: Logger;
-  defaultTimeZone: string;
-  wecomClientFor: (workspaceId: string) => Promise<WeComClient>;
-}
 
 /** A welcome message for one customer who just added a staff member. Give `templateId` (a `wecom` template) or inline `content`. */
 export interface WelcomeInput {
@@ -54,15 +47,6 @@ export interface WelcomeInput {
   source?: { kind: 'api' | 'live_code'; id?: string };
 }
 
-/** What became of a welcome message. `created` is false when this WelcomeCode was used before (the earlier outcome is returned). */
-export interface WelcomeResult {
-  messageId: string;
-  status: string;
-  reason: string | null;
-  errorCode: string | null;
-  created: boolean;
-}
-
 function check(input: WelcomeInput): void {
   const bad = (m: string): never => {
     throw new MessagingError('VALIDATION_FAILED', m);
@@ -80,7 +64,7 @@ function check(input: WelcomeInput): void {
 }
 
 /** Checks that a template can carry a welcome message: it exists, is active and is a `wecom` template. */
-export async function checkWelcomeTemplate(deps: { database: { db: Kysely<any> } }, ws: string, templateId: string): Promise<void> {
+export async function checkWelcomeTemplate(deps: { database: { db: CallerDb } }, ws: string, templateId: string): Promise<void> {
   const t = await mdb(deps.database.db)
     .selectFrom('message_templates')
     .select(['channel', 'status'])
@@ -96,69 +80,40 @@ export async function checkWelcomeTemplate(deps: { database: { db: Kysely<any> }
     );
 }
 
-function failureOf(err: unknown): { errorCode: string; reason: string; message: string } {
-  if (err instanceof WeComError) return { errorCode: `wecom:${err.errcode}`, reason: 'provider_rejected', message: err.message };
-  // The answer was lost: WeCom may have used the one-time code, so a second call could send twice.
-  if (err instanceof WeComNetworkError) return { errorCode: 'wecom:network', reason: 'not_retried', message: err.message };
-  if (err instanceof WeComBadResponseError) return { errorCode: `wecom:http_${err.status}`, reason: 'not_retried', message: err.message };
-  if (err instanceof AppError) return { errorCode: err.code, reason: 'provider_rejected', message: err.message };
-  return { errorCode: 'INTERNAL', reason: 'not_retried', message: (err as Error)?.message ?? String(err) };
+/** What the message says: a template's variant for the profile's locale, or the inline content. */
+interface WelcomeBody {
+  content: Record<string, unknown>;
+  template: { id: string; version: number; purpose: 'marketing' | 'service' } | null;
+  locale: string | null;
 }
 
-function toResult(r: Pick<MessagesTable, 'id' | 'status' | 'reason' | 'error_code'>, created: boolean): WelcomeResult {
-  return { messageId: r.id, status: r.status, reason: r.reason, errorCode: r.error_code, created };
-}
-
-/**
- * Sends a WeCom welcome message (`send_welcome_msg`) now, rendered from a messaging template or
- * inline content, and records it in `messages` (channel `wecom_welcome`). It bypasses the outbox:
- * the WelcomeCode dies 20 s after the add, so a late call is recorded `suppressed`
- * (`welcome_window_passed`) instead of sent. Consent, quiet hours and caps do not apply: the
- * customer has just added the staff member. The row is written `sending` before the call (keyed by
- * the WelcomeCode, so a second call for the same code sends nothing) and never retried: after a
- * lost answer it ends `failed` (`not_retried`). `Message Sent` / `Message Failed` go on the timeline.
- */
-export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput): Promise<WelcomeResult> {
-  check(input);
+/** The recipient (live profile) and the workspace's messaging settings; PROFILE_NOT_FOUND when the profile is gone. */
+async function loadRecipient(deps: WelcomeDeps, input: WelcomeInput, now: number): Promise<{ profile: MessagingProfile; settings: MessagingSettings }> {
   const ws = input.workspaceId;
-  const db = mdb(deps.database.db);
-  const { dialect } = deps.database;
-  // Keyed by a hash of the WelcomeCode: one message per code, and the code itself (a one-time credential) is not stored.
-  const idempotencyKey = `${WELCOME_CHANNEL}:${createHash('sha256').update(input.welcomeCode).digest('hex').slice(0, 40)}`;
-  const existing = async () =>
-    db
-      .selectFrom('messages')
-      .select(['id', 'status', 'reason', 'error_code'])
-      .where('workspace_id', '=', ws)
-      .where('idempotency_key', '=', idempotencyKey)
-      .executeTakeFirst();
-  const before = await existing();
-  if (before) return toResult(before, false);
-
-  const now = deps.now();
-  const settings = await loadSettings({ database: deps.database as Database }, ws);
+  const db = deps.database.db;
+  const settings = await loadSettings(deps, ws);
   const zone = settings.timeZone ?? (await workspaceTimeZone(db, ws, deps.defaultTimeZone));
   const profile = await loadMessagingProfile(db, ws, input.profileId, zone, now);
   if (!profile) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${input.profileId} in this workspace`);
+  return { profile, settings };
+}
 
-  let content = input.content;
-  let template: { id: string; version: number; purpose: 'marketing' | 'service' } | null = null;
-  let locale: string | null = null;
-  if (input.templateId !== undefined) {
-    await checkWelcomeTemplate(deps, ws, input.templateId);
-    const { template: t, v } = await loadTemplateVersion({ database: deps.database as Database }, ws, input.templateId);
-    const picked = variantFor(v, input.locale ?? profile.locale ?? settings.defaultLocale);
-    content = picked.content;
-    locale = picked.locale;
-    template = { id: t.id, version: v.version, purpose: t.purpose };
-  }
+async function welcomeBody(deps: WelcomeDeps, input: WelcomeInput, profile: MessagingProfile, settings: MessagingSettings): Promise<WelcomeBody> {
+  if (input.templateId === undefined) return { content: input.content!, template: null, locale: null };
+  await checkWelcomeTemplate(deps, input.workspaceId, input.templateId);
+  const { template: t, v } = await loadTemplateVersion(deps, input.workspaceId, input.templateId);
+  const picked = variantFor(v, input.locale ?? profile.locale ?? settings.defaultLocale);
+  return { content: picked.content, template: { id: t.id, version: v.version, purpose: t.purpose }, locale: picked.locale };
+}
 
-  const id = newId('msg', now);
+/** The welcome's row (before its outcome) and the properties of its timeline events. */
+function newWelcome(deps: WelcomeDeps, input: WelcomeInput, profile: MessagingProfile, body: WelcomeBody, key: string, now: number): Welcome {
+  const { template } = body;
   const source = input.source ?? { kind: 'api' as const };
   const row = {
-    workspace_id: ws,
-    id,
-    idempotency_key: idempotencyKey,
+    workspace_id: input.workspaceId,
+    id: newId('msg', now),
+    idempotency_key: key,
     profile_id: profile.id,
     channel: WELCOME_CHANNEL,
     purpose: template?.purpose ?? 'service',
@@ -167,7 +122,7 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
     content: template ? null : JSON.stringify(input.content),
     data: JSON.stringify({ data: input.data ?? {} }),
     recipient: null,
-    locale,
+    locale: body.locale,
     source_kind: source.kind,
     source_id: source.id ?? null,
     source_step: null,
@@ -182,32 +137,8 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
     created_at: now,
     updated_at: now,
   };
-  const insert = async (set: {
-    status: string;
-    reason: string | null;
-    error_code: string | null;
-    rendered: string | null;
-    attempts: number;
-    sent_at: number | null;
-  }) => {
-    const n = await dialect.insertMany(db as unknown as Kysely<DB>, 'messages' as never, [{ ...row, ...set }] as never, {
-      columns: ['workspace_id', 'idempotency_key'] as never,
-      update: [],
-    });
-    return n === 1;
-  };
-  const raced = async () => toResult((await existing())!, false);
-
-  const age = now - input.at;
-  if (age > WELCOME_WINDOW_MS) {
-    if (!(await insert({ status: 'suppressed', reason: 'welcome_window_passed', error_code: null, rendered: null, attempts: 0, sent_at: null })))
-      return raced();
-    deps.log.info({ workspaceId: ws, messageId: id, ageMs: age }, 'messaging: welcome message too late, suppressed');
-    return { messageId: id, status: 'suppressed', reason: 'welcome_window_passed', errorCode: null, created: true };
-  }
-
   const props = {
-    messageId: id,
+    messageId: row.id,
     channel: WELCOME_CHANNEL,
     purpose: row.purpose,
     templateId: row.template_id,
@@ -216,61 +147,114 @@ export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput)
     sourceId: row.source_id,
     sourceStep: null,
   };
-  const finish = async (set: Updateable<MessagesTable>, event: { name: 'Message Sent' | 'Message Failed'; properties: Record<string, unknown> }) => {
-    await deps.database.db.transaction().execute(async (trx) => {
-      await mdb(trx)
-        .updateTable('messages')
-        .set({ ...set, updated_at: deps.now() })
-        .where('workspace_id', '=', ws)
-        .where('id', '=', id)
-        .execute();
-      await writeTimelineEvent(trx, dialect, {
-        workspaceId: ws,
-        profileId: profile.id,
-        eventId: `${id}:${event.name === 'Message Sent' ? 'sent' : 'failed'}`,
-        event: event.name,
-        properties: { ...props, ...event.properties },
-        at: deps.now(),
-      });
-    });
-  };
+  return { deps, row, profileId: profile.id, props };
+}
 
+const outcome = (w: Welcome, status: string, reason: string | null, errorCode: string | null): WelcomeResult => ({
+  messageId: w.row.id,
+  status,
+  reason,
+  errorCode,
+  created: true,
+});
+
+/** Renders the message for the profile; a template or Liquid failure is recorded `failed` (`render_failed`) and returned. */
+async function renderWelcome(
+  w: Welcome,
+  input: WelcomeInput,
+  content: Record<string, unknown>,
+  profile: MessagingProfile,
+  now: number,
+): Promise<{ rendered: Record<string, unknown> } | { done: WelcomeResult }> {
   // The name WeCom gave stands in for a profile that has none yet (a contact synced by callback carries `wecom_name`).
   const traitName = profile.traits.name ?? input.name ?? profile.traits.wecom_name;
   const scope = renderScope(
     { ...profile, traits: { ...profile.traits, ...(traitName !== undefined ? { name: traitName } : {}) } },
-    { data: input.data, message: { id, channel: WELCOME_CHANNEL }, now },
+    { data: input.data, message: { id: w.row.id, channel: WELCOME_CHANNEL }, now },
   );
-  let rendered: Record<string, unknown>;
   try {
-    rendered = await renderContent(content!, scope);
+    return { rendered: await renderContent(content, scope) };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    if (!(await insert({ status: 'failed', reason: 'render_failed', error_code: err.code, rendered: null, attempts: 0, sent_at: null }))) return raced();
-    await finish({}, { name: 'Message Failed', properties: { errorCode: err.code, errorMessage: err.message.slice(0, 500) } });
-    return { messageId: id, status: 'failed', reason: 'render_failed', errorCode: err.code, created: true };
+    const raced = await startWelcome(w, { status: 'failed', reason: 'render_failed', error_code: err.code, rendered: null, attempts: 0, sent_at: null });
+    if (raced) return { done: raced };
+    await finishWelcome(w, {}, { name: 'Message Failed', properties: { errorCode: err.code, errorMessage: err.message.slice(0, 500) } });
+    return { done: outcome(w, 'failed', 'render_failed', err.code) };
   }
-  const req: SendWelcomeMsgRequest = { welcome_code: input.welcomeCode };
+}
+
+/** Writes the row `sending`, calls `send_welcome_msg` once (never retried) and records the answer. */
+async function callWeCom(w: Welcome, welcomeCode: string, rendered: Record<string, unknown>, now: number): Promise<WelcomeResult> {
+  const { deps } = w;
+  const ws = w.row.workspace_id;
+  const req: SendWelcomeMsgRequest = { welcome_code: welcomeCode };
   if (typeof rendered.text === 'string' && rendered.text) req.text = { content: rendered.text };
   if (Array.isArray(rendered.attachments) && rendered.attachments.length) req.attachments = rendered.attachments as Attachment[];
   // The stored rendering leaves out the WelcomeCode: it is a one-time credential, not content.
   const { welcome_code: _code, ...shown } = req;
-  if (!(await insert({ status: 'sending', reason: null, error_code: null, rendered: JSON.stringify({ content: shown }), attempts: 1, sent_at: now })))
-    return raced();
-
+  const raced = await startWelcome(w, {
+    status: 'sending',
+    reason: null,
+    error_code: null,
+    rendered: JSON.stringify({ content: shown }),
+    attempts: 1,
+    sent_at: now,
+  });
+  if (raced) return raced;
   try {
     const client = await deps.wecomClientFor(ws);
     await client.sendWelcomeMsg(req);
   } catch (err) {
     const f = failureOf(err);
-    await finish(
+    await finishWelcome(
+      w,
       { status: 'failed', reason: f.reason, error_code: f.errorCode },
       { name: 'Message Failed', properties: { errorCode: f.errorCode, errorMessage: f.message.slice(0, 500) } },
     );
-    deps.log.warn({ workspaceId: ws, messageId: id, errorCode: f.errorCode }, 'messaging: welcome message not sent');
+    deps.log.warn({ workspaceId: ws, messageId: w.row.id, errorCode: f.errorCode }, 'messaging: welcome message not sent');
     if (f.errorCode === 'INTERNAL') throw err;
-    return { messageId: id, status: 'failed', reason: f.reason, errorCode: f.errorCode, created: true };
+    return outcome(w, 'failed', f.reason, f.errorCode);
   }
-  await finish({ status: 'sent', reason: null, error_code: null }, { name: 'Message Sent', properties: { providerMessageId: null } });
-  return { messageId: id, status: 'sent', reason: null, errorCode: null, created: true };
+  await finishWelcome(w, { status: 'sent', reason: null, error_code: null }, { name: 'Message Sent', properties: { providerMessageId: null } });
+  return outcome(w, 'sent', null, null);
+}
+
+/**
+ * Sends a WeCom welcome message (`send_welcome_msg`) now, rendered from a messaging template or
+ * inline content, and records it in `messages` (channel `wecom_welcome`). It bypasses the outbox:
+ * the WelcomeCode dies 20 s after the add, so a late call is recorded `suppressed`
+ * (`welcome_window_passed`) instead of sent. Consent, quiet hours and caps do not apply: the
+ * customer has just added the staff member. The row is written `sending` before the call (keyed by
+ * the WelcomeCode, so a second call for the same code sends nothing) and never retried: after a
+ * lost answer it ends `failed` (`not_retried`). `Message Sent` / `Message Failed` go on the timeline.
+ */
+export async function sendWelcomeMessage(deps: WelcomeDeps, input: WelcomeInput): Promise<WelcomeResult> {
+  check(input);
+  const ws = input.workspaceId;
+  const key = welcomeKey(input.welcomeCode);
+  const before = await welcomeByKey(deps.database.db, ws, key);
+  if (before) return before;
+
+  const now = deps.now();
+  const { profile, settings } = await loadRecipient(deps, input, now);
+  const body = await welcomeBody(deps, input, profile, settings);
+  const w = newWelcome(deps, input, profile, body, key, now);
+
+  const age = now - input.at;
+  if (age > WELCOME_WINDOW_MS) {
+    const raced = await startWelcome(w, {
+      status: 'suppressed',
+      reason: 'welcome_window_passed',
+      error_code: null,
+      rendered: null,
+      attempts: 0,
+      sent_at: null,
+    });
+    if (raced) return raced;
+    deps.log.info({ workspaceId: ws, messageId: w.row.id, ageMs: age }, 'messaging: welcome message too late, suppressed');
+    return outcome(w, 'suppressed', 'welcome_window_passed', null);
+  }
+  const r = await renderWelcome(w, input, body.content, profile, now);
+  if ('done' in r) return r.done;
+  return callWeCom(w, input.welcomeCode, r.rendered, now);
 }

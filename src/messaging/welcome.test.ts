@@ -3,7 +3,7 @@ import { liveDb } from '../scrm/livecodes/context.js';
 import { scanContactWay, startLiveHarness, type LiveHarness } from '../scrm/livecodes/test-helpers.js';
 import { describeEngines } from '../../test/support/engines.js';
 import { createWeComClient } from '../wecom/client.js';
-import { messagingDeps } from './messaging.routes.js';
+import { messagingDeps } from '../server/app.js';
 import { sendWelcomeMessage, type WelcomeDeps } from './welcome.service.js';
 
 describeEngines('WeCom welcome messages through messaging', (engine) => {

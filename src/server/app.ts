@@ -21,9 +21,28 @@ import { createLiveCodeListener, groupCodeListener, liveCodeRoutes, liveDepsOf, 
 import { groupRoutes } from '../scrm/groups/index.js';
 import { callbackRoutes, connectionRoutes, createScrmServices, inboxDeps, type InboxWorker, type ScrmServices, startInboxWorker } from '../scrm/index.js';
 import { segmentTimelineSource } from '../segments/history.js';
-import { type Dispatcher, messagingRoutes, startMessagingWorker } from '../messaging/index.js';
-import { type BroadcastWorker, broadcastRoutes, startBroadcasts } from '../broadcasts/index.js';
-import { journeyRoutes, type JourneyWorker, startJourneyWorker } from '../journeys/index.js';
+import {
+  type CallerDb,
+  createLinkSigner,
+  type Dispatcher,
+  type MessagingDeps,
+  type MessagingHubEvents,
+  messagingRoutes,
+  startMessagingWorker,
+} from '../messaging/index.js';
+import { type BroadcastsDeps, type BroadcastsHubEvents, type BroadcastWorker, broadcastRoutes, startBroadcastWorker } from '../broadcasts/index.js';
+import { journeyRoutes, type JourneyWorker, type JourneysHubEvents, startJourneyWorker } from '../journeys/index.js';
+import type { CdpHubEvents } from '../cdp/index.js';
+import type { SegmentsHubEvents } from '../segments/index.js';
+import type { ScrmHubEvents } from '../scrm/index.js';
+import type { ScrmDB } from '../scrm/schema.js';
+import { profileDeps } from '../cdp/profiles.routes.js';
+import { resolveProfileRef } from '../cdp/profiles.service.js';
+import { createHub, type Hub } from '../platform/hub.js';
+import type { Kysely } from 'kysely';
+
+/** Every module's hub events: the one hub of a process carries them all. */
+export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents;
 
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
@@ -34,6 +53,8 @@ export interface Services {
   cipher: PiiCipher;
   clock: Clock;
   log: Logger;
+  /** The in-process event hub (platform/hub.ts): modules' notifications to each other. */
+  hub: Hub<SiyuHubEvents>;
   /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** What segment membership needs; the worker and the CLI use it. */
@@ -107,14 +128,63 @@ export async function createServices(config: Config, opts: { database?: Database
   scrm.listeners.add('group-codes', groupCodeListener);
   scrm.listeners.add('churn-alerts', churnAlertListener);
   scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
+  const hub = createHub<SiyuHubEvents>(log);
+  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, hub, timeZoneOf, membership, timelineSources, scrm };
+}
+
+// owner: scrm — reads of SCRM's tables the messaging ports need; swap for scrm's published functions after the merge.
+const scrmOf = (db: CallerDb): Kysely<ScrmDB> => db;
+const wecomGroupOwner: MessagingDeps['wecomGroupOwner'] = (db, ws, chatId) =>
+  scrmOf(db).selectFrom('scrm_groups').select(['owner', 'status']).where('workspace_id', '=', ws).where('chat_id', '=', chatId).executeTakeFirst();
+const wecomFollower: MessagingDeps['wecomFollower'] = async (db, ws, externalUserid, sender) => {
+  let q = scrmOf(db)
+    .selectFrom('scrm_follows')
+    .select('userid')
+    .where('workspace_id', '=', ws)
+    .where('external_userid', '=', externalUserid)
+    .where('deleted_at', 'is', null);
+  if (sender) q = q.where('userid', '=', sender);
+  return (await q.orderBy('added_at').orderBy('userid').limit(1).executeTakeFirst())?.userid;
+};
+
+/** The messaging module's deps over the process services (WeCom clients from the SCRM connections). */
+export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): MessagingDeps {
+  return {
+    database: s.database,
+    cipher: s.cipher,
+    links: createLinkSigner(s.config.encryptionKey),
+    now: () => s.clock.now(),
+    log: s.log,
+    hub: s.hub,
+    keys: s.keys,
+    defaultTimeZone: s.config.defaultTimezone,
+    defaultPhoneRegion: s.config.defaultPhoneRegion,
+    fetch: globalThis.fetch,
+    wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
+    resolveProfile: (ws, ref) => resolveProfileRef(profileDeps(s), ws, ref),
+    wecomGroupOwner,
+    wecomFollower,
+    ...over,
+  };
+}
+
+/** The broadcasts module's deps over the process services. */
+export function broadcastsDeps(s: Services): BroadcastsDeps {
+  return {
+    database: s.database,
+    now: () => s.clock.now(),
+    log: s.log,
+    hub: s.hub,
+    keys: s.keys,
+    resolveProfile: (ws, ref) => resolveProfileRef(profileDeps(s), ws, ref),
+  };
 }
 
 /** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
 export function startWorkers(s: Services): void {
   s.inboxWorker ??= startInboxWorker(inboxDeps(s));
-  s.messagingDispatcher ??= startMessagingWorker(s);
-  s.broadcastWorker ??= startBroadcasts(s);
+  s.messagingDispatcher ??= startMessagingWorker(messagingDeps(s));
+  s.broadcastWorker ??= startBroadcastWorker(broadcastsDeps(s));
   s.journeyWorker ??= startJourneyWorker(s);
   s.scrmOpsWorker ??= startScrmOpsWorker(opsContext(s));
   s.liveCodeWorker ??= startLiveCodeWorker(liveDepsOf(s));
@@ -194,8 +264,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => cdpRoutes(scope, services));
   await app.register(async (scope) => segmentRoutes(scope, services));
   await app.register(async (scope) => modelRoutes(scope, services));
-  await app.register(async (scope) => messagingRoutes(scope, services));
-  await app.register(async (scope) => broadcastRoutes(scope, services));
+  await app.register(async (scope) => messagingRoutes(scope, messagingDeps(services)));
+  await app.register(async (scope) => broadcastRoutes(scope, broadcastsDeps(services)));
   await app.register(async (scope) => journeyRoutes(scope, services));
   await app.register(async (scope) => scrmOpsRoutes(scope, services));
   await app.register(async (scope) => liveCodeRoutes(scope, services));

@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { createPiiCipher } from '../../platform/crypto.js';
 import { openDatabase } from '../../platform/db/database.js';
+import { createHub } from '../../platform/hub.js';
 import { createChannels } from '../channels/index.js';
 import { createDispatcher } from '../dispatcher.js';
 import { createLinkSigner } from '../links.js';
@@ -23,7 +24,18 @@ const dispatcher = createDispatcher(
     now: () => Date.now(),
     log: pino({ level: 'silent' }),
     defaultTimeZone: 'Asia/Shanghai',
+    hub: createHub(pino({ level: 'silent' })),
+    keys: { resolve: async () => undefined },
     wecomClientFor: async () => {
+      throw new Error('no WeCom in this test');
+    },
+    resolveProfile: async () => {
+      throw new Error('no profile references in this test');
+    },
+    wecomGroupOwner: async () => {
+      throw new Error('no WeCom in this test');
+    },
+    wecomFollower: async () => {
       throw new Error('no WeCom in this test');
     },
     fetch: globalThis.fetch,

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { secured } from '../platform/http-schemas.js';
+import { requireKey } from '../platform/http.js';
+import { readProfileConsent } from './cdp-access.js';
+import { consentAllows, consentHistory, type ConsentInput, recordConsent } from './consent.service.js';
+import { CHANNELS } from './content.js';
+import type { MessagingDeps } from './deps.js';
+import { consentBody, idParams } from './messaging.schemas.js';
+import { loadSettings } from './settings.js';
+
+type Id = { Params: { id: string } };
+
+/** The consent ledger of a profile (secret key): record, history, and what it allows now per purpose and channel. */
+export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
+  const preHandler = requireKey(deps.keys, 'secret');
+  app.post<Id & { Body: ConsentInput }>(
+    '/v1/profiles/:id/consent',
+    { preHandler, schema: { ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger)'), params: idParams, body: consentBody } },
+    async (req, reply) => {
+      const id = await deps.resolveProfile(req.workspaceId, req.params.id);
+      return reply.status(201).send(await recordConsent(deps, req.workspaceId, id, req.body));
+    },
+  );
+  app.get<Id>(
+    '/v1/profiles/:id/consent/history',
+    { preHandler, schema: { ...secured('consent', "A profile's consent ledger, newest first"), params: idParams } },
+    async (req) => {
+      const id = await deps.resolveProfile(req.workspaceId, req.params.id);
+      return { data: await consentHistory(deps, req.workspaceId, id) };
+    },
+  );
+  app.get<Id>(
+    '/v1/profiles/:id/consent',
+    { preHandler, schema: { ...secured('consent', 'Current consent per purpose and channel, derived from the ledger'), params: idParams } },
+    async (req) => {
+      const id = await deps.resolveProfile(req.workspaceId, req.params.id);
+      const settings = await loadSettings(deps, req.workspaceId);
+      const db = deps.database.db;
+      const consent = await readProfileConsent(db, req.workspaceId, id);
+      const out: Record<string, Record<string, boolean>> = { marketing: {}, service: {} };
+      for (const purpose of ['marketing', 'service'] as const) {
+        for (const ch of CHANNELS) out[purpose]![ch] = (await consentAllows(db, req.workspaceId, { id, consent }, purpose, ch, settings)).allowed;
+      }
+      return { profileId: id, allowed: out };
+    },
+  );
+}

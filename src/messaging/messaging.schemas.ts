@@ -1,0 +1,85 @@
+/** Request schemas of the messaging API (validated by Fastify, shown in the OpenAPI document). */
+import { CHANNELS } from './content.js';
+
+/** Any JSON object. */
+export const obj = { type: 'object', additionalProperties: true } as const;
+
+/** `:id` in a path. */
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 1024 } } } as const;
+
+/** A template's fields (required ones are added by the create route). */
+export const templateBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    channel: { type: 'string', enum: [...CHANNELS] },
+    purpose: { type: 'string', enum: ['marketing', 'service'] },
+    defaultLocale: { type: 'string' },
+    variants: obj,
+  },
+} as const;
+
+/** Body of POST /v1/templates/:id/preview. */
+export const previewBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    profileId: { type: 'string' },
+    profile: obj,
+    event: obj,
+    data: obj,
+    locale: { type: 'string' },
+    version: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+/** Body of POST /v1/messages. */
+export const sendBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['channel', 'idempotencyKey'],
+  properties: {
+    profileId: { type: 'string', minLength: 1 },
+    channel: { type: 'string', enum: [...CHANNELS] },
+    templateId: { type: 'string' },
+    templateVersion: { type: 'integer', minimum: 1 },
+    content: obj,
+    purpose: { type: 'string', enum: ['marketing', 'service'] },
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255 },
+    data: obj,
+    event: obj,
+    recipient: { type: 'object', additionalProperties: false, properties: { chatId: { type: 'string' }, sender: { type: 'string' } } },
+    locale: { type: 'string' },
+    sendAt: { type: 'string' },
+  },
+} as const;
+
+/** Query of GET /v1/messages. */
+export const listMessagesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    profileId: { type: 'string' },
+    status: { type: 'string' },
+    sourceKind: { type: 'string' },
+    sourceId: { type: 'string' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string' },
+  },
+} as const;
+
+/** Body of POST /v1/profiles/:id/consent. */
+export const consentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['purpose', 'channel', 'granted', 'source'],
+  properties: {
+    purpose: { type: 'string', enum: ['marketing', 'service'] },
+    channel: { type: 'string', enum: ['*', ...CHANNELS] },
+    granted: { type: 'boolean' },
+    source: { type: 'string', minLength: 1, maxLength: 100 },
+    evidence: obj,
+    at: { type: 'string' },
+  },
+} as const;

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { secured } from '../platform/http-schemas.js';
+import { requireKey } from '../platform/http.js';
+import { getChannelConfigView, putChannelConfig } from './channel-config.js';
+import type { MessagingDeps } from './deps.js';
+import { obj } from './messaging.schemas.js';
+import { loadSettings, updateSettings } from './settings.js';
+
+/** Channel configurations and guardrail settings (secret key). */
+export async function settingsRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
+  const preHandler = requireKey(deps.keys, 'secret');
+  app.get<{ Params: { channel: string } }>(
+    '/v1/channels/:channel',
+    { preHandler, schema: { ...secured('messaging', "A channel's configuration (secrets never shown)") } },
+    async (req) => getChannelConfigView(deps, req.workspaceId, req.params.channel),
+  );
+  app.put<{ Params: { channel: string }; Body: Record<string, unknown> }>(
+    '/v1/channels/:channel',
+    { preHandler, schema: { ...secured('messaging', "Set a channel's configuration; omitted secrets are kept"), body: obj } },
+    async (req) => putChannelConfig(deps, req.workspaceId, req.params.channel, req.body),
+  );
+  app.get(
+    '/v1/messaging/settings',
+    { preHandler, schema: secured('messaging', 'Guardrail settings (quiet hours, caps, consent policy, links)') },
+    async (req) => loadSettings(deps, req.workspaceId),
+  );
+  app.patch<{ Body: unknown }>(
+    '/v1/messaging/settings',
+    { preHandler, schema: { ...secured('messaging', 'Change guardrail settings (fields given are replaced)'), body: obj } },
+    async (req) => updateSettings(deps, req.workspaceId, req.body),
+  );
+}
