@@ -2,7 +2,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type TimelineSource, type WorkspaceIngestSettings } from '../cdp/index.js';
+import {
+  type CdpDeps,
+  type CdpHubEvents,
+  cdpRoutes,
+  createRuleBook,
+  createIngestWriter,
+  type IngestWriter,
+  type TimelineSource,
+  type TrackedEvent,
+  type WorkspaceIngestSettings,
+} from '../cdp/index.js';
+import { createHub, type Hub } from '../platform/hub.js';
 import type { Config } from '../platform/config.js';
 import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
 import { type Database, openDatabase } from '../platform/db/database.js';
@@ -24,12 +35,32 @@ import { segmentTimelineSource } from '../segments/history.js';
 import { type Dispatcher, messagingRoutes, startMessagingWorker } from '../messaging/index.js';
 import { type BroadcastWorker, broadcastRoutes, startBroadcasts } from '../broadcasts/index.js';
 import { journeyRoutes, type JourneyWorker, startJourneyWorker } from '../journeys/index.js';
+import type { SegmentsHubEvents } from '../segments/index.js';
+import type { MessagingHubEvents } from '../messaging/index.js';
+import type { BroadcastsHubEvents } from '../broadcasts/index.js';
+import type { JourneysHubEvents } from '../journeys/index.js';
+import type { ScrmHubEvents } from '../scrm/index.js';
+
+/** Every module's hub events: the process hub carries them all. */
+export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & BroadcastsHubEvents & JourneysHubEvents & ScrmHubEvents;
+
+/**
+ * Transitional bridge (until the journeys worker hears `cdp.events-committed` on the hub itself):
+ * the ingest writer plus the `onCommitted` the journeys worker still calls, served by the hub.
+ */
+export type BridgedIngestWriter = IngestWriter & {
+  onCommitted(listener: (workspaceId: string, committed: { profileIds: Set<string>; events: TrackedEvent[] }) => void): () => void;
+};
 
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
   config: Config;
   database: Database;
-  writer: IngestWriter;
+  writer: BridgedIngestWriter;
+  /** The process's in-process event hub (see platform/hub.ts). */
+  hub: Hub<SiyuHubEvents>;
+  /** What the CDP module needs (its routes, imports, profile rules). */
+  cdp: CdpDeps;
   keys: KeyResolver;
   cipher: PiiCipher;
   clock: Clock;
@@ -90,7 +121,12 @@ export async function createServices(config: Config, opts: { database?: Database
     settingsCache.set(ws, { value, until: Date.now() + 30_000 });
     return value;
   };
-  const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log });
+  const hub = createHub<SiyuHubEvents>(log);
+  const ingestWriter = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log, hub });
+  const writer: BridgedIngestWriter = {
+    ...ingestWriter,
+    onCommitted: (listener) => hub.on('cdp.events-committed', (c) => listener(c.workspaceId, { profileIds: new Set(c.profileIds), events: c.events })),
+  };
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
   const membership: MembershipDeps = {
     db: database.db,
@@ -101,13 +137,25 @@ export async function createServices(config: Config, opts: { database?: Database
     scan: database.scan,
   };
   const timelineSources = [segmentTimelineSource()];
+  const keys = createKeyResolver(database.db);
+  const cdp: CdpDeps = {
+    database,
+    cipher,
+    now: () => clock.now(),
+    log,
+    hub,
+    keys,
+    writer: ingestWriter,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    timelineSources,
+  };
   const scrm = createScrmServices({ database, cipher, clock, log });
   // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
   scrm.listeners.add('live-codes', createLiveCodeListener({ timeZoneOf }));
   scrm.listeners.add('group-codes', groupCodeListener);
   scrm.listeners.add('churn-alerts', churnAlertListener);
   scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
+  return { config, database, writer, hub, cdp, keys, cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
 }
 
 /** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
@@ -130,7 +178,7 @@ export function startWorkers(s: Services): void {
     runModels,
   });
   s.segmentWorker = worker;
-  s.writer.onCommitted(() => worker.wake());
+  s.hub.on('cdp.events-committed', () => worker.wake());
 }
 
 /** Stops every background worker this process started, each after its current transaction. */
@@ -191,7 +239,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (scope) => platformRoutes(scope, services));
-  await app.register(async (scope) => cdpRoutes(scope, services));
+  await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services));
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => messagingRoutes(scope, services));
