@@ -26,6 +26,7 @@ import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { createRuleBook } from '../src/cdp/identifiers.js';
 import { createIngestWriter } from '../src/cdp/writer.js';
+import { createHub } from '../src/platform/hub.js';
 import { createPiiCipher } from '../src/platform/crypto.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
@@ -222,6 +223,7 @@ async function syncOn(engine: string, database: Database, sandbox: SandboxProces
     deps: { dialect: database.dialect, cipher: createPiiCipher(randomBytes(32)), now: () => Date.now() },
     settingsFor: async () => ({ rules: createRuleBook(), currency: 'CNY', timeZone: 'Asia/Shanghai' }),
     log,
+    hub: createHub(log),
   });
   const client = createWeComClient({ baseUrl: sandbox.url, corpId: sandbox.corpId, secret: sandbox.secret });
   const run = async (label: string) => {

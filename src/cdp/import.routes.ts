@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../server/app.js';
+import { type CdpDeps, importDeps } from './deps.js';
 import { CdpError } from './errors.js';
 import { requireKey } from '../platform/http.js';
 import { errorSchema, secured } from '../platform/http-schemas.js';
-import { IMPORT_FORMATS, IMPORT_KINDS, IMPORT_MODES, importDeps, type ImportFormat, type ImportKind, type ImportMode, runImport } from './import.service.js';
+import { IMPORT_FORMATS, IMPORT_KINDS, IMPORT_MODES, type ImportFormat, type ImportKind, type ImportMode, runImport } from './import.service.js';
 
 /** Largest file the API accepts (1 GB); larger imports go through `siyu import` on the server. */
 export const IMPORT_BODY_LIMIT = 1024 * 1024 * 1024;
@@ -95,8 +95,8 @@ function byteLimit(limit: number): Transform {
 }
 
 /** The import API: `POST /v1/imports` with the raw CSV or NDJSON file as the body (secret key). */
-export async function importRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const deps = importDeps(s);
+export async function importRoutes(app: FastifyInstance, cdp: CdpDeps): Promise<void> {
+  const deps = importDeps(cdp);
   // A scope of its own, so the raw-stream body parsers apply to this route only.
   await app.register(async (scope) => {
     scope.addContentTypeParser(Object.keys(CONTENT_TYPES), (_req, payload, done) => done(null, payload));
@@ -104,7 +104,7 @@ export async function importRoutes(app: FastifyInstance, s: Services): Promise<v
       '/v1/imports',
       {
         bodyLimit: IMPORT_BODY_LIMIT,
-        preHandler: requireKey(s.keys, 'secret'),
+        preHandler: requireKey(cdp.keys, 'secret'),
         schema: {
           ...secured('imports', 'Import profiles or orders from a CSV or NDJSON file sent as the request body'),
           description:

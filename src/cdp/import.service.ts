@@ -1,15 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import type { Services } from '../server/app.js';
 import { type Database, withRetries } from '../platform/db/database.js';
-import type { DB } from '../platform/db/schema.js';
 import { AppError } from '../platform/errors.js';
 import { CdpError } from './errors.js';
 import { readRows, type ImportFormat } from './import.readers.js';
 import { storedKey } from './identifiers.js';
 import { headerProblem, type ImportKind, type ImportTag, prepareRow, type PreparedRow } from './import.rows.js';
+import { profilesByIdentifier } from './identities.repo.js';
 import { applyEvents, type IngestDeps } from './ingest.service.js';
-import { chunks } from './profiles.repo.js';
+import type { CdpDB } from './schema.js';
 import { addTagsToProfile } from './tags.service.js';
 import type { NormaliseContext } from './tracking.js';
 import type { IngestWriter } from './writer.js';
@@ -93,16 +92,6 @@ export const MAX_REPORTED_ERRORS = 1000;
  * while the next chunk is parsed, and bound memory to a few thousand rows.
  */
 const IN_FLIGHT = 4;
-
-/** Builds import dependencies from the process services. */
-export function importDeps(s: Pick<Services, 'writer' | 'database' | 'cipher' | 'clock' | 'config'>): ImportDeps {
-  return {
-    writer: s.writer,
-    database: s.database,
-    ingest: { dialect: s.database.dialect, cipher: s.cipher, now: () => s.clock.now() },
-    defaultRegion: s.config.defaultPhoneRegion,
-  };
-}
 
 /** Picks the format from a file name (`.csv`, `.ndjson`, `.jsonl`), or undefined. */
 export function formatFromFileName(name: string): ImportFormat | undefined {
@@ -261,7 +250,7 @@ async function storeChunk(deps: ImportDeps, ws: string, chunk: Prepared[], t: Ta
  * Attaches each row's tags (source "import") to the profile its identifiers resolve to now: the
  * owner of its highest-priority identifier. Returns how many profiles were tagged.
  */
-async function tagProfiles(trx: Kysely<DB>, deps: ImportDeps, ws: string, chunk: Prepared[]): Promise<number> {
+async function tagProfiles(trx: Kysely<CdpDB>, deps: ImportDeps, ws: string, chunk: Prepared[]): Promise<number> {
   const rows = chunk.filter((c) => c.tags.length > 0);
   if (rows.length === 0) return 0;
   const { rules } = await deps.writer.settingsFor(ws);
@@ -276,16 +265,7 @@ async function tagProfiles(trx: Kysely<DB>, deps: ImportDeps, ws: string, chunk:
   }
   const owner = new Map<string, string>();
   for (const [type, keys] of byType) {
-    for (const part of chunks([...keys], 5000)) {
-      const found = await trx
-        .selectFrom('identities')
-        .select(['id_key', 'profile_id'])
-        .where('workspace_id', '=', ws)
-        .where('id_type', '=', type)
-        .where('id_key', 'in', part)
-        .execute();
-      for (const f of found) owner.set(type + '\u0000' + f.id_key, f.profile_id);
-    }
+    for (const [key, profileId] of await profilesByIdentifier(trx, ws, type, [...keys])) owner.set(type + '\u0000' + key, profileId);
   }
   const tagsOf = new Map<string, ImportTag[]>();
   for (const r of rows) {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
-import { importDeps, type ImportFormat, type ImportKind, type ImportMode, type ImportReport, runImport } from './import.service.js';
+import { importDeps } from './deps.js';
+import { type ImportFormat, type ImportKind, type ImportMode, type ImportReport, runImport } from './import.service.js';
 
 const CDNOW = new URL('../../test/fixtures/cdnow/CDNOW_sample.txt', import.meta.url);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -38,7 +39,7 @@ describeEngines('import', (engine) => {
 
   const db = () => t.database.db;
   const run = (ws: string, kind: ImportKind, format: ImportFormat, text: string, mode?: ImportMode): Promise<ImportReport> =>
-    runImport(importDeps(t.services), { workspaceId: ws, kind, format, mode, open: () => Readable.from([Buffer.from(text)]) });
+    runImport(importDeps(t.services.cdp), { workspaceId: ws, kind, format, mode, open: () => Readable.from([Buffer.from(text)]) });
   const count = async (table: 'events' | 'profiles' | 'orders' | 'identities', ws: string) =>
     Number(
       (
@@ -301,7 +302,7 @@ describeEngines('import', (engine) => {
     writeFileSync(file, lines.join('\n') + '\n');
     try {
       const progress: number[] = [];
-      const report = await runImport(importDeps(t.services), {
+      const report = await runImport(importDeps(t.services.cdp), {
         workspaceId: ws,
         kind: 'profiles',
         format: 'csv',

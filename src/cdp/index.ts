@@ -1,18 +1,53 @@
 /** The CDP domain's public surface: tracking, identity (One ID), profiles, tags, imports. */
+
+// Wiring: dependencies, routes, the ingest writer, migrations, errors, hub events, tables.
+export { type CdpDeps, profileDepsOf, importDeps } from './deps.js';
 export { cdpRoutes } from './routes.js';
-export { createIngestWriter, type IngestWriter, type SubmitResult } from './writer.js';
-export { applyEvents, type WorkspaceIngestSettings, type IngestDeps } from './ingest.service.js';
-export { createRuleBook, DEFAULT_IDENTIFIER_RULES, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';
-export { IdentityGraph } from './identity-graph.js';
-export { normaliseMessage, normaliseBatch, type TrackedEvent, LIMITS } from './tracking.js';
-export { addTagsToProfile, type TagInput, type TagSource } from './tags.service.js';
+export { createIngestWriter, type IngestWriter, type SubmitResult, type WriterOptions } from './writer.js';
+export { cdpMigrations } from './migrations.js';
+export { CdpError } from './errors.js';
+export type { CdpHubEvents } from './hub-events.js';
+export { type CdpDB, cdpDb, type ProfilesTable, type IdentitiesTable, type EventsTable, type ProfileMergesTable } from './schema.js';
+export type { OrdersTable, TagGroupsTable, TagsTable, ProfileTagsTable } from './schema.js';
+
+// Tracking and ingest.
+export { applyEvents } from './ingest.service.js';
+export type { IngestDeps, IngestOutcome, WorkspaceIngestSettings } from './ingest.types.js';
+export { normaliseMessage, normaliseBatch, type TrackedEvent, type NormaliseContext, LIMITS } from './tracking.js';
+
+// Identifiers (One ID).
+export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';
+export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-graph.js';
+
+// Profiles: references, live ids after merges, state, traits, consent.
+export { resolveProfileRef, type ProfileDeps } from './profiles.service.js';
+export { lockProfileFollowingMerges, mergedIdsOf, resolveProfileId, liveProfileIds, rowToState, writeTraits } from './profiles.repo.js';
+export { loadProfileState, loadLiveProfileState, profileTraits, pageLiveProfilesByTrait, filterProfileIds, liveProfilesQuery } from './profiles.lookups.js';
+export { loadProfileConsent, recordProfileConsent } from './consent.repo.js';
+export { findProfileByIdentifier, profilesByIdentifier, liveProfileByIdentifier, latestIdentifier, type IdentifierRow } from './identities.repo.js';
+export {
+  trackEventsAfter,
+  profileEventsSince,
+  profileHasEvent,
+  countEventsWithMessageIdPrefix,
+  type StoredEvent,
+  type EventCondition,
+  type SqlOperand,
+} from './events.repo.js';
+export type { TimelineRow, TimelineSource } from './timeline.repo.js';
+
+// Tags.
+export { addTagsToProfile, removeTagFromProfile, resolveTagRef, profileTagNames, type TagInput, type TagSource } from './tags.service.js';
+
+// Imports (the API route and `siyu import`).
+export { readRows } from './import.readers.js';
 export {
   runImport,
-  importDeps,
   formatFromFileName,
   IMPORT_KINDS,
   IMPORT_FORMATS,
   IMPORT_MODES,
+  type ImportDeps,
   type ImportReport,
   type ImportOptions,
   type ImportMode,
@@ -20,7 +55,3 @@ export {
   type ImportFormat,
   type ImportProgress,
 } from './import.service.js';
-export type { TimelineRow, TimelineSource } from './profiles.repo.js';
-export { cdpMigrations } from './migrations.js';
-export { CdpError } from './errors.js';
-export type { CdpHubEvents } from './hub-events.js';

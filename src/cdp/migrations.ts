@@ -6,6 +6,8 @@ import type { MigrationSet } from '../platform/db/migrations.js';
 /**
  * The CDP's tables: profiles, identities, events, merges, orders, tags. Its part of 0001_core
  * runs after platform's (workspaces, keys); 0002_segments adds the index event-window rules read.
+ * Each takes `Kysely<any>`: a migration runs on the schema of its day, not on today's table types.
+ * size: each migration states its tables in full, as they were created; splitting would not help.
  */
 export function cdpMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
@@ -13,6 +15,7 @@ export function cdpMigrations(engine: Engine): MigrationSet {
     owner: 'cdp',
     migrations: {
       '0001_core': {
+        // size: eight tables and their indexes, created together. Kysely<any>: a migration runs on the schema of its day.
         async up(db: Kysely<any>) {
           await db.schema
             .createTable('profiles')

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../server/app.js';
+import type { PiiCipher } from '../platform/crypto.js';
+import type { Database } from '../platform/db/database.js';
 import { requireKey } from '../platform/http.js';
+import { type CdpDeps, profileDepsOf } from './deps.js';
 import {
   listProfilesQuery,
   mergeListSchema,
@@ -15,9 +17,23 @@ import {
 } from './profiles.schemas.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { getMerges, getProfile, getTimeline, listProfiles, type ListProfilesQuery, patchTraits, type ProfileDeps } from './profiles.service.js';
+import type { TimelineSource } from './timeline.repo.js';
+import type { IngestWriter } from './writer.js';
 
-/** The profile rules' dependencies, taken from the process services. */
-export function profileDeps(s: Services): ProfileDeps {
+/**
+ * Transitional, for the routes of segments, messaging and broadcasts until the root gives them a
+ * port: the profile rules' dependencies from the root's services, taken by shape (this file does
+ * not import the root). The root builds them with `profileDepsOf(cdpDeps)`.
+ * @deprecated Use `profileDepsOf` in the composition root.
+ */
+export function profileDeps(s: {
+  database: Database;
+  cipher: PiiCipher;
+  writer: Pick<IngestWriter, 'settingsFor'>;
+  config: { defaultPhoneRegion: string };
+  clock: { now(): number };
+  timelineSources: readonly TimelineSource[];
+}): ProfileDeps {
   return {
     database: s.database,
     cipher: s.cipher,
@@ -31,9 +47,9 @@ export function profileDeps(s: Services): ProfileDeps {
 type RefParams = { Params: { id: string } };
 
 /** The profile management API (secret key): look-up, search, timeline, traits, merge history. */
-export async function profileRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const preHandler = requireKey(s.keys, 'secret');
-  const deps = profileDeps(s);
+export async function profileRoutes(app: FastifyInstance, cdp: CdpDeps): Promise<void> {
+  const preHandler = requireKey(cdp.keys, 'secret');
+  const deps = profileDepsOf(cdp);
 
   app.get<{ Querystring: ListProfilesQuery }>(
     '/v1/profiles',

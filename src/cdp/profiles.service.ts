@@ -2,25 +2,14 @@ import type { PiiCipher } from '../platform/crypto.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import { CdpError } from './errors.js';
 import { normaliseIdentifier, parseIdentifierRef, type RuleBook, storedKey } from './identifiers.js';
+import { findProfileByIdentifier } from './identities.repo.js';
 import { applyTraits } from './identity-graph.js';
-import {
-  type AttachedTag,
-  findProfileByIdentifier,
-  listMerges,
-  listProfileIds,
-  listTimeline,
-  type TimelineSource,
-  loadProfileRecords,
-  lockProfileFollowingMerges,
-  mergedIdsOf,
-  type MergeRow,
-  type ProfileRecord,
-  resolveProfileId,
-  rowToState,
-  type TimelineRow,
-  writeTraits,
-} from './profiles.repo.js';
+import { type AttachedTag, listProfileIds, loadProfileRecords, type ProfileRecord } from './profiles.records.js';
+import { loadProfileState } from './profiles.lookups.js';
+import { lockProfileFollowingMerges, mergedIdsOf, resolveProfileId, writeTraits } from './profiles.repo.js';
+import { cdpDb } from './schema.js';
 import { resolveTagRef } from './tags.service.js';
+import { listMerges, listTimeline, type MergeRow, type TimelineRow, type TimelineSource } from './timeline.repo.js';
 
 /** What the profile management rules need. */
 export interface ProfileDeps {
@@ -276,22 +265,24 @@ export async function patchTraits(deps: ProfileDeps, ws: string, ref: string, bo
   const first = await resolveProfileRef(deps, ws, ref);
   const { database } = deps;
   const id = await withRetries(database, () =>
-    database.db.transaction().execute(async (trx) => {
-      const now = deps.now();
-      const live = await lockProfileFollowingMerges(trx, ws, first, now);
-      if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
-      const row = await trx.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('id', '=', live).executeTakeFirstOrThrow();
-      const state = rowToState(row, []);
-      applyTraits(state, set, now);
-      for (const k of unset) {
-        const prev = state.traitTimes[k];
-        if (prev !== undefined && prev > now) continue;
-        delete state.traits[k];
-        state.traitTimes[k] = now;
-      }
-      await writeTraits(trx, ws, live, state.traits, state.traitTimes, now);
-      return live;
-    }),
+    cdpDb(database.db)
+      .transaction()
+      .execute(async (trx) => {
+        const now = deps.now();
+        const live = await lockProfileFollowingMerges(trx, ws, first, now);
+        if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${ref} in this workspace`);
+        // The row is locked and live, so it is there.
+        const state = (await loadProfileState(trx, ws, live))!;
+        applyTraits(state, set, now);
+        for (const k of unset) {
+          const prev = state.traitTimes[k];
+          if (prev !== undefined && prev > now) continue;
+          delete state.traits[k];
+          state.traitTimes[k] = now;
+        }
+        await writeTraits(trx, ws, live, state.traits, state.traitTimes, now);
+        return live;
+      }),
   );
   return viewOf(deps, ws, id);
 }

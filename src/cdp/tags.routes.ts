@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../server/app.js';
 import { withRetries } from '../platform/db/database.js';
 import { requireKey } from '../platform/http.js';
-import { profileDeps } from './profiles.routes.js';
+import { type CdpDeps, profileDepsOf } from './deps.js';
 import { addTagsBody, createTagBody, idParams, nameBody, profileRefParams, profileTagsSchema, tagGroupSchema, tagSchema } from './profiles.schemas.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { resolveProfileRef } from './profiles.service.js';
@@ -21,14 +20,21 @@ import {
 } from './tags.service.js';
 
 type IdParams = { Params: { id: string } };
+type KeyCheck = ReturnType<typeof requireKey>;
 type NameBody = { Body: { name: string } };
 
 /** Tags on profiles and the tag catalogue (groups and tags), secret key. */
-export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const preHandler = requireKey(s.keys, 'secret');
-  const deps = profileDeps(s);
-  const db = s.database.db;
-  const now = () => s.clock.now();
+export async function tagRoutes(app: FastifyInstance, deps: CdpDeps): Promise<void> {
+  const preHandler = requireKey(deps.keys, 'secret');
+  await profileTagRoutes(app, deps, preHandler);
+  await tagGroupRoutes(app, deps, preHandler);
+  await catalogueTagRoutes(app, deps, preHandler);
+}
+
+/** Adding tags to and removing them from a profile. */
+async function profileTagRoutes(app: FastifyInstance, cdp: CdpDeps, preHandler: KeyCheck): Promise<void> {
+  const deps = profileDepsOf(cdp);
+  const db = cdp.database.db;
 
   app.post<IdParams & { Body: { tags: TagInput[] } }>(
     '/v1/profiles/:id/tags',
@@ -43,7 +49,7 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
     },
     async (req) => {
       const id = await resolveProfileRef(deps, req.workspaceId, req.params.id);
-      return withRetries(s.database, () => addTagsToProfile(db, req.workspaceId, id, req.body.tags, 'manual', now()));
+      return withRetries(cdp.database, () => addTagsToProfile(db, req.workspaceId, id, req.body.tags, 'manual', cdp.now()));
     },
   );
 
@@ -59,10 +65,15 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
     },
     async (req, reply) => {
       const id = await resolveProfileRef(deps, req.workspaceId, req.params.id);
-      await withRetries(s.database, () => removeTagFromProfile(db, req.workspaceId, id, req.params.tagId, now()));
+      await withRetries(cdp.database, () => removeTagFromProfile(db, req.workspaceId, id, req.params.tagId, cdp.now()));
       return reply.status(204).send();
     },
   );
+}
+
+/** The tag groups of the catalogue. */
+async function tagGroupRoutes(app: FastifyInstance, deps: CdpDeps, preHandler: KeyCheck): Promise<void> {
+  const db = deps.database.db;
 
   app.get(
     '/v1/tag-groups',
@@ -82,7 +93,7 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
       preHandler,
       schema: { ...secured('tags', 'Create a tag group (names are unique)'), body: nameBody, response: { 201: tagGroupSchema, ...errorResponses } },
     },
-    async (req, reply) => reply.status(201).send(await createTagGroup(db, req.workspaceId, req.body.name, now())),
+    async (req, reply) => reply.status(201).send(await createTagGroup(db, req.workspaceId, req.body.name, deps.now())),
   );
 
   app.patch<IdParams & NameBody>(
@@ -106,10 +117,15 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
       },
     },
     async (req, reply) => {
-      await withRetries(s.database, () => deleteTagGroup(db, req.workspaceId, req.params.id, req.query.force === true));
+      await withRetries(deps.database, () => deleteTagGroup(db, req.workspaceId, req.params.id, req.query.force === true));
       return reply.status(204).send();
     },
   );
+}
+
+/** The tags of the catalogue. */
+async function catalogueTagRoutes(app: FastifyInstance, deps: CdpDeps, preHandler: KeyCheck): Promise<void> {
+  const db = deps.database.db;
 
   app.get<{ Querystring: { group?: string } }>(
     '/v1/tags',
@@ -138,7 +154,7 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
         response: { 201: tagSchema, ...errorResponses },
       },
     },
-    async (req, reply) => reply.status(201).send(await createTag(db, req.workspaceId, req.body, now())),
+    async (req, reply) => reply.status(201).send(await createTag(db, req.workspaceId, req.body, deps.now())),
   );
 
   app.patch<IdParams & NameBody>(
@@ -154,7 +170,7 @@ export async function tagRoutes(app: FastifyInstance, s: Services): Promise<void
       schema: { ...secured('tags', 'Delete a tag and remove it from every profile'), params: idParams, response: { 204: { type: 'null' }, ...errorResponses } },
     },
     async (req, reply) => {
-      await withRetries(s.database, () => deleteTag(db, req.workspaceId, req.params.id));
+      await withRetries(deps.database, () => deleteTag(db, req.workspaceId, req.params.id));
       return reply.status(204).send();
     },
   );

@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely';
-import type { DB } from '../platform/db/schema.js';
 import { CdpError } from './errors.js';
 import { newId } from '../platform/ids.js';
-import { type AttachedTag, loadProfileRecords, lockProfileFollowingMerges } from './profiles.repo.js';
+import { type AttachedTag, loadProfileRecords } from './profiles.records.js';
+import { lockProfileFollowingMerges } from './profiles.repo.js';
+import { type CdpDB, cdpDb } from './schema.js';
 
 /**
  * The tag catalogue (groups of tags, like WeCom's customer tag groups) and tags on profiles.
@@ -50,24 +51,24 @@ export function validName(where: string, raw: unknown): string {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Runs `fn` in the caller's transaction if `db` is one, else in a new transaction. */
-function inTransaction<T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+function inTransaction<T>(db: Kysely<CdpDB>, fn: (trx: Kysely<CdpDB>) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
-async function groupById(db: Kysely<DB>, ws: string, id: string) {
+async function groupById(db: Kysely<CdpDB>, ws: string, id: string) {
   const g = await db.selectFrom('tag_groups').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!g) throw new CdpError('TAG_GROUP_NOT_FOUND', `no tag group ${id} in this workspace`);
   return g;
 }
 
-async function tagById(db: Kysely<DB>, ws: string, id: string) {
+async function tagById(db: Kysely<CdpDB>, ws: string, id: string) {
   const t = await db.selectFrom('tags').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!t) throw new CdpError('TAG_NOT_FOUND', `no tag ${id} in this workspace`);
   return t;
 }
 
 /** Lists the workspace's tag groups by name, with their tag counts. */
-export async function listTagGroups(db: Kysely<DB>, ws: string): Promise<TagGroup[]> {
+export async function listTagGroups(db: Kysely<CdpDB>, ws: string): Promise<TagGroup[]> {
   const rows = await db
     .selectFrom('tag_groups as g')
     .leftJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'g.workspace_id').onRef('t.group_id', '=', 'g.id'))
@@ -80,7 +81,7 @@ export async function listTagGroups(db: Kysely<DB>, ws: string): Promise<TagGrou
 }
 
 /** Creates a tag group; 409 CONFLICT if the name is taken. */
-export async function createTagGroup(db: Kysely<DB>, ws: string, rawName: unknown, now: number): Promise<TagGroup> {
+export async function createTagGroup(db: Kysely<CdpDB>, ws: string, rawName: unknown, now: number): Promise<TagGroup> {
   const name = validName('name', rawName);
   const id = newId('tgr', now);
   const inserted = await db
@@ -94,7 +95,7 @@ export async function createTagGroup(db: Kysely<DB>, ws: string, rawName: unknow
 }
 
 /** Renames a tag group; 409 CONFLICT if another group has the name. */
-export async function renameTagGroup(db: Kysely<DB>, ws: string, id: string, rawName: unknown): Promise<TagGroup> {
+export async function renameTagGroup(db: Kysely<CdpDB>, ws: string, id: string, rawName: unknown): Promise<TagGroup> {
   const name = validName('name', rawName);
   await groupById(db, ws, id);
   const conflict = () => new CdpError('CONFLICT', `another tag group is already named "${name}"`);
@@ -112,7 +113,7 @@ export async function renameTagGroup(db: Kysely<DB>, ws: string, id: string, raw
 }
 
 /** Deletes a tag group; with tags in it, 409 CONFLICT unless `force`, which deletes them (and removes them from profiles) too. */
-export async function deleteTagGroup(db: Kysely<DB>, ws: string, id: string, force: boolean): Promise<void> {
+export async function deleteTagGroup(db: Kysely<CdpDB>, ws: string, id: string, force: boolean): Promise<void> {
   await inTransaction(db, async (trx) => {
     await groupById(trx, ws, id);
     const tags = trx.selectFrom('tags').select('id').where('workspace_id', '=', ws).where('group_id', '=', id);
@@ -139,7 +140,7 @@ export async function deleteTagGroup(db: Kysely<DB>, ws: string, id: string, for
 }
 
 /** Lists tags with the number of profiles holding each, optionally in one group (by id or name). */
-export async function listTags(db: Kysely<DB>, ws: string, group?: string): Promise<Tag[]> {
+export async function listTags(db: Kysely<CdpDB>, ws: string, group?: string): Promise<Tag[]> {
   let q = db
     .selectFrom('tags as t')
     .innerJoin('tag_groups as g', (j) => j.onRef('g.workspace_id', '=', 't.workspace_id').onRef('g.id', '=', 't.group_id'))
@@ -160,7 +161,7 @@ export async function listTags(db: Kysely<DB>, ws: string, group?: string): Prom
   return rows.map((r) => ({ id: r.id, groupId: r.group_id, group: r.group_name, name: r.name, profileCount: Number(r.n), createdAt: iso(r.created_at) }));
 }
 
-async function getTag(db: Kysely<DB>, ws: string, id: string): Promise<Tag> {
+async function getTag(db: Kysely<CdpDB>, ws: string, id: string): Promise<Tag> {
   const t = await tagById(db, ws, id);
   const g = await groupById(db, ws, t.group_id);
   const n = await db
@@ -173,7 +174,7 @@ async function getTag(db: Kysely<DB>, ws: string, id: string): Promise<Tag> {
 }
 
 /** The id of the group with this (valid) name, creating it if missing. */
-async function ensureGroup(db: Kysely<DB>, ws: string, name: string, now: number): Promise<string> {
+async function ensureGroup(db: Kysely<CdpDB>, ws: string, name: string, now: number): Promise<string> {
   await db
     .insertInto('tag_groups')
     .values({ workspace_id: ws, id: newId('tgr', now), name, created_at: now })
@@ -183,7 +184,7 @@ async function ensureGroup(db: Kysely<DB>, ws: string, name: string, now: number
 }
 
 /** Creates a tag in a group given by id or by name (created if missing; "default" if neither); 409 CONFLICT if the group has the name. */
-export async function createTag(db: Kysely<DB>, ws: string, input: { name: unknown; group?: unknown; groupId?: string }, now: number): Promise<Tag> {
+export async function createTag(db: Kysely<CdpDB>, ws: string, input: { name: unknown; group?: unknown; groupId?: string }, now: number): Promise<Tag> {
   const name = validName('name', input.name);
   if (input.group !== undefined && input.groupId !== undefined) throw new CdpError('VALIDATION_FAILED', 'give either group (a name) or groupId, not both');
   const groupId =
@@ -202,7 +203,7 @@ export async function createTag(db: Kysely<DB>, ws: string, input: { name: unkno
 }
 
 /** Renames a tag; 409 CONFLICT if its group already has a tag with the new name. */
-export async function renameTag(db: Kysely<DB>, ws: string, id: string, rawName: unknown): Promise<Tag> {
+export async function renameTag(db: Kysely<CdpDB>, ws: string, id: string, rawName: unknown): Promise<Tag> {
   const name = validName('name', rawName);
   const tag = await tagById(db, ws, id);
   const conflict = () => new CdpError('CONFLICT', `the group already has another tag named "${name}"`);
@@ -226,7 +227,7 @@ export async function renameTag(db: Kysely<DB>, ws: string, id: string, rawName:
 }
 
 /** Deletes a tag from the catalogue and from every profile holding it. */
-export async function deleteTag(db: Kysely<DB>, ws: string, id: string): Promise<void> {
+export async function deleteTag(db: Kysely<CdpDB>, ws: string, id: string): Promise<void> {
   await inTransaction(db, async (trx) => {
     await tagById(trx, ws, id);
     await trx.deleteFrom('profile_tags').where('workspace_id', '=', ws).where('tag_id', '=', id).execute();
@@ -238,7 +239,8 @@ export async function deleteTag(db: Kysely<DB>, ws: string, id: string): Promise
  * The tag ids a filter reference names: a tag id (`tag_...`) or `group/name` (a bare name means
  * the "default" group). A name containing "/" may match more than one split; all matches count.
  */
-export async function resolveTagRef(db: Kysely<DB>, ws: string, ref: string): Promise<string[]> {
+export async function resolveTagRef<D extends CdpDB>(handle: Kysely<D>, ws: string, ref: string): Promise<string[]> {
+  const db = cdpDb(handle);
   const byId = await db.selectFrom('tags').select('id').where('workspace_id', '=', ws).where('id', '=', ref).executeTakeFirst();
   if (byId) return [byId.id];
   const full = ref.includes('/') ? ref : `${DEFAULT_TAG_GROUP}/${ref}`;
@@ -253,7 +255,7 @@ export async function resolveTagRef(db: Kysely<DB>, ws: string, ref: string): Pr
   return rows.map((r) => r.id);
 }
 
-async function lockProfile(trx: Kysely<DB>, ws: string, profileId: string, now: number): Promise<string> {
+async function lockProfile(trx: Kysely<CdpDB>, ws: string, profileId: string, now: number): Promise<string> {
   const live = await lockProfileFollowingMerges(trx, ws, profileId, now);
   if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
   return live;
@@ -265,14 +267,15 @@ async function lockProfile(trx: Kysely<DB>, ws: string, profileId: string, now: 
  * already holds keep their original source. Runs in `db`'s transaction if it is one, else its
  * own; the profile row is locked so a concurrent merge cannot strand the new tags.
  */
-export async function addTagsToProfile(
-  db: Kysely<DB>,
+export async function addTagsToProfile<D extends CdpDB>(
+  handle: Kysely<D>,
   workspaceId: string,
   profileId: string,
   tags: TagInput[],
   source: TagSource,
   now: number,
 ): Promise<{ profileId: string; tags: AttachedTag[] }> {
+  const db = cdpDb(handle);
   // Validate everything before touching the database.
   const wanted = tags.map((t, i) => {
     if (t.id !== undefined) {
@@ -316,10 +319,30 @@ export async function addTagsToProfile(
 }
 
 /** Removes a tag from a profile; the tag must exist in the catalogue, and removing one the profile lacks is a no-op. */
-export async function removeTagFromProfile(db: Kysely<DB>, workspaceId: string, profileId: string, tagId: string, now: number): Promise<void> {
+export async function removeTagFromProfile<D extends CdpDB>(
+  handle: Kysely<D>,
+  workspaceId: string,
+  profileId: string,
+  tagId: string,
+  now: number,
+): Promise<void> {
+  const db = cdpDb(handle);
   await inTransaction(db, async (trx) => {
     const live = await lockProfile(trx, workspaceId, profileId, now);
     await tagById(trx, workspaceId, tagId);
     await trx.deleteFrom('profile_tags').where('workspace_id', '=', workspaceId).where('profile_id', '=', live).where('tag_id', '=', tagId).execute();
   });
+}
+
+/** The names of the tags a profile holds (as stored on that id; no merge redirect is followed). */
+export async function profileTagNames<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, profileId: string): Promise<string[]> {
+  const db = cdpDb(handle);
+  const rows = await db
+    .selectFrom('profile_tags as pt')
+    .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'pt.workspace_id').onRef('t.id', '=', 'pt.tag_id'))
+    .select('t.name')
+    .where('pt.workspace_id', '=', workspaceId)
+    .where('pt.profile_id', '=', profileId)
+    .execute();
+  return rows.map((r) => r.name);
 }

@@ -1,16 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { requireKey } from '../platform/http.js';
-import type { KeyResolver } from '../platform/workspaces.js';
+import type { CdpDeps } from './deps.js';
 import { type EventType, LIMITS, normaliseBatch, normaliseMessage, type NormaliseContext } from './tracking.js';
-import type { IngestWriter } from './writer.js';
 
 /** What the tracking API needs. */
-export interface TrackingDeps {
-  keys: KeyResolver;
-  writer: IngestWriter;
-  defaultRegion: string;
-  now: () => number;
-}
+export type TrackingDeps = Pick<CdpDeps, 'keys' | 'writer' | 'defaultPhoneRegion' | 'now'>;
 
 const segmentMessage = {
   type: 'object',
@@ -39,7 +33,7 @@ export async function trackingRoutes(app: FastifyInstance, deps: TrackingDeps): 
   const auth = requireKey(deps.keys, 'write');
   const ctxFor = async (ws: string): Promise<NormaliseContext> => {
     const s = await deps.writer.settingsFor(ws);
-    return { receivedAt: deps.now(), rules: s.rules, currency: s.currency, defaultRegion: deps.defaultRegion };
+    return { receivedAt: deps.now(), rules: s.rules, currency: s.currency, defaultRegion: deps.defaultPhoneRegion };
   };
   const common = { bodyLimit: LIMITS.requestBytes, preHandler: auth };
 

@@ -97,53 +97,13 @@ export interface MessageOptions {
  * ("batch[3]"). Throws AppError.
  */
 export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseContext, opts: MessageOptions = {}): TrackedEvent {
-  const { implied, inherited } = opts;
-  if (!isObj(raw)) fail(where, 'must be a JSON object');
-  let msg: Obj = raw;
-  const type = (implied ?? msg.type) as EventType;
-  if (implied && msg.type !== undefined && msg.type !== implied) fail(where, `type "${String(msg.type)}" does not match the endpoint /v1/${implied}`);
-  if (!EVENT_TYPES.includes(type)) fail(where, `type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(msg.type)}`);
-
-  const ownContext = optionalObject(where, msg, 'context');
-  // In a batch, top-level context merges into each item; the item's own keys win.
-  if (inherited?.context) msg = { ...msg, context: { ...inherited.context, ...(ownContext ?? {}) } };
-  const context = msg.context as Obj | undefined;
-  const properties = optionalObject(where, msg, 'properties');
-  const traits = optionalObject(where, msg, 'traits');
-  optionalObject(where, msg, 'integrations');
-  if (context?.traits !== undefined && !isObj(context.traits)) fail(where, 'context.traits must be an object');
-
+  const { msg, type, context, properties, traits } = readShape(raw, where, opts);
   const userId = idString(where, 'userId', msg.userId);
   const anonymousId = idString(where, 'anonymousId', msg.anonymousId);
   if (userId === null && anonymousId === null && !opts.traitIdentifiersSuffice) fail(where, 'userId or anonymousId is required');
-
-  let messageId = msg.messageId;
-  if (messageId === undefined || messageId === null || messageId === '') messageId = `api-${randomUUID()}`;
-  if (typeof messageId !== 'string') fail(where, 'messageId must be a string');
-  if (messageId.length > 200) fail(where, 'messageId is longer than 200 characters');
-
-  let event: string | null = null;
-  if (type === 'track') {
-    if (typeof msg.event !== 'string' || msg.event.trim() === '') fail(where, 'event (the event name) is required for track');
-    if (msg.event.length > 200) fail(where, 'event name is longer than 200 characters');
-    event = msg.event;
-  } else if (type === 'page' || type === 'screen') {
-    if (msg.name !== undefined && msg.name !== null && typeof msg.name !== 'string') fail(where, 'name must be a string');
-    event = (msg.name as string | undefined) ?? null;
-  } else if (type === 'group') {
-    if (idString(where, 'groupId', msg.groupId) === null) fail(where, 'groupId is required for group');
-  } else if (type === 'alias') {
-    if (idString(where, 'previousId', msg.previousId) === null) fail(where, 'previousId is required for alias');
-    if (userId === null) fail(where, 'userId is required for alias');
-  }
-
-  // Clock skew: timestamp = receivedAt - (sentAt - originalTimestamp).
-  const original = parseTime(where, 'timestamp', msg.timestamp) ?? parseTime(where, 'originalTimestamp', msg.originalTimestamp);
-  const sentAt = parseTime(where, 'sentAt', msg.sentAt) ?? parseTime(where, 'sentAt', inherited?.sentAt);
-  let timestamp: number;
-  if (original === undefined) timestamp = ctx.receivedAt;
-  else if (sentAt === undefined) timestamp = original;
-  else timestamp = ctx.receivedAt - (sentAt - original);
+  const messageId = readMessageId(where, msg.messageId);
+  const event = EVENT_NAME[type](where, msg, userId);
+  const timestamp = eventTime(where, msg, opts.inherited?.sentAt, ctx.receivedAt);
 
   const rawIds: RawIdentifier[] = extractIdentifiers({
     userId: userId ?? undefined,
@@ -159,46 +119,9 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
       `no usable identifier: userId ${JSON.stringify(userId)} / anonymousId ${JSON.stringify(anonymousId)} are placeholders (such as "0", "null" or all zeros)`,
     );
   }
-
-  let order: TrackedEvent['order'];
-  if (type === 'track' && event === 'Order Completed') {
-    const p = properties ?? {};
-    const orderId = idString(where, 'properties.order_id', p.order_id) ?? messageId;
-    const amount = p.total ?? p.revenue;
-    if (amount === undefined || amount === null) fail(where, 'Order Completed needs properties.total (or properties.revenue)');
-    const currency = p.currency === undefined || p.currency === null ? ctx.currency : String(p.currency).toUpperCase();
-    if (!/^[A-Z]{3}$/.test(currency)) fail(where, `properties.currency must be an ISO-4217 code such as CNY, got ${JSON.stringify(p.currency)}`);
-    if (p.products !== undefined && !Array.isArray(p.products)) fail(where, 'properties.products must be an array');
-    order = { orderId, totalFen: toFen(where, p.total !== undefined ? 'properties.total' : 'properties.revenue', amount), currency };
-  }
-
-  let consent: Record<string, boolean> | undefined;
-  const prefs = isObj(context?.consent) ? (context!.consent as Obj).categoryPreferences : undefined;
-  if (prefs !== undefined) {
-    if (!isObj(prefs)) fail(where, 'context.consent.categoryPreferences must be an object of booleans');
-    consent = {};
-    for (const [k, v] of Object.entries(prefs)) {
-      if (typeof v !== 'boolean') fail(where, `context.consent.categoryPreferences.${k} must be true or false`);
-      consent[k] = v;
-    }
-  }
-
-  // Stored as sent (one serialisation per event: it is the costliest step of normalising).
-  // Event time and receive time live in their own columns; the payload keeps the client's values.
-  let stored: Obj = msg;
-  if (msg.type !== type || msg.messageId !== messageId || msg.writeKey !== undefined) {
-    stored = { ...msg, type, messageId };
-    delete stored.writeKey;
-  }
-  const payload = JSON.stringify(stored);
-  // payload.length counts UTF-16 units; only a long payload needs the exact byte count.
-  if (payload.length * 3 > LIMITS.eventBytes) {
-    const size = Buffer.byteLength(payload);
-    if (size > LIMITS.eventBytes) {
-      throw new CdpError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
-    }
-  }
-
+  const order = type === 'track' && event === 'Order Completed' ? readOrder(where, properties ?? {}, messageId, ctx.currency) : undefined;
+  const consent = readConsent(where, context);
+  const payload = storedPayload(where, msg, type, messageId);
   return {
     messageId,
     type,
@@ -213,6 +136,115 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
     consent,
     order,
   };
+}
+
+/** Checks the message is an object of a known type, merges a batch's context in, and reads its object fields. */
+function readShape(raw: unknown, where: string, opts: MessageOptions) {
+  const { implied, inherited } = opts;
+  if (!isObj(raw)) fail(where, 'must be a JSON object');
+  let msg: Obj = raw;
+  const type = (implied ?? msg.type) as EventType;
+  if (implied && msg.type !== undefined && msg.type !== implied) fail(where, `type "${String(msg.type)}" does not match the endpoint /v1/${implied}`);
+  if (!EVENT_TYPES.includes(type)) fail(where, `type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(msg.type)}`);
+
+  const ownContext = optionalObject(where, msg, 'context');
+  // In a batch, top-level context merges into each item; the item's own keys win.
+  if (inherited?.context) msg = { ...msg, context: { ...inherited.context, ...(ownContext ?? {}) } };
+  const context = msg.context as Obj | undefined;
+  const properties = optionalObject(where, msg, 'properties');
+  const traits = optionalObject(where, msg, 'traits');
+  optionalObject(where, msg, 'integrations');
+  if (context?.traits !== undefined && !isObj(context.traits)) fail(where, 'context.traits must be an object');
+  return { msg, type, context, properties, traits };
+}
+
+/** The message id as sent, or a new one when it is missing. */
+function readMessageId(where: string, v: unknown): string {
+  const messageId = v === undefined || v === null || v === '' ? `api-${randomUUID()}` : v;
+  if (typeof messageId !== 'string') fail(where, 'messageId must be a string');
+  if (messageId.length > 200) fail(where, 'messageId is longer than 200 characters');
+  return messageId;
+}
+
+const pageName = (where: string, msg: Obj): string | null => {
+  if (msg.name !== undefined && msg.name !== null && typeof msg.name !== 'string') fail(where, 'name must be a string');
+  return (msg.name as string | undefined) ?? null;
+};
+
+/** Per call type: checks the fields that type requires and returns the stored event name (track's event, page's name). */
+const EVENT_NAME: Record<EventType, (where: string, msg: Obj, userId: string | null) => string | null> = {
+  track: (where, msg) => {
+    if (typeof msg.event !== 'string' || msg.event.trim() === '') fail(where, 'event (the event name) is required for track');
+    if (msg.event.length > 200) fail(where, 'event name is longer than 200 characters');
+    return msg.event;
+  },
+  identify: () => null,
+  page: pageName,
+  screen: pageName,
+  group: (where, msg) => {
+    if (idString(where, 'groupId', msg.groupId) === null) fail(where, 'groupId is required for group');
+    return null;
+  },
+  alias: (where, msg, userId) => {
+    if (idString(where, 'previousId', msg.previousId) === null) fail(where, 'previousId is required for alias');
+    if (userId === null) fail(where, 'userId is required for alias');
+    return null;
+  },
+};
+
+/** The event time, corrected for client clock skew: timestamp = receivedAt - (sentAt - originalTimestamp). */
+function eventTime(where: string, msg: Obj, inheritedSentAt: unknown, receivedAt: number): number {
+  const original = parseTime(where, 'timestamp', msg.timestamp) ?? parseTime(where, 'originalTimestamp', msg.originalTimestamp);
+  const sentAt = parseTime(where, 'sentAt', msg.sentAt) ?? parseTime(where, 'sentAt', inheritedSentAt);
+  if (original === undefined) return receivedAt;
+  if (sentAt === undefined) return original;
+  return receivedAt - (sentAt - original);
+}
+
+/** The order of an `Order Completed` event (its id defaults to the message id; currency to the workspace's). */
+function readOrder(where: string, p: Obj, messageId: string, defaultCurrency: string): TrackedEvent['order'] {
+  const orderId = idString(where, 'properties.order_id', p.order_id) ?? messageId;
+  const amount = p.total ?? p.revenue;
+  if (amount === undefined || amount === null) fail(where, 'Order Completed needs properties.total (or properties.revenue)');
+  const currency = p.currency === undefined || p.currency === null ? defaultCurrency : String(p.currency).toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) fail(where, `properties.currency must be an ISO-4217 code such as CNY, got ${JSON.stringify(p.currency)}`);
+  if (p.products !== undefined && !Array.isArray(p.products)) fail(where, 'properties.products must be an array');
+  return { orderId, totalFen: toFen(where, p.total !== undefined ? 'properties.total' : 'properties.revenue', amount), currency };
+}
+
+/** Consent given in `context.consent.categoryPreferences` (Segment's consent object), if any. */
+function readConsent(where: string, context: Obj | undefined): Record<string, boolean> | undefined {
+  const prefs = isObj(context?.consent) ? (context!.consent as Obj).categoryPreferences : undefined;
+  if (prefs === undefined) return undefined;
+  if (!isObj(prefs)) fail(where, 'context.consent.categoryPreferences must be an object of booleans');
+  const consent: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(prefs)) {
+    if (typeof v !== 'boolean') fail(where, `context.consent.categoryPreferences.${k} must be true or false`);
+    consent[k] = v;
+  }
+  return consent;
+}
+
+/**
+ * The stored JSON document: the message as sent (one serialisation per event: it is the costliest
+ * step of normalising), with its type and message id, without writeKey. Event time and receive
+ * time live in their own columns; the payload keeps the client's values.
+ */
+function storedPayload(where: string, msg: Obj, type: EventType, messageId: string): string {
+  let stored: Obj = msg;
+  if (msg.type !== type || msg.messageId !== messageId || msg.writeKey !== undefined) {
+    stored = { ...msg, type, messageId };
+    delete stored.writeKey;
+  }
+  const payload = JSON.stringify(stored);
+  // payload.length counts UTF-16 units; only a long payload needs the exact byte count.
+  if (payload.length * 3 > LIMITS.eventBytes) {
+    const size = Buffer.byteLength(payload);
+    if (size > LIMITS.eventBytes) {
+      throw new CdpError('EVENT_TOO_LARGE', `${where}: event is ${size} bytes; the limit is ${LIMITS.eventBytes} bytes (32 KB)`);
+    }
+  }
+  return payload;
 }
 
 /** Validates a `/v1/batch` body and normalises every item; the whole request fails on the first bad item. */

@@ -80,7 +80,7 @@ async function importCommand(file: string, opts: ImportCliOptions): Promise<numb
     let report: ImportReport;
     const startedAt = services.clock.now();
     try {
-      report = await runImport(importDeps(services), {
+      report = await runImport(importDeps(services.cdp), {
         workspaceId,
         kind: opts.kind,
         format,

@@ -8,7 +8,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import { lockProfileFollowingMerges, mergedIdsOf } from '../cdp/profiles.repo.js';
 import { parseJson } from '../platform/db/database.js';
-import type { DB, ProfilesTable } from '../platform/db/schema.js';
+import type { DB } from '../platform/db/schema.js';
+import type { ProfilesTable } from '../cdp/index.js';
 import type { CallerDb } from './deps.js';
 
 /** The cdp tables (transitional `DB` type of platform/db/schema.ts, until cdp exports its own). */

@@ -2,7 +2,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type TimelineSource, type WorkspaceIngestSettings } from '../cdp/index.js';
+import {
+  type CdpDeps,
+  type CdpHubEvents,
+  cdpRoutes,
+  createRuleBook,
+  createIngestWriter,
+  type IngestWriter,
+  type TimelineSource,
+  type TrackedEvent,
+  type WorkspaceIngestSettings,
+} from '../cdp/index.js';
+import { createHub, type Hub } from '../platform/hub.js';
 import type { Config } from '../platform/config.js';
 import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
 import { type Database, openDatabase } from '../platform/db/database.js';
@@ -32,29 +43,37 @@ import {
 } from '../messaging/index.js';
 import { type BroadcastsDeps, type BroadcastsHubEvents, type BroadcastWorker, broadcastRoutes, startBroadcastWorker } from '../broadcasts/index.js';
 import { journeyRoutes, type JourneyWorker, type JourneysHubEvents, startJourneyWorker } from '../journeys/index.js';
-import type { CdpHubEvents } from '../cdp/index.js';
 import type { SegmentsHubEvents } from '../segments/index.js';
 import type { ScrmHubEvents } from '../scrm/index.js';
 import type { ScrmDB } from '../scrm/schema.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
 import { resolveProfileRef } from '../cdp/profiles.service.js';
-import { createHub, type Hub } from '../platform/hub.js';
 import type { Kysely } from 'kysely';
 
 /** Every module's hub events: the one hub of a process carries them all. */
 export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents;
 
+/**
+ * Transitional bridge (until the journeys worker hears `cdp.events-committed` on the hub itself):
+ * the ingest writer plus the `onCommitted` the journeys worker still calls, served by the hub.
+ */
+export type BridgedIngestWriter = IngestWriter & {
+  onCommitted(listener: (workspaceId: string, committed: { profileIds: Set<string>; events: TrackedEvent[] }) => void): () => void;
+};
+
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
   config: Config;
   database: Database;
-  writer: IngestWriter;
+  writer: BridgedIngestWriter;
+  /** The process's in-process event hub (see platform/hub.ts). */
+  hub: Hub<SiyuHubEvents>;
+  /** What the CDP module needs (its routes, imports, profile rules). */
+  cdp: CdpDeps;
   keys: KeyResolver;
   cipher: PiiCipher;
   clock: Clock;
   log: Logger;
-  /** The in-process event hub (platform/hub.ts): modules' notifications to each other. */
-  hub: Hub<SiyuHubEvents>;
   /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** What segment membership needs; the worker and the CLI use it. */
@@ -111,7 +130,12 @@ export async function createServices(config: Config, opts: { database?: Database
     settingsCache.set(ws, { value, until: Date.now() + 30_000 });
     return value;
   };
-  const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log });
+  const hub = createHub<SiyuHubEvents>(log);
+  const ingestWriter = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log, hub });
+  const writer: BridgedIngestWriter = {
+    ...ingestWriter,
+    onCommitted: (listener) => hub.on('cdp.events-committed', (c) => listener(c.workspaceId, { profileIds: new Set(c.profileIds), events: c.events })),
+  };
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
   const membership: MembershipDeps = {
     db: database.db,
@@ -122,14 +146,25 @@ export async function createServices(config: Config, opts: { database?: Database
     scan: database.scan,
   };
   const timelineSources = [segmentTimelineSource()];
+  const keys = createKeyResolver(database.db);
+  const cdp: CdpDeps = {
+    database,
+    cipher,
+    now: () => clock.now(),
+    log,
+    hub,
+    keys,
+    writer: ingestWriter,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    timelineSources,
+  };
   const scrm = createScrmServices({ database, cipher, clock, log });
   // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
   scrm.listeners.add('live-codes', createLiveCodeListener({ timeZoneOf }));
   scrm.listeners.add('group-codes', groupCodeListener);
   scrm.listeners.add('churn-alerts', churnAlertListener);
   scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
-  const hub = createHub<SiyuHubEvents>(log);
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, hub, timeZoneOf, membership, timelineSources, scrm };
+  return { config, database, writer, hub, cdp, keys, cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
 }
 
 // owner: scrm — reads of SCRM's tables the messaging ports need; swap for scrm's published functions after the merge.
@@ -200,7 +235,7 @@ export function startWorkers(s: Services): void {
     runModels,
   });
   s.segmentWorker = worker;
-  s.writer.onCommitted(() => worker.wake());
+  s.hub.on('cdp.events-committed', () => worker.wake());
 }
 
 /** Stops every background worker this process started, each after its current transaction. */
@@ -261,7 +296,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (scope) => platformRoutes(scope, services));
-  await app.register(async (scope) => cdpRoutes(scope, services));
+  await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services));
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => messagingRoutes(scope, messagingDeps(services)));

@@ -3,7 +3,7 @@ import { postgresScanner, type Scanner, sqliteScanner } from './scan.js';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type LogConfig, PostgresDialect, type RawBuilder, SqliteDialect, sql } from 'kysely';
+import { Kysely, type LogConfig, PostgresDialect, type QueryExecutorProvider, type RawBuilder, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -27,11 +27,29 @@ export interface Dialect {
   /** A derived table with one text column `id` holding `values` (one bound parameter whatever their number). */
   idList(values: readonly string[]): RawBuilder<unknown>;
   /**
+   * Set-based update from a {@link Dialect.pairs} table: in `table`, rows of the workspace whose
+   * `match` column equals a pair's `from_id` get that pair's `into_id` in column `set` (and the
+   * `also` values). PostgreSQL joins the pairs (`UPDATE ... FROM`, a hash or nested loop on the
+   * index); SQLite's planner would scan the table for `UPDATE ... FROM`, so there the rows are found
+   * through the index by `IN` and the new value is a correlated look-up.
+   */
+  updateFromPairs(db: QueryExecutorProvider, u: PairsUpdate): Promise<void>;
+  /**
+   * True where several transactions write at the same time (PostgreSQL); false with one writer at
+   * a time (SQLite), where a second concurrent write transaction would only wait for the first.
+   */
+  readonly concurrentWriters: boolean;
+  /**
+   * True where tables grown by bulk writes need ANALYZE to keep good plans (PostgreSQL; see
+   * statistics.ts); SQLite's plans for Siyu's queries do not depend on table statistics.
+   */
+  readonly needsAnalyze: boolean;
+  /**
    * Inserts many rows of one shape inside the caller's transaction; returns how many were written.
    * `conflict.update` empty means `ON CONFLICT DO NOTHING`, otherwise those columns take the new values.
    */
   insertMany<T extends keyof DB & string>(
-    db: Kysely<DB>,
+    db: QueryExecutorProvider,
     table: T,
     rows: Record<string, unknown>[],
     conflict?: { columns: string[]; update: string[] },
@@ -53,6 +71,29 @@ export interface Dialect {
    * on PostgreSQL); nothing on SQLite, whose single writer already serialises transactions.
    */
   advisoryXactLock(trx: Kysely<any>, key: string): Promise<void>;
+}
+
+/** One {@link Dialect.updateFromPairs} statement. */
+export interface PairsUpdate {
+  table: string;
+  /** The column that takes the pair's `into_id`. */
+  set: string;
+  /** The column compared with the pair's `from_id`. */
+  match: string;
+  workspaceId: string;
+  /** A {@link Dialect.pairs} table. */
+  pairs: RawBuilder<unknown>;
+  /** Other columns set to fixed values by the same statement. */
+  also?: Record<string, string | number>;
+}
+
+/** `, col = value` for each of `also` (empty when there is none). */
+function alsoSet(also: PairsUpdate['also']): RawBuilder<unknown> {
+  const entries = Object.entries(also ?? {});
+  return sql.join(
+    entries.map(([c, v]) => sql`, ${sql.ref(c)} = ${v}`),
+    sql``,
+  );
 }
 
 /** A select query builder (anything with Kysely's `forUpdate().skipLocked()`). */
@@ -123,6 +164,13 @@ const sqliteBase = {
   pairs: (rows: readonly (readonly [string, string])[]) =>
     sql`(select json_extract(value, '$[0]') as from_id, json_extract(value, '$[1]') as into_id from json_each(${JSON.stringify(rows)}))`,
   idList: (values: readonly string[]) => sql`(select value as id from json_each(${JSON.stringify(values)}))`,
+  updateFromPairs: async (db: QueryExecutorProvider, u: PairsUpdate) => {
+    const m = u.pairs;
+    await sql`update ${sql.table(u.table)} set ${sql.ref(u.set)} = (select m.into_id from ${m} as m where m.from_id = ${sql.ref(u.table + '.' + u.match)})${alsoSet(u.also)}
+            where workspace_id = ${u.workspaceId} and ${sql.ref(u.match)} in (select from_id from ${m} as m)`.execute(db);
+  },
+  concurrentWriters: false,
+  needsAnalyze: false,
   forUpdate: <Q>(q: Q) => q,
   claim: <Q>(q: Q) => q,
   claimSuffix: sql``,
@@ -132,7 +180,7 @@ const sqliteBase = {
 /** Column name -> PostgreSQL type name (udt_name: int8, text, jsonb, ...), per table; the same in every Siyu schema. */
 const pgColumnTypes = new Map<string, Promise<Map<string, string>>>();
 
-function columnTypes(db: Kysely<DB>, table: string): Promise<Map<string, string>> {
+function columnTypes(db: QueryExecutorProvider, table: string): Promise<Map<string, string>> {
   let types = pgColumnTypes.get(table);
   if (!types) {
     types = sql<{
@@ -154,7 +202,7 @@ function columnTypes(db: Kysely<DB>, table: string): Promise<Map<string, string>
  * transactions): events 106 -> see docs/scaling.md.
  */
 async function insertManyUnnest(
-  db: Kysely<DB>,
+  db: QueryExecutorProvider,
   table: string,
   rows: Record<string, unknown>[],
   conflict?: { columns: string[]; update: string[] },
@@ -188,6 +236,12 @@ const postgresDialect: Dialect = {
   maxParams: 60_000,
   pairs: (rows) => sql`(select * from unnest(${rows.map((r) => r[0])}::text[], ${rows.map((r) => r[1])}::text[]) as p(from_id, into_id))`,
   idList: (values) => sql`(select unnest(${[...values]}::text[]) as id)`,
+  updateFromPairs: async (db, u) => {
+    await sql`update ${sql.table(u.table)} set ${sql.ref(u.set)} = m.into_id${alsoSet(u.also)} from ${u.pairs} as m
+            where ${sql.ref(u.table + '.workspace_id')} = ${u.workspaceId} and ${sql.ref(u.table + '.' + u.match)} = m.from_id`.execute(db);
+  },
+  concurrentWriters: true,
+  needsAnalyze: true,
   forUpdate: (q) => q.forUpdate(),
   claim: (q) => q.forUpdate().skipLocked(),
   claimSuffix: sql` for update skip locked`,

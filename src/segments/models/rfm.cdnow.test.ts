@@ -119,7 +119,7 @@ describeEngines('RFM on CDNOW', (engine) => {
     });
     const ws = (await t.newWorkspace('CDNOW')).workspaceId;
     const started = performance.now();
-    const imported = await runImport(importDeps(t.services), {
+    const imported = await runImport(importDeps(t.services.cdp), {
       workspaceId: ws,
       kind: 'orders',
       format: 'csv',

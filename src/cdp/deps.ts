@@ -1,0 +1,50 @@
+import type { Logger } from 'pino';
+import type { PiiCipher } from '../platform/crypto.js';
+import type { Database } from '../platform/db/database.js';
+import type { Hub } from '../platform/hub.js';
+import type { KeyResolver } from '../platform/workspaces.js';
+import type { CdpHubEvents } from './hub-events.js';
+import type { ImportDeps } from './import.service.js';
+import type { ProfileDeps } from './profiles.service.js';
+import type { TimelineSource } from './timeline.repo.js';
+import type { IngestWriter } from './writer.js';
+
+/** What the CDP needs (its routes, imports and profile rules), built once by the composition root. */
+export interface CdpDeps {
+  database: Database;
+  cipher: PiiCipher;
+  now: () => number;
+  log: Logger;
+  /** The writer (built with `createIngestWriter` on this hub) emits `cdp.events-committed` on it. */
+  hub: Hub<CdpHubEvents>;
+  /** Resolves API keys to workspaces (tracking: write keys; management: secret keys). */
+  keys: KeyResolver;
+  /** The process's group-commit ingest writer; its `settingsFor` gives each workspace's identifier rules. */
+  writer: IngestWriter;
+  /** Region of phone numbers given without a country code (config `defaultPhoneRegion`). */
+  defaultPhoneRegion: string;
+  /** Port: timeline items other modules keep outside `events` (segment membership). */
+  timelineSources: readonly TimelineSource[];
+}
+
+/** The profile rules' dependencies (also what the root gives other modules that resolve profile references). */
+export function profileDepsOf(deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now' | 'timelineSources'>): ProfileDeps {
+  return {
+    database: deps.database,
+    cipher: deps.cipher,
+    rulesFor: async (ws) => (await deps.writer.settingsFor(ws)).rules,
+    defaultRegion: deps.defaultPhoneRegion,
+    now: deps.now,
+    timelineSources: deps.timelineSources,
+  };
+}
+
+/** An import's dependencies (the API route and `siyu import`). */
+export function importDeps(deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now'>): ImportDeps {
+  return {
+    writer: deps.writer,
+    database: deps.database,
+    ingest: { dialect: deps.database.dialect, cipher: deps.cipher, now: deps.now },
+    defaultRegion: deps.defaultPhoneRegion,
+  };
+}

@@ -1,0 +1,115 @@
+import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
+import { parseJson } from '../platform/db/database.js';
+import { type CdpDB, cdpDb } from './schema.js';
+
+// Reads of stored events for other modules (triggers, goals, listeners, stats). Events are
+// append-only; `timestamp` is the event time and `received_at` the time Siyu stored it.
+
+/** A stored event of a profile, its payload parsed (the message as sent). */
+export interface StoredEvent {
+  messageId: string;
+  profileId: string;
+  event: string | null;
+  timestamp: number;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * A page of `track` events named `event`, in (timestamp, message id) order strictly after
+ * `after` (index events_name_time).
+ */
+export async function trackEventsAfter<D extends CdpDB>(
+  handle: Kysely<D>,
+  workspaceId: string,
+  event: string,
+  after: { timestamp: number; messageId: string },
+  limit: number,
+): Promise<StoredEvent[]> {
+  const db = cdpDb(handle);
+  const rows = await db
+    .selectFrom('events')
+    .select(['message_id', 'profile_id', 'event', 'timestamp', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('event', '=', event)
+    .where('type', '=', 'track')
+    .where((eb) => eb.or([eb('timestamp', '>', after.timestamp), eb.and([eb('timestamp', '=', after.timestamp), eb('message_id', '>', after.messageId)])]))
+    .orderBy('timestamp')
+    .orderBy('message_id')
+    .limit(limit)
+    .execute();
+  return rows.map(toStoredEvent);
+}
+
+/** The events named any of `events` that the given profiles had at or after `since`, oldest first. */
+export async function profileEventsSince<D extends CdpDB>(
+  handle: Kysely<D>,
+  workspaceId: string,
+  q: { profileIds: readonly string[]; events: readonly string[]; since: number },
+): Promise<StoredEvent[]> {
+  const db = cdpDb(handle);
+  const rows = await db
+    .selectFrom('events')
+    .select(['message_id', 'profile_id', 'event', 'timestamp', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('profile_id', 'in', [...q.profileIds])
+    .where('event', 'in', [...q.events])
+    .where('timestamp', '>=', q.since)
+    .orderBy('timestamp')
+    .execute();
+  return rows.map(toStoredEvent);
+}
+
+function toStoredEvent(r: { message_id: string; profile_id: string; event: string | null; timestamp: number; payload: unknown }): StoredEvent {
+  return { messageId: r.message_id, profileId: r.profile_id, event: r.event, timestamp: r.timestamp, payload: parseJson(r.payload) };
+}
+
+/** A value bound as a parameter, or an expression of the outer query (a column such as `r.profile_id`). */
+export type SqlOperand = string | number | Expression<unknown>;
+
+/** What {@link profileHasEvent} looks for; the time bounds and `receivedAfter` are optional. */
+export interface EventCondition {
+  workspaceId: SqlOperand;
+  profileId: SqlOperand;
+  /** The event name, or a condition on the name column (e.g. a LIKE against the outer row). */
+  event: string | ((name: RawBuilder<string | null>) => RawBuilder<unknown>);
+  /** Event time at or after. */
+  from?: SqlOperand;
+  /** Event time before. */
+  to?: SqlOperand;
+  /** Stored after (receive time). */
+  receivedAfter?: SqlOperand;
+}
+
+/**
+ * SQL `exists (select 1 from events as e ...)`: has this profile an event named X (in a time
+ * window, received after T)? For embedding in a `where` or `case when` of the caller's query,
+ * correlated with its rows through expressions (index events_profile_time).
+ */
+export function profileHasEvent(c: EventCondition): RawBuilder<boolean> {
+  const name = sql<string | null>`e.event`;
+  const conds: RawBuilder<unknown>[] = [
+    sql`e.workspace_id = ${c.workspaceId}`,
+    sql`e.profile_id = ${c.profileId}`,
+    typeof c.event === 'string' ? sql`e.event = ${c.event}` : c.event(name),
+  ];
+  if (c.from !== undefined) conds.push(sql`e.timestamp >= ${c.from}`);
+  if (c.to !== undefined) conds.push(sql`e.timestamp < ${c.to}`);
+  if (c.receivedAfter !== undefined) conds.push(sql`e.received_at > ${c.receivedAfter}`);
+  return sql<boolean>`exists (select 1 from events as e where ${sql.join(conds, sql` and `)})`;
+}
+
+/**
+ * How many events are stored under a message-id prefix (e.g. a sync run's identify events,
+ * whichever process stored them).
+ */
+export async function countEventsWithMessageIdPrefix<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, prefix: string): Promise<number> {
+  const db = cdpDb(handle);
+  const pattern = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where(sql<boolean>`message_id like ${pattern} escape '\\'`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

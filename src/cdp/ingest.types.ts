@@ -1,0 +1,44 @@
+import type { Dialect } from '../platform/db/database.js';
+import type { PiiCipher } from '../platform/crypto.js';
+import type { RuleBook } from './identifiers.js';
+import type { TrackedEvent } from './tracking.js';
+
+/** What applying events needs: the engine, rules, and the PII cipher. */
+export interface IngestDeps {
+  dialect: Dialect;
+  cipher: PiiCipher;
+  now: () => number;
+}
+
+/** Per-workspace settings the ingest path uses. */
+export interface WorkspaceIngestSettings {
+  rules: RuleBook;
+  currency: string;
+  /** IANA time zone of the workspace (dates in rules, quiet hours, birthdays). */
+  timeZone: string;
+}
+
+/** The outcome of applying one batch of events. */
+export interface IngestOutcome {
+  stored: number;
+  duplicates: number;
+  /** message id -> live profile id, for the events stored by this call. */
+  profileOf: Map<string, string>;
+}
+
+/**
+ * Raised when another process wrote the same events or merged the same profiles between our
+ * read and our write; the transaction is rolled back and retried.
+ */
+export class ConcurrentWriteError extends Error {
+  readonly code = 'SIYU_CONCURRENT_WRITE';
+  constructor(what: string) {
+    super(`concurrent write detected: ${what}`);
+  }
+}
+
+/** An order of the batch not stored before, and the profile it resolved to. */
+export interface NewOrder {
+  event: TrackedEvent;
+  profileId: string;
+}

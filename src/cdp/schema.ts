@@ -1,0 +1,125 @@
+import type { Kysely } from 'kysely';
+import type { JsonColumn, Millis } from '../platform/db/column-values.js';
+
+/**
+ * The CDP's tables (migrations in migrations.ts). Owned by `src/cdp/`; other modules read them
+ * through the functions `src/cdp/index.ts` exports, and segments compiles SQL over them (the one
+ * declared exception).
+ */
+
+/** A profile: traits, consent and purchase aggregates; a merged-away profile keeps its row with `merged_into` set. */
+export interface ProfilesTable {
+  workspace_id: string;
+  id: string;
+  merged_into: string | null;
+  traits: JsonColumn;
+  trait_times: JsonColumn;
+  consent: JsonColumn;
+  first_seen_at: Millis | null;
+  last_seen_at: Millis | null;
+  order_count: number;
+  total_spent_fen: number;
+  first_purchase_at: Millis | null;
+  last_purchase_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** An identifier held by a profile (One ID): one owner per (type, key). */
+export interface IdentitiesTable {
+  workspace_id: string;
+  id_type: string;
+  /** Normalised value, or a keyed hash of it for PII types (phone, email). */
+  id_key: string;
+  profile_id: string;
+  /** AES-GCM ciphertext of the value for PII types; null where id_key is the value. */
+  value_enc: string | null;
+  first_seen_at: Millis;
+  source_message_id: string | null;
+}
+
+/** A stored event (append-only, deduplicated on message id), on the timeline of its profile. */
+export interface EventsTable {
+  workspace_id: string;
+  message_id: string;
+  profile_id: string;
+  type: string;
+  event: string | null;
+  user_id: string | null;
+  anonymous_id: string | null;
+  timestamp: Millis;
+  received_at: Millis;
+  payload: JsonColumn;
+}
+
+/** A merge or a refused merge, with the identifier that caused it. */
+export interface ProfileMergesTable {
+  workspace_id: string;
+  id: string;
+  kind: 'merge' | 'refused';
+  from_profile_id: string;
+  into_profile_id: string;
+  id_type: string;
+  id_key: string;
+  message_id: string | null;
+  reason: string;
+  created_at: Millis;
+}
+
+/** An order, counted once per order id. */
+export interface OrdersTable {
+  workspace_id: string;
+  order_id: string;
+  profile_id: string;
+  message_id: string;
+  total_fen: number;
+  currency: string;
+  ordered_at: Millis;
+}
+
+/** A group of the tag catalogue. */
+export interface TagGroupsTable {
+  workspace_id: string;
+  id: string;
+  name: string;
+  created_at: Millis;
+}
+
+/** A tag of the catalogue, in one group. */
+export interface TagsTable {
+  workspace_id: string;
+  id: string;
+  group_id: string;
+  name: string;
+  created_at: Millis;
+}
+
+/** A tag held by a profile, with where it came from. */
+export interface ProfileTagsTable {
+  workspace_id: string;
+  profile_id: string;
+  tag_id: string;
+  source: 'manual' | 'import' | 'rule' | 'event';
+  created_at: Millis;
+}
+
+/** The Kysely database type of the CDP's tables. */
+export interface CdpDB {
+  profiles: ProfilesTable;
+  identities: IdentitiesTable;
+  events: EventsTable;
+  profile_merges: ProfileMergesTable;
+  orders: OrdersTable;
+  tag_groups: TagGroupsTable;
+  tags: TagsTable;
+  profile_tags: ProfileTagsTable;
+}
+
+/**
+ * The CDP's view of a database handle or transaction that has its tables. A `Kysely<D>` with more
+ * tables than CdpDB is one with CdpDB's, but TypeScript cannot see it through `Transaction<D>`'s
+ * method types, hence the cast; it changes no value.
+ */
+export function cdpDb<D extends CdpDB>(db: Kysely<D>): Kysely<CdpDB> {
+  return db as unknown as Kysely<CdpDB>;
+}
