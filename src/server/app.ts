@@ -16,10 +16,19 @@ import type { MembershipDeps } from '../segments/membership.js';
 import { segmentRoutes } from '../segments/segments.routes.js';
 import { computeModels, modelRoutes } from '../segments/models/index.js';
 import { type SegmentWorker, startSegmentWorker } from '../segments/worker.js';
-import { churnAlertListener, handoverFailedListener, opsContext, type ScrmOpsWorker, scrmOpsRoutes, startScrmOpsWorker } from '../scrm/ops/index.js';
-import { createLiveCodeListener, groupCodeListener, liveCodeRoutes, liveDepsOf, type LiveCodeWorker, startLiveCodeWorker } from '../scrm/livecodes/index.js';
-import { groupRoutes } from '../scrm/groups/index.js';
-import { callbackRoutes, connectionRoutes, createScrmServices, inboxDeps, type InboxWorker, type ScrmServices, startInboxWorker } from '../scrm/index.js';
+import {
+  createScrm,
+  type InboxWorker,
+  type LiveCodeWorker,
+  type Scrm,
+  type ScrmHubEvents,
+  type ScrmOpsWorker,
+  scrmRoutes,
+  startInboxWorker,
+  startLiveCodeWorker,
+  startScrmOpsWorker,
+} from '../scrm/index.js';
+import { createHub, type Hub } from '../platform/hub.js';
 import { segmentTimelineSource } from '../segments/history.js';
 import { type Dispatcher, messagingRoutes, startMessagingWorker } from '../messaging/index.js';
 import { type BroadcastWorker, broadcastRoutes, startBroadcasts } from '../broadcasts/index.js';
@@ -50,8 +59,10 @@ export interface Services {
   broadcastWorker?: BroadcastWorker;
   /** The journey worker (triggers and the durable executor), when this process runs it (see startWorkers). */
   journeyWorker?: JourneyWorker;
+  /** The process's event hub (platform/hub.ts), typed with the events of the modules wired so far. */
+  hub: Hub<ScrmHubEvents>;
   /** SCRM: WeCom connections (clientFor), SCRM event listeners, callback replay record. */
-  scrm: ScrmServices;
+  scrm: Scrm;
   /** The WeCom callback inbox worker, when this process runs it (see startWorkers). */
   inboxWorker?: InboxWorker;
   /** Live-code upkeep (expiry, staff back under their daily cap), when this process runs it. */
@@ -101,23 +112,30 @@ export async function createServices(config: Config, opts: { database?: Database
     scan: database.scan,
   };
   const timelineSources = [segmentTimelineSource()];
-  const scrm = createScrmServices({ database, cipher, clock, log });
-  // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
-  scrm.listeners.add('live-codes', createLiveCodeListener({ timeZoneOf }));
-  scrm.listeners.add('group-codes', groupCodeListener);
-  scrm.listeners.add('churn-alerts', churnAlertListener);
-  scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
+  const keys = createKeyResolver(database.db);
+  const hub = createHub<ScrmHubEvents>(log);
+  const scrm = createScrm({
+    database,
+    cipher,
+    now: () => clock.now(),
+    log,
+    hub,
+    timeZoneOf,
+    writer,
+    keys,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+  });
+  return { config, database, writer, keys, cipher, clock, log, timeZoneOf, membership, timelineSources, hub, scrm };
 }
 
 /** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
 export function startWorkers(s: Services): void {
-  s.inboxWorker ??= startInboxWorker(inboxDeps(s));
+  s.inboxWorker ??= startInboxWorker(s.scrm);
   s.messagingDispatcher ??= startMessagingWorker(s);
   s.broadcastWorker ??= startBroadcasts(s);
   s.journeyWorker ??= startJourneyWorker(s);
-  s.scrmOpsWorker ??= startScrmOpsWorker(opsContext(s));
-  s.liveCodeWorker ??= startLiveCodeWorker(liveDepsOf(s));
+  s.scrmOpsWorker ??= startScrmOpsWorker(s.scrm);
+  s.liveCodeWorker ??= startLiveCodeWorker(s.scrm);
   if (!s.config.segmentWorker || s.segmentWorker) return;
   const runModels = async (ws: string) => {
     await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), { clock: s.clock, defaultTimeZone: s.config.defaultTimezone });
@@ -197,11 +215,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => messagingRoutes(scope, services));
   await app.register(async (scope) => broadcastRoutes(scope, services));
   await app.register(async (scope) => journeyRoutes(scope, services));
-  await app.register(async (scope) => scrmOpsRoutes(scope, services));
-  await app.register(async (scope) => liveCodeRoutes(scope, services));
-  await app.register(async (scope) => groupRoutes(scope, services));
-  await app.register(async (scope) => connectionRoutes(scope, services));
-  await app.register(async (scope) => callbackRoutes(scope, services));
+  await app.register(async (scope) => scrmRoutes(scope, services.scrm));
   await app.register(async (scope) => consoleRoutes(scope));
   return app;
 }
