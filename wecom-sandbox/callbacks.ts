@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { createWeComCrypto } from '../src/wecom/crypto.js';
-import { buildEnvelopeXml, buildXml, parseMessageXml, type WeComMessage } from '../src/wecom/crypto-xml.js';
+import { buildEnvelopeXml, buildXml, createWeComCrypto, parseMessageXml, type WeComMessage } from '../src/wecom/index.js';
 import { applyScenario, type CallbackScenario } from './scenarios.js';
 import type { SandboxState } from './state.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { WeComCryptoError } from '../src/wecom/crypto.js';
+import { WeComCryptoError } from '../src/wecom/index.js';
 import type { CallbackTarget } from './callbacks.js';
 import { WeComApiError } from './errors.js';
 import { SCENARIOS, ScenarioError, type CallbackScenario } from './scenarios.js';
-import type { Sandbox } from './server.js';
+import type { Sandbox } from './sandbox.js';
 
 /**
  * The sandbox's own endpoints under /sandbox/ (not WeCom's): what a test or the CLI drives when

@@ -1,4 +1,4 @@
-import type { XmlField } from '../src/wecom/crypto-xml.js';
+import type { XmlField } from '../src/wecom/index.js';
 import type { MemberRef } from './groups.js';
 import type { SandboxState } from './state.js';
 

@@ -9,7 +9,7 @@ import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { dedupKeyOf, messageKind, parseCallbackMessage } from '../../src/scrm/handlers.js';
+import { dedupKeyOf, messageKind, parseCallbackMessage } from '../../src/scrm/callback-message.js';
 import { buildEnvelopeXml, buildXml, parseEnvelopeXml } from '../../src/wecom/crypto-xml.js';
 import { createWeComCrypto, decodeEncodingAesKey } from '../../src/wecom/crypto.js';
 import { PROJECT_ROOT, type ServerProcess, startServer } from './server.js';

@@ -12,8 +12,7 @@ import { registerBenchCommand } from './bench.js';
 import { output } from './output.js';
 import { registerSegmentCommands } from './segment.js';
 import { registerWeComSandboxCommand } from '../../wecom-sandbox/index.js';
-import { registerArchiveImportCommand } from '../scrm/ops/archive.cli.js';
-import { registerWeComSyncCommand } from '../scrm/sync.cli.js';
+import { registerArchiveImportCommand, registerWeComSyncCommand } from './wecom.js';
 
 /** Opens the configured database with migrations applied, for one-shot commands. */
 export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {

@@ -1,18 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../server/app.js';
-import { MAX_XML_BYTES } from '../wecom/crypto-xml.js';
-import { acceptCallback, type CallbackDeps, type CallbackQuery, verifyUrl } from './callback.service.js';
+import { MAX_XML_BYTES } from '../wecom/index.js';
+import { acceptCallback, type CallbackDeps, type CallbackQuery, DEFAULT_CALLBACK_WINDOW_MS, verifyUrl } from './callback.service.js';
+import type { Scrm } from './deps.js';
 
-/** The callback endpoint's deps from the process services. */
-export function callbackDeps(s: Services): CallbackDeps {
+/** The callback endpoint's deps from the SCRM module. */
+export function callbackDeps(scrm: Scrm): CallbackDeps {
   return {
-    database: s.database,
-    connections: s.scrm.connections,
-    replay: s.scrm.replay,
-    now: () => s.clock.now(),
-    log: s.log,
-    windowMs: s.scrm.callbackWindowMs,
-    onEnqueued: () => s.inboxWorker?.wake(),
+    database: scrm.database,
+    connections: scrm.connections,
+    replay: scrm.replay,
+    now: scrm.now,
+    log: scrm.log,
+    windowMs: scrm.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
+    hub: scrm.hub,
   };
 }
 
@@ -28,8 +28,8 @@ type Req = { Params: { workspace: string }; Querystring: CallbackQuery };
  * `GET` and `POST /wecom/callback/:workspace`: WeCom's 接收事件服务器 URL. No API key: requests are
  * authenticated by msg_signature (the Token) and the ciphertext (the EncodingAESKey and corp id).
  */
-export async function callbackRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const deps = callbackDeps(s);
+export async function callbackRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
+  const deps = callbackDeps(scrm);
   // WeCom posts XML (text/xml) and, for JSON callbacks, JSON; the body is read as text whatever
   // the declared type and parsed by the callback service, which knows both envelopes.
   app.removeAllContentTypeParsers();

@@ -12,16 +12,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
-import { AppError } from '../platform/errors.js';
+import type { Hub } from '../platform/hub.js';
+import { newId } from '../platform/ids.js';
+import { parseEnvelopeJson, parseEnvelopeXml, WeComCryptoError } from '../wecom/index.js';
+import { dedupKeyOf, messageKind, parseCallbackMessage } from './callback-message.js';
+import type { CallbackKeys, WeComConnections } from './connection.service.js';
 import { ScrmError } from './errors.js';
+import { SCRM_INBOX_HAS_WORK, type ScrmHubEvents } from './hub-events.js';
+import { enqueueInbox } from './inbox.js';
+import type { ReplayGuard } from './replay-guard.js';
 
 type ErrorCode = keyof typeof ScrmError.catalogue;
-import { newId } from '../platform/ids.js';
-import { parseEnvelopeJson, parseEnvelopeXml } from '../wecom/crypto-xml.js';
-import { WeComCryptoError } from '../wecom/crypto.js';
-import type { CallbackKeys, WeComConnections } from './connection.service.js';
-import { dedupKeyOf, messageKind, parseCallbackMessage } from './handlers.js';
-import { enqueueInbox } from './inbox.js';
 
 /** Default accepted distance between a callback's timestamp and our clock, either way. */
 export const DEFAULT_CALLBACK_WINDOW_MS = 300_000;
@@ -43,50 +44,8 @@ export interface CallbackDeps {
   log: Logger;
   /** Accepted clock distance of a callback's timestamp, ms (default 300,000). */
   windowMs?: number;
-  /** Told after a new row is queued (wakes the inbox worker of this process). */
-  onEnqueued?: () => void;
-}
-
-/**
- * Remembers accepted (workspace, msg_signature, timestamp, nonce) triples until their timestamp
- * leaves the window, so an exact replay is refused. In memory and bounded: a replay reaching
- * another process, or one arriving after a restart, gets past it, but still writes nothing, since
- * the inbox's dedup key (derived from the decrypted event) makes it land on the row it already has.
- */
-export interface ReplayGuard {
-  /** Records the triple; false if it was already recorded and has not expired. */
-  claim(key: string, expiresAt: number, now: number): boolean;
-  /** Forgets a triple (its request failed before being queued, so WeCom's retry must pass). */
-  release(key: string): void;
-  readonly size: number;
-}
-
-/** A bounded replay record; past `maxEntries`, expired entries go first, then the oldest. */
-export function createReplayGuard(opts: { maxEntries?: number } = {}): ReplayGuard {
-  const max = opts.maxEntries ?? 100_000;
-  const seen = new Map<string, number>();
-  const prune = (now: number) => {
-    for (const [k, exp] of seen) if (exp <= now) seen.delete(k);
-    // Still full: drop the oldest; the dedup key still stops them from writing anything.
-    for (const k of seen.keys()) {
-      if (seen.size <= max * 0.9) break;
-      seen.delete(k);
-    }
-  };
-  return {
-    claim(key, expiresAt, now) {
-      const exp = seen.get(key);
-      if (exp !== undefined && exp > now) return false;
-      seen.delete(key);
-      seen.set(key, expiresAt);
-      if (seen.size > max) prune(now);
-      return true;
-    },
-    release: (key) => void seen.delete(key),
-    get size() {
-      return seen.size;
-    },
-  };
+  /** Told `scrm.inbox-has-work` after a new row is queued (wakes the inbox worker of this process). */
+  hub: Hub<ScrmHubEvents>;
 }
 
 function reject(deps: CallbackDeps, workspaceId: string, code: ErrorCode, reason: string, message: string): never {
@@ -237,7 +196,7 @@ export async function acceptCallback(deps: CallbackDeps, workspaceId: string, qu
       payload: plain,
       received_at: now,
     });
-    if (!row.duplicate) deps.onEnqueued?.();
+    if (!row.duplicate) deps.hub.emit(SCRM_INBOX_HAS_WORK, { workspaceId });
     deps.log.debug({ workspaceId, kind, inboxId: row.id, duplicate: row.duplicate }, 'WeCom callback queued');
     return { id: row.id, kind, duplicate: row.duplicate };
   } catch (err) {

@@ -35,7 +35,7 @@ describeEngines('WeCom callbacks', (engine) => {
   const process = async () => {
     let total = 0;
     for (;;) {
-      const pass = await processInboxBatch(inboxDeps(t.services));
+      const pass = await processInboxBatch(inboxDeps(t.services.scrm));
       total += pass.done;
       if (pass.claimed === 0) return total;
     }
@@ -428,7 +428,7 @@ describeEngines('WeCom callbacks', (engine) => {
     const fired = await fire({ scenario: 'add-contact', userid: sb.corp.activeStaff()[0].userid });
     const ext = fired.event.ExternalUserID as string;
     const broken = {
-      ...inboxDeps(t.services, { maxAttempts: 2, baseBackoffMs: 10_000 }),
+      ...inboxDeps(t.services.scrm, { maxAttempts: 2, baseBackoffMs: 10_000 }),
       clientFor: async () => {
         throw new Error('WeCom is down');
       },

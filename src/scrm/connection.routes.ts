@@ -1,12 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../server/app.js';
+import { errorSchema } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
-import { type ConnectionDeps, type ConnectionInput, getConnectionView, removeConnection, saveConnection } from './connection.service.js';
-
-const errorSchema = {
-  type: 'object',
-  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} } } },
-} as const;
+import { type ConnectionInput, getConnectionView, removeConnection, saveConnection } from './connection.service.js';
+import type { Scrm } from './deps.js';
 
 const connectionSchema = {
   type: 'object',
@@ -39,15 +35,10 @@ const putBody = {
 
 const meta = (summary: string) => ({ tags: ['wecom'], summary, security: [{ secretKey: [] }] });
 
-/** Deps of the connection routes from the process services; PUT and DELETE drop the cached client and keys. */
-function deps(s: Services): ConnectionDeps {
-  return { database: s.database, cipher: s.cipher, now: () => s.clock.now() };
-}
-
-/** `PUT`, `GET` and `DELETE /v1/wecom/connection`: the workspace's WeCom corp, secret key. */
-export async function connectionRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const preHandler = requireKey(s.keys, 'secret');
-  const d = deps(s);
+/** `PUT`, `GET` and `DELETE /v1/wecom/connection`: the workspace's WeCom corp, secret key. PUT and DELETE drop the cached client and keys. */
+export async function connectionRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
+  const preHandler = requireKey(scrm.keys, 'secret');
+  const d = scrm;
 
   app.put<{ Body: ConnectionInput }>(
     '/v1/wecom/connection',
@@ -61,7 +52,7 @@ export async function connectionRoutes(app: FastifyInstance, s: Services): Promi
     },
     async (req) => {
       const saved = await saveConnection(d, req.workspaceId, req.body);
-      s.scrm.connections.invalidate(req.workspaceId);
+      scrm.connections.invalidate(req.workspaceId);
       return saved;
     },
   );
@@ -86,7 +77,7 @@ export async function connectionRoutes(app: FastifyInstance, s: Services): Promi
     },
     async (req, reply) => {
       await removeConnection(d, req.workspaceId);
-      s.scrm.connections.invalidate(req.workspaceId);
+      scrm.connections.invalidate(req.workspaceId);
       return reply.status(204).send();
     },
   );

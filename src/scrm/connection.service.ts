@@ -6,12 +6,17 @@ import type { Logger } from 'pino';
 import type { PiiCipher } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
-import { ScrmError } from './errors.js';
-import { createTokenCache, createWeComClient, type WeComClient } from '../wecom/client.js';
-import { createWeComCrypto, decodeEncodingAesKey, WeComCryptoError, type WeComCrypto } from '../wecom/crypto.js';
-import { createReplayGuard, DEFAULT_CALLBACK_WINDOW_MS, type ReplayGuard } from './callback.service.js';
+import {
+  createTokenCache,
+  createWeComClient,
+  createWeComCrypto,
+  decodeEncodingAesKey,
+  WeComCryptoError,
+  type WeComClient,
+  type WeComCrypto,
+} from '../wecom/index.js';
 import { deleteConnection, findConnection, type StoredConnection, upsertConnection } from './connection.repo.js';
-import { createScrmListeners, type ScrmListeners } from './listeners.js';
+import { ScrmError } from './errors.js';
 
 /** WeCom's API base URL unless a connection names another (the sandbox, a proxy). */
 export const DEFAULT_WECOM_API = 'https://qyapi.weixin.qq.com';
@@ -55,9 +60,10 @@ const bad = (message: string): never => {
   throw new ScrmError('VALIDATION_FAILED', message);
 };
 
-/** Checks and normalises a connection body; every message names the field and what is accepted. */
+/** Checks and normalises a connection body; every message names the field and what is accepted. `defaultApiBaseUrl` is taken when the body names none. */
 export function validateConnectionInput(
   body: ConnectionInput,
+  defaultApiBaseUrl = DEFAULT_WECOM_API,
 ): Required<Omit<ConnectionInput, 'agentId' | 'apiBaseUrl'>> & { agentId: string | null; apiBaseUrl: string } {
   const corpId = typeof body.corpId === 'string' ? body.corpId.trim() : '';
   // WeCom corp ids are `ww` + 16 hex characters; older ones start with `wx`. Letters and digits only.
@@ -78,7 +84,7 @@ export function validateConnectionInput(
     agentId = String(body.agentId);
     if (!/^\d{1,12}$/.test(agentId)) bad('agentId must be the numeric AgentId of the self-built app, e.g. 1000002');
   }
-  let apiBaseUrl = DEFAULT_WECOM_API;
+  let apiBaseUrl = defaultApiBaseUrl;
   if (body.apiBaseUrl !== undefined && body.apiBaseUrl !== null && body.apiBaseUrl !== '') {
     let url: URL | undefined;
     try {
@@ -113,11 +119,13 @@ export interface ConnectionDeps {
   database: Database;
   cipher: PiiCipher;
   now: () => number;
+  /** WeCom's API base URL for connections that name none (default https://qyapi.weixin.qq.com). */
+  wecomApiBaseUrl?: string;
 }
 
 /** Stores (or replaces) the workspace's connection with its secrets encrypted; returns the masked view. */
 export async function saveConnection(deps: ConnectionDeps, workspaceId: string, body: ConnectionInput): Promise<ConnectionView> {
-  const input = validateConnectionInput(body);
+  const input = validateConnectionInput(body, deps.wecomApiBaseUrl);
   const now = deps.now();
   const row = await upsertConnection(deps.database.db, {
     workspace_id: workspaceId,
@@ -191,7 +199,7 @@ const CACHE_MS = 30_000;
  * Builds the process's WeCom connections: one client per workspace, all sharing one token cache
  * (so a token is fetched once per corp and secret, single-flight), built from the stored connection.
  */
-export function createClientResolver(s: { database: Database; cipher: PiiCipher; clock: { now(): number }; log: Logger }): WeComConnections {
+export function createClientResolver(s: { database: Database; cipher: PiiCipher; now: () => number; log: Logger }): WeComConnections {
   const tokens = createTokenCache();
   const clients = new Map<string, { value: Promise<WeComClient>; until: number }>();
   const keys = new Map<string, { value: Promise<CallbackKeys | undefined>; until: number }>();
@@ -212,7 +220,7 @@ export function createClientResolver(s: { database: Database; cipher: PiiCipher;
       return cached(clients, workspaceId, async () => {
         const c = await openConnection(s, workspaceId);
         if (!c) throw notConnected(workspaceId);
-        return createWeComClient({ baseUrl: c.apiBaseUrl, corpId: c.corpId, secret: c.secret, now: () => s.clock.now(), tokens, log });
+        return createWeComClient({ baseUrl: c.apiBaseUrl, corpId: c.corpId, secret: c.secret, now: s.now, tokens, log });
       });
     },
     callbackKeysFor(workspaceId) {
@@ -230,30 +238,5 @@ export function createClientResolver(s: { database: Database; cipher: PiiCipher;
       clients.delete(workspaceId);
       keys.delete(workspaceId);
     },
-  };
-}
-
-/** The SCRM domain's per-process state, in `Services.scrm`. */
-export interface ScrmServices {
-  /** WeCom clients and callback keys per workspace. */
-  connections: WeComConnections;
-  /** Listeners told about SCRM events once their state is committed. */
-  listeners: ScrmListeners;
-  /** Exact callback replays seen by this process. */
-  replay: ReplayGuard;
-  /** Accepted distance of a callback's timestamp from the clock, ms. */
-  callbackWindowMs: number;
-}
-
-/** Builds the SCRM domain's per-process state (called once, by createServices). */
-export function createScrmServices(
-  s: { database: Database; cipher: PiiCipher; clock: { now(): number }; log: Logger },
-  opts: { callbackWindowMs?: number } = {},
-): ScrmServices {
-  return {
-    connections: createClientResolver(s),
-    listeners: createScrmListeners(),
-    replay: createReplayGuard(),
-    callbackWindowMs: opts.callbackWindowMs ?? DEFAULT_CALLBACK_WINDOW_MS,
   };
 }

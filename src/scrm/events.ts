@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Services } from '../server/app.js';
 import type { Dialect } from '../platform/db/database.js';
-import type { WeComClient } from '../wecom/client.js';
+import type { DB } from '../platform/db/schema.js';
+import type { WeComClient } from '../wecom/index.js';
 
 /**
  * What the callback processor (and incremental sync) tells the SCRM features about, after the
@@ -48,25 +48,18 @@ export type ScrmEvent =
   | { type: 'group.dismissed'; workspaceId: string; chatId: string; at: number }
   | { type: 'tag.changed'; workspaceId: string; changeType: 'create' | 'update' | 'delete' | 'shuffle'; tagType: 'tag' | 'tag_group'; id: string; at: number };
 
-/** What a listener may use. */
+/** What a listener (and every SCRM feature) may use; built from the module by `scrmContextOf` (context.ts). */
 export interface ScrmContext {
-  db: Kysely<any>;
+  /** The database, typed with the core schema; features type their tables with `scrmDb` (schema.ts). */
+  db: Kysely<DB>;
   dialect: Dialect;
   now: () => number;
   log: Logger;
   /** The workspace's WeCom client (from its stored connection); throws if none is configured. */
   clientFor: (workspaceId: string) => Promise<WeComClient>;
+  /** IANA time zone of a workspace (settings.timezone, else the process default): days of caps, statistics and SOP schedules are its local days. */
+  timeZoneOf: (workspaceId: string) => Promise<string>;
 }
 
+/** Told about an SCRM event after its state is committed; must be idempotent (an event can be delivered again after a crash). */
 export type ScrmListener = (event: ScrmEvent, ctx: ScrmContext) => Promise<void>;
-
-/**
- * The SCRM context of the process services, with the workspace time zone, for the features' own
- * contexts to extend; `clientFor` defaults to the SCRM connection module's.
- */
-export function scrmContextOf(
-  s: Services,
-  clientFor: ScrmContext['clientFor'] = (ws) => s.scrm.connections.clientFor(ws),
-): ScrmContext & Pick<Services, 'timeZoneOf'> {
-  return { db: s.database.db, dialect: s.database.dialect, now: () => s.clock.now(), log: s.log, clientFor, timeZoneOf: s.timeZoneOf };
-}

@@ -46,7 +46,7 @@ describeEngines('WeCom inbox processing', (engine) => {
       log: pino({ level: 'silent' }),
       migrate: false,
     });
-    const worker = startInboxWorker(inboxDeps(s2), { pollMs: 60_000 });
+    const worker = startInboxWorker(s2.scrm, { pollMs: 60_000 });
     try {
       const first = await worker.runOnce();
       if (engine === 'sqlite') {
@@ -81,12 +81,12 @@ describeEngines('WeCom inbox processing', (engine) => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(6);
     t.clock.advance(60_000);
-    expect((await processInboxBatch(inboxDeps(t.services))).done).toBe(6);
+    expect((await processInboxBatch(inboxDeps(t.services.scrm))).done).toBe(6);
   });
 
   it('the background worker wakes when a callback is queued', async () => {
     // Polling is an hour away: only the wake-up from the callback route can make it process now.
-    const worker = startInboxWorker(inboxDeps(t.services), { pollMs: 3_600_000 });
+    const worker = startInboxWorker(t.services.scrm, { pollMs: 3_600_000 });
     t.services.inboxWorker = worker;
     await vi.waitFor(async () => expect(await worker.runOnce()).toMatchObject({ claimed: 0 }));
     const fired = await sb.fireCallback(url, { scenario: 'add-contact', userid: sb.corp.activeStaff()[0].userid });
@@ -121,9 +121,9 @@ describeEngines('WeCom inbox processing', (engine) => {
       .where('kind', '=', 'change_external_contact.add_external_contact')
       .where('status', '=', 'pending')
       .execute();
-    expect((await processInboxBatch(inboxDeps(t.services))).done).toBe(1);
+    expect((await processInboxBatch(inboxDeps(t.services.scrm))).done).toBe(1);
     t.clock.advance(30_000);
-    expect((await processInboxBatch(inboxDeps(t.services))).done).toBe(1);
+    expect((await processInboxBatch(inboxDeps(t.services.scrm))).done).toBe(1);
     const follow = await db()
       .selectFrom('scrm_follows')
       .selectAll()

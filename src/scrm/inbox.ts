@@ -12,19 +12,17 @@
  * Applying is idempotent, so a row applied but not marked done before a crash is applied again
  * harmlessly and its events are published again (listeners are idempotent by contract).
  */
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
-import type { Services } from '../server/app.js';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import { startLoop } from '../platform/loop.js';
 import type { DB } from '../platform/db/schema.js';
+import type { Scrm } from './deps.js';
 import type { ScrmContext } from './events.js';
-import { applyInboxMessage, type HandlerDeps, type InboxItem, UnusableEventError } from './handlers.js';
+import { applyInboxMessage } from './handlers/apply.js';
+import { type HandlerDeps, type InboxItem, UnusableEventError } from './handlers/context.js';
+import { SCRM_INBOX_HAS_WORK } from './hub-events.js';
 import type { ScrmListeners } from './listeners.js';
-import type { ScrmDB, WeComInboxTable } from './schema.js';
-
-const scrm = (db: Kysely<DB>) => db as unknown as Kysely<DB & ScrmDB>;
+import { scrmDb as scrm, type WeComInboxTable } from './schema.js';
 
 /** A new inbox row as the callback route writes it. */
 export interface NewInboxRow {
@@ -70,6 +68,8 @@ export interface InboxOptions {
 /** What the processor needs: the handler deps plus the listeners and their context. */
 export interface InboxDeps extends HandlerDeps {
   listeners: ScrmListeners;
+  /** The workspace's time zone, for the listeners' context. */
+  timeZoneOf: ScrmContext['timeZoneOf'];
   options?: InboxOptions;
 }
 
@@ -103,11 +103,12 @@ export async function claimInbox(database: Database, now: number, opts: { batchS
 }
 
 /**
- * SQLite only (one process owns the database): rows left leased by a previous run of this process
- * are due now. On PostgreSQL other workers may hold leases, so rows wait for theirs to run out.
+ * Where one process owns the database (SQLite, `dialect.singleProcess`): rows left leased by a
+ * previous run of this process are due now. On PostgreSQL other workers may hold leases, so rows
+ * wait for theirs to run out.
  */
 export async function releaseLeases(database: Database, now: number): Promise<number> {
-  if (database.dialect.engine !== 'sqlite') return 0;
+  if (!database.dialect.singleProcess) return 0;
   const res = await scrm(database.db)
     .updateTable('wecom_inbox')
     .set({ next_attempt_at: now })
@@ -132,9 +133,9 @@ export interface InboxPass {
   failed: number;
 }
 
-/** The context listeners get. */
+/** The context listeners get: the processor's own (its `clientFor` included). */
 function listenerContext(deps: InboxDeps): ScrmContext {
-  return { db: deps.database.db, dialect: deps.database.dialect, now: deps.now, log: deps.log, clientFor: deps.clientFor };
+  return { db: deps.database.db, dialect: deps.database.dialect, now: deps.now, log: deps.log, clientFor: deps.clientFor, timeZoneOf: deps.timeZoneOf };
 }
 
 /** Claims one batch of due rows and processes each; returns what happened. */
@@ -189,8 +190,13 @@ export interface InboxWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the worker: a pass on wake-up and every `pollMs` (default 1 s); batches follow each other while rows are due. */
-export function startInboxWorker(deps: InboxDeps, opts: { pollMs?: number } = {}): InboxWorker {
+/**
+ * Starts the worker: a pass on `scrm.inbox-has-work` (a callback was queued in this process) and
+ * every `pollMs` (default 1 s); batches follow each other while rows are due. `options` tune the
+ * processor.
+ */
+export function startInboxWorker(scrm: Scrm, opts: { pollMs?: number; options?: InboxOptions } = {}): InboxWorker {
+  const deps = inboxDeps(scrm, opts.options);
   let released = false;
 
   async function drain(): Promise<InboxPass> {
@@ -220,26 +226,31 @@ export function startInboxWorker(deps: InboxDeps, opts: { pollMs?: number } = {}
     againMs: 0,
   });
   loop.schedule(0);
+  const unsubscribe = scrm.hub.on(SCRM_INBOX_HAS_WORK, () => loop.schedule(0));
 
   return {
     wake: () => loop.schedule(0),
     // A wake-up or poll that arrives meanwhile is deferred to this run's end.
     runOnce: () => loop.exclusive(drain),
-    stop: loop.stop,
+    stop: async () => {
+      unsubscribe();
+      await loop.stop();
+    },
   };
 }
 
-/** The processor's deps from the process services. */
-export function inboxDeps(s: Services, options?: InboxOptions): InboxDeps {
+/** The processor's deps from the SCRM module. */
+export function inboxDeps(scrm: Scrm, options?: InboxOptions): InboxDeps {
   return {
-    database: s.database,
-    writer: s.writer,
-    ingest: { dialect: s.database.dialect, cipher: s.cipher, now: () => s.clock.now() },
-    clientFor: (ws) => s.scrm.connections.clientFor(ws),
-    now: () => s.clock.now(),
-    log: s.log,
-    defaultRegion: s.config.defaultPhoneRegion,
-    listeners: s.scrm.listeners,
+    database: scrm.database,
+    writer: scrm.writer,
+    ingest: { dialect: scrm.database.dialect, cipher: scrm.cipher, now: scrm.now },
+    clientFor: (ws) => scrm.connections.clientFor(ws),
+    now: scrm.now,
+    log: scrm.log,
+    defaultRegion: scrm.defaultPhoneRegion,
+    listeners: scrm.listeners,
+    timeZoneOf: scrm.timeZoneOf,
     options,
   };
 }

@@ -7,7 +7,9 @@ import { liveCodesMigration } from './livecodes/migration.js';
 
 /**
  * The SCRM domain's migrations (names 0003-0009). The foundation (0003) holds the WeCom
- * connection, the callback inbox and the mirrored corp state; features add their own.
+ * connection, the callback inbox and the mirrored corp state; features add their own. Each takes
+ * `Kysely<any>`: a migration runs on the schema of its day, not on today's types.
+ * size: one migration's table definitions, statement after statement; never edited after it lands
  */
 export function scrmMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
@@ -15,6 +17,7 @@ export function scrmMigrations(engine: Engine): MigrationSet {
     owner: 'scrm',
     migrations: {
       '0003_scrm': {
+        // size: the foundation's eight tables and their indexes, in one migration that never changes
         async up(db: Kysely<any>) {
           await db.schema
             .createTable('wecom_apps')

@@ -1,14 +1,13 @@
 /**
  * SQL of the WeCom full sync: set-based upserts of staff, tags, contacts, follows, groups and
  * group members (one statement per table per chunk, through `dialect.insertMany`), the marks for
- * what vanished since the last sync, bulk profile look-ups, and the sync's durable state in
- * `job_state` (checkpoint and lease).
+ * what vanished since the last sync, and the sync's lease in `job_state` (platform/db/job-state.ts;
+ * the checkpoint is written there too, by sync.service.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { type Insertable, type Kysely, sql } from 'kysely';
-import { type Dialect, parseJson } from '../platform/db/database.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Dialect } from '../platform/db/database.js';
+import { type Lease, leaseStartedAt, takeLease } from '../platform/db/job-state.js';
 import type { DB } from '../platform/db/schema.js';
-import { AppError } from '../platform/errors.js';
 import { ScrmError } from './errors.js';
 import type { ScrmContactsTable, ScrmCorpTagsTable, ScrmDB, ScrmFollowsTable, ScrmGroupMembersTable, ScrmGroupsTable, ScrmStaffTable } from './schema.js';
 
@@ -223,26 +222,6 @@ export async function loadContacts(db: Kysely<SyncDB>, ws: string, externalUseri
   return out;
 }
 
-/**
- * The profile owning each identifier value of one type (non-PII types: the stored key is the
- * value). Identity rows always point at live profiles (a merge moves them to the survivor in the
- * same transaction), so no redirect is followed. Values no profile holds are absent from the map.
- */
-export async function profilesByIdentifier(db: Kysely<SyncDB>, ws: string, type: string, values: readonly string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const part of chunked(values)) {
-    const rows = await db
-      .selectFrom('identities')
-      .select(['id_key', 'profile_id'])
-      .where('workspace_id', '=', ws)
-      .where('id_type', '=', type)
-      .where('id_key', 'in', part)
-      .execute();
-    for (const r of rows) out.set(r.id_key, r.profile_id);
-  }
-  return out;
-}
-
 /** Contacts whose row was written at or after `since` (this run's distinct contacts). */
 export async function countContactsSince(db: Kysely<SyncDB>, ws: string, since: number): Promise<number> {
   const row = await db
@@ -254,46 +233,10 @@ export async function countContactsSince(db: Kysely<SyncDB>, ws: string, since: 
   return Number(row.n);
 }
 
-/**
- * Events stored under a message-id prefix (a sync run's identify events, whichever process stored
- * them: a chunk identified just before a crash is stored once and found here).
- */
-export async function countEventsWithPrefix(db: Kysely<SyncDB>, ws: string, prefix: string): Promise<number> {
-  const pattern = prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
-  const row = await db
-    .selectFrom('events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('workspace_id', '=', ws)
-    .where(sql<boolean>`message_id like ${pattern} escape '\\'`)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-// ── job state ────────────────────────────────────────────────────────────────────────────
-
-/** Reads a JSON value from job_state. */
-export async function readState<T>(db: Kysely<SyncDB>, ws: string, name: string): Promise<T | undefined> {
-  const row = await db.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
-  return row ? parseJson<T>(row.value) : undefined;
-}
-
-/** Writes a JSON value to job_state (in the caller's transaction, beside the rows it describes). */
-export async function writeState(db: Kysely<SyncDB>, ws: string, name: string, value: unknown, at: number): Promise<void> {
-  await db
-    .insertInto('job_state')
-    .values({ workspace_id: ws, name, value: JSON.stringify(value), updated_at: at })
-    .onConflict((oc) =>
-      oc.columns(['workspace_id', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
-    )
-    .execute();
-}
+// ── lease ────────────────────────────────────────────────────────────────────────────────
 
 /** The lease held by one running sync; renewed after every chunk. */
-export interface SyncLease {
-  /** Throws if another run took the lease over (this one was presumed dead). */
-  renew(db?: Kysely<SyncDB>): Promise<void>;
-  release(): Promise<void>;
-}
+export type SyncLease = Pick<Lease, 'renew' | 'release'>;
 
 /**
  * Takes the workspace's sync lease, or throws AppError WECOM_SYNC_RUNNING while another run holds
@@ -301,35 +244,11 @@ export interface SyncLease {
  * sync" marks. A lease not renewed for SYNC_LEASE_MS (a run killed with -9) is taken over.
  */
 export async function takeSyncLease(db: Kysely<SyncDB>, ws: string, now: () => number): Promise<SyncLease> {
-  const at = now();
-  const value = JSON.stringify({ token: randomBytes(9).toString('base64url'), startedAt: new Date(at).toISOString() });
-  const res = await db
-    .insertInto('job_state')
-    .values({ workspace_id: ws, name: SYNC_LEASE, value, updated_at: at })
-    .onConflict((oc) =>
-      oc
-        .columns(['workspace_id', 'name'])
-        .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') }))
-        .where('job_state.updated_at', '<', at - SYNC_LEASE_MS),
-    )
-    .executeTakeFirst();
-  if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) {
-    const held = await readState<{ startedAt?: string }>(db, ws, SYNC_LEASE);
-    throw new ScrmError(
-      'WECOM_SYNC_RUNNING',
-      `a WeCom full sync of workspace ${ws} is already running (started at ${held?.startedAt ?? 'an unknown time'}); wait for it to finish, or ${SYNC_LEASE_MS / 60_000} minutes after it died`,
-    );
-  }
-  // On PostgreSQL the parameter is read as jsonb, so documents compare whatever the spacing.
-  const mine = (q: Kysely<SyncDB>) => q.updateTable('job_state').where('workspace_id', '=', ws).where('name', '=', SYNC_LEASE).where('value', '=', value);
-  return {
-    async renew(trx = db) {
-      const r = await mine(trx).set({ updated_at: now() }).executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1)
-        throw new Error(`the WeCom sync lease of workspace ${ws} was lost (not renewed for ${SYNC_LEASE_MS / 60_000} minutes and taken by another run)`);
-    },
-    async release() {
-      await db.deleteFrom('job_state').where('workspace_id', '=', ws).where('name', '=', SYNC_LEASE).where('value', '=', value).execute();
-    },
-  };
+  const lease = await takeLease(db, ws, SYNC_LEASE, SYNC_LEASE_MS, now);
+  if (lease) return lease;
+  const startedAt = await leaseStartedAt(db, ws, SYNC_LEASE);
+  throw new ScrmError(
+    'WECOM_SYNC_RUNNING',
+    `a WeCom full sync of workspace ${ws} is already running (started at ${startedAt ?? 'an unknown time'}); wait for it to finish, or ${SYNC_LEASE_MS / 60_000} minutes after it died`,
+  );
 }

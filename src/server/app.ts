@@ -27,10 +27,20 @@ import type { MembershipDeps } from '../segments/membership.js';
 import { segmentRoutes } from '../segments/segments.routes.js';
 import { computeModels, modelRoutes } from '../segments/models/index.js';
 import { type SegmentWorker, startSegmentWorker } from '../segments/worker.js';
-import { churnAlertListener, handoverFailedListener, opsContext, type ScrmOpsWorker, scrmOpsRoutes, startScrmOpsWorker } from '../scrm/ops/index.js';
-import { createLiveCodeListener, groupCodeListener, liveCodeRoutes, liveDepsOf, type LiveCodeWorker, startLiveCodeWorker } from '../scrm/livecodes/index.js';
-import { groupRoutes } from '../scrm/groups/index.js';
-import { callbackRoutes, connectionRoutes, createScrmServices, inboxDeps, type InboxWorker, type ScrmServices, startInboxWorker } from '../scrm/index.js';
+import {
+  createScrm,
+  type InboxWorker,
+  type LiveCodeWorker,
+  type Scrm,
+  type ScrmHubEvents,
+  type ScrmOpsWorker,
+  scrmRoutes,
+  startInboxWorker,
+  startLiveCodeWorker,
+  startScrmOpsWorker,
+  groupOwner,
+  followingStaff,
+} from '../scrm/index.js';
 import { segmentTimelineSource } from '../segments/history.js';
 import {
   type CallerDb,
@@ -44,11 +54,8 @@ import {
 import { type BroadcastsDeps, type BroadcastsHubEvents, type BroadcastWorker, broadcastRoutes, startBroadcastWorker } from '../broadcasts/index.js';
 import { journeyRoutes, type JourneyWorker, type JourneysHubEvents, startJourneyWorker } from '../journeys/index.js';
 import type { SegmentsHubEvents } from '../segments/index.js';
-import type { ScrmHubEvents } from '../scrm/index.js';
-import type { ScrmDB } from '../scrm/schema.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
 import { resolveProfileRef } from '../cdp/profiles.service.js';
-import type { Kysely } from 'kysely';
 
 /** Every module's hub events: the one hub of a process carries them all. */
 export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents;
@@ -91,7 +98,7 @@ export interface Services {
   /** The journey worker (triggers and the durable executor), when this process runs it (see startWorkers). */
   journeyWorker?: JourneyWorker;
   /** SCRM: WeCom connections (clientFor), SCRM event listeners, callback replay record. */
-  scrm: ScrmServices;
+  scrm: Scrm;
   /** The WeCom callback inbox worker, when this process runs it (see startWorkers). */
   inboxWorker?: InboxWorker;
   /** Live-code upkeep (expiry, staff back under their daily cap), when this process runs it. */
@@ -158,29 +165,19 @@ export async function createServices(config: Config, opts: { database?: Database
     defaultPhoneRegion: config.defaultPhoneRegion,
     timelineSources,
   };
-  const scrm = createScrmServices({ database, cipher, clock, log });
-  // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
-  scrm.listeners.add('live-codes', createLiveCodeListener({ timeZoneOf }));
-  scrm.listeners.add('group-codes', groupCodeListener);
-  scrm.listeners.add('churn-alerts', churnAlertListener);
-  scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
+  const scrm = createScrm({
+    database,
+    cipher,
+    now: () => clock.now(),
+    log,
+    hub,
+    timeZoneOf,
+    writer,
+    keys,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+  });
   return { config, database, writer, hub, cdp, keys, cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
 }
-
-// owner: scrm — reads of SCRM's tables the messaging ports need; swap for scrm's published functions after the merge.
-const scrmOf = (db: CallerDb): Kysely<ScrmDB> => db;
-const wecomGroupOwner: MessagingDeps['wecomGroupOwner'] = (db, ws, chatId) =>
-  scrmOf(db).selectFrom('scrm_groups').select(['owner', 'status']).where('workspace_id', '=', ws).where('chat_id', '=', chatId).executeTakeFirst();
-const wecomFollower: MessagingDeps['wecomFollower'] = async (db, ws, externalUserid, sender) => {
-  let q = scrmOf(db)
-    .selectFrom('scrm_follows')
-    .select('userid')
-    .where('workspace_id', '=', ws)
-    .where('external_userid', '=', externalUserid)
-    .where('deleted_at', 'is', null);
-  if (sender) q = q.where('userid', '=', sender);
-  return (await q.orderBy('added_at').orderBy('userid').limit(1).executeTakeFirst())?.userid;
-};
 
 /** The messaging module's deps over the process services (WeCom clients from the SCRM connections). */
 export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): MessagingDeps {
@@ -197,8 +194,8 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     fetch: globalThis.fetch,
     wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
     resolveProfile: (ws, ref) => resolveProfileRef(profileDeps(s), ws, ref),
-    wecomGroupOwner,
-    wecomFollower,
+    wecomGroupOwner: groupOwner,
+    wecomFollower: followingStaff,
     ...over,
   };
 }
@@ -217,12 +214,12 @@ export function broadcastsDeps(s: Services): BroadcastsDeps {
 
 /** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
 export function startWorkers(s: Services): void {
-  s.inboxWorker ??= startInboxWorker(inboxDeps(s));
+  s.inboxWorker ??= startInboxWorker(s.scrm);
   s.messagingDispatcher ??= startMessagingWorker(messagingDeps(s));
   s.broadcastWorker ??= startBroadcastWorker(broadcastsDeps(s));
   s.journeyWorker ??= startJourneyWorker(s);
-  s.scrmOpsWorker ??= startScrmOpsWorker(opsContext(s));
-  s.liveCodeWorker ??= startLiveCodeWorker(liveDepsOf(s));
+  s.scrmOpsWorker ??= startScrmOpsWorker(s.scrm);
+  s.liveCodeWorker ??= startLiveCodeWorker(s.scrm);
   if (!s.config.segmentWorker || s.segmentWorker) return;
   const runModels = async (ws: string) => {
     await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), { clock: s.clock, defaultTimeZone: s.config.defaultTimezone });
@@ -302,11 +299,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => messagingRoutes(scope, messagingDeps(services)));
   await app.register(async (scope) => broadcastRoutes(scope, broadcastsDeps(services)));
   await app.register(async (scope) => journeyRoutes(scope, services));
-  await app.register(async (scope) => scrmOpsRoutes(scope, services));
-  await app.register(async (scope) => liveCodeRoutes(scope, services));
-  await app.register(async (scope) => groupRoutes(scope, services));
-  await app.register(async (scope) => connectionRoutes(scope, services));
-  await app.register(async (scope) => callbackRoutes(scope, services));
+  await app.register(async (scope) => scrmRoutes(scope, services.scrm));
   await app.register(async (scope) => consoleRoutes(scope));
   return app;
 }

@@ -108,6 +108,67 @@ export interface WeComCrypto {
   signature(timestamp: string, nonce: string, encrypt: string): string;
 }
 
+/** The AES key, its IV and the receive id of one WXBizMsgCrypt. */
+interface Keys {
+  key: Buffer;
+  iv: Buffer;
+  receiveId: string;
+  receiveIdBytes: Buffer;
+}
+
+/** Throws `bad_signature` unless msg_signature is SHA-1(sort(token, timestamp, nonce, encrypt)). */
+function checkSignature(token: string, msgSignature: string, timestamp: string, nonce: string, encrypt: string): void {
+  const expected = Buffer.from(computeSignature(token, String(timestamp), String(nonce), String(encrypt)), 'latin1');
+  const given = Buffer.from(String(msgSignature ?? '').toLowerCase(), 'latin1');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new WeComCryptoError(
+      'bad_signature',
+      'msg_signature does not match SHA-1(sort(token, timestamp, nonce, encrypt)): wrong Token, or the payload was altered',
+    );
+  }
+}
+
+/** Decrypts a payload and checks its padding, length field and receive id; returns the message. */
+function open(k: Keys, encrypt: string): string {
+  if (typeof encrypt !== 'string' || !BASE64.test(encrypt)) throw new WeComCryptoError('malformed', 'the encrypted payload is not base64');
+  const cipherText = Buffer.from(encrypt, 'base64');
+  if (cipherText.length === 0 || cipherText.length % WECOM_PAD_BLOCK !== 0) {
+    throw new WeComCryptoError('bad_length', `ciphertext is ${cipherText.length} bytes; WeCom ciphertexts are a positive multiple of ${WECOM_PAD_BLOCK}`);
+  }
+  const decipher = createDecipheriv('aes-256-cbc', k.key, k.iv);
+  decipher.setAutoPadding(false);
+  const padded = Buffer.concat([decipher.update(cipherText), decipher.final()]);
+  const plain = pkcs7Unpad(padded);
+  if (plain.length < RANDOM_PREFIX + LENGTH_FIELD)
+    throw new WeComCryptoError('bad_length', `plaintext is ${plain.length} bytes, shorter than the 20-byte random prefix and length field`);
+  const msgLength = plain.readUInt32BE(RANDOM_PREFIX);
+  const msgStart = RANDOM_PREFIX + LENGTH_FIELD;
+  if (msgLength > plain.length - msgStart)
+    throw new WeComCryptoError('bad_length', `message length field says ${msgLength} bytes but only ${plain.length - msgStart} follow`);
+  const idBytes = plain.subarray(msgStart + msgLength);
+  if (!idBytes.equals(k.receiveIdBytes)) {
+    throw new WeComCryptoError('bad_corp_id', `the message is addressed to receive id "${idBytes.toString('utf8')}", not "${k.receiveId}"`);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(plain.subarray(msgStart, msgStart + msgLength));
+  } catch {
+    throw new WeComCryptoError('malformed', 'the decrypted message is not valid UTF-8');
+  }
+}
+
+/** Encrypts a message as WeCom does: random prefix, length, message, receive id, PKCS#7 to 32 bytes, base64. */
+function seal(k: Keys, message: string, random: (n: number) => Buffer): string {
+  const msg = Buffer.from(message, 'utf8');
+  const prefix = random(RANDOM_PREFIX);
+  if (prefix.length !== RANDOM_PREFIX) throw new Error(`randomBytes(${RANDOM_PREFIX}) returned ${prefix.length} bytes`);
+  const length = Buffer.alloc(LENGTH_FIELD);
+  length.writeUInt32BE(msg.length);
+  const cipher = createCipheriv('aes-256-cbc', k.key, k.iv);
+  cipher.setAutoPadding(false);
+  const padded = pkcs7Pad(Buffer.concat([prefix, length, msg, k.receiveIdBytes]));
+  return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64');
+}
+
 /** Builds a WXBizMsgCrypt; the EncodingAESKey is validated here (reason `bad_key`). */
 export function createWeComCrypto(options: WeComCryptoOptions): WeComCrypto {
   const { token, receiveId } = options;
@@ -115,75 +176,24 @@ export function createWeComCrypto(options: WeComCryptoOptions): WeComCrypto {
     throw new WeComCryptoError('bad_key', 'token must be a non-empty string (the callback Token from the WeCom console)');
   if (typeof receiveId !== 'string') throw new WeComCryptoError('bad_key', 'receiveId must be a string (the corp id for a corp app)');
   const key = decodeEncodingAesKey(options.encodingAesKey);
-  const iv = key.subarray(0, 16);
+  const keys: Keys = { key, iv: key.subarray(0, 16), receiveId, receiveIdBytes: Buffer.from(receiveId, 'utf8') };
   const random = options.randomBytes ?? nodeRandomBytes;
   const now = options.now ?? Date.now;
-  const receiveIdBytes = Buffer.from(receiveId, 'utf8');
-
-  const checkSignature = (msgSignature: string, timestamp: string, nonce: string, encrypt: string): void => {
-    const expected = Buffer.from(computeSignature(token, String(timestamp), String(nonce), String(encrypt)), 'latin1');
-    const given = Buffer.from(String(msgSignature ?? '').toLowerCase(), 'latin1');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new WeComCryptoError(
-        'bad_signature',
-        'msg_signature does not match SHA-1(sort(token, timestamp, nonce, encrypt)): wrong Token, or the payload was altered',
-      );
-    }
-  };
-
-  const open = (encrypt: string): string => {
-    if (typeof encrypt !== 'string' || !BASE64.test(encrypt)) throw new WeComCryptoError('malformed', 'the encrypted payload is not base64');
-    const cipherText = Buffer.from(encrypt, 'base64');
-    if (cipherText.length === 0 || cipherText.length % WECOM_PAD_BLOCK !== 0) {
-      throw new WeComCryptoError('bad_length', `ciphertext is ${cipherText.length} bytes; WeCom ciphertexts are a positive multiple of ${WECOM_PAD_BLOCK}`);
-    }
-    const decipher = createDecipheriv('aes-256-cbc', key, iv);
-    decipher.setAutoPadding(false);
-    const padded = Buffer.concat([decipher.update(cipherText), decipher.final()]);
-    const plain = pkcs7Unpad(padded);
-    if (plain.length < RANDOM_PREFIX + LENGTH_FIELD)
-      throw new WeComCryptoError('bad_length', `plaintext is ${plain.length} bytes, shorter than the 20-byte random prefix and length field`);
-    const msgLength = plain.readUInt32BE(RANDOM_PREFIX);
-    const msgStart = RANDOM_PREFIX + LENGTH_FIELD;
-    if (msgLength > plain.length - msgStart)
-      throw new WeComCryptoError('bad_length', `message length field says ${msgLength} bytes but only ${plain.length - msgStart} follow`);
-    const idBytes = plain.subarray(msgStart + msgLength);
-    if (!idBytes.equals(receiveIdBytes)) {
-      throw new WeComCryptoError('bad_corp_id', `the message is addressed to receive id "${idBytes.toString('utf8')}", not "${receiveId}"`);
-    }
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(plain.subarray(msgStart, msgStart + msgLength));
-    } catch {
-      throw new WeComCryptoError('malformed', 'the decrypted message is not valid UTF-8');
-    }
-  };
-
-  const seal = (message: string): string => {
-    const msg = Buffer.from(message, 'utf8');
-    const prefix = random(RANDOM_PREFIX);
-    if (prefix.length !== RANDOM_PREFIX) throw new Error(`randomBytes(${RANDOM_PREFIX}) returned ${prefix.length} bytes`);
-    const length = Buffer.alloc(LENGTH_FIELD);
-    length.writeUInt32BE(msg.length);
-    const cipher = createCipheriv('aes-256-cbc', key, iv);
-    cipher.setAutoPadding(false);
-    const padded = pkcs7Pad(Buffer.concat([prefix, length, msg, receiveIdBytes]));
-    return Buffer.concat([cipher.update(padded), cipher.final()]).toString('base64');
-  };
 
   return {
     receiveId,
     verifyUrl(msgSignature, timestamp, nonce, echostr) {
-      checkSignature(msgSignature, timestamp, nonce, echostr);
-      return open(echostr);
+      checkSignature(token, msgSignature, timestamp, nonce, echostr);
+      return open(keys, echostr);
     },
     decrypt(msgSignature, timestamp, nonce, encrypt) {
-      checkSignature(msgSignature, timestamp, nonce, encrypt);
-      return open(encrypt);
+      checkSignature(token, msgSignature, timestamp, nonce, encrypt);
+      return open(keys, encrypt);
     },
     encrypt(message, timestamp, nonce) {
       const ts = timestamp ?? String(Math.floor(now() / 1000));
       const n = nonce ?? randomNonce(random);
-      const encrypt = seal(message);
+      const encrypt = seal(keys, message, random);
       return { encrypt, msgSignature: computeSignature(token, ts, n, encrypt), timestamp: ts, nonce: n };
     },
     signature(timestamp, nonce, encrypt) {

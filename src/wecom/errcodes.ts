@@ -132,6 +132,30 @@ export function errcodeMeaning(errcode: number): ErrcodeMeaning {
   );
 }
 
+// ── Retryable errcodes ───────────────────────────────────────────────────────────────────
+
+/**
+ * Errcodes WeCom answers before doing anything because of its rate limits: 45009 (frequency
+ * limit, a block of about a minute), 45011 (too often) and 45033 (too many concurrent calls). A
+ * call refused with one of them may be sent again, idempotent or not.
+ */
+export const RATE_LIMITED_ERRCODES: ReadonlySet<number> = new Set([45009, 45011, 45033]);
+
+/** -1, system busy: may follow partial work, so only idempotent calls are sent again (WeCom advises at most 3 retries). */
+export const SYSTEM_BUSY_ERRCODE = -1;
+
+/**
+ * The errcodes a later attempt may not meet again: the rate limits and "system busy". The client
+ * backs off on them itself; callers that retry later (the callback inbox, the message dispatcher)
+ * treat a WeComError with one of these as transient and any other errcode as WeCom's final answer.
+ */
+export const RETRYABLE_ERRCODES: ReadonlySet<number> = new Set([SYSTEM_BUSY_ERRCODE, ...RATE_LIMITED_ERRCODES]);
+
+/** True for an errcode of {@link RETRYABLE_ERRCODES}. */
+export function isRetryableErrcode(errcode: number): boolean {
+  return RETRYABLE_ERRCODES.has(errcode);
+}
+
 // ── The errors the client throws ─────────────────────────────────────────────────────────
 
 /** WeCom answered with a non-zero errcode; `meaning` comes from Siyu's table, not from `errmsg`. */
@@ -174,4 +198,9 @@ export class WeComBadResponseError extends Error {
     super(`WeCom ${api}: ${reason} (HTTP ${status}): ${bodyStart}`);
     this.name = 'WeComBadResponseError';
   }
+}
+
+/** True for the three failures the client throws (an errcode, no answer, or an answer that is not WeCom's). */
+export function isWeComFailure(err: unknown): err is WeComError | WeComNetworkError | WeComBadResponseError {
+  return err instanceof WeComError || err instanceof WeComNetworkError || err instanceof WeComBadResponseError;
 }

@@ -13,6 +13,12 @@ export type Engine = 'sqlite' | 'postgres';
 /** Everything that differs between SQLite and PostgreSQL, in one place. */
 export interface Dialect {
   readonly engine: Engine;
+  /**
+   * True where one process owns the database (SQLite): whatever a previous run of this process
+   * left claimed or leased can be taken back at start. False on PostgreSQL, where other processes
+   * may be alive and holding their claims.
+   */
+  readonly singleProcess: boolean;
   /** `column ->> key` as text, for JSON columns. */
   jsonText(column: string, key: string): RawBuilder<string | null>;
   /** True for errors that a retried transaction may not hit again (serialization, deadlock, concurrent insert). */
@@ -149,6 +155,7 @@ function sqliteDialect(raw: BetterSqlite3.Database): Dialect {
 
 const sqliteBase = {
   engine: 'sqlite' as const,
+  singleProcess: true,
   // Like PostgreSQL's ->>: booleans as 'true'/'false' (json_extract would give 1/0), numbers as text.
   jsonText: (column: string, key: string) => {
     const path = '$.' + JSON.stringify(key);
@@ -230,6 +237,7 @@ async function insertManyUnnest(
 const postgresDialect: Dialect = {
   insertMany: (db, table, rows, conflict) => insertManyUnnest(db, table, rows, conflict),
   engine: 'postgres',
+  singleProcess: false,
   jsonText: (column, key) => sql<string | null>`(${sql.ref(column)} ->> ${key})`,
   // 40001 serialization failure, 40P01 deadlock, 23505 a concurrent writer inserted the same key first.
   isRetryable: (err) => ['40001', '40P01', '23505', 'SIYU_CONCURRENT_WRITE'].includes((err as { code?: string })?.code ?? ''),

@@ -3,7 +3,8 @@
  * processor and full sync), growth and churn by local day, and Siyu's own group tags.
  */
 import { ScrmError } from '../errors.js';
-import { iso, liveDb, type LiveDeps } from '../livecodes/context.js';
+import { iso } from '../shared.js';
+import { liveDb, type LiveDeps } from '../livecodes/context.js';
 import { byDay, dayRange } from '../livecodes/stats.js';
 import {
   deleteTags,

@@ -1,7 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../server/app.js';
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, errorSchema, secured } from '../../platform/http-schemas.js';
-import { requireKey } from '../../platform/http.js';
 import type { LiveDeps } from './context.js';
 import {
   createGroupCode,
@@ -69,10 +67,15 @@ const groupCodeSchema = {
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 type Id = { Params: { id: string } };
 
-/** The group live-code API (secret key). */
-export async function groupCodeRoutes(app: FastifyInstance, s: Services, deps: LiveDeps): Promise<void> {
-  const preHandler = requireKey(s.keys, 'secret');
+const pageQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, cursor: { type: 'string', maxLength: 200 } },
+} as const;
+const pageSchema = { type: 'object', properties: { items: { type: 'array', items: groupCodeSchema }, nextCursor: { type: ['string', 'null'] } } } as const;
 
+/** The group live-code API (secret key). */
+export async function groupCodeRoutes(app: FastifyInstance, deps: LiveDeps, preHandler: preHandlerHookHandler): Promise<void> {
   app.post<{ Body: GroupCodeInput }>(
     '/v1/wecom/group-codes',
     {
@@ -92,15 +95,8 @@ export async function groupCodeRoutes(app: FastifyInstance, s: Services, deps: L
       preHandler,
       schema: {
         ...secured('wecom', 'List group live codes, newest first'),
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, cursor: { type: 'string', maxLength: 200 } },
-        },
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: groupCodeSchema }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
-        },
+        querystring: pageQuery,
+        response: { 200: pageSchema, ...errorResponses },
       },
     },
     async (req) => pageGroupCodes(deps, req.workspaceId, req.query),

@@ -12,10 +12,11 @@ import { parseJson } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
 import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
-import { WeComError, type WeComClient } from '../../wecom/client.js';
+import { isWeComFailure, WeComError, type WeComClient } from '../../wecom/index.js';
 import type { ScrmContext, ScrmListener } from '../events.js';
 import type { ScrmGroupCodesTable } from '../schema.js';
-import { callWeCom, describeFailure, isWeComFailure, iso, liveDb, type LiveDb } from './context.js';
+import { describeFailure, iso } from '../shared.js';
+import { callWeCom, liveDb, type LiveDb } from './context.js';
 
 /** WeCom's limits: 5 groups per join way, 200 members joining by QR code, remark 30 and room name 40 characters. */
 const WINDOW = 5;

@@ -1,10 +1,11 @@
 import { addTagsToProfile } from '../../cdp/index.js';
 import { AppError } from '../../platform/errors.js';
-import { WeComError } from '../../wecom/client.js';
+import { isWeComFailure, WeComError } from '../../wecom/index.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
-import { sendWelcomeMessage, WELCOME_WINDOW_MS } from '../../messaging/welcome.service.js';
+import { sendWelcomeMessage, WELCOME_WINDOW_MS } from '../../messaging/index.js';
 import { DEFAULT_TIME_ZONE } from '../../platform/time.js';
-import { describeFailure, isWeComFailure, liveDb, workspaceTimeZones, type LiveDeps } from './context.js';
+import { describeFailure } from '../shared.js';
+import { liveDb, type LiveDeps } from './context.js';
 import {
   findAdd,
   findLiveCodeByState,
@@ -169,30 +170,24 @@ async function onAdded(deps: LiveDeps, e: Added): Promise<void> {
   await rebalance(deps, code);
 }
 
-/** Builds the live-code listener; `timeZoneOf` defaults to the workspace's `settings.timezone` (else Asia/Shanghai). */
-export function createLiveCodeListener(opts: { timeZoneOf?: (workspaceId: string) => Promise<string> } = {}): ScrmListener {
-  return async (event, ctx) => {
-    const deps: LiveDeps = { ...ctx, timeZoneOf: opts.timeZoneOf ?? workspaceTimeZones(ctx.db) };
-    switch (event.type) {
-      case 'contact.added':
-        return onAdded(deps, event);
-      case 'contact.deleted_by_customer':
-      case 'contact.deleted_by_staff':
-        // Only adds attributed to a code carry the pair; anything else updates nothing.
-        await markDeleted(
-          liveDb(deps),
-          event.workspaceId,
-          event.userid,
-          event.externalUserid,
-          event.at,
-          event.type === 'contact.deleted_by_customer' ? 'customer' : 'staff',
-        );
-        return;
-      default:
-        return;
-    }
-  };
-}
-
-/** Live codes' listener for `contact.added` (attribution, welcome, tags, re-balancing) and deletions (statistics). */
-export const liveCodeListener: ScrmListener = createLiveCodeListener();
+/** Live codes' listener for `contact.added` (attribution, welcome, tags, re-balancing) and deletions (statistics); days are the context's time zone's. */
+export const liveCodeListener: ScrmListener = async (event, deps) => {
+  switch (event.type) {
+    case 'contact.added':
+      return onAdded(deps, event);
+    case 'contact.deleted_by_customer':
+    case 'contact.deleted_by_staff':
+      // Only adds attributed to a code carry the pair; anything else updates nothing.
+      await markDeleted(
+        liveDb(deps),
+        event.workspaceId,
+        event.userid,
+        event.externalUserid,
+        event.at,
+        event.type === 'contact.deleted_by_customer' ? 'customer' : 'staff',
+      );
+      return;
+    default:
+      return;
+  }
+};

@@ -1,6 +1,7 @@
 /** Per-code statistics and the list of adds, for the live-code API. */
 import { ScrmError } from '../errors.js';
-import { iso, liveDb, type LiveDeps } from './context.js';
+import { iso } from '../shared.js';
+import { liveDb, type LiveDeps } from './context.js';
 import { statRows } from './live-codes.repo.js';
 import { loadLiveCode } from './live-codes.service.js';
 import { byDay, dayRange } from './stats.js';

@@ -52,7 +52,7 @@ export async function startLiveHarness(
   return {
     t,
     sb,
-    deps: liveDepsOf(s),
+    deps: liveDepsOf(s.scrm),
     auth: { authorization: `Bearer ${t.secretKey}` },
     close: async () => {
       await sb.close();

@@ -1,5 +1,5 @@
 import { ScrmError } from '../errors.js';
-import type { Attachment, SendWelcomeMsgRequest } from '../../wecom/types.js';
+import type { Attachment, SendWelcomeMsgRequest } from '../../wecom/index.js';
 
 /** A live code's welcome message: text with `{name}` / `{{ name }}`, and WeCom attachments; or a messaging template. */
 export interface WelcomeMessage {

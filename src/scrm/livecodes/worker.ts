@@ -1,5 +1,6 @@
 import { startLoop } from '../../platform/loop.js';
-import type { LiveDeps } from './context.js';
+import type { Scrm } from '../deps.js';
+import { liveDepsOf } from './context.js';
 import { runLiveCodeMaintenance } from './live-codes.service.js';
 
 /** A running live-code maintenance loop. */
@@ -13,7 +14,8 @@ export interface LiveCodeWorker {
  * their contact way within a minute of expiry, and capped staff come back within a minute of
  * local midnight. Passes never overlap; a failed pass is logged and the next one tries again.
  */
-export function startLiveCodeWorker(deps: LiveDeps, opts: { intervalMs?: number } = {}): LiveCodeWorker {
+export function startLiveCodeWorker(scrm: Scrm, opts: { intervalMs?: number } = {}): LiveCodeWorker {
+  const deps = liveDepsOf(scrm);
   const intervalMs = opts.intervalMs ?? 60_000;
   const loop = startLoop({
     pass: async () => {

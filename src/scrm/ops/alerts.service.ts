@@ -9,7 +9,9 @@ import { AppError } from '../../platform/errors.js';
 import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
-import { describeWeComError, iso, type OpsContext, type OpsDb, opsDb } from './context.js';
+import { scrmDb } from '../schema.js';
+import { describeWeComError, iso } from '../shared.js';
+import { type OpsContext, opsDb } from './context.js';
 
 export type AlertKind = 'customer_deleted_staff' | 'staff_deleted_customer' | 'keyword';
 
@@ -65,8 +67,8 @@ function toAlert(r: Row): Alert {
 }
 
 /** Inserts an alert unless its dedup key exists; returns the row's id and whether it was new. */
-export async function recordAlert(
-  db: Kysely<any>,
+export async function recordAlert<D>(
+  db: Kysely<D>,
   ws: string,
   a: {
     kind: AlertKind;
@@ -82,7 +84,7 @@ export async function recordAlert(
     now: number;
   },
 ): Promise<{ id: string; created: boolean }> {
-  const d = db as OpsDb;
+  const d = scrmDb(db);
   const id = newId('alr', a.now);
   const res = await d
     .insertInto('scrm_alerts')

@@ -12,17 +12,24 @@ import { applyEvents, type IngestWriter, type TrackedEvent } from '../../cdp/ind
 import type { PiiCipher } from '../../platform/crypto.js';
 import type { DB } from '../../platform/db/schema.js';
 import { ScrmError } from '../errors.js';
-import { type OpsContext, type OpsDb, opsDb } from './context.js';
+import type { Scrm } from '../deps.js';
+import { identifierValuesHeld } from '../foreign.js';
+import { type OpsContext, opsContext, opsDb } from './context.js';
 import { recordAlert } from './alerts.service.js';
-import { touchLastContact } from './sop-tick.js';
+import { touchLastContact } from './last-contacts.js';
 import { customerEvent, externalIdType } from './timeline.js';
 import { recordInboundReply } from '../../messaging/index.js';
 
 /** What an import needs besides the SCRM context: the ingest writer (exclusive transactions) and the PII cipher. */
 export interface ArchiveDeps {
   ctx: OpsContext;
-  writer: IngestWriter;
+  writer: Pick<IngestWriter, 'settingsFor' | 'exclusive'>;
   cipher: PiiCipher;
+}
+
+/** The archive import's deps from the SCRM module (the CLI's). */
+export function archiveDeps(scrm: Scrm): ArchiveDeps {
+  return { ctx: opsContext(scrm), writer: scrm.writer, cipher: scrm.cipher };
 }
 
 /** The outcome of an import. */
@@ -175,53 +182,99 @@ export async function importArchive(
   return report;
 }
 
-async function commitBatch(
-  deps: ArchiveDeps,
-  ws: string,
-  corpId: string,
-  settings: Awaited<ReturnType<IngestWriter['settingsFor']>>,
-  words: string[],
-  batch: ArchiveRecord[],
-  report: ArchiveReport,
-  unknown: Map<string, { records: number; firstLine: number }>,
-): Promise<void> {
-  const { ctx } = deps;
-  const db = opsDb(ctx);
-  const ids = [...new Set(batch.flatMap((r) => [r.from, ...r.tolist]).filter(Boolean))];
-  // Customers: known to Siyu (scrm_contacts) with their One ID identifier in place.
+/** Which of `ids` are customers known to Siyu (scrm_contacts), and which have their One ID identifier in place. */
+async function knownCustomers(ctx: OpsContext, ws: string, corpId: string, ids: string[]): Promise<{ known: Set<string>; withIdentity: Set<string> }> {
   const known = new Set<string>();
-  const withIdentity = new Set<string>();
   for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
-    for (const r of await db
+    const rows = await opsDb(ctx)
       .selectFrom('scrm_contacts')
       .select('external_userid')
       .where('workspace_id', '=', ws)
-      .where('external_userid', 'in', part)
-      .execute())
-      known.add(r.external_userid);
-    for (const r of await db
-      .selectFrom('identities')
-      .select('id_key')
-      .where('workspace_id', '=', ws)
-      .where('id_type', '=', externalIdType(corpId))
-      .where('id_key', 'in', part)
-      .execute())
-      withIdentity.add(r.id_key);
+      .where('external_userid', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) known.add(r.external_userid);
   }
-  const isCustomer = (id: string) => known.has(id) || looksExternal(id);
-  const noteUnknown = (id: string, line: number) => {
-    const u = unknown.get(id) ?? { records: 0, firstLine: line };
-    u.records++;
-    unknown.set(id, u);
-  };
+  return { known, withIdentity: await identifierValuesHeld(ctx.db, ws, externalIdType(corpId), ids) };
+}
 
-  const events: TrackedEvent[] = [];
-  // A customer's 1:1 message may answer one of our WeCom messages ("Message Replied").
-  const replies: { messageId: string; at: number; excerpt: string; msgid: string }[] = [];
-  const alerts: Parameters<typeof recordAlert>[2][] = [];
-  const contacts = new Map<string, { userid: string; ext: string; at: number }>();
-  const now = ctx.now();
+/** What one batch writes, gathered before its transaction. */
+interface BatchWrites {
+  events: TrackedEvent[];
+  /** A customer's 1:1 message may answer one of our WeCom messages ("Message Replied"). */
+  replies: { messageId: string; at: number; excerpt: string; msgid: string }[];
+  alerts: Parameters<typeof recordAlert>[2][];
+  /** Latest contact per (staff, customer). */
+  contacts: Map<string, { userid: string; ext: string; at: number }>;
+}
+
+/** The sensitive words a message holds, as keyword alerts (every message, group messages of staff included). */
+function keywordAlerts(r: ArchiveRecord, words: string[], staff: string | null, customer: string | null, now: number): BatchWrites['alerts'] {
+  if (!r.text || !words.length) return [];
+  const lower = r.text.toLowerCase();
+  const out: BatchWrites['alerts'] = [];
+  for (const word of words) {
+    const at = lower.indexOf(word);
+    if (at < 0) continue;
+    out.push({
+      kind: 'keyword',
+      dedupKey: `keyword:${r.msgid}:${word}`,
+      userid: staff,
+      externalUserid: customer,
+      word,
+      excerpt: excerpt(r.text, at, word.length),
+      msgid: r.msgid,
+      at: r.msgtime,
+      now,
+    });
+  }
+  return out;
+}
+
+/** Context of one batch's records: the workspace's corp and settings, who is a known customer, and what the batch writes. */
+interface BatchContext {
+  corpId: string;
+  settings: Awaited<ReturnType<ArchiveDeps['writer']['settingsFor']>>;
+  known: Set<string>;
+  withIdentity: Set<string>;
+  now: number;
+  writes: BatchWrites;
+  noteUnknown(id: string, line: number): void;
+}
+
+/** Puts one sent record on the timelines of its customers; returns how many it reached (unknown customers are noted instead). */
+function placeRecord(b: BatchContext, r: ArchiveRecord, customers: string[], staff: string | null, direction: 'Sent' | 'Received'): number {
+  let placed = 0;
+  for (const ext of customers) {
+    if (!b.known.has(ext) || !b.withIdentity.has(ext)) {
+      b.noteUnknown(ext, r.line);
+      continue;
+    }
+    const messageId = `wecom-msg:${r.msgid}:${ext}`;
+    const properties: Record<string, unknown> = {
+      msgid: r.msgid,
+      msgtype: r.msgtype,
+      direction: direction.toLowerCase(),
+      externalUserid: ext,
+      source: 'wecom_archive',
+      content: r.text ?? `[${r.msgtype}]`,
+    };
+    if (staff) properties.userid = staff;
+    if (r.roomid) properties.roomid = r.roomid;
+    const e = { corpId: b.corpId, externalUserid: ext, messageId, event: `WeCom Message ${direction}`, timestamp: r.msgtime, receivedAt: b.now, properties };
+    b.writes.events.push(customerEvent(b.settings, e));
+    if (direction === 'Received' && !r.roomid) b.writes.replies.push({ messageId, at: r.msgtime, excerpt: r.text ?? `[${r.msgtype}]`, msgid: r.msgid });
+    if (staff) {
+      const key = `${staff}\u0000${ext}`;
+      if ((b.writes.contacts.get(key)?.at ?? 0) < r.msgtime) b.writes.contacts.set(key, { userid: staff, ext, at: r.msgtime });
+    }
+    placed++;
+  }
+  return placed;
+}
+
+/** Sorts a batch's records into timeline events, replies, keyword alerts and contact times; counts what it skips. */
+function classify(b: BatchContext, batch: ArchiveRecord[], words: string[], report: ArchiveReport): void {
+  const isCustomer = (id: string) => b.known.has(id) || looksExternal(id);
   for (const r of batch) {
     if (r.action !== 'send') {
       report.skipped++;
@@ -229,67 +282,19 @@ async function commitBatch(
     }
     const customers = r.from && isCustomer(r.from) ? [r.from] : r.roomid ? [] : r.tolist.filter(isCustomer);
     const staff = isCustomer(r.from) ? (r.roomid ? null : (r.tolist.find((t) => !isCustomer(t)) ?? null)) : r.from;
-    const direction = isCustomer(r.from) ? 'Received' : 'Sent';
-    // Keyword alerts apply to every message, group messages of staff included.
-    if (r.text && words.length) {
-      const lower = r.text.toLowerCase();
-      for (const word of words) {
-        const at = lower.indexOf(word);
-        if (at < 0) continue;
-        alerts.push({
-          kind: 'keyword',
-          dedupKey: `keyword:${r.msgid}:${word}`,
-          userid: staff,
-          externalUserid: customers[0] ?? null,
-          word,
-          excerpt: excerpt(r.text, at, word.length),
-          msgid: r.msgid,
-          at: r.msgtime,
-          now,
-        });
-      }
-    }
-    let placed = 0;
-    for (const ext of customers) {
-      if (!known.has(ext) || !withIdentity.has(ext)) {
-        noteUnknown(ext, r.line);
-        continue;
-      }
-      const properties: Record<string, unknown> = {
-        msgid: r.msgid,
-        msgtype: r.msgtype,
-        direction: direction.toLowerCase(),
-        externalUserid: ext,
-        source: 'wecom_archive',
-        content: r.text ?? `[${r.msgtype}]`,
-      };
-      if (staff) properties.userid = staff;
-      if (r.roomid) properties.roomid = r.roomid;
-      events.push(
-        customerEvent(settings, {
-          corpId,
-          externalUserid: ext,
-          messageId: `wecom-msg:${r.msgid}:${ext}`,
-          event: `WeCom Message ${direction}`,
-          timestamp: r.msgtime,
-          receivedAt: now,
-          properties,
-        }),
-      );
-      if (direction === 'Received' && !r.roomid)
-        replies.push({ messageId: `wecom-msg:${r.msgid}:${ext}`, at: r.msgtime, excerpt: r.text ?? `[${r.msgtype}]`, msgid: r.msgid });
-      if (staff) {
-        const key = `${staff}\u0000${ext}`;
-        if ((contacts.get(key)?.at ?? 0) < r.msgtime) contacts.set(key, { userid: staff, ext, at: r.msgtime });
-      }
-      placed++;
-    }
-    if (!placed && !customers.some((c) => !known.has(c) || !withIdentity.has(c))) report.skipped++;
+    b.writes.alerts.push(...keywordAlerts(r, words, staff, customers[0] ?? null, b.now));
+    const placed = placeRecord(b, r, customers, staff, isCustomer(r.from) ? 'Received' : 'Sent');
+    if (!placed && !customers.some((c) => !b.known.has(c) || !b.withIdentity.has(c))) report.skipped++;
   }
+}
 
+/** Writes a batch in one exclusive ingest transaction: timeline events, replies to our messages, keyword alerts, last contacts. */
+async function writeBatch(deps: ArchiveDeps, ws: string, b: BatchContext, report: ArchiveReport): Promise<void> {
+  const { ctx } = deps;
+  const { events, replies, alerts, contacts } = b.writes;
   await deps.writer.exclusive(async (trx: Kysely<DB>) => {
     if (events.length) {
-      const out = await applyEvents(trx, { dialect: ctx.dialect, cipher: deps.cipher, now: ctx.now }, ws, settings, events);
+      const out = await applyEvents(trx, { dialect: ctx.dialect, cipher: deps.cipher, now: ctx.now }, ws, b.settings, events);
       report.imported += out.stored;
       report.duplicates += out.duplicates;
       // Only events stored now: a re-import records no reply twice (replyId guards the rest).
@@ -303,6 +308,33 @@ async function commitBatch(
       }
     }
     for (const a of alerts) if ((await recordAlert(trx, ws, a)).created) report.keywordAlerts++;
-    for (const c of contacts.values()) await touchLastContact(trx as unknown as OpsDb, ws, c.userid, c.ext, c.at);
+    for (const c of contacts.values()) await touchLastContact(trx, ws, c.userid, c.ext, c.at);
   });
+}
+
+async function commitBatch(
+  deps: ArchiveDeps,
+  ws: string,
+  corpId: string,
+  settings: BatchContext['settings'],
+  words: string[],
+  batch: ArchiveRecord[],
+  report: ArchiveReport,
+  unknown: Map<string, { records: number; firstLine: number }>,
+): Promise<void> {
+  const ids = [...new Set(batch.flatMap((r) => [r.from, ...r.tolist]).filter(Boolean))];
+  const b: BatchContext = {
+    corpId,
+    settings,
+    ...(await knownCustomers(deps.ctx, ws, corpId, ids)),
+    now: deps.ctx.now(),
+    writes: { events: [], replies: [], alerts: [], contacts: new Map() },
+    noteUnknown: (id, line) => {
+      const u = unknown.get(id) ?? { records: 0, firstLine: line };
+      u.records++;
+      unknown.set(id, u);
+    },
+  };
+  classify(b, batch, words, report);
+  await writeBatch(deps, ws, b, report);
 }

@@ -5,7 +5,10 @@
  */
 import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
-import { type OpsContext, iso, json, opsDb } from './context.js';
+import { parseJson as json } from '../../platform/db/database.js';
+import { liveProfileIds, profileTagNames } from '../foreign.js';
+import { iso } from '../shared.js';
+import { type OpsContext, opsDb } from './context.js';
 import { parseContent, type SopContent } from './sops.service.js';
 
 /** A snippet as the API shows it. */
@@ -114,21 +117,9 @@ export async function recommendSnippets(
         .where('deleted_at', 'is', null)
         .execute()
     : [];
-  const profile = await db
-    .selectFrom('profiles')
-    .select(['id', 'merged_into'])
-    .where('workspace_id', '=', ws)
-    .where('id', '=', follow.profile_id)
-    .executeTakeFirst();
-  const pid = profile?.merged_into ?? follow.profile_id;
-  const cdpTags = await db
-    .selectFrom('profile_tags as pt')
-    .innerJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'pt.workspace_id').onRef('t.id', '=', 'pt.tag_id'))
-    .select('t.name')
-    .where('pt.workspace_id', '=', ws)
-    .where('pt.profile_id', '=', pid)
-    .execute();
-  const customerTags = [...new Set([...tagIds, ...names.map((n) => n.name), ...cdpTags.map((t) => t.name)])];
+  const pid = (await liveProfileIds(ctx.db, ws, [follow.profile_id])).get(follow.profile_id) ?? follow.profile_id;
+  const cdpTags = await profileTagNames(ctx.db, ws, pid);
+  const customerTags = [...new Set([...tagIds, ...names.map((n) => n.name), ...cdpTags])];
   const have = new Set(customerTags.map((t) => t.toLowerCase()));
   const ranked = (await listSnippets(ctx, ws))
     .map((s) => ({ ...s, matched: s.tags.filter((t) => have.has(t.toLowerCase())) }))

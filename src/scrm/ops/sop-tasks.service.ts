@@ -2,8 +2,9 @@
 import type { Selectable } from 'kysely';
 import { ScrmError } from '../errors.js';
 import type { ScrmSopTasksTable } from '../schema.js';
-import { type OpsContext, iso, opsDb, zoneOf } from './context.js';
-import { touchLastContact } from './sop-tick.js';
+import { iso } from '../shared.js';
+import { type OpsContext, opsDb, zoneOf } from './context.js';
+import { touchLastContact } from './last-contacts.js';
 import { dayRange, parseDay } from './time.js';
 
 /** A SOP task as the API shows it. */
@@ -102,7 +103,7 @@ export async function completeSopTask(ctx: OpsContext, ws: string, id: string): 
       .where('workspace_id', '=', ws)
       .where('id', '=', id)
       .execute();
-    if (row.target_type === 'customer') await touchLastContact(trx as unknown as typeof db, ws, row.staff_userid, row.target_id, now);
+    if (row.target_type === 'customer') await touchLastContact(trx, ws, row.staff_userid, row.target_id, now);
   });
   return toTask(await db.selectFrom('scrm_sop_tasks').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirstOrThrow());
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
 import type { OpsContext } from './context.js';
-import { completeSopTask, listSopTasks, TASK_STATUSES, type TaskFilter } from './sop-tasks.service.js';
+import { TASK_STATUSES } from './sop-tasks.service.js';
 import { archiveSop, createSop, getSop, listSops, updateSop } from './sops.service.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -28,7 +28,8 @@ export const sopSchema = {
   },
 } as const;
 
-const taskSchema = {
+/** A SOP task in responses. */
+export const taskSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
@@ -47,11 +48,11 @@ const taskSchema = {
   },
 } as const;
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-type Id = { Params: { id: string } };
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+export type Id = { Params: { id: string } };
 type Body = { Body: Record<string, unknown> };
 
-/** `/v1/wecom/sops` (CRUD) and `/v1/wecom/tasks` (list, complete). */
+/** `/v1/wecom/sops`: list, create, read, change and archive SOPs. */
 export async function sopRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
   app.get<{ Querystring: { includeArchived?: boolean } }>(
     '/v1/wecom/sops',
@@ -102,37 +103,5 @@ export async function sopRoutes(app: FastifyInstance, ctx: OpsContext, preHandle
       schema: { ...secured('wecom-ops', 'Archive a SOP (its pending tasks are cancelled)'), params: idParams, response: { 200: sopSchema, ...errorResponses } },
     },
     async (req) => archiveSop(ctx, req.workspaceId, req.params.id),
-  );
-
-  app.get<{ Querystring: TaskFilter }>(
-    '/v1/wecom/tasks',
-    {
-      preHandler,
-      schema: {
-        ...secured('wecom-ops', 'SOP tasks by due time; date is a local date (YYYY-MM-DD) in the workspace time zone'),
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            staff: { type: 'string', maxLength: 64 },
-            date: { type: 'string', maxLength: 10 },
-            status: { type: 'string', enum: [...TASK_STATUSES] },
-            sopId: { type: 'string', maxLength: 64 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string', maxLength: 512 },
-          },
-        },
-        response: {
-          200: { type: 'object', properties: { data: { type: 'array', items: taskSchema }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
-        },
-      },
-    },
-    async (req) => listSopTasks(ctx, req.workspaceId, req.query),
-  );
-  app.post<Id>(
-    '/v1/wecom/tasks/:id/complete',
-    { preHandler, schema: { ...secured('wecom-ops', 'Mark a SOP task done by hand'), params: idParams, response: { 200: taskSchema, ...errorResponses } } },
-    async (req) => completeSopTask(ctx, req.workspaceId, req.params.id),
   );
 }

@@ -5,10 +5,13 @@
  * workspace's time zone. The scheduler (sop-tick.ts) turns due steps into staff tasks.
  */
 import { ScrmError } from '../errors.js';
-import { SegmentError } from '../../segments/errors.js';
+import { SegmentError } from '../../segments/index.js';
 import { newId } from '../../platform/ids.js';
-import type { Attachment } from '../../wecom/types.js';
-import { type OpsContext, iso, json, opsDb } from './context.js';
+import type { Attachment } from '../../wecom/index.js';
+import { parseJson as json } from '../../platform/db/database.js';
+import { isActiveSegment } from '../foreign.js';
+import { iso } from '../shared.js';
+import { type OpsContext, opsDb } from './context.js';
 import { isHhmm } from './time.js';
 
 /** Who a SOP reaches: groups (by chat id, owner or group tag) or customers (by segment or by how they were added). */
@@ -181,8 +184,8 @@ function parseStatus(v: unknown): 'active' | 'paused' {
 
 async function checkSegment(ctx: OpsContext, ws: string, target: SopTarget): Promise<void> {
   if (target.type !== 'customers' || !('segmentId' in target)) return;
-  const seg = await opsDb(ctx).selectFrom('segments').select('status').where('workspace_id', '=', ws).where('id', '=', target.segmentId).executeTakeFirst();
-  if (!seg || seg.status !== 'active') throw new SegmentError('SEGMENT_NOT_FOUND', `target.segmentId: no active segment ${target.segmentId}`);
+  if (!(await isActiveSegment(ctx.db, ws, target.segmentId)))
+    throw new SegmentError('SEGMENT_NOT_FOUND', `target.segmentId: no active segment ${target.segmentId}`);
 }
 
 /** Creates a SOP (active unless `status: "paused"`). Relative steps apply to targets that join from now on. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEngines } from '../../../test/support/engines.js';
-import { runSopTick, syncSopTaskResults } from './sop-tick.js';
+import { syncSopTaskResults } from './sop-results.js';
+import { runSopTick } from './sop-tick.js';
 import { startScrmOpsWorker } from './worker.js';
 import { type OpsFixture, startOpsFixture } from './test-helpers.js';
 
@@ -192,7 +193,7 @@ describeEngines('SOPs', (engine) => {
     });
     const c = await f.mirrorRelation(0, 6);
     f.clock.advance(60_000);
-    const worker = startScrmOpsWorker(f.ctx, { intervalMs: 3_600_000 });
+    const worker = startScrmOpsWorker(f.services.scrm, { intervalMs: 3_600_000 });
     await worker.runOnce();
     const [task] = await tasks();
     expect(task).toMatchObject({ targetId: c.externalUserid, status: 'waiting' });

@@ -71,7 +71,7 @@ export async function startOpsFixture(
       updated_at: now,
     })
     .execute();
-  const ctx = opsContext(t.services);
+  const ctx = opsContext(t.services.scrm);
   const ws = t.workspaceId;
 
   const addStaff: OpsFixture['addStaff'] = async (userid, o = {}) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
 import type { OpsContext } from './context.js';
-import { createSnippet, deleteSnippet, listSnippets, recommendSnippets, updateSnippet } from './snippets.service.js';
+import { recommendSnippets } from './snippets.service.js';
 import {
   completeGuideTask,
   createWorkbenchRule,
@@ -12,15 +12,14 @@ import {
   staffToday,
 } from './workbench.service.js';
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const list = { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } } as const;
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+export const anyObject = { type: 'object', additionalProperties: true } as const;
+export const list = { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } } as const;
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 const staffParams = { type: 'object', required: ['userid'], properties: { userid: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-type Id = { Params: { id: string } };
+export type Id = { Params: { id: string } };
 type Staff = { Params: { userid: string } };
-type Body = { Body: Record<string, unknown> };
 
-/** The guide workbench: staff customers, today, recommendations; workbench rules; snippets. */
+/** The guide workbench of a staff member: customers, today's tasks, recommendations, completing a follow-up. */
 export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
   app.get<Staff & { Querystring: { limit?: number; cursor?: string } }>(
     '/v1/wecom/staff/:userid/customers',
@@ -83,7 +82,10 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
     { preHandler, schema: { ...secured('wecom-ops', 'Mark a generated follow-up done'), params: idParams, response: { 200: anyObject, ...errorResponses } } },
     async (req) => completeGuideTask(ctx, req.workspaceId, req.params.id),
   );
+}
 
+/** `/v1/wecom/workbench-rules`: list, create, delete. */
+export async function workbenchRuleRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
   app.get(
     '/v1/wecom/workbench-rules',
     { preHandler, schema: { ...secured('wecom-ops', 'Workbench rules'), response: { 200: list, ...errorResponses } } },
@@ -120,31 +122,4 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
       return reply.code(204).send();
     },
   );
-
-  app.get(
-    '/v1/wecom/snippets',
-    { preHandler, schema: { ...secured('wecom-ops', 'Message snippets'), response: { 200: list, ...errorResponses } } },
-    async (req) => ({ data: await listSnippets(ctx, req.workspaceId) }),
-  );
-  app.post<Body>(
-    '/v1/wecom/snippets',
-    {
-      preHandler,
-      schema: {
-        ...secured('wecom-ops', 'Create a snippet: { title, content: { text?, attachments? }, tags }'),
-        body: { ...anyObject, required: ['title', 'content'] },
-        response: { 201: anyObject, ...errorResponses },
-      },
-    },
-    async (req, reply) => reply.code(201).send(await createSnippet(ctx, req.workspaceId, req.body)),
-  );
-  app.patch<Id & Body>(
-    '/v1/wecom/snippets/:id',
-    { preHandler, schema: { ...secured('wecom-ops', 'Change a snippet'), params: idParams, body: anyObject, response: { 200: anyObject, ...errorResponses } } },
-    async (req) => updateSnippet(ctx, req.workspaceId, req.params.id, req.body),
-  );
-  app.delete<Id>('/v1/wecom/snippets/:id', { preHandler, schema: { ...secured('wecom-ops', 'Delete a snippet'), params: idParams } }, async (req, reply) => {
-    await deleteSnippet(ctx, req.workspaceId, req.params.id);
-    return reply.code(204).send();
-  });
 }

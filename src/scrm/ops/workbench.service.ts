@@ -5,9 +5,12 @@
  * them, once per local day); and 1:1 message recommendations from a snippet library by tag.
  */
 import { ScrmError } from '../errors.js';
-import { SegmentError } from '../../segments/errors.js';
+import { SegmentError } from '../../segments/index.js';
 import { newId } from '../../platform/ids.js';
-import { type OpsContext, iso, json, opsDb, segmentFollows, zoneOf } from './context.js';
+import { parseJson as json } from '../../platform/db/database.js';
+import { isActiveSegment, liveProfileIds, profileScores } from '../foreign.js';
+import { iso } from '../shared.js';
+import { type OpsContext, opsDb, segmentFollows, zoneOf } from './context.js';
 import { listSopTasks, type SopTask } from './sop-tasks.service.js';
 import { dayString, localDay } from '../../platform/time.js';
 
@@ -27,15 +30,6 @@ async function corpTags(ctx: OpsContext, ws: string): Promise<Map<string, { name
     .where('deleted_at', 'is', null)
     .execute();
   return new Map(rows.map((r) => [r.tag_id, { name: r.name, group: r.group_name }]));
-}
-
-/** The live profile ids (merges followed) of stored profile ids. */
-async function liveProfiles(ctx: OpsContext, ws: string, ids: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (!ids.length) return out;
-  const rows = await opsDb(ctx).selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', ws).where('id', 'in', ids).execute();
-  for (const r of rows) out.set(r.id, r.merged_into ?? r.id);
-  return out;
 }
 
 /** A customer in a staff member's list. */
@@ -78,23 +72,12 @@ export async function staffCustomers(
     .execute();
   const page = rows.slice(0, limit);
   const tags = await corpTags(ctx, ws);
-  const live = await liveProfiles(
-    ctx,
+  const live = await liveProfileIds(
+    ctx.db,
     ws,
     page.map((r) => r.profile_id),
   );
-  const liveIds = [...new Set(live.values())];
-  const scores = new Map(
-    (liveIds.length
-      ? await db
-          .selectFrom('profile_scores')
-          .select(['profile_id', 'rfm_cell', 'lifecycle_stage'])
-          .where('workspace_id', '=', ws)
-          .where('profile_id', 'in', liveIds)
-          .execute()
-      : []
-    ).map((s) => [s.profile_id, s]),
-  );
+  const scores = await profileScores(ctx.db, ws, [...new Set(live.values())]);
   const data = page.map((r) => {
     const pid = live.get(r.profile_id) ?? r.profile_id;
     const s = scores.get(pid);
@@ -142,8 +125,7 @@ export async function createWorkbenchRule(
 ): Promise<WorkbenchRule> {
   if (!(RULE_KINDS as readonly string[]).includes(body.kind))
     throw new ScrmError('VALIDATION_FAILED', `kind "${body.kind}" is not one of ${RULE_KINDS.join(', ')}`);
-  const seg = await opsDb(ctx).selectFrom('segments').select('status').where('workspace_id', '=', ws).where('id', '=', body.segmentId).executeTakeFirst();
-  if (!seg || seg.status !== 'active') throw new SegmentError('SEGMENT_NOT_FOUND', `segmentId: no active segment ${body.segmentId}`);
+  if (!(await isActiveSegment(ctx.db, ws, body.segmentId))) throw new SegmentError('SEGMENT_NOT_FOUND', `segmentId: no active segment ${body.segmentId}`);
   const now = ctx.now();
   const row = {
     workspace_id: ws,

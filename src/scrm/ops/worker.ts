@@ -4,10 +4,11 @@
  * is idempotent and commits on its own, so a crash or a stop between steps loses nothing.
  */
 import { startLoop } from '../../platform/loop.js';
-import type { OpsContext } from './context.js';
-import { opsDb } from './context.js';
+import type { Scrm } from '../deps.js';
+import { type OpsContext, opsContext, opsDb } from './context.js';
 import { syncHandoverResults } from './handover.service.js';
-import { runSopTick, syncSopTaskResults } from './sop-tick.js';
+import { syncSopTaskResults } from './sop-results.js';
+import { runSopTick } from './sop-tick.js';
 
 /** A running operations worker. */
 export interface ScrmOpsWorker {
@@ -35,8 +36,9 @@ export async function runOpsCycle(ctx: OpsContext): Promise<void> {
   }
 }
 
-/** Starts the worker: a cycle every `intervalMs` (default one minute), never two at once. */
-export function startScrmOpsWorker(ctx: OpsContext, opts: { intervalMs?: number } = {}): ScrmOpsWorker {
+/** Starts the worker: a cycle every `intervalMs` (default one minute), never two at once; `groupsWithTags` as in OpsContext. */
+export function startScrmOpsWorker(scrm: Scrm, opts: { intervalMs?: number; groupsWithTags?: OpsContext['groupsWithTags'] } = {}): ScrmOpsWorker {
+  const ctx = opsContext(scrm, { groupsWithTags: opts.groupsWithTags });
   const intervalMs = opts.intervalMs ?? 60_000;
   const loop = startLoop({ pass: () => runOpsCycle(ctx), idleMs: intervalMs, fixedRate: true, log: ctx.log, failed: 'scrm ops cycle failed' });
   loop.schedule(intervalMs);

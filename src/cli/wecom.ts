@@ -1,13 +1,19 @@
-import { readFileSync } from 'node:fs';
+/**
+ * `siyu wecom sync` (full sync of a WeCom corp into a workspace) and `siyu wecom archive-import`
+ * (conversation-archive records into customer timelines): the commands over scrm's published
+ * functions.
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { createServices } from '../server/app.js';
-import { pickWorkspace } from '../cli/import.js';
-import { output } from '../cli/output.js';
 import { loadConfig } from '../platform/config.js';
-import { createWeComClient, WeComBadResponseError, WeComError, WeComNetworkError } from '../wecom/client.js';
-import { runFullSync, type SyncProgress, type SyncResult } from './sync.service.js';
+import { archiveDeps, importArchive, runFullSync, type SyncProgress, type SyncResult } from '../scrm/index.js';
+import { createServices } from '../server/app.js';
+import { createWeComClient, isWeComFailure } from '../wecom/index.js';
+import { pickWorkspace } from './import.js';
+import { output } from './output.js';
 
 interface SyncCliOptions {
   workspace?: string;
@@ -147,7 +153,7 @@ export function registerWeComSyncCommand(program: Command): void {
         output(!!opts.json, { workspaceId, ...result }, summary(result, workspaceId, ((Date.now() - started) / 1000).toFixed(1)));
         if (!result.completed) process.exitCode = 130;
       } catch (err) {
-        if (!(err instanceof WeComError || err instanceof WeComNetworkError || err instanceof WeComBadResponseError)) throw err;
+        if (!isWeComFailure(err)) throw err;
         display.stop();
         // WeCom's errors explain themselves (errcode, meaning); what was committed stays, and the next run resumes.
         process.stderr.write(
@@ -159,6 +165,62 @@ export function registerWeComSyncCommand(program: Command): void {
         process.off('SIGINT', onSigint);
         await services.writer.drain();
         await services.database.close();
+      }
+    });
+}
+
+/** Registers `siyu wecom archive-import FILE --workspace W` (under the `wecom` command, created if absent). */
+export function registerArchiveImportCommand(program: Command): void {
+  const wecom = program.commands.find((c) => c.name() === 'wecom') ?? program.command('wecom').description('WeCom (企业微信) SCRM commands');
+  wecom
+    .command('archive-import')
+    .description('Import conversation-archive records (JSON lines from the Finance SDK) into customer timelines, with sensitive-word alerts')
+    .argument('<file>', 'JSON lines file, one decrypted record per line')
+    .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
+    .option('--batch <n>', 'records per transaction', '500')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { workspace?: string; batch: string; json?: boolean }) => {
+      if (!existsSync(file)) throw new InvalidArgumentError(`${file}: no such file`);
+      const batchSize = Number(opts.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 5000) throw new InvalidArgumentError('--batch must be a whole number from 1 to 5000');
+      const s = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: 'archive {bar} {value} lines | {imported} events | {errors} bad lines', stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      try {
+        const ws = await pickWorkspace(s, opts.workspace);
+        bar?.start(0, 0, { imported: 0, errors: 0 });
+        const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+        const report = await importArchive(archiveDeps(s.scrm), ws, lines, {
+          batchSize,
+          onProgress: (p) => {
+            if (bar) {
+              bar.setTotal(p.lines);
+              bar.update(p.lines, { imported: p.imported, errors: p.errors });
+            } else process.stderr.write(`${p.lines} lines, ${p.imported} events, ${p.errors} bad lines\n`);
+          },
+        });
+        bar?.stop();
+        const text = [
+          `${report.lines} lines: ${report.imported} events imported, ${report.duplicates} already there, ${report.skipped} skipped, ${report.keywordAlerts} keyword alerts`,
+          ...report.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.reason}`),
+          report.errorCount > 20 ? `  ... ${report.errorCount - 20} more bad lines (see --json)` : '',
+          report.unknownCustomers.length
+            ? `${report.unknownCustomers.length} customers unknown to Siyu (sync WeCom first): ${report.unknownCustomers
+                .slice(0, 10)
+                .map((u) => u.externalUserid)
+                .join(', ')}`
+            : '',
+        ].filter(Boolean);
+        output(!!opts.json, report, text.join('\n'));
+        if (report.errorCount) process.exitCode = 1;
+      } finally {
+        bar?.stop();
+        await s.writer.drain();
+        await s.database.close();
       }
     });
 }

@@ -1,0 +1,76 @@
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
+import type { LiveDeps } from './context.js';
+import { anyObject, idParams, type Id } from './live-codes.schemas.js';
+import { liveCodeStats, listLiveCodeAdds } from './live-codes.stats.js';
+
+/** `/v1/wecom/live-codes/:id/stats` and `/adds`: growth by day and staff member, and the customers who came through a code (secret key). */
+export async function liveCodeStatsRoutes(app: FastifyInstance, deps: LiveDeps, preHandler: preHandlerHookHandler): Promise<void> {
+  app.get<Id & { Querystring: { from?: string; to?: string } }>(
+    '/v1/wecom/live-codes/:id/stats',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Adds, deletions and net growth of a live code by local day and by staff member'),
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string', description: 'YYYY-MM-DD, workspace time zone (default 29 days before to)' },
+            to: { type: 'string', description: 'YYYY-MM-DD (default today)' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              liveCodeId: { type: 'string' },
+              timeZone: { type: 'string' },
+              from: { type: 'string' },
+              to: { type: 'string' },
+              totals: anyObject,
+              byDay: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { date: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } },
+                },
+              },
+              byStaff: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { userid: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => liveCodeStats(deps, req.workspaceId, req.params.id, req.query),
+  );
+
+  app.get<Id & { Querystring: { limit: number; cursor?: string } }>(
+    '/v1/wecom/live-codes/:id/adds',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Customers who came through a live code, newest first, with the fate of their welcome message and tags'),
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 100 } },
+        },
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => listLiveCodeAdds(deps, req.workspaceId, req.params.id, req.query),
+  );
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { errorResponses, secured } from '../../platform/http-schemas.js';
+import type { OpsContext } from './context.js';
+import { completeSopTask, listSopTasks, TASK_STATUSES, type TaskFilter } from './sop-tasks.service.js';
+import { type Id, idParams, taskSchema } from './sops.routes.js';
+
+/** `/v1/wecom/tasks`: SOP tasks by due time, and completing one by hand. */
+export async function taskRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
+  app.get<{ Querystring: TaskFilter }>(
+    '/v1/wecom/tasks',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'SOP tasks by due time; date is a local date (YYYY-MM-DD) in the workspace time zone'),
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            staff: { type: 'string', maxLength: 64 },
+            date: { type: 'string', maxLength: 10 },
+            status: { type: 'string', enum: [...TASK_STATUSES] },
+            sopId: { type: 'string', maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', maxLength: 512 },
+          },
+        },
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: taskSchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => listSopTasks(ctx, req.workspaceId, req.query),
+  );
+  app.post<Id>(
+    '/v1/wecom/tasks/:id/complete',
+    { preHandler, schema: { ...secured('wecom-ops', 'Mark a SOP task done by hand'), params: idParams, response: { 200: taskSchema, ...errorResponses } } },
+    async (req) => completeSopTask(ctx, req.workspaceId, req.params.id),
+  );
+}

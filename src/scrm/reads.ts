@@ -1,0 +1,47 @@
+/**
+ * What other modules read of SCRM's tables, published here so that they never query them: the
+ * root hands these to journeys and messaging as ports. Each runs on the connection or transaction
+ * it is given, whatever schema type that carries.
+ */
+import type { Kysely } from 'kysely';
+import { scrmDb } from './schema.js';
+
+/** Filters of {@link activeGroupChatIds}. */
+export interface ActiveGroupFilter {
+  /** Only these groups. */
+  chatIds?: string[];
+  /** Only groups whose name contains this text (`\`, `%` and `_` are dropped from it, not matched). */
+  nameContains?: string;
+}
+
+/**
+ * Chat ids of the workspace's active customer groups, ordered by chat id, among `chatIds` and with
+ * a name containing `nameContains` when given (journeys' `wecom_group` audiences).
+ */
+export async function activeGroupChatIds<D>(db: Kysely<D>, ws: string, g: ActiveGroupFilter): Promise<string[]> {
+  let q = scrmDb(db).selectFrom('scrm_groups').select('chat_id').where('workspace_id', '=', ws).where('status', '=', 'active');
+  if (g.chatIds) q = q.where('chat_id', 'in', g.chatIds);
+  if (g.nameContains) q = q.where('name', 'like', `%${g.nameContains.replace(/[\\%_]/g, '')}%`);
+  return (await q.orderBy('chat_id').execute()).map((r) => r.chat_id);
+}
+
+/** A customer group's owner and status ('active' | 'dismissed'), or undefined when SCRM has no such group (messaging's group address). */
+export async function groupOwner<D>(db: Kysely<D>, ws: string, chatId: string): Promise<{ owner: string; status: string } | undefined> {
+  return scrmDb(db).selectFrom('scrm_groups').select(['owner', 'status']).where('workspace_id', '=', ws).where('chat_id', '=', chatId).executeTakeFirst();
+}
+
+/**
+ * The staff member following a customer the longest (earliest add, then userid), among live
+ * relations only, and only `sender` when given; undefined when none (messaging's 1:1 sender).
+ */
+export async function followingStaff<D>(db: Kysely<D>, ws: string, externalUserid: string, sender?: string): Promise<string | undefined> {
+  let q = scrmDb(db)
+    .selectFrom('scrm_follows')
+    .select('userid')
+    .where('workspace_id', '=', ws)
+    .where('external_userid', '=', externalUserid)
+    .where('deleted_at', 'is', null);
+  if (sender) q = q.where('userid', '=', sender);
+  const owner = await q.orderBy('added_at').orderBy('userid').limit(1).executeTakeFirst();
+  return owner?.userid;
+}

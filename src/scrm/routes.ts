@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import { callbackRoutes } from './callback.routes.js';
+import { connectionRoutes } from './connection.routes.js';
+import type { Scrm } from './deps.js';
+import { groupRoutes } from './groups/groups.routes.js';
+import { liveCodeRoutes } from './livecodes/routes.js';
+import { scrmOpsRoutes } from './ops/routes.js';
+
+/**
+ * The SCRM API: operations (SOPs, workbench, handover, alerts, archive import), live codes and
+ * group live codes, customer groups, the WeCom connection (secret key), and WeCom's callback URL.
+ * Each part is its own encapsulated plugin: the callback and archive routes parse bodies their own
+ * way.
+ */
+export async function scrmRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
+  await app.register(async (scope) => scrmOpsRoutes(scope, scrm));
+  await app.register(async (scope) => liveCodeRoutes(scope, scrm));
+  await app.register(async (scope) => groupRoutes(scope, scrm));
+  await app.register(async (scope) => connectionRoutes(scope, scrm));
+  await app.register(async (scope) => callbackRoutes(scope, scrm));
+}
