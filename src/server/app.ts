@@ -2,7 +2,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import pino, { type Logger } from 'pino';
-import { cdpRoutes, createRuleBook, createIngestWriter, type IngestWriter, type TimelineSource, type WorkspaceIngestSettings } from '../cdp/index.js';
+import {
+  cdpRoutes,
+  createRuleBook,
+  createIngestWriter,
+  type CdpHubEvents,
+  type IngestWriter,
+  type TimelineSource,
+  type WorkspaceIngestSettings,
+} from '../cdp/index.js';
 import type { Config } from '../platform/config.js';
 import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
 import { type Database, openDatabase } from '../platform/db/database.js';
@@ -10,6 +18,8 @@ import { migrateSiyu } from './migrations.js';
 import { installErrorHandler } from '../platform/http.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from '../platform/workspaces.js';
 import { type Clock, systemClock } from '../platform/clock.js';
+import { createHub, type Hub } from '../platform/hub.js';
+import type { SegmentsHubEvents } from '../segments/index.js';
 import { platformRoutes } from '../platform/platform.routes.js';
 import { consoleRoutes } from '../platform/console.routes.js';
 import type { MembershipDeps } from '../segments/membership.js';
@@ -19,11 +29,23 @@ import { type SegmentWorker, startSegmentWorker } from '../segments/worker.js';
 import { churnAlertListener, handoverFailedListener, opsContext, type ScrmOpsWorker, scrmOpsRoutes, startScrmOpsWorker } from '../scrm/ops/index.js';
 import { createLiveCodeListener, groupCodeListener, liveCodeRoutes, liveDepsOf, type LiveCodeWorker, startLiveCodeWorker } from '../scrm/livecodes/index.js';
 import { groupRoutes } from '../scrm/groups/index.js';
-import { callbackRoutes, connectionRoutes, createScrmServices, inboxDeps, type InboxWorker, type ScrmServices, startInboxWorker } from '../scrm/index.js';
+import {
+  callbackRoutes,
+  connectionRoutes,
+  createScrmServices,
+  inboxDeps,
+  type InboxWorker,
+  type ScrmHubEvents,
+  type ScrmServices,
+  startInboxWorker,
+} from '../scrm/index.js';
 import { segmentTimelineSource } from '../segments/history.js';
-import { type Dispatcher, messagingRoutes, startMessagingWorker } from '../messaging/index.js';
-import { type BroadcastWorker, broadcastRoutes, startBroadcasts } from '../broadcasts/index.js';
-import { journeyRoutes, type JourneyWorker, startJourneyWorker } from '../journeys/index.js';
+import { type Dispatcher, type MessagingHubEvents, messagingRoutes, startMessagingWorker } from '../messaging/index.js';
+import { type BroadcastWorker, type BroadcastsHubEvents, broadcastRoutes, startBroadcasts } from '../broadcasts/index.js';
+import { type JourneyDeps, journeyRoutes, type JourneysHubEvents, type JourneyWorker, startJourneyWorker } from '../journeys/index.js';
+
+/** Every module's hub events (the hub of a process; see platform/hub.ts). */
+export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents;
 
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
@@ -34,6 +56,8 @@ export interface Services {
   cipher: PiiCipher;
   clock: Clock;
   log: Logger;
+  /** The in-process event hub: cross-module wake-ups (docs/architecture-rules.md, hub events). */
+  hub: Hub<SiyuHubEvents>;
   /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** What segment membership needs; the worker and the CLI use it. */
@@ -76,6 +100,7 @@ export async function createServices(config: Config, opts: { database?: Database
     if (applied.length) log.info({ applied }, 'migrations applied');
   }
   const cipher = createPiiCipher(config.encryptionKey);
+  const hub = createHub<SiyuHubEvents>(log);
   const settingsCache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
   const settingsFor = async (ws: string): Promise<WorkspaceIngestSettings> => {
     const hit = settingsCache.get(ws);
@@ -99,7 +124,11 @@ export async function createServices(config: Config, opts: { database?: Database
     timeZoneOf,
     oldestWrite: () => writer.oldestInFlight(),
     scan: database.scan,
+    // Bridge to the hub until segments' membership writes emit on it themselves (issue #13).
+    onChange: (ws) => hub.emit('segments.membership-changed', { workspaceId: ws }),
   };
+  // Bridge to the hub until cdp's writer emits on it itself (issue #13).
+  writer.onCommitted((ws, committed) => hub.emit('cdp.events-committed', { workspaceId: ws, profileIds: [...committed.profileIds], events: committed.events }));
   const timelineSources = [segmentTimelineSource()];
   const scrm = createScrmServices({ database, cipher, clock, log });
   // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
@@ -107,7 +136,28 @@ export async function createServices(config: Config, opts: { database?: Database
   scrm.listeners.add('group-codes', groupCodeListener);
   scrm.listeners.add('churn-alerts', churnAlertListener);
   scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
+  const services: Services = {
+    config,
+    database,
+    writer,
+    keys: createKeyResolver(database.db),
+    cipher,
+    clock,
+    log,
+    hub,
+    timeZoneOf,
+    membership,
+    timelineSources,
+    scrm,
+  };
+  // Bridge until the dispatcher subscribes to the hub itself (issue #13).
+  hub.on('messaging.outbox-has-work', () => services.messagingDispatcher?.wake());
+  return services;
+}
+
+/** The journey engine's deps from the process services. */
+export function journeyDepsOf(s: Services): JourneyDeps {
+  return { database: s.database, now: () => s.clock.now(), log: s.log, defaultTimeZone: s.config.defaultTimezone, hub: s.hub };
 }
 
 /** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
@@ -115,7 +165,7 @@ export function startWorkers(s: Services): void {
   s.inboxWorker ??= startInboxWorker(inboxDeps(s));
   s.messagingDispatcher ??= startMessagingWorker(s);
   s.broadcastWorker ??= startBroadcasts(s);
-  s.journeyWorker ??= startJourneyWorker(s);
+  s.journeyWorker ??= startJourneyWorker(journeyDepsOf(s));
   s.scrmOpsWorker ??= startScrmOpsWorker(opsContext(s));
   s.liveCodeWorker ??= startLiveCodeWorker(liveDepsOf(s));
   if (!s.config.segmentWorker || s.segmentWorker) return;
@@ -196,7 +246,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => messagingRoutes(scope, services));
   await app.register(async (scope) => broadcastRoutes(scope, services));
-  await app.register(async (scope) => journeyRoutes(scope, services));
+  await app.register(async (scope) => journeyRoutes(scope, { ...journeyDepsOf(services), keys: services.keys }));
   await app.register(async (scope) => scrmOpsRoutes(scope, services));
   await app.register(async (scope) => liveCodeRoutes(scope, services));
   await app.register(async (scope) => groupRoutes(scope, services));
