@@ -1,9 +1,9 @@
+/** The validators' shared checks: each records an error with its JSON path and returns undefined on failure. */
 import { validateRule } from '../segments/rules.js';
 import type { PropertyFilter, Rule } from '../segments/rule.types.js';
 import { type DefinitionError, DEFINITION_LIMITS, type Duration, durationMs } from './definition.types.js';
 
-/** The validators' shared checks: each records an error with its JSON path and returns undefined on failure. */
-
+/** A step id or variant key: 1-64 letters, digits, _ or -. */
 export const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const TIME_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
 

@@ -1,3 +1,4 @@
+/** Validators of a definition's trigger (one per trigger type), entry policy and goal. */
 import { Checker, got, has, type Obj } from './definition.checker.js';
 import {
   type Audience,
@@ -9,8 +10,6 @@ import {
   type TriggerType,
   TRIGGER_TYPES,
 } from './definition.types.js';
-
-/** Validators of a definition's trigger (one per trigger type), entry policy and goal. */
 
 /** Checks the fields of a trigger object whose `type` is valid; returns the clean trigger or undefined. */
 type TriggerValidator<T extends TriggerType> = (c: Checker, o: Obj, path: string, type: T) => TriggerOf<T> | undefined;

@@ -4,6 +4,7 @@ import type { requireKey } from '../platform/http.js';
 /** The preHandler of the secret-key routes. */
 export type PreHandler = ReturnType<typeof requireKey>;
 
+/** Any JSON object. */
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 
 /** A journey as the API answers it (with its version after a publish, its versions when read). */
@@ -25,4 +26,5 @@ export const journeySchema = {
 
 /** `:id` of a journey. */
 export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
+/** The route generic of `:id` routes. */
 export type Id = { Params: { id: string } };

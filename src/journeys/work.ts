@@ -14,6 +14,7 @@ import { matchesFilters } from './timing.js';
 
 /** A journey state row as read. */
 export type StateRow = Selectable<JourneyStatesTable>;
+/** A day in milliseconds. */
 export const DAY = 86_400_000;
 
 /** A claimed state, with what its steps need. */
