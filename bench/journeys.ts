@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { createExecutor } from '../src/journeys/executor.js';
+import { createExecutor, createJourney, type Definition, type JourneysHub, publishJourney } from '../src/journeys/index.js';
 import { enterSubjects, lockTriggers } from '../src/journeys/enter.js';
-import { createJourney, publishJourney } from '../src/journeys/journeys.service.js';
-import type { Definition } from '../src/journeys/definition.js';
+import { createHub } from '../src/platform/hub.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
@@ -58,6 +57,8 @@ interface PhaseResult {
 }
 
 const quietLog = pino({ level: 'silent' });
+/** A hub nobody listens to (no dispatcher or worker runs here). */
+const hub: JourneysHub = createHub(quietLog);
 
 /** Inserts N profiles, creates and publishes the journey, enters everyone (not timed). */
 async function setup(database: Database, n: number, clock: { now: number }): Promise<{ ws: string; journeyId: string }> {
@@ -83,7 +84,7 @@ async function setup(database: Database, n: number, clock: { now: number }): Pro
     }));
     await database.db.transaction().execute((trx) => database.dialect.insertMany(trx, 'profiles', rows));
   }
-  const deps = { database, now: () => clock.now, log: quietLog, defaultTimeZone: 'Asia/Shanghai' };
+  const deps = { database, now: () => clock.now, log: quietLog, defaultTimeZone: 'Asia/Shanghai', hub };
   const j = await createJourney(deps, ws, { name: 'bench', definition: DEFINITION });
   await publishJourney(deps, ws, j.id);
   const def = DEFINITION as unknown as Definition;
@@ -105,7 +106,7 @@ async function setup(database: Database, n: number, clock: { now: number }): Pro
 
 /** Runs executor passes until nothing is due at `now`. */
 async function drain(database: Database, now: number): Promise<PhaseResult> {
-  const executor = createExecutor({ database, now: () => now, log: quietLog, defaultTimeZone: 'Asia/Shanghai' });
+  const executor = createExecutor({ database, now: () => now, log: quietLog, defaultTimeZone: 'Asia/Shanghai', hub });
   const out: PhaseResult = { claimed: 0, steps: 0, sends: 0, ms: 0 };
   const t = performance.now();
   for (let pass = 1; ; pass++) {

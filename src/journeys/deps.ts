@@ -1,23 +1,21 @@
 import type { Kysely } from 'kysely';
-import type { Services } from '../server/app.js';
 import type { Logger } from 'pino';
+import type { CdpHubEvents } from '../cdp/index.js';
+import type { MessagingHubEvents } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
-import type { DB } from '../platform/db/schema.js';
-import type { MessagingDB } from '../messaging/index.js';
-import type { ScrmDB } from '../scrm/schema.js';
-import type { JourneysDB } from './schema.js';
-import { parseJson } from '../platform/db/database.js';
-import { isTimeZone } from '../platform/time.js';
+import type { Hub } from '../platform/hub.js';
+import type { KeyResolver } from '../platform/workspaces.js';
+import type { SegmentsHubEvents } from '../segments/index.js';
+import type { JourneysHubEvents } from './hub-events.js';
 
-/** The tables journeys read and write: core, its own, and (read only) messaging's log and SCRM's groups. */
-export type JDB = DB & JourneysDB & MessagingDB & ScrmDB;
+/** The hub events journeys hear (committed events, membership changes, its own entries) or emit (outbox has work, entered). */
+export type JourneysHub = Hub<CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents>;
 
-/** The database typed with the journeys tables. */
-export function jdb(db: Kysely<any>): Kysely<JDB> {
-  return db as Kysely<JDB>;
-}
-
-/** What an award step asks of a loyalty module. Each call carries an idempotency key; a repeat must change nothing. */
+/**
+ * What an award step asks of a loyalty module. Each call carries an idempotency key; a repeat must
+ * change nothing. The transaction is untyped on purpose: the loyalty module writes its own tables,
+ * which journeys does not know, in the transaction that advances the step.
+ */
 export interface LoyaltyPort {
   awardPoints(
     trx: Kysely<any>,
@@ -29,29 +27,20 @@ export interface LoyaltyPort {
   ): Promise<{ ok: true; couponCode?: string } | { ok: false; reason: string }>;
 }
 
-/** What the journey engine needs, built once by the composition root (see `journeyDeps`). */
+/** What the journey engine needs; the composition root builds it. */
 export interface JourneyDeps {
   database: Database;
   now: () => number;
   log: Logger;
   /** The time zone of workspaces whose settings name none (SIYU_DEFAULT_TIMEZONE). */
   defaultTimeZone: string;
+  /** Wake-ups: hears committed events, membership changes and entries; tells the dispatcher about queued messages. */
+  hub: JourneysHub;
   /** The loyalty module, when one is installed; award steps are skipped (and say so) without it. */
   loyalty?: LoyaltyPort;
-  /** Told after a commit that queued messages (wakes the messaging dispatcher). */
-  onMessages?: () => void;
-  /** Told after new entries (wakes the executor). */
-  onEntered?: () => void;
 }
 
-/** The journey deps, taken from the process services (the dispatcher and the worker are woken when present). */
-export function journeyDeps(s: Services, extra: Partial<JourneyDeps> = {}): JourneyDeps {
-  return {
-    database: s.database,
-    now: () => s.clock.now(),
-    log: s.log,
-    defaultTimeZone: s.config.defaultTimezone,
-    onMessages: () => s.messagingDispatcher?.wake(),
-    ...extra,
-  };
+/** What the journeys API needs besides the engine's deps: the key resolver of its secret-key routes. */
+export interface JourneyRoutesDeps extends JourneyDeps {
+  keys: KeyResolver;
 }

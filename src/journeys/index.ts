@@ -6,22 +6,14 @@ export { journeyRoutes } from './journeys.routes.js';
 export { startJourneyWorker, wakeListeners, sweepListeners, type JourneyWorker, type JourneyWorkerOptions } from './worker.js';
 export { createExecutor, type Executor, type PassStats } from './executor.js';
 export { runTriggers, runWorkspaceTriggers, type TriggerStats } from './triggers.js';
-export { journeyDeps, type JourneyDeps, type LoyaltyPort } from './deps.js';
+export type { JourneyDeps, JourneyRoutesDeps, JourneysHub, LoyaltyPort } from './deps.js';
 export { validateDefinition, type Definition, type Step, type Trigger, type DefinitionError } from './definition.js';
 export { JOURNEY_JSON_SCHEMA } from './journey-schema.js';
-export {
-  createJourney,
-  publishJourney,
-  updateJourney,
-  getJourney,
-  listJourneys,
-  setJourneyStatus,
-  migrateStates,
-  enterByApi,
-  journeyStats,
-  type JourneyStats,
-  type JourneyView,
-} from './journeys.service.js';
+export { createJourney, updateJourney, getJourney, listJourneys, setJourneyStatus, type JourneyView } from './journeys.service.js';
+export { publishJourney } from './publish.service.js';
+export { migrateStates, type MigrateInput } from './migrate.service.js';
+export { enterByApi, type EnterInput } from './entries.service.js';
+export { journeyStats, statesOf, type JourneyStats } from './stats.service.js';
 export { RECIPES, recipeByName, type Recipe } from './recipes.js';
 export { journeyMigrations } from './migrations.js';
 export { type JourneysDB } from './schema.js';

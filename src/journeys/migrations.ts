@@ -3,13 +3,15 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The journeys domain's migrations (0011): definitions, versions, durable states, A/B assignments, the step log. */
+/** The journeys domain's migrations (0011): definitions, versions, durable states, A/B assignments, the step log. size: one migration of five tables, never edited once landed. */
 export function journeyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
     owner: 'journeys',
     migrations: {
       '0011_journeys': {
+        // size: creates the five journeys tables and their indexes in one migration; a landed migration is never edited.
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
         async up(db: Kysely<any>) {
           await db.schema
             .createTable('journeys')

@@ -1,7 +1,8 @@
 import { messagingTestApp } from '../messaging/test-kit.js';
 import type { Engine } from '../platform/db/database.js';
 import { basic } from '../../test/support/engines.js';
-import { journeyDeps, type JourneyDeps } from './deps.js';
+import { journeyDepsOf } from '../server/app.js';
+import type { JourneyDeps } from './deps.js';
 import { createExecutor } from './executor.js';
 import { runTriggers } from './triggers.js';
 import { sweepListeners } from './worker.js';
@@ -14,7 +15,7 @@ import { sweepListeners } from './worker.js';
 export async function journeyTestApp(engine: Engine, opts: { clockStart?: number; deps?: Partial<JourneyDeps> } = {}) {
   const m = await messagingTestApp(engine, { clockStart: opts.clockStart ?? Date.parse('2026-11-03T04:00:00Z') });
   const { t } = m;
-  const deps = journeyDeps(t.services, opts.deps);
+  const deps: JourneyDeps = { ...journeyDepsOf(t.services), ...opts.deps };
   const executor = createExecutor(deps);
   let swept = 0;
 

@@ -2,15 +2,15 @@
  * The journey worker of a process: triggers, early wake-ups for awaited events, and executor
  * passes. Event arrivals reach waiting states two ways (both only wake a state; the executor
  * then checks the `events` table itself, so neither can make a wrong decision):
- * - fast: the ingest writer's commit listener marks this process's committed events' listeners due;
+ * - fast: `cdp.events-committed` on the hub marks this process's committed events' listeners due;
  * - durable: every `sweepMs` a sweep marks due any listening state whose profile received a
  *   matching event since the last sweep (events ingested by another process, or a listener that
  *   was lost to a crash). At the latest, a wait-for-event decides at its timeout by reading events.
  */
-import { sql } from 'kysely';
-import type { Services } from '../server/app.js';
 import { nextTurn, startLoop } from '../platform/loop.js';
-import { jdb, journeyDeps, type JourneyDeps } from './deps.js';
+import { listenedEventReceivedSince } from './borrowed/cdp.js';
+import { journeysDb } from './db.js';
+import type { JourneyDeps } from './deps.js';
 import { createExecutor, type Executor, type PassStats } from './executor.js';
 import { runTriggers, type TriggerStats } from './triggers.js';
 
@@ -38,7 +38,7 @@ export async function wakeListeners(deps: JourneyDeps, ws: string, profileIds: s
   if (profileIds.length === 0 || events.length === 0) return 0;
   let n = 0;
   for (let i = 0; i < profileIds.length; i += 500) {
-    const res = await jdb(deps.database.db)
+    const res = await journeysDb(deps.database.db)
       .updateTable('journey_states')
       .set({ wake_at: now })
       .where('workspace_id', '=', ws)
@@ -55,24 +55,21 @@ export async function wakeListeners(deps: JourneyDeps, ws: string, profileIds: s
 
 /** The durable path: marks due every listening state whose profile received a matching event after `since` (by receive time). */
 export async function sweepListeners(deps: JourneyDeps, since: number, now: number): Promise<number> {
-  const res = await sql`update journey_states set wake_at = ${now}
-    where status = 'active' and listen is not null and wake_at > ${now}
-      and exists (select 1 from events as e where e.workspace_id = journey_states.workspace_id and e.profile_id = journey_states.subject_id
-        and e.timestamp >= journey_states.step_at and e.received_at > ${since} and journey_states.listen like '%|' || e.event || '|%')`.execute(
-    deps.database.db,
-  );
-  return Number(res.numAffectedRows ?? 0);
+  const res = await journeysDb(deps.database.db)
+    .updateTable('journey_states')
+    .set({ wake_at: now })
+    .where('status', '=', 'active')
+    .where('listen', 'is not', null)
+    .where('wake_at', '>', now)
+    .where(listenedEventReceivedSince(since))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows ?? 0);
 }
 
-/**
- * Starts the worker loop of a process: committed ingest wakes listeners at once, segment
- * membership changes (in this process) and new entries wake the loop. `deps` overrides the
- * services' (tests and the benchmark).
- */
-export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { deps?: Partial<JourneyDeps> } = {}): JourneyWorker {
-  const deps = journeyDeps(s, { onEntered: () => loop.schedule(0), ...opts.deps });
-  const pollMs = opts.pollMs ?? 1000;
+/** The worker's cycle: triggers and the listener sweep every `sweepMs` (or when forced), then executor passes until nothing is due. */
+function createCycle(deps: JourneyDeps, opts: JourneyWorkerOptions, stopped: () => boolean) {
   const sweepMs = opts.sweepMs ?? 5000;
+  const batchSize = opts.batchSize ?? 200;
   const executor: Executor = createExecutor(deps);
   let lastSweep = 0;
   let sweptUpTo = deps.now();
@@ -88,13 +85,12 @@ export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { d
       sweptUpTo = now;
     }
     const passes: PassStats = { claimed: 0, steps: 0, sends: 0 };
-    const batchSize = opts.batchSize ?? 200;
     for (;;) {
       const p = await executor.runOnce({ batchSize });
       passes.claimed += p.claimed;
       passes.steps += p.steps;
       passes.sends += p.sends;
-      if (p.claimed < batchSize || loop.stopped) break;
+      if (p.claimed < batchSize || stopped()) break;
       // better-sqlite3 answers synchronously, so a run of batches would be one unbroken chain of
       // microtasks: yield, or HTTP requests (and /health) wait for the whole backlog.
       await nextTurn();
@@ -102,6 +98,21 @@ export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { d
     if (passes.claimed || triggers.entered) deps.log.debug({ ...passes, entered: triggers.entered, ms: Date.now() - started }, 'journey cycle');
     return { triggers, passes };
   }
+  return {
+    cycle,
+    executor,
+    /** The next cycle runs the trigger pass (event triggers, segment entries and exits). */
+    triggersDue: () => void (lastSweep = 0),
+  };
+}
+
+/**
+ * Starts the worker loop of a process. It hears on the hub: committed ingest (wakes listeners at
+ * once), segment membership changes and new entries (wake the loop); it unsubscribes on `stop`.
+ */
+export function startJourneyWorker(deps: JourneyDeps, opts: JourneyWorkerOptions = {}): JourneyWorker {
+  const pollMs = opts.pollMs ?? 1000;
+  const { cycle, executor, triggersDue } = createCycle(deps, opts, () => loop.stopped);
 
   /** Until the earliest state's wake-up, at most `pollMs`. */
   async function nextDelay(): Promise<number> {
@@ -125,31 +136,30 @@ export function startJourneyWorker(s: Services, opts: JourneyWorkerOptions & { d
     againMs: 0,
   });
 
-  const unsubscribe = s.writer.onCommitted((ws, committed) => {
-    const names = [...new Set(committed.events.filter((e) => e.type === 'track' && e.event).map((e) => e.event!))];
-    wakeListeners(deps, ws, [...committed.profileIds], names, deps.now())
-      .then(() => {
-        lastSweep = 0; // event triggers: a trigger pass soon
-        loop.schedule(50);
-      })
-      .catch((err) => deps.log.warn({ err }, 'journey listener wake-up failed'));
-  });
-  // Segment entries and exits: run the trigger pass soon (its cursor reads them from the tables).
-  const previous = s.membership.onChange;
-  s.membership.onChange = (ws) => {
-    previous?.(ws);
-    lastSweep = 0;
-    loop.schedule(50);
-  };
+  const unsubscribe = [
+    deps.hub.on('cdp.events-committed', ({ workspaceId, profileIds, events }) => {
+      const names = [...new Set(events.filter((e) => e.type === 'track' && e.event).map((e) => e.event!))];
+      wakeListeners(deps, workspaceId, profileIds, names, deps.now())
+        .then(() => {
+          triggersDue(); // event triggers: a trigger pass soon
+          loop.schedule(50);
+        })
+        .catch((err) => deps.log.warn({ err }, 'journey listener wake-up failed'));
+    }),
+    // Segment entries and exits: run the trigger pass soon (its cursor reads them from the tables).
+    deps.hub.on('segments.membership-changed', () => {
+      triggersDue();
+      loop.schedule(50);
+    }),
+    deps.hub.on('journeys.entered', () => loop.schedule(0)),
+  ];
   loop.schedule(0);
 
   return {
     wake: () => loop.schedule(0),
     runOnce: () => loop.exclusive(() => cycle(true)),
     async stop() {
-      unsubscribe();
-      if (previous) s.membership.onChange = previous;
-      else delete s.membership.onChange;
+      for (const off of unsubscribe) off();
       await loop.stop();
     },
   };

@@ -52,7 +52,7 @@ import {
   startMessagingWorker,
 } from '../messaging/index.js';
 import { type BroadcastsDeps, type BroadcastsHubEvents, type BroadcastWorker, broadcastRoutes, startBroadcastWorker } from '../broadcasts/index.js';
-import { journeyRoutes, type JourneyWorker, type JourneysHubEvents, startJourneyWorker } from '../journeys/index.js';
+import { type JourneyDeps, journeyRoutes, type JourneysHubEvents, type JourneyWorker, startJourneyWorker } from '../journeys/index.js';
 import type { SegmentsHubEvents } from '../segments/index.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
 import { resolveProfileRef } from '../cdp/profiles.service.js';
@@ -60,19 +60,11 @@ import { resolveProfileRef } from '../cdp/profiles.service.js';
 /** Every module's hub events: the one hub of a process carries them all. */
 export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents;
 
-/**
- * Transitional bridge (until the journeys worker hears `cdp.events-committed` on the hub itself):
- * the ingest writer plus the `onCommitted` the journeys worker still calls, served by the hub.
- */
-export type BridgedIngestWriter = IngestWriter & {
-  onCommitted(listener: (workspaceId: string, committed: { profileIds: Set<string>; events: TrackedEvent[] }) => void): () => void;
-};
-
 /** Everything the HTTP layer and CLI commands share, built once per process. */
 export interface Services {
   config: Config;
   database: Database;
-  writer: BridgedIngestWriter;
+  writer: IngestWriter;
   /** The process's in-process event hub (see platform/hub.ts). */
   hub: Hub<SiyuHubEvents>;
   /** What the CDP module needs (its routes, imports, profile rules). */
@@ -139,10 +131,7 @@ export async function createServices(config: Config, opts: { database?: Database
   };
   const hub = createHub<SiyuHubEvents>(log);
   const ingestWriter = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log, hub });
-  const writer: BridgedIngestWriter = {
-    ...ingestWriter,
-    onCommitted: (listener) => hub.on('cdp.events-committed', (c) => listener(c.workspaceId, { profileIds: new Set(c.profileIds), events: c.events })),
-  };
+  const writer = ingestWriter;
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
   const membership: MembershipDeps = {
     db: database.db,
@@ -151,6 +140,8 @@ export async function createServices(config: Config, opts: { database?: Database
     timeZoneOf,
     oldestWrite: () => writer.oldestInFlight(),
     scan: database.scan,
+    // Bridge to the hub until segments' membership writes emit on it themselves (issue #13).
+    onChange: (ws) => hub.emit('segments.membership-changed', { workspaceId: ws }),
   };
   const timelineSources = [segmentTimelineSource()];
   const keys = createKeyResolver(database.db);
@@ -177,6 +168,11 @@ export async function createServices(config: Config, opts: { database?: Database
     defaultPhoneRegion: config.defaultPhoneRegion,
   });
   return { config, database, writer, hub, cdp, keys, cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
+}
+
+/** The journey engine's deps from the process services. */
+export function journeyDepsOf(s: Services): JourneyDeps {
+  return { database: s.database, now: () => s.clock.now(), log: s.log, defaultTimeZone: s.config.defaultTimezone, hub: s.hub };
 }
 
 /** The messaging module's deps over the process services (WeCom clients from the SCRM connections). */
@@ -217,7 +213,7 @@ export function startWorkers(s: Services): void {
   s.inboxWorker ??= startInboxWorker(s.scrm);
   s.messagingDispatcher ??= startMessagingWorker(messagingDeps(s));
   s.broadcastWorker ??= startBroadcastWorker(broadcastsDeps(s));
-  s.journeyWorker ??= startJourneyWorker(s);
+  s.journeyWorker ??= startJourneyWorker(journeyDepsOf(s));
   s.scrmOpsWorker ??= startScrmOpsWorker(s.scrm);
   s.liveCodeWorker ??= startLiveCodeWorker(s.scrm);
   if (!s.config.segmentWorker || s.segmentWorker) return;
@@ -298,7 +294,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => modelRoutes(scope, services));
   await app.register(async (scope) => messagingRoutes(scope, messagingDeps(services)));
   await app.register(async (scope) => broadcastRoutes(scope, broadcastsDeps(services)));
-  await app.register(async (scope) => journeyRoutes(scope, services));
+  await app.register(async (scope) => journeyRoutes(scope, { ...journeyDepsOf(services), keys: services.keys }));
   await app.register(async (scope) => scrmRoutes(scope, services.scrm));
   await app.register(async (scope) => consoleRoutes(scope));
   return app;

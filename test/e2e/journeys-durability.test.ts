@@ -5,8 +5,8 @@ import { ENGINES } from '../support/engines.js';
 import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
 import pino from 'pino';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServices } from '../../src/server/app.js';
-import { createJourney, enterByApi, journeyDeps, publishJourney } from '../../src/journeys/index.js';
+import { createServices, journeyDepsOf } from '../../src/server/app.js';
+import { createJourney, enterByApi, publishJourney } from '../../src/journeys/index.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createWorkspace } from '../../src/platform/workspaces.js';
 
@@ -100,7 +100,7 @@ for (const engine of ENGINES) {
       await services.database.db.transaction().execute(async (trx) => {
         for (let i = 0; i < rows.length; i += 1000) await services.database.dialect.insertMany(trx, 'profiles', rows.slice(i, i + 1000));
       });
-      const deps = journeyDeps(services);
+      const deps = journeyDepsOf(services);
       const definition = {
         trigger: { type: 'manual' },
         entry: { reentry: 'never' },
