@@ -8,6 +8,7 @@ import type { MigrationSet } from '../platform/db/migrations.js';
  * the models' per-profile scores. 0015 and 0016 serve journeys' segment-entered trigger (journeys
  * asks segments to mark a segment as listened; the table stays segments').
  */
+// size: the module's migrations in order, each a block of schema statements never edited after it lands
 export function segmentMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {

@@ -1,6 +1,8 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
-import type { DB, EventsTable } from '../platform/db/schema.js';
+// EventsTable: cdp's table type (transitional path, see schema.ts).
+import type { EventsTable } from '../platform/db/schema.js';
+import type { SegmentsSqlDB } from './schema.js';
 import { newId } from '../platform/ids.js';
 
 /**
@@ -40,6 +42,6 @@ export function systemEventRow(
 }
 
 /** Inserts system events inside the caller's transaction. */
-export async function writeSystemEvents(trx: Kysely<DB>, dialect: Dialect, rows: Insertable<EventsTable>[]): Promise<void> {
+export async function writeSystemEvents(trx: Kysely<SegmentsSqlDB>, dialect: Dialect, rows: Insertable<EventsTable>[]): Promise<void> {
   await dialect.insertMany(trx, 'events', rows as Record<string, unknown>[]);
 }

@@ -12,15 +12,25 @@ import { createKeyResolver, getWorkspace, type KeyResolver } from '../platform/w
 import { type Clock, systemClock } from '../platform/clock.js';
 import { platformRoutes } from '../platform/platform.routes.js';
 import { consoleRoutes } from '../platform/console.routes.js';
-import type { MembershipDeps } from '../segments/membership.js';
-import { segmentRoutes } from '../segments/segments.routes.js';
-import { computeModels, modelRoutes } from '../segments/models/index.js';
-import { type SegmentWorker, startSegmentWorker } from '../segments/worker.js';
+import {
+  type MembershipDeps,
+  membershipOf,
+  modelRoutes,
+  type SegmentsDeps,
+  type SegmentsHubEvents,
+  segmentRoutes,
+  segmentTimelineSource,
+  type SegmentWorker,
+  startSegmentWorker,
+} from '../segments/index.js';
+import { createHub, type Hub } from '../platform/hub.js';
+import type { CdpHubEvents } from '../cdp/index.js';
+import { profileDeps } from '../cdp/profiles.routes.js';
+import { resolveProfileRef } from '../cdp/profiles.service.js';
 import { churnAlertListener, handoverFailedListener, opsContext, type ScrmOpsWorker, scrmOpsRoutes, startScrmOpsWorker } from '../scrm/ops/index.js';
 import { createLiveCodeListener, groupCodeListener, liveCodeRoutes, liveDepsOf, type LiveCodeWorker, startLiveCodeWorker } from '../scrm/livecodes/index.js';
 import { groupRoutes } from '../scrm/groups/index.js';
 import { callbackRoutes, connectionRoutes, createScrmServices, inboxDeps, type InboxWorker, type ScrmServices, startInboxWorker } from '../scrm/index.js';
-import { segmentTimelineSource } from '../segments/history.js';
 import { type Dispatcher, messagingRoutes, startMessagingWorker } from '../messaging/index.js';
 import { type BroadcastWorker, broadcastRoutes, startBroadcasts } from '../broadcasts/index.js';
 import { journeyRoutes, type JourneyWorker, startJourneyWorker } from '../journeys/index.js';
@@ -36,8 +46,15 @@ export interface Services {
   log: Logger;
   /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
-  /** What segment membership needs; the worker and the CLI use it. */
-  membership: MembershipDeps;
+  /** The in-process hub of cross-module notifications (platform/hub.ts). */
+  hub: Hub<CdpHubEvents & SegmentsHubEvents>;
+  /** The segments module's deps (its routes, worker and CLI commands). */
+  segments: SegmentsDeps;
+  /**
+   * What segment membership needs (the CLI and tests use it). `onChange` is transitional: it hears
+   * `segments.membership-changed` for journeys/worker.ts until that listens on the hub itself.
+   */
+  membership: MembershipDeps & { onChange?: (workspaceId: string) => void };
   /** Timeline items other domains keep outside `events` (segment membership). */
   timelineSources: TimelineSource[];
   /** The background segment worker, when this process runs it (see startWorkers). */
@@ -92,14 +109,28 @@ export async function createServices(config: Config, opts: { database?: Database
   };
   const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now: () => clock.now() }, settingsFor, log });
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
-  const membership: MembershipDeps = {
-    db: database.db,
-    dialect: database.dialect,
+  const hub = createHub<CdpHubEvents & SegmentsHubEvents>(log);
+  // Transitional, until the ingest writer emits on the hub itself (cdp's part of this change).
+  writer.onCommitted((workspaceId, committed) =>
+    hub.emit('cdp.events-committed', { workspaceId, profileIds: [...committed.profileIds], events: committed.events }),
+  );
+  const keys = createKeyResolver(database.db);
+  let services: Services | undefined;
+  const segments: SegmentsDeps = {
+    database,
     now: () => clock.now(),
+    log,
     timeZoneOf,
+    hub,
+    keys,
+    defaultTimeZone: config.defaultTimezone,
+    recheckMinutes: config.segmentRecheckMinutes,
+    rangeSize: config.segmentRangeSize || undefined,
     oldestWrite: () => writer.oldestInFlight(),
-    scan: database.scan,
+    resolveProfileRef: (ws, ref) => resolveProfileRef(profileDeps(services!), ws, ref),
   };
+  const membership: Services['membership'] = membershipOf(segments);
+  hub.on('segments.membership-changed', ({ workspaceId }) => membership.onChange?.(workspaceId));
   const timelineSources = [segmentTimelineSource()];
   const scrm = createScrmServices({ database, cipher, clock, log });
   // What SCRM features do when a WeCom event has been applied (see src/scrm/events.ts).
@@ -107,7 +138,8 @@ export async function createServices(config: Config, opts: { database?: Database
   scrm.listeners.add('group-codes', groupCodeListener);
   scrm.listeners.add('churn-alerts', churnAlertListener);
   scrm.listeners.add('handover', (event, ctx) => handoverFailedListener(event, { ...ctx, timeZoneOf }));
-  return { config, database, writer, keys: createKeyResolver(database.db), cipher, clock, log, timeZoneOf, membership, timelineSources, scrm };
+  services = { config, database, writer, keys, cipher, clock, log, timeZoneOf, hub, segments, membership, timelineSources, scrm };
+  return services;
 }
 
 /** Starts the background workers of a serving process: WeCom inbox, message dispatcher, broadcasts, journeys, SCRM operations, live codes, segment membership and schedules. */
@@ -119,18 +151,7 @@ export function startWorkers(s: Services): void {
   s.scrmOpsWorker ??= startScrmOpsWorker(opsContext(s));
   s.liveCodeWorker ??= startLiveCodeWorker(liveDepsOf(s));
   if (!s.config.segmentWorker || s.segmentWorker) return;
-  const runModels = async (ws: string) => {
-    await computeModels(s.database.db, s.database.dialect, ws, s.clock.now(), { clock: s.clock, defaultTimeZone: s.config.defaultTimezone });
-  };
-  const worker = startSegmentWorker({
-    deps: s.membership,
-    log: s.log,
-    recheckMinutes: s.config.segmentRecheckMinutes,
-    rangeSize: s.config.segmentRangeSize || undefined,
-    runModels,
-  });
-  s.segmentWorker = worker;
-  s.writer.onCommitted(() => worker.wake());
+  s.segmentWorker = startSegmentWorker(s.segments);
 }
 
 /** Stops every background worker this process started, each after its current transaction. */
@@ -192,8 +213,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (scope) => platformRoutes(scope, services));
   await app.register(async (scope) => cdpRoutes(scope, services));
-  await app.register(async (scope) => segmentRoutes(scope, services));
-  await app.register(async (scope) => modelRoutes(scope, services));
+  await app.register(async (scope) => segmentRoutes(scope, services.segments));
+  await app.register(async (scope) => modelRoutes(scope, services.segments));
   await app.register(async (scope) => messagingRoutes(scope, services));
   await app.register(async (scope) => broadcastRoutes(scope, services));
   await app.register(async (scope) => journeyRoutes(scope, services));
