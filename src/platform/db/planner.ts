@@ -84,9 +84,9 @@ export async function nextKeyRange(
   const [table, key, scope] = [sql.table(src.table), sql.ref(src.key), sql.ref(src.scope[0])];
   const where = sql`${scope} = ${src.scope[1]} and ${key} > ${after}`;
   if (dialect.engine === 'sqlite') {
-    const bound = await sql<{ k: string }>`select ${key} as k from ${table} where ${where} order by ${key} limit ${1} offset ${size - 1}`.execute(db);
-    if (bound.rows[0]) return { upTo: bound.rows[0].k, size };
-    const r = await sql<{ n: number | string }>`select count(*) as n from ${table} where ${where}`.execute(db);
+    const bound = await sql<Record<string, string>>`select ${key} from ${table} where ${where} order by ${key} limit ${1} offset ${size - 1}`.execute(db);
+    if (bound.rows[0]) return { upTo: bound.rows[0][src.key], size };
+    const r = await sql<{ n: number | string }>`select count(*) as ${sql.ref('n')} from ${table} where ${where}`.execute(db);
     return { upTo: undefined, size: Number(r.rows[0]?.n ?? 0) };
   }
   const r = await sql<{ n: number | string; last: string | null }>`select count(*) as n, max(${key}) as last from
