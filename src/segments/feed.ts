@@ -47,6 +47,7 @@ export async function rewindFeed(db: Kysely<SegmentsSqlDB>, dialect: Dialect, ws
   });
 }
 
+/** How far one call of processFeed goes. */
 export interface FeedOptions {
   /** Profiles per transaction. */
   chunk?: number;

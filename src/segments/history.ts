@@ -11,7 +11,9 @@ import type { Dialect } from '../platform/db/database.js';
 import { type SegmentMemberHistoryTable, type SegmentsSqlDB, segmentsDb } from './schema.js';
 import type { TimelineRow, TimelineSource } from '../cdp/index.js';
 
+/** Timeline event name of an entry. */
 export const SEGMENT_ENTERED = 'Segment Entered';
+/** Timeline event name of an exit. */
 export const SEGMENT_EXITED = 'Segment Exited';
 
 /** A member leaving: its stored entry and why it leaves. */

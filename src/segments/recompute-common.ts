@@ -9,6 +9,7 @@ import type { LiveSegment, MembershipDeps } from './membership.deps.js';
 import type { Kysely } from 'kysely';
 import type { SegmentsSqlDB } from './schema.js';
 
+/** A full recompute's progress, reported as it goes and at its end. */
 export interface RecomputeProgress {
   segmentId: string;
   version: number;
@@ -27,6 +28,7 @@ export interface RecomputeProgress {
   exited: number;
 }
 
+/** How a full recompute runs (sizes, lag, progress, stop signal). */
 export interface RecomputeOptions {
   /** Scan path: membership changes per write transaction (default 5,000). */
   chunk?: number;

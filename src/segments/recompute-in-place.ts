@@ -5,7 +5,7 @@
  * under the locks, as a hand-written query would. Resumes after `recompute_cursor`.
  */
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
-import { keyQuantiles, nextKeyRange, withoutHashAggregation } from '../platform/db/planner.js';
+import { hasSingleWriter, keyQuantiles, nextKeyRange, withoutHashAggregation } from '../platform/db/planner.js';
 import { compileRule } from './compile.js';
 import { propagate } from './evaluate.js';
 import { type Departure, recordDepartures } from './history.js';
@@ -16,9 +16,9 @@ import type { SegmentsSqlDB } from './schema.js';
 
 type Trx = Kysely<SegmentsSqlDB>;
 
-/** How long an in-place range's transaction should take, and the first range's size (see recomputeInPlace). */
-const RANGE_TARGET_MS = { sqlite: 100, postgres: 2_000 };
-const FIRST_RANGE = { sqlite: 50_000, postgres: 1_000_000 };
+/** How long an in-place range's transaction should take, and the first range's size (see rangePlanner), with one writer (SQLite) or many (PostgreSQL). */
+const RANGE_TARGET_MS = { oneWriter: 100, manyWriters: 2_000 };
+const FIRST_RANGE = { oneWriter: 50_000, manyWriters: 1_000_000 };
 
 /** In-place recompute: see the module comment and recomputeSegment. */
 export async function recomputeInPlace(
@@ -126,8 +126,9 @@ async function writeRanges(
  */
 async function rangePlanner(deps: MembershipDeps, ws: string, resumeAfter: string, opts: RecomputeOptions) {
   const fixed = opts.rangeSize !== undefined;
-  const target = RANGE_TARGET_MS[deps.dialect.engine];
-  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? opts.firstRangeSize ?? FIRST_RANGE[deps.dialect.engine]));
+  const writers = hasSingleWriter(deps.dialect) ? 'oneWriter' : 'manyWriters';
+  const target = RANGE_TARGET_MS[writers];
+  let rangeSize = Math.max(1, Math.floor(opts.rangeSize ?? opts.firstRangeSize ?? FIRST_RANGE[writers]));
   // Sized by time: ranges end at the statistics' quantiles while there are any (none on SQLite).
   const qs = fixed ? undefined : await keyQuantiles(deps.db, deps.dialect, 'profiles', 'id', resumeAfter);
   let q = 0; // next quantile

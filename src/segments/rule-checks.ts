@@ -15,6 +15,7 @@ export interface RuleError {
 /** A JSON object being checked. */
 export type Obj = Record<string, unknown>;
 
+/** Collects the errors of one validation (at most RULE_LIMITS.maxErrors) and counts the nodes. */
 export class Checker {
   readonly errors: RuleError[] = [];
   nodes = 0;
@@ -38,21 +39,26 @@ export function got(v: unknown): string {
   return String(v);
 }
 
+/** A JSON object (not null, not an array). */
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The object has the key, with a value other than undefined. */
 export const has = (o: Obj, k: string) => Object.prototype.hasOwnProperty.call(o, k) && o[k] !== undefined;
 const codePoints = (s: string) => [...s].length;
 
+/** The value as an object, or an error at `path`. */
 export function object(c: Checker, v: unknown, path: string): Obj | undefined {
   if (!isObj(v)) return c.fail(path, `must be an object (got ${got(v)})`);
   return v;
 }
 
+/** An error for each key of `o` that `what` does not have. */
 export function onlyKeys(c: Checker, o: Obj, path: string, allowed: readonly string[], what: string): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) c.fail(`${path}.${k}`, `is not a field of ${what} (allowed: ${allowed.join(', ')})`);
   }
 }
 
+/** A string of `min` to maxString code points without NUL or unpaired surrogates, or an error. */
 export function str(c: Checker, v: unknown, path: string, min = 1): string | undefined {
   if (typeof v !== 'string') return c.fail(path, `must be a string (got ${got(v)})`);
   const n = codePoints(v);
@@ -61,26 +67,31 @@ export function str(c: Checker, v: unknown, path: string, min = 1): string | und
   return v;
 }
 
+/** A whole number within [min, max], or an error. */
 export function whole(c: Checker, v: unknown, path: string, min: number, max: number): number | undefined {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return c.fail(path, `must be a whole number ${min}-${max} (got ${got(v)})`);
   return v;
 }
 
+/** One of `values`, or an error listing them. */
 export function oneOf<T extends string>(c: Checker, v: unknown, path: string, values: readonly T[], suffix = ''): T | undefined {
   if (typeof v !== 'string' || !values.includes(v as T)) return c.fail(path, `must be one of ${values.join(', ')}${suffix} (got ${got(v)})`);
   return v as T;
 }
 
+/** True when `o` has `key`; otherwise an error saying it is required (and `why`). */
 export function required(c: Checker, o: Obj, key: string, path: string, why: string): boolean {
   if (has(o, key)) return true;
   c.fail(`${path}.${key}`, `is required${why}`);
   return false;
 }
 
+/** An error if `o` has `key`, which op `op` does not use. */
 export function notUsed(c: Checker, o: Obj, key: string, path: string, op: string): void {
   if (has(o, key)) c.fail(`${path}.${key}`, `is not used by op "${op}"`);
 }
 
+/** A string, finite number or boolean, or an error. */
 export function scalar(c: Checker, v: unknown, path: string, minString = 0): Scalar | undefined {
   if (typeof v === 'string') return str(c, v, path, minString);
   if (typeof v === 'number') return Number.isFinite(v) ? v : c.fail(path, `must be a finite number (got ${got(v)})`);
@@ -88,6 +99,7 @@ export function scalar(c: Checker, v: unknown, path: string, minString = 0): Sca
   return c.fail(path, `must be a string, a number or a boolean (got ${got(v)})`);
 }
 
+/** A calendar date YYYY-MM-DD that exists, or an error. */
 export function isoDate(c: Checker, v: unknown, path: string): string | undefined {
   const m = typeof v === 'string' ? DATE_RE.exec(v) : null;
   const bad = () => c.fail(path, `must be a date YYYY-MM-DD (got ${got(v)})`);
@@ -99,6 +111,7 @@ export function isoDate(c: Checker, v: unknown, path: string): string | undefine
   return v as string;
 }
 
+/** An ISO 8601 date-time with an offset, or an error. */
 export function dateTime(c: Checker, v: unknown, path: string): string | undefined {
   if (typeof v !== 'string' || !DATE_TIME_RE.test(v) || Number.isNaN(Date.parse(v))) {
     return c.fail(path, `must be an ISO 8601 date-time with a time zone offset, e.g. 2026-01-01T00:00:00+08:00 (got ${got(v)})`);
@@ -150,8 +163,10 @@ export function dateArgs(c: Checker, o: Obj, path: string, op: DateOp): { value?
   return days === undefined ? undefined : { days };
 }
 
+/** Whether an op is a date op. */
 export const isDateOp = (op: string): op is DateOp => (DATE_OPS as readonly string[]).includes(op);
 
+/** Property filters (`where`) of an event condition, or errors. */
 export function checkFilters(c: Checker, v: unknown, path: string): PropertyFilter[] | undefined {
   if (!Array.isArray(v) || v.length > RULE_LIMITS.maxWhere)
     return c.fail(path, `must be an array of 0-${RULE_LIMITS.maxWhere} property filters (got ${Array.isArray(v) ? `${v.length}` : got(v)})`);
@@ -171,10 +186,12 @@ export function checkFilters(c: Checker, v: unknown, path: string): PropertyFilt
   return out.length === v.length ? out : undefined;
 }
 
+/** The required event name of an event condition, or an error. */
 export function checkEventName(c: Checker, o: Obj, path: string): string | undefined {
   return required(c, o, 'event', path, '') ? str(c, o.event, `${path}.event`) : undefined;
 }
 
+/** A relative (`lastDays`) or absolute (`from`, `to`) event window, or errors. */
 export function checkWindow(c: Checker, v: unknown, path: string): EventWindow | undefined {
   const o = object(c, v, path);
   if (!o) return undefined;
@@ -192,6 +209,7 @@ export function checkWindow(c: Checker, v: unknown, path: string): EventWindow |
   return { from, to };
 }
 
+/** A non-empty list of values from `values` under `key`, or errors. */
 export function checkList<T extends string>(c: Checker, o: Obj, key: string, path: string, values: readonly T[]): T[] | undefined {
   if (!required(c, o, key, path, '')) return undefined;
   const v = o[key];
@@ -202,6 +220,7 @@ export function checkList<T extends string>(c: Checker, o: Obj, key: string, pat
   return out.every((x) => x !== undefined) ? (out as T[]) : undefined;
 }
 
+/** A tag reference by id or by (group and) name, or errors. */
 export function checkTagRef(c: Checker, v: unknown, path: string): TagRef | undefined {
   const o = object(c, v, path);
   if (!o) return undefined;

@@ -22,7 +22,9 @@ export const RULE_LIMITS = {
   maxErrors: 50,
 } as const;
 
+/** The comparison operators. */
 export const COMPARE_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'not_in', 'contains', 'exists', 'not_exists'] as const satisfies readonly CompareOp[];
+/** The date operators. */
 export const DATE_OPS = [
   'before',
   'after',
@@ -31,6 +33,7 @@ export const DATE_OPS = [
   'more_than_days_ago',
   'birthday_in_days',
 ] as const satisfies readonly DateOp[];
+/** The built-in profile fields a rule can test. */
 export const PROFILE_FIELDS = [
   'order_count',
   'total_spent_fen',
@@ -39,6 +42,7 @@ export const PROFILE_FIELDS = [
   'first_seen_at',
   'last_seen_at',
 ] as const satisfies readonly ProfileField[];
+/** The node types of the rule language. */
 export const RULE_TYPES = [
   'and',
   'or',

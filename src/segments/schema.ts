@@ -18,6 +18,7 @@ import type {
   TagsTable,
 } from '../platform/db/schema.js';
 
+/** A saved segment: its current rule and version, size, recompute state and listened mark. */
 export interface SegmentsTable {
   workspace_id: string;
   id: string;
@@ -42,6 +43,7 @@ export interface SegmentsTable {
   updated_at: Millis;
 }
 
+/** Every rule version of a segment. */
 export interface SegmentVersionsTable {
   workspace_id: string;
   segment_id: string;
@@ -50,6 +52,7 @@ export interface SegmentVersionsTable {
   created_at: Millis;
 }
 
+/** A current member: the record of its entry (which version admitted it, when). */
 export interface SegmentMembersTable {
   workspace_id: string;
   segment_id: string;
@@ -72,6 +75,7 @@ export interface SegmentMemberHistoryTable {
   reason: 'rule' | 'merged' | 'manual' | 'archived';
 }
 
+/** The models' outputs per profile: RFM scores and cell, lifecycle stage, community role and score. */
 export interface ProfileScoresTable {
   workspace_id: string;
   profile_id: string;

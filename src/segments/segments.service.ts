@@ -52,6 +52,7 @@ export async function checkReferences(db: Kysely<SegmentsSqlDB>, ws: string, sel
   }
 }
 
+/** A new segment as a request gives it. */
 export interface CreateSegmentInput {
   name: string;
   description?: string;
@@ -119,6 +120,7 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Changes to a segment as a request gives them (any of them). */
 export interface UpdateSegmentInput {
   name?: string;
   description?: string;

@@ -18,6 +18,15 @@ export function keepsPlannerStatistics(dialect: Dialect): boolean {
 }
 
 /**
+ * True when one write transaction at a time holds the whole database (SQLite; with better-sqlite3
+ * the process's thread too): a long write transaction there holds every other writer back, so
+ * code that sizes its transactions by time keeps them short.
+ */
+export function hasSingleWriter(dialect: Dialect): boolean {
+  return dialect.engine === 'sqlite';
+}
+
+/**
  * PostgreSQL: turns hash aggregation off for the statements that follow in the transaction `trx`,
  * and returns the function that puts the setting back (call it after the one statement that wants
  * it off). Without hash aggregation an id set read from another table (`x in (select ...)`) is made
