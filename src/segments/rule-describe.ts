@@ -141,63 +141,71 @@ const name = (s: string) => (/^[\p{L}\p{N}_]+$/u.test(s) ? s : quote(s));
 const show = (v: Scalar | Scalar[] | undefined): string =>
   v === undefined ? '' : Array.isArray(v) ? `[${v.map(show).join(', ')}]` : typeof v === 'string' ? quote(v) : String(v);
 
+/** What a node's describer uses: the language's words and helpers, and the describer of any node. */
+interface Describe {
+  w: (typeof WORDS)['en'] | (typeof WORDS)['zh-CN'];
+  compare(subject: string, op: CompareOp, value: Scalar | Scalar[] | undefined): string;
+  filters(where: PropertyFilter[] | undefined): string;
+  oneOfNames(xs: readonly string[]): string;
+  /** Describes a node; `nested` puts a group of several in parentheses. */
+  go(r: Rule, nested: boolean): string;
+}
+
+type NodeDescriber<K extends Rule['type']> = (r: Extract<Rule, { type: K }>, d: Describe, nested: boolean) => string;
+
+function group(type: 'and' | 'or'): (r: { rules: Rule[] }, d: Describe, nested: boolean) => string {
+  return (r, { w, go }, nested) => {
+    if (r.rules.length === 1) return go(r.rules[0]!, nested);
+    const s = r.rules.map((x) => go(x, true)).join(type === 'and' ? w.and : w.or);
+    return nested ? `(${s})` : s;
+  };
+}
+
+/** A trait or profile field: date ops in words, comparisons with their operator. */
+function field(subject: string, r: { op: CompareOp | DateOp; value?: Scalar | Scalar[]; days?: number }, { w, compare }: Describe): string {
+  return (DATE_OPS as readonly string[]).includes(r.op)
+    ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}`
+    : compare(subject, r.op as CompareOp, r.value);
+}
+
+/** One describer per node type. */
+const NODES: { [K in Rule['type']]: NodeDescriber<K> } = {
+  and: group('and'),
+  or: group('or'),
+  not: (r, { w, go }) => `${w.not}(${go(r.rule, false)})`,
+  trait: (r, d) => field(`${d.w.trait} ${name(r.key)}`, r, d),
+  profile: (r, d) => field(d.w.fields[r.field], r, d),
+  tag: (r, { w }) =>
+    w.tags(
+      r.match === 'all',
+      r.tags.map((t) => ('id' in t ? name(t.id) : t.group === undefined ? name(t.name) : `${name(t.group)}/${name(t.name)}`)).join(w.listSep),
+    ),
+  event: (r, { w, filters }) => {
+    const count = r.count ? w.count[r.count.op](r.count.value) : '';
+    const window = !r.window ? '' : 'lastDays' in r.window ? w.lastDays(r.window.lastDays) : w.between(r.window.from, r.window.to);
+    return w.event(quote(r.event), count, window, filters(r.where));
+  },
+  last_performed: (r, { w, filters }) => w.last(quote(r.event), r.moreThanDays, filters(r.where)),
+  never_performed: (r, { w, filters }) => w.never(quote(r.event), filters(r.where)),
+  rfm: (r, { w, oneOfNames }) => w.rfm + oneOfNames(r.cells),
+  lifecycle: (r, { w, oneOfNames }) => w.lifecycle + oneOfNames(r.stages),
+  community_role: (r, { w, oneOfNames }) => w.community + oneOfNames(r.roles),
+  consent: (r, { w }) => w.consent(name(r.key), w.consentStates[r.state]),
+  segment: (r, { w }) => w.segment(name(r.segmentId)),
+  bucket: (r, { w }) => w.bucket(r.from, r.to, r.salt ? quote(r.salt) : ''),
+};
+
 /** A one-line, human-readable summary of a valid rule, in English or Simplified Chinese. */
 export function describeRule(rule: Rule, lang: RuleLanguage): string {
   const w = WORDS[lang];
   const compare = (subject: string, op: CompareOp, value: Scalar | Scalar[] | undefined) =>
     `${subject} ${w.ops[op]}${value === undefined ? '' : ` ${show(value)}`}`;
-  const filters = (where: PropertyFilter[] | undefined) =>
-    where?.length ? w.where(where.map((f) => compare(name(f.property), f.op, f.value)).join(w.and)) : '';
-  const oneOfNames = (xs: readonly string[]) => xs.map((x) => w.names[x] ?? x).join(w.or);
-  const go = (r: Rule, nested: boolean): string => {
-    switch (r.type) {
-      case 'and':
-      case 'or': {
-        if (r.rules.length === 1) return go(r.rules[0]!, nested);
-        const s = r.rules.map((x) => go(x, true)).join(r.type === 'and' ? w.and : w.or);
-        return nested ? `(${s})` : s;
-      }
-      case 'not':
-        return `${w.not}(${go(r.rule, false)})`;
-      case 'trait': {
-        const subject = `${w.trait} ${name(r.key)}`;
-        return (DATE_OPS as readonly string[]).includes(r.op)
-          ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}`
-          : compare(subject, r.op as CompareOp, r.value);
-      }
-      case 'profile': {
-        const subject = w.fields[r.field];
-        return (DATE_OPS as readonly string[]).includes(r.op)
-          ? `${subject} ${w.date(r.op as DateOp, r.value as string, r.days)}`
-          : compare(subject, r.op as CompareOp, r.value);
-      }
-      case 'tag':
-        return w.tags(
-          r.match === 'all',
-          r.tags.map((t) => ('id' in t ? name(t.id) : t.group === undefined ? name(t.name) : `${name(t.group)}/${name(t.name)}`)).join(w.listSep),
-        );
-      case 'event': {
-        const count = r.count ? w.count[r.count.op](r.count.value) : '';
-        const window = !r.window ? '' : 'lastDays' in r.window ? w.lastDays(r.window.lastDays) : w.between(r.window.from, r.window.to);
-        return w.event(quote(r.event), count, window, filters(r.where));
-      }
-      case 'last_performed':
-        return w.last(quote(r.event), r.moreThanDays, filters(r.where));
-      case 'never_performed':
-        return w.never(quote(r.event), filters(r.where));
-      case 'rfm':
-        return w.rfm + oneOfNames(r.cells);
-      case 'lifecycle':
-        return w.lifecycle + oneOfNames(r.stages);
-      case 'community_role':
-        return w.community + oneOfNames(r.roles);
-      case 'consent':
-        return w.consent(name(r.key), w.consentStates[r.state]);
-      case 'segment':
-        return w.segment(name(r.segmentId));
-      case 'bucket':
-        return w.bucket(r.from, r.to, r.salt ? quote(r.salt) : '');
-    }
+  const d: Describe = {
+    w,
+    compare,
+    filters: (where) => (where?.length ? w.where(where.map((f) => compare(name(f.property), f.op, f.value)).join(w.and)) : ''),
+    oneOfNames: (xs) => xs.map((x) => w.names[x] ?? x).join(w.or),
+    go: (r, nested) => (NODES[r.type] as NodeDescriber<Rule['type']>)(r, d, nested),
   };
-  return go(rule, false);
+  return d.go(rule, false);
 }
