@@ -6,8 +6,7 @@
  * takes the caller's connection (a transaction included) whatever tables it is typed with.
  */
 import { type ExpressionBuilder, type ExpressionWrapper, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
-import type { ProfilesTable } from '../platform/db/schema.js';
-import { type SegmentMembersTable, type SegmentsDB, type SegmentsSqlDB, segmentsDb } from './schema.js';
+import { type CdpTablesRead, type SegmentMembersTable, type SegmentsDB, type SegmentsSqlDB, segmentsDb } from './schema.js';
 
 /** A segment's status, undefined when the workspace has no such segment. */
 export async function segmentStatus<D extends SegmentsDB>(db: Kysely<D>, ws: string, segmentId: string): Promise<'active' | 'archived' | undefined> {
@@ -121,7 +120,7 @@ export async function segmentExitsSince<D extends SegmentsDB>(db: Kysely<D>, ws:
 }
 
 /** The tables of an audience query: members `m` and their profiles `p`. */
-export type AudienceDB = SegmentsSqlDB & { m: SegmentMembersTable; p: ProfilesTable };
+export type AudienceDB = SegmentsSqlDB & { m: SegmentMembersTable; p: CdpTablesRead['profiles'] };
 
 /**
  * A broadcast's audience, to select from: the live members `m` (profile `p` not merged away) of
