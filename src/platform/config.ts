@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAllowList } from './outbound.js';
+import { parseAllowList } from './outbound-rules.js';
 
 /** Validated, frozen runtime configuration; the only place that reads `process.env`. */
 export interface Config {

@@ -11,48 +11,28 @@ import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../sc
 import { startSegmentWorker } from '../segments/index.js';
 import { broadcastsDeps, journeyDepsOf, messagingDeps } from './deps.js';
 import type { Services } from './services.js';
+import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 
-/** Worker names, as `--only` takes them. */
-export const WORKER_NAMES = ['segments', 'journeys', 'dispatcher', 'broadcasts', 'inbox', 'scrm-ops', 'live-codes'] as const;
-export type WorkerName = (typeof WORKER_NAMES)[number];
+export { WORKER_NAMES, type WorkerName, parseWorkerNames, describeWorkers } from './worker-names.js';
 
 type WorkerField = 'segmentWorker' | 'journeyWorker' | 'messagingDispatcher' | 'broadcastWorker' | 'inboxWorker' | 'scrmOpsWorker' | 'liveCodeWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
-const WORKERS: Record<WorkerName, { field: WorkerField; what: string; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
+const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
   segments: {
     field: 'segmentWorker',
-    what: 'segment membership: change feed, recomputes, scheduled re-checks and models',
     start: (s) => startSegmentWorker({ ...s.segments, database: s.workerDatabase }),
   },
-  journeys: { field: 'journeyWorker', what: 'journey triggers and the durable executor', start: (s) => startJourneyWorker(journeyDepsOf(s, s.workerDatabase)) },
+  journeys: { field: 'journeyWorker', start: (s) => startJourneyWorker(journeyDepsOf(s, s.workerDatabase)) },
   dispatcher: {
     field: 'messagingDispatcher',
-    what: 'the messaging outbox dispatcher',
     start: (s) => startMessagingWorker(messagingDeps(s, { database: s.workerDatabase })),
   },
-  broadcasts: { field: 'broadcastWorker', what: 'broadcast fan-out', start: (s) => startBroadcastWorker(broadcastsDeps(s, s.workerDatabase)) },
-  inbox: { field: 'inboxWorker', what: 'the WeCom callback inbox', start: (s) => startInboxWorker(s.scrm) },
-  'scrm-ops': { field: 'scrmOpsWorker', what: 'SOP ticks, mass-message and handover results', start: (s) => startScrmOpsWorker(s.scrm) },
-  'live-codes': { field: 'liveCodeWorker', what: 'live-code expiry and staff caps', start: (s) => startLiveCodeWorker(s.scrm) },
+  broadcasts: { field: 'broadcastWorker', start: (s) => startBroadcastWorker(broadcastsDeps(s, s.workerDatabase)) },
+  inbox: { field: 'inboxWorker', start: (s) => startInboxWorker(s.scrm) },
+  'scrm-ops': { field: 'scrmOpsWorker', start: (s) => startScrmOpsWorker(s.scrm) },
+  'live-codes': { field: 'liveCodeWorker', start: (s) => startLiveCodeWorker(s.scrm) },
 };
-
-/** Parses `--only journeys,dispatcher`; throws naming the unknown ones. */
-export function parseWorkerNames(list: string): WorkerName[] {
-  const names = list
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
-  const unknown = names.filter((n) => !(WORKER_NAMES as readonly string[]).includes(n));
-  if (unknown.length || names.length === 0)
-    throw new Error(`unknown worker${unknown.length === 1 ? '' : 's'} ${unknown.join(', ') || '(none given)'}; choose from ${WORKER_NAMES.join(', ')}`);
-  return names as WorkerName[];
-}
-
-/** What each worker does, for `siyu worker --help`. */
-export function describeWorkers(): string {
-  return WORKER_NAMES.map((n) => `  ${n.padEnd(11)} ${WORKERS[n].what}`).join('\n');
-}
 
 /**
  * Starts the named workers (default: all; the segment worker only where SIYU_SEGMENT_WORKER allows
