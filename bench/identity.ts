@@ -11,7 +11,7 @@ import { openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import { newId } from '../src/platform/ids.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
-import type { BenchOptions, BenchResult } from './index.js';
+import type { BenchOptions, BenchResult } from './types.js';
 import { onInterrupt } from './support/cleanup.js';
 import { generateLinks, UnionFind } from './support/links.js';
 import { autovacuumNote, createTempDatabase, describeServer, describeUrl } from './support/postgres.js';

@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import type { BenchOptions, BenchResult } from './index.js';
+import type { BenchOptions, BenchResult } from './types.js';
 import { onInterrupt } from './support/cleanup.js';
 import { type BaselineResult, postgresBaseline, sqliteBaseline } from './support/baseline.js';
 import { mainThreadProfile, summariseProfile } from './support/cpu-profile.js';

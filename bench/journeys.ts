@@ -20,7 +20,7 @@ import { createHub } from '../src/platform/hub.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
-import type { BenchOptions, BenchResult } from './index.js';
+import type { BenchOptions, BenchResult } from './types.js';
 import { createTempDatabase, describeUrl } from './support/postgres.js';
 import { heading, num, secs, table, targets } from './support/report.js';
 

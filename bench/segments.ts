@@ -25,7 +25,7 @@ import {
   type SegmentDeps,
   type SegmentsHubEvents,
 } from '../src/segments/index.js';
-import type { BenchOptions, BenchResult } from './index.js';
+import type { BenchOptions, BenchResult } from './types.js';
 import { onInterrupt } from './support/cleanup.js';
 import { generatePopulation, incrementalStream, NOW, type PopulationStats } from './support/population.js';
 import { autovacuumNote, createTempDatabase, describeServer, describeUrl, type TempDatabase } from './support/postgres.js';

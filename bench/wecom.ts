@@ -35,7 +35,7 @@ import { createWorkspace } from '../src/platform/workspaces.js';
 import { runFullSync, type SyncResult } from '../src/scrm/sync.service.js';
 import { createWeComClient } from '../src/wecom/client.js';
 import { SandboxState } from '../wecom-sandbox/state.js';
-import type { BenchOptions, BenchResult } from './index.js';
+import type { BenchOptions, BenchResult } from './types.js';
 import { onInterrupt } from './support/cleanup.js';
 import { createTempDatabase, describeServer, describeUrl } from './support/postgres.js';
 import { heading, mb, num, percentile, progress, secs, table, targets, type TargetResult } from './support/report.js';

@@ -64,3 +64,8 @@ export interface BroadcastsDB {
   broadcasts: BroadcastsTable;
   broadcast_recipients: BroadcastRecipientsTable;
 }
+
+// This module's tables in the whole-database type (see platform/db/schema.ts).
+declare module '../platform/db/schema.js' {
+  interface DB extends BroadcastsDB {}
+}

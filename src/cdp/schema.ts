@@ -123,3 +123,8 @@ export interface CdpDB {
 export function cdpDb<D extends CdpDB>(db: Kysely<D>): Kysely<CdpDB> {
   return db as unknown as Kysely<CdpDB>;
 }
+
+// This module's tables in the whole-database type (see platform/db/schema.ts).
+declare module '../platform/db/schema.js' {
+  interface DB extends CdpDB {}
+}

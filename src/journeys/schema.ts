@@ -100,3 +100,8 @@ export interface JourneysDB {
   journey_assignments: JourneyAssignmentsTable;
   journey_step_log: JourneyStepLogTable;
 }
+
+// This module's tables in the whole-database type (see platform/db/schema.ts).
+declare module '../platform/db/schema.js' {
+  interface DB extends JourneysDB {}
+}

@@ -128,3 +128,8 @@ export interface MessagingDB {
   messages: MessagesTable;
   consent_records: ConsentRecordsTable;
 }
+
+// This module's tables in the whole-database type (see platform/db/schema.ts).
+declare module '../platform/db/schema.js' {
+  interface DB extends MessagingDB {}
+}

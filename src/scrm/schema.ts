@@ -182,3 +182,8 @@ export type ScrmKysely = Kysely<ScrmAllDB>;
 export function scrmDb<D>(db: Kysely<D>): ScrmKysely {
   return db as unknown as ScrmKysely;
 }
+
+// This module's tables in the whole-database type (see platform/db/schema.ts).
+declare module '../platform/db/schema.js' {
+  interface DB extends ScrmDB, ScrmOpsDB, LiveCodeTables {}
+}

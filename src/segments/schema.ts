@@ -123,3 +123,8 @@ export type SegmentsSqlDB = SegmentsDB & CdpTablesRead & PlatformDB;
 export function segmentsDb<D extends SegmentsDB>(db: Kysely<D>): Kysely<SegmentsSqlDB> {
   return db as unknown as Kysely<SegmentsSqlDB>;
 }
+
+// This module's tables in the whole-database type (see platform/db/schema.ts).
+declare module '../platform/db/schema.js' {
+  interface DB extends SegmentsDB {}
+}

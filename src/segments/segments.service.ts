@@ -12,7 +12,7 @@ import { departAll } from './history.js';
 import { requestRecompute } from './recompute.js';
 import { isTimeDependent, referencedSegments } from './rule-queries.js';
 import type { Rule } from './rule.types.js';
-import type { SegmentsSqlDB } from './schema.js';
+import { segmentsDb, type SegmentsSqlDB } from './schema.js';
 import { checkRule, decodeCursor, encodeCursor, getRow, iso, type SegmentDeps, type SegmentView, view } from './segment-rows.js';
 
 /** Asks the worker for a pass soon (a recompute was requested). */
@@ -191,7 +191,7 @@ export async function archiveSegment(deps: SegmentDeps, ws: string, id: string):
     throw new SegmentError('CONFLICT', `segment "${id}" is used by the rules of ${dependants.map((d) => `"${d.id}"`).join(', ')}; change those first`);
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
-    await departAll(trx, ws, id, row.version, now);
+    await departAll(segmentsDb(trx), ws, id, row.version, now);
     await trx
       .updateTable('segments')
       .set({ status: 'archived', member_count: 0, recompute_version: null, recompute_cursor: null, recompute_started_at: null, updated_at: now })

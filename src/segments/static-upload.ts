@@ -9,7 +9,7 @@ import { propagate } from './evaluate.js';
 import { recordDepartures } from './history.js';
 import { dependentsOf, loadLiveSegments } from './live-segments.js';
 import { listenedFlag, lockSegments, markListened } from './locks.js';
-import type { SegmentsSqlDB, SegmentsTable } from './schema.js';
+import { segmentsDb, type SegmentsSqlDB, type SegmentsTable } from './schema.js';
 import { getRow, type SegmentDeps } from './segment-rows.js';
 
 /** What an upload did: rows read, members added, already there and removed, and the rows refused with their line and reason. */
@@ -42,7 +42,7 @@ export async function uploadStaticMembers(
   const report: StaticUploadReport = { rows: 0, added: 0, alreadyMembers: 0, removed: 0, errors: [], errorCount: 0 };
   const wanted = await readIdentifiers(deps, ws, input, report);
   const now = deps.now();
-  await db.transaction().execute((trx) => applyUpload(trx, deps, ws, row, wanted, mode, now, report));
+  await db.transaction().execute((trx) => applyUpload(segmentsDb(trx), deps, ws, row, wanted, mode, now, report));
   return report;
 }
 

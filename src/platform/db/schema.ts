@@ -1,12 +1,7 @@
 import type { ColumnType } from 'kysely';
 import type { JsonColumn, Millis } from './column-values.js';
-// Transitional (removed by the lead with `DB`): the CDP's tables for the whole-database type.
-import type { CdpDB, EventsTable } from '../../cdp/schema.js';
-import type { SegmentsDB } from '../../segments/schema.js';
 
 export type { JsonColumn, Millis } from './column-values.js';
-/** Transitional re-export: the CDP's events table type now lives in src/cdp/schema.ts. */
-export type { EventsTable };
 
 export interface WorkspacesTable {
   id: string;
@@ -42,7 +37,11 @@ export interface PlatformDB {
 }
 
 /**
- * Transitional: every table of the core and segments. Each module is moving its table types to its
- * own schema.ts (its `…DB` type); this goes once no module imports it.
+ * The Kysely type of the whole database: platform's tables, and every module's, which each
+ * module adds from its own schema.ts by declaration merging
+ * (`declare module '../platform/db/schema.js' { interface DB extends CdpDB {} }`), so platform
+ * imports no module. Types do not decide who may touch a table: ownership is checked on the SQL
+ * each file runs (scripts/check-tables.mjs; docs/architecture.md).
  */
-export interface DB extends PlatformDB, CdpDB, SegmentsDB {}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DB extends PlatformDB {}
