@@ -3,7 +3,19 @@ import { postgresScanner, type Scanner, sqliteScanner } from './scan.js';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, type LogConfig, PostgresDialect, type QueryExecutorProvider, type RawBuilder, SqliteDialect, sql } from 'kysely';
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  Kysely,
+  type LogConfig,
+  PostgresDialect,
+  type QueryExecutorProvider,
+  type RawBuilder,
+  type SchemaMetadata,
+  SqliteDialect,
+  sql,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
 
@@ -323,6 +335,38 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * Kysely's PostgreSQL introspector lists the tables of every schema of the database and calls
+ * `has_schema_privilege` on each schema it sees: a schema dropped meanwhile by another process
+ * (tests create and drop a schema per file, several at a time) makes it fail with "schema ... does
+ * not exist". The migrator only asks whether its own two tables exist, so this one looks at the
+ * current schema alone, through pg_catalog (no privilege functions, no other schemas).
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<any>) {}
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const r = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = current_schema()`.execute(this.db);
+    return r.rows;
+  }
+  async getTables(): Promise<TableMetadata[]> {
+    const r = await sql<{ schema: string; name: string; kind: string }>`
+      select n.nspname as schema, c.relname as name, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(this.db);
+    return r.rows.map((t) => ({ schema: t.schema, name: t.name, isView: t.kind === 'v', columns: [] }));
+  }
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+/** PostgreSQL through Kysely, with the introspector of the current schema only (see above). */
+class PostgresSchemaDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
 /** Opens SQLite under `dataDir` (WAL, synchronous=NORMAL) or PostgreSQL when a URL is given. */
 export function openDatabase(opts: OpenOptions): Database {
   if (opts.databaseUrl) {
@@ -339,7 +383,7 @@ export function openDatabase(opts: OpenOptions): Database {
     // An idle client's error (57P01 on a server restart, a dropped socket) is emitted on the pool;
     // unheard, it would end the process. The pool has already discarded that client.
     pool.on('error', (err) => opts.onPoolError?.(err));
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLog(opts) });
+    const db = new Kysely<DB>({ dialect: new PostgresSchemaDialect({ pool }), log: queryLog(opts) });
     const url = new URL(opts.databaseUrl);
     return {
       db,
