@@ -6,53 +6,98 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, type CommanderError, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../platform/config.js';
-import { archiveDeps, importArchive, runFullSync, type SyncProgress, type SyncResult } from '../scrm/index.js';
+import {
+  archiveDeps,
+  DEFAULT_WECOM_API,
+  importArchive,
+  type OpenConnection,
+  openConnection,
+  runFullSync,
+  type SyncProgress,
+  type SyncResult,
+} from '../scrm/index.js';
 import { createServices } from '../server/app.js';
 import { createWeComClient, isWeComFailure } from '../wecom/index.js';
 import { pickWorkspace } from './import.js';
 import { output } from './output.js';
 
-interface SyncCliOptions {
+/** The options of `siyu wecom sync`; each one naming the corp overrides the stored connection's. */
+export interface SyncCliOptions {
   workspace?: string;
-  corpId: string;
+  corpId?: string;
   secret?: string;
   secretFile?: string;
-  apiBaseUrl: string;
+  apiBaseUrl?: string;
   json?: boolean;
+}
+
+/** What a sync connects to WeCom with. */
+export interface SyncTarget {
+  corpId: string;
+  secret: string;
+  baseUrl: string;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
 
 const UNITS: Record<SyncProgress['phase'], string> = { staff: 'members', tags: 'tags', contacts: 'relations', groups: 'groups' };
 
-/** Validates the options that name the corp; the messages say what would be accepted. */
-function corpOptions(opts: SyncCliOptions): { corpId: string; secret: string; baseUrl: string } {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(opts.corpId))
+/**
+ * Checks the options that name the corp, before anything is opened (the messages say what would be
+ * accepted); the secret file is read here. Returns the secret the options give, if any.
+ */
+export function checkSyncOptions(opts: SyncCliOptions): { secret?: string } {
+  if (opts.corpId !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(opts.corpId))
     throw new InvalidArgumentError(
       `--corp-id must be the corp id from WeCom's admin console (letters and digits, e.g. ww1234567890abcdef), got "${opts.corpId}"`,
     );
-  if (!!opts.secret === !!opts.secretFile)
-    throw new InvalidArgumentError('give the 客户联系 secret with either --secret <secret> or --secret-file <path> (one of them)');
-  let secret = opts.secret ?? '';
-  if (opts.secretFile) {
+  if (opts.secret !== undefined && opts.secretFile !== undefined)
+    throw new InvalidArgumentError('give the 客户联系 secret with either --secret <secret> or --secret-file <path>, not both');
+  let secret = opts.secret;
+  if (opts.secretFile !== undefined) {
     try {
       secret = readFileSync(opts.secretFile, 'utf8').trim();
     } catch (err) {
       throw new InvalidArgumentError(`--secret-file: cannot read ${opts.secretFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
   }
-  if (!secret) throw new InvalidArgumentError('the secret is empty');
-  let url: URL;
-  try {
-    url = new URL(opts.apiBaseUrl);
-  } catch {
-    throw new InvalidArgumentError(`--api-base-url must be an http(s) URL such as https://qyapi.weixin.qq.com, got "${opts.apiBaseUrl}"`);
+  if (secret !== undefined && !secret) throw new InvalidArgumentError(`the secret ${opts.secretFile !== undefined ? `in ${opts.secretFile} ` : ''}is empty`);
+  if (opts.apiBaseUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(opts.apiBaseUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+      throw new InvalidArgumentError(`--api-base-url must be an http(s) URL such as ${DEFAULT_WECOM_API}, got "${opts.apiBaseUrl}"`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError(`--api-base-url must be an http(s) URL, got "${opts.apiBaseUrl}"`);
-  return { corpId: opts.corpId, secret, baseUrl: opts.apiBaseUrl };
+  return { secret };
+}
+
+/**
+ * The corp, secret and API address a sync uses: the workspace's stored connection (`PUT
+ * /v1/wecom/connection`), each part overridden by its option. Without a stored connection the
+ * options must name the corp and its secret; a stored secret is never used for another corp.
+ */
+export function syncTarget(opts: SyncCliOptions, stored: OpenConnection | undefined, workspaceId: string): SyncTarget {
+  const given = checkSyncOptions(opts);
+  const corpId = opts.corpId ?? stored?.corpId;
+  if (corpId === undefined)
+    throw new InvalidArgumentError(
+      `workspace ${workspaceId} has no WeCom connection: store one with PUT /v1/wecom/connection, or give --corp-id and --secret (or --secret-file)`,
+    );
+  const secret = given.secret ?? (stored?.corpId === corpId ? stored.secret : undefined);
+  if (secret === undefined)
+    throw new InvalidArgumentError(
+      stored
+        ? `--corp-id ${corpId} is not the corp of workspace ${workspaceId}'s WeCom connection (${stored.corpId}): give its secret with --secret or --secret-file`
+        : `workspace ${workspaceId} has no WeCom connection: give the 客户联系 secret of ${corpId} with --secret or --secret-file`,
+    );
+  return { corpId, secret, baseUrl: opts.apiBaseUrl ?? stored?.apiBaseUrl ?? DEFAULT_WECOM_API };
 }
 
 /** Progress on stderr: a bar per phase on a terminal, a line every 5 s otherwise. */
@@ -106,25 +151,73 @@ function summary(r: SyncResult, ws: string, secs: string): string {
   return lines.join('\n');
 }
 
+/** Services of a one-shot command (what `createServices` builds). */
+type Services = Awaited<ReturnType<typeof createServices>>;
+
+/**
+ * Runs `siyu wecom sync` over the given services: picks the workspace, resolves the corp (the stored
+ * connection, options overriding), syncs with progress on stderr and the result on stdout. Returns
+ * the exit status (0 synced, 130 stopped, 1 WeCom error); usage errors throw InvalidArgumentError (2).
+ */
+export async function wecomSyncCommand(services: Services, opts: SyncCliOptions, signal?: AbortSignal): Promise<number> {
+  checkSyncOptions(opts);
+  const workspaceId = await pickWorkspace(services, opts.workspace);
+  const target = syncTarget(opts, await openConnection(services.scrm, workspaceId), workspaceId);
+  const display = progressDisplay();
+  try {
+    const client = createWeComClient({ baseUrl: target.baseUrl, corpId: target.corpId, secret: target.secret, log: services.log });
+    const started = Date.now();
+    const result = await runFullSync({
+      db: services.database.db,
+      dialect: services.database.dialect,
+      writer: services.writer,
+      client,
+      workspaceId,
+      corpId: target.corpId,
+      now: () => services.clock.now(),
+      log: services.log,
+      signal,
+      defaultRegion: services.config.defaultPhoneRegion,
+      onProgress: (p) => display.update(p),
+    });
+    display.stop();
+    output(!!opts.json, { workspaceId, corpId: target.corpId, ...result }, summary(result, workspaceId, ((Date.now() - started) / 1000).toFixed(1)));
+    return result.completed ? 0 : 130;
+  } catch (err) {
+    if (!isWeComFailure(err)) throw err;
+    display.stop();
+    // WeCom's errors explain themselves (errcode, meaning); what was committed stays, and the next run resumes.
+    process.stderr.write(
+      `\nerror: ${err.message}\nThe sync stopped; what it had stored is kept, and running the command again continues from its last checkpoint.\n`,
+    );
+    return 1;
+  } finally {
+    display.stop();
+  }
+}
+
+/** Commander's own usage errors (unknown option, missing argument) exit 2, as Siyu's do; help and version exit 0. */
+const usageExit = (err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2);
+
 /** Registers `siyu wecom sync` (under a `wecom` command shared with other WeCom commands). */
 export function registerWeComSyncCommand(program: Command): void {
   const wecom = program.commands.find((c) => c.name() === 'wecom') ?? program.command('wecom').description('WeCom (企业微信): sync a corp into a workspace');
   wecom
     .command('sync')
     .description(
-      'Full sync of a WeCom corp into a workspace: staff, corp tags, customers (each on a One ID profile) and groups. An interrupted sync resumes where it stopped; see docs/scrm-sync.md',
+      "Full sync of a WeCom corp into a workspace: staff, corp tags, customers (each on a One ID profile) and groups. Uses the workspace's stored WeCom connection; the options override it. An interrupted sync resumes where it stopped; see docs/scrm-sync.md",
     )
     .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
-    .requiredOption('--corp-id <id>', 'the corp id (企业ID)')
-    .option('--secret <secret>', 'the 客户联系 secret (or that of an app allowed to call the 客户联系 APIs)')
+    .option('--corp-id <id>', "the corp id (企业ID); default: the workspace's WeCom connection's")
+    .option('--secret <secret>', "the 客户联系 secret (or that of an app allowed to call the 客户联系 APIs); default: the connection's")
     .option('--secret-file <path>', 'read the secret from this file instead (keeps it out of the process list)')
-    .option('--api-base-url <url>', 'WeCom API base URL (the sandbox: http://127.0.0.1:3100)', 'https://qyapi.weixin.qq.com')
+    .option('--api-base-url <url>', `WeCom API base URL (the sandbox: http://127.0.0.1:3100); default: the connection's, else ${DEFAULT_WECOM_API}`)
     .option('--json', 'print the result as JSON')
+    .exitOverride(usageExit)
     .action(async (opts: SyncCliOptions) => {
-      const corp = corpOptions(opts);
+      checkSyncOptions(opts);
       // Logs go to stderr: stdout carries the result (--json).
       const services = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
-      const display = progressDisplay();
       const stop = new AbortController();
       const onSigint = () => {
         if (stop.signal.aborted) process.exit(130);
@@ -133,35 +226,8 @@ export function registerWeComSyncCommand(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       try {
-        const workspaceId = await pickWorkspace(services, opts.workspace);
-        const client = createWeComClient({ baseUrl: corp.baseUrl, corpId: corp.corpId, secret: corp.secret, log: services.log });
-        const started = Date.now();
-        const result = await runFullSync({
-          db: services.database.db,
-          dialect: services.database.dialect,
-          writer: services.writer,
-          client,
-          workspaceId,
-          corpId: corp.corpId,
-          now: () => services.clock.now(),
-          log: services.log,
-          signal: stop.signal,
-          defaultRegion: services.config.defaultPhoneRegion,
-          onProgress: (p) => display.update(p),
-        });
-        display.stop();
-        output(!!opts.json, { workspaceId, ...result }, summary(result, workspaceId, ((Date.now() - started) / 1000).toFixed(1)));
-        if (!result.completed) process.exitCode = 130;
-      } catch (err) {
-        if (!isWeComFailure(err)) throw err;
-        display.stop();
-        // WeCom's errors explain themselves (errcode, meaning); what was committed stays, and the next run resumes.
-        process.stderr.write(
-          `\nerror: ${err.message}\nThe sync stopped; what it had stored is kept, and running the command again continues from its last checkpoint.\n`,
-        );
-        process.exitCode = 1;
+        process.exitCode = await wecomSyncCommand(services, opts, stop.signal);
       } finally {
-        display.stop();
         process.off('SIGINT', onSigint);
         await services.writer.drain();
         await services.database.close();
@@ -179,6 +245,7 @@ export function registerArchiveImportCommand(program: Command): void {
     .option('--workspace <id>', 'workspace id (may be left out when there is only one)')
     .option('--batch <n>', 'records per transaction', '500')
     .option('--json', 'print the report as JSON')
+    .exitOverride(usageExit)
     .action(async (file: string, opts: { workspace?: string; batch: string; json?: boolean }) => {
       if (!existsSync(file)) throw new InvalidArgumentError(`${file}: no such file`);
       const batchSize = Number(opts.batch);

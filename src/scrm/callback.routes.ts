@@ -46,7 +46,16 @@ export async function callbackRoutes(app: FastifyInstance, scrm: Scrm): Promise<
 
   app.post<Req>(
     '/wecom/callback/:workspace',
-    { schema: { tags: ['wecom'], summary: 'WeCom event push (encrypted XML or JSON): queued durably, answered "success"', params, querystring: querySchema } },
+    {
+      // The limit is the route's (not the parser's) so that the error handler's REQUEST_TOO_LARGE names it: 1 MB, the XML reader's own bound.
+      bodyLimit: MAX_XML_BYTES,
+      schema: {
+        tags: ['wecom'],
+        summary: 'WeCom event push (encrypted XML or JSON, at most 1 MB): queued durably, answered "success"',
+        params,
+        querystring: querySchema,
+      },
+    },
     async (req, reply) => {
       await acceptCallback(deps, req.params.workspace, req.query, req.body);
       return reply.type('text/plain; charset=utf-8').send('success');

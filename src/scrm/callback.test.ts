@@ -2,7 +2,7 @@ import { createCipheriv } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../wecom-sandbox/index.js';
 import { computeSignature, createWeComCrypto } from '../wecom/crypto.js';
-import { buildEnvelopeXml } from '../wecom/crypto-xml.js';
+import { buildEnvelopeXml, MAX_XML_BYTES } from '../wecom/crypto-xml.js';
 import type { CallbackScenario } from '../../wecom-sandbox/scenarios.js';
 import { parseJson } from '../platform/db/database.js';
 import { createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
@@ -421,6 +421,23 @@ describeEngines('WeCom callbacks', (engine) => {
     expect(await inboxCount()).toBe(before + 1);
     expect(await send(good)).toEqual({ status: 409, code: 'WECOM_CALLBACK_REPLAYED' });
     expect(await inboxCount()).toBe(before + 1);
+  });
+
+  it('reads bodies up to the documented 1 MB, and refuses larger ones with a message naming that limit', async () => {
+    const query = { msg_signature: 'x'.repeat(40), timestamp: String(Math.floor(t.clock.now() / 1000)), nonce: 'n1' };
+    const envelope = (bytes: number) => {
+      const empty = buildEnvelopeXml({ toUserName: sb.credentials.corpId, encrypt: '' }).length;
+      return buildEnvelopeXml({ toUserName: sb.credentials.corpId, encrypt: 'A'.repeat(bytes - empty) });
+    };
+    // 700 KB: over the API's default limit, within the callback's: read, then refused for what it is.
+    const within = await post(query, envelope(700 * 1024));
+    expect(within.status).toBe(401);
+    expect(((await within.json()) as any).error.code).toBe('WECOM_CALLBACK_BAD_SIGNATURE');
+    const over = await post(query, envelope(MAX_XML_BYTES + 1));
+    expect(over.status).toBe(400);
+    const error = ((await over.json()) as any).error;
+    expect(error.code).toBe('REQUEST_TOO_LARGE');
+    expect(error.message).toBe(`request body is larger than the limit of ${MAX_XML_BYTES / 1024} KB`);
   });
 
   it('retries a failing row with back-off, records the error, and gives up after the last attempt', async () => {

@@ -24,7 +24,15 @@ export type { ScrmEvent, ScrmContext, ScrmListener } from './events.js';
 export { createScrmListeners, type ScrmListeners, type ListenerFailure } from './listeners.js';
 
 // The WeCom connection and callbacks
-export { createClientResolver, DEFAULT_WECOM_API, type WeComConnections, type ConnectionView, type ConnectionInput } from './connection.service.js';
+export {
+  createClientResolver,
+  openConnection,
+  DEFAULT_WECOM_API,
+  type WeComConnections,
+  type ConnectionView,
+  type ConnectionInput,
+  type OpenConnection,
+} from './connection.service.js';
 export { DEFAULT_CALLBACK_WINDOW_MS } from './callback.service.js';
 export { createReplayGuard, type ReplayGuard } from './replay-guard.js';
 

@@ -5,10 +5,11 @@ import type { Scrm } from './deps.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { liveCodeRoutes } from './livecodes/routes.js';
 import { scrmOpsRoutes } from './ops/routes.js';
+import { staffRoutes } from './staff.routes.js';
 
 /**
  * The SCRM API: operations (SOPs, workbench, handover, alerts, archive import), live codes and
- * group live codes, customer groups, the WeCom connection (secret key), and WeCom's callback URL.
+ * group live codes, customer groups, staff, the WeCom connection (secret key), and WeCom's callback URL.
  * Each part is its own encapsulated plugin: the callback and archive routes parse bodies their own
  * way.
  */
@@ -16,6 +17,7 @@ export async function scrmRoutes(app: FastifyInstance, scrm: Scrm): Promise<void
   await app.register(async (scope) => scrmOpsRoutes(scope, scrm));
   await app.register(async (scope) => liveCodeRoutes(scope, scrm));
   await app.register(async (scope) => groupRoutes(scope, scrm));
+  await app.register(async (scope) => staffRoutes(scope, scrm));
   await app.register(async (scope) => connectionRoutes(scope, scrm));
   await app.register(async (scope) => callbackRoutes(scope, scrm));
 }

@@ -1,9 +1,8 @@
 /** The contacts phase of a full sync: (customer, member) pairs read in chunks, each contact resolved into a One ID profile. */
 import { createHash } from 'node:crypto';
-import { normaliseMessage, type TrackedEvent } from '../cdp/index.js';
+import { normaliseMessage, profilesByIdentifier, type TrackedEvent } from '../cdp/index.js';
 import { WeComError } from '../wecom/index.js';
 import type * as W from '../wecom/index.js';
-import { profilesByIdentifier } from './foreign.js';
 import { aborted, type Commit, type Ctx, type FullSyncDeps, MESSAGE_PREFIX, meter } from './sync.context.js';
 import * as repo from './sync.repo.js';
 import type { ContactRow, FollowRow } from './sync.repo.js';

@@ -9,9 +9,9 @@
  * one workspace from running at once. See docs/scrm-sync.md.
  */
 import type { Kysely } from 'kysely';
+import { countEventsWithMessageIdPrefix } from '../cdp/index.js';
 import { readJobState, writeJobState } from '../platform/db/job-state.js';
 import { newId } from '../platform/ids.js';
-import { countEventsWithPrefix } from './foreign.js';
 import { aborted, type Checkpoint, type Commit, type Ctx, type FullSyncDeps, MESSAGE_PREFIX, type SyncResult, ZERO } from './sync.context.js';
 import { syncContacts } from './sync.contacts.js';
 import { syncGroups } from './sync.groups.js';
@@ -44,7 +44,7 @@ export async function runFullSync(deps: FullSyncDeps): Promise<SyncResult> {
     const contacts = await repo.countContactsSince(db, ws, cp.startedAt);
     // Counted in the database: a chunk identified just before a crash stored its events without
     // its checkpoint, and the resumed run finds them stored already.
-    const events = await countEventsWithPrefix(db, ws, `${MESSAGE_PREFIX}${cp.runId}`);
+    const events = await countEventsWithMessageIdPrefix(db, ws, `${MESSAGE_PREFIX}${cp.runId}`);
     const result: SyncResult = {
       ...cp.counts,
       events,

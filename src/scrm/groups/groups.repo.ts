@@ -130,14 +130,13 @@ export async function deleteTags(db: LiveDb, ws: string, chatId: string, tags?: 
 }
 
 /** Every group tag in use with how many groups carry it. */
-export async function selectTagCatalogue(db: LiveDb, ws: string) {
-  return db
+export async function selectTagCatalogue(db: LiveDb, ws: string, page: { after?: string; limit: number }) {
+  let q = db
     .selectFrom('scrm_group_tags')
     .select(['tag', (eb) => eb.fn.countAll<number>().as('groups')])
-    .where('workspace_id', '=', ws)
-    .groupBy('tag')
-    .orderBy('tag')
-    .execute();
+    .where('workspace_id', '=', ws);
+  if (page.after !== undefined) q = q.where('tag', '>', page.after);
+  return q.groupBy('tag').orderBy('tag').limit(page.limit).execute();
 }
 
 /** Chat ids of active groups carrying any of the tags. */

@@ -4,7 +4,19 @@ import { requireKey } from '../../platform/http.js';
 import type { Scrm } from '../deps.js';
 import { liveDepsOf, type LiveDeps } from '../livecodes/context.js';
 import { changeGroupTags, getGroup, groupStats, groupTagCatalogue, groupTags, listGroups } from './groups.service.js';
-import { catalogueSchema, type Chat, chatParams, detailSchema, listQuery, listSchema, rangeQuery, statsSchema, tagList, tagsSchema } from './groups.schemas.js';
+import {
+  catalogueQuery,
+  catalogueSchema,
+  type Chat,
+  chatParams,
+  detailSchema,
+  listQuery,
+  listSchema,
+  rangeQuery,
+  statsSchema,
+  tagList,
+  tagsSchema,
+} from './groups.schemas.js';
 
 /** The customer-group API (secret key): list, detail with members, growth and churn, group tags. */
 export async function groupRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
@@ -73,10 +85,17 @@ async function groupViewRoutes(app: FastifyInstance, deps: LiveDeps, preHandler:
 
 /** Group tags: the catalogue in use, and a group's tags (read, replace, add, remove one). */
 async function groupTagRoutes(app: FastifyInstance, deps: LiveDeps, preHandler: preHandlerHookHandler): Promise<void> {
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/wecom/group-tags',
-    { preHandler, schema: { ...secured('wecom', 'Group tags in use, with their number of groups'), response: { 200: catalogueSchema, ...errorResponses } } },
-    async (req) => groupTagCatalogue(deps, req.workspaceId),
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', 'Group tags in use, by tag, with their number of groups'),
+        querystring: catalogueQuery,
+        response: { 200: catalogueSchema, ...errorResponses },
+      },
+    },
+    async (req) => groupTagCatalogue(deps, req.workspaceId, req.query),
   );
 
   app.get<Chat>(

@@ -1,4 +1,6 @@
 /** JSON schemas of the customer-group API. */
+import { pageQueryProperties, pageSchema } from '../pages.js';
+
 export const groupProperties = {
   chatId: { type: 'string' },
   name: { type: 'string' },
@@ -70,10 +72,7 @@ export const listQuery = {
   },
 } as const;
 
-export const listSchema = {
-  type: 'object',
-  properties: { items: { type: 'array', items: { type: 'object', properties: groupProperties } }, nextCursor: { type: ['string', 'null'] } },
-} as const;
+export const listSchema = pageSchema({ type: 'object', properties: groupProperties } as const);
 
 export const detailSchema = {
   type: 'object',
@@ -84,7 +83,6 @@ export const detailSchema = {
   },
 } as const;
 
-export const catalogueSchema = {
-  type: 'object',
-  properties: { items: { type: 'array', items: { type: 'object', properties: { tag: { type: 'string' }, groups: { type: 'integer' } } } } },
-} as const;
+export const catalogueSchema = pageSchema({ type: 'object', properties: { tag: { type: 'string' }, groups: { type: 'integer' } } } as const);
+
+export const catalogueQuery = { type: 'object', additionalProperties: false, properties: pageQueryProperties(500, 1000) } as const;

@@ -4,6 +4,7 @@
  */
 import { ScrmError } from '../errors.js';
 import { iso } from '../shared.js';
+import { decodeCursor, type Page, pageOf } from '../pages.js';
 import { liveDb, type LiveDeps } from '../livecodes/context.js';
 import { byDay, dayRange } from '../livecodes/stats.js';
 import {
@@ -74,7 +75,7 @@ export async function listGroups(deps: Deps, ws: string, q: { owner?: string; st
     rows.map((r) => r.chat_id),
   );
   return {
-    items: rows.map((r) => groupView(r, tags.get(r.chat_id) ?? [])),
+    data: rows.map((r) => groupView(r, tags.get(r.chat_id) ?? [])),
     nextCursor: rows.length === q.limit ? Buffer.from(rows[rows.length - 1]!.chat_id).toString('base64url') : null,
   };
 }
@@ -168,9 +169,20 @@ export async function changeGroupTags(deps: Deps, ws: string, chatId: string, ch
   return groupTags(deps, ws, chatId);
 }
 
-/** Every group tag in use, with its number of groups. */
-export async function groupTagCatalogue(deps: Pick<Deps, 'db'>, ws: string) {
-  return { items: (await selectTagCatalogue(liveDb(deps), ws)).map((r) => ({ tag: r.tag, groups: Number(r.groups) })) };
+/** The group tags in use, by tag, with their number of groups (a page). */
+export async function groupTagCatalogue(
+  deps: Pick<Deps, 'db'>,
+  ws: string,
+  q: { limit: number; cursor?: string },
+): Promise<Page<{ tag: string; groups: number }>> {
+  const after = q.cursor === undefined ? undefined : String(decodeCursor(q.cursor, ['s'])[0]);
+  const rows = await selectTagCatalogue(liveDb(deps), ws, { after, limit: q.limit + 1 });
+  return pageOf(
+    rows,
+    q.limit,
+    (r) => ({ tag: r.tag, groups: Number(r.groups) }),
+    (r) => [r.tag],
+  );
 }
 
 /** Chat ids of the workspace's live groups carrying any of the tags (for SOPs that target groups by tag). */

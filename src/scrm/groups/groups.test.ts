@@ -22,19 +22,19 @@ describeEngines('customer groups', (engine) => {
 
   it('lists groups with owner, member count, status and tags, paged and filtered', async () => {
     const all = (await api('GET', '/v1/wecom/groups')).json();
-    expect(all.items.map((g: any) => g.chatId)).toEqual([...chats].sort());
-    for (const g of all.items) {
+    expect(all.data.map((g: any) => g.chatId)).toEqual([...chats].sort());
+    for (const g of all.data) {
       const sb = h.sb.state.groups.find(g.chatId)!;
       expect(g).toMatchObject({ memberCount: sb.members.length, owner: h.sb.corp.staff[sb.owner]!.userid, status: 'active', tags: [] });
     }
     const p1 = (await api('GET', '/v1/wecom/groups?limit=2')).json();
     const p2 = (await api('GET', `/v1/wecom/groups?limit=2&cursor=${p1.nextCursor}`)).json();
-    expect([...p1.items, ...p2.items].map((g: any) => g.chatId)).toEqual(all.items.slice(0, 4).map((g: any) => g.chatId));
-    const owner = all.items[0].owner;
-    expect((await api('GET', `/v1/wecom/groups?owner=${owner}`)).json().items.every((g: any) => g.owner === owner)).toBe(true);
-    const name = all.items[1].name as string;
-    expect((await api('GET', `/v1/wecom/groups?q=${encodeURIComponent(name)}`)).json().items.map((g: any) => g.chatId)).toEqual([all.items[1].chatId]);
-    expect((await api('GET', '/v1/wecom/groups?q=%25')).json().items).toEqual([]);
+    expect([...p1.data, ...p2.data].map((g: any) => g.chatId)).toEqual(all.data.slice(0, 4).map((g: any) => g.chatId));
+    const owner = all.data[0].owner;
+    expect((await api('GET', `/v1/wecom/groups?owner=${owner}`)).json().data.every((g: any) => g.owner === owner)).toBe(true);
+    const name = all.data[1].name as string;
+    expect((await api('GET', `/v1/wecom/groups?q=${encodeURIComponent(name)}`)).json().data.map((g: any) => g.chatId)).toEqual([all.data[1].chatId]);
+    expect((await api('GET', '/v1/wecom/groups?q=%25')).json().data).toEqual([]);
   });
 
   it('shows members with join scene and time, and quits; counts growth and churn by local day', async () => {
@@ -78,7 +78,7 @@ describeEngines('customer groups', (engine) => {
     // A dismissed group keeps its history and says so.
     applyScenario(h.sb.state, { scenario: 'group-dismiss', chatId: chat });
     await mirrorGroup(h, chat);
-    expect((await api('GET', `/v1/wecom/groups?status=dismissed`)).json().items.map((g: any) => g.chatId)).toEqual([chat]);
+    expect((await api('GET', `/v1/wecom/groups?status=dismissed`)).json().data.map((g: any) => g.chatId)).toEqual([chat]);
   });
 
   it('keeps Siyu tags on groups: replace, add, remove, filter, catalogue', async () => {
@@ -88,9 +88,9 @@ describeEngines('customer groups', (engine) => {
     expect((await api('DELETE', `/v1/wecom/groups/${b}/tags/new`)).json().tags).toEqual(['VIP']);
     expect((await api('DELETE', `/v1/wecom/groups/${b}/tags/absent`)).json().tags).toEqual(['VIP']);
     expect((await api('GET', `/v1/wecom/groups/${a}/tags`)).json().tags).toEqual(['VIP', '上海']);
-    expect((await api('GET', `/v1/wecom/groups?tag=${encodeURIComponent('上海')}`)).json().items.map((g: any) => g.chatId)).toEqual([a]);
-    expect((await api('GET', '/v1/wecom/groups?tag=VIP')).json().items.map((g: any) => g.chatId)).toEqual([a, b].sort());
-    expect((await api('GET', '/v1/wecom/group-tags')).json().items).toEqual([
+    expect((await api('GET', `/v1/wecom/groups?tag=${encodeURIComponent('上海')}`)).json().data.map((g: any) => g.chatId)).toEqual([a]);
+    expect((await api('GET', '/v1/wecom/groups?tag=VIP')).json().data.map((g: any) => g.chatId)).toEqual([a, b].sort());
+    expect((await api('GET', '/v1/wecom/group-tags')).json().data).toEqual([
       { tag: 'VIP', groups: 2 },
       { tag: '上海', groups: 1 },
     ]);

@@ -9,12 +9,11 @@
  * event (`Event`), each a table of handlers per `ChangeType` (contacts.ts, chats.ts, tags.ts).
  */
 import { createHash } from 'node:crypto';
-import { applyEvents, normaliseMessage } from '../../cdp/index.js';
-import { withRetries } from '../../platform/db/database.js';
+import { applyEvents, liveProfileByIdentifier, normaliseMessage } from '../../cdp/index.js';
+import { type Database, withRetries } from '../../platform/db/database.js';
 import { WeComCryptoError } from '../../wecom/index.js';
 import { type CallbackMessage, field, parseCallbackMessage } from '../callback-message.js';
 import type { ScrmEvent } from '../events.js';
-import { liveProfileOfIdentifier } from '../foreign.js';
 import { chatEvent } from './chats.js';
 import { contactEvent } from './contacts.js';
 import { type Ctx, type Handler, type HandlerDeps, type InboxItem, type Tx, UnusableEventError } from './context.js';
@@ -71,9 +70,16 @@ export async function applyInboxMessage(deps: HandlerDeps, item: InboxItem): Pro
           );
           await applyEvents(trx, deps.ingest, item.workspaceId, settings, normalised);
         },
-        profileOf: (ext) => liveProfileOfIdentifier(trx, item.workspaceId, idType, ext),
+        profileOf: (ext) => liveProfileOf(trx, item.workspaceId, idType, ext),
       };
       return run(tx);
     }),
   );
+}
+
+/** The live profile holding a customer's identifier, which the transaction's ingest has just written: throws when none holds it. */
+async function liveProfileOf(trx: Database['db'], ws: string, type: string, ext: string): Promise<string> {
+  const id = await liveProfileByIdentifier(trx, ws, type, ext);
+  if (id === undefined) throw new Error(`no profile holds ${type} ${ext} after ingest`);
+  return id;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, errorSchema, secured } from '../../platform/http-schemas.js';
+import { pageSchema } from '../pages.js';
 import type { LiveDeps } from './context.js';
 import {
   createGroupCode,
@@ -72,7 +73,7 @@ const pageQuery = {
   additionalProperties: false,
   properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, cursor: { type: 'string', maxLength: 200 } },
 } as const;
-const pageSchema = { type: 'object', properties: { items: { type: 'array', items: groupCodeSchema }, nextCursor: { type: ['string', 'null'] } } } as const;
+const groupCodePage = pageSchema(groupCodeSchema);
 
 /** The group live-code API (secret key). */
 export async function groupCodeRoutes(app: FastifyInstance, deps: LiveDeps, preHandler: preHandlerHookHandler): Promise<void> {
@@ -96,7 +97,7 @@ export async function groupCodeRoutes(app: FastifyInstance, deps: LiveDeps, preH
       schema: {
         ...secured('wecom', 'List group live codes, newest first'),
         querystring: pageQuery,
-        response: { 200: pageSchema, ...errorResponses },
+        response: { 200: groupCodePage, ...errorResponses },
       },
     },
     async (req) => pageGroupCodes(deps, req.workspaceId, req.query),

@@ -350,7 +350,7 @@ export async function pageGroupCodes(deps: ScrmContext, ws: string, q: { limit: 
   if (after) query = query.where('id', '<', after);
   const codes = (await query.orderBy('id', 'desc').limit(q.limit).execute()).map(fromRow);
   return {
-    items: await Promise.all(codes.map((c) => groupCodeView(deps, c))),
+    data: await Promise.all(codes.map((c) => groupCodeView(deps, c))),
     nextCursor: codes.length === q.limit ? Buffer.from(codes[codes.length - 1]!.id).toString('base64url') : null,
   };
 }

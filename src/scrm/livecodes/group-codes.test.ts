@@ -110,6 +110,6 @@ describeEngines('group live codes', (engine) => {
     await bad({ name: 'x', chatIds: ['wrNOSUCHCHAT'] }, 400, 'LIVE_CODE_WECOM_REJECTED', /40050/);
     await bad({ name: 'x', chatIds: [chats[0]], memberLimit: 1 }, 400, 'VALIDATION_FAILED', /every listed group/);
     expect(joinWaysOf(h.sb.state).size).toBe(1);
-    expect((await api('GET', '/v1/wecom/group-codes')).json().items).toHaveLength(1);
+    expect((await api('GET', '/v1/wecom/group-codes')).json().data).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { pageSchema } from '../pages.js';
 import type { LiveDeps } from './context.js';
 import { CHANNELS } from './live-codes.repo.js';
 import { idParams, type Id, inputProperties, liveCodeSchema, wecomErrors } from './live-codes.schemas.js';
@@ -45,10 +46,7 @@ export async function liveCodeCrudRoutes(app: FastifyInstance, deps: LiveDeps, p
             cursor: { type: 'string', maxLength: 200 },
           },
         },
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: liveCodeSchema }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
-        },
+        response: { 200: pageSchema(liveCodeSchema), ...errorResponses },
       },
     },
     async (req) => pageLiveCodes(deps, req.workspaceId, req.query),

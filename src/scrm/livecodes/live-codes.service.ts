@@ -286,7 +286,7 @@ export async function pageLiveCodes(deps: LiveDeps, ws: string, q: { channel?: s
   if (after !== undefined && !after.startsWith('lc_')) invalid('cursor', 'is not a nextCursor returned by this endpoint');
   const codes = await listLiveCodes(liveDb(deps), ws, { channel: q.channel, status: q.status, after, limit: q.limit });
   const last = codes.length === q.limit ? codes[codes.length - 1] : undefined;
-  return { items: codes.map(liveCodeView), nextCursor: last ? Buffer.from(last.id).toString('base64url') : null };
+  return { data: codes.map(liveCodeView), nextCursor: last ? Buffer.from(last.id).toString('base64url') : null };
 }
 
 /**

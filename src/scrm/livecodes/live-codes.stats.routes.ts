@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { pageQueryProperties, pageSchema } from '../pages.js';
 import type { LiveDeps } from './context.js';
 import { anyObject, idParams, type Id } from './live-codes.schemas.js';
 import { liveCodeStats, listLiveCodeAdds } from './live-codes.stats.js';
@@ -60,15 +61,8 @@ export async function liveCodeStatsRoutes(app: FastifyInstance, deps: LiveDeps, 
       schema: {
         ...secured('wecom', 'Customers who came through a live code, newest first, with the fate of their welcome message and tags'),
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, cursor: { type: 'string', maxLength: 100 } },
-        },
-        response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
-        },
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(100, 500) },
+        response: { 200: pageSchema(anyObject), ...errorResponses },
       },
     },
     async (req) => listLiveCodeAdds(deps, req.workspaceId, req.params.id, req.query),

@@ -1,14 +1,10 @@
 /** Per-code statistics and the list of adds, for the live-code API. */
-import { ScrmError } from '../errors.js';
 import { iso } from '../shared.js';
+import { decodeCursor, keysetAfter, pageOf } from '../pages.js';
 import { liveDb, type LiveDeps } from './context.js';
 import { statRows } from './live-codes.repo.js';
 import { loadLiveCode } from './live-codes.service.js';
 import { byDay, dayRange } from './stats.js';
-
-const invalid = (field: string, what: string): never => {
-  throw new ScrmError('VALIDATION_FAILED', `${field}: ${what}`);
-};
 
 /**
  * Statistics of a code over local days: adds (by the add's time), deletions (by the deletion's
@@ -49,23 +45,20 @@ export async function liveCodeStats(deps: LiveDeps, ws: string, id: string, q: {
 /** The adds through a code, newest first, with what happened to their welcome message and tags. */
 export async function listLiveCodeAdds(deps: LiveDeps, ws: string, id: string, q: { limit: number; cursor?: string }) {
   const code = await loadLiveCode(deps, ws, id);
-  let before = Number.MAX_SAFE_INTEGER;
-  if (q.cursor) {
-    before = Number(Buffer.from(q.cursor, 'base64url').toString('utf8'));
-    if (!Number.isSafeInteger(before)) invalid('cursor', 'is not a nextCursor returned by this endpoint');
-  }
-  // Keyset on added_at alone: rows of the same millisecond on a page boundary are rare and harmless here.
-  const rows = await liveDb(deps)
-    .selectFrom('scrm_live_code_adds')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('code_id', '=', code.id)
-    .where('added_at', '<', before)
+  // Keyset on the whole key after the code: WeCom times adds in seconds, so a burst shares added_at.
+  const columns = ['added_at', 'userid', 'external_userid'];
+  let query = liveDb(deps).selectFrom('scrm_live_code_adds').selectAll().where('workspace_id', '=', ws).where('code_id', '=', code.id);
+  if (q.cursor !== undefined) query = query.where(keysetAfter(columns, 'desc', decodeCursor(q.cursor, ['n', 's', 's'])));
+  const rows = await query
     .orderBy('added_at', 'desc')
-    .limit(q.limit)
+    .orderBy('userid', 'desc')
+    .orderBy('external_userid', 'desc')
+    .limit(q.limit + 1)
     .execute();
-  return {
-    items: rows.map((r) => ({
+  return pageOf(
+    rows,
+    q.limit,
+    (r) => ({
       userid: r.userid,
       externalUserid: r.external_userid,
       profileId: r.profile_id,
@@ -74,7 +67,7 @@ export async function listLiveCodeAdds(deps: LiveDeps, ws: string, id: string, q
       tags: { status: r.tags_status, error: r.tags_error },
       deletedAt: iso(r.deleted_at === null ? null : Number(r.deleted_at)),
       deletedBy: r.deleted_by,
-    })),
-    nextCursor: rows.length === q.limit ? Buffer.from(String(rows[rows.length - 1]!.added_at)).toString('base64url') : null,
-  };
+    }),
+    (r) => [Number(r.added_at), r.userid, r.external_userid],
+  );
 }

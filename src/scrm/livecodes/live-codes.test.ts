@@ -21,7 +21,7 @@ describeEngines('live codes', (engine) => {
   };
   const way = (configId: string) => h.sb.state.contactWays.get(configId);
   const welcomes = () => h.sb.state.welcomeMessages;
-  const adds = async (id: string) => (await api('GET', `/v1/wecom/live-codes/${id}/adds`)).json().items;
+  const adds = async (id: string) => (await api('GET', `/v1/wecom/live-codes/${id}/adds`)).json().data;
   const stats = async (id: string, q = '') => (await api('GET', `/v1/wecom/live-codes/${id}/stats${q}`)).json();
 
   it('creates the contact way with a unique state and validates the request', async () => {
@@ -47,7 +47,7 @@ describeEngines('live codes', (engine) => {
     await bad({ corpTagIds: ['etNOPE'] }, /no corp tag etNOPE/);
     expect((await bad({ staff: ['nobody-here'] }, /errcode 40003/)).code).toBe('LIVE_CODE_WECOM_REJECTED');
     // Nothing half-made: only the first code and its contact way exist.
-    expect((await api('GET', '/v1/wecom/live-codes')).json().items).toHaveLength(1);
+    expect((await api('GET', '/v1/wecom/live-codes')).json().data).toHaveLength(1);
     expect(h.sb.state.contactWays.size).toBe(1);
   });
 

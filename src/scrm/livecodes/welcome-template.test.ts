@@ -11,7 +11,7 @@ describeEngines('live codes: welcome from a messaging template', (engine) => {
     return { status: res.statusCode, body: res.json() };
   };
   const welcomes = () => h.sb.state.welcomeMessages;
-  const adds = async (id: string) => (await api('GET', `/v1/wecom/live-codes/${id}/adds`)).body.items;
+  const adds = async (id: string) => (await api('GET', `/v1/wecom/live-codes/${id}/adds`)).body.data;
 
   it('validates the template, sends it rendered for the customer, and records the message, the timeline event and the add', async () => {
     const tpl = (

@@ -1,6 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { ackAlert, addSensitiveWords, deleteSensitiveWord, listAlerts, listSensitiveWords } from './alerts.service.js';
+import { pageQueryProperties, pageSchema } from '../pages.js';
+import { ackAlert, addSensitiveWords, deleteSensitiveWord, listAlerts, pageSensitiveWords } from './alerts.service.js';
 import type { OpsContext } from './context.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -9,7 +10,7 @@ type Id = { Params: { id: string } };
 
 /** `/v1/wecom/alerts` and `/v1/wecom/sensitive-words`. */
 export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
-  app.get<{ Querystring: { kind?: string; status?: string; userid?: string; limit?: number } }>(
+  app.get<{ Querystring: { kind?: string; status?: string; userid?: string; limit?: number; cursor?: string } }>(
     '/v1/wecom/alerts',
     {
       preHandler,
@@ -22,13 +23,13 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
             kind: { type: 'string', enum: ['customer_deleted_staff', 'staff_deleted_customer', 'keyword'] },
             status: { type: 'string', enum: ['open', 'acked'] },
             userid: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            ...pageQueryProperties(100, 1000),
           },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
+        response: { 200: pageSchema(anyObject), ...errorResponses },
       },
     },
-    async (req) => ({ data: await listAlerts(ctx, req.workspaceId, req.query) }),
+    async (req) => listAlerts(ctx, req.workspaceId, req.query),
   );
   app.post<Id>(
     '/v1/wecom/alerts/:id/ack',
@@ -36,18 +37,20 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
     async (req) => ackAlert(ctx, req.workspaceId, req.params.id),
   );
 
-  const wordList = {
-    type: 'object',
-    properties: {
-      data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } },
-    },
-  } as const;
-  app.get(
+  const word = { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } as const;
+  // POST answers the whole list (not a page): what an editor shows after adding words.
+  const wordList = { type: 'object', properties: { data: { type: 'array', items: word } } } as const;
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/wecom/sensitive-words',
-    { preHandler, schema: { ...secured('wecom-ops', 'Sensitive words checked in conversation archives'), response: { 200: wordList, ...errorResponses } } },
-    async (req) => ({
-      data: await listSensitiveWords(ctx, req.workspaceId),
-    }),
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Sensitive words checked in conversation archives, alphabetically'),
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(1000, 1000) },
+        response: { 200: pageSchema(word), ...errorResponses },
+      },
+    },
+    async (req) => pageSensitiveWords(ctx, req.workspaceId, req.query),
   );
   app.post<{ Body: { words: string[] } }>(
     '/v1/wecom/sensitive-words',

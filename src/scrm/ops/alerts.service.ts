@@ -10,6 +10,7 @@ import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
 import { scrmDb } from '../schema.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
 import { describeWeComError, iso } from '../shared.js';
 import { type OpsContext, opsDb } from './context.js';
 
@@ -165,8 +166,12 @@ async function notify(ctx: OpsContext, ws: string, userid: string, externalUseri
   }
 }
 
-/** Alerts, newest first; filter by kind, status, staff member. */
-export async function listAlerts(ctx: OpsContext, ws: string, f: { kind?: string; status?: string; userid?: string; limit?: number }): Promise<Alert[]> {
+/** A page of alerts, newest first; filter by kind, status, staff member. */
+export async function listAlerts(
+  ctx: OpsContext,
+  ws: string,
+  f: { kind?: string; status?: string; userid?: string; limit?: number; cursor?: string },
+): Promise<Page<Alert>> {
   let q = opsDb(ctx)
     .selectFrom('scrm_alerts as a')
     .leftJoin('scrm_contacts as c', (j) => j.onRef('c.workspace_id', '=', 'a.workspace_id').onRef('c.external_userid', '=', 'a.external_userid'))
@@ -176,13 +181,14 @@ export async function listAlerts(ctx: OpsContext, ws: string, f: { kind?: string
   if (f.kind) q = q.where('a.kind', '=', f.kind);
   if (f.status) q = q.where('a.status', '=', f.status);
   if (f.userid) q = q.where('a.userid', '=', f.userid);
-  return (
-    await q
-      .orderBy('a.at', 'desc')
-      .orderBy('a.id', 'desc')
-      .limit(f.limit ?? 100)
-      .execute()
-  ).map(toAlert);
+  if (f.cursor !== undefined) q = q.where(keysetAfter(['a.at', 'a.id'], 'desc', decodeCursor(f.cursor, ['n', 's'])));
+  const limit = f.limit ?? 100;
+  const rows = await q
+    .orderBy('a.at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return pageOf(rows, limit, toAlert, (r) => [Number(r.at), r.id]);
 }
 
 /** Acknowledges an alert (idempotent). */
@@ -222,6 +228,22 @@ export async function addSensitiveWords(ctx: OpsContext, ws: string, words: stri
       .execute();
   }
   return listSensitiveWords(ctx, ws);
+}
+
+/** A page of the workspace's sensitive words, alphabetically. */
+export async function pageSensitiveWords(ctx: OpsContext, ws: string, q: { limit: number; cursor?: string }): Promise<Page<SensitiveWord>> {
+  let query = opsDb(ctx).selectFrom('scrm_sensitive_words').selectAll().where('workspace_id', '=', ws);
+  if (q.cursor !== undefined) query = query.where('word', '>', String(decodeCursor(q.cursor, ['s'])[0]));
+  const rows = await query
+    .orderBy('word')
+    .limit(q.limit + 1)
+    .execute();
+  return pageOf(
+    rows,
+    q.limit,
+    (r) => ({ id: r.id, word: r.word, createdAt: iso(r.created_at)! }),
+    (r) => [r.word],
+  );
 }
 
 /** Every sensitive word of the workspace, alphabetically. */

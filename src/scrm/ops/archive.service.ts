@@ -8,12 +8,11 @@
  * events, alerts and contact times commit together or not at all.
  */
 import type { Kysely } from 'kysely';
-import { applyEvents, type IngestWriter, type TrackedEvent } from '../../cdp/index.js';
+import { applyEvents, type IngestWriter, profilesByIdentifier, type TrackedEvent } from '../../cdp/index.js';
 import type { PiiCipher } from '../../platform/crypto.js';
 import type { DB } from '../../platform/db/schema.js';
 import { ScrmError } from '../errors.js';
 import type { Scrm } from '../deps.js';
-import { identifierValuesHeld } from '../foreign.js';
 import { type OpsContext, opsContext, opsDb } from './context.js';
 import { recordAlert } from './alerts.service.js';
 import { touchLastContact } from './last-contacts.js';
@@ -194,7 +193,8 @@ async function knownCustomers(ctx: OpsContext, ws: string, corpId: string, ids: 
       .execute();
     for (const r of rows) known.add(r.external_userid);
   }
-  return { known, withIdentity: await identifierValuesHeld(ctx.db, ws, externalIdType(corpId), ids) };
+  const holders = await profilesByIdentifier(ctx.db, ws, externalIdType(corpId), ids);
+  return { known, withIdentity: new Set(holders.keys()) };
 }
 
 /** What one batch writes, gathered before its transaction. */

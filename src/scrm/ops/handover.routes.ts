@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { pageQueryProperties, pageSchema } from '../pages.js';
 import { asApiError, type OpsContext } from './context.js';
 import { type HandoverKind, listHandovers, requestHandover, unassignedCustomers } from './handover.service.js';
 
@@ -36,7 +37,7 @@ export async function handoverRoutes(app: FastifyInstance, ctx: OpsContext, preH
     },
     async (req) => requestHandover(ctx, req.workspaceId, req.body).catch(asApiError),
   );
-  app.get<{ Querystring: { status?: string; fromUserid?: string; toUserid?: string; batchId?: string; limit?: number } }>(
+  app.get<{ Querystring: { status?: string; fromUserid?: string; toUserid?: string; batchId?: string; limit?: number; cursor?: string } }>(
     '/v1/wecom/handovers',
     {
       preHandler,
@@ -50,13 +51,13 @@ export async function handoverRoutes(app: FastifyInstance, ctx: OpsContext, preH
             fromUserid: { type: 'string' },
             toUserid: { type: 'string' },
             batchId: { type: 'string' },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
+            ...pageQueryProperties(500, 1000),
           },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
+        response: { 200: pageSchema(anyObject), ...errorResponses },
       },
     },
-    async (req) => ({ data: await listHandovers(ctx, req.workspaceId, req.query) }),
+    async (req) => listHandovers(ctx, req.workspaceId, req.query),
   );
   app.get<{ Querystring: { cursor?: string; limit?: number } }>(
     '/v1/wecom/unassigned',
@@ -69,10 +70,7 @@ export async function handoverRoutes(app: FastifyInstance, ctx: OpsContext, preH
           additionalProperties: false,
           properties: { cursor: { type: 'string', maxLength: 512 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 } },
         },
-        response: {
-          200: { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
-        },
+        response: { 200: pageSchema(anyObject), ...errorResponses },
       },
     },
     async (req) => unassignedCustomers(ctx, req.workspaceId, req.query).catch(asApiError),

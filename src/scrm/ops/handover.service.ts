@@ -10,6 +10,7 @@ import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent } from '../events.js';
 import type { ScrmHandoversTable } from '../schema.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
 import { describeWeComError, iso } from '../shared.js';
 import type { WeComClient } from '../../wecom/index.js';
 import { type OpsContext, type OpsDb, opsDb } from './context.js';
@@ -229,24 +230,25 @@ export async function requestHandover(ctx: OpsContext, ws: string, body: Handove
   return { batchId, handovers, refused };
 }
 
-/** Handover rows, newest first; filter by status or member. */
+/** A page of handover rows, newest first; filter by status or member. */
 export async function listHandovers(
   ctx: OpsContext,
   ws: string,
-  f: { status?: string; fromUserid?: string; toUserid?: string; batchId?: string; limit?: number },
-): Promise<Handover[]> {
+  f: { status?: string; fromUserid?: string; toUserid?: string; batchId?: string; limit?: number; cursor?: string },
+): Promise<Page<Handover>> {
   let q = opsDb(ctx).selectFrom('scrm_handovers').selectAll().where('workspace_id', '=', ws);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.fromUserid) q = q.where('from_userid', '=', f.fromUserid);
   if (f.toUserid) q = q.where('to_userid', '=', f.toUserid);
   if (f.batchId) q = q.where('batch_id', '=', f.batchId);
-  return (
-    await q
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(f.limit ?? 500)
-      .execute()
-  ).map(toHandover);
+  if (f.cursor !== undefined) q = q.where(keysetAfter(['created_at', 'id'], 'desc', decodeCursor(f.cursor, ['n', 's'])));
+  const limit = f.limit ?? 500;
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return pageOf(rows, limit, toHandover, (r) => [Number(r.created_at), r.id]);
 }
 
 /** Every customer's transfer_result (or resigned/transfer_result) of one (kind, from, to): status and takeover time (ms). */

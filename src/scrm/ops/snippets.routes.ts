@@ -1,17 +1,25 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
 import type { OpsContext } from './context.js';
-import { createSnippet, deleteSnippet, listSnippets, updateSnippet } from './snippets.service.js';
+import { pageQueryProperties } from '../pages.js';
+import { createSnippet, deleteSnippet, pageSnippets, updateSnippet } from './snippets.service.js';
 import { anyObject, type Id, idParams, list } from './workbench.routes.js';
 
 type Body = { Body: Record<string, unknown> };
 
 /** `/v1/wecom/snippets`: the message snippets recommended to staff (list, create, change, delete). */
 export async function snippetRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/wecom/snippets',
-    { preHandler, schema: { ...secured('wecom-ops', 'Message snippets'), response: { 200: list, ...errorResponses } } },
-    async (req) => ({ data: await listSnippets(ctx, req.workspaceId) }),
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Message snippets, by title'),
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(100, 500) },
+        response: { 200: list, ...errorResponses },
+      },
+    },
+    async (req) => pageSnippets(ctx, req.workspaceId, req.query),
   );
   app.post<Body>(
     '/v1/wecom/snippets',

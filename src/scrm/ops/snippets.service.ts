@@ -6,7 +6,8 @@
 import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJson as json } from '../../platform/db/database.js';
-import { liveProfileIds, profileTagNames } from '../foreign.js';
+import { liveProfileIds, profileTagNames } from '../../cdp/index.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb } from './context.js';
 import { parseContent, type SopContent } from './sops.service.js';
@@ -59,6 +60,18 @@ export async function createSnippet(ctx: OpsContext, ws: string, body: Record<st
   return toSnippet(row);
 }
 
+/** A page of the snippets, by title. */
+export async function pageSnippets(ctx: OpsContext, ws: string, q: { limit: number; cursor?: string }): Promise<Page<Snippet>> {
+  let query = opsDb(ctx).selectFrom('scrm_snippets').selectAll().where('workspace_id', '=', ws);
+  if (q.cursor !== undefined) query = query.where(keysetAfter(['title', 'id'], 'asc', decodeCursor(q.cursor, ['s', 's'])));
+  const rows = await query
+    .orderBy('title')
+    .orderBy('id')
+    .limit(q.limit + 1)
+    .execute();
+  return pageOf(rows, q.limit, toSnippet, (r) => [r.title, r.id]);
+}
+
 /** Every snippet, by title. */
 export async function listSnippets(ctx: OpsContext, ws: string): Promise<Snippet[]> {
   return (await opsDb(ctx).selectFrom('scrm_snippets').selectAll().where('workspace_id', '=', ws).orderBy('title').orderBy('id').execute()).map(toSnippet);
@@ -95,7 +108,7 @@ export async function recommendSnippets(
   userid: string,
   externalUserid: string,
   limit = 10,
-): Promise<{ customerTags: string[]; data: Array<Snippet & { matched: string[] }> }> {
+): Promise<{ customerTags: string[] } & Page<Snippet & { matched: string[] }>> {
   const db = opsDb(ctx);
   const follow = await db
     .selectFrom('scrm_follows as f')
@@ -125,5 +138,6 @@ export async function recommendSnippets(
     .map((s) => ({ ...s, matched: s.tags.filter((t) => have.has(t.toLowerCase())) }))
     .filter((s) => s.matched.length > 0)
     .sort((a, b) => b.matched.length - a.matched.length || a.title.localeCompare(b.title));
-  return { customerTags, data: ranked.slice(0, limit) };
+  // The best `limit` of a ranking: there is no next page.
+  return { customerTags, data: ranked.slice(0, limit), nextCursor: null };
 }

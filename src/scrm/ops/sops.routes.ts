@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { pageQueryProperties, pageSchema } from '../pages.js';
 import type { OpsContext } from './context.js';
 import { TASK_STATUSES } from './sop-tasks.service.js';
 import { archiveSop, createSop, getSop, listSops, updateSop } from './sops.service.js';
@@ -54,17 +55,17 @@ type Body = { Body: Record<string, unknown> };
 
 /** `/v1/wecom/sops`: list, create, read, change and archive SOPs. */
 export async function sopRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
-  app.get<{ Querystring: { includeArchived?: boolean } }>(
+  app.get<{ Querystring: { includeArchived?: boolean; limit?: number; cursor?: string } }>(
     '/v1/wecom/sops',
     {
       preHandler,
       schema: {
         ...secured('wecom-ops', 'List SOPs (content plans for groups and customers)'),
-        querystring: { type: 'object', properties: { includeArchived: { type: 'boolean', default: false } } },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: sopSchema } } }, ...errorResponses },
+        querystring: { type: 'object', properties: { includeArchived: { type: 'boolean', default: false }, ...pageQueryProperties(100, 500) } },
+        response: { 200: pageSchema(sopSchema), ...errorResponses },
       },
     },
-    async (req) => ({ data: await listSops(ctx, req.workspaceId, req.query) }),
+    async (req) => listSops(ctx, req.workspaceId, req.query),
   );
   app.post<Body>(
     '/v1/wecom/sops',

@@ -10,6 +10,7 @@ import { newId } from '../../platform/ids.js';
 import type { Attachment } from '../../wecom/index.js';
 import { parseJson as json } from '../../platform/db/database.js';
 import { isActiveSegment } from '../foreign.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb } from './context.js';
 import { isHhmm } from './time.js';
@@ -219,11 +220,18 @@ export async function getSop(ctx: OpsContext, ws: string, id: string): Promise<S
   return toSop(row);
 }
 
-/** SOPs that are not archived (or all, with `includeArchived`), newest first. */
-export async function listSops(ctx: OpsContext, ws: string, opts: { includeArchived?: boolean } = {}): Promise<Sop[]> {
+/** A page of the SOPs that are not archived (or all, with `includeArchived`), newest first. */
+export async function listSops(ctx: OpsContext, ws: string, opts: { includeArchived?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<Sop>> {
   let q = opsDb(ctx).selectFrom('scrm_sops').selectAll().where('workspace_id', '=', ws);
   if (!opts.includeArchived) q = q.where('status', '!=', 'archived');
-  return (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').execute()).map(toSop);
+  if (opts.cursor !== undefined) q = q.where(keysetAfter(['created_at', 'id'], 'desc', decodeCursor(opts.cursor, ['n', 's'])));
+  const limit = opts.limit ?? 100;
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return pageOf(rows, limit, toSop, (r) => [Number(r.created_at), r.id]);
 }
 
 /** Changes name, status, target or steps; tasks already created keep their content. */

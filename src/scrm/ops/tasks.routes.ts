@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { pageQueryProperties, pageSchema } from '../pages.js';
 import type { OpsContext } from './context.js';
 import { completeSopTask, listSopTasks, TASK_STATUSES, type TaskFilter } from './sop-tasks.service.js';
 import { type Id, idParams, taskSchema } from './sops.routes.js';
@@ -20,14 +21,10 @@ export async function taskRoutes(app: FastifyInstance, ctx: OpsContext, preHandl
             date: { type: 'string', maxLength: 10 },
             status: { type: 'string', enum: [...TASK_STATUSES] },
             sopId: { type: 'string', maxLength: 64 },
-            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-            cursor: { type: 'string', maxLength: 512 },
+            ...pageQueryProperties(100, 1000),
           },
         },
-        response: {
-          200: { type: 'object', properties: { data: { type: 'array', items: taskSchema }, nextCursor: { type: ['string', 'null'] } } },
-          ...errorResponses,
-        },
+        response: { 200: pageSchema(taskSchema), ...errorResponses },
       },
     },
     async (req) => listSopTasks(ctx, req.workspaceId, req.query),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
+import { pageQueryProperties, pageSchema } from '../pages.js';
 import type { OpsContext } from './context.js';
 import { recommendSnippets } from './snippets.service.js';
 import {
@@ -13,7 +14,7 @@ import {
 } from './workbench.service.js';
 
 export const anyObject = { type: 'object', additionalProperties: true } as const;
-export const list = { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } } as const;
+export const list = pageSchema(anyObject);
 export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 const staffParams = { type: 'object', required: ['userid'], properties: { userid: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
 export type Id = { Params: { id: string } };
@@ -28,11 +29,7 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
       schema: {
         ...secured('wecom-ops', "A staff member's customers: tags, RFM cell, lifecycle stage, last contact (paged)"),
         params: staffParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, cursor: { type: 'string', maxLength: 512 } },
-        },
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(50, 500) },
         response: { 200: list, ...errorResponses },
       },
     },
@@ -70,7 +67,11 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
           properties: { externalUserid: { type: 'string', minLength: 1, maxLength: 128 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 10 } },
         },
         response: {
-          200: { type: 'object', properties: { customerTags: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: anyObject } } },
+          200: {
+            ...list,
+            required: [...list.required, 'customerTags'],
+            properties: { customerTags: { type: 'array', items: { type: 'string' } }, ...list.properties },
+          },
           ...errorResponses,
         },
       },
@@ -86,12 +87,17 @@ export async function workbenchRoutes(app: FastifyInstance, ctx: OpsContext, pre
 
 /** `/v1/wecom/workbench-rules`: list, create, delete. */
 export async function workbenchRuleRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/wecom/workbench-rules',
-    { preHandler, schema: { ...secured('wecom-ops', 'Workbench rules'), response: { 200: list, ...errorResponses } } },
-    async (req) => ({
-      data: await listWorkbenchRules(ctx, req.workspaceId),
-    }),
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom-ops', 'Workbench rules, oldest first'),
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(100, 500) },
+        response: { 200: list, ...errorResponses },
+      },
+    },
+    async (req) => listWorkbenchRules(ctx, req.workspaceId, req.query),
   );
   app.post<{ Body: { segmentId: string; kind: string; titleTemplate: string } }>(
     '/v1/wecom/workbench-rules',

@@ -8,7 +8,9 @@ import { ScrmError } from '../errors.js';
 import { SegmentError } from '../../segments/index.js';
 import { newId } from '../../platform/ids.js';
 import { parseJson as json } from '../../platform/db/database.js';
-import { isActiveSegment, liveProfileIds, profileScores } from '../foreign.js';
+import { liveProfileIds } from '../../cdp/index.js';
+import { isActiveSegment, profileScores } from '../foreign.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb, segmentFollows, zoneOf } from './context.js';
 import { listSopTasks, type SopTask } from './sop-tasks.service.js';
@@ -140,9 +142,16 @@ export async function createWorkbenchRule(
   return toRule(row);
 }
 
-/** Every workbench rule of the workspace. */
-export async function listWorkbenchRules(ctx: OpsContext, ws: string): Promise<WorkbenchRule[]> {
-  return (await opsDb(ctx).selectFrom('scrm_workbench_rules').selectAll().where('workspace_id', '=', ws).orderBy('created_at').execute()).map(toRule);
+/** A page of the workspace's workbench rules, oldest first. */
+export async function listWorkbenchRules(ctx: OpsContext, ws: string, q: { limit: number; cursor?: string }): Promise<Page<WorkbenchRule>> {
+  let query = opsDb(ctx).selectFrom('scrm_workbench_rules').selectAll().where('workspace_id', '=', ws);
+  if (q.cursor !== undefined) query = query.where(keysetAfter(['created_at', 'id'], 'asc', decodeCursor(q.cursor, ['n', 's'])));
+  const rows = await query
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(q.limit + 1)
+    .execute();
+  return pageOf(rows, q.limit, toRule, (r) => [Number(r.created_at), r.id]);
 }
 
 /** Deletes a rule; tasks it generated stay. */

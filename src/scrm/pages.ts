@@ -1,0 +1,72 @@
+/**
+ * The one list shape of SCRM's API (issue #15): every list route answers `{ data, nextCursor }`,
+ * `nextCursor` being null on the last page and otherwise given back as `cursor` for the next one.
+ * Cursors are opaque to clients: the sort key of the last row, as base64url JSON.
+ */
+import { type RawBuilder, sql } from 'kysely';
+import { ScrmError } from './errors.js';
+
+/** A page of a list as every SCRM list route answers it. */
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** The response schema of a page of `item` (both fields always present). */
+export function pageSchema<S extends object>(item: S) {
+  return {
+    type: 'object',
+    required: ['data', 'nextCursor'],
+    properties: {
+      data: { type: 'array', items: item },
+      nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last page' },
+    },
+  } as const;
+}
+
+/** The `limit` and `cursor` query properties of a paged list route. */
+export function pageQueryProperties(defaultLimit: number, maxLimit: number) {
+  return {
+    limit: { type: 'integer', minimum: 1, maximum: maxLimit, default: defaultLimit },
+    cursor: { type: 'string', maxLength: 512, description: 'the nextCursor of the previous page' },
+  } as const;
+}
+
+/** A cursor over the sort key of a row. */
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/**
+ * The sort key a cursor holds, checked against the kinds expected (`'s'` text, `'n'` a safe
+ * integer); VALIDATION_FAILED when it is not a cursor this route returned.
+ */
+export function decodeCursor(cursor: string, kinds: readonly ('s' | 'n')[]): (string | number)[] {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const ok = Array.isArray(key) && key.length === kinds.length && key.every((v, i) => (kinds[i] === 'n' ? Number.isSafeInteger(v) : typeof v === 'string'));
+  if (!ok) throw new ScrmError('VALIDATION_FAILED', 'cursor is not a nextCursor returned by this endpoint');
+  return key as (string | number)[];
+}
+
+/**
+ * A page from rows fetched with `limit + 1` (the extra row only says there is a next page):
+ * `view` turns a row into its API form, `key` gives its sort key for the cursor.
+ */
+export function pageOf<R, T>(rows: readonly R[], limit: number, view: (r: R) => T, key: (r: R) => (string | number)[]): Page<T> {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { data: page.map(view), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(key(last)) : null };
+}
+
+/**
+ * The keyset condition "after this cursor key" over `columns` in one direction, as one row-value
+ * comparison (`(a, b) < (x, y)`), which SQLite and PostgreSQL both evaluate and index.
+ */
+export function keysetAfter(columns: readonly string[], dir: 'asc' | 'desc', key: readonly (string | number)[]): RawBuilder<boolean> {
+  return sql<boolean>`(${sql.join(columns.map((c) => sql.ref(c)))}) ${sql.raw(dir === 'desc' ? '<' : '>')} (${sql.join([...key])})`;
+}
