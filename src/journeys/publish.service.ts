@@ -1,6 +1,6 @@
+import { existingTemplateIds } from '../messaging/index.js';
 import { parseJson, withRetries } from '../platform/db/database.js';
 import { referencedSegments } from '../segments/rules.js';
-import { existingTemplateIds } from './borrowed/messaging.js';
 import { activeSegmentIds, isSegmentListened, markSegmentListened } from './borrowed/segments.js';
 import { type Conn, journeysDb } from './db.js';
 import type { Definition, DefinitionError } from './definition.js';

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { countMessagesByStepAndStatus } from '../messaging/index.js';
 import { parseJson } from '../platform/db/database.js';
-import { journeyMessageCounts } from './borrowed/messaging.js';
 import { journeysDb } from './db.js';
 import type { JourneyDeps } from './deps.js';
 import type { JourneysDB } from './schema.js';
@@ -25,10 +25,10 @@ export interface JourneyStats {
 }
 
 /** Message counts by outcome (sent, held, suppressed, failed, pending) and per step and status. */
-function messageStats(msgs: { step: string | null; status: string; n: number }[]): JourneyStats['messages'] {
+function messageStats(msgs: { step: string | null; status: string; count: number }[]): JourneyStats['messages'] {
   const messages: JourneyStats['messages'] = { sent: 0, held: 0, suppressed: 0, failed: 0, pending: 0, byStep: {} };
   for (const m of msgs) {
-    const n = m.n;
+    const n = m.count;
     const bucket =
       m.status === 'sent' || m.status === 'delivered'
         ? 'sent'
@@ -90,7 +90,7 @@ export async function journeyStats(deps: JourneyDeps, ws: string, id: string, ve
     .groupBy('step_id')
     .execute())
     passed[x.step_id] = Number(x.n);
-  const messages = messageStats(await journeyMessageCounts(deps.database.db, ws, id));
+  const messages = messageStats(await countMessagesByStepAndStatus(deps.database.db, ws, { kind: 'journey', id }));
   const splits = await splitStats(db, ws, id, version);
   const converted = count('converted');
   return {

@@ -5,7 +5,6 @@
  */
 import type { Selectable } from 'kysely';
 import type { PropertyFilter } from '../segments/rule.types.js';
-import type { SubjectEvent } from './borrowed/cdp.js';
 import type { Conn } from './db.js';
 import type { Definition, Step } from './definition.js';
 import type { JourneyDeps } from './deps.js';
@@ -26,7 +25,7 @@ export interface Work {
   /** Parked (waiting) or finished in this pass. */
   settled: boolean;
   /** Matching events of the subject (goal and wait-for-event checks), oldest first. */
-  events: Pick<SubjectEvent, 'event' | 'timestamp' | 'properties'>[];
+  events: { event: string; timestamp: number; properties: unknown }[];
 }
 
 /** What a pass writes besides the states: step log rows, A/B assignments; and its sends. */
