@@ -139,6 +139,15 @@ async function writeBack(run: StepRun, works: Work[]): Promise<void> {
     updated_at: now,
   }));
   await insertJourneyRows(dialect, trx, 'journey_states', stateRows, { columns: ['workspace_id', 'id'], update: STATE_COLUMNS });
+  // The context rarely changes (an award's coupon code): written apart, so the batch upsert stays as measured.
+  for (const w of works.filter((x) => x.contextChanged)) {
+    await journeysDb(trx)
+      .updateTable('journey_states')
+      .set({ context: w.row.context as string })
+      .where('workspace_id', '=', w.row.workspace_id)
+      .where('id', '=', w.row.id)
+      .execute();
+  }
   if (writes.log.length) await insertJourneyRows(dialect, trx, 'journey_step_log', writes.log);
   if (writes.assignments.length)
     await insertJourneyRows(dialect, trx, 'journey_assignments', writes.assignments, { columns: ['workspace_id', 'state_id', 'step_id'], update: [] });
