@@ -9,11 +9,22 @@ import { createPiiCipher } from '../src/platform/crypto.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
-import { compileRule } from '../src/segments/compile.js';
-import { type MembershipDeps, processFeed, recomputeSegment } from '../src/segments/membership.js';
+import pino from 'pino';
+import { resolveProfileRef } from '../src/cdp/profiles.service.js';
+import { createHub } from '../src/platform/hub.js';
 import type { Scanner } from '../src/platform/db/scan.js';
-import type { Rule } from '../src/segments/rule.types.js';
-import { createSegment, previewRule, type SegmentDeps } from '../src/segments/segments.service.js';
+import {
+  compileRule,
+  createSegment,
+  type MembershipDeps,
+  membershipDeps,
+  previewRule,
+  processFeed,
+  recomputeSegment,
+  type Rule,
+  type SegmentDeps,
+  type SegmentsHubEvents,
+} from '../src/segments/index.js';
 import type { BenchOptions, BenchResult } from './index.js';
 import { onInterrupt } from './support/cleanup.js';
 import { generatePopulation, incrementalStream, NOW, type PopulationStats } from './support/population.js';
@@ -458,25 +469,27 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
   const clock = simulatedClock(NOW);
   const timer = statementTimer();
   const timeZoneOf = async () => TIME_ZONE;
+  const profiles = { database, cipher: createPiiCipher(randomBytes(32)), rulesFor: async () => createRuleBook(), defaultRegion: 'CN', now: () => clock.now() };
   const run: Run = {
     o,
     database,
     ws,
     clock,
-    timed: {
+    timed: membershipDeps({
       db: database.db.withPlugin(timer.plugin),
       dialect: withEventLoopTurns(timer.wrap(database.dialect)),
       now: () => clock.now(),
       timeZoneOf,
       scan: timedScan(database.scan, timer.times),
-    },
+    }),
     times: timer.times,
     commits,
     segments: {
       database,
       now: () => clock.now(),
       timeZoneOf,
-      profiles: { database, cipher: createPiiCipher(randomBytes(32)), rulesFor: async () => createRuleBook(), defaultRegion: 'CN', now: () => clock.now() },
+      hub: createHub<SegmentsHubEvents>(pino({ level: 'silent' })),
+      resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
     },
     ids: new Map(),
   };

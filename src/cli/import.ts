@@ -20,7 +20,7 @@ import {
 import { loadConfig } from '../platform/config.js';
 import { AppError } from '../platform/errors.js';
 import { listWorkspaces } from '../platform/workspaces.js';
-import { rewindFeed } from '../segments/membership.js';
+import { rewindFeed } from '../segments/index.js';
 
 interface ImportCliOptions {
   kind: ImportKind;

@@ -1,22 +1,23 @@
+/**
+ * The `siyu` command. Only what `siyu --help` needs is loaded up front (commander, the config
+ * reader, the command names): each command loads its modules when it runs, so a command starts
+ * in a fraction of a second instead of loading the whole product first (bench: `cli`).
+ */
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { createRuleBook, type IdentifierRule } from '../cdp/identifiers.js';
+import type { IdentifierRule } from '../cdp/identifiers.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
-import { openDatabase } from '../platform/db/database.js';
-import { migrateSiyu } from '../server/migrations.js';
+import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
-import { createKey, createWorkspace, listWorkspaces, type KeyKind } from '../platform/workspaces.js';
-import { serve } from './serve.js';
-import { registerImportCommand } from './import.js';
-import { registerBenchCommand } from './bench.js';
+import type { KeyKind } from '../platform/workspaces.js';
+import { describeWorkers, parseWorkerNames, type WorkerName } from '../server/worker-names.js';
 import { output } from './output.js';
-import { registerSegmentCommands } from './segment.js';
-import { registerWeComSandboxCommand } from '../../wecom-sandbox/index.js';
-import { registerArchiveImportCommand, registerWeComSyncCommand } from './wecom.js';
 
 /** Opens the configured database with migrations applied, for one-shot commands. */
-export async function withDatabase<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const { openDatabase } = await import('../platform/db/database.js');
+  const { migrateSiyu } = await import('../server/migrations.js');
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   try {
     await migrateSiyu(database.db, database.dialect.engine);
@@ -35,11 +36,37 @@ program
   .version('0.1.0')
   .showHelpAfterError();
 
+/** Parses `--only`/`--workers` lists of worker names. */
+function workerList(list: string): WorkerName[] {
+  try {
+    return parseWorkerNames(list);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 program
   .command('serve')
-  .description('Run the HTTP API (default port 3000, embedded SQLite under ./data unless DATABASE_URL is set)')
-  .action(async () => {
-    await serve(loadConfig());
+  .description(
+    'Run the HTTP API and the background workers (default port 3000, embedded SQLite under ./data unless DATABASE_URL is set).\n' +
+      'On PostgreSQL, run API-only processes (--no-workers) and worker processes (`siyu worker`) side by side: see docs/scaling.md.',
+  )
+  .option('--no-workers', 'API only: run no background worker in this process (PostgreSQL only)')
+  .option('--workers <names>', 'run only these workers beside the API (comma-separated; see `siyu worker --help`; PostgreSQL only)')
+  .action(async (opts: { workers: boolean | string }) => {
+    const { run } = await import('./serve.js');
+    const workers = opts.workers === false ? 'none' : typeof opts.workers === 'string' ? workerList(opts.workers) : 'all';
+    await run(loadConfig(), { http: true, workers });
+  });
+
+program
+  .command('worker')
+  .description('Run background workers without the HTTP API (PostgreSQL only; several processes share the work)')
+  .option('--only <names>', 'run only these workers (comma-separated)')
+  .addHelpText('after', () => `\nWorkers:\n${describeWorkers()}`)
+  .action(async (opts: { only?: string }) => {
+    const { run } = await import('./serve.js');
+    await run(loadConfig(), { http: false, workers: opts.only ? workerList(opts.only) : 'all' });
   });
 
 program
@@ -48,6 +75,8 @@ program
   .option('--json', 'print the result as JSON')
   .action(async (opts: { json?: boolean }) => {
     const config = loadConfig();
+    const { openDatabase } = await import('../platform/db/database.js');
+    const { migrateSiyu } = await import('../server/migrations.js');
     const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
     try {
       const applied = await migrateSiyu(database.db, database.dialect.engine);
@@ -79,9 +108,10 @@ workspace
         throw new InvalidArgumentError(`--identity-rules: cannot read ${opts.identityRules} as JSON: ${(err as Error).message}`);
       }
       if (!Array.isArray(identityRules)) throw new InvalidArgumentError('--identity-rules: the file must hold a JSON array of rules');
-      createRuleBook(identityRules); // validates, throwing a message that names the bad rule
+      (await import('../cdp/identifiers.js')).createRuleBook(identityRules); // validates, throwing a message that names the bad rule
     }
     const settings = { currency: opts.currency, ...(identityRules ? { identityRules } : {}) };
+    const { createWorkspace } = await import('../platform/workspaces.js');
     const created = await withDatabase((d) => createWorkspace(d.db, { name: opts.name, settings }));
     output(
       !!opts.json,
@@ -94,6 +124,7 @@ workspace
   .description('List workspaces')
   .option('--json', 'print as JSON')
   .action(async (opts: { json?: boolean }) => {
+    const { listWorkspaces } = await import('../platform/workspaces.js');
     const list = await withDatabase((d) => listWorkspaces(d.db));
     output(!!opts.json, list, list.map((w) => `${w.id}  ${w.name}  (created ${w.createdAt})`).join('\n') || 'no workspaces');
   });
@@ -108,6 +139,7 @@ key
   .option('--json', 'print as JSON')
   .action(async (opts: { workspace: string; kind: string; name?: string; json?: boolean }) => {
     if (opts.kind !== 'write' && opts.kind !== 'secret') throw new InvalidArgumentError(`--kind must be "write" or "secret", got "${opts.kind}"`);
+    const { createKey } = await import('../platform/workspaces.js');
     const created = await withDatabase((d) => createKey(d.db, opts.workspace, opts.kind as KeyKind, opts.name ?? `${opts.kind} key`));
     output(
       !!opts.json,
@@ -116,12 +148,44 @@ key
     );
   });
 
-registerImportCommand(program);
-registerSegmentCommands(program);
-registerBenchCommand(program);
-registerWeComSandboxCommand(program);
-registerArchiveImportCommand(program);
-registerWeComSyncCommand(program);
+/**
+ * Command groups whose modules load only when one of them is invoked; for any other command line
+ * (`siyu --help`, `siyu serve`) they are registered as names with a description.
+ */
+const LAZY: Record<string, { description: string; load: () => Promise<(program: Command) => void> }> = {
+  import: { description: 'Import profiles, events or orders from a CSV or NDJSON file', load: async () => (await import('./import.js')).registerImportCommand },
+  segment: {
+    description: 'Segments: list, create from a rule file, evaluate, export members',
+    load: async () => (await import('./segment.js')).registerSegmentCommands,
+  },
+  models: {
+    description: 'Built-in models: RFM value tiers, lifecycle stages, community roles',
+    load: async () => (await import('./segment.js')).registerSegmentCommands,
+  },
+  wecom: {
+    description: 'WeCom (企业微信): full sync of a corp, conversation archive import',
+    load: async () => {
+      const m = await import('./wecom.js');
+      return (p) => {
+        m.registerWeComSyncCommand(p);
+        m.registerArchiveImportCommand(p);
+      };
+    },
+  },
+  'wecom-sandbox': {
+    description: 'A local WeCom sandbox (development tool): a fake corp with the WeCom API and callbacks',
+    load: async () => (await import('../../wecom-sandbox/index.js')).registerWeComSandboxCommand,
+  },
+  bench: {
+    description: 'Run a performance benchmark against its baseline (see bench/README.md)',
+    load: async () => (await import('./bench.js')).registerBenchCommand,
+  },
+};
+const invoked = process.argv.slice(2).find((a) => !a.startsWith('-'));
+if (invoked && LAZY[invoked]) (await LAZY[invoked].load())(program);
+for (const [name, group] of Object.entries(LAZY)) {
+  if (!program.commands.some((c) => c.name() === name)) program.command(name).description(group.description);
+}
 
 try {
   await program.parseAsync(process.argv);
@@ -130,7 +194,7 @@ try {
     process.stderr.write(`configuration error: ${err.message}\n`);
     process.exit(2);
   }
-  if (err instanceof AppError || err instanceof InvalidArgumentError) {
+  if (err instanceof AppError || err instanceof InvalidArgumentError || (err instanceof Error && err.name === 'RoleError')) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
   }

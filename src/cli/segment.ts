@@ -5,10 +5,19 @@ import { type Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { createServices, type Services } from '../server/app.js';
 import { loadConfig } from '../platform/config.js';
-import { recomputeSegment, requestModelSegmentRecomputes, requestRecompute } from '../segments/membership.js';
-import { computeModels, MODEL_NAMES, type ModelName, rfmReport } from '../segments/models/index.js';
-import { segmentDeps } from '../segments/segments.routes.js';
-import { createSegment, exportMembersCsv, findSegment, listSegments } from '../segments/segments.service.js';
+import {
+  computeModels,
+  createSegment,
+  exportMembersCsv,
+  findSegment,
+  listSegments,
+  MODEL_NAMES,
+  type ModelName,
+  recomputeSegment,
+  requestModelSegmentRecomputes,
+  requestRecompute,
+  rfmReport,
+} from '../segments/index.js';
 import { output } from './output.js';
 import { pickWorkspace } from './import.js';
 
@@ -41,7 +50,7 @@ export function registerSegmentCommands(program: Command): void {
         const all = [];
         let cursor: string | undefined;
         do {
-          const page = await listSegments(segmentDeps(s), ws, { limit: 1000, cursor });
+          const page = await listSegments(s.segments, ws, { limit: 1000, cursor });
           all.push(...page.data);
           cursor = page.nextCursor ?? undefined;
         } while (cursor);
@@ -74,7 +83,7 @@ export function registerSegmentCommands(program: Command): void {
       }
       await withServices(async (s) => {
         const ws = await pickWorkspace(s, opts.workspace);
-        const created = await createSegment(segmentDeps(s), ws, {
+        const created = await createSegment(s.segments, ws, {
           name: opts.name,
           description: opts.description,
           kind: opts.static ? 'static' : 'rule',
@@ -159,7 +168,7 @@ export function registerSegmentCommands(program: Command): void {
           .split(',')
           .map((t) => t.trim())
           .filter(Boolean);
-        for await (const chunk of exportMembersCsv(segmentDeps(s), ws, seg.id, traits)) {
+        for await (const chunk of exportMembersCsv(s.segments, ws, seg.id, traits)) {
           if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         }
         if (opts.out) {

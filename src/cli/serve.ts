@@ -1,8 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildApp, createServices, type Services, startWorkers, stopWorkers } from '../server/app.js';
 import type { Config } from '../platform/config.js';
 import { createWorkspace, listWorkspaces } from '../platform/workspaces.js';
+import { buildApp, createServices, type Services, startWorkers, stopWorkers, type WorkerName } from '../server/app.js';
+
+/** Which parts a process runs: the HTTP API, and which workers (all, none, or some by name). */
+export interface ProcessRoles {
+  http: boolean;
+  workers: 'all' | 'none' | readonly WorkerName[];
+}
+
+/** A usage problem of `serve`/`worker` (exit code 2, one line). */
+export class RoleError extends Error {
+  override name = 'RoleError';
+}
 
 /** On an empty database, creates a first workspace and writes its keys to a file (never to the log). */
 export async function bootstrapWorkspace(s: Services): Promise<void> {
@@ -21,33 +32,72 @@ export async function bootstrapWorkspace(s: Services): Promise<void> {
   );
 }
 
-/** Runs the HTTP server until SIGTERM/SIGINT, then finishes in-flight requests and commits before exiting. */
-export async function serve(config: Config): Promise<void> {
+/** Refuses split roles on SQLite: one file has one writer, and the workers' claims rely on it. */
+function checkRoles(config: Config, roles: ProcessRoles): void {
+  const split = !roles.http || roles.workers !== 'all';
+  if (split && !config.databaseUrl) {
+    throw new RoleError(
+      'separate API and worker processes need PostgreSQL (set DATABASE_URL): the embedded SQLite database has one writer, so run `siyu serve` alone on it',
+    );
+  }
+}
+
+/** Listens, turning a port already in use into one line that names it and the variable to change. */
+async function listen(app: Awaited<ReturnType<typeof buildApp>>, config: Config): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new RoleError(`port ${config.port} on ${config.host} is already in use; set SIYU_PORT (or PORT) to a free port`);
+    if (code === 'EACCES') throw new RoleError(`not allowed to listen on port ${config.port}; set SIYU_PORT (or PORT) to a port above 1023`);
+    throw err;
+  }
+}
+
+/**
+ * Runs a Siyu process until SIGTERM/SIGINT: the HTTP API (`siyu serve`), its workers, or both;
+ * on a signal it finishes in-flight requests and each worker's transaction, then exits.
+ */
+export async function run(config: Config, roles: ProcessRoles): Promise<void> {
+  checkRoles(config, roles);
   const s = await createServices(config);
   if (config.encryptionKeySource === 'generated') {
     s.log.warn({ file: join(config.dataDir, 'encryption.key') }, 'generated a new encryption key for PII; back it up, or set SIYU_ENCRYPTION_KEY');
   }
-  await bootstrapWorkspace(s);
-  const app = await buildApp(s);
-  await app.listen({ host: config.host, port: config.port });
-  startWorkers(s);
-  s.log.info({ database: s.database.description }, 'Siyu is ready');
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  if (roles.http) {
+    await bootstrapWorkspace(s);
+    app = await buildApp(s);
+    try {
+      await listen(app, config);
+    } catch (err) {
+      await app.close().catch(() => {});
+      await s.close();
+      throw err;
+    }
+  }
+  const workers = roles.workers === 'none' ? [] : startWorkers(s, roles.workers === 'all' ? undefined : roles.workers);
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  s.log.info(
+    { database: s.database.description, http: roles.http ? url : false, workers, console: roles.http ? `${url}/console/` : undefined },
+    roles.http ? 'Siyu is ready' : 'Siyu workers are running',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    s.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    s.log.info({ signal }, 'shutting down: finishing in-flight requests and transactions');
     const timer = setTimeout(() => {
       s.log.error('shutdown timed out; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
     try {
-      await app.close(); // stops accepting, waits for in-flight requests
+      await app?.close(); // stops accepting, waits for in-flight requests
       await stopWorkers(s); // each finishes its current transaction
       await s.writer.drain();
-      await s.database.close();
+      await s.close();
       s.log.info('stopped');
       process.exit(0);
     } catch (err) {
@@ -57,4 +107,6 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // A worker-only process has no server holding it open: its loops' timers are unref'd.
+  if (!roles.http) setInterval(() => {}, 1 << 30);
 }

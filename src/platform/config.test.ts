@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     expect(d.dbApiTimeoutMs).toBe(2500);
   });
 
+  it('logs human-readable lines on a terminal and JSON otherwise, unless SIYU_LOG_FORMAT says', () => {
+    expect(loadConfig({ SIYU_DATA_DIR: dir() }, true).logFormat).toBe('pretty');
+    expect(loadConfig({ SIYU_DATA_DIR: dir() }, false).logFormat).toBe('json');
+    expect(loadConfig({ SIYU_DATA_DIR: dir(), SIYU_LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+  });
+
   it('reads PORT or SIYU_PORT', () => {
     expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000' }).port).toBe(4000);
     expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000', SIYU_PORT: '5000' }).port).toBe(5000);
@@ -48,6 +54,7 @@ describe('loadConfig', () => {
     [{ SIYU_OUTBOUND_ALLOW: '127.0.0.1,10.0.0.0/40' }, 'SIYU_OUTBOUND_ALLOW', /CIDR/],
     [{ SIYU_OUTBOUND_ALLOW: 'http://x' }, 'SIYU_OUTBOUND_ALLOW', /host name, an IP address nor a CIDR/],
     [{ SIYU_DB_API_TIMEOUT_MS: '5s' }, 'SIYU_DB_API_TIMEOUT_MS', /whole number/],
+    [{ SIYU_LOG_FORMAT: 'xml' }, 'SIYU_LOG_FORMAT', /json or pretty/],
   ];
   for (const [env, variable, message] of bad) {
     it(`names ${variable} when it is wrong (${JSON.stringify(env)})`, () => {

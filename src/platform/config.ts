@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAllowList } from './outbound.js';
+import { parseAllowList } from './outbound-rules.js';
 
 /** Validated, frozen runtime configuration; the only place that reads `process.env`. */
 export interface Config {
@@ -11,6 +11,8 @@ export interface Config {
   /** PostgreSQL connection string; absent means embedded SQLite under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty`: human-readable lines (the default when stdout is a terminal); `json`: one JSON object a line (otherwise). */
+  readonly logFormat: 'json' | 'pretty';
   /** 32-byte key for PII encryption and lookup hashing. */
   readonly encryptionKey: Buffer;
   /** Where the key came from, so the server can warn about a generated one. */
@@ -103,7 +105,7 @@ function loadKey(env: Env, dataDir: string, usesSqlite: boolean): { key: Buffer;
 }
 
 /** Reads and validates configuration from an environment; throws ConfigError naming the bad variable. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = process.stdout.isTTY === true): Config {
   const port = intVar(env, ['SIYU_PORT', 'PORT'], 3000, 0, 65535);
   const dataDir = resolve(env.SIYU_DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -114,6 +116,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(env.SIYU_LOG_LEVEL ? 'SIYU_LOG_LEVEL' : 'LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const logFormat = (env.SIYU_LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json')) as Config['logFormat'];
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError('SIYU_LOG_FORMAT', 'must be json or pretty');
   const defaultTimezone = env.SIYU_DEFAULT_TIMEZONE || 'Asia/Shanghai';
   if (!isValidTimezone(defaultTimezone)) {
     throw new ConfigError('SIYU_DEFAULT_TIMEZONE', `"${defaultTimezone}" is not an IANA time zone (e.g. Asia/Shanghai)`);
@@ -152,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl,
     logLevel,
+    logFormat,
     encryptionKey: key,
     encryptionKeySource: source,
     defaultTimezone,

@@ -1,14 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import type { Services } from '../server/app.js';
+import type { Logger } from 'pino';
+import type { Database } from './db/database.js';
+import type { KeyResolver } from './workspaces.js';
 import { AppError } from './errors.js';
 import { requireKey } from './http.js';
 import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';
 
 const errorResponse = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
 
-/** Health, readiness, and the workspace's own key management. */
-export async function platformRoutes(app: FastifyInstance, s: Services): Promise<void> {
+/** What the platform routes need. */
+export interface PlatformRoutesDeps {
+  database: Database;
+  keys: KeyResolver;
+  log: Logger;
+  now: () => number;
+  /** Every error code the API may answer, with its status and owning module (the root joins the modules' catalogues). */
+  errorCatalogue: Record<string, { status: number; domain: string }>;
+}
+
+/** Health, readiness, the error catalogue, and the workspace's own key management. */
+export async function platformRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
   let shuttingDown = false;
   app.addHook('onClose', async () => {
     shuttingDown = true;
@@ -26,6 +38,17 @@ export async function platformRoutes(app: FastifyInstance, s: Services): Promise
       return reply.status(503).send({ status: 'database-unavailable' });
     }
   });
+
+  app.get(
+    '/v1/errors',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'Every error code the API may answer, with its HTTP status and owning module (for clients that map codes to their own messages)',
+      },
+    },
+    async () => ({ data: Object.entries(s.errorCatalogue).map(([code, e]) => ({ code, status: e.status, module: e.domain })) }),
+  );
 
   const auth = requireKey(s.keys, 'secret');
   const keyInfo = {
@@ -85,7 +108,7 @@ export async function platformRoutes(app: FastifyInstance, s: Services): Promise
     },
     async (req, reply) => {
       const body = req.body as { kind: 'write' | 'secret'; name?: string };
-      const created = await createKey(s.database.db, req.workspaceId, body.kind, body.name ?? `${body.kind} key`, s.clock.now());
+      const created = await createKey(s.database.db, req.workspaceId, body.kind, body.name ?? `${body.kind} key`, s.now());
       return reply.status(201).send(created);
     },
   );
@@ -102,7 +125,7 @@ export async function platformRoutes(app: FastifyInstance, s: Services): Promise
       },
     },
     async (req, reply) => {
-      await revokeKey(s.database.db, req.workspaceId, (req.params as { id: string }).id, s.clock.now());
+      await revokeKey(s.database.db, req.workspaceId, (req.params as { id: string }).id, s.now());
       return reply.status(204).send();
     },
   );

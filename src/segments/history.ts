@@ -8,10 +8,12 @@
  */
 import type { Insertable, Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
-import type { DB, SegmentMemberHistoryTable } from '../platform/db/schema.js';
+import { type SegmentMemberHistoryTable, type SegmentsSqlDB, segmentsDb } from './schema.js';
 import type { TimelineRow, TimelineSource } from '../cdp/index.js';
 
+/** Timeline event name of an entry. */
 export const SEGMENT_ENTERED = 'Segment Entered';
+/** Timeline event name of an exit. */
 export const SEGMENT_EXITED = 'Segment Exited';
 
 /** A member leaving: its stored entry and why it leaves. */
@@ -25,7 +27,7 @@ export interface Departure {
 
 /** Records departures (the caller deletes the `segment_members` rows in the same transaction). */
 export async function recordDepartures(
-  trx: Kysely<DB>,
+  trx: Kysely<SegmentsSqlDB>,
   dialect: Dialect,
   ws: string,
   segmentId: string,
@@ -54,7 +56,7 @@ export async function recordDepartures(
 }
 
 /** Moves every member of a segment to history (archiving the segment). */
-export async function departAll(trx: Kysely<DB>, ws: string, segmentId: string, exitVersion: number, exitedAt: number): Promise<void> {
+export async function departAll(trx: Kysely<SegmentsSqlDB>, ws: string, segmentId: string, exitVersion: number, exitedAt: number): Promise<void> {
   await trx
     .insertInto('segment_member_history')
     .columns(['workspace_id', 'profile_id', 'segment_id', 'entered_at', 'exited_at', 'version', 'exit_version', 'reason'])
@@ -86,7 +88,8 @@ export async function departAll(trx: Kysely<DB>, ws: string, segmentId: string, 
  * `reason` on exits), like the events they replace.
  */
 export function segmentTimelineSource(): TimelineSource {
-  return async (db, ws, profileIds, opts) => {
+  return async (cdpDb, ws, profileIds, opts) => {
+    const db = segmentsDb(cdpDb);
     if (opts.type !== undefined && opts.type !== 'track') return [];
     if (opts.event !== undefined && opts.event !== SEGMENT_ENTERED && opts.event !== SEGMENT_EXITED) return [];
     const wantEntered = opts.event === undefined || opts.event === SEGMENT_ENTERED;

@@ -6,8 +6,10 @@ import type { MigrationSet } from '../platform/db/migrations.js';
 /**
  * The segments domain's tables: segments and their versions, members and membership history, and
  * the models' per-profile scores. 0015 and 0016 serve journeys' segment-entered trigger (journeys
- * asks segments to mark a segment as listened; the table stays segments').
+ * asks segments to mark a segment as listened; the table stays segments'). Each migration takes a
+ * `Kysely<any>`: it runs on the schema of its day, not on today's table types (Kysely's advice).
  */
+// size: the module's migrations in order, each a block of schema statements never edited after it lands
 export function segmentMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {

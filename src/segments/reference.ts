@@ -159,86 +159,109 @@ function bucket(salt: string, id: string): number {
   return Number(BigInt('0x' + hex.slice(0, 8)) % 100n);
 }
 
+/** What a node's test sees besides the node and the profile. */
+interface Env {
+  data: ReferenceData;
+  ctx: RuleContext;
+  /** The local date of `ctx.now` in `ctx.timeZone`. */
+  today: string;
+  /** Tests any node (for and / or / not). */
+  test(r: Rule, p: ReferenceProfile): boolean;
+}
+
+type NodeTest<K extends Rule['type']> = (r: Extract<Rule, { type: K }>, p: ReferenceProfile, env: Env) => boolean;
+
+function inWindow(ts: number, w: EventWindow | undefined, now: number): boolean {
+  if (!w) return true;
+  if ('lastDays' in w) return ts >= now - w.lastDays * DAY && ts <= now;
+  return ts >= Date.parse(w.from) && ts < Date.parse(w.to);
+}
+
+/** The profile's track events named `name`, in the window, matching the filters. */
+function eventsOf(env: Env, p: ReferenceProfile, name: string, where: PropertyFilter[] | undefined, w?: EventWindow): ReferenceEvent[] {
+  return env.data.events.filter(
+    (e) =>
+      e.profileId === p.id && e.type === 'track' && e.event === name && inWindow(e.timestamp, w, env.ctx.now) && matchesPropertyFilters(e.properties, where),
+  );
+}
+
+const testTrait: NodeTest<'trait'> = (r, p, { today }) => {
+  const v = member(p.traits, r.key);
+  if (!DATE_OPS.includes(r.op)) return compare(v, r.op as CompareOp, r.value);
+  // A date is a string starting with YYYY-MM-DD; anything after it is ignored.
+  if (typeof v !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(v)) return false;
+  return dateMatches(v.slice(0, 10), r.op as DateOp, r.value as string | undefined, r.days ?? 0, today);
+};
+
+const testProfileField: NodeTest<'profile'> = (r, p, { ctx, today }) => {
+  const v = {
+    order_count: p.orderCount,
+    total_spent_fen: p.totalSpentFen,
+    first_purchase_at: p.firstPurchaseAt,
+    last_purchase_at: p.lastPurchaseAt,
+    first_seen_at: p.firstSeenAt,
+    last_seen_at: p.lastSeenAt,
+  }[r.field];
+  if (r.op === 'exists') return v !== null;
+  if (r.op === 'not_exists') return v === null;
+  if (DATE_OPS.includes(r.op)) return v !== null && dateMatches(dateIn(v, ctx.timeZone), r.op as DateOp, r.value as string | undefined, r.days ?? 0, today);
+  return compare(v, r.op as CompareOp, r.value);
+};
+
+const testTags: NodeTest<'tag'> = (r, p, { data }) => {
+  const held = new Set(data.profileTags.filter((t) => t.profileId === p.id).map((t) => t.tagId));
+  const has = (ref: (typeof r.tags)[number]) =>
+    'id' in ref ? held.has(ref.id) : data.tags.some((t) => held.has(t.id) && t.name === ref.name && t.group === (ref.group ?? 'default'));
+  return r.match === 'all' ? r.tags.every(has) : r.tags.some(has);
+};
+
+const testEvent: NodeTest<'event'> = (r, p, env) => {
+  const n = eventsOf(env, p, r.event, r.where, r.window).length;
+  const count = r.count ?? { op: 'at_least', value: 1 };
+  return count.op === 'at_least' ? n >= count.value : count.op === 'at_most' ? n <= count.value : n === count.value;
+};
+
+/** A model output of the profile is one of `values`. */
+function scoreIn(data: ReferenceData, p: ReferenceProfile, of: (s: ReferenceData['scores'][number]) => string | null, values: readonly string[]): boolean {
+  return data.scores.some((s) => s.profileId === p.id && of(s) !== null && values.includes(of(s)!));
+}
+
+/** One test per node type. */
+const TESTS: { [K in Rule['type']]: NodeTest<K> } = {
+  and: (r, p, env) => r.rules.every((x) => env.test(x, p)),
+  or: (r, p, env) => r.rules.some((x) => env.test(x, p)),
+  not: (r, p, env) => !env.test(r.rule, p),
+  trait: testTrait,
+  profile: testProfileField,
+  tag: testTags,
+  event: testEvent,
+  last_performed: (r, p, env) => {
+    const times = eventsOf(env, p, r.event, r.where).map((e) => e.timestamp);
+    return times.length > 0 && Math.max(...times) < env.ctx.now - r.moreThanDays * DAY;
+  },
+  never_performed: (r, p, env) => eventsOf(env, p, r.event, r.where).length === 0,
+  rfm: (r, p, { data }) => scoreIn(data, p, (s) => s.rfmCell, r.cells),
+  lifecycle: (r, p, { data }) => scoreIn(data, p, (s) => s.lifecycleStage, r.stages),
+  community_role: (r, p, { data }) => scoreIn(data, p, (s) => s.communityRole, r.roles),
+  consent: (r, p) => {
+    const granted = member(member(p.consent, r.key), 'granted');
+    const state = granted === true ? 'granted' : granted === false ? 'denied' : 'unknown';
+    return state === r.state;
+  },
+  segment: (r, p, { data }) => data.segmentMembers.some((m) => m.segmentId === r.segmentId && m.profileId === p.id),
+  bucket: (r, p) => {
+    const b = bucket(r.salt ?? '', p.id);
+    return r.from <= b && b < r.to;
+  },
+};
+
 /** Ids of the live profiles (not merged away) that satisfy the rule. */
 export function evaluateReference(rule: Rule, data: ReferenceData, ctx: RuleContext): Set<string> {
-  const today = dateIn(ctx.now, ctx.timeZone);
-
-  const inWindow = (ts: number, w: EventWindow | undefined) => {
-    if (!w) return true;
-    if ('lastDays' in w) return ts >= ctx.now - w.lastDays * DAY && ts <= ctx.now;
-    return ts >= Date.parse(w.from) && ts < Date.parse(w.to);
+  const env: Env = {
+    data,
+    ctx,
+    today: dateIn(ctx.now, ctx.timeZone),
+    test: (r, p) => (TESTS[r.type] as NodeTest<Rule['type']>)(r, p, env),
   };
-  const eventsOf = (p: ReferenceProfile, name: string, where: PropertyFilter[] | undefined, w?: EventWindow) =>
-    data.events.filter(
-      (e) => e.profileId === p.id && e.type === 'track' && e.event === name && inWindow(e.timestamp, w) && matchesPropertyFilters(e.properties, where),
-    );
-
-  const test = (r: Rule, p: ReferenceProfile): boolean => {
-    switch (r.type) {
-      case 'and':
-        return r.rules.every((x) => test(x, p));
-      case 'or':
-        return r.rules.some((x) => test(x, p));
-      case 'not':
-        return !test(r.rule, p);
-      case 'trait': {
-        const v = member(p.traits, r.key);
-        if (!DATE_OPS.includes(r.op)) return compare(v, r.op as CompareOp, r.value);
-        // A date is a string starting with YYYY-MM-DD; anything after it is ignored.
-        if (typeof v !== 'string' || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}/.test(v)) return false;
-        return dateMatches(v.slice(0, 10), r.op as DateOp, r.value as string | undefined, r.days ?? 0, today);
-      }
-      case 'profile': {
-        const v = {
-          order_count: p.orderCount,
-          total_spent_fen: p.totalSpentFen,
-          first_purchase_at: p.firstPurchaseAt,
-          last_purchase_at: p.lastPurchaseAt,
-          first_seen_at: p.firstSeenAt,
-          last_seen_at: p.lastSeenAt,
-        }[r.field];
-        if (r.op === 'exists') return v !== null;
-        if (r.op === 'not_exists') return v === null;
-        if (DATE_OPS.includes(r.op))
-          return v !== null && dateMatches(dateIn(v, ctx.timeZone), r.op as DateOp, r.value as string | undefined, r.days ?? 0, today);
-        return compare(v, r.op as CompareOp, r.value);
-      }
-      case 'tag': {
-        const held = new Set(data.profileTags.filter((t) => t.profileId === p.id).map((t) => t.tagId));
-        const has = (ref: (typeof r.tags)[number]) =>
-          'id' in ref ? held.has(ref.id) : data.tags.some((t) => held.has(t.id) && t.name === ref.name && t.group === (ref.group ?? 'default'));
-        return r.match === 'all' ? r.tags.every(has) : r.tags.some(has);
-      }
-      case 'event': {
-        const n = eventsOf(p, r.event, r.where, r.window).length;
-        const count = r.count ?? { op: 'at_least', value: 1 };
-        return count.op === 'at_least' ? n >= count.value : count.op === 'at_most' ? n <= count.value : n === count.value;
-      }
-      case 'last_performed': {
-        const times = eventsOf(p, r.event, r.where).map((e) => e.timestamp);
-        return times.length > 0 && Math.max(...times) < ctx.now - r.moreThanDays * DAY;
-      }
-      case 'never_performed':
-        return eventsOf(p, r.event, r.where).length === 0;
-      case 'rfm':
-        return data.scores.some((s) => s.profileId === p.id && s.rfmCell !== null && (r.cells as string[]).includes(s.rfmCell));
-      case 'lifecycle':
-        return data.scores.some((s) => s.profileId === p.id && s.lifecycleStage !== null && (r.stages as string[]).includes(s.lifecycleStage));
-      case 'community_role':
-        return data.scores.some((s) => s.profileId === p.id && s.communityRole !== null && (r.roles as string[]).includes(s.communityRole));
-      case 'consent': {
-        const granted = member(member(p.consent, r.key), 'granted');
-        const state = granted === true ? 'granted' : granted === false ? 'denied' : 'unknown';
-        return state === r.state;
-      }
-      case 'segment':
-        return data.segmentMembers.some((m) => m.segmentId === r.segmentId && m.profileId === p.id);
-      case 'bucket': {
-        const b = bucket(r.salt ?? '', p.id);
-        return r.from <= b && b < r.to;
-      }
-    }
-  };
-
-  return new Set(data.profiles.filter((p) => !p.mergedInto && test(rule, p)).map((p) => p.id));
+  return new Set(data.profiles.filter((p) => !p.mergedInto && env.test(rule, p)).map((p) => p.id));
 }

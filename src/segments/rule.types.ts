@@ -1,6 +1,6 @@
 /**
  * The segment rule language: a JSON tree, discriminated by `type`. This file is the contract
- * between the validator (rules.ts), the SQL compiler (compile.ts), the in-memory reference
+ * between the validator (rule-validation.ts), the SQL compiler (compile.ts), the in-memory reference
  * evaluator (reference.ts) and the membership engine. Semantics are documented in
  * docs/segments-rules.md; every operator means the same on SQLite, PostgreSQL and the reference.
  * Every node is two-valued (true or false, never unknown): an absent value makes a comparison

@@ -5,31 +5,33 @@
  *    the feed, so the feed stays fresh while a big segment computes),
  * 3. on the schedule (default hourly), runs the models (RFM, lifecycle, community roles) and
  *    requests a recompute of every time-dependent segment, logging progress.
- * It wakes on a timer and when ingestion commits. Every step is a chunk transaction, so a crash
- * or SIGTERM at any point loses nothing: the next start resumes from the saved positions.
+ * It wakes on a timer, when ingestion commits (`cdp.events-committed`) and when a recompute is
+ * requested (`segments.recompute-requested`). Every step is a chunk transaction, so a crash or
+ * SIGTERM at any point loses nothing: the next start resumes from the saved positions.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { DB } from '../platform/db/schema.js';
-import { parseJson } from '../platform/db/database.js';
+import { readJobState, writeJobState } from '../platform/db/job-state.js';
 import { startLoop } from '../platform/loop.js';
-import { type MembershipDeps, pendingRecomputes, processFeed, recomputeSegment, requestRecompute } from './membership.js';
+import type { SegmentsDeps } from './deps.js';
+import { processFeed } from './feed.js';
+import { type MembershipDeps, membershipOf } from './membership.deps.js';
+import { computeModels } from './models/compute.js';
+import type { RecomputeProgress } from './recompute-common.js';
+import { pendingRecomputes, recomputeSegment, requestRecompute } from './recompute.js';
+import type { SegmentsSqlDB } from './schema.js';
 
+/** Tuning of the worker (tests and the benchmark). */
 export interface WorkerOptions {
-  deps: MembershipDeps;
-  log: Logger;
-  /** Minutes between scheduled re-checks; 0 disables the schedule. */
-  recheckMinutes: number;
-  /** In-place recompute range size (SIYU_SEGMENT_RANGE_SIZE); undefined: sized by time. */
-  rangeSize?: number;
-  /** Runs the models for a workspace before the scheduled re-check (RFM, lifecycle, community). */
-  runModels?: (workspaceId: string) => Promise<void>;
   /** Idle poll interval. */
   pollMs?: number;
   /** Feed lag (see processFeed). */
   lagMs?: number;
+  /** Runs the models for a workspace before the scheduled re-check (default: RFM, lifecycle, community with the deps' settings). */
+  runModels?: (workspaceId: string) => Promise<void>;
 }
 
+/** The running worker. */
 export interface SegmentWorker {
   /** Asks for a cycle soon (after ingestion commits, or a segment was created). */
   wake(): void;
@@ -40,27 +42,32 @@ export interface SegmentWorker {
 
 const RECHECK = 'segments.recheck';
 
-async function workspacesWithSegments(db: Kysely<DB>): Promise<string[]> {
+async function workspacesWithSegments(db: Kysely<SegmentsSqlDB>): Promise<string[]> {
   const rows = await db.selectFrom('segments').select('workspace_id').distinct().where('status', '=', 'active').where('kind', '=', 'rule').execute();
   return rows.map((r) => r.workspace_id);
 }
 
+/** The models' run for a workspace, as the scheduled re-check does it. */
+function modelRunner(deps: SegmentsDeps): (ws: string) => Promise<void> {
+  const clock = { now: deps.now };
+  return async (ws) => {
+    await computeModels(deps.database.db, deps.database.dialect, ws, deps.now(), { clock, defaultTimeZone: deps.defaultTimeZone });
+  };
+}
+
 /** Requests the scheduled re-check for workspaces whose last one is older than the interval. */
-async function scheduleRechecks(opts: WorkerOptions, workspaces: string[]): Promise<void> {
-  if (opts.recheckMinutes <= 0) return;
-  const { db } = opts.deps;
-  const now = opts.deps.now();
+async function scheduleRechecks(deps: SegmentsDeps, runModels: (ws: string) => Promise<void>, workspaces: string[]): Promise<void> {
+  if (deps.recheckMinutes <= 0) return;
+  const db = deps.database.db;
+  const now = deps.now();
   for (const ws of workspaces) {
-    const row = await db.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', RECHECK).executeTakeFirst();
-    const last = row ? parseJson<{ at: number }>(row.value).at : 0;
-    if (now - last < opts.recheckMinutes * 60_000) continue;
+    const last = (await readJobState<{ at: number }>(db, ws, RECHECK))?.at ?? 0;
+    if (now - last < deps.recheckMinutes * 60_000) continue;
     const started = Date.now();
-    if (opts.runModels) {
-      try {
-        await opts.runModels(ws);
-      } catch (err) {
-        opts.log.error({ err, workspaceId: ws }, 'scheduled model run failed');
-      }
+    try {
+      await runModels(ws);
+    } catch (err) {
+      deps.log.error({ err, workspaceId: ws }, 'scheduled model run failed');
     }
     const due = await db
       .selectFrom('segments')
@@ -71,115 +78,100 @@ async function scheduleRechecks(opts: WorkerOptions, workspaces: string[]): Prom
       .where('time_dependent', '=', 1)
       .execute();
     for (const s of due) await requestRecompute(db, ws, s.id, now);
-    const value = JSON.stringify({ at: now });
-    await db
-      .insertInto('job_state')
-      .values({ workspace_id: ws, name: RECHECK, value, updated_at: now })
-      .onConflict((oc) => oc.columns(['workspace_id', 'name']).doUpdateSet({ value, updated_at: now }))
-      .execute();
-    opts.log.info({ workspaceId: ws, segments: due.length, modelsMs: Date.now() - started }, 'scheduled segment re-check requested');
+    await writeJobState(db, ws, RECHECK, { at: now }, now);
+    deps.log.info({ workspaceId: ws, segments: due.length, modelsMs: Date.now() - started }, 'scheduled segment re-check requested');
   }
 }
 
-export function startSegmentWorker(opts: WorkerOptions): SegmentWorker {
+/** Logs a recompute's progress, at most every 5 s per segment. */
+function progressLogger(log: Logger, workspaceId: string, lastLogged: Map<string, number>): (pr: RecomputeProgress) => void {
+  return (pr) => {
+    if (Date.now() - (lastLogged.get(pr.segmentId) ?? 0) <= 5000) return;
+    lastLogged.set(pr.segmentId, Date.now());
+    const { segmentId, version, phase, matched, total, entered, exited } = pr;
+    log.info({ workspaceId, segmentId, version, phase, matched, total, entered, exited }, `segment recompute: ${phase}`);
+  };
+}
+
+/** Runs requested or interrupted recomputes one after another until none is left (or the worker stops). */
+async function recomputeLane(
+  deps: SegmentsDeps,
+  membership: MembershipDeps,
+  opts: WorkerOptions,
+  signal: AbortSignal,
+  lastLogged: Map<string, number>,
+): Promise<void> {
+  const { log } = deps;
+  for (;;) {
+    const pending = await pendingRecomputes(membership.db);
+    if (pending.length === 0 || signal.aborted) return;
+    for (const p of pending) {
+      if (signal.aborted) return;
+      try {
+        const progress = await recomputeSegment(membership, p.workspaceId, p.segmentId, {
+          lagMs: opts.lagMs,
+          rangeSize: deps.rangeSize,
+          signal,
+          onProgress: progressLogger(log, p.workspaceId, lastLogged),
+        });
+        if (progress && !signal.aborted) {
+          const { version, done: profiles, entered, exited } = progress;
+          log.info({ workspaceId: p.workspaceId, segmentId: p.segmentId, version, profiles, entered, exited }, 'segment recompute finished');
+        }
+      } catch (err) {
+        // Left marked for recompute: the next pass tries again (a crash does the same).
+        log.error({ err, workspaceId: p.workspaceId, segmentId: p.segmentId }, 'segment recompute failed');
+        return;
+      }
+    }
+  }
+}
+
+/** Starts the worker; it hears `cdp.events-committed` and `segments.recompute-requested` on the hub until stopped. */
+export function startSegmentWorker(deps: SegmentsDeps, opts: WorkerOptions = {}): SegmentWorker {
+  const membership = membershipOf(deps);
+  const runModels = opts.runModels ?? modelRunner(deps);
   const abort = new AbortController();
   const lastLogged = new Map<string, number>();
   let recomputing: Promise<void> | undefined;
 
-  /** Runs requested or interrupted recomputes one after another until none is left. */
-  async function recomputeLane(): Promise<void> {
-    const { deps, log } = opts;
-    for (;;) {
-      const pending = await pendingRecomputes(deps.db);
-      if (pending.length === 0 || abort.signal.aborted) return;
-      for (const p of pending) {
-        if (abort.signal.aborted) return;
-        try {
-          const progress = await recomputeSegment(deps, p.workspaceId, p.segmentId, {
-            lagMs: opts.lagMs,
-            rangeSize: opts.rangeSize,
-            signal: abort.signal,
-            onProgress: (pr) => {
-              const key = p.segmentId;
-              if (Date.now() - (lastLogged.get(key) ?? 0) > 5000) {
-                lastLogged.set(key, Date.now());
-                log.info(
-                  {
-                    workspaceId: p.workspaceId,
-                    segmentId: pr.segmentId,
-                    version: pr.version,
-                    phase: pr.phase,
-                    matched: pr.matched,
-                    total: pr.total,
-                    entered: pr.entered,
-                    exited: pr.exited,
-                  },
-                  `segment recompute: ${pr.phase}`,
-                );
-              }
-            },
-          });
-          if (progress && !abort.signal.aborted)
-            log.info(
-              {
-                workspaceId: p.workspaceId,
-                segmentId: p.segmentId,
-                version: progress.version,
-                profiles: progress.done,
-                entered: progress.entered,
-                exited: progress.exited,
-              },
-              'segment recompute finished',
-            );
-        } catch (err) {
-          // Left marked for recompute: the next pass tries again (a crash does the same).
-          log.error({ err, workspaceId: p.workspaceId, segmentId: p.segmentId }, 'segment recompute failed');
-          return;
-        }
-      }
-    }
-  }
-
   async function cycle(): Promise<void> {
-    const { deps, log } = opts;
-    const workspaces = await workspacesWithSegments(deps.db);
-    for (const ws of workspaces) {
+    const db = deps.database.db;
+    for (const ws of await workspacesWithSegments(db)) {
       if (loop.stopped) return;
-      const r = await processFeed(deps, ws, { lagMs: opts.lagMs });
-      if (r.profiles) log.debug({ workspaceId: ws, ...r }, 'segment feed processed');
+      const r = await processFeed(membership, ws, { lagMs: opts.lagMs });
+      if (r.profiles) deps.log.debug({ workspaceId: ws, ...r }, 'segment feed processed');
       // Behind: another cycle shortly after this one.
       if (!r.caughtUp) loop.wake();
     }
     // Full recomputes run in their own lane: a recompute's evaluation is one long query read off
     // this thread (Database.scan), so the feed keeps its pace meanwhile instead of waiting.
-    recomputing ??= recomputeLane().finally(() => {
+    recomputing ??= recomputeLane(deps, membership, opts, abort.signal, lastLogged).finally(() => {
       recomputing = undefined;
     });
     // Models run for every workspace (RFM and stages matter without segments too).
-    const all = (await deps.db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
-    await scheduleRechecks(opts, all);
+    const all = (await db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+    await scheduleRechecks(deps, runModels, all);
   }
 
-  const loop = startLoop({
-    pass: cycle,
-    idleMs: opts.pollMs ?? 1000,
-    log: opts.log,
-    failed: 'segment worker cycle failed',
-    againMs: 10,
-  });
+  const loop = startLoop({ pass: cycle, idleMs: opts.pollMs ?? 1000, log: deps.log, failed: 'segment worker cycle failed', againMs: 10 });
   loop.schedule(10);
 
+  // Idle, a poll is always pending (within pollMs; the feed only reads rows older than its lag
+  // anyway). Busy, run another cycle straight after this one.
+  const wake = () => {
+    if (loop.busy) loop.wake();
+  };
+  const unsubscribe = [deps.hub.on('cdp.events-committed', wake), deps.hub.on('segments.recompute-requested', wake)];
+
   return {
-    wake() {
-      // Idle, a poll is always pending (within pollMs; the feed only reads rows older than its
-      // lag anyway). Busy, run another cycle straight after this one.
-      if (loop.busy) loop.wake();
-    },
+    wake,
     async runOnce() {
       await loop.exclusive(cycle);
       if (recomputing) await recomputing;
     },
     async stop() {
+      for (const off of unsubscribe) off();
       const stopping = loop.stop();
       abort.abort();
       await stopping;

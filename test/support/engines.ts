@@ -69,6 +69,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     dataDir,
     databaseUrl: undefined,
     logLevel: 'silent',
+    logFormat: 'json',
     encryptionKey: Buffer.alloc(32, 7),
     encryptionKeySource: 'env',
     defaultTimezone: 'Asia/Shanghai',

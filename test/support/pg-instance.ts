@@ -52,7 +52,8 @@ export async function startPgInstance(): Promise<PgInstance> {
   const run = (cmd: string, args: string[]) => {
     const argv = asRoot ? ['runuser', '-u', 'postgres', '--', join(bin, cmd), ...args] : [join(bin, cmd), ...args];
     const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+    if (r.status !== 0)
+      throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
   };
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();

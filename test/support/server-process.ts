@@ -27,9 +27,18 @@ export interface ServerProcess {
 
 /** Starts the real server (`node bin/siyu.js serve`) and waits until /health answers. */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  return startProcess(env, ['serve']);
+}
+
+/**
+ * Starts `node bin/siyu.js <args>`: a `serve` process is ready when /health answers, a `worker`
+ * process when it logs that its workers run (it has no HTTP server; `url` is then empty).
+ */
+export async function startProcess(env: Record<string, string>, args: string[]): Promise<ServerProcess> {
+  const http = args[0] === 'serve';
   const port = await freePort();
   let out = '';
-  const child = spawn(process.execPath, ['bin/siyu.js', 'serve'], {
+  const child = spawn(process.execPath, ['bin/siyu.js', ...args], {
     cwd: process.cwd(),
     env: { ...process.env, SIYU_LOG_LEVEL: 'info', ...env, SIYU_PORT: String(port), SIYU_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,12 +46,13 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
+  const url = http ? `http://127.0.0.1:${port}` : '';
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
+    if (!http && out.includes('Siyu workers are running')) break;
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      if (http && (await fetch(`${url}/health`)).ok) break;
     } catch {
       /* not up yet */
     }

@@ -76,6 +76,18 @@ export async function lockJobState<T>(
   return row ? parseJson<T>(row.value) : undefined;
 }
 
+/**
+ * Reads the value named `name` under a lock of its row until the caller's transaction ends
+ * (`FOR UPDATE` on PostgreSQL; SQLite's single writer needs none), without creating it: undefined
+ * when there is none. Unlike {@link lockJobState} it writes nothing, so a transaction that finds
+ * nothing to do stays read-only (on SQLite it then never waits for the write lock).
+ */
+export async function readJobStateForUpdate<T>(trx: Db, dialect: Dialect, ws: string, name: string): Promise<T | undefined> {
+  const q = jobs(trx).selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', name);
+  const row = await dialect.forUpdate(q).executeTakeFirst();
+  return row ? parseJson<T>(row.value) : undefined;
+}
+
 /** Deletes the value named `name`. */
 export async function deleteJobState(db: Db, ws: string, name: string): Promise<void> {
   await jobs(db).deleteFrom('job_state').where('workspace_id', '=', ws).where('name', '=', name).execute();

@@ -1,4 +1,3 @@
-import { clearScoresOfMergedProfiles } from './run.js';
 /**
  * Community roles of WeCom group members, from plain tracked events on their timelines.
  *
@@ -24,9 +23,11 @@ import { clearScoresOfMergedProfiles } from './run.js';
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Dialect } from '../../platform/db/database.js';
-import type { DB } from '../../platform/db/schema.js';
+import { jsonPathText } from '../../platform/db/json-path.js';
+import { writeJobState } from '../../platform/db/job-state.js';
+import type { SegmentsSqlDB } from '../schema.js';
 import { COMMUNITY_ROLES, type CommunityRole } from '../rule.types.js';
-import { forEachChunk, type RunContext, storedScores, writeJobState } from './run.js';
+import { clearScoresOfMergedProfiles, forEachChunk, type RunContext, storedScores } from './run.js';
 import type { CommunitySettings, ModelSettings } from './settings.js';
 import { daysAgoStart } from '../../platform/time.js';
 
@@ -81,14 +82,9 @@ export function topRank(percent: number, n: number): number {
   return Math.max(1, Math.ceil((Math.round(percent * 100) * n) / 10_000));
 }
 
-/**
- * `properties.group_id` of an event as text. The JSON path differs by engine; it belongs in the
- * Dialect (which only reads top-level keys today) once another domain needs nested properties.
- */
+/** `properties.group_id` of an event as text. */
 function groupIdOf(dialect: Dialect): RawBuilder<string | null> {
-  return dialect.engine === 'postgres'
-    ? sql<string | null>`(payload -> 'properties' ->> 'group_id')`
-    : sql<string | null>`cast(json_extract(payload, '$.properties.group_id') as text)`;
+  return jsonPathText(dialect, 'payload', ['properties', 'group_id']);
 }
 
 /** Optional `profile_id` range of one chunk: (after, last]. */
@@ -135,7 +131,7 @@ function activitySql(
  * them: one SQL query over the whole workspace (one sort of the scored members, nothing in memory).
  */
 async function kocCutoff(
-  db: Kysely<DB>,
+  db: Kysely<SegmentsSqlDB>,
   dialect: Dialect,
   ws: string,
   from: number,
@@ -174,7 +170,7 @@ async function kocCutoff(
  * comment); returns what it did.
  */
 export async function computeCommunity(
-  db: Kysely<DB>,
+  db: Kysely<SegmentsSqlDB>,
   dialect: Dialect,
   ws: string,
   now: number,

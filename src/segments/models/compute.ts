@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Dialect } from '../../platform/db/database.js';
-import type { DB } from '../../platform/db/schema.js';
+import type { SegmentsSqlDB } from '../schema.js';
 import { AppError } from '../../platform/errors.js';
 import { SegmentError } from '../errors.js';
 import { getWorkspace } from '../../platform/workspaces.js';
@@ -39,7 +39,7 @@ export interface ComputeReport {
  * their outputs to profile_scores. One run per workspace at a time: a second one meanwhile gets
  * AppError CONFLICT. Invalid stored settings give AppError VALIDATION_FAILED before anything is written.
  */
-export async function computeModels(db: Kysely<DB>, dialect: Dialect, ws: string, now: number, opts: ComputeOptions = {}): Promise<ComputeReport> {
+export async function computeModels(db: Kysely<SegmentsSqlDB>, dialect: Dialect, ws: string, now: number, opts: ComputeOptions = {}): Promise<ComputeReport> {
   const wanted = opts.models ?? MODEL_NAMES;
   for (const m of wanted) {
     if (!MODEL_NAMES.includes(m)) throw new SegmentError('VALIDATION_FAILED', `unknown model "${m}"; accepted: ${MODEL_NAMES.join(', ')}`);

@@ -1,4 +1,3 @@
-import { clearScoresOfMergedProfiles } from './run.js';
 /**
  * Lifecycle stages of every live profile, as of `now`, counting calendar days in the workspace
  * time zone. A profile's last activity is its `last_seen_at` (any event; a purchase counts too).
@@ -19,10 +18,11 @@ import { clearScoresOfMergedProfiles } from './run.js';
  */
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../../platform/db/database.js';
-import type { DB } from '../../platform/db/schema.js';
+import { writeJobState } from '../../platform/db/job-state.js';
+import type { SegmentsSqlDB } from '../schema.js';
 import { LIFECYCLE_STAGES, type LifecycleStage } from '../rule.types.js';
 import { systemEventRow, writeSystemEvents } from '../system-events.js';
-import { forEachChunk, type RunContext, storedScores, writeJobState } from './run.js';
+import { clearScoresOfMergedProfiles, forEachChunk, type RunContext, storedScores } from './run.js';
 import type { LifecycleSettings, ModelSettings } from './settings.js';
 import { daysAgoStart } from '../../platform/time.js';
 
@@ -91,7 +91,7 @@ function lastActive(p: { last_seen_at: number | null; last_purchase_at: number |
  * timeline events, and clears the stage of merged-away profiles (no event: they have no timeline).
  */
 export async function computeLifecycle(
-  db: Kysely<DB>,
+  db: Kysely<SegmentsSqlDB>,
   dialect: Dialect,
   ws: string,
   now: number,

@@ -22,7 +22,7 @@ describeEngines('models API', (engine) => {
     app = await buildApp(services);
     // The composition root may not register the models routes yet; register them here if not.
     await app.register(async (scope) => {
-      if (!scope.hasRoute({ method: 'POST', url: '/v1/models/compute' })) await modelRoutes(scope, services);
+      if (!scope.hasRoute({ method: 'POST', url: '/v1/models/compute' })) await modelRoutes(scope, services.segments);
     });
     await app.ready();
   });

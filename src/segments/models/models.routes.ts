@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../server/app.js';
 import { requireKey } from '../../platform/http.js';
 import { computeModels } from './compute.js';
-import { requestModelSegmentRecomputes } from '../membership.js';
+import type { SegmentsDeps } from '../deps.js';
+import { requestModelSegmentRecomputes } from '../recompute.js';
 import { computeBody, computeReportSchema, errorResponses, rfmReportSchema, secured, settingsAnswerSchema, settingsBody } from './models.schemas.js';
 import { rfmReport } from './rfm.js';
 import { loadModelSettings, type ModelName, type ModelSettings, saveSegmentationSettings } from './settings.js';
@@ -10,10 +10,11 @@ import { loadModelSettings, type ModelName, type ModelSettings, saveSegmentation
 const answer = ({ timeZone, ...segmentation }: ModelSettings) => ({ timeZone, segmentation });
 
 /** The models API (secret key): run the models, the RFM report, and the model settings. */
-export async function modelRoutes(app: FastifyInstance, s: Services): Promise<void> {
-  const preHandler = requireKey(s.keys, 'secret');
-  const db = s.database.db;
-  const tz = s.config.defaultTimezone;
+export async function modelRoutes(app: FastifyInstance, deps: SegmentsDeps): Promise<void> {
+  const preHandler = requireKey(deps.keys, 'secret');
+  const db = deps.database.db;
+  const tz = deps.defaultTimeZone;
+  const clock = { now: deps.now };
 
   app.post<{ Body: { models?: ModelName[] } | undefined }>(
     '/v1/models/compute',
@@ -30,14 +31,14 @@ export async function modelRoutes(app: FastifyInstance, s: Services): Promise<vo
       },
     },
     async (req) => {
-      const report = await computeModels(db, s.database.dialect, req.workspaceId, s.clock.now(), {
+      const report = await computeModels(db, deps.database.dialect, req.workspaceId, deps.now(), {
         models: req.body?.models,
-        clock: s.clock,
+        clock,
         defaultTimeZone: tz,
       });
       // Segments built on model outputs follow now, not at the next scheduled re-check.
-      const recomputing = await requestModelSegmentRecomputes(db, req.workspaceId, s.clock.now());
-      if (recomputing.length) s.segmentWorker?.wake();
+      const recomputing = await requestModelSegmentRecomputes(db, req.workspaceId, deps.now());
+      if (recomputing.length) deps.hub.emit('segments.recompute-requested', { workspaceId: req.workspaceId });
       return { ...report, segmentsRecomputing: recomputing };
     },
   );

@@ -15,10 +15,11 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../../platform/db/database.js';
-import type { DB } from '../../platform/db/schema.js';
+import { readJobState, writeJobState } from '../../platform/db/job-state.js';
+import type { SegmentsSqlDB } from '../schema.js';
 import { getWorkspace } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
-import { clearScoresOfMergedProfiles, forEachChunk, readJobState, type RunContext, writeJobState } from './run.js';
+import { clearScoresOfMergedProfiles, forEachChunk, type RunContext } from './run.js';
 import { type ModelSettings, readModelSettings, type RfmSettings, type Thresholds } from './settings.js';
 import type { RfmCellReport, RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';
 import { DAY_MS, daysAgoStart, daysBetween } from '../../platform/time.js';
@@ -61,7 +62,7 @@ export function quintileRanks(n: number): number[] {
 
 const STATE = 'models.rfm';
 
-function buyers(db: Kysely<DB>, ws: string) {
+function buyers(db: Kysely<SegmentsSqlDB>, ws: string) {
   return db
     .selectFrom('profiles')
     .where('workspace_id', '=', ws)
@@ -71,7 +72,12 @@ function buyers(db: Kysely<DB>, ws: string) {
 }
 
 /** Values at the quintile ranks of one column over the buyers, ascending (one window query). */
-async function quintiles(db: Kysely<DB>, ws: string, column: 'last_purchase_at' | 'order_count' | 'total_spent_fen', n: number): Promise<Thresholds> {
+async function quintiles(
+  db: Kysely<SegmentsSqlDB>,
+  ws: string,
+  column: 'last_purchase_at' | 'order_count' | 'total_spent_fen',
+  n: number,
+): Promise<Thresholds> {
   const ranks = quintileRanks(n);
   const rows = await sql<{ v: number; rn: number }>`
     select v, rn from (
@@ -98,7 +104,14 @@ async function quintiles(db: Kysely<DB>, ws: string, column: 'last_purchase_at' 
  * Scores every buyer of the workspace as of `now` and writes r, f, m, rfm_cell and rfm_at;
  * clears them on profiles that are no longer live buyers. Returns what it did.
  */
-export async function computeRfm(db: Kysely<DB>, dialect: Dialect, ws: string, now: number, settings: ModelSettings, ctx: RunContext): Promise<RfmRunReport> {
+export async function computeRfm(
+  db: Kysely<SegmentsSqlDB>,
+  dialect: Dialect,
+  ws: string,
+  now: number,
+  settings: ModelSettings,
+  ctx: RunContext,
+): Promise<RfmRunReport> {
   const s = settings.rfm;
   const tz = settings.timeZone;
   const n = Number(
@@ -171,7 +184,7 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
  * the scored buyers, their current revenue and its share, and averages; with the thresholds and
  * time of that run. All eight cells are listed, in RFM_CELLS order.
  */
-export async function rfmReport(db: Kysely<DB>, ws: string): Promise<RfmReport> {
+export async function rfmReport(db: Kysely<SegmentsSqlDB>, ws: string): Promise<RfmReport> {
   const workspace = await getWorkspace(db, ws);
   const names = readModelSettings(workspace?.settings ?? {}).rfm.cellNames;
   const last = await readJobState<RfmRunReport>(db, ws, STATE);

@@ -2,13 +2,12 @@
  * What the three models share: chunked transactions with retries, their run state in `job_state`,
  * and the per-workspace lease that keeps two runs of the models from overlapping.
  */
-import { randomBytes } from 'node:crypto';
 import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
-import { type Dialect, parseJson } from '../../platform/db/database.js';
-import type { DB, ProfileScoresTable } from '../../platform/db/schema.js';
-import { AppError } from '../../platform/errors.js';
+import type { Dialect } from '../../platform/db/database.js';
+import { type Lease, leaseStartedAt, takeLease as takeJobLease } from '../../platform/db/job-state.js';
 import { SegmentError } from '../errors.js';
+import type { ProfileScoresTable, SegmentsSqlDB } from '../schema.js';
 
 /** Profiles per chunk transaction: big enough that per-statement costs vanish, small enough to hold writers back only briefly. */
 export const DEFAULT_CHUNK_SIZE = 5000;
@@ -29,7 +28,7 @@ export function plainRun(chunkSize = DEFAULT_CHUNK_SIZE): RunContext {
 }
 
 /** Runs `fn` in a transaction, again (up to 5 times) when it fails for a reason the dialect calls retryable. */
-export async function transact<T>(db: Kysely<DB>, dialect: Dialect, fn: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+export async function transact<T>(db: Kysely<SegmentsSqlDB>, dialect: Dialect, fn: (trx: Kysely<SegmentsSqlDB>) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction().execute(fn);
@@ -53,11 +52,11 @@ export interface ChunkResult {
  * engine reports a retryable conflict. `step` reads and writes one chunk.
  */
 export async function forEachChunk(
-  db: Kysely<DB>,
+  db: Kysely<SegmentsSqlDB>,
   dialect: Dialect,
   ctx: RunContext,
   total: number,
-  step: (trx: Kysely<DB>, after: string | null, limit: number) => Promise<ChunkResult>,
+  step: (trx: Kysely<SegmentsSqlDB>, after: string | null, limit: number) => Promise<ChunkResult>,
 ): Promise<void> {
   let after: string | null = null;
   let done = 0;
@@ -82,7 +81,7 @@ export async function forEachChunk(
  * it for every chunk (measured, 200,000 profiles: 0.3-0.8 s a chunk).
  */
 export async function storedScores(
-  trx: Kysely<DB>,
+  trx: Kysely<SegmentsSqlDB>,
   ws: string,
   after: string | null,
   last: string,
@@ -98,75 +97,25 @@ export async function storedScores(
   return new Map((await q.execute()).map((r) => [r.profile_id, r.value]));
 }
 
-/** Reads a model's run state (`models.<name>` in job_state). */
-export async function readJobState<T>(db: Kysely<DB>, ws: string, name: string): Promise<T | undefined> {
-  const row = await db.selectFrom('job_state').select('value').where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
-  return row ? parseJson<T>(row.value) : undefined;
-}
-
-/** Writes a model's run state. */
-export async function writeJobState(db: Kysely<DB>, ws: string, name: string, value: unknown, at: number): Promise<void> {
-  await db
-    .insertInto('job_state')
-    .values({ workspace_id: ws, name, value: JSON.stringify(value), updated_at: at })
-    .onConflict((oc) =>
-      oc.columns(['workspace_id', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
-    )
-    .execute();
-}
-
 const LEASE = 'models.lease';
 /** A lease not renewed for this long belongs to a run that died; another run may take it. */
 export const LEASE_MS = 10 * 60_000;
-
-/** The lease held by one run of the models; renewed after every chunk. */
-export interface Lease {
-  renew(): Promise<void>;
-  release(): Promise<void>;
-}
 
 /**
  * Takes the workspace's models lease, or throws AppError CONFLICT when another run holds it.
  * One run at a time keeps lifecycle events exactly once per change: two overlapping runs would
  * both see the old stage and both record the change. The lease is a job_state row whose
- * `updated_at` is renewed by the holder; times come from `clock` (wall time, not the models' `now`).
+ * `updated_at` is renewed by the holder after every chunk; times come from `clock` (wall time,
+ * not the models' `now`).
  */
-export async function takeLease(db: Kysely<DB>, ws: string, clock: Clock): Promise<Lease> {
-  const token = JSON.stringify({ token: randomBytes(9).toString('base64url'), startedAt: new Date(clock.now()).toISOString() });
-  const at = clock.now();
-  const res = await db
-    .insertInto('job_state')
-    .values({ workspace_id: ws, name: LEASE, value: token, updated_at: at })
-    .onConflict((oc) =>
-      oc
-        .columns(['workspace_id', 'name'])
-        .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') }))
-        .where('job_state.updated_at', '<', at - LEASE_MS),
-    )
-    .executeTakeFirst();
-  if (Number(res.numInsertedOrUpdatedRows ?? 0) !== 1) {
-    const held = await readJobState<{ startedAt: string }>(db, ws, LEASE);
-    throw new SegmentError(
-      'CONFLICT',
-      `the models of this workspace are already being computed (a run started at ${held?.startedAt ?? 'an unknown time'}); try again when it has finished`,
-    );
-  }
-  return {
-    async renew() {
-      const r = await db
-        .updateTable('job_state')
-        .set({ updated_at: clock.now() })
-        .where('workspace_id', '=', ws)
-        .where('name', '=', LEASE)
-        .where('value', '=', token)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) !== 1)
-        throw new Error(`models lease of workspace ${ws} was lost (not renewed for ${LEASE_MS / 60_000} minutes and taken by another run)`);
-    },
-    async release() {
-      await db.deleteFrom('job_state').where('workspace_id', '=', ws).where('name', '=', LEASE).where('value', '=', token).execute();
-    },
-  };
+export async function takeLease(db: Kysely<SegmentsSqlDB>, ws: string, clock: Clock): Promise<Lease> {
+  const lease = await takeJobLease(db, ws, LEASE, LEASE_MS, () => clock.now());
+  if (lease) return lease;
+  const startedAt = await leaseStartedAt(db, ws, LEASE);
+  throw new SegmentError(
+    'CONFLICT',
+    `the models of this workspace are already being computed (a run started at ${startedAt ?? 'an unknown time'}); try again when it has finished`,
+  );
 }
 
 /**
@@ -174,7 +123,7 @@ export async function takeLease(db: Kysely<DB>, ws: string, clock: Clock): Promi
  * whose profile is no longer a buyer); returns the row count.
  */
 export async function clearScoresOfMergedProfiles(
-  db: Kysely<DB>,
+  db: Kysely<SegmentsSqlDB>,
   ws: string,
   column: 'lifecycle_stage' | 'community_role' | 'rfm_cell',
   clear: Updateable<ProfileScoresTable>,

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import { parseJson } from '../../platform/db/database.js';
-import type { DB } from '../../platform/db/schema.js';
+import type { SegmentsSqlDB } from '../schema.js';
 import { AppError } from '../../platform/errors.js';
 import { SegmentError } from '../errors.js';
 import { getWorkspace, type WorkspaceSettings } from '../../platform/workspaces.js';
@@ -191,7 +191,7 @@ export function readModelSettings(settings: WorkspaceSettings, defaultTimeZone: 
 }
 
 /** The model settings of a workspace as stored (NOT_FOUND for an unknown workspace). */
-export async function loadModelSettings(db: Kysely<DB>, ws: string, defaultTimeZone: string = DEFAULT_TIME_ZONE): Promise<ModelSettings> {
+export async function loadModelSettings(db: Kysely<SegmentsSqlDB>, ws: string, defaultTimeZone: string = DEFAULT_TIME_ZONE): Promise<ModelSettings> {
   const workspace = await getWorkspace(db, ws);
   if (!workspace) throw new SegmentError('NOT_FOUND', `workspace ${ws} does not exist`);
   return readModelSettings(workspace.settings, defaultTimeZone);
@@ -203,7 +203,7 @@ export async function loadModelSettings(db: Kysely<DB>, ws: string, defaultTimeZ
  * is not lost). Returns the effective settings.
  */
 export async function saveSegmentationSettings(
-  db: Kysely<DB>,
+  db: Kysely<SegmentsSqlDB>,
   ws: string,
   input: unknown,
   defaultTimeZone: string = DEFAULT_TIME_ZONE,

@@ -1,0 +1,48 @@
+/**
+ * Each module's deps from the process state. `database` is the requests' database by default;
+ * the workers pass `s.workerDatabase` (see workers.ts), whose time limits suit background work.
+ */
+import type { BroadcastsDeps } from '../broadcasts/index.js';
+import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import type { JourneyDeps } from '../journeys/index.js';
+import type { MessagingDeps } from '../messaging/index.js';
+import type { Database } from '../platform/db/database.js';
+import { followingStaff, groupOwner } from '../scrm/index.js';
+import type { Services } from './services.js';
+
+/** The live profile id a reference names (cdp), for modules that take it as a port. */
+function profileResolver(s: Services): (workspaceId: string, ref: string) => Promise<string> {
+  const profiles = profileDepsOf(s.cdp);
+  return (ws, ref) => resolveProfileRef(profiles, ws, ref);
+}
+
+/** The journey engine's deps. */
+export function journeyDepsOf(s: Services, database: Database = s.database): JourneyDeps {
+  return { database, now: () => s.clock.now(), log: s.log, defaultTimeZone: s.config.defaultTimezone, hub: s.hub };
+}
+
+/** The messaging module's deps (WeCom clients from the SCRM connections; outbound HTTP guarded). */
+export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): MessagingDeps {
+  return {
+    database: s.database,
+    cipher: s.cipher,
+    links: s.links,
+    now: () => s.clock.now(),
+    log: s.log,
+    hub: s.hub,
+    keys: s.keys,
+    defaultTimeZone: s.config.defaultTimezone,
+    defaultPhoneRegion: s.config.defaultPhoneRegion,
+    fetch: s.outboundFetch,
+    wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
+    resolveProfile: profileResolver(s),
+    wecomGroupOwner: groupOwner,
+    wecomFollower: followingStaff,
+    ...over,
+  };
+}
+
+/** The broadcasts module's deps. */
+export function broadcastsDeps(s: Services, database: Database = s.database): BroadcastsDeps {
+  return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, resolveProfile: profileResolver(s) };
+}

@@ -1,0 +1,76 @@
+/** The HTTP application: Fastify with the shared error mapping, OpenAPI, and each module's routes as a plugin. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { broadcastRoutes } from '../broadcasts/index.js';
+import { cdpRoutes } from '../cdp/index.js';
+import { journeyRoutes } from '../journeys/index.js';
+import { messagingRoutes } from '../messaging/index.js';
+import { consoleRoutes } from '../platform/console.routes.js';
+import { installErrorHandler } from '../platform/http.js';
+import { platformRoutes } from '../platform/platform.routes.js';
+import { scrmRoutes } from '../scrm/index.js';
+import { modelRoutes, segmentRoutes } from '../segments/index.js';
+import { broadcastsDeps, journeyDepsOf, messagingDeps } from './deps.js';
+import { errorCatalogue } from './errors.js';
+import type { Services } from './services.js';
+
+/** Builds the Fastify app over ready services: routes, OpenAPI at /openapi.json and /docs, errors. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    // Per-request lines only at debug: at ingest rates they would cost more than the work itself.
+    logController: new LogController({ disableRequestLogging: services.config.logLevel !== 'debug' && services.config.logLevel !== 'trace' }),
+    // Unknown keys are rejected (where a schema closes an object), not silently dropped.
+    ajv: { customOptions: { allowUnionTypes: true, removeAdditional: false } },
+    // Identifiers in URLs (`/v1/profiles/email:...`, long openids) exceed Fastify's default of 100.
+    routerOptions: { maxParamLength: 1024 },
+    // Segment clients sometimes post JSON as text/plain (sendBeacon).
+    bodyLimit: 512 * 1024,
+  });
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  installErrorHandler(app);
+  // Graceful shutdown: requests in flight when close() starts answer with `Connection: close`,
+  // so keep-alive clients let go and the server can finish instead of waiting for them.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Siyu API', version: '0.1.0', description: 'Tracking (Segment-compatible, write key) and management (secret key) API.' },
+      components: {
+        securitySchemes: {
+          writeKey: { type: 'http', scheme: 'basic', description: 'Write key as user name, empty password' },
+          secretKey: { type: 'http', scheme: 'bearer', description: 'Secret API key (sk_...)' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const catalogue = errorCatalogue();
+  await app.register(async (scope) =>
+    platformRoutes(scope, { database: services.database, keys: services.keys, log: services.log, now: () => services.clock.now(), errorCatalogue: catalogue }),
+  );
+  await app.register(async (scope) => cdpRoutes(scope, services.cdp));
+  await app.register(async (scope) => segmentRoutes(scope, services.segments));
+  await app.register(async (scope) => modelRoutes(scope, services.segments));
+  await app.register(async (scope) => messagingRoutes(scope, messagingDeps(services)));
+  await app.register(async (scope) => broadcastRoutes(scope, broadcastsDeps(services)));
+  await app.register(async (scope) => journeyRoutes(scope, { ...journeyDepsOf(services), keys: services.keys }));
+  await app.register(async (scope) => scrmRoutes(scope, services.scrm));
+  await app.register(async (scope) => consoleRoutes(scope));
+  return app;
+}

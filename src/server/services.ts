@@ -1,0 +1,188 @@
+/**
+ * The composition root's process state: one database (two pools on PostgreSQL: requests and
+ * background work), one hub, one ingest writer, the key resolver and cipher, and each module's
+ * deps built from them. Only src/server/ knows the whole; modules see their own narrow deps.
+ */
+import type { Logger } from 'pino';
+import {
+  type CdpDeps,
+  type CdpHubEvents,
+  createIngestWriter,
+  createRuleBook,
+  type IngestWriter,
+  profileDepsOf,
+  resolveProfileRef,
+  type TimelineSource,
+  type WorkspaceIngestSettings,
+} from '../cdp/index.js';
+import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
+import type { JourneysHubEvents, JourneyWorker } from '../journeys/index.js';
+import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
+import { type Clock, systemClock } from '../platform/clock.js';
+import type { Config } from '../platform/config.js';
+import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
+import { type Database, openDatabase } from '../platform/db/database.js';
+import { createHub, type Hub } from '../platform/hub.js';
+import { createGuardedFetch, parseAllowList } from '../platform/outbound.js';
+import { createKeyResolver, getWorkspace, type KeyResolver } from '../platform/workspaces.js';
+import { createScrm, type InboxWorker, type LiveCodeWorker, type Scrm, type ScrmHubEvents, type ScrmOpsWorker } from '../scrm/index.js';
+import { type MembershipDeps, membershipOf, type SegmentsDeps, type SegmentsHubEvents, segmentTimelineSource, type SegmentWorker } from '../segments/index.js';
+import { createLogger } from './logger.js';
+import { migrateSiyu } from './migrations.js';
+
+/** Every module's hub events: the one hub of a process carries them all. */
+export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents;
+
+/** The process state the root builds once and hands out piecewise (routes, workers, CLI commands). */
+export interface Services {
+  config: Config;
+  /** The database of API requests: on PostgreSQL a pool with short time limits (SIYU_DB_API_TIMEOUT_MS). */
+  database: Database;
+  /** The database of background work: on PostgreSQL a pool with long limits (SIYU_DB_WORKER_TIMEOUT_MS); on SQLite the same as `database`. */
+  workerDatabase: Database;
+  writer: IngestWriter;
+  /** The in-process hub (platform/hub.ts) over every module's events. */
+  hub: Hub<SiyuHubEvents>;
+  keys: KeyResolver;
+  cipher: PiiCipher;
+  clock: Clock;
+  log: Logger;
+  /** Signs tracked links and unsubscribe links (messaging). */
+  links: LinkSigner;
+  /** Outbound HTTP to tenant-configured addresses: internal destinations refused unless allow-listed (platform/outbound.ts). */
+  outboundFetch: typeof globalThis.fetch;
+  /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
+  timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** Timeline items other modules keep outside `events` (segment membership). */
+  timelineSources: TimelineSource[];
+  cdp: CdpDeps;
+  segments: SegmentsDeps;
+  /** What segment membership needs (the CLI and tests use it). */
+  membership: MembershipDeps;
+  /** SCRM: WeCom connections, callback replay record, the SCRM event listeners. */
+  scrm: Scrm;
+  /** Workers this process runs (see workers.ts), each set when started. */
+  segmentWorker?: SegmentWorker;
+  inboxWorker?: InboxWorker;
+  messagingDispatcher?: Dispatcher;
+  broadcastWorker?: BroadcastWorker;
+  journeyWorker?: JourneyWorker;
+  scrmOpsWorker?: ScrmOpsWorker;
+  liveCodeWorker?: LiveCodeWorker;
+  /** Closes the databases this process opened (not one passed in by the caller). */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createServices}; tests pass their own database and clock. */
+export interface ServicesOptions {
+  /** An open database to use for requests and background work alike (tests); otherwise opened from the config. */
+  database?: Database;
+  log?: Logger;
+  clock?: Clock;
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+}
+
+/** Opens the database(s) the config names: two PostgreSQL pools with different limits, or one SQLite file. */
+function openDatabases(config: Config, log: Logger): { api: Database; worker: Database } {
+  const onPoolError = (err: Error) =>
+    log.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'database connection lost; a new one is opened on next use');
+  if (!config.databaseUrl) {
+    const d = openDatabase({ dataDir: config.dataDir });
+    return { api: d, worker: d };
+  }
+  const base = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize, onPoolError };
+  // The client's own limit sits 2 s above the server's, so a live server answers with its error
+  // (57014) first and only a frozen or unreachable one trips the client's.
+  const api = openDatabase({
+    ...base,
+    timeouts: { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbApiTimeoutMs, queryMs: config.dbApiTimeoutMs + 2_000 },
+  });
+  const worker = openDatabase({
+    ...base,
+    timeouts: { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbWorkerTimeoutMs, queryMs: config.dbWorkerTimeoutMs + 2_000 },
+  });
+  return { api, worker };
+}
+
+/** Applies migrations on a connection of their own without time limits (an index on a large table takes as long as it takes). */
+async function migrate(config: Config, database: Database | undefined, log: Logger): Promise<void> {
+  const own = database ?? (config.databaseUrl ? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 }) : undefined);
+  const target = own ?? openDatabase({ dataDir: config.dataDir });
+  try {
+    const applied = await migrateSiyu(target.db, target.dialect.engine);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+  } finally {
+    if (!database) await target.close();
+  }
+}
+
+/** Builds the process state (the composition root): databases, hub, writer, and every module's deps. */
+export async function createServices(config: Config, opts: ServicesOptions = {}): Promise<Services> {
+  const log = opts.log ?? createLogger(config);
+  const clock = opts.clock ?? systemClock;
+  if (opts.migrate !== false) await migrate(config, opts.database, log);
+  const { api: database, worker: workerDatabase } = opts.database ? { api: opts.database, worker: opts.database } : openDatabases(config, log);
+  const now = () => clock.now();
+  const cipher = createPiiCipher(config.encryptionKey);
+  const hub = createHub<SiyuHubEvents>(log);
+  const keys = createKeyResolver(database.db);
+
+  const settingsCache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
+  const settingsFor = async (ws: string): Promise<WorkspaceIngestSettings> => {
+    const hit = settingsCache.get(ws);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const s = (await getWorkspace(database.db, ws))?.settings ?? {};
+    const value = {
+      rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
+      currency: s.currency ?? 'CNY',
+      timeZone: s.timezone ?? config.defaultTimezone,
+    };
+    settingsCache.set(ws, { value, until: Date.now() + 30_000 });
+    return value;
+  };
+  const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
+  const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now }, settingsFor, log, hub });
+  const timelineSources: TimelineSource[] = [segmentTimelineSource()];
+
+  const cdp: CdpDeps = { database, cipher, now, log, hub, keys, writer, defaultPhoneRegion: config.defaultPhoneRegion, timelineSources };
+  const profiles = profileDepsOf(cdp);
+  const segments: SegmentsDeps = {
+    database,
+    now,
+    log,
+    timeZoneOf,
+    hub,
+    keys,
+    defaultTimeZone: config.defaultTimezone,
+    recheckMinutes: config.segmentRecheckMinutes,
+    rangeSize: config.segmentRangeSize || undefined,
+    oldestWrite: () => writer.oldestInFlight(),
+    resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
+  };
+  const outboundFetch = createGuardedFetch(parseAllowList(config.outboundAllow));
+  const scrm = createScrm({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion });
+  const closers = opts.database ? [] : workerDatabase === database ? [database] : [database, workerDatabase];
+  return {
+    config,
+    database,
+    workerDatabase,
+    writer,
+    hub,
+    keys,
+    cipher,
+    clock,
+    log,
+    links: createLinkSigner(config.encryptionKey),
+    outboundFetch,
+    timeZoneOf,
+    timelineSources,
+    cdp,
+    segments,
+    membership: membershipOf(segments),
+    scrm,
+    close: async () => {
+      for (const d of closers) await d.close();
+    },
+  };
+}
