@@ -1,7 +1,6 @@
 import { existingTemplateIds } from '../messaging/index.js';
 import { parseJson, withRetries } from '../platform/db/database.js';
-import { referencedSegments } from '../segments/rules.js';
-import { activeSegmentIds, isSegmentListened, markSegmentListened } from './borrowed/segments.js';
+import { activeSegmentIds, isSegmentListened, markSegmentListened, referencedSegments } from '../segments/index.js';
 import { type Conn, journeysDb } from './db.js';
 import type { Definition, DefinitionError } from './definition.js';
 import type { JourneyDeps } from './deps.js';

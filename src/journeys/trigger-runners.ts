@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { pageLiveProfilesByTrait, trackEventsAfter } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { addDays, localDate } from '../platform/time.js';
-import { readSegmentEntries, readSegmentExits, readSegmentMemberPage } from './borrowed/segments.js';
+import { segmentEntriesSince, segmentExitsSince, segmentMemberPage } from '../segments/index.js';
 import type { Conn } from './db.js';
 import type { ActiveGroupChatIds } from './deps.js';
 import { type Definition, isGroupJourney, type TriggerOf, type TriggerType } from './definition.js';
@@ -80,7 +80,7 @@ const runEventTrigger: TriggerRunner<'event'> = async (run, j, tr, key, enter) =
 
 /** Segment entered: current members by entry time, and departed members who entered after the cursor. */
 const runSegmentEntered: TriggerRunner<'segment_entered'> = async (run, j, tr, key, enter) => {
-  const rows = await readSegmentEntries(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
+  const rows = await segmentEntriesSince(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
   await enter(
     rows.map((r) => ({
       subjectId: r.profileId,
@@ -94,7 +94,7 @@ const runSegmentEntered: TriggerRunner<'segment_entered'> = async (run, j, tr, k
 
 /** Segment exited: departures by exit time (merges excluded). */
 const runSegmentExited: TriggerRunner<'segment_exited'> = async (run, j, tr, key, enter) => {
-  const rows = await readSegmentExits(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
+  const rows = await segmentExitsSince(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
   await enter(
     rows.map((r) => ({
       subjectId: r.profileId,
@@ -183,7 +183,7 @@ const runScheduleTrigger: TriggerRunner<'schedule'> = async (run, j, tr, key, en
     const segmentId = (tr.audience as { segmentId: string }).segmentId;
     let after = '';
     for (;;) {
-      const ids = await readSegmentMemberPage(run.trx, run.ws, segmentId, after, PAGE);
+      const ids = await segmentMemberPage(run.trx, run.ws, segmentId, after, PAGE);
       await enter(ids.map((id) => ({ subjectId: id, kind: 'profile' as const, ...entry })));
       if (ids.length < PAGE) break;
       after = ids[ids.length - 1]!;

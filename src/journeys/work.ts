@@ -5,7 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
-import type { PropertyFilter } from '../segments/rule.types.js';
+import type { PropertyFilter } from '../segments/index.js';
 import type { Conn } from './db.js';
 import type { Definition, Step } from './definition.js';
 import type { JourneyDeps } from './deps.js';
