@@ -43,22 +43,44 @@ export async function earliestWake(database: Database): Promise<number | undefin
   return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
 }
 
-/** Records a failed attempt at a state's step: retried with exponential backoff, failed after MAX_ATTEMPTS. */
+/**
+ * Records a failed attempt at a state's step: retried with exponential backoff, failed after
+ * MAX_ATTEMPTS; the last failure is also a `failed: error: ...` row of the step log, so the step
+ * counts as failed in the statistics and the state's history.
+ */
 export async function recordFailure(database: Database, id: string, err: unknown, now: number): Promise<void> {
-  const db = journeysDb(database.db);
-  const row = await db.selectFrom('journey_states').select(['attempt', 'workspace_id']).where('id', '=', id).executeTakeFirst();
-  if (!row) return;
-  const attempt = row.attempt + 1;
   const message = err instanceof Error ? err.message : String(err);
-  await db
-    .updateTable('journey_states')
-    .set(
-      attempt >= MAX_ATTEMPTS
-        ? { status: 'failed', attempt, wake_at: null, end_reason: `error: ${message}`.slice(0, 500), ended_at: now, updated_at: now }
-        : { attempt, wake_at: now + 2 ** attempt * 1000, updated_at: now },
-    )
-    .where('workspace_id', '=', row.workspace_id)
-    .where('id', '=', id)
-    .where('status', '=', 'active')
-    .execute();
+  await database.db.transaction().execute(async (trx) => {
+    const db = journeysDb(trx);
+    const row = await database.dialect
+      .forUpdate(db.selectFrom('journey_states').select(['attempt', 'workspace_id', 'journey_id', 'step_id', 'steps_taken', 'status']).where('id', '=', id))
+      .executeTakeFirst();
+    if (!row || row.status !== 'active') return;
+    const attempt = row.attempt + 1;
+    const failed = attempt >= MAX_ATTEMPTS;
+    const seq = row.steps_taken + 1;
+    await db
+      .updateTable('journey_states')
+      .set(
+        failed
+          ? { status: 'failed', attempt, steps_taken: seq, wake_at: null, end_reason: `error: ${message}`.slice(0, 500), ended_at: now, updated_at: now }
+          : { attempt, wake_at: now + 2 ** attempt * 1000, updated_at: now },
+      )
+      .where('workspace_id', '=', row.workspace_id)
+      .where('id', '=', id)
+      .execute();
+    if (!failed) return;
+    await db
+      .insertInto('journey_step_log')
+      .values({
+        workspace_id: row.workspace_id,
+        state_id: id,
+        seq,
+        journey_id: row.journey_id,
+        step_id: row.step_id ?? '-',
+        outcome: `failed: error: ${message}`.slice(0, 200),
+        at: now,
+      })
+      .execute();
+  });
 }

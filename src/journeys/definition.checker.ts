@@ -1,6 +1,6 @@
 /** The validators' shared checks: each records an error with its JSON path and returns undefined on failure. */
-import { validateRule } from '../segments/rules.js';
-import type { PropertyFilter, Rule } from '../segments/rule.types.js';
+import { validateRule } from '../segments/index.js';
+import type { PropertyFilter, Rule } from '../segments/index.js';
 import { type DefinitionError, DEFINITION_LIMITS, type Duration, durationMs } from './definition.types.js';
 
 /** A step id or variant key: 1-64 letters, digits, _ or -. */

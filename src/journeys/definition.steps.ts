@@ -1,6 +1,6 @@
 /** Validators of a definition's steps: one per step type, each given the step's common parts. */
 import { CHANNELS } from '../messaging/index.js';
-import type { Rule } from '../segments/rule.types.js';
+import type { Rule } from '../segments/index.js';
 import { Checker, got, has, ID_RE, type Obj } from './definition.checker.js';
 import { DEFINITION_LIMITS, type Step, type StepType, STEP_TYPES } from './definition.types.js';
 

@@ -6,7 +6,7 @@
  * This file holds the types and the pure helpers over a valid definition.
  */
 import type { ChannelName } from '../messaging/index.js';
-import type { PropertyFilter, Rule } from '../segments/rule.types.js';
+import type { PropertyFilter, Rule } from '../segments/index.js';
 
 /** A length of time; the parts add up. */
 export interface Duration {

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { CdpHubEvents } from '../cdp/index.js';
-import type { MessagingHubEvents } from '../messaging/index.js';
+import type { ChannelName, MessagingHubEvents } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { SegmentsHubEvents } from '../segments/index.js';
+import type { Conn } from './db.js';
 import type { JourneysHubEvents } from './hub-events.js';
 
 /** The hub events journeys hear (committed events, membership changes, its own entries) or emit (outbox has work, entered). */
@@ -27,6 +28,19 @@ export interface LoyaltyPort {
   ): Promise<{ ok: true; couponCode?: string } | { ok: false; reason: string }>;
 }
 
+/**
+ * Port (scrm): chat ids of the workspace's active WeCom customer groups, ordered by chat id, among
+ * `chatIds` and with a name containing `nameContains` when given, read on `db` (a connection or the
+ * trigger pass's transaction). The root fills it with scrm's `activeGroupChatIds`.
+ */
+export type ActiveGroupChatIds = (db: Conn, ws: string, filter: { chatIds?: string[]; nameContains?: string }) => Promise<string[]>;
+
+/**
+ * Port (messaging, and scrm for the WeCom channels): whether the workspace can send on `channel`
+ * (its channel configuration is stored; for `wecom` and `wecom_group`, a WeCom connection exists).
+ */
+export type ChannelConfigured = (db: Conn, ws: string, channel: ChannelName) => Promise<boolean>;
+
 /** What the journey engine needs; the composition root builds it. */
 export interface JourneyDeps {
   database: Database;
@@ -38,6 +52,13 @@ export interface JourneyDeps {
   hub: JourneysHub;
   /** The loyalty module, when one is installed; award steps are skipped (and say so) without it. */
   loyalty?: LoyaltyPort;
+  /**
+   * Port (scrm's `activeGroupChatIds`): the groups of a `wecom_group` schedule audience with a name
+   * filter. Optional until the root passes it: without it such an occurrence waits (logged as an error).
+   */
+  activeGroupChatIds?: ActiveGroupChatIds;
+  /** Port: whether a channel is configured, for the publish warnings; without it channels are not checked. */
+  channelConfigured?: ChannelConfigured;
 }
 
 /** What the journeys API needs besides the engine's deps: the key resolver of its secret-key routes. */

@@ -1,6 +1,6 @@
+import { liveProfileIds } from '../cdp/index.js';
 import { parseJson, withRetries } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
-import { liveProfiles } from './borrowed/cdp.js';
 import { journeysDb } from './db.js';
 import { type Definition, isGroupJourney } from './definition.js';
 import type { JourneyDeps } from './deps.js';
@@ -48,7 +48,7 @@ export async function enterByApi(
   const result = await withRetries(deps.database, () =>
     deps.database.db.transaction().execute(async (trx) => {
       await lockTriggers(trx, deps.database.dialect, ws, now);
-      const live = await liveProfiles(trx, ws, [...new Set(input.profileIds)]);
+      const live = await liveProfileIds(trx, ws, [...new Set(input.profileIds)]);
       const skipped: { profileId: string; reason: string }[] = input.profileIds
         .filter((p) => !live.has(p))
         .map((p) => ({ profileId: p, reason: 'no_profile' }));

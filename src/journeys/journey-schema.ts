@@ -1,4 +1,4 @@
-import { RULE_JSON_SCHEMA } from '../segments/rules.js';
+import { RULE_JSON_SCHEMA } from '../segments/index.js';
 import { CHANNELS } from '../messaging/index.js';
 import { DEFINITION_LIMITS, STEP_TYPES } from './definition.js';
 

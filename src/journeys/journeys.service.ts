@@ -6,6 +6,7 @@ import { type Conn, journeysDb } from './db.js';
 import { type Definition, type DefinitionError, validateDefinition } from './definition.js';
 import type { JourneyDeps } from './deps.js';
 import { JourneyError } from './errors.js';
+import type { PublishWarning } from './publish.warnings.js';
 import type { JourneysTable } from './schema.js';
 
 /**
@@ -24,6 +25,8 @@ export interface JourneyView {
   definition: unknown;
   createdAt: string;
   updatedAt: string;
+  /** The warnings of the last publish (steps that could not run as written then); empty before the first. */
+  publishWarnings: PublishWarning[];
 }
 
 /** An epoch-millisecond time as the API shows it. */
@@ -40,6 +43,7 @@ export function view(r: Selectable<JourneysTable>): JourneyView {
     definition: parseJson(r.draft),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
+    publishWarnings: r.publish_warnings === null ? [] : parseJson<PublishWarning[]>(r.publish_warnings),
   };
 }
 

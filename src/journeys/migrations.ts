@@ -3,7 +3,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The journeys domain's migrations (0011): definitions, versions, durable states, A/B assignments, the step log. size: one migration of five tables, never edited once landed. */
+/** The journeys domain's migrations: 0011 (definitions, versions, durable states, A/B assignments, the step log), 0018 (publish warnings). size: one migration of five tables, never edited once landed. */
 export function journeyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -109,6 +109,12 @@ export function journeyMigrations(engine: Engine): MigrationSet {
           // The durable segment-entered trigger reads new members by entry time (a cursor); the
           // segments module's own indexes are by profile. Departures already have (segment, exited_at).
           await db.schema.createIndex('segment_members_entered').on('segment_members').columns(['workspace_id', 'segment_id', 'entered_at']).execute();
+        },
+      },
+      '0018_journeys_publish_warnings': {
+        // The warnings of a journey's last publish (steps that cannot run as written), shown with the journey.
+        async up(db: Kysely<any>) {
+          await db.schema.alterTable('journeys').addColumn('publish_warnings', t.json).execute();
         },
       },
     },

@@ -4,9 +4,9 @@
  * and reached goals, advance every state step by step with the step handlers, and write all
  * changes back in a few statements.
  */
+import { profileEventsSince, profileTraits } from '../cdp/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
-import { readProfileEvents, readProfileTraits } from './borrowed/cdp.js';
 import { type Conn, insertJourneyRows, journeysDb } from './db.js';
 import { type Definition, stepById } from './definition.js';
 import type { JourneyDeps } from './deps.js';
@@ -54,7 +54,7 @@ async function loadWorks(trx: Conn, deps: JourneyDeps, definitionOf: DefinitionO
   for (const [ws, list] of byWs) {
     const wsZone = await workspaceTimeZone(trx, ws, deps.defaultTimeZone);
     const ids = [...new Set(list.filter((r) => r.subject_kind === 'profile').map((r) => r.subject_id))];
-    const traits = ids.length ? await readProfileTraits(trx, ws, ids) : new Map<string, Record<string, unknown>>();
+    const traits = ids.length ? await profileTraits(trx, ws, ids) : new Map<string, Record<string, unknown>>();
     for (const r of list) {
       const t = traits.get(r.subject_id) ?? {};
       works.push({
@@ -92,8 +92,9 @@ async function loadEvents(trx: Conn, works: Work[], now: number): Promise<void> 
   }
   for (const [ws, e] of byWs) {
     const bySubject = new Map<string, Work['events']>();
-    for (const r of await readProfileEvents(trx, ws, [...e.ids], [...e.names], e.since)) {
-      bySubject.set(r.profileId, [...(bySubject.get(r.profileId) ?? []), { event: r.event, timestamp: r.timestamp, properties: r.properties }]);
+    for (const r of await profileEventsSince(trx, ws, { profileIds: [...e.ids], events: [...e.names], since: e.since })) {
+      const event = { event: r.event ?? '', timestamp: r.timestamp, properties: r.payload.properties };
+      bySubject.set(r.profileId, [...(bySubject.get(r.profileId) ?? []), event]);
     }
     for (const w of e.works) w.events = bySubject.get(w.row.subject_id) ?? [];
   }
@@ -138,6 +139,15 @@ async function writeBack(run: StepRun, works: Work[]): Promise<void> {
     updated_at: now,
   }));
   await insertJourneyRows(dialect, trx, 'journey_states', stateRows, { columns: ['workspace_id', 'id'], update: STATE_COLUMNS });
+  // The context rarely changes (an award's coupon code): written apart, so the batch upsert stays as measured.
+  for (const w of works.filter((x) => x.contextChanged)) {
+    await journeysDb(trx)
+      .updateTable('journey_states')
+      .set({ context: w.row.context as string })
+      .where('workspace_id', '=', w.row.workspace_id)
+      .where('id', '=', w.row.id)
+      .execute();
+  }
   if (writes.log.length) await insertJourneyRows(dialect, trx, 'journey_step_log', writes.log);
   if (writes.assignments.length)
     await insertJourneyRows(dialect, trx, 'journey_assignments', writes.assignments, { columns: ['workspace_id', 'state_id', 'step_id'], update: [] });

@@ -1,12 +1,12 @@
+import { existingTemplateIds } from '../messaging/index.js';
 import { parseJson, withRetries } from '../platform/db/database.js';
-import { referencedSegments } from '../segments/rules.js';
-import { existingTemplateIds } from './borrowed/messaging.js';
-import { activeSegmentIds, isSegmentListened, markSegmentListened } from './borrowed/segments.js';
+import { activeSegmentIds, isSegmentListened, markSegmentListened, referencedSegments } from '../segments/index.js';
 import { type Conn, journeysDb } from './db.js';
 import type { Definition, DefinitionError } from './definition.js';
 import type { JourneyDeps } from './deps.js';
 import { JourneyError } from './errors.js';
 import { checkDefinition, invalid, journeyRow, type JourneyView, view } from './journeys.service.js';
+import { type PublishWarning, publishWarnings } from './publish.warnings.js';
 
 /** Every segment and template a definition names must exist in the workspace (checked when publishing). */
 async function checkReferences(db: Conn, ws: string, def: Definition): Promise<void> {
@@ -48,8 +48,11 @@ async function listenToTriggerSegment(deps: JourneyDeps, ws: string, id: string)
   await markSegmentListened(deps.database.db, ws, trigger.segmentId);
 }
 
-/** In one transaction: checks the draft and its references and inserts it as the next version; undefined when the trigger segment is not marked yet. */
-function publishDraft(deps: JourneyDeps, ws: string, id: string): Promise<number | undefined> {
+/**
+ * In one transaction: checks the draft and its references, inserts it as the next version and
+ * keeps its warnings; undefined when the trigger segment is not marked yet.
+ */
+function publishDraft(deps: JourneyDeps, ws: string, id: string): Promise<{ version: number; warnings: PublishWarning[] } | undefined> {
   return withRetries(deps.database, () =>
     deps.database.db.transaction().execute(async (trx) => {
       const db = journeysDb(trx);
@@ -61,6 +64,7 @@ function publishDraft(deps: JourneyDeps, ws: string, id: string): Promise<number
       const def = checkDefinition(parseJson(r.draft));
       await checkReferences(trx, ws, def);
       if (def.trigger.type === 'segment_entered' && !(await isSegmentListened(trx, ws, def.trigger.segmentId))) return undefined;
+      const warnings = await publishWarnings(trx, deps, ws, def);
       const now = deps.now();
       const v = (r.current_version ?? 0) + 1;
       await db
@@ -69,30 +73,31 @@ function publishDraft(deps: JourneyDeps, ws: string, id: string): Promise<number
         .execute();
       await db
         .updateTable('journeys')
-        .set({ current_version: v, status: 'active', updated_at: now })
+        .set({ current_version: v, status: 'active', publish_warnings: JSON.stringify(warnings), updated_at: now })
         .where('workspace_id', '=', ws)
         .where('id', '=', id)
         .execute();
-      return v;
+      return { version: v, warnings };
     }),
   );
 }
 
 /**
  * Publishes the draft as a new version: new entries use it; states already running stay on their
- * version unless migrated (`migrateStates`). The journey becomes active.
+ * version unless migrated (`migrateStates`). The journey becomes active. `warnings` lists the steps
+ * that cannot run as written (publish.warnings.ts); they do not stop the publish.
  */
-export async function publishJourney(deps: JourneyDeps, ws: string, id: string): Promise<JourneyView & { version: number }> {
+export async function publishJourney(deps: JourneyDeps, ws: string, id: string): Promise<JourneyView & { version: number; warnings: PublishWarning[] }> {
   // The draft may change between marking its trigger segment and the publish transaction; the
   // transaction then finds the new segment unmarked and the whole step runs again.
   for (let attempt = 1; ; attempt++) {
     await listenToTriggerSegment(deps, ws, id);
-    const version = await publishDraft(deps, ws, id);
-    if (version === undefined) {
+    const published = await publishDraft(deps, ws, id);
+    if (published === undefined) {
       if (attempt < 5) continue;
       throw new JourneyError('CONFLICT', `the draft of journey ${id} kept changing while it was being published; publish it again`);
     }
     deps.hub.emit('journeys.entered', { workspaceId: ws });
-    return { ...view(await journeyRow(deps.database.db, ws, id)), version };
+    return { ...view(await journeyRow(deps.database.db, ws, id)), ...published };
   }
 }

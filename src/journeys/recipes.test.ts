@@ -191,4 +191,33 @@ describeEngines('journey recipes', (engine) => {
     expect(msgs).toHaveLength(4);
     expect((await app.api('GET', `/v1/journeys/${id}/stats`)).body.entered).toBe(4);
   });
+
+  it("store groups by name: the active groups whose name contains the text, read through scrm's port; without the port the occurrence waits", async () => {
+    app = await journeyTestApp(engine, { clockStart: Date.parse('2026-11-02T23:00:00Z') }); // 07:00 in Shanghai
+    const group = (chat_id: string, name: string, status = 'active') => ({
+      workspace_id: app.t.workspaceId,
+      chat_id,
+      name,
+      owner: 'zhang',
+      notice: null,
+      status,
+      member_count: 3,
+      created_at: 1,
+      dismissed_at: status === 'dismissed' ? 2 : null,
+      updated_at: 2,
+    });
+    await app.t.database.db
+      .insertInto('scrm_groups' as any)
+      .values([group('wrSh1', '上海 静安店'), group('wrSh2', '上海 徐汇店', 'dismissed'), group('wrBj1', '北京 国贸店')])
+      .execute();
+    const port = app.deps.activeGroupChatIds;
+    delete app.deps.activeGroupChatIds;
+    const id = await importRecipe('store_group_daily_coupon', { nameContains: '上海' });
+    app.t.clock.set(Date.parse('2026-11-03T00:00:00Z')); // 08:00
+    expect((await app.tick()).entered).toBe(0);
+    app.deps.activeGroupChatIds = port;
+    expect((await app.tick()).entered).toBe(1);
+    const msgs = await app.messages(id);
+    expect(msgs.map((m) => [m.channel, json(m.recipient).chatId])).toEqual([['wecom_group', 'wrSh1']]);
+  });
 });

@@ -86,7 +86,7 @@ export const RECIPES: readonly Recipe[] = [
     name: 'birthday_coupon',
     title: 'Birthday greeting with coupon',
     description:
-      'On the profile\'s birthday (the "birthday" trait, YYYY-MM-DD) at 09:00 local time: a birthday coupon (through the loyalty module, when installed) and a greeting.',
+      'On the profile\'s birthday (the "birthday" trait, YYYY-MM-DD) at 09:00 local time: a birthday coupon (through the loyalty module, when installed) and a greeting that mentions the coupon only when one was issued.',
     params: [
       { name: 'couponTemplateId', description: "the loyalty module's coupon template", required: false, default: 'birthday' },
       { name: 'trait', description: 'the date trait', required: false, default: 'birthday' },
@@ -105,7 +105,12 @@ export const RECIPES: readonly Recipe[] = [
             type: 'send',
             channel: ch,
             purpose: 'marketing',
-            content: text(ch, '{{ profile.name | default: "亲爱的会员" }}，生日快乐！送您一张生日专属优惠券，已放入您的账户。', '生日快乐'),
+            // The coupon is mentioned only when the award step issued one (no loyalty module: a greeting alone).
+            content: text(
+              ch,
+              '{{ profile.name | default: "亲爱的会员" }}，生日快乐！{% if data.coupon_code %}送您一张生日专属优惠券（券码 {{ data.coupon_code }}），已放入您的账户。{% endif %}',
+              '生日快乐',
+            ),
           },
         ],
       };
@@ -145,7 +150,18 @@ export const RECIPES: readonly Recipe[] = [
             defaultNext: 'coupon',
           },
           { id: 'coupon', type: 'award', couponTemplateId: str(p, 'couponTemplateId', 'first_order'), reason: 'first order', next: 'coupon_msg' },
-          { id: 'coupon_msg', type: 'send', channel: ch, purpose: 'marketing', content: text(ch, '首单专享优惠券已到账，7 天内有效。', '首单优惠') },
+          {
+            id: 'coupon_msg',
+            type: 'send',
+            channel: ch,
+            purpose: 'marketing',
+            // Says a coupon arrived only when the award step issued one.
+            content: text(
+              ch,
+              '{% if data.coupon_code %}首单专享优惠券已到账（券码 {{ data.coupon_code }}），7 天内有效。{% else %}还没下过单？看看大家都在买什么，期待您的第一单。{% endif %}',
+              '首单优惠',
+            ),
+          },
         ],
       };
     },

@@ -1,7 +1,8 @@
+import type { ColumnType } from 'kysely';
 import type { JsonColumn, Millis } from '../platform/db/schema.js';
 
 /**
- * The journeys domain's tables (migration 0011_journeys). Owned by `src/journeys/`; other domains
+ * The journeys domain's tables (migrations 0011_journeys, 0018_journeys_publish_warnings). Owned by `src/journeys/`; other domains
  * use the functions `src/journeys/index.ts` exports.
  */
 
@@ -17,6 +18,8 @@ export interface JourneysTable {
   draft: JsonColumn;
   /** The published version new entries use; null before the first publish. */
   current_version: number | null;
+  /** JSON array of the last publish's warnings (`PublishWarning`); null before the first publish (migration 0018). */
+  publish_warnings: ColumnType<unknown, string | null | undefined, string | null>;
   created_at: Millis;
   updated_at: Millis;
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { countMessagesByStepAndStatus } from '../messaging/index.js';
 import { parseJson } from '../platform/db/database.js';
-import { journeyMessageCounts } from './borrowed/messaging.js';
 import { journeysDb } from './db.js';
 import type { JourneyDeps } from './deps.js';
 import type { JourneysDB } from './schema.js';
@@ -17,18 +17,24 @@ export interface JourneyStats {
   conversionRate: number;
   /** Active states per current step. */
   inStep: Record<string, number>;
-  /** Steps taken per step (from the step log). */
+  /** Steps that did their job, per step (from the step log). */
   passed: Record<string, number>;
+  /** Steps that could not do their job and were passed over (no loyalty module, no profile, no date trait), per step. */
+  skipped: Record<string, number>;
+  /** Steps that failed (a refused send, which ends the state; a refused award; an error after the last retry), per step. */
+  failedSteps: Record<string, number>;
+  /** Per step, how many times each skipped or failed outcome happened (`"skipped: no loyalty module": 3`). */
+  reasons: Record<string, Record<string, number>>;
   messages: { sent: number; held: number; suppressed: number; failed: number; pending: number; byStep: Record<string, Record<string, number>> };
   /** Per A/B split step: per branch, states assigned, converted and the rate. */
   splits: Record<string, Record<string, { assigned: number; converted: number; conversionRate: number }>>;
 }
 
 /** Message counts by outcome (sent, held, suppressed, failed, pending) and per step and status. */
-function messageStats(msgs: { step: string | null; status: string; n: number }[]): JourneyStats['messages'] {
+function messageStats(msgs: { step: string | null; status: string; count: number }[]): JourneyStats['messages'] {
   const messages: JourneyStats['messages'] = { sent: 0, held: 0, suppressed: 0, failed: 0, pending: 0, byStep: {} };
   for (const m of msgs) {
-    const n = m.n;
+    const n = m.count;
     const bucket =
       m.status === 'sent' || m.status === 'delivered'
         ? 'sent'
@@ -62,6 +68,29 @@ async function splitStats(db: Kysely<JourneysDB>, ws: string, id: string, versio
   return splits;
 }
 
+/** The step log's outcomes as results (work.ts `stepResult`, in SQL): `skipped...`, `failed...`, else passed. */
+const RESULT = sql<string>`case when outcome like 'skipped%' then 'skipped' when outcome like 'failed%' then 'failed' else 'passed' end`;
+
+/** Steps taken per step by result, and the skipped and failed outcomes per step (all versions, from the step log). */
+async function stepStats(db: Kysely<JourneysDB>, ws: string, id: string): Promise<Pick<JourneyStats, 'passed' | 'skipped' | 'failedSteps' | 'reasons'>> {
+  const out: Pick<JourneyStats, 'passed' | 'skipped' | 'failedSteps' | 'reasons'> = { passed: {}, skipped: {}, failedSteps: {}, reasons: {} };
+  const byResult = await sql<{ step_id: string; result: string; n: number }>`
+    select step_id, ${RESULT} as result, count(*) as n from journey_step_log
+    where workspace_id = ${ws} and journey_id = ${id} group by step_id, ${RESULT}`.execute(db);
+  const bucket = { passed: out.passed, skipped: out.skipped, failed: out.failedSteps } as Record<string, Record<string, number>>;
+  for (const x of byResult.rows) bucket[x.result]![x.step_id] = Number(x.n);
+  const reasons = await db
+    .selectFrom('journey_step_log')
+    .select(['step_id', 'outcome', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('workspace_id', '=', ws)
+    .where('journey_id', '=', id)
+    .where((eb) => eb.or([eb('outcome', 'like', 'skipped%'), eb('outcome', 'like', 'failed%')]))
+    .groupBy(['step_id', 'outcome'])
+    .execute();
+  for (const x of reasons) (out.reasons[x.step_id] ??= {})[x.outcome] = Number(x.n);
+  return out;
+}
+
 /** Computes a journey's statistics (optionally for one version's states). */
 export async function journeyStats(deps: JourneyDeps, ws: string, id: string, version?: number): Promise<JourneyStats> {
   const db = journeysDb(deps.database.db);
@@ -81,16 +110,8 @@ export async function journeyStats(deps: JourneyDeps, ws: string, id: string, ve
     .groupBy('step_id')
     .execute())
     inStep[x.step_id ?? '-'] = Number(x.n);
-  const passed: Record<string, number> = {};
-  for (const x of await db
-    .selectFrom('journey_step_log')
-    .select(['step_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('workspace_id', '=', ws)
-    .where('journey_id', '=', id)
-    .groupBy('step_id')
-    .execute())
-    passed[x.step_id] = Number(x.n);
-  const messages = messageStats(await journeyMessageCounts(deps.database.db, ws, id));
+  const steps = await stepStats(db, ws, id);
+  const messages = messageStats(await countMessagesByStepAndStatus(deps.database.db, ws, { kind: 'journey', id }));
   const splits = await splitStats(db, ws, id, version);
   const converted = count('converted');
   return {
@@ -102,7 +123,7 @@ export async function journeyStats(deps: JourneyDeps, ws: string, id: string, ve
     failed: count('failed'),
     conversionRate: entered ? converted / entered : 0,
     inStep,
-    passed,
+    ...steps,
     messages,
     splits,
   };

@@ -1,4 +1,5 @@
 import { messagingTestApp } from '../messaging/test-kit.js';
+import { activeGroupChatIds } from '../scrm/index.js';
 import type { Engine } from '../platform/db/database.js';
 import { basic } from '../../test/support/engines.js';
 import { journeyDepsOf } from '../server/app.js';
@@ -10,12 +11,14 @@ import { sweepListeners } from './worker.js';
 /**
  * A test app for journeys: the messaging test app (profiles, API, a dispatcher) plus the journey
  * engine driven by hand with the injected clock: `tick()` runs triggers, the listener sweep and
- * executor passes until nothing is due.
+ * executor passes until nothing is due. `opts.deps` overrides the engine's deps (a loyalty module,
+ * ports); the HTTP routes keep the root's deps.
  */
 export async function journeyTestApp(engine: Engine, opts: { clockStart?: number; deps?: Partial<JourneyDeps> } = {}) {
   const m = await messagingTestApp(engine, { clockStart: opts.clockStart ?? Date.parse('2026-11-03T04:00:00Z') });
   const { t } = m;
-  const deps: JourneyDeps = { ...journeyDepsOf(t.services), ...opts.deps };
+  // The scrm port as the root fills it (journeys may not import scrm; its tests may).
+  const deps: JourneyDeps = { ...journeyDepsOf(t.services), activeGroupChatIds, ...opts.deps };
   const executor = createExecutor(deps);
   let swept = 0;
 

@@ -88,4 +88,4 @@ export function anniversaryMonthDays(today: string): string[] {
 }
 
 // Property filters in memory: the rule language's own evaluator (docs/segments-rules.md).
-export { matchesPropertyFilters as matchesFilters } from '../segments/reference.js';
+export { matchesPropertyFilters as matchesFilters } from '../segments/index.js';

@@ -3,12 +3,14 @@
  * triggers.ts). Each reads what happened since its cursor (or decides whether today's date or the
  * schedule's occurrence is due) and enters the subjects with keys derived from what triggered them.
  */
+import { type RawBuilder, sql } from 'kysely';
+import type { Logger } from 'pino';
+import { pageLiveProfilesByTrait, trackEventsAfter } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { addDays, localDate } from '../platform/time.js';
-import { readProfilesByDateTrait, readTriggerEvents } from './borrowed/cdp.js';
-import { activeGroupChatIds } from './borrowed/scrm.js';
-import { readSegmentEntries, readSegmentExits, readSegmentMemberPage } from './borrowed/segments.js';
+import { segmentEntriesSince, segmentExitsSince, segmentMemberPage } from '../segments/index.js';
 import type { Conn } from './db.js';
+import type { ActiveGroupChatIds } from './deps.js';
 import { type Definition, isGroupJourney, type TriggerOf, type TriggerType } from './definition.js';
 import type { EntryCandidate } from './enter.js';
 import { anniversaryMonthDays, isAnniversary, localTimeOn, matchesFilters, monthAgeDays, monthAgeOn, traitDate } from './timing.js';
@@ -35,6 +37,9 @@ export interface TriggerRun {
   cursors: Record<string, number>;
   days: Record<string, string>;
   runs: Record<string, number>;
+  /** The port to scrm's active customer groups (a `wecom_group` audience named by a name filter needs it). */
+  activeGroupChatIds: ActiveGroupChatIds | undefined;
+  log: Logger;
 }
 
 /** Runs one journey's trigger of type T; `key` names its state (`<journey id>:<version>`), `enter` enters candidates. */
@@ -51,30 +56,31 @@ const cursorFrom = (run: TriggerRun, j: ActiveJourney, key: string) => Math.max(
 
 /** Event trigger: new track events of the name by event time (offline batches dated earlier do not trigger, deliberately). */
 const runEventTrigger: TriggerRunner<'event'> = async (run, j, tr, key, enter) => {
-  let after: [number, string] = [cursorFrom(run, j, key), ''];
+  let after = { timestamp: cursorFrom(run, j, key), messageId: '' };
   for (;;) {
-    const rows = await readTriggerEvents(run.trx, run.ws, tr.event, after, PAGE);
+    const rows = await trackEventsAfter(run.trx, run.ws, tr.event, after, PAGE);
     const cs: EntryCandidate[] = [];
     for (const r of rows) {
-      if (!matchesFilters(r.properties, tr.where)) continue;
+      const properties = r.payload.properties;
+      if (!matchesFilters(properties, tr.where)) continue;
       cs.push({
         subjectId: r.profileId,
         kind: 'profile',
         entryKey: `event:${r.messageId}`,
-        context: { event: { name: tr.event, messageId: r.messageId, timestamp: new Date(r.timestamp).toISOString(), properties: r.properties ?? {} } },
+        context: { event: { name: tr.event, messageId: r.messageId, timestamp: new Date(r.timestamp).toISOString(), properties: properties ?? {} } },
       });
     }
     await enter(cs);
     if (rows.length < PAGE) break;
     const last = rows[rows.length - 1]!;
-    after = [last.timestamp, last.messageId];
+    after = { timestamp: last.timestamp, messageId: last.messageId };
   }
   run.cursors[key] = run.now;
 };
 
 /** Segment entered: current members by entry time, and departed members who entered after the cursor. */
 const runSegmentEntered: TriggerRunner<'segment_entered'> = async (run, j, tr, key, enter) => {
-  const rows = await readSegmentEntries(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
+  const rows = await segmentEntriesSince(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
   await enter(
     rows.map((r) => ({
       subjectId: r.profileId,
@@ -88,7 +94,7 @@ const runSegmentEntered: TriggerRunner<'segment_entered'> = async (run, j, tr, k
 
 /** Segment exited: departures by exit time (merges excluded). */
 const runSegmentExited: TriggerRunner<'segment_exited'> = async (run, j, tr, key, enter) => {
-  const rows = await readSegmentExits(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
+  const rows = await segmentExitsSince(run.trx, run.ws, tr.segmentId, cursorFrom(run, j, key));
   await enter(
     rows.map((r) => ({
       subjectId: r.profileId,
@@ -118,13 +124,15 @@ function dateCandidate(tr: TriggerOf<'date'>, id: string, v: string | null, toda
 const runDateTrigger: TriggerRunner<'date'> = async (run, _j, tr, key, enter) => {
   const today = localDate(run.now, run.zone);
   if (run.days[key] === today) return;
+  // A SQL prefilter on the trait text's month-day (characters 6-10) or day (9-10).
   const part = tr.kind === 'anniversary' ? { from: 6, length: 5, values: anniversaryMonthDays(today) } : { from: 9, length: 2, values: monthAgeDays(today) };
+  const where = (text: RawBuilder<string | null>) => sql`substr(${text}, ${sql.lit(part.from)}, ${sql.lit(part.length)}) in (${sql.join(part.values)})`;
   let after = '';
   for (;;) {
-    const rows = await readProfilesByDateTrait(run.trx, run.dialect, run.ws, { trait: tr.trait, ...part, after, limit: PAGE });
+    const rows = await pageLiveProfilesByTrait(run.trx, run.dialect, run.ws, { trait: tr.trait, after, limit: PAGE, where });
     const cs: EntryCandidate[] = [];
     for (const r of rows) {
-      const c = dateCandidate(tr, r.id, r.v, today);
+      const c = dateCandidate(tr, r.id, r.value, today);
       if (c) cs.push(c);
     }
     await enter(cs);
@@ -147,10 +155,14 @@ export function lastOccurrence(tr: TriggerOf<'schedule'>, now: number, zone: str
   return undefined;
 }
 
-/** The chat ids a WeCom groups audience names (listed ids are taken as they are unless a name filter applies). */
-async function audienceGroups(run: TriggerRun, g: { chatIds?: string[]; nameContains?: string }): Promise<string[]> {
+/**
+ * The chat ids a WeCom groups audience names (listed ids are taken as they are unless a name filter
+ * applies); undefined when the audience needs scrm's groups and the port is not wired.
+ */
+async function audienceGroups(run: TriggerRun, g: { chatIds?: string[]; nameContains?: string }): Promise<string[] | undefined> {
   if (g.chatIds && !g.nameContains) return g.chatIds;
-  return activeGroupChatIds(run.trx, run.ws, g);
+  if (!run.activeGroupChatIds) return undefined;
+  return run.activeGroupChatIds(run.trx, run.ws, g);
 }
 
 /** Schedule trigger: each occurrence once, for the segment's members (page by page) or the WeCom groups. */
@@ -161,12 +173,17 @@ const runScheduleTrigger: TriggerRunner<'schedule'> = async (run, j, tr, key, en
   const entry = { entryKey: `schedule:${new Date(due).toISOString()}`, context: { schedule: { at: new Date(due).toISOString() } } };
   if (isGroupJourney(j.definition)) {
     const groups = await audienceGroups(run, (tr.audience as { wecomGroups: { chatIds?: string[]; nameContains?: string } }).wecomGroups);
+    if (!groups) {
+      // Not marked as run: the occurrence is taken once the port is wired (a wiring fault, not the user's).
+      run.log.error({ workspaceId: run.ws, journeyId: j.id }, 'journeys: a WeCom group audience needs the activeGroupChatIds port, which is not wired');
+      return;
+    }
     await enter(groups.map((chatId) => ({ subjectId: chatId, kind: 'wecom_group' as const, ...entry })));
   } else {
     const segmentId = (tr.audience as { segmentId: string }).segmentId;
     let after = '';
     for (;;) {
-      const ids = await readSegmentMemberPage(run.trx, run.ws, segmentId, after, PAGE);
+      const ids = await segmentMemberPage(run.trx, run.ws, segmentId, after, PAGE);
       await enter(ids.map((id) => ({ subjectId: id, kind: 'profile' as const, ...entry })));
       if (ids.length < PAGE) break;
       after = ids[ids.length - 1]!;

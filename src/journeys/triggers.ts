@@ -71,7 +71,18 @@ export async function runWorkspaceTriggers(deps: JourneyDeps, ws: string): Promi
     const value = await lockTriggers(trx, dialect, ws, now, true);
     if (!value) return undefined;
     const zone = await workspaceTimeZone(trx, ws, deps.defaultTimeZone);
-    const run: TriggerRun = { trx, dialect, ws, now, zone, cursors: value.cursors ?? {}, days: value.days ?? {}, runs: value.runs ?? {} };
+    const run: TriggerRun = {
+      trx,
+      dialect,
+      ws,
+      now,
+      zone,
+      cursors: value.cursors ?? {},
+      days: value.days ?? {},
+      runs: value.runs ?? {},
+      activeGroupChatIds: deps.activeGroupChatIds,
+      log: deps.log,
+    };
     let entered = 0;
     for (const j of await activeJourneys(trx, ws)) {
       const target = { workspaceId: ws, journeyId: j.id, version: j.version, definition: j.definition };

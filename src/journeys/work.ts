@@ -4,8 +4,8 @@
  * end, in the transaction that holds the claim (executor.ts).
  */
 import type { Selectable } from 'kysely';
-import type { PropertyFilter } from '../segments/rule.types.js';
-import type { SubjectEvent } from './borrowed/cdp.js';
+import { parseJson } from '../platform/db/database.js';
+import type { PropertyFilter } from '../segments/index.js';
 import type { Conn } from './db.js';
 import type { Definition, Step } from './definition.js';
 import type { JourneyDeps } from './deps.js';
@@ -26,7 +26,9 @@ export interface Work {
   /** Parked (waiting) or finished in this pass. */
   settled: boolean;
   /** Matching events of the subject (goal and wait-for-event checks), oldest first. */
-  events: Pick<SubjectEvent, 'event' | 'timestamp' | 'properties'>[];
+  events: { event: string; timestamp: number; properties: unknown }[];
+  /** A step added to the entry context (an award's coupon code): the pass writes it back. */
+  contextChanged?: boolean;
 }
 
 /** What a pass writes besides the states: step log rows, A/B assignments; and its sends. */
@@ -49,6 +51,20 @@ export interface StepRun {
 /** True when the subject did `event` (matching `where`) between `from` and `to`. */
 export function converted(w: Work, event: string, where: PropertyFilter[] | undefined, from: number, to: number): boolean {
   return w.events.some((e) => e.event === event && e.timestamp >= from && e.timestamp <= to && matchesFilters(e.properties, where));
+}
+
+/** How a step log outcome counts: `skipped...` (the step could not do its job and was passed over), `failed...`, else passed. */
+export type StepResult = 'passed' | 'skipped' | 'failed';
+
+/** The result of a step log outcome (the convention every handler follows: see StepResult). */
+export function stepResult(outcome: string): StepResult {
+  return outcome.startsWith('skipped') ? 'skipped' : outcome.startsWith('failed') ? 'failed' : 'passed';
+}
+
+/** Adds values to the state's entry context (what later sends see as `data.*`). */
+export function setContext(w: Work, values: Record<string, unknown>): void {
+  w.row.context = JSON.stringify({ ...parseJson<Record<string, unknown>>(w.row.context), ...values });
+  w.contextChanged = true;
 }
 
 /** Appends a step log row for the current step. */

@@ -7,8 +7,9 @@
  *   matching event since the last sweep (events ingested by another process, or a listener that
  *   was lost to a crash). At the latest, a wait-for-event decides at its timeout by reading events.
  */
+import { sql } from 'kysely';
+import { profileHasEvent } from '../cdp/index.js';
 import { nextTurn, startLoop } from '../platform/loop.js';
-import { listenedEventReceivedSince } from './borrowed/cdp.js';
 import { journeysDb } from './db.js';
 import type { JourneyDeps } from './deps.js';
 import { createExecutor, type Executor, type PassStats } from './executor.js';
@@ -51,6 +52,20 @@ export async function wakeListeners(deps: JourneyDeps, ws: string, profileIds: s
     n += Number(res.numUpdatedRows ?? 0);
   }
   return n;
+}
+
+/**
+ * True for a `journey_states` row whose profile received an event it listens for, dated at or
+ * after its step, received after `since` (the listener sweep's condition).
+ */
+function listenedEventReceivedSince(since: number) {
+  return profileHasEvent({
+    workspaceId: sql.ref('journey_states.workspace_id'),
+    profileId: sql.ref('journey_states.subject_id'),
+    event: (name) => sql`journey_states.listen like '%|' || ${name} || '|%'`,
+    from: sql.ref('journey_states.step_at'),
+    receivedAfter: since,
+  });
 }
 
 /** The durable path: marks due every listening state whose profile received a matching event after `since` (by receive time). */

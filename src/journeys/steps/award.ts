@@ -1,7 +1,14 @@
-import { go, messageKey } from '../work.js';
+import { go, messageKey, setContext } from '../work.js';
 import type { StepHandler } from './handler.js';
 
-/** Award: points and/or a coupon through the loyalty port (idempotent by key); skipped, and says so, without a loyalty module. */
+/** Where the award step puts the code of a coupon the loyalty module issued, in the state's context: later sends output `{{ data.coupon_code }}`. */
+export const COUPON_CODE_KEY = 'coupon_code';
+
+/**
+ * Award: points and/or a coupon through the loyalty port (idempotent by key); the coupon's code goes
+ * into the context. Without a loyalty module the step is skipped, and a refusal fails the step
+ * (`failed: ...`); either way it says so and the journey goes on.
+ */
 export const awardStep: StepHandler<'award'> = async ({ trx, deps, writes, now }, w, step) => {
   const r = w.row;
   const loyalty = deps.loyalty;
@@ -10,13 +17,17 @@ export const awardStep: StepHandler<'award'> = async ({ trx, deps, writes, now }
   const key = messageKey(w, step);
   const who = { workspaceId: r.workspace_id, profileId: r.subject_id, reason, now };
   const parts: string[] = [];
+  let refused = false;
   if (step.points !== undefined) {
     const res = await loyalty.awardPoints(trx, { ...who, points: step.points, idempotencyKey: `${key}:points` });
     parts.push(res.ok ? `points:${step.points}` : `points refused: ${res.reason}`);
+    refused ||= !res.ok;
   }
   if (step.couponTemplateId !== undefined) {
     const res = await loyalty.issueCoupon(trx, { ...who, couponTemplateId: step.couponTemplateId, idempotencyKey: `${key}:coupon` });
     parts.push(res.ok ? `coupon:${res.couponCode ?? step.couponTemplateId}` : `coupon refused: ${res.reason}`);
+    if (res.ok && res.couponCode !== undefined) setContext(w, { [COUPON_CODE_KEY]: res.couponCode });
+    refused ||= !res.ok;
   }
-  return go(w, writes, step.next, parts.join(', '), now);
+  return go(w, writes, step.next, `${refused ? 'failed: ' : ''}${parts.join(', ')}`, now);
 };

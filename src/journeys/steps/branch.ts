@@ -1,5 +1,6 @@
+import { filterProfileIds } from '../../cdp/index.js';
 import { workspaceTimeZone } from '../../platform/workspaces.js';
-import { profilesMatchingRule } from '../borrowed/segments.js';
+import { compileRule } from '../../segments/index.js';
 import { type StepOf, stepById } from '../definition.js';
 import { go, type StepRun, type Work } from '../work.js';
 
@@ -17,7 +18,9 @@ export async function branchGroup(run: StepRun, group: Work[]): Promise<void> {
   for (let i = 0; i < step.branches.length && remaining.length; i++) {
     const b = step.branches[i]!;
     const ids = remaining.map((w) => w.row.subject_id);
-    const hit = await profilesMatchingRule(trx, deps.database.dialect, ws, ids, b.rule, { now, timeZone });
+    // The rule compiled by segments over cdp's `profiles as p`, filtered by cdp.
+    const cond = compileRule(b.rule, { workspaceId: ws, now, timeZone }, deps.database.dialect);
+    const hit = new Set(await filterProfileIds(trx, ws, ids, cond));
     const rest: Work[] = [];
     for (const w of remaining) {
       if (hit.has(w.row.subject_id)) go(w, writes, b.next, `branch:${b.name ?? i}`, now);
