@@ -1,5 +1,6 @@
-import { Liquid, type Template } from 'liquidjs';
+import type { Template } from 'liquidjs';
 import { MessagingError } from './errors.js';
+import { engine, limitHit, RENDER_LIMITS, type RenderBudget, renderBudget, renderWith } from './liquid-engine.js';
 import type { LinkBuilder } from './links.js';
 
 /** Where a template string failed: the JSON path of the field and Liquid's line and column. */
@@ -12,53 +13,6 @@ export interface TemplateProblem {
 
 /** What a template sees: `profile` (traits and computed values), `event` (properties), `data`, `message`, `unsubscribe_url`, `now`. */
 export type RenderScope = Record<string, unknown>;
-
-// `include`/`render`/`layout` would read files: templates are data from the API, so no file system.
-const noFs = {
-  exists: async () => false,
-  existsSync: () => false,
-  readFile: async (f: string) => {
-    throw new Error(`templates cannot include files (${f})`);
-  },
-  readFileSync: (f: string) => {
-    throw new Error(`templates cannot include files (${f})`);
-  },
-  resolve: (_root: string, file: string) => file,
-  contains: () => false,
-  sep: '/',
-};
-
-/**
- * One Liquid engine for every template: unknown filters fail at parse time (strictFilters), unknown
- * variables render empty so `{{ profile.name | default: "朋友" }}` works. Limits keep a hostile
- * template from eating the worker (parse 100 KB, render 500 ms, 10 MB of output).
- */
-function createEngine(): Liquid {
-  const liquid = new Liquid({
-    strictFilters: true,
-    strictVariables: false,
-    fs: noFs as never,
-    relativeReference: false,
-    root: [],
-    parseLimit: 100_000,
-    renderLimit: 500,
-    memoryLimit: 10_000_000,
-    cache: 500,
-  });
-  // Money is stored in fen: {{ order.total_fen | yuan }} -> "12.50".
-  liquid.registerFilter('yuan', (v: unknown) => {
-    const n = Number(v);
-    return Number.isFinite(n) ? (n / 100).toFixed(2) : '';
-  });
-  // {{ "https://shop.example/x" | track }} -> a signed redirect that records "Message Clicked".
-  liquid.registerFilter('track', function (this: { context: { environments: unknown } }, url: unknown) {
-    const links = (this.context.environments as { __links?: LinkBuilder }).__links;
-    return typeof url === 'string' && links ? links.click(url) : url;
-  });
-  return liquid;
-}
-
-const engine = createEngine();
 
 function problemOf(path: string, err: unknown): TemplateProblem {
   const e = err as { message?: string; token?: { getPosition?: () => [number, number] } };
@@ -101,38 +55,65 @@ export function checkLiquid(content: unknown, where: string): void {
   throwIfProblems(liquidProblems(content, where));
 }
 
+/**
+ * Parsed templates by source, bounded by count and by characters (a parsed template keeps its
+ * source, so 2,000 email bodies of 500 KB would otherwise hold a gigabyte).
+ */
 const parsed = new Map<string, Template[]>();
+let parsedChars = 0;
+const PARSED_MAX = 2000;
+const PARSED_MAX_CHARS = 20_000_000;
 
 function parse(s: string): Template[] {
   let t = parsed.get(s);
   if (!t) {
     t = engine.parse(s);
-    if (parsed.size > 2000) parsed.clear();
+    if (parsed.size >= PARSED_MAX || parsedChars + s.length > PARSED_MAX_CHARS) {
+      parsed.clear();
+      parsedChars = 0;
+    }
     parsed.set(s, t);
+    parsedChars += s.length;
   }
   return t;
 }
 
-async function renderValue(v: unknown, path: string, scope: RenderScope): Promise<unknown> {
+/** What a limit hit says, in place of LiquidJS's terse "memory alloc limit exceeded". */
+const LIMIT_MESSAGES = {
+  output: `the template writes more than ${RENDER_LIMITS.outputChars.toLocaleString('en')} characters (output, captures and filter results of one message together)`,
+  time: `rendering takes longer than ${RENDER_LIMITS.renderMs} ms (all fields of one message together)`,
+};
+
+async function renderValue(v: unknown, path: string, scope: RenderScope, budget: RenderBudget): Promise<unknown> {
   if (typeof v === 'string') {
     if (!v.includes('{')) return v;
     try {
-      return await engine.render(parse(v), scope);
+      return await renderWith(budget, parse(v), scope);
     } catch (err) {
+      const limit = limitHit(err);
       const p = problemOf(path, err);
-      throw new MessagingError('TEMPLATE_RENDER_FAILED', `template does not render: ${describe(p)}`, { problems: [p] });
+      if (limit) p.message = LIMIT_MESSAGES[limit];
+      throw new MessagingError('TEMPLATE_RENDER_FAILED', `template does not render: ${describe(p)}`, { problems: [p], ...(limit ? { limit } : {}) });
     }
   }
-  if (Array.isArray(v)) return Promise.all(v.map((x, i) => renderValue(x, `${path}[${i}]`, scope)));
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) out.push(await renderValue(v[i], `${path}[${i}]`, scope, budget));
+    return out;
+  }
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = await renderValue(x, `${path}.${k}`, scope);
+    for (const [k, x] of Object.entries(v)) out[k] = await renderValue(x, `${path}.${k}`, scope, budget);
     return out;
   }
   return v;
 }
 
-/** Renders every string of a content object; TEMPLATE_RENDER_FAILED names the field, line and column. */
+/**
+ * Renders every string of a content object within one budget (RENDER_LIMITS: the fields share
+ * 500 ms and 10 million characters); TEMPLATE_RENDER_FAILED names the field, line and column, or
+ * the limit that was hit (`details.limit`: `output` or `time`).
+ */
 export async function renderContent<T>(content: T, scope: RenderScope, links?: LinkBuilder): Promise<T> {
-  return (await renderValue(content, 'content', links ? { ...scope, __links: links } : scope)) as T;
+  return (await renderValue(content, 'content', links ? { ...scope, __links: links } : scope, renderBudget())) as T;
 }

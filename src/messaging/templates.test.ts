@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngines } from '../../test/support/engines.js';
-import { messagingTestApp } from './test-kit.js';
+import { HOSTILE_TEMPLATES, messagingTestApp } from './test-kit.js';
 
 describeEngines('message templates', (engine) => {
   let k: Awaited<ReturnType<typeof messagingTestApp>>;
@@ -100,5 +100,41 @@ describeEngines('message templates', (engine) => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('TEMPLATE_RENDER_FAILED');
     expect(res.body.error.message).toMatch(/content\.text \(line 2, column 1\)/);
+  });
+
+  it('bounds rendering: a doubling template fails fast in preview (422) and in a send (failed, with the reason); a normal one still renders', async () => {
+    const rss = process.memoryUsage().rss;
+    for (const [kind, text] of Object.entries(HOSTILE_TEMPLATES)) {
+      const created = await k.api('POST', '/v1/templates', { name: `hostile-${kind}`, channel: 'wecom', variants: { 'zh-CN': { text } } });
+      expect(created.status, kind).toBe(201);
+      const started = Date.now();
+      const res = await k.api('POST', `/v1/templates/${created.body.id}/preview`, { profile: {} });
+      expect(Date.now() - started, kind).toBeLessThan(5000);
+      expect(res.status, kind).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'TEMPLATE_RENDER_FAILED', details: { limit: 'output' } });
+      expect(res.body.error.message, kind).toContain('content.text (line 1, column');
+      expect(res.body.error.message, kind).toContain('more than 2,000,000 characters');
+    }
+    // The issue's process grew by 1.6 GB; within the limits it is a few megabytes.
+    expect((process.memoryUsage().rss - rss) / 1e6).toBeLessThan(300);
+
+    const pid = await k.profile('u-hostile', { name: 'x' });
+    const sent = await k.api('POST', '/v1/messages', {
+      profileId: pid,
+      channel: 'webhook',
+      purpose: 'service',
+      content: { body: { ok: 'fine', bomb: HOSTILE_TEMPLATES.capture } },
+      idempotencyKey: 'hostile-1',
+    });
+    expect(sent.status).toBe(202);
+    await k.dispatcher.runOnce();
+    const msg = (await k.api('GET', `/v1/messages/${sent.body.id}`)).body;
+    expect(msg).toMatchObject({ status: 'failed', errorCode: 'TEMPLATE_RENDER_FAILED', rendered: null });
+    expect(msg.reason).toContain('content.body.bomb (line 1, column');
+    expect(msg.reason).toContain('more than 2,000,000 characters');
+
+    const normal = await k.api('POST', '/v1/templates', { ...wecomTemplate, name: 'after-hostile' });
+    const ok = await k.api('POST', `/v1/templates/${normal.body.id}/preview`, { profile: { name: '小李' } });
+    expect(ok.body).toMatchObject({ content: { text: '你好，小李！您已消费  元。' } });
   });
 });

@@ -5,6 +5,7 @@
  * (held, suppressed, failed, unknown); one that must go is marked `sending` with a lease and
  * becomes a job, before any provider is called.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { parseJson } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
@@ -65,11 +66,15 @@ async function markSending(ctx: DispatchContext, d: Decision, row: Row, channel:
   const address = await resolveAddress(d.trx, deps, row.workspace_id, channel, profile, recipient, d.config);
   if (!address.ok) return settle(ctx, d.trx, row, d.stats, 'suppressed', { reason: address.reason });
   let rendered: Awaited<ReturnType<typeof renderOutbound>>;
+  const started = performance.now();
   try {
     rendered = await renderOutbound(deps, d.trx, row, profile, d.settings, address, d.now);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     return settle(ctx, d.trx, row, d.stats, 'failed', { reason: err.message.slice(0, 500), error_code: err.code });
+  } finally {
+    // Rendering runs on microtasks: after a slow one (up to the 500 ms limit), let HTTP requests in.
+    if (performance.now() - started > 50) await setImmediate();
   }
   const { out, locale } = rendered;
   const attempt = row.attempts + 1;
