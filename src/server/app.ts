@@ -39,6 +39,7 @@ import type { ScrmDB } from '../scrm/schema.js';
 import { profileDeps } from '../cdp/profiles.routes.js';
 import { resolveProfileRef } from '../cdp/profiles.service.js';
 import { createHub, type Hub } from '../platform/hub.js';
+import { createGuardedFetch, type OutboundAllowList, parseAllowList } from '../platform/outbound.js';
 import type { Kysely } from 'kysely';
 
 /** Every module's hub events: the one hub of a process carries them all. */
@@ -147,6 +148,18 @@ const wecomFollower: MessagingDeps['wecomFollower'] = async (db, ws, externalUse
   return (await q.orderBy('added_at').orderBy('userid').limit(1).executeTakeFirst())?.userid;
 };
 
+/** One guarded fetch (and its connection pool) per process services: tenants' URLs never reach internal addresses unless allow-listed. */
+const guardedFetches = new WeakMap<Services, { fetch: typeof globalThis.fetch; allow: OutboundAllowList }>();
+function outboundOf(s: Services): { fetch: typeof globalThis.fetch; allow: OutboundAllowList } {
+  let o = guardedFetches.get(s);
+  if (!o) {
+    const allow = parseAllowList(s.config.outboundAllow);
+    o = { fetch: createGuardedFetch(allow), allow };
+    guardedFetches.set(s, o);
+  }
+  return o;
+}
+
 /** The messaging module's deps over the process services (WeCom clients from the SCRM connections). */
 export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): MessagingDeps {
   return {
@@ -159,7 +172,8 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     keys: s.keys,
     defaultTimeZone: s.config.defaultTimezone,
     defaultPhoneRegion: s.config.defaultPhoneRegion,
-    fetch: globalThis.fetch,
+    fetch: outboundOf(s).fetch,
+    outboundAllow: outboundOf(s).allow,
     wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
     resolveProfile: (ws, ref) => resolveProfileRef(profileDeps(s), ws, ref),
     wecomGroupOwner,
