@@ -5,6 +5,7 @@ import { newId } from '../platform/ids.js';
 import { CHANNELS, type ChannelName, isChannel, pickLocale, type Purpose, validateContent } from './content.js';
 import { type CallerDb, type DbScope, mdb, type MessagingDeps } from './deps.js';
 import { liquidProblems, throwIfProblems } from './render.js';
+import { decodeCursor, encodeCursor, type Page } from './paging.js';
 import type { MessageTemplatesTable } from './schema.js';
 
 /** A template as the API shows it, with its current version's content. */
@@ -197,8 +198,13 @@ export async function getTemplate(deps: DbScope, ws: string, id: string): Promis
   };
 }
 
-/** Lists templates (current versions), optionally of one channel. */
-export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: string, q: { channel?: string; status?: string }): Promise<TemplateView[]> {
+/** Templates (current versions) by name, optionally of one channel or status, a page at a time (at most 1,000 a page). */
+export async function listTemplatesPage(
+  deps: Pick<MessagingDeps, 'database'>,
+  ws: string,
+  q: { channel?: string; status?: string; limit?: number; cursor?: string },
+): Promise<Page<TemplateView>> {
+  const limit = Math.min(q.limit ?? 1000, 1000);
   const db = mdb(deps.database.db);
   let sel = db
     .selectFrom('message_templates as t')
@@ -210,10 +216,24 @@ export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: s
     .where('t.workspace_id', '=', ws);
   if (q.channel) sel = sel.where('t.channel', '=', q.channel);
   if (q.status && q.status !== 'all') sel = sel.where('t.status', '=', q.status as 'active');
-  const rows = await sel.orderBy('t.name').limit(1000).execute();
-  return rows.map((r) =>
-    toView(r, { version: r.current_version, defaultLocale: r.default_locale, variants: parseJson(r.variants), createdAt: iso(r.v_created_at) }),
-  );
+  // Names are unique in a workspace: the name alone is the keyset.
+  if (q.cursor) sel = sel.where('t.name', '>', decodeCursor(q.cursor, (k): k is [string] => k.length === 1 && typeof k[0] === 'string')[0]);
+  const rows = await sel
+    .orderBy('t.name')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    data: page.map((r) =>
+      toView(r, { version: r.current_version, defaultLocale: r.default_locale, variants: parseJson(r.variants), createdAt: iso(r.v_created_at) }),
+    ),
+    nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1]!.name]) : null,
+  };
+}
+
+/** Lists templates (current versions), optionally of one channel (the first 1,000 by name). */
+export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: string, q: { channel?: string; status?: string }): Promise<TemplateView[]> {
+  return (await listTemplatesPage(deps, ws, q)).data;
 }
 
 /** The content variant for a locale (with fallback) of a template version. */
