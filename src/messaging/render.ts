@@ -1,4 +1,4 @@
-import type { Template } from 'liquidjs';
+import { type Template, toValueSync, Value } from 'liquidjs';
 import { MessagingError } from './errors.js';
 import { engine, limitHit, RENDER_LIMITS, type RenderBudget, renderBudget, renderWith } from './liquid-engine.js';
 import type { LinkBuilder } from './links.js';
@@ -76,6 +76,59 @@ function parse(s: string): Template[] {
     parsedChars += s.length;
   }
   return t;
+}
+
+/** A node of a parsed template, as LiquidJS's static analysis walks it. */
+interface TemplateNode {
+  arguments?: () => Iterable<unknown>;
+  children?: (partials: boolean, sync: boolean) => Generator<unknown, Template[]>;
+}
+
+function usesFilter(templates: Template[], name: string): boolean {
+  for (const t of templates as unknown as TemplateNode[]) {
+    if (t.arguments) for (const a of t.arguments()) if (a instanceof Value && a.filters.some((f) => f.name === name)) return true;
+    if (t.children && usesFilter(toValueSync(t.children(false, true)), name)) return true;
+  }
+  return false;
+}
+
+/** A link feature a template uses that needs the workspace's public base URL (`linkBaseUrl`). */
+export type LinkUse = { path: string; uses: ('unsubscribe_url' | 'track')[] };
+
+/**
+ * Where a content object uses `{{ unsubscribe_url }}` or the `track` filter (static analysis of
+ * each string: used anywhere in the template, whatever branch a profile takes). Without a link
+ * base URL these render a dead link (`href=""`) or an untracked one, so saving and preview warn
+ * and sending refuses.
+ */
+export function linkUses(content: unknown, where: string): LinkUse[] {
+  const out: LinkUse[] = [];
+  for (const [path, s] of strings(content, where)) {
+    if (!s.includes('{')) continue;
+    let templates: Template[];
+    try {
+      templates = parse(s);
+    } catch {
+      continue; // a template that does not parse is refused for that reason
+    }
+    const uses: LinkUse['uses'] = [];
+    if ('unsubscribe_url' in engine.analyzeSync(templates, { partials: false }).globals) uses.push('unsubscribe_url');
+    if (usesFilter(templates, 'track')) uses.push('track');
+    if (uses.length) out.push({ path, uses });
+  }
+  return out;
+}
+
+/** The one place that says what a missing link base URL means and how to set it. */
+export function linkBaseUrlWarning(uses: LinkUse[]): { code: 'LINK_BASE_URL_MISSING'; message: string } {
+  const where = uses.map((u) => `${u.path} (${u.uses.map((x) => (x === 'track' ? '| track' : `{{ ${x} }}`)).join(', ')})`).join('; ');
+  return {
+    code: 'LINK_BASE_URL_MISSING',
+    message:
+      `${where}: tracked and unsubscribe links need this server's public URL, and the workspace has none. ` +
+      'Set it with PATCH /v1/messaging/settings { "linkBaseUrl": "https://siyu.example.com" }; ' +
+      'until then messages using these links fail with reason link_base_url_missing.',
+  };
 }
 
 /** What a limit hit says, in place of LiquidJS's terse "memory alloc limit exceeded". */

@@ -71,7 +71,9 @@ async function markSending(ctx: DispatchContext, d: Decision, row: Row, channel:
     rendered = await renderOutbound(deps, d.trx, row, profile, d.settings, address, d.now);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    return settle(ctx, d.trx, row, d.stats, 'failed', { reason: err.message.slice(0, 500), error_code: err.code });
+    // A short reason when the error names one (link_base_url_missing), else the error's own words.
+    const reason = (err.details as { reason?: string } | undefined)?.reason ?? err.message.slice(0, 500);
+    return settle(ctx, d.trx, row, d.stats, 'failed', { reason, error_code: err.code });
   } finally {
     // Rendering runs on microtasks: after a slow one (up to the 500 ms limit), let HTTP requests in.
     if (performance.now() - started > 50) await setImmediate();
