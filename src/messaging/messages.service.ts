@@ -5,7 +5,7 @@ import { CdpError } from '../cdp/index.js';
 import type { ChannelName, Purpose } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
 import { linkBuilder } from './links.js';
-import { enqueueMessage, type EnqueueResult } from './outbox.js';
+import { enqueueMessage, type EnqueueResult, isTestMessage } from './outbox.js';
 import { linkBaseUrlWarning, linkUses, renderContent } from './render.js';
 import type { MessagesTable } from './schema.js';
 import { loadMessagingProfile, renderScope } from './scope.js';
@@ -37,6 +37,8 @@ export interface MessageView {
   clickedAt: string | null;
   /** The first reply (SMS from the gateway, WeCom from the conversation archive). */
   repliedAt: string | null;
+  /** A test send: sent at once, guardrails reported but not applied. */
+  test: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -68,6 +70,7 @@ function toView(r: Selectable<MessagesTable>): MessageView {
     openedAt: iso(r.opened_at),
     clickedAt: iso(r.clicked_at),
     repliedAt: iso(r.replied_at),
+    test: isTestMessage(r),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
   };

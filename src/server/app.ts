@@ -28,6 +28,7 @@ import {
   type MessagingDeps,
   type MessagingHubEvents,
   messagingRoutes,
+  queueTestSends,
   startMessagingWorker,
 } from '../messaging/index.js';
 import { type BroadcastsDeps, type BroadcastsHubEvents, type BroadcastWorker, broadcastRoutes, startBroadcastWorker } from '../broadcasts/index.js';
@@ -191,6 +192,7 @@ export function broadcastsDeps(s: Services): BroadcastsDeps {
     hub: s.hub,
     keys: s.keys,
     resolveProfile: (ws, ref) => resolveProfileRef(profileDeps(s), ws, ref),
+    queueTestSends: (input) => queueTestSends(messagingDeps(s), input),
   };
 }
 
