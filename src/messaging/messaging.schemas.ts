@@ -113,3 +113,28 @@ export const consentPage = pageSchema(
   anyObject('a ledger entry: id, profileId, purpose, channel, granted, source, evidence, at, recordedAt'),
   'ledger entries, newest first',
 );
+
+/** Body of POST /v1/messaging/channels/:channel/test. */
+export const channelTestBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    to: { type: 'string', minLength: 1, maxLength: 512, description: 'email, phone, openid, external_userid or group chat id; none for webhooks' },
+    sender: { type: 'string', minLength: 1, maxLength: 128, description: 'WeCom: the sending staff member' },
+    content: { ...obj, description: "the channel's content; default a fixed test message (required for sms, wechat_oa, miniprogram)" },
+  },
+} as const;
+
+/** 200 of POST /v1/messaging/channels/:channel/test. */
+export const channelTestAnswer = {
+  type: 'object',
+  properties: {
+    channel: { type: 'string' },
+    messageId: { type: 'string' },
+    status: { type: 'string', enum: ['sent', 'failed'] },
+    providerMessageId: { type: 'string' },
+    errorCode: { type: 'string' },
+    reason: { type: 'string' },
+    message: { type: 'string' },
+  },
+} as const;
