@@ -22,7 +22,8 @@ export const RENDER_LIMITS = Object.freeze({
    * bytes and ~0.2 µs to build, and cannot stop in the middle of building one: measured on the
    * 2-core development machine, a `(1..n)` range at a budget of 10,000,000 took 1.1 s and +223 MB
    * before the time limit could fire; at 2,000,000 it took 0.4 s and +34 MB. Two million
-   * characters is four times the largest email body a template may hold (500,000).
+   * characters is twenty times the longest template string that parses (parseChars), and four
+   * times the longest email body content may hold (500,000).
    */
   outputChars: 2_000_000,
 });

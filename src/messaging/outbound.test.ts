@@ -22,7 +22,6 @@ const INTERNAL = [
 ];
 
 describeEngines('outbound requests to internal addresses', (engine) => {
-  /** Everything the attacker sees through the API about a message: the message and its timeline. */
   let strict: Awaited<ReturnType<typeof strictApp>>;
   let k: Awaited<ReturnType<typeof messagingTestApp>>;
   let hook: Awaited<ReturnType<typeof startHttpRecorder>>;
