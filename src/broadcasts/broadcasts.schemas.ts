@@ -139,7 +139,19 @@ export const testAnswer = {
     testId: { type: 'string' },
     messages: {
       type: 'array',
-      items: { type: 'object', properties: { profileId: { type: 'string' }, messageId: { type: 'string' }, status: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          profileId: { type: 'string' },
+          messageId: { type: 'string' },
+          status: { type: 'string' },
+          guardrails: {
+            type: 'array',
+            description: 'what the guardrails would do to a real send now (reported, not applied: a test goes at once)',
+            items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+          },
+        },
+      },
     },
   },
 } as const;

@@ -13,6 +13,7 @@ import {
   type ChannelName,
   type EnqueueInput,
   type Purpose,
+  type TestSendResult,
 } from '../messaging/index.js';
 import { newId } from '../platform/ids.js';
 import { SegmentError } from '../segments/index.js';
@@ -23,7 +24,7 @@ import { BroadcastError } from './errors.js';
 import type { BroadcastStatus } from './schema.js';
 
 /** What the broadcast services need: the module's deps but the log and the keys. */
-export type BroadcastDeps = Pick<BroadcastsDeps, 'database' | 'now' | 'hub' | 'resolveProfile'>;
+export type BroadcastDeps = Pick<BroadcastsDeps, 'database' | 'now' | 'hub' | 'resolveProfile' | 'queueTestSends'>;
 
 /** The fields of a broadcast a client sets; on update, only those given change. */
 export interface BroadcastInput {
@@ -355,43 +356,30 @@ export async function listBroadcasts(
 }
 
 /**
- * Sends the broadcast's message to a few given profiles now (any status), through the same
- * outbox and guardrails as the real send. Test messages carry `source.step = "test"`, so they
- * never count in the broadcast's statistics, and a fresh key per call, so each call sends again.
+ * Sends the broadcast's message to a few given profiles now (any status), through messaging's
+ * test sends: they go out at once, the guardrails a real send would meet are reported per
+ * recipient (not applied), and a recipient without an address for the channel is refused (400
+ * RECIPIENT_NO_ADDRESS). Test messages carry `source.step = "test"`, so they never count in the
+ * broadcast's statistics, and a fresh key per call, so each call sends again.
  */
-export async function testSend(
-  deps: BroadcastDeps,
-  ws: string,
-  id: string,
-  refs: string[],
-): Promise<{ testId: string; messages: { profileId: string; messageId: string; status: string }[] }> {
+export async function testSend(deps: BroadcastDeps, ws: string, id: string, refs: string[]): Promise<{ testId: string; messages: TestSendResult[] }> {
   if (!Array.isArray(refs) || refs.length === 0 || refs.length > MAX_TEST_PROFILES)
     bad(`profiles must list 1 to ${MAX_TEST_PROFILES} profile ids or identifiers (type:value)`);
   const row = await getRow(deps.database.db, ws, id);
   const profileIds = [...new Set(await Promise.all(refs.map((r) => deps.resolveProfile(ws, r))))];
-  const now = deps.now();
-  const testId = newId('bct', now);
+  const testId = newId('bct', deps.now());
   const d = fromRow(row);
-  const messages = await deps.database.db.transaction().execute(async (trx) => {
-    const out: { profileId: string; messageId: string; status: string }[] = [];
-    for (const profileId of profileIds) {
-      const r = await enqueueMessage(trx, {
-        workspaceId: ws,
-        profileId,
-        channel: d.channel,
-        purpose: row.purpose,
-        idempotencyKey: `broadcast:${id}:test:${testId}:${profileId}`,
-        source: { kind: 'broadcast', id, step: 'test' },
-        data: d.data,
-        now,
-        ...(d.templateId !== null
-          ? { templateId: d.templateId, ...(d.templateVersion !== null ? { templateVersion: d.templateVersion } : {}) }
-          : { content: d.content! }),
-      });
-      out.push({ profileId, messageId: r.id, status: r.status });
-    }
-    return out;
+  const messages = await deps.queueTestSends({
+    workspaceId: ws,
+    channel: d.channel,
+    purpose: row.purpose,
+    source: { kind: 'broadcast', id, step: 'test' },
+    profileIds,
+    keyPrefix: `broadcast:${id}:test:${testId}`,
+    data: d.data,
+    ...(d.templateId !== null
+      ? { templateId: d.templateId, ...(d.templateVersion !== null ? { templateVersion: d.templateVersion } : {}) }
+      : { content: d.content! }),
   });
-  deps.hub.emit('messaging.outbox-has-work', { workspaceId: ws });
   return { testId, messages };
 }

@@ -162,8 +162,15 @@ describeEngines('broadcasts', (engine) => {
     const draft = await ok('POST', '/v1/broadcasts', { ...base, name: 'throwaway' }, 201);
     await ok('DELETE', `/v1/broadcasts/${draft.id}`, undefined, 204);
     await fails('GET', `/v1/broadcasts/${draft.id}`, undefined, 404, 'BROADCAST_NOT_FOUND');
+    // The list answers the one list envelope, declared in the OpenAPI document.
+    await ok('POST', '/v1/broadcasts', { ...base, name: 'second' }, 201);
+    const list = await ok('GET', '/v1/broadcasts?limit=1');
+    expect(Object.keys(list).sort()).toEqual(['data', 'nextCursor']);
+    expect(list.nextCursor).toEqual(expect.any(String));
+    expect((await ok('GET', `/v1/broadcasts?limit=1&cursor=${list.nextCursor}`)).data[0].id).not.toBe(list.data[0].id);
     // The routes are in the OpenAPI document.
     const spec = (await k.t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(spec.paths['/v1/broadcasts'].get.responses['200'].content['application/json'].schema.properties).sort()).toEqual(['data', 'nextCursor']);
     expect(Object.keys(spec.paths)).toEqual(
       expect.arrayContaining(['/v1/broadcasts', '/v1/broadcasts/{id}/schedule', '/v1/broadcasts/{id}/stats', '/v1/broadcasts/{id}/test']),
     );

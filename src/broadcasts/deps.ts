@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MessagingHubEvents } from '../messaging/index.js';
+import type { MessagingHubEvents, TestSendInput, TestSendResult } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
@@ -19,4 +19,10 @@ export interface BroadcastsDeps {
   keys: KeyResolver;
   /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */
   resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+  /**
+   * Messaging's test sends (`queueTestSends` over messaging's deps, which hold the cipher and
+   * SCRM's ports a broadcast does not have): sent at once, guardrails reported, recipients
+   * without an address refused.
+   */
+  queueTestSends: (input: TestSendInput) => Promise<TestSendResult[]>;
 }

@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
 import { parseJson } from '../platform/db/database.js';
+import { blockedRange, type OutboundAllowList } from '../platform/outbound.js';
 import { MessagingError } from './errors.js';
 import { type ChannelName, CHANNELS, isChannel } from './content.js';
-import { type DbScope, mdb, type MessagingDeps } from './deps.js';
+import { type CallerDb, type DbScope, mdb, type MessagingDeps } from './deps.js';
 
 type FieldType = 'string' | 'url' | 'int' | 'bool';
 interface Spec {
@@ -60,9 +62,32 @@ export interface ChannelConfigView {
   updatedAt: string | null;
 }
 
-const bad = (ch: string, msg: string): never => {
-  throw new MessagingError('CHANNEL_CONFIG_INVALID', `${ch}: ${msg}`);
+const bad = (ch: string, msg: string, field?: string): never => {
+  throw new MessagingError('CHANNEL_CONFIG_INVALID', `${ch}: ${msg}`, field ? { field } : undefined);
 };
+
+/**
+ * The internal destination a URL names literally (loopback, private, link-local, cloud metadata,
+ * unspecified..., in any spelling the URL parser normalises: `2130706433`, `0x7f.1`,
+ * `[::ffff:127.0.0.1]`; and `localhost`), unless the allow list lets it through; undefined for
+ * public addresses and for other names, whose resolved address the guarded fetch checks when it
+ * connects.
+ */
+export function internalDestination(url: string, allow: OutboundAllowList): string | undefined {
+  let host: string;
+  try {
+    host = new URL(url).hostname
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '')
+      .toLowerCase();
+  } catch {
+    return undefined;
+  }
+  if (host === 'localhost' || host.endsWith('.localhost')) return blockedRange('127.0.0.1', allow, host) && `${host} (loopback)`;
+  if (!isIP(host)) return undefined;
+  const range = blockedRange(host, allow, host);
+  return range && `${host} (${range} address)`;
+}
 
 function checkChannel(ch: string): ChannelName {
   if (!isChannel(ch)) throw new MessagingError('NOT_FOUND', `no channel "${ch}"; channels: ${CHANNELS.join(', ')}`);
@@ -74,7 +99,7 @@ function checkChannel(ch: string): ChannelName {
  * operator can change the host without re-entering the password; `null` clears one.
  */
 export async function putChannelConfig(
-  deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>,
+  deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now' | 'outboundAllow'>,
   ws: string,
   channelName: string,
   body: unknown,
@@ -95,17 +120,24 @@ export async function putChannelConfig(
           : f.type === 'bool'
             ? typeof v === 'boolean'
             : typeof v === 'string' && v.length > 0 && v.length <= 2000;
-      if (!ok) bad(ch, `${k} must be ${f.type === 'int' ? 'a non-negative integer' : f.type === 'bool' ? 'true or false' : 'a non-empty string'}`);
-      if (f.type === 'url' && !/^https?:\/\/\S+$/.test(v as string)) bad(ch, `${k} must be an http(s) URL`);
+      if (!ok) bad(ch, `${k} must be ${f.type === 'int' ? 'a non-negative integer' : f.type === 'bool' ? 'true or false' : 'a non-empty string'}`, k);
+      if (f.type === 'url' && !/^https?:\/\/\S+$/.test(v as string)) bad(ch, `${k} must be an http(s) URL`, k);
+      const internal = f.type === 'url' ? internalDestination(v as string, deps.outboundAllow) : undefined;
+      if (internal)
+        bad(
+          ch,
+          `${k} points to ${internal}, an internal destination Siyu does not call; give a public URL, or the operator allows it with SIYU_OUTBOUND_ALLOW`,
+          k,
+        );
       config[k] = v;
     } else if (spec.secrets[k]) {
-      if (v !== null && (typeof v !== 'string' || !v)) bad(ch, `${k} must be a non-empty string, or null to clear it`);
+      if (v !== null && (typeof v !== 'string' || !v)) bad(ch, `${k} must be a non-empty string, or null to clear it`, k);
       given[k] = v as string | null;
     } else {
       bad(ch, `"${k}" is not a setting of this channel; accepted: ${[...Object.keys(spec.fields), ...Object.keys(spec.secrets)].join(', ') || 'none'}`);
     }
   }
-  for (const [k, f] of Object.entries(spec.fields)) if (f.required && config[k] === undefined) bad(ch, `${k} is required`);
+  for (const [k, f] of Object.entries(spec.fields)) if (f.required && config[k] === undefined) bad(ch, `${k} is required`, k);
   const db = mdb(deps.database.db);
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
@@ -116,7 +148,7 @@ export async function putChannelConfig(
       else secrets[k] = v;
     }
     for (const [k, s] of Object.entries(spec.secrets))
-      if (s.required && !secrets[k]) bad(ch, `${k} is required (a secret: it is stored encrypted and never shown)`);
+      if (s.required && !secrets[k]) bad(ch, `${k} is required (a secret: it is stored encrypted and never shown)`, k);
     const secretsEnc = Object.keys(secrets).length ? deps.cipher.encrypt(JSON.stringify(secrets)) : null;
     await trx
       .insertInto('channel_configs')
@@ -141,4 +173,10 @@ export async function loadChannelConfig(deps: DbScope & Pick<MessagingDeps, 'cip
   const row = await mdb(deps.database.db).selectFrom('channel_configs').selectAll().where('workspace_id', '=', ws).where('channel', '=', ch).executeTakeFirst();
   if (!row) return undefined;
   return { config: parseJson(row.config), secrets: row.secrets_enc ? JSON.parse(deps.cipher.decrypt(row.secrets_enc)) : {} };
+}
+
+/** Whether the workspace has a configuration row for a channel (the WeCom channels use the SCRM connection instead: ask scrm). */
+export async function isChannelConfigured(db: CallerDb, ws: string, channel: ChannelName): Promise<boolean> {
+  const row = await mdb(db).selectFrom('channel_configs').select('channel').where('workspace_id', '=', ws).where('channel', '=', channel).executeTakeFirst();
+  return row !== undefined;
 }

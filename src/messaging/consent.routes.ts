@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { secured } from '../platform/http-schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import { readProfileConsent } from './cdp-access.js';
-import { consentAllows, consentHistory, type ConsentInput, recordConsent } from './consent.service.js';
+import { consentAllows, consentHistoryPage, type ConsentInput, recordConsent } from './consent.service.js';
 import { CHANNELS } from './content.js';
 import type { MessagingDeps } from './deps.js';
-import { consentBody, idParams } from './messaging.schemas.js';
+import { consentBody, consentHistoryQuery, consentPage, idParams } from './messaging.schemas.js';
 import { loadSettings } from './settings.js';
 
 type Id = { Params: { id: string } };
@@ -21,12 +21,20 @@ export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): 
       return reply.status(201).send(await recordConsent(deps, req.workspaceId, id, req.body));
     },
   );
-  app.get<Id>(
+  app.get<Id & { Querystring: { limit: number; cursor?: string } }>(
     '/v1/profiles/:id/consent/history',
-    { preHandler, schema: { ...secured('consent', "A profile's consent ledger, newest first"), params: idParams } },
+    {
+      preHandler,
+      schema: {
+        ...secured('consent', "A profile's consent ledger, newest first"),
+        params: idParams,
+        querystring: consentHistoryQuery,
+        response: { 200: consentPage, ...errorResponses },
+      },
+    },
     async (req) => {
       const id = await deps.resolveProfile(req.workspaceId, req.params.id);
-      return { data: await consentHistory(deps, req.workspaceId, id) };
+      return consentHistoryPage(deps, req.workspaceId, id, req.query);
     },
   );
   app.get<Id>(

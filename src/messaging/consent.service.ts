@@ -5,6 +5,7 @@ import { lockLiveProfile, mirrorProfileConsent, type ProfileConsent, profileMerg
 import { CHANNELS, isChannel, type Purpose } from './content.js';
 import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
 import { MessagingError } from './errors.js';
+import { decodeCursor, encodeCursor, type Page } from './paging.js';
 import type { MessagingSettings } from './settings.js';
 import { writeTimelineEvent } from './timeline.js';
 
@@ -114,30 +115,47 @@ export async function recordConsent(deps: Pick<MessagingDeps, 'database' | 'now'
   return deps.database.db.transaction().execute((trx) => recordConsentIn(trx, deps, ws, profileId, input));
 }
 
-/** The full ledger of a profile (and of the profiles merged into it), newest first. */
-export async function consentHistory(deps: Pick<MessagingDeps, 'database'>, ws: string, profileId: string): Promise<ConsentRecord[]> {
+/** The ledger of a profile (and of the profiles merged into it), newest first, a page at a time (cursor: opaque, from the previous page). */
+export async function consentHistoryPage(
+  deps: Pick<MessagingDeps, 'database'>,
+  ws: string,
+  profileId: string,
+  q: { limit?: number; cursor?: string } = {},
+): Promise<Page<ConsentRecord>> {
+  const limit = q.limit ?? 1000;
   const db = mdb(deps.database.db);
   const ids = [profileId, ...(await profileMergedIds(db, ws, profileId))];
-  const rows = await db
-    .selectFrom('consent_records')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('profile_id', 'in', ids)
+  let sel = db.selectFrom('consent_records').selectAll().where('workspace_id', '=', ws).where('profile_id', 'in', ids);
+  if (q.cursor) {
+    const [at, id] = decodeCursor(q.cursor, (k): k is [number, string] => k.length === 2 && Number.isSafeInteger(k[0]) && typeof k[1] === 'string');
+    sel = sel.where((eb) => eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('id', '<', id)])]));
+  }
+  const rows = await sel
     .orderBy('at', 'desc')
     .orderBy('id', 'desc')
-    .limit(10_000)
+    .limit(limit + 1)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    profileId: r.profile_id,
-    purpose: r.purpose,
-    channel: r.channel,
-    granted: r.granted === 1,
-    source: r.source,
-    evidence: parseJson(r.evidence),
-    at: new Date(r.at).toISOString(),
-    recordedAt: new Date(r.recorded_at).toISOString(),
-  }));
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map((r) => ({
+      id: r.id,
+      profileId: r.profile_id,
+      purpose: r.purpose,
+      channel: r.channel,
+      granted: r.granted === 1,
+      source: r.source,
+      evidence: parseJson(r.evidence),
+      at: new Date(r.at).toISOString(),
+      recordedAt: new Date(r.recorded_at).toISOString(),
+    })),
+    nextCursor: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null,
+  };
+}
+
+/** The full ledger of a profile (and of the profiles merged into it), newest first (at most 10,000 entries). */
+export async function consentHistory(deps: Pick<MessagingDeps, 'database'>, ws: string, profileId: string): Promise<ConsentRecord[]> {
+  return (await consentHistoryPage(deps, ws, profileId, { limit: 10_000 })).data;
 }
 
 /** A consent fact that applies to a send, from the ledger or from `profiles.consent`. */

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { liveProfileId, readProfileConsent } from './cdp-access.js';
 import { MessagingError } from './errors.js';
 import { hmacBase64 } from './channels/sms.js';
@@ -29,10 +29,16 @@ const safeEq = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** A secret nobody holds: the signature of a workspace without one is still computed and compared, so the answer takes as long. */
+const NO_SECRET = randomBytes(32).toString('hex');
+
 /**
  * Checks a signed callback of the workspace's SMS gateway (receipts, replies) and parses its body:
  * `X-Siyu-Timestamp` (unix seconds, within 5 minutes of now) and `X-Siyu-Signature` = base64
- * HMAC-SHA256(receiptSecret, else accessKeySecret, `<timestamp>\n<raw body>`).
+ * HMAC-SHA256(receiptSecret, else accessKeySecret, `<timestamp>\n<raw body>`). An unknown
+ * workspace, one without SMS and a wrong signature get the same answer (401, same message), so the
+ * callback URL does not tell whether a workspace exists or has SMS configured; the timestamp is
+ * checked first, before anything about the workspace is read.
  */
 export async function verifySmsHook(
   deps: Pick<MessagingDeps, 'database' | 'cipher' | 'now'>,
@@ -40,14 +46,17 @@ export async function verifySmsHook(
   headers: { timestamp?: string; signature?: string },
   rawBody: string,
 ): Promise<unknown> {
-  const cfg = await loadChannelConfig(deps, ws, 'sms');
-  const secret = cfg?.secrets.receiptSecret ?? cfg?.secrets.accessKeySecret;
-  if (!secret) throw new MessagingError('UNAUTHORIZED', 'this workspace has no SMS channel configured');
   const ts = Number(headers.timestamp);
   if (!Number.isFinite(ts) || Math.abs(deps.now() / 1000 - ts) > 300)
     throw new MessagingError('UNAUTHORIZED', 'X-Siyu-Timestamp is missing or more than 5 minutes away from now');
-  if (!headers.signature || !safeEq(headers.signature, hmacBase64(secret, `${headers.timestamp}\n${rawBody}`)))
-    throw new MessagingError('UNAUTHORIZED', 'X-Siyu-Signature does not match the body');
+  const cfg = await loadChannelConfig(deps, ws, 'sms');
+  const secret = cfg?.secrets.receiptSecret ?? cfg?.secrets.accessKeySecret;
+  const matches = safeEq(headers.signature ?? '', hmacBase64(secret ?? NO_SECRET, `${headers.timestamp}\n${rawBody}`));
+  if (!secret || !matches)
+    throw new MessagingError(
+      'UNAUTHORIZED',
+      'X-Siyu-Signature does not verify: base64 HMAC-SHA256 of "<X-Siyu-Timestamp>\\n<raw body>" under the workspace\'s SMS receiptSecret (else accessKeySecret)',
+    );
   try {
     return JSON.parse(rawBody);
   } catch {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { PiiCipher } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
+import type { OutboundAllowList } from '../platform/outbound.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { WeComClient } from '../wecom/client.js';
 import type { MessagingHubEvents } from './hub-events.js';
@@ -43,8 +44,14 @@ export interface MessagingDeps {
   defaultTimeZone: string;
   /** Region of phone numbers written without a country code (SIYU_DEFAULT_PHONE_REGION; default CN): SMS addresses and replies are compared in E.164. */
   defaultPhoneRegion?: string;
-  /** Outbound HTTP for the HTTP channels (replaceable in tests only to inject faults). */
+  /**
+   * Outbound HTTP for the HTTP channels (webhook, SMS gateway, official account, mini program):
+   * the root gives the guarded fetch (platform/outbound.ts), which refuses internal addresses at
+   * connect time unless allow-listed. Replaceable in tests only to inject faults.
+   */
   fetch: typeof globalThis.fetch;
+  /** The operator's allow list of internal destinations (SIYU_OUTBOUND_ALLOW): channel URLs naming an internal address literally are refused when saved unless it allows them. */
+  outboundAllow: OutboundAllowList;
   /** Port (scrm): the workspace's WeCom client (from its stored connection); throws CHANNEL_NOT_CONFIGURED if none. */
   wecomClientFor: (workspaceId: string) => Promise<WeComClient>;
   /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */

@@ -9,4 +9,8 @@ export const MessagingError = errorClass('messaging', {
   CHANNEL_NOT_CONFIGURED: 409,
   MESSAGE_NOT_FOUND: 404,
   LINK_INVALID: 400,
+  /** A test recipient has no address for the channel (no phone for SMS, no email...). */
+  RECIPIENT_NO_ADDRESS: 400,
+  /** A message uses tracked or unsubscribe links and the workspace has no linkBaseUrl (the message fails; preview and save warn). */
+  LINK_BASE_URL_MISSING: 409,
 });

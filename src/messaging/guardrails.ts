@@ -57,8 +57,8 @@ async function checkCap(
   label: string,
   settings: MessagingSettings,
   id: string,
-): Promise<Verdict | undefined> {
-  const over = (until: number, window: string): Verdict =>
+): Promise<Stop | undefined> {
+  const over = (until: number, window: string): Stop =>
     settings.caps.onLimit === 'defer'
       ? { action: 'hold', until, reason: `frequency_cap:${label}:${window}` }
       : { action: 'suppress', reason: `frequency_cap:${label}:${window}` };
@@ -68,6 +68,44 @@ async function checkCap(
     return over(startOfNextLocalWeek(now, p.timeZone), 'week');
   return undefined;
 }
+
+/** One send's question to the guardrails. */
+interface Ask {
+  db: CallerDb;
+  ws: string;
+  msg: { id: string; channel: string; purpose: Purpose };
+  p: GuardProfile;
+  settings: MessagingSettings;
+  now: number;
+}
+
+/** A guardrail that stops a send: a hold or a suppression. */
+export type Stop = Exclude<Verdict, { action: 'send' }>;
+
+/** The checks in the order they apply, one small handler each; undefined lets the send go on. */
+const CHECKS: ((a: Ask) => Promise<Stop | undefined>)[] = [
+  async function consent({ db, ws, msg, p, settings }) {
+    const c = await consentAllows(db, ws, { id: p.id, consent: p.consent }, msg.purpose, msg.channel, settings);
+    return c.allowed ? undefined : { action: 'suppress', reason: c.reason! };
+  },
+  async function quietHours({ msg, p, settings, now }) {
+    if (settings.quietHours.appliesTo !== 'all' && msg.purpose !== 'marketing') return undefined;
+    const until = quietUntil(now, p.timeZone, parseClock(settings.quietHours.start)!, parseClock(settings.quietHours.end)!);
+    return until === undefined ? undefined : { action: 'hold', until, reason: 'quiet_hours' };
+  },
+  async function caps({ db, ws, msg, p, settings, now }) {
+    if (msg.purpose !== 'marketing') return undefined;
+    const global = await checkCap(mdb(db), ws, p, settings.caps.marketing, now, { purpose: 'marketing' }, 'marketing', settings, msg.id);
+    if (global) return global;
+    const perChannel = settings.caps.channels[msg.channel];
+    if (!perChannel) return undefined;
+    return checkCap(mdb(db), ws, p, perChannel, now, { purpose: 'marketing', channel: msg.channel }, `marketing:${msg.channel}`, settings, msg.id);
+  },
+  async function wecomDailyLimit({ db, ws, msg, p, now }) {
+    if (msg.channel !== 'wecom' || (await countSince(mdb(db), ws, p.ids, startOfLocalDay(now, WECOM_TZ), { channel: 'wecom' }, msg.id)) < 1) return undefined;
+    return { action: 'hold', until: startOfNextLocalDay(now, WECOM_TZ), reason: 'wecom_daily_limit' };
+  },
+];
 
 /**
  * The send-time checks, in order: consent (suppress), quiet hours (hold until the window
@@ -84,26 +122,26 @@ export async function checkGuardrails(
   settings: MessagingSettings,
   now: number,
 ): Promise<Verdict> {
-  const consent = await consentAllows(db, ws, { id: p.id, consent: p.consent }, msg.purpose, msg.channel, settings);
-  if (!consent.allowed) return { action: 'suppress', reason: consent.reason! };
-
-  if (settings.quietHours.appliesTo === 'all' || msg.purpose === 'marketing') {
-    const until = quietUntil(now, p.timeZone, parseClock(settings.quietHours.start)!, parseClock(settings.quietHours.end)!);
-    if (until !== undefined) return { action: 'hold', until, reason: 'quiet_hours' };
-  }
-
-  if (msg.purpose === 'marketing') {
-    const global = await checkCap(mdb(db), ws, p, settings.caps.marketing, now, { purpose: 'marketing' }, 'marketing', settings, msg.id);
-    if (global) return global;
-    const perChannel = settings.caps.channels[msg.channel];
-    if (perChannel) {
-      const v = await checkCap(mdb(db), ws, p, perChannel, now, { purpose: 'marketing', channel: msg.channel }, `marketing:${msg.channel}`, settings, msg.id);
-      if (v) return v;
-    }
-  }
-
-  if (msg.channel === 'wecom' && (await countSince(mdb(db), ws, p.ids, startOfLocalDay(now, WECOM_TZ), { channel: 'wecom' }, msg.id)) >= 1) {
-    return { action: 'hold', until: startOfNextLocalDay(now, WECOM_TZ), reason: 'wecom_daily_limit' };
+  for (const check of CHECKS) {
+    const stop = await check({ db, ws, msg, p, settings, now });
+    if (stop) return stop;
   }
   return { action: 'send' };
+}
+
+/** Every guardrail that would stop this send now (not only the first): what a test send reports instead of applying. */
+export async function guardrailReport(
+  db: CallerDb,
+  ws: string,
+  msg: { id: string; channel: string; purpose: Purpose },
+  p: GuardProfile,
+  settings: MessagingSettings,
+  now: number,
+): Promise<Stop[]> {
+  const stops: Stop[] = [];
+  for (const check of CHECKS) {
+    const stop = await check({ db, ws, msg, p, settings, now });
+    if (stop) stops.push(stop);
+  }
+  return stops;
 }

@@ -40,6 +40,7 @@ export { recordConsent, recordConsentIn, consentHistory, consentAllows, type Con
 export { loadSettings, updateSettings, DEFAULT_SETTINGS, type MessagingSettings } from './settings.js';
 export { createTemplate, updateTemplate, getTemplate, listTemplates, existingTemplateIds, type TemplateView } from './templates.service.js';
 export { createLinkSigner, type LinkSigner } from './links.js';
+export { queueTestSends, type TestSendDeps, type TestSendInput, type TestSendResult, type GuardrailNote } from './test-sends.js';
 export {
   sendWelcomeMessage,
   checkWelcomeTemplate,
@@ -54,3 +55,4 @@ export {
 export function startMessagingWorker(deps: MessagingDeps, opts: DispatcherOptions = {}): Dispatcher {
   return startDispatcher(deps, createChannels(), opts);
 }
+export { isChannelConfigured } from './channel-config.js';

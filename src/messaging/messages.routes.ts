@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { secured } from '../platform/http-schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import { profileMergedIds } from './cdp-access.js';
 import type { MessagingDeps } from './deps.js';
-import { idParams, listMessagesQuery, sendBody } from './messaging.schemas.js';
+import { idParams, listMessagesQuery, messagePage, sendBody } from './messaging.schemas.js';
 import { getMessage, listMessages, sendViaApi, type SendRequest } from './messages.service.js';
 
 type ListQuery = { profileId?: string; status?: string; sourceKind?: string; sourceId?: string; limit: number; cursor?: string };
@@ -24,7 +24,10 @@ export async function messageRoutes(app: FastifyInstance, deps: MessagingDeps): 
   );
   app.get<{ Querystring: ListQuery }>(
     '/v1/messages',
-    { preHandler, schema: { ...secured('messaging', 'List messages, newest first'), querystring: listMessagesQuery } },
+    {
+      preHandler,
+      schema: { ...secured('messaging', 'List messages, newest first'), querystring: listMessagesQuery, response: { 200: messagePage, ...errorResponses } },
+    },
     async (req) => {
       const { profileId, ...q } = req.query;
       let profileIds: string[] | undefined;

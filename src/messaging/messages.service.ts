@@ -5,8 +5,8 @@ import { CdpError } from '../cdp/index.js';
 import type { ChannelName, Purpose } from './content.js';
 import { mdb, type MessagingDeps } from './deps.js';
 import { linkBuilder } from './links.js';
-import { enqueueMessage, type EnqueueResult } from './outbox.js';
-import { renderContent } from './render.js';
+import { enqueueMessage, type EnqueueResult, isTestMessage } from './outbox.js';
+import { linkBaseUrlWarning, linkUses, renderContent } from './render.js';
 import type { MessagesTable } from './schema.js';
 import { loadMessagingProfile, renderScope } from './scope.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
@@ -37,6 +37,8 @@ export interface MessageView {
   clickedAt: string | null;
   /** The first reply (SMS from the gateway, WeCom from the conversation archive). */
   repliedAt: string | null;
+  /** A test send: sent at once, guardrails reported but not applied. */
+  test: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -68,6 +70,7 @@ function toView(r: Selectable<MessagesTable>): MessageView {
     openedAt: iso(r.opened_at),
     clickedAt: iso(r.clicked_at),
     repliedAt: iso(r.replied_at),
+    test: isTestMessage(r),
     createdAt: iso(r.created_at)!,
     updatedAt: iso(r.updated_at)!,
   };
@@ -181,7 +184,17 @@ export async function previewTemplate(
   if (!profile && req.profile) profile = { id: 'preview', ids: [], traits: req.profile, consent: {}, timeZone: zone, locale: undefined, computed: {} };
   const picked = variantFor(v, req.locale ?? profile?.locale ?? settings.defaultLocale);
   const links = linkBuilder(deps.links, settings.linkBaseUrl, { workspaceId: ws, messageId: 'preview', profileId: null, channel: template.channel });
-  const scope = renderScope(profile, { event: req.event, data: req.data, message: { id: 'preview', channel: template.channel }, now });
+  // A preview shows where the unsubscribe link goes, with a token nobody can use (/u/preview answers LINK_INVALID).
+  const unsubscribeUrl = settings.linkBaseUrl ? `${settings.linkBaseUrl}/u/preview` : undefined;
+  const scope = renderScope(profile, { event: req.event, data: req.data, message: { id: 'preview', channel: template.channel }, unsubscribeUrl, now });
   const content = await renderContent(picked.content, scope, links);
-  return { templateId: id, version: v.version, channel: template.channel, locale: picked.locale, content };
+  const uses = settings.linkBaseUrl ? [] : linkUses(picked.content, 'content');
+  return {
+    templateId: id,
+    version: v.version,
+    channel: template.channel,
+    locale: picked.locale,
+    content,
+    warnings: uses.length ? [linkBaseUrlWarning(uses)] : [],
+  };
 }

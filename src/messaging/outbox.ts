@@ -1,4 +1,5 @@
 import type { Insertable, Kysely } from 'kysely';
+import { parseJson } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
@@ -91,8 +92,12 @@ function pinVersion(input: EnqueueInput, t: TemplateHead | undefined): number {
   return t.current_version;
 }
 
-/** The outbox row of a new message. */
-function rowOf(input: EnqueueInput, id: string, templateVersion: number | null): Insertable<MessagesTable> {
+/**
+ * The outbox row of a new message. A test send is marked in the row's `data` JSON (`test: true`)
+ * rather than in a column of its own: adding a column means a migration, and migration names are
+ * global and ordered while other modules add theirs in parallel; `data` is read with the row anyway.
+ */
+function rowOf(input: EnqueueInput, id: string, templateVersion: number | null, test = false): Insertable<MessagesTable> {
   return {
     workspace_id: input.workspaceId,
     id,
@@ -105,7 +110,7 @@ function rowOf(input: EnqueueInput, id: string, templateVersion: number | null):
     template_id: input.templateId ?? null,
     template_version: templateVersion,
     content: input.content === undefined ? null : JSON.stringify(input.content),
-    data: JSON.stringify({ data: input.data ?? {}, event: input.event ?? {} }),
+    data: JSON.stringify({ data: input.data ?? {}, event: input.event ?? {}, ...(test ? { test: true } : {}) }),
     recipient: input.recipient ? JSON.stringify(input.recipient) : null,
     rendered: null,
     locale: input.locale ?? null,
@@ -134,6 +139,20 @@ function rowOf(input: EnqueueInput, id: string, templateVersion: number | null):
  * the same key returns the first message and changes nothing. The dispatcher sends it when due.
  */
 export async function enqueueMessage(trx: CallerDb, input: EnqueueInput): Promise<EnqueueResult> {
+  return enqueue(trx, input, false);
+}
+
+/** A test send (test-sends.ts): like enqueueMessage, but the dispatcher sends it without applying the guardrails. */
+export async function enqueueTestMessage(trx: CallerDb, input: EnqueueInput): Promise<EnqueueResult> {
+  return enqueue(trx, input, true);
+}
+
+/** True for a row written by enqueueTestMessage. */
+export function isTestMessage(row: { data: unknown }): boolean {
+  return parseJson<{ test?: unknown }>(row.data).test === true;
+}
+
+async function enqueue(trx: CallerDb, input: EnqueueInput, test: boolean): Promise<EnqueueResult> {
   check(input);
   const db = mdb(trx);
   const ws = input.workspaceId;
@@ -157,7 +176,7 @@ export async function enqueueMessage(trx: CallerDb, input: EnqueueInput): Promis
   const id = newId('msg', input.now);
   const inserted = await db
     .insertInto('messages')
-    .values(rowOf(input, id, templateVersion))
+    .values(rowOf(input, id, templateVersion, test))
     .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {

@@ -180,4 +180,31 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
     });
     expect((await reply([{ phoneNumber: '+8613800138004', text: 'hm', receivedAt: iso(k.t.clock.now()) }])).body).toMatchObject({ matched: 0, unmatched: 1 });
   });
+
+  it('answers an unknown workspace, a workspace without SMS and a wrong signature alike: the callback does not tell which workspaces have SMS', async () => {
+    const bare = await k.t.newWorkspace('no sms');
+    const body = JSON.stringify({ replies: [] });
+    const ts = String(Math.floor(k.t.clock.now() / 1000));
+    const answers = [];
+    for (const kind of ['receipts', 'replies']) {
+      for (const [ws, signature] of [
+        ['ws_01NOSUCHWORKSPACE0000000000', hmacBase64('rk-sms', `${ts}\n${body}`)],
+        [bare.workspaceId, hmacBase64('rk-sms', `${ts}\n${body}`)],
+        [k.t.workspaceId, hmacBase64('wrong', `${ts}\n${body}`)],
+      ]) {
+        const res = await k.t.app.inject({
+          method: 'POST',
+          url: `/hooks/sms/${ws}/${kind}`,
+          headers: { 'content-type': 'application/json', 'x-siyu-timestamp': ts, 'x-siyu-signature': signature! },
+          payload: body,
+        });
+        answers.push({ kind, status: res.statusCode, body: res.json() });
+      }
+    }
+    for (const a of answers) expect({ status: a.status, body: a.body }, a.kind).toEqual({ status: answers[0]!.status, body: answers[0]!.body });
+    expect(answers[0]).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHORIZED' } } });
+    expect(answers[0]!.body.error.message).not.toMatch(/configured|SMS channel/i);
+    // The right signature still works.
+    expect((await reply([])).status).toBe(200);
+  });
 });

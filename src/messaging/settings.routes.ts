@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { secured } from '../platform/http-schemas.js';
+import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import { getChannelConfigView, putChannelConfig } from './channel-config.js';
+import { type ChannelTestRequest, sendChannelTest } from './channel-test.js';
 import type { MessagingDeps } from './deps.js';
-import { obj } from './messaging.schemas.js';
+import { channelTestAnswer, channelTestBody, obj } from './messaging.schemas.js';
 import { loadSettings, updateSettings } from './settings.js';
 
-/** Channel configurations and guardrail settings (secret key). */
+/** Channel configurations, channel tests and guardrail settings (secret key). */
 export async function settingsRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   app.get<{ Params: { channel: string } }>(
@@ -18,6 +19,18 @@ export async function settingsRoutes(app: FastifyInstance, deps: MessagingDeps):
     '/v1/channels/:channel',
     { preHandler, schema: { ...secured('messaging', "Set a channel's configuration; omitted secrets are kept"), body: obj } },
     async (req) => putChannelConfig(deps, req.workspaceId, req.params.channel, req.body),
+  );
+  app.post<{ Params: { channel: string }; Body: ChannelTestRequest }>(
+    '/v1/messaging/channels/:channel/test',
+    {
+      preHandler,
+      schema: {
+        ...secured('messaging', 'Send a test message on a channel to a given address now (no guardrails, nothing recorded but the log)'),
+        body: channelTestBody,
+        response: { 200: channelTestAnswer, ...errorResponses },
+      },
+    },
+    async (req) => sendChannelTest(deps, req.workspaceId, req.params.channel, req.body ?? {}),
   );
   app.get(
     '/v1/messaging/settings',

@@ -2,25 +2,26 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { MessagingDeps } from './deps.js';
-import { idParams, previewBody, templateBody } from './messaging.schemas.js';
+import { idParams, listTemplatesQuery, previewBody, templateBody, templatePage } from './messaging.schemas.js';
 import { previewTemplate, type PreviewRequest } from './messages.service.js';
-import { archiveTemplate, createTemplate, getTemplate, listTemplates, type TemplateInput, updateTemplate } from './templates.service.js';
+import { archiveTemplate, createTemplate, getTemplate, listTemplatesPage, type TemplateInput, updateTemplate } from './templates.service.js';
 
 type Id = { Params: { id: string } };
 
 /** Message templates (secret key): list, create, read, edit (a new version when content changes), archive, preview. */
 export async function templateRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
-  app.get<{ Querystring: { channel?: string; status?: string } }>(
+  app.get<{ Querystring: { channel?: string; status?: string; limit: number; cursor?: string } }>(
     '/v1/templates',
     {
       preHandler,
       schema: {
-        ...secured('messaging', 'List message templates'),
-        querystring: { type: 'object', properties: { channel: { type: 'string' }, status: { type: 'string', enum: ['active', 'archived', 'all'] } } },
+        ...secured('messaging', 'List message templates by name'),
+        querystring: listTemplatesQuery,
+        response: { 200: templatePage, ...errorResponses },
       },
     },
-    async (req) => ({ data: await listTemplates(deps, req.workspaceId, req.query) }),
+    async (req) => listTemplatesPage(deps, req.workspaceId, req.query),
   );
   app.post<{ Body: TemplateInput }>(
     '/v1/templates',

@@ -4,7 +4,9 @@ import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, type ChannelName, isChannel, pickLocale, type Purpose, validateContent } from './content.js';
 import { type CallerDb, type DbScope, mdb, type MessagingDeps } from './deps.js';
-import { liquidProblems, throwIfProblems } from './render.js';
+import { linkBaseUrlWarning, linkUses, liquidProblems, throwIfProblems } from './render.js';
+import { loadSettings } from './settings.js';
+import { decodeCursor, encodeCursor, type Page } from './paging.js';
 import type { MessageTemplatesTable } from './schema.js';
 
 /** A template as the API shows it, with its current version's content. */
@@ -27,6 +29,19 @@ export interface TemplateVersion {
   defaultLocale: string;
   variants: Record<string, Record<string, unknown>>;
   createdAt: string;
+}
+
+/** Something the client should know about a template it saved or previewed, though it was accepted. */
+export interface TemplateWarning {
+  code: 'LINK_BASE_URL_MISSING';
+  message: string;
+}
+
+/** The warnings of a template's variants: tracked or unsubscribe links while the workspace has no linkBaseUrl. */
+export async function templateWarnings(deps: DbScope, ws: string, variants: Record<string, unknown>, where = 'variants'): Promise<TemplateWarning[]> {
+  if ((await loadSettings(deps, ws)).linkBaseUrl) return [];
+  const uses = Object.entries(variants).flatMap(([locale, content]) => linkUses(content, `${where}.${locale}`));
+  return uses.length ? [linkBaseUrlWarning(uses)] : [];
 }
 
 /** Body of create and update. */
@@ -68,8 +83,11 @@ function checkPurpose(p: unknown): Purpose {
   return p;
 }
 
+/** A saved template with its versions and what the client should know (`warnings`, empty when none). */
+export type SavedTemplate = TemplateView & { versions: TemplateVersion[]; warnings: TemplateWarning[] };
+
 /** Creates a template at version 1. */
-export async function createTemplate(deps: MessagingDeps, ws: string, input: TemplateInput): Promise<TemplateView> {
+export async function createTemplate(deps: MessagingDeps, ws: string, input: TemplateInput): Promise<SavedTemplate> {
   const name = checkName(input.name);
   if (!isChannel(input.channel)) throw new MessagingError('VALIDATION_FAILED', `channel must be one of ${CHANNELS.join(', ')}`);
   const channel = input.channel;
@@ -91,11 +109,16 @@ export async function createTemplate(deps: MessagingDeps, ws: string, input: Tem
       .values({ workspace_id: ws, template_id: id, version: 1, default_locale: defaultLocale, variants: JSON.stringify(variants), created_at: now })
       .execute();
   });
-  return getTemplate(deps, ws, id);
+  return saved(deps, ws, id);
+}
+
+async function saved(deps: DbScope, ws: string, id: string): Promise<SavedTemplate> {
+  const t = await getTemplate(deps, ws, id);
+  return { ...t, warnings: await templateWarnings(deps, ws, t.variants) };
 }
 
 /** Edits a template: content changes make a new version (older versions stay for messages that pinned them). */
-export async function updateTemplate(deps: MessagingDeps, ws: string, id: string, input: TemplateInput): Promise<TemplateView> {
+export async function updateTemplate(deps: MessagingDeps, ws: string, id: string, input: TemplateInput): Promise<SavedTemplate> {
   if (input.channel !== undefined) throw new MessagingError('VALIDATION_FAILED', 'channel cannot change; create a new template');
   const db = mdb(deps.database.db);
   const now = deps.now();
@@ -134,7 +157,7 @@ export async function updateTemplate(deps: MessagingDeps, ws: string, id: string
     }
     await trx.updateTable('message_templates').set(patch).where('workspace_id', '=', ws).where('id', '=', id).execute();
   });
-  return getTemplate(deps, ws, id);
+  return saved(deps, ws, id);
 }
 
 /** Archives a template: it can no longer be used for new messages; queued ones still send. */
@@ -197,8 +220,13 @@ export async function getTemplate(deps: DbScope, ws: string, id: string): Promis
   };
 }
 
-/** Lists templates (current versions), optionally of one channel. */
-export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: string, q: { channel?: string; status?: string }): Promise<TemplateView[]> {
+/** Templates (current versions) by name, optionally of one channel or status, a page at a time (at most 1,000 a page). */
+export async function listTemplatesPage(
+  deps: Pick<MessagingDeps, 'database'>,
+  ws: string,
+  q: { channel?: string; status?: string; limit?: number; cursor?: string },
+): Promise<Page<TemplateView>> {
+  const limit = Math.min(q.limit ?? 1000, 1000);
   const db = mdb(deps.database.db);
   let sel = db
     .selectFrom('message_templates as t')
@@ -210,10 +238,24 @@ export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: s
     .where('t.workspace_id', '=', ws);
   if (q.channel) sel = sel.where('t.channel', '=', q.channel);
   if (q.status && q.status !== 'all') sel = sel.where('t.status', '=', q.status as 'active');
-  const rows = await sel.orderBy('t.name').limit(1000).execute();
-  return rows.map((r) =>
-    toView(r, { version: r.current_version, defaultLocale: r.default_locale, variants: parseJson(r.variants), createdAt: iso(r.v_created_at) }),
-  );
+  // Names are unique in a workspace: the name alone is the keyset.
+  if (q.cursor) sel = sel.where('t.name', '>', decodeCursor(q.cursor, (k): k is [string] => k.length === 1 && typeof k[0] === 'string')[0]);
+  const rows = await sel
+    .orderBy('t.name')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    data: page.map((r) =>
+      toView(r, { version: r.current_version, defaultLocale: r.default_locale, variants: parseJson(r.variants), createdAt: iso(r.v_created_at) }),
+    ),
+    nextCursor: rows.length > limit ? encodeCursor([page[page.length - 1]!.name]) : null,
+  };
+}
+
+/** Lists templates (current versions), optionally of one channel (the first 1,000 by name). */
+export async function listTemplates(deps: Pick<MessagingDeps, 'database'>, ws: string, q: { channel?: string; status?: string }): Promise<TemplateView[]> {
+  return (await listTemplatesPage(deps, ws, q)).data;
 }
 
 /** The content variant for a locale (with fallback) of a template version. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEngines } from '../../test/support/engines.js';
-import { messagingTestApp } from './test-kit.js';
+import { HOSTILE_TEMPLATES, messagingTestApp } from './test-kit.js';
 
 describeEngines('message templates', (engine) => {
   let k: Awaited<ReturnType<typeof messagingTestApp>>;
@@ -100,5 +100,87 @@ describeEngines('message templates', (engine) => {
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('TEMPLATE_RENDER_FAILED');
     expect(res.body.error.message).toMatch(/content\.text \(line 2, column 1\)/);
+  });
+
+  it('bounds rendering: a doubling template fails fast in preview (422) and in a send (failed, with the reason); a normal one still renders', async () => {
+    const rss = process.memoryUsage().rss;
+    for (const [kind, text] of Object.entries(HOSTILE_TEMPLATES)) {
+      const created = await k.api('POST', '/v1/templates', { name: `hostile-${kind}`, channel: 'wecom', variants: { 'zh-CN': { text } } });
+      expect(created.status, kind).toBe(201);
+      const started = Date.now();
+      const res = await k.api('POST', `/v1/templates/${created.body.id}/preview`, { profile: {} });
+      expect(Date.now() - started, kind).toBeLessThan(5000);
+      expect(res.status, kind).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'TEMPLATE_RENDER_FAILED', details: { limit: 'output' } });
+      expect(res.body.error.message, kind).toContain('content.text (line 1, column');
+      expect(res.body.error.message, kind).toContain('more than 2,000,000 characters');
+    }
+    // The issue's process grew by 1.6 GB; within the limits it is a few megabytes.
+    expect((process.memoryUsage().rss - rss) / 1e6).toBeLessThan(300);
+
+    const pid = await k.profile('u-hostile', { name: 'x' });
+    const sent = await k.api('POST', '/v1/messages', {
+      profileId: pid,
+      channel: 'webhook',
+      purpose: 'service',
+      content: { body: { ok: 'fine', bomb: HOSTILE_TEMPLATES.capture } },
+      idempotencyKey: 'hostile-1',
+    });
+    expect(sent.status).toBe(202);
+    await k.dispatcher.runOnce();
+    const msg = (await k.api('GET', `/v1/messages/${sent.body.id}`)).body;
+    expect(msg).toMatchObject({ status: 'failed', errorCode: 'TEMPLATE_RENDER_FAILED', rendered: null });
+    expect(msg.reason).toContain('content.body.bomb (line 1, column');
+    expect(msg.reason).toContain('more than 2,000,000 characters');
+
+    const normal = await k.api('POST', '/v1/templates', { ...wecomTemplate, name: 'after-hostile' });
+    const ok = await k.api('POST', `/v1/templates/${normal.body.id}/preview`, { profile: { name: '小李' } });
+    expect(ok.body).toMatchObject({ content: { text: '你好，小李！您已消费  元。' } });
+  });
+
+  it('warns when a template uses unsubscribe or tracked links without a linkBaseUrl, and a send fails (link_base_url_missing) instead of mailing a dead link', async () => {
+    const variants = {
+      'zh-CN': { subject: '双11', html: '<p>{{ profile.name }}</p><a href="{{ unsubscribe_url }}">退订</a>' },
+      en: { subject: 'Sale', text: 'Shop: {{ "https://shop.example/11" | track }}' },
+    };
+    const created = await k.api('POST', '/v1/templates', { name: 'links', channel: 'email', purpose: 'service', variants });
+    expect(created.status).toBe(201);
+    expect(created.body.warnings).toEqual([{ code: 'LINK_BASE_URL_MISSING', message: expect.stringContaining('PATCH /v1/messaging/settings') }]);
+    const warning = created.body.warnings[0].message as string;
+    expect(warning).toContain('variants.zh-CN.html ({{ unsubscribe_url }})');
+    expect(warning).toContain('variants.en.text (| track)');
+    expect(warning).toContain('link_base_url_missing');
+    // A template without such links, or with its own variable of that name, has no warning.
+    const plain = await k.api('POST', '/v1/templates', {
+      name: 'no-links',
+      channel: 'email',
+      variants: { 'zh-CN': { subject: 'x', text: 'hi {{ profile.name }}' } },
+    });
+    expect(plain.body.warnings).toEqual([]);
+    const local = { 'zh-CN': { subject: 'x', text: '{% assign unsubscribe_url = "回复 TD 退订" %}{{ unsubscribe_url }}' } };
+    expect((await k.api('POST', '/v1/templates', { name: 'local-var', channel: 'email', variants: local })).body.warnings).toEqual([]);
+
+    const preview = await k.api('POST', `/v1/templates/${created.body.id}/preview`, { profile: { name: '小王' }, locale: 'zh-CN' });
+    expect(preview.status).toBe(200);
+    expect(preview.body.content.html).toContain('<a href="">退订</a>');
+    expect(preview.body.warnings).toEqual([{ code: 'LINK_BASE_URL_MISSING', message: expect.stringContaining('content.html ({{ unsubscribe_url }})') }]);
+
+    const pid = await k.profile('u-links', { name: '小王', email: 'wang@example.com' });
+    const sent = await k.api('POST', '/v1/messages', { profileId: pid, channel: 'email', templateId: created.body.id, idempotencyKey: 'links-1' });
+    await k.dispatcher.runOnce();
+    const msg = (await k.api('GET', `/v1/messages/${sent.body.id}`)).body;
+    expect(msg).toMatchObject({ status: 'failed', reason: 'link_base_url_missing', errorCode: 'LINK_BASE_URL_MISSING', rendered: null, sentAt: null });
+
+    // With the public base URL set, the same template saves and previews without a warning.
+    expect((await k.api('PATCH', '/v1/messaging/settings', { linkBaseUrl: 'https://siyu.example.com' })).status).toBe(200);
+    try {
+      const again = await k.api('PATCH', `/v1/templates/${created.body.id}`, { name: 'links-2' });
+      expect(again.body.warnings).toEqual([]);
+      const ok = await k.api('POST', `/v1/templates/${created.body.id}/preview`, { profile: { name: '小王' }, locale: 'zh-CN' });
+      expect(ok.body.warnings).toEqual([]);
+      expect(ok.body.content.html).toContain('href="https://siyu.example.com/');
+    } finally {
+      await k.api('PATCH', '/v1/messaging/settings', { linkBaseUrl: null });
+    }
   });
 });

@@ -40,6 +40,12 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** Templates that double a string 25 times (8 characters -> 268 million), the way issue #14 took the process to 1.6 GB. */
+export const HOSTILE_TEMPLATES = {
+  append: '{% assign s = "abcdefgh" %}{% for i in (1..25) %}{% assign s = s | append: s %}{% endfor %}{{ s }}',
+  capture: '{% capture s %}abcdefgh{% endcapture %}{% for i in (1..25) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}{{ s }}',
+};
+
 /** Tuesday 2026-11-03 12:00 in Shanghai: outside the default quiet hours. */
 export const NOON_SHANGHAI = Date.parse('2026-11-03T04:00:00Z');
 

@@ -103,10 +103,13 @@ export async function finishWelcome(
 
 /** How a failed `send_welcome_msg` is recorded. */
 export function failureOf(err: unknown): { errorCode: string; reason: string; message: string } {
-  if (err instanceof WeComError) return { errorCode: `wecom:${err.errcode}`, reason: 'provider_rejected', message: err.message };
+  // Our words, not WeCom's errmsg or body (those are the operator's to read in the log).
+  if (err instanceof WeComError)
+    return { errorCode: `wecom:${err.errcode}`, reason: 'provider_rejected', message: `WeCom ${err.api}: errcode ${err.errcode}, ${err.meaning.en}` };
   // The answer was lost: WeCom may have used the one-time code, so a second call could send twice.
   if (err instanceof WeComNetworkError) return { errorCode: 'wecom:network', reason: 'not_retried', message: err.message };
-  if (err instanceof WeComBadResponseError) return { errorCode: `wecom:http_${err.status}`, reason: 'not_retried', message: err.message };
+  if (err instanceof WeComBadResponseError)
+    return { errorCode: `wecom:http_${err.status}`, reason: 'not_retried', message: `WeCom ${err.api}: not a WeCom answer (HTTP ${err.status})` };
   if (err instanceof AppError) return { errorCode: err.code, reason: 'provider_rejected', message: err.message };
   return { errorCode: 'INTERNAL', reason: 'not_retried', message: (err as Error)?.message ?? String(err) };
 }

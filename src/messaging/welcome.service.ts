@@ -212,6 +212,7 @@ async function callWeCom(w: Welcome, welcomeCode: string, rendered: Record<strin
       { name: 'Message Failed', properties: { errorCode: f.errorCode, errorMessage: f.message.slice(0, 500) } },
     );
     deps.log.warn({ workspaceId: ws, messageId: w.row.id, errorCode: f.errorCode }, 'messaging: welcome message not sent');
+    deps.log.debug({ workspaceId: ws, messageId: w.row.id, upstream: String((err as Error)?.message ?? err).slice(0, 500) }, 'messaging: provider answer');
     if (f.errorCode === 'INTERNAL') throw err;
     return outcome(w, 'failed', f.reason, f.errorCode);
   }

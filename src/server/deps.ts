@@ -5,9 +5,9 @@
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
-import type { MessagingDeps } from '../messaging/index.js';
+import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
-import { followingStaff, groupOwner } from '../scrm/index.js';
+import { activeGroupChatIds, followingStaff, groupOwner } from '../scrm/index.js';
 import type { Services } from './services.js';
 
 /** The live profile id a reference names (cdp), for modules that take it as a port. */
@@ -18,7 +18,22 @@ function profileResolver(s: Services): (workspaceId: string, ref: string) => Pro
 
 /** The journey engine's deps. */
 export function journeyDepsOf(s: Services, database: Database = s.database): JourneyDeps {
-  return { database, now: () => s.clock.now(), log: s.log, defaultTimeZone: s.config.defaultTimezone, hub: s.hub };
+  return {
+    database,
+    now: () => s.clock.now(),
+    log: s.log,
+    defaultTimeZone: s.config.defaultTimezone,
+    hub: s.hub,
+    activeGroupChatIds,
+    // The WeCom channels send through the SCRM connection; the others need their own configuration.
+    channelConfigured: (db, ws, channel) =>
+      channel === 'wecom' || channel === 'wecom_group'
+        ? s.scrm.connections.clientFor(ws).then(
+            () => true,
+            () => false,
+          )
+        : isChannelConfigured(db, ws, channel),
+  };
 }
 
 /** The messaging module's deps (WeCom clients from the SCRM connections; outbound HTTP guarded). */
@@ -34,6 +49,7 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     defaultTimeZone: s.config.defaultTimezone,
     defaultPhoneRegion: s.config.defaultPhoneRegion,
     fetch: s.outboundFetch,
+    outboundAllow: s.outboundAllow,
     wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
     resolveProfile: profileResolver(s),
     wecomGroupOwner: groupOwner,
@@ -44,5 +60,13 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
 
 /** The broadcasts module's deps. */
 export function broadcastsDeps(s: Services, database: Database = s.database): BroadcastsDeps {
-  return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, resolveProfile: profileResolver(s) };
+  return {
+    database,
+    now: () => s.clock.now(),
+    log: s.log,
+    hub: s.hub,
+    keys: s.keys,
+    resolveProfile: profileResolver(s),
+    queueTestSends: (input) => queueTestSends(messagingDeps(s, { database }), input),
+  };
 }

@@ -16,14 +16,14 @@ import {
   type WorkspaceIngestSettings,
 } from '../cdp/index.js';
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
-import type { JourneysHubEvents, JourneyWorker } from '../journeys/index.js';
+import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
 import { type Database, openDatabase } from '../platform/db/database.js';
 import { createHub, type Hub } from '../platform/hub.js';
-import { createGuardedFetch, parseAllowList } from '../platform/outbound.js';
+import { createGuardedFetch, type OutboundAllowList, parseAllowList } from '../platform/outbound.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from '../platform/workspaces.js';
 import { createScrm, type InboxWorker, type LiveCodeWorker, type Scrm, type ScrmHubEvents, type ScrmOpsWorker } from '../scrm/index.js';
 import { type MembershipDeps, membershipOf, type SegmentsDeps, type SegmentsHubEvents, segmentTimelineSource, type SegmentWorker } from '../segments/index.js';
@@ -51,6 +51,8 @@ export interface Services {
   links: LinkSigner;
   /** Outbound HTTP to tenant-configured addresses: internal destinations refused unless allow-listed (platform/outbound.ts). */
   outboundFetch: typeof globalThis.fetch;
+  /** The operator's allow list of internal destinations (SIYU_OUTBOUND_ALLOW), parsed. */
+  outboundAllow: OutboundAllowList;
   /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** Timeline items other modules keep outside `events` (segment membership). */
@@ -143,7 +145,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   };
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
   const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now }, settingsFor, log, hub });
-  const timelineSources: TimelineSource[] = [segmentTimelineSource()];
+  const timelineSources: TimelineSource[] = [segmentTimelineSource(), journeyTimelineSource()];
 
   const cdp: CdpDeps = { database, cipher, now, log, hub, keys, writer, defaultPhoneRegion: config.defaultPhoneRegion, timelineSources };
   const profiles = profileDepsOf(cdp);
@@ -160,7 +162,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     oldestWrite: () => writer.oldestInFlight(),
     resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
   };
-  const outboundFetch = createGuardedFetch(parseAllowList(config.outboundAllow));
+  const outboundAllow = parseAllowList(config.outboundAllow);
+  const outboundFetch = createGuardedFetch(outboundAllow);
   const scrm = createScrm({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion });
   const closers = opts.database ? [] : workerDatabase === database ? [database] : [database, workerDatabase];
   return {
@@ -175,6 +178,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     log,
     links: createLinkSigner(config.encryptionKey),
     outboundFetch,
+    outboundAllow,
     timeZoneOf,
     timelineSources,
     cdp,

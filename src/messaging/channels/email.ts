@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { Channel } from './types.js';
+import { type Channel, logUpstream } from './types.js';
 
 /** SMTP reply codes and nodemailer error codes after which a later attempt may succeed. */
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED']);
@@ -48,15 +48,22 @@ export const emailChannel: Channel = {
       return { status: 'sent', providerMessageId: info.messageId, retryable: false };
     } catch (err) {
       const e = err as { code?: string; responseCode?: number; message?: string; command?: string };
+      // The server's words stay in the debug log; the tenant sees the reply code and ours.
+      logUpstream(ctx, msg.id, { channel: 'email', responseCode: e.responseCode, code: e.code, command: e.command }, String(e.message ?? ''));
       if (e.responseCode) {
-        return { status: 'failed', errorCode: `smtp:${e.responseCode}`, errorMessage: e.message, retryable: e.responseCode >= 400 && e.responseCode < 500 };
+        return {
+          status: 'failed',
+          errorCode: `smtp:${e.responseCode}`,
+          errorMessage: `the SMTP server answered ${e.responseCode}${e.command ? ` to ${e.command}` : ''}`,
+          retryable: e.responseCode >= 400 && e.responseCode < 500,
+        };
       }
       const transient = TRANSIENT_CODES.has(e.code ?? '');
       // A socket lost after DATA was sent may have delivered the message.
       return {
         status: 'failed',
         errorCode: `smtp:${e.code ?? 'ERROR'}`,
-        errorMessage: e.message,
+        errorMessage: `the SMTP exchange failed (${e.code ?? 'ERROR'})`,
         retryable: transient,
         ambiguous: transient && e.command === 'DATA',
       };

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { type Channel, networkFailure } from './types.js';
+import { answerText, type Channel, logUpstream, networkFailure } from './types.js';
 
 /**
  * The string the SMS gateway signature covers:
@@ -16,6 +16,9 @@ export function hmacBase64(secret: string, s: string): string {
 
 /** Gateway codes worth retrying later (rate limits and the gateway's own failures). */
 const RETRYABLE = /^(Throttling|SYSTEM_|isp\.SYSTEM_ERROR|ServiceUnavailable)/;
+
+/** A gateway code kept as the message's error code; anything else is recorded as the HTTP status. */
+const GATEWAY_CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * SMS through an HTTP gateway, shaped like Aliyun's and Tencent Cloud's signed APIs (see
@@ -65,24 +68,26 @@ export const smsChannel: Channel = {
         signal: AbortSignal.timeout((c.config.timeoutMs as number | undefined) ?? 10_000),
       });
     } catch (err) {
-      return networkFailure(err, true);
+      return networkFailure(ctx, err, true);
     }
-    const text = await res.text();
-    let answer: { code?: unknown; bizId?: unknown; message?: unknown } = {};
+    const text = await answerText(res).catch(() => '');
+    let answer: { code?: unknown; bizId?: unknown } = {};
     try {
       answer = JSON.parse(text);
     } catch {
       // a non-JSON answer is judged by its status below
     }
-    if (res.status >= 500 || res.status === 429)
-      return { status: 'failed', errorCode: `http:${res.status}`, errorMessage: text.slice(0, 200), retryable: true };
-    if (res.status === 200 && answer.code === 'OK')
+    if (res.status === 200 && answer?.code === 'OK')
       return { status: 'sent', providerMessageId: typeof answer.bizId === 'string' ? answer.bizId : undefined, retryable: false };
-    const code = typeof answer.code === 'string' ? answer.code : `http:${res.status}`;
+    // The gateway's text stays in the debug log: the tenant sees its status or code and our words.
+    logUpstream(ctx, msg.id, { channel: 'sms', status: res.status }, text);
+    if (res.status >= 500 || res.status === 429)
+      return { status: 'failed', errorCode: `http:${res.status}`, errorMessage: `the SMS gateway answered HTTP ${res.status}`, retryable: true };
+    const code = typeof answer?.code === 'string' && GATEWAY_CODE.test(answer.code) ? answer.code : `http:${res.status}`;
     return {
       status: 'failed',
       errorCode: code,
-      errorMessage: typeof answer.message === 'string' ? answer.message : text.slice(0, 200),
+      errorMessage: `the SMS gateway refused the message (${code}, HTTP ${res.status})`,
       retryable: RETRYABLE.test(code),
     };
   },

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { type Channel, networkFailure } from './types.js';
+import { answerText, type Channel, logUpstream, networkFailure } from './types.js';
 
 /** The signature header value: `v1=` + hex HMAC-SHA256 of `<timestamp>.<raw body>` under the signing secret. */
 export function webhookSignature(secret: string, timestamp: string, body: string): string {
@@ -44,10 +44,13 @@ export const webhookChannel: Channel = {
         signal: AbortSignal.timeout((ctx.config?.config.timeoutMs as number | undefined) ?? 10_000),
       });
     } catch (err) {
-      return networkFailure(err, true);
+      return networkFailure(ctx, err, true);
     }
-    await res.body?.cancel().catch(() => undefined);
-    if (res.status >= 200 && res.status < 300) return { status: 'sent', providerMessageId: res.headers.get('x-request-id') ?? undefined, retryable: false };
+    if (res.status >= 200 && res.status < 300) {
+      await res.body?.cancel().catch(() => undefined);
+      return { status: 'sent', providerMessageId: res.headers.get('x-request-id') ?? undefined, retryable: false };
+    }
+    logUpstream(ctx, msg.id, { channel: 'webhook', status: res.status }, await answerText(res).catch(() => ''));
     return {
       status: 'failed',
       errorCode: `http:${res.status}`,

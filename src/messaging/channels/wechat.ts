@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Channel, SendContext, SendResult } from './types.js';
-import { networkFailure } from './types.js';
+import { answerText, logUpstream, networkFailure } from './types.js';
 
 /** errcodes meaning the access token is bad or expired: refresh once and retry. */
 const TOKEN_STALE = new Set([40001, 40014, 42001]);
@@ -27,15 +27,19 @@ export function createWeChatApi() {
     const res = await ctx.fetch(`${base}/cgi-bin/token?${new URLSearchParams({ grant_type: 'client_credential', appid: appId, secret })}`, {
       signal: AbortSignal.timeout(10_000),
     });
-    const a = (await res.json()) as { access_token?: string; expires_in?: number; errcode?: number; errmsg?: string };
-    if (!a.access_token || typeof a.expires_in !== 'number')
-      throw Object.assign(new Error(`token: errcode ${a.errcode} ${a.errmsg ?? ''}`), { errcode: a.errcode ?? -1 });
+    const text = await answerText(res);
+    // Not JSON: thrown as it is and handled as a network failure, as before.
+    const a = JSON.parse(text) as { access_token?: string; expires_in?: number; errcode?: number };
+    if (!a.access_token || typeof a.expires_in !== 'number') {
+      logUpstream(ctx, '-', { channel: 'wechat', status: res.status }, text);
+      throw Object.assign(new Error(`WeChat token: errcode ${a.errcode ?? `none (HTTP ${res.status})`}`), { errcode: a.errcode ?? -1 });
+    }
     tokens.set(key, { token: a.access_token, refreshAt: ctx.now() + Math.max(60, a.expires_in - 300) * 1000 });
     return a.access_token;
   }
 
   /** POSTs `body` to `/cgi-bin/<api>` with the app's token; maps WeChat's answer to a SendResult. */
-  async function post(ctx: SendContext, api: string, body: unknown, idempotent: boolean): Promise<SendResult> {
+  async function post(ctx: SendContext, api: string, body: unknown, idempotent: boolean, messageId: string): Promise<SendResult> {
     const c = ctx.config;
     const appId = c?.config.appId as string | undefined;
     const secret = c?.secrets.appSecret;
@@ -48,9 +52,10 @@ export function createWeChatApi() {
       } catch (err) {
         const code = (err as { errcode?: number }).errcode;
         if (code !== undefined) return { status: 'failed', errorCode: `wechat:${code}`, errorMessage: (err as Error).message, retryable: RETRYABLE.has(code) };
-        return networkFailure(err, true);
+        return networkFailure(ctx, err, true);
       }
-      let a: { errcode?: number; errmsg?: string; msgid?: number | string };
+      let a: { errcode?: number; msgid?: number | string };
+      let text: string;
       try {
         const res = await ctx.fetch(`${base}/cgi-bin/${api}?access_token=${encodeURIComponent(t)}`, {
           method: 'POST',
@@ -59,14 +64,17 @@ export function createWeChatApi() {
           signal: AbortSignal.timeout(10_000),
         });
         if (res.status >= 500) return { status: 'failed', errorCode: `http:${res.status}`, retryable: true, ambiguous: !idempotent };
-        a = (await res.json()) as typeof a;
+        text = await answerText(res);
+        a = JSON.parse(text) as typeof a;
       } catch (err) {
-        return networkFailure(err, idempotent);
+        return networkFailure(ctx, err, idempotent);
       }
       const code = a.errcode ?? 0;
       if (code === 0) return { status: 'sent', providerMessageId: a.msgid === undefined ? undefined : String(a.msgid), retryable: false };
       if (TOKEN_STALE.has(code) && attempt === 0) continue;
-      return { status: 'failed', errorCode: `wechat:${code}`, errorMessage: a.errmsg, retryable: RETRYABLE.has(code) };
+      // WeChat's errmsg stays in the debug log; the tenant sees the errcode.
+      logUpstream(ctx, messageId, { channel: 'wechat', errcode: code }, text);
+      return { status: 'failed', errorCode: `wechat:${code}`, errorMessage: `WeChat answered errcode ${code}`, retryable: RETRYABLE.has(code) };
     }
     return { status: 'failed', errorCode: 'wechat:token', retryable: true };
   }
@@ -109,6 +117,7 @@ export function wechatOaChannel(api: WeChatApi): Channel {
           client_msg_id: msg.id,
         },
         true,
+        msg.id,
       );
     },
   };
@@ -135,6 +144,7 @@ export function miniProgramChannel(api: WeChatApi): Channel {
           lang: c.lang ?? 'zh_CN',
         },
         false,
+        msg.id,
       );
     },
   };

@@ -1,29 +1,39 @@
 import { AppError } from '../../platform/errors.js';
 import { WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/client.js';
 import type { AddMsgTemplateRequest, Attachment } from '../../wecom/types.js';
-import type { Channel, SendResult } from './types.js';
+import { type Channel, logUpstream, type SendContext, type SendResult } from './types.js';
 
 /** WeCom errcodes worth a later attempt: system busy and the rate limits. */
 const RETRYABLE = new Set([-1, 45009, 45011, 45033]);
 
-function failure(err: unknown): SendResult {
-  if (err instanceof WeComError)
-    return { status: 'failed', errorCode: `wecom:${err.errcode}`, errorMessage: err.message, retryable: RETRYABLE.has(err.errcode) };
+/** WeCom's failures in our words (errcode and its catalogued meaning; WeCom's errmsg and bodies go to the debug log). */
+function failure(ctx: SendContext, messageId: string, err: unknown): SendResult {
+  if (err instanceof WeComError) {
+    logUpstream(ctx, messageId, { channel: 'wecom', errcode: err.errcode }, err.errmsg);
+    return {
+      status: 'failed',
+      errorCode: `wecom:${err.errcode}`,
+      errorMessage: `WeCom ${err.api}: errcode ${err.errcode}, ${err.meaning.en}`,
+      retryable: RETRYABLE.has(err.errcode),
+    };
+  }
   if (err instanceof WeComNetworkError)
     return { status: 'failed', errorCode: 'wecom:network', errorMessage: err.message, retryable: true, ambiguous: err.timedOut };
-  if (err instanceof WeComBadResponseError)
+  if (err instanceof WeComBadResponseError) {
+    logUpstream(ctx, messageId, { channel: 'wecom', status: err.status }, err.bodyStart);
     return {
       status: 'failed',
       errorCode: `wecom:http_${err.status}`,
-      errorMessage: err.message,
+      errorMessage: `WeCom ${err.api}: not a WeCom answer (HTTP ${err.status})`,
       retryable: err.status >= 500 || err.status === 429,
       ambiguous: err.status >= 500,
     };
+  }
   if (err instanceof AppError) return { status: 'failed', errorCode: err.code, errorMessage: err.message, retryable: false };
   throw err;
 }
 
-async function addMsgTemplate(ctx: Parameters<Channel['send']>[0], req: AddMsgTemplateRequest, target: string): Promise<SendResult> {
+async function addMsgTemplate(ctx: SendContext, req: AddMsgTemplateRequest, target: string, messageId: string): Promise<SendResult> {
   try {
     const client = await ctx.wecomClientFor(ctx.workspaceId);
     const res = await client.addMsgTemplate(req);
@@ -37,7 +47,7 @@ async function addMsgTemplate(ctx: Parameters<Channel['send']>[0], req: AddMsgTe
       };
     return { status: 'sent', providerMessageId: res.msgid, retryable: false };
   } catch (err) {
-    return failure(err);
+    return failure(ctx, messageId, err);
   }
 }
 
@@ -61,7 +71,7 @@ export const wecomChannel: Channel = {
   async send(ctx, msg) {
     if (!msg.address || !msg.sender)
       return { status: 'failed', errorCode: 'NO_ADDRESS', errorMessage: 'no external_userid or owning staff member', retryable: false };
-    return addMsgTemplate(ctx, { chat_type: 'single', external_userid: [msg.address], sender: msg.sender, ...body(msg.content) }, msg.address);
+    return addMsgTemplate(ctx, { chat_type: 'single', external_userid: [msg.address], sender: msg.sender, ...body(msg.content) }, msg.address, msg.id);
   },
 };
 
@@ -72,6 +82,6 @@ export const wecomGroupChannel: Channel = {
   address: 'group',
   async send(ctx, msg) {
     if (!msg.chatId || !msg.sender) return { status: 'failed', errorCode: 'NO_ADDRESS', errorMessage: 'no chat id or group owner', retryable: false };
-    return addMsgTemplate(ctx, { chat_type: 'group', chat_id_list: [msg.chatId], sender: msg.sender, ...body(msg.content) }, msg.chatId);
+    return addMsgTemplate(ctx, { chat_type: 'group', chat_id_list: [msg.chatId], sender: msg.sender, ...body(msg.content) }, msg.chatId, msg.id);
   },
 };

@@ -81,7 +81,8 @@ const OUTCOMES: Record<Outcome, (a: Answer) => Promise<void>> = {
   },
   async failed(a) {
     const { result } = a;
-    await update(a, { status: 'failed', reason: result.retryable ? 'retries_exhausted' : 'provider_rejected', error_code: result.errorCode ?? 'UNKNOWN' });
+    const reason = result.reason ?? (result.retryable ? 'retries_exhausted' : 'provider_rejected');
+    await update(a, { status: 'failed', reason, error_code: result.errorCode ?? 'UNKNOWN' });
     await timeline(a, 'failed', { errorCode: result.errorCode ?? null, errorMessage: result.errorMessage?.slice(0, 500) ?? null });
   },
 };

@@ -8,7 +8,8 @@ import type { OutboundMessage } from '../channels/types.js';
 import type { ChannelName, Purpose } from '../content.js';
 import type { CallerDb, MessagingDeps } from '../deps.js';
 import { linkBuilder, trackHtml } from '../links.js';
-import { renderContent } from '../render.js';
+import { MessagingError } from '../errors.js';
+import { linkBaseUrlWarning, linkUses, renderContent } from '../render.js';
 import { type MessagingProfile, renderScope } from '../scope.js';
 import type { MessagingSettings } from '../settings.js';
 import { loadTemplateVersion, variantFor } from '../templates.service.js';
@@ -29,7 +30,7 @@ export function fromStored(deps: Pick<MessagingDeps, 'cipher'>, rendered: unknow
   return addressEnc === undefined ? rest : { ...rest, address: deps.cipher.decrypt(addressEnc) };
 }
 
-/** Renders a row for its recipient at `address`; throws an AppError when the template or its Liquid fails. */
+/** Renders a row for its recipient at `address`; throws an AppError when the template or its Liquid fails, or its links need a linkBaseUrl the workspace lacks (details.reason `link_base_url_missing`). */
 export async function renderOutbound(
   deps: Pick<MessagingDeps, 'links'>,
   trx: CallerDb,
@@ -47,6 +48,9 @@ export async function renderOutbound(
     content = picked.content;
     locale = picked.locale;
   } else content = parseJson(row.content);
+  // No public base URL: tracked and unsubscribe links would be dead or untracked; refuse rather than send them.
+  const uses = settings.linkBaseUrl ? [] : linkUses(content, 'content');
+  if (uses.length) throw new MessagingError('LINK_BASE_URL_MISSING', linkBaseUrlWarning(uses).message, { reason: 'link_base_url_missing' });
   const links = linkBuilder(deps.links, settings.linkBaseUrl, {
     workspaceId: row.workspace_id,
     messageId: row.id,

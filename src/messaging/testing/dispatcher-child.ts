@@ -7,6 +7,7 @@ import pino from 'pino';
 import { createPiiCipher } from '../../platform/crypto.js';
 import { openDatabase } from '../../platform/db/database.js';
 import { createHub } from '../../platform/hub.js';
+import { createGuardedFetch, parseAllowList } from '../../platform/outbound.js';
 import { createChannels } from '../channels/index.js';
 import { createDispatcher } from '../dispatcher.js';
 import { createLinkSigner } from '../links.js';
@@ -38,7 +39,9 @@ const dispatcher = createDispatcher(
     wecomFollower: async () => {
       throw new Error('no WeCom in this test');
     },
-    fetch: globalThis.fetch,
+    // The test's receiver is on loopback, allow-listed as in the tests' configuration.
+    fetch: createGuardedFetch(parseAllowList(['127.0.0.1'])),
+    outboundAllow: parseAllowList(['127.0.0.1']),
   },
   createChannels(),
   { leaseMs: Number(lease), batchSize: 5, pollMs: 20 },
