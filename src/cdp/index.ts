@@ -55,3 +55,6 @@ export {
   type ImportFormat,
   type ImportProgress,
 } from './import.service.js';
+
+// Timeline events Siyu records itself about known profiles (lifecycle changes, deliveries, ...).
+export { recordSystemEvents, type SystemEvent } from './system-events.js';

@@ -124,6 +124,41 @@ export async function listWorkspaces(db: Kysely<DB>): Promise<Workspace[]> {
   return rows.map((r) => ({ id: r.id, name: r.name, settings: parseJson<WorkspaceSettings>(r.settings), createdAt: new Date(r.created_at).toISOString() }));
 }
 
+/** The ids of all workspaces, oldest first (for the workers that visit every workspace). */
+export async function listWorkspaceIds(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db.selectFrom('workspaces').select('id').orderBy('created_at').orderBy('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Changes some top-level settings of a workspace, leaving the others alone: `patch` gives the new
+ * values (a function of the current settings may check them together and throw before anything is
+ * written). A compare-and-set on the stored value, retried, so a concurrent change of another
+ * setting is not lost. Returns the settings now stored, or undefined when there is no such
+ * workspace; AppError CONFLICT when the settings kept changing meanwhile.
+ */
+export async function updateWorkspaceSettings(
+  db: Kysely<DB>,
+  id: string,
+  patch: Partial<WorkspaceSettings> | ((current: WorkspaceSettings) => Partial<WorkspaceSettings>),
+): Promise<WorkspaceSettings | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await db.selectFrom('workspaces').select('settings').where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const before = typeof row.settings === 'string' ? row.settings : JSON.stringify(row.settings);
+    const current = parseJson<WorkspaceSettings>(row.settings);
+    const next: WorkspaceSettings = { ...current, ...(typeof patch === 'function' ? patch(current) : patch) };
+    const res = await db
+      .updateTable('workspaces')
+      .set({ settings: JSON.stringify(next) })
+      .where('id', '=', id)
+      .where('settings', '=', before)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 1) return next;
+  }
+  throw new AppError('CONFLICT', 'the workspace settings kept changing while being saved; try again');
+}
+
 /** Resolves API keys to workspaces, with a short-lived cache so tracking calls cost no query. */
 export interface KeyResolver {
   resolve(key: string, kind: KeyKind): Promise<string | undefined>;

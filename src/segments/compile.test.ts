@@ -8,7 +8,9 @@ import { describeEngines, openTestDatabase } from '../../test/support/engines.js
 import { birthdayMonthDays, bucketOf, compileRule } from './compile.js';
 import { evaluateReference, type ReferenceData, type ReferenceProfile } from './reference.js';
 import { COMMUNITY_ROLES, LIFECYCLE_STAGES, RFM_CELLS, type Rule, type RuleContext } from './rule.types.js';
-import { RULE_TYPES, validateRule, walkRule } from './rules.js';
+import { RULE_TYPES } from './rule-limits.js';
+import { walkRule } from './rule-queries.js';
+import { validateRule } from './rule-validation.js';
 import { addDays, localDate, startOfLocalDate } from '../platform/time.js';
 
 const DAY = 86_400_000;

@@ -15,7 +15,10 @@ export type { SegmentsDB, SegmentsTable, SegmentVersionsTable, SegmentMembersTab
 
 // The rule language.
 export type { Rule, RuleContext, PropertyFilter } from './rule.types.js';
-export { validateRule, RULE_JSON_SCHEMA, referencedSegments, describeRule } from './rules.js';
+export { validateRule } from './rule-validation.js';
+export { RULE_JSON_SCHEMA } from './rule-schema.js';
+export { referencedSegments } from './rule-queries.js';
+export { describeRule } from './rule-describe.js';
 export { compileRule, bucketOf } from './compile.js';
 export { matchesPropertyFilters } from './reference.js';
 

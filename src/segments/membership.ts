@@ -12,8 +12,10 @@
  * Concurrency: each chunk transaction first locks what it writes (locks.ts) and only then reads
  * current members, so two processes never record the same entry twice.
  *
- * This file only gathers those names for the module's own tests and tools; other modules import
- * them from index.ts.
+ * Deprecated shim: nothing in segments imports it (its files import the real ones). It stays only
+ * for the tests of other modules that still import it directly (broadcasts); they are to import
+ * index.ts, and then this file goes.
+ * @deprecated Import from `src/segments/index.ts`.
  */
 export { SEGMENT_ENTERED, SEGMENT_EXITED } from './history.js';
 export { type LiveSegment, type MembershipChange, type MembershipDeps, membershipDeps, membershipOf } from './membership.deps.js';

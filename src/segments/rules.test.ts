@@ -1,7 +1,11 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Rule } from './rule.types.js';
-import { describeRule, isTimeDependent, referencedSegments, RULE_JSON_SCHEMA, RULE_LIMITS, validateRule } from './rules.js';
+import { describeRule } from './rule-describe.js';
+import { RULE_LIMITS } from './rule-limits.js';
+import { isTimeDependent, referencedSegments } from './rule-queries.js';
+import { RULE_JSON_SCHEMA } from './rule-schema.js';
+import { validateRule } from './rule-validation.js';
 
 /** The errors of an invalid rule, as "path: message" lines. */
 function errorsOf(input: unknown): string[] {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { sql } from 'kysely';
-import { processFeed, recomputeSegment, requestRecompute, SEGMENT_ENTERED, SEGMENT_EXITED } from './membership.js';
+import { processFeed } from './feed.js';
+import { SEGMENT_ENTERED, SEGMENT_EXITED } from './history.js';
+import { recomputeSegment, requestRecompute } from './recompute.js';
 
 describeEngines('segments', (engine) => {
   let t: TestApp;

@@ -1,8 +1,7 @@
 /** Static segments: members set, extended or removed from an uploaded CSV of identifiers. */
 import type { Readable } from 'node:stream';
 import type { Kysely, Selectable } from 'kysely';
-// Transitional deep import: cdp's CSV reader is not published by cdp's index.ts yet.
-import { readRows } from '../cdp/import.readers.js';
+import { readRows } from '../cdp/index.js';
 import { AppError } from '../platform/errors.js';
 import { SegmentError } from './errors.js';
 import { propagate } from './evaluate.js';

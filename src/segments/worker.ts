@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { readJobState, writeJobState } from '../platform/db/job-state.js';
 import { startLoop } from '../platform/loop.js';
+import { listWorkspaceIds } from '../platform/workspaces.js';
 import type { SegmentsDeps } from './deps.js';
 import { processFeed } from './feed.js';
 import { type MembershipDeps, membershipOf } from './membership.deps.js';
@@ -150,7 +151,7 @@ export function startSegmentWorker(deps: SegmentsDeps, opts: WorkerOptions = {})
       recomputing = undefined;
     });
     // Models run for every workspace (RFM and stages matter without segments too).
-    const all = (await db.selectFrom('workspaces').select('id').execute()).map((w) => w.id);
+    const all = await listWorkspaceIds(db);
     await scheduleRechecks(deps, runModels, all);
   }
 

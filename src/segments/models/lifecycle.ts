@@ -21,7 +21,7 @@ import type { Dialect } from '../../platform/db/database.js';
 import { writeJobState } from '../../platform/db/job-state.js';
 import type { SegmentsSqlDB } from '../schema.js';
 import { LIFECYCLE_STAGES, type LifecycleStage } from '../rule.types.js';
-import { systemEventRow, writeSystemEvents } from '../system-events.js';
+import { recordSystemEvents, type SystemEvent } from '../../cdp/index.js';
 import { clearScoresOfMergedProfiles, forEachChunk, type RunContext, storedScores } from './run.js';
 import type { LifecycleSettings, ModelSettings } from './settings.js';
 import { daysAgoStart } from '../../platform/time.js';
@@ -126,7 +126,7 @@ export async function computeLifecycle(
     if (rows.length === 0) return { ids: [] };
     const before = await storedScores(trx, ws, after, rows[rows.length - 1]!.id, 'lifecycle_stage');
     const scores: Record<string, unknown>[] = [];
-    const events = [];
+    const events: SystemEvent[] = [];
     const tally = new Map<LifecycleStage, number>();
     for (const p of rows) {
       const stage = lifecycleStage(
@@ -143,10 +143,10 @@ export async function computeLifecycle(
       const from = before.get(p.id) ?? null;
       if (stage === from) continue;
       scores.push({ workspace_id: ws, profile_id: p.id, lifecycle_stage: stage, lifecycle_at: now });
-      events.push(systemEventRow(ws, p.id, LIFECYCLE_CHANGED_EVENT, { from, to: stage }, now));
+      events.push({ workspaceId: ws, profileId: p.id, event: LIFECYCLE_CHANGED_EVENT, properties: { from, to: stage }, at: now });
     }
     await dialect.insertMany(trx, 'profile_scores', scores, { columns: ['workspace_id', 'profile_id'], update: ['lifecycle_stage', 'lifecycle_at'] });
-    await writeSystemEvents(trx, dialect, events);
+    await recordSystemEvents(trx, dialect, events);
     return {
       ids: rows.map((p) => p.id),
       committed: () => {

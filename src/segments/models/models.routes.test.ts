@@ -8,7 +8,7 @@ import { createWorkspace } from '../../platform/workspaces.js';
 import { basic, describeEngines, openTestDatabase, testConfig } from '../../../test/support/engines.js';
 import { computeModels, defaultSegmentationSettings, modelRoutes } from './index.js';
 import { LEASE_MS, takeLease } from './run.js';
-import { recomputeSegment } from '../membership.js';
+import { recomputeSegment } from '../recompute.js';
 import { daysAgo, NOW, scoresOf } from './test-fixtures.js';
 
 describeEngines('models API', (engine) => {

@@ -5,11 +5,9 @@
  * `PUT /v1/models/settings`, so a stored setting is always one the models can run with.
  */
 import type { Kysely } from 'kysely';
-import { parseJson } from '../../platform/db/database.js';
 import type { SegmentsSqlDB } from '../schema.js';
-import { AppError } from '../../platform/errors.js';
 import { SegmentError } from '../errors.js';
-import { getWorkspace, type WorkspaceSettings } from '../../platform/workspaces.js';
+import { getWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
 import type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../../platform/time.js';
@@ -199,8 +197,8 @@ export async function loadModelSettings(db: Kysely<SegmentsSqlDB>, ws: string, d
 
 /**
  * Validates `input` and stores it as the workspace's `settings.segmentation`, leaving its other
- * settings alone (compare-and-set on the settings value, so a concurrent change of another setting
- * is not lost). Returns the effective settings.
+ * settings alone (platform's compare-and-set, so a concurrent change of another setting is not
+ * lost). Returns the effective settings.
  */
 export async function saveSegmentationSettings(
   db: Kysely<SegmentsSqlDB>,
@@ -209,19 +207,13 @@ export async function saveSegmentationSettings(
   defaultTimeZone: string = DEFAULT_TIME_ZONE,
 ): Promise<ModelSettings> {
   readSegmentationSettings(input);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const row = await db.selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
-    if (!row) throw new SegmentError('NOT_FOUND', `workspace ${ws} does not exist`);
-    const before = typeof row.settings === 'string' ? row.settings : JSON.stringify(row.settings);
-    const next: WorkspaceSettings = { ...parseJson<WorkspaceSettings>(row.settings), segmentation: input as WorkspaceSettings['segmentation'] };
-    const effective = readModelSettings(next, defaultTimeZone);
-    const res = await db
-      .updateTable('workspaces')
-      .set({ settings: JSON.stringify(next) })
-      .where('id', '=', ws)
-      .where('settings', '=', before)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) return effective;
-  }
-  throw new SegmentError('CONFLICT', 'the workspace settings kept changing while the model settings were being saved; try again');
+  const segmentation = input as WorkspaceSettings['segmentation'];
+  let effective: ModelSettings | undefined;
+  const saved = await updateWorkspaceSettings(db, ws, (current) => {
+    // The whole of what the models will read, checked before anything is written.
+    effective = readModelSettings({ ...current, segmentation }, defaultTimeZone);
+    return { segmentation };
+  });
+  if (!saved || !effective) throw new SegmentError('NOT_FOUND', `workspace ${ws} does not exist`);
+  return effective;
 }
