@@ -101,6 +101,14 @@ describe.runIf(postgresBinaries() !== undefined)('PostgreSQL outages (a server o
   }
 
   it('stays up through a fast stop, a crash and a freeze, answers 503 in bounded time, reconnects, and stores every acknowledged event once', async () => {
+    try {
+      await scenario();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- server output (last lines) ---\n${server.output().split('\n').slice(-30).join('\n')}`, { cause: err });
+    }
+  }, 240_000);
+
+  async function scenario(): Promise<void> {
     expect(new Set(await burst(20))).toEqual(new Set([200]));
 
     // 1. pg_ctl stop -m fast: every connection gets 57P01, then nothing listens.
@@ -149,5 +157,5 @@ describe.runIf(postgresBinaries() !== undefined)('PostgreSQL outages (a server o
     } finally {
       await c.end();
     }
-  }, 240_000);
+  }
 });

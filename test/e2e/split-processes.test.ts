@@ -42,10 +42,11 @@ describe.runIf(ENGINES.includes('postgres'))('2 API + 2 worker processes on Post
   }, 120_000);
 
   afterAll(async () => {
-    for (const p of procs) await p.stop();
-    await new Promise<void>((r) => receiver?.close(() => r()));
+    await Promise.all(procs.map((p) => p.stop()));
+    receiver?.closeAllConnections();
+    await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
     await env?.close();
-  });
+  }, 60_000);
 
   it('runs ingest → segment → journey → webhook with every message sent once', async () => {
     const [api1, api2] = procs;
