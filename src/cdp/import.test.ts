@@ -259,16 +259,43 @@ describeEngines('import', (engine) => {
     });
   }
 
-  it('reports an unclosed quote at the line it opens on, and stops reading past it without buffering the file', async () => {
+  it('reports an unclosed quote at the line it opens on, and reads on from the next line without buffering the file', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
     const atEnd = await run(ws, 'profiles', 'csv', 'user_id,name\nq0,A\n\nq1,"unclosed\nq2,B\n');
-    expect(atEnd).toMatchObject({ rows: 2, imported: 1, errors: [{ line: 4 }] });
+    expect(atEnd).toMatchObject({ rows: 3, imported: 2, errors: [{ line: 4 }] });
     expect(atEnd.errors[0]!.reason).toMatch(/never closed/);
-    const rest = Array.from({ length: 30_000 }, (_, i) => `r${i},Name ${i}`).join('\n');
+    // 150 rows of 2,000 characters: the quote runs past the 256 KB row limit.
+    const rest = Array.from({ length: 150 }, (_, i) => `r${i},${'n'.repeat(2000)}`).join('\n');
     const huge = await run(ws, 'profiles', 'csv', `user_id,name\nh0,A\nh1,"unclosed\n${rest}\n`);
-    expect(huge).toMatchObject({ rows: 2, imported: 1, errorCount: 1, errors: [{ line: 3 }] });
-    expect(huge.errors[0]!.reason).toMatch(/longer than 262144 characters.*the rest of the file was not read/);
+    expect(huge).toMatchObject({ rows: 152, imported: 151, errorCount: 1, errors: [{ line: 3 }] });
+    expect(await profileOf(ws, 'user_id', 'r149')).toBeTruthy();
+    expect(huge.errors[0]!.reason).toMatch(/longer than 262144 characters inside a quoted field.*never closed/);
   });
+
+  it('reports an overlong unquoted CSV row with its line and reads the rest of the file (issue #14 §5)', async () => {
+    const { workspaceId: ws } = await t.newWorkspace();
+    const long = 'x'.repeat(300_000);
+    const csv = `user_id,name\nl0,A\nl1,${long}\nl2,B\n\nl3,C\n`;
+    const report = await run(ws, 'profiles', 'csv', csv);
+    expect(report).toMatchObject({ rows: 4, imported: 3, skipped: 1, errorCount: 1 });
+    expect(report.errors).toEqual([{ line: 3, reason: 'row is longer than 262144 characters; the rest of its line was skipped' }]);
+    expect(await profileOf(ws, 'user_id', 'l3')).toBeTruthy();
+    // Through the API: 200 with the row reported, like every other bad row; all-or-nothing: 400 naming the line.
+    const key = (await t.newWorkspace()).secretKey;
+    const post = (mode: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/imports?kind=profiles&mode=${mode}`,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+        payload: csv,
+      });
+    const skip = await post('skip-bad-rows');
+    expect(skip.statusCode).toBe(200);
+    expect(skip.json()).toMatchObject({ rows: 4, imported: 3, errors: [{ line: 3 }] });
+    const aon = await post('all-or-nothing');
+    expect(aon.statusCode).toBe(400);
+    expect(aon.json().error.details).toMatchObject({ rejected: true, imported: 0, errors: [{ line: 3 }] });
+  }, 60_000);
 
   it('all-or-nothing with one bad row stores nothing, and a clean file stores everything', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
@@ -277,7 +304,7 @@ describeEngines('import', (engine) => {
     const before = await Promise.all([count('events', ws), count('profiles', ws), count('orders', ws), count('identities', ws)]);
     const rejected = await run(ws, 'orders', 'csv', bad, 'all-or-nothing');
     expect(rejected).toMatchObject({ rejected: true, rows: 1201, imported: 0, skipped: 1201, errorCount: 1 });
-    expect(rejected.errors).toEqual([{ line: 1102, reason: 'total (or total_fen) is required' }]);
+    expect(rejected.errors).toEqual([{ line: 1102, field: 'total', reason: 'total (or total_fen) is required' }]);
     expect(await Promise.all([count('events', ws), count('profiles', ws), count('orders', ws), count('identities', ws)])).toEqual(before);
     const ok = await run(ws, 'orders', 'csv', ['order_id,user_id,total,ordered_at', ...good].join('\n'), 'all-or-nothing');
     expect(ok).toMatchObject({ rejected: false, rows: 1200, imported: 1200, errorCount: 0 });

@@ -41,6 +41,7 @@ export { addTagsToProfile, removeTagFromProfile, resolveTagRef, profileTagNames,
 
 // Imports (the API route and `siyu import`).
 export { readRows } from './import.readers.js';
+export { cleanImportSpool, importSpoolDir } from './import.spool.js';
 export {
   runImport,
   formatFromFileName,
@@ -54,4 +55,6 @@ export {
   type ImportKind,
   type ImportFormat,
   type ImportProgress,
+  type RowError,
+  type RowWarningAt,
 } from './import.service.js';
