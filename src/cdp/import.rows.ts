@@ -199,18 +199,19 @@ function identifierProblem(type: string, value: string): string {
   return 'is not usable';
 }
 
-/** The identifier columns of a row that was imported through its other identifiers, each dropped without linking anything. */
+/**
+ * The identifier columns of an imported row that identify nothing (an invalid phone beside a
+ * usable member id): normalisation drops them silently, as tracking does, so the report says so.
+ * Values of trait-like columns (phone, email, member_id, unionid) stay in the traits as given.
+ */
 function droppedIdentifiers(raw: RawIdentifier[], ctx: NormaliseContext): RowWarning[] {
   const out: RowWarning[] = [];
+  const unused = 'so it does not identify the profile (the row was imported through its other identifiers)';
   for (const { type, value } of raw) {
     const v = String(value);
-    if (!ctx.rules.rule(type))
-      out.push({ field: type, reason: `${type} is not an identifier type of this workspace, so ${JSON.stringify(v)} was not imported` });
+    if (!ctx.rules.rule(type)) out.push({ field: type, reason: `${type} is not an identifier type of this workspace, ${unused}` });
     else if (normaliseIdentifier(type, v, ctx.defaultRegion) === undefined) {
-      out.push({
-        field: type,
-        reason: `${type} ${JSON.stringify(v)} ${identifierProblem(type, v)}, so it was not imported (the row was, through its other identifiers)`,
-      });
+      out.push({ field: type, reason: `${type} ${JSON.stringify(v)} ${identifierProblem(type, v)}, ${unused}` });
     }
   }
   return out;

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { importDeps } from './deps.js';
 import { type ImportFormat, type ImportKind, type ImportMode, type ImportReport, runImport } from './import.service.js';
+import { cleanImportSpool, importSpoolDir } from './import.spool.js';
 
 const CDNOW = new URL('../../test/fixtures/cdnow/CDNOW_sample.txt', import.meta.url);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -410,21 +411,45 @@ describe('siyu import (CLI, SQLite)', () => {
     expect(created.status).toBe(0);
     const ws = JSON.parse(created.stdout).id;
     const clean = join(dir, 'clean.csv');
-    writeFileSync(clean, 'user_id,name\nc1,A\nc2,B\n');
-    const ok = siyu('import', clean, '--kind', 'profiles', '--json');
+    writeFileSync(clean, 'user_id,name,phone\nc1,A,12345\nc2,B,\n');
+    // Human-readable: a warning (imported without its invalid phone) is listed but the exit code stays 0.
+    const ok = siyu('import', clean, '--kind', 'profiles');
     expect(ok.status, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 2, imported: 2, errorCount: 0 });
+    expect(ok.stdout).toMatch(/2 rows, 2 imported, 0 already present, 0 skipped/);
+    expect(ok.stdout).toMatch(/1 warning: rows imported without one of their values\n {2}line 2, phone: phone "12345" is not a valid phone number/);
 
     const bad = join(dir, 'orders.ndjson');
-    writeFileSync(bad, '{"order_id":"x1","user_id":"c1","total":1,"ordered_at":"2026-01-01"}\n{"order_id":"x2","user_id":"c1"}\n');
+    writeFileSync(bad, '{"order_id":"x1","user_id":"c1","phone":"12345","total":1,"ordered_at":"2026-01-01"}\n{"order_id":"x2","user_id":"c1"}\n');
     const errorsFile = join(dir, 'errors.csv');
     const partial = siyu('import', bad, '--kind', 'orders', '--workspace', ws, '--json', '--errors-file', errorsFile);
     expect(partial.status).toBe(1);
-    expect(JSON.parse(partial.stdout)).toMatchObject({ rows: 2, imported: 1, skipped: 1, errors: [{ line: 2 }] });
+    expect(JSON.parse(partial.stdout)).toMatchObject({ rows: 2, imported: 1, skipped: 1, errors: [{ line: 2 }], warnings: [{ line: 1, field: 'phone' }] });
     expect(readFileSync(errorsFile, 'utf8')).toMatch(/^line,reason\n2,total \(or total_fen\) is required\n$/);
 
     expect(siyu('import', clean, '--kind', 'things').status).toBe(2);
     expect(siyu('import', join(dir, 'missing.csv'), '--kind', 'profiles').status).toBe(2);
     expect(siyu('import', clean, '--kind', 'profiles', '--workspace', 'ws_nope').stderr).toMatch(/does not exist; workspaces: ws_/);
+  }, 180_000);
+
+  it('a kill -9 during an all-or-nothing import leaves its spool only in the data dir (0600 in 0700), and cleanImportSpool removes it', async () => {
+    const file = join(dir, 'many.csv');
+    const rows = Array.from({ length: 60_000 }, (_, i) => `k-${i},u-${i % 500},${(i % 90) + 1}.50,2026-02-0${(i % 9) + 1}`);
+    writeFileSync(file, ['order_id,user_id,total,ordered_at', ...rows].join('\n') + '\n');
+    const spool = importSpoolDir(env.SIYU_DATA_DIR);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/siyu.js'), 'import', file, '--kind', 'orders', '--mode', 'all-or-nothing'], { env, cwd: dir });
+    const exited = new Promise((r) => child.on('exit', r));
+    try {
+      const deadline = Date.now() + 150_000;
+      while (!(existsSync(spool) && readdirSync(spool).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const left = readdirSync(spool);
+    expect(left).toEqual([expect.stringMatching(new RegExp(`^${child.pid}-[0-9a-f-]{36}\\.ndjson$`))]);
+    expect(statSync(join(spool, left[0]!)).mode & 0o777).toBe(0o600);
+    expect(statSync(spool).mode & 0o777).toBe(0o700);
+    expect(await cleanImportSpool(env.SIYU_DATA_DIR)).toEqual(left);
+    expect(readdirSync(spool)).toEqual([]);
   }, 180_000);
 });
