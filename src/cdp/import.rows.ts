@@ -42,9 +42,24 @@ function fail(message: string, field?: string): never {
   throw new CdpError('VALIDATION_FAILED', message, field === undefined ? undefined : { field });
 }
 
-/** Sets a key as an own property, so a column named `__proto__` is a trait like any other. */
+/**
+ * Sets a trait or property. `__proto__` is skipped: ingestion merges traits by assignment, where
+ * that name would set the object's prototype instead of a value (`prepareRow` warns about it).
+ */
 function put(o: Obj, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k !== '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** Warnings for values under the name `__proto__`, which `put` leaves out. */
+function protoWarnings(record: Obj): RowWarning[] {
+  const out: RowWarning[] = [];
+  const why = 'cannot be the name of a trait or property, so its value was not imported';
+  if (Object.hasOwn(record, '__proto__')) out.push({ field: '__proto__', reason: `__proto__ ${why}` });
+  for (const col of ['traits', 'properties']) {
+    const v = record[col];
+    if (v && typeof v === 'object' && Object.hasOwn(v, '__proto__')) out.push({ field: col, reason: `${col}.__proto__ ${why}` });
+  }
+  return out;
 }
 
 /** A JSON number that cannot be an exact id: beyond 2^53 it is already rounded when parsed. */
@@ -276,8 +291,8 @@ function context(id: Identity, traits?: Obj): Obj {
 
 const ORDER_RESERVED = new Set(['order_id', 'total', 'total_fen', 'currency', 'timestamp', 'ordered_at', 'products', 'properties']);
 
-/** The largest total in currency units whose amount in fen is still an exact integer. */
-const MAX_TOTAL = Math.floor(Number.MAX_SAFE_INTEGER / 100);
+/** The largest total in currency units whose amount in fen is still an exact integer (2^53 - 1 fen). */
+const MAX_TOTAL = (Number.MAX_SAFE_INTEGER / 100).toFixed(2);
 
 function amount(record: Obj): number {
   const total = cell(record.total);
@@ -363,8 +378,8 @@ export function prepareRow(kind: ImportKind, record: Obj, format: ImportFormat, 
   if (problem) fail(problem.reason, problem.field);
   if (kind === 'orders') {
     const { message, id } = orderMessage(record, format);
-    return { event: normalise(message, id, ctx), tags: [], warnings: droppedIdentifiers(id.raw, ctx) };
+    return { event: normalise(message, id, ctx), tags: [], warnings: [...droppedIdentifiers(id.raw, ctx), ...protoWarnings(record)] };
   }
   const { message, id, tags } = profileMessage(record);
-  return { event: normalise(message, id, ctx), tags, warnings: droppedIdentifiers(id.raw, ctx) };
+  return { event: normalise(message, id, ctx), tags, warnings: [...droppedIdentifiers(id.raw, ctx), ...protoWarnings(record)] };
 }
