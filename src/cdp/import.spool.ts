@@ -104,17 +104,24 @@ export async function openSpool(dir: string): Promise<Spool> {
       await once(out, 'finish');
     },
     async *read(chunkRows) {
-      const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+      const input = createReadStream(path);
+      const lines = createInterface({ input, crlfDelay: Infinity });
       let chunk: StagedRow[] = [];
-      for await (const text of lines) {
-        const r = JSON.parse(text) as { l: number; e: StagedRow['event']; t: StagedRow['tags'] };
-        chunk.push({ line: r.l, event: r.e, tags: r.t });
-        if (chunk.length >= chunkRows) {
-          yield chunk;
-          chunk = [];
+      try {
+        for await (const text of lines) {
+          const r = JSON.parse(text) as { l: number; e: StagedRow['event']; t: StagedRow['tags'] };
+          chunk.push({ line: r.l, event: r.e, tags: r.t });
+          if (chunk.length >= chunkRows) {
+            yield chunk;
+            chunk = [];
+          }
         }
+        if (chunk.length) yield chunk;
+      } finally {
+        // Also when the reader stops early (a chunk failed to commit): release the file.
+        lines.close();
+        input.destroy();
       }
-      if (chunk.length) yield chunk;
     },
     async remove() {
       if (!out.closed) {

@@ -129,6 +129,31 @@ describeEngines('all-or-nothing import staging', (engine) => {
     expect(seen.every((s) => s.mode === 0o600 && s.dirMode === 0o700)).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('a failure while applying removes the spool, and importing the same file again completes it, storing nothing twice', async () => {
+    const { workspaceId: ws } = await t.newWorkspace();
+    const csv = ordersCsv(1_000, 'crash');
+    const base = deps();
+    let submits = 0;
+    const failing = {
+      ...base,
+      writer: {
+        ...base.writer,
+        submit: (w: string, events: Parameters<typeof base.writer.submit>[1]) =>
+          ++submits === 3 ? Promise.reject(new Error('database went away')) : base.writer.submit(w, events),
+      },
+    };
+    const open = () => Readable.from([Buffer.from(csv)]);
+    await expect(runImport(failing, { workspaceId: ws, kind: 'orders', format: 'csv', mode: 'all-or-nothing', open })).rejects.toThrow(/database went away/);
+    await t.services.writer.drain();
+    expect(readdirSync(importSpoolDir(dataDir))).toEqual([]);
+    const partial = await count(ws);
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(1_000);
+    const again = await runImport(deps(), { workspaceId: ws, kind: 'orders', format: 'csv', mode: 'all-or-nothing', open });
+    expect(again).toMatchObject({ rows: 1_000, imported: 1_000 - partial, duplicates: partial });
+    expect(await count(ws)).toBe(1_000);
+  });
 });
 
 describe('cleanImportSpool', () => {
