@@ -63,6 +63,8 @@ async function* csvRows(input: Readable, opts: ReadOptions): AsyncGenerator<Sour
 }
 
 function headerProblem(names: string[], opts: ReadOptions): string | undefined {
+  const nul = names.findIndex((n) => n.includes('\u0000'));
+  if (nul >= 0) return `column ${nul + 1} of the header row contains a NUL character (\\u0000)`;
   const empty = names.findIndex((n) => n === '');
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (empty >= 0) return `column ${empty + 1} of the header row has no name`;
