@@ -25,6 +25,11 @@ export interface CdpDeps {
   defaultPhoneRegion: string;
   /** Port: timeline items other modules keep outside `events` (segment membership). */
   timelineSources: readonly TimelineSource[];
+  /**
+   * Where all-or-nothing imports stage their rows: the root gives `importSpoolDir(config.dataDir)`
+   * (and calls `cleanImportSpool(config.dataDir)` at start). Absent: a per-user folder in the temp dir.
+   */
+  importSpoolDir?: string;
 }
 
 /** The profile rules' dependencies (also what the root gives other modules that resolve profile references). */
@@ -40,8 +45,9 @@ export function profileDepsOf(deps: Pick<CdpDeps, 'database' | 'cipher' | 'write
 }
 
 /** An import's dependencies (the API route and `siyu import`). */
-export function importDeps(deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now'>): ImportDeps {
+export function importDeps(deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now' | 'importSpoolDir'>): ImportDeps {
   return {
+    spoolDir: deps.importSpoolDir,
     writer: deps.writer,
     database: deps.database,
     ingest: { dialect: deps.database.dialect, cipher: deps.cipher, now: deps.now },

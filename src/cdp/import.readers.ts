@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { parse, type CsvError } from 'csv-parse';
 import { CdpError } from './errors.js';
+import { type CsvItem, CsvTokenizer } from './import.csv.js';
 
 /** The file formats an import reads. */
 export type ImportFormat = 'csv' | 'ndjson';
@@ -23,103 +23,53 @@ export function readRows(input: Readable, format: ImportFormat, opts: ReadOption
   return format === 'csv' ? csvRows(input, opts) : ndjsonRows(input);
 }
 
-const newlines = (v: unknown): number => {
-  if (typeof v !== 'string') return 0;
-  let n = 0;
-  for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) n++;
-  return n;
-};
-
-function csvReason(err: CsvError): string {
-  switch (err.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quote (") opened in this row is never closed, so the rest of the file is one broken row';
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return 'unexpected character after a closing quote; inside a quoted field write a quote as ""';
-    case 'CSV_MAX_RECORD_SIZE':
-      return `row is longer than ${MAX_ROW_CHARS} characters, most likely because a quote (") opened in it is never closed; the rest of the file was not read`;
-    default:
-      return `malformed CSV: ${err.message}`;
-  }
+/** Record objects have no prototype: a column named `__proto__` is a column like any other. */
+function recordOf(names: string[], fields: string[]): Record<string, unknown> {
+  const record: Record<string, unknown> = Object.create(null);
+  names.forEach((n, i) => (record[n] = fields[i]));
+  return record;
 }
 
-/**
- * csv-parse's own line count is off inside quoted CRLF fields, so the start line of each record is
- * counted here: the line after the previous record, plus empty lines skipped, plus line breaks
- * inside quoted fields. Parse errors carry csv-parse's count and resynchronise it.
- */
+/** Reads CSV records through the tokenizer; the first record is the header, checked before any row is returned. */
 async function* csvRows(input: Readable, opts: ReadOptions): AsyncGenerator<SourceRow> {
-  let headerProblem: string | undefined;
-  let nextLine = 2;
-  let emptySeen = 0;
-  let unreadable = false;
-  const skipped: { records: number; lines: number; empty: number; error: string }[] = [];
-  const parser = parse({
-    bom: true,
-    info: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_ROW_CHARS,
-    columns: (header: string[]) => {
-      const names = header.map((h) => String(h).trim());
-      nextLine = 2 + header.reduce((n, h) => n + newlines(h), 0);
-      const empty = names.findIndex((n) => n === '');
-      const dup = names.find((n, i) => names.indexOf(n) !== i);
-      if (empty >= 0) headerProblem = `column ${empty + 1} of the header row has no name`;
-      else if (dup !== undefined) headerProblem = `column "${dup}" appears twice in the header row`;
-      else headerProblem = opts.checkHeader?.(names);
-      return names;
-    },
-    on_skip: (err) => {
-      if (!err || unreadable) return;
-      const num = (v: unknown, def: number) => (typeof v === 'number' ? v : def);
-      skipped.push({ records: num(err.records, 0), lines: num(err.lines, 0), empty: num(err.empty_lines, emptySeen), error: csvReason(err) });
-      if (err.code === 'CSV_MAX_RECORD_SIZE') {
-        // Past an unclosed quote nothing can be parsed reliably: stop reading (rows before it still count).
-        unreadable = true;
-        setImmediate(() => {
-          input.unpipe(parser);
-          input.destroy();
-          if (!parser.writableEnded) parser.end();
-        });
+  const decoder = new StringDecoder('utf8');
+  const tokenizer = new CsvTokenizer(MAX_ROW_CHARS);
+  let names: string[] | undefined;
+  const items: CsvItem[] = [];
+  function* drain(): Generator<SourceRow> {
+    for (const item of items) {
+      if (names === undefined) {
+        if ('error' in item) throw new CdpError('IMPORT_INVALID', `line ${item.line}: the header row cannot be read: ${item.error}`);
+        names = item.fields.map((h) => h.trim());
+        const problem = headerProblem(names, opts);
+        if (problem) throw new CdpError('IMPORT_INVALID', `line ${item.line}: ${problem}`);
+        continue;
       }
-    },
-  });
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
-  const headerCheck = () => {
-    if (headerProblem) throw new CdpError('IMPORT_INVALID', `line 1: ${headerProblem}`);
-  };
-  // Errors are reported by the parser ahead of the records buffered before them; emit in file order,
-  // at the line the broken row starts on, then resynchronise with the parser's (rougher) count.
-  function* skippedBefore(records: number): Generator<SourceRow> {
-    while (skipped.length && skipped[0]!.records < records) {
-      const s = skipped.shift()!;
-      const line = nextLine + Math.max(0, s.empty - emptySeen);
-      yield { line, error: s.error };
-      nextLine = Math.max(line, s.lines) + 1;
-      emptySeen = s.empty;
+      if ('error' in item) yield item;
+      else if (item.fields.length !== names.length) {
+        const n = item.fields.length;
+        yield { line: item.line, error: `row has ${n} field${n === 1 ? '' : 's'} but the header has ${names.length} columns` };
+      } else yield { line: item.line, record: recordOf(names, item.fields) };
     }
+    items.length = 0;
   }
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: any }>) {
-    headerCheck();
-    yield* skippedBefore(info.records);
-    const line = nextLine + (info.empty_lines - emptySeen);
-    emptySeen = info.empty_lines;
-    let inside = 0;
-    for (const v of Object.values(record)) inside += newlines(v);
-    nextLine = line + inside + 1;
-    if (info.error?.code === 'CSV_RECORD_INCONSISTENT_COLUMNS') {
-      const fields = Array.isArray(info.error.record) ? info.error.record.length : Object.keys(record).length;
-      yield { line, error: `row has ${fields} field${fields === 1 ? '' : 's'} but the header has ${info.columns.length} columns` };
-      continue;
-    }
-    yield { line, record };
+  for await (const chunk of input) {
+    tokenizer.push(typeof chunk === 'string' ? chunk : decoder.write(chunk), items);
+    yield* drain();
   }
-  headerCheck();
-  yield* skippedBefore(Infinity);
+  tokenizer.push(decoder.end(), items);
+  tokenizer.end(items);
+  yield* drain();
+}
+
+function headerProblem(names: string[], opts: ReadOptions): string | undefined {
+  const nul = names.findIndex((n) => n.includes('\u0000'));
+  if (nul >= 0) return `column ${nul + 1} of the header row contains a NUL character (\\u0000)`;
+  const empty = names.findIndex((n) => n === '');
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (empty >= 0) return `column ${empty + 1} of the header row has no name`;
+  if (dup !== undefined) return `column "${dup}" appears twice in the header row`;
+  return opts.checkHeader?.(names);
 }
 
 async function* ndjsonRows(input: Readable): AsyncGenerator<SourceRow> {

@@ -1,10 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { type CdpDeps, importDeps } from './deps.js';
 import { CdpError } from './errors.js';
@@ -42,7 +36,20 @@ const reportSchema = {
       description: 'the first 1,000 row errors, in file order',
       items: {
         type: 'object',
-        properties: { line: { type: 'integer', description: '1-based physical line; the CSV header is line 1' }, reason: { type: 'string' } },
+        properties: {
+          line: { type: 'integer', description: '1-based physical line; the CSV header is line 1' },
+          field: { type: 'string', description: 'the column at fault, when the problem is one column' },
+          reason: { type: 'string' },
+        },
+      },
+    },
+    warningCount: { type: 'integer' },
+    warnings: {
+      type: 'array',
+      description: 'the first 1,000 rows imported without one of their values (such as an invalid phone beside a usable member id), in file order',
+      items: {
+        type: 'object',
+        properties: { line: { type: 'integer' }, field: { type: 'string' }, reason: { type: 'string' } },
       },
     },
   },
@@ -59,7 +66,7 @@ const querySchema = {
       type: 'string',
       enum: [...IMPORT_MODES],
       default: 'skip-bad-rows',
-      description: 'all-or-nothing stores the whole file in one transaction, or nothing if any row is bad',
+      description: 'all-or-nothing validates the whole file first and stores nothing if any row is bad',
     },
   },
 } as const;
@@ -124,23 +131,10 @@ export async function importRoutes(app: FastifyInstance, cdp: CdpDeps): Promise<
         if (!format) throw new CdpError('VALIDATION_FAILED', 'querystring/format is required with Content-Type application/octet-stream: give csv or ndjson');
         const body = req.body instanceof Readable ? req.body : Readable.from([]);
         if (Number(req.headers['content-length'] ?? 0) > IMPORT_BODY_LIMIT) throw byteLimitError(IMPORT_BODY_LIMIT);
-        const base = { workspaceId: req.workspaceId, kind, format, mode };
-        let report;
-        if (mode === 'skip-bad-rows') {
-          // One pass: rows are committed while the upload streams in.
-          const limited = byteLimit(IMPORT_BODY_LIMIT);
-          body.on('error', (err) => limited.destroy(err));
-          report = await runImport(deps, { ...base, open: () => body.pipe(limited) });
-        } else {
-          // Two passes need the file twice: spool the upload to a temporary file first.
-          const spool = join(tmpdir(), `siyu-import-${randomUUID()}`);
-          try {
-            await pipeline(body, byteLimit(IMPORT_BODY_LIMIT), createWriteStream(spool, { mode: 0o600 }));
-            report = await runImport(deps, { ...base, open: () => createReadStream(spool) });
-          } finally {
-            await rm(spool, { force: true });
-          }
-        }
+        // One pass for either mode: all-or-nothing stages the parsed rows itself (see runImport).
+        const limited = byteLimit(IMPORT_BODY_LIMIT);
+        body.on('error', (err) => limited.destroy(err));
+        const report = await runImport(deps, { workspaceId: req.workspaceId, kind, format, mode, open: () => body.pipe(limited) });
         if (report.rejected) {
           throw new CdpError(
             'IMPORT_INVALID',

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { importDeps } from './deps.js';
 import { type ImportFormat, type ImportKind, type ImportMode, type ImportReport, runImport } from './import.service.js';
+import { cleanImportSpool, importSpoolDir } from './import.spool.js';
 
 const CDNOW = new URL('../../test/fixtures/cdnow/CDNOW_sample.txt', import.meta.url);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -259,16 +260,43 @@ describeEngines('import', (engine) => {
     });
   }
 
-  it('reports an unclosed quote at the line it opens on, and stops reading past it without buffering the file', async () => {
+  it('reports an unclosed quote at the line it opens on, and reads on from the next line without buffering the file', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
     const atEnd = await run(ws, 'profiles', 'csv', 'user_id,name\nq0,A\n\nq1,"unclosed\nq2,B\n');
-    expect(atEnd).toMatchObject({ rows: 2, imported: 1, errors: [{ line: 4 }] });
+    expect(atEnd).toMatchObject({ rows: 3, imported: 2, errors: [{ line: 4 }] });
     expect(atEnd.errors[0]!.reason).toMatch(/never closed/);
-    const rest = Array.from({ length: 30_000 }, (_, i) => `r${i},Name ${i}`).join('\n');
+    // 150 rows of 2,000 characters: the quote runs past the 256 KB row limit.
+    const rest = Array.from({ length: 150 }, (_, i) => `r${i},${'n'.repeat(2000)}`).join('\n');
     const huge = await run(ws, 'profiles', 'csv', `user_id,name\nh0,A\nh1,"unclosed\n${rest}\n`);
-    expect(huge).toMatchObject({ rows: 2, imported: 1, errorCount: 1, errors: [{ line: 3 }] });
-    expect(huge.errors[0]!.reason).toMatch(/longer than 262144 characters.*the rest of the file was not read/);
+    expect(huge).toMatchObject({ rows: 152, imported: 151, errorCount: 1, errors: [{ line: 3 }] });
+    expect(await profileOf(ws, 'user_id', 'r149')).toBeTruthy();
+    expect(huge.errors[0]!.reason).toMatch(/longer than 262144 characters inside a quoted field.*never closed/);
   });
+
+  it('reports an overlong unquoted CSV row with its line and reads the rest of the file (issue #14 §5)', async () => {
+    const { workspaceId: ws } = await t.newWorkspace();
+    const long = 'x'.repeat(300_000);
+    const csv = `user_id,name\nl0,A\nl1,${long}\nl2,B\n\nl3,C\n`;
+    const report = await run(ws, 'profiles', 'csv', csv);
+    expect(report).toMatchObject({ rows: 4, imported: 3, skipped: 1, errorCount: 1 });
+    expect(report.errors).toEqual([{ line: 3, reason: 'row is longer than 262144 characters; the rest of its line was skipped' }]);
+    expect(await profileOf(ws, 'user_id', 'l3')).toBeTruthy();
+    // Through the API: 200 with the row reported, like every other bad row; all-or-nothing: 400 naming the line.
+    const key = (await t.newWorkspace()).secretKey;
+    const post = (mode: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/imports?kind=profiles&mode=${mode}`,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv' },
+        payload: csv,
+      });
+    const skip = await post('skip-bad-rows');
+    expect(skip.statusCode).toBe(200);
+    expect(skip.json()).toMatchObject({ rows: 4, imported: 3, errors: [{ line: 3 }] });
+    const aon = await post('all-or-nothing');
+    expect(aon.statusCode).toBe(400);
+    expect(aon.json().error.details).toMatchObject({ rejected: true, imported: 0, errors: [{ line: 3 }] });
+  }, 60_000);
 
   it('all-or-nothing with one bad row stores nothing, and a clean file stores everything', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
@@ -277,7 +305,7 @@ describeEngines('import', (engine) => {
     const before = await Promise.all([count('events', ws), count('profiles', ws), count('orders', ws), count('identities', ws)]);
     const rejected = await run(ws, 'orders', 'csv', bad, 'all-or-nothing');
     expect(rejected).toMatchObject({ rejected: true, rows: 1201, imported: 0, skipped: 1201, errorCount: 1 });
-    expect(rejected.errors).toEqual([{ line: 1102, reason: 'total (or total_fen) is required' }]);
+    expect(rejected.errors).toEqual([{ line: 1102, field: 'total', reason: 'total (or total_fen) is required' }]);
     expect(await Promise.all([count('events', ws), count('profiles', ws), count('orders', ws), count('identities', ws)])).toEqual(before);
     const ok = await run(ws, 'orders', 'csv', ['order_id,user_id,total,ordered_at', ...good].join('\n'), 'all-or-nothing');
     expect(ok).toMatchObject({ rejected: false, rows: 1200, imported: 1200, errorCount: 0 });
@@ -383,21 +411,45 @@ describe('siyu import (CLI, SQLite)', () => {
     expect(created.status).toBe(0);
     const ws = JSON.parse(created.stdout).id;
     const clean = join(dir, 'clean.csv');
-    writeFileSync(clean, 'user_id,name\nc1,A\nc2,B\n');
-    const ok = siyu('import', clean, '--kind', 'profiles', '--json');
+    writeFileSync(clean, 'user_id,name,phone\nc1,A,12345\nc2,B,\n');
+    // Human-readable: a warning (imported without its invalid phone) is listed but the exit code stays 0.
+    const ok = siyu('import', clean, '--kind', 'profiles');
     expect(ok.status, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ rows: 2, imported: 2, errorCount: 0 });
+    expect(ok.stdout).toMatch(/2 rows, 2 imported, 0 already present, 0 skipped/);
+    expect(ok.stdout).toMatch(/1 warning: rows imported without one of their values\n {2}line 2, phone: phone "12345" is not a valid phone number/);
 
     const bad = join(dir, 'orders.ndjson');
-    writeFileSync(bad, '{"order_id":"x1","user_id":"c1","total":1,"ordered_at":"2026-01-01"}\n{"order_id":"x2","user_id":"c1"}\n');
+    writeFileSync(bad, '{"order_id":"x1","user_id":"c1","phone":"12345","total":1,"ordered_at":"2026-01-01"}\n{"order_id":"x2","user_id":"c1"}\n');
     const errorsFile = join(dir, 'errors.csv');
     const partial = siyu('import', bad, '--kind', 'orders', '--workspace', ws, '--json', '--errors-file', errorsFile);
     expect(partial.status).toBe(1);
-    expect(JSON.parse(partial.stdout)).toMatchObject({ rows: 2, imported: 1, skipped: 1, errors: [{ line: 2 }] });
+    expect(JSON.parse(partial.stdout)).toMatchObject({ rows: 2, imported: 1, skipped: 1, errors: [{ line: 2 }], warnings: [{ line: 1, field: 'phone' }] });
     expect(readFileSync(errorsFile, 'utf8')).toMatch(/^line,reason\n2,total \(or total_fen\) is required\n$/);
 
     expect(siyu('import', clean, '--kind', 'things').status).toBe(2);
     expect(siyu('import', join(dir, 'missing.csv'), '--kind', 'profiles').status).toBe(2);
     expect(siyu('import', clean, '--kind', 'profiles', '--workspace', 'ws_nope').stderr).toMatch(/does not exist; workspaces: ws_/);
+  }, 180_000);
+
+  it('a kill -9 during an all-or-nothing import leaves its spool only in the data dir (0600 in 0700), and cleanImportSpool removes it', async () => {
+    const file = join(dir, 'many.csv');
+    const rows = Array.from({ length: 60_000 }, (_, i) => `k-${i},u-${i % 500},${(i % 90) + 1}.50,2026-02-0${(i % 9) + 1}`);
+    writeFileSync(file, ['order_id,user_id,total,ordered_at', ...rows].join('\n') + '\n');
+    const spool = importSpoolDir(env.SIYU_DATA_DIR);
+    const child = spawn(process.execPath, [join(ROOT, 'bin/siyu.js'), 'import', file, '--kind', 'orders', '--mode', 'all-or-nothing'], { env, cwd: dir });
+    const exited = new Promise((r) => child.on('exit', r));
+    try {
+      const deadline = Date.now() + 150_000;
+      while (!(existsSync(spool) && readdirSync(spool).length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const left = readdirSync(spool);
+    expect(left).toEqual([expect.stringMatching(new RegExp(`^${child.pid}-[0-9a-f-]{36}\\.ndjson$`))]);
+    expect(statSync(join(spool, left[0]!)).mode & 0o777).toBe(0o600);
+    expect(statSync(spool).mode & 0o777).toBe(0o700);
+    expect(await cleanImportSpool(env.SIYU_DATA_DIR)).toEqual(left);
+    expect(readdirSync(spool)).toEqual([]);
   }, 180_000);
 });

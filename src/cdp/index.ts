@@ -41,6 +41,7 @@ export { addTagsToProfile, removeTagFromProfile, resolveTagRef, profileTagNames,
 
 // Imports (the API route and `siyu import`).
 export { readRows } from './import.readers.js';
+export { cleanImportSpool, importSpoolDir } from './import.spool.js';
 export {
   runImport,
   formatFromFileName,
@@ -54,6 +55,8 @@ export {
   type ImportKind,
   type ImportFormat,
   type ImportProgress,
+  type RowError,
+  type RowWarningAt,
 } from './import.service.js';
 
 // Timeline events Siyu records itself about known profiles (lifecycle changes, deliveries, ...).

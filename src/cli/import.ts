@@ -5,11 +5,13 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { createServices } from '../server/app.js';
 import {
+  cleanImportSpool,
   formatFromFileName,
   IMPORT_FORMATS,
   IMPORT_KINDS,
   IMPORT_MODES,
   importDeps,
+  importSpoolDir,
   type ImportFormat,
   type ImportKind,
   type ImportMode,
@@ -70,7 +72,10 @@ async function importCommand(file: string, opts: ImportCliOptions): Promise<numb
   if (!format) throw new InvalidArgumentError(`cannot tell the format of ${file} from its extension; give --format csv or --format ndjson`);
 
   // Logs go to stderr: stdout carries the report (--json).
-  const services = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
+  const config = loadConfig();
+  const services = await createServices(config, { log: pino({ level: 'warn' }, pino.destination(2)) });
+  // Spools left by imports that were killed (a server's own are removed at its start; live ones are kept).
+  await cleanImportSpool(config.dataDir);
   const errorsOut = opts.errorsFile ? createWriteStream(opts.errorsFile) : undefined;
   errorsOut?.write('line,reason\n');
   let current: ReadStream | undefined;
@@ -80,15 +85,18 @@ async function importCommand(file: string, opts: ImportCliOptions): Promise<numb
     let report: ImportReport;
     const startedAt = services.clock.now();
     try {
-      report = await runImport(importDeps(services.cdp), {
-        workspaceId,
-        kind: opts.kind,
-        format,
-        mode: opts.mode,
-        open: () => (current = createReadStream(file)),
-        onProgress: progress.update,
-        onError: (e) => errorsOut?.write(`${e.line},${csvField(e.reason)}\n`),
-      });
+      report = await runImport(
+        { ...importDeps(services.cdp), spoolDir: importSpoolDir(config.dataDir) },
+        {
+          workspaceId,
+          kind: opts.kind,
+          format,
+          mode: opts.mode,
+          open: () => (current = createReadStream(file)),
+          onProgress: progress.update,
+          onError: (e) => errorsOut?.write(`${e.line},${csvField(e.reason)}\n`),
+        },
+      );
     } catch (err) {
       if (err instanceof AppError && err.code === 'IMPORT_INVALID') {
         progress.stop();
@@ -141,6 +149,11 @@ function summary(r: ImportReport, ws: string, errorsFile: string | undefined): s
   for (const e of r.errors.slice(0, SHOWN_ERRORS)) lines.push(`  line ${e.line}: ${e.reason}`);
   if (r.errorCount > SHOWN_ERRORS)
     lines.push(`  ... and ${n(r.errorCount - SHOWN_ERRORS)} more${errorsFile ? ` (all in ${errorsFile})` : '; --errors-file saves them all'}`);
+  if (r.warningCount > 0) {
+    lines.push(`${n(r.warningCount)} warning${r.warningCount === 1 ? '' : 's'}: rows imported without one of their values`);
+    for (const w of r.warnings.slice(0, SHOWN_ERRORS)) lines.push(`  line ${w.line}, ${w.field}: ${w.reason}`);
+    if (r.warningCount > SHOWN_ERRORS) lines.push(`  ... and ${n(r.warningCount - SHOWN_ERRORS)} more (--json lists up to 1,000)`);
+  }
   return lines.join('\n');
 }
 
@@ -165,7 +178,8 @@ function createProgress(totalBytes: number, bytesRead: () => number): { update: 
           bar.start(Math.max(1, totalBytes), 0, { phase, rows: 0, rate: 0, errors: 0 });
         }
       }
-      const bytes = Math.min(bytesRead(), totalBytes);
+      // Applying staged rows (all-or-nothing) reads no file: count rows instead.
+      const bytes = p.total ? Math.round((p.rows / Math.max(1, p.total)) * totalBytes) : Math.min(bytesRead(), totalBytes);
       if (bar) bar.update(bytes, { phase, rows: p.rows, rate: rate(p.rows), errors: p.errors });
       else if (Date.now() - lastLine >= 2000) {
         lastLine = Date.now();
