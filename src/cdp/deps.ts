@@ -25,6 +25,16 @@ export interface CdpDeps {
   defaultPhoneRegion: string;
   /** Port: timeline items other modules keep outside `events` (segment membership). */
   timelineSources: readonly TimelineSource[];
+  /** Tracking from browsers and through proxies (all optional; without them: no proxy trusted, addresses from the request). */
+  tracking?: TrackingOptions;
+}
+
+/** How the tracking API sees its clients (config `trustedProxies`, `publicUrl`). */
+export interface TrackingOptions {
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For/-Proto/-Host are believed; none by default. */
+  trustedProxies?: readonly string[];
+  /** The URL browsers reach Siyu by (`https://cdp.example.com`), for the SDK settings' apiHost; default: the request's Host. */
+  publicUrl?: string;
 }
 
 /** The profile rules' dependencies (also what the root gives other modules that resolve profile references). */
