@@ -37,39 +37,51 @@ function pathOf(parts: (string | number)[]): string {
   return s;
 }
 
+/** What the walk found wrong, and where. */
+interface Finding {
+  path: (string | number)[];
+  why: string;
+}
+
+const TOO_DEEP = `nested deeper than ${INPUT_LIMITS.maxDepth} levels (the limit for traits, properties and context)`;
+const NOT_FINITE = 'is a number beyond what a double holds (about ±1.8e308; JSON parsers make it Infinity, stored as null); send it as a string';
+
+/** A child value: a container to walk into, a number that overflowed, or nothing to check. */
+function child(c: unknown, left: number): Finding | undefined {
+  if (typeof c === 'object' && c !== null) return walk(c as Obj | unknown[], left);
+  if (typeof c === 'number' && !Number.isFinite(c)) return { path: [], why: NOT_FINITE };
+  return undefined;
+}
+
 /**
- * The path to the first container deeper than `left` levels, or undefined. Stops at the limit,
- * so its own recursion is bounded whatever the input's depth (JSON.parse accepts 100,000 levels;
- * JSON.stringify overflows the stack near 5,000).
+ * The first container deeper than `left` levels or number that overflowed, or undefined. Stops
+ * at the depth limit, so its own recursion is bounded whatever the input's depth (JSON.parse
+ * accepts 100,000 levels; JSON.stringify overflows the stack near 5,000). Strings are not read.
  */
-function tooDeep(v: Obj | unknown[], left: number): (string | number)[] | undefined {
-  if (left === 0) return [];
+function walk(v: Obj | unknown[], left: number): Finding | undefined {
+  if (left === 0) return { path: [], why: TOO_DEEP };
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      const c = v[i];
-      if (typeof c !== 'object' || c === null) continue;
-      const p = tooDeep(c as Obj | unknown[], left - 1);
-      if (p) return (p.unshift(i), p);
+      const f = child(v[i], left - 1);
+      if (f) return (f.path.unshift(i), f);
     }
     return undefined;
   }
   for (const k in v) {
-    const c = v[k];
-    if (typeof c !== 'object' || c === null) continue;
-    const p = tooDeep(c as Obj | unknown[], left - 1);
-    if (p) return (p.unshift(k), p);
+    const f = child(v[k], left - 1);
+    if (f) return (f.path.unshift(k), f);
   }
   return undefined;
 }
 
-/** Refuses a message whose objects and arrays nest deeper than INPUT_LIMITS.maxDepth (one walk of its containers only). */
+/**
+ * Refuses a message whose objects and arrays nest deeper than INPUT_LIMITS.maxDepth, or that
+ * holds a number JSON parsing turned into Infinity: one walk of its containers, before anything
+ * serialises it.
+ */
 export function checkDepth(where: string, msg: Obj): void {
-  const p = tooDeep(msg, INPUT_LIMITS.maxDepth + 1);
-  if (p)
-    fail(
-      `${where}: ${pathOf(p.slice(0, INPUT_LIMITS.maxDepth + 1))}`,
-      `nested deeper than ${INPUT_LIMITS.maxDepth} levels (the limit for traits, properties and context)`,
-    );
+  const f = walk(msg, INPUT_LIMITS.maxDepth + 1);
+  if (f) fail(`${where}: ${pathOf(f.path)}`, f.why);
 }
 
 /**

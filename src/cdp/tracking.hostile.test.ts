@@ -46,6 +46,7 @@ describeEngines('tracking API: hostile input', (engine) => {
       `{"userId":"deep-2","event":"E","properties":{"x":${nested(32, '[', ']')}}}`,
       /properties\.x(\[0\])+: nested deeper than 32 levels/,
     );
+    await refused('/v1/track', `{"userId":"inf","event":"E","properties":{"n":[1,-1e400]}}`, /properties\.n\[1\]: is a number beyond what a double holds/);
     // 32 levels are accepted.
     expect((await postRaw('/v1/track', `{"userId":"deep-3","event":"E","properties":${nested(31)}}`)).statusCode).toBe(200);
   });

@@ -13,22 +13,27 @@ export type TrackingDeps = Pick<CdpDeps, 'keys' | 'writer' | 'defaultPhoneRegion
 /** analytics-next's short paths (`${apiHost}/t`: the first letter of the call type). */
 const SHORT_PATHS: Record<string, EventType> = { t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias' };
 
+/*
+ * Scalar fields carry no `type` here on purpose: Fastify's validator coerces to the declared type
+ * (123 to "123", null to "", 9007199254740993 to "9007199254740992"), which would change what is
+ * stored. normaliseMessage checks each field exactly and answers a 400 naming it.
+ */
 const segmentMessage = {
   type: 'object',
   description: 'A Segment-compatible message (see https://segment.com/docs/connections/spec/). One of userId or anonymousId is required.',
   additionalProperties: true,
   properties: {
-    type: { type: 'string' },
-    userId: { type: ['string', 'number'] },
-    anonymousId: { type: ['string', 'number'] },
-    messageId: { type: 'string' },
-    timestamp: { type: 'string' },
-    sentAt: { type: 'string' },
+    type: { description: 'string: track, identify, page, screen, group or alias (implied by the endpoint)' },
+    userId: { description: 'string (or a number up to 2^53 - 1)' },
+    anonymousId: { description: 'string (or a number up to 2^53 - 1)' },
+    messageId: { description: 'string: the deduplication key' },
+    timestamp: { description: 'ISO-8601 string (or epoch milliseconds), years 0001-9999' },
+    sentAt: { description: 'ISO-8601 string (or epoch milliseconds), years 0001-9999' },
     context: { type: 'object', additionalProperties: true },
     properties: { type: 'object', additionalProperties: true },
     traits: { type: 'object', additionalProperties: true },
     integrations: { type: 'object', additionalProperties: true },
-    event: { type: 'string', description: 'track: the event name' },
+    event: { description: 'string: the event name (track)' },
     writeKey: { type: 'string' },
   },
 } as const;
@@ -42,7 +47,7 @@ const batchBody = {
   properties: {
     batch: { type: 'array', items: segmentMessage },
     context: { type: 'object', additionalProperties: true },
-    sentAt: { type: 'string' },
+    sentAt: { description: 'ISO-8601 string: applies to items without their own' },
     writeKey: { type: 'string' },
   },
 } as const;

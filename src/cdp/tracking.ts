@@ -174,6 +174,11 @@ function readShape(raw: unknown, where: string, opts: MessageOptions, fromReques
 
 /** The message id as sent, or a new one when it is missing. */
 function readMessageId(where: string, v: unknown): string {
+  if (typeof v === 'number') {
+    // A rounded number would deduplicate two messages as one.
+    checkNumericId(where, 'messageId', v);
+    v = String(v);
+  }
   const messageId = v === undefined || v === null || v === '' ? `api-${randomUUID()}` : v;
   if (typeof messageId !== 'string') fail(where, 'messageId must be a string');
   if (messageId.length > 200) fail(where, 'messageId is longer than 200 characters');
@@ -188,6 +193,7 @@ const pageName = (where: string, msg: Obj): string | null => {
 /** Per call type: checks the fields that type requires and returns the stored event name (track's event, page's name). */
 const EVENT_NAME: Record<EventType, (where: string, msg: Obj, userId: string | null) => string | null> = {
   track: (where, msg) => {
+    if (msg.event !== undefined && msg.event !== null && typeof msg.event !== 'string') fail(where, 'event (the event name) must be a string');
     if (typeof msg.event !== 'string' || msg.event.trim() === '') fail(where, 'event (the event name) is required for track');
     if (msg.event.length > 200) fail(where, 'event name is longer than 200 characters');
     return msg.event;
