@@ -30,6 +30,16 @@ export interface CdpDeps {
    * (and calls `cleanImportSpool(config.dataDir)` at start). Absent: a per-user folder in the temp dir.
    */
   importSpoolDir?: string;
+  /** Tracking from browsers and through proxies (all optional; without them: no proxy trusted, addresses from the request). */
+  tracking?: TrackingOptions;
+}
+
+/** How the tracking API sees its clients (config `trustedProxies`, `publicUrl`). */
+export interface TrackingOptions {
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For/-Proto/-Host are believed; none by default. */
+  trustedProxies?: readonly string[];
+  /** The URL browsers reach Siyu by (`https://cdp.example.com`), for the SDK settings' apiHost; default: the request's Host. */
+  publicUrl?: string;
 }
 
 /** The profile rules' dependencies (also what the root gives other modules that resolve profile references). */

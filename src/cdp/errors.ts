@@ -4,6 +4,7 @@ import { errorClass } from '../platform/errors.js';
 export const CdpError = errorClass('cdp', {
   EVENT_TOO_LARGE: 400,
   BATCH_TOO_LARGE: 400,
+  ORIGIN_NOT_ALLOWED: 403,
   IDENTIFIER_INVALID: 400,
   IMPORT_INVALID: 400,
   PROFILE_NOT_FOUND: 404,

@@ -120,6 +120,8 @@ const TRAIT_IDENTIFIERS: Record<string, string> = {
 export interface RawIdentifier {
   type: string;
   value: unknown;
+  /** Where the value was found (`traits.phone`, `context.externalIds[0].id`), for messages. */
+  field?: string;
 }
 
 /**
@@ -133,21 +135,24 @@ export function extractIdentifiers(msg: {
   context?: Record<string, any> | null;
 }): RawIdentifier[] {
   const out: RawIdentifier[] = [];
-  if (msg.userId !== undefined) out.push({ type: 'user_id', value: msg.userId });
-  if (msg.anonymousId !== undefined) out.push({ type: 'anonymous_id', value: msg.anonymousId });
-  for (const traits of [msg.traits, msg.context?.traits]) {
+  if (msg.userId !== undefined) out.push({ type: 'user_id', value: msg.userId, field: 'userId' });
+  if (msg.anonymousId !== undefined) out.push({ type: 'anonymous_id', value: msg.anonymousId, field: 'anonymousId' });
+  for (const [at, traits] of [
+    ['traits', msg.traits],
+    ['context.traits', msg.context?.traits],
+  ] as const) {
     if (!traits || typeof traits !== 'object') continue;
     for (const [k, t] of Object.entries(TRAIT_IDENTIFIERS)) {
-      if (traits[k] !== undefined) out.push({ type: t, value: traits[k] });
+      if (traits[k] !== undefined) out.push({ type: t, value: traits[k], field: `${at}.${k}` });
     }
   }
   const device = msg.context?.device;
-  if (device && typeof device === 'object' && device.id !== undefined) out.push({ type: 'device_id', value: device.id });
+  if (device && typeof device === 'object' && device.id !== undefined) out.push({ type: 'device_id', value: device.id, field: 'context.device.id' });
   const ext = msg.context?.externalIds;
   if (Array.isArray(ext)) {
-    for (const e of ext) {
-      if (e && typeof e === 'object' && typeof e.type === 'string') out.push({ type: e.type, value: e.id });
-    }
+    ext.forEach((e, i) => {
+      if (e && typeof e === 'object' && typeof e.type === 'string') out.push({ type: e.type, value: e.id, field: `context.externalIds[${i}].id` });
+    });
   }
   return out;
 }

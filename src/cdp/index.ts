@@ -1,7 +1,7 @@
 /** The CDP domain's public surface: tracking, identity (One ID), profiles, tags, imports. */
 
 // Wiring: dependencies, routes, the ingest writer, migrations, errors, hub events, tables.
-export { type CdpDeps, profileDepsOf, importDeps } from './deps.js';
+export { type CdpDeps, type TrackingOptions, profileDepsOf, importDeps } from './deps.js';
 export { cdpRoutes } from './routes.js';
 export { createIngestWriter, type IngestWriter, type SubmitResult, type WriterOptions } from './writer.js';
 export { cdpMigrations } from './migrations.js';

@@ -146,7 +146,8 @@ function applyEvent(p: ProfileState, e: TrackedEvent, currency: string, knownOrd
     onNewOrder();
     if (e.order.currency === currency) {
       p.orderCount += 1;
-      p.totalSpentFen += e.order.totalFen;
+      // Saturates at 2^53 - 1 fen: the sum stays an exact JavaScript number and fits bigint (docs/tracking-api.md, "Orders").
+      p.totalSpentFen = Math.min(p.totalSpentFen + e.order.totalFen, Number.MAX_SAFE_INTEGER);
       p.firstPurchaseAt = p.firstPurchaseAt === null ? e.timestamp : Math.min(p.firstPurchaseAt, e.timestamp);
       p.lastPurchaseAt = p.lastPurchaseAt === null ? e.timestamp : Math.max(p.lastPurchaseAt, e.timestamp);
     }

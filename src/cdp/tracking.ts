@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../platform/errors.js';
 import { CdpError } from './errors.js';
 import { extractIdentifiers, type Identifier, normaliseIdentifiers, type RawIdentifier, type RuleBook } from './identifiers.js';
+import { checkDepth, checkNumericId, checkText, checkTime, INPUT_LIMITS } from './tracking.guard.js';
+
+export { INPUT_LIMITS } from './tracking.guard.js';
 
 /** Segment's limits: 32 KB per event, 500 KB per request, 2,500 events per batch. */
 export const LIMITS = Object.freeze({ eventBytes: 32 * 1024, requestBytes: 500 * 1024, batchEvents: 2500 });
@@ -35,6 +38,11 @@ export interface NormaliseContext {
   rules: RuleBook;
   defaultRegion: string;
   currency: string;
+  /**
+   * Context taken from the HTTP request (`ip`, and `userAgent` for browser calls), as Segment's
+   * API adds it: the message's own context and the batch's win over it.
+   */
+  requestContext?: Readonly<Record<string, string>>;
 }
 
 type Obj = Record<string, unknown>;
@@ -50,7 +58,7 @@ function parseTime(where: string, field: string, v: unknown): number | undefined
   if (typeof v !== 'string' && typeof v !== 'number') fail(where, `${field} must be an ISO-8601 date string`);
   const t = typeof v === 'number' ? v : Date.parse(v);
   if (!Number.isFinite(t)) fail(where, `${field} "${String(v)}" is not a valid ISO-8601 date`);
-  return t;
+  return checkTime(where, field, t, v);
 }
 
 function optionalObject(where: string, msg: Obj, field: string): Obj | undefined {
@@ -62,7 +70,10 @@ function optionalObject(where: string, msg: Obj, field: string): Obj | undefined
 
 function idString(where: string, field: string, v: unknown): string | null {
   if (v === undefined || v === null) return null;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'number') {
+    checkNumericId(where, field, v);
+    return String(v);
+  }
   if (typeof v !== 'string') fail(where, `${field} must be a string`);
   if (v.length > 512) fail(where, `${field} is longer than 512 characters`);
   return v;
@@ -75,7 +86,7 @@ export function toFen(where: string, field: string, v: unknown): number {
   else if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) n = Number(v.trim());
   else fail(where, `${field} must be a number in currency units (e.g. 99.90)`);
   if (!Number.isFinite(n) || n < 0) fail(where, `${field} must be a non-negative amount, got ${String(v)}`);
-  if (n > 1e13) fail(where, `${field} is too large`);
+  if (n > INPUT_LIMITS.maxAmount) fail(where, `${field} is ${String(v)}; the largest amount accepted is ${INPUT_LIMITS.maxAmount}`);
   return Math.round(n * 100);
 }
 
@@ -97,7 +108,9 @@ export interface MessageOptions {
  * ("batch[3]"). Throws AppError.
  */
 export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseContext, opts: MessageOptions = {}): TrackedEvent {
-  const { msg, type, context, properties, traits } = readShape(raw, where, opts);
+  const { msg, type, context, properties, traits } = readShape(raw, where, opts, ctx.requestContext);
+  // Before anything serialises or recurses into it.
+  checkDepth(where, msg);
   const userId = idString(where, 'userId', msg.userId);
   const anonymousId = idString(where, 'anonymousId', msg.anonymousId);
   if (userId === null && anonymousId === null && !opts.traitIdentifiersSuffice) fail(where, 'userId or anonymousId is required');
@@ -111,7 +124,8 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
     traits: type === 'identify' ? traits : undefined,
     context,
   });
-  if (type === 'alias') rawIds.push({ type: 'anonymous_id', value: msg.previousId });
+  if (type === 'alias') rawIds.push({ type: 'anonymous_id', value: msg.previousId, field: 'previousId' });
+  for (const r of rawIds) if (typeof r.value === 'number') checkNumericId(where, r.field ?? r.type, r.value);
   const identifiers = normaliseIdentifiers(rawIds, ctx.rules, ctx.defaultRegion);
   if (identifiers.length === 0) {
     fail(
@@ -139,7 +153,7 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
 }
 
 /** Checks the message is an object of a known type, merges a batch's context in, and reads its object fields. */
-function readShape(raw: unknown, where: string, opts: MessageOptions) {
+function readShape(raw: unknown, where: string, opts: MessageOptions, fromRequest: NormaliseContext['requestContext']) {
   const { implied, inherited } = opts;
   if (!isObj(raw)) fail(where, 'must be a JSON object');
   let msg: Obj = raw;
@@ -148,8 +162,8 @@ function readShape(raw: unknown, where: string, opts: MessageOptions) {
   if (!EVENT_TYPES.includes(type)) fail(where, `type must be one of ${EVENT_TYPES.join(', ')}; got ${JSON.stringify(msg.type)}`);
 
   const ownContext = optionalObject(where, msg, 'context');
-  // In a batch, top-level context merges into each item; the item's own keys win.
-  if (inherited?.context) msg = { ...msg, context: { ...inherited.context, ...(ownContext ?? {}) } };
+  // In a batch, top-level context merges into each item; the item's own keys win, then the batch's, then the request's.
+  if (inherited?.context || fromRequest) msg = { ...msg, context: mergeContext(ownContext, inherited?.context, fromRequest) };
   const context = msg.context as Obj | undefined;
   const properties = optionalObject(where, msg, 'properties');
   const traits = optionalObject(where, msg, 'traits');
@@ -158,8 +172,24 @@ function readShape(raw: unknown, where: string, opts: MessageOptions) {
   return { msg, type, context, properties, traits };
 }
 
+/**
+ * The item's context over the batch's, with the request's keys added where both lack them.
+ * Built by assignment, not by spreading several objects into a literal: JSON.stringify took
+ * 13 µs instead of 4 µs per event on such objects (measured on the bench's events).
+ */
+function mergeContext(own: Obj | undefined, batch: Obj | undefined, fromRequest: NormaliseContext['requestContext']): Obj {
+  const context: Obj = Object.assign({}, batch, own);
+  if (fromRequest) for (const k in fromRequest) if (context[k] === undefined && !(k in context)) context[k] = fromRequest[k];
+  return context;
+}
+
 /** The message id as sent, or a new one when it is missing. */
 function readMessageId(where: string, v: unknown): string {
+  if (typeof v === 'number') {
+    // A rounded number would deduplicate two messages as one.
+    checkNumericId(where, 'messageId', v);
+    v = String(v);
+  }
   const messageId = v === undefined || v === null || v === '' ? `api-${randomUUID()}` : v;
   if (typeof messageId !== 'string') fail(where, 'messageId must be a string');
   if (messageId.length > 200) fail(where, 'messageId is longer than 200 characters');
@@ -174,6 +204,7 @@ const pageName = (where: string, msg: Obj): string | null => {
 /** Per call type: checks the fields that type requires and returns the stored event name (track's event, page's name). */
 const EVENT_NAME: Record<EventType, (where: string, msg: Obj, userId: string | null) => string | null> = {
   track: (where, msg) => {
+    if (msg.event !== undefined && msg.event !== null && typeof msg.event !== 'string') fail(where, 'event (the event name) must be a string');
     if (typeof msg.event !== 'string' || msg.event.trim() === '') fail(where, 'event (the event name) is required for track');
     if (msg.event.length > 200) fail(where, 'event name is longer than 200 characters');
     return msg.event;
@@ -198,7 +229,11 @@ function eventTime(where: string, msg: Obj, inheritedSentAt: unknown, receivedAt
   const sentAt = parseTime(where, 'sentAt', msg.sentAt) ?? parseTime(where, 'sentAt', inheritedSentAt);
   if (original === undefined) return receivedAt;
   if (sentAt === undefined) return original;
-  return receivedAt - (sentAt - original);
+  const corrected = receivedAt - (sentAt - original);
+  if (corrected < INPUT_LIMITS.minTime || corrected > INPUT_LIMITS.maxTime) {
+    fail(where, `timestamp corrected for clock skew (received − (sentAt − timestamp)) falls outside the years 0001-9999: check the client's clock`);
+  }
+  return corrected;
 }
 
 /** The order of an `Order Completed` event (its id defaults to the message id; currency to the workspace's). */
@@ -237,6 +272,7 @@ function storedPayload(where: string, msg: Obj, type: EventType, messageId: stri
     delete stored.writeKey;
   }
   const payload = JSON.stringify(stored);
+  checkText(where, stored, payload);
   // payload.length counts UTF-16 units; only a long payload needs the exact byte count.
   if (payload.length * 3 > LIMITS.eventBytes) {
     const size = Buffer.byteLength(payload);

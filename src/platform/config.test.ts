@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ SIYU_DATA_DIR: dir(), SIYU_LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
   });
 
+  it('trusts no proxy and has no public URL by default; reads both', () => {
+    const c = loadConfig({ SIYU_DATA_DIR: dir() });
+    expect(c.trustedProxies).toEqual([]);
+    expect(c.publicUrl).toBeUndefined();
+    const d = loadConfig({ SIYU_DATA_DIR: dir(), SIYU_TRUSTED_PROXIES: ' 127.0.0.1, 10.0.0.0/8,::1 ', SIYU_PUBLIC_URL: 'https://cdp.example.com/siyu/' });
+    expect(d.trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(d.publicUrl).toBe('https://cdp.example.com/siyu');
+  });
+
   it('reads PORT or SIYU_PORT', () => {
     expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000' }).port).toBe(4000);
     expect(loadConfig({ SIYU_DATA_DIR: dir(), PORT: '4000', SIYU_PORT: '5000' }).port).toBe(5000);
@@ -55,6 +64,10 @@ describe('loadConfig', () => {
     [{ SIYU_OUTBOUND_ALLOW: 'http://x' }, 'SIYU_OUTBOUND_ALLOW', /host name, an IP address nor a CIDR/],
     [{ SIYU_DB_API_TIMEOUT_MS: '5s' }, 'SIYU_DB_API_TIMEOUT_MS', /whole number/],
     [{ SIYU_LOG_FORMAT: 'xml' }, 'SIYU_LOG_FORMAT', /json or pretty/],
+    [{ SIYU_TRUSTED_PROXIES: '10.0.0.1,proxy.local' }, 'SIYU_TRUSTED_PROXIES', /"proxy.local" is neither an IP address nor a CIDR range/],
+    [{ SIYU_TRUSTED_PROXIES: '10.0.0.0/33' }, 'SIYU_TRUSTED_PROXIES', /CIDR/],
+    [{ SIYU_PUBLIC_URL: 'cdp.example.com' }, 'SIYU_PUBLIC_URL', /http:\/\/ or https:\/\/ URL/],
+    [{ SIYU_PUBLIC_URL: 'https://cdp.example.com/?a=1' }, 'SIYU_PUBLIC_URL', /without query/],
   ];
   for (const [env, variable, message] of bad) {
     it(`names ${variable} when it is wrong (${JSON.stringify(env)})`, () => {

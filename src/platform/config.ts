@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { parseAllowList } from './outbound-rules.js';
 
 /** Validated, frozen runtime configuration; the only place that reads `process.env`. */
@@ -38,6 +39,10 @@ export interface Config {
   readonly dbWorkerTimeoutMs: number;
   /** Internal destinations outbound HTTP may reach anyway (SIYU_OUTBOUND_ALLOW: host names, addresses, CIDR ranges). */
   readonly outboundAllow: readonly string[];
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For/-Proto/-Host the tracking API believes (SIYU_TRUSTED_PROXIES); none by default. */
+  readonly trustedProxies: readonly string[];
+  /** The URL browsers reach this server by (SIYU_PUBLIC_URL), e.g. https://cdp.example.com; default: each request's Host. */
+  readonly publicUrl: string | undefined;
 }
 
 /** A configuration problem, naming the variable at fault. */
@@ -104,6 +109,14 @@ function loadKey(env: Env, dataDir: string, usesSqlite: boolean): { key: Buffer;
   return { key, source: 'generated' };
 }
 
+/** A comma-separated list, entries trimmed, empty ones dropped. */
+function listVar(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+}
+
 /** Reads and validates configuration from an environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = process.stdout.isTTY === true): Config {
   const port = intVar(env, ['SIYU_PORT', 'PORT'], 3000, 0, 65535);
@@ -140,14 +153,24 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
   const dbConnectTimeoutMs = intVar(env, ['SIYU_DB_CONNECT_TIMEOUT_MS'], 5_000, 100, 600_000);
   const dbApiTimeoutMs = intVar(env, ['SIYU_DB_API_TIMEOUT_MS'], 10_000, 100, 3_600_000);
   const dbWorkerTimeoutMs = intVar(env, ['SIYU_DB_WORKER_TIMEOUT_MS'], 600_000, 1_000, 86_400_000);
-  const outboundAllow = (env.SIYU_OUTBOUND_ALLOW ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
+  const outboundAllow = listVar(env.SIYU_OUTBOUND_ALLOW);
   try {
     parseAllowList(outboundAllow);
   } catch (err) {
     throw new ConfigError('SIYU_OUTBOUND_ALLOW', `${(err as Error).message}; give a comma-separated list of host names, IP addresses and CIDR ranges`);
+  }
+  const trustedProxies = listVar(env.SIYU_TRUSTED_PROXIES);
+  for (const e of trustedProxies) {
+    const ok = e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e.replace(/^\[|\]$/g, ''));
+    if (!ok)
+      throw new ConfigError(
+        'SIYU_TRUSTED_PROXIES',
+        `"${e}" is neither an IP address nor a CIDR range; give a comma-separated list such as 127.0.0.1,10.0.0.0/8`,
+      );
+  }
+  const publicUrl = env.SIYU_PUBLIC_URL ? env.SIYU_PUBLIC_URL.trim().replace(/\/+$/, '') : undefined;
+  if (publicUrl !== undefined && (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl) || !URL.canParse(publicUrl))) {
+    throw new ConfigError('SIYU_PUBLIC_URL', `must be an http:// or https:// URL without query, such as https://cdp.example.com, got "${env.SIYU_PUBLIC_URL}"`);
   }
   const { key, source } = loadKey(env, dataDir, databaseUrl === undefined);
   return Object.freeze({
@@ -171,5 +194,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
     dbApiTimeoutMs,
     dbWorkerTimeoutMs,
     outboundAllow: Object.freeze(outboundAllow),
+    trustedProxies: Object.freeze(trustedProxies),
+    publicUrl,
   });
 }

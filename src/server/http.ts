@@ -25,15 +25,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     ajv: { customOptions: { allowUnionTypes: true, removeAdditional: false } },
     // Identifiers in URLs (`/v1/profiles/email:...`, long openids) exceed Fastify's default of 100.
     routerOptions: { maxParamLength: 1024 },
-    // Segment clients sometimes post JSON as text/plain (sendBeacon).
     bodyLimit: 512 * 1024,
-  });
-  app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
   });
   installErrorHandler(app);
   // Graceful shutdown: requests in flight when close() starts answer with `Connection: close`,

@@ -7,7 +7,9 @@ import type { Logger } from 'pino';
 import {
   type CdpDeps,
   type CdpHubEvents,
+  cleanImportSpool,
   createIngestWriter,
+  importSpoolDir,
   createRuleBook,
   type IngestWriter,
   profileDepsOf,
@@ -124,6 +126,9 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const log = opts.log ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
   if (opts.migrate !== false) await migrate(config, opts.database, log);
+  // Spool files of imports a crash interrupted (customer rows: never left behind).
+  const spooled = await cleanImportSpool(config.dataDir);
+  if (spooled.length) log.info({ files: spooled.length }, 'removed the spool files of interrupted imports');
   const { api: database, worker: workerDatabase } = opts.database ? { api: opts.database, worker: opts.database } : openDatabases(config, log);
   const now = () => clock.now();
   const cipher = createPiiCipher(config.encryptionKey);
@@ -147,7 +152,19 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now }, settingsFor, log, hub });
   const timelineSources: TimelineSource[] = [segmentTimelineSource(), journeyTimelineSource()];
 
-  const cdp: CdpDeps = { database, cipher, now, log, hub, keys, writer, defaultPhoneRegion: config.defaultPhoneRegion, timelineSources };
+  const cdp: CdpDeps = {
+    database,
+    cipher,
+    now,
+    log,
+    hub,
+    keys,
+    writer,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    timelineSources,
+    importSpoolDir: importSpoolDir(config.dataDir),
+    tracking: { trustedProxies: config.trustedProxies, publicUrl: config.publicUrl },
+  };
   const profiles = profileDepsOf(cdp);
   const segments: SegmentsDeps = {
     database,

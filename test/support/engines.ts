@@ -84,6 +84,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     dbWorkerTimeoutMs: 600_000,
     // Tests talk to servers of their own on loopback (the WeCom sandbox, SMTP, webhooks).
     outboundAllow: ['127.0.0.1', '::1', 'localhost'],
+    trustedProxies: [],
+    publicUrl: undefined,
     ...overrides,
   }) as Config;
 }
