@@ -25,9 +25,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      const limit = req.routeOptions.config && (req.routeOptions as { bodyLimit?: number }).bodyLimit;
+      // The route's own limit, else the server's (Fastify's bodyLimit option).
+      const limit = (req.routeOptions as { bodyLimit?: number }).bodyLimit ?? req.server.initialConfig.bodyLimit ?? 1024 * 1024;
       return reply.status(400).send({
-        error: { code: 'REQUEST_TOO_LARGE', message: `request body is larger than the limit of ${Math.round((limit ?? 512000) / 1024)} KB` },
+        error: { code: 'REQUEST_TOO_LARGE', message: `request body is larger than the limit of ${Math.round(limit / 1024)} KB` },
       });
     }
     if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
