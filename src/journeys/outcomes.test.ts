@@ -33,10 +33,13 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
     const res = await app.api('POST', '/v1/journeys/recipes/birthday_coupon/import', { publish: true });
     expect(res.status).toBe(201);
     const warning = { code: 'AWARD_WITHOUT_LOYALTY', stepId: 'coupon', message: expect.stringMatching(/no(ne is)? installed.*skipped/) };
-    expect(res.body.warnings).toEqual([warning]);
+    // The route's deps are the root's: its channel check (messaging's configurations, the SCRM
+    // connection for wecom) finds no WeCom connection in this workspace, so the greeting warns too.
+    const channel = { code: 'CHANNEL_NOT_CONFIGURED', stepId: 'greet', message: expect.stringContaining('sends on wecom, which is not configured') };
+    expect(res.body.warnings).toEqual([warning, channel]);
     const id = res.body.id as string;
-    expect((await app.api('GET', `/v1/journeys/${id}`)).body.publishWarnings).toEqual([warning]);
-    expect((await app.api('GET', '/v1/journeys')).body.data[0].publishWarnings).toEqual([warning]);
+    expect((await app.api('GET', `/v1/journeys/${id}`)).body.publishWarnings).toEqual([warning, channel]);
+    expect((await app.api('GET', '/v1/journeys')).body.data[0].publishWarnings).toEqual([warning, channel]);
 
     app.t.clock.advance(MIN);
     await app.tick();
@@ -85,7 +88,7 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
       awardPoints: async () => ({ ok: true }),
       issueCoupon: async () => (refuse ? { ok: false, reason: 'out of stock' } : { ok: true, couponCode: 'C-42' }),
     };
-    app = await journeyTestApp(engine, { deps: { loyalty } });
+    app = await journeyTestApp(engine, { deps: { loyalty, channelConfigured: async () => true } });
     const a = await app.profile('a');
     const b = await app.profile('b');
     const c = await app.api('POST', '/v1/journeys', {
@@ -170,7 +173,7 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
       },
       issueCoupon: async () => ({ ok: true }),
     };
-    app = await journeyTestApp(engine, { deps: { loyalty } });
+    app = await journeyTestApp(engine, { deps: { loyalty, channelConfigured: async () => true } });
     const p = await app.profile('p');
     const id = await app.journey('throws', { trigger: { type: 'manual' }, steps: [{ id: 'award', type: 'award', points: 5 }] });
     await app.api('POST', `/v1/journeys/${id}/enter`, { profileIds: [p] });

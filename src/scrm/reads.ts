@@ -45,3 +45,9 @@ export async function followingStaff<D>(db: Kysely<D>, ws: string, externalUseri
   const owner = await q.orderBy('added_at').orderBy('userid').limit(1).executeTakeFirst();
   return owner?.userid;
 }
+
+/** Whether the workspace has a WeCom connection (read through the caller's connection or transaction). */
+export async function hasWeComConnection<D>(db: Kysely<D>, ws: string): Promise<boolean> {
+  const row = await scrmDb(db).selectFrom('wecom_apps').select('workspace_id').where('workspace_id', '=', ws).executeTakeFirst();
+  return row !== undefined;
+}

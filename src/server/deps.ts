@@ -7,7 +7,7 @@ import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, followingStaff, groupOwner } from '../scrm/index.js';
+import { activeGroupChatIds, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
 import type { Services } from './services.js';
 
 /** The live profile id a reference names (cdp), for modules that take it as a port. */
@@ -26,13 +26,9 @@ export function journeyDepsOf(s: Services, database: Database = s.database): Jou
     hub: s.hub,
     activeGroupChatIds,
     // The WeCom channels send through the SCRM connection; the others need their own configuration.
+    // Read through the caller's transaction: on SQLite another handle would wait on it.
     channelConfigured: (db, ws, channel) =>
-      channel === 'wecom' || channel === 'wecom_group'
-        ? s.scrm.connections.clientFor(ws).then(
-            () => true,
-            () => false,
-          )
-        : isChannelConfigured(db, ws, channel),
+      channel === 'wecom' || channel === 'wecom_group' ? hasWeComConnection(db, ws) : isChannelConfigured(db, ws, channel),
   };
 }
 
