@@ -2,7 +2,7 @@
  * The import rules of Siyu's layers (docs/architecture.md, "Layers and rules"), checked by
  * `npm test` (`npm run check:deps`). Product code only: tests may reach into the module they test.
  */
-const DOMAINS = 'cdp|segments|messaging|journeys|broadcasts|scrm';
+const DOMAINS = 'cdp|segments|messaging|journeys|broadcasts|scrm|insight|loyalty|compliance';
 const TESTS = '(\\.test\\.ts$|/test-kit\\.ts$|/test-helpers\\.ts$|/test-fixtures\\.ts$|/testing/)';
 
 module.exports = {

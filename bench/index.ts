@@ -42,6 +42,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     run: async (o) => (await import('./wecom.js')).runWeComBench(o),
   },
   {
+    name: 'cli',
+    summary:
+      'how fast `siyu` starts: `siyu --help` and `npm start` to an answering /health (compiled build) vs a bare `node -e 0` in the same run; targets --help < 0.5 s, start < 3 s',
+    run: async (o) => (await import('./cli.js')).runCliBench(o),
+  },
+  {
     name: 'journeys',
     summary:
       'up to 100,000 profiles (--profiles) through a 4-step journey (wait, branch, send, wait-for-event) with a virtual clock: steps/s and sends/s on SQLite and, with --database-url, PostgreSQL with 1 and 2 worker processes, vs bare row updates; targets ≥5,000 steps/s (SQLite), 2 workers ≥1.6× one',

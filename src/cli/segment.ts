@@ -38,7 +38,14 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function registerSegmentCommands(program: Command): void {
   registerModelCommands(program);
   const segment = program.command('segment').description('Segments: list, create from a rule file, evaluate, export members');
+  segmentListCommand(segment);
+  segmentCreateCommand(segment);
+  segmentEvalCommand(segment);
+  segmentExportCommand(segment);
+}
 
+/** `siyu segment list`. */
+function segmentListCommand(segment: Command): void {
   segment
     .command('list')
     .description('List active segments with their sizes')
@@ -61,7 +68,10 @@ export function registerSegmentCommands(program: Command): void {
         output(!!opts.json, all, lines.join('\n') || 'no segments');
       }),
     );
+}
 
+/** `siyu segment create`. */
+function segmentCreateCommand(segment: Command): void {
   segment
     .command('create')
     .description('Create a rule segment from a JSON rule file (see docs/segments-rules.md), or a static one')
@@ -96,7 +106,10 @@ export function registerSegmentCommands(program: Command): void {
         );
       });
     });
+}
 
+/** `siyu segment eval`. */
+function segmentEvalCommand(segment: Command): void {
   segment
     .command('eval')
     .description('Compute a rule segment from scratch now, with a progress bar (resumes an interrupted computation)')
@@ -151,7 +164,10 @@ export function registerSegmentCommands(program: Command): void {
         );
       }),
     );
+}
 
+/** `siyu segment export`. */
+function segmentExportCommand(segment: Command): void {
   segment
     .command('export')
     .description('Write the members of a segment as CSV (streamed)')

@@ -21,6 +21,12 @@ export interface PlatformRoutesDeps {
 
 /** Health, readiness, the error catalogue, and the workspace's own key management. */
 export async function platformRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
+  await healthRoutes(app, s);
+  await keyRoutes(app, s);
+}
+
+/** `/health` (the process answers), `/ready` (the database too, and not shutting down) and `/v1/errors`. */
+async function healthRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
   let shuttingDown = false;
   app.addHook('onClose', async () => {
     shuttingDown = true;
@@ -49,19 +55,24 @@ export async function platformRoutes(app: FastifyInstance, s: PlatformRoutesDeps
     },
     async () => ({ data: Object.entries(s.errorCatalogue).map(([code, e]) => ({ code, status: e.status, module: e.domain })) }),
   );
+}
 
+/** An API key as listed (never the key itself). */
+const keyInfo = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    name: { type: 'string' },
+    prefix: { type: 'string' },
+    createdAt: { type: 'string' },
+    revokedAt: { type: ['string', 'null'] },
+  },
+};
+
+/** The workspace this secret key belongs to, and its API keys (list, create, revoke). */
+async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
   const auth = requireKey(s.keys, 'secret');
-  const keyInfo = {
-    type: 'object',
-    properties: {
-      id: { type: 'string' },
-      kind: { type: 'string' },
-      name: { type: 'string' },
-      prefix: { type: 'string' },
-      createdAt: { type: 'string' },
-      revokedAt: { type: ['string', 'null'] },
-    },
-  };
 
   app.get(
     '/v1/workspace',

@@ -4,6 +4,7 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import type { InsightDeps } from '../insight/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
@@ -65,4 +66,9 @@ export function broadcastsDeps(s: Services, database: Database = s.database): Br
     resolveProfile: profileResolver(s),
     queueTestSends: (input) => queueTestSends(messagingDeps(s, { database }), input),
   };
+}
+
+/** The insight module's deps (its reads of other modules go through their published functions). */
+export function insightDeps(s: Services, database: Database = s.database): InsightDeps {
+  return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, timeZoneOf: s.timeZoneOf };
 }

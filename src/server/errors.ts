@@ -1,6 +1,7 @@
 /** Every module's error catalogue, joined: one code, one status, one owner (checked at start and by a test). */
 import { BroadcastError } from '../broadcasts/index.js';
 import { CdpError } from '../cdp/index.js';
+import { InsightError } from '../insight/index.js';
 import { JourneyError } from '../journeys/index.js';
 import { MessagingError } from '../messaging/index.js';
 import { mergeCatalogues } from '../platform/errors.js';
@@ -8,7 +9,7 @@ import { ScrmError } from '../scrm/index.js';
 import { SegmentError } from '../segments/index.js';
 
 /** The error classes of the modules, in layer order. */
-export const ERROR_CLASSES = [CdpError, SegmentError, MessagingError, ScrmError, BroadcastError, JourneyError] as const;
+export const ERROR_CLASSES = [CdpError, SegmentError, MessagingError, ScrmError, BroadcastError, JourneyError, InsightError] as const;
 
 /** Code -> status and owning module, for every code the API may answer (GET /v1/errors). */
 export function errorCatalogue(): Record<string, { status: number; domain: string }> {

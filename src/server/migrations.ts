@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { broadcastMigrations } from '../broadcasts/index.js';
 import { cdpMigrations } from '../cdp/index.js';
+import { insightMigrations } from '../insight/index.js';
 import { journeyMigrations } from '../journeys/index.js';
 import { messagingMigrations } from '../messaging/index.js';
 import type { Engine } from '../platform/db/database.js';
@@ -19,6 +20,7 @@ export function siyuMigrations(engine: Engine): MigrationSet[] {
     messagingMigrations(engine),
     journeyMigrations(engine),
     broadcastMigrations(engine),
+    insightMigrations(engine),
   ];
 }
 

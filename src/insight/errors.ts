@@ -1,0 +1,13 @@
+import { errorClass } from '../platform/errors.js';
+
+/** The insight module's expected failures. */
+export const InsightError = errorClass('insight', {
+  /** A metric, funnel or cohort query that does not validate (details name the field). */
+  INSIGHT_QUERY_INVALID: 400,
+  SURVEY_NOT_FOUND: 404,
+  /** A survey answer that does not fit the survey (details name the question). */
+  SURVEY_ANSWER_INVALID: 400,
+  /** A survey link whose signature does not match or whose time has passed. */
+  SURVEY_LINK_INVALID: 401,
+  EXPERIMENT_NOT_FOUND: 404,
+});
