@@ -65,9 +65,12 @@ export function openDatabase(opts: OpenOptions): Database {
       ...(t.statementMs ? { statement_timeout: t.statementMs } : {}),
       ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
     });
-    // An idle client's error (57P01 on a server restart, a dropped socket) is emitted on the pool;
-    // unheard, it would end the process. The pool has already discarded that client.
+    // A connection's error (57P01 on a server restart, a dropped socket) is emitted on the pool
+    // while the client is idle, and on the client itself while it is checked out between queries
+    // (inside a transaction, a scan): unheard, either would end the process. The query in flight, if
+    // any, fails with its own error; the broken client is discarded when it is released.
     pool.on('error', (err) => opts.onPoolError?.(err));
+    pool.on('connect', (client) => client.on('error', (err) => opts.onPoolError?.(err)));
     const db = new Kysely<DB>({ dialect: new PostgresSchemaDialect({ pool }), log: queryLog(opts) });
     const url = new URL(opts.databaseUrl);
     return {
