@@ -16,8 +16,7 @@ import {
   type TestSendResult,
 } from '../messaging/index.js';
 import { newId } from '../platform/ids.js';
-import { SegmentError } from '../segments/index.js';
-import { segmentStatus } from './audience.js';
+import { SegmentError, segmentStatus } from '../segments/index.js';
 import { bdb, type BroadcastRow, type BroadcastView, getRow, toView } from './broadcasts.repo.js';
 import type { BroadcastsDeps } from './deps.js';
 import { BroadcastError } from './errors.js';

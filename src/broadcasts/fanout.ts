@@ -12,7 +12,7 @@ import { type CallerDb, type ChannelName, type EnqueueInput, enqueueMessages, ge
 import { parseJson } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 // The segments rule language's `bucket`: the same stable md5 hash, so a holdout is reproducible in SQL.
-import { bucketOf } from '../segments/compile.js';
+import { bucketOf } from '../segments/index.js';
 import { audienceChunk, audienceSize } from './audience.js';
 import { bdb, type BroadcastRow, messageKey } from './broadcasts.repo.js';
 import type { BroadcastsDeps } from './deps.js';
