@@ -2,7 +2,7 @@ import type { Generated } from 'kysely';
 import type { JsonColumn, Millis } from '../platform/db/schema.js';
 
 /**
- * The broadcast domain's tables (migrations 0012_broadcasts and 0019_broadcasts_retry). Owned by `src/broadcasts/`; sends go
+ * The broadcast domain's tables (migrations 0012_broadcasts and 0020_broadcasts_retry). Owned by `src/broadcasts/`; sends go
  * through the messaging outbox, audiences are read (never written) from `segment_members`.
  */
 
