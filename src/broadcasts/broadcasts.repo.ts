@@ -35,7 +35,10 @@ export interface BroadcastView {
   goalDays: number;
   sendAt: string | null;
   progress: { total: number | null; enqueued: number; holdout: number; excluded: number; done: boolean };
+  /** Why the fan-out failed, or why its last chunk failed while it is backed off (`retryAt`). */
   error: string | null;
+  /** When a backed-off fan-out is tried again; null unless its last chunk failed. */
+  retryAt: string | null;
   startedAt: string | null;
   finishedAt: string | null;
   cancelledAt: string | null;
@@ -66,6 +69,7 @@ export function toView(r: BroadcastRow): BroadcastView {
     sendAt: iso(r.send_at),
     progress: { total: r.total, enqueued: r.enqueued, holdout: r.holdout_count, excluded: r.excluded_count, done: r.status === 'sent' },
     error: r.error,
+    retryAt: iso(r.retry_at),
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
     cancelledAt: iso(r.cancelled_at),

@@ -16,8 +16,7 @@ import {
   type TestSendResult,
 } from '../messaging/index.js';
 import { newId } from '../platform/ids.js';
-import { SegmentError } from '../segments/index.js';
-import { segmentStatus } from './audience.js';
+import { SegmentError, segmentStatus } from '../segments/index.js';
 import { bdb, type BroadcastRow, type BroadcastView, getRow, toView } from './broadcasts.repo.js';
 import type { BroadcastsDeps } from './deps.js';
 import { BroadcastError } from './errors.js';
@@ -296,6 +295,9 @@ function checkSendTime(deps: BroadcastDeps, at: number | null): asserts at is nu
   if (at! > now + MAX_AHEAD_MS) bad('sendAt must be within a year from now');
 }
 
+/** Scheduling again (or sending now) ends the back-off of a scheduled broadcast whose start failed: the operator asked for it. */
+const RETRY_CLEARED = { failures: 0, retry_at: null, error: null } as const;
+
 /** Schedules a draft (or moves a scheduled broadcast) to `sendAt`, or to its stored send time. */
 export async function scheduleBroadcast(deps: BroadcastDeps, ws: string, id: string, sendAtIso?: string): Promise<BroadcastView> {
   const row = await getRow(deps.database.db, ws, id);
@@ -304,7 +306,14 @@ export async function scheduleBroadcast(deps: BroadcastDeps, ws: string, id: str
   // The template, segments and content are checked again: they may have changed since the draft.
   const d = fromRow(row);
   await checkReferences(deps, ws, { ...d, purpose: row.purpose });
-  await transition(deps.database.db, ws, id, ['draft', 'scheduled'], { status: 'scheduled', send_at: at, updated_at: deps.now() }, 'schedule');
+  await transition(
+    deps.database.db,
+    ws,
+    id,
+    ['draft', 'scheduled'],
+    { status: 'scheduled', send_at: at, ...RETRY_CLEARED, updated_at: deps.now() },
+    'schedule',
+  );
   deps.hub.emit('broadcasts.due', { workspaceId: ws });
   return toView(await getRow(deps.database.db, ws, id));
 }
@@ -314,7 +323,7 @@ export async function sendNow(deps: BroadcastDeps, ws: string, id: string): Prom
   const row = await getRow(deps.database.db, ws, id);
   await checkReferences(deps, ws, { ...fromRow(row), purpose: row.purpose });
   const now = deps.now();
-  await transition(deps.database.db, ws, id, ['draft', 'scheduled'], { status: 'scheduled', send_at: now, updated_at: now }, 'send');
+  await transition(deps.database.db, ws, id, ['draft', 'scheduled'], { status: 'scheduled', send_at: now, ...RETRY_CLEARED, updated_at: now }, 'send');
   deps.hub.emit('broadcasts.due', { workspaceId: ws });
   return toView(await getRow(deps.database.db, ws, id));
 }

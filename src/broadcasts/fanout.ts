@@ -6,15 +6,19 @@
  * profile outside the holdout, and moves the cursor and counters, all in that one transaction. A
  * crash (kill -9) anywhere rolls the chunk back whole, and the next pass redoes it from the saved
  * cursor: no gap, and no duplicate (the outbox key `broadcast:<id>:<profile>` would also refuse one).
+ * A chunk that throws is backed off with its reason (chunk-failure.ts); the worker goes on with the
+ * other broadcasts.
  */
 import type { Kysely } from 'kysely';
 import { type CallerDb, type ChannelName, type EnqueueInput, enqueueMessages, getTemplate } from '../messaging/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 // The segments rule language's `bucket`: the same stable md5 hash, so a holdout is reproducible in SQL.
-import { bucketOf } from '../segments/compile.js';
+import { bucketOf } from '../segments/index.js';
+import { isDatabaseUnavailable } from '../platform/db/database.js';
 import { audienceChunk, audienceSize } from './audience.js';
 import { bdb, type BroadcastRow, messageKey } from './broadcasts.repo.js';
+import { recordChunkFailure } from './chunk-failure.js';
 import type { BroadcastsDeps } from './deps.js';
 import type { BroadcastsDB } from './schema.js';
 
@@ -35,8 +39,11 @@ export interface ChunkOptions {
 
 /** What one chunk did. */
 export interface ChunkResult {
-  /** progress: more to do; done: the fan-out finished; skipped: not due, not ours (locked), or stopped; failed: marked failed. */
-  state: 'progress' | 'done' | 'skipped' | 'failed';
+  /**
+   * progress: more to do; done: the fan-out finished; skipped: not due, not ours (locked), or
+   * stopped; retrying: the chunk threw and the fan-out is backed off; failed: marked failed.
+   */
+  state: 'progress' | 'done' | 'skipped' | 'retrying' | 'failed';
   enqueued: number;
   /** Messages the outbox already had under this broadcast's key (0 unless something is wrong). */
   duplicates: number;
@@ -51,15 +58,18 @@ const FANNING = ['scheduled', 'sending'] as const;
 
 type SnapshotRow = { workspace_id: string; broadcast_id: string; profile_id: string; holdout: number; message_id: string | null; created_at: number };
 
+/** Broadcasts whose fan-out is due or under way and not backed off after a failed chunk. */
+function due(db: Kysely<BroadcastsDB>, now: number) {
+  return db
+    .selectFrom('broadcasts')
+    .where('status', 'in', FANNING)
+    .where('send_at', '<=', now)
+    .where((eb) => eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', now)]));
+}
+
 /** The broadcast row if it is due and no other worker holds it (locked until the chunk commits). */
 async function lockDue(deps: FanoutDeps, db: Kysely<BroadcastsDB>, ws: string, id: string, now: number): Promise<BroadcastRow | undefined> {
-  const q = db
-    .selectFrom('broadcasts')
-    .selectAll()
-    .where('workspace_id', '=', ws)
-    .where('id', '=', id)
-    .where('status', 'in', FANNING)
-    .where('send_at', '<=', now);
+  const q = due(db, now).selectAll().where('workspace_id', '=', ws).where('id', '=', id);
   return deps.database.dialect.claim(q).executeTakeFirst();
 }
 
@@ -168,6 +178,8 @@ async function advance(trx: CallerDb, row: BroadcastRow, lastProfile: string | u
       updated_at: now,
       // Done: the snapshot's size is the exact audience (the start's count was an estimate of a live segment).
       ...(done ? { status: 'sent' as const, finished_at: now, total: enqueued + holdout } : {}),
+      // A chunk committed: the failures before it are over.
+      ...(row.failures > 0 ? { failures: 0, retry_at: null, error: null } : {}),
     })
     .where('workspace_id', '=', row.workspace_id)
     .where('id', '=', row.id)
@@ -193,6 +205,8 @@ async function markFailed(deps: FanoutDeps, ws: string, id: string, err: FanoutF
 export async function runChunk(deps: FanoutDeps, ws: string, id: string, opts: ChunkOptions = {}): Promise<ChunkResult> {
   const size = opts.chunkSize ?? 2000;
   const result: ChunkResult = { state: 'skipped', enqueued: 0, duplicates: 0, holdout: 0, excluded: 0 };
+  // An error of the test hook stands for the process dying there: it records nothing.
+  let crashed = false;
   try {
     await deps.database.db.transaction().execute(async (trx) => {
       const now = deps.now();
@@ -204,30 +218,30 @@ export async function runChunk(deps: FanoutDeps, ws: string, id: string, opts: C
       await enqueue(trx, row, inputs, snapshot, now, result);
       const done = members.length < size;
       const totals = await advance(trx, row, members.at(-1)?.profileId, done, result, now);
-      await opts.beforeCommit?.(
-        id,
-        members.map((m) => m.profileId),
-      );
+      try {
+        await opts.beforeCommit?.(
+          id,
+          members.map((m) => m.profileId),
+        );
+      } catch (err) {
+        crashed = true;
+        throw err;
+      }
       result.state = done ? 'done' : 'progress';
       if (done) deps.log.info({ workspaceId: ws, broadcastId: id, ...totals }, 'broadcast fan-out finished');
     });
   } catch (err) {
-    if (!(err instanceof FanoutFailed)) throw err;
-    return markFailed(deps, ws, id, err);
+    if (err instanceof FanoutFailed) return markFailed(deps, ws, id, err);
+    // The database is away: the pass fails and the loop retries it, no failure is charged.
+    if (crashed || isDatabaseUnavailable(err)) throw err;
+    return { state: await recordChunkFailure(deps, ws, id, err), enqueued: 0, duplicates: 0, holdout: 0, excluded: 0 };
   }
   if (result.enqueued > 0) deps.hub.emit('messaging.outbox-has-work', { workspaceId: ws });
   return result;
 }
 
-/** Broadcasts whose fan-out is due or under way, oldest send time first. */
+/** Broadcasts whose fan-out is due or under way (and not backed off), oldest send time first. */
 export async function dueBroadcasts(db: CallerDb, now: number, limit = 50): Promise<{ workspaceId: string; id: string }[]> {
-  const rows = await bdb(db)
-    .selectFrom('broadcasts')
-    .select(['workspace_id', 'id'])
-    .where('status', 'in', FANNING)
-    .where('send_at', '<=', now)
-    .orderBy('send_at')
-    .limit(limit)
-    .execute();
+  const rows = await due(bdb(db), now).select(['workspace_id', 'id']).orderBy('send_at').limit(limit).execute();
   return rows.map((r) => ({ workspaceId: r.workspace_id, id: r.id }));
 }

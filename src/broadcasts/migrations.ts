@@ -3,7 +3,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The broadcast domain's migrations (name 0012_broadcasts). */
+/** The broadcast domain's migrations: 0012 broadcasts and their audience snapshot; 0020 the back-off of a failing fan-out. */
 export function broadcastMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -57,6 +57,17 @@ export function broadcastMigrations(engine: Engine): MigrationSet {
             .addColumn('created_at', t.millis, (c) => c.notNull())
             .addPrimaryKeyConstraint('broadcast_recipients_pk', ['workspace_id', 'broadcast_id', 'profile_id'])
             .execute();
+        },
+      },
+      '0020_broadcasts_retry': {
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+        async up(db: Kysely<any>) {
+          // A fan-out chunk that throws is backed off (issue #14): consecutive failures, and when to try again.
+          await db.schema
+            .alterTable('broadcasts')
+            .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(0))
+            .execute();
+          await db.schema.alterTable('broadcasts').addColumn('retry_at', t.millis).execute();
         },
       },
     },

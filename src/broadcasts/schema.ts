@@ -1,7 +1,8 @@
+import type { Generated } from 'kysely';
 import type { JsonColumn, Millis } from '../platform/db/schema.js';
 
 /**
- * The broadcast domain's tables (migration 0012_broadcasts). Owned by `src/broadcasts/`; sends go
+ * The broadcast domain's tables (migrations 0012_broadcasts and 0020_broadcasts_retry). Owned by `src/broadcasts/`; sends go
  * through the messaging outbox, audiences are read (never written) from `segment_members`.
  */
 
@@ -40,7 +41,12 @@ export interface BroadcastsTable {
   excluded_count: number;
   /** The last profile id of the audience handed out (keyset position); null before the first chunk. */
   cursor: string | null;
+  /** Why the fan-out failed, or why its last chunk failed while it is backed off (`retry_at`). */
   error: string | null;
+  /** Consecutive failed chunks (reset by a chunk that commits); the fan-out fails at MAX_CHUNK_FAILURES. */
+  failures: Generated<number>;
+  /** A backed-off fan-out is not taken again before this time; null when it is not backed off. */
+  retry_at: Millis | null;
   started_at: Millis | null;
   finished_at: Millis | null;
   cancelled_at: Millis | null;

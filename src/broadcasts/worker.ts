@@ -3,7 +3,8 @@
  * time (fanout.ts), taking due broadcasts in turn so one large send does not hold back a small
  * one scheduled a minute later. It wakes on a timer and when `broadcasts.due` is heard (a
  * broadcast was scheduled or sent now). Several processes may run it against one PostgreSQL: each
- * chunk locks its broadcast row with SKIP LOCKED.
+ * chunk locks its broadcast row with SKIP LOCKED. A broadcast whose chunk throws is backed off
+ * with its reason (chunk-failure.ts) and the pass goes on with the others.
  */
 import { nextTurn, startLoop } from '../platform/loop.js';
 import { type ChunkOptions, dueBroadcasts, type FanoutDeps, runChunk } from './fanout.js';
@@ -17,6 +18,8 @@ export interface BroadcastPassStats {
   excluded: number;
   finished: number;
   failed: number;
+  /** Fan-outs whose chunk threw and that were backed off (the others went on). */
+  retrying: number;
 }
 
 /** The worker of a process. */
@@ -38,7 +41,7 @@ export interface BroadcastWorkerOptions extends ChunkOptions {
 /** Creates a worker whose loop is idle until woken (tests drive it with runOnce). */
 export function createBroadcastWorker(deps: FanoutDeps, opts: BroadcastWorkerOptions = {}): BroadcastWorker {
   async function runOnce(): Promise<BroadcastPassStats> {
-    const stats: BroadcastPassStats = { chunks: 0, enqueued: 0, duplicates: 0, holdout: 0, excluded: 0, finished: 0, failed: 0 };
+    const stats: BroadcastPassStats = { chunks: 0, enqueued: 0, duplicates: 0, holdout: 0, excluded: 0, finished: 0, failed: 0, retrying: 0 };
     let active = await dueBroadcasts(deps.database.db, deps.now());
     while (active.length && !loop.stopped) {
       const next: typeof active = [];
@@ -49,6 +52,10 @@ export function createBroadcastWorker(deps: FanoutDeps, opts: BroadcastWorkerOpt
         // a long fan-out would keep the process from answering HTTP requests until it ends.
         await nextTurn();
         if (r.state === 'skipped') continue;
+        if (r.state === 'retrying') {
+          stats.retrying++;
+          continue;
+        }
         stats.chunks++;
         stats.enqueued += r.enqueued;
         stats.duplicates += r.duplicates;

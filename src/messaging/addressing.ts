@@ -1,5 +1,4 @@
-import type { PiiCipher } from '../platform/crypto.js';
-import { latestExternalUserid, latestIdentity } from './cdp-access.js';
+import { latestIdentifier } from '../cdp/index.js';
 import type { ChannelConfig } from './channel-config.js';
 import type { Channel } from './channels/types.js';
 import type { CallerDb, MessagingDeps } from './deps.js';
@@ -21,9 +20,9 @@ interface Ask {
 }
 
 async function identity(a: Ask, ids: string[], type: string): Promise<string | undefined> {
-  const row = await latestIdentity(a.db, a.ws, ids, type);
+  const row = await latestIdentifier(a.db, a.ws, ids, type);
   if (!row) return undefined;
-  return row.value_enc !== null ? a.ports.cipher.decrypt(row.value_enc) : row.id_key;
+  return row.valueEnc !== null ? a.ports.cipher.decrypt(row.valueEnc) : row.key;
 }
 
 /** A WeCom group: the chat id given, sent by the sender given or else the group's owner (SCRM's record). */
@@ -58,7 +57,7 @@ async function openidAddress(a: Ask): Promise<Address> {
 /** WeCom 1:1: the customer's `external_userid:<corp>` identifier, sent by the staff member following them longest. */
 async function externalUseridAddress(a: Ask): Promise<Address> {
   if (!a.profile) return { ok: false, reason: 'no_profile' };
-  const eu = await latestExternalUserid(a.db, a.ws, a.profile.ids);
+  const eu = (await latestIdentifier(a.db, a.ws, a.profile.ids, { like: 'external_userid:%' }))?.key;
   if (!eu) return { ok: false, reason: 'no_address:external_userid' };
   const owner = await a.ports.wecomFollower(a.db, a.ws, eu, a.recipient?.sender);
   if (!owner) return { ok: false, reason: 'no_address:no_owning_staff' };

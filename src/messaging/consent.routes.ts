@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { CdpError, loadProfileConsent } from '../cdp/index.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
-import { readProfileConsent } from './cdp-access.js';
 import { consentAllows, consentHistoryPage, type ConsentInput, recordConsent } from './consent.service.js';
 import { CHANNELS } from './content.js';
 import type { MessagingDeps } from './deps.js';
@@ -44,7 +44,9 @@ export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): 
       const id = await deps.resolveProfile(req.workspaceId, req.params.id);
       const settings = await loadSettings(deps, req.workspaceId);
       const db = deps.database.db;
-      const consent = await readProfileConsent(db, req.workspaceId, id);
+      const current = await loadProfileConsent(db, req.workspaceId, id);
+      if (!current) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${id} in this workspace`);
+      const { consent } = current;
       const out: Record<string, Record<string, boolean>> = { marketing: {}, service: {} };
       for (const purpose of ['marketing', 'service'] as const) {
         for (const ch of CHANNELS) out[purpose]![ch] = (await consentAllows(db, req.workspaceId, { id, consent }, purpose, ch, settings)).allowed;

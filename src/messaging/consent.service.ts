@@ -1,11 +1,11 @@
-import { CdpError } from '../cdp/index.js';
+import { CdpError, lockProfileFollowingMerges, mergedIdsOf, recordProfileConsent } from '../cdp/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
-import { lockLiveProfile, mirrorProfileConsent, type ProfileConsent, profileMergedIds } from './cdp-access.js';
 import { CHANNELS, isChannel, type Purpose } from './content.js';
 import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
 import { MessagingError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page } from './paging.js';
+import type { ProfileConsent } from './scope.js';
 import type { MessagingSettings } from './settings.js';
 import { writeTimelineEvent } from './timeline.js';
 
@@ -69,7 +69,7 @@ export async function recordConsentIn(
   const now = deps.now();
   const { at } = checkInput(input, now);
   const db = mdb(trx);
-  const live = await lockLiveProfile(trx, ws, profileId, now);
+  const live = await lockProfileFollowingMerges(trx, ws, profileId, now);
   if (!live) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
   const id = newId('cns', now);
   const evidence = input.evidence ?? {};
@@ -88,7 +88,8 @@ export async function recordConsentIn(
       recorded_at: now,
     })
     .execute();
-  await mirrorProfileConsent(trx, ws, live, profileConsentKey(input.purpose, input.channel), { granted: input.granted, at }, now);
+  // Mirrored into cdp's `profiles.consent` (segment rules read it) unless a newer entry is there.
+  await recordProfileConsent(trx, ws, live, profileConsentKey(input.purpose, input.channel), { granted: input.granted, at }, now);
   await writeTimelineEvent(trx, deps.database.dialect, {
     workspaceId: ws,
     profileId: live,
@@ -124,7 +125,7 @@ export async function consentHistoryPage(
 ): Promise<Page<ConsentRecord>> {
   const limit = q.limit ?? 1000;
   const db = mdb(deps.database.db);
-  const ids = [profileId, ...(await profileMergedIds(db, ws, profileId))];
+  const ids = [profileId, ...(await mergedIdsOf(deps.database.db, ws, profileId))];
   let sel = db.selectFrom('consent_records').selectAll().where('workspace_id', '=', ws).where('profile_id', 'in', ids);
   if (q.cursor) {
     const [at, id] = decodeCursor(q.cursor, (k): k is [number, string] => k.length === 2 && Number.isSafeInteger(k[0]) && typeof k[1] === 'string');
@@ -179,7 +180,7 @@ export async function consentAllows(
   settings: MessagingSettings,
 ): Promise<{ allowed: boolean; reason?: string }> {
   const m = mdb(db);
-  const ids = [profile.id, ...(await profileMergedIds(db, ws, profile.id))];
+  const ids = [profile.id, ...(await mergedIdsOf(db, ws, profile.id))];
   const rows = await m
     .selectFrom('consent_records')
     .select(['granted', 'at', 'id'])

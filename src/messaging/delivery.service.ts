@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { liveProfileId, readProfileConsent } from './cdp-access.js';
+import { loadProfileConsent } from '../cdp/index.js';
 import { MessagingError } from './errors.js';
 import { hmacBase64 } from './channels/sms.js';
 import { loadChannelConfig } from './channel-config.js';
@@ -206,9 +206,10 @@ export async function unsubscribe(
   if (!isChannel(t.c)) throw new MessagingError('LINK_INVALID', 'unsubscribe link names no channel');
   return deps.database.db.transaction().execute(async (trx) => {
     const settings = await loadSettings({ database: { ...deps.database, db: trx } }, t.w);
-    const liveId = await liveProfileId(trx, t.w, t.p);
-    if (!liveId) throw new MessagingError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
-    const consent = await readProfileConsent(trx, t.w, liveId);
+    // The live profile the link's profile stands for (a merge redirect followed), and its consent.
+    const current = await loadProfileConsent(trx, t.w, t.p);
+    if (!current) throw new MessagingError('LINK_INVALID', 'this unsubscribe link is for a profile that no longer exists');
+    const { profileId: liveId, consent } = current;
     const state = await consentAllows(trx, t.w, { id: liveId, consent }, 'marketing', t.c, {
       ...settings,
       consent: { marketingRequiresOptIn: false, serviceRequiresOptIn: false },

@@ -5,7 +5,7 @@ import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { OutboundAllowList } from '../platform/outbound.js';
 import type { KeyResolver } from '../platform/workspaces.js';
-import type { WeComClient } from '../wecom/client.js';
+import type { WeComClient } from '../wecom/index.js';
 import type { MessagingHubEvents } from './hub-events.js';
 import type { LinkSigner } from './links.js';
 import type { MessagingDB } from './schema.js';

@@ -5,7 +5,8 @@
  * (dispatch/send.ts) and records each answer in a transaction of its own, guarded by the attempt
  * number (dispatch/record.ts). A row whose lease expired in `sending` (the worker died between the
  * provider call and the record) is resent only when its channel deduplicates on our message id;
- * otherwise it becomes `unknown`, never a duplicate.
+ * otherwise it becomes `unknown`, never a duplicate. A row whose processing throws is backed off
+ * with its reason (dispatch/row-error.ts) while the other rows of its batch go in the same pass.
  */
 import { startLoop } from '../platform/loop.js';
 import type { Channel, SendResult } from './channels/types.js';
@@ -60,10 +61,17 @@ export function createDispatcher(deps: MessagingDeps, channels: Record<ChannelNa
         const job = jobs[next++]!;
         const result = await sendJob(deps, job);
         await opts.afterSend?.(job.row.id, result);
-        await recordResult(ctx, job, result, stats);
+        try {
+          await recordResult(ctx, job, result, stats);
+        } catch (err) {
+          // One answer that cannot be recorded must not strand the jobs behind it in this lane: the
+          // row stays `sending` and is recovered when its lease ends, as after a crash.
+          stats.errors++;
+          deps.log.error({ err, workspaceId: job.row.workspace_id, messageId: job.row.id }, 'messaging: recording a provider answer failed');
+        }
       }
     };
-    // Every lane finishes before the pass ends, even when one fails: no send outlives its pass.
+    // Every lane finishes before the pass ends, even when one fails (the afterSend hook of tests): no send outlives its pass.
     const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

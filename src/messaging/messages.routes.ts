@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { mergedIdsOf } from '../cdp/index.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
-import { profileMergedIds } from './cdp-access.js';
 import type { MessagingDeps } from './deps.js';
 import { idParams, listMessagesQuery, messagePage, sendBody } from './messaging.schemas.js';
 import { getMessage, listMessages, sendViaApi, type SendRequest } from './messages.service.js';
@@ -33,7 +33,7 @@ export async function messageRoutes(app: FastifyInstance, deps: MessagingDeps): 
       let profileIds: string[] | undefined;
       if (profileId) {
         const live = await deps.resolveProfile(req.workspaceId, profileId);
-        profileIds = [live, ...(await profileMergedIds(deps.database.db, req.workspaceId, live))];
+        profileIds = [live, ...(await mergedIdsOf(deps.database.db, req.workspaceId, live))];
       }
       return listMessages(deps, req.workspaceId, { ...q, profileIds });
     },

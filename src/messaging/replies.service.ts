@@ -8,8 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import { normalisePhone } from '../cdp/identifiers.js';
-import { liveProfileId, profileIdByPhone, profileMergedIds } from './cdp-access.js';
+import { findProfileByIdentifier, mergedIdsOf, normalisePhone, resolveProfileId } from '../cdp/index.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import { maskPii } from '../platform/crypto.js';
 import type { Dialect } from '../platform/db/database.js';
@@ -169,9 +168,9 @@ export async function recordInboundReply(deps: { db: CallerDb; dialect: Dialect 
   if (input.replyId !== undefined && (typeof input.replyId !== 'string' || !input.replyId || input.replyId.length > 200))
     bad('replyId must be 1-200 characters');
   const ws = input.workspaceId;
-  const live = await liveProfileId(deps.db, ws, input.profileId);
+  const live = await resolveProfileId(deps.db, ws, input.profileId);
   if (!live) return { messageId: null, recorded: false };
-  const merged = await profileMergedIds(deps.db, ws, live);
+  const merged = await mergedIdsOf(deps.db, ws, live);
   const settings = await loadSettings({ database: { db: deps.db } }, ws);
   const m = await latestSent(mdb(deps.db), ws, input.channel, { profileIds: [live, ...merged] }, input.at, settings.replies.windowHours * 3_600_000);
   if (!m) return { messageId: null, recorded: false };
@@ -249,15 +248,16 @@ export async function applySmsReplies(
     for (const r of replies) {
       const excerpt = excerptOf(r.text);
       const m = await latestSent(mdb(trx), ws, 'sms', { addressKey: r.key }, r.at, windowMs);
-      const owner = m?.profile_id ? await liveProfileId(trx, ws, m.profile_id) : undefined;
+      const owner = m?.profile_id ? await resolveProfileId(trx, ws, m.profile_id) : undefined;
       if (m && owner) {
         if (await recordReplyTo(trx, dialect, ws, m, owner, { at: r.at, excerpt, replyKey: r.replyKey })) out.matched++;
         else out.duplicates++;
         continue;
       }
-      // No message to answer: the person's inbound text still belongs on their timeline.
-      const holder = await profileIdByPhone(trx, ws, [r.key, r.phone]);
-      const profileId = holder ? await liveProfileId(trx, ws, holder) : undefined;
+      // No message to answer: the person's inbound text still belongs on their timeline. Phones are
+      // keyed-hashed by default; a workspace whose rules store them plain keeps the value.
+      const holder = await findProfileByIdentifier(trx, ws, 'phone', [r.key, r.phone]);
+      const profileId = holder ? await resolveProfileId(trx, ws, holder) : undefined;
       if (!profileId) {
         out.unknown++;
         deps.log.info({ workspaceId: ws, phone: maskPii(r.phone) }, 'messaging: inbound SMS from a phone no profile has');

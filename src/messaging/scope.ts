@@ -1,7 +1,9 @@
-import { parseJson } from '../platform/db/database.js';
+import { type ConsentEntry, loadLiveProfileState, mergedIdsOf } from '../cdp/index.js';
 import { isTimeZone, localParts } from '../platform/time.js';
-import { liveProfileRow, type ProfileConsent, profileMergedIds } from './cdp-access.js';
 import type { CallerDb } from './deps.js';
+
+/** A profile's consent as cdp keeps it (`profiles.consent`): key (`marketing`, `marketing_sms`) -> the latest fact. */
+export type ProfileConsent = Record<string, ConsentEntry>;
 
 /** A profile as messaging sees it: traits, consent, time zone, locale and computed values. */
 export interface MessagingProfile {
@@ -19,29 +21,29 @@ export interface MessagingProfile {
  * there is none. Time zone: the `timezone` trait when valid, else `zoneFallback`.
  */
 export async function loadMessagingProfile(db: CallerDb, ws: string, id: string, zoneFallback: string, now: number): Promise<MessagingProfile | undefined> {
-  const row = await liveProfileRow(db, ws, id);
-  if (!row) return undefined;
-  const traits = parseJson<Record<string, unknown>>(row.traits);
+  const p = await loadLiveProfileState(db, ws, id);
+  if (!p) return undefined;
+  const traits = p.traits;
   const tzTrait = traits.timezone ?? traits.time_zone;
   const timeZone = isTimeZone(tzTrait) ? tzTrait : zoneFallback;
   const local = localParts(now, timeZone);
   const day = 86_400_000;
   return {
-    id: row.id,
-    ids: [row.id, ...(await profileMergedIds(db, ws, row.id))],
+    id: p.id,
+    ids: [p.id, ...(await mergedIdsOf(db, ws, p.id))],
     traits,
-    consent: parseJson(row.consent),
+    consent: p.consent,
     timeZone,
     locale: typeof traits.locale === 'string' ? traits.locale : typeof traits.language === 'string' ? traits.language : undefined,
     computed: {
-      order_count: row.order_count,
-      total_spent_fen: row.total_spent_fen,
-      total_spent_yuan: (row.total_spent_fen / 100).toFixed(2),
-      first_seen_at: row.first_seen_at === null ? null : new Date(row.first_seen_at).toISOString(),
-      last_seen_at: row.last_seen_at === null ? null : new Date(row.last_seen_at).toISOString(),
-      last_purchase_at: row.last_purchase_at === null ? null : new Date(row.last_purchase_at).toISOString(),
-      days_since_last_purchase: row.last_purchase_at === null ? null : Math.floor((now - row.last_purchase_at) / day),
-      days_since_first_seen: row.first_seen_at === null ? null : Math.floor((now - row.first_seen_at) / day),
+      order_count: p.orderCount,
+      total_spent_fen: p.totalSpentFen,
+      total_spent_yuan: (p.totalSpentFen / 100).toFixed(2),
+      first_seen_at: p.firstSeenAt === null ? null : new Date(p.firstSeenAt).toISOString(),
+      last_seen_at: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString(),
+      last_purchase_at: p.lastPurchaseAt === null ? null : new Date(p.lastPurchaseAt).toISOString(),
+      days_since_last_purchase: p.lastPurchaseAt === null ? null : Math.floor((now - p.lastPurchaseAt) / day),
+      days_since_first_seen: p.firstSeenAt === null ? null : Math.floor((now - p.firstSeenAt) / day),
       local_date: `${local.year}-${String(local.month).padStart(2, '0')}-${String(local.day).padStart(2, '0')}`,
       local_hour: local.hour,
     },

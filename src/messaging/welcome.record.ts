@@ -7,7 +7,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Dialect } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
-import { WeComBadResponseError, WeComError, WeComNetworkError, type WeComClient } from '../wecom/client.js';
+import { WeComBadResponseError, WeComError, WeComNetworkError, type WeComClient } from '../wecom/index.js';
 import { type CallerDb, mdb } from './deps.js';
 import type { MessagesTable } from './schema.js';
 import { writeTimelineEvent } from './timeline.js';

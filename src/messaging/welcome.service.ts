@@ -1,4 +1,4 @@
-import type { Attachment, SendWelcomeMsgRequest } from '../wecom/types.js';
+import type { Attachment, SendWelcomeMsgRequest } from '../wecom/index.js';
 import { CdpError } from '../cdp/index.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { liveDb } from '../scrm/livecodes/context.js';
 import { scanContactWay, startLiveHarness, type LiveHarness } from '../scrm/livecodes/test-helpers.js';
 import { describeEngines } from '../../test/support/engines.js';
-import { createWeComClient } from '../wecom/client.js';
+import { createWeComClient } from '../wecom/index.js';
 import { messagingDeps } from '../server/app.js';
 import { sendWelcomeMessage, type WelcomeDeps } from './welcome.service.js';
 

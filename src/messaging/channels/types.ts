@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { OutboundBlockedError } from '../../platform/outbound.js';
-import type { WeComClient } from '../../wecom/client.js';
+import type { WeComClient } from '../../wecom/index.js';
 import type { ChannelConfig } from '../channel-config.js';
 import type { ChannelName, Purpose } from '../content.js';
 

@@ -1,10 +1,6 @@
 import { AppError } from '../../platform/errors.js';
-import { WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/client.js';
-import type { AddMsgTemplateRequest, Attachment } from '../../wecom/types.js';
+import { type AddMsgTemplateRequest, type Attachment, isRetryableErrcode, WeComBadResponseError, WeComError, WeComNetworkError } from '../../wecom/index.js';
 import { type Channel, logUpstream, type SendContext, type SendResult } from './types.js';
-
-/** WeCom errcodes worth a later attempt: system busy and the rate limits. */
-const RETRYABLE = new Set([-1, 45009, 45011, 45033]);
 
 /** WeCom's failures in our words (errcode and its catalogued meaning; WeCom's errmsg and bodies go to the debug log). */
 function failure(ctx: SendContext, messageId: string, err: unknown): SendResult {
@@ -14,7 +10,8 @@ function failure(ctx: SendContext, messageId: string, err: unknown): SendResult 
       status: 'failed',
       errorCode: `wecom:${err.errcode}`,
       errorMessage: `WeCom ${err.api}: errcode ${err.errcode}, ${err.meaning.en}`,
-      retryable: RETRYABLE.has(err.errcode),
+      // Worth a later attempt: system busy and the rate limits (the library's one list).
+      retryable: isRetryableErrcode(err.errcode),
     };
   }
   if (err instanceof WeComNetworkError)

@@ -9,9 +9,7 @@ import { mdb } from '../deps.js';
 import type { MessagesTable, MessagingDB } from '../schema.js';
 import { loadSettings } from '../settings.js';
 import { writeTimelineEvent } from '../timeline.js';
-import type { DispatchContext, DispatchStats, Job } from './types.js';
-
-const backoff = (attempt: number) => Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
+import { backoff, type DispatchContext, type DispatchStats, type Job } from './types.js';
 
 /** What an outcome handler works with. */
 interface Answer {

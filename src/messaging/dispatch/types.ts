@@ -18,12 +18,17 @@ export interface DispatchStats {
   held: number;
   suppressed: number;
   unknown: number;
+  /** Rows whose processing threw (not a provider's answer): backed off, or settled once out of attempts (counted there too). */
+  errors: number;
 }
 
 /** A pass's counts before it starts. */
 export function emptyStats(): DispatchStats {
-  return { claimed: 0, sent: 0, failed: 0, retrying: 0, held: 0, suppressed: 0, unknown: 0 };
+  return { claimed: 0, sent: 0, failed: 0, retrying: 0, held: 0, suppressed: 0, unknown: 0, errors: 0 };
 }
+
+/** The delay before attempt `attempt + 1` after a failed attempt: 30 s, 1 min, 2 min … at most 1 h. */
+export const backoff = (attempt: number): number => Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
 
 /** An outbox row as claimed. */
 export type Row = Selectable<MessagesTable>;
@@ -43,6 +48,26 @@ export interface DispatchContext {
   channels: Record<ChannelName, Channel>;
   /** How long a claimed `sending` row belongs to this worker. */
   leaseMs: number;
+}
+
+/** A message row's key. */
+export interface RowKey {
+  workspaceId: string;
+  id: string;
+}
+
+/** The due rows (queued or held rows whose time came, `sending` rows whose lease expired; optionally only one), for the caller's transaction. */
+export function dueQuery(trx: Kysely<MessagingDB>, now: number, only?: RowKey) {
+  let q = trx
+    .selectFrom('messages')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', 'in', ['queued', 'held']), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'sending'), eb('lease_until', '<=', now)]),
+      ]),
+    );
+  if (only) q = q.where('workspace_id', '=', only.workspaceId).where('id', '=', only.id);
+  return q;
 }
 
 /** Writes `set` on the message row (and its `updated_at`). */
