@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
-import { getWorkspace, type WorkspaceSettings } from '../platform/workspaces.js';
+import { getWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../platform/workspaces.js';
 import { CdpError } from './errors.js';
 
 /** Allowed when a workspace has set no list: pages served from this machine, for development. */
@@ -131,24 +131,10 @@ export function createOriginPolicies(db: Kysely<DB>, now: () => number, ttlMs = 
   };
 }
 
-/**
- * Rewrites `settings.tracking` with a compare-and-swap on the settings document, as the model
- * settings do, so a concurrent change of another part of the settings is not lost.
- */
+/** Rewrites `settings.tracking` through platform's compare-and-swap of the settings document (a concurrent change of another part is not lost). */
 async function updateTrackingSettings(db: Kysely<DB>, ws: string, change: (t: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const row = await db.selectFrom('workspaces').select('settings').where('id', '=', ws).executeTakeFirst();
-    if (!row) throw new CdpError('NOT_FOUND', `workspace ${ws} does not exist`);
-    const before = typeof row.settings === 'string' ? row.settings : JSON.stringify(row.settings);
-    const settings = parseJson<Record<string, unknown>>(row.settings) ?? {};
-    const tracking = change((settings.tracking as Record<string, unknown> | undefined) ?? {});
-    const res = await db
-      .updateTable('workspaces')
-      .set({ settings: JSON.stringify({ ...settings, tracking }) })
-      .where('id', '=', ws)
-      .where('settings', '=', before)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) return;
-  }
-  throw new CdpError('CONFLICT', 'the workspace settings kept changing while the tracking settings were being saved; try again');
+  const saved = await updateWorkspaceSettings(db, ws, (current) => ({
+    tracking: change(current.tracking ?? {}),
+  }));
+  if (!saved) throw new CdpError('NOT_FOUND', `workspace ${ws} does not exist`);
 }

@@ -21,6 +21,8 @@ export interface WorkspaceSettings {
   identityRules?: unknown;
   /** Settings of the built-in segmentation models (RFM, lifecycle, community), validated by segments/models. */
   segmentation?: { rfm?: unknown; lifecycle?: unknown; community?: unknown };
+  /** Settings of the tracking API (allowed browser origins, validated by cdp). */
+  tracking?: Record<string, unknown>;
 }
 
 /** Write keys go in tracking calls (public, like Segment's); secret keys open the management API. */
