@@ -1,3 +1,4 @@
+import { pageQueryProperties, pageSchema } from '../platform/paging.js';
 import type { FastifyInstance } from 'fastify';
 import { withRetries } from '../platform/db/database.js';
 import { requireKey } from '../platform/http.js';
@@ -75,16 +76,17 @@ async function profileTagRoutes(app: FastifyInstance, cdp: CdpDeps, preHandler: 
 async function tagGroupRoutes(app: FastifyInstance, deps: CdpDeps, preHandler: KeyCheck): Promise<void> {
   const db = deps.database.db;
 
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/tag-groups',
     {
       preHandler,
       schema: {
-        ...secured('tags', 'List tag groups with their tag counts'),
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagGroupSchema } } }, ...errorResponses },
+        ...secured('tags', 'List tag groups with their tag counts, by name'),
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(1000, 1000) },
+        response: { 200: pageSchema(tagGroupSchema), ...errorResponses },
       },
     },
-    async (req) => ({ data: await listTagGroups(db, req.workspaceId) }),
+    async (req) => listTagGroups(db, req.workspaceId, req.query),
   );
 
   app.post<NameBody>(
@@ -127,7 +129,7 @@ async function tagGroupRoutes(app: FastifyInstance, deps: CdpDeps, preHandler: K
 async function catalogueTagRoutes(app: FastifyInstance, deps: CdpDeps, preHandler: KeyCheck): Promise<void> {
   const db = deps.database.db;
 
-  app.get<{ Querystring: { group?: string } }>(
+  app.get<{ Querystring: { group?: string; limit: number; cursor?: string } }>(
     '/v1/tags',
     {
       preHandler,
@@ -136,12 +138,12 @@ async function catalogueTagRoutes(app: FastifyInstance, deps: CdpDeps, preHandle
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { group: { type: 'string', minLength: 1, description: 'Only tags of this group (id or name)' } },
+          properties: { group: { type: 'string', minLength: 1, description: 'Only tags of this group (id or name)' }, ...pageQueryProperties(1000, 1000) },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: tagSchema } } }, ...errorResponses },
+        response: { 200: pageSchema(tagSchema), ...errorResponses },
       },
     },
-    async (req) => ({ data: await listTags(db, req.workspaceId, req.query.group) }),
+    async (req) => listTags(db, req.workspaceId, req.query.group, req.query),
   );
 
   app.post<{ Body: { name: string; group?: string; groupId?: string } }>(

@@ -1,3 +1,4 @@
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
 import { type Kysely, sql } from 'kysely';
 import { CdpError } from './errors.js';
 import { newId } from '../platform/ids.js';
@@ -68,16 +69,26 @@ async function tagById(db: Kysely<CdpDB>, ws: string, id: string) {
 }
 
 /** Lists the workspace's tag groups by name, with their tag counts. */
-export async function listTagGroups(db: Kysely<CdpDB>, ws: string): Promise<TagGroup[]> {
-  const rows = await db
+export async function listTagGroups(db: Kysely<CdpDB>, ws: string, page: { limit?: number; cursor?: string } = {}): Promise<Page<TagGroup>> {
+  const limit = page.limit ?? 1000;
+  let q = db
     .selectFrom('tag_groups as g')
     .leftJoin('tags as t', (j) => j.onRef('t.workspace_id', '=', 'g.workspace_id').onRef('t.group_id', '=', 'g.id'))
     .select(['g.id', 'g.name', 'g.created_at', (eb) => eb.fn.count<number>('t.id').as('n')])
-    .where('g.workspace_id', '=', ws)
+    .where('g.workspace_id', '=', ws);
+  if (page.cursor) q = q.where(keysetAfter(['g.name', 'g.id'], 'asc', decodeCursor(page.cursor, ['s', 's'])));
+  const rows = await q
     .groupBy(['g.id', 'g.name', 'g.created_at'])
     .orderBy('g.name')
+    .orderBy('g.id')
+    .limit(limit + 1)
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, tagCount: Number(r.n), createdAt: iso(r.created_at) }));
+  return pageOf(
+    rows,
+    limit,
+    (r) => ({ id: r.id, name: r.name, tagCount: Number(r.n), createdAt: iso(r.created_at) }),
+    (r) => [r.name, r.id],
+  );
 }
 
 /** Creates a tag group; 409 CONFLICT if the name is taken. */
@@ -109,7 +120,7 @@ export async function renameTagGroup(db: Kysely<CdpDB>, ws: string, id: string, 
     if (await taken()) throw conflict();
     throw err;
   }
-  return (await listTagGroups(db, ws)).find((g) => g.id === id)!;
+  return (await listTagGroups(db, ws, { limit: 100_000 })).data.find((g) => g.id === id)!;
 }
 
 /** Deletes a tag group; with tags in it, 409 CONFLICT unless `force`, which deletes them (and removes them from profiles) too. */
@@ -140,7 +151,8 @@ export async function deleteTagGroup(db: Kysely<CdpDB>, ws: string, id: string, 
 }
 
 /** Lists tags with the number of profiles holding each, optionally in one group (by id or name). */
-export async function listTags(db: Kysely<CdpDB>, ws: string, group?: string): Promise<Tag[]> {
+export async function listTags(db: Kysely<CdpDB>, ws: string, group?: string, page: { limit?: number; cursor?: string } = {}): Promise<Page<Tag>> {
+  const limit = page.limit ?? 1000;
   let q = db
     .selectFrom('tags as t')
     .innerJoin('tag_groups as g', (j) => j.onRef('g.workspace_id', '=', 't.workspace_id').onRef('g.id', '=', 't.group_id'))
@@ -157,8 +169,20 @@ export async function listTags(db: Kysely<CdpDB>, ws: string, group?: string): P
     if (!g) throw new CdpError('TAG_GROUP_NOT_FOUND', `no tag group with id or name "${group}" in this workspace`);
     q = q.where('t.group_id', '=', g.id);
   }
-  const rows = await q.groupBy(['t.id', 't.group_id', 'g.name', 't.name', 't.created_at']).orderBy('g.name').orderBy('t.name').execute();
-  return rows.map((r) => ({ id: r.id, groupId: r.group_id, group: r.group_name, name: r.name, profileCount: Number(r.n), createdAt: iso(r.created_at) }));
+  if (page.cursor) q = q.where(keysetAfter(['g.name', 't.name', 't.id'], 'asc', decodeCursor(page.cursor, ['s', 's', 's'])));
+  const rows = await q
+    .groupBy(['t.id', 't.group_id', 'g.name', 't.name', 't.created_at'])
+    .orderBy('g.name')
+    .orderBy('t.name')
+    .orderBy('t.id')
+    .limit(limit + 1)
+    .execute();
+  return pageOf(
+    rows,
+    limit,
+    (r) => ({ id: r.id, groupId: r.group_id, group: r.group_name, name: r.name, profileCount: Number(r.n), createdAt: iso(r.created_at) }),
+    (r) => [r.group_name, r.name, r.id],
+  );
 }
 
 async function getTag(db: Kysely<CdpDB>, ws: string, id: string): Promise<Tag> {

@@ -53,7 +53,7 @@ export function entryRoutes(app: FastifyInstance, deps: JourneyDeps, preHandler:
     async (req) => journeyStats(deps, req.workspaceId, req.params.id, req.query.version),
   );
 
-  app.get<Id & { Querystring: { status?: string; profileId?: string; limit: number } }>(
+  app.get<Id & { Querystring: { status?: string; profileId?: string; limit: number; cursor?: string } }>(
     '/v1/journeys/:id/states',
     {
       preHandler,
@@ -67,17 +67,21 @@ export function entryRoutes(app: FastifyInstance, deps: JourneyDeps, preHandler:
             status: { type: 'string', enum: ['active', 'completed', 'converted', 'exited', 'failed'] },
             profileId: { type: 'string' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', maxLength: 64 },
           },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
-    async (req) => ({
-      data: await statesOf(deps, req.workspaceId, req.params.id, {
+    async (req) =>
+      statesOf(deps, req.workspaceId, req.params.id, {
         limit: req.query.limit,
+        ...(req.query.cursor && { cursor: req.query.cursor }),
         ...(req.query.status && { status: req.query.status }),
         ...(req.query.profileId && { subjectId: req.query.profileId }),
       }),
-    }),
   );
 }

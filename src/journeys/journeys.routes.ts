@@ -29,7 +29,7 @@ function definitionRoutes(app: FastifyInstance, deps: JourneyDeps, preHandler: P
     async (req, reply) => reply.code(201).send(await createJourney(deps, req.workspaceId, req.body)),
   );
 
-  app.get<{ Querystring: { status?: string } }>(
+  app.get<{ Querystring: { status?: string; limit: number; cursor?: string } }>(
     '/v1/journeys',
     {
       preHandler,
@@ -38,12 +38,19 @@ function definitionRoutes(app: FastifyInstance, deps: JourneyDeps, preHandler: P
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { status: { type: 'string', enum: ['draft', 'active', 'paused', 'archived'] } },
+          properties: {
+            status: { type: 'string', enum: ['draft', 'active', 'paused', 'archived'] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', maxLength: 64 },
+          },
         },
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: journeySchema } } }, ...errorResponses },
+        response: {
+          200: { type: 'object', properties: { data: { type: 'array', items: journeySchema }, nextCursor: { type: ['string', 'null'] } } },
+          ...errorResponses,
+        },
       },
     },
-    async (req) => ({ data: await listJourneys(deps, req.workspaceId, req.query.status) }),
+    async (req) => listJourneys(deps, req.workspaceId, req.query),
   );
 
   app.get<Id>(

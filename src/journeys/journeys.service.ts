@@ -91,10 +91,21 @@ export async function createJourney(deps: JourneyDeps, ws: string, input: { name
 }
 
 /** The workspace's journeys, newest first. */
-export async function listJourneys(deps: JourneyDeps, ws: string, status?: string): Promise<JourneyView[]> {
+export async function listJourneys(
+  deps: JourneyDeps,
+  ws: string,
+  opts: { status?: string; limit?: number; cursor?: string } = {},
+): Promise<{ data: JourneyView[]; nextCursor: string | null }> {
+  const limit = opts.limit ?? 100;
   let q = journeysDb(deps.database.db).selectFrom('journeys').selectAll().where('workspace_id', '=', ws);
-  if (status) q = q.where('status', '=', status);
-  return (await q.orderBy('id', 'desc').limit(1000).execute()).map(view);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  // Ids are time-ordered, so newest first is by id; the cursor is the last id of the page.
+  if (opts.cursor) q = q.where('id', '<', opts.cursor);
+  const rows = await q
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return { data: rows.slice(0, limit).map(view), nextCursor: rows.length > limit ? rows[limit - 1]!.id : null };
 }
 
 /** A journey with its published versions. */

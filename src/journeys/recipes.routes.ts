@@ -14,10 +14,16 @@ export function recipeRoutes(app: FastifyInstance, deps: JourneyDeps, preHandler
       preHandler,
       schema: {
         ...secured('journeys', 'Ready-made journeys that can be imported'),
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: anyObject } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { data: { type: 'array', items: anyObject }, nextCursor: { type: 'null', description: 'the catalogue is one page' } },
+          },
+          ...errorResponses,
+        },
       },
     },
-    async () => ({ data: RECIPES.map((r) => ({ name: r.name, title: r.title, description: r.description, params: r.params })) }),
+    async () => ({ data: RECIPES.map((r) => ({ name: r.name, title: r.title, description: r.description, params: r.params })), nextCursor: null }),
   );
 
   app.post<{ Params: { name: string }; Body: { name?: string; params?: Record<string, unknown>; publish?: boolean } }>(

@@ -134,13 +134,19 @@ export async function statesOf(
   deps: JourneyDeps,
   ws: string,
   id: string,
-  q: { status?: string; subjectId?: string; limit: number },
-): Promise<Record<string, unknown>[]> {
+  q: { status?: string; subjectId?: string; limit: number; cursor?: string },
+): Promise<{ data: Record<string, unknown>[]; nextCursor: string | null }> {
   let s = journeysDb(deps.database.db).selectFrom('journey_states').selectAll().where('workspace_id', '=', ws).where('journey_id', '=', id);
   if (q.status) s = s.where('status', '=', q.status);
   if (q.subjectId) s = s.where('subject_id', '=', q.subjectId);
-  const rows = await s.orderBy('id', 'desc').limit(q.limit).execute();
-  return rows.map((r) => ({
+  if (q.cursor) s = s.where('id', '<', q.cursor);
+  const found = await s
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+    .execute();
+  const rows = found.slice(0, q.limit);
+  const nextCursor = found.length > q.limit ? rows[rows.length - 1]!.id : null;
+  const data = rows.map((r) => ({
     id: r.id,
     version: r.version,
     subjectKind: r.subject_kind,
@@ -155,4 +161,5 @@ export async function statesOf(
     endedAt: r.ended_at === null ? null : iso(r.ended_at),
     context: parseJson(r.context),
   }));
+  return { data, nextCursor };
 }

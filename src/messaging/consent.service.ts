@@ -4,7 +4,7 @@ import { newId } from '../platform/ids.js';
 import { CHANNELS, isChannel, type Purpose } from './content.js';
 import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
 import { MessagingError } from './errors.js';
-import { decodeCursor, encodeCursor, type Page } from './paging.js';
+import { decodeCursor, encodeCursor, type Page } from '../platform/paging.js';
 import type { ProfileConsent } from './scope.js';
 import type { MessagingSettings } from './settings.js';
 import { writeTimelineEvent } from './timeline.js';
@@ -128,7 +128,7 @@ export async function consentHistoryPage(
   const ids = [profileId, ...(await mergedIdsOf(deps.database.db, ws, profileId))];
   let sel = db.selectFrom('consent_records').selectAll().where('workspace_id', '=', ws).where('profile_id', 'in', ids);
   if (q.cursor) {
-    const [at, id] = decodeCursor(q.cursor, (k): k is [number, string] => k.length === 2 && Number.isSafeInteger(k[0]) && typeof k[1] === 'string');
+    const [at, id] = decodeCursor(q.cursor, ['n', 's']) as [number, string];
     sel = sel.where((eb) => eb.or([eb('at', '<', at), eb.and([eb('at', '=', at), eb('id', '<', id)])]));
   }
   const rows = await sel

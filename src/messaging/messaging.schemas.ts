@@ -1,6 +1,6 @@
 /** Request and list response schemas of the messaging API (validated by Fastify, shown in the OpenAPI document). */
 import { CHANNELS } from './content.js';
-import { pageSchema } from './paging.js';
+import { pageSchema } from '../platform/paging.js';
 
 /** Any JSON object. */
 export const obj = { type: 'object', additionalProperties: true } as const;

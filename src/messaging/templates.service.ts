@@ -6,7 +6,7 @@ import { CHANNELS, type ChannelName, isChannel, pickLocale, type Purpose, valida
 import { type CallerDb, type DbScope, mdb, type MessagingDeps } from './deps.js';
 import { linkBaseUrlWarning, linkUses, liquidProblems, throwIfProblems } from './render.js';
 import { loadSettings } from './settings.js';
-import { decodeCursor, encodeCursor, type Page } from './paging.js';
+import { decodeCursor, encodeCursor, type Page } from '../platform/paging.js';
 import type { MessageTemplatesTable } from './schema.js';
 
 /** A template as the API shows it, with its current version's content. */
@@ -239,7 +239,7 @@ export async function listTemplatesPage(
   if (q.channel) sel = sel.where('t.channel', '=', q.channel);
   if (q.status && q.status !== 'all') sel = sel.where('t.status', '=', q.status as 'active');
   // Names are unique in a workspace: the name alone is the keyset.
-  if (q.cursor) sel = sel.where('t.name', '>', decodeCursor(q.cursor, (k): k is [string] => k.length === 1 && typeof k[0] === 'string')[0]);
+  if (q.cursor) sel = sel.where('t.name', '>', (decodeCursor(q.cursor, ['s']) as [string])[0]);
   const rows = await sel
     .orderBy('t.name')
     .limit(limit + 1)

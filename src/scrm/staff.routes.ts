@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { Scrm } from './deps.js';
-import { pageQueryProperties, pageSchema } from './pages.js';
+import { pageQueryProperties, pageSchema } from '../platform/paging.js';
 import { getStaff, listStaff, type StaffFilter } from './staff.service.js';
 
 const staffSchema = {

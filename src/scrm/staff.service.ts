@@ -6,7 +6,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import { ScrmError } from './errors.js';
-import { decodeCursor, type Page, pageOf } from './pages.js';
+import { decodeCursor, type Page, pageOf } from '../platform/paging.js';
 import { type ScrmKysely, scrmDb, type ScrmStaffTable } from './schema.js';
 import { iso } from './shared.js';
 

@@ -1,5 +1,5 @@
 /** JSON schemas of the customer-group API. */
-import { pageQueryProperties, pageSchema } from '../pages.js';
+import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 
 export const groupProperties = {
   chatId: { type: 'string' },

@@ -4,7 +4,7 @@
  */
 import { ScrmError } from '../errors.js';
 import { iso } from '../shared.js';
-import { decodeCursor, type Page, pageOf } from '../pages.js';
+import { decodeCursor, type Page, pageOf } from '../../platform/paging.js';
 import { liveDb, type LiveDeps } from '../livecodes/context.js';
 import { byDay, dayRange } from '../livecodes/stats.js';
 import {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageSchema } from '../pages.js';
+import { pageSchema } from '../../platform/paging.js';
 import type { LiveDeps } from './context.js';
 import { CHANNELS } from './live-codes.repo.js';
 import { idParams, type Id, inputProperties, liveCodeSchema, wecomErrors } from './live-codes.schemas.js';

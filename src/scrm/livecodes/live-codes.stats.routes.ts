@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../pages.js';
+import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 import type { LiveDeps } from './context.js';
 import { anyObject, idParams, type Id } from './live-codes.schemas.js';
 import { liveCodeStats, listLiveCodeAdds } from './live-codes.stats.js';

@@ -1,6 +1,6 @@
 /** Per-code statistics and the list of adds, for the live-code API. */
 import { iso } from '../shared.js';
-import { decodeCursor, keysetAfter, pageOf } from '../pages.js';
+import { decodeCursor, keysetAfter, pageOf } from '../../platform/paging.js';
 import { liveDb, type LiveDeps } from './context.js';
 import { statRows } from './live-codes.repo.js';
 import { loadLiveCode } from './live-codes.service.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../pages.js';
+import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 import { ackAlert, addSensitiveWords, deleteSensitiveWord, listAlerts, pageSensitiveWords } from './alerts.service.js';
 import type { OpsContext } from './context.js';
 
@@ -38,8 +38,6 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
   );
 
   const word = { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } as const;
-  // POST answers the whole list (not a page): what an editor shows after adding words.
-  const wordList = { type: 'object', properties: { data: { type: 'array', items: word } } } as const;
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/wecom/sensitive-words',
     {
@@ -64,10 +62,11 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
           additionalProperties: false,
           properties: { words: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 50 } } },
         },
-        response: { 200: wordList, ...errorResponses },
+        // The whole list in one page (what an editor shows after adding words).
+        response: { 200: pageSchema(word), ...errorResponses },
       },
     },
-    async (req) => ({ data: await addSensitiveWords(ctx, req.workspaceId, req.body.words) }),
+    async (req) => ({ data: await addSensitiveWords(ctx, req.workspaceId, req.body.words), nextCursor: null }),
   );
   app.delete<Id>(
     '/v1/wecom/sensitive-words/:id',

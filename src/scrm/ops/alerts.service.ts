@@ -10,7 +10,7 @@ import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent, ScrmListener } from '../events.js';
 import { scrmDb } from '../schema.js';
-import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../../platform/paging.js';
 import { describeWeComError, iso } from '../shared.js';
 import { type OpsContext, opsDb } from './context.js';
 

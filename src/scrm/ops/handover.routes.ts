@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../pages.js';
+import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 import { asApiError, type OpsContext } from './context.js';
 import { type HandoverKind, listHandovers, requestHandover, unassignedCustomers } from './handover.service.js';
 

@@ -10,7 +10,7 @@ import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import type { ScrmEvent } from '../events.js';
 import type { ScrmHandoversTable } from '../schema.js';
-import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../../platform/paging.js';
 import { describeWeComError, iso } from '../shared.js';
 import type { WeComClient } from '../../wecom/index.js';
 import { type OpsContext, type OpsDb, opsDb } from './context.js';

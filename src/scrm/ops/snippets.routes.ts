@@ -1,7 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
 import type { OpsContext } from './context.js';
-import { pageQueryProperties } from '../pages.js';
+import { pageQueryProperties } from '../../platform/paging.js';
 import { createSnippet, deleteSnippet, pageSnippets, updateSnippet } from './snippets.service.js';
 import { anyObject, type Id, idParams, list } from './workbench.routes.js';
 

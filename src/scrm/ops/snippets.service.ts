@@ -7,7 +7,7 @@ import { ScrmError } from '../errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJson as json } from '../../platform/db/database.js';
 import { liveProfileIds, profileTagNames } from '../../cdp/index.js';
-import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../../platform/paging.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb } from './context.js';
 import { parseContent, type SopContent } from './sops.service.js';

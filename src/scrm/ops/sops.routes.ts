@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../pages.js';
+import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 import type { OpsContext } from './context.js';
 import { TASK_STATUSES } from './sop-tasks.service.js';
 import { archiveSop, createSop, getSop, listSops, updateSop } from './sops.service.js';

@@ -10,7 +10,7 @@ import { newId } from '../../platform/ids.js';
 import type { Attachment } from '../../wecom/index.js';
 import { parseJson as json } from '../../platform/db/database.js';
 import { isActiveSegment } from '../foreign.js';
-import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../../platform/paging.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb } from './context.js';
 import { isHhmm } from './time.js';

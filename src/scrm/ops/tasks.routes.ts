@@ -1,6 +1,6 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../pages.js';
+import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 import type { OpsContext } from './context.js';
 import { completeSopTask, listSopTasks, TASK_STATUSES, type TaskFilter } from './sop-tasks.service.js';
 import { type Id, idParams, taskSchema } from './sops.routes.js';

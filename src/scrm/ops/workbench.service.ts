@@ -10,7 +10,7 @@ import { newId } from '../../platform/ids.js';
 import { parseJson as json } from '../../platform/db/database.js';
 import { liveProfileIds } from '../../cdp/index.js';
 import { isActiveSegment, profileScores } from '../foreign.js';
-import { decodeCursor, keysetAfter, type Page, pageOf } from '../pages.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../../platform/paging.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb, segmentFollows, zoneOf } from './context.js';
 import { listSopTasks, type SopTask } from './sop-tasks.service.js';

@@ -1,24 +1,25 @@
 /**
- * The one list shape of SCRM's API (issue #15): every list route answers `{ data, nextCursor }`,
+ * The one list shape of the API (issue #15): every list route answers `{ data, nextCursor }`,
  * `nextCursor` being null on the last page and otherwise given back as `cursor` for the next one.
  * Cursors are opaque to clients: the sort key of the last row, as base64url JSON.
+ * (`test/api-lists.test.ts` walks the OpenAPI document and checks every list route.)
  */
 import { type RawBuilder, sql } from 'kysely';
-import { ScrmError } from './errors.js';
+import { AppError } from './errors.js';
 
-/** A page of a list as every SCRM list route answers it. */
+/** A page of a list as every list route answers it. */
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
 }
 
-/** The response schema of a page of `item` (both fields always present). */
-export function pageSchema<S extends object>(item: S) {
+/** The response schema of a page of `item` (both fields always present); `description` says what the list holds. */
+export function pageSchema<S extends object>(item: S, description?: string) {
   return {
     type: 'object',
     required: ['data', 'nextCursor'],
     properties: {
-      data: { type: 'array', items: item },
+      data: { type: 'array', items: item, ...(description ? { description } : {}) },
       nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last page' },
     },
   } as const;
@@ -49,7 +50,7 @@ export function decodeCursor(cursor: string, kinds: readonly ('s' | 'n')[]): (st
     key = undefined;
   }
   const ok = Array.isArray(key) && key.length === kinds.length && key.every((v, i) => (kinds[i] === 'n' ? Number.isSafeInteger(v) : typeof v === 'string'));
-  if (!ok) throw new ScrmError('VALIDATION_FAILED', 'cursor is not a nextCursor returned by this endpoint');
+  if (!ok) throw new AppError('VALIDATION_FAILED', 'cursor is not a nextCursor returned by this endpoint; omit it to start from the first page');
   return key as (string | number)[];
 }
 
