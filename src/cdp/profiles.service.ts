@@ -1,5 +1,6 @@
 import type { PiiCipher } from '../platform/crypto.js';
 import { type Database, withRetries } from '../platform/db/database.js';
+import { decodeCursor, type Page, pageOf } from '../platform/paging.js';
 import { CdpError } from './errors.js';
 import { normaliseIdentifier, parseIdentifierRef, type RuleBook, storedKey } from './identifiers.js';
 import { findProfileByIdentifier } from './identities.repo.js';
@@ -48,11 +49,7 @@ export interface TimelineEvent {
   payload: Record<string, unknown>;
 }
 
-/** A page of results with the cursor of the next page (null on the last). */
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
+export type { Page } from '../platform/paging.js';
 
 /** Traits that the free-text search `q` looks into. */
 const NAME_TRAITS = ['name', 'firstName', 'lastName', 'username', 'nickname'];
@@ -60,20 +57,8 @@ const NAME_TRAITS = ['name', 'firstName', 'lastName', 'username', 'nickname'];
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-/** Encodes a position as an opaque cursor (base64url JSON). */
-export function encodeCursor(parts: (string | number)[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  throw new CdpError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this endpoint; omit it to start from the newest`);
-}
+/** A `[number, text]` cursor of this module's newest-first lists. */
+const decodePair = (cursor: string) => decodeCursor(cursor, ['n', 's']) as [number, string];
 
 function describeTypes(rules: RuleBook): string {
   return rules.rules.map((r) => (r.type.endsWith(':*') ? r.type.replace(':*', ':<appid>') : r.type)).join(', ');
@@ -169,7 +154,7 @@ async function timelinePage(
   id: string,
   q: { limit: number; cursor?: string; type?: string; event?: string },
 ): Promise<Page<TimelineEvent>> {
-  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const before = q.cursor === undefined ? undefined : decodePair(q.cursor);
   const opts = { limit: q.limit + 1, before: before && { timestamp: before[0], messageId: before[1] }, type: q.type, event: q.event };
   let rows = await listTimeline(deps.database.db, ws, id, opts);
   if (deps.timelineSources?.length) {
@@ -178,9 +163,7 @@ async function timelinePage(
     rows.sort((a, b) => b.timestamp - a.timestamp || (a.messageId < b.messageId ? 1 : a.messageId > b.messageId ? -1 : 0));
     rows = rows.slice(0, opts.limit);
   }
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { data: page.map(toEvent), nextCursor: rows.length > q.limit && last ? encodeCursor([last.timestamp, last.messageId]) : null };
+  return pageOf(rows, q.limit, toEvent, (r) => [r.timestamp, r.messageId]);
 }
 
 /** A profile by reference, with the first page (newest first) of its timeline. */
@@ -294,9 +277,12 @@ export type MergeView = Omit<MergeRow, 'at'> & { at: string };
 export async function getMerges(deps: ProfileDeps, ws: string, ref: string, q: { limit: number; cursor?: string }): Promise<Page<MergeView>> {
   const db = deps.database.db;
   const id = await resolveProfileRef(deps, ws, ref);
-  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const before = q.cursor === undefined ? undefined : decodePair(q.cursor);
   const rows = await listMerges(db, ws, [id, ...(await mergedIdsOf(db, ws, id))], { limit: q.limit + 1, before: before && { at: before[0], id: before[1] } });
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { data: page.map((m) => ({ ...m, at: iso(m.at) })), nextCursor: rows.length > q.limit && last ? encodeCursor([last.at, last.id]) : null };
+  return pageOf(
+    rows,
+    q.limit,
+    (m) => ({ ...m, at: iso(m.at) }),
+    (m) => [m.at, m.id],
+  );
 }

@@ -5,6 +5,7 @@ import type { Database } from './db/database.js';
 import type { KeyResolver } from './workspaces.js';
 import { AppError } from './errors.js';
 import { requireKey } from './http.js';
+import { pageQueryProperties, pageSchema } from './paging.js';
 import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';
 
 const errorResponse = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
@@ -92,12 +93,14 @@ async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<v
         tags: ['workspace'],
         summary: 'List API keys (never the keys themselves)',
         security: [{ secretKey: [] }],
-        response: { 200: { type: 'object', properties: { data: { type: 'array', items: keyInfo } } } },
+        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(50, 200) },
+        response: { 200: pageSchema(keyInfo, 'oldest first') },
       },
     },
-    async (req) => ({
-      data: await listKeys(s.database.db, req.workspaceId),
-    }),
+    async (req) => {
+      const q = req.query as { limit: number; cursor?: string };
+      return listKeys(s.database.db, req.workspaceId, q.limit, q.cursor);
+    },
   );
 
   app.post(

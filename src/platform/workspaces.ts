@@ -5,6 +5,7 @@ import { parseJson } from './db/database.js';
 import { AppError } from './errors.js';
 import { newId, newSecret } from './ids.js';
 import { isTimeZone } from './time.js';
+import { type Page, decodeCursor, keysetAfter, pageOf } from './paging.js';
 
 /** A tenant: every row of every table belongs to exactly one. */
 export interface Workspace {
@@ -90,16 +91,27 @@ export async function createKey(
 }
 
 /** Lists a workspace's keys (without the keys themselves). */
-export async function listKeys(db: Kysely<DB>, workspaceId: string): Promise<ApiKeyInfo[]> {
-  const rows = await db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    name: r.name,
-    prefix: r.key_prefix,
-    createdAt: new Date(r.created_at).toISOString(),
-    revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
-  }));
+export async function listKeys(db: Kysely<DB>, workspaceId: string, limit: number, cursor?: string): Promise<Page<ApiKeyInfo>> {
+  let q = db.selectFrom('api_keys').selectAll().where('workspace_id', '=', workspaceId);
+  if (cursor) q = q.where(keysetAfter(['created_at', 'id'], 'asc', decodeCursor(cursor, ['n', 's'])));
+  const rows = await q
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  return pageOf(
+    rows,
+    limit,
+    (r) => ({
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      prefix: r.key_prefix,
+      createdAt: new Date(r.created_at).toISOString(),
+      revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+    }),
+    (r) => [Number(r.created_at), r.id],
+  );
 }
 
 /** Revokes a key of this workspace; a key of another workspace is "not found". */

@@ -1,6 +1,7 @@
 /** A segment's members: a page as JSON, or the whole list streamed as CSV. */
 import { parseJson } from '../platform/db/database.js';
-import { decodeCursor, encodeCursor, getRow, iso, type SegmentDeps } from './segment-rows.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
+import { getRow, iso, type SegmentDeps } from './segment-rows.js';
 
 /** A member as the API shows it. */
 export interface MemberView {
@@ -10,25 +11,20 @@ export interface MemberView {
 }
 
 /** A page of members, ordered by profile id. */
-export async function listMembers(
-  deps: SegmentDeps,
-  ws: string,
-  id: string,
-  q: { limit: number; cursor?: string },
-): Promise<{ data: MemberView[]; nextCursor: string | null }> {
+export async function listMembers(deps: SegmentDeps, ws: string, id: string, q: { limit: number; cursor?: string }): Promise<Page<MemberView>> {
   await getRow(deps.database.db, ws, id);
-  const after = decodeCursor(q.cursor, 'members');
   let query = deps.database.db.selectFrom('segment_members').selectAll().where('workspace_id', '=', ws).where('segment_id', '=', id);
-  if (after) query = query.where('profile_id', '>', after);
+  if (q.cursor) query = query.where(keysetAfter(['profile_id'], 'asc', decodeCursor(q.cursor, ['s'])));
   const rows = await query
     .orderBy('profile_id')
     .limit(q.limit + 1)
     .execute();
-  const page = rows.slice(0, q.limit);
-  return {
-    data: page.map((r) => ({ profileId: r.profile_id, version: r.version, enteredAt: iso(r.entered_at) })),
-    nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.profile_id) : null,
-  };
+  return pageOf(
+    rows,
+    q.limit,
+    (r) => ({ profileId: r.profile_id, version: r.version, enteredAt: iso(r.entered_at) }),
+    (r) => [r.profile_id],
+  );
 }
 
 const csvCell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@\t]/.test(v) ? `"${(/^[=+\-@\t]/.test(v) ? "'" : '') + v.replace(/"/g, '""')}"` : v);

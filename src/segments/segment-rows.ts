@@ -75,17 +75,3 @@ export async function getRow(db: Kysely<SegmentsSqlDB>, ws: string, id: string):
   if (!row) throw new SegmentError('SEGMENT_NOT_FOUND', `no segment "${id}" in this workspace`);
   return row;
 }
-
-/** Reads a `nextCursor` given by a list endpoint (`what` names it in the error). */
-export function decodeCursor(cursor: string | undefined, what: string): string | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof v === 'string') return v;
-  } catch {
-    // fall through
-  }
-  throw new SegmentError('VALIDATION_FAILED', `cursor "${cursor}" is not a nextCursor returned by this ${what} endpoint; omit it to start from the beginning`);
-}
-/** The `nextCursor` of a page ending at `v`. */
-export const encodeCursor = (v: string) => Buffer.from(JSON.stringify(v)).toString('base64url');

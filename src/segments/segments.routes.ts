@@ -33,10 +33,10 @@ export async function segmentRoutes(app: FastifyInstance, deps: SegmentsDeps): P
   segmentCrudRoutes(app, deps, preHandler);
   memberRoutes(app, deps, preHandler);
   await app.register(async (scope) => uploadRoute(scope, deps, preHandler));
-  app.get<Id>(
+  app.get<Id & { Querystring: { limit: number; cursor?: string } }>(
     '/v1/profiles/:id/segments',
     { preHandler, schema: { ...secured('segments', 'The segments a profile is in now'), ...profileSegmentsSchema } },
-    async (req) => ({ data: await segmentsOfProfile(deps, req.workspaceId, await deps.resolveProfileRef(req.workspaceId, req.params.id)) }),
+    async (req) => segmentsOfProfile(deps, req.workspaceId, await deps.resolveProfileRef(req.workspaceId, req.params.id), req.query),
   );
 }
 

@@ -1,5 +1,6 @@
 /** Request and response schemas of the segment API (segments.routes.ts). */
 import { errorResponses, errorSchema } from '../platform/http-schemas.js';
+import { pageQueryProperties, pageSchema } from '../platform/paging.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
@@ -159,19 +160,15 @@ export const uploadSchema = {
 /** GET /v1/profiles/:id/segments. */
 export const profileSegmentsSchema = {
   params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 1024 } } },
+  querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(100, 500) },
   response: {
-    200: {
-      type: 'object',
-      properties: {
-        data: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: { segmentId: { type: 'string' }, name: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } },
-          },
-        },
+    200: pageSchema(
+      {
+        type: 'object',
+        properties: { segmentId: { type: 'string' }, name: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } },
       },
-    },
+      'in the order the profile entered them',
+    ),
     ...errorResponses,
   },
 } as const;

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
+import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
 import { SegmentError } from './errors.js';
 import { ensureFeed } from './feed.js';
 import { departAll } from './history.js';
@@ -13,7 +14,7 @@ import { requestRecompute } from './recompute.js';
 import { isTimeDependent, referencedSegments } from './rule-queries.js';
 import type { Rule } from './rule.types.js';
 import { segmentsDb, type SegmentsSqlDB } from './schema.js';
-import { checkRule, decodeCursor, encodeCursor, getRow, iso, type SegmentDeps, type SegmentView, view } from './segment-rows.js';
+import { checkRule, getRow, iso, type SegmentDeps, type SegmentView, view } from './segment-rows.js';
 
 /** Asks the worker for a pass soon (a recompute was requested). */
 function recomputeRequested(deps: Pick<SegmentDeps, 'hub'>, workspaceId: string): void {
@@ -239,18 +240,16 @@ export async function listSegments(
   deps: SegmentDeps,
   ws: string,
   q: { limit: number; cursor?: string; status?: 'active' | 'archived' | 'all' },
-): Promise<{ data: SegmentView[]; nextCursor: string | null }> {
-  const after = decodeCursor(q.cursor, 'segments');
+): Promise<Page<SegmentView>> {
   let query = deps.database.db.selectFrom('segments').selectAll().where('workspace_id', '=', ws);
   const status = q.status ?? 'active';
   if (status !== 'all') query = query.where('status', '=', status);
-  if (after) query = query.where('id', '<', after);
+  if (q.cursor) query = query.where(keysetAfter(['id'], 'desc', decodeCursor(q.cursor, ['s'])));
   const rows = await query
     .orderBy('id', 'desc')
     .limit(q.limit + 1)
     .execute();
-  const page = rows.slice(0, q.limit);
-  return { data: page.map(view), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null };
+  return pageOf(rows, q.limit, view, (r) => [r.id]);
 }
 
 /** Count and a sample of the live profiles matching an unsaved rule. */
@@ -269,15 +268,25 @@ export async function segmentsOfProfile(
   deps: SegmentDeps,
   ws: string,
   profileId: string,
-): Promise<{ segmentId: string; name: string; version: number; enteredAt: string }[]> {
-  const rows = await deps.database.db
+  page: { limit: number; cursor?: string },
+): Promise<Page<{ segmentId: string; name: string; version: number; enteredAt: string }>> {
+  let q = deps.database.db
     .selectFrom('segment_members as m')
     .innerJoin('segments as s', (j) => j.onRef('s.workspace_id', '=', 'm.workspace_id').onRef('s.id', '=', 'm.segment_id'))
     .select(['m.segment_id', 's.name', 'm.version', 'm.entered_at'])
     .where('s.workspace_id', '=', ws)
     .where('m.workspace_id', '=', ws)
-    .where('m.profile_id', '=', profileId) // (from each segment, a primary-key probe: no index by profile)
+    .where('m.profile_id', '=', profileId); // (from each segment, a primary-key probe: no index by profile)
+  if (page.cursor) q = q.where(keysetAfter(['m.entered_at', 'm.segment_id'], 'asc', decodeCursor(page.cursor, ['n', 's'])));
+  const rows = await q
     .orderBy('m.entered_at')
+    .orderBy('m.segment_id')
+    .limit(page.limit + 1)
     .execute();
-  return rows.map((r) => ({ segmentId: r.segment_id, name: r.name, version: r.version, enteredAt: iso(r.entered_at) }));
+  return pageOf(
+    rows,
+    page.limit,
+    (r) => ({ segmentId: r.segment_id, name: r.name, version: r.version, enteredAt: iso(r.entered_at) }),
+    (r) => [Number(r.entered_at), r.segment_id],
+  );
 }

@@ -85,6 +85,24 @@ describe('step handlers', () => {
     expect([w.row.status, w.row.end_reason, r.writes.assignments.length]).toEqual(['exited', 'holdout', 1]);
   });
 
+  it('split: spreads subjects by holdout percent and weight (fixed ids: deterministic)', () => {
+    const step = {
+      id: 'ab',
+      type: 'split',
+      holdoutPercent: 20,
+      variants: [
+        { key: 'a', weight: 1 },
+        { key: 'b', weight: 3 },
+      ],
+    } as Extract<Step, { type: 'split' }>;
+    const counts: Record<string, number> = { a: 0, b: 0, holdout: 0 };
+    for (let i = 0; i < 10_000; i++) counts[splitVariant(step, 'jny_spread', `prf_${i}`).key]! += 1;
+    // 20% holdout, then 1:3 of the rest: 2,000 / 2,000 / 6,000 within 5%.
+    expect(Math.abs(counts.holdout! - 2000)).toBeLessThan(100);
+    expect(Math.abs(counts.a! - 2000)).toBeLessThan(100);
+    expect(Math.abs(counts.b! - 6000)).toBeLessThan(300);
+  });
+
   it('exit: ends the state as exited and logs it', async () => {
     const step: Step = { id: 'x', type: 'exit' };
     const w = work(step);
