@@ -1,6 +1,7 @@
 /**
  * The import rules of Siyu's layers (docs/architecture.md, "Layers and rules"), checked by
- * `npm test` (`npm run check:deps`). Product code only: tests may reach into the module they test.
+ * `npm test` (`npm run check:deps`, over src/ and console/src/). Product code only: tests may
+ * reach into the module they test.
  */
 const DOMAINS = 'cdp|segments|messaging|journeys|broadcasts|scrm|insight|loyalty|compliance';
 const TESTS = '(\\.test\\.ts$|/test-kit\\.ts$|/test-helpers\\.ts$|/test-fixtures\\.ts$|/testing/)';
@@ -58,10 +59,21 @@ module.exports = {
       from: { path: '^src/', pathNot: TESTS },
       to: { path: TESTS },
     },
+    {
+      name: 'console-reaches-schemas-and-types-only',
+      severity: 'error',
+      comment:
+        'What the console reaches in src/ (directly or through other files) is route schemas and type files only (`*.schemas.ts`, `*.types.ts`), which import no server code: the console type-checks them with its own settings (no Node types) and derives its API types from them (docs/architecture.md, "Console API types"). That it imports them as types only is checked by the console build (console/vite.config.ts).',
+      from: { path: '^console/src/' },
+      to: { path: '^src/', pathNot: '(schemas|\\.types)\\.ts$', reachable: true },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|console/dist|data)/' },
+    // The console's .tsx files are left out: the swc parser dependency-cruiser uses reads no JSX. They
+    // reach src/ only through api.ts and templates.ts, and the console build fails if any server
+    // module gets into the bundle (console/vite.config.ts).
+    exclude: { path: ['^(node_modules|console/dist|data)/', '^console/src/.*\\.tsx$'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },

@@ -1,6 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+const serverSources = fileURLToPath(new URL('../src/', import.meta.url));
+
+/**
+ * Fails the build if a module of the server (src/) would get into the bundle: the console takes
+ * the server's route schemas and types as types only (`import type`, erased), so none of them may
+ * be loaded (docs/architecture.md, "Console API types").
+ */
+const noServerCode: Plugin = {
+  name: 'siyu-no-server-code',
+  load(id) {
+    if (id.startsWith(serverSources)) {
+      this.error(`the console would bundle server code (${id}): import the server's schemas and types with \`import type\``);
+    }
+    return null;
+  },
+};
 
 /**
  * The operators' web console. `npm run build:console` builds it into console/dist, which the
@@ -11,7 +28,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/console/',
-  plugins: [react()],
+  plugins: [react(), noServerCode],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

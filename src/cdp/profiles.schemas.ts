@@ -1,7 +1,8 @@
 /**
  * Request and response JSON schemas of the profile and tag management API (they also feed the
  * OpenAPI document at /openapi.json). Responses are serialised through them, so every field a
- * client may read must be listed here.
+ * client may read must be listed here, and `required` names the fields always present: the console
+ * derives its types from these schemas (console/src/api-types.ts), so this file imports nothing.
  */
 
 const isoOrNull = { type: ['string', 'null'], description: 'ISO-8601 time, or null' } as const;
@@ -11,6 +12,7 @@ const anyObject = { type: 'object', additionalProperties: true } as const;
 /** A tag as attached to a profile. */
 export const profileTagSchema = {
   type: 'object',
+  required: ['id', 'group', 'name', 'source'],
   properties: {
     id: { type: 'string' },
     group: { type: 'string' },
@@ -22,12 +24,14 @@ export const profileTagSchema = {
 /** One identifier of a profile; PII values (phone, email) are decrypted. */
 export const identifierSchema = {
   type: 'object',
+  required: ['type', 'value', 'firstSeenAt'],
   properties: { type: { type: 'string' }, value: { type: ['string', 'null'] }, firstSeenAt: { type: 'string' } },
 } as const;
 
 /** One event on a timeline. */
 export const timelineEventSchema = {
   type: 'object',
+  required: ['messageId', 'type', 'event', 'timestamp', 'receivedAt', 'payload'],
   properties: {
     messageId: { type: 'string' },
     type: { type: 'string' },
@@ -41,6 +45,7 @@ export const timelineEventSchema = {
 /** A page of timeline events, newest first. */
 export const timelinePageSchema = {
   type: 'object',
+  required: ['data', 'nextCursor'],
   properties: { data: { type: 'array', items: timelineEventSchema }, nextCursor: { type: ['string', 'null'] } },
 } as const;
 
@@ -51,11 +56,12 @@ const profileProperties = {
   tags: { type: 'array', items: profileTagSchema },
   aggregates: {
     type: 'object',
+    required: ['orderCount', 'totalSpentFen', 'firstPurchaseAt', 'lastPurchaseAt'],
     properties: { orderCount: { type: 'integer' }, totalSpentFen: { type: 'integer' }, firstPurchaseAt: isoOrNull, lastPurchaseAt: isoOrNull },
   },
   consent: {
     type: 'object',
-    additionalProperties: { type: 'object', properties: { granted: { type: 'boolean' }, at: { type: 'string' } } },
+    additionalProperties: { type: 'object', required: ['granted', 'at'], properties: { granted: { type: 'boolean' }, at: { type: 'string' } } },
   },
   firstSeenAt: isoOrNull,
   lastSeenAt: isoOrNull,
@@ -64,11 +70,29 @@ const profileProperties = {
   mergedIds: { type: 'array', items: { type: 'string' }, description: 'Ids of profiles merged into this one (they redirect here)' },
 } as const;
 
+const profileFields = [
+  'id',
+  'identifiers',
+  'traits',
+  'tags',
+  'aggregates',
+  'consent',
+  'firstSeenAt',
+  'lastSeenAt',
+  'createdAt',
+  'updatedAt',
+  'mergedIds',
+] as const;
+
 /** A profile without its timeline (lists, trait updates). */
-export const profileSummarySchema = { type: 'object', properties: profileProperties } as const;
+export const profileSummarySchema = { type: 'object', required: profileFields, properties: profileProperties } as const;
 
 /** A profile with the first page of its timeline. */
-export const profileSchema = { type: 'object', properties: { ...profileProperties, timeline: timelinePageSchema } } as const;
+export const profileSchema = {
+  type: 'object',
+  required: [...profileFields, 'timeline'],
+  properties: { ...profileProperties, timeline: timelinePageSchema },
+} as const;
 
 /** `:id` of a profile route: a profile id or an identifier reference. */
 export const profileRefParams = {
@@ -119,6 +143,7 @@ export const listProfilesQuery = {
 /** A page of profiles. */
 export const profileListSchema = {
   type: 'object',
+  required: ['data', 'nextCursor'],
   properties: { data: { type: 'array', items: profileSummarySchema }, nextCursor: { type: ['string', 'null'] } },
 } as const;
 

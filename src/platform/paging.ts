@@ -6,32 +6,11 @@
  */
 import { type RawBuilder, sql } from 'kysely';
 import { AppError } from './errors.js';
+import type { Page } from './http-schemas.js';
 
-/** A page of a list as every list route answers it. */
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
-
-/** The response schema of a page of `item` (both fields always present); `description` says what the list holds. */
-export function pageSchema<S extends object>(item: S, description?: string) {
-  return {
-    type: 'object',
-    required: ['data', 'nextCursor'],
-    properties: {
-      data: { type: 'array', items: item, ...(description ? { description } : {}) },
-      nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last page' },
-    },
-  } as const;
-}
-
-/** The `limit` and `cursor` query properties of a paged list route. */
-export function pageQueryProperties(defaultLimit: number, maxLimit: number) {
-  return {
-    limit: { type: 'integer', minimum: 1, maximum: maxLimit, default: defaultLimit },
-    cursor: { type: 'string', maxLength: 512, description: 'the nextCursor of the previous page' },
-  } as const;
-}
+// The list shape's type and schemas live with the other shared schemas (http-schemas.ts), which
+// import nothing, so that the console can derive its types from route schemas built with them.
+export { type Page, pageQueryProperties, pageSchema } from './http-schemas.js';
 
 /** A cursor over the sort key of a row. */
 export function encodeCursor(key: readonly (string | number)[]): string {

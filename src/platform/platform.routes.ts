@@ -6,6 +6,7 @@ import type { KeyResolver } from './workspaces.js';
 import { AppError } from './errors.js';
 import { requireKey } from './http.js';
 import { pageQueryProperties, pageSchema } from './paging.js';
+import { workspaceSchema } from './platform.schemas.js';
 import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';
 
 const errorResponse = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
@@ -77,7 +78,10 @@ async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<v
 
   app.get(
     '/v1/workspace',
-    { preHandler: auth, schema: { tags: ['workspace'], summary: 'The workspace this key belongs to', security: [{ secretKey: [] }] } },
+    {
+      preHandler: auth,
+      schema: { tags: ['workspace'], summary: 'The workspace this key belongs to', security: [{ secretKey: [] }], response: { 200: workspaceSchema } },
+    },
     async (req) => {
       const ws = await getWorkspace(s.database.db, req.workspaceId);
       if (!ws) throw new AppError('NOT_FOUND', 'workspace not found');

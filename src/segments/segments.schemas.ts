@@ -1,19 +1,36 @@
 /** Request and response schemas of the segment API (segments.routes.ts). */
-import { errorResponses, errorSchema } from '../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../platform/paging.js';
+import { errorResponses, errorSchema, pageQueryProperties, pageSchema } from '../platform/http-schemas.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
-/** A segment in answers. */
+const segmentFields = [
+  'id',
+  'name',
+  'description',
+  'kind',
+  'rule',
+  'summary',
+  'version',
+  'timeDependent',
+  'status',
+  'memberCount',
+  'computing',
+  'evaluatedAt',
+  'createdAt',
+  'updatedAt',
+] as const;
+
+/** A segment in answers (every field always present; `required` also gives the console's types). */
 export const segmentSchema = {
   type: 'object',
+  required: segmentFields,
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
     description: { type: 'string' },
     kind: { type: 'string', enum: ['rule', 'static'] },
     rule: { ...anyObject, nullable: true },
-    summary: { type: 'object', nullable: true, properties: { en: { type: 'string' }, 'zh-CN': { type: 'string' } } },
+    summary: { type: 'object', nullable: true, required: ['en', 'zh-CN'], properties: { en: { type: 'string' }, 'zh-CN': { type: 'string' } } },
     version: { type: 'integer' },
     timeDependent: { type: 'boolean', description: 're-checked on the schedule because time passing alone can change it' },
     status: { type: 'string', enum: ['active', 'archived'] },
@@ -28,11 +45,16 @@ export const segmentSchema = {
 /** A segment with its rule versions. */
 export const segmentDetailSchema = {
   type: 'object',
+  required: [...segmentFields, 'versions'],
   properties: {
     ...segmentSchema.properties,
     versions: {
       type: 'array',
-      items: { type: 'object', properties: { version: { type: 'integer' }, rule: { ...anyObject, nullable: true }, createdAt: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['version', 'rule', 'createdAt'],
+        properties: { version: { type: 'integer' }, rule: { ...anyObject, nullable: true }, createdAt: { type: 'string' } },
+      },
     },
   },
 } as const;
@@ -57,12 +79,17 @@ export const previewSchema = {
   response: {
     200: {
       type: 'object',
+      required: ['count', 'total', 'sample', 'tookMs'],
       properties: {
         count: { type: 'integer' },
         total: { type: 'integer', description: 'live profiles in the workspace' },
         sample: {
           type: 'array',
-          items: { type: 'object', properties: { id: { type: 'string' }, traits: anyObject, lastSeenAt: { type: ['string', 'null'] } } },
+          items: {
+            type: 'object',
+            required: ['id', 'traits', 'lastSeenAt'],
+            properties: { id: { type: 'string' }, traits: anyObject, lastSeenAt: { type: ['string', 'null'] } },
+          },
         },
         tookMs: { type: 'integer' },
       },
@@ -92,7 +119,7 @@ export const listSchema = {
     properties: { ...pageQuery, status: { type: 'string', enum: ['active', 'archived', 'all'], default: 'active' } },
   },
   response: {
-    200: { type: 'object', properties: { data: { type: 'array', items: segmentSchema }, nextCursor: { type: ['string', 'null'] } } },
+    200: pageSchema(segmentSchema, 'newest first'),
     ...errorResponses,
   },
 } as const;
@@ -118,16 +145,14 @@ export const membersSchema = {
     },
   },
   response: {
-    200: {
-      type: 'object',
-      properties: {
-        data: {
-          type: 'array',
-          items: { type: 'object', properties: { profileId: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } } },
-        },
-        nextCursor: { type: ['string', 'null'] },
+    200: pageSchema(
+      {
+        type: 'object',
+        required: ['profileId', 'version', 'enteredAt'],
+        properties: { profileId: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } },
       },
-    },
+      'in profile id order',
+    ),
     ...errorResponses,
   },
 } as const;
@@ -143,13 +168,18 @@ export const uploadSchema = {
   response: {
     200: {
       type: 'object',
+      required: ['rows', 'added', 'alreadyMembers', 'removed', 'errorCount', 'errors'],
       properties: {
         rows: { type: 'integer' },
         added: { type: 'integer' },
         alreadyMembers: { type: 'integer' },
         removed: { type: 'integer' },
         errorCount: { type: 'integer' },
-        errors: { type: 'array', items: { type: 'object', properties: { line: { type: 'integer' }, reason: { type: 'string' } } } },
+        errors: {
+          type: 'array',
+          description: 'the first 1,000 rows skipped',
+          items: { type: 'object', required: ['line', 'reason'], properties: { line: { type: 'integer' }, reason: { type: 'string' } } },
+        },
       },
     },
     ...errorResponses,

@@ -1,14 +1,14 @@
 /** The segments of the workspace: GET /v1/segments, filtered by status, paged by cursor. */
 import { Badge, Button, Card, Segmented, Select, Space, Table, Tag, Tooltip } from 'antd';
 import { useEffect, useState } from 'react';
-import type { Segment } from '../api.ts';
+import type { Segment, SegmentListQuery } from '../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../components.tsx';
 import { formatCount, formatTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.ts';
 
-type StatusFilter = 'active' | 'archived' | 'all';
+type StatusFilter = NonNullable<SegmentListQuery['status']>;
 
 /** The segments list. */
 export function SegmentListPage() {

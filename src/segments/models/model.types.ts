@@ -1,8 +1,14 @@
 /**
- * The built-in models' settings and RFM report as the API answers them: types only, so the web
- * console (console/src/api.ts) can import them without pulling in server code.
+ * The built-in models' names, settings and RFM report: types and constants only, so that the
+ * models' route schemas (models.schemas.ts), which the console derives its types from, import no
+ * server code.
  */
 import type { RfmCell } from '../rule.types.js';
+
+/** The built-in models. */
+export const MODEL_NAMES = ['rfm', 'lifecycle', 'community'] as const;
+/** One of the built-in models. */
+export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Four thresholds of one RFM dimension, listed from the worst value to the best. */
 export type Thresholds = [number, number, number, number];

@@ -1,9 +1,11 @@
 /**
  * Request and response JSON schemas of the models API (they also feed /openapi.json). Responses
- * are serialised through them, so every field a client reads is listed.
+ * are serialised through them, so every field a client reads is listed, and `required` names the
+ * fields always present: the console derives its types from these schemas
+ * (console/src/api-types.ts), so this file imports only other types-and-schemas files.
  */
 import { COMMUNITY_ROLES, LIFECYCLE_STAGES, RFM_CELLS } from '../rule.types.js';
-import { MODEL_NAMES } from './settings.js';
+import { MODEL_NAMES } from './model.types.js';
 
 const errorSchema = {
   type: 'object',
@@ -21,9 +23,11 @@ export function secured(summary: string) {
 const int = { type: 'integer' } as const;
 const num = { type: 'number' } as const;
 const str = { type: 'string' } as const;
-const counts = (keys: readonly string[]) => ({ type: 'object', properties: Object.fromEntries(keys.map((k) => [k, int])) }) as const;
+/** An object with one property per key, each `item` (typed per key, so derived types keep the keys). */
+const keyed = <const K extends string, const S>(keys: readonly K[], item: S) => Object.fromEntries(keys.map((k) => [k, item])) as { [k in K]: S };
+const counts = <K extends string>(keys: readonly K[]) => ({ type: 'object', properties: keyed(keys, int) }) as const;
 const quartet = { type: 'array', items: int, minItems: 4, maxItems: 4 } as const;
-const rfmDims = (item: object) => ({ type: 'object', properties: { r: item, f: item, m: item } }) as const;
+const rfmDims = <const S>(item: S) => ({ type: 'object', required: ['r', 'f', 'm'], properties: { r: item, f: item, m: item } }) as const;
 const thresholdsSchema = rfmDims(quartet);
 const sourceSchema = rfmDims({ type: 'string', enum: ['quintiles', 'settings'] });
 const splitSchema = rfmDims(int);
@@ -41,6 +45,7 @@ export const computeBody = {
 /** Answer of POST /v1/models/compute. */
 export const computeReportSchema = {
   type: 'object',
+  required: ['workspaceId', 'computedAt', 'segmentsRecomputing'],
   properties: {
     workspaceId: str,
     computedAt: str,
@@ -51,6 +56,7 @@ export const computeReportSchema = {
     },
     rfm: {
       type: 'object',
+      required: ['computedAt', 'buyers', 'thresholds', 'thresholdSource', 'split', 'cells', 'cleared'],
       properties: {
         computedAt: str,
         buyers: int,
@@ -80,6 +86,7 @@ export const computeReportSchema = {
 /** Answer of GET /v1/models/rfm/report. */
 export const rfmReportSchema = {
   type: 'object',
+  required: ['computedAt', 'buyers', 'revenueFen', 'thresholds', 'thresholdSource', 'split', 'cells'],
   properties: {
     computedAt: { type: ['string', 'null'] },
     buyers: int,
@@ -91,6 +98,7 @@ export const rfmReportSchema = {
       type: 'array',
       items: {
         type: 'object',
+        required: ['cell', 'name', 'count', 'share', 'revenueFen', 'revenueShare', 'avgScores', 'avgDaysSinceLastPurchase', 'avgOrders', 'avgSpentFen'],
         properties: {
           cell: { type: 'string', enum: RFM_CELLS },
           name: namesSchema,
@@ -113,24 +121,28 @@ const nullableQuartet = { type: ['array', 'null'], items: int, minItems: 4, maxI
 /** The segmentation settings with defaults applied. */
 export const segmentationSchema = {
   type: 'object',
+  required: ['rfm', 'lifecycle', 'community'],
   properties: {
     rfm: {
       type: 'object',
+      required: ['thresholds', 'split', 'cellNames'],
       properties: {
         thresholds: rfmDims(nullableQuartet),
         split: splitSchema,
-        cellNames: { type: 'object', properties: Object.fromEntries(RFM_CELLS.map((c) => [c, namesSchema])) },
+        cellNames: { type: 'object', required: RFM_CELLS, properties: keyed(RFM_CELLS, namesSchema) },
       },
     },
     lifecycle: {
       type: 'object',
+      required: ['newDays', 'loyalMinOrders', 'loyalMinSpentFen', 'silentDays', 'churnedDays'],
       properties: { newDays: int, loyalMinOrders: int, loyalMinSpentFen: int, silentDays: int, churnedDays: int },
     },
     community: {
       type: 'object',
+      required: ['windowDays', 'weights', 'kocMinScore', 'kocTopPercent', 'activeMinMessages'],
       properties: {
         windowDays: int,
-        weights: { type: 'object', properties: { message: int, reply: int, invite: int } },
+        weights: { type: 'object', required: ['message', 'reply', 'invite'], properties: { message: int, reply: int, invite: int } },
         kocMinScore: int,
         kocTopPercent: num,
         activeMinMessages: int,
@@ -142,6 +154,7 @@ export const segmentationSchema = {
 /** Answer of GET and PUT /v1/models/settings. */
 export const settingsAnswerSchema = {
   type: 'object',
+  required: ['timeZone', 'segmentation'],
   properties: { timeZone: { ...str, description: 'The workspace time zone days are counted in' }, segmentation: segmentationSchema },
 } as const;
 

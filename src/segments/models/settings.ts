@@ -9,13 +9,18 @@ import type { SegmentsSqlDB } from '../schema.js';
 import { SegmentError } from '../errors.js';
 import { getWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
-import type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
+import {
+  type CommunitySettings,
+  type LifecycleSettings,
+  MODEL_NAMES,
+  type ModelSettings,
+  type RfmSettings,
+  type SegmentationSettings,
+  type Thresholds,
+} from './model.types.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../../platform/time.js';
 
-/** The built-in models. */
-export const MODEL_NAMES = ['rfm', 'lifecycle', 'community'] as const;
-/** One of the built-in models. */
-export type ModelName = (typeof MODEL_NAMES)[number];
+export { MODEL_NAMES, type ModelName } from './model.types.js';
 
 export type { CommunitySettings, LifecycleSettings, ModelSettings, RfmSettings, SegmentationSettings, Thresholds } from './model.types.js';
 

@@ -1,0 +1,30 @@
+/**
+ * Type-level checks of api-types.ts, run by the console's type check: the derived types are as
+ * strict as hand-written ones would be, so a field removed from a schema breaks the console's
+ * build where it is read (rather than turning into `unknown`). Not bundled (nothing imports it).
+ */
+import type { Member, Profile, RfmCellReport, Segment, SegmentationSettings } from './api-types.ts';
+
+type Is<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const holds = <T extends true>(): T => true as T;
+
+/** Fields in `required` are present, nullable ones keep their null, enums stay unions. */
+export const derivedTypes = [
+  holds<Is<Segment['evaluatedAt'], string | null>>(),
+  holds<Is<Segment['summary'], { en: string; 'zh-CN': string } | null>>(),
+  holds<Is<Segment['status'], 'active' | 'archived'>>(),
+  holds<Is<Member, { profileId: string; version: number; enteredAt: string }>>(),
+  holds<Is<keyof SegmentationSettings['rfm']['cellNames'], RfmCellReport['cell']>>(),
+  // Free-form objects (no listed properties) keep their index signature.
+  holds<Is<Profile['traits'], { [x: string]: unknown }>>(),
+];
+
+/** A field the schema does not list is not there. */
+export const unlistedFields = [
+  // @ts-expect-error not in segmentSchema
+  (s: Segment) => s.membersCount,
+  // @ts-expect-error not in rfmReportSchema's cells
+  (c: RfmCellReport) => c.revenue,
+  // @ts-expect-error not in profileSchema's aggregates
+  (p: Profile) => p.aggregates.orders,
+];

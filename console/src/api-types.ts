@@ -1,0 +1,102 @@
+/**
+ * The API's answers, bodies and queries as the console uses them, derived with json-schema-to-ts's
+ * `FromSchema` from the very route schemas the server validates requests and serialises answers
+ * with — nothing here is restated by hand. Remove or rename a field in a schema and the console's
+ * type check (`npm run check`, `npm run build:console`) fails where the console reads it.
+ *
+ * The schemas come in as types only (`import type`, erased from the bundle), and
+ * `npm run check:deps` keeps everything the console reaches in src/ to `*.schemas.ts` and
+ * `*.types.ts` files that import no server code (docs/architecture.md, "Console API types").
+ */
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type { errorSchema } from '../../src/platform/http-schemas.ts';
+import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
+import type {
+  createBody,
+  listSchema,
+  membersSchema,
+  previewSchema,
+  segmentDetailSchema,
+  segmentSchema,
+  updateBody,
+  uploadSchema,
+} from '../../src/segments/segments.schemas.ts';
+
+export type { Page } from '../../src/platform/http-schemas.ts';
+
+/**
+ * An object type without the `[x: string]: unknown` that FromSchema adds to an object schema
+ * without `additionalProperties: false`, so that reading a field the schema does not list is a
+ * type error. Objects that list no properties (traits, payloads) keep their index signature.
+ */
+type Closed<T> = T extends (infer I)[]
+  ? Closed<I>[]
+  : T extends object
+    ? { [K in keyof T as string extends K ? never : number extends K ? never : K]: Closed<T[K]> } extends infer C
+      ? [keyof C] extends [never]
+        ? T
+        : C
+      : never
+    : T;
+
+/** A response schema's type: what the server serialises (fields in `required` always present). */
+type Answer<S extends JSONSchema> = Closed<FromSchema<S>>;
+/** A request body's or query's type: what the server accepts (defaulted fields may be left out). */
+type Input<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
+
+/** `{ error: { code, message, details? } }`, the API's one error shape. */
+export type ErrorBody = FromSchema<typeof errorSchema>;
+
+/** `GET /v1/workspace`. */
+export type Workspace = Answer<typeof workspaceSchema>;
+
+/** A segment (`POST`/`PATCH`/`DELETE /v1/segments...`, `POST .../recompute`, list items). */
+export type Segment = Answer<typeof segmentSchema>;
+/** `active` or `archived`. */
+export type SegmentStatus = Segment['status'];
+/** `GET /v1/segments/:id`: a segment with its rule versions. */
+export type SegmentDetail = Answer<typeof segmentDetailSchema>;
+/** Query of `GET /v1/segments`. */
+export type SegmentListQuery = Input<(typeof listSchema)['querystring']>;
+/** `GET /v1/segments`. */
+export type SegmentPage = Answer<(typeof listSchema)['response'][200]>;
+/** Body of `POST /v1/segments`. */
+export type CreateSegmentBody = Input<typeof createBody>;
+/** Body of `PATCH /v1/segments/:id`. */
+export type UpdateSegmentBody = Input<typeof updateBody>;
+/** Body of `POST /v1/segments/preview`. */
+export type PreviewBody = Input<(typeof previewSchema)['body']>;
+/** `POST /v1/segments/preview`. */
+export type Preview = Answer<(typeof previewSchema)['response'][200]>;
+/** Query of `GET /v1/segments/:id/members` (JSON pages). */
+export type MembersQuery = Input<(typeof membersSchema)['querystring']>;
+/** `GET /v1/segments/:id/members`. */
+export type MemberPage = Answer<(typeof membersSchema)['response'][200]>;
+/** One member of a segment. */
+export type Member = MemberPage['data'][number];
+/** How an uploaded list changes a static segment's members (`?mode=`). */
+export type UploadMode = NonNullable<Input<(typeof uploadSchema)['querystring']>['mode']>;
+/** `POST /v1/segments/:id/members` (a static segment's CSV upload). */
+export type StaticUploadReport = Answer<(typeof uploadSchema)['response'][200]>;
+
+/** `GET /v1/profiles/:id`: a profile with the first page of its timeline. */
+export type Profile = Answer<typeof profileSchema>;
+
+/** `GET /v1/models/rfm/report`. */
+export type RfmReport = Answer<typeof rfmReportSchema>;
+/** One cell of the RFM report. */
+export type RfmCellReport = RfmReport['cells'][number];
+/** `GET` and `PUT /v1/models/settings`: the time zone and the segmentation settings, defaults applied. */
+export type ModelSettings = Answer<typeof settingsAnswerSchema>;
+/** The three models' settings. */
+export type SegmentationSettings = ModelSettings['segmentation'];
+/** Four thresholds of one RFM dimension, worst to best. */
+export type Thresholds = NonNullable<SegmentationSettings['rfm']['thresholds']['r']>;
+/** Body of `PUT /v1/models/settings` (the console sends a whole `SegmentationSettings`, which is one). */
+export type SettingsBody = Input<typeof settingsBody>;
+/** Body of `POST /v1/models/compute`. */
+export type ComputeBody = Input<typeof computeBody>;
+/** `POST /v1/models/compute`. */
+export type ComputeAnswer = Answer<typeof computeReportSchema>;
