@@ -92,6 +92,9 @@ describeEngines('models API', (engine) => {
     await recomputeSegment(services.membership, ws.id, byCell.id, { lagMs: 0 });
     expect((await ok(ws, 'GET', `/v1/segments/${byCell.id}`)).memberCount).toBe(0);
 
+    const none = { rfm: null, lifecycle: null, communityRole: null };
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u1')).models).toEqual(none);
+
     const res = await ok(ws, 'POST', '/v1/models/compute', {});
     expect(res.workspaceId).toBe(ws.id);
     expect(res.segmentsRecomputing).toEqual([byCell.id]);
@@ -119,6 +122,24 @@ describeEngines('models API', (engine) => {
       ['general_winback', 1, 2000],
     ]);
     expect(report.cells[0].name).toEqual({ 'zh-CN': '重要价值客户', en: 'Important value customers' });
+
+    // A profile's answer carries what the models computed for it.
+    const at = new Date(NOW).toISOString();
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u1')).models).toEqual({
+      rfm: { r: 4, f: 4, m: 2, cell: 'general_value', computedAt: at },
+      lifecycle: { stage: 'loyal', since: at },
+      communityRole: { role: 'koc', score: 6, computedAt: at },
+    });
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u4')).models).toEqual({
+      rfm: { r: 1, f: 1, m: 4, cell: 'important_winback', computedAt: at },
+      lifecycle: { stage: 'churned', since: at },
+      communityRole: null,
+    });
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u3')).models).toEqual({
+      rfm: null,
+      lifecycle: { stage: 'prospect', since: at },
+      communityRole: { role: 'lurker', score: 0, computedAt: at },
+    });
 
     const timeline = await ok(ws, 'GET', `/v1/profiles/user_id:u2/events?event=${encodeURIComponent('Lifecycle Stage Changed')}`);
     expect(timeline.data.map((e: { payload: { properties: unknown } }) => e.payload.properties)).toEqual([{ from: null, to: 'new' }]);
