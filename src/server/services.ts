@@ -171,8 +171,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     writer,
     defaultPhoneRegion: config.defaultPhoneRegion,
     timelineSources,
-    // GET /v1/profiles/:id shows the models' outputs, which segments owns.
-    modelsOf: (ws, profileId) => profileModels(database.db, ws, profileId),
+    modelsOf: (ws, profileId) => profileModels(database.db, ws, profileId), // segments owns the models' outputs
     importSpoolDir: importSpoolDir(config.dataDir),
     tracking: { trustedProxies: config.trustedProxies, publicUrl: config.publicUrl },
   };
