@@ -10,6 +10,7 @@ import { computeModels, defaultSegmentationSettings, modelRoutes } from './index
 import { LEASE_MS, takeLease } from './run.js';
 import { recomputeSegment } from '../recompute.js';
 import { daysAgo, NOW, scoresOf } from './test-fixtures.js';
+import { WECOM_EVENTS } from '../../platform/event-names.js';
 
 describeEngines('models API', (engine) => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -62,11 +63,12 @@ describeEngines('models API', (engine) => {
     properties: { order_id: id, total },
     timestamp: new Date(daysAgo(days)).toISOString(),
   });
+  // The community model's events as scrm records them (its end-to-end test: src/scrm/community-roles.test.ts).
   const groupEvent = (userId: string, event: string, days: number) => ({
     type: 'track',
     userId,
     event,
-    properties: { group_id: 'wrOgAAA' },
+    properties: event === WECOM_EVENTS.groupJoined ? { chat_id: 'wrOgAAA' } : { roomid: 'wrOgAAA' },
     timestamp: new Date(daysAgo(days)).toISOString(),
   });
 
@@ -80,9 +82,9 @@ describeEngines('models API', (engine) => {
       order('u2', 5, 20, 'o4'),
       order('u4', 200, 500, 'o5'),
       { type: 'identify', userId: 'u3', traits: { name: 'Prospect' }, timestamp: new Date(daysAgo(1)).toISOString() },
-      groupEvent('u1', 'Group Joined', 60),
-      ...Array.from({ length: 6 }, () => groupEvent('u1', 'Group Message Sent', 3)),
-      groupEvent('u3', 'Group Joined', 1),
+      groupEvent('u1', WECOM_EVENTS.groupJoined, 60),
+      ...Array.from({ length: 6 }, () => groupEvent('u1', WECOM_EVENTS.messageReceived, 3)),
+      groupEvent('u3', WECOM_EVENTS.groupJoined, 1),
     ]);
     await track(other, [order('x', 1, 1, 'o1')]);
 
