@@ -62,17 +62,21 @@ function chatOf(ctx: Ctx, chatId: string, group: GroupChat | undefined): Chat {
         ),
       ];
       const by = customerInvitor(m, group);
+      // One invite per join of the member, however many callbacks list it (a late create or
+      // update reads the group as it is now): the id is the join's, the time the join's.
       if (by)
-        out.push(
-          trackMessage(
+        out.push({
+          ...trackMessage(
             ctx,
-            `invited:${m.memberId}`,
+            'invited',
             WECOM_EVENTS.groupMemberInvited,
             by.id,
             { [P.chatId]: chatId, group_name: name, [P.invitee]: m.memberId, [P.joinScene]: m.joinScene },
             by.unionid,
           ),
-        );
+          messageId: `wecom-invite:${chatId}:${m.memberId}:${m.joinTime}`,
+          timestamp: new Date(m.joinTime).toISOString(),
+        });
       return out;
     },
     left: (m, name, extra) =>
