@@ -51,6 +51,7 @@ interface FireOptions {
   members?: string[];
   name?: string;
   joinScene?: number;
+  invitor?: string;
   quitScene?: number;
   tagId?: string;
   groupId?: string;
@@ -175,6 +176,7 @@ export function registerWeComSandboxCommand(program: Command): void {
     .option('--members <ids>', 'group-create/join/quit: userids or external userids, comma-separated', list)
     .option('--name <name>', 'group-create/rename, tag-create/update: the name')
     .option('--join-scene <n>', 'group-join: 0 invited, 1 by link, 3 by QR code', int('--join-scene', 0, 3))
+    .option('--invitor <id>', 'group-join: the group member (userid or external userid) who invited them (default: the owner)')
     .option('--quit-scene <n>', 'group-quit: 0 left, 1 removed by the owner', int('--quit-scene', 0, 1))
     .option('--tag-id <id>', 'tag-update/delete: the tag or tag group (default: the first tag)')
     .option('--group-id <id>', 'tag-create: the tag group to add to')
@@ -200,6 +202,7 @@ export function registerWeComSandboxCommand(program: Command): void {
         members: o.members,
         name: o.name,
         joinScene: o.joinScene,
+        invitor: o.invitor,
         quitScene: o.quitScene,
         tagId: o.tagId,
         groupId: o.groupId,

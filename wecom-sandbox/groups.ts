@@ -21,6 +21,8 @@ export interface GroupChat {
   joinTimes: Uint32Array;
   /** 1 invited directly, 2 invited by link, 3 scanned the group QR code. */
   joinScenes: Uint8Array;
+  /** Who invited a member (member code to inviter code) when not the owner; invited members without an entry were invited by the owner. */
+  invitors: Map<number, number>;
   dismissed: boolean;
   /** 0 normal, 1 owner left (离职待继承), 2 being inherited, 3 inherited. */
   status: 0 | 1 | 2 | 3;
@@ -29,7 +31,8 @@ export interface GroupChat {
 /** A member of a group as callers name it: a userid or an external_userid. */
 export type MemberRef = { staff: number } | { customer: number };
 
-const encodeMember = (m: MemberRef) => ('staff' in m ? -(m.staff + 1) : m.customer);
+/** How a member is stored in `members`. */
+export const encodeMember = (m: MemberRef) => ('staff' in m ? -(m.staff + 1) : m.customer);
 
 /** The customer groups of the fake corp. */
 export class GroupStore {
@@ -90,6 +93,7 @@ export class GroupStore {
       members: Int32Array.of(-(owner + 1)),
       joinTimes: Uint32Array.of(createTime),
       joinScenes: Uint8Array.of(1),
+      invitors: new Map(),
       dismissed: false,
       status: 0,
     };
@@ -159,6 +163,7 @@ export class GroupStore {
     group.joinTimes = Uint32Array.from(keep, (k) => group.joinTimes[k]);
     group.joinScenes = Uint8Array.from(keep, (k) => group.joinScenes[k]);
     group.admins = group.admins.filter((s) => group.members.includes(-(s + 1)));
+    for (const code of drop) group.invitors.delete(code);
     return removed;
   }
 
@@ -186,7 +191,7 @@ export class GroupStore {
       } else if (needName) base.name = this.corp.staff[-code - 1].name;
       base.join_time = group.joinTimes[k];
       base.join_scene = scene;
-      if (scene !== 3 && k > 0) base.invitor = { userid: this.corp.staff[group.owner].userid };
+      if (scene !== 3 && k > 0) base.invitor = { userid: this.memberId(group.invitors.get(code) ?? -(group.owner + 1)) };
       base.group_nickname = '';
       return base;
     });

@@ -1,5 +1,5 @@
 import type { XmlField } from '../src/wecom/index.js';
-import type { MemberRef } from './groups.js';
+import { encodeMember, type MemberRef } from './groups.js';
 import type { SandboxState } from './state.js';
 
 /**
@@ -14,7 +14,7 @@ export type CallbackScenario =
   | { scenario: 'del-external-contact'; userid?: string; externalUserid?: string }
   | { scenario: 'transfer-fail'; externalUserid?: string; reason?: 'customer_refused' | 'customer_limit_exceed' }
   | { scenario: 'group-create'; owner?: string; name?: string; members?: string[] }
-  | { scenario: 'group-join'; chatId?: string; members?: string[]; joinScene?: 0 | 1 | 3 }
+  | { scenario: 'group-join'; chatId?: string; members?: string[]; joinScene?: 0 | 1 | 3; invitor?: string }
   | { scenario: 'group-quit'; chatId?: string; members?: string[]; quitScene?: 0 | 1 }
   | { scenario: 'group-rename'; chatId?: string; name?: string }
   | { scenario: 'group-dismiss'; chatId?: string }
@@ -30,7 +30,7 @@ export const SCENARIOS: Readonly<Record<CallbackScenario['scenario'], string>> =
   'del-external-contact': 'a member deletes the customer (del_external_contact)',
   'transfer-fail': 'a pending handover fails: the customer refused, or the takeover member is at the limit (transfer_fail)',
   'group-create': 'a member creates a customer group (change_external_chat create)',
-  'group-join': 'customers or members join a group (update, add_member)',
+  'group-join': 'customers or members join a group (update, add_member); --invitor names the group member who invited them',
   'group-quit': 'members leave a group (update, del_member)',
   'group-rename': 'the group is renamed (update, change_name)',
   'group-dismiss': 'the owner dismisses the group (dismiss)',
@@ -209,6 +209,9 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
         }
         // Event JoinScene 0 direct invitation, 1 invitation link, 3 group QR code; member_list's join_scene is 1, 2, 3.
         const scene = spec.joinScene ?? 0;
+        const invitor = spec.invitor === undefined ? undefined : encodeMember(memberRefs(state, [spec.invitor])[0]);
+        if (invitor !== undefined && scene === 3) throw new ScenarioError('a join by the group QR code has no invitor');
+        if (invitor !== undefined && !group.members.includes(invitor)) throw new ScenarioError(`the invitor "${spec.invitor}" is not a member of the group`);
         const nowS = corp.nowSeconds();
         changed = groups.addMembers(
           group,
@@ -217,6 +220,7 @@ export function applyScenario(state: SandboxState, spec: CallbackScenario): Appl
           () => (scene === 0 ? 1 : scene === 1 ? 2 : 3),
         );
         if (!changed.length) throw new ScenarioError('they are already members of the group');
+        if (invitor !== undefined) for (const r of changed) group.invitors.set(encodeMember(r), invitor);
         return {
           fields: {
             ...head('change_external_chat'),

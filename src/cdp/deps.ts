@@ -5,7 +5,7 @@ import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { CdpHubEvents } from './hub-events.js';
 import type { ImportDeps } from './import.service.js';
-import type { ProfileDeps } from './profiles.service.js';
+import type { ProfileDeps, ProfileModelsPort } from './profiles.service.js';
 import type { TimelineSource } from './timeline.repo.js';
 import type { IngestWriter } from './writer.js';
 
@@ -25,6 +25,8 @@ export interface CdpDeps {
   defaultPhoneRegion: string;
   /** Port: timeline items other modules keep outside `events` (segment membership). */
   timelineSources: readonly TimelineSource[];
+  /** Port: what the segmentation models computed for a profile (segments' `profileModels`), shown by GET /v1/profiles/:id. */
+  modelsOf?: ProfileModelsPort;
   /**
    * Where all-or-nothing imports stage their rows: the root gives `importSpoolDir(config.dataDir)`
    * (and calls `cleanImportSpool(config.dataDir)` at start). Absent: a per-user folder in the temp dir.
@@ -43,7 +45,9 @@ export interface TrackingOptions {
 }
 
 /** The profile rules' dependencies (also what the root gives other modules that resolve profile references). */
-export function profileDepsOf(deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now' | 'timelineSources'>): ProfileDeps {
+export function profileDepsOf(
+  deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now' | 'timelineSources' | 'modelsOf'>,
+): ProfileDeps {
   return {
     database: deps.database,
     cipher: deps.cipher,
@@ -51,6 +55,7 @@ export function profileDepsOf(deps: Pick<CdpDeps, 'database' | 'cipher' | 'write
     defaultRegion: deps.defaultPhoneRegion,
     now: deps.now,
     timelineSources: deps.timelineSources,
+    modelsOf: deps.modelsOf,
   };
 }
 

@@ -20,7 +20,7 @@ export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type Identifi
 export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-graph.js';
 
 // Profiles: references, live ids after merges, state, traits, consent.
-export { resolveProfileRef, type ProfileDeps } from './profiles.service.js';
+export { resolveProfileRef, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
 export { lockProfileFollowingMerges, mergedIdsOf, resolveProfileId, liveProfileIds, rowToState, writeTraits } from './profiles.repo.js';
 export { loadProfileState, loadLiveProfileState, profileTraits, pageLiveProfilesByTrait, filterProfileIds, liveProfilesQuery } from './profiles.lookups.js';
 export { loadProfileConsent, recordProfileConsent } from './consent.repo.js';

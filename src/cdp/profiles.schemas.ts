@@ -87,11 +87,50 @@ const profileFields = [
 /** A profile without its timeline (lists, trait updates). */
 export const profileSummarySchema = { type: 'object', required: profileFields, properties: profileProperties } as const;
 
-/** A profile with the first page of its timeline. */
+/** What the segmentation models computed for a profile; each part is null until its model gave the profile a value. */
+export const profileModelsSchema = {
+  type: 'object',
+  required: ['rfm', 'lifecycle', 'communityRole'],
+  properties: {
+    rfm: {
+      type: ['object', 'null'],
+      description: 'RFM scores (1-5, 5 best), the cell they fall in, and the run that computed them',
+      required: ['r', 'f', 'm', 'cell', 'computedAt'],
+      properties: {
+        r: { type: 'integer' },
+        f: { type: 'integer' },
+        m: { type: 'integer' },
+        cell: { type: 'string', description: 'RFM cell key, e.g. important_value (names: GET /v1/models/rfm/report)' },
+        computedAt: { type: 'string' },
+      },
+    },
+    lifecycle: {
+      type: ['object', 'null'],
+      description: 'Lifecycle stage and when the profile entered it',
+      required: ['stage', 'since'],
+      properties: {
+        stage: { type: 'string', description: 'prospect, new, active, loyal, silent or churned (docs/models.md)' },
+        since: { type: 'string' },
+      },
+    },
+    communityRole: {
+      type: ['object', 'null'],
+      description: 'Role among the WeCom group members (koc, active, lurker) with its activity score; null for a profile in no group',
+      required: ['role', 'score', 'computedAt'],
+      properties: {
+        role: { type: 'string', description: 'koc, active or lurker (docs/models.md)' },
+        score: { type: 'number' },
+        computedAt: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+/** A profile with what the models computed for it and the first page of its timeline. */
 export const profileSchema = {
   type: 'object',
-  required: [...profileFields, 'timeline'],
-  properties: { ...profileProperties, timeline: timelinePageSchema },
+  required: [...profileFields, 'models', 'timeline'],
+  properties: { ...profileProperties, models: profileModelsSchema, timeline: timelinePageSchema },
 } as const;
 
 /** `:id` of a profile route: a profile id or an identifier reference. */

@@ -22,7 +22,25 @@ export interface ProfileDeps {
   now(): number;
   /** Timeline items kept outside `events` by other domains, merged into timeline pages. */
   timelineSources?: readonly TimelineSource[];
+  /** Port: the segmentation models' outputs of a live profile (segments fills it); absent, a profile shows none. */
+  modelsOf?: ProfileModelsPort;
 }
+
+/**
+ * What the segmentation models last computed for a profile (each null until its model has given
+ * the profile a value): RFM scores 1-5 and cell, lifecycle stage with the time the profile entered
+ * it, community role with its activity score. Times are ISO strings.
+ */
+export interface ProfileModels {
+  rfm: { r: number; f: number; m: number; cell: string; computedAt: string } | null;
+  lifecycle: { stage: string; since: string } | null;
+  communityRole: { role: string; score: number; computedAt: string } | null;
+}
+
+/** Reads the models' outputs of a live profile (a port the root fills with segments' `profileModels`). */
+export type ProfileModelsPort = (workspaceId: string, profileId: string) => Promise<ProfileModels>;
+
+const NO_MODELS: ProfileModels = { rfm: null, lifecycle: null, communityRole: null };
 
 /** A profile as the management API shows it (times as ISO strings). */
 export interface ProfileView {
@@ -166,11 +184,17 @@ async function timelinePage(
   return pageOf(rows, q.limit, toEvent, (r) => [r.timestamp, r.messageId]);
 }
 
-/** A profile by reference, with the first page (newest first) of its timeline. */
-export async function getProfile(deps: ProfileDeps, ws: string, ref: string, timelineLimit = 20): Promise<ProfileView & { timeline: Page<TimelineEvent> }> {
+/** A profile by reference, with what the segmentation models computed for it and the first page (newest first) of its timeline. */
+export async function getProfile(
+  deps: ProfileDeps,
+  ws: string,
+  ref: string,
+  timelineLimit = 20,
+): Promise<ProfileView & { models: ProfileModels; timeline: Page<TimelineEvent> }> {
   const id = await resolveProfileRef(deps, ws, ref);
   const view = await viewOf(deps, ws, id);
-  return { ...view, timeline: await timelinePage(deps, ws, id, { limit: timelineLimit }) };
+  const models = deps.modelsOf ? await deps.modelsOf(ws, id) : NO_MODELS;
+  return { ...view, models, timeline: await timelinePage(deps, ws, id, { limit: timelineLimit }) };
 }
 
 /** A page of a profile's timeline, newest first, optionally of one call type or event name. */

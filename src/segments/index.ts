@@ -50,6 +50,8 @@ export {
   segmentAudience,
   segmentMembersFrom,
   profileScores,
+  profileModels,
+  type ProfileModelOutputs,
   type SegmentEntry,
   type SegmentExit,
   type AudienceDB,

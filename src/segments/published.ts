@@ -187,3 +187,31 @@ export async function profileScores<D extends SegmentsDB>(db: Kysely<D>, ws: str
     .execute();
   return rows.map((r) => ({ profileId: r.profile_id, rfmCell: r.rfm_cell, lifecycleStage: r.lifecycle_stage }));
 }
+
+/** What the models computed for one profile, in the shape of cdp's `ProfileModels` port (times ISO). */
+export interface ProfileModelOutputs {
+  rfm: { r: number; f: number; m: number; cell: string; computedAt: string } | null;
+  lifecycle: { stage: string; since: string } | null;
+  communityRole: { role: string; score: number; computedAt: string } | null;
+}
+
+const isoOf = (ms: number) => new Date(Number(ms)).toISOString();
+
+/**
+ * The RFM scores and cell, lifecycle stage (with when the profile entered it) and community role
+ * (with its score) of one profile; each null until its model has given the profile a value.
+ */
+export async function profileModels<D extends SegmentsDB>(db: Kysely<D>, ws: string, profileId: string): Promise<ProfileModelOutputs> {
+  const r = await segmentsDb(db).selectFrom('profile_scores').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId).executeTakeFirst();
+  return {
+    rfm:
+      r && r.rfm_cell !== null && r.r !== null && r.f !== null && r.m !== null && r.rfm_at !== null
+        ? { r: Number(r.r), f: Number(r.f), m: Number(r.m), cell: r.rfm_cell, computedAt: isoOf(r.rfm_at) }
+        : null,
+    lifecycle: r && r.lifecycle_stage !== null && r.lifecycle_at !== null ? { stage: r.lifecycle_stage, since: isoOf(r.lifecycle_at) } : null,
+    communityRole:
+      r && r.community_role !== null && r.community_at !== null
+        ? { role: r.community_role, score: Number(r.community_score ?? 0), computedAt: isoOf(r.community_at) }
+        : null,
+  };
+}

@@ -29,7 +29,15 @@ import { createHub, type Hub } from '../platform/hub.js';
 import { createGuardedFetch, type OutboundAllowList, parseAllowList } from '../platform/outbound.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from '../platform/workspaces.js';
 import { createScrm, type InboxWorker, type LiveCodeWorker, type Scrm, type ScrmHubEvents, type ScrmOpsWorker } from '../scrm/index.js';
-import { type MembershipDeps, membershipOf, type SegmentsDeps, type SegmentsHubEvents, segmentTimelineSource, type SegmentWorker } from '../segments/index.js';
+import {
+  type MembershipDeps,
+  membershipOf,
+  profileModels,
+  type SegmentsDeps,
+  type SegmentsHubEvents,
+  segmentTimelineSource,
+  type SegmentWorker,
+} from '../segments/index.js';
 import { createLogger } from './logger.js';
 import { migrateSiyu } from './migrations.js';
 
@@ -163,6 +171,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     writer,
     defaultPhoneRegion: config.defaultPhoneRegion,
     timelineSources,
+    modelsOf: (ws, profileId) => profileModels(database.db, ws, profileId), // segments owns the models' outputs
     importSpoolDir: importSpoolDir(config.dataDir),
     tracking: { trustedProxies: config.trustedProxies, publicUrl: config.publicUrl },
   };

@@ -1,4 +1,5 @@
 /** `change_external_chat` events: a customer group created, updated (members joined or left, owner, name, notice) or dismissed. */
+import { WECOM_EVENTS, WECOM_INVITED_SCENES, WECOM_PROPS as P } from '../../platform/event-names.js';
 import type { GroupChat, GroupChatMember } from '../../wecom/index.js';
 import { field, listField } from '../callback-message.js';
 import * as repo from '../contacts.repo.js';
@@ -27,8 +28,21 @@ interface Chat {
   ctx: Ctx;
   chatId: string;
   group: GroupChat | undefined;
-  joined(m: repo.MemberFacts, name: string): Record<string, unknown>;
+  /** `WeCom Group Joined` on the member, and `WeCom Group Member Invited` on a customer who invited them. */
+  joined(m: repo.MemberFacts, name: string): Record<string, unknown>[];
   left(m: { memberId: string; unionid: string | null }, name: string, extra: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * The customer who invited `m`, when the join scene is an invitation and WeCom names an external
+ * member as invitor (WeCom documents `invitor` for invitations by members of the corp; those are
+ * not customers and earn no invite).
+ */
+function customerInvitor(m: repo.MemberFacts, group: GroupChat | undefined): { id: string; unionid: string | null } | undefined {
+  if (!m.invitor || m.joinScene == null || !WECOM_INVITED_SCENES.includes(m.joinScene)) return undefined;
+  const listed = group?.member_list.find((x) => x.userid === m.invitor);
+  if ((listed?.type ?? guessType(m.invitor)) !== 2) return undefined;
+  return { id: m.invitor, unionid: listed?.unionid ?? null };
 }
 
 function chatOf(ctx: Ctx, chatId: string, group: GroupChat | undefined): Chat {
@@ -36,17 +50,37 @@ function chatOf(ctx: Ctx, chatId: string, group: GroupChat | undefined): Chat {
     ctx,
     chatId,
     group,
-    joined: (m, name) =>
-      trackMessage(
-        ctx,
-        `joined:${m.memberId}`,
-        'WeCom Group Joined',
-        m.memberId,
-        { chat_id: chatId, group_name: name, join_scene: m.joinScene ?? null, invitor: m.invitor ?? null },
-        m.unionid,
-      ),
+    joined: (m, name) => {
+      const out = [
+        trackMessage(
+          ctx,
+          `joined:${m.memberId}`,
+          WECOM_EVENTS.groupJoined,
+          m.memberId,
+          { [P.chatId]: chatId, group_name: name, [P.joinScene]: m.joinScene ?? null, [P.invitor]: m.invitor ?? null },
+          m.unionid,
+        ),
+      ];
+      const by = customerInvitor(m, group);
+      // One invite per join of the member, however many callbacks list it (a late create or
+      // update reads the group as it is now): the id is the join's, the time the join's.
+      if (by)
+        out.push({
+          ...trackMessage(
+            ctx,
+            'invited',
+            WECOM_EVENTS.groupMemberInvited,
+            by.id,
+            { [P.chatId]: chatId, group_name: name, [P.invitee]: m.memberId, [P.joinScene]: m.joinScene },
+            by.unionid,
+          ),
+          messageId: `wecom-invite:${chatId}:${m.memberId}:${m.joinTime}`,
+          timestamp: new Date(m.joinTime).toISOString(),
+        });
+      return out;
+    },
     left: (m, name, extra) =>
-      trackMessage(ctx, `left:${m.memberId}`, 'WeCom Group Left', m.memberId, { chat_id: chatId, group_name: name, ...extra }, m.unionid),
+      trackMessage(ctx, `left:${m.memberId}`, WECOM_EVENTS.groupLeft, m.memberId, { [P.chatId]: chatId, group_name: name, ...extra }, m.unionid),
   };
 }
 
@@ -75,7 +109,7 @@ async function membersJoined(c: Chat, tx: Tx, listed: Map<string, repo.MemberFac
   for (const id of listField(ctx.msg, 'MemChangeList')) {
     const m = listed.get(id) ?? { memberId: id, type: guessType(id), joinTime: ctx.at, joinScene: JOIN_SCENE[field(ctx.msg, 'JoinScene') ?? ''] ?? null };
     if (!listed.has(id)) await repo.upsertMember(tx.trx, ctx.ws, c.chatId, m, tx.now);
-    if (m.type === 2) messages.push(c.joined(m, name));
+    if (m.type === 2) messages.push(...c.joined(m, name));
   }
   return messages;
 }
@@ -106,7 +140,7 @@ async function chatCreated(ctx: Ctx): Promise<Run> {
     const name = c.group?.name ?? before?.name ?? '';
     const listed = await storeGroup(c, tx);
     const messages: Record<string, unknown>[] = [];
-    for (const m of listed.values()) if (m.type === 2) messages.push(c.joined(m, name));
+    for (const m of listed.values()) if (m.type === 2) messages.push(...c.joined(m, name));
     await finish(c, tx, messages);
     return [{ type: 'group.created', workspaceId: ctx.ws, chatId, at: ctx.at }];
   };

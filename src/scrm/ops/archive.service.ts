@@ -3,7 +3,10 @@
  * returns them (`msgid`, `action`, `from`, `tolist`, `roomid`, `msgtime` in ms, `msgtype`,
  * `text.content`, ...). Each message between a staff member and a customer becomes a timeline
  * event on the customer's profile — `WeCom Message Sent` or `WeCom Message Received` — with a
- * message id derived from `msgid`, so importing a file again stores nothing twice. Messages
+ * message id derived from `msgid`, so importing a file again stores nothing twice. A customer's
+ * message in a group is `WeCom Message Received` with `roomid`, and `reply_to_msgid` when it
+ * answers another member (archive.replies.ts); group members need not be anyone's contact, only
+ * known to One ID (their group join put them there). Messages
  * containing a sensitive word raise a keyword alert. Lines are committed in batches; a batch's
  * events, alerts and contact times commit together or not at all.
  */
@@ -11,12 +14,14 @@ import type { Kysely } from 'kysely';
 import { applyEvents, type IngestWriter, profilesByIdentifier, type TrackedEvent } from '../../cdp/index.js';
 import type { PiiCipher } from '../../platform/crypto.js';
 import type { DB } from '../../platform/db/schema.js';
+import { WECOM_EVENTS, WECOM_PROPS as P } from '../../platform/event-names.js';
 import { ScrmError } from '../errors.js';
 import type { Scrm } from '../deps.js';
 import { type OpsContext, opsContext, opsDb } from './context.js';
 import { recordAlert } from './alerts.service.js';
 import { touchLastContact } from './last-contacts.js';
 import { customerEvent, externalIdType } from './timeline.js';
+import { RoomTurns } from './archive.replies.js';
 import { recordInboundReply } from '../../messaging/index.js';
 
 /** What an import needs besides the SCRM context: the ingest writer (exclusive transactions) and the PII cipher. */
@@ -63,6 +68,8 @@ interface ArchiveRecord {
   msgtime: number;
   msgtype: string;
   text: string | null;
+  /** In a group: the msgid of the other member's message this one answers (archive.replies.ts). */
+  replyTo?: string;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -157,6 +164,7 @@ export async function importArchive(
     if (report.errors.length < 1000) report.errors.push({ line, reason });
   };
 
+  const turns = new RoomTurns();
   let batch: ArchiveRecord[] = [];
   const flush = async () => {
     if (!batch.length) return;
@@ -173,6 +181,7 @@ export async function importArchive(
       continue;
     }
     report.records++;
+    if (parsed.action === 'send' && parsed.roomid) parsed.replyTo = turns.next(parsed.roomid, parsed.from, parsed.msgtime, parsed.msgid);
     batch.push(parsed);
     if (batch.length >= batchSize) await flush();
   }
@@ -241,11 +250,14 @@ interface BatchContext {
   noteUnknown(id: string, line: number): void;
 }
 
+/** Whether a customer's message can go on their timeline: a contact with their One ID identifier, or in a group, any member One ID knows. */
+const placeable = (b: BatchContext, r: ArchiveRecord, ext: string) => b.withIdentity.has(ext) && (b.known.has(ext) || r.roomid !== '');
+
 /** Puts one sent record on the timelines of its customers; returns how many it reached (unknown customers are noted instead). */
 function placeRecord(b: BatchContext, r: ArchiveRecord, customers: string[], staff: string | null, direction: 'Sent' | 'Received'): number {
   let placed = 0;
   for (const ext of customers) {
-    if (!b.known.has(ext) || !b.withIdentity.has(ext)) {
+    if (!placeable(b, r, ext)) {
       b.noteUnknown(ext, r.line);
       continue;
     }
@@ -259,8 +271,10 @@ function placeRecord(b: BatchContext, r: ArchiveRecord, customers: string[], sta
       content: r.text ?? `[${r.msgtype}]`,
     };
     if (staff) properties.userid = staff;
-    if (r.roomid) properties.roomid = r.roomid;
-    const e = { corpId: b.corpId, externalUserid: ext, messageId, event: `WeCom Message ${direction}`, timestamp: r.msgtime, receivedAt: b.now, properties };
+    if (r.roomid) properties[P.roomId] = r.roomid;
+    if (r.roomid && r.replyTo && direction === 'Received') properties[P.replyTo] = r.replyTo;
+    const event = direction === 'Sent' ? WECOM_EVENTS.messageSent : WECOM_EVENTS.messageReceived;
+    const e = { corpId: b.corpId, externalUserid: ext, messageId, event, timestamp: r.msgtime, receivedAt: b.now, properties };
     b.writes.events.push(customerEvent(b.settings, e));
     if (direction === 'Received' && !r.roomid) b.writes.replies.push({ messageId, at: r.msgtime, excerpt: r.text ?? `[${r.msgtype}]`, msgid: r.msgid });
     if (staff) {
@@ -284,7 +298,7 @@ function classify(b: BatchContext, batch: ArchiveRecord[], words: string[], repo
     const staff = isCustomer(r.from) ? (r.roomid ? null : (r.tolist.find((t) => !isCustomer(t)) ?? null)) : r.from;
     b.writes.alerts.push(...keywordAlerts(r, words, staff, customers[0] ?? null, b.now));
     const placed = placeRecord(b, r, customers, staff, isCustomer(r.from) ? 'Received' : 'Sent');
-    if (!placed && !customers.some((c) => !b.known.has(c) || !b.withIdentity.has(c))) report.skipped++;
+    if (!placed && customers.every((c) => placeable(b, r, c))) report.skipped++;
   }
 }
 

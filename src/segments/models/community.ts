@@ -1,15 +1,18 @@
 /**
- * Community roles of WeCom group members, from plain tracked events on their timelines.
+ * Community roles of WeCom group members, from the timeline events the WeCom integration (scrm)
+ * records; their names come from platform/event-names.ts, which the producer uses too.
  *
- * Membership: a profile is a current member of group G when, among its `Group Joined` and
- * `Group Left` events with `properties.group_id` = G up to now, the latest is `Group Joined`
- * (at equal timestamps `Group Left` wins). Events without a group_id are ignored. A member of at
- * least one group is a member; only members get a role, everyone else has none.
+ * Membership: a profile is a current member of customer group G when, among its `WeCom Group
+ * Joined` and `WeCom Group Left` events with `properties.chat_id` = G up to now, the latest is
+ * `WeCom Group Joined` (at equal timestamps leaving wins). Events without a chat_id are ignored. A
+ * member of at least one group is a member; only members get a role, everyone else has none.
  *
  * Activity over the window (default 30 days: events from the local date today - 30 up to now):
  *   score = messages × 1 + replies × 3 + invites × 10     (weights configurable)
- * where messages, replies and invites count `Group Message Sent`, `Group Message Replied` and
- * `Group Member Invited` events on the profile's timeline, in any group.
+ * in any group, where
+ *   messages  the customer's group messages: `WeCom Message Received` with a `roomid` (archive import)
+ *   replies   those of them that answer another member: with `reply_to_msgid` (so a reply scores 1 + 3)
+ *   invites   `WeCom Group Member Invited`: a customer the profile invited joined a group
  *
  * Roles (first match wins):
  *   koc     (score >= kocMinScore (100) and invites >= 1), or score > 0 and the score is within the
@@ -30,14 +33,14 @@ import { COMMUNITY_ROLES, type CommunityRole } from '../rule.types.js';
 import { clearScoresOfMergedProfiles, forEachChunk, type RunContext, storedScores } from './run.js';
 import type { CommunitySettings, ModelSettings } from './settings.js';
 import { daysAgoStart } from '../../platform/time.js';
+import { WECOM_EVENTS, WECOM_PROPS } from '../../platform/event-names.js';
 
-/** The events the community model reads. */
+/** The events the community model reads (recorded by scrm; names from platform/event-names.ts). */
 export const COMMUNITY_EVENTS = {
-  message: 'Group Message Sent',
-  reply: 'Group Message Replied',
-  invite: 'Group Member Invited',
-  joined: 'Group Joined',
-  left: 'Group Left',
+  message: WECOM_EVENTS.messageReceived,
+  invite: WECOM_EVENTS.groupMemberInvited,
+  joined: WECOM_EVENTS.groupJoined,
+  left: WECOM_EVENTS.groupLeft,
 } as const;
 
 /** A member's activity in the window. */
@@ -82,9 +85,9 @@ export function topRank(percent: number, n: number): number {
   return Math.max(1, Math.ceil((Math.round(percent * 100) * n) / 10_000));
 }
 
-/** `properties.group_id` of an event as text. */
-function groupIdOf(dialect: Dialect): RawBuilder<string | null> {
-  return jsonPathText(dialect, 'payload', ['properties', 'group_id']);
+/** `properties.<name>` of an event as text. */
+function prop(dialect: Dialect, name: string): RawBuilder<string | null> {
+  return jsonPathText(dialect, 'payload', ['properties', name]);
 }
 
 /** Optional `profile_id` range of one chunk: (after, last]. */
@@ -97,7 +100,7 @@ function inRange(range: Range): RawBuilder<unknown> {
 
 /** Profiles that are current members of at least one group as of `now`. */
 function membersSql(dialect: Dialect, ws: string, now: number, range: Range): RawBuilder<{ profile_id: string }> {
-  const gid = groupIdOf(dialect);
+  const gid = prop(dialect, WECOM_PROPS.chatId);
   return sql<{ profile_id: string }>`
     select distinct profile_id from (
       select profile_id, event, row_number() over (
@@ -112,16 +115,21 @@ function membersSql(dialect: Dialect, ws: string, now: number, range: Range): Ra
 
 /** Messages, replies and invites per profile in [from, now]. */
 function activitySql(
+  dialect: Dialect,
   ws: string,
   from: number,
   now: number,
   range: Range,
 ): RawBuilder<{ profile_id: string; messages: number; replies: number; invites: number }> {
-  const count = (event: string) => sql`sum(case when event = ${event} then 1 else 0 end)`;
+  const inGroup = sql`event = ${COMMUNITY_EVENTS.message} and coalesce(${prop(dialect, WECOM_PROPS.roomId)}, '') <> ''`;
+  const isReply = sql`coalesce(${prop(dialect, WECOM_PROPS.replyTo)}, '') <> ''`;
   return sql`
-    select profile_id, ${count(COMMUNITY_EVENTS.message)} as messages, ${count(COMMUNITY_EVENTS.reply)} as replies, ${count(COMMUNITY_EVENTS.invite)} as invites
+    select profile_id,
+      sum(case when ${inGroup} then 1 else 0 end) as messages,
+      sum(case when ${inGroup} and ${isReply} then 1 else 0 end) as replies,
+      sum(case when event = ${COMMUNITY_EVENTS.invite} then 1 else 0 end) as invites
     from events
-    where workspace_id = ${ws} and event in (${COMMUNITY_EVENTS.message}, ${COMMUNITY_EVENTS.reply}, ${COMMUNITY_EVENTS.invite})
+    where workspace_id = ${ws} and event in (${COMMUNITY_EVENTS.message}, ${COMMUNITY_EVENTS.invite})
       and ${sql.ref('timestamp')} >= ${from} and ${sql.ref('timestamp')} <= ${now}${inRange(range)}
     group by profile_id`;
 }
@@ -149,7 +157,7 @@ async function kocCutoff(
   // on 5,000 profiles, a join of two subqueries took 9.8 s.
   const row = (
     await sql<{ score: number; n: number }>`
-      with activity as materialized (${activitySql(ws, from, now, undefined)}),
+      with activity as materialized (${activitySql(dialect, ws, from, now, undefined)}),
       members as materialized (${membersSql(dialect, ws, now, undefined)})
       select score, n from (
         select score, row_number() over (order by score desc) as rn, count(*) over () as n from (
@@ -201,7 +209,7 @@ export async function computeCommunity(
     const range = { after, last: rows[rows.length - 1]!.id };
     const before = await storedScores(trx, ws, after, range.last, 'community_role');
     const members = new Set((await membersSql(dialect, ws, now, range).execute(trx)).rows.map((r) => r.profile_id));
-    const activity = new Map((await activitySql(ws, from, now, range).execute(trx)).rows.map((r) => [r.profile_id, r]));
+    const activity = new Map((await activitySql(dialect, ws, from, now, range).execute(trx)).rows.map((r) => [r.profile_id, r]));
 
     const out: Record<string, unknown>[] = [];
     const tally = new Map<CommunityRole, number>();

@@ -10,6 +10,7 @@ import { computeModels, defaultSegmentationSettings, modelRoutes } from './index
 import { LEASE_MS, takeLease } from './run.js';
 import { recomputeSegment } from '../recompute.js';
 import { daysAgo, NOW, scoresOf } from './test-fixtures.js';
+import { WECOM_EVENTS } from '../../platform/event-names.js';
 
 describeEngines('models API', (engine) => {
   let database: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -62,11 +63,12 @@ describeEngines('models API', (engine) => {
     properties: { order_id: id, total },
     timestamp: new Date(daysAgo(days)).toISOString(),
   });
+  // The community model's events as scrm records them (its end-to-end test: src/scrm/community-roles.test.ts).
   const groupEvent = (userId: string, event: string, days: number) => ({
     type: 'track',
     userId,
     event,
-    properties: { group_id: 'wrOgAAA' },
+    properties: event === WECOM_EVENTS.groupJoined ? { chat_id: 'wrOgAAA' } : { roomid: 'wrOgAAA' },
     timestamp: new Date(daysAgo(days)).toISOString(),
   });
 
@@ -80,9 +82,9 @@ describeEngines('models API', (engine) => {
       order('u2', 5, 20, 'o4'),
       order('u4', 200, 500, 'o5'),
       { type: 'identify', userId: 'u3', traits: { name: 'Prospect' }, timestamp: new Date(daysAgo(1)).toISOString() },
-      groupEvent('u1', 'Group Joined', 60),
-      ...Array.from({ length: 6 }, () => groupEvent('u1', 'Group Message Sent', 3)),
-      groupEvent('u3', 'Group Joined', 1),
+      groupEvent('u1', WECOM_EVENTS.groupJoined, 60),
+      ...Array.from({ length: 6 }, () => groupEvent('u1', WECOM_EVENTS.messageReceived, 3)),
+      groupEvent('u3', WECOM_EVENTS.groupJoined, 1),
     ]);
     await track(other, [order('x', 1, 1, 'o1')]);
 
@@ -91,6 +93,9 @@ describeEngines('models API', (engine) => {
     await ok(ws, 'POST', '/v1/segments', { name: 'Named', rule: { type: 'trait', key: 'name', op: 'exists' } }, 201);
     await recomputeSegment(services.membership, ws.id, byCell.id, { lagMs: 0 });
     expect((await ok(ws, 'GET', `/v1/segments/${byCell.id}`)).memberCount).toBe(0);
+
+    const none = { rfm: null, lifecycle: null, communityRole: null };
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u1')).models).toEqual(none);
 
     const res = await ok(ws, 'POST', '/v1/models/compute', {});
     expect(res.workspaceId).toBe(ws.id);
@@ -119,6 +124,24 @@ describeEngines('models API', (engine) => {
       ['general_winback', 1, 2000],
     ]);
     expect(report.cells[0].name).toEqual({ 'zh-CN': '重要价值客户', en: 'Important value customers' });
+
+    // A profile's answer carries what the models computed for it.
+    const at = new Date(NOW).toISOString();
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u1')).models).toEqual({
+      rfm: { r: 4, f: 4, m: 2, cell: 'general_value', computedAt: at },
+      lifecycle: { stage: 'loyal', since: at },
+      communityRole: { role: 'koc', score: 6, computedAt: at },
+    });
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u4')).models).toEqual({
+      rfm: { r: 1, f: 1, m: 4, cell: 'important_winback', computedAt: at },
+      lifecycle: { stage: 'churned', since: at },
+      communityRole: null,
+    });
+    expect((await ok(ws, 'GET', '/v1/profiles/user_id:u3')).models).toEqual({
+      rfm: null,
+      lifecycle: { stage: 'prospect', since: at },
+      communityRole: { role: 'lurker', score: 0, computedAt: at },
+    });
 
     const timeline = await ok(ws, 'GET', `/v1/profiles/user_id:u2/events?event=${encodeURIComponent('Lifecycle Stage Changed')}`);
     expect(timeline.data.map((e: { payload: { properties: unknown } }) => e.payload.properties)).toEqual([{ from: null, to: 'new' }]);
