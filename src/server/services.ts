@@ -20,6 +20,7 @@ import {
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { InsightHubEvents } from '../insight/index.js';
+import type { LoyaltyHubEvents } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -42,7 +43,14 @@ import { createLogger } from './logger.js';
 import { migrateSiyu } from './migrations.js';
 
 /** Every module's hub events: the one hub of a process carries them all. */
-export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents & InsightHubEvents;
+export type SiyuHubEvents = CdpHubEvents &
+  SegmentsHubEvents &
+  MessagingHubEvents &
+  JourneysHubEvents &
+  BroadcastsHubEvents &
+  ScrmHubEvents &
+  LoyaltyHubEvents &
+  InsightHubEvents;
 
 /** The process state the root builds once and hands out piecewise (routes, workers, CLI commands). */
 export interface Services {
