@@ -11,6 +11,6 @@ export type { LoyaltyHubEvents } from './hub-events.js';
 export type { LoyaltyDB, EntryKind, SourceType } from './schema.js';
 export { POINTS_EVENTS } from './event-names.js';
 export { postEntry, expireDue, MAX_POINTS, type PostingRequest, type PostingResult, type EntryView, type PointsSource } from './ledger.service.js';
-export { postPoints, pointsSummary, pointsHistory, type PostingBody, type PointsSummary } from './points.service.js';
+export { postPoints, postWithRetries, pointsSummary, pointsHistory, type PostingBody, type PointsSummary } from './points.service.js';
 export { awardPointsWith, type AwardInput } from './port.js';
 export { verifyBalances, type VerifyReport, type BalanceMismatch } from './verify.js';

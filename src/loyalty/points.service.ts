@@ -1,5 +1,5 @@
 /** The points API's operations: postings by profile reference (each its own transaction), balances and history. */
-import { withRetries } from '../platform/db/database.js';
+import { type Database, withRetries } from '../platform/db/database.js';
 import { DAY_MS } from '../platform/time.js';
 import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
 import type { LoyaltyDeps } from './deps.js';
@@ -26,11 +26,7 @@ function parseTime(value: string, field: string): number {
   return ms;
 }
 
-/**
- * Posts one entry for the profile a reference names, in a transaction of its own (retried on a
- * serialization failure or a concurrent insert of the same key, which then answers as a replay or
- * a conflict).
- */
+/** Posts one entry for the profile a reference names, in a transaction of its own (see {@link postWithRetries}). */
 export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingRequest['kind'], body: PostingBody): Promise<PostingResult> {
   const profileId = await deps.resolveProfile(ws, body.profile);
   const expiresAt = body.expiresAt == null ? null : parseTime(body.expiresAt, 'expiresAt');
@@ -48,8 +44,16 @@ export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingReq
     idempotencyKey: body.idempotencyKey,
     expiresAt,
   };
-  const { database } = deps;
-  return withRetries(database, () => database.db.transaction().execute((trx) => postEntry(trx, database.dialect, req, deps.now())), 8);
+  return postWithRetries(deps.database, req, deps.now);
+}
+
+/**
+ * Posts in a transaction of its own on `database`, retried on a serialization failure or a
+ * concurrent insert of the same key in another member's account (the retry then answers as a
+ * replay or a conflict).
+ */
+export function postWithRetries(database: Database, req: PostingRequest, now: () => number): Promise<PostingResult> {
+  return withRetries(database, () => database.db.transaction().execute((trx) => postEntry(trx, database.dialect, req, now())), 8);
 }
 
 /** A member's points now (GET /v1/profiles/:id/points). */
