@@ -127,3 +127,54 @@ export async function fuzzCorpus<T>(opts: {
   const cause = out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance);
   throw new Error(`${fc.defaultReportMessage(out)}\n${cause}\nsaved to ${file}`);
 }
+
+/** One change to a JSON value: the node at `at` (depth-first, modulo the node count) replaced, deleted from its parent, or given an extra key. */
+export interface Mutation {
+  at: number;
+  kind: 'replace' | 'delete' | 'add';
+  key: string;
+  value: unknown;
+}
+
+/** Any value, a hostile one, or a copy of a neighbour: what a near-valid input is made of. */
+export const mutation: fc.Arbitrary<Mutation> = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom('replace', 'replace', 'delete', 'add'),
+  key: fc.oneof(fc.constantFrom('next', 'id', 'type', 'extra', 'value', 'steps'), hostileString),
+  value: fc.oneof(hostileString, hostileNumber, oddDate, fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, true, [], {}, deepJson(3000), deepJson(40, 'a'))),
+});
+
+/** A copy of `root` with the mutation applied (the root itself is only ever replaced). */
+export function mutateJson(root: unknown, m: Mutation): unknown {
+  const nodes: { parent: unknown; key: string | number }[] = [];
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach((x, i) => (nodes.push({ parent: v, key: i }), walk(x)));
+    else if (v && typeof v === 'object' && !(v instanceof RawJson)) for (const [k, x] of Object.entries(v)) (nodes.push({ parent: v, key: k }), walk(x));
+  };
+  const copy = structuredCloneJson(root);
+  walk(copy);
+  if (nodes.length === 0) return m.kind === 'replace' ? m.value : copy;
+  const { parent, key } = nodes[m.at % nodes.length]!;
+  const p = parent as Record<string | number, unknown>;
+  if (m.kind === 'replace') set(p, key, m.value);
+  else if (m.kind === 'delete') Array.isArray(p) ? p.splice(key as number, 1) : delete p[key];
+  else {
+    const target = p[key];
+    if (target && typeof target === 'object' && !Array.isArray(target) && !(target instanceof RawJson)) set(target as Record<string, unknown>, m.key, m.value);
+    else if (Array.isArray(target)) target.push(m.value);
+    else set(p, key, m.value);
+  }
+  return copy;
+}
+
+/** Sets an own property, `__proto__` included (plain assignment would set the prototype). */
+function set(o: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function structuredCloneJson(v: unknown): unknown {
+  if (v instanceof RawJson) return v;
+  if (Array.isArray(v)) return v.map(structuredCloneJson);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, structuredCloneJson(x)]));
+  return v;
+}
