@@ -7,7 +7,7 @@ describeEngines('message templates', (engine) => {
   beforeAll(async () => {
     k = await messagingTestApp(engine);
   });
-  afterAll(() => k.close());
+  afterAll(() => k?.close());
 
   const wecomTemplate = {
     name: 'welcome',
