@@ -34,8 +34,8 @@ describeEngines('broadcasts', (engine) => {
     expect(set.status, JSON.stringify(set.body)).toBe(200);
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   const ws = () => k.t.workspaceId;

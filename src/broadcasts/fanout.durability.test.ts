@@ -36,7 +36,7 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
     segmentId = seg.body.id;
     await recomputeSegment(k.t.services.membership, k.t.workspaceId, segmentId, { lagMs: 0 });
   });
-  afterAll(async () => k.close());
+  afterAll(async () => k?.close());
 
   it('resumes after repeated kill -9 with one message per member, no gaps, no duplicates', async () => {
     const b = await k.api('POST', '/v1/broadcasts', { name: 'crash', channel: 'webhook', segmentId, holdoutPercent: 10, content: { body: { hi: 'x' } } });
