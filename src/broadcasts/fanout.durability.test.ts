@@ -6,7 +6,7 @@ import { createBroadcastWorker } from './worker.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, describeEngines } from '../../test/support/engines.js';
 import { messagingTestApp } from '../messaging/test-kit.js';
-import { recomputeSegment } from '../segments/membership.js';
+import { recomputeSegment } from '../segments/index.js';
 import type { Kysely } from 'kysely';
 import type { MessagingDB } from '../messaging/index.js';
 import type { BroadcastsDB } from './schema.js';
