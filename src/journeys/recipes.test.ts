@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { recomputeSegment } from '../segments/membership.js';
+import { recomputeSegment } from '../segments/index.js';
 import { describeEngines } from '../../test/support/engines.js';
 import { journeyTestApp } from './test-kit.js';
 

@@ -162,7 +162,7 @@ describeEngines('compileRule', (engine) => {
   beforeAll(async () => {
     database = await openTestDatabase(engine);
   });
-  afterAll(async () => database.close());
+  afterAll(async () => database?.close());
 
   /** Seeds `data`, then checks each rule's members against the hand-written expectation and the reference. */
   async function expectMembers(data: ReferenceData, cases: [rule: Rule, expected: string[]][], ctx = SHANGHAI) {

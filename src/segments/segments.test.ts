@@ -10,7 +10,7 @@ describeEngines('segments', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };
   const api = (ws: Ws, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object | string, headers: Record<string, string> = {}) =>
