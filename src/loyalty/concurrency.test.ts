@@ -70,7 +70,7 @@ if (ENGINES.includes('postgres'))
       await migrateSiyu(pools[0]!.db, 'postgres', { schema });
     });
     afterAll(async () => {
-      for (const p of pools) await p.close();
+      for (const p of pools) await p?.close();
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       await c.query(`drop schema ${schema} cascade`);
