@@ -55,6 +55,8 @@ export interface Segment {
   memberCount: number;
   /** A full computation is in progress; memberCount is still settling. */
   computing: boolean;
+  /** How its computation is going: after a failure it waits until retryAt; `failed` after 8 in a row. */
+  recompute?: { state: 'ok' | 'retrying' | 'failed'; failures: number; lastError: string | null; lastFailedAt: string | null; retryAt: string | null };
   evaluatedAt: string | null;
   createdAt: string;
   updatedAt: string;
