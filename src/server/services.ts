@@ -126,6 +126,14 @@ function openDatabases(config: Config, log: Logger): { api: Database; worker: Da
   return { api, worker };
 }
 
+/** The statement limits of segment previews and of the worker's recomputes and feed. */
+function segmentQueryLimits(config: Config): SegmentsDeps['queryLimits'] {
+  return {
+    preview: { timeoutMs: config.segmentPreviewTimeoutMs, workMem: config.segmentWorkMem },
+    recompute: { timeoutMs: config.segmentRecomputeTimeoutMs, workMem: config.segmentWorkMem },
+  };
+}
+
 /** Applies migrations on a connection of their own without time limits (an index on a large table takes as long as it takes). */
 async function migrate(config: Config, database: Database | undefined, log: Logger): Promise<void> {
   const own = database ?? (config.databaseUrl ? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 }) : undefined);
@@ -194,6 +202,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     defaultTimeZone: config.defaultTimezone,
     recheckMinutes: config.segmentRecheckMinutes,
     rangeSize: config.segmentRangeSize || undefined,
+    queryLimits: segmentQueryLimits(config),
     oldestWrite: () => writer.oldestInFlight(),
     resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
   };
