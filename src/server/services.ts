@@ -146,6 +146,23 @@ async function migrate(config: Config, database: Database | undefined, log: Logg
   }
 }
 
+/** The ingest settings of a workspace (identity rules, currency, time zone), read through a 30-second cache. */
+function workspaceSettingsReader(database: Database, config: Config): (ws: string) => Promise<WorkspaceIngestSettings> {
+  const cache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
+  return async (ws) => {
+    const hit = cache.get(ws);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const s = (await getWorkspace(database.db, ws))?.settings ?? {};
+    const value = {
+      rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
+      currency: s.currency ?? 'CNY',
+      timeZone: s.timezone ?? config.defaultTimezone,
+    };
+    cache.set(ws, { value, until: Date.now() + 30_000 });
+    return value;
+  };
+}
+
 /** Builds the process state (the composition root): databases, hub, writer, and every module's deps. */
 export async function createServices(config: Config, opts: ServicesOptions = {}): Promise<Services> {
   const log = opts.log ?? createLogger(config);
@@ -160,19 +177,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const hub = createHub<SiyuHubEvents>(log);
   const keys = createKeyResolver(database.db);
 
-  const settingsCache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
-  const settingsFor = async (ws: string): Promise<WorkspaceIngestSettings> => {
-    const hit = settingsCache.get(ws);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const s = (await getWorkspace(database.db, ws))?.settings ?? {};
-    const value = {
-      rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
-      currency: s.currency ?? 'CNY',
-      timeZone: s.timezone ?? config.defaultTimezone,
-    };
-    settingsCache.set(ws, { value, until: Date.now() + 30_000 });
-    return value;
-  };
+  const settingsFor = workspaceSettingsReader(database, config);
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
   const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now }, settingsFor, log, hub });
   const timelineSources: TimelineSource[] = [segmentTimelineSource(), journeyTimelineSource()];
