@@ -8,7 +8,7 @@ export { cdpMigrations } from './migrations.js';
 export { CdpError } from './errors.js';
 export type { CdpHubEvents } from './hub-events.js';
 export { type CdpDB, cdpDb, type ProfilesTable, type IdentitiesTable, type EventsTable, type ProfileMergesTable } from './schema.js';
-export type { OrdersTable, TagGroupsTable, TagsTable, ProfileTagsTable } from './schema.js';
+export type { OrdersTable, OrderChangesTable, TagGroupsTable, TagsTable, ProfileTagsTable } from './schema.js';
 
 // Tracking and ingest.
 export { applyEvents } from './ingest.service.js';

@@ -36,9 +36,3 @@ export class ConcurrentWriteError extends Error {
     super(`concurrent write detected: ${what}`);
   }
 }
-
-/** An order of the batch not stored before, and the profile it resolved to. */
-export interface NewOrder {
-  event: TrackedEvent;
-  profileId: string;
-}
