@@ -47,9 +47,9 @@ export async function applyEvents<D extends CdpDB>(
     profileAt[i] = pid;
     const p = graph.profiles.get(pid)!;
     applyEvent(p, e);
-    if (e.order) {
-      if (orders.complete(e, pid)) addPurchase(p, e.order, e.timestamp, settings.currency);
-    } else if (e.orderChange) orders.change(e, pid);
+    // An imported order may carry its change too (a row with status refunded): placement first.
+    if (e.order && orders.complete(e, pid)) addPurchase(p, e.order, e.timestamp, settings.currency);
+    if (e.orderChange) orders.change(e, pid);
     graph.dirty.add(pid);
   }
   // 6. Write back: merges first (they move rows), then profiles, identities, events, orders, records.

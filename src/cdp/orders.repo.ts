@@ -17,7 +17,7 @@ export async function loadOrderBook(trx: Kysely<CdpDB>, dialect: Dialect, ws: st
   const ids = new Set<string>();
   for (const e of events) {
     if (e.order) ids.add(e.order.orderId);
-    else if (e.orderChange) {
+    if (e.orderChange) {
       ids.add(e.orderChange.orderId);
       changedIds.add(e.orderChange.orderId);
     }
