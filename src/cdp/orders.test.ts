@@ -189,6 +189,28 @@ describeEngines('order lifecycle through the tracking API', (engine) => {
     expect(await aggregates('u-merge')).toEqual({ orders: 1, net: 4500, gross: 4500, refunded: 0, first: ms(1), last: ms(1) });
   });
 
+  it('GET /v1/orders/:orderId shows the order, its lines and what each change did; 404 for an unknown order', async () => {
+    await ok('u-api', 'Order Completed', { order_id: 'api-1', total: 30, products: [{ sku: 'S', quantity: 3, price: 10 }] }, 0);
+    await ok('u-api', 'Order Refunded', { order_id: 'api-1', products: [{ sku: 'S', quantity: 4 }] }, 1, 'api-rf');
+    const get = (id: string) => t.app.inject({ method: 'GET', url: `/v1/orders/${id}`, headers: { authorization: 'Bearer ' + t.secretKey } });
+    const res = await get('api-1');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      orderId: 'api-1',
+      status: 'refunded',
+      currency: 'CNY',
+      totalFen: 3000,
+      refundedFen: 3000,
+      netFen: 0,
+      orderedAt: at(0),
+      lines: [{ key: 'S', quantity: 3, priceFen: 1000, refunded: 3 }],
+      changes: [{ key: 'refund:api-rf', kind: 'refund', messageId: 'api-rf', at: at(1), outcome: 'capped', note: 'line "S": 4 asked, 3 left to refund' }],
+    });
+    const missing = await get('nope');
+    expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'ORDER_NOT_FOUND']);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/orders/api-1', headers: { authorization: basic(t.writeKey) } })).statusCode).toBe(401);
+  });
+
   it('answers 400 naming the field for a change without order_id or with a bad product', async () => {
     const a = await send('u-bad', 'Order Refunded', { total: 1 }, 0);
     expect(a.statusCode).toBe(400);
