@@ -9,7 +9,7 @@ import { basic, createTestApp, describeEngines, ENGINES, type TestApp } from '..
  */
 
 const T0 = Date.parse('2026-10-01T00:00:00Z');
-type Msg = { userId: string; event: string; properties: Record<string, unknown>; messageId: string; timestamp: string };
+type Msg = { userId?: string; anonymousId?: string; event: string; properties: Record<string, unknown>; messageId: string; timestamp: string };
 
 const products = [
   { product_id: 'A', quantity: 2, price: 5 },
@@ -29,6 +29,8 @@ const orderArb = fc.record({
   withLines: fc.boolean(),
   completed: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
   changes: fc.array(changeArb, { maxLength: 4 }),
+  // Changes sent from a device the buyer never identified on: they still change the buyer's order.
+  changesFromKiosk: fc.boolean(),
 });
 const historyArb = fc.array(orderArb, { minLength: 1, maxLength: 4 }).chain((orders) => {
   const n = orders.reduce((s, o) => s + 1 + o.changes.length * 2, 0);
@@ -56,26 +58,27 @@ function messages(h: { orders: OrderSpec[]; times: number[] }, prefix: string): 
       const properties = { order_id, total: o.total, ...(o.withLines ? { products } : {}) };
       out.push({ ...base, event: 'Order Completed', properties, messageId: `${order_id}-c`, timestamp: t });
     }
+    const from = o.changesFromKiosk ? { anonymousId: `${prefix}-kiosk` } : base;
     o.changes.forEach((c, j) => {
       const messageId = `${order_id}-${j}`;
       const t1 = time();
       const t2 = time();
       if (c.kind === 'refund-amount') {
         const properties = { order_id, total: c.amount, refund_id: `rf${j}` };
-        out.push({ ...base, event: 'Order Refunded', properties, messageId, timestamp: t1 });
+        out.push({ ...from, event: 'Order Refunded', properties, messageId, timestamp: t1 });
         // A resend under a new message id: the same refund, counted once.
-        if (c.dup) out.push({ ...base, event: 'Order Refunded', properties, messageId: `${messageId}-again`, timestamp: t2 });
+        if (c.dup) out.push({ ...from, event: 'Order Refunded', properties, messageId: `${messageId}-again`, timestamp: t2 });
       } else if (c.kind === 'refund-line') {
         out.push({
-          ...base,
+          ...from,
           event: 'Order Refunded',
           properties: { order_id, products: [{ product_id: c.line, quantity: c.quantity }] },
           messageId,
           timestamp: t1,
         });
-      } else if (c.kind === 'refund-whole') out.push({ ...base, event: 'Order Refunded', properties: { order_id }, messageId, timestamp: t1 });
-      else if (c.kind === 'cancel') out.push({ ...base, event: 'Order Cancelled', properties: { order_id }, messageId, timestamp: t1 });
-      else out.push({ ...base, event: 'Order Updated', properties: { order_id, total: c.total }, messageId, timestamp: t1 });
+      } else if (c.kind === 'refund-whole') out.push({ ...from, event: 'Order Refunded', properties: { order_id }, messageId, timestamp: t1 });
+      else if (c.kind === 'cancel') out.push({ ...from, event: 'Order Cancelled', properties: { order_id }, messageId, timestamp: t1 });
+      else out.push({ ...from, event: 'Order Updated', properties: { order_id, total: c.total }, messageId, timestamp: t1 });
     });
   });
   return out;
@@ -127,6 +130,16 @@ describeEngines('order history replayed out of order', (engine) => {
       .orderBy('i.id_key')
       .execute();
     for (const p of profiles) expect(Number(p.total_spent_fen)).toBe(Number(p.gross_spent_fen) - Number(p.refunded_fen));
+    // The device the changes came from bought nothing: orders stay with the profile that placed them.
+    const kiosk = await db
+      .selectFrom('identities as i')
+      .innerJoin('profiles as p', (j) => j.onRef('p.workspace_id', '=', 'i.workspace_id').onRef('p.id', '=', 'i.profile_id'))
+      .select(['p.order_count', 'p.gross_spent_fen'])
+      .where('i.workspace_id', '=', t.workspaceId)
+      .where('i.id_type', '=', 'anonymous_id')
+      .where('i.id_key', '=', `${prefix}-kiosk`)
+      .executeTakeFirst();
+    if (kiosk) expect([Number(kiosk.order_count), Number(kiosk.gross_spent_fen)]).toEqual([0, 0]);
     const strip = (s: string) => s.slice(prefix.length + 1);
     return JSON.parse(
       JSON.stringify({
