@@ -6,6 +6,7 @@ import type { TrackedEvent } from './tracking.js';
 export interface LoadedOrder {
   orderId: string;
   profileId: string;
+  messageId: string;
   status: OrderStatus;
   totalFen: number;
   currency: string;
@@ -39,8 +40,8 @@ const PENDING: Folded = { status: 'pending', totalFen: 0, refundedFen: 0, curren
 /** What a batch writes to orders and order_changes, and the profiles whose aggregates are recomputed. */
 export interface OrderPlan {
   inserts: NewOrderRow[];
-  /** Existing rows refolded; `placedBy` when a pending row gets its order. */
-  updates: { orderId: string; folded: Folded; placedBy: NewOrderRow | null }[];
+  /** Existing rows refolded (a pending row with the order that arrived for it), written whole. */
+  updates: NewOrderRow[];
   changes: (KeptChange & { outcome: string; note: string | null })[];
   /** Profiles (ids before merges) whose order aggregates are recomputed from the orders table. */
   recompute: Set<string>;
@@ -128,7 +129,10 @@ export class OrderBook {
     };
     for (const c of changes.values()) plan.changes.push({ ...c, ...f.outcomes.get(c.key)! });
     if (here && !row) plan.inserts.push({ ...here, folded });
-    else plan.updates.push({ orderId, folded, placedBy: here });
+    else
+      plan.updates.push(
+        here ? { ...here, folded } : { orderId, profileId: row!.profileId, messageId: row!.messageId, orderedAt: row!.orderedAt, placed, folded },
+      );
     plan.recompute.add(here ? here.profileId : row!.profileId);
   }
 }

@@ -26,7 +26,7 @@ export async function loadOrderBook(trx: Kysely<CdpDB>, dialect: Dialect, ws: st
   for (const part of chunks([...ids].sort(), 5000)) {
     const q = trx
       .selectFrom('orders')
-      .select(['order_id', 'profile_id', 'status', 'total_fen', 'currency', 'ordered_at', 'placed'])
+      .select(['order_id', 'profile_id', 'message_id', 'status', 'total_fen', 'currency', 'ordered_at', 'placed'])
       .where('workspace_id', '=', ws)
       .where('order_id', 'in', part)
       .orderBy('order_id');
@@ -34,6 +34,7 @@ export async function loadOrderBook(trx: Kysely<CdpDB>, dialect: Dialect, ws: st
       rows.set(r.order_id, {
         orderId: r.order_id,
         profileId: r.profile_id,
+        messageId: r.message_id,
         status: r.status,
         totalFen: Number(r.total_fen),
         currency: r.currency,
@@ -92,22 +93,16 @@ export async function writeOrderPlan(
     'orders',
     plan.inserts.map((o) => orderRow(ws, o, live(o.profileId))),
   );
-  for (const u of plan.updates) {
-    const f = u.folded;
-    const set = { status: f.status, total_fen: f.totalFen, refunded_fen: f.refundedFen, currency: f.currency, lines: f.lines };
-    const placedBy = u.placedBy && {
-      profile_id: live(u.placedBy.profileId),
-      message_id: u.placedBy.messageId,
-      ordered_at: u.placedBy.orderedAt,
-      placed: JSON.stringify(u.placedBy.placed),
-    };
-    await trx
-      .updateTable('orders')
-      .set({ ...set, ...placedBy })
-      .where('workspace_id', '=', ws)
-      .where('order_id', '=', u.orderId)
-      .execute();
-  }
+  // The refolded rows are locked (loaded FOR UPDATE): the upsert updates them in one statement.
+  await dialect.insertMany(
+    trx,
+    'orders',
+    plan.updates.map((o) => orderRow(ws, o, live(o.profileId))),
+    {
+      columns: ['workspace_id', 'order_id'],
+      update: ['profile_id', 'message_id', 'total_fen', 'currency', 'ordered_at', 'status', 'refunded_fen', 'lines', 'placed'],
+    },
+  );
   const changeRows = plan.changes.map((c) => ({
     workspace_id: ws,
     order_id: c.change.orderId,

@@ -189,6 +189,29 @@ describeEngines('order lifecycle through the tracking API', (engine) => {
     expect(await aggregates('u-merge')).toEqual({ orders: 1, net: 4500, gross: 4500, refunded: 0, first: ms(1), last: ms(1) });
   });
 
+  it('changes an order stored before order lifecycles (no placement kept) from its stored total', async () => {
+    await ok('u-legacy', 'Order Completed', { order_id: 'leg-0', total: 1 }, 0);
+    const profileId = (
+      await t.database.db
+        .selectFrom('identities')
+        .select('profile_id')
+        .where('workspace_id', '=', t.workspaceId)
+        .where('id_type', '=', 'user_id')
+        .where('id_key', '=', 'u-legacy')
+        .executeTakeFirstOrThrow()
+    ).profile_id;
+    // As migration 0023 leaves a row of an earlier release: no placement, status completed.
+    await t.database.db
+      .insertInto('orders')
+      .values({ workspace_id: t.workspaceId, order_id: 'leg-1', profile_id: profileId, message_id: 'old', total_fen: 9000, currency: 'CNY', ordered_at: ms(1) })
+      .execute();
+    await ok('u-legacy', 'Order Refunded', { order_id: 'leg-1', total: 10 }, 2);
+    await ok('u-legacy', 'Order Updated', { order_id: 'leg-1', total: 80 }, 3);
+    await ok('u-legacy', 'Order Refunded', { order_id: 'leg-1', total: 5 }, 4);
+    expect(await order('leg-1')).toMatchObject({ status: 'partially_refunded', total: 8000, refunded: 1500 });
+    expect(await aggregates('u-legacy')).toEqual({ orders: 2, net: 100 + 6500, gross: 100 + 8000, refunded: 1500, first: ms(0), last: ms(1) });
+  });
+
   it('GET /v1/orders/:orderId shows the order, its lines and what each change did; 404 for an unknown order', async () => {
     await ok('u-api', 'Order Completed', { order_id: 'api-1', total: 30, products: [{ sku: 'S', quantity: 3, price: 10 }] }, 0);
     await ok('u-api', 'Order Refunded', { order_id: 'api-1', products: [{ sku: 'S', quantity: 4 }] }, 1, 'api-rf');
