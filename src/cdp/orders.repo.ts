@@ -121,6 +121,12 @@ export async function writeOrderPlan(
   await recomputeOrderAggregates(trx, dialect, ws, [...new Set([...plan.recompute].map(live))], ctx);
 }
 
+/** A sum that stops at 2^53 − 1 fen, as the in-memory aggregates do (docs/tracking-api.md, "Orders"). */
+const saturated = (x: RawBuilder<unknown>) => {
+  const max = sql.lit(Number.MAX_SAFE_INTEGER);
+  return sql`case when coalesce(sum(${x}), 0) > ${max} then ${max} else coalesce(sum(${x}), 0) end`;
+};
+
 const statusIn = (statuses: readonly string[]) => sql.join(statuses.map((s) => sql.lit(s)));
 
 /**
@@ -145,9 +151,9 @@ export async function recomputeOrderAggregates(
       .updateTable('profiles')
       .set({
         order_count: orders(sql`count(*)`, COUNTED_STATUSES),
-        gross_spent_fen: orders(sql`coalesce(sum(o.total_fen), 0)`, SPENT_STATUSES),
-        refunded_fen: orders(sql`coalesce(sum(o.refunded_fen), 0)`, SPENT_STATUSES),
-        total_spent_fen: orders(sql`coalesce(sum(o.total_fen - o.refunded_fen), 0)`, SPENT_STATUSES),
+        gross_spent_fen: orders(saturated(sql`o.total_fen`), SPENT_STATUSES),
+        refunded_fen: orders(saturated(sql`o.refunded_fen`), SPENT_STATUSES),
+        total_spent_fen: orders(saturated(sql`o.total_fen - o.refunded_fen`), SPENT_STATUSES),
         first_purchase_at: orders(sql`min(o.ordered_at)`, COUNTED_STATUSES),
         last_purchase_at: orders(sql`max(o.ordered_at)`, COUNTED_STATUSES),
         updated_at: ctx.now,

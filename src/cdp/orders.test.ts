@@ -212,6 +212,31 @@ describeEngines('order lifecycle through the tracking API', (engine) => {
     expect(await aggregates('u-legacy')).toEqual({ orders: 2, net: 100 + 6500, gross: 100 + 8000, refunded: 1500, first: ms(0), last: ms(1) });
   });
 
+  it('recomputed totals stop at 2^53 − 1 fen, as added ones do', async () => {
+    await ok('u-huge', 'Order Completed', { order_id: 'huge-0', total: 1 }, 0);
+    const { profile_id } = await t.database.db
+      .selectFrom('identities')
+      .select('profile_id')
+      .where('workspace_id', '=', t.workspaceId)
+      .where('id_key', '=', 'u-huge')
+      .executeTakeFirstOrThrow();
+    const row = (order_id: string) => ({
+      workspace_id: t.workspaceId,
+      order_id,
+      profile_id,
+      message_id: order_id,
+      total_fen: 5e15,
+      currency: 'CNY',
+      ordered_at: ms(1),
+    });
+    await t.database.db
+      .insertInto('orders')
+      .values([row('huge-1'), row('huge-2')])
+      .execute();
+    await ok('u-huge', 'Order Refunded', { order_id: 'huge-1', total: 1 }, 2);
+    expect(await aggregates('u-huge')).toMatchObject({ orders: 3, net: Number.MAX_SAFE_INTEGER, gross: Number.MAX_SAFE_INTEGER, refunded: 100 });
+  });
+
   it('GET /v1/orders/:orderId shows the order, its lines and what each change did; 404 for an unknown order', async () => {
     await ok('u-api', 'Order Completed', { order_id: 'api-1', total: 30, products: [{ sku: 'S', quantity: 3, price: 10 }] }, 0);
     await ok('u-api', 'Order Refunded', { order_id: 'api-1', products: [{ sku: 'S', quantity: 4 }] }, 1, 'api-rf');
