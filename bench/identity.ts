@@ -26,7 +26,6 @@ const ROUNDS = 3;
 const DB_GROUP = 2000;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const keyOf = (id: Identifier) => id.type + '\u0000' + id.value;
 
 function runUnionFind(links: Identifier[][]): { ms: number; uf: UnionFind } {
   const uf = new UnionFind();

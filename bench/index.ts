@@ -53,4 +53,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'up to 100,000 profiles (--profiles) through a 4-step journey (wait, branch, send, wait-for-event) with a virtual clock: steps/s and sends/s on SQLite and, with --database-url, PostgreSQL with 1 and 2 worker processes, vs bare row updates; targets ≥5,000 steps/s (SQLite), 2 workers ≥1.6× one',
     run: async (o) => (await import('./journeys.js')).runJourneysBench(o),
   },
+  {
+    name: 'loyalty',
+    summary:
+      'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite',
+    run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
+  },
 ];

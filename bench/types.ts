@@ -22,6 +22,8 @@ export interface BenchOptions {
   contacts: number;
   /** wecom: encrypted callbacks posted to `siyu serve` (0 skips them). */
   callbacks: number;
+  /** loyalty: ledger postings (earn and spend, alternating) through the service, and as many raw rows for the baseline. */
+  postings: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

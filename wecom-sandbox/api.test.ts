@@ -6,7 +6,7 @@ let h: Awaited<ReturnType<typeof startSandbox>>;
 beforeAll(async () => {
   h = await startSandbox({ staff: 8, customers: 400, resignedStaff: 2, groups: 30, followUserPageSize: 2 });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const active = () => h.sb.corp.activeStaff().map((s) => s.userid);
 

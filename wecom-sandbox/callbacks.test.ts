@@ -39,8 +39,8 @@ beforeAll(async () => {
   callbackUrl = (await receiver.listen({ port: 0, host: '127.0.0.1' })) + '/wecom/callback';
 });
 afterAll(async () => {
-  await receiver.close();
-  await h.close();
+  await receiver?.close();
+  await h?.close();
 });
 
 async function fire(spec: CallbackScenario): Promise<WeComMessage> {

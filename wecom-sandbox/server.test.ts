@@ -7,7 +7,7 @@ describe('access tokens', () => {
   beforeAll(async () => {
     h = await startSandbox();
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   const gettoken = async (corpid: string, corpsecret: string) => {
     const res = await fetch(`${h.url}/cgi-bin/gettoken?corpid=${corpid}&corpsecret=${corpsecret}`);
@@ -54,7 +54,7 @@ describe('request handling', () => {
   beforeAll(async () => {
     h = await startSandbox({ rateLimit: { limit: 3, windowMs: 60_000 } });
   });
-  afterAll(() => h.close());
+  afterAll(() => h?.close());
 
   it('answers the wrong method with 43001 / 43002, bad JSON with 47001, an unknown path with 48001', async () => {
     expect(await h.errcode('externalcontact/get_follow_user_list', { method: 'POST', body: {} })).toBe(43001);

@@ -52,6 +52,11 @@ const en = {
   status_active: 'Active',
   status_archived: 'Archived',
   computing: 'Computing',
+  recompute_retrying: 'Retrying',
+  recompute_failed: 'Failed',
+  recomputeRetrying: 'Its computation failed {failures} time(s) in a row; the next try is at {retryAt}. Reason: {reason}',
+  recomputeFailed:
+    'Its computation failed {failures} times in a row and is retried hourly (next at {retryAt}); members are not kept current meanwhile. Change the rule or recompute once the cause is fixed. Reason: {reason}',
   noSegments: 'No segments yet',
 
   editSegmentTitle: 'Edit segment: {name}',
@@ -250,6 +255,10 @@ const zhCN: Record<MessageKey, string> = {
   status_active: '使用中',
   status_archived: '已归档',
   computing: '计算中',
+  recompute_retrying: '重试中',
+  recompute_failed: '计算失败',
+  recomputeRetrying: '计算已连续失败 {failures} 次，将于 {retryAt} 重试。原因：{reason}',
+  recomputeFailed: '计算已连续失败 {failures} 次，每小时重试一次（下次 {retryAt}），期间成员不再更新。修改规则，或排除原因后点“重新计算”。原因：{reason}',
   noSegments: '还没有分群',
 
   editSegmentTitle: '编辑分群：{name}',

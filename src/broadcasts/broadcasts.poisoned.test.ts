@@ -66,8 +66,8 @@ describeEngines('broadcasts: a fan-out that throws does not hold back the others
     await setUp(b, 'b');
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   it("a broadcast whose chunk throws is backed off with its reason; another workspace's broadcast goes out in the same pass", async () => {

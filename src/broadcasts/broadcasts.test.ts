@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, describeEngines } from '../../test/support/engines.js';
 import { json, messagingTestApp, NOON_SHANGHAI, startHttpRecorder } from '../messaging/test-kit.js';
-import { recomputeSegment } from '../segments/membership.js';
+import { recomputeSegment } from '../segments/index.js';
 import { bucketOf } from '../segments/compile.js';
 import type { Kysely } from 'kysely';
 import type { MessagingDB } from '../messaging/index.js';
@@ -34,8 +34,8 @@ describeEngines('broadcasts', (engine) => {
     expect(set.status, JSON.stringify(set.body)).toBe(200);
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   const ws = () => k.t.workspaceId;

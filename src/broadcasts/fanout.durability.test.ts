@@ -6,7 +6,7 @@ import { createBroadcastWorker } from './worker.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, describeEngines } from '../../test/support/engines.js';
 import { messagingTestApp } from '../messaging/test-kit.js';
-import { recomputeSegment } from '../segments/membership.js';
+import { recomputeSegment } from '../segments/index.js';
 import type { Kysely } from 'kysely';
 import type { MessagingDB } from '../messaging/index.js';
 import type { BroadcastsDB } from './schema.js';
@@ -36,7 +36,7 @@ describeEngines('broadcast fan-out survives kill -9', (engine) => {
     segmentId = seg.body.id;
     await recomputeSegment(k.t.services.membership, k.t.workspaceId, segmentId, { lagMs: 0 });
   });
-  afterAll(async () => k.close());
+  afterAll(async () => k?.close());
 
   it('resumes after repeated kill -9 with one message per member, no gaps, no duplicates', async () => {
     const b = await k.api('POST', '/v1/broadcasts', { name: 'crash', channel: 'webhook', segmentId, holdoutPercent: 10, content: { body: { hi: 'x' } } });

@@ -15,8 +15,8 @@ describeEngines('broadcast test sends', (engine) => {
     expect((await k.api('PUT', '/v1/channels/email', { host: 'smtp.example.com', port: 25, from: 'shop@example.com' })).status).toBe(200);
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   /** A draft broadcast of a channel to a static segment of the given users. */

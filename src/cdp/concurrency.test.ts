@@ -19,9 +19,9 @@ describe.runIf(ENGINES.includes('postgres'))('two writers on one PostgreSQL data
     b = await createServices(testConfig(database.dataDir), { database, log, migrate: false });
   });
   afterAll(async () => {
-    await a.writer.drain();
-    await b.writer.drain();
-    await database.close();
+    await a?.writer.drain();
+    await b?.writer.drain();
+    await database?.close();
   });
 
   it('resolve overlapping identities concurrently without duplicates, lost events or broken merges', async () => {

@@ -9,7 +9,7 @@ describeEngines('One ID through the ingest path', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const batch = (events: object[], key = t.writeKey) =>
     t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(key) }, payload: { batch: events } });

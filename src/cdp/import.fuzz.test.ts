@@ -241,7 +241,7 @@ describeEngines('import fuzzing through the API', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const events = async () =>
     Number(
@@ -311,7 +311,7 @@ describeEngines('hostile values in imports', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const run = (kind: ImportKind, format: ImportFormat, text: string) =>
     runImport(importDeps(t.services.cdp), { workspaceId: t.workspaceId, kind, format, open: () => Readable.from([Buffer.from(text)]) });

@@ -30,7 +30,7 @@ describeEngines('all-or-nothing import staging', (engine) => {
     dataDir = mkdtempSync(join(tmpdir(), 'siyu-spool-test-'));
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -36,7 +36,7 @@ describeEngines('import', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const db = () => t.database.db;
   const run = (ws: string, kind: ImportKind, format: ImportFormat, text: string, mode?: ImportMode): Promise<ImportReport> =>

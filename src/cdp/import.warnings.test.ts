@@ -9,7 +9,7 @@ describeEngines('import warnings (issue #15 item 8)', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const run = (ws: string, kind: ImportKind, format: ImportFormat, text: string, mode?: ImportMode) =>
     runImport(importDeps(t.services.cdp), { workspaceId: ws, kind, format, mode, open: () => Readable.from([Buffer.from(text)]) });

@@ -1,6 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { PiiCipher } from '../platform/crypto.js';
-import type { Database } from '../platform/db/database.js';
 import { requireKey } from '../platform/http.js';
 import { type CdpDeps, profileDepsOf } from './deps.js';
 import {
@@ -16,33 +14,7 @@ import {
   timelineQuery,
 } from './profiles.schemas.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
-import { getMerges, getProfile, getTimeline, listProfiles, type ListProfilesQuery, patchTraits, type ProfileDeps } from './profiles.service.js';
-import type { TimelineSource } from './timeline.repo.js';
-import type { IngestWriter } from './writer.js';
-
-/**
- * Transitional, for the routes of segments, messaging and broadcasts until the root gives them a
- * port: the profile rules' dependencies from the root's services, taken by shape (this file does
- * not import the root). The root builds them with `profileDepsOf(cdpDeps)`.
- * @deprecated Use `profileDepsOf` in the composition root.
- */
-export function profileDeps(s: {
-  database: Database;
-  cipher: PiiCipher;
-  writer: Pick<IngestWriter, 'settingsFor'>;
-  config: { defaultPhoneRegion: string };
-  clock: { now(): number };
-  timelineSources: readonly TimelineSource[];
-}): ProfileDeps {
-  return {
-    database: s.database,
-    cipher: s.cipher,
-    rulesFor: async (ws) => (await s.writer.settingsFor(ws)).rules,
-    defaultRegion: s.config.defaultPhoneRegion,
-    now: () => s.clock.now(),
-    timelineSources: s.timelineSources,
-  };
-}
+import { getMerges, getProfile, getTimeline, listProfiles, type ListProfilesQuery, patchTraits } from './profiles.service.js';
 
 type RefParams = { Params: { id: string } };
 

@@ -6,7 +6,7 @@ describeEngines('profile management API', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };
   const batch = async (ws: Ws, events: object[]) => {

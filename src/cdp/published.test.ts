@@ -32,7 +32,7 @@ describeEngines('cdp published functions', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const T0 = Date.parse('2026-10-01T00:00:00Z');
   const at = (min: number) => T0 + min * 60_000;

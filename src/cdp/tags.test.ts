@@ -7,7 +7,7 @@ describeEngines('tags API', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };
   const api = (ws: Ws, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>

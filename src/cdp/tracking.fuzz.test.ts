@@ -141,7 +141,7 @@ describeEngines('tracking payload fuzz', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const post = (url: string, body: string) =>
     t.app.inject({ method: 'POST', url, headers: { authorization: basic(t.writeKey), 'content-type': 'application/json' }, payload: body });

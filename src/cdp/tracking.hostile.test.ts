@@ -11,7 +11,7 @@ describeEngines('tracking API: hostile input', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   /** Posts a raw body (the JSON text as given: deep nesting, escapes and big numbers survive). */
   const postRaw = (path: string, body: string, key = t.writeKey) =>

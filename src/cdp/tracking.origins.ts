@@ -6,7 +6,6 @@
  * itself), `http://localhost:*` (any port), and `null` (sandboxed frames, file pages).
  */
 import type { Kysely } from 'kysely';
-import { parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import { getWorkspace, updateWorkspaceSettings, type WorkspaceSettings } from '../platform/workspaces.js';
 import { CdpError } from './errors.js';

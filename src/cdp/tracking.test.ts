@@ -6,7 +6,7 @@ describeEngines('tracking API', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const post = (path: string, body: unknown, key = t.writeKey) =>
     t.app.inject({ method: 'POST', url: path, headers: { authorization: basic(key), 'content-type': 'application/json' }, payload: body as object });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../platform/errors.js';
 import { CdpError } from './errors.js';
 import { extractIdentifiers, type Identifier, normaliseIdentifiers, type RawIdentifier, type RuleBook } from './identifiers.js';
 import { readOrder, readOrderChange } from './orders.read.js';

@@ -15,7 +15,7 @@ describeEngines('tracking API from browsers', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };
   const post = (url: string, body: unknown, headers: Record<string, string> = {}, key = t.writeKey) =>

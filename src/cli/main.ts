@@ -7,25 +7,11 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { IdentifierRule } from '../cdp/identifiers.js';
 import { ConfigError, loadConfig } from '../platform/config.js';
-import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import type { KeyKind } from '../platform/workspaces.js';
 import { describeWorkers, parseWorkerNames, type WorkerName } from '../server/worker-names.js';
 import { output } from './output.js';
-
-/** Opens the configured database with migrations applied, for one-shot commands. */
-export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const { openDatabase } = await import('../platform/db/database.js');
-  const { migrateSiyu } = await import('../server/migrations.js');
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  try {
-    await migrateSiyu(database.db, database.dialect.engine);
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
+import { withDatabase } from './with-database.js';
 
 const program = new Command();
 program
@@ -171,6 +157,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
         m.registerArchiveImportCommand(p);
       };
     },
+  },
+  loyalty: {
+    description: 'Loyalty: verify the points ledger (every balance recomputed from its entries)',
+    load: async () => (await import('./loyalty.js')).registerLoyaltyCommands,
   },
   'wecom-sandbox': {
     description: 'A local WeCom sandbox (development tool): a fake corp with the WeCom API and callbacks',

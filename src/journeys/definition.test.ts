@@ -10,6 +10,21 @@ const errorsOf = (def: unknown) => {
 };
 
 describe('journey definition validation', () => {
+  it('refuses text PostgreSQL cannot store (NUL, lone surrogates) in any string or key, naming where', () => {
+    const manual = { type: 'manual' };
+    expect(errorsOf({ trigger: { type: 'event', event: 'x\ud800' }, steps: [{ id: 'a', type: 'exit' }] })).toEqual([
+      { path: 'definition.trigger.event', message: expect.stringMatching(/^contains a lone UTF-16 surrogate/) },
+    ]);
+    expect(errorsOf({ trigger: manual, steps: [{ id: 'a', type: 'update_trait', set: { note: 'a\u0000b' } }] })).toEqual([
+      { path: 'definition.steps[0].set.note', message: expect.stringMatching(/^contains U\+0000/) },
+    ]);
+    expect(errorsOf({ trigger: manual, steps: [{ id: 'a', type: 'webhook', body: { ['k\udc00']: 1 } }] })).toEqual([
+      { path: 'definition.steps[0].body.k\udc00', message: expect.stringMatching(/^the key contains a lone UTF-16 surrogate/) },
+    ]);
+    // A pair is text like any other.
+    expect(validateDefinition({ trigger: { type: 'event', event: '🙂' }, steps: [{ id: 'a', type: 'exit' }] }).ok).toBe(true);
+  });
+
   it('accepts a definition with every step type and returns a clean copy', () => {
     const r = validateDefinition({
       trigger: { type: 'event', event: 'Product Added', where: [{ property: 'price', op: 'gt', value: 10 }] },

@@ -1,3 +1,4 @@
+import { findUnstorableText } from '../platform/text.js';
 import { Checker, got, has } from './definition.checker.js';
 import { checkGraph, checkSubjects } from './definition.graph.js';
 import { checkStep } from './definition.steps.js';
@@ -14,6 +15,9 @@ export function validateDefinition(input: unknown): { ok: true; definition: Defi
   const c = new Checker();
   const o = c.obj(input, 'definition');
   if (!o) return { ok: false, errors: c.errors };
+  // Text PostgreSQL cannot store (it answered 500 there, SQLite stored it): refused on both.
+  const bad = findUnstorableText(o, 'definition');
+  if (bad) c.fail(bad.path, bad.message);
   c.only(o, 'definition', ['trigger', 'entry', 'goal', 'start', 'steps'], 'a journey definition');
   const trigger = c.need(o, 'trigger', 'definition') ? checkTrigger(c, o.trigger, 'definition.trigger') : undefined;
   const entry = has(o, 'entry') ? checkEntry(c, o.entry, 'definition.entry') : { reentry: 'after_exit' as const };

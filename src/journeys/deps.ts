@@ -15,14 +15,15 @@ export type JourneysHub = Hub<CdpHubEvents & SegmentsHubEvents & MessagingHubEve
 /**
  * What an award step asks of a loyalty module. Each call carries an idempotency key; a repeat must
  * change nothing. The transaction is untyped on purpose: the loyalty module writes its own tables,
- * which journeys does not know, in the transaction that advances the step.
+ * which journeys does not know, in the transaction that advances the step. A loyalty module without
+ * coupons leaves `issueCoupon` out: coupon awards are then skipped (and publish says so).
  */
 export interface LoyaltyPort {
   awardPoints(
     trx: Kysely<any>,
     input: { workspaceId: string; profileId: string; points: number; reason: string; idempotencyKey: string; now: number },
   ): Promise<{ ok: true; detail?: string } | { ok: false; reason: string }>;
-  issueCoupon(
+  issueCoupon?(
     trx: Kysely<any>,
     input: { workspaceId: string; profileId: string; couponTemplateId: string; reason: string; idempotencyKey: string; now: number },
   ): Promise<{ ok: true; couponCode?: string } | { ok: false; reason: string }>;

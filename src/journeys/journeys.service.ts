@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
+import { truncateText, unstorableText } from '../platform/text.js';
 import { type Conn, journeysDb } from './db.js';
 import { type Definition, type DefinitionError, validateDefinition } from './definition.js';
 import type { JourneyDeps } from './deps.js';
@@ -63,7 +64,17 @@ export function invalid(errors: DefinitionError[]): AppError {
 function checkName(name: unknown): string {
   const n = typeof name === 'string' ? name.trim() : '';
   if (n.length < 1 || n.length > 128) throw new JourneyError('VALIDATION_FAILED', 'name must be 1 to 128 characters');
+  const bad = unstorableText(n);
+  if (bad) throw new JourneyError('VALIDATION_FAILED', `name ${bad}`);
   return n;
+}
+
+/** The description as stored: at most 2,000 characters of storable text. */
+function checkDescription(d: unknown): string {
+  const text = typeof d === 'string' ? truncateText(d, 2000) : '';
+  const bad = unstorableText(text);
+  if (bad) throw new JourneyError('VALIDATION_FAILED', `description ${bad}`);
+  return text;
 }
 
 /** The journey row, or JOURNEY_NOT_FOUND. */
@@ -76,7 +87,7 @@ export async function journeyRow(db: Conn, ws: string, id: string): Promise<Sele
 /** Creates a journey with a draft definition (validated); it takes entries once published. */
 export async function createJourney(deps: JourneyDeps, ws: string, input: { name: unknown; description?: unknown; definition: unknown }): Promise<JourneyView> {
   const name = checkName(input.name);
-  const description = typeof input.description === 'string' ? input.description.slice(0, 2000) : '';
+  const description = checkDescription(input.description);
   const def = checkDefinition(input.definition);
   const db = journeysDb(deps.database.db);
   const now = deps.now();
@@ -132,7 +143,7 @@ export async function updateJourney(
   if (r.status === 'archived') throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
   const set: Partial<Record<'name' | 'description' | 'draft', string>> = {};
   if (input.name !== undefined) set.name = checkName(input.name);
-  if (input.description !== undefined) set.description = typeof input.description === 'string' ? input.description.slice(0, 2000) : '';
+  if (input.description !== undefined) set.description = checkDescription(input.description);
   if (input.definition !== undefined) set.draft = JSON.stringify(checkDefinition(input.definition));
   try {
     await db

@@ -281,7 +281,8 @@ describeEngines('journeys', (engine) => {
 
   it('award without a loyalty module is skipped and says so; with one it is called once; webhook goes through the outbox', async () => {
     const calls: unknown[] = [];
-    app = await journeyTestApp(engine);
+    // The root installs the loyalty module; this engine runs without one.
+    app = await journeyTestApp(engine, { deps: { loyalty: undefined } });
     const p = await app.profile('u1');
     const def = {
       trigger: { type: 'manual' },

@@ -27,12 +27,16 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
       .orderBy('seq')
       .execute()) as { step_id: string; outcome: string }[];
 
-  it('birthday recipe without a loyalty module: publish warns, the award step counts as skipped in the statistics and on the timeline, the greeting promises no coupon', async () => {
+  it('birthday recipe with the loyalty module, which has no coupons yet: publish warns, the coupon step counts as skipped in the statistics and on the timeline, the greeting promises no coupon', async () => {
     app = await journeyTestApp(engine, { clockStart: Date.parse('2026-11-02T16:30:00Z') }); // 00:30 on 11-03 in Shanghai
     const p = await app.profile('bd', { name: '小美', birthday: '1995-11-03' });
     const res = await app.api('POST', '/v1/journeys/recipes/birthday_coupon/import', { publish: true });
     expect(res.status).toBe(201);
-    const warning = { code: 'AWARD_WITHOUT_LOYALTY', stepId: 'coupon', message: expect.stringMatching(/no(ne is)? installed.*skipped/) };
+    const warning = {
+      code: 'AWARD_WITHOUT_LOYALTY',
+      stepId: 'coupon',
+      message: expect.stringMatching(/installed loyalty module has no coupons yet: it will be skipped/),
+    };
     // The route's deps are the root's: its channel check (messaging's configurations, the SCRM
     // connection for wecom) finds no WeCom connection in this workspace, so the greeting warns too.
     const channel = { code: 'CHANNEL_NOT_CONFIGURED', stepId: 'greet', message: expect.stringContaining('sends on wecom, which is not configured') };
@@ -50,7 +54,7 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
       { morning: 1, greet: 1 },
       { coupon: 1 },
       {},
-      { coupon: { 'skipped: no loyalty module': 1 } },
+      { coupon: { 'skipped: no coupons in the loyalty module': 1 } },
     ]);
 
     // The profile's timeline (the journeys source the root adds to cdp's timeline), newest first, a page at a time.
@@ -61,7 +65,11 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
       ['Journey Step', 'coupon', 'skipped'],
       ['Journey Step', 'morning', 'passed'],
     ]);
-    expect(all[1]!.payload.properties).toMatchObject({ journey_id: id, journey_name: 'Birthday greeting with coupon', outcome: 'skipped: no loyalty module' });
+    expect(all[1]!.payload.properties).toMatchObject({
+      journey_id: id,
+      journey_name: 'Birthday greeting with coupon',
+      outcome: 'skipped: no coupons in the loyalty module',
+    });
     const first = await source(app.t.database.db, app.t.workspaceId, [p], { limit: 1 });
     const next = await source(app.t.database.db, app.t.workspaceId, [p], {
       limit: 2,

@@ -5,7 +5,6 @@
  * changes back in a few statements.
  */
 import { profileEventsSince, profileTraits } from '../cdp/index.js';
-import { parseJson } from '../platform/db/database.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
 import { type Conn, insertJourneyRows, journeysDb } from './db.js';
 import { type Definition, stepById } from './definition.js';

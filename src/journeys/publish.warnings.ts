@@ -71,14 +71,11 @@ async function contentsOf(trx: Conn, ws: string, s: StepOf<'send'> | StepOf<'web
 export async function publishWarnings(trx: Conn, deps: JourneyDeps, ws: string, def: Definition): Promise<PublishWarning[]> {
   const out: PublishWarning[] = [];
   const configured = new Map<ChannelName, boolean>();
-  const hasCoupon = deps.loyalty ? stepsAfter(def, (s) => s.type === 'award' && s.couponTemplateId !== undefined) : new Set<string>();
+  const hasCoupon = deps.loyalty?.issueCoupon ? stepsAfter(def, (s) => s.type === 'award' && s.couponTemplateId !== undefined) : new Set<string>();
   for (const s of def.steps) {
-    if (s.type === 'award' && !deps.loyalty) {
-      out.push({
-        code: 'AWARD_WITHOUT_LOYALTY',
-        stepId: s.id,
-        message: `step "${s.id}" awards ${s.couponTemplateId !== undefined ? 'a coupon' : 'points'} through the loyalty module, and none is installed: it will be skipped (counted as skipped in the statistics) and the journey will go on to the next step`,
-      });
+    if (s.type === 'award') {
+      const warning = awardWarning(deps, s);
+      if (warning) out.push(warning);
     }
     if (s.type !== 'send' && s.type !== 'webhook') continue;
     const channel: ChannelName = s.type === 'send' ? s.channel : 'webhook';
@@ -105,4 +102,26 @@ export async function publishWarnings(trx: Conn, deps: JourneyDeps, ws: string, 
     }
   }
   return out;
+}
+
+/** AWARD_WITHOUT_LOYALTY for an award step the loyalty module cannot give (no module; a coupon without coupons); undefined when it can. */
+function awardWarning(deps: JourneyDeps, s: StepOf<'award'>): PublishWarning | undefined {
+  const after = 'it will be skipped (counted as skipped in the statistics) and the journey will go on to the next step';
+  if (!deps.loyalty) {
+    const what = s.couponTemplateId !== undefined ? 'a coupon' : 'points';
+    return {
+      code: 'AWARD_WITHOUT_LOYALTY',
+      stepId: s.id,
+      message: `step "${s.id}" awards ${what} through the loyalty module, and none is installed: ${after}`,
+    };
+  }
+  if (s.couponTemplateId !== undefined && !deps.loyalty.issueCoupon) {
+    const part = s.points !== undefined ? 'the points are given and the coupon is left out' : after;
+    return {
+      code: 'AWARD_WITHOUT_LOYALTY',
+      stepId: s.id,
+      message: `step "${s.id}" issues a coupon, and the installed loyalty module has no coupons yet: ${part}`,
+    };
+  }
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { recomputeSegment } from '../segments/membership.js';
+import { recomputeSegment } from '../segments/index.js';
 import { describeEngines } from '../../test/support/engines.js';
 import { journeyTestApp } from './test-kit.js';
 
@@ -74,7 +74,7 @@ describeEngines('journey recipes', (engine) => {
     );
   });
 
-  it('birthday greeting with coupon: at 09:00 on the birthday, coupon step recorded as skipped without a loyalty module', async () => {
+  it('birthday greeting with coupon: at 09:00 on the birthday, coupon step recorded as skipped (the loyalty module has no coupons yet)', async () => {
     app = await journeyTestApp(engine, { clockStart: Date.parse('2026-11-02T16:30:00Z') }); // 00:30 on 11-03 in Shanghai
     const p = await app.profile('bd', { name: '小美', birthday: '1995-11-03' });
     await app.profile('not-today', { birthday: '1995-11-04' });
@@ -88,7 +88,7 @@ describeEngines('journey recipes', (engine) => {
     expect([m.profile_id, m.source_step, m.channel]).toEqual([p, 'greet', 'wecom']);
     expect((await log(id)).map((l) => `${l.step_id}: ${l.outcome.replace(/queued:.*/, 'queued')}`)).toEqual([
       'morning: waited',
-      'coupon: skipped: no loyalty module',
+      'coupon: skipped: no coupons in the loyalty module',
       'greet: queued',
     ]);
     // Next day: the profile born on 11-04 (and nobody twice).

@@ -19,8 +19,8 @@ describeEngines('channel tests', (engine) => {
     );
   });
   afterAll(async () => {
-    await rec.close();
-    await k.close();
+    await rec?.close();
+    await k?.close();
   });
   const test = (channel: string, body?: object) => k.api('POST', `/v1/messaging/channels/${channel}/test`, body ?? {});
 

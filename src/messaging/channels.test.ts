@@ -46,8 +46,8 @@ describeEngines('channels over the wire', (engine) => {
     await k.api('PATCH', '/v1/messaging/settings', { consent: { marketingRequiresOptIn: false }, linkBaseUrl: 'https://siyu.test' });
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
-    await k.close();
+    if (smtp) await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await k?.close();
   });
 
   it('email: real SMTP, tracked links, open pixel, List-Unsubscribe; the timeline gets Message Sent, Opened, Clicked', async () => {

@@ -17,8 +17,8 @@ describeEngines('dispatcher under kill -9', (engine) => {
     await k.api('PUT', '/v1/channels/webhook', { url: hook.url, signingSecret: 's' });
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   function spawnChild(leaseMs: number): Promise<ChildProcess> {

@@ -21,8 +21,8 @@ describeEngines('outbox and dispatcher', (engine) => {
     await k.api('PATCH', '/v1/messaging/settings', { consent: { marketingRequiresOptIn: false } });
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
   const db = () => k.t.database.db;
   const row = (id: string) => mdb(db()).selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();

@@ -13,8 +13,8 @@ describeEngines('guardrails and the consent ledger', (engine) => {
     await k.api('PUT', '/v1/channels/sms', { endpoint: hook.url, accessKeyId: 'a', signName: 'S', accessKeySecret: 'k' });
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
   beforeAll(() => k.t.clock.set(NOON_SHANGHAI));
 

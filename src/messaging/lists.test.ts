@@ -23,7 +23,7 @@ describeEngines('messaging lists', (engine) => {
       });
     }
   });
-  afterAll(() => k.close());
+  afterAll(() => k?.close());
 
   /** Every list route of the messaging module: the path of its OpenAPI entry and a URL with a filter. */
   const routes = () => [

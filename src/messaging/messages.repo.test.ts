@@ -14,7 +14,7 @@ describeEngines('messaging: published reads', (engine) => {
     k = await messagingTestApp(engine);
     pids = [await k.profile('r-0'), await k.profile('r-1'), await k.profile('r-2')];
   });
-  afterAll(async () => k.close());
+  afterAll(async () => k?.close());
 
   const ws = () => k.t.workspaceId;
   const db = () => k.t.database.db;

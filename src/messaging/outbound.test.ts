@@ -59,9 +59,9 @@ describeEngines('outbound requests to internal addresses', (engine) => {
     hook = await startHttpRecorder((_r, res) => json(res, 200, {}));
   });
   afterAll(async () => {
-    await hook.close();
-    await strict.close();
-    await k.close();
+    await hook?.close();
+    await strict?.close();
+    await k?.close();
   });
 
   it('refuses to save a channel URL naming an internal address (400 CHANNEL_CONFIG_INVALID naming the field) unless allow-listed', async () => {
@@ -130,8 +130,8 @@ describeEngines("providers' answers stay out of what tenants see", (engine) => {
     await k.api('PUT', '/v1/channels/wechat_oa', { appId: 'wxoa', appSecret: 'x', apiBaseUrl: upstream.url });
   });
   afterAll(async () => {
-    await upstream.close();
-    await k.close();
+    await upstream?.close();
+    await k?.close();
   });
 
   it('keeps the HTTP status, the provider code and our words; the upstream body is not in the message or on the timeline', async () => {

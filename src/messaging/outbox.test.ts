@@ -16,8 +16,8 @@ describeEngines('outbox: bulk enqueue and cancel', (engine) => {
     pids = [await k.profile('o-0'), await k.profile('o-1'), await k.profile('o-2')];
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   const db = () => mdb(k.t.database.db);

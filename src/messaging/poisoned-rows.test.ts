@@ -28,8 +28,8 @@ describeEngines('outbox: a poisoned row or workspace does not hold back the othe
     pidB = (await asB('GET', '/v1/profiles/user_id:poison-b')).json().id;
   });
   afterAll(async () => {
-    await hook.close();
-    await k.close();
+    await hook?.close();
+    await k?.close();
   });
 
   const db = () => mdb(k.t.database.db);

@@ -22,8 +22,8 @@ describeEngines('SMS replies (inbound from the gateway)', (engine) => {
     });
   });
   afterAll(async () => {
-    await gw.close();
-    await k.close();
+    await gw?.close();
+    await k?.close();
   });
 
   /** Sends one service SMS to the profile through the gateway and returns its message id. */

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import { MessagingError } from './errors.js';
 import { newId } from '../platform/ids.js';
+import { findUnstorableText, unstorableText } from '../platform/text.js';
 import { CHANNELS, type ChannelName, isChannel, pickLocale, type Purpose, validateContent } from './content.js';
 import { type CallerDb, type DbScope, mdb, type MessagingDeps } from './deps.js';
 import { linkBaseUrlWarning, linkUses, liquidProblems, throwIfProblems } from './render.js';
@@ -61,6 +62,9 @@ function checkVariants(channel: ChannelName, variants: unknown, defaultLocale: s
   if (!variants || typeof variants !== 'object' || Array.isArray(variants) || Object.keys(variants).length === 0) {
     throw new MessagingError('TEMPLATE_INVALID', 'variants must be an object of locale -> content, e.g. { "zh-CN": {...}, "en": {...} }');
   }
+  // Text PostgreSQL cannot store (it answered 500 there, SQLite stored it): refused on both.
+  const bad = findUnstorableText(variants, 'variants');
+  if (bad) throw new MessagingError('TEMPLATE_INVALID', `${bad.path} ${bad.message}`, { problems: [bad] });
   for (const [locale, content] of Object.entries(variants)) {
     if (!LOCALE_RE.test(locale)) throw new MessagingError('TEMPLATE_INVALID', `variants.${locale}: not a locale tag; use e.g. zh-CN or en`);
     validateContent(channel, content, `variants.${locale}`);
@@ -75,6 +79,8 @@ function checkVariants(channel: ChannelName, variants: unknown, defaultLocale: s
 function checkName(name: unknown): string {
   if (typeof name !== 'string' || !name.trim() || name.length > 200)
     throw new MessagingError('VALIDATION_FAILED', 'name must be a non-empty string of at most 200 characters');
+  const bad = unstorableText(name);
+  if (bad) throw new MessagingError('VALIDATION_FAILED', `name ${bad}`);
   return name.trim();
 }
 

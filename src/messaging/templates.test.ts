@@ -7,7 +7,7 @@ describeEngines('message templates', (engine) => {
   beforeAll(async () => {
     k = await messagingTestApp(engine);
   });
-  afterAll(() => k.close());
+  afterAll(() => k?.close());
 
   const wecomTemplate = {
     name: 'welcome',
@@ -58,6 +58,22 @@ describeEngines('message templates', (engine) => {
       { path: 'variants.zh-CN.html', line: 2, column: 4, message: 'undefined filter: shout' },
       expect.objectContaining({ path: 'variants.en.subject', line: 1, column: 1 }),
     ]);
+  });
+
+  it('refuses text PostgreSQL cannot store (NUL, a lone surrogate) in content or name with a 400 naming where', async () => {
+    const surrogate = await k.api('POST', '/v1/templates', { name: 'sur', channel: 'wecom', variants: { 'zh-CN': { text: '{% if x %}\ud800{% endif %}' } } });
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body.error).toMatchObject({
+      code: 'TEMPLATE_INVALID',
+      message: expect.stringMatching(/^variants\.zh-CN\.text contains a lone UTF-16 surrogate/),
+    });
+    const nul = await k.api('POST', '/v1/templates', { name: 'nul', channel: 'webhook', variants: { 'zh-CN': { body: { ['k\u0000']: 'v' } } } });
+    expect(nul.body.error).toMatchObject({
+      code: 'TEMPLATE_INVALID',
+      message: expect.stringMatching(/^variants\.zh-CN\.body\.k\u0000 the key contains U\+0000/),
+    });
+    const name = await k.api('POST', '/v1/templates', { name: 'a\u0000b', channel: 'wecom', variants: { 'zh-CN': { text: 'hi' } } });
+    expect(name.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/^name contains U\+0000/) });
   });
 
   it("checks each channel's content shape", async () => {

@@ -35,8 +35,8 @@ describeEngines('WeCom channels against the sandbox', (engine) => {
     await k.api('PATCH', '/v1/messaging/settings', { consent: { marketingRequiresOptIn: false } });
   });
   afterAll(async () => {
-    await k.close();
-    await h.close();
+    await k?.close();
+    await h?.close();
   });
 
   /** A sandbox customer of `staffIndex`, mirrored as the SCRM module would: profile + follow row. */

@@ -31,6 +31,20 @@ describe('loadConfig', () => {
     expect(d.dbApiTimeoutMs).toBe(2500);
   });
 
+  it('bounds segment previews and recomputes by default, never above the pool limits they run under', () => {
+    const c = loadConfig({ SIYU_DATA_DIR: dir() });
+    expect([c.segmentPreviewTimeoutMs, c.segmentRecomputeTimeoutMs, c.segmentWorkMem]).toEqual([10_000, 300_000, '64MB']);
+    const short = loadConfig({ SIYU_DATA_DIR: dir(), SIYU_DB_API_TIMEOUT_MS: '4000', SIYU_DB_WORKER_TIMEOUT_MS: '60000' });
+    expect([short.segmentPreviewTimeoutMs, short.segmentRecomputeTimeoutMs]).toEqual([4_000, 60_000]);
+    const set = loadConfig({
+      SIYU_DATA_DIR: dir(),
+      SIYU_SEGMENT_PREVIEW_TIMEOUT_MS: '3000',
+      SIYU_SEGMENT_RECOMPUTE_TIMEOUT_MS: '600000',
+      SIYU_SEGMENT_WORK_MEM: '256MB',
+    });
+    expect([set.segmentPreviewTimeoutMs, set.segmentRecomputeTimeoutMs, set.segmentWorkMem]).toEqual([3_000, 600_000, '256MB']);
+  });
+
   it('logs human-readable lines on a terminal and JSON otherwise, unless SIYU_LOG_FORMAT says', () => {
     expect(loadConfig({ SIYU_DATA_DIR: dir() }, true).logFormat).toBe('pretty');
     expect(loadConfig({ SIYU_DATA_DIR: dir() }, false).logFormat).toBe('json');
@@ -64,6 +78,10 @@ describe('loadConfig', () => {
     [{ SIYU_OUTBOUND_ALLOW: 'http://x' }, 'SIYU_OUTBOUND_ALLOW', /host name, an IP address nor a CIDR/],
     [{ SIYU_DB_API_TIMEOUT_MS: '5s' }, 'SIYU_DB_API_TIMEOUT_MS', /whole number/],
     [{ SIYU_LOG_FORMAT: 'xml' }, 'SIYU_LOG_FORMAT', /json or pretty/],
+    [{ SIYU_SEGMENT_PREVIEW_TIMEOUT_MS: '20000' }, 'SIYU_SEGMENT_PREVIEW_TIMEOUT_MS', /must not exceed SIYU_DB_API_TIMEOUT_MS \(10000\)/],
+    [{ SIYU_SEGMENT_RECOMPUTE_TIMEOUT_MS: '900000' }, 'SIYU_SEGMENT_RECOMPUTE_TIMEOUT_MS', /must not exceed SIYU_DB_WORKER_TIMEOUT_MS \(600000\)/],
+    [{ SIYU_SEGMENT_WORK_MEM: '64' }, 'SIYU_SEGMENT_WORK_MEM', /from 64kB to 2GB/],
+    [{ SIYU_SEGMENT_WORK_MEM: '4GB' }, 'SIYU_SEGMENT_WORK_MEM', /from 64kB to 2GB/],
     [{ SIYU_TRUSTED_PROXIES: '10.0.0.1,proxy.local' }, 'SIYU_TRUSTED_PROXIES', /"proxy.local" is neither an IP address nor a CIDR range/],
     [{ SIYU_TRUSTED_PROXIES: '10.0.0.0/33' }, 'SIYU_TRUSTED_PROXIES', /CIDR/],
     [{ SIYU_PUBLIC_URL: 'cdp.example.com' }, 'SIYU_PUBLIC_URL', /http:\/\/ or https:\/\/ URL/],

@@ -37,6 +37,12 @@ export interface Config {
   readonly dbApiTimeoutMs: number;
   /** PostgreSQL: longest statement of background work (segment recomputes, models, imports, migrations excepted). */
   readonly dbWorkerTimeoutMs: number;
+  /** Longest statement of a segment preview (PostgreSQL statement_timeout; SQLite: the preview's read); at most dbApiTimeoutMs. */
+  readonly segmentPreviewTimeoutMs: number;
+  /** Longest statement of a segment recompute or of the change feed; at most dbWorkerTimeoutMs. */
+  readonly segmentRecomputeTimeoutMs: number;
+  /** PostgreSQL work_mem of segment previews and recomputes (`64MB`). */
+  readonly segmentWorkMem: string;
   /** Internal destinations outbound HTTP may reach anyway (SIYU_OUTBOUND_ALLOW: host names, addresses, CIDR ranges). */
   readonly outboundAllow: readonly string[];
   /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For/-Proto/-Host the tracking API believes (SIYU_TRUSTED_PROXIES); none by default. */
@@ -68,6 +74,37 @@ function intVar(env: Env, names: string[], def: number, min: number, max: number
     return n;
   }
   return def;
+}
+
+/** A time limit that defaults to `def` but never above `cap` (another variable's value), and may not be set above it. */
+function cappedVar(env: Env, name: string, def: number, min: number, cap: number, capName: string): number {
+  const n = intVar(env, [name], Math.min(def, cap), min, 86_400_000);
+  if (n > cap) throw new ConfigError(name, `must not exceed ${capName} (${cap}), got ${n}`);
+  return n;
+}
+
+/** PostgreSQL's memory units as work_mem takes them: 64kB to 2GB. */
+function memoryVar(env: Env, name: string, def: string): string {
+  const raw = (env[name] || def).trim();
+  const m = /^(\d+)\s*(kB|MB|GB)$/.exec(raw);
+  const kb = m ? Number(m[1]) * { kB: 1, MB: 1024, GB: 1024 * 1024 }[m[2] as 'kB' | 'MB' | 'GB'] : NaN;
+  if (!(kb >= 64 && kb <= 2 * 1024 * 1024)) throw new ConfigError(name, `must be an amount from 64kB to 2GB such as 64MB (units kB, MB, GB), got "${raw}"`);
+  return `${m![1]}${m![2]}`;
+}
+
+/** The database's time limits (PostgreSQL) and the segment queries' own, which stay within them. */
+function databaseLimits(env: Env) {
+  const dbConnectTimeoutMs = intVar(env, ['SIYU_DB_CONNECT_TIMEOUT_MS'], 5_000, 100, 600_000);
+  const dbApiTimeoutMs = intVar(env, ['SIYU_DB_API_TIMEOUT_MS'], 10_000, 100, 3_600_000);
+  const dbWorkerTimeoutMs = intVar(env, ['SIYU_DB_WORKER_TIMEOUT_MS'], 600_000, 1_000, 86_400_000);
+  return {
+    dbConnectTimeoutMs,
+    dbApiTimeoutMs,
+    dbWorkerTimeoutMs,
+    segmentPreviewTimeoutMs: cappedVar(env, 'SIYU_SEGMENT_PREVIEW_TIMEOUT_MS', 10_000, 100, dbApiTimeoutMs, 'SIYU_DB_API_TIMEOUT_MS'),
+    segmentRecomputeTimeoutMs: cappedVar(env, 'SIYU_SEGMENT_RECOMPUTE_TIMEOUT_MS', 300_000, 1_000, dbWorkerTimeoutMs, 'SIYU_DB_WORKER_TIMEOUT_MS'),
+    segmentWorkMem: memoryVar(env, 'SIYU_SEGMENT_WORK_MEM', '64MB'),
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -150,9 +187,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
   const segmentRangeSize = intVar(env, ['SIYU_SEGMENT_RANGE_SIZE'], 0, 0, 10_000_000);
   const worker = env.SIYU_SEGMENT_WORKER ?? 'true';
   if (!['true', 'false', '1', '0'].includes(worker)) throw new ConfigError('SIYU_SEGMENT_WORKER', 'must be true or false');
-  const dbConnectTimeoutMs = intVar(env, ['SIYU_DB_CONNECT_TIMEOUT_MS'], 5_000, 100, 600_000);
-  const dbApiTimeoutMs = intVar(env, ['SIYU_DB_API_TIMEOUT_MS'], 10_000, 100, 3_600_000);
-  const dbWorkerTimeoutMs = intVar(env, ['SIYU_DB_WORKER_TIMEOUT_MS'], 600_000, 1_000, 86_400_000);
+  const limits = databaseLimits(env);
   const outboundAllow = listVar(env.SIYU_OUTBOUND_ALLOW);
   try {
     parseAllowList(outboundAllow);
@@ -190,9 +225,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
     segmentRecheckMinutes,
     segmentRangeSize,
     segmentWorker: worker === 'true' || worker === '1',
-    dbConnectTimeoutMs,
-    dbApiTimeoutMs,
-    dbWorkerTimeoutMs,
+    ...limits,
     outboundAllow: Object.freeze(outboundAllow),
     trustedProxies: Object.freeze(trustedProxies),
     publicUrl,

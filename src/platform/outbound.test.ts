@@ -18,7 +18,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as { port: number }).port;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => (server ? new Promise<void>((r) => server.close(() => r())) : undefined));
 
 describe('blockedRange', () => {
   const none = parseAllowList([]);

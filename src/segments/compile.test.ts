@@ -8,6 +8,7 @@ import { describeEngines, openTestDatabase } from '../../test/support/engines.js
 import { birthdayMonthDays, bucketOf, compileRule } from './compile.js';
 import { evaluateReference, type ReferenceData, type ReferenceProfile } from './reference.js';
 import { COMMUNITY_ROLES, LIFECYCLE_STAGES, RFM_CELLS, type Rule, type RuleContext } from './rule.types.js';
+import { ruleCost } from './rule-cost.js';
 import { RULE_TYPES } from './rule-limits.js';
 import { walkRule } from './rule-queries.js';
 import { validateRule } from './rule-validation.js';
@@ -162,7 +163,7 @@ describeEngines('compileRule', (engine) => {
   beforeAll(async () => {
     database = await openTestDatabase(engine);
   });
-  afterAll(async () => database.close());
+  afterAll(async () => database?.close());
 
   /** Seeds `data`, then checks each rule's members against the hand-written expectation and the reference. */
   async function expectMembers(data: ReferenceData, cases: [rule: Rule, expected: string[]][], ctx = SHANGHAI) {
@@ -505,6 +506,75 @@ describeEngines('compileRule', (engine) => {
     const ws = await seed(database, dataset({ profiles: [profile('a', { traits: { [hostile]: hostile } })] }));
     expect(await select(database, ws, rule, SHANGHAI)).toEqual(['a']);
     expect(await database.db.selectFrom('profiles').select('id').where('workspace_id', '=', ws).execute()).toHaveLength(1);
+  });
+
+  it('binds no more SQL parameters than the rule cost says, in every form (the estimate the limits are checked on)', () => {
+    const forms = [{}, { range: { after: 'a', upTo: 'z' } }, { range: { after: 'a' } }, { wholeWorkspace: true }];
+    const check = (rule: Rule) => {
+      // Each node alone, and under OR and NOT (PostgreSQL compiles sets differently there).
+      for (const r of [rule, { type: 'or', rules: [rule, { type: 'bucket', from: 0, to: 1 }] } as Rule, { type: 'not', rule } as Rule])
+        for (const form of forms) {
+          const compiled = compileRule(r, { workspaceId: 'w', ...SHANGHAI, ...form }, database.dialect).compile(database.db);
+          expect(compiled.parameters.length, `${JSON.stringify(r)} ${JSON.stringify(form)}`).toBeLessThanOrEqual(ruleCost(r).parameters);
+        }
+    };
+    // The costliest shape of every node type.
+    const scalars = ['a', 1, true, false];
+    const filters = [
+      { property: 'p', op: 'in', value: scalars },
+      { property: 'q', op: 'contains', value: 'x' },
+    ] as const;
+    const worst: Rule[] = [
+      ...(['eq', 'neq', 'in', 'not_in', 'contains', 'lt', 'exists', 'not_exists'] as const).map((op): Rule => ({
+        type: 'trait',
+        key: 'k',
+        op,
+        value: op === 'in' || op === 'not_in' ? scalars : op.endsWith('exists') ? undefined : 'x',
+      })),
+      ...(['before', 'after', 'within_last_days', 'within_next_days', 'more_than_days_ago', 'birthday_in_days'] as const).map((op): Rule => ({
+        type: 'trait',
+        key: 'k',
+        op,
+        ...(op === 'before' || op === 'after' ? { value: '2026-01-01' } : { days: 30 }),
+      })),
+      { type: 'profile', field: 'order_count', op: 'not_in', value: [1, 2, 3] },
+      { type: 'profile', field: 'last_seen_at', op: 'within_next_days', days: 3 },
+      { type: 'tag', tags: [{ name: 'a' }, { group: 'g', name: 'b' }, { id: 't' }], match: 'any' },
+      { type: 'tag', tags: [{ name: 'a' }, { group: 'g', name: 'b' }, { id: 't' }], match: 'all' },
+      ...(['at_least', 'at_most', 'exactly'] as const).map((op): Rule => ({
+        type: 'event',
+        event: 'e',
+        count: { op, value: 3 },
+        window: { lastDays: 7 },
+        where: [...filters],
+      })),
+      {
+        type: 'event',
+        event: 'e',
+        count: { op: 'exactly', value: 0 },
+        window: { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' },
+        where: [...filters],
+      },
+      { type: 'last_performed', event: 'e', moreThanDays: 3, where: [...filters] },
+      { type: 'never_performed', event: 'e', where: [...filters] },
+      { type: 'rfm', cells: [...RFM_CELLS] },
+      { type: 'lifecycle', stages: [...LIFECYCLE_STAGES] },
+      { type: 'community_role', roles: [...COMMUNITY_ROLES] },
+      ...(['granted', 'denied', 'unknown'] as const).map((state): Rule => ({ type: 'consent', key: 'sms', state })),
+      { type: 'segment', segmentId: 's' },
+      { type: 'bucket', from: 1, to: 5, salt: 'x' },
+    ];
+    for (const rule of worst) {
+      expect(validateRule(rule).ok, JSON.stringify(rule)).toBe(true);
+      check(rule);
+    }
+    // And random trees.
+    fc.assert(
+      fc.property(arbScenario, ({ rules }) => {
+        for (const rule of rules) check(rule);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('matches the reference evaluator on random data and rules, at every node of the tree', async () => {

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { CdpHubEvents } from '../cdp/index.js';
 import type { Database } from '../platform/db/database.js';
+import type { StatementLimits } from '../platform/db/statement-limits.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { SegmentsHubEvents } from './hub-events.js';
@@ -29,6 +30,11 @@ export interface SegmentsDeps {
   recheckMinutes: number;
   /** In-place recompute range size (SIYU_SEGMENT_RANGE_SIZE); undefined: sized by time. */
   rangeSize?: number;
+  /**
+   * Limits of each statement of a preview (requests) and of the worker's recomputes and change
+   * feed (SIYU_SEGMENT_PREVIEW_TIMEOUT_MS, SIYU_SEGMENT_RECOMPUTE_TIMEOUT_MS, SIYU_SEGMENT_WORK_MEM).
+   */
+  queryLimits: { preview: StatementLimits; recompute: StatementLimits };
   /** Port (cdp's ingest writer): start of the oldest write transaction still open in this process; the feed stays behind it. */
   oldestWrite: () => number | undefined;
   /** Port (cdp's profiles): the live profile id of a reference (`prf_...` or `type:value`), or a coded error. */

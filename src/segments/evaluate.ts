@@ -10,6 +10,7 @@ import { type Departure, recordDepartures } from './history.js';
 import { dependencyLevels } from './live-segments.js';
 import { listenedColumn } from './locks.js';
 import type { LiveSegment, MembershipChange } from './membership.deps.js';
+import { ruleCost } from './rule-cost.js';
 import type { RuleContext } from './rule.types.js';
 import type { SegmentsSqlDB } from './schema.js';
 
@@ -37,6 +38,30 @@ export async function propagate(
 /** `case when <rule> then 1 else 0 end` per segment, as select columns s0, s1, ... */
 function ruleColumns(segments: LiveSegment[], ctx: RuleContext, dialect: Dialect): RawBuilder<unknown>[] {
   return segments.map((s, i) => sql`case when (${compileRule(s.rule, ctx, dialect)}) then 1 else 0 end as ${sql.ref('s' + i)}`);
+}
+
+/**
+ * Splits segments into groups whose rules, with `fixed` other parameters, fit in one statement
+ * (the engine's maxParams, by the rules' estimated parameters: rule-cost.ts). A rule too big
+ * alone (saved before the limits) forms a group of its own.
+ */
+export function byParameterBudget(segments: LiveSegment[], fixed: number, dialect: Dialect): LiveSegment[][] {
+  const budget = dialect.maxParams - fixed;
+  const groups: LiveSegment[][] = [];
+  let group: LiveSegment[] = [];
+  let used = 0;
+  for (const s of segments) {
+    const cost = ruleCost(s.rule).parameters;
+    if (group.length && used + cost > budget) {
+      groups.push(group);
+      group = [];
+      used = 0;
+    }
+    group.push(s);
+    used += cost;
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }
 
 /** A current member's entry record. */
@@ -171,19 +196,22 @@ export async function evaluateProfiles(
     profileIds,
   );
   for (const level of dependencyLevels(segments)) {
-    const rows = await sql<Record<string, unknown>>`select p.id, p.merged_into, ${sql.join(ruleColumns(level, ctx, dialect))}
-      from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(profileIds)})`.execute(trx);
-    const live = new Set<string>();
-    const matches = level.map(() => new Set<string>());
-    for (const r of rows.rows) {
-      if (r.merged_into !== null) continue;
-      const id = r.id as string;
-      live.add(id);
-      level.forEach((_, i) => {
-        if (Number(r['s' + i]) === 1) matches[i]!.add(id);
-      });
+    // As many of the level's rules per statement as its parameters allow beside the profile ids.
+    for (const group of byParameterBudget(level, profileIds.length + 1, dialect)) {
+      const rows = await sql<Record<string, unknown>>`select p.id, p.merged_into, ${sql.join(ruleColumns(group, ctx, dialect))}
+        from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(profileIds)})`.execute(trx);
+      const live = new Set<string>();
+      const matches = group.map(() => new Set<string>());
+      for (const r of rows.rows) {
+        if (r.merged_into !== null) continue;
+        const id = r.id as string;
+        live.add(id);
+        group.forEach((_, i) => {
+          if (Number(r['s' + i]) === 1) matches[i]!.add(id);
+        });
+      }
+      changes.push(...(await applyMembership(trx, dialect, ws, group, profileIds, live, matches, ctx.now, current)));
     }
-    changes.push(...(await applyMembership(trx, dialect, ws, level, profileIds, live, matches, ctx.now, current)));
   }
   return changes;
 }

@@ -2,15 +2,19 @@
  * Incremental membership: a change feed over `profiles.updated_at` (every ingest, trait, tag and
  * merge write touches it) re-evaluates only the profiles that changed, for every live rule
  * segment. Its cursor lives in `job_state` (`segments.feed`), read under lock and advanced in the
- * same transaction as the changes.
+ * same transaction as the changes. A chunk that fails is evaluated again segment by segment, and
+ * the segments that fail alone are backed off (recompute-failures.ts): the others go on.
  */
-import type { Kysely } from 'kysely';
-import type { Dialect } from '../platform/db/database.js';
-import { insertJobStateIfAbsent, readJobStateForUpdate, writeJobState } from '../platform/db/job-state.js';
+import { type Kysely, sql } from 'kysely';
+import { type Dialect, isDatabaseUnavailable } from '../platform/db/database.js';
+import { insertJobStateIfAbsent, readJobState, readJobStateForUpdate, writeJobState } from '../platform/db/job-state.js';
+import { isStatementTimeout, limitStatements } from '../platform/db/statement-limits.js';
+import { compileRule } from './compile.js';
 import { evaluateProfiles } from './evaluate.js';
 import { loadLiveSegments } from './live-segments.js';
 import { lockSegments, markListened } from './locks.js';
-import { announceChanges, type MembershipChange, type MembershipDeps } from './membership.deps.js';
+import { announceChanges, type LiveSegment, type MembershipChange, type MembershipDeps } from './membership.deps.js';
+import { failureReason, recordRecomputeFailure } from './recompute-failures.js';
 import type { SegmentsSqlDB } from './schema.js';
 
 const FEED = 'segments.feed';
@@ -60,20 +64,12 @@ export interface FeedOptions {
   maxChunks?: number;
 }
 
-/** One chunk of the feed in one transaction: the next `chunk` changed profiles, evaluated, and the cursor moved past them. */
-async function feedChunk(
-  deps: MembershipDeps,
-  ws: string,
-  timeZone: string,
-  chunk: number,
-  lag: number,
-): Promise<{ count: number; changes: MembershipChange[] }> {
-  const now = deps.now();
-  return deps.db.transaction().execute(async (trx) => {
-    const cursor = await readFeed(trx, deps.dialect, ws, now);
-    const open = deps.oldestWrite?.();
-    const upTo = Math.min(now - lag, open === undefined ? Infinity : open - 1);
-    const rows = await trx
+/** The next `chunk` profiles changed after `cursor` and at least `lag` ago (and before this process's oldest open write). */
+function changedProfiles(deps: MembershipDeps, db: Kysely<SegmentsSqlDB>, ws: string, cursor: FeedCursor, now: number, chunk: number, lag: number) {
+  const open = deps.oldestWrite?.();
+  const upTo = Math.min(now - lag, open === undefined ? Infinity : open - 1);
+  return (
+    db
       .selectFrom('profiles')
       .select(['id', 'updated_at'])
       .where('workspace_id', '=', ws)
@@ -84,9 +80,26 @@ async function feedChunk(
       .orderBy('updated_at')
       .orderBy('id')
       .limit(chunk)
-      .execute();
+      .execute()
+  );
+}
+
+/** One chunk of the feed in one transaction: the next `chunk` changed profiles, evaluated, and the cursor moved past them. */
+async function feedChunk(
+  deps: MembershipDeps,
+  ws: string,
+  timeZone: string,
+  chunk: number,
+  lag: number,
+): Promise<{ count: number; changes: MembershipChange[] }> {
+  const now = deps.now();
+  return deps.db.transaction().execute(async (trx) => {
+    await limitStatements(trx, deps.dialect, deps.limits);
+    const cursor = await readFeed(trx, deps.dialect, ws, now);
+    const rows = await changedProfiles(deps, trx, ws, cursor, now, chunk, lag);
     if (rows.length === 0) return { count: 0, changes: [] as MembershipChange[] };
-    const segments = await loadLiveSegments(trx, ws);
+    // (Segments backing off after a failure wait for their full recompute.)
+    const segments = await loadLiveSegments(trx, ws, now);
     const locked = await lockSegments(
       trx,
       deps.dialect,
@@ -118,11 +131,47 @@ export async function processFeed(deps: MembershipDeps, ws: string, opts: FeedOp
   let profiles = 0;
   let changeCount = 0;
   for (let n = 0; n < maxChunks; n++) {
-    const result = await feedChunk(deps, ws, timeZone, chunk, lag);
+    let result: Awaited<ReturnType<typeof feedChunk>>;
+    try {
+      result = await feedChunk(deps, ws, timeZone, chunk, lag);
+    } catch (err) {
+      // The chunk again without the segments that fail alone; none: the feed's own failure.
+      if ((await blameSegments(deps, ws, timeZone, chunk, lag, err)) === 0) throw err;
+      continue;
+    }
     profiles += result.count;
     changeCount += result.changes.length;
     if (result.changes.length) announceChanges(deps, ws);
     if (result.count < chunk) return { profiles, changes: changeCount, caughtUp: true };
   }
   return { profiles, changes: changeCount, caughtUp: false };
+}
+
+/**
+ * After a chunk failed with `err`: evaluates each live segment alone for the chunk's profiles and
+ * backs off those that fail (recorded with their own error, a full recompute pending). Returns how
+ * many failed; 0 when none does, or when the database is away (not a segment's fault).
+ */
+async function blameSegments(deps: MembershipDeps, ws: string, timeZone: string, chunk: number, lag: number, err: unknown): Promise<number> {
+  const transient = (e: unknown) => isDatabaseUnavailable(e) && !isStatementTimeout(e);
+  if (transient(err)) return 0;
+  const now = deps.now();
+  const cursor = (await readJobState<FeedCursor>(deps.db, ws, FEED)) ?? { at: now, id: '' };
+  const ids = (await changedProfiles(deps, deps.db, ws, cursor, now, chunk, lag)).map((r) => r.id);
+  if (ids.length === 0) return 0;
+  const failing: { segment: LiveSegment; err: unknown }[] = [];
+  for (const segment of await loadLiveSegments(deps.db, ws, now)) {
+    try {
+      await deps.db.transaction().execute(async (trx) => {
+        await limitStatements(trx, deps.dialect, deps.limits);
+        const rule = compileRule(segment.rule, { workspaceId: ws, now, timeZone }, deps.dialect);
+        await sql`select case when (${rule}) then 1 else 0 end from profiles as p where p.workspace_id = ${ws} and p.id in (${sql.join(ids)})`.execute(trx);
+      });
+    } catch (e) {
+      if (transient(e)) return 0;
+      failing.push({ segment, err: e });
+    }
+  }
+  for (const f of failing) await recordRecomputeFailure(deps.db, deps.dialect, ws, f.segment.id, failureReason(f.err, deps.limits?.timeoutMs), now);
+  return failing.length;
 }

@@ -6,14 +6,19 @@ import { referencedSegments } from './rule-queries.js';
 import type { Rule } from './rule.types.js';
 import type { SegmentsSqlDB } from './schema.js';
 
-/** Loads the workspace's active rule segments, ordered so a segment comes after those it references. */
-export async function loadLiveSegments(db: Kysely<SegmentsSqlDB>, workspaceId: string): Promise<LiveSegment[]> {
+/**
+ * Loads the workspace's active rule segments, ordered so a segment comes after those it references.
+ * With `at`, without those backing off after a failure until then (recompute-failures.ts): their
+ * pending full recompute covers what they miss meanwhile.
+ */
+export async function loadLiveSegments(db: Kysely<SegmentsSqlDB>, workspaceId: string, at?: number): Promise<LiveSegment[]> {
   const rows = await db
     .selectFrom('segments')
     .select(['id', 'name', 'version', 'rule'])
     .where('workspace_id', '=', workspaceId)
     .where('status', '=', 'active')
     .where('kind', '=', 'rule')
+    .$if(at !== undefined, (q) => q.where((eb) => eb.or([eb('recompute_retry_at', 'is', null), eb('recompute_retry_at', '<=', at!)])))
     .orderBy('id')
     .execute();
   return orderByDependency(rows.map((r) => ({ id: r.id, name: r.name, version: r.version, rule: parseJson<Rule>(r.rule) })));

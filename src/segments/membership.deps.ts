@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import type { Scanner } from '../platform/db/scan.js';
 import { keepsPlannerStatistics } from '../platform/db/planner.js';
+import type { StatementLimits } from '../platform/db/statement-limits.js';
 import { createStatisticsKeeper, type StatisticsKeeper } from '../platform/db/statistics.js';
 import type { Hub } from '../platform/hub.js';
 import type { SegmentsDeps } from './deps.js';
@@ -50,6 +51,8 @@ export interface MembershipDeps {
   hub?: Pick<Hub<SegmentsHubEvents>, 'emit'>;
   /** Start of the oldest write transaction still open in this process (the feed stays behind it). */
   oldestWrite?: () => number | undefined;
+  /** Limits of each statement of recomputes and of the feed (see limitStatements); none when absent. */
+  limits?: StatementLimits;
   /**
    * segment_members' planner statistics, kept as recomputes grow the table (measured without them,
    * the feed's 939 deletes took 9.45 s instead of 0.87-1.21 s). One keeper per deps object.
@@ -63,7 +66,9 @@ export function membershipDeps(parts: Omit<MembershipDeps, 'memberStatistics'>):
 }
 
 /** Membership deps from the module's deps (the worker's, the CLI's). */
-export function membershipOf(deps: Pick<SegmentsDeps, 'database' | 'now' | 'timeZoneOf' | 'hub' | 'oldestWrite'>): MembershipDeps {
+export function membershipOf(
+  deps: Pick<SegmentsDeps, 'database' | 'now' | 'timeZoneOf' | 'hub' | 'oldestWrite'> & Partial<Pick<SegmentsDeps, 'queryLimits'>>,
+): MembershipDeps {
   const { database } = deps;
   return membershipDeps({
     db: database.db,
@@ -73,6 +78,7 @@ export function membershipOf(deps: Pick<SegmentsDeps, 'database' | 'now' | 'time
     timeZoneOf: deps.timeZoneOf,
     hub: deps.hub,
     oldestWrite: deps.oldestWrite,
+    limits: deps.queryLimits?.recompute,
   });
 }
 

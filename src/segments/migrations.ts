@@ -156,6 +156,21 @@ export function segmentMigrations(engine: Engine): MigrationSet {
             .execute();
         },
       },
+      // A recompute (or the change feed's evaluation) of the segment failed: how many times in a
+      // row, the last reason, when, and when the worker tries again (30 s doubling to 1 h; until
+      // then it is skipped, so one failing segment holds no other back). Cleared by a success, a
+      // rule change or a requested recompute. One column per statement: SQLite adds one at a time.
+      '0021_segments_failures': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .alterTable('segments')
+            .addColumn('recompute_failures', 'integer', (c) => c.notNull().defaultTo(0))
+            .execute();
+          await db.schema.alterTable('segments').addColumn('recompute_error', 'text').execute();
+          await db.schema.alterTable('segments').addColumn('recompute_failed_at', t.millis).execute();
+          await db.schema.alterTable('segments').addColumn('recompute_retry_at', t.millis).execute();
+        },
+      },
     },
   };
 }

@@ -1,13 +1,16 @@
 /** Preview of an unsaved rule: how many live profiles it matches, of how many, and a sample. */
 import { type RawBuilder, sql } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
+import { isStatementTimeout } from '../platform/db/statement-limits.js';
 import { compileRule } from './compile.js';
+import type { SegmentsDeps } from './deps.js';
+import { SegmentError } from './errors.js';
 import { checkReferences } from './segments.service.js';
 import { checkRule, iso, type SegmentDeps } from './segment-rows.js';
 
 /** Count and a sample of the live profiles matching an unsaved rule. */
 export async function previewRule(
-  deps: SegmentDeps,
+  deps: SegmentDeps & Partial<Pick<SegmentsDeps, 'queryLimits'>>,
   ws: string,
   input: unknown,
   sampleSize: number,
@@ -21,9 +24,12 @@ export async function previewRule(
   const ctx = { workspaceId: ws, now: deps.now(), timeZone: await deps.timeZoneOf(ws), wholeWorkspace: true };
   const where = compileRule(rule, ctx, deps.database.dialect);
   const db = deps.database.db;
+  // Each statement within the preview's limits (SIYU_SEGMENT_PREVIEW_TIMEOUT_MS, work_mem, no JIT).
+  const limits = deps.queryLimits?.preview;
+  const stop = new AbortController(); // one read failed: the others end too
   const rows = async (query: RawBuilder<unknown>) => {
     const out: unknown[][] = [];
-    for await (const batch of deps.database.scan(query.compile(db), 1_000)) out.push(...batch);
+    for await (const batch of deps.database.scan(query.compile(db), 1_000, stop.signal, limits)) out.push(...batch);
     return out;
   };
   const [count, total, sample] = await Promise.all([
@@ -31,7 +37,15 @@ export async function previewRule(
     rows(sql`select count(*) from profiles as p where p.workspace_id = ${ws} and p.merged_into is null`),
     rows(sql`select p.id, p.traits, p.last_seen_at from profiles as p
       where p.workspace_id = ${ws} and p.merged_into is null and (${where}) order by p.id limit ${sampleSize}`),
-  ]);
+  ]).catch((err: unknown) => {
+    stop.abort();
+    if (!isStatementTimeout(err)) throw err;
+    const s = (limits?.timeoutMs ?? 0) / 1000;
+    throw new SegmentError(
+      'SEGMENT_QUERY_TIMEOUT',
+      `the preview ran longer than ${s} s and was stopped (SIYU_SEGMENT_PREVIEW_TIMEOUT_MS): narrow the rule (fewer tags, conditions or list values) or try again when the database is less busy`,
+    );
+  });
   return {
     count: Number(count[0]?.[0] ?? 0),
     total: Number(total[0]?.[0] ?? 0),

@@ -21,7 +21,7 @@ describeEngines('segments published functions', (engine) => {
   beforeAll(async () => {
     d = await openTestDatabase(engine);
   });
-  afterAll(async () => d.close());
+  afterAll(async () => d?.close());
 
   const T = Date.parse('2026-05-01T00:00:00Z');
 

@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { dependentsOf, loadLiveSegments } from './live-segments.js';
 import { type LockedSegment, lockSegments, markListened } from './locks.js';
+import { NO_FAILURES } from './recompute-failures.js';
 import type { LiveSegment, MembershipDeps } from './membership.deps.js';
 import type { Kysely } from 'kysely';
 import type { SegmentsSqlDB } from './schema.js';
@@ -63,7 +64,7 @@ export async function lockForRecompute(
   ws: string,
   segment: LiveSegment,
 ): Promise<RecomputeLocks | undefined> {
-  const dependents = dependentsOf(await loadLiveSegments(trx, ws), segment.id);
+  const dependents = dependentsOf(await loadLiveSegments(trx, ws, deps.now()), segment.id);
   const locked = await lockSegments(trx, deps.dialect, ws, [segment.id, ...dependents.map((d) => d.id)]);
   markListened([segment, ...dependents], locked);
   const row = await trx
@@ -93,7 +94,7 @@ export function countAside(
   const query = sql`select count(*) as n from profiles where workspace_id = ${ws} and id > ${after}`.compile(deps.db);
   const settled = (async () => {
     let n: number | undefined;
-    for await (const batch of deps.scan(query, 1, abort.signal)) set((n = Number(batch[0]![0])));
+    for await (const batch of deps.scan(query, 1, abort.signal, deps.limits)) set((n = Number(batch[0]![0])));
     return n;
   })().catch(() => undefined); // only a progress figure
   return {
@@ -105,7 +106,7 @@ export function countAside(
   };
 }
 
-/** Clears the segment's recompute mark (if still for this version) and reports the end; undefined if the version moved on. */
+/** Clears the segment's recompute mark and any failures (if still for this version) and reports the end; undefined if the version moved on. */
 export async function finishRecompute(
   deps: MembershipDeps,
   ws: string,
@@ -116,7 +117,7 @@ export async function finishRecompute(
 ): Promise<RecomputeProgress | undefined> {
   const finished = await deps.db
     .updateTable('segments')
-    .set({ recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: evaluatedAt })
+    .set({ recompute_version: null, recompute_cursor: null, recompute_started_at: null, evaluated_at: evaluatedAt, ...NO_FAILURES })
     .where('workspace_id', '=', ws)
     .where('id', '=', segment.id)
     .where('version', '=', segment.version)

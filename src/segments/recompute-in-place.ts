@@ -6,6 +6,7 @@
  */
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { hasSingleWriter, keyQuantiles, nextKeyRange, withoutHashAggregation } from '../platform/db/planner.js';
+import { limitStatements } from '../platform/db/statement-limits.js';
 import { compileRule } from './compile.js';
 import { propagate } from './evaluate.js';
 import { type Departure, recordDepartures } from './history.js';
@@ -178,6 +179,7 @@ async function writeRange(
   const segmentId = segment.id;
   const now = deps.now();
   return deps.db.transaction().execute(async (trx) => {
+    await limitStatements(trx, deps.dialect, deps.limits);
     const locks = await lockForRecompute(trx, deps, ws, segment);
     if (!locks) return undefined;
     const range: Range = { after, upTo };

@@ -16,6 +16,7 @@
  * complete; the next run evaluates again and writes only what is still different.
  */
 import { type Kysely, sql } from 'kysely';
+import { limitStatements } from '../platform/db/statement-limits.js';
 import { compileRule } from './compile.js';
 import { evaluateProfiles, propagate } from './evaluate.js';
 import { recordDepartures } from './history.js';
@@ -81,7 +82,7 @@ async function scanAndWrite(run: ScanRun, counted: Promise<number | undefined>):
   const ctx: RuleContext = { workspaceId: ws, now: run.T, timeZone: run.timeZone, wholeWorkspace: true };
   const query = sql<{ id: string }>`select p.id from profiles as p
       where p.workspace_id = ${ws} and p.merged_into is null and (${compileRule(segment.rule, ctx, deps.dialect)}) order by p.id`.compile(deps.db);
-  const matches = deps.scan(query, 10_000, opts.signal);
+  const matches = deps.scan(query, 10_000, opts.signal, deps.limits);
   const pending = { entries: [] as string[], exits: [] as string[] };
   const flush = () => flushChunk(run, pending);
   const state = await mergeWithMembers(run, matches, memberIds(deps.db, ws, segment.id), pending, flush);
@@ -147,7 +148,10 @@ async function flushChunk(run: ScanRun, pending: { entries: string[]; exits: str
   pending.entries = [];
   pending.exits = [];
   const now = deps.now();
-  const step = await deps.db.transaction().execute((trx) => writeChunk(trx, run, enter, leave, now));
+  const step = await deps.db.transaction().execute(async (trx) => {
+    await limitStatements(trx, deps.dialect, deps.limits);
+    return writeChunk(trx, run, enter, leave, now);
+  });
   if (!step) return false;
   progress.entered += step.entered;
   progress.exited += step.changes.slice(0, step.own).filter((c) => c.kind === 'exited').length;

@@ -7,17 +7,27 @@ import type { Kysely } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
 import type { LiveSegment, MembershipDeps } from './membership.deps.js';
 import type { RecomputeOptions, RecomputeProgress } from './recompute-common.js';
+import { NO_FAILURES } from './recompute-failures.js';
 import { recomputeInPlace } from './recompute-in-place.js';
 import { recomputeByScan } from './recompute-scan.js';
 import { walkRule } from './rule-queries.js';
 import type { Rule } from './rule.types.js';
 import type { SegmentsSqlDB } from './schema.js';
 
-/** Marks a segment for a full recompute of its current version (picked up by `recomputeSegment`). */
-export async function requestRecompute(db: Kysely<SegmentsSqlDB>, ws: string, segmentId: string, now: number): Promise<void> {
+/**
+ * Marks a segment for a full recompute of its current version (picked up by `recomputeSegment`).
+ * `clearFailures` (an operator asked for it): a failing segment's back-off ends, it runs at once.
+ */
+export async function requestRecompute(
+  db: Kysely<SegmentsSqlDB>,
+  ws: string,
+  segmentId: string,
+  now: number,
+  opts: { clearFailures?: boolean } = {},
+): Promise<void> {
   await db
     .updateTable('segments')
-    .set((eb) => ({ recompute_version: eb.ref('version'), recompute_cursor: null, recompute_started_at: now }))
+    .set((eb) => ({ recompute_version: eb.ref('version'), recompute_cursor: null, recompute_started_at: now, ...(opts.clearFailures ? NO_FAILURES : {}) }))
     .where('workspace_id', '=', ws)
     .where('id', '=', segmentId)
     .execute();
@@ -91,14 +101,18 @@ export async function recomputeSegment(
   return recomputeInPlace(deps, ws, segment, timeZone, resume ?? '', opts);
 }
 
-/** Segments with a recompute requested or interrupted (resumed by the worker after a restart). */
-export async function pendingRecomputes(db: Kysely<SegmentsSqlDB>): Promise<{ workspaceId: string; segmentId: string }[]> {
+/**
+ * Segments with a recompute requested or interrupted (resumed by the worker after a restart), oldest
+ * request first; those backing off after a failure (recompute-failures.ts) only once their retry time `now` has come.
+ */
+export async function pendingRecomputes(db: Kysely<SegmentsSqlDB>, now: number): Promise<{ workspaceId: string; segmentId: string }[]> {
   const rows = await db
     .selectFrom('segments')
     .select(['workspace_id', 'id'])
     .where('status', '=', 'active')
     .where('kind', '=', 'rule')
     .where('recompute_version', 'is not', null)
+    .where((eb) => eb.or([eb('recompute_retry_at', 'is', null), eb('recompute_retry_at', '<=', now)]))
     .orderBy('recompute_started_at')
     .execute();
   return rows.map((r) => ({ workspaceId: r.workspace_id, segmentId: r.id }));

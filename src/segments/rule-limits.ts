@@ -18,6 +18,20 @@ export const RULE_LIMITS = {
   maxDays: 3650,
   maxBirthdayDays: 366,
   maxCount: 1_000_000,
+  /**
+   * Elements of all lists in the tree together: tags, in/not_in values (property filters' too),
+   * RFM cells, stages and roles (rule-cost.ts). Bounds the size of the compiled statement.
+   */
+  maxListValues: 5_000,
+  /**
+   * SQL parameters the compiled rule may bind, estimated from the tree before compiling
+   * (rule-cost.ts; 5 per tag, 8 per trait or property condition): far under SQLite's 32,766 per
+   * statement (better-sqlite3 12) and PostgreSQL's 65,535, beside the change feed's 1,000 profile
+   * ids. It also bounds the subqueries PostgreSQL plans at once: about 0.4 MB of a backend's
+   * memory per tag (measured on PostgreSQL 15, 20,000 profiles: 500 tags 170 MB, 1,980 tags
+   * 830 MB), so at most 500 tags.
+   */
+  maxParameters: 2_500,
   /** Validation stops collecting after this many errors. */
   maxErrors: 50,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * The rule language as a JSON Schema (draft-07), served at GET /v1/segments/schema. It states the
- * shapes, enums and numeric ranges; what it cannot state (depth, node count, calendar validity of
- * dates, from < to) the validator (rule-validation.ts) enforces.
+ * shapes, enums and numeric ranges; what it cannot state (depth, node count, the whole tree's list
+ * values and SQL parameters, calendar validity of dates, from < to) the validator
+ * (rule-validation.ts) enforces.
  */
 import { COMMUNITY_ROLES, LIFECYCLE_STAGES, RFM_CELLS } from './rule.types.js';
 import { DATE_RE, DATE_TIME_RE, NUMERIC_FIELDS, PROFILE_FIELDS, RULE_LIMITS, RULE_TYPES } from './rule-limits.js';
@@ -97,7 +98,7 @@ const whereSchema = {
 export const RULE_JSON_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Siyu segment rule',
-  description: `A segment rule: a tree of at most ${RULE_LIMITS.maxNodes} nodes and ${RULE_LIMITS.maxDepth} levels. See docs/segments-rules.md.`,
+  description: `A segment rule: a tree of at most ${RULE_LIMITS.maxNodes} nodes and ${RULE_LIMITS.maxDepth} levels, ${RULE_LIMITS.maxListValues} list values in all and an estimated ${RULE_LIMITS.maxParameters} SQL parameters. See docs/segments-rules.md.`,
   oneOf: RULE_TYPES.map((t) => ref(t)),
   definitions: {
     rule: { oneOf: RULE_TYPES.map((t) => ref(t)) },

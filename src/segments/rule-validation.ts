@@ -25,6 +25,7 @@ import {
   str,
   whole,
 } from './rule-checks.js';
+import { ruleCost } from './rule-cost.js';
 import { COMPARE_OPS, DATE_OPS, NUMERIC_FIELD_OPS, NUMERIC_FIELDS, PROFILE_FIELDS, RULE_LIMITS, RULE_TYPES, TIME_FIELD_OPS } from './rule-limits.js';
 
 const FIELDS: Record<Rule['type'], readonly string[]> = {
@@ -203,13 +204,32 @@ function checkRule(c: Checker, v: unknown, path: string, depth: number): Rule | 
   return (NODES[type] as NodeCheck<Rule['type']>)(c, o, path, depth);
 }
 
+/** The whole tree's complexity limits (a well-formed rule can still be too big to run). */
+function costErrors(rule: Rule): RuleError[] {
+  const { listValues, parameters } = ruleCost(rule);
+  const errors: RuleError[] = [];
+  if (listValues > RULE_LIMITS.maxListValues)
+    errors.push({
+      path: 'rule',
+      message: `has ${listValues} list values in all (tags, in/not_in values, cells, stages, roles); at most ${RULE_LIMITS.maxListValues} per rule`,
+    });
+  if (parameters > RULE_LIMITS.maxParameters)
+    errors.push({
+      path: 'rule',
+      message: `needs an estimated ${parameters} SQL parameters; at most ${RULE_LIMITS.maxParameters} per rule (each tag counts 5, each trait or property condition 8: see docs/segments-rules.md)`,
+    });
+  return errors;
+}
+
 /**
  * Validates an untrusted rule. On success returns a fresh copy holding only the known fields;
- * on failure every error found (up to 50), each with the JSON path of the bad node.
+ * on failure every error found (up to 50), each with the JSON path of the bad node. A rule over
+ * the whole tree's complexity limits (list values, estimated SQL parameters) is refused too.
  */
 export function validateRule(input: unknown): { ok: true; rule: Rule } | { ok: false; errors: RuleError[] } {
   const c = new Checker();
   const rule = checkRule(c, input, 'rule', 1);
   if (c.errors.length > 0 || !rule) return { ok: false, errors: c.errors.length ? c.errors : [{ path: 'rule', message: 'is invalid' }] };
-  return { ok: true, rule };
+  const errors = costErrors(rule);
+  return errors.length ? { ok: false, errors } : { ok: true, rule };
 }

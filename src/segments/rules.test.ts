@@ -237,6 +237,39 @@ describe('validateRule', () => {
     const many = { type: 'or', rules: Array(150).fill({ type: 'trait' }) };
     expect(errorsOf(many)).toHaveLength(RULE_LIMITS.maxErrors);
   });
+
+  it('limits the whole tree: list values and estimated SQL parameters (issue #14: 199 tag nodes × 100 tags)', () => {
+    const tags = (n: number, from = 0) => ({ type: 'tag', match: 'any', tags: Array.from({ length: n }, (_, i) => ({ name: `t${from + i}` })) });
+    const or = (...rules: unknown[]) => ({ type: 'or', rules });
+    // Inside every per-node limit (200 nodes, 100 tags a node), far over the whole tree's.
+    const issue = or(...Array.from({ length: 199 }, (_, i) => tags(100, i * 100)));
+    expect(errorsOf(issue)).toEqual([
+      'rule: has 19900 list values in all (tags, in/not_in values, cells, stages, roles); at most 5000 per rule',
+      'rule: needs an estimated 99500 SQL parameters; at most 2500 per rule (each tag counts 5, each trait or property condition 8: see docs/segments-rules.md)',
+    ]);
+    // Parameters: 500 tags (5 each) is the most; one tag more is refused.
+    expect(RULE_LIMITS.maxParameters).toBe(2_500);
+    expect(valid(or(...Array.from({ length: 5 }, (_, i) => tags(100, i * 100))))).toBeTruthy();
+    expect(errorsOf(or(...Array.from({ length: 5 }, (_, i) => tags(100, i * 100)), tags(1, 999)))).toEqual([
+      'rule: needs an estimated 2505 SQL parameters; at most 2500 per rule (each tag counts 5, each trait or property condition 8: see docs/segments-rules.md)',
+    ]);
+    // List values: 10 lists of 500 is the most (cheap in parameters: a list is bound as one); one value more is refused.
+    const lists = Array.from({ length: 10 }, (_, i) => trait('in', { key: `k${i}`, value: Array.from({ length: 500 }, (_, j) => `v${j}`) }));
+    expect(valid(or(...lists))).toBeTruthy();
+    expect(errorsOf(or(...lists, { type: 'profile', field: 'order_count', op: 'in', value: [1] }))).toEqual([
+      'rule: has 5001 list values in all (tags, in/not_in values, cells, stages, roles); at most 5000 per rule',
+    ]);
+    // Property filters' values count too, and an event node's filters count for its parameters.
+    const filters = Array.from({ length: 20 }, (_, i) => ({ property: `p${i}`, op: 'in', value: Array.from({ length: 250 }, (_, j) => j) }));
+    const event = { type: 'event', event: 'x', where: filters };
+    expect(valid(event)).toBeTruthy();
+    expect(errorsOf(or(event, { type: 'event', event: 'y', where: [{ property: 'p', op: 'in', value: [1] }] }))[0]).toMatch(/^rule: has 5001 list values/);
+    const narrow = { type: 'event', event: 'x', where: filters.map((f) => ({ ...f, value: [1] })) }; // 6 + 20 × 8 = 166 parameters
+    expect(valid(or(...Array(15).fill(narrow)))).toBeTruthy();
+    expect(errorsOf(or(...Array(16).fill(narrow)))).toEqual([
+      'rule: needs an estimated 2656 SQL parameters; at most 2500 per rule (each tag counts 5, each trait or property condition 8: see docs/segments-rules.md)',
+    ]);
+  });
 });
 
 describe('RULE_JSON_SCHEMA', () => {

@@ -40,6 +40,13 @@ export interface SegmentsTable {
    * then written with `segment_members.listened = 1`, into the entry-time index the trigger reads.
    */
   entries_listened: ColumnType<number, number | undefined, number>;
+  /** Failed recomputes in a row (migration 0021); 0 after a success, a rule change or a requested recompute. */
+  recompute_failures: ColumnType<number, number | undefined, number>;
+  /** The last failure's reason (no SQL, no connection details). */
+  recompute_error: ColumnType<string | null, string | null | undefined, string | null>;
+  recompute_failed_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** Not recomputed nor evaluated by the feed before this time (back-off); null when not backing off. */
+  recompute_retry_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   created_at: Millis;
   updated_at: Millis;
 }

@@ -8,6 +8,7 @@ import type { Hub } from '../platform/hub.js';
 import type { SegmentsDeps } from './deps.js';
 import type { SegmentsHubEvents } from './hub-events.js';
 import { SegmentError } from './errors.js';
+import { RECOMPUTE_BACKOFF } from './recompute-failures.js';
 import { describeRule } from './rule-describe.js';
 import { validateRule } from './rule-validation.js';
 import type { Rule } from './rule.types.js';
@@ -30,9 +31,21 @@ export interface SegmentView {
   memberCount: number;
   /** A full recompute in progress (the size is still settling). */
   computing: boolean;
+  /** How its computation is going: failures in a row, the last reason, the next try (see recompute-failures.ts). */
+  recompute: RecomputeHealth;
   evaluatedAt: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A rule segment's computation as the API shows it. */
+export interface RecomputeHealth {
+  /** `ok`; `retrying` after a failure (backed off until `retryAt`); `failed` after 8 failures in a row (retried hourly). */
+  state: 'ok' | 'retrying' | 'failed';
+  failures: number;
+  lastError: string | null;
+  lastFailedAt: string | null;
+  retryAt: string | null;
 }
 
 /** Epoch ms as an ISO string. */
@@ -53,6 +66,13 @@ export function view(r: Selectable<SegmentsTable>): SegmentView {
     status: r.status,
     memberCount: r.member_count,
     computing: r.recompute_version !== null,
+    recompute: {
+      state: r.recompute_failures === 0 ? 'ok' : r.recompute_failures >= RECOMPUTE_BACKOFF.failedAfter ? 'failed' : 'retrying',
+      failures: r.recompute_failures,
+      lastError: r.recompute_error,
+      lastFailedAt: r.recompute_failed_at === null ? null : iso(Number(r.recompute_failed_at)),
+      retryAt: r.recompute_retry_at === null ? null : iso(Number(r.recompute_retry_at)),
+    },
     evaluatedAt: r.evaluated_at === null ? null : iso(r.evaluated_at),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),

@@ -15,6 +15,7 @@ const segmentFields = [
   'status',
   'memberCount',
   'computing',
+  'recompute',
   'evaluatedAt',
   'createdAt',
   'updatedAt',
@@ -36,6 +37,19 @@ export const segmentSchema = {
     status: { type: 'string', enum: ['active', 'archived'] },
     memberCount: { type: 'integer' },
     computing: { type: 'boolean', description: 'a full computation is in progress; memberCount is still settling' },
+    recompute: {
+      type: 'object',
+      required: ['state', 'failures', 'lastError', 'lastFailedAt', 'retryAt'],
+      description:
+        'how its computation is going: after a failure the worker waits (30 s doubling to 1 h) before trying again, and after 8 in a row shows it as failed; a success, a rule change or POST /recompute clears it',
+      properties: {
+        state: { type: 'string', enum: ['ok', 'retrying', 'failed'] },
+        failures: { type: 'integer', description: 'failed computations in a row' },
+        lastError: { type: ['string', 'null'], description: "the last failure's reason" },
+        lastFailedAt: { type: ['string', 'null'] },
+        retryAt: { type: ['string', 'null'], description: 'when the worker tries again' },
+      },
+    },
     evaluatedAt: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },

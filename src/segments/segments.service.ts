@@ -11,6 +11,7 @@ import { SegmentError } from './errors.js';
 import { ensureFeed } from './feed.js';
 import { departAll } from './history.js';
 import { requestRecompute } from './recompute.js';
+import { NO_FAILURES } from './recompute-failures.js';
 import { isTimeDependent, referencedSegments } from './rule-queries.js';
 import type { Rule } from './rule.types.js';
 import { segmentsDb, type SegmentsSqlDB } from './schema.js';
@@ -161,6 +162,7 @@ export async function updateSegment(deps: SegmentDeps, ws: string, id: string, i
               recompute_version: version,
               recompute_cursor: null,
               recompute_started_at: now,
+              ...NO_FAILURES,
             }
           : {}),
         updated_at: now,
@@ -195,7 +197,15 @@ export async function archiveSegment(deps: SegmentDeps, ws: string, id: string):
     await departAll(segmentsDb(trx), ws, id, row.version, now);
     await trx
       .updateTable('segments')
-      .set({ status: 'archived', member_count: 0, recompute_version: null, recompute_cursor: null, recompute_started_at: null, updated_at: now })
+      .set({
+        status: 'archived',
+        member_count: 0,
+        recompute_version: null,
+        recompute_cursor: null,
+        recompute_started_at: null,
+        ...NO_FAILURES,
+        updated_at: now,
+      })
       .where('workspace_id', '=', ws)
       .where('id', '=', id)
       .execute();
@@ -252,13 +262,12 @@ export async function listSegments(
   return pageOf(rows, q.limit, view, (r) => [r.id]);
 }
 
-/** Count and a sample of the live profiles matching an unsaved rule. */
-/** Asks for a full recompute now (also what the schedule does for time-dependent rules). */
+/** Asks for a full recompute now (the schedule asks by requestRecompute); a failing segment's back-off ends. */
 export async function recomputeNow(deps: SegmentDeps, ws: string, id: string): Promise<SegmentView> {
   const row = await getRow(deps.database.db, ws, id);
   if (row.kind !== 'rule' || row.status !== 'active')
     throw new SegmentError('CONFLICT', `segment "${id}" is ${row.status === 'active' ? 'static (nothing to compute)' : 'archived'}`);
-  await requestRecompute(deps.database.db, ws, id, deps.now());
+  await requestRecompute(deps.database.db, ws, id, deps.now(), { clearFailures: true });
   recomputeRequested(deps, ws);
   return view(await getRow(deps.database.db, ws, id));
 }

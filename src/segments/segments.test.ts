@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
+import pino from 'pino';
+import { basic, createTestApp, describeEngines, type TestApp, testConfig } from '../../test/support/engines.js';
 import { sql } from 'kysely';
+import { buildApp, createServices } from '../server/app.js';
 import { processFeed } from './feed.js';
 import { SEGMENT_ENTERED, SEGMENT_EXITED } from './history.js';
 import { recomputeSegment, requestRecompute } from './recompute.js';
@@ -10,7 +12,7 @@ describeEngines('segments', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };
   const api = (ws: Ws, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object | string, headers: Record<string, string> = {}) =>
@@ -275,6 +277,89 @@ describeEngines('segments', (engine) => {
     for (const p of res.sample) expect(p.traits.age).toBeGreaterThanOrEqual(20);
     const bad = await api(ws, 'POST', '/v1/segments/preview', { rule: { type: 'trait', key: 'age', op: 'gte' } });
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'RULE_INVALID']);
+  });
+
+  it("refuses a rule over the whole tree's limits with 400 before compiling it, and computes one just under them (issue #14)", async () => {
+    const ws = await t.newWorkspace();
+    const tagNode = (n: number, from: number) => ({ type: 'tag', match: 'any', tags: Array.from({ length: n }, (_, i) => ({ name: `t${from + i}` })) });
+    // 199 tag nodes × 100 tags: inside the per-node limits; "too many SQL variables" (500) on SQLite, a runaway backend on PostgreSQL.
+    const issue = { type: 'or', rules: Array.from({ length: 199 }, (_, i) => tagNode(100, i * 100)) };
+    const seg = await ok(ws, 'POST', '/v1/segments', { name: 'Small', rule: vipRule }, 201);
+    for (const [method, url, body] of [
+      ['POST', '/v1/segments/preview', { rule: issue }],
+      ['POST', '/v1/segments', { name: 'Huge', rule: issue }],
+      ['PATCH', `/v1/segments/${seg.id}`, { rule: issue }],
+    ] as const) {
+      const res = await api(ws, method, url, body);
+      expect([res.statusCode, res.json().error.code], `${method} ${url}`).toEqual([400, 'RULE_INVALID']);
+      expect(res.json().error.message).toContain('rule: has 19900 list values in all');
+      expect(res.json().error.message).toContain('rule: needs an estimated 99500 SQL parameters; at most 2500 per rule');
+      expect(res.json().error.details.errors).toHaveLength(2);
+    }
+    expect((await ok(ws, 'GET', `/v1/segments/${seg.id}`)).version).toBe(1);
+
+    // Just under both limits: 480 tags (2,400 parameters) and 4,500 list values more in trait lists.
+    const lists = Array.from({ length: 9 }, (_, i) => ({ type: 'trait', key: `k${i}`, op: 'in', value: Array.from({ length: 500 }, (_, j) => `v${j}`) }));
+    const big = { type: 'or', rules: [...Array.from({ length: 4 }, (_, i) => tagNode(100, i * 100)), tagNode(80, 400), ...lists] };
+    await batch(ws, [identify('g1', {}, 'g1'), identify('g2', { k3: 'v499' }, 'g2'), identify('g3', { k3: 'w' }, 'g3'), identify('g4', {}, 'g4')]);
+    const [g1, g2, g3] = [await profileOf(ws, 'g1'), await profileOf(ws, 'g2'), await profileOf(ws, 'g3')];
+    await ok(ws, 'POST', `/v1/profiles/${g1}/tags`, { tags: [{ name: 't479' }] });
+    expect((await ok(ws, 'POST', '/v1/segments/preview', { rule: big })).count).toBe(2);
+    t.clock.advance(1000);
+    const created = await ok(ws, 'POST', '/v1/segments', { name: 'Big', rule: big }, 201);
+    expect(await recompute(ws, created.id)).toMatchObject({ done: 4, entered: 2 });
+    expect(await members(ws, created.id)).toEqual([g1, g2].sort());
+    // The change feed evaluates it too (beside the other segments of the workspace).
+    t.clock.advance(1000);
+    await batch(ws, [identify('g3', { k3: 'v0' }, 'g3b')]);
+    t.clock.advance(1000);
+    await feed(ws);
+    expect(await members(ws, created.id)).toEqual([g1, g2, g3].sort());
+  });
+
+  it('answers 422 SEGMENT_QUERY_TIMEOUT for a preview past SIYU_SEGMENT_PREVIEW_TIMEOUT_MS, not a 500', async () => {
+    const ws = await t.newWorkspace();
+    await batch(ws, [identify('q1', { plan: 'vip' }, 'q1')]);
+    // An app whose previews may take 300 ms. PostgreSQL: another transaction holds the profiles
+    // table past the limit, and the preview's statements wait for it. SQLite: a limit of 1 ms,
+    // which its read's thread alone takes longer than.
+    const services = await createServices(testConfig(t.services.config.dataDir, { segmentPreviewTimeoutMs: engine === 'postgres' ? 300 : 1 }), {
+      database: t.database,
+      clock: t.clock,
+      log: pino({ level: 'silent' }),
+      migrate: false,
+    });
+    const app = await buildApp(services);
+    const preview = () =>
+      app.inject({ method: 'POST', url: '/v1/segments/preview', headers: { authorization: 'Bearer ' + ws.secretKey }, payload: { rule: vipRule } });
+    try {
+      let release = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      let holder: Promise<void> = Promise.resolve();
+      if (engine === 'postgres') {
+        expect((await preview()).json()).toMatchObject({ count: 1 });
+        let locked = () => {};
+        const isLocked = new Promise<void>((r) => (locked = r));
+        holder = t.database.db.transaction().execute(async (trx) => {
+          await sql`lock table profiles in access exclusive mode`.execute(trx);
+          locked();
+          await held;
+        });
+        await isLocked;
+      }
+      const started = Date.now();
+      const res = await preview().finally(() => release());
+      await holder;
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json().error).toMatchObject({
+        code: 'SEGMENT_QUERY_TIMEOUT',
+        message: expect.stringMatching(/the preview ran longer than .* s and was stopped/),
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await app.close();
+      await services.writer.drain();
+    }
   });
 
   it('takes static members from a CSV of identifiers, with a per-row error report', async () => {

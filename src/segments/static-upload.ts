@@ -91,7 +91,7 @@ async function applyUpload(
 ): Promise<void> {
   const { id } = row;
   const { dialect } = deps.database;
-  const dependents = dependentsOf(await loadLiveSegments(trx, ws), id);
+  const dependents = dependentsOf(await loadLiveSegments(trx, ws, now), id);
   const locked = await lockSegments(trx, dialect, ws, [id, ...dependents.map((d) => d.id)]);
   markListened(dependents, locked);
   const currentRows = await trx

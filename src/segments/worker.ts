@@ -8,10 +8,16 @@
  * It wakes on a timer, when ingestion commits (`cdp.events-committed`) and when a recompute is
  * requested (`segments.recompute-requested`). Every step is a chunk transaction, so a crash or
  * SIGTERM at any point loses nothing: the next start resumes from the saved positions.
+ *
+ * One tenant's failure holds no other back: a segment whose recompute fails is backed off with its
+ * reason (recompute-failures.ts) and the lane goes on with the next; a workspace whose feed fails
+ * (beyond the segments it blames, see feed.ts) waits 5 s, doubling to 5 min, while the others go on.
  */
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../platform/db/database.js';
 import { readJobState, writeJobState } from '../platform/db/job-state.js';
+import { isStatementTimeout } from '../platform/db/statement-limits.js';
 import { startLoop } from '../platform/loop.js';
 import { listWorkspaceIds } from '../platform/workspaces.js';
 import type { SegmentsDeps } from './deps.js';
@@ -20,6 +26,7 @@ import { type MembershipDeps, membershipOf } from './membership.deps.js';
 import { computeModels } from './models/compute.js';
 import type { RecomputeProgress } from './recompute-common.js';
 import { pendingRecomputes, recomputeSegment, requestRecompute } from './recompute.js';
+import { failureReason, RECOMPUTE_BACKOFF, recordRecomputeFailure } from './recompute-failures.js';
 import type { SegmentsSqlDB } from './schema.js';
 
 /** Tuning of the worker (tests and the benchmark). */
@@ -42,6 +49,12 @@ export interface SegmentWorker {
 }
 
 const RECHECK = 'segments.recheck';
+
+/** A workspace's feed that failed (for no segment's fault) waits this long, doubling with each failure in a row. */
+const FEED_BACKOFF = { firstMs: 5_000, maxMs: 300_000 };
+
+/** The database is away or busy (not a segment's fault): nothing is recorded, the next pass tries again. */
+const transient = (err: unknown) => isDatabaseUnavailable(err) && !isStatementTimeout(err);
 
 async function workspacesWithSegments(db: Kysely<SegmentsSqlDB>): Promise<string[]> {
   const rows = await db.selectFrom('segments').select('workspace_id').distinct().where('status', '=', 'active').where('kind', '=', 'rule').execute();
@@ -104,7 +117,8 @@ async function recomputeLane(
 ): Promise<void> {
   const { log } = deps;
   for (;;) {
-    const pending = await pendingRecomputes(membership.db);
+    // (Those backing off after a failure come back at their retry time.)
+    const pending = await pendingRecomputes(membership.db, deps.now());
     if (pending.length === 0 || signal.aborted) return;
     for (const p of pending) {
       if (signal.aborted) return;
@@ -120,12 +134,26 @@ async function recomputeLane(
           log.info({ workspaceId: p.workspaceId, segmentId: p.segmentId, version, profiles, entered, exited }, 'segment recompute finished');
         }
       } catch (err) {
-        // Left marked for recompute: the next pass tries again (a crash does the same).
-        log.error({ err, workspaceId: p.workspaceId, segmentId: p.segmentId }, 'segment recompute failed');
-        return;
+        if (transient(err)) {
+          // Left marked for recompute: the next pass tries again (a crash does the same).
+          log.warn({ err, workspaceId: p.workspaceId, segmentId: p.segmentId }, 'segment recompute interrupted: database unavailable');
+          return;
+        }
+        await recomputeFailed(deps, membership, p, err);
       }
     }
   }
+}
+
+/** Backs a failed segment off with its reason (the lane goes on with the next segment). */
+async function recomputeFailed(deps: SegmentsDeps, membership: MembershipDeps, p: { workspaceId: string; segmentId: string }, err: unknown): Promise<void> {
+  const reason = failureReason(err, membership.limits?.timeoutMs);
+  const r = await recordRecomputeFailure(membership.db, membership.dialect, p.workspaceId, p.segmentId, reason, deps.now());
+  const failed = (r?.failures ?? 0) >= RECOMPUTE_BACKOFF.failedAfter;
+  deps.log.error(
+    { err, workspaceId: p.workspaceId, segmentId: p.segmentId, failures: r?.failures, retryAt: r && new Date(r.retryAt).toISOString(), reason },
+    failed ? 'segment recompute failed again: marked failed, retried hourly' : 'segment recompute failed: backed off',
+  );
 }
 
 /** Starts the worker; it hears `cdp.events-committed` and `segments.recompute-requested` on the hub until stopped. */
@@ -135,21 +163,41 @@ export function startSegmentWorker(deps: SegmentsDeps, opts: WorkerOptions = {})
   const abort = new AbortController();
   const lastLogged = new Map<string, number>();
   let recomputing: Promise<void> | undefined;
+  /** Workspaces whose feed failed: failures in a row and when to try again. */
+  const feedBackoff = new Map<string, { failures: number; retryAt: number }>();
+
+  /** One workspace's feed; a failure is logged and backed off (the other workspaces go on). */
+  async function feedOf(ws: string): Promise<void> {
+    const backoff = feedBackoff.get(ws);
+    if (backoff && backoff.retryAt > deps.now()) return;
+    try {
+      const r = await processFeed(membership, ws, { lagMs: opts.lagMs });
+      feedBackoff.delete(ws);
+      if (r.profiles) deps.log.debug({ workspaceId: ws, ...r }, 'segment feed processed');
+      // Behind: another cycle shortly after this one.
+      if (!r.caughtUp) loop.wake();
+    } catch (err) {
+      if (transient(err)) throw err; // the whole pass fails and is retried (the database is away)
+      const failures = (backoff?.failures ?? 0) + 1;
+      const retryAt = deps.now() + Math.min(FEED_BACKOFF.maxMs, FEED_BACKOFF.firstMs * 2 ** (failures - 1));
+      feedBackoff.set(ws, { failures, retryAt });
+      deps.log.error({ err, workspaceId: ws, failures, retryAt: new Date(retryAt).toISOString() }, 'segment feed failed: backed off');
+    }
+  }
 
   async function cycle(): Promise<void> {
     const db = deps.database.db;
     for (const ws of await workspacesWithSegments(db)) {
       if (loop.stopped) return;
-      const r = await processFeed(membership, ws, { lagMs: opts.lagMs });
-      if (r.profiles) deps.log.debug({ workspaceId: ws, ...r }, 'segment feed processed');
-      // Behind: another cycle shortly after this one.
-      if (!r.caughtUp) loop.wake();
+      await feedOf(ws);
     }
     // Full recomputes run in their own lane: a recompute's evaluation is one long query read off
     // this thread (Database.scan), so the feed keeps its pace meanwhile instead of waiting.
-    recomputing ??= recomputeLane(deps, membership, opts, abort.signal, lastLogged).finally(() => {
-      recomputing = undefined;
-    });
+    recomputing ??= recomputeLane(deps, membership, opts, abort.signal, lastLogged)
+      .catch((err: unknown) => deps.log.error({ err }, 'segment recompute lane failed; the next pass starts it again'))
+      .finally(() => {
+        recomputing = undefined;
+      });
     // Models run for every workspace (RFM and stages matter without segments too).
     const all = await listWorkspaceIds(db);
     await scheduleRechecks(deps, runModels, all);

@@ -6,6 +6,7 @@ import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import type { InsightDeps } from '../insight/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
+import { awardPointsWith, type LoyaltyDeps } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
 import { activeGroupChatIds, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
@@ -26,6 +27,8 @@ export function journeyDepsOf(s: Services, database: Database = s.database): Jou
     defaultTimeZone: s.config.defaultTimezone,
     hub: s.hub,
     activeGroupChatIds,
+    // Award steps give points through the ledger, in the step's transaction; coupons are not implemented yet (no issueCoupon).
+    loyalty: { awardPoints: awardPointsWith(database.dialect) },
     // The WeCom channels send through the SCRM connection; the others need their own configuration.
     // Read through the caller's transaction: on SQLite another handle would wait on it.
     channelConfigured: (db, ws, channel) =>
@@ -71,4 +74,9 @@ export function broadcastsDeps(s: Services, database: Database = s.database): Br
 /** The insight module's deps (its reads of other modules go through their published functions). */
 export function insightDeps(s: Services, database: Database = s.database): InsightDeps {
   return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, timeZoneOf: s.timeZoneOf };
+}
+
+/** The loyalty module's deps. */
+export function loyaltyDeps(s: Services, database: Database = s.database): LoyaltyDeps {
+  return { database, now: () => s.clock.now(), log: s.log, keys: s.keys, resolveProfile: profileResolver(s) };
 }

@@ -3,13 +3,14 @@ import { BroadcastError } from '../broadcasts/index.js';
 import { CdpError } from '../cdp/index.js';
 import { InsightError } from '../insight/index.js';
 import { JourneyError } from '../journeys/index.js';
+import { LoyaltyError } from '../loyalty/index.js';
 import { MessagingError } from '../messaging/index.js';
 import { mergeCatalogues } from '../platform/errors.js';
 import { ScrmError } from '../scrm/index.js';
 import { SegmentError } from '../segments/index.js';
 
 /** The error classes of the modules, in layer order. */
-export const ERROR_CLASSES = [CdpError, SegmentError, MessagingError, ScrmError, BroadcastError, JourneyError, InsightError] as const;
+export const ERROR_CLASSES = [CdpError, SegmentError, MessagingError, ScrmError, BroadcastError, JourneyError, LoyaltyError, InsightError] as const;
 
 /** Code -> status and owning module, for every code the API may answer (GET /v1/errors). */
 export function errorCatalogue(): Record<string, { status: number; domain: string }> {

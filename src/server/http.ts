@@ -6,13 +6,14 @@ import { broadcastRoutes } from '../broadcasts/index.js';
 import { cdpRoutes } from '../cdp/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
+import { loyaltyRoutes } from '../loyalty/index.js';
 import { messagingRoutes } from '../messaging/index.js';
 import { consoleRoutes } from '../platform/console.routes.js';
 import { installErrorHandler } from '../platform/http.js';
 import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
-import { broadcastsDeps, insightDeps, journeyDepsOf, messagingDeps } from './deps.js';
+import { broadcastsDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
 
@@ -64,6 +65,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => broadcastRoutes(scope, broadcastsDeps(services)));
   await app.register(async (scope) => journeyRoutes(scope, { ...journeyDepsOf(services), keys: services.keys }));
   await app.register(async (scope) => scrmRoutes(scope, services.scrm));
+  await app.register(async (scope) => loyaltyRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => insightRoutes(scope, insightDeps(services)));
   await app.register(async (scope) => consoleRoutes(scope));
   return app;

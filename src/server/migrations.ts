@@ -3,6 +3,7 @@ import { broadcastMigrations } from '../broadcasts/index.js';
 import { cdpMigrations } from '../cdp/index.js';
 import { insightMigrations } from '../insight/index.js';
 import { journeyMigrations } from '../journeys/index.js';
+import { loyaltyMigrations } from '../loyalty/index.js';
 import { messagingMigrations } from '../messaging/index.js';
 import type { Engine } from '../platform/db/database.js';
 import { type MigrationSet, migrateToLatest } from '../platform/db/migrations.js';
@@ -20,6 +21,7 @@ export function siyuMigrations(engine: Engine): MigrationSet[] {
     messagingMigrations(engine),
     journeyMigrations(engine),
     broadcastMigrations(engine),
+    loyaltyMigrations(engine),
     insightMigrations(engine),
   ];
 }

@@ -20,6 +20,7 @@ import {
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { InsightHubEvents } from '../insight/index.js';
+import type { LoyaltyHubEvents } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -42,7 +43,14 @@ import { createLogger } from './logger.js';
 import { migrateSiyu } from './migrations.js';
 
 /** Every module's hub events: the one hub of a process carries them all. */
-export type SiyuHubEvents = CdpHubEvents & SegmentsHubEvents & MessagingHubEvents & JourneysHubEvents & BroadcastsHubEvents & ScrmHubEvents & InsightHubEvents;
+export type SiyuHubEvents = CdpHubEvents &
+  SegmentsHubEvents &
+  MessagingHubEvents &
+  JourneysHubEvents &
+  BroadcastsHubEvents &
+  ScrmHubEvents &
+  LoyaltyHubEvents &
+  InsightHubEvents;
 
 /** The process state the root builds once and hands out piecewise (routes, workers, CLI commands). */
 export interface Services {
@@ -118,6 +126,14 @@ function openDatabases(config: Config, log: Logger): { api: Database; worker: Da
   return { api, worker };
 }
 
+/** The statement limits of segment previews and of the worker's recomputes and feed. */
+function segmentQueryLimits(config: Config): SegmentsDeps['queryLimits'] {
+  return {
+    preview: { timeoutMs: config.segmentPreviewTimeoutMs, workMem: config.segmentWorkMem },
+    recompute: { timeoutMs: config.segmentRecomputeTimeoutMs, workMem: config.segmentWorkMem },
+  };
+}
+
 /** Applies migrations on a connection of their own without time limits (an index on a large table takes as long as it takes). */
 async function migrate(config: Config, database: Database | undefined, log: Logger): Promise<void> {
   const own = database ?? (config.databaseUrl ? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 }) : undefined);
@@ -128,6 +144,23 @@ async function migrate(config: Config, database: Database | undefined, log: Logg
   } finally {
     if (!database) await target.close();
   }
+}
+
+/** The ingest settings of a workspace (identity rules, currency, time zone), read through a 30-second cache. */
+function workspaceSettingsReader(database: Database, config: Config): (ws: string) => Promise<WorkspaceIngestSettings> {
+  const cache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
+  return async (ws) => {
+    const hit = cache.get(ws);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const s = (await getWorkspace(database.db, ws))?.settings ?? {};
+    const value = {
+      rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
+      currency: s.currency ?? 'CNY',
+      timeZone: s.timezone ?? config.defaultTimezone,
+    };
+    cache.set(ws, { value, until: Date.now() + 30_000 });
+    return value;
+  };
 }
 
 /** Builds the process state (the composition root): databases, hub, writer, and every module's deps. */
@@ -144,19 +177,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const hub = createHub<SiyuHubEvents>(log);
   const keys = createKeyResolver(database.db);
 
-  const settingsCache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
-  const settingsFor = async (ws: string): Promise<WorkspaceIngestSettings> => {
-    const hit = settingsCache.get(ws);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const s = (await getWorkspace(database.db, ws))?.settings ?? {};
-    const value = {
-      rules: createRuleBook(Array.isArray(s.identityRules) ? s.identityRules : undefined),
-      currency: s.currency ?? 'CNY',
-      timeZone: s.timezone ?? config.defaultTimezone,
-    };
-    settingsCache.set(ws, { value, until: Date.now() + 30_000 });
-    return value;
-  };
+  const settingsFor = workspaceSettingsReader(database, config);
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
   const writer = createIngestWriter({ database, deps: { dialect: database.dialect, cipher, now }, settingsFor, log, hub });
   const timelineSources: TimelineSource[] = [segmentTimelineSource(), journeyTimelineSource()];
@@ -186,6 +207,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     defaultTimeZone: config.defaultTimezone,
     recheckMinutes: config.segmentRecheckMinutes,
     rangeSize: config.segmentRangeSize || undefined,
+    queryLimits: segmentQueryLimits(config),
     oldestWrite: () => writer.oldestInFlight(),
     resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
   };

@@ -111,7 +111,7 @@ describe('analytics-next in Chromium, from another origin', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await new Promise((r) => pages?.close(r));
+    if (pages) await new Promise((r) => pages.close(r));
     await t?.close();
   });
 

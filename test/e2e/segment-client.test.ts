@@ -9,7 +9,7 @@ describeEngines('the real @segment/analytics-node client', (engine) => {
     t = await createTestApp(engine);
     host = await t.app.listen({ host: '127.0.0.1', port: 0 });
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('delivers identify, track, page, group and alias end to end', async () => {
     const analytics = new Analytics({ writeKey: t.writeKey, host, flushAt: 3, maxRetries: 0 });

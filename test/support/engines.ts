@@ -82,6 +82,9 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     dbConnectTimeoutMs: 5_000,
     dbApiTimeoutMs: 10_000,
     dbWorkerTimeoutMs: 600_000,
+    segmentPreviewTimeoutMs: 10_000,
+    segmentRecomputeTimeoutMs: 300_000,
+    segmentWorkMem: '64MB',
     // Tests talk to servers of their own on loopback (the WeCom sandbox, SMTP, webhooks).
     outboundAllow: ['127.0.0.1', '::1', 'localhost'],
     trustedProxies: [],

@@ -7,7 +7,7 @@ let h: Awaited<ReturnType<typeof startSandbox>>;
 beforeAll(async () => {
   h = await startSandbox({ staff: 4, customers: 20, groups: 7 });
 });
-afterAll(() => h.close());
+afterAll(() => h?.close());
 
 const client = () => createWeComClient({ baseUrl: h.url, corpId: h.sb.credentials.corpId, secret: h.sb.credentials.secret, now: h.clock.now });
 const chats = () => h.sb.state.groups.groups.map((g) => g.chatId);

@@ -3,7 +3,7 @@
  * /v1/segments/:id/members, cursor pages; a row expands to the profile), CSV export, a static
  * segment's member upload, recompute and archive.
  */
-import { App as AntApp, Button, Card, Collapse, Descriptions, Empty, Input, Popconfirm, Space, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, App as AntApp, Button, Card, Collapse, Descriptions, Empty, Input, Popconfirm, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import type { Member, Profile, SegmentDetail } from '../api.ts';
 import { CursorPager, ErrorAlert, JsonBlock, useCursorPages } from '../components.tsx';
@@ -93,8 +93,8 @@ export function SegmentDetailPage({ id }: { id: string }) {
     };
   }, [api, id, tick]);
 
-  // Follow a computation in progress: the size settles when it ends.
-  const computing = !!segment?.computing;
+  // Follow a computation in progress: the size settles when it ends (not while it waits to retry after a failure).
+  const computing = !!segment?.computing && !segment.recompute?.retryAt;
   useEffect(() => {
     if (!computing) return;
     const timer = window.setTimeout(() => setTick((n) => n + 1), 2000);
@@ -205,6 +205,19 @@ export function SegmentDetailPage({ id }: { id: string }) {
           <div style={{ marginBottom: 16 }}>
             <ErrorAlert error={actionError} testId="action-error" />
           </div>
+        )}
+        {active && segment.recompute && segment.recompute.state !== 'ok' && (
+          <Alert
+            style={{ marginBottom: 16 }}
+            type={segment.recompute.state === 'failed' ? 'error' : 'warning'}
+            showIcon
+            data-testid="recompute-failure"
+            title={t(segment.recompute.state === 'failed' ? 'recomputeFailed' : 'recomputeRetrying', {
+              failures: segment.recompute.failures,
+              retryAt: formatTime(segment.recompute.retryAt, locale),
+              reason: segment.recompute.lastError ?? '',
+            })}
+          />
         )}
         <Descriptions
           bordered

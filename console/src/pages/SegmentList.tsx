@@ -18,8 +18,8 @@ export function SegmentListPage() {
   const [limit, setLimit] = useState(20);
   const pages = useCursorPages((cursor) => api.listSegments({ status, limit, cursor }), `${status}:${limit}`);
 
-  // While a segment is still computing its size, refresh quietly every 2 s.
-  const computing = pages.rows.some((s) => s.computing);
+  // While a segment is still computing its size, refresh quietly every 2 s (not for one waiting to retry after a failure).
+  const computing = pages.rows.some((s) => s.computing && !s.recompute?.retryAt);
   const { reload } = pages;
   useEffect(() => {
     if (!computing) return;
@@ -91,7 +91,15 @@ export function SegmentListPage() {
               render: (_, s) => (
                 <Space size={4}>
                   <Badge status={s.status === 'active' ? 'success' : 'default'} text={t(s.status === 'active' ? 'status_active' : 'status_archived')} />
-                  {s.computing && <Tag color="processing">{t('computing')}</Tag>}
+                  {s.recompute && s.recompute.state !== 'ok' ? (
+                    <Tooltip title={s.recompute.lastError}>
+                      <Tag color={s.recompute.state === 'failed' ? 'error' : 'warning'} data-testid="recompute-state">
+                        {t(s.recompute.state === 'failed' ? 'recompute_failed' : 'recompute_retrying')}
+                      </Tag>
+                    </Tooltip>
+                  ) : (
+                    s.computing && <Tag color="processing">{t('computing')}</Tag>
+                  )}
                 </Space>
               ),
             },

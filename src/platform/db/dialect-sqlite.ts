@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type QueryExecutorProvider, sql } from 'kysely';
 import { alsoSet, type Dialect, type PairsUpdate } from './dialect.js';

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
+import { postgresLimitSettings, type StatementLimits, statementTimeoutError } from './statement-limits.js';
 
 /** A compiled query (Kysely's `compile()` output) to read in batches. */
 export interface ScanQuery {
@@ -12,9 +13,11 @@ export interface ScanQuery {
  * Reads the rows of one long query in batches (rows as arrays, in select order), without holding
  * the JavaScript thread while the database works: segment recomputes run a whole-workspace
  * query, which on SQLite would otherwise block the server for seconds (better-sqlite3 is
- * synchronous). The query sees one snapshot from its start to its end.
+ * synchronous). The query sees one snapshot from its start to its end. `limits` bound each
+ * batch's wait (PostgreSQL: each FETCH, with work_mem and JIT off; SQLite: the thread is ended
+ * when a batch takes longer), failing with an error `isStatementTimeout` recognises.
  */
-export type Scanner = (query: ScanQuery, batchSize?: number, signal?: AbortSignal) => AsyncGenerator<unknown[][]>;
+export type Scanner = (query: ScanQuery, batchSize?: number, signal?: AbortSignal, limits?: StatementLimits) => AsyncGenerator<unknown[][]>;
 
 // The worker thread's program. It opens its own read-only connection to the same file (WAL:
 // readers never block the writer) and registers the same SQL functions as openDatabase.
@@ -58,7 +61,7 @@ try {
 /** SQLite: the query runs in a worker thread on its own read-only connection. */
 export function sqliteScanner(file: string): Scanner {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  return async function* scan(query, batchSize = 10_000, signal) {
+  return async function* scan(query, batchSize = 10_000, signal, limits) {
     const worker = new Worker(WORKER, { eval: true, workerData: { driver, file, sql: query.sql, parameters: query.parameters, batch: batchSize } });
     const inbox: Array<{ rows?: unknown[][]; done?: boolean; ready?: boolean; error?: string }> = [];
     let wake: (() => void) | undefined;
@@ -79,17 +82,35 @@ export function sqliteScanner(file: string): Scanner {
       wake?.();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    // A batch past the time limit answers the caller at once and ends the thread. SQLite cannot
+    // interrupt a statement (better-sqlite3 has no sqlite3_interrupt): the thread ends when the
+    // statement next returns a row or finishes, which is not waited for.
+    const timeoutMs = limits?.timeoutMs;
+    let timedOut = false;
     const receive = async () => {
-      for (;;) {
-        if (aborted) return undefined;
-        if (failure) throw failure;
-        const m = inbox.shift();
-        if (m) {
-          if (m.error) throw new Error(`scan failed: ${m.error}`);
-          return m;
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              failure ??= statementTimeoutError(timeoutMs);
+              void worker.terminate();
+              wake?.();
+            }, timeoutMs);
+      try {
+        for (;;) {
+          if (aborted) return undefined;
+          if (failure) throw failure;
+          const m = inbox.shift();
+          if (m) {
+            if (m.error) throw new Error(`scan failed: ${m.error}`);
+            return m;
+          }
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
         }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+      } finally {
+        clearTimeout(timer);
       }
     };
     try {
@@ -104,18 +125,23 @@ export function sqliteScanner(file: string): Scanner {
       }
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      await worker.terminate();
+      if (timedOut) void worker.terminate();
+      else await worker.terminate();
     }
   };
 }
 
 /** PostgreSQL: a server-side cursor in a repeatable-read transaction on one pooled connection. */
 export function postgresScanner(pool: pg.Pool): Scanner {
-  return async function* scan(query, batchSize = 10_000, signal) {
+  return async function* scan(query, batchSize = 10_000, signal, limits) {
     const client = await pool.connect();
     let ok = false;
     try {
       await client.query('begin isolation level repeatable read read only');
+      if (limits) {
+        const { text, values } = postgresLimitSettings(limits);
+        await client.query(text, values);
+      }
       await client.query(`declare siyu_scan no scroll cursor for ${query.sql}`, query.parameters as unknown[]);
       for (;;) {
         if (signal?.aborted) break;

@@ -1,4 +1,3 @@
-import type { ColumnType } from 'kysely';
 import type { JsonColumn, Millis } from './column-values.js';
 
 export type { JsonColumn, Millis } from './column-values.js';

@@ -12,6 +12,8 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
   '53300',
   '57014',
+  // A SQLite scan stopped by its time limit (statement-limits.ts)
+  'SIYU_STATEMENT_TIMEOUT',
   // Node sockets
   'ECONNREFUSED',
   'ECONNRESET',

@@ -125,7 +125,7 @@ describeEngines('community', (engine) => {
   beforeAll(async () => {
     d = await openTestDatabase(engine);
   });
-  afterAll(async () => d.close());
+  afterAll(async () => d?.close());
 
   const seed = async (ws: string) => {
     await insertProfiles(

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Dialect } from '../../platform/db/database.js';
 import type { SegmentsSqlDB } from '../schema.js';
-import { AppError } from '../../platform/errors.js';
 import { SegmentError } from '../errors.js';
 import { getWorkspace } from '../../platform/workspaces.js';
 import { type CommunityRunReport, computeCommunity } from './community.js';

@@ -30,7 +30,7 @@ describeEngines('lifecycle', (engine) => {
   beforeAll(async () => {
     d = await openTestDatabase(engine);
   });
-  afterAll(async () => d.close());
+  afterAll(async () => d?.close());
   const run = async (ws: string, now: number) => (await computeModels(d.db, d.dialect, ws, now, { models: ['lifecycle'], chunkSize: 4 })).lifecycle!;
   const stagesOf = async (ws: string) => Object.fromEntries([...(await scoresOf(d.db, ws)).values()].map((s) => [s.profile_id, s.lifecycle_stage]));
   const changesOf = async (ws: string) =>

@@ -28,9 +28,9 @@ describeEngines('models API', (engine) => {
     await app.ready();
   });
   afterAll(async () => {
-    await app.close();
-    await services.writer.drain();
-    await database.close();
+    await app?.close();
+    await services?.writer.drain();
+    await database?.close();
   });
 
   type Ws = { id: string; writeKey: string; secretKey: string };

@@ -100,7 +100,7 @@ describeEngines('RFM on CDNOW', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   it('imports the CDNOW history as orders and matches an independent RFM calculation, cell by cell and customer by customer', async () => {
     const purchases = parse();

@@ -62,7 +62,7 @@ describeEngines('rfm', (engine) => {
   beforeAll(async () => {
     d = await openTestDatabase(engine);
   });
-  afterAll(async () => d.close());
+  afterAll(async () => d?.close());
   const run = (ws: string, chunkSize?: number) => computeModels(d.db, d.dialect, ws, NOW, { models: ['rfm'], chunkSize });
 
   it('scores buyers against quintiles computed over them: exact scores, ties, cells, report', async () => {

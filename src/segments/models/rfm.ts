@@ -22,7 +22,7 @@ import { getWorkspace } from '../../platform/workspaces.js';
 import { RFM_CELLS, type RfmCell } from '../rule.types.js';
 import { clearScoresOfMergedProfiles, forEachChunk, type RunContext } from './run.js';
 import { type ModelSettings, readModelSettings, type RfmSettings, type Thresholds } from './settings.js';
-import type { RfmCellReport, RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';
+import type { RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';
 import { DAY_MS, daysAgoStart, daysBetween } from '../../platform/time.js';
 
 export type { RfmCellReport, RfmReport, RfmThresholds, ThresholdSource } from './model.types.js';

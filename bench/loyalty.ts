@@ -1,0 +1,151 @@
+/**
+ * `siyu bench loyalty`: the points ledger's postings through the service (lock the account, check
+ * the key, expire, consume lots, append, timeline event; one transaction each) against the floor
+ * of the same durability, raw one-row inserts of ledger rows in their own transactions, in the
+ * same database and run; then `verify` over everything the service wrote.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { postWithRetries, verifyBalances } from '../src/loyalty/index.js';
+import { openDatabase } from '../src/platform/db/database.js';
+import { newId } from '../src/platform/ids.js';
+import { createWorkspace } from '../src/platform/workspaces.js';
+import { migrateSiyu } from '../src/server/migrations.js';
+import type { BenchOptions, BenchResult } from './types.js';
+import { createTempDatabase, describeUrl } from './support/postgres.js';
+import { heading, num, percentile, progress, secs, table, targets } from './support/report.js';
+
+const MEMBERS = 1_000;
+const NOW = Date.UTC(2026, 10, 1, 4, 0, 0);
+
+/** Runs `clients` loops over `count` indexes (each index once); returns the wall time and each operation's latency. */
+async function runClients(count: number, clients: number, op: (i: number) => Promise<void>, label: string): Promise<{ ms: number; lat: number[] }> {
+  let next = 0;
+  const lat: number[] = [];
+  const bar = progress(label);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t = performance.now();
+        await op(i);
+        lat.push(performance.now() - t);
+        if (i % 1000 === 0) bar.update(`${num(i)} of ${num(count)}`);
+      }
+    }),
+  );
+  bar.done();
+  return { ms: performance.now() - start, lat };
+}
+
+/** The benchmark (see the file comment). */
+export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
+  const dataDir = mkdtempSync(join(o.tmpDir, 'siyu-bench-loyalty-'));
+  const temp = o.databaseUrl ? await createTempDatabase(o.databaseUrl) : undefined;
+  const database = openDatabase({ dataDir, databaseUrl: temp?.url, poolSize: Math.max(2, o.concurrency) });
+  try {
+    await migrateSiyu(database.db, database.dialect.engine);
+    heading('siyu bench loyalty');
+    table(
+      [
+        ['setting', 'value'],
+        ['machine', `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${num(totalmem() / 2 ** 30, 1)} GB, Node ${process.version}`],
+        ['database', o.databaseUrl ? `PostgreSQL at ${describeUrl(o.databaseUrl)}` : 'SQLite (WAL, synchronous=NORMAL)'],
+        ['postings', `${num(o.postings)} (earn and spend alternating per member), ${num(MEMBERS)} members, ${o.concurrency} concurrent clients`],
+      ],
+      ['l', 'l'],
+    );
+    const ws = (await createWorkspace(database.db, { name: 'bench loyalty' })).workspace.id;
+    const member = (i: number) => `prf_bench${String(i % MEMBERS).padStart(6, '0')}`;
+    // Member m's k-th posting: earns on even k, spends half of the last earning on odd k (never short).
+    const service = await runClients(
+      o.postings,
+      o.concurrency,
+      async (i) => {
+        const k = Math.floor(i / MEMBERS);
+        await postWithRetries(
+          database,
+          {
+            workspaceId: ws,
+            profileId: member(i),
+            kind: k % 2 === 0 ? 'earn' : 'spend',
+            points: k % 2 === 0 ? 100 : 50,
+            reason: 'bench',
+            source: { type: 'order', id: `o-${i}` },
+            idempotencyKey: `bench-${i}`,
+            expiresAt: k % 2 === 0 ? NOW + 365 * 86_400_000 : null,
+          },
+          () => NOW,
+        );
+      },
+      'service postings',
+    );
+    // The baseline: the same number of ledger rows, one insert per transaction, nothing else.
+    const baseWs = (await createWorkspace(database.db, { name: 'bench loyalty baseline' })).workspace.id;
+    const raw = await runClients(
+      o.postings,
+      o.concurrency,
+      async (i) => {
+        await database.db.transaction().execute((trx) =>
+          trx
+            .insertInto('loyalty_entries')
+            .values({
+              workspace_id: baseWs,
+              id: newId('pte', NOW),
+              profile_id: member(i),
+              seq: Math.floor(i / MEMBERS) + 1,
+              kind: 'earn',
+              amount: 100,
+              requested: 100,
+              balance_after: 100,
+              reason: 'bench',
+              source_type: 'order',
+              source_id: `o-${i}`,
+              idempotency_key: `raw-${i}`,
+              request_hash: 'h',
+              remaining: 100,
+              expires_at: null,
+              notified_at: null,
+              created_at: NOW,
+            })
+            .execute(),
+        );
+      },
+      'raw inserts',
+    );
+    const t = performance.now();
+    const report = await verifyBalances(database.db, { workspaceId: ws });
+    const verifyMs = performance.now() - t;
+    const rate = (r: { ms: number }) => (o.postings / r.ms) * 1000;
+    heading('results');
+    table([
+      ['path', 'time', 'per second', 'p50', 'p99'],
+      ...(
+        [
+          ['service postings', service],
+          ['raw one-row inserts', raw],
+        ] as const
+      ).map(([name, r]) => [name, secs(r.ms), num(rate(r)), `${num(percentile(r.lat, 0.5), 2)} ms`, `${num(percentile(r.lat, 0.99), 2)} ms`]),
+      ['verify (every account)', secs(verifyMs), `${num(report.accounts)} accounts`, '', ''],
+    ]);
+    targets([
+      { target: 'service ≥1,000 postings/s (SQLite)', measured: num(rate(service)), pass: o.databaseUrl ? undefined : rate(service) >= 1000 },
+      { target: 'service vs raw inserts (information)', measured: `${num(rate(service) / rate(raw), 2)}×`, pass: undefined },
+      { target: 'verify finds no mismatch', measured: `${report.mismatches.length} mismatches`, pass: report.mismatches.length === 0 },
+    ]);
+    return {
+      engine: database.dialect.engine,
+      postings: o.postings,
+      servicePerSecond: rate(service),
+      rawPerSecond: rate(raw),
+      serviceP99Ms: percentile(service.lat, 0.99),
+      verifyMs,
+      mismatches: report.mismatches.length,
+    };
+  } finally {
+    await database.close();
+    await temp?.drop();
+    if (!o.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+}

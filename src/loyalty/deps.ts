@@ -1,0 +1,14 @@
+import type { Logger } from 'pino';
+import type { Database } from '../platform/db/database.js';
+import type { KeyResolver } from '../platform/workspaces.js';
+
+/** What the loyalty module needs, built by the composition root (src/server). */
+export interface LoyaltyDeps {
+  database: Database;
+  now: () => number;
+  log: Logger;
+  /** API keys (the routes take the secret key). */
+  keys: KeyResolver;
+  /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */
+  resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+}

@@ -1,0 +1,10 @@
+/** Names of the events loyalty records on a member's timeline (through cdp's `recordSystemEvents`); segment rules and journeys read them. */
+export const POINTS_EVENTS = {
+  earn: 'Points Earned',
+  spend: 'Points Spent',
+  expire: 'Points Expired',
+  adjust: 'Points Adjusted',
+  clawback: 'Points Clawed Back',
+  /** Recorded once per expiring credit, `noticeDays` before it expires. */
+  expiring: 'Points Expiring',
+} as const;

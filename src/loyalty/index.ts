@@ -1,0 +1,16 @@
+/**
+ * The loyalty module's public surface: the points ledger (earn, spend, adjust, claw back, expire),
+ * balances and history, the award of points for journeys, and the ledger's verification. See
+ * docs/loyalty.md.
+ */
+export type { LoyaltyDeps } from './deps.js';
+export { loyaltyRoutes } from './points.routes.js';
+export { loyaltyMigrations } from './migrations.js';
+export { LoyaltyError } from './errors.js';
+export type { LoyaltyHubEvents } from './hub-events.js';
+export type { LoyaltyDB, EntryKind, SourceType } from './schema.js';
+export { POINTS_EVENTS } from './event-names.js';
+export { postEntry, expireDue, MAX_POINTS, type PostingRequest, type PostingResult, type EntryView, type PointsSource } from './ledger.service.js';
+export { postPoints, postWithRetries, pointsSummary, pointsHistory, type PostingBody, type PointsSummary } from './points.service.js';
+export { awardPointsWith, type AwardInput } from './port.js';
+export { verifyBalances, type VerifyReport, type BalanceMismatch } from './verify.js';

@@ -1,0 +1,148 @@
+/**
+ * The ledger's SQL: the account row (locked by every posting), credits as lots with what remains of
+ * them, entries. Every write here runs inside the caller's transaction, after `lockAccount`.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Dialect } from '../platform/db/database.js';
+import type { DB } from '../platform/db/schema.js';
+import type { EntryKind, LoyaltyAccountsTable, LoyaltyEntriesTable, SourceType } from './schema.js';
+
+/** A connection or transaction over the whole database (the module's tables are merged into DB). */
+export type Conn = Kysely<DB>;
+
+/** An account as a posting sees it (locked). */
+export type AccountRow = LoyaltyAccountsTable;
+/** An entry as stored. */
+export type EntryRow = LoyaltyEntriesTable;
+
+// pg answers bigint columns as numbers (database.ts), but sums as numeric strings: every number read goes through this.
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** An entry row with its numbers as numbers (sums and bigints may come back as strings). */
+export function entryFromRow(r: EntryRow): EntryRow {
+  return {
+    ...r,
+    seq: num(r.seq),
+    amount: num(r.amount),
+    requested: num(r.requested),
+    balance_after: num(r.balance_after),
+    remaining: r.remaining === null ? null : num(r.remaining),
+    expires_at: r.expires_at === null ? null : num(r.expires_at),
+    notified_at: r.notified_at === null ? null : num(r.notified_at),
+    created_at: num(r.created_at),
+  };
+}
+
+/**
+ * Creates the account if it is new and locks its row until the transaction ends (`FOR UPDATE` on
+ * PostgreSQL; SQLite's single writer already serialises postings). Every posting to one member
+ * goes through this lock, so balance checks and lot updates never race.
+ */
+export async function lockAccount(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number): Promise<AccountRow> {
+  const row = { workspace_id: ws, profile_id: profileId, balance: 0, pending: 0, lifetime_earned: 0, last_seq: 0, created_at: now, updated_at: now };
+  await dialect.insertMany(trx, 'loyalty_accounts', [row], { columns: ['workspace_id', 'profile_id'], update: [] });
+  const a = await dialect
+    .forUpdate(trx.selectFrom('loyalty_accounts').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId))
+    .executeTakeFirstOrThrow();
+  return { ...a, balance: num(a.balance), pending: num(a.pending), lifetime_earned: num(a.lifetime_earned), last_seq: num(a.last_seq) };
+}
+
+/** The entry posted with an idempotency key in a workspace, if any. */
+export async function entryByKey(db: Conn, ws: string, key: string): Promise<EntryRow | undefined> {
+  const r = await db.selectFrom('loyalty_entries').selectAll().where('workspace_id', '=', ws).where('idempotency_key', '=', key).executeTakeFirst();
+  return r && entryFromRow(r);
+}
+
+/** An entry to append (its seq and balance_after are given by the posting that computed them). */
+export interface NewEntry {
+  id: string;
+  workspace_id: string;
+  profile_id: string;
+  seq: number;
+  kind: EntryKind;
+  amount: number;
+  requested: number;
+  balance_after: number;
+  reason: string;
+  source_type: SourceType;
+  source_id: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  remaining: number | null;
+  expires_at: number | null;
+  created_at: number;
+}
+
+/** Appends entries and moves the account's cached balance, lifetime earnings and last seq with them. */
+export async function appendEntries(trx: Conn, account: AccountRow, entries: readonly NewEntry[], now: number): Promise<void> {
+  if (entries.length === 0) return;
+  await trx
+    .insertInto('loyalty_entries')
+    .values(entries.map((e) => ({ ...e, notified_at: null })))
+    .execute();
+  const last = entries[entries.length - 1]!;
+  const earned = entries.reduce((s, e) => s + (e.amount > 0 ? e.amount : 0), 0);
+  await trx
+    .updateTable('loyalty_accounts')
+    .set({ balance: last.balance_after, lifetime_earned: account.lifetime_earned + earned, last_seq: last.seq, updated_at: now })
+    .where('workspace_id', '=', account.workspace_id)
+    .where('profile_id', '=', account.profile_id)
+    .execute();
+  account.balance = last.balance_after;
+  account.lifetime_earned += earned;
+  account.last_seq = last.seq;
+}
+
+/** An open lot: a credit with points left. */
+export interface Lot {
+  id: string;
+  remaining: number;
+  expiresAt: number | null;
+  sourceType: SourceType;
+  sourceId: string | null;
+}
+
+/**
+ * The account's open lots in the order debits consume them: the earliest-expiring first, lots that
+ * never expire last, then by posting order; with `prefer`, the lots of that source come first (a
+ * claw back takes back the points of the order it reverses before any other).
+ */
+export async function openLots(trx: Conn, ws: string, profileId: string, prefer?: { type: SourceType; id: string | null }): Promise<Lot[]> {
+  let q = trx
+    .selectFrom('loyalty_entries')
+    .select(['id', 'remaining', 'expires_at', 'source_type', 'source_id'])
+    .where('workspace_id', '=', ws)
+    .where('profile_id', '=', profileId)
+    .where('remaining', '>', 0);
+  if (prefer && prefer.id !== null) {
+    q = q.orderBy(sql`case when source_type = ${prefer.type} and source_id = ${prefer.id} then 0 else 1 end`);
+  }
+  // NULLs sort first on SQLite and last on PostgreSQL: order by "never expires" explicitly.
+  const rows = await q
+    .orderBy(sql`case when expires_at is null then 1 else 0 end`)
+    .orderBy('expires_at')
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    remaining: num(r.remaining),
+    expiresAt: r.expires_at === null ? null : num(r.expires_at),
+    sourceType: r.source_type,
+    sourceId: r.source_id,
+  }));
+}
+
+/** Sets what remains of lots (each a credit of the locked account). */
+export async function setRemaining(trx: Conn, ws: string, changes: readonly { id: string; remaining: number }[]): Promise<void> {
+  for (const c of changes) {
+    await trx.updateTable('loyalty_entries').set({ remaining: c.remaining }).where('workspace_id', '=', ws).where('id', '=', c.id).execute();
+  }
+}
+
+/** The account of a member, if it has one (not locked: for reads). */
+export async function findAccount(db: Conn, ws: string, profileId: string): Promise<AccountRow | undefined> {
+  const a = await db.selectFrom('loyalty_accounts').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId).executeTakeFirst();
+  return a && { ...a, balance: num(a.balance), pending: num(a.pending), lifetime_earned: num(a.lifetime_earned), last_seq: num(a.last_seq) };
+}
+
+export { num };
