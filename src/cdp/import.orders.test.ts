@@ -9,7 +9,7 @@ describeEngines('orders import with status and refunded columns', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const run = (csv: string): Promise<ImportReport> =>
     runImport(importDeps(t.services.cdp), { workspaceId: t.workspaceId, kind: 'orders', format: 'csv', open: () => Readable.from([Buffer.from(csv)]) });

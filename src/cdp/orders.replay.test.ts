@@ -89,7 +89,7 @@ describeEngines('order history replayed out of order', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const sendBatch = async (batch: Msg[]) => {
     const res = await t.app.inject({

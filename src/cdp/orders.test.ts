@@ -10,7 +10,7 @@ describeEngines('order lifecycle through the tracking API', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   let seq = 0;
   const send = async (userId: string, event: string, properties: Record<string, unknown>, minute: number, messageId = `m-${++seq}`) => {

@@ -9,7 +9,7 @@ describeEngines('segments over net order values', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine);
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const ok = async (method: 'GET' | 'POST', url: string, payload?: object, status = 200) => {
     const res = await t.app.inject({ method, url, headers: { authorization: 'Bearer ' + t.secretKey }, ...(payload ? { payload } : {}) });

@@ -13,7 +13,7 @@ describeEngines('models over net order values', (engine) => {
   beforeAll(async () => {
     t = await createTestApp(engine, { clockStart: NOW });
   });
-  afterAll(async () => t.close());
+  afterAll(async () => t?.close());
 
   const track = (userId: string, event: string, properties: Record<string, unknown>, days: number) => ({
     type: 'track',
