@@ -70,4 +70,58 @@ describe.runIf(ENGINES.includes('postgres'))('two writers on one PostgreSQL data
     expect(count).toBe(1000);
     expect(total).toBe(100_000);
   });
+
+  it('applies refunds sent by another writer at the same time as their orders, each once, none left held', async () => {
+    const ws = (await createWorkspace(database.db, { name: 'order-races' })).workspace.id;
+    const ctx = { receivedAt: Date.now(), rules: createRuleBook(), defaultRegion: 'CN', currency: 'CNY' };
+    const order = (i: number) =>
+      normaliseMessage(
+        { type: 'track', event: 'Order Completed', messageId: `oc-${i}`, userId: `buyer-${i % 10}`, properties: { order_id: `o-${i}`, total: 1 } },
+        'x',
+        ctx,
+      );
+    // The refund arrives on another identity than the order's, so the two need not lock one profile.
+    const refund = (i: number) =>
+      normaliseMessage(
+        {
+          type: 'track',
+          event: 'Order Refunded',
+          messageId: `or-${i}`,
+          anonymousId: `device-${i % 7}`,
+          properties: { order_id: `o-${i}`, total: 0.4, refund_id: `r-${i}` },
+        },
+        'x',
+        ctx,
+      );
+    const submissions: Promise<unknown>[] = [];
+    for (let s = 0; s < 20; s++) {
+      const ids = Array.from({ length: 10 }, (_, k) => s * 10 + k);
+      submissions.push((s % 2 ? a : b).writer.submit(ws, ids.map(order)));
+      submissions.push((s % 2 ? b : a).writer.submit(ws, ids.map(refund)));
+      // Every refund once more through the other writer, under its own message id: still one refund.
+      submissions.push(
+        (s % 2 ? a : b).writer.submit(
+          ws,
+          ids.map((i) => ({ ...refund(i), messageId: `or-again-${i}` })),
+        ),
+      );
+    }
+    await Promise.all(submissions);
+
+    const db = database.db;
+    const orders = await db.selectFrom('orders').select(['status', 'refunded_fen']).where('workspace_id', '=', ws).execute();
+    expect(orders).toHaveLength(200);
+    expect(orders.every((o) => o.status === 'partially_refunded' && Number(o.refunded_fen) === 40)).toBe(true);
+    const outcomes = await db.selectFrom('order_changes').select('outcome').where('workspace_id', '=', ws).execute();
+    expect(outcomes).toHaveLength(200);
+    expect(outcomes.every((c) => c.outcome === 'applied')).toBe(true);
+    const profiles = await db.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('merged_into', 'is', null).execute();
+    const sum = (f: (p: (typeof profiles)[number]) => number) => profiles.reduce((s, p) => s + Number(f(p)), 0);
+    expect([sum((p) => p.order_count), sum((p) => p.total_spent_fen), sum((p) => p.gross_spent_fen), sum((p) => p.refunded_fen)]).toEqual([
+      200,
+      200 * 60,
+      200 * 100,
+      200 * 40,
+    ]);
+  });
 });

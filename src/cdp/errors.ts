@@ -1,6 +1,6 @@
 import { errorClass } from '../platform/errors.js';
 
-/** The CDP's expected failures: tracking payloads, identifiers, imports, profiles and tags. */
+/** The CDP's expected failures: tracking payloads, identifiers, imports, profiles, tags and orders. */
 export const CdpError = errorClass('cdp', {
   EVENT_TOO_LARGE: 400,
   BATCH_TOO_LARGE: 400,
@@ -10,4 +10,5 @@ export const CdpError = errorClass('cdp', {
   PROFILE_NOT_FOUND: 404,
   TAG_NOT_FOUND: 404,
   TAG_GROUP_NOT_FOUND: 404,
+  ORDER_NOT_FOUND: 404,
 });

@@ -16,8 +16,12 @@ export interface ProfileState {
   consent: Record<string, ConsentEntry>;
   firstSeenAt: number | null;
   lastSeenAt: number | null;
+  /** Net: orders neither cancelled nor fully refunded. */
   orderCount: number;
+  /** Net: grossSpentFen − refundedFen. */
   totalSpentFen: number;
+  grossSpentFen: number;
+  refundedFen: number;
   firstPurchaseAt: number | null;
   lastPurchaseAt: number | null;
   createdAt: number;
@@ -46,6 +50,8 @@ export function emptyProfile(id: string, createdAt: number): ProfileState {
     lastSeenAt: null,
     orderCount: 0,
     totalSpentFen: 0,
+    grossSpentFen: 0,
+    refundedFen: 0,
     firstPurchaseAt: null,
     lastPurchaseAt: null,
     createdAt,
@@ -86,6 +92,8 @@ export function foldProfile(into: ProfileState, from: ProfileState): void {
   into.lastSeenAt = maxNullable(into.lastSeenAt, from.lastSeenAt);
   into.orderCount += from.orderCount;
   into.totalSpentFen += from.totalSpentFen;
+  into.grossSpentFen += from.grossSpentFen;
+  into.refundedFen += from.refundedFen;
   into.firstPurchaseAt = minNullable(into.firstPurchaseAt, from.firstPurchaseAt);
   into.lastPurchaseAt = maxNullable(into.lastPurchaseAt, from.lastPurchaseAt);
   into.createdAt = Math.min(into.createdAt, from.createdAt);

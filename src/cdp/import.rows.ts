@@ -4,6 +4,7 @@ import { CdpError } from './errors.js';
 import { validName } from './tags.service.js';
 import { isJunkValue, normaliseIdentifier, type RawIdentifier } from './identifiers.js';
 import { valueProblem } from './import.checks.js';
+import { importedOrderChange } from './import.order-status.js';
 import type { ImportFormat } from './import.readers.js';
 import { normaliseMessage, type NormaliseContext, type TrackedEvent } from './tracking.js';
 
@@ -378,7 +379,10 @@ export function prepareRow(kind: ImportKind, record: Obj, format: ImportFormat, 
   if (problem) fail(problem.reason, problem.field);
   if (kind === 'orders') {
     const { message, id } = orderMessage(record, format);
-    return { event: normalise(message, id, ctx), tags: [], warnings: [...droppedIdentifiers(id.raw, ctx), ...protoWarnings(record)] };
+    const event = normalise(message, id, ctx);
+    const { change, warning } = importedOrderChange(record, event.order!.orderId, event.order!.totalFen);
+    if (change) event.orderChange = change;
+    return { event, tags: [], warnings: [...droppedIdentifiers(id.raw, ctx), ...protoWarnings(record), ...(warning ? [warning] : [])] };
   }
   const { message, id, tags } = profileMessage(record);
   return { event: normalise(message, id, ctx), tags, warnings: [...droppedIdentifiers(id.raw, ctx), ...protoWarnings(record)] };

@@ -8,12 +8,13 @@ export { cdpMigrations } from './migrations.js';
 export { CdpError } from './errors.js';
 export type { CdpHubEvents } from './hub-events.js';
 export { type CdpDB, cdpDb, type ProfilesTable, type IdentitiesTable, type EventsTable, type ProfileMergesTable } from './schema.js';
-export type { OrdersTable, TagGroupsTable, TagsTable, ProfileTagsTable } from './schema.js';
+export type { OrdersTable, OrderChangesTable, TagGroupsTable, TagsTable, ProfileTagsTable } from './schema.js';
 
 // Tracking and ingest.
 export { applyEvents } from './ingest.service.js';
 export type { IngestDeps, IngestOutcome, WorkspaceIngestSettings } from './ingest.types.js';
 export { normaliseMessage, normaliseBatch, type TrackedEvent, type NormaliseContext, LIMITS } from './tracking.js';
+export { ORDER_EVENTS, type OrderStatus, type OrderChange, type PlacedOrder } from './orders.types.js';
 
 // Identifiers (One ID).
 export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';

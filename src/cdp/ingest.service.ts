@@ -2,10 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import { newId } from '../platform/ids.js';
-import { ConcurrentWriteError, type IngestDeps, type IngestOutcome, type NewOrder, type WorkspaceIngestSettings } from './ingest.types.js';
+import { ConcurrentWriteError, type IngestDeps, type IngestOutcome, type WorkspaceIngestSettings } from './ingest.types.js';
 import { type Identifier, type RuleBook, storedKey } from './identifiers.js';
 import { applyTraits, IdentityGraph, type ProfileState } from './identity-graph.js';
 import { writeBack } from './ingest.write.js';
+import { loadOrderBook } from './orders.repo.js';
+import type { PlacedOrder } from './orders.types.js';
 import { chunks, loadProfilesForUpdate, rowToState } from './profiles.repo.js';
 import { type CdpDB, cdpDb } from './schema.js';
 import type { TrackedEvent } from './tracking.js';
@@ -34,21 +36,24 @@ export async function applyEvents<D extends CdpDB>(
   const { eventIds, plainOf } = keyIdentifiers(settings.rules, deps.cipher, events);
   // 3. The profiles owning the batch's identifiers, locked, in an identity graph.
   const graph = await loadGraph(trx, deps.dialect, workspaceId, settings.rules, eventIds, now);
-  // 4. Orders: first-class and counted once per order id.
-  const knownOrders = await storedOrderIds(trx, workspaceId, events);
+  // 4. Orders: first-class, counted once per order id; refunds, cancellations and updates refold them.
+  const orders = await loadOrderBook(trx, deps.dialect, workspaceId, events);
   // 5. Resolve and apply, in timestamp order within the batch (ties keep arrival order).
   const order = events.map((_, i) => i).sort((a, b) => events[a]!.timestamp - events[b]!.timestamp || a - b);
   const profileAt = new Array<string>(events.length);
-  const newOrders: NewOrder[] = [];
   for (const i of order) {
     const e = events[i]!;
     const pid = graph.resolve(eventIds[i]!, e.messageId, e.timestamp);
     profileAt[i] = pid;
-    applyEvent(graph.profiles.get(pid)!, e, settings.currency, knownOrders, () => newOrders.push({ event: e, profileId: pid }));
+    const p = graph.profiles.get(pid)!;
+    applyEvent(p, e);
+    // An imported order may carry its change too (a row with status refunded): placement first.
+    if (e.order && orders.complete(e, pid)) addPurchase(p, e.order, e.timestamp, settings.currency);
+    if (e.orderChange) orders.change(e, pid);
     graph.dirty.add(pid);
   }
   // 6. Write back: merges first (they move rows), then profiles, identities, events, orders, records.
-  await writeBack(trx, deps, workspaceId, { graph, events, profileAt, plainOf, newOrders, outcome }, now);
+  await writeBack(trx, deps, workspaceId, { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome }, now);
   return outcome;
 }
 
@@ -116,22 +121,8 @@ async function loadGraph(
   return graph;
 }
 
-/** The batch's order ids that are already stored. */
-async function storedOrderIds(trx: Kysely<CdpDB>, workspaceId: string, events: TrackedEvent[]): Promise<Set<string>> {
-  const orderIds = [...new Set(events.filter((e) => e.order).map((e) => e.order!.orderId))];
-  const known = new Set<string>();
-  for (const part of chunks(orderIds, 5000)) {
-    const rows = await trx.selectFrom('orders').select('order_id').where('workspace_id', '=', workspaceId).where('order_id', 'in', part).execute();
-    for (const r of rows) known.add(r.order_id);
-  }
-  return known;
-}
-
-/**
- * Applies one event to its profile: seen times, traits and consent by time, and a new order (once
- * per order id; aggregates count orders in the workspace currency). `onNewOrder` is told of a new order.
- */
-function applyEvent(p: ProfileState, e: TrackedEvent, currency: string, knownOrders: Set<string>, onNewOrder: () => void): void {
+/** Applies one event to its profile: seen times, and traits and consent by time. */
+function applyEvent(p: ProfileState, e: TrackedEvent): void {
   p.firstSeenAt = p.firstSeenAt === null ? e.timestamp : Math.min(p.firstSeenAt, e.timestamp);
   p.lastSeenAt = p.lastSeenAt === null ? e.timestamp : Math.max(p.lastSeenAt, e.timestamp);
   if (e.traits) applyTraits(p, e.traits, e.timestamp);
@@ -141,15 +132,19 @@ function applyEvent(p: ProfileState, e: TrackedEvent, currency: string, knownOrd
       if (!prev || prev.at <= e.timestamp) p.consent[k] = { granted, at: e.timestamp };
     }
   }
-  if (e.order && !knownOrders.has(e.order.orderId)) {
-    knownOrders.add(e.order.orderId);
-    onNewOrder();
-    if (e.order.currency === currency) {
-      p.orderCount += 1;
-      // Saturates at 2^53 - 1 fen: the sum stays an exact JavaScript number and fits bigint (docs/tracking-api.md, "Orders").
-      p.totalSpentFen = Math.min(p.totalSpentFen + e.order.totalFen, Number.MAX_SAFE_INTEGER);
-      p.firstPurchaseAt = p.firstPurchaseAt === null ? e.timestamp : Math.min(p.firstPurchaseAt, e.timestamp);
-      p.lastPurchaseAt = p.lastPurchaseAt === null ? e.timestamp : Math.max(p.lastPurchaseAt, e.timestamp);
-    }
-  }
+}
+
+/**
+ * Adds a new order that nothing changes to its profile's aggregates, in memory (the fast path;
+ * orders with changes are recomputed from the orders table instead). Aggregates count orders in
+ * the workspace currency.
+ */
+function addPurchase(p: ProfileState, o: PlacedOrder, at: number, currency: string): void {
+  if (o.currency !== currency) return;
+  p.orderCount += 1;
+  // Saturates at 2^53 - 1 fen: the sum stays an exact JavaScript number and fits bigint (docs/tracking-api.md, "Orders").
+  p.totalSpentFen = Math.min(p.totalSpentFen + o.totalFen, Number.MAX_SAFE_INTEGER);
+  p.grossSpentFen = Math.min(p.grossSpentFen + o.totalFen, Number.MAX_SAFE_INTEGER);
+  p.firstPurchaseAt = p.firstPurchaseAt === null ? at : Math.min(p.firstPurchaseAt, at);
+  p.lastPurchaseAt = p.lastPurchaseAt === null ? at : Math.max(p.lastPurchaseAt, at);
 }

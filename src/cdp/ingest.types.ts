@@ -1,7 +1,6 @@
 import type { Dialect } from '../platform/db/database.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import type { RuleBook } from './identifiers.js';
-import type { TrackedEvent } from './tracking.js';
 
 /** What applying events needs: the engine, rules, and the PII cipher. */
 export interface IngestDeps {
@@ -35,10 +34,4 @@ export class ConcurrentWriteError extends Error {
   constructor(what: string) {
     super(`concurrent write detected: ${what}`);
   }
-}
-
-/** An order of the batch not stored before, and the profile it resolved to. */
-export interface NewOrder {
-  event: TrackedEvent;
-  profileId: string;
 }

@@ -2,12 +2,14 @@ import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import type { IdentityGraph } from './identity-graph.js';
-import { ConcurrentWriteError, type IngestDeps, type IngestOutcome, type NewOrder } from './ingest.types.js';
+import { ConcurrentWriteError, type IngestDeps, type IngestOutcome } from './ingest.types.js';
+import type { OrderPlan } from './orders.book.js';
+import { writeOrderPlan } from './orders.repo.js';
 import { chunks, stateToRow } from './profiles.repo.js';
 import type { CdpDB } from './schema.js';
 import type { TrackedEvent } from './tracking.js';
 
-/** What one batch resolved, ready to be written: the graph, the stored events' profiles, new orders. */
+/** What one batch resolved, ready to be written: the graph, the stored events' profiles, the orders. */
 export interface Resolved {
   graph: IdentityGraph;
   events: TrackedEvent[];
@@ -15,7 +17,10 @@ export interface Resolved {
   profileAt: string[];
   /** type\0key -> plain value of keyed PII identifiers (stored encrypted). */
   plainOf: Map<string, string>;
-  newOrders: NewOrder[];
+  /** What the batch writes to orders and order changes. */
+  orders: OrderPlan;
+  /** The workspace currency, in which order aggregates count. */
+  currency: string;
   /** Filled with message id -> live profile id of each stored event. */
   outcome: IngestOutcome;
 }
@@ -28,13 +33,15 @@ const PROFILE_UPDATE_COLUMNS = [
   'last_seen_at',
   'order_count',
   'total_spent_fen',
+  'gross_spent_fen',
+  'refunded_fen',
   'first_purchase_at',
   'last_purchase_at',
   'created_at',
   'updated_at',
 ];
 
-/** Writes a resolved batch: merges first (they move rows), then profiles, identities, events, orders, merge records. */
+/** Writes a resolved batch: merges first (they move rows), then profiles, identities, events, orders (and aggregates they change), merge records. */
 export async function writeBack(trx: Kysely<CdpDB>, deps: IngestDeps, ws: string, r: Resolved, now: number): Promise<void> {
   const { dialect, cipher } = deps;
   const { graph } = r;
@@ -58,7 +65,8 @@ export async function writeBack(trx: Kysely<CdpDB>, deps: IngestDeps, ws: string
   // A concurrent writer inserting the same identifier raises a unique violation: the caller retries.
   await dialect.insertMany(trx, 'identities', idRows);
   await writeEvents(trx, dialect, ws, r);
-  await writeOrdersAndMergeRecords(trx, dialect, ws, graph, r.newOrders, now);
+  await writeOrderPlan(trx, dialect, ws, r.orders, (id) => graph.live(id), { currency: r.currency, now });
+  await writeMergeRecords(trx, dialect, ws, graph, now);
 }
 
 async function writeEvents(trx: Kysely<CdpDB>, dialect: Dialect, ws: string, r: Resolved): Promise<void> {
@@ -82,25 +90,7 @@ async function writeEvents(trx: Kysely<CdpDB>, dialect: Dialect, ws: string, r: 
   if (inserted !== eventRows.length) throw new ConcurrentWriteError('events stored by another writer');
 }
 
-async function writeOrdersAndMergeRecords(
-  trx: Kysely<CdpDB>,
-  dialect: Dialect,
-  ws: string,
-  graph: IdentityGraph,
-  newOrders: NewOrder[],
-  now: number,
-): Promise<void> {
-  const orderRows = newOrders.map(({ event, profileId }) => ({
-    workspace_id: ws,
-    order_id: event.order!.orderId,
-    profile_id: graph.live(profileId),
-    message_id: event.messageId,
-    total_fen: event.order!.totalFen,
-    currency: event.order!.currency,
-    ordered_at: event.timestamp,
-  }));
-  await dialect.insertMany(trx, 'orders', orderRows);
-
+async function writeMergeRecords(trx: Kysely<CdpDB>, dialect: Dialect, ws: string, graph: IdentityGraph, now: number): Promise<void> {
   const mergeRows = graph.merges.map((m) => ({
     workspace_id: ws,
     id: newId('mrg', now),
@@ -129,7 +119,14 @@ async function writeMerges(trx: Kysely<CdpDB>, dialect: Dialect, ws: string, gra
     if (graph.created.has(from)) {
       // Created and merged within this batch: keep a redirect row so the id stays valid.
       const p = { ...graph.profiles.get(into)!, id: from };
-      redirects.push(stateToRow(ws, { ...p, identifiers: [], traits: {}, traitTimes: {}, consent: {}, orderCount: 0, totalSpentFen: 0 }, now, into));
+      redirects.push(
+        stateToRow(
+          ws,
+          { ...p, identifiers: [], traits: {}, traitTimes: {}, consent: {}, orderCount: 0, totalSpentFen: 0, grossSpentFen: 0, refundedFen: 0 },
+          now,
+          into,
+        ),
+      );
     } else moved.push([from, into]);
   }
   await dialect.insertMany(trx, 'profiles', redirects);

@@ -1,11 +1,12 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
 /**
  * The CDP's tables: profiles, identities, events, merges, orders, tags. Its part of 0001_core
- * runs after platform's (workspaces, keys); 0002_segments adds the index event-window rules read.
+ * runs after platform's (workspaces, keys); 0002_segments adds the index event-window rules read;
+ * 0023_order_lifecycle the order changes and gross/refunded aggregates.
  * Each takes `Kysely<any>`: a migration runs on the schema of its day, not on today's table types.
  * size: each migration states its tables in full, as they were created; splitting would not help.
  */
@@ -145,6 +146,49 @@ export function cdpMigrations(engine: Engine): MigrationSet {
         async up(db: Kysely<any>) {
           await db.schema.dropIndex('profile_tags_tag').ifExists().execute();
           await db.schema.createIndex('profile_tags_tag').on('profile_tags').columns(['workspace_id', 'tag_id', 'profile_id']).execute();
+        },
+      },
+      // Order lifecycle (issue #17): refunds, cancellations and updates; profiles keep gross and refunded apart.
+      '0023_order_lifecycle': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .alterTable('orders')
+            .addColumn('status', 'text', (c) => c.notNull().defaultTo('completed'))
+            .execute();
+          await db.schema
+            .alterTable('orders')
+            .addColumn('refunded_fen', t.millis, (c) => c.notNull().defaultTo(0))
+            .execute();
+          // The lines (with refunded quantities) after the changes, and the order as placed, from which changes are re-applied.
+          await db.schema.alterTable('orders').addColumn('lines', t.json).execute();
+          await db.schema.alterTable('orders').addColumn('placed', t.json).execute();
+          await db.schema
+            .alterTable('profiles')
+            .addColumn('gross_spent_fen', t.millis, (c) => c.notNull().defaultTo(0))
+            .execute();
+          await db.schema
+            .alterTable('profiles')
+            .addColumn('refunded_fen', t.millis, (c) => c.notNull().defaultTo(0))
+            .execute();
+          // Until now every order counted in full: gross is what was counted, nothing refunded.
+          await db
+            .updateTable('profiles')
+            .set({ gross_spent_fen: sql`total_spent_fen` })
+            .where('total_spent_fen', '>', 0)
+            .execute();
+          await db.schema
+            .createTable('order_changes')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('order_id', 'text', (c) => c.notNull())
+            .addColumn('change_key', 'text', (c) => c.notNull())
+            .addColumn('message_id', 'text', (c) => c.notNull())
+            .addColumn('kind', 'text', (c) => c.notNull())
+            .addColumn('at', t.millis, (c) => c.notNull())
+            .addColumn('body', t.json, (c) => c.notNull())
+            .addColumn('outcome', 'text', (c) => c.notNull())
+            .addColumn('note', 'text')
+            .addPrimaryKeyConstraint('order_changes_pk', ['workspace_id', 'order_id', 'change_key'])
+            .execute();
         },
       },
     },

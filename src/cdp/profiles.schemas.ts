@@ -56,8 +56,16 @@ const profileProperties = {
   tags: { type: 'array', items: profileTagSchema },
   aggregates: {
     type: 'object',
-    required: ['orderCount', 'totalSpentFen', 'firstPurchaseAt', 'lastPurchaseAt'],
-    properties: { orderCount: { type: 'integer' }, totalSpentFen: { type: 'integer' }, firstPurchaseAt: isoOrNull, lastPurchaseAt: isoOrNull },
+    description: 'Net of refunds and cancellations: orderCount and totalSpentFen (= grossSpentFen − refundedFen) count no cancelled or fully refunded order.',
+    required: ['orderCount', 'totalSpentFen', 'grossSpentFen', 'refundedFen', 'firstPurchaseAt', 'lastPurchaseAt'],
+    properties: {
+      orderCount: { type: 'integer' },
+      totalSpentFen: { type: 'integer' },
+      grossSpentFen: { type: 'integer' },
+      refundedFen: { type: 'integer' },
+      firstPurchaseAt: isoOrNull,
+      lastPurchaseAt: isoOrNull,
+    },
   },
   consent: {
     type: 'object',

@@ -48,7 +48,15 @@ export interface ProfileView {
   identifiers: { type: string; value: string | null; firstSeenAt: string }[];
   traits: Record<string, unknown>;
   tags: AttachedTag[];
-  aggregates: { orderCount: number; totalSpentFen: number; firstPurchaseAt: string | null; lastPurchaseAt: string | null };
+  /** Net of refunds and cancellations: orderCount, totalSpentFen (= grossSpentFen − refundedFen), purchase times. */
+  aggregates: {
+    orderCount: number;
+    totalSpentFen: number;
+    grossSpentFen: number;
+    refundedFen: number;
+    firstPurchaseAt: string | null;
+    lastPurchaseAt: string | null;
+  };
   consent: Record<string, { granted: boolean; at: string }>;
   firstSeenAt: string | null;
   lastSeenAt: string | null;
@@ -138,6 +146,8 @@ function toView(rec: ProfileRecord, cipher: PiiCipher): ProfileView {
     aggregates: {
       orderCount: p.orderCount,
       totalSpentFen: p.totalSpentFen,
+      grossSpentFen: p.grossSpentFen,
+      refundedFen: p.refundedFen,
       firstPurchaseAt: isoOrNull(p.firstPurchaseAt),
       lastPurchaseAt: isoOrNull(p.lastPurchaseAt),
     },

@@ -48,7 +48,7 @@ describeEngines('profile management API', (engine) => {
     );
     expect(p.identifiers).toHaveLength(6);
     expect(p.timeline.data.map((e: { messageId: string }) => e.messageId)).toEqual(['look-1']);
-    expect(p.aggregates).toEqual({ orderCount: 0, totalSpentFen: 0, firstPurchaseAt: null, lastPurchaseAt: null });
+    expect(p.aggregates).toEqual({ orderCount: 0, totalSpentFen: 0, grossSpentFen: 0, refundedFen: 0, firstPurchaseAt: null, lastPurchaseAt: null });
 
     const refs = [
       p.id,

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { JsonColumn, Millis } from '../platform/db/column-values.js';
+import type { ChangeOutcome, OrderStatus } from './orders.types.js';
 
 /**
  * The CDP's tables (migrations in migrations.ts). Owned by `src/cdp/`; other modules read them
@@ -17,8 +18,15 @@ export interface ProfilesTable {
   consent: JsonColumn;
   first_seen_at: Millis | null;
   last_seen_at: Millis | null;
+  /** Net: orders not cancelled nor fully refunded (in the workspace currency). */
   order_count: number;
+  /** Net: gross_spent_fen − refunded_fen. */
   total_spent_fen: number;
+  /** Amounts of the orders not cancelled, before refunds. */
+  gross_spent_fen: Generated<number>;
+  /** Refunded of those orders. */
+  refunded_fen: Generated<number>;
+  /** First and last purchase among the orders counted in order_count. */
   first_purchase_at: Millis | null;
   last_purchase_at: Millis | null;
   created_at: Millis;
@@ -66,15 +74,38 @@ export interface ProfileMergesTable {
   created_at: Millis;
 }
 
-/** An order, counted once per order id. */
+/** An order, counted once per order id; `pending` rows stand for changes held before their order arrived. */
 export interface OrdersTable {
   workspace_id: string;
   order_id: string;
   profile_id: string;
   message_id: string;
+  /** The order's amount after updates, before refunds. */
   total_fen: number;
   currency: string;
   ordered_at: Millis;
+  status: Generated<OrderStatus>;
+  refunded_fen: Generated<number>;
+  /** JSON: lines after changes, with refunded quantities (HeldLine[]), or null. */
+  lines: JsonColumn | null;
+  /** JSON: the order as its `Order Completed` placed it (PlacedOrder), or null for orders stored before 0023. */
+  placed: JsonColumn | null;
+}
+
+/** A refund, cancellation or update of an order, kept once per key; held (outcome `held`) until its order arrives. */
+export interface OrderChangesTable {
+  workspace_id: string;
+  order_id: string;
+  /** `refund:<refund_id or message id>`, `cancel:<message id>`, `update:<message id>`. */
+  change_key: string;
+  message_id: string;
+  kind: 'refund' | 'cancel' | 'update';
+  at: Millis;
+  /** JSON: the OrderChange as read from the event. */
+  body: JsonColumn;
+  outcome: ChangeOutcome;
+  /** Why a change was capped or ignored. */
+  note: string | null;
 }
 
 /** A group of the tag catalogue. */
@@ -110,6 +141,7 @@ export interface CdpDB {
   events: EventsTable;
   profile_merges: ProfileMergesTable;
   orders: OrdersTable;
+  order_changes: OrderChangesTable;
   tag_groups: TagGroupsTable;
   tags: TagsTable;
   profile_tags: ProfileTagsTable;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { CdpError } from './errors.js';
 import { extractIdentifiers, type Identifier, normaliseIdentifiers, type RawIdentifier, type RuleBook } from './identifiers.js';
+import { readOrder, readOrderChange } from './orders.read.js';
+import { ORDER_EVENTS, type OrderChange, type PlacedOrder } from './orders.types.js';
 import { checkDepth, checkNumericId, checkText, checkTime, INPUT_LIMITS } from './tracking.guard.js';
 
 export { INPUT_LIMITS } from './tracking.guard.js';
@@ -28,7 +30,10 @@ export interface TrackedEvent {
   identifiers: Identifier[];
   traits?: Record<string, unknown>;
   consent?: Record<string, boolean>;
-  order?: { orderId: string; totalFen: number; currency: string };
+  /** The order an `Order Completed` places. */
+  order?: PlacedOrder;
+  /** The change an `Order Refunded`, `Order Cancelled` or `Order Updated` makes to an order. */
+  orderChange?: OrderChange;
 }
 
 /** What normalisation needs to know besides the message. */
@@ -78,17 +83,6 @@ function idString(where: string, field: string, v: unknown): string | null {
   return v;
 }
 
-/** Converts a decimal amount in currency units (99.9 or "99.90") to integer fen/cents. */
-export function toFen(where: string, field: string, v: unknown): number {
-  let n: number;
-  if (typeof v === 'number') n = v;
-  else if (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim())) n = Number(v.trim());
-  else fail(where, `${field} must be a number in currency units (e.g. 99.90)`);
-  if (!Number.isFinite(n) || n < 0) fail(where, `${field} must be a non-negative amount, got ${String(v)}`);
-  if (n > INPUT_LIMITS.maxAmount) fail(where, `${field} is ${String(v)}; the largest amount accepted is ${INPUT_LIMITS.maxAmount}`);
-  return Math.round(n * 100);
-}
-
 /** How one message is read besides its own fields. */
 export interface MessageOptions {
   /** The type given by the endpoint (`/v1/track`). */
@@ -132,7 +126,9 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
       `no usable identifier: userId ${JSON.stringify(userId)} / anonymousId ${JSON.stringify(anonymousId)} are placeholders (such as "0", "null" or all zeros)`,
     );
   }
-  const order = type === 'track' && event === 'Order Completed' ? readOrder(where, properties ?? {}, messageId, ctx.currency) : undefined;
+  const isOrder = type === 'track' && event === ORDER_EVENTS.completed;
+  const order = isOrder ? readOrder(where, properties ?? {}, messageId, ctx.currency) : undefined;
+  const orderChange = type === 'track' && !isOrder ? readOrderChange(where, event, properties ?? {}) : undefined;
   const consent = readConsent(where, context);
   const payload = storedPayload(where, msg, type, messageId);
   return {
@@ -148,6 +144,7 @@ export function normaliseMessage(raw: unknown, where: string, ctx: NormaliseCont
     traits: type === 'identify' ? traits : undefined,
     consent,
     order,
+    orderChange,
   };
 }
 
@@ -233,17 +230,6 @@ function eventTime(where: string, msg: Obj, inheritedSentAt: unknown, receivedAt
     fail(where, `timestamp corrected for clock skew (received − (sentAt − timestamp)) falls outside the years 0001-9999: check the client's clock`);
   }
   return corrected;
-}
-
-/** The order of an `Order Completed` event (its id defaults to the message id; currency to the workspace's). */
-function readOrder(where: string, p: Obj, messageId: string, defaultCurrency: string): TrackedEvent['order'] {
-  const orderId = idString(where, 'properties.order_id', p.order_id) ?? messageId;
-  const amount = p.total ?? p.revenue;
-  if (amount === undefined || amount === null) fail(where, 'Order Completed needs properties.total (or properties.revenue)');
-  const currency = p.currency === undefined || p.currency === null ? defaultCurrency : String(p.currency).toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) fail(where, `properties.currency must be an ISO-4217 code such as CNY, got ${JSON.stringify(p.currency)}`);
-  if (p.products !== undefined && !Array.isArray(p.products)) fail(where, 'properties.products must be an array');
-  return { orderId, totalFen: toFen(where, p.total !== undefined ? 'properties.total' : 'properties.revenue', amount), currency };
 }
 
 /** Consent given in `context.consent.categoryPreferences` (Segment's consent object), if any. */

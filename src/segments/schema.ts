@@ -11,6 +11,7 @@ import type {
   EventsTable,
   IdentitiesTable,
   OrdersTable,
+  OrderChangesTable,
   ProfileMergesTable,
   ProfilesTable,
   ProfileTagsTable,
@@ -114,6 +115,7 @@ export interface CdpTablesRead {
   events: EventsTable;
   profile_merges: ProfileMergesTable;
   orders: OrdersTable;
+  order_changes: OrderChangesTable;
   tag_groups: TagGroupsTable;
   tags: TagsTable;
   profile_tags: ProfileTagsTable;

@@ -19,8 +19,8 @@ describeEngines('segment worker: failing segments', (engine) => {
     await worker.runOnce(); // (the pass a start runs by itself, out of the tests' way)
   });
   afterAll(async () => {
-    await worker.stop();
-    await t.close();
+    await worker?.stop();
+    await t?.close();
   });
 
   type Ws = { workspaceId: string; writeKey: string; secretKey: string };

@@ -19,7 +19,7 @@ describeEngines('statement limits', (engine) => {
   beforeAll(async () => {
     d = await openTestDatabase(engine);
   });
-  afterAll(async () => d.close());
+  afterAll(async () => d?.close());
 
   const settings = sql`select current_setting('statement_timeout') as t, current_setting('work_mem') as m, current_setting('jit') as j`;
   const limits = { timeoutMs: 250, workMem: '8MB' };

@@ -9,6 +9,7 @@
  *   loyal     active, order_count >= loyalMinOrders (3) and total_spent_fen >= loyalMinSpentFen (0)
  *   active    active buyer, none of the above
  *
+ * Order counts, spend and purchase times are the CDP's net values (no cancelled or fully refunded order).
  * The first matching line wins (churned > silent > new > loyal > active). "More than N days ago"
  * means a local date before today - N, so a profile last seen exactly 60 days ago is not silent yet.
  *

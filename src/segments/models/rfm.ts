@@ -1,6 +1,7 @@
 /**
  * RFM: Recency (calendar days since the last purchase, fewer is better), Frequency (order_count)
  * and Monetary (total_spent_fen) of the workspace's buyers — live profiles with order_count > 0.
+ * All three are net: the CDP leaves cancelled and fully refunded orders out and takes refunds out of spend.
  *
  * Each dimension is scored 1-5 against four thresholds listed from the worst value to the best.
  * By default they are the quintiles of the buyers: with the buyers sorted from worst to best
