@@ -8,6 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import { isStatementTimeout } from '../platform/db/statement-limits.js';
+import { doublingDelayMs, failureText } from '../platform/failure.js';
 import type { SegmentsSqlDB } from './schema.js';
 
 /** The back-off of a failing segment. */
@@ -21,7 +22,7 @@ export const RECOMPUTE_BACKOFF = {
 
 /** The wait after the `failures`-th failure in a row. */
 export function retryDelayMs(failures: number): number {
-  return Math.min(RECOMPUTE_BACKOFF.maxMs, RECOMPUTE_BACKOFF.firstMs * 2 ** Math.max(0, failures - 1));
+  return doublingDelayMs(failures, RECOMPUTE_BACKOFF.firstMs, RECOMPUTE_BACKOFF.maxMs);
 }
 
 /** The columns of a segment that is not failing (a success, a rule change, a requested recompute). */
@@ -34,15 +35,7 @@ export const NO_FAILURES = { recompute_failures: 0, recompute_error: null, recom
 export function failureReason(err: unknown, timeoutMs?: number): string {
   if (isStatementTimeout(err))
     return `a query ran longer than ${timeoutMs ? `${timeoutMs / 1000} s ` : 'its limit '}and was stopped (SIYU_SEGMENT_RECOMPUTE_TIMEOUT_MS): simplify the rule or raise the limit`;
-  const e = err as { message?: unknown; code?: unknown } | undefined;
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  const code = typeof e?.code === 'string' || typeof e?.code === 'number' ? `${e.code}: ` : '';
-  return (code + message)
-    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>')
-    .replace(/\b(password|passwd|pwd|secret|token|key)=\S+/gi, '$1=<redacted>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 500);
+  return failureText(err);
 }
 
 /**

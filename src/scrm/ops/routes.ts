@@ -6,6 +6,7 @@ import { alertRoutes } from './alerts.routes.js';
 import { archiveRoutes } from './archive.routes.js';
 import { type OpsContext, opsContext } from './context.js';
 import { handoverRoutes } from './handover.routes.js';
+import { healthRoutes } from './health.routes.js';
 import { snippetRoutes } from './snippets.routes.js';
 import { sopRoutes } from './sops.routes.js';
 import { taskRoutes } from './tasks.routes.js';
@@ -28,5 +29,6 @@ export async function scrmOpsRoutes(app: FastifyInstance, scrm: Scrm, opts: Scrm
   await snippetRoutes(app, ctx, preHandler);
   await handoverRoutes(app, ctx, preHandler);
   await alertRoutes(app, ctx, preHandler);
+  await healthRoutes(app, ctx, preHandler);
   await archiveRoutes(app, { ctx, writer: scrm.writer, cipher: scrm.cipher }, preHandler);
 }

@@ -7,6 +7,7 @@ import { startLoop } from '../../platform/loop.js';
 import type { Scrm } from '../deps.js';
 import { type OpsContext, opsContext, opsDb } from './context.js';
 import { syncHandoverResults } from './handover.service.js';
+import { OPS_STEPS, type OpsStep, runTrackedStep } from './health.js';
 import { syncSopTaskResults } from './sop-results.js';
 import { runSopTick } from './sop-tick.js';
 
@@ -17,21 +18,22 @@ export interface ScrmOpsWorker {
   stop(): Promise<void>;
 }
 
-/** One cycle over every connected workspace; a failure in one workspace or step is logged and the rest go on. */
+/**
+ * One cycle over every connected workspace; a failure in one workspace or step is recorded with its
+ * reason and backed off (health.ts, `GET /v1/wecom/ops/health`), and the rest go on.
+ */
 export async function runOpsCycle(ctx: OpsContext): Promise<void> {
   const workspaces = (await opsDb(ctx).selectFrom('wecom_apps').select('workspace_id').execute()).map((r) => r.workspace_id);
+  const steps: Record<OpsStep, (ws: string) => Promise<unknown>> = {
+    'sop tick': (ws) => runSopTick(ctx, ws),
+    'sop results': (ws) => syncSopTaskResults(ctx, ws),
+    'handover results': (ws) => syncHandoverResults(ctx, ws),
+  };
   for (const ws of workspaces) {
-    for (const [name, step] of [
-      ['sop tick', () => runSopTick(ctx, ws)],
-      ['sop results', () => syncSopTaskResults(ctx, ws)],
-      ['handover results', () => syncHandoverResults(ctx, ws)],
-    ] as const) {
-      try {
-        const report = await step();
-        ctx.log.debug({ workspaceId: ws, step: name, report }, 'scrm ops step done');
-      } catch (err) {
-        ctx.log.error({ err, workspaceId: ws, step: name }, 'scrm ops step failed');
-      }
+    for (const name of OPS_STEPS) {
+      const r = await runTrackedStep(ctx, ws, name, () => steps[name](ws));
+      if (r.outcome === 'failed') ctx.log.error({ err: r.err, workspaceId: ws, step: name }, 'scrm ops step failed; backed off');
+      else ctx.log.debug({ workspaceId: ws, step: name, ...r }, 'scrm ops step');
     }
   }
 }
