@@ -455,11 +455,23 @@ describeEngines('WeCom callbacks', (engine) => {
     expect(await processInboxBatch(broken)).toMatchObject({ claimed: 1, retried: 1 });
     expect(await row()).toMatchObject({ status: 'pending', attempts: 1, next_attempt_at: t.clock.now() + 10_000 });
     expect((await row()).error).toContain('WeCom is down');
+    const retrying = await t.app.inject({ method: 'GET', url: '/v1/wecom/callbacks?state=retrying', headers: { authorization: `Bearer ${t.secretKey}` } });
+    expect(retrying.json().data).toEqual([
+      expect.objectContaining({ state: 'retrying', attempts: 1, nextAttemptAt: new Date(t.clock.now() + 10_000).toISOString() }),
+    ]);
     expect(await events('WeCom Contact Added').then((e) => e.filter((x: any) => x.payload.properties.external_userid === ext))).toHaveLength(0);
     expect(await processInboxBatch(broken)).toMatchObject({ claimed: 0 });
     t.clock.advance(10_000);
     expect(await processInboxBatch(broken)).toMatchObject({ claimed: 1, failed: 1 });
     expect(await row()).toMatchObject({ status: 'failed', attempts: 2 });
+    // The operator sees it, with its reason, through the API.
+    const listed = await t.app.inject({ method: 'GET', url: '/v1/wecom/callbacks?state=failed', headers: { authorization: `Bearer ${t.secretKey}` } });
+    expect(listed.statusCode).toBe(200);
+    const failed = listed.json().data as Array<Record<string, unknown>>;
+    expect(failed.map((c) => c.id)).toEqual([(await row()).id]);
+    expect(failed[0]).toMatchObject({ state: 'failed', attempts: 2, nextAttemptAt: null });
+    expect(failed[0]!.error).toContain('WeCom is down');
+    expect(failed[0]).not.toHaveProperty('payload');
   });
 
   it('a failing listener is recorded on the row, which is still done; other listeners run', async () => {

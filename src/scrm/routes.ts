@@ -3,6 +3,7 @@ import { callbackRoutes } from './callback.routes.js';
 import { connectionRoutes } from './connection.routes.js';
 import type { Scrm } from './deps.js';
 import { groupRoutes } from './groups/groups.routes.js';
+import { inboxRoutes } from './inbox.routes.js';
 import { liveCodeRoutes } from './livecodes/routes.js';
 import { scrmOpsRoutes } from './ops/routes.js';
 import { staffRoutes } from './staff.routes.js';
@@ -18,6 +19,7 @@ export async function scrmRoutes(app: FastifyInstance, scrm: Scrm): Promise<void
   await app.register(async (scope) => liveCodeRoutes(scope, scrm));
   await app.register(async (scope) => groupRoutes(scope, scrm));
   await app.register(async (scope) => staffRoutes(scope, scrm));
+  await app.register(async (scope) => inboxRoutes(scope, scrm));
   await app.register(async (scope) => connectionRoutes(scope, scrm));
   await app.register(async (scope) => callbackRoutes(scope, scrm));
 }
