@@ -30,6 +30,10 @@ export async function bootstrapWorkspace(s: Services): Promise<void> {
     { workspaceId: created.workspace.id, keysFile: file },
     'first run: created workspace "Default"; its write and secret keys are in the keys file (move them somewhere safe)',
   );
+  s.log.info(
+    { setting: 'linkBaseUrl', how: 'PATCH /v1/messaging/settings {"linkBaseUrl":"https://<public address>"}', docs: 'docs/messaging.md' },
+    'next step: set the public address of this server, which tracked links, the open pixel and unsubscribe links point at (messages using them are refused until it is set)',
+  );
 }
 
 /** Refuses split roles on SQLite: one file has one writer, and the workers' claims rely on it. */

@@ -32,6 +32,9 @@ for (const engine of ENGINES) {
 
     it('every event answered with 200 survives kill -9 of the server', async () => {
       const server = await startServer(env);
+      // The first start on an empty database names the keys file and the next setup step.
+      expect(server.output()).toContain('first run: created workspace');
+      expect(server.output()).toContain('next step: set the public address of this server');
       const { writeKey } = server.keys();
       const auth = 'Basic ' + Buffer.from(writeKey + ':').toString('base64');
       const acked: string[] = [];
@@ -70,6 +73,7 @@ for (const engine of ENGINES) {
 
       // And the server starts again on the same data and accepts more.
       const again = await startServer(env);
+      expect(again.output()).not.toContain('first run');
       try {
         const res = await fetch(`${again.url}/v1/track`, {
           method: 'POST',
