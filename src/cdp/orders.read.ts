@@ -1,6 +1,5 @@
-import { CdpError } from './errors.js';
 import { ORDER_EVENTS, type OrderChange, type OrderLine, type PlacedOrder, type RefundLine } from './orders.types.js';
-import { checkNumericId, INPUT_LIMITS } from './tracking.guard.js';
+import { fail, idString, INPUT_LIMITS } from './tracking.guard.js';
 
 // Reads the properties of the four order events (docs/tracking-api.md, "Orders").
 
@@ -8,23 +7,8 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function fail(where: string, message: string): never {
-  throw new CdpError('VALIDATION_FAILED', `${where}: ${message}`);
-}
-
 /** Largest quantity of one product line. */
 const MAX_QUANTITY = 1_000_000;
-
-function idText(where: string, field: string, v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'number') {
-    checkNumericId(where, field, v);
-    return String(v);
-  }
-  if (typeof v !== 'string') fail(where, `${field} must be a string`);
-  if (v.length > 512) fail(where, `${field} is longer than 512 characters`);
-  return v;
-}
 
 /** Converts a decimal amount in currency units (99.9 or "99.90") to integer fen/cents. */
 export function toFen(where: string, field: string, v: unknown): number {
@@ -59,7 +43,7 @@ function readLines(where: string, p: Obj): { key: string; quantity: number; pric
   return p.products.map((item: unknown, i) => {
     const at = `properties.products[${i}]`;
     if (!isObj(item)) fail(where, `${at} must be an object`);
-    const key = idText(where, `${at}.product_id`, item.product_id) ?? idText(where, `${at}.sku`, item.sku) ?? `#${i}`;
+    const key = idString(where, `${at}.product_id`, item.product_id) ?? idString(where, `${at}.sku`, item.sku) ?? `#${i}`;
     if (seen.has(key)) fail(where, `${at} repeats product ${JSON.stringify(key)}; list each product once with its quantity`);
     seen.add(key);
     const q = item.quantity ?? 1;
@@ -74,7 +58,7 @@ const placedLines = (lines: RefundLine[] | null): OrderLine[] | null => lines &&
 
 /** The order of an `Order Completed` event (its id defaults to the message id; currency to the workspace's). */
 export function readOrder(where: string, p: Obj, messageId: string, defaultCurrency: string): PlacedOrder {
-  const orderId = idText(where, 'properties.order_id', p.order_id) ?? messageId;
+  const orderId = idString(where, 'properties.order_id', p.order_id) ?? messageId;
   const totalFen = amountOf(where, p);
   if (totalFen === null) fail(where, 'Order Completed needs properties.total (or properties.revenue)');
   const currency = currencyOf(where, p, defaultCurrency)!;
@@ -89,7 +73,7 @@ export function readOrder(where: string, p: Obj, messageId: string, defaultCurre
 }
 
 const requiredOrderId = (where: string, p: Obj, event: string): string => {
-  const orderId = idText(where, 'properties.order_id', p.order_id);
+  const orderId = idString(where, 'properties.order_id', p.order_id);
   if (orderId === null || orderId === '') fail(where, `${event} needs properties.order_id, the id of the order it changes`);
   return orderId;
 };
@@ -101,7 +85,7 @@ const CHANGE_READERS = new Map<string, (where: string, p: Obj) => OrderChange>([
     (where, p) => ({
       kind: 'refund',
       orderId: requiredOrderId(where, p, ORDER_EVENTS.refunded),
-      refundId: idText(where, 'properties.refund_id', p.refund_id),
+      refundId: idString(where, 'properties.refund_id', p.refund_id),
       amountFen: amountOf(where, p),
       lines: readLines(where, p),
     }),

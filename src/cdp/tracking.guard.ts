@@ -7,6 +7,7 @@
  * ("Limits") states them.
  */
 import { CdpError } from './errors.js';
+import { unstorableText } from '../platform/text.js';
 
 /** The limits on one message's content (besides the sizes in LIMITS). */
 export const INPUT_LIMITS = Object.freeze({
@@ -22,7 +23,8 @@ export const INPUT_LIMITS = Object.freeze({
 
 type Obj = Record<string, unknown>;
 
-function fail(where: string, message: string): never {
+/** A VALIDATION_FAILED error naming where in the payload. */
+export function fail(where: string, message: string): never {
   throw new CdpError('VALIDATION_FAILED', `${where}: ${message}`);
 }
 
@@ -91,26 +93,12 @@ export function checkDepth(where: string, msg: Obj): void {
  */
 const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/;
 
-/** Why a string cannot be stored, or undefined: U+0000 or an unpaired UTF-16 surrogate. */
-function badText(s: string): string | undefined {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0) return 'contains U+0000 (NUL), which cannot be stored; remove it';
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const next = s.charCodeAt(i + 1);
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
-      else return `contains a lone UTF-16 surrogate (\\u${c.toString(16)}), which is not valid Unicode text; send well-formed UTF-8`;
-    }
-  }
-  return undefined;
-}
-
 const SUSPECT_CHAR = /[\u0000\ud800-\udfff]/;
 
 /** The first key or string of `v` that cannot be stored, with its path (depth already bounded). */
 function findBadText(v: unknown, path: (string | number)[]): { path: (string | number)[]; why: string; key: boolean } | undefined {
   if (typeof v === 'string') {
-    const why = SUSPECT_CHAR.test(v) ? badText(v) : undefined;
+    const why = SUSPECT_CHAR.test(v) ? unstorableText(v) : undefined;
     return why ? { path, why, key: false } : undefined;
   }
   if (typeof v !== 'object' || v === null) return undefined;
@@ -122,7 +110,7 @@ function findBadText(v: unknown, path: (string | number)[]): { path: (string | n
     return undefined;
   }
   for (const k in v as Obj) {
-    const why = SUSPECT_CHAR.test(k) ? badText(k) : undefined;
+    const why = SUSPECT_CHAR.test(k) ? unstorableText(k) : undefined;
     if (why) return { path, why, key: true };
     const hit = findBadText((v as Obj)[k], [...path, k]);
     if (hit) return hit;
@@ -162,4 +150,16 @@ export function checkNumericId(where: string, field: string, v: number): void {
       `${field}: ${String(v)} is a JSON number beyond ${Number.MAX_SAFE_INTEGER}, which JSON parsers round (two ids could become one); send ids as strings`,
     );
   }
+}
+
+/** An id field (userId, order_id, ...): a string up to 512 characters or a safe integer (as text); null when absent. */
+export function idString(where: string, field: string, v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number') {
+    checkNumericId(where, field, v);
+    return String(v);
+  }
+  if (typeof v !== 'string') fail(where, `${field} must be a string`);
+  if (v.length > 512) fail(where, `${field} is longer than 512 characters`);
+  return v;
 }

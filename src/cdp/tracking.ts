@@ -3,7 +3,7 @@ import { CdpError } from './errors.js';
 import { extractIdentifiers, type Identifier, normaliseIdentifiers, type RawIdentifier, type RuleBook } from './identifiers.js';
 import { readOrder, readOrderChange } from './orders.read.js';
 import { ORDER_EVENTS, type OrderChange, type PlacedOrder } from './orders.types.js';
-import { checkDepth, checkNumericId, checkText, checkTime, INPUT_LIMITS } from './tracking.guard.js';
+import { checkDepth, checkNumericId, checkText, checkTime, fail, idString, INPUT_LIMITS } from './tracking.guard.js';
 
 export { INPUT_LIMITS } from './tracking.guard.js';
 
@@ -53,10 +53,6 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function fail(where: string, message: string): never {
-  throw new CdpError('VALIDATION_FAILED', `${where}: ${message}`);
-}
-
 function parseTime(where: string, field: string, v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string' && typeof v !== 'number') fail(where, `${field} must be an ISO-8601 date string`);
@@ -69,17 +65,6 @@ function optionalObject(where: string, msg: Obj, field: string): Obj | undefined
   const v = msg[field];
   if (v === undefined || v === null) return undefined;
   if (!isObj(v)) fail(where, `${field} must be an object`);
-  return v;
-}
-
-function idString(where: string, field: string, v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v === 'number') {
-    checkNumericId(where, field, v);
-    return String(v);
-  }
-  if (typeof v !== 'string') fail(where, `${field} must be a string`);
-  if (v.length > 512) fail(where, `${field} is longer than 512 characters`);
   return v;
 }
 
