@@ -1,6 +1,5 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageSchema } from '../../platform/paging.js';
 import type { OpsContext } from './context.js';
 import { OPS_BACKOFF, opsHealth } from './health.js';
 
@@ -30,9 +29,23 @@ export async function healthRoutes(app: FastifyInstance, ctx: OpsContext, preHan
       preHandler,
       schema: {
         ...secured('wecom-ops', "The operations worker's steps (SOP tick, SOP results, handover results) in this workspace: failures, reason, next try"),
-        response: { 200: pageSchema(stepHealth, 'one entry per step; never more than one page'), ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            required: ['steps'],
+            properties: {
+              steps: {
+                type: 'object',
+                description: 'by step name',
+                required: ['sop tick', 'sop results', 'handover results'],
+                properties: { 'sop tick': stepHealth, 'sop results': stepHealth, 'handover results': stepHealth },
+              },
+            },
+          },
+          ...errorResponses,
+        },
       },
     },
-    async (req) => ({ data: await opsHealth(ctx, req.workspaceId), nextCursor: null }),
+    async (req) => ({ steps: Object.fromEntries((await opsHealth(ctx, req.workspaceId)).map((h) => [h.step, h])) }),
   );
 }

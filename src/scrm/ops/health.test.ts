@@ -16,7 +16,7 @@ describeEngines('SCRM operations worker: a failing step is backed off and shown'
   const health = async () => {
     const res = await f.app.inject({ method: 'GET', url: '/v1/wecom/ops/health', headers: f.auth });
     expect(res.statusCode).toBe(200);
-    return Object.fromEntries((res.json().data as Array<Record<string, any>>).map((h) => [h.step, h]));
+    return res.json().steps as Record<string, Record<string, any>>;
   };
 
   it('records the reason, skips the step until its retry time, lets the other steps run, and clears on success', async () => {
