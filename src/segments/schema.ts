@@ -6,18 +6,8 @@
 import type { ColumnType, Kysely } from 'kysely';
 import type { JsonColumn, Millis, PlatformDB } from '../platform/db/schema.js';
 // The cdp tables segments compile SQL over: the one declared exception to table ownership
-// (docs/architecture-rules.md). Transitional path: these types move to cdp's schema.
-import type {
-  EventsTable,
-  IdentitiesTable,
-  OrdersTable,
-  OrderChangesTable,
-  ProfileMergesTable,
-  ProfilesTable,
-  ProfileTagsTable,
-  TagGroupsTable,
-  TagsTable,
-} from '../cdp/index.js';
+// (docs/architecture-rules.md); their types are cdp's own (CdpDB).
+import type { CdpDB } from '../cdp/index.js';
 
 /** A saved segment: its current rule and version, size, recompute state and listened mark. */
 export interface SegmentsTable {
@@ -108,18 +98,8 @@ export interface SegmentsDB {
   profile_scores: ProfileScoresTable;
 }
 
-/** The cdp tables segments read (rules compile to SQL over them; the declared exception). */
-export interface CdpTablesRead {
-  profiles: ProfilesTable;
-  identities: IdentitiesTable;
-  events: EventsTable;
-  profile_merges: ProfileMergesTable;
-  orders: OrdersTable;
-  order_changes: OrderChangesTable;
-  tag_groups: TagGroupsTable;
-  tags: TagsTable;
-  profile_tags: ProfileTagsTable;
-}
+/** The cdp tables segments read (rules compile to SQL over them; the declared exception): all of cdp's, by cdp's own type. */
+export type CdpTablesRead = CdpDB;
 
 /** Everything segments' SQL touches: its own tables, the cdp tables it reads, and platform's (workspaces, job_state). */
 export type SegmentsSqlDB = SegmentsDB & CdpTablesRead & PlatformDB;
