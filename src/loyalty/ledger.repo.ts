@@ -5,7 +5,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
-import type { EntryKind, LoyaltyAccountsTable, LoyaltyEntriesTable, SourceType } from './schema.js';
+import type { LoyaltyAccountsTable, LoyaltyEntriesTable, SourceType } from './schema.js';
 
 /** A connection or transaction over the whole database (the module's tables are merged into DB). */
 export type Conn = Kysely<DB>;
@@ -53,25 +53,8 @@ export async function entryByKey(db: Conn, ws: string, key: string): Promise<Ent
   return r && entryFromRow(r);
 }
 
-/** An entry to append (its seq and balance_after are given by the posting that computed them). */
-export interface NewEntry {
-  id: string;
-  workspace_id: string;
-  profile_id: string;
-  seq: number;
-  kind: EntryKind;
-  amount: number;
-  requested: number;
-  balance_after: number;
-  reason: string;
-  source_type: SourceType;
-  source_id: string | null;
-  idempotency_key: string;
-  request_hash: string;
-  remaining: number | null;
-  expires_at: number | null;
-  created_at: number;
-}
+/** An entry to append: a ledger row before any notice (its seq and balance_after are given by the posting that computed them). */
+export type NewEntry = Omit<LoyaltyEntriesTable, 'notified_at'>;
 
 /** Appends entries and moves the account's cached balance, lifetime earnings and last seq with them. */
 export async function appendEntries(trx: Conn, account: AccountRow, entries: readonly NewEntry[], now: number): Promise<void> {
