@@ -11,7 +11,8 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
-import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
 import type {
   createBody,
@@ -100,3 +101,20 @@ export type SettingsBody = Input<typeof settingsBody>;
 export type ComputeBody = Input<typeof computeBody>;
 /** `POST /v1/models/compute`. */
 export type ComputeAnswer = Answer<typeof computeReportSchema>;
+
+/** `GET /v1/console/session`, `POST /v1/console/login`: the signed-in user, their workspaces and the CSRF token. */
+export type ConsoleSession = Answer<typeof sessionSchema>;
+/** A console user's role in a workspace. */
+export type Role = ConsoleSession['workspaces'][number]['role'];
+/** `GET /v1/users` items: a console user with their role here. */
+export type UserMember = Answer<typeof memberSchema>;
+/** Body of `POST /v1/users/invitations`. */
+export type InviteBody = Input<typeof inviteBody>;
+/** `POST /v1/users/invitations`: the invitation and its one-time link. */
+export type InvitationAnswer = Answer<typeof invitationSchema>;
+/** Body of `PATCH /v1/users/:id`. */
+export type PatchUserBody = Input<typeof patchUserBody>;
+/** `GET /v1/keys` items. */
+export type KeyInfo = Answer<typeof keyInfo>;
+/** `POST /v1/keys`. */
+export type CreatedKey = Answer<typeof createdKeySchema>;

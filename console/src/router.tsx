@@ -41,6 +41,10 @@ export type Route =
   | { name: 'segment'; id: string }
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
+  | { name: 'workbench' }
+  | { name: 'users' }
+  | { name: 'keys' }
+  | { name: 'accept-invitation' }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -50,6 +54,10 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
+  if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };
   return { name: 'not-found' };
 }
 
