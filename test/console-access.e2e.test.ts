@@ -169,4 +169,48 @@ describe('console users, roles and the guide workbench (real server, real browse
     await page.screenshot({ path: join(SCREENS, 'guide-workbench-1440.png'), fullPage: true });
     await phone.close();
   });
+
+  it('finds a customer by phone, opens the profile 360 page, reads the timeline and adds a tag', async () => {
+    const { writeKey } = server!.keys();
+    const write = { authorization: 'Basic ' + Buffer.from(writeKey + ':').toString('base64'), 'content-type': 'application/json' };
+    const batch = [
+      { type: 'identify', userId: 'm-1001', messageId: 'c-id-1', traits: { name: '李小咖', phone: '13800138000', city: '上海' } },
+      { type: 'track', userId: 'm-1001', messageId: 'c-o-1', event: 'Order Completed', properties: { order_id: 'o-1001', total: 36 } },
+      { type: 'track', userId: 'm-1001', messageId: 'c-v-1', event: 'Product Viewed', properties: { product_id: 'latte' } },
+    ];
+    const sent = await fetch(`${server!.url}/v1/batch`, { method: 'POST', headers: write, body: JSON.stringify({ batch }) });
+    expect(sent.status).toBe(200);
+    const ctx = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await ctx.newPage();
+    const id = (t: string) => page.getByTestId(t);
+    await signInConsole(page, server!);
+    await id('nav-customers').click();
+    await id('customer-search').locator('input').fill('13800138000');
+    await id('customer-search').locator('input').press('Enter');
+    await until(
+      () => id('customers-table').locator('tbody tr.ant-table-row').count(),
+      (n) => n === 1,
+      'one customer found by phone',
+    );
+    await id('customer-link').first().click();
+    await until(
+      async () => (await id('profile-name').textContent()) ?? '',
+      (v) => v === '李小咖',
+      'the profile name',
+    );
+    expect(await id('profile-identifiers').textContent()).toContain('13800138000');
+    await until(
+      () => id('timeline-event').count(),
+      (n) => n >= 3,
+      'the timeline events',
+    );
+    expect(await id('timeline').textContent()).toContain('Order Completed');
+    await id('add-tag').locator('input').fill('会员/金卡');
+    await id('add-tag').locator('input').press('Enter');
+    await id('profile-tags').locator('.ant-tag', { hasText: '会员/金卡' }).waitFor();
+    await page.screenshot({ path: join(SCREENS, 'profile-1440.png'), fullPage: true });
+    const tags = (await (await fetch(`${server!.url}/v1/profiles/user_id:m-1001`, { headers: secret })).json()) as { tags: { name: string }[] };
+    expect(tags.tags.map((g) => g.name)).toContain('金卡');
+    await ctx.close();
+  });
 });

@@ -6,6 +6,8 @@ import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import { ApiError, type ConsoleSession, consoleAuth, createApi, type Role, type Workspace } from './api.ts';
 import { I18nContext, i18nFor, type Locale, type MessageKey } from './i18n.ts';
 import { AcceptInvitationPage } from './pages/AcceptInvitation.tsx';
+import { CustomerListPage } from './pages/customers/CustomerList.tsx';
+import { CustomerProfilePage } from './pages/customers/CustomerProfile.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -31,6 +33,7 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
+  { key: 'customers', label: 'navCustomers', roles: ['owner', 'operator', 'analyst'] },
   { key: 'segments', label: 'navSegments', roles: ['owner', 'operator', 'analyst'] },
   { key: 'rfm', label: 'navRfm', roles: ['owner', 'operator', 'analyst'] },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
@@ -61,6 +64,11 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('segments', <SegmentDetailPage key={route.id} id={route.id} />);
     case 'rfm':
       return guard('rfm', <RfmReportPage />);
+    case 'customers':
+      return guard('customers', <CustomerListPage />);
+    case 'customer':
+      // A guide opens the customers they follow (the API refuses the others).
+      return <CustomerProfilePage key={route.id} id={route.id} />;
     case 'workbench':
       return guard('workbench', <WorkbenchPage />);
     case 'users':
@@ -152,13 +160,11 @@ export function App() {
       }))
     : [];
   const selected =
-    route.name === 'users'
-      ? 'settings/users'
-      : route.name === 'keys'
-        ? 'settings/keys'
-        : route.name === 'rfm' || route.name === 'workbench'
-          ? route.name
-          : 'segments';
+    (
+      { users: 'settings/users', keys: 'settings/keys', rfm: 'rfm', workbench: 'workbench', customers: 'customers', customer: 'customers' } as Partial<
+        Record<Route['name'], string>
+      >
+    )[route.name] ?? 'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';
   const account = session && (
     <Dropdown

@@ -9,7 +9,15 @@
  * `*.types.ts` files that import no server code (docs/architecture.md, "Console API types").
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type {
+  listProfilesQuery,
+  mergeListSchema,
+  profileSchema,
+  profileSummarySchema,
+  profileTagsSchema,
+  tagSchema,
+  timelinePageSchema,
+} from '../../src/cdp/profiles.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
@@ -118,3 +126,18 @@ export type PatchUserBody = Input<typeof patchUserBody>;
 export type KeyInfo = Answer<typeof keyInfo>;
 /** `POST /v1/keys`. */
 export type CreatedKey = Answer<typeof createdKeySchema>;
+
+/** `GET /v1/profiles` items: a profile without its timeline. */
+export type ProfileSummary = Answer<typeof profileSummarySchema>;
+/** Query of `GET /v1/profiles`. */
+export type ProfileListQuery = Input<typeof listProfilesQuery>;
+/** `GET /v1/profiles/:id/events`: a page of the timeline, newest first. */
+export type TimelinePage = Answer<typeof timelinePageSchema>;
+/** One event of a timeline. */
+export type TimelineEvent = TimelinePage['data'][number];
+/** `GET /v1/profiles/:id/merges`. */
+export type MergePage = Answer<typeof mergeListSchema>;
+/** A tag of the catalogue (`GET /v1/tags`). */
+export type CatalogueTag = Answer<typeof tagSchema>;
+/** `POST /v1/profiles/:id/tags`, `DELETE …/tags/:tagId`: the profile's tags after the change. */
+export type ProfileTags = Answer<typeof profileTagsSchema>;

@@ -5,8 +5,14 @@
  * with the server too (src/segments/rule.types.ts).
  */
 import type {
+  CatalogueTag,
   ConsoleSession,
   CreatedKey,
+  MergePage,
+  ProfileListQuery,
+  ProfileSummary,
+  ProfileTags,
+  TimelinePage,
   InvitationAnswer,
   InviteBody,
   KeyInfo,
@@ -182,6 +188,22 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
         await call('POST', `/v1/segments/${encodeURIComponent(id)}/members${query({ mode })}`, undefined, { body: file, type: 'text/csv' })
       ).json() as Promise<StaticUploadReport>,
     profile: (id: string) => json<Profile>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
+    profiles: (q: ProfileListQuery) => {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(q)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined && x !== '') params.append(k, String(x));
+      const s = params.toString();
+      return json<Page<ProfileSummary>>('GET', `/v1/profiles${s ? `?${s}` : ''}`);
+    },
+    timeline: (id: string, cursor?: string) => json<TimelinePage>('GET', `/v1/profiles/${encodeURIComponent(id)}/events${query({ limit: 30, cursor })}`),
+    merges: (id: string) => json<MergePage>('GET', `/v1/profiles/${encodeURIComponent(id)}/merges?limit=50`),
+    profileSegments: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/profiles/${encodeURIComponent(id)}/segments?limit=100`),
+    consent: (id: string) => json<Record<string, unknown>>('GET', `/v1/profiles/${encodeURIComponent(id)}/consent`),
+    consentHistory: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/profiles/${encodeURIComponent(id)}/consent/history?limit=50`),
+    profileMessages: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/messages${query({ profileId: id, limit: 50 })}`),
+    tags: () => json<Page<CatalogueTag>>('GET', '/v1/tags?limit=500'),
+    addTag: (id: string, tag: { id: string } | { group: string; name: string }) =>
+      json<ProfileTags>('POST', `/v1/profiles/${encodeURIComponent(id)}/tags`, { tags: [tag] }),
+    removeTag: (id: string, tagId: string) => json<ProfileTags>('DELETE', `/v1/profiles/${encodeURIComponent(id)}/tags/${encodeURIComponent(tagId)}`),
     rfmReport: () => json<RfmReport>('GET', '/v1/models/rfm/report'),
     modelSettings: () => json<ModelSettings>('GET', '/v1/models/settings'),
     /**

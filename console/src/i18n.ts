@@ -5,9 +5,11 @@
  */
 import { createContext, useContext } from 'react';
 import { accessEn, accessZh } from './i18n/access.ts';
+import { customersEn, customersZh } from './i18n/customers.ts';
 
 const en = {
   ...accessEn,
+  ...customersEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -211,6 +213,7 @@ export type MessageKey = keyof typeof en;
 
 const zhCN: Record<MessageKey, string> = {
   ...accessZh,
+  ...customersZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

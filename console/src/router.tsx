@@ -42,6 +42,8 @@ export type Route =
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
   | { name: 'workbench' }
+  | { name: 'customers' }
+  | { name: 'customer'; id: string }
   | { name: 'users' }
   | { name: 'keys' }
   | { name: 'accept-invitation' }
@@ -55,6 +57,8 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
   if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
+  if (parts.length === 1 && parts[0] === 'customers') return { name: 'customers' };
+  if (parts.length === 2 && parts[0] === 'customers') return { name: 'customer', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };

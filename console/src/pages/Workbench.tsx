@@ -8,6 +8,7 @@ import type { Api } from '../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../components.tsx';
 import { formatTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
+import { Link } from '../router.tsx';
 import { useSession } from '../session.ts';
 
 type Today = Awaited<ReturnType<Api['staffToday']>>;
@@ -107,7 +108,7 @@ export function WorkbenchPage() {
             {
               title: t('customer'),
               key: 'name',
-              render: (_: unknown, r) => str(r.remark) || str(r.name),
+              render: (_: unknown, r) => <Link to={`customers/${encodeURIComponent(str(r.profileId))}`}>{str(r.remark) || str(r.name)}</Link>,
             },
             {
               title: t('tags'),
