@@ -1,5 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeEngines } from '../../../test/support/engines.js';
+import { createExecutor } from '../../journeys/index.js';
+import { activeGroupChatIds } from '../../scrm/index.js';
+import { journeyDepsOf } from '../../server/app.js';
 import { analyse, type ArmInput, DEFAULT_SETTINGS } from './analysis.js';
 import { assignVariant } from './assign.js';
 import { cupedTheta } from './stats.cuped.js';
@@ -213,5 +216,62 @@ describeEngines('the experiments API', (engine) => {
     const plain = analyse(armsOf(['morning', 'evening'], assigned, net), 'mean', 'morning', { ...DEFAULT_SETTINGS, cuped: false });
     const width = (ci: number[]) => ci[1]! - ci[0]!;
     expect(width(results.body.table.rows[1].lift.ci)).toBeLessThan(width(plain.arms[1]!.lift!.ci));
+  });
+});
+
+describeEngines('a journey split step analysed as an experiment', (engine) => {
+  let app: App;
+  afterEach(async () => app?.close());
+
+  it('takes the step’s arms and holdout, counts its assignments as exposures, once per step', async () => {
+    app = await experimentsTestApp(engine);
+    const users = await app.profiles(50);
+    const definition = {
+      trigger: { type: 'manual' },
+      steps: [
+        {
+          id: 'ab',
+          type: 'split',
+          holdoutPercent: 20,
+          variants: [
+            { key: 'a', weight: 1, next: 'w' },
+            { key: 'b', weight: 1, next: 'w' },
+          ],
+        },
+        { id: 'w', type: 'wait', duration: { days: 7 } },
+      ],
+    };
+    const journey = (await app.api('POST', '/v1/journeys', { name: 'welcome split', definition })).body;
+    expect((await app.api('POST', `/v1/journeys/${journey.id}/publish`)).status).toBe(200);
+    const ids = (await Promise.all(users.map((u) => app.api('GET', `/v1/profiles/user_id:${u}`)))).map((r) => r.body.id as string);
+    expect((await app.api('POST', `/v1/journeys/${journey.id}/enter`, { profileIds: ids })).status).toBe(200);
+    const executor = createExecutor({ ...journeyDepsOf(app.t.services), activeGroupChatIds });
+    while ((await executor.runOnce({ batchSize: 100 })).claimed > 0);
+
+    const goal = { kind: 'conversion', event: 'Signed Up', windowDays: 7 };
+    const made = await app.api('POST', `/v1/insight/journeys/${journey.id}/splits/ab/experiment`, { goal });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body).toMatchObject({
+      subject: { kind: 'journey_split', id: journey.id, stepId: 'ab' },
+      holdoutPercent: 20,
+      baseline: 'a',
+      variants: [{ key: 'a' }, { key: 'b' }],
+    });
+    expect((await app.api('POST', `/v1/insight/journeys/${journey.id}/splits/ab/experiment`, { goal })).body.id).toBe(made.body.id);
+    const missing = await app.api('POST', `/v1/insight/journeys/${journey.id}/splits/w/experiment`, { goal });
+    expect([missing.status, missing.body.error.code]).toEqual([400, 'EXPERIMENT_INVALID']);
+    const refused = await app.api('POST', `/v1/insight/experiments/${made.body.id}/exposures`, { exposures: [{ profile: ids[0] }] });
+    expect(refused.body.error.message).toContain("journey's own assignments");
+
+    // The journey's assignment is the experiments' hash with the journey's salt; everyone in b converts.
+    const branch = new Map(ids.map((p) => [p, assignVariant(`${journey.id}:ab`, 20, definition.steps[0]!.variants!, p)]));
+    await app.track(users.filter((_, i) => branch.get(ids[i]!) === 'b').map((u) => ({ userId: u, event: 'Signed Up', at: app.t.clock.now() })));
+    const results = (await app.api('GET', `/v1/insight/experiments/${made.body.id}/results`)).body;
+    const count = (k: string) => [...branch.values()].filter((v) => v === k).length;
+    expect(results.table.rows.map((r: { key: string; n: number; mean: number }) => [r.key, r.n, r.mean])).toEqual([
+      ['a', count('a'), 0],
+      ['b', count('b'), 1],
+      ['holdout', count('holdout'), 0],
+    ]);
   });
 });
