@@ -10,6 +10,12 @@
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type {
+  experimentSchema,
+  listQuery as experimentListQuery,
+  listSchema as experimentListSchema,
+  resultsSchema,
+} from '../../src/insight/experiments/experiments.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
@@ -100,3 +106,14 @@ export type SettingsBody = Input<typeof settingsBody>;
 export type ComputeBody = Input<typeof computeBody>;
 /** `POST /v1/models/compute`. */
 export type ComputeAnswer = Answer<typeof computeReportSchema>;
+
+/** An experiment (`GET /v1/insight/experiments/:id`, list items). */
+export type Experiment = Answer<typeof experimentSchema>;
+/** Query of `GET /v1/insight/experiments`. */
+export type ExperimentListQuery = Input<typeof experimentListQuery>;
+/** `GET /v1/insight/experiments`. */
+export type ExperimentPage = Answer<typeof experimentListSchema>;
+/** `GET /v1/insight/experiments/:id/results`. */
+export type ExperimentResults = Answer<typeof resultsSchema>;
+/** One row (arm) of an experiment's results table. */
+export type ArmResult = ExperimentResults['table']['rows'][number];

@@ -189,10 +189,13 @@ const effect = {
   required: ['estimate', 'stdError', 'ci', 'pValue'],
   properties: { estimate: { type: 'number' }, stdError: { type: 'number' }, ci: { type: 'array', items: { type: 'number' } }, pValue: { type: 'number' } },
 } as const;
+/** Verdict codes (verdict.ts): of one arm against the baseline, and of the whole experiment. */
+const ARM_VERDICTS = ['better', 'worse', 'inconclusive', 'too_small', 'no_baseline_value'] as const;
+const VERDICTS = ['sample_ratio_mismatch', 'too_small', 'winner', 'all_worse', 'inconclusive', 'no_variants'] as const;
 const sentence = {
   type: 'object',
   required: ['code', 'en', 'zh'],
-  properties: { code: { type: 'string' }, en: { type: 'string' }, zh: { type: 'string' } },
+  properties: { code: { type: 'string', enum: ARM_VERDICTS }, en: { type: 'string' }, zh: { type: 'string' } },
 } as const;
 
 /** A row of the results table: an arm, its mean and its comparison with the baseline. */
@@ -236,6 +239,10 @@ export const resultsSchema = {
     },
     cupedTheta: { type: ['number', 'null'], description: 'CUPED’s θ when a covariate was used' },
     tooSmall: { type: 'boolean', description: 'an arm is below the sample floor: read nothing into the numbers yet' },
-    verdict: { type: 'object', required: ['code', 'winner', 'en', 'zh'], properties: { ...sentence.properties, winner: { type: ['string', 'null'] } } },
+    verdict: {
+      type: 'object',
+      required: ['code', 'winner', 'en', 'zh'],
+      properties: { ...sentence.properties, code: { type: 'string', enum: VERDICTS }, winner: { type: ['string', 'null'] } },
+    },
   },
 } as const;
