@@ -6,7 +6,10 @@
 import { bayesOfLift, sampleRatioCheck, type SrmResult } from './stats.bayes.js';
 import { covMomentsOf, cupedAbsoluteTTest, cupedRelativeTTest, cupedTheta } from './stats.cuped.js';
 import { absoluteTTest, type ArmSums, type Effect, type MetricShape, momentsOf, relativeTTest, sequentialTest } from './stats.js';
-import { type ArmVerdict, armVerdict, overallVerdict, type Verdict } from './verdict.js';
+
+export type { AnalysisSettings, ArmResult, EffectView } from './analysis.types.js';
+import type { AnalysisSettings, ArmResult, EffectView, Verdict } from './analysis.types.js';
+import { armVerdict, overallVerdict } from './verdict.js';
 
 /** One arm as the results SQL sums it, with the weight it was assigned by. */
 export interface ArmInput {
@@ -15,43 +18,8 @@ export interface ArmInput {
   sums: ArmSums;
 }
 
-/** How to analyse: significance, sequential testing, CUPED and the sample floor. */
-export interface AnalysisSettings {
-  alpha: number;
-  sequential: boolean;
-  /** The sequential test's N*: the total sample size where its interval is tightest (gbstats' default 5000). */
-  sequentialTuning: number;
-  /** Adjust by the pre-period covariate when the arms carry its sums. */
-  cuped: boolean;
-  /** Fewer profiles than this in an arm: results are flagged too small to read. */
-  minProfiles: number;
-  /** Conversion metrics: fewer conversions than this in the baseline are flagged too small. */
-  minConversions: number;
-}
-
 /** Defaults: 95 % intervals, fixed horizon, CUPED on when a covariate exists, floors of 100 profiles and 25 conversions. */
 export const DEFAULT_SETTINGS: AnalysisSettings = { alpha: 0.05, sequential: false, sequentialTuning: 5000, cuped: true, minProfiles: 100, minConversions: 25 };
-
-/** An effect as results show it (interval bounds and p-value of the test used). */
-export type EffectView = Pick<Effect, 'estimate' | 'stdError' | 'ci' | 'pValue'>;
-
-/** One arm's row of the results table. */
-export interface ArmResult {
-  key: string;
-  baseline: boolean;
-  n: number;
-  /** Mean per profile (a conversion rate for conversion metrics), before any CUPED adjustment. */
-  mean: number;
-  /** Relative effect against the baseline (null for the baseline, or when its mean is 0). */
-  lift: EffectView | null;
-  /** Absolute difference of the means against the baseline. */
-  difference: EffectView | null;
-  chanceToWin: number | null;
-  riskVariant: number | null;
-  riskBaseline: number | null;
-  credibleInterval: [number, number] | null;
-  verdict: ArmVerdict | null;
-}
 
 /** The whole analysis: rows, sample ratio check, CUPED's θ, warnings and the verdict. */
 export interface Analysis {

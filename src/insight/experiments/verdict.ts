@@ -2,29 +2,8 @@
  * Results in plain language: a code per variant and for the whole experiment (the console maps
  * codes to its own strings too), and ready sentences in zh-CN and en with the numbers filled in.
  */
-import type { AnalysisSettings, ArmResult } from './analysis.js';
+import type { AnalysisSettings, ArmResult, ArmVerdict, Verdict } from './analysis.types.js';
 import type { SrmResult } from './stats.bayes.js';
-
-/** What one variant's comparison with the baseline says. */
-export type ArmVerdictCode = 'better' | 'worse' | 'inconclusive' | 'too_small' | 'no_baseline_value';
-
-/** The experiment's overall reading, worst news first: broken assignment, too little data, a winner, a loser, nothing yet. */
-export type VerdictCode = 'sample_ratio_mismatch' | 'too_small' | 'winner' | 'all_worse' | 'inconclusive' | 'no_variants';
-
-/** A variant's verdict: code and sentences. */
-export interface ArmVerdict {
-  code: ArmVerdictCode;
-  en: string;
-  zh: string;
-}
-
-/** The experiment's verdict: code, sentences, and the winning variant's key for `winner`. */
-export interface Verdict {
-  code: VerdictCode;
-  winner: string | null;
-  en: string;
-  zh: string;
-}
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 const prob = (x: number) => `${(x * 100).toFixed(1)}%`;
