@@ -14,7 +14,15 @@ import {
   splitBody,
   splitParams,
 } from './experiments.schemas.js';
-import { createExperiment, experimentOfSplit, experimentResults, getExperiment, listExperiments, recordExposures } from './experiments.service.js';
+import {
+  createExperiment,
+  experimentOfSplit,
+  experimentResults,
+  getExperiment,
+  listExperiments,
+  recordExposures,
+  stopExperiment,
+} from './experiments.service.js';
 import type { SplitInput } from './experiments.validate.js';
 
 type Id = { Params: { id: string } };
@@ -46,6 +54,18 @@ export async function experimentRoutes(app: FastifyInstance, deps: InsightDeps):
     '/v1/insight/experiments/:id',
     { preHandler, schema: { ...secured('insight', 'An experiment'), params: idParams, response: { 200: experimentSchema, ...errorResponses } } },
     async (req) => getExperiment(deps, req.workspaceId, req.params.id),
+  );
+  app.post<Id>(
+    '/v1/insight/experiments/:id/stop',
+    {
+      preHandler,
+      schema: {
+        ...secured('insight', 'Stop an experiment: no more exposures are recorded; results stay readable'),
+        params: idParams,
+        response: { 200: experimentSchema, ...errorResponses },
+      },
+    },
+    async (req) => stopExperiment(deps, req.workspaceId, req.params.id),
   );
   app.post<Id & { Body: { exposures: { profile: string; at?: string }[] } }>(
     '/v1/insight/experiments/:id/exposures',

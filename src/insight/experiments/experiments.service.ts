@@ -152,6 +152,19 @@ export async function getExperiment(deps: InsightDeps, ws: string, id: string): 
   return view(await rowOf(deps, ws, id));
 }
 
+/** Stops an experiment: it records no more exposures; its results stay readable. Stopping a stopped one changes nothing. */
+export async function stopExperiment(deps: InsightDeps, ws: string, id: string): Promise<ExperimentView> {
+  await rowOf(deps, ws, id);
+  await deps.database.db
+    .updateTable('insight_experiments')
+    .set({ status: 'stopped', updated_at: deps.now() })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute();
+  return view(await rowOf(deps, ws, id));
+}
+
 /** Live profile ids of references (prf_… ids or user_id:<value>); EXPERIMENT_INVALID names the first unknown one. */
 async function resolveProfiles(deps: InsightDeps, ws: string, refs: readonly string[]): Promise<string[]> {
   const db = deps.database.db;

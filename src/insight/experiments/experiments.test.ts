@@ -100,6 +100,17 @@ describeEngines('the experiments API', (engine) => {
       variant: arms[0]!.variant,
     });
 
+    // Stopped: results stay, exposures are refused.
+    const stopped = await app.api('POST', `/v1/insight/experiments/${created.body.id}/stop`);
+    expect([stopped.status, stopped.body.status]).toEqual([200, 'stopped']);
+    const late = await app.api('POST', `/v1/insight/experiments/${created.body.id}/exposures`, { exposures: [{ profile: arms[0]!.profileId }] });
+    expect([late.status, late.body.error.code]).toEqual([400, 'EXPERIMENT_INVALID']);
+    expect(
+      (await app.api('GET', `/v1/insight/experiments/${created.body.id}/results`)).body.table.rows
+        .map((r: { n: number }) => r.n)
+        .reduce((a: number, b: number) => a + b),
+    ).toBe(40);
+
     await app.api('POST', '/v1/insight/experiments', { ...conversion, key: 'second' });
     const page1 = await app.api('GET', '/v1/insight/experiments?limit=1');
     expect(page1.body.data.map((e: { key: string }) => e.key)).toEqual(['second']);
@@ -152,6 +163,25 @@ describeEngines('the experiments API', (engine) => {
     // 60 profiles: the verdict says to wait, in both languages.
     expect([results.body.tooSmall, results.body.verdict.code]).toEqual([true, 'too_small']);
     expect(results.body.verdict.zh).toContain('样本量不足');
+    // The same data read sequentially (valid under peeking): the same lift, a wider interval.
+    const seqExp = (
+      await app.api('POST', '/v1/insight/experiments', { ...conversion, key: 'welcome-seq', settings: { sequential: true, sequentialTuning: 1000 } })
+    ).body;
+    const seqAssigned = new Map<string, string>(
+      (await app.api('POST', `/v1/insight/experiments/${seqExp.id}/exposures`, exposures)).body.assignments.map((a: { profile: string; variant: string }) => [
+        a.profile.slice(8),
+        a.variant,
+      ]),
+    );
+    const seq = (await app.api('GET', `/v1/insight/experiments/${seqExp.id}/results`)).body;
+    expect(seq.settings).toMatchObject({ sequential: true, sequentialTuning: 1000 });
+    const wantSeq = analyse(
+      armsOf(['ten', 'twenty'], seqAssigned, (u) => Math.min(1, inWindow(u))),
+      'proportion',
+      'ten',
+      { ...DEFAULT_SETTINGS, sequential: true, sequentialTuning: 1000 },
+    );
+    expect(seq.table.rows).toEqual(JSON.parse(JSON.stringify(wantSeq.arms)));
     const counted = await app.api('GET', `/v1/insight/experiments/${counting.id}/results`);
     const wantCount = analyse(armsOf(['ten', 'twenty'], assignedCount, inWindow), 'mean', 'ten');
     expect(counted.body.table.rows.map((r: { key: string; n: number; mean: number }) => [r.key, r.n, r.mean])).toEqual(
