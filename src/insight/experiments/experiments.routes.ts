@@ -92,6 +92,12 @@ export async function experimentRoutes(app: FastifyInstance, deps: InsightDeps):
     },
     async (req) => experimentResults(deps, req.workspaceId, req.params.id),
   );
+  splitRoute(app, deps, preHandler);
+}
+
+/** A journey's split step taken as an experiment (its own route: the step is named by the journey's path). */
+function splitRoute(app: FastifyInstance, deps: InsightDeps, preHandler: ReturnType<typeof requireKey>): void {
+  const created = { 201: experimentSchema, 200: experimentSchema, ...errorResponses };
   app.post<{ Params: { journeyId: string; stepId: string }; Body: SplitInput }>(
     '/v1/insight/journeys/:journeyId/splits/:stepId/experiment',
     {
