@@ -59,4 +59,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite',
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
+  {
+    name: 'experiments',
+    summary:
+      "an experiment's results over --exposed profiles (default 100,000): conversion and net revenue with CUPED, through the insight service vs a hand-written SQL aggregate of the same sums; target within 1.5×",
+    run: async (o) => (await import('./experiments.js')).runExperimentsBench(o),
+  },
 ];

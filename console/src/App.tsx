@@ -8,6 +8,8 @@ import { I18nContext, i18nFor, type Locale, type MessageKey } from './i18n.ts';
 import { AcceptInvitationPage } from './pages/AcceptInvitation.tsx';
 import { CustomerListPage } from './pages/customers/CustomerList.tsx';
 import { CustomerProfilePage } from './pages/customers/CustomerProfile.tsx';
+import { ExperimentListPage } from './pages/ExperimentList.tsx';
+import { ExperimentResultsPage } from './pages/ExperimentResults.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -36,6 +38,7 @@ const NAV: NavItem[] = [
   { key: 'customers', label: 'navCustomers', roles: ['owner', 'operator', 'analyst'] },
   { key: 'segments', label: 'navSegments', roles: ['owner', 'operator', 'analyst'] },
   { key: 'rfm', label: 'navRfm', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'experiments', label: 'navExperiments', roles: ['owner', 'operator', 'analyst'] },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
   {
     key: 'settings',
@@ -66,6 +69,10 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('rfm', <RfmReportPage />);
     case 'customers':
       return guard('customers', <CustomerListPage />);
+    case 'experiments':
+      return guard('experiments', <ExperimentListPage />);
+    case 'experiment':
+      return guard('experiments', <ExperimentResultsPage key={route.id} id={route.id} />);
     case 'customer':
       // A guide opens the customers they follow (the API refuses the others).
       return <CustomerProfilePage key={route.id} id={route.id} />;
@@ -161,9 +168,16 @@ export function App() {
     : [];
   const selected =
     (
-      { users: 'settings/users', keys: 'settings/keys', rfm: 'rfm', workbench: 'workbench', customers: 'customers', customer: 'customers' } as Partial<
-        Record<Route['name'], string>
-      >
+      {
+        users: 'settings/users',
+        keys: 'settings/keys',
+        rfm: 'rfm',
+        workbench: 'workbench',
+        customers: 'customers',
+        customer: 'customers',
+        experiments: 'experiments',
+        experiment: 'experiments',
+      } as Partial<Record<Route['name'], string>>
     )[route.name] ?? 'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';
   const account = session && (

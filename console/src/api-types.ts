@@ -18,6 +18,12 @@ import type {
   tagSchema,
   timelinePageSchema,
 } from '../../src/cdp/profiles.schemas.ts';
+import type {
+  experimentSchema,
+  listQuery as experimentListQuery,
+  listSchema as experimentListSchema,
+  resultsSchema,
+} from '../../src/insight/experiments/experiments.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
@@ -141,3 +147,13 @@ export type MergePage = Answer<typeof mergeListSchema>;
 export type CatalogueTag = Answer<typeof tagSchema>;
 /** `POST /v1/profiles/:id/tags`, `DELETE …/tags/:tagId`: the profile's tags after the change. */
 export type ProfileTags = Answer<typeof profileTagsSchema>;
+/** An experiment (`GET /v1/insight/experiments/:id`, list items). */
+export type Experiment = Answer<typeof experimentSchema>;
+/** Query of `GET /v1/insight/experiments`. */
+export type ExperimentListQuery = Input<typeof experimentListQuery>;
+/** `GET /v1/insight/experiments`. */
+export type ExperimentPage = Answer<typeof experimentListSchema>;
+/** `GET /v1/insight/experiments/:id/results`. */
+export type ExperimentResults = Answer<typeof resultsSchema>;
+/** One row (arm) of an experiment's results table. */
+export type ArmResult = ExperimentResults['table']['rows'][number];

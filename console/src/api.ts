@@ -23,6 +23,10 @@ import type {
   ComputeBody,
   CreateSegmentBody,
   ErrorBody,
+  Experiment,
+  ExperimentListQuery,
+  ExperimentPage,
+  ExperimentResults,
   MemberPage,
   MembersQuery,
   ModelSettings,
@@ -211,6 +215,9 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
      * the console always sends all three models' settings (cell names included) to change one value.
      */
     saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings satisfies SettingsBody),
+    listExperiments: (q: ExperimentListQuery) => json<ExperimentPage>('GET', `/v1/insight/experiments${query(q)}`),
+    getExperiment: (id: string) => json<Experiment>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}`),
+    experimentResults: (id: string) => json<ExperimentResults>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}/results`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
   };
 }

@@ -47,6 +47,8 @@ export type Route =
   | { name: 'users' }
   | { name: 'keys' }
   | { name: 'accept-invitation' }
+  | { name: 'experiments' }
+  | { name: 'experiment'; id: string }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -62,6 +64,8 @@ export function matchRoute(path: string): Route {
   if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };
+  if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' };
+  if (parts[0] === 'experiments' && parts.length === 2) return { name: 'experiment', id: parts[1]! };
   return { name: 'not-found' };
 }
 

@@ -73,6 +73,8 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   SURVEY_NOT_FOUND: { en: 'No such survey.', zh: '没有这个问卷。' },
   SURVEY_ANSWER_INVALID: { en: 'The answer does not fit the survey.', zh: '答案不符合问卷要求。' },
   SURVEY_LINK_INVALID: { en: 'The survey link is not valid or has expired.', zh: '问卷链接无效或已过期。' },
+  EXPERIMENT_INVALID: { en: 'The experiment definition is not valid.', zh: '实验定义无效。' },
+  EXPERIMENT_KEY_TAKEN: { en: 'An experiment with this key already exists with a different definition.', zh: '已存在相同键但定义不同的实验。' },
   EXPERIMENT_NOT_FOUND: { en: 'No such experiment.', zh: '没有这个实验。' },
   LOGIN_FAILED: { en: 'Wrong email or password.', zh: '邮箱或密码错误。' },
   LOGIN_THROTTLED: { en: 'Too many failed sign-ins; wait and try again.', zh: '登录失败次数过多，请稍后再试。' },
