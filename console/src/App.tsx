@@ -8,6 +8,8 @@ import { I18nContext, i18nFor, type Locale, type MessageKey } from './i18n.ts';
 import { AcceptInvitationPage } from './pages/AcceptInvitation.tsx';
 import { CustomerListPage } from './pages/customers/CustomerList.tsx';
 import { CustomerProfilePage } from './pages/customers/CustomerProfile.tsx';
+import { JourneyEditorPage } from './pages/journeys/JourneyEditor.tsx';
+import { JourneyListPage } from './pages/journeys/JourneyList.tsx';
 import { ExperimentListPage } from './pages/ExperimentList.tsx';
 import { ExperimentResultsPage } from './pages/ExperimentResults.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
@@ -38,6 +40,7 @@ const NAV: NavItem[] = [
   { key: 'customers', label: 'navCustomers', roles: ['owner', 'operator', 'analyst'] },
   { key: 'segments', label: 'navSegments', roles: ['owner', 'operator', 'analyst'] },
   { key: 'rfm', label: 'navRfm', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'journeys', label: 'navJourneys', roles: ['owner', 'operator', 'analyst'] },
   { key: 'experiments', label: 'navExperiments', roles: ['owner', 'operator', 'analyst'] },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
   {
@@ -69,6 +72,10 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('rfm', <RfmReportPage />);
     case 'customers':
       return guard('customers', <CustomerListPage />);
+    case 'journeys':
+      return guard('journeys', <JourneyListPage />);
+    case 'journey':
+      return guard('journeys', <JourneyEditorPage key={route.id} id={route.id} />);
     case 'experiments':
       return guard('experiments', <ExperimentListPage />);
     case 'experiment':
@@ -177,6 +184,8 @@ export function App() {
         customer: 'customers',
         experiments: 'experiments',
         experiment: 'experiments',
+        journeys: 'journeys',
+        journey: 'journeys',
       } as Partial<Record<Route['name'], string>>
     )[route.name] ?? 'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';

@@ -192,6 +192,20 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
         await call('POST', `/v1/segments/${encodeURIComponent(id)}/members${query({ mode })}`, undefined, { body: file, type: 'text/csv' })
       ).json() as Promise<StaticUploadReport>,
     profile: (id: string) => json<Profile>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
+    journeys: (cursor?: string) => json<Page<Journey>>('GET', `/v1/journeys${query({ limit: 50, cursor })}`),
+    journey: (id: string) => json<Journey>('GET', `/v1/journeys/${encodeURIComponent(id)}`),
+    createJourney: (name: string, definition: unknown) => json<Journey>('POST', '/v1/journeys', { name, definition }),
+    saveJourney: (id: string, body: { name?: string; definition?: unknown }) => json<Journey>('PATCH', `/v1/journeys/${encodeURIComponent(id)}`, body),
+    journeyAction: (id: string, action: 'publish' | 'pause' | 'resume' | 'archive') =>
+      json<Journey>('POST', `/v1/journeys/${encodeURIComponent(id)}/${action}`),
+    journeyStats: (id: string) => json<JourneyStats>('GET', `/v1/journeys/${encodeURIComponent(id)}/stats`),
+    recipes: () =>
+      json<Page<{ name: string; title: string; description: string; params: { name: string; required: boolean; description: string }[] }>>(
+        'GET',
+        '/v1/journeys/recipes',
+      ),
+    importRecipe: (name: string, params: Record<string, unknown>) =>
+      json<Journey>('POST', `/v1/journeys/recipes/${encodeURIComponent(name)}/import`, { params }),
     profiles: (q: ProfileListQuery) => {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(q)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined && x !== '') params.append(k, String(x));
@@ -220,6 +234,33 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     experimentResults: (id: string) => json<ExperimentResults>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}/results`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
   };
+}
+
+/** A journey as the API answers it (the definition is checked by the server; the canvas reads it loosely). */
+export interface Journey {
+  id: string;
+  name: string;
+  status: 'draft' | 'active' | 'paused' | 'archived';
+  currentVersion: number | null;
+  definition: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  warnings?: { code: string; stepId: string; message: string }[];
+}
+
+/** `GET /v1/journeys/:id/stats`. */
+export interface JourneyStats {
+  entered: number;
+  active: number;
+  completed: number;
+  converted: number;
+  exited: number;
+  failed: number;
+  conversionRate: number;
+  inStep: Record<string, number>;
+  passed: Record<string, number>;
+  failedSteps: Record<string, number>;
+  splits: Record<string, Record<string, { assigned: number; converted: number; conversionRate: number }>>;
 }
 
 /** The API client type. */

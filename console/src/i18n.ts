@@ -6,10 +6,12 @@
 import { createContext, useContext } from 'react';
 import { accessEn, accessZh } from './i18n/access.ts';
 import { customersEn, customersZh } from './i18n/customers.ts';
+import { journeysEn, journeysZh } from './i18n/journeys.ts';
 
 const en = {
   ...accessEn,
   ...customersEn,
+  ...journeysEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -254,6 +256,7 @@ export type MessageKey = keyof typeof en;
 const zhCN: Record<MessageKey, string> = {
   ...accessZh,
   ...customersZh,
+  ...journeysZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

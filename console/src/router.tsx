@@ -43,6 +43,8 @@ export type Route =
   | { name: 'rfm' }
   | { name: 'workbench' }
   | { name: 'customers' }
+  | { name: 'journeys' }
+  | { name: 'journey'; id: string }
   | { name: 'customer'; id: string }
   | { name: 'users' }
   | { name: 'keys' }
@@ -60,6 +62,8 @@ export function matchRoute(path: string): Route {
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
   if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
   if (parts.length === 1 && parts[0] === 'customers') return { name: 'customers' };
+  if (parts.length === 1 && parts[0] === 'journeys') return { name: 'journeys' };
+  if (parts.length === 2 && parts[0] === 'journeys') return { name: 'journey', id: parts[1]! };
   if (parts.length === 2 && parts[0] === 'customers') return { name: 'customer', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
