@@ -5,6 +5,9 @@ import zhCN from 'antd/locale/zh_CN';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, createApi, type Workspace } from './api.ts';
 import { I18nContext, i18nFor, type Locale } from './i18n.ts';
+import { CohortTablePage } from './pages/CohortTable.tsx';
+import { FunnelBuilderPage } from './pages/FunnelBuilder.tsx';
+import { InsightOverviewPage } from './pages/InsightOverview.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -101,12 +104,21 @@ export function App() {
       case 'rfm':
         body = <RfmReportPage />;
         break;
+      case 'insight':
+        body = <InsightOverviewPage />;
+        break;
+      case 'insight-funnels':
+        body = <FunnelBuilderPage />;
+        break;
+      case 'insight-cohorts':
+        body = <CohortTablePage />;
+        break;
       default:
         body = <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate('segments')}>{t('navSegments')}</Button>} />;
     }
   }
 
-  const selected = route.name === 'rfm' ? 'rfm' : 'segments';
+  const selected = route.name === 'rfm' ? 'rfm' : route.name === 'insight' ? 'insight' : route.name === 'insight-funnels' ? 'insight/funnels' : route.name === 'insight-cohorts' ? 'insight/cohorts' : 'segments';
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS}>
       <AntApp>
@@ -126,6 +138,9 @@ export function App() {
                   items={[
                     { key: 'segments', label: <span data-testid="nav-segments">{t('navSegments')}</span> },
                     { key: 'rfm', label: <span data-testid="nav-rfm">{t('navRfm')}</span> },
+                    { key: 'insight', label: <span data-testid="nav-insight">{t('navInsight')}</span> },
+                    { key: 'insight/funnels', label: <span data-testid="nav-funnels">{t('navFunnels')}</span> },
+                    { key: 'insight/cohorts', label: <span data-testid="nav-cohorts">{t('navCohorts')}</span> },
                   ]}
                 />
               )}

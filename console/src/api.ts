@@ -4,7 +4,14 @@
  * with the server too (src/segments/rule.types.ts).
  */
 import type {
+  CohortAnswer,
+  CohortQuery,
   ComputeAnswer,
+  FunnelAnswer,
+  FunnelBody,
+  MetricAnswer,
+  MetricName,
+  MetricQuery,
   ComputeBody,
   CreateSegmentBody,
   ErrorBody,
@@ -125,6 +132,12 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
      * the console always sends all three models' settings (cell names included) to change one value.
      */
     saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings satisfies SettingsBody),
+    /** One insight metric over a range of local dates (`format` is JSON here; `metricCsv` exports). */
+    metric: (name: MetricName, q: Omit<MetricQuery, 'format'>) => json<MetricAnswer>('GET', `/v1/insight/metrics/${name}${query(q)}`),
+    /** A metric as CSV, as a Blob to save. */
+    metricCsv: async (name: MetricName, q: Omit<MetricQuery, 'format'>) => (await call('GET', `/v1/insight/metrics/${name}${query({ ...q, format: 'csv' })}`)).blob(),
+    funnel: (body: FunnelBody) => json<FunnelAnswer>('POST', '/v1/insight/funnels', body),
+    cohorts: (q: Omit<CohortQuery, 'format'>) => json<CohortAnswer>('GET', `/v1/insight/cohorts/report${query(q)}`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
   };
 }
