@@ -59,4 +59,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite',
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
+  {
+    name: 'insight',
+    summary:
+      'the metric set (sales, repurchase, LTV cohorts, new profiles), a 4-step funnel and monthly retention cohorts over a year of --insight-profiles profiles and 10× as many events, each vs a hand-written SQL query for the same numbers in the same run; targets ≤1.5× of it, and under 2 s on PostgreSQL',
+    run: async (o) => (await import('./insight.js')).runInsightBench(o),
+  },
 ];

@@ -41,7 +41,10 @@ function stepFilter(dialect: Dialect, st: FunnelStep): RawBuilder<unknown> {
   return sql`e.event = ${st.event} ${sql.join(props, sql` `)}`;
 }
 
-/** The per-profile step times: `per(profile_id, t1, t2, ...)`, null where a step was not reached. */
+/**
+ * The step CTEs: `s1(profile_id, t1)`, `s2(profile_id, t1, t2)`, ... each carrying the earlier
+ * steps' times, so counts and gaps come straight from them.
+ */
 function stepTimes(dialect: Dialect, s: Scope, q: FunnelQuery): RawBuilder<unknown> {
   const w = q.windowDays * DAY_MS;
   const ctes: RawBuilder<unknown>[] = [
@@ -52,62 +55,54 @@ function stepTimes(dialect: Dialect, s: Scope, q: FunnelQuery): RawBuilder<unkno
   ];
   for (let i = 2; i <= q.steps.length; i++) {
     const prev = sql.ref(`s${i - 1}`);
-    const prevT = sql.ref(`s${i - 1}.t${i - 1}`);
+    const keep = sql.join(Array.from({ length: i - 1 }, (_, k) => sql.ref(`s${i - 1}.t${k + 1}`)));
     const strict = q.steps[i - 1]!.event === q.steps[i - 2]!.event ? sql`>` : sql`>=`;
-    ctes.push(sql`${sql.ref(`s${i}`)} as (select ${prev}.profile_id, ${prev}.t1, min(e.timestamp) as ${sql.ref(`t${i}`)}
+    ctes.push(sql`${sql.ref(`s${i}`)} as (select ${prev}.profile_id, ${keep}, min(e.timestamp) as ${sql.ref(`t${i}`)}
       from ${prev} join events e on e.workspace_id = ${s.workspaceId} and e.profile_id = ${prev}.profile_id
-        and e.timestamp ${strict} ${prevT} and e.timestamp <= ${prev}.t1 + ${sql.lit(w)} and ${stepFilter(dialect, q.steps[i - 1]!)}
-      group by ${prev}.profile_id, ${prev}.t1)`);
+        and e.timestamp ${strict} ${sql.ref(`s${i - 1}.t${i - 1}`)} and e.timestamp <= ${prev}.t1 + ${sql.lit(w)} and ${stepFilter(dialect, q.steps[i - 1]!)}
+      group by ${prev}.profile_id, ${keep})`);
   }
-  const cols = q.steps.slice(1).map((_, j) => sql.ref(`s${j + 2}.t${j + 2}`));
-  const joins = q.steps.slice(1).map((_, j) => sql`left join ${sql.ref(`s${j + 2}`)} on ${sql.ref(`s${j + 2}.profile_id`)} = s1.profile_id`);
-  ctes.push(sql`per as (select s1.profile_id, s1.t1, ${sql.join(cols)} from s1 ${sql.join(joins, sql` `)})`);
   return sql.join(ctes, sql`, `);
 }
 
-/** The breakdown key of each `per` row, as `keyed(profile_id, k, t1, ...)`. */
-function keyed(dialect: Dialect, s: Scope, q: FunnelQuery, tcols: RawBuilder<unknown>): RawBuilder<unknown> {
-  const b = q.breakdown;
-  if (!b) return sql`keyed as (select per.profile_id, '*' as k, ${tcols} from per where 1 = 0)`;
+/** The breakdown key of each profile reaching step 1, as `bk(profile_id, k)` (a profile may have several: segments). */
+function keys(dialect: Dialect, s: Scope, b: Breakdown): RawBuilder<unknown> {
   if (b.kind === 'trait') {
     const trait = jsonPathText(dialect, 'p.traits', [b.trait]);
-    return sql`keyed as (select per.profile_id, coalesce(${trait}, '') as k, ${tcols} from per
-      join profiles p on p.workspace_id = ${s.workspaceId} and p.id = per.profile_id)`;
+    return sql`bk as (select s1.profile_id, coalesce(${trait}, '') as k from s1 join profiles p on p.workspace_id = ${s.workspaceId} and p.id = s1.profile_id)`;
   }
   if (b.kind === 'channel') {
-    return sql`ch as (${firstChannelCodes(s.workspaceId)}),
-      keyed as (select per.profile_id, coalesce(ch.state, '') as k, ${tcols} from per left join ch on ch.profile_id = per.profile_id)`;
+    return sql`ch as (${firstChannelCodes(s.workspaceId)}), bk as (select s1.profile_id, coalesce(ch.state, '') as k from s1 left join ch on ch.profile_id = s1.profile_id)`;
   }
-  return sql`keyed as (select per.profile_id, sm.segment_id as k, ${tcols} from per
-    join segment_members sm on sm.workspace_id = ${s.workspaceId} and sm.profile_id = per.profile_id and sm.segment_id in (${sql.join(b.segments)}))`;
+  return sql`bk as (select s1.profile_id, sm.segment_id as k from s1
+    join segment_members sm on sm.workspace_id = ${s.workspaceId} and sm.profile_id = s1.profile_id and sm.segment_id in (${sql.join(b.segments)}))`;
 }
 
 /** Runs a funnel: profiles per step and median time between steps, for everyone (`*`) and per breakdown group. */
 export async function runFunnel(database: Database, s: Scope, q: FunnelQuery): Promise<FunnelCell[]> {
   const n = q.steps.length;
-  const ts = Array.from({ length: n }, (_, i) => sql.ref(`per.t${i + 1}`));
-  const counts = (src: string) => Array.from({ length: n }, (_, i) => sql`count(${sql.ref(`${src}.t${i + 1}`)}) as ${sql.ref(`c${i + 1}`)}`);
-  const diffs = (src: string, k: RawBuilder<unknown>) =>
-    Array.from({ length: n - 1 }, (_, j) => {
-      const [a, b] = [sql.ref(`${src}.t${j + 1}`), sql.ref(`${src}.t${j + 2}`)];
-      return sql`select ${k} as k, ${sql.lit(j + 2)} as i, ${b} - ${a} as d from ${sql.ref(src)} where ${b} is not null`;
-    });
-  const res = await sql<Record<string, unknown>>`
-    with ${stepTimes(database.dialect, s, q)}, ${keyed(database.dialect, s, q, sql.join(ts))},
-    d as (${sql.join([...diffs('per', sql`'*'`), ...diffs('keyed', sql`keyed.k`)], sql` union all `)}),
+  const src = (i: number) => sql.ref(`s${i}`);
+  const gap = (i: number) => sql`${sql.ref(`s${i}.t${i}`)} - ${sql.ref(`s${i}.t${i - 1}`)}`;
+  const steps = Array.from({ length: n }, (_, j) => j + 1);
+  const counts = steps.map((i) => sql`select '*' as k, ${sql.lit(i)} as i, count(*) as c from ${src(i)}`);
+  const gaps = steps.slice(1).map((i) => sql`select '*' as k, ${sql.lit(i)} as i, ${gap(i)} as d from ${src(i)}`);
+  const ctes = [stepTimes(database.dialect, s, q)];
+  if (q.breakdown) {
+    ctes.push(keys(database.dialect, s, q.breakdown));
+    const on = (i: number) => sql`join bk on bk.profile_id = ${sql.ref(`s${i}.profile_id`)}`;
+    counts.push(...steps.map((i) => sql`select bk.k, ${sql.lit(i)}, count(*) from ${src(i)} ${on(i)} group by bk.k`));
+    gaps.push(...steps.slice(1).map((i) => sql`select bk.k, ${sql.lit(i)}, ${gap(i)} from ${src(i)} ${on(i)}`));
+  }
+  // The median as the mean of the middle one or two gaps (SQLite has no percentile function).
+  const res = await sql<{ k: string; i: unknown; c: unknown; median: unknown }>`
+    with ${sql.join(ctes, sql`, `)},
+    cnt as (${sql.join(counts, sql` union all `)}),
+    d as (${sql.join(gaps, sql` union all `)}),
     m as (select k, i, avg(d) as median from (
         select k, i, d, row_number() over (partition by k, i order by d) as rn, count(*) over (partition by k, i) as c from d) r
-      where rn = (c + 1) / 2 or rn = (c + 2) / 2 group by k, i),
-    c as (select '*' as k, ${sql.join(counts('per'))} from per
-      union all select keyed.k, ${sql.join(counts('keyed'))} from keyed group by keyed.k)
-    select c.*, ${sql.join(Array.from({ length: n - 1 }, (_, j) => sql`(select m.median from m where m.k = c.k and m.i = ${sql.lit(j + 2)}) as ${sql.ref(`m${j + 2}`)}`))}
-    from c`.execute(database.db);
-  const out: FunnelCell[] = [];
-  for (const r of res.rows) {
-    for (let i = 1; i <= n; i++) {
-      const m = i === 1 ? null : r[`m${i}`];
-      out.push({ group: String(r.k), step: i, profiles: Number(r[`c${i}`]), medianMs: m === null || m === undefined ? null : Math.round(Number(m)) });
-    }
-  }
-  return out;
+      where rn = (c + 1) / 2 or rn = (c + 2) / 2 group by k, i)
+    select cnt.k, cnt.i, cnt.c, m.median from cnt left join m on m.k = cnt.k and m.i = cnt.i`.execute(database.db);
+  return res.rows
+    .map((r) => ({ group: String(r.k), step: Number(r.i), profiles: Number(r.c), medianMs: r.median === null || r.median === undefined ? null : Math.round(Number(r.median)) }))
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.step - b.step));
 }

@@ -26,7 +26,8 @@ export function funnelTable(q: FunnelQuery, cells: FunnelCell[]): MetricTable {
   const shown = ['*', ...keys.slice(0, MAX_GROUPS)];
   const rows: Record<string, unknown>[] = [];
   for (const g of shown) {
-    const list = groups.get(g)!.sort((a, b) => a.step - b.step);
+    // A group none of whose profiles reached a step has no row for it: it reached it 0 times.
+    const list = q.steps.map((_, i) => groups.get(g)!.find((c) => c.step === i + 1) ?? { group: g, step: i + 1, profiles: 0, medianMs: null });
     list.forEach((c, i) => {
       rows.push({
         group: g,

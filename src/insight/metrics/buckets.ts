@@ -16,23 +16,34 @@ export function offsetAt(ms: number, tz: string): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
 }
 
-/** Constant-offset spans covering [from, to): `[startMs, offsetMs]`, the first starting at `from`. */
+const spanCache = new Map<string, [number, number][]>();
+
+/**
+ * Constant-offset spans covering [from, to): `[startMs, offsetMs]`, the first starting at `from`.
+ * Offsets are sampled weekly (zones change offset at most a few times a year, months apart) and a
+ * change is bisected to the minute; answers are memoised, as every query of a range asks again.
+ */
 export function offsetSpans(from: number, to: number, tz: string): [number, number][] {
+  const key = `${tz}|${from}|${to}`;
+  const hit = spanCache.get(key);
+  if (hit) return hit;
   const spans: [number, number][] = [[from, offsetAt(from, tz)]];
-  const step = 6 * 3_600_000;
+  const step = 7 * DAY_MS;
   for (let t = from; t < to; t += step) {
     const next = Math.min(t + step, to);
     if (offsetAt(next, tz) === spans[spans.length - 1]![1]) continue;
-    // A transition inside (t, next]: find its minute by bisection.
-    let lo = t;
-    let hi = next;
+    // Offsets change on a whole minute: bisect over whole minutes, so `hi` ends on the change itself.
+    let lo = Math.floor(t / 60_000) * 60_000;
+    let hi = Math.ceil(next / 60_000) * 60_000;
     while (hi - lo > 60_000) {
-      const mid = lo + Math.floor((hi - lo) / 2);
+      const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
       if (offsetAt(mid, tz) === spans[spans.length - 1]![1]) lo = mid;
       else hi = mid;
     }
     spans.push([hi, offsetAt(hi, tz)]);
   }
+  if (spanCache.size >= 256) spanCache.delete(spanCache.keys().next().value!);
+  spanCache.set(key, spans);
   return spans;
 }
 

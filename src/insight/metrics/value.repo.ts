@@ -56,16 +56,14 @@ export async function repurchase(database: Database, s: Scope): Promise<MetricTa
     (d) => sql`coalesce(sum(case when f.first_at + ${sql.lit(d * DAY_MS)} <= ${s.now} then 1 else 0 end), 0) as ${sql.ref(`matured_${d}`)},
       coalesce(sum(case when f.first_at + ${sql.lit(d * DAY_MS)} <= ${s.now} and f.second_at <= f.first_at + ${sql.lit(d * DAY_MS)} then 1 else 0 end), 0) as ${sql.ref(`repeat_${d}`)}`,
   );
+  // Each buyer's first two counted orders in one pass (a window), then the first-time buyers of the range.
   const firsts = await sql<Record<string, unknown>>`
-    with f1 as (
-      select o.profile_id, min(o.ordered_at) as first_at from orders o
-      where o.workspace_id = ${s.workspaceId} and o.status in ${COUNTED} and ${seg}
-      group by o.profile_id having min(o.ordered_at) >= ${s.from} and min(o.ordered_at) < ${s.to}),
-    f as (
-      select f1.profile_id, f1.first_at, (select o2.ordered_at from orders o2
-        where o2.workspace_id = ${s.workspaceId} and o2.profile_id = f1.profile_id and o2.status in ${COUNTED}
-        order by o2.ordered_at limit 1 offset 1) as second_at
-      from f1)
+    with ranked as (
+      select o.profile_id, o.ordered_at, row_number() over (partition by o.profile_id order by o.ordered_at) as rn from orders o
+      where o.workspace_id = ${s.workspaceId} and o.status in ${COUNTED} and ${seg}),
+    f as (select profile_id, max(case when rn = 1 then ordered_at end) as first_at, max(case when rn = 2 then ordered_at end) as second_at
+      from ranked where rn <= 2 group by profile_id having max(case when rn = 1 then ordered_at end) >= ${s.from}
+        and max(case when rn = 1 then ordered_at end) < ${s.to})
     select count(*) as first_time, ${sql.join(sums)} from f`.execute(database.db);
   const r = firsts.rows[0]!;
   const buyers = num(inRange.rows[0]!.buyers)!;
@@ -79,24 +77,26 @@ export async function repurchase(database: Database, s: Scope): Promise<MetricTa
   return tableOf(['basis', 'customers', 'repurchased', 'rate'], rows, { first_time_buyers: num(r.first_time) });
 }
 
-/** First counted purchase per profile (all history), limited to those in the scope's range. */
-function firstPurchases(s: Scope) {
-  return sql`select o.profile_id, min(o.ordered_at) as first_at from orders o
-    where o.workspace_id = ${s.workspaceId} and o.status in ${COUNTED} and ${inSegment(s, sql.ref('o.profile_id'))}
-    group by o.profile_id having min(o.ordered_at) >= ${s.from} and min(o.ordered_at) < ${s.to}`;
+/**
+ * Per buyer whose first counted purchase falls in the range, in one pass over their orders: first
+ * and last counted purchase, counted orders and net value to date (`v(profile_id, first_at, last_at, orders, net)`).
+ */
+function lifetimeValues(s: Scope) {
+  return sql`select o.profile_id, min(case when o.status in ${COUNTED} then o.ordered_at end) as first_at,
+      max(case when o.status in ${COUNTED} then o.ordered_at end) as last_at, sum(${counted}) as orders, sum(o.total_fen - o.refunded_fen) as net
+    from orders o where o.workspace_id = ${s.workspaceId} and o.status in ${SPENT} and ${inSegment(s, sql.ref('o.profile_id'))}
+    group by o.profile_id
+    having min(case when o.status in ${COUNTED} then o.ordered_at end) >= ${s.from} and min(case when o.status in ${COUNTED} then o.ordered_at end) < ${s.to}`;
 }
 
 /** Historical LTV per cohort: buyers by the local month of their first purchase, with their net value to date. */
 export async function ltvByCohort(database: Database, s: Scope): Promise<MetricTable> {
   const months = monthStarts(s.from, s.to - 1, s.timeZone);
-  const idx = monthIndexSql(sql.ref('f.first_at'), months);
+  const idx = monthIndexSql(sql.ref('v.first_at'), months);
   const res = await sql<{ m: unknown; buyers: unknown; net: unknown; orders: unknown }>`
-    with f as (${firstPurchases(s)}),
-    v as (select o.profile_id, sum(o.total_fen - o.refunded_fen) as net, sum(${counted}) as orders
-      from orders o join f on f.profile_id = o.profile_id
-      where o.workspace_id = ${s.workspaceId} and o.status in ${SPENT} group by o.profile_id)
+    with v as (${lifetimeValues(s)})
     select ${idx} as m, count(*) as buyers, coalesce(sum(v.net), 0) as net, coalesce(sum(v.orders), 0) as orders
-    from f join v on v.profile_id = f.profile_id group by ${idx} order by 1`.execute(database.db);
+    from v group by ${idx} order by 1`.execute(database.db);
   const rows = res.rows.map((r) => {
     const buyers = num(r.buyers)!;
     const net = num(r.net)!;
@@ -107,14 +107,9 @@ export async function ltvByCohort(database: Database, s: Scope): Promise<MetricT
 
 /** One page of historical LTV per profile (first purchase in the range), highest net value first. */
 export async function ltvByProfile(database: Database, s: Scope, page: { limit: number; after: [number, string] | null }): Promise<Record<string, unknown>[]> {
-  const after = page.after ? sql`where (x.net, x.profile_id) < (${page.after[0]}, ${page.after[1]})` : sql``;
+  const after = page.after ? sql`where (v.net, v.profile_id) < (${page.after[0]}, ${page.after[1]})` : sql``;
   const res = await sql<Record<string, unknown>>`
-    with f as (${firstPurchases(s)})
-    select * from (
-      select o.profile_id, sum(o.total_fen - o.refunded_fen) as net, sum(${counted}) as orders, min(f.first_at) as first_at,
-        max(case when o.status in ${COUNTED} then o.ordered_at end) as last_at
-      from orders o join f on f.profile_id = o.profile_id
-      where o.workspace_id = ${s.workspaceId} and o.status in ${SPENT} group by o.profile_id) x
-    ${after} order by x.net desc, x.profile_id desc limit ${page.limit + 1}`.execute(database.db);
+    with v as (${lifetimeValues(s)})
+    select * from v ${after} order by v.net desc, v.profile_id desc limit ${page.limit + 1}`.execute(database.db);
   return res.rows.map((r) => ({ profile_id: r.profile_id, orders: num(r.orders), net_fen: num(r.net), first_purchase_at: num(r.first_at), last_purchase_at: num(r.last_at) }));
 }
