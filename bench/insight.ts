@@ -56,7 +56,10 @@ function cases(database: Database, s: Scope, b: BaselineScope): Case[] {
       siyu: async () => {
         const t = await salesByDay(database, s);
         const tot = t.totals!;
-        return { rows: objects(t).map((r) => [r.day, r.gross_fen, r.refunded_fen, r.orders, r.buyers]), totals: [tot.gross_fen, tot.refunded_fen, tot.orders, tot.buyers] };
+        return {
+          rows: objects(t).map((r) => [r.day, r.gross_fen, r.refunded_fen, r.orders, r.buyers]),
+          totals: [tot.gross_fen, tot.refunded_fen, tot.orders, tot.buyers],
+        };
       },
       hand: () => handSales(database, b),
     },
@@ -93,7 +96,9 @@ function cases(database: Database, s: Scope, b: BaselineScope): Case[] {
         const q = { by: 'first_purchase', period: 'month', retainedBy: 'activity' } as const;
         const t = cohortTable(s, q, await runCohorts(database, s, q));
         const periods = t.columns.filter((c) => /^p\d+$/.test(c)).length;
-        return trimZeros(objects(t).map((r) => [r.cohort, r.size, ...Array.from({ length: periods }, (_, k) => r[`p${k}`]).filter((v) => v !== null && v !== undefined)]));
+        return trimZeros(
+          objects(t).map((r) => [r.cohort, r.size, ...Array.from({ length: periods }, (_, k) => r[`p${k}`]).filter((v) => v !== null && v !== undefined)]),
+        );
       },
       hand: async () => trimZeros(await handCohorts(database, b, NOT_ACTIVITY)),
     },
@@ -141,7 +146,9 @@ export async function runInsightBench(o: BenchOptions): Promise<BenchResult> {
       onProgress: (p, e) => bar.update(`${num(p)} profiles, ${num(e)} events`),
     });
     bar.done();
-    process.stdout.write(`generated ${num(gen.profiles)} profiles, ${num(gen.events)} events, ${num(gen.orders)} orders in ${secs(gen.insertMs + gen.indexMs + gen.analyzeMs)}\n`);
+    process.stdout.write(
+      `generated ${num(gen.profiles)} profiles, ${num(gen.events)} events, ${num(gen.orders)} orders in ${secs(gen.insertMs + gen.indexMs + gen.analyzeMs)}\n`,
+    );
 
     const s = await resolveScope(database, ws, TIME_ZONE, NOW, { from: '2025-11-01', to: '2026-10-31' });
     const b: BaselineScope = { ws, from: s.from, to: s.to, now: NOW };
@@ -156,7 +163,10 @@ export async function runInsightBench(o: BenchOptions): Promise<BenchResult> {
       const hand = await measure(c.hand);
       p.done();
       const same = JSON.stringify(siyu.value) === JSON.stringify(hand.value);
-      if (!same) process.stdout.write(`${c.name}: numbers differ\n  Siyu: ${JSON.stringify(siyu.value).slice(0, 400)}\n  hand: ${JSON.stringify(hand.value).slice(0, 400)}\n`);
+      if (!same)
+        process.stdout.write(
+          `${c.name}: numbers differ\n  Siyu: ${JSON.stringify(siyu.value).slice(0, 400)}\n  hand: ${JSON.stringify(hand.value).slice(0, 400)}\n`,
+        );
       const ratio = siyu.ms / hand.ms;
       rows.push([c.name, secs(siyu.ms), secs(hand.ms), num(ratio, 2), same ? 'yes' : 'NO']);
       results.push({ name: c.name, siyuMs: Math.round(siyu.ms), handMs: Math.round(hand.ms), ratio, same });
@@ -164,13 +174,18 @@ export async function runInsightBench(o: BenchOptions): Promise<BenchResult> {
         metricSiyu += siyu.ms;
         metricHand += hand.ms;
       } else tr.push({ target: `${c.name} ≤ ${TARGET_FACTOR}× hand-written`, measured: `${num(ratio, 2)}×`, pass: ratio <= TARGET_FACTOR && same });
-      if (!c.name.startsWith('metric')) tr.push({ target: `${c.name} < 2 s (PostgreSQL)`, measured: secs(siyu.ms), pass: pg ? siyu.ms < TARGET_PG_MS : undefined });
+      if (!c.name.startsWith('metric'))
+        tr.push({ target: `${c.name} < 2 s (PostgreSQL)`, measured: secs(siyu.ms), pass: pg ? siyu.ms < TARGET_PG_MS : undefined });
     }
     rows.push(['metric set (sum of the four)', secs(metricSiyu), secs(metricHand), num(metricSiyu / metricHand, 2), '']);
     table(rows, ['l', 'r', 'r', 'r', 'l']);
     heading('targets');
     tr.unshift(
-      { target: `metric set ≤ ${TARGET_FACTOR}× hand-written`, measured: `${num(metricSiyu / metricHand, 2)}×`, pass: metricSiyu / metricHand <= TARGET_FACTOR && results.every((r) => r.same) },
+      {
+        target: `metric set ≤ ${TARGET_FACTOR}× hand-written`,
+        measured: `${num(metricSiyu / metricHand, 2)}×`,
+        pass: metricSiyu / metricHand <= TARGET_FACTOR && results.every((r) => r.same),
+      },
       { target: 'metric set < 2 s (PostgreSQL)', measured: secs(metricSiyu), pass: pg ? metricSiyu < TARGET_PG_MS : undefined },
     );
     targets(tr);

@@ -64,7 +64,11 @@ describe('insight console: overview, funnel builder, cohorts (real server, real 
         });
       }
     }
-    const res = await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: { authorization: write, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    const res = await fetch(`${server.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: write, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch }),
+    });
     expect(res.status).toBe(200);
   });
   afterAll(async () => {

@@ -118,7 +118,16 @@ export function App() {
     }
   }
 
-  const selected = route.name === 'rfm' ? 'rfm' : route.name === 'insight' ? 'insight' : route.name === 'insight-funnels' ? 'insight/funnels' : route.name === 'insight-cohorts' ? 'insight/cohorts' : 'segments';
+  const selected =
+    route.name === 'rfm'
+      ? 'rfm'
+      : route.name === 'insight'
+        ? 'insight'
+        : route.name === 'insight-funnels'
+          ? 'insight/funnels'
+          : route.name === 'insight-cohorts'
+            ? 'insight/cohorts'
+            : 'segments';
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS}>
       <AntApp>

@@ -135,7 +135,8 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
     /** One insight metric over a range of local dates (`format` is JSON here; `metricCsv` exports). */
     metric: (name: MetricName, q: Omit<MetricQuery, 'format'>) => json<MetricAnswer>('GET', `/v1/insight/metrics/${name}${query(q)}`),
     /** A metric as CSV, as a Blob to save. */
-    metricCsv: async (name: MetricName, q: Omit<MetricQuery, 'format'>) => (await call('GET', `/v1/insight/metrics/${name}${query({ ...q, format: 'csv' })}`)).blob(),
+    metricCsv: async (name: MetricName, q: Omit<MetricQuery, 'format'>) =>
+      (await call('GET', `/v1/insight/metrics/${name}${query({ ...q, format: 'csv' })}`)).blob(),
     funnel: (body: FunnelBody) => json<FunnelAnswer>('POST', '/v1/insight/funnels', body),
     cohorts: (q: Omit<CohortQuery, 'format'>) => json<CohortAnswer>('GET', `/v1/insight/cohorts/report${query(q)}`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),

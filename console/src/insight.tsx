@@ -59,7 +59,19 @@ export function lastDays(days: number): Scope {
 }
 
 /** The range and segment inputs with an apply button (`extra` adds fields of the screen's own). */
-export function ScopeBar({ value, onApply, extra, applyLabel, testId = 'scope' }: { value: Scope; onApply: (s: Scope) => void; extra?: ReactNode; applyLabel?: string; testId?: string }) {
+export function ScopeBar({
+  value,
+  onApply,
+  extra,
+  applyLabel,
+  testId = 'scope',
+}: {
+  value: Scope;
+  onApply: (s: Scope) => void;
+  extra?: ReactNode;
+  applyLabel?: string;
+  testId?: string;
+}) {
   const { api } = useSession();
   const { t } = useI18n();
   const [draft, setDraft] = useState<Scope>(value);

@@ -18,7 +18,10 @@ type Options = Required<Pick<CohortQuery, 'by' | 'period' | 'retainedBy'>>;
 /** The year so far (monthly cohorts need months to compare). */
 function thisYear(): Scope {
   const now = new Date();
-  return { from: `${now.getFullYear()}-01-01`, to: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}` };
+  return {
+    from: `${now.getFullYear()}-01-01`,
+    to: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`,
+  };
 }
 
 /** The cohort screen. */
@@ -87,7 +90,10 @@ export function CohortTablePage() {
     if (typeof rate !== 'number') return null;
     const text = counts ? String(r[`p${k}`]) : formatShare(rate);
     return (
-      <div style={{ background: `rgba(22, 119, 255, ${0.08 + rate * 0.72})`, color: rate > 0.55 ? '#fff' : undefined, padding: '2px 6px', textAlign: 'right' }} data-testid={`cohort-cell-${r.cohort}-${k}`}>
+      <div
+        style={{ background: `rgba(22, 119, 255, ${0.08 + rate * 0.72})`, color: rate > 0.55 ? '#fff' : undefined, padding: '2px 6px', textAlign: 'right' }}
+        data-testid={`cohort-cell-${r.cohort}-${k}`}
+      >
         {text}
       </div>
     );

@@ -80,7 +80,15 @@ export function FunnelBuilderPage() {
           data-testid="funnel-breakdown"
           options={(['none', 'trait', 'channel', 'segment'] as const).map((k) => ({
             value: k,
-            label: t(k === 'none' ? 'funnelBreakdownNone' : k === 'trait' ? 'funnelBreakdownTrait' : k === 'channel' ? 'funnelBreakdownChannel' : 'funnelBreakdownSegment'),
+            label: t(
+              k === 'none'
+                ? 'funnelBreakdownNone'
+                : k === 'trait'
+                  ? 'funnelBreakdownTrait'
+                  : k === 'channel'
+                    ? 'funnelBreakdownChannel'
+                    : 'funnelBreakdownSegment',
+            ),
           }))}
         />
       </Form.Item>
@@ -91,7 +99,13 @@ export function FunnelBuilderPage() {
       )}
       {kind === 'segment' && (
         <Form.Item>
-          <Select mode="multiple" style={{ minWidth: 220 }} value={segmentIds} onChange={setSegmentIds} options={segments.map((s) => ({ value: s.id, label: s.name }))} />
+          <Select
+            mode="multiple"
+            style={{ minWidth: 220 }}
+            value={segmentIds}
+            onChange={setSegmentIds}
+            options={segments.map((s) => ({ value: s.id, label: s.name }))}
+          />
         </Form.Item>
       )}
     </>
@@ -144,7 +158,11 @@ export function FunnelBuilderPage() {
               { title: t('funnelProfiles'), dataIndex: 'profiles', render: (v: number) => <span data-testid="profiles">{v}</span> },
               { title: t('funnelConvPrev'), dataIndex: 'conversion_from_previous', render: (v: unknown) => <span data-testid="conv-prev">{pct(v)}</span> },
               { title: t('funnelConvFirst'), dataIndex: 'conversion_from_first', render: pct },
-              { title: t('funnelMedian'), dataIndex: 'median_ms_from_previous', render: (v: number | null) => <span data-testid="median">{formatDuration(v)}</span> },
+              {
+                title: t('funnelMedian'),
+                dataIndex: 'median_ms_from_previous',
+                render: (v: number | null) => <span data-testid="median">{formatDuration(v)}</span>,
+              },
             ]}
           />
         </Space>

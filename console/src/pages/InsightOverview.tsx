@@ -109,9 +109,7 @@ export function InsightOverviewPage() {
       <Typography.Title level={3}>{t('insOverviewTitle')}</Typography.Title>
       <ScopeBar value={scope} onApply={setScope} />
       <ErrorAlert error={error} testId="insight-error" />
-      {answers && (
-        <Typography.Paragraph type="secondary">{t('insTimeZoneNote', { tz: answers.sales.scope.timeZone })}</Typography.Paragraph>
-      )}
+      {answers && <Typography.Paragraph type="secondary">{t('insTimeZoneNote', { tz: answers.sales.scope.timeZone })}</Typography.Paragraph>}
       {!answers && !error && <Spin style={{ display: 'block', margin: 48 }} />}
       {answers && charts && (
         <>

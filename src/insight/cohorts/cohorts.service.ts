@@ -30,6 +30,8 @@ export async function cohorts(ctx: MetricsContext, workspaceId: string, input: S
   const { by, period, retainedBy, ...scopeInput } = input;
   const s = await scopeOf(ctx, workspaceId, scopeInput);
   const q: CohortQuery = { by, period, retainedBy };
-  const r = await ctx.cache.get(ctx.database, workspaceId, { kind: 'cohorts', ...scopeView(s), ...q }, async () => cohortTable(s, q, await runCohorts(ctx.database, s, q)));
+  const r = await ctx.cache.get(ctx.database, workspaceId, { kind: 'cohorts', ...scopeView(s), ...q }, async () =>
+    cohortTable(s, q, await runCohorts(ctx.database, s, q)),
+  );
   return { scope: scopeView(s), ...r.value, cached: r.cached, computedAt: r.computedAt };
 }

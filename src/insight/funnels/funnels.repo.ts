@@ -103,6 +103,11 @@ export async function runFunnel(database: Database, s: Scope, q: FunnelQuery): P
       where rn = (c + 1) / 2 or rn = (c + 2) / 2 group by k, i)
     select cnt.k, cnt.i, cnt.c, m.median from cnt left join m on m.k = cnt.k and m.i = cnt.i`.execute(database.db);
   return res.rows
-    .map((r) => ({ group: String(r.k), step: Number(r.i), profiles: Number(r.c), medianMs: r.median === null || r.median === undefined ? null : Math.round(Number(r.median)) }))
+    .map((r) => ({
+      group: String(r.k),
+      step: Number(r.i),
+      profiles: Number(r.c),
+      medianMs: r.median === null || r.median === undefined ? null : Math.round(Number(r.median)),
+    }))
     .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : a.step - b.step));
 }

@@ -20,13 +20,21 @@ const step = {
 /** What a funnel is broken down by. */
 const breakdown = {
   oneOf: [
-    { type: 'object', required: ['kind', 'trait'], additionalProperties: false, properties: { kind: { const: 'trait' }, trait: { type: 'string', minLength: 1, maxLength: 100 } } },
+    {
+      type: 'object',
+      required: ['kind', 'trait'],
+      additionalProperties: false,
+      properties: { kind: { const: 'trait' }, trait: { type: 'string', minLength: 1, maxLength: 100 } },
+    },
     { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { const: 'channel' } } },
     {
       type: 'object',
       required: ['kind', 'segments'],
       additionalProperties: false,
-      properties: { kind: { const: 'segment' }, segments: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 100 } } },
+      properties: {
+        kind: { const: 'segment' },
+        segments: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', minLength: 1, maxLength: 100 } },
+      },
     },
   ],
 } as const;

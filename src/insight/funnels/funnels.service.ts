@@ -49,11 +49,21 @@ export async function funnel(ctx: MetricsContext, workspaceId: string, input: Sc
   const { steps, windowDays, breakdown, ...scopeInput } = input;
   const s = await scopeOf(ctx, workspaceId, scopeInput);
   if (breakdown?.kind === 'segment') {
-    const found = await ctx.database.db.selectFrom('segments').select('id').where('workspace_id', '=', workspaceId).where('id', 'in', breakdown.segments).execute();
+    const found = await ctx.database.db
+      .selectFrom('segments')
+      .select('id')
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', breakdown.segments)
+      .execute();
     const missing = breakdown.segments.filter((id) => !found.some((f) => f.id === id));
-    if (missing.length) throw new InsightError('INSIGHT_QUERY_INVALID', `breakdown.segments: no segment ${missing.join(', ')} in this workspace`, { field: 'breakdown.segments' });
+    if (missing.length)
+      throw new InsightError('INSIGHT_QUERY_INVALID', `breakdown.segments: no segment ${missing.join(', ')} in this workspace`, {
+        field: 'breakdown.segments',
+      });
   }
   const q: FunnelQuery = { steps, windowDays, ...(breakdown ? { breakdown } : {}) };
-  const r = await ctx.cache.get(ctx.database, workspaceId, { kind: 'funnel', ...scopeView(s), ...q }, async () => funnelTable(q, await runFunnel(ctx.database, s, q)));
+  const r = await ctx.cache.get(ctx.database, workspaceId, { kind: 'funnel', ...scopeView(s), ...q }, async () =>
+    funnelTable(q, await runFunnel(ctx.database, s, q)),
+  );
   return { scope: scopeView(s), windowDays, ...r.value, cached: r.cached, computedAt: r.computedAt };
 }

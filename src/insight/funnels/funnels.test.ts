@@ -55,8 +55,24 @@ describeEngines('insight funnels', (engine) => {
     expect(rows).toEqual([
       { group: '*', step: 1, event: 'Signed Up', profiles: 4, conversion_from_previous: null, conversion_from_first: null, median_ms_from_previous: null },
       { group: '*', step: 2, event: 'Viewed Product', profiles: 4, conversion_from_previous: 1, conversion_from_first: 1, median_ms_from_previous: 2 * H },
-      { group: '*', step: 3, event: 'Order Completed', profiles: 2, conversion_from_previous: 0.5, conversion_from_first: 0.5, median_ms_from_previous: 12.5 * H },
-      { group: '*', step: 4, event: 'Order Completed', profiles: 1, conversion_from_previous: 0.5, conversion_from_first: 0.25, median_ms_from_previous: 72 * H },
+      {
+        group: '*',
+        step: 3,
+        event: 'Order Completed',
+        profiles: 2,
+        conversion_from_previous: 0.5,
+        conversion_from_first: 0.5,
+        median_ms_from_previous: 12.5 * H,
+      },
+      {
+        group: '*',
+        step: 4,
+        event: 'Order Completed',
+        profiles: 1,
+        conversion_from_previous: 0.5,
+        conversion_from_first: 0.25,
+        median_ms_from_previous: 72 * H,
+      },
     ]);
   });
 

@@ -42,7 +42,13 @@ export async function revenueByChannel(database: Database, s: Scope): Promise<Me
     where o.workspace_id = ${s.workspaceId} and o.ordered_at >= ${s.from} and o.ordered_at < ${s.to} and o.status in ${SPENT}
       and ${inSegment(s, sql.ref('o.profile_id'))}
     group by coalesce(ch.state, '') order by net desc, channel_code`.execute(database.db);
-  const rows = res.rows.map((r) => ({ channel_code: r.channel_code, channel_name: r.channel_name, orders: num(r.orders), net_fen: num(r.net), buyers: num(r.buyers) }));
+  const rows = res.rows.map((r) => ({
+    channel_code: r.channel_code,
+    channel_name: r.channel_name,
+    orders: num(r.orders),
+    net_fen: num(r.net),
+    buyers: num(r.buyers),
+  }));
   return tableOf(['channel_code', 'channel_name', 'orders', 'net_fen', 'buyers'], rows);
 }
 
@@ -59,6 +65,12 @@ export async function revenueByJourney(database: Database, s: Scope, days: numbe
         and ${inSegment(s, sql.ref('o.profile_id'))}) o
     left join journeys j on j.workspace_id = o.workspace_id and j.id = o.journey_id
     group by coalesce(o.journey_id, '') order by net desc, journey_id`.execute(database.db);
-  const rows = res.rows.map((r) => ({ journey_id: r.journey_id, journey_name: r.journey_name, orders: num(r.orders), net_fen: num(r.net), buyers: num(r.buyers) }));
+  const rows = res.rows.map((r) => ({
+    journey_id: r.journey_id,
+    journey_name: r.journey_name,
+    orders: num(r.orders),
+    net_fen: num(r.net),
+    buyers: num(r.buyers),
+  }));
   return tableOf(['journey_id', 'journey_name', 'orders', 'net_fen', 'buyers'], rows, undefined, { attribution: 'last_touch', attribution_days: days });
 }

@@ -59,6 +59,20 @@ export async function messagesBy(database: Database, s: Scope, by: MessageDimens
       reply_rate: rate(n('replied'), sent),
     };
   });
-  const columns = ['key', 'name', 'sent', 'failed', 'delivered', 'opened', 'clicked', 'replied', 'unsubscribed', 'delivery_rate', 'open_rate', 'click_rate', 'reply_rate'];
+  const columns = [
+    'key',
+    'name',
+    'sent',
+    'failed',
+    'delivered',
+    'opened',
+    'clicked',
+    'replied',
+    'unsubscribed',
+    'delivery_rate',
+    'open_rate',
+    'click_rate',
+    'reply_rate',
+  ];
   return tableOf(columns, rows, undefined, { by });
 }

@@ -90,8 +90,12 @@ describeEngines('insight message metrics and journey attribution', (engine) => {
   it('sent, opened, clicked and unsubscribed by channel, template and journey', async () => {
     const expected = { sent: 2, failed: 0, delivered: 0, opened: 1, clicked: 1, replied: 0, unsubscribed: 1, open_rate: 0.5, click_rate: 0.5 };
     expect(objects(await get(`/v1/insight/metrics/messages?${range}&by=channel`))).toEqual([expect.objectContaining({ key: 'email', ...expected })]);
-    expect(objects(await get(`/v1/insight/metrics/messages?${range}&by=template`))).toEqual([expect.objectContaining({ key: templateId, name: '新品邮件', ...expected })]);
-    expect(objects(await get(`/v1/insight/metrics/messages?${range}&by=journey`))).toEqual([expect.objectContaining({ key: journeyId, name: '新品推荐', ...expected })]);
+    expect(objects(await get(`/v1/insight/metrics/messages?${range}&by=template`))).toEqual([
+      expect.objectContaining({ key: templateId, name: '新品邮件', ...expected }),
+    ]);
+    expect(objects(await get(`/v1/insight/metrics/messages?${range}&by=journey`))).toEqual([
+      expect.objectContaining({ key: journeyId, name: '新品推荐', ...expected }),
+    ]);
     expect(objects(await get(`/v1/insight/metrics/messages?from=2026-10-01&to=2026-10-31`))).toEqual([]);
   });
 

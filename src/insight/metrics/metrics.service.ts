@@ -70,20 +70,35 @@ export async function runMetric(ctx: MetricsContext, workspaceId: string, metric
   const handler = METRICS[metric]!;
   const s = await scopeOf(ctx, workspaceId, input);
   const params: MetricParams = { attributionDays: input.attributionDays ?? 7, by: input.by ?? 'channel' };
-  const query = { metric, ...scopeView(s), ...(metric === 'revenue-by-journey' ? { attributionDays: params.attributionDays } : {}), ...(metric === 'messages' ? { by: params.by } : {}) };
+  const query = {
+    metric,
+    ...scopeView(s),
+    ...(metric === 'revenue-by-journey' ? { attributionDays: params.attributionDays } : {}),
+    ...(metric === 'messages' ? { by: params.by } : {}),
+  };
   const r = await ctx.cache.get(ctx.database, workspaceId, query, () => handler(ctx.database, s, params));
   return { metric, scope: scopeView(s), ...r.value, cached: r.cached, computedAt: r.computedAt };
 }
 
 /** A page of historical LTV per profile, highest first. */
-export async function ltvProfilesPage(ctx: MetricsContext, workspaceId: string, input: ScopeInput & { limit: number; cursor?: string }): Promise<Page<Record<string, unknown>>> {
+export async function ltvProfilesPage(
+  ctx: MetricsContext,
+  workspaceId: string,
+  input: ScopeInput & { limit: number; cursor?: string },
+): Promise<Page<Record<string, unknown>>> {
   const s = await scopeOf(ctx, workspaceId, input);
   const after = input.cursor ? (decodeCursor(input.cursor, ['n', 's']) as [number, string]) : null;
   const rows = await ltvByProfile(ctx.database, s, { limit: input.limit, after });
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   return {
-    data: page.map((r) => ({ profileId: r.profile_id, orders: r.orders, netFen: r.net_fen, firstPurchaseAt: r.first_purchase_at, lastPurchaseAt: r.last_purchase_at })),
+    data: page.map((r) => ({
+      profileId: r.profile_id,
+      orders: r.orders,
+      netFen: r.net_fen,
+      firstPurchaseAt: r.first_purchase_at,
+      lastPurchaseAt: r.last_purchase_at,
+    })),
     nextCursor: rows.length > input.limit && last ? encodeCursor([last.net_fen as number, last.profile_id as string]) : null,
   };
 }

@@ -49,12 +49,17 @@ export async function resolveScope(database: Database, workspaceId: string, time
   const from = startOfLocalDate(fromDate, timeZone);
   const to = startOfLocalDate(addDays(toDate, 1), timeZone);
   if ((to - from) / DAY_MS > MAX_RANGE_DAYS + 1) {
-    throw new InsightError('INSIGHT_QUERY_INVALID', `the range ${fromDate}..${toDate} is longer than ${MAX_RANGE_DAYS} days; ask for a shorter one`, { field: 'from' });
+    throw new InsightError('INSIGHT_QUERY_INVALID', `the range ${fromDate}..${toDate} is longer than ${MAX_RANGE_DAYS} days; ask for a shorter one`, {
+      field: 'from',
+    });
   }
   const segmentId = input.segment ?? null;
   if (segmentId !== null) {
     const seg = await database.db.selectFrom('segments').select('id').where('workspace_id', '=', workspaceId).where('id', '=', segmentId).executeTakeFirst();
-    if (!seg) throw new InsightError('INSIGHT_QUERY_INVALID', `segment "${segmentId}" does not exist in this workspace; pass the id of one of its segments`, { field: 'segment' });
+    if (!seg)
+      throw new InsightError('INSIGHT_QUERY_INVALID', `segment "${segmentId}" does not exist in this workspace; pass the id of one of its segments`, {
+        field: 'segment',
+      });
   }
   return { workspaceId, timeZone, fromDate, toDate, from, to, segmentId, now };
 }

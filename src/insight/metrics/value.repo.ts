@@ -33,7 +33,14 @@ export async function salesByDay(database: Database, s: Scope): Promise<MetricTa
     const gross = num(r.gross)!;
     const refunded = num(r.refunded)!;
     const orders = num(r.orders)!;
-    return { gross_fen: gross, refunded_fen: refunded, net_fen: gross - refunded, orders, buyers: num(r.buyers), aov_fen: orders ? Math.round((gross - refunded) / orders) : null };
+    return {
+      gross_fen: gross,
+      refunded_fen: refunded,
+      net_fen: gross - refunded,
+      orders,
+      buyers: num(r.buyers),
+      aov_fen: orders ? Math.round((gross - refunded) / orders) : null,
+    };
   };
   const rows = byDay.rows.map((r) => ({ day: dayOfNumber(num(r.day)!), ...view(r) }));
   return tableOf(['day', 'gross_fen', 'refunded_fen', 'net_fen', 'orders', 'buyers', 'aov_fen'], rows, view(all.rows[0]!));
@@ -111,5 +118,11 @@ export async function ltvByProfile(database: Database, s: Scope, page: { limit: 
   const res = await sql<Record<string, unknown>>`
     with v as (${lifetimeValues(s)})
     select * from v ${after} order by v.net desc, v.profile_id desc limit ${page.limit + 1}`.execute(database.db);
-  return res.rows.map((r) => ({ profile_id: r.profile_id, orders: num(r.orders), net_fen: num(r.net), first_purchase_at: num(r.first_at), last_purchase_at: num(r.last_at) }));
+  return res.rows.map((r) => ({
+    profile_id: r.profile_id,
+    orders: num(r.orders),
+    net_fen: num(r.net),
+    first_purchase_at: num(r.first_at),
+    last_purchase_at: num(r.last_at),
+  }));
 }

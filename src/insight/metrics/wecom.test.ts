@@ -50,7 +50,16 @@ describeEngines('insight WeCom growth and channel metrics', (engine) => {
     // The customer says something in the group (conversation archive), and buys.
     const archived = await k.post(
       '/v1/wecom/archive/import',
-      JSON.stringify({ msgid: 'g1', action: 'send', from: ext.store, tolist: [s0!.userid], roomid: chatId, msgtime: k.t.clock.now() + 60_000, msgtype: 'text', text: { content: '有优惠吗' } }),
+      JSON.stringify({
+        msgid: 'g1',
+        action: 'send',
+        from: ext.store,
+        tolist: [s0!.userid],
+        roomid: chatId,
+        msgtime: k.t.clock.now() + 60_000,
+        msgtype: 'text',
+        text: { content: '有优惠吗' },
+      }),
       { 'content-type': 'application/x-ndjson' },
     );
     expect(archived.body).toMatchObject({ imported: 1 });
