@@ -78,8 +78,8 @@ function keys(dialect: Dialect, s: Scope, b: Breakdown): RawBuilder<unknown> {
     join segment_members sm on sm.workspace_id = ${s.workspaceId} and sm.profile_id = s1.profile_id and sm.segment_id in (${sql.join(b.segments)}))`;
 }
 
-/** Runs a funnel: profiles per step and median time between steps, for everyone (`*`) and per breakdown group. */
-export async function runFunnel(database: Database, s: Scope, q: FunnelQuery): Promise<FunnelCell[]> {
+/** The funnel's one statement: rows `(k, i, c, median)` per group and step (exported for the benchmark's plans). */
+export function funnelStatement(database: Database, s: Scope, q: FunnelQuery) {
   const n = q.steps.length;
   const src = (i: number) => sql.ref(`s${i}`);
   const gap = (i: number) => sql`${sql.ref(`s${i}.t${i}`)} - ${sql.ref(`s${i}.t${i - 1}`)}`;
@@ -94,14 +94,19 @@ export async function runFunnel(database: Database, s: Scope, q: FunnelQuery): P
     gaps.push(...steps.slice(1).map((i) => sql`select bk.k, ${sql.lit(i)}, ${gap(i)} from ${src(i)} ${on(i)}`));
   }
   // The median as the mean of the middle one or two gaps (SQLite has no percentile function).
-  const res = await sql<{ k: string; i: unknown; c: unknown; median: unknown }>`
+  return sql<{ k: string; i: unknown; c: unknown; median: unknown }>`
     with ${sql.join(ctes, sql`, `)},
     cnt as (${sql.join(counts, sql` union all `)}),
     d as (${sql.join(gaps, sql` union all `)}),
     m as (select k, i, avg(d) as median from (
         select k, i, d, row_number() over (partition by k, i order by d) as rn, count(*) over (partition by k, i) as c from d) r
       where rn = (c + 1) / 2 or rn = (c + 2) / 2 group by k, i)
-    select cnt.k, cnt.i, cnt.c, m.median from cnt left join m on m.k = cnt.k and m.i = cnt.i`.execute(database.db);
+    select cnt.k, cnt.i, cnt.c, m.median from cnt left join m on m.k = cnt.k and m.i = cnt.i`;
+}
+
+/** Runs a funnel: profiles per step and median time between steps, for everyone (`*`) and per breakdown group. */
+export async function runFunnel(database: Database, s: Scope, q: FunnelQuery): Promise<FunnelCell[]> {
+  const res = await funnelStatement(database, s, q).execute(database.db);
   return res.rows
     .map((r) => ({
       group: String(r.k),
