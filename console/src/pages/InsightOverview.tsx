@@ -16,16 +16,22 @@ import { useSession } from '../session.ts';
 const METRICS = ['sales', 'repurchase', 'new-profiles', 'contacts', 'groups'] as const satisfies readonly MetricName[];
 type Answers = Record<(typeof METRICS)[number], MetricAnswer>;
 
-/** A daily chart: bars and lines over the metric's `day` column. */
-function dailyOption(answer: MetricAnswer, series: { column: string; name: string; type: 'bar' | 'line'; scale?: number }[]): EChartsOption {
+/** A daily chart: bars and lines over the metric's `day` column; series with `right` use a second axis (counts beside money). */
+function dailyOption(answer: MetricAnswer, series: { column: string; name: string; type: 'bar' | 'line'; scale?: number; right?: boolean }[]): EChartsOption {
   const rows = objectsOf(answer);
+  const twoAxes = series.some((s) => s.right);
   return {
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
-    grid: { left: 48, right: 16, top: 32, bottom: 28 },
+    grid: { left: 56, right: twoAxes ? 48 : 16, top: 32, bottom: 28 },
     xAxis: { type: 'category', data: rows.map((r) => String(r.day)) },
-    yAxis: { type: 'value' },
-    series: series.map((s) => ({ name: s.name, type: s.type, data: rows.map((r) => Number(r[s.column] ?? 0) * (s.scale ?? 1)) })),
+    yAxis: twoAxes ? [{ type: 'value' }, { type: 'value', splitLine: { show: false } }] : { type: 'value' },
+    series: series.map((s) => ({
+      name: s.name,
+      type: s.type,
+      yAxisIndex: s.right ? 1 : 0,
+      data: rows.map((r) => Number(r[s.column] ?? 0) * (s.scale ?? 1)),
+    })),
   };
 }
 
@@ -59,8 +65,8 @@ export function InsightOverviewPage() {
     return {
       sales: dailyOption(answers.sales, [
         { column: 'net_fen', name: t('insNetGmv'), type: 'bar', scale: 0.01 },
-        { column: 'orders', name: t('insOrders'), type: 'line' },
-        { column: 'buyers', name: t('insBuyers'), type: 'line' },
+        { column: 'orders', name: t('insOrders'), type: 'line', right: true },
+        { column: 'buyers', name: t('insBuyers'), type: 'line', right: true },
       ]),
       contacts: dailyOption(answers.contacts, [
         { column: 'added', name: t('insContactsAdded'), type: 'bar' },
@@ -87,7 +93,7 @@ export function InsightOverviewPage() {
         { id: 'aov', title: t('insAov'), value: money(totals.aov_fen) },
         { id: 'repurchase', title: t('insRepurchase'), value: typeof range?.rate === 'number' ? formatShare(range.rate) : '—' },
         { id: 'new-profiles', title: t('insNewProfiles'), value: String(answers['new-profiles'].totals?.new_profiles ?? 0) },
-        { id: 'contacts-net', title: t('insContactsNet'), value: String(answers.contacts.totals?.net ?? 0) },
+        { id: 'contacts-net', title: t('insContactsNetKpi'), value: String(answers.contacts.totals?.net ?? 0) },
       ]
     : [];
   const chartCard = (title: string, metric: MetricName, option: EChartsOption) => (
