@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
+import { signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -82,10 +83,7 @@ describe('insight console: overview, funnel builder, cohorts (real server, real 
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     const id = (testId: string) => page.getByTestId(testId);
-    await page.goto(`${server!.url}/console/`);
-    await id('secret-key').fill(server!.keys().secretKey);
-    await id('sign-in').click();
-    await id('nav-insight').click();
+    await signInConsole(page, server!, '/console/insight');
 
     // Overview: nine orders of 100 yuan by six buyers in the last 30 days; the chart library loads on demand.
     await hasText(id('kpi-orders'), String(FIRST + SECOND), 'the orders KPI');
@@ -100,7 +98,9 @@ describe('insight console: overview, funnel builder, cohorts (real server, real 
     expect(await id('chart-sales').locator('canvas').count()).toBe(1);
 
     // Funnel builder: Signed Up → Order Completed → Order Completed.
-    await id('nav-funnels').click();
+    // The insight menu holds the overview, the funnel builder and the cohorts.
+    await id('nav-insight').hover();
+    await id('nav-insight-funnels').click();
     await id('funnel-step-0').fill('Signed Up');
     await id('funnel-step-1').fill('Order Completed');
     await id('funnel-add-step').click();
@@ -120,7 +120,8 @@ describe('insight console: overview, funnel builder, cohorts (real server, real 
     await hasText(row(1).locator('td').first(), 'Everyone', 'the group label in English');
 
     // Cohorts: the buyers' first-purchase cohort holds all six, all retained in their first period.
-    await id('nav-cohorts').click();
+    await id('nav-insight').hover();
+    await id('nav-insight-cohorts').click();
     const from = new Date(Date.now() - 60 * DAY).toISOString().slice(0, 10);
     await id('cohort-from').fill(from);
     await id('cohort-apply').click();

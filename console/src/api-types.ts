@@ -9,12 +9,21 @@
  * `*.types.ts` files that import no server code (docs/architecture.md, "Console API types").
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type {
+  listProfilesQuery,
+  mergeListSchema,
+  profileSchema,
+  profileSummarySchema,
+  profileTagsSchema,
+  tagSchema,
+  timelinePageSchema,
+} from '../../src/cdp/profiles.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
 import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels.schemas.ts';
 import type { metricParams, metricQuery, metricSchema } from '../../src/insight/metrics/metrics.schemas.ts';
-import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
 import type {
   createBody,
@@ -118,3 +127,34 @@ export type FunnelAnswer = Answer<typeof funnelSchema>;
 export type CohortQuery = Input<typeof cohortQuery>;
 /** `GET /v1/insight/cohorts/report`: the retention triangle. */
 export type CohortAnswer = Answer<typeof cohortSchema>;
+/** `GET /v1/console/session`, `POST /v1/console/login`: the signed-in user, their workspaces and the CSRF token. */
+export type ConsoleSession = Answer<typeof sessionSchema>;
+/** A console user's role in a workspace. */
+export type Role = ConsoleSession['workspaces'][number]['role'];
+/** `GET /v1/users` items: a console user with their role here. */
+export type UserMember = Answer<typeof memberSchema>;
+/** Body of `POST /v1/users/invitations`. */
+export type InviteBody = Input<typeof inviteBody>;
+/** `POST /v1/users/invitations`: the invitation and its one-time link. */
+export type InvitationAnswer = Answer<typeof invitationSchema>;
+/** Body of `PATCH /v1/users/:id`. */
+export type PatchUserBody = Input<typeof patchUserBody>;
+/** `GET /v1/keys` items. */
+export type KeyInfo = Answer<typeof keyInfo>;
+/** `POST /v1/keys`. */
+export type CreatedKey = Answer<typeof createdKeySchema>;
+
+/** `GET /v1/profiles` items: a profile without its timeline. */
+export type ProfileSummary = Answer<typeof profileSummarySchema>;
+/** Query of `GET /v1/profiles`. */
+export type ProfileListQuery = Input<typeof listProfilesQuery>;
+/** `GET /v1/profiles/:id/events`: a page of the timeline, newest first. */
+export type TimelinePage = Answer<typeof timelinePageSchema>;
+/** One event of a timeline. */
+export type TimelineEvent = TimelinePage['data'][number];
+/** `GET /v1/profiles/:id/merges`. */
+export type MergePage = Answer<typeof mergeListSchema>;
+/** A tag of the catalogue (`GET /v1/tags`). */
+export type CatalogueTag = Answer<typeof tagSchema>;
+/** `POST /v1/profiles/:id/tags`, `DELETE …/tags/:tagId`: the profile's tags after the change. */
+export type ProfileTags = Answer<typeof profileTagsSchema>;

@@ -4,8 +4,12 @@
  * type check. `{name}` placeholders are filled by `t(key, { name })`.
  */
 import { createContext, useContext } from 'react';
+import { accessEn, accessZh } from './i18n/access.ts';
+import { customersEn, customersZh } from './i18n/customers.ts';
 
 const en = {
+  ...accessEn,
+  ...customersEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -14,6 +18,7 @@ const en = {
   navSegments: 'Segments',
   navRfm: 'RFM report',
   navInsight: 'Insight',
+  navInsightOverview: 'Overview',
   navFunnels: 'Funnels',
   navCohorts: 'Cohorts',
   insOverviewTitle: 'Insight overview',
@@ -84,12 +89,10 @@ const en = {
 
   signInTitle: 'Sign in',
   signInHelp:
-    'Paste a secret key (sk_...). On first start the server writes one to data/bootstrap-keys.json. The key stays in this browser (localStorage) until you sign out.',
-  secretKey: 'Secret key',
+    'Sign in with your console user. On first start the server writes the owner login to data/first-login.json; owners invite others under Settings → Users.',
   signIn: 'Sign in',
-  keyMustStartSk: 'A secret key starts with sk_',
-  signInFailed: 'The key was refused: {message}',
-  sessionExpired: 'The key is no longer accepted; sign in again.',
+  signInFailed: 'Sign-in failed: {message}',
+  sessionExpired: 'Your session has ended; sign in again.',
 
   loading: 'Loading…',
   retry: 'Retry',
@@ -278,6 +281,8 @@ const en = {
 export type MessageKey = keyof typeof en;
 
 const zhCN: Record<MessageKey, string> = {
+  ...accessZh,
+  ...customersZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',
@@ -286,6 +291,7 @@ const zhCN: Record<MessageKey, string> = {
   navSegments: '人群分群',
   navRfm: 'RFM 报告',
   navInsight: '经营分析',
+  navInsightOverview: '经营概览',
   navFunnels: '漏斗',
   navCohorts: '留存',
   insOverviewTitle: '经营概览',
@@ -355,12 +361,10 @@ const zhCN: Record<MessageKey, string> = {
   cohortShowCounts: '显示人数',
 
   signInTitle: '登录',
-  signInHelp: '粘贴一个密钥（sk_...）。服务首次启动时会把密钥写入 data/bootstrap-keys.json。密钥保存在本浏览器（localStorage）中，退出时清除。',
-  secretKey: '密钥',
+  signInHelp: '使用控制台账号登录。服务首次启动时会把所有者账号写入 data/first-login.json；所有者可在「设置 → 用户」中邀请其他人。',
   signIn: '登录',
-  keyMustStartSk: '密钥以 sk_ 开头',
-  signInFailed: '密钥被拒绝：{message}',
-  sessionExpired: '密钥已失效，请重新登录。',
+  signInFailed: '登录失败：{message}',
+  sessionExpired: '会话已结束，请重新登录。',
 
   loading: '加载中…',
   retry: '重试',
