@@ -60,6 +60,7 @@ function stepTimes(dialect: Dialect, s: Scope, q: FunnelQuery): RawBuilder<unkno
     ctes.push(sql`${sql.ref(`s${i}`)} as (select ${prev}.profile_id, ${keep}, min(e.timestamp) as ${sql.ref(`t${i}`)}
       from ${prev} join events e on e.workspace_id = ${s.workspaceId} and e.profile_id = ${prev}.profile_id
         and e.timestamp ${strict} ${sql.ref(`s${i - 1}.t${i - 1}`)} and e.timestamp <= ${prev}.t1 + ${sql.lit(w)} and ${stepFilter(dialect, q.steps[i - 1]!)}
+        and e.timestamp >= ${s.from} and e.timestamp <= ${s.to + w}
       group by ${prev}.profile_id, ${keep})`);
   }
   return sql.join(ctes, sql`, `);
