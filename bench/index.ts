@@ -65,4 +65,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       "an experiment's results over --exposed profiles (default 100,000): conversion and net revenue with CUPED, through the insight service vs a hand-written SQL aggregate of the same sums; target within 1.5×",
     run: async (o) => (await import('./experiments.js')).runExperimentsBench(o),
   },
+  {
+    name: 'insight',
+    summary:
+      'the metric set (sales, repurchase, LTV cohorts, new profiles), a 4-step funnel and monthly retention cohorts over a year of --insight-profiles profiles and 10× as many events, each vs a hand-written SQL query for the same numbers in the same run; targets ≤1.5× of it, and under 2 s on PostgreSQL',
+    run: async (o) => (await import('./insight.js')).runInsightBench(o),
+  },
 ];
