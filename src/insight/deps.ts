@@ -19,4 +19,6 @@ export interface InsightDeps {
   keys: KeyResolver;
   /** The workspace's time zone (days, weeks and months of metrics are its local ones). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** A profile reference (id or `type:value`) to the live profile id; cdp's PROFILE_NOT_FOUND otherwise. */
+  resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
 }

@@ -10,4 +10,10 @@ export const InsightError = errorClass('insight', {
   /** A survey link whose signature does not match or whose time has passed. */
   SURVEY_LINK_INVALID: 401,
   EXPERIMENT_NOT_FOUND: 404,
+  /** The workspace has no fitted CLV model yet (fit one with POST /v1/insight/clv/fit). */
+  CLV_NOT_FITTED: 404,
+  /** Too little order history to fit the CLV models (details say what there is and what is needed). */
+  CLV_NOT_ENOUGH_DATA: 409,
+  /** Another fit of this workspace's CLV models is running. */
+  CLV_FIT_RUNNING: 409,
 });

@@ -1,6 +1,9 @@
-/** The insight module's tables (none yet: each feature adds its own here). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InsightDB {}
+import type { InsightClvDB } from './clv/clv.schema.js';
+
+export type { InsightClvModelsTable, InsightClvPredictionsTable } from './clv/clv.schema.js';
+
+/** The insight module's tables: each feature adds its own here. */
+export interface InsightDB extends InsightClvDB {}
 
 // This module's tables in the whole-database type (see platform/db/schema.ts).
 declare module '../platform/db/schema.js' {

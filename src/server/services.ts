@@ -19,7 +19,7 @@ import {
 } from '../cdp/index.js';
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
-import type { InsightHubEvents } from '../insight/index.js';
+import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
 import type { LoyaltyHubEvents } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -90,6 +90,7 @@ export interface Services {
   journeyWorker?: JourneyWorker;
   scrmOpsWorker?: ScrmOpsWorker;
   liveCodeWorker?: LiveCodeWorker;
+  clvWorker?: ClvWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
 }
