@@ -59,4 +59,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite',
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
+  {
+    name: 'clv',
+    summary:
+      'BG/NBD + Gamma-Gamma maximum-likelihood fits over --customers customers simulated with known parameters (printed recovered vs true) vs one log-likelihood + gradient pass in the same run; targets both fits < 10 s at 100,000, parameters within 10%',
+    run: async (o) => (await import('./clv.js')).runClvBench(o),
+  },
 ];

@@ -99,6 +99,7 @@ export function fitBgNbd(data: readonly Rfm[], start: BgNbdParams = { r: 1, alph
     (v) => bgNbdLogLikelihood(bgOf(v), data),
     (v) => bgNbdGradient(bgOf(v), data),
     [start.r, start.alpha, start.a, start.b],
+    { scale: data.length },
   );
   const [r, alpha, a, b] = fit.params as [number, number, number, number];
   return { params: { r, alpha, a, b }, logLikelihood: fit.logLikelihood };

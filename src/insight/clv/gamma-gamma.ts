@@ -67,6 +67,7 @@ export function fitGammaGamma(data: readonly Spend[], start: GammaGammaParams = 
     (v) => gammaGammaLogLikelihood(ggOf(v), usable),
     (v) => gammaGammaGradient(ggOf(v), usable),
     [start.p, start.q, start.gamma],
+    { scale: usable.length },
   );
   const [p, q, gamma] = fit.params as [number, number, number];
   return { params: { p, q, gamma }, logLikelihood: fit.logLikelihood };

@@ -23,11 +23,18 @@ export function maximiseLogLikelihood(
   logLik: (params: number[]) => number,
   gradient: (params: number[]) => number[],
   start: number[],
-  opts: { tol?: number; maxit?: number } = {},
+  opts: { tol?: number; maxit?: number; scale?: number } = {},
 ): MaxLikelihood {
-  // A non-finite value (overflow at an absurd trial point) is an infinitely bad point, not a failure.
+  // The mean, not the sum, per observation (`scale`): BFGS's first step is the plain gradient
+  // (its inverse Hessian starts as the identity), and the sum's gradient over 100,000 customers
+  // threw the first step to α ≈ 1e86, where the likelihood is flat and the search stopped.
+  const scale = opts.scale ?? 1;
+  // Outside e^±25 a parameter means nothing for these models: such a trial point is infinitely
+  // bad, and so is a non-finite value (overflow at an absurd point); the line search steps back.
+  const outside = (logParams: number[]) => logParams.some((v) => !(Math.abs(v) <= 25));
   const negative = (logParams: number[]) => {
-    const v = -logLik(logParams.map(Math.exp));
+    if (outside(logParams)) return 1e300;
+    const v = -logLik(logParams.map(Math.exp)) / scale;
     return Number.isFinite(v) ? v : 1e300;
   };
   // The analytic gradient, by the chain rule d/d(ln θ) = θ d/dθ. A finite-difference gradient
@@ -35,7 +42,7 @@ export function maximiseLogLikelihood(
   // likelihood is that flat, and differences of a 9,582-sized sum lose the digits that matter.
   const negativeGradient = (logParams: number[]) => {
     const params = logParams.map(Math.exp);
-    return gradient(params).map((g, i) => -g * params[i]!);
+    return gradient(params).map((g, i) => (-g * params[i]!) / scale);
   };
   let x = start.map(Math.log);
   let best = negative(x);
@@ -43,7 +50,7 @@ export function maximiseLogLikelihood(
   for (let restart = 0; restart < 4; restart++) {
     const r = numeric.uncmin(negative, x, opts.tol ?? 1e-12, negativeGradient, opts.maxit ?? 1000);
     iterations += r.iterations;
-    const improved = best - r.f;
+    const improved = (best - r.f) * scale;
     if (r.f <= best) {
       x = r.solution;
       best = r.f;
@@ -51,5 +58,5 @@ export function maximiseLogLikelihood(
     if (!(improved > 1e-9)) break;
   }
   if (!(best < 1e300)) throw new Error(`the likelihood is not finite near the start ${JSON.stringify(start)}`);
-  return { params: x.map(Math.exp), logLikelihood: -best, iterations };
+  return { params: x.map(Math.exp), logLikelihood: -best * scale, iterations };
 }
