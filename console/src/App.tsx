@@ -5,6 +5,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, createApi, type Workspace } from './api.ts';
 import { I18nContext, i18nFor, type Locale } from './i18n.ts';
+import { ClvReportPage } from './pages/ClvReport.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -101,12 +102,15 @@ export function App() {
       case 'rfm':
         body = <RfmReportPage />;
         break;
+      case 'clv':
+        body = <ClvReportPage />;
+        break;
       default:
         body = <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate('segments')}>{t('navSegments')}</Button>} />;
     }
   }
 
-  const selected = route.name === 'rfm' ? 'rfm' : 'segments';
+  const selected = route.name === 'rfm' ? 'rfm' : route.name === 'clv' ? 'insight/clv' : 'segments';
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS}>
       <AntApp>
@@ -126,6 +130,7 @@ export function App() {
                   items={[
                     { key: 'segments', label: <span data-testid="nav-segments">{t('navSegments')}</span> },
                     { key: 'rfm', label: <span data-testid="nav-rfm">{t('navRfm')}</span> },
+                    { key: 'insight/clv', label: <span data-testid="nav-clv">{t('navClv')}</span> },
                   ]}
                 />
               )}

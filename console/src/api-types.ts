@@ -10,6 +10,7 @@
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type { atRiskQuery, atRiskSchema, fitBody, fitSchema, overviewSchema, profileClvSchema } from '../../src/insight/clv/clv.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
@@ -100,3 +101,20 @@ export type SettingsBody = Input<typeof settingsBody>;
 export type ComputeBody = Input<typeof computeBody>;
 /** `POST /v1/models/compute`. */
 export type ComputeAnswer = Answer<typeof computeReportSchema>;
+
+/** `GET /v1/insight/clv`: the current CLV model, the CLV distribution and totals. */
+export type ClvOverview = Answer<typeof overviewSchema>;
+/** One bar of the CLV distribution. */
+export type ClvBucket = ClvOverview['distribution'][number];
+/** Body of `POST /v1/insight/clv/fit`. */
+export type ClvFitBody = Input<typeof fitBody>;
+/** `POST /v1/insight/clv/fit`. */
+export type ClvFitAnswer = Answer<typeof fitSchema>;
+/** Query of `GET /v1/insight/clv/at-risk`. */
+export type ClvAtRiskQuery = Input<typeof atRiskQuery>;
+/** `GET /v1/insight/clv/at-risk`. */
+export type ClvAtRiskPage = Answer<typeof atRiskSchema>;
+/** One profile's CLV predictions (an at-risk row). */
+export type ClvPrediction = ClvAtRiskPage['data'][number];
+/** `GET /v1/profiles/:id/clv`. */
+export type ProfileClv = Answer<typeof profileClvSchema>;

@@ -4,6 +4,11 @@
  * with the server too (src/segments/rule.types.ts).
  */
 import type {
+  ClvAtRiskPage,
+  ClvAtRiskQuery,
+  ClvFitAnswer,
+  ClvFitBody,
+  ClvOverview,
   ComputeAnswer,
   ComputeBody,
   CreateSegmentBody,
@@ -14,6 +19,7 @@ import type {
   Preview,
   PreviewBody,
   Profile,
+  ProfileClv,
   RfmReport,
   SegmentationSettings,
   SegmentDetail,
@@ -126,6 +132,10 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
      */
     saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings satisfies SettingsBody),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
+    clvOverview: () => json<ClvOverview>('GET', '/v1/insight/clv'),
+    fitClv: (body: ClvFitBody = {}) => json<ClvFitAnswer>('POST', '/v1/insight/clv/fit', body),
+    clvAtRisk: (q: ClvAtRiskQuery) => json<ClvAtRiskPage>('GET', `/v1/insight/clv/at-risk${query(q)}`),
+    profileClv: (id: string) => json<ProfileClv>('GET', `/v1/profiles/${encodeURIComponent(id)}/clv`),
   };
 }
 

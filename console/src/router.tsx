@@ -41,6 +41,7 @@ export type Route =
   | { name: 'segment'; id: string }
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
+  | { name: 'clv' }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -50,6 +51,7 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  if (parts.length === 2 && parts[0] === 'insight' && parts[1] === 'clv') return { name: 'clv' };
   return { name: 'not-found' };
 }
 

@@ -61,7 +61,7 @@ export interface ClvWorker {
   stop(): Promise<void>;
 }
 
-/** Starts the CLV schedule: a pass every `intervalMs` (the first one a minute after start), passes never overlapping. */
+/** Starts the CLV schedule: a pass every `intervalMs` (the first one ten minutes after start), passes never overlapping. */
 export function startClvWorker(deps: InsightDeps, opts: ClvScheduleOptions = {}): ClvWorker {
   const intervalMs = opts.intervalMs ?? 3_600_000;
   const loop = startLoop({
@@ -74,6 +74,8 @@ export function startClvWorker(deps: InsightDeps, opts: ClvScheduleOptions = {})
     log: deps.log,
     failed: 'scheduled CLV fit failed; retrying next interval',
   });
-  loop.schedule(Math.min(intervalMs, 60_000));
+  // The first pass ten minutes after start: startup belongs to the API, and a fresh deployment
+  // still has its CLV traits within minutes.
+  loop.schedule(Math.min(intervalMs, 600_000));
   return { runOnce: loop.runOnce, stop: loop.stop };
 }
