@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
+import type { SegmentsHubEvents } from '../segments/index.js';
 import type { InsightHubEvents } from './hub-events.js';
 
 /** The insight module's dependencies (routes and workers). */
@@ -14,7 +15,8 @@ export interface InsightDeps {
   database: Database;
   now: () => number;
   log: Logger;
-  hub: Hub<InsightHubEvents>;
+  /** Insight's own events, and segments' recompute request (CLV traits changed under trait rules). */
+  hub: Hub<InsightHubEvents & SegmentsHubEvents>;
   /** API keys, for the routes' secret-key check. */
   keys: KeyResolver;
   /** The workspace's time zone (days, weeks and months of metrics are its local ones). */

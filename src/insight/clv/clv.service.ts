@@ -12,7 +12,7 @@ import { InsightError } from '../errors.js';
 import { fitBgNbd } from './bgnbd.js';
 import { type ClvOptions, DEFAULT_CLV_OPTIONS, predictCustomer } from './clv.js';
 import { readOrders, type StoredModel, storeFit } from './clv.repo.js';
-import { clvTraitNames, type TraitWrite, writeClvTraits } from './clv.traits.js';
+import { clvTraitNames, recomputeClvSegments, type TraitWrite, writeClvTraits } from './clv.traits.js';
 import { fitGammaGamma, type GammaGammaParams } from './gamma-gamma.js';
 import { type CustomerSummary, summarise } from './rfm.js';
 
@@ -108,6 +108,7 @@ export async function fitWorkspaceClv(deps: InsightDeps, ws: string, input: Part
       ),
       now,
     );
+    if ((await recomputeClvSegments(db, ws, now)).length) deps.hub.emit('segments.recompute-requested', { workspaceId: ws });
     deps.log.info({ workspaceId: ws, customers: model.customers, durationMs: model.durationMs, traitsWritten }, 'CLV models fitted');
     return { model, traitsWritten };
   } finally {

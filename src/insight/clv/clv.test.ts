@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../../test/support/engines.js';
+import { recomputeSegment } from '../../segments/index.js';
 import { insightDeps } from '../../server/deps.js';
 import { runClvSchedule } from './clv.worker.js';
 
@@ -50,6 +51,11 @@ describeEngines('predicted lifetime value (BG/NBD + Gamma-Gamma) over the order 
     expect(res.statusCode, res.body).toBe(200);
   };
   const book = orderBook();
+  let winBack = '';
+  const settle = async (id: string) => {
+    await recomputeSegment(t.services.membership, t.workspaceId, id, { lagMs: 0 });
+    return (await api('GET', `/v1/segments/${id}`)).body;
+  };
 
   beforeAll(async () => {
     t = await createTestApp(engine, { clockStart: NOW });
@@ -73,6 +79,11 @@ describeEngines('predicted lifetime value (BG/NBD + Gamma-Gamma) over the order 
     expect((await api('POST', '/v1/insight/clv/fit', {}, t.writeKey)).status).toBe(401);
     const bad = await api('POST', '/v1/insight/clv/fit', { monthlyDiscount: 2 });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    // A win-back segment saved before any fit: nobody has the trait yet.
+    const seg = await api('POST', '/v1/segments', { name: 'win back', rule: { type: 'trait', key: 'clv_p_alive', op: 'lt', value: 0.3 } });
+    expect(seg.status, JSON.stringify(seg.body)).toBe(201);
+    winBack = seg.body.id;
+    expect(await settle(winBack)).toMatchObject({ memberCount: 0, computing: false });
   });
 
   it("fits on the orders net of refunds, same-day orders merged, and stores every buyer's predictions", async () => {
@@ -118,9 +129,13 @@ describeEngines('predicted lifetime value (BG/NBD + Gamma-Gamma) over the order 
     const found = new Set(preview.body.sample.map((p: { id: string }) => p.id));
     const all = await api('GET', '/v1/insight/clv/at-risk?limit=500&maxPAlive=0.3');
     expect(new Set(all.body.data.map((p: { profileId: string }) => p.profileId))).toEqual(found);
+    expect(preview.body.count).toBe(found.size);
     const lapsedIds = await Promise.all([...Array(8).keys()].map(async (i) => (await api('GET', `/v1/profiles/user_id:lapsed-${i}/clv`)).body.profileId));
     for (const id of lapsedIds) expect(found.has(id)).toBe(true);
     for (const p of all.body.data) expect(p.pAlive).toBeLessThan(0.3);
+    // The saved segment was asked to recompute by the fit (traits written outside the event feed), and finds them.
+    expect((await api('GET', `/v1/segments/${winBack}`)).body.computing).toBe(true);
+    expect(await settle(winBack)).toMatchObject({ memberCount: found.size, computing: false });
   });
 
   it('lists the at-risk high-value buyers by CLV, paged, and shows the CLV distribution', async () => {

@@ -4,7 +4,9 @@
  */
 import type { Kysely } from 'kysely';
 import { type CdpDB, loadProfileState, lockProfileFollowingMerges, writeTraits } from '../../cdp/index.js';
-import type { Database } from '../../platform/db/database.js';
+import { type Database, parseJson } from '../../platform/db/database.js';
+import type { DB } from '../../platform/db/schema.js';
+import { requestRecompute } from '../../segments/index.js';
 import { nextTurn } from '../../platform/loop.js';
 
 /** The trait names of the predictions (`days`: the expected-purchases window). */
@@ -60,4 +62,32 @@ async function writeOne<D extends CdpDB>(db: Kysely<D>, ws: string, w: TraitWrit
   }
   await writeTraits(db, ws, live, state.traits, state.traitTimes, now);
   return true;
+}
+
+/** True when a rule (parsed JSON) has a trait condition on a CLV trait. */
+function readsClvTraits(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(readsClvTraits);
+  if (!node || typeof node !== 'object') return false;
+  const n = node as Record<string, unknown>;
+  if (n.type === 'trait' && typeof n.key === 'string' && n.key.startsWith('clv_')) return true;
+  return Object.values(n).some(readsClvTraits);
+}
+
+/**
+ * Asks segments to recompute the active rule segments whose rules read a CLV trait: traits written
+ * outside the event stream do not reach the segment change feed. Returns their ids.
+ */
+export async function recomputeClvSegments(db: Kysely<DB>, ws: string, now: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('segments')
+    .select(['id', 'rule'])
+    .where('workspace_id', '=', ws)
+    .where('status', '=', 'active')
+    .where('kind', '=', 'rule')
+    .orderBy('id')
+    .execute();
+  const ids = rows.filter((r) => r.rule !== null && readsClvTraits(parseJson<unknown>(r.rule))).map((r) => r.id);
+  // The whole-database handle is segments' SQL handle too (segments' own type of it is not published).
+  for (const id of ids) await requestRecompute(db as unknown as Parameters<typeof requestRecompute>[0], ws, id, now);
+  return ids;
 }
