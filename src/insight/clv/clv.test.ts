@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../../test/support/engines.js';
 import { recomputeSegment } from '../../segments/index.js';
 import { insightDeps } from '../../server/deps.js';
+import { writeClvTraits } from './clv.traits.js';
 import { runClvSchedule } from './clv.worker.js';
 
 const DAY = 86_400_000;
@@ -169,9 +170,18 @@ describeEngines('predicted lifetime value (BG/NBD + Gamma-Gamma) over the order 
     const first = (await api('GET', '/v1/insight/clv')).body.model.id;
     t.clock.advance(3_600_000);
     expect(await runClvSchedule(deps)).toEqual([]);
+    // Meanwhile once-0's only order is refunded in full: the refit drops the profile and its CLV traits.
+    const onceOrder = book.orders.find((o) => o.userId === 'once-0')!.orderId;
+    await track([{ type: 'track', userId: 'once-0', event: 'Order Refunded', properties: { order_id: onceOrder }, timestamp: daysAgo(1) }]);
     t.clock.advance(DAY);
     expect(await runClvSchedule(deps)).toEqual([t.workspaceId]);
-    expect((await api('GET', '/v1/insight/clv')).body.model.id).not.toBe(first);
+    const refit = (await api('GET', '/v1/insight/clv')).body.model;
+    expect(refit.id).not.toBe(first);
+    expect(refit.customers).toBe(33);
+    const gone = (await api('GET', '/v1/profiles/user_id:once-0/clv')).body;
+    expect(gone).toMatchObject({ model: { id: refit.id }, prediction: null });
+    const traits = (await api('GET', `/v1/profiles/${gone.profileId}`)).body.traits;
+    expect(Object.keys(traits).filter((k) => k.startsWith('clv_'))).toEqual([]);
 
     const other = await t.newWorkspace('small');
     const res = await t.app.inject({
@@ -186,5 +196,23 @@ describeEngines('predicted lifetime value (BG/NBD + Gamma-Gamma) over the order 
     // The schedule passes it by without failing.
     t.clock.advance(DAY);
     expect(await runClvSchedule(deps)).toEqual([t.workspaceId]);
+  });
+
+  it('writes a trait meant for a profile merged away since onto its survivor', async () => {
+    await track([{ type: 'track', anonymousId: 'anon-z', event: 'Page Viewed', properties: {}, timestamp: daysAgo(0) }]);
+    const anon = (await api('GET', '/v1/profiles/anonymous_id:anon-z')).body.id as string;
+    const steady = (await api('GET', '/v1/profiles/user_id:steady-1')).body.id as string;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/alias',
+      headers: { authorization: basic(t.writeKey) },
+      payload: { userId: 'steady-1', previousId: 'anon-z', timestamp: daysAgo(0) },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const survivor = (await api('GET', '/v1/profiles/anonymous_id:anon-z')).body.id as string;
+    expect(survivor).toBe(steady);
+    const merged = anon === survivor ? steady : anon;
+    expect(await writeClvTraits(t.database, t.workspaceId, [{ profileId: merged, set: { clv_p_alive: 0.4242 } }], t.clock.now())).toBe(1);
+    expect((await api('GET', `/v1/profiles/${survivor}`)).body.traits.clv_p_alive).toBe(0.4242);
   });
 });

@@ -21,17 +21,41 @@ export type TraitWrite = { profileId: string; set: Record<string, number> } | { 
 const CHUNK = 200;
 
 /**
- * Writes the traits, one transaction per chunk of profiles, each profile locked (following
- * merges) and written whole as the journeys' trait step does; a trait written later than `now`
- * (by a later-dated event) is left as it is.
+ * Writes the traits, one transaction per chunk of profiles: the chunk's live rows are read at
+ * once under a row lock (FOR UPDATE on PostgreSQL; SQLite's transactions are serial), changed in
+ * memory and written whole with cdp's `writeTraits`, as the journeys' trait step does; a trait
+ * written later than `now` (by a later-dated event) is left as it is. A profile merged away since
+ * the fit read its orders is followed to its survivor one at a time.
  */
 export async function writeClvTraits(database: Database, ws: string, writes: readonly TraitWrite[], now: number): Promise<number> {
   let written = 0;
   for (let i = 0; i < writes.length; i += CHUNK) {
     const part = writes.slice(i, i + CHUNK);
     written += await database.db.transaction().execute(async (trx) => {
+      const q = trx
+        .selectFrom('profiles')
+        .select(['id', 'traits', 'trait_times'])
+        .where('workspace_id', '=', ws)
+        .where(
+          'id',
+          'in',
+          part.map((w) => w.profileId),
+        )
+        .where('merged_into', 'is', null)
+        .orderBy('id');
+      const rows = new Map((await database.dialect.forUpdate(q).execute()).map((r) => [r.id, r]));
       let n = 0;
-      for (const w of part) if (await writeOne(trx, ws, w, now)) n++;
+      for (const w of part) {
+        const row = rows.get(w.profileId);
+        if (!row) {
+          if (await writeFollowingMerges(trx, ws, w, now)) n++;
+          continue;
+        }
+        const state = { traits: parseJson<Record<string, unknown>>(row.traits), traitTimes: parseJson<Record<string, number>>(row.trait_times) };
+        if (!applyWrite(state, w, now)) continue;
+        await writeTraits(trx, ws, row.id, state.traits, state.traitTimes, now);
+        n++;
+      }
       return n;
     });
     // SQLite answers synchronously: let HTTP requests through between chunks.
@@ -40,11 +64,8 @@ export async function writeClvTraits(database: Database, ws: string, writes: rea
   return written;
 }
 
-async function writeOne<D extends CdpDB>(db: Kysely<D>, ws: string, w: TraitWrite, now: number): Promise<boolean> {
-  const live = await lockProfileFollowingMerges(db, ws, w.profileId, now);
-  if (live === undefined) return false;
-  const state = await loadProfileState(db, ws, live);
-  if (!state) return false;
+/** Applies a write to traits in memory (last write by time wins); false when nothing changes. */
+function applyWrite(state: { traits: Record<string, unknown>; traitTimes: Record<string, number> }, w: TraitWrite, now: number): boolean {
   const newer = (k: string) => (state.traitTimes[k] ?? -Infinity) > now;
   if ('set' in w) {
     for (const [k, v] of Object.entries(w.set)) {
@@ -52,14 +73,22 @@ async function writeOne<D extends CdpDB>(db: Kysely<D>, ws: string, w: TraitWrit
       state.traits[k] = v;
       state.traitTimes[k] = now;
     }
-  } else {
-    const present = w.unset.filter((k) => k in state.traits && !newer(k));
-    if (present.length === 0) return false;
-    for (const k of present) {
-      delete state.traits[k];
-      state.traitTimes[k] = now;
-    }
+    return true;
   }
+  const present = w.unset.filter((k) => k in state.traits && !newer(k));
+  for (const k of present) {
+    delete state.traits[k];
+    state.traitTimes[k] = now;
+  }
+  return present.length > 0;
+}
+
+/** The one-profile path: lock the live profile following merges (cdp's), then write. */
+async function writeFollowingMerges<D extends CdpDB>(db: Kysely<D>, ws: string, w: TraitWrite, now: number): Promise<boolean> {
+  const live = await lockProfileFollowingMerges(db, ws, w.profileId, now);
+  if (live === undefined) return false;
+  const state = await loadProfileState(db, ws, live);
+  if (!state || !applyWrite(state, w, now)) return false;
   await writeTraits(db, ws, live, state.traits, state.traitTimes, now);
   return true;
 }
