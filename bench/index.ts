@@ -62,7 +62,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'clv',
     summary:
-      'BG/NBD + Gamma-Gamma maximum-likelihood fits over --customers customers simulated with known parameters (printed recovered vs true) vs one log-likelihood + gradient pass in the same run; targets both fits < 10 s at 100,000, parameters within 10%',
+      'BG/NBD + Gamma-Gamma maximum-likelihood fits over --customers customers simulated with known parameters (printed recovered vs true) vs one log-likelihood + gradient pass in the same run; targets both fits < 10 s at 100,000, parameters within 15%, mean dropout and rate within 5%; then the whole scheduled job on SQLite or --database-url PostgreSQL vs reading the order rows',
     run: async (o) => (await import('./clv.js')).runClvBench(o),
   },
 ];
