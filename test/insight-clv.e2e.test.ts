@@ -119,7 +119,7 @@ describe('CLV console screen (real server, real browser)', () => {
 
     // The distribution: ten bars whose counts add up to the buyers, as the API answers them.
     const overview = await api('GET', '/v1/insight/clv');
-    const buckets = overview.distribution as { profiles: number }[];
+    const buckets = (overview.distribution as { bars: { profiles: number }[] }).bars;
     const counts = await id('clv-bucket-count').allTextContents();
     expect(counts).toEqual(buckets.map((b) => `${b.profiles} 位用户`));
     expect(buckets.reduce((n, b) => n + b.profiles, 0)).toBe(38);

@@ -105,7 +105,7 @@ export type ComputeAnswer = Answer<typeof computeReportSchema>;
 /** `GET /v1/insight/clv`: the current CLV model, the CLV distribution and totals. */
 export type ClvOverview = Answer<typeof overviewSchema>;
 /** One bar of the CLV distribution. */
-export type ClvBucket = ClvOverview['distribution'][number];
+export type ClvBucket = ClvOverview['distribution']['bars'][number];
 /** Body of `POST /v1/insight/clv/fit`. */
 export type ClvFitBody = Input<typeof fitBody>;
 /** `POST /v1/insight/clv/fit`. */

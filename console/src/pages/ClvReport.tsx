@@ -199,7 +199,7 @@ export function ClvReportPage() {
               {t('clvAtRiskSummary', { n: formatCount(overview.totals.atRiskProfiles, locale), value: money(overview.totals.atRiskClvFen) })}
             </Typography.Paragraph>
             <Typography.Title level={5}>{t('clvDistribution')}</Typography.Title>
-            <Distribution buckets={overview.distribution} money={money} t={t} />
+            <Distribution buckets={overview.distribution.bars} money={money} t={t} />
           </>
         )}
       </Card>

@@ -55,7 +55,7 @@ export async function clvOverview(deps: InsightDeps, ws: string) {
   const model = await requireModel(deps, ws);
   const db = deps.database.db;
   const counted = new Map((await clvBuckets(db, ws, BUCKET_EDGES_FEN)).map((b) => [b.bucket, b]));
-  const distribution = BUCKET_EDGES_FEN.map((from, i) => ({
+  const bars = BUCKET_EDGES_FEN.map((from, i) => ({
     fromFen: from,
     toFen: BUCKET_EDGES_FEN[i + 1] ?? null,
     profiles: counted.get(i)?.profiles ?? 0,
@@ -69,10 +69,10 @@ export async function clvOverview(deps: InsightDeps, ws: string) {
     .executeTakeFirstOrThrow();
   return {
     model: modelView(model),
-    distribution,
+    distribution: { bars },
     totals: {
-      profiles: distribution.reduce((n, b) => n + b.profiles, 0),
-      clvFen: distribution.reduce((n, b) => n + b.clvFen, 0),
+      profiles: bars.reduce((n, b) => n + b.profiles, 0),
+      clvFen: bars.reduce((n, b) => n + b.clvFen, 0),
       atRiskProfiles: Number(atRisk.n),
       atRiskClvFen: Number(atRisk.v),
     },

@@ -78,7 +78,12 @@ export const overviewSchema = {
   required: ['model', 'distribution', 'totals'],
   properties: {
     model: modelSchema,
-    distribution: { type: 'array', items: bucketSchema },
+    distribution: {
+      type: 'object',
+      required: ['bars'],
+      description: 'a report, not a list: every bar, empty ones included',
+      properties: { bars: { type: 'array', items: bucketSchema } },
+    },
     totals: {
       type: 'object',
       required: ['profiles', 'clvFen', 'atRiskProfiles', 'atRiskClvFen'],

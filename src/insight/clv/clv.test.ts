@@ -159,9 +159,9 @@ describeEngines('predicted lifetime value (BG/NBD + Gamma-Gamma) over the order 
     expect(rich.body.data.every((p: { clvFen: number }) => p.clvFen >= values[0]!)).toBe(true);
 
     const overview = (await api('GET', '/v1/insight/clv')).body;
-    expect(overview.distribution).toHaveLength(10);
+    expect(overview.distribution.bars).toHaveLength(10);
     expect(overview.totals.profiles).toBe(34);
-    expect(overview.distribution.reduce((n: number, b: { profiles: number }) => n + b.profiles, 0)).toBe(34);
+    expect(overview.distribution.bars.reduce((n: number, b: { profiles: number }) => n + b.profiles, 0)).toBe(34);
     expect(overview.totals.atRiskProfiles).toBe(ids.length);
   });
 
