@@ -1,15 +1,15 @@
 /**
  * Reads the CDNOW sample (Fader, Hardie & Lee 2005: 2,357 customers who first bought at CDNOW in
- * the first quarter of 1997, a 1/10 sample) from the shared data folder, for the correctness tests
- * and the benchmark. Line format: `<master id> <sample id> <yyyymmdd> <cds> <dollars>`.
+ * the first quarter of 1997, a 1/10 sample) and its published summaries, for the correctness
+ * tests. Line format: `<master id> <sample id> <yyyymmdd> <cds> <dollars>`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Purchase } from './rfm.js';
 
-/** The folder holding CDNOW_sample.txt and the summary files (the shared data beside the repository). */
-export const CDNOW_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/cdnow');
+/** The folder holding CDNOW_sample.txt and the summary files (copied from the project's shared data, test/fixtures/cdnow/README.md). */
+export const CDNOW_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/cdnow');
 
 /** Days since 1970-01-01 of a `yyyymmdd` date. */
 export function dayOf(yyyymmdd: string): number {
