@@ -5,7 +5,7 @@
  */
 import { takeLease } from '../../platform/db/job-state.js';
 import { newId } from '../../platform/ids.js';
-import { dayString, localDay } from '../../platform/time.js';
+import { localDay } from '../../platform/time.js';
 import { getWorkspace } from '../../platform/workspaces.js';
 import type { InsightDeps } from '../deps.js';
 import { InsightError } from '../errors.js';
@@ -159,6 +159,3 @@ function traitWrites(o: ClvOptions, rows: ReturnType<typeof predictionRows>, bef
   for (const id of before) if (!now.has(id)) writes.push({ profileId: id, unset: [names.pAlive, names.expectedPurchases, names.valueFen] });
   return writes;
 }
-
-/** The day string of a model's calibration end. */
-export const calibrationEnd = (m: StoredModel) => dayString(m.calibrationEndDay);
