@@ -15,10 +15,16 @@ import { openDatabase } from '../src/platform/db/database.js';
 import { createHub } from '../src/platform/hub.js';
 import { createKeyResolver, createWorkspace } from '../src/platform/workspaces.js';
 import { migrateSiyu } from '../src/server/migrations.js';
-import type { History } from './clv.js';
 import { createTempDatabase, describeUrl } from './support/postgres.js';
 import { heading, num, secs, table } from './support/report.js';
 import type { BenchOptions } from './types.js';
+
+/** A simulated customer's history: T weeks observed; purchase times in weeks after the first (0 first) and values in dollars. */
+export interface History {
+  T: number;
+  times: number[];
+  values: number[];
+}
 
 const NOW = Date.UTC(2026, 10, 1, 4, 0, 0);
 const WEEK = 7 * 86_400_000;

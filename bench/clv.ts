@@ -8,7 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { bgNbdGradient, bgNbdLogLikelihood, type BgNbdParams, fitBgNbd, type Rfm } from '../src/insight/clv/bgnbd.js';
 import { fitGammaGamma, type GammaGammaParams, type Spend } from '../src/insight/clv/gamma-gamma.js';
 import { predictCustomer } from '../src/insight/clv/clv.js';
-import { runClvJobBench } from './clv-job.js';
+import { type History, runClvJobBench } from './clv-job.js';
 import type { BenchOptions, BenchResult } from './types.js';
 import { heading, num, secs, table, targets } from './support/report.js';
 
@@ -42,13 +42,6 @@ function gammas(u: () => number): (shape: number, rate: number) => number {
     }
   };
   return (shape, rate) => draw(shape) / rate;
-}
-
-/** A simulated customer's history: T weeks observed; purchase times in weeks after the first (0 first) and values in dollars. */
-export interface History {
-  T: number;
-  times: number[];
-  values: number[];
 }
 
 /**
