@@ -71,4 +71,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'the metric set (sales, repurchase, LTV cohorts, new profiles), a 4-step funnel and monthly retention cohorts over a year of --insight-profiles profiles and 10× as many events, each vs a hand-written SQL query for the same numbers in the same run; targets ≤1.5× of it, and under 2 s on PostgreSQL',
     run: async (o) => (await import('./insight.js')).runInsightBench(o),
   },
+  {
+    name: 'clv',
+    summary:
+      'BG/NBD + Gamma-Gamma maximum-likelihood fits over --customers customers simulated with known parameters (printed recovered vs true) vs one log-likelihood + gradient pass in the same run; targets both fits < 10 s at 100,000, parameters within 15%, mean dropout and rate within 5%; then the whole scheduled job on SQLite or --database-url PostgreSQL vs reading the order rows',
+    run: async (o) => (await import('./clv.js')).runClvBench(o),
+  },
 ];

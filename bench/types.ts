@@ -28,6 +28,8 @@ export interface BenchOptions {
   exposed: number;
   /** insight: profiles generated (events: eventsPerProfile each on average). */
   insightProfiles: number;
+  /** clv: synthetic customers simulated for the CLV fits. */
+  customers: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

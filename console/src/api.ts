@@ -21,6 +21,11 @@ import type {
   Page,
   PatchUserBody,
   UserMember,
+  ClvAtRiskPage,
+  ClvAtRiskQuery,
+  ClvFitAnswer,
+  ClvFitBody,
+  ClvOverview,
   ComputeAnswer,
   FunnelAnswer,
   FunnelBody,
@@ -40,6 +45,7 @@ import type {
   Preview,
   PreviewBody,
   Profile,
+  ProfileClv,
   RfmReport,
   SegmentationSettings,
   SegmentDetail,
@@ -247,6 +253,10 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     funnel: (body: FunnelBody) => json<FunnelAnswer>('POST', '/v1/insight/funnels', body),
     cohorts: (q: Omit<CohortQuery, 'format'>) => json<CohortAnswer>('GET', `/v1/insight/cohorts/report${query(q)}`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
+    clvOverview: () => json<ClvOverview>('GET', '/v1/insight/clv'),
+    fitClv: (body: ClvFitBody = {}) => json<ClvFitAnswer>('POST', '/v1/insight/clv/fit', body),
+    clvAtRisk: (q: ClvAtRiskQuery) => json<ClvAtRiskPage>('GET', `/v1/insight/clv/at-risk${query(q)}`),
+    profileClv: (id: string) => json<ProfileClv>('GET', `/v1/profiles/${encodeURIComponent(id)}/clv`),
   };
 }
 

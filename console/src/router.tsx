@@ -54,6 +54,7 @@ export type Route =
   | { name: 'accept-invitation' }
   | { name: 'experiments' }
   | { name: 'experiment'; id: string }
+  | { name: 'clv' }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -76,6 +77,7 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };
   if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' };
   if (parts[0] === 'experiments' && parts.length === 2) return { name: 'experiment', id: parts[1]! };
+  if (parts.length === 2 && parts[0] === 'insight' && parts[1] === 'clv') return { name: 'clv' };
   return { name: 'not-found' };
 }
 
