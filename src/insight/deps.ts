@@ -8,6 +8,7 @@ import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { InsightHubEvents } from './hub-events.js';
+import type { SurveyPorts } from './surveys/deps.js';
 
 /** The insight module's dependencies (routes and workers). */
 export interface InsightDeps {
@@ -19,4 +20,6 @@ export interface InsightDeps {
   keys: KeyResolver;
   /** The workspace's time zone (days, weeks and months of metrics are its local ones). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** Surveys: the link signer and the ports to cdp and scrm. */
+  surveys: SurveyPorts;
 }

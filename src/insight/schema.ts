@@ -1,6 +1,7 @@
-/** The insight module's tables (none yet: each feature adds its own here). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InsightDB {}
+import type { InsightSurveysDB } from './surveys/schema.js';
+
+/** The insight module's tables (each feature adds its own here). */
+export interface InsightDB extends InsightSurveysDB {}
 
 // This module's tables in the whole-database type (see platform/db/schema.ts).
 declare module '../platform/db/schema.js' {

@@ -29,6 +29,19 @@ export interface WeComGroupOwner {
   status: string;
 }
 
+/** A survey link a template asks for (`{{ 'srv_…' | survey_url }}`), as messaging hands it to the insight port. */
+export interface SurveyUrlRequest {
+  workspaceId: string;
+  surveyId: string;
+  profileId: string;
+  messageId: string;
+  /** What queued the message (journey, broadcast, api, live_code) and its id. */
+  source: { kind: string; id: string | null };
+  /** A touchpoint the template names (`survey_url: 'store', 'S01'`), instead of the source. */
+  touchpoint?: { kind: string; id?: string };
+  now: number;
+}
+
 /** What the messaging module needs, built once by the composition root (src/server). */
 export interface MessagingDeps {
   database: Database;
@@ -63,6 +76,11 @@ export interface MessagingDeps {
    * `sender` when given), read in the dispatcher's transaction `db`; undefined when nobody does.
    */
   wecomFollower: (db: CallerDb, workspaceId: string, externalUserid: string, sender?: string) => Promise<string | undefined>;
+  /**
+   * Port (insight): the signed answer link of a survey for a message's recipient under the
+   * workspace's link base URL (synchronous: signing only). Without it `survey_url` renders empty.
+   */
+  surveyUrl?: (baseUrl: string, req: SurveyUrlRequest) => string;
 }
 
 /** Just a database handle, a connection or a transaction: what the readers of messaging's own tables need. */

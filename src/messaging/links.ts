@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SurveyUrlRequest } from './deps.js';
 
 /**
  * Signed tokens for tracked links (`/r/:token`), open pixels (`/o/:token`) and one-click
@@ -48,6 +49,15 @@ export interface LinkBuilder {
   click(url: string): string;
   openPixel(): string | undefined;
   unsubscribe(): string | undefined;
+  /** A survey's signed answer link for the recipient (`survey_url` filter); '' without a base URL, a profile or the insight port. */
+  survey(surveyId: string, touchpoint?: { kind: string; id?: string }): string;
+}
+
+/** What survey links of a message need beyond the message itself: insight's port, the message's source, the time. */
+export interface SurveyLinkContext {
+  surveyUrl?: (baseUrl: string, req: SurveyUrlRequest) => string;
+  source: { kind: string; id: string | null };
+  now: number;
 }
 
 /** Link URLs for one message; without a base URL links stay as written and no pixel is added. */
@@ -55,6 +65,7 @@ export function linkBuilder(
   signer: LinkSigner,
   baseUrl: string | undefined,
   m: { workspaceId: string; messageId: string; profileId: string | null; channel: string },
+  surveys?: SurveyLinkContext,
 ): LinkBuilder {
   const base = baseUrl?.replace(/\/+$/, '');
   return {
@@ -67,6 +78,13 @@ export function linkBuilder(
     openPixel: () => (base ? `${base}/o/${signer.sign({ k: 'o', w: m.workspaceId, m: m.messageId })}` : undefined),
     unsubscribe: () =>
       base && m.profileId ? `${base}/u/${signer.sign({ k: 'u', w: m.workspaceId, p: m.profileId, c: m.channel, m: m.messageId })}` : undefined,
+    survey: (surveyId, touchpoint) => {
+      if (!base || !surveys?.surveyUrl) return '';
+      // A preview has no recipient: it shows where the link goes, with a token nobody can use.
+      if (!m.profileId) return `${base}/s/preview`;
+      const { source, now } = surveys;
+      return surveys.surveyUrl(base, { workspaceId: m.workspaceId, surveyId, profileId: m.profileId, messageId: m.messageId, source, now, ...(touchpoint ? { touchpoint } : {}) });
+    },
   };
 }
 
