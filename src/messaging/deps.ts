@@ -7,7 +7,7 @@ import type { OutboundAllowList } from '../platform/outbound.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { WeComClient } from '../wecom/index.js';
 import type { MessagingHubEvents } from './hub-events.js';
-import type { LinkSigner } from './links.js';
+import type { LinkSigner, SurveyUrlRequest } from './links.js';
 import type { MessagingDB } from './schema.js';
 
 /**
@@ -27,19 +27,6 @@ export function mdb(db: CallerDb): Kysely<MessagingDB> {
 export interface WeComGroupOwner {
   owner: string;
   status: string;
-}
-
-/** A survey link a template asks for (`{{ 'srv_…' | survey_url }}`), as messaging hands it to the insight port. */
-export interface SurveyUrlRequest {
-  workspaceId: string;
-  surveyId: string;
-  profileId: string;
-  messageId: string;
-  /** What queued the message (journey, broadcast, api, live_code) and its id. */
-  source: { kind: string; id: string | null };
-  /** A touchpoint the template names (`survey_url: 'store', 'S01'`), instead of the source. */
-  touchpoint?: { kind: string; id?: string };
-  now: number;
 }
 
 /** What the messaging module needs, built once by the composition root (src/server). */

@@ -1,5 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SurveyUrlRequest } from './deps.js';
 
 /**
  * Signed tokens for tracked links (`/r/:token`), open pixels (`/o/:token`) and one-click
@@ -44,6 +43,19 @@ export function createLinkSigner(masterKey: Buffer): LinkSigner {
   };
 }
 
+/** A survey link a template asks for (`{{ 'srv_…' | survey_url }}`), as messaging hands it to the insight port. */
+export interface SurveyUrlRequest {
+  workspaceId: string;
+  surveyId: string;
+  profileId: string;
+  messageId: string;
+  /** What queued the message (journey, broadcast, api, live_code) and its id. */
+  source: { kind: string; id: string | null };
+  /** A touchpoint the template names (`survey_url: 'store', 'S01'`), instead of the source. */
+  touchpoint?: { kind: string; id?: string };
+  now: number;
+}
+
 /** Builds the public URLs of a message's links, when the workspace has a link base URL. */
 export interface LinkBuilder {
   click(url: string): string;
@@ -83,7 +95,15 @@ export function linkBuilder(
       // A preview has no recipient: it shows where the link goes, with a token nobody can use.
       if (!m.profileId) return `${base}/s/preview`;
       const { source, now } = surveys;
-      return surveys.surveyUrl(base, { workspaceId: m.workspaceId, surveyId, profileId: m.profileId, messageId: m.messageId, source, now, ...(touchpoint ? { touchpoint } : {}) });
+      return surveys.surveyUrl(base, {
+        workspaceId: m.workspaceId,
+        surveyId,
+        profileId: m.profileId,
+        messageId: m.messageId,
+        source,
+        now,
+        ...(touchpoint ? { touchpoint } : {}),
+      });
     },
   };
 }

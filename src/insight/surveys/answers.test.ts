@@ -36,7 +36,12 @@ describeEngines('answering a survey through its signed link', (engine) => {
     expect(missing.statusCode).toBe(400);
     expect(missing.body).toMatch(/data-question="nps"><legend>[^]*?请按要求回答此题/);
     expect(missing.body).toContain('value="4" checked');
-    const ok = await s.t.app.inject({ method: 'POST', url: `/s/${token}`, headers: form, payload: 'nps=10&csat=4&liked=price&liked=speed&channel=store&why=%E5%BF%AB%E9%80%92%E5%BE%88%E5%BF%AB' });
+    const ok = await s.t.app.inject({
+      method: 'POST',
+      url: `/s/${token}`,
+      headers: form,
+      payload: 'nps=10&csat=4&liked=price&liked=speed&channel=store&why=%E5%BF%AB%E9%80%92%E5%BE%88%E5%BF%AB',
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain('谢谢！');
     const row = await s.t.database.db.selectFrom('insight_survey_answers').selectAll().executeTakeFirstOrThrow();
@@ -159,7 +164,12 @@ describeEngines('answering a survey through its signed link', (engine) => {
     expect(traits).toMatchObject({ name: 'Lin', nps_last_score: 10, nps_category: 'promoter', csat_last_score: 5, ces_last_score: 6 });
     s.t.clock.advance(DAY);
     await s.answer(await s.link(id, p), { nps: 4, csat: 2, why: '太贵了' });
-    expect((await s.api('GET', `/v1/profiles/${p}`)).body.traits).toMatchObject({ nps_last_score: 4, nps_category: 'detractor', csat_last_score: 2, ces_last_score: 6 });
+    expect((await s.api('GET', `/v1/profiles/${p}`)).body.traits).toMatchObject({
+      nps_last_score: 4,
+      nps_category: 'detractor',
+      csat_last_score: 2,
+      ces_last_score: 6,
+    });
     const [detractor] = await s.events(p, 'Survey Detractor');
     expect(detractor).toMatchObject({ reason: 'nps', nps: 4, tags: ['price'] });
   });

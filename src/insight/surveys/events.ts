@@ -96,7 +96,9 @@ export async function applyAnswerEffects(
   await writeTraits(trx, a.workspaceId, live, state.traits, state.traitTimes, a.at);
   const properties = eventProperties(a);
   const reason = detractorReason(a.checked);
-  const events: SystemEvent[] = [{ workspaceId: a.workspaceId, profileId: live, event: SURVEY_EVENTS.answered, properties, at: a.at, eventId: `${a.answerId}:answered` }];
+  const events: SystemEvent[] = [
+    { workspaceId: a.workspaceId, profileId: live, event: SURVEY_EVENTS.answered, properties, at: a.at, eventId: `${a.answerId}:answered` },
+  ];
   if (reason) events.push({ ...events[0]!, event: SURVEY_EVENTS.detractor, properties: { ...properties, reason }, eventId: `${a.answerId}:detractor` });
   await recordSystemEvents(trx, dialect, events);
   if (!reason) return {};

@@ -27,7 +27,15 @@ describeEngines('the survey feedback loop', (engine) => {
     });
     const recover = await j.journey('recover', {
       trigger: { type: 'event', event: 'Survey Detractor' },
-      steps: [{ id: 'call', type: 'send', channel: 'webhook', purpose: 'service', content: { body: { recover: '{{ profile.id }}', nps: '{{ event.nps }}', why: '{{ event.reason }}' } } }],
+      steps: [
+        {
+          id: 'call',
+          type: 'send',
+          channel: 'webhook',
+          purpose: 'service',
+          content: { body: { recover: '{{ profile.id }}', nps: '{{ event.nps }}', why: '{{ event.reason }}' } },
+        },
+      ],
     });
     await j.api('POST', `/v1/journeys/${ask}/enter`, { profileIds: [p] });
     await j.tick();
@@ -43,7 +51,7 @@ describeEngines('the survey feedback loop', (engine) => {
     const row = await j.t.database.db.selectFrom('insight_survey_answers').selectAll().executeTakeFirstOrThrow();
     // The message is the send; its journey is the touchpoint.
     expect(row).toMatchObject({ profile_id: p, send_key: sent.id, touchpoint_kind: 'journey', touchpoint_id: ask });
-    const results = (await j.api('GET', `/v1/insight/surveys/${surveyId}/results`)).body;
+    const results = (await j.api('GET', `/v1/insight/surveys/${surveyId}/report`)).body;
     expect(results.byTouchpoint).toMatchObject([{ kind: 'journey', id: ask, responses: 1, nps: { detractors: 1, score: -100 } }]);
 
     await j.tick();
@@ -60,7 +68,11 @@ describeEngines('the survey feedback loop', (engine) => {
   it('warns when a template uses survey_url without a link base URL, as for tracked links, and previews a placeholder link', async () => {
     const j = await journeyTestApp(engine);
     cleanups.push(() => j.close());
-    const t = await j.api('POST', '/v1/templates', { name: 'ask', channel: 'webhook', variants: { 'zh-CN': { body: { link: "{{ 'srv_x' | survey_url }}" } } } });
+    const t = await j.api('POST', '/v1/templates', {
+      name: 'ask',
+      channel: 'webhook',
+      variants: { 'zh-CN': { body: { link: "{{ 'srv_x' | survey_url }}" } } },
+    });
     expect(t.status, JSON.stringify(t.body)).toBe(201);
     expect(t.body.warnings).toMatchObject([{ code: 'LINK_BASE_URL_MISSING', message: expect.stringContaining('| survey_url') }]);
     await j.api('PATCH', '/v1/messaging/settings', { linkBaseUrl: 'https://siyu.example.com' });

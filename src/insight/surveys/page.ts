@@ -95,7 +95,8 @@ export function formPage(
   const ui = UI[locale];
   const other: SurveyLocale = locale === 'en' ? 'zh-CN' : 'en';
   const intro = survey.intro ? `<p>${esc(textIn(survey.intro, locale))}</p>` : '';
-  const top = opts.error && !opts.error.question ? `<p class="err" role="alert">${esc(opts.error.message)}</p>` : opts.error ? `<p class="err">${esc(ui.fix)}</p>` : '';
+  const top =
+    opts.error && !opts.error.question ? `<p class="err" role="alert">${esc(opts.error.message)}</p>` : opts.error ? `<p class="err">${esc(ui.fix)}</p>` : '';
   const questions = survey.questions
     .map((q) => questionHtml(q, locale, opts.values?.[q.id], opts.error?.question === q.id ? ui.answerThis : undefined))
     .join('');

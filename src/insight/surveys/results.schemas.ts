@@ -29,7 +29,12 @@ export const resultsQuery = {
   properties: {
     from: { type: 'string', format: 'date-time', description: 'answers at or after this time' },
     to: { type: 'string', format: 'date-time', description: 'answers before this time' },
-    interval: { type: 'string', enum: ['day', 'week', 'month'], default: 'day', description: "trend periods in the workspace's time zone (weeks start on Monday)" },
+    interval: {
+      type: 'string',
+      enum: ['day', 'week', 'month'],
+      default: 'day',
+      description: "trend periods in the workspace's time zone (weeks start on Monday)",
+    },
     segmentId: { type: 'string', maxLength: 64, description: "only answers of the segment's current members" },
   },
 } as const;

@@ -44,7 +44,6 @@ describeEngines('survey scores, trends and verbatims', (engine) => {
     await s?.close();
   });
 
-
   async function seed() {
     s = await surveysTestApp(engine, { clockStart: AT.mon - 3_600_000 });
     const id = await s.survey(SCORES);
@@ -64,7 +63,7 @@ describeEngines('survey scores, trends and verbatims', (engine) => {
 
   it('computes NPS, CSAT and CES by the published formulas, by local day, week and month, and by touchpoint', async () => {
     const { id } = await seed();
-    const r = (await s.api('GET', `/v1/insight/surveys/${id}/results`)).body;
+    const r = (await s.api('GET', `/v1/insight/surveys/${id}/report`)).body;
     // NPS: promoters 10,9,10,9,9,9 = 6, detractors 6,0,2 = 3 of 10 -> 60% - 30% = 30.
     // CSAT: 4–5 are 5,4,4,5,5,4 = 6 of 10 -> 60%. CES: sum 42 / 10 = 4.2; 5–7 are 7,5,6,7,5 = 5 of 10 -> 50%.
     expect(r.totals).toEqual({
@@ -83,7 +82,7 @@ describeEngines('survey scores, trends and verbatims', (engine) => {
     ]);
     // 2 Nov: 10, 9, 6 -> (2 - 1) / 3 = 33.33.
     expect(r.trend[0].nps.score).toBe(33.33);
-    const weeks = (await s.api('GET', `/v1/insight/surveys/${id}/results?interval=week`)).body.trend;
+    const weeks = (await s.api('GET', `/v1/insight/surveys/${id}/report?interval=week`)).body.trend;
     expect(weeks.map((x: { period: string; responses: number }) => [x.period, x.responses])).toEqual([
       ['2026-11-02', 6],
       ['2026-11-09', 3],
@@ -91,17 +90,19 @@ describeEngines('survey scores, trends and verbatims', (engine) => {
     ]);
     // Week of 2 Nov: 10, 9, 6, 8, 10, 0 -> (3 - 2) / 6.
     expect(weeks[0].nps.score).toBe(16.67);
-    const months = (await s.api('GET', `/v1/insight/surveys/${id}/results?interval=month`)).body.trend;
+    const months = (await s.api('GET', `/v1/insight/surveys/${id}/report?interval=month`)).body.trend;
     expect(months.map((x: { period: string; responses: number }) => [x.period, x.responses])).toEqual([
       ['2026-11', 9],
       ['2026-12', 1],
     ]);
-    expect(r.byTouchpoint.map((x: { kind: string; id: string; responses: number; nps: { score: number } }) => [x.kind, x.id, x.responses, x.nps.score])).toEqual([
+    expect(
+      r.byTouchpoint.map((x: { kind: string; id: string; responses: number; nps: { score: number } }) => [x.kind, x.id, x.responses, x.nps.score]),
+    ).toEqual([
       ['journey', 'jny_a', 5, 100],
       ['store', 'SH-1', 5, -40],
     ]);
     // A date range: [2 Nov 00:00, 9 Nov 00:00) Shanghai.
-    const week = (await s.api('GET', `/v1/insight/surveys/${id}/results?from=2026-11-01T16:00:00Z&to=2026-11-08T16:00:00Z`)).body;
+    const week = (await s.api('GET', `/v1/insight/surveys/${id}/report?from=2026-11-01T16:00:00Z&to=2026-11-08T16:00:00Z`)).body;
     expect(week.totals.responses).toBe(6);
   });
 
@@ -110,7 +111,7 @@ describeEngines('survey scores, trends and verbatims', (engine) => {
     const seg = await s.api('POST', '/v1/segments', { name: 'Detractors', rule: { type: 'trait', key: 'nps_category', op: 'eq', value: 'detractor' } });
     expect(seg.status).toBe(201);
     await recomputeSegment(s.t.services.membership, s.t.workspaceId, seg.body.id, { lagMs: 0 });
-    const r = (await s.api('GET', `/v1/insight/surveys/${id}/results?segmentId=${seg.body.id}`)).body;
+    const r = (await s.api('GET', `/v1/insight/surveys/${id}/report?segmentId=${seg.body.id}`)).body;
     expect(r.totals.responses).toBe(3);
     expect(r.totals.nps).toEqual({ n: 3, promoters: 0, passives: 0, detractors: 3, score: -100 });
   });
@@ -123,19 +124,28 @@ describeEngines('survey scores, trends and verbatims', (engine) => {
     const rest = await get(`limit=3&cursor=${all.nextCursor}`);
     expect(rest.data.map((v: { text: string }) => v.text)).toEqual(['Delivery OK, app hard', '快递太慢', 'great delivery']);
     expect(rest.nextCursor).toBeNull();
-    expect((await get('tag=delivery')).data.map((v: { text: string }) => v.text)).toEqual(['快递丢了 100%_lost', 'Delivery OK, app hard', '快递太慢', 'great delivery']);
+    expect((await get('tag=delivery')).data.map((v: { text: string }) => v.text)).toEqual([
+      '快递丢了 100%_lost',
+      'Delivery OK, app hard',
+      '快递太慢',
+      'great delivery',
+    ]);
     expect((await get('q=DELIVERY')).data).toHaveLength(2);
     expect((await get(`q=${encodeURIComponent('%_')}`)).data.map((v: { text: string }) => v.text)).toEqual(['快递丢了 100%_lost']);
     expect((await get('q=xyz')).data).toEqual([]);
     expect((await get('category=detractor')).data.map((v: { text: string }) => v.text)).toEqual(['快递丢了 100%_lost', 'terrible', '快递太慢']);
     expect((await get('category=detractor&tag=delivery')).data[0]).toMatchObject({ nps: 2, tags: ['delivery'], touchpoint: { kind: 'store', id: 'SH-1' } });
 
-    await s.api('PATCH', `/v1/insight/surveys/${id}`, { keywords: [{ tag: 'app', words: ['app'] }, { tag: 'staff', words: ['STAFF'] }] });
+    await s.api('PATCH', `/v1/insight/surveys/${id}`, {
+      keywords: [
+        { tag: 'app', words: ['app'] },
+        { tag: 'staff', words: ['STAFF'] },
+      ],
+    });
     expect((await get('tag=delivery')).data).toEqual([]);
     expect((await get('tag=app')).data.map((v: { text: string; tags: string[] }) => [v.text, v.tags])).toEqual([['Delivery OK, app hard', ['app']]]);
     expect((await get('tag=staff')).data).toHaveLength(1);
   });
-
 });
 
 describe('score formulas', () => {

@@ -117,7 +117,10 @@ export async function writeContent(db: SurveysDb, ws: string, current: Survey, c
     return current.version;
   }
   const version = current.version + 1;
-  await db.insertInto('insight_survey_versions').values({ workspace_id: ws, survey_id: current.id, version, definition, answered: 0, created_at: now }).execute();
+  await db
+    .insertInto('insight_survey_versions')
+    .values({ workspace_id: ws, survey_id: current.id, version, definition, answered: 0, created_at: now })
+    .execute();
   return version;
 }
 

@@ -7,37 +7,32 @@ import type { InsightDeps } from '../deps.js';
 import { InsightError } from '../errors.js';
 import { type LinkRequest, makeLink } from './links.service.js';
 import { surveyPageRoutes } from './page.routes.js';
-import { resultsQuery, resultsSchema, verbatimPageSchema, verbatimsQuery } from './results.schemas.js';
-import { type ResultsQuery, surveyResults } from './scores.service.js';
-import {
-  createSurveyBody,
-  linkBody,
-  linkSchema,
-  listSurveysQuery,
-  surveyPageSchema,
-  surveyParams,
-  surveySchema,
-  updateSurveyBody,
-} from './surveys.schemas.js';
+import { surveyReportRoutes } from './report.routes.js';
+import { createSurveyBody, linkBody, linkSchema, listSurveysQuery, surveyPageSchema, surveyParams, surveySchema, updateSurveyBody } from './surveys.schemas.js';
 import { archiveSurvey, createSurvey, getSurvey, listSurveys, type SurveyInput, updateSurvey } from './surveys.service.js';
-import { searchVerbatims, type VerbatimQuery } from './verbatims.service.js';
 
 type Id = { Params: { id: string } };
 const TAG = 'insight-surveys';
-const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
 function storable(body: unknown): void {
   const bad = findUnstorableText(body, 'body');
   if (bad) throw new InsightError('VALIDATION_FAILED', `${bad.path}: ${bad.message}`, { field: bad.path });
 }
 
-/** Registers the surveys routes. */
+/** Registers the surveys routes (definitions and links here; report and verbatims in report.routes.ts; the public page in page.routes.ts). */
 export async function surveyRoutes(app: FastifyInstance, deps: InsightDeps): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   const one = { 200: surveySchema, ...errorResponses };
   app.post<{ Body: SurveyInput }>(
     '/v1/insight/surveys',
-    { preHandler, schema: { ...secured(TAG, 'Create a survey (NPS, CSAT, CES, choices, free text; zh-CN and en texts)'), body: createSurveyBody, response: { 201: surveySchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured(TAG, 'Create a survey (NPS, CSAT, CES, choices, free text; zh-CN and en texts)'),
+        body: createSurveyBody,
+        response: { 201: surveySchema, ...errorResponses },
+      },
+    },
     async (req, reply) => {
       storable(req.body);
       return reply.status(201).send(await createSurvey(deps, req.workspaceId, req.body));
@@ -57,7 +52,12 @@ export async function surveyRoutes(app: FastifyInstance, deps: InsightDeps): Pro
     '/v1/insight/surveys/:id',
     {
       preHandler,
-      schema: { ...secured(TAG, 'Update a survey; content changes make a new version once the current one has answers'), params: surveyParams, body: updateSurveyBody, response: one },
+      schema: {
+        ...secured(TAG, 'Update a survey; content changes make a new version once the current one has answers'),
+        params: surveyParams,
+        body: updateSurveyBody,
+        response: one,
+      },
     },
     async (req) => {
       storable(req.body);
@@ -71,27 +71,17 @@ export async function surveyRoutes(app: FastifyInstance, deps: InsightDeps): Pro
   );
   app.post<Id & { Body: LinkRequest }>(
     '/v1/insight/surveys/:id/links',
-    { preHandler, schema: { ...secured(TAG, 'A signed answer link for one profile'), params: surveyParams, body: linkBody, response: { 200: linkSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: {
+        ...secured(TAG, 'A signed answer link for one profile'),
+        params: surveyParams,
+        body: linkBody,
+        response: { 200: linkSchema, ...errorResponses },
+      },
+    },
     async (req) => makeLink(deps, req.workspaceId, req.params.id, req.body),
   );
-  app.get<Id & { Querystring: Omit<ResultsQuery, 'from' | 'to'> & { from?: string; to?: string } }>(
-    '/v1/insight/surveys/:id/results',
-    {
-      preHandler,
-      schema: { ...secured(TAG, 'Scores (NPS, CSAT, CES), their trend and the breakdown by touchpoint'), params: surveyParams, querystring: resultsQuery, response: { 200: resultsSchema, ...errorResponses } },
-    },
-    async (req) => surveyResults(deps, req.workspaceId, req.params.id, { ...req.query, from: ms(req.query.from), to: ms(req.query.to) }),
-  );
-  app.get<Id & { Querystring: Omit<VerbatimQuery, 'from' | 'to'> & { from?: string; to?: string } }>(
-    '/v1/insight/surveys/:id/verbatims',
-    {
-      preHandler,
-      schema: { ...secured(TAG, 'Free-text answers, newest first, by text, keyword tag and NPS category'), params: surveyParams, querystring: verbatimsQuery, response: { 200: verbatimPageSchema, ...errorResponses } },
-    },
-    async (req) => {
-      await getSurvey(deps, req.workspaceId, req.params.id);
-      return searchVerbatims(deps.database.db, req.workspaceId, req.params.id, { ...req.query, from: ms(req.query.from), to: ms(req.query.to) });
-    },
-  );
+  await surveyReportRoutes(app, deps, preHandler);
   await surveyPageRoutes(app, deps);
 }

@@ -66,8 +66,22 @@ describeEngines('survey definitions', (engine) => {
       [q({ id: 'a', kind: 'text', text: { 'zh-CN': 'y' } }), 'questions[1].id', 'used twice'],
       [q({ id: 'b', kind: 'nps', text: { 'zh-CN': 'y' } }), 'questions[1].kind', 'at most one nps'],
       [q({ id: 'b', kind: 'single', text: { 'zh-CN': 'y' }, options: [{ id: 'o', label: { 'zh-CN': 'o' } }] }), 'questions[1].options', '2 to 20 options'],
-      [q({ id: 'b', kind: 'csat', text: { 'zh-CN': 'y' }, options: [{ id: 'o', label: { 'zh-CN': 'o' } }] }), 'questions[1].options', 'only single and multiple'],
-      [{ ...EVERY_KIND, keywords: [{ tag: 't', words: ['a'] }, { tag: 't', words: ['b'] }] }, 'keywords[1].tag', 'listed twice'],
+      [
+        q({ id: 'b', kind: 'csat', text: { 'zh-CN': 'y' }, options: [{ id: 'o', label: { 'zh-CN': 'o' } }] }),
+        'questions[1].options',
+        'only single and multiple',
+      ],
+      [
+        {
+          ...EVERY_KIND,
+          keywords: [
+            { tag: 't', words: ['a'] },
+            { tag: 't', words: ['b'] },
+          ],
+        },
+        'keywords[1].tag',
+        'listed twice',
+      ],
       [{ ...EVERY_KIND, name: 'bad\u0000' }, 'body.name', 'U+0000'],
     ];
     for (const [body, field, words] of cases) {
