@@ -10,6 +10,9 @@ import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
 import { SegmentListPage } from './pages/SegmentList.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
+import { SurveyEditorPage } from './pages/SurveyEditor.tsx';
+import { SurveyListPage } from './pages/SurveyList.tsx';
+import { SurveyReportPage } from './pages/SurveyReport.tsx';
 import { matchRoute, navigate, usePath } from './router.tsx';
 import { clearKey, loadKey, loadLocale, saveKey, saveLocale, SessionContext } from './session.ts';
 
@@ -101,12 +104,24 @@ export function App() {
       case 'rfm':
         body = <RfmReportPage />;
         break;
+      case 'surveys':
+        body = <SurveyListPage />;
+        break;
+      case 'survey-new':
+        body = <SurveyEditorPage key="new" />;
+        break;
+      case 'survey-edit':
+        body = <SurveyEditorPage key={`edit-${route.id}`} id={route.id} />;
+        break;
+      case 'survey':
+        body = <SurveyReportPage key={route.id} id={route.id} />;
+        break;
       default:
         body = <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate('segments')}>{t('navSegments')}</Button>} />;
     }
   }
 
-  const selected = route.name === 'rfm' ? 'rfm' : 'segments';
+  const selected = route.name === 'rfm' ? 'rfm' : route.name.startsWith('survey') ? 'surveys' : 'segments';
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS}>
       <AntApp>
@@ -126,6 +141,7 @@ export function App() {
                   items={[
                     { key: 'segments', label: <span data-testid="nav-segments">{t('navSegments')}</span> },
                     { key: 'rfm', label: <span data-testid="nav-rfm">{t('navRfm')}</span> },
+                    { key: 'surveys', label: <span data-testid="nav-surveys">{t('navSurveys')}</span> },
                   ]}
                 />
               )}

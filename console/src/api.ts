@@ -25,6 +25,17 @@ import type {
   UpdateSegmentBody,
   UploadMode,
   Workspace,
+  CreateSurveyBody,
+  Survey,
+  SurveyLinkAnswer,
+  SurveyLinkBody,
+  SurveyListQuery,
+  SurveyPage,
+  SurveyReport,
+  SurveyReportQuery,
+  UpdateSurveyBody,
+  VerbatimPage,
+  VerbatimsQuery,
 } from './api-types.ts';
 
 export type * from './api-types.ts';
@@ -126,6 +137,14 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
      */
     saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings satisfies SettingsBody),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
+    listSurveys: (q: SurveyListQuery) => json<SurveyPage>('GET', `/v1/insight/surveys${query(q)}`),
+    getSurvey: (id: string) => json<Survey>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}`),
+    createSurvey: (body: CreateSurveyBody) => json<Survey>('POST', '/v1/insight/surveys', body),
+    updateSurvey: (id: string, body: UpdateSurveyBody) => json<Survey>('PATCH', `/v1/insight/surveys/${encodeURIComponent(id)}`, body),
+    archiveSurvey: (id: string) => json<Survey>('POST', `/v1/insight/surveys/${encodeURIComponent(id)}/archive`),
+    surveyLink: (id: string, body: SurveyLinkBody) => json<SurveyLinkAnswer>('POST', `/v1/insight/surveys/${encodeURIComponent(id)}/links`, body),
+    surveyReport: (id: string, q: SurveyReportQuery) => json<SurveyReport>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}/report${query(q)}`),
+    verbatims: (id: string, q: VerbatimsQuery) => json<VerbatimPage>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}/verbatims${query(q)}`),
   };
 }
 

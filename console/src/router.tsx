@@ -41,6 +41,10 @@ export type Route =
   | { name: 'segment'; id: string }
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
+  | { name: 'surveys' }
+  | { name: 'survey-new' }
+  | { name: 'survey'; id: string }
+  | { name: 'survey-edit'; id: string }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -50,6 +54,11 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  if (parts[0] === 'surveys') {
+    if (parts.length === 1) return { name: 'surveys' };
+    if (parts.length === 2) return parts[1] === 'new' ? { name: 'survey-new' } : { name: 'survey', id: parts[1]! };
+    if (parts.length === 3 && parts[2] === 'edit') return { name: 'survey-edit', id: parts[1]! };
+  }
   return { name: 'not-found' };
 }
 

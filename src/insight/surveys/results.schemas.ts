@@ -1,7 +1,10 @@
 /** Schemas of the survey results and verbatims API (and the console's types). Imports nothing but the shared schemas. */
 import { pageQueryProperties, pageSchema } from '../../platform/http-schemas.js';
 
-const nullableObject = (properties: Record<string, unknown>) => ({ type: ['object', 'null'], properties }) as const;
+/** An object with every listed property present, or null (a score nobody gave). */
+function nullableObject<const P extends Record<string, { type: string; description?: string }>>(properties: P) {
+  return { type: ['object', 'null'], required: Object.keys(properties) as (keyof P & string)[], properties } as const;
+}
 
 /** The counts and scores of a group of answers. */
 const scoreProperties = {
@@ -39,6 +42,8 @@ export const resultsQuery = {
   },
 } as const;
 
+const scores = { type: 'object', required: ['responses', 'nps', 'csat', 'ces'], properties: scoreProperties } as const;
+
 /** A survey's results. */
 export const resultsSchema = {
   type: 'object',
@@ -47,9 +52,12 @@ export const resultsSchema = {
     surveyId: { type: 'string' },
     timeZone: { type: 'string' },
     interval: { type: 'string' },
-    totals: { type: 'object', properties: scoreProperties },
-    trend: { type: 'array', items: { type: 'object', properties: { period: { type: 'string' }, ...scoreProperties } } },
-    byTouchpoint: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, id: { type: 'string' }, ...scoreProperties } } },
+    totals: scores,
+    trend: { type: 'array', items: { ...scores, required: ['period', ...scores.required], properties: { period: { type: 'string' }, ...scoreProperties } } },
+    byTouchpoint: {
+      type: 'array',
+      items: { ...scores, required: ['kind', 'id', ...scores.required], properties: { kind: { type: 'string' }, id: { type: 'string' }, ...scoreProperties } },
+    },
   },
 } as const;
 
