@@ -59,4 +59,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite',
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
+  {
+    name: 'surveys',
+    summary:
+      'survey answers through the whole answer path (signed link, checks, answer, traits, timeline events) vs bare one-row inserts; the NPS/CSAT/CES report over --answers rows vs the same breakdowns hand-written (target ≤1.5×, same counts)',
+    run: async (o) => (await import('./surveys.js')).runSurveysBench(o),
+  },
 ];
