@@ -38,6 +38,7 @@ export function journeyDepsOf(s: Services, database: Database = s.database): Jou
 
 /** The messaging module's deps (WeCom clients from the SCRM connections; outbound HTTP guarded). */
 export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): MessagingDeps {
+  const surveyLinks = createSurveyLinkSigner(s.config.encryptionKey);
   return {
     database: s.database,
     cipher: s.cipher,
@@ -55,7 +56,7 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     wecomGroupOwner: groupOwner,
     wecomFollower: followingStaff,
     // Templates' `survey_url` filter signs insight's survey links (messaging may not import insight).
-    surveyUrl: (base, req) => messageSurveyUrl(createSurveyLinkSigner(s.config.encryptionKey), base, req),
+    surveyUrl: (base, req) => messageSurveyUrl(surveyLinks, base, req),
     ...over,
   };
 }

@@ -1,6 +1,7 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { describeEngines } from '../../../test/support/engines.js';
 import { createSurveyLinkSigner } from './links.js';
+import { pickLocale } from './page.js';
 import { surveysTestApp } from './test-kit.js';
 
 const DAY = 86_400_000;
@@ -172,5 +173,15 @@ describeEngines('answering a survey through its signed link', (engine) => {
     });
     const [detractor] = await s.events(p, 'Survey Detractor');
     expect(detractor).toMatchObject({ reason: 'nps', nps: 4, tags: ['price'] });
+  });
+});
+
+describe('the page language', () => {
+  it('follows ?lang=, then the link, then Accept-Language by preference, then zh-CN', () => {
+    expect(pickLocale('en', 'zh-CN', 'zh-CN')).toBe('en');
+    expect(pickLocale(undefined, 'en', 'zh-CN')).toBe('en');
+    expect(pickLocale(undefined, undefined, 'fr-FR, en;q=0.5, zh-CN;q=0.9')).toBe('zh-CN');
+    expect(pickLocale(undefined, undefined, 'zh-TW;q=0, en-GB')).toBe('en');
+    expect(pickLocale('fr', undefined, 'de-DE')).toBe('zh-CN');
   });
 });

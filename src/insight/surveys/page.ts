@@ -119,8 +119,22 @@ export function messagePage(locale: SurveyLocale, kind: 'thanks' | 'already' | '
 export function pickLocale(query: unknown, linkLocale: SurveyLocale | undefined, acceptLanguage: string | undefined): SurveyLocale {
   if (query === 'en' || query === 'zh-CN') return query;
   if (linkLocale) return linkLocale;
-  for (const part of (acceptLanguage ?? '').split(',')) {
-    const tag = part.trim().toLowerCase();
+  // Accept-Language in the browser's order of preference (q-values), first zh or en wins.
+  const tags = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, i) => {
+      const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = Number(
+        params
+          .find((p) => p.trim().startsWith('q='))
+          ?.trim()
+          .slice(2) ?? 1,
+      );
+      return { tag, q: Number.isFinite(q) ? q : 0, i };
+    })
+    .sort((a, b) => b.q - a.q || a.i - b.i);
+  for (const { tag, q } of tags) {
+    if (q <= 0) continue;
     if (tag.startsWith('zh')) return 'zh-CN';
     if (tag.startsWith('en')) return 'en';
   }
