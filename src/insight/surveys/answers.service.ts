@@ -78,8 +78,9 @@ export async function submitAnswer(deps: Deps, token: string, raw: Record<string
   return deps.database.db.transaction().execute(async (trx) => {
     const live = await lockProfileFollowingMerges(trx, ws, link.profileId, now);
     if (live === undefined) throw linkInvalid('was made for a profile that no longer exists');
-    // Checked again under the profile's lock (a concurrent submission), by the link's and the live id.
-    const first = await existingAnswer(surveysDb(trx), link, [...new Set([link.profileId, live])]);
+    // A profile merged since the link was made: its send may have been answered under the live id.
+    // (Under the same id, the unique index below settles a concurrent submission.)
+    const first = live === link.profileId ? undefined : await existingAnswer(surveysDb(trx), link, [live]);
     if (first) return { answerId: first.id, duplicate: true, survey };
     const id = newId('sva', now);
     const inserted = await surveysDb(trx)
@@ -109,7 +110,7 @@ export async function submitAnswer(deps: Deps, token: string, raw: Record<string
       const again = await existingAnswer(surveysDb(trx), link, [live]);
       return { answerId: again!.id, duplicate: true, survey };
     }
-    await markAnswered(surveysDb(trx), ws, survey.id, survey.version);
+    if (!survey.locked) await markAnswered(surveysDb(trx), ws, survey.id, survey.version);
     const effects = await applyAnswerEffects(trx, deps.database.dialect, deps.surveys, {
       workspaceId: ws,
       answerId: id,
