@@ -133,4 +133,3 @@ describe('surveys in the console and on the hosted page (real server, real brows
     await console.close();
   });
 });
-
