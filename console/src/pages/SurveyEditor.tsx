@@ -40,15 +40,21 @@ function toDraft(q: SurveyQuestion): Draft {
 
 function toQuestion(d: Draft, old: SurveyQuestion | undefined): CreateSurveyBody['questions'][number] {
   const choice = d.kind === 'single' || d.kind === 'multiple';
-  const options = d.options
+  const lines = d.options
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean)
-    .map((l, i) => {
-      const [zh, en = ''] = l.split('|');
-      // Keep the ids of existing options (answers name them); new ones get the next free number.
-      return { id: old?.options?.[i]?.id ?? `o${i + 1}`, label: local(zh!, en) };
-    });
+    .filter(Boolean);
+  // Answers name options by id: an option whose Chinese label is unchanged keeps its id (wherever
+  // it moved); a new one gets the next free `o<n>`.
+  const used = new Set<string>();
+  const options = lines.map((l) => {
+    const [zh = '', en = ''] = l.split('|');
+    const kept = old?.options?.find((o) => o.label['zh-CN'] === zh.trim() && !used.has(o.id));
+    let id = kept?.id;
+    for (let n = 1; !id; n++) if (!used.has(`o${n}`) && !old?.options?.some((o) => o.id === `o${n}`)) id = `o${n}`;
+    used.add(id);
+    return { id, label: local(zh, en) };
+  });
   return { id: d.id, kind: d.kind, text: local(d.zh, d.en), required: d.required, ...(choice ? { options } : {}) };
 }
 
