@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeEngines } from '../../../test/support/engines.js';
+import { basic, describeEngines } from '../../../test/support/engines.js';
 import { createSurveyLinkSigner } from './links.js';
 import { pickLocale } from './page.js';
 import { surveysTestApp } from './test-kit.js';
@@ -113,6 +113,28 @@ describeEngines('answering a survey through its signed link', (engine) => {
     expect(closed.statusCode).toBe(410);
     expect(closed.body).toContain('这份问卷已结束');
     expect((await s.answer(token, { nps: 9, csat: 5, why: 'x' })).body.error.code).toBe('SURVEY_NOT_FOUND');
+  });
+
+  it('follows a merge: the answer, its traits and its events go to the surviving profile, and the send is still answered once', async () => {
+    s = await surveysTestApp(engine);
+    const id = await s.survey();
+    const older = await s.profile('u-merge');
+    s.t.clock.advance(1000); // the older profile survives a merge
+    const track = (payload: object) => s.t.app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: basic(s.t.writeKey) }, payload });
+    expect((await track({ anonymousId: 'anon-merge', traits: { seen: true } })).statusCode).toBe(200);
+    const anon = (await s.api('GET', '/v1/profiles/anonymous_id:anon-merge')).body.id as string;
+    expect(anon).not.toBe(older);
+    const token = await s.link(id, anon);
+    // The anonymous visitor logs in: their profile merges into the older one.
+    expect((await track({ userId: 'u-merge', anonymousId: 'anon-merge' })).statusCode).toBe(200);
+    expect((await s.api('GET', '/v1/profiles/anonymous_id:anon-merge')).body.id).toBe(older);
+    const first = await s.answer(token, { nps: 6, csat: 3 });
+    expect(first.body.duplicate).toBe(false);
+    expect((await s.answer(token, { nps: 10, csat: 5 })).body).toEqual({ answerId: first.body.answerId, duplicate: true });
+    const rows = await s.t.database.db.selectFrom('insight_survey_answers').select(['profile_id', 'nps']).execute();
+    expect(rows.map((r) => [r.profile_id, Number(r.nps)])).toEqual([[older, 6]]);
+    expect((await s.api('GET', `/v1/profiles/${older}`)).body.traits).toMatchObject({ nps_last_score: 6, nps_category: 'detractor' });
+    expect(await s.events(older, 'Survey Detractor')).toHaveLength(1);
   });
 
   it('checks every answer against its question and names the question that does not fit', async () => {
