@@ -26,6 +26,8 @@ export interface BenchOptions {
   postings: number;
   /** surveys: answers the report runs over (a fifth of them, at least 1,000, through the answer path). */
   answers: number;
+  /** experiments: exposed profiles per experiment. */
+  exposed: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
+import { signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
  * Surveys end to end: the real server (`siyu serve`, SQLite) and a real Chromium. An operator
- * creates an NPS survey in the console's editor and makes an answer link for a customer; the
+ * (the workspace's first owner) creates an NPS survey in the console's editor and makes an answer link for a customer; the
  * customer opens it on a phone-sized screen in English (the browser's language), answers and
  * submits; the operator sees the score, the trend point and the verbatim in the console.
  */
@@ -61,9 +62,7 @@ describe('surveys in the console and on the hosted page (real server, real brows
     page.on('pageerror', (e) => errors.push(e.message));
     const id = (testId: string) => page.getByTestId(testId);
 
-    await page.goto(`${server!.url}/console/`);
-    await id('secret-key').fill(server!.keys().secretKey);
-    await id('sign-in').click();
+    await signInConsole(page, server!);
     await id('nav-surveys').click();
     await id('new-survey').click();
 

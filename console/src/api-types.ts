@@ -9,9 +9,24 @@
  * `*.types.ts` files that import no server code (docs/architecture.md, "Console API types").
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type {
+  listProfilesQuery,
+  mergeListSchema,
+  profileSchema,
+  profileSummarySchema,
+  profileTagsSchema,
+  tagSchema,
+  timelinePageSchema,
+} from '../../src/cdp/profiles.schemas.ts';
+import type {
+  experimentSchema,
+  listQuery as experimentListQuery,
+  listSchema as experimentListSchema,
+  resultsSchema,
+} from '../../src/insight/experiments/experiments.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
-import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
 import type {
   createBody,
@@ -33,7 +48,7 @@ import type {
   surveySchema,
   updateSurveyBody,
 } from '../../src/insight/surveys/surveys.schemas.ts';
-import type { resultsQuery, resultsSchema, verbatimPageSchema, verbatimsQuery } from '../../src/insight/surveys/results.schemas.ts';
+import type { surveyReportQuery, surveyReportSchema, verbatimPageSchema, verbatimsQuery } from '../../src/insight/surveys/results.schemas.ts';
 
 export type { Page } from '../../src/platform/http-schemas.ts';
 
@@ -130,12 +145,53 @@ export type SurveyLinkBody = Input<typeof linkBody>;
 /** `POST /v1/insight/surveys/:id/links`. */
 export type SurveyLinkAnswer = Answer<typeof linkSchema>;
 /** Query of `GET /v1/insight/surveys/:id/report`. */
-export type SurveyReportQuery = Input<typeof resultsQuery>;
+export type SurveyReportQuery = Input<typeof surveyReportQuery>;
 /** `GET /v1/insight/surveys/:id/report`: totals, trend, touchpoints. */
-export type SurveyReport = Answer<typeof resultsSchema>;
+export type SurveyReport = Answer<typeof surveyReportSchema>;
 /** Query of `GET /v1/insight/surveys/:id/verbatims`. */
 export type VerbatimsQuery = Input<typeof verbatimsQuery>;
 /** `GET /v1/insight/surveys/:id/verbatims`. */
 export type VerbatimPage = Answer<typeof verbatimPageSchema>;
 /** One free-text answer. */
 export type Verbatim = VerbatimPage['data'][number];
+/** `GET /v1/console/session`, `POST /v1/console/login`: the signed-in user, their workspaces and the CSRF token. */
+export type ConsoleSession = Answer<typeof sessionSchema>;
+/** A console user's role in a workspace. */
+export type Role = ConsoleSession['workspaces'][number]['role'];
+/** `GET /v1/users` items: a console user with their role here. */
+export type UserMember = Answer<typeof memberSchema>;
+/** Body of `POST /v1/users/invitations`. */
+export type InviteBody = Input<typeof inviteBody>;
+/** `POST /v1/users/invitations`: the invitation and its one-time link. */
+export type InvitationAnswer = Answer<typeof invitationSchema>;
+/** Body of `PATCH /v1/users/:id`. */
+export type PatchUserBody = Input<typeof patchUserBody>;
+/** `GET /v1/keys` items. */
+export type KeyInfo = Answer<typeof keyInfo>;
+/** `POST /v1/keys`. */
+export type CreatedKey = Answer<typeof createdKeySchema>;
+
+/** `GET /v1/profiles` items: a profile without its timeline. */
+export type ProfileSummary = Answer<typeof profileSummarySchema>;
+/** Query of `GET /v1/profiles`. */
+export type ProfileListQuery = Input<typeof listProfilesQuery>;
+/** `GET /v1/profiles/:id/events`: a page of the timeline, newest first. */
+export type TimelinePage = Answer<typeof timelinePageSchema>;
+/** One event of a timeline. */
+export type TimelineEvent = TimelinePage['data'][number];
+/** `GET /v1/profiles/:id/merges`. */
+export type MergePage = Answer<typeof mergeListSchema>;
+/** A tag of the catalogue (`GET /v1/tags`). */
+export type CatalogueTag = Answer<typeof tagSchema>;
+/** `POST /v1/profiles/:id/tags`, `DELETE …/tags/:tagId`: the profile's tags after the change. */
+export type ProfileTags = Answer<typeof profileTagsSchema>;
+/** An experiment (`GET /v1/insight/experiments/:id`, list items). */
+export type Experiment = Answer<typeof experimentSchema>;
+/** Query of `GET /v1/insight/experiments`. */
+export type ExperimentListQuery = Input<typeof experimentListQuery>;
+/** `GET /v1/insight/experiments`. */
+export type ExperimentPage = Answer<typeof experimentListSchema>;
+/** `GET /v1/insight/experiments/:id/results`. */
+export type ExperimentResults = Answer<typeof resultsSchema>;
+/** One row (arm) of an experiment's results table. */
+export type ArmResult = ExperimentResults['table']['rows'][number];

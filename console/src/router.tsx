@@ -45,6 +45,14 @@ export type Route =
   | { name: 'survey-new' }
   | { name: 'survey'; id: string }
   | { name: 'survey-edit'; id: string }
+  | { name: 'workbench' }
+  | { name: 'customers' }
+  | { name: 'customer'; id: string }
+  | { name: 'users' }
+  | { name: 'keys' }
+  | { name: 'accept-invitation' }
+  | { name: 'experiments' }
+  | { name: 'experiment'; id: string }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -59,6 +67,14 @@ export function matchRoute(path: string): Route {
     if (parts.length === 2) return parts[1] === 'new' ? { name: 'survey-new' } : { name: 'survey', id: parts[1]! };
     if (parts.length === 3 && parts[2] === 'edit') return { name: 'survey-edit', id: parts[1]! };
   }
+  if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
+  if (parts.length === 1 && parts[0] === 'customers') return { name: 'customers' };
+  if (parts.length === 2 && parts[0] === 'customers') return { name: 'customer', id: parts[1]! };
+  if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };
+  if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' };
+  if (parts[0] === 'experiments' && parts.length === 2) return { name: 'experiment', id: parts[1]! };
   return { name: 'not-found' };
 }
 

@@ -14,3 +14,6 @@ export { createSurveyLinkSigner, type SurveyLinkSigner, type SurveyLink } from '
 export { messageSurveyUrl, type MessageSurveyLink } from './surveys/links.service.js';
 export { SURVEY_EVENTS, FOLLOW_UP_KIND } from './surveys/events.js';
 export type { SurveyPorts, FollowUpTaskInput } from './surveys/deps.js';
+// Experiments: definitions, exposures and results (the bench and the root use these).
+export { createExperiment, experimentResults, EXPERIMENT_VIEWED_EVENT } from './experiments/experiments.service.js';
+export { assignVariant } from './experiments/assign.js';

@@ -1,7 +1,11 @@
+import type { ExperimentExposuresTable, ExperimentsTable } from './experiments/tables.js';
 import type { InsightSurveysDB } from './surveys/schema.js';
 
 /** The insight module's tables (each feature adds its own here). */
-export interface InsightDB extends InsightSurveysDB {}
+export interface InsightDB extends InsightSurveysDB {
+  insight_experiments: ExperimentsTable;
+  insight_experiment_exposures: ExperimentExposuresTable;
+}
 
 // This module's tables in the whole-database type (see platform/db/schema.ts).
 declare module '../platform/db/schema.js' {

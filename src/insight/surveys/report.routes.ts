@@ -2,7 +2,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
 import type { InsightDeps } from '../deps.js';
-import { resultsQuery, resultsSchema, verbatimPageSchema, verbatimsQuery } from './results.schemas.js';
+import { surveyReportQuery, surveyReportSchema, verbatimPageSchema, verbatimsQuery } from './results.schemas.js';
 import { type ResultsQuery, surveyResults } from './scores.service.js';
 import { surveyParams } from './surveys.schemas.js';
 import { getSurvey } from './surveys.service.js';
@@ -21,8 +21,8 @@ export async function surveyReportRoutes(app: FastifyInstance, deps: InsightDeps
       schema: {
         ...secured(TAG, 'Scores (NPS, CSAT, CES), their trend and the breakdown by touchpoint'),
         params: surveyParams,
-        querystring: resultsQuery,
-        response: { 200: resultsSchema, ...errorResponses },
+        querystring: surveyReportQuery,
+        response: { 200: surveyReportSchema, ...errorResponses },
       },
     },
     async (req) => surveyResults(deps, req.workspaceId, req.params.id, { ...req.query, from: ms(req.query.from), to: ms(req.query.to) }),

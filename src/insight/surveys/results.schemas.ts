@@ -26,7 +26,7 @@ const scoreProperties = {
 } as const;
 
 /** Query of a survey's results. */
-export const resultsQuery = {
+export const surveyReportQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -45,7 +45,7 @@ export const resultsQuery = {
 const scores = { type: 'object', required: ['responses', 'nps', 'csat', 'ces'], properties: scoreProperties } as const;
 
 /** A survey's results. */
-export const resultsSchema = {
+export const surveyReportSchema = {
   type: 'object',
   required: ['surveyId', 'timeZone', 'interval', 'totals', 'trend', 'byTouchpoint'],
   properties: {
