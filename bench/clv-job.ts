@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * The second phase of `siyu bench clv`: the whole scheduled job on a database (SQLite, or
  * PostgreSQL with --database-url) over the simulated histories, written straight into cdp's
@@ -9,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { InsightDeps } from '../src/insight/index.js';
-import { fitWorkspaceClv } from '../src/insight/index.js';
+import { createSurveyLinkSigner, fitWorkspaceClv } from '../src/insight/index.js';
 import { readOrders } from '../src/insight/clv/clv.repo.js';
 import { openDatabase } from '../src/platform/db/database.js';
 import { createHub } from '../src/platform/hub.js';
@@ -94,6 +95,15 @@ export async function runClvJobBench(o: BenchOptions, histories: History[]): Pro
       timeZoneOf: async () => 'Asia/Shanghai',
       resolveProfile: async () => {
         throw new Error('not used by the job');
+      },
+      surveys: {
+        signer: createSurveyLinkSigner(randomBytes(32)),
+        resolveProfile: async () => {
+          throw new Error('not used by the job');
+        },
+        followUpTask: async () => {
+          throw new Error('not used by the job');
+        },
       },
     };
     t = performance.now();

@@ -60,6 +60,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
   {
+    name: 'surveys',
+    summary:
+      'survey answers through the whole answer path (signed link, checks, answer, traits, timeline events) vs bare one-row inserts; the NPS/CSAT/CES report over --answers rows vs the same breakdowns hand-written (target ≤1.5×, same counts)',
+    run: async (o) => (await import('./surveys.js')).runSurveysBench(o),
+  },
+  {
     name: 'experiments',
     summary:
       "an experiment's results over --exposed profiles (default 100,000): conversion and net revenue with CUPED, through the insight service vs a hand-written SQL aggregate of the same sums; target within 1.5×",

@@ -24,6 +24,8 @@ export interface BenchOptions {
   callbacks: number;
   /** loyalty: ledger postings (earn and spend, alternating) through the service, and as many raw rows for the baseline. */
   postings: number;
+  /** surveys: answers the report runs over (a fifth of them, at least 1,000, through the answer path). */
+  answers: number;
   /** experiments: exposed profiles per experiment. */
   exposed: number;
   /** insight: profiles generated (events: eventsPerProfile each on average). */

@@ -16,6 +16,9 @@ import { ClvReportPage } from './pages/ClvReport.tsx';
 import { CohortTablePage } from './pages/CohortTable.tsx';
 import { FunnelBuilderPage } from './pages/FunnelBuilder.tsx';
 import { InsightOverviewPage } from './pages/InsightOverview.tsx';
+import { SurveyEditorPage } from './pages/SurveyEditor.tsx';
+import { SurveyListPage } from './pages/SurveyList.tsx';
+import { SurveyReportPage } from './pages/SurveyReport.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -57,6 +60,7 @@ const NAV: NavItem[] = [
       { key: 'insight/clv', label: 'navClv', roles: ['owner', 'operator', 'analyst'] },
     ],
   },
+  { key: 'surveys', label: 'navSurveys', roles: ['owner', 'operator', 'analyst'] },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
   {
     key: 'settings',
@@ -103,6 +107,14 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('experiments', <ExperimentListPage />);
     case 'experiment':
       return guard('experiments', <ExperimentResultsPage key={route.id} id={route.id} />);
+    case 'surveys':
+      return guard('surveys', <SurveyListPage />);
+    case 'survey-new':
+      return guard('surveys', <SurveyEditorPage key="new" />);
+    case 'survey-edit':
+      return guard('surveys', <SurveyEditorPage key={`edit-${route.id}`} id={route.id} />);
+    case 'survey':
+      return guard('surveys', <SurveyReportPage key={route.id} id={route.id} />);
     case 'customer':
       // A guide opens the customers they follow (the API refuses the others).
       return <CustomerProfilePage key={route.id} id={route.id} />;
@@ -213,6 +225,10 @@ export function App() {
         'insight-funnels': 'insight/funnels',
         'insight-cohorts': 'insight/cohorts',
         clv: 'insight/clv',
+        surveys: 'surveys',
+        'survey-new': 'surveys',
+        'survey-edit': 'surveys',
+        survey: 'surveys',
       } as Partial<Record<Route['name'], string>>
     )[route.name] ?? 'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';

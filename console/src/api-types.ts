@@ -43,6 +43,17 @@ import type {
   uploadSchema,
 } from '../../src/segments/segments.schemas.ts';
 
+import type {
+  createSurveyBody,
+  linkBody,
+  linkSchema,
+  listSurveysQuery,
+  surveyPageSchema,
+  surveySchema,
+  updateSurveyBody,
+} from '../../src/insight/surveys/surveys.schemas.ts';
+import type { surveyReportQuery, surveyReportSchema, verbatimPageSchema, verbatimsQuery } from '../../src/insight/surveys/results.schemas.ts';
+
 export type { Page } from '../../src/platform/http-schemas.ts';
 
 /**
@@ -134,6 +145,33 @@ export type FunnelAnswer = Answer<typeof funnelSchema>;
 export type CohortQuery = Input<typeof cohortQuery>;
 /** `GET /v1/insight/cohorts/report`: the retention triangle. */
 export type CohortAnswer = Answer<typeof cohortSchema>;
+// Surveys (src/insight/surveys): definitions, signed links, the report and verbatims.
+/** A survey with its current version (`/v1/insight/surveys...`). */
+export type Survey = Answer<typeof surveySchema>;
+/** One question of a survey. */
+export type SurveyQuestion = Survey['questions'][number];
+/** `GET /v1/insight/surveys`. */
+export type SurveyPage = Answer<typeof surveyPageSchema>;
+/** Query of `GET /v1/insight/surveys`. */
+export type SurveyListQuery = Input<typeof listSurveysQuery>;
+/** Body of `POST /v1/insight/surveys`. */
+export type CreateSurveyBody = Input<typeof createSurveyBody>;
+/** Body of `PATCH /v1/insight/surveys/:id`. */
+export type UpdateSurveyBody = Input<typeof updateSurveyBody>;
+/** Body of `POST /v1/insight/surveys/:id/links`. */
+export type SurveyLinkBody = Input<typeof linkBody>;
+/** `POST /v1/insight/surveys/:id/links`. */
+export type SurveyLinkAnswer = Answer<typeof linkSchema>;
+/** Query of `GET /v1/insight/surveys/:id/report`. */
+export type SurveyReportQuery = Input<typeof surveyReportQuery>;
+/** `GET /v1/insight/surveys/:id/report`: totals, trend, touchpoints. */
+export type SurveyReport = Answer<typeof surveyReportSchema>;
+/** Query of `GET /v1/insight/surveys/:id/verbatims`. */
+export type VerbatimsQuery = Input<typeof verbatimsQuery>;
+/** `GET /v1/insight/surveys/:id/verbatims`. */
+export type VerbatimPage = Answer<typeof verbatimPageSchema>;
+/** One free-text answer. */
+export type Verbatim = VerbatimPage['data'][number];
 /** `GET /v1/console/session`, `POST /v1/console/login`: the signed-in user, their workspaces and the CSRF token. */
 export type ConsoleSession = Answer<typeof sessionSchema>;
 /** A console user's role in a workspace. */

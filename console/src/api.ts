@@ -57,6 +57,17 @@ import type {
   UpdateSegmentBody,
   UploadMode,
   Workspace,
+  CreateSurveyBody,
+  Survey,
+  SurveyLinkAnswer,
+  SurveyLinkBody,
+  SurveyListQuery,
+  SurveyPage,
+  SurveyReport,
+  SurveyReportQuery,
+  UpdateSurveyBody,
+  VerbatimPage,
+  VerbatimsQuery,
 } from './api-types.ts';
 
 export type * from './api-types.ts';
@@ -257,6 +268,14 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     fitClv: (body: ClvFitBody = {}) => json<ClvFitAnswer>('POST', '/v1/insight/clv/fit', body),
     clvAtRisk: (q: ClvAtRiskQuery) => json<ClvAtRiskPage>('GET', `/v1/insight/clv/at-risk${query(q)}`),
     profileClv: (id: string) => json<ProfileClv>('GET', `/v1/profiles/${encodeURIComponent(id)}/clv`),
+    listSurveys: (q: SurveyListQuery) => json<SurveyPage>('GET', `/v1/insight/surveys${query(q)}`),
+    getSurvey: (id: string) => json<Survey>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}`),
+    createSurvey: (body: CreateSurveyBody) => json<Survey>('POST', '/v1/insight/surveys', body),
+    updateSurvey: (id: string, body: UpdateSurveyBody) => json<Survey>('PATCH', `/v1/insight/surveys/${encodeURIComponent(id)}`, body),
+    archiveSurvey: (id: string) => json<Survey>('POST', `/v1/insight/surveys/${encodeURIComponent(id)}/archive`),
+    surveyLink: (id: string, body: SurveyLinkBody) => json<SurveyLinkAnswer>('POST', `/v1/insight/surveys/${encodeURIComponent(id)}/links`, body),
+    surveyReport: (id: string, q: SurveyReportQuery) => json<SurveyReport>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}/report${query(q)}`),
+    verbatims: (id: string, q: VerbatimsQuery) => json<VerbatimPage>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}/verbatims${query(q)}`),
   };
 }
 

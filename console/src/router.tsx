@@ -44,6 +44,10 @@ export type Route =
   | { name: 'insight' }
   | { name: 'insight-funnels' }
   | { name: 'insight-cohorts' }
+  | { name: 'surveys' }
+  | { name: 'survey-new' }
+  | { name: 'survey'; id: string }
+  | { name: 'survey-edit'; id: string }
   | { name: 'workbench' }
   | { name: 'customers' }
   | { name: 'journeys' }
@@ -67,6 +71,11 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'insight' && (parts.length === 1 || (parts.length === 2 && parts[1] === 'overview'))) return { name: 'insight' };
   if (parts[0] === 'insight' && parts.length === 2 && parts[1] === 'funnels') return { name: 'insight-funnels' };
   if (parts[0] === 'insight' && parts.length === 2 && parts[1] === 'cohorts') return { name: 'insight-cohorts' };
+  if (parts[0] === 'surveys') {
+    if (parts.length === 1) return { name: 'surveys' };
+    if (parts.length === 2) return parts[1] === 'new' ? { name: 'survey-new' } : { name: 'survey', id: parts[1]! };
+    if (parts.length === 3 && parts[2] === 'edit') return { name: 'survey-edit', id: parts[1]! };
+  }
   if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
   if (parts.length === 1 && parts[0] === 'customers') return { name: 'customers' };
   if (parts.length === 1 && parts[0] === 'journeys') return { name: 'journeys' };

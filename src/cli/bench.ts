@@ -30,6 +30,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--contacts <n>', 'wecom: external contacts of the sandbox corp for the full sync (200 staff; 0 skips the sync)', count('--contacts', 0), 200_000)
     .option('--callbacks <n>', 'wecom: encrypted callbacks posted to the server (0 skips them)', count('--callbacks', 0), 20_000)
     .option('--postings <n>', 'loyalty: ledger postings through the service (and as many raw rows for the baseline)', count('--postings', 100), 20_000)
+    .option('--answers <n>', 'surveys: answers the report runs over (a fifth, at least 1,000, through the answer path)', count('--answers', 1000), 100_000)
     .option('--exposed <n>', 'experiments: exposed profiles per experiment', count('--exposed', 100), 100_000)
     .option('--insight-profiles <n>', 'insight: profiles generated (with --events-per-profile events each on average)', count('--insight-profiles', 10), 20_000)
     .option('--customers <n>', 'clv: customers simulated for the BG/NBD + Gamma-Gamma fits', count('--customers', 100), 100_000)

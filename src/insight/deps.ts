@@ -10,6 +10,7 @@ import type { KeyResolver } from '../platform/workspaces.js';
 import type { CdpHubEvents } from '../cdp/index.js';
 import type { SegmentsHubEvents } from '../segments/index.js';
 import type { InsightHubEvents } from './hub-events.js';
+import type { SurveyPorts } from './surveys/deps.js';
 
 /** The insight module's dependencies (routes and workers). */
 export interface InsightDeps {
@@ -24,4 +25,6 @@ export interface InsightDeps {
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** A profile reference (id or `type:value`) to the live profile id; cdp's PROFILE_NOT_FOUND otherwise. */
   resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+  /** Surveys: the link signer and the ports to cdp and scrm. */
+  surveys: SurveyPorts;
 }

@@ -1,8 +1,10 @@
+import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 import { clvMigration } from './clv/migration.js';
 import { experimentsMigration } from './experiments/migration.js';
 import { metricsMigration } from './metrics/migration.js';
+import { surveysMigration } from './surveys/migration.js';
 
 /** The insight module's tables (caches, CLV fits, surveys, experiments), one migration per feature in its folder. */
 export function insightMigrations(engine: Engine): MigrationSet {
@@ -11,6 +13,7 @@ export function insightMigrations(engine: Engine): MigrationSet {
     migrations: {
       '0024_insight_metrics': metricsMigration(engine),
       '0025_insight_clv': clvMigration(engine),
+      '0026_insight_surveys': surveysMigration(columnTypes(engine)),
       '0027_insight_experiments': experimentsMigration(engine),
     },
   };

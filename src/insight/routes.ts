@@ -6,6 +6,7 @@ import { experimentRoutes } from './experiments/experiments.routes.js';
 import { funnelRoutes } from './funnels/funnels.routes.js';
 import { createMetricCache } from './metrics/cache.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
+import { surveyRoutes } from './surveys/surveys.routes.js';
 
 /** Registers every insight route (metrics, funnels, cohorts, CLV, surveys, experiments); each feature adds its plugin here. */
 export async function insightRoutes(app: FastifyInstance, deps: InsightDeps): Promise<void> {
@@ -16,6 +17,7 @@ export async function insightRoutes(app: FastifyInstance, deps: InsightDeps): Pr
   await metricsRoutes(app, ctx);
   await funnelRoutes(app, ctx);
   await cohortRoutes(app, ctx);
+  await surveyRoutes(app, deps);
   await experimentRoutes(app, deps);
   await clvRoutes(app, deps);
 }

@@ -7,7 +7,7 @@ import type { OutboundAllowList } from '../platform/outbound.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { WeComClient } from '../wecom/index.js';
 import type { MessagingHubEvents } from './hub-events.js';
-import type { LinkSigner } from './links.js';
+import type { LinkSigner, SurveyUrlRequest } from './links.js';
 import type { MessagingDB } from './schema.js';
 
 /**
@@ -63,6 +63,11 @@ export interface MessagingDeps {
    * `sender` when given), read in the dispatcher's transaction `db`; undefined when nobody does.
    */
   wecomFollower: (db: CallerDb, workspaceId: string, externalUserid: string, sender?: string) => Promise<string | undefined>;
+  /**
+   * Port (insight): the signed answer link of a survey for a message's recipient under the
+   * workspace's link base URL (synchronous: signing only). Without it `survey_url` renders empty.
+   */
+  surveyUrl?: (baseUrl: string, req: SurveyUrlRequest) => string;
 }
 
 /** Just a database handle, a connection or a transaction: what the readers of messaging's own tables need. */

@@ -43,11 +43,33 @@ export function createLinkSigner(masterKey: Buffer): LinkSigner {
   };
 }
 
+/** A survey link a template asks for (`{{ 'srv_…' | survey_url }}`), as messaging hands it to the insight port. */
+export interface SurveyUrlRequest {
+  workspaceId: string;
+  surveyId: string;
+  profileId: string;
+  messageId: string;
+  /** What queued the message (journey, broadcast, api, live_code) and its id. */
+  source: { kind: string; id: string | null };
+  /** A touchpoint the template names (`survey_url: 'store', 'S01'`), instead of the source. */
+  touchpoint?: { kind: string; id?: string };
+  now: number;
+}
+
 /** Builds the public URLs of a message's links, when the workspace has a link base URL. */
 export interface LinkBuilder {
   click(url: string): string;
   openPixel(): string | undefined;
   unsubscribe(): string | undefined;
+  /** A survey's signed answer link for the recipient (`survey_url` filter); '' without a base URL, a profile or the insight port. */
+  survey(surveyId: string, touchpoint?: { kind: string; id?: string }): string;
+}
+
+/** What survey links of a message need beyond the message itself: insight's port, the message's source, the time. */
+export interface SurveyLinkContext {
+  surveyUrl?: (baseUrl: string, req: SurveyUrlRequest) => string;
+  source: { kind: string; id: string | null };
+  now: number;
 }
 
 /** Link URLs for one message; without a base URL links stay as written and no pixel is added. */
@@ -55,6 +77,7 @@ export function linkBuilder(
   signer: LinkSigner,
   baseUrl: string | undefined,
   m: { workspaceId: string; messageId: string; profileId: string | null; channel: string },
+  surveys?: SurveyLinkContext,
 ): LinkBuilder {
   const base = baseUrl?.replace(/\/+$/, '');
   return {
@@ -67,6 +90,21 @@ export function linkBuilder(
     openPixel: () => (base ? `${base}/o/${signer.sign({ k: 'o', w: m.workspaceId, m: m.messageId })}` : undefined),
     unsubscribe: () =>
       base && m.profileId ? `${base}/u/${signer.sign({ k: 'u', w: m.workspaceId, p: m.profileId, c: m.channel, m: m.messageId })}` : undefined,
+    survey: (surveyId, touchpoint) => {
+      if (!base || !surveys?.surveyUrl) return '';
+      // A preview has no recipient: it shows where the link goes, with a token nobody can use.
+      if (!m.profileId) return `${base}/s/preview`;
+      const { source, now } = surveys;
+      return surveys.surveyUrl(base, {
+        workspaceId: m.workspaceId,
+        surveyId,
+        profileId: m.profileId,
+        messageId: m.messageId,
+        source,
+        now,
+        ...(touchpoint ? { touchpoint } : {}),
+      });
+    },
   };
 }
 

@@ -73,7 +73,7 @@ function chargeOutput(liquid: Liquid): void {
   renderer.renderTemplates = (templates, ctx, emitter) => renderTemplates(templates, ctx, emitter ?? new ChargedEmitter(ctx));
 }
 
-/** The filters Siyu adds; `track` needs the message's link builder in the scope (`__links`). */
+/** The filters Siyu adds; `track` and `survey_url` need the message's link builder in the scope (`__links`). */
 function registerFilters(liquid: Liquid): void {
   // Money is stored in fen: {{ order.total_fen | yuan }} -> "12.50".
   liquid.registerFilter('yuan', (v: unknown) => {
@@ -84,6 +84,13 @@ function registerFilters(liquid: Liquid): void {
   liquid.registerFilter('track', function (this: { context: { environments: unknown } }, url: unknown) {
     const links = (this.context.environments as { __links?: { click(u: string): string } }).__links;
     return typeof url === 'string' && links ? links.click(url) : url;
+  });
+  // {{ "srv_…" | survey_url }} -> the recipient's signed survey link (insight); `| survey_url: "store", "S01"` names the touchpoint.
+  liquid.registerFilter('survey_url', function (this: { context: { environments: unknown } }, surveyId: unknown, kind?: unknown, id?: unknown) {
+    const links = (this.context.environments as { __links?: { survey(s: string, t?: { kind: string; id?: string }): string } }).__links;
+    if (typeof surveyId !== 'string' || !links) return '';
+    const touchpoint = typeof kind === 'string' ? { kind, ...(id === undefined || id === null ? {} : { id: String(id) }) } : undefined;
+    return links.survey(surveyId, touchpoint);
   });
 }
 

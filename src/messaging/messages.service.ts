@@ -170,7 +170,7 @@ export interface PreviewRequest {
 
 /** Renders a template for a real profile (or given traits) without sending anything. */
 export async function previewTemplate(
-  deps: Pick<MessagingDeps, 'database' | 'links' | 'now' | 'defaultTimeZone'>,
+  deps: Pick<MessagingDeps, 'database' | 'links' | 'now' | 'defaultTimeZone' | 'surveyUrl'>,
   ws: string,
   id: string,
   req: PreviewRequest,
@@ -183,7 +183,12 @@ export async function previewTemplate(
   if (req.profileId && !profile) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${req.profileId} in this workspace`);
   if (!profile && req.profile) profile = { id: 'preview', ids: [], traits: req.profile, consent: {}, timeZone: zone, locale: undefined, computed: {} };
   const picked = variantFor(v, req.locale ?? profile?.locale ?? settings.defaultLocale);
-  const links = linkBuilder(deps.links, settings.linkBaseUrl, { workspaceId: ws, messageId: 'preview', profileId: null, channel: template.channel });
+  const links = linkBuilder(
+    deps.links,
+    settings.linkBaseUrl,
+    { workspaceId: ws, messageId: 'preview', profileId: null, channel: template.channel },
+    { surveyUrl: deps.surveyUrl, source: { kind: 'api', id: null }, now },
+  );
   // A preview shows where the unsubscribe link goes, with a token nobody can use (/u/preview answers LINK_INVALID).
   const unsubscribeUrl = settings.linkBaseUrl ? `${settings.linkBaseUrl}/u/preview` : undefined;
   const scope = renderScope(profile, { event: req.event, data: req.data, message: { id: 'preview', channel: template.channel }, unsubscribeUrl, now });

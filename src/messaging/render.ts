@@ -93,10 +93,10 @@ function usesFilter(templates: Template[], name: string): boolean {
 }
 
 /** A link feature a template uses that needs the workspace's public base URL (`linkBaseUrl`). */
-export type LinkUse = { path: string; uses: ('unsubscribe_url' | 'track')[] };
+export type LinkUse = { path: string; uses: ('unsubscribe_url' | 'track' | 'survey_url')[] };
 
 /**
- * Where a content object uses `{{ unsubscribe_url }}` or the `track` filter (static analysis of
+ * Where a content object uses `{{ unsubscribe_url }}`, the `track` or `survey_url` filter (static analysis of
  * each string: used anywhere in the template, whatever branch a profile takes). Without a link
  * base URL these render a dead link (`href=""`) or an untracked one, so saving and preview warn
  * and sending refuses.
@@ -114,6 +114,7 @@ export function linkUses(content: unknown, where: string): LinkUse[] {
     const uses: LinkUse['uses'] = [];
     if ('unsubscribe_url' in engine.analyzeSync(templates, { partials: false }).globals) uses.push('unsubscribe_url');
     if (usesFilter(templates, 'track')) uses.push('track');
+    if (usesFilter(templates, 'survey_url')) uses.push('survey_url');
     if (uses.length) out.push({ path, uses });
   }
   return out;
@@ -121,7 +122,7 @@ export function linkUses(content: unknown, where: string): LinkUse[] {
 
 /** The one place that says what a missing link base URL means and how to set it. */
 export function linkBaseUrlWarning(uses: LinkUse[]): { code: 'LINK_BASE_URL_MISSING'; message: string } {
-  const where = uses.map((u) => `${u.path} (${u.uses.map((x) => (x === 'track' ? '| track' : `{{ ${x} }}`)).join(', ')})`).join('; ');
+  const where = uses.map((u) => `${u.path} (${u.uses.map((x) => (x === 'unsubscribe_url' ? `{{ ${x} }}` : `| ${x}`)).join(', ')})`).join('; ');
   return {
     code: 'LINK_BASE_URL_MISSING',
     message:

@@ -40,6 +40,9 @@ export { createReplayGuard, type ReplayGuard } from './replay-guard.js';
 export { activeGroupChatIds, groupOwner, followingStaff, hasWeComConnection, staffFollowsProfile, taskStaff, type ActiveGroupFilter } from './reads.js';
 export { groupsWithTags } from './groups/groups.service.js';
 
+// Follow-up tasks other modules ask for (insight's survey feedback loop, through a port the root fills)
+export { createFollowUpTask, type FollowUpRequest } from './ops/follow-ups.js';
+
 // What the CLI runs
 export { runFullSync, type FullSyncDeps, type SyncCounts, type SyncPhase, type SyncProgress, type SyncResult } from './sync.service.js';
 export { importArchive, archiveDeps, type ArchiveDeps, type ArchiveReport, type ArchiveProgress } from './ops/archive.service.js';

@@ -4,12 +4,12 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
-import type { InsightDeps } from '../insight/index.js';
+import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, type LoyaltyDeps } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
+import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
 import type { Services } from './services.js';
 
 /** The live profile id a reference names (cdp), for modules that take it as a port. */
@@ -38,6 +38,7 @@ export function journeyDepsOf(s: Services, database: Database = s.database): Jou
 
 /** The messaging module's deps (WeCom clients from the SCRM connections; outbound HTTP guarded). */
 export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): MessagingDeps {
+  const surveyLinks = createSurveyLinkSigner(s.config.encryptionKey);
   return {
     database: s.database,
     cipher: s.cipher,
@@ -54,6 +55,8 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     resolveProfile: profileResolver(s),
     wecomGroupOwner: groupOwner,
     wecomFollower: followingStaff,
+    // Templates' `survey_url` filter signs insight's survey links (messaging may not import insight).
+    surveyUrl: (base, req) => messageSurveyUrl(surveyLinks, base, req),
     ...over,
   };
 }
@@ -73,7 +76,17 @@ export function broadcastsDeps(s: Services, database: Database = s.database): Br
 
 /** The insight module's deps (its reads of other modules go through their published functions). */
 export function insightDeps(s: Services, database: Database = s.database): InsightDeps {
-  return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, timeZoneOf: s.timeZoneOf, resolveProfile: profileResolver(s) };
+  return {
+    database,
+    now: () => s.clock.now(),
+    log: s.log,
+    hub: s.hub,
+    keys: s.keys,
+    timeZoneOf: s.timeZoneOf,
+    resolveProfile: profileResolver(s),
+    // Surveys: links signed under a key derived from the master key; a detractor's task through scrm's guide tasks.
+    surveys: { signer: createSurveyLinkSigner(s.config.encryptionKey), resolveProfile: profileResolver(s), followUpTask: createFollowUpTask },
+  };
 }
 
 /** The loyalty module's deps. */

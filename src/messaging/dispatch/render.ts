@@ -32,7 +32,7 @@ export function fromStored(deps: Pick<MessagingDeps, 'cipher'>, rendered: unknow
 
 /** Renders a row for its recipient at `address`; throws an AppError when the template or its Liquid fails, or its links need a linkBaseUrl the workspace lacks (details.reason `link_base_url_missing`). */
 export async function renderOutbound(
-  deps: Pick<MessagingDeps, 'links'>,
+  deps: Pick<MessagingDeps, 'links' | 'surveyUrl'>,
   trx: CallerDb,
   row: Row,
   profile: MessagingProfile | undefined,
@@ -51,12 +51,17 @@ export async function renderOutbound(
   // No public base URL: tracked and unsubscribe links would be dead or untracked; refuse rather than send them.
   const uses = settings.linkBaseUrl ? [] : linkUses(content, 'content');
   if (uses.length) throw new MessagingError('LINK_BASE_URL_MISSING', linkBaseUrlWarning(uses).message, { reason: 'link_base_url_missing' });
-  const links = linkBuilder(deps.links, settings.linkBaseUrl, {
-    workspaceId: row.workspace_id,
-    messageId: row.id,
-    profileId: row.profile_id,
-    channel: row.channel,
-  });
+  const links = linkBuilder(
+    deps.links,
+    settings.linkBaseUrl,
+    {
+      workspaceId: row.workspace_id,
+      messageId: row.id,
+      profileId: row.profile_id,
+      channel: row.channel,
+    },
+    { surveyUrl: deps.surveyUrl, source: { kind: row.source_kind, id: row.source_id }, now },
+  );
   const unsubscribeUrl = links.unsubscribe();
   const extra = parseJson<{ data?: Record<string, unknown>; event?: Record<string, unknown> }>(row.data);
   const scope = renderScope(profile, { ...extra, message: { id: row.id, channel: row.channel }, unsubscribeUrl, now });
