@@ -14,3 +14,11 @@ export { postEntry, expireDue, MAX_POINTS, type PostingRequest, type PostingResu
 export { postPoints, postWithRetries, pointsSummary, pointsHistory, type PostingBody, type PointsSummary } from './points.service.js';
 export { awardPointsWith, type AwardInput } from './port.js';
 export { verifyBalances, type VerifyReport, type BalanceMismatch } from './verify.js';
+
+// Coupons: templates, codes, issue and claim, redemption bound to orders, reversal, statistics.
+export { couponRoutes } from './coupons.routes.js';
+export { issueCouponWith, type CouponAwardInput } from './coupons.port.js';
+export { startCouponWorker, createCouponWorker, type CouponWorker, type CouponWorkerDeps } from './coupons.worker.js';
+export { COUPON_EVENTS } from './event-names.js';
+export type { CouponsDB, CouponKind, CouponStatus, TemplateStatus, IssueChannel } from './coupons.tables.js';
+export { statsOfTemplates, type CouponStats } from './coupons.stats.js';
