@@ -77,13 +77,19 @@ export async function checkCanIssue(trx: Conn, t: TemplateRow, count: number, pr
 }
 
 /** Inserts coupons with fresh codes, drawing again for any code already taken (ON CONFLICT DO NOTHING on the unique code). */
-export async function insertWithCodes(trx: Conn, dialect: Dialect, t: TemplateRow, rows: Omit<CouponRow, 'code'>[]): Promise<CouponRow[]> {
+export async function insertWithCodes(
+  trx: Conn,
+  dialect: Dialect,
+  t: TemplateRow,
+  rows: Omit<CouponRow, 'code'>[],
+  draw: (count: number, prefix: string) => string[] = randomCodes,
+): Promise<CouponRow[]> {
   const out: CouponRow[] = [];
   let pending = rows;
   for (let round = 0; pending.length > 0; round++) {
     // 31^10 codes: a second round is already rare at 10^8 stored codes; ten in a row means something else is wrong.
     if (round === 10) throw new Error(`coupon codes of template ${t.id}: ${pending.length} still collide after 10 draws`);
-    const codes = [...new Set(randomCodes(pending.length, t.code_prefix))];
+    const codes = [...new Set(draw(pending.length, t.code_prefix))];
     const batch = pending.slice(0, codes.length).map((r, i) => ({ ...r, code: codes[i]! }));
     const written = await dialect.insertMany(trx, 'coupons', batch, { columns: ['workspace_id', 'code'], update: [] });
     if (written === batch.length) {

@@ -173,11 +173,12 @@ function claimTemplate(deps: LoyaltyDeps, ws: string, token: string): string {
  */
 export async function claimCoupon(deps: LoyaltyDeps, ws: string, b: { profile: string; token?: string; code?: string }): Promise<{ coupon: CouponView; replayed: boolean }> {
   if ((b.token === undefined) === (b.code === undefined)) throw new LoyaltyError('VALIDATION_FAILED', 'give exactly one of token (a claim link) or code (a generated code)');
+  // The token first: a link for another workspace or an edited one is refused whoever claims it.
+  const template = b.token === undefined ? undefined : claimTemplate(deps, ws, b.token);
   const profileId = await deps.resolveProfile(ws, b.profile);
   const db = deps.database;
   const tz = await workspaceTimeZone(db.db, ws, deps.defaultTimeZone);
-  if (b.token !== undefined) {
-    const template = claimTemplate(deps, ws, b.token);
+  if (b.token !== undefined && template !== undefined) {
     const key = `siyu:claim:${createHash('sha256').update(b.token).digest('base64url').slice(0, 22)}:${profileId}`;
     const req = { workspaceId: ws, profileId, template, channel: 'claim_link' as const, idempotencyKey: key, reason: 'claim link', timeZone: tz };
     const r = await withRetries(db, () => db.db.transaction().execute((trx) => issueInTrx(trx, db.dialect, req, deps.now())));

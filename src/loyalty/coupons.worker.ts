@@ -93,6 +93,8 @@ async function workspacePass(deps: CouponWorkerDeps, ws: string): Promise<number
         if (rows.length < PAGE) break;
         after = { timestamp: last!.timestamp, messageId: last!.messageId };
       }
+      // Nothing of this name yet: later passes start from now (less the overlap), not from the beginning again.
+      cursor[event] ??= { timestamp: deps.now(), messageId: '' };
     }
     await writeJobState(trx, ws, CURSOR, cursor, deps.now());
     return n;

@@ -16,8 +16,9 @@ export async function couponsTestApp(engine: Engine, opts: { clockStart?: number
   }
 
   /** Tracks an event for a user through the tracking API (the CDP's real ingest path). */
-  async function track(userId: string, event: string, properties: Record<string, unknown> = {}) {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.writeKey) }, payload: { userId, event, properties } });
+  async function track(userId: string, event: string, properties: Record<string, unknown> = {}, timestamp?: string) {
+    const payload = { userId, event, properties, ...(timestamp ? { timestamp } : {}) };
+    const res = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.writeKey) }, payload });
     if (res.statusCode !== 200) throw new Error(`track: ${res.body}`);
     await t.services.writer.drain();
   }
