@@ -5,6 +5,7 @@ import type { Dialect } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
 import { issueInTrx } from './coupons.issue.js';
+import { findTemplate } from './coupons.repo.js';
 import type { Conn } from './ledger.repo.js';
 
 /** The input of a coupon award (the shape of journeys' `LoyaltyPort.issueCoupon`). */
@@ -52,5 +53,19 @@ export function issueCouponWith(dialect: Dialect, defaultTimeZone: string) {
       if (err instanceof AppError) return { ok: false, reason: `${err.code}: ${err.message}` };
       throw err;
     }
+  };
+}
+
+/**
+ * Why a template cannot issue coupons now, in words that complete "coupons of template X, …" (for
+ * journeys' publish warnings), or undefined when it can (the root fills `LoyaltyPort.couponTemplateProblem`).
+ */
+export function couponTemplateProblemWith(dialect: Dialect) {
+  return async (db: Kysely<any>, input: { workspaceId: string; couponTemplateId: string }): Promise<string | undefined> => {
+    const t = await findTemplate(db as Conn, dialect, input.workspaceId, input.couponTemplateId);
+    if (!t) return 'which does not exist in this workspace (create it with that key: POST /v1/loyalty/coupon-templates)';
+    if (t.status !== 'active') return `which is ${t.status}`;
+    if (t.stock !== null && t.created_count >= t.stock) return `whose stock of ${t.stock} is used up`;
+    return undefined;
   };
 }

@@ -17,7 +17,7 @@ export { verifyBalances, type VerifyReport, type BalanceMismatch } from './verif
 
 // Coupons: templates, codes, issue and claim, redemption bound to orders, reversal, statistics.
 export { couponRoutes } from './coupons.routes.js';
-export { issueCouponWith, type CouponAwardInput } from './coupons.port.js';
+export { issueCouponWith, couponTemplateProblemWith, type CouponAwardInput } from './coupons.port.js';
 export { startCouponWorker, createCouponWorker, type CouponWorker, type CouponWorkerDeps } from './coupons.worker.js';
 export { COUPON_EVENTS } from './event-names.js';
 export type { CouponsDB, CouponKind, CouponStatus, TemplateStatus, IssueChannel } from './coupons.tables.js';

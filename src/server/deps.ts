@@ -6,7 +6,7 @@ import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import type { InsightDeps } from '../insight/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
-import { awardPointsWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
+import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import { createTokenSigner } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
@@ -29,7 +29,11 @@ export function journeyDepsOf(s: Services, database: Database = s.database): Jou
     hub: s.hub,
     activeGroupChatIds,
     // Award steps give points and issue coupons through loyalty, in the step's transaction.
-    loyalty: { awardPoints: awardPointsWith(database.dialect), issueCoupon: issueCouponWith(database.dialect, s.config.defaultTimezone) },
+    loyalty: {
+      awardPoints: awardPointsWith(database.dialect),
+      issueCoupon: issueCouponWith(database.dialect, s.config.defaultTimezone),
+      couponTemplateProblem: couponTemplateProblemWith(database.dialect),
+    },
     // The WeCom channels send through the SCRM connection; the others need their own configuration.
     // Read through the caller's transaction: on SQLite another handle would wait on it.
     channelConfigured: (db, ws, channel) =>
