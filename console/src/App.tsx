@@ -5,6 +5,8 @@ import zhCN from 'antd/locale/zh_CN';
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, createApi, type Workspace } from './api.ts';
 import { I18nContext, i18nFor, type Locale } from './i18n.ts';
+import { CouponTemplateEditorPage } from './pages/CouponTemplateEditor.tsx';
+import { CouponTemplateListPage } from './pages/CouponTemplateList.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -101,12 +103,18 @@ export function App() {
       case 'rfm':
         body = <RfmReportPage />;
         break;
+      case 'coupons':
+        body = <CouponTemplateListPage />;
+        break;
+      case 'coupon-new':
+        body = <CouponTemplateEditorPage />;
+        break;
       default:
         body = <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate('segments')}>{t('navSegments')}</Button>} />;
     }
   }
 
-  const selected = route.name === 'rfm' ? 'rfm' : 'segments';
+  const selected = route.name === 'rfm' ? 'rfm' : route.name.startsWith('coupon') ? 'coupons' : 'segments';
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS}>
       <AntApp>
@@ -126,6 +134,7 @@ export function App() {
                   items={[
                     { key: 'segments', label: <span data-testid="nav-segments">{t('navSegments')}</span> },
                     { key: 'rfm', label: <span data-testid="nav-rfm">{t('navRfm')}</span> },
+                    { key: 'coupons', label: <span data-testid="nav-coupons">{t('navCoupons')}</span> },
                   ]}
                 />
               )}

@@ -10,6 +10,7 @@
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
@@ -100,3 +101,18 @@ export type SettingsBody = Input<typeof settingsBody>;
 export type ComputeBody = Input<typeof computeBody>;
 /** `POST /v1/models/compute`. */
 export type ComputeAnswer = Answer<typeof computeReportSchema>;
+
+/** A coupon template with its statistics (`GET /v1/loyalty/coupon-templates`, list items). */
+export type CouponTemplate = Answer<typeof templateSchema>;
+/** What a coupon takes off an order. */
+export type CouponKind = CouponTemplate['kind'];
+/** Query of `GET /v1/loyalty/coupon-templates`. */
+export type CouponTemplateQuery = Input<typeof templatesQuery>;
+/** `GET /v1/loyalty/coupon-templates`. */
+export type CouponTemplatePage = Answer<typeof templatesPage>;
+/** Body of `POST /v1/loyalty/coupon-templates`. */
+export type CreateCouponTemplateBody = Input<typeof templateBody>;
+/** Body of `POST /v1/loyalty/coupons/issue`. */
+export type IssueCouponBody = Input<typeof issueBody>;
+/** `POST /v1/loyalty/coupons/issue`: `{ coupon }`. */
+export type CouponAnswer = Answer<typeof couponAnswer>;

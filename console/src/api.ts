@@ -6,8 +6,14 @@
 import type {
   ComputeAnswer,
   ComputeBody,
+  CouponAnswer,
+  CouponTemplate,
+  CouponTemplatePage,
+  CouponTemplateQuery,
+  CreateCouponTemplateBody,
   CreateSegmentBody,
   ErrorBody,
+  IssueCouponBody,
   MemberPage,
   MembersQuery,
   ModelSettings,
@@ -126,6 +132,10 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
      */
     saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings satisfies SettingsBody),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
+    listCouponTemplates: (q: CouponTemplateQuery) => json<CouponTemplatePage>('GET', `/v1/loyalty/coupon-templates${query(q)}`),
+    createCouponTemplate: (body: CreateCouponTemplateBody) => json<CouponTemplate>('POST', '/v1/loyalty/coupon-templates', body),
+    /** Issues one coupon to a profile; the idempotency key makes a double click issue once. */
+    issueCoupon: (body: IssueCouponBody) => json<CouponAnswer>('POST', '/v1/loyalty/coupons/issue', body),
   };
 }
 

@@ -41,6 +41,8 @@ export type Route =
   | { name: 'segment'; id: string }
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
+  | { name: 'coupons' }
+  | { name: 'coupon-new' }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -50,6 +52,8 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  if (parts[0] === 'coupons' && parts.length === 1) return { name: 'coupons' };
+  if (parts[0] === 'coupons' && parts.length === 2 && parts[1] === 'new') return { name: 'coupon-new' };
   return { name: 'not-found' };
 }
 
