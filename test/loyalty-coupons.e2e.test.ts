@@ -42,7 +42,11 @@ describe('coupons in the console (real server, real browser)', () => {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const track = async (batch: unknown[]) => {
-    const res = await fetch(`${server!.url}/v1/batch`, { method: 'POST', headers: { authorization: write, 'content-type': 'application/json' }, body: JSON.stringify({ batch }) });
+    const res = await fetch(`${server!.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: write, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch }),
+    });
     expect(res.status).toBe(200);
   };
 
@@ -74,7 +78,11 @@ describe('coupons in the console (real server, real browser)', () => {
     await id('secret-key').fill(server!.keys().secretKey);
     await id('sign-in').click();
     await id('nav-coupons').click();
-    await until(() => text(page.locator('.ant-card-head-title')), (v) => v === '优惠券模板', 'the coupon templates screen');
+    await until(
+      () => text(page.locator('.ant-card-head-title')),
+      (v) => v === '优惠券模板',
+      'the coupon templates screen',
+    );
 
     // Create: 满 ¥100 减 ¥20, 7 days after issue (the form's defaults are a threshold coupon and 7 days).
     await id('new-coupon-template').click();
@@ -84,7 +92,11 @@ describe('coupons in the console (real server, real browser)', () => {
     await id('coupon-form-threshold').fill('100');
     await id('coupon-form-save').click();
     const row = id('coupon-templates-table').locator('tr', { hasText: '满100减20' });
-    await until(() => row.count(), (n) => n === 1, 'the new template in the list');
+    await until(
+      () => row.count(),
+      (n) => n === 1,
+      'the new template in the list',
+    );
     expect(await text(row)).toContain('满 ¥100.00 减 ¥20.00');
     expect(await text(row)).toContain('领取后 7 天内有效');
     const template = (await api('GET', '/v1/loyalty/coupon-templates/spring')).body;
@@ -94,17 +106,37 @@ describe('coupons in the console (real server, real browser)', () => {
     await row.getByTestId('issue-coupon').click();
     await id('issue-profile').fill('user_id:m1');
     await id('issue-submit').click();
-    const code = await until(() => text(id('issued-code')), (v) => /^[2-9A-HJKMNP-Z]{10}$/.test(v), 'the issued code');
+    const code = await until(
+      () => text(id('issued-code')),
+      (v) => /^[2-9A-HJKMNP-Z]{10}$/.test(v),
+      'the issued code',
+    );
     await id('issue-done').click();
-    await until(() => text(row.getByTestId('coupon-issued')), (v) => v === '1', 'the issued count');
+    await until(
+      () => text(row.getByTestId('coupon-issued')),
+      (v) => v === '1',
+      'the issued count',
+    );
     expect(await text(row.getByTestId('coupon-redeemed'))).toBe('0');
     const mine = (await api('GET', '/v1/profiles/user_id:m1/coupons')).body.data;
     expect(mine.map((c: any) => [c.code, c.status])).toEqual([[code, 'issued']]);
 
     // The shop redeems it at checkout (below the threshold first), then reports the order.
-    const below = await api('POST', '/v1/loyalty/coupons/redeem', { code, profile: 'user_id:m1', orderId: 'ord-1', orderAmountFen: 9900, idempotencyKey: 'chk-0' });
+    const below = await api('POST', '/v1/loyalty/coupons/redeem', {
+      code,
+      profile: 'user_id:m1',
+      orderId: 'ord-1',
+      orderAmountFen: 9900,
+      idempotencyKey: 'chk-0',
+    });
     expect([below.status, below.body.error.code]).toEqual([409, 'COUPON_THRESHOLD_NOT_MET']);
-    const redeemed = await api('POST', '/v1/loyalty/coupons/redeem', { code, profile: 'user_id:m1', orderId: 'ord-1', orderAmountFen: 12800, idempotencyKey: 'chk-1' });
+    const redeemed = await api('POST', '/v1/loyalty/coupons/redeem', {
+      code,
+      profile: 'user_id:m1',
+      orderId: 'ord-1',
+      orderAmountFen: 12800,
+      idempotencyKey: 'chk-1',
+    });
     expect([redeemed.status, redeemed.body.redemption.discountFen]).toEqual([200, 2000]);
     await track([{ type: 'track', event: 'Order Completed', userId: 'm1', messageId: 'oc-1', properties: { order_id: 'ord-1', total: 108 } }]);
 
@@ -131,7 +163,11 @@ describe('coupons in the console (real server, real browser)', () => {
 
     // English.
     await id('locale-en').click();
-    await until(() => text(page.locator('.ant-card-head-title')), (v) => v === 'Coupon templates', 'the English title');
+    await until(
+      () => text(page.locator('.ant-card-head-title')),
+      (v) => v === 'Coupon templates',
+      'the English title',
+    );
     // Intl writes CNY as CN¥ in English.
     expect(await text(row)).toContain('CN¥20.00 off orders of CN¥100.00');
     expect(pageErrors).toEqual([]);

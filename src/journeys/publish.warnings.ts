@@ -64,8 +64,15 @@ async function couponTemplateWarning(trx: Conn, deps: JourneyDeps, ws: string, s
   if (s.couponTemplateId === undefined || !check) return undefined;
   const problem = await check(trx, { workspaceId: ws, couponTemplateId: s.couponTemplateId });
   if (problem === undefined) return undefined;
-  const then = s.points !== undefined ? 'the points are given and the coupon is refused' : 'the step will fail (counted as failed in the statistics) and the journey will go on';
-  return { code: 'AWARD_WITHOUT_LOYALTY', stepId: s.id, message: `step "${s.id}" issues coupons of template "${s.couponTemplateId}", ${problem}: ${then} until it can issue` };
+  const then =
+    s.points !== undefined
+      ? 'the points are given and the coupon is refused'
+      : 'the step will fail (counted as failed in the statistics) and the journey will go on';
+  return {
+    code: 'AWARD_WITHOUT_LOYALTY',
+    stepId: s.id,
+    message: `step "${s.id}" issues coupons of template "${s.couponTemplateId}", ${problem}: ${then} until it can issue`,
+  };
 }
 
 /** The content a message step renders: inline content, or every locale of its template's current version. */

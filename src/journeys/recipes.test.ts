@@ -79,7 +79,13 @@ describeEngines('journey recipes', (engine) => {
     const p = await app.profile('bd', { name: '小美', birthday: '1995-11-03' });
     await app.profile('not-today', { birthday: '1995-11-04' });
     // The recipe's default template key: a birthday coupon valid for 7 days.
-    const tpl = await app.api('POST', '/v1/loyalty/coupon-templates', { key: 'birthday', name: '生日券', kind: 'fixed', amountFen: 2000, validity: { days: 7 } });
+    const tpl = await app.api('POST', '/v1/loyalty/coupon-templates', {
+      key: 'birthday',
+      name: '生日券',
+      kind: 'fixed',
+      amountFen: 2000,
+      validity: { days: 7 },
+    });
     expect(tpl.status).toBe(201);
     const id = await importRecipe('birthday_coupon');
     expect((await app.api('GET', `/v1/journeys/${id}`)).body.publishWarnings.map((w: { code: string }) => w.code)).toEqual(['CHANNEL_NOT_CONFIGURED']);

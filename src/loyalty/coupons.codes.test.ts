@@ -29,18 +29,30 @@ describeEngines('bulk codes, claims by code and by link', (engine) => {
 
   it('generates unassigned codes within stock, idempotently, exports them by batch, and draws again for codes already taken', async () => {
     app = await couponsTestApp(engine, { clockStart: START });
-    const t = await app.template({ key: 'print', name: 'printed', kind: 'fixed', amountFen: 300, validity: { until: '2027-01-01T00:00:00+08:00' }, stock: 3_010 });
+    const t = await app.template({
+      key: 'print',
+      name: 'printed',
+      kind: 'fixed',
+      amountFen: 300,
+      validity: { until: '2027-01-01T00:00:00+08:00' },
+      stock: 3_010,
+    });
     const gen = await app.call('POST', '/v1/loyalty/coupon-templates/print/codes', { count: 3_000, idempotencyKey: 'g1' });
     expect(gen.body).toMatchObject({ templateId: t.id, count: 3_000 });
     const again = await app.call('POST', '/v1/loyalty/coupon-templates/print/codes', { count: 3_000, idempotencyKey: 'g1' });
     expect([again.replayed, again.body.batchId]).toEqual([true, gen.body.batchId]);
-    expect((await app.call('POST', '/v1/loyalty/coupon-templates/print/codes', { count: 5, idempotencyKey: 'g1' })).body.error.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect((await app.call('POST', '/v1/loyalty/coupon-templates/print/codes', { count: 5, idempotencyKey: 'g1' })).body.error.code).toBe(
+      'IDEMPOTENCY_CONFLICT',
+    );
     const over = await app.call('POST', '/v1/loyalty/coupon-templates/print/codes', { count: 11, idempotencyKey: 'g2' });
     expect(over.body.error).toMatchObject({ code: 'COUPON_OUT_OF_STOCK', details: { left: 10 } });
 
     const seen: any[] = [];
-    for (let cursor: string | null = ''; cursor !== null; ) {
-      const page: any = await app.call('GET', `/v1/loyalty/coupon-templates/${t.id}/coupons?status=unassigned&batch=${gen.body.batchId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+    for (let cursor: string | null = ''; cursor !== null;) {
+      const page: any = await app.call(
+        'GET',
+        `/v1/loyalty/coupon-templates/${t.id}/coupons?status=unassigned&batch=${gen.body.batchId}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...page.body.data);
       cursor = page.body.nextCursor;
     }
@@ -57,8 +69,24 @@ describeEngines('bulk codes, claims by code and by link', (engine) => {
     const rows = await db.db.transaction().execute(async (trx) => {
       const tpl = (await findTemplate(trx, db.dialect, app.t.workspaceId, t.id, true))!;
       const base = { workspace_id: app.t.workspaceId, template_id: t.id, profile_id: null, status: 'unassigned' as const, channel: 'generated' as const };
-      const more = { issue_key: null, batch_id: 'test', reason: null, issued_at: null, valid_from: null, valid_until: null, redemption_id: null, created_at: START, updated_at: START };
-      return insertWithCodes(trx, db.dialect, tpl, [0, 1, 2, 3, 4].map((i) => ({ ...base, ...more, id: `cpn_test${i}` })), draw);
+      const more = {
+        issue_key: null,
+        batch_id: 'test',
+        reason: null,
+        issued_at: null,
+        valid_from: null,
+        valid_until: null,
+        redemption_id: null,
+        created_at: START,
+        updated_at: START,
+      };
+      return insertWithCodes(
+        trx,
+        db.dialect,
+        tpl,
+        [0, 1, 2, 3, 4].map((i) => ({ ...base, ...more, id: `cpn_test${i}` })),
+        draw,
+      );
     });
     expect(calls).toBe(2);
     expect(rows).toHaveLength(5);
@@ -79,12 +107,21 @@ describeEngines('bulk codes, claims by code and by link', (engine) => {
     const stolen = await app.call('POST', '/v1/loyalty/coupons/claim', { profile: p2, code: codes[0] });
     expect([stolen.status, stolen.body.error.code]).toEqual([409, 'COUPON_ALREADY_CLAIMED']);
     expect((await app.call('POST', '/v1/loyalty/coupons/claim', { profile: p1, code: codes[1] })).body.error.code).toBe('COUPON_LIMIT_REACHED');
-    expect((await app.call('POST', '/v1/loyalty/coupons/claim', { profile: p1 })).body.error.message).toBe('give exactly one of token (a claim link) or code (a generated code)');
+    expect((await app.call('POST', '/v1/loyalty/coupons/claim', { profile: p1 })).body.error.message).toBe(
+      'give exactly one of token (a claim link) or code (a generated code)',
+    );
     // Redeemed straight from paper by p2: it becomes p2's.
     const r = await app.call('POST', '/v1/loyalty/coupons/redeem', { code: codes[2], profile: p2, orderId: 'o1', orderAmountFen: 5000, idempotencyKey: 'r' });
     expect([r.status, r.body.redemption.profileId, r.body.redemption.discountFen]).toEqual([200, p2, 800]);
     expect((await app.couponEvents(p2)).map((e) => e.event)).toEqual(['Coupon Issued', 'Coupon Redeemed']);
-    expect((await app.call('GET', `/v1/loyalty/coupon-templates/${t.id}/stats`)).body).toMatchObject({ created: 3, unassigned: 1, issued: 2, claimed: 2, redeemed: 1, redemptionRate: 0.5 });
+    expect((await app.call('GET', `/v1/loyalty/coupon-templates/${t.id}/stats`)).body).toMatchObject({
+      created: 3,
+      unassigned: 1,
+      issued: 2,
+      claimed: 2,
+      redeemed: 1,
+      redemptionRate: 0.5,
+    });
   });
 
   it('claim links: signed, one coupon per member per link, refused when edited, expired or from another workspace', async () => {
@@ -99,7 +136,9 @@ describeEngines('bulk codes, claims by code and by link', (engine) => {
     expect([again.replayed, again.body.coupon.id]).toEqual([true, first.body.coupon.id]);
 
     const [body, sig] = token.split('.');
-    const edited = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), e: Date.parse('2030-01-01T00:00:00Z') })).toString('base64url');
+    const edited = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), e: Date.parse('2030-01-01T00:00:00Z') })).toString(
+      'base64url',
+    );
     const forged = await app.call('POST', '/v1/loyalty/coupons/claim', { profile: p, token: `${edited}.${sig}` });
     expect([forged.status, forged.body.error.code]).toEqual([400, 'COUPON_CLAIM_LINK_INVALID']);
     const other = await app.t.newWorkspace('other');

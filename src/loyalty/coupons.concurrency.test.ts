@@ -39,7 +39,13 @@ describe('the same code redeemed concurrently succeeds once [sqlite, through the
       const keys = Array.from({ length: 200 }, (_, i) => `k${i % 100}`);
       const answers = await Promise.all(
         keys.map(async (k): Promise<[string, string]> => {
-          const r = await app.call('POST', '/v1/loyalty/coupons/redeem', { code: c.code, profile: p, orderId: `o-${k}`, orderAmountFen: 1000, idempotencyKey: k });
+          const r = await app.call('POST', '/v1/loyalty/coupons/redeem', {
+            code: c.code,
+            profile: p,
+            orderId: `o-${k}`,
+            orderAmountFen: 1000,
+            idempotencyKey: k,
+          });
           return [k, r.status === 200 ? r.body.redemption.id : r.body.error.code];
         }),
       );
@@ -53,7 +59,9 @@ describe('the same code redeemed concurrently succeeds once [sqlite, through the
       expect(issued.filter((r) => r.status === 200)).toHaveLength(99); // stock 100, one issued before
       expect(new Set(issued.filter((r) => r.status !== 200).map((r) => r.body.error.code))).toEqual(new Set(['COUPON_OUT_OF_STOCK']));
       await app.template({ key: 'pp', name: 'three each', kind: 'fixed', amountFen: 100, validity: { days: 9 }, perPersonLimit: 3 });
-      const mine = await Promise.all(Array.from({ length: 20 }, (_, i) => app.call('POST', '/v1/loyalty/coupons/issue', { template: 'pp', profile: p, idempotencyKey: `m${i}` })));
+      const mine = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => app.call('POST', '/v1/loyalty/coupons/issue', { template: 'pp', profile: p, idempotencyKey: `m${i}` })),
+      );
       expect(mine.filter((r) => r.status === 200)).toHaveLength(3);
       expect(new Set(mine.filter((r) => r.status !== 200).map((r) => r.body.error.code))).toEqual(new Set(['COUPON_LIMIT_REACHED']));
       expect((await app.call('GET', '/v1/loyalty/coupon-templates/t/stats')).body).toMatchObject({ created: 100, issued: 100, redeemed: 1 });

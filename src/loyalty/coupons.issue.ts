@@ -58,20 +58,28 @@ export async function checkCanIssue(trx: Conn, t: TemplateRow, count: number, pr
     });
   }
   if (t.stock !== null && t.created_count + count > t.stock) {
-    throw new LoyaltyError('COUPON_OUT_OF_STOCK', `coupon template ${t.id} has ${t.stock - t.created_count} of its ${t.stock} coupons left, ${count} asked for`, {
-      templateId: t.id,
-      stock: t.stock,
-      left: t.stock - t.created_count,
-    });
+    throw new LoyaltyError(
+      'COUPON_OUT_OF_STOCK',
+      `coupon template ${t.id} has ${t.stock - t.created_count} of its ${t.stock} coupons left, ${count} asked for`,
+      {
+        templateId: t.id,
+        stock: t.stock,
+        left: t.stock - t.created_count,
+      },
+    );
   }
   if (profileId !== undefined && t.per_person_limit !== null) {
     const held = await countHeld(trx, t.workspace_id, t.id, profileId);
     if (held >= t.per_person_limit) {
-      throw new LoyaltyError('COUPON_LIMIT_REACHED', `member ${profileId} already has ${held} coupons of template ${t.id}, which allows ${t.per_person_limit} per person`, {
-        templateId: t.id,
-        held,
-        limit: t.per_person_limit,
-      });
+      throw new LoyaltyError(
+        'COUPON_LIMIT_REACHED',
+        `member ${profileId} already has ${held} coupons of template ${t.id}, which allows ${t.per_person_limit} per person`,
+        {
+          templateId: t.id,
+          held,
+          limit: t.per_person_limit,
+        },
+      );
     }
   }
 }
@@ -125,7 +133,8 @@ export async function insertWithCodes(
  */
 export async function issueInTrx(trx: Conn, dialect: Dialect, req: IssueRequest, now: number): Promise<IssueResult> {
   const t = await findTemplate(trx, dialect, req.workspaceId, req.template, true);
-  if (!t) throw new LoyaltyError('COUPON_TEMPLATE_NOT_FOUND', `no coupon template with id or key "${req.template}" in this workspace`, { template: req.template });
+  if (!t)
+    throw new LoyaltyError('COUPON_TEMPLATE_NOT_FOUND', `no coupon template with id or key "${req.template}" in this workspace`, { template: req.template });
   // After the template's lock: a concurrent issue with this key for this template has committed or not begun.
   const first = await findCouponByIssueKey(trx, req.workspaceId, req.idempotencyKey);
   if (first) {
@@ -172,11 +181,15 @@ export async function assignInTrx(trx: Conn, dialect: Dialect, c: CouponRow, pro
   if (t.per_person_limit !== null) {
     const held = await countHeld(trx, c.workspace_id, t.id, profileId);
     if (held >= t.per_person_limit) {
-      throw new LoyaltyError('COUPON_LIMIT_REACHED', `member ${profileId} already has ${held} coupons of template ${t.id}, which allows ${t.per_person_limit} per person`, {
-        templateId: t.id,
-        held,
-        limit: t.per_person_limit,
-      });
+      throw new LoyaltyError(
+        'COUPON_LIMIT_REACHED',
+        `member ${profileId} already has ${held} coupons of template ${t.id}, which allows ${t.per_person_limit} per person`,
+        {
+          templateId: t.id,
+          held,
+          limit: t.per_person_limit,
+        },
+      );
     }
   }
   const set = { profile_id: profileId, status: 'issued' as const, channel: 'code' as const, issued_at: now, ...windowFor(t, now, tz), updated_at: now };

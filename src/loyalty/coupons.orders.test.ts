@@ -13,7 +13,13 @@ describeEngines('coupons and the order lifecycle: reversal on refund or cancella
   /** Issues a coupon of `template` to the profile and redeems it on `orderId`; returns its code. */
   async function useOn(template: string, profile: string, orderId: string, amountFen: number): Promise<string> {
     const c = await app.issue(template, profile, `issue-${orderId}`);
-    const r = await app.call('POST', '/v1/loyalty/coupons/redeem', { code: c.code, profile, orderId, orderAmountFen: amountFen, idempotencyKey: `redeem-${orderId}` });
+    const r = await app.call('POST', '/v1/loyalty/coupons/redeem', {
+      code: c.code,
+      profile,
+      orderId,
+      orderAmountFen: amountFen,
+      idempotencyKey: `redeem-${orderId}`,
+    });
     expect(r.status).toBe(200);
     return c.code;
   }
@@ -68,7 +74,13 @@ describeEngines('coupons and the order lifecycle: reversal on refund or cancella
     expect(await stats()).toMatchObject({ redeemed: 2, reversed: 2, redemptionRate: 0.4, discountFen: 4000, revenueFen: 10000, ordersNotSeen: 1 });
 
     // A reversed coupon is the member's to use again.
-    const again = await app.call('POST', '/v1/loyalty/coupons/redeem', { code: codes.o1, profile: p, orderId: 'o5', orderAmountFen: 10000, idempotencyKey: 'again' });
+    const again = await app.call('POST', '/v1/loyalty/coupons/redeem', {
+      code: codes.o1,
+      profile: p,
+      orderId: 'o5',
+      orderAmountFen: 10000,
+      idempotencyKey: 'again',
+    });
     expect(again.body.redemption.discountFen).toBe(2000);
 
     // Reversal by the API: idempotent, and refused for an order the code was not used on.
@@ -77,7 +89,11 @@ describeEngines('coupons and the order lifecycle: reversal on refund or cancella
     const rev2 = await app.call('POST', '/v1/loyalty/coupons/reverse', { code: codes.o2, orderId: 'o2', reason: 'again' });
     expect([rev2.replayed, rev2.body.redemption.reverseReason]).toEqual([true, 'shop refunded by hand']);
     const wrong = await app.call('POST', '/v1/loyalty/coupons/reverse', { code: codes.o4, orderId: 'o2', reason: 'x' });
-    expect(wrong.body.error).toEqual({ code: 'COUPON_NOT_REDEEMED', message: `coupon ${codes.o4} was never redeemed on order o2`, details: { code: codes.o4, orderId: 'o2' } });
+    expect(wrong.body.error).toEqual({
+      code: 'COUPON_NOT_REDEEMED',
+      message: `coupon ${codes.o4} was never redeemed on order o2`,
+      details: { code: codes.o4, orderId: 'o2' },
+    });
   });
 
   it('hears refunds this process commits whatever their event time (the cursor only reads forward)', async () => {
@@ -87,7 +103,10 @@ describeEngines('coupons and the order lifecycle: reversal on refund or cancella
     const code = await useOn('f', p, 'late', 3000);
     await app.track('u1', 'Order Completed', { order_id: 'late', total: 30 });
     await app.worker.runOnce(); // the cursor is now at the order's time
-    const started = startCouponWorker({ database: app.t.database, now: () => app.t.clock.now(), log: app.t.services.log, hub: app.t.services.hub }, { pollMs: 3_600_000 });
+    const started = startCouponWorker(
+      { database: app.t.database, now: () => app.t.clock.now(), log: app.t.services.log, hub: app.t.services.hub },
+      { pollMs: 3_600_000 },
+    );
     try {
       // An offline refund dated a day before the cursor: the durable pass would not read that far back.
       await app.track('u1', 'Order Refunded', { order_id: 'late' }, '2026-11-02T04:00:00Z');

@@ -46,7 +46,11 @@ export async function redeemCoupon(deps: LoyaltyDeps, ws: string, b: RedeemBody)
  * Reverses the redemption of a code on an order (the shop refunded or cancelled it): the coupon is
  * the member's to use again. Reversing again answers the reversed redemption (`replayed`).
  */
-export async function reverseCoupon(deps: LoyaltyDeps, ws: string, b: { code: string; orderId: string; reason: string }): Promise<{ redemption: RedemptionView; replayed: boolean }> {
+export async function reverseCoupon(
+  deps: LoyaltyDeps,
+  ws: string,
+  b: { code: string; orderId: string; reason: string },
+): Promise<{ redemption: RedemptionView; replayed: boolean }> {
   const db = deps.database;
   const code = normaliseCode(b.code);
   return withRetries(db, () =>
@@ -62,7 +66,13 @@ export async function reverseCoupon(deps: LoyaltyDeps, ws: string, b: { code: st
 }
 
 /** Reverses every redemption in force on the given orders, inside the caller's transaction; returns how many it reversed. */
-export async function reverseForOrders(trx: Conn, dialect: Dialect, ws: string, orders: readonly { orderId: string; reason: string }[], now: number): Promise<number> {
+export async function reverseForOrders(
+  trx: Conn,
+  dialect: Dialect,
+  ws: string,
+  orders: readonly { orderId: string; reason: string }[],
+  now: number,
+): Promise<number> {
   const reasons = new Map(orders.map((o) => [o.orderId, o.reason]));
   let n = 0;
   for (const r of await activeRedemptionIdsOfOrders(trx, ws, [...reasons.keys()])) {

@@ -94,9 +94,13 @@ export function discountOf(t: TemplateRow, base: number, lines: OrderLineIn[] | 
   }
   const line = lines?.find((l) => l.key === t.item_key && l.quantity > 0);
   if (!line) {
-    throw new LoyaltyError('COUPON_ITEM_NOT_IN_ORDER', `this coupon gives "${t.item_key}" free, and the order's lines do not include it (give lines with key "${t.item_key}")`, {
-      itemKey: t.item_key,
-    });
+    throw new LoyaltyError(
+      'COUPON_ITEM_NOT_IN_ORDER',
+      `this coupon gives "${t.item_key}" free, and the order's lines do not include it (give lines with key "${t.item_key}")`,
+      {
+        itemKey: t.item_key,
+      },
+    );
   }
   return Math.min(line.priceFen, base);
 }
@@ -115,10 +119,14 @@ function checkUsable(c: CouponRow, t: TemplateRow, req: RedeemRequest, now: numb
     });
   }
   if (req.orderAmountFen < t.threshold_fen) {
-    throw new LoyaltyError('COUPON_THRESHOLD_NOT_MET', `coupon ${c.code} applies to orders of at least ${t.threshold_fen} fen; this order is ${req.orderAmountFen} fen`, {
-      thresholdFen: t.threshold_fen,
-      orderAmountFen: req.orderAmountFen,
-    });
+    throw new LoyaltyError(
+      'COUPON_THRESHOLD_NOT_MET',
+      `coupon ${c.code} applies to orders of at least ${t.threshold_fen} fen; this order is ${req.orderAmountFen} fen`,
+      {
+        thresholdFen: t.threshold_fen,
+        orderAmountFen: req.orderAmountFen,
+      },
+    );
   }
 }
 
@@ -134,10 +142,14 @@ async function checkStacking(trx: Conn, t: TemplateRow, req: RedeemRequest): Pro
   }
   const same = others.filter((o) => o.templateId === t.id).length;
   if (same >= t.max_per_order) {
-    throw new LoyaltyError('COUPON_NOT_STACKABLE', `order ${req.orderId} already has ${same} coupon(s) of template ${t.id}, which allows ${t.max_per_order} per order`, {
-      orderId: req.orderId,
-      maxPerOrder: t.max_per_order,
-    });
+    throw new LoyaltyError(
+      'COUPON_NOT_STACKABLE',
+      `order ${req.orderId} already has ${same} coupon(s) of template ${t.id}, which allows ${t.max_per_order} per order`,
+      {
+        orderId: req.orderId,
+        maxPerOrder: t.max_per_order,
+      },
+    );
   }
   return others.reduce((s, o) => s + o.discountFen, 0);
 }

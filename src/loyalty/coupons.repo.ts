@@ -135,11 +135,22 @@ export async function activeRedemptionsOfOrder(db: Conn, ws: string, orderId: st
     .where('r.order_id', '=', orderId)
     .where('r.reversed_at', 'is', null)
     .execute();
-  return rows.map((r) => ({ id: r.id, couponId: r.coupon_id, templateId: r.template_id, discountFen: num(r.discount_fen), stackable: num(r.stackable) === 1, name: r.name }));
+  return rows.map((r) => ({
+    id: r.id,
+    couponId: r.coupon_id,
+    templateId: r.template_id,
+    discountFen: num(r.discount_fen),
+    stackable: num(r.stackable) === 1,
+    name: r.name,
+  }));
 }
 
 /** The coupons of a redemption's order reversed by an order change: the redemptions in force on `orderId`. */
-export async function activeRedemptionIdsOfOrders(db: Conn, ws: string, orderIds: readonly string[]): Promise<{ id: string; couponId: string; orderId: string }[]> {
+export async function activeRedemptionIdsOfOrders(
+  db: Conn,
+  ws: string,
+  orderIds: readonly string[],
+): Promise<{ id: string; couponId: string; orderId: string }[]> {
   if (orderIds.length === 0) return [];
   const rows = await db
     .selectFrom('coupon_redemptions')

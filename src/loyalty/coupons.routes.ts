@@ -40,27 +40,45 @@ function replay<T extends { replayed: boolean }>(reply: FastifyReply, r: T): Omi
   return rest;
 }
 
-const doc = (summary: string, response: object, extra: object = {}) => ({ ...secured('loyalty', summary), ...extra, response: { 200: response, ...errorResponses } });
+const doc = (summary: string, response: object, extra: object = {}) => ({
+  ...secured('loyalty', summary),
+  ...extra,
+  response: { 200: response, ...errorResponses },
+});
 
 /** Registers the template routes: CRUD, bulk codes, claim links, a template's coupons and statistics. */
 async function templateRoutes(app: FastifyInstance, deps: LoyaltyDeps, preHandler: ReturnType<typeof requireKey>): Promise<void> {
   const base = '/v1/loyalty/coupon-templates';
   app.post<{ Body: TemplateBody }>(
     base,
-    { preHandler, schema: { ...doc('Create a coupon template', templateSchema, { body: templateBody }), response: { 201: templateSchema, ...errorResponses } } },
+    {
+      preHandler,
+      schema: { ...doc('Create a coupon template', templateSchema, { body: templateBody }), response: { 201: templateSchema, ...errorResponses } },
+    },
     async (req, reply) => reply.code(201).send(await createTemplate(deps, req.workspaceId, req.body)),
   );
   app.get<{ Querystring: Paged<TemplateStatus> }>(
     base,
-    { preHandler, schema: doc('Coupon templates, newest first, with their statistics (archived ones with status=archived)', templatesPage, { querystring: templatesQuery }) },
+    {
+      preHandler,
+      schema: doc('Coupon templates, newest first, with their statistics (archived ones with status=archived)', templatesPage, { querystring: templatesQuery }),
+    },
     async (req) => listTemplates(deps, req.workspaceId, req.query),
   );
-  app.get<Id>(`${base}/:id`, { preHandler, schema: doc('A coupon template (by id or key) with its statistics', templateSchema, { params: templateParams }) }, async (req) =>
-    getTemplate(deps, req.workspaceId, req.params.id),
+  app.get<Id>(
+    `${base}/:id`,
+    { preHandler, schema: doc('A coupon template (by id or key) with its statistics', templateSchema, { params: templateParams }) },
+    async (req) => getTemplate(deps, req.workspaceId, req.params.id),
   );
   app.patch<Id & { Body: TemplatePatch }>(
     `${base}/:id`,
-    { preHandler, schema: doc('Change a template: name, description, status (active/paused), stock, per-person limit', templateSchema, { params: templateParams, body: templatePatch }) },
+    {
+      preHandler,
+      schema: doc('Change a template: name, description, status (active/paused), stock, per-person limit', templateSchema, {
+        params: templateParams,
+        body: templatePatch,
+      }),
+    },
     async (req) => updateTemplate(deps, req.workspaceId, req.params.id, req.body),
   );
   app.delete<Id>(
@@ -78,12 +96,24 @@ async function templateRoutes(app: FastifyInstance, deps: LoyaltyDeps, preHandle
   );
   app.post<Id & { Body: { expiresAt: string } }>(
     `${base}/:id/claim-links`,
-    { preHandler, schema: doc('Sign a claim link: one coupon per member who claims with it, until it expires', claimLinkSchema, { params: templateParams, body: claimLinkBody }) },
+    {
+      preHandler,
+      schema: doc('Sign a claim link: one coupon per member who claims with it, until it expires', claimLinkSchema, {
+        params: templateParams,
+        body: claimLinkBody,
+      }),
+    },
     async (req) => createClaimLink(deps, req.workspaceId, req.params.id, req.body),
   );
   app.get<Id & { Querystring: Paged<CouponStatus> & { batch?: string } }>(
     `${base}/:id/coupons`,
-    { preHandler, schema: doc("A template's coupons, newest first (status=unassigned&batch=… exports generated codes)", couponsPage, { params: templateParams, querystring: couponsQuery }) },
+    {
+      preHandler,
+      schema: doc("A template's coupons, newest first (status=unassigned&batch=… exports generated codes)", couponsPage, {
+        params: templateParams,
+        querystring: couponsQuery,
+      }),
+    },
     async (req) => templateCoupons(deps, req.workspaceId, req.params.id, req.query),
   );
 }
@@ -106,7 +136,9 @@ export async function couponRoutes(app: FastifyInstance, deps: LoyaltyDeps): Pro
     '/v1/loyalty/coupons/redeem',
     {
       preHandler,
-      schema: doc('Use a coupon on an order: checks owner, status, validity, threshold and stacking; answers the discount in fen', redemptionAnswer, { body: redeemBody }),
+      schema: doc('Use a coupon on an order: checks owner, status, validity, threshold and stacking; answers the discount in fen', redemptionAnswer, {
+        body: redeemBody,
+      }),
     },
     async (req, reply) => replay(reply, await redeemCoupon(deps, req.workspaceId, req.body)),
   );

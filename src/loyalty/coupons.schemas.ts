@@ -19,13 +19,18 @@ export const templateBody = {
   required: ['name', 'kind', 'validity'],
   additionalProperties: false,
   properties: {
-    key: { type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: 'a name to use instead of the id (journeys: couponTemplateId), unique per workspace' },
+    key: {
+      type: ['string', 'null'],
+      pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+      description: 'a name to use instead of the id (journeys: couponTemplateId), unique per workspace',
+    },
     name: { type: 'string', minLength: 1, maxLength: 200 },
     description: { type: ['string', 'null'], maxLength: 2000 },
     kind: {
       type: 'string',
       enum: ['fixed', 'percent', 'threshold', 'free_item'],
-      description: 'fixed: amountFen off; percent: percentOff off, at most capFen; threshold (满减): amountFen off orders of thresholdFen or more; free_item: itemKey free',
+      description:
+        'fixed: amountFen off; percent: percentOff off, at most capFen; threshold (满减): amountFen off orders of thresholdFen or more; free_item: itemKey free',
     },
     amountFen: POSITIVE_FEN,
     percentOff: { type: 'integer', minimum: 1, maximum: 99 },
@@ -160,7 +165,11 @@ export const codesBody = {
 export const batchSchema = {
   type: 'object',
   required: ['batchId', 'templateId', 'count'],
-  properties: { batchId: { type: 'string', description: 'list its codes with GET …/coupons?batch=' }, templateId: { type: 'string' }, count: { type: 'integer' } },
+  properties: {
+    batchId: { type: 'string', description: 'list its codes with GET …/coupons?batch=' },
+    templateId: { type: 'string' },
+    count: { type: 'integer' },
+  },
 } as const;
 
 /** Body of POST …/claim-links. */
@@ -175,7 +184,11 @@ export const claimLinkBody = {
 export const claimLinkSchema = {
   type: 'object',
   required: ['token', 'templateId', 'expiresAt'],
-  properties: { token: { type: 'string', description: 'signed; put it in the link the member opens' }, templateId: { type: 'string' }, expiresAt: { type: 'string' } },
+  properties: {
+    token: { type: 'string', description: 'signed; put it in the link the member opens' },
+    templateId: { type: 'string' },
+    expiresAt: { type: 'string' },
+  },
 } as const;
 
 /** Body of POST /v1/loyalty/coupons/issue. */
@@ -202,7 +215,21 @@ export const claimBody = {
 /** A coupon as the API answers it. */
 export const couponSchema = {
   type: 'object',
-  required: ['id', 'code', 'templateId', 'profileId', 'status', 'expired', 'channel', 'reason', 'issuedAt', 'validFrom', 'validUntil', 'redemptionId', 'createdAt'],
+  required: [
+    'id',
+    'code',
+    'templateId',
+    'profileId',
+    'status',
+    'expired',
+    'channel',
+    'reason',
+    'issuedAt',
+    'validFrom',
+    'validUntil',
+    'redemptionId',
+    'createdAt',
+  ],
   properties: {
     id: { type: 'string' },
     code: { type: 'string' },
@@ -261,7 +288,11 @@ export const redeemBody = {
         type: 'object',
         required: ['key', 'priceFen', 'quantity'],
         additionalProperties: false,
-        properties: { key: { type: 'string', minLength: 1, maxLength: 200, description: 'product_id or sku' }, priceFen: FEN, quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 } },
+        properties: {
+          key: { type: 'string', minLength: 1, maxLength: 200, description: 'product_id or sku' },
+          priceFen: FEN,
+          quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        },
       },
     },
     idempotencyKey,

@@ -68,7 +68,15 @@ export async function issueCoupon(deps: LoyaltyDeps, ws: string, b: IssueBody): 
   const tz = await workspaceTimeZone(db.db, ws, deps.defaultTimeZone);
   const r = await withRetries(db, () =>
     db.db.transaction().execute((trx) => {
-      const req = { workspaceId: ws, profileId, template: b.template, channel: 'api' as const, idempotencyKey: b.idempotencyKey, reason: b.reason ?? null, timeZone: tz };
+      const req = {
+        workspaceId: ws,
+        profileId,
+        template: b.template,
+        channel: 'api' as const,
+        idempotencyKey: b.idempotencyKey,
+        reason: b.reason ?? null,
+        timeZone: tz,
+      };
       return issueInTrx(trx, db.dialect, req, deps.now());
     }),
   );
@@ -86,7 +94,12 @@ export interface CodeBatch {
  * Creates `count` unassigned codes of a template in one transaction (inserted 5,000 at a time through
  * the dialect's insertMany); idempotent by key: the same request again answers the first batch.
  */
-export async function generateCodes(deps: LoyaltyDeps, ws: string, ref: string, b: { count: number; idempotencyKey: string }): Promise<CodeBatch & { replayed: boolean }> {
+export async function generateCodes(
+  deps: LoyaltyDeps,
+  ws: string,
+  ref: string,
+  b: { count: number; idempotencyKey: string },
+): Promise<CodeBatch & { replayed: boolean }> {
   const db = deps.database;
   return db.db.transaction().execute(async (trx) => {
     const t = await findTemplate(trx, db.dialect, ws, ref, true);
@@ -96,9 +109,13 @@ export async function generateCodes(deps: LoyaltyDeps, ws: string, ref: string, 
     const first = await readJobState<CodeBatch>(trx, ws, marker);
     if (first) {
       if (first.templateId !== t.id || first.count !== b.count) {
-        throw new LoyaltyError('IDEMPOTENCY_CONFLICT', `idempotency key "${b.idempotencyKey}" generated batch ${first.batchId} (${first.count} codes of ${first.templateId})`, {
-          batchId: first.batchId,
-        });
+        throw new LoyaltyError(
+          'IDEMPOTENCY_CONFLICT',
+          `idempotency key "${b.idempotencyKey}" generated batch ${first.batchId} (${first.count} codes of ${first.templateId})`,
+          {
+            batchId: first.batchId,
+          },
+        );
       }
       return { ...first, replayed: true };
     }
@@ -145,7 +162,12 @@ interface ClaimToken {
 }
 
 /** Signs a claim link for a template: anyone holding it may claim one coupon of it per member until `expiresAt`. */
-export async function createClaimLink(deps: LoyaltyDeps, ws: string, ref: string, b: { expiresAt: string }): Promise<{ token: string; templateId: string; expiresAt: string }> {
+export async function createClaimLink(
+  deps: LoyaltyDeps,
+  ws: string,
+  ref: string,
+  b: { expiresAt: string },
+): Promise<{ token: string; templateId: string; expiresAt: string }> {
   const t = await requireTemplate(deps, ws, ref);
   const e = parseTime(b.expiresAt, 'expiresAt');
   if (e <= deps.now()) throw new LoyaltyError('VALIDATION_FAILED', `expiresAt must be in the future, got ${b.expiresAt}`, { field: 'expiresAt' });
@@ -162,7 +184,10 @@ function claimTemplate(deps: LoyaltyDeps, ws: string, token: string): string {
     });
   }
   if (v.e <= deps.now()) {
-    throw new LoyaltyError('COUPON_CLAIM_LINK_INVALID', `the claim link expired at ${new Date(v.e).toISOString()}`, { field: 'token', expiredAt: new Date(v.e).toISOString() });
+    throw new LoyaltyError('COUPON_CLAIM_LINK_INVALID', `the claim link expired at ${new Date(v.e).toISOString()}`, {
+      field: 'token',
+      expiredAt: new Date(v.e).toISOString(),
+    });
   }
   return v.t;
 }
@@ -171,8 +196,13 @@ function claimTemplate(deps: LoyaltyDeps, ws: string, token: string): string {
  * A member claims a coupon: with a claim link's token (one coupon per member per link: claiming
  * again answers the same coupon), or with a generated code nobody holds yet.
  */
-export async function claimCoupon(deps: LoyaltyDeps, ws: string, b: { profile: string; token?: string; code?: string }): Promise<{ coupon: CouponView; replayed: boolean }> {
-  if ((b.token === undefined) === (b.code === undefined)) throw new LoyaltyError('VALIDATION_FAILED', 'give exactly one of token (a claim link) or code (a generated code)');
+export async function claimCoupon(
+  deps: LoyaltyDeps,
+  ws: string,
+  b: { profile: string; token?: string; code?: string },
+): Promise<{ coupon: CouponView; replayed: boolean }> {
+  if ((b.token === undefined) === (b.code === undefined))
+    throw new LoyaltyError('VALIDATION_FAILED', 'give exactly one of token (a claim link) or code (a generated code)');
   // The token first: a link for another workspace or an edited one is refused whoever claims it.
   const template = b.token === undefined ? undefined : claimTemplate(deps, ws, b.token);
   const profileId = await deps.resolveProfile(ws, b.profile);
@@ -200,7 +230,12 @@ export async function claimCoupon(deps: LoyaltyDeps, ws: string, b: { profile: s
 }
 
 /** A member's coupons, newest first, optionally of one status (GET /v1/profiles/:id/coupons). */
-export async function profileCoupons(deps: LoyaltyDeps, ws: string, ref: string, q: { limit: number; cursor?: string; status?: CouponStatus }): Promise<Page<CouponView>> {
+export async function profileCoupons(
+  deps: LoyaltyDeps,
+  ws: string,
+  ref: string,
+  q: { limit: number; cursor?: string; status?: CouponStatus },
+): Promise<Page<CouponView>> {
   const profileId = await deps.resolveProfile(ws, ref);
   return pageCoupons(deps, ws, { ...q, profileId });
 }

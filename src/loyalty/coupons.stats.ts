@@ -33,7 +33,18 @@ export async function statsOfTemplates(deps: Pick<LoyaltyDeps, 'database'>, ws: 
   if (templateIds.length === 0) return out;
   const db = deps.database.db;
   for (const id of templateIds) {
-    out.set(id, { created: 0, unassigned: 0, issued: 0, claimed: 0, redeemed: 0, reversed: 0, redemptionRate: 0, discountFen: 0, revenueFen: 0, ordersNotSeen: 0 });
+    out.set(id, {
+      created: 0,
+      unassigned: 0,
+      issued: 0,
+      claimed: 0,
+      redeemed: 0,
+      reversed: 0,
+      redemptionRate: 0,
+      discountFen: 0,
+      revenueFen: 0,
+      ordersNotSeen: 0,
+    });
   }
   const counts = await db
     .selectFrom('coupons')

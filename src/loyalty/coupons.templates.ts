@@ -199,7 +199,11 @@ export function notFound(ref: string) {
 }
 
 /** The workspace's templates, newest first, with their statistics; archived ones only when asked for by status. */
-export async function listTemplates(deps: LoyaltyDeps, ws: string, q: { limit: number; cursor?: string; status?: TemplateStatus }): Promise<Page<TemplateView>> {
+export async function listTemplates(
+  deps: LoyaltyDeps,
+  ws: string,
+  q: { limit: number; cursor?: string; status?: TemplateStatus },
+): Promise<Page<TemplateView>> {
   let sel = deps.database.db.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws);
   sel = q.status ? sel.where('status', '=', q.status) : sel.where('status', '!=', 'archived');
   if (q.cursor) sel = sel.where(keysetAfter(['id'], 'desc', decodeCursor(q.cursor, ['s'])));

@@ -21,10 +21,23 @@ describeEngines('coupon templates, issue and redemption', (engine) => {
     expect(mixed.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: 'percentOff does not apply to a fixed coupon' });
     const noEnd = await app.call('POST', '/v1/loyalty/coupon-templates', { name: 'x', kind: 'fixed', amountFen: 500, validity: {} });
     expect(noEnd.body.error.message).toMatch(/validity needs until/);
-    const past = await app.call('POST', '/v1/loyalty/coupon-templates', { name: 'x', kind: 'fixed', amountFen: 500, validity: { until: '2026-01-01T00:00:00Z' } });
+    const past = await app.call('POST', '/v1/loyalty/coupon-templates', {
+      name: 'x',
+      kind: 'fixed',
+      amountFen: 500,
+      validity: { until: '2026-01-01T00:00:00Z' },
+    });
     expect(past.body.error.details).toEqual({ field: 'validity.until' });
 
-    const a = await app.template({ key: 'spring', name: '满100减20', kind: 'threshold', amountFen: 2000, thresholdFen: 10000, validity: { days: 7 }, stock: 100 });
+    const a = await app.template({
+      key: 'spring',
+      name: '满100减20',
+      kind: 'threshold',
+      amountFen: 2000,
+      thresholdFen: 10000,
+      validity: { days: 7 },
+      stock: 100,
+    });
     const taken = await app.call('POST', '/v1/loyalty/coupon-templates', { key: 'spring', name: 'again', kind: 'fixed', amountFen: 1, validity: { days: 1 } });
     expect([taken.status, taken.body.error.code]).toEqual([409, 'COUPON_TEMPLATE_KEY_TAKEN']);
     // Ids sort by creation time (to the millisecond): the clock moves between creations.
@@ -75,7 +88,11 @@ describeEngines('coupon templates, issue and redemption', (engine) => {
     expect(limit.body.error).toMatchObject({ code: 'COUPON_LIMIT_REACHED', details: { held: 2, limit: 2 } });
     await app.issue('wk', p2, 'k4');
     const stock = await app.call('POST', '/v1/loyalty/coupons/issue', { template: 'wk', profile: p2, idempotencyKey: 'k5' });
-    expect([stock.status, stock.body.error.code, stock.body.error.message]).toEqual([409, 'COUPON_OUT_OF_STOCK', `coupon template ${t.id} has 0 of its 3 coupons left, 1 asked for`]);
+    expect([stock.status, stock.body.error.code, stock.body.error.message]).toEqual([
+      409,
+      'COUPON_OUT_OF_STOCK',
+      `coupon template ${t.id} has 0 of its 3 coupons left, 1 asked for`,
+    ]);
 
     await app.call('PATCH', '/v1/loyalty/coupon-templates/wk', { status: 'paused', stock: 10 });
     const paused = await app.call('POST', '/v1/loyalty/coupons/issue', { template: 'wk', profile: p2, idempotencyKey: 'k6' });
@@ -89,7 +106,15 @@ describeEngines('coupon templates, issue and redemption', (engine) => {
     expect([...mine.body.data, ...rest.body.data].map((x: any) => x.status)).toEqual(['issued', 'issued']);
     const events = await app.couponEvents(p1);
     expect(events.map((e) => e.event)).toEqual(['Coupon Issued', 'Coupon Issued']);
-    expect(events[0]!.properties).toMatchObject({ coupon_id: c.id, code: c.code, template_id: t.id, template_key: 'wk', kind: 'fixed', channel: 'api', valid_until: c.validUntil });
+    expect(events[0]!.properties).toMatchObject({
+      coupon_id: c.id,
+      code: c.code,
+      template_id: t.id,
+      template_key: 'wk',
+      kind: 'fixed',
+      channel: 'api',
+      valid_until: c.validUntil,
+    });
   });
 
   it('redeems against an order: owner, threshold, validity, once per code, idempotent replay; answers the discount in fen', async () => {
@@ -125,7 +150,13 @@ describeEngines('coupon templates, issue and redemption', (engine) => {
     app.t.clock.advance(1);
     const late = await app.issue('mj', p1, 'i2');
     app.t.clock.set(Date.parse(late.validUntil!));
-    const expired = await app.call('POST', '/v1/loyalty/coupons/redeem', { code: late.code, profile: p1, orderId: 'o3', orderAmountFen: 20000, idempotencyKey: 'r3' });
+    const expired = await app.call('POST', '/v1/loyalty/coupons/redeem', {
+      code: late.code,
+      profile: p1,
+      orderId: 'o3',
+      orderAmountFen: 20000,
+      idempotencyKey: 'r3',
+    });
     expect(expired.body.error).toMatchObject({ code: 'COUPON_NOT_VALID_NOW', details: { validUntil: '2026-11-05T16:00:00.000Z' } });
     const list = (await app.call('GET', `/v1/profiles/${p1}/coupons`)).body.data;
     expect(list.map((x: any) => [x.code, x.status, x.expired])).toEqual([
@@ -147,7 +178,14 @@ describeEngines('coupon templates, issue and redemption', (engine) => {
     await app.template({ key: 'solo', name: '¥10 off alone', kind: 'fixed', amountFen: 1000, validity: { days: 30 } });
     const r = async (template: string, orderId: string, amount: number, extra: Record<string, unknown> = {}) => {
       const c = await app.issue(template, p, `i-${template}-${orderId}-${Math.random()}`);
-      return app.call('POST', '/v1/loyalty/coupons/redeem', { code: c.code, profile: p, orderId, orderAmountFen: amount, idempotencyKey: `r-${c.code}`, ...extra });
+      return app.call('POST', '/v1/loyalty/coupons/redeem', {
+        code: c.code,
+        profile: p,
+        orderId,
+        orderAmountFen: amount,
+        idempotencyKey: `r-${c.code}`,
+        ...extra,
+      });
     };
     expect((await r('pct', 'a', 10000)).body.redemption.discountFen).toBe(1500);
     expect((await r('pct', 'b', 50000)).body.redemption.discountFen).toBe(3000); // capped
@@ -169,7 +207,11 @@ describeEngines('coupon templates, issue and redemption', (engine) => {
 
   it("counts a validity of N days in the workspace's own time zone", async () => {
     app = await couponsTestApp(engine, { clockStart: START });
-    await app.t.database.db.updateTable('workspaces').set({ settings: JSON.stringify({ timezone: 'UTC' }) }).where('id', '=', app.t.workspaceId).execute();
+    await app.t.database.db
+      .updateTable('workspaces')
+      .set({ settings: JSON.stringify({ timezone: 'UTC' }) })
+      .where('id', '=', app.t.workspaceId)
+      .execute();
     const p = await app.profile('u1');
     await app.template({ key: 'd1', name: 'today only', kind: 'fixed', amountFen: 100, validity: { days: 1 } });
     expect((await app.issue('d1', p, 'k')).validUntil).toBe('2026-11-04T00:00:00.000Z');

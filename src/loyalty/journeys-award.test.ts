@@ -93,7 +93,12 @@ describeEngines("journeys' award step through the points ledger and coupons", (e
 
     // Paused, the template warns at publish; the points are still given.
     const paused = await app.api('POST', '/v1/loyalty/coupon-templates', { key: 'c2', name: 'paused', kind: 'fixed', amountFen: 1, validity: { days: 1 } });
-    await app.t.app.inject({ method: 'PATCH', url: `/v1/loyalty/coupon-templates/${paused.body.id}`, headers: { authorization: `Bearer ${app.t.secretKey}` }, payload: { status: 'paused' } });
+    await app.t.app.inject({
+      method: 'PATCH',
+      url: `/v1/loyalty/coupon-templates/${paused.body.id}`,
+      headers: { authorization: `Bearer ${app.t.secretKey}` },
+      payload: { status: 'paused' },
+    });
     const d = await app.api('POST', '/v1/journeys', {
       name: 'paused',
       definition: { trigger: { type: 'manual' }, steps: [{ id: 'award', type: 'award', points: 5, couponTemplateId: 'c2' }] },

@@ -60,6 +60,7 @@ export function loyaltyMigrations(engine: Engine): MigrationSet {
   };
 }
 
+// size: one migration's three tables and their indexes, in creation order
 /** 0029: coupon templates, coupons (one row per code) and their redemptions (see coupons.tables.ts). */
 function couponsMigration(engine: Engine) {
   const t = columnTypes(engine);

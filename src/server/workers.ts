@@ -16,7 +16,8 @@ import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 
 export { WORKER_NAMES, type WorkerName, parseWorkerNames, describeWorkers } from './worker-names.js';
 
-type WorkerField = 'segmentWorker' | 'journeyWorker' | 'messagingDispatcher' | 'broadcastWorker' | 'inboxWorker' | 'scrmOpsWorker' | 'liveCodeWorker' | 'couponWorker';
+type WorkerField =
+  'segmentWorker' | 'journeyWorker' | 'messagingDispatcher' | 'broadcastWorker' | 'inboxWorker' | 'scrmOpsWorker' | 'liveCodeWorker' | 'couponWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
 const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {

@@ -14,7 +14,9 @@ export function offerText(c: CouponTemplate, { t, locale }: I18n, currency: stri
   if (c.kind === 'fixed') return t('couponOfferFixed', { amount: money(c.amountFen) });
   if (c.kind === 'threshold') return t('couponOfferThreshold', { amount: money(c.amountFen), threshold: money(c.thresholdFen) });
   if (c.kind === 'percent')
-    return c.capFen === null ? t('couponOfferPercent', { percent: c.percentOff ?? 0 }) : t('couponOfferPercentCap', { percent: c.percentOff ?? 0, cap: money(c.capFen) });
+    return c.capFen === null
+      ? t('couponOfferPercent', { percent: c.percentOff ?? 0 })
+      : t('couponOfferPercentCap', { percent: c.percentOff ?? 0, cap: money(c.capFen) });
   return t('couponOfferFreeItem', { item: c.itemKey ?? '' });
 }
 
@@ -156,7 +158,12 @@ export function CouponTemplateListPage() {
             },
             { title: t('couponIssued'), key: 'issued', align: 'right', render: (_, c) => stat('coupon-issued', formatCount(c.stats?.issued ?? 0, locale)) },
             { title: t('couponClaimed'), key: 'claimed', align: 'right', render: (_, c) => stat('coupon-claimed', formatCount(c.stats?.claimed ?? 0, locale)) },
-            { title: t('couponRedeemed'), key: 'redeemed', align: 'right', render: (_, c) => stat('coupon-redeemed', formatCount(c.stats?.redeemed ?? 0, locale)) },
+            {
+              title: t('couponRedeemed'),
+              key: 'redeemed',
+              align: 'right',
+              render: (_, c) => stat('coupon-redeemed', formatCount(c.stats?.redeemed ?? 0, locale)),
+            },
             { title: t('couponRate'), key: 'rate', align: 'right', render: (_, c) => stat('coupon-rate', formatShare(c.stats?.redemptionRate ?? 0)) },
             {
               title: t('couponRevenue'),

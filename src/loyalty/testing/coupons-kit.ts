@@ -11,7 +11,12 @@ export async function couponsTestApp(engine: Engine, opts: { clockStart?: number
 
   /** Calls the API with the secret key (any method). */
   async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, key = t.secretKey) {
-    const res = await t.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    const res = await t.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${key}` },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
     return { status: res.statusCode, body: res.json(), replayed: res.headers['idempotent-replayed'] === 'true' };
   }
 
