@@ -59,4 +59,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite',
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
+  {
+    name: 'coupons',
+    summary:
+      'coupons: bulk generation of --codes codes (one request; target 100,000 in seconds) vs bare insertMany of the same rows, and --redemptions issues and redemptions (one transaction each, --concurrency clients) vs bare inserts/updates of the same rows; target redemptions ≥0.5× baseline; peak RSS',
+    run: async (o) => (await import('./coupons.js')).runCouponsBench(o),
+  },
 ];

@@ -24,6 +24,10 @@ export interface BenchOptions {
   callbacks: number;
   /** loyalty: ledger postings (earn and spend, alternating) through the service, and as many raw rows for the baseline. */
   postings: number;
+  /** coupons: codes generated in one bulk request (and as many bare rows for the baseline). */
+  codes: number;
+  /** coupons: coupons issued and then redeemed through the service (and as many bare rows for the baseline). */
+  redemptions: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

@@ -7,7 +7,7 @@
 import { recordSystemEvents } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
-import { addDays, localDate, startOfLocalDate } from '../platform/time.js';
+import { localParts, zonedToUtc } from '../platform/time.js';
 import { randomCodes } from './coupons.codes.js';
 import { bumpCreated, type CouponRow, countHeld, findCouponByIssueKey, findTemplate, type TemplateRow, updateCoupon } from './coupons.repo.js';
 import type { IssueChannel } from './coupons.tables.js';
@@ -43,7 +43,9 @@ export interface IssueResult {
 export function windowFor(t: TemplateRow, at: number, tz: string): { valid_from: number | null; valid_until: number | null } {
   let until = t.valid_until;
   if (t.valid_days !== null) {
-    const end = startOfLocalDate(addDays(localDate(at, tz), t.valid_days), tz);
+    // Three formatter calls (zonedToUtc), not startOfLocalDate's bisection: this runs on every issue.
+    const p = localParts(at, tz);
+    const end = zonedToUtc(p.year, p.month, p.day + t.valid_days, 0, 0, tz);
     until = until === null ? end : Math.min(until, end);
   }
   return { valid_from: t.valid_from, valid_until: until };

@@ -1,6 +1,5 @@
 /** Redemption through the API (each its own transaction, retried on a concurrent writer) and reversal by the API or by an order change. */
 import { withRetries } from '../platform/db/database.js';
-import { workspaceTimeZone } from '../platform/workspaces.js';
 import { normaliseCode } from './coupons.codes.js';
 import { type OrderLineIn, type RedemptionView, redeemInTrx, redemptionsOf, redemptionView, reverseInTrx } from './coupons.redeem.js';
 import { activeRedemptionIdsOfOrders, findCouponByCode } from './coupons.repo.js';
@@ -23,7 +22,6 @@ export interface RedeemBody {
 export async function redeemCoupon(deps: LoyaltyDeps, ws: string, b: RedeemBody): Promise<{ redemption: RedemptionView; replayed: boolean }> {
   const profileId = await deps.resolveProfile(ws, b.profile);
   const db = deps.database;
-  const tz = await workspaceTimeZone(db.db, ws, deps.defaultTimeZone);
   const code = normaliseCode(b.code);
   const req = {
     workspaceId: ws,
@@ -34,12 +32,11 @@ export async function redeemCoupon(deps: LoyaltyDeps, ws: string, b: RedeemBody)
     orderAmountFen: b.orderAmountFen,
     ...(b.lines ? { lines: b.lines } : {}),
     idempotencyKey: b.idempotencyKey,
-    timeZone: tz,
+    defaultTimeZone: deps.defaultTimeZone,
   };
   // Retried: on PostgreSQL the same key sent twice at once for two codes races on the unique key (the retry answers a conflict).
   const r = await withRetries(db, () => db.db.transaction().execute((trx) => redeemInTrx(trx, db.dialect, req, deps.now())), 8);
-  const c = await db.db.selectFrom('coupons').select('code').where('workspace_id', '=', ws).where('id', '=', r.redemption.coupon_id).executeTakeFirstOrThrow();
-  return { redemption: redemptionView(r.redemption, c.code), replayed: r.replayed };
+  return { redemption: redemptionView(r.redemption, r.code), replayed: r.replayed };
 }
 
 /**

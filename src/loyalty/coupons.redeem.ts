@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { recordSystemEvents } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
+import { workspaceTimeZone } from '../platform/workspaces.js';
 import { assignInTrx } from './coupons.issue.js';
 import {
   activeRedemptionsOfOrder,
@@ -15,7 +16,8 @@ import {
   findCouponByCode,
   findRedemption,
   findRedemptionByKey,
-  findTemplate,
+  findCouponById,
+  findTemplateById,
   type RedemptionRow,
   redemptionFromRow,
   type TemplateRow,
@@ -45,7 +47,8 @@ export interface RedeemRequest {
   orderAmountFen: number;
   lines?: OrderLineIn[];
   idempotencyKey: string;
-  timeZone: string;
+  /** The workspace's default time zone (a generated code's relative validity starts at redemption, in the workspace's zone). */
+  defaultTimeZone: string;
 }
 
 /** A redemption as the API answers it. */
@@ -158,7 +161,12 @@ async function checkStacking(trx: Conn, t: TemplateRow, req: RedeemRequest): Pro
  * Redeems a coupon inside the caller's transaction. A generated code nobody holds is given to the
  * redeeming member first. Refusals throw before anything is written.
  */
-export async function redeemInTrx(trx: Conn, dialect: Dialect, req: RedeemRequest, now: number): Promise<{ redemption: RedemptionRow; replayed: boolean }> {
+export async function redeemInTrx(
+  trx: Conn,
+  dialect: Dialect,
+  req: RedeemRequest,
+  now: number,
+): Promise<{ redemption: RedemptionRow; code: string; replayed: boolean }> {
   const hash = fingerprint(req);
   // The order first, then the coupon (every redemption takes them in this order): coupons redeemed
   // on one order at once see each other's stacking.
@@ -173,7 +181,8 @@ export async function redeemInTrx(trx: Conn, dialect: Dialect, req: RedeemReques
         { redemptionId: first.id },
       );
     }
-    return { redemption: first, replayed: true };
+    const code = c?.id === first.coupon_id ? c.code : (await findCouponById(trx, req.workspaceId, first.coupon_id))!.code;
+    return { redemption: first, code, replayed: true };
   }
   if (!c) throw new LoyaltyError('COUPON_NOT_FOUND', `no coupon with code ${req.code} in this workspace`, { code: req.code });
   if (c.status === 'redeemed') {
@@ -184,8 +193,12 @@ export async function redeemInTrx(trx: Conn, dialect: Dialect, req: RedeemReques
       redemptionId: r.id,
     });
   }
-  if (c.status === 'unassigned') c = await assignInTrx(trx, dialect, c, req.profileId, req.timeZone, now);
-  const t = (await findTemplate(trx, dialect, req.workspaceId, c.template_id))!;
+  if (c.status === 'unassigned') {
+    // Read only here: a coupon already held needs no time zone.
+    const tz = await workspaceTimeZone(trx, req.workspaceId, req.defaultTimeZone);
+    c = await assignInTrx(trx, dialect, c, req.profileId, tz, now);
+  }
+  const t = (await findTemplateById(trx, req.workspaceId, c.template_id))!;
   checkUsable(c, t, req, now);
   const already = await checkStacking(trx, t, req);
   const discount = discountOf(t, Math.max(0, req.orderAmountFen - already), req.lines);
@@ -207,7 +220,7 @@ export async function redeemInTrx(trx: Conn, dialect: Dialect, req: RedeemReques
   await trx.insertInto('coupon_redemptions').values(row).execute();
   await updateCoupon(trx, req.workspaceId, c.id, { status: 'redeemed', redemption_id: row.id, updated_at: now });
   await recordRedemptionEvent(trx, dialect, 'redeemed', row, c.code, now);
-  return { redemption: row, replayed: false };
+  return { redemption: row, code: c.code, replayed: false };
 }
 
 /**

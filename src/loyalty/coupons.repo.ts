@@ -72,6 +72,18 @@ export async function findTemplate(db: Conn, dialect: Dialect, ws: string, ref: 
   return r && templateFromRow(r);
 }
 
+/** The template of an id (a coupon's), not locked. */
+export async function findTemplateById(db: Conn, ws: string, id: string): Promise<TemplateRow | undefined> {
+  const r = await db.selectFrom('coupon_templates').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  return r && templateFromRow(r);
+}
+
+/** A coupon by id, not locked. */
+export async function findCouponById(db: Conn, ws: string, id: string): Promise<CouponRow | undefined> {
+  const r = await db.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  return r && couponFromRow(r);
+}
+
 /** The coupon of a code (normalised), locked until the transaction ends when `lock`. */
 export async function findCouponByCode(db: Conn, dialect: Dialect, ws: string, code: string, lock = false): Promise<CouponRow | undefined> {
   const q = db.selectFrom('coupons').selectAll().where('workspace_id', '=', ws).where('code', '=', code);

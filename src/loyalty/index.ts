@@ -22,3 +22,7 @@ export { startCouponWorker, createCouponWorker, type CouponWorker, type CouponWo
 export { COUPON_EVENTS } from './event-names.js';
 export type { CouponsDB, CouponKind, CouponStatus, TemplateStatus, IssueChannel } from './coupons.tables.js';
 export { statsOfTemplates, type CouponStats } from './coupons.stats.js';
+export { createTemplate, getTemplate, listTemplates, type TemplateBody, type TemplateView } from './coupons.templates.js';
+export { issueCoupon, generateCodes, claimCoupon, profileCoupons, type CouponView, type CodeBatch } from './coupons.service.js';
+export { redeemCoupon, reverseCoupon, type RedeemBody } from './coupons.orders.js';
+export { randomCodes, normaliseCode, CODE_ALPHABET } from './coupons.codes.js';
