@@ -80,6 +80,7 @@ async function workspacePass(deps: CouponWorkerDeps, ws: string): Promise<number
   return db.db.transaction().execute(async (trx) => {
     const cursor = await lockJobState<Cursor>(trx, db.dialect, ws, CURSOR, {}, deps.now(), { skipLocked: true });
     if (cursor === undefined) return 0; // another process is on it
+    const before = JSON.stringify(cursor);
     let n = 0;
     for (const event of [ORDER_EVENTS.refunded, ORDER_EVENTS.cancelled]) {
       const at = cursor[event];
@@ -96,7 +97,8 @@ async function workspacePass(deps: CouponWorkerDeps, ws: string): Promise<number
       // Nothing of this name yet: later passes start from now (less the overlap), not from the beginning again.
       cursor[event] ??= { timestamp: deps.now(), messageId: '' };
     }
-    await writeJobState(trx, ws, CURSOR, cursor, deps.now());
+    // Written only when it moved: an idle workspace's pass stays a read.
+    if (JSON.stringify(cursor) !== before) await writeJobState(trx, ws, CURSOR, cursor, deps.now());
     return n;
   });
 }
