@@ -1,6 +1,5 @@
 /** A new coupon template (POST /v1/loyalty/coupon-templates): the offer by kind, validity, stacking and limits. Amounts are typed in yuan and sent in fen. */
 import { App as AntApp, Button, Card, Checkbox, DatePicker, Form, Input, InputNumber, Radio, Space } from 'antd';
-import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import type { CouponKind, CreateCouponTemplateBody } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
@@ -20,7 +19,8 @@ interface Fields {
   itemKey?: string;
   validityKind: 'days' | 'until';
   days?: number;
-  until?: Dayjs;
+  /** The DatePicker's value (a dayjs object; typed by what is used, dayjs being antd's dependency, not ours). */
+  until?: { endOf(unit: 'day'): { toISOString(): string } };
   stackable: boolean;
   perPersonLimit?: number | null;
   stock?: number | null;
