@@ -1,15 +1,18 @@
 /**
  * Issuing coupons: to a member (API, journeys' award step), by claim (a signed link, or a generated
- * code a member takes), and bulk generation of unassigned codes. Every issue holds its template's
- * row until it commits, so stock (the global limit) and the per-person limit hold however many
- * requests run at once; an issue retried with its idempotency key answers the first coupon.
+ * code a member takes), and bulk generation of unassigned codes. Stock (the global limit) holds
+ * however many requests run at once because an issue counts itself with a conditional update of the
+ * template's row as its last statement; the per-person limit, because issues to one member of one
+ * template take that member's lock first. An issue retried with its idempotency key answers the
+ * first coupon.
  */
+import { sql } from 'kysely';
 import { recordSystemEvents } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { localParts, zonedToUtc } from '../platform/time.js';
 import { randomCodes } from './coupons.codes.js';
-import { bumpCreated, type CouponRow, countHeld, findCouponByIssueKey, findTemplate, type TemplateRow, updateCoupon } from './coupons.repo.js';
+import { type CouponRow, countHeld, findCouponByIssueKey, findTemplate, type TemplateRow, updateCoupon } from './coupons.repo.js';
 import type { IssueChannel } from './coupons.tables.js';
 import { LoyaltyError } from './errors.js';
 import { COUPON_EVENTS } from './event-names.js';
@@ -129,15 +132,51 @@ export async function insertWithCodes(
 }
 
 /**
+ * Thrown when the template's stock ran out between an issue's check and its count (another process
+ * issued the last ones): retryable, so the transaction runs again and then refuses with
+ * COUPON_OUT_OF_STOCK before writing anything.
+ */
+export class StockRaceError extends Error {
+  readonly code = 'SIYU_CONCURRENT_WRITE';
+  constructor(templateId: string) {
+    super(`coupon template ${templateId}: its stock ran out while this issue ran`);
+  }
+}
+
+/** Holds the member's lock on a template until the transaction ends (PostgreSQL; SQLite's single writer needs none): per-person limits count under it. */
+async function lockHolder(trx: Conn, dialect: Dialect, ws: string, templateId: string, profileId: string): Promise<void> {
+  await dialect.advisoryXactLock(trx, `loyalty:coupon-holder:${ws}:${templateId}:${profileId}`);
+}
+
+/**
+ * Counts `n` more coupons of a template as its last statement before the commit, only while within
+ * stock: the template's row is then locked for the commit alone, not for the whole issue, so issues
+ * of one template run side by side (measured in bench/coupons.ts). Throws StockRaceError when
+ * the stock ran out meanwhile.
+ */
+async function countIssued(trx: Conn, t: TemplateRow, n: number, now: number): Promise<void> {
+  const r = await trx
+    .updateTable('coupon_templates')
+    .set({ created_count: sql`created_count + ${n}`, updated_at: now })
+    .where('workspace_id', '=', t.workspace_id)
+    .where('id', '=', t.id)
+    .where((eb) => eb.or([eb('stock', 'is', null), eb(sql`created_count + ${n}`, '<=', eb.ref('stock'))]))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) throw new StockRaceError(t.id);
+  t.created_count += n;
+}
+
+/**
  * Issues a coupon inside the caller's transaction: the first request with a key creates it (and its
  * "Coupon Issued" event); the same request again answers that coupon (`replayed`); the key used for
  * another member or template is IDEMPOTENCY_CONFLICT. Refusals throw before anything is written.
  */
 export async function issueInTrx(trx: Conn, dialect: Dialect, req: IssueRequest, now: number): Promise<IssueResult> {
-  const t = await findTemplate(trx, dialect, req.workspaceId, req.template, true);
+  const t = await findTemplate(trx, dialect, req.workspaceId, req.template);
   if (!t)
     throw new LoyaltyError('COUPON_TEMPLATE_NOT_FOUND', `no coupon template with id or key "${req.template}" in this workspace`, { template: req.template });
-  // After the template's lock: a concurrent issue with this key for this template has committed or not begun.
+  if (t.per_person_limit !== null) await lockHolder(trx, dialect, req.workspaceId, t.id, req.profileId);
+  // The same key sent twice at once (without a per-person lock): the unique index lets one through and the other is retried into a replay.
   const first = await findCouponByIssueKey(trx, req.workspaceId, req.idempotencyKey);
   if (first) {
     if (first.template_id !== t.id || first.profile_id !== req.profileId) {
@@ -168,8 +207,8 @@ export async function issueInTrx(trx: Conn, dialect: Dialect, req: IssueRequest,
       updated_at: now,
     },
   ]);
-  await bumpCreated(trx, t, 1, now);
   await recordIssued(trx, dialect, t, coupon!);
+  await countIssued(trx, t, 1, now);
   return { coupon: coupon!, template: t, replayed: false };
 }
 
@@ -179,8 +218,9 @@ export async function issueInTrx(trx: Conn, dialect: Dialect, req: IssueRequest,
  * and records "Coupon Issued". Returns the coupon as it now is.
  */
 export async function assignInTrx(trx: Conn, dialect: Dialect, c: CouponRow, profileId: string, tz: string, now: number): Promise<CouponRow> {
-  const t = (await findTemplate(trx, dialect, c.workspace_id, c.template_id, true))!;
+  const t = (await findTemplate(trx, dialect, c.workspace_id, c.template_id))!;
   if (t.per_person_limit !== null) {
+    await lockHolder(trx, dialect, c.workspace_id, t.id, profileId);
     const held = await countHeld(trx, c.workspace_id, t.id, profileId);
     if (held >= t.per_person_limit) {
       throw new LoyaltyError(
