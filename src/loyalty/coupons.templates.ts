@@ -1,4 +1,5 @@
 /** Coupon templates: the offer, its validity window, stacking and limits; created, listed, changed and archived by the admin API. */
+import { withRetries } from '../platform/db/database.js';
 import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
 import { newId } from '../platform/ids.js';
 import type { LoyaltyDeps } from './deps.js';
@@ -168,14 +169,17 @@ export async function createTemplate(deps: LoyaltyDeps, ws: string, b: TemplateB
     created_at: now,
     updated_at: now,
   };
-  await db.transaction().execute(async (trx) => {
-    if (row.key !== null && (await findTemplate(trx, deps.database.dialect, ws, row.key))) {
-      throw new LoyaltyError('COUPON_TEMPLATE_KEY_TAKEN', `template key "${row.key}" is used by another template of this workspace; choose another key`, {
-        key: row.key,
-      });
-    }
-    await trx.insertInto('coupon_templates').values(row).execute();
-  });
+  // Retried: two creations with one key at once race on the unique index, and the retry answers COUPON_TEMPLATE_KEY_TAKEN.
+  await withRetries(deps.database, () =>
+    db.transaction().execute(async (trx) => {
+      if (row.key !== null && (await findTemplate(trx, deps.database.dialect, ws, row.key))) {
+        throw new LoyaltyError('COUPON_TEMPLATE_KEY_TAKEN', `template key "${row.key}" is used by another template of this workspace; choose another key`, {
+          key: row.key,
+        });
+      }
+      await trx.insertInto('coupon_templates').values(row).execute();
+    }),
+  );
   return templateView(row, emptyStats());
 }
 
