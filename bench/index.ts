@@ -60,6 +60,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
   {
+    name: 'experiments',
+    summary:
+      "an experiment's results over --exposed profiles (default 100,000): conversion and net revenue with CUPED, through the insight service vs a hand-written SQL aggregate of the same sums; target within 1.5×",
+    run: async (o) => (await import('./experiments.js')).runExperimentsBench(o),
+  },
+  {
     name: 'coupons',
     summary:
       'coupons: bulk generation of --codes codes (one request; target 100,000 in seconds) vs bare insertMany of the same rows, and --redemptions issues and redemptions (one transaction each, --concurrency clients) vs bare inserts/updates of the same rows; target redemptions ≥0.5× baseline; peak RSS',

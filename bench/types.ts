@@ -24,6 +24,8 @@ export interface BenchOptions {
   callbacks: number;
   /** loyalty: ledger postings (earn and spend, alternating) through the service, and as many raw rows for the baseline. */
   postings: number;
+  /** experiments: exposed profiles per experiment. */
+  exposed: number;
   /** coupons: codes generated in one bulk request (and as many bare rows for the baseline). */
   codes: number;
   /** coupons: coupons issued and then redeemed through the service (and as many bare rows for the baseline). */

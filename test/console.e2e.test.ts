@@ -4,6 +4,7 @@ import { type Browser, chromium, type Locator, type Page } from 'playwright-core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { signInConsole } from './support/console.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
@@ -150,15 +151,22 @@ describe('web console (real server, real browser)', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const id = (testId: string) => page.getByTestId(testId);
 
-    // Sign in: a wrong key is refused with the server's message; the right one shows the workspace.
+    // Sign in: a wrong password is refused in the operator's language; the owner's login shows the workspace.
+    const owner = server!.firstLogin();
     await page.goto(`${server!.url}/`);
-    await id('secret-key').fill('sk_not_a_key');
+    await id('email').fill(owner.email);
+    await id('password').fill('not the password');
     await id('sign-in').click();
-    await hasText(id('sign-in-error'), '密钥被拒绝：invalid or revoked secret key', 'the sign-in error');
-    await id('secret-key').fill(server!.keys().secretKey);
+    await hasText(id('sign-in-error'), '邮箱或密码错误。', 'the sign-in error');
+    await id('password').fill(owner.password);
     await id('sign-in').click();
     await hasText(id('workspace-name'), `工作区: ${workspace.name as string}`, 'the workspace name');
-    expect(await page.evaluate(() => window.localStorage.getItem('siyu.console.secretKey'))).toBe(server!.keys().secretKey);
+    // The session is an httpOnly cookie: neither page scripts nor localStorage hold anything secret.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('siyu_session');
+    const stored = await page.evaluate(() => JSON.stringify({ ...window.localStorage }));
+    expect(stored).not.toContain(owner.password);
+    expect(stored).not.toContain(server!.keys().secretKey);
+    expect((await context.cookies()).find((c) => c.name === 'siyu_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
     // The list shows the segment with its size and version; a reload keeps the session.
     await page.reload();
@@ -299,10 +307,13 @@ describe('web console (real server, real browser)', () => {
       'the archived segment under "Archived"',
     );
 
-    // Sign out forgets the key.
+    // Sign out ends the session on the server: the old cookie no longer opens the API.
+    const cookie = (await context.cookies()).find((c) => c.name === 'siyu_session')!;
+    await id('account-menu').click();
     await id('sign-out').click();
-    await id('secret-key').waitFor();
-    expect(await page.evaluate(() => window.localStorage.getItem('siyu.console.secretKey'))).toBeNull();
+    await id('email').waitFor();
+    const after = await fetch(`${server!.url}/v1/segments`, { headers: { cookie: `siyu_session=${cookie.value}` } });
+    expect(after.status).toBe(401);
     expect(pageErrors).toEqual([]);
     await context.close();
   });
@@ -313,9 +324,7 @@ describe('web console (real server, real browser)', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const id = (testId: string) => page.getByTestId(testId);
-    await page.goto(`${server!.url}/console/segments/new`);
-    await id('secret-key').fill(server!.keys().secretKey);
-    await id('sign-in').click();
+    await signInConsole(page, server!, '/console/segments/new');
 
     // New static segment: no rule to write; created with kind "static", the detail page follows.
     await id('segment-kind').getByText('静态').click();

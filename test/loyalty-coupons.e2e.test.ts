@@ -4,6 +4,7 @@ import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { signInConsole } from './support/console.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
@@ -74,10 +75,7 @@ describe('coupons in the console (real server, real browser)', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const id = (testId: string) => page.getByTestId(testId);
 
-    await page.goto(`${server!.url}/`);
-    await id('secret-key').fill(server!.keys().secretKey);
-    await id('sign-in').click();
-    await id('nav-coupons').click();
+    await signInConsole(page, server!, '/console/coupons');
     await until(
       () => text(page.locator('.ant-card-head-title')),
       (v) => v === '优惠券模板',

@@ -1,168 +1,283 @@
-/** The console shell: locale, sign-in state, header and the screen of the current path. */
-import { App as AntApp, Button, ConfigProvider, Layout, Menu, Result, Segmented, Space, Spin, Typography } from 'antd';
+/** The console shell: locale, the signed-in session, the header (workspace switcher, menu by role) and the screen of the path. */
+import { App as AntApp, Button, ConfigProvider, Dropdown, Grid, Layout, Menu, Result, Segmented, Select, Space, Spin, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { useEffect, useMemo, useState } from 'react';
-import { ApiError, createApi, type Workspace } from './api.ts';
-import { I18nContext, i18nFor, type Locale } from './i18n.ts';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { ApiError, type ConsoleSession, consoleAuth, createApi, type Role, type Workspace } from './api.ts';
+import { I18nContext, i18nFor, type Locale, type MessageKey } from './i18n.ts';
+import { AcceptInvitationPage } from './pages/AcceptInvitation.tsx';
+import { CustomerListPage } from './pages/customers/CustomerList.tsx';
+import { CustomerProfilePage } from './pages/customers/CustomerProfile.tsx';
+import { JourneyEditorPage } from './pages/journeys/JourneyEditor.tsx';
+import { JourneyListPage } from './pages/journeys/JourneyList.tsx';
+import { ExperimentListPage } from './pages/ExperimentList.tsx';
+import { ExperimentResultsPage } from './pages/ExperimentResults.tsx';
 import { CouponTemplateEditorPage } from './pages/CouponTemplateEditor.tsx';
 import { CouponTemplateListPage } from './pages/CouponTemplateList.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
 import { SegmentListPage } from './pages/SegmentList.tsx';
+import { ApiKeysPage } from './pages/settings/ApiKeys.tsx';
+import { UsersPage } from './pages/settings/Users.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
-import { matchRoute, navigate, usePath } from './router.tsx';
-import { clearKey, loadKey, loadLocale, saveKey, saveLocale, SessionContext } from './session.ts';
+import { WorkbenchPage } from './pages/Workbench.tsx';
+import { matchRoute, navigate, type Route, usePath } from './router.tsx';
+import { loadLocale, pickWorkspace, saveLocale, saveWorkspace, type Session, SessionContext } from './session.ts';
 
-type Auth = { state: 'signed-out'; notice?: string } | { state: 'checking'; key: string } | { state: 'signed-in'; key: string; workspace: Workspace };
+type Auth =
+  | { state: 'checking' }
+  | { state: 'signed-out'; notice?: string }
+  | { state: 'signed-in'; session: ConsoleSession; workspaceId: string; workspace: Workspace | null; error?: unknown };
+
+/** A menu entry: the path it opens, its label, and the roles that see it. */
+interface NavItem {
+  key: string;
+  label: MessageKey;
+  roles: Role[];
+  children?: NavItem[];
+}
+
+const NAV: NavItem[] = [
+  { key: 'customers', label: 'navCustomers', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'segments', label: 'navSegments', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'rfm', label: 'navRfm', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'journeys', label: 'navJourneys', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'experiments', label: 'navExperiments', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'coupons', label: 'navCoupons', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
+  {
+    key: 'settings',
+    label: 'navSettings',
+    roles: ['owner'],
+    children: [
+      { key: 'settings/users', label: 'navUsers', roles: ['owner'] },
+      { key: 'settings/keys', label: 'navApiKeys', roles: ['owner'] },
+    ],
+  },
+];
+
+/** The screen of a route for a role (a guide's home is the workbench; other screens say the role cannot open them). */
+function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNode {
+  const home = role === 'guide' ? 'workbench' : 'segments';
+  const allowed = (key: string) => NAV.flatMap((n) => [n, ...(n.children ?? [])]).some((n) => n.key === key && n.roles.includes(role));
+  const guard = (key: string, node: ReactNode) => (allowed(key) ? node : <Result status="403" title="403" subTitle={t('forbiddenHere')} />);
+  switch (route.name) {
+    case 'segments':
+      return role === 'guide' ? <WorkbenchPage /> : <SegmentListPage />;
+    case 'segment-new':
+      return guard('segments', <SegmentEditorPage key="new" />);
+    case 'segment-edit':
+      return guard('segments', <SegmentEditorPage key={`edit-${route.id}`} id={route.id} />);
+    case 'segment':
+      return guard('segments', <SegmentDetailPage key={route.id} id={route.id} />);
+    case 'rfm':
+      return guard('rfm', <RfmReportPage />);
+    case 'customers':
+      return guard('customers', <CustomerListPage />);
+    case 'journeys':
+      return guard('journeys', <JourneyListPage />);
+    case 'journey':
+      return guard('journeys', <JourneyEditorPage key={route.id} id={route.id} />);
+    case 'experiments':
+      return guard('experiments', <ExperimentListPage />);
+    case 'experiment':
+      return guard('experiments', <ExperimentResultsPage key={route.id} id={route.id} />);
+    case 'coupons':
+      return guard('coupons', <CouponTemplateListPage />);
+    case 'coupon-new':
+      return guard('coupons', <CouponTemplateEditorPage />);
+    case 'customer':
+      // A guide opens the customers they follow (the API refuses the others).
+      return <CustomerProfilePage key={route.id} id={route.id} />;
+    case 'workbench':
+      return guard('workbench', <WorkbenchPage />);
+    case 'users':
+      return guard('settings/users', <UsersPage />);
+    case 'keys':
+      return guard('settings/keys', <ApiKeysPage />);
+    default:
+      return <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate(home)}>{t('back')}</Button>} />;
+  }
+}
 
 /** The whole console. */
 export function App() {
   const [locale, setLocale] = useState<Locale>(loadLocale);
   const i18n = useMemo(() => i18nFor(locale), [locale]);
   const { t } = i18n;
-  const [auth, setAuth] = useState<Auth>(() => {
-    const key = loadKey();
-    return key ? { state: 'checking', key } : { state: 'signed-out' };
-  });
+  const [auth, setAuth] = useState<Auth>({ state: 'checking' });
   const path = usePath();
   const route = matchRoute(path);
+  const wide = Grid.useBreakpoint().md !== false;
 
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
 
-  // A key kept from an earlier visit is checked again before anything else is shown.
+  // The browser's session cookie (httpOnly: only the server can read it) is checked first.
   useEffect(() => {
     if (auth.state !== 'checking') return;
     let live = true;
-    createApi(auth.key)
+    consoleAuth.session().then(
+      (session) => live && signedIn(session),
+      (err: unknown) =>
+        live && setAuth({ state: 'signed-out', notice: err instanceof ApiError && err.status === 401 ? undefined : String((err as Error).message) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [auth.state]);
+
+  const signedIn = (session: ConsoleSession, preferred?: string) => {
+    const workspaceId = preferred ?? pickWorkspace(session);
+    if (!workspaceId) return setAuth({ state: 'signed-out', notice: t('forbiddenHere') });
+    saveWorkspace(workspaceId);
+    setAuth({ state: 'signed-in', session, workspaceId, workspace: null });
+    if (route.name === 'accept-invitation') navigate('', true);
+  };
+
+  const signOut = (notice?: string) => setAuth({ state: 'signed-out', notice });
+  const session: Session | null = useMemo(() => {
+    if (auth.state !== 'signed-in' || !auth.workspace) return null;
+    const membership = auth.session.workspaces.find((w) => w.id === auth.workspaceId)!;
+    const api = createApi({ csrfToken: auth.session.csrfToken, workspaceId: auth.workspaceId }, () => signOut(i18nFor(loadLocale()).t('sessionExpired')));
+    return { api, workspace: auth.workspace, user: auth.session.user, role: membership.role, wecomUserId: membership.wecomUserId };
+  }, [auth]);
+
+  // The workspace's own record (name, settings), read with the chosen workspace.
+  useEffect(() => {
+    if (auth.state !== 'signed-in' || auth.workspace) return;
+    let live = true;
+    createApi({ csrfToken: auth.session.csrfToken, workspaceId: auth.workspaceId })
       .workspace()
       .then(
-        (workspace) => live && setAuth({ state: 'signed-in', key: auth.key, workspace }),
-        (err: unknown) => {
-          if (!live) return;
-          if (err instanceof ApiError && err.status === 401) {
-            clearKey();
-            setAuth({ state: 'signed-out', notice: t('sessionExpired') });
-          } else {
-            // The server is down or failing: keep the key, show the error on the sign-in screen.
-            setAuth({ state: 'signed-out', notice: err instanceof Error ? err.message : String(err) });
-          }
-        },
+        (workspace) => live && setAuth({ ...auth, workspace }),
+        (err: unknown) => live && (err instanceof ApiError && err.status === 401 ? signOut(t('sessionExpired')) : setAuth({ ...auth, error: err })),
       );
     return () => {
       live = false;
     };
   }, [auth, t]);
 
-  const signOut = (notice?: string) => {
-    clearKey();
-    setAuth({ state: 'signed-out', notice });
-  };
-
-  const session = useMemo(
-    () =>
-      auth.state === 'signed-in' ? { api: createApi(auth.key, () => signOut(i18nFor(loadLocale()).t('sessionExpired'))), workspace: auth.workspace } : null,
-    [auth],
-  );
-
   const changeLocale = (l: Locale) => {
     saveLocale(l);
     setLocale(l);
   };
 
-  let body;
-  if (auth.state === 'checking') {
+  let body: ReactNode;
+  if (route.name === 'accept-invitation' && auth.state !== 'signed-in') body = <AcceptInvitationPage onSignedIn={(s) => signedIn(s)} />;
+  else if (auth.state === 'checking' || (auth.state === 'signed-in' && !session && !auth.error)) {
     body = <Spin size="large" style={{ display: 'block', margin: '120px auto' }} />;
-  } else if (!session) {
-    body = (
-      <SignInPage
-        notice={auth.state === 'signed-out' ? auth.notice : undefined}
-        onSignedIn={(key, workspace) => {
-          saveKey(key);
-          setAuth({ state: 'signed-in', key, workspace });
-        }}
-      />
-    );
-  } else {
-    switch (route.name) {
-      case 'segments':
-        body = <SegmentListPage />;
-        break;
-      case 'segment-new':
-        body = <SegmentEditorPage key="new" />;
-        break;
-      case 'segment-edit':
-        body = <SegmentEditorPage key={`edit-${route.id}`} id={route.id} />;
-        break;
-      case 'segment':
-        body = <SegmentDetailPage key={route.id} id={route.id} />;
-        break;
-      case 'rfm':
-        body = <RfmReportPage />;
-        break;
-      case 'coupons':
-        body = <CouponTemplateListPage />;
-        break;
-      case 'coupon-new':
-        body = <CouponTemplateEditorPage />;
-        break;
-      default:
-        body = <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate('segments')}>{t('navSegments')}</Button>} />;
-    }
-  }
+  } else if (auth.state === 'signed-out') body = <SignInPage notice={auth.notice} onSignedIn={(s) => signedIn(s)} />;
+  else if (!session) body = <Result status="error" title={String((auth as { error?: Error }).error?.message ?? '')} />;
+  else body = screen(route, session.role, t);
 
-  const selected = route.name === 'rfm' ? 'rfm' : route.name.startsWith('coupon') ? 'coupons' : 'segments';
+  const nav = session
+    ? NAV.filter((n) => n.roles.includes(session.role) && (n.key !== 'workbench' || session.wecomUserId)).map((n) => ({
+        key: n.key,
+        label: <span data-testid={`nav-${n.key}`}>{t(n.label)}</span>,
+        children: n.children?.map((c) => ({ key: c.key, label: <span data-testid={`nav-${c.key.replace('/', '-')}`}>{t(c.label)}</span> })),
+      }))
+    : [];
+  const selected =
+    (
+      {
+        users: 'settings/users',
+        keys: 'settings/keys',
+        rfm: 'rfm',
+        workbench: 'workbench',
+        customers: 'customers',
+        customer: 'customers',
+        experiments: 'experiments',
+        experiment: 'experiments',
+        coupons: 'coupons',
+        'coupon-new': 'coupons',
+        journeys: 'journeys',
+        journey: 'journeys',
+      } as Partial<Record<Route['name'], string>>
+    )[route.name] ?? 'segments';
+  const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';
+  const account = session && (
+    <Dropdown
+      trigger={['click']}
+      menu={{
+        items: [
+          { key: 'out', label: <span data-testid="sign-out">{t('signOut')}</span> },
+          { key: 'everywhere', label: <span data-testid="sign-out-everywhere">{t('signOutEverywhere')}</span> },
+        ],
+        onClick: async ({ key }) => {
+          await (key === 'out' ? consoleAuth.logout(csrf) : consoleAuth.logoutEverywhere(csrf)).catch(() => undefined);
+          signOut();
+        },
+      }}
+    >
+      <Button size="small" data-testid="account-menu">
+        {session.user.name}
+      </Button>
+    </Dropdown>
+  );
+  const workspaces = auth.state === 'signed-in' ? auth.session.workspaces : [];
+
   return (
     <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS}>
       <AntApp>
         <I18nContext.Provider value={i18n}>
           <Layout style={{ minHeight: '100vh' }}>
-            <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 24, paddingInline: 24 }}>
+            <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: wide ? 24 : 8, paddingInline: wide ? 24 : 12 }}>
               <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
-                {t('appName')} <span style={{ fontSize: 13, fontWeight: 400, opacity: 0.7 }}>{t('appSubtitle')}</span>
+                {t('appName')} {wide && <span style={{ fontSize: 13, fontWeight: 400, opacity: 0.7 }}>{t('appSubtitle')}</span>}
               </Typography.Title>
-              {session && (
-                <Menu
-                  theme="dark"
-                  mode="horizontal"
-                  selectedKeys={[selected]}
-                  style={{ flex: 1, minWidth: 0 }}
-                  onClick={(e) => navigate(e.key)}
-                  items={[
-                    { key: 'segments', label: <span data-testid="nav-segments">{t('navSegments')}</span> },
-                    { key: 'rfm', label: <span data-testid="nav-rfm">{t('navRfm')}</span> },
-                    { key: 'coupons', label: <span data-testid="nav-coupons">{t('navCoupons')}</span> },
-                  ]}
-                />
-              )}
-              <Space style={{ marginLeft: 'auto' }} size="middle">
-                {session && (
-                  <Typography.Text style={{ color: 'rgba(255,255,255,0.85)' }} data-testid="workspace-name">
-                    {t('workspace')}: {session.workspace.name}
-                  </Typography.Text>
-                )}
+              {session &&
+                (wide ? (
+                  <Menu
+                    theme="dark"
+                    mode="horizontal"
+                    selectedKeys={[selected]}
+                    style={{ flex: 1, minWidth: 0 }}
+                    onClick={(e) => navigate(e.key)}
+                    items={nav}
+                  />
+                ) : (
+                  <Dropdown trigger={['click']} menu={{ items: nav, onClick: (e) => navigate(e.key) }}>
+                    <Button size="small" data-testid="nav-menu">
+                      ☰
+                    </Button>
+                  </Dropdown>
+                ))}
+              <Space style={{ marginLeft: 'auto' }} size={wide ? 'middle' : 'small'}>
+                {session &&
+                  (workspaces.length > 1 ? (
+                    <Select
+                      size="small"
+                      value={session.workspace.id}
+                      style={{ minWidth: 120 }}
+                      data-testid="workspace-switcher"
+                      aria-label={t('switchWorkspace')}
+                      options={workspaces.map((w) => ({ value: w.id, label: w.name }))}
+                      onChange={(id) => auth.state === 'signed-in' && signedIn(auth.session, id)}
+                    />
+                  ) : (
+                    <Typography.Text style={{ color: 'rgba(255,255,255,0.85)' }} data-testid="workspace-name">
+                      {wide ? `${t('workspace')}: ` : ''}
+                      {session.workspace.name}
+                    </Typography.Text>
+                  ))}
                 <Segmented<Locale>
                   size="small"
                   value={locale}
                   onChange={changeLocale}
                   options={[
-                    { value: 'zh-CN', label: <span data-testid="locale-zh">中文</span> },
-                    { value: 'en', label: <span data-testid="locale-en">English</span> },
+                    { value: 'zh-CN', label: <span data-testid="locale-zh">{wide ? '中文' : '中'}</span> },
+                    { value: 'en', label: <span data-testid="locale-en">{wide ? 'English' : 'EN'}</span> },
                   ]}
                   aria-label={t('language')}
                 />
-                {session && (
-                  <Button size="small" onClick={() => signOut()} data-testid="sign-out">
-                    {t('signOut')}
-                  </Button>
-                )}
+                {account}
               </Space>
             </Layout.Header>
             <SessionContext.Provider value={session}>
-              <Layout.Content style={{ padding: 24, maxWidth: 1280, width: '100%', margin: '0 auto' }}>{body}</Layout.Content>
+              <Layout.Content style={{ padding: wide ? 24 : 12, maxWidth: 1280, width: '100%', margin: '0 auto' }}>{body}</Layout.Content>
             </SessionContext.Provider>
           </Layout>
         </I18nContext.Provider>

@@ -9,10 +9,25 @@
  * `*.types.ts` files that import no server code (docs/architecture.md, "Console API types").
  */
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import type { profileSchema } from '../../src/cdp/profiles.schemas.ts';
+import type {
+  listProfilesQuery,
+  mergeListSchema,
+  profileSchema,
+  profileSummarySchema,
+  profileTagsSchema,
+  tagSchema,
+  timelinePageSchema,
+} from '../../src/cdp/profiles.schemas.ts';
+import type {
+  experimentSchema,
+  listQuery as experimentListQuery,
+  listSchema as experimentListSchema,
+  resultsSchema,
+} from '../../src/insight/experiments/experiments.schemas.ts';
 import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
-import type { workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
 import type {
   createBody,
@@ -102,6 +117,47 @@ export type ComputeBody = Input<typeof computeBody>;
 /** `POST /v1/models/compute`. */
 export type ComputeAnswer = Answer<typeof computeReportSchema>;
 
+/** `GET /v1/console/session`, `POST /v1/console/login`: the signed-in user, their workspaces and the CSRF token. */
+export type ConsoleSession = Answer<typeof sessionSchema>;
+/** A console user's role in a workspace. */
+export type Role = ConsoleSession['workspaces'][number]['role'];
+/** `GET /v1/users` items: a console user with their role here. */
+export type UserMember = Answer<typeof memberSchema>;
+/** Body of `POST /v1/users/invitations`. */
+export type InviteBody = Input<typeof inviteBody>;
+/** `POST /v1/users/invitations`: the invitation and its one-time link. */
+export type InvitationAnswer = Answer<typeof invitationSchema>;
+/** Body of `PATCH /v1/users/:id`. */
+export type PatchUserBody = Input<typeof patchUserBody>;
+/** `GET /v1/keys` items. */
+export type KeyInfo = Answer<typeof keyInfo>;
+/** `POST /v1/keys`. */
+export type CreatedKey = Answer<typeof createdKeySchema>;
+
+/** `GET /v1/profiles` items: a profile without its timeline. */
+export type ProfileSummary = Answer<typeof profileSummarySchema>;
+/** Query of `GET /v1/profiles`. */
+export type ProfileListQuery = Input<typeof listProfilesQuery>;
+/** `GET /v1/profiles/:id/events`: a page of the timeline, newest first. */
+export type TimelinePage = Answer<typeof timelinePageSchema>;
+/** One event of a timeline. */
+export type TimelineEvent = TimelinePage['data'][number];
+/** `GET /v1/profiles/:id/merges`. */
+export type MergePage = Answer<typeof mergeListSchema>;
+/** A tag of the catalogue (`GET /v1/tags`). */
+export type CatalogueTag = Answer<typeof tagSchema>;
+/** `POST /v1/profiles/:id/tags`, `DELETE …/tags/:tagId`: the profile's tags after the change. */
+export type ProfileTags = Answer<typeof profileTagsSchema>;
+/** An experiment (`GET /v1/insight/experiments/:id`, list items). */
+export type Experiment = Answer<typeof experimentSchema>;
+/** Query of `GET /v1/insight/experiments`. */
+export type ExperimentListQuery = Input<typeof experimentListQuery>;
+/** `GET /v1/insight/experiments`. */
+export type ExperimentPage = Answer<typeof experimentListSchema>;
+/** `GET /v1/insight/experiments/:id/results`. */
+export type ExperimentResults = Answer<typeof resultsSchema>;
+/** One row (arm) of an experiment's results table. */
+export type ArmResult = ExperimentResults['table']['rows'][number];
 /** A coupon template with its statistics (`GET /v1/loyalty/coupon-templates`, list items). */
 export type CouponTemplate = Answer<typeof templateSchema>;
 /** What a coupon takes off an order. */

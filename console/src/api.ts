@@ -1,9 +1,24 @@
 /**
- * The console's client of the Siyu HTTP API (secret key, `Authorization: Bearer sk_...`). Its
+ * The console's client of the Siyu HTTP API: the signed-in user's session cookie (httpOnly, sent
+ * by the browser), the session's CSRF token on every change, and the chosen workspace. Its
  * types are derived from the routes' own JSON schemas (api-types.ts); the rule language is shared
  * with the server too (src/segments/rule.types.ts).
  */
 import type {
+  CatalogueTag,
+  ConsoleSession,
+  CreatedKey,
+  MergePage,
+  ProfileListQuery,
+  ProfileSummary,
+  ProfileTags,
+  TimelinePage,
+  InvitationAnswer,
+  InviteBody,
+  KeyInfo,
+  Page,
+  PatchUserBody,
+  UserMember,
   ComputeAnswer,
   ComputeBody,
   CouponAnswer,
@@ -13,6 +28,10 @@ import type {
   CreateCouponTemplateBody,
   CreateSegmentBody,
   ErrorBody,
+  Experiment,
+  ExperimentListQuery,
+  ExperimentPage,
+  ExperimentResults,
   IssueCouponBody,
   MemberPage,
   MembersQuery,
@@ -72,11 +91,59 @@ function query(params: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
-/** The API calls the console makes, bound to one secret key. */
-export function createApi(secretKey: string, onUnauthorized?: () => void) {
+/** What every call carries: the session's CSRF token and the workspace the console shows. */
+export interface ApiContext {
+  csrfToken: string;
+  workspaceId: string;
+}
+
+/** Throws the API's error of a failed answer (`onUnauthorized` first, for a 401). */
+async function failure(res: Response, onUnauthorized?: () => void): Promise<never> {
+  let code = 'HTTP_' + res.status;
+  let message = res.statusText || `HTTP ${res.status}`;
+  let details: unknown;
+  try {
+    const json = (await res.json()) as ErrorBody;
+    if (json.error) {
+      code = json.error.code ?? code;
+      message = json.error.message ?? message;
+      details = json.error.details;
+    }
+  } catch {
+    /* not JSON: keep the status line */
+  }
+  if (res.status === 401) onUnauthorized?.();
+  throw new ApiError(res.status, code, message, details);
+}
+
+/** A JSON call without a session (sign-in, the session check, accepting an invitation). */
+async function open<T>(method: string, path: string, body?: unknown, csrfToken?: string): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (!res.ok) return failure(res);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** Sign-in and the session, before a workspace is chosen. */
+export const consoleAuth = {
+  /** The session of the browser's cookie (401 ApiError when signed out). */
+  session: () => open<ConsoleSession>('GET', '/v1/console/session'),
+  login: (email: string, password: string) => open<ConsoleSession>('POST', '/v1/console/login', { email, password }),
+  logout: (csrfToken: string) => open<void>('POST', '/v1/console/logout', undefined, csrfToken),
+  logoutEverywhere: (csrfToken: string) => open<{ ended: number }>('POST', '/v1/console/logout-everywhere', undefined, csrfToken),
+  changePassword: (csrfToken: string, current: string, next: string) => open<void>('POST', '/v1/console/password', { current, next }, csrfToken),
+  acceptInvitation: (token: string, name: string, password: string) =>
+    open<ConsoleSession>('POST', '/v1/console/invitations/accept', { token, name, password }),
+};
+
+/** The API calls the console makes, in one workspace of the signed-in session. */
+export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
   /** A JSON body, or `raw` sent as it is with its own content type (a CSV file). */
   async function call(method: string, path: string, body?: unknown, raw?: { body: Blob; type: string }): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${secretKey}` };
+    const headers: Record<string, string> = { 'x-siyu-workspace': ctx.workspaceId };
+    if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = ctx.csrfToken;
     let payload: BodyInit | undefined;
     if (raw) {
       headers['content-type'] = raw.type;
@@ -85,28 +152,35 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
-    const res = await fetch(path, { method, headers, body: payload });
+    const res = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
     if (res.ok) return res;
-    let code = 'HTTP_' + res.status;
-    let message = res.statusText || `HTTP ${res.status}`;
-    let details: unknown;
-    try {
-      const json = (await res.json()) as ErrorBody;
-      if (json.error) {
-        code = json.error.code ?? code;
-        message = json.error.message ?? message;
-        details = json.error.details;
-      }
-    } catch {
-      /* not JSON: keep the status line */
-    }
-    if (res.status === 401) onUnauthorized?.();
-    throw new ApiError(res.status, code, message, details);
+    return failure(res, onUnauthorized);
   }
   const json = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await call(method, path, body)).json() as Promise<T>;
 
   return {
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
+    users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),
+    invite: (body: InviteBody) => json<InvitationAnswer>('POST', '/v1/users/invitations', body),
+    updateUser: (id: string, body: PatchUserBody) => json<UserMember>('PATCH', `/v1/users/${encodeURIComponent(id)}`, body),
+    removeUser: async (id: string) => void (await call('DELETE', `/v1/users/${encodeURIComponent(id)}`)),
+    keys: (cursor?: string) => json<Page<KeyInfo>>('GET', `/v1/keys${query({ limit: 100, cursor })}`),
+    createKey: (kind: 'write' | 'secret', name: string) => json<CreatedKey>('POST', '/v1/keys', { kind, name }),
+    revokeKey: async (id: string) => void (await call('DELETE', `/v1/keys/${encodeURIComponent(id)}`)),
+    staffCustomers: (userid: string, cursor?: string) =>
+      json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),
+    staffToday: (userid: string) =>
+      json<{ date: string; sopTasks: Record<string, unknown>[]; followUps: Record<string, unknown>[] }>(
+        'GET',
+        `/v1/wecom/staff/${encodeURIComponent(userid)}/today`,
+      ),
+    recommendations: (userid: string, externalUserid: string) =>
+      json<Page<Record<string, unknown>> & { customerTags: string[] }>(
+        'GET',
+        `/v1/wecom/staff/${encodeURIComponent(userid)}/recommendations${query({ externalUserid, limit: 3 })}`,
+      ),
+    completeFollowUp: (id: string) => json<Record<string, unknown>>('POST', `/v1/wecom/guide-tasks/${encodeURIComponent(id)}/complete`),
+    completeSopTask: (id: string) => json<Record<string, unknown>>('POST', `/v1/wecom/tasks/${encodeURIComponent(id)}/complete`),
     listSegments: (q: SegmentListQuery) => json<SegmentPage>('GET', `/v1/segments${query(q)}`),
     getSegment: (id: string) => json<SegmentDetail>('GET', `/v1/segments/${encodeURIComponent(id)}`),
     createSegment: (body: CreateSegmentBody) => json<Segment>('POST', '/v1/segments', body),
@@ -124,6 +198,36 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
         await call('POST', `/v1/segments/${encodeURIComponent(id)}/members${query({ mode })}`, undefined, { body: file, type: 'text/csv' })
       ).json() as Promise<StaticUploadReport>,
     profile: (id: string) => json<Profile>('GET', `/v1/profiles/${encodeURIComponent(id)}`),
+    journeys: (cursor?: string) => json<Page<Journey>>('GET', `/v1/journeys${query({ limit: 50, cursor })}`),
+    journey: (id: string) => json<Journey>('GET', `/v1/journeys/${encodeURIComponent(id)}`),
+    createJourney: (name: string, definition: unknown) => json<Journey>('POST', '/v1/journeys', { name, definition }),
+    saveJourney: (id: string, body: { name?: string; definition?: unknown }) => json<Journey>('PATCH', `/v1/journeys/${encodeURIComponent(id)}`, body),
+    journeyAction: (id: string, action: 'publish' | 'pause' | 'resume' | 'archive') =>
+      json<Journey>('POST', `/v1/journeys/${encodeURIComponent(id)}/${action}`),
+    journeyStats: (id: string) => json<JourneyStats>('GET', `/v1/journeys/${encodeURIComponent(id)}/stats`),
+    recipes: () =>
+      json<Page<{ name: string; title: string; description: string; params: { name: string; required: boolean; description: string }[] }>>(
+        'GET',
+        '/v1/journeys/recipes',
+      ),
+    importRecipe: (name: string, params: Record<string, unknown>) =>
+      json<Journey>('POST', `/v1/journeys/recipes/${encodeURIComponent(name)}/import`, { params }),
+    profiles: (q: ProfileListQuery) => {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(q)) for (const x of Array.isArray(v) ? v : [v]) if (x !== undefined && x !== '') params.append(k, String(x));
+      const s = params.toString();
+      return json<Page<ProfileSummary>>('GET', `/v1/profiles${s ? `?${s}` : ''}`);
+    },
+    timeline: (id: string, cursor?: string) => json<TimelinePage>('GET', `/v1/profiles/${encodeURIComponent(id)}/events${query({ limit: 30, cursor })}`),
+    merges: (id: string) => json<MergePage>('GET', `/v1/profiles/${encodeURIComponent(id)}/merges?limit=50`),
+    profileSegments: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/profiles/${encodeURIComponent(id)}/segments?limit=100`),
+    consent: (id: string) => json<Record<string, unknown>>('GET', `/v1/profiles/${encodeURIComponent(id)}/consent`),
+    consentHistory: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/profiles/${encodeURIComponent(id)}/consent/history?limit=50`),
+    profileMessages: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/messages${query({ profileId: id, limit: 50 })}`),
+    tags: () => json<Page<CatalogueTag>>('GET', '/v1/tags?limit=500'),
+    addTag: (id: string, tag: { id: string } | { group: string; name: string }) =>
+      json<ProfileTags>('POST', `/v1/profiles/${encodeURIComponent(id)}/tags`, { tags: [tag] }),
+    removeTag: (id: string, tagId: string) => json<ProfileTags>('DELETE', `/v1/profiles/${encodeURIComponent(id)}/tags/${encodeURIComponent(tagId)}`),
     rfmReport: () => json<RfmReport>('GET', '/v1/models/rfm/report'),
     modelSettings: () => json<ModelSettings>('GET', '/v1/models/settings'),
     /**
@@ -131,12 +235,42 @@ export function createApi(secretKey: string, onUnauthorized?: () => void) {
      * the console always sends all three models' settings (cell names included) to change one value.
      */
     saveModelSettings: (settings: SegmentationSettings) => json<ModelSettings>('PUT', '/v1/models/settings', settings satisfies SettingsBody),
+    listExperiments: (q: ExperimentListQuery) => json<ExperimentPage>('GET', `/v1/insight/experiments${query(q)}`),
+    getExperiment: (id: string) => json<Experiment>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}`),
+    experimentResults: (id: string) => json<ExperimentResults>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}/results`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
     listCouponTemplates: (q: CouponTemplateQuery) => json<CouponTemplatePage>('GET', `/v1/loyalty/coupon-templates${query(q)}`),
     createCouponTemplate: (body: CreateCouponTemplateBody) => json<CouponTemplate>('POST', '/v1/loyalty/coupon-templates', body),
     /** Issues one coupon to a profile; the idempotency key makes a double click issue once. */
     issueCoupon: (body: IssueCouponBody) => json<CouponAnswer>('POST', '/v1/loyalty/coupons/issue', body),
   };
+}
+
+/** A journey as the API answers it (the definition is checked by the server; the canvas reads it loosely). */
+export interface Journey {
+  id: string;
+  name: string;
+  status: 'draft' | 'active' | 'paused' | 'archived';
+  currentVersion: number | null;
+  definition: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+  warnings?: { code: string; stepId: string; message: string }[];
+}
+
+/** `GET /v1/journeys/:id/stats`. */
+export interface JourneyStats {
+  entered: number;
+  active: number;
+  completed: number;
+  converted: number;
+  exited: number;
+  failed: number;
+  conversionRate: number;
+  inStep: Record<string, number>;
+  passed: Record<string, number>;
+  failedSteps: Record<string, number>;
+  splits: Record<string, Record<string, { assigned: number; converted: number; conversionRate: number }>>;
 }
 
 /** The API client type. */

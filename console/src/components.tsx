@@ -2,14 +2,21 @@
 import { Alert, Button, Space, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, type Page, ruleProblems } from './api.ts';
-import { useI18n } from './i18n.ts';
+import { type Locale, useI18n } from './i18n.ts';
+import { errorTexts } from './i18n/errors.ts';
+
+/** An error code's text in the locale with the code beside it, or undefined for a code the console does not know. */
+export function localized(code: string, locale: Locale): string | undefined {
+  const e = errorTexts[code];
+  return e ? `${locale === 'en' ? e.en : e.zh} (${code})` : undefined;
+}
 
 /**
  * An API error as an alert: the code and message, and for RULE_INVALID every problem with the
  * JSON path of the bad node (`rule.rules[2].op`) and what was expected there.
  */
 export function ErrorAlert({ error, testId }: { error: unknown; testId?: string }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   if (!error) return null;
   const problems = ruleProblems(error);
   const api = error instanceof ApiError ? error : undefined;
@@ -21,7 +28,7 @@ export function ErrorAlert({ error, testId }: { error: unknown; testId?: string 
       type="error"
       showIcon
       data-testid={testId}
-      title={code === 'RULE_INVALID' ? t('ruleInvalidTitle', { code }) : t('errorTitle', { code })}
+      title={localized(code, locale) ?? (code === 'RULE_INVALID' ? t('ruleInvalidTitle', { code }) : t('errorTitle', { code }))}
       description={
         <div>
           {problems.length > 0 ? (

@@ -41,6 +41,16 @@ export type Route =
   | { name: 'segment'; id: string }
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
+  | { name: 'workbench' }
+  | { name: 'customers' }
+  | { name: 'journeys' }
+  | { name: 'journey'; id: string }
+  | { name: 'customer'; id: string }
+  | { name: 'users' }
+  | { name: 'keys' }
+  | { name: 'accept-invitation' }
+  | { name: 'experiments' }
+  | { name: 'experiment'; id: string }
   | { name: 'coupons' }
   | { name: 'coupon-new' }
   | { name: 'not-found' };
@@ -52,6 +62,16 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
+  if (parts.length === 1 && parts[0] === 'customers') return { name: 'customers' };
+  if (parts.length === 1 && parts[0] === 'journeys') return { name: 'journeys' };
+  if (parts.length === 2 && parts[0] === 'journeys') return { name: 'journey', id: parts[1]! };
+  if (parts.length === 2 && parts[0] === 'customers') return { name: 'customer', id: parts[1]! };
+  if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };
+  if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' };
+  if (parts[0] === 'experiments' && parts.length === 2) return { name: 'experiment', id: parts[1]! };
   if (parts[0] === 'coupons' && parts.length === 1) return { name: 'coupons' };
   if (parts[0] === 'coupons' && parts.length === 2 && parts[1] === 'new') return { name: 'coupon-new' };
   return { name: 'not-found' };

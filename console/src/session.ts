@@ -1,27 +1,13 @@
 /**
- * The signed-in session: the secret key (kept in localStorage until sign-out), the API client
- * bound to it, and the workspace it belongs to.
+ * The signed-in session: the user and their workspaces (from the httpOnly session cookie, which
+ * scripts cannot read), the CSRF token, the workspace shown, and the API client bound to them.
+ * Nothing secret is kept in localStorage: only the locale and the last workspace chosen.
  */
 import { createContext, useContext } from 'react';
-import type { Api, Workspace } from './api.ts';
+import type { Api, ConsoleSession, Role, Workspace } from './api.ts';
 
-const KEY_STORAGE = 'siyu.console.secretKey';
 const LOCALE_STORAGE = 'siyu.console.locale';
-
-/** The saved secret key, if any. */
-export function loadKey(): string | null {
-  return window.localStorage.getItem(KEY_STORAGE);
-}
-
-/** Saves the secret key (after GET /v1/workspace accepted it). */
-export function saveKey(key: string): void {
-  window.localStorage.setItem(KEY_STORAGE, key);
-}
-
-/** Forgets the secret key (sign-out, or the server refused it). */
-export function clearKey(): void {
-  window.localStorage.removeItem(KEY_STORAGE);
-}
+const WORKSPACE_STORAGE = 'siyu.console.workspace';
 
 /** The saved locale ('zh-CN' unless the operator chose English). */
 export function loadLocale(): 'zh-CN' | 'en' {
@@ -33,10 +19,26 @@ export function saveLocale(locale: 'zh-CN' | 'en'): void {
   window.localStorage.setItem(LOCALE_STORAGE, locale);
 }
 
+/** The workspace to show: the last one chosen if the user still belongs to it, else their first. */
+export function pickWorkspace(session: ConsoleSession): string | undefined {
+  const saved = window.localStorage.getItem(WORKSPACE_STORAGE);
+  return session.workspaces.find((w) => w.id === saved)?.id ?? session.workspaces[0]?.id;
+}
+
+/** Remembers the workspace chosen in the switcher. */
+export function saveWorkspace(id: string): void {
+  window.localStorage.setItem(WORKSPACE_STORAGE, id);
+}
+
 /** What every signed-in screen reads. */
 export interface Session {
   api: Api;
   workspace: Workspace;
+  user: ConsoleSession['user'];
+  /** The user's role in the workspace shown (the API enforces it; the console hides what it would refuse). */
+  role: Role;
+  /** The WeCom staff id of a guide (their workbench). */
+  wecomUserId: string | null;
 }
 
 /** React context carrying the session (set in App once signed in). */
@@ -47,4 +49,9 @@ export function useSession(): Session {
   const s = useContext(SessionContext);
   if (!s) throw new Error('useSession outside a signed-in console');
   return s;
+}
+
+/** Whether the role may change things (owner, operator); analysts and guides read. */
+export function canChange(role: Role): boolean {
+  return role === 'owner' || role === 'operator';
 }

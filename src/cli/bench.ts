@@ -30,6 +30,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--contacts <n>', 'wecom: external contacts of the sandbox corp for the full sync (200 staff; 0 skips the sync)', count('--contacts', 0), 200_000)
     .option('--callbacks <n>', 'wecom: encrypted callbacks posted to the server (0 skips them)', count('--callbacks', 0), 20_000)
     .option('--postings <n>', 'loyalty: ledger postings through the service (and as many raw rows for the baseline)', count('--postings', 100), 20_000)
+    .option('--exposed <n>', 'experiments: exposed profiles per experiment', count('--exposed', 100), 100_000)
     .option('--codes <n>', 'coupons: codes generated in one bulk request (and as many bare rows for the baseline)', count('--codes', 1), 100_000)
     .option(
       '--redemptions <n>',

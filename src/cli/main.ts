@@ -162,6 +162,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
     description: 'Loyalty: verify the points ledger (every balance recomputed from its entries)',
     load: async () => (await import('./loyalty.js')).registerLoyaltyCommands,
   },
+  user: {
+    description: 'Console users: create a user with a role in a workspace',
+    load: async () => (await import('./user.js')).registerUserCommands,
+  },
   'wecom-sandbox': {
     description: 'A local WeCom sandbox (development tool): a fake corp with the WeCom API and callbacks',
     load: async () => (await import('../../wecom-sandbox/index.js')).registerWeComSandboxCommand,

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../platform/config.js';
+import { createUser } from '../access/index.js';
 import { createWorkspace, listWorkspaces } from '../platform/workspaces.js';
+import { generatePassword } from './user.js';
 import { buildApp, createServices, type Services, startWorkers, stopWorkers, type WorkerName } from '../server/app.js';
 
 /** Which parts a process runs: the HTTP API, and which workers (all, none, or some by name). */
@@ -30,10 +32,36 @@ export async function bootstrapWorkspace(s: Services): Promise<void> {
     { workspaceId: created.workspace.id, keysFile: file },
     'first run: created workspace "Default"; its write and secret keys are in the keys file (move them somewhere safe)',
   );
+  await bootstrapOwner(s, created.workspace.id);
   s.log.info(
     { setting: 'linkBaseUrl', how: 'PATCH /v1/messaging/settings {"linkBaseUrl":"https://<public address>"}', docs: 'docs/messaging.md' },
     'next step: set the public address of this server, which tracked links, the open pixel and unsubscribe links point at (messages using them are refused until it is set)',
   );
+}
+
+/** The console's address as this process serves it (SIYU_PUBLIC_URL when set). */
+function consoleUrl(config: Config): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `${(config.publicUrl ?? `http://${host}:${config.port}`).replace(/\/$/, '')}/console/`;
+}
+
+/**
+ * The first run's owner login: a console user `owner@siyu.local` with a generated password, written
+ * to data/first-login.json (0600). The log names the file, never the password; an interactive
+ * terminal is shown the password too (a terminal is not a log).
+ */
+async function bootstrapOwner(s: Services, workspaceId: string): Promise<void> {
+  const email = 'owner@siyu.local';
+  const password = generatePassword();
+  await createUser(s.access, { workspaceId, email, name: 'Owner', password, role: 'owner' });
+  const file = join(s.config.dataDir, 'first-login.json');
+  const url = consoleUrl(s.config);
+  writeFileSync(file, JSON.stringify({ consoleUrl: url, email, password, workspaceId }, null, 2) + '\n', { mode: 0o600 });
+  s.log.warn(
+    { console: url, email, loginFile: file },
+    'first run: sign in to the console as the owner; the password is in the login file (change it after signing in)',
+  );
+  if (process.stdout.isTTY) process.stdout.write(`\n  Console: ${url}\n  Sign in as ${email} with password ${password}\n  (also in ${file})\n\n`);
 }
 
 /** Refuses split roles on SQLite: one file has one writer, and the workers' claims rely on it. */

@@ -10,4 +10,8 @@ export const InsightError = errorClass('insight', {
   /** A survey link whose signature does not match or whose time has passed. */
   SURVEY_LINK_INVALID: 401,
   EXPERIMENT_NOT_FOUND: 404,
+  /** An experiment definition or exposure that does not validate (details name the field). */
+  EXPERIMENT_INVALID: 400,
+  /** An experiment key already used in the workspace by a different definition. */
+  EXPERIMENT_KEY_TAKEN: 409,
 });

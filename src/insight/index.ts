@@ -8,3 +8,7 @@ export { insightMigrations } from './migrations.js';
 export { InsightError } from './errors.js';
 export type { InsightHubEvents } from './hub-events.js';
 export type { InsightDB } from './schema.js';
+
+// Experiments: definitions, exposures and results (the bench and the root use these).
+export { createExperiment, experimentResults, EXPERIMENT_VIEWED_EVENT } from './experiments/experiments.service.js';
+export { assignVariant } from './experiments/assign.js';

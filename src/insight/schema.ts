@@ -1,6 +1,10 @@
-/** The insight module's tables (none yet: each feature adds its own here). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface InsightDB {}
+import type { ExperimentExposuresTable, ExperimentsTable } from './experiments/tables.js';
+
+/** The insight module's tables (each feature adds its own here). */
+export interface InsightDB {
+  insight_experiments: ExperimentsTable;
+  insight_experiment_exposures: ExperimentExposuresTable;
+}
 
 // This module's tables in the whole-database type (see platform/db/schema.ts).
 declare module '../platform/db/schema.js' {

@@ -1,12 +1,15 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './db/database.js';
 import { AppError } from './errors.js';
+import type { Principal } from './principal.js';
 import type { KeyKind, KeyResolver } from './workspaces.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The workspace the request's key belongs to (set by the auth hooks). */
     workspaceId: string;
+    /** Who made the request (set by the secret-key hook: a key acts as the owner; a console user has their role). */
+    principal?: Principal;
   }
 }
 
@@ -82,13 +85,44 @@ export function keyFromHeader(header: string | undefined): string | undefined {
   return key !== undefined && KEY_TOKEN.test(key) ? key : undefined;
 }
 
+/** Signs the request in from its console session cookie, if it has one, and checks the role; answers whether it did. */
+async function signInFromSession(keys: KeyResolver, req: FastifyRequest): Promise<boolean> {
+  const signedIn = keys.console ? await keys.console.authenticate(req) : undefined;
+  if (!signedIn) return false;
+  req.workspaceId = signedIn.workspaceId;
+  req.principal = signedIn.principal;
+  await keys.console!.authorize(req, signedIn.principal);
+  return true;
+}
+
+/**
+ * Console sessions before validation: a request without an Authorization header to a route that
+ * declares the secret-key scheme (`secured()`) is signed in from its session cookie and its role
+ * checked before its body is validated, so a role that may not call a route learns nothing of its
+ * body's shape (and `requireKey` then sees it signed in).
+ */
+export function installConsoleSessions(app: FastifyInstance, keys: KeyResolver): void {
+  app.addHook('preValidation', async (req) => {
+    if (req.headers.authorization || !keys.console) return;
+    const security = (req.routeOptions.schema as { security?: Record<string, unknown>[] } | undefined)?.security;
+    if (!security?.some((s) => 'secretKey' in s)) return;
+    await signInFromSession(keys, req);
+  });
+}
+
 /**
  * A preHandler that authenticates with a key of `kind`: write keys by HTTP Basic (key as user
- * name) or `writeKey` in the body; secret keys by Bearer or Basic.
+ * name) or `writeKey` in the body; secret keys by Bearer or Basic, or, without an Authorization
+ * header, a console session cookie whose user's role must allow the route.
  */
 export function requireKey(keys: KeyResolver, kind: KeyKind) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     const header = req.headers.authorization;
+    if (!header && kind === 'secret') {
+      // Signed in already by the console hook (routes that declare the secret-key scheme), or now.
+      if (req.principal?.kind === 'user') return;
+      if (await signInFromSession(keys, req)) return;
+    }
     let key = keyFromHeader(header);
     if (header && !key) {
       throw new AppError('UNAUTHORIZED', 'malformed Authorization header: send "Bearer <key>" or "Basic <base64 of key:>" (one key, nothing after it)');
@@ -108,5 +142,6 @@ export function requireKey(keys: KeyResolver, kind: KeyKind) {
     const ws = await keys.resolve(key, kind);
     if (!ws) throw new AppError('UNAUTHORIZED', `invalid or revoked ${kind} key`);
     req.workspaceId = ws;
+    if (kind === 'secret') req.principal = { kind: 'key', role: 'owner' };
   };
 }

@@ -6,7 +6,7 @@ import type { KeyResolver } from './workspaces.js';
 import { AppError } from './errors.js';
 import { requireKey } from './http.js';
 import { pageQueryProperties, pageSchema } from './paging.js';
-import { workspaceSchema } from './platform.schemas.js';
+import { createdKeySchema, keyInfo, workspaceSchema } from './platform.schemas.js';
 import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';
 
 const errorResponse = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
@@ -60,17 +60,6 @@ async function healthRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promis
 }
 
 /** An API key as listed (never the key itself). */
-const keyInfo = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    kind: { type: 'string' },
-    name: { type: 'string' },
-    prefix: { type: 'string' },
-    createdAt: { type: 'string' },
-    revokedAt: { type: ['string', 'null'] },
-  },
-};
 
 /** The workspace this secret key belongs to, and its API keys (list, create, revoke). */
 async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
@@ -121,7 +110,7 @@ async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<v
           additionalProperties: false,
           properties: { kind: { type: 'string', enum: ['write', 'secret'] }, name: { type: 'string', minLength: 1, maxLength: 100 } },
         },
-        response: { 201: { type: 'object', properties: { key: { type: 'string' }, info: keyInfo } }, 400: errorResponse },
+        response: { 201: createdKeySchema, 400: errorResponse },
       },
     },
     async (req, reply) => {

@@ -19,3 +19,20 @@ export const workspaceSchema = {
     createdAt: { type: 'string' },
   },
 } as const;
+
+/** An API key as `GET /v1/keys` lists it (never the key itself). */
+export const keyInfo = {
+  type: 'object',
+  required: ['id', 'kind', 'name', 'prefix', 'createdAt', 'revokedAt'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['write', 'secret'] },
+    name: { type: 'string' },
+    prefix: { type: 'string' },
+    createdAt: { type: 'string' },
+    revokedAt: { type: ['string', 'null'] },
+  },
+} as const;
+
+/** `POST /v1/keys`: the new key, shown only in this answer. */
+export const createdKeySchema = { type: 'object', required: ['key', 'info'], properties: { key: { type: 'string' }, info: keyInfo } } as const;

@@ -1,3 +1,4 @@
+import type { ConsoleAuth } from './principal.js';
 import type { Kysely } from 'kysely';
 import { hashApiKey } from './crypto.js';
 import type { DB } from './db/schema.js';
@@ -176,6 +177,8 @@ export async function updateWorkspaceSettings(
 /** Resolves API keys to workspaces, with a short-lived cache so tracking calls cost no query. */
 export interface KeyResolver {
   resolve(key: string, kind: KeyKind): Promise<string | undefined>;
+  /** Console sessions and roles (the access module's, set by the root): secret-key routes accept a signed-in user too. */
+  console?: ConsoleAuth;
 }
 
 /**

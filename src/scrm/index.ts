@@ -37,7 +37,7 @@ export { DEFAULT_CALLBACK_WINDOW_MS } from './callback.service.js';
 export { createReplayGuard, type ReplayGuard } from './replay-guard.js';
 
 // What other modules read of SCRM's tables (journeys' wecom_group audiences, messaging's WeCom addresses)
-export { activeGroupChatIds, groupOwner, followingStaff, hasWeComConnection, type ActiveGroupFilter } from './reads.js';
+export { activeGroupChatIds, groupOwner, followingStaff, hasWeComConnection, staffFollowsProfile, taskStaff, type ActiveGroupFilter } from './reads.js';
 export { groupsWithTags } from './groups/groups.service.js';
 
 // What the CLI runs

@@ -51,3 +51,28 @@ export async function hasWeComConnection<D>(db: Kysely<D>, ws: string): Promise<
   const row = await scrmDb(db).selectFrom('wecom_apps').select('workspace_id').where('workspace_id', '=', ws).executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Whether a staff member follows (now) a customer whose contact resolved to one of `profileIds`
+ * (a live profile and the ids merged into it): the console's guide role sees only such customers.
+ */
+export async function staffFollowsProfile<D>(db: Kysely<D>, ws: string, userid: string, profileIds: readonly string[]): Promise<boolean> {
+  if (profileIds.length === 0) return false;
+  const row = await scrmDb(db)
+    .selectFrom('scrm_follows as f')
+    .innerJoin('scrm_contacts as c', (j) => j.onRef('c.workspace_id', '=', 'f.workspace_id').onRef('c.external_userid', '=', 'f.external_userid'))
+    .select('f.userid')
+    .where('f.workspace_id', '=', ws)
+    .where('f.userid', '=', userid)
+    .where('f.deleted_at', 'is', null)
+    .where('c.profile_id', 'in', [...profileIds])
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The staff member a SOP task (`sop`) or a workbench follow-up (`follow-up`) is for, or undefined when there is no such task. */
+export async function taskStaff<D>(db: Kysely<D>, ws: string, kind: 'sop' | 'follow-up', taskId: string): Promise<string | undefined> {
+  const table = kind === 'sop' ? 'scrm_sop_tasks' : 'scrm_guide_tasks';
+  const row = await scrmDb(db).selectFrom(table).select('staff_userid').where('workspace_id', '=', ws).where('id', '=', taskId).executeTakeFirst();
+  return row?.staff_userid;
+}

@@ -1,7 +1,9 @@
 /** The HTTP application: Fastify with the shared error mapping, OpenAPI, and each module's routes as a plugin. */
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { accessRoutes, installGuideMasking } from '../access/index.js';
 import { broadcastRoutes } from '../broadcasts/index.js';
 import { cdpRoutes } from '../cdp/index.js';
 import { insightRoutes } from '../insight/index.js';
@@ -9,7 +11,7 @@ import { journeyRoutes } from '../journeys/index.js';
 import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
 import { messagingRoutes } from '../messaging/index.js';
 import { consoleRoutes } from '../platform/console.routes.js';
-import { installErrorHandler } from '../platform/http.js';
+import { installConsoleSessions, installErrorHandler } from '../platform/http.js';
 import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
@@ -30,6 +32,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     bodyLimit: 512 * 1024,
   });
   installErrorHandler(app);
+  // Console sessions ride in an httpOnly cookie (access module); guides' answers are masked.
+  await app.register(cookie);
+  installConsoleSessions(app, services.keys);
+  installGuideMasking(app);
   // Graceful shutdown: requests in flight when close() starts answer with `Connection: close`,
   // so keep-alive clients let go and the server can finish instead of waiting for them.
   let closing = false;
@@ -47,7 +53,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           writeKey: { type: 'http', scheme: 'basic', description: 'Write key as user name, empty password' },
-          secretKey: { type: 'http', scheme: 'bearer', description: 'Secret API key (sk_...)' },
+          secretKey: { type: 'http', scheme: 'bearer', description: 'Secret API key (sk_...); the console sends its session cookie instead' },
         },
       },
     },
@@ -58,6 +64,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) =>
     platformRoutes(scope, { database: services.database, keys: services.keys, log: services.log, now: () => services.clock.now(), errorCatalogue: catalogue }),
   );
+  await app.register(async (scope) => accessRoutes(scope, services.access));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));

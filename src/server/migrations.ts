@@ -1,3 +1,4 @@
+import { accessMigrations } from '../access/index.js';
 import type { Kysely } from 'kysely';
 import { broadcastMigrations } from '../broadcasts/index.js';
 import { cdpMigrations } from '../cdp/index.js';
@@ -23,6 +24,7 @@ export function siyuMigrations(engine: Engine): MigrationSet[] {
     broadcastMigrations(engine),
     loyaltyMigrations(engine),
     insightMigrations(engine),
+    accessMigrations(engine),
   ];
 }
 

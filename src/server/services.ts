@@ -12,11 +12,13 @@ import {
   importSpoolDir,
   createRuleBook,
   type IngestWriter,
+  mergedIdsOf,
   profileDepsOf,
   resolveProfileRef,
   type TimelineSource,
   type WorkspaceIngestSettings,
 } from '../cdp/index.js';
+import { type AccessDeps, createConsoleAuth, type GuideScope } from '../access/index.js';
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { InsightHubEvents } from '../insight/index.js';
@@ -29,7 +31,16 @@ import { type Database, openDatabase } from '../platform/db/database.js';
 import { createHub, type Hub } from '../platform/hub.js';
 import { createGuardedFetch, type OutboundAllowList, parseAllowList } from '../platform/outbound.js';
 import { createKeyResolver, getWorkspace, type KeyResolver } from '../platform/workspaces.js';
-import { createScrm, type InboxWorker, type LiveCodeWorker, type Scrm, type ScrmHubEvents, type ScrmOpsWorker } from '../scrm/index.js';
+import {
+  staffFollowsProfile,
+  taskStaff,
+  createScrm,
+  type InboxWorker,
+  type LiveCodeWorker,
+  type Scrm,
+  type ScrmHubEvents,
+  type ScrmOpsWorker,
+} from '../scrm/index.js';
 import {
   type MembershipDeps,
   membershipOf,
@@ -82,6 +93,8 @@ export interface Services {
   membership: MembershipDeps;
   /** SCRM: WeCom connections, callback replay record, the SCRM event listeners. */
   scrm: Scrm;
+  /** Console users, sessions and roles (the key resolver's `console` is built from it). */
+  access: AccessDeps;
   /** Workers this process runs (see workers.ts), each set when started. */
   segmentWorker?: SegmentWorker;
   inboxWorker?: InboxWorker;
@@ -164,6 +177,18 @@ function workspaceSettingsReader(database: Database, config: Config): (ws: strin
   };
 }
 
+/** What keeps a console guide to their own customers and tasks: cdp resolves the profile, scrm knows who follows it. */
+function guideScope(database: Database, profiles: ReturnType<typeof profileDepsOf>): GuideScope {
+  return {
+    async ownsProfile(ws, userid, ref) {
+      const live = await resolveProfileRef(profiles, ws, ref).catch(() => undefined);
+      if (!live) return false;
+      return staffFollowsProfile(database.db, ws, userid, [live, ...(await mergedIdsOf(database.db, ws, live))]);
+    },
+    taskStaff: (ws, kind, id) => taskStaff(database.db, ws, kind, id),
+  };
+}
+
 /** Builds the process state (the composition root): databases, hub, writer, and every module's deps. */
 export async function createServices(config: Config, opts: ServicesOptions = {}): Promise<Services> {
   const log = opts.log ?? createLogger(config);
@@ -215,6 +240,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const outboundAllow = parseAllowList(config.outboundAllow);
   const outboundFetch = createGuardedFetch(outboundAllow);
   const scrm = createScrm({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion });
+  const access: AccessDeps = { database, now, log, keys, guide: guideScope(database, profiles) };
+  keys.console = createConsoleAuth(access);
   const closers = opts.database ? [] : workerDatabase === database ? [database] : [database, workerDatabase];
   return {
     config,
@@ -235,6 +262,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     segments,
     membership: membershipOf(segments),
     scrm,
+    access,
     close: async () => {
       for (const d of closers) await d.close();
     },

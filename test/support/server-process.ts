@@ -22,6 +22,8 @@ export interface ServerProcess {
   output: () => string;
   /** The bootstrap workspace's keys (written by the server on first start). */
   keys: () => { workspaceId: string; writeKey: string; secretKey: string };
+  /** The first owner's console login (written by the server on first start). */
+  firstLogin: () => { consoleUrl: string; email: string; password: string; workspaceId: string };
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -67,6 +69,7 @@ export async function startProcess(env: Record<string, string>, args: string[]):
     child,
     output: () => out,
     keys: () => JSON.parse(readFileSync(join(env.SIYU_DATA_DIR!, 'bootstrap-keys.json'), 'utf8')),
+    firstLogin: () => JSON.parse(readFileSync(join(env.SIYU_DATA_DIR!, 'first-login.json'), 'utf8')),
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;

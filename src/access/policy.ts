@@ -1,0 +1,66 @@
+/**
+ * What each console role may call. Routes are classified by method and Fastify route pattern, so a
+ * route added tomorrow falls into a class the day it is added (a GET is a read, anything else a
+ * change) and `roles.test.ts` calls every route as every role:
+ *
+ * | class | owner | operator | analyst | guide |
+ * | --- | --- | --- | --- | --- |
+ * | admin (keys, users, WeCom connection) | yes | — | — | — |
+ * | change (every other POST/PUT/PATCH/DELETE) | yes | yes | — | — |
+ * | read (GET, and POSTs that only compute an answer) | yes | yes | yes | — |
+ * | guide (their own workbench, tasks and customers) | yes | yes | yes (reads) | own only |
+ */
+import type { Role } from '../platform/principal.js';
+
+/** How a route is classified. */
+export type RouteClass = 'admin' | 'change' | 'read';
+
+/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret). */
+const ADMIN: RegExp[] = [/^[A-Z]+ \/v1\/keys(\/|$)/, /^[A-Z]+ \/v1\/users(\/|$)/, /^(PUT|DELETE) \/v1\/wecom\/connection$/];
+
+/** POSTs that change nothing: they compute an answer from a body (previews, queries). */
+const READ_POSTS = new Set(['POST /v1/segments/preview', 'POST /v1/templates/:id/preview']);
+
+/**
+ * What a guide may reach, and the check that keeps them to their own: the staff id in the path or
+ * query, the task's staff member, or the profile's following staff member (checked by GuideScope).
+ */
+export type GuideCheck =
+  { kind: 'none' } | { kind: 'staff-param' } | { kind: 'staff-query' } | { kind: 'task'; task: 'sop' | 'follow-up' } | { kind: 'profile' };
+
+const GUIDE_ROUTES: Record<string, GuideCheck> = {
+  'GET /v1/workspace': { kind: 'none' },
+  'GET /v1/errors': { kind: 'none' },
+  'GET /v1/wecom/staff/:userid/customers': { kind: 'staff-param' },
+  'GET /v1/wecom/staff/:userid/today': { kind: 'staff-param' },
+  'GET /v1/wecom/staff/:userid/recommendations': { kind: 'staff-param' },
+  'GET /v1/wecom/staff/:userid': { kind: 'staff-param' },
+  'GET /v1/wecom/tasks': { kind: 'staff-query' },
+  'POST /v1/wecom/tasks/:id/complete': { kind: 'task', task: 'sop' },
+  'POST /v1/wecom/guide-tasks/:id/complete': { kind: 'task', task: 'follow-up' },
+  'GET /v1/profiles/:id': { kind: 'profile' },
+  'GET /v1/profiles/:id/events': { kind: 'profile' },
+  'GET /v1/profiles/:id/consent': { kind: 'profile' },
+  'GET /v1/profiles/:id/points': { kind: 'profile' },
+  'GET /v1/profiles/:id/coupons': { kind: 'profile' },
+};
+
+/** The class of a route (`method`, Fastify pattern such as `/v1/segments/:id`). */
+export function classify(method: string, routeUrl: string): RouteClass {
+  const key = `${method.toUpperCase()} ${routeUrl}`;
+  if (ADMIN.some((re) => re.test(key))) return 'admin';
+  if (method === 'GET' || method === 'HEAD' || READ_POSTS.has(key)) return 'read';
+  return 'change';
+}
+
+/** The guide check of a route, or undefined when guides may not call it at all. */
+export function guideCheck(method: string, routeUrl: string): GuideCheck | undefined {
+  return GUIDE_ROUTES[`${method.toUpperCase()} ${routeUrl}`];
+}
+
+/** Whether a role other than guide may call a route of a class (guides go through {@link guideCheck}). */
+export function roleAllows(role: Exclude<Role, 'guide'>, cls: RouteClass): boolean {
+  if (role === 'owner') return true;
+  if (role === 'operator') return cls !== 'admin';
+  return cls === 'read';
+}
