@@ -66,6 +66,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     run: async (o) => (await import('./experiments.js')).runExperimentsBench(o),
   },
   {
+    name: 'insight',
+    summary:
+      'the metric set (sales, repurchase, LTV cohorts, new profiles), a 4-step funnel and monthly retention cohorts over a year of --insight-profiles profiles and 10× as many events, each vs a hand-written SQL query for the same numbers in the same run; targets ≤1.5× of it, and under 2 s on PostgreSQL',
+    run: async (o) => (await import('./insight.js')).runInsightBench(o),
+  },
+  {
     name: 'coupons',
     summary:
       'coupons: bulk generation of --codes codes (one request; target 100,000 in seconds) vs bare insertMany of the same rows, and --redemptions issues and redemptions (one transaction each, --concurrency clients) vs bare inserts/updates of the same rows; target redemptions ≥0.5× baseline; peak RSS',

@@ -26,6 +26,8 @@ export interface BenchOptions {
   postings: number;
   /** experiments: exposed profiles per experiment. */
   exposed: number;
+  /** insight: profiles generated (events: eventsPerProfile each on average). */
+  insightProfiles: number;
   /** coupons: codes generated in one bulk request (and as many bare rows for the baseline). */
   codes: number;
   /** coupons: coupons issued and then redeemed through the service (and as many bare rows for the baseline). */

@@ -12,6 +12,9 @@ import { JourneyEditorPage } from './pages/journeys/JourneyEditor.tsx';
 import { JourneyListPage } from './pages/journeys/JourneyList.tsx';
 import { ExperimentListPage } from './pages/ExperimentList.tsx';
 import { ExperimentResultsPage } from './pages/ExperimentResults.tsx';
+import { CohortTablePage } from './pages/CohortTable.tsx';
+import { FunnelBuilderPage } from './pages/FunnelBuilder.tsx';
+import { InsightOverviewPage } from './pages/InsightOverview.tsx';
 import { CouponTemplateEditorPage } from './pages/CouponTemplateEditor.tsx';
 import { CouponTemplateListPage } from './pages/CouponTemplateList.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
@@ -44,6 +47,16 @@ const NAV: NavItem[] = [
   { key: 'rfm', label: 'navRfm', roles: ['owner', 'operator', 'analyst'] },
   { key: 'journeys', label: 'navJourneys', roles: ['owner', 'operator', 'analyst'] },
   { key: 'experiments', label: 'navExperiments', roles: ['owner', 'operator', 'analyst'] },
+  {
+    key: 'insight',
+    label: 'navInsight',
+    roles: ['owner', 'operator', 'analyst'],
+    children: [
+      { key: 'insight/overview', label: 'navInsightOverview', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'insight/funnels', label: 'navFunnels', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'insight/cohorts', label: 'navCohorts', roles: ['owner', 'operator', 'analyst'] },
+    ],
+  },
   { key: 'coupons', label: 'navCoupons', roles: ['owner', 'operator', 'analyst'] },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
   {
@@ -73,6 +86,12 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('segments', <SegmentDetailPage key={route.id} id={route.id} />);
     case 'rfm':
       return guard('rfm', <RfmReportPage />);
+    case 'insight':
+      return guard('insight/overview', <InsightOverviewPage />);
+    case 'insight-funnels':
+      return guard('insight/funnels', <FunnelBuilderPage />);
+    case 'insight-cohorts':
+      return guard('insight/cohorts', <CohortTablePage />);
     case 'customers':
       return guard('customers', <CustomerListPage />);
     case 'journeys':
@@ -195,6 +214,9 @@ export function App() {
         'coupon-new': 'coupons',
         journeys: 'journeys',
         journey: 'journeys',
+        insight: 'insight/overview',
+        'insight-funnels': 'insight/funnels',
+        'insight-cohorts': 'insight/cohorts',
       } as Partial<Record<Route['name'], string>>
     )[route.name] ?? 'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';

@@ -26,6 +26,9 @@ import type {
 } from '../../src/insight/experiments/experiments.schemas.ts';
 import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
+import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
+import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels.schemas.ts';
+import type { metricParams, metricQuery, metricSchema } from '../../src/insight/metrics/metrics.schemas.ts';
 import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
@@ -117,6 +120,20 @@ export type ComputeBody = Input<typeof computeBody>;
 /** `POST /v1/models/compute`. */
 export type ComputeAnswer = Answer<typeof computeReportSchema>;
 
+/** A metric's name (`GET /v1/insight/metrics/:metric`). */
+export type MetricName = Input<typeof metricParams>['metric'];
+/** Query of `GET /v1/insight/metrics/:metric`. */
+export type MetricQuery = Input<typeof metricQuery>;
+/** `GET /v1/insight/metrics/:metric`: a table of named columns and rows, with its scope. */
+export type MetricAnswer = Answer<typeof metricSchema>;
+/** Body of `POST /v1/insight/funnels`. */
+export type FunnelBody = Input<typeof funnelBody>;
+/** `POST /v1/insight/funnels`: one row per (breakdown group, step). */
+export type FunnelAnswer = Answer<typeof funnelSchema>;
+/** Query of `GET /v1/insight/cohorts/report`. */
+export type CohortQuery = Input<typeof cohortQuery>;
+/** `GET /v1/insight/cohorts/report`: the retention triangle. */
+export type CohortAnswer = Answer<typeof cohortSchema>;
 /** `GET /v1/console/session`, `POST /v1/console/login`: the signed-in user, their workspaces and the CSRF token. */
 export type ConsoleSession = Answer<typeof sessionSchema>;
 /** A console user's role in a workspace. */

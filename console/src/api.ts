@@ -5,6 +5,8 @@
  * with the server too (src/segments/rule.types.ts).
  */
 import type {
+  CohortAnswer,
+  CohortQuery,
   CatalogueTag,
   ConsoleSession,
   CreatedKey,
@@ -20,6 +22,11 @@ import type {
   PatchUserBody,
   UserMember,
   ComputeAnswer,
+  FunnelAnswer,
+  FunnelBody,
+  MetricAnswer,
+  MetricName,
+  MetricQuery,
   ComputeBody,
   CouponAnswer,
   CouponTemplate,
@@ -238,6 +245,13 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     listExperiments: (q: ExperimentListQuery) => json<ExperimentPage>('GET', `/v1/insight/experiments${query(q)}`),
     getExperiment: (id: string) => json<Experiment>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}`),
     experimentResults: (id: string) => json<ExperimentResults>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}/results`),
+    /** One insight metric over a range of local dates (`format` is JSON here; `metricCsv` exports). */
+    metric: (name: MetricName, q: Omit<MetricQuery, 'format'>) => json<MetricAnswer>('GET', `/v1/insight/metrics/${name}${query(q)}`),
+    /** A metric as CSV, as a Blob to save. */
+    metricCsv: async (name: MetricName, q: Omit<MetricQuery, 'format'>) =>
+      (await call('GET', `/v1/insight/metrics/${name}${query({ ...q, format: 'csv' })}`)).blob(),
+    funnel: (body: FunnelBody) => json<FunnelAnswer>('POST', '/v1/insight/funnels', body),
+    cohorts: (q: Omit<CohortQuery, 'format'>) => json<CohortAnswer>('GET', `/v1/insight/cohorts/report${query(q)}`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
     listCouponTemplates: (q: CouponTemplateQuery) => json<CouponTemplatePage>('GET', `/v1/loyalty/coupon-templates${query(q)}`),
     createCouponTemplate: (body: CreateCouponTemplateBody) => json<CouponTemplate>('POST', '/v1/loyalty/coupon-templates', body),

@@ -41,6 +41,9 @@ export type Route =
   | { name: 'segment'; id: string }
   | { name: 'segment-edit'; id: string }
   | { name: 'rfm' }
+  | { name: 'insight' }
+  | { name: 'insight-funnels' }
+  | { name: 'insight-cohorts' }
   | { name: 'workbench' }
   | { name: 'customers' }
   | { name: 'journeys' }
@@ -62,6 +65,9 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };
+  if (parts[0] === 'insight' && (parts.length === 1 || (parts.length === 2 && parts[1] === 'overview'))) return { name: 'insight' };
+  if (parts[0] === 'insight' && parts.length === 2 && parts[1] === 'funnels') return { name: 'insight-funnels' };
+  if (parts[0] === 'insight' && parts.length === 2 && parts[1] === 'cohorts') return { name: 'insight-cohorts' };
   if (parts.length === 1 && parts[0] === 'workbench') return { name: 'workbench' };
   if (parts.length === 1 && parts[0] === 'customers') return { name: 'customers' };
   if (parts.length === 1 && parts[0] === 'journeys') return { name: 'journeys' };

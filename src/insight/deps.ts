@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
+import type { CdpHubEvents } from '../cdp/index.js';
 import type { InsightHubEvents } from './hub-events.js';
 
 /** The insight module's dependencies (routes and workers). */
@@ -14,7 +15,8 @@ export interface InsightDeps {
   database: Database;
   now: () => number;
   log: Logger;
-  hub: Hub<InsightHubEvents>;
+  /** The process's hub: insight hears `cdp.events-committed` (the metrics cache's invalidation). */
+  hub: Hub<InsightHubEvents & Pick<CdpHubEvents, 'cdp.events-committed'>>;
   /** API keys, for the routes' secret-key check. */
   keys: KeyResolver;
   /** The workspace's time zone (days, weeks and months of metrics are its local ones). */

@@ -1,7 +1,8 @@
 import type { ExperimentExposuresTable, ExperimentsTable } from './experiments/tables.js';
+import type { InsightMetricsDB } from './metrics/schema.js';
 
-/** The insight module's tables (each feature adds its own here). */
-export interface InsightDB {
+/** The insight module's tables: each feature adds its own here. */
+export interface InsightDB extends InsightMetricsDB {
   insight_experiments: ExperimentsTable;
   insight_experiment_exposures: ExperimentExposuresTable;
 }
