@@ -28,6 +28,8 @@ export interface BenchOptions {
   exposed: number;
   /** insight: profiles generated (events: eventsPerProfile each on average). */
   insightProfiles: number;
+  /** clv: synthetic customers simulated for the CLV fits. */
+  customers: number;
   /** coupons: codes generated in one bulk request (and as many bare rows for the baseline). */
   codes: number;
   /** coupons: coupons issued and then redeemed through the service (and as many bare rows for the baseline). */

@@ -12,6 +12,7 @@ import { JourneyEditorPage } from './pages/journeys/JourneyEditor.tsx';
 import { JourneyListPage } from './pages/journeys/JourneyList.tsx';
 import { ExperimentListPage } from './pages/ExperimentList.tsx';
 import { ExperimentResultsPage } from './pages/ExperimentResults.tsx';
+import { ClvReportPage } from './pages/ClvReport.tsx';
 import { CohortTablePage } from './pages/CohortTable.tsx';
 import { FunnelBuilderPage } from './pages/FunnelBuilder.tsx';
 import { InsightOverviewPage } from './pages/InsightOverview.tsx';
@@ -55,6 +56,7 @@ const NAV: NavItem[] = [
       { key: 'insight/overview', label: 'navInsightOverview', roles: ['owner', 'operator', 'analyst'] },
       { key: 'insight/funnels', label: 'navFunnels', roles: ['owner', 'operator', 'analyst'] },
       { key: 'insight/cohorts', label: 'navCohorts', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'insight/clv', label: 'navClv', roles: ['owner', 'operator', 'analyst'] },
     ],
   },
   { key: 'coupons', label: 'navCoupons', roles: ['owner', 'operator', 'analyst'] },
@@ -92,6 +94,8 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('insight/funnels', <FunnelBuilderPage />);
     case 'insight-cohorts':
       return guard('insight/cohorts', <CohortTablePage />);
+    case 'clv':
+      return guard('insight/clv', <ClvReportPage />);
     case 'customers':
       return guard('customers', <CustomerListPage />);
     case 'journeys':
@@ -217,6 +221,7 @@ export function App() {
         insight: 'insight/overview',
         'insight-funnels': 'insight/funnels',
         'insight-cohorts': 'insight/cohorts',
+        clv: 'insight/clv',
       } as Partial<Record<Route['name'], string>>
     )[route.name] ?? 'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';

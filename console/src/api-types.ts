@@ -24,6 +24,7 @@ import type {
   listSchema as experimentListSchema,
   resultsSchema,
 } from '../../src/insight/experiments/experiments.schemas.ts';
+import type { atRiskQuery, atRiskSchema, fitBody, fitSchema, overviewSchema, profileClvSchema } from '../../src/insight/clv/clv.schemas.ts';
 import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
@@ -175,6 +176,22 @@ export type ExperimentPage = Answer<typeof experimentListSchema>;
 export type ExperimentResults = Answer<typeof resultsSchema>;
 /** One row (arm) of an experiment's results table. */
 export type ArmResult = ExperimentResults['table']['rows'][number];
+/** `GET /v1/insight/clv`: the current CLV model, the CLV distribution and totals. */
+export type ClvOverview = Answer<typeof overviewSchema>;
+/** One bar of the CLV distribution. */
+export type ClvBucket = ClvOverview['distribution']['bars'][number];
+/** Body of `POST /v1/insight/clv/fit`. */
+export type ClvFitBody = Input<typeof fitBody>;
+/** `POST /v1/insight/clv/fit`. */
+export type ClvFitAnswer = Answer<typeof fitSchema>;
+/** Query of `GET /v1/insight/clv/at-risk`. */
+export type ClvAtRiskQuery = Input<typeof atRiskQuery>;
+/** `GET /v1/insight/clv/at-risk`. */
+export type ClvAtRiskPage = Answer<typeof atRiskSchema>;
+/** One profile's CLV predictions (an at-risk row). */
+export type ClvPrediction = ClvAtRiskPage['data'][number];
+/** `GET /v1/profiles/:id/clv`. */
+export type ProfileClv = Answer<typeof profileClvSchema>;
 /** A coupon template with its statistics (`GET /v1/loyalty/coupon-templates`, list items). */
 export type CouponTemplate = Answer<typeof templateSchema>;
 /** What a coupon takes off an order. */

@@ -32,6 +32,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--postings <n>', 'loyalty: ledger postings through the service (and as many raw rows for the baseline)', count('--postings', 100), 20_000)
     .option('--exposed <n>', 'experiments: exposed profiles per experiment', count('--exposed', 100), 100_000)
     .option('--insight-profiles <n>', 'insight: profiles generated (with --events-per-profile events each on average)', count('--insight-profiles', 10), 20_000)
+    .option('--customers <n>', 'clv: customers simulated for the BG/NBD + Gamma-Gamma fits', count('--customers', 100), 100_000)
     .option('--codes <n>', 'coupons: codes generated in one bulk request (and as many bare rows for the baseline)', count('--codes', 1), 100_000)
     .option(
       '--redemptions <n>',

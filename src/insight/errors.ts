@@ -14,4 +14,10 @@ export const InsightError = errorClass('insight', {
   EXPERIMENT_INVALID: 400,
   /** An experiment key already used in the workspace by a different definition. */
   EXPERIMENT_KEY_TAKEN: 409,
+  /** The workspace has no fitted CLV model yet (fit one with POST /v1/insight/clv/fit). */
+  CLV_NOT_FITTED: 404,
+  /** Too little order history to fit the CLV models (details say what there is and what is needed). */
+  CLV_NOT_ENOUGH_DATA: 409,
+  /** Another fit of this workspace's CLV models is running. */
+  CLV_FIT_RUNNING: 409,
 });

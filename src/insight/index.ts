@@ -7,8 +7,13 @@ export { insightRoutes } from './routes.js';
 export { insightMigrations } from './migrations.js';
 export { InsightError } from './errors.js';
 export type { InsightHubEvents } from './hub-events.js';
-export type { InsightDB } from './schema.js';
+export type { InsightDB, InsightClvModelsTable, InsightClvPredictionsTable } from './schema.js';
 
 // Experiments: definitions, exposures and results (the bench and the root use these).
 export { createExperiment, experimentResults, EXPERIMENT_VIEWED_EVENT } from './experiments/experiments.service.js';
 export { assignVariant } from './experiments/assign.js';
+
+// Predicted customer lifetime value (BG/NBD + Gamma-Gamma): the schedule, a fit, the trait names.
+export { startClvWorker, runClvSchedule, type ClvWorker, type ClvScheduleOptions } from './clv/clv.worker.js';
+export { fitWorkspaceClv, type FitReport } from './clv/clv.service.js';
+export { clvTraitNames } from './clv/clv.traits.js';

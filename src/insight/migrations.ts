@@ -1,5 +1,6 @@
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
+import { clvMigration } from './clv/migration.js';
 import { experimentsMigration } from './experiments/migration.js';
 import { metricsMigration } from './metrics/migration.js';
 
@@ -9,6 +10,7 @@ export function insightMigrations(engine: Engine): MigrationSet {
     owner: 'insight',
     migrations: {
       '0024_insight_metrics': metricsMigration(engine),
+      '0025_insight_clv': clvMigration(engine),
       '0027_insight_experiments': experimentsMigration(engine),
     },
   };

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { clvRoutes } from './clv/clv.routes.js';
 import type { InsightDeps } from './deps.js';
 import { cohortRoutes } from './cohorts/cohorts.routes.js';
 import { experimentRoutes } from './experiments/experiments.routes.js';
@@ -16,4 +17,5 @@ export async function insightRoutes(app: FastifyInstance, deps: InsightDeps): Pr
   await funnelRoutes(app, ctx);
   await cohortRoutes(app, ctx);
   await experimentRoutes(app, deps);
+  await clvRoutes(app, deps);
 }

@@ -78,7 +78,7 @@ export function broadcastsDeps(s: Services, database: Database = s.database): Br
 
 /** The insight module's deps (its reads of other modules go through their published functions). */
 export function insightDeps(s: Services, database: Database = s.database): InsightDeps {
-  return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, timeZoneOf: s.timeZoneOf };
+  return { database, now: () => s.clock.now(), log: s.log, hub: s.hub, keys: s.keys, timeZoneOf: s.timeZoneOf, resolveProfile: profileResolver(s) };
 }
 
 /** The loyalty module's deps. */

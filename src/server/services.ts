@@ -21,7 +21,7 @@ import {
 import { type AccessDeps, createConsoleAuth, type GuideScope } from '../access/index.js';
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
-import type { InsightHubEvents } from '../insight/index.js';
+import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
 import type { CouponWorker, LoyaltyHubEvents } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -103,6 +103,7 @@ export interface Services {
   journeyWorker?: JourneyWorker;
   scrmOpsWorker?: ScrmOpsWorker;
   liveCodeWorker?: LiveCodeWorker;
+  clvWorker?: ClvWorker;
   couponWorker?: CouponWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
