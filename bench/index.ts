@@ -83,4 +83,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'BG/NBD + Gamma-Gamma maximum-likelihood fits over --customers customers simulated with known parameters (printed recovered vs true) vs one log-likelihood + gradient pass in the same run; targets both fits < 10 s at 100,000, parameters within 15%, mean dropout and rate within 5%; then the whole scheduled job on SQLite or --database-url PostgreSQL vs reading the order rows',
     run: async (o) => (await import('./clv.js')).runClvBench(o),
   },
+  {
+    name: 'coupons',
+    summary:
+      'coupons: bulk generation of --codes codes (one request; target 100,000 in seconds) vs bare insertMany of the same rows, and --redemptions issues and redemptions (one transaction each, --concurrency clients) vs bare inserts/updates of the same rows; target redemptions ≥0.5× baseline; peak RSS',
+    run: async (o) => (await import('./coupons.js')).runCouponsBench(o),
+  },
 ];

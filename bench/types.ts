@@ -32,6 +32,10 @@ export interface BenchOptions {
   insightProfiles: number;
   /** clv: synthetic customers simulated for the CLV fits. */
   customers: number;
+  /** coupons: codes generated in one bulk request (and as many bare rows for the baseline). */
+  codes: number;
+  /** coupons: coupons issued and then redeemed through the service (and as many bare rows for the baseline). */
+  redemptions: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

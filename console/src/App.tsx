@@ -19,6 +19,8 @@ import { InsightOverviewPage } from './pages/InsightOverview.tsx';
 import { SurveyEditorPage } from './pages/SurveyEditor.tsx';
 import { SurveyListPage } from './pages/SurveyList.tsx';
 import { SurveyReportPage } from './pages/SurveyReport.tsx';
+import { CouponTemplateEditorPage } from './pages/CouponTemplateEditor.tsx';
+import { CouponTemplateListPage } from './pages/CouponTemplateList.tsx';
 import { RfmReportPage } from './pages/RfmReport.tsx';
 import { SegmentDetailPage } from './pages/SegmentDetail.tsx';
 import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
@@ -61,6 +63,7 @@ const NAV: NavItem[] = [
     ],
   },
   { key: 'surveys', label: 'navSurveys', roles: ['owner', 'operator', 'analyst'] },
+  { key: 'coupons', label: 'navCoupons', roles: ['owner', 'operator', 'analyst'] },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
   {
     key: 'settings',
@@ -115,6 +118,10 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('surveys', <SurveyEditorPage key={`edit-${route.id}`} id={route.id} />);
     case 'survey':
       return guard('surveys', <SurveyReportPage key={route.id} id={route.id} />);
+    case 'coupons':
+      return guard('coupons', <CouponTemplateListPage />);
+    case 'coupon-new':
+      return guard('coupons', <CouponTemplateEditorPage />);
     case 'customer':
       // A guide opens the customers they follow (the API refuses the others).
       return <CustomerProfilePage key={route.id} id={route.id} />;
@@ -219,6 +226,8 @@ export function App() {
         customer: 'customers',
         experiments: 'experiments',
         experiment: 'experiments',
+        coupons: 'coupons',
+        'coupon-new': 'coupons',
         journeys: 'journeys',
         journey: 'journeys',
         insight: 'insight/overview',

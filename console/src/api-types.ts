@@ -25,6 +25,7 @@ import type {
   resultsSchema,
 } from '../../src/insight/experiments/experiments.schemas.ts';
 import type { atRiskQuery, atRiskSchema, fitBody, fitSchema, overviewSchema, profileClvSchema } from '../../src/insight/clv/clv.schemas.ts';
+import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
 import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels.schemas.ts';
@@ -229,3 +230,17 @@ export type ClvAtRiskPage = Answer<typeof atRiskSchema>;
 export type ClvPrediction = ClvAtRiskPage['data'][number];
 /** `GET /v1/profiles/:id/clv`. */
 export type ProfileClv = Answer<typeof profileClvSchema>;
+/** A coupon template with its statistics (`GET /v1/loyalty/coupon-templates`, list items). */
+export type CouponTemplate = Answer<typeof templateSchema>;
+/** What a coupon takes off an order. */
+export type CouponKind = CouponTemplate['kind'];
+/** Query of `GET /v1/loyalty/coupon-templates`. */
+export type CouponTemplateQuery = Input<typeof templatesQuery>;
+/** `GET /v1/loyalty/coupon-templates`. */
+export type CouponTemplatePage = Answer<typeof templatesPage>;
+/** Body of `POST /v1/loyalty/coupon-templates`. */
+export type CreateCouponTemplateBody = Input<typeof templateBody>;
+/** Body of `POST /v1/loyalty/coupons/issue`. */
+export type IssueCouponBody = Input<typeof issueBody>;
+/** `POST /v1/loyalty/coupons/issue`: `{ coupon }`. */
+export type CouponAnswer = Answer<typeof couponAnswer>;

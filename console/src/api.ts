@@ -33,12 +33,18 @@ import type {
   MetricName,
   MetricQuery,
   ComputeBody,
+  CouponAnswer,
+  CouponTemplate,
+  CouponTemplatePage,
+  CouponTemplateQuery,
+  CreateCouponTemplateBody,
   CreateSegmentBody,
   ErrorBody,
   Experiment,
   ExperimentListQuery,
   ExperimentPage,
   ExperimentResults,
+  IssueCouponBody,
   MemberPage,
   MembersQuery,
   ModelSettings,
@@ -276,6 +282,10 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     surveyLink: (id: string, body: SurveyLinkBody) => json<SurveyLinkAnswer>('POST', `/v1/insight/surveys/${encodeURIComponent(id)}/links`, body),
     surveyReport: (id: string, q: SurveyReportQuery) => json<SurveyReport>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}/report${query(q)}`),
     verbatims: (id: string, q: VerbatimsQuery) => json<VerbatimPage>('GET', `/v1/insight/surveys/${encodeURIComponent(id)}/verbatims${query(q)}`),
+    listCouponTemplates: (q: CouponTemplateQuery) => json<CouponTemplatePage>('GET', `/v1/loyalty/coupon-templates${query(q)}`),
+    createCouponTemplate: (body: CreateCouponTemplateBody) => json<CouponTemplate>('POST', '/v1/loyalty/coupon-templates', body),
+    /** Issues one coupon to a profile; the idempotency key makes a double click issue once. */
+    issueCoupon: (body: IssueCouponBody) => json<CouponAnswer>('POST', '/v1/loyalty/coupons/issue', body),
   };
 }
 

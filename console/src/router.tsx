@@ -59,6 +59,8 @@ export type Route =
   | { name: 'experiments' }
   | { name: 'experiment'; id: string }
   | { name: 'clv' }
+  | { name: 'coupons' }
+  | { name: 'coupon-new' }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -87,6 +89,8 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' };
   if (parts[0] === 'experiments' && parts.length === 2) return { name: 'experiment', id: parts[1]! };
   if (parts.length === 2 && parts[0] === 'insight' && parts[1] === 'clv') return { name: 'clv' };
+  if (parts[0] === 'coupons' && parts.length === 1) return { name: 'coupons' };
+  if (parts[0] === 'coupons' && parts.length === 2 && parts[1] === 'new') return { name: 'coupon-new' };
   return { name: 'not-found' };
 }
 

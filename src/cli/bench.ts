@@ -34,6 +34,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--exposed <n>', 'experiments: exposed profiles per experiment', count('--exposed', 100), 100_000)
     .option('--insight-profiles <n>', 'insight: profiles generated (with --events-per-profile events each on average)', count('--insight-profiles', 10), 20_000)
     .option('--customers <n>', 'clv: customers simulated for the BG/NBD + Gamma-Gamma fits', count('--customers', 100), 100_000)
+    .option('--codes <n>', 'coupons: codes generated in one bulk request (and as many bare rows for the baseline)', count('--codes', 1), 100_000)
+    .option(
+      '--redemptions <n>',
+      'coupons: coupons issued then redeemed through the service (and as many bare rows for the baseline)',
+      count('--redemptions', 10),
+      10_000,
+    )
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
     .addOption(

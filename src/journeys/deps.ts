@@ -16,7 +16,8 @@ export type JourneysHub = Hub<CdpHubEvents & SegmentsHubEvents & MessagingHubEve
  * What an award step asks of a loyalty module. Each call carries an idempotency key; a repeat must
  * change nothing. The transaction is untyped on purpose: the loyalty module writes its own tables,
  * which journeys does not know, in the transaction that advances the step. A loyalty module without
- * coupons leaves `issueCoupon` out: coupon awards are then skipped (and publish says so).
+ * coupons leaves `issueCoupon` out: coupon awards are then skipped (and publish says so); with
+ * `couponTemplateProblem`, publish also warns about a coupon template that cannot issue.
  */
 export interface LoyaltyPort {
   awardPoints(
@@ -27,6 +28,11 @@ export interface LoyaltyPort {
     trx: Kysely<any>,
     input: { workspaceId: string; profileId: string; couponTemplateId: string; reason: string; idempotencyKey: string; now: number },
   ): Promise<{ ok: true; couponCode?: string } | { ok: false; reason: string }>;
+  /**
+   * Why coupons of a template cannot be issued now (no such template, paused, archived, out of
+   * stock), or undefined when they can; read in the publish transaction for the publish warnings.
+   */
+  couponTemplateProblem?(db: Kysely<any>, input: { workspaceId: string; couponTemplateId: string }): Promise<string | undefined>;
 }
 
 /**

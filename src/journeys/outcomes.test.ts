@@ -27,7 +27,7 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
       .orderBy('seq')
       .execute()) as { step_id: string; outcome: string }[];
 
-  it('birthday recipe with the loyalty module, which has no coupons yet: publish warns, the coupon step counts as skipped in the statistics and on the timeline, the greeting promises no coupon', async () => {
+  it('birthday recipe before its coupon template exists: publish warns, the coupon step counts as failed in the statistics and on the timeline, the greeting promises no coupon', async () => {
     app = await journeyTestApp(engine, { clockStart: Date.parse('2026-11-02T16:30:00Z') }); // 00:30 on 11-03 in Shanghai
     const p = await app.profile('bd', { name: '小美', birthday: '1995-11-03' });
     const res = await app.api('POST', '/v1/journeys/recipes/birthday_coupon/import', { publish: true });
@@ -35,7 +35,8 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
     const warning = {
       code: 'AWARD_WITHOUT_LOYALTY',
       stepId: 'coupon',
-      message: expect.stringMatching(/installed loyalty module has no coupons yet: it will be skipped/),
+      message:
+        'step "coupon" issues coupons of template "birthday", which does not exist in this workspace (create it with that key: POST /v1/loyalty/coupon-templates): the step will fail (counted as failed in the statistics) and the journey will go on until it can issue',
     };
     // The route's deps are the root's: its channel check (messaging's configurations, the SCRM
     // connection for wecom) finds no WeCom connection in this workspace, so the greeting warns too.
@@ -50,25 +51,21 @@ describeEngines('honest step outcomes and publish warnings', (engine) => {
     app.t.clock.set(Date.parse('2026-11-03T01:00:00Z')); // 09:00
     await app.tick();
     const s = await stats(id);
-    expect([s.passed, s.skipped, s.failedSteps, s.reasons]).toEqual([
-      { morning: 1, greet: 1 },
-      { coupon: 1 },
-      {},
-      { coupon: { 'skipped: no coupons in the loyalty module': 1 } },
-    ]);
+    const refused = 'failed: coupon refused: COUPON_TEMPLATE_NOT_FOUND: no coupon template with id or key "birthday" in this workspace';
+    expect([s.passed, s.skipped, s.failedSteps, s.reasons]).toEqual([{ morning: 1, greet: 1 }, {}, { coupon: 1 }, { coupon: { [refused]: 1 } }]);
 
     // The profile's timeline (the journeys source the root adds to cdp's timeline), newest first, a page at a time.
     const source = journeyTimelineSource();
     const all = await source(app.t.database.db, app.t.workspaceId, [p], { limit: 10 });
     expect(all.map((r) => [r.event, (r.payload.properties as any).step_id, (r.payload.properties as any).result])).toEqual([
       ['Journey Step', 'greet', 'passed'],
-      ['Journey Step', 'coupon', 'skipped'],
+      ['Journey Step', 'coupon', 'failed'],
       ['Journey Step', 'morning', 'passed'],
     ]);
     expect(all[1]!.payload.properties).toMatchObject({
       journey_id: id,
       journey_name: 'Birthday greeting with coupon',
-      outcome: 'skipped: no coupons in the loyalty module',
+      outcome: refused,
     });
     const first = await source(app.t.database.db, app.t.workspaceId, [p], { limit: 1 });
     const next = await source(app.t.database.db, app.t.workspaceId, [p], {

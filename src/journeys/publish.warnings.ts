@@ -58,6 +58,23 @@ function hasSource(v: OutputVariable, def: Definition, step: { data?: Record<str
   return v.key === TRIGGER_DATA[def.trigger.type] || (step.data !== undefined && v.key in step.data) || (coupon && v.key === COUPON_CODE_KEY);
 }
 
+/** AWARD_WITHOUT_LOYALTY for a coupon award whose template cannot issue now (the loyalty module says why); undefined when it can. */
+async function couponTemplateWarning(trx: Conn, deps: JourneyDeps, ws: string, s: StepOf<'award'>): Promise<PublishWarning | undefined> {
+  const check = deps.loyalty?.couponTemplateProblem;
+  if (s.couponTemplateId === undefined || !check) return undefined;
+  const problem = await check(trx, { workspaceId: ws, couponTemplateId: s.couponTemplateId });
+  if (problem === undefined) return undefined;
+  const then =
+    s.points !== undefined
+      ? 'the points are given and the coupon is refused'
+      : 'the step will fail (counted as failed in the statistics) and the journey will go on';
+  return {
+    code: 'AWARD_WITHOUT_LOYALTY',
+    stepId: s.id,
+    message: `step "${s.id}" issues coupons of template "${s.couponTemplateId}", ${problem}: ${then} until it can issue`,
+  };
+}
+
 /** The content a message step renders: inline content, or every locale of its template's current version. */
 async function contentsOf(trx: Conn, ws: string, s: StepOf<'send'> | StepOf<'webhook'>): Promise<{ content: unknown; field: string }[]> {
   if (s.type === 'webhook') return [{ content: s.body, field: 'body' }];
@@ -74,7 +91,7 @@ export async function publishWarnings(trx: Conn, deps: JourneyDeps, ws: string, 
   const hasCoupon = deps.loyalty?.issueCoupon ? stepsAfter(def, (s) => s.type === 'award' && s.couponTemplateId !== undefined) : new Set<string>();
   for (const s of def.steps) {
     if (s.type === 'award') {
-      const warning = awardWarning(deps, s);
+      const warning = awardWarning(deps, s) ?? (await couponTemplateWarning(trx, deps, ws, s));
       if (warning) out.push(warning);
     }
     if (s.type !== 'send' && s.type !== 'webhook') continue;

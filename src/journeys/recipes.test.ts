@@ -74,11 +74,21 @@ describeEngines('journey recipes', (engine) => {
     );
   });
 
-  it('birthday greeting with coupon: at 09:00 on the birthday, coupon step recorded as skipped (the loyalty module has no coupons yet)', async () => {
+  it('birthday greeting with coupon: at 09:00 on the birthday the loyalty module issues the coupon and the greeting carries its code', async () => {
     app = await journeyTestApp(engine, { clockStart: Date.parse('2026-11-02T16:30:00Z') }); // 00:30 on 11-03 in Shanghai
     const p = await app.profile('bd', { name: '小美', birthday: '1995-11-03' });
     await app.profile('not-today', { birthday: '1995-11-04' });
+    // The recipe's default template key: a birthday coupon valid for 7 days.
+    const tpl = await app.api('POST', '/v1/loyalty/coupon-templates', {
+      key: 'birthday',
+      name: '生日券',
+      kind: 'fixed',
+      amountFen: 2000,
+      validity: { days: 7 },
+    });
+    expect(tpl.status).toBe(201);
     const id = await importRecipe('birthday_coupon');
+    expect((await app.api('GET', `/v1/journeys/${id}`)).body.publishWarnings.map((w: { code: string }) => w.code)).toEqual(['CHANNEL_NOT_CONFIGURED']);
     app.t.clock.advance(MIN);
     expect((await app.tick()).entered).toBe(1);
     expect(await app.messages(id)).toHaveLength(0);
@@ -86,15 +96,19 @@ describeEngines('journey recipes', (engine) => {
     await app.tick();
     const [m] = await app.messages(id);
     expect([m.profile_id, m.source_step, m.channel]).toEqual([p, 'greet', 'wecom']);
+    const [coupon] = (await app.api('GET', `/v1/profiles/${p}/coupons`)).body.data;
+    expect(coupon).toMatchObject({ templateId: tpl.body.id, status: 'issued', channel: 'journey', reason: 'birthday', validUntil: '2026-11-09T16:00:00.000Z' });
+    expect(json(m.data).data.coupon_code).toBe(coupon.code);
     expect((await log(id)).map((l) => `${l.step_id}: ${l.outcome.replace(/queued:.*/, 'queued')}`)).toEqual([
       'morning: waited',
-      'coupon: skipped: no coupons in the loyalty module',
+      `coupon: coupon:${coupon.code}`,
       'greet: queued',
     ]);
     // Next day: the profile born on 11-04 (and nobody twice).
     app.t.clock.advance(DAY);
     expect((await app.tick()).entered).toBe(1);
     expect((await app.states(id)).filter((s) => s.subject_id === p)).toHaveLength(1);
+    expect((await app.api('GET', `/v1/profiles/${p}/coupons`)).body.data).toHaveLength(1);
   });
 
   it('onboarding: welcome, tutorial a day later, first-order coupon two days after for those who have not ordered', async () => {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { TokenSigner } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 
@@ -11,4 +12,8 @@ export interface LoyaltyDeps {
   keys: KeyResolver;
   /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */
   resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+  /** The time zone of workspaces whose settings name none (coupon validity counts local days). */
+  defaultTimeZone: string;
+  /** Signs coupon claim links (a key derived from the master key for this purpose only). */
+  claimTokens: TokenSigner;
 }

@@ -8,4 +8,34 @@ export const LoyaltyError = errorClass('loyalty', {
   IDEMPOTENCY_CONFLICT: 409,
   /** Points that would take a balance past the largest safe integer (details name the limit). */
   POINTS_OUT_OF_RANGE: 400,
+  /** No coupon template with that id or key in this workspace. */
+  COUPON_TEMPLATE_NOT_FOUND: 404,
+  /** A template key already used by another template of the workspace. */
+  COUPON_TEMPLATE_KEY_TAKEN: 409,
+  /** A template that is paused or archived issues no coupons. */
+  COUPON_TEMPLATE_INACTIVE: 409,
+  /** The template's stock (its global limit) is used up. */
+  COUPON_OUT_OF_STOCK: 409,
+  /** The member already holds as many coupons of the template as it allows one person. */
+  COUPON_LIMIT_REACHED: 409,
+  /** No coupon with that code in this workspace. */
+  COUPON_NOT_FOUND: 404,
+  /** The coupon belongs to another member. */
+  COUPON_NOT_OWNED: 403,
+  /** The coupon was already used on an order (details name it). */
+  COUPON_ALREADY_REDEEMED: 409,
+  /** A generated code already claimed by a member. */
+  COUPON_ALREADY_CLAIMED: 409,
+  /** Outside the coupon's validity window: not valid yet, or expired. */
+  COUPON_NOT_VALID_NOW: 409,
+  /** The order is below the coupon's threshold. */
+  COUPON_THRESHOLD_NOT_MET: 409,
+  /** The coupon cannot be combined with the coupons already on the order. */
+  COUPON_NOT_STACKABLE: 409,
+  /** A free-item coupon on an order whose lines do not include the item. */
+  COUPON_ITEM_NOT_IN_ORDER: 409,
+  /** A reversal of a coupon that is not redeemed on that order. */
+  COUPON_NOT_REDEEMED: 409,
+  /** A claim link that is malformed, forged or expired. */
+  COUPON_CLAIM_LINK_INVALID: 400,
 });

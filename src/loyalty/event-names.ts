@@ -8,3 +8,10 @@ export const POINTS_EVENTS = {
   /** Recorded once per expiring credit, `noticeDays` before it expires. */
   expiring: 'Points Expiring',
 } as const;
+
+/** Names of the coupon events loyalty records on a member's timeline. */
+export const COUPON_EVENTS = {
+  issued: 'Coupon Issued',
+  redeemed: 'Coupon Redeemed',
+  reversed: 'Coupon Reversed',
+} as const;

@@ -14,3 +14,15 @@ export { postEntry, expireDue, MAX_POINTS, type PostingRequest, type PostingResu
 export { postPoints, postWithRetries, pointsSummary, pointsHistory, type PostingBody, type PointsSummary } from './points.service.js';
 export { awardPointsWith, type AwardInput } from './port.js';
 export { verifyBalances, type VerifyReport, type BalanceMismatch } from './verify.js';
+
+// Coupons: templates, codes, issue and claim, redemption bound to orders, reversal, statistics.
+export { couponRoutes } from './coupons.routes.js';
+export { issueCouponWith, couponTemplateProblemWith, type CouponAwardInput } from './coupons.port.js';
+export { startCouponWorker, createCouponWorker, type CouponWorker, type CouponWorkerDeps } from './coupons.worker.js';
+export { COUPON_EVENTS } from './event-names.js';
+export type { CouponsDB, CouponKind, CouponStatus, TemplateStatus, IssueChannel } from './coupons.tables.js';
+export { statsOfTemplates, type CouponStats } from './coupons.stats.js';
+export { createTemplate, getTemplate, listTemplates, type TemplateBody, type TemplateView } from './coupons.templates.js';
+export { issueCoupon, generateCodes, claimCoupon, profileCoupons, type CouponView, type CodeBatch } from './coupons.service.js';
+export { redeemCoupon, reverseCoupon, type RedeemBody } from './coupons.orders.js';
+export { randomCodes, normaliseCode, CODE_ALPHABET } from './coupons.codes.js';

@@ -7,7 +7,7 @@ import { verifyBalances } from './verify.js';
 
 type App = Awaited<ReturnType<typeof journeyTestApp>>;
 
-describeEngines("journeys' award step through the points ledger", (engine) => {
+describeEngines("journeys' award step through the points ledger and coupons", (engine) => {
   let app: App;
   afterEach(async () => app?.close());
 
@@ -69,25 +69,46 @@ describeEngines("journeys' award step through the points ledger", (engine) => {
     expect((await verifyBalances(app.t.database.db)).mismatches).toEqual([]);
   });
 
-  it("the root's journeys engine awards for real, and a coupon award still warns (coupons are not implemented)", async () => {
+  it("the root's journeys engine gives the points and issues the coupon, without a publish warning; a template that cannot issue warns", async () => {
     app = await journeyTestApp(engine);
     const p = await app.profile('u1');
+    const tpl = await app.api('POST', '/v1/loyalty/coupon-templates', { key: 'c1', name: '¥10', kind: 'fixed', amountFen: 1000, validity: { days: 7 } });
     const c = await app.api('POST', '/v1/journeys', {
       name: 'both',
       definition: { trigger: { type: 'manual' }, steps: [{ id: 'award', type: 'award', points: 40, couponTemplateId: 'c1' }] },
     });
     const published = await app.api('POST', `/v1/journeys/${c.body.id}/publish`);
-    expect(published.body.warnings).toEqual([
-      { code: 'AWARD_WITHOUT_LOYALTY', stepId: 'award', message: expect.stringMatching(/has no coupons yet: the points are given and the coupon is left out/) },
-    ]);
+    expect(published.body.warnings).toEqual([]);
     await app.api('POST', `/v1/journeys/${c.body.id}/enter`, { profileIds: [p] });
     await app.tick();
     expect(await balance(p)).toBe(40);
+    const [coupon] = (await app.api('GET', `/v1/profiles/${p}/coupons`)).body.data;
+    expect(coupon).toMatchObject({ templateId: tpl.body.id, status: 'issued', channel: 'journey', reason: `journey ${c.body.id}` });
     const log = await app.t.database.db
       .selectFrom('journey_step_log' as any)
       .select(['outcome'])
       .where('journey_id', '=', c.body.id)
       .execute();
-    expect(log.map((l: any) => l.outcome)).toEqual(['points:40, coupon skipped: no coupons in the loyalty module']);
+    expect(log.map((l: any) => l.outcome)).toEqual([`points:40, coupon:${coupon.code}`]);
+
+    // Paused, the template warns at publish; the points are still given.
+    const paused = await app.api('POST', '/v1/loyalty/coupon-templates', { key: 'c2', name: 'paused', kind: 'fixed', amountFen: 1, validity: { days: 1 } });
+    await app.t.app.inject({
+      method: 'PATCH',
+      url: `/v1/loyalty/coupon-templates/${paused.body.id}`,
+      headers: { authorization: `Bearer ${app.t.secretKey}` },
+      payload: { status: 'paused' },
+    });
+    const d = await app.api('POST', '/v1/journeys', {
+      name: 'paused',
+      definition: { trigger: { type: 'manual' }, steps: [{ id: 'award', type: 'award', points: 5, couponTemplateId: 'c2' }] },
+    });
+    expect((await app.api('POST', `/v1/journeys/${d.body.id}/publish`)).body.warnings).toEqual([
+      {
+        code: 'AWARD_WITHOUT_LOYALTY',
+        stepId: 'award',
+        message: 'step "award" issues coupons of template "c2", which is paused: the points are given and the coupon is refused until it can issue',
+      },
+    ]);
   });
 });

@@ -4,7 +4,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger). */
+/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0029 (coupons). */
 export function loyaltyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -55,6 +55,92 @@ export function loyaltyMigrations(engine: Engine): MigrationSet {
           await db.schema.createIndex('loyalty_entries_open_lots').on('loyalty_entries').columns(['expires_at']).where(sql.ref('remaining'), '>', 0).execute();
         },
       },
+      '0029_loyalty_coupons': couponsMigration(engine),
+    },
+  };
+}
+
+// size: one migration's three tables and their indexes, in creation order
+/** 0029: coupon templates, coupons (one row per code) and their redemptions (see coupons.tables.ts). */
+function couponsMigration(engine: Engine) {
+  const t = columnTypes(engine);
+  return {
+    // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('coupon_templates')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('key', 'text')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount_fen', 'bigint')
+        .addColumn('percent_off', 'integer')
+        .addColumn('cap_fen', 'bigint')
+        .addColumn('threshold_fen', 'bigint', (c) => c.notNull())
+        .addColumn('item_key', 'text')
+        .addColumn('valid_from', t.millis)
+        .addColumn('valid_until', t.millis)
+        .addColumn('valid_days', 'integer')
+        .addColumn('stackable', 'integer', (c) => c.notNull())
+        .addColumn('max_per_order', 'integer', (c) => c.notNull())
+        .addColumn('per_person_limit', 'integer')
+        .addColumn('stock', 'bigint')
+        .addColumn('created_count', 'bigint', (c) => c.notNull())
+        .addColumn('code_prefix', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.millis, (c) => c.notNull())
+        .addColumn('updated_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('coupon_templates_pk', ['workspace_id', 'id'])
+        .addCheckConstraint('coupon_templates_stock_check', sql`stock is null or created_count <= stock`)
+        .execute();
+      await db.schema.createIndex('coupon_templates_key').unique().on('coupon_templates').columns(['workspace_id', 'key']).execute();
+      await db.schema
+        .createTable('coupons')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('template_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('issue_key', 'text')
+        .addColumn('batch_id', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('issued_at', t.millis)
+        .addColumn('valid_from', t.millis)
+        .addColumn('valid_until', t.millis)
+        .addColumn('redemption_id', 'text')
+        .addColumn('created_at', t.millis, (c) => c.notNull())
+        .addColumn('updated_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('coupons_pk', ['workspace_id', 'id'])
+        .execute();
+      // Codes are unique per workspace (bulk generation inserts with ON CONFLICT DO NOTHING on it and draws again).
+      await db.schema.createIndex('coupons_code').unique().on('coupons').columns(['workspace_id', 'code']).execute();
+      await db.schema.createIndex('coupons_issue_key').unique().on('coupons').columns(['workspace_id', 'issue_key']).execute();
+      await db.schema.createIndex('coupons_profile').on('coupons').columns(['workspace_id', 'profile_id', 'template_id']).execute();
+      await db.schema.createIndex('coupons_template').on('coupons').columns(['workspace_id', 'template_id', 'status']).execute();
+      await db.schema
+        .createTable('coupon_redemptions')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('coupon_id', 'text', (c) => c.notNull())
+        .addColumn('template_id', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('order_amount_fen', 'bigint', (c) => c.notNull())
+        .addColumn('discount_fen', 'bigint', (c) => c.notNull())
+        .addColumn('idempotency_key', 'text', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('redeemed_at', t.millis, (c) => c.notNull())
+        .addColumn('reversed_at', t.millis)
+        .addColumn('reverse_reason', 'text')
+        .addPrimaryKeyConstraint('coupon_redemptions_pk', ['workspace_id', 'id'])
+        .execute();
+      await db.schema.createIndex('coupon_redemptions_key').unique().on('coupon_redemptions').columns(['workspace_id', 'idempotency_key']).execute();
+      await db.schema.createIndex('coupon_redemptions_order').on('coupon_redemptions').columns(['workspace_id', 'order_id']).execute();
+      await db.schema.createIndex('coupon_redemptions_template').on('coupon_redemptions').columns(['workspace_id', 'template_id']).execute();
     },
   };
 }

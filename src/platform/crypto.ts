@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Field-level encryption and keyed lookup hashing for PII, from the one configured 32-byte key. */
 export interface PiiCipher {
@@ -44,4 +44,40 @@ export function maskPii(value: string): string {
   if (at > 0) return `${value[0]}***${value.slice(at)}`;
   if (value.length <= 7) return '*'.repeat(value.length);
   return `${value.slice(0, value.length - 8)}****${value.slice(-4)}`;
+}
+
+/** Signs and verifies small JSON payloads (claim links, ...): nothing is stored per token, and an edited token fails verification. */
+export interface TokenSigner {
+  sign(payload: Record<string, unknown>): string;
+  /** The payload, or undefined when the token is malformed or its signature is wrong. */
+  verify(token: string): Record<string, unknown> | undefined;
+}
+
+/**
+ * A signer under a key derived from the master key for one `purpose` (e.g. `siyu:loyalty:claims`),
+ * so tokens of one purpose are never valid for another: base64url JSON, a dot, 16 bytes of HMAC-SHA256.
+ */
+export function createTokenSigner(masterKey: Buffer, purpose: string): TokenSigner {
+  const key = createHmac('sha256', masterKey).update(purpose).digest();
+  const mac = (body: string) => createHmac('sha256', key).update(body).digest().subarray(0, 16);
+  return {
+    sign(payload) {
+      const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      return `${body}.${mac(body).toString('base64url')}`;
+    },
+    verify(token) {
+      const dot = token.indexOf('.');
+      if (dot <= 0) return undefined;
+      const body = token.slice(0, dot);
+      const sig = Buffer.from(token.slice(dot + 1), 'base64url');
+      const want = mac(body);
+      if (sig.length !== want.length || !timingSafeEqual(sig, want)) return undefined;
+      try {
+        const v: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+        return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

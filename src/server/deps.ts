@@ -6,8 +6,9 @@ import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
-import { awardPointsWith, type LoyaltyDeps } from '../loyalty/index.js';
+import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
+import { createTokenSigner } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
 import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
 import type { Services } from './services.js';
@@ -27,8 +28,12 @@ export function journeyDepsOf(s: Services, database: Database = s.database): Jou
     defaultTimeZone: s.config.defaultTimezone,
     hub: s.hub,
     activeGroupChatIds,
-    // Award steps give points through the ledger, in the step's transaction; coupons are not implemented yet (no issueCoupon).
-    loyalty: { awardPoints: awardPointsWith(database.dialect) },
+    // Award steps give points and issue coupons through loyalty, in the step's transaction.
+    loyalty: {
+      awardPoints: awardPointsWith(database.dialect),
+      issueCoupon: issueCouponWith(database.dialect, s.config.defaultTimezone),
+      couponTemplateProblem: couponTemplateProblemWith(database.dialect),
+    },
     // The WeCom channels send through the SCRM connection; the others need their own configuration.
     // Read through the caller's transaction: on SQLite another handle would wait on it.
     channelConfigured: (db, ws, channel) =>
@@ -91,5 +96,13 @@ export function insightDeps(s: Services, database: Database = s.database): Insig
 
 /** The loyalty module's deps. */
 export function loyaltyDeps(s: Services, database: Database = s.database): LoyaltyDeps {
-  return { database, now: () => s.clock.now(), log: s.log, keys: s.keys, resolveProfile: profileResolver(s) };
+  return {
+    database,
+    now: () => s.clock.now(),
+    log: s.log,
+    keys: s.keys,
+    resolveProfile: profileResolver(s),
+    defaultTimeZone: s.config.defaultTimezone,
+    claimTokens: createTokenSigner(s.config.encryptionKey, 'siyu:loyalty:coupon-claims'),
+  };
 }

@@ -8,7 +8,7 @@ import { broadcastRoutes } from '../broadcasts/index.js';
 import { cdpRoutes } from '../cdp/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
-import { loyaltyRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
 import { messagingRoutes } from '../messaging/index.js';
 import { consoleRoutes } from '../platform/console.routes.js';
 import { installConsoleSessions, installErrorHandler } from '../platform/http.js';
@@ -73,6 +73,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => journeyRoutes(scope, { ...journeyDepsOf(services), keys: services.keys }));
   await app.register(async (scope) => scrmRoutes(scope, services.scrm));
   await app.register(async (scope) => loyaltyRoutes(scope, loyaltyDeps(services)));
+  await app.register(async (scope) => couponRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => insightRoutes(scope, insightDeps(services)));
   await app.register(async (scope) => consoleRoutes(scope));
   return app;

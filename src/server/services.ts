@@ -22,7 +22,7 @@ import { type AccessDeps, createConsoleAuth, type GuideScope } from '../access/i
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
-import type { LoyaltyHubEvents } from '../loyalty/index.js';
+import type { CouponWorker, LoyaltyHubEvents } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -104,6 +104,7 @@ export interface Services {
   scrmOpsWorker?: ScrmOpsWorker;
   liveCodeWorker?: LiveCodeWorker;
   clvWorker?: ClvWorker;
+  couponWorker?: CouponWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
 }

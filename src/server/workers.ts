@@ -7,6 +7,7 @@
 import { startBroadcastWorker } from '../broadcasts/index.js';
 import { startClvWorker } from '../insight/index.js';
 import { startJourneyWorker } from '../journeys/index.js';
+import { startCouponWorker } from '../loyalty/index.js';
 import { startMessagingWorker } from '../messaging/index.js';
 import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../scrm/index.js';
 import { startSegmentWorker } from '../segments/index.js';
@@ -17,7 +18,15 @@ import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 export { WORKER_NAMES, type WorkerName, parseWorkerNames, describeWorkers } from './worker-names.js';
 
 type WorkerField =
-  'segmentWorker' | 'journeyWorker' | 'messagingDispatcher' | 'broadcastWorker' | 'inboxWorker' | 'scrmOpsWorker' | 'liveCodeWorker' | 'clvWorker';
+  | 'segmentWorker'
+  | 'journeyWorker'
+  | 'messagingDispatcher'
+  | 'broadcastWorker'
+  | 'inboxWorker'
+  | 'scrmOpsWorker'
+  | 'liveCodeWorker'
+  | 'clvWorker'
+  | 'couponWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
 const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
@@ -35,6 +44,7 @@ const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => 
   'scrm-ops': { field: 'scrmOpsWorker', start: (s) => startScrmOpsWorker(s.scrm) },
   'live-codes': { field: 'liveCodeWorker', start: (s) => startLiveCodeWorker(s.scrm) },
   clv: { field: 'clvWorker', start: (s) => startClvWorker(insightDeps(s, s.workerDatabase)) },
+  coupons: { field: 'couponWorker', start: (s) => startCouponWorker({ database: s.workerDatabase, now: () => s.clock.now(), log: s.log, hub: s.hub }) },
 };
 
 /**

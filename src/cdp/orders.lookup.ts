@@ -1,0 +1,36 @@
+/** Reads of stored orders for other modules (loyalty's coupon statistics: the revenue of the orders a coupon was used on). */
+import type { Kysely } from 'kysely';
+import type { OrderStatus } from './orders.types.js';
+import { type CdpDB, cdpDb } from './schema.js';
+
+/** An order's amounts as the CDP holds them after its changes. */
+export interface OrderAmounts {
+  status: OrderStatus;
+  /** The order's amount after updates, before refunds (fen). */
+  totalFen: number;
+  refundedFen: number;
+  /** What the order brought in: total less refunds for a placed order, 0 for a cancelled or not yet placed one. */
+  netFen: number;
+}
+
+/** The amounts of the workspace's orders among `orderIds` (orders the CDP has not seen are absent from the map). */
+export async function orderAmounts<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, orderIds: readonly string[]): Promise<Map<string, OrderAmounts>> {
+  const db = cdpDb(handle);
+  const out = new Map<string, OrderAmounts>();
+  const ids = [...new Set(orderIds)];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('orders')
+      .select(['order_id', 'status', 'total_fen', 'refunded_fen'])
+      .where('workspace_id', '=', workspaceId)
+      .where('order_id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) {
+      const total = Number(r.total_fen);
+      const refunded = Number(r.refunded_fen);
+      const placed = r.status === 'completed' || r.status === 'partially_refunded' || r.status === 'refunded';
+      out.set(r.order_id, { status: r.status, totalFen: total, refundedFen: refunded, netFen: placed ? Math.max(0, total - refunded) : 0 });
+    }
+  }
+  return out;
+}
