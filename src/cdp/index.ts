@@ -15,6 +15,7 @@ export { applyEvents } from './ingest.service.js';
 export type { IngestDeps, IngestOutcome, WorkspaceIngestSettings } from './ingest.types.js';
 export { normaliseMessage, normaliseBatch, type TrackedEvent, type NormaliseContext, LIMITS } from './tracking.js';
 export { ORDER_EVENTS, type OrderStatus, type OrderChange, type PlacedOrder } from './orders.types.js';
+export { orderStandings, type OrderStanding } from './orders.lookup.js';
 
 // Identifiers (One ID).
 export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';

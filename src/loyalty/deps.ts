@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { CdpHubEvents } from '../cdp/index.js';
+import type { Hub } from '../platform/hub.js';
 import type { Database } from '../platform/db/database.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 
@@ -11,4 +13,10 @@ export interface LoyaltyDeps {
   keys: KeyResolver;
   /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */
   resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+  /** The workspace's time zone (days, weeks, months, years and check-ins are counted in it). */
+  timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** Hub (cdp's committed events wake the loyalty worker). */
+  hub: Hub<CdpHubEvents>;
+  /** Port (the tier module, when there is one): the points multiplier of a member's tier; 1 without. */
+  tierMultiplier?: (workspaceId: string, profileId: string) => Promise<number>;
 }

@@ -14,3 +14,10 @@ export { postEntry, expireDue, MAX_POINTS, type PostingRequest, type PostingResu
 export { postPoints, postWithRetries, pointsSummary, pointsHistory, type PostingBody, type PointsSummary } from './points.service.js';
 export { awardPointsWith, type AwardInput } from './port.js';
 export { verifyBalances, type VerifyReport, type BalanceMismatch } from './verify.js';
+export { startLoyaltyWorker, loyaltyPass, type LoyaltyWorker } from './worker.js';
+export { runExpiry, recordNotices, type ExpiryReport, type ExpiryOptions } from './expiry.service.js';
+export { runRules, RULES_OVERLAP_MS, type RulesReport } from './rules.engine.js';
+export { releaseDue } from './holds.service.js';
+export { moveAccount, moveMergesInto, sweepMerged, type MoveReport } from './merges.service.js';
+export { loyaltySettings, saveLoyaltySettings, expiryUnder, DEFAULT_SETTINGS, type ExpiryPolicy, type LoyaltySettings } from './settings.service.js';
+export { createRule, createRuleVersion, getRule, listRules, deactivateRule, type RuleInput, type RuleView } from './rules.service.js';

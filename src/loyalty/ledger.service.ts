@@ -27,14 +27,19 @@ export interface PostingRequest {
   workspaceId: string;
   /** The live profile whose account it is. */
   profileId: string;
-  kind: Exclude<EntryKind, 'expire'>;
+  kind: Exclude<EntryKind, 'expire' | 'transfer'>;
   /** Positive, except for `adjust` (signed, not zero). */
   points: number;
   reason: string;
   source: PointsSource;
   idempotencyKey: string;
-  /** Credits (earn, a positive adjust): when the points expire, epoch ms; null or absent for never. */
+  /** Credits (earn, a positive adjust): when the points expire, epoch ms; null for never; absent: `defaultExpiresAt`. */
   expiresAt?: number | null;
+  /**
+   * The expiry the workspace's policy gives a credit posted now, used when `expiresAt` is absent.
+   * Not part of the request's fingerprint: a retry after the policy (or the year) changed is the same request.
+   */
+  defaultExpiresAt?: number | null;
   /** The profile as the request named it (for the request's fingerprint); default the profile id. */
   profileRef?: string;
 }
@@ -156,7 +161,8 @@ async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: s
         limit: Number.MAX_SAFE_INTEGER,
       });
     }
-    return { ...base, amount: req.points, balance_after: account.balance + req.points, remaining: req.points, expires_at: req.expiresAt ?? null };
+    const expiresAt = req.expiresAt !== undefined ? req.expiresAt : (req.defaultExpiresAt ?? null);
+    return { ...base, amount: req.points, balance_after: account.balance + req.points, remaining: req.points, expires_at: expiresAt };
   }
   const wanted = Math.abs(req.points);
   // A claw back reverses what it can: it takes at most the balance and reports the rest as its shortfall.
@@ -246,7 +252,7 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
 }
 
 /** Puts each entry on its member's timeline ("Points Earned", ...), keyed by the entry id so a retried transaction records it once. */
-async function recordEvents(trx: Conn, dialect: Dialect, entries: readonly NewEntry[]): Promise<void> {
+export async function recordEvents(trx: Conn, dialect: Dialect, entries: readonly NewEntry[]): Promise<void> {
   await recordSystemEvents(
     trx,
     dialect,

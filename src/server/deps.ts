@@ -78,5 +78,5 @@ export function insightDeps(s: Services, database: Database = s.database): Insig
 
 /** The loyalty module's deps. */
 export function loyaltyDeps(s: Services, database: Database = s.database): LoyaltyDeps {
-  return { database, now: () => s.clock.now(), log: s.log, keys: s.keys, resolveProfile: profileResolver(s) };
+  return { database, now: () => s.clock.now(), log: s.log, keys: s.keys, resolveProfile: profileResolver(s), timeZoneOf: s.timeZoneOf, hub: s.hub };
 }

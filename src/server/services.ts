@@ -20,7 +20,7 @@ import {
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { InsightHubEvents } from '../insight/index.js';
-import type { LoyaltyHubEvents } from '../loyalty/index.js';
+import type { LoyaltyHubEvents, LoyaltyWorker } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -90,6 +90,7 @@ export interface Services {
   journeyWorker?: JourneyWorker;
   scrmOpsWorker?: ScrmOpsWorker;
   liveCodeWorker?: LiveCodeWorker;
+  loyaltyWorker?: LoyaltyWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 /** The background workers' names and what each does (no imports: the CLI reads it for --help without loading the modules). */
 
 /** Worker names, as `--only` takes them. */
-export const WORKER_NAMES = ['segments', 'journeys', 'dispatcher', 'broadcasts', 'inbox', 'scrm-ops', 'live-codes'] as const;
+export const WORKER_NAMES = ['segments', 'journeys', 'dispatcher', 'broadcasts', 'inbox', 'scrm-ops', 'live-codes', 'loyalty'] as const;
 export type WorkerName = (typeof WORKER_NAMES)[number];
 
 /** One line per worker. */
@@ -13,6 +13,7 @@ export const WORKER_DESCRIPTIONS: Record<WorkerName, string> = {
   inbox: 'the WeCom callback inbox',
   'scrm-ops': 'SOP ticks, mass-message and handover results',
   'live-codes': 'live-code expiry and staff caps',
+  loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices',
 };
 
 /** Parses `--only journeys,dispatcher`; throws naming the unknown ones. */

@@ -6,16 +6,18 @@
  */
 import { startBroadcastWorker } from '../broadcasts/index.js';
 import { startJourneyWorker } from '../journeys/index.js';
+import { startLoyaltyWorker } from '../loyalty/index.js';
 import { startMessagingWorker } from '../messaging/index.js';
 import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../scrm/index.js';
 import { startSegmentWorker } from '../segments/index.js';
-import { broadcastsDeps, journeyDepsOf, messagingDeps } from './deps.js';
+import { broadcastsDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
 import type { Services } from './services.js';
 import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 
 export { WORKER_NAMES, type WorkerName, parseWorkerNames, describeWorkers } from './worker-names.js';
 
-type WorkerField = 'segmentWorker' | 'journeyWorker' | 'messagingDispatcher' | 'broadcastWorker' | 'inboxWorker' | 'scrmOpsWorker' | 'liveCodeWorker';
+type WorkerField =
+  'segmentWorker' | 'journeyWorker' | 'messagingDispatcher' | 'broadcastWorker' | 'inboxWorker' | 'scrmOpsWorker' | 'liveCodeWorker' | 'loyaltyWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
 const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
@@ -32,6 +34,7 @@ const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => 
   inbox: { field: 'inboxWorker', start: (s) => startInboxWorker(s.scrm) },
   'scrm-ops': { field: 'scrmOpsWorker', start: (s) => startScrmOpsWorker(s.scrm) },
   'live-codes': { field: 'liveCodeWorker', start: (s) => startLiveCodeWorker(s.scrm) },
+  loyalty: { field: 'loyaltyWorker', start: (s) => startLoyaltyWorker(loyaltyDeps(s, s.workerDatabase)) },
 };
 
 /**
