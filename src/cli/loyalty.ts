@@ -13,7 +13,7 @@ export async function loyaltyVerifyCommand(database: Database, opts: { workspace
   const report = await verifyBalances(database.db, opts.workspace ? { workspaceId: opts.workspace } : {});
   const lines = report.mismatches.map(
     (m) =>
-      `MISMATCH ${m.workspaceId} ${m.profileId}: cached ${m.cached ?? 'none (no account row)'}, entries sum ${m.entries}, lots hold ${m.lots}, last seq ${m.lastSeq ?? '-'} for ${m.entryCount} entries, pending ${m.pending ?? '-'} against ${m.held} held`,
+      `MISMATCH ${m.workspaceId} ${m.profileId}: cached ${m.cached ?? 'none (no account row)'}, entries sum ${m.entries}, lots hold ${m.lots}, last seq ${m.lastSeq ?? '-'} for ${m.entryCount} entries${m.pending !== undefined ? `, pending ${m.pending} but holds keep ${m.held}` : ''}`,
   );
   const summary = `${report.accounts} accounts checked on ${database.description}: ${report.mismatches.length === 0 ? 'every balance equals the sum of its entries' : `${report.mismatches.length} mismatch(es)`}`;
   output(!!opts.json, { ok: report.mismatches.length === 0, ...report }, [...lines, summary].join('\n'));

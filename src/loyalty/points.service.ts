@@ -5,7 +5,6 @@ import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging
 import type { LoyaltyDeps } from './deps.js';
 import { LoyaltyError } from './errors.js';
 import { entryFromRow, findAccount, num } from './ledger.repo.js';
-import { defaultExpiry } from './settings.service.js';
 import { type EntryView, entryView, type PointsSource, type PostingRequest, type PostingResult, postEntry } from './ledger.service.js';
 
 /** A posting as the API takes it (the body of POST /v1/loyalty/points/earn|spend|adjust|clawback). */
@@ -43,10 +42,7 @@ export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingReq
     reason: body.reason,
     source: { type: body.source?.type ?? 'api', id: body.source?.id ?? null },
     idempotencyKey: body.idempotencyKey,
-    // Absent: the workspace's expiry policy decides (null says "never" explicitly).
-    ...(body.expiresAt === undefined && kind === 'earn'
-      ? { defaultExpiresAt: await defaultExpiry(deps.database.db, ws, deps.now(), await deps.timeZoneOf(ws)) }
-      : { expiresAt }),
+    expiresAt,
   };
   return postWithRetries(deps.database, req, deps.now);
 }

@@ -139,34 +139,8 @@ async function applyEvents(
       const limits = v.definition.limits as Limits | undefined;
       if (v.kind === 'order' && e.event === ORDER_EVENTS.completed) {
         const orderId = String(props.order_id ?? e.messageId);
-        const subjectKey = `order:${orderId}`;
-        if (done.has(`${ruleId}\u0000${subjectKey}`)) continue;
-        const rule = orderRuleOf(v);
-        const tier = (await deps.tierMultiplier?.(ws, profileId)) ?? 1;
-        const o = orderPoints(rule, props, e.timestamp, tier);
-        const pendingDays = rule.pendingDays ?? 7;
-        const reason = `order ${orderId}: ¥${(o.eligibleFen / 100).toFixed(2)} × ${rule.pointsPerYuan}${o.campaigns.length ? ` (${o.campaigns.join(', ')})` : ''}`;
-        const a = await makeAward(
-          trx,
-          deps.database.dialect,
-          {
-            workspaceId: ws,
-            ruleId,
-            ruleVersion: v.version,
-            subjectKey,
-            profileId,
-            points: o.points,
-            at: e.timestamp,
-            timeZone: tz,
-            limits,
-            reason,
-            source: { type: 'order', id: orderId },
-            orderId,
-            holdUntil: pendingDays > 0 ? e.timestamp + pendingDays * DAY_MS : null,
-          },
-          now,
-        );
-        if (!a.existed && a.points > 0) report.awards++;
+        if (done.has(`${ruleId}\u0000order:${orderId}`)) continue;
+        if (await awardOrder(deps, trx, { ws, tz, now, limits }, v, e, profileId, orderId)) report.awards++;
         // A refund that arrived before its order (held by the CDP) is applied now.
         reconcile.add(orderId);
       } else if (v.kind === 'event' && e.event === eventRuleOf(v).event && eventMatches(eventRuleOf(v), props)) {
@@ -198,6 +172,45 @@ async function applyEvents(
     for (const o of (await orderStandings(trx, ws, [...reconcile])).values()) report.clawedBack += await reconcileOrder(trx, deps.database.dialect, ws, o, now);
   }
   return report;
+}
+
+/** The award of an `Order Completed` under an order rule's version (held for the return window unless it is 0 days); true when points were given. */
+async function awardOrder(
+  deps: EngineDeps,
+  trx: Conn,
+  at: { ws: string; tz: string; now: number; limits: Limits | undefined },
+  v: RuleVersion,
+  e: StoredEvent,
+  profileId: string,
+  orderId: string,
+): Promise<boolean> {
+  const rule = orderRuleOf(v);
+  const props = (e.payload.properties ?? {}) as Record<string, unknown>;
+  const tier = (await deps.tierMultiplier?.(at.ws, profileId)) ?? 1;
+  const o = orderPoints(rule, props, e.timestamp, tier);
+  const pendingDays = rule.pendingDays ?? 7;
+  const reason = `order ${orderId}: ¥${(o.eligibleFen / 100).toFixed(2)} × ${rule.pointsPerYuan}${o.campaigns.length ? ` (${o.campaigns.join(', ')})` : ''}`;
+  const a = await makeAward(
+    trx,
+    deps.database.dialect,
+    {
+      workspaceId: at.ws,
+      ruleId: v.id,
+      ruleVersion: v.version,
+      subjectKey: `order:${orderId}`,
+      profileId,
+      points: o.points,
+      at: e.timestamp,
+      timeZone: at.tz,
+      limits: at.limits,
+      reason,
+      source: { type: 'order', id: orderId },
+      orderId,
+      holdUntil: pendingDays > 0 ? e.timestamp + pendingDays * DAY_MS : null,
+    },
+    at.now,
+  );
+  return !a.existed && a.points > 0;
 }
 
 /** The (rule, subject) pairs among a page's events that were awarded before (the overlap re-reads them): skipped without locking an account. */

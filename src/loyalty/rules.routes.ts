@@ -74,6 +74,13 @@ export async function loyaltyRuleRoutes(app: FastifyInstance, deps: LoyaltyDeps)
     },
     async (req) => deactivateRule(db, req.workspaceId, req.params.id, deps.now()),
   );
+  await settingsRoutes(app, deps);
+}
+
+/** The points settings and check-ins. */
+async function settingsRoutes(app: FastifyInstance, deps: LoyaltyDeps): Promise<void> {
+  const preHandler = requireKey(deps.keys, 'secret');
+  const db = deps.database.db;
   app.get(
     '/v1/loyalty/settings',
     {

@@ -18,7 +18,7 @@ export async function loyaltyTestApp(engine: Engine, opts: { clockStart?: number
   }
 
   /** Calls the API with the secret key (or `key`). */
-  async function api(method: 'GET' | 'POST', url: string, payload?: unknown, key = t.secretKey) {
+  async function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, key = t.secretKey) {
     const res = await t.app.inject({
       method,
       url,

@@ -20,9 +20,9 @@ export interface BalanceMismatch {
   /** Its last seq against the number of its entries (a gap or a lost entry shows here). */
   lastSeq: number | null;
   entryCount: number;
-  /** The cached pending points against what the account's held order awards still hold (points less claw backs). */
-  pending: number | null;
-  held: number;
+  /** Present when they differ: the cached pending points, and what the account's held order awards still hold (points less claw backs). */
+  pending?: number;
+  held?: number;
 }
 
 /** The outcome of a verify pass. */
@@ -70,7 +70,16 @@ export async function verifyBalances(db: Conn, opts: { workspaceId?: string } = 
     const lastSeq = num(a.last_seq);
     const [pending, held] = [num(a.pending), heldBy.get(k) ?? 0];
     if (cached !== entries || cached !== lots || cached < 0 || lastSeq !== n || num(s?.max_seq) !== n || pending !== held) {
-      mismatches.push({ workspaceId: a.workspace_id, profileId: a.profile_id, cached, entries, lots, lastSeq, entryCount: n, pending, held });
+      mismatches.push({
+        workspaceId: a.workspace_id,
+        profileId: a.profile_id,
+        cached,
+        entries,
+        lots,
+        lastSeq,
+        entryCount: n,
+        ...(pending !== held ? { pending, held } : {}),
+      });
     }
   }
   // Entries of an account that has no row: a balance nobody can see.
@@ -83,8 +92,6 @@ export async function verifyBalances(db: Conn, opts: { workspaceId?: string } = 
       lots: num(s.lots),
       lastSeq: null,
       entryCount: num(s.n),
-      pending: null,
-      held: 0,
     });
   }
   return { accounts: rows.length, mismatches };
