@@ -25,7 +25,7 @@ export interface AwardRequest {
   workspaceId: string;
   ruleId: string;
   ruleVersion: number;
-  /** What the award is for, unique per rule: `event:<message id>`, `order:<order id>`, `checkin:<date>`. */
+  /** What the award is for, unique per rule in the workspace: `event:<message id>`, `order:<order id>`, `checkin:<profile id>:<date>`. */
   subjectKey: string;
   /** The live profile. */
   profileId: string;

@@ -64,7 +64,7 @@ export async function checkIn(deps: LoyaltyDeps, ws: string, ref: string): Promi
           workspaceId: ws,
           ruleId: rule.id,
           ruleVersion: rule.version,
-          subjectKey: `checkin:${day}`,
+          subjectKey: `checkin:${profileId}:${day}`,
           profileId,
           points: def.points + bonus,
           at: startOfLocalDate(day, tz),

@@ -28,6 +28,14 @@ describeEngines('daily check-in with streak bonuses', (engine) => {
     });
     const first = await app.api('POST', '/v1/loyalty/checkins', { profile: p });
     expect(first.body).toEqual({ profileId: p, day: '2026-11-02', streak: 1, points: 5, balance: 5, alreadyCheckedIn: false });
+    // Another member the same day checks in on their own.
+    const other = await app.profile('other');
+    expect((await app.api('POST', '/v1/loyalty/checkins', { profile: other })).body).toMatchObject({
+      streak: 1,
+      points: 5,
+      balance: 5,
+      alreadyCheckedIn: false,
+    });
     // 40 minutes later it is Nov 3 in Shanghai (still Nov 2 in UTC): a new day.
     app.t.clock.advance(40 * 60_000);
     const again = await Promise.all([1, 2, 3].map(() => app.api('POST', '/v1/loyalty/checkins', { profile: `user_id:member` })));

@@ -46,7 +46,7 @@ export type AwardStatus = 'awarded' | 'pending' | 'released' | 'none';
 export interface LoyaltyAwardsTable {
   workspace_id: string;
   rule_id: string;
-  /** `event:<message id>`, `order:<order id>`, `birthday:<year>`, `checkin:<date>`. */
+  /** `event:<message id>`, `order:<order id>`, `birthday:<profile id>:<year>`, `checkin:<profile id>:<date>` (unique per workspace and rule). */
   subject_key: string;
   rule_version: number;
   profile_id: string;

@@ -1,5 +1,5 @@
 /**
- * The loyalty worker: the earning rules over the CDP's committed events, the release of held order
+ * The loyalty worker: the earning rules over the CDP's committed events, birthday bonuses, the release of held order
  * points, the moves of merged profiles' points, the expiry of due lots and the `Points Expiring`
  * notices. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
  * durable on its own (cursors, award rows, keyed entries) and safe with several worker processes
@@ -7,6 +7,7 @@
  */
 import { nextTurn, startLoop } from '../platform/loop.js';
 import type { LoyaltyDeps } from './deps.js';
+import { runBirthdays } from './birthday.service.js';
 import { runExpiry } from './expiry.service.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
@@ -30,9 +31,10 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   const merged = opts.sweepMerges ? await sweepMerged(database, deps.now) : undefined;
   await nextTurn();
   const rules = await runRules(deps);
+  const birthdays = await runBirthdays(database, deps.now, deps.timeZoneOf);
   const released = await releaseDue(database, deps.now(), deps.timeZoneOf);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
-  return { rules, released, expiry, merged };
+  return { rules, birthdays, released, expiry, merged };
 }
 
 /**
@@ -49,7 +51,8 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
       const sweep = Date.now() - lastSweep >= sweepMs;
       const r = await loyaltyPass(deps, survivors, { sweepMerges: sweep, stopped: () => loop.stopped });
       if (sweep) lastSweep = Date.now();
-      if (r.rules.awards || r.rules.clawedBack || r.released || r.expiry.lots || r.expiry.notices || r.merged?.accounts) deps.log.info(r, 'loyalty pass');
+      if (r.rules.awards || r.birthdays || r.rules.clawedBack || r.released || r.expiry.lots || r.expiry.notices || r.merged?.accounts)
+        deps.log.info(r, 'loyalty pass');
     },
     idleMs: intervalMs,
     log: deps.log,
