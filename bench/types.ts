@@ -24,6 +24,10 @@ export interface BenchOptions {
   callbacks: number;
   /** loyalty: ledger postings (earn and spend, alternating) through the service, and as many raw rows for the baseline. */
   postings: number;
+  /** loyalty: due lots the expiry job expires (against a bare UPDATE of as many rows); 0 skips it. */
+  expiryLots: number;
+  /** loyalty: events the earning rules engine awards (against as many bare ledger postings); 0 skips it. */
+  ruleEvents: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

@@ -30,6 +30,13 @@ export function registerBenchCommand(program: Command): void {
     .option('--contacts <n>', 'wecom: external contacts of the sandbox corp for the full sync (200 staff; 0 skips the sync)', count('--contacts', 0), 200_000)
     .option('--callbacks <n>', 'wecom: encrypted callbacks posted to the server (0 skips them)', count('--callbacks', 0), 20_000)
     .option('--postings <n>', 'loyalty: ledger postings through the service (and as many raw rows for the baseline)', count('--postings', 100), 20_000)
+    .option(
+      '--expiry-lots <n>',
+      'loyalty: due lots the expiry job expires, against a bare UPDATE of as many rows (0 skips it)',
+      count('--expiry-lots', 0),
+      1_000_000,
+    )
+    .option('--rule-events <n>', 'loyalty: events the earning rules award, against as many bare ledger postings (0 skips it)', count('--rule-events', 0), 5_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
     .addOption(

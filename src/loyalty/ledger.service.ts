@@ -10,7 +10,18 @@ import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { LoyaltyError } from './errors.js';
 import { POINTS_EVENTS } from './event-names.js';
-import { type AccountRow, appendEntries, type Conn, type EntryRow, entryByKey, lockAccount, type NewEntry, openLots, setRemaining } from './ledger.repo.js';
+import {
+  type AccountRow,
+  appendEntries,
+  type Conn,
+  emptyLots,
+  type EntryRow,
+  entryByKey,
+  lockAccount,
+  type NewEntry,
+  openLots,
+  setRemaining,
+} from './ledger.repo.js';
 import type { EntryKind, SourceType } from './schema.js';
 
 /** The largest number of points one request may move (a balance stays within safe integers too). */
@@ -241,10 +252,10 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
       created_at: now,
     });
   }
-  await setRemaining(
+  await emptyLots(
     trx,
     account.workspace_id,
-    due.map((l) => ({ id: l.id, remaining: 0 })),
+    due.map((l) => l.id),
   );
   await appendEntries(trx, account, entries, now);
   await recordEvents(trx, dialect, entries);

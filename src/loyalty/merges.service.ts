@@ -11,7 +11,7 @@ import type { Database } from '../platform/db/database.js';
 import { withRetries } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { movePending } from './awards.service.js';
-import { type AccountRow, appendEntries, type Conn, findAccount, lockAccount, type NewEntry, num, openLots, setRemaining } from './ledger.repo.js';
+import { type AccountRow, appendEntries, type Conn, findAccount, lockAccount, type NewEntry, num, openLots, emptyLots } from './ledger.repo.js';
 import { recordEvents } from './ledger.service.js';
 
 /** What a merge moved. */
@@ -62,10 +62,10 @@ export async function moveAccount(trx: Conn, database: Database, ws: string, fro
     outs.push(transfer(fromWork, -lot.remaining, lot.id, intoId, null, now));
     ins.push(transfer(intoWork, lot.remaining, lot.id, fromId, lot.expiresAt, now));
   }
-  await setRemaining(
+  await emptyLots(
     trx,
     ws,
-    lots.map((l) => ({ id: l.id, remaining: 0 })),
+    lots.map((l) => l.id),
   );
   await appendEntries(trx, from, outs, now);
   await appendEntries(trx, into, ins, now);
