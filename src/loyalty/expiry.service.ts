@@ -12,7 +12,7 @@ import { withRetries } from '../platform/db/database.js';
 import { DAY_MS } from '../platform/time.js';
 import { POINTS_EVENTS } from './event-names.js';
 import { type AccountRow, type Conn, num } from './ledger.repo.js';
-import { expireLots } from './ledger.service.js';
+import { expireAccounts } from './expiry.bulk.js';
 import { DEFAULT_SETTINGS, largestNoticeDays } from './settings.service.js';
 
 /** What an expiry run did. */
@@ -80,10 +80,15 @@ export async function runExpiry(database: Database, now: number, opts: ExpiryOpt
       database.db.transaction().execute(async (trx) => {
         const accounts = await claimAccounts(trx, database, due);
         const r = { accounts: 0, lots: 0, points: 0 };
-        for (const a of accounts) {
-          const entries = await expireLots(trx, database.dialect, a, now);
-          if (entries.length === 0) continue;
-          r.accounts++;
+        for (const ws of new Set(accounts.map((a) => a.workspace_id))) {
+          const entries = await expireAccounts(
+            trx,
+            database.dialect,
+            ws,
+            accounts.filter((a) => a.workspace_id === ws),
+            now,
+          );
+          r.accounts += new Set(entries.map((e) => e.profile_id)).size;
           r.lots += entries.length;
           r.points -= entries.reduce((s, e) => s + e.amount, 0);
         }
