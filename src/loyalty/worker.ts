@@ -13,6 +13,9 @@ import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
 import { runRules } from './rules.engine.js';
 
+/** Most profiles of committed batches checked for merged accounts per pass; beyond, the sweep finds them. */
+const HUB_MERGE_CHECKS = 2_000;
+
 /** A running loyalty worker. */
 export interface LoyaltyWorker {
   /** Runs one pass now (after the one in progress) and resolves when it has ended. */
@@ -59,7 +62,12 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
     failed: 'loyalty pass failed; retrying next interval',
   });
   const off = deps.hub.on('cdp.events-committed', (e) => {
-    survivors.set(e.workspaceId, new Set([...(survivors.get(e.workspaceId) ?? []), ...e.profileIds]));
+    const held = survivors.get(e.workspaceId) ?? new Set<string>();
+    // One look-up per profile: bulk batches (imports) are left to the hourly sweep rather than checked profile by profile.
+    if (held.size + e.profileIds.length <= HUB_MERGE_CHECKS) {
+      for (const id of e.profileIds) held.add(id);
+      survivors.set(e.workspaceId, held);
+    }
     loop.schedule(1_000);
   });
   loop.wake();
