@@ -1,3 +1,4 @@
+import { createHub } from '../src/platform/hub.js';
 /**
  * `siyu bench coupons`: bulk code generation (one request: the template's lock, stock check,
  * ON CONFLICT on the unique code, 5,000 rows a statement) against bare insertMany of the same rows;
@@ -94,6 +95,8 @@ export async function runCouponsBench(o: BenchOptions): Promise<BenchResult> {
       resolveProfile: async (_ws, ref) => ref,
       defaultTimeZone: 'Asia/Shanghai',
       claimTokens: createTokenSigner(Buffer.alloc(32, 3), 'bench'),
+      timeZoneOf: async () => 'Asia/Shanghai',
+      hub: createHub(pino({ level: 'silent' })),
     };
     const bulk = await createTemplate(deps, ws, { key: 'bulk', name: 'printed', kind: 'fixed', amountFen: 500, validity: { days: 30 } });
     let t = performance.now();

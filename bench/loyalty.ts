@@ -15,6 +15,7 @@ import { migrateSiyu } from '../src/server/migrations.js';
 import type { BenchOptions, BenchResult } from './types.js';
 import { createTempDatabase, describeUrl } from './support/postgres.js';
 import { heading, num, percentile, progress, secs, table, targets } from './support/report.js';
+import { benchExpiry, benchRules } from './loyalty-earning.js';
 
 const MEMBERS = 1_000;
 const NOW = Date.UTC(2026, 10, 1, 4, 0, 0);
@@ -134,7 +135,11 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
       { target: 'service vs raw inserts (information)', measured: `${num(rate(service) / rate(raw), 2)}×`, pass: undefined },
       { target: 'verify finds no mismatch', measured: `${report.mismatches.length} mismatches`, pass: report.mismatches.length === 0 },
     ]);
+    const expiry = o.expiryLots > 0 ? await benchExpiry(database, o, NOW + 400 * 86_400_000) : {};
+    const rules = o.ruleEvents > 0 ? await benchRules(database, o, NOW + 800 * 86_400_000) : {};
     return {
+      ...expiry,
+      ...rules,
       engine: database.dialect.engine,
       postings: o.postings,
       servicePerSecond: rate(service),

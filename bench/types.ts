@@ -36,6 +36,10 @@ export interface BenchOptions {
   codes: number;
   /** coupons: coupons issued and then redeemed through the service (and as many bare rows for the baseline). */
   redemptions: number;
+  /** loyalty: due lots the expiry job expires (against a bare UPDATE of as many rows); 0 skips it. */
+  expiryLots: number;
+  /** loyalty: events the earning rules engine awards (against as many bare ledger postings); 0 skips it. */
+  ruleEvents: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

@@ -16,6 +16,7 @@ export type { IngestDeps, IngestOutcome, WorkspaceIngestSettings } from './inges
 export { normaliseMessage, normaliseBatch, type TrackedEvent, type NormaliseContext, LIMITS } from './tracking.js';
 export { ORDER_EVENTS, type OrderStatus, type OrderChange, type PlacedOrder } from './orders.types.js';
 export { orderAmounts, type OrderAmounts } from './orders.lookup.js';
+export { orderStandings, type OrderStanding } from './orders.lookup.js';
 
 // Identifiers (One ID).
 export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';

@@ -41,6 +41,13 @@ export function registerBenchCommand(program: Command): void {
       count('--redemptions', 10),
       10_000,
     )
+    .option(
+      '--expiry-lots <n>',
+      'loyalty: due lots the expiry job expires, against a bare UPDATE of as many rows (0 skips it)',
+      count('--expiry-lots', 0),
+      1_000_000,
+    )
+    .option('--rule-events <n>', 'loyalty: events the earning rules award, against as many bare ledger postings (0 skips it)', count('--rule-events', 0), 5_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
     .addOption(

@@ -159,7 +159,7 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
     },
   },
   loyalty: {
-    description: 'Loyalty: verify the points ledger (every balance recomputed from its entries)',
+    description: 'Loyalty: verify the points ledger (every balance recomputed from its entries), expire due points',
     load: async () => (await import('./loyalty.js')).registerLoyaltyCommands,
   },
   user: {

@@ -1,3 +1,4 @@
+import { createHub } from '../platform/hub.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +86,8 @@ if (ENGINES.includes('postgres'))
       resolveProfile: async (_ws, ref) => ref,
       defaultTimeZone: 'Asia/Shanghai',
       claimTokens: createTokenSigner(Buffer.alloc(32, 1), 'test'),
+      timeZoneOf: async () => 'Asia/Shanghai',
+      hub: createHub(pino({ level: 'silent' })),
     });
 
     beforeAll(async () => {

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { TokenSigner } from '../platform/crypto.js';
+import type { CdpHubEvents } from '../cdp/index.js';
+import type { Hub } from '../platform/hub.js';
 import type { Database } from '../platform/db/database.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 
@@ -16,4 +18,10 @@ export interface LoyaltyDeps {
   defaultTimeZone: string;
   /** Signs coupon claim links (a key derived from the master key for this purpose only). */
   claimTokens: TokenSigner;
+  /** The workspace's time zone (days, weeks, months, years and check-ins are counted in it). */
+  timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** Hub (cdp's committed events wake the loyalty worker). */
+  hub: Hub<CdpHubEvents>;
+  /** Port (the tier module, when there is one): the points multiplier of a member's tier; 1 without. */
+  tierMultiplier?: (workspaceId: string, profileId: string) => Promise<number>;
 }

@@ -38,4 +38,10 @@ export const LoyaltyError = errorClass('loyalty', {
   COUPON_NOT_REDEEMED: 409,
   /** A claim link that is malformed, forged or expired. */
   COUPON_CLAIM_LINK_INVALID: 400,
+  /** No earning rule with that id in this workspace. */
+  EARNING_RULE_NOT_FOUND: 404,
+  /** A rule version that cannot be applied (a campaign ending before it starts, a kind changed between versions). */
+  EARNING_RULE_INVALID: 400,
+  /** A check-in asked of a workspace with no active check-in rule. */
+  CHECKIN_NOT_CONFIGURED: 409,
 });

@@ -5,6 +5,8 @@ export const POINTS_EVENTS = {
   expire: 'Points Expired',
   adjust: 'Points Adjusted',
   clawback: 'Points Clawed Back',
+  /** Points moved from a profile merged away to its survivor (an entry on each side). */
+  transfer: 'Points Transferred',
   /** Recorded once per expiring credit, `noticeDays` before it expires. */
   expiring: 'Points Expiring',
 } as const;

@@ -26,3 +26,10 @@ export { createTemplate, getTemplate, listTemplates, type TemplateBody, type Tem
 export { issueCoupon, generateCodes, claimCoupon, profileCoupons, type CouponView, type CodeBatch } from './coupons.service.js';
 export { redeemCoupon, reverseCoupon, type RedeemBody } from './coupons.orders.js';
 export { randomCodes, normaliseCode, CODE_ALPHABET } from './coupons.codes.js';
+export { startLoyaltyWorker, loyaltyPass, type LoyaltyWorker } from './worker.js';
+export { runExpiry, recordNotices, type ExpiryReport, type ExpiryOptions } from './expiry.service.js';
+export { runRules, RULES_OVERLAP_MS, type RulesReport } from './rules.engine.js';
+export { releaseDue } from './holds.service.js';
+export { moveAccount, moveMergesInto, sweepMerged, type MoveReport } from './merges.service.js';
+export { loyaltySettings, saveLoyaltySettings, expiryUnder, DEFAULT_SETTINGS, type ExpiryPolicy, type LoyaltySettings } from './settings.service.js';
+export { createRule, createRuleVersion, getRule, listRules, deactivateRule, type RuleInput, type RuleView } from './rules.service.js';

@@ -10,7 +10,18 @@ import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { LoyaltyError } from './errors.js';
 import { POINTS_EVENTS } from './event-names.js';
-import { type AccountRow, appendEntries, type Conn, type EntryRow, entryByKey, lockAccount, type NewEntry, openLots, setRemaining } from './ledger.repo.js';
+import {
+  type AccountRow,
+  appendEntries,
+  type Conn,
+  emptyLots,
+  type EntryRow,
+  entryByKey,
+  lockAccount,
+  type NewEntry,
+  openLots,
+  setRemaining,
+} from './ledger.repo.js';
 import type { EntryKind, SourceType } from './schema.js';
 
 /** The largest number of points one request may move (a balance stays within safe integers too). */
@@ -27,14 +38,19 @@ export interface PostingRequest {
   workspaceId: string;
   /** The live profile whose account it is. */
   profileId: string;
-  kind: Exclude<EntryKind, 'expire'>;
+  kind: Exclude<EntryKind, 'expire' | 'transfer'>;
   /** Positive, except for `adjust` (signed, not zero). */
   points: number;
   reason: string;
   source: PointsSource;
   idempotencyKey: string;
-  /** Credits (earn, a positive adjust): when the points expire, epoch ms; null or absent for never. */
+  /** Credits (earn, a positive adjust): when the points expire, epoch ms; null for never; absent: `defaultExpiresAt`. */
   expiresAt?: number | null;
+  /**
+   * The expiry the workspace's policy gives a credit posted now, used when `expiresAt` is absent.
+   * Not part of the request's fingerprint: a retry after the policy (or the year) changed is the same request.
+   */
+  defaultExpiresAt?: number | null;
   /** The profile as the request named it (for the request's fingerprint); default the profile id. */
   profileRef?: string;
 }
@@ -156,7 +172,8 @@ async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: s
         limit: Number.MAX_SAFE_INTEGER,
       });
     }
-    return { ...base, amount: req.points, balance_after: account.balance + req.points, remaining: req.points, expires_at: req.expiresAt ?? null };
+    const expiresAt = req.expiresAt !== undefined ? req.expiresAt : (req.defaultExpiresAt ?? null);
+    return { ...base, amount: req.points, balance_after: account.balance + req.points, remaining: req.points, expires_at: expiresAt };
   }
   const wanted = Math.abs(req.points);
   // A claw back reverses what it can: it takes at most the balance and reports the rest as its shortfall.
@@ -235,10 +252,10 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
       created_at: now,
     });
   }
-  await setRemaining(
+  await emptyLots(
     trx,
     account.workspace_id,
-    due.map((l) => ({ id: l.id, remaining: 0 })),
+    due.map((l) => l.id),
   );
   await appendEntries(trx, account, entries, now);
   await recordEvents(trx, dialect, entries);
@@ -246,7 +263,7 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
 }
 
 /** Puts each entry on its member's timeline ("Points Earned", ...), keyed by the entry id so a retried transaction records it once. */
-async function recordEvents(trx: Conn, dialect: Dialect, entries: readonly NewEntry[]): Promise<void> {
+export async function recordEvents(trx: Conn, dialect: Dialect, entries: readonly NewEntry[]): Promise<void> {
   await recordSystemEvents(
     trx,
     dialect,

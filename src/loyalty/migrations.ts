@@ -4,7 +4,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0029 (coupons). */
+/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons). */
 export function loyaltyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -53,6 +53,12 @@ export function loyaltyMigrations(engine: Engine): MigrationSet {
           await db.schema.createIndex('loyalty_entries_seq').unique().on('loyalty_entries').columns(['workspace_id', 'profile_id', 'seq']).execute();
           // Open lots by expiry: the expiry job and the "Points Expiring" notices read only credits with points left.
           await db.schema.createIndex('loyalty_entries_open_lots').on('loyalty_entries').columns(['expires_at']).where(sql.ref('remaining'), '>', 0).execute();
+        },
+      },
+      '0028_loyalty_rules': {
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+        async up(db: Kysely<any>) {
+          await createEarningTables(db, t);
         },
       },
       '0029_loyalty_coupons': couponsMigration(engine),
@@ -143,4 +149,64 @@ function couponsMigration(engine: Engine) {
       await db.schema.createIndex('coupon_redemptions_template').on('coupon_redemptions').columns(['workspace_id', 'template_id']).execute();
     },
   };
+}
+
+/** 0028: the workspace's points settings, versioned earning rules, the rules' awards (with order holds) and check-ins. */
+async function createEarningTables(db: Kysely<any>, t: ReturnType<typeof columnTypes>): Promise<void> {
+  await db.schema
+    .createTable('loyalty_settings')
+    .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+    .addColumn('expiry_policy', t.json, (c) => c.notNull())
+    .addColumn('notice_days', 'integer', (c) => c.notNull())
+    .addColumn('updated_at', t.millis, (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('loyalty_rules')
+    .addColumn('workspace_id', 'text', (c) => c.notNull())
+    .addColumn('id', 'text', (c) => c.notNull())
+    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('definition', t.json, (c) => c.notNull())
+    .addColumn('created_at', t.millis, (c) => c.notNull())
+    .addColumn('deactivated_at', t.millis)
+    .addPrimaryKeyConstraint('loyalty_rules_pk', ['workspace_id', 'id', 'version'])
+    .execute();
+  await db.schema
+    .createTable('loyalty_awards')
+    .addColumn('workspace_id', 'text', (c) => c.notNull())
+    .addColumn('rule_id', 'text', (c) => c.notNull())
+    .addColumn('subject_key', 'text', (c) => c.notNull())
+    .addColumn('rule_version', 'integer', (c) => c.notNull())
+    .addColumn('profile_id', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('points', 'bigint', (c) => c.notNull())
+    .addColumn('clawed', 'bigint', (c) => c.notNull())
+    .addColumn('order_id', 'text')
+    .addColumn('release_at', t.millis)
+    .addColumn('entry_id', 'text')
+    .addColumn('note', 'text')
+    .addColumn('at', t.millis, (c) => c.notNull())
+    .addColumn('created_at', t.millis, (c) => c.notNull())
+    .addPrimaryKeyConstraint('loyalty_awards_pk', ['workspace_id', 'rule_id', 'subject_key'])
+    .addCheckConstraint('loyalty_awards_points_check', sql`points >= 0 and clawed >= 0 and clawed <= points`)
+    .execute();
+  // Limits per rule and member and period; a member's holds (pending, merges); an order's awards (refunds).
+  await db.schema.createIndex('loyalty_awards_limits').on('loyalty_awards').columns(['workspace_id', 'rule_id', 'profile_id', 'at']).execute();
+  await db.schema.createIndex('loyalty_awards_profile').on('loyalty_awards').columns(['workspace_id', 'profile_id', 'status']).execute();
+  await db.schema.createIndex('loyalty_awards_order').on('loyalty_awards').columns(['workspace_id', 'order_id']).execute();
+  // The release job reads only holds still pending, by release time.
+  await db.schema.createIndex('loyalty_awards_release').on('loyalty_awards').columns(['release_at']).where(sql.ref('status'), '=', 'pending').execute();
+  await db.schema
+    .createTable('loyalty_checkins')
+    .addColumn('workspace_id', 'text', (c) => c.notNull())
+    .addColumn('profile_id', 'text', (c) => c.notNull())
+    .addColumn('day', 'text', (c) => c.notNull())
+    .addColumn('streak', 'integer', (c) => c.notNull())
+    .addColumn('points', 'bigint', (c) => c.notNull())
+    .addColumn('entry_id', 'text')
+    .addColumn('created_at', t.millis, (c) => c.notNull())
+    .addPrimaryKeyConstraint('loyalty_checkins_pk', ['workspace_id', 'profile_id', 'day'])
+    .execute();
 }

@@ -5,6 +5,7 @@ import type { LoyaltyDeps } from './deps.js';
 import type { PostingRequest } from './ledger.service.js';
 import { adjustBody, debitBody, earnBody, historyQuery, historySchema, postingSchema, profileParams, summaryQuery, summarySchema } from './points.schemas.js';
 import { type PostingBody, pointsHistory, pointsSummary, postPoints } from './points.service.js';
+import { loyaltyRuleRoutes } from './rules.routes.js';
 
 const POSTINGS: { kind: PostingRequest['kind']; body: object; summary: string }[] = [
   { kind: 'earn', body: earnBody, summary: 'Credit points to a member (optionally expiring); idempotent by key' },
@@ -54,4 +55,5 @@ export async function loyaltyRoutes(app: FastifyInstance, deps: LoyaltyDeps): Pr
     },
     async (req) => pointsHistory(deps, req.workspaceId, req.params.id, req.query),
   );
+  await loyaltyRuleRoutes(app, deps);
 }

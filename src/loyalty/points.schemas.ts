@@ -73,7 +73,7 @@ export const entrySchema = {
     id: { type: 'string' },
     profileId: { type: 'string' },
     seq: { type: 'integer', description: "posting order in the member's account: 1, 2, … without gaps" },
-    kind: { type: 'string', enum: ['earn', 'spend', 'expire', 'adjust', 'clawback'] },
+    kind: { type: 'string', enum: ['earn', 'spend', 'expire', 'adjust', 'clawback', 'transfer'] },
     points: { type: 'integer', description: 'signed: positive credits, negative debits' },
     requested: { type: 'integer', description: "points asked for; a claw back's shortfall is requested minus |points|" },
     balanceAfter: { type: 'integer' },

@@ -1,4 +1,5 @@
 import type { Millis } from '../platform/db/schema.js';
+import type { EarningDB } from './earning.tables.js';
 
 /**
  * The loyalty module's tables (migration 0022_loyalty_ledger): the points ledger. Owned by
@@ -6,8 +7,8 @@ import type { Millis } from '../platform/db/schema.js';
  * the `LoyaltyPort` the root fills).
  */
 
-/** The kinds of ledger entries: credits (earn, a positive adjust) and debits (spend, expire, a negative adjust, claw back). */
-export type EntryKind = 'earn' | 'spend' | 'expire' | 'adjust' | 'clawback';
+/** The kinds of ledger entries: credits (earn, a positive adjust, a transfer in) and debits (spend, expire, a negative adjust, claw back, a transfer out of a merged-away profile). */
+export type EntryKind = 'earn' | 'spend' | 'expire' | 'adjust' | 'clawback' | 'transfer';
 
 /** What an entry came from. */
 export type SourceType = 'api' | 'event' | 'order' | 'journey' | 'operator' | 'system';
@@ -63,7 +64,7 @@ export interface LoyaltyEntriesTable {
 }
 
 /** The loyalty module's tables, merged into platform's DB type. */
-export interface LoyaltyDB {
+export interface LoyaltyDB extends EarningDB {
   loyalty_accounts: LoyaltyAccountsTable;
   loyalty_entries: LoyaltyEntriesTable;
 }

@@ -1,4 +1,8 @@
+import { createTokenSigner } from '../platform/crypto.js';
 import type { Engine } from '../platform/db/database.js';
+import type { LoyaltyDeps } from './deps.js';
+import { verifyBalances } from './verify.js';
+import { loyaltyPass } from './worker.js';
 import { basic, createTestApp, type TestApp } from '../../test/support/engines.js';
 
 /** A test app with helpers for the points API: make profiles, call the API with the secret key, read timeline events. */
@@ -15,7 +19,7 @@ export async function loyaltyTestApp(engine: Engine, opts: { clockStart?: number
   }
 
   /** Calls the API with the secret key (or `key`). */
-  async function api(method: 'GET' | 'POST', url: string, payload?: unknown, key = t.secretKey) {
+  async function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, key = t.secretKey) {
     const res = await t.app.inject({
       method,
       url,
@@ -38,5 +42,34 @@ export async function loyaltyTestApp(engine: Engine, opts: { clockStart?: number
     return rows.map((r) => ({ id: r.message_id, event: r.event, properties: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).properties }));
   }
 
-  return { t, api, profile, events, close: () => t.close() };
+  /** The loyalty worker's deps over the test app (its clock, its hub). */
+  const deps = (): LoyaltyDeps => ({
+    database: t.database,
+    now: () => t.clock.now(),
+    log: t.services.log,
+    keys: t.services.keys,
+    resolveProfile: async (_ws, ref) => ref,
+    timeZoneOf: t.services.timeZoneOf,
+    hub: t.services.hub,
+    defaultTimeZone: 'Asia/Shanghai',
+    claimTokens: createTokenSigner(Buffer.alloc(32, 2), 'test'),
+  });
+
+  /** One pass of the loyalty worker at the clock's now (rules, releases, merges swept, expiry, notices). */
+  async function pass() {
+    return loyaltyPass(deps(), new Map(), { sweepMerges: true });
+  }
+
+  /** Tracks an event (through the tracking API, at the clock's now unless `timestamp` is given). */
+  async function track(body: Record<string, unknown>) {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/track', headers: { authorization: basic(t.writeKey) }, payload: body });
+    if (res.statusCode !== 200) throw new Error(`track: ${res.body}`);
+  }
+
+  /** `siyu loyalty verify` over the test database: the mismatches (none on a sound ledger). */
+  async function mismatches() {
+    return (await verifyBalances(t.database.db)).mismatches;
+  }
+
+  return { t, api, profile, events, pass, deps, track, mismatches, close: () => t.close() };
 }

@@ -104,5 +104,7 @@ export function loyaltyDeps(s: Services, database: Database = s.database): Loyal
     resolveProfile: profileResolver(s),
     defaultTimeZone: s.config.defaultTimezone,
     claimTokens: createTokenSigner(s.config.encryptionKey, 'siyu:loyalty:coupon-claims'),
+    timeZoneOf: s.timeZoneOf,
+    hub: s.hub,
   };
 }

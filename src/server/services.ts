@@ -22,7 +22,7 @@ import { type AccessDeps, createConsoleAuth, type GuideScope } from '../access/i
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
-import type { CouponWorker, LoyaltyHubEvents } from '../loyalty/index.js';
+import type { CouponWorker, LoyaltyHubEvents, LoyaltyWorker } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
@@ -105,6 +105,7 @@ export interface Services {
   liveCodeWorker?: LiveCodeWorker;
   clvWorker?: ClvWorker;
   couponWorker?: CouponWorker;
+  loyaltyWorker?: LoyaltyWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
 }

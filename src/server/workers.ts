@@ -7,11 +7,11 @@
 import { startBroadcastWorker } from '../broadcasts/index.js';
 import { startClvWorker } from '../insight/index.js';
 import { startJourneyWorker } from '../journeys/index.js';
-import { startCouponWorker } from '../loyalty/index.js';
+import { startCouponWorker, startLoyaltyWorker } from '../loyalty/index.js';
 import { startMessagingWorker } from '../messaging/index.js';
 import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../scrm/index.js';
 import { startSegmentWorker } from '../segments/index.js';
-import { broadcastsDeps, insightDeps, journeyDepsOf, messagingDeps } from './deps.js';
+import { broadcastsDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
 import type { Services } from './services.js';
 import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 
@@ -26,7 +26,8 @@ type WorkerField =
   | 'scrmOpsWorker'
   | 'liveCodeWorker'
   | 'clvWorker'
-  | 'couponWorker';
+  | 'couponWorker'
+  | 'loyaltyWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
 const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
@@ -45,6 +46,7 @@ const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => 
   'live-codes': { field: 'liveCodeWorker', start: (s) => startLiveCodeWorker(s.scrm) },
   clv: { field: 'clvWorker', start: (s) => startClvWorker(insightDeps(s, s.workerDatabase)) },
   coupons: { field: 'couponWorker', start: (s) => startCouponWorker({ database: s.workerDatabase, now: () => s.clock.now(), log: s.log, hub: s.hub }) },
+  loyalty: { field: 'loyaltyWorker', start: (s) => startLoyaltyWorker(loyaltyDeps(s, s.workerDatabase)) },
 };
 
 /**
