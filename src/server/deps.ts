@@ -4,6 +4,7 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import type { DemoDeps } from '../demo/index.js';
 import type { InsightDeps } from '../insight/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, type LoyaltyDeps } from '../loyalty/index.js';
@@ -79,4 +80,18 @@ export function insightDeps(s: Services, database: Database = s.database): Insig
 /** The loyalty module's deps. */
 export function loyaltyDeps(s: Services, database: Database = s.database): LoyaltyDeps {
   return { database, now: () => s.clock.now(), log: s.log, keys: s.keys, resolveProfile: profileResolver(s) };
+}
+
+/** The demo module's deps: the owning modules' deps, which it writes through. */
+export function demoDeps(s: Services): DemoDeps {
+  return {
+    now: () => s.clock.now(),
+    keys: s.keys,
+    cdp: s.cdp,
+    segments: s.segments,
+    membership: s.membership,
+    messaging: messagingDeps(s),
+    journeys: journeyDepsOf(s),
+    broadcasts: broadcastsDeps(s),
+  };
 }
