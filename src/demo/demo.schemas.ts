@@ -14,7 +14,7 @@ export const demoBody = {
 export const demoSummarySchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['workspaceId', 'seed', 'customers', 'profiles', 'orders', 'refundedOrders', 'tagged', 'segments', 'templates', 'journeys', 'broadcasts', 'seconds'],
+  required: ['workspaceId', 'seed', 'customers', 'profiles', 'orders', 'refundedOrders', 'segments', 'templates', 'journeys', 'broadcasts', 'seconds'],
   properties: {
     workspaceId: { type: 'string' },
     seed: { type: 'integer' },
@@ -22,7 +22,6 @@ export const demoSummarySchema = {
     profiles: { type: 'integer', description: 'profile rows imported' },
     orders: { type: 'integer', description: 'orders imported' },
     refundedOrders: { type: 'integer', description: 'orders imported as refunded or partially refunded' },
-    tagged: { type: 'integer', description: 'profiles given tags' },
     segments: {
       type: 'array',
       items: {

@@ -31,7 +31,6 @@ export interface DemoSummary {
   profiles: number;
   orders: number;
   refundedOrders: number;
-  tagged: number;
   segments: { id: string; name: string; memberCount: number }[];
   templates: string[];
   journeys: string[];
@@ -98,7 +97,6 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
       profiles: profiles.imported,
       orders: orders.imported,
       refundedOrders: data.orders.filter((o) => o.status !== undefined).length,
-      tagged: profiles.tagged,
       segments: segments.map((s) => ({ id: s.id, name: s.name, memberCount: s.memberCount })),
       templates: templates.ids,
       journeys,

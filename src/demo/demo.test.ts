@@ -97,7 +97,7 @@ describeEngines('the demo brand', (engine) => {
     expect(second.status).toBe(201);
     const counts = (x: { segments: { name: string; memberCount: number }[] }) => x.segments.map((g) => [g.name, g.memberCount]);
     expect(counts(second.body)).toEqual(counts(s));
-    expect([second.body.profiles, second.body.orders, second.body.tagged]).toEqual([s.profiles, s.orders, s.tagged]);
+    expect([second.body.profiles, second.body.orders, second.body.refundedOrders]).toEqual([s.profiles, s.orders, s.refundedOrders]);
   });
 
   it('refuses a scale outside 1 to 200,000', async () => {

@@ -16,12 +16,12 @@ const SHANGHAI_OFFSET = 8 * 3_600_000;
 export const DEMO_SEGMENTS: readonly { name: string; description: string; rule: unknown }[] = [
   {
     name: 'VIP 会员',
-    description: 'High spenders: 10+ orders or ¥500+ net in the year',
+    description: 'High-value customers: 15+ orders or ¥1,500+ net in the year',
     rule: {
       type: 'or',
       rules: [
-        { type: 'profile', field: 'order_count', op: 'gte', value: 10 },
-        { type: 'profile', field: 'total_spent_fen', op: 'gte', value: 50_000 },
+        { type: 'profile', field: 'order_count', op: 'gte', value: 15 },
+        { type: 'profile', field: 'total_spent_fen', op: 'gte', value: 150_000 },
       ],
     },
   },
