@@ -24,6 +24,7 @@ import type {
   listSchema as experimentListSchema,
   resultsSchema,
 } from '../../src/insight/experiments/experiments.schemas.ts';
+import type { demoBody, demoSummarySchema } from '../../src/demo/demo.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
@@ -157,3 +158,7 @@ export type ExperimentPage = Answer<typeof experimentListSchema>;
 export type ExperimentResults = Answer<typeof resultsSchema>;
 /** One row (arm) of an experiment's results table. */
 export type ArmResult = ExperimentResults['table']['rows'][number];
+/** Body of `POST /v1/demo` (scale and seed, both optional). */
+export type DemoBody = Input<typeof demoBody>;
+/** `POST /v1/demo`: what the demo brand load made. */
+export type DemoSummary = Answer<typeof demoSummarySchema>;

@@ -22,6 +22,8 @@ import type {
   ComputeAnswer,
   ComputeBody,
   CreateSegmentBody,
+  DemoBody,
+  DemoSummary,
   ErrorBody,
   Experiment,
   ExperimentListQuery,
@@ -219,6 +221,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     getExperiment: (id: string) => json<Experiment>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}`),
     experimentResults: (id: string) => json<ExperimentResults>('GET', `/v1/insight/experiments/${encodeURIComponent(id)}/results`),
     computeModels: (models: NonNullable<ComputeBody['models']>) => json<ComputeAnswer>('POST', '/v1/models/compute', { models } satisfies ComputeBody),
+    /** Loads the demo brand into this (empty) workspace; takes up to a minute at the default scale. */
+    loadDemo: (body: DemoBody = {}) => json<DemoSummary>('POST', '/v1/demo', body),
   };
 }
 

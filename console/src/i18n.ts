@@ -6,10 +6,12 @@
 import { createContext, useContext } from 'react';
 import { accessEn, accessZh } from './i18n/access.ts';
 import { customersEn, customersZh } from './i18n/customers.ts';
+import { demoEn, demoZh } from './i18n/demo.ts';
 
 const en = {
   ...accessEn,
   ...customersEn,
+  ...demoEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -254,6 +256,7 @@ export type MessageKey = keyof typeof en;
 const zhCN: Record<MessageKey, string> = {
   ...accessZh,
   ...customersZh,
+  ...demoZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',
