@@ -65,4 +65,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       "an experiment's results over --exposed profiles (default 100,000): conversion and net revenue with CUPED, through the insight service vs a hand-written SQL aggregate of the same sums; target within 1.5×",
     run: async (o) => (await import('./experiments.js')).runExperimentsBench(o),
   },
+  {
+    name: 'demo',
+    summary:
+      'loading the demo brand (--customers, default 20,000, with a year of orders; models, segments, templates, journeys, a broadcast) vs importing the same rows alone in the same run; target < 60 s',
+    run: async (o) => (await import('./demo.js')).runDemoBench(o),
+  },
 ];

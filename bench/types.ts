@@ -26,6 +26,8 @@ export interface BenchOptions {
   postings: number;
   /** experiments: exposed profiles per experiment. */
   exposed: number;
+  /** demo: customers of the demo brand (a year of orders each). */
+  customers: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

@@ -31,6 +31,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--callbacks <n>', 'wecom: encrypted callbacks posted to the server (0 skips them)', count('--callbacks', 0), 20_000)
     .option('--postings <n>', 'loyalty: ledger postings through the service (and as many raw rows for the baseline)', count('--postings', 100), 20_000)
     .option('--exposed <n>', 'experiments: exposed profiles per experiment', count('--exposed', 100), 100_000)
+    .option('--customers <n>', 'demo: customers of the demo brand', count('--customers', 1), 20_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.
     .addOption(
