@@ -26,9 +26,12 @@ async function importRows(s: Awaited<ReturnType<typeof createServices>>, ws: str
     workspaceId: ws,
     kind,
     format: 'ndjson',
-    open: () => Readable.from((function* () {
-      for (const r of rows) yield JSON.stringify(r) + '\n';
-    })()),
+    open: () =>
+      Readable.from(
+        (function* () {
+          for (const r of rows) yield JSON.stringify(r) + '\n';
+        })(),
+      ),
   });
 }
 

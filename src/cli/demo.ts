@@ -33,7 +33,10 @@ function createProgress(): { update: (phase: string, done: number, total: number
         bar?.stop();
         bar = undefined;
         if (process.stderr.isTTY) {
-          bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${phase.padEnd(8)} [{bar}] {percentage}% | {value}/{total}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+          bar = new cliProgress.SingleBar(
+            { stream: process.stderr, format: `${phase.padEnd(8)} [{bar}] {percentage}% | {value}/{total}`, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          );
           bar.start(Math.max(1, total), 0);
         } else lastLine = 0;
       }

@@ -78,7 +78,34 @@ export const DROPS: readonly DemoDrop[] = [
 
 /** Surnames and given names for the customers' display names. */
 export const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '高', '罗'];
-export const GIVEN = ['芳', '伟', '娜', '敏', '静', '丽', '强', '磊', '洋', '艳', '勇', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '子涵', '一诺', '欣怡', '浩然', '梓萱', '宇轩'];
+export const GIVEN = [
+  '芳',
+  '伟',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '洋',
+  '艳',
+  '勇',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '霞',
+  '平',
+  '刚',
+  '子涵',
+  '一诺',
+  '欣怡',
+  '浩然',
+  '梓萱',
+  '宇轩',
+];
 
 /** Mobile prefixes the generated phone numbers start with (valid Chinese mobile ranges). */
 export const PHONE_PREFIXES = ['138', '139', '136', '137', '135', '150', '158', '186', '188', '177'];

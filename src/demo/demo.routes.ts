@@ -13,7 +13,10 @@ export async function demoRoutes(app: FastifyInstance, deps: DemoDeps): Promise<
     {
       preHandler,
       schema: {
-        ...secured('demo', 'Load the demo brand (customers, a year of orders, segments, templates, journeys, a broadcast) into this empty workspace; 409 DEMO_WORKSPACE_NOT_EMPTY if it has customers'),
+        ...secured(
+          'demo',
+          'Load the demo brand (customers, a year of orders, segments, templates, journeys, a broadcast) into this empty workspace; 409 DEMO_WORKSPACE_NOT_EMPTY if it has customers',
+        ),
         body: demoBody,
         response: { 201: demoSummarySchema, ...errorResponses },
       },

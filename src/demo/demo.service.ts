@@ -46,7 +46,8 @@ function checkOptions(opts: DemoOptions): { customers: number; seed: number } {
   const seed = opts.seed ?? DEMO_DEFAULTS.seed;
   if (!Number.isInteger(customers) || customers < 1 || customers > DEMO_MAX_CUSTOMERS)
     throw new DemoError('VALIDATION_FAILED', `customers must be a whole number from 1 to ${DEMO_MAX_CUSTOMERS} (got ${customers})`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new DemoError('VALIDATION_FAILED', `seed must be a whole number from 0 to 4294967295 (got ${seed})`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new DemoError('VALIDATION_FAILED', `seed must be a whole number from 0 to 4294967295 (got ${seed})`);
   return { customers, seed };
 }
 
@@ -63,9 +64,12 @@ async function importRows(deps: DemoDeps, ws: string, kind: ImportKind, rows: un
     kind,
     format: 'ndjson',
     mode: 'skip-bad-rows',
-    open: () => Readable.from((function* () {
-      for (const r of rows) yield JSON.stringify(r) + '\n';
-    })()),
+    open: () =>
+      Readable.from(
+        (function* () {
+          for (const r of rows) yield JSON.stringify(r) + '\n';
+        })(),
+      ),
     onProgress: (p) => onProgress?.(kind, p.imported, total),
   });
 }
@@ -77,7 +81,10 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
   loading.add(ws);
   try {
     if (await workspaceHasProfiles(deps, ws))
-      throw new DemoError('DEMO_WORKSPACE_NOT_EMPTY', `workspace ${ws} already has customers; the demo brand loads only into an empty workspace (create a new one for it)`);
+      throw new DemoError(
+        'DEMO_WORKSPACE_NOT_EMPTY',
+        `workspace ${ws} already has customers; the demo brand loads only into an empty workspace (create a new one for it)`,
+      );
     const started = Date.now();
     const progress = opts.onProgress ?? (() => {});
     const data = generateDemo({ seed, customers, now: deps.now() });

@@ -122,11 +122,14 @@ function orderCounts(rng: Prng, persona: Persona): { coffee: number; toys: numbe
           [[5, 9], 16],
           [[12, 30], 7],
         ]);
-  const toys = persona === 'coffee' ? 0 : rng.weighted<[number, number]>([
-    [[1, 1], 45],
-    [[2, 3], 35],
-    [[4, 8], 20],
-  ]);
+  const toys =
+    persona === 'coffee'
+      ? 0
+      : rng.weighted<[number, number]>([
+          [[1, 1], 45],
+          [[2, 3], 35],
+          [[4, 8], 20],
+        ]);
   return { coffee: coffee === 0 ? 0 : rng.int(coffee[0], coffee[1]), toys: toys === 0 ? 0 : rng.int(toys[0], toys[1]) };
 }
 
@@ -160,7 +163,19 @@ const AFTERNOON: readonly (readonly [number, number])[] = [
 /** Line items: 1-3 coffee items, or 1-4 blind boxes with the odd set or big figure. */
 function basket(rng: Prng, line: 'coffee' | 'toys'): { product: DemoProduct; quantity: number }[] {
   const list = line === 'coffee' ? COFFEE : TOYS;
-  const n = line === 'coffee' ? rng.weighted([[1, 60], [2, 30], [3, 10]] as const) : rng.weighted([[1, 55], [2, 25], [3, 12], [4, 8]] as const);
+  const n =
+    line === 'coffee'
+      ? rng.weighted([
+          [1, 60],
+          [2, 30],
+          [3, 10],
+        ] as const)
+      : rng.weighted([
+          [1, 55],
+          [2, 25],
+          [3, 12],
+          [4, 8],
+        ] as const);
   const items = new Map<string, { product: DemoProduct; quantity: number }>();
   for (let k = 0; k < n; k++) {
     const product = line === 'toys' && rng.chance(0.85) ? rng.pick(list.slice(0, 3)) : rng.pick(list);
@@ -187,7 +202,13 @@ function drawOrders(rng: Prng, c: Customer, now: number): OrderRow[] {
       ...c.key,
       total: fen(totalFen),
       ordered_at: new Date(at).toISOString(),
-      products: items.map((it) => ({ product_id: it.product.id, name: it.product.name, category: it.product.category, quantity: it.quantity, price: fen(it.product.priceFen) })),
+      products: items.map((it) => ({
+        product_id: it.product.id,
+        name: it.product.name,
+        category: it.product.category,
+        quantity: it.quantity,
+        price: fen(it.product.priceFen),
+      })),
       store_id: c.store.id,
       store_name: c.store.name,
       channel,

@@ -16,7 +16,7 @@ const SHANGHAI_OFFSET = 8 * 3_600_000;
 export const DEMO_SEGMENTS: readonly { name: string; description: string; rule: unknown }[] = [
   {
     name: 'VIP 会员',
-    description: 'High-value customers: 15+ orders or ¥1,500+ net in the year',
+    description: '高价值客户：一年内 15 单以上或净消费 1,500 元以上',
     rule: {
       type: 'or',
       rules: [
@@ -25,15 +25,21 @@ export const DEMO_SEGMENTS: readonly { name: string; description: string; rule: 
       ],
     },
   },
-  { name: '沉默客户', description: 'Lifecycle stage silent or churned (win-back audience)', rule: { type: 'lifecycle', stages: ['silent', 'churned'] } },
-  { name: '潮玩粉丝', description: 'Designer-toy fans (brand tag)', rule: { type: 'tag', tags: [{ group: '品牌', name: '潮玩' }], match: 'any' } },
-  { name: 'KOC', description: 'Toy fans with 6+ orders: the fan community’s key opinion consumers', rule: { type: 'tag', tags: [{ group: '社群', name: 'KOC' }], match: 'any' } },
+  { name: '沉默客户', description: '生命周期处于沉默或流失阶段（召回旅程的受众）', rule: { type: 'lifecycle', stages: ['silent', 'churned'] } },
+  { name: '潮玩粉丝', description: '潮玩品牌客户（品牌标签）', rule: { type: 'tag', tags: [{ group: '品牌', name: '潮玩' }], match: 'any' } },
+  { name: 'KOC', description: '潮玩粉丝中下单 6 次以上的关键意见消费者', rule: { type: 'tag', tags: [{ group: '社群', name: 'KOC' }], match: 'any' } },
   {
     name: '早咖啡常客',
-    description: 'Coffee drinkers who used the morning coupon in the last 90 days (8:00 push audience)',
-    rule: { type: 'event', event: 'Order Completed', where: [{ property: 'coupon', op: 'exists' }], count: { op: 'at_least', value: 1 }, window: { lastDays: 90 } },
+    description: '近 90 天用过早安券的咖啡客户（8:00 推送的受众）',
+    rule: {
+      type: 'event',
+      event: 'Order Completed',
+      where: [{ property: 'coupon', op: 'exists' }],
+      count: { op: 'at_least', value: 1 },
+      window: { lastDays: 90 },
+    },
   },
-  { name: '门店福利群成员', description: 'Members of a store’s WeCom welfare group', rule: { type: 'tag', tags: [{ group: '社群', name: '门店福利群' }], match: 'any' } },
+  { name: '门店福利群成员', description: '门店企业微信福利群成员', rule: { type: 'tag', tags: [{ group: '社群', name: '门店福利群' }], match: 'any' } },
 ];
 
 /** Progress of the setup steps. */
@@ -57,12 +63,18 @@ export async function setupSegments(deps: DemoDeps, ws: string, progress: SetupP
 
 /** Message templates (zh-CN default, en variant): the morning coupon, a drop notice, a welcome. */
 export async function setupTemplates(deps: DemoDeps, ws: string): Promise<{ coupon: string; ids: string[] }> {
-  const sms = (zh: string, en: string) => ({ 'zh-CN': { templateCode: 'SMS_DEMO', params: { text: zh } }, en: { templateCode: 'SMS_DEMO', params: { text: en } } });
+  const sms = (zh: string, en: string) => ({
+    'zh-CN': { templateCode: 'SMS_DEMO', params: { text: zh } },
+    en: { templateCode: 'SMS_DEMO', params: { text: en } },
+  });
   const coupon = await createTemplate(deps.messaging, ws, {
     name: '早安咖啡券',
     channel: 'sms',
     purpose: 'marketing',
-    variants: sms('{{ profile.name | default: "您" }}早安！今日咖啡 5 折券已到账，10:00 前有效。', 'Good morning {{ profile.name | default: "" }}! Your 50%-off coffee coupon is valid until 10:00.'),
+    variants: sms(
+      '{{ profile.name | default: "您" }}早安！今日咖啡 5 折券已到账，10:00 前有效。',
+      'Good morning {{ profile.name | default: "" }}! Your 50%-off coffee coupon is valid until 10:00.',
+    ),
   });
   const drop = await createTemplate(deps.messaging, ws, {
     name: '限定发售提醒',
@@ -70,7 +82,9 @@ export async function setupTemplates(deps: DemoDeps, ws: string): Promise<{ coup
     purpose: 'marketing',
     variants: {
       'zh-CN': { text: '{{ profile.name | default: "亲" }}，本周六 10:00 冬季限定隐藏款开售，门店与小程序同步，每人限购 1 只。' },
-      en: { text: 'Hi {{ profile.name | default: "there" }}, the winter limited hidden edition drops Saturday 10:00 in stores and the mini program, one per person.' },
+      en: {
+        text: 'Hi {{ profile.name | default: "there" }}, the winter limited hidden edition drops Saturday 10:00 in stores and the mini program, one per person.',
+      },
     },
   });
   const welcome = await createTemplate(deps.messaging, ws, {

@@ -88,5 +88,8 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
     en: 'This workspace already has customers: the demo brand loads only into an empty workspace. Create a new workspace for it.',
     zh: '此工作空间已有客户：演示品牌只能加载到空的工作空间。请为它新建一个工作空间。',
   },
-  DEMO_ALREADY_LOADING: { en: 'The demo brand is already being loaded into this workspace; wait for it to finish.', zh: '演示品牌正在加载到此工作空间，请等待完成。' },
+  DEMO_ALREADY_LOADING: {
+    en: 'The demo brand is already being loaded into this workspace; wait for it to finish.',
+    zh: '演示品牌正在加载到此工作空间，请等待完成。',
+  },
 };
