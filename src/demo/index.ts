@@ -5,6 +5,14 @@
 export type { DemoDeps } from './deps.js';
 export { demoRoutes } from './demo.routes.js';
 export { DemoError } from './errors.js';
-export { loadDemo, workspaceHasProfiles, DEMO_DEFAULTS, DEMO_MAX_CUSTOMERS, type DemoOptions, type DemoSummary } from './demo.service.js';
+export {
+  loadDemo,
+  workspaceHasProfiles,
+  DEMO_DEFAULTS,
+  DEMO_MAX_CUSTOMERS,
+  DEMO_IMPORT_CHUNK_ROWS,
+  type DemoOptions,
+  type DemoSummary,
+} from './demo.service.js';
 export { generateDemo, type DemoData, type GenerateOptions } from './generate.js';
 export { STORES, DROPS } from './brand.js';
