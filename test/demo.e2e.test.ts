@@ -70,7 +70,9 @@ describe('demo brand from the console (real server, real browser)', () => {
     expect(await text(id('demo-loaded'))).toMatch(/^演示品牌已加载：300 位客户、\d[\d,]* 笔订单、6 个分群/);
 
     // The segments list now shows the demo's segments with members.
-    const row = id('segments-table').locator('tr', { hasText: '潮玩粉丝' });
+    const row = id('segments-table')
+      .locator('tr')
+      .filter({ has: page.getByText('潮玩粉丝', { exact: true }) });
     const members = await until(
       () => text(row.getByTestId('member-count')),
       (v) => Number(v.replace(/,/g, '')) > 0,
