@@ -3,7 +3,7 @@
  * `npm test` (`npm run check:deps`, over src/ and console/src/). Product code only: tests may
  * reach into the module they test.
  */
-const DOMAINS = 'cdp|segments|messaging|journeys|broadcasts|scrm|insight|loyalty|compliance|access';
+const DOMAINS = 'cdp|segments|messaging|journeys|broadcasts|scrm|insight|loyalty|compliance|access|demo';
 const TESTS = '(\\.test\\.ts$|/test-kit\\.ts$|/test-helpers\\.ts$|/test-fixtures\\.ts$|/testing/)';
 
 module.exports = {

@@ -89,4 +89,10 @@ export const BENCHMARKS: readonly Benchmark[] = [
       'coupons: bulk generation of --codes codes (one request; target 100,000 in seconds) vs bare insertMany of the same rows, and --redemptions issues and redemptions (one transaction each, --concurrency clients) vs bare inserts/updates of the same rows; target redemptions ≥0.5× baseline; peak RSS',
     run: async (o) => (await import('./coupons.js')).runCouponsBench(o),
   },
+  {
+    name: 'demo',
+    summary:
+      'loading the demo brand (--customers, default 20,000, with a year of orders; models, segments, templates, journeys, a broadcast) vs importing the same rows alone in the same run; target < 60 s',
+    run: async (o) => (await import('./demo.js')).runDemoBench(o),
+  },
 ];

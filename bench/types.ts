@@ -40,6 +40,8 @@ export interface BenchOptions {
   expiryLots: number;
   /** loyalty: events the earning rules engine awards (against as many bare ledger postings); 0 skips it. */
   ruleEvents: number;
+  /** demo: customers of the demo brand (a year of orders each). */
+  demoCustomers: number;
   /** Seed for the generated data. */
   seed: number;
   /** PostgreSQL server to run on instead of embedded SQLite (a fresh database is created and dropped). */

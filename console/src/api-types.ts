@@ -26,6 +26,7 @@ import type {
 } from '../../src/insight/experiments/experiments.schemas.ts';
 import type { atRiskQuery, atRiskSchema, fitBody, fitSchema, overviewSchema, profileClvSchema } from '../../src/insight/clv/clv.schemas.ts';
 import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
+import type { demoBody, demoSummarySchema } from '../../src/demo/demo.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
 import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels.schemas.ts';
@@ -244,3 +245,7 @@ export type CreateCouponTemplateBody = Input<typeof templateBody>;
 export type IssueCouponBody = Input<typeof issueBody>;
 /** `POST /v1/loyalty/coupons/issue`: `{ coupon }`. */
 export type CouponAnswer = Answer<typeof couponAnswer>;
+/** Body of `POST /v1/demo` (scale and seed, both optional). */
+export type DemoBody = Input<typeof demoBody>;
+/** `POST /v1/demo`: what the demo brand load made. */
+export type DemoSummary = Answer<typeof demoSummarySchema>;

@@ -39,6 +39,8 @@ import type {
   CouponTemplateQuery,
   CreateCouponTemplateBody,
   CreateSegmentBody,
+  DemoBody,
+  DemoSummary,
   ErrorBody,
   Experiment,
   ExperimentListQuery,
@@ -286,6 +288,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     createCouponTemplate: (body: CreateCouponTemplateBody) => json<CouponTemplate>('POST', '/v1/loyalty/coupon-templates', body),
     /** Issues one coupon to a profile; the idempotency key makes a double click issue once. */
     issueCoupon: (body: IssueCouponBody) => json<CouponAnswer>('POST', '/v1/loyalty/coupons/issue', body),
+    /** Loads the demo brand into this (empty) workspace; takes up to a minute at the default scale. */
+    loadDemo: (body: DemoBody = {}) => json<DemoSummary>('POST', '/v1/demo', body),
   };
 }
 

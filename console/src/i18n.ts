@@ -7,11 +7,13 @@ import { createContext, useContext } from 'react';
 import { accessEn, accessZh } from './i18n/access.ts';
 import { customersEn, customersZh } from './i18n/customers.ts';
 import { journeysEn, journeysZh } from './i18n/journeys.ts';
+import { demoEn, demoZh } from './i18n/demo.ts';
 
 const en = {
   ...accessEn,
   ...customersEn,
   ...journeysEn,
+  ...demoEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -484,6 +486,7 @@ const zhCN: Record<MessageKey, string> = {
   ...accessZh,
   ...customersZh,
   ...journeysZh,
+  ...demoZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

@@ -140,6 +140,10 @@ key
  */
 const LAZY: Record<string, { description: string; load: () => Promise<(program: Command) => void> }> = {
   import: { description: 'Import profiles, events or orders from a CSV or NDJSON file', load: async () => (await import('./import.js')).registerImportCommand },
+  demo: {
+    description: 'Load the demo brand (a coffee chain and a designer-toy line) into an empty workspace',
+    load: async () => (await import('./demo.js')).registerDemoCommand,
+  },
   segment: {
     description: 'Segments: list, create from a rule file, evaluate, export members',
     load: async () => (await import('./segment.js')).registerSegmentCommands,

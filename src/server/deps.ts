@@ -5,6 +5,7 @@
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
+import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
@@ -106,5 +107,19 @@ export function loyaltyDeps(s: Services, database: Database = s.database): Loyal
     claimTokens: createTokenSigner(s.config.encryptionKey, 'siyu:loyalty:coupon-claims'),
     timeZoneOf: s.timeZoneOf,
     hub: s.hub,
+  };
+}
+
+/** The demo module's deps: the owning modules' deps, which it writes through. */
+export function demoDeps(s: Services): DemoDeps {
+  return {
+    now: () => s.clock.now(),
+    keys: s.keys,
+    cdp: s.cdp,
+    segments: s.segments,
+    membership: s.membership,
+    messaging: messagingDeps(s),
+    journeys: journeyDepsOf(s),
+    broadcasts: broadcastsDeps(s),
   };
 }

@@ -2,6 +2,7 @@
 import { AccessError } from '../access/index.js';
 import { BroadcastError } from '../broadcasts/index.js';
 import { CdpError } from '../cdp/index.js';
+import { DemoError } from '../demo/index.js';
 import { InsightError } from '../insight/index.js';
 import { JourneyError } from '../journeys/index.js';
 import { LoyaltyError } from '../loyalty/index.js';
@@ -21,6 +22,7 @@ export const ERROR_CLASSES = [
   LoyaltyError,
   InsightError,
   AccessError,
+  DemoError,
 ] as const;
 
 /** Code -> status and owning module, for every code the API may answer (GET /v1/errors). */

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { accessRoutes, installGuideMasking } from '../access/index.js';
 import { broadcastRoutes } from '../broadcasts/index.js';
 import { cdpRoutes } from '../cdp/index.js';
+import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
 import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
@@ -15,7 +16,7 @@ import { installConsoleSessions, installErrorHandler } from '../platform/http.js
 import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
-import { broadcastsDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
+import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
 
@@ -75,6 +76,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => loyaltyRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => couponRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => insightRoutes(scope, insightDeps(services)));
+  await app.register(async (scope) => demoRoutes(scope, demoDeps(services)));
   await app.register(async (scope) => consoleRoutes(scope));
   return app;
 }

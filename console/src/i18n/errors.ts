@@ -105,4 +105,12 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   USER_NOT_FOUND: { en: 'No such user in this workspace.', zh: '此工作空间中没有该用户。' },
   LAST_OWNER: { en: 'A workspace needs at least one owner.', zh: '工作空间至少需要一位所有者。' },
   INVITATION_INVALID: { en: 'The invitation link is not valid, used or expired.', zh: '邀请链接无效、已使用或已过期。' },
+  DEMO_WORKSPACE_NOT_EMPTY: {
+    en: 'This workspace already has customers: the demo brand loads only into an empty workspace. Create a new workspace for it.',
+    zh: '此工作空间已有客户：演示品牌只能加载到空的工作空间。请为它新建一个工作空间。',
+  },
+  DEMO_ALREADY_LOADING: {
+    en: 'The demo brand is already being loaded into this workspace; wait for it to finish.',
+    zh: '演示品牌正在加载到此工作空间，请等待完成。',
+  },
 };

@@ -3,6 +3,7 @@ import { Badge, Button, Card, Segmented, Select, Space, Table, Tag, Tooltip } fr
 import { useEffect, useState } from 'react';
 import type { Segment, SegmentListQuery } from '../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../components.tsx';
+import { DemoBanner } from '../DemoBanner.tsx';
 import { formatCount, formatTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { Link, navigate } from '../router.tsx';
@@ -39,6 +40,7 @@ export function SegmentListPage() {
         </Space>
       }
     >
+      <DemoBanner onLoaded={() => pages.reload()} />
       <Space style={{ marginBottom: 16 }} wrap>
         <Segmented<StatusFilter>
           value={status}
