@@ -27,6 +27,8 @@ export const customersEn = {
   showDetails: 'Details',
   hideDetails: 'Hide',
   loadMore: 'Load more',
+  pAlive: 'P(alive)',
+  predictedClv: 'Predicted CLV',
 };
 
 /** 简体中文. */
@@ -56,4 +58,6 @@ export const customersZh: Record<keyof typeof customersEn, string> = {
   showDetails: '详情',
   hideDetails: '收起',
   loadMore: '加载更多',
+  pAlive: '活跃概率',
+  predictedClv: '预测 CLV',
 };

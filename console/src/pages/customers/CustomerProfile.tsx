@@ -5,7 +5,7 @@
  */
 import { App as AntApp, AutoComplete, Card, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import type { CatalogueTag, MergePage, Profile } from '../../api.ts';
+import type { CatalogueTag, MergePage, Profile, ProfileClv } from '../../api.ts';
 import { ErrorAlert, JsonBlock } from '../../components.tsx';
 import { formatMoney, formatTime } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
@@ -23,7 +23,15 @@ export function CustomerProfilePage({ id }: { id: string }) {
   const { message } = AntApp.useApp();
   const [profile, setProfile] = useState<Profile | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [side, setSide] = useState<{ merges?: MergePage; segments?: Row[]; consent?: Row; history?: Row[]; messages?: Row[]; catalogue?: CatalogueTag[] }>({});
+  const [side, setSide] = useState<{
+    clv?: ProfileClv;
+    merges?: MergePage;
+    segments?: Row[];
+    consent?: Row;
+    history?: Row[];
+    messages?: Row[];
+    catalogue?: CatalogueTag[];
+  }>({});
   const [newTag, setNewTag] = useState('');
 
   const load = useCallback(() => {
@@ -36,8 +44,9 @@ export function CustomerProfilePage({ id }: { id: string }) {
       settle(api.consentHistory(id)),
       settle(api.profileMessages(id)),
       settle(api.tags()),
-    ]).then(([merges, segments, consent, history, messages, tags]) =>
-      setSide({ merges, segments: segments?.data, consent, history: history?.data, messages: messages?.data, catalogue: tags?.data }),
+      settle(api.profileClv(id)),
+    ]).then(([merges, segments, consent, history, messages, tags, clv]) =>
+      setSide({ merges, segments: segments?.data, consent, history: history?.data, messages: messages?.data, catalogue: tags?.data, clv }),
     );
   }, [api, id]);
   useEffect(load, [load]);
@@ -88,6 +97,12 @@ export function CustomerProfilePage({ id }: { id: string }) {
           </Descriptions.Item>
           <Descriptions.Item label={t('communityRole')}>{m.communityRole ? `${m.communityRole.role} (${m.communityRole.score})` : '—'}</Descriptions.Item>
           <Descriptions.Item label={t('createdAt')}>{formatTime(profile.createdAt, locale)}</Descriptions.Item>
+          <Descriptions.Item label={t('pAlive')}>
+            <span data-testid="profile-p-alive">{side.clv?.prediction ? `${Math.round(side.clv.prediction.pAlive * 100)}%` : '—'}</span>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('predictedClv')}>
+            {side.clv?.prediction ? formatMoney(side.clv.prediction.clvFen, currency, locale) : '—'}
+          </Descriptions.Item>
         </Descriptions>
         <Space wrap style={{ marginTop: 8 }} data-testid="profile-tags">
           {profile.tags.map((g) => (
