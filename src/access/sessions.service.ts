@@ -34,7 +34,8 @@ export const MAX_FAILURES_PER_IP = 30;
 // cost of a console page that makes several calls.
 const TOUCH_EVERY_MS = 60_000;
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** SHA-256 hex of a random token (session or invitation): only this is stored, and the tokens are 192+ random bits, so a fast hash is enough. */
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** What a successful sign-in answers: the token for the cookie and the CSRF token for the console. */
 export interface SignedIn {

@@ -1,5 +1,5 @@
 /** Console users: creation (CLI, first run, invitations), roles per workspace, passwords. */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import type { Role } from '../platform/principal.js';
@@ -8,6 +8,7 @@ import type { AccessDeps } from './deps.js';
 import { AccessError } from './errors.js';
 import { checkPasswordStrength, hashPassword, verifyPassword } from './passwords.js';
 import { revokeUserSessions } from './sessions.repo.js';
+import { hashToken } from './sessions.service.js';
 import {
   deleteMembership,
   getMember,
@@ -80,7 +81,7 @@ export async function invite(deps: AccessDeps, ws: string, by: string, input: { 
       email,
       role: input.role,
       wecom_user_id: wecom,
-      token_hash: createHash('sha256').update(token).digest('hex'),
+      token_hash: hashToken(token),
       invited_by: by,
       created_at: now,
       expires_at: expiresAt,
@@ -101,7 +102,7 @@ export async function acceptInvitation(
 ): Promise<{ userId: string; workspaceId: string }> {
   const db = deps.database.db;
   const now = deps.now();
-  const hash = createHash('sha256').update(input.token).digest('hex');
+  const hash = hashToken(input.token);
   return db.transaction().execute(async (trx) => {
     const inv = await trx.selectFrom('access_invitations').selectAll().where('token_hash', '=', hash).executeTakeFirst();
     if (!inv || inv.accepted_at !== null || Number(inv.expires_at) <= now) {
