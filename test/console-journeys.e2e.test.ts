@@ -4,7 +4,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { signInConsole } from './support/console.js';
-import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
@@ -79,6 +79,7 @@ describe('journey canvas (real server, real browser)', () => {
     await until(
       async () => (await id('journey-status').textContent()) ?? '',
       (v) => v === '运行中',
+      'the journey to be active',
     );
     expect(await id('node-s3').getByTestId('node-error').count()).toBe(0);
     await page.screenshot({ path: join(SCREENS, 'journey-canvas-1440.png'), fullPage: true });
@@ -98,13 +99,3 @@ describe('journey canvas (real server, real browser)', () => {
     await ctx.close();
   });
 });
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}

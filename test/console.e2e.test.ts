@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
-import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { signInConsole } from './support/console.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -24,18 +24,6 @@ const isVip = (i: number) => i % 4 === 0;
 const BUYERS = 20;
 
 type Json = Record<string, unknown>;
-
-/** Polls `read` until `ok` holds (or fails with the last value seen). */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 const hasText = (l: Locator, want: string, what: string) =>

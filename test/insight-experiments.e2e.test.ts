@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
-import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { signInConsole } from './support/console.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -22,16 +22,6 @@ const DAY = 86_400_000;
 
 type Json = Record<string, any>;
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 
 describe('experiments console (real server, real browser)', () => {

@@ -4,7 +4,7 @@ import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { signInConsole } from './support/console.js';
-import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
@@ -20,16 +20,6 @@ const SIGNED_UP = 10; // f0..f9 sign up; f0..f5 order a day later; f0..f2 order 
 const FIRST = 6;
 const SECOND = 3;
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 const hasText = (l: Locator, want: string, what: string) =>
   until(

@@ -4,7 +4,7 @@ import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { signInConsole } from './support/console.js';
-import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
+import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
@@ -17,17 +17,6 @@ import { type ServerProcess, startServer } from './support/server-process.js';
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'd1'.repeat(32);
 
-/** Polls `read` until `ok` holds (or fails with the last value seen). */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const text = async (l: Locator) => ((await l.textContent()) ?? '').trim();
 
 describe('surveys in the console and on the hosted page (real server, real browser)', () => {
