@@ -4,7 +4,7 @@
  * and reached goals, advance every state step by step with the step handlers, and write all
  * changes back in a few statements.
  */
-import { profileEventsSince, profileTraits } from '../cdp/index.js';
+import { profileEventsSince, profileTraits, recordSystemEvents } from '../cdp/index.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
 import { type Conn, insertJourneyRows, journeysDb } from './db.js';
 import { type Definition, stepById } from './definition.js';
@@ -150,6 +150,7 @@ async function writeBack(run: StepRun, works: Work[]): Promise<void> {
   if (writes.log.length) await insertJourneyRows(dialect, trx, 'journey_step_log', writes.log);
   if (writes.assignments.length)
     await insertJourneyRows(dialect, trx, 'journey_assignments', writes.assignments, { columns: ['workspace_id', 'state_id', 'step_id'], update: [] });
+  if (writes.exposures.length) await recordSystemEvents(trx, dialect, writes.exposures);
 }
 
 /** Advances claimed states as far as each can go now and writes the result, in the claim's transaction. */
@@ -160,7 +161,7 @@ export async function runPass(
   rows: StateRow[],
   now: number,
 ): Promise<PassStats & { sentIn: Set<string> }> {
-  const run: StepRun = { trx, deps, now, writes: { log: [], assignments: [], sends: 0, sentIn: new Set() } satisfies Writes };
+  const run: StepRun = { trx, deps, now, writes: { log: [], assignments: [], exposures: [], sends: 0, sentIn: new Set() } satisfies Writes };
   // Journey status: an archived journey's states stop where they are.
   const journeys = await journeyStatuses(trx, rows);
   const works = await loadWorks(trx, deps, definitionOf, rows);

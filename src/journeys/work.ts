@@ -5,6 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import { parseJson } from '../platform/db/database.js';
+import type { SystemEvent } from '../cdp/index.js';
 import type { PropertyFilter } from '../segments/index.js';
 import type { Conn } from './db.js';
 import type { Definition, Step } from './definition.js';
@@ -35,6 +36,8 @@ export interface Work {
 export interface Writes {
   log: Record<string, unknown>[];
   assignments: Record<string, unknown>[];
+  /** `Experiment Viewed` events of profiles a split step assigned (their exposure, on their timelines). */
+  exposures: SystemEvent[];
   sends: number;
   /** Workspaces with new outbox rows (the dispatcher is told after the commit). */
   sentIn: Set<string>;

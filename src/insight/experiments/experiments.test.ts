@@ -298,6 +298,13 @@ describeEngines('a journey split step analysed as an experiment', (engine) => {
     await app.track(users.filter((_, i) => branch.get(ids[i]!) === 'b').map((u) => ({ userId: u, event: 'Signed Up', at: app.t.clock.now() })));
     const results = (await app.api('GET', `/v1/insight/experiments/${made.body.id}/results`)).body;
     const count = (k: string) => [...branch.values()].filter((v) => v === k).length;
+    // The split step wrote each profile's exposure on its timeline: one Experiment Viewed event, its arm.
+    for (const id of ids.slice(0, 5)) {
+      const viewed = (await app.api('GET', `/v1/profiles/${id}/events?event=${encodeURIComponent('Experiment Viewed')}`)).body.data;
+      expect(viewed.map((e: { payload: { properties: Record<string, unknown> } }) => e.payload.properties)).toEqual([
+        expect.objectContaining({ experiment_key: `journey:${journey.id}:ab`, journey_id: journey.id, step_id: 'ab', variant: branch.get(id) }),
+      ]);
+    }
     expect(results.table.rows.map((r: { key: string; n: number; mean: number }) => [r.key, r.n, r.mean])).toEqual([
       ['a', count('a'), 0],
       ['b', count('b'), 1],

@@ -47,7 +47,7 @@ const run = (now: number): StepRun => ({
   trx: undefined as never,
   deps: {} as JourneyDeps,
   now,
-  writes: { log: [], assignments: [], sends: 0, sentIn: new Set() },
+  writes: { log: [], assignments: [], exposures: [], sends: 0, sentIn: new Set() },
 });
 
 describe('step handlers', () => {
