@@ -18,6 +18,6 @@ export async function insightRoutes(app: FastifyInstance, deps: InsightDeps): Pr
   await funnelRoutes(app, ctx);
   await cohortRoutes(app, ctx);
   await surveyRoutes(app, deps);
-  await experimentRoutes(app, deps);
+  await experimentRoutes(app, deps, cache);
   await clvRoutes(app, deps);
 }

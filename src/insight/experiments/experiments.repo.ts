@@ -88,6 +88,19 @@ function exposedProfiles(ws: string, e: ExperimentRow, subject: { id: string; st
 }
 
 /**
+ * What the results' cache key needs of the exposures (they are not events, so the cache's
+ * generation does not move with them): how many, and the latest first-exposure time.
+ */
+export async function exposureFingerprint(db: Kysely<DB>, ws: string, e: ExperimentRow, subject: { id: string; stepId?: string }): Promise<string> {
+  const r = await sql<{
+    n: number | string;
+    last: number | string | null;
+  }>`select count(*) as n, max(exposed_at) as last from (${exposedProfiles(ws, e, subject)}) x`.execute(db);
+  const row = r.rows[0];
+  return `${Number(row?.n ?? 0)}:${Number(row?.last ?? 0)}`;
+}
+
+/**
  * The goal metric's rows joined to each exposed profile `x` over [x.exposed_at − preMs,
  * x.exposed_at + windowMs), and the per-profile aggregates of the window after exposure (`y`) and
  * of the pre-period (`x`), for a GROUP BY per profile: one pass over the profile's rows for both.

@@ -14,10 +14,11 @@ import {
   splitBody,
   splitParams,
 } from './experiments.schemas.js';
+import type { MetricCache } from '../metrics/cache.js';
 import {
+  cachedExperimentResults,
   createExperiment,
   experimentOfSplit,
-  experimentResults,
   getExperiment,
   listExperiments,
   recordExposures,
@@ -28,7 +29,7 @@ import type { SplitInput } from './experiments.validate.js';
 type Id = { Params: { id: string } };
 
 /** Registers the experiments API: define, list, read, record exposures, results, and a journey split as an experiment. */
-export async function experimentRoutes(app: FastifyInstance, deps: InsightDeps): Promise<void> {
+export async function experimentRoutes(app: FastifyInstance, deps: InsightDeps, cache: MetricCache): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   const created = { 201: experimentSchema, 200: experimentSchema, ...errorResponses };
   app.post<{ Body: unknown }>(
@@ -90,7 +91,7 @@ export async function experimentRoutes(app: FastifyInstance, deps: InsightDeps):
         response: { 200: resultsSchema, ...errorResponses },
       },
     },
-    async (req) => experimentResults(deps, req.workspaceId, req.params.id),
+    async (req) => cachedExperimentResults(deps, cache, req.workspaceId, req.params.id),
   );
   splitRoute(app, deps, preHandler);
 }

@@ -220,10 +220,11 @@ export const armResultSchema = {
 /** The answer of GET /v1/insight/experiments/:id/results. */
 export const resultsSchema = {
   type: 'object',
-  required: ['experimentId', 'computedAt', 'goal', 'metric', 'settings', 'table', 'srm', 'cupedTheta', 'tooSmall', 'verdict'],
+  required: ['experimentId', 'computedAt', 'cached', 'goal', 'metric', 'settings', 'table', 'srm', 'cupedTheta', 'tooSmall', 'verdict'],
   properties: {
     experimentId: { type: 'string' },
     computedAt: { type: 'string' },
+    cached: { type: 'boolean', description: 'true when served from the cache (no data, exposure or change since computedAt)' },
     goal: experimentSchema.properties.goal,
     metric: { type: 'string', enum: ['proportion', 'mean'] },
     settings: experimentSchema.properties.settings,

@@ -9,12 +9,14 @@ import { newId } from '../../platform/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/paging.js';
 import type { InsightDeps } from '../deps.js';
 import { InsightError } from '../errors.js';
+import type { MetricCache } from '../metrics/cache.js';
 import { analyse, type Analysis, type AnalysisSettings, DEFAULT_SETTINGS } from './analysis.js';
 import { armWeights, assignVariant } from './assign.js';
 import {
   armSums,
   type ExperimentRow,
   type NewExperimentRow,
+  exposureFingerprint,
   exposuresOf,
   findExperiment,
   type GoalSpec,
@@ -260,9 +262,27 @@ export interface ExperimentResults extends Omit<Analysis, 'arms'> {
   table: { baseline: string; rows: Analysis['arms'] };
 }
 
+/**
+ * An experiment's results through the metrics cache: served again until data is committed to the
+ * workspace (orders and goal events come through cdp), its exposures change (their count and
+ * latest time are in the key) or the experiment itself changes; `cached` says which.
+ */
+export async function cachedExperimentResults(deps: InsightDeps, cache: MetricCache, ws: string, id: string): Promise<ExperimentResults & { cached: boolean }> {
+  const r = await rowOf(deps, ws, id);
+  const e = view(r);
+  const exposures = await exposureFingerprint(deps.database.db, ws, r, e.subject);
+  const query = { kind: 'experiment-results', id, updatedAt: Number(r.updated_at), status: r.status, exposures };
+  const got = await cache.get(deps.database, ws, query, () => resultsOf(deps, ws, r));
+  return { ...got.value, cached: got.cached };
+}
+
 /** Computes an experiment's results now: SQL sums per arm, then the statistics (analysis.ts). */
 export async function experimentResults(deps: InsightDeps, ws: string, id: string): Promise<ExperimentResults> {
-  const r = await rowOf(deps, ws, id);
+  return resultsOf(deps, ws, await rowOf(deps, ws, id));
+}
+
+async function resultsOf(deps: InsightDeps, ws: string, r: ExperimentRow): Promise<ExperimentResults> {
+  const id = r.id;
   const e = view(r);
   const sums = await armSums(deps.database.db, ws, r, e.subject, e.goal);
   const weights = armWeights(e.holdoutPercent, e.variants);

@@ -160,6 +160,20 @@ describeEngines('the experiments API', (engine) => {
     expect(results.body.table.rows).toEqual(JSON.parse(JSON.stringify(want.arms)));
     expect(results.body.table.rows.map((r: { n: number }) => r.n).reduce((a: number, b: number) => a + b)).toBe(60);
     expect(results.body.metric).toBe('proportion');
+    // Cached until something it reads changes: a goal event, or an exposure.
+    expect(results.body.cached).toBe(false);
+    const again = (await app.api('GET', `/v1/insight/experiments/${exp.id}/results`)).body;
+    expect([again.cached, again.computedAt, again.table]).toEqual([true, results.body.computedAt, results.body.table]);
+    const late = users.find((u) => assigned.get(u) === 'ten' && inWindow(u) === 0)!;
+    await app.track([{ userId: late, event: 'Signed Up', at: E + 3 * app.day }]);
+    const afterEvent = (await app.api('GET', `/v1/insight/experiments/${exp.id}/results`)).body;
+    expect(afterEvent.cached).toBe(false);
+    expect(afterEvent.table.rows[0].mean).toBeCloseTo(results.body.table.rows[0].mean + 1 / results.body.table.rows[0].n, 12);
+    const [newcomer] = await app.profiles(1, 'late');
+    await app.api('POST', `/v1/insight/experiments/${exp.id}/exposures`, { exposures: [{ profile: `user_id:${newcomer}`, at: new Date(E).toISOString() }] });
+    const afterExposure = (await app.api('GET', `/v1/insight/experiments/${exp.id}/results`)).body;
+    expect(afterExposure.cached).toBe(false);
+    expect(afterExposure.table.rows.map((r: { n: number }) => r.n).reduce((a: number, b: number) => a + b)).toBe(61);
     // 60 profiles: the verdict says to wait, in both languages.
     expect([results.body.tooSmall, results.body.verdict.code]).toEqual([true, 'too_small']);
     expect(results.body.verdict.zh).toContain('样本量不足');
