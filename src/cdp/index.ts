@@ -24,7 +24,16 @@ export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-
 
 // Profiles: references, live ids after merges, state, traits, consent.
 export { resolveProfileRef, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
-export { lockProfileFollowingMerges, mergedIdsOf, resolveProfileId, liveProfileIds, rowToState, writeTraits } from './profiles.repo.js';
+export {
+  lockProfileFollowingMerges,
+  mergedIdsOf,
+  resolveProfileId,
+  liveProfileIds,
+  rowToState,
+  writeTraits,
+  writeTraitsMany,
+  type TraitsRow,
+} from './profiles.repo.js';
 export { loadProfileState, loadLiveProfileState, profileTraits, pageLiveProfilesByTrait, filterProfileIds, liveProfilesQuery } from './profiles.lookups.js';
 export { loadProfileConsent, recordProfileConsent } from './consent.repo.js';
 export { findProfileByIdentifier, profilesByIdentifier, liveProfileByIdentifier, latestIdentifier, type IdentifierRow } from './identities.repo.js';

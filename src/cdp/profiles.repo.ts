@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { type Dialect, parseJson } from '../platform/db/database.js';
 import type { ConsentEntry, ProfileState } from './identity-graph.js';
 import { type CdpDB, cdpDb, type ProfilesTable } from './schema.js';
@@ -155,6 +155,38 @@ export async function writeTraits<D extends CdpDB>(
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .execute();
+}
+
+/** One profile's whole traits and trait times, for {@link writeTraitsMany}. */
+export interface TraitsRow {
+  id: string;
+  traits: Record<string, unknown>;
+  traitTimes: Record<string, number>;
+}
+
+/**
+ * Writes many profiles' traits and their times (rows the caller has locked and read): one
+ * statement on PostgreSQL (an UPDATE … FROM unnest of the three arrays), one prepared UPDATE per
+ * profile on SQLite (in-process, where a statement costs microseconds).
+ */
+export async function writeTraitsMany<D extends CdpDB>(
+  handle: Kysely<D>,
+  dialect: Dialect,
+  workspaceId: string,
+  rows: readonly TraitsRow[],
+  now: number,
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (dialect.engine !== 'postgres') {
+    for (const r of rows) await writeTraits(handle, workspaceId, r.id, r.traits, r.traitTimes, now);
+    return;
+  }
+  const ids = rows.map((r) => r.id);
+  const traits = rows.map((r) => JSON.stringify(r.traits));
+  const times = rows.map((r) => JSON.stringify(r.traitTimes));
+  await sql`update profiles set traits = u.traits::jsonb, trait_times = u.trait_times::jsonb, updated_at = ${now}
+    from unnest(${ids}::text[], ${traits}::text[], ${times}::text[]) as u(id, traits, trait_times)
+    where profiles.workspace_id = ${workspaceId} and profiles.id = u.id`.execute(handle);
 }
 
 /** Ids of the profiles merged into a live profile. */

@@ -3,7 +3,7 @@
  * ("clv_p_alive < 0.3 and clv_value_fen > 50000") and the profile page see them.
  */
 import type { Kysely } from 'kysely';
-import { type CdpDB, loadProfileState, lockProfileFollowingMerges, writeTraits } from '../../cdp/index.js';
+import { type CdpDB, loadProfileState, lockProfileFollowingMerges, type TraitsRow, writeTraits, writeTraitsMany } from '../../cdp/index.js';
 import { type Database, parseJson } from '../../platform/db/database.js';
 import type { DB } from '../../platform/db/schema.js';
 import { requestRecompute } from '../../segments/index.js';
@@ -17,8 +17,8 @@ export function clvTraitNames(days: number) {
 /** A profile's trait values: set, or (profiles that left the fit, e.g. every order refunded) removed. */
 export type TraitWrite = { profileId: string; set: Record<string, number> } | { profileId: string; unset: string[] };
 
-/** Profiles per transaction: a short write lock on SQLite, a bounded lock set on PostgreSQL. */
-const CHUNK = 200;
+/** Profiles per transaction: a short write lock on SQLite, a bounded lock set on PostgreSQL (one read and one write statement each). */
+const CHUNK = 500;
 
 /**
  * Writes the traits, one transaction per chunk of profiles: the chunk's live rows are read at
@@ -45,6 +45,7 @@ export async function writeClvTraits(database: Database, ws: string, writes: rea
         .orderBy('id');
       const rows = new Map((await database.dialect.forUpdate(q).execute()).map((r) => [r.id, r]));
       let n = 0;
+      const changed: TraitsRow[] = [];
       for (const w of part) {
         const row = rows.get(w.profileId);
         if (!row) {
@@ -53,10 +54,10 @@ export async function writeClvTraits(database: Database, ws: string, writes: rea
         }
         const state = { traits: parseJson<Record<string, unknown>>(row.traits), traitTimes: parseJson<Record<string, number>>(row.trait_times) };
         if (!applyWrite(state, w, now)) continue;
-        await writeTraits(trx, ws, row.id, state.traits, state.traitTimes, now);
-        n++;
+        changed.push({ id: row.id, ...state });
       }
-      return n;
+      await writeTraitsMany(trx, database.dialect, ws, changed, now);
+      return n + changed.length;
     });
     // SQLite answers synchronously: let HTTP requests through between chunks.
     await nextTurn();
