@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { describe } from 'vitest';
+import { describe, inject } from 'vitest';
+import { copySqliteTemplate, createSchemaFromTemplate } from './templates.js';
 import { buildApp, createServices, type Services } from '../../src/server/app.js';
 import type { FastifyInstance } from 'fastify';
 import { fixedClock, type Clock } from '../../src/platform/clock.js';
 import type { Config } from '../../src/platform/config.js';
 import { type Database, type Engine, openDatabase } from '../../src/platform/db/database.js';
-import { migrateSiyu } from '../../src/server/migrations.js';
 import { createWorkspace } from '../../src/platform/workspaces.js';
 import pino from 'pino';
 
@@ -24,12 +24,13 @@ export function describeEngines(name: string, fn: (engine: Engine) => void): voi
   for (const engine of ENGINES) describe(`${name} [${engine}]`, () => fn(engine));
 }
 
-/** A fresh, migrated database: a temp SQLite file, or a new PostgreSQL schema dropped on close. */
+/** A fresh, migrated database (a copy of the run's template, test/support/templates.ts): a temp SQLite file, or a new PostgreSQL schema dropped on close. */
 export async function openTestDatabase(engine: Engine): Promise<Database & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'siyu-test-'));
+  const templates = inject('siyuTemplates');
   if (engine === 'sqlite') {
+    copySqliteTemplate(templates, dataDir);
     const d = openDatabase({ dataDir });
-    await migrateSiyu(d.db, 'sqlite');
     return {
       ...d,
       dataDir,
@@ -41,12 +42,8 @@ export async function openTestDatabase(engine: Engine): Promise<Database & { dat
   }
   const url = process.env.SIYU_TEST_POSTGRES_URL!;
   const schema = `siyu_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
+  await createSchemaFromTemplate(templates, url, schema);
   const d = openDatabase({ databaseUrl: url, dataDir, searchPath: schema, poolSize: 4 });
-  await migrateSiyu(d.db, 'postgres', { schema });
   return {
     ...d,
     dataDir,
