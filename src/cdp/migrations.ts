@@ -7,7 +7,7 @@ import type { MigrationSet } from '../platform/db/migrations.js';
  * The CDP's tables: profiles, identities, events, merges, orders, tags. Its part of 0001_core
  * runs after platform's (workspaces, keys); 0002_segments adds the index event-window rules read;
  * 0023_order_lifecycle the order changes and gross/refunded aggregates.
- * 0031_events_name_time_profile the profile id added to the events name index (index-only funnel steps).
+ * 0032_events_name_time_profile the profile id added to the events name index (index-only funnel steps).
  * Each takes `Kysely<any>`: a migration runs on the schema of its day, not on today's table types.
  * size: each migration states its tables in full, as they were created; splitting would not help.
  */
@@ -195,7 +195,7 @@ export function cdpMigrations(engine: Engine): MigrationSet {
       // Insight's funnels and experiments read a step's events by name and time and need only their
       // profile: with the profile id in the name index they are index-only scans (PostgreSQL read
       // every row of the table or fetched each event's row; bench insight's funnel, issue #18).
-      '0031_events_name_time_profile': {
+      '0032_events_name_time_profile': {
         async up(db: Kysely<any>) {
           await db.schema.dropIndex('events_name_time').ifExists().execute();
           await db.schema.createIndex('events_name_time').on('events').columns(['workspace_id', 'event', 'timestamp', 'profile_id']).execute();
