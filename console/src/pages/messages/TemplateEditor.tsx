@@ -178,8 +178,9 @@ export function TemplateEditorPage({ id }: { id?: string }) {
     try {
       if (!loaded) {
         const tpl = await api.createTemplate({ name, channel, purpose, defaultLocale, variants: built.variants });
-        setWarnings(tpl.warnings ?? []);
         message.success(t('msgTemplateCreated'));
+        // The editor opens again under the new id (a fresh screen): its warnings go in a toast.
+        for (const w of tpl.warnings ?? []) message.warning(`${w.code}: ${w.message}`, 10);
         show(tpl);
         navigate(`messages/templates/${encodeURIComponent(tpl.id)}`, true);
       } else {

@@ -81,7 +81,7 @@ export function ProfilePicker(props: { value?: string; onChange: (id: string | u
     );
   };
   // The most recent profiles first, before anything is typed.
-  useEffect(() => search(''), []); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => search(''), []);
   return (
     <Space orientation="vertical" style={{ width: '100%', ...props.style }}>
       <Select<string>
