@@ -2,7 +2,7 @@
 import { App as AntApp, Button, ConfigProvider, Dropdown, Grid, Layout, Menu, Result, Segmented, Select, Space, Spin, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import { ApiError, type ConsoleSession, consoleAuth, createApi, type Role, type Workspace } from './api.ts';
 import { I18nContext, i18nFor, type Locale, type MessageKey } from './i18n.ts';
 import { AcceptInvitationPage } from './pages/AcceptInvitation.tsx';
@@ -29,6 +29,7 @@ import { ApiKeysPage } from './pages/settings/ApiKeys.tsx';
 import { UsersPage } from './pages/settings/Users.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { WorkbenchPage } from './pages/Workbench.tsx';
+import type { MessagesRoute } from './pages/messages/MessagesScreen.tsx';
 import { matchRoute, navigate, type Route, usePath } from './router.tsx';
 import { loadLocale, pickWorkspace, saveLocale, saveWorkspace, type Session, SessionContext } from './session.ts';
 
@@ -36,6 +37,14 @@ type Auth =
   | { state: 'checking' }
   | { state: 'signed-out'; notice?: string }
   | { state: 'signed-in'; session: ConsoleSession; workspaceId: string; workspace: Workspace | null; error?: unknown };
+
+/** The messaging screens: a chunk of their own, loaded when one is first opened. */
+const MessagesScreen = lazy(() => import('./pages/messages/MessagesScreen.tsx'));
+const messages = (route: MessagesRoute) => (
+  <Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}>
+    <MessagesScreen route={route} />
+  </Suspense>
+);
 
 /** A menu entry: the path it opens, its label, and the roles that see it. */
 interface NavItem {
@@ -60,6 +69,18 @@ const NAV: NavItem[] = [
       { key: 'insight/funnels', label: 'navFunnels', roles: ['owner', 'operator', 'analyst'] },
       { key: 'insight/cohorts', label: 'navCohorts', roles: ['owner', 'operator', 'analyst'] },
       { key: 'insight/clv', label: 'navClv', roles: ['owner', 'operator', 'analyst'] },
+    ],
+  },
+  {
+    key: 'messages',
+    label: 'navMessages',
+    roles: ['owner', 'operator', 'analyst'],
+    children: [
+      { key: 'messages/templates', label: 'navTemplates', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'messages/broadcasts', label: 'navBroadcasts', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'messages/channels', label: 'navChannels', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'messages/guardrails', label: 'navGuardrails', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'messages/consent', label: 'navConsentLedger', roles: ['owner', 'operator', 'analyst'] },
     ],
   },
   { key: 'surveys', label: 'navSurveys', roles: ['owner', 'operator', 'analyst'] },
@@ -122,6 +143,20 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('coupons', <CouponTemplateListPage />);
     case 'coupon-new':
       return guard('coupons', <CouponTemplateEditorPage />);
+    case 'templates':
+    case 'template-new':
+    case 'template':
+      return guard('messages/templates', messages(route));
+    case 'broadcasts':
+    case 'broadcast-new':
+    case 'broadcast':
+      return guard('messages/broadcasts', messages(route));
+    case 'channels':
+      return guard('messages/channels', messages(route));
+    case 'guardrails':
+      return guard('messages/guardrails', messages(route));
+    case 'consent-ledger':
+      return guard('messages/consent', messages(route));
     case 'customer':
       // A guide opens the customers they follow (the API refuses the others).
       return <CustomerProfilePage key={route.id} id={route.id} />;
@@ -234,6 +269,15 @@ export function App() {
         'insight-funnels': 'insight/funnels',
         'insight-cohorts': 'insight/cohorts',
         clv: 'insight/clv',
+        templates: 'messages/templates',
+        'template-new': 'messages/templates',
+        template: 'messages/templates',
+        broadcasts: 'messages/broadcasts',
+        'broadcast-new': 'messages/broadcasts',
+        broadcast: 'messages/broadcasts',
+        channels: 'messages/channels',
+        guardrails: 'messages/guardrails',
+        'consent-ledger': 'messages/consent',
         surveys: 'surveys',
         'survey-new': 'surveys',
         'survey-edit': 'surveys',

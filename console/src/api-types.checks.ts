@@ -3,7 +3,19 @@
  * strict as hand-written ones would be, so a field removed from a schema breaks the console's
  * build where it is read (rather than turning into `unknown`). Not bundled (nothing imports it).
  */
-import type { Member, Profile, RfmCellReport, Segment, SegmentationSettings } from './api-types.ts';
+import type {
+  Broadcast,
+  BroadcastStats,
+  ChannelInfo,
+  ConsentRecord,
+  Member,
+  MessageTemplate,
+  MessagingSettings,
+  Profile,
+  RfmCellReport,
+  Segment,
+  SegmentationSettings,
+} from './api-types.ts';
 
 type Is<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const holds = <T extends true>(): T => true as T;
@@ -17,6 +29,14 @@ export const derivedTypes = [
   holds<Is<keyof SegmentationSettings['rfm']['cellNames'], RfmCellReport['cell']>>(),
   // Free-form objects (no listed properties) keep their index signature.
   holds<Is<Profile['traits'], { [x: string]: unknown }>>(),
+  // Messaging and broadcasts (the console's messaging screens).
+  holds<Is<MessageTemplate['channel'], 'wecom' | 'wecom_group' | 'wechat_oa' | 'miniprogram' | 'sms' | 'email' | 'webhook'>>(),
+  holds<Is<MessagingSettings['quietHours'], { start: string; end: string; appliesTo: 'marketing' | 'all' }>>(),
+  holds<Is<ChannelInfo['address'], 'email' | 'phone' | 'openid' | 'external_userid' | 'group' | 'none'>>(),
+  holds<Is<ConsentRecord['granted'], boolean>>(),
+  holds<Is<Broadcast['status'], 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed'>>(),
+  holds<Is<BroadcastStats['messages']['suppressed'], number>>(),
+  holds<Is<Broadcast['progress']['total'], number | null>>(),
 ];
 
 /** A field the schema does not list is not there. */
@@ -27,4 +47,6 @@ export const unlistedFields = [
   (c: RfmCellReport) => c.revenue,
   // @ts-expect-error not in profileSchema's aggregates
   (p: Profile) => p.aggregates.orders,
+  // @ts-expect-error not in templateSchema (the list has no versions)
+  (t: MessageTemplate) => t.versions,
 ];

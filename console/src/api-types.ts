@@ -56,6 +56,30 @@ import type {
 } from '../../src/insight/surveys/surveys.schemas.ts';
 import type { surveyReportQuery, surveyReportSchema, verbatimPageSchema, verbatimsQuery } from '../../src/insight/surveys/results.schemas.ts';
 
+import type {
+  channelConfigSchema,
+  channelListPage,
+  channelTestAnswer,
+  channelTestBody,
+  consentSearchPage,
+  consentSearchQuery,
+  listTemplatesQuery,
+  previewAnswer,
+  previewBody as templatePreviewBody,
+  settingsSchema,
+  templateBody as messageTemplateBody,
+  templateDetailSchema,
+  templatePage,
+} from '../../src/messaging/messaging.schemas.ts';
+import type {
+  broadcastSchema,
+  inputProperties as broadcastInputProperties,
+  listQuery as broadcastListQuery,
+  statsSchema as broadcastStatsSchema,
+  testAnswer as broadcastTestAnswer,
+  testBody as broadcastTestBody,
+} from '../../src/broadcasts/broadcasts.schemas.ts';
+
 export type { Page } from '../../src/platform/http-schemas.ts';
 
 /**
@@ -249,3 +273,55 @@ export type CouponAnswer = Answer<typeof couponAnswer>;
 export type DemoBody = Input<typeof demoBody>;
 /** `POST /v1/demo`: what the demo brand load made. */
 export type DemoSummary = Answer<typeof demoSummarySchema>;
+
+// Messaging (src/messaging): templates, channels, guardrail settings, the consent ledger.
+/** A message template with its current version (`GET /v1/templates` items). */
+export type MessageTemplate = Answer<typeof templatePage>['data'][number];
+/** `GET /v1/templates`. */
+export type MessageTemplatePage = Answer<typeof templatePage>;
+/** Query of `GET /v1/templates`. */
+export type MessageTemplateQuery = Input<typeof listTemplatesQuery>;
+/** `GET /v1/templates/:id`, and the answer of a save (with `warnings`). */
+export type MessageTemplateDetail = Answer<typeof templateDetailSchema>;
+/** A channel name. */
+export type ChannelName = MessageTemplate['channel'];
+/** Body of `POST /v1/templates` and `PATCH /v1/templates/:id`. */
+export type MessageTemplateBody = Input<typeof messageTemplateBody>;
+/** Body of `POST /v1/templates/:id/preview`. */
+export type TemplatePreviewBody = Input<typeof templatePreviewBody>;
+/** `POST /v1/templates/:id/preview`: the rendered content. */
+export type TemplatePreview = Answer<typeof previewAnswer>;
+/** `GET /v1/channels`: every channel with its configuration and form. */
+export type ChannelInfoPage = Answer<typeof channelListPage>;
+/** One channel of `GET /v1/channels`. */
+export type ChannelInfo = ChannelInfoPage['data'][number];
+/** `GET`/`PUT /v1/channels/:channel`. */
+export type ChannelConfig = Answer<typeof channelConfigSchema>;
+/** Body of `POST /v1/messaging/channels/:channel/test`. */
+export type ChannelTestBody = NonNullable<Input<typeof channelTestBody>>;
+/** `POST /v1/messaging/channels/:channel/test`: the provider's outcome. */
+export type ChannelTestResult = Answer<typeof channelTestAnswer>;
+/** `GET`/`PATCH /v1/messaging/settings`: the guardrails, defaults applied. */
+export type MessagingSettings = Answer<typeof settingsSchema>;
+/** Query of `GET /v1/messaging/consent`. */
+export type ConsentSearchQuery = Input<typeof consentSearchQuery>;
+/** `GET /v1/messaging/consent`. */
+export type ConsentSearchPage = Answer<typeof consentSearchPage>;
+/** One entry of the consent ledger. */
+export type ConsentRecord = ConsentSearchPage['data'][number];
+
+// Broadcasts (src/broadcasts): one-off sends to a segment.
+/** A broadcast with its progress. */
+export type Broadcast = Answer<typeof broadcastSchema>;
+/** A broadcast's status. */
+export type BroadcastStatus = Broadcast['status'];
+/** Query of `GET /v1/broadcasts`. */
+export type BroadcastListQuery = Input<typeof broadcastListQuery>;
+/** Body of `POST /v1/broadcasts` (name, channel and segmentId required) and `PATCH /v1/broadcasts/:id`. */
+export type BroadcastBody = Input<{ type: 'object'; additionalProperties: false; properties: typeof broadcastInputProperties }>;
+/** `GET /v1/broadcasts/:id/stats`. */
+export type BroadcastStats = Answer<typeof broadcastStatsSchema>;
+/** Body of `POST /v1/broadcasts/:id/test`. */
+export type BroadcastTestBody = Input<typeof broadcastTestBody>;
+/** `POST /v1/broadcasts/:id/test`. */
+export type BroadcastTestAnswer = Answer<typeof broadcastTestAnswer>;

@@ -76,6 +76,26 @@ import type {
   UpdateSurveyBody,
   VerbatimPage,
   VerbatimsQuery,
+  Broadcast,
+  BroadcastBody,
+  BroadcastListQuery,
+  BroadcastStats,
+  BroadcastTestAnswer,
+  BroadcastTestBody,
+  ChannelConfig,
+  ChannelInfoPage,
+  ChannelName,
+  ChannelTestBody,
+  ChannelTestResult,
+  ConsentSearchPage,
+  ConsentSearchQuery,
+  MessageTemplateBody,
+  MessageTemplateDetail,
+  MessageTemplatePage,
+  MessageTemplateQuery,
+  MessagingSettings,
+  TemplatePreview,
+  TemplatePreviewBody,
 } from './api-types.ts';
 
 export type * from './api-types.ts';
@@ -110,7 +130,7 @@ export function ruleProblems(err: unknown): RuleProblem[] {
 }
 
 /** Query string from defined values only. */
-function query(params: Record<string, string | number | undefined>): string {
+function query(params: Record<string, string | number | boolean | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
@@ -288,10 +308,44 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     createCouponTemplate: (body: CreateCouponTemplateBody) => json<CouponTemplate>('POST', '/v1/loyalty/coupon-templates', body),
     /** Issues one coupon to a profile; the idempotency key makes a double click issue once. */
     issueCoupon: (body: IssueCouponBody) => json<CouponAnswer>('POST', '/v1/loyalty/coupons/issue', body),
+    listTemplates: (q: MessageTemplateQuery) => json<MessageTemplatePage>('GET', `/v1/templates${query(q)}`),
+    getTemplate: (id: string) => json<MessageTemplateDetail>('GET', `/v1/templates/${encodeURIComponent(id)}`),
+    createTemplate: (body: MessageTemplateBody) => json<MessageTemplateDetail>('POST', '/v1/templates', body),
+    /** Saves a template: changed variants or default locale make its next version. */
+    updateTemplate: (id: string, body: MessageTemplateBody) => json<MessageTemplateDetail>('PATCH', `/v1/templates/${encodeURIComponent(id)}`, body),
+    archiveTemplate: async (id: string) => void (await call('DELETE', `/v1/templates/${encodeURIComponent(id)}`)),
+    /** Renders a saved template for a real profile, sending nothing (422 TEMPLATE_RENDER_FAILED with `details.problems`). */
+    previewTemplate: (id: string, body: TemplatePreviewBody) => json<TemplatePreview>('POST', `/v1/templates/${encodeURIComponent(id)}/preview`, body),
+    channels: () => json<ChannelInfoPage>('GET', '/v1/channels'),
+    /** Replaces a channel's plain fields; secrets left out are kept, `null` clears one. */
+    saveChannel: (channel: ChannelName, body: Record<string, unknown>) => json<ChannelConfig>('PUT', `/v1/channels/${channel}`, body),
+    /** Sends one test message on a channel now; a provider's refusal is an answer (`status: failed`), not an error. */
+    testChannel: (channel: ChannelName, body: ChannelTestBody) => json<ChannelTestResult>('POST', `/v1/messaging/channels/${channel}/test`, body),
+    /** Whether the workspace is connected to WeCom (the WeCom channels send through that connection); 404 when not. */
+    wecomConnection: () => json<unknown>('GET', '/v1/wecom/connection'),
+    messagingSettings: () => json<MessagingSettings>('GET', '/v1/messaging/settings'),
+    /** Changes the guardrails: fields given are replaced (the server checks every value); `null` clears the time zone or the public URL. */
+    saveMessagingSettings: (patch: SettingsPatch) => json<MessagingSettings>('PATCH', '/v1/messaging/settings', patch),
+    consentLedger: (q: ConsentSearchQuery) => json<ConsentSearchPage>('GET', `/v1/messaging/consent${query(q)}`),
+    listBroadcasts: (q: BroadcastListQuery) => json<Page<Broadcast>>('GET', `/v1/broadcasts${query(q)}`),
+    getBroadcast: (id: string) => json<Broadcast>('GET', `/v1/broadcasts/${encodeURIComponent(id)}`),
+    createBroadcast: (body: BroadcastBody) => json<Broadcast>('POST', '/v1/broadcasts', body),
+    deleteBroadcast: async (id: string) => void (await call('DELETE', `/v1/broadcasts/${encodeURIComponent(id)}`)),
+    scheduleBroadcast: (id: string, sendAt?: string) => json<Broadcast>('POST', `/v1/broadcasts/${encodeURIComponent(id)}/schedule`, sendAt ? { sendAt } : {}),
+    broadcastAction: (id: string, action: 'send-now' | 'cancel') => json<Broadcast>('POST', `/v1/broadcasts/${encodeURIComponent(id)}/${action}`),
+    broadcastStats: (id: string) => json<BroadcastStats>('GET', `/v1/broadcasts/${encodeURIComponent(id)}/stats`),
+    testBroadcast: (id: string, body: BroadcastTestBody) => json<BroadcastTestAnswer>('POST', `/v1/broadcasts/${encodeURIComponent(id)}/test`, body),
     /** Loads the demo brand into this (empty) workspace; takes up to a minute at the default scale. */
     loadDemo: (body: DemoBody = {}) => json<DemoSummary>('POST', '/v1/demo', body),
   };
 }
+
+/**
+ * A change of the guardrail settings: the answer's shape, any part of it (the PATCH body schema
+ * checks only that it is an object; the server's settings reader checks every value and names the
+ * field it refuses), with `null` to clear the time zone or the public URL.
+ */
+export type SettingsPatch = { [K in keyof MessagingSettings]?: MessagingSettings[K] | (K extends 'timeZone' | 'linkBaseUrl' ? null : never) };
 
 /** A journey as the API answers it (the definition is checked by the server; the canvas reads it loosely). */
 export interface Journey {

@@ -61,7 +61,29 @@ export type Route =
   | { name: 'clv' }
   | { name: 'coupons' }
   | { name: 'coupon-new' }
+  | { name: 'templates' }
+  | { name: 'template-new' }
+  | { name: 'template'; id: string }
+  | { name: 'channels' }
+  | { name: 'guardrails' }
+  | { name: 'broadcasts' }
+  | { name: 'broadcast-new' }
+  | { name: 'broadcast'; id: string }
+  | { name: 'consent-ledger' }
   | { name: 'not-found' };
+
+/** The messaging screens below `messages/`. */
+function matchMessages(parts: string[]): Route {
+  const [area, id] = parts;
+  if (parts.length === 0 || (area === 'templates' && parts.length === 1)) return { name: 'templates' };
+  if (area === 'templates' && parts.length === 2) return id === 'new' ? { name: 'template-new' } : { name: 'template', id: id! };
+  if (area === 'broadcasts' && parts.length === 1) return { name: 'broadcasts' };
+  if (area === 'broadcasts' && parts.length === 2) return id === 'new' ? { name: 'broadcast-new' } : { name: 'broadcast', id: id! };
+  if (parts.length === 1 && area === 'channels') return { name: 'channels' };
+  if (parts.length === 1 && area === 'guardrails') return { name: 'guardrails' };
+  if (parts.length === 1 && area === 'consent') return { name: 'consent-ledger' };
+  return { name: 'not-found' };
+}
 
 /** Parses a path below the base. */
 export function matchRoute(path: string): Route {
@@ -91,6 +113,7 @@ export function matchRoute(path: string): Route {
   if (parts.length === 2 && parts[0] === 'insight' && parts[1] === 'clv') return { name: 'clv' };
   if (parts[0] === 'coupons' && parts.length === 1) return { name: 'coupons' };
   if (parts[0] === 'coupons' && parts.length === 2 && parts[1] === 'new') return { name: 'coupon-new' };
+  if (parts[0] === 'messages') return matchMessages(parts.slice(1));
   return { name: 'not-found' };
 }
 

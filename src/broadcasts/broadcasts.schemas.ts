@@ -1,6 +1,14 @@
-/** Request and response schemas of the broadcast API (validated by Fastify, shown in the OpenAPI document). */
-import { CHANNELS } from '../messaging/index.js';
-import { MAX_HOLDOUT_PERCENT, MAX_TEST_PROFILES } from './broadcasts.service.js';
+/**
+ * Request and response schemas of the broadcast API (validated by Fastify, shown in the OpenAPI
+ * document). This file imports no server code: the console derives its types from it.
+ */
+
+/** The channels a broadcast may use: every messaging channel but wecom_group (broadcasts.service.ts checks the two lists agree). */
+export const BROADCAST_CHANNELS = ['wecom', 'wechat_oa', 'miniprogram', 'sms', 'email', 'webhook'] as const;
+/** The largest holdout: above half the audience a "broadcast" is an experiment with no treatment. */
+export const MAX_HOLDOUT_PERCENT = 50;
+/** Profiles a single test send may name. */
+export const MAX_TEST_PROFILES = 20;
 
 /** Any JSON object. */
 export const obj = { type: 'object', additionalProperties: true } as const;
@@ -15,7 +23,7 @@ export const idParams = { type: 'object', required: ['id'], properties: { id: { 
 export const inputProperties = {
   name: { type: 'string', maxLength: 200 },
   description: { type: 'string', maxLength: 2000 },
-  channel: { type: 'string', enum: CHANNELS.filter((c) => c !== 'wecom_group') },
+  channel: { type: 'string', enum: BROADCAST_CHANNELS },
   purpose: { type: 'string', enum: ['marketing', 'service'] },
   templateId: nullableString,
   templateVersion: { type: ['integer', 'null'], minimum: 1 },
@@ -30,11 +38,41 @@ export const inputProperties = {
 } as const;
 
 /** Conversion of one group. */
-const group = { type: 'object', properties: { profiles: { type: 'integer' }, converted: { type: 'integer' }, rate: { type: ['number', 'null'] } } } as const;
+const group = {
+  type: 'object',
+  required: ['profiles', 'converted', 'rate'],
+  properties: { profiles: { type: 'integer' }, converted: { type: 'integer' }, rate: { type: ['number', 'null'] } },
+} as const;
 
-/** A broadcast as the API answers it. */
+/** A broadcast as the API answers it (every field always there, null for none). */
 export const broadcastSchema = {
   type: 'object',
+  required: [
+    'id',
+    'name',
+    'description',
+    'status',
+    'channel',
+    'purpose',
+    'templateId',
+    'templateVersion',
+    'content',
+    'data',
+    'segmentId',
+    'excludeSegmentId',
+    'holdoutPercent',
+    'goalEvent',
+    'goalDays',
+    'sendAt',
+    'progress',
+    'error',
+    'retryAt',
+    'startedAt',
+    'finishedAt',
+    'cancelledAt',
+    'createdAt',
+    'updatedAt',
+  ],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -54,6 +92,7 @@ export const broadcastSchema = {
     sendAt: nullableString,
     progress: {
       type: 'object',
+      required: ['total', 'enqueued', 'holdout', 'excluded', 'done'],
       properties: {
         total: { type: ['integer', 'null'], description: 'audience size: an estimate while sending, exact once sent' },
         enqueued: { type: 'integer', description: 'profiles with an outbox message' },
@@ -72,14 +111,20 @@ export const broadcastSchema = {
   },
 } as const;
 
+/** The message counters of a broadcast's statistics. */
+const MESSAGE_COUNTS = ['total', 'queued', 'sending', 'held', 'sent', 'delivered', 'suppressed', 'failed', 'unknown', 'opened', 'clicked'] as const;
+const count = { type: 'integer' } as const;
+
 /** The answer of GET /v1/broadcasts/:id/stats. */
 export const statsSchema = {
   type: 'object',
+  required: ['id', 'status', 'audience', 'messages', 'conversion'],
   properties: {
     id: { type: 'string' },
-    status: { type: 'string' },
+    status: { type: 'string', enum: STATUSES },
     audience: {
       type: 'object',
+      required: ['total', 'holdout', 'excluded', 'enqueued', 'done'],
       properties: {
         total: { type: ['integer', 'null'] },
         holdout: { type: 'integer' },
@@ -90,18 +135,29 @@ export const statsSchema = {
     },
     messages: {
       type: 'object',
+      required: [...MESSAGE_COUNTS, 'reasons'],
       properties: {
-        ...Object.fromEntries(
-          ['total', 'queued', 'sending', 'held', 'sent', 'delivered', 'suppressed', 'failed', 'unknown', 'opened', 'clicked'].map((k) => [
-            k,
-            { type: 'integer' },
-          ]),
-        ),
-        reasons: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } } },
+        total: count,
+        queued: count,
+        sending: count,
+        held: count,
+        sent: count,
+        delivered: count,
+        suppressed: count,
+        failed: count,
+        unknown: count,
+        opened: count,
+        clicked: count,
+        reasons: {
+          type: 'object',
+          additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
+          description: 'status -> reason -> messages, e.g. { "suppressed": { "consent_missing:marketing:sms": 3 } }',
+        },
       },
     },
     conversion: {
       type: ['object', 'null'],
+      required: ['goalEvent', 'windowDays', 'from', 'to', 'open', 'targeted', 'reached', 'holdout', 'lift'],
       properties: {
         goalEvent: { type: 'string' },
         windowDays: { type: 'integer' },
@@ -136,12 +192,14 @@ export const testBody = {
 /** Answer of POST /v1/broadcasts/:id/test. */
 export const testAnswer = {
   type: 'object',
+  required: ['testId', 'messages'],
   properties: {
     testId: { type: 'string' },
     messages: {
       type: 'array',
       items: {
         type: 'object',
+        required: ['profileId', 'messageId', 'status', 'guardrails'],
         properties: {
           profileId: { type: 'string' },
           messageId: { type: 'string' },
@@ -149,7 +207,7 @@ export const testAnswer = {
           guardrails: {
             type: 'array',
             description: 'what the guardrails would do to a real send now (reported, not applied: a test goes at once)',
-            items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+            items: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
           },
         },
       },

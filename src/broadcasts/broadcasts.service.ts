@@ -17,6 +17,7 @@ import {
 } from '../messaging/index.js';
 import { newId } from '../platform/ids.js';
 import { SegmentError, segmentStatus } from '../segments/index.js';
+import { BROADCAST_CHANNELS, MAX_HOLDOUT_PERCENT, MAX_TEST_PROFILES } from './broadcasts.schemas.js';
 import { bdb, type BroadcastRow, type BroadcastView, getRow, toView } from './broadcasts.repo.js';
 import type { BroadcastsDeps } from './deps.js';
 import { BroadcastError } from './errors.js';
@@ -44,14 +45,16 @@ export interface BroadcastInput {
   sendAt?: string | null;
 }
 
-/** The largest holdout: above half the audience a "broadcast" is an experiment with no treatment. */
-export const MAX_HOLDOUT_PERCENT = 50;
 /** How far ahead a broadcast may be scheduled. */
 const MAX_AHEAD_MS = 366 * 86_400_000;
 /** A send time this far in the past is refused (clock skew between client and server is tolerated). */
 const PAST_TOLERANCE_MS = 60_000;
-/** Profiles a single test send may name. */
-export const MAX_TEST_PROFILES = 20;
+
+// The route schemas list the broadcast channels without importing messaging (the console derives
+// its types from them): this fails the build when messaging's channels and that list part.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const channelsAgree: Same<(typeof BROADCAST_CHANNELS)[number], Exclude<ChannelName, 'wecom_group'>> = true;
+void channelsAgree;
 
 const bad = (m: string): never => {
   throw new BroadcastError('VALIDATION_FAILED', m);

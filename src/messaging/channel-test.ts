@@ -44,6 +44,11 @@ const FIXED: Partial<Record<ChannelName, (at: string) => Record<string, unknown>
   wecom_group: (at) => ({ text: `思域 Siyu 测试消息 / test message (${at})` }),
 };
 
+/** Whether a channel's test needs its content given (it sends provider-approved templates only, so there is no fixed test message). */
+export function testNeedsContent(ch: ChannelName): boolean {
+  return FIXED[ch] === undefined;
+}
+
 /** What each address kind needs of `to`, and how to read it. */
 const ADDRESS_HELP: Record<string, string> = {
   email: 'an email address',

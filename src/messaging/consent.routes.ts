@@ -1,18 +1,39 @@
 import type { FastifyInstance } from 'fastify';
-import { CdpError, loadProfileConsent } from '../cdp/index.js';
+import { CdpError, loadProfileConsent, mergedIdsOf } from '../cdp/index.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
-import { consentAllows, consentHistoryPage, type ConsentInput, recordConsent } from './consent.service.js';
-import { CHANNELS } from './content.js';
+import { consentAllows, consentHistoryPage, type ConsentInput, type ConsentSearch, recordConsent, searchConsent } from './consent.service.js';
+import { CHANNELS, type Purpose } from './content.js';
 import type { MessagingDeps } from './deps.js';
-import { consentBody, consentHistoryQuery, consentPage, idParams } from './messaging.schemas.js';
+import { consentBody, consentHistoryQuery, consentPage, consentSearchPage, consentSearchQuery, idParams } from './messaging.schemas.js';
 import { loadSettings } from './settings.js';
 
 type Id = { Params: { id: string } };
+type SearchQuery = Omit<ConsentSearch, 'profileIds'> & { profile?: string; purpose?: Purpose; limit: number };
 
-/** The consent ledger of a profile (secret key): record, history, and what it allows now per purpose and channel. */
+/** The consent ledger (secret key): record, a profile's history, what it allows now per purpose and channel, and the workspace's ledger search. */
 export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
+  app.get<{ Querystring: SearchQuery }>(
+    '/v1/messaging/consent',
+    {
+      preHandler,
+      schema: {
+        ...secured('consent', "Search the workspace's consent ledger by profile (or identifier), purpose, channel, granted and source"),
+        querystring: consentSearchQuery,
+        response: { 200: consentSearchPage, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { profile, ...q } = req.query;
+      let profileIds: string[] | undefined;
+      if (profile) {
+        const live = await deps.resolveProfile(req.workspaceId, profile);
+        profileIds = [live, ...(await mergedIdsOf(deps.database.db, req.workspaceId, live))];
+      }
+      return searchConsent(deps, req.workspaceId, { ...q, profileIds });
+    },
+  );
   app.post<Id & { Body: ConsentInput }>(
     '/v1/profiles/:id/consent',
     { preHandler, schema: { ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger)'), params: idParams, body: consentBody } },

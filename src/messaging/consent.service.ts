@@ -1,10 +1,12 @@
+import type { Selectable } from 'kysely';
 import { CdpError, lockProfileFollowingMerges, mergedIdsOf, recordProfileConsent } from '../cdp/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { CHANNELS, isChannel, type Purpose } from './content.js';
 import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
 import { MessagingError } from './errors.js';
-import { decodeCursor, encodeCursor, type Page } from '../platform/paging.js';
+import { decodeCursor, encodeCursor, type Page, pageOf } from '../platform/paging.js';
+import type { ConsentRecordsTable } from './schema.js';
 import type { ProfileConsent } from './scope.js';
 import type { MessagingSettings } from './settings.js';
 import { writeTimelineEvent } from './timeline.js';
@@ -116,6 +118,22 @@ export async function recordConsent(deps: Pick<MessagingDeps, 'database' | 'now'
   return deps.database.db.transaction().execute((trx) => recordConsentIn(trx, deps, ws, profileId, input));
 }
 
+type ConsentRow = Selectable<ConsentRecordsTable>;
+
+function toRecord(r: ConsentRow): ConsentRecord {
+  return {
+    id: r.id,
+    profileId: r.profile_id,
+    purpose: r.purpose,
+    channel: r.channel,
+    granted: r.granted === 1,
+    source: r.source,
+    evidence: parseJson(r.evidence),
+    at: new Date(r.at).toISOString(),
+    recordedAt: new Date(r.recorded_at).toISOString(),
+  };
+}
+
 /** The ledger of a profile (and of the profiles merged into it), newest first, a page at a time (cursor: opaque, from the previous page). */
 export async function consentHistoryPage(
   deps: Pick<MessagingDeps, 'database'>,
@@ -138,20 +156,39 @@ export async function consentHistoryPage(
     .execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return {
-    data: page.map((r) => ({
-      id: r.id,
-      profileId: r.profile_id,
-      purpose: r.purpose,
-      channel: r.channel,
-      granted: r.granted === 1,
-      source: r.source,
-      evidence: parseJson(r.evidence),
-      at: new Date(r.at).toISOString(),
-      recordedAt: new Date(r.recorded_at).toISOString(),
-    })),
-    nextCursor: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null,
-  };
+  return { data: page.map(toRecord), nextCursor: rows.length > limit && last ? encodeCursor([last.at, last.id]) : null };
+}
+
+/** Filters of the workspace's ledger search; `profileIds` is a live profile with the profiles merged into it. */
+export interface ConsentSearch {
+  profileIds?: string[];
+  purpose?: Purpose;
+  channel?: string;
+  granted?: boolean;
+  source?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * The workspace's consent ledger, filtered, the most recently recorded first (ids sort by the time
+ * they were recorded, so the keyset is the primary key (workspace_id, id): no sort of the whole
+ * ledger for a page, whatever its size).
+ */
+export async function searchConsent(deps: Pick<MessagingDeps, 'database'>, ws: string, q: ConsentSearch): Promise<Page<ConsentRecord>> {
+  const limit = q.limit ?? 50;
+  let sel = mdb(deps.database.db).selectFrom('consent_records').selectAll().where('workspace_id', '=', ws);
+  if (q.profileIds) sel = sel.where('profile_id', 'in', q.profileIds);
+  if (q.purpose) sel = sel.where('purpose', '=', q.purpose);
+  if (q.channel) sel = sel.where('channel', '=', q.channel);
+  if (q.granted !== undefined) sel = sel.where('granted', '=', q.granted ? 1 : 0);
+  if (q.source) sel = sel.where('source', '=', q.source);
+  if (q.cursor) sel = sel.where('id', '<', decodeCursor(q.cursor, ['s'])[0] as string);
+  const rows = await sel
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return pageOf(rows, limit, toRecord, (r) => [r.id]);
 }
 
 /** The full ledger of a profile (and of the profiles merged into it), newest first (at most 10,000 entries). */

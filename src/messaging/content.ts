@@ -1,16 +1,8 @@
+import { CHANNELS, type ChannelName } from './channel.types.js';
 import { MessagingError } from './errors.js';
 
-/** The channels messages go out on. */
-export const CHANNELS = ['wecom', 'wecom_group', 'wechat_oa', 'miniprogram', 'sms', 'email', 'webhook'] as const;
-
-/** A channel name. */
-export type ChannelName = (typeof CHANNELS)[number];
-
-/** Why a message is sent: marketing needs opt-in consent and counts against caps; service does not. */
-export type Purpose = 'marketing' | 'service';
-
-/** Locales templates are written in; others fall back (see `pickLocale`). */
-export const LOCALES = ['zh-CN', 'en'] as const;
+// The names live in a file without server imports, so that the route schemas (and the console's types) can use them.
+export { CHANNELS, LOCALES, type ChannelName, type Purpose } from './channel.types.js';
 
 /** True for a known channel name. */
 export function isChannel(v: unknown): v is ChannelName {

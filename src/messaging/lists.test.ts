@@ -30,6 +30,7 @@ describeEngines('messaging lists', (engine) => {
     { path: '/v1/templates', url: '/v1/templates?channel=webhook' },
     { path: '/v1/messages', url: `/v1/messages?profileId=${pid}` },
     { path: '/v1/profiles/{id}/consent/history', url: `/v1/profiles/${pid}/consent/history` },
+    { path: '/v1/messaging/consent', url: `/v1/messaging/consent?profile=${pid}&channel=sms` },
   ];
 
   it('answers { data, nextCursor } on every list route, pages with limit and cursor, and declares the envelope in the OpenAPI document', async () => {

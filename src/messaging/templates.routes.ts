@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { MessagingDeps } from './deps.js';
-import { idParams, listTemplatesQuery, previewBody, templateBody, templatePage } from './messaging.schemas.js';
+import { idParams, listTemplatesQuery, previewAnswer, previewBody, templateBody, templateDetailSchema, templatePage } from './messaging.schemas.js';
 import { previewTemplate, type PreviewRequest } from './messages.service.js';
 import { archiveTemplate, createTemplate, getTemplate, listTemplatesPage, type TemplateInput, updateTemplate } from './templates.service.js';
 
@@ -30,22 +30,31 @@ export async function templateRoutes(app: FastifyInstance, deps: MessagingDeps):
       schema: {
         ...secured('messaging', 'Create a template (version 1)'),
         body: { ...templateBody, required: ['name', 'channel', 'variants'] },
-        response: errorResponses,
+        response: { 201: templateDetailSchema, ...errorResponses },
       },
     },
     async (req, reply) => reply.status(201).send(await createTemplate(deps, req.workspaceId, req.body)),
   );
-  app.get<Id>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'A template with its versions'), params: idParams } }, async (req) =>
-    getTemplate(deps, req.workspaceId, req.params.id),
+  app.get<Id>(
+    '/v1/templates/:id',
+    {
+      preHandler,
+      schema: { ...secured('messaging', 'A template with its versions'), params: idParams, response: { 200: templateDetailSchema, ...errorResponses } },
+    },
+    async (req) => getTemplate(deps, req.workspaceId, req.params.id),
   );
+  const saved = { 200: templateDetailSchema, ...errorResponses };
   app.patch<Id & { Body: TemplateInput }>(
     '/v1/templates/:id',
-    { preHandler, schema: { ...secured('messaging', 'Edit a template; content changes create a new version'), params: idParams, body: templateBody } },
+    {
+      preHandler,
+      schema: { ...secured('messaging', 'Edit a template; content changes create a new version'), params: idParams, body: templateBody, response: saved },
+    },
     async (req) => updateTemplate(deps, req.workspaceId, req.params.id, req.body),
   );
   app.put<Id & { Body: TemplateInput }>(
     '/v1/templates/:id',
-    { preHandler, schema: { ...secured('messaging', 'Same as PATCH'), params: idParams, body: templateBody } },
+    { preHandler, schema: { ...secured('messaging', 'Same as PATCH'), params: idParams, body: templateBody, response: saved } },
     async (req) => updateTemplate(deps, req.workspaceId, req.params.id, req.body),
   );
   app.delete<Id>('/v1/templates/:id', { preHandler, schema: { ...secured('messaging', 'Archive a template'), params: idParams } }, async (req, reply) => {
@@ -56,7 +65,12 @@ export async function templateRoutes(app: FastifyInstance, deps: MessagingDeps):
     '/v1/templates/:id/preview',
     {
       preHandler,
-      schema: { ...secured('messaging', 'Render a template for a real profile (or given traits) without sending'), params: idParams, body: previewBody },
+      schema: {
+        ...secured('messaging', 'Render a template for a real profile (or given traits) without sending'),
+        params: idParams,
+        body: previewBody,
+        response: { 200: previewAnswer, ...errorResponses },
+      },
     },
     async (req) => {
       const body = { ...req.body };
