@@ -12,7 +12,7 @@ import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
  * Console users end to end (issue #16): the owner invites an analyst from Settings → Users, the
- * analyst joins through the link and sees no settings; a guide linked to a WeCom staff member
+ * analyst joins through the link and sees no user or key settings; a guide linked to a WeCom staff member
  * signs in on a phone-sized screen and sees only that member's customers (added through real
  * WeCom callbacks from the sandbox). Screenshots go to test-artifacts/screens/.
  */
@@ -102,7 +102,7 @@ describe('console users, roles and the guide workbench (real server, real browse
     await place?.close();
   });
 
-  it('lets the owner invite an analyst, who joins by the link and cannot open the settings', async () => {
+  it('lets the owner invite an analyst, who joins by the link and cannot open the user or key settings', async () => {
     const owner = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await owner.newPage();
     const id = (t: string) => page.getByTestId(t);
@@ -116,6 +116,8 @@ describe('console users, roles and the guide workbench (real server, real browse
     await id('invite-role').click();
     await page.getByTitle('分析师').click();
     await id('invite-submit').click();
+    // No email channel here: the console says no email was sent and shows the link to pass on.
+    expect(await id('invitation-email-status').getAttribute('data-status')).toBe('not_configured');
     const link = (await id('invitation-link').textContent())!.replace(/\s/g, '');
     expect(link).toMatch(/\/console\/accept-invitation\?token=[A-Za-z0-9_-]+$/);
     await owner.close();
@@ -130,7 +132,11 @@ describe('console users, roles and the guide workbench (real server, real browse
     await id2('account-menu').waitFor();
     expect(await id2('account-menu').textContent()).toContain('王分析');
     await id2('nav-segments').waitFor();
-    expect(await id2('nav-settings').count()).toBe(0);
+    // Settings holds only the workspace (read-only for an analyst): no users, no keys.
+    await id2('nav-settings').hover();
+    await id2('nav-settings-workspace').waitFor();
+    expect(await id2('nav-settings-users').count()).toBe(0);
+    expect(await id2('nav-settings-keys').count()).toBe(0);
     await p2.goto(`${server!.url}/console/settings/users`);
     await p2.getByText('你的角色无法打开此页面。').waitFor();
     // The API refuses it too, whatever the console shows.

@@ -27,6 +27,7 @@ import { SegmentEditorPage } from './pages/SegmentEditor.tsx';
 import { SegmentListPage } from './pages/SegmentList.tsx';
 import { ApiKeysPage } from './pages/settings/ApiKeys.tsx';
 import { UsersPage } from './pages/settings/Users.tsx';
+import { WorkspaceSettingsPage } from './pages/settings/WorkspaceSettings.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { WorkbenchPage } from './pages/Workbench.tsx';
 import type { MessagesRoute } from './pages/messages/MessagesScreen.tsx';
@@ -89,8 +90,9 @@ const NAV: NavItem[] = [
   {
     key: 'settings',
     label: 'navSettings',
-    roles: ['owner'],
+    roles: ['owner', 'operator', 'analyst', 'guide'],
     children: [
+      { key: 'settings/workspace', label: 'navWorkspace', roles: ['owner', 'operator', 'analyst', 'guide'] },
       { key: 'settings/users', label: 'navUsers', roles: ['owner'] },
       { key: 'settings/keys', label: 'navApiKeys', roles: ['owner'] },
     ],
@@ -166,6 +168,8 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('settings/users', <UsersPage />);
     case 'keys':
       return guard('settings/keys', <ApiKeysPage />);
+    case 'workspace-settings':
+      return guard('settings/workspace', <WorkspaceSettingsPage />);
     default:
       return <Result status="404" title="404" subTitle={t('notFound')} extra={<Button onClick={() => navigate(home)}>{t('back')}</Button>} />;
   }
@@ -212,7 +216,13 @@ export function App() {
     if (auth.state !== 'signed-in' || !auth.workspace) return null;
     const membership = auth.session.workspaces.find((w) => w.id === auth.workspaceId)!;
     const api = createApi({ csrfToken: auth.session.csrfToken, workspaceId: auth.workspaceId }, () => signOut(i18nFor(loadLocale()).t('sessionExpired')));
-    return { api, workspace: auth.workspace, user: auth.session.user, role: membership.role, wecomUserId: membership.wecomUserId };
+    const workspaceChanged = (ws: Workspace) =>
+      setAuth({
+        ...auth,
+        workspace: ws,
+        session: { ...auth.session, workspaces: auth.session.workspaces.map((w) => (w.id === ws.id ? { ...w, name: ws.name } : w)) },
+      });
+    return { api, workspace: auth.workspace, user: auth.session.user, role: membership.role, wecomUserId: membership.wecomUserId, workspaceChanged };
   }, [auth]);
 
   // The workspace's own record (name, settings), read with the chosen workspace.
@@ -247,7 +257,9 @@ export function App() {
     ? NAV.filter((n) => n.roles.includes(session.role) && (n.key !== 'workbench' || session.wecomUserId)).map((n) => ({
         key: n.key,
         label: <span data-testid={`nav-${n.key}`}>{t(n.label)}</span>,
-        children: n.children?.map((c) => ({ key: c.key, label: <span data-testid={`nav-${c.key.replace('/', '-')}`}>{t(c.label)}</span> })),
+        children: n.children
+          ?.filter((c) => c.roles.includes(session.role))
+          .map((c) => ({ key: c.key, label: <span data-testid={`nav-${c.key.replace('/', '-')}`}>{t(c.label)}</span> })),
       }))
     : [];
   const selected =
@@ -255,6 +267,7 @@ export function App() {
       {
         users: 'settings/users',
         keys: 'settings/keys',
+        'workspace-settings': 'settings/workspace',
         rfm: 'rfm',
         workbench: 'workbench',
         customers: 'customers',

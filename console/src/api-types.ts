@@ -31,7 +31,7 @@ import type { errorSchema } from '../../src/platform/http-schemas.ts';
 import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
 import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels.schemas.ts';
 import type { metricParams, metricQuery, metricSchema } from '../../src/insight/metrics/metrics.schemas.ts';
-import type { createdKeySchema, keyInfo, workspaceSchema } from '../../src/platform/platform.schemas.ts';
+import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
 import type {
@@ -107,6 +107,8 @@ export type ErrorBody = FromSchema<typeof errorSchema>;
 
 /** `GET /v1/workspace`. */
 export type Workspace = Answer<typeof workspaceSchema>;
+/** Body of `PATCH /v1/workspace` (owner): name and/or time zone. */
+export type PatchWorkspaceBody = Input<typeof patchWorkspaceBody>;
 
 /** A segment (`POST`/`PATCH`/`DELETE /v1/segments...`, `POST .../recompute`, list items). */
 export type Segment = Answer<typeof segmentSchema>;

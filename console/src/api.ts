@@ -20,6 +20,7 @@ import type {
   KeyInfo,
   Page,
   PatchUserBody,
+  PatchWorkspaceBody,
   UserMember,
   ClvAtRiskPage,
   ClvAtRiskQuery,
@@ -206,6 +207,7 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
 
   return {
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
+    updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),
     invite: (body: InviteBody) => json<InvitationAnswer>('POST', '/v1/users/invitations', body),
     updateUser: (id: string, body: PatchUserBody) => json<UserMember>('PATCH', `/v1/users/${encodeURIComponent(id)}`, body),

@@ -9,6 +9,7 @@ import { customersEn, customersZh } from './i18n/customers.ts';
 import { journeysEn, journeysZh } from './i18n/journeys.ts';
 import { demoEn, demoZh } from './i18n/demo.ts';
 import { messagesEn, messagesZh } from './i18n/messages.ts';
+import { settingsEn, settingsZh } from './i18n/settings.ts';
 
 const en = {
   ...accessEn,
@@ -16,6 +17,7 @@ const en = {
   ...journeysEn,
   ...demoEn,
   ...messagesEn,
+  ...settingsEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -490,6 +492,7 @@ const zhCN: Record<MessageKey, string> = {
   ...journeysZh,
   ...demoZh,
   ...messagesZh,
+  ...settingsZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

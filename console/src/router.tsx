@@ -55,6 +55,7 @@ export type Route =
   | { name: 'customer'; id: string }
   | { name: 'users' }
   | { name: 'keys' }
+  | { name: 'workspace-settings' }
   | { name: 'accept-invitation' }
   | { name: 'experiments' }
   | { name: 'experiment'; id: string }
@@ -108,6 +109,7 @@ export function matchRoute(path: string): Route {
   if (parts.length === 1 && parts[0] === 'accept-invitation') return { name: 'accept-invitation' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'users') return { name: 'users' };
   if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'keys') return { name: 'keys' };
+  if (parts[0] === 'settings' && parts.length === 2 && parts[1] === 'workspace') return { name: 'workspace-settings' };
   if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' };
   if (parts[0] === 'experiments' && parts.length === 2) return { name: 'experiment', id: parts[1]! };
   if (parts.length === 2 && parts[0] === 'insight' && parts[1] === 'clv') return { name: 'clv' };

@@ -39,6 +39,8 @@ export interface Session {
   role: Role;
   /** The WeCom staff id of a guide (their workbench). */
   wecomUserId: string | null;
+  /** Tells the shell the workspace changed (renamed, new time zone), so the header and switcher show it. */
+  workspaceChanged?: (workspace: Workspace) => void;
 }
 
 /** React context carrying the session (set in App once signed in). */

@@ -83,19 +83,33 @@ export const inviteBody = {
   type: 'object',
   required: ['email', 'role'],
   additionalProperties: false,
-  properties: { email: { type: 'string', minLength: 3, maxLength: 254 }, role: ROLE, wecomUserId: { type: ['string', 'null'], minLength: 1, maxLength: 64 } },
+  properties: {
+    email: { type: 'string', minLength: 3, maxLength: 254 },
+    role: ROLE,
+    wecomUserId: { type: ['string', 'null'], minLength: 1, maxLength: 64 },
+    locale: { type: 'string', enum: ['zh-CN', 'en'], description: 'The language of the invitation email (default zh-CN)' },
+  },
 } as const;
 
 /** The answer of an invitation: the link to hand to the person (shown once). */
 export const invitationSchema = {
   type: 'object',
-  required: ['invitation', 'acceptUrl'],
+  required: ['invitation', 'acceptUrl', 'email'],
   properties: {
     invitation: {
       type: 'object',
       properties: { id: { type: 'string' }, email: { type: 'string' }, role: ROLE, wecomUserId: { type: ['string', 'null'] }, expiresAt: { type: 'string' } },
     },
     acceptUrl: { type: 'string' },
+    email: {
+      type: 'object',
+      required: ['status', 'error'],
+      description: "The invitation email: sent through the workspace's email channel (SMTP), or not (then pass the link on yourself)",
+      properties: {
+        status: { type: 'string', enum: ['sent', 'not_configured', 'failed'], description: 'not_configured: the workspace has no email channel' },
+        error: { type: ['string', 'null'], description: 'why the send failed (status failed)' },
+      },
+    },
   },
 } as const;
 

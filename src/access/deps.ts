@@ -14,6 +14,23 @@ export interface GuideScope {
   taskStaff(workspaceId: string, kind: 'sop' | 'follow-up', taskId: string): Promise<string | undefined>;
 }
 
+/** An email the access module writes (an invitation). */
+export interface AccessEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * Port (messaging, filled by the root): sends an email with the workspace's SMTP channel settings;
+ * `not_configured` when the workspace has none.
+ */
+export type AccessMailer = (
+  workspaceId: string,
+  mail: AccessEmail,
+) => Promise<{ status: 'sent' } | { status: 'not_configured' } | { status: 'failed'; errorCode: string; errorMessage: string }>;
+
 /** The access module's dependencies. */
 export interface AccessDeps {
   database: Database;
@@ -22,4 +39,6 @@ export interface AccessDeps {
   /** Secret keys, for the owner's user-management routes called by machines. */
   keys: KeyResolver;
   guide?: GuideScope;
+  /** Invitation emails; without it invitations answer `not_configured` and the owner passes the link on. */
+  mailer?: AccessMailer;
 }

@@ -5,7 +5,7 @@
  *
  * | class | owner | operator | analyst | guide |
  * | --- | --- | --- | --- | --- |
- * | admin (keys, users, WeCom connection) | yes | — | — | — |
+ * | admin (keys, users, WeCom connection, workspace name and time zone) | yes | — | — | — |
  * | change (every other POST/PUT/PATCH/DELETE) | yes | yes | — | — |
  * | read (GET, and POSTs that only compute an answer) | yes | yes | yes | — |
  * | guide (their own workbench, tasks and customers) | yes | yes | yes (reads) | own only |
@@ -15,8 +15,8 @@ import type { Role } from '../platform/principal.js';
 /** How a route is classified. */
 export type RouteClass = 'admin' | 'change' | 'read';
 
-/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret). */
-const ADMIN: RegExp[] = [/^[A-Z]+ \/v1\/keys(\/|$)/, /^[A-Z]+ \/v1\/users(\/|$)/, /^(PUT|DELETE) \/v1\/wecom\/connection$/];
+/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret), the workspace's name and time zone. */
+const ADMIN: RegExp[] = [/^[A-Z]+ \/v1\/keys(\/|$)/, /^[A-Z]+ \/v1\/users(\/|$)/, /^(PUT|DELETE) \/v1\/wecom\/connection$/, /^PATCH \/v1\/workspace$/];
 
 /** POSTs that change nothing: they compute an answer from a body (previews, queries). */
 const READ_POSTS = new Set(['POST /v1/segments/preview', 'POST /v1/templates/:id/preview', 'POST /v1/insight/funnels']);

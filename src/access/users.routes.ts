@@ -6,6 +6,7 @@ import { pageQueryProperties, pageSchema } from '../platform/paging.js';
 import type { Role } from '../platform/principal.js';
 import { createUserBody, invitationSchema, inviteBody, memberSchema, patchUserBody, userParams } from './access.schemas.js';
 import type { AccessDeps } from './deps.js';
+import { type EmailLocale, emailInvitation } from './invitation-email.js';
 import { listMembers } from './users.repo.js';
 import { changeRole, createUser, invite, removeMember } from './users.service.js';
 
@@ -13,6 +14,7 @@ type Id = { Params: { id: string } };
 
 /** Registers the user-management routes. */
 export async function userRoutes(app: FastifyInstance, deps: AccessDeps): Promise<void> {
+  await invitationRoutes(app, deps);
   const preHandler = requireKey(deps.keys, 'secret');
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/users',
@@ -41,22 +43,6 @@ export async function userRoutes(app: FastifyInstance, deps: AccessDeps): Promis
       return reply.status(r.created ? 201 : 200).send(r.member);
     },
   );
-  app.post<{ Body: { email: string; role: Role; wecomUserId?: string | null } }>(
-    '/v1/users/invitations',
-    {
-      preHandler,
-      schema: {
-        ...secured('console', 'Invite someone by email: answers the one-time link to give them (valid 7 days)'),
-        body: inviteBody,
-        response: { 201: invitationSchema, ...errorResponses },
-      },
-    },
-    async (req, reply) => {
-      const r = await invite(deps, req.workspaceId, req.principal?.userId ?? 'api-key', req.body);
-      const base = `${req.protocol}://${req.host}`;
-      return reply.status(201).send({ invitation: r.invitation, acceptUrl: `${base}/console/accept-invitation?token=${r.token}` });
-    },
-  );
   app.patch<Id & { Body: { role?: Role; wecomUserId?: string | null } }>(
     '/v1/users/:id',
     {
@@ -83,6 +69,39 @@ export async function userRoutes(app: FastifyInstance, deps: AccessDeps): Promis
     async (req, reply) => {
       await removeMember(deps, req.workspaceId, req.params.id);
       return reply.status(204).send();
+    },
+  );
+}
+
+/** `POST /v1/users/invitations`: the invitation, its link, and the email carrying it (when the workspace has an email channel). */
+async function invitationRoutes(app: FastifyInstance, deps: AccessDeps): Promise<void> {
+  app.post<{ Body: { email: string; role: Role; wecomUserId?: string | null; locale?: EmailLocale } }>(
+    '/v1/users/invitations',
+    {
+      preHandler: requireKey(deps.keys, 'secret'),
+      schema: {
+        ...secured(
+          'console',
+          "Invite someone by email: emails the one-time link (valid 7 days) through the workspace's email channel when it has one, and answers the link either way",
+        ),
+        body: inviteBody,
+        response: { 201: invitationSchema, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { locale, ...body } = req.body;
+      const r = await invite(deps, req.workspaceId, req.principal?.userId ?? 'api-key', body);
+      const base = `${req.protocol}://${req.host}`;
+      const acceptUrl = `${base}/console/accept-invitation?token=${r.token}`;
+      const email = await emailInvitation(deps, {
+        workspaceId: req.workspaceId,
+        email: r.invitation.email,
+        role: r.invitation.role,
+        acceptUrl,
+        invitedBy: req.principal?.userId,
+        locale: locale ?? 'zh-CN',
+      });
+      return reply.status(201).send({ invitation: r.invitation, acceptUrl, email });
     },
   );
 }

@@ -56,3 +56,4 @@ export function startMessagingWorker(deps: MessagingDeps, opts: DispatcherOption
   return startDispatcher(deps, createChannels(), opts);
 }
 export { isChannelConfigured } from './channel-config.js';
+export { sendWorkspaceEmail, type WorkspaceEmail, type WorkspaceEmailResult } from './workspace-email.js';

@@ -4,8 +4,9 @@ import type { Engine } from './db/database.js';
 import type { MigrationSet } from './db/migrations.js';
 
 /**
- * Platform's tables: workspaces and their API keys (in 0001_core, before the CDP's part of it)
- * and the small durable state of background jobs (in 0002_segments, where it first appeared).
+ * Platform's tables: workspaces and their API keys (in 0001_core, before the CDP's part of it),
+ * the small durable state of background jobs (in 0002_segments, where it first appeared) and
+ * when each key was last used (0031).
  */
 export function platformMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
@@ -48,6 +49,12 @@ export function platformMigrations(engine: Engine): MigrationSet {
             .addColumn('updated_at', t.millis, (c) => c.notNull())
             .addPrimaryKeyConstraint('job_state_pk', ['workspace_id', 'name'])
             .execute();
+        },
+      },
+      '0031_api_keys_last_used': {
+        async up(db: Kysely<any>) {
+          // Null until the key authenticates a request (keys made before this migration too).
+          await db.schema.alterTable('api_keys').addColumn('last_used_at', t.millis).execute();
         },
       },
     },

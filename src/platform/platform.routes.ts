@@ -4,10 +4,12 @@ import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
 import type { KeyResolver } from './workspaces.js';
 import { AppError } from './errors.js';
+import { errorResponses, errorSchema } from './http-schemas.js';
 import { requireKey } from './http.js';
 import { pageQueryProperties, pageSchema } from './paging.js';
-import { createdKeySchema, keyInfo, workspaceSchema } from './platform.schemas.js';
-import { createKey, getWorkspace, listKeys, revokeKey } from './workspaces.js';
+import { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } from './platform.schemas.js';
+import { isTimeZone } from './time.js';
+import { createKey, getWorkspace, listKeys, revokeKey, updateWorkspace, type Workspace, type WorkspacePatch } from './workspaces.js';
 
 const errorResponse = { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } };
 
@@ -19,11 +21,16 @@ export interface PlatformRoutesDeps {
   now: () => number;
   /** Every error code the API may answer, with its status and owning module (the root joins the modules' catalogues). */
   errorCatalogue: Record<string, { status: number; domain: string }>;
+  /** The zone of workspaces whose settings name none (SIYU_DEFAULT_TIMEZONE). */
+  defaultTimeZone: string;
+  /** Told after a workspace's name or time zone changed (the root drops its cached settings of it). */
+  workspaceChanged?: (workspaceId: string) => void;
 }
 
 /** Health, readiness, the error catalogue, and the workspace's own key management. */
 export async function platformRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
   await healthRoutes(app, s);
+  await workspaceRoutes(app, s);
   await keyRoutes(app, s);
 }
 
@@ -59,10 +66,14 @@ async function healthRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promis
   );
 }
 
-/** An API key as listed (never the key itself). */
+/** A workspace as the API shows it: with the time zone in effect. */
+function workspaceView(ws: Workspace, defaultTimeZone: string) {
+  const own = ws.settings.timezone;
+  return { ...ws, timeZone: isTimeZone(own) ? own : defaultTimeZone, timeZoneIsDefault: !isTimeZone(own) };
+}
 
-/** The workspace this secret key belongs to, and its API keys (list, create, revoke). */
-async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
+/** The workspace this secret key belongs to: every role reads it; the owner renames it and sets its time zone. */
+async function workspaceRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
   const auth = requireKey(s.keys, 'secret');
 
   app.get(
@@ -74,9 +85,33 @@ async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<v
     async (req) => {
       const ws = await getWorkspace(s.database.db, req.workspaceId);
       if (!ws) throw new AppError('NOT_FOUND', 'workspace not found');
-      return ws;
+      return workspaceView(ws, s.defaultTimeZone);
     },
   );
+
+  app.patch(
+    '/v1/workspace',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Rename the workspace and/or set its time zone (owner)',
+        security: [{ secretKey: [] }],
+        body: patchWorkspaceBody,
+        response: { 200: workspaceSchema, ...errorResponses, 403: errorSchema },
+      },
+    },
+    async (req) => {
+      const ws = await updateWorkspace(s.database.db, req.workspaceId, req.body as WorkspacePatch);
+      s.workspaceChanged?.(req.workspaceId);
+      return workspaceView(ws, s.defaultTimeZone);
+    },
+  );
+}
+
+/** The workspace's API keys (list with their last use, create, revoke). */
+async function keyRoutes(app: FastifyInstance, s: PlatformRoutesDeps): Promise<void> {
+  const auth = requireKey(s.keys, 'secret');
 
   app.get(
     '/v1/keys',

@@ -6,10 +6,12 @@
 /** `GET /v1/workspace`: the workspace a secret key belongs to. */
 export const workspaceSchema = {
   type: 'object',
-  required: ['id', 'name', 'settings', 'createdAt'],
+  required: ['id', 'name', 'settings', 'timeZone', 'timeZoneIsDefault', 'createdAt'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
+    timeZone: { type: 'string', description: "The zone the workspace's local days use: settings.timezone, else the server's default (SIYU_DEFAULT_TIMEZONE)" },
+    timeZoneIsDefault: { type: 'boolean', description: 'true when settings.timezone names no zone and the server default applies' },
     settings: {
       type: 'object',
       additionalProperties: true,
@@ -20,10 +22,21 @@ export const workspaceSchema = {
   },
 } as const;
 
+/** `PATCH /v1/workspace` (owner): a new name and/or time zone. */
+export const patchWorkspaceBody = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. Asia/Shanghai' },
+  },
+} as const;
+
 /** An API key as `GET /v1/keys` lists it (never the key itself). */
 export const keyInfo = {
   type: 'object',
-  required: ['id', 'kind', 'name', 'prefix', 'createdAt', 'revokedAt'],
+  required: ['id', 'kind', 'name', 'prefix', 'createdAt', 'revokedAt', 'lastUsedAt'],
   properties: {
     id: { type: 'string' },
     kind: { type: 'string', enum: ['write', 'secret'] },
@@ -31,6 +44,7 @@ export const keyInfo = {
     prefix: { type: 'string' },
     createdAt: { type: 'string' },
     revokedAt: { type: ['string', 'null'] },
+    lastUsedAt: { type: ['string', 'null'], description: 'When the key last authenticated a request (written at most once a minute); null if never' },
   },
 } as const;
 

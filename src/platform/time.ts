@@ -46,6 +46,17 @@ export function isTimeZone(tz: unknown): tz is string {
   }
 }
 
+/**
+ * The zone's name as the IANA database spells it (`asia/shanghai` → `Asia/Shanghai`, the case
+ * Intl accepts but other software may not), or undefined when this runtime knows no such zone.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
+  if (!isTimeZone(tz)) return undefined;
+  const lower = tz.toLowerCase();
+  if (lower === 'utc') return 'UTC';
+  return Intl.supportedValuesOf('timeZone').find((z) => z.toLowerCase() === lower) ?? tz;
+}
+
 /** Local calendar fields of an instant; weekday 1 = Monday ... 7 = Sunday. */
 export interface LocalParts {
   year: number;

@@ -5,7 +5,8 @@ import type { DB } from './db/schema.js';
 import { parseJson } from './db/database.js';
 import { AppError } from './errors.js';
 import { newId, newSecret } from './ids.js';
-import { isTimeZone } from './time.js';
+import { createKeyUseRecorder } from './key-usage.js';
+import { canonicalTimeZone, isTimeZone } from './time.js';
 import { type Page, decodeCursor, keysetAfter, pageOf } from './paging.js';
 
 /** A tenant: every row of every table belongs to exactly one. */
@@ -38,6 +39,8 @@ export interface ApiKeyInfo {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
+  /** When the key last authenticated a request (to the minute: key-usage.ts); null if never. */
+  lastUsedAt: string | null;
 }
 
 const KEY_PREFIX: Record<KeyKind, string> = { write: 'wk_', secret: 'sk_' };
@@ -88,7 +91,7 @@ export async function createKey(
   const ws = await db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst();
   if (!ws) throw new AppError('NOT_FOUND', `workspace ${workspaceId} does not exist`);
   const { id, key } = await insertKey(db, workspaceId, kind, name, now);
-  return { key, info: { id, kind, name, prefix: key.slice(0, 8), createdAt: new Date(now).toISOString(), revokedAt: null } };
+  return { key, info: { id, kind, name, prefix: key.slice(0, 8), createdAt: new Date(now).toISOString(), revokedAt: null, lastUsedAt: null } };
 }
 
 /** Lists a workspace's keys (without the keys themselves). */
@@ -110,6 +113,7 @@ export async function listKeys(db: Kysely<DB>, workspaceId: string, limit: numbe
       prefix: r.key_prefix,
       createdAt: new Date(r.created_at).toISOString(),
       revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+      lastUsedAt: r.last_used_at === null ? null : new Date(Number(r.last_used_at)).toISOString(),
     }),
     (r) => [Number(r.created_at), r.id],
   );
@@ -174,7 +178,41 @@ export async function updateWorkspaceSettings(
   throw new AppError('CONFLICT', 'the workspace settings kept changing while being saved; try again');
 }
 
-/** Resolves API keys to workspaces, with a short-lived cache so tracking calls cost no query. */
+/** What an owner may change of a workspace (`PATCH /v1/workspace`); other settings have their own routes. */
+export interface WorkspacePatch {
+  name?: string;
+  /** An IANA zone (`Asia/Shanghai`): local days, quiet hours, schedules and reports of the workspace use it. */
+  timezone?: string;
+}
+
+/**
+ * Renames a workspace and/or sets its time zone (checked against the zones this runtime knows, and
+ * stored as the IANA database spells it). NOT_FOUND for an unknown workspace; VALIDATION_FAILED
+ * for an empty name or an unknown zone, naming the field.
+ */
+export async function updateWorkspace(db: Kysely<DB>, id: string, patch: WorkspacePatch): Promise<Workspace> {
+  const name = patch.name === undefined ? undefined : patch.name.trim();
+  if (name !== undefined && !name) throw new AppError('VALIDATION_FAILED', 'name must not be empty', { field: 'name' });
+  let timezone: string | undefined;
+  if (patch.timezone !== undefined) {
+    timezone = canonicalTimeZone(patch.timezone.trim());
+    if (!timezone) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `timezone "${patch.timezone}" is not an IANA time zone this server knows (e.g. Asia/Shanghai, Europe/Berlin, UTC)`,
+        {
+          field: 'timezone',
+        },
+      );
+    }
+  }
+  if (!(await getWorkspace(db, id))) throw new AppError('NOT_FOUND', `workspace ${id} does not exist`);
+  if (name !== undefined) await db.updateTable('workspaces').set({ name }).where('id', '=', id).execute();
+  if (timezone !== undefined) await updateWorkspaceSettings(db, id, { timezone });
+  return (await getWorkspace(db, id))!;
+}
+
+/** Resolves API keys to workspaces, with a short-lived cache so tracking calls cost no query (and a use write once a minute). */
 export interface KeyResolver {
   resolve(key: string, kind: KeyKind): Promise<string | undefined>;
   /** Console sessions and roles (the access module's, set by the root): secret-key routes accept a signed-in user too. */
@@ -183,20 +221,29 @@ export interface KeyResolver {
 
 /**
  * A key → workspace resolver. Cached entries live `ttlMs` (default 10 s), so a revoked key stops
- * working within that time on every process.
+ * working within that time on every process. Every key that resolves has its use recorded (at
+ * most one write per key per minute: key-usage.ts); `onUseError` hears a failed write.
  */
-export function createKeyResolver(db: Kysely<DB>, ttlMs = 10_000, now = () => Date.now()): KeyResolver {
+export function createKeyResolver(db: Kysely<DB>, opts: { ttlMs?: number; now?: () => number; onUseError?: (err: unknown) => void } = {}): KeyResolver {
+  const ttlMs = opts.ttlMs ?? 10_000;
+  const now = opts.now ?? (() => Date.now());
+  const recordUse = createKeyUseRecorder(db, now, opts.onUseError);
   const cache = new Map<string, { ws: string | undefined; until: number }>();
+  const lookup = async (hash: string, kind: KeyKind) => {
+    const hit = cache.get(hash);
+    if (hit && hit.until > now()) return hit.ws;
+    const row = await db.selectFrom('api_keys').select(['workspace_id', 'kind', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
+    const ws = row && row.kind === kind && row.revoked_at === null ? row.workspace_id : undefined;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, { ws, until: now() + ttlMs });
+    return ws;
+  };
   return {
     async resolve(key, kind) {
       if (!key || !key.startsWith(KEY_PREFIX[kind])) return undefined;
       const hash = hashApiKey(key);
-      const hit = cache.get(hash);
-      if (hit && hit.until > now()) return hit.ws;
-      const row = await db.selectFrom('api_keys').select(['workspace_id', 'kind', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
-      const ws = row && row.kind === kind && row.revoked_at === null ? row.workspace_id : undefined;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { ws, until: now() + ttlMs });
+      const ws = await lookup(hash, kind);
+      if (ws) await recordUse(hash);
       return ws;
     },
   };

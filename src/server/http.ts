@@ -63,7 +63,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   const catalogue = errorCatalogue();
   await app.register(async (scope) =>
-    platformRoutes(scope, { database: services.database, keys: services.keys, log: services.log, now: () => services.clock.now(), errorCatalogue: catalogue }),
+    platformRoutes(scope, {
+      database: services.database,
+      keys: services.keys,
+      log: services.log,
+      now: () => services.clock.now(),
+      errorCatalogue: catalogue,
+      defaultTimeZone: services.config.defaultTimezone,
+      workspaceChanged: services.forgetWorkspaceSettings,
+    }),
   );
   await app.register(async (scope) => accessRoutes(scope, services.access));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));

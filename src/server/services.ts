@@ -23,7 +23,7 @@ import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.j
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
 import type { CouponWorker, LoyaltyHubEvents, LoyaltyWorker } from '../loyalty/index.js';
-import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents } from '../messaging/index.js';
+import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents, sendWorkspaceEmail } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
@@ -85,6 +85,8 @@ export interface Services {
   outboundAllow: OutboundAllowList;
   /** The workspace's time zone (settings.timezone, else SIYU_DEFAULT_TIMEZONE). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
+  /** Drops this process's cached ingest settings of a workspace (after its time zone changed); other processes see a change within 30 s. */
+  forgetWorkspaceSettings: (workspaceId: string) => void;
   /** Timeline items other modules keep outside `events` (segment membership). */
   timelineSources: TimelineSource[];
   cdp: CdpDeps;
@@ -162,10 +164,10 @@ async function migrate(config: Config, database: Database | undefined, log: Logg
   }
 }
 
-/** The ingest settings of a workspace (identity rules, currency, time zone), read through a 30-second cache. */
-function workspaceSettingsReader(database: Database, config: Config): (ws: string) => Promise<WorkspaceIngestSettings> {
+/** The ingest settings of a workspace (identity rules, currency, time zone), read through a 30-second cache (`forget` drops one). */
+function workspaceSettingsReader(database: Database, config: Config): ((ws: string) => Promise<WorkspaceIngestSettings>) & { forget(ws: string): void } {
   const cache = new Map<string, { value: WorkspaceIngestSettings; until: number }>();
-  return async (ws) => {
+  const read = async (ws: string) => {
     const hit = cache.get(ws);
     if (hit && hit.until > Date.now()) return hit.value;
     const s = (await getWorkspace(database.db, ws))?.settings ?? {};
@@ -177,6 +179,7 @@ function workspaceSettingsReader(database: Database, config: Config): (ws: strin
     cache.set(ws, { value, until: Date.now() + 30_000 });
     return value;
   };
+  return Object.assign(read, { forget: (ws: string) => void cache.delete(ws) });
 }
 
 /** What keeps a console guide to their own customers and tasks: cdp resolves the profile, scrm knows who follows it. */
@@ -203,7 +206,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const now = () => clock.now();
   const cipher = createPiiCipher(config.encryptionKey);
   const hub = createHub<SiyuHubEvents>(log);
-  const keys = createKeyResolver(database.db);
+  const keys = createKeyResolver(database.db, { now, onUseError: (err) => log.warn({ err }, "could not record an API key's last use") });
 
   const settingsFor = workspaceSettingsReader(database, config);
   const timeZoneOf = async (ws: string) => (await settingsFor(ws)).timeZone;
@@ -242,7 +245,15 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   const outboundAllow = parseAllowList(config.outboundAllow);
   const outboundFetch = createGuardedFetch(outboundAllow);
   const scrm = createScrm({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion });
-  const access: AccessDeps = { database, now, log, keys, guide: guideScope(database, profiles) };
+  const access: AccessDeps = {
+    database,
+    now,
+    log,
+    keys,
+    guide: guideScope(database, profiles),
+    // Invitation emails go out with the workspace's email channel settings (messaging).
+    mailer: (ws, mail) => sendWorkspaceEmail({ database, cipher, log }, ws, mail),
+  };
   keys.console = createConsoleAuth(access);
   const closers = opts.database ? [] : workerDatabase === database ? [database] : [database, workerDatabase];
   return {
@@ -259,6 +270,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     outboundFetch,
     outboundAllow,
     timeZoneOf,
+    forgetWorkspaceSettings: (ws) => settingsFor.forget(ws),
     timelineSources,
     cdp,
     segments,

@@ -1,8 +1,39 @@
 import nodemailer from 'nodemailer';
+import type { ChannelConfig } from '../channel-config.js';
 import { type Channel, logUpstream } from './types.js';
 
 /** SMTP reply codes and nodemailer error codes after which a later attempt may succeed. */
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED']);
+
+/** A one-message SMTP transport from the workspace's email channel settings (close it after the send). */
+export function smtpTransport(c: ChannelConfig) {
+  const cfg = c.config;
+  return nodemailer.createTransport({
+    host: cfg.host as string,
+    port: cfg.port as number,
+    secure: cfg.secure === true,
+    requireTLS: cfg.requireTls === true,
+    ignoreTLS: cfg.ignoreTls === true,
+    auth: cfg.user ? { user: cfg.user as string, pass: c.secrets.password ?? '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+}
+
+/** An SMTP failure in our words (the reply code and command, never the server's text) and its code (`smtp:550`, `smtp:ECONNREFUSED`). */
+export function smtpFailure(err: unknown): { errorCode: string; errorMessage: string; responseCode?: number; code?: string; command?: string } {
+  const e = err as { code?: string; responseCode?: number; command?: string };
+  if (e.responseCode) {
+    return {
+      errorCode: `smtp:${e.responseCode}`,
+      errorMessage: `the SMTP server answered ${e.responseCode}${e.command ? ` to ${e.command}` : ''}`,
+      responseCode: e.responseCode,
+      command: e.command,
+    };
+  }
+  return { errorCode: `smtp:${e.code ?? 'ERROR'}`, errorMessage: `the SMTP exchange failed (${e.code ?? 'ERROR'})`, code: e.code, command: e.command };
+}
 
 /**
  * Email over SMTP (nodemailer), one connection per message. The `Message-ID` is derived from our
@@ -18,17 +49,7 @@ export const emailChannel: Channel = {
     if (!c) return { status: 'failed', errorCode: 'CHANNEL_NOT_CONFIGURED', errorMessage: 'email channel is not configured', retryable: false };
     if (!msg.address) return { status: 'failed', errorCode: 'NO_ADDRESS', retryable: false };
     const cfg = c.config;
-    const transport = nodemailer.createTransport({
-      host: cfg.host as string,
-      port: cfg.port as number,
-      secure: cfg.secure === true,
-      requireTLS: cfg.requireTls === true,
-      ignoreTLS: cfg.ignoreTls === true,
-      auth: cfg.user ? { user: cfg.user as string, pass: c.secrets.password ?? '' } : undefined,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 20_000,
-    });
+    const transport = smtpTransport(c);
     const headers: Record<string, string> = { 'X-Siyu-Message-Id': msg.id };
     if (msg.unsubscribeUrl) {
       headers['List-Unsubscribe'] = `<${msg.unsubscribeUrl}>`;
@@ -47,26 +68,15 @@ export const emailChannel: Channel = {
       });
       return { status: 'sent', providerMessageId: info.messageId, retryable: false };
     } catch (err) {
-      const e = err as { code?: string; responseCode?: number; message?: string; command?: string };
+      const f = smtpFailure(err);
       // The server's words stay in the debug log; the tenant sees the reply code and ours.
-      logUpstream(ctx, msg.id, { channel: 'email', responseCode: e.responseCode, code: e.code, command: e.command }, String(e.message ?? ''));
-      if (e.responseCode) {
-        return {
-          status: 'failed',
-          errorCode: `smtp:${e.responseCode}`,
-          errorMessage: `the SMTP server answered ${e.responseCode}${e.command ? ` to ${e.command}` : ''}`,
-          retryable: e.responseCode >= 400 && e.responseCode < 500,
-        };
+      logUpstream(ctx, msg.id, { channel: 'email', responseCode: f.responseCode, code: f.code, command: f.command }, String((err as Error).message ?? ''));
+      if (f.responseCode) {
+        return { status: 'failed', errorCode: f.errorCode, errorMessage: f.errorMessage, retryable: f.responseCode >= 400 && f.responseCode < 500 };
       }
-      const transient = TRANSIENT_CODES.has(e.code ?? '');
+      const transient = TRANSIENT_CODES.has(f.code ?? '');
       // A socket lost after DATA was sent may have delivered the message.
-      return {
-        status: 'failed',
-        errorCode: `smtp:${e.code ?? 'ERROR'}`,
-        errorMessage: `the SMTP exchange failed (${e.code ?? 'ERROR'})`,
-        retryable: transient,
-        ambiguous: transient && e.command === 'DATA',
-      };
+      return { status: 'failed', errorCode: f.errorCode, errorMessage: f.errorMessage, retryable: transient, ambiguous: transient && f.command === 'DATA' };
     } finally {
       transport.close();
     }

@@ -18,6 +18,8 @@ export interface ApiKeysTable {
   key_prefix: string;
   created_at: Millis;
   revoked_at: Millis | null;
+  /** When the key last authenticated a request, written at most once a minute (migration 0031; key-usage.ts). */
+  last_used_at: Millis | null;
 }
 
 export interface JobStateTable {

@@ -1,5 +1,5 @@
-/** Settings → API keys: list, create (shown once), revoke (owner only; the API enforces it). */
-import { App as AntApp, Button, Card, Form, Input, Modal, Popconfirm, Select, Table, Tag, Typography } from 'antd';
+/** Settings → API keys: list with each key's last use, create (shown once), revoke (owner only; the API enforces it). */
+import { App as AntApp, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import type { CreatedKey, KeyInfo } from '../../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../../components.tsx';
@@ -27,12 +27,19 @@ export function ApiKeysPage() {
     <Card
       title={t('apiKeysTitle')}
       extra={
-        <Button type="primary" onClick={() => setCreating(true)} data-testid="create-key">
-          {t('createKey')}
-        </Button>
+        <Space>
+          <Button onClick={() => pages.reload()} data-testid="keys-refresh">
+            {t('refresh')}
+          </Button>
+          <Button type="primary" onClick={() => setCreating(true)} data-testid="create-key">
+            {t('createKey')}
+          </Button>
+        </Space>
       }
     >
-      <Typography.Paragraph type="secondary">{t('apiKeysHelp')}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">
+        {t('apiKeysHelp')} {t('keyLastUsedHelp')}
+      </Typography.Paragraph>
       <ErrorAlert error={error ?? pages.error} />
       <Table<KeyInfo>
         rowKey="id"
@@ -46,6 +53,13 @@ export function ApiKeysPage() {
           { title: t('keyKind'), dataIndex: 'kind', render: (k: string) => <Tag>{k === 'secret' ? t('keySecret') : t('keyWrite')}</Tag> },
           { title: t('keyPrefix'), dataIndex: 'prefix', render: (p: string) => <Typography.Text code>{p}…</Typography.Text> },
           { title: t('createdAt'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, locale) },
+          {
+            title: t('keyLastUsed'),
+            dataIndex: 'lastUsedAt',
+            render: (v: string | null) => (
+              <span data-testid="key-last-used">{v ? formatTime(v, locale) : <Typography.Text type="secondary">{t('keyNeverUsed')}</Typography.Text>}</span>
+            ),
+          },
           {
             title: t('status'),
             dataIndex: 'revokedAt',

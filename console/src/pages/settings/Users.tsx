@@ -1,5 +1,5 @@
-/** Settings → Users: the workspace's console users, their roles, invitations (owner only; the API enforces it). */
-import { App as AntApp, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+/** Settings → Users: the workspace's console users, their roles, invitations emailed or linked (owner only; the API enforces it). */
+import { Alert, App as AntApp, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import type { InvitationAnswer, Role, UserMember } from '../../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../../components.tsx';
@@ -103,7 +103,22 @@ export function UsersPage() {
       >
         {link ? (
           <Space direction="vertical" style={{ width: '100%' }}>
-            <Typography.Paragraph>{t('invitationLinkHelp', { email: link.invitation.email ?? '' })}</Typography.Paragraph>
+            <Alert
+              showIcon
+              type={link.email.status === 'sent' ? 'success' : link.email.status === 'failed' ? 'warning' : 'info'}
+              data-testid="invitation-email-status"
+              data-status={link.email.status}
+              title={t(
+                link.email.status === 'sent'
+                  ? 'invitationEmailSent'
+                  : link.email.status === 'failed'
+                    ? 'invitationEmailFailed'
+                    : 'invitationEmailNotConfigured',
+                { email: link.invitation.email ?? '' },
+              )}
+              description={link.email.error ?? undefined}
+            />
+            {link.email.status !== 'sent' && <Typography.Paragraph>{t('invitationLinkHelp', { email: link.invitation.email ?? '' })}</Typography.Paragraph>}
             <Typography.Paragraph copyable code data-testid="invitation-link">
               {link.acceptUrl}
             </Typography.Paragraph>
@@ -114,7 +129,9 @@ export function UsersPage() {
             layout="vertical"
             initialValues={{ role: 'operator' }}
             onFinish={(v) =>
-              act(async () => setLink(await api.invite({ email: v.email.trim(), role: v.role, ...(v.role === 'guide' ? { wecomUserId: v.wecomUserId } : {}) })))
+              act(async () =>
+                setLink(await api.invite({ email: v.email.trim(), role: v.role, locale, ...(v.role === 'guide' ? { wecomUserId: v.wecomUserId } : {}) })),
+              )
             }
           >
             <Form.Item name="email" label={t('email')} rules={[{ required: true, type: 'email', message: t('emailInvalid') }]}>
@@ -128,7 +145,8 @@ export function UsersPage() {
                 <Input data-testid="invite-wecom" />
               </Form.Item>
             )}
-            <Typography.Text type="secondary">{t(`roleHelp_${role ?? 'operator'}` as MessageKey)}</Typography.Text>
+            <Typography.Paragraph type="secondary">{t(`roleHelp_${role ?? 'operator'}` as MessageKey)}</Typography.Paragraph>
+            <Typography.Text type="secondary">{t('invitationEmailHint')}</Typography.Text>
           </Form>
         )}
       </Modal>
