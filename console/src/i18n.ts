@@ -8,12 +8,16 @@ import { accessEn, accessZh } from './i18n/access.ts';
 import { customersEn, customersZh } from './i18n/customers.ts';
 import { journeysEn, journeysZh } from './i18n/journeys.ts';
 import { demoEn, demoZh } from './i18n/demo.ts';
+import { builderEn, builderZh } from './i18n/builder.ts';
+import { overviewEn, overviewZh } from './i18n/overview.ts';
 
 const en = {
   ...accessEn,
   ...customersEn,
   ...journeysEn,
   ...demoEn,
+  ...builderEn,
+  ...overviewEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -487,6 +491,8 @@ const zhCN: Record<MessageKey, string> = {
   ...customersZh,
   ...journeysZh,
   ...demoZh,
+  ...builderZh,
+  ...overviewZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',
