@@ -156,8 +156,9 @@ describe('web console (real server, real browser)', () => {
     expect(stored).not.toContain(server!.keys().secretKey);
     expect((await context.cookies()).find((c) => c.name === 'siyu_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
-    // The list shows the segment with its size and version; a reload keeps the session.
+    // The list shows the segment with its size and version; a reload keeps the session (the overview is the home).
     await page.reload();
+    await id('nav-segments').click();
     const row = id('segments-table').locator('tr', { hasText: 'VIP 会员' });
     await hasText(row.getByTestId('member-count'), String(USERS / 4), 'the member count in the list');
     expect(await row.locator('td').nth(3).textContent()).toBe('1');
@@ -182,8 +183,9 @@ describe('web console (real server, real browser)', () => {
       'the expanded profile',
     );
 
-    // Editor: the rule is pretty-printed; saving a changed rule is announced as a new version.
+    // Editor (its JSON view): the rule is pretty-printed; saving a changed rule is announced as a new version.
     await id('edit-segment').click();
+    await id('rule-mode-json').click();
     const editor = id('rule-editor');
     await until(
       () => editor.inputValue(),
@@ -243,6 +245,7 @@ describe('web console (real server, real browser)', () => {
     // Templates: a new segment starts from one, and another replaces it.
     await id('nav-segments').click();
     await id('new-segment').click();
+    await id('rule-mode-json').click();
     expect(JSON.parse(await id('rule-editor').inputValue())).toEqual({
       type: 'event',
       event: 'Order Completed',

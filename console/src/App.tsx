@@ -16,6 +16,7 @@ import { ClvReportPage } from './pages/ClvReport.tsx';
 import { CohortTablePage } from './pages/CohortTable.tsx';
 import { FunnelBuilderPage } from './pages/FunnelBuilder.tsx';
 import { InsightOverviewPage } from './pages/InsightOverview.tsx';
+import { OverviewPage } from './pages/overview/Overview.tsx';
 import { SurveyEditorPage } from './pages/SurveyEditor.tsx';
 import { SurveyListPage } from './pages/SurveyList.tsx';
 import { SurveyReportPage } from './pages/SurveyReport.tsx';
@@ -56,6 +57,7 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
+  { key: 'overview', label: 'navOverview', roles: ['owner', 'operator', 'analyst'] },
   { key: 'customers', label: 'navCustomers', roles: ['owner', 'operator', 'analyst'] },
   { key: 'segments', label: 'navSegments', roles: ['owner', 'operator', 'analyst'] },
   { key: 'rfm', label: 'navRfm', roles: ['owner', 'operator', 'analyst'] },
@@ -101,10 +103,13 @@ const NAV: NavItem[] = [
 
 /** The screen of a route for a role (a guide's home is the workbench; other screens say the role cannot open them). */
 function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNode {
-  const home = role === 'guide' ? 'workbench' : 'segments';
+  const home = role === 'guide' ? 'workbench' : 'overview';
   const allowed = (key: string) => NAV.flatMap((n) => [n, ...(n.children ?? [])]).some((n) => n.key === key && n.roles.includes(role));
   const guard = (key: string, node: ReactNode) => (allowed(key) ? node : <Result status="403" title="403" subTitle={t('forbiddenHere')} />);
   switch (route.name) {
+    case 'overview':
+      // The guide's home is the workbench; everyone else starts on the overview.
+      return role === 'guide' ? <WorkbenchPage /> : <OverviewPage />;
     case 'segments':
       return role === 'guide' ? <WorkbenchPage /> : <SegmentListPage />;
     case 'segment-new':
@@ -265,6 +270,7 @@ export function App() {
   const selected =
     (
       {
+        overview: 'overview',
         users: 'settings/users',
         keys: 'settings/keys',
         'workspace-settings': 'settings/workspace',

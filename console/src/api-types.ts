@@ -28,6 +28,7 @@ import type { atRiskQuery, atRiskSchema, fitBody, fitSchema, overviewSchema, pro
 import type { couponAnswer, issueBody, templateBody, templateSchema, templatesPage, templatesQuery } from '../../src/loyalty/coupons.schemas.ts';
 import type { demoBody, demoSummarySchema } from '../../src/demo/demo.schemas.ts';
 import type { errorSchema } from '../../src/platform/http-schemas.ts';
+import type { eventCatalogSchema, eventPropertiesSchema, traitCatalogSchema } from '../../src/cdp/catalog.schemas.ts';
 import type { cohortQuery, cohortSchema } from '../../src/insight/cohorts/cohorts.schemas.ts';
 import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels.schemas.ts';
 import type { metricParams, metricQuery, metricSchema } from '../../src/insight/metrics/metrics.schemas.ts';
@@ -227,6 +228,16 @@ export type TimelinePage = Answer<typeof timelinePageSchema>;
 export type TimelineEvent = TimelinePage['data'][number];
 /** `GET /v1/profiles/:id/merges`. */
 export type MergePage = Answer<typeof mergeListSchema>;
+/** `GET /v1/catalog/traits`: trait keys and consent categories found on recent profiles. */
+export type TraitCatalog = Answer<typeof traitCatalogSchema>;
+/** A trait key (or consent category) with its JSON types and frequent values. */
+export type SeenKey = TraitCatalog['data'][number];
+/** `GET /v1/catalog/events`: the names of stored track events. */
+export type EventCatalog = Answer<typeof eventCatalogSchema>;
+/** `GET /v1/catalog/event-properties`: an event's property names. */
+export type EventProperties = Answer<typeof eventPropertiesSchema>;
+/** A property name with its JSON types and frequent values. */
+export type SeenProperty = EventProperties['data'][number];
 /** A tag of the catalogue (`GET /v1/tags`). */
 export type CatalogueTag = Answer<typeof tagSchema>;
 /** `POST /v1/profiles/:id/tags`, `DELETE …/tags/:tagId`: the profile's tags after the change. */

@@ -8,6 +8,9 @@ import type {
   CohortAnswer,
   CohortQuery,
   CatalogueTag,
+  EventCatalog,
+  EventProperties,
+  TraitCatalog,
   ConsoleSession,
   CreatedKey,
   MergePage,
@@ -273,6 +276,12 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     consentHistory: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/profiles/${encodeURIComponent(id)}/consent/history?limit=50`),
     profileMessages: (id: string) => json<Page<Record<string, unknown>>>('GET', `/v1/messages${query({ profileId: id, limit: 50 })}`),
     tags: () => json<Page<CatalogueTag>>('GET', '/v1/tags?limit=500'),
+    /** Trait keys and consent categories found on recent profiles (the rule builder's pickers). */
+    traitCatalog: () => json<TraitCatalog>('GET', '/v1/catalog/traits'),
+    /** Names of the stored track events. */
+    eventCatalog: () => json<EventCatalog>('GET', '/v1/catalog/events'),
+    /** Property names found on an event's latest occurrences. */
+    eventProperties: (event: string) => json<EventProperties>('GET', `/v1/catalog/event-properties${query({ event })}`),
     addTag: (id: string, tag: { id: string } | { group: string; name: string }) =>
       json<ProfileTags>('POST', `/v1/profiles/${encodeURIComponent(id)}/tags`, { tags: [tag] }),
     removeTag: (id: string, tagId: string) => json<ProfileTags>('DELETE', `/v1/profiles/${encodeURIComponent(id)}/tags/${encodeURIComponent(tagId)}`),

@@ -10,6 +10,8 @@ import { journeysEn, journeysZh } from './i18n/journeys.ts';
 import { demoEn, demoZh } from './i18n/demo.ts';
 import { messagesEn, messagesZh } from './i18n/messages.ts';
 import { settingsEn, settingsZh } from './i18n/settings.ts';
+import { builderEn, builderZh } from './i18n/builder.ts';
+import { overviewEn, overviewZh } from './i18n/overview.ts';
 
 const en = {
   ...accessEn,
@@ -18,6 +20,8 @@ const en = {
   ...demoEn,
   ...messagesEn,
   ...settingsEn,
+  ...builderEn,
+  ...overviewEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -493,6 +497,8 @@ const zhCN: Record<MessageKey, string> = {
   ...demoZh,
   ...messagesZh,
   ...settingsZh,
+  ...builderZh,
+  ...overviewZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

@@ -36,6 +36,7 @@ export function usePath(): string {
 
 /** The screen a path shows. */
 export type Route =
+  | { name: 'overview' }
   | { name: 'segments' }
   | { name: 'segment-new' }
   | { name: 'segment'; id: string }
@@ -89,7 +90,8 @@ function matchMessages(parts: string[]): Route {
 /** Parses a path below the base. */
 export function matchRoute(path: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'segments')) return { name: 'segments' };
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'overview')) return { name: 'overview' };
+  if (parts.length === 1 && parts[0] === 'segments') return { name: 'segments' };
   if (parts[0] === 'segments' && parts.length === 2) return parts[1] === 'new' ? { name: 'segment-new' } : { name: 'segment', id: parts[1]! };
   if (parts[0] === 'segments' && parts.length === 3 && parts[2] === 'edit') return { name: 'segment-edit', id: parts[1]! };
   if (parts.length === 1 && parts[0] === 'rfm') return { name: 'rfm' };

@@ -5,7 +5,7 @@ import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { CdpHubEvents } from './hub-events.js';
 import type { ImportDeps } from './import.service.js';
-import type { ProfileDeps, ProfileModelsPort } from './profiles.service.js';
+import type { ProfileAudiencePort, ProfileDeps, ProfileModelsPort } from './profiles.service.js';
 import type { TimelineSource } from './timeline.repo.js';
 import type { IngestWriter } from './writer.js';
 
@@ -27,6 +27,8 @@ export interface CdpDeps {
   timelineSources: readonly TimelineSource[];
   /** Port: what the segmentation models computed for a profile (segments' `profileModels`), shown by GET /v1/profiles/:id. */
   modelsOf?: ProfileModelsPort;
+  /** Port: the profile list's segment, RFM cell and lifecycle stage filters (segments' `audienceSubqueries`). */
+  audienceOf?: ProfileAudiencePort;
   /**
    * Where all-or-nothing imports stage their rows: the root gives `importSpoolDir(config.dataDir)`
    * (and calls `cleanImportSpool(config.dataDir)` at start). Absent: a per-user folder in the temp dir.
@@ -46,7 +48,7 @@ export interface TrackingOptions {
 
 /** The profile rules' dependencies (also what the root gives other modules that resolve profile references). */
 export function profileDepsOf(
-  deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now' | 'timelineSources' | 'modelsOf'>,
+  deps: Pick<CdpDeps, 'database' | 'cipher' | 'writer' | 'defaultPhoneRegion' | 'now' | 'timelineSources' | 'modelsOf' | 'audienceOf'>,
 ): ProfileDeps {
   return {
     database: deps.database,
@@ -56,6 +58,7 @@ export function profileDepsOf(
     now: deps.now,
     timelineSources: deps.timelineSources,
     modelsOf: deps.modelsOf,
+    audienceOf: deps.audienceOf,
   };
 }
 

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Expression, type Kysely, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import type { ProfileState } from './identity-graph.js';
 import { rowToState } from './profiles.repo.js';
@@ -88,6 +88,8 @@ export interface ProfileFilter {
   tagSets: string[][];
   /** Free-text search: id, identifier keys, or name-like traits containing the text. */
   q?: { text: string; identifiers: { type: string; key: string }[]; traitKeys: string[] };
+  /** Subqueries of profile ids (another module's: a segment's members, RFM cells, stages); the id is in each. */
+  audience?: Expression<unknown>[];
   /** Return ids greater than this. */
   after?: string;
   limit: number;
@@ -136,6 +138,7 @@ export async function listProfileIds(db: Kysely<CdpDB>, dialect: Dialect, worksp
       ]),
     );
   }
+  for (const sub of f.audience ?? []) q = q.where(sql<boolean>`${sql.ref('id')} in (${sub})`);
   if (f.after !== undefined) q = q.where('id', '>', f.after);
   const rows = await q.orderBy('id').limit(f.limit).execute();
   return rows.map((r) => r.id);

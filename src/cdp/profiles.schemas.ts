@@ -184,6 +184,19 @@ export const listProfilesQuery = {
       maxLength: 200,
       description: 'Matches a profile id, an identifier value (phone and email in any format), or part of name/firstName/lastName/username/nickname',
     },
+    segment: { type: 'string', minLength: 1, maxLength: 100, description: 'Only the current members of this segment (a segment id)' },
+    rfmCell: {
+      type: 'array',
+      maxItems: 8,
+      items: { type: 'string', minLength: 1, maxLength: 64 },
+      description: 'Only profiles whose RFM cell is one of these (e.g. important_value; repeat for several)',
+    },
+    lifecycleStage: {
+      type: 'array',
+      maxItems: 6,
+      items: { type: 'string', minLength: 1, maxLength: 64 },
+      description: 'Only profiles in one of these lifecycle stages (prospect, new, active, loyal, silent, churned; repeat for several)',
+    },
   },
 } as const;
 

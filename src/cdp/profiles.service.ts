@@ -1,3 +1,4 @@
+import type { Expression } from 'kysely';
 import type { PiiCipher } from '../platform/crypto.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import { decodeCursor, type Page, pageOf } from '../platform/paging.js';
@@ -24,6 +25,8 @@ export interface ProfileDeps {
   timelineSources?: readonly TimelineSource[];
   /** Port: the segmentation models' outputs of a live profile (segments fills it); absent, a profile shows none. */
   modelsOf?: ProfileModelsPort;
+  /** Port: the profile list's segment, RFM cell and lifecycle filters (segments fills it); absent, those filters are refused. */
+  audienceOf?: ProfileAudiencePort;
 }
 
 /**
@@ -39,6 +42,22 @@ export interface ProfileModels {
 
 /** Reads the models' outputs of a live profile (a port the root fills with segments' `profileModels`). */
 export type ProfileModelsPort = (workspaceId: string, profileId: string) => Promise<ProfileModels>;
+
+/** Filters of the profile list that another module's tables answer: a segment's members, RFM cells, lifecycle stages. */
+export interface AudienceFilter {
+  segment?: string;
+  rfmCell?: string[];
+  lifecycleStage?: string[];
+}
+
+/**
+ * Turns an {@link AudienceFilter} into profile-id subqueries (`id in (...)` each), or says which
+ * part of it is wrong (a port the root fills with segments' `audienceSubqueries`).
+ */
+export type ProfileAudiencePort = (
+  workspaceId: string,
+  filter: AudienceFilter,
+) => Promise<{ ok: true; subqueries: Expression<unknown>[] } | { ok: false; field: string; message: string }>;
 
 const NO_MODELS: ProfileModels = { rfm: null, lifecycle: null, communityRole: null };
 
@@ -225,9 +244,12 @@ export interface ListProfilesQuery {
   trait?: string[];
   tag?: string[];
   q?: string;
+  segment?: string;
+  rfmCell?: string[];
+  lifecycleStage?: string[];
 }
 
-/** Lists live profiles by id, filtered by identifier, traits (AND), tags (AND) and free text. */
+/** Lists live profiles by id, filtered by identifier, traits (AND), tags (AND), free text, a segment, RFM cells and lifecycle stages. */
 export async function listProfiles(deps: ProfileDeps, ws: string, query: ListProfilesQuery): Promise<Page<ProfileView>> {
   const db = deps.database.db;
   const traits = (query.trait ?? []).map((t): [string, string] => {
@@ -251,13 +273,25 @@ export async function listProfiles(deps: ProfileDeps, ws: string, query: ListPro
     }
     q = { text, identifiers, traitKeys: NAME_TRAITS };
   }
-  const ids = await listProfileIds(db, deps.database.dialect, ws, { identifier, traits, tagSets, q, after: query.cursor, limit: query.limit + 1 });
+  const audience = await audienceOf(deps, ws, query);
+  const ids = await listProfileIds(db, deps.database.dialect, ws, { identifier, traits, tagSets, q, audience, after: query.cursor, limit: query.limit + 1 });
   const pageIds = ids.slice(0, query.limit);
   const records = await loadProfileRecords(db, ws, pageIds);
   return {
     data: records.map((r) => toView(r, deps.cipher)),
     nextCursor: ids.length > query.limit ? pageIds[pageIds.length - 1]! : null,
   };
+}
+
+/** The profile-id subqueries of the list's segment, RFM cell and lifecycle filters (none without them). */
+async function audienceOf(deps: ProfileDeps, ws: string, query: ListProfilesQuery): Promise<Expression<unknown>[]> {
+  const filter: AudienceFilter = { segment: query.segment, rfmCell: query.rfmCell, lifecycleStage: query.lifecycleStage };
+  if (filter.segment === undefined && !filter.rfmCell?.length && !filter.lifecycleStage?.length) return [];
+  if (!deps.audienceOf)
+    throw new CdpError('VALIDATION_FAILED', 'segment, rfmCell and lifecycleStage filters need the segments module, which this server does not run');
+  const r = await deps.audienceOf(ws, filter);
+  if (!r.ok) throw new CdpError('VALIDATION_FAILED', r.message, { field: r.field });
+  return r.subqueries;
 }
 
 /**

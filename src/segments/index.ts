@@ -51,6 +51,8 @@ export {
   segmentMembersFrom,
   profileScores,
   profileModels,
+  audienceSubqueries,
+  type AudienceFilter,
   type ProfileModelOutputs,
   type SegmentEntry,
   type SegmentExit,

@@ -2,10 +2,11 @@
  * Reads and writes of the segments tables that other modules need, published so that they never
  * touch the tables themselves: a segment's status, the listened mark of journeys' segment-entered
  * trigger, members (as a list, a page or a query to join), entries and exits since a cursor, and
- * the models' scores. Each keeps the SQL its caller ran before (same rows, same indexes); each
+ * the models' scores, the profile-id filters of a profile list. Each keeps the SQL its caller ran before (same rows, same indexes); each
  * takes the caller's connection (a transaction included) whatever tables it is typed with.
  */
-import { type ExpressionBuilder, type ExpressionWrapper, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type ExpressionWrapper, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { LIFECYCLE_STAGES, RFM_CELLS } from './rule.types.js';
 import { type CdpTablesRead, type SegmentMembersTable, type SegmentsDB, type SegmentsSqlDB, segmentsDb } from './schema.js';
 
 /** A segment's status, undefined when the workspace has no such segment. */
@@ -214,4 +215,43 @@ export async function profileModels<D extends SegmentsDB>(db: Kysely<D>, ws: str
         ? { role: r.community_role, score: Number(r.community_score ?? 0), computedAt: isoOf(r.community_at) }
         : null,
   };
+}
+
+/** Filters of a profile list that the segments tables answer: a segment's current members, RFM cells, lifecycle stages (each ANDed). */
+export interface AudienceFilter {
+  segment?: string;
+  rfmCell?: string[];
+  lifecycleStage?: string[];
+}
+
+/**
+ * The profile-id subqueries of an {@link AudienceFilter} (`id in (...)` each, to AND into the
+ * caller's query), or which part of it is wrong: a segment the workspace does not have, a cell or
+ * stage the models do not produce. The subqueries read the primary key of `segment_members` and
+ * the cell and stage indexes of `profile_scores`.
+ */
+export async function audienceSubqueries<D extends SegmentsDB>(
+  db: Kysely<D>,
+  ws: string,
+  f: AudienceFilter,
+): Promise<{ ok: true; subqueries: Expression<unknown>[] } | { ok: false; field: string; message: string }> {
+  const sdb = segmentsDb(db);
+  const subqueries: Expression<unknown>[] = [];
+  if (f.segment !== undefined) {
+    if (!(await segmentStatus(db, ws, f.segment))) {
+      return { ok: false, field: 'segment', message: `segment "${f.segment}" does not exist in this workspace; pass the id of one of its segments` };
+    }
+    subqueries.push(sdb.selectFrom('segment_members').select('profile_id').where('workspace_id', '=', ws).where('segment_id', '=', f.segment));
+  }
+  const lists = [
+    { field: 'rfmCell', values: f.rfmCell, allowed: RFM_CELLS as readonly string[], column: 'rfm_cell' as const },
+    { field: 'lifecycleStage', values: f.lifecycleStage, allowed: LIFECYCLE_STAGES as readonly string[], column: 'lifecycle_stage' as const },
+  ];
+  for (const { field, values, allowed, column } of lists) {
+    if (!values?.length) continue;
+    const bad = values.find((v) => !allowed.includes(v));
+    if (bad !== undefined) return { ok: false, field, message: `${field} "${bad}" is not one of ${allowed.join(', ')}` };
+    subqueries.push(sdb.selectFrom('profile_scores').select('profile_id').where('workspace_id', '=', ws).where(column, 'in', values));
+  }
+  return { ok: true, subqueries };
 }

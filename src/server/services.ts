@@ -42,6 +42,7 @@ import {
   type ScrmOpsWorker,
 } from '../scrm/index.js';
 import {
+  audienceSubqueries,
   type MembershipDeps,
   membershipOf,
   profileModels,
@@ -224,6 +225,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     defaultPhoneRegion: config.defaultPhoneRegion,
     timelineSources,
     modelsOf: (ws, profileId) => profileModels(database.db, ws, profileId), // segments owns the models' outputs
+    audienceOf: (ws, filter) => audienceSubqueries(database.db, ws, filter), // and segment membership
     importSpoolDir: importSpoolDir(config.dataDir),
     tracking: { trustedProxies: config.trustedProxies, publicUrl: config.publicUrl },
   };

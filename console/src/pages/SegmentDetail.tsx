@@ -171,6 +171,9 @@ export function SegmentDetailPage({ id }: { id: string }) {
         extra={
           <Space wrap>
             <Button onClick={() => navigate('segments')}>{t('back')}</Button>
+            <Button onClick={() => navigate(`customers?segment=${encodeURIComponent(segment.id)}`)} data-testid="segment-customers">
+              {t('segmentCustomers')}
+            </Button>
             {active && (
               <Button onClick={() => navigate(`segments/${encodeURIComponent(segment.id)}/edit`)} data-testid="edit-segment">
                 {t('edit')}

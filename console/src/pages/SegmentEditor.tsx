@@ -1,17 +1,22 @@
 /**
  * New and edit segment: the kind (a new segment is a rule or a static list), name, description,
- * the rule as JSON (with starter templates), a preview (POST /v1/segments/preview) and save
- * (POST /v1/segments or PATCH /v1/segments/:id; a changed rule becomes a new version on the server).
+ * the rule in the visual builder or as JSON (switching both ways; starter templates in both), a
+ * preview (POST /v1/segments/preview; live in the builder, as soon as every condition is filled
+ * in) and save (POST /v1/segments or PATCH /v1/segments/:id; a changed rule becomes a new version
+ * on the server).
  */
-import { Alert, App as AntApp, Button, Card, Form, Input, Radio, Select, Space, Spin, Table, Typography } from 'antd';
-import { useEffect, useState } from 'react';
-import type { Preview, SegmentDetail } from '../api.ts';
+import { Alert, App as AntApp, Button, Card, Form, Input, Radio, Segmented, Select, Space, Spin, Typography } from 'antd';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { type Preview, ruleProblems, type SegmentDetail } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
-import { formatCount, formatShare, formatTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.ts';
 import { RULE_TEMPLATES } from '../templates.ts';
+import { useDataCatalog } from './segments/catalog.ts';
+import { PreviewCard } from './segments/PreviewCard.tsx';
+import { RuleBuilder } from './segments/RuleBuilder.tsx';
+import { type BuilderNode, buildable, gapsOf, nodeOfPath, toModel, toRule } from './segments/rule-model.ts';
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);
 const DEFAULT_TEMPLATE = RULE_TEMPLATES.find((x) => x.id === 'orders-90d') ?? RULE_TEMPLATES[0]!;
@@ -33,43 +38,73 @@ function parseRule(text: string): { ok: true; rule: unknown } | { ok: false; mes
   }
 }
 
+/** How the rule is edited: the visual builder or the JSON text. */
+type Mode = 'builder' | 'json';
+
 /** The segment editor; without `id` it creates a new segment, a rule one unless the operator picks static. */
 export function SegmentEditorPage({ id }: { id?: string }) {
   const { api } = useSession();
   const { t, locale } = useI18n();
   const { message, modal } = AntApp.useApp();
   const [form] = Form.useForm<{ name: string; description: string }>();
+  const catalog = useDataCatalog(api);
   const [segment, setSegment] = useState<SegmentDetail | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
+  const [mode, setMode] = useState<Mode>('builder');
+  const [model, setModel] = useState<BuilderNode>(() => toModel(DEFAULT_TEMPLATE.rule));
   const [ruleText, setRuleText] = useState(() => (id ? '' : pretty(DEFAULT_TEMPLATE.rule)));
-  // The text last put in the box by loading or a template: replacing it needs no confirmation.
+  // The rule last put in place by loading or a template (as JSON text): replacing it needs no confirmation.
   const [pristineText, setPristineText] = useState(ruleText);
   const [jsonError, setJsonError] = useState<string | null>(null);
   const [apiError, setApiError] = useState<unknown>(null);
   const [preview, setPreview] = useState<Preview | null>(null);
   const [busy, setBusy] = useState<'preview' | 'save' | null>(null);
+  const [live, setLive] = useState(false);
   // Only a new segment's kind can be chosen; an existing one keeps its own.
   const [newKind, setNewKind] = useState<'rule' | 'static'>('rule');
+  const previewSeq = useRef(0);
 
   useEffect(() => {
     if (!id) return;
-    let live = true;
+    let alive = true;
     api.getSegment(id).then(
       (s) => {
-        if (!live) return;
+        if (!alive) return;
         setSegment(s);
         const text = s.rule ? pretty(s.rule) : '';
         setRuleText(text);
         setPristineText(text);
+        // A rule the builder's rows could not show opens as JSON.
+        if (s.rule && buildable(s.rule)) setModel(toModel(s.rule));
+        else if (s.rule) setMode('json');
       },
-      (err: unknown) => live && setLoadError(err),
+      (err: unknown) => alive && setLoadError(err),
     );
     return () => {
-      live = false;
+      alive = false;
     };
   }, [api, id]);
 
   const isStatic = segment ? segment.kind === 'static' : newKind === 'static';
+  const gaps = useMemo(() => gapsOf(model), [model]);
+  const builderText = useMemo(() => pretty(toRule(model)), [model]);
+  const currentText = mode === 'builder' ? builderText : ruleText;
+  // The server's problems on the builder's rows (by the JSON path of each).
+  const problems = useMemo(() => {
+    const out = new Map<string, string[]>();
+    if (mode !== 'builder') return out;
+    for (const p of ruleProblems(apiError)) {
+      const key = nodeOfPath(model, p.path);
+      if (key) out.set(key, [...(out.get(key) ?? []), `${p.path} ${p.message}`]);
+    }
+    return out;
+  }, [apiError, model, mode]);
+
+  const resetOutcome = () => {
+    setJsonError(null);
+    setApiError(null);
+    setPreview(null);
+  };
 
   const applyTemplate = (templateId: string) => {
     const tpl = RULE_TEMPLATES.find((x) => x.id === templateId);
@@ -77,12 +112,11 @@ export function SegmentEditorPage({ id }: { id?: string }) {
     const put = () => {
       const text = pretty(tpl.rule);
       setRuleText(text);
+      setModel(toModel(tpl.rule));
       setPristineText(text);
-      setJsonError(null);
-      setApiError(null);
-      setPreview(null);
+      resetOutcome();
     };
-    if (ruleText.trim() === '' || ruleText === pristineText) put();
+    if (currentText.trim() === '' || currentText === pristineText) put();
     else
       modal.confirm({
         title: t('templateReplaceTitle'),
@@ -93,9 +127,27 @@ export function SegmentEditorPage({ id }: { id?: string }) {
       });
   };
 
+  const switchMode = (next: Mode) => {
+    if (next === mode) return;
+    setJsonError(null);
+    setApiError(null);
+    if (next === 'json') {
+      setRuleText(builderText);
+      setMode('json');
+      return;
+    }
+    const r = parseRule(ruleText);
+    if (!r.ok) return setJsonError(t('jsonInvalid', { message: r.message }));
+    if (!buildable(r.rule)) return setJsonError(t('rbNotBuildable'));
+    setModel(toModel(r.rule));
+    setMode('builder');
+  };
+
+  /** The rule to send: the builder's, or the parsed JSON (undefined, with the error shown, when it is not JSON). */
   const parsed = (): unknown => {
     setJsonError(null);
     setApiError(null);
+    if (mode === 'builder') return toRule(model);
     const r = parseRule(ruleText);
     if (!r.ok) {
       setJsonError(t('jsonInvalid', { message: r.message }));
@@ -104,18 +156,39 @@ export function SegmentEditorPage({ id }: { id?: string }) {
     return r.rule;
   };
 
-  const runPreview = async () => {
-    const rule = parsed();
-    if (rule === undefined) return;
-    setBusy('preview');
+  const runPreview = async (rule: unknown, quiet = false) => {
+    const seq = ++previewSeq.current;
+    if (quiet) setLive(true);
+    else setBusy('preview');
     try {
-      setPreview(await api.preview(rule, 10));
+      const answer = await api.preview(rule, 10);
+      if (seq !== previewSeq.current) return;
+      setPreview(answer);
+      setApiError(null);
     } catch (err) {
+      if (seq !== previewSeq.current) return;
       setPreview(null);
       setApiError(err);
     } finally {
-      setBusy(null);
+      if (seq === previewSeq.current) {
+        setBusy(null);
+        setLive(false);
+      }
     }
+  };
+
+  // The live count: the builder's rule is previewed shortly after each change, once every row is filled in.
+  useEffect(() => {
+    if (mode !== 'builder' || isStatic || gaps.size > 0) return;
+    const timer = setTimeout(() => void runPreview(toRule(model), true), 500);
+    return () => clearTimeout(timer);
+    // runPreview reads only refs and setters besides the rule it is given.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [model, mode, isStatic, gaps]);
+
+  const previewNow = () => {
+    const rule = parsed();
+    if (rule !== undefined) void runPreview(rule);
   };
 
   const save = async () => {
@@ -176,9 +249,7 @@ export function SegmentEditorPage({ id }: { id?: string }) {
               value={newKind}
               onChange={(e) => {
                 setNewKind(e.target.value as 'rule' | 'static');
-                setJsonError(null);
-                setApiError(null);
-                setPreview(null);
+                resetOutcome();
               }}
               optionType="button"
               buttonStyle="solid"
@@ -212,45 +283,68 @@ export function SegmentEditorPage({ id }: { id?: string }) {
             />
           )}
           <Space style={{ marginBottom: 8, width: '100%', justifyContent: 'space-between' }} wrap>
-            <Typography.Text strong>{t('rule')}</Typography.Text>
+            <Space wrap>
+              <Typography.Text strong>{t(mode === 'builder' ? 'rbRule' : 'rule')}</Typography.Text>
+              <Segmented<Mode>
+                value={mode}
+                onChange={switchMode}
+                options={[
+                  { value: 'builder', label: <span data-testid="rule-mode-builder">{t('rbModeBuilder')}</span> },
+                  { value: 'json', label: <span data-testid="rule-mode-json">{t('rbModeJson')}</span> },
+                ]}
+              />
+            </Space>
             <Space wrap>
               <Select<string>
                 placeholder={t('templatePick')}
-                style={{ minWidth: 320 }}
+                style={{ minWidth: 280, maxWidth: '100%' }}
                 value={null as unknown as string}
                 onChange={applyTemplate}
                 data-testid="template-select"
                 options={RULE_TEMPLATES.map((x) => ({ value: x.id, label: x.name[locale] }))}
                 aria-label={t('templates')}
               />
-              <Button
-                onClick={() => {
-                  const r = parseRule(ruleText);
-                  if (r.ok) setRuleText(pretty(r.rule));
-                  else setJsonError(t('jsonInvalid', { message: r.message }));
-                }}
-              >
-                {t('formatJson')}
-              </Button>
+              {mode === 'json' && (
+                <Button
+                  onClick={() => {
+                    const r = parseRule(ruleText);
+                    if (r.ok) setRuleText(pretty(r.rule));
+                    else setJsonError(t('jsonInvalid', { message: r.message }));
+                  }}
+                >
+                  {t('formatJson')}
+                </Button>
+              )}
             </Space>
           </Space>
-          <Input.TextArea
-            value={ruleText}
-            onChange={(e) => setRuleText(e.target.value)}
-            autoSize={{ minRows: 12, maxRows: 36 }}
-            spellCheck={false}
-            style={{ fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace', fontSize: 13 }}
-            data-testid="rule-editor"
-          />
-          <Typography.Paragraph type="secondary" style={{ marginTop: 4 }}>
-            {t('ruleHelp')}
-          </Typography.Paragraph>
+          {mode === 'builder' ? (
+            <>
+              <RuleBuilder model={model} onChange={setModel} catalog={catalog} gaps={gaps} problems={problems} selfId={segment?.id} />
+              <Typography.Paragraph type="secondary" style={{ marginTop: 4 }} data-testid="live-note">
+                {gaps.size > 0 ? t('rbLiveWaiting') : t('rbLiveNote')}
+              </Typography.Paragraph>
+            </>
+          ) : (
+            <>
+              <Input.TextArea
+                value={ruleText}
+                onChange={(e) => setRuleText(e.target.value)}
+                autoSize={{ minRows: 12, maxRows: 36 }}
+                spellCheck={false}
+                style={{ fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace', fontSize: 13 }}
+                data-testid="rule-editor"
+              />
+              <Typography.Paragraph type="secondary" style={{ marginTop: 4 }}>
+                {t('ruleHelp')}
+              </Typography.Paragraph>
+            </>
+          )}
         </>
       )}
 
       <Space style={{ marginBottom: 16 }}>
         {!isStatic && (
-          <Button onClick={runPreview} loading={busy === 'preview'} data-testid="preview">
+          <Button onClick={previewNow} loading={busy === 'preview'} data-testid="preview">
             {t('preview')}
           </Button>
         )}
@@ -266,46 +360,7 @@ export function SegmentEditorPage({ id }: { id?: string }) {
         </div>
       )}
 
-      {preview && (
-        <Card size="small" data-testid="preview-result">
-          <Space size="large" wrap style={{ marginBottom: 12 }}>
-            <div>
-              <Typography.Text type="secondary">{t('size')}</Typography.Text>
-              <div style={{ fontSize: 28, lineHeight: 1.3 }} data-testid="preview-count">
-                {formatCount(preview.count, locale)}
-              </div>
-            </div>
-            <Typography.Text type="secondary">
-              {t('previewResult', {
-                count: formatCount(preview.count, locale),
-                total: formatCount(preview.total, locale),
-                percent: preview.total ? formatShare(preview.count / preview.total) : '0%',
-                ms: preview.tookMs,
-              })}
-            </Typography.Text>
-          </Space>
-          <Typography.Text strong>{t('previewSample')}</Typography.Text>
-          <div data-testid="preview-sample">
-            <Table
-              size="small"
-              rowKey="id"
-              pagination={false}
-              dataSource={preview.sample}
-              columns={[
-                { title: t('colProfile'), dataIndex: 'id', width: 260, render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
-                {
-                  title: t('colTraits'),
-                  dataIndex: 'traits',
-                  render: (v: Record<string, unknown>) => (
-                    <span style={{ fontFamily: 'monospace', fontSize: 12, wordBreak: 'break-all' }}>{JSON.stringify(v)}</span>
-                  ),
-                },
-                { title: t('colLastSeen'), dataIndex: 'lastSeenAt', width: 180, render: (v: string | null) => formatTime(v, locale) },
-              ]}
-            />
-          </div>
-        </Card>
-      )}
+      {preview && !isStatic && <PreviewCard preview={preview} busy={live} />}
     </Card>
   );
 }

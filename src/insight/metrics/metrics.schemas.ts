@@ -13,6 +13,7 @@ export const METRIC_NAME_LIST = [
   'contacts-by-channel',
   'groups',
   'messages',
+  'journey-conversions',
 ] as const;
 
 /** The range and audience every insight query takes (local dates in the workspace's time zone). */

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../platform/paging.js'
 import { revenueByChannel, revenueByJourney } from './attribution.repo.js';
 import type { MetricCache } from './cache.js';
 import { contactsByChannel, contactsByDay, groupsByDay, newProfiles } from './growth.repo.js';
+import { journeyConversions } from './journeys.repo.js';
 import { type MessageDimension, messagesBy } from './messages.repo.js';
 import { resolveScope, type Scope, type ScopeInput } from './scope.js';
 import type { MetricTable } from './table.js';
@@ -34,6 +35,7 @@ export const METRICS: Readonly<Record<string, Handler>> = {
   'contacts-by-channel': contactsByChannel,
   groups: groupsByDay,
   messages: (db, s, p) => messagesBy(db, s, p.by),
+  'journey-conversions': journeyConversions,
 };
 
 /** The metric names, for the API's enum. */

@@ -1,32 +1,56 @@
-/** Customers: search by any identifier or name, filter by tag; each row opens the profile (GET /v1/profiles). */
+/**
+ * Customers: search by any identifier or name, filter by tag, segment, RFM cell and lifecycle
+ * stage (all ANDed by the API); each row opens the profile (GET /v1/profiles). The filters start
+ * from the address (`?q=&segment=&rfmCell=&lifecycleStage=`), so a segment can link here.
+ */
 import { Card, Input, Select, Space, Table, Tag, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import type { CatalogueTag, ProfileSummary } from '../../api.ts';
+import type { CatalogueTag, ProfileSummary, Segment } from '../../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../../components.tsx';
 import { formatMoney, formatTime } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session.ts';
+import { LIFECYCLE_STAGES, RFM_CELLS } from '../segments/rule-model.ts';
 import { displayName, keyIdentifiers } from './identifiers.ts';
 
 /** The customers list. */
 export function CustomerListPage() {
   const { api, workspace } = useSession();
   const { t, locale } = useI18n();
-  const initial = new URLSearchParams(window.location.search).get('q') ?? '';
+  const params = new URLSearchParams(window.location.search);
+  const initial = params.get('q') ?? '';
   const [q, setQ] = useState(initial);
   const [tags, setTags] = useState<string[]>([]);
+  const [segment, setSegment] = useState<string | undefined>(params.get('segment') ?? undefined);
+  const [cells, setCells] = useState<string[]>(params.getAll('rfmCell'));
+  const [stages, setStages] = useState<string[]>(params.getAll('lifecycleStage'));
   const [catalogue, setCatalogue] = useState<CatalogueTag[]>([]);
+  const [segments, setSegments] = useState<Segment[]>([]);
   useEffect(() => {
     api.tags().then(
       (p) => setCatalogue(p.data),
       () => setCatalogue([]),
     );
+    api.listSegments({ status: 'active', limit: 100 }).then(
+      (p) => setSegments(p.data),
+      () => setSegments([]),
+    );
   }, [api]);
   const pages = useCursorPages(
-    (cursor) => api.profiles({ limit: 20, cursor, ...(q ? { q } : {}), ...(tags.length ? { tag: tags } : {}) }),
-    `${q}|${tags.join(',')}`,
+    (cursor) =>
+      api.profiles({
+        limit: 20,
+        cursor,
+        ...(q ? { q } : {}),
+        ...(tags.length ? { tag: tags } : {}),
+        ...(segment ? { segment } : {}),
+        ...(cells.length ? { rfmCell: cells } : {}),
+        ...(stages.length ? { lifecycleStage: stages } : {}),
+      }),
+    `${q}|${tags.join(',')}|${segment ?? ''}|${cells.join(',')}|${stages.join(',')}`,
   );
+  const filtered = !!(q || tags.length || segment || cells.length || stages.length);
   const currency = String(workspace.settings.currency ?? 'CNY');
 
   return (
@@ -51,6 +75,40 @@ export function CustomerListPage() {
           data-testid="customer-tag-filter"
           options={catalogue.map((g) => ({ value: g.id ?? '', label: `${g.group ?? ''}/${g.name ?? ''}` }))}
         />
+        <Select<string>
+          allowClear
+          showSearch
+          optionFilterProp="label"
+          placeholder={t('filterBySegment')}
+          style={{ minWidth: 200 }}
+          value={segment}
+          onChange={(v?: string) => setSegment(v)}
+          data-testid="customer-segment-filter"
+          options={[
+            ...segments.map((s) => ({ value: s.id, label: s.name })),
+            ...(segment && !segments.some((s) => s.id === segment) ? [{ value: segment, label: segment }] : []),
+          ]}
+        />
+        <Select<string[]>
+          mode="multiple"
+          allowClear
+          placeholder={t('filterByRfm')}
+          style={{ minWidth: 200 }}
+          value={cells}
+          onChange={setCells}
+          data-testid="customer-rfm-filter"
+          options={RFM_CELLS.map((c) => ({ value: c, label: t(`rbCell_${c}`) }))}
+        />
+        <Select<string[]>
+          mode="multiple"
+          allowClear
+          placeholder={t('filterByStage')}
+          style={{ minWidth: 180 }}
+          value={stages}
+          onChange={setStages}
+          data-testid="customer-stage-filter"
+          options={LIFECYCLE_STAGES.map((s) => ({ value: s, label: t(`rbStage_${s}`) }))}
+        />
       </Space>
       <ErrorAlert error={pages.error} />
       <Table<ProfileSummary>
@@ -60,6 +118,7 @@ export function CustomerListPage() {
         pagination={false}
         scroll={{ x: true }}
         data-testid="customers-table"
+        locale={{ emptyText: filtered ? t('customersNoMatch') : t('customersNone') }}
         columns={[
           {
             title: t('customer'),
