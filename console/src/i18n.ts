@@ -8,12 +8,14 @@ import { accessEn, accessZh } from './i18n/access.ts';
 import { customersEn, customersZh } from './i18n/customers.ts';
 import { journeysEn, journeysZh } from './i18n/journeys.ts';
 import { demoEn, demoZh } from './i18n/demo.ts';
+import { scrmEn, scrmZh } from './i18n/scrm.ts';
 
 const en = {
   ...accessEn,
   ...customersEn,
   ...journeysEn,
   ...demoEn,
+  ...scrmEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -487,6 +489,7 @@ const zhCN: Record<MessageKey, string> = {
   ...customersZh,
   ...journeysZh,
   ...demoZh,
+  ...scrmZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

@@ -61,6 +61,7 @@ export type Route =
   | { name: 'clv' }
   | { name: 'coupons' }
   | { name: 'coupon-new' }
+  | { name: 'scrm'; sub: string[] }
   | { name: 'not-found' };
 
 /** Parses a path below the base. */
@@ -91,6 +92,8 @@ export function matchRoute(path: string): Route {
   if (parts.length === 2 && parts[0] === 'insight' && parts[1] === 'clv') return { name: 'clv' };
   if (parts[0] === 'coupons' && parts.length === 1) return { name: 'coupons' };
   if (parts[0] === 'coupons' && parts.length === 2 && parts[1] === 'new') return { name: 'coupon-new' };
+  // The SCRM area routes its own paths (pages/scrm/ScrmArea.tsx).
+  if (parts[0] === 'scrm') return { name: 'scrm', sub: parts.slice(1) };
   return { name: 'not-found' };
 }
 
