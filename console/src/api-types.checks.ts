@@ -4,6 +4,7 @@
  * build where it is read (rather than turning into `unknown`). Not bundled (nothing imports it).
  */
 import type { Member, Profile, RfmCellReport, Segment, SegmentationSettings } from './api-types.ts';
+import type { ArchiveMessage, LiveCode, LiveCodeStats, ScrmContact, WeComConnectionTest } from './api-types-scrm.ts';
 
 type Is<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const holds = <T extends true>(): T => true as T;
@@ -17,6 +18,12 @@ export const derivedTypes = [
   holds<Is<keyof SegmentationSettings['rfm']['cellNames'], RfmCellReport['cell']>>(),
   // Free-form objects (no listed properties) keep their index signature.
   holds<Is<Profile['traits'], { [x: string]: unknown }>>(),
+  // The SCRM screens' types come from src/scrm/**/*.schemas.ts the same way.
+  holds<Is<LiveCode['qrCode'], string | null>>(),
+  holds<Is<LiveCodeStats['byDay'][number], { date: string; adds: number; deletions: number; net: number }>>(),
+  holds<Is<ScrmContact['followers'][number]['deletedAt'], string | null>>(),
+  holds<Is<ArchiveMessage['direction'], 'sent' | 'received'>>(),
+  holds<Is<WeComConnectionTest['checks'][number]['status'], 'ok' | 'failed' | 'skipped'>>(),
 ];
 
 /** A field the schema does not list is not there. */
