@@ -2,7 +2,7 @@
 
 /** English. */
 export const scrmEn = {
-  navScrm: 'WeCom SCRM',
+  navScrm: 'SCRM',
   navScrmConnection: 'Connection',
   navScrmStaff: 'Staff',
   navScrmContacts: 'Customers',
@@ -187,6 +187,11 @@ export const scrmEn = {
   scrmJoinedAt: 'Joined',
   scrmJoinScene: 'How',
   scrmQuitAt: 'Left',
+  scrmScene_invited: 'Invited',
+  scrmScene_link: 'By link',
+  scrmScene_qr_code: 'Scanned the group QR code',
+  scrmScene_left: 'left',
+  scrmScene_removed: 'removed by the owner',
 
   scrmGroupCodesTitle: 'Group live codes',
   scrmNewGroupCode: 'New group live code',
@@ -503,6 +508,11 @@ export const scrmZh: Record<keyof typeof scrmEn, string> = {
   scrmJoinedAt: '入群时间',
   scrmJoinScene: '入群方式',
   scrmQuitAt: '退群时间',
+  scrmScene_invited: '被邀请',
+  scrmScene_link: '通过链接',
+  scrmScene_qr_code: '扫群二维码',
+  scrmScene_left: '主动退群',
+  scrmScene_removed: '被群主移出',
 
   scrmGroupCodesTitle: '群活码',
   scrmNewGroupCode: '新建群活码',

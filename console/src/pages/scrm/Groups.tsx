@@ -9,7 +9,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ScrmGroup, ScrmGroupDetail, ScrmGroupStats } from '../../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../../components.tsx';
 import { formatTime } from '../../format.ts';
-import { useI18n } from '../../i18n.ts';
+import { dictionaries, type MessageKey, useI18n } from '../../i18n.ts';
 import { EChart } from '../../insight.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { canChange, useSession } from '../../session.ts';
@@ -130,10 +130,17 @@ export function GroupDetailPage({ chatId }: { chatId: string }) {
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
   const group = useLoad(() => api.scrm.group(chatId), [api, chatId]);
+  const staff = useStaffList();
+  const ownerName = staff.data?.find((s) => s.userid === group.data?.owner)?.name;
   const [tags, setTags] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => setTags(group.data?.tags ?? []), [group.data]);
   const g = group.data;
+  // invited, link, qr_code (joins) and left, removed (quits), as the API names them.
+  const sceneText = (v: string | null) => {
+    const key = `scrmScene_${v}`;
+    return v === null ? '—' : key in dictionaries[locale] ? t(key as MessageKey) : v;
+  };
   if (group.loading && !g) return <Spin style={{ display: 'block', margin: 48 }} />;
   if (!g) return <ErrorAlert error={group.error} />;
   const saveTags = async () => {
@@ -156,7 +163,7 @@ export function GroupDetailPage({ chatId }: { chatId: string }) {
               {g.chatId}
             </Typography.Text>
           </Descriptions.Item>
-          <Descriptions.Item label={t('scrmOwner')}>{g.owner}</Descriptions.Item>
+          <Descriptions.Item label={t('scrmOwner')}>{ownerName ? `${ownerName} (${g.owner})` : g.owner}</Descriptions.Item>
           <Descriptions.Item label={t('colStatus')}>
             <StatusTag status={g.status} />
           </Descriptions.Item>
@@ -190,11 +197,11 @@ export function GroupDetailPage({ chatId }: { chatId: string }) {
             { title: t('colName'), dataIndex: 'name', render: (n: string | null, m) => n ?? m.memberId },
             { title: t('scrmMemberType'), dataIndex: 'type', render: (v: string) => (v === 'staff' ? t('scrmMemberStaff') : t('scrmMemberCustomer')) },
             { title: t('scrmJoinedAt'), dataIndex: 'joinTime', render: (v: string) => formatTime(v, locale) },
-            { title: t('scrmJoinScene'), dataIndex: 'joinScene', render: (v: string | null) => v ?? '—' },
+            { title: t('scrmJoinScene'), dataIndex: 'joinScene', render: (v: string | null) => sceneText(v) },
             {
               title: t('scrmQuitAt'),
               dataIndex: 'quitAt',
-              render: (v: string | null, m) => (v ? `${formatTime(v, locale)}${m.quitScene ? ` · ${m.quitScene}` : ''}` : '—'),
+              render: (v: string | null, m) => (v ? `${formatTime(v, locale)}${m.quitScene ? ` · ${sceneText(m.quitScene)}` : ''}` : '—'),
             },
           ]}
         />

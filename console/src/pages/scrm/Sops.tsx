@@ -300,7 +300,7 @@ export function SopEditorPage({ id }: { id?: string }) {
                     </Form.Item>
                   </Space>
                   <Form.Item name={[field.name, 'text']} label={t('scrmStepText')}>
-                    <Input.TextArea rows={2} maxLength={4000} />
+                    <Input.TextArea rows={2} maxLength={4000} data-testid="sop-step-text" />
                   </Form.Item>
                   <Space wrap>
                     <Form.Item name={[field.name, 'linkTitle']} label={t('scrmLinkTitle')}>
