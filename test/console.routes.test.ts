@@ -38,6 +38,8 @@ describe('console routes', () => {
     expect(index.body).toContain('<div id="root">');
     expect(index.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    // Images: the console's own, and WeCom's QR codes and avatars only.
+    expect(index.headers['content-security-policy']).toContain("img-src 'self' data: blob: *.qpic.cn *.qlogo.cn;");
     expect(index.headers['x-frame-options']).toBe('DENY');
     expect(index.headers['x-content-type-options']).toBe('nosniff');
     // Screens of the single-page app get index.html.

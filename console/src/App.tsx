@@ -35,6 +35,29 @@ import type { MessagesRoute } from './pages/messages/MessagesScreen.tsx';
 import { matchRoute, navigate, type Route, usePath } from './router.tsx';
 import { loadLocale, pickWorkspace, saveLocale, saveWorkspace, type Session, SessionContext } from './session.ts';
 
+/** The SCRM area: its own chunk, loaded the first time an SCRM screen is opened. */
+const ScrmArea = lazy(() => import('./pages/scrm/ScrmArea.tsx'));
+
+/** The SCRM screens' menu entries (paths below `scrm/`). */
+const SCRM_AREAS = [
+  ['connection', 'navScrmConnection'],
+  ['staff', 'navScrmStaff'],
+  ['contacts', 'navScrmContacts'],
+  ['live-codes', 'navScrmLiveCodes'],
+  ['groups', 'navScrmGroups'],
+  ['group-codes', 'navScrmGroupCodes'],
+  ['sops', 'navScrmSops'],
+  ['tasks', 'navScrmTasks'],
+  ['handovers', 'navScrmHandovers'],
+  ['alerts', 'navScrmAlerts'],
+  ['archive', 'navScrmArchive'],
+] as const;
+
+/** The menu entry of an SCRM path (`scrm/live-codes/lc_1` → `scrm/live-codes`); unknown areas fall to live codes (the area shows its 404). */
+function scrmNavKey(sub: string[]): string {
+  return `scrm/${SCRM_AREAS.some(([a]) => a === sub[0]) ? sub[0] : 'live-codes'}`;
+}
+
 type Auth =
   | { state: 'checking' }
   | { state: 'signed-out'; notice?: string }
@@ -88,6 +111,12 @@ const NAV: NavItem[] = [
   },
   { key: 'surveys', label: 'navSurveys', roles: ['owner', 'operator', 'analyst'] },
   { key: 'coupons', label: 'navCoupons', roles: ['owner', 'operator', 'analyst'] },
+  {
+    key: 'scrm',
+    label: 'navScrm',
+    roles: ['owner', 'operator', 'analyst'],
+    children: SCRM_AREAS.map(([area, label]) => ({ key: `scrm/${area}`, label, roles: ['owner', 'operator', 'analyst'] })),
+  },
   { key: 'workbench', label: 'navWorkbench', roles: ['owner', 'operator', 'guide'] },
   {
     key: 'settings',
@@ -164,6 +193,13 @@ function screen(route: Route, role: Role, t: (k: MessageKey) => string): ReactNo
       return guard('messages/guardrails', messages(route));
     case 'consent-ledger':
       return guard('messages/consent', messages(route));
+    case 'scrm':
+      return guard(
+        scrmNavKey(route.sub),
+        <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '120px auto' }} />}>
+          <ScrmArea sub={route.sub} />
+        </Suspense>,
+      );
     case 'customer':
       // A guide opens the customers they follow (the API refuses the others).
       return <CustomerProfilePage key={route.id} id={route.id} />;
@@ -268,6 +304,7 @@ export function App() {
       }))
     : [];
   const selected =
+    (route.name === 'scrm' ? scrmNavKey(route.sub) : undefined) ??
     (
       {
         overview: 'overview',
@@ -302,7 +339,8 @@ export function App() {
         'survey-edit': 'surveys',
         survey: 'surveys',
       } as Partial<Record<Route['name'], string>>
-    )[route.name] ?? 'segments';
+    )[route.name] ??
+    'segments';
   const csrf = auth.state === 'signed-in' ? auth.session.csrfToken : '';
   const account = session && (
     <Dropdown

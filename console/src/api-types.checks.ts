@@ -16,6 +16,7 @@ import type {
   Segment,
   SegmentationSettings,
 } from './api-types.ts';
+import type { ArchiveMessage, LiveCode, LiveCodeStats, ScrmContact, WeComConnectionTest } from './api-types-scrm.ts';
 
 type Is<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const holds = <T extends true>(): T => true as T;
@@ -37,6 +38,12 @@ export const derivedTypes = [
   holds<Is<Broadcast['status'], 'draft' | 'scheduled' | 'sending' | 'sent' | 'cancelled' | 'failed'>>(),
   holds<Is<BroadcastStats['messages']['suppressed'], number>>(),
   holds<Is<Broadcast['progress']['total'], number | null>>(),
+  // The SCRM screens' types come from src/scrm/**/*.schemas.ts the same way.
+  holds<Is<LiveCode['qrCode'], string | null>>(),
+  holds<Is<LiveCodeStats['byDay'][number], { date: string; adds: number; deletions: number; net: number }>>(),
+  holds<Is<ScrmContact['followers'][number]['deletedAt'], string | null>>(),
+  holds<Is<ArchiveMessage['direction'], 'sent' | 'received'>>(),
+  holds<Is<WeComConnectionTest['checks'][number]['status'], 'ok' | 'failed' | 'skipped'>>(),
 ];
 
 /** A field the schema does not list is not there. */

@@ -99,9 +99,9 @@ type Closed<T> = T extends (infer I)[]
     : T;
 
 /** A response schema's type: what the server serialises (fields in `required` always present). */
-type Answer<S extends JSONSchema> = Closed<FromSchema<S>>;
+export type Answer<S extends JSONSchema> = Closed<FromSchema<S>>;
 /** A request body's or query's type: what the server accepts (defaulted fields may be left out). */
-type Input<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
+export type Input<S extends JSONSchema> = FromSchema<S, { keepDefaultedPropertiesOptional: true }>;
 
 /** `{ error: { code, message, details? } }`, the API's one error shape. */
 export type ErrorBody = FromSchema<typeof errorSchema>;

@@ -102,7 +102,10 @@ import type {
   TemplatePreviewBody,
 } from './api-types.ts';
 
+import { scrmCalls } from './api-scrm.ts';
+
 export type * from './api-types.ts';
+export type * from './api-types-scrm.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -206,9 +209,14 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     if (res.ok) return res;
     return failure(res, onUnauthorized);
   }
-  const json = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await call(method, path, body)).json() as Promise<T>;
+  const json = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await call(method, path, body);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  };
 
   return {
+    /** The SCRM (WeCom) screens' calls (api-scrm.ts). */
+    scrm: scrmCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

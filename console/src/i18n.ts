@@ -12,6 +12,7 @@ import { messagesEn, messagesZh } from './i18n/messages.ts';
 import { settingsEn, settingsZh } from './i18n/settings.ts';
 import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
+import { scrmEn, scrmZh } from './i18n/scrm.ts';
 
 const en = {
   ...accessEn,
@@ -22,6 +23,7 @@ const en = {
   ...settingsEn,
   ...builderEn,
   ...overviewEn,
+  ...scrmEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -499,6 +501,7 @@ const zhCN: Record<MessageKey, string> = {
   ...settingsZh,
   ...builderZh,
   ...overviewZh,
+  ...scrmZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

@@ -72,6 +72,7 @@ export type Route =
   | { name: 'broadcast-new' }
   | { name: 'broadcast'; id: string }
   | { name: 'consent-ledger' }
+  | { name: 'scrm'; sub: string[] }
   | { name: 'not-found' };
 
 /** The messaging screens below `messages/`. */
@@ -118,6 +119,8 @@ export function matchRoute(path: string): Route {
   if (parts[0] === 'coupons' && parts.length === 1) return { name: 'coupons' };
   if (parts[0] === 'coupons' && parts.length === 2 && parts[1] === 'new') return { name: 'coupon-new' };
   if (parts[0] === 'messages') return matchMessages(parts.slice(1));
+  // The SCRM area routes its own paths (pages/scrm/ScrmArea.tsx).
+  if (parts[0] === 'scrm') return { name: 'scrm', sub: parts.slice(1) };
   return { name: 'not-found' };
 }
 

@@ -19,7 +19,13 @@ export type RouteClass = 'admin' | 'change' | 'read';
 const ADMIN: RegExp[] = [/^[A-Z]+ \/v1\/keys(\/|$)/, /^[A-Z]+ \/v1\/users(\/|$)/, /^(PUT|DELETE) \/v1\/wecom\/connection$/, /^PATCH \/v1\/workspace$/];
 
 /** POSTs that change nothing: they compute an answer from a body (previews, queries). */
-const READ_POSTS = new Set(['POST /v1/segments/preview', 'POST /v1/templates/:id/preview', 'POST /v1/insight/funnels']);
+const READ_POSTS = new Set([
+  'POST /v1/segments/preview',
+  'POST /v1/templates/:id/preview',
+  'POST /v1/insight/funnels',
+  // Asks WeCom for a token and one read with the stored connection; changes nothing.
+  'POST /v1/wecom/connection/test',
+]);
 
 /**
  * What a guide may reach, and the check that keeps them to their own: the staff id in the path or

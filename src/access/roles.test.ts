@@ -95,6 +95,8 @@ describe('the role policy over every management route', () => {
     expect(classify('GET', '/v1/users')).toBe('admin');
     expect(classify('PUT', '/v1/wecom/connection')).toBe('admin');
     expect(classify('GET', '/v1/wecom/connection')).toBe('read');
+    // Testing the stored connection changes nothing: analysts may run it too.
+    expect(classify('POST', '/v1/wecom/connection/test')).toBe('read');
     expect(classify('POST', '/v1/journeys/:id/publish')).toBe('change');
     expect(classify('POST', '/v1/segments/preview')).toBe('read');
     expect(classify('GET', '/v1/segments/:id/members')).toBe('read');

@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely';
-import { parseJson } from '../platform/db/database.js';
+import { type Dialect, parseJson } from '../platform/db/database.js';
+import { jsonPathText } from '../platform/db/json-path.js';
 import { type CdpDB, cdpDb } from './schema.js';
 
 // Reads of stored events for other modules (triggers, goals, listeners, stats). Events are
@@ -56,6 +57,62 @@ export async function profileEventsSince<D extends CdpDB>(
     .where('timestamp', '>=', q.since)
     .orderBy('timestamp')
     .execute();
+  return rows.map(toStoredEvent);
+}
+
+/** What {@link searchTrackEvents} looks for. */
+export interface TrackEventSearch {
+  /** Event names (at least one). */
+  events: readonly string[];
+  /** `properties.<key>` equals the value (keys are plain identifiers). */
+  equals?: Readonly<Record<string, string>>;
+  /** `properties.<property>` contains the text, case-insensitively. */
+  contains?: { property: string; text: string };
+  /** Event time at or after. */
+  from?: number;
+  /** Event time before. */
+  to?: number;
+  /** Strictly before this position in the order (timestamp, then message id, descending). */
+  before?: { timestamp: number; messageId: string };
+  limit: number;
+}
+
+const PROPERTY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `track` events by name with conditions on their properties, newest first (timestamp, then
+ * message id): a search over stored events for another module's screens (index events_name_time
+ * for the names and times; the property conditions are checked on the rows it finds).
+ */
+export async function searchTrackEvents<D extends CdpDB>(
+  handle: Kysely<D>,
+  dialect: Dialect,
+  workspaceId: string,
+  s: TrackEventSearch,
+): Promise<StoredEvent[]> {
+  const prop = (key: string) => {
+    if (!PROPERTY.test(key)) throw new Error(`searchTrackEvents: property name ${JSON.stringify(key)} is not a plain identifier`);
+    return jsonPathText(dialect, 'payload', ['properties', key]);
+  };
+  let q = cdpDb(handle)
+    .selectFrom('events')
+    .select(['message_id', 'profile_id', 'event', 'timestamp', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('event', 'in', [...s.events])
+    .where('type', '=', 'track');
+  for (const [key, value] of Object.entries(s.equals ?? {})) q = q.where(sql<boolean>`${prop(key)} = ${value}`);
+  if (s.contains) {
+    const pattern = `%${s.contains.text.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    q = q.where(sql<boolean>`lower(${prop(s.contains.property)}) like ${pattern} escape '\\'`);
+  }
+  if (s.from !== undefined) q = q.where('timestamp', '>=', s.from);
+  if (s.to !== undefined) q = q.where('timestamp', '<', s.to);
+  const before = s.before;
+  if (before)
+    q = q.where((eb) =>
+      eb.or([eb('timestamp', '<', before.timestamp), eb.and([eb('timestamp', '=', before.timestamp), eb('message_id', '<', before.messageId)])]),
+    );
+  const rows = await q.orderBy('timestamp', 'desc').orderBy('message_id', 'desc').limit(s.limit).execute();
   return rows.map(toStoredEvent);
 }
 

@@ -42,6 +42,8 @@ export {
   profileEventsSince,
   profileHasEvent,
   countEventsWithMessageIdPrefix,
+  searchTrackEvents,
+  type TrackEventSearch,
   type StoredEvent,
   type EventCondition,
   type SqlOperand,

@@ -7,10 +7,14 @@ import { projectRoot } from './paths.js';
 /** Where `npm run build:console` puts the built console (console/dist at the repository root). */
 export const CONSOLE_DIST_DIR = join(projectRoot(), 'console', 'dist');
 
-/** Headers of every console response. */
+/**
+ * Headers of every console response. Images may also come from WeCom's image hosts: the QR codes
+ * WeCom makes for live codes (`qr_code`, https://wework.qpic.cn/...) and customers' avatars
+ * (wx.qlogo.cn), which the SCRM screens show as WeCom hands them out.
+ */
 export const CONSOLE_SECURITY_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: *.qpic.cn *.qlogo.cn; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',

@@ -1,41 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { errorSchema } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
+import { testConnection } from './connection.check.js';
+import { connectionSchema, connectionTestSchema, putBody } from './connection.schemas.js';
 import { type ConnectionInput, getConnectionView, removeConnection, saveConnection } from './connection.service.js';
 import type { Scrm } from './deps.js';
 
-const connectionSchema = {
-  type: 'object',
-  properties: {
-    corpId: { type: 'string' },
-    agentId: { type: ['string', 'null'] },
-    apiBaseUrl: { type: 'string' },
-    secretSet: { type: 'boolean' },
-    callbackTokenSet: { type: 'boolean' },
-    encodingAesKeySet: { type: 'boolean' },
-    callbackPath: { type: 'string', description: "WeCom's 接收事件服务器 URL is this server's public origin followed by this path" },
-    createdAt: { type: 'string' },
-    updatedAt: { type: 'string' },
-  },
-} as const;
-
-const putBody = {
-  type: 'object',
-  required: ['corpId', 'secret', 'callbackToken', 'encodingAesKey'],
-  additionalProperties: false,
-  properties: {
-    corpId: { type: 'string', description: 'The corp id (我的企业 → 企业信息)' },
-    secret: { type: 'string', description: 'The 客户联系 Secret, or that of a self-built app allowed to call the 客户联系 APIs' },
-    callbackToken: { type: 'string', description: 'Token of 接收事件服务器' },
-    encodingAesKey: { type: 'string', description: 'EncodingAESKey of 接收事件服务器: 43 letters and digits' },
-    agentId: { type: ['string', 'integer', 'null'], description: 'AgentId of the self-built app, if any' },
-    apiBaseUrl: { type: ['string', 'null'], description: 'Default https://qyapi.weixin.qq.com (the local sandbox for trials)' },
-  },
-} as const;
-
 const meta = (summary: string) => ({ tags: ['wecom'], summary, security: [{ secretKey: [] }] });
 
-/** `PUT`, `GET` and `DELETE /v1/wecom/connection`: the workspace's WeCom corp, secret key. PUT and DELETE drop the cached client and keys. */
+/**
+ * `PUT`, `GET` and `DELETE /v1/wecom/connection`: the workspace's WeCom corp, secret key. PUT and
+ * DELETE drop the cached client and keys. `POST /v1/wecom/connection/test` checks the stored one
+ * against WeCom.
+ */
 export async function connectionRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
   const preHandler = requireKey(scrm.keys, 'secret');
   const d = scrm;
@@ -64,6 +41,20 @@ export async function connectionRoutes(app: FastifyInstance, scrm: Scrm): Promis
       schema: { ...meta("The workspace's WeCom connection (secrets masked)"), response: { 200: connectionSchema, 401: errorSchema, 404: errorSchema } },
     },
     async (req) => getConnectionView(d, req.workspaceId),
+  );
+
+  app.post(
+    '/v1/wecom/connection/test',
+    {
+      preHandler,
+      schema: {
+        ...meta(
+          'Test the stored connection: a token with the corp id and secret, then a 客户联系 call; WeCom refusals are in the answer with their meaning, nothing is changed',
+        ),
+        response: { 200: connectionTestSchema, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => testConnection(d, req.workspaceId),
   );
 
   app.delete(

@@ -2,37 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { Scrm } from './deps.js';
-import { pageQueryProperties, pageSchema } from '../platform/paging.js';
+import { pageSchema } from '../platform/paging.js';
+import { type ContactFilter, listContacts, listCorpTags } from './contacts.list.js';
+import { contactPage, contactsQuery, corpTagSchema, corpTagsQuery, staffQuery, staffSchema, userParams } from './staff.schemas.js';
 import { getStaff, listStaff, type StaffFilter } from './staff.service.js';
 
-const staffSchema = {
-  type: 'object',
-  properties: {
-    userid: { type: 'string' },
-    name: { type: 'string' },
-    departments: { type: 'array', items: { type: 'integer' }, description: 'WeCom department ids' },
-    status: { type: 'string', enum: ['active', 'resigned'], description: 'resigned: left the corp; their customers await a handover' },
-    canFollow: { type: 'boolean', description: 'allowed to have customers (客户联系)' },
-    customers: { type: 'integer', description: 'customers followed now (live relations)' },
-    groups: { type: 'integer', description: 'active customer groups owned' },
-    updatedAt: { type: 'string', description: 'when the sync last wrote the member' },
-  },
-} as const;
-
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    department: { type: 'integer', minimum: 1, description: 'only members of this WeCom department id' },
-    status: { type: 'string', enum: ['active', 'resigned'] },
-    name: { type: 'string', minLength: 1, maxLength: 64, description: 'part of the name or userid' },
-    ...pageQueryProperties(100, 500),
-  },
-} as const;
-
-const userParams = { type: 'object', required: ['userid'], properties: { userid: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-
-/** `GET /v1/wecom/staff` and `/v1/wecom/staff/:userid`: the corp's members as the sync mirrored them (secret key). */
+/**
+ * `GET /v1/wecom/staff` and `/v1/wecom/staff/:userid`: the corp's members as the sync mirrored
+ * them; `GET /v1/wecom/contacts`: the customers with the staff who follow them; `GET
+ * /v1/wecom/corp-tags`: the corp's customer tags (secret key).
+ */
 export async function staffRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
   const preHandler = requireKey(scrm.keys, 'secret');
   app.get<{ Querystring: StaffFilter }>(
@@ -41,7 +20,7 @@ export async function staffRoutes(app: FastifyInstance, scrm: Scrm): Promise<voi
       preHandler,
       schema: {
         ...secured('wecom', 'WeCom staff (corp members) by userid, with their customer and group counts; filter by department, status, name'),
-        querystring: listQuery,
+        querystring: staffQuery,
         response: { 200: pageSchema(staffSchema), ...errorResponses },
       },
     },
@@ -58,5 +37,32 @@ export async function staffRoutes(app: FastifyInstance, scrm: Scrm): Promise<voi
       },
     },
     async (req) => getStaff(scrm.database.db, req.workspaceId, req.params.userid),
+  );
+  app.get<{ Querystring: ContactFilter }>(
+    '/v1/wecom/contacts',
+    {
+      preHandler,
+      schema: {
+        ...secured(
+          'wecom',
+          'WeCom customers (external contacts) by external_userid, with every staff member who follows or followed them and their corp tags; filter by owner, corp tag, name, status',
+        ),
+        querystring: contactsQuery,
+        response: { 200: contactPage, ...errorResponses },
+      },
+    },
+    async (req) => listContacts(scrm.database.db, req.workspaceId, req.query),
+  );
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    '/v1/wecom/corp-tags',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', "The corp's customer tags (企业标签) as the sync and callbacks mirrored them, by group and name"),
+        querystring: corpTagsQuery,
+        response: { 200: pageSchema(corpTagSchema), ...errorResponses },
+      },
+    },
+    async (req) => listCorpTags(scrm.database.db, req.workspaceId, req.query),
   );
 }

@@ -1,5 +1,5 @@
-/** JSON schemas of the customer-group API. */
-import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
+/** JSON schemas of the customer-group API; free of server code (the console derives its types from them). */
+import { pageQueryProperties, pageSchema } from '../../platform/http-schemas.js';
 
 export const groupProperties = {
   chatId: { type: 'string' },
@@ -16,6 +16,7 @@ export const groupProperties = {
 
 export const memberSchema = {
   type: 'object',
+  required: ['memberId', 'type', 'name', 'unionid', 'joinTime', 'joinScene', 'invitor', 'quitAt', 'quitScene'],
   properties: {
     memberId: { type: 'string' },
     type: { type: 'string', enum: ['staff', 'customer'] },
@@ -31,6 +32,7 @@ export const memberSchema = {
 
 export const statsSchema = {
   type: 'object',
+  required: ['chatId', 'timeZone', 'from', 'to', 'totals', 'joinScenes', 'byDay'],
   properties: {
     chatId: { type: ['string', 'null'] },
     timeZone: { type: 'string' },
@@ -40,7 +42,11 @@ export const statsSchema = {
     joinScenes: { type: 'object', additionalProperties: { type: 'integer' } },
     byDay: {
       type: 'array',
-      items: { type: 'object', properties: { date: { type: 'string' }, joins: { type: 'integer' }, quits: { type: 'integer' }, net: { type: 'integer' } } },
+      items: {
+        type: 'object',
+        required: ['date', 'joins', 'quits', 'net'],
+        properties: { date: { type: 'string' }, joins: { type: 'integer' }, quits: { type: 'integer' }, net: { type: 'integer' } },
+      },
     },
   },
 } as const;
@@ -72,10 +78,13 @@ export const listQuery = {
   },
 } as const;
 
-export const listSchema = pageSchema({ type: 'object', properties: groupProperties } as const);
+const groupRequired = ['chatId', 'name', 'owner', 'notice', 'status', 'memberCount', 'tags', 'createdAt', 'dismissedAt', 'updatedAt'] as const;
+
+export const listSchema = pageSchema({ type: 'object', required: groupRequired, properties: groupProperties } as const);
 
 export const detailSchema = {
   type: 'object',
+  required: [...groupRequired, 'counts', 'members'],
   properties: {
     ...groupProperties,
     counts: { type: 'object', properties: { current: { type: 'integer' }, quit: { type: 'integer' } } },

@@ -12,12 +12,12 @@
  * - when everyone is at the cap, WeCom cannot be given an empty list: the overflow member if the
  *   code names one, else the least-loaded member (the cap is then exceeded, and reported).
  */
+import { STRATEGIES } from './live-codes.schemas.js';
 
+/** The strategies a code may use (declared with the API's schemas). */
+export { STRATEGIES };
 /** The assignment rules of a code. */
-export type Strategy = 'round_robin' | 'least_load';
-
-/** The strategies a code may use. */
-export const STRATEGIES: readonly Strategy[] = ['round_robin', 'least_load'];
+export type Strategy = (typeof STRATEGIES)[number];
 
 /** What {@link chooseUsers} decides. */
 export interface Assignment {

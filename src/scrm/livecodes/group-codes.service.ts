@@ -17,11 +17,12 @@ import type { ScrmContext, ScrmListener } from '../events.js';
 import type { ScrmGroupCodesTable } from '../schema.js';
 import { describeFailure, iso } from '../shared.js';
 import { callWeCom, liveDb, type LiveDb } from './context.js';
+import { MAX_GROUP_MEMBERS } from './group-codes.schemas.js';
 
 /** WeCom's limits: 5 groups per join way, 200 members joining by QR code, remark 30 and room name 40 characters. */
 const WINDOW = 5;
 /** The most members a group may have before the code moves on; WeCom stops QR joins at 200. */
-export const MAX_GROUP_MEMBERS = 200;
+export { MAX_GROUP_MEMBERS };
 const MAX_GROUPS = 100;
 const UNKNOWN_CONFIG_ID = 41044;
 

@@ -6,9 +6,10 @@ import type { ScrmLiveCodeAddsTable, ScrmLiveCodesTable } from '../schema.js';
 import type { Strategy } from './assignment.js';
 import type { LiveDb } from './context.js';
 import type { WelcomeMessage } from './welcome.js';
+import { CHANNELS } from './live-codes.schemas.js';
 
-/** The channels a live code can stand for. */
-export const CHANNELS = ['store', 'event', 'poster', 'ad', 'other'] as const;
+/** The channels a live code can stand for (declared with the API's schemas). */
+export { CHANNELS };
 /** A live code's channel. */
 export type Channel = (typeof CHANNELS)[number];
 

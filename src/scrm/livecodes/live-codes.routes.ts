@@ -1,9 +1,7 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageSchema } from '../../platform/paging.js';
 import type { LiveDeps } from './context.js';
-import { CHANNELS } from './live-codes.repo.js';
-import { idParams, type Id, inputProperties, liveCodeSchema, wecomErrors } from './live-codes.schemas.js';
+import { createBody, idParams, type Id, listQuery, liveCodePage, liveCodeSchema, patchBody, wecomErrors } from './live-codes.schemas.js';
 import {
   createLiveCode,
   deleteLiveCode,
@@ -23,7 +21,7 @@ export async function liveCodeCrudRoutes(app: FastifyInstance, deps: LiveDeps, p
       preHandler,
       schema: {
         ...secured('wecom', 'Create a channel live QR code (its WeCom contact way is created with it)'),
-        body: { type: 'object', required: ['name', 'channel', 'staff'], additionalProperties: false, properties: inputProperties },
+        body: createBody,
         response: { 201: liveCodeSchema, ...wecomErrors },
       },
     },
@@ -36,17 +34,8 @@ export async function liveCodeCrudRoutes(app: FastifyInstance, deps: LiveDeps, p
       preHandler,
       schema: {
         ...secured('wecom', 'List live codes, newest first'),
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            channel: { type: 'string', enum: [...CHANNELS] },
-            status: { type: 'string', enum: ['active', 'expired'] },
-            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-            cursor: { type: 'string', maxLength: 200 },
-          },
-        },
-        response: { 200: pageSchema(liveCodeSchema), ...errorResponses },
+        querystring: listQuery,
+        response: { 200: liveCodePage, ...errorResponses },
       },
     },
     async (req) => pageLiveCodes(deps, req.workspaceId, req.query),
@@ -68,7 +57,7 @@ export async function liveCodeCrudRoutes(app: FastifyInstance, deps: LiveDeps, p
       schema: {
         ...secured('wecom', 'Edit a live code (the contact way follows; a new future expiry reactivates an expired code with a new QR code)'),
         params: idParams,
-        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: inputProperties },
+        body: patchBody,
         response: { 200: liveCodeSchema, ...wecomErrors },
       },
     },

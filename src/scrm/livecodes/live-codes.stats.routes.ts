@@ -1,8 +1,8 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
+import { pageSchema } from '../../platform/paging.js';
 import type { LiveDeps } from './context.js';
-import { anyObject, idParams, type Id } from './live-codes.schemas.js';
+import { addSchema, addsQuery, idParams, type Id, statsQuery, statsSchema } from './live-codes.schemas.js';
 import { liveCodeStats, listLiveCodeAdds } from './live-codes.stats.js';
 
 /** `/v1/wecom/live-codes/:id/stats` and `/adds`: growth by day and staff member, and the customers who came through a code (secret key). */
@@ -14,39 +14,9 @@ export async function liveCodeStatsRoutes(app: FastifyInstance, deps: LiveDeps, 
       schema: {
         ...secured('wecom', 'Adds, deletions and net growth of a live code by local day and by staff member'),
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            from: { type: 'string', description: 'YYYY-MM-DD, workspace time zone (default 29 days before to)' },
-            to: { type: 'string', description: 'YYYY-MM-DD (default today)' },
-          },
-        },
+        querystring: statsQuery,
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              liveCodeId: { type: 'string' },
-              timeZone: { type: 'string' },
-              from: { type: 'string' },
-              to: { type: 'string' },
-              totals: anyObject,
-              byDay: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { date: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } },
-                },
-              },
-              byStaff: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { userid: { type: 'string' }, adds: { type: 'integer' }, deletions: { type: 'integer' }, net: { type: 'integer' } },
-                },
-              },
-            },
-          },
+          200: statsSchema,
           ...errorResponses,
         },
       },
@@ -61,8 +31,8 @@ export async function liveCodeStatsRoutes(app: FastifyInstance, deps: LiveDeps, 
       schema: {
         ...secured('wecom', 'Customers who came through a live code, newest first, with the fate of their welcome message and tags'),
         params: idParams,
-        querystring: { type: 'object', additionalProperties: false, properties: pageQueryProperties(100, 500) },
-        response: { 200: pageSchema(anyObject), ...errorResponses },
+        querystring: addsQuery,
+        response: { 200: pageSchema(addSchema), ...errorResponses },
       },
     },
     async (req) => listLiveCodeAdds(deps, req.workspaceId, req.params.id, req.query),

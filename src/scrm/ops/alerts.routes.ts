@@ -3,10 +3,7 @@ import { errorResponses, secured } from '../../platform/http-schemas.js';
 import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
 import { ackAlert, addSensitiveWords, deleteSensitiveWord, listAlerts, pageSensitiveWords } from './alerts.service.js';
 import type { OpsContext } from './context.js';
-
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-type Id = { Params: { id: string } };
+import { alertSchema, alertsQuery, type Id, idParams, wordSchema as word, wordsBody } from './ops.schemas.js';
 
 /** `/v1/wecom/alerts` and `/v1/wecom/sensitive-words`. */
 export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
@@ -16,28 +13,18 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
       preHandler,
       schema: {
         ...secured('wecom-ops', 'Churn and sensitive-word alerts, newest first'),
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            kind: { type: 'string', enum: ['customer_deleted_staff', 'staff_deleted_customer', 'keyword'] },
-            status: { type: 'string', enum: ['open', 'acked'] },
-            userid: { type: 'string' },
-            ...pageQueryProperties(100, 1000),
-          },
-        },
-        response: { 200: pageSchema(anyObject), ...errorResponses },
+        querystring: alertsQuery,
+        response: { 200: pageSchema(alertSchema), ...errorResponses },
       },
     },
     async (req) => listAlerts(ctx, req.workspaceId, req.query),
   );
   app.post<Id>(
     '/v1/wecom/alerts/:id/ack',
-    { preHandler, schema: { ...secured('wecom-ops', 'Acknowledge an alert'), params: idParams, response: { 200: anyObject, ...errorResponses } } },
+    { preHandler, schema: { ...secured('wecom-ops', 'Acknowledge an alert'), params: idParams, response: { 200: alertSchema, ...errorResponses } } },
     async (req) => ackAlert(ctx, req.workspaceId, req.params.id),
   );
 
-  const word = { type: 'object', properties: { id: { type: 'string' }, word: { type: 'string' }, createdAt: { type: 'string' } } } as const;
   app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/wecom/sensitive-words',
     {
@@ -56,12 +43,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: OpsContext, preHand
       preHandler,
       schema: {
         ...secured('wecom-ops', 'Add sensitive words (matched case-insensitively; duplicates ignored)'),
-        body: {
-          type: 'object',
-          required: ['words'],
-          additionalProperties: false,
-          properties: { words: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', minLength: 1, maxLength: 50 } } },
-        },
+        body: wordsBody,
         // The whole list in one page (what an editor shows after adding words).
         response: { 200: pageSchema(word), ...errorResponses },
       },

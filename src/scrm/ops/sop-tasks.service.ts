@@ -1,10 +1,12 @@
 /** Listing and completing SOP staff tasks. */
 import type { Selectable } from 'kysely';
+import { parseJson } from '../../platform/db/database.js';
 import { ScrmError } from '../errors.js';
 import type { ScrmSopTasksTable } from '../schema.js';
 import { iso } from '../shared.js';
 import { type OpsContext, opsDb, zoneOf } from './context.js';
 import { touchLastContact } from './last-contacts.js';
+import { TASK_STATUSES } from './ops.schemas.js';
 import { dayRange, parseDay } from './time.js';
 
 /** A SOP task as the API shows it. */
@@ -22,6 +24,11 @@ export interface SopTask {
   error: string | null;
   completedBy: 'wecom' | 'manual' | null;
   completedAt: string | null;
+  /** In lists: the names of the SOP, its step, the staff member and the target, when known. */
+  sopName?: string | null;
+  stepName?: string | null;
+  staffName?: string | null;
+  targetName?: string | null;
 }
 
 type Row = Selectable<ScrmSopTasksTable>;
@@ -44,7 +51,7 @@ function toTask(r: Row): SopTask {
   };
 }
 
-export const TASK_STATUSES = ['pending', 'sending', 'waiting', 'done', 'failed'] as const;
+export { TASK_STATUSES };
 
 /** Filters of the task list; `date` is a local date (YYYY-MM-DD) in the workspace time zone. */
 export interface TaskFilter {
@@ -86,7 +93,63 @@ export async function listSopTasks(ctx: OpsContext, ws: string, f: TaskFilter): 
     .execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
-  return { data: page.map(toTask), nextCursor: rows.length > limit && last ? Buffer.from(`${last.due_at}|${last.id}`).toString('base64url') : null };
+  return {
+    data: await withNames(ctx, ws, page.map(toTask)),
+    nextCursor: rows.length > limit && last ? Buffer.from(`${last.due_at}|${last.id}`).toString('base64url') : null,
+  };
+}
+
+/** The tasks with the names of their SOP and step, staff member and target (customer or group). */
+async function withNames(ctx: OpsContext, ws: string, tasks: SopTask[]): Promise<SopTask[]> {
+  if (!tasks.length) return tasks;
+  const db = opsDb(ctx);
+  const ids = (pick: (t: SopTask) => string | null) => [...new Set(tasks.map(pick).filter((x): x is string => x !== null))];
+  const customers = ids((t) => (t.targetType === 'customer' ? t.targetId : null));
+  const groups = ids((t) => (t.targetType === 'group' ? t.targetId : null));
+  const [sops, staff, contacts, chats] = await Promise.all([
+    db
+      .selectFrom('scrm_sops')
+      .select(['id', 'name', 'steps'])
+      .where('workspace_id', '=', ws)
+      .where(
+        'id',
+        'in',
+        ids((t) => t.sopId),
+      )
+      .execute(),
+    db
+      .selectFrom('scrm_staff')
+      .select(['userid', 'name'])
+      .where('workspace_id', '=', ws)
+      .where(
+        'userid',
+        'in',
+        ids((t) => t.staff),
+      )
+      .execute(),
+    customers.length
+      ? db
+          .selectFrom('scrm_contacts')
+          .select(['external_userid as id', 'name'])
+          .where('workspace_id', '=', ws)
+          .where('external_userid', 'in', customers)
+          .execute()
+      : [],
+    groups.length ? db.selectFrom('scrm_groups').select(['chat_id as id', 'name']).where('workspace_id', '=', ws).where('chat_id', 'in', groups).execute() : [],
+  ]);
+  const sopOf = new Map(sops.map((r) => [r.id, { name: r.name, steps: parseJson<{ id: string; name?: string }[]>(r.steps) ?? [] }]));
+  const staffName = new Map(staff.map((r) => [r.userid, r.name]));
+  const targetName = new Map([...contacts, ...chats].map((r) => [r.id, r.name]));
+  return tasks.map((t) => {
+    const sop = sopOf.get(t.sopId);
+    return {
+      ...t,
+      sopName: sop?.name ?? null,
+      stepName: sop?.steps.find((x) => x.id === t.stepId)?.name ?? null,
+      staffName: staffName.get(t.staff) ?? null,
+      targetName: targetName.get(t.targetId) || null,
+    };
+  });
 }
 
 /** Marks a task done by hand (the staff member sent it another way); done tasks stay as they are. */

@@ -1,56 +1,11 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
+import { pageSchema } from '../../platform/paging.js';
 import type { OpsContext } from './context.js';
-import { TASK_STATUSES } from './sop-tasks.service.js';
+import { type Id, idParams, sopSchema, sopsQuery } from './ops.schemas.js';
 import { archiveSop, createSop, getSop, listSops, updateSop } from './sops.service.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
-
-/** A SOP in responses. */
-export const sopSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    status: { type: 'string', enum: ['active', 'paused', 'archived'] },
-    target: {
-      ...anyObject,
-      description:
-        '{ type: "groups", chatIds?, owners?, groupTagIds? } or { type: "customers", segmentId } or { type: "customers", newContacts: true, liveCodeStates? }',
-    },
-    steps: {
-      type: 'array',
-      items: anyObject,
-      description: '[{ id, name?, schedule: { kind: "relative", day, time } | { kind: "recurring", weekdays, time }, content: { text?, attachments? } }]',
-    },
-    createdAt: { type: 'string' },
-    updatedAt: { type: 'string' },
-  },
-} as const;
-
-/** A SOP task in responses. */
-export const taskSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    sopId: { type: 'string' },
-    stepId: { type: 'string' },
-    targetType: { type: 'string', enum: ['group', 'customer'] },
-    targetId: { type: 'string' },
-    occurrence: { type: 'string' },
-    staff: { type: 'string' },
-    dueAt: { type: 'string' },
-    status: { type: 'string', enum: [...TASK_STATUSES] },
-    msgid: { type: ['string', 'null'] },
-    error: { type: ['string', 'null'] },
-    completedBy: { type: ['string', 'null'] },
-    completedAt: { type: ['string', 'null'] },
-  },
-} as const;
-
-export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-export type Id = { Params: { id: string } };
 type Body = { Body: Record<string, unknown> };
 
 /** `/v1/wecom/sops`: list, create, read, change and archive SOPs. */
@@ -61,7 +16,7 @@ export async function sopRoutes(app: FastifyInstance, ctx: OpsContext, preHandle
       preHandler,
       schema: {
         ...secured('wecom-ops', 'List SOPs (content plans for groups and customers)'),
-        querystring: { type: 'object', properties: { includeArchived: { type: 'boolean', default: false }, ...pageQueryProperties(100, 500) } },
+        querystring: sopsQuery,
         response: { 200: pageSchema(sopSchema), ...errorResponses },
       },
     },

@@ -79,6 +79,11 @@ describeEngines('SOPs', (engine) => {
       staff: cust.userid,
       status: 'waiting',
       dueAt: '2026-11-02T01:00:00.000Z',
+      // The list names what the ids stand for (the console's task board shows them).
+      sopName: 'Onboarding',
+      stepName: null,
+      staffName: f.sandbox.corp.staff[0]!.name,
+      targetName: f.sandbox.corp.customer(2).name,
     });
     expect(list.some((t) => t.targetId === old.externalUserid)).toBe(false);
     const msg = f.sandbox.state.groupMsgs.get(list[0]!.msgid)!;

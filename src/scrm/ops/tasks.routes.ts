@@ -1,9 +1,9 @@
 import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import { errorResponses, secured } from '../../platform/http-schemas.js';
-import { pageQueryProperties, pageSchema } from '../../platform/paging.js';
+import { pageSchema } from '../../platform/paging.js';
 import type { OpsContext } from './context.js';
-import { completeSopTask, listSopTasks, TASK_STATUSES, type TaskFilter } from './sop-tasks.service.js';
-import { type Id, idParams, taskSchema } from './sops.routes.js';
+import { type Id, idParams, taskSchema, tasksQuery } from './ops.schemas.js';
+import { completeSopTask, listSopTasks, type TaskFilter } from './sop-tasks.service.js';
 
 /** `/v1/wecom/tasks`: SOP tasks by due time, and completing one by hand. */
 export async function taskRoutes(app: FastifyInstance, ctx: OpsContext, preHandler: preHandlerHookHandler): Promise<void> {
@@ -13,17 +13,7 @@ export async function taskRoutes(app: FastifyInstance, ctx: OpsContext, preHandl
       preHandler,
       schema: {
         ...secured('wecom-ops', 'SOP tasks by due time; date is a local date (YYYY-MM-DD) in the workspace time zone'),
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            staff: { type: 'string', maxLength: 64 },
-            date: { type: 'string', maxLength: 10 },
-            status: { type: 'string', enum: [...TASK_STATUSES] },
-            sopId: { type: 'string', maxLength: 64 },
-            ...pageQueryProperties(100, 1000),
-          },
-        },
+        querystring: tasksQuery,
         response: { 200: pageSchema(taskSchema), ...errorResponses },
       },
     },
