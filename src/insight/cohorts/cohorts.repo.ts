@@ -8,6 +8,7 @@ import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../platform/db/database.js';
 import { WECOM_EVENTS } from '../../platform/event-names.js';
 import { localDaySql, monthIndexSql, monthStarts, weekOfDaySql } from '../metrics/buckets.js';
+import { heavyRead } from '../metrics/heavy-read.js';
 import { inSegment, num, type Scope } from '../metrics/scope.js';
 import { COUNTED } from '../metrics/value.repo.js';
 
@@ -61,13 +62,14 @@ function bucketOf(s: Scope, q: CohortQuery, col: RawBuilder<unknown>): RawBuilde
 export async function runCohorts(database: Database, s: Scope, q: CohortQuery): Promise<CohortRow[]> {
   const cb = bucketOf(s, q, sql.ref('f.first_at'));
   const ab = bucketOf(s, q, sql.ref('x.t'));
-  const res = await sql<{ cb: unknown; k: unknown; n: unknown }>`
+  const statement = sql<{ cb: unknown; k: unknown; n: unknown }>`
     with f as (${firsts(s, q)}),
     fb as (select f.profile_id, f.first_at, ${cb} as cb from f),
     a as (select distinct x.profile_id, ${ab} as b from (${activity(s, q)}) x join fb on fb.profile_id = x.profile_id and x.t >= fb.first_at)
     select fb.cb as cb, -1 as k, count(*) as n from fb group by fb.cb
     union all
-    select fb.cb as cb, a.b - fb.cb as k, count(*) as n from a join fb on fb.profile_id = a.profile_id group by fb.cb, a.b - fb.cb`.execute(database.db);
+    select fb.cb as cb, a.b - fb.cb as k, count(*) as n from a join fb on fb.profile_id = a.profile_id group by fb.cb, a.b - fb.cb`;
+  const res = await heavyRead(database, (db) => statement.execute(db));
   const rows = new Map<number, CohortRow>();
   for (const r of res.rows) {
     const bucket = num(r.cb)!;

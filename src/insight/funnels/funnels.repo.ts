@@ -10,6 +10,7 @@ import type { Database, Dialect } from '../../platform/db/database.js';
 import { jsonPathText } from '../../platform/db/json-path.js';
 import { DAY_MS } from '../../platform/time.js';
 import { firstChannelCodes } from '../metrics/attribution.repo.js';
+import { heavyRead } from '../metrics/heavy-read.js';
 import { inSegment, type Scope } from '../metrics/scope.js';
 
 /** A funnel step. */
@@ -107,7 +108,7 @@ export function funnelStatement(database: Database, s: Scope, q: FunnelQuery) {
 
 /** Runs a funnel: profiles per step and median time between steps, for everyone (`*`) and per breakdown group. */
 export async function runFunnel(database: Database, s: Scope, q: FunnelQuery): Promise<FunnelCell[]> {
-  const res = await funnelStatement(database, s, q).execute(database.db);
+  const res = await heavyRead(database, (db) => funnelStatement(database, s, q).execute(db));
   return res.rows
     .map((r) => ({
       group: String(r.k),
