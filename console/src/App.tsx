@@ -372,23 +372,13 @@ export function App() {
               <Typography.Title level={4} style={{ color: '#fff', margin: 0, whiteSpace: 'nowrap' }}>
                 {t('appName')} {wide && <span style={{ fontSize: 13, fontWeight: 400, opacity: 0.7 }}>{t('appSubtitle')}</span>}
               </Typography.Title>
-              {session &&
-                (wide ? (
-                  <Menu
-                    theme="dark"
-                    mode="horizontal"
-                    selectedKeys={[selected]}
-                    style={{ flex: 1, minWidth: 0 }}
-                    onClick={(e) => navigate(e.key)}
-                    items={nav}
-                  />
-                ) : (
-                  <Dropdown trigger={['click']} menu={{ items: nav, onClick: (e) => navigate(e.key) }}>
-                    <Button size="small" data-testid="nav-menu">
-                      ☰
-                    </Button>
-                  </Dropdown>
-                ))}
+              {session && !wide && (
+                <Dropdown trigger={['click']} menu={{ items: nav, onClick: (e) => navigate(e.key) }}>
+                  <Button size="small" data-testid="nav-menu">
+                    ☰
+                  </Button>
+                </Dropdown>
+              )}
               <Space style={{ marginLeft: 'auto' }} size={wide ? 'middle' : 'small'}>
                 {session &&
                   (workspaces.length > 1 ? (
@@ -421,7 +411,15 @@ export function App() {
               </Space>
             </Layout.Header>
             <SessionContext.Provider value={session}>
-              <Layout.Content style={{ padding: wide ? 24 : 12, maxWidth: 1280, width: '100%', margin: '0 auto' }}>{body}</Layout.Content>
+              <Layout>
+                {/* Wide screens: the areas down the left (a dozen of them no longer fit across the header); each area's screens open to its right on hover. */}
+                {session && wide && (
+                  <Layout.Sider width={184} theme="dark" data-testid="nav-side">
+                    <Menu theme="dark" mode="vertical" selectedKeys={[selected]} onClick={(e) => navigate(e.key)} items={nav} />
+                  </Layout.Sider>
+                )}
+                <Layout.Content style={{ padding: wide ? 24 : 12, maxWidth: 1280, width: '100%', margin: '0 auto' }}>{body}</Layout.Content>
+              </Layout>
             </SessionContext.Provider>
           </Layout>
         </I18nContext.Provider>
