@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +12,14 @@ import { type ServerProcess, startServer } from './support/server-process.js';
  * storage) serving the built console, driven by a real Chromium. An operator signs in with the
  * secret key, finds a segment with its size, previews rules (a count; a bad rule's path and
  * message), saves a new version, exports the members as CSV, reads the RFM report after
- * computing it, switches language, archives and signs out. A second operator creates a static
- * segment and uploads its members as CSV (the skipped rows reported by line), and edits the
- * model settings (a refused value with the server's message, then a saved one).
+ * computing it (its screenshot is the operator guide's), switches language, archives and signs
+ * out. A second operator creates a static segment and uploads its members as CSV (the skipped
+ * rows reported by line), and edits the model settings (a refused value with the server's
+ * message, then a saved one).
  */
 
 const CHROMIUM = '/usr/bin/chromium';
+const SCREENS = join(process.cwd(), 'test-artifacts', 'screens');
 const KEY = 'c0'.repeat(32);
 const USERS = 40; // u0..u39: every 4th is "vip"; the first 20 have bought
 const isVip = (i: number) => i % 4 === 0;
@@ -268,6 +270,9 @@ describe('web console (real server, real browser)', () => {
     expect(counts).toEqual(cells.map((c) => c.count));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(BUYERS);
     expect(await id('model-settings').textContent()).toContain('Asia/Shanghai');
+    // The operator guide (docs/guide/) shows this report.
+    mkdirSync(SCREENS, { recursive: true });
+    await page.screenshot({ path: join(SCREENS, 'rfm-report-1280.png'), fullPage: true });
 
     // English: the header and the screens follow, and stay so after a reload.
     await id('locale-en').click();
