@@ -175,7 +175,8 @@ describe('web console (real server, real browser)', () => {
       (n) => n === USERS / 4,
       'the members table',
     );
-    const shown = await memberRows.locator('td:nth-child(2)').allTextContents();
+    // Each row names the member above its profile id (test/console-segments-flow.e2e.test.ts checks names and identifiers).
+    const shown = await memberRows.locator('td:nth-child(2) code').allTextContents();
     expect(shown.sort()).toEqual(apiMembers.map((m) => m.profileId).sort());
     // Expanding a member shows its profile's traits.
     await memberRows.first().locator('.ant-table-row-expand-icon').click();
@@ -364,7 +365,7 @@ describe('web console (real server, real browser)', () => {
     );
     const apiMembers = ((await api('GET', `/v1/segments/${segId}/members`)).data as { profileId: string }[]).map((m) => m.profileId).sort();
     expect(apiMembers).toContain(u5);
-    expect((await listed.locator('td:nth-child(2)').allTextContents()).sort()).toEqual(apiMembers);
+    expect((await listed.locator('td:nth-child(2) code').allTextContents()).sort()).toEqual(apiMembers);
 
     // A file without the identifier column is refused whole, with the server's message.
     await upload('wrong.csv', 'user_id\nu1\n');

@@ -23,6 +23,7 @@ import type {
   ScrmAlert,
   ScrmAlertQuery,
   ScrmContact,
+  ProfileWeCom,
   ScrmContactsQuery,
   ScrmGroup,
   ScrmGroupDetail,
@@ -68,6 +69,7 @@ export function scrmCalls(json: JsonCall) {
 
     staff: (q: ScrmStaffQuery) => json<Page<ScrmStaff>>('GET', `/v1/wecom/staff${qs(q)}`),
     contacts: (q: ScrmContactsQuery) => json<Page<ScrmContact>>('GET', `/v1/wecom/contacts${qs(q)}`),
+    profileWeCom: (profileId: string) => json<ProfileWeCom>('GET', `/v1/profiles/${enc(profileId)}/wecom`),
     corpTags: (cursor?: string) => json<Page<CorpTag>>('GET', `/v1/wecom/corp-tags${qs({ limit: 1000, cursor })}`),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<{ externalUserid: string; name: string; remark: string | null }>>(

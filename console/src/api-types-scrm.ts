@@ -3,7 +3,7 @@
  * routes' own schemas like api-types.ts (types only: nothing of the server is bundled).
  */
 import type { connectionSchema, connectionTestSchema, putBody } from '../../src/scrm/connection.schemas.ts';
-import type { contactPage, contactsQuery, corpTagSchema, staffQuery, staffSchema } from '../../src/scrm/staff.schemas.ts';
+import type { contactPage, contactsQuery, corpTagSchema, profileWeComSchema, staffQuery, staffSchema } from '../../src/scrm/staff.schemas.ts';
 import type {
   addSchema,
   createBody as liveCodeCreateBody,
@@ -49,6 +49,8 @@ export type ScrmStaff = Answer<typeof staffSchema>;
 export type ScrmStaffQuery = Input<typeof staffQuery>;
 /** A customer with their followers (`GET /v1/wecom/contacts`). */
 export type ScrmContact = Answer<typeof contactPage>['data'][number];
+/** GET /v1/profiles/:id/wecom: a profile's WeCom customers, staff (owner first) and groups. */
+export type ProfileWeCom = Answer<typeof profileWeComSchema>;
 /** Query of `GET /v1/wecom/contacts`. */
 export type ScrmContactsQuery = Input<typeof contactsQuery>;
 /** A corp tag. */

@@ -26,7 +26,7 @@ export const derivedTypes = [
   holds<Is<Segment['evaluatedAt'], string | null>>(),
   holds<Is<Segment['summary'], { en: string; 'zh-CN': string } | null>>(),
   holds<Is<Segment['status'], 'active' | 'archived'>>(),
-  holds<Is<Member, { profileId: string; version: number; enteredAt: string }>>(),
+  holds<Is<Member, { profileId: string; version: number; enteredAt: string; name: string | null; identifiers: { type: string; value: string }[] }>>(),
   holds<Is<keyof SegmentationSettings['rfm']['cellNames'], RfmCellReport['cell']>>(),
   // Free-form objects (no listed properties) keep their index signature.
   holds<Is<Profile['traits'], { [x: string]: unknown }>>(),

@@ -34,7 +34,15 @@ import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels
 import type { metricParams, metricQuery, metricSchema } from '../../src/insight/metrics/metrics.schemas.ts';
 import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
-import type { computeBody, computeReportSchema, rfmReportSchema, settingsAnswerSchema, settingsBody } from '../../src/segments/models/models.schemas.ts';
+import type {
+  computeBody,
+  computeReportSchema,
+  flowQuery,
+  flowSchema,
+  rfmReportSchema,
+  settingsAnswerSchema,
+  settingsBody,
+} from '../../src/segments/models/models.schemas.ts';
 import type {
   createBody,
   listSchema,
@@ -147,6 +155,9 @@ export type Profile = Answer<typeof profileSchema>;
 export type RfmReport = Answer<typeof rfmReportSchema>;
 /** One cell of the RFM report. */
 export type RfmCellReport = RfmReport['cells'][number];
+/** GET /v1/models/lifecycle/flow. */
+export type LifecycleFlow = Answer<typeof flowSchema>;
+export type LifecycleFlowQuery = Input<typeof flowQuery>;
 /** `GET` and `PUT /v1/models/settings`: the time zone and the segmentation settings, defaults applied. */
 export type ModelSettings = Answer<typeof settingsAnswerSchema>;
 /** The three models' settings. */

@@ -59,6 +59,8 @@ import type {
   Profile,
   ProfileClv,
   RfmReport,
+  LifecycleFlow,
+  LifecycleFlowQuery,
   SegmentationSettings,
   SegmentDetail,
   Segment,
@@ -294,6 +296,7 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
       json<ProfileTags>('POST', `/v1/profiles/${encodeURIComponent(id)}/tags`, { tags: [tag] }),
     removeTag: (id: string, tagId: string) => json<ProfileTags>('DELETE', `/v1/profiles/${encodeURIComponent(id)}/tags/${encodeURIComponent(tagId)}`),
     rfmReport: () => json<RfmReport>('GET', '/v1/models/rfm/report'),
+    lifecycleFlow: (q: LifecycleFlowQuery) => json<LifecycleFlow>('GET', `/v1/models/lifecycle/flow${query(q)}`),
     modelSettings: () => json<ModelSettings>('GET', '/v1/models/settings'),
     /**
      * Replaces the segmentation settings. The server fills anything left out with its default, so

@@ -13,9 +13,11 @@ import { settingsEn, settingsZh } from './i18n/settings.ts';
 import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
+import { lifecycleEn, lifecycleZh } from './i18n/lifecycle.ts';
 
 const en = {
   ...accessEn,
+  ...lifecycleEn,
   ...customersEn,
   ...journeysEn,
   ...demoEn,
@@ -494,6 +496,7 @@ export type MessageKey = keyof typeof en;
 
 const zhCN: Record<MessageKey, string> = {
   ...accessZh,
+  ...lifecycleZh,
   ...customersZh,
   ...journeysZh,
   ...demoZh,

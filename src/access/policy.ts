@@ -49,6 +49,7 @@ const GUIDE_ROUTES: Record<string, GuideCheck> = {
   'GET /v1/profiles/:id/consent': { kind: 'profile' },
   'GET /v1/profiles/:id/points': { kind: 'profile' },
   'GET /v1/profiles/:id/coupons': { kind: 'profile' },
+  'GET /v1/profiles/:id/wecom': { kind: 'profile' },
 };
 
 /** The class of a route (`method`, Fastify pattern such as `/v1/segments/:id`). */

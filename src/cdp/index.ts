@@ -36,6 +36,7 @@ export {
 } from './profiles.repo.js';
 export { loadProfileState, loadLiveProfileState, profileTraits, pageLiveProfilesByTrait, filterProfileIds, liveProfilesQuery } from './profiles.lookups.js';
 export { loadProfileConsent, recordProfileConsent } from './consent.repo.js';
+export { profileCards, type ProfileCard } from './profiles.cards.js';
 export { findProfileByIdentifier, profilesByIdentifier, liveProfileByIdentifier, latestIdentifier, type IdentifierRow } from './identities.repo.js';
 export {
   trackEventsAfter,

@@ -123,8 +123,8 @@ export async function listContacts<D>(handle: Kysely<D>, ws: string, f: ContactF
   );
 }
 
-/** Every relation of each customer (live ones first, then by add time), with staff names and tag names. */
-async function followersOf(db: ScrmKysely, ws: string, ids: string[]): Promise<Map<string, ContactFollower[]>> {
+/** Every relation of each customer (live ones first, then by add time), with staff names and tag names (also the profile read, profile-wecom.ts). */
+export async function followersOf(db: ScrmKysely, ws: string, ids: string[]): Promise<Map<string, ContactFollower[]>> {
   const out = new Map<string, ContactFollower[]>();
   if (!ids.length) return out;
   const rows = await db

@@ -36,6 +36,8 @@ export interface ScrmDeps {
   callbackWindowMs?: number;
   /** WeCom's API base URL for connections that name none (default https://qyapi.weixin.qq.com). */
   wecomApiBaseUrl?: string;
+  /** Port (cdp's profiles): the live profile id of a reference (`prf_...` or `type:value`), or a coded error (PROFILE_NOT_FOUND). */
+  resolveProfileRef: (workspaceId: string, ref: string) => Promise<string>;
 }
 
 /** The SCRM module of a process: its deps and its per-process state. */

@@ -4,13 +4,15 @@ import { requireKey } from '../platform/http.js';
 import type { Scrm } from './deps.js';
 import { pageSchema } from '../platform/paging.js';
 import { type ContactFilter, listContacts, listCorpTags } from './contacts.list.js';
-import { contactPage, contactsQuery, corpTagSchema, corpTagsQuery, staffQuery, staffSchema, userParams } from './staff.schemas.js';
+import { contactPage, contactsQuery, corpTagSchema, corpTagsQuery, profileWeComSchema, staffQuery, staffSchema, userParams } from './staff.schemas.js';
+import { profileWeCom } from './profile-wecom.js';
 import { getStaff, listStaff, type StaffFilter } from './staff.service.js';
 
 /**
  * `GET /v1/wecom/staff` and `/v1/wecom/staff/:userid`: the corp's members as the sync mirrored
  * them; `GET /v1/wecom/contacts`: the customers with the staff who follow them; `GET
- * /v1/wecom/corp-tags`: the corp's customer tags (secret key).
+ * /v1/wecom/corp-tags`: the corp's customer tags; `GET /v1/profiles/:id/wecom`: a profile's customers,
+ * their staff (owner first) and groups (secret key).
  */
 export async function staffRoutes(app: FastifyInstance, scrm: Scrm): Promise<void> {
   const preHandler = requireKey(scrm.keys, 'secret');
@@ -25,6 +27,18 @@ export async function staffRoutes(app: FastifyInstance, scrm: Scrm): Promise<voi
       },
     },
     async (req) => listStaff(scrm.database.db, req.workspaceId, req.query),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/profiles/:id/wecom',
+    {
+      preHandler,
+      schema: {
+        ...secured('wecom', "A profile's WeCom side: its customers, the staff who follow them (owner first) and the customer groups they are in"),
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 300 } } },
+        response: { 200: profileWeComSchema, ...errorResponses },
+      },
+    },
+    async (req) => profileWeCom(scrm.database.db, req.workspaceId, await scrm.resolveProfileRef(req.workspaceId, req.params.id)),
   );
   app.get<{ Params: { userid: string } }>(
     '/v1/wecom/staff/:userid',

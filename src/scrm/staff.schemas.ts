@@ -42,7 +42,7 @@ export const corpTagSchema = {
 export const corpTagsQuery = { type: 'object', additionalProperties: false, properties: pageQueryProperties(500, 1000) } as const;
 
 /** One staff member's relation with a customer. */
-const followerSchema = {
+export const followerSchema = {
   type: 'object',
   required: ['userid', 'staffName', 'remark', 'state', 'addWay', 'addedAt', 'deletedAt', 'deletedBy', 'tags'],
   properties: {
@@ -90,3 +90,56 @@ export const contactsQuery = {
 
 /** `GET /v1/wecom/contacts`. */
 export const contactPage = pageSchema(contactSchema);
+
+/** Answer of `GET /v1/profiles/:id/wecom`. */
+export const profileWeComSchema = {
+  type: 'object',
+  required: ['profileId', 'contacts', 'staff', 'groups'],
+  properties: {
+    profileId: { type: 'string', description: 'the live profile (a reference is resolved, merges followed)' },
+    contacts: {
+      type: 'array',
+      description: 'the WeCom customers (external contacts) resolved to this profile or one merged into it',
+      items: {
+        type: 'object',
+        required: ['externalUserid', 'name', 'type', 'avatar', 'corpName'],
+        properties: {
+          externalUserid: { type: 'string' },
+          name: { type: 'string' },
+          type: { type: 'string', enum: ['wechat', 'wecom', 'unknown'] },
+          avatar: { type: ['string', 'null'] },
+          corpName: { type: ['string', 'null'] },
+        },
+      },
+    },
+    staff: {
+      type: 'array',
+      description: 'every staff relation of those customers: live ones first, the longest-standing first; the first live one is the owner',
+      items: {
+        ...followerSchema,
+        required: [...followerSchema.required, 'externalUserid', 'owner'],
+        properties: { ...followerSchema.properties, externalUserid: { type: 'string' }, owner: { type: 'boolean' } },
+      },
+    },
+    groups: {
+      type: 'array',
+      description: 'customer groups the customers are in (then were in, quitAt set), the latest joined first',
+      items: {
+        type: 'object',
+        required: ['chatId', 'name', 'owner', 'ownerName', 'status', 'memberCount', 'externalUserid', 'joinedAt', 'joinScene', 'quitAt'],
+        properties: {
+          chatId: { type: 'string' },
+          name: { type: 'string' },
+          owner: { type: 'string', description: 'the owner staff userid' },
+          ownerName: { type: ['string', 'null'] },
+          status: { type: 'string', enum: ['active', 'dismissed'] },
+          memberCount: { type: 'integer' },
+          externalUserid: { type: 'string', description: "which of the profile's customers is the member" },
+          joinedAt: { type: 'string' },
+          joinScene: { type: ['integer', 'null'], description: '1 invited directly, 2 invited by link, 3 scanned a group QR code' },
+          quitAt: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
+} as const;

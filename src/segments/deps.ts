@@ -4,7 +4,7 @@
  * not import (or need not know) provide.
  */
 import type { Logger } from 'pino';
-import type { CdpHubEvents } from '../cdp/index.js';
+import type { CdpHubEvents, ProfileCard } from '../cdp/index.js';
 import type { Database } from '../platform/db/database.js';
 import type { StatementLimits } from '../platform/db/statement-limits.js';
 import type { Hub } from '../platform/hub.js';
@@ -39,4 +39,6 @@ export interface SegmentsDeps {
   oldestWrite: () => number | undefined;
   /** Port (cdp's profiles): the live profile id of a reference (`prf_...` or `type:value`), or a coded error. */
   resolveProfileRef: (workspaceId: string, ref: string) => Promise<string>;
+  /** Port (cdp's profiles, with the PII cipher): names and identifiers of profiles by id, for member lists; absent, members show ids only. */
+  profileCards?: (workspaceId: string, ids: readonly string[]) => Promise<Map<string, ProfileCard>>;
 }

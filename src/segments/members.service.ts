@@ -1,13 +1,16 @@
 /** A segment's members: a page as JSON, or the whole list streamed as CSV. */
+import type { ProfileCard } from '../cdp/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
 import { getRow, iso, type SegmentDeps } from './segment-rows.js';
 
-/** A member as the API shows it. */
+/** A member as the API shows it: with the profile's name (null without a name trait) and identifiers. */
 export interface MemberView {
   profileId: string;
   version: number;
   enteredAt: string;
+  name: string | null;
+  identifiers: { type: string; value: string }[];
 }
 
 /** A page of members, ordered by profile id. */
@@ -19,10 +22,19 @@ export async function listMembers(deps: SegmentDeps, ws: string, id: string, q: 
     .orderBy('profile_id')
     .limit(q.limit + 1)
     .execute();
+  const cards = deps.profileCards
+    ? await deps.profileCards(
+        ws,
+        rows.slice(0, q.limit).map((r) => r.profile_id),
+      )
+    : new Map<string, ProfileCard>();
   return pageOf(
     rows,
     q.limit,
-    (r) => ({ profileId: r.profile_id, version: r.version, enteredAt: iso(r.entered_at) }),
+    (r) => {
+      const card = cards.get(r.profile_id);
+      return { profileId: r.profile_id, version: r.version, enteredAt: iso(r.entered_at), name: card?.name ?? null, identifiers: card?.identifiers ?? [] };
+    },
     (r) => [r.profile_id],
   );
 }

@@ -15,7 +15,9 @@ import type { Rule } from './rule.types.js';
 import type { SegmentsSqlDB, SegmentsTable } from './schema.js';
 
 /** What the segment services need (a part of the module's deps; they only emit on the hub). */
-export type SegmentDeps = Pick<SegmentsDeps, 'database' | 'now' | 'timeZoneOf' | 'resolveProfileRef'> & { hub: Pick<Hub<SegmentsHubEvents>, 'emit'> };
+export type SegmentDeps = Pick<SegmentsDeps, 'database' | 'now' | 'timeZoneOf' | 'resolveProfileRef' | 'profileCards'> & {
+  hub: Pick<Hub<SegmentsHubEvents>, 'emit'>;
+};
 
 /** A segment as the API shows it. */
 export interface SegmentView {

@@ -162,8 +162,18 @@ export const membersSchema = {
     200: pageSchema(
       {
         type: 'object',
-        required: ['profileId', 'version', 'enteredAt'],
-        properties: { profileId: { type: 'string' }, version: { type: 'integer' }, enteredAt: { type: 'string' } },
+        required: ['profileId', 'version', 'enteredAt', 'name', 'identifiers'],
+        properties: {
+          profileId: { type: 'string' },
+          version: { type: 'integer' },
+          enteredAt: { type: 'string' },
+          name: { type: ['string', 'null'], description: 'The name trait (name, nickname, username or firstName), null without one' },
+          identifiers: {
+            type: 'array',
+            description: 'The identifiers of the profile (phone, email, user_id, external_userid, ...), PII decrypted (masked for guides)',
+            items: { type: 'object', required: ['type', 'value'], properties: { type: { type: 'string' }, value: { type: 'string' } } },
+          },
+        },
       },
       'in profile id order',
     ),

@@ -15,6 +15,7 @@ import {
   mergedIdsOf,
   profileDepsOf,
   resolveProfileRef,
+  profileCards,
   type TimelineSource,
   type WorkspaceIngestSettings,
 } from '../cdp/index.js';
@@ -38,6 +39,7 @@ import {
   type InboxWorker,
   type LiveCodeWorker,
   type Scrm,
+  type ScrmDeps,
   type ScrmHubEvents,
   type ScrmOpsWorker,
 } from '../scrm/index.js';
@@ -195,7 +197,13 @@ function guideScope(database: Database, profiles: ReturnType<typeof profileDepsO
   };
 }
 
+/** SCRM's deps: the process values it shares, and cdp's profile references as its resolver port. */
+function scrmDeps(shared: Omit<ScrmDeps, 'resolveProfileRef'>, profiles: ReturnType<typeof profileDepsOf>): ScrmDeps {
+  return { ...shared, resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref) };
+}
+
 /** Builds the process state (the composition root): databases, hub, writer, and every module's deps. */
+// size: the one place every module's deps and ports are wired; split, the wiring would be spread over several functions passing the same dozen values
 export async function createServices(config: Config, opts: ServicesOptions = {}): Promise<Services> {
   const log = opts.log ?? createLogger(config);
   const clock = opts.clock ?? systemClock;
@@ -243,10 +251,11 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     queryLimits: segmentQueryLimits(config),
     oldestWrite: () => writer.oldestInFlight(),
     resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
+    profileCards: (ws, ids) => profileCards(database.db, cipher, ws, ids),
   };
   const outboundAllow = parseAllowList(config.outboundAllow);
   const outboundFetch = createGuardedFetch(outboundAllow);
-  const scrm = createScrm({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion });
+  const scrm = createScrm(scrmDeps({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion }, profiles));
   const access: AccessDeps = {
     database,
     now,

@@ -1,7 +1,7 @@
 /**
  * The RFM report (GET /v1/models/rfm/report): cell sizes and revenue shares of the last run, its
- * thresholds, a "compute now" (POST /v1/models/compute with the RFM model), and the model
- * settings (GET and PUT /v1/models/settings, in ModelSettings.tsx).
+ * thresholds, a "compute now" (POST /v1/models/compute with the RFM model), the lifecycle flow
+ * between stages (LifecycleFlow.tsx), and the model settings (GET and PUT /v1/models/settings, in ModelSettings.tsx).
  */
 import { App as AntApp, Button, Card, Descriptions, Empty, Popconfirm, Progress, Space, Spin, Table, Typography } from 'antd';
 import { useEffect, useState } from 'react';
@@ -11,6 +11,7 @@ import { formatCount, formatMoney, formatShare, formatTime } from '../format.ts'
 import { useI18n } from '../i18n.ts';
 import { useSession } from '../session.ts';
 import { ModelSettingsCard } from './ModelSettings.tsx';
+import { LifecycleFlowCard } from './LifecycleFlow.tsx';
 
 const DIMS = ['r', 'f', 'm'] as const;
 
@@ -193,6 +194,7 @@ export function RfmReportPage() {
           </>
         )}
       </Card>
+      <LifecycleFlowCard />
       <ModelSettingsCard settings={settings} lastRun={report.thresholds} onSaved={setSettings} />
     </Space>
   );

@@ -1,6 +1,7 @@
 /**
  * One segment: summary, rule and versions (GET /v1/segments/:id), members (GET
- * /v1/segments/:id/members, cursor pages; a row expands to the profile), CSV export, a static
+ * /v1/segments/:id/members, cursor pages, each with the profile's name and key identifiers; a row
+ * expands to the profile), CSV export, a static
  * segment's member upload, recompute and archive.
  */
 import { Alert, App as AntApp, Button, Card, Collapse, Descriptions, Empty, Input, Popconfirm, Space, Spin, Table, Tag, Typography } from 'antd';
@@ -9,7 +10,8 @@ import type { Member, Profile, SegmentDetail } from '../api.ts';
 import { CursorPager, ErrorAlert, JsonBlock, useCursorPages } from '../components.tsx';
 import { formatCount, formatMoney, formatTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
-import { navigate } from '../router.tsx';
+import { Link, navigate } from '../router.tsx';
+import { keyIdentifiers } from './customers/identifiers.ts';
 import { useSession } from '../session.ts';
 import { StaticUpload } from './StaticUpload.tsx';
 
@@ -314,7 +316,7 @@ export function SegmentDetailPage({ id }: { id: string }) {
               placeholder={t('exportTraits')}
               value={traits}
               onChange={(e) => setTraits(e.target.value)}
-              style={{ width: 280 }}
+              style={{ width: 'min(280px, 40vw)' }}
               data-testid="export-traits"
             />
             <Button onClick={exportCsv} loading={busy === 'export'} data-testid="export-csv">
@@ -332,10 +334,37 @@ export function SegmentDetailPage({ id }: { id: string }) {
             loading={members.loading}
             dataSource={members.rows}
             pagination={false}
+            scroll={{ x: 'max-content' }}
             locale={{ emptyText: <Empty description={t('noMembers')} /> }}
             expandable={{ expandedRowRender: (m) => <MemberProfile id={m.profileId} /> }}
             columns={[
-              { title: t('colProfile'), dataIndex: 'profileId', render: (v: string) => <Typography.Text code>{v}</Typography.Text> },
+              {
+                title: t('colMemberName'),
+                key: 'name',
+                render: (_: unknown, m) => (
+                  <Space orientation="vertical" size={0}>
+                    <Link to={`customers/${encodeURIComponent(m.profileId)}`} testId="member-name">
+                      {m.name ?? t('none')}
+                    </Link>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }} code>
+                      {m.profileId}
+                    </Typography.Text>
+                  </Space>
+                ),
+              },
+              {
+                title: t('colMemberIds'),
+                key: 'ids',
+                render: (_: unknown, m) => (
+                  <Space size={[4, 4]} wrap data-testid="member-ids">
+                    {keyIdentifiers(m, 4).map((i) => (
+                      <Tag key={`${i.type}:${i.value}`}>
+                        {i.type}: {i.value}
+                      </Tag>
+                    ))}
+                  </Space>
+                ),
+              },
               { title: t('colMemberVersion'), dataIndex: 'version', width: 160, align: 'right' },
               { title: t('colEntered'), dataIndex: 'enteredAt', width: 200, render: (v: string) => formatTime(v, locale) },
             ]}

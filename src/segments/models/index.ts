@@ -43,3 +43,4 @@ export {
 } from './settings.js';
 export { plainRun, DEFAULT_CHUNK_SIZE, type RunContext } from './run.js';
 export { modelRoutes } from './models.routes.js';
+export { lifecycleFlow, flowPeriod, type LifecycleFlow, type LifecycleMove } from './lifecycle-flow.js';

@@ -3,7 +3,18 @@ import { requireKey } from '../../platform/http.js';
 import { computeModels } from './compute.js';
 import type { SegmentsDeps } from '../deps.js';
 import { requestModelSegmentRecomputes } from '../recompute.js';
-import { computeBody, computeReportSchema, errorResponses, rfmReportSchema, secured, settingsAnswerSchema, settingsBody } from './models.schemas.js';
+import {
+  computeBody,
+  computeReportSchema,
+  errorResponses,
+  flowQuery,
+  flowSchema,
+  rfmReportSchema,
+  secured,
+  settingsAnswerSchema,
+  settingsBody,
+} from './models.schemas.js';
+import { flowPeriod, lifecycleFlow } from './lifecycle-flow.js';
 import { rfmReport } from './rfm.js';
 import { loadModelSettings, type ModelName, type ModelSettings, saveSegmentationSettings } from './settings.js';
 
@@ -53,6 +64,22 @@ export async function modelRoutes(app: FastifyInstance, deps: SegmentsDeps): Pro
       },
     },
     async (req) => rfmReport(db, req.workspaceId),
+  );
+
+  app.get<{ Querystring: { from?: string; to?: string } }>(
+    '/v1/models/lifecycle/flow',
+    {
+      preHandler,
+      schema: {
+        ...secured('How many profiles moved between lifecycle stages in a period of local dates (from the recorded stage changes)'),
+        querystring: flowQuery,
+        response: { 200: flowSchema, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { timeZone } = await loadModelSettings(db, req.workspaceId, tz);
+      return lifecycleFlow(db, deps.database.dialect, req.workspaceId, flowPeriod(deps.now(), timeZone, req.query), timeZone);
+    },
   );
 
   app.get(

@@ -178,3 +178,35 @@ export const settingsBody = {
     },
   },
 } as const;
+
+/** Query of GET /v1/models/lifecycle/flow. */
+export const flowQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { type: 'string', description: 'First local date YYYY-MM-DD (workspace time zone); default 29 days before `to`' },
+    to: { type: 'string', description: 'Last local date YYYY-MM-DD, included; default today' },
+  },
+} as const;
+
+/** Answer of GET /v1/models/lifecycle/flow. */
+export const flowSchema = {
+  type: 'object',
+  required: ['from', 'to', 'timeZone', 'profiles', 'changes', 'moves'],
+  properties: {
+    from: str,
+    to: str,
+    timeZone: str,
+    profiles: { ...int, description: 'Profiles whose stage changed at least once in the period' },
+    changes: { ...int, description: 'Stage changes recorded in the period' },
+    moves: {
+      type: 'array',
+      description: 'Per pair of stages: profiles in `from` when the period began and in `to` when it ended (from null: not staged before), largest first',
+      items: {
+        type: 'object',
+        required: ['from', 'to', 'profiles'],
+        properties: { from: { type: ['string', 'null'], enum: [...LIFECYCLE_STAGES, null] }, to: { type: 'string', enum: LIFECYCLE_STAGES }, profiles: int },
+      },
+    },
+  },
+} as const;

@@ -1,7 +1,7 @@
 /**
  * The profile 360 page: identifiers and merges, traits, tags (add/remove), RFM, lifecycle and
- * community role, consent per purpose and channel with its history, segments, messages received,
- * and the timeline.
+ * community role, WeCom owner staff and groups (ProfileWeCom.tsx), consent per purpose and channel
+ * with its history, segments, messages received, and the timeline.
  */
 import { App as AntApp, AutoComplete, Card, Col, Descriptions, Empty, Row, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
@@ -12,6 +12,7 @@ import { useI18n } from '../../i18n.ts';
 import { canChange, useSession } from '../../session.ts';
 import { displayName } from './identifiers.ts';
 import { ProfileTimeline } from './ProfileTimeline.tsx';
+import { ProfileWeComCard } from './ProfileWeCom.tsx';
 
 type Row = Record<string, unknown>;
 const text = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
@@ -126,6 +127,7 @@ export function CustomerProfilePage({ id }: { id: string }) {
           )}
         </Space>
       </Card>
+      <ProfileWeComCard api={api} profileId={profile.id} />
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={10}>
           <Tabs
@@ -139,6 +141,7 @@ export function CustomerProfilePage({ id }: { id: string }) {
                     rowKey={(r) => `${r.type}:${r.value}`}
                     pagination={false}
                     dataSource={profile.identifiers}
+                    scroll={{ x: 'max-content' }}
                     data-testid="profile-identifiers"
                     columns={[
                       { title: t('colKind'), dataIndex: 'type' },
@@ -158,6 +161,7 @@ export function CustomerProfilePage({ id }: { id: string }) {
                     rowKey={(r) => String(r.id)}
                     pagination={false}
                     dataSource={side.merges.data}
+                    scroll={{ x: 'max-content' }}
                     columns={[
                       { title: t('colKind'), dataIndex: 'kind' },
                       { title: t('from'), dataIndex: 'fromProfileId' },

@@ -14,7 +14,7 @@ export function displayName(p: Pick<ProfileSummary, 'traits' | 'identifiers' | '
 }
 
 /** The identifiers operators look for first (phone, member id, user id, email, unionid, external_userid), at most `n`. */
-export function keyIdentifiers(p: Pick<ProfileSummary, 'identifiers'>, n = 3): { type: string; value: string }[] {
+export function keyIdentifiers(p: { identifiers: readonly { type: string; value: string | null }[] }, n = 3): { type: string; value: string }[] {
   const order = ['phone', 'member_id', 'user_id', 'email', 'unionid', 'external_userid'];
   const rank = (t: string) => {
     const i = order.findIndex((o) => t === o || t.startsWith(`${o}`));
