@@ -1,5 +1,6 @@
 /** The console shell: locale, the signed-in session, the header (workspace switcher, menu by role) and the screen of the path. */
 import { App as AntApp, Button, ConfigProvider, Dropdown, Grid, Layout, Menu, Result, Segmented, Select, Space, Spin, Typography } from 'antd';
+import type { ThemeConfig } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
@@ -30,6 +31,12 @@ const SCRM_AREAS = [
 export function scrmNavKey(sub: string[]): string {
   return `scrm/${SCRM_AREAS.some(([a]) => a === sub[0]) ? sub[0] : 'live-codes'}`;
 }
+
+/**
+ * Menu items a little narrower than Ant Design's default (16 px each side), and the header's
+ * subtitle only from 1600 px: at 1440 px every menu entry then fits instead of going under "···".
+ */
+const THEME: ThemeConfig = { components: { Menu: { itemPaddingInline: 12 } } };
 
 type Auth =
   | { state: 'checking' }
@@ -239,9 +246,7 @@ export function App() {
   const workspaces = auth.state === 'signed-in' ? auth.session.workspaces : [];
 
   return (
-    // Menu items a little narrower than Ant Design's default (16 px each side) and the subtitle only
-    // from 1600 px: at 1440 px every menu entry then fits in the header instead of under "···".
-    <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} theme={{ components: { Menu: { itemPaddingInline: 12 } } }}>
+    <ConfigProvider locale={locale === 'zh-CN' ? zhCN : enUS} theme={THEME}>
       <AntApp>
         <I18nContext.Provider value={i18n}>
           <Layout style={{ minHeight: '100vh' }}>
