@@ -4,7 +4,7 @@ import type { ThemeConfig } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
-import { Outlet, type Params, ScrollRestoration, useMatches } from 'react-router';
+import { Outlet, type Params, useMatches, useNavigationType } from 'react-router';
 import { ApiError, type ConsoleSession, consoleAuth, createApi, type Role, type Workspace } from './api.ts';
 import { I18nContext, i18nFor, type Locale, type MessageKey } from './i18n.ts';
 import { AcceptInvitationPage } from './pages/AcceptInvitation.tsx';
@@ -134,6 +134,7 @@ export function App() {
   const { t } = i18n;
   const [auth, setAuth] = useState<Auth>({ state: 'checking' });
   const path = usePath();
+  const navigationType = useNavigationType();
   const routeNav = useRouteNav();
   const screens = Grid.useBreakpoint();
   const wide = screens.md !== false;
@@ -141,6 +142,12 @@ export function App() {
   useEffect(() => {
     document.documentElement.lang = locale;
   }, [locale]);
+
+  // A new screen starts at the top; back and forward leave the scroll to the browser, which
+  // restores it. (react-router's <ScrollRestoration> moved the page under an open menu on phones.)
+  useEffect(() => {
+    if (navigationType !== 'POP') window.scrollTo(0, 0);
+  }, [path, navigationType]);
 
   // The browser's session cookie (httpOnly: only the server can read it) is checked first.
   useEffect(() => {
@@ -306,7 +313,6 @@ export function App() {
               <Layout.Content style={{ padding: wide ? 24 : 12, maxWidth: 1280, width: '100%', margin: '0 auto' }}>{body}</Layout.Content>
             </SessionContext.Provider>
           </Layout>
-          <ScrollRestoration />
         </I18nContext.Provider>
       </AntApp>
     </ConfigProvider>
