@@ -9,7 +9,7 @@ const router = createConsoleRouter(routes);
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     {/* Without transitions a navigation renders its screen at once, as the old router did. With them, console-messages
-        failed twice in a row at steps right after a navigation (the template editor remounting under its new address,
+        failed twice in a row (on a heavily loaded machine) at steps right after a navigation (the template editor remounting under its new address,
         the locale switch), as if the address changed before the screen did; without, it passed. A first visit to an
         area shows the shell's spinner while its chunk loads. */}
     <RouterProvider router={router} useTransitions={false} />
