@@ -282,8 +282,25 @@ describe('web console (real server, real browser)', () => {
     await page.reload();
     await hasText(id('nav-segments'), 'Segments', 'the English menu after a reload');
 
-    // Archive from the detail page; the archived filter shows it.
+    // A deep link opens the segment's page directly; the browser's back and forward buttons move
+    // between it and another screen (react-router keeps the history).
     await page.goto(`${server!.url}/console/segments/${segId}`);
+    await hasText(id('segment-size'), String(USERS - USERS / 4), 'the size on the deep-linked page');
+    const pathname = () => new URL(page.url()).pathname;
+    await id('nav-rfm').click();
+    await id('rfm-table').waitFor();
+    expect(pathname()).toBe('/console/rfm');
+    await page.goBack();
+    await hasText(id('segment-size'), String(USERS - USERS / 4), 'the size after going back');
+    expect(pathname()).toBe(`/console/segments/${segId}`);
+    expect(await id('rfm-table').count()).toBe(0);
+    await page.goForward();
+    await id('rfm-table').waitFor();
+    expect(pathname()).toBe('/console/rfm');
+    await page.goBack();
+    await id('segment-size').waitFor();
+
+    // Archive from the detail page; the archived filter shows it.
     await id('archive').click();
     await page.locator('.ant-popover:not(.ant-popover-hidden) .ant-btn-dangerous').click();
     await until(

@@ -1,0 +1,4 @@
+/** The settings area (a chunk of its own): workspace, users and roles, API keys. */
+export { ApiKeysPage } from '../pages/settings/ApiKeys.tsx';
+export { UsersPage } from '../pages/settings/Users.tsx';
+export { WorkspaceSettingsPage } from '../pages/settings/WorkspaceSettings.tsx';

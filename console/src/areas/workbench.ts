@@ -1,0 +1,2 @@
+/** The guide's workbench (a chunk of its own). */
+export { WorkbenchPage } from '../pages/Workbench.tsx';
