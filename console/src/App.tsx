@@ -33,10 +33,9 @@ export function scrmNavKey(sub: string[]): string {
 }
 
 /**
- * Menu items narrower than Ant Design's default (10 px each side instead of 16), 16 px between
- * the header's parts and its subtitle only from 1600 px: at 1440 px every menu entry then fits, in
- * both languages, instead of going under "···" (measured with the English labels, the longest:
- * 987 px of entries in 969 px at the defaults, 939 px in 985 px with these).
+ * Menu items narrower than Ant Design's default (10 px each side instead of 16). On wide screens
+ * the menu runs down a left sider (a dozen areas did not fit across the header at 1440 px: SCRM and
+ * Settings went under "···", and a 1366 px laptop has less); below 768 px it is the header's ☰ button.
  */
 const THEME: ThemeConfig = { components: { Menu: { itemPaddingInline: 10 } } };
 
