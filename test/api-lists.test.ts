@@ -23,8 +23,9 @@ it('every list route declares { data, nextCursor } and no other array at the top
   const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: Schema }> }> }>>;
   };
-  // Not lists: a group's tag set is read as the object its PUT replaces ({ chatId, tags }).
-  const notLists = new Set(['GET /v1/wecom/groups/{chatId}/tags']);
+  // Not lists: a group's tag set is read as the object its PUT replaces ({ chatId, tags }); a
+  // profile's WeCom side is one object (its contacts, staff and groups, each bounded by the profile).
+  const notLists = new Set(['GET /v1/wecom/groups/{chatId}/tags', 'GET /v1/profiles/{id}/wecom']);
   const lists: string[] = [];
   const wrong: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -41,7 +42,7 @@ it('every list route declares { data, nextCursor } and no other array at the top
         if (!('nextCursor' in props)) wrong.push(`${route}: data without nextCursor`);
       }
       // A collection read (not one object, not a report or series) lists in `data` (other arrays beside it are context).
-      const collection = method === 'get' && !/\}$/.test(path) && !/\/(stats|report|schema|settings|today|session)\b/.test(path);
+      const collection = method === 'get' && !/\}$/.test(path) && !/\/(stats|report|schema|settings|today|session|flow)\b/.test(path);
       const others = Object.entries(props).filter(([n, p]) => n !== 'data' && isArray(p));
       if (collection && others.length && !props.data) wrong.push(`${route}: lists in ${others.map(([n]) => n).join(', ')} instead of data`);
     }
