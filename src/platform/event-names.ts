@@ -45,3 +45,10 @@ export const WECOM_JOIN_SCENES = { invited: 1, invitedByLink: 2, qrCode: 3 } as 
 
 /** Join scenes that are an invitation by another group member. */
 export const WECOM_INVITED_SCENES: readonly number[] = [WECOM_JOIN_SCENES.invited, WECOM_JOIN_SCENES.invitedByLink];
+
+/**
+ * A profile's first exposure to an experiment's arm. Two producers write it: insight's experiments
+ * (their exposures route) and journeys' split step (its assignments); journeys sits below insight,
+ * so the name lives here for both.
+ */
+export const EXPERIMENT_VIEWED_EVENT = 'Experiment Viewed';

@@ -5,6 +5,7 @@
  */
 import { liveProfileByIdentifier, liveProfileIds, recordSystemEvents } from '../../cdp/index.js';
 import { parseJson } from '../../platform/db/database.js';
+import { EXPERIMENT_VIEWED_EVENT } from '../../platform/event-names.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, encodeCursor, type Page } from '../../platform/paging.js';
 import type { InsightDeps } from '../deps.js';
@@ -26,8 +27,8 @@ import {
 } from './experiments.repo.js';
 import { type ExperimentInput, normaliseInput, splitInput, type SplitInput } from './experiments.validate.js';
 
-/** The event recorded on a profile's timeline at its first exposure (properties: experiment_id, experiment_key, variant). */
-export const EXPERIMENT_VIEWED_EVENT = 'Experiment Viewed';
+/** The event recorded on a profile's timeline at its first exposure (properties: experiment_id, experiment_key, variant); the name is platform's, shared with journeys' split step. */
+export { EXPERIMENT_VIEWED_EVENT };
 
 /** Stored settings: the analysis settings without CUPED's switch (CUPED follows covariateDays). */
 type Settings = Omit<AnalysisSettings, 'cuped'>;

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
+import { EXPERIMENT_VIEWED_EVENT } from '../../platform/event-names.js';
 import type { StepOf } from '../definition.js';
 import { finish, go, logStep } from '../work.js';
 import type { StepHandler } from './handler.js';
-
-/** The exposure event of a split step (the name insight's experiments record for theirs). */
-export const EXPERIMENT_VIEWED_EVENT = 'Experiment Viewed';
 
 /** The `experiment_key` property of a split step's exposure events. */
 export function splitExperimentKey(journeyId: string, stepId: string): string {
