@@ -24,13 +24,15 @@ for (const file of files) {
   if (fileLines > FILE_LIMIT && !lines.slice(0, 5).some((l) => /\bsize:\s*\S/.test(l))) problems.push(`${file}: ${fileLines} lines (limit ${FILE_LIMIT})`);
   let ast;
   try {
-    ast = parseSync(text, { syntax: 'typescript', target: 'es2022' });
+    // A leading `;` makes the module's span start at the file's first byte: swc starts it at the
+    // first token, so a file opening with a comment had every line counted from the wrong place.
+    ast = parseSync(';' + text, { syntax: 'typescript', target: 'es2022' });
   } catch (err) {
     problems.push(`${file}: cannot parse (${err.message})`);
     continue;
   }
   // swc spans are byte offsets into one global source map: rebase on this module's start.
-  const base = ast.span.start;
+  const base = ast.span.start + 1;
   const bytes = Buffer.from(text, 'utf8');
   const starts = [0];
   for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) starts.push(i + 1);

@@ -8,9 +8,10 @@ import { signInConsole } from './support/console.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
- * The first run end to end: a fresh server (`siyu serve`, SQLite, empty workspace), the first
- * owner signs in, sees the "load demo data" banner on the segments page, clicks it, and the
- * segments with their members and the customers list appear. The console asks for the default
+ * The first run end to end: a fresh server (`siyu serve`, SQLite, empty workspace, with the demo's
+ * WeCom sandbox and SMS gateway stand-ins), the first owner signs in, sees the "load demo data"
+ * banner on the segments page, clicks it, and the segments with their members and the customers
+ * list appear. The console asks for the default
  * 20,000 customers; the test lowers the scale to 300 on the wire (the request is otherwise the
  * console's own) so it stays quick.
  */
@@ -67,7 +68,10 @@ describe('demo brand from the console (real server, real browser)', () => {
     await id('load-demo').click();
     await id('demo-loaded').waitFor({ timeout: 120_000 });
     expect(sent).toEqual({});
-    expect(await text(id('demo-loaded'))).toMatch(/^演示品牌已加载：300 位客户、\d[\d,]* 笔订单、6 个分群/);
+    // With the stand-ins `siyu serve` runs: the WeCom sandbox's contacts and groups, and the messages sent.
+    expect(await text(id('demo-loaded'))).toMatch(
+      /^演示品牌已加载：300 位客户、\d[\d,]* 笔订单、8 个分群、\d+ 位企业微信客户（\d+ 个客户群），已发送 \d+ 条消息/,
+    );
 
     // The segments list now shows the demo's segments with members.
     const row = id('segments-table')

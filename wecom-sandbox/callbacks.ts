@@ -28,13 +28,23 @@ export interface FiredCallback {
   welcomeCode?: string;
 }
 
+/** A callback as WeCom would POST it, built but not sent: the query string's signature, timestamp and nonce, and the envelope. */
+export interface SealedCallback {
+  event: WeComMessage;
+  /** The plaintext event XML. */
+  xml: string;
+  query: { msg_signature: string; timestamp: string; nonce: string };
+  /** The encrypted envelope `<xml><ToUserName/><Encrypt/><AgentID/></xml>`. */
+  body: string;
+  welcomeCode?: string;
+}
+
 /**
- * Applies a scenario to the sandbox, then sends its event as WeCom does: the event XML encrypted
- * with WXBizMsgCrypt, in the `<xml><ToUserName/><Encrypt/><AgentID/></xml>` envelope, POSTed with
- * `msg_signature`, `timestamp` and `nonce` in the query string.
+ * Applies a scenario to the sandbox and seals its event as WeCom does (the event XML encrypted
+ * with WXBizMsgCrypt, in the `<xml><ToUserName/><Encrypt/><AgentID/></xml>` envelope, signed for
+ * the query string), without sending it: for a receiver in the same process.
  */
-export async function fireCallback(state: SandboxState, targetUrl: string, spec: CallbackScenario, target: CallbackTarget): Promise<FiredCallback> {
-  const url = new URL(targetUrl);
+export function sealCallback(state: SandboxState, spec: CallbackScenario, target: CallbackTarget): SealedCallback {
   const crypto = createWeComCrypto({
     token: target.token,
     encodingAesKey: target.encodingAesKey,
@@ -45,16 +55,38 @@ export async function fireCallback(state: SandboxState, targetUrl: string, spec:
   const xml = buildXml(applied.fields);
   const sealed = crypto.encrypt(xml);
   const body = buildEnvelopeXml({ toUserName: state.corp.corpId, encrypt: sealed.encrypt, agentId: target.agentId });
-  url.searchParams.set('msg_signature', sealed.msgSignature);
-  url.searchParams.set('timestamp', sealed.timestamp);
-  url.searchParams.set('nonce', sealed.nonce);
+  return {
+    event: parseMessageXml(xml),
+    xml,
+    query: { msg_signature: sealed.msgSignature, timestamp: sealed.timestamp, nonce: sealed.nonce },
+    body,
+    welcomeCode: applied.welcomeCode,
+  };
+}
+
+/**
+ * Applies a scenario to the sandbox, then sends its event as WeCom does: sealed
+ * ({@link sealCallback}) and POSTed with `msg_signature`, `timestamp` and `nonce` in the query string.
+ */
+export async function fireCallback(state: SandboxState, targetUrl: string, spec: CallbackScenario, target: CallbackTarget): Promise<FiredCallback> {
+  const url = new URL(targetUrl);
+  const sealed = sealCallback(state, spec, target);
+  for (const [k, v] of Object.entries(sealed.query)) url.searchParams.set(k, v);
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'text/xml; charset=utf-8' },
-    body,
+    body: sealed.body,
     signal: AbortSignal.timeout(target.timeoutMs ?? 5000),
   });
-  return { event: parseMessageXml(xml), xml, url: url.toString(), body, status: res.status, response: await res.text(), welcomeCode: applied.welcomeCode };
+  return {
+    event: sealed.event,
+    xml: sealed.xml,
+    url: url.toString(),
+    body: sealed.body,
+    status: res.status,
+    response: await res.text(),
+    welcomeCode: sealed.welcomeCode,
+  };
 }
 
 /** What a URL verification found. */

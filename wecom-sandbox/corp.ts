@@ -1,3 +1,4 @@
+import { type BrandCorp, type BrandCustomer, checkBrand } from './brand.js';
 import { createRng, hash32, hashChars, hashString, indexedIdCodec, SALT, unionidOf, type IndexedIdCodec } from './ids.js';
 import { CHANNEL_STATES, COMPANIES, DEFAULT_TAG_GROUPS, DEPARTMENTS, GIVEN_NAMES, NICKNAMES, POSITIONS, SURNAMES } from './names.js';
 import { RelationTable } from './relations.js';
@@ -18,6 +19,11 @@ export interface FakeCorpOptions {
   tagGroups?: ReadonlyArray<{ name: string; tags: readonly string[] }>;
   /** Clock, epoch milliseconds. */
   now?: () => number;
+  /**
+   * A corp described member by member (brand.ts): its staff, customers and relations replace the
+   * generated ones (`staff`, `customers` and `resignedStaff` are then ignored).
+   */
+  brand?: BrandCorp;
 }
 
 /** A member (成员). */
@@ -95,10 +101,13 @@ export class FakeCorp extends RelationTable {
   private readonly tagOverrides = new Map<number, number[]>();
   private generatedRelations = 0;
   private baseTagCount = 0;
+  /** The described customers of a brand corp (by index); others are derived from the seed. */
+  private brandCustomers: readonly BrandCustomer[] = [];
 
   constructor(options: FakeCorpOptions) {
-    const staffCount = options.staff ?? 10;
-    const customers = options.customers ?? 200;
+    if (options.brand) checkBrand(options.brand);
+    const staffCount = options.brand?.staff.length ?? options.staff ?? 10;
+    const customers = options.brand?.customers.length ?? options.customers ?? 200;
     if (!Number.isInteger(staffCount) || staffCount < 1 || staffCount > 65_535) throw new Error(`staff must be an integer in 1..65535, got ${staffCount}`);
     if (!Number.isInteger(customers) || customers < 0 || customers > 5_000_000) throw new Error(`customers must be an integer in 0..5000000, got ${customers}`);
     super(staffCount);
@@ -110,9 +119,63 @@ export class FakeCorp extends RelationTable {
     this.tags = new TagCatalogue(seed);
 
     const nowS = this.nowSeconds();
+    if (options.brand) {
+      this.describedStaff(options.brand);
+      this.generateTags(options.tagGroups ?? DEFAULT_TAG_GROUPS, nowS);
+      this.describedCustomers(options.brand);
+      return;
+    }
     this.generateStaff(staffCount, options.resignedStaff ?? Math.floor(staffCount / 20), nowS);
     this.generateTags(options.tagGroups ?? DEFAULT_TAG_GROUPS, nowS);
     this.generateCustomers(customers, nowS);
+  }
+
+  /** A brand's members as described (department 4 门店运营部 unless given). */
+  private describedStaff(brand: BrandCorp): void {
+    brand.staff.forEach((s, index) => {
+      const staff: Staff = {
+        index,
+        userid: s.userid,
+        name: s.name,
+        department: s.department ?? [4],
+        position: s.position ?? '',
+        gender: s.gender ?? '2',
+        resigned: false,
+        dimissionTime: 0,
+      };
+      this.staff.push(staff);
+      this.staffByUserid.set(s.userid, staff);
+    });
+  }
+
+  /** A brand's customers and relations as described: no generated remarks or tags. */
+  private describedCustomers(brand: BrandCorp): void {
+    this.brandCustomers = brand.customers;
+    this.ensureCustomerCapacity(brand.customers.length);
+    this.customerCount = brand.customers.length;
+    const relations = brand.relations ?? [];
+    this.ensureRelationCapacity(relations.length + 16);
+    for (const r of relations) {
+      const id = this.addRelation(r.customer, this.staffByUserid.get(r.userid)!.index, {
+        addWay: r.addWay ?? (r.state ? 1 : 2),
+        state: r.state,
+        byCustomer: CUSTOMER_ADDS.has(r.addWay ?? (r.state ? 1 : 2)),
+        createTime: r.createTime,
+      });
+      if (r.remark) this.setRemark(id, { remark: r.remark });
+      if (r.tags?.length)
+        this.setRelationTags(
+          id,
+          r.tags.map((name) => this.tagByName(name)),
+        );
+    }
+  }
+
+  /** The index of a live corp tag by name; throws when the catalogue has none of that name. */
+  tagByName(name: string): number {
+    const tag = this.tags.liveTags().find((t) => t.name === name);
+    if (!tag) throw new Error(`brand: no corp tag named ${JSON.stringify(name)} (give it in tagGroups)`);
+    return tag.index;
   }
 
   nowSeconds(): number {
@@ -210,6 +273,18 @@ export class FakeCorp extends RelationTable {
 
   /** Everything WeCom says about a customer, derived from the index. */
   customer(index: number): Customer {
+    const described = this.brandCustomers[index];
+    if (described) {
+      return {
+        index,
+        externalUserid: this.externalUserid(index),
+        name: described.name,
+        type: 1,
+        gender: described.gender ?? 0,
+        unionid: described.unionid,
+        avatar: `http://wx.qlogo.cn/mmhead/${hashChars(this.seed, SALT.avatar, index, 40)}/0`,
+      };
+    }
     const h = hash32(this.seed, SALT.name, index);
     const type: 1 | 2 = hash32(this.seed, SALT.customerType, index) % 25 === 0 ? 2 : 1;
     let name: string;

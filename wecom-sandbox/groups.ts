@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { BrandGroup } from './brand.js';
 import type { FakeCorp } from './corp.js';
 import { fail } from './errors.js';
 import { hash32, indexedIdCodec, SALT, type IndexedIdCodec } from './ids.js';
@@ -42,9 +43,34 @@ export class GroupStore {
   constructor(
     private readonly corp: FakeCorp,
     count: number,
+    described?: readonly BrandGroup[],
   ) {
     this.ids = indexedIdCodec(hash32(corp.seed, SALT.chatId), 'wr', SALT.chatId);
-    this.generate(count);
+    if (described) this.describe(described);
+    else this.generate(count);
+  }
+
+  /** A brand's groups as described (brand.ts): owner, name, members with their join times and scenes. */
+  private describe(described: readonly BrandGroup[]): void {
+    for (const g of described) {
+      const owner = this.corp.findStaff(g.owner)!.index;
+      const group = this.create(owner, g.name, [], g.createTime);
+      group.notice = g.notice ?? '';
+      // addMembers numbers the members it adds: leave out the owner and repeats first so the numbers match.
+      const seen = new Set<number>(group.members);
+      const members = g.members
+        .map((m) => ({ m, ref: ('userid' in m ? { staff: this.corp.findStaff(m.userid)!.index } : { customer: m.customer }) as MemberRef }))
+        .filter(({ ref }) => !seen.has(encodeMember(ref)) && !!seen.add(encodeMember(ref)));
+      this.addMembers(
+        group,
+        members.map((x) => x.ref),
+        (k) => members[k]!.m.joinTime,
+        (k) => {
+          const m = members[k]!.m;
+          return 'joinScene' in m && m.joinScene ? m.joinScene : 1;
+        },
+      );
+    }
   }
 
   private generate(count: number): void {

@@ -1,6 +1,6 @@
 /** The sandbox's types: its options, its credentials and the running sandbox (server.ts builds it; control.ts drives it). */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { CallbackTarget, FiredCallback, VerifiedUrl } from './callbacks.js';
+import type { CallbackTarget, FiredCallback, SealedCallback, VerifiedUrl } from './callbacks.js';
 import type { FakeCorp } from './corp.js';
 import type { CallbackScenario } from './scenarios.js';
 import type { GroupMsg, SandboxState, SandboxStateOptions } from './state.js';
@@ -50,6 +50,8 @@ export interface Sandbox {
   expireTokens(): void;
   /** Applies a scenario and POSTs its encrypted event to `targetUrl` (Token and key default to the sandbox's). */
   fireCallback(targetUrl: string, event: CallbackScenario, target?: Partial<CallbackTarget>): Promise<FiredCallback>;
+  /** Applies a scenario and returns its event sealed as WeCom would POST it, without sending it (a receiver in this process). */
+  sealCallback(event: CallbackScenario, target?: Partial<CallbackTarget>): SealedCallback;
   /** Verifies a callback URL with an encrypted echostr, as WeCom's console does. */
   verifyUrl(targetUrl: string, target?: Partial<CallbackTarget>): Promise<VerifiedUrl>;
   /** Marks a mass message as sent by its members (all, or one), as confirming in WeCom does. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ApiOptions, ApiRoute } from './api.js';
-import { fireCallback, verifyCallbackUrl, type CallbackTarget } from './callbacks.js';
+import { fireCallback, sealCallback, verifyCallbackUrl, type CallbackTarget } from './callbacks.js';
 import { WeComApiError, fail } from './errors.js';
 import { hash32, hashChars, hashHex, hashString, SALT } from './ids.js';
 import { contactWayRoutes } from './routes/contact-ways.js';
@@ -184,6 +184,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       for (const [t, exp] of tokens) if (exp > now) tokens.set(t, now);
     },
     fireCallback: (targetUrl, event, t) => fireCallback(state, targetUrl, event, target(t)),
+    sealCallback: (event, t) => sealCallback(state, event, target(t)),
     verifyUrl: (targetUrl, t) => verifyCallbackUrl(state, targetUrl, target(t)),
     confirmGroupMsg: (msgid, userid) => state.confirmGroupMsg(msgid, userid),
     completeTransfers() {

@@ -100,7 +100,7 @@ export class SandboxState {
 
   constructor(options: SandboxStateOptions) {
     this.corp = new FakeCorp(options);
-    this.groups = new GroupStore(this.corp, options.groups ?? this.corp.staff.length * 2);
+    this.groups = new GroupStore(this.corp, options.groups ?? this.corp.staff.length * 2, options.brand?.groups);
     this.welcomeCodeTtlMs = options.welcomeCodeTtlMs ?? 20_000;
     this.transferDelayMs = options.transferDelayMs ?? 24 * 3600_000;
   }

@@ -46,7 +46,15 @@ export function DemoBanner({ onLoaded }: { onLoaded: () => void }) {
     }
   };
 
-  if (done)
+  if (done) {
+    const counts = {
+      profiles: formatCount(done.profiles, locale),
+      orders: formatCount(done.orders, locale),
+      segments: done.segments.length,
+      seconds: done.seconds,
+    };
+    const held = done.sends.reduce((n, b) => n + b.held, 0);
+    const notes = [...(done.wecom ? [] : [t('demoNoWeCom')]), ...(held ? [t('demoHeld', { held: formatCount(held, locale) })] : [])];
     return (
       <Alert
         type="success"
@@ -54,14 +62,23 @@ export function DemoBanner({ onLoaded }: { onLoaded: () => void }) {
         closable
         style={{ marginBottom: 16 }}
         data-testid="demo-loaded"
-        message={t('demoLoaded', {
-          profiles: formatCount(done.profiles, locale),
-          orders: formatCount(done.orders, locale),
-          segments: done.segments.length,
-          seconds: done.seconds,
-        })}
+        message={
+          done.wecom
+            ? t('demoLoadedWeCom', {
+                ...counts,
+                contacts: formatCount(done.wecom.contacts, locale),
+                groups: done.wecom.groups,
+                sent: formatCount(
+                  done.sends.reduce((n, b) => n + b.sent, 0),
+                  locale,
+                ),
+              })
+            : t('demoLoaded', counts)
+        }
+        description={notes.length ? <span data-testid="demo-notes">{notes.join(' ')}</span> : undefined}
       />
     );
+  }
   if (!empty) return null;
   return (
     <Alert

@@ -48,3 +48,17 @@ export function valueProblem(record: Record<string, unknown>): ValueProblem | un
   }
   return undefined;
 }
+
+/** A profile row's `consent` cell: an object (NDJSON), or that object as JSON text (CSV); tracking's validation checks its values. */
+export function readConsentCell(c: unknown): { value: Record<string, unknown> } | { problem: string } {
+  let v = c;
+  if (typeof c === 'string') {
+    try {
+      v = JSON.parse(c);
+    } catch {
+      v = null;
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { problem: 'consent must be a JSON object of booleans, e.g. {"marketing_sms": true}' };
+  return { value: v as Record<string, unknown> };
+}

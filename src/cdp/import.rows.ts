@@ -3,7 +3,7 @@ import { AppError } from '../platform/errors.js';
 import { CdpError } from './errors.js';
 import { validName } from './tags.service.js';
 import { isJunkValue, normaliseIdentifier, type RawIdentifier } from './identifiers.js';
-import { valueProblem } from './import.checks.js';
+import { readConsentCell, valueProblem } from './import.checks.js';
 import { importedOrderChange } from './import.order-status.js';
 import type { ImportFormat } from './import.readers.js';
 import { normaliseMessage, type NormaliseContext, type TrackedEvent } from './tracking.js';
@@ -237,6 +237,7 @@ const MESSAGE_FIELDS: Record<string, string> = { timestamp: 'timestamp', userId:
 
 /** The column a tracking-validation message is about: `properties.currency` and `traits.city` are columns `currency` and `city`. */
 function fieldOf(message: string): string | undefined {
+  if (message.startsWith('context.consent')) return 'consent';
   const nested = /^(?:(?:context\.)?traits|properties)\.([^\s.[]+)/.exec(message);
   if (nested) return nested[1];
   return MESSAGE_FIELDS[/^\w+/.exec(message)?.[0] ?? ''];
@@ -255,7 +256,7 @@ function normalise(message: Obj, id: Identity, ctx: NormaliseContext): TrackedEv
   }
 }
 
-const PROFILE_RESERVED = new Set(['tags', 'timestamp', 'updated_at', 'traits']);
+const PROFILE_RESERVED = new Set(['tags', 'timestamp', 'updated_at', 'traits', 'consent']);
 
 /** A profiles row as an `identify` message; the message id hashes the normalised row, so re-imports store nothing twice. */
 function profileMessage(record: Obj): { message: Obj; id: Identity; tags: ImportTag[] } {
@@ -276,9 +277,14 @@ function profileMessage(record: Obj): { message: Obj; id: Identity; tags: Import
   const when = cell(record.timestamp) ?? cell(record.updated_at);
   const column = cell(record.timestamp) !== undefined ? 'timestamp' : 'updated_at';
   const timestamp = when === undefined ? undefined : new Date(parseImportTime(column, when)).toISOString();
-  const content = { userId: id.userId, anonymousId: id.anonymousId, traits, externalIds: id.externalIds, timestamp, tags };
+  const consentIn = cell(record.consent) === undefined ? undefined : readConsentCell(cell(record.consent));
+  if (consentIn && 'problem' in consentIn) fail(consentIn.problem, 'consent');
+  const consent = consentIn?.value;
+  const content = { userId: id.userId, anonymousId: id.anonymousId, traits, externalIds: id.externalIds, timestamp, tags, ...(consent && { consent }) };
   const messageId = 'import-profile:' + createHash('sha256').update(canonical(content)).digest('hex');
-  const message: Obj = { type: 'identify', messageId, userId: id.userId, anonymousId: id.anonymousId, traits, timestamp, context: context(id) };
+  // Consent travels as tracking's does (Segment's consent object): it lands in the profile's consent with the row's time.
+  const ctx = consent ? { ...context(id), consent: { categoryPreferences: consent } } : context(id);
+  const message: Obj = { type: 'identify', messageId, userId: id.userId, anonymousId: id.anonymousId, traits, timestamp, context: ctx };
   return { message, id, tags };
 }
 

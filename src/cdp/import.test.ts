@@ -128,6 +128,29 @@ describeEngines('import', (engine) => {
     expect(await tagsOf(ws, await profileOf(ws, 'email', emailKey))).toEqual(['club/member:import']);
   });
 
+  it('imports a consent column (NDJSON object, CSV JSON text) into the profile consent with the row time, not into traits; a bad value is a row error', async () => {
+    const { workspaceId: ws } = await t.newWorkspace();
+    const nd = [
+      '{"user_id":"c1","consent":{"marketing_sms":true,"marketing_wecom":false},"timestamp":"2026-03-01T08:00:00+08:00"}',
+      '{"user_id":"c2","consent":{"marketing_sms":"yes"}}',
+    ].join('\n');
+    const report = await run(ws, 'profiles', 'ndjson', nd);
+    expect(report).toMatchObject({ rows: 2, imported: 1, skipped: 1 });
+    expect(report.errors[0]).toMatchObject({ line: 2, field: 'consent' });
+    const c1 = await profile(await profileOf(ws, 'user_id', 'c1'));
+    const consent = typeof c1.consent === 'string' ? JSON.parse(c1.consent) : c1.consent;
+    expect(consent).toEqual({
+      marketing_sms: { granted: true, at: Date.parse('2026-03-01T00:00:00Z') },
+      marketing_wecom: { granted: false, at: Date.parse('2026-03-01T00:00:00Z') },
+    });
+    expect(c1.traits).toEqual({});
+    const csv = 'user_id,consent\nc3,"{""marketing_sms"":true}"\nc4,not json\n';
+    const r2 = await run(ws, 'profiles', 'csv', csv);
+    expect(r2).toMatchObject({ rows: 2, imported: 1, skipped: 1 });
+    const c3 = await profile(await profileOf(ws, 'user_id', 'c3'));
+    expect(Object.keys(typeof c3.consent === 'string' ? JSON.parse(c3.consent) : c3.consent)).toEqual(['marketing_sms']);
+  });
+
   it('imports CSV and NDJSON orders into orders and purchase aggregates', async () => {
     const { workspaceId: ws } = await t.newWorkspace();
     const csv =

@@ -67,14 +67,15 @@ export async function loadProfileRecords(db: Kysely<CdpDB>, workspaceId: string,
     .orderBy('t.name')
     .execute();
   for (const r of tagRows) byId.get(r.profile_id)?.tags.push({ id: r.id, group: r.group_name, name: r.name, source: r.source });
+  // Sorted here, not in SQL: `order by id` makes SQLite walk the whole workspace by primary key
+  // instead of the (workspace_id, merged_into) index (see mergedIdsOf).
   const merged = await db
     .selectFrom('profiles')
     .select(['id', 'merged_into'])
     .where('workspace_id', '=', workspaceId)
     .where('merged_into', 'in', live)
-    .orderBy('id')
     .execute();
-  for (const r of merged) byId.get(r.merged_into!)?.mergedIds.push(r.id);
+  for (const r of merged.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) byId.get(r.merged_into!)?.mergedIds.push(r.id);
   return ids.map((id) => byId.get(id)).filter((r): r is ProfileRecord => r !== undefined);
 }
 

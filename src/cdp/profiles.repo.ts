@@ -192,12 +192,9 @@ export async function writeTraitsMany<D extends CdpDB>(
 /** Ids of the profiles merged into a live profile. */
 export async function mergedIdsOf<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, profileId: string): Promise<string[]> {
   const db = cdpDb(handle);
-  const rows = await db
-    .selectFrom('profiles')
-    .select('id')
-    .where('workspace_id', '=', workspaceId)
-    .where('merged_into', '=', profileId)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
+  // Sorted here, not in SQL: with `order by id` SQLite walks the primary key over the whole
+  // workspace instead of the (workspace_id, merged_into) index (17 ms a call at 8,000 profiles, a
+  // few ids either way; the dispatcher asks once per message for consent).
+  const rows = await db.selectFrom('profiles').select('id').where('workspace_id', '=', workspaceId).where('merged_into', '=', profileId).execute();
+  return rows.map((r) => r.id).sort();
 }

@@ -58,6 +58,21 @@ function describe(s: DemoSummary): string {
     `  orders:    ${n(s.orders)} (${n(s.refundedOrders)} refunded or partly refunded)`,
     `  segments:  ${s.segments.map((g) => `${g.name} ${n(g.memberCount)}`).join(', ')}`,
     `  templates: ${s.templates.length}; journeys published: ${s.journeys.length}; broadcasts scheduled: ${s.broadcasts.length}`,
+    ...(s.wecom
+      ? [
+          `  WeCom:     ${n(s.wecom.staff)} staff, ${n(s.wecom.contacts)} contacts, ${n(s.wecom.groups)} groups (${n(s.wecom.groupMembers)} members), ${s.wecom.liveCodes} live codes, ${s.wecom.scans} scans today`,
+        ]
+      : []),
+    ...s.sends.map(
+      (b) =>
+        `  sent:      ${b.name} (${b.channel}): ${n(b.messages)} messages, ${n(b.sent)} sent, ${n(b.delivered)} delivered, ${n(b.failed)} failed, ${n(b.suppressed)} suppressed, ${n(b.opened)} opened${b.held ? `, ${n(b.held)} held for quiet hours (until 08:00; \`siyu serve\` sends them)` : ''}`,
+    ),
+    ...s.notes.map((x) => `  note:      ${x}`),
+    ...(s.wecom
+      ? [
+          `  note:      the WeCom sandbox (${s.wecom.apiBaseUrl}) ran inside this command and stopped with it: the synced data stays, calls to WeCom fail until the workspace is connected to a running corp; load from the console to keep it running with the server`,
+        ]
+      : []),
     'open the console to see it; to remove it, use a fresh workspace (docs/demo.md)',
   ].join('\n');
 }
@@ -72,7 +87,9 @@ export function registerDemoCommand(program: Command): void {
     .option('--seed <s>', `generator seed: the same seed gives the same data (default ${DEMO_DEFAULTS.seed})`, whole('--seed'))
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { workspace?: string; customers?: number; seed?: number; json?: boolean }) => {
-      const services = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)) });
+      // The WeCom sandbox and the SMS gateway stand-in run in this process while it loads (docs/demo.md).
+      const { createDemoSandboxes } = await import('../../wecom-sandbox/demo.js');
+      const services = await createServices(loadConfig(), { log: pino({ level: 'warn' }, pino.destination(2)), demoSandboxes: createDemoSandboxes });
       const progress = createProgress();
       try {
         const ws = await pickWorkspace(services, opts.workspace);

@@ -4,7 +4,8 @@ import type { Config } from '../platform/config.js';
 import { createUser } from '../access/index.js';
 import { createWorkspace, listWorkspaces } from '../platform/workspaces.js';
 import { generatePassword } from './user.js';
-import { buildApp, createServices, type Services, startWorkers, stopWorkers, type WorkerName } from '../server/app.js';
+import { applySmsReceipts, followTrackedLink } from '../messaging/index.js';
+import { buildApp, createServices, messagingDeps, type Services, startWorkers, stopWorkers, type WorkerName } from '../server/app.js';
 
 /** Which parts a process runs: the HTTP API, and which workers (all, none, or some by name). */
 export interface ProcessRoles {
@@ -92,7 +93,18 @@ async function listen(app: Awaited<ReturnType<typeof buildApp>>, config: Config)
  */
 export async function run(config: Config, roles: ProcessRoles): Promise<void> {
   checkRoles(config, roles);
-  const s = await createServices(config);
+  // The demo brand's stand-ins (a WeCom sandbox per demo load, the SMS gateway): idle until a
+  // demo is loaded from the console, and the SMS gateway's host answers no other workspace's sends.
+  const { createDemoSandboxes } = await import('../../wecom-sandbox/demo.js');
+  const s = await createServices(config, { demoSandboxes: createDemoSandboxes });
+  // What the SMS stand-in delivers after a demo's load (messages held for quiet hours go in the
+  // morning) comes back as its receipts would, and customers follow its tracked links.
+  const messaging = messagingDeps(s);
+  s.demoSandboxes?.report({
+    receipts: (ws, r) => applySmsReceipts(messaging, ws, { timestamp: r.timestamp, signature: r.signature }, r.body),
+    click: (url) => followTrackedLink(messaging, url),
+    error: (err) => s.log.warn({ err }, 'demo SMS stand-in: a receipt or click could not be applied'),
+  });
   if (config.encryptionKeySource === 'generated') {
     s.log.warn({ file: join(config.dataDir, 'encryption.key') }, 'generated a new encryption key for PII; back it up, or set SIYU_ENCRYPTION_KEY');
   }

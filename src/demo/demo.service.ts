@@ -8,7 +8,10 @@ import { importDeps, type ImportKind, type ImportReport, liveProfilesQuery, runI
 import type { DemoDeps } from './deps.js';
 import { DemoError } from './errors.js';
 import { generateDemo } from './generate.js';
-import { setupBroadcast, setupJourneys, setupSegments, setupTemplates } from './setup.js';
+import { findSegment } from '../segments/index.js';
+import { type DemoSend, setupSends } from './sends.js';
+import { setupBroadcast, setupJourneys, setupSegments, setupSettings, setupTemplates } from './setup.js';
+import { connectWeCom, type DemoWeComSummary, scanLiveCodes } from './wecom-setup.js';
 
 /** The default scale and seed (docs/demo.md). */
 export const DEMO_DEFAULTS = Object.freeze({ customers: 20_000, seed: 2026 });
@@ -41,7 +44,14 @@ export interface DemoSummary {
   segments: { id: string; name: string; memberCount: number }[];
   templates: string[];
   journeys: string[];
+  /** Broadcasts scheduled (the next 8:00 push). */
   broadcasts: string[];
+  /** The brand's WeCom in the sandbox: staff, contacts, groups, live codes, today's scans; null without a sandbox. */
+  wecom: DemoWeComSummary | null;
+  /** Broadcasts already sent, with their delivery results; empty without the stand-ins. */
+  sends: DemoSend[];
+  /** What was left out and why (no sandbox in this process). */
+  notes: string[];
   seconds: number;
 }
 
@@ -97,14 +107,52 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
     const progress = opts.onProgress ?? (() => {});
     const data = generateDemo({ seed, customers, now: deps.now() });
     const profiles = await importRows(deps, ws, 'profiles', data.profiles, progress);
-    const orders = await importRows(deps, ws, 'orders', data.orders, progress);
+    await deps.cdp.writer.drain();
+    // WeCom needs the profiles, not the orders: its sync runs beside the orders import (on
+    // PostgreSQL the database works on both at once). Its progress is told once the orders are in.
+    const wecomSynced = connectWeCom(deps, ws, data, seed, () => {});
+    wecomSynced.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    let orders: ImportReport;
+    try {
+      orders = await importRows(deps, ws, 'orders', data.orders, progress);
+    } catch (err) {
+      await wecomSynced.catch(() => {}); // never leave it running behind an error
+      throw err;
+    }
+    // The 'wecom' phase is the wait for the sync after the orders are in.
+    if (deps.sandboxes) progress('wecom', 0, 1);
+    const synced = await wecomSynced;
+    if (synced) progress('wecom', 1, 1);
     await deps.cdp.writer.drain();
     const segments = await setupSegments(deps, ws, progress);
     const templates = await setupTemplates(deps, ws);
-    const silent = segments.find((s) => s.name === '沉默客户')!;
-    const journeys = await setupJourneys(deps, ws, silent.id);
+    await setupSettings(deps, ws);
     const morning = segments.find((s) => s.name === '早咖啡常客')!;
+    // WeCom and the sends before the journeys: once published, journeys send too, and their
+    // messages would count against the customers' frequency caps before the broadcasts'.
+    const wecom = synced ? await scanLiveCodes(deps, ws, synced, progress) : null;
+    await deps.cdp.writer.drain();
+    const sent = await setupSends(
+      deps,
+      ws,
+      {
+        morningSegmentId: morning.id,
+        storeCouponTemplateId: templates.storeCoupon,
+        storeNoticeTemplateId: templates.storeNotice,
+        dropTemplateId: templates.drop,
+        wecom: wecom !== null,
+      },
+      progress,
+    );
+    for (const id of sent.segmentIds) segments.push(await findSegment(deps.segments.database.db, ws, id));
+    const silent = segments.find((s) => s.name === '沉默客户')!;
+    const journeys = await setupJourneys(deps, ws, silent.id, progress);
     const broadcast = await setupBroadcast(deps, ws, morning.id, templates.coupon);
+    const notes = deps.sandboxes
+      ? []
+      : [
+          'this process has no WeCom sandbox or SMS gateway stand-in: the WeCom staff, contacts, groups and live codes and the sent broadcasts were left out (load the demo with `siyu demo` or from a server started with `siyu serve`; docs/demo.md)',
+        ];
     return {
       workspaceId: ws,
       seed,
@@ -116,6 +164,9 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
       templates: templates.ids,
       journeys,
       broadcasts: [broadcast],
+      wecom,
+      sends: sent.sends,
+      notes,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
   } finally {

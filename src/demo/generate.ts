@@ -53,10 +53,32 @@ export function generateDemo(opts: GenerateOptions): DemoData {
     const { customer, row } = drawCustomer(rng, i, opts);
     const own = drawOrders(rng, customer, opts.now);
     if (customer.persona !== 'coffee' && own.length >= 6) row.tags.push(`${TAG_GROUPS.community}/KOC`);
+    const consent = drawConsent(opts.seed, i, row);
+    if (consent) row.consent = consent;
     profiles.push(row);
     orders.push(...own);
   }
   return { profiles, orders };
+}
+
+/** Consent draws have a stream of their own, so the customers and orders are what they were before consent was added. */
+const CONSENT_SALT = 0xc0_45e7;
+
+/**
+ * Marketing consent as the member sign-up recorded it (PIPL: marketing needs an opt-in): SMS for
+ * most customers with a phone, WeCom for most with WeChat; a few said no; the rest were never asked.
+ */
+function drawConsent(seed: number, i: number, row: ProfileRow): Record<string, boolean> | undefined {
+  const rng = createPrng(childSeed(seed ^ CONSENT_SALT, i));
+  const consent: Record<string, boolean> = {};
+  const draw = (key: string, has: boolean, yes: number, no: number) => {
+    const r = rng.next();
+    if (has && r < yes) consent[key] = true;
+    else if (has && r < yes + no) consent[key] = false;
+  };
+  draw('marketing_sms', row.phone !== undefined, 0.82, 0.06);
+  draw('marketing_wecom', row.unionid !== undefined, 0.75, 0.05);
+  return Object.keys(consent).length ? consent : undefined;
 }
 
 /** Identifiers across WeChat, app and stores; traits; tags. */

@@ -16,3 +16,19 @@ export {
 } from './demo.service.js';
 export { generateDemo, type DemoData, type GenerateOptions } from './generate.js';
 export { STORES, DROPS } from './brand.js';
+export type { DemoWeComSummary } from './wecom-setup.js';
+export type { DemoSend } from './sends.js';
+export type {
+  DemoSandboxes,
+  DemoSandboxFactory,
+  DemoSandboxSinks,
+  DemoWeComSandbox,
+  DemoSmsGateway,
+  DemoSmsAccount,
+  DemoCorp,
+  DemoCorpStaff,
+  DemoCorpCustomer,
+  DemoCorpRelation,
+  DemoCorpGroup,
+  SealedCallback,
+} from './sandboxes.js';

@@ -5,7 +5,7 @@
  */
 import { createBroadcast, scheduleBroadcast } from '../broadcasts/index.js';
 import { createJourney, publishJourney, recipeByName } from '../journeys/index.js';
-import { createTemplate } from '../messaging/index.js';
+import { createTemplate, DEFAULT_SETTINGS, loadSettings, updateSettings } from '../messaging/index.js';
 import { computeModels, createSegment, findSegment, recomputeSegment, type SegmentView } from '../segments/index.js';
 import type { DemoDeps } from './deps.js';
 
@@ -61,8 +61,28 @@ export async function setupSegments(deps: DemoDeps, ws: string, progress: SetupP
   return Promise.all(created.map((s) => findSegment(deps.segments.database.db, ws, s.id)));
 }
 
-/** Message templates (zh-CN default, en variant): the morning coupon, a drop notice, a welcome. */
-export async function setupTemplates(deps: DemoDeps, ws: string): Promise<{ coupon: string; ids: string[] }> {
+/** The demo's templates: the morning coupon, the store's coupon with a tracked link, a store notice (service), a drop notice, a welcome. */
+export interface DemoTemplates {
+  coupon: string;
+  storeCoupon: string;
+  storeNotice: string;
+  drop: string;
+  ids: string[];
+}
+
+/**
+ * The brand's guardrails: marketing quiet from 22:00 to 08:00 instead of the default 21:00-09:00,
+ * so the 8:00 coupon push goes at 8:00. A workspace whose quiet hours were changed keeps them.
+ */
+export async function setupSettings(deps: DemoDeps, ws: string): Promise<void> {
+  const q = (await loadSettings(deps.messaging, ws)).quietHours;
+  const d = DEFAULT_SETTINGS.quietHours;
+  if (q.start === d.start && q.end === d.end && q.appliesTo === d.appliesTo)
+    await updateSettings(deps.messaging, ws, { quietHours: { start: '22:00', end: '08:00', appliesTo: 'marketing' } });
+}
+
+/** Message templates (zh-CN default, en variant): the morning coupon (plain, and the store's with a tracked link to claim it), a drop notice, a welcome. */
+export async function setupTemplates(deps: DemoDeps, ws: string): Promise<DemoTemplates> {
   const sms = (zh: string, en: string) => ({
     'zh-CN': { templateCode: 'SMS_DEMO', params: { text: zh } },
     en: { templateCode: 'SMS_DEMO', params: { text: en } },
@@ -74,6 +94,26 @@ export async function setupTemplates(deps: DemoDeps, ws: string): Promise<{ coup
     variants: sms(
       '{{ profile.name | default: "您" }}早安！今日咖啡 5 折券已到账，10:00 前有效。',
       'Good morning {{ profile.name | default: "" }}! Your 50%-off coffee coupon is valid until 10:00.',
+    ),
+  });
+  const link = '{{ "https://m.siyu-coffee.example/coupon/morning" | track }}';
+  const storeCoupon = await createTemplate(deps.messaging, ws, {
+    name: '门店早安券',
+    channel: 'sms',
+    purpose: 'marketing',
+    variants: sms(
+      `{{ profile.name | default: "您" }}早安！{{ profile.home_store_name | default: "思屿咖啡" }} 5 折咖啡券已到账，10:00 前有效，领取 ${link}`,
+      `Good morning {{ profile.name | default: "" }}! 50% off coffee at {{ profile.home_store_name | default: "Siyu Coffee" }} until 10:00: ${link}`,
+    ),
+  });
+  const map = '{{ "https://m.siyu-coffee.example/stores" | track }}';
+  const storeNotice = await createTemplate(deps.messaging, ws, {
+    name: '门店营业调整通知',
+    channel: 'sms',
+    purpose: 'service',
+    variants: sms(
+      `{{ profile.name | default: "您" }}您好，{{ profile.home_store_name | default: "您常去的门店" }}本周六 7:00-10:00 设备检修暂停营业，附近门店照常营业：${map}`,
+      `Hi {{ profile.name | default: "" }}, {{ profile.home_store_name | default: "your store" }} is closed this Saturday 7:00-10:00 for maintenance; stores nearby: ${map}`,
     ),
   });
   const drop = await createTemplate(deps.messaging, ws, {
@@ -96,11 +136,17 @@ export async function setupTemplates(deps: DemoDeps, ws: string): Promise<{ coup
       en: { text: 'Welcome to Siyu membership! ¥10 off your first order, in stores and the mini program.' },
     },
   });
-  return { coupon: coupon.id, ids: [coupon.id, drop.id, welcome.id] };
+  return {
+    coupon: coupon.id,
+    storeCoupon: storeCoupon.id,
+    storeNotice: storeNotice.id,
+    drop: drop.id,
+    ids: [coupon.id, storeCoupon.id, storeNotice.id, drop.id, welcome.id],
+  };
 }
 
 /** Imports the recipes as journeys and publishes them (win-back on the silent segment, 8:00 store-group push). */
-export async function setupJourneys(deps: DemoDeps, ws: string, silentSegmentId: string): Promise<string[]> {
+export async function setupJourneys(deps: DemoDeps, ws: string, silentSegmentId: string, progress: SetupProgress = () => {}): Promise<string[]> {
   const wanted: [string, string, Record<string, unknown>][] = [
     ['birthday_coupon', '会员生日礼', {}],
     ['onboarding', '新会员引导', {}],
@@ -109,11 +155,13 @@ export async function setupJourneys(deps: DemoDeps, ws: string, silentSegmentId:
     ['store_group_daily_coupon', '门店社群 8:00 早安券', { nameContains: '思屿咖啡' }],
   ];
   const ids: string[] = [];
-  for (const [recipe, name, params] of wanted) {
+  for (const [i, [recipe, name, params]] of wanted.entries()) {
+    progress('journeys', i, wanted.length);
     const r = recipeByName(recipe);
     const created = await createJourney(deps.journeys, ws, { name, description: r.description, definition: r.build(params) });
     ids.push((await publishJourney(deps.journeys, ws, created.id)).id);
   }
+  progress('journeys', wanted.length, wanted.length);
   return ids;
 }
 

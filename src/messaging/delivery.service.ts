@@ -168,6 +168,17 @@ export async function recordClick(deps: Pick<MessagingDeps, 'database' | 'now'>,
   return t.u;
 }
 
+/**
+ * Follows a tracked link of this server (`<linkBaseUrl>/r/<token>`) as a visit to it does: checks
+ * the signed token, records the click (and the open) and returns the link's target; undefined
+ * for a URL that is not a valid tracked link.
+ */
+export async function followTrackedLink(deps: Pick<MessagingDeps, 'database' | 'now' | 'links'>, url: string): Promise<string | undefined> {
+  const token = /\/r\/([^/?#]+)(?:[?#].*)?$/.exec(url)?.[1];
+  const t = token ? deps.links.verify(decodeURIComponent(token)) : undefined;
+  return t?.k === 'c' ? recordClick(deps, t) : undefined;
+}
+
 /** Records the first open of a message (`Message Opened`, once). */
 export async function recordOpen(deps: Pick<MessagingDeps, 'database' | 'now'>, t: Extract<LinkToken, { k: 'o' }>): Promise<void> {
   const m = await messageOf(deps, t.w, t.m);

@@ -57,3 +57,7 @@ export function startMessagingWorker(deps: MessagingDeps, opts: DispatcherOption
 }
 export { isChannelConfigured } from './channel-config.js';
 export { sendWorkspaceEmail, type WorkspaceEmail, type WorkspaceEmailResult } from './workspace-email.js';
+
+// What the demo brand (src/demo) configures and replays: the SMS channel, the gateway's receipts, customers following tracked links
+export { putChannelConfig } from './channel-config.js';
+export { applySmsReceipts, followTrackedLink } from './delivery.service.js';

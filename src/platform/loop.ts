@@ -48,6 +48,7 @@ export interface Loop {
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Creates a background loop; it stays idle until `wake` or `schedule` is called. */
+// size: one closure over the loop's state (timer, running pass, again, stopped) that every method reads and sets; split, each part would pass that state around
 export function startLoop(o: LoopOptions): Loop {
   let timer: NodeJS.Timeout | undefined;
   /** When the pending timer fires (Date.now() time). */

@@ -51,6 +51,17 @@ export async function enqueueInbox(db: Kysely<DB>, row: NewInboxRow): Promise<{ 
   return { id: existing.id, duplicate: true };
 }
 
+/** How many of a workspace's callbacks wait to be applied (due, backing off, or being applied now). */
+export async function pendingInboxRows(db: Kysely<DB>, workspaceId: string): Promise<number> {
+  const row = await scrm(db)
+    .selectFrom('wecom_inbox')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('workspace_id', '=', workspaceId)
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Tuning of the processor. */
 export interface InboxOptions {
   /** Rows claimed at once (default 20). */

@@ -46,3 +46,12 @@ export { createFollowUpTask, type FollowUpRequest } from './ops/follow-ups.js';
 // What the CLI runs
 export { runFullSync, type FullSyncDeps, type SyncCounts, type SyncPhase, type SyncProgress, type SyncResult } from './sync.service.js';
 export { importArchive, archiveDeps, type ArchiveDeps, type ArchiveReport, type ArchiveProgress } from './ops/archive.service.js';
+
+// What the demo brand (src/demo) sets a workspace up through, as an operator and WeCom would:
+// the connection, live codes, and callbacks accepted as WeCom POSTs them, then applied
+export { saveConnection, type ConnectionDeps } from './connection.service.js';
+export { createLiveCode } from './livecodes/live-codes.service.js';
+export { liveDepsOf } from './livecodes/context.js';
+export { acceptCallback } from './callback.service.js';
+export { callbackDeps } from './callback.routes.js';
+export { pendingInboxRows } from './inbox.js';

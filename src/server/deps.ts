@@ -110,7 +110,13 @@ export function loyaltyDeps(s: Services, database: Database = s.database): Loyal
   };
 }
 
-/** The demo module's deps: the owning modules' deps, which it writes through. */
+/** This server's public address: SIYU_PUBLIC_URL, else where it listens (as the first run prints the console's). */
+function publicUrlOf(s: Services): string {
+  const host = s.config.host === '0.0.0.0' || s.config.host === '::' ? 'localhost' : s.config.host;
+  return (s.config.publicUrl ?? `http://${host}:${s.config.port}`).replace(/\/$/, '');
+}
+
+/** The demo module's deps: the owning modules' deps, which it writes through, and the stand-ins when the process has them. */
 export function demoDeps(s: Services): DemoDeps {
   return {
     now: () => s.clock.now(),
@@ -121,5 +127,8 @@ export function demoDeps(s: Services): DemoDeps {
     messaging: messagingDeps(s),
     journeys: journeyDepsOf(s),
     broadcasts: broadcastsDeps(s),
+    scrm: s.scrm,
+    sandboxes: s.demoSandboxes,
+    publicUrl: publicUrlOf(s),
   };
 }

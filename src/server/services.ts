@@ -20,6 +20,7 @@ import {
   type WorkspaceIngestSettings,
 } from '../cdp/index.js';
 import { type AccessDeps, createConsoleAuth, type GuideScope } from '../access/index.js';
+import type { DemoSandboxes, DemoSandboxFactory } from '../demo/index.js';
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
@@ -100,6 +101,8 @@ export interface Services {
   scrm: Scrm;
   /** Console users, sessions and roles (the key resolver's `console` is built from it). */
   access: AccessDeps;
+  /** The demo brand's stand-ins (WeCom sandbox, SMS gateway) when the CLI or a test gave them (docs/demo.md). */
+  demoSandboxes?: DemoSandboxes;
   /** Workers this process runs (see workers.ts), each set when started. */
   segmentWorker?: SegmentWorker;
   inboxWorker?: InboxWorker;
@@ -123,6 +126,12 @@ export interface ServicesOptions {
   clock?: Clock;
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
+  /**
+   * The demo brand's stand-ins for WeCom and an SMS gateway (development tools: the CLI and tests
+   * pass wecom-sandbox's `createDemoSandboxes`, which product code may not import). Messaging's
+   * outbound requests to the stand-ins' host are answered by them; all others go out guarded.
+   */
+  demoSandboxes?: DemoSandboxFactory;
 }
 
 /** Opens the database(s) the config names: two PostgreSQL pools with different limits, or one SQLite file. */
@@ -202,6 +211,18 @@ function scrmDeps(shared: Omit<ScrmDeps, 'resolveProfileRef'>, profiles: ReturnT
   return { ...shared, resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref) };
 }
 
+/** Outbound HTTP to tenant-configured addresses: guarded, except what the demo's stand-ins answer (their own host). */
+function routedFetch(allow: OutboundAllowList, sandboxes: DemoSandboxes | undefined): typeof globalThis.fetch {
+  const guarded = createGuardedFetch(allow);
+  return sandboxes ? (input, init) => sandboxes.fetch(input, init) ?? guarded(input, init) : guarded;
+}
+
+/** Stops the demo's stand-ins and closes the databases this process opened. */
+async function closeAll(sandboxes: DemoSandboxes | undefined, databases: Database[]): Promise<void> {
+  await sandboxes?.close();
+  for (const d of databases) await d.close();
+}
+
 /** Builds the process state (the composition root): databases, hub, writer, and every module's deps. */
 // size: the one place every module's deps and ports are wired; split, the wiring would be spread over several functions passing the same dozen values
 export async function createServices(config: Config, opts: ServicesOptions = {}): Promise<Services> {
@@ -254,7 +275,8 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     profileCards: (ws, ids) => profileCards(database.db, cipher, ws, ids),
   };
   const outboundAllow = parseAllowList(config.outboundAllow);
-  const outboundFetch = createGuardedFetch(outboundAllow);
+  const demoSandboxes = opts.demoSandboxes?.(now);
+  const outboundFetch = routedFetch(outboundAllow, demoSandboxes);
   const scrm = createScrm(scrmDeps({ database, cipher, now, log, hub, timeZoneOf, writer, keys, defaultPhoneRegion: config.defaultPhoneRegion }, profiles));
   const access: AccessDeps = {
     database,
@@ -266,7 +288,6 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     mailer: (ws, mail) => sendWorkspaceEmail({ database, cipher, log }, ws, mail),
   };
   keys.console = createConsoleAuth(access);
-  const closers = opts.database ? [] : workerDatabase === database ? [database] : [database, workerDatabase];
   return {
     config,
     database,
@@ -288,8 +309,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     membership: membershipOf(segments),
     scrm,
     access,
-    close: async () => {
-      for (const d of closers) await d.close();
-    },
+    demoSandboxes,
+    close: () => closeAll(demoSandboxes, opts.database ? [] : workerDatabase === database ? [database] : [database, workerDatabase]),
   };
 }

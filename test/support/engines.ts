@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, inject } from 'vitest';
 import { copySqliteTemplate, createSchemaFromTemplate } from './templates.js';
-import { buildApp, createServices, type Services } from '../../src/server/app.js';
+import { buildApp, createServices, type Services, type ServicesOptions } from '../../src/server/app.js';
 import type { FastifyInstance } from 'fastify';
 import { fixedClock, type Clock } from '../../src/platform/clock.js';
 import type { Config } from '../../src/platform/config.js';
@@ -105,10 +105,16 @@ export interface TestApp {
 }
 
 /** Builds the full app over a fresh database of the given engine. */
-export async function createTestApp(engine: Engine, opts: { clockStart?: number } = {}): Promise<TestApp> {
+export async function createTestApp(engine: Engine, opts: { clockStart?: number; demoSandboxes?: ServicesOptions['demoSandboxes'] } = {}): Promise<TestApp> {
   const database = await openTestDatabase(engine);
   const clock = fixedClock(opts.clockStart ?? Date.parse('2026-11-01T00:00:00Z'));
-  const services = await createServices(testConfig(database.dataDir), { database, clock, log: pino({ level: 'silent' }), migrate: false });
+  const services = await createServices(testConfig(database.dataDir), {
+    database,
+    clock,
+    log: pino({ level: 'silent' }),
+    migrate: false,
+    demoSandboxes: opts.demoSandboxes,
+  });
   const app = await buildApp(services);
   await app.ready();
   const newWorkspace = async (name = 'Test') => {
@@ -126,6 +132,7 @@ export async function createTestApp(engine: Engine, opts: { clockStart?: number 
     close: async () => {
       await app.close();
       await services.writer.drain();
+      await services.close(); // the demo's stand-ins; the database is the test's, closed next
       await database.close();
     },
   };
