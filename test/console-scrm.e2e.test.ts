@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
@@ -12,7 +10,7 @@ import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
  * The console's SCRM screens end to end (issue #16): the owner connects WeCom (the local sandbox)
- * in the console and tests the connection; creates a channel live code; a customer scans it in the
+ * in the console, tests the connection and runs the full sync from it; creates a channel live code; a customer scans it in the
  * sandbox, WeCom's callback reaches the real server, and the add shows in the code's statistics.
  * Then the other screens with what the sandbox made happen (staff, customers, churn alerts, the
  * conversation archive with a sensitive-word hit), and an analyst on a phone who may read but not
@@ -33,7 +31,6 @@ describe('console SCRM screens (real server, WeCom sandbox, real browser)', () =
   let workspaceId = '';
   let liveCodeId = '';
   let scanned = '';
-  let synced: Promise<unknown> | undefined;
 
   const id = (t: string) => page.getByTestId(t);
   const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
@@ -93,17 +90,16 @@ describe('console SCRM screens (real server, WeCom sandbox, real browser)', () =
     expect(await id('connection-test-summary').textContent()).toContain(String(sb!.corp.activeStaff().length));
     expect(await id('check-status').allTextContents()).toEqual(['正常', '正常']);
     expect(await id('conn-callback-url').textContent()).toBe(`${server!.url}/wecom/callback/${workspaceId}`);
-    // Staff, customers and groups come from WeCom by the full sync (the CLI, beside the running
-    // server), started now with the stored connection and awaited by the next test.
-    synced = promisify(execFile)(process.execPath, ['bin/siyu.js', 'wecom', 'sync', '--json'], {
-      env: { ...process.env, ...place!.env, SIYU_LOG_LEVEL: 'warn' },
-    });
+    // Staff, customers and groups come from WeCom by the full sync, started from the console.
+    await id('sync-start').click();
+    await id('sync-done').waitFor({ timeout: 60_000 });
+    expect(await id('sync-count-staff').textContent()).toBe(String(sb!.corp.activeStaff().length));
+    expect(Number(await id('sync-count-relations').textContent())).toBeGreaterThan(0);
     await shot('scrm-connection');
   });
 
   it('creates a live code with its QR image, and a sandbox scan appears in its statistics', async () => {
     const [first, second] = sb!.corp.activeStaff();
-    await synced;
     await page.goto(`${server!.url}/console/scrm/live-codes`);
     await id('live-codes-table').getByText('还没有活码。').waitFor();
     await id('new-live-code').click();

@@ -39,6 +39,7 @@ import type {
   WeComConnection,
   WeComConnectionBody,
   WeComConnectionTest,
+  WeComSyncStatus,
 } from './api-types-scrm.ts';
 
 export type * from './api-types-scrm.ts';
@@ -66,6 +67,8 @@ export function scrmCalls(json: JsonCall) {
     saveConnection: (body: WeComConnectionBody) => json<WeComConnection>('PUT', '/v1/wecom/connection', body),
     removeConnection: () => del('/v1/wecom/connection'),
     testConnection: () => json<WeComConnectionTest>('POST', '/v1/wecom/connection/test'),
+    syncStatus: () => json<WeComSyncStatus>('GET', '/v1/wecom/sync'),
+    startSync: () => json<WeComSyncStatus>('POST', '/v1/wecom/sync'),
 
     staff: (q: ScrmStaffQuery) => json<Page<ScrmStaff>>('GET', `/v1/wecom/staff${qs(q)}`),
     contacts: (q: ScrmContactsQuery) => json<Page<ScrmContact>>('GET', `/v1/wecom/contacts${qs(q)}`),

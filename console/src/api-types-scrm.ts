@@ -2,7 +2,7 @@
  * The SCRM (WeCom) API's answers, bodies and queries as the console uses them, derived from the
  * routes' own schemas like api-types.ts (types only: nothing of the server is bundled).
  */
-import type { connectionSchema, connectionTestSchema, putBody } from '../../src/scrm/connection.schemas.ts';
+import type { connectionSchema, connectionTestSchema, putBody, syncStatusSchema } from '../../src/scrm/connection.schemas.ts';
 import type { contactPage, contactsQuery, corpTagSchema, profileWeComSchema, staffQuery, staffSchema } from '../../src/scrm/staff.schemas.ts';
 import type {
   addSchema,
@@ -42,6 +42,8 @@ export type WeComConnection = Answer<typeof connectionSchema>;
 export type WeComConnectionBody = Input<typeof putBody>;
 /** `POST /v1/wecom/connection/test`. */
 export type WeComConnectionTest = Answer<typeof connectionTestSchema>;
+/** `GET` and `POST /v1/wecom/sync`: the workspace's full sync. */
+export type WeComSyncStatus = Answer<typeof syncStatusSchema>;
 
 /** A staff member (`GET /v1/wecom/staff`). */
 export type ScrmStaff = Answer<typeof staffSchema>;

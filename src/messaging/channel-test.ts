@@ -38,10 +38,10 @@ export interface ChannelTestResult {
 
 /** The fixed test message of the channels that can send free text. */
 const FIXED: Partial<Record<ChannelName, (at: string) => Record<string, unknown>>> = {
-  email: (at) => ({ subject: '思域 Siyu: test message', text: `This is a test message from Siyu, sent ${at}: the email channel works.` }),
+  email: (at) => ({ subject: '私域 Siyu: test message', text: `This is a test message from Siyu, sent ${at}: the email channel works.` }),
   webhook: (at) => ({ body: { test: true, message: 'This is a test message from Siyu: the webhook channel works.', at } }),
-  wecom: (at) => ({ text: `思域 Siyu 测试消息 / test message (${at})` }),
-  wecom_group: (at) => ({ text: `思域 Siyu 测试消息 / test message (${at})` }),
+  wecom: (at) => ({ text: `私域 Siyu 测试消息 / test message (${at})` }),
+  wecom_group: (at) => ({ text: `私域 Siyu 测试消息 / test message (${at})` }),
 };
 
 /** Whether a channel's test needs its content given (it sends provider-approved templates only, so there is no fixed test message). */

@@ -70,3 +70,44 @@ export const connectionTestSchema = {
     lastCallbackAt: { type: ['string', 'null'], description: 'when the last WeCom callback for this workspace was received' },
   },
 } as const;
+
+const syncCounts = {
+  type: 'object',
+  description: 'counts of the run so far (staff, resigned staff, tags, relations, contacts events, groups, group members, ...)',
+  additionalProperties: { type: 'integer' },
+} as const;
+
+/** `GET` and `POST /v1/wecom/sync`: the workspace's full sync, read from the database (any process's run, API or CLI). */
+export const syncStatusSchema = {
+  type: 'object',
+  required: ['running', 'runningSince', 'run', 'last'],
+  properties: {
+    running: { type: 'boolean', description: 'a sync of this workspace runs now (from the API or `siyu wecom sync`)' },
+    runningSince: { type: ['string', 'null'] },
+    run: {
+      type: ['object', 'null'],
+      description: 'the checkpoint of the current or last run; `phase` is `done` when it finished',
+      required: ['runId', 'corpId', 'phase', 'startedAt', 'finishedAt', 'counts'],
+      properties: {
+        runId: { type: 'string' },
+        corpId: { type: 'string' },
+        phase: { type: 'string', enum: ['staff', 'tags', 'contacts', 'groups', 'done'] },
+        startedAt: { type: 'string' },
+        finishedAt: { type: ['string', 'null'] },
+        counts: syncCounts,
+      },
+    },
+    last: {
+      type: ['object', 'null'],
+      description:
+        'how the last sync started from the API ended: completed, stopped (the server stopped; the next run resumes) or failed (WeCom refused; the error says why)',
+      required: ['runId', 'outcome', 'error', 'at'],
+      properties: {
+        runId: { type: ['string', 'null'] },
+        outcome: { type: 'string', enum: ['completed', 'stopped', 'failed'] },
+        error: { type: ['string', 'null'] },
+        at: { type: 'string' },
+      },
+    },
+  },
+} as const;

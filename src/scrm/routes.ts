@@ -7,10 +7,11 @@ import { inboxRoutes } from './inbox.routes.js';
 import { liveCodeRoutes } from './livecodes/routes.js';
 import { scrmOpsRoutes } from './ops/routes.js';
 import { staffRoutes } from './staff.routes.js';
+import { syncRoutes } from './sync.routes.js';
 
 /**
  * The SCRM API: operations (SOPs, workbench, handover, alerts, archive import), live codes and
- * group live codes, customer groups, staff, the WeCom connection (secret key), and WeCom's callback URL.
+ * group live codes, customer groups, staff, the WeCom connection and its full sync (secret key), and WeCom's callback URL.
  * Each part is its own encapsulated plugin: the callback and archive routes parse bodies their own
  * way.
  */
@@ -21,5 +22,6 @@ export async function scrmRoutes(app: FastifyInstance, scrm: Scrm): Promise<void
   await app.register(async (scope) => staffRoutes(scope, scrm));
   await app.register(async (scope) => inboxRoutes(scope, scrm));
   await app.register(async (scope) => connectionRoutes(scope, scrm));
+  await app.register(async (scope) => syncRoutes(scope, scrm));
   await app.register(async (scope) => callbackRoutes(scope, scrm));
 }

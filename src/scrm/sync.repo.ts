@@ -6,7 +6,7 @@
  */
 import type { Insertable, Kysely } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
-import { type Lease, leaseStartedAt, takeLease } from '../platform/db/job-state.js';
+import { type Lease, leaseStartedAt, liveLeaseStartedAt, takeLease } from '../platform/db/job-state.js';
 import type { DB } from '../platform/db/schema.js';
 import { ScrmError } from './errors.js';
 import type { ScrmContactsTable, ScrmCorpTagsTable, ScrmDB, ScrmFollowsTable, ScrmGroupMembersTable, ScrmGroupsTable, ScrmStaffTable } from './schema.js';
@@ -237,6 +237,11 @@ export async function countContactsSince(db: Kysely<SyncDB>, ws: string, since: 
 
 /** The lease held by one running sync; renewed after every chunk. */
 export type SyncLease = Pick<Lease, 'renew' | 'release'>;
+
+/** When the sync holding the workspace's lease now started; undefined when none runs (a dead run's lease has lapsed). */
+export function syncLeaseHolder(db: Kysely<SyncDB>, ws: string, now: () => number): Promise<string | undefined> {
+  return liveLeaseStartedAt(db, ws, SYNC_LEASE, SYNC_LEASE_MS, now);
+}
 
 /**
  * Takes the workspace's sync lease, or throws AppError WECOM_SYNC_RUNNING while another run holds

@@ -141,3 +141,10 @@ export async function takeLease(db: Db, ws: string, name: string, ttlMs: number,
 export async function leaseStartedAt(db: Db, ws: string, name: string): Promise<string | undefined> {
   return (await readJobState<{ startedAt?: string }>(db, ws, name))?.startedAt;
 }
+
+/** The start time of the live holder of lease `name` (renewed within `ttlMs`), or undefined when none holds it. */
+export async function liveLeaseStartedAt(db: Db, ws: string, name: string, ttlMs: number, now: () => number): Promise<string | undefined> {
+  const row = await jobs(db).selectFrom('job_state').select(['value', 'updated_at']).where('workspace_id', '=', ws).where('name', '=', name).executeTakeFirst();
+  if (!row || Number(row.updated_at) < now() - ttlMs) return undefined;
+  return parseJson<{ startedAt?: string }>(row.value).startedAt ?? new Date(Number(row.updated_at)).toISOString();
+}

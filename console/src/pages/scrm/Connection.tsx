@@ -11,6 +11,7 @@ import { formatTime } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
 import { useSession } from '../../session.ts';
 import { StatusTag, useLoad } from './shared.tsx';
+import { SyncCard } from './SyncCard.tsx';
 
 /** The result of a test: each check, how long WeCom took, what it refused and why. */
 function TestResult({ result }: { result: WeComConnectionTest }) {
@@ -215,6 +216,7 @@ export function ConnectionPage() {
           {test.running && <Typography.Text type="secondary">{t('scrmTesting')}</Typography.Text>}
           <ErrorAlert error={test.error} />
           {test.result && <TestResult result={test.result} />}
+          <SyncCard />
         </Space>
       )}
     </Card>
