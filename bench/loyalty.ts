@@ -9,6 +9,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { postWithRetries, verifyBalances } from '../src/loyalty/index.js';
 import { openDatabase } from '../src/platform/db/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../src/platform/db/schema.js';
 import { newId } from '../src/platform/ids.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
 import { migrateSiyu } from '../src/server/migrations.js';
@@ -82,37 +84,21 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
       },
       'service postings',
     );
-    // The baseline: the same number of ledger rows, one insert per transaction, nothing else.
+    // Baselines, each one transaction per posting in a workspace of its own: (1) the rows a posting
+    // writes, as bare statements (its ledger entry, its timeline event, its account's new balance):
+    // the issue's "bare inserts of the same rows", the target's floor; (2) the entry row alone.
+    const sameWs = (await createWorkspace(database.db, { name: 'bench loyalty same rows' })).workspace.id;
+    const same = await runClients(
+      o.postings,
+      o.concurrency,
+      (i) => database.db.transaction().execute((trx) => bareRows(trx, sameWs, member(i), i, true)),
+      'bare rows of a posting',
+    );
     const baseWs = (await createWorkspace(database.db, { name: 'bench loyalty baseline' })).workspace.id;
     const raw = await runClients(
       o.postings,
       o.concurrency,
-      async (i) => {
-        await database.db.transaction().execute((trx) =>
-          trx
-            .insertInto('loyalty_entries')
-            .values({
-              workspace_id: baseWs,
-              id: newId('pte', NOW),
-              profile_id: member(i),
-              seq: Math.floor(i / MEMBERS) + 1,
-              kind: 'earn',
-              amount: 100,
-              requested: 100,
-              balance_after: 100,
-              reason: 'bench',
-              source_type: 'order',
-              source_id: `o-${i}`,
-              idempotency_key: `raw-${i}`,
-              request_hash: 'h',
-              remaining: 100,
-              expires_at: null,
-              notified_at: null,
-              created_at: NOW,
-            })
-            .execute(),
-        );
-      },
+      (i) => database.db.transaction().execute((trx) => bareRows(trx, baseWs, member(i), i, false)),
       'raw inserts',
     );
     const t = performance.now();
@@ -125,14 +111,16 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
       ...(
         [
           ['service postings', service],
-          ['raw one-row inserts', raw],
+          ['bare rows of a posting (entry, event, account)', same],
+          ['raw one-row inserts (entry)', raw],
         ] as const
       ).map(([name, r]) => [name, secs(r.ms), num(rate(r)), `${num(percentile(r.lat, 0.5), 2)} ms`, `${num(percentile(r.lat, 0.99), 2)} ms`]),
       ['verify (every account)', secs(verifyMs), `${num(report.accounts)} accounts`, '', ''],
     ]);
     targets([
       { target: 'service ≥1,000 postings/s (SQLite)', measured: num(rate(service)), pass: o.databaseUrl ? undefined : rate(service) >= 1000 },
-      { target: 'service vs raw inserts (information)', measured: `${num(rate(service) / rate(raw), 2)}×`, pass: undefined },
+      { target: 'service ≥0.5× bare inserts of the same rows', measured: `${num(rate(service) / rate(same), 2)}×`, pass: rate(service) / rate(same) >= 0.5 },
+      { target: 'service vs one-row inserts (information)', measured: `${num(rate(service) / rate(raw), 2)}×`, pass: undefined },
       { target: 'verify finds no mismatch', measured: `${report.mismatches.length} mismatches`, pass: report.mismatches.length === 0 },
     ]);
     const expiry = o.expiryLots > 0 ? await benchExpiry(database, o, NOW + 400 * 86_400_000) : {};
@@ -144,6 +132,7 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
       postings: o.postings,
       servicePerSecond: rate(service),
       rawPerSecond: rate(raw),
+      sameRowsPerSecond: rate(same),
       serviceP99Ms: percentile(service.lat, 0.99),
       verifyMs,
       mismatches: report.mismatches.length,
@@ -153,4 +142,57 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
     await temp?.drop();
     if (!o.keep) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What one posting writes, as bare statements in the caller's transaction: the entry row, with
+ * `full` also its timeline event and its account's balance (an upsert, as the account's row exists
+ * after a member's first posting).
+ */
+async function bareRows(trx: Kysely<DB>, ws: string, profileId: string, i: number, full: boolean): Promise<void> {
+  const id = newId('pte', NOW);
+  await trx
+    .insertInto('loyalty_entries')
+    .values({
+      workspace_id: ws,
+      id,
+      profile_id: profileId,
+      seq: Math.floor(i / MEMBERS) + 1,
+      kind: 'earn',
+      amount: 100,
+      requested: 100,
+      balance_after: 100,
+      reason: 'bench',
+      source_type: 'order',
+      source_id: `o-${i}`,
+      idempotency_key: `raw-${i}`,
+      request_hash: 'h',
+      remaining: 100,
+      expires_at: null,
+      notified_at: null,
+      created_at: NOW,
+    })
+    .execute();
+  if (!full) return;
+  const properties = { points: 100, balance: 100, reason: 'bench', entry_id: id, source_type: 'order', source_id: `o-${i}` };
+  await trx
+    .insertInto('events')
+    .values({
+      workspace_id: ws,
+      message_id: id,
+      profile_id: profileId,
+      type: 'track',
+      event: 'Points Earned',
+      user_id: null,
+      anonymous_id: null,
+      timestamp: NOW,
+      received_at: NOW,
+      payload: JSON.stringify({ type: 'track', event: 'Points Earned', properties, messageId: id, timestamp: new Date(NOW).toISOString() }),
+    })
+    .execute();
+  await trx
+    .insertInto('loyalty_accounts')
+    .values({ workspace_id: ws, profile_id: profileId, balance: 100, pending: 0, lifetime_earned: 100, last_seq: 1, created_at: NOW, updated_at: NOW })
+    .onConflict((oc) => oc.columns(['workspace_id', 'profile_id']).doUpdateSet({ balance: 100, last_seq: Math.floor(i / MEMBERS) + 1, updated_at: NOW }))
+    .execute();
 }

@@ -17,6 +17,7 @@ import {
   emptyLots,
   type EntryRow,
   entryByKey,
+  type Lot,
   lockAccount,
   type NewEntry,
   openLots,
@@ -142,15 +143,25 @@ export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest
   if (req.expiresAt != null && req.expiresAt <= now) {
     throw new LoyaltyError('VALIDATION_FAILED', `expiresAt must be in the future, got ${new Date(req.expiresAt).toISOString()}`, { field: 'expiresAt' });
   }
-  await expireLots(trx, dialect, account, now);
-  const entry = await post(trx, account, req, hash, now);
+  // One read of the open lots serves the expiry and the debit (a spend's lots are those left unexpired).
+  const lots = await openLots(trx, req.workspaceId, req.profileId);
+  const expired = await expireLots(trx, dialect, account, now, lots);
+  const gone = new Set(expired.map((e) => e.source_id));
+  const entry = await post(
+    trx,
+    account,
+    req,
+    hash,
+    now,
+    lots.filter((l) => !gone.has(l.id)),
+  );
   await appendEntries(trx, account, [entry], now);
   await recordEvents(trx, dialect, [entry]);
   return { entry: entryView({ ...entry, notified_at: null }), replayed: false };
 }
 
 /** Computes the entry of a posting on the locked account and takes debits out of its lots. */
-async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: string, now: number): Promise<NewEntry> {
+async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: string, now: number, lots: readonly Lot[]): Promise<NewEntry> {
   const base = {
     id: newId('pte', now),
     workspace_id: req.workspaceId,
@@ -188,17 +199,21 @@ async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: s
       },
     );
   }
-  await consume(trx, account, take, req.kind === 'clawback' ? req.source : undefined);
+  await consume(trx, account, take, lots, req.kind === 'clawback' ? req.source : undefined);
   // 0 - take, not -take: a claw back of nothing would answer -0, and its replay (read back) 0.
   return { ...base, amount: 0 - take, balance_after: account.balance - take, remaining: null, expires_at: null };
 }
 
-/** Takes `points` out of the account's open lots, earliest-expiring first (a claw back's own source first). */
-async function consume(trx: Conn, account: AccountRow, points: number, prefer?: PointsSource): Promise<void> {
+/**
+ * Takes `points` out of the account's open lots (`lots`, in openLots' order: earliest-expiring
+ * first), a claw back's own source's lots before the others.
+ */
+async function consume(trx: Conn, account: AccountRow, points: number, lots: readonly Lot[], prefer?: PointsSource): Promise<void> {
   if (points === 0) return;
   let left = points;
   const changes: { id: string; remaining: number }[] = [];
-  for (const lot of await openLots(trx, account.workspace_id, account.profile_id, prefer)) {
+  const own = (l: Lot) => prefer !== undefined && prefer.id !== null && l.sourceType === prefer.type && l.sourceId === prefer.id;
+  for (const lot of [...lots.filter(own), ...lots.filter((l) => !own(l))]) {
     const take = Math.min(left, lot.remaining);
     changes.push({ id: lot.id, remaining: lot.remaining - take });
     left -= take;
@@ -224,8 +239,9 @@ export async function expireDue(trx: Conn, dialect: Dialect, ws: string, profile
  * remains of it, keyed by the lot (`siyu:expire:<lot id>`), so running it twice expires once.
  * Returns the entries written.
  */
-export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRow, now: number): Promise<NewEntry[]> {
-  const due = (await openLots(trx, account.workspace_id, account.profile_id)).filter((l) => l.expiresAt !== null && l.expiresAt <= now);
+export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRow, now: number, open?: readonly Lot[]): Promise<NewEntry[]> {
+  const lots = open ?? (await openLots(trx, account.workspace_id, account.profile_id));
+  const due = lots.filter((l) => l.expiresAt !== null && l.expiresAt <= now);
   if (due.length === 0) return [];
   const entries: NewEntry[] = [];
   let balance = account.balance;
