@@ -152,6 +152,31 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     expect(joined.status, await joined.text()).toBe(200);
   });
 
+  it('shows the owner the audit log: the rename by whom, with the name before and after', async () => {
+    const ctx = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await ctx.newPage();
+    const id = (t: string) => page.getByTestId(t);
+    await signInConsole(page, server!);
+    await id('nav-settings').hover();
+    await id('nav-settings-audit').click();
+    const row = id('audit-table').locator('tbody tr.ant-table-row', { hasText: 'PATCH /v1/workspace' }).first();
+    await row.waitFor();
+    expect(await row.getByTestId('audit-actor-name').textContent()).toBe('owner@siyu.local');
+    await row.locator('.ant-table-row-expand-icon').click();
+    expect(await id('audit-before').first().textContent()).toContain('"name": "Default"');
+    expect(await id('audit-after').first().textContent()).toContain('"name": "茶饮品牌"');
+    await page.screenshot({ path: join(SCREENS, 'settings-audit-1440.png'), fullPage: true });
+    // Only what failed: the log keeps refused attempts too, and here there were none by the owner.
+    await id('audit-outcome').click();
+    await page.locator('.ant-select-item-option', { hasText: '被拒绝或失败' }).click();
+    await until(
+      () => id('audit-table').locator('tbody tr.ant-table-row').count(),
+      (n) => n === 0,
+      'no failed actions',
+    );
+    await ctx.close();
+  });
+
   it('shows an analyst on a phone the workspace settings read-only', async () => {
     const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const page = await phone.newPage();

@@ -109,6 +109,7 @@ const NAV: NavItem[] = [
       { key: 'settings/workspace', label: 'navWorkspace', roles: ['owner', 'operator', 'analyst', 'guide'] },
       { key: 'settings/users', label: 'navUsers', roles: ['owner'] },
       { key: 'settings/keys', label: 'navApiKeys', roles: ['owner'] },
+      { key: 'settings/audit', label: 'navAudit', roles: ['owner'] },
     ],
   },
 ];

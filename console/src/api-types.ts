@@ -34,6 +34,7 @@ import type { funnelBody, funnelSchema } from '../../src/insight/funnels/funnels
 import type { metricParams, metricQuery, metricSchema } from '../../src/insight/metrics/metrics.schemas.ts';
 import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
+import type { auditEntrySchema, auditQuery } from '../../src/compliance/audit.schemas.ts';
 import type {
   computeBody,
   computeReportSchema,
@@ -228,6 +229,10 @@ export type PatchUserBody = Input<typeof patchUserBody>;
 export type KeyInfo = Answer<typeof keyInfo>;
 /** `POST /v1/keys`. */
 export type CreatedKey = Answer<typeof createdKeySchema>;
+/** `GET /v1/audit` items: one recorded action. */
+export type AuditEntry = Answer<typeof auditEntrySchema>;
+/** Query of `GET /v1/audit` (and, without paging, of its CSV export). */
+export type AuditQuery = Input<typeof auditQuery>;
 
 /** `GET /v1/profiles` items: a profile without its timeline. */
 export type ProfileSummary = Answer<typeof profileSummarySchema>;

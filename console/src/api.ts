@@ -12,6 +12,8 @@ import type {
   EventProperties,
   TraitCatalog,
   ConsoleSession,
+  AuditEntry,
+  AuditQuery,
   CreatedKey,
   MergePage,
   ProfileListQuery,
@@ -228,6 +230,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     keys: (cursor?: string) => json<Page<KeyInfo>>('GET', `/v1/keys${query({ limit: 100, cursor })}`),
     createKey: (kind: 'write' | 'secret', name: string) => json<CreatedKey>('POST', '/v1/keys', { kind, name }),
     revokeKey: async (id: string) => void (await call('DELETE', `/v1/keys/${encodeURIComponent(id)}`)),
+    audit: (q: AuditQuery) => json<Page<AuditEntry>>('GET', `/v1/audit${query(q)}`),
+    auditCsv: async (q: Omit<AuditQuery, 'limit' | 'cursor'>) => (await call('GET', `/v1/audit/export${query(q)}`)).blob(),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),
     staffToday: (userid: string) =>

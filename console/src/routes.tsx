@@ -65,6 +65,7 @@ const WorkbenchPage = screen(workbench, 'WorkbenchPage');
 const UsersPage = screen(settings, 'UsersPage');
 const ApiKeysPage = screen(settings, 'ApiKeysPage');
 const WorkspaceSettingsPage = screen(settings, 'WorkspaceSettingsPage');
+const AuditLogPage = screen(settings, 'AuditLogPage');
 
 /** The screen of a path with an `:id`, keyed by it so that another id starts a fresh screen. */
 function WithId({ of }: { of: (id: string) => ReactNode }) {
@@ -175,6 +176,7 @@ export const routes: RouteObject[] = [
           route('settings/workspace', <WorkspaceSettingsPage />, guarded('settings/workspace')),
           route('settings/users', <UsersPage />, guarded('settings/users')),
           route('settings/keys', <ApiKeysPage />, guarded('settings/keys')),
+          route('settings/audit', <AuditLogPage />, guarded('settings/audit')),
           route('*', <NotFound />, open('')),
         ],
       },

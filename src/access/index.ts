@@ -16,7 +16,7 @@ export { createConsoleAuth, WORKSPACE_HEADER, CSRF_HEADER } from './console-auth
 export { createUser } from './users.service.js';
 export { classify, guideCheck, type RouteClass } from './policy.js';
 export { SESSION_COOKIE } from './sessions.service.js';
-export { installGuideMasking } from './masking.js';
+export { installGuideMasking, maskDeep } from './masking.js';
 
 /** Registers the console's sign-in routes and the user-management routes. */
 export async function accessRoutes(app: FastifyInstance, deps: AccessDeps): Promise<void> {

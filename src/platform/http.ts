@@ -139,9 +139,9 @@ export function requireKey(keys: KeyResolver, kind: KeyKind) {
           : 'missing secret key: send "Authorization: Bearer sk_..."',
       );
     }
-    const ws = await keys.resolve(key, kind);
-    if (!ws) throw new AppError('UNAUTHORIZED', `invalid or revoked ${kind} key`);
-    req.workspaceId = ws;
-    if (kind === 'secret') req.principal = { kind: 'key', role: 'owner' };
+    const found = keys.identify ? await keys.identify(key, kind) : await keys.resolve(key, kind).then((ws) => ws && { workspaceId: ws, keyId: undefined });
+    if (!found) throw new AppError('UNAUTHORIZED', `invalid or revoked ${kind} key`);
+    req.workspaceId = found.workspaceId;
+    if (kind === 'secret') req.principal = { kind: 'key', role: 'owner', keyId: found.keyId };
   };
 }

@@ -12,6 +12,8 @@ export interface Principal {
   role: Role;
   /** The console user (kind `user`). */
   userId?: string;
+  /** The secret API key's id (kind `key`), when the resolver names it. */
+  keyId?: string;
   /** The console session (kind `user`). */
   sessionId?: string;
   /** The WeCom staff id a guide works as: a guide sees only the customers and groups this staff member owns. */

@@ -215,6 +215,8 @@ export async function updateWorkspace(db: Kysely<DB>, id: string, patch: Workspa
 /** Resolves API keys to workspaces, with a short-lived cache so tracking calls cost no query (and a use write once a minute). */
 export interface KeyResolver {
   resolve(key: string, kind: KeyKind): Promise<string | undefined>;
+  /** The workspace and the key's id (what the audit log names a machine by); undefined like `resolve`. */
+  identify?(key: string, kind: KeyKind): Promise<{ workspaceId: string; keyId: string } | undefined>;
   /** Console sessions and roles (the access module's, set by the root): secret-key routes accept a signed-in user too. */
   console?: ConsoleAuth;
 }
@@ -228,24 +230,26 @@ export function createKeyResolver(db: Kysely<DB>, opts: { ttlMs?: number; now?: 
   const ttlMs = opts.ttlMs ?? 10_000;
   const now = opts.now ?? (() => Date.now());
   const recordUse = createKeyUseRecorder(db, now, opts.onUseError);
-  const cache = new Map<string, { ws: string | undefined; until: number }>();
+  const cache = new Map<string, { found: { workspaceId: string; keyId: string } | undefined; until: number }>();
   const lookup = async (hash: string, kind: KeyKind) => {
     const hit = cache.get(hash);
-    if (hit && hit.until > now()) return hit.ws;
-    const row = await db.selectFrom('api_keys').select(['workspace_id', 'kind', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
-    const ws = row && row.kind === kind && row.revoked_at === null ? row.workspace_id : undefined;
+    if (hit && hit.until > now()) return hit.found;
+    const row = await db.selectFrom('api_keys').select(['workspace_id', 'id', 'kind', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
+    const found = row && row.kind === kind && row.revoked_at === null ? { workspaceId: row.workspace_id, keyId: row.id } : undefined;
     if (cache.size > 10_000) cache.clear();
-    cache.set(hash, { ws, until: now() + ttlMs });
-    return ws;
+    cache.set(hash, { found, until: now() + ttlMs });
+    return found;
+  };
+  const identify = async (key: string, kind: KeyKind) => {
+    if (!key || !key.startsWith(KEY_PREFIX[kind])) return undefined;
+    const hash = hashApiKey(key);
+    const found = await lookup(hash, kind);
+    if (found) await recordUse(hash);
+    return found;
   };
   return {
-    async resolve(key, kind) {
-      if (!key || !key.startsWith(KEY_PREFIX[kind])) return undefined;
-      const hash = hashApiKey(key);
-      const ws = await lookup(hash, kind);
-      if (ws) await recordUse(hash);
-      return ws;
-    },
+    identify,
+    resolve: async (key, kind) => (await identify(key, kind))?.workspaceId,
   };
 }
 

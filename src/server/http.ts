@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { accessRoutes, installGuideMasking } from '../access/index.js';
 import { broadcastRoutes } from '../broadcasts/index.js';
 import { cdpRoutes } from '../cdp/index.js';
+import { auditRoutes, installAudit } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
@@ -37,6 +38,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(cookie);
   installConsoleSessions(app, services.keys);
   installGuideMasking(app);
+  // Every management-API and console action goes to the audit log (compliance).
+  const compliance = { database: services.database, now: () => services.clock.now(), log: services.log, keys: services.keys };
+  installAudit(app, compliance);
   // Graceful shutdown: requests in flight when close() starts answer with `Connection: close`,
   // so keep-alive clients let go and the server can finish instead of waiting for them.
   let closing = false;
@@ -74,6 +78,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     }),
   );
   await app.register(async (scope) => accessRoutes(scope, services.access));
+  await app.register(async (scope) => auditRoutes(scope, compliance));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));

@@ -2,6 +2,7 @@ import { accessMigrations } from '../access/index.js';
 import type { Kysely } from 'kysely';
 import { broadcastMigrations } from '../broadcasts/index.js';
 import { cdpMigrations } from '../cdp/index.js';
+import { complianceMigrations } from '../compliance/index.js';
 import { insightMigrations } from '../insight/index.js';
 import { journeyMigrations } from '../journeys/index.js';
 import { loyaltyMigrations } from '../loyalty/index.js';
@@ -25,6 +26,7 @@ export function siyuMigrations(engine: Engine): MigrationSet[] {
     loyaltyMigrations(engine),
     insightMigrations(engine),
     accessMigrations(engine),
+    complianceMigrations(engine),
   ];
 }
 

@@ -1,4 +1,5 @@
-/** The settings area (a chunk of its own): workspace, users and roles, API keys. */
+/** The settings area (a chunk of its own): workspace, users and roles, API keys, the audit log. */
 export { ApiKeysPage } from '../pages/settings/ApiKeys.tsx';
 export { UsersPage } from '../pages/settings/Users.tsx';
 export { WorkspaceSettingsPage } from '../pages/settings/WorkspaceSettings.tsx';
+export { AuditLogPage } from '../pages/settings/AuditLog.tsx';
