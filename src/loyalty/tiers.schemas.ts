@@ -102,6 +102,7 @@ export const tierParams = { type: 'object', required: ['key'], properties: { key
 
 const historyItem = {
   type: 'object',
+  required: ['id', 'from', 'to', 'reason', 'value', 'note', 'createdAt'],
   properties: {
     id: { type: 'string' },
     from: { type: ['string', 'null'] },
@@ -115,12 +116,14 @@ const historyItem = {
 
 const tierRef = {
   type: ['object', 'null'],
+  required: ['key', 'name', 'rank'],
   properties: { key: { type: 'string' }, name: { type: 'string' }, rank: { type: 'integer' } },
 } as const;
 
 /** A paid membership bought (a purchase or a renewal). */
 export const paidMembershipSchema = {
   type: 'object',
+  required: ['id', 'profileId', 'tier', 'kind', 'orderId', 'amountFen', 'startsAt', 'endsAt', 'createdAt'],
   properties: {
     id: { type: 'string' },
     profileId: { type: 'string' },
@@ -137,6 +140,7 @@ export const paidMembershipSchema = {
 /** A member as the admin API answers it: points, tier in force with its benefits, qualification, paid membership, history. */
 export const memberSchema = {
   type: 'object',
+  required: ['profileId', 'balance', 'pending', 'lifetimeEarned', 'tier', 'benefits', 'qualification', 'paidMembership', 'purchases', 'history'],
   properties: {
     profileId: { type: 'string' },
     balance: { type: 'integer' },
@@ -146,6 +150,7 @@ export const memberSchema = {
     benefits: benefitsSchema,
     qualification: {
       type: 'object',
+      required: ['basis', 'value', 'since', 'tier', 'graceUntil', 'next'],
       properties: {
         basis: { type: 'string' },
         value: { type: 'integer', description: 'points earned, or net spend in fen, in the window now' },
@@ -154,11 +159,12 @@ export const memberSchema = {
         graceUntil: isoOrNull,
         next: {
           type: ['object', 'null'],
+          required: ['key', 'name', 'threshold', 'remaining'],
           properties: { key: { type: 'string' }, name: { type: 'string' }, threshold: { type: 'integer' }, remaining: { type: 'integer' } },
         },
       },
     },
-    paidMembership: { type: ['object', 'null'], properties: { tier: { type: 'string' }, until: { type: 'string' } } },
+    paidMembership: { type: ['object', 'null'], required: ['tier', 'until'], properties: { tier: { type: 'string' }, until: { type: 'string' } } },
     purchases: { type: 'array', items: paidMembershipSchema, description: 'the latest 20 paid memberships bought' },
     history: { type: 'array', items: historyItem, description: 'the latest 50 tier changes, newest first' },
   },
@@ -167,6 +173,7 @@ export const memberSchema = {
 /** A row of the members list. */
 export const memberRowSchema = {
   type: 'object',
+  required: ['profileId', 'tier', 'balance', 'pending', 'lifetimeEarned', 'value', 'paidUntil', 'updatedAt'],
   properties: {
     profileId: { type: 'string' },
     tier: tierRef,
@@ -182,6 +189,7 @@ export const memberRowSchema = {
 /** GET /v1/loyalty/members. */
 export const membersQuery = {
   type: 'object',
+  additionalProperties: false,
   properties: { ...pageQueryProperties(50, 200), tier: { type: 'string', maxLength: 40, description: 'only members in this tier (`none`: without a tier)' } },
 } as const;
 export const membersPage = pageSchema(memberRowSchema, 'members by profile id');
