@@ -3,11 +3,13 @@ import { sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 
+// size: one migration's four tables and their indexes, in creation order
 /** 0033: tier programs, members' tier state, tier history, paid memberships (see tiers.tables.ts). */
 export function tiersMigration(engine: Engine) {
   const t = columnTypes(engine);
   return {
     // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+    // size: the four tables and their indexes, in creation order
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('loyalty_tier_programs')

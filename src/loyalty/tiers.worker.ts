@@ -11,6 +11,7 @@ import type { Database } from '../platform/db/database.js';
 import { withRetries } from '../platform/db/database.js';
 import { lockJobState, writeJobState } from '../platform/db/job-state.js';
 import { DAY_MS } from '../platform/time.js';
+import { listWorkspaceIds } from '../platform/workspaces.js';
 import { TIER_EVENTS } from './event-names.js';
 import { type Conn, num } from './ledger.repo.js';
 import { changeOf, lockMembers, type MemberState, memberOf, qualificationValues, saveMember } from './members.repo.js';
@@ -35,11 +36,9 @@ export interface TiersReport {
   paidExpired: number;
 }
 
-/** Workspaces with a tier program or a points account. */
+/** The workspaces the tier passes visit: all of them (few; each pass then reads only what changed, by index). */
 export async function tierWorkspaces(db: Conn): Promise<string[]> {
-  const a = await db.selectFrom('loyalty_tier_programs').select('workspace_id').distinct().execute();
-  const b = await db.selectFrom('loyalty_accounts').select('workspace_id').distinct().execute();
-  return [...new Set([...a, ...b].map((r) => r.workspace_id))].sort();
+  return listWorkspaceIds(db);
 }
 
 /** Runs every tier pass once. */
@@ -143,6 +142,7 @@ async function runUpgrades(deps: TierDeps, ws: string): Promise<number> {
           program.basis === 'spend' ? await trackEventsAfter(trx, ws, ORDER_EVENTS.completed, { timestamp: ordFrom.at, messageId: ordFrom.id }, PAGE) : [];
         const live = await liveProfileIds(trx, ws, [...new Set(orders.map((o) => o.profileId))]);
         const ids = [...accounts.map((a) => a.profile_id), ...orders.map((o) => live.get(o.profileId) ?? o.profileId)];
+        if (ids.length === 0) return true;
         upgraded += (await requalify(trx, deps.database, ws, program, ids, now, { kind: 'upgrade' })).upgraded;
         const lastA = accounts.at(-1);
         const lastO = orders.at(-1);
