@@ -107,7 +107,7 @@ const historyItem = {
     id: { type: 'string' },
     from: { type: ['string', 'null'] },
     to: { type: ['string', 'null'] },
-    reason: { type: 'string', enum: ['qualified', 'evaluation', 'paid_purchase', 'paid_expired', 'tier_removed'] },
+    reason: { type: 'string', enum: ['qualified', 'evaluation', 'paid_purchase', 'paid_expired'] },
     value: { type: 'integer' },
     note: { type: ['string', 'null'] },
     createdAt: { type: 'string' },

@@ -36,7 +36,7 @@ export interface LoyaltyMembersTable {
 }
 
 /** Why a member's tier changed. */
-export type TierChangeReason = 'qualified' | 'evaluation' | 'paid_purchase' | 'paid_expired' | 'tier_removed';
+export type TierChangeReason = 'qualified' | 'evaluation' | 'paid_purchase' | 'paid_expired';
 
 /** One change of a member's tier in force (append-only). */
 export interface LoyaltyTierHistoryTable {

@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { describeEngines } from '../../test/support/engines.js';
 import { DAY_MS } from '../platform/time.js';
 import { loyaltyTestApp } from './test-kit.js';
+import { runTiers } from './tiers.worker.js';
 
 type App = Awaited<ReturnType<typeof loyaltyTestApp>>;
 
@@ -202,5 +203,59 @@ describeEngines('tiers: qualification, upgrades at once, downgrades on evaluatio
     );
     const held = await app.api('DELETE' as 'POST', '/v1/loyalty/tiers/gold');
     expect([held.status, held.body.error.code]).toEqual([409, 'TIER_IN_USE']);
+  });
+});
+
+describeEngines('tiers: worker passes side by side', (engine) => {
+  let app: App;
+  afterEach(async () => app?.close());
+
+  it('two passes at once upgrade and expire each member once (cursor and member claims with SKIP LOCKED)', async () => {
+    app = await loyaltyTestApp(engine);
+    await app.api('PUT', '/v1/loyalty/tier-program', {
+      basis: 'points',
+      window: { kind: 'lifetime' },
+      tiers: [...TIERS, { key: 'plus', name: 'Plus', threshold: 0, paidOnly: true }],
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const p = await app.profile(`pair-${i}`);
+      ids.push(p);
+      await app.api('POST', '/v1/loyalty/points/earn', { profile: p, points: 150, reason: 'x', idempotencyKey: `pair-${i}` });
+      await app.api('POST', '/v1/loyalty/paid-memberships', {
+        profile: p,
+        tier: 'plus',
+        periodDays: 1,
+        orderId: `po-${i}`,
+        amountFen: 100,
+        idempotencyKey: `pk-${i}`,
+      });
+    }
+    const deps = { ...app.deps(), database: app.t.database };
+    await Promise.all([runTiers(deps), runTiers(deps)]);
+    app.t.clock.advance(2 * DAY_MS);
+    const [a, b] = await Promise.all([runTiers(deps), runTiers(deps)]);
+    expect(a.paidExpired + b.paidExpired).toBe(30);
+    const history = await app.t.database.db
+      .selectFrom('loyalty_tier_history')
+      .select(['profile_id', 'reason', 'to_key'])
+      .where('workspace_id', '=', app.t.workspaceId)
+      .orderBy('created_at')
+      .execute();
+    // Per member: plus bought, then (qualified silver under it, no change in force), then plus ended to silver.
+    for (const id of ids)
+      expect(history.filter((h) => h.profile_id === id).map((h) => [h.reason, h.to_key])).toEqual([
+        ['paid_purchase', 'plus'],
+        ['paid_expired', 'silver'],
+      ]);
+    const expired = await app.t.database.db
+      .selectFrom('events')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .where('workspace_id', '=', app.t.workspaceId)
+      .where('event', '=', 'Paid Membership Expired')
+      .executeTakeFirstOrThrow();
+    expect(Number(expired.n)).toBe(30);
+    const members = await app.t.database.db.selectFrom('loyalty_members').select(['qualified_key']).where('workspace_id', '=', app.t.workspaceId).execute();
+    expect(members.map((m) => m.qualified_key)).toEqual(ids.map(() => 'silver'));
   });
 });
