@@ -125,10 +125,22 @@ export function EarningRulesPage() {
           scroll={{ x: true }}
           locale={{ emptyText: t('lmNoRules') }}
           columns={[
-            { title: t('lmName'), dataIndex: 'name', render: (v: string) => <span data-testid="rule-row-name">{v}</span> },
+            {
+              title: t('lmName'),
+              dataIndex: 'name',
+              render: (v: string) => (
+                <span data-testid="rule-row-name" style={{ whiteSpace: 'nowrap' }}>
+                  {v}
+                </span>
+              ),
+            },
             { title: t('lmRuleKind'), dataIndex: 'kind', render: (v: Kind) => <Tag>{t(`lmRuleKind_${v}`)}</Tag> },
             { title: t('lmVersion'), dataIndex: 'version' },
-            { title: t('lmStatus'), dataIndex: 'status', render: (v: string) => <Tag color={v === 'active' ? 'green' : undefined}>{v}</Tag> },
+            {
+              title: t('lmStatus'),
+              dataIndex: 'status',
+              render: (v: EarningRule['status']) => <Tag color={v === 'active' ? 'green' : undefined}>{t(`lmStatus_${v}`)}</Tag>,
+            },
             { title: t('lmDefinition'), dataIndex: 'definition', render: (d: object) => <Typography.Text code>{JSON.stringify(d)}</Typography.Text> },
             { title: t('lmTime'), dataIndex: 'createdAt', render: (v: string) => formatTime(v, locale) },
             {
