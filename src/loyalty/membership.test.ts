@@ -133,6 +133,9 @@ describeEngines('paid membership, and the loyalty traits segments read', (engine
     await app.pass();
     expect(await traits()).toMatchObject({ loyalty_tier: 'gold', loyalty_points_balance: 555, loyalty_points_expiring: 5 });
     expect(await members()).toEqual([p]);
+    // The console rule builder's trait picker (the data catalogue) offers them.
+    const catalogue = (await app.api('GET', '/v1/catalog/traits')).body.data as { key: string }[];
+    expect(catalogue.map((k) => k.key)).toEqual(expect.arrayContaining(['loyalty_tier', 'loyalty_points_balance', 'loyalty_points_expiring']));
     // Eleven days on, the 350 points enter the 30-day window without any posting: the pass sees them.
     t.clock.advance(11 * DAY_MS);
     await app.pass();
