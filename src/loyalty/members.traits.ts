@@ -8,7 +8,7 @@
  * differs. Writing traits stamps the profile's `updated_at`, so segments' change feed re-evaluates
  * it. The cursor row is claimed with SKIP LOCKED: one worker per workspace at a time.
  */
-import { lockTraitsMany, type TraitsRow, writeTraitsMany } from '../cdp/index.js';
+import { lockTraitsMany, profileTraits, type TraitsRow, writeTraitsMany } from '../cdp/index.js';
 import { withRetries } from '../platform/db/database.js';
 import { lockJobState, writeJobState } from '../platform/db/job-state.js';
 import { DAY_MS } from '../platform/time.js';
@@ -131,11 +131,15 @@ async function writeMemberTraits(trx: Conn, deps: TierDeps, ws: string, ids: rea
       .execute();
     for (const s of soon) want.get(s.profile_id)![LOYALTY_TRAITS.expiring] = num(s.points);
   }
+  const same = (traits: Record<string, unknown>, k: string, v: unknown) => (v === null ? !(k in traits) : traits[k] === v);
+  // Read first without a lock: the re-read overlap brings mostly unchanged members, whose profiles are then not locked at all.
+  const current = await profileTraits(trx, ws, ids);
+  const stale = ids.filter((id) => current.has(id) && Object.entries(want.get(id)!).some(([k, v]) => !same(current.get(id)!, k, v)));
   const changed: TraitsRow[] = [];
-  for (const row of await lockTraitsMany(trx, deps.database.dialect, ws, ids)) {
+  for (const row of await lockTraitsMany(trx, deps.database.dialect, ws, stale)) {
     let differs = false;
     for (const [k, v] of Object.entries(want.get(row.id)!)) {
-      if (v === null ? !(k in row.traits) : row.traits[k] === v) continue;
+      if (same(row.traits, k, v)) continue;
       differs = true;
       if (v === null) delete row.traits[k];
       else row.traits[k] = v;
