@@ -95,6 +95,16 @@ const NAV: NavItem[] = [
   { key: 'surveys', label: 'navSurveys', roles: ['owner', 'operator', 'analyst'] },
   { key: 'coupons', label: 'navCoupons', roles: ['owner', 'operator', 'analyst'] },
   {
+    key: 'loyalty',
+    label: 'navLoyalty',
+    roles: ['owner', 'operator', 'analyst'],
+    children: [
+      { key: 'loyalty/members', label: 'navLoyaltyMembers', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'loyalty/tiers', label: 'navLoyaltyTiers', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'loyalty/rules', label: 'navLoyaltyRules', roles: ['owner', 'operator', 'analyst'] },
+    ],
+  },
+  {
     key: 'scrm',
     label: 'navScrm',
     roles: ['owner', 'operator', 'analyst'],

@@ -107,9 +107,11 @@ import type {
 } from './api-types.ts';
 
 import { scrmCalls } from './api-scrm.ts';
+import { membersCalls } from './api-members.ts';
 
 export type * from './api-types.ts';
 export type * from './api-types-scrm.ts';
+export type * from './api-types-members.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -221,6 +223,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
   return {
     /** The SCRM (WeCom) screens' calls (api-scrm.ts). */
     scrm: scrmCalls(json),
+    /** Loyalty members, tiers and earning rules (api-members.ts). */
+    loyalty: membersCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

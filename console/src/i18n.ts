@@ -14,9 +14,11 @@ import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
 import { lifecycleEn, lifecycleZh } from './i18n/lifecycle.ts';
+import { membersEn, membersZh } from './i18n/members.ts';
 
 const en = {
   ...accessEn,
+  ...membersEn,
   ...lifecycleEn,
   ...customersEn,
   ...journeysEn,
@@ -498,6 +500,7 @@ export type MessageKey = keyof typeof en;
 
 const zhCN: Record<MessageKey, string> = {
   ...accessZh,
+  ...membersZh,
   ...lifecycleZh,
   ...customersZh,
   ...journeysZh,

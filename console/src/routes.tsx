@@ -27,6 +27,7 @@ const experiments = () => import('./areas/experiments.ts');
 const insight = () => import('./areas/insight.ts');
 const surveys = () => import('./areas/surveys.ts');
 const coupons = () => import('./areas/coupons.ts');
+const members = () => import('./areas/members.ts');
 const messages = () => import('./areas/messages.ts');
 const scrm = () => import('./areas/scrm.ts');
 const workbench = () => import('./areas/workbench.ts');
@@ -52,6 +53,10 @@ const SurveyEditorPage = screen(surveys, 'SurveyEditorPage');
 const SurveyReportPage = screen(surveys, 'SurveyReportPage');
 const CouponTemplateListPage = screen(coupons, 'CouponTemplateListPage');
 const CouponTemplateEditorPage = screen(coupons, 'CouponTemplateEditorPage');
+const MemberListPage = screen(members, 'MemberListPage');
+const MemberDetailPage = screen(members, 'MemberDetailPage');
+const TierEditorPage = screen(members, 'TierEditorPage');
+const EarningRulesPage = screen(members, 'EarningRulesPage');
 const TemplateListPage = screen(messages, 'TemplateListPage');
 const TemplateEditorPage = screen(messages, 'TemplateEditorPage');
 const BroadcastListPage = screen(messages, 'BroadcastListPage');
@@ -167,6 +172,10 @@ export const routes: RouteObject[] = [
           route('surveys/:id/edit', <WithId of={(id) => <SurveyEditorPage key={`edit-${id}`} id={id} />} />, guarded('surveys')),
           route('coupons', <CouponTemplateListPage />, guarded('coupons')),
           route('coupons/new', <CouponTemplateEditorPage />, guarded('coupons')),
+          route('loyalty/members', <MemberListPage />, guarded('loyalty/members')),
+          route('loyalty/members/:id', <WithId of={(id) => <MemberDetailPage key={id} id={id} />} />, guarded('loyalty/members')),
+          route('loyalty/tiers', <TierEditorPage />, guarded('loyalty/tiers')),
+          route('loyalty/rules', <EarningRulesPage />, guarded('loyalty/rules')),
           route(
             'scrm/*',
             <Scrm />,

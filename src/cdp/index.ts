@@ -16,7 +16,7 @@ export type { IngestDeps, IngestOutcome, WorkspaceIngestSettings } from './inges
 export { normaliseMessage, normaliseBatch, type TrackedEvent, type NormaliseContext, LIMITS } from './tracking.js';
 export { ORDER_EVENTS, type OrderStatus, type OrderChange, type PlacedOrder } from './orders.types.js';
 export { orderAmounts, type OrderAmounts } from './orders.lookup.js';
-export { orderStandings, type OrderStanding } from './orders.lookup.js';
+export { orderStandings, netSpendByProfile, type OrderStanding } from './orders.lookup.js';
 
 // Identifiers (One ID).
 export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type IdentifierRule, type Identifier, type RuleBook } from './identifiers.js';
@@ -32,6 +32,7 @@ export {
   rowToState,
   writeTraits,
   writeTraitsMany,
+  lockTraitsMany,
   type TraitsRow,
 } from './profiles.repo.js';
 export { loadProfileState, loadLiveProfileState, profileTraits, pageLiveProfilesByTrait, filterProfileIds, liveProfilesQuery } from './profiles.lookups.js';

@@ -72,3 +72,30 @@ export async function orderStandings<D extends CdpDB>(
   }
   return out;
 }
+
+/**
+ * Net spend per profile (loyalty's spend-based tiers): the sum over each profile's placed orders
+ * (completed, partially or fully refunded) ordered at or after `since` of total less refunds, in
+ * fen. Cancelled orders count nothing; profiles without orders are absent.
+ */
+export async function netSpendByProfile<D extends CdpDB>(
+  handle: Kysely<D>,
+  workspaceId: string,
+  profileIds: readonly string[],
+  since: number,
+): Promise<Map<string, number>> {
+  const db = cdpDb(handle);
+  const out = new Map<string, number>();
+  for (const part of chunks([...new Set(profileIds)], 500)) {
+    const rows = await db
+      .selectFrom('orders')
+      .select(['profile_id', 'total_fen', 'refunded_fen'])
+      .where('workspace_id', '=', workspaceId)
+      .where('profile_id', 'in', part)
+      .where('ordered_at', '>=', since)
+      .where('status', 'in', ['completed', 'partially_refunded', 'refunded'])
+      .execute();
+    for (const r of rows) out.set(r.profile_id, (out.get(r.profile_id) ?? 0) + Math.max(0, Number(r.total_fen) - Number(r.refunded_fen)));
+  }
+  return out;
+}

@@ -189,6 +189,29 @@ export async function writeTraitsMany<D extends CdpDB>(
     where profiles.workspace_id = ${workspaceId} and profiles.id = u.id`.execute(handle);
 }
 
+/**
+ * Locks and reads the traits of the live profiles among `ids` (FOR UPDATE on PostgreSQL, in id
+ * order; SQLite's transactions are serial), for a caller that changes a few traits of many
+ * profiles and writes them back with {@link writeTraitsMany} in the same transaction (loyalty's
+ * trait mirror). Profiles merged away or unknown are absent.
+ */
+export async function lockTraitsMany<D extends CdpDB>(handle: Kysely<D>, dialect: Dialect, workspaceId: string, ids: readonly string[]): Promise<TraitsRow[]> {
+  const db = cdpDb(handle);
+  const out: TraitsRow[] = [];
+  for (const part of chunks([...new Set(ids)].sort(), 500)) {
+    const q = db
+      .selectFrom('profiles')
+      .select(['id', 'traits', 'trait_times'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', part)
+      .where('merged_into', 'is', null)
+      .orderBy('id');
+    for (const r of await dialect.forUpdate(q).execute())
+      out.push({ id: r.id, traits: parseJson<Record<string, unknown>>(r.traits), traitTimes: parseJson<Record<string, number>>(r.trait_times) });
+  }
+  return out;
+}
+
 /** Ids of the profiles merged into a live profile. */
 export async function mergedIdsOf<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, profileId: string): Promise<string[]> {
   const db = cdpDb(handle);

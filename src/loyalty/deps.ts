@@ -4,6 +4,7 @@ import type { CdpHubEvents } from '../cdp/index.js';
 import type { Hub } from '../platform/hub.js';
 import type { Database } from '../platform/db/database.js';
 import type { KeyResolver } from '../platform/workspaces.js';
+import type { Conn } from './ledger.repo.js';
 
 /** What the loyalty module needs, built by the composition root (src/server). */
 export interface LoyaltyDeps {
@@ -22,6 +23,6 @@ export interface LoyaltyDeps {
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** Hub (cdp's committed events wake the loyalty worker). */
   hub: Hub<CdpHubEvents>;
-  /** Port (the tier module, when there is one): the points multiplier of a member's tier; 1 without. */
-  tierMultiplier?: (workspaceId: string, profileId: string) => Promise<number>;
+  /** The points multiplier of a member's tier (read on `conn`, the engine's transaction); the worker fills it with the tiers' own (members.service.ts) where the root gives none. */
+  tierMultiplier?: (workspaceId: string, profileId: string, conn?: Conn) => Promise<number>;
 }

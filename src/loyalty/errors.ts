@@ -44,4 +44,16 @@ export const LoyaltyError = errorClass('loyalty', {
   EARNING_RULE_INVALID: 400,
   /** A check-in asked of a workspace with no active check-in rule. */
   CHECKIN_NOT_CONFIGURED: 409,
+  /** A tier program that cannot apply as written (thresholds not rising, keys repeated, a rolling window without months). */
+  TIER_PROGRAM_INVALID: 400,
+  /** No tier with that key in the workspace's program. */
+  TIER_NOT_FOUND: 404,
+  /** A tier key already in the program. */
+  TIER_KEY_TAKEN: 409,
+  /** A tier that members hold (qualified or paid) cannot be removed. */
+  TIER_IN_USE: 409,
+  /** A paid membership of another tier is still running for the member. */
+  PAID_MEMBERSHIP_CONFLICT: 409,
+  /** The order already paid for a membership period. */
+  PAID_MEMBERSHIP_ORDER_USED: 409,
 });

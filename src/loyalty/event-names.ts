@@ -17,3 +17,12 @@ export const COUPON_EVENTS = {
   redeemed: 'Coupon Redeemed',
   reversed: 'Coupon Reversed',
 } as const;
+
+/** Names of the tier and paid membership events loyalty records on a member's timeline. */
+export const TIER_EVENTS = {
+  /** The tier in force changed (up or down; `reason` says why). */
+  changed: 'Tier Changed',
+  paidPurchased: 'Paid Membership Purchased',
+  paidRenewed: 'Paid Membership Renewed',
+  paidExpired: 'Paid Membership Expired',
+} as const;

@@ -33,3 +33,13 @@ export { releaseDue } from './holds.service.js';
 export { moveAccount, moveMergesInto, sweepMerged, type MoveReport } from './merges.service.js';
 export { loyaltySettings, saveLoyaltySettings, expiryUnder, DEFAULT_SETTINGS, type ExpiryPolicy, type LoyaltySettings } from './settings.service.js';
 export { createRule, createRuleVersion, getRule, listRules, deactivateRule, type RuleInput, type RuleView } from './rules.service.js';
+
+// Tiers and paid membership: the program, members' tiers and benefits, the loyalty traits.
+export { tierRoutes } from './tiers.routes.js';
+export { TIER_EVENTS } from './event-names.js';
+export type { TiersDB, TierChangeReason } from './tiers.tables.js';
+export { tierProgram, saveTierProgram, type TierProgram, type Tier, type Benefits, type ProgramVersion } from './tiers.service.js';
+export { memberView, listMembers, tierMultiplierOf, type MemberView, type MemberRow } from './members.service.js';
+export { buyPaidMembership, type PaidBody, type PaidAnswer } from './membership.service.js';
+export { runTiers, type TiersReport } from './tiers.worker.js';
+export { syncLoyaltyTraits, LOYALTY_TRAITS, EXPIRING_DAYS } from './members.traits.js';

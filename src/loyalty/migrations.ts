@@ -3,8 +3,9 @@ import { sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
+import { tiersMigration } from './tiers.migration.js';
 
-/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons). */
+/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons), 0033 (tiers and paid memberships). */
 export function loyaltyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -62,6 +63,7 @@ export function loyaltyMigrations(engine: Engine): MigrationSet {
         },
       },
       '0029_loyalty_coupons': couponsMigration(engine),
+      '0033_loyalty_tiers': tiersMigration(engine),
     },
   };
 }

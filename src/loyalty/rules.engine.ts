@@ -31,7 +31,7 @@ export interface EngineDeps {
   database: Database;
   now: () => number;
   timeZoneOf: (workspaceId: string) => Promise<string>;
-  tierMultiplier?: (workspaceId: string, profileId: string) => Promise<number>;
+  tierMultiplier?: (workspaceId: string, profileId: string, conn?: Conn) => Promise<number>;
 }
 
 /** The cursors of a workspace: per event name, the last event read. */
@@ -186,7 +186,7 @@ async function awardOrder(
 ): Promise<boolean> {
   const rule = orderRuleOf(v);
   const props = (e.payload.properties ?? {}) as Record<string, unknown>;
-  const tier = (await deps.tierMultiplier?.(at.ws, profileId)) ?? 1;
+  const tier = (await deps.tierMultiplier?.(at.ws, profileId, trx)) ?? 1;
   const o = orderPoints(rule, props, e.timestamp, tier);
   const pendingDays = rule.pendingDays ?? 7;
   const reason = `order ${orderId}: ¥${(o.eligibleFen / 100).toFixed(2)} × ${rule.pointsPerYuan}${o.campaigns.length ? ` (${o.campaigns.join(', ')})` : ''}`;

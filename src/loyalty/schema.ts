@@ -1,5 +1,6 @@
 import type { Millis } from '../platform/db/schema.js';
 import type { EarningDB } from './earning.tables.js';
+import type { TiersDB } from './tiers.tables.js';
 
 /**
  * The loyalty module's tables (migration 0022_loyalty_ledger): the points ledger. Owned by
@@ -64,7 +65,7 @@ export interface LoyaltyEntriesTable {
 }
 
 /** The loyalty module's tables, merged into platform's DB type. */
-export interface LoyaltyDB extends EarningDB {
+export interface LoyaltyDB extends EarningDB, TiersDB {
   loyalty_accounts: LoyaltyAccountsTable;
   loyalty_entries: LoyaltyEntriesTable;
 }

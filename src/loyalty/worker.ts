@@ -1,7 +1,7 @@
 /**
  * The loyalty worker: the earning rules over the CDP's committed events, birthday bonuses, the release of held order
  * points, the moves of merged profiles' points, the expiry of due lots and the `Points Expiring`
- * notices. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
+ * notices, tier upgrades, evaluations and paid membership ends, and the loyalty traits. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
  * durable on its own (cursors, award rows, keyed entries) and safe with several worker processes
  * on one PostgreSQL (claims with SKIP LOCKED, account locks).
  */
@@ -12,6 +12,9 @@ import { runExpiry } from './expiry.service.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
 import { runRules } from './rules.engine.js';
+import { tierMultiplierOf } from './members.service.js';
+import { syncLoyaltyTraits } from './members.traits.js';
+import { runTiers } from './tiers.worker.js';
 
 /** Most profiles of committed batches checked for merged accounts per pass; beyond, the sweep finds them. */
 const HUB_MERGE_CHECKS = 2_000;
@@ -33,11 +36,15 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   }
   const merged = opts.sweepMerges ? await sweepMerged(database, deps.now) : undefined;
   await nextTurn();
-  const rules = await runRules(deps);
+  // The tier multiplier is read in the engine's transaction (SQLite has one connection).
+  const rules = await runRules({ ...deps, tierMultiplier: deps.tierMultiplier ?? ((ws, p, conn) => tierMultiplierOf(conn ?? database.db, ws, p)) });
   const birthdays = await runBirthdays(database, deps.now, deps.timeZoneOf);
   const released = await releaseDue(database, deps.now(), deps.timeZoneOf);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
-  return { rules, birthdays, released, expiry, merged };
+  // Tiers after the postings (upgrades at once), then the traits segments read.
+  const tiers = await runTiers(deps);
+  const traits = await syncLoyaltyTraits(deps);
+  return { rules, birthdays, released, expiry, merged, tiers, traits };
 }
 
 /**
@@ -54,7 +61,18 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
       const sweep = Date.now() - lastSweep >= sweepMs;
       const r = await loyaltyPass(deps, survivors, { sweepMerges: sweep, stopped: () => loop.stopped });
       if (sweep) lastSweep = Date.now();
-      if (r.rules.awards || r.birthdays || r.rules.clawedBack || r.released || r.expiry.lots || r.expiry.notices || r.merged?.accounts)
+      if (
+        r.rules.awards ||
+        r.birthdays ||
+        r.rules.clawedBack ||
+        r.released ||
+        r.expiry.lots ||
+        r.expiry.notices ||
+        r.merged?.accounts ||
+        r.tiers.upgraded ||
+        r.tiers.downgraded ||
+        r.tiers.paidExpired
+      )
         deps.log.info(r, 'loyalty pass');
     },
     idleMs: intervalMs,

@@ -15,7 +15,7 @@ export const WORKER_DESCRIPTIONS: Record<WorkerName, string> = {
   'live-codes': 'live-code expiry and staff caps',
   clv: 'daily refit of the predicted lifetime value models and their profile traits',
   coupons: 'coupon reversal when the order a coupon was used on is refunded or cancelled',
-  loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices',
+  loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices; tiers, paid memberships, loyalty traits',
 };
 
 /** Parses `--only journeys,dispatcher`; throws naming the unknown ones. */
