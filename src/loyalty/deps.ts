@@ -4,6 +4,7 @@ import type { CdpHubEvents } from '../cdp/index.js';
 import type { Hub } from '../platform/hub.js';
 import type { Database } from '../platform/db/database.js';
 import type { KeyResolver } from '../platform/workspaces.js';
+import type { GroupBuysLedPort, TierDaysPort } from './referrals.ports.js';
 
 /** What the loyalty module needs, built by the composition root (src/server). */
 export interface LoyaltyDeps {
@@ -24,4 +25,8 @@ export interface LoyaltyDeps {
   hub: Hub<CdpHubEvents>;
   /** Port (the tier module, when there is one): the points multiplier of a member's tier; 1 without. */
   tierMultiplier?: (workspaceId: string, profileId: string) => Promise<number>;
+  /** Port (the tier module, when there is one): gives referral rewards in tier days; absent, such rewards fail with TIER_DAYS_UNAVAILABLE. */
+  tierDays?: TierDaysPort;
+  /** Port (group-buys, when there are some): formed group-buys each profile led, for the KOC score; absent, 0. */
+  groupBuysLed?: GroupBuysLedPort;
 }

@@ -44,4 +44,10 @@ export const LoyaltyError = errorClass('loyalty', {
   EARNING_RULE_INVALID: 400,
   /** A check-in asked of a workspace with no active check-in rule. */
   CHECKIN_NOT_CONFIGURED: 409,
+  /** No referral code like that in this workspace. */
+  REFERRAL_CODE_NOT_FOUND: 404,
+  /** A staff referral code asked for that another owner already has. */
+  REFERRAL_CODE_TAKEN: 409,
+  /** A tier-days reward with no tier module wired in (the programme refuses it; a grant records it as failed). */
+  TIER_DAYS_UNAVAILABLE: 409,
 });

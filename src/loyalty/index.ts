@@ -33,3 +33,31 @@ export { releaseDue } from './holds.service.js';
 export { moveAccount, moveMergesInto, sweepMerged, type MoveReport } from './merges.service.js';
 export { loyaltySettings, saveLoyaltySettings, expiryUnder, DEFAULT_SETTINGS, type ExpiryPolicy, type LoyaltySettings } from './settings.service.js';
 export { createRule, createRuleVersion, getRule, listRules, deactivateRule, type RuleInput, type RuleView } from './rules.service.js';
+
+// Referrals and KOC: codes and share links, attribution with anti-fraud decisions, rewards, staff commissions, the leaderboard.
+export { referralRoutes } from './referrals.routes.js';
+export {
+  referralCodeOf,
+  staffReferralCode,
+  attributeReferral,
+  type ReferralCodeView,
+  type AttributionResult,
+  type StaffCodeBody,
+} from './referrals.service.js';
+export {
+  referralProgramme,
+  saveReferralProgramme,
+  DEFAULT_PROGRAMME,
+  type ReferralProgramme,
+  type RewardRule,
+  type Milestone,
+  type Reward,
+} from './referrals.programme.js';
+export { runReferralOrders, type ReferralOrdersReport } from './referrals.orders.js';
+export { listDecisions, listCommissions, listRewards } from './referrals.lists.js';
+export { kocLeaderboard, kocRanking, type KocEntry } from './koc.service.js';
+export { REFERRAL_COUNT_TRAIT } from './referrals.outcomes.js';
+export { REFERRAL_EVENTS } from './event-names.js';
+export type { TierDaysPort, TierDaysGrant, GroupBuysLedPort } from './referrals.ports.js';
+export type { ReferralsDB, ReferrerKind } from './referrals.tables.js';
+export type { DecisionView, RewardView, CommissionView } from './referrals.views.js';

@@ -11,6 +11,7 @@ import { runBirthdays } from './birthday.service.js';
 import { runExpiry } from './expiry.service.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
+import { runReferralOrders } from './referrals.orders.js';
 import { runRules } from './rules.engine.js';
 
 /** Most profiles of committed batches checked for merged accounts per pass; beyond, the sweep finds them. */
@@ -36,8 +37,9 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   const rules = await runRules(deps);
   const birthdays = await runBirthdays(database, deps.now, deps.timeZoneOf);
   const released = await releaseDue(database, deps.now(), deps.timeZoneOf);
+  const referrals = await runReferralOrders(deps);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
-  return { rules, birthdays, released, expiry, merged };
+  return { rules, birthdays, released, referrals, expiry, merged };
 }
 
 /**
@@ -54,7 +56,18 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
       const sweep = Date.now() - lastSweep >= sweepMs;
       const r = await loyaltyPass(deps, survivors, { sweepMerges: sweep, stopped: () => loop.stopped });
       if (sweep) lastSweep = Date.now();
-      if (r.rules.awards || r.birthdays || r.rules.clawedBack || r.released || r.expiry.lots || r.expiry.notices || r.merged?.accounts)
+      if (
+        r.rules.awards ||
+        r.referrals.rewards ||
+        r.referrals.commissions ||
+        r.referrals.reversed ||
+        r.birthdays ||
+        r.rules.clawedBack ||
+        r.released ||
+        r.expiry.lots ||
+        r.expiry.notices ||
+        r.merged?.accounts
+      )
         deps.log.info(r, 'loyalty pass');
     },
     idleMs: intervalMs,
