@@ -105,9 +105,11 @@ import type {
 } from './api-types.ts';
 
 import { scrmCalls } from './api-scrm.ts';
+import { referralCalls } from './api-referrals.ts';
 
 export type * from './api-types.ts';
 export type * from './api-types-scrm.ts';
+export type * from './api-referrals.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -219,6 +221,7 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
   return {
     /** The SCRM (WeCom) screens' calls (api-scrm.ts). */
     scrm: scrmCalls(json),
+    referrals: referralCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

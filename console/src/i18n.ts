@@ -14,6 +14,7 @@ import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
 import { lifecycleEn, lifecycleZh } from './i18n/lifecycle.ts';
+import { referralsEn, referralsZh } from './i18n/referrals.ts';
 
 const en = {
   ...accessEn,
@@ -26,6 +27,7 @@ const en = {
   ...builderEn,
   ...overviewEn,
   ...scrmEn,
+  ...referralsEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -506,6 +508,7 @@ const zhCN: Record<MessageKey, string> = {
   ...settingsZh,
   ...builderZh,
   ...overviewZh,
+  ...referralsZh,
   ...scrmZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
