@@ -54,6 +54,7 @@ export {
   type Reward,
 } from './referrals.programme.js';
 export { runReferralOrders, type ReferralOrdersReport } from './referrals.orders.js';
+export { runAttributionEvents, type AttributionEventsReport } from './referrals.events.js';
 export { listDecisions, listCommissions, listRewards } from './referrals.lists.js';
 export { kocLeaderboard, kocRanking, type KocEntry } from './koc.service.js';
 export { REFERRAL_COUNT_TRAIT } from './referrals.outcomes.js';

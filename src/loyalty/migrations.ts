@@ -248,9 +248,12 @@ function referralsMigration(engine: Engine) {
         .addColumn('outcome', 'text', (c) => c.notNull())
         .addColumn('reason', 'text', (c) => c.notNull())
         .addColumn('detail', 'text')
+        .addColumn('message_id', 'text')
         .addColumn('created_at', t.millis, (c) => c.notNull())
         .addPrimaryKeyConstraint('referral_decisions_pk', ['workspace_id', 'id'])
         .execute();
+      // An attribution by a tracked event (its referral_code) is decided once per event.
+      await db.schema.createIndex('referral_decisions_message').unique().on('referral_decisions').columns(['workspace_id', 'message_id']).execute();
       // The velocity check counts a referrer's accepted decisions in the last day.
       await db.schema.createIndex('referral_decisions_referrer').on('referral_decisions').columns(['workspace_id', 'referrer_id', 'created_at']).execute();
       await db.schema

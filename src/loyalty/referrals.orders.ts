@@ -1,40 +1,26 @@
 /**
  * The referral pass over orders: reads `Order Completed`, `Order Refunded` and `Order Cancelled`
- * after a durable cursor per workspace and event name (job_state `loyalty.referrals`), and for the
+ * after a durable cursor per workspace and event name (referrals.cursor.ts), and for the
  * orders of referees gives the purchase rewards (first purchase; every purchase for N days),
  * records staff commissions, and reverses both when an order is refunded or cancelled. Before it
  * rewards, it checks the referral again through One ID: a referee merged since into the referrer
  * or into a profile known before the referral turns the referral rejected (recorded with its
  * reason). Rewards and commissions are keyed, so re-reading events gives nothing twice.
  */
-import {
-  liveProfileIds,
-  ORDER_EVENTS,
-  type OrderStanding,
-  orderStandings,
-  recordSystemEvents,
-  resolveProfileId,
-  type StoredEvent,
-  trackEventsAfter,
-} from '../cdp/index.js';
-import { withRetries } from '../platform/db/database.js';
-import { lockJobState, writeJobState } from '../platform/db/job-state.js';
+import { liveProfileIds, ORDER_EVENTS, type OrderStanding, orderStandings, recordSystemEvents, resolveProfileId, type StoredEvent } from '../cdp/index.js';
 import { newId } from '../platform/ids.js';
 import { DAY_MS } from '../platform/time.js';
 import type { LoyaltyDeps } from './deps.js';
 import { REFERRAL_EVENTS } from './event-names.js';
 import type { Conn } from './ledger.repo.js';
 import { alreadyKnown, samePerson } from './referrals.checks.js';
+import { readAfterCursor } from './referrals.cursor.js';
 import { afterReferralsChanged, grantFor } from './referrals.outcomes.js';
 import { type ReferralProgramme, referralProgramme, workspacesWithProgramme } from './referrals.programme.js';
 import { reverseOrderRewards } from './referrals.rewards.js';
 import { recordDecision, referralOfFamily } from './referrals.service.js';
 import type { ReferralsTable } from './referrals.tables.js';
 
-const STATE = 'loyalty.referrals';
-const PAGE = 500;
-/** Re-read before the cursor: events committed late (see rules.engine.ts); everything here is keyed. */
-const OVERLAP_MS = 10 * 60_000;
 const NAMES = [ORDER_EVENTS.completed, ORDER_EVENTS.refunded, ORDER_EVENTS.cancelled] as const;
 
 /** What a pass did. */
@@ -46,10 +32,6 @@ export interface ReferralOrdersReport {
   rejected: number;
 }
 
-interface Cursors {
-  cursors: Record<string, { ts: number; id: string }>;
-}
-
 const emptyReport = (): ReferralOrdersReport => ({ events: 0, rewards: 0, commissions: 0, reversed: 0, rejected: 0 });
 function add(a: ReferralOrdersReport, b: ReferralOrdersReport) {
   for (const k of Object.keys(a) as (keyof ReferralOrdersReport)[]) a[k] += b[k];
@@ -58,7 +40,7 @@ function add(a: ReferralOrdersReport, b: ReferralOrdersReport) {
 /** Runs the pass for every workspace whose programme is on (or one). */
 export async function runReferralOrders(deps: LoyaltyDeps, opts: { workspaceId?: string } = {}): Promise<ReferralOrdersReport> {
   const report = emptyReport();
-  const wss = opts.workspaceId ? [opts.workspaceId] : await workspacesWithProgramme(deps.database.db);
+  const wss = opts.workspaceId ? [opts.workspaceId] : (await workspacesWithProgramme(deps.database.db)).map((w) => w.workspaceId);
   for (const ws of wss) {
     const first = await deps.database.db
       .selectFrom('referrals')
@@ -69,38 +51,12 @@ export async function runReferralOrders(deps: LoyaltyDeps, opts: { workspaceId?:
     // No referral yet: no order can qualify.
     if (!first) continue;
     const p = await referralProgramme(deps.database.db, ws);
-    for (const name of NAMES) add(report, await runName(deps, ws, name, p, Number(first.attributed_at)));
+    for (const name of NAMES) {
+      const at = { key: name, name, start: Number(first.attributed_at) };
+      add(report, await readAfterCursor(deps, ws, at, emptyReport, (trx, rows, now) => applyPage(trx, deps, ws, p, rows, now)));
+    }
   }
   return report;
-}
-
-/** One workspace's events of one name after its cursor, a page per transaction. */
-async function runName(deps: LoyaltyDeps, ws: string, name: string, p: ReferralProgramme, start: number): Promise<ReferralOrdersReport> {
-  const report = emptyReport();
-  let after: { timestamp: number; messageId: string } | undefined;
-  for (;;) {
-    const { done, r } = await withRetries(deps.database, () =>
-      deps.database.db.transaction().execute(async (trx) => {
-        const now = deps.now();
-        const state = await lockJobState<Cursors>(trx, deps.database.dialect, ws, STATE, { cursors: {} }, now, { skipLocked: true });
-        if (!state) return { done: true, r: emptyReport() };
-        const from = after ?? { timestamp: Math.max(start, (state.cursors[name]?.ts ?? start) - OVERLAP_MS), messageId: '' };
-        const rows = await trackEventsAfter(trx, ws, name, from, PAGE);
-        const r = await applyPage(trx, deps, ws, p, rows, now);
-        if (rows.length > 0) {
-          const last = rows[rows.length - 1]!;
-          const prev = state.cursors[name];
-          if (!prev || last.timestamp > prev.ts || (last.timestamp === prev.ts && last.messageId > prev.id))
-            state.cursors[name] = { ts: last.timestamp, id: last.messageId };
-          await writeJobState(trx, ws, STATE, state, now);
-          after = { timestamp: last.timestamp, messageId: last.messageId };
-        }
-        return { done: rows.length < PAGE, r };
-      }),
-    );
-    add(report, r);
-    if (done) return report;
-  }
 }
 
 /** The share of an order taken back: all of it when refunded in full or cancelled, else refunded over total. */

@@ -47,6 +47,8 @@ export interface ReferralProgramme {
   commissionDays: number | null;
   /** KOC influence score = referrals × referral + group-buys led × groupBuy + community score × community. */
   kocWeights: { referral: number; groupBuy: number; community: number };
+  /** Tracked events whose `properties.referral_code` attributes their profile at the event's time (a sign-up, a first identified event). */
+  attributionEvents: string[];
   /** The share link of a code: this URL with `{code}` replaced (e.g. `https://shop.example/r/{code}`); null: no links. */
   shareUrl?: string | null;
 }
@@ -60,6 +62,7 @@ export const DEFAULT_PROGRAMME: ReferralProgramme = Object.freeze({
   milestones: [],
   commissionDays: 365,
   kocWeights: { referral: 10, groupBuy: 20, community: 1 },
+  attributionEvents: ['Signed Up'],
 });
 
 /** What the schema cannot say: unique ids, `days` only (and always) on purchase rules. */
@@ -93,7 +96,8 @@ export async function referralProgramme(db: Conn, ws: string): Promise<ReferralP
 }
 
 /** Replaces a workspace's programme (validated) and answers it. */
-export async function saveReferralProgramme(db: Conn, ws: string, p: ReferralProgramme, now: number): Promise<ReferralProgramme> {
+export async function saveReferralProgramme(db: Conn, ws: string, body: ReferralProgramme, now: number): Promise<ReferralProgramme> {
+  const p = { ...DEFAULT_PROGRAMME, ...body };
   checkProgramme(p);
   await db
     .insertInto('referral_programmes')
@@ -105,8 +109,8 @@ export async function saveReferralProgramme(db: Conn, ws: string, p: ReferralPro
   return p;
 }
 
-/** Workspaces whose programme is on (the order pass reads only theirs). */
-export async function workspacesWithProgramme(db: Conn): Promise<string[]> {
-  const rows = await db.selectFrom('referral_programmes').select(['workspace_id', 'definition']).execute();
-  return rows.filter((r) => parseJson<ReferralProgramme>(r.definition).enabled).map((r) => r.workspace_id);
+/** Workspaces whose programme is on, with when it was last saved (the passes read only theirs, and events from then on). */
+export async function workspacesWithProgramme(db: Conn): Promise<{ workspaceId: string; savedAt: number }[]> {
+  const rows = await db.selectFrom('referral_programmes').select(['workspace_id', 'definition', 'updated_at']).execute();
+  return rows.filter((r) => parseJson<ReferralProgramme>(r.definition).enabled).map((r) => ({ workspaceId: r.workspace_id, savedAt: Number(r.updated_at) }));
 }

@@ -67,6 +67,12 @@ function programmeWith<const R extends object>(rewardSchema: R) {
         },
       },
       commissionDays: { type: ['integer', 'null'], minimum: 1, maximum: 3660 },
+      attributionEvents: {
+        type: 'array',
+        maxItems: 10,
+        items: { type: 'string', minLength: 1, maxLength: 200 },
+        description: 'tracked events whose properties.referral_code attributes their profile (default ["Signed Up"])',
+      },
       shareUrl: { type: ['string', 'null'], maxLength: 500, pattern: '^https?://.*\\{code\\}' },
       kocWeights: {
         type: 'object',

@@ -121,10 +121,10 @@ export interface AttributionResult {
 export async function recordDecision(
   trx: Conn,
   deps: Pick<LoyaltyDeps, 'database'>,
-  d: Omit<ReferralDecisionsTable, 'id' | 'created_at'>,
+  d: Omit<ReferralDecisionsTable, 'id' | 'created_at' | 'message_id'> & { message_id?: string | null },
   now: number,
 ): Promise<ReferralDecisionsTable> {
-  const row: ReferralDecisionsTable = { ...d, id: newId('rfd', now), created_at: now };
+  const row: ReferralDecisionsTable = { ...d, message_id: d.message_id ?? null, id: newId('rfd', now), created_at: now };
   await trx.insertInto('referral_decisions').values(row).execute();
   if (d.outcome === 'rejected') {
     const properties = { decision_id: row.id, code: d.code, referrer_kind: d.referrer_kind, referrer_id: d.referrer_id, reason: d.reason, detail: d.detail };
@@ -168,35 +168,57 @@ async function refusalOf(trx: Conn, ws: string, code: ReferralCodesTable, referr
  */
 export async function attributeReferral(deps: LoyaltyDeps, ws: string, b: { code: string; profile: string }): Promise<AttributionResult> {
   const referee = await deps.resolveProfile(ws, b.profile);
-  const codeKey = normaliseCode(b.code);
   return withRetries(deps.database, () =>
     deps.database.db.transaction().execute(async (trx) => {
-      const now = deps.now();
-      const q = trx.selectFrom('referral_codes').selectAll().where('workspace_id', '=', ws).where('code', '=', codeKey);
-      const code = await deps.database.dialect.forUpdate(q).executeTakeFirst();
-      if (!code) throw new LoyaltyError('REFERRAL_CODE_NOT_FOUND', `no referral code "${b.code}" in this workspace`, { code: b.code });
-      const p = await referralProgramme(trx, ws);
-      const base = { workspace_id: ws, code: code.code, referrer_kind: code.owner_kind, referrer_id: code.owner_id, referee_id: referee };
-      const earlier = await referralOfFamily(trx, ws, referee);
-      if (earlier && earlier.code === code.code) return replayOf(trx, ws, earlier.decision_id);
-      const referrerLive = code.owner_kind === 'member' ? ((await resolveProfileId(trx, ws, code.owner_id)) ?? code.owner_id) : code.owner_id;
-      const refusal: Refusal | undefined = earlier
-        ? {
-            reason: 'already_referred',
-            detail: `the referee was already referred with code ${earlier.code} on ${new Date(Number(earlier.attributed_at)).toISOString()}`,
-          }
-        : await refusalOf(trx, ws, code, referrerLive, referee, p, now);
-      if (refusal) {
-        const d = await recordDecision(trx, deps, { ...base, outcome: 'rejected', reason: refusal.reason, detail: refusal.detail }, now);
-        return { decision: decisionView(d), rewards: [], replayed: false };
-      }
-      const decision = await recordDecision(trx, deps, { ...base, outcome: 'accepted', reason: 'accepted', detail: null }, now);
-      const referral = { ...base, status: 'active' as const, decision_id: decision.id, attributed_at: now };
-      await trx.insertInto('referrals').values(referral).execute();
-      const rewards = await acceptedEffects(trx, deps, p, referral, referrerLive, now);
-      return { decision: decisionView(decision), rewards: rewards.map(rewardView), replayed: false };
+      const r = await attributeInTrx(trx, deps, ws, { code: b.code, referee, at: deps.now() });
+      if (!r) throw new LoyaltyError('REFERRAL_CODE_NOT_FOUND', `no referral code "${b.code}" in this workspace`, { code: b.code });
+      return r;
     }),
   );
+}
+
+/** What an attribution is asked inside a transaction: the code as typed, the referee's live profile, the time it happened and, for a tracked event, its id. */
+export interface AttributionRequest {
+  code: string;
+  referee: string;
+  at: number;
+  messageId?: string;
+}
+
+/** An attribution inside the caller's transaction (the API's, or the event pass's page); undefined when no code is like `code`. */
+export async function attributeInTrx(trx: Conn, deps: LoyaltyDeps, ws: string, req: AttributionRequest): Promise<AttributionResult | undefined> {
+  const { referee, at: now } = req;
+  const q = trx.selectFrom('referral_codes').selectAll().where('workspace_id', '=', ws).where('code', '=', normaliseCode(req.code));
+  const code = await deps.database.dialect.forUpdate(q).executeTakeFirst();
+  if (!code) return undefined;
+  const p = await referralProgramme(trx, ws);
+  const base = {
+    workspace_id: ws,
+    code: code.code,
+    referrer_kind: code.owner_kind,
+    referrer_id: code.owner_id,
+    referee_id: referee,
+    message_id: req.messageId ?? null,
+  };
+  const earlier = await referralOfFamily(trx, ws, referee);
+  if (earlier && earlier.code === code.code) return replayOf(trx, ws, earlier.decision_id);
+  const referrerLive = code.owner_kind === 'member' ? ((await resolveProfileId(trx, ws, code.owner_id)) ?? code.owner_id) : code.owner_id;
+  const refusal: Refusal | undefined = earlier
+    ? {
+        reason: 'already_referred',
+        detail: `the referee was already referred with code ${earlier.code} on ${new Date(Number(earlier.attributed_at)).toISOString()}`,
+      }
+    : await refusalOf(trx, ws, code, referrerLive, referee, p, now);
+  if (refusal) {
+    const d = await recordDecision(trx, deps, { ...base, outcome: 'rejected', reason: refusal.reason, detail: refusal.detail }, now);
+    return { decision: decisionView(d), rewards: [], replayed: false };
+  }
+  const decision = await recordDecision(trx, deps, { ...base, outcome: 'accepted', reason: 'accepted', detail: null }, now);
+  const { message_id: _, ...fields } = base;
+  const referral = { ...fields, status: 'active' as const, decision_id: decision.id, attributed_at: now };
+  await trx.insertInto('referrals').values(referral).execute();
+  const rewards = await acceptedEffects(trx, deps, p, referral, referrerLive, now);
+  return { decision: decisionView(decision), rewards: rewards.map(rewardView), replayed: false };
 }
 
 /** What an acceptance does: the timeline events, the registration rewards, milestones and the trait. */

@@ -50,6 +50,8 @@ export interface ReferralDecisionsTable {
   reason: string;
   /** Words for people: what matched, which identifier, which limit. */
   detail: string | null;
+  /** The tracked event that asked for the attribution (its `referral_code`), or null for the API. */
+  message_id: string | null;
   created_at: Millis;
 }
 

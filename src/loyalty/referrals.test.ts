@@ -139,4 +139,29 @@ describeEngines('referrals: codes, attribution through One ID, anti-fraud decisi
     expect(await app.balance(alice)).toBe(500);
     expect((await app.api('GET', `/v1/profiles/${alice}`)).body.traits.referral_count).toBe(4);
   });
+
+  it('attributes by a tracked sign-up carrying referral_code, once per event, with the same checks', async () => {
+    app = await referralsTestApp(engine, { clockStart: START });
+    await app.programme({ rules: [{ id: 'welcome', on: 'registration', to: 'referrer', reward: points(50) }] });
+    const alice = await app.person('alice');
+    const code = await app.codeOf(alice);
+    const known = await app.person('known');
+    app.t.clock.advance(2 * 60 * 60_000);
+    // A new member signs up with alice's code (lower case, as typed); a long-known one does too; one names no code.
+    await app.send('track', { userId: 'newbie', event: 'Signed Up', properties: { referral_code: code.toLowerCase() } });
+    app.t.clock.advance(1);
+    await app.send('track', { userId: 'known', event: 'Signed Up', properties: { referral_code: code } });
+    await app.send('track', { userId: 'plain', event: 'Signed Up', properties: {} });
+    expect(await app.attributions()).toMatchObject({ accepted: 1, rejected: 1 });
+    // Read again (the cursor's overlap): nothing is decided twice.
+    app.t.clock.advance(60_000);
+    expect(await app.attributions()).toMatchObject({ accepted: 0, rejected: 0 });
+    const newbie = await app.profileOf('user_id:newbie');
+    const decisions = (await app.api('GET', '/v1/loyalty/referrals/decisions')).body.data;
+    expect(decisions.map((d: any) => [d.refereeId, d.reason])).toEqual([
+      [known, 'already_known'],
+      [newbie, 'accepted'],
+    ]);
+    expect(await app.balance(alice)).toBe(50);
+  });
 });

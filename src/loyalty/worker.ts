@@ -11,6 +11,7 @@ import { runBirthdays } from './birthday.service.js';
 import { runExpiry } from './expiry.service.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
+import { runAttributionEvents } from './referrals.events.js';
 import { runReferralOrders } from './referrals.orders.js';
 import { runRules } from './rules.engine.js';
 
@@ -37,9 +38,10 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   const rules = await runRules(deps);
   const birthdays = await runBirthdays(database, deps.now, deps.timeZoneOf);
   const released = await releaseDue(database, deps.now(), deps.timeZoneOf);
+  const attributions = await runAttributionEvents(deps);
   const referrals = await runReferralOrders(deps);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
-  return { rules, birthdays, released, referrals, expiry, merged };
+  return { rules, birthdays, released, attributions, referrals, expiry, merged };
 }
 
 /**

@@ -164,6 +164,9 @@ export function ReferralSettingsPage() {
           <Form.Item name="shareUrl" label={t('refShareUrl')} rules={[{ pattern: /^https?:\/\/.*\{code\}/ }]}>
             <Input placeholder="https://shop.example/r/{code}" />
           </Form.Item>
+          <Form.Item name="attributionEvents" label={t('refAttributionEvents')} extra={t('refAttributionEventsHelp')}>
+            <Select mode="tags" style={{ maxWidth: 500 }} />
+          </Form.Item>
           <Divider titlePlacement="start">{t('refRules')}</Divider>
           <Form.List name="rules">
             {(fields, { add, remove }) => (

@@ -1,6 +1,7 @@
 /** Test helpers for referrals: the loyalty test app with identify and track through the real API (drained), programmes, codes, attribution and the order pass. */
 import { basic } from '../../../test/support/engines.js';
 import type { Engine } from '../../platform/db/database.js';
+import { runAttributionEvents } from '../referrals.events.js';
 import { runReferralOrders } from '../referrals.orders.js';
 import { DEFAULT_PROGRAMME, type ReferralProgramme } from '../referrals.programme.js';
 import { loyaltyTestApp } from '../test-kit.js';
@@ -75,6 +76,8 @@ export async function referralsTestApp(engine: Engine, opts: { clockStart?: numb
 
   /** One referral pass over the orders at the clock's now. */
   const orders = () => runReferralOrders(l.deps());
+  /** One pass of the attribution events (sign-ups carrying a referral_code) at the clock's now. */
+  const attributions = () => runAttributionEvents(l.deps());
 
-  return { ...l, send, person, profileOf, programme, codeOf, attribute, order, balance, referralEvents, orders };
+  return { ...l, send, person, profileOf, programme, codeOf, attribute, order, balance, referralEvents, orders, attributions };
 }
