@@ -77,7 +77,12 @@ describeEngines('referrals over orders: purchase rewards, commissions, refunds, 
 
   it('follows the referee through merges: an anonymous referee who registers keeps the referral; one who turns out to be the referrer loses it', async () => {
     app = await referralsTestApp(engine, { clockStart: START });
-    await app.programme({ rules: [{ id: 'first', on: 'first_purchase', to: 'referrer', reward: points(100) }] });
+    await app.programme({
+      rules: [
+        { id: 'first', on: 'first_purchase', to: 'referrer', reward: points(100) },
+        { id: 'hello', on: 'registration', to: 'referee', reward: points(20) },
+      ],
+    });
     const alice = await app.person('alice');
     const code = await app.codeOf(alice);
 
@@ -98,14 +103,19 @@ describeEngines('referrals over orders: purchase rewards, commissions, refunds, 
     app.t.clock.advance(60_000);
     await app.send('track', { anonymousId: 'anon-x', event: 'Page Viewed', properties: {} });
     app.t.clock.advance(1);
-    expect((await app.attribute(code, 'anonymous_id:anon-x')).body.decision.outcome).toBe('accepted');
+    const x = await app.attribute(code, 'anonymous_id:anon-x');
+    expect([x.body.decision.outcome, x.body.rewards.map((r: any) => r.amount)]).toEqual(['accepted', [20]]);
     expect((await app.api('GET', `/v1/profiles/${alice}`)).body.traits.referral_count).toBe(2);
     await app.send('identify', { userId: 'alice', anonymousId: 'anon-x', traits: {} });
     expect(await app.profileOf('anonymous_id:anon-x')).toBe(alice);
     app.t.clock.advance(1);
     await app.order('alice', 'Order Completed', { order_id: 'a-1', total: 500 });
-    await app.orders();
+    // The whole worker pass: the merged-away account's 20 points move to alice, then the referral is rejected and its 20 taken back.
+    await app.pass();
     expect(await app.balance(alice)).toBe(100);
+    const xReward = (await app.api('GET', `/v1/loyalty/referrals/rewards?referee=${x.body.decision.refereeId}`)).body.data[0];
+    expect([xReward.status, xReward.reversed]).toEqual(['reversed', 20]);
+    expect(await app.mismatches()).toEqual([]);
     const last = (await app.api('GET', '/v1/loyalty/referrals/decisions?limit=1')).body.data[0];
     expect(last).toMatchObject({ outcome: 'rejected', reason: 'self_referral', refereeId: alice });
     expect(last.detail).toMatch(/^on order a-1, after a merge: the referee is the referrer/);

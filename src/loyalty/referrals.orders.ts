@@ -17,7 +17,7 @@ import { alreadyKnown, samePerson } from './referrals.checks.js';
 import { readAfterCursor } from './referrals.cursor.js';
 import { afterReferralsChanged, grantFor } from './referrals.outcomes.js';
 import { type ReferralProgramme, referralProgramme, workspacesWithProgramme } from './referrals.programme.js';
-import { reverseOrderRewards } from './referrals.rewards.js';
+import { reverseOrderRewards, reverseRefereeRewards } from './referrals.rewards.js';
 import { recordDecision, referralOfFamily } from './referrals.service.js';
 import type { ReferralsTable } from './referrals.tables.js';
 
@@ -127,6 +127,8 @@ async function orderOfReferee(
       { ...base, outcome: 'rejected', reason: refusal.reason, detail: `on order ${o.orderId}, after a merge: ${refusal.detail}` },
       now,
     );
+    // What the referral gave already (registration, earlier purchases) goes back too.
+    report.reversed += await reverseRefereeRewards(trx, deps, ws, referral.referee_id, `referral rejected (${refusal.reason})`, now);
     if (referral.referrer_kind === 'member') await afterReferralsChanged(trx, deps, p, ws, referrerLive, now);
     report.rejected++;
     return report;

@@ -156,15 +156,43 @@ export async function reverseOrderRewards(trx: Conn, deps: RewardDeps, ws: strin
       .where('status', '!=', 'failed')
       .execute()
   ).map(rewardFromRow);
+  return reverseRewards(trx, deps, ws, rows, { share, why, orderId }, now);
+}
+
+/** Takes back every reward a referee's referral gave (a referral rejected after a merge), milestones excepted. */
+export async function reverseRefereeRewards(trx: Conn, deps: RewardDeps, ws: string, refereeId: string, why: string, now: number): Promise<number> {
+  const rows = (
+    await trx
+      .selectFrom('referral_rewards')
+      .selectAll()
+      .where('workspace_id', '=', ws)
+      .where('referee_id', '=', refereeId)
+      .where('trigger', '!=', 'milestone')
+      .where('status', '=', 'granted')
+      .execute()
+  ).map(rewardFromRow);
+  return reverseRewards(trx, deps, ws, rows, { share: 1, why, orderId: null }, now);
+}
+
+/** Reverses rewards up to `share` of each (see reverseOrderRewards). */
+async function reverseRewards(
+  trx: Conn,
+  deps: RewardDeps,
+  ws: string,
+  rows: RewardRow[],
+  at: { share: number; why: string; orderId: string | null },
+  now: number,
+): Promise<number> {
+  const { share, why } = at;
   let changed = 0;
   for (const r of rows) {
     const target = share >= 1 ? r.amount : Math.floor(r.amount * share);
     if (target <= r.reversed) continue;
+    // The member may have been merged into another profile since (their points moved with them).
+    const profileId = (await resolveProfileId(trx, ws, r.profile_id)) ?? r.profile_id;
     if (r.kind === 'points') {
-      // The member may have been merged into another profile since (their points moved with them).
-      const profileId = (await resolveProfileId(trx, ws, r.profile_id)) ?? r.profile_id;
       const claw = { workspaceId: ws, profileId, kind: 'clawback' as const, points: target - r.reversed, reason: `referral reward reversed: ${why}` };
-      const source = { type: 'order' as const, id: orderId };
+      const source = at.orderId ? { type: 'order' as const, id: at.orderId } : { type: 'system' as const, id: r.id };
       await postEntry(trx, deps.database.dialect, { ...claw, source, idempotencyKey: `referral-reverse:${r.id}:${target}` }, now);
     } else if (r.kind === 'tier_days' && share >= 1 && deps.tierDays?.revoke && r.reference) {
       await deps.tierDays.revoke(trx, { workspaceId: ws, reference: r.reference, reason: why, now });
@@ -176,9 +204,9 @@ export async function reverseOrderRewards(trx: Conn, deps: RewardDeps, ws: strin
       .where('workspace_id', '=', ws)
       .where('id', '=', r.id)
       .execute();
-    const properties = { reward_id: r.id, kind: r.kind, amount: target - r.reversed, order_id: orderId, reason: why };
+    const properties = { reward_id: r.id, kind: r.kind, amount: target - r.reversed, order_id: at.orderId, reason: why };
     await recordSystemEvents(trx, deps.database.dialect, [
-      { workspaceId: ws, profileId: r.profile_id, event: REFERRAL_EVENTS.rewardReversed, properties, at: now, eventId: `${r.id}:reversed:${target}` },
+      { workspaceId: ws, profileId, event: REFERRAL_EVENTS.rewardReversed, properties, at: now, eventId: `${r.id}:reversed:${target}` },
     ]);
     changed++;
   }

@@ -164,4 +164,23 @@ describeEngines('referrals: codes, attribution through One ID, anti-fraud decisi
     ]);
     expect(await app.balance(alice)).toBe(50);
   });
+
+  it('holds under concurrency: the velocity limit and one referral per referee', async () => {
+    app = await referralsTestApp(engine, { clockStart: START });
+    await app.programme({ maxPerReferrerPerDay: 3, rules: [{ id: 'welcome', on: 'registration', to: 'referee', reward: points(5) }] });
+    const alice = await app.person('alice');
+    const code = await app.codeOf(alice);
+    const referees: string[] = [];
+    for (let i = 0; i < 8; i++) referees.push(await app.person(`c${i}`));
+    const answers = await Promise.all(referees.map((r) => app.attribute(code, r)));
+    const reasons = answers.map((a) => a.body.decision.reason).sort();
+    expect(reasons).toEqual(['accepted', 'accepted', 'accepted', 'velocity_limit', 'velocity_limit', 'velocity_limit', 'velocity_limit', 'velocity_limit']);
+
+    // One referee attributed to two codes at once: one referral, one reward.
+    const codes = [await app.codeOf(await app.person('p1')), await app.codeOf(await app.person('p2'))];
+    const dora = await app.person('dora');
+    const both = await Promise.all(codes.map((c) => app.attribute(c, dora)));
+    expect(both.map((a) => a.body.decision.reason).sort()).toEqual(['accepted', 'already_referred']);
+    expect(await app.balance(dora)).toBe(5);
+  });
 });
