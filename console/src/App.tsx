@@ -105,6 +105,16 @@ const NAV: NavItem[] = [
     ],
   },
   {
+    key: 'referrals',
+    label: 'navReferrals',
+    roles: ['owner', 'operator', 'analyst'],
+    children: [
+      { key: 'referrals/koc', label: 'navReferralKoc', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'referrals/decisions', label: 'navReferralDecisions', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'referrals/settings', label: 'navReferralSettings', roles: ['owner', 'operator', 'analyst'] },
+    ],
+  },
+  {
     key: 'scrm',
     label: 'navScrm',
     roles: ['owner', 'operator', 'analyst'],

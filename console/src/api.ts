@@ -112,6 +112,9 @@ import { membersCalls } from './api-members.ts';
 export type * from './api-types.ts';
 export type * from './api-types-scrm.ts';
 export type * from './api-types-members.ts';
+import { referralCalls } from './api-referrals.ts';
+
+export type * from './api-referrals.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -225,6 +228,7 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     scrm: scrmCalls(json),
     /** Loyalty members, tiers and earning rules (api-members.ts). */
     loyalty: membersCalls(json),
+    referrals: referralCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

@@ -15,6 +15,7 @@ import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
 import { lifecycleEn, lifecycleZh } from './i18n/lifecycle.ts';
 import { membersEn, membersZh } from './i18n/members.ts';
+import { referralsEn, referralsZh } from './i18n/referrals.ts';
 
 const en = {
   ...accessEn,
@@ -28,6 +29,7 @@ const en = {
   ...builderEn,
   ...overviewEn,
   ...scrmEn,
+  ...referralsEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -509,6 +511,7 @@ const zhCN: Record<MessageKey, string> = {
   ...settingsZh,
   ...builderZh,
   ...overviewZh,
+  ...referralsZh,
   ...scrmZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',

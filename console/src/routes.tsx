@@ -28,6 +28,7 @@ const insight = () => import('./areas/insight.ts');
 const surveys = () => import('./areas/surveys.ts');
 const coupons = () => import('./areas/coupons.ts');
 const members = () => import('./areas/members.ts');
+const referrals = () => import('./areas/referrals.ts');
 const messages = () => import('./areas/messages.ts');
 const scrm = () => import('./areas/scrm.ts');
 const workbench = () => import('./areas/workbench.ts');
@@ -57,6 +58,9 @@ const MemberListPage = screen(members, 'MemberListPage');
 const MemberDetailPage = screen(members, 'MemberDetailPage');
 const TierEditorPage = screen(members, 'TierEditorPage');
 const EarningRulesPage = screen(members, 'EarningRulesPage');
+const ReferralSettingsPage = screen(referrals, 'ReferralSettingsPage');
+const ReferralDecisionsPage = screen(referrals, 'ReferralDecisionsPage');
+const ReferralLeaderboardPage = screen(referrals, 'ReferralLeaderboardPage');
 const TemplateListPage = screen(messages, 'TemplateListPage');
 const TemplateEditorPage = screen(messages, 'TemplateEditorPage');
 const BroadcastListPage = screen(messages, 'BroadcastListPage');
@@ -176,6 +180,10 @@ export const routes: RouteObject[] = [
           route('loyalty/members/:id', <WithId of={(id) => <MemberDetailPage key={id} id={id} />} />, guarded('loyalty/members')),
           route('loyalty/tiers', <TierEditorPage />, guarded('loyalty/tiers')),
           route('loyalty/rules', <EarningRulesPage />, guarded('loyalty/rules')),
+          route('referrals', <ReferralLeaderboardPage />, guarded('referrals/koc')),
+          route('referrals/koc', <ReferralLeaderboardPage />, guarded('referrals/koc')),
+          route('referrals/decisions', <ReferralDecisionsPage />, guarded('referrals/decisions')),
+          route('referrals/settings', <ReferralSettingsPage />, guarded('referrals/settings')),
           route(
             'scrm/*',
             <Scrm />,

@@ -38,6 +38,7 @@ export {
 export { loadProfileState, loadLiveProfileState, profileTraits, pageLiveProfilesByTrait, filterProfileIds, liveProfilesQuery } from './profiles.lookups.js';
 export { loadProfileConsent, recordProfileConsent } from './consent.repo.js';
 export { profileCards, type ProfileCard } from './profiles.cards.js';
+export { identityConflictsBetween, type IdentityConflict } from './identity.conflicts.js';
 export { findProfileByIdentifier, profilesByIdentifier, liveProfileByIdentifier, latestIdentifier, type IdentifierRow } from './identities.repo.js';
 export {
   trackEventsAfter,

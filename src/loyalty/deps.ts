@@ -5,6 +5,7 @@ import type { Hub } from '../platform/hub.js';
 import type { Database } from '../platform/db/database.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { Conn } from './ledger.repo.js';
+import type { GroupBuysLedPort, TierDaysPort } from './referrals.ports.js';
 
 /** What the loyalty module needs, built by the composition root (src/server). */
 export interface LoyaltyDeps {
@@ -25,4 +26,8 @@ export interface LoyaltyDeps {
   hub: Hub<CdpHubEvents>;
   /** The points multiplier of a member's tier (read on `conn`, the engine's transaction); the worker fills it with the tiers' own (members.service.ts) where the root gives none. */
   tierMultiplier?: (workspaceId: string, profileId: string, conn?: Conn) => Promise<number>;
+  /** Port (the tiers, filled by the root): gives referral rewards in tier days; absent, such rewards fail with TIER_DAYS_UNAVAILABLE. */
+  tierDays?: TierDaysPort;
+  /** Port (group-buys, when there are some): formed group-buys each profile led, for the KOC score; absent, 0. */
+  groupBuysLed?: GroupBuysLedPort;
 }

@@ -56,4 +56,10 @@ export const LoyaltyError = errorClass('loyalty', {
   PAID_MEMBERSHIP_CONFLICT: 409,
   /** The order already paid for a membership period. */
   PAID_MEMBERSHIP_ORDER_USED: 409,
+  /** No referral code like that in this workspace. */
+  REFERRAL_CODE_NOT_FOUND: 404,
+  /** A staff referral code asked for that another owner already has. */
+  REFERRAL_CODE_TAKEN: 409,
+  /** A tier-days reward with no tier module wired in (the programme refuses it; a grant records it as failed). */
+  TIER_DAYS_UNAVAILABLE: 409,
 });

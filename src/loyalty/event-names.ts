@@ -26,3 +26,16 @@ export const TIER_EVENTS = {
   paidRenewed: 'Paid Membership Renewed',
   paidExpired: 'Paid Membership Expired',
 } as const;
+
+/** Names of the referral events loyalty records on the timelines of referees and referrers. */
+export const REFERRAL_EVENTS = {
+  /** An attribution accepted: on the referee's and the member referrer's timelines. */
+  completed: 'Referral Completed',
+  /** An attribution (or a later check) rejected, with its reason: on the referee's timeline. */
+  rejected: 'Referral Rejected',
+  rewardGranted: 'Referral Reward Granted',
+  rewardReversed: 'Referral Reward Reversed',
+  /** A staff commission on a referee's order (on the referee's timeline). */
+  commissionRecorded: 'Referral Commission Recorded',
+  commissionReversed: 'Referral Commission Reversed',
+} as const;

@@ -43,3 +43,31 @@ export { memberView, listMembers, tierMultiplierOf, type MemberView, type Member
 export { buyPaidMembership, type PaidBody, type PaidAnswer } from './membership.service.js';
 export { runTiers, type TiersReport } from './tiers.worker.js';
 export { syncLoyaltyTraits, LOYALTY_TRAITS, EXPIRING_DAYS } from './members.traits.js';
+// Referrals and KOC: codes and share links, attribution with anti-fraud decisions, rewards, staff commissions, the leaderboard.
+export { referralRoutes } from './referrals.routes.js';
+export {
+  referralCodeOf,
+  staffReferralCode,
+  attributeReferral,
+  type ReferralCodeView,
+  type AttributionResult,
+  type StaffCodeBody,
+} from './referrals.service.js';
+export {
+  referralProgramme,
+  saveReferralProgramme,
+  DEFAULT_PROGRAMME,
+  type ReferralProgramme,
+  type RewardRule,
+  type Milestone,
+  type Reward,
+} from './referrals.programme.js';
+export { runReferralOrders, type ReferralOrdersReport } from './referrals.orders.js';
+export { runAttributionEvents, type AttributionEventsReport } from './referrals.events.js';
+export { listDecisions, listCommissions, listRewards } from './referrals.lists.js';
+export { kocLeaderboard, kocRanking, type KocEntry } from './koc.service.js';
+export { REFERRAL_COUNT_TRAIT } from './referrals.outcomes.js';
+export { REFERRAL_EVENTS } from './event-names.js';
+export type { TierDaysPort, TierDaysGrant, GroupBuysLedPort } from './referrals.ports.js';
+export type { ReferralsDB, ReferrerKind } from './referrals.tables.js';
+export type { DecisionView, RewardView, CommissionView } from './referrals.views.js';

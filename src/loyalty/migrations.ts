@@ -5,7 +5,7 @@ import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 import { tiersMigration } from './tiers.migration.js';
 
-/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons), 0033 (tiers and paid memberships). */
+/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons), 0033 (tiers and paid memberships), 0034 (referrals). */
 export function loyaltyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -64,6 +64,7 @@ export function loyaltyMigrations(engine: Engine): MigrationSet {
       },
       '0029_loyalty_coupons': couponsMigration(engine),
       '0033_loyalty_tiers': tiersMigration(engine),
+      '0034_loyalty_referrals': referralsMigration(engine),
     },
   };
 }
@@ -211,4 +212,108 @@ async function createEarningTables(db: Kysely<any>, t: ReturnType<typeof columnT
     .addColumn('created_at', t.millis, (c) => c.notNull())
     .addPrimaryKeyConstraint('loyalty_checkins_pk', ['workspace_id', 'profile_id', 'day'])
     .execute();
+}
+
+// size: one migration's six tables and their indexes, in creation order
+/** 0034: the referral programme, codes, decisions, referrals, rewards and staff commissions (see referrals.tables.ts). */
+function referralsMigration(engine: Engine) {
+  const t = columnTypes(engine);
+  return {
+    // size: six tables and their indexes, in creation order (one migration)
+    // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('referral_programmes')
+        .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+        .addColumn('definition', t.json, (c) => c.notNull())
+        .addColumn('updated_at', t.millis, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('referral_codes')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('owner_kind', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('commission_bp', 'integer')
+        .addColumn('created_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_codes_pk', ['workspace_id', 'code'])
+        .execute();
+      await db.schema.createIndex('referral_codes_owner').unique().on('referral_codes').columns(['workspace_id', 'owner_kind', 'owner_id']).execute();
+      await db.schema
+        .createTable('referral_decisions')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('referrer_kind', 'text', (c) => c.notNull())
+        .addColumn('referrer_id', 'text', (c) => c.notNull())
+        .addColumn('referee_id', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .addColumn('message_id', 'text')
+        .addColumn('created_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_decisions_pk', ['workspace_id', 'id'])
+        .execute();
+      // An attribution by a tracked event (its referral_code) is decided once per event.
+      await db.schema.createIndex('referral_decisions_message').unique().on('referral_decisions').columns(['workspace_id', 'message_id']).execute();
+      // The velocity check counts a referrer's accepted decisions in the last day.
+      await db.schema.createIndex('referral_decisions_referrer').on('referral_decisions').columns(['workspace_id', 'referrer_id', 'created_at']).execute();
+      await db.schema
+        .createTable('referrals')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('referee_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('referrer_kind', 'text', (c) => c.notNull())
+        .addColumn('referrer_id', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('decision_id', 'text', (c) => c.notNull())
+        .addColumn('attributed_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('referrals_pk', ['workspace_id', 'referee_id'])
+        .execute();
+      await db.schema.createIndex('referrals_referrer').on('referrals').columns(['workspace_id', 'referrer_id', 'status']).execute();
+      await db.schema
+        .createTable('referral_rewards')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('reward_key', 'text', (c) => c.notNull())
+        .addColumn('referee_id', 'text', (c) => c.notNull())
+        .addColumn('profile_id', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('reversed', 'bigint', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        .addColumn('order_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('created_at', t.millis, (c) => c.notNull())
+        .addColumn('updated_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_rewards_pk', ['workspace_id', 'id'])
+        .execute();
+      await db.schema.createIndex('referral_rewards_key').unique().on('referral_rewards').columns(['workspace_id', 'reward_key']).execute();
+      await db.schema.createIndex('referral_rewards_order').on('referral_rewards').columns(['workspace_id', 'order_id']).execute();
+      await db.schema
+        .createTable('referral_commissions')
+        .addColumn('workspace_id', 'text', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('staff_id', 'text', (c) => c.notNull())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('referee_id', 'text', (c) => c.notNull())
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('order_fen', 'bigint', (c) => c.notNull())
+        .addColumn('commission_bp', 'integer', (c) => c.notNull())
+        .addColumn('commission_fen', 'bigint', (c) => c.notNull())
+        .addColumn('reversed_fen', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', t.millis, (c) => c.notNull())
+        .addColumn('updated_at', t.millis, (c) => c.notNull())
+        .addPrimaryKeyConstraint('referral_commissions_pk', ['workspace_id', 'id'])
+        .addCheckConstraint('referral_commissions_reversed_check', sql`reversed_fen >= 0 and reversed_fen <= commission_fen`)
+        .execute();
+      // One commission per order and staff member (a replayed order event adds nothing).
+      await db.schema.createIndex('referral_commissions_order').unique().on('referral_commissions').columns(['workspace_id', 'order_id', 'staff_id']).execute();
+      await db.schema.createIndex('referral_commissions_staff').on('referral_commissions').columns(['workspace_id', 'staff_id', 'id']).execute();
+    },
+  };
 }

@@ -11,6 +11,8 @@ import { runBirthdays } from './birthday.service.js';
 import { runExpiry } from './expiry.service.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
+import { runAttributionEvents } from './referrals.events.js';
+import { runReferralOrders } from './referrals.orders.js';
 import { runRules } from './rules.engine.js';
 import { tierMultiplierOf } from './members.service.js';
 import { syncLoyaltyTraits } from './members.traits.js';
@@ -40,11 +42,13 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   const rules = await runRules({ ...deps, tierMultiplier: deps.tierMultiplier ?? ((ws, p, conn) => tierMultiplierOf(conn ?? database.db, ws, p)) });
   const birthdays = await runBirthdays(database, deps.now, deps.timeZoneOf);
   const released = await releaseDue(database, deps.now(), deps.timeZoneOf);
+  const attributions = await runAttributionEvents(deps);
+  const referrals = await runReferralOrders(deps);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
   // Tiers after the postings (upgrades at once), then the traits segments read.
   const tiers = await runTiers(deps);
   const traits = await syncLoyaltyTraits(deps);
-  return { rules, birthdays, released, expiry, merged, tiers, traits };
+  return { rules, birthdays, released, attributions, referrals, expiry, merged, tiers, traits };
 }
 
 /**
@@ -63,6 +67,9 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
       if (sweep) lastSweep = Date.now();
       if (
         r.rules.awards ||
+        r.referrals.rewards ||
+        r.referrals.commissions ||
+        r.referrals.reversed ||
         r.birthdays ||
         r.rules.clawedBack ||
         r.released ||

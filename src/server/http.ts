@@ -10,7 +10,7 @@ import { auditRoutes, installAudit } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
-import { couponRoutes, loyaltyRoutes, tierRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes, referralRoutes, tierRoutes } from '../loyalty/index.js';
 import { messagingRoutes } from '../messaging/index.js';
 import { consoleRoutes } from '../platform/console.routes.js';
 import { installConsoleSessions, installErrorHandler } from '../platform/http.js';
@@ -89,6 +89,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => loyaltyRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => couponRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => tierRoutes(scope, loyaltyDeps(services)));
+  await app.register(async (scope) => referralRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => insightRoutes(scope, insightDeps(services)));
   await app.register(async (scope) => demoRoutes(scope, demoDeps(services)));
   await app.register(async (scope) => consoleRoutes(scope));
