@@ -18,6 +18,8 @@ export interface LoyaltyDeps {
   defaultTimeZone: string;
   /** Signs coupon claim links (a key derived from the master key for this purpose only). */
   claimTokens: TokenSigner;
+  /** Signs member tokens: a signer under a key derived from the master key for member tokens of this workspace only. */
+  memberTokens: (workspaceId: string) => TokenSigner;
   /** The workspace's time zone (days, weeks, months, years and check-ins are counted in it). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** Hub (cdp's committed events wake the loyalty worker). */

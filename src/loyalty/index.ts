@@ -33,3 +33,18 @@ export { releaseDue } from './holds.service.js';
 export { moveAccount, moveMergesInto, sweepMerged, type MoveReport } from './merges.service.js';
 export { loyaltySettings, saveLoyaltySettings, expiryUnder, DEFAULT_SETTINGS, type ExpiryPolicy, type LoyaltySettings } from './settings.service.js';
 export { createRule, createRuleVersion, getRule, listRules, deactivateRule, type RuleInput, type RuleView } from './rules.service.js';
+
+// Member tokens and the member-facing API; the reward catalogue and checkout deduction; lotteries; group-buys.
+export { memberApiRoutes } from './member-api.routes.js';
+export { MemberApiError } from './member-api.errors.js';
+export { mintMemberToken, verifyMemberToken, MAX_TOKEN_TTL_S, type MemberPrincipal } from './member-api.tokens.js';
+export { GROWTH_EVENTS } from './event-names.js';
+export type { CatalogueDB, CatalogueKind, OfferStatus, PrizeKind } from './catalogue.tables.js';
+export type { GroupBuysDB, CampaignStatus, GroupStatus } from './group-buys.tables.js';
+export { createItem, getItem, listItems, redeemItem, type CatalogueItemView, type RedemptionView } from './catalogue.service.js';
+export { quoteCheckout, applyCheckout, reverseCheckout, reverseDeductionsForOrders, type CheckoutSettings, type DeductionView } from './catalogue.checkout.js';
+export { createLottery, getLottery, listDraws, checkPrizes, PPM, type LotteryView, type DrawView } from './lottery.service.js';
+export { drawLottery, pickPrize } from './lottery.draw.js';
+export { createCampaign, getCampaign, listGroups, groupBuysLedBy, type CampaignView, type GroupView } from './group-buys.service.js';
+export { openGroup, joinGroup, samePerson } from './group-buys.join.js';
+export { cancelDueGroups } from './group-buys.worker.js';

@@ -1,7 +1,7 @@
 /**
  * The loyalty worker: the earning rules over the CDP's committed events, birthday bonuses, the release of held order
  * points, the moves of merged profiles' points, the expiry of due lots and the `Points Expiring`
- * notices. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
+ * notices, the cancellation of group-buys past their deadline. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
  * durable on its own (cursors, award rows, keyed entries) and safe with several worker processes
  * on one PostgreSQL (claims with SKIP LOCKED, account locks).
  */
@@ -9,6 +9,7 @@ import { nextTurn, startLoop } from '../platform/loop.js';
 import type { LoyaltyDeps } from './deps.js';
 import { runBirthdays } from './birthday.service.js';
 import { runExpiry } from './expiry.service.js';
+import { cancelDueGroups } from './group-buys.worker.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
 import { runRules } from './rules.engine.js';
@@ -37,7 +38,8 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   const birthdays = await runBirthdays(database, deps.now, deps.timeZoneOf);
   const released = await releaseDue(database, deps.now(), deps.timeZoneOf);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
-  return { rules, birthdays, released, expiry, merged };
+  const groupBuysCancelled = await cancelDueGroups(database, deps.now());
+  return { rules, birthdays, released, expiry, merged, groupBuysCancelled };
 }
 
 /**
@@ -54,7 +56,7 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
       const sweep = Date.now() - lastSweep >= sweepMs;
       const r = await loyaltyPass(deps, survivors, { sweepMerges: sweep, stopped: () => loop.stopped });
       if (sweep) lastSweep = Date.now();
-      if (r.rules.awards || r.birthdays || r.rules.clawedBack || r.released || r.expiry.lots || r.expiry.notices || r.merged?.accounts)
+      if (r.rules.awards || r.birthdays || r.rules.clawedBack || r.released || r.expiry.lots || r.expiry.notices || r.merged?.accounts || r.groupBuysCancelled)
         deps.log.info(r, 'loyalty pass');
     },
     idleMs: intervalMs,

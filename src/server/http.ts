@@ -9,7 +9,7 @@ import { cdpRoutes } from '../cdp/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
-import { couponRoutes, loyaltyRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes, memberApiRoutes } from '../loyalty/index.js';
 import { messagingRoutes } from '../messaging/index.js';
 import { consoleRoutes } from '../platform/console.routes.js';
 import { installConsoleSessions, installErrorHandler } from '../platform/http.js';
@@ -55,6 +55,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         securitySchemes: {
           writeKey: { type: 'http', scheme: 'basic', description: 'Write key as user name, empty password' },
           secretKey: { type: 'http', scheme: 'bearer', description: 'Secret API key (sk_...); the console sends its session cookie instead' },
+          memberToken: { type: 'http', scheme: 'bearer', description: 'Member token (POST /v1/loyalty/member-tokens): the member routes /v1/member/... only' },
         },
       },
     },
@@ -83,6 +84,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => scrmRoutes(scope, services.scrm));
   await app.register(async (scope) => loyaltyRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => couponRoutes(scope, loyaltyDeps(services)));
+  await app.register(async (scope) => memberApiRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => insightRoutes(scope, insightDeps(services)));
   await app.register(async (scope) => demoRoutes(scope, demoDeps(services)));
   await app.register(async (scope) => consoleRoutes(scope));
