@@ -144,13 +144,9 @@ export async function updateItem(deps: LoyaltyDeps, ws: string, id: string, p: I
     updated_at: deps.now(),
   };
   // The stock check again in SQL: a redemption committing meanwhile cannot leave stock below the count.
-  const r = await db
-    .updateTable('loyalty_catalogue_items')
-    .set(set)
-    .where('workspace_id', '=', ws)
-    .where('id', '=', id)
-    .where((eb) => (p.stock != null ? eb('redeemed_count', '<=', p.stock) : eb.val(true)))
-    .executeTakeFirst();
+  let q = db.updateTable('loyalty_catalogue_items').set(set).where('workspace_id', '=', ws).where('id', '=', id);
+  if (p.stock != null) q = q.where('redeemed_count', '<=', p.stock);
+  const r = await q.executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) throw new MemberApiError('CATALOGUE_ITEM_INVALID', `stock ${p.stock} is below the units already redeemed`);
   return getItem(deps, ws, id);
 }

@@ -41,14 +41,14 @@ export const rollPpm = (): number => randomInt(PPM);
 
 /** Counts one more of a prize: only while stock is left; false when it ran out. */
 async function takePrize(trx: Conn, p: LotteryPrizesTable, delta: 1 | -1): Promise<boolean> {
-  const r = await trx
+  let q = trx
     .updateTable('loyalty_lottery_prizes')
     .set({ won_count: sql`won_count + ${delta}` })
     .where('workspace_id', '=', p.workspace_id)
     .where('lottery_id', '=', p.lottery_id)
-    .where('id', '=', p.id)
-    .where((eb) => (delta === 1 ? eb.or([eb('stock', 'is', null), eb('won_count', '<', eb.ref('stock'))]) : eb.val(true)))
-    .executeTakeFirst();
+    .where('id', '=', p.id);
+  if (delta === 1) q = q.where((eb) => eb.or([eb('stock', 'is', null), eb('won_count', '<', eb.ref('stock'))]));
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
