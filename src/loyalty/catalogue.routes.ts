@@ -98,6 +98,11 @@ export async function catalogueRoutes(app: FastifyInstance, deps: LoyaltyDeps): 
       return replayed(reply, await redeemItem(deps, req.workspaceId, { profileId, itemId: req.params.id, idempotencyKey: req.body.idempotencyKey }));
     },
   );
+  await checkoutRoutes(app, deps, preHandler);
+}
+
+/** Registers the checkout deduction routes: settings, quote, apply, reverse. */
+async function checkoutRoutes(app: FastifyInstance, deps: LoyaltyDeps, preHandler: ReturnType<typeof requireKey>): Promise<void> {
   app.get(
     '/v1/loyalty/checkout/settings',
     { preHandler, schema: doc('Deduction at checkout: points per yuan and the caps per order', checkoutSettingsSchema) },

@@ -226,7 +226,6 @@ async function checkRedeemable(trx: Conn, item: CatalogueItemsTable, profileId: 
   }
 }
 
-// size: one transaction's steps in order (lock, replay, checks, spend, coupon, row, event, count) read best together
 /**
  * Redeems one unit for a member, in one transaction: the member's account lock (serialises the
  * member's redemptions and the per-member limit), the replay of a known key, the checks, the spend
@@ -236,97 +235,107 @@ async function checkRedeemable(trx: Conn, item: CatalogueItemsTable, profileId: 
 export async function redeemItem(deps: LoyaltyDeps, ws: string, req: RedeemRequest): Promise<{ redemption: RedemptionView; replayed: boolean }> {
   const database: Database = deps.database;
   const tz = await workspaceTimeZone(database.db, ws, deps.defaultTimeZone);
-  return withRetries(
-    database,
-    () =>
-      database.db.transaction().execute(async (trx) => {
-        const now = deps.now();
-        const account = await lockAccount(trx, database.dialect, ws, req.profileId, now);
-        const first = await trx
-          .selectFrom('loyalty_catalogue_redemptions')
-          .selectAll()
-          .where('workspace_id', '=', ws)
-          .where('idempotency_key', '=', req.idempotencyKey)
-          .executeTakeFirst();
-        if (first) {
-          if (first.item_id !== req.itemId || first.profile_id !== req.profileId) {
-            throw new LoyaltyError(
-              'IDEMPOTENCY_CONFLICT',
-              `idempotency key "${req.idempotencyKey}" was used by redemption ${first.id} of another item or member`,
-              {
-                redemptionId: first.id,
-              },
-            );
-          }
-          return { redemption: redemptionView(first, await couponCode(trx, ws, first.coupon_id), account.balance), replayed: true };
-        }
-        const item = await findItem(trx, ws, req.itemId);
-        await checkRedeemable(trx, item, req.profileId);
-        const id = newId('rdm', now);
-        const spent = await postEntry(
-          trx,
-          database.dialect,
-          {
-            workspaceId: ws,
-            profileId: req.profileId,
-            kind: 'spend',
-            points: num(item.points),
-            reason: `reward: ${item.name}`,
-            source: { type: 'api', id: `catalogue:${id}` },
-            idempotencyKey: `siyu:catalogue:${id}`,
-          },
-          now,
-        );
-        let coupon: { id: string; code: string } | null = null;
-        if (item.kind === 'coupon') {
-          const r = await issueInTrx(
-            trx,
-            database.dialect,
-            {
-              workspaceId: ws,
-              profileId: req.profileId,
-              template: item.coupon_template_id!,
-              channel: 'api',
-              idempotencyKey: `siyu:catalogue:${id}`,
-              reason: `reward: ${item.name}`,
-              timeZone: tz,
-            },
-            now,
-          );
-          coupon = { id: r.coupon.id, code: r.coupon.code };
-        }
-        const row: CatalogueRedemptionsTable = {
-          workspace_id: ws,
-          id,
-          item_id: item.id,
-          profile_id: req.profileId,
-          points: num(item.points),
-          entry_id: spent.entry.id,
-          coupon_id: coupon?.id ?? null,
-          idempotency_key: req.idempotencyKey,
-          created_at: now,
-        };
-        await trx.insertInto('loyalty_catalogue_redemptions').values(row).execute();
-        await recordSystemEvents(trx, database.dialect, [
-          {
-            workspaceId: ws,
-            profileId: req.profileId,
-            event: GROWTH_EVENTS.rewardRedeemed,
-            eventId: `${id}:redeemed`,
-            at: now,
-            properties: { redemption_id: id, item_id: item.id, item_name: item.name, kind: item.kind, points: num(item.points), coupon_id: coupon?.id ?? null },
-          },
-        ]);
-        const counted = await trx
-          .updateTable('loyalty_catalogue_items')
-          .set({ redeemed_count: sql`redeemed_count + 1`, updated_at: now })
-          .where('workspace_id', '=', ws)
-          .where('id', '=', item.id)
-          .where((eb) => eb.or([eb('stock', 'is', null), eb('redeemed_count', '<', eb.ref('stock'))]))
-          .executeTakeFirst();
-        if (Number(counted.numUpdatedRows) !== 1) throw new UnitRaceError(`catalogue item ${item.id}`);
-        return { redemption: redemptionView(row, coupon?.code ?? null, spent.entry.balanceAfter), replayed: false };
-      }),
-    20,
+  return withRetries(database, () => database.db.transaction().execute((trx) => redeemInTrx(trx, deps, ws, req, tz)), 20);
+}
+
+/** Stores a redemption with its `Reward Redeemed` event, then counts the unit while stock is left (the last statement: the item's row is locked for the commit only). */
+async function storeRedemption(trx: Conn, deps: LoyaltyDeps, item: CatalogueItemsTable, row: CatalogueRedemptionsTable, now: number): Promise<void> {
+  const ws = row.workspace_id;
+  const id = row.id;
+  const coupon = row.coupon_id === null ? null : { id: row.coupon_id };
+  const database = deps.database;
+  await trx.insertInto('loyalty_catalogue_redemptions').values(row).execute();
+  await recordSystemEvents(trx, database.dialect, [
+    {
+      workspaceId: ws,
+      profileId: row.profile_id,
+      event: GROWTH_EVENTS.rewardRedeemed,
+      eventId: `${id}:redeemed`,
+      at: now,
+      properties: { redemption_id: id, item_id: item.id, item_name: item.name, kind: item.kind, points: num(item.points), coupon_id: coupon?.id ?? null },
+    },
+  ]);
+  const counted = await trx
+    .updateTable('loyalty_catalogue_items')
+    .set({ redeemed_count: sql`redeemed_count + 1`, updated_at: now })
+    .where('workspace_id', '=', ws)
+    .where('id', '=', item.id)
+    .where((eb) => eb.or([eb('stock', 'is', null), eb('redeemed_count', '<', eb.ref('stock'))]))
+    .executeTakeFirst();
+  if (Number(counted.numUpdatedRows) !== 1) throw new UnitRaceError(`catalogue item ${item.id}`);
+}
+
+// size: one transaction's steps in order (lock, replay, checks, spend, coupon, row, event, count) read best together
+async function redeemInTrx(
+  trx: Conn,
+  deps: LoyaltyDeps,
+  ws: string,
+  req: RedeemRequest,
+  tz: string,
+): Promise<{ redemption: RedemptionView; replayed: boolean }> {
+  const { database } = deps;
+  const now = deps.now();
+  const account = await lockAccount(trx, database.dialect, ws, req.profileId, now);
+  const first = await trx
+    .selectFrom('loyalty_catalogue_redemptions')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('idempotency_key', '=', req.idempotencyKey)
+    .executeTakeFirst();
+  if (first) {
+    if (first.item_id !== req.itemId || first.profile_id !== req.profileId) {
+      throw new LoyaltyError('IDEMPOTENCY_CONFLICT', `idempotency key "${req.idempotencyKey}" was used by redemption ${first.id} of another item or member`, {
+        redemptionId: first.id,
+      });
+    }
+    return { redemption: redemptionView(first, await couponCode(trx, ws, first.coupon_id), account.balance), replayed: true };
+  }
+  const item = await findItem(trx, ws, req.itemId);
+  await checkRedeemable(trx, item, req.profileId);
+  const id = newId('rdm', now);
+  const spent = await postEntry(
+    trx,
+    database.dialect,
+    {
+      workspaceId: ws,
+      profileId: req.profileId,
+      kind: 'spend',
+      points: num(item.points),
+      reason: `reward: ${item.name}`,
+      source: { type: 'api', id: `catalogue:${id}` },
+      idempotencyKey: `siyu:catalogue:${id}`,
+    },
+    now,
   );
+  let coupon: { id: string; code: string } | null = null;
+  if (item.kind === 'coupon') {
+    const r = await issueInTrx(
+      trx,
+      database.dialect,
+      {
+        workspaceId: ws,
+        profileId: req.profileId,
+        template: item.coupon_template_id!,
+        channel: 'api',
+        idempotencyKey: `siyu:catalogue:${id}`,
+        reason: `reward: ${item.name}`,
+        timeZone: tz,
+      },
+      now,
+    );
+    coupon = { id: r.coupon.id, code: r.coupon.code };
+  }
+  const row: CatalogueRedemptionsTable = {
+    workspace_id: ws,
+    id,
+    item_id: item.id,
+    profile_id: req.profileId,
+    points: num(item.points),
+    entry_id: spent.entry.id,
+    coupon_id: coupon?.id ?? null,
+    idempotency_key: req.idempotencyKey,
+    created_at: now,
+  };
+  await storeRedemption(trx, deps, item, row, now);
+  return { redemption: redemptionView(row, coupon?.code ?? null, spent.entry.balanceAfter), replayed: false };
 }

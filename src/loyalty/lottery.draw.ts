@@ -138,105 +138,108 @@ export interface DrawRequest {
   roll?: () => number;
 }
 
-// size: one transaction's steps in order (lock, replay, checks, cost, roll, stock, prize, row, event)
 /** Draws once for a member: see the file's comment. A retried key answers the first draw. */
-export async function drawLottery(deps: LoyaltyDeps, ws: string, req: DrawRequest): Promise<{ draw: DrawView; balance: number; replayed: boolean }> {
+export async function drawLottery(deps: LoyaltyDeps, ws: string, req: DrawRequest): Promise<DrawResult> {
   const { database } = deps;
   const tz = await workspaceTimeZone(database.db, ws, deps.defaultTimeZone);
-  return withRetries(
-    database,
-    () =>
-      database.db.transaction().execute(async (trx) => {
-        const now = deps.now();
-        const account = await lockAccount(trx, database.dialect, ws, req.profileId, now);
-        const { lottery, prizes } = await loadLottery(trx, ws, req.lotteryId);
-        const byId = new Map(prizes.map((p) => [p.id, p]));
-        const first = await trx
-          .selectFrom('loyalty_lottery_draws')
-          .selectAll()
-          .where('workspace_id', '=', ws)
-          .where('idempotency_key', '=', req.idempotencyKey)
-          .executeTakeFirst();
-        if (first) {
-          if (first.lottery_id !== req.lotteryId || first.profile_id !== req.profileId) {
-            throw new LoyaltyError(
-              'IDEMPOTENCY_CONFLICT',
-              `idempotency key "${req.idempotencyKey}" was used by draw ${first.id} of another lottery or member`,
-              { drawId: first.id },
-            );
-          }
-          return { draw: drawView(first, byId.get(first.prize_id)!), balance: account.balance, replayed: true };
-        }
-        if (lottery.status !== 'active') throw new MemberApiError('LOTTERY_INACTIVE', `lottery ${lottery.id} is ${lottery.status}`, { status: lottery.status });
-        const day = localDate(now, tz);
-        await checkDailyLimit(trx, ws, lottery.id, req.profileId, day, lottery.daily_limit === null ? null : num(lottery.daily_limit));
-        const id = newId('drw', now);
-        const cost = num(lottery.cost_points);
-        let spendEntryId: string | null = null;
-        let balance = account.balance;
-        if (cost > 0) {
-          const e = await postEntry(
-            trx,
-            database.dialect,
-            {
-              workspaceId: ws,
-              profileId: req.profileId,
-              kind: 'spend',
-              points: cost,
-              reason: `lottery draw: ${lottery.name}`,
-              source: { type: 'api', id: `lottery:${id}` },
-              idempotencyKey: `siyu:lottery:${id}`,
-            },
-            now,
-          );
-          spendEntryId = e.entry.id;
-          balance = e.entry.balanceAfter;
-        }
-        const fallback = byId.get(lottery.fallback_prize_id)!;
-        const rolled = pickPrize(prizes, (req.roll ?? rollPpm)());
-        const won = (await takePrize(trx, rolled, 1)) ? rolled : fallback;
-        if (won !== rolled) await takePrize(trx, fallback, 1);
-        const given = await give(trx, database.dialect, { ws, profileId: req.profileId, drawId: id, tz, now }, won, fallback);
-        const row: LotteryDrawsTable = {
-          workspace_id: ws,
-          id,
-          lottery_id: lottery.id,
-          profile_id: req.profileId,
-          day,
-          rolled_prize_id: rolled.id,
-          prize_id: given.prize.id,
-          cost_points: cost,
-          spend_entry_id: spendEntryId,
-          award_entry_id: given.awardEntryId,
-          coupon_id: given.couponId,
-          idempotency_key: req.idempotencyKey,
-          created_at: now,
-        };
-        await trx.insertInto('loyalty_lottery_draws').values(row).execute();
-        if (given.prize.kind === 'points') balance += num(given.prize.points);
-        const view = drawView(row, given.prize);
-        await recordSystemEvents(trx, database.dialect, [
-          {
-            workspaceId: ws,
-            profileId: req.profileId,
-            event: GROWTH_EVENTS.lotteryDrawn,
-            eventId: `${id}:drawn`,
-            at: now,
-            properties: {
-              draw_id: id,
-              lottery_id: lottery.id,
-              lottery_name: lottery.name,
-              prize_id: view.prizeId,
-              prize_name: view.prizeName,
-              prize_kind: view.prizeKind,
-              fell_back: view.fellBack,
-              cost_points: cost,
-              coupon_id: view.couponId,
-            },
-          },
-        ]);
-        return { draw: view, balance, replayed: false };
-      }),
-    20,
-  );
+  return withRetries(database, () => database.db.transaction().execute((trx) => drawInTrx(trx, deps, ws, req, tz)), 20);
+}
+
+/** The answer of a draw. */
+type DrawResult = { draw: DrawView; balance: number; replayed: boolean };
+
+/** The draw a key already made, if any; the key used by another lottery or member is IDEMPOTENCY_CONFLICT. */
+async function firstDraw(trx: Conn, ws: string, req: DrawRequest): Promise<LotteryDrawsTable | undefined> {
+  const first = await trx
+    .selectFrom('loyalty_lottery_draws')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('idempotency_key', '=', req.idempotencyKey)
+    .executeTakeFirst();
+  if (first && (first.lottery_id !== req.lotteryId || first.profile_id !== req.profileId)) {
+    throw new LoyaltyError('IDEMPOTENCY_CONFLICT', `idempotency key "${req.idempotencyKey}" was used by draw ${first.id} of another lottery or member`, {
+      drawId: first.id,
+    });
+  }
+  return first;
+}
+
+// size: one transaction's steps in order (lock, replay, checks, cost, roll, stock, prize, row, event)
+async function drawInTrx(trx: Conn, deps: LoyaltyDeps, ws: string, req: DrawRequest, tz: string): Promise<DrawResult> {
+  const { database } = deps;
+  const now = deps.now();
+  const account = await lockAccount(trx, database.dialect, ws, req.profileId, now);
+  const { lottery, prizes } = await loadLottery(trx, ws, req.lotteryId);
+  const byId = new Map(prizes.map((p) => [p.id, p]));
+  const first = await firstDraw(trx, ws, req);
+  if (first) return { draw: drawView(first, byId.get(first.prize_id)!), balance: account.balance, replayed: true };
+  if (lottery.status !== 'active') throw new MemberApiError('LOTTERY_INACTIVE', `lottery ${lottery.id} is ${lottery.status}`, { status: lottery.status });
+  const day = localDate(now, tz);
+  await checkDailyLimit(trx, ws, lottery.id, req.profileId, day, lottery.daily_limit === null ? null : num(lottery.daily_limit));
+  const id = newId('drw', now);
+  const cost = num(lottery.cost_points);
+  let spendEntryId: string | null = null;
+  let balance = account.balance;
+  if (cost > 0) {
+    const e = await postEntry(
+      trx,
+      database.dialect,
+      {
+        workspaceId: ws,
+        profileId: req.profileId,
+        kind: 'spend',
+        points: cost,
+        reason: `lottery draw: ${lottery.name}`,
+        source: { type: 'api', id: `lottery:${id}` },
+        idempotencyKey: `siyu:lottery:${id}`,
+      },
+      now,
+    );
+    spendEntryId = e.entry.id;
+    balance = e.entry.balanceAfter;
+  }
+  const fallback = byId.get(lottery.fallback_prize_id)!;
+  const rolled = pickPrize(prizes, (req.roll ?? rollPpm)());
+  const won = (await takePrize(trx, rolled, 1)) ? rolled : fallback;
+  if (won !== rolled) await takePrize(trx, fallback, 1);
+  const given = await give(trx, database.dialect, { ws, profileId: req.profileId, drawId: id, tz, now }, won, fallback);
+  const row: LotteryDrawsTable = {
+    workspace_id: ws,
+    id,
+    lottery_id: lottery.id,
+    profile_id: req.profileId,
+    day,
+    rolled_prize_id: rolled.id,
+    prize_id: given.prize.id,
+    cost_points: cost,
+    spend_entry_id: spendEntryId,
+    award_entry_id: given.awardEntryId,
+    coupon_id: given.couponId,
+    idempotency_key: req.idempotencyKey,
+    created_at: now,
+  };
+  await trx.insertInto('loyalty_lottery_draws').values(row).execute();
+  if (given.prize.kind === 'points') balance += num(given.prize.points);
+  const view = drawView(row, given.prize);
+  await recordSystemEvents(trx, database.dialect, [
+    {
+      workspaceId: ws,
+      profileId: req.profileId,
+      event: GROWTH_EVENTS.lotteryDrawn,
+      eventId: `${id}:drawn`,
+      at: now,
+      properties: {
+        draw_id: id,
+        lottery_id: lottery.id,
+        lottery_name: lottery.name,
+        prize_id: view.prizeId,
+        prize_name: view.prizeName,
+        prize_kind: view.prizeKind,
+        fell_back: view.fellBack,
+        cost_points: cost,
+        coupon_id: view.couponId,
+      },
+    },
+  ]);
+  return { draw: view, balance, replayed: false };
 }

@@ -49,6 +49,11 @@ export async function memberApiRoutes(app: FastifyInstance, deps: LoyaltyDeps): 
     },
     async (req) => mintMemberToken(deps, req.workspaceId, req.body),
   );
+  await memberRoutes(app, deps);
+}
+
+/** Registers the member routes (`/v1/member/…`, member token only). */
+async function memberRoutes(app: FastifyInstance, deps: LoyaltyDeps): Promise<void> {
   const preHandler = requireMember(deps);
   const me = (req: { member?: { profileId: string } }) => req.member!.profileId;
   app.get('/v1/member/me', { preHandler, schema: doc('Who the token is for', meSchema) }, async (req) => ({
@@ -97,6 +102,12 @@ export async function memberApiRoutes(app: FastifyInstance, deps: LoyaltyDeps): 
         await redeemItem(deps, req.workspaceId, { profileId: me(req), itemId: req.params.id, idempotencyKey: memberKey(me(req), req.body.idempotencyKey) }),
       ),
   );
+  await memberSpendRoutes(app, deps, preHandler);
+}
+
+/** Registers the member routes that spend or join: lotteries and group-buys. */
+async function memberSpendRoutes(app: FastifyInstance, deps: LoyaltyDeps, preHandler: ReturnType<typeof requireMember>): Promise<void> {
+  const me = (req: { member?: { profileId: string } }) => req.member!.profileId;
   app.get<Id>(
     '/v1/member/lotteries/:id',
     { preHandler, schema: doc('A lottery: its cost, limit and prize table', lotterySchema, { params: idParams }) },
