@@ -104,10 +104,12 @@ import type {
   TemplatePreviewBody,
 } from './api-types.ts';
 
+import { rewardsCalls } from './api-rewards.ts';
 import { scrmCalls } from './api-scrm.ts';
 
 export type * from './api-types.ts';
 export type * from './api-types-scrm.ts';
+export type * from './api-types-rewards.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -219,6 +221,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
   return {
     /** The SCRM (WeCom) screens' calls (api-scrm.ts). */
     scrm: scrmCalls(json),
+    /** The reward catalogue, lottery and group-buy screens' calls (api-rewards.ts). */
+    rewards: rewardsCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

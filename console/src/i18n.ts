@@ -13,6 +13,7 @@ import { settingsEn, settingsZh } from './i18n/settings.ts';
 import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
+import { rewardsEn, rewardsZh } from './i18n/rewards.ts';
 import { lifecycleEn, lifecycleZh } from './i18n/lifecycle.ts';
 
 const en = {
@@ -26,6 +27,7 @@ const en = {
   ...builderEn,
   ...overviewEn,
   ...scrmEn,
+  ...rewardsEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -507,6 +509,7 @@ const zhCN: Record<MessageKey, string> = {
   ...builderZh,
   ...overviewZh,
   ...scrmZh,
+  ...rewardsZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

@@ -27,6 +27,7 @@ const experiments = () => import('./areas/experiments.ts');
 const insight = () => import('./areas/insight.ts');
 const surveys = () => import('./areas/surveys.ts');
 const coupons = () => import('./areas/coupons.ts');
+const rewards = () => import('./areas/rewards.ts');
 const messages = () => import('./areas/messages.ts');
 const scrm = () => import('./areas/scrm.ts');
 const workbench = () => import('./areas/workbench.ts');
@@ -52,6 +53,9 @@ const SurveyEditorPage = screen(surveys, 'SurveyEditorPage');
 const SurveyReportPage = screen(surveys, 'SurveyReportPage');
 const CouponTemplateListPage = screen(coupons, 'CouponTemplateListPage');
 const CouponTemplateEditorPage = screen(coupons, 'CouponTemplateEditorPage');
+const CatalogueItemListPage = screen(rewards, 'CatalogueItemListPage');
+const LotteryListPage = screen(rewards, 'LotteryListPage');
+const GroupBuyListPage = screen(rewards, 'GroupBuyListPage');
 const TemplateListPage = screen(messages, 'TemplateListPage');
 const TemplateEditorPage = screen(messages, 'TemplateEditorPage');
 const BroadcastListPage = screen(messages, 'BroadcastListPage');
@@ -166,6 +170,10 @@ export const routes: RouteObject[] = [
           route('surveys/:id/edit', <WithId of={(id) => <SurveyEditorPage key={`edit-${id}`} id={id} />} />, guarded('surveys')),
           route('coupons', <CouponTemplateListPage />, guarded('coupons')),
           route('coupons/new', <CouponTemplateEditorPage />, guarded('coupons')),
+          route('growth', <CatalogueItemListPage />, guarded('growth/catalogue')),
+          route('growth/catalogue', <CatalogueItemListPage />, guarded('growth/catalogue')),
+          route('growth/lotteries', <LotteryListPage />, guarded('growth/lotteries')),
+          route('growth/group-buys', <GroupBuyListPage />, guarded('growth/group-buys')),
           route(
             'scrm/*',
             <Scrm />,
