@@ -13,6 +13,8 @@ import { createHub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import { migrateSiyu } from '../server/migrations.js';
 import { createItem, redeemItem } from './catalogue.service.js';
+import { drawLottery } from './lottery.draw.js';
+import { createLottery } from './lottery.service.js';
 import { createCouponWorker } from './coupons.worker.js';
 import type { LoyaltyDeps } from './deps.js';
 import { postWithRetries } from './points.service.js';
@@ -139,7 +141,7 @@ describeEngines('the reward catalogue', (engine) => {
 
 // PostgreSQL: three pools on one schema, as three server processes would be.
 if (ENGINES.includes('postgres'))
-  describe('catalogue oversell [postgres, three pools]', () => {
+  describe('catalogue and lottery stock never oversell [postgres, three pools]', () => {
     const url = process.env.SIYU_TEST_POSTGRES_URL!;
     const schema = `siyu_cat_${randomBytes(5).toString('hex')}`;
     const dataDir = mkdtempSync(join(tmpdir(), 'siyu-catalogue-'));
@@ -208,5 +210,33 @@ if (ENGINES.includes('postgres'))
       const spends = await pools[2]!.db.selectFrom('loyalty_entries').select('id').where('workspace_id', '=', ws).where('kind', '=', 'spend').execute();
       expect(spends).toHaveLength(7);
       expect((await verifyBalances(pools[0]!.db)).mismatches).toEqual([]);
+    }, 300_000);
+    it('60 members draw at once over three pools, every roll on a prize with a stock of 3: three win it, the rest get the fallback', async () => {
+      const ws = 'ws_lot';
+      const lot = await createLottery(depsOf(pools[0]!), ws, {
+        name: 'Race',
+        costPoints: 0,
+        prizes: [
+          { id: 'bike', name: 'Bike', kind: 'physical', ppm: 1_000, stock: 3 },
+          { id: 'thanks', name: 'Thanks', kind: 'none', ppm: 999_000, fallback: true },
+        ],
+      });
+      const draws = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          drawLottery(depsOf(pools[i % 3]!), ws, { profileId: `prf_d${i}`, lotteryId: lot.id, idempotencyKey: `d${i}`, roll: () => 0 }),
+        ),
+      );
+      expect(draws.filter((d) => d.draw.prizeId === 'bike')).toHaveLength(3);
+      expect(draws.filter((d) => d.draw.fellBack)).toHaveLength(57);
+      const prizes = await pools[1]!.db
+        .selectFrom('loyalty_lottery_prizes')
+        .select(['id', 'won_count'])
+        .where('lottery_id', '=', lot.id)
+        .orderBy('position')
+        .execute();
+      expect(prizes.map((p) => [p.id, Number(p.won_count)])).toEqual([
+        ['bike', 3],
+        ['thanks', 57],
+      ]);
     }, 300_000);
   });
