@@ -95,6 +95,7 @@ export async function runCouponsBench(o: BenchOptions): Promise<BenchResult> {
       resolveProfile: async (_ws, ref) => ref,
       defaultTimeZone: 'Asia/Shanghai',
       claimTokens: createTokenSigner(Buffer.alloc(32, 3), 'bench'),
+      memberTokens: (w) => createTokenSigner(Buffer.alloc(32, 1), `member:${w}`),
       timeZoneOf: async () => 'Asia/Shanghai',
       hub: createHub(pino({ level: 'silent' })),
     };

@@ -115,6 +115,16 @@ const NAV: NavItem[] = [
     ],
   },
   {
+    key: 'growth',
+    label: 'navGrowth',
+    roles: ['owner', 'operator', 'analyst'],
+    children: [
+      { key: 'growth/catalogue', label: 'navCatalogue', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'growth/lotteries', label: 'navLotteries', roles: ['owner', 'operator', 'analyst'] },
+      { key: 'growth/group-buys', label: 'navGroupBuys', roles: ['owner', 'operator', 'analyst'] },
+    ],
+  },
+  {
     key: 'scrm',
     label: 'navScrm',
     roles: ['owner', 'operator', 'analyst'],

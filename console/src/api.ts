@@ -106,6 +106,7 @@ import type {
   TemplatePreviewBody,
 } from './api-types.ts';
 
+import { rewardsCalls } from './api-rewards.ts';
 import { scrmCalls } from './api-scrm.ts';
 import { membersCalls } from './api-members.ts';
 
@@ -115,6 +116,7 @@ export type * from './api-types-members.ts';
 import { referralCalls } from './api-referrals.ts';
 
 export type * from './api-referrals.ts';
+export type * from './api-types-rewards.ts';
 
 /** `{ error: { code, message, details? } }`, the API's one error shape, as a thrown error. */
 export class ApiError extends Error {
@@ -229,6 +231,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     /** Loyalty members, tiers and earning rules (api-members.ts). */
     loyalty: membersCalls(json),
     referrals: referralCalls(json),
+    /** The reward catalogue, lottery and group-buy screens' calls (api-rewards.ts). */
+    rewards: rewardsCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

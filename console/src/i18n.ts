@@ -13,6 +13,7 @@ import { settingsEn, settingsZh } from './i18n/settings.ts';
 import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
+import { rewardsEn, rewardsZh } from './i18n/rewards.ts';
 import { lifecycleEn, lifecycleZh } from './i18n/lifecycle.ts';
 import { membersEn, membersZh } from './i18n/members.ts';
 import { referralsEn, referralsZh } from './i18n/referrals.ts';
@@ -30,6 +31,7 @@ const en = {
   ...overviewEn,
   ...scrmEn,
   ...referralsEn,
+  ...rewardsEn,
   appName: 'Siyu',
   appSubtitle: 'Operators console',
   language: 'Language',
@@ -513,6 +515,7 @@ const zhCN: Record<MessageKey, string> = {
   ...overviewZh,
   ...referralsZh,
   ...scrmZh,
+  ...rewardsZh,
   appName: '私域 Siyu',
   appSubtitle: '运营控制台',
   language: '语言',

@@ -29,6 +29,7 @@ const surveys = () => import('./areas/surveys.ts');
 const coupons = () => import('./areas/coupons.ts');
 const members = () => import('./areas/members.ts');
 const referrals = () => import('./areas/referrals.ts');
+const rewards = () => import('./areas/rewards.ts');
 const messages = () => import('./areas/messages.ts');
 const scrm = () => import('./areas/scrm.ts');
 const workbench = () => import('./areas/workbench.ts');
@@ -61,6 +62,9 @@ const EarningRulesPage = screen(members, 'EarningRulesPage');
 const ReferralSettingsPage = screen(referrals, 'ReferralSettingsPage');
 const ReferralDecisionsPage = screen(referrals, 'ReferralDecisionsPage');
 const ReferralLeaderboardPage = screen(referrals, 'ReferralLeaderboardPage');
+const CatalogueItemListPage = screen(rewards, 'CatalogueItemListPage');
+const LotteryListPage = screen(rewards, 'LotteryListPage');
+const GroupBuyListPage = screen(rewards, 'GroupBuyListPage');
 const TemplateListPage = screen(messages, 'TemplateListPage');
 const TemplateEditorPage = screen(messages, 'TemplateEditorPage');
 const BroadcastListPage = screen(messages, 'BroadcastListPage');
@@ -184,6 +188,10 @@ export const routes: RouteObject[] = [
           route('referrals/koc', <ReferralLeaderboardPage />, guarded('referrals/koc')),
           route('referrals/decisions', <ReferralDecisionsPage />, guarded('referrals/decisions')),
           route('referrals/settings', <ReferralSettingsPage />, guarded('referrals/settings')),
+          route('growth', <CatalogueItemListPage />, guarded('growth/catalogue')),
+          route('growth/catalogue', <CatalogueItemListPage />, guarded('growth/catalogue')),
+          route('growth/lotteries', <LotteryListPage />, guarded('growth/lotteries')),
+          route('growth/group-buys', <GroupBuyListPage />, guarded('growth/group-buys')),
           route(
             'scrm/*',
             <Scrm />,

@@ -9,11 +9,12 @@
  * | change (every other POST/PUT/PATCH/DELETE) | yes | yes | — | — |
  * | read (GET, and POSTs that only compute an answer) | yes | yes | yes | — |
  * | guide (their own workbench, tasks and customers) | yes | yes | yes (reads) | own only |
+ * | member (`/v1/member/…`: a member token only, never a console session or a key) | — | — | — | — |
  */
 import type { Role } from '../platform/principal.js';
 
 /** How a route is classified. */
-export type RouteClass = 'admin' | 'change' | 'read';
+export type RouteClass = 'admin' | 'change' | 'read' | 'member';
 
 /** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret), the workspace's name and time zone, the audit log. */
 const ADMIN: RegExp[] = [
@@ -24,11 +25,16 @@ const ADMIN: RegExp[] = [
   /^GET \/v1\/audit(\/|$)/,
 ];
 
+/** The member-facing API (loyalty's member routes): authenticated by member tokens alone. */
+const MEMBER = /^[A-Z]+ \/v1\/member(\/|$)/;
+
 /** POSTs that change nothing: they compute an answer from a body (previews, queries). */
 const READ_POSTS = new Set([
   'POST /v1/segments/preview',
   'POST /v1/templates/:id/preview',
   'POST /v1/insight/funnels',
+  // A quote of points at checkout: reads the member's balance and the settings.
+  'POST /v1/loyalty/checkout/quote',
   // Asks WeCom for a token and one read with the stored connection; changes nothing.
   'POST /v1/wecom/connection/test',
 ]);
@@ -61,6 +67,7 @@ const GUIDE_ROUTES: Record<string, GuideCheck> = {
 /** The class of a route (`method`, Fastify pattern such as `/v1/segments/:id`). */
 export function classify(method: string, routeUrl: string): RouteClass {
   const key = `${method.toUpperCase()} ${routeUrl}`;
+  if (MEMBER.test(key)) return 'member';
   if (ADMIN.some((re) => re.test(key))) return 'admin';
   if (method === 'GET' || method === 'HEAD' || READ_POSTS.has(key)) return 'read';
   return 'change';
@@ -73,6 +80,8 @@ export function guideCheck(method: string, routeUrl: string): GuideCheck | undef
 
 /** Whether a role other than guide may call a route of a class (guides go through {@link guideCheck}). */
 export function roleAllows(role: Exclude<Role, 'guide'>, cls: RouteClass): boolean {
+  // Member routes serve the member a token names: no console role acts as a member.
+  if (cls === 'member') return false;
   if (role === 'owner') return true;
   if (role === 'operator') return cls !== 'admin';
   return cls === 'read';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { type OpsFixture, startOpsFixture } from '../scrm/ops/test-helpers.js';
 import type { Role } from '../platform/principal.js';
-import { classify, guideCheck } from './policy.js';
+import { classify, guideCheck, roleAllows } from './policy.js';
 import { createUser } from './users.service.js';
 
 const PASSWORD = 'correct horse battery';
@@ -101,6 +101,12 @@ describe('the role policy over every management route', () => {
     expect(classify('POST', '/v1/segments/preview')).toBe('read');
     expect(classify('GET', '/v1/segments/:id/members')).toBe('read');
     expect(guideCheck('GET', '/v1/segments')).toBeUndefined();
+    // Member routes take member tokens alone: no console role may call them, not even the owner.
+    expect(classify('POST', '/v1/member/checkins')).toBe('member');
+    expect(classify('GET', '/v1/member/points')).toBe('member');
+    expect(roleAllows('owner', 'member')).toBe(false);
+    expect(classify('POST', '/v1/loyalty/member-tokens')).toBe('change');
+    expect(classify('POST', '/v1/loyalty/checkout/quote')).toBe('read');
     expect(guideCheck('GET', '/v1/wecom/staff/:userid/today')).toEqual({ kind: 'staff-param' });
   });
 });

@@ -86,6 +86,7 @@ if (ENGINES.includes('postgres'))
       resolveProfile: async (_ws, ref) => ref,
       defaultTimeZone: 'Asia/Shanghai',
       claimTokens: createTokenSigner(Buffer.alloc(32, 1), 'test'),
+      memberTokens: (ws) => createTokenSigner(Buffer.alloc(32, 1), `member:${ws}`),
       timeZoneOf: async () => 'Asia/Shanghai',
       hub: createHub(pino({ level: 'silent' })),
     });

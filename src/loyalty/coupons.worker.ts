@@ -14,6 +14,7 @@ import { lockJobState, writeJobState } from '../platform/db/job-state.js';
 import type { Hub } from '../platform/hub.js';
 import { startLoop } from '../platform/loop.js';
 import { listWorkspaceIds } from '../platform/workspaces.js';
+import { reverseDeductionsForOrders } from './catalogue.checkout.js';
 import { reverseForOrders } from './coupons.orders.js';
 import type { Conn } from './ledger.repo.js';
 
@@ -65,13 +66,10 @@ async function applyChanges(trx: Conn, database: Database, ws: string, changes: 
     if (status === 'cancelled' || (c.cancel && status === undefined)) ended.set(c.orderId, 'order cancelled');
     else if (status === 'refunded') ended.set(c.orderId, 'order refunded');
   }
-  return reverseForOrders(
-    trx,
-    database.dialect,
-    ws,
-    [...ended].map(([orderId, reason]) => ({ orderId, reason })),
-    now,
-  );
+  const orders = [...ended].map(([orderId, reason]) => ({ orderId, reason }));
+  // Points deducted at checkout come back on the same signal (catalogue.checkout.ts).
+  await reverseDeductionsForOrders(trx, database.dialect, ws, orders, now);
+  return reverseForOrders(trx, database.dialect, ws, orders, now);
 }
 
 /** One workspace's durable pass: both events' pages after the cursor (less the overlap), then the cursor moves on. */

@@ -20,6 +20,8 @@ export interface LoyaltyDeps {
   defaultTimeZone: string;
   /** Signs coupon claim links (a key derived from the master key for this purpose only). */
   claimTokens: TokenSigner;
+  /** Signs member tokens: a signer under a key derived from the master key for member tokens of this workspace only. */
+  memberTokens: (workspaceId: string) => TokenSigner;
   /** The workspace's time zone (days, weeks, months, years and check-ins are counted in it). */
   timeZoneOf: (workspaceId: string) => Promise<string>;
   /** Hub (cdp's committed events wake the loyalty worker). */
@@ -28,6 +30,6 @@ export interface LoyaltyDeps {
   tierMultiplier?: (workspaceId: string, profileId: string, conn?: Conn) => Promise<number>;
   /** Port (the tiers, filled by the root): gives referral rewards in tier days; absent, such rewards fail with TIER_DAYS_UNAVAILABLE. */
   tierDays?: TierDaysPort;
-  /** Port (group-buys, when there are some): formed group-buys each profile led, for the KOC score; absent, 0. */
+  /** Formed group-buys each profile led, for the KOC score; absent, loyalty's own group-buys (groupBuysLedMany). */
   groupBuysLed?: GroupBuysLedPort;
 }

@@ -39,3 +39,20 @@ export const REFERRAL_EVENTS = {
   commissionRecorded: 'Referral Commission Recorded',
   commissionReversed: 'Referral Commission Reversed',
 } as const;
+
+/** Names of the catalogue, checkout, lottery and group-buy events loyalty records on a member's timeline. */
+export const GROWTH_EVENTS = {
+  /** A catalogue item bought with points. */
+  rewardRedeemed: 'Reward Redeemed',
+  /** Points deducted from an order at checkout, and given back when it is refunded or cancelled. */
+  pointsDeducted: 'Points Deducted At Checkout',
+  deductionReversed: 'Points Deduction Reversed',
+  /** One lottery draw, whatever it gave. */
+  lotteryDrawn: 'Lottery Drawn',
+  groupBuyOpened: 'Group Buy Opened',
+  groupBuyJoined: 'Group Buy Joined',
+  /** On each member's timeline when their group fills. */
+  groupBuyFormed: 'Group Buy Formed',
+  /** On each member's timeline when their group's deadline passed unfilled; carries the refund intent. */
+  groupBuyCancelled: 'Group Buy Cancelled',
+} as const;

@@ -71,3 +71,17 @@ export { REFERRAL_EVENTS } from './event-names.js';
 export type { TierDaysPort, TierDaysGrant, GroupBuysLedPort } from './referrals.ports.js';
 export type { ReferralsDB, ReferrerKind } from './referrals.tables.js';
 export type { DecisionView, RewardView, CommissionView } from './referrals.views.js';
+// Member tokens and the member-facing API; the reward catalogue and checkout deduction; lotteries; group-buys.
+export { memberApiRoutes } from './member-api.routes.js';
+export { MemberApiError } from './member-api.errors.js';
+export { mintMemberToken, verifyMemberToken, MAX_TOKEN_TTL_S, type MemberPrincipal } from './member-api.tokens.js';
+export { GROWTH_EVENTS } from './event-names.js';
+export type { CatalogueDB, CatalogueKind, OfferStatus, PrizeKind } from './catalogue.tables.js';
+export type { GroupBuysDB, CampaignStatus, GroupStatus } from './group-buys.tables.js';
+export { createItem, getItem, listItems, redeemItem, type CatalogueItemView, type RedemptionView } from './catalogue.service.js';
+export { quoteCheckout, applyCheckout, reverseCheckout, reverseDeductionsForOrders, type CheckoutSettings, type DeductionView } from './catalogue.checkout.js';
+export { createLottery, getLottery, listDraws, checkPrizes, PPM, type LotteryView, type DrawView } from './lottery.service.js';
+export { drawLottery, pickPrize } from './lottery.draw.js';
+export { createCampaign, getCampaign, listGroups, groupBuysLedBy, type CampaignView, type GroupView } from './group-buys.service.js';
+export { openGroup, joinGroup, samePerson } from './group-buys.join.js';
+export { cancelDueGroups } from './group-buys.worker.js';

@@ -9,6 +9,7 @@ import { liveProfileIds } from '../cdp/index.js';
 import { decodeCursor, encodeCursor, type Page } from '../platform/paging.js';
 import { profileModels } from '../segments/index.js';
 import type { LoyaltyDeps } from './deps.js';
+import { groupBuysLedMany } from './group-buys.service.js';
 import { referralProgramme } from './referrals.programme.js';
 
 /** One member on the KOC leaderboard. */
@@ -51,7 +52,7 @@ export async function kocRanking(deps: LoyaltyDeps, ws: string): Promise<KocEntr
   const w = (await referralProgramme(deps.database.db, ws)).kocWeights;
   const referrals = await referralsByReferrer(deps, ws);
   const ids = [...referrals.keys()];
-  const groupBuys = deps.groupBuysLed ? await deps.groupBuysLed(ws, ids) : new Map<string, number>();
+  const groupBuys = deps.groupBuysLed ? await deps.groupBuysLed(ws, ids) : await groupBuysLedMany(deps.database.db, ws, ids);
   const entries: KocEntry[] = [];
   for (const id of ids) {
     const role = (await profileModels(deps.database.db, ws, id)).communityRole;

@@ -53,6 +53,7 @@ export async function loyaltyTestApp(engine: Engine, opts: { clockStart?: number
     hub: t.services.hub,
     defaultTimeZone: 'Asia/Shanghai',
     claimTokens: createTokenSigner(Buffer.alloc(32, 2), 'test'),
+    memberTokens: (ws) => createTokenSigner(t.services.config.encryptionKey, `siyu:loyalty:member-tokens:${ws}`),
   });
 
   /** One pass of the loyalty worker at the clock's now (rules, releases, merges swept, expiry, notices). */

@@ -1,7 +1,7 @@
 /**
  * The loyalty worker: the earning rules over the CDP's committed events, birthday bonuses, the release of held order
  * points, the moves of merged profiles' points, the expiry of due lots and the `Points Expiring`
- * notices, tier upgrades, evaluations and paid membership ends, and the loyalty traits. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
+ * notices, tier upgrades, evaluations and paid membership ends, the loyalty traits, and the cancellation of group-buys past their deadline. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
  * durable on its own (cursors, award rows, keyed entries) and safe with several worker processes
  * on one PostgreSQL (claims with SKIP LOCKED, account locks).
  */
@@ -9,6 +9,7 @@ import { nextTurn, startLoop } from '../platform/loop.js';
 import type { LoyaltyDeps } from './deps.js';
 import { runBirthdays } from './birthday.service.js';
 import { runExpiry } from './expiry.service.js';
+import { cancelDueGroups } from './group-buys.worker.js';
 import { releaseDue } from './holds.service.js';
 import { moveMergesInto, sweepMerged } from './merges.service.js';
 import { runAttributionEvents } from './referrals.events.js';
@@ -45,10 +46,11 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   const attributions = await runAttributionEvents(deps);
   const referrals = await runReferralOrders(deps);
   const expiry = await runExpiry(database, deps.now(), { stopped: opts.stopped });
+  const groupBuysCancelled = await cancelDueGroups(database, deps.now());
   // Tiers after the postings (upgrades at once), then the traits segments read.
   const tiers = await runTiers(deps);
   const traits = await syncLoyaltyTraits(deps);
-  return { rules, birthdays, released, attributions, referrals, expiry, merged, tiers, traits };
+  return { rules, birthdays, released, attributions, referrals, expiry, merged, groupBuysCancelled, tiers, traits };
 }
 
 /**
@@ -76,6 +78,7 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
         r.expiry.lots ||
         r.expiry.notices ||
         r.merged?.accounts ||
+        r.groupBuysCancelled ||
         r.tiers.upgraded ||
         r.tiers.downgraded ||
         r.tiers.paidExpired

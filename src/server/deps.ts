@@ -105,6 +105,7 @@ export function loyaltyDeps(s: Services, database: Database = s.database): Loyal
     resolveProfile: profileResolver(s),
     defaultTimeZone: s.config.defaultTimezone,
     claimTokens: createTokenSigner(s.config.encryptionKey, 'siyu:loyalty:coupon-claims'),
+    memberTokens: (ws) => createTokenSigner(s.config.encryptionKey, `siyu:loyalty:member-tokens:${ws}`),
     timeZoneOf: s.timeZoneOf,
     hub: s.hub,
   };

@@ -5,7 +5,7 @@ import { CdpError } from '../cdp/index.js';
 import { DemoError } from '../demo/index.js';
 import { InsightError } from '../insight/index.js';
 import { JourneyError } from '../journeys/index.js';
-import { LoyaltyError } from '../loyalty/index.js';
+import { LoyaltyError, MemberApiError } from '../loyalty/index.js';
 import { MessagingError } from '../messaging/index.js';
 import { mergeCatalogues } from '../platform/errors.js';
 import { ScrmError } from '../scrm/index.js';
@@ -20,6 +20,7 @@ export const ERROR_CLASSES = [
   BroadcastError,
   JourneyError,
   LoyaltyError,
+  MemberApiError,
   InsightError,
   AccessError,
   DemoError,

@@ -10,7 +10,7 @@ import { auditRoutes, installAudit } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
-import { couponRoutes, loyaltyRoutes, referralRoutes, tierRoutes } from '../loyalty/index.js';
+import { couponRoutes, loyaltyRoutes, memberApiRoutes, referralRoutes, tierRoutes } from '../loyalty/index.js';
 import { messagingRoutes } from '../messaging/index.js';
 import { consoleRoutes } from '../platform/console.routes.js';
 import { installConsoleSessions, installErrorHandler } from '../platform/http.js';
@@ -59,6 +59,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
         securitySchemes: {
           writeKey: { type: 'http', scheme: 'basic', description: 'Write key as user name, empty password' },
           secretKey: { type: 'http', scheme: 'bearer', description: 'Secret API key (sk_...); the console sends its session cookie instead' },
+          memberToken: { type: 'http', scheme: 'bearer', description: 'Member token (POST /v1/loyalty/member-tokens): the member routes /v1/member/... only' },
         },
       },
     },
@@ -90,6 +91,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => couponRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => tierRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => referralRoutes(scope, loyaltyDeps(services)));
+  await app.register(async (scope) => memberApiRoutes(scope, loyaltyDeps(services)));
   await app.register(async (scope) => insightRoutes(scope, insightDeps(services)));
   await app.register(async (scope) => demoRoutes(scope, demoDeps(services)));
   await app.register(async (scope) => consoleRoutes(scope));
