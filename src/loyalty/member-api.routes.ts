@@ -25,6 +25,8 @@ import { codeParams, keyBody, meSchema, memberErrors, memberSecured, mintBody, o
 import { mintMemberToken, requireMember } from './member-api.tokens.js';
 import { historyQuery, historySchema, summaryQuery, summarySchema } from './points.schemas.js';
 import { pointsHistory, pointsSummary } from './points.service.js';
+import { codeSchema } from './referrals.schemas.js';
+import { referralCodeOf } from './referrals.service.js';
 import { checkinSchema } from './rules.schemas.js';
 
 type Id = { Params: { id: string } };
@@ -121,6 +123,9 @@ async function memberSpendRoutes(app: FastifyInstance, deps: LoyaltyDeps, preHan
         reply,
         await drawLottery(deps, req.workspaceId, { profileId: me(req), lotteryId: req.params.id, idempotencyKey: memberKey(me(req), req.body.idempotencyKey) }),
       ),
+  );
+  app.get('/v1/member/referral-code', { preHandler, schema: doc('My referral code and share link (created on first ask)', codeSchema) }, async (req) =>
+    referralCodeOf(deps, req.workspaceId, me(req)),
   );
   app.post<{ Body: { campaignId: string } }>(
     '/v1/member/group-buys',

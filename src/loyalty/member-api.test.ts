@@ -40,6 +40,11 @@ describeEngines('member tokens and the member-facing API', (engine) => {
     await app.call('POST', '/v1/loyalty/coupons/issue', { template: tpl.id, profile: other, idempotencyKey: 'c2' });
     const mine = await app.member(token, 'GET', '/v1/member/coupons');
     expect(mine.body.data.map((c: { profileId: string }) => c.profileId)).toEqual([p]);
+    // My referral code: created on first ask, the same afterwards, and the one the admin API gives for this member.
+    const code = await app.member(token, 'GET', '/v1/member/referral-code');
+    expect(code.status, JSON.stringify(code.body)).toBe(200);
+    expect((await app.member(token, 'GET', '/v1/member/referral-code')).body.code).toBe(code.body.code);
+    expect((await app.call('POST', '/v1/loyalty/referrals/codes', { profile: p })).body.code).toBe(code.body.code);
     // TTL past 24 hours is refused.
     expect((await app.call('POST', '/v1/loyalty/member-tokens', { profile: p, ttlSeconds: 86_401 })).status).toBe(400);
     expect((await app.call('POST', '/v1/loyalty/member-tokens', { profile: 'user_id:nobody' })).body.error.code).toBe('PROFILE_NOT_FOUND');
