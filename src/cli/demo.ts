@@ -67,6 +67,7 @@ function describe(s: DemoSummary): string {
       (b) =>
         `  sent:      ${b.name} (${b.channel}): ${n(b.messages)} messages, ${n(b.sent)} sent, ${n(b.delivered)} delivered, ${n(b.failed)} failed, ${n(b.suppressed)} suppressed, ${n(b.opened)} opened${b.held ? `, ${n(b.held)} held for quiet hours (until 08:00; \`siyu serve\` sends them)` : ''}`,
     ),
+    `  loyalty:   ${n(s.loyalty.members)} members carried ${n(s.loyalty.points)} points over; ${n(s.loyalty.upgraded)} reached 银卡 or 金卡`,
     ...s.notes.map((x) => `  note:      ${x}`),
     ...(s.wecom
       ? [

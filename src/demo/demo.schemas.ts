@@ -27,6 +27,7 @@ export const demoSummarySchema = {
     'broadcasts',
     'wecom',
     'sends',
+    'loyalty',
     'notes',
     'seconds',
   ],
@@ -64,6 +65,18 @@ export const demoSummarySchema = {
         groupMembers: { type: 'integer' },
         liveCodes: { type: 'integer' },
         scans: { type: 'integer', description: 'customers who scanned a live code while the demo loaded (WeCom callbacks)' },
+      },
+    },
+    loyalty: {
+      type: 'object',
+      description: 'the membership: opening balances of the best customers, members the tier pass upgraded, the order earning rule and a coupon template',
+      required: ['members', 'points', 'upgraded', 'ruleId', 'couponTemplateId'],
+      properties: {
+        members: { type: 'integer' },
+        points: { type: 'integer' },
+        upgraded: { type: 'integer' },
+        ruleId: { type: 'string' },
+        couponTemplateId: { type: 'string' },
       },
     },
     sends: {

@@ -10,8 +10,9 @@ import { DemoError } from './errors.js';
 import { generateDemo } from './generate.js';
 import { findSegment } from '../segments/index.js';
 import { type DemoSend, setupSends } from './sends.js';
-import { setupBroadcast, setupJourneys, setupSegments, setupSettings, setupTemplates } from './setup.js';
+import { type SetupProgress, setupBroadcast, setupJourneys, setupSegments, setupSettings, setupTemplates } from './setup.js';
 import { connectWeCom, type DemoWeComSummary, scanLiveCodes } from './wecom-setup.js';
+import { type DemoLoyaltySummary, setupLoyalty } from './loyalty-setup.js';
 
 /** The default scale and seed (docs/demo.md). */
 export const DEMO_DEFAULTS = Object.freeze({ customers: 20_000, seed: 2026 });
@@ -50,6 +51,8 @@ export interface DemoSummary {
   wecom: DemoWeComSummary | null;
   /** Broadcasts already sent, with their delivery results; empty without the stand-ins. */
   sends: DemoSend[];
+  /** The membership: opening balances carried over, members the tier pass upgraded, the earning rule and a coupon template. */
+  loyalty: DemoLoyaltySummary;
   /** What was left out and why (no sandbox in this process). */
   notes: string[];
   seconds: number;
@@ -92,6 +95,31 @@ async function importRows(deps: DemoDeps, ws: string, kind: ImportKind, rows: un
   });
 }
 
+/**
+ * The customers, then their orders with the WeCom sync beside them: WeCom needs the profiles, not
+ * the orders (on PostgreSQL the database works on both at once). Its progress is told once the
+ * orders are in.
+ */
+async function importAndSync(deps: DemoDeps, ws: string, data: ReturnType<typeof generateDemo>, seed: number, progress: SetupProgress) {
+  const profiles = await importRows(deps, ws, 'profiles', data.profiles, progress);
+  await deps.cdp.writer.drain();
+  const wecomSynced = connectWeCom(deps, ws, data, seed, () => {});
+  wecomSynced.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  let orders: ImportReport;
+  try {
+    orders = await importRows(deps, ws, 'orders', data.orders, progress);
+  } catch (err) {
+    await wecomSynced.catch(() => {}); // never leave it running behind an error
+    throw err;
+  }
+  // The 'wecom' phase is the wait for the sync after the orders are in.
+  if (deps.sandboxes) progress('wecom', 0, 1);
+  const synced = await wecomSynced;
+  if (synced) progress('wecom', 1, 1);
+  await deps.cdp.writer.drain();
+  return { profiles, orders, synced };
+}
+
 /** Loads the demo brand into workspace `ws`, which must have no profiles (DEMO_WORKSPACE_NOT_EMPTY). */
 export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {}): Promise<DemoSummary> {
   const { customers, seed } = checkOptions(opts);
@@ -106,24 +134,7 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
     const started = Date.now();
     const progress = opts.onProgress ?? (() => {});
     const data = generateDemo({ seed, customers, now: deps.now() });
-    const profiles = await importRows(deps, ws, 'profiles', data.profiles, progress);
-    await deps.cdp.writer.drain();
-    // WeCom needs the profiles, not the orders: its sync runs beside the orders import (on
-    // PostgreSQL the database works on both at once). Its progress is told once the orders are in.
-    const wecomSynced = connectWeCom(deps, ws, data, seed, () => {});
-    wecomSynced.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
-    let orders: ImportReport;
-    try {
-      orders = await importRows(deps, ws, 'orders', data.orders, progress);
-    } catch (err) {
-      await wecomSynced.catch(() => {}); // never leave it running behind an error
-      throw err;
-    }
-    // The 'wecom' phase is the wait for the sync after the orders are in.
-    if (deps.sandboxes) progress('wecom', 0, 1);
-    const synced = await wecomSynced;
-    if (synced) progress('wecom', 1, 1);
-    await deps.cdp.writer.drain();
+    const { profiles, orders, synced } = await importAndSync(deps, ws, data, seed, progress);
     const segments = await setupSegments(deps, ws, progress);
     const templates = await setupTemplates(deps, ws);
     await setupSettings(deps, ws);
@@ -145,6 +156,8 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
       progress,
     );
     for (const id of sent.segmentIds) segments.push(await findSegment(deps.segments.database.db, ws, id));
+    // Membership before the journeys: its postings are on the timelines before any journey listens.
+    const loyalty = await setupLoyalty(deps.loyalty, ws, data, progress);
     const silent = segments.find((s) => s.name === '沉默客户')!;
     const journeys = await setupJourneys(deps, ws, silent.id, progress);
     const broadcast = await setupBroadcast(deps, ws, morning.id, templates.coupon);
@@ -166,6 +179,7 @@ export async function loadDemo(deps: DemoDeps, ws: string, opts: DemoOptions = {
       broadcasts: [broadcast],
       wecom,
       sends: sent.sends,
+      loyalty,
       notes,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };

@@ -4,6 +4,7 @@ import { createDemoSandboxes } from '../../wecom-sandbox/demo.js';
 import { STORES } from './brand.js';
 import type { DemoSummary } from './demo.service.js';
 import { generateDemo } from './generate.js';
+import { openingBalances } from './loyalty-setup.js';
 import { createPrng } from './prng.js';
 
 /** 10:00 in Shanghai: outside the brand's quiet hours (22:00-08:00), so marketing goes out at once. */
@@ -107,6 +108,22 @@ describeEngines('the demo brand', (engine) => {
         .map((b) => b.id)
         .sort(),
     ).toEqual(s.sends.map((b: { id: string }) => b.id).sort());
+  });
+
+  it('sets the membership up: tiers, the earning rule, opening balances of the best customers, their tiers and traits', async () => {
+    const expected = openingBalances(generateDemo({ seed: SEED, customers: 300, now: NOW }));
+    expect(s.loyalty).toMatchObject({ members: expected.length, points: expected.reduce((n, b) => n + b.points, 0) });
+    expect(s.loyalty.upgraded).toBe(expected.filter((b) => b.points >= 800).length);
+    // The best customer: the balance the old system had, and the tier it qualifies for, on the members API and as traits.
+    const best = expected[0]!;
+    const profile = (await api('GET', `/v1/profiles/${best.ref}`)).body;
+    const member = await api('GET', `/v1/loyalty/members/${profile.id}`);
+    expect(member.status, JSON.stringify(member.body)).toBe(200);
+    expect(member.body).toMatchObject({ balance: best.points, tier: { key: best.points >= 2000 ? 'gold' : 'silver' } });
+    expect(profile.traits).toMatchObject({ loyalty_tier: best.points >= 2000 ? 'gold' : 'silver', loyalty_points_balance: best.points });
+    const members = await all<{ tier: { key: string } | null }>('/v1/loyalty/members');
+    expect(members.filter((m) => m.tier !== null)).toHaveLength(s.loyalty.upgraded);
+    expect((await api('GET', `/v1/loyalty/coupon-templates/${s.loyalty.couponTemplateId}`)).status).toBe(200);
   });
 
   it('refuses a second load into the workspace; the same seed in another workspace gives the same brand, WeCom and send results', async () => {

@@ -1,11 +1,12 @@
 /**
  * What the demo module needs: the owning modules' deps, because the demo writes only through their
- * published functions (cdp's import, segments, messaging, journeys, broadcasts, scrm), and the
+ * published functions (cdp's import, segments, messaging, journeys, broadcasts, scrm, loyalty), and the
  * stand-ins for WeCom and the SMS gateway when the process has them.
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import type { CdpDeps } from '../cdp/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
+import type { LoyaltyDeps } from '../loyalty/index.js';
 import type { MessagingDeps } from '../messaging/index.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import type { Scrm } from '../scrm/index.js';
@@ -23,6 +24,8 @@ export interface DemoDeps {
   messaging: MessagingDeps;
   journeys: JourneyDeps;
   broadcasts: BroadcastsDeps;
+  /** Loyalty: the tier program, the earning rule, opening balances, a coupon template. */
+  loyalty: LoyaltyDeps;
   /** The SCRM module: the WeCom connection, live codes, callbacks and the full sync. */
   scrm: Scrm;
   /** The WeCom sandbox and SMS gateway stand-ins; without them the demo has no WeCom data and sends nothing (docs/demo.md). */

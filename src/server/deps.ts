@@ -128,6 +128,7 @@ export function demoDeps(s: Services): DemoDeps {
     messaging: messagingDeps(s),
     journeys: journeyDepsOf(s),
     broadcasts: broadcastsDeps(s),
+    loyalty: loyaltyDeps(s),
     scrm: s.scrm,
     sandboxes: s.demoSandboxes,
     publicUrl: publicUrlOf(s),
