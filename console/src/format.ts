@@ -26,3 +26,24 @@ export function formatShare(share: number): string {
 export function formatCount(n: number, locale: Locale): string {
   return n.toLocaleString(locale);
 }
+
+/**
+ * Today's date (YYYY-MM-DD) in the workspace's time zone: the server counts its days there, so a
+ * browser in another zone (or past midnight in Shanghai while UTC is still on the day before)
+ * asks for the same days the server has.
+ */
+export function todayIn(timeZone: string, now = new Date()): string {
+  try {
+    // en-CA formats as YYYY-MM-DD.
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  } catch {
+    return now.toISOString().slice(0, 10); // a zone this browser does not know
+  }
+}
+
+/** The last `days` days up to today, in the workspace's time zone. */
+export function lastDaysIn(days: number, timeZone: string, now = new Date()): { from: string; to: string } {
+  const to = todayIn(timeZone, now);
+  const from = new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  return { from, to };
+}

@@ -6,6 +6,7 @@ import { Button, Form, Input, Select, Space } from 'antd';
 import type { EChartsOption } from 'echarts';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { Segment } from './api.ts';
+import { lastDaysIn } from './format.ts';
 import { useI18n } from './i18n.ts';
 import { useSession } from './session.ts';
 
@@ -46,16 +47,9 @@ export interface Scope {
   segment?: string;
 }
 
-/** YYYY-MM-DD of a date in the browser's zone. */
-function ymd(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** The last `days` days up to today. */
-export function lastDays(days: number): Scope {
-  const to = new Date();
-  const from = new Date(to.getTime() - (days - 1) * 86_400_000);
-  return { from: ymd(from), to: ymd(to) };
+/** The last `days` days up to today, in the workspace's time zone (where the server counts its days). */
+export function lastDays(days: number, timeZone: string): Scope {
+  return lastDaysIn(days, timeZone);
 }
 
 /** The range and segment inputs with an apply button (`extra` adds fields of the screen's own). */

@@ -8,27 +8,24 @@ import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
 import type { CohortAnswer, CohortQuery } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
-import { formatShare } from '../format.ts';
+import { formatShare, todayIn } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n.ts';
 import { EChart, objectsOf, type Scope, ScopeBar } from '../insight.tsx';
 import { useSession } from '../session.ts';
 
 type Options = Required<Pick<CohortQuery, 'by' | 'period' | 'retainedBy'>>;
 
-/** The year so far (monthly cohorts need months to compare). */
-function thisYear(): Scope {
-  const now = new Date();
-  return {
-    from: `${now.getFullYear()}-01-01`,
-    to: `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`,
-  };
+/** The year so far in the workspace's time zone (monthly cohorts need months to compare). */
+function thisYear(timeZone: string): Scope {
+  const to = todayIn(timeZone);
+  return { from: `${to.slice(0, 4)}-01-01`, to };
 }
 
 /** The cohort screen. */
 export function CohortTablePage() {
-  const { api } = useSession();
+  const { api, workspace } = useSession();
   const { t } = useI18n();
-  const [scope, setScope] = useState<Scope>(thisYear);
+  const [scope, setScope] = useState<Scope>(() => thisYear(workspace.timeZone));
   const [opts, setOpts] = useState<Options>({ by: 'first_purchase', period: 'month', retainedBy: 'purchase' });
   const [counts, setCounts] = useState(false);
   const [answer, setAnswer] = useState<CohortAnswer | null>(null);

@@ -17,7 +17,7 @@ type BreakdownKind = 'none' | 'trait' | 'channel' | 'segment';
 
 /** The funnel builder screen. */
 export function FunnelBuilderPage() {
-  const { api } = useSession();
+  const { api, workspace } = useSession();
   const { t } = useI18n();
   const [steps, setSteps] = useState<string[]>(['', '']);
   const [windowDays, setWindowDays] = useState(7);
@@ -136,7 +136,7 @@ export function FunnelBuilderPage() {
           )}
         </Space>
       </Card>
-      <ScopeBar value={lastDays(30)} onApply={(s) => void run(s)} extra={extra} applyLabel={t('funnelRun')} testId="funnel" />
+      <ScopeBar value={lastDays(30, workspace.timeZone)} onApply={(s) => void run(s)} extra={extra} applyLabel={t('funnelRun')} testId="funnel" />
       <ErrorAlert error={error} testId="funnel-error" />
       {answer && (
         <Space direction="vertical" style={{ width: '100%' }} size="large">

@@ -39,7 +39,7 @@ function dailyOption(answer: MetricAnswer, series: { column: string; name: strin
 export function InsightOverviewPage() {
   const { api, workspace } = useSession();
   const { t, locale } = useI18n();
-  const [scope, setScope] = useState<Scope>(() => lastDays(30));
+  const [scope, setScope] = useState<Scope>(() => lastDays(30, workspace.timeZone));
   const [answers, setAnswers] = useState<Answers | null>(null);
   const [error, setError] = useState<unknown>(null);
   const currency = workspace.settings.currency ?? 'CNY';

@@ -54,10 +54,10 @@ function sankeyOption(moves: Move[], stageName: (s: string | null) => string, t:
 
 /** The lifecycle flow card. */
 export function LifecycleFlowCard() {
-  const { api, role } = useSession();
+  const { api, role, workspace } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
-  const [period, setPeriod] = useState(() => lastDays(30));
+  const [period, setPeriod] = useState(() => lastDays(30, workspace.timeZone));
   const [draft, setDraft] = useState(period);
   const [flow, setFlow] = useState<LifecycleFlow | null>(null);
   const [error, setError] = useState<unknown>(null);

@@ -12,7 +12,7 @@ import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import type { MetricAnswer, MetricName } from '../../api.ts';
 import { ErrorAlert } from '../../components.tsx';
 import { DemoBanner } from '../../DemoBanner.tsx';
-import { formatCount, formatMoney } from '../../format.ts';
+import { formatCount, formatMoney, todayIn } from '../../format.ts';
 import { type MessageKey, useI18n } from '../../i18n.ts';
 import { EChart } from '../../insight.tsx';
 import { navigate } from '../../router.tsx';
@@ -31,15 +31,6 @@ const RANGE_METRICS = [
 const TODAY_METRICS = ['sales', 'new-profiles', 'contacts', 'groups', 'messages', 'journey-conversions'] as const satisfies readonly MetricName[];
 type RangeAnswers = Record<(typeof RANGE_METRICS)[number], MetricAnswer>;
 type TodayAnswers = Record<(typeof TODAY_METRICS)[number], MetricAnswer>;
-
-/** Today's date in a time zone (YYYY-MM-DD). */
-function todayIn(timeZone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-  } catch {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
 
 /** A date `days` days before another. */
 const minusDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
@@ -98,8 +89,8 @@ function ChartCard({ title, option, empty, testId }: { title: string; option: EC
 export function OverviewPage() {
   const { api, workspace } = useSession();
   const { t, locale } = useI18n();
-  const settings = workspace.settings as { timezone?: unknown; currency?: unknown };
-  const today = todayIn(typeof settings.timezone === 'string' ? settings.timezone : 'Asia/Shanghai');
+  const settings = workspace.settings as { currency?: unknown };
+  const today = todayIn(workspace.timeZone);
   const currency = typeof settings.currency === 'string' ? settings.currency : 'CNY';
   const [preset, setPreset] = useState<Preset>('30');
   const [range, setRange] = useState({ from: minusDays(today, 29), to: today });

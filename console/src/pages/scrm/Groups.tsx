@@ -33,9 +33,9 @@ function growthChart(s: ScrmGroupStats, t: ReturnType<typeof useI18n>['t']): ECh
 
 /** Growth of one group or of all of them over the last 30 days. */
 function GrowthCard({ chatId }: { chatId?: string }) {
-  const { api } = useSession();
+  const { api, workspace } = useSession();
   const { t } = useI18n();
-  const stats = useLoad(() => api.scrm.groupStats(chatId, lastDaysRange(30)), [api, chatId]);
+  const stats = useLoad(() => api.scrm.groupStats(chatId, lastDaysRange(30, workspace.timeZone)), [api, chatId, workspace.timeZone]);
   const option = useMemo(() => (stats.data ? growthChart(stats.data, t) : undefined), [stats.data, t]);
   return (
     <Card size="small" title={t('scrmGroupGrowth')}>

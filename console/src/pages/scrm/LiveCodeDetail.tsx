@@ -34,9 +34,9 @@ function statsChart(s: LiveCodeStats, t: ReturnType<typeof useI18n>['t']): EChar
 
 /** The statistics card: range, totals, chart, per staff member. */
 function StatsCard({ id, names }: { id: string; names: Map<string, string> }) {
-  const { api } = useSession();
+  const { api, workspace } = useSession();
   const { t } = useI18n();
-  const [range, setRange] = useState(lastDaysRange(30));
+  const [range, setRange] = useState(lastDaysRange(30, workspace.timeZone));
   const [applied, setApplied] = useState(range);
   const stats = useLoad(() => api.scrm.liveCodeStats(id, applied), [api, id, applied.from, applied.to]);
   const option = useMemo(() => (stats.data ? statsChart(stats.data, t) : undefined), [stats.data, t]);

@@ -11,7 +11,8 @@ import { ErrorAlert } from '../../components.tsx';
 import { formatTime } from '../../format.ts';
 import { type MessageKey, useI18n } from '../../i18n.ts';
 import { canChange, useSession } from '../../session.ts';
-import { allPages, StaffSelect, useLoad, useStaffList, ymd } from './shared.tsx';
+import { todayIn } from '../../format.ts';
+import { allPages, StaffSelect, useLoad, useStaffList } from './shared.tsx';
 
 const COLUMNS: { key: string; statuses: SopTask['status'][]; label: MessageKey; color: string }[] = [
   { key: 'todo', statuses: ['pending', 'sending'], label: 'scrmBoardTodo', color: '#faad14' },
@@ -22,12 +23,12 @@ const COLUMNS: { key: string; statuses: SopTask['status'][]; label: MessageKey; 
 
 /** The board. */
 export function TaskBoardPage() {
-  const { api, role } = useSession();
+  const { api, role, workspace } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
   const staff = useStaffList();
   const sops = useLoad(() => allPages((cursor) => api.scrm.sops({ includeArchived: true, cursor })), [api]);
-  const [filter, setFilter] = useState<{ date: string; staff?: string; sopId?: string }>({ date: ymd(new Date()) });
+  const [filter, setFilter] = useState<{ date: string; staff?: string; sopId?: string }>({ date: todayIn(workspace.timeZone) });
   const [state, setState] = useState<{ tasks: SopTask[]; next: string | null; loading: boolean; error: unknown }>({
     tasks: [],
     next: null,

@@ -2,6 +2,7 @@
 import { Image, Input, Select, Space, Tag, Typography } from 'antd';
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
 import type { CorpTag, Page, ScrmStaff } from '../../api.ts';
+import { lastDaysIn } from '../../format.ts';
 import { dictionaries, type MessageKey, useI18n } from '../../i18n.ts';
 import { useSession } from '../../session.ts';
 
@@ -165,15 +166,9 @@ export function QrImage({ url, testId = 'qr-image' }: { url: string | null; test
   );
 }
 
-/** YYYY-MM-DD of a date in the browser's zone. */
-export function ymd(d: Date): string {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
-/** The last `days` local days up to today. */
-export function lastDaysRange(days: number): { from: string; to: string } {
-  const to = new Date();
-  return { from: ymd(new Date(to.getTime() - (days - 1) * 86_400_000)), to: ymd(to) };
+/** The last `days` days up to today, in the workspace's time zone (where the server counts its days). */
+export function lastDaysRange(days: number, timeZone: string): { from: string; to: string } {
+  return lastDaysIn(days, timeZone);
 }
 
 /** From / to date inputs. */
