@@ -2,7 +2,7 @@
 
 /** English. */
 export const rewardsEn = {
-  navGrowth: 'Rewards & growth',
+  navGrowth: 'Rewards & campaigns',
   navCatalogue: 'Points mall',
   navLotteries: 'Lotteries',
   navGroupBuys: 'Group-buys',
@@ -70,7 +70,7 @@ export const rewardsEn = {
 
 /** Chinese (zh-CN). */
 export const rewardsZh: typeof rewardsEn = {
-  navGrowth: '积分与裂变',
+  navGrowth: '积分商城与活动',
   navCatalogue: '积分商城',
   navLotteries: '抽奖',
   navGroupBuys: '拼团',
