@@ -5,7 +5,7 @@
  * redemption. Discounts are integer fen and never exceed what is left of the order.
  */
 import { createHash } from 'node:crypto';
-import { recordSystemEvents } from '../cdp/index.js';
+import { mergedIdsOf, recordSystemEvents } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
@@ -108,9 +108,9 @@ export function discountOf(t: TemplateRow, base: number, lines: OrderLineIn[] | 
   return Math.min(line.priceFen, base);
 }
 
-/** Checks the coupon may be used now by this member on an order of this amount. */
-function checkUsable(c: CouponRow, t: TemplateRow, req: RedeemRequest, now: number): void {
-  if (c.profile_id !== req.profileId) throw new LoyaltyError('COUPON_NOT_OWNED', `coupon ${c.code} belongs to another member`, { code: c.code });
+/** Checks the coupon may be used now by this member (`owned`: theirs, or a profile merged into theirs) on an order of this amount. */
+function checkUsable(c: CouponRow, t: TemplateRow, req: RedeemRequest, now: number, owned: boolean): void {
+  if (!owned) throw new LoyaltyError('COUPON_NOT_OWNED', `coupon ${c.code} belongs to another member`, { code: c.code });
   if (c.valid_from !== null && now < c.valid_from) {
     throw new LoyaltyError('COUPON_NOT_VALID_NOW', `coupon ${c.code} is valid from ${new Date(c.valid_from).toISOString()}`, {
       validFrom: new Date(c.valid_from).toISOString(),
@@ -199,7 +199,10 @@ export async function redeemInTrx(
     c = await assignInTrx(trx, dialect, c, req.profileId, tz, now);
   }
   const t = (await findTemplateById(trx, req.workspaceId, c.template_id))!;
-  checkUsable(c, t, req, now);
+  // A coupon of a profile One ID merged into the redeeming member is theirs (coupons stay on the
+  // profile they were issued to; the merge is read here and in the member's coupon list).
+  const owned = c.profile_id === req.profileId || (c.profile_id !== null && (await mergedIdsOf(trx, req.workspaceId, req.profileId)).includes(c.profile_id));
+  checkUsable(c, t, req, now, owned);
   const already = await checkStacking(trx, t, req);
   const discount = discountOf(t, Math.max(0, req.orderAmountFen - already), req.lines);
   const row: RedemptionRow = {

@@ -1,5 +1,6 @@
 /** The coupon API's operations besides redemption: issue, claim (by link or code), bulk codes, claim links, and the lists of coupons. */
 import { createHash } from 'node:crypto';
+import { mergedIdsOf } from '../cdp/index.js';
 import { insertJobStateIfAbsent, readJobState } from '../platform/db/job-state.js';
 import { withRetries } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
@@ -257,7 +258,8 @@ async function pageCoupons(
   q: { limit: number; cursor?: string; status?: CouponStatus; batch?: string; profileId?: string; templateId?: string },
 ): Promise<Page<CouponView>> {
   let sel = deps.database.db.selectFrom('coupons').selectAll().where('workspace_id', '=', ws);
-  if (q.profileId !== undefined) sel = sel.where('profile_id', '=', q.profileId);
+  // A member's coupons include those of the profiles One ID merged into them.
+  if (q.profileId !== undefined) sel = sel.where('profile_id', 'in', [q.profileId, ...(await mergedIdsOf(deps.database.db, ws, q.profileId))]);
   if (q.templateId !== undefined) sel = sel.where('template_id', '=', q.templateId);
   if (q.status !== undefined) sel = sel.where('status', '=', q.status);
   if (q.batch !== undefined) sel = sel.where('batch_id', '=', q.batch);

@@ -62,4 +62,43 @@ describeEngines('points on profile merges (One ID)', (engine) => {
     expect((await app.events(into)).filter((e) => e.event === 'Points Transferred')).toHaveLength(1);
     expect(await app.mismatches()).toEqual([]);
   });
+
+  it("gives the survivor the merged-away profile's coupons: listed as theirs and redeemable by them", async () => {
+    app = await loyaltyTestApp(engine);
+    const db = app.t.database.db;
+    const member = await app.profile('acct-2');
+    await app.track({ anonymousId: 'visitor-2', event: 'Page Viewed', properties: {} });
+    const visitor = (await db.selectFrom('events').select('profile_id').where('anonymous_id', '=', 'visitor-2').executeTakeFirstOrThrow()).profile_id;
+    const tpl = (await app.api('POST', '/v1/loyalty/coupon-templates', { name: '¥5', kind: 'fixed', amountFen: 500, validity: { days: 30 } })).body;
+    // One coupon each; whichever profile the merge keeps, the other's coupon is the one to follow.
+    const codes = new Map<string, string>();
+    for (const [p, key] of [
+      [visitor, 'v-c1'],
+      [member, 'm-c1'],
+    ] as const)
+      codes.set(p, (await app.api('POST', '/v1/loyalty/coupons/issue', { template: tpl.id, profile: p, idempotencyKey: key })).body.coupon.code);
+    // Before the merge neither may use the other's coupon.
+    const refused = await app.api('POST', '/v1/loyalty/coupons/redeem', {
+      code: codes.get(visitor),
+      profile: member,
+      orderId: 'o-1',
+      orderAmountFen: 3000,
+      idempotencyKey: 'r0',
+    });
+    expect(refused.body.error?.code).toBe('COUPON_NOT_OWNED');
+    await app.t.app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: basic(app.t.writeKey) },
+      payload: { userId: 'acct-2', anonymousId: 'visitor-2' },
+    });
+    await app.t.services.writer.drain();
+    const merge = await db.selectFrom('profile_merges').select(['from_profile_id', 'into_profile_id']).where('kind', '=', 'merge').executeTakeFirstOrThrow();
+    const [from, into] = [merge.from_profile_id, merge.into_profile_id];
+    const code = codes.get(from)!;
+    const listed = (await app.api('GET', `/v1/profiles/${into}/coupons`)).body.data as { code: string }[];
+    expect(listed.map((c) => c.code).sort()).toEqual([...codes.values()].sort());
+    const redeemed = await app.api('POST', '/v1/loyalty/coupons/redeem', { code, profile: into, orderId: 'o-2', orderAmountFen: 3000, idempotencyKey: 'r1' });
+    expect(redeemed.status, JSON.stringify(redeemed.body)).toBeLessThan(300);
+  });
 });
