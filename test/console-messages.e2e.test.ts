@@ -255,9 +255,22 @@ describe('messaging in the console (real server, real browser)', () => {
     await id('tpl-preview').waitFor();
     expect(await id('nav-menu').count()).toBe(1);
     await page.screenshot({ path: join(SCREENS, 'messages-template-390.png'), fullPage: true });
-    await id('nav-menu').click();
-    await id('nav-messages').hover();
-    await page.getByTestId('nav-messages-broadcasts').click();
+    // The ☰ menu's submenu opens on hover and may close again while it animates: open and pick
+    // again until the pick lands (a failed pick changes nothing).
+    await until(
+      async () => {
+        if (!(await id('nav-messages').isVisible())) await id('nav-menu').click();
+        await id('nav-messages').hover();
+        return page
+          .getByTestId('nav-messages-broadcasts')
+          .click({ timeout: 3000 })
+          .then(() => true)
+          .catch(() => false);
+      },
+      (ok) => ok,
+      'the broadcasts entry of the phone menu',
+      30_000,
+    );
     await id('broadcast-link').first().click();
     await id('broadcast-results').waitFor();
     await page.screenshot({ path: join(SCREENS, 'messages-broadcast-390.png'), fullPage: true });
