@@ -6,7 +6,6 @@ import { Button, Form, Input, Select, Space } from 'antd';
 import type { EChartsOption } from 'echarts';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { Segment } from './api.ts';
-import { lastDaysIn } from './format.ts';
 import { useI18n } from './i18n.ts';
 import { useSession } from './session.ts';
 
@@ -45,11 +44,6 @@ export interface Scope {
   from: string;
   to: string;
   segment?: string;
-}
-
-/** The last `days` days up to today, in the workspace's time zone (where the server counts its days). */
-export function lastDays(days: number, timeZone: string): Scope {
-  return lastDaysIn(days, timeZone);
 }
 
 /** The range and segment inputs with an apply button (`extra` adds fields of the screen's own). */

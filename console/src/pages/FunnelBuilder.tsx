@@ -8,9 +8,9 @@ import type { EChartsOption } from 'echarts';
 import { type HTMLAttributes, useEffect, useMemo, useState } from 'react';
 import type { FunnelAnswer, FunnelBody, Segment } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
-import { formatShare } from '../format.ts';
+import { formatShare, lastDaysIn } from '../format.ts';
 import { useI18n } from '../i18n.ts';
-import { EChart, formatDuration, lastDays, objectsOf, type Scope, ScopeBar } from '../insight.tsx';
+import { EChart, formatDuration, objectsOf, type Scope, ScopeBar } from '../insight.tsx';
 import { useSession } from '../session.ts';
 
 type BreakdownKind = 'none' | 'trait' | 'channel' | 'segment';
@@ -136,7 +136,7 @@ export function FunnelBuilderPage() {
           )}
         </Space>
       </Card>
-      <ScopeBar value={lastDays(30, workspace.timeZone)} onApply={(s) => void run(s)} extra={extra} applyLabel={t('funnelRun')} testId="funnel" />
+      <ScopeBar value={lastDaysIn(30, workspace.timeZone)} onApply={(s) => void run(s)} extra={extra} applyLabel={t('funnelRun')} testId="funnel" />
       <ErrorAlert error={error} testId="funnel-error" />
       {answer && (
         <Space direction="vertical" style={{ width: '100%' }} size="large">

@@ -8,9 +8,9 @@ import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
 import type { MetricAnswer, MetricName } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
-import { formatMoney, formatShare } from '../format.ts';
+import { formatMoney, formatShare, lastDaysIn } from '../format.ts';
 import { useI18n } from '../i18n.ts';
-import { EChart, lastDays, objectsOf, saveBlob, type Scope, ScopeBar } from '../insight.tsx';
+import { EChart, objectsOf, saveBlob, type Scope, ScopeBar } from '../insight.tsx';
 import { useSession } from '../session.ts';
 
 const METRICS = ['sales', 'repurchase', 'new-profiles', 'contacts', 'groups'] as const satisfies readonly MetricName[];
@@ -39,7 +39,7 @@ function dailyOption(answer: MetricAnswer, series: { column: string; name: strin
 export function InsightOverviewPage() {
   const { api, workspace } = useSession();
   const { t, locale } = useI18n();
-  const [scope, setScope] = useState<Scope>(() => lastDays(30, workspace.timeZone));
+  const [scope, setScope] = useState<Scope>(() => lastDaysIn(30, workspace.timeZone));
   const [answers, setAnswers] = useState<Answers | null>(null);
   const [error, setError] = useState<unknown>(null);
   const currency = workspace.settings.currency ?? 'CNY';

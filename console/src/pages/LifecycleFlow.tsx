@@ -8,9 +8,9 @@ import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
 import type { LifecycleFlow } from '../api.ts';
 import { ErrorAlert } from '../components.tsx';
-import { formatCount } from '../format.ts';
+import { formatCount, lastDaysIn } from '../format.ts';
 import { type MessageKey, useI18n } from '../i18n.ts';
-import { EChart, lastDays } from '../insight.tsx';
+import { EChart } from '../insight.tsx';
 import { canChange, useSession } from '../session.ts';
 
 type Move = LifecycleFlow['moves'][number];
@@ -57,7 +57,7 @@ export function LifecycleFlowCard() {
   const { api, role, workspace } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
-  const [period, setPeriod] = useState(() => lastDays(30, workspace.timeZone));
+  const [period, setPeriod] = useState(() => lastDaysIn(30, workspace.timeZone));
   const [draft, setDraft] = useState(period);
   const [flow, setFlow] = useState<LifecycleFlow | null>(null);
   const [error, setError] = useState<unknown>(null);

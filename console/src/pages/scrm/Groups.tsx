@@ -8,12 +8,12 @@ import type { EChartsOption } from 'echarts';
 import { useEffect, useMemo, useState } from 'react';
 import type { ScrmGroup, ScrmGroupDetail, ScrmGroupStats } from '../../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../../components.tsx';
-import { formatTime } from '../../format.ts';
+import { formatTime, lastDaysIn } from '../../format.ts';
 import { dictionaries, type MessageKey, useI18n } from '../../i18n.ts';
 import { EChart } from '../../insight.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { canChange, useSession } from '../../session.ts';
-import { lastDaysRange, StaffSelect, StatusTag, useLoad, useStaffList } from './shared.tsx';
+import { StaffSelect, StatusTag, useLoad, useStaffList } from './shared.tsx';
 
 /** Joins and quits as bars, net growth as a line. */
 function growthChart(s: ScrmGroupStats, t: ReturnType<typeof useI18n>['t']): EChartsOption {
@@ -35,7 +35,7 @@ function growthChart(s: ScrmGroupStats, t: ReturnType<typeof useI18n>['t']): ECh
 function GrowthCard({ chatId }: { chatId?: string }) {
   const { api, workspace } = useSession();
   const { t } = useI18n();
-  const stats = useLoad(() => api.scrm.groupStats(chatId, lastDaysRange(30, workspace.timeZone)), [api, chatId, workspace.timeZone]);
+  const stats = useLoad(() => api.scrm.groupStats(chatId, lastDaysIn(30, workspace.timeZone)), [api, chatId, workspace.timeZone]);
   const option = useMemo(() => (stats.data ? growthChart(stats.data, t) : undefined), [stats.data, t]);
   return (
     <Card size="small" title={t('scrmGroupGrowth')}>

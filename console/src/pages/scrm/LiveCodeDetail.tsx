@@ -8,13 +8,13 @@ import type { EChartsOption } from 'echarts';
 import { useMemo, useState } from 'react';
 import type { LiveCodeAdd, LiveCodeStats } from '../../api.ts';
 import { CursorPager, ErrorAlert, useCursorPages } from '../../components.tsx';
-import { formatTime } from '../../format.ts';
+import { formatTime, lastDaysIn } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
 import { EChart } from '../../insight.tsx';
 import { Link, navigate } from '../../router.tsx';
 import { canChange, useSession } from '../../session.ts';
 import { channelKey } from './LiveCodes.tsx';
-import { DateRange, lastDaysRange, QrImage, StatusTag, useLoad, useStaffList } from './shared.tsx';
+import { DateRange, QrImage, StatusTag, useLoad, useStaffList } from './shared.tsx';
 
 /** Adds and deletions as bars and net growth as a line, by local day. */
 function statsChart(s: LiveCodeStats, t: ReturnType<typeof useI18n>['t']): EChartsOption {
@@ -36,7 +36,7 @@ function statsChart(s: LiveCodeStats, t: ReturnType<typeof useI18n>['t']): EChar
 function StatsCard({ id, names }: { id: string; names: Map<string, string> }) {
   const { api, workspace } = useSession();
   const { t } = useI18n();
-  const [range, setRange] = useState(lastDaysRange(30, workspace.timeZone));
+  const [range, setRange] = useState(lastDaysIn(30, workspace.timeZone));
   const [applied, setApplied] = useState(range);
   const stats = useLoad(() => api.scrm.liveCodeStats(id, applied), [api, id, applied.from, applied.to]);
   const option = useMemo(() => (stats.data ? statsChart(stats.data, t) : undefined), [stats.data, t]);

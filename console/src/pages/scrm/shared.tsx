@@ -2,7 +2,6 @@
 import { Image, Input, Select, Space, Tag, Typography } from 'antd';
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
 import type { CorpTag, Page, ScrmStaff } from '../../api.ts';
-import { lastDaysIn } from '../../format.ts';
 import { dictionaries, type MessageKey, useI18n } from '../../i18n.ts';
 import { useSession } from '../../session.ts';
 
@@ -164,11 +163,6 @@ export function QrImage({ url, testId = 'qr-image' }: { url: string | null; test
       </Typography.Text>
     </Space>
   );
-}
-
-/** The last `days` days up to today, in the workspace's time zone (where the server counts its days). */
-export function lastDaysRange(days: number, timeZone: string): { from: string; to: string } {
-  return lastDaysIn(days, timeZone);
 }
 
 /** From / to date inputs. */
