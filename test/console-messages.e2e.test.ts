@@ -249,6 +249,45 @@ describe('messaging in the console (real server, real browser)', () => {
     expect([await text(id('consent-source')), await text(id('consent-granted'))]).toEqual(['signup_form', '已授权']);
     await page.screenshot({ path: join(SCREENS, 'messages-consent-1440.png'), fullPage: true });
 
+    // Consent from a store's paper forms, imported with its evidence: a file with a bad row is
+    // refused and the row named; the corrected file is recorded and m4's entry shows in the ledger.
+    const paperForms = (rows: string[]) => ({
+      name: 'paper-forms.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(['user_id,purpose,channel,granted,at,source,text_version,evidence.store', ...rows].join('\n')),
+    });
+    await id('consent-import-open').click();
+    await id('consent-import-file')
+      .locator('input[type=file]')
+      .setInputFiles(
+        paperForms([
+          'm4,marketing,sms,true,2026-10-01T10:00:00+08:00,store_paper_form,privacy-v3,静安店',
+          'nobody,marketing,sms,true,2026-10-01T10:00:00+08:00,store_paper_form,privacy-v3,静安店',
+        ]),
+      );
+    await id('consent-import-send').click();
+    await id('consent-import-summary').waitFor();
+    expect(await text(id('consent-import-summary'))).toBe('paper-forms.csv 未导入：2 行中有 1 行错误。请修正后重新导入。');
+    expect(await text(id('consent-import-errors'))).toContain('no profile with user_id "nobody"');
+    await id('consent-import-file')
+      .locator('input[type=file]')
+      .setInputFiles(paperForms(['m4,marketing,sms,true,2026-10-01T10:00:00+08:00,store_paper_form,privacy-v3,静安店']));
+    await id('consent-import-send').click();
+    await until(
+      () => text(id('consent-import-summary')),
+      (s) => s.startsWith('paper-forms.csv：共 1 行，新记录 1 条'),
+      'the recorded import',
+    );
+    await page.screenshot({ path: join(SCREENS, 'messages-consent-import-1440.png'), fullPage: true });
+    await page.keyboard.press('Escape');
+    await id('consent-profile').fill('user_id:m4');
+    await id('consent-search').click();
+    await until(
+      async () => (await id('consent-source').allTextContents()).join(','),
+      (v) => v === 'store_paper_form',
+      "m4's imported ledger entry",
+    );
+
     // On a phone: the menu collapses; the broadcast and the template still read.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server!.url}/console/messages/templates/${templateId}`);

@@ -71,6 +71,8 @@ import type {
   channelListPage,
   channelTestAnswer,
   channelTestBody,
+  consentImportQuery,
+  consentImportReport,
   consentSearchPage,
   consentSearchQuery,
   listTemplatesQuery,
@@ -338,6 +340,10 @@ export type ConsentSearchQuery = Input<typeof consentSearchQuery>;
 export type ConsentSearchPage = Answer<typeof consentSearchPage>;
 /** One entry of the consent ledger. */
 export type ConsentRecord = ConsentSearchPage['data'][number];
+/** `POST /v1/messaging/consent/imports`: the report (also the details of a rejected file). */
+export type ConsentImportReport = Answer<typeof consentImportReport>;
+/** Query of `POST /v1/messaging/consent/imports`. */
+export type ConsentImportQuery = Input<typeof consentImportQuery>;
 
 // Broadcasts (src/broadcasts): one-off sends to a segment.
 /** A broadcast with its progress. */

@@ -95,6 +95,8 @@ import type {
   ChannelName,
   ChannelTestBody,
   ChannelTestResult,
+  ConsentImportQuery,
+  ConsentImportReport,
   ConsentSearchPage,
   ConsentSearchQuery,
   MessageTemplateBody,
@@ -365,6 +367,9 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     /** Changes the guardrails: fields given are replaced (the server checks every value); `null` clears the time zone or the public URL. */
     saveMessagingSettings: (patch: SettingsPatch) => json<MessagingSettings>('PATCH', '/v1/messaging/settings', patch),
     consentLedger: (q: ConsentSearchQuery) => json<ConsentSearchPage>('GET', `/v1/messaging/consent${query(q)}`),
+    /** Consent recorded elsewhere, from a CSV file (the raw body); a rejected file throws CONSENT_IMPORT_INVALID with the report as details. */
+    importConsent: async (file: Blob, q: ConsentImportQuery) =>
+      (await call('POST', `/v1/messaging/consent/imports${query(q)}`, undefined, { body: file, type: 'text/csv' })).json() as Promise<ConsentImportReport>,
     listBroadcasts: (q: BroadcastListQuery) => json<Page<Broadcast>>('GET', `/v1/broadcasts${query(q)}`),
     getBroadcast: (id: string) => json<Broadcast>('GET', `/v1/broadcasts/${encodeURIComponent(id)}`),
     createBroadcast: (body: BroadcastBody) => json<Broadcast>('POST', '/v1/broadcasts', body),

@@ -162,6 +162,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
       };
     },
   },
+  consent: {
+    description: 'The PIPL consent ledger: import consent given elsewhere (store forms, checkouts) with its evidence',
+    load: async () => (await import('./consent.js')).registerConsentCommands,
+  },
   loyalty: {
     description: 'Loyalty: verify the points ledger (every balance recomputed from its entries), expire due points',
     load: async () => (await import('./loyalty.js')).registerLoyaltyCommands,

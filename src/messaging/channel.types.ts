@@ -16,5 +16,18 @@ export type Purpose = 'marketing' | 'service';
 /** The purposes, for schemas. */
 export const PURPOSES = ['marketing', 'service'] as const satisfies readonly Purpose[];
 
+/**
+ * What a person consents to (PIPL: separate consent per purpose): the two purposes messages are
+ * sent for, plus analytics (profiling, predictions) and sharing with third parties. The last two
+ * are recorded, shown and exported as evidence; with no decision on record they count as not given.
+ */
+export type ConsentPurpose = Purpose | 'analytics' | 'sharing';
+
+/** The consent purposes, for schemas. */
+export const CONSENT_PURPOSES = ['marketing', 'service', 'analytics', 'sharing'] as const satisfies readonly ConsentPurpose[];
+
 /** Locales templates are written in; others fall back (see `pickLocale`). */
 export const LOCALES = ['zh-CN', 'en'] as const;
+
+/** Modes of a consent import: all-or-nothing records every row or none; skip-bad-rows records the good rows and reports the others. */
+export const CONSENT_IMPORT_MODES = ['all-or-nothing', 'skip-bad-rows'] as const;

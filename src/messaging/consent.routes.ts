@@ -2,14 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { CdpError, loadProfileConsent, mergedIdsOf } from '../cdp/index.js';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
+import { consentImportRoutes } from './consent.import.routes.js';
 import { consentAllows, consentHistoryPage, type ConsentInput, type ConsentSearch, recordConsent, searchConsent } from './consent.service.js';
-import { CHANNELS, type Purpose } from './content.js';
+import { CHANNELS, CONSENT_PURPOSES, type ConsentPurpose } from './content.js';
 import type { MessagingDeps } from './deps.js';
 import { consentBody, consentHistoryQuery, consentPage, consentSearchPage, consentSearchQuery, idParams } from './messaging.schemas.js';
 import { loadSettings } from './settings.js';
 
 type Id = { Params: { id: string } };
-type SearchQuery = Omit<ConsentSearch, 'profileIds'> & { profile?: string; purpose?: Purpose; limit: number };
+
+type SearchQuery = Omit<ConsentSearch, 'profileIds'> & { profile?: string; purpose?: ConsentPurpose; limit: number };
 
 /** The consent ledger (secret key): record, a profile's history, what it allows now per purpose and channel, and the workspace's ledger search. */
 export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
@@ -68,11 +70,13 @@ export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): 
       const current = await loadProfileConsent(db, req.workspaceId, id);
       if (!current) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${id} in this workspace`);
       const { consent } = current;
-      const out: Record<string, Record<string, boolean>> = { marketing: {}, service: {} };
-      for (const purpose of ['marketing', 'service'] as const) {
-        for (const ch of CHANNELS) out[purpose]![ch] = (await consentAllows(db, req.workspaceId, { id, consent }, purpose, ch, settings)).allowed;
+      const out: Record<string, Record<string, boolean>> = {};
+      for (const purpose of CONSENT_PURPOSES) {
+        out[purpose] = {};
+        for (const ch of CHANNELS) out[purpose][ch] = (await consentAllows(db, req.workspaceId, { id, consent }, purpose, ch, settings)).allowed;
       }
       return { profileId: id, allowed: out };
     },
   );
+  await consentImportRoutes(app, deps);
 }

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { CdpError, lockProfileFollowingMerges, mergedIdsOf, recordProfileConsent } from '../cdp/index.js';
 import { parseJson } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
-import { CHANNELS, isChannel, type Purpose } from './content.js';
+import { CHANNELS, CONSENT_PURPOSES, type ConsentPurpose, isChannel } from './content.js';
 import { type CallerDb, mdb, type MessagingDeps } from './deps.js';
 import { MessagingError } from './errors.js';
 import { decodeCursor, encodeCursor, type Page, pageOf } from '../platform/paging.js';
@@ -15,7 +15,7 @@ import { writeTimelineEvent } from './timeline.js';
 export interface ConsentRecord {
   id: string;
   profileId: string;
-  purpose: Purpose;
+  purpose: ConsentPurpose;
   /** A channel, or '*' for every channel. */
   channel: string;
   granted: boolean;
@@ -27,22 +27,25 @@ export interface ConsentRecord {
 
 /** What to record: given or withdrawn, for a purpose on a channel (or all), how, with what evidence. */
 export interface ConsentInput {
-  purpose: Purpose;
+  purpose: ConsentPurpose;
   channel: string;
   granted: boolean;
   source: string;
+  /** The version of the consent text the person was shown; kept as `evidence.textVersion`. */
+  textVersion?: string;
   evidence?: Record<string, unknown>;
   /** When the person acted (ISO); default now. Cannot be in the future. */
   at?: string | number;
 }
 
 /** The key under which a consent also lands in `profiles.consent` (segment rules read it): `marketing_sms`, or `marketing` for all channels. */
-export function profileConsentKey(purpose: Purpose, channel: string): string {
+export function profileConsentKey(purpose: ConsentPurpose, channel: string): string {
   return channel === '*' ? purpose : `${purpose}_${channel}`;
 }
 
 function checkInput(i: ConsentInput, now: number): { at: number } {
-  if (i.purpose !== 'marketing' && i.purpose !== 'service') throw new MessagingError('VALIDATION_FAILED', 'purpose must be "marketing" or "service"');
+  if (!(CONSENT_PURPOSES as readonly string[]).includes(i.purpose))
+    throw new MessagingError('VALIDATION_FAILED', `purpose must be one of ${CONSENT_PURPOSES.join(', ')}`);
   if (i.channel !== '*' && !isChannel(i.channel)) throw new MessagingError('VALIDATION_FAILED', `channel must be "*" (all) or one of ${CHANNELS.join(', ')}`);
   if (typeof i.granted !== 'boolean') throw new MessagingError('VALIDATION_FAILED', 'granted must be true or false');
   if (typeof i.source !== 'string' || !i.source || i.source.length > 100)
@@ -53,6 +56,8 @@ function checkInput(i: ConsentInput, now: number): { at: number } {
   if (i.evidence !== undefined && (typeof i.evidence !== 'object' || i.evidence === null || Array.isArray(i.evidence)))
     throw new MessagingError('VALIDATION_FAILED', 'evidence must be an object');
   if (i.evidence && JSON.stringify(i.evidence).length > 16_000) throw new MessagingError('VALIDATION_FAILED', 'evidence is larger than 16 KB');
+  if (i.textVersion !== undefined && (typeof i.textVersion !== 'string' || !i.textVersion || i.textVersion.length > 100))
+    throw new MessagingError('VALIDATION_FAILED', 'textVersion must be a non-empty string of at most 100 characters');
   return { at };
 }
 
@@ -74,7 +79,7 @@ export async function recordConsentIn(
   const live = await lockProfileFollowingMerges(trx, ws, profileId, now);
   if (!live) throw new CdpError('PROFILE_NOT_FOUND', `no profile ${profileId} in this workspace`);
   const id = newId('cns', now);
-  const evidence = input.evidence ?? {};
+  const evidence = input.textVersion === undefined ? (input.evidence ?? {}) : { ...input.evidence, textVersion: input.textVersion };
   await db
     .insertInto('consent_records')
     .values({
@@ -97,7 +102,13 @@ export async function recordConsentIn(
     profileId: live,
     eventId: `${id}:consent`,
     event: input.granted ? 'Consent Granted' : 'Consent Withdrawn',
-    properties: { purpose: input.purpose, channel: input.channel, source: input.source, consentRecordId: id },
+    properties: {
+      purpose: input.purpose,
+      channel: input.channel,
+      source: input.source,
+      consentRecordId: id,
+      ...(typeof evidence.textVersion === 'string' && { textVersion: evidence.textVersion }),
+    },
     at,
   });
   return {
@@ -162,7 +173,7 @@ export async function consentHistoryPage(
 /** Filters of the workspace's ledger search; `profileIds` is a live profile with the profiles merged into it. */
 export interface ConsentSearch {
   profileIds?: string[];
-  purpose?: Purpose;
+  purpose?: ConsentPurpose;
   channel?: string;
   granted?: boolean;
   source?: string;
@@ -212,7 +223,7 @@ export async function consentAllows(
   db: CallerDb,
   ws: string,
   profile: { id: string; consent: ProfileConsent },
-  purpose: Purpose,
+  purpose: ConsentPurpose,
   channel: string,
   settings: MessagingSettings,
 ): Promise<{ allowed: boolean; reason?: string }> {
@@ -237,6 +248,7 @@ export async function consentAllows(
   facts.sort((a, b) => b.at - a.at || Number(a.granted) - Number(b.granted));
   const newest = facts[0];
   if (newest) return newest.granted ? { allowed: true } : { allowed: false, reason: `consent_withdrawn:${purpose}:${channel}` };
-  const required = purpose === 'marketing' ? settings.consent.marketingRequiresOptIn : settings.consent.serviceRequiresOptIn;
+  // Analytics and sharing with third parties are never presumed (PIPL art. 23: sharing needs its own consent).
+  const required = purpose === 'marketing' ? settings.consent.marketingRequiresOptIn : purpose === 'service' ? settings.consent.serviceRequiresOptIn : true;
   return required ? { allowed: false, reason: `consent_missing:${purpose}:${channel}` } : { allowed: true };
 }

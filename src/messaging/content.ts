@@ -2,7 +2,7 @@ import { CHANNELS, type ChannelName } from './channel.types.js';
 import { MessagingError } from './errors.js';
 
 // The names live in a file without server imports, so that the route schemas (and the console's types) can use them.
-export { CHANNELS, LOCALES, type ChannelName, type Purpose } from './channel.types.js';
+export { CHANNELS, CONSENT_PURPOSES, LOCALES, type ChannelName, type ConsentPurpose, type Purpose } from './channel.types.js';
 
 /** True for a known channel name. */
 export function isChannel(v: unknown): v is ChannelName {

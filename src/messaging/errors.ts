@@ -13,4 +13,6 @@ export const MessagingError = errorClass('messaging', {
   RECIPIENT_NO_ADDRESS: 400,
   /** A message uses tracked or unsubscribe links and the workspace has no linkBaseUrl (the message fails; preview and save warn). */
   LINK_BASE_URL_MISSING: 409,
+  /** A consent file that cannot be imported: unreadable, unknown columns, too many rows, or (all-or-nothing) bad rows (details: the report). */
+  CONSENT_IMPORT_INVALID: 400,
 });

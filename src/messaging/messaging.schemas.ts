@@ -1,6 +1,6 @@
 /** Request and list response schemas of the messaging API (validated by Fastify, shown in the OpenAPI document). */
 import { pageQueryProperties, pageSchema } from '../platform/http-schemas.js';
-import { CHANNELS, PURPOSES } from './channel.types.js';
+import { CHANNELS, CONSENT_IMPORT_MODES, CONSENT_PURPOSES, PURPOSES } from './channel.types.js';
 
 /** Any JSON object. */
 export const obj = { type: 'object', additionalProperties: true } as const;
@@ -76,10 +76,11 @@ export const consentBody = {
   additionalProperties: false,
   required: ['purpose', 'channel', 'granted', 'source'],
   properties: {
-    purpose: { type: 'string', enum: ['marketing', 'service'] },
+    purpose: { type: 'string', enum: CONSENT_PURPOSES },
     channel: { type: 'string', enum: ['*', ...CHANNELS] },
     granted: { type: 'boolean' },
     source: { type: 'string', minLength: 1, maxLength: 100 },
+    textVersion: { type: 'string', minLength: 1, maxLength: 100, description: 'the version of the consent text the person saw (kept in evidence.textVersion)' },
     evidence: obj,
     at: { type: 'string' },
   },
@@ -176,7 +177,7 @@ export const consentRecordSchema = {
   properties: {
     id: { type: 'string' },
     profileId: { type: 'string', description: 'the profile it was recorded on (a profile merged since keeps its own id here)' },
-    purpose: { type: 'string', enum: PURPOSES },
+    purpose: { type: 'string', enum: CONSENT_PURPOSES },
     channel: { type: 'string', description: 'a channel, or * for every channel' },
     granted: { type: 'boolean' },
     source: { type: 'string' },
@@ -195,7 +196,7 @@ export const consentSearchQuery = {
   additionalProperties: false,
   properties: {
     profile: { type: 'string', minLength: 1, maxLength: 1024, description: 'a profile id or identifier (type:value); includes the profiles merged into it' },
-    purpose: { type: 'string', enum: PURPOSES },
+    purpose: { type: 'string', enum: CONSENT_PURPOSES },
     channel: { type: 'string', enum: ['*', ...CHANNELS], description: 'entries recorded for this channel (or for * , every channel)' },
     granted: { type: 'boolean' },
     source: { type: 'string', minLength: 1, maxLength: 100 },
@@ -311,5 +312,46 @@ export const channelTestAnswer = {
     errorCode: { type: 'string' },
     reason: { type: 'string' },
     message: { type: 'string' },
+  },
+} as const;
+
+/** Query of POST /v1/messaging/consent/imports. */
+export const consentImportQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    format: { type: 'string', enum: ['csv', 'ndjson'], description: 'default: from the content type (text/csv, application/x-ndjson)' },
+    mode: {
+      type: 'string',
+      enum: CONSENT_IMPORT_MODES,
+      default: 'all-or-nothing',
+      description: 'all-or-nothing (default: a consent file is evidence) records every row or none; skip-bad-rows records the good rows',
+    },
+    fileName: { type: 'string', minLength: 1, maxLength: 200, description: "the file's name, kept in each entry's evidence (importedFrom)" },
+  },
+} as const;
+
+/** 200 of POST /v1/messaging/consent/imports (also `details` of its CONSENT_IMPORT_INVALID). */
+export const consentImportReport = {
+  type: 'object',
+  required: ['format', 'mode', 'rows', 'recorded', 'unchanged', 'skipped', 'rejected', 'errorCount', 'errors'],
+  properties: {
+    format: { type: 'string', enum: ['csv', 'ndjson'] },
+    mode: { type: 'string', enum: CONSENT_IMPORT_MODES },
+    rows: { type: 'integer', description: 'data rows read' },
+    recorded: { type: 'integer', description: 'ledger entries written' },
+    unchanged: { type: 'integer', description: 'good rows already the newest ledger entry (a re-import)' },
+    skipped: { type: 'integer', description: 'rows not recorded' },
+    rejected: { type: 'boolean', description: 'all-or-nothing found bad rows and recorded nothing' },
+    errorCount: { type: 'integer' },
+    errors: {
+      type: 'array',
+      description: 'the first 1,000 row errors, in file order',
+      items: {
+        type: 'object',
+        required: ['line', 'reason'],
+        properties: { line: { type: 'integer', description: '1-based line; the CSV header is line 1' }, field: { type: 'string' }, reason: { type: 'string' } },
+      },
+    },
   },
 } as const;

@@ -107,7 +107,7 @@ export interface ConsentRecordsTable {
   workspace_id: string;
   id: string;
   profile_id: string;
-  purpose: 'marketing' | 'service';
+  purpose: 'marketing' | 'service' | 'analytics' | 'sharing';
   channel: string;
   granted: number;
   /** How it was captured: `api`, `unsubscribe_link`, `form`, `import`, ... */

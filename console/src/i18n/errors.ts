@@ -38,6 +38,7 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   LINK_INVALID: { en: 'The link is not valid.', zh: '链接无效。' },
   RECIPIENT_NO_ADDRESS: { en: 'The customer has no address on this channel.', zh: '该客户在此渠道没有可用地址。' },
   LINK_BASE_URL_MISSING: { en: "Set this server's public address first (messaging settings).", zh: '请先在消息设置中填写本服务的公网地址。' },
+  CONSENT_IMPORT_INVALID: { en: 'The consent file cannot be imported: see the rows below.', zh: '同意记录文件无法导入：请查看下方的行错误。' },
   WECOM_SYNC_RUNNING: { en: 'A WeCom sync is already running.', zh: '企业微信同步正在进行中。' },
   SOP_NOT_FOUND: { en: 'No such SOP.', zh: '没有这个 SOP。' },
   SOP_TASK_NOT_FOUND: { en: 'No such SOP task.', zh: '没有这个 SOP 任务。' },

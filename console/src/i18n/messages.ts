@@ -211,6 +211,20 @@ export const messagesEn = {
   msgWithdrawn: 'withdrawn',
   msgRecordedAt: 'Recorded',
   msgActedAt: 'Acted at',
+  msgPurpose_analytics: 'Analytics',
+  msgPurpose_sharing: 'Sharing with third parties',
+  consentImportOpen: 'Import consent',
+  consentImportTitle: 'Import consent recorded elsewhere',
+  consentImportHelp:
+    'A CSV file with the columns user_id (or phone, email, profile…), purpose (marketing, service, analytics, sharing), channel (* for every channel), granted (true/false), at (when the person acted, ISO 8601), source, and text_version (the version of the consent text; required when granted), plus evidence.<name> columns. Every row is checked before any is recorded; importing the same file again records nothing twice.',
+  consentImportPick: 'Choose a CSV file',
+  consentImportSend: 'Import',
+  consentImportSkipBad: 'Record the good rows even if some are bad',
+  consentImportDone: '{file}: {rows} rows, {recorded} recorded, {unchanged} already in the ledger.',
+  consentImportDoneErrors: '{file}: {recorded} of {rows} rows recorded; {errors} rows have errors.',
+  consentImportRejected: '{file} was not imported: {errors} of {rows} rows have errors. Fix them and import the file again.',
+  consentImportField: 'Column',
+  consentImportReason: 'Problem',
 };
 
 /** 简体中文. */
@@ -422,4 +436,18 @@ export const messagesZh: Record<keyof typeof messagesEn, string> = {
   msgWithdrawn: '已撤回',
   msgRecordedAt: '记录时间',
   msgActedAt: '操作时间',
+  msgPurpose_analytics: '数据分析',
+  msgPurpose_sharing: '向第三方提供',
+  consentImportOpen: '导入授权记录',
+  consentImportTitle: '导入在其他渠道取得的授权',
+  consentImportHelp:
+    'CSV 文件，列为 user_id（或 phone、email、profile 等）、purpose（marketing、service、analytics、sharing）、channel（* 表示所有渠道）、granted（true/false）、at（客户操作时间，ISO 8601）、source、text_version（授权文本版本；授权时必填），以及 evidence.<名称> 证据列。所有行校验通过后才会写入；同一文件重复导入不会重复记录。',
+  consentImportPick: '选择 CSV 文件',
+  consentImportSend: '导入',
+  consentImportSkipBad: '有错误行时仍记录正确的行',
+  consentImportDone: '{file}：共 {rows} 行，新记录 {recorded} 条，{unchanged} 条已在记录中。',
+  consentImportDoneErrors: '{file}：{rows} 行中已记录 {recorded} 行；{errors} 行有错误。',
+  consentImportRejected: '{file} 未导入：{rows} 行中有 {errors} 行错误。请修正后重新导入。',
+  consentImportField: '列',
+  consentImportReason: '问题',
 };

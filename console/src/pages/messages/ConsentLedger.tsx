@@ -11,6 +11,7 @@ import { formatTime } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
 import { Link } from '../../router.tsx';
 import { useSession } from '../../session.ts';
+import { ConsentImport } from './ConsentImport.tsx';
 import { TEMPLATE_CHANNELS } from './TemplateList.tsx';
 import { useChannelLabel } from './shared.tsx';
 
@@ -25,11 +26,12 @@ export function ConsentLedgerPage() {
   const [draft, setDraft] = useState<Filters>(initialProfile ? { profile: initialProfile } : {});
   const [filters, setFilters] = useState<Filters>(draft);
   const [limit, setLimit] = useState(50);
-  const pages = useCursorPages((cursor) => api.consentLedger({ ...filters, limit, cursor }), `${JSON.stringify(filters)}|${limit}`);
+  const [imports, setImports] = useState(0);
+  const pages = useCursorPages((cursor) => api.consentLedger({ ...filters, limit, cursor }), `${JSON.stringify(filters)}|${limit}|${imports}`);
   const set = (p: Partial<Filters>) => setDraft((d) => ({ ...d, ...p }));
 
   return (
-    <Card title={t('msgConsentTitle')}>
+    <Card title={t('msgConsentTitle')} extra={<ConsentImport onImported={() => setImports((n) => n + 1)} />}>
       <Typography.Paragraph type="secondary">{t('msgConsentHelp')}</Typography.Paragraph>
       <Form
         layout="inline"
@@ -51,8 +53,8 @@ export function ConsentLedgerPage() {
             allowClear
             value={draft.purpose}
             onChange={(purpose) => set({ purpose })}
-            style={{ minWidth: 110 }}
-            options={(['marketing', 'service'] as const).map((p) => ({ value: p, label: t(`msgPurpose_${p}`) }))}
+            style={{ minWidth: 130 }}
+            options={(['marketing', 'service', 'analytics', 'sharing'] as const).map((p) => ({ value: p, label: t(`msgPurpose_${p}`) }))}
             data-testid="consent-purpose"
           />
         </Form.Item>
