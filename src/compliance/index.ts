@@ -9,6 +9,7 @@ export { installAudit } from './audit.hook.js';
 export { auditRoutes } from './audit.routes.js';
 export { listAudit, recordAudit, type AuditEntry, type AuditQuery, type ComplianceDeps } from './audit.service.js';
 export { ComplianceError } from './errors.js';
+export { maskText } from './redact.js';
 export { createRateLimiter, type RateLimiter } from './rate-limit.js';
 export { installRateLimits, limitClassOf, type RateLimitDeps } from './rate-limit.hook.js';
 export { rateLimitRoutes } from './rate-limit.routes.js';
