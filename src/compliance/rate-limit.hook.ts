@@ -72,11 +72,15 @@ function check(deps: RateLimitDeps, cls: LimitClass): preHandlerHookHandler {
       const per = bucket.includes('|k|') ? 'key' : 'address';
       reply.header('retry-after', String(a.retryAfterS));
       req.log.warn({ class: cls, per, limit: max, workspaceId: ws }, 'rate limit reached');
-      throw new ComplianceError('RATE_LIMITED', `too many requests for this ${per === 'key' ? keyName(cls) : 'client address'}: at most ${max} a minute on ${cls} endpoints; retry in ${a.retryAfterS} s`, {
-        limit: max,
-        per,
-        retryAfterS: a.retryAfterS,
-      });
+      throw new ComplianceError(
+        'RATE_LIMITED',
+        `too many requests for this ${per === 'key' ? keyName(cls) : 'client address'}: at most ${max} a minute on ${cls} endpoints; retry in ${a.retryAfterS} s`,
+        {
+          limit: max,
+          per,
+          retryAfterS: a.retryAfterS,
+        },
+      );
     }
   };
 }

@@ -39,9 +39,6 @@ export const DEFAULT_RATE_LIMITS: Readonly<RateLimits> = Object.freeze({
   links: { perIp: 1_200 },
 });
 
-/** The highest limit a workspace may set (a minute): about a hundred times what the defaults allow. */
-export const MAX_LIMIT = 10_000_000;
-
 /** A workspace's overrides: any class, any of its numbers. */
 export type RateLimitOverrides = Partial<Record<LimitClass, Partial<ClassLimits>>>;
 

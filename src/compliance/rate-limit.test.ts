@@ -38,9 +38,15 @@ describeEngines('rate limits on public endpoints', (engine) => {
   const owner = (method: 'GET' | 'PUT', payload?: unknown, key = t.secretKey) =>
     t.app.inject({ method, url: '/v1/rate-limits', headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
   const track = (writeKey: string, ip = '10.9.0.1') =>
-    t.app.inject({ method: 'POST', url: '/v1/track', remoteAddress: ip, headers: { authorization: basic(writeKey) }, payload: { userId: 'u1', event: 'Viewed' } });
+    t.app.inject({
+      method: 'POST',
+      url: '/v1/track',
+      remoteAddress: ip,
+      headers: { authorization: basic(writeKey) },
+      payload: { userId: 'u1', event: 'Viewed' },
+    });
 
-  it('reads the defaults, stores an owner\'s change, and refuses bad numbers', async () => {
+  it("reads the defaults, stores an owner's change, and refuses bad numbers", async () => {
     t = await createTestApp(engine);
     const first = await owner('GET');
     expect(first.statusCode, first.body).toBe(200);
@@ -92,7 +98,8 @@ describeEngines('rate limits on public endpoints', (engine) => {
   it('limits WeCom callbacks per address by the workspace in the path, before the signature is checked', async () => {
     t = await createTestApp(engine);
     expect((await owner('PUT', { wecomCallback: { perKey: 1000, perIp: 2 } })).statusCode).toBe(200);
-    const call = (ip: string) => t.app.inject({ method: 'GET', url: `/wecom/callback/${t.workspaceId}?msg_signature=x&timestamp=1&nonce=n&echostr=e`, remoteAddress: ip });
+    const call = (ip: string) =>
+      t.app.inject({ method: 'GET', url: `/wecom/callback/${t.workspaceId}?msg_signature=x&timestamp=1&nonce=n&echostr=e`, remoteAddress: ip });
     for (let i = 0; i < 2; i++) expect((await call('10.9.3.1')).statusCode).not.toBe(429);
     const refused = await call('10.9.3.1');
     expect(refused.statusCode).toBe(429);
@@ -104,10 +111,20 @@ describeEngines('rate limits on public endpoints', (engine) => {
   it('limits the member API per member, and link and survey pages per address', async () => {
     t = await createTestApp(engine);
     expect((await owner('PUT', { member: { perKey: 3, perIp: 1000 }, links: { perIp: 2 }, surveyPages: { perIp: 2 } })).statusCode).toBe(200);
-    const id = await t.app.inject({ method: 'POST', url: '/v1/identify', headers: { authorization: basic(t.writeKey) }, payload: { userId: 'm1', traits: { name: 'M' } } });
+    const id = await t.app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: basic(t.writeKey) },
+      payload: { userId: 'm1', traits: { name: 'M' } },
+    });
     expect(id.statusCode).toBe(200);
     await t.services.writer.drain();
-    const mint = await t.app.inject({ method: 'POST', url: '/v1/loyalty/member-tokens', headers: { authorization: `Bearer ${t.secretKey}` }, payload: { profile: 'user_id:m1' } });
+    const mint = await t.app.inject({
+      method: 'POST',
+      url: '/v1/loyalty/member-tokens',
+      headers: { authorization: `Bearer ${t.secretKey}` },
+      payload: { profile: 'user_id:m1' },
+    });
     expect(mint.statusCode, mint.body).toBe(200);
     const token = mint.json().token as string;
     const me = (ip: string) => t.app.inject({ method: 'GET', url: '/v1/member/me', remoteAddress: ip, headers: { authorization: `Bearer ${token}` } });

@@ -77,13 +77,23 @@ for (const engine of ENGINES) {
 
       // Tracking: identify with a phone and an email, events carrying them, a batch, the body's writeKey.
       expect((await call('POST', '/v1/identify', { auth: basicAuth, body: { userId: 'u-log-1', traits: { phone, email, name: '王小明' } } })).status).toBe(200);
-      expect((await call('POST', '/v1/track', { auth: basicAuth, body: { userId: 'u-log-1', event: 'Order Completed', properties: { phone, contact: email, total: 99 } } })).status).toBe(200);
+      expect(
+        (
+          await call('POST', '/v1/track', {
+            auth: basicAuth,
+            body: { userId: 'u-log-1', event: 'Order Completed', properties: { phone, contact: email, total: 99 } },
+          })
+        ).status,
+      ).toBe(200);
       const batch = { batch: [{ type: 'identify', anonymousId: 'a-log-2', traits: { phone: `+86 ${phone2}`, email: `x${email}` } }], writeKey };
       expect((await call('POST', '/v1/batch', { body: batch })).status).toBe(200);
       // Bad input: malformed JSON with a phone in it, a message of the wrong shape, a wrong write key.
       expect((await call('POST', '/v1/identify', { auth: basicAuth, raw: `{"userId":"u","traits":{"phone":"${phone}"` })).status).toBe(400);
       expect((await call('POST', '/v1/track', { auth: basicAuth, body: { userId: 'u', event: { phone } } })).status).toBe(400);
-      expect((await call('POST', '/v1/identify', { auth: 'Basic ' + Buffer.from(`wk_${alnum(30)}:`).toString('base64'), body: { userId: 'u', traits: { phone } } })).status).toBe(401);
+      expect(
+        (await call('POST', '/v1/identify', { auth: 'Basic ' + Buffer.from(`wk_${alnum(30)}:`).toString('base64'), body: { userId: 'u', traits: { phone } } }))
+          .status,
+      ).toBe(401);
       expect((await call('POST', '/v1/track', { auth: `Bearer ${secretKey} extra`, body: { userId: 'u', event: 'E' } })).status).toBe(401);
 
       // Profiles by phone and email (the path names the person), found and not found.
@@ -121,8 +131,17 @@ for (const engine of ENGINES) {
         const fired = await sb.fireCallback(target, { scenario: 'add-contact', userid: staff[i % staff.length]!.userid });
         expect(fired.status).toBe(200);
       }
-      expect((await call('GET', `/wecom/callback/${workspaceId}?msg_signature=bad&timestamp=1&nonce=n&echostr=${alnum(20)}`)).status).toBeGreaterThanOrEqual(400);
-      expect((await call('POST', `/wecom/callback/${workspaceId}?msg_signature=bad&timestamp=1&nonce=n`, { raw: `<xml><Mobile>${phone}</Mobile></xml>`, headers: { 'content-type': 'text/xml' } })).status).toBeGreaterThanOrEqual(400);
+      expect((await call('GET', `/wecom/callback/${workspaceId}?msg_signature=bad&timestamp=1&nonce=n&echostr=${alnum(20)}`)).status).toBeGreaterThanOrEqual(
+        400,
+      );
+      expect(
+        (
+          await call('POST', `/wecom/callback/${workspaceId}?msg_signature=bad&timestamp=1&nonce=n`, {
+            raw: `<xml><Mobile>${phone}</Mobile></xml>`,
+            headers: { 'content-type': 'text/xml' },
+          })
+        ).status,
+      ).toBeGreaterThanOrEqual(400);
 
       // Member API: a token minted for the identified person, used, forged and over its limit.
       const minted = await call('POST', '/v1/loyalty/member-tokens', { auth: sk, body: { profile: `phone:${phone}` } });
@@ -168,7 +187,13 @@ for (const engine of ENGINES) {
       const leaks = Object.entries(planted)
         .flatMap(([name, v]) => [...new Set([v, encodeURIComponent(v)])].map((form) => [name, form] as const))
         .filter(([, form]) => log.includes(form))
-        .map(([name, form]) => `${name}: ${log.split('\n').find((l) => l.includes(form))!.slice(0, 300)}`);
+        .map(
+          ([name, form]) =>
+            `${name}: ${log
+              .split('\n')
+              .find((l) => l.includes(form))!
+              .slice(0, 300)}`,
+        );
       expect(leaks).toEqual([]);
     }, 180_000);
   });
