@@ -25,8 +25,8 @@ export type RateLimits = Record<LimitClass, ClassLimits>;
 
 /**
  * The defaults, requests a minute. Tracking must not slow real ingestion: 300,000 a minute per
- * write key is 5,000 requests/s, i.e. up to 500,000 events/s in 100-event batches — above what one
- * 2-core server ingests (bench/README.md: ~20,000-40,000 events/s) — and 120,000 a minute per
+ * write key is 5,000 requests/s, i.e. up to 500,000 events/s in 100-event batches — far above what
+ * one 2-core server ingests (bench/README.md's target: 20,000 events/s, ~200 requests/s) — and 120,000 a minute per
  * address (2,000/s; a server-side SDK posts from one address). Pages people open by hand (survey
  * answers, links) are stricter per address; the member API is per member, so one member's app
  * cannot hammer it for all.
