@@ -61,17 +61,17 @@ function check(deps: RateLimitDeps, cls: LimitClass): preHandlerHookHandler {
     const limits = (await deps.limits.limitsOf(ws))[cls];
     const key = keyOf(cls, req, ws);
     const ip = deps.ipOf(req);
-    const refusals: [string, number][] = [];
-    if (limits.perKey !== undefined && key !== undefined) refusals.push([`${cls}|k|${ws ?? '-'}|${key}`, limits.perKey]);
+    const refusals: [string, number, 'key' | 'address'][] = [];
+    if (limits.perKey !== undefined && key !== undefined) refusals.push([`${cls}|k|${ws ?? '-'}|${key}`, limits.perKey, 'key']);
     // An address is counted across workspaces: a WeCom callback's workspace is only a path segment
     // until the signature is checked, and a new one per request must not buy a fresh count.
-    refusals.push([`${cls}|ip|${ip}`, limits.perIp]);
-    for (const [bucket, max] of refusals) {
+    refusals.push([`${cls}|ip|${ip}`, limits.perIp, 'address']);
+    for (const [bucket, max, per] of refusals) {
       const a = deps.limiter.hit(bucket, max);
       if (a.ok) continue;
-      const per = bucket.includes('|k|') ? 'key' : 'address';
       reply.header('retry-after', String(a.retryAfterS));
-      req.log.warn({ class: cls, per, limit: max, workspaceId: ws }, 'rate limit reached');
+      // One line per bucket and window: a flood over the limit must not become a flood of log lines.
+      if (a.first) req.log.warn({ class: cls, per, limit: max, workspaceId: ws }, 'rate limit reached');
       throw new ComplianceError(
         'RATE_LIMITED',
         `too many requests for this ${per === 'key' ? keyName(cls) : 'client address'}: at most ${max} a minute on ${cls} endpoints; retry in ${a.retryAfterS} s`,

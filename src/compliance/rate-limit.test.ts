@@ -9,7 +9,8 @@ describe('the sliding-window counter', () => {
     const limiter = createRateLimiter(() => now);
     for (let i = 0; i < 3; i++) expect(limiter.hit('a', 3).ok).toBe(true);
     // In the next window the 3 fade linearly: 3 × (1 - t/60) + 1 ≤ 3 at t = 20 s, i.e. 80 s from now.
-    expect(limiter.hit('a', 3)).toEqual({ ok: false, retryAfterS: 80 });
+    expect(limiter.hit('a', 3)).toEqual({ ok: false, retryAfterS: 80, first: true });
+    expect(limiter.hit('a', 3)).toEqual({ ok: false, retryAfterS: 80, first: false });
     expect(limiter.hit('b', 3).ok).toBe(true); // buckets are separate
     now += 79_000;
     expect(limiter.hit('a', 3).ok).toBe(false);

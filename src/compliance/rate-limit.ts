@@ -9,7 +9,8 @@
  */
 
 /** One bucket's answer: allowed, or refused with the seconds to wait. */
-export type RateAnswer = { ok: true } | { ok: false; retryAfterS: number };
+export type RateAnswer =
+  { ok: true } | { ok: false; retryAfterS: number; /** The bucket's first refusal in this window (worth a log line; the rest are not). */ first: boolean };
 
 /** Counts hits per bucket over a sliding window. */
 export interface RateLimiter {
@@ -24,6 +25,8 @@ interface Bucket {
   start: number;
   cur: number;
   prev: number;
+  /** Refusals in the current window. */
+  refused: number;
 }
 
 /** A limiter over windows of `windowMs` (default a minute), with time from `now`. */
@@ -51,11 +54,12 @@ export function createRateLimiter(now: () => number, opts: { windowMs?: number; 
       let b = buckets.get(key);
       if (!b) {
         if (buckets.size >= maxBuckets) sweep(start);
-        b = { start, cur: 0, prev: 0 };
+        b = { start, cur: 0, prev: 0, refused: 0 };
         buckets.set(key, b);
       } else if (b.start !== start) {
         b.prev = b.start === start - W ? b.cur : 0;
         b.cur = 0;
+        b.refused = 0;
         b.start = start;
       }
       const elapsed = t - start;
@@ -64,7 +68,8 @@ export function createRateLimiter(now: () => number, opts: { windowMs?: number; 
         b.cur++;
         return { ok: true };
       }
-      return { ok: false, retryAfterS: retryAfter(b, max, elapsed, W) };
+      b.refused++;
+      return { ok: false, retryAfterS: retryAfter(b, max, elapsed, W), first: b.refused === 1 };
     },
   };
 }
