@@ -82,6 +82,13 @@ describe('console settings: workspace, time zone, API keys last used, invitation
       settings: { timezone?: string };
     };
     expect(ws).toMatchObject({ name: '茶饮品牌', timeZone: 'Europe/Berlin', settings: { timezone: 'Europe/Berlin' } });
+    // Rate limits (issue #19): the owner lowers the links' limit per address; the default stays beside it.
+    const linksLimit = page.locator('input[data-testid="rl-links-perIp"], [data-testid="rl-links-perIp"] input').first();
+    await linksLimit.fill('300');
+    await id('rl-save').click();
+    await page.locator('[data-testid="rate-limits"]', { hasText: '默认 1,200' }).waitFor();
+    const limits = (await (await fetch(`${server!.url}/v1/rate-limits`, { headers: secret })).json()) as { limits: { links: { perIp: number } } };
+    expect(limits.limits.links.perIp).toBe(300);
     await page.screenshot({ path: join(SCREENS, 'settings-workspace-1440.png'), fullPage: true });
 
     // API keys: a new key is never used, until it calls the API.
@@ -187,6 +194,11 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     expect(await id('ws-name').isDisabled()).toBe(true);
     expect(await id('ws-timezone').textContent()).toContain('Europe/Berlin');
     expect(await id('ws-save').count()).toBe(0);
+    const linksLimit = page.locator('input[data-testid="rl-links-perIp"], [data-testid="rl-links-perIp"] input').first();
+    await linksLimit.waitFor();
+    expect(await linksLimit.inputValue()).toBe('300');
+    expect(await linksLimit.isDisabled()).toBe(true);
+    expect(await id('rl-save').count()).toBe(0);
     expect(await id('nav-menu').count()).toBe(1);
     await page.screenshot({ path: join(SCREENS, 'settings-workspace-390.png'), fullPage: true });
     // The API refuses the change whatever the screen shows.

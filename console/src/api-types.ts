@@ -35,6 +35,7 @@ import type { metricParams, metricQuery, metricSchema } from '../../src/insight/
 import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { auditEntrySchema, auditQuery } from '../../src/compliance/audit.schemas.ts';
+import type { rateLimitsAnswer, rateLimitsBody } from '../../src/compliance/rate-limit.schemas.ts';
 import type {
   computeBody,
   computeReportSchema,
@@ -235,6 +236,10 @@ export type CreatedKey = Answer<typeof createdKeySchema>;
 export type AuditEntry = Answer<typeof auditEntrySchema>;
 /** Query of `GET /v1/audit` (and, without paging, of its CSV export). */
 export type AuditQuery = Input<typeof auditQuery>;
+/** `GET /v1/rate-limits`: the workspace's limits on its public endpoints, with the defaults. */
+export type RateLimitsAnswer = Answer<typeof rateLimitsAnswer>;
+/** Body of `PUT /v1/rate-limits`. */
+export type RateLimitsBody = Input<typeof rateLimitsBody>;
 
 /** `GET /v1/profiles` items: a profile without its timeline. */
 export type ProfileSummary = Answer<typeof profileSummarySchema>;

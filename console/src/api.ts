@@ -13,6 +13,8 @@ import type {
   TraitCatalog,
   ConsoleSession,
   AuditEntry,
+  RateLimitsAnswer,
+  RateLimitsBody,
   AuditQuery,
   CreatedKey,
   MergePage,
@@ -245,6 +247,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     createKey: (kind: 'write' | 'secret', name: string) => json<CreatedKey>('POST', '/v1/keys', { kind, name }),
     revokeKey: async (id: string) => void (await call('DELETE', `/v1/keys/${encodeURIComponent(id)}`)),
     audit: (q: AuditQuery) => json<Page<AuditEntry>>('GET', `/v1/audit${query(q)}`),
+    rateLimits: () => json<RateLimitsAnswer>('GET', '/v1/rate-limits'),
+    updateRateLimits: (body: RateLimitsBody) => json<RateLimitsAnswer>('PUT', '/v1/rate-limits', body),
     auditCsv: async (q: Omit<AuditQuery, 'limit' | 'cursor'>) => (await call('GET', `/v1/audit/export${query(q)}`)).blob(),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),

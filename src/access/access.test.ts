@@ -77,6 +77,18 @@ describeEngines('console users and sessions', (engine) => {
     expect((await login('victim@brand.example')).statusCode).toBe(200);
   });
 
+  it('throttles sign-in from an address after 30 failures across emails, with Retry-After; other addresses still sign in', async () => {
+    await user('shared-office@brand.example', 'analyst');
+    for (let i = 0; i < 30; i++) expect((await login(`spray-${i}@brand.example`, 'guess', '10.2.0.7')).statusCode).toBe(401);
+    const blocked = await login('shared-office@brand.example', PASSWORD, '10.2.0.7');
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().error.code).toBe('LOGIN_THROTTLED');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
+    expect((await login('shared-office@brand.example', PASSWORD, '10.2.0.8')).statusCode).toBe(200);
+    t.clock.advance(15 * 60_000 + 1000);
+    expect((await login('shared-office@brand.example', PASSWORD, '10.2.0.7')).statusCode).toBe(200);
+  });
+
   it('signs out one browser, and every browser', async () => {
     await user('twice@brand.example', 'operator');
     const a = await signIn('twice@brand.example');

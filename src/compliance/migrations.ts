@@ -3,7 +3,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The compliance module's migrations: 0037 (the audit log, append-only). */
+/** The compliance module's migrations: 0037 (the audit log, append-only), 0038 (workspaces' rate limits). */
 export function complianceMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -46,6 +46,16 @@ export function complianceMigrations(engine: Engine): MigrationSet {
             await sql`create trigger audit_log_no_delete before delete on audit_log
               begin select raise(abort, 'audit_log is append-only: DELETE refused'); end`.execute(db);
           }
+        },
+      },
+      '0038_rate_limits': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('rate_limit_settings')
+            .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+            .addColumn('limits', t.json, (c) => c.notNull())
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .execute();
         },
       },
     },

@@ -1,7 +1,7 @@
 import type { JsonColumn, Millis } from '../platform/db/schema.js';
 
 /**
- * The compliance module's tables (migration 0037_audit_log). `audit_log` is append-only: the
+ * The compliance module's tables (migrations 0037_audit_log, 0038_rate_limits). `audit_log` is append-only: the
  * database refuses UPDATE and DELETE on it (a trigger on each engine), and no API changes it.
  */
 export interface AuditLogTable {
@@ -33,6 +33,15 @@ export interface AuditLogTable {
   request_id: string;
 }
 
+/** A workspace's rate-limit overrides of its public endpoints (migration 0038; rate-limit.settings.ts). */
+export interface RateLimitSettingsTable {
+  workspace_id: string;
+  /** `{ tracking: { perKey, perIp }, ... }`: only the numbers that differ from the defaults (JSON). */
+  limits: JsonColumn;
+  updated_at: Millis;
+}
+
 export interface ComplianceDB {
   audit_log: AuditLogTable;
+  rate_limit_settings: RateLimitSettingsTable;
 }

@@ -5,8 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { accessRoutes, installGuideMasking } from '../access/index.js';
 import { broadcastRoutes } from '../broadcasts/index.js';
-import { cdpRoutes } from '../cdp/index.js';
-import { auditRoutes, installAudit } from '../compliance/index.js';
+import { cdpRoutes, clientIp, trustedProxies } from '../cdp/index.js';
+import { auditRoutes, createLimitsCache, createRateLimiter, installAudit, installRateLimits, type LimitsCache, rateLimitRoutes } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
@@ -20,6 +20,20 @@ import { modelRoutes, segmentRoutes } from '../segments/index.js';
 import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
+
+/** Installs the rate limits of the public endpoints (before the routes are registered); answers the limits cache the settings routes share. */
+function installPublicLimits(app: FastifyInstance, services: Services): LimitsCache {
+  const limits = createLimitsCache(services.database, () => services.clock.now());
+  const trusted = trustedProxies(services.config.trustedProxies);
+  const surveySigner = insightDeps(services).surveys.signer;
+  installRateLimits(app, {
+    limiter: createRateLimiter(() => services.clock.now()),
+    limits,
+    ipOf: (req) => clientIp(req.raw.socket.remoteAddress, req.headers['x-forwarded-for'], trusted) ?? req.ip,
+    workspaceOfToken: (cls, token) => (cls === 'links' ? services.links.verify(token)?.w : surveySigner.verify(token)?.workspaceId),
+  });
+  return limits;
+}
 
 /** Builds the Fastify app over ready services: routes, OpenAPI at /openapi.json and /docs, errors. */
 export async function buildApp(services: Services): Promise<FastifyInstance> {
@@ -41,6 +55,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   // Every management-API and console action goes to the audit log (compliance).
   const compliance = { database: services.database, now: () => services.clock.now(), log: services.log, keys: services.keys };
   installAudit(app, compliance);
+  // Public endpoints are limited per key and per client address, by each workspace's limits (compliance).
+  const limits = installPublicLimits(app, services);
   // Graceful shutdown: requests in flight when close() starts answer with `Connection: close`,
   // so keep-alive clients let go and the server can finish instead of waiting for them.
   let closing = false;
@@ -80,6 +96,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   );
   await app.register(async (scope) => accessRoutes(scope, services.access));
   await app.register(async (scope) => auditRoutes(scope, compliance));
+  await app.register(async (scope) => rateLimitRoutes(scope, { ...compliance, limits }));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));

@@ -145,6 +145,10 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   USER_NOT_FOUND: { en: 'No such user in this workspace.', zh: '此工作空间中没有该用户。' },
   LAST_OWNER: { en: 'A workspace needs at least one owner.', zh: '工作空间至少需要一位所有者。' },
   INVITATION_INVALID: { en: 'The invitation link is not valid, used or expired.', zh: '邀请链接无效、已使用或已过期。' },
+  RATE_LIMITED: {
+    en: 'Too many requests for this key or address; wait the seconds given and try again.',
+    zh: '该密钥或地址请求过于频繁，请按提示的秒数等待后再试。',
+  },
   DEMO_WORKSPACE_NOT_EMPTY: {
     en: 'This workspace already has customers: the demo brand loads only into an empty workspace. Create a new workspace for it.',
     zh: '此工作空间已有客户：演示品牌只能加载到空的工作空间。请为它新建一个工作空间。',

@@ -44,6 +44,20 @@ export const settingsEn = {
   invitationEmailNotConfigured: 'No email was sent: this workspace has no email (SMTP) channel. Send this link to {email} yourself.',
   invitationEmailFailed: 'The invitation email to {email} could not be sent. Send this link yourself.',
   invitationEmailHint: 'When the workspace has an email (SMTP) channel, the link is emailed in the language of this console.',
+  rateLimitsTitle: 'Rate limits',
+  rateLimitsHelp:
+    'How many requests a minute each public endpoint accepts, per key and per client address. Past a limit the caller is answered 429 with Retry-After and should wait. Raise them only for real traffic; each API process counts on its own.',
+  rateLimitsClass: 'Endpoint',
+  rateLimitsPerKey: 'Per key / minute',
+  rateLimitsPerIp: 'Per address / minute',
+  rateLimitsDefault: 'Default {n}',
+  rateLimitsTracking: 'Tracking API (per write key)',
+  rateLimitsMember: 'Member API (per member)',
+  rateLimitsWecomCallback: 'WeCom callbacks (per workspace)',
+  rateLimitsSurveyPages: 'Survey answer pages',
+  rateLimitsLinks: 'Tracked links and unsubscribe',
+  rateLimitsReset: 'Reset to defaults',
+  rateLimitsSaved: 'Rate limits saved.',
 };
 
 /** 简体中文. */
@@ -89,4 +103,18 @@ export const settingsZh: Record<keyof typeof settingsEn, string> = {
   invitationEmailNotConfigured: '未发送邮件：此工作空间尚未配置邮件（SMTP）渠道。请自行把此链接发给 {email}。',
   invitationEmailFailed: '发往 {email} 的邀请邮件发送失败，请自行发送此链接。',
   invitationEmailHint: '工作空间配置了邮件（SMTP）渠道时，邀请链接会以当前控制台的语言通过邮件发送。',
+  rateLimitsTitle: '访问频率限制',
+  rateLimitsHelp:
+    '每个公开接口每分钟接受的请求数，按密钥和按客户端地址分别计算。超过限制时返回 429 和 Retry-After，调用方应等待后重试。请只为真实流量调高；每个 API 进程各自计数。',
+  rateLimitsClass: '接口',
+  rateLimitsPerKey: '每个密钥 / 分钟',
+  rateLimitsPerIp: '每个地址 / 分钟',
+  rateLimitsDefault: '默认 {n}',
+  rateLimitsTracking: '埋点 API（按写入密钥）',
+  rateLimitsMember: '会员 API（按会员）',
+  rateLimitsWecomCallback: '企业微信回调（按工作空间）',
+  rateLimitsSurveyPages: '问卷填写页',
+  rateLimitsLinks: '跟踪链接与退订',
+  rateLimitsReset: '恢复默认',
+  rateLimitsSaved: '访问频率限制已保存。',
 };

@@ -1,10 +1,11 @@
-/** Settings → Workspace: name and time zone (owners change them; everyone else reads them; the API enforces it). */
+/** Settings → Workspace: name and time zone, and the rate limits of the public endpoints (owners change them; everyone else reads them; the API enforces it). */
 import { Alert, App as AntApp, Button, Card, Descriptions, Form, Input, Select, Space, Tag, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { ErrorAlert } from '../../components.tsx';
 import { formatTime } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
 import { useSession } from '../../session.ts';
+import { RateLimitsCard } from './RateLimits.tsx';
 
 /** The zone's UTC offset now (`GMT+8`), or '' when the browser cannot say. */
 function offsetOf(zone: string): string {
@@ -74,45 +75,48 @@ export function WorkspaceSettingsPage() {
   };
 
   return (
-    <Card title={t('workspaceTitle')}>
-      <Typography.Paragraph type="secondary">{t('workspaceHelp')}</Typography.Paragraph>
-      {!owner && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('workspaceOwnerOnly')} data-testid="ws-read-only" />}
-      <ErrorAlert error={error} testId="ws-error" />
-      <Form form={form} layout="vertical" style={{ maxWidth: 560, marginTop: 8 }} disabled={!owner} onFinish={save}>
-        <Form.Item name="name" label={t('workspaceName')} rules={[{ required: true, whitespace: true, message: t('workspaceNameRequired') }]}>
-          <Input maxLength={100} data-testid="ws-name" />
-        </Form.Item>
-        <Form.Item
-          name="timezone"
-          label={
-            <Space size={6}>
-              {t('workspaceTimeZone')}
-              {workspace.timeZoneIsDefault && <Tag data-testid="ws-timezone-default">{t('timeZoneServerDefault')}</Tag>}
-            </Space>
-          }
-          extra={
-            <>
-              <div data-testid="ws-local-time">{t('timeZoneLocalNow', { time: timeIn(zone, locale) })}</div>
-              <div>{t('workspaceTimeZoneHelp')}</div>
-            </>
-          }
-        >
-          <Select showSearch optionFilterProp="label" placeholder={t('workspaceTimeZonePick')} options={options} data-testid="ws-timezone" />
-        </Form.Item>
-        {owner && (
-          <Button type="primary" htmlType="submit" loading={saving} data-testid="ws-save">
-            {t('save')}
-          </Button>
-        )}
-      </Form>
-      <Descriptions size="small" column={1} style={{ marginTop: 24, maxWidth: 560 }}>
-        <Descriptions.Item label={t('workspaceId')}>
-          <Typography.Text copyable code data-testid="ws-id">
-            {workspace.id}
-          </Typography.Text>
-        </Descriptions.Item>
-        <Descriptions.Item label={t('createdAt')}>{formatTime(workspace.createdAt, locale)}</Descriptions.Item>
-      </Descriptions>
-    </Card>
+    <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+      <Card title={t('workspaceTitle')}>
+        <Typography.Paragraph type="secondary">{t('workspaceHelp')}</Typography.Paragraph>
+        {!owner && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('workspaceOwnerOnly')} data-testid="ws-read-only" />}
+        <ErrorAlert error={error} testId="ws-error" />
+        <Form form={form} layout="vertical" style={{ maxWidth: 560, marginTop: 8 }} disabled={!owner} onFinish={save}>
+          <Form.Item name="name" label={t('workspaceName')} rules={[{ required: true, whitespace: true, message: t('workspaceNameRequired') }]}>
+            <Input maxLength={100} data-testid="ws-name" />
+          </Form.Item>
+          <Form.Item
+            name="timezone"
+            label={
+              <Space size={6}>
+                {t('workspaceTimeZone')}
+                {workspace.timeZoneIsDefault && <Tag data-testid="ws-timezone-default">{t('timeZoneServerDefault')}</Tag>}
+              </Space>
+            }
+            extra={
+              <>
+                <div data-testid="ws-local-time">{t('timeZoneLocalNow', { time: timeIn(zone, locale) })}</div>
+                <div>{t('workspaceTimeZoneHelp')}</div>
+              </>
+            }
+          >
+            <Select showSearch optionFilterProp="label" placeholder={t('workspaceTimeZonePick')} options={options} data-testid="ws-timezone" />
+          </Form.Item>
+          {owner && (
+            <Button type="primary" htmlType="submit" loading={saving} data-testid="ws-save">
+              {t('save')}
+            </Button>
+          )}
+        </Form>
+        <Descriptions size="small" column={1} style={{ marginTop: 24, maxWidth: 560 }}>
+          <Descriptions.Item label={t('workspaceId')}>
+            <Typography.Text copyable code data-testid="ws-id">
+              {workspace.id}
+            </Typography.Text>
+          </Descriptions.Item>
+          <Descriptions.Item label={t('createdAt')}>{formatTime(workspace.createdAt, locale)}</Descriptions.Item>
+        </Descriptions>
+      </Card>
+      <RateLimitsCard />
+    </Space>
   );
 }
