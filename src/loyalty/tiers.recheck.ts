@@ -34,8 +34,8 @@ interface ProgramState {
 
 /**
  * After a program change: every member (each profile with a points account or a tier row) is
- * qualified again against the new version, upgrades only, reason `program_change`. A workspace
- * seen for the first time is re-qualified once too. Answers how many were upgraded.
+ * qualified again against the new version, upgrades only, reason `program_change`. Answers how
+ * many were upgraded.
  */
 export async function runProgramChange(deps: TierDeps, ws: string): Promise<number> {
   let upgraded = 0;
@@ -44,9 +44,15 @@ export async function runProgramChange(deps: TierDeps, ws: string): Promise<numb
       deps.database.db.transaction().execute(async (trx) => {
         const now = deps.now();
         const { version, program } = await tierProgram(trx, ws);
-        if (version === 0) return true;
         const state = await lockJobState<ProgramState>(trx, deps.database.dialect, ws, 'loyalty.tiers.program', {}, now, { skipLocked: true });
-        if (!state || (state.done ?? 0) >= version) return true;
+        if (!state) return true;
+        // The first pass over a workspace takes the version in force as done: a change is one made after it (a first program, made
+        // in a workspace the worker has seen, is a change; a deployment does not re-qualify every member of every workspace).
+        if (state.done === undefined) {
+          await writeJobState(trx, ws, 'loyalty.tiers.program', { done: version }, now);
+          return true;
+        }
+        if (state.done >= version) return true;
         // A newer version while a pass runs: start again from the first member.
         const after = state.doing === version ? (state.after ?? '') : '';
         const ids = await membersAfter(trx, ws, after);

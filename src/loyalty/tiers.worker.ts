@@ -41,9 +41,9 @@ export async function tierWorkspaces(db: Conn): Promise<string[]> {
 export async function runTiers(deps: TierDeps): Promise<TiersReport> {
   const report: TiersReport = { upgraded: 0, downgraded: 0, graceStarted: 0, paidExpired: 0 };
   for (const ws of await tierWorkspaces(deps.database.db)) {
-    report.upgraded += await runUpgrades(deps, ws);
-    // After the change cursor: members it just qualified keep reason `qualified`; the rest a program change lifts are `program_change`.
+    // A program change first: who it lifts is upgraded for that reason (`program_change`), not as a change of their points.
     report.upgraded += await runProgramChange(deps, ws);
+    report.upgraded += await runUpgrades(deps, ws);
     const e = await runEvaluation(deps, ws);
     report.downgraded += e.downgraded;
     report.graceStarted += e.graceStarted;
