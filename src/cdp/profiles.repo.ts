@@ -217,7 +217,12 @@ export async function mergedIdsOfMany<D extends CdpDB>(handle: Kysely<D>, worksp
   const db = cdpDb(handle);
   const out = new Map<string, string[]>();
   for (const part of chunks([...new Set(profileIds)], 500)) {
-    const rows = await db.selectFrom('profiles').select(['id', 'merged_into']).where('workspace_id', '=', workspaceId).where('merged_into', 'in', part).execute();
+    const rows = await db
+      .selectFrom('profiles')
+      .select(['id', 'merged_into'])
+      .where('workspace_id', '=', workspaceId)
+      .where('merged_into', 'in', part)
+      .execute();
     for (const r of rows) out.set(r.merged_into!, [...(out.get(r.merged_into!) ?? []), r.id]);
   }
   return out;

@@ -90,7 +90,11 @@ describeEngines('referral rewards: coupons through the coupon issue, tier days t
     ];
     const vip = { id: 'vip', on: 'registration', to: 'both', reward: { kind: 'tier_days', days: 30 } } as const;
     // Without tiers the programme is refused: there is nothing to give days of.
-    const early = await app.api('PUT', '/v1/loyalty/referrals/settings', { ...(await app.api('GET', '/v1/loyalty/referrals/settings')).body, enabled: true, rules: [vip] });
+    const early = await app.api('PUT', '/v1/loyalty/referrals/settings', {
+      ...(await app.api('GET', '/v1/loyalty/referrals/settings')).body,
+      enabled: true,
+      rules: [vip],
+    });
     expect([early.status, early.body.error.code]).toEqual([409, 'TIER_DAYS_UNAVAILABLE']);
     await app.api('PUT', '/v1/loyalty/tier-program', { basis: 'points', window: { kind: 'lifetime' }, tiers });
     const firstPurchase = { id: 'buy', on: 'first_purchase', to: 'referrer', reward: { kind: 'tier_days', days: 10 } } as const;

@@ -68,7 +68,11 @@ export async function grantTierDays(trx: Conn, dialect: Dialect, g: TierDaysGran
  * many days earlier, and ends now if that is in the past (the tier in force falls back, reason
  * `paid_expired`). A membership of another tier (bought since) is left alone.
  */
-export async function revokeTierDays(trx: Conn, dialect: Dialect, input: { workspaceId: string; reference: string; reason: string; now: number }): Promise<void> {
+export async function revokeTierDays(
+  trx: Conn,
+  dialect: Dialect,
+  input: { workspaceId: string; reference: string; reason: string; now: number },
+): Promise<void> {
   const ws = input.workspaceId;
   const row = await trx.selectFrom('loyalty_paid_memberships').selectAll().where('workspace_id', '=', ws).where('id', '=', input.reference).executeTakeFirst();
   if (!row || row.kind !== 'reward') return;

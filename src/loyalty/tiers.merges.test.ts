@@ -41,7 +41,11 @@ describeEngines('tiers and coupon limits on profile merges (One ID)', (engine) =
     off();
     app.t.clock.advance(1000);
     await loyaltyPass(app.deps(), survivors);
-    const m = await app.t.database.db.selectFrom('profile_merges').select(['from_profile_id', 'into_profile_id']).where('kind', '=', 'merge').executeTakeFirstOrThrow();
+    const m = await app.t.database.db
+      .selectFrom('profile_merges')
+      .select(['from_profile_id', 'into_profile_id'])
+      .where('kind', '=', 'merge')
+      .executeTakeFirstOrThrow();
     return { from: m.from_profile_id, into: m.into_profile_id };
   }
 
@@ -115,12 +119,19 @@ describeEngines('tiers and coupon limits on profile merges (One ID)', (engine) =
   it("counts the coupons of profiles merged into a member against the template's per-person limit", async () => {
     app = await loyaltyTestApp(engine);
     const { member: m, visitor: v } = await pair('3');
-    const tpl = (await app.api('POST', '/v1/loyalty/coupon-templates', { name: 'one each', kind: 'fixed', amountFen: 500, validity: { days: 30 }, perPersonLimit: 1 }))
-      .body;
+    const tpl = (
+      await app.api('POST', '/v1/loyalty/coupon-templates', { name: 'one each', kind: 'fixed', amountFen: 500, validity: { days: 30 }, perPersonLimit: 1 })
+    ).body;
     const issue = (p: string, key: string) => app.api('POST', '/v1/loyalty/coupons/issue', { template: tpl.id, profile: p, idempotencyKey: key });
     expect((await issue(v, 'v-1')).status).toBe(200);
     // Two people before the merge: the member may have their own.
-    const other = await app.api('POST', '/v1/loyalty/coupon-templates', { name: 'other', kind: 'fixed', amountFen: 100, validity: { days: 30 }, perPersonLimit: 1 });
+    const other = await app.api('POST', '/v1/loyalty/coupon-templates', {
+      name: 'other',
+      kind: 'fixed',
+      amountFen: 100,
+      validity: { days: 30 },
+      perPersonLimit: 1,
+    });
     expect((await app.api('POST', '/v1/loyalty/coupons/issue', { template: other.body.id, profile: m, idempotencyKey: 'm-o' })).status).toBe(200);
     const { into } = await merge('3');
     expect(into).toBe(m);

@@ -69,4 +69,3 @@ export async function requalify(
   }
   return out;
 }
-

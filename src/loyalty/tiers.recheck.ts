@@ -76,11 +76,6 @@ export async function runProgramChange(deps: TierDeps, ws: string): Promise<numb
 async function membersAfter(trx: Conn, ws: string, after: string): Promise<string[]> {
   const accounts = trx.selectFrom('loyalty_accounts').select('profile_id').where('workspace_id', '=', ws).where('profile_id', '>', after);
   const members = trx.selectFrom('loyalty_members').select('profile_id').where('workspace_id', '=', ws).where('profile_id', '>', after);
-  const rows = await trx
-    .selectFrom(accounts.union(members).as('u'))
-    .select('u.profile_id')
-    .orderBy(sql.ref('u.profile_id'))
-    .limit(PAGE)
-    .execute();
+  const rows = await trx.selectFrom(accounts.union(members).as('u')).select('u.profile_id').orderBy(sql.ref('u.profile_id')).limit(PAGE).execute();
   return rows.map((r) => r.profile_id);
 }

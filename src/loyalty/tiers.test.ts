@@ -224,7 +224,14 @@ describeEngines('tiers: worker passes side by side', (engine) => {
       const p = await app.profile(`pair-${i}`);
       ids.push(p);
       // Straight into the ledger, as the earning rules post (a posting through the API would upgrade at once, leaving the passes nothing to race for).
-      const earn = { workspaceId: app.t.workspaceId, profileId: p, kind: 'earn' as const, points: 150, reason: 'x', source: { type: 'system' as const, id: null } };
+      const earn = {
+        workspaceId: app.t.workspaceId,
+        profileId: p,
+        kind: 'earn' as const,
+        points: 150,
+        reason: 'x',
+        source: { type: 'system' as const, id: null },
+      };
       await db.transaction().execute((trx) => postEntry(trx, app.t.database.dialect, { ...earn, idempotencyKey: `pair-${i}` }, app.t.clock.now()));
       await app.api('POST', '/v1/loyalty/paid-memberships', {
         profile: p,
