@@ -49,9 +49,9 @@ export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingReq
 }
 
 /**
- * Posts in a transaction of its own on `database` (a credit upgrades the member's tier in it), retried on a serialization failure or a
- * concurrent insert of the same key in another member's account (the retry then answers as a
- * replay or a conflict).
+ * Posts in a transaction of its own on `database` (a credit upgrades the member's tier in it),
+ * retried on a serialization failure or a concurrent insert of the same key in another member's
+ * account (the retry then answers as a replay or a conflict).
  */
 export function postWithRetries(database: Database, req: PostingRequest, now: () => number): Promise<PostingResult> {
   return withRetries(
@@ -60,7 +60,8 @@ export function postWithRetries(database: Database, req: PostingRequest, now: ()
       database.db.transaction().execute(async (trx) => {
         const at = now();
         const r = await postEntry(trx, database.dialect, req, at);
-        // A credit may lift the member's tier: upgraded in this transaction (account lock, then member lock, as everywhere), not on the worker's next pass.
+        // A credit may lift the member's tier: upgraded in this transaction (account lock, then the
+        // member's, as everywhere), not on the worker's next pass.
         if (!r.replayed && (req.kind === 'earn' || (req.kind === 'adjust' && req.points > 0)))
           await upgradeNow(trx, database.dialect, req.workspaceId, [req.profileId], at);
         return r;
