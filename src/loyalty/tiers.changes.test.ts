@@ -71,8 +71,9 @@ describeEngines('tiers: upgrades at once on API postings, program changes re-qua
     await earn(c, 40, 'c1');
     await app.pass();
     expect([(await member(a)).tier?.key, (await member(b)).tier?.key, (await member(c)).tier]).toEqual(['silver', 'silver', null]);
-    // Later than the change cursor's 10-minute look-back: only the program change can move anyone now.
+    // A later change elsewhere, past the change cursor's 10-minute look-back: a, b and c are no longer re-read by it.
     app.t.clock.advance(60 * 60_000);
+    await earn(await app.profile('pc-d'), 10, 'd1');
     expect((await app.pass()).tiers.upgraded).toBe(0);
     // Gold from 250, silver from 30: a and c move up without earning anything; b stays.
     const changed = await app.api('PUT', '/v1/loyalty/tier-program', {

@@ -41,9 +41,11 @@ export async function tierWorkspaces(db: Conn): Promise<string[]> {
 export async function runTiers(deps: TierDeps): Promise<TiersReport> {
   const report: TiersReport = { upgraded: 0, downgraded: 0, graceStarted: 0, paidExpired: 0 };
   for (const ws of await tierWorkspaces(deps.database.db)) {
-    // A program change first: who it lifts is upgraded for that reason (`program_change`), not as a change of their points.
-    report.upgraded += await runProgramChange(deps, ws);
     report.upgraded += await runUpgrades(deps, ws);
+    // After the change cursor: a member whose points just changed is upgraded for them (`qualified`), the rest a new program
+    // version lifts for it (`program_change`). (The cursor re-reads the 10 minutes before its last change: members changed
+    // then are upgraded by it, as `qualified`.)
+    report.upgraded += await runProgramChange(deps, ws);
     const e = await runEvaluation(deps, ws);
     report.downgraded += e.downgraded;
     report.graceStarted += e.graceStarted;
