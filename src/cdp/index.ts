@@ -27,6 +27,7 @@ export { resolveProfileRef, type ProfileDeps, type ProfileModels, type ProfileMo
 export {
   lockProfileFollowingMerges,
   mergedIdsOf,
+  mergedIdsOfMany,
   resolveProfileId,
   liveProfileIds,
   rowToState,

@@ -212,6 +212,22 @@ export async function lockTraitsMany<D extends CdpDB>(handle: Kysely<D>, dialect
   return out;
 }
 
+/** Ids of the profiles merged into each of several live profiles (those with none are absent), one query per 500. */
+export async function mergedIdsOfMany<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, profileIds: readonly string[]): Promise<Map<string, string[]>> {
+  const db = cdpDb(handle);
+  const out = new Map<string, string[]>();
+  for (const part of chunks([...new Set(profileIds)], 500)) {
+    const rows = await db
+      .selectFrom('profiles')
+      .select(['id', 'merged_into'])
+      .where('workspace_id', '=', workspaceId)
+      .where('merged_into', 'in', part)
+      .execute();
+    for (const r of rows) out.set(r.merged_into!, [...(out.get(r.merged_into!) ?? []), r.id]);
+  }
+  return out;
+}
+
 /** Ids of the profiles merged into a live profile. */
 export async function mergedIdsOf<D extends CdpDB>(handle: Kysely<D>, workspaceId: string, profileId: string): Promise<string[]> {
   const db = cdpDb(handle);

@@ -4,6 +4,7 @@
  * Writes run inside the caller's transaction.
  */
 import { sql } from 'kysely';
+import { mergedIdsOf } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import type { CouponRedemptionsTable, CouponsTable, CouponTemplatesTable } from './coupons.tables.js';
 import { type Conn, num } from './ledger.repo.js';
@@ -97,13 +98,15 @@ export async function findCouponByIssueKey(db: Conn, ws: string, key: string): P
   return r && couponFromRow(r);
 }
 
-/** How many coupons of a template a member holds or has held (every status). */
+/** How many coupons of a template a member (with the profiles merged into them) holds or has held (every status). */
 export async function countHeld(db: Conn, ws: string, templateId: string, profileId: string): Promise<number> {
+  // One ID: the coupons of profiles merged into the member are theirs (listed and redeemable by them), so they count too.
+  const ids = [profileId, ...(await mergedIdsOf(db, ws, profileId))];
   const r = await db
     .selectFrom('coupons')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('workspace_id', '=', ws)
-    .where('profile_id', '=', profileId)
+    .where('profile_id', 'in', ids)
     .where('template_id', '=', templateId)
     .executeTakeFirstOrThrow();
   return num(r.n);

@@ -42,6 +42,7 @@ export { tierProgram, saveTierProgram, type TierProgram, type Tier, type Benefit
 export { memberView, listMembers, tierMultiplierOf, type MemberView, type MemberRow } from './members.service.js';
 export { buyPaidMembership, type PaidBody, type PaidAnswer } from './membership.service.js';
 export { runTiers, type TiersReport } from './tiers.worker.js';
+export { tierDaysPortOf, grantTierDays, revokeTierDays } from './tiers.days.js';
 export { syncLoyaltyTraits, LOYALTY_TRAITS, EXPIRING_DAYS } from './members.traits.js';
 // Referrals and KOC: codes and share links, attribution with anti-fraud decisions, rewards, staff commissions, the leaderboard.
 export { referralRoutes } from './referrals.routes.js';

@@ -3,7 +3,7 @@
  * qualification values, and the one write of a tier change: the row, a history row with its
  * reason, and a `Tier Changed` event on the timeline, in the caller's transaction.
  */
-import { netSpendByProfile, recordSystemEvents } from '../cdp/index.js';
+import { mergedIdsOfMany, netSpendByProfile, recordSystemEvents } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { TIER_EVENTS } from './event-names.js';
@@ -99,18 +99,28 @@ export async function qualificationValues(db: Conn, ws: string, p: TierProgram, 
     for (const [id, fen] of await netSpendByProfile(db, ws, ids, since)) out.set(id, fen);
     return out;
   }
-  for (let i = 0; i < ids.length; i += 500) {
+  // One ID: what the profiles merged into a member earned counts as theirs (their points moved as
+  // `transfer` entries, which are balances, not earnings: a merged-away profile that earned 900 and
+  // spent 800 moves 100 and brings 900 of qualification).
+  const owner = new Map<string, string>(ids.map((id) => [id, id]));
+  for (const [into, merged] of await mergedIdsOfMany(db, ws, ids)) for (const m of merged) owner.set(m, into);
+  const all = [...owner.keys()];
+  for (let i = 0; i < all.length; i += 500) {
     const rows = await db
       .selectFrom('loyalty_entries')
       .select(['profile_id', (eb) => eb.fn.sum<number>('amount').as('earned')])
       .where('workspace_id', '=', ws)
-      .where('profile_id', 'in', ids.slice(i, i + 500))
+      .where('profile_id', 'in', all.slice(i, i + 500))
       .where('created_at', '>=', since)
       .where((eb) => eb.or([eb('kind', 'in', ['earn', 'clawback']), eb.and([eb('kind', '=', 'adjust'), eb('amount', '>', 0)])]))
       .groupBy('profile_id')
       .execute();
-    for (const r of rows) out.set(r.profile_id, Math.max(0, num(r.earned)));
+    for (const r of rows) {
+      const id = owner.get(r.profile_id)!;
+      out.set(id, (out.get(id) ?? 0) + num(r.earned));
+    }
   }
+  for (const [id, v] of out) out.set(id, Math.max(0, v));
   return out;
 }
 

@@ -34,7 +34,7 @@ export interface PaidMembershipView {
   id: string;
   profileId: string;
   tier: string;
-  kind: 'purchase' | 'renewal';
+  kind: 'purchase' | 'renewal' | 'reward';
   orderId: string;
   amountFen: number;
   startsAt: string;

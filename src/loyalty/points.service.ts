@@ -5,6 +5,7 @@ import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging
 import type { LoyaltyDeps } from './deps.js';
 import { LoyaltyError } from './errors.js';
 import { entryFromRow, findAccount, num } from './ledger.repo.js';
+import { upgradeNow } from './tiers.recheck.js';
 import { type EntryView, entryView, type PointsSource, type PostingRequest, type PostingResult, postEntry } from './ledger.service.js';
 
 /** A posting as the API takes it (the body of POST /v1/loyalty/points/earn|spend|adjust|clawback). */
@@ -48,12 +49,25 @@ export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingReq
 }
 
 /**
- * Posts in a transaction of its own on `database`, retried on a serialization failure or a
- * concurrent insert of the same key in another member's account (the retry then answers as a
- * replay or a conflict).
+ * Posts in a transaction of its own on `database` (a credit upgrades the member's tier in it),
+ * retried on a serialization failure or a concurrent insert of the same key in another member's
+ * account (the retry then answers as a replay or a conflict).
  */
 export function postWithRetries(database: Database, req: PostingRequest, now: () => number): Promise<PostingResult> {
-  return withRetries(database, () => database.db.transaction().execute((trx) => postEntry(trx, database.dialect, req, now())), 8);
+  return withRetries(
+    database,
+    () =>
+      database.db.transaction().execute(async (trx) => {
+        const at = now();
+        const r = await postEntry(trx, database.dialect, req, at);
+        // A credit may lift the member's tier: upgraded in this transaction (account lock, then the
+        // member's, as everywhere), not on the worker's next pass.
+        if (!r.replayed && (req.kind === 'earn' || (req.kind === 'adjust' && req.points > 0)))
+          await upgradeNow(trx, database.dialect, req.workspaceId, [req.profileId], at);
+        return r;
+      }),
+    8,
+  );
 }
 
 /** A member's points now (GET /v1/profiles/:id/points). */

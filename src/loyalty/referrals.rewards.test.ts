@@ -1,5 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeEngines } from '../../test/support/engines.js';
+import { DAY_MS } from '../platform/time.js';
 import { grantReward } from './referrals.rewards.js';
 import { referralsTestApp } from './testing/referrals-kit.js';
 
@@ -66,7 +67,86 @@ describeEngines('referral rewards: coupons through the coupon issue, tier days t
     // Once per key.
     const again = await db.transaction().execute((trx) => grantReward(trx, { ...app.deps(), tierDays }, req('with-port'), START));
     expect([again.first, granted.length]).toEqual([false, 1]);
-    const none = await db.transaction().execute((trx) => grantReward(trx, app.deps(), req('no-port'), START));
+    const none = await db.transaction().execute((trx) => grantReward(trx, { ...app.deps(), tierDays: undefined }, req('no-port'), START));
     expect([none.reward.status, none.reward.note]).toEqual(['failed', 'TIER_DAYS_UNAVAILABLE: tier-day rewards need the tier module, which is not wired in']);
+  });
+  it('gives tier days through the real flow: the next tier up for N days (days added to a running one), history and Tier Changed, revoked on a refund', async () => {
+    app = await referralsTestApp(engine, { clockStart: START });
+    const member = async (p: string) => (await app.api('GET', `/v1/loyalty/members/${p}`)).body;
+    const tierChanges = async (p: string) =>
+      (
+        await app.t.database.db
+          .selectFrom('events')
+          .select('payload')
+          .where('profile_id', '=', p)
+          .where('event', '=', 'Tier Changed')
+          .orderBy('timestamp')
+          .orderBy('message_id')
+          .execute()
+      ).map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload).properties);
+    const tiers = [
+      { key: 'silver', name: 'Silver', threshold: 100 },
+      { key: 'gold', name: 'Gold', threshold: 500 },
+    ];
+    const vip = { id: 'vip', on: 'registration', to: 'both', reward: { kind: 'tier_days', days: 30 } } as const;
+    // Without tiers the programme is refused: there is nothing to give days of.
+    const early = await app.api('PUT', '/v1/loyalty/referrals/settings', {
+      ...(await app.api('GET', '/v1/loyalty/referrals/settings')).body,
+      enabled: true,
+      rules: [vip],
+    });
+    expect([early.status, early.body.error.code]).toEqual([409, 'TIER_DAYS_UNAVAILABLE']);
+    await app.api('PUT', '/v1/loyalty/tier-program', { basis: 'points', window: { kind: 'lifetime' }, tiers });
+    const firstPurchase = { id: 'buy', on: 'first_purchase', to: 'referrer', reward: { kind: 'tier_days', days: 10 } } as const;
+    expect((await app.programme({ rules: [vip, firstPurchase] })).rules).toEqual([vip, firstPurchase]);
+    const alice = await app.person('alice');
+    await app.api('POST', '/v1/loyalty/points/earn', { profile: alice, points: 150, reason: 'test', idempotencyKey: 'a1' });
+    expect((await member(alice)).tier?.key).toBe('silver');
+    app.t.clock.advance(1000);
+
+    // Alice (silver) gets 30 days of gold; bob (no tier) 30 days of silver.
+    const code = await app.codeOf(alice);
+    const bob = await app.person('bob');
+    const first = await app.attribute(code, bob);
+    expect(first.body.rewards.map((r: any) => [r.profileId, r.kind, r.amount, r.status, r.note])).toEqual([
+      [alice, 'tier_days', 30, 'granted', null],
+      [bob, 'tier_days', 30, 'granted', null],
+    ]);
+    const a = await member(alice);
+    expect(a).toMatchObject({
+      tier: { key: 'gold' },
+      qualification: { tier: { key: 'silver' } },
+      paidMembership: { tier: 'gold', until: new Date(START + 1000 + 30 * DAY_MS).toISOString() },
+      purchases: [{ kind: 'reward', tier: 'gold', amountFen: 0 }],
+    });
+    expect(a.history[0]).toMatchObject({ from: 'silver', to: 'gold', reason: 'referral_reward' });
+    expect((await member(bob)).tier?.key).toBe('silver');
+    expect((await tierChanges(alice)).at(-1)).toMatchObject({ from: 'silver', to: 'gold', direction: 'up', reason: 'referral_reward' });
+
+    // A second referral adds 30 days to the running gold.
+    app.t.clock.advance(DAY_MS);
+    const carl = await app.person('carl');
+    expect((await app.attribute(code, carl)).body.rewards[0]).toMatchObject({ profileId: alice, kind: 'tier_days', status: 'granted' });
+    expect((await member(alice)).paidMembership).toEqual({ tier: 'gold', until: new Date(START + 1000 + 60 * DAY_MS).toISOString() });
+
+    // Carl's first purchase gives alice 10 more days; its refund takes them back.
+    await app.order('carl', 'Order Completed', { order_id: 'c-1', total: 80 });
+    await app.orders();
+    expect((await member(alice)).paidMembership.until).toBe(new Date(START + 1000 + 70 * DAY_MS).toISOString());
+    await app.order('carl', 'Order Refunded', { order_id: 'c-1', total: 80, refund_id: 'rf-1' });
+    await app.orders();
+    expect((await member(alice)).paidMembership.until).toBe(new Date(START + 1000 + 60 * DAY_MS).toISOString());
+    const rewards = (await app.api('GET', `/v1/loyalty/referrals/rewards?referee=${carl}`)).body.data;
+    expect(rewards.map((r: any) => [r.ruleId, r.kind, r.amount, r.reversed, r.status]).sort()).toEqual([
+      ['buy', 'tier_days', 10, 10, 'reversed'],
+      ['vip', 'tier_days', 30, 0, 'granted'],
+      ['vip', 'tier_days', 30, 0, 'granted'],
+    ]);
+
+    // When the days run out the worker drops alice back to the tier she qualifies for.
+    app.t.clock.advance(60 * DAY_MS);
+    await app.pass();
+    const after = await member(alice);
+    expect([after.tier?.key, after.paidMembership, after.history[0].reason]).toEqual(['silver', null, 'paid_expired']);
   });
 });

@@ -23,6 +23,7 @@ import {
   rewardsQuery,
   staffCodeBody,
 } from './referrals.schemas.js';
+import { tierProgram } from './tiers.service.js';
 import { attributeReferral, referralCodeOf, type StaffCodeBody, staffReferralCode } from './referrals.service.js';
 
 const doc = (summary: string, response: object, extra: object = {}) => ({
@@ -33,12 +34,16 @@ const doc = (summary: string, response: object, extra: object = {}) => ({
 
 type Paged = { limit: number; cursor?: string };
 
-/** TIER_DAYS_UNAVAILABLE for a programme that rewards in tier days while no tier module is wired in. */
-function checkTierDays(deps: LoyaltyDeps, p: ReferralProgramme): void {
-  if (deps.tierDays) return;
+/** TIER_DAYS_UNAVAILABLE for a programme that rewards in tier days while no tier module is wired in, or the workspace has no tiers. */
+async function checkTierDays(deps: LoyaltyDeps, ws: string, p: ReferralProgramme): Promise<void> {
   const uses = [...p.rules, ...p.milestones].find((r) => r.reward.kind === 'tier_days');
-  if (uses)
+  if (!uses) return;
+  if (!deps.tierDays)
     throw new LoyaltyError('TIER_DAYS_UNAVAILABLE', `"${uses.id}" rewards tier days, and no tier module is wired in: reward points or a coupon instead`, {
+      rule: uses.id,
+    });
+  if ((await tierProgram(deps.database.db, ws)).program.tiers.length === 0)
+    throw new LoyaltyError('TIER_DAYS_UNAVAILABLE', `"${uses.id}" rewards tier days, and the workspace has no tiers: add tiers to the tier program first`, {
       rule: uses.id,
     });
 }
@@ -59,7 +64,7 @@ export async function referralRoutes(app: FastifyInstance, deps: LoyaltyDeps): P
       schema: doc('Replace the referral programme (rules and milestones are created, changed and removed by this)', programmeAnswer, { body: programmeSchema }),
     },
     async (req) => {
-      checkTierDays(deps, req.body);
+      await checkTierDays(deps, req.workspaceId, req.body);
       return saveReferralProgramme(deps.database.db, req.workspaceId, req.body, deps.now());
     },
   );

@@ -1,6 +1,7 @@
 import { createTokenSigner } from '../platform/crypto.js';
 import type { Engine } from '../platform/db/database.js';
 import type { LoyaltyDeps } from './deps.js';
+import { tierDaysPortOf } from './tiers.days.js';
 import { verifyBalances } from './verify.js';
 import { loyaltyPass } from './worker.js';
 import { basic, createTestApp, type TestApp } from '../../test/support/engines.js';
@@ -54,6 +55,8 @@ export async function loyaltyTestApp(engine: Engine, opts: { clockStart?: number
     defaultTimeZone: 'Asia/Shanghai',
     claimTokens: createTokenSigner(Buffer.alloc(32, 2), 'test'),
     memberTokens: (ws) => createTokenSigner(t.services.config.encryptionKey, `siyu:loyalty:member-tokens:${ws}`),
+    // As the composition root fills it (src/server/deps.ts).
+    tierDays: tierDaysPortOf(t.database.dialect),
   });
 
   /** One pass of the loyalty worker at the clock's now (rules, releases, merges swept, expiry, notices). */

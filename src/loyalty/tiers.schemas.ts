@@ -107,7 +107,7 @@ const historyItem = {
     id: { type: 'string' },
     from: { type: ['string', 'null'] },
     to: { type: ['string', 'null'] },
-    reason: { type: 'string', enum: ['qualified', 'evaluation', 'paid_purchase', 'paid_expired'] },
+    reason: { type: 'string', enum: ['qualified', 'evaluation', 'paid_purchase', 'paid_expired', 'merge', 'referral_reward', 'program_change'] },
     value: { type: 'integer' },
     note: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
@@ -120,7 +120,7 @@ const tierRef = {
   properties: { key: { type: 'string' }, name: { type: 'string' }, rank: { type: 'integer' } },
 } as const;
 
-/** A paid membership bought (a purchase or a renewal). */
+/** A paid membership bought (a purchase or a renewal), or tier days given as a referral reward (`reward`). */
 export const paidMembershipSchema = {
   type: 'object',
   required: ['id', 'profileId', 'tier', 'kind', 'orderId', 'amountFen', 'startsAt', 'endsAt', 'createdAt'],
@@ -128,7 +128,7 @@ export const paidMembershipSchema = {
     id: { type: 'string' },
     profileId: { type: 'string' },
     tier: { type: 'string' },
-    kind: { type: 'string', enum: ['purchase', 'renewal'] },
+    kind: { type: 'string', enum: ['purchase', 'renewal', 'reward'] },
     orderId: { type: 'string' },
     amountFen: { type: 'integer' },
     startsAt: { type: 'string' },

@@ -36,7 +36,7 @@ export interface LoyaltyMembersTable {
 }
 
 /** Why a member's tier changed. */
-export type TierChangeReason = 'qualified' | 'evaluation' | 'paid_purchase' | 'paid_expired';
+export type TierChangeReason = 'qualified' | 'evaluation' | 'paid_purchase' | 'paid_expired' | 'merge' | 'referral_reward' | 'program_change';
 
 /** One change of a member's tier in force (append-only). */
 export interface LoyaltyTierHistoryTable {
@@ -52,13 +52,14 @@ export interface LoyaltyTierHistoryTable {
   created_at: Millis;
 }
 
-/** A paid membership bought (a purchase or a renewal), one row per request. */
+/** A paid membership bought (a purchase or a renewal) or given (tier days), one row per request. */
 export interface LoyaltyPaidMembershipsTable {
   workspace_id: string;
   id: string;
   profile_id: string;
   tier_key: string;
-  kind: 'purchase' | 'renewal';
+  /** `reward`: tier days given as a referral reward (no order: `order_id` is `tier-days:<key>`, amount 0). */
+  kind: 'purchase' | 'renewal' | 'reward';
   order_id: string;
   amount_fen: number;
   starts_at: Millis;

@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { describeEngines } from '../../test/support/engines.js';
 import { DAY_MS } from '../platform/time.js';
 import { loyaltyTestApp } from './test-kit.js';
+import { postEntry } from './ledger.service.js';
 import { runTiers } from './tiers.worker.js';
 
 type App = Awaited<ReturnType<typeof loyaltyTestApp>>;
@@ -217,11 +218,21 @@ describeEngines('tiers: worker passes side by side', (engine) => {
       window: { kind: 'lifetime' },
       tiers: [...TIERS, { key: 'plus', name: 'Plus', threshold: 0, paidOnly: true }],
     });
+    const db = app.t.database.db;
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {
       const p = await app.profile(`pair-${i}`);
       ids.push(p);
-      await app.api('POST', '/v1/loyalty/points/earn', { profile: p, points: 150, reason: 'x', idempotencyKey: `pair-${i}` });
+      // Straight into the ledger, as the earning rules post (a posting through the API would upgrade at once, leaving the passes nothing to race for).
+      const earn = {
+        workspaceId: app.t.workspaceId,
+        profileId: p,
+        kind: 'earn' as const,
+        points: 150,
+        reason: 'x',
+        source: { type: 'system' as const, id: null },
+      };
+      await db.transaction().execute((trx) => postEntry(trx, app.t.database.dialect, { ...earn, idempotencyKey: `pair-${i}` }, app.t.clock.now()));
       await app.api('POST', '/v1/loyalty/paid-memberships', {
         profile: p,
         tier: 'plus',

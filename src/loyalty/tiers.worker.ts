@@ -10,23 +10,19 @@ import { liveProfileIds, ORDER_EVENTS, recordSystemEvents, trackEventsAfter } fr
 import type { Database } from '../platform/db/database.js';
 import { withRetries } from '../platform/db/database.js';
 import { lockJobState, writeJobState } from '../platform/db/job-state.js';
-import { DAY_MS } from '../platform/time.js';
 import { listWorkspaceIds } from '../platform/workspaces.js';
 import { TIER_EVENTS } from './event-names.js';
 import { type Conn, num } from './ledger.repo.js';
-import { changeOf, lockMembers, type MemberState, memberOf, qualificationValues, saveMember } from './members.repo.js';
-import { lastEvaluationDate, qualifyingTier, rankOf, type TierProgram, tierProgram } from './tiers.service.js';
+import { changeOf, type MemberState, memberOf, saveMember } from './members.repo.js';
+import { type Outcome, requalify, type TierDeps } from './tiers.qualify.js';
+import { runProgramChange } from './tiers.recheck.js';
+import { lastEvaluationDate, type TierProgram, tierProgram } from './tiers.service.js';
+
+export type { TierDeps } from './tiers.qualify.js';
 
 const PAGE = 200;
 /** Re-read before each cursor: account changes and orders committed late (a transaction open across the previous pass). */
 const OVERLAP_MS = 10 * 60_000;
-
-/** What the tier passes need. */
-export interface TierDeps {
-  database: Database;
-  now: () => number;
-  timeZoneOf: (workspaceId: string) => Promise<string>;
-}
 
 /** What a pass of the tiers did. */
 export interface TiersReport {
@@ -46,6 +42,10 @@ export async function runTiers(deps: TierDeps): Promise<TiersReport> {
   const report: TiersReport = { upgraded: 0, downgraded: 0, graceStarted: 0, paidExpired: 0 };
   for (const ws of await tierWorkspaces(deps.database.db)) {
     report.upgraded += await runUpgrades(deps, ws);
+    // After the change cursor: a member whose points just changed is upgraded for them (`qualified`), the rest a new program
+    // version lifts for it (`program_change`). (The cursor re-reads the 10 minutes before its last change: members changed
+    // then are upgraded by it, as `qualified`.)
+    report.upgraded += await runProgramChange(deps, ws);
     const e = await runEvaluation(deps, ws);
     report.downgraded += e.downgraded;
     report.graceStarted += e.graceStarted;
@@ -56,56 +56,6 @@ export async function runTiers(deps: TierDeps): Promise<TiersReport> {
   report.upgraded += g.upgraded;
   report.paidExpired += await runPaidExpiry(deps);
   return report;
-}
-
-/** What re-qualifying members did. */
-interface Outcome {
-  upgraded: number;
-  downgraded: number;
-  graceStarted: number;
-}
-
-/**
- * Qualifies members again at `now` in the caller's transaction. Upgrades always; a downgrade only
- * when `mode` allows it: `evaluation` (an evaluation date: downgrade at once without a grace
- * period, else start one) or `grace-end` (the grace period passed: downgrade).
- */
-export async function requalify(
-  trx: Conn,
-  database: Database,
-  ws: string,
-  program: TierProgram,
-  ids: readonly string[],
-  now: number,
-  mode: { kind: 'upgrade' } | { kind: 'evaluation'; at: number } | { kind: 'grace-end' },
-): Promise<Outcome> {
-  const out: Outcome = { upgraded: 0, downgraded: 0, graceStarted: 0 };
-  const members = await lockMembers(trx, database.dialect, ws, ids, now);
-  // On an evaluation date the window ends at that date (a late pass judges the date, not today); what was earned since counts too.
-  const values = await qualificationValues(trx, ws, program, [...members.keys()], mode.kind === 'evaluation' ? mode.at : now);
-  const ctx = { ws, program, dialect: database.dialect, now };
-  for (const m of members.values()) {
-    const value = values.get(m.profileId) ?? 0;
-    const q = qualifyingTier(program, value)?.key ?? null;
-    const next = { ...changeOf(m), value };
-    const [rq, rc] = [rankOf(program, q), rankOf(program, m.qualifiedKey)];
-    if (rq > rc) {
-      await saveMember(trx, ctx, m, { ...next, qualifiedKey: q, graceUntil: null }, 'qualified');
-      out.upgraded++;
-    } else if (rq === rc) {
-      if (m.graceUntil !== null || m.value !== value) await saveMember(trx, ctx, m, { ...next, graceUntil: null }, 'qualified');
-    } else if (mode.kind === 'upgrade') {
-      if (m.value !== value) await saveMember(trx, ctx, m, next, 'qualified');
-    } else if (mode.kind === 'grace-end' || (program.graceDays ?? 30) === 0) {
-      const note = mode.kind === 'grace-end' ? 'grace period ended' : `evaluation ${new Date(mode.at).toISOString()}`;
-      await saveMember(trx, ctx, m, { ...next, qualifiedKey: q, graceUntil: null }, 'evaluation', note);
-      out.downgraded++;
-    } else if (m.graceUntil === null) {
-      await saveMember(trx, ctx, m, { ...next, graceUntil: mode.at + (program.graceDays ?? 30) * DAY_MS }, 'evaluation');
-      out.graceStarted++;
-    }
-  }
-  return out;
 }
 
 /** The upgrade cursor of a workspace: the last account change and the last order read. */
@@ -140,8 +90,9 @@ async function runUpgrades(deps: TierDeps, ws: string): Promise<number> {
         const ordFrom = from(state.ord, pos.ord);
         const orders =
           program.basis === 'spend' ? await trackEventsAfter(trx, ws, ORDER_EVENTS.completed, { timestamp: ordFrom.at, messageId: ordFrom.id }, PAGE) : [];
-        const live = await liveProfileIds(trx, ws, [...new Set(orders.map((o) => o.profileId))]);
-        const ids = [...accounts.map((a) => a.profile_id), ...orders.map((o) => live.get(o.profileId) ?? o.profileId)];
+        // Accounts too: a merged-away profile's account changes when its points move, and its survivor is the member to qualify.
+        const live = await liveProfileIds(trx, ws, [...new Set([...orders.map((o) => o.profileId), ...accounts.map((a) => a.profile_id)])]);
+        const ids = [...accounts.map((a) => live.get(a.profile_id) ?? a.profile_id), ...orders.map((o) => live.get(o.profileId) ?? o.profileId)];
         if (ids.length === 0) return true;
         upgraded += (await requalify(trx, deps.database, ws, program, ids, now, { kind: 'upgrade' })).upgraded;
         const lastA = accounts.at(-1);

@@ -1,6 +1,6 @@
 /**
  * The loyalty worker: the earning rules over the CDP's committed events, birthday bonuses, the release of held order
- * points, the moves of merged profiles' points, the expiry of due lots and the `Points Expiring`
+ * points, the moves of merged profiles' points and tiers, the expiry of due lots and the `Points Expiring`
  * notices, tier upgrades, evaluations and paid membership ends, the loyalty traits, and the cancellation of group-buys past their deadline. Woken by `cdp.events-committed`; otherwise a pass every `intervalMs`. Every step is
  * durable on its own (cursors, award rows, keyed entries) and safe with several worker processes
  * on one PostgreSQL (claims with SKIP LOCKED, account locks).
@@ -17,6 +17,7 @@ import { runReferralOrders } from './referrals.orders.js';
 import { runRules } from './rules.engine.js';
 import { tierMultiplierOf } from './members.service.js';
 import { syncLoyaltyTraits } from './members.traits.js';
+import { moveTierMergesInto, sweepTierMerges } from './tiers.merges.js';
 import { runTiers } from './tiers.worker.js';
 
 /** Most profiles of committed batches checked for merged accounts per pass; beyond, the sweep finds them. */
@@ -33,11 +34,14 @@ export interface LoyaltyWorker {
 /** One pass of everything the worker does, at the clock's now; `survivors` are the profiles of committed batches (merges to move). */
 export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<string>>, opts: { sweepMerges?: boolean; stopped?: () => boolean } = {}) {
   const { database } = deps;
+  let tierMerges = 0;
   for (const [ws, ids] of survivors) {
     survivors.delete(ws);
     await moveMergesInto(database, ws, [...ids], deps.now);
+    tierMerges += await moveTierMergesInto(database, ws, [...ids], deps.now);
   }
   const merged = opts.sweepMerges ? await sweepMerged(database, deps.now) : undefined;
+  if (opts.sweepMerges) tierMerges += await sweepTierMerges(database, deps.now);
   await nextTurn();
   // The tier multiplier is read in the engine's transaction (SQLite has one connection).
   const rules = await runRules({ ...deps, tierMultiplier: deps.tierMultiplier ?? ((ws, p, conn) => tierMultiplierOf(conn ?? database.db, ws, p)) });
@@ -50,7 +54,7 @@ export async function loyaltyPass(deps: LoyaltyDeps, survivors: Map<string, Set<
   // Tiers after the postings (upgrades at once), then the traits segments read.
   const tiers = await runTiers(deps);
   const traits = await syncLoyaltyTraits(deps);
-  return { rules, birthdays, released, attributions, referrals, expiry, merged, groupBuysCancelled, tiers, traits };
+  return { rules, birthdays, released, attributions, referrals, expiry, merged, tierMerges, groupBuysCancelled, tiers, traits };
 }
 
 /**
@@ -78,6 +82,7 @@ export function startLoyaltyWorker(deps: LoyaltyDeps, opts: { intervalMs?: numbe
         r.expiry.lots ||
         r.expiry.notices ||
         r.merged?.accounts ||
+        r.tierMerges ||
         r.groupBuysCancelled ||
         r.tiers.upgraded ||
         r.tiers.downgraded ||

@@ -7,7 +7,7 @@ import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
-import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
+import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, tierDaysPortOf } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import { createTokenSigner } from '../platform/crypto.js';
 import type { Database } from '../platform/db/database.js';
@@ -108,6 +108,8 @@ export function loyaltyDeps(s: Services, database: Database = s.database): Loyal
     memberTokens: (ws) => createTokenSigner(s.config.encryptionKey, `siyu:loyalty:member-tokens:${ws}`),
     timeZoneOf: s.timeZoneOf,
     hub: s.hub,
+    // Referral rewards in tier days, given by the tiers (loyalty's own tiers.days.ts).
+    tierDays: tierDaysPortOf(database.dialect),
   };
 }
 

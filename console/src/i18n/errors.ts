@@ -105,7 +105,10 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   PAID_MEMBERSHIP_ORDER_USED: { en: 'This order already paid for a membership.', zh: '该订单已用于购买付费会员。' },
   REFERRAL_CODE_NOT_FOUND: { en: 'No such referral code.', zh: '没有这个推荐码。' },
   REFERRAL_CODE_TAKEN: { en: 'Someone else already has this referral code.', zh: '该推荐码已被他人使用。' },
-  TIER_DAYS_UNAVAILABLE: { en: 'Rewards in tier days are not available yet.', zh: '暂不支持以等级天数作为奖励。' },
+  TIER_DAYS_UNAVAILABLE: {
+    en: 'Rewards in tier days need tiers: add tiers to the tier program first.',
+    zh: '以等级天数作为奖励需要先设置会员等级：请先在等级规则中添加等级。',
+  },
   MEMBER_TOKEN_MISSING: { en: 'A member route was called without a member token.', zh: '会员接口缺少会员令牌。' },
   MEMBER_TOKEN_INVALID: {
     en: 'The member token is not valid (forged, of another workspace, or its member is gone).',
