@@ -14,9 +14,11 @@ describeEngines('reversing a catalogue redemption', (engine) => {
     const p = await app.profile('m1');
     await app.earn(p, 1000);
     const tpl = (await app.call('POST', '/v1/loyalty/coupon-templates', { name: '¥10 off', kind: 'fixed', amountFen: 1000, validity: { days: 30 } })).body;
-    const item = (await app.call('POST', '/v1/loyalty/catalogue-items', { name: '¥10 coupon', kind: 'coupon', couponTemplateId: tpl.id, points: 300, stock: 2 }))
-      .body;
-    const redeem = async (key: string) => (await app.call('POST', `/v1/loyalty/catalogue-items/${item.id}/redeem`, { profile: p, idempotencyKey: key })).body.redemption;
+    const item = (
+      await app.call('POST', '/v1/loyalty/catalogue-items', { name: '¥10 coupon', kind: 'coupon', couponTemplateId: tpl.id, points: 300, stock: 2 })
+    ).body;
+    const redeem = async (key: string) =>
+      (await app.call('POST', `/v1/loyalty/catalogue-items/${item.id}/redeem`, { profile: p, idempotencyKey: key })).body.redemption;
     const first = await redeem('r1');
     const second = await redeem('r2');
     const balance = async () => (await app.call('GET', `/v1/profiles/${p}/points`)).body.balance as number;
@@ -31,7 +33,12 @@ describeEngines('reversing a catalogue redemption', (engine) => {
     });
     expect([await balance(), await left()]).toEqual([700, 1]);
     const credit = (await app.call('GET', `/v1/profiles/${p}/points/history?limit=1`)).body.data[0];
-    expect(credit).toMatchObject({ id: reversed.body.redemption.reverseEntryId, kind: 'adjust', points: 300, idempotencyKey: `siyu:catalogue-reverse:${first.id}` });
+    expect(credit).toMatchObject({
+      id: reversed.body.redemption.reverseEntryId,
+      kind: 'adjust',
+      points: 300,
+      idempotencyKey: `siyu:catalogue-reverse:${first.id}`,
+    });
     const coupons = Object.fromEntries(((await app.call('GET', `/v1/profiles/${p}/coupons`)).body.data as any[]).map((c) => [c.code, c]));
     expect(coupons[first.couponCode]).toMatchObject({ status: 'voided', voidReason: `catalogue redemption ${first.id} reversed: member changed their mind` });
     expect(await app.timeline(p, 'Coupon Voided')).toMatchObject([{ code: first.couponCode }]);
@@ -54,10 +61,18 @@ describeEngines('reversing a catalogue redemption', (engine) => {
     });
     expect(used.status).toBe(200);
     const refused = await app.call('POST', `/v1/loyalty/catalogue-redemptions/${second.id}/reverse`, { reason: 'oops' });
-    expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([409, 'CATALOGUE_COUPON_USED', { couponCode: second.couponCode, orderId: 'o-1' }]);
+    expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
+      409,
+      'CATALOGUE_COUPON_USED',
+      { couponCode: second.couponCode, orderId: 'o-1' },
+    ]);
     expect([await balance(), await left()]).toEqual([400, 0]);
     const list = (await app.call('GET', `/v1/loyalty/catalogue-items/${item.id}/redemptions?profile=${p}`)).body;
-    expect(Object.fromEntries(list.data.map((r: any) => [r.id, r.status]))).toEqual({ [first.id]: 'reversed', [second.id]: 'redeemed', [third.id]: 'redeemed' });
+    expect(Object.fromEntries(list.data.map((r: any) => [r.id, r.status]))).toEqual({
+      [first.id]: 'reversed',
+      [second.id]: 'redeemed',
+      [third.id]: 'redeemed',
+    });
     expect(list.nextCursor).toBeNull();
     const missing = await app.call('POST', '/v1/loyalty/catalogue-redemptions/rdm_nope/reverse', { reason: 'x' });
     expect([missing.status, missing.body.error.code]).toEqual([404, 'CATALOGUE_REDEMPTION_NOT_FOUND']);

@@ -122,7 +122,20 @@ export const redemptionSchema = {
 /** A redemption as the admin lists show it (with its reversal, if any). */
 export const redemptionRowSchema = {
   type: 'object',
-  required: ['id', 'itemId', 'profileId', 'points', 'entryId', 'couponId', 'couponCode', 'status', 'reversedAt', 'reverseEntryId', 'reverseReason', 'createdAt'],
+  required: [
+    'id',
+    'itemId',
+    'profileId',
+    'points',
+    'entryId',
+    'couponId',
+    'couponCode',
+    'status',
+    'reversedAt',
+    'reverseEntryId',
+    'reverseReason',
+    'createdAt',
+  ],
   properties: {
     id: { type: 'string' },
     itemId: { type: 'string' },

@@ -28,8 +28,7 @@ describeEngines('the points API', (engine) => {
     });
     // No expiresAt: the workspace's policy (default: the end of the year after earning, local time).
     expect(earn.body.entry.expiresAt).toBe('2027-12-31T16:00:00.000Z');
-    expect(earn.body).toMatchObject({
-    });
+    expect(earn.body).toMatchObject({});
     // The same request again: no second effect, the first answer.
     const again = await app.api('POST', '/v1/loyalty/points/earn', {
       profile: 'user_id:u1',

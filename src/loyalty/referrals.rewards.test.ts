@@ -69,7 +69,7 @@ describeEngines('referral rewards: coupons through the coupon issue, tier days t
     const none = await db.transaction().execute((trx) => grantReward(trx, app.deps(), req('no-port'), START));
     expect([none.reward.status, none.reward.note]).toEqual(['failed', 'TIER_DAYS_UNAVAILABLE: tier-day rewards need the tier module, which is not wired in']);
   });
-  it("voids an unused coupon reward when its order is refunded in full, and records a used one as not reclaimable with the order it paid", async () => {
+  it('voids an unused coupon reward when its order is refunded in full, and records a used one as not reclaimable with the order it paid', async () => {
     app = await referralsTestApp(engine, { clockStart: START });
     await app.api('POST', '/v1/loyalty/coupon-templates', { key: 'thanks', name: '¥10', kind: 'fixed', amountFen: 1000, validity: { days: 30 } });
     await app.programme({ rules: [{ id: 'thanks', on: 'purchase', days: 7, to: 'referrer', reward: { kind: 'coupon', template: 'thanks' } }] });
@@ -79,9 +79,10 @@ describeEngines('referral rewards: coupons through the coupon issue, tier days t
     for (const id of ['b-1', 'b-2', 'b-3']) await app.order('bob', 'Order Completed', { order_id: id, total: 100 });
     await app.orders();
     const rewards = async () =>
-      Object.fromEntries(
-        ((await app.api('GET', `/v1/loyalty/referrals/rewards?referee=${bob}`)).body.data as any[]).map((r) => [r.orderId, r]),
-      ) as Record<string, { reference: string; status: string; reversed: number; note: string | null }>;
+      Object.fromEntries(((await app.api('GET', `/v1/loyalty/referrals/rewards?referee=${bob}`)).body.data as any[]).map((r) => [r.orderId, r])) as Record<
+        string,
+        { reference: string; status: string; reversed: number; note: string | null }
+      >;
     const given = await rewards();
     expect(Object.values(given).map((r) => r.status)).toEqual(['granted', 'granted', 'granted']);
     // Alice uses the coupon b-2 gave her on an order of her own.
@@ -105,7 +106,10 @@ describeEngines('referral rewards: coupons through the coupon issue, tier days t
     expect(after['b-2']!.note).toMatch(new RegExp(`^not reclaimable: coupon ${given['b-2']!.reference} was used on order a-9 at .*\\(order b-2 refunded`));
     expect([after['b-3']!.status, after['b-3']!.reversed]).toEqual(['granted', 0]);
     const coupons = Object.fromEntries(((await app.api('GET', `/v1/profiles/${alice}/coupons`)).body.data as any[]).map((c) => [c.code, c]));
-    expect(coupons[given['b-1']!.reference]).toMatchObject({ status: 'voided', voidReason: expect.stringMatching(/^referral reward reversed: order b-1 refunded/) });
+    expect(coupons[given['b-1']!.reference]).toMatchObject({
+      status: 'voided',
+      voidReason: expect.stringMatching(/^referral reward reversed: order b-1 refunded/),
+    });
     expect(coupons[given['b-2']!.reference].status).toBe('redeemed');
     expect(coupons[given['b-3']!.reference].status).toBe('issued');
     // On Alice's timeline: the coupon voided, and the reward reversed (once each).
