@@ -1,8 +1,7 @@
 /**
  * The rules engine: reads the CDP's committed events (orders, refunds, cancellations, interaction
  * events) in storage order after a durable cursor per workspace and event name (job_state
- * `loyalty.rules`), and
- * makes the awards and claw backs the active rules call for. A crash loses nothing (the cursor
+ * `loyalty.rules`), and makes the awards and claw backs the active rules call for. A crash loses nothing (the cursor
  * moves in the transaction of the awards it covers) and nothing is awarded twice (one award per
  * rule and subject). Several workers: the workspace's cursor row is claimed with SKIP LOCKED, so
  * one worker at a time runs a workspace's pass and the others go on to other workspaces.
