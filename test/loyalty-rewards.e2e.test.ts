@@ -150,4 +150,95 @@ describe('rewards and group-buys in the console (real server, real browser)', ()
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 120_000);
+  it('an operator reverses a redemption from the points mall and edits a lottery prize table (sum must be 1,000,000 ppm)', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const id = (testId: string) => page.getByTestId(testId);
+
+    // A reward redeemed by m3 through the admin API.
+    const item = (await api('POST', '/v1/loyalty/catalogue-items', { name: '保温杯', kind: 'virtual', points: 100, stock: 3 })).body;
+    await api('POST', '/v1/loyalty/points/earn', { profile: 'user_id:m3', points: 150, reason: 'seed', idempotencyKey: 'seed-m3' });
+    const redeemed = await api('POST', `/v1/loyalty/catalogue-items/${item.id}/redeem`, { profile: 'user_id:m3', idempotencyKey: 'cup-1' });
+    expect([redeemed.status, redeemed.body.redemption?.balance]).toEqual([200, 50]);
+
+    await signInConsole(page, server!, '/console/growth/catalogue');
+    const row = page.locator('tr', { hasText: '保温杯' });
+    await until(
+      () => text(row.getByTestId('item-row-stock')),
+      (v) => v === '1 / 3',
+      'the redeemed unit',
+    );
+    await row.getByTestId('item-redemptions').click();
+    await until(
+      () => text(id('redemption-status')),
+      (v) => v === '已兑换',
+      'the redemption in the list',
+    );
+    await id('redemption-reverse').click();
+    await id('reverse-reason').fill('会员退回');
+    await id('reverse-confirm').click();
+    await until(
+      () => text(id('redemption-status')),
+      (v) => v === '已撤销',
+      'the redemption reversed',
+    );
+    expect((await api('GET', '/v1/profiles/user_id:m3/points')).body.balance).toBe(150);
+    expect((await api('GET', `/v1/loyalty/catalogue-items/${item.id}`)).body).toMatchObject({ redeemed: 0, left: 3 });
+    expect(await id('redemption-reverse').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await until(
+      () => text(row.getByTestId('item-row-stock')),
+      (v) => v === '0 / 3',
+      'the unit back in stock',
+    );
+
+    // A lottery's prize table edited in the console.
+    const lot = (
+      await api('POST', '/v1/loyalty/lotteries', {
+        name: '幸运转盘',
+        costPoints: 10,
+        prizes: [
+          { id: 'cup', name: '杯子', kind: 'physical', ppm: 100_000, stock: 10 },
+          { id: 'none', name: '谢谢参与', kind: 'none', ppm: 900_000, fallback: true },
+        ],
+      })
+    ).body;
+    await page.goto(`${server!.url}/console/growth/lotteries`);
+    const lrow = page.locator('tr', { hasText: '幸运转盘' });
+    await lrow.getByTestId('edit-prizes').click();
+    const ppm = id('prize-ppm');
+    await until(
+      () => ppm.count(),
+      (n) => n === 2,
+      'the prize form',
+    );
+    // 200,000 + 900,000: refused in the form with the sum named.
+    await ppm.nth(0).fill('200000');
+    await id('prizes-save').click();
+    await until(
+      () => text(id('prizes-sum-error')),
+      (v) => v.includes('1,100,000') && v.includes('1,000,000'),
+      'the sum error',
+    );
+    await ppm.nth(1).fill('800000');
+    await id('prize-stock').nth(0).fill('20');
+    await id('prizes-save').click();
+    await until(
+      async () =>
+        (await api('GET', `/v1/loyalty/lotteries/${lot.id}`)).body.prizes.map((p: { ppm: number; stock: number | null }) => `${p.ppm}/${p.stock}`).join(' '),
+      (v) => v === '200000/20 800000/null',
+      'the new prize table saved',
+    );
+    // English.
+    await id('locale-en').click();
+    await until(
+      () => text(lrow.getByTestId('edit-prizes')),
+      (v) => v === 'Edit prizes',
+      'the English button',
+    );
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

@@ -41,6 +41,42 @@ export async function trackEventsAfter<D extends CdpDB>(
   return rows.map(toStoredEvent);
 }
 
+/** A stored event with the time Siyu stored it. */
+export interface ReceivedEvent extends StoredEvent {
+  receivedAt: number;
+}
+
+/**
+ * A page of `track` events named `event` in storage order — (received_at, message id) — strictly
+ * after `after` (index events_name_received, 0042). Readers that must see every event once
+ * whatever its event time (an order sent hours late, an offline batch) page by this, not by
+ * event time; they still re-read a little before their cursor, since an event is committed a
+ * moment after it is received.
+ */
+export async function trackEventsReceivedAfter<D extends CdpDB>(
+  handle: Kysely<D>,
+  workspaceId: string,
+  event: string,
+  after: { receivedAt: number; messageId: string },
+  limit: number,
+): Promise<ReceivedEvent[]> {
+  const db = cdpDb(handle);
+  const rows = await db
+    .selectFrom('events')
+    .select(['message_id', 'profile_id', 'event', 'timestamp', 'received_at', 'payload'])
+    .where('workspace_id', '=', workspaceId)
+    .where('event', '=', event)
+    .where('type', '=', 'track')
+    .where((eb) =>
+      eb.or([eb('received_at', '>', after.receivedAt), eb.and([eb('received_at', '=', after.receivedAt), eb('message_id', '>', after.messageId)])]),
+    )
+    .orderBy('received_at')
+    .orderBy('message_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...toStoredEvent(r), receivedAt: Number(r.received_at) }));
+}
+
 /** The events named any of `events` that the given profiles had at or after `since`, oldest first. */
 export async function profileEventsSince<D extends CdpDB>(
   handle: Kysely<D>,

@@ -233,6 +233,9 @@ function droppedIdentifiers(raw: RawIdentifier[], ctx: NormaliseContext): RowWar
   return out;
 }
 
+/** The message id prefix of orders `siyu import` stores (readers that must not treat history as news skip them). */
+export const IMPORTED_ORDER_PREFIX = 'import-order:';
+
 const MESSAGE_FIELDS: Record<string, string> = { timestamp: 'timestamp', userId: 'user_id', anonymousId: 'anonymous_id', messageId: 'order_id' };
 
 /** The column a tracking-validation message is about: `properties.currency` and `traits.city` are columns `currency` and `city`. */
@@ -369,7 +372,7 @@ function orderMessage(record: Obj, format: ImportFormat): { message: Obj; id: Id
   const message = {
     type: 'track',
     event: 'Order Completed',
-    messageId: `import-order:${orderId}`,
+    messageId: `${IMPORTED_ORDER_PREFIX}${orderId}`,
     userId: id.userId,
     anonymousId: id.anonymousId,
     properties,

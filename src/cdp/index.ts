@@ -43,6 +43,8 @@ export { identityConflictsBetween, type IdentityConflict } from './identity.conf
 export { findProfileByIdentifier, profilesByIdentifier, liveProfileByIdentifier, latestIdentifier, type IdentifierRow } from './identities.repo.js';
 export {
   trackEventsAfter,
+  trackEventsReceivedAfter,
+  type ReceivedEvent,
   profileEventsSince,
   profileHasEvent,
   countEventsWithMessageIdPrefix,
@@ -59,6 +61,7 @@ export { addTagsToProfile, removeTagFromProfile, resolveTagRef, profileTagNames,
 
 // Imports (the API route and `siyu import`).
 export { readRows } from './import.readers.js';
+export { IMPORTED_ORDER_PREFIX } from './import.rows.js';
 export { cleanImportSpool, importSpoolDir } from './import.spool.js';
 export {
   runImport,

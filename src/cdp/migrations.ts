@@ -8,6 +8,7 @@ import type { MigrationSet } from '../platform/db/migrations.js';
  * runs after platform's (workspaces, keys); 0002_segments adds the index event-window rules read;
  * 0023_order_lifecycle the order changes and gross/refunded aggregates.
  * 0032_events_name_time_profile the profile id added to the events name index (index-only funnel steps).
+ * 0042_loyalty_reversals (its cdp part) the events name index by storage order.
  * Each takes `Kysely<any>`: a migration runs on the schema of its day, not on today's table types.
  * size: each migration states its tables in full, as they were created; splitting would not help.
  */
@@ -199,6 +200,13 @@ export function cdpMigrations(engine: Engine): MigrationSet {
         async up(db: Kysely<any>) {
           await db.schema.dropIndex('events_name_time').ifExists().execute();
           await db.schema.createIndex('events_name_time').on('events').columns(['workspace_id', 'event', 'timestamp', 'profile_id']).execute();
+        },
+      },
+      // Loyalty's earning and refund readers page events by storage order (trackEventsReceivedAfter), so
+      // an order sent hours after its event time is still read once (issue #17).
+      '0042_loyalty_reversals': {
+        async up(db: Kysely<any>) {
+          await db.schema.createIndex('events_name_received').on('events').columns(['workspace_id', 'event', 'received_at', 'message_id']).execute();
         },
       },
     },

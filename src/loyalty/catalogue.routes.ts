@@ -24,8 +24,13 @@ import {
   quoteSchema,
   redeemItemBody,
   redemptionAnswer,
+  redemptionsPage,
+  redemptionsQuery,
   reverseBody,
+  reverseRedemptionBody,
+  reversedRedemptionAnswer,
 } from './catalogue.schemas.js';
+import { listRedemptions, reverseRedemption } from './catalogue.reverse.js';
 import { createItem, getItem, type ItemBody, type ItemPatch, listItems, redeemItem, updateItem } from './catalogue.service.js';
 import type { OfferStatus } from './catalogue.tables.js';
 import type { LoyaltyDeps } from './deps.js';
@@ -97,6 +102,29 @@ export async function catalogueRoutes(app: FastifyInstance, deps: LoyaltyDeps): 
       const profileId = await deps.resolveProfile(req.workspaceId, req.body.profile);
       return replayed(reply, await redeemItem(deps, req.workspaceId, { profileId, itemId: req.params.id, idempotencyKey: req.body.idempotencyKey }));
     },
+  );
+  app.get<Id & { Querystring: { limit: number; cursor?: string; profile?: string } }>(
+    `${base}/:id/redemptions`,
+    {
+      preHandler,
+      schema: doc("An item's redemptions, newest first (profile=… for one member's)", redemptionsPage, { params: idParams, querystring: redemptionsQuery }),
+    },
+    async (req) => {
+      const profileId = req.query.profile ? await deps.resolveProfile(req.workspaceId, req.query.profile) : undefined;
+      return listRedemptions(deps, req.workspaceId, req.params.id, { limit: req.query.limit, cursor: req.query.cursor, profileId });
+    },
+  );
+  app.post<Id & { Body: { reason: string } }>(
+    '/v1/loyalty/catalogue-redemptions/:id/reverse',
+    {
+      preHandler,
+      schema: doc(
+        'Reverse a redemption: points back through the ledger, the unit back in stock, its coupon voided (refused if the coupon was used); idempotent',
+        reversedRedemptionAnswer,
+        { params: idParams, body: reverseRedemptionBody },
+      ),
+    },
+    async (req, reply) => replayed(reply, await reverseRedemption(deps, req.workspaceId, req.params.id, req.body.reason)),
   );
   await checkoutRoutes(app, deps, preHandler);
 }

@@ -119,6 +119,60 @@ export const redemptionSchema = {
     createdAt: { type: 'string' },
   },
 } as const;
+/** A redemption as the admin lists show it (with its reversal, if any). */
+export const redemptionRowSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'itemId',
+    'profileId',
+    'points',
+    'entryId',
+    'couponId',
+    'couponCode',
+    'status',
+    'reversedAt',
+    'reverseEntryId',
+    'reverseReason',
+    'createdAt',
+  ],
+  properties: {
+    id: { type: 'string' },
+    itemId: { type: 'string' },
+    profileId: { type: 'string' },
+    points: { type: 'integer' },
+    entryId: { type: 'string', description: 'the ledger entry of the spend' },
+    couponId: { type: ['string', 'null'] },
+    couponCode: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['redeemed', 'reversed'] },
+    reversedAt: { type: ['string', 'null'] },
+    reverseEntryId: { type: ['string', 'null'], description: 'the ledger entry that gave the points back' },
+    reverseReason: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+  },
+} as const;
+/** A page of an item's redemptions. */
+export const redemptionsPage = pageSchema(redemptionRowSchema, 'redemptions, newest first');
+/** Query of GET /v1/loyalty/catalogue-items/:id/redemptions. */
+export const redemptionsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...pageQueryProperties(50, 500), profile: { type: 'string', minLength: 1, maxLength: 1024, description: "one member's redemptions" } },
+} as const;
+/** Body of POST /v1/loyalty/catalogue-redemptions/:id/reverse. */
+export const reverseRedemptionBody = {
+  type: 'object',
+  required: ['reason'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } },
+} as const;
+/** `{ redemption, balance }` of a reversal. */
+export const reversedRedemptionAnswer = {
+  type: 'object',
+  required: ['redemption', 'balance'],
+  properties: { redemption: redemptionRowSchema, balance: { type: 'integer', description: "the member's balance after the points came back" } },
+} as const;
+
 /** `{ redemption }`. */
 export const redemptionAnswer = { type: 'object', required: ['redemption'], properties: { redemption: redemptionSchema } } as const;
 

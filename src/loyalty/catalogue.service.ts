@@ -85,7 +85,8 @@ function itemView(r: CatalogueItemsTable): CatalogueItemView {
   };
 }
 
-async function findItem(db: Conn, ws: string, id: string): Promise<CatalogueItemsTable> {
+/** An item by id, or CATALOGUE_ITEM_NOT_FOUND. */
+export async function findItem(db: Conn, ws: string, id: string): Promise<CatalogueItemsTable> {
   const r = await db.selectFrom('loyalty_catalogue_items').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
   if (!r) throw new MemberApiError('CATALOGUE_ITEM_NOT_FOUND', `no catalogue item "${id}" in this workspace`, { id });
   return r;
@@ -217,6 +218,7 @@ async function checkRedeemable(trx: Conn, item: CatalogueItemsTable, profileId: 
       .where('workspace_id', '=', item.workspace_id)
       .where('item_id', '=', item.id)
       .where('profile_id', '=', profileId)
+      .where('reversed_at', 'is', null)
       .executeTakeFirstOrThrow();
     if (num(r.n) >= item.per_member_limit) {
       throw new MemberApiError('CATALOGUE_LIMIT_REACHED', `the member has redeemed catalogue item ${item.id} ${num(r.n)} times, its limit per member`, {

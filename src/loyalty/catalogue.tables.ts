@@ -42,6 +42,10 @@ export interface CatalogueRedemptionsTable {
   /** Unique per workspace (member requests are keyed `member:<profile>:<key>`). */
   idempotency_key: string;
   created_at: Millis;
+  /** When an admin reversed it (points given back, stock restored, its coupon voided), the credit, and why (0042). */
+  reversed_at?: Millis | null;
+  reverse_entry_id?: string | null;
+  reverse_reason?: string | null;
 }
 
 /** The workspace's deduction at checkout: `points_per_yuan` points pay ¥1; caps per order in percent of the total and/or fen. */

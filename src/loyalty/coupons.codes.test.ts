@@ -77,6 +77,8 @@ describeEngines('bulk codes, claims by code and by link', (engine) => {
         valid_from: null,
         valid_until: null,
         redemption_id: null,
+        voided_at: null,
+        void_reason: null,
         created_at: START,
         updated_at: START,
       };

@@ -193,6 +193,16 @@ export async function redeemInTrx(
       redemptionId: r.id,
     });
   }
+  if (c.status === 'voided') {
+    throw new LoyaltyError(
+      'COUPON_VOIDED',
+      `coupon ${c.code} was voided at ${new Date(c.voided_at!).toISOString()}: ${c.void_reason ?? 'no reason recorded'}`,
+      {
+        code: c.code,
+        reason: c.void_reason,
+      },
+    );
+  }
   if (c.status === 'unassigned') {
     // Read only here: a coupon already held needs no time zone.
     const tz = await workspaceTimeZone(trx, req.workspaceId, req.defaultTimeZone);

@@ -46,6 +46,7 @@ export function couponFromRow(r: CouponRow): CouponRow {
     issued_at: optNum(r.issued_at),
     valid_from: optNum(r.valid_from),
     valid_until: optNum(r.valid_until),
+    voided_at: optNum(r.voided_at),
     created_at: num(r.created_at),
     updated_at: num(r.updated_at),
   };

@@ -235,7 +235,7 @@ export const couponSchema = {
     code: { type: 'string' },
     templateId: { type: 'string' },
     profileId: { type: ['string', 'null'] },
-    status: { type: 'string', enum: ['unassigned', 'issued', 'redeemed'] },
+    status: { type: 'string', enum: ['unassigned', 'issued', 'redeemed', 'voided'] },
     expired: { type: 'boolean' },
     channel: { type: 'string', enum: ['generated', 'api', 'journey', 'claim_link', 'code'] },
     reason: { type: ['string', 'null'] },
@@ -243,6 +243,8 @@ export const couponSchema = {
     validFrom: { type: ['string', 'null'] },
     validUntil: { type: ['string', 'null'] },
     redemptionId: { type: ['string', 'null'] },
+    voidedAt: { type: ['string', 'null'] },
+    voidReason: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
   },
 } as const;
@@ -256,7 +258,7 @@ export const couponsQuery = {
   additionalProperties: false,
   properties: {
     ...pageQueryProperties(50, 1000),
-    status: { type: 'string', enum: ['unassigned', 'issued', 'redeemed'] },
+    status: { type: 'string', enum: ['unassigned', 'issued', 'redeemed', 'voided'] },
     batch: { type: 'string', maxLength: 100, description: 'a bulk generation batch (template lists only)' },
   },
 } as const;

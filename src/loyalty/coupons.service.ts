@@ -30,6 +30,9 @@ export interface CouponView {
   validUntil: string | null;
   /** The redemption in force, while redeemed. */
   redemptionId: string | null;
+  /** When and why it was voided (taken back unused), or null. */
+  voidedAt: string | null;
+  voidReason: string | null;
   createdAt: string;
 }
 
@@ -50,6 +53,8 @@ export function couponView(c: CouponRow, now: number): CouponView {
     validFrom: iso(c.valid_from),
     validUntil: iso(c.valid_until),
     redemptionId: c.redemption_id,
+    voidedAt: iso(c.voided_at),
+    voidReason: c.void_reason,
     createdAt: iso(c.created_at)!,
   };
 }
@@ -135,6 +140,8 @@ export async function generateCodes(
       valid_from: t.valid_from,
       valid_until: t.valid_until,
       redemption_id: null,
+      voided_at: null,
+      void_reason: null,
       created_at: now,
       updated_at: now,
     };

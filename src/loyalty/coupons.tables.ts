@@ -11,8 +11,8 @@ export type CouponKind = 'fixed' | 'percent' | 'threshold' | 'free_item';
 /** A template's state: active templates issue; paused ones do not (issued coupons stay usable); archived ones are hidden from the list. */
 export type TemplateStatus = 'active' | 'paused' | 'archived';
 
-/** Where a coupon stands: a generated code nobody holds yet, a member's unused coupon, or one used on an order. */
-export type CouponStatus = 'unassigned' | 'issued' | 'redeemed';
+/** Where a coupon stands: a generated code nobody holds yet, a member's unused coupon, one used on an order, or one taken back unused (voided). */
+export type CouponStatus = 'unassigned' | 'issued' | 'redeemed' | 'voided';
 
 /** How a coupon came to its holder. */
 export type IssueChannel = 'generated' | 'api' | 'journey' | 'claim_link' | 'code';
@@ -78,6 +78,9 @@ export interface CouponsTable {
   valid_until: Millis | null;
   /** The redemption in force, while redeemed. */
   redemption_id: string | null;
+  /** When it was voided (taken back unused: a referral reward of a refunded order, a catalogue redemption reversed), and why (0042). */
+  voided_at: Millis | null;
+  void_reason: string | null;
   created_at: Millis;
   updated_at: Millis;
 }

@@ -2,13 +2,14 @@
  * The coupon reversal worker: a coupon used on an order is given back when the CDP says that order
  * was cancelled or fully refunded (`Order Cancelled`, `Order Refunded`; a partial refund keeps it).
  * Two paths, as the journey worker's listeners: fast, the `cdp.events-committed` notices of this
- * process; durable, a cursor per workspace over those events by event time (in `job_state`, locked
- * with SKIP LOCKED so several processes share the work), re-reading an overlap so events ingested
- * elsewhere a little out of order are not missed. Reversal is idempotent: reading an event twice
+ * process; durable, a cursor per workspace over those events in storage order (`received_at`, in
+ * `job_state`, locked with SKIP LOCKED so several processes share the work), re-reading an overlap
+ * for events committed a moment after they were stored, so a refund sent hours after its event time
+ * (an offline batch, another process) is still read. Reversal is idempotent: reading an event twice
  * reverses once.
  */
 import type { Logger } from 'pino';
-import { type CdpHubEvents, ORDER_EVENTS, orderAmounts, trackEventsAfter } from '../cdp/index.js';
+import { type CdpHubEvents, ORDER_EVENTS, orderAmounts, trackEventsReceivedAfter } from '../cdp/index.js';
 import type { Database } from '../platform/db/database.js';
 import { lockJobState, writeJobState } from '../platform/db/job-state.js';
 import type { Hub } from '../platform/hub.js';
@@ -36,11 +37,15 @@ export interface CouponWorker {
 
 /** Events read per page. */
 const PAGE = 500;
-/** The durable pass re-reads this much before its cursor (events dated a little earlier arriving later). */
+/** The durable pass re-reads this much storage time before its cursor (events committed a moment after they were stored). */
 export const OVERLAP_MS = 10 * 60_000;
 const CURSOR = 'loyalty.coupon-reversals';
 
-type Cursor = Record<string, { timestamp: number; messageId: string }>;
+/**
+ * Per event name, the last event read: `receivedAt` in storage order; a cursor of before 0042 has
+ * only `timestamp` (event time), where the storage cursor starts from.
+ */
+type Cursor = Record<string, { timestamp: number; messageId: string; receivedAt?: number }>;
 
 /** An order change as read from an event: the order it names and whether it cancels it. */
 interface Change {
@@ -82,18 +87,20 @@ async function workspacePass(deps: CouponWorkerDeps, ws: string): Promise<number
     let n = 0;
     for (const event of [ORDER_EVENTS.refunded, ORDER_EVENTS.cancelled]) {
       const at = cursor[event];
-      let after = at ? { timestamp: at.timestamp - OVERLAP_MS, messageId: '' } : { timestamp: -1, messageId: '' };
+      let after = at ? { receivedAt: (at.receivedAt ?? at.timestamp) - OVERLAP_MS, messageId: '' } : { receivedAt: -1, messageId: '' };
       for (;;) {
-        const rows = await trackEventsAfter(trx, ws, event, after, PAGE);
+        const rows = await trackEventsReceivedAfter(trx, ws, event, after, PAGE);
         const changes = rows.map((r) => changeOf(r.event, r.payload.properties)).filter((c): c is Change => c !== undefined);
         n += await applyChanges(trx, db, ws, changes, deps.now());
         const last = rows[rows.length - 1];
-        if (last && (!cursor[event] || last.timestamp > cursor[event]!.timestamp)) cursor[event] = { timestamp: last.timestamp, messageId: last.messageId };
+        const prev = cursor[event];
+        if (last && (!prev || last.receivedAt > (prev.receivedAt ?? prev.timestamp)))
+          cursor[event] = { timestamp: last.timestamp, messageId: last.messageId, receivedAt: last.receivedAt };
         if (rows.length < PAGE) break;
-        after = { timestamp: last!.timestamp, messageId: last!.messageId };
+        after = { receivedAt: last!.receivedAt, messageId: last!.messageId };
       }
       // Nothing of this name yet: later passes start from now (less the overlap), not from the beginning again.
-      cursor[event] ??= { timestamp: deps.now(), messageId: '' };
+      cursor[event] ??= { timestamp: deps.now(), messageId: '', receivedAt: deps.now() };
     }
     // Written only when it moved: an idle workspace's pass stays a read.
     if (JSON.stringify(cursor) !== before) await writeJobState(trx, ws, CURSOR, cursor, deps.now());

@@ -24,6 +24,8 @@ export const LoyaltyError = errorClass('loyalty', {
   COUPON_NOT_OWNED: 403,
   /** The coupon was already used on an order (details name it). */
   COUPON_ALREADY_REDEEMED: 409,
+  /** The coupon was taken back unused (details say why) and cannot be used. */
+  COUPON_VOIDED: 409,
   /** A generated code already claimed by a member. */
   COUPON_ALREADY_CLAIMED: 409,
   /** Outside the coupon's validity window: not valid yet, or expired. */

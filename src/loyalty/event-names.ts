@@ -16,6 +16,8 @@ export const COUPON_EVENTS = {
   issued: 'Coupon Issued',
   redeemed: 'Coupon Redeemed',
   reversed: 'Coupon Reversed',
+  /** An unused coupon taken back (its referral reward's order refunded, its catalogue redemption reversed). */
+  voided: 'Coupon Voided',
 } as const;
 
 /** Names of the tier and paid membership events loyalty records on a member's timeline. */
@@ -44,6 +46,8 @@ export const REFERRAL_EVENTS = {
 export const GROWTH_EVENTS = {
   /** A catalogue item bought with points. */
   rewardRedeemed: 'Reward Redeemed',
+  /** A catalogue redemption reversed by an admin: points back, its coupon voided. */
+  rewardRedemptionReversed: 'Reward Redemption Reversed',
   /** Points deducted from an order at checkout, and given back when it is refunded or cancelled. */
   pointsDeducted: 'Points Deducted At Checkout',
   deductionReversed: 'Points Deduction Reversed',

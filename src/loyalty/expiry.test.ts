@@ -34,7 +34,7 @@ describeEngines('points expiry job and the Points Expiring notice', (engine) => 
     app.t.clock.advance(DAY_MS);
     await app.api('POST', '/v1/loyalty/checkins', { profile: p });
     expect(await expiryOfLast()).toBeNull();
-    // The API's own earnings keep their contract: absent or null expiresAt never expires.
+    // The API's earnings without expiresAt follow the same policy (now none): they never expire.
     const e = await app.api('POST', '/v1/loyalty/points/earn', { profile: p, points: 10, reason: 'r', idempotencyKey: 'k1' });
     expect(e.body.entry.expiresAt).toBeNull();
     expect(await app.mismatches()).toEqual([]);

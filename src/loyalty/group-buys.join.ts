@@ -1,12 +1,14 @@
 /**
  * Opening and joining groups. A join locks the group's row (PostgreSQL; SQLite's single writer
  * serialises), refuses a closed or late group, refuses the same person twice — the same live
- * profile after One ID merges, or profiles that share a phone, unionid or device id as traits
- * (the CDP's profiles, read through cdp's index) — and forms the group when it fills: each member
+ * profile after One ID merges, two profiles that presented one identifier (any type: phone,
+ * unionid, device, email, member id…) which One ID saw and refused to merge them over, of either
+ * profile or of any profile merged into it, or profiles that share a phone, unionid or device id
+ * as traits only (the CDP's profiles, read through cdp's index) — and forms the group when it fills: each member
  * gets the campaign's reward (points through the ledger, a coupon through the coupon issue, keyed
  * by group and member) and a `Group Buy Formed` event, in the same transaction.
  */
-import { profileTraits, recordSystemEvents, resolveProfileId } from '../cdp/index.js';
+import { identityConflictsBetween, profileTraits, recordSystemEvents, resolveProfileId } from '../cdp/index.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
@@ -19,6 +21,7 @@ import type { GroupBuyCampaignsTable, GroupBuysTable } from './group-buys.tables
 import { type Conn, num } from './ledger.repo.js';
 import { postEntry } from './ledger.service.js';
 import { MemberApiError } from './member-api.errors.js';
+import { familyOf } from './referrals.checks.js';
 import { defaultExpiry } from './settings.service.js';
 
 /** Traits that name one person: two profiles with the same value are one member for group-buys. */
@@ -28,6 +31,9 @@ export const SAME_PERSON_TRAITS = ['phone', 'unionid', 'device_id'] as const;
 export async function samePerson(db: Conn, ws: string, a: string, b: string): Promise<string | undefined> {
   const [la, lb] = [(await resolveProfileId(db, ws, a)) ?? a, (await resolveProfileId(db, ws, b)) ?? b];
   if (la === lb) return 'same profile';
+  // One ID: an identifier both presented (normalised as One ID keys it: "+86 138 0013 8000" is 13800138000).
+  const conflicts = await identityConflictsBetween(db, ws, await familyOf(db, ws, la), await familyOf(db, ws, lb));
+  if (conflicts.length > 0) return `shares ${[...new Set(conflicts.map((c) => c.idType.split(':')[0]!))].sort().join(', ')}`;
   const traits = await profileTraits(db, ws, [la, lb]);
   for (const t of SAME_PERSON_TRAITS) {
     const va = traits.get(la)?.[t];

@@ -89,6 +89,29 @@ describeEngines('group-buys (拼团)', (engine) => {
     expect([again.body.error?.code, again.body.error?.details?.reason]).toEqual(['GROUP_BUY_SELF_JOIN', 'same profile']);
   });
 
+  it('refuses a second account that shares any One ID identifier (phone written differently, a device in context), whatever its traits say', async () => {
+    app = await memberTestApp(engine);
+    const c = await campaign(app, { groupSize: 5 });
+    await app.identify({ userId: 'leader', traits: { phone: '13800138000' }, context: { device: { id: 'dev-leader' } } });
+    const leader = (await app.call('GET', '/v1/profiles/user_id:leader')).body.id as string;
+    const code = (await app.member(await app.mint(leader), 'POST', '/v1/member/group-buys', { campaignId: c.id })).body.code as string;
+    // Each second account exists first (its own user id), then presents one of the leader's identifiers: One ID refuses to merge them.
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['alt-phone', { traits: { phone: '+86 138 0013 8000' } }, 'shares phone'],
+      ['alt-device', { context: { device: { id: 'dev-leader' } } }, 'shares device_id'],
+    ];
+    for (const [userId, extra, reason] of cases) {
+      const alt = await app.profile(userId);
+      await app.identify({ userId, traits: {}, ...extra });
+      expect((await app.call('GET', `/v1/profiles/user_id:${userId}`)).body.id, userId).toBe(alt);
+      const r = await app.member(await app.mint(alt), 'POST', `/v1/member/group-buys/${code}/join`);
+      expect([r.status, r.body.error?.code, r.body.error?.details?.reason], userId).toEqual([409, 'GROUP_BUY_SELF_JOIN', reason]);
+    }
+    // A different person joins.
+    const other = await app.profile('other');
+    expect((await app.member(await app.mint(other), 'POST', `/v1/member/group-buys/${code}/join`)).body).toMatchObject({ joined: 2 });
+  });
+
   it('cancels groups not full at their deadline (SKIP LOCKED claims; two passes at once cancel each once) with "Group Buy Cancelled" and the refund intent', async () => {
     app = await memberTestApp(engine);
     const c = await campaign(app, { groupHours: 2 });

@@ -180,3 +180,15 @@ export async function createGroupBuyTables(db: Kysely<any>, t: ReturnType<typeof
     .addPrimaryKeyConstraint('loyalty_group_buy_members_pk', ['workspace_id', 'group_id', 'profile_id'])
     .execute();
 }
+
+/**
+ * 0042: reversals. A coupon may be voided (a referral reward taken back, a catalogue redemption
+ * reversed): when and why. A catalogue redemption may be reversed: when, why, by which credit.
+ */
+export async function addReversalColumns(db: Kysely<any>, t: ReturnType<typeof columnTypes>): Promise<void> {
+  await db.schema.alterTable('coupons').addColumn('voided_at', t.millis).execute();
+  await db.schema.alterTable('coupons').addColumn('void_reason', 'text').execute();
+  await db.schema.alterTable('loyalty_catalogue_redemptions').addColumn('reversed_at', t.millis).execute();
+  await db.schema.alterTable('loyalty_catalogue_redemptions').addColumn('reverse_entry_id', 'text').execute();
+  await db.schema.alterTable('loyalty_catalogue_redemptions').addColumn('reverse_reason', 'text').execute();
+}

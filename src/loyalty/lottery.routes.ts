@@ -4,8 +4,9 @@ import { requireKey } from '../platform/http.js';
 import { idParams, itemsQuery } from './catalogue.schemas.js';
 import type { OfferStatus } from './catalogue.tables.js';
 import type { LoyaltyDeps } from './deps.js';
-import { drawsPage, drawsQuery, lotteriesPage, lotteryBody, lotteryPatch, lotterySchema } from './lottery.schemas.js';
-import { createLottery, getLottery, listDraws, listLotteries, type LotteryBody, type LotteryPatch, updateLottery } from './lottery.service.js';
+import { replacePrizes } from './lottery.prizes.js';
+import { drawsPage, drawsQuery, lotteriesPage, lotteryBody, lotteryPatch, lotterySchema, prizesBody } from './lottery.schemas.js';
+import { createLottery, getLottery, listDraws, listLotteries, type LotteryBody, type LotteryPatch, type PrizeBody, updateLottery } from './lottery.service.js';
 
 type Id = { Params: { id: string } };
 const doc = (summary: string, response: object, extra: object = {}) => ({
@@ -44,9 +45,21 @@ export async function lotteryRoutes(app: FastifyInstance, deps: LoyaltyDeps): Pr
     `${base}/:id`,
     {
       preHandler,
-      schema: doc('Change a lottery: name, cost, daily limit, status (the prize table is fixed)', lotterySchema, { params: idParams, body: lotteryPatch }),
+      schema: doc('Change a lottery: name, cost, daily limit, status (the prize table: PUT …/prizes)', lotterySchema, { params: idParams, body: lotteryPatch }),
     },
     async (req) => updateLottery(deps, req.workspaceId, req.params.id, req.body),
+  );
+  app.put<Id & { Body: { prizes: PrizeBody[] } }>(
+    `${base}/:id/prizes`,
+    {
+      preHandler,
+      schema: doc(
+        "Replace a lottery's prize table: probabilities summing to 1,000,000 ppm, one fallback; a line keeps what it has given (stock not below it), a line draws name cannot be removed",
+        lotterySchema,
+        { params: idParams, body: prizesBody },
+      ),
+    },
+    async (req) => replacePrizes(deps, req.workspaceId, req.params.id, req.body.prizes),
   );
   app.delete<Id>(`${base}/:id`, { preHandler, schema: doc('Archive a lottery: no more draws', lotterySchema, { params: idParams }) }, async (req) =>
     updateLottery(deps, req.workspaceId, req.params.id, { status: 'archived' }),

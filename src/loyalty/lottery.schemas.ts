@@ -39,6 +39,14 @@ export const lotteryBody = {
   },
 } as const;
 
+/** Body of PUT /v1/loyalty/lotteries/:id/prizes: the whole prize table. */
+export const prizesBody = {
+  type: 'object',
+  required: ['prizes'],
+  additionalProperties: false,
+  properties: { prizes: lotteryBody.properties.prizes },
+} as const;
+
 /** Body of PATCH /v1/loyalty/lotteries/:id. */
 export const lotteryPatch = {
   type: 'object',

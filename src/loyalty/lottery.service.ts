@@ -37,7 +37,7 @@ export interface LotteryBody {
   prizes: PrizeBody[];
 }
 
-/** What PATCH may change (the prize table is fixed once created: make a new lottery). */
+/** What PATCH may change (the prize table is replaced with PUT …/prizes, lottery.prizes.ts). */
 export interface LotteryPatch {
   name?: string;
   costPoints?: number;

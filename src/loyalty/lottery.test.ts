@@ -148,6 +148,57 @@ describeEngines('lottery draws', (engine) => {
     expect(await app.mismatches()).toEqual([]);
   });
 
+  it('edits the prize table: probabilities must sum to 1, stock not below what was given, drawn lines kept; later draws follow the new table', async () => {
+    app = await memberTestApp(engine);
+    const p = await app.profile('player');
+    await app.earn(p, 1000);
+    const lot = (
+      await app.call('POST', '/v1/loyalty/lotteries', {
+        name: 'Spin',
+        costPoints: 1,
+        prizes: [
+          { id: 'ten', name: '10 points', kind: 'points', ppm: 1_000_000, points: 10, stock: 5 },
+          { id: 'none', name: 'Thanks', kind: 'none', ppm: 0, fallback: true },
+        ],
+      })
+    ).body;
+    const token = await app.mint(p);
+    for (const k of ['a', 'b'])
+      expect((await app.member(token, 'POST', `/v1/member/lotteries/${lot.id}/draws`, { idempotencyKey: k })).body.draw.prizeId).toBe('ten');
+    const put = (prizes: unknown[]) => app.call('PUT', `/v1/loyalty/lotteries/${lot.id}/prizes`, { prizes });
+    const sum = await put([
+      { id: 'ten', name: '10 points', kind: 'points', ppm: 400_000, points: 10, stock: 5 },
+      { id: 'none', name: 'Thanks', kind: 'none', ppm: 500_000, fallback: true },
+    ]);
+    expect([sum.status, sum.body.error.code, sum.body.error.message]).toEqual([
+      400,
+      'LOTTERY_INVALID',
+      'prize probabilities must sum to 1000000 ppm (1), they sum to 900000',
+    ]);
+    const low = await put([
+      { id: 'ten', name: '10 points', kind: 'points', ppm: 0, points: 10, stock: 1 },
+      { id: 'none', name: 'Thanks', kind: 'none', ppm: 1_000_000, fallback: true },
+    ]);
+    expect([low.status, low.body.error.code, low.body.error.details]).toEqual([400, 'LOTTERY_INVALID', { prizeId: 'ten', won: 2 }]);
+    const gone = await put([{ id: 'none', name: 'Thanks', kind: 'none', ppm: 1_000_000, fallback: true }]);
+    expect([gone.status, gone.body.error.details]).toEqual([400, { prizeId: 'ten', draws: 2 }]);
+    // A valid table: "ten" off (ppm 0, keeps what it gave), a new 5-point line at 100%.
+    const ok = await put([
+      { id: 'five', name: '5 points', kind: 'points', ppm: 1_000_000, points: 5, stock: null },
+      { id: 'ten', name: '10 points', kind: 'points', ppm: 0, points: 10, stock: 2 },
+      { id: 'none', name: 'Thanks for playing', kind: 'none', ppm: 0, fallback: true },
+    ]);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body.prizes.map((x: any) => [x.id, x.ppm, x.won, x.left, x.fallback])).toEqual([
+      ['five', 1_000_000, 0, null, false],
+      ['ten', 0, 2, 0, false],
+      ['none', 0, 0, null, true],
+    ]);
+    expect((await app.member(token, 'POST', `/v1/member/lotteries/${lot.id}/draws`, { idempotencyKey: 'c' })).body.draw.prizeId).toBe('five');
+    expect((await app.call('GET', `/v1/loyalty/lotteries/${lot.id}/draws?limit=10`)).body.data).toHaveLength(3);
+    expect(await app.mismatches()).toEqual([]);
+  });
+
   it('recorded draws match the table (1,200 draws through the service, chi-square p ≥ 0.001)', async () => {
     app = await memberTestApp(engine);
     const p = await app.profile('many');

@@ -23,6 +23,10 @@ export const MemberApiError = errorClass('loyalty', {
   CATALOGUE_LIMIT_REACHED: 409,
   /** An item that cannot be (a coupon item without a usable template). */
   CATALOGUE_ITEM_INVALID: 400,
+  /** No catalogue redemption with that id in this workspace. */
+  CATALOGUE_REDEMPTION_NOT_FOUND: 404,
+  /** The redemption's coupon was already used on an order: the redemption cannot be reversed (details name the order). */
+  CATALOGUE_COUPON_USED: 409,
   /** Deduction at checkout is not set up in this workspace (PUT /v1/loyalty/checkout/settings). */
   CHECKOUT_NOT_CONFIGURED: 409,
   /** The order already has points deducted with other numbers, or was reversed. */

@@ -3,10 +3,10 @@ import { sql } from 'kysely';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
-import { createCatalogueTables, createGroupBuyTables } from './growth.migration.js';
+import { addReversalColumns, createCatalogueTables, createGroupBuyTables } from './growth.migration.js';
 import { tiersMigration } from './tiers.migration.js';
 
-/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons), 0033 (tiers and paid memberships), 0034 (referrals), 0035 (catalogue, checkout, lotteries), 0036 (group-buys). */
+/** The loyalty module's migrations: 0022 (points accounts and the append-only ledger), 0028 (earning rules, awards and holds, check-ins, settings), 0029 (coupons), 0033 (tiers and paid memberships), 0034 (referrals), 0035 (catalogue, checkout, lotteries), 0036 (group-buys), 0042 (voided coupons, reversed catalogue redemptions). */
 export function loyaltyMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -68,6 +68,7 @@ export function loyaltyMigrations(engine: Engine): MigrationSet {
       '0034_loyalty_referrals': referralsMigration(engine),
       '0035_loyalty_catalogue': { up: (db: Kysely<any>) => createCatalogueTables(db, t) },
       '0036_loyalty_group_buys': { up: (db: Kysely<any>) => createGroupBuyTables(db, t) },
+      '0042_loyalty_reversals': { up: (db: Kysely<any>) => addReversalColumns(db, t) },
     },
   };
 }

@@ -2,11 +2,13 @@
 import { type Database, withRetries } from '../platform/db/database.js';
 import { DAY_MS } from '../platform/time.js';
 import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
+import { workspaceTimeZone } from '../platform/workspaces.js';
 import type { LoyaltyDeps } from './deps.js';
 import { LoyaltyError } from './errors.js';
 import { entryFromRow, findAccount, num } from './ledger.repo.js';
 import { upgradeNow } from './tiers.recheck.js';
 import { type EntryView, entryView, type PointsSource, type PostingRequest, type PostingResult, postEntry } from './ledger.service.js';
+import { defaultExpiry } from './settings.service.js';
 
 /** A posting as the API takes it (the body of POST /v1/loyalty/points/earn|spend|adjust|clawback). */
 export interface PostingBody {
@@ -30,8 +32,8 @@ function parseTime(value: string, field: string): number {
 /** Posts one entry for the profile a reference names, in a transaction of its own (see {@link postWithRetries}). */
 export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingRequest['kind'], body: PostingBody): Promise<PostingResult> {
   const profileId = await deps.resolveProfile(ws, body.profile);
-  const expiresAt = body.expiresAt == null ? null : parseTime(body.expiresAt, 'expiresAt');
-  if (expiresAt !== null && kind !== 'earn' && !(kind === 'adjust' && body.points > 0)) {
+  const expiresAt = body.expiresAt === undefined ? undefined : body.expiresAt === null ? null : parseTime(body.expiresAt, 'expiresAt');
+  if (expiresAt != null && kind !== 'earn' && !(kind === 'adjust' && body.points > 0)) {
     throw new LoyaltyError('VALIDATION_FAILED', 'expiresAt is for credits only (earn, or adjust with positive points)', { field: 'expiresAt' });
   }
   const req: PostingRequest = {
@@ -45,6 +47,11 @@ export async function postPoints(deps: LoyaltyDeps, ws: string, kind: PostingReq
     idempotencyKey: body.idempotencyKey,
     expiresAt,
   };
+  // A credit that names no expiry (absent; `null` is "never") follows the workspace's policy, as the module's own awards do.
+  if (expiresAt === undefined && body.points > 0 && (kind === 'earn' || kind === 'adjust')) {
+    const tz = await workspaceTimeZone(deps.database.db, ws, deps.defaultTimeZone);
+    req.defaultExpiresAt = await defaultExpiry(deps.database.db, ws, deps.now(), tz);
+  }
   return postWithRetries(deps.database, req, deps.now);
 }
 

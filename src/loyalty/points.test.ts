@@ -24,8 +24,11 @@ describeEngines('the points API', (engine) => {
     expect(earn.replayed).toBe(false);
     expect(earn.body).toMatchObject({
       balance: 500,
-      entry: { profileId: p, seq: 1, kind: 'earn', points: 500, requested: 500, source: { type: 'order', id: 'o-1' }, expiresAt: null },
+      entry: { profileId: p, seq: 1, kind: 'earn', points: 500, requested: 500, source: { type: 'order', id: 'o-1' } },
     });
+    // No expiresAt: the workspace's policy (default: the end of the year after earning, local time).
+    expect(earn.body.entry.expiresAt).toBe('2027-12-31T16:00:00.000Z');
+    expect(earn.body).toMatchObject({});
     // The same request again: no second effect, the first answer.
     const again = await app.api('POST', '/v1/loyalty/points/earn', {
       profile: 'user_id:u1',
@@ -188,6 +191,24 @@ describeEngines('the points API', (engine) => {
       { balance: big, limit: Number.MAX_SAFE_INTEGER },
     ]);
     expect(await app.t.database.db.selectFrom('loyalty_entries').select('id').execute()).toHaveLength(1);
+  });
+
+  it('an API earning without expiresAt follows the policy the earning rules use; null never expires; a set time wins', async () => {
+    app = await loyaltyTestApp(engine);
+    const p = await app.profile('u1');
+    const earn = async (key: string, extra: Record<string, unknown> = {}) =>
+      (await app.api('POST', '/v1/loyalty/points/earn', { profile: p, points: 10, reason: 'r', idempotencyKey: key, ...extra })).body.entry.expiresAt;
+    expect(await earn('default')).toBe('2027-12-31T16:00:00.000Z');
+    expect((await app.api('PUT', '/v1/loyalty/settings', { expiry: { kind: 'days', days: 30 }, noticeDays: 7 })).status).toBe(200);
+    expect(await earn('days')).toBe(new Date(app.t.clock.now() + 30 * 86_400_000).toISOString());
+    expect(await earn('never', { expiresAt: null })).toBeNull();
+    expect(await earn('given', { expiresAt: '2030-01-01T00:00:00Z' })).toBe('2030-01-01T00:00:00.000Z');
+    const up = await app.api('POST', '/v1/loyalty/points/adjust', { profile: p, points: 5, reason: 'goodwill', idempotencyKey: 'adj' });
+    expect(up.body.entry.expiresAt).toBe(new Date(app.t.clock.now() + 30 * 86_400_000).toISOString());
+    await app.api('PUT', '/v1/loyalty/settings', { expiry: { kind: 'none' }, noticeDays: 7 });
+    expect(await earn('none')).toBeNull();
+    // A retry after the policy changed is the same request: its first answer.
+    expect(await earn('days')).toBe(new Date(app.t.clock.now() + 30 * 86_400_000).toISOString());
   });
 
   it('keeps workspaces apart: a key, a balance and a profile belong to one workspace', async () => {

@@ -1,13 +1,15 @@
 /**
  * Referral rewards: granting a reward once per key (points through the ledger, a coupon through
- * the coupon issue, tier days through the tier port), taking points back when the qualifying
- * order is refunded, and the timeline events of both. Everything runs in the caller's transaction.
+ * the coupon issue, tier days through the tier port), taking them back when the qualifying order
+ * is refunded (points clawed back, an unused coupon voided, a used one recorded as not
+ * reclaimable), and the timeline events. Everything runs in the caller's transaction.
  */
 import { recordSystemEvents, resolveProfileId } from '../cdp/index.js';
 import { AppError } from '../platform/errors.js';
 import { newId } from '../platform/ids.js';
 import { workspaceTimeZone } from '../platform/workspaces.js';
 import { issueInTrx } from './coupons.issue.js';
+import { voidCouponInTrx } from './coupons.void.js';
 import { LoyaltyError } from './errors.js';
 import type { LoyaltyDeps } from './deps.js';
 import { REFERRAL_EVENTS } from './event-names.js';
@@ -143,8 +145,9 @@ export async function grantReward(trx: Conn, deps: RewardDeps, req: GrantRequest
 /**
  * Takes back the points rewards of an order in proportion to what was refunded (all of them once
  * it is refunded in full or cancelled), through claw backs keyed by the share reversed, so a
- * replayed refund takes nothing twice. Tier days are revoked through the port when it can;
- * coupons stay (a coupon given is the member's; docs say so). Answers how many rewards changed.
+ * replayed refund takes nothing twice. Once the order is refunded in full or cancelled, a coupon
+ * reward is voided if unused, or recorded `not_reclaimable` with the order it was used on, and tier
+ * days are revoked through the port when it can. Answers how many rewards changed.
  */
 export async function reverseOrderRewards(trx: Conn, deps: RewardDeps, ws: string, orderId: string, share: number, why: string, now: number): Promise<number> {
   const rows = (
@@ -196,6 +199,22 @@ async function reverseRewards(
       await postEntry(trx, deps.database.dialect, { ...claw, source, idempotencyKey: `referral-reverse:${r.id}:${target}` }, now);
     } else if (r.kind === 'tier_days' && share >= 1 && deps.tierDays?.revoke && r.reference) {
       await deps.tierDays.revoke(trx, { workspaceId: ws, reference: r.reference, reason: why, now });
+    } else if (r.kind === 'coupon' && share >= 1 && r.reference) {
+      const v = await voidCouponInTrx(trx, deps.database.dialect, ws, r.reference, `referral reward reversed: ${why}`, now);
+      if (!v) continue;
+      if (v.outcome === 'used') {
+        const note = `not reclaimable: coupon ${v.code} was used on order ${v.orderId} at ${new Date(v.redeemedAt).toISOString()} (${why})`;
+        if (r.status !== 'not_reclaimable' || r.note !== note) {
+          await trx
+            .updateTable('referral_rewards')
+            .set({ status: 'not_reclaimable', note, updated_at: now })
+            .where('workspace_id', '=', ws)
+            .where('id', '=', r.id)
+            .execute();
+          changed++;
+        }
+        continue;
+      }
     } else continue;
     const status = target >= r.amount ? 'reversed' : 'granted';
     await trx

@@ -177,8 +177,8 @@ export const rewardItemSchema = {
     reversed: { type: 'integer', description: 'points clawed back after refunds' },
     reference: { ...NULL_TEXT, description: 'the ledger entry id, coupon code or tier grant' },
     orderId: NULL_TEXT,
-    status: { type: 'string', enum: ['granted', 'reversed', 'failed'] },
-    note: { ...NULL_TEXT, description: 'why a reward failed (e.g. TIER_DAYS_UNAVAILABLE, COUPON_OUT_OF_STOCK)' },
+    status: { type: 'string', enum: ['granted', 'reversed', 'failed', 'not_reclaimable'] },
+    note: { ...NULL_TEXT, description: 'why a reward failed (e.g. TIER_DAYS_UNAVAILABLE, COUPON_OUT_OF_STOCK), or why a coupon could not be taken back' },
     createdAt: TIME,
   },
 } as const;

@@ -15,8 +15,12 @@ export type DecisionOutcome = 'accepted' | 'rejected';
 /** Where a referral stands: accepted (it counts), or rejected later (the two profiles turned out to be one person). */
 export type ReferralStatus = 'active' | 'rejected';
 
-/** Where a reward stands: granted, reversed (clawed back after a refund, in part or whole), or failed (recorded with its reason). */
-export type RewardStatus = 'granted' | 'reversed' | 'failed';
+/**
+ * Where a reward stands: granted, reversed (clawed back after a refund, in part or whole; a coupon
+ * voided), failed (recorded with its reason), or not_reclaimable (a coupon already used when its
+ * order was refunded; `note` names the order it was used on).
+ */
+export type RewardStatus = 'granted' | 'reversed' | 'failed' | 'not_reclaimable';
 
 /** A workspace's referral programme (one row; `definition` is the validated programme JSON). */
 export interface ReferralProgrammesTable {
@@ -83,7 +87,7 @@ export interface ReferralRewardsTable {
   kind: 'points' | 'coupon' | 'tier_days';
   /** Points, or tier days; 1 for a coupon. */
   amount: number;
-  /** Points clawed back so far (points rewards of refunded orders). */
+  /** Points clawed back so far (points rewards of refunded orders); 1 for a coupon voided. */
   reversed: number;
   /** The ledger entry, the coupon code or the tier port's reference. */
   reference: string | null;

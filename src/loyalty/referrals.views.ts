@@ -44,7 +44,7 @@ export interface RewardView {
   reversed: number;
   reference: string | null;
   orderId: string | null;
-  status: 'granted' | 'reversed' | 'failed';
+  status: 'granted' | 'reversed' | 'failed' | 'not_reclaimable';
   note: string | null;
   createdAt: string;
 }

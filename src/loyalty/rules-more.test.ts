@@ -61,6 +61,34 @@ describeEngines('earning rules: versions, birthdays, several workers', (engine) 
     expect(await app.mismatches()).toEqual([]);
   });
 
+  it('an order and an interaction stored two hours after their event time earn once, read in storage order', async () => {
+    app = await loyaltyTestApp(engine);
+    await app.api('POST', '/v1/loyalty/rules', { name: 'orders', kind: 'order', definition: { pointsPerYuan: 1, pendingDays: 0 } });
+    await app.api('POST', '/v1/loyalty/rules', { name: 'reviews', kind: 'event', definition: { event: 'Review Posted', points: 5 } });
+    const p = await app.profile('late');
+    app.t.clock.advance(3 * 3_600_000);
+    // Newer events are read first: the cursors move to now.
+    await app.track({ userId: 'late', event: 'Order Completed', properties: { order_id: 'new', total: 10 } });
+    await app.track({ userId: 'late', event: 'Review Posted', properties: {} });
+    await app.pass();
+    expect(await balance(p)).toBe(15);
+    // Then a till that was offline sends an order and a review dated two hours ago.
+    app.t.clock.advance(60_000);
+    const twoHoursAgo = new Date(app.t.clock.now() - 2 * 3_600_000).toISOString();
+    await app.track({ userId: 'late', event: 'Order Completed', properties: { order_id: 'offline', total: 40 }, timestamp: twoHoursAgo });
+    await app.track({ userId: 'late', event: 'Review Posted', properties: {}, timestamp: twoHoursAgo });
+    await app.pass();
+    expect(await balance(p)).toBe(15 + 40 + 5);
+    const award = await app.t.database.db.selectFrom('loyalty_awards').select(['at']).where('subject_key', '=', 'order:offline').executeTakeFirstOrThrow();
+    expect(Number(award.at)).toBe(Date.parse(twoHoursAgo));
+    // Read again (the overlap, another pass): nothing twice.
+    app.t.clock.advance(60_000);
+    await app.pass();
+    await app.pass();
+    expect(await balance(p)).toBe(60);
+    expect(await app.mismatches()).toEqual([]);
+  });
+
   it('gives the birthday bonus once a year on the local birthday (29 February on the 28th in common years)', async () => {
     // 2027-02-28 00:30 in Shanghai (27th in UTC).
     app = await loyaltyTestApp(engine, { clockStart: Date.parse('2027-02-27T16:30:00Z') });

@@ -1,12 +1,12 @@
 /**
  * The rules engine: reads the CDP's committed events (orders, refunds, cancellations, interaction
- * events) after a durable cursor per workspace and event name (job_state `loyalty.rules`), and
- * makes the awards and claw backs the active rules call for. A crash loses nothing (the cursor
+ * events) in storage order after a durable cursor per workspace and event name (job_state
+ * `loyalty.rules`), and makes the awards and claw backs the active rules call for. A crash loses nothing (the cursor
  * moves in the transaction of the awards it covers) and nothing is awarded twice (one award per
  * rule and subject). Several workers: the workspace's cursor row is claimed with SKIP LOCKED, so
  * one worker at a time runs a workspace's pass and the others go on to other workspaces.
  */
-import { liveProfileIds, ORDER_EVENTS, orderStandings, type StoredEvent, trackEventsAfter } from '../cdp/index.js';
+import { IMPORTED_ORDER_PREFIX, liveProfileIds, ORDER_EVENTS, orderStandings, type StoredEvent, trackEventsReceivedAfter } from '../cdp/index.js';
 import type { Database } from '../platform/db/database.js';
 import { withRetries } from '../platform/db/database.js';
 import { lockJobState, writeJobState } from '../platform/db/job-state.js';
@@ -17,10 +17,12 @@ import type { Conn } from './ledger.repo.js';
 import { activeRuleVersions, type RuleVersion, versionAt, workspacesWithRules } from './rules.repo.js';
 
 /**
- * How far back each pass re-reads before its cursor: events committed late (a transaction open
- * across the previous pass, a client clock a little behind). Events stored with an event time
- * older than this before the cursor (offline batches, history imports) earn nothing, as journeys'
- * event triggers do not fire for them: imported history does not shower members with points.
+ * How far back each pass re-reads before its cursor, in storage time: an event is stored (its
+ * `received_at`) a moment before its transaction commits (the ingest writer batches), so one
+ * committed after the previous pass may sit just before the cursor. The cursor follows storage
+ * order, not event time: an order sent two hours after it happened is read when it arrives and
+ * earns once (issue #17); the award keys make the re-read harmless. Orders of `siyu import`
+ * (history) earn nothing, so an import does not shower members with points.
  */
 export const RULES_OVERLAP_MS = 10 * 60_000;
 const PAGE = 500;
@@ -34,9 +36,13 @@ export interface EngineDeps {
   tierMultiplier?: (workspaceId: string, profileId: string, conn?: Conn) => Promise<number>;
 }
 
-/** The cursors of a workspace: per event name, the last event read. */
+/**
+ * The cursors of a workspace: per event name, the last event read in storage order (`received`);
+ * `cursors` is the event-time cursor of before 0042, where a workspace's storage cursor starts from.
+ */
 interface Cursors {
   cursors: Record<string, { ts: number; id: string }>;
+  received?: Record<string, { at: number; id: string }>;
 }
 
 /** What a pass did. */
@@ -80,24 +86,34 @@ export async function runRules(deps: EngineDeps, opts: { workspaceId?: string } 
 async function runName(deps: EngineDeps, ws: string, name: string, rules: Map<string, RuleVersion[]>, start: number): Promise<RulesReport> {
   const report: RulesReport = { events: 0, awards: 0, clawedBack: 0 };
   const tz = await deps.timeZoneOf(ws);
-  let after: { timestamp: number; messageId: string } | undefined;
+  let after: { receivedAt: number; messageId: string } | undefined;
   for (;;) {
     const { done, r } = await withRetries(deps.database, () =>
       deps.database.db.transaction().execute(async (trx) => {
         const now = deps.now();
         const state = await lockJobState<Cursors>(trx, deps.database.dialect, ws, STATE, { cursors: {} }, now, { skipLocked: true });
         if (!state) return { done: true, r: undefined };
-        const from = after ?? { timestamp: Math.max(start, (state.cursors[name]?.ts ?? start) - RULES_OVERLAP_MS), messageId: '' };
-        const rows = await trackEventsAfter(trx, ws, name, from, PAGE);
-        const r = await applyEvents(deps, trx, ws, tz, rows, rules, now);
+        const received = (state.received ??= {});
+        const at = received[name]?.at ?? state.cursors[name]?.ts ?? start;
+        const from = after ?? { receivedAt: Math.max(start, at) - RULES_OVERLAP_MS, messageId: '' };
+        const rows = await trackEventsReceivedAfter(trx, ws, name, from, PAGE);
+        const r = await applyEvents(
+          deps,
+          trx,
+          ws,
+          tz,
+          rows.filter((e) => !e.messageId.startsWith(IMPORTED_ORDER_PREFIX)),
+          rules,
+          now,
+        );
         if (rows.length > 0) {
           const last = rows[rows.length - 1]!;
-          const prev = state.cursors[name];
+          const prev = received[name];
           // The cursor never moves back (the overlap re-read ends before it).
-          if (!prev || last.timestamp > prev.ts || (last.timestamp === prev.ts && last.messageId > prev.id))
-            state.cursors[name] = { ts: last.timestamp, id: last.messageId };
+          if (!prev || last.receivedAt > prev.at || (last.receivedAt === prev.at && last.messageId > prev.id))
+            received[name] = { at: last.receivedAt, id: last.messageId };
           await writeJobState(trx, ws, STATE, state, now);
-          after = { timestamp: last.timestamp, messageId: last.messageId };
+          after = { receivedAt: last.receivedAt, messageId: last.messageId };
         }
         return { done: rows.length < PAGE, r };
       }),

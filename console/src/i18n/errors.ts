@@ -78,6 +78,7 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   COUPON_NOT_FOUND: { en: 'No coupon with this code.', zh: '没有这个券码。' },
   COUPON_NOT_OWNED: { en: 'The coupon belongs to another member.', zh: '该优惠券属于其他用户。' },
   COUPON_ALREADY_REDEEMED: { en: 'The coupon was already used.', zh: '该优惠券已被使用。' },
+  COUPON_VOIDED: { en: 'The coupon was voided and can no longer be used.', zh: '该优惠券已作废，不能再使用。' },
   COUPON_ALREADY_CLAIMED: { en: 'The code was already claimed by another member.', zh: '该券码已被其他用户领取。' },
   COUPON_NOT_VALID_NOW: { en: 'The coupon is not valid now (not yet, or expired).', zh: '该优惠券当前不在有效期内（未生效或已过期）。' },
   COUPON_THRESHOLD_NOT_MET: { en: 'The order is below the coupon’s threshold.', zh: '订单金额未达到优惠券门槛。' },
@@ -119,6 +120,11 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   CATALOGUE_ITEM_NOT_FOUND: { en: 'No such reward in the catalogue.', zh: '积分商城中没有这个商品。' },
   CATALOGUE_ITEM_INACTIVE: { en: 'This reward is paused or archived.', zh: '该积分商品已暂停或归档。' },
   CATALOGUE_OUT_OF_STOCK: { en: 'This reward is out of stock.', zh: '该积分商品已兑完。' },
+  CATALOGUE_REDEMPTION_NOT_FOUND: { en: 'No such redemption.', zh: '没有这条兑换记录。' },
+  CATALOGUE_COUPON_USED: {
+    en: 'The coupon of this redemption was already used on an order, so it cannot be reversed.',
+    zh: '这次兑换发放的优惠券已在订单中使用，无法撤销兑换。',
+  },
   CATALOGUE_LIMIT_REACHED: { en: 'The member has redeemed this reward as often as allowed.', zh: '该会员兑换此商品已达上限。' },
   CATALOGUE_ITEM_INVALID: {
     en: 'The reward cannot be saved as given (e.g. a coupon reward without a template).',

@@ -1,4 +1,4 @@
-/** The points mall (积分商城): catalogue items with their stock (GET /v1/loyalty/catalogue-items), creating one, pausing and resuming. */
+/** The points mall (积分商城): catalogue items with their stock (GET /v1/loyalty/catalogue-items), creating one, pausing and resuming, their redemptions (reversible). */
 import { Badge, Button, Card, Form, Input, InputNumber, Modal, Radio, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
 import type { CatalogueItem, CatalogueItemBody } from '../api.ts';
@@ -6,6 +6,7 @@ import { CursorPager, ErrorAlert, useCursorPages } from '../components.tsx';
 import { formatCount } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { useSession } from '../session.ts';
+import { RedemptionsModal } from './CatalogueRedemptions.tsx';
 
 type StatusKey = 'statusActive' | 'statusPaused' | 'statusArchived';
 /** The i18n key of an offer's status. */
@@ -101,6 +102,7 @@ export function CatalogueItemListPage() {
   const { t, locale } = useI18n();
   const pages = useCursorPages((cursor) => api.rewards.items(cursor), 'all');
   const [creating, setCreating] = useState(false);
+  const [showing, setShowing] = useState<CatalogueItem | null>(null);
   const [error, setError] = useState<unknown>(null);
   const toggle = async (item: CatalogueItem) => {
     setError(null);
@@ -148,16 +150,31 @@ export function CatalogueItemListPage() {
           },
           {
             key: 'actions',
-            render: (_, i) =>
-              i.status !== 'archived' && (
-                <Button size="small" onClick={() => toggle(i)}>
-                  {i.status === 'active' ? t('pause') : t('resume')}
+            render: (_, i) => (
+              <Space>
+                <Button size="small" onClick={() => setShowing(i)} data-testid="item-redemptions">
+                  {t('catRedemptions')}
                 </Button>
-              ),
+                {i.status !== 'archived' && (
+                  <Button size="small" onClick={() => toggle(i)}>
+                    {i.status === 'active' ? t('pause') : t('resume')}
+                  </Button>
+                )}
+              </Space>
+            ),
           },
         ]}
       />
       <CursorPager pages={pages} testId="items-pager" />
+      {showing && (
+        <RedemptionsModal
+          item={showing}
+          onClose={(changed) => {
+            setShowing(null);
+            if (changed) pages.reload({ quiet: true });
+          }}
+        />
+      )}
       {creating && (
         <NewItemModal
           onClose={(created) => {
