@@ -5,7 +5,7 @@
  *
  * | class | owner | operator | analyst | guide |
  * | --- | --- | --- | --- | --- |
- * | admin (keys, users, WeCom connection, workspace name and time zone, the audit log) | yes | — | — | — |
+ * | admin (keys, users, WeCom connection, workspace name and time zone, the audit log, privacy requests) | yes | — | — | — |
  * | change (every other POST/PUT/PATCH/DELETE) | yes | yes | — | — |
  * | read (GET, and POSTs that only compute an answer) | yes | yes | yes | — |
  * | guide (their own workbench, tasks and customers) | yes | yes | yes (reads) | own only |
@@ -16,13 +16,15 @@ import type { Role } from '../platform/principal.js';
 /** How a route is classified. */
 export type RouteClass = 'admin' | 'change' | 'read' | 'member';
 
-/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret), the workspace's name and time zone, the audit log. */
+/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret), the workspace's name and time zone, the audit log, data-subject requests. */
 const ADMIN: RegExp[] = [
   /^[A-Z]+ \/v1\/keys(\/|$)/,
   /^[A-Z]+ \/v1\/users(\/|$)/,
   /^(PUT|DELETE) \/v1\/wecom\/connection$/,
   /^PATCH \/v1\/workspace$/,
   /^GET \/v1\/audit(\/|$)/,
+  // Data-subject requests: exports and erasures of one person's data (#19: the owner's alone).
+  /^[A-Z]+ \/v1\/privacy(\/|$)/,
 ];
 
 /** The member-facing API (loyalty's member routes): authenticated by member tokens alone. */

@@ -1,10 +1,24 @@
 /**
- * The compliance module's public surface (issue #19): so far the audit log — every management-API
- * and console action recorded append-only, searchable and exportable by the owner. See
+ * The compliance module's public surface (issue #19): the audit log — every management-API and
+ * console action recorded append-only, searchable and exportable by the owner — and data-subject
+ * requests (export, erasure, correction). See
  * docs/compliance.md.
  */
 export { complianceMigrations } from './migrations.js';
 export type { ComplianceDB } from './schema.js';
 export { installAudit } from './audit.hook.js';
 export { auditRoutes } from './audit.routes.js';
+export { ComplianceError } from './errors.js';
+export { privacyRoutes } from './privacy.routes.js';
+export { privacyDeadline, WORKING_DAYS } from './privacy.deadline.js';
+export {
+  createPrivacyRequest,
+  getPrivacyRequest,
+  listPrivacyRequests,
+  closePrivacyRequest,
+  type PrivacyDeps,
+  type PrivacyRequest,
+  type PrivacyKind,
+  type PrivacyStatus,
+} from './privacy.service.js';
 export { listAudit, recordAudit, type AuditEntry, type AuditQuery, type ComplianceDeps } from './audit.service.js';

@@ -3,7 +3,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The compliance module's migrations: 0037 (the audit log, append-only). */
+/** The compliance module's migrations: 0037 (the audit log, append-only), 0039 (data-subject requests). */
 export function complianceMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -46,6 +46,30 @@ export function complianceMigrations(engine: Engine): MigrationSet {
             await sql`create trigger audit_log_no_delete before delete on audit_log
               begin select raise(abort, 'audit_log is append-only: DELETE refused'); end`.execute(db);
           }
+        },
+      },
+      '0039_privacy_requests': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('privacy_requests')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('kind', 'text', (c) => c.notNull())
+            .addColumn('subject', 'text', (c) => c.notNull())
+            .addColumn('profile_id', 'text')
+            .addColumn('status', 'text', (c) => c.notNull())
+            .addColumn('note', 'text')
+            .addColumn('changes', t.json)
+            .addColumn('received_at', t.millis, (c) => c.notNull())
+            .addColumn('due_date', 'text', (c) => c.notNull())
+            .addColumn('deadline_at', t.millis, (c) => c.notNull())
+            .addColumn('requested_by', 'text')
+            .addColumn('completed_at', t.millis)
+            .addColumn('completion', t.json)
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('privacy_requests_pk', ['workspace_id', 'id'])
+            .execute();
+          await db.schema.createIndex('privacy_requests_status').on('privacy_requests').columns(['workspace_id', 'status', 'deadline_at']).execute();
         },
       },
     },

@@ -35,4 +35,35 @@ export interface AuditLogTable {
 
 export interface ComplianceDB {
   audit_log: AuditLogTable;
+  privacy_requests: PrivacyRequestsTable;
+}
+
+/**
+ * A data-subject request (migration 0039_privacy_requests): an export, erasure or correction of
+ * everything held about one person, tracked from receipt to its completion record.
+ */
+export interface PrivacyRequestsTable {
+  workspace_id: string;
+  /** `dsr_…`, time-ordered. */
+  id: string;
+  kind: 'export' | 'erasure' | 'correction';
+  /** The person as the request named them: a profile id or `type:value` (replaced by a hash once erased). */
+  subject: string;
+  /** The live profile the subject resolved to when the request was received (null: nobody known). */
+  profile_id: string | null;
+  status: 'received' | 'in_progress' | 'completed' | 'rejected';
+  note: string | null;
+  /** For a correction: the traits and identifiers to set (JSON). */
+  changes: JsonColumn | null;
+  received_at: Millis;
+  /** The last local date (YYYY-MM-DD, workspace time zone) of the 15 working days. */
+  due_date: string;
+  /** The first instant after the due date: overdue from then on. */
+  deadline_at: Millis;
+  /** Who asked for it: `key:<id>` or `user:<id>`. */
+  requested_by: string | null;
+  completed_at: Millis | null;
+  /** What was done (JSON): per module and kind, rows exported, erased or changed; or why rejected. */
+  completion: JsonColumn | null;
+  updated_at: Millis;
 }

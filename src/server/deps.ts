@@ -3,6 +3,7 @@
  * the workers pass `s.workerDatabase` (see workers.ts), whose time limits suit background work.
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
+import type { PrivacyDeps } from '../compliance/index.js';
 import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
@@ -10,6 +11,7 @@ import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
 import { createTokenSigner } from '../platform/crypto.js';
+import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
 import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
 import type { Services } from './services.js';
@@ -132,5 +134,22 @@ export function demoDeps(s: Services): DemoDeps {
     scrm: s.scrm,
     sandboxes: s.demoSandboxes,
     publicUrl: publicUrlOf(s),
+  };
+}
+
+/** Dates a workspace lists as holidays (`settings.holidays`, YYYY-MM-DD): not working days for request deadlines. */
+async function holidaysOf(s: Services, ws: string): Promise<string[]> {
+  const listed = ((await getWorkspace(s.database.db, ws))?.settings as { holidays?: unknown } | undefined)?.holidays;
+  return Array.isArray(listed) ? listed.filter((d): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d)) : [];
+}
+
+/** The compliance module's data-subject request deps: cdp's profile references and each module's personal-data port. */
+export function privacyDeps(s: Services): PrivacyDeps {
+  return {
+    database: s.database,
+    now: () => s.clock.now(),
+    timeZoneOf: s.timeZoneOf,
+    holidaysOf: (ws) => holidaysOf(s, ws),
+    resolveProfile: profileResolver(s),
   };
 }

@@ -2,6 +2,7 @@
 import { AccessError } from '../access/index.js';
 import { BroadcastError } from '../broadcasts/index.js';
 import { CdpError } from '../cdp/index.js';
+import { ComplianceError } from '../compliance/index.js';
 import { DemoError } from '../demo/index.js';
 import { InsightError } from '../insight/index.js';
 import { JourneyError } from '../journeys/index.js';
@@ -23,6 +24,7 @@ export const ERROR_CLASSES = [
   MemberApiError,
   InsightError,
   AccessError,
+  ComplianceError,
   DemoError,
 ] as const;
 

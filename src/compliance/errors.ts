@@ -1,0 +1,10 @@
+import { errorClass } from '../platform/errors.js';
+
+/** The compliance module's expected failures: data-subject requests. */
+export const ComplianceError = errorClass('compliance', {
+  PRIVACY_REQUEST_NOT_FOUND: 404,
+  /** The request is not in a state that allows this (completed or rejected, or the wrong kind). */
+  PRIVACY_REQUEST_STATE: 409,
+  /** The request names no profile this workspace holds, so there is nothing to export, erase or correct. */
+  PRIVACY_SUBJECT_UNKNOWN: 409,
+});
