@@ -78,3 +78,6 @@ export {
 
 // Timeline events Siyu records itself about known profiles (lifecycle changes, deliveries, ...).
 export { recordSystemEvents, type SystemEvent } from './system-events.js';
+
+// Data-subject rights (compliance): what the CDP holds about a person.
+export { cdpPersonalData, personProfileIds } from './personal-data.js';

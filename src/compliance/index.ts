@@ -10,6 +10,8 @@ export { installAudit } from './audit.hook.js';
 export { auditRoutes } from './audit.routes.js';
 export { ComplianceError } from './errors.js';
 export { privacyRoutes } from './privacy.routes.js';
+export { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
+export { zipStream, type ZipEntry } from './zip.js';
 export { privacyDeadline, WORKING_DAYS } from './privacy.deadline.js';
 export {
   createPrivacyRequest,

@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorSchema, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { KeyResolver } from '../platform/workspaces.js';
+import { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
 import { newPrivacyRequestBody, privacyListQuery, privacyPage, privacyRequestSchema, rejectBody } from './privacy.schemas.js';
 import {
   closePrivacyRequest,
@@ -9,7 +11,6 @@ import {
   getPrivacyRequest,
   listPrivacyRequests,
   type NewPrivacyRequest,
-  type PrivacyDeps,
   type PrivacyQuery,
 } from './privacy.service.js';
 
@@ -24,7 +25,7 @@ export function requester(req: FastifyRequest): string | null {
 }
 
 /** Data-subject requests: `/v1/privacy/requests…`, the owner's (src/access/policy.ts). */
-export async function privacyRoutes(app: FastifyInstance, deps: PrivacyDeps & { keys: KeyResolver }): Promise<void> {
+export async function privacyRoutes(app: FastifyInstance, deps: PrivacyExportDeps & { keys: KeyResolver }): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   app.post<{ Body: Omit<NewPrivacyRequest, 'requestedBy'> }>(
     '/v1/privacy/requests',
@@ -70,5 +71,23 @@ export async function privacyRoutes(app: FastifyInstance, deps: PrivacyDeps & { 
       },
     },
     async (req) => closePrivacyRequest(deps, req.workspaceId, req.params.id, { status: 'rejected', completion: { rejected: req.body.reason } }),
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/privacy/requests/:id/archive',
+    {
+      preHandler,
+      schema: {
+        ...secured(
+          'compliance',
+          "An export request's archive: a ZIP streamed as it is read, with person.json, one CSV per kind and summary.json (owner only; recorded in the audit log)",
+        ),
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (req, reply) => {
+      const { bytes } = await exportArchive(deps, req.workspaceId, req.params.id);
+      return reply.type('application/zip').header('content-disposition', `attachment; filename="privacy-${req.params.id}.zip"`).send(Readable.from(bytes));
+    },
   );
 }

@@ -24,7 +24,7 @@ describe('the deadline of a data-subject request (15 working days, workspace tim
 describeEngines('data-subject requests (received, tracked to their deadline, closed with a record; owner only)', (engine) => {
   let t: TestApp;
   const auth = () => ({ authorization: `Bearer ${t.secretKey}` });
-  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  const call = async (method: 'GET' | 'POST', url: string, payload?: object) =>
     t.app.inject({ method, url, headers: auth(), ...(payload !== undefined ? { payload } : {}) });
 
   beforeAll(async () => {

@@ -9,9 +9,9 @@ export interface AuditLogTable {
   /** `aud_…`, time-ordered. */
   id: string;
   at: Millis;
-  /** Who: `key` (a secret API key), `user` (a console user). */
-  actor_kind: 'key' | 'user';
-  /** The API key's id or the console user's id (null for a key the resolver could not name). */
+  /** Who: `key` (a secret API key), `user` (a console user), `cli` (the operator at the server's shell: `siyu privacy export`). */
+  actor_kind: 'key' | 'user' | 'cli';
+  /** The API key's id, the console user's id, or the operator's login name (null for a key the resolver could not name). */
   actor_id: string | null;
   /** The role the request acted with. */
   actor_role: string;

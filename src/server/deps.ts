@@ -3,17 +3,18 @@
  * the workers pass `s.workerDatabase` (see workers.ts), whose time limits suit background work.
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
-import type { PrivacyDeps } from '../compliance/index.js';
-import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
-import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
+import type { PrivacyExportDeps } from '../compliance/index.js';
+import { cdpPersonalData, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
-import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps } from '../loyalty/index.js';
-import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
+import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, loyaltyPersonalData } from '../loyalty/index.js';
+import { isChannelConfigured, type MessagingDeps, messagingPersonalData, queueTestSends } from '../messaging/index.js';
 import { createTokenSigner } from '../platform/crypto.js';
 import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
+import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection, scrmPersonalData } from '../scrm/index.js';
+import { segmentsPersonalData } from '../segments/index.js';
 import type { Services } from './services.js';
 
 /** The live profile id a reference names (cdp), for modules that take it as a port. */
@@ -144,12 +145,23 @@ async function holidaysOf(s: Services, ws: string): Promise<string[]> {
 }
 
 /** The compliance module's data-subject request deps: cdp's profile references and each module's personal-data port. */
-export function privacyDeps(s: Services): PrivacyDeps {
+export function privacyDeps(s: Services): PrivacyExportDeps {
+  const { database, cipher } = s;
   return {
-    database: s.database,
+    database,
     now: () => s.clock.now(),
     timeZoneOf: s.timeZoneOf,
     holidaysOf: (ws) => holidaysOf(s, ws),
     resolveProfile: profileResolver(s),
+    personProfileIds: (ws, id) => personProfileIds(database, ws, id),
+    // Every module that holds data about a person, in the archive's order.
+    sources: [
+      cdpPersonalData({ database, cipher }),
+      messagingPersonalData({ database }),
+      scrmPersonalData({ database }),
+      segmentsPersonalData({ database }),
+      loyaltyPersonalData({ database }),
+      insightPersonalData({ database }),
+    ],
   };
 }
