@@ -35,6 +35,7 @@ import type { metricParams, metricQuery, metricSchema } from '../../src/insight/
 import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } from '../../src/platform/platform.schemas.ts';
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { auditEntrySchema, auditQuery } from '../../src/compliance/audit.schemas.ts';
+import type { newPrivacyRequestBody, privacyListQuery, privacyRequestSchema } from '../../src/compliance/privacy.schemas.ts';
 import type {
   computeBody,
   computeReportSchema,
@@ -233,6 +234,12 @@ export type CreatedKey = Answer<typeof createdKeySchema>;
 export type AuditEntry = Answer<typeof auditEntrySchema>;
 /** Query of `GET /v1/audit` (and, without paging, of its CSV export). */
 export type AuditQuery = Input<typeof auditQuery>;
+/** A data-subject request (`/v1/privacy/requests`). */
+export type PrivacyRequest = Answer<typeof privacyRequestSchema>;
+/** Body of `POST /v1/privacy/requests`. */
+export type NewPrivacyRequestBody = Input<typeof newPrivacyRequestBody>;
+/** Query of `GET /v1/privacy/requests`. */
+export type PrivacyListQuery = Input<typeof privacyListQuery>;
 
 /** `GET /v1/profiles` items: a profile without its timeline. */
 export type ProfileSummary = Answer<typeof profileSummarySchema>;

@@ -14,6 +14,9 @@ import type {
   ConsoleSession,
   AuditEntry,
   AuditQuery,
+  NewPrivacyRequestBody,
+  PrivacyListQuery,
+  PrivacyRequest,
   CreatedKey,
   MergePage,
   ProfileListQuery,
@@ -244,6 +247,10 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     revokeKey: async (id: string) => void (await call('DELETE', `/v1/keys/${encodeURIComponent(id)}`)),
     audit: (q: AuditQuery) => json<Page<AuditEntry>>('GET', `/v1/audit${query(q)}`),
     auditCsv: async (q: Omit<AuditQuery, 'limit' | 'cursor'>) => (await call('GET', `/v1/audit/export${query(q)}`)).blob(),
+    privacyRequests: (q: PrivacyListQuery) => json<Page<PrivacyRequest>>('GET', `/v1/privacy/requests${query(q)}`),
+    createPrivacyRequest: (body: NewPrivacyRequestBody) => json<PrivacyRequest>('POST', '/v1/privacy/requests', body),
+    rejectPrivacyRequest: (id: string, reason: string) => json<PrivacyRequest>('POST', `/v1/privacy/requests/${encodeURIComponent(id)}/reject`, { reason }),
+    privacyArchive: async (id: string) => (await call('GET', `/v1/privacy/requests/${encodeURIComponent(id)}/archive`)).blob(),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),
     staffToday: (userid: string) =>
