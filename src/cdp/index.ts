@@ -23,7 +23,7 @@ export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type Identifi
 export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-graph.js';
 
 // Profiles: references, live ids after merges, state, traits, consent.
-export { resolveProfileRef, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
+export { resolveProfileRef, patchTraits, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
 export {
   lockProfileFollowingMerges,
   mergedIdsOf,

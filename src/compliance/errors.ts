@@ -7,4 +7,6 @@ export const ComplianceError = errorClass('compliance', {
   PRIVACY_REQUEST_STATE: 409,
   /** The request names no profile this workspace holds, so there is nothing to export, erase or correct. */
   PRIVACY_SUBJECT_UNKNOWN: 409,
+  /** What the request asks is not carried out by Siyu yet (erasure; identifier corrections). */
+  PRIVACY_ACTION_UNAVAILABLE: 409,
 });

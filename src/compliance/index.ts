@@ -10,6 +10,7 @@ export { installAudit } from './audit.hook.js';
 export { auditRoutes } from './audit.routes.js';
 export { ComplianceError } from './errors.js';
 export { privacyRoutes } from './privacy.routes.js';
+export { carryOutCorrection, type PrivacyCorrectDeps } from './privacy.correct.js';
 export { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
 export { zipStream, type ZipEntry } from './zip.js';
 export { privacyDeadline, WORKING_DAYS } from './privacy.deadline.js';

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorSchema, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { KeyResolver } from '../platform/workspaces.js';
+import { carryOutCorrection, type PrivacyCorrectDeps } from './privacy.correct.js';
 import { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
 import { newPrivacyRequestBody, privacyListQuery, privacyPage, privacyRequestSchema, rejectBody } from './privacy.schemas.js';
 import {
@@ -25,7 +26,7 @@ export function requester(req: FastifyRequest): string | null {
 }
 
 /** Data-subject requests: `/v1/privacy/requests…`, the owner's (src/access/policy.ts). */
-export async function privacyRoutes(app: FastifyInstance, deps: PrivacyExportDeps & { keys: KeyResolver }): Promise<void> {
+export async function privacyRoutes(app: FastifyInstance, deps: PrivacyExportDeps & PrivacyCorrectDeps & { keys: KeyResolver }): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   app.post<{ Body: Omit<NewPrivacyRequest, 'requestedBy'> }>(
     '/v1/privacy/requests',
@@ -89,5 +90,17 @@ export async function privacyRoutes(app: FastifyInstance, deps: PrivacyExportDep
       const { bytes } = await exportArchive(deps, req.workspaceId, req.params.id);
       return reply.type('application/zip').header('content-disposition', `attachment; filename="privacy-${req.params.id}.zip"`).send(Readable.from(bytes));
     },
+  );
+  app.post<{ Params: { id: string } }>(
+    '/v1/privacy/requests/:id/carry-out',
+    {
+      preHandler,
+      schema: {
+        ...secured('compliance', 'Carry out a correction request: its traits set (null removes one), the request closed with what changed (owner only)'),
+        params: idParams,
+        response: { 200: privacyRequestSchema, ...errors },
+      },
+    },
+    async (req) => carryOutCorrection(deps, req.workspaceId, req.params.id),
   );
 }

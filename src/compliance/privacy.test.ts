@@ -101,4 +101,33 @@ describeEngines('data-subject requests (received, tracked to their deadline, clo
     expect(text).not.toContain('lin.dsr');
     expect(text).toContain('[redacted]');
   });
+
+  it('carries out a correction of traits through the request, recorded; refuses what it cannot carry out', async () => {
+    const r = (
+      await call('POST', '/v1/privacy/requests', { kind: 'correction', subject: 'user_id:dsr-user-1', changes: { traits: { name: '林晓雨', city: null } } })
+    ).json();
+    const done = await call('POST', `/v1/privacy/requests/${r.id}/carry-out`);
+    expect(done.statusCode, done.body).toBe(200);
+    expect(done.json()).toMatchObject({
+      status: 'completed',
+      completion: { corrected: { profileId: r.profileId, traitsSet: ['name'], traitsRemoved: ['city'] } },
+    });
+    const profile = (await call('GET', `/v1/profiles/${r.profileId}`)).json();
+    expect(profile.traits.name).toBe('林晓雨');
+    expect(profile.traits.email).toBe('lin.dsr@example.com');
+    const again = await call('POST', `/v1/privacy/requests/${r.id}/carry-out`);
+    expect([again.statusCode, again.json().error.code]).toEqual([409, 'PRIVACY_REQUEST_STATE']);
+    const ids = (
+      await call('POST', '/v1/privacy/requests', {
+        kind: 'correction',
+        subject: 'user_id:dsr-user-1',
+        changes: { identifiers: [{ type: 'email', value: 'new@example.com', action: 'add' }] },
+      })
+    ).json();
+    const refused = await call('POST', `/v1/privacy/requests/${ids.id}/carry-out`);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
+    const erasure = (await call('POST', '/v1/privacy/requests', { kind: 'erasure', subject: 'user_id:dsr-user-1' })).json();
+    const notYet = await call('POST', `/v1/privacy/requests/${erasure.id}/carry-out`);
+    expect([notYet.statusCode, notYet.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
+  });
 });

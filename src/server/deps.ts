@@ -3,8 +3,8 @@
  * the workers pass `s.workerDatabase` (see workers.ts), whose time limits suit background work.
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
-import type { PrivacyExportDeps } from '../compliance/index.js';
-import { cdpPersonalData, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import type { PrivacyCorrectDeps, PrivacyExportDeps } from '../compliance/index.js';
+import { cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
@@ -145,7 +145,7 @@ async function holidaysOf(s: Services, ws: string): Promise<string[]> {
 }
 
 /** The compliance module's data-subject request deps: cdp's profile references and each module's personal-data port. */
-export function privacyDeps(s: Services): PrivacyExportDeps {
+export function privacyDeps(s: Services): PrivacyExportDeps & PrivacyCorrectDeps {
   const { database, cipher } = s;
   return {
     database,
@@ -154,6 +154,8 @@ export function privacyDeps(s: Services): PrivacyExportDeps {
     holidaysOf: (ws) => holidaysOf(s, ws),
     resolveProfile: profileResolver(s),
     personProfileIds: (ws, id) => personProfileIds(database, ws, id),
+    // Corrections go through cdp's own trait writer (last write wins by time, the profile locked).
+    correctTraits: async (ws, id, change) => void (await patchTraits(profileDepsOf(s.cdp), ws, id, change)),
     // Every module that holds data about a person, in the archive's order.
     sources: [
       cdpPersonalData({ database, cipher }),

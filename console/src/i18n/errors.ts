@@ -28,6 +28,10 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
     en: 'No customer in this workspace matches the request’s subject; there is nothing to act on.',
     zh: '此工作空间中没有与请求对象匹配的客户，无可处理的数据。',
   },
+  PRIVACY_ACTION_UNAVAILABLE: {
+    en: 'Siyu cannot carry out this kind of request yet (erasure, or a correction of identifiers).',
+    zh: '思屿暂不能执行此类请求（删除，或更正标识）。',
+  },
   PROFILE_NOT_FOUND: { en: 'No such customer in this workspace.', zh: '此工作空间中没有该客户。' },
   TAG_NOT_FOUND: { en: 'No such tag.', zh: '没有这个标签。' },
   TAG_GROUP_NOT_FOUND: { en: 'No such tag group.', zh: '没有这个标签分组。' },

@@ -28,7 +28,7 @@ export const settingsEn = {
   privacyDownload: 'Download archive',
   privacyReject: 'Reject',
   privacyRejectReason: 'Why it is rejected',
-  privacyNoWork: 'Erasure and correction are not carried out from the console yet.',
+  privacyNoWork: 'Erasure is not carried out yet; corrections of traits are carried out through the API (POST /v1/privacy/requests/:id/carry-out).',
   navAudit: 'Audit log',
   auditTitle: 'Audit log',
   auditHelp:
@@ -101,7 +101,7 @@ export const settingsZh: Record<keyof typeof settingsEn, string> = {
   privacyDownload: '下载导出包',
   privacyReject: '拒绝',
   privacyRejectReason: '拒绝原因',
-  privacyNoWork: '删除和更正暂不能在控制台执行。',
+  privacyNoWork: '删除暂不能执行；特征更正可通过 API 执行（POST /v1/privacy/requests/:id/carry-out）。',
   navAudit: '操作日志',
   auditTitle: '操作日志',
   auditHelp:
