@@ -140,6 +140,7 @@ const NAV: NavItem[] = [
       { key: 'settings/users', label: 'navUsers', roles: ['owner'] },
       { key: 'settings/keys', label: 'navApiKeys', roles: ['owner'] },
       { key: 'settings/audit', label: 'navAudit', roles: ['owner'] },
+      { key: 'settings/privacy', label: 'navPrivacy', roles: ['owner'] },
     ],
   },
 ];

@@ -36,6 +36,7 @@ import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } f
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { auditEntrySchema, auditQuery } from '../../src/compliance/audit.schemas.ts';
 import type { rateLimitsAnswer, rateLimitsBody } from '../../src/compliance/rate-limit.schemas.ts';
+import type { newPrivacyRequestBody, privacyListQuery, privacyRequestSchema } from '../../src/compliance/privacy.schemas.ts';
 import type {
   computeBody,
   computeReportSchema,
@@ -240,6 +241,12 @@ export type AuditQuery = Input<typeof auditQuery>;
 export type RateLimitsAnswer = Answer<typeof rateLimitsAnswer>;
 /** Body of `PUT /v1/rate-limits`. */
 export type RateLimitsBody = Input<typeof rateLimitsBody>;
+/** A data-subject request (`/v1/privacy/requests`). */
+export type PrivacyRequest = Answer<typeof privacyRequestSchema>;
+/** Body of `POST /v1/privacy/requests`. */
+export type NewPrivacyRequestBody = Input<typeof newPrivacyRequestBody>;
+/** Query of `GET /v1/privacy/requests`. */
+export type PrivacyListQuery = Input<typeof privacyListQuery>;
 
 /** `GET /v1/profiles` items: a profile without its timeline. */
 export type ProfileSummary = Answer<typeof profileSummarySchema>;

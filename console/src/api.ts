@@ -16,6 +16,9 @@ import type {
   RateLimitsAnswer,
   RateLimitsBody,
   AuditQuery,
+  NewPrivacyRequestBody,
+  PrivacyListQuery,
+  PrivacyRequest,
   CreatedKey,
   MergePage,
   ProfileListQuery,
@@ -250,6 +253,10 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     rateLimits: () => json<RateLimitsAnswer>('GET', '/v1/rate-limits'),
     updateRateLimits: (body: RateLimitsBody) => json<RateLimitsAnswer>('PUT', '/v1/rate-limits', body),
     auditCsv: async (q: Omit<AuditQuery, 'limit' | 'cursor'>) => (await call('GET', `/v1/audit/export${query(q)}`)).blob(),
+    privacyRequests: (q: PrivacyListQuery) => json<Page<PrivacyRequest>>('GET', `/v1/privacy/requests${query(q)}`),
+    createPrivacyRequest: (body: NewPrivacyRequestBody) => json<PrivacyRequest>('POST', '/v1/privacy/requests', body),
+    rejectPrivacyRequest: (id: string, reason: string) => json<PrivacyRequest>('POST', `/v1/privacy/requests/${encodeURIComponent(id)}/reject`, { reason }),
+    privacyArchive: async (id: string) => (await call('GET', `/v1/privacy/requests/${encodeURIComponent(id)}/archive`)).blob(),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),
     staffToday: (userid: string) =>

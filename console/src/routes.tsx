@@ -79,6 +79,7 @@ const UsersPage = screen(settings, 'UsersPage');
 const ApiKeysPage = screen(settings, 'ApiKeysPage');
 const WorkspaceSettingsPage = screen(settings, 'WorkspaceSettingsPage');
 const AuditLogPage = screen(settings, 'AuditLogPage');
+const PrivacyRequestsPage = screen(settings, 'PrivacyRequestsPage');
 
 /** The screen of a path with an `:id`, keyed by it so that another id starts a fresh screen. */
 function WithId({ of }: { of: (id: string) => ReactNode }) {
@@ -202,6 +203,7 @@ export const routes: RouteObject[] = [
           route('settings/users', <UsersPage />, guarded('settings/users')),
           route('settings/keys', <ApiKeysPage />, guarded('settings/keys')),
           route('settings/audit', <AuditLogPage />, guarded('settings/audit')),
+          route('settings/privacy', <PrivacyRequestsPage />, guarded('settings/privacy')),
           route('*', <NotFound />, open('')),
         ],
       },

@@ -23,7 +23,7 @@ export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type Identifi
 export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-graph.js';
 
 // Profiles: references, live ids after merges, state, traits, consent.
-export { resolveProfileRef, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
+export { resolveProfileRef, patchTraits, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
 export {
   lockProfileFollowingMerges,
   mergedIdsOf,
@@ -84,3 +84,6 @@ export {
 export { recordSystemEvents, type SystemEvent } from './system-events.js';
 /** The client's address behind trusted proxies (SIYU_TRUSTED_PROXIES), as tracking reads it; the root's rate limits count by it. */
 export { clientIp, trustedProxies } from './tracking.client.js';
+
+// Data-subject rights (compliance): what the CDP holds about a person.
+export { cdpPersonalData, personProfileIds } from './personal-data.js';

@@ -170,6 +170,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
     description: 'Loyalty: verify the points ledger (every balance recomputed from its entries), expire due points',
     load: async () => (await import('./loyalty.js')).registerLoyaltyCommands,
   },
+  privacy: {
+    description: 'Data-subject requests: export everything held about one person as a ZIP',
+    load: async () => (await import('./privacy.js')).registerPrivacyCommands,
+  },
   user: {
     description: 'Console users: create a user with a role in a workspace',
     load: async () => (await import('./user.js')).registerUserCommands,

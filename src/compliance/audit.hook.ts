@@ -26,7 +26,10 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers that carry who is asking (forwarded to the snapshot reads). */
 const AUTH_HEADERS = ['authorization', 'cookie', 'x-siyu-workspace'];
 
-const isExport = (req: FastifyRequest) => (req.query as { format?: unknown } | undefined)?.format === 'csv' || req.routeOptions.url === '/v1/audit/export';
+const isExport = (req: FastifyRequest) =>
+  (req.query as { format?: unknown } | undefined)?.format === 'csv' ||
+  req.routeOptions.url === '/v1/audit/export' ||
+  req.routeOptions.url === '/v1/privacy/requests/:id/archive';
 
 /** Whether the request changes a thing GET reads back at the same path (its before and after are kept). */
 function snapshotted(app: FastifyInstance, req: FastifyRequest): boolean {

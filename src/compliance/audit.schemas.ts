@@ -32,7 +32,7 @@ export const auditEntrySchema = {
       type: 'object',
       required: ['kind', 'id', 'role'],
       properties: {
-        kind: { type: 'string', enum: ['key', 'user'] },
+        kind: { type: 'string', enum: ['key', 'user', 'cli'] },
         id: { type: ['string', 'null'], description: "the console user's id, or the secret API key's id" },
         role: { type: 'string' },
       },

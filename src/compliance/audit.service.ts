@@ -36,7 +36,7 @@ export async function recordAudit(deps: ComplianceDeps, workspaceId: string, r: 
 export interface AuditEntry {
   id: string;
   at: string;
-  actor: { kind: 'key' | 'user'; id: string | null; role: string };
+  actor: { kind: 'key' | 'user' | 'cli'; id: string | null; role: string };
   ip: string | null;
   userAgent: string | null;
   method: string;
@@ -127,7 +127,7 @@ const CSV_COLUMNS = [
 ] as const;
 
 /** A CSV field: quoted when it holds a comma, quote or line break; a leading =+-@ is prefixed with ' (spreadsheet formulas). */
-function csvField(v: unknown): string {
+export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'string' ? v : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;

@@ -1,7 +1,14 @@
 import { errorClass } from '../platform/errors.js';
 
-/** The compliance module's expected failures. */
+/** The compliance module's expected failures: rate limits and data-subject requests. */
 export const ComplianceError = errorClass('compliance', {
   /** Too many requests for this key or address on a public endpoint: wait the Retry-After seconds. */
   RATE_LIMITED: 429,
+  PRIVACY_REQUEST_NOT_FOUND: 404,
+  /** The request is not in a state that allows this (completed or rejected, or the wrong kind). */
+  PRIVACY_REQUEST_STATE: 409,
+  /** The request names no profile this workspace holds, so there is nothing to export, erase or correct. */
+  PRIVACY_SUBJECT_UNKNOWN: 409,
+  /** What the request asks is not carried out by Siyu yet (erasure; identifier corrections). */
+  PRIVACY_ACTION_UNAVAILABLE: 409,
 });

@@ -3,7 +3,8 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The compliance module's migrations: 0037 (the audit log, append-only), 0038 (workspaces' rate limits). */
+/** The compliance module's migrations: 0037 (the audit log, append-only), 0038 (workspaces' rate limits), 0039 (data-subject requests). */
+// size: a list of migrations, each a few schema statements; they read best in one place, in order
 export function complianceMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -56,6 +57,30 @@ export function complianceMigrations(engine: Engine): MigrationSet {
             .addColumn('limits', t.json, (c) => c.notNull())
             .addColumn('updated_at', t.millis, (c) => c.notNull())
             .execute();
+        },
+      },
+      '0039_privacy_requests': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('privacy_requests')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('kind', 'text', (c) => c.notNull())
+            .addColumn('subject', 'text', (c) => c.notNull())
+            .addColumn('profile_id', 'text')
+            .addColumn('status', 'text', (c) => c.notNull())
+            .addColumn('note', 'text')
+            .addColumn('changes', t.json)
+            .addColumn('received_at', t.millis, (c) => c.notNull())
+            .addColumn('due_date', 'text', (c) => c.notNull())
+            .addColumn('deadline_at', t.millis, (c) => c.notNull())
+            .addColumn('requested_by', 'text')
+            .addColumn('completed_at', t.millis)
+            .addColumn('completion', t.json)
+            .addColumn('updated_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('privacy_requests_pk', ['workspace_id', 'id'])
+            .execute();
+          await db.schema.createIndex('privacy_requests_status').on('privacy_requests').columns(['workspace_id', 'status', 'deadline_at']).execute();
         },
       },
     },

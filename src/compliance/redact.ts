@@ -10,12 +10,18 @@ const SECRET_KEY = /secret|password|passwd|token|aes|api_?key|credential|private
 /** The largest JSON the log keeps of one body or snapshot. */
 export const MAX_JSON = 16 * 1024;
 
+/** Keys whose value names a person outright (a data-subject request's subject): the log keeps no trace of it. */
+const PERSON_KEY = /^subject$/;
+
 function redactSecrets(value: unknown, depth = 0): unknown {
   if (depth > 12 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' ? '[redacted]' : redactSecrets(v, depth + 1);
+    out[k] =
+      (SECRET_KEY.test(k) || (PERSON_KEY.test(k) && typeof v === 'string')) && v !== null && v !== undefined && typeof v !== 'boolean'
+        ? '[redacted]'
+        : redactSecrets(v, depth + 1);
   }
   return out;
 }

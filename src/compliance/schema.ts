@@ -9,9 +9,9 @@ export interface AuditLogTable {
   /** `aud_…`, time-ordered. */
   id: string;
   at: Millis;
-  /** Who: `key` (a secret API key), `user` (a console user). */
-  actor_kind: 'key' | 'user';
-  /** The API key's id or the console user's id (null for a key the resolver could not name). */
+  /** Who: `key` (a secret API key), `user` (a console user), `cli` (the operator at the server's shell: `siyu privacy export`). */
+  actor_kind: 'key' | 'user' | 'cli';
+  /** The API key's id, the console user's id, or the operator's login name (null for a key the resolver could not name). */
   actor_id: string | null;
   /** The role the request acted with. */
   actor_role: string;
@@ -44,4 +44,35 @@ export interface RateLimitSettingsTable {
 export interface ComplianceDB {
   audit_log: AuditLogTable;
   rate_limit_settings: RateLimitSettingsTable;
+  privacy_requests: PrivacyRequestsTable;
+}
+
+/**
+ * A data-subject request (migration 0039_privacy_requests): an export, erasure or correction of
+ * everything held about one person, tracked from receipt to its completion record.
+ */
+export interface PrivacyRequestsTable {
+  workspace_id: string;
+  /** `dsr_…`, time-ordered. */
+  id: string;
+  kind: 'export' | 'erasure' | 'correction';
+  /** The person as the request named them: a profile id or `type:value` (replaced by a hash once erased). */
+  subject: string;
+  /** The live profile the subject resolved to when the request was received (null: nobody known). */
+  profile_id: string | null;
+  status: 'received' | 'in_progress' | 'completed' | 'rejected';
+  note: string | null;
+  /** For a correction: the traits and identifiers to set (JSON). */
+  changes: JsonColumn | null;
+  received_at: Millis;
+  /** The last local date (YYYY-MM-DD, workspace time zone) of the 15 working days. */
+  due_date: string;
+  /** The first instant after the due date: overdue from then on. */
+  deadline_at: Millis;
+  /** Who asked for it: `key:<id>` or `user:<id>`. */
+  requested_by: string | null;
+  completed_at: Millis | null;
+  /** What was done (JSON): per module and kind, rows exported, erased or changed; or why rejected. */
+  completion: JsonColumn | null;
+  updated_at: Millis;
 }

@@ -22,3 +22,6 @@ export { assignVariant } from './experiments/assign.js';
 export { startClvWorker, runClvSchedule, type ClvWorker, type ClvScheduleOptions } from './clv/clv.worker.js';
 export { fitWorkspaceClv, type FitReport } from './clv/clv.service.js';
 export { clvTraitNames } from './clv/clv.traits.js';
+
+// Data-subject rights (compliance): what this module holds about a person.
+export { insightPersonalData } from './personal-data.js';

@@ -86,3 +86,6 @@ export { drawLottery, pickPrize } from './lottery.draw.js';
 export { createCampaign, getCampaign, listGroups, groupBuysLedBy, type CampaignView, type GroupView } from './group-buys.service.js';
 export { openGroup, joinGroup, samePerson } from './group-buys.join.js';
 export { cancelDueGroups } from './group-buys.worker.js';
+
+// Data-subject rights (compliance): what this module holds about a person.
+export { loyaltyPersonalData } from './personal-data.js';

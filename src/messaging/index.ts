@@ -61,3 +61,6 @@ export { sendWorkspaceEmail, type WorkspaceEmail, type WorkspaceEmailResult } fr
 // What the demo brand (src/demo) configures and replays: the SMS channel, the gateway's receipts, customers following tracked links
 export { putChannelConfig } from './channel-config.js';
 export { applySmsReceipts, followTrackedLink } from './delivery.service.js';
+
+// Data-subject rights (compliance): what this module holds about a person.
+export { messagingPersonalData } from './personal-data.js';

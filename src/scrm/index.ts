@@ -55,3 +55,6 @@ export { liveDepsOf } from './livecodes/context.js';
 export { acceptCallback } from './callback.service.js';
 export { callbackDeps } from './callback.routes.js';
 export { pendingInboxRows } from './inbox.js';
+
+// Data-subject rights (compliance): what this module holds about a person.
+export { scrmPersonalData } from './personal-data.js';

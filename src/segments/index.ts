@@ -59,3 +59,6 @@ export {
   type AudienceDB,
   type ProfileScores,
 } from './published.js';
+
+// Data-subject rights (compliance): what this module holds about a person.
+export { segmentsPersonalData } from './personal-data.js';

@@ -3,15 +3,18 @@
  * the workers pass `s.workerDatabase` (see workers.ts), whose time limits suit background work.
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
-import { profileDepsOf, resolveProfileRef } from '../cdp/index.js';
-import { createSurveyLinkSigner, type InsightDeps, messageSurveyUrl } from '../insight/index.js';
+import type { PrivacyCorrectDeps, PrivacyExportDeps } from '../compliance/index.js';
+import { cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
-import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, tierDaysPortOf } from '../loyalty/index.js';
-import { isChannelConfigured, type MessagingDeps, queueTestSends } from '../messaging/index.js';
+import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, loyaltyPersonalData, tierDaysPortOf } from '../loyalty/index.js';
+import { isChannelConfigured, type MessagingDeps, messagingPersonalData, queueTestSends } from '../messaging/index.js';
 import { createTokenSigner } from '../platform/crypto.js';
+import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection } from '../scrm/index.js';
+import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection, scrmPersonalData } from '../scrm/index.js';
+import { segmentsPersonalData } from '../segments/index.js';
 import type { Services } from './services.js';
 
 /** The live profile id a reference names (cdp), for modules that take it as a port. */
@@ -134,5 +137,35 @@ export function demoDeps(s: Services): DemoDeps {
     scrm: s.scrm,
     sandboxes: s.demoSandboxes,
     publicUrl: publicUrlOf(s),
+  };
+}
+
+/** Dates a workspace lists as holidays (`settings.holidays`, YYYY-MM-DD): not working days for request deadlines. */
+async function holidaysOf(s: Services, ws: string): Promise<string[]> {
+  const listed = ((await getWorkspace(s.database.db, ws))?.settings as { holidays?: unknown } | undefined)?.holidays;
+  return Array.isArray(listed) ? listed.filter((d): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d)) : [];
+}
+
+/** The compliance module's data-subject request deps: cdp's profile references and each module's personal-data port. */
+export function privacyDeps(s: Services): PrivacyExportDeps & PrivacyCorrectDeps {
+  const { database, cipher } = s;
+  return {
+    database,
+    now: () => s.clock.now(),
+    timeZoneOf: s.timeZoneOf,
+    holidaysOf: (ws) => holidaysOf(s, ws),
+    resolveProfile: profileResolver(s),
+    personProfileIds: (ws, id) => personProfileIds(database, ws, id),
+    // Corrections go through cdp's own trait writer (last write wins by time, the profile locked).
+    correctTraits: async (ws, id, change) => void (await patchTraits(profileDepsOf(s.cdp), ws, id, change)),
+    // Every module that holds data about a person, in the archive's order.
+    sources: [
+      cdpPersonalData({ database, cipher }),
+      messagingPersonalData({ database }),
+      scrmPersonalData({ database }),
+      segmentsPersonalData({ database }),
+      loyaltyPersonalData({ database }),
+      insightPersonalData({ database }),
+    ],
   };
 }

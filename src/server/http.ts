@@ -6,7 +6,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { accessRoutes, installGuideMasking } from '../access/index.js';
 import { broadcastRoutes } from '../broadcasts/index.js';
 import { cdpRoutes, clientIp, trustedProxies } from '../cdp/index.js';
-import { auditRoutes, createLimitsCache, createRateLimiter, installAudit, installRateLimits, type LimitsCache, rateLimitRoutes } from '../compliance/index.js';
+import {
+  auditRoutes,
+  createLimitsCache,
+  createRateLimiter,
+  installAudit,
+  installRateLimits,
+  type LimitsCache,
+  privacyRoutes,
+  rateLimitRoutes,
+} from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
 import { journeyRoutes } from '../journeys/index.js';
@@ -17,7 +26,7 @@ import { installConsoleSessions, installErrorHandler } from '../platform/http.js
 import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
-import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
+import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps, privacyDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
 
@@ -97,6 +106,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => accessRoutes(scope, services.access));
   await app.register(async (scope) => auditRoutes(scope, compliance));
   await app.register(async (scope) => rateLimitRoutes(scope, { ...compliance, limits }));
+  await app.register(async (scope) => privacyRoutes(scope, { ...privacyDeps(services), keys: services.keys }));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));

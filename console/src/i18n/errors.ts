@@ -22,6 +22,16 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
   ORIGIN_NOT_ALLOWED: { en: 'This website is not allowed to send tracking data.', zh: '该网站来源不被允许上报数据。' },
   IDENTIFIER_INVALID: { en: 'An identifier is not valid (e.g. a phone number that cannot be a real one).', zh: '标识无效（例如手机号格式不正确）。' },
   IMPORT_INVALID: { en: 'The import file cannot be read as given.', zh: '导入文件无法按所给格式读取。' },
+  PRIVACY_REQUEST_NOT_FOUND: { en: 'No such privacy request.', zh: '没有这个隐私请求。' },
+  PRIVACY_REQUEST_STATE: { en: 'This privacy request is closed or of another kind; it cannot do this.', zh: '该隐私请求已关闭或类型不符，无法执行此操作。' },
+  PRIVACY_SUBJECT_UNKNOWN: {
+    en: 'No customer in this workspace matches the request’s subject; there is nothing to act on.',
+    zh: '此工作空间中没有与请求对象匹配的客户，无可处理的数据。',
+  },
+  PRIVACY_ACTION_UNAVAILABLE: {
+    en: 'Siyu cannot carry out this kind of request yet (erasure, or a correction of identifiers).',
+    zh: '思屿暂不能执行此类请求（删除，或更正标识）。',
+  },
   PROFILE_NOT_FOUND: { en: 'No such customer in this workspace.', zh: '此工作空间中没有该客户。' },
   TAG_NOT_FOUND: { en: 'No such tag.', zh: '没有这个标签。' },
   TAG_GROUP_NOT_FOUND: { en: 'No such tag group.', zh: '没有这个标签分组。' },
