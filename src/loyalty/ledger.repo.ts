@@ -97,13 +97,16 @@ function toLot(r: EntryRow): Lot {
 /** An entry to append: a ledger row before any notice (its seq and balance_after are given by the posting that computed them). */
 export type NewEntry = Omit<LoyaltyEntriesTable, 'notified_at'>;
 
-/** Appends entries and moves the account's cached balance, lifetime earnings and last seq with them. */
-export async function appendEntries(trx: Conn, account: AccountRow, entries: readonly NewEntry[], now: number): Promise<void> {
+/**
+ * Appends entries and moves the account's cached balance, lifetime earnings and last seq with them.
+ * With `dialect`, the entries go in through its bulk insert: on SQLite a cached prepared statement
+ * instead of a query built and compiled per posting (bench/README.md, `loyalty`).
+ */
+export async function appendEntries(trx: Conn, account: AccountRow, entries: readonly NewEntry[], now: number, dialect?: Dialect): Promise<void> {
   if (entries.length === 0) return;
-  await trx
-    .insertInto('loyalty_entries')
-    .values(entries.map((e) => ({ ...e, notified_at: null })))
-    .execute();
+  const rows = entries.map((e) => ({ ...e, notified_at: null }));
+  if (dialect) await dialect.insertMany(trx, 'loyalty_entries', rows);
+  else await trx.insertInto('loyalty_entries').values(rows).execute();
   const last = entries[entries.length - 1]!;
   const earned = entries.reduce((s, e) => s + (e.amount > 0 ? e.amount : 0), 0);
   await trx

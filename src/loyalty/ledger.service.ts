@@ -155,7 +155,7 @@ export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest
     now,
     lots.filter((l) => !gone.has(l.id)),
   );
-  await appendEntries(trx, account, [entry], now);
+  await appendEntries(trx, account, [entry], now, dialect);
   await recordEvents(trx, dialect, [entry]);
   return { entry: entryView({ ...entry, notified_at: null }), replayed: false };
 }
@@ -273,7 +273,7 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
     account.workspace_id,
     due.map((l) => l.id),
   );
-  await appendEntries(trx, account, entries, now);
+  await appendEntries(trx, account, entries, now, dialect);
   await recordEvents(trx, dialect, entries);
   return entries;
 }
