@@ -39,7 +39,7 @@ export interface ExpiryOptions {
 
 /**
  * Accounts with a lot due at `now`, up to `limit` distinct ones, earliest-due first (index
- * loyalty_entries_open_lots), read from at most `limit * 4` due lots; `more` is false when those
+ * loyalty_entries_open_lots; of one workspace, loyalty_entries_open_lots_ws), read from at most `limit * 4` due lots; `more` is false when those
  * were all the due lots there are.
  */
 async function dueAccounts(
