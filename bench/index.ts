@@ -56,7 +56,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   {
     name: 'loyalty',
     summary:
-      'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs raw one-row inserts of ledger rows in the same database, and `verify` over the result; target ≥1,000 postings/s on SQLite; then the expiry job over --expiry-lots due lots vs a bare UPDATE, and the earning rules over --rule-events events vs bare postings',
+      'points ledger: --postings earn/spend postings (one transaction each, --concurrency clients over 1,000 members) through the service vs bare inserts of the same rows (entry, event, account), in turn in the same run, and `verify` over the result; targets ≥0.5× the bare rows, ≥1,000 postings/s on SQLite; 1,000 concurrent redemptions against one member (timed, must never overdraw or double-spend); then the expiry job over --expiry-lots due lots vs a bare UPDATE, and the earning rules over --rule-events events vs bare postings; peak RSS',
     run: async (o) => (await import('./loyalty.js')).runLoyaltyBench(o),
   },
   {

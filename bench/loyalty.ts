@@ -1,14 +1,15 @@
 /**
  * `siyu bench loyalty`: the points ledger's postings through the service (lock the account, check
- * the key, expire, consume lots, append, timeline event; one transaction each) against the floor
- * of the same durability, raw one-row inserts of ledger rows in their own transactions, in the
- * same database and run; then `verify` over everything the service wrote.
+ * the key, expire, consume lots, append, timeline event; one transaction each) against bare inserts
+ * of the same rows (entry, event, account) in their own transactions, in the same database and run;
+ * `verify` over everything the service wrote; 1,000 concurrent one-point redemptions against one
+ * member (issue #17's check, timed); then the expiry job and the earning rules (loyalty-earning.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { postWithRetries, verifyBalances } from '../src/loyalty/index.js';
-import { openDatabase } from '../src/platform/db/database.js';
+import { type Database, openDatabase } from '../src/platform/db/database.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../src/platform/db/schema.js';
 import { newId } from '../src/platform/ids.js';
@@ -16,30 +17,47 @@ import { createWorkspace } from '../src/platform/workspaces.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import type { BenchOptions, BenchResult } from './types.js';
 import { createTempDatabase, describeUrl } from './support/postgres.js';
-import { heading, num, percentile, progress, secs, table, targets } from './support/report.js';
+import { heading, mb, num, percentile, progress, secs, table, targets } from './support/report.js';
 import { benchExpiry, benchRules } from './loyalty-earning.js';
 
 const MEMBERS = 1_000;
 const NOW = Date.UTC(2026, 10, 1, 4, 0, 0);
 
-/** Runs `clients` loops over `count` indexes (each index once); returns the wall time and each operation's latency. */
-async function runClients(count: number, clients: number, op: (i: number) => Promise<void>, label: string): Promise<{ ms: number; lat: number[] }> {
-  let next = 0;
+/** Runs `clients` loops over the indexes `from` to `to` - 1 (each once); returns the wall time and each operation's latency. */
+async function runClients(from: number, to: number, clients: number, op: (i: number) => Promise<void>): Promise<{ ms: number; lat: number[] }> {
+  let next = from;
   const lat: number[] = [];
-  const bar = progress(label);
   const start = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      for (let i = next++; i < count; i = next++) {
+      for (let i = next++; i < to; i = next++) {
         const t = performance.now();
         await op(i);
         lat.push(performance.now() - t);
-        if (i % 1000 === 0) bar.update(`${num(i)} of ${num(count)}`);
       }
     }),
   );
-  bar.done();
   return { ms: performance.now() - start, lat };
+}
+
+/**
+ * Runs the phases over `count` indexes a round of MEMBERS at a time, the phases in turn within each
+ * round, and sums each phase's time: on a machine shared with other work, a phase run whole after
+ * another met another load (figures moved by 2x between runs); interleaved, the ratios hold.
+ */
+async function interleaved(count: number, clients: number, phases: ((i: number) => Promise<void>)[], label: string): Promise<{ ms: number; lat: number[] }[]> {
+  const out = phases.map(() => ({ ms: 0, lat: [] as number[] }));
+  const bar = progress(label);
+  for (let from = 0; from < count; from += MEMBERS) {
+    for (const [k, op] of phases.entries()) {
+      const r = await runClients(from, Math.min(count, from + MEMBERS), clients, op);
+      out[k]!.ms += r.ms;
+      out[k]!.lat.push(...r.lat);
+    }
+    bar.update(`${num(Math.min(count, from + MEMBERS))} of ${num(count)}`);
+  }
+  bar.done();
+  return out;
 }
 
 /** The benchmark (see the file comment). */
@@ -55,52 +73,48 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
         ['setting', 'value'],
         ['machine', `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${num(totalmem() / 2 ** 30, 1)} GB, Node ${process.version}`],
         ['database', o.databaseUrl ? `PostgreSQL at ${describeUrl(o.databaseUrl)}` : 'SQLite (WAL, synchronous=NORMAL)'],
-        ['postings', `${num(o.postings)} (earn and spend alternating per member), ${num(MEMBERS)} members, ${o.concurrency} concurrent clients`],
+        [
+          'postings',
+          `${num(o.postings)} (earn and spend alternating per member), ${num(MEMBERS)} members, ${o.concurrency} concurrent clients; service and baselines in turn, 1,000 at a time`,
+        ],
       ],
       ['l', 'l'],
     );
     const ws = (await createWorkspace(database.db, { name: 'bench loyalty' })).workspace.id;
     const member = (i: number) => `prf_bench${String(i % MEMBERS).padStart(6, '0')}`;
-    // Member m's k-th posting: earns on even k, spends half of the last earning on odd k (never short).
-    const service = await runClients(
-      o.postings,
-      o.concurrency,
-      async (i) => {
-        const k = Math.floor(i / MEMBERS);
-        await postWithRetries(
-          database,
-          {
-            workspaceId: ws,
-            profileId: member(i),
-            kind: k % 2 === 0 ? 'earn' : 'spend',
-            points: k % 2 === 0 ? 100 : 50,
-            reason: 'bench',
-            source: { type: 'order', id: `o-${i}` },
-            idempotencyKey: `bench-${i}`,
-            expiresAt: k % 2 === 0 ? NOW + 365 * 86_400_000 : null,
-          },
-          () => NOW,
-        );
-      },
-      'service postings',
-    );
     // Baselines, each one transaction per posting in a workspace of its own: (1) the rows a posting
     // writes, as bare statements (its ledger entry, its timeline event, its account's new balance):
     // the issue's "bare inserts of the same rows", the target's floor; (2) the entry row alone.
     const sameWs = (await createWorkspace(database.db, { name: 'bench loyalty same rows' })).workspace.id;
-    const same = await runClients(
-      o.postings,
-      o.concurrency,
-      (i) => database.db.transaction().execute((trx) => bareRows(trx, sameWs, member(i), i, true)),
-      'bare rows of a posting',
-    );
     const baseWs = (await createWorkspace(database.db, { name: 'bench loyalty baseline' })).workspace.id;
-    const raw = await runClients(
+    // Member m's k-th posting: earns on even k, spends half of the last earning on odd k (never short).
+    const post = async (i: number) => {
+      const k = Math.floor(i / MEMBERS);
+      await postWithRetries(
+        database,
+        {
+          workspaceId: ws,
+          profileId: member(i),
+          kind: k % 2 === 0 ? 'earn' : 'spend',
+          points: k % 2 === 0 ? 100 : 50,
+          reason: 'bench',
+          source: { type: 'order', id: `o-${i}` },
+          idempotencyKey: `bench-${i}`,
+          expiresAt: k % 2 === 0 ? NOW + 365 * 86_400_000 : null,
+        },
+        () => NOW,
+      );
+    };
+    const [service, same, raw] = (await interleaved(
       o.postings,
       o.concurrency,
-      (i) => database.db.transaction().execute((trx) => bareRows(trx, baseWs, member(i), i, false)),
-      'raw inserts',
-    );
+      [
+        post,
+        (i) => database.db.transaction().execute((trx) => bareRows(trx, sameWs, member(i), i, true)),
+        (i) => database.db.transaction().execute((trx) => bareRows(trx, baseWs, member(i), i, false)),
+      ],
+      'service postings, bare rows, raw inserts (in turn)',
+    )) as [{ ms: number; lat: number[] }, { ms: number; lat: number[] }, { ms: number; lat: number[] }];
     const t = performance.now();
     const report = await verifyBalances(database.db, { workspaceId: ws });
     const verifyMs = performance.now() - t;
@@ -119,15 +133,29 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
     ]);
     targets([
       { target: 'service ≥1,000 postings/s (SQLite)', measured: num(rate(service)), pass: o.databaseUrl ? undefined : rate(service) >= 1000 },
-      { target: 'service ≥0.5× bare inserts of the same rows', measured: `${num(rate(service) / rate(same), 2)}×`, pass: rate(service) / rate(same) >= 0.5 },
-      { target: 'service vs one-row inserts (information)', measured: `${num(rate(service) / rate(raw), 2)}×`, pass: undefined },
+      {
+        target: 'service ≥0.5× bare inserts of the same rows',
+        measured: `${num(rate(service) / rate(same), 2)}× (${num(rate(service))}/s against ${num(rate(same))}/s)`,
+        pass: rate(service) / rate(same) >= 0.5,
+      },
+      {
+        target: 'service vs one-row inserts (information)',
+        measured: `${num(rate(service) / rate(raw), 2)}× (against ${num(rate(raw))}/s)`,
+        pass: undefined,
+      },
       { target: 'verify finds no mismatch', measured: `${report.mismatches.length} mismatches`, pass: report.mismatches.length === 0 },
     ]);
+    const race = await concurrentRedemptions(database, ws);
     const expiry = o.expiryLots > 0 ? await benchExpiry(database, o, NOW + 400 * 86_400_000) : {};
     const rules = o.ruleEvents > 0 ? await benchRules(database, o, NOW + 800 * 86_400_000) : {};
+    const peakRssKb = process.resourceUsage().maxRSS;
+    heading('process');
+    targets([{ target: 'peak RSS of the process, all phases (information)', measured: mb(peakRssKb), pass: undefined }]);
     return {
+      ...race,
       ...expiry,
       ...rules,
+      peakRssKb,
       engine: database.dialect.engine,
       postings: o.postings,
       servicePerSecond: rate(service),
@@ -142,6 +170,55 @@ export async function runLoyaltyBench(o: BenchOptions): Promise<BenchResult> {
     await temp?.drop();
     if (!o.keep) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+const RACE = { spends: 1000, balance: 500 };
+
+/**
+ * Issue #17's check: a member with 500 points, 1,000 one-point spends at once (every tenth key sent
+ * twice more, at the same time) through the service; must end with exactly 500 keys spent, one
+ * entry per key, a balance of 0 and `verify` clean. Prints its time and PASS/MISS.
+ */
+async function concurrentRedemptions(database: Database, ws: string): Promise<Record<string, number>> {
+  const profileId = 'prf_race';
+  const req = { workspaceId: ws, profileId, reason: 'race', source: { type: 'api' as const, id: null } };
+  await postWithRetries(database, { ...req, kind: 'earn', points: RACE.balance, idempotencyKey: 'race-seed', expiresAt: null }, () => NOW);
+  const keys = [...Array.from({ length: RACE.spends }, (_, i) => `race-${i}`), ...Array.from({ length: RACE.spends / 10 }, (_, i) => `race-${i * 10}`)];
+  const t = performance.now();
+  const answers = await Promise.all(
+    keys.map((key) =>
+      postWithRetries(database, { ...req, kind: 'spend', points: 1, idempotencyKey: key }, () => NOW).then(
+        (r) => ({ key, id: r.entry.id, code: undefined as string | undefined }),
+        (err: { code?: string }) => ({ key, id: undefined, code: err.code ?? String(err) }),
+      ),
+    ),
+  );
+  const ms = performance.now() - t;
+  const byKey = new Map<string, Set<string>>();
+  for (const a of answers) if (a.id) byKey.set(a.key, (byKey.get(a.key) ?? new Set()).add(a.id));
+  const refused = answers.filter((a) => !a.id);
+  const account = await database.db
+    .selectFrom('loyalty_accounts')
+    .select('balance')
+    .where('workspace_id', '=', ws)
+    .where('profile_id', '=', profileId)
+    .executeTakeFirstOrThrow();
+  const report = await verifyBalances(database.db, { workspaceId: ws });
+  const ok =
+    byKey.size === RACE.balance &&
+    [...byKey.values()].every((ids) => ids.size === 1) &&
+    refused.every((a) => a.code === 'INSUFFICIENT_POINTS') &&
+    Number(account.balance) === 0 &&
+    report.mismatches.length === 0;
+  heading(`${num(RACE.spends)} concurrent redemptions against one member (balance ${RACE.balance}, ${RACE.spends / 10} keys sent twice)`);
+  targets([
+    {
+      target: 'never overdrawn, never spent twice, a retried key answers its first answer',
+      measured: `${byKey.size} keys spent, ${refused.length} refused, balance ${Number(account.balance)}, ${report.mismatches.length} mismatches, in ${secs(ms)}`,
+      pass: ok,
+    },
+  ]);
+  return { raceMs: ms, raceSpent: byKey.size, raceOk: ok ? 1 : 0 };
 }
 
 /**

@@ -69,7 +69,8 @@ export const demoSummarySchema = {
     },
     loyalty: {
       type: 'object',
-      description: 'the membership: opening balances of the best customers, members the tier pass upgraded, the order earning rule and a coupon template',
+      description:
+        'the membership: opening balances of the best customers, members their opening balance upgraded, the order earning rule and a coupon template',
       required: ['members', 'points', 'upgraded', 'ruleId', 'couponTemplateId'],
       properties: {
         members: { type: 'integer' },

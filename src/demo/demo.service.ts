@@ -51,7 +51,7 @@ export interface DemoSummary {
   wecom: DemoWeComSummary | null;
   /** Broadcasts already sent, with their delivery results; empty without the stand-ins. */
   sends: DemoSend[];
-  /** The membership: opening balances carried over, members the tier pass upgraded, the earning rule and a coupon template. */
+  /** The membership: opening balances carried over, members their opening balance upgraded, the earning rule and a coupon template. */
   loyalty: DemoLoyaltySummary;
   /** What was left out and why (no sandbox in this process). */
   notes: string[];

@@ -9,6 +9,7 @@ import {
   createRule,
   createTemplate,
   type LoyaltyDeps,
+  listMembers,
   postWithRetries,
   runTiers,
   saveTierProgram,
@@ -25,7 +26,7 @@ export interface DemoLoyaltySummary {
   /** Members with an opening balance. */
   members: number;
   points: number;
-  /** Members the tier pass upgraded (银卡 or 金卡). */
+  /** Members upgraded by their opening balance (银卡 or 金卡). */
   upgraded: number;
   ruleId: string;
   couponTemplateId: string;
@@ -108,9 +109,17 @@ export async function setupLoyalty(
     if (i % 50 === 0) progress('loyalty', i, balances.length);
   }
   progress('loyalty', balances.length, balances.length);
-  // The tier pass upgrades at once what the postings qualify; then the traits segments read.
-  const tiers = await runTiers(deps);
+  // Each posting upgrades its member at once; the tier pass then finds nothing left to do, and the
+  // traits segments read are written.
+  await runTiers(deps);
   await syncLoyaltyTraits(deps);
+  let upgraded = 0;
+  for (let cursor: string | undefined; ;) {
+    const page = await listMembers(db, ws, { limit: 500, cursor });
+    upgraded += page.data.filter((m) => m.tier !== null).length;
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
   const coupon = await createTemplate(deps, ws, { key: 'member-day-10', name: '会员日 ¥10 券', kind: 'fixed', amountFen: 1000, validity: { days: 30 } });
-  return { members: balances.length, points, upgraded: tiers.upgraded, ruleId: rule.id, couponTemplateId: coupon.id };
+  return { members: balances.length, points, upgraded, ruleId: rule.id, couponTemplateId: coupon.id };
 }

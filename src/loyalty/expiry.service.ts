@@ -37,8 +37,17 @@ export interface ExpiryOptions {
   stopped?: () => boolean;
 }
 
-/** Accounts with a lot due at `now`, up to `limit` distinct ones, earliest-due first (index loyalty_entries_open_lots). */
-async function dueAccounts(db: Conn, now: number, limit: number, ws?: string): Promise<{ workspace_id: string; profile_id: string }[]> {
+/**
+ * Accounts with a lot due at `now`, up to `limit` distinct ones, earliest-due first (index
+ * loyalty_entries_open_lots; of one workspace, loyalty_entries_open_lots_ws), read from at most `limit * 4` due lots; `more` is false when those
+ * were all the due lots there are.
+ */
+async function dueAccounts(
+  db: Conn,
+  now: number,
+  limit: number,
+  ws?: string,
+): Promise<{ keys: { workspace_id: string; profile_id: string }[]; more: boolean }> {
   let q = db.selectFrom('loyalty_entries').select(['workspace_id', 'profile_id']).where('remaining', '>', 0).where('expires_at', '<=', now);
   if (ws) q = q.where('workspace_id', '=', ws);
   const rows = await q
@@ -47,7 +56,7 @@ async function dueAccounts(db: Conn, now: number, limit: number, ws?: string): P
     .execute();
   const seen = new Map<string, { workspace_id: string; profile_id: string }>();
   for (const r of rows) seen.set(`${r.workspace_id}\u0000${r.profile_id}`, r);
-  return [...seen.values()].slice(0, limit);
+  return { keys: [...seen.values()].slice(0, limit), more: rows.length === limit * 4 };
 }
 
 /** Claims the accounts among `keys` that no other transaction holds (SKIP LOCKED on PostgreSQL). */
@@ -74,7 +83,7 @@ export async function runExpiry(database: Database, now: number, opts: ExpiryOpt
   const batch = opts.batchSize ?? 200;
   for (;;) {
     if (opts.stopped?.()) return report;
-    const due = await dueAccounts(database.db, now, batch, opts.workspaceId);
+    const { keys: due, more } = await dueAccounts(database.db, now, batch, opts.workspaceId);
     if (due.length === 0) break;
     const claimed = await withRetries(database, () =>
       database.db.transaction().execute(async (trx) => {
@@ -99,7 +108,8 @@ export async function runExpiry(database: Database, now: number, opts: ExpiryOpt
     report.lots += claimed.lots;
     report.points += claimed.points;
     // Every due account is held by other workers: they will expire them; do not spin on them.
-    if (claimed.claimed === 0 || due.length < batch) break;
+    // Fewer accounts than a batch is not the end when they had more due lots than the read took.
+    if (claimed.claimed === 0 || (due.length < batch && !more)) break;
   }
   report.notices = await recordNotices(database, now, opts);
   return report;
@@ -146,8 +156,10 @@ export async function recordNotices(database: Database, now: number, opts: Expir
             },
           })),
         );
-        for (const l of lots) {
-          await trx.updateTable('loyalty_entries').set({ notified_at: now }).where('workspace_id', '=', l.workspace_id).where('id', '=', l.id).execute();
+        // One update per workspace for the batch's lots, not one per lot.
+        for (const ws of new Set(lots.map((l) => l.workspace_id))) {
+          const ids = lots.filter((l) => l.workspace_id === ws).map((l) => l.id);
+          await trx.updateTable('loyalty_entries').set({ notified_at: now }).where('workspace_id', '=', ws).where('id', 'in', ids).execute();
         }
         const due = lots;
         return { noticed: due.length };

@@ -98,4 +98,26 @@ describeEngines('points expiry job and the Points Expiring notice', (engine) => 
     expect(balances.every((r) => Number(r.balance) === 3)).toBe(true);
     expect((await verifyBalances(db.db)).mismatches).toEqual([]);
   });
+  it('goes on past a batch of fewer accounts than the batch size when those accounts had more due lots than one read takes', async () => {
+    const app = await loyaltyTestApp(engine);
+    close = app.close;
+    const db = app.t.database;
+    const ws = app.t.workspaceId;
+    const now = app.t.clock.now();
+    // Ten lots each; the first member's all expire before the second's, so the first read (batch 2: 8 lots) sees one member.
+    for (const [m, offset] of [
+      ['prf_first', 0],
+      ['prf_second', DAY_MS],
+    ] as const) {
+      for (let k = 0; k < 10; k++) {
+        const req = { workspaceId: ws, profileId: m, kind: 'earn' as const, reason: 'r', source: { type: 'api' as const, id: null } };
+        await postWithRetries(db, { ...req, points: 1, idempotencyKey: `${m}-${k}`, expiresAt: now + DAY_MS + offset + k }, () => now);
+      }
+    }
+    const r = await runExpiry(db, now + 3 * DAY_MS, { batchSize: 2 });
+    expect(r).toMatchObject({ accounts: 2, lots: 20, points: 20 });
+    const balances = await db.db.selectFrom('loyalty_accounts').select('balance').where('workspace_id', '=', ws).execute();
+    expect(balances.map((b) => Number(b.balance))).toEqual([0, 0]);
+    expect((await verifyBalances(db.db)).mismatches).toEqual([]);
+  });
 });

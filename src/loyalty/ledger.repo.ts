@@ -39,11 +39,17 @@ export function entryFromRow(r: EntryRow): EntryRow {
  * goes through this lock, so balance checks and lot updates never race.
  */
 export async function lockAccount(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number): Promise<AccountRow> {
-  const row = { workspace_id: ws, profile_id: profileId, balance: 0, pending: 0, lifetime_earned: 0, last_seq: 0, created_at: now, updated_at: now };
-  await dialect.insertMany(trx, 'loyalty_accounts', [row], { columns: ['workspace_id', 'profile_id'], update: [] });
-  const a = await dialect
-    .forUpdate(trx.selectFrom('loyalty_accounts').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId))
-    .executeTakeFirstOrThrow();
+  const read = () =>
+    dialect.forUpdate(trx.selectFrom('loyalty_accounts').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId)).executeTakeFirst();
+  // Read first: almost every posting is to an account that exists, and then the lock is one statement
+  // (an insert-or-nothing before every read cost a round trip per posting: bench/README.md, `loyalty`).
+  let a = await read();
+  if (!a) {
+    const row = { workspace_id: ws, profile_id: profileId, balance: 0, pending: 0, lifetime_earned: 0, last_seq: 0, created_at: now, updated_at: now };
+    await dialect.insertMany(trx, 'loyalty_accounts', [row], { columns: ['workspace_id', 'profile_id'], update: [] });
+    a = await read();
+    if (!a) throw new Error(`loyalty account of ${profileId} in ${ws} missing right after its insert`);
+  }
   return { ...a, balance: num(a.balance), pending: num(a.pending), lifetime_earned: num(a.lifetime_earned), last_seq: num(a.last_seq) };
 }
 
@@ -53,16 +59,54 @@ export async function entryByKey(db: Conn, ws: string, key: string): Promise<Ent
   return r && entryFromRow(r);
 }
 
+/**
+ * The entry posted with `key` in the workspace (if any) and the member's open lots in openLots'
+ * order, in one read: what a posting needs after its lock (two reads before, one round trip more
+ * per posting).
+ */
+export async function keyAndOpenLots(trx: Conn, ws: string, profileId: string, key: string): Promise<{ first: EntryRow | undefined; lots: Lot[] }> {
+  // UNION ALL, not OR: each half on its own index whatever the statistics say (loyalty_entries_key;
+  // loyalty_entries_seq, the member's entries), where PostgreSQL may plan an OR as a scan of the workspace.
+  const rows = await trx
+    .selectFrom('loyalty_entries')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .where('idempotency_key', '=', key)
+    .unionAll(trx.selectFrom('loyalty_entries').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId).where('remaining', '>', 0))
+    .execute();
+  let first: EntryRow | undefined;
+  const open = new Map<string, EntryRow>();
+  for (const raw of rows) {
+    const r = entryFromRow(raw);
+    if (r.idempotency_key === key) first = r;
+    // The entry of the key may be an open lot of the member too, and then comes twice.
+    if (r.profile_id === profileId && r.remaining !== null && r.remaining > 0) open.set(r.id, r);
+  }
+  return { first, lots: [...open.values()].sort(lotOrder).map(toLot) };
+}
+
+/** openLots' order: the earliest-expiring first, lots that never expire last, then by posting order. */
+function lotOrder(a: EntryRow, b: EntryRow): number {
+  return Number(a.expires_at === null) - Number(b.expires_at === null) || (a.expires_at ?? 0) - (b.expires_at ?? 0) || a.seq - b.seq;
+}
+
+function toLot(r: EntryRow): Lot {
+  return { id: r.id, remaining: r.remaining ?? 0, expiresAt: r.expires_at, sourceType: r.source_type, sourceId: r.source_id };
+}
+
 /** An entry to append: a ledger row before any notice (its seq and balance_after are given by the posting that computed them). */
 export type NewEntry = Omit<LoyaltyEntriesTable, 'notified_at'>;
 
-/** Appends entries and moves the account's cached balance, lifetime earnings and last seq with them. */
-export async function appendEntries(trx: Conn, account: AccountRow, entries: readonly NewEntry[], now: number): Promise<void> {
+/**
+ * Appends entries and moves the account's cached balance, lifetime earnings and last seq with them.
+ * With `dialect`, the entries go in through its bulk insert: on SQLite a cached prepared statement
+ * instead of a query built and compiled per posting (bench/README.md, `loyalty`).
+ */
+export async function appendEntries(trx: Conn, account: AccountRow, entries: readonly NewEntry[], now: number, dialect?: Dialect): Promise<void> {
   if (entries.length === 0) return;
-  await trx
-    .insertInto('loyalty_entries')
-    .values(entries.map((e) => ({ ...e, notified_at: null })))
-    .execute();
+  const rows = entries.map((e) => ({ ...e, notified_at: null }));
+  if (dialect) await dialect.insertMany(trx, 'loyalty_entries', rows);
+  else await trx.insertInto('loyalty_entries').values(rows).execute();
   const last = entries[entries.length - 1]!;
   const earned = entries.reduce((s, e) => s + (e.amount > 0 ? e.amount : 0), 0);
   await trx
@@ -115,10 +159,27 @@ export async function openLots(trx: Conn, ws: string, profileId: string, prefer?
   }));
 }
 
-/** Sets what remains of lots (each a credit of the locked account). */
+/** Sets what remains of lots (each a credit of the locked account), in one statement per 500 lots. */
 export async function setRemaining(trx: Conn, ws: string, changes: readonly { id: string; remaining: number }[]): Promise<void> {
-  for (const c of changes) {
-    await trx.updateTable('loyalty_entries').set({ remaining: c.remaining }).where('workspace_id', '=', ws).where('id', '=', c.id).execute();
+  for (let i = 0; i < changes.length; i += 500) {
+    const part = changes.slice(i, i + 500);
+    const value =
+      part.length === 1
+        ? sql<number>`cast(${part[0]!.remaining} as bigint)`
+        : sql<number>`case ${sql.ref('id')} ${sql.join(
+            part.map((c) => sql`when ${c.id} then cast(${c.remaining} as bigint)`),
+            sql` `,
+          )} end`;
+    await trx
+      .updateTable('loyalty_entries')
+      .set({ remaining: value })
+      .where('workspace_id', '=', ws)
+      .where(
+        'id',
+        'in',
+        part.map((c) => c.id),
+      )
+      .execute();
   }
 }
 

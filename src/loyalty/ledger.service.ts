@@ -16,7 +16,7 @@ import {
   type Conn,
   emptyLots,
   type EntryRow,
-  entryByKey,
+  keyAndOpenLots,
   type Lot,
   lockAccount,
   type NewEntry,
@@ -126,7 +126,8 @@ export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest
   const hash = fingerprint(req);
   const account = await lockAccount(trx, dialect, req.workspaceId, req.profileId, now);
   // After the lock: a concurrent request with this key for this member has committed or not begun.
-  const first = await entryByKey(trx, req.workspaceId, req.idempotencyKey);
+  // One read answers both the key and, for a new request, the open lots (the expiry and the debit).
+  const { first, lots } = await keyAndOpenLots(trx, req.workspaceId, req.profileId, req.idempotencyKey);
   if (first) {
     if (first.request_hash !== hash) {
       throw new LoyaltyError(
@@ -143,8 +144,7 @@ export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest
   if (req.expiresAt != null && req.expiresAt <= now) {
     throw new LoyaltyError('VALIDATION_FAILED', `expiresAt must be in the future, got ${new Date(req.expiresAt).toISOString()}`, { field: 'expiresAt' });
   }
-  // One read of the open lots serves the expiry and the debit (a spend's lots are those left unexpired).
-  const lots = await openLots(trx, req.workspaceId, req.profileId);
+  // A spend's lots are those the expiry leaves.
   const expired = await expireLots(trx, dialect, account, now, lots);
   const gone = new Set(expired.map((e) => e.source_id));
   const entry = await post(
@@ -155,7 +155,7 @@ export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest
     now,
     lots.filter((l) => !gone.has(l.id)),
   );
-  await appendEntries(trx, account, [entry], now);
+  await appendEntries(trx, account, [entry], now, dialect);
   await recordEvents(trx, dialect, [entry]);
   return { entry: entryView({ ...entry, notified_at: null }), replayed: false };
 }
@@ -273,7 +273,7 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
     account.workspace_id,
     due.map((l) => l.id),
   );
-  await appendEntries(trx, account, entries, now);
+  await appendEntries(trx, account, entries, now, dialect);
   await recordEvents(trx, dialect, entries);
   return entries;
 }
