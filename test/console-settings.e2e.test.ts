@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
-import { signInConsole } from './support/console.js';
+import { pickMenu, signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type LocalSmtp, startLocalSmtp } from './support/mail.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
@@ -60,8 +60,7 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     await signInConsole(page, server!);
 
     // Workspace: the server's default zone until the owner sets one.
-    await id('nav-settings').hover();
-    await id('nav-settings-workspace').click();
+    await pickMenu(page, 'nav-settings', 'nav-settings-workspace');
     await id('ws-timezone-default').waitFor();
     expect(await id('ws-timezone').textContent()).toContain('Asia/Shanghai');
     await id('ws-name').fill('茶饮品牌');
@@ -92,8 +91,7 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     await page.screenshot({ path: join(SCREENS, 'settings-workspace-1440.png'), fullPage: true });
 
     // API keys: a new key is never used, until it calls the API.
-    await id('nav-settings').hover();
-    await id('nav-settings-keys').click();
+    await pickMenu(page, 'nav-settings', 'nav-settings-keys');
     await id('create-key').click();
     await id('key-name').fill('ERP 对接');
     await id('create-key-submit').click();
@@ -121,8 +119,7 @@ describe('console settings: workspace, time zone, API keys last used, invitation
 
     // Users: invitations are emailed through the workspace's SMTP channel, in the console's language.
     const inviteAs = async (email: string) => {
-      await id('nav-settings').hover();
-      await id('nav-settings-users').click();
+      await pickMenu(page, 'nav-settings', 'nav-settings-users');
       await id('invite-user').click();
       await id('invite-email').fill(email);
       await id('invite-submit').click();
@@ -164,8 +161,7 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     const page = await ctx.newPage();
     const id = (t: string) => page.getByTestId(t);
     await signInConsole(page, server!);
-    await id('nav-settings').hover();
-    await id('nav-settings-audit').click();
+    await pickMenu(page, 'nav-settings', 'nav-settings-audit');
     const row = id('audit-table').locator('tbody tr.ant-table-row', { hasText: 'PATCH /v1/workspace' }).first();
     await row.waitFor();
     expect(await row.getByTestId('audit-actor-name').textContent()).toBe('owner@siyu.local');

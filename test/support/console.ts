@@ -13,3 +13,23 @@ export async function signInConsole(page: Page, server: ServerProcess, path = '/
   await page.getByTestId('sign-in').click();
   await page.getByTestId('account-menu').waitFor({ timeout: 15_000 });
 }
+
+/**
+ * Opens a sider submenu by hovering its group and clicks one of its entries. The popup submenu
+ * opens on hover and may close again while it animates, so hover and click again until the click
+ * lands (a missed click changes nothing).
+ */
+export async function pickMenu(page: Page, group: string, item: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    await page.getByTestId(group).hover();
+    const ok = await page
+      .getByTestId(item)
+      .click({ timeout: 3000 })
+      .then(() => true)
+      .catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the menu entry ${item} under ${group} could not be clicked within 30 s`);
+    await page.mouse.move(0, 0);
+  }
+}
