@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the checks (`npm run check`: types, import rules, table owners, sizes, format) and the
-// whole Vitest suite, side by side: the suite runs two test files at a time and leaves CPU to
+// whole Vitest suite, side by side: the suite runs one test file at a time and leaves CPU to
 // spare, so the checks finish within it instead of before it. The checks' output is shown as one
 // block when they end; the run fails when either fails. Arguments go to Vitest
 // (`npm test -- src/cdp` runs the checks and those files).
