@@ -4,7 +4,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { readZip } from '../src/compliance/test-helpers.js';
-import { signInConsole } from './support/console.js';
+import { pickMenu, signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -55,8 +55,7 @@ describe('console privacy requests: record, download the archive, reject (real s
     const page = await ctx.newPage();
     const id = (t: string) => page.getByTestId(t);
     await signInConsole(page, server!);
-    await id('nav-settings').hover();
-    await id('nav-settings-privacy').click();
+    await pickMenu(page, 'nav-settings', 'nav-settings-privacy');
     await id('privacy-subject').fill('phone:+8613800138111');
     await id('privacy-note').fill('电话申请，已核验');
     await id('privacy-create').click();
