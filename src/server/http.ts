@@ -14,6 +14,7 @@ import {
   installRateLimits,
   type LimitsCache,
   privacyRoutes,
+  retentionRoutes,
   rateLimitRoutes,
 } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
@@ -107,6 +108,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, compliance));
   await app.register(async (scope) => rateLimitRoutes(scope, { ...compliance, limits }));
   await app.register(async (scope) => privacyRoutes(scope, { ...privacyDeps(services), keys: services.keys }));
+  await app.register(async (scope) => retentionRoutes(scope, { ...compliance, keys: services.keys }));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));
