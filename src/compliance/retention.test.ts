@@ -1,7 +1,9 @@
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { classify } from '../access/index.js';
+import type { DB } from '../platform/db/schema.js';
+import type { ComplianceDB } from './schema.js';
 import { retentionDeps } from '../server/retention-deps.js';
 import { runRetention } from './retention.job.js';
 import { runRetentionSchedule } from './retention.worker.js';
@@ -9,9 +11,12 @@ import { runRetentionSchedule } from './retention.worker.js';
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const at = (iso: string) => Date.parse(iso);
+/** The whole database's tables with compliance's (which the shared DB type leaves out). */
+type AllDB = DB & ComplianceDB;
 
 describeEngines('retention policies (periods per kind, the job in batches, its report, the audit log path)', (engine) => {
   let t: TestApp;
+  const all = () => t.database.db as unknown as Kysely<AllDB>;
   let other: { workspaceId: string; writeKey: string; secretKey: string };
   const call = (method: 'GET' | 'PUT', url: string, payload?: object, key = t.secretKey) =>
     t.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload } : {}) });
@@ -35,7 +40,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     { type: 'track', userId: user, event: 'WeCom Message Received', timestamp: '2026-10-20T00:00:00Z', messageId: `${user}-wc-new` },
   ];
   const messageIds = async (ws: string) =>
-    (await t.database.db.selectFrom('events').select('message_id').where('workspace_id', '=', ws).execute()).map((r) => r.message_id).sort();
+    (await all().selectFrom('events').select('message_id').where('workspace_id', '=', ws).execute()).map((r) => r.message_id).sort();
   const message = (ws: string, id: string, createdAt: number, status: string) => ({
     workspace_id: ws,
     id,
@@ -89,9 +94,11 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     request_id: id,
   });
   const aggregates = async (ws: string) =>
-    (await t.database.db.selectFrom('profiles').select(['order_count', 'total_spent_fen', 'first_purchase_at']).where('workspace_id', '=', ws).execute()).map(
-      (r) => [Number(r.order_count), Number(r.total_spent_fen), Number(r.first_purchase_at)],
-    );
+    (await all().selectFrom('profiles').select(['order_count', 'total_spent_fen', 'first_purchase_at']).where('workspace_id', '=', ws).execute()).map((r) => [
+      Number(r.order_count),
+      Number(r.total_spent_fen),
+      Number(r.first_purchase_at),
+    ]);
 
   beforeAll(async () => {
     // The privacy requests closed in 2021 come first (requests take their times from the clock).
@@ -114,7 +121,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     ] as const) {
       const res = await t.app.inject({ method: 'POST', url: '/v1/batch', headers: { authorization: basic(key) }, payload: { batch: history(`u-${ws}`) } });
       expect(res.statusCode, res.body).toBeLessThan(300);
-      await t.database.db
+      await all()
         .insertInto('messages')
         .values([
           message(ws, `m-old-${ws}`, at('2025-01-01T00:00:00Z'), 'delivered'),
@@ -122,7 +129,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
           message(ws, `m-new-${ws}`, at('2026-10-01T00:00:00Z'), 'delivered'),
         ])
         .execute();
-      await t.database.db
+      await all()
         .insertInto('audit_log')
         .values([audit(ws, `aud-old-${ws}`, at('2021-01-01T00:00:00Z')), audit(ws, `aud-new-${ws}`, at('2026-10-30T00:00:00Z'))])
         .execute();
@@ -202,7 +209,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     expect(await aggregates(t.workspaceId)).toEqual(aggBefore);
     expect(aggBefore[0]).toEqual([1, 8800, at('2022-02-01T00:00:00Z')]);
 
-    const msgs = await t.database.db.selectFrom('messages').selectAll().where('workspace_id', '=', t.workspaceId).orderBy('id').execute();
+    const msgs = await all().selectFrom('messages').selectAll().where('workspace_id', '=', t.workspaceId).orderBy('id').execute();
     const byId = Object.fromEntries(msgs.map((m) => [m.id, m]));
     const old = byId[`m-old-${t.workspaceId}`]!;
     expect([old.content, old.rendered, old.address_key, old.status, Number(old.delivered_at)]).toEqual([
@@ -216,16 +223,16 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     expect(byId[`m-held-${t.workspaceId}`]!.rendered).not.toBeNull();
     expect(byId[`m-new-${t.workspaceId}`]!.rendered).not.toBeNull();
 
-    const auditLeft = await t.database.db.selectFrom('audit_log').select(['id', 'at']).where('workspace_id', '=', t.workspaceId).execute();
+    const auditLeft = await all().selectFrom('audit_log').select(['id', 'at']).where('workspace_id', '=', t.workspaceId).execute();
     expect(auditLeft.map((r) => r.id)).toContain(`aud-new-${t.workspaceId}`);
     expect(auditLeft.every((r) => Number(r.at) >= T0 + 8 * DAY - 1095 * DAY)).toBe(true);
-    const requests = await t.database.db.selectFrom('privacy_requests').select('status').where('workspace_id', '=', t.workspaceId).execute();
+    const requests = await all().selectFrom('privacy_requests').select('status').where('workspace_id', '=', t.workspaceId).execute();
     expect(requests.map((r) => r.status)).toEqual(['received']);
 
     // The other workspace: untouched.
     expect(await messageIds(other.workspaceId)).toEqual(otherEvents);
     expect(otherEvents).toHaveLength(8);
-    const otherOld = await t.database.db
+    const otherOld = await all()
       .selectFrom('messages')
       .select('rendered')
       .where('workspace_id', '=', other.workspaceId)
@@ -233,14 +240,14 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
       .executeTakeFirstOrThrow();
     expect(otherOld.rendered).not.toBeNull();
     expect(
-      await t.database.db
+      await all()
         .selectFrom('audit_log')
         .select('id')
         .where('workspace_id', '=', other.workspaceId)
         .where('id', '=', `aud-old-${other.workspaceId}`)
         .executeTakeFirst(),
     ).toBeDefined();
-    expect((await t.database.db.selectFrom('privacy_requests').select('id').where('workspace_id', '=', other.workspaceId).execute()).length).toBe(2);
+    expect((await all().selectFrom('privacy_requests').select('id').where('workspace_id', '=', other.workspaceId).execute()).length).toBe(2);
   });
 
   it('a re-run finds nothing left: every kind purges 0 rows', async () => {
@@ -264,7 +271,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
   });
 
   it('the audit log refuses UPDATE and DELETE except the job’s own grant, and never for its last 180 days', async () => {
-    const db = t.database.db;
+    const db = all();
     const ws = other.workspaceId;
     await expect(db.deleteFrom('audit_log').where('workspace_id', '=', ws).execute()).rejects.toThrow(/append-only/);
     await expect(db.updateTable('audit_log').set({ status: 500 }).where('workspace_id', '=', ws).execute()).rejects.toThrow(/append-only/);
@@ -304,7 +311,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
   });
 
   async function auditIdsFromApi(ws: string): Promise<string[]> {
-    const rows = await t.database.db.selectFrom('audit_log').select('id').where('workspace_id', '=', ws).where('id', 'not like', 'aud-%').execute();
+    const rows = await all().selectFrom('audit_log').select('id').where('workspace_id', '=', ws).where('id', 'not like', 'aud-%').execute();
     return rows.map((r) => r.id);
   }
 });
