@@ -33,7 +33,16 @@ export { rateLimitRoutes } from './rate-limit.routes.js';
 export { createLimitsCache, DEFAULT_RATE_LIMITS, type LimitClass, type LimitsCache, type RateLimits } from './rate-limit.settings.js';
 export { retentionRoutes } from './retention.routes.js';
 export { complianceRetention } from './retention.purgers.js';
-export { runRetention, listRetentionRuns, retentionRunningSince, type RetentionDeps, type RetentionRun, type KindReport } from './retention.job.js';
+export {
+  runRetention,
+  startRetentionRun,
+  getRetentionRun,
+  listRetentionRuns,
+  retentionRunningSince,
+  type RetentionDeps,
+  type RetentionRun,
+  type KindReport,
+} from './retention.job.js';
 export { startRetentionWorker, runRetentionSchedule, type RetentionWorker, type RetentionScheduleOptions } from './retention.worker.js';
 export { readPeriods, savePeriods, type RetentionPeriods } from './retention.settings.js';
 export { RETENTION_DEFAULTS, RETENTION_BOUNDS } from './retention.schemas.js';

@@ -14,6 +14,7 @@ import { newId } from '../platform/ids.js';
 import { nextTurn } from '../platform/loop.js';
 import { decodeCursor, keysetAfter, type Page, pageOf } from '../platform/paging.js';
 import { RETENTION_KINDS, type RetentionKind, type RetentionPurger } from '../platform/retention.js';
+import { ComplianceError } from './errors.js';
 import { readPeriods } from './retention.settings.js';
 import type { ComplianceDB, RetentionRunsTable } from './schema.js';
 
@@ -37,7 +38,7 @@ export interface KindReport {
 /** A run of the job and its report. */
 export interface RetentionRun {
   id: string;
-  trigger: 'schedule' | 'cli';
+  trigger: 'schedule' | 'cli' | 'api';
   status: 'running' | 'completed' | 'failed';
   startedAt: string;
   finishedAt: string | null;
@@ -47,13 +48,16 @@ export interface RetentionRun {
 
 /** Options of a run. */
 export interface RunOptions {
-  trigger: 'schedule' | 'cli';
+  /** Who started it: the worker's schedule, `siyu retention run`, or the API (the console's "Run now"). */
+  trigger: 'schedule' | 'cli' | 'api';
   /** Rows per batch (one transaction); default 2,000. */
   batchSize?: number;
   /** Told after each batch (the CLI prints it). */
   onProgress?: (kind: RetentionKind, rows: number) => void;
   /** Asked once the lease is held: true gives the run up (the schedule's "is it still due?", after another process ran it). */
   skipIf?: () => Promise<boolean>;
+  /** Told the run's id once its report row exists (the API answers then and lets the run go on). */
+  onStarted?: (runId: string) => void;
 }
 
 /** The lease that keeps one run per workspace. */
@@ -116,6 +120,7 @@ export async function runRetention(deps: RetentionDeps, ws: string, o: RunOption
       kinds: '[]',
     };
     await db(deps.database).insertInto('retention_runs').values(row).execute();
+    o.onStarted?.(row.id);
     const kinds: KindReport[] = [];
     const save = (patch: { status?: string; finished_at?: number; duration_ms?: number }) =>
       db(deps.database)
@@ -160,6 +165,36 @@ export async function lastRetentionRunAt(database: Database, ws: string): Promis
     .limit(1)
     .executeTakeFirst();
   return r ? Number(r.started_at) : undefined;
+}
+
+/** One run of the workspace, or undefined. */
+export async function getRetentionRun(database: Database, ws: string, id: string): Promise<RetentionRun | undefined> {
+  const r = await db(database).selectFrom('retention_runs').selectAll().where('workspace_id', '=', ws).where('id', '=', id).executeTakeFirst();
+  return r ? view(r) : undefined;
+}
+
+/**
+ * Starts a run in the background and resolves once its report row exists, with the run as it
+ * then stands; RETENTION_RUNNING when another run of the workspace holds the lease. The run goes
+ * on after the answer (a process stopped mid-run leaves it `running`; the next run resumes the purge).
+ */
+export async function startRetentionRun(deps: RetentionDeps, ws: string): Promise<RetentionRun> {
+  const id = await new Promise<string | undefined>((resolve, reject) => {
+    runRetention(deps, ws, { trigger: 'api', onStarted: resolve }).then(
+      (run) => run ?? resolve(undefined),
+      (err: unknown) => {
+        deps.log.error({ err, workspaceId: ws }, 'retention: a run started through the API failed');
+        reject(err as Error);
+      },
+    );
+  });
+  if (id === undefined) {
+    const since = await retentionRunningSince(deps.database, ws);
+    throw new ComplianceError('RETENTION_RUNNING', `a retention run of this workspace is in progress${since ? ` since ${since}` : ''}; wait for it to end`, {
+      since: since ?? null,
+    });
+  }
+  return (await getRetentionRun(deps.database, ws, id))!;
 }
 
 /** A page of the workspace's runs, newest first. */

@@ -1,21 +1,28 @@
 /**
  * `GET`/`PUT /v1/retention`: the workspace's retention period per kind, with the defaults and the
- * bounds; `GET /v1/retention/runs`: the job's reports, newest first. The owner's
+ * bounds; `GET /v1/retention/runs`: the job's reports, newest first; `POST /v1/retention/runs`: run it now. The owner's
  * (src/access/policy.ts classes `/v1/retention…` as admin).
  */
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../platform/db/database.js';
 import { errorSchema, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { KeyResolver } from '../platform/workspaces.js';
-import { listRetentionRuns } from './retention.job.js';
-import { RETENTION_BOUNDS, RETENTION_DEFAULTS, retentionAnswer, retentionBody, retentionRunsPage, retentionRunsQuery } from './retention.schemas.js';
+import { listRetentionRuns, type RetentionDeps, startRetentionRun } from './retention.job.js';
+import {
+  RETENTION_BOUNDS,
+  RETENTION_DEFAULTS,
+  retentionAnswer,
+  retentionBody,
+  retentionRunSchema,
+  retentionRunsPage,
+  retentionRunsQuery,
+} from './retention.schemas.js';
 import { type RetentionPeriods, readPeriods, savePeriods } from './retention.settings.js';
 
-const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema };
 
 /** Registers the retention routes. */
-export async function retentionRoutes(app: FastifyInstance, deps: { database: Database; now: () => number; keys: KeyResolver }): Promise<void> {
+export async function retentionRoutes(app: FastifyInstance, deps: RetentionDeps & { keys: KeyResolver }): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   const answer = (periods: RetentionPeriods) => ({ periods, defaults: RETENTION_DEFAULTS, bounds: RETENTION_BOUNDS });
   app.get(
@@ -52,5 +59,19 @@ export async function retentionRoutes(app: FastifyInstance, deps: { database: Da
       },
     },
     async (req) => listRetentionRuns(deps.database, req.workspaceId, req.query),
+  );
+  app.post(
+    '/v1/retention/runs',
+    {
+      preHandler,
+      schema: {
+        ...secured(
+          'compliance',
+          'Run the retention job for this workspace now (owner only): answers 202 with the run as it starts; it goes on in the background',
+        ),
+        response: { 202: retentionRunSchema, ...errors },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await startRetentionRun(deps, req.workspaceId)),
   );
 }

@@ -88,7 +88,7 @@ export const retentionRunSchema = {
   required: ['id', 'trigger', 'status', 'startedAt', 'finishedAt', 'durationMs', 'kinds'],
   properties: {
     id: { type: 'string' },
-    trigger: { type: 'string', enum: ['schedule', 'cli'] },
+    trigger: { type: 'string', enum: ['schedule', 'cli', 'api'], description: 'the worker’s schedule, `siyu retention run`, or POST /v1/retention/runs' },
     status: { type: 'string', enum: ['running', 'completed', 'failed'] },
     startedAt: { type: 'string' },
     finishedAt: { type: ['string', 'null'] },
