@@ -5,6 +5,7 @@ import { classify } from '../access/index.js';
 import type { DB } from '../platform/db/schema.js';
 import type { ComplianceDB } from './schema.js';
 import { retentionDeps } from '../server/retention-deps.js';
+import { takeLease } from '../platform/db/job-state.js';
 import { runRetention } from './retention.job.js';
 import { runRetentionSchedule } from './retention.worker.js';
 
@@ -308,6 +309,26 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     t.clock.advance(DAY);
     expect((await runRetentionSchedule(deps)).sort()).toEqual([t.workspaceId, other.workspaceId].sort());
     expect(await runRetentionSchedule(deps)).toEqual([]);
+  });
+
+  it('POST /v1/retention/runs starts a run and answers it at once; a run in progress refuses another (RETENTION_RUNNING)', async () => {
+    const lease = await takeLease(t.database.db, t.workspaceId, 'compliance.retention', 60_000, () => t.clock.now());
+    const busy = await t.app.inject({ method: 'POST', url: '/v1/retention/runs', headers: { authorization: `Bearer ${t.secretKey}` } });
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().error.code).toBe('RETENTION_RUNNING');
+    await lease!.release();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/retention/runs', headers: { authorization: `Bearer ${t.secretKey}` } });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ trigger: 'api', status: 'running', finishedAt: null });
+    for (let i = 0; i < 100; i++) {
+      const run = (await call('GET', '/v1/retention/runs?limit=1')).json().data[0];
+      if (run.status !== 'running') {
+        expect(run).toMatchObject({ id: res.json().id, status: 'completed' });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('the run started through the API did not end');
   });
 
   async function auditIdsFromApi(ws: string): Promise<string[]> {

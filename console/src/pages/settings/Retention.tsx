@@ -132,7 +132,7 @@ function RunsCard() {
   // While a run is in progress, look again every two seconds.
   useEffect(() => {
     if (!running) return;
-    const timer = window.setInterval(reload, 2_000);
+    const timer = window.setInterval(() => reload({ quiet: true }), 2_000);
     return () => window.clearInterval(timer);
   }, [running, reload]);
 
