@@ -119,6 +119,13 @@ export async function runRetention(deps: RetentionDeps, ws: string, o: RunOption
       duration_ms: null,
       kinds: '[]',
     };
+    // Holding the lease, no other run is alive: a row still `running` is one a stopped process left.
+    await db(deps.database)
+      .updateTable('retention_runs')
+      .set({ status: 'failed', finished_at: started })
+      .where('workspace_id', '=', ws)
+      .where('status', '=', 'running')
+      .execute();
     await db(deps.database).insertInto('retention_runs').values(row).execute();
     o.onStarted?.(row.id);
     const kinds: KindReport[] = [];
@@ -176,7 +183,8 @@ export async function getRetentionRun(database: Database, ws: string, id: string
 /**
  * Starts a run in the background and resolves once its report row exists, with the run as it
  * then stands; RETENTION_RUNNING when another run of the workspace holds the lease. The run goes
- * on after the answer (a process stopped mid-run leaves it `running`; the next run resumes the purge).
+ * on after the answer (a process stopped mid-run leaves it `running` until the next run marks it
+ * `failed` and resumes the purge).
  */
 export async function startRetentionRun(deps: RetentionDeps, ws: string): Promise<RetentionRun> {
   const id = await new Promise<string | undefined>((resolve, reject) => {

@@ -300,6 +300,29 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
     );
   });
 
+  it('a run left `running` by a stopped process is marked failed by the next run', async () => {
+    const stale = {
+      workspace_id: other.workspaceId,
+      id: 'ret-stale',
+      trigger: 'schedule',
+      status: 'running',
+      started_at: T0,
+      finished_at: null,
+      duration_ms: null,
+      kinds: '[]',
+    };
+    await all().insertInto('retention_runs').values(stale).execute();
+    await runRetention(retentionDeps(t.services, t.database), other.workspaceId, { trigger: 'cli' });
+    const row = await all()
+      .selectFrom('retention_runs')
+      .select(['status', 'finished_at'])
+      .where('workspace_id', '=', other.workspaceId)
+      .where('id', '=', 'ret-stale')
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('failed');
+    expect(row.finished_at).not.toBeNull();
+  });
+
   it('one run per workspace at a time; the schedule runs due workspaces once a day', async () => {
     const deps = retentionDeps(t.services, t.database);
     const [a, b] = await Promise.all([runRetention(deps, other.workspaceId, { trigger: 'cli' }), runRetention(deps, other.workspaceId, { trigger: 'cli' })]);

@@ -126,7 +126,8 @@ function RunsCard() {
   const [error, setError] = useState<unknown>(null);
   const [starting, setStarting] = useState(false);
   const pages = useCursorPages((cursor) => api.retention.runs(cursor), 'retention-runs');
-  const running = pages.rows.some((r) => r.status === 'running');
+  // A run left `running` by a stopped process stays so until the next run: poll only recent ones.
+  const running = pages.rows.some((r) => r.status === 'running' && Date.now() - Date.parse(r.startedAt) < 3_600_000);
   const { reload } = pages;
 
   // While a run is in progress, look again every two seconds.
@@ -173,7 +174,7 @@ function RunsCard() {
       title={t('retentionRuns')}
       style={{ marginTop: 16 }}
       extra={
-        <Button onClick={runNow} loading={starting} disabled={running} data-testid="ret-run-now">
+        <Button onClick={runNow} loading={starting} data-testid="ret-run-now">
           {t('retentionRunNow')}
         </Button>
       }
