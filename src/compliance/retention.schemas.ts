@@ -1,7 +1,11 @@
 /** Request and answer schemas of `/v1/retention` and `/v1/retention/runs`, with the periods' defaults and bounds (shared with the console's types: no server imports here). */
 import { pageQueryProperties, pageSchema } from '../platform/http-schemas.js';
 
-/** The kinds a workspace sets a retention period for (the same list as platform/retention.ts's, which the console cannot import). */
+/**
+ * The kinds a workspace sets a retention period for: the same list as platform/retention.ts's
+ * RETENTION_KINDS, copied because the console may reach only schema and type files (check:deps);
+ * retention.test.ts checks the two agree.
+ */
 export const RETENTION_KIND_LIST = ['events', 'messageBodies', 'conversationArchive', 'deliveryLogs', 'privacyRequests', 'auditLog'] as const;
 
 /**

@@ -6,6 +6,8 @@ import type { DB } from '../platform/db/schema.js';
 import type { ComplianceDB } from './schema.js';
 import { retentionDeps } from '../server/retention-deps.js';
 import { takeLease } from '../platform/db/job-state.js';
+import { RETENTION_KINDS } from '../platform/retention.js';
+import { RETENTION_KIND_LIST } from './retention.schemas.js';
 import { runRetention } from './retention.job.js';
 import { runRetentionSchedule } from './retention.worker.js';
 
@@ -155,6 +157,7 @@ describeEngines('retention policies (periods per kind, the job in batches, its r
       auditLog: 1095,
     });
     expect(res.json().bounds.auditLog).toEqual({ min: 180, max: 3650 });
+    expect([...RETENTION_KIND_LIST]).toEqual([...RETENTION_KINDS]);
     const bad = await call('PUT', '/v1/retention', { periods: { auditLog: 30 } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.code).toBe('VALIDATION_FAILED');
