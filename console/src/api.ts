@@ -116,6 +116,7 @@ import type {
 import { rewardsCalls } from './api-rewards.ts';
 import { scrmCalls } from './api-scrm.ts';
 import { membersCalls } from './api-members.ts';
+import { retentionCalls } from './api-retention.ts';
 
 export type * from './api-types.ts';
 export type * from './api-types-scrm.ts';
@@ -240,6 +241,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     referrals: referralCalls(json),
     /** The reward catalogue, lottery and group-buy screens' calls (api-rewards.ts). */
     rewards: rewardsCalls(json),
+    /** Retention periods and the job's reports (api-retention.ts). */
+    retention: retentionCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),

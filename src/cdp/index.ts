@@ -87,3 +87,4 @@ export { clientIp, trustedProxies } from './tracking.client.js';
 
 // Data-subject rights (compliance): what the CDP holds about a person.
 export { cdpPersonalData, personProfileIds } from './personal-data.js';
+export { cdpRetention, EVENT_PURGE_GRACE_MS, type CdpRetentionNames } from './retention.js';

@@ -174,6 +174,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
     description: 'Data-subject requests: export everything held about one person as a ZIP',
     load: async () => (await import('./privacy.js')).registerPrivacyCommands,
   },
+  retention: {
+    description: 'Retention policies: run the purge of data older than each kind’s period now, with progress',
+    load: async () => (await import('./retention.js')).registerRetentionCommands,
+  },
   user: {
     description: 'Console users: create a user with a role in a workspace',
     load: async () => (await import('./user.js')).registerUserCommands,

@@ -1,6 +1,6 @@
 import { errorClass } from '../platform/errors.js';
 
-/** The compliance module's expected failures: rate limits and data-subject requests. */
+/** The compliance module's expected failures: rate limits, data-subject requests and retention runs. */
 export const ComplianceError = errorClass('compliance', {
   /** Too many requests for this key or address on a public endpoint: wait the Retry-After seconds. */
   RATE_LIMITED: 429,
@@ -11,4 +11,6 @@ export const ComplianceError = errorClass('compliance', {
   PRIVACY_SUBJECT_UNKNOWN: 409,
   /** What the request asks is not carried out by Siyu yet (erasure; identifier corrections). */
   PRIVACY_ACTION_UNAVAILABLE: 409,
+  /** A retention run of the workspace is in progress (the schedule's, the CLI's or another "Run now"): wait for it to end. */
+  RETENTION_RUNNING: 409,
 });

@@ -1,7 +1,8 @@
 /**
  * The compliance module's public surface (issue #19): the audit log — every management-API and
  * console action recorded append-only, searchable and exportable by the owner —, the rate limits
- * of the public endpoints, per workspace, and data-subject requests (export, erasure, correction).
+ * of the public endpoints, per workspace, data-subject requests (export, erasure, correction), and
+ * retention policies with their scheduled job.
  * See docs/compliance.md.
  */
 export { complianceMigrations } from './migrations.js';
@@ -30,3 +31,18 @@ export { createRateLimiter, type RateLimiter } from './rate-limit.js';
 export { installRateLimits, limitClassOf, type RateLimitDeps } from './rate-limit.hook.js';
 export { rateLimitRoutes } from './rate-limit.routes.js';
 export { createLimitsCache, DEFAULT_RATE_LIMITS, type LimitClass, type LimitsCache, type RateLimits } from './rate-limit.settings.js';
+export { retentionRoutes } from './retention.routes.js';
+export { complianceRetention } from './retention.purgers.js';
+export {
+  runRetention,
+  startRetentionRun,
+  getRetentionRun,
+  listRetentionRuns,
+  retentionRunningSince,
+  type RetentionDeps,
+  type RetentionRun,
+  type KindReport,
+} from './retention.job.js';
+export { startRetentionWorker, runRetentionSchedule, type RetentionWorker, type RetentionScheduleOptions } from './retention.worker.js';
+export { readPeriods, savePeriods, type RetentionPeriods } from './retention.settings.js';
+export { RETENTION_DEFAULTS, RETENTION_BOUNDS } from './retention.schemas.js';

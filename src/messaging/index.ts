@@ -64,3 +64,4 @@ export { applySmsReceipts, followTrackedLink } from './delivery.service.js';
 
 // Data-subject rights (compliance): what this module holds about a person.
 export { messagingPersonalData } from './personal-data.js';
+export { messagingRetention, MESSAGE_DELIVERY_EVENTS } from './retention.js';

@@ -3,7 +3,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching. */
+/** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching; 0045 message bodies' retention. */
 // size: a migration set is the schema of its day, one statement after another; splitting it would not help reading it
 export function messagingMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
@@ -137,6 +137,22 @@ export function messagingMigrations(engine: Engine): MigrationSet {
           await db.schema.alterTable('messages').addColumn('address_key', 'text').execute();
           await db.schema.alterTable('messages').addColumn('replied_at', t.millis).execute();
           await db.schema.createIndex('messages_address').on('messages').columns(['workspace_id', 'channel', 'address_key', 'sent_at']).execute();
+        },
+      },
+      '0045_message_body_retention': {
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+        async up(db: Kysely<any>) {
+          // Retention (#19) blanks a message's body once it is older than the workspace's period and
+          // stamps when; the row, its state and its times stay (broadcast and journey counters,
+          // frequency caps). The partial index holds only rows whose body is still kept, so the job
+          // finds the old ones without stepping over those it already blanked.
+          await db.schema.alterTable('messages').addColumn('body_purged_at', t.millis).execute();
+          await db.schema
+            .createIndex('messages_body_kept')
+            .on('messages')
+            .columns(['workspace_id', 'created_at'])
+            .where(sql.ref('body_purged_at'), 'is', null)
+            .execute();
         },
       },
     },

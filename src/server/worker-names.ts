@@ -1,7 +1,19 @@
 /** The background workers' names and what each does (no imports: the CLI reads it for --help without loading the modules). */
 
 /** Worker names, as `--only` takes them. */
-export const WORKER_NAMES = ['segments', 'journeys', 'dispatcher', 'broadcasts', 'inbox', 'scrm-ops', 'live-codes', 'clv', 'coupons', 'loyalty'] as const;
+export const WORKER_NAMES = [
+  'segments',
+  'journeys',
+  'dispatcher',
+  'broadcasts',
+  'inbox',
+  'scrm-ops',
+  'live-codes',
+  'clv',
+  'coupons',
+  'loyalty',
+  'retention',
+] as const;
 export type WorkerName = (typeof WORKER_NAMES)[number];
 
 /** One line per worker. */
@@ -16,6 +28,7 @@ export const WORKER_DESCRIPTIONS: Record<WorkerName, string> = {
   clv: 'daily refit of the predicted lifetime value models and their profile traits',
   coupons: 'coupon reversal when the order a coupon was used on is refunded or cancelled',
   loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices; tiers, paid memberships, loyalty traits',
+  retention: 'retention policies: purges old events, message bodies, archive lines, delivery events, closed requests, audit rows',
 };
 
 /** Parses `--only journeys,dispatcher`; throws naming the unknown ones. */

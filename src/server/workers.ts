@@ -5,6 +5,7 @@
  * PostgreSQL share the work through row claims (`FOR UPDATE SKIP LOCKED`) and leases.
  */
 import { startBroadcastWorker } from '../broadcasts/index.js';
+import { startRetentionWorker } from '../compliance/index.js';
 import { startClvWorker } from '../insight/index.js';
 import { startJourneyWorker } from '../journeys/index.js';
 import { startCouponWorker, startLoyaltyWorker } from '../loyalty/index.js';
@@ -12,6 +13,7 @@ import { startMessagingWorker } from '../messaging/index.js';
 import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../scrm/index.js';
 import { startSegmentWorker } from '../segments/index.js';
 import { broadcastsDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
+import { retentionDeps } from './retention-deps.js';
 import type { Services } from './services.js';
 import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 
@@ -27,7 +29,8 @@ type WorkerField =
   | 'liveCodeWorker'
   | 'clvWorker'
   | 'couponWorker'
-  | 'loyaltyWorker';
+  | 'loyaltyWorker'
+  | 'retentionWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
 const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
@@ -47,6 +50,7 @@ const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => 
   clv: { field: 'clvWorker', start: (s) => startClvWorker(insightDeps(s, s.workerDatabase)) },
   coupons: { field: 'couponWorker', start: (s) => startCouponWorker({ database: s.workerDatabase, now: () => s.clock.now(), log: s.log, hub: s.hub }) },
   loyalty: { field: 'loyaltyWorker', start: (s) => startLoyaltyWorker(loyaltyDeps(s, s.workerDatabase)) },
+  retention: { field: 'retentionWorker', start: (s) => startRetentionWorker(retentionDeps(s)) },
 };
 
 /**

@@ -32,6 +32,10 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
     en: 'Siyu cannot carry out this kind of request yet (erasure, or a correction of identifiers).',
     zh: '思屿暂不能执行此类请求（删除，或更正标识）。',
   },
+  RETENTION_RUNNING: {
+    en: 'A retention run of this workspace is already in progress. Wait for it to end, then look at its report.',
+    zh: '本工作区的数据清理正在进行中，请等它结束后查看报告。',
+  },
   PROFILE_NOT_FOUND: { en: 'No such customer in this workspace.', zh: '此工作空间中没有该客户。' },
   TAG_NOT_FOUND: { en: 'No such tag.', zh: '没有这个标签。' },
   TAG_GROUP_NOT_FOUND: { en: 'No such tag group.', zh: '没有这个标签分组。' },
