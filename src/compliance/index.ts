@@ -12,6 +12,7 @@ export { ComplianceError } from './errors.js';
 export { privacyRoutes } from './privacy.routes.js';
 export { carryOutCorrection, type PrivacyCorrectDeps } from './privacy.correct.js';
 export { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
+export { carryOutErasure, type PrivacyEraseDeps } from './privacy.erase.js';
 export { zipStream, type ZipEntry } from './zip.js';
 export { privacyDeadline, WORKING_DAYS } from './privacy.deadline.js';
 export {

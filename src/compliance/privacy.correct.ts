@@ -20,7 +20,7 @@ export async function carryOutCorrection(deps: PrivacyCorrectDeps, ws: string, i
   if (r.kind !== 'correction')
     throw new ComplianceError(
       'PRIVACY_ACTION_UNAVAILABLE',
-      `request ${id} is an ${r.kind}: only corrections are carried out by this route (an export is answered by its archive; erasure is not built yet)`,
+      `request ${id} is an ${r.kind}: only erasures and corrections are carried out by this route (an export is answered by its archive)`,
     );
   const changes = (r.changes ?? {}) as { traits?: Record<string, unknown>; identifiers?: unknown[] };
   if (changes.identifiers?.length)
