@@ -118,7 +118,8 @@ describeEngines('erasure of a person from every module (data-subject request), w
     const done = (await call('POST', `/v1/privacy/requests/${erasure.id}/carry-out`)).json();
     expect(done).toMatchObject({ status: 'completed', completion: { erased: { profiles: person.profileIds.length } } });
     const rows = done.completion.erased.rows;
-    expect(Object.keys(rows)).toEqual(['messaging', 'scrm', 'segments', 'loyalty', 'insight', 'cdp']);
+    // (PostgreSQL's jsonb keeps keys in an order of its own.)
+    expect(Object.keys(rows).sort()).toEqual(['cdp', 'insight', 'loyalty', 'messaging', 'scrm', 'segments']);
     expect(rows.cdp).toMatchObject({ identifiers: identifiers.length, profiles: person.profileIds.length });
     expect(rows.cdp.events).toBeGreaterThan(0);
     expect(rows.messaging).toMatchObject({ consents: 1 });
@@ -160,12 +161,12 @@ describeEngines('erasure of a person from every module (data-subject request), w
     await expect(carryOutErasure(failing, t.workspaceId, erasure.id)).rejects.toThrow('crash');
     const half = (await call('GET', `/v1/privacy/requests/${erasure.id}`)).json();
     expect(half.status).toBe('in_progress');
-    expect(Object.keys(half.completion.erasing.rows)).toEqual(['messaging', 'scrm']);
+    expect(Object.keys(half.completion.erasing.rows).sort()).toEqual(['messaging', 'scrm']);
     const ids = half.completion.erasing.profileIds as string[];
     const done = (await call('POST', `/v1/privacy/requests/${erasure.id}/carry-out`)).json();
     expect(done.status).toBe('completed');
     expect(done.completion.erased.rows.scrm).toEqual(half.completion.erasing.rows.scrm);
-    expect(Object.keys(done.completion.erased.rows)).toEqual(['messaging', 'scrm', 'segments', 'loyalty', 'insight', 'cdp']);
+    expect(Object.keys(done.completion.erased.rows).sort()).toEqual(['cdp', 'insight', 'loyalty', 'messaging', 'scrm', 'segments']);
     expect(JSON.stringify(done)).not.toContain('ers_');
     for (const s of deps.sources) {
       const again = await s.erase(t.workspaceId, { profileIds: ids, detachedId: 'ers_again', at: NOW });
