@@ -150,8 +150,43 @@ describeEngines('erasure of a person from every module (data-subject request), w
     await tracking('/v1/track', { anonymousId: 'anon-dsr-1', event: 'Product Viewed', properties: { sku: 'mocha' } });
     await tracking('/v1/track', { anonymousId: 'anon-dsr-fresh', event: 'Product Viewed', properties: { sku: 'mocha' } });
     expect(await events()).toBe(n0 + 1);
-    const res = await t.app.inject({ method: 'GET', url: `/v1/profiles/${encodeURIComponent(`user_id:${userId}`)}`, headers: auth() });
-    expect(res.statusCode).toBe(404);
+    const lookup = (ref: string) => t.app.inject({ method: 'GET', url: `/v1/profiles/${encodeURIComponent(ref)}`, headers: auth() });
+    expect((await lookup(`user_id:${userId}`)).statusCode).toBe(404);
+    // A CSV import naming the erased email does not bring it back either.
+    const imported = await t.app.inject({
+      method: 'POST',
+      url: '/v1/imports?kind=profiles',
+      headers: { ...auth(), 'content-type': 'text/csv' },
+      payload: 'email,name\nxiaoyu.dsr@example.com,小雨\nsomeone.new@example.com,新客\n',
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
+    await t.services.writer.drain();
+    expect((await lookup('email:xiaoyu.dsr@example.com')).statusCode).toBe(404);
+    expect((await lookup('email:someone.new@example.com')).statusCode).toBe(200);
+    // A consent withdrawn is no consent given: the tombstone stays.
+    const withdrawn = await t.app.inject({
+      method: 'POST',
+      url: `/v1/profiles/${encodeURIComponent(`user_id:${userId}`)}/consent`,
+      headers: auth(),
+      payload: { purpose: 'marketing', channel: 'sms', granted: false, source: 'form' },
+    });
+    expect([withdrawn.statusCode, withdrawn.json().error.code]).toEqual([404, 'PROFILE_NOT_FOUND']);
+    // Consent given anew for the identifier lifts its tombstone: a new profile holds it, with the consent.
+    const given = await call('POST', `/v1/profiles/${encodeURIComponent(`user_id:${userId}`)}/consent`, {
+      purpose: 'marketing',
+      channel: 'sms',
+      granted: true,
+      source: 'store_form',
+    });
+    expect(given.statusCode).toBe(201);
+    const back = (await lookup(`user_id:${userId}`)).json();
+    expect(back.id).not.toBe(profileId);
+    expect(back.traits).toEqual({});
+    await tracking('/v1/identify', { userId, traits: { nickname: 'back again' } });
+    expect((await lookup(`user_id:${userId}`)).json().traits).toMatchObject({ nickname: 'back again' });
+    // The other identifiers stay tombstoned.
+    await tracking('/v1/track', { anonymousId: 'anon-dsr-1', event: 'Product Viewed', properties: { sku: 'tea' } });
+    expect((await lookup('anonymous_id:anon-dsr-1')).statusCode).toBe(404);
   });
 
   it('resumes an erasure that failed halfway, and each module’s step finds nothing left when run again', async () => {

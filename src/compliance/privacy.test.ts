@@ -126,8 +126,11 @@ describeEngines('data-subject requests (received, tracked to their deadline, clo
     ).json();
     const refused = await call('POST', `/v1/privacy/requests/${ids.id}/carry-out`);
     expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
-    const erasure = (await call('POST', '/v1/privacy/requests', { kind: 'erasure', subject: 'user_id:dsr-user-1' })).json();
-    const notYet = await call('POST', `/v1/privacy/requests/${erasure.id}/carry-out`);
-    expect([notYet.statusCode, notYet.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
+    const exported = (await call('POST', '/v1/privacy/requests', { kind: 'export', subject: 'user_id:dsr-user-1' })).json();
+    const notHere = await call('POST', `/v1/privacy/requests/${exported.id}/carry-out`);
+    expect([notHere.statusCode, notHere.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
+    const nobody = (await call('POST', '/v1/privacy/requests', { kind: 'erasure', subject: 'user_id:nobody-at-all' })).json();
+    const unknown = await call('POST', `/v1/privacy/requests/${nobody.id}/carry-out`);
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([409, 'PRIVACY_SUBJECT_UNKNOWN']);
   });
 });

@@ -38,9 +38,24 @@ export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): 
   );
   app.post<Id & { Body: ConsentInput }>(
     '/v1/profiles/:id/consent',
-    { preHandler, schema: { ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger)'), params: idParams, body: consentBody } },
+    {
+      preHandler,
+      schema: {
+        ...secured(
+          'consent',
+          'Record a consent given or withdrawn (appended to the ledger). Consent given for an erased identifier (`type:value`) lifts its tombstone: a new profile holds it',
+        ),
+        params: idParams,
+        body: consentBody,
+      },
+    },
     async (req, reply) => {
-      const id = await deps.resolveProfile(req.workspaceId, req.params.id);
+      const id = await deps.resolveProfile(req.workspaceId, req.params.id).catch(async (err: unknown) => {
+        // Consent given anew by an erased person lifts the tombstone of the identifier (docs/compliance.md).
+        const revived = req.body.granted && err instanceof CdpError && err.code === 'PROFILE_NOT_FOUND' ? await deps.reviveErased?.(req.workspaceId, req.params.id) : undefined;
+        if (revived === undefined) throw err;
+        return revived;
+      });
       return reply.status(201).send(await recordConsent(deps, req.workspaceId, id, req.body));
     },
   );

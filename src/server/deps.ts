@@ -4,7 +4,7 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import type { PrivacyCorrectDeps, PrivacyEraseDeps } from '../compliance/index.js';
-import { cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import { cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef, reviveErasedIdentifier } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
@@ -62,6 +62,7 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     outboundAllow: s.outboundAllow,
     wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
     resolveProfile: profileResolver(s),
+    reviveErased: (ws, ref) => reviveErasedIdentifier({ ...profileDepsOf(s.cdp), writer: s.writer }, ws, ref),
     wecomGroupOwner: groupOwner,
     wecomFollower: followingStaff,
     // Templates' `survey_url` filter signs insight's survey links (messaging may not import insight).
