@@ -4,7 +4,7 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import type { PrivacyCorrectDeps, PrivacyEraseDeps } from '../compliance/index.js';
-import { cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef, reviveErasedIdentifier } from '../cdp/index.js';
+import { cdpPersonalData, correctIdentifiers, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef, reviveErasedIdentifier } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
@@ -161,6 +161,7 @@ export function privacyDeps(s: Services): PrivacyEraseDeps & PrivacyCorrectDeps 
     hashSubject: (subject) => cipher.lookupKey('privacy_subject', subject),
     // Corrections go through cdp's own trait writer (last write wins by time, the profile locked).
     correctTraits: async (ws, id, change) => void (await patchTraits(profileDepsOf(s.cdp), ws, id, change)),
+    correctIdentifiers: async (ws, live, changes) => correctIdentifiers(profileDepsOf(s.cdp), ws, await personProfileIds(database, ws, live), changes),
     // Every module that holds data about a person, in the archive's order (an erasure runs cdp's step last).
     sources: [
       cdpPersonalData({ database, cipher }),
