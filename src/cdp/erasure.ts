@@ -31,11 +31,23 @@ export async function eraseCdpPerson(deps: { database: Database; cipher: PiiCiph
   const ids = target.profileIds;
   return deps.database.db.transaction().execute(async (handle) => {
     const trx = cdpDb(handle as unknown as Kysely<CdpDB>);
-    const identities = await trx.selectFrom('identities').select(['id_type', 'id_key', 'value_enc']).where('workspace_id', '=', ws).where('profile_id', 'in', ids).execute();
+    const identities = await trx
+      .selectFrom('identities')
+      .select(['id_type', 'id_key', 'value_enc'])
+      .where('workspace_id', '=', ws)
+      .where('profile_id', 'in', ids)
+      .execute();
     for (const part of chunks(identities, 500))
       await trx
         .insertInto('identity_tombstones')
-        .values(part.map((i) => ({ workspace_id: ws, id_type: i.id_type, key: tombstoneKey(deps.cipher, i.id_type, i.id_key, i.value_enc !== null), erased_at: target.at })))
+        .values(
+          part.map((i) => ({
+            workspace_id: ws,
+            id_type: i.id_type,
+            key: tombstoneKey(deps.cipher, i.id_type, i.id_key, i.value_enc !== null),
+            erased_at: target.at,
+          })),
+        )
         .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing())
         .execute();
     const n = affected;
@@ -62,7 +74,12 @@ export async function eraseCdpPerson(deps: { database: Database; cipher: PiiCiph
     );
     // Amounts kept (revenue and buyers count the same), the person detached; `placed` may name them.
     counts.orders = n(
-      await trx.updateTable('orders').set({ profile_id: target.detachedId, placed: null }).where('workspace_id', '=', ws).where('profile_id', 'in', ids).executeTakeFirst(),
+      await trx
+        .updateTable('orders')
+        .set({ profile_id: target.detachedId, placed: null })
+        .where('workspace_id', '=', ws)
+        .where('profile_id', 'in', ids)
+        .executeTakeFirst(),
     );
     if (renamed) counts.message_ids = renamed;
     const [live, ...merged] = ids;
@@ -86,12 +103,22 @@ async function renameMessageIds(trx: Kysely<CdpDB>, cipher: PiiCipher, ws: strin
   let n = 0;
   const events = await trx.selectFrom('events').select('message_id').where('workspace_id', '=', ws).where('profile_id', 'in', ids).execute();
   for (const e of events.filter((x) => named(x.message_id))) {
-    await trx.updateTable('events').set({ message_id: hashed(e.message_id) }).where('workspace_id', '=', ws).where('message_id', '=', e.message_id).execute();
+    await trx
+      .updateTable('events')
+      .set({ message_id: hashed(e.message_id) })
+      .where('workspace_id', '=', ws)
+      .where('message_id', '=', e.message_id)
+      .execute();
     n++;
   }
   const orders = await trx.selectFrom('orders').select(['order_id', 'message_id']).where('workspace_id', '=', ws).where('profile_id', 'in', ids).execute();
   for (const o of orders.filter((x) => named(x.message_id))) {
-    await trx.updateTable('orders').set({ message_id: hashed(o.message_id) }).where('workspace_id', '=', ws).where('order_id', '=', o.order_id).execute();
+    await trx
+      .updateTable('orders')
+      .set({ message_id: hashed(o.message_id) })
+      .where('workspace_id', '=', ws)
+      .where('order_id', '=', o.order_id)
+      .execute();
     n++;
   }
   return n;

@@ -97,7 +97,11 @@ describeEngines('erasure of a person from every module (data-subject request), w
     expect(phone && unionid).toBeTruthy();
     // Trait values that only this person holds (shared ones such as a city name are no evidence), but
     // not their home store: its name is the brand's (a tag, a group, a live code are named after it).
-    const others = (await sql<{ traits: unknown }>`select traits from profiles where workspace_id = ${t.workspaceId} and id not in (${sql.join(person.profileIds)})`.execute(t.database.db)).rows
+    const others = (
+      await sql<{ traits: unknown }>`select traits from profiles where workspace_id = ${t.workspaceId} and id not in (${sql.join(person.profileIds)})`.execute(
+        t.database.db,
+      )
+    ).rows
       .map((r) => (typeof r.traits === 'string' ? r.traits : JSON.stringify(r.traits)))
       .join('\n');
     const traits = (person.modules.cdp!.profiles as { traits: Record<string, unknown> }[])
@@ -112,7 +116,9 @@ describeEngines('erasure of a person from every module (data-subject request), w
 
     const otherBefore = await exportOf(other.profileId);
     const revenue = async () =>
-      Number((await sql<{ n: number }>`select coalesce(sum(total_fen), 0) as n from orders where workspace_id = ${t.workspaceId}`.execute(t.database.db)).rows[0]!.n);
+      Number(
+        (await sql<{ n: number }>`select coalesce(sum(total_fen), 0) as n from orders where workspace_id = ${t.workspaceId}`.execute(t.database.db)).rows[0]!.n,
+      );
     const revenueBefore = await revenue();
     const erasure = (await call('POST', '/v1/privacy/requests', { kind: 'erasure', subject: `phone:${phone}` })).json();
     const done = (await call('POST', `/v1/privacy/requests/${erasure.id}/carry-out`)).json();
@@ -144,7 +150,8 @@ describeEngines('erasure of a person from every module (data-subject request), w
   }, 120_000);
 
   it('refuses to link an erased identifier again (tracking drops the event) until consent is given anew for it', async () => {
-    const events = async () => Number((await sql<{ n: number }>`select count(*) as n from events where workspace_id = ${t.workspaceId}`.execute(t.database.db)).rows[0]!.n);
+    const events = async () =>
+      Number((await sql<{ n: number }>`select count(*) as n from events where workspace_id = ${t.workspaceId}`.execute(t.database.db)).rows[0]!.n);
     const n0 = await events();
     await tracking('/v1/identify', { userId, traits: { nickname: 'back again' } });
     await tracking('/v1/track', { anonymousId: 'anon-dsr-1', event: 'Product Viewed', properties: { sku: 'mocha' } });
@@ -205,7 +212,10 @@ describeEngines('erasure of a person from every module (data-subject request), w
     expect(JSON.stringify(done)).not.toContain('ers_');
     for (const s of deps.sources) {
       const again = await s.erase(t.workspaceId, { profileIds: ids, detachedId: 'ers_again', at: NOW });
-      expect(Object.values(again).every((n) => n === 0), `${s.module}: ${JSON.stringify(again)}`).toBe(true);
+      expect(
+        Object.values(again).every((n) => n === 0),
+        `${s.module}: ${JSON.stringify(again)}`,
+      ).toBe(true);
     }
     const scanned = await scan(t, engine, [other.externalUserid]);
     expect(scanned).toEqual({});

@@ -91,7 +91,12 @@ export async function carryOutErasure(deps: PrivacyEraseDeps, ws: string, id: st
     .where('id', '<>', id)
     .execute();
   for (const o of others.filter((x) => !x.subject.startsWith('hash:')))
-    await db(deps).updateTable('privacy_requests').set({ subject: `hash:${deps.hashSubject(o.subject)}` }).where('workspace_id', '=', ws).where('id', '=', o.id).execute();
+    await db(deps)
+      .updateTable('privacy_requests')
+      .set({ subject: `hash:${deps.hashSubject(o.subject)}` })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', o.id)
+      .execute();
   return closePrivacyRequest(deps, ws, id, {
     status: 'completed',
     subject: hashed,

@@ -26,6 +26,12 @@ export function requester(req: FastifyRequest): string | null {
   return p.kind === 'user' ? `user:${p.userId ?? ''}` : `key:${p.keyId ?? ''}`;
 }
 
+/** Carries out an erasure or a correction, by the request's kind. */
+async function carryOut(deps: PrivacyEraseDeps & PrivacyCorrectDeps, ws: string, id: string) {
+  const r = await getPrivacyRequest(deps, ws, id);
+  return r.kind === 'erasure' ? carryOutErasure(deps, ws, id) : carryOutCorrection(deps, ws, id);
+}
+
 /** Data-subject requests: `/v1/privacy/requests…`, the owner's (src/access/policy.ts). */
 export async function privacyRoutes(app: FastifyInstance, deps: PrivacyEraseDeps & PrivacyCorrectDeps & { keys: KeyResolver }): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
@@ -97,17 +103,11 @@ export async function privacyRoutes(app: FastifyInstance, deps: PrivacyEraseDeps
     {
       preHandler,
       schema: {
-        ...secured(
-          'compliance',
-          'Carry out an erasure (every module forgets the person; identifiers tombstoned; safe to repeat after a failure) or a correction (traits set, null removes one); the request completed with what was done (owner only)',
-        ),
+        ...secured('compliance', 'Carry out an erasure (safe to repeat after a failure) or a correction; completed with what was done (owner only)'),
         params: idParams,
         response: { 200: privacyRequestSchema, ...errors },
       },
     },
-    async (req) => {
-      const r = await getPrivacyRequest(deps, req.workspaceId, req.params.id);
-      return r.kind === 'erasure' ? carryOutErasure(deps, req.workspaceId, req.params.id) : carryOutCorrection(deps, req.workspaceId, req.params.id);
-    },
+    async (req) => carryOut(deps, req.workspaceId, req.params.id),
   );
 }

@@ -52,7 +52,8 @@ export async function eraseLoyaltyPerson(database: Database, ws: string, target:
     const add = (kind: string, n: number) => (counts[kind] = (counts[kind] ?? 0) + n);
     for (const merged of ids.slice(1)) {
       const account = await findAccount(trx, ws, merged);
-      if (account && (account.balance > 0 || account.pending > 0)) add('points_moved_from_merged', (await moveAccount(trx, database, ws, merged, ids[0]!, target.at)).points);
+      if (account && (account.balance > 0 || account.pending > 0))
+        add('points_moved_from_merged', (await moveAccount(trx, database, ws, merged, ids[0]!, target.at)).points);
     }
     for (const [i, id] of ids.entries()) {
       const standIn = i === 0 ? target.detachedId : `${target.detachedId}-${i}`;

@@ -145,7 +145,8 @@ export function messagingMigrations(engine: Engine): MigrationSet {
       // decision (purpose, channel, granted, source, times) stays as the record of what was done.
       '0041_consent_erasure': {
         async up(db: Kysely<any>) {
-          const erasing = (o: string, n: string) => sql.raw(`${o}.profile_id not like 'ers\\_%' escape '\\' and ${n}.profile_id like 'ers\\_%' escape '\\'
+          const erasing = (o: string, n: string) =>
+            sql.raw(`${o}.profile_id not like 'ers\\_%' escape '\\' and ${n}.profile_id like 'ers\\_%' escape '\\'
             and ${n}.id = ${o}.id and ${n}.workspace_id = ${o}.workspace_id and ${n}.purpose = ${o}.purpose and ${n}.channel = ${o}.channel
             and ${n}.granted = ${o}.granted and ${n}.source = ${o}.source and ${n}.at = ${o}.at and ${n}.recorded_at = ${o}.recorded_at`);
           if (engine === 'postgres') {

@@ -21,12 +21,27 @@ export async function eraseScrmPerson(database: Database, ws: string, target: Er
     const ext = [...new Set([...contacts, ...adds].map((r) => r.external_userid))];
     const counts: ErasureCounts = {};
     const byExt = async (name: string, run: (ext: string[]) => Promise<number>) => (counts[name] = ext.length ? await run(ext) : 0);
-    await byExt('wecom_follows', async (e) => affected(await trx.deleteFrom('scrm_follows').where('workspace_id', '=', ws).where('external_userid', 'in', e).executeTakeFirst()));
-    await byExt('wecom_groups', async (e) => affected(await trx.deleteFrom('scrm_group_members').where('workspace_id', '=', ws).where('member_id', 'in', e).executeTakeFirst()));
-    await byExt('handovers', async (e) => affected(await trx.deleteFrom('scrm_handovers').where('workspace_id', '=', ws).where('external_userid', 'in', e).executeTakeFirst()));
-    await byExt('last_contacts', async (e) => affected(await trx.deleteFrom('scrm_last_contacts').where('workspace_id', '=', ws).where('external_userid', 'in', e).executeTakeFirst()));
+    await byExt('wecom_follows', async (e) =>
+      affected(await trx.deleteFrom('scrm_follows').where('workspace_id', '=', ws).where('external_userid', 'in', e).executeTakeFirst()),
+    );
+    await byExt('wecom_groups', async (e) =>
+      affected(await trx.deleteFrom('scrm_group_members').where('workspace_id', '=', ws).where('member_id', 'in', e).executeTakeFirst()),
+    );
+    await byExt('handovers', async (e) =>
+      affected(await trx.deleteFrom('scrm_handovers').where('workspace_id', '=', ws).where('external_userid', 'in', e).executeTakeFirst()),
+    );
+    await byExt('last_contacts', async (e) =>
+      affected(await trx.deleteFrom('scrm_last_contacts').where('workspace_id', '=', ws).where('external_userid', 'in', e).executeTakeFirst()),
+    );
     await byExt('sop_tasks', async (e) =>
-      affected(await trx.deleteFrom('scrm_sop_tasks').where('workspace_id', '=', ws).where('target_type', '=', 'customer').where('target_id', 'in', e).executeTakeFirst()),
+      affected(
+        await trx
+          .deleteFrom('scrm_sop_tasks')
+          .where('workspace_id', '=', ws)
+          .where('target_type', '=', 'customer')
+          .where('target_id', 'in', e)
+          .executeTakeFirst(),
+      ),
     );
     // The raw callbacks (XML as WeCom sent it) that name the person: looked for by value, as nothing indexes them by contact.
     await byExt('wecom_callbacks', async (e) => {

@@ -31,7 +31,8 @@ export const settingsEn = {
   privacyNoWork:
     'Erasure and correction requests are carried out with Carry out. A correction states its changes when it is recorded through the API (POST /v1/privacy/requests with changes).',
   privacyCarryOut: 'Carry out',
-  privacyConfirmErasure: 'Erase this customer from every module? Their identifiers and personal data are removed for good; orders and points are kept without them. This cannot be undone.',
+  privacyConfirmErasure:
+    'Erase this customer from every module? Their identifiers and personal data are removed for good; orders and points are kept without them. This cannot be undone.',
   privacyConfirmCorrection: 'Apply the corrections this request states to the customer?',
   privacyCarriedOut: 'Request carried out.',
   navAudit: 'Audit log',
