@@ -155,6 +155,18 @@ export async function isTombstoned(handle: Kysely<CdpDB>, cipher: PiiCipher, ws:
   return !!(await cdpDb(handle).selectFrom('identity_tombstones').select('key').where('workspace_id', '=', ws).where('key', '=', key).executeTakeFirst());
 }
 
+/** Which of `values` (normalised identifiers of one type) are tombstoned in the workspace. */
+export async function tombstonedValues(handle: Kysely<CdpDB>, cipher: PiiCipher, ws: string, type: string, values: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!values.length) return out;
+  const byKey = new Map(values.map((v) => [cipher.lookupKey(type, v), v]));
+  for (const part of chunks([...byKey.keys()], 5000)) {
+    const rows = await cdpDb(handle).selectFrom('identity_tombstones').select('key').where('workspace_id', '=', ws).where('key', 'in', part).execute();
+    for (const r of rows) out.add(byKey.get(r.key)!);
+  }
+  return out;
+}
+
 /** Removes the tombstone of an identifier (normalised value): it may link again. Whether there was one. */
 export async function liftTombstone(database: Database, cipher: PiiCipher, ws: string, type: string, value: string): Promise<boolean> {
   const db = cdpDb(database.db as unknown as Kysely<CdpDB>);

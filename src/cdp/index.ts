@@ -87,5 +87,5 @@ export { clientIp, trustedProxies } from './tracking.client.js';
 
 // Data-subject rights (compliance): what the CDP holds about a person.
 export { cdpPersonalData, personProfileIds } from './personal-data.js';
-export { isTombstoned, liftTombstone } from './erasure.js';
+export { isTombstoned, liftTombstone, tombstonedValues } from './erasure.js';
 export { correctIdentifiers, type IdentifierChange, type IdentifierCorrection } from './identifiers.correct.js';

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
+import { until } from '../../test/support/e2e.js';
 import { createDemoSandboxes } from '../../wecom-sandbox/demo.js';
 import { verifyBalances } from '../loyalty/index.js';
 import type { Engine } from '../platform/db/database.js';
@@ -220,5 +221,20 @@ describeEngines('erasure of a person from every module (data-subject request), w
     const scanned = await scan(t, engine, [other.externalUserid]);
     expect(scanned).toEqual({});
     expect((await verifyBalances(t.database.db, { workspaceId: t.workspaceId })).mismatches).toEqual([]);
+  }, 120_000);
+
+  it('a WeCom full sync brings none of the erased customers back (WeCom still lists them as contacts)', async () => {
+    const started = await t.app.inject({ method: 'POST', url: '/v1/wecom/sync', headers: auth() });
+    expect(started.statusCode, started.body).toBe(202);
+    await until(
+      async () => (await call('GET', '/v1/wecom/sync')).json() as { running: boolean; last: { outcome: string } | null },
+      (s) => !s.running && s.last !== null,
+      'the sync to end',
+      60_000,
+    );
+    expect((await call('GET', '/v1/wecom/sync')).json().last.outcome).toBe('completed');
+    expect(await scan(t, engine, [externalUserid, other.externalUserid])).toEqual({});
+    // The sync did run: another customer is there.
+    expect((await call('GET', '/v1/wecom/contacts?limit=5')).json().data.length).toBeGreaterThan(0);
   }, 120_000);
 });
