@@ -259,6 +259,7 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     privacyRequests: (q: PrivacyListQuery) => json<Page<PrivacyRequest>>('GET', `/v1/privacy/requests${query(q)}`),
     createPrivacyRequest: (body: NewPrivacyRequestBody) => json<PrivacyRequest>('POST', '/v1/privacy/requests', body),
     rejectPrivacyRequest: (id: string, reason: string) => json<PrivacyRequest>('POST', `/v1/privacy/requests/${encodeURIComponent(id)}/reject`, { reason }),
+    carryOutPrivacyRequest: (id: string) => json<PrivacyRequest>('POST', `/v1/privacy/requests/${encodeURIComponent(id)}/carry-out`),
     privacyArchive: async (id: string) => (await call('GET', `/v1/privacy/requests/${encodeURIComponent(id)}/archive`)).blob(),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),

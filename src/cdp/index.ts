@@ -23,7 +23,7 @@ export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type Identifi
 export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-graph.js';
 
 // Profiles: references, live ids after merges, state, traits, consent.
-export { resolveProfileRef, patchTraits, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
+export { resolveProfileRef, reviveErasedIdentifier, patchTraits, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
 export {
   lockProfileFollowingMerges,
   mergedIdsOf,
@@ -88,3 +88,5 @@ export { clientIp, trustedProxies } from './tracking.client.js';
 // Data-subject rights (compliance): what the CDP holds about a person.
 export { cdpPersonalData, personProfileIds } from './personal-data.js';
 export { cdpRetention, EVENT_PURGE_GRACE_MS, type CdpRetentionNames } from './retention.js';
+export { isTombstoned, liftTombstone, tombstonedValues } from './erasure.js';
+export { correctIdentifiers, type IdentifierChange, type IdentifierCorrection } from './identifiers.correct.js';

@@ -11,8 +11,9 @@ export { installAudit } from './audit.hook.js';
 export { auditRoutes } from './audit.routes.js';
 export { ComplianceError } from './errors.js';
 export { privacyRoutes } from './privacy.routes.js';
-export { carryOutCorrection, type PrivacyCorrectDeps } from './privacy.correct.js';
+export { carryOutCorrection, type PrivacyCorrectDeps, type IdentifierChange, type IdentifierOutcome } from './privacy.correct.js';
 export { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
+export { carryOutErasure, type PrivacyEraseDeps } from './privacy.erase.js';
 export { zipStream, type ZipEntry } from './zip.js';
 export { privacyDeadline, WORKING_DAYS } from './privacy.deadline.js';
 export {
