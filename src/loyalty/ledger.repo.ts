@@ -2,7 +2,7 @@
  * The ledger's SQL: the account row (locked by every posting), credits as lots with what remains of
  * them, entries. Every write here runs inside the caller's transaction, after `lockAccount`.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Compilable, type Kysely, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import type { LoyaltyAccountsTable, LoyaltyEntriesTable, SourceType } from './schema.js';
@@ -39,8 +39,41 @@ export function entryFromRow(r: EntryRow): EntryRow {
  * goes through this lock, so balance checks and lot updates never race.
  */
 export async function lockAccount(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number): Promise<AccountRow> {
+  return (await lockRow(trx, dialect, ws, profileId, now, false)).account;
+}
+
+/**
+ * {@link lockAccount}, and in the same statement the workspace's tier program in force (its stored
+ * definition; null without one): what a credit needs to upgrade the member at once, without a
+ * round trip of its own. The program is read from the statement's snapshot: one saved while the
+ * lock was awaited is the next posting's (the program-change pass re-qualifies everyone anyway).
+ */
+export async function lockForPosting(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number): Promise<{ account: AccountRow; tierProgram: unknown }> {
+  return lockRow(trx, dialect, ws, profileId, now, true);
+}
+
+async function lockRow(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number, program: boolean) {
   const read = () =>
-    dialect.forUpdate(trx.selectFrom('loyalty_accounts').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId)).executeTakeFirst();
+    dialect
+      .forUpdate(
+        trx
+          .selectFrom('loyalty_accounts')
+          .selectAll()
+          .$if(program, (q) =>
+            q.select((eb) =>
+              eb
+                .selectFrom('loyalty_tier_programs')
+                .select('definition')
+                .where('workspace_id', '=', ws)
+                .orderBy('version', 'desc')
+                .limit(1)
+                .as('tier_program'),
+            ),
+          )
+          .where('workspace_id', '=', ws)
+          .where('profile_id', '=', profileId),
+      )
+      .executeTakeFirst();
   // Read first: almost every posting is to an account that exists, and then the lock is one statement
   // (an insert-or-nothing before every read cost a round trip per posting: bench/README.md, `loyalty`).
   let a = await read();
@@ -50,7 +83,9 @@ export async function lockAccount(trx: Conn, dialect: Dialect, ws: string, profi
     a = await read();
     if (!a) throw new Error(`loyalty account of ${profileId} in ${ws} missing right after its insert`);
   }
-  return { ...a, balance: num(a.balance), pending: num(a.pending), lifetime_earned: num(a.lifetime_earned), last_seq: num(a.last_seq) };
+  const { tier_program: tierProgram = null, ...row } = a as typeof a & { tier_program?: unknown };
+  const account = { ...row, balance: num(row.balance), pending: num(row.pending), lifetime_earned: num(row.lifetime_earned), last_seq: num(row.last_seq) };
+  return { account, tierProgram };
 }
 
 /** The entry posted with an idempotency key in a workspace, if any. */
@@ -120,6 +155,41 @@ export async function appendEntries(trx: Conn, account: AccountRow, entries: rea
   account.last_seq = last.seq;
 }
 
+/**
+ * PostgreSQL: what {@link setRemaining}, {@link appendEntries} and the entries' timeline events
+ * (`events`, a statement not yet run) write, as one statement of writable CTEs: one round trip
+ * instead of three or four per posting (bench/README.md, `loyalty`). Every part touches other rows
+ * (new entries, the lots taken, the account, the events), as a CTE's parts must.
+ */
+export async function appendTogether(
+  trx: Conn,
+  account: AccountRow,
+  entries: readonly NewEntry[],
+  lots: readonly { id: string; remaining: number }[],
+  events: Compilable,
+  now: number,
+): Promise<void> {
+  if (entries.length === 0) return;
+  const last = entries[entries.length - 1]!;
+  const earned = entries.reduce((s, e) => s + (e.amount > 0 ? e.amount : 0), 0);
+  const parts = [
+    sql`e as (${trx.insertInto('loyalty_entries').values(entries.map((e) => ({ ...e, notified_at: null })))})`,
+    sql`a as (${trx
+      .updateTable('loyalty_accounts')
+      .set({ balance: last.balance_after, lifetime_earned: account.lifetime_earned + earned, last_seq: last.seq, updated_at: now })
+      .where('workspace_id', '=', account.workspace_id)
+      .where('profile_id', '=', account.profile_id)})`,
+    sql`v as (${events})`,
+  ];
+  // A spend over more lots than one statement should carry (rare) sets them on their own first.
+  if (lots.length > 500) await setRemaining(trx, account.workspace_id, lots);
+  else if (lots.length > 0) parts.push(sql`l as (${remainingUpdate(trx, account.workspace_id, lots)})`);
+  await sql`with ${sql.join(parts)} select 1`.execute(trx);
+  account.balance = last.balance_after;
+  account.lifetime_earned += earned;
+  account.last_seq = last.seq;
+}
+
 /** An open lot: a credit with points left. */
 export interface Lot {
   id: string;
@@ -161,26 +231,27 @@ export async function openLots(trx: Conn, ws: string, profileId: string, prefer?
 
 /** Sets what remains of lots (each a credit of the locked account), in one statement per 500 lots. */
 export async function setRemaining(trx: Conn, ws: string, changes: readonly { id: string; remaining: number }[]): Promise<void> {
-  for (let i = 0; i < changes.length; i += 500) {
-    const part = changes.slice(i, i + 500);
-    const value =
-      part.length === 1
-        ? sql<number>`cast(${part[0]!.remaining} as bigint)`
-        : sql<number>`case ${sql.ref('id')} ${sql.join(
-            part.map((c) => sql`when ${c.id} then cast(${c.remaining} as bigint)`),
-            sql` `,
-          )} end`;
-    await trx
-      .updateTable('loyalty_entries')
-      .set({ remaining: value })
-      .where('workspace_id', '=', ws)
-      .where(
-        'id',
-        'in',
-        part.map((c) => c.id),
-      )
-      .execute();
-  }
+  for (let i = 0; i < changes.length; i += 500) await remainingUpdate(trx, ws, changes.slice(i, i + 500)).execute();
+}
+
+/** The update of what remains of `part`'s lots (one statement, whatever their number). */
+function remainingUpdate(trx: Conn, ws: string, part: readonly { id: string; remaining: number }[]) {
+  const value =
+    part.length === 1
+      ? sql<number>`cast(${part[0]!.remaining} as bigint)`
+      : sql<number>`case ${sql.ref('id')} ${sql.join(
+          part.map((c) => sql`when ${c.id} then cast(${c.remaining} as bigint)`),
+          sql` `,
+        )} end`;
+  return trx
+    .updateTable('loyalty_entries')
+    .set({ remaining: value })
+    .where('workspace_id', '=', ws)
+    .where(
+      'id',
+      'in',
+      part.map((c) => c.id),
+    );
 }
 
 /** Empties lots (each a credit of the locked account) in one statement: what the expiry and a merge do to every lot they take. */
