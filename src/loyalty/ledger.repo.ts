@@ -48,7 +48,13 @@ export async function lockAccount(trx: Conn, dialect: Dialect, ws: string, profi
  * round trip of its own. The program is read from the statement's snapshot: one saved while the
  * lock was awaited is the next posting's (the program-change pass re-qualifies everyone anyway).
  */
-export async function lockForPosting(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number): Promise<{ account: AccountRow; tierProgram: unknown }> {
+export async function lockForPosting(
+  trx: Conn,
+  dialect: Dialect,
+  ws: string,
+  profileId: string,
+  now: number,
+): Promise<{ account: AccountRow; tierProgram: unknown }> {
   return lockRow(trx, dialect, ws, profileId, now, true);
 }
 
@@ -61,13 +67,7 @@ async function lockRow(trx: Conn, dialect: Dialect, ws: string, profileId: strin
           .selectAll()
           .$if(program, (q) =>
             q.select((eb) =>
-              eb
-                .selectFrom('loyalty_tier_programs')
-                .select('definition')
-                .where('workspace_id', '=', ws)
-                .orderBy('version', 'desc')
-                .limit(1)
-                .as('tier_program'),
+              eb.selectFrom('loyalty_tier_programs').select('definition').where('workspace_id', '=', ws).orderBy('version', 'desc').limit(1).as('tier_program'),
             ),
           )
           .where('workspace_id', '=', ws)
