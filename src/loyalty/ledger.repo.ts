@@ -3,7 +3,7 @@
  * them, entries. Every write here runs inside the caller's transaction, after `lockAccount`.
  */
 import { type Compilable, type Kysely, sql } from 'kysely';
-import type { Dialect } from '../platform/db/database.js';
+import { type Dialect, parseJson } from '../platform/db/database.js';
 import type { DB } from '../platform/db/schema.js';
 import type { LoyaltyAccountsTable, LoyaltyEntriesTable, SourceType } from './schema.js';
 
@@ -39,7 +39,7 @@ export function entryFromRow(r: EntryRow): EntryRow {
  * goes through this lock, so balance checks and lot updates never race.
  */
 export async function lockAccount(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number): Promise<AccountRow> {
-  return (await lockRow(trx, dialect, ws, profileId, now, false)).account;
+  return (await lockRow(trx, dialect, ws, profileId, now)).account;
 }
 
 /**
@@ -55,20 +55,62 @@ export async function lockForPosting(
   profileId: string,
   now: number,
 ): Promise<{ account: AccountRow; tierProgram: unknown }> {
-  return lockRow(trx, dialect, ws, profileId, now, true);
+  const { account, tierProgram } = await lockRow(trx, dialect, ws, profileId, now, { program: true });
+  return { account, tierProgram };
 }
 
-async function lockRow(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number, program: boolean) {
+/**
+ * What a posting reads: {@link lockForPosting} and {@link keyAndOpenLots}. On PostgreSQL in one
+ * statement when it can be trusted: the key's entry and the open lots come (as JSON) from the
+ * statement's snapshot, taken before any wait for the lock, together with the account's `last_seq`
+ * as that snapshot saw it. Every write to a member's entries and lots holds this lock and moves
+ * `last_seq`, so when the locked row's (the latest) equals the snapshot's, nothing was committed
+ * in between and the snapshot's rows are current; otherwise (a posting committed while this one
+ * waited) they are read again after the lock. One round trip instead of two per posting.
+ */
+export async function lockAndRead(
+  trx: Conn,
+  dialect: Dialect,
+  ws: string,
+  profileId: string,
+  key: string,
+  now: number,
+): Promise<{ account: AccountRow; tierProgram: unknown; first: EntryRow | undefined; lots: Lot[] }> {
+  if (dialect.engine !== 'postgres') {
+    const { account, tierProgram } = await lockRow(trx, dialect, ws, profileId, now, { program: true });
+    return { account, tierProgram, ...(await keyAndOpenLots(trx, ws, profileId, key)) };
+  }
+  const { account, tierProgram, seen, entries } = await lockRow(trx, dialect, ws, profileId, now, { program: true, key });
+  if (seen === null || num(seen) !== account.last_seq) return { account, tierProgram, ...(await keyAndOpenLots(trx, ws, profileId, key)) };
+  return { account, tierProgram, ...keyAndLotsOf(parseJson<EntryRow[]>(entries ?? '[]'), profileId, key) };
+}
+
+/**
+ * Reads (creating it if new) and locks the account's row; with `program`, the tier program in force
+ * in the same statement; with `key` (PostgreSQL), also `last_seq` as the statement's snapshot saw it
+ * and, from that snapshot, the key's entry and the open lots as JSON (see {@link lockAndRead}).
+ */
+async function lockRow(trx: Conn, dialect: Dialect, ws: string, profileId: string, now: number, extra: { program?: boolean; key?: string } = {}) {
+  const { key } = extra;
   const read = () =>
     dialect
       .forUpdate(
         trx
           .selectFrom('loyalty_accounts')
           .selectAll()
-          .$if(program, (q) =>
+          .$if(extra.program === true, (q) =>
             q.select((eb) =>
               eb.selectFrom('loyalty_tier_programs').select('definition').where('workspace_id', '=', ws).orderBy('version', 'desc').limit(1).as('tier_program'),
             ),
+          )
+          .$if(key !== undefined, (q) =>
+            q.select([
+              sql<unknown>`(select s.last_seq from loyalty_accounts s where s.workspace_id = ${ws} and s.profile_id = ${profileId})`.as('seen_seq'),
+              sql<unknown>`(select coalesce(json_agg(x), '[]'::json) from (
+                  select * from loyalty_entries where workspace_id = ${ws} and idempotency_key = ${key}
+                  union all
+                  select * from loyalty_entries where workspace_id = ${ws} and profile_id = ${profileId} and remaining > 0) x)`.as('entries'),
+            ]),
           )
           .where('workspace_id', '=', ws)
           .where('profile_id', '=', profileId),
@@ -83,9 +125,14 @@ async function lockRow(trx: Conn, dialect: Dialect, ws: string, profileId: strin
     a = await read();
     if (!a) throw new Error(`loyalty account of ${profileId} in ${ws} missing right after its insert`);
   }
-  const { tier_program: tierProgram = null, ...row } = a as typeof a & { tier_program?: unknown };
+  const {
+    tier_program: tierProgram = null,
+    seen_seq: seen = null,
+    entries = null,
+    ...row
+  } = a as typeof a & { tier_program?: unknown; seen_seq?: unknown; entries?: unknown };
   const account = { ...row, balance: num(row.balance), pending: num(row.pending), lifetime_earned: num(row.lifetime_earned), last_seq: num(row.last_seq) };
-  return { account, tierProgram };
+  return { account, tierProgram, seen, entries };
 }
 
 /** The entry posted with an idempotency key in a workspace, if any. */
@@ -109,6 +156,11 @@ export async function keyAndOpenLots(trx: Conn, ws: string, profileId: string, k
     .where('idempotency_key', '=', key)
     .unionAll(trx.selectFrom('loyalty_entries').selectAll().where('workspace_id', '=', ws).where('profile_id', '=', profileId).where('remaining', '>', 0))
     .execute();
+  return keyAndLotsOf(rows, profileId, key);
+}
+
+/** The key's entry and the member's open lots (in openLots' order) among rows read by key or as open lots. */
+function keyAndLotsOf(rows: readonly EntryRow[], profileId: string, key: string): { first: EntryRow | undefined; lots: Lot[] } {
   let first: EntryRow | undefined;
   const open = new Map<string, EntryRow>();
   for (const raw of rows) {

@@ -16,10 +16,9 @@ import {
   appendTogether,
   type Conn,
   type EntryRow,
-  keyAndOpenLots,
   type Lot,
   lockAccount,
-  lockForPosting,
+  lockAndRead,
   type NewEntry,
   openLots,
   setRemaining,
@@ -129,11 +128,10 @@ function checkRequest(req: PostingRequest): void {
 export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest, now: number): Promise<PostingResult> {
   checkRequest(req);
   const hash = fingerprint(req);
-  // The lock reads the tier program in force too (for the upgrade), in the same round trip.
-  const { account, tierProgram } = await lockForPosting(trx, dialect, req.workspaceId, req.profileId, now);
-  // After the lock: a concurrent request with this key for this member has committed or not begun.
-  // One read answers both the key and, for a new request, the open lots (the expiry and the debit).
-  const { first, lots } = await keyAndOpenLots(trx, req.workspaceId, req.profileId, req.idempotencyKey);
+  // Under the lock: a concurrent request with this key for this member has committed or not begun.
+  // The lock reads the tier program in force (for the upgrade), the key's entry and the open lots (the
+  // expiry and the debit) too: one statement on PostgreSQL unless a posting committed while it waited.
+  const { account, tierProgram, first, lots } = await lockAndRead(trx, dialect, req.workspaceId, req.profileId, req.idempotencyKey, now);
   if (first) {
     if (first.request_hash !== hash) {
       throw new LoyaltyError(
