@@ -76,33 +76,29 @@ describeEngines('tiers: credits made outside the points API upgrade at once', (e
     // The journeys' award step (the port the composition root installs), in the step's transaction.
     const walker = await app.profile('walker');
     const award = awardPointsWith(app.t.database.dialect);
-    const r = await app.t.database.db
-      .transaction()
-      .execute((trx) =>
-        award(trx, {
-          workspaceId: app.t.workspaceId,
-          profileId: walker,
-          points: 75,
-          reason: 'journey',
-          idempotencyKey: 'j1:award:points',
-          now: app.t.clock.now(),
-        }),
-      );
+    const r = await app.t.database.db.transaction().execute((trx) =>
+      award(trx, {
+        workspaceId: app.t.workspaceId,
+        profileId: walker,
+        points: 75,
+        reason: 'journey',
+        idempotencyKey: 'j1:award:points',
+        now: app.t.clock.now(),
+      }),
+    );
     expect(r.ok).toBe(true);
     expect(await tierOf(api, walker)).toBe('silver');
     // A replay of the step upgrades nothing again.
-    await app.t.database.db
-      .transaction()
-      .execute((trx) =>
-        award(trx, {
-          workspaceId: app.t.workspaceId,
-          profileId: walker,
-          points: 75,
-          reason: 'journey',
-          idempotencyKey: 'j1:award:points',
-          now: app.t.clock.now(),
-        }),
-      );
+    await app.t.database.db.transaction().execute((trx) =>
+      award(trx, {
+        workspaceId: app.t.workspaceId,
+        profileId: walker,
+        points: 75,
+        reason: 'journey',
+        idempotencyKey: 'j1:award:points',
+        now: app.t.clock.now(),
+      }),
+    );
     expect(await history(api, walker)).toEqual([[null, 'silver', 'qualified']]);
     // The worker's pass afterwards finds nobody left to upgrade.
     expect((await app.pass()).tiers.upgraded).toBe(0);
