@@ -67,13 +67,13 @@ export async function recordSystemEvents<D extends CdpDB>(trx: Kysely<D>, dialec
 /**
  * The same insert as {@link recordSystemEvents} as a statement not yet run (a VALUES list: for a
  * few rows), for a caller that sends it together with its own writes in one round trip, e.g. as
- * a writable CTE on PostgreSQL (`with ev as (<this>) ...`). `events` must not be empty.
+ * a writable CTE on PostgreSQL (`with ev as (<this>) ...`). `events` must not be empty. With
+ * `fresh` (event ids the caller has just generated, in a statement that fails as a whole on a
+ * duplicate), without the `ON CONFLICT` clause and its speculative insertion.
  */
-export function systemEventsInsert<D extends CdpDB>(db: Kysely<D>, events: readonly SystemEvent[]) {
+export function systemEventsInsert<D extends CdpDB>(db: Kysely<D>, events: readonly SystemEvent[], opts: { fresh?: boolean } = {}) {
   if (events.length === 0) throw new Error('systemEventsInsert: no events');
   const cdp = db as unknown as Kysely<CdpDB>;
-  return cdp
-    .insertInto('events')
-    .values(systemEventRows(events))
-    .onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing());
+  const insert = cdp.insertInto('events').values(systemEventRows(events));
+  return opts.fresh ? insert : insert.onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing());
 }

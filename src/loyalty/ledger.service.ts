@@ -182,7 +182,8 @@ async function writeEntries(
   now: number,
 ): Promise<void> {
   if (entries.length === 0) return;
-  if (dialect.engine === 'postgres') return appendTogether(trx, account, entries, lots, systemEventsInsert(trx, pointsEvents(entries)), now);
+  // The events' ids are the entries' (just generated, inserted in the same statement): no conflict clause needed.
+  if (dialect.engine === 'postgres') return appendTogether(trx, account, entries, lots, systemEventsInsert(trx, pointsEvents(entries), { fresh: true }), now);
   await setRemaining(trx, account.workspace_id, lots);
   await appendEntries(trx, account, entries, now, dialect);
   await recordEvents(trx, dialect, entries);
