@@ -81,7 +81,7 @@ export {
 } from './import.service.js';
 
 // Timeline events Siyu records itself about known profiles (lifecycle changes, deliveries, ...).
-export { recordSystemEvents, type SystemEvent } from './system-events.js';
+export { recordSystemEvents, systemEventsInsert, type SystemEvent } from './system-events.js';
 /** The client's address behind trusted proxies (SIYU_TRUSTED_PROXIES), as tracking reads it; the root's rate limits count by it. */
 export { clientIp, trustedProxies } from './tracking.client.js';
 
