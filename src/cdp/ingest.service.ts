@@ -33,7 +33,8 @@ export async function applyEvents<D extends CdpDB>(
   const outcome: IngestOutcome = { stored: events.length, duplicates: input.length - events.length, profileOf: new Map() };
   if (events.length === 0) return outcome;
   // 2. Identifier keys: PII is looked up by keyed hash, stored encrypted.
-  const { eventIds, plainOf } = keyIdentifiers(settings.rules, deps.cipher, events);
+  const cipher = await deps.cipher.forWorkspace(workspaceId, handle);
+  const { eventIds, plainOf } = keyIdentifiers(settings.rules, cipher, events);
   // 3. The profiles owning the batch's identifiers, locked, in an identity graph.
   const graph = await loadGraph(trx, deps.dialect, workspaceId, settings.rules, eventIds, now);
   // 4. Orders: first-class, counted once per order id; refunds, cancellations and updates refold them.
@@ -53,7 +54,7 @@ export async function applyEvents<D extends CdpDB>(
     graph.dirty.add(pid);
   }
   // 6. Write back: merges first (they move rows), then profiles, identities, events, orders, records.
-  await writeBack(trx, deps, workspaceId, { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome }, now);
+  await writeBack(trx, { dialect: deps.dialect, cipher }, workspaceId, { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome }, now);
   return outcome;
 }
 

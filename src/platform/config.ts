@@ -16,6 +16,8 @@ export interface Config {
   readonly logFormat: 'json' | 'pretty';
   /** 32-byte key for PII encryption and lookup hashing. */
   readonly encryptionKey: Buffer;
+  /** The server key before a rotation of it (`SIYU_ENCRYPTION_KEY_PREVIOUS`): unwraps data keys until `siyu keys rewrap` ran. */
+  readonly encryptionKeyPrevious: Buffer | undefined;
   /** Where the key came from, so the server can warn about a generated one. */
   readonly encryptionKeySource: 'env' | 'generated' | 'data-dir';
   readonly defaultTimezone: string;
@@ -118,6 +120,15 @@ function isValidTimezone(tz: string): boolean {
   }
 }
 
+/** `SIYU_ENCRYPTION_KEY_PREVIOUS`, the key being rotated out, if set. */
+function loadPreviousKey(env: Env): Buffer | undefined {
+  const raw = env.SIYU_ENCRYPTION_KEY_PREVIOUS;
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('SIYU_ENCRYPTION_KEY_PREVIOUS', 'must be 32 bytes as 64 hex characters or base64, like SIYU_ENCRYPTION_KEY');
+  return key;
+}
+
 function loadKey(env: Env, dataDir: string, usesSqlite: boolean): { key: Buffer; source: Config['encryptionKeySource'] } {
   const raw = env.SIYU_ENCRYPTION_KEY;
   if (raw !== undefined && raw !== '') {
@@ -216,6 +227,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
     logLevel,
     logFormat,
     encryptionKey: key,
+    encryptionKeyPrevious: loadPreviousKey(env),
     encryptionKeySource: source,
     defaultTimezone,
     defaultPhoneRegion,
