@@ -87,3 +87,5 @@ export { clientIp, trustedProxies } from './tracking.client.js';
 
 // Data-subject rights (compliance): what the CDP holds about a person.
 export { cdpPersonalData, personProfileIds } from './personal-data.js';
+// Key rotation (compliance): the CDP's ciphertext, re-encrypted under a workspace's new data key.
+export { cdpCiphertextStores } from './reencrypt.js';

@@ -11,4 +11,6 @@ export const ComplianceError = errorClass('compliance', {
   PRIVACY_SUBJECT_UNKNOWN: 409,
   /** What the request asks is not carried out by Siyu yet (erasure; identifier corrections). */
   PRIVACY_ACTION_UNAVAILABLE: 409,
+  /** A rotation of the workspace's data key is still re-encrypting: one at a time. */
+  KEY_ROTATION_RUNNING: 409,
 });

@@ -4,16 +4,17 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import type { PrivacyCorrectDeps, PrivacyExportDeps } from '../compliance/index.js';
-import { cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import { cdpCiphertextStores, cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, loyaltyPersonalData, tierDaysPortOf } from '../loyalty/index.js';
-import { isChannelConfigured, type MessagingDeps, messagingPersonalData, queueTestSends } from '../messaging/index.js';
+import { isChannelConfigured, type MessagingDeps, messagingCiphertextStores, messagingPersonalData, queueTestSends } from '../messaging/index.js';
 import { createTokenSigner } from '../platform/crypto.js';
+import type { RotationDeps } from '../platform/key-rotation.js';
 import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection, scrmPersonalData } from '../scrm/index.js';
+import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection, scrmCiphertextStores, scrmPersonalData } from '../scrm/index.js';
 import { segmentsPersonalData } from '../segments/index.js';
 import type { Services } from './services.js';
 
@@ -167,5 +168,16 @@ export function privacyDeps(s: Services): PrivacyExportDeps & PrivacyCorrectDeps
       loyaltyPersonalData({ database }),
       insightPersonalData({ database }),
     ],
+  };
+}
+
+/** Key rotation (#19): every module's ciphertext stores, in one list; each rewrites only its own tables. */
+export function keyRotationDeps(s: Services, database: Database = s.database): RotationDeps {
+  return {
+    database,
+    keyring: s.cipher,
+    masterKey: s.config.encryptionKey,
+    now: () => s.clock.now(),
+    stores: [...cdpCiphertextStores(database), ...messagingCiphertextStores(database), ...scrmCiphertextStores(database)],
   };
 }

@@ -15,6 +15,7 @@ import {
   type LimitsCache,
   privacyRoutes,
   rateLimitRoutes,
+  encryptionKeyRoutes,
 } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
@@ -26,7 +27,7 @@ import { installConsoleSessions, installErrorHandler } from '../platform/http.js
 import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
-import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps, privacyDeps } from './deps.js';
+import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, keyRotationDeps, loyaltyDeps, messagingDeps, privacyDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
 
@@ -107,6 +108,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, compliance));
   await app.register(async (scope) => rateLimitRoutes(scope, { ...compliance, limits }));
   await app.register(async (scope) => privacyRoutes(scope, { ...privacyDeps(services), keys: services.keys }));
+  await app.register(async (scope) =>
+    encryptionKeyRoutes(scope, { ...keyRotationDeps(services), keys: services.keys, wake: () => services.keyRotationWorker?.schedule(0) }),
+  );
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));

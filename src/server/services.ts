@@ -29,6 +29,7 @@ import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEv
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
 import { createKeyring, type PiiKeyring } from '../platform/keys.js';
+import type { Loop } from '../platform/loop.js';
 import { type Database, openDatabase } from '../platform/db/database.js';
 import { createHub, type Hub } from '../platform/hub.js';
 import { createGuardedFetch, type OutboundAllowList, parseAllowList } from '../platform/outbound.js';
@@ -114,6 +115,7 @@ export interface Services {
   clvWorker?: ClvWorker;
   couponWorker?: CouponWorker;
   loyaltyWorker?: LoyaltyWorker;
+  keyRotationWorker?: Loop;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
 }

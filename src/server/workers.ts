@@ -11,7 +11,8 @@ import { startCouponWorker, startLoyaltyWorker } from '../loyalty/index.js';
 import { startMessagingWorker } from '../messaging/index.js';
 import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../scrm/index.js';
 import { startSegmentWorker } from '../segments/index.js';
-import { broadcastsDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
+import { startKeyRotationWorker } from '../compliance/index.js';
+import { broadcastsDeps, insightDeps, journeyDepsOf, keyRotationDeps, loyaltyDeps, messagingDeps } from './deps.js';
 import type { Services } from './services.js';
 import { WORKER_NAMES, type WorkerName } from './worker-names.js';
 
@@ -27,7 +28,8 @@ type WorkerField =
   | 'liveCodeWorker'
   | 'clvWorker'
   | 'couponWorker'
-  | 'loyaltyWorker';
+  | 'loyaltyWorker'
+  | 'keyRotationWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
 const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => NonNullable<Services[WorkerField]> }> = {
@@ -47,6 +49,7 @@ const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => 
   clv: { field: 'clvWorker', start: (s) => startClvWorker(insightDeps(s, s.workerDatabase)) },
   coupons: { field: 'couponWorker', start: (s) => startCouponWorker({ database: s.workerDatabase, now: () => s.clock.now(), log: s.log, hub: s.hub }) },
   loyalty: { field: 'loyaltyWorker', start: (s) => startLoyaltyWorker(loyaltyDeps(s, s.workerDatabase)) },
+  'key-rotation': { field: 'keyRotationWorker', start: (s) => startKeyRotationWorker({ ...keyRotationDeps(s, s.workerDatabase), log: s.log }) },
 };
 
 /**
