@@ -174,6 +174,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
     description: 'Data-subject requests: export everything held about one person as a ZIP',
     load: async () => (await import('./privacy.js')).registerPrivacyCommands,
   },
+  keys: {
+    description: 'PII encryption keys: rotate a workspace’s data key (re-encrypting in the background), status, rewrap under a new server key',
+    load: async () => (await import('./keys.js')).registerKeysCommands,
+  },
   user: {
     description: 'Console users: create a user with a role in a workspace',
     load: async () => (await import('./user.js')).registerUserCommands,
