@@ -102,7 +102,11 @@ async function runDatabasePath(links: Identifier[][], rules: RuleBook, where: { 
     const ws = (await createWorkspace(database.db, { name: 'bench identity' })).workspace.id;
     const timer = statementTimer();
     const db = database.db.withPlugin(timer.plugin);
-    const deps = { dialect: timer.wrap(database.dialect), cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => Date.now() }), now: () => Date.now() };
+    const deps = {
+      dialect: timer.wrap(database.dialect),
+      cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => Date.now() }),
+      now: () => Date.now(),
+    };
     await deps.cipher.warm([ws]); // the workspace's keys, as the ingest writer loads them before its transactions
     const settings = { rules, currency: 'CNY', timeZone: 'Asia/Shanghai' };
     const runId = `lnk-${randomBytes(3).toString('hex')}`;

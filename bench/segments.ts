@@ -470,7 +470,13 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
   const clock = simulatedClock(NOW);
   const timer = statementTimer();
   const timeZoneOf = async () => TIME_ZONE;
-  const profiles = { database, cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => clock.now() }), rulesFor: async () => createRuleBook(), defaultRegion: 'CN', now: () => clock.now() };
+  const profiles = {
+    database,
+    cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => clock.now() }),
+    rulesFor: async () => createRuleBook(),
+    defaultRegion: 'CN',
+    now: () => clock.now(),
+  };
   const run: Run = {
     o,
     database,

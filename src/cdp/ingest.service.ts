@@ -54,7 +54,13 @@ export async function applyEvents<D extends CdpDB>(
     graph.dirty.add(pid);
   }
   // 6. Write back: merges first (they move rows), then profiles, identities, events, orders, records.
-  await writeBack(trx, { dialect: deps.dialect, cipher }, workspaceId, { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome }, now);
+  await writeBack(
+    trx,
+    { dialect: deps.dialect, cipher },
+    workspaceId,
+    { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome },
+    now,
+  );
   return outcome;
 }
 

@@ -35,7 +35,12 @@ describeEngines('siyu keys rotate and rewrap', (engine) => {
     } finally {
       out.mockRestore();
     }
-    const tokens = await db().selectFrom('identities').select('value_enc').where('workspace_id', '=', t.workspaceId).where('value_enc', 'is not', null).execute();
+    const tokens = await db()
+      .selectFrom('identities')
+      .select('value_enc')
+      .where('workspace_id', '=', t.workspaceId)
+      .where('value_enc', 'is not', null)
+      .execute();
     expect(tokens.every((r: any) => r.value_enc.startsWith('v2.2.'))).toBe(true);
   });
 
@@ -43,9 +48,16 @@ describeEngines('siyu keys rotate and rewrap', (engine) => {
     const oldKey = t.services.config.encryptionKey;
     const newKey = randomBytes(32);
     const before = await t.services.cipher.forWorkspace(t.workspaceId);
-    const row = await db().selectFrom('identities').select(['id_key', 'value_enc']).where('workspace_id', '=', t.workspaceId).where('id_type', '=', 'phone').executeTakeFirstOrThrow();
+    const row = await db()
+      .selectFrom('identities')
+      .select(['id_key', 'value_enc'])
+      .where('workspace_id', '=', t.workspaceId)
+      .where('id_type', '=', 'phone')
+      .executeTakeFirstOrThrow();
     // The new key alone cannot unwrap the old wrapping.
-    await expect(createKeyring(t.database, { masterKey: newKey, now: () => t.clock.now() }).forWorkspace(t.workspaceId)).rejects.toThrow(/SIYU_ENCRYPTION_KEY_PREVIOUS/);
+    await expect(createKeyring(t.database, { masterKey: newKey, now: () => t.clock.now() }).forWorkspace(t.workspaceId)).rejects.toThrow(
+      /SIYU_ENCRYPTION_KEY_PREVIOUS/,
+    );
     const during = createKeyring(t.database, { masterKey: newKey, previousMasterKey: oldKey, now: () => t.clock.now() });
     const n = await rewrapKeys({ database: t.database, masterKey: newKey, previousMasterKey: oldKey, keyring: during });
     expect(n).toBeGreaterThanOrEqual(3); // two data key versions and the lookup key of this workspace
@@ -54,6 +66,8 @@ describeEngines('siyu keys rotate and rewrap', (engine) => {
     expect(after.lookupKey('phone', '+8613800000003')).toBe(before.lookupKey('phone', '+8613800000003'));
     expect(row.id_key).toBe(after.lookupKey('phone', before.decrypt(row.value_enc)));
     // Rewrapping again changes nothing.
-    expect(await rewrapKeys({ database: t.database, masterKey: newKey, keyring: createKeyring(t.database, { masterKey: newKey, now: () => t.clock.now() }) })).toBe(0);
+    expect(
+      await rewrapKeys({ database: t.database, masterKey: newKey, keyring: createKeyring(t.database, { masterKey: newKey, now: () => t.clock.now() }) }),
+    ).toBe(0);
   });
 });

@@ -34,7 +34,8 @@ export async function keysRotateCommand(services: Services, opts: { workspace?: 
       const rotation = (await keyStatus(deps, ws)).rotation;
       const wait = rotation && rotation.state === 'running' ? rotation.notBefore - deps.now() : 0;
       if (wait > 0) {
-        if (!opts.json) process.stderr.write(`${ws}: waiting ${Math.ceil(wait / 1000)} s for other processes to load the new key (--now skips this when none runs)\n`);
+        if (!opts.json)
+          process.stderr.write(`${ws}: waiting ${Math.ceil(wait / 1000)} s for other processes to load the new key (--now skips this when none runs)\n`);
         await new Promise((r) => setTimeout(r, wait));
       }
       let batches = 0;
@@ -77,7 +78,9 @@ export function registerKeysCommands(program: Command): void {
   };
   keys
     .command('rotate')
-    .description('Rotate the data key of a workspace (all when none is named): new writes use the new version at once; old ciphertext is re-encrypted, then the old version retired')
+    .description(
+      'Rotate the data key of a workspace (all when none is named): new writes use the new version at once; old ciphertext is re-encrypted, then the old version retired',
+    )
     .option('--workspace <id>', 'only this workspace')
     .option('--no-wait', 'leave the re-encryption to the server’s key-rotation worker')
     .option('--now', 'no other Siyu process is running: start re-encrypting without waiting for their key caches')
@@ -92,7 +95,12 @@ export function registerKeysCommands(program: Command): void {
       run(async (s) => {
         const ws = await pickWorkspace(s, opts.workspace);
         const st = await keyStatus(keyRotationDeps(s), ws);
-        output(!!opts.json, st, st.versions.map((v) => `version ${v.version}: ${v.state}`).join('\n') + (st.rotation ? `\nrotation ${st.rotation.id}: ${st.rotation.state}, ${st.rotation.changed} re-encrypted` : ''));
+        output(
+          !!opts.json,
+          st,
+          st.versions.map((v) => `version ${v.version}: ${v.state}`).join('\n') +
+            (st.rotation ? `\nrotation ${st.rotation.id}: ${st.rotation.state}, ${st.rotation.changed} re-encrypted` : ''),
+        );
       }),
     );
   keys
@@ -101,8 +109,17 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean }) =>
       run(async (s) => {
-        const n = await rewrapKeys({ database: s.database, masterKey: s.config.encryptionKey, previousMasterKey: s.config.encryptionKeyPrevious, keyring: s.cipher });
-        output(!!opts.json, { rewrapped: n }, `${n} keys rewrapped under the current server key; SIYU_ENCRYPTION_KEY_PREVIOUS may be removed once every workspace has rotated its data key (legacy v1 values use the server key directly)`);
+        const n = await rewrapKeys({
+          database: s.database,
+          masterKey: s.config.encryptionKey,
+          previousMasterKey: s.config.encryptionKeyPrevious,
+          keyring: s.cipher,
+        });
+        output(
+          !!opts.json,
+          { rewrapped: n },
+          `${n} keys rewrapped under the current server key; SIYU_ENCRYPTION_KEY_PREVIOUS may be removed once every workspace has rotated its data key (legacy v1 values use the server key directly)`,
+        );
       }),
     );
 }

@@ -26,7 +26,11 @@ const rotationSchema = {
     changed: { type: 'integer' },
     stores: {
       type: 'array',
-      items: { type: 'object', required: ['name', 'done', 'changed'], properties: { name: { type: 'string' }, done: { type: 'boolean' }, changed: { type: 'integer' } } },
+      items: {
+        type: 'object',
+        required: ['name', 'done', 'changed'],
+        properties: { name: { type: 'string' }, done: { type: 'boolean' }, changed: { type: 'integer' } },
+      },
     },
   },
 } as const;
@@ -39,7 +43,13 @@ const statusSchema = {
       items: {
         type: 'object',
         required: ['version', 'state', 'createdAt', 'rotatedAt', 'retiredAt'],
-        properties: { version: { type: 'integer' }, state: { type: 'string' }, createdAt: { type: 'string' }, rotatedAt: nullableTime, retiredAt: nullableTime },
+        properties: {
+          version: { type: 'integer' },
+          state: { type: 'string' },
+          createdAt: { type: 'string' },
+          rotatedAt: nullableTime,
+          retiredAt: nullableTime,
+        },
       },
     },
     rotation: { anyOf: [rotationSchema, { type: 'null' }] },
@@ -54,7 +64,12 @@ async function status(deps: RotationDeps, ws: string) {
   const s = await keyStatus(deps, ws);
   return {
     versions: s.versions.map((v) => ({ ...v, createdAt: iso(v.createdAt), rotatedAt: isoOrNull(v.rotatedAt), retiredAt: isoOrNull(v.retiredAt) })),
-    rotation: s.rotation && { ...s.rotation, startedAt: iso(s.rotation.startedAt), notBefore: iso(s.rotation.notBefore), finishedAt: isoOrNull(s.rotation.finishedAt) },
+    rotation: s.rotation && {
+      ...s.rotation,
+      startedAt: iso(s.rotation.startedAt),
+      notBefore: iso(s.rotation.notBefore),
+      finishedAt: isoOrNull(s.rotation.finishedAt),
+    },
   };
 }
 
@@ -77,7 +92,10 @@ export async function encryptionKeyRoutes(app: FastifyInstance, deps: RotationDe
     {
       preHandler,
       schema: {
-        ...secured('compliance', "Rotate the workspace's PII data key: a new version is active at once; the old ones are re-encrypted in the background, then retired (owner only)"),
+        ...secured(
+          'compliance',
+          "Rotate the workspace's PII data key: a new version is active at once; the old ones are re-encrypted in the background, then retired (owner only)",
+        ),
         response: { 202: statusSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
       },
     },

@@ -46,7 +46,11 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     expect(ca.decrypt(ra.value_enc)).toBe('+8613800138000');
     expect(() => cb.decrypt(ra.value_enc)).toThrow();
     // The keys are stored wrapped, never in clear, and differ per workspace.
-    const keys = await db().selectFrom('data_keys').select(['workspace_id', 'wrapped_key', 'state']).where('workspace_id', 'in', [a.workspaceId, b.workspaceId]).execute();
+    const keys = await db()
+      .selectFrom('data_keys')
+      .select(['workspace_id', 'wrapped_key', 'state'])
+      .where('workspace_id', 'in', [a.workspaceId, b.workspaceId])
+      .execute();
     expect(keys).toHaveLength(2);
     expect(keys.every((k: any) => k.state === 'active' && k.wrapped_key.startsWith('k1.'))).toBe(true);
     expect(keys[0].wrapped_key).not.toBe(keys[1].wrapped_key);
@@ -127,7 +131,11 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     expect(await rotationStep(d, 'process-1', { workspaceId: w.workspaceId })).toBe(true);
     const mid = await tokensOf(w.workspaceId);
     expect(mid.filter((tk) => tk.startsWith('v2.2.'))).toHaveLength(6);
-    const progress = await db().selectFrom('key_rotations').select(['progress', 'changed', 'lease_owner']).where('workspace_id', '=', w.workspaceId).executeTakeFirstOrThrow();
+    const progress = await db()
+      .selectFrom('key_rotations')
+      .select(['progress', 'changed', 'lease_owner'])
+      .where('workspace_id', '=', w.workspaceId)
+      .executeTakeFirstOrThrow();
     expect(progress.lease_owner).toBe('process-1');
     expect(progress.changed).toBe(6);
     // Process 2 cannot take it while the lease holds...
@@ -137,7 +145,11 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     t.clock.advance(61_000);
     await runRotations(d, 'process-2', { workspaceId: w.workspaceId });
     expect((await tokensOf(w.workspaceId)).every((tk) => tk.startsWith('v2.2.'))).toBe(true);
-    const end = await db().selectFrom('key_rotations').select(['state', 'changed', 'lease_owner']).where('workspace_id', '=', w.workspaceId).executeTakeFirstOrThrow();
+    const end = await db()
+      .selectFrom('key_rotations')
+      .select(['state', 'changed', 'lease_owner'])
+      .where('workspace_id', '=', w.workspaceId)
+      .executeTakeFirstOrThrow();
     expect(end).toEqual({ state: 'done', changed: 8, lease_owner: null });
     const states = await db().selectFrom('data_keys').select(['version', 'state']).where('workspace_id', '=', w.workspaceId).orderBy('version').execute();
     expect(states).toEqual([
@@ -153,7 +165,12 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     await identify(w.writeKey, 'old-1', { phone: '13500000001', email: 'old@example.cn' });
     await t.services.writer.drain();
     const legacy = createPiiCipher(t.services.config.encryptionKey);
-    const rows = await db().selectFrom('identities').select(['id_type', 'id_key']).where('workspace_id', '=', w.workspaceId).where('value_enc', 'is not', null).execute();
+    const rows = await db()
+      .selectFrom('identities')
+      .select(['id_type', 'id_key'])
+      .where('workspace_id', '=', w.workspaceId)
+      .where('value_enc', 'is not', null)
+      .execute();
     // The identities of before: legacy lookup keys and v1 ciphertext.
     expect(rows.find((r: any) => r.id_type === 'phone').id_key).toBe(legacy.lookupKey('phone', '+8613500000001'));
     for (const [type, value] of [

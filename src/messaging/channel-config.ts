@@ -173,7 +173,10 @@ export async function getChannelConfigView(deps: Pick<MessagingDeps, 'database' 
 export async function loadChannelConfig(deps: DbScope & Pick<MessagingDeps, 'cipher'>, ws: string, ch: ChannelName): Promise<ChannelConfig | undefined> {
   const row = await mdb(deps.database.db).selectFrom('channel_configs').selectAll().where('workspace_id', '=', ws).where('channel', '=', ch).executeTakeFirst();
   if (!row) return undefined;
-  return { config: parseJson(row.config), secrets: row.secrets_enc ? JSON.parse((await deps.cipher.forWorkspace(ws, deps.database.db)).decrypt(row.secrets_enc)) : {} };
+  return {
+    config: parseJson(row.config),
+    secrets: row.secrets_enc ? JSON.parse((await deps.cipher.forWorkspace(ws, deps.database.db)).decrypt(row.secrets_enc)) : {},
+  };
 }
 
 /** Whether the workspace has a configuration row for a channel (the WeCom channels use the SCRM connection instead: ask scrm). */

@@ -65,7 +65,11 @@ export async function startRotation(deps: RotationDeps, ws: string): Promise<Rot
   await deps.database.db.transaction().execute(async (trx) => {
     const running = await trx.selectFrom('key_rotations').select('id').where('workspace_id', '=', ws).where('state', '=', 'running').executeTakeFirst();
     if (running) throw new RotationRunningError(running.id);
-    const top = await trx.selectFrom('data_keys').select((eb) => eb.fn.max('version').as('v')).where('workspace_id', '=', ws).executeTakeFirst();
+    const top = await trx
+      .selectFrom('data_keys')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .where('workspace_id', '=', ws)
+      .executeTakeFirst();
     const version = Number(top?.v ?? 0) + 1;
     await trx.updateTable('data_keys').set({ state: 'retiring', rotated_at: now }).where('workspace_id', '=', ws).where('state', '=', 'active').execute();
     // A unique violation here means a rotation started concurrently in another process: that one wins.
@@ -106,7 +110,13 @@ export async function startRotation(deps: RotationDeps, ws: string): Promise<Rot
 export async function keyStatus(deps: Pick<RotationDeps, 'database' | 'stores'>, ws: string): Promise<KeyStatus> {
   const db = deps.database.db;
   const rows = await db.selectFrom('data_keys').selectAll().where('workspace_id', '=', ws).orderBy('version', 'desc').execute();
-  const rot = await db.selectFrom('key_rotations').selectAll().where('workspace_id', '=', ws).orderBy('started_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  const rot = await db
+    .selectFrom('key_rotations')
+    .selectAll()
+    .where('workspace_id', '=', ws)
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
   return {
     versions: rows.map((r) => ({ version: r.version, state: r.state, createdAt: r.created_at, rotatedAt: r.rotated_at, retiredAt: r.retired_at })),
     rotation: rot ? rotationView(rot, deps.stores) : null,
@@ -183,8 +193,19 @@ export async function rotationStep(deps: RotationDeps, owner: string, only?: { w
 
 async function finishRotation(db: Kysely<DB>, ws: string, id: string, toVersion: number, now: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('data_keys').set({ state: 'retired', retired_at: now }).where('workspace_id', '=', ws).where('state', '=', 'retiring').where('version', '<', toVersion).execute();
-    await trx.updateTable('key_rotations').set({ state: 'done', finished_at: now, lease_owner: null, lease_until: null }).where('workspace_id', '=', ws).where('id', '=', id).execute();
+    await trx
+      .updateTable('data_keys')
+      .set({ state: 'retired', retired_at: now })
+      .where('workspace_id', '=', ws)
+      .where('state', '=', 'retiring')
+      .where('version', '<', toVersion)
+      .execute();
+    await trx
+      .updateTable('key_rotations')
+      .set({ state: 'done', finished_at: now, lease_owner: null, lease_until: null })
+      .where('workspace_id', '=', ws)
+      .where('id', '=', id)
+      .execute();
   });
 }
 

@@ -60,7 +60,8 @@ export function unwrapKey(masterKeys: Buffer[], wrapped: string, aad: string): B
   const [v, id, iv, tag, body] = wrapped.split('.');
   if (v !== 'k1' || !iv || !tag || body === undefined) throw new Error('not a wrapped Siyu data key');
   const key = masterKeys.find((k) => masterKeyId(k) === id);
-  if (!key) throw new Error(`data key wrapped by server key ${id}, which this process does not hold (set SIYU_ENCRYPTION_KEY_PREVIOUS during a server-key rotation)`);
+  if (!key)
+    throw new Error(`data key wrapped by server key ${id}, which this process does not hold (set SIYU_ENCRYPTION_KEY_PREVIOUS during a server-key rotation)`);
   const d = createDecipheriv('aes-256-gcm', wrappingKey(key), Buffer.from(iv, 'base64url'));
   d.setAAD(Buffer.from(aad));
   d.setAuthTag(Buffer.from(tag, 'base64url'));

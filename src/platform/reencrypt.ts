@@ -46,7 +46,13 @@ export interface KeysetTable {
  * statement every store runs, kept once here. Each changed row is updated only where its columns
  * still hold what was read (a concurrent writer's newer value wins; it is under the active key).
  */
-export async function reencryptKeyset(t: KeysetTable, ws: string, cursor: string | null, limit: number, cipher: PiiCipher): Promise<{ cursor: string | null; changed: number }> {
+export async function reencryptKeyset(
+  t: KeysetTable,
+  ws: string,
+  cursor: string | null,
+  limit: number,
+  cipher: PiiCipher,
+): Promise<{ cursor: string | null; changed: number }> {
   return t.db.transaction().execute(async (trx) => {
     const rows = await page(trx, t, ws, cursor, limit);
     let changed = 0;

@@ -14,7 +14,15 @@ import { createTokenSigner } from '../platform/crypto.js';
 import type { RotationDeps } from '../platform/key-rotation.js';
 import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection, scrmCiphertextStores, scrmPersonalData } from '../scrm/index.js';
+import {
+  activeGroupChatIds,
+  createFollowUpTask,
+  followingStaff,
+  groupOwner,
+  hasWeComConnection,
+  scrmCiphertextStores,
+  scrmPersonalData,
+} from '../scrm/index.js';
 import { segmentsPersonalData } from '../segments/index.js';
 import type { Services } from './services.js';
 

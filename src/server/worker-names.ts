@@ -1,7 +1,19 @@
 /** The background workers' names and what each does (no imports: the CLI reads it for --help without loading the modules). */
 
 /** Worker names, as `--only` takes them. */
-export const WORKER_NAMES = ['segments', 'journeys', 'dispatcher', 'broadcasts', 'inbox', 'scrm-ops', 'live-codes', 'clv', 'coupons', 'loyalty', 'key-rotation'] as const;
+export const WORKER_NAMES = [
+  'segments',
+  'journeys',
+  'dispatcher',
+  'broadcasts',
+  'inbox',
+  'scrm-ops',
+  'live-codes',
+  'clv',
+  'coupons',
+  'loyalty',
+  'key-rotation',
+] as const;
 export type WorkerName = (typeof WORKER_NAMES)[number];
 
 /** One line per worker. */
@@ -15,7 +27,7 @@ export const WORKER_DESCRIPTIONS: Record<WorkerName, string> = {
   'live-codes': 'live-code expiry and staff caps',
   clv: 'daily refit of the predicted lifetime value models and their profile traits',
   coupons: 'coupon reversal when the order a coupon was used on is refunded or cancelled',
-  'key-rotation': 'PII data-key rotations: re-encrypts the old key versions\' ciphertext in batches, then retires them',
+  'key-rotation': "PII data-key rotations: re-encrypts the old key versions' ciphertext in batches, then retires them",
   loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices; tiers, paid memberships, loyalty traits',
 };
 
