@@ -8,6 +8,7 @@ import type { MigrationSet } from './db/migrations.js';
  * the small durable state of background jobs (in 0002_segments, where it first appeared) and
  * when each key was last used (0031); the PII data keys, blind-index keys and key rotations (0046, keys.ts).
  */
+// size: each migration states its tables in full, as they were created; splitting would not help.
 export function platformMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
