@@ -1,6 +1,6 @@
 /**
  * Envelope encryption's keys (issue #19): `GET /v1/encryption/keys` — the workspace's data key
- * versions and its latest rotation with progress — and `POST /v1/encryption/keys/rotate`, which
+ * versions (`data`, newest first, the API's list shape) and its latest rotation with progress — and `POST /v1/encryption/keys/rotate`, which
  * makes a new version active at once and leaves the re-encryption to the `key-rotation` worker.
  * Both are the owner's (src/access/policy.ts classes `/v1/encryption` as admin). Key material is
  * never answered.
@@ -36,9 +36,10 @@ const rotationSchema = {
 } as const;
 const statusSchema = {
   type: 'object',
-  required: ['versions', 'rotation'],
+  required: ['data', 'nextCursor', 'rotation'],
   properties: {
-    versions: {
+    nextCursor: { type: 'null', description: 'always null: a workspace has one version per rotation, all listed' },
+    data: {
       type: 'array',
       items: {
         type: 'object',
@@ -63,7 +64,8 @@ const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 async function status(deps: RotationDeps, ws: string) {
   const s = await keyStatus(deps, ws);
   return {
-    versions: s.versions.map((v) => ({ ...v, createdAt: iso(v.createdAt), rotatedAt: isoOrNull(v.rotatedAt), retiredAt: isoOrNull(v.retiredAt) })),
+    nextCursor: null,
+    data: s.versions.map((v) => ({ ...v, createdAt: iso(v.createdAt), rotatedAt: isoOrNull(v.rotatedAt), retiredAt: isoOrNull(v.retiredAt) })),
     rotation: s.rotation && {
       ...s.rotation,
       startedAt: iso(s.rotation.startedAt),

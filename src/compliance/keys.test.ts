@@ -74,7 +74,7 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     const rotated = await api(w.secretKey, 'POST', '/v1/encryption/keys/rotate');
     expect(rotated.statusCode, rotated.body).toBe(202);
     const status = JSON.parse(rotated.body);
-    expect(status.versions.map((v: any) => [v.version, v.state])).toEqual([
+    expect(status.data.map((v: any) => [v.version, v.state])).toEqual([
       [2, 'active'],
       [1, 'retiring'],
     ]);
@@ -101,7 +101,7 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     expect(after.filter((tk) => !tk.startsWith('v2.2.'))).toEqual([]);
     for (const s of d.stores) expect(await s.remaining(w.workspaceId, await t.services.cipher.forWorkspace(w.workspaceId)), s.name).toBe(0);
     const done = JSON.parse((await api(w.secretKey, 'GET', '/v1/encryption/keys')).body);
-    expect(done.versions.map((v: any) => [v.version, v.state])).toEqual([
+    expect(done.data.map((v: any) => [v.version, v.state])).toEqual([
       [2, 'active'],
       [1, 'retired'],
     ]);
