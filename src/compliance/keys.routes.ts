@@ -11,51 +11,7 @@ import { requireKey } from '../platform/http.js';
 import { keyStatus, RotationRunningError, type RotationDeps, startRotation } from '../platform/key-rotation.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import { ComplianceError } from './errors.js';
-
-const nullableTime = { type: ['string', 'null'] } as const;
-const rotationSchema = {
-  type: 'object',
-  required: ['id', 'toVersion', 'state', 'startedAt', 'notBefore', 'finishedAt', 'changed', 'stores'],
-  properties: {
-    id: { type: 'string' },
-    toVersion: { type: 'integer' },
-    state: { type: 'string', enum: ['running', 'done'] },
-    startedAt: { type: 'string' },
-    notBefore: { type: 'string' },
-    finishedAt: nullableTime,
-    changed: { type: 'integer' },
-    stores: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['name', 'done', 'changed'],
-        properties: { name: { type: 'string' }, done: { type: 'boolean' }, changed: { type: 'integer' } },
-      },
-    },
-  },
-} as const;
-const statusSchema = {
-  type: 'object',
-  required: ['data', 'nextCursor', 'rotation'],
-  properties: {
-    nextCursor: { type: 'null', description: 'always null: a workspace has one version per rotation, all listed' },
-    data: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['version', 'state', 'createdAt', 'rotatedAt', 'retiredAt'],
-        properties: {
-          version: { type: 'integer' },
-          state: { type: 'string' },
-          createdAt: { type: 'string' },
-          rotatedAt: nullableTime,
-          retiredAt: nullableTime,
-        },
-      },
-    },
-    rotation: { anyOf: [rotationSchema, { type: 'null' }] },
-  },
-} as const;
+import { keyStatusSchema } from './keys.schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -84,7 +40,7 @@ export async function encryptionKeyRoutes(app: FastifyInstance, deps: RotationDe
       preHandler,
       schema: {
         ...secured('compliance', "The workspace's PII data key versions (active, retiring, retired) and its latest rotation with progress (owner only)"),
-        response: { 200: statusSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: keyStatusSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (req) => status(deps, req.workspaceId),
@@ -98,7 +54,7 @@ export async function encryptionKeyRoutes(app: FastifyInstance, deps: RotationDe
           'compliance',
           "Rotate the workspace's PII data key: a new version is active at once; the old ones are re-encrypted in the background, then retired (owner only)",
         ),
-        response: { 202: statusSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
+        response: { 202: keyStatusSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
       },
     },
     async (req, reply) => {

@@ -29,6 +29,8 @@ export interface Config {
   readonly bootstrapWorkspace: boolean;
   /** Minutes between scheduled re-checks of time-dependent segments and model runs (0 turns the schedule off). */
   readonly segmentRecheckMinutes: number;
+  /** How long a key rotation waits before re-encrypting (`SIYU_KEY_ROTATION_GRACE_MS`, default 60 s: other processes' key caches expire); 0 when one process runs alone. */
+  readonly keyRotationGraceMs: number;
   /** Profiles per range of an in-place segment recompute; 0: sized by time (the default). */
   readonly segmentRangeSize: number;
   /** Run the background segment worker in this process (`serve`); a dedicated worker process may take it instead. */
@@ -235,6 +237,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
     dbPoolSize,
     bootstrapWorkspace: bootstrap === 'true' || bootstrap === '1',
     segmentRecheckMinutes,
+    keyRotationGraceMs: intVar(env, ['SIYU_KEY_ROTATION_GRACE_MS'], 60_000, 0, 3_600_000),
     segmentRangeSize,
     segmentWorker: worker === 'true' || worker === '1',
     ...limits,

@@ -186,6 +186,7 @@ export function keyRotationDeps(s: Services, database: Database = s.database): R
     keyring: s.cipher,
     masterKey: s.config.encryptionKey,
     now: () => s.clock.now(),
+    graceMs: s.config.keyRotationGraceMs,
     stores: [...cdpCiphertextStores(database), ...messagingCiphertextStores(database), ...scrmCiphertextStores(database)],
   };
 }
