@@ -200,6 +200,23 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     expect(JSON.parse(again.body).identifiers).toContainEqual(expect.objectContaining({ type: 'email', value: 'old@example.cn' }));
   });
 
+  it('never caches a key created inside a transaction that rolls back (the next use creates and stores another)', async () => {
+    const w = await t.newWorkspace('rolled back');
+    let inside = '';
+    await expect(
+      t.database.db.transaction().execute(async (trx) => {
+        inside = (await t.services.cipher.forWorkspace(w.workspaceId, trx)).encrypt('x');
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await db().selectFrom('data_keys').select('version').where('workspace_id', '=', w.workspaceId).execute()).toEqual([]);
+    const after = await t.services.cipher.forWorkspace(w.workspaceId);
+    // The key of the rolled-back transaction is gone: its ciphertext does not decrypt under the stored key.
+    expect(() => after.decrypt(inside)).toThrow();
+    expect(after.decrypt(after.encrypt('y'))).toBe('y');
+    expect(await db().selectFrom('data_keys').select('version').where('workspace_id', '=', w.workspaceId).execute()).toEqual([{ version: 1 }]);
+  });
+
   it('is the owner’s: the routes are classified admin', () => {
     expect(classify('GET', '/v1/encryption/keys')).toBe('admin');
     expect(classify('POST', '/v1/encryption/keys/rotate')).toBe('admin');

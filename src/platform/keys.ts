@@ -96,7 +96,7 @@ export function createKeyring(database: { db: Kysely<DB> }, opts: KeyringOptions
   const masters = [opts.masterKey, ...(opts.previousMasterKey ? [opts.previousMasterKey] : [])];
   const legacy = masters.map(legacyKeys);
   const cache = new Map<string, Entry>();
-  // Versions this process created inside a caller's transaction: not cached until read committed.
+  // Workspaces whose keys this process created inside a caller's transaction: not cached until read committed.
   const provisional = new Set<string>();
   const refreshing = new Set<string>();
 
@@ -104,21 +104,24 @@ export function createKeyring(database: { db: Kysely<DB> }, opts: KeyringOptions
     const inTrx = handle.isTransaction;
     let rows = await readKeys(handle, ws);
     let index = await readIndexKey(handle, ws);
-    if (!index) index = await createIndexKey(handle, ws, opts);
-    else if (index.wrapped_key === null) index = await materialiseLegacyIndexKey(handle, ws, opts, legacy[legacy.length - 1]!.lookup);
+    if (!index) {
+      index = await createIndexKey(handle, ws, opts);
+      if (inTrx) provisional.add(ws);
+    } else if (index.wrapped_key === null) index = await materialiseLegacyIndexKey(handle, ws, opts, legacy[legacy.length - 1]!.lookup);
     if (!rows.some((r) => r.state === 'active')) {
       await createFirstDataKey(handle, ws, opts);
       rows = await readKeys(handle, ws);
-      if (inTrx) for (const r of rows) provisional.add(`${ws}:${r.version}`);
+      if (inTrx) provisional.add(ws);
     }
     const keys = new Map(rows.map((r) => [r.version, unwrapKey(masters, r.wrapped_key, dataKeyAad(ws, r.version))]));
     const active = rows.find((r) => r.state === 'active')!.version;
     const indexKey = unwrapKey(masters, index.wrapped_key!, indexKeyAad(ws));
     const entry: Entry = { active, keys, indexKey, loadedAt: opts.now(), cipher: undefined as unknown as PiiCipher };
     entry.cipher = workspaceCipher(ws, entry, legacy, () => cache.delete(ws));
-    const uncommitted = rows.some((r) => provisional.has(`${ws}:${r.version}`));
-    if (!inTrx) for (const r of rows) provisional.delete(`${ws}:${r.version}`);
-    if (!(inTrx && uncommitted)) {
+    // Keys this process created inside a caller's transaction are cached only once read outside one
+    // (committed): if that transaction rolled back, a cached key would encrypt with a key nobody stored.
+    if (!inTrx) provisional.delete(ws);
+    if (!(inTrx && provisional.has(ws))) {
       cache.delete(ws);
       cache.set(ws, entry);
       if (cache.size > max) cache.delete(cache.keys().next().value!);
