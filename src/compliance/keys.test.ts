@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { classify } from '../access/index.js';
 import { createPiiCipher } from '../platform/crypto.js';
-import { type RotationDeps, rotationStep, runRotations } from '../platform/key-rotation.js';
+import { type RotationDeps, rotationStep, runRotations, startRotation } from '../platform/key-rotation.js';
 import { keyRotationDeps } from '../server/deps.js';
 
 describeEngines('PII envelope encryption: per-workspace data keys, rotation in the background, legacy tokens', (engine) => {
@@ -198,6 +198,35 @@ describeEngines('PII envelope encryption: per-workspace data keys, rotation in t
     expect((await tokensOf(w.workspaceId)).every((tk) => tk.startsWith('v2.2.'))).toBe(true);
     const again = await phoneLookup(w.secretKey, '+8613500000001');
     expect(JSON.parse(again.body).identifiers).toContainEqual(expect.objectContaining({ type: 'email', value: 'old@example.cn' }));
+  });
+
+  it('re-encrypts the WeCom connection’s secrets (SCRM’s store: one row per workspace)', async () => {
+    const w = await t.newWorkspace('wecom');
+    const c1 = await t.services.cipher.forWorkspace(w.workspaceId);
+    await db()
+      .insertInto('wecom_apps')
+      .values({
+        workspace_id: w.workspaceId,
+        corp_id: 'ww-test',
+        agent_id: null,
+        secret_enc: c1.encrypt('corp-secret'),
+        callback_token_enc: c1.encrypt('cb-token'),
+        encoding_aes_key_enc: c1.encrypt('aes-key'),
+        api_base_url: 'http://127.0.0.1:9',
+        created_at: t.clock.now(),
+        updated_at: t.clock.now(),
+      })
+      .execute();
+    const d = deps();
+    await startRotation(d, w.workspaceId);
+    await runRotations(d, 'test', { workspaceId: w.workspaceId });
+    const row = await db().selectFrom('wecom_apps').selectAll().where('workspace_id', '=', w.workspaceId).executeTakeFirstOrThrow();
+    const c2 = await t.services.cipher.forWorkspace(w.workspaceId);
+    expect([row.secret_enc, row.callback_token_enc, row.encoding_aes_key_enc].map((tk: string) => [tk.slice(0, 5), c2.decrypt(tk)])).toEqual([
+      ['v2.2.', 'corp-secret'],
+      ['v2.2.', 'cb-token'],
+      ['v2.2.', 'aes-key'],
+    ]);
   });
 
   it('never caches a key created inside a transaction that rolls back (the next use creates and stores another)', async () => {
