@@ -73,6 +73,11 @@ describe('console encryption keys: rotate from Settings, progress, the old data 
       'version 2 active, version 1 retired',
     );
     await page.screenshot({ path: join(SCREENS, 'settings-encryption-keys.png'), fullPage: true });
+    // In English too.
+    await id('locale-en').click();
+    await card.getByText('Encryption keys').waitFor();
+    await id('keys-versions').locator('.ant-tag', { hasText: 'Retired' }).waitFor();
+    expect(await id('keys-done').textContent()).toContain('1 values re-encrypted');
     const status = (await (await fetch(`${server!.url}/v1/encryption/keys`, { headers: secret })).json()) as {
       data: { version: number; state: string }[];
       rotation: { state: string; changed: number };
