@@ -12,9 +12,10 @@ export default defineConfig({
     // a full run went from 1,684 s (282 s of it imports) to 1,115 s (14 s) on 2026-12-07. Every
     // test builds its own app, database and clock; nothing relies on a fresh module state.
     isolate: false,
-    // One test file at a time (Vitest's default on two cores). Two at a time passed the whole suite
-    // with PostgreSQL once (2026-12-07: 200 files, 1,457 s beside other work), but under more load
-    // the console e2e files' hover-opened menus missed clicks; kept at one until they all use
-    // pickMenu (test/support/console.ts).
+    // Two test files at a time on two cores: CI took 1,923 s with one (2026-12-07), over its 20 min.
+    // Every console e2e file picks hover-opened menu entries with pickMenu (test/support/console.ts),
+    // which under load missed clicks when they hovered and clicked once; servers started by tests get
+    // 60 s to answer /health (test/support/server-process.ts).
+    maxWorkers: 2,
   },
 });

@@ -90,6 +90,12 @@ export const BENCHMARKS: readonly Benchmark[] = [
     run: async (o) => (await import('./coupons.js')).runCouponsBench(o),
   },
   {
+    name: 'retention',
+    summary:
+      'the retention job purging --old-events old raw events (default 200,000; delivery events and archive lines among them) in batches of 2,000 vs a bare DELETE of the same rows in one transaction, same run; targets ≥0.3× its rate, no job transaction over 1 s',
+    run: async (o) => (await import('./retention.js')).runRetentionBench(o),
+  },
+  {
     name: 'demo',
     summary:
       'loading the demo brand (--customers, default 20,000, with a year of orders; models, segments, templates, journeys, a broadcast) vs importing the same rows alone in the same run; target < 60 s',

@@ -40,6 +40,8 @@ export interface BenchOptions {
   expiryLots: number;
   /** loyalty: events the earning rules engine awards (against as many bare ledger postings); 0 skips it. */
   ruleEvents: number;
+  /** retention: raw events older than the default period that the retention job purges (and a bare DELETE of as many). */
+  oldEvents: number;
   /** demo: customers of the demo brand (a year of orders each). */
   demoCustomers: number;
   /** Seed for the generated data. */

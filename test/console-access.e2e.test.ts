@@ -6,7 +6,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { createSandbox, type Sandbox } from '../wecom-sandbox/index.js';
-import { signInConsole } from './support/console.js';
+import { pickMenu, signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -107,8 +107,7 @@ describe('console users, roles and the guide workbench (real server, real browse
     const page = await owner.newPage();
     const id = (t: string) => page.getByTestId(t);
     await signInConsole(page, server!);
-    await id('nav-settings').hover();
-    await id('nav-settings-users').click();
+    await pickMenu(page, 'nav-settings', 'nav-settings-users');
     await id('users-table').getByText('owner@siyu.local').waitFor();
     await page.screenshot({ path: join(SCREENS, 'settings-users-1440.png'), fullPage: true });
     await id('invite-user').click();
@@ -133,8 +132,7 @@ describe('console users, roles and the guide workbench (real server, real browse
     expect(await id2('account-menu').textContent()).toContain('王分析');
     await id2('nav-segments').waitFor();
     // Settings holds only the workspace (read-only for an analyst): no users, no keys.
-    await id2('nav-settings').hover();
-    await id2('nav-settings-workspace').waitFor();
+    await pickMenu(p2, 'nav-settings', 'nav-settings-workspace');
     expect(await id2('nav-settings-users').count()).toBe(0);
     expect(await id2('nav-settings-keys').count()).toBe(0);
     await p2.goto(`${server!.url}/console/settings/users`);

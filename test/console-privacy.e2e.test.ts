@@ -12,12 +12,13 @@ import { type ServerProcess, startServer } from './support/server-process.js';
  * Settings → 隐私请求 / Privacy requests end to end (issue #19): the owner records an export request
  * for a customer tracked through the real API, sees its due date, downloads the archive (a ZIP with
  * the customer's identifiers and events), finds the request completed and the download in the
- * audit log, and rejects another request with a reason.
+ * audit log, rejects another request with a reason, and carries out an erasure after confirming it
+ * (the customer is then unknown to the API).
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENS = join(process.cwd(), 'test-artifacts', 'screens');
 
-describe('console privacy requests: record, download the archive, reject (real server, real browser)', () => {
+describe('console privacy requests: record, download the archive, reject, erase (real server, real browser)', () => {
   let place: E2eEnvironment | undefined;
   let server: ServerProcess | undefined;
   let browser: Browser | undefined;
@@ -50,7 +51,7 @@ describe('console privacy requests: record, download the archive, reject (real s
     await place?.close();
   });
 
-  it('records an export, downloads its archive, and rejects another request', async () => {
+  it('records an export, downloads its archive, rejects another request, and carries out an erasure', async () => {
     const ctx = await browser!.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     const page = await ctx.newPage();
     const id = (t: string) => page.getByTestId(t);
@@ -111,6 +112,33 @@ describe('console privacy requests: record, download the archive, reject (real s
       data: { completion: unknown }[];
     };
     expect(listed.data[0]!.completion).toEqual({ rejected: '无法核验身份' });
+
+    // A third: an erasure, carried out once the owner confirms it.
+    await id('privacy-kind').click();
+    await page.locator('.ant-select-item-option', { hasText: '删除' }).click();
+    await id('privacy-subject').fill('phone:+8613800138111');
+    await id('privacy-create').click();
+    await until(
+      () => id('privacy-table').locator('tbody tr.ant-table-row').count(),
+      (n) => n === 3,
+      'three requests',
+    );
+    const erasure = id('privacy-table').locator('tbody tr.ant-table-row').first();
+    await erasure.getByTestId('privacy-carry-out').click();
+    await page.getByText('确定在所有模块中删除该客户？', { exact: false }).waitFor();
+    await page.getByTestId('privacy-carry-out-ok').click();
+    await until(
+      async () => (await erasure.getByTestId('privacy-status').textContent()) ?? '',
+      (v) => v === '已完成',
+      'the erasure carried out',
+    );
+    await page.screenshot({ path: join(SCREENS, 'settings-privacy-erased-1440.png'), fullPage: true });
+    expect((await fetch(`${server!.url}/v1/profiles/user_id:e2e-dsr-1`, { headers: secret })).status).toBe(404);
+    const erased = (await (await fetch(`${server!.url}/v1/privacy/requests?kind=erasure&status=completed`, { headers: secret })).json()) as {
+      data: { subject: string; completion: { erased: { rows: Record<string, Record<string, number>> } } }[];
+    };
+    expect(erased.data[0]!.subject).toMatch(/^hash:/);
+    expect(erased.data[0]!.completion.erased.rows.cdp!.identifiers).toBe(2);
     await ctx.close();
   });
 });

@@ -4,7 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { createSandbox, type Sandbox } from '../wecom-sandbox/index.js';
-import { signInConsole } from './support/console.js';
+import { pickMenu, signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -74,8 +74,7 @@ describe('console SCRM screens (real server, WeCom sandbox, real browser)', () =
   });
 
   it('connects the workspace to WeCom in the console and tests the connection against the sandbox', async () => {
-    await id('nav-scrm').hover();
-    await id('nav-scrm-connection').click();
+    await pickMenu(page, 'nav-scrm', 'nav-scrm-connection');
     await id('connection-missing').waitFor();
     await id('conn-connect').click();
     const c = sb!.credentials;

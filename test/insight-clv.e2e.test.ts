@@ -4,7 +4,7 @@ import { type Browser, chromium, type Locator, type Page } from 'playwright-core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
 import { createE2eEnvironment, type E2eEnvironment } from './support/e2e.js';
-import { signInConsole } from './support/console.js';
+import { pickMenu, signInConsole } from './support/console.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
 /**
@@ -100,8 +100,7 @@ describe('CLV console screen (real server, real browser)', () => {
     const id = (testId: string) => page.getByTestId(testId);
 
     await signInConsole(page, server!);
-    await id('nav-insight').hover();
-    await id('nav-insight-clv').click();
+    await pickMenu(page, 'nav-insight', 'nav-insight-clv');
     await until(
       () => text(id('clv-not-fitted')),
       (v) => v.startsWith('本工作区还没有拟合过 CLV 模型'),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_DIST_DIR } from '../src/platform/console.routes.js';
-import { signInConsole } from './support/console.js';
+import { pickMenu, signInConsole } from './support/console.js';
 import { createE2eEnvironment, type E2eEnvironment, until } from './support/e2e.js';
 import { type ServerProcess, startServer } from './support/server-process.js';
 
@@ -89,8 +89,7 @@ describe('insight console: overview, funnel builder, cohorts (real server, real 
 
     // Funnel builder: Signed Up → Order Completed → Order Completed.
     // The insight menu holds the overview, the funnel builder and the cohorts.
-    await id('nav-insight').hover();
-    await id('nav-insight-funnels').click();
+    await pickMenu(page, 'nav-insight', 'nav-insight-funnels');
     await id('funnel-step-0').fill('Signed Up');
     await id('funnel-step-1').fill('Order Completed');
     await id('funnel-add-step').click();
@@ -110,8 +109,7 @@ describe('insight console: overview, funnel builder, cohorts (real server, real 
     await hasText(row(1).locator('td').first(), 'Everyone', 'the group label in English');
 
     // Cohorts: the buyers' first-purchase cohort holds all six, all retained in their first period.
-    await id('nav-insight').hover();
-    await id('nav-insight-cohorts').click();
+    await pickMenu(page, 'nav-insight', 'nav-insight-cohorts');
     const from = new Date(Date.now() - 60 * DAY).toISOString().slice(0, 10);
     await id('cohort-from').fill(from);
     await id('cohort-apply').click();

@@ -141,6 +141,7 @@ const NAV: NavItem[] = [
       { key: 'settings/keys', label: 'navApiKeys', roles: ['owner'] },
       { key: 'settings/audit', label: 'navAudit', roles: ['owner'] },
       { key: 'settings/privacy', label: 'navPrivacy', roles: ['owner'] },
+      { key: 'settings/retention', label: 'navRetention', roles: ['owner'] },
     ],
   },
 ];

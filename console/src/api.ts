@@ -117,6 +117,7 @@ import type {
 import { rewardsCalls } from './api-rewards.ts';
 import { scrmCalls } from './api-scrm.ts';
 import { membersCalls } from './api-members.ts';
+import { retentionCalls } from './api-retention.ts';
 
 export type * from './api-types.ts';
 export type * from './api-types-scrm.ts';
@@ -241,6 +242,8 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     referrals: referralCalls(json),
     /** The reward catalogue, lottery and group-buy screens' calls (api-rewards.ts). */
     rewards: rewardsCalls(json),
+    /** Retention periods and the job's reports (api-retention.ts). */
+    retention: retentionCalls(json),
     workspace: () => json<Workspace>('GET', '/v1/workspace'),
     updateWorkspace: (body: PatchWorkspaceBody) => json<Workspace>('PATCH', '/v1/workspace', body),
     users: (cursor?: string) => json<Page<UserMember>>('GET', `/v1/users${query({ limit: 100, cursor })}`),
@@ -259,6 +262,7 @@ export function createApi(ctx: ApiContext, onUnauthorized?: () => void) {
     privacyRequests: (q: PrivacyListQuery) => json<Page<PrivacyRequest>>('GET', `/v1/privacy/requests${query(q)}`),
     createPrivacyRequest: (body: NewPrivacyRequestBody) => json<PrivacyRequest>('POST', '/v1/privacy/requests', body),
     rejectPrivacyRequest: (id: string, reason: string) => json<PrivacyRequest>('POST', `/v1/privacy/requests/${encodeURIComponent(id)}/reject`, { reason }),
+    carryOutPrivacyRequest: (id: string) => json<PrivacyRequest>('POST', `/v1/privacy/requests/${encodeURIComponent(id)}/carry-out`),
     privacyArchive: async (id: string) => (await call('GET', `/v1/privacy/requests/${encodeURIComponent(id)}/archive`)).blob(),
     staffCustomers: (userid: string, cursor?: string) =>
       json<Page<Record<string, unknown>>>('GET', `/v1/wecom/staff/${encodeURIComponent(userid)}/customers${query({ limit: 50, cursor })}`),

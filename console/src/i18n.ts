@@ -10,6 +10,7 @@ import { journeysEn, journeysZh } from './i18n/journeys.ts';
 import { demoEn, demoZh } from './i18n/demo.ts';
 import { messagesEn, messagesZh } from './i18n/messages.ts';
 import { settingsEn, settingsZh } from './i18n/settings.ts';
+import { retentionEn, retentionZh } from './i18n/retention.ts';
 import { builderEn, builderZh } from './i18n/builder.ts';
 import { overviewEn, overviewZh } from './i18n/overview.ts';
 import { scrmEn, scrmZh } from './i18n/scrm.ts';
@@ -27,6 +28,7 @@ const en = {
   ...demoEn,
   ...messagesEn,
   ...settingsEn,
+  ...retentionEn,
   ...builderEn,
   ...overviewEn,
   ...scrmEn,
@@ -511,6 +513,7 @@ const zhCN: Record<MessageKey, string> = {
   ...demoZh,
   ...messagesZh,
   ...settingsZh,
+  ...retentionZh,
   ...builderZh,
   ...overviewZh,
   ...referralsZh,

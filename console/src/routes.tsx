@@ -80,6 +80,7 @@ const ApiKeysPage = screen(settings, 'ApiKeysPage');
 const WorkspaceSettingsPage = screen(settings, 'WorkspaceSettingsPage');
 const AuditLogPage = screen(settings, 'AuditLogPage');
 const PrivacyRequestsPage = screen(settings, 'PrivacyRequestsPage');
+const RetentionPage = screen(settings, 'RetentionPage');
 
 /** The screen of a path with an `:id`, keyed by it so that another id starts a fresh screen. */
 function WithId({ of }: { of: (id: string) => ReactNode }) {
@@ -204,6 +205,7 @@ export const routes: RouteObject[] = [
           route('settings/keys', <ApiKeysPage />, guarded('settings/keys')),
           route('settings/audit', <AuditLogPage />, guarded('settings/audit')),
           route('settings/privacy', <PrivacyRequestsPage />, guarded('settings/privacy')),
+          route('settings/retention', <RetentionPage />, guarded('settings/retention')),
           route('*', <NotFound />, open('')),
         ],
       },

@@ -162,6 +162,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
 
   if (mode === 'skip-bad-rows') {
     await storing(deps, opts.workspaceId, t, (store) => pass(opts, ctx, t, 'importing', store));
+    await deps.writer.settleStatistics();
     opts.onProgress?.({ phase: 'importing', rows: t.rows, imported: t.imported, errors: t.errorCount });
     return report(t, false);
   }
@@ -182,6 +183,7 @@ export async function runImport(deps: ImportDeps, opts: ImportOptions): Promise<
         opts.onProgress?.({ phase: 'importing', rows: applied, total: t.rows, imported: t.imported, errors: 0 });
       }
     });
+    await deps.writer.settleStatistics();
     return report(t, false);
   } finally {
     await spool.remove();

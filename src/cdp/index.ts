@@ -23,7 +23,7 @@ export { createRuleBook, DEFAULT_IDENTIFIER_RULES, normalisePhone, type Identifi
 export { IdentityGraph, type ProfileState, type ConsentEntry } from './identity-graph.js';
 
 // Profiles: references, live ids after merges, state, traits, consent.
-export { resolveProfileRef, patchTraits, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
+export { resolveProfileRef, reviveErasedIdentifier, patchTraits, type ProfileDeps, type ProfileModels, type ProfileModelsPort } from './profiles.service.js';
 export {
   lockProfileFollowingMerges,
   mergedIdsOf,
@@ -81,7 +81,7 @@ export {
 } from './import.service.js';
 
 // Timeline events Siyu records itself about known profiles (lifecycle changes, deliveries, ...).
-export { recordSystemEvents, type SystemEvent } from './system-events.js';
+export { recordSystemEvents, systemEventsInsert, type SystemEvent } from './system-events.js';
 /** The client's address behind trusted proxies (SIYU_TRUSTED_PROXIES), as tracking reads it; the root's rate limits count by it. */
 export { clientIp, trustedProxies } from './tracking.client.js';
 
@@ -89,3 +89,6 @@ export { clientIp, trustedProxies } from './tracking.client.js';
 export { cdpPersonalData, personProfileIds } from './personal-data.js';
 // Key rotation (compliance): the CDP's ciphertext, re-encrypted under a workspace's new data key.
 export { cdpCiphertextStores } from './reencrypt.js';
+export { cdpRetention, EVENT_PURGE_GRACE_MS, type CdpRetentionNames } from './retention.js';
+export { isTombstoned, liftTombstone, tombstonedValues } from './erasure.js';
+export { correctIdentifiers, type IdentifierChange, type IdentifierCorrection } from './identifiers.correct.js';

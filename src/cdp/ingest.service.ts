@@ -5,6 +5,7 @@ import { newId } from '../platform/ids.js';
 import { ConcurrentWriteError, type IngestDeps, type IngestOutcome, type WorkspaceIngestSettings } from './ingest.types.js';
 import { type Identifier, type RuleBook, storedKey } from './identifiers.js';
 import { applyTraits, IdentityGraph, type ProfileState } from './identity-graph.js';
+import { tombstonedEvents } from './erasure.js';
 import { writeBack } from './ingest.write.js';
 import { loadOrderBook } from './orders.repo.js';
 import type { PlacedOrder } from './orders.types.js';
@@ -29,12 +30,19 @@ export async function applyEvents<D extends CdpDB>(
   const trx = cdpDb(handle);
   const now = deps.now();
   // 1. Exactly once: drop repeats inside the batch and those already stored.
-  const events = await unstoredEvents(trx, workspaceId, input);
-  const outcome: IngestOutcome = { stored: events.length, duplicates: input.length - events.length, profileOf: new Map() };
-  if (events.length === 0) return outcome;
+  const unstored = await unstoredEvents(trx, workspaceId, input);
+  const outcome: IngestOutcome = { stored: unstored.length, duplicates: input.length - unstored.length, profileOf: new Map() };
+  if (unstored.length === 0) return outcome;
   // 2. Identifier keys: PII is looked up by keyed hash, stored encrypted.
   const cipher = await deps.cipher.forWorkspace(workspaceId, handle);
-  const { eventIds, plainOf } = keyIdentifiers(settings.rules, cipher, events);
+  const keyed = keyIdentifiers(settings.rules, cipher, unstored);
+  const { plainOf } = keyed;
+  // An event naming an erased identifier is dropped, never stored nor linked (issue #19, tombstones).
+  const erased = await tombstonedEvents(trx, cipher, workspaceId, keyed.eventIds, (type, key) => plainOf.has(type + '\u0000' + key));
+  const events = erased.size ? unstored.filter((_, i) => !erased.has(i)) : unstored;
+  const eventIds = erased.size ? keyed.eventIds.filter((_, i) => !erased.has(i)) : keyed.eventIds;
+  if (erased.size) ((outcome.stored -= erased.size), (outcome.erased = erased.size));
+  if (events.length === 0) return outcome;
   // 3. The profiles owning the batch's identifiers, locked, in an identity graph.
   const graph = await loadGraph(trx, deps.dialect, workspaceId, settings.rules, eventIds, now);
   // 4. Orders: first-class, counted once per order id; refunds, cancellations and updates refold them.

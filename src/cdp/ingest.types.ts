@@ -21,6 +21,8 @@ export interface WorkspaceIngestSettings {
 export interface IngestOutcome {
   stored: number;
   duplicates: number;
+  /** Events dropped because they name an erased (tombstoned) identifier; absent when none. */
+  erased?: number;
   /** message id -> live profile id, for the events stored by this call. */
   profileOf: Map<string, string>;
 }

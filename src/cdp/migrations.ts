@@ -8,6 +8,7 @@ import type { MigrationSet } from '../platform/db/migrations.js';
  * runs after platform's (workspaces, keys); 0002_segments adds the index event-window rules read;
  * 0023_order_lifecycle the order changes and gross/refunded aggregates.
  * 0032_events_name_time_profile the profile id added to the events name index (index-only funnel steps).
+ * 0040_identity_tombstones the keyed hashes of erased identifiers (issue #19).
  * 0042_loyalty_reversals (its cdp part) the events name index by storage order.
  * Each takes `Kysely<any>`: a migration runs on the schema of its day, not on today's table types.
  * size: each migration states its tables in full, as they were created; splitting would not help.
@@ -204,6 +205,20 @@ export function cdpMigrations(engine: Engine): MigrationSet {
       },
       // Loyalty's earning and refund readers page events by storage order (trackEventsReceivedAfter), so
       // an order sent hours after its event time is still read once (issue #17).
+      // Erasure (issue #19): a keyed hash of each erased identifier, so ingestion refuses to link it
+      // again until consent is given anew (docs/compliance.md, "Tombstones").
+      '0040_identity_tombstones': {
+        async up(db: Kysely<any>) {
+          await db.schema
+            .createTable('identity_tombstones')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id_type', 'text', (c) => c.notNull())
+            .addColumn('key', 'text', (c) => c.notNull())
+            .addColumn('erased_at', t.millis, (c) => c.notNull())
+            .addPrimaryKeyConstraint('identity_tombstones_pk', ['workspace_id', 'key'])
+            .execute();
+        },
+      },
       '0042_loyalty_reversals': {
         async up(db: Kysely<any>) {
           await db.schema.createIndex('events_name_received').on('events').columns(['workspace_id', 'event', 'received_at', 'message_id']).execute();

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import { parseJson } from '../platform/db/database.js';
 import type { PiiKeyring } from '../platform/keys.js';
+import { eraseCdpPerson } from './erasure.js';
 import { isoOrNull, listedKind, pagedKind, type PersonalDataKind, type PersonalDataSource } from '../platform/personal-data.js';
 import type { CdpDB } from './schema.js';
 
@@ -131,5 +132,7 @@ export function cdpPersonalData(deps: { database: Database; cipher: PiiKeyring }
         ),
       ];
     },
+    erase: (ws, target) => eraseCdpPerson(deps, ws, target),
+    eraseLast: true,
   };
 }

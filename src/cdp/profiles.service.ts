@@ -1,4 +1,8 @@
 import type { Expression } from 'kysely';
+import { liftTombstone } from './erasure.js';
+import type { TrackedEvent } from './tracking.js';
+import type { IngestWriter } from './writer.js';
+import { newId } from '../platform/ids.js';
 import type { PiiCipher } from '../platform/crypto.js';
 import type { PiiKeyring } from '../platform/keys.js';
 import { type Database, withRetries } from '../platform/db/database.js';
@@ -149,6 +153,35 @@ export async function resolveProfileRef(deps: ProfileDeps, ws: string, ref: stri
   const live = owner === undefined ? undefined : await resolveProfileId(db, ws, owner);
   if (live === undefined) throw new CdpError('PROFILE_NOT_FOUND', `no profile with ${type} "${value}" in this workspace`);
   return live;
+}
+
+/**
+ * Consent given anew by an erased person (issue #19, tombstones): when `ref` is an identifier that
+ * nobody holds and that is tombstoned, the tombstone is lifted and a fresh profile holding the
+ * identifier is made (an `identify` through the ingest writer, its payload without the value);
+ * answers its id. Undefined for anything else (a profile id, a held or never-erased identifier).
+ */
+export async function reviveErasedIdentifier(deps: ProfileDeps & { writer: IngestWriter }, ws: string, ref: string): Promise<string | undefined> {
+  if (ref.startsWith('prf_')) return undefined;
+  const { type, key, value } = await identifierKey(deps, ws, ref, 'profile reference');
+  const db = deps.database.db;
+  if ((await findProfileByIdentifier(db, ws, type, key)) !== undefined) return undefined;
+  if (!(await liftTombstone(deps.database, await deps.cipher.forWorkspace(ws), ws, type, value))) return undefined;
+  const now = deps.now();
+  const event: TrackedEvent = {
+    messageId: newId('msg', now),
+    type: 'identify',
+    event: null,
+    userId: type === 'user_id' ? value : null,
+    anonymousId: null,
+    timestamp: now,
+    receivedAt: now,
+    payload: JSON.stringify({ type: 'identify', context: { siyu: 'consent given anew after erasure' } }),
+    identifiers: [{ type, value }],
+  };
+  await deps.writer.submit(ws, [event]);
+  const owner = await findProfileByIdentifier(db, ws, type, key);
+  return owner === undefined ? undefined : resolveProfileId(db, ws, owner);
 }
 
 function toView(rec: ProfileRecord, cipher: PiiCipher): ProfileView {

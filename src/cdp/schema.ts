@@ -134,6 +134,17 @@ export interface ProfileTagsTable {
   created_at: Millis;
 }
 
+/**
+ * An erased identifier (issue #19): `key` is the PII cipher's keyed hash (`lookupKey(type, value)`)
+ * of its normalised value, never the value; ingestion drops events naming it until it is lifted.
+ */
+export interface IdentityTombstonesTable {
+  workspace_id: string;
+  id_type: string;
+  key: string;
+  erased_at: Millis;
+}
+
 /** The Kysely database type of the CDP's tables. */
 export interface CdpDB {
   profiles: ProfilesTable;
@@ -145,6 +156,7 @@ export interface CdpDB {
   tag_groups: TagGroupsTable;
   tags: TagsTable;
   profile_tags: ProfileTagsTable;
+  identity_tombstones: IdentityTombstonesTable;
 }
 
 /**

@@ -28,13 +28,9 @@ export interface SystemEvent {
   eventId?: string;
 }
 
-/**
- * Inserts system events inside the caller's transaction (any connection typed with cdp's tables);
- * an event whose id is already stored in its workspace is left alone. Returns how many were stored.
- */
-export async function recordSystemEvents<D extends CdpDB>(trx: Kysely<D>, dialect: Dialect, events: readonly SystemEvent[]): Promise<number> {
-  if (events.length === 0) return 0;
-  const rows = events.map((e) => {
+/** The `events` rows of system events (what {@link recordSystemEvents} inserts). */
+function systemEventRows(events: readonly SystemEvent[]) {
+  return events.map((e) => {
     const messageId = e.eventId ?? newId('sys', e.at);
     const payload = {
       type: 'track',
@@ -57,5 +53,27 @@ export async function recordSystemEvents<D extends CdpDB>(trx: Kysely<D>, dialec
       payload: JSON.stringify(payload),
     };
   });
-  return dialect.insertMany(trx, 'events', rows, { columns: ['workspace_id', 'message_id'], update: [] });
+}
+
+/**
+ * Inserts system events inside the caller's transaction (any connection typed with cdp's tables);
+ * an event whose id is already stored in its workspace is left alone. Returns how many were stored.
+ */
+export async function recordSystemEvents<D extends CdpDB>(trx: Kysely<D>, dialect: Dialect, events: readonly SystemEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  return dialect.insertMany(trx, 'events', systemEventRows(events), { columns: ['workspace_id', 'message_id'], update: [] });
+}
+
+/**
+ * The same insert as {@link recordSystemEvents} as a statement not yet run (a VALUES list: for a
+ * few rows), for a caller that sends it together with its own writes in one round trip, e.g. as
+ * a writable CTE on PostgreSQL (`with ev as (<this>) ...`). `events` must not be empty. With
+ * `fresh` (event ids the caller has just generated, in a statement that fails as a whole on a
+ * duplicate), without the `ON CONFLICT` clause and its speculative insertion.
+ */
+export function systemEventsInsert<D extends CdpDB>(db: Kysely<D>, events: readonly SystemEvent[], opts: { fresh?: boolean } = {}) {
+  if (events.length === 0) throw new Error('systemEventsInsert: no events');
+  const cdp = db as unknown as Kysely<CdpDB>;
+  const insert = cdp.insertInto('events').values(systemEventRows(events));
+  return opts.fresh ? insert : insert.onConflict((oc) => oc.columns(['workspace_id', 'message_id']).doNothing());
 }

@@ -67,14 +67,12 @@ export async function commitGroup(ctx: CommitContext, group: Submission[]): Prom
         }),
     ),
   );
-  let total = 0;
   for (const [ws, ids] of storedIds) {
-    total += ids.size;
     if (ids.size === 0) continue;
+    ctx.stats.wrote(ids.size, ws);
     const events = byWs.get(ws)!.filter((e) => ids.has(e.messageId));
     ctx.hub.emit('cdp.events-committed', { workspaceId: ws, profileIds: [...profiles.get(ws)!], events });
   }
-  ctx.stats.wrote(total);
   return group.map((it) => {
     const ids = storedIds.get(it.workspaceId)!;
     let stored = 0;

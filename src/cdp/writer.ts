@@ -17,8 +17,14 @@ export interface IngestWriter {
   submit(workspaceId: string, events: TrackedEvent[]): Promise<SubmitResult>;
   /** Runs `fn` in a transaction of its own with no other write interleaved (all-or-nothing imports). */
   exclusive<T>(fn: (trx: Database['db']) => Promise<T>): Promise<T>;
-  /** Resolves when everything submitted so far is committed or failed. */
+  /** Resolves when everything submitted so far is committed or failed, and no ANALYZE of the writer's is in flight. */
   drain(): Promise<void>;
+  /**
+   * For the end of a bulk write: runs the ANALYZE the rows written since the last call for now, on
+   * PostgreSQL, so the planner knows a workspace's new rows before anyone queries them (see
+   * src/platform/db/statistics.ts).
+   */
+  settleStatistics(): Promise<void>;
   /** Per-workspace settings as the writer sees them (cached). */
   settingsFor(workspaceId: string): Promise<WorkspaceIngestSettings>;
   /**
@@ -91,7 +97,11 @@ export function createIngestWriter(opts: WriterOptions): IngestWriter {
         scheduler.schedule();
       });
     },
-    drain: scheduler.drain,
+    drain: async () => {
+      await scheduler.drain();
+      await stats.idle();
+    },
+    settleStatistics: () => stats.settle(),
     settingsFor: opts.settingsFor,
     oldestInFlight: inFlight.oldest,
   };

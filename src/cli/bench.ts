@@ -48,6 +48,7 @@ export function registerBenchCommand(program: Command): void {
       1_000_000,
     )
     .option('--rule-events <n>', 'loyalty: events the earning rules award, against as many bare ledger postings (0 skips it)', count('--rule-events', 0), 5_000)
+    .option('--old-events <n>', 'retention: old raw events the retention job purges (a bare DELETE purges as many)', count('--old-events', 1), 200_000)
     .option('--demo-customers <n>', 'demo: customers of the demo brand', count('--demo-customers', 1), 20_000)
     .option('--seed <n>', 'seed for the generated data', count('--seed', 0), 42)
     // Read by commander from the environment, like the server's own DATABASE_URL.

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { basic, createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { readZip } from '../compliance/test-helpers.js';
-import { privacyExportCommand } from './privacy.js';
+import { privacyEraseCommand, privacyExportCommand } from './privacy.js';
 
-describeEngines('siyu privacy export', (engine) => {
+describeEngines('siyu privacy export and erase', (engine) => {
   let t: TestApp;
   const dir = mkdtempSync(join(tmpdir(), 'siyu-privacy-'));
   beforeAll(async () => {
@@ -47,5 +47,25 @@ describeEngines('siyu privacy export', (engine) => {
       await t.app.inject({ method: 'GET', url: '/v1/audit?route=/v1/privacy/requests/:id/archive', headers: { authorization: `Bearer ${t.secretKey}` } })
     ).json().data;
     expect(audit[0]).toMatchObject({ actor: { kind: 'cli', role: 'owner' }, target: requests[0].id, status: 200 });
+  });
+
+  it('erases the person only with --yes, records the request and the carry-out in the audit log', async () => {
+    await expect(privacyEraseCommand(t.services, 'user_id:cli-dsr-1', { workspace: t.workspaceId })).rejects.toThrow(/--yes/);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let out;
+    try {
+      out = await privacyEraseCommand(t.services, 'user_id:cli-dsr-1', { workspace: t.workspaceId, yes: true });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(out.rows.cdp).toMatchObject({ identifiers: 1, orders: 1 });
+    const auth = { authorization: `Bearer ${t.secretKey}` };
+    expect((await t.app.inject({ method: 'GET', url: '/v1/profiles/user_id:cli-dsr-1', headers: auth })).statusCode).toBe(404);
+    const r = (await t.app.inject({ method: 'GET', url: `/v1/privacy/requests/${out.requestId}`, headers: auth })).json();
+    expect(r).toMatchObject({ kind: 'erasure', status: 'completed' });
+    expect(r.subject).toMatch(/^hash:/);
+    expect(r.requestedBy).toMatch(/^cli:/);
+    const audit = (await t.app.inject({ method: 'GET', url: '/v1/audit?route=/v1/privacy/requests/:id/carry-out', headers: auth })).json().data;
+    expect(audit[0]).toMatchObject({ actor: { kind: 'cli', role: 'owner' }, target: out.requestId, status: 200 });
   });
 });

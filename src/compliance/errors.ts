@@ -1,6 +1,6 @@
 import { errorClass } from '../platform/errors.js';
 
-/** The compliance module's expected failures: rate limits and data-subject requests. */
+/** The compliance module's expected failures: rate limits, data-subject requests and retention runs. */
 export const ComplianceError = errorClass('compliance', {
   /** Too many requests for this key or address on a public endpoint: wait the Retry-After seconds. */
   RATE_LIMITED: 429,
@@ -9,8 +9,12 @@ export const ComplianceError = errorClass('compliance', {
   PRIVACY_REQUEST_STATE: 409,
   /** The request names no profile this workspace holds, so there is nothing to export, erase or correct. */
   PRIVACY_SUBJECT_UNKNOWN: 409,
-  /** What the request asks is not carried out by Siyu yet (erasure; identifier corrections). */
+  /** What the request asks is not carried out by this route (an export is answered by its archive). */
   PRIVACY_ACTION_UNAVAILABLE: 409,
   /** A rotation of the workspace's data key is still re-encrypting: one at a time. */
   KEY_ROTATION_RUNNING: 409,
+  /** A retention run of the workspace is in progress (the schedule's, the CLI's or another "Run now"): wait for it to end. */
+  RETENTION_RUNNING: 409,
+  /** A correction would take an identifier another profile holds, or exceed its type's limit per profile: nothing was changed. */
+  PRIVACY_IDENTIFIER_CONFLICT: 409,
 });

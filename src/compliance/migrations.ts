@@ -1,9 +1,10 @@
 import { type Kysely, sql } from 'kysely';
+import { retentionMigration } from './retention.migration.js';
 import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The compliance module's migrations: 0037 (the audit log, append-only), 0038 (workspaces' rate limits), 0039 (data-subject requests). */
+/** The compliance module's migrations: 0037 (the audit log, append-only), 0038 (workspaces' rate limits), 0039 (data-subject requests), 0044 (retention policies). */
 // size: a list of migrations, each a few schema statements; they read best in one place, in order
 export function complianceMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
@@ -83,6 +84,7 @@ export function complianceMigrations(engine: Engine): MigrationSet {
           await db.schema.createIndex('privacy_requests_status').on('privacy_requests').columns(['workspace_id', 'status', 'deadline_at']).execute();
         },
       },
+      '0044_retention': retentionMigration(engine),
     },
   };
 }

@@ -4,7 +4,8 @@ import { errorSchema, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { KeyResolver } from '../platform/workspaces.js';
 import { carryOutCorrection, type PrivacyCorrectDeps } from './privacy.correct.js';
-import { exportArchive, type PrivacyExportDeps } from './privacy.export.js';
+import { carryOutErasure, type PrivacyEraseDeps } from './privacy.erase.js';
+import { exportArchive } from './privacy.export.js';
 import { newPrivacyRequestBody, privacyListQuery, privacyPage, privacyRequestSchema, rejectBody } from './privacy.schemas.js';
 import {
   closePrivacyRequest,
@@ -25,8 +26,14 @@ export function requester(req: FastifyRequest): string | null {
   return p.kind === 'user' ? `user:${p.userId ?? ''}` : `key:${p.keyId ?? ''}`;
 }
 
+/** Carries out an erasure or a correction, by the request's kind. */
+async function carryOut(deps: PrivacyEraseDeps & PrivacyCorrectDeps, ws: string, id: string) {
+  const r = await getPrivacyRequest(deps, ws, id);
+  return r.kind === 'erasure' ? carryOutErasure(deps, ws, id) : carryOutCorrection(deps, ws, id);
+}
+
 /** Data-subject requests: `/v1/privacy/requests…`, the owner's (src/access/policy.ts). */
-export async function privacyRoutes(app: FastifyInstance, deps: PrivacyExportDeps & PrivacyCorrectDeps & { keys: KeyResolver }): Promise<void> {
+export async function privacyRoutes(app: FastifyInstance, deps: PrivacyEraseDeps & PrivacyCorrectDeps & { keys: KeyResolver }): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
   app.post<{ Body: Omit<NewPrivacyRequest, 'requestedBy'> }>(
     '/v1/privacy/requests',
@@ -96,11 +103,11 @@ export async function privacyRoutes(app: FastifyInstance, deps: PrivacyExportDep
     {
       preHandler,
       schema: {
-        ...secured('compliance', 'Carry out a correction request: its traits set (null removes one), the request closed with what changed (owner only)'),
+        ...secured('compliance', 'Carry out an erasure (safe to repeat after a failure) or a correction; completed with what was done (owner only)'),
         params: idParams,
         response: { 200: privacyRequestSchema, ...errors },
       },
     },
-    async (req) => carryOutCorrection(deps, req.workspaceId, req.params.id),
+    async (req) => carryOut(deps, req.workspaceId, req.params.id),
   );
 }

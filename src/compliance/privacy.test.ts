@@ -117,17 +117,51 @@ describeEngines('data-subject requests (received, tracked to their deadline, clo
     expect(profile.traits.email).toBe('lin.dsr@example.com');
     const again = await call('POST', `/v1/privacy/requests/${r.id}/carry-out`);
     expect([again.statusCode, again.json().error.code]).toEqual([409, 'PRIVACY_REQUEST_STATE']);
+    // Identifiers: the wrong email replaced (removed and added in one correction), recorded masked.
     const ids = (
       await call('POST', '/v1/privacy/requests', {
         kind: 'correction',
         subject: 'user_id:dsr-user-1',
-        changes: { identifiers: [{ type: 'email', value: 'new@example.com', action: 'add' }] },
+        changes: {
+          identifiers: [
+            { type: 'email', value: 'lin.dsr@example.com', action: 'remove' },
+            { type: 'email', value: 'New@Example.com', action: 'add' },
+          ],
+        },
       })
     ).json();
-    const refused = await call('POST', `/v1/privacy/requests/${ids.id}/carry-out`);
-    expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
-    const erasure = (await call('POST', '/v1/privacy/requests', { kind: 'erasure', subject: 'user_id:dsr-user-1' })).json();
-    const notYet = await call('POST', `/v1/privacy/requests/${erasure.id}/carry-out`);
-    expect([notYet.statusCode, notYet.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
+    const corrected = await call('POST', `/v1/privacy/requests/${ids.id}/carry-out`);
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    expect(corrected.json().completion.corrected).toMatchObject({
+      identifiersAdded: [{ type: 'email', value: 'n***@example.com' }],
+      identifiersRemoved: [{ type: 'email', value: 'l***@example.com' }],
+    });
+    const after = (await call('GET', `/v1/profiles/${r.profileId}`)).json();
+    expect(after.identifiers.filter((i: { type: string }) => i.type === 'email').map((i: { value: string }) => i.value)).toEqual(['new@example.com']);
+    expect((await call('GET', `/v1/profiles/${encodeURIComponent('email:lin.dsr@example.com')}`)).statusCode).toBe(404);
+    // An identifier another person holds is not taken from them: nothing of the correction is done.
+    await t.app.inject({
+      method: 'POST',
+      url: '/v1/identify',
+      headers: { authorization: basic(t.writeKey) },
+      payload: { userId: 'dsr-user-2', traits: { phone: '13900001111' } },
+    });
+    await t.services.writer.drain();
+    const conflict = (
+      await call('POST', '/v1/privacy/requests', {
+        kind: 'correction',
+        subject: 'user_id:dsr-user-1',
+        changes: { identifiers: [{ type: 'phone', value: '13900001111', action: 'add' }], traits: { name: '不应写入' } },
+      })
+    ).json();
+    const refused = await call('POST', `/v1/privacy/requests/${conflict.id}/carry-out`);
+    expect([refused.statusCode, refused.json().error.code]).toEqual([409, 'PRIVACY_IDENTIFIER_CONFLICT']);
+    expect((await call('GET', `/v1/profiles/${r.profileId}`)).json().traits.name).toBe('林晓雨');
+    const exported = (await call('POST', '/v1/privacy/requests', { kind: 'export', subject: 'user_id:dsr-user-1' })).json();
+    const notHere = await call('POST', `/v1/privacy/requests/${exported.id}/carry-out`);
+    expect([notHere.statusCode, notHere.json().error.code]).toEqual([409, 'PRIVACY_ACTION_UNAVAILABLE']);
+    const nobody = (await call('POST', '/v1/privacy/requests', { kind: 'erasure', subject: 'user_id:nobody-at-all' })).json();
+    const unknown = await call('POST', `/v1/privacy/requests/${nobody.id}/carry-out`);
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([409, 'PRIVACY_SUBJECT_UNKNOWN']);
   });
 });

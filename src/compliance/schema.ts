@@ -45,6 +45,41 @@ export interface ComplianceDB {
   audit_log: AuditLogTable;
   rate_limit_settings: RateLimitSettingsTable;
   privacy_requests: PrivacyRequestsTable;
+  retention_settings: RetentionSettingsTable;
+  retention_runs: RetentionRunsTable;
+  audit_log_purge_grants: AuditLogPurgeGrantsTable;
+}
+
+/** A workspace's retention periods (migration 0044): only the kinds set apart from the default, `{ kind: days | null }` (null: kept forever). */
+export interface RetentionSettingsTable {
+  workspace_id: string;
+  periods: JsonColumn;
+  updated_at: Millis;
+}
+
+/** One run of the retention job (migration 0044) and its report. */
+export interface RetentionRunsTable {
+  workspace_id: string;
+  /** `ret_…`, time-ordered. */
+  id: string;
+  /** `schedule` (the worker), `cli` (`siyu retention run`). */
+  trigger: string;
+  /** `running`, `completed`, `failed` (some kind failed; the others ran). */
+  status: string;
+  started_at: Millis;
+  finished_at: Millis | null;
+  duration_ms: number | null;
+  /** Per kind: `{ kind, days, cutoff, rows, error }` (JSON), filled in as the run goes. */
+  kinds: JsonColumn;
+}
+
+/**
+ * The retention job's pass through the audit log's DELETE trigger (migration 0044): inserted and
+ * deleted inside the job's own transaction, never committed.
+ */
+export interface AuditLogPurgeGrantsTable {
+  workspace_id: string;
+  before_at: Millis;
 }
 
 /**

@@ -93,6 +93,32 @@ describeEngines('bulk codes, claims by code and by link', (engine) => {
     expect(calls).toBe(2);
     expect(rows).toHaveLength(5);
     expect(rows.map((r) => r.code).filter((c) => taken.includes(c))).toEqual([]);
+
+    // A bulk batch (on PostgreSQL first a plain insert in a savepoint) with taken codes in its first draw: the
+    // plain insert is undone and the batch goes in again with its conflict clause; the transaction goes on.
+    calls = 0;
+    const bulk = await db.db.transaction().execute(async (trx) => {
+      const tpl = (await findTemplate(trx, db.dialect, app.t.workspaceId, t.id, true))!;
+      const base = { workspace_id: app.t.workspaceId, template_id: t.id, profile_id: null, status: 'unassigned' as const, channel: 'generated' as const };
+      const rest = {
+        issue_key: null,
+        batch_id: 'bulk',
+        reason: null,
+        issued_at: null,
+        valid_from: null,
+        valid_until: null,
+        redemption_id: null,
+        voided_at: null,
+      };
+      const rows = Array.from({ length: 150 }, (_, i) => ({ ...base, ...rest, void_reason: null, created_at: START, updated_at: START, id: `cpn_bulk${i}` }));
+      return insertWithCodes(trx, db.dialect, tpl, rows, draw);
+    });
+    expect(calls).toBe(2);
+    expect(bulk).toHaveLength(150);
+    expect(new Set(bulk.map((r) => r.code)).size).toBe(150);
+    expect(bulk.map((r) => r.code).filter((c) => taken.includes(c))).toEqual([]);
+    const stored = await db.db.selectFrom('coupons').select('id').where('workspace_id', '=', app.t.workspaceId).where('batch_id', '=', 'bulk').execute();
+    expect(stored).toHaveLength(150);
   });
 
   it('a member claims a generated code (once), or redeems one directly; the template counts them as claimed', async () => {

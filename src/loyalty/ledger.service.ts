@@ -5,7 +5,7 @@
  * a request retried with its idempotency key has one effect and gets the first answer.
  */
 import { createHash } from 'node:crypto';
-import { recordSystemEvents } from '../cdp/index.js';
+import { recordSystemEvents, type SystemEvent, systemEventsInsert } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import { LoyaltyError } from './errors.js';
@@ -13,16 +13,17 @@ import { POINTS_EVENTS } from './event-names.js';
 import {
   type AccountRow,
   appendEntries,
+  appendTogether,
   type Conn,
-  emptyLots,
   type EntryRow,
-  keyAndOpenLots,
   type Lot,
   lockAccount,
+  lockAndRead,
   type NewEntry,
   openLots,
   setRemaining,
 } from './ledger.repo.js';
+import { upgradeWith } from './tiers.recheck.js';
 import type { EntryKind, SourceType } from './schema.js';
 
 /** The largest number of points one request may move (a balance stays within safe integers too). */
@@ -119,15 +120,18 @@ function checkRequest(req: PostingRequest): void {
  * Posts one entry inside the caller's transaction `trx` (which it locks the account in): the first
  * posting of a key writes its entry and answers it; the same request again answers that same entry
  * (`replayed`), a different request with the key is IDEMPOTENCY_CONFLICT. Lots past their expiry
- * are expired first, so a spend never takes expired points. Records the timeline event.
+ * are expired first, so a spend never takes expired points. Records the timeline event. A credit
+ * (earn, a positive adjust) upgrades the member's tier at once, in this transaction (account
+ * lock, then the member's, as everywhere): whatever path posts it (the points API, a rule, a
+ * referral, a check-in, a lottery prize, a group-buy, the journeys' award step).
  */
 export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest, now: number): Promise<PostingResult> {
   checkRequest(req);
   const hash = fingerprint(req);
-  const account = await lockAccount(trx, dialect, req.workspaceId, req.profileId, now);
-  // After the lock: a concurrent request with this key for this member has committed or not begun.
-  // One read answers both the key and, for a new request, the open lots (the expiry and the debit).
-  const { first, lots } = await keyAndOpenLots(trx, req.workspaceId, req.profileId, req.idempotencyKey);
+  // Under the lock: a concurrent request with this key for this member has committed or not begun.
+  // The lock reads the tier program in force (for the upgrade), the key's entry and the open lots (the
+  // expiry and the debit) too: one statement on PostgreSQL unless a posting committed while it waited.
+  const { account, tierProgram, first, lots } = await lockAndRead(trx, dialect, req.workspaceId, req.profileId, req.idempotencyKey, now);
   if (first) {
     if (first.request_hash !== hash) {
       throw new LoyaltyError(
@@ -144,24 +148,55 @@ export async function postEntry(trx: Conn, dialect: Dialect, req: PostingRequest
   if (req.expiresAt != null && req.expiresAt <= now) {
     throw new LoyaltyError('VALIDATION_FAILED', `expiresAt must be in the future, got ${new Date(req.expiresAt).toISOString()}`, { field: 'expiresAt' });
   }
-  // A spend's lots are those the expiry leaves.
-  const expired = await expireLots(trx, dialect, account, now, lots);
-  const gone = new Set(expired.map((e) => e.source_id));
-  const entry = await post(
-    trx,
-    account,
+  // What is due expires first; a spend's lots are those the expiry leaves. Everything is computed
+  // first and written together (one statement on PostgreSQL).
+  const due = dueLots(lots, now);
+  const expired = expiryEntries(account, due, now);
+  const last = expired[expired.length - 1];
+  const before = last ? { ...account, balance: last.balance_after, last_seq: last.seq } : account;
+  const { entry, taken } = post(
+    before,
     req,
     hash,
     now,
-    lots.filter((l) => !gone.has(l.id)),
+    lots.filter((l) => !due.includes(l)),
   );
-  await appendEntries(trx, account, [entry], now, dialect);
-  await recordEvents(trx, dialect, [entry]);
+  const emptied = due.map((l) => ({ id: l.id, remaining: 0 }));
+  await writeEntries(trx, dialect, account, [...expired, entry], [...emptied, ...taken], now);
+  if (entry.amount > 0 && (req.kind === 'earn' || req.kind === 'adjust')) await upgradeWith(trx, dialect, req.workspaceId, [req.profileId], now, tierProgram);
   return { entry: entryView({ ...entry, notified_at: null }), replayed: false };
 }
 
-/** Computes the entry of a posting on the locked account and takes debits out of its lots. */
-async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: string, now: number, lots: readonly Lot[]): Promise<NewEntry> {
+/**
+ * Writes a locked account's new entries, what remains of the lots they took or emptied, the cached
+ * balance and the entries' timeline events: on PostgreSQL as one statement (writable CTEs: one
+ * round trip instead of four), on SQLite one after another (no writable CTEs there; its prepared
+ * statements cost no round trip).
+ */
+async function writeEntries(
+  trx: Conn,
+  dialect: Dialect,
+  account: AccountRow,
+  entries: readonly NewEntry[],
+  lots: readonly { id: string; remaining: number }[],
+  now: number,
+): Promise<void> {
+  if (entries.length === 0) return;
+  // The events' ids are the entries' (just generated, inserted in the same statement): no conflict clause needed.
+  if (dialect.engine === 'postgres') return appendTogether(trx, account, entries, lots, systemEventsInsert(trx, pointsEvents(entries), { fresh: true }), now);
+  await setRemaining(trx, account.workspace_id, lots);
+  await appendEntries(trx, account, entries, now, dialect);
+  await recordEvents(trx, dialect, entries);
+}
+
+/** Computes the entry of a posting on the locked account and, for a debit, what remains of the lots it takes. */
+function post(
+  account: AccountRow,
+  req: PostingRequest,
+  hash: string,
+  now: number,
+  lots: readonly Lot[],
+): { entry: NewEntry; taken: { id: string; remaining: number }[] } {
   const base = {
     id: newId('pte', now),
     workspace_id: req.workspaceId,
@@ -184,7 +219,7 @@ async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: s
       });
     }
     const expiresAt = req.expiresAt !== undefined ? req.expiresAt : (req.defaultExpiresAt ?? null);
-    return { ...base, amount: req.points, balance_after: account.balance + req.points, remaining: req.points, expires_at: expiresAt };
+    return { entry: { ...base, amount: req.points, balance_after: account.balance + req.points, remaining: req.points, expires_at: expiresAt }, taken: [] };
   }
   const wanted = Math.abs(req.points);
   // A claw back reverses what it can: it takes at most the balance and reports the rest as its shortfall.
@@ -199,17 +234,17 @@ async function post(trx: Conn, account: AccountRow, req: PostingRequest, hash: s
       },
     );
   }
-  await consume(trx, account, take, lots, req.kind === 'clawback' ? req.source : undefined);
+  const taken = consume(account, take, lots, req.kind === 'clawback' ? req.source : undefined);
   // 0 - take, not -take: a claw back of nothing would answer -0, and its replay (read back) 0.
-  return { ...base, amount: 0 - take, balance_after: account.balance - take, remaining: null, expires_at: null };
+  return { entry: { ...base, amount: 0 - take, balance_after: account.balance - take, remaining: null, expires_at: null }, taken };
 }
 
 /**
- * Takes `points` out of the account's open lots (`lots`, in openLots' order: earliest-expiring
- * first), a claw back's own source's lots before the others.
+ * What remains of the lots `points` are taken out of: the account's open lots (`lots`, in
+ * openLots' order: earliest-expiring first), a claw back's own source's lots before the others.
  */
-async function consume(trx: Conn, account: AccountRow, points: number, lots: readonly Lot[], prefer?: PointsSource): Promise<void> {
-  if (points === 0) return;
+function consume(account: AccountRow, points: number, lots: readonly Lot[], prefer?: PointsSource): { id: string; remaining: number }[] {
+  if (points === 0) return [];
   let left = points;
   const changes: { id: string; remaining: number }[] = [];
   const own = (l: Lot) => prefer !== undefined && prefer.id !== null && l.sourceType === prefer.type && l.sourceId === prefer.id;
@@ -222,7 +257,7 @@ async function consume(trx: Conn, account: AccountRow, points: number, lots: rea
   // The lots hold exactly the balance (verify checks it): running short is a broken ledger, not a user error.
   if (left > 0)
     throw new Error(`loyalty ledger of ${account.profile_id} in ${account.workspace_id}: lots hold ${points - left} points, balance ${account.balance}`);
-  await setRemaining(trx, account.workspace_id, changes);
+  return changes;
 }
 
 /**
@@ -234,15 +269,32 @@ export async function expireDue(trx: Conn, dialect: Dialect, ws: string, profile
   return (await expireLots(trx, dialect, account, now)).map((e) => entryView({ ...e, notified_at: null }));
 }
 
+/** The lots of `lots` whose time has come at `now`. */
+function dueLots(lots: readonly Lot[], now: number): Lot[] {
+  return lots.filter((l) => l.expiresAt !== null && l.expiresAt <= now);
+}
+
 /**
  * Expires the locked account's lots whose time has come: one `expire` entry per lot, for what
  * remains of it, keyed by the lot (`siyu:expire:<lot id>`), so running it twice expires once.
  * Returns the entries written.
  */
 export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRow, now: number, open?: readonly Lot[]): Promise<NewEntry[]> {
-  const lots = open ?? (await openLots(trx, account.workspace_id, account.profile_id));
-  const due = lots.filter((l) => l.expiresAt !== null && l.expiresAt <= now);
-  if (due.length === 0) return [];
+  const due = dueLots(open ?? (await openLots(trx, account.workspace_id, account.profile_id)), now);
+  const entries = expiryEntries(account, due, now);
+  await writeEntries(
+    trx,
+    dialect,
+    account,
+    entries,
+    due.map((l) => ({ id: l.id, remaining: 0 })),
+    now,
+  );
+  return entries;
+}
+
+/** The `expire` entries of the account's due lots, in order after its last entry (not written). */
+function expiryEntries(account: AccountRow, due: readonly Lot[], now: number): NewEntry[] {
   const entries: NewEntry[] = [];
   let balance = account.balance;
   let seq = account.last_seq;
@@ -268,37 +320,31 @@ export async function expireLots(trx: Conn, dialect: Dialect, account: AccountRo
       created_at: now,
     });
   }
-  await emptyLots(
-    trx,
-    account.workspace_id,
-    due.map((l) => l.id),
-  );
-  await appendEntries(trx, account, entries, now, dialect);
-  await recordEvents(trx, dialect, entries);
   return entries;
 }
 
 /** Puts each entry on its member's timeline ("Points Earned", ...), keyed by the entry id so a retried transaction records it once. */
 export async function recordEvents(trx: Conn, dialect: Dialect, entries: readonly NewEntry[]): Promise<void> {
-  await recordSystemEvents(
-    trx,
-    dialect,
-    entries.map((e) => ({
-      workspaceId: e.workspace_id,
-      profileId: e.profile_id,
-      event: POINTS_EVENTS[e.kind],
-      eventId: e.id,
-      at: e.created_at,
-      properties: {
-        points: e.amount,
-        balance: e.balance_after,
-        reason: e.reason,
-        entry_id: e.id,
-        source_type: e.source_type,
-        source_id: e.source_id,
-        ...(e.expires_at !== null ? { expires_at: new Date(e.expires_at).toISOString() } : {}),
-        ...(e.kind === 'clawback' && e.requested > -e.amount ? { shortfall: e.requested + e.amount } : {}),
-      },
-    })),
-  );
+  await recordSystemEvents(trx, dialect, pointsEvents(entries));
+}
+
+/** The timeline events of entries (see {@link recordEvents}). */
+function pointsEvents(entries: readonly NewEntry[]): SystemEvent[] {
+  return entries.map((e) => ({
+    workspaceId: e.workspace_id,
+    profileId: e.profile_id,
+    event: POINTS_EVENTS[e.kind],
+    eventId: e.id,
+    at: e.created_at,
+    properties: {
+      points: e.amount,
+      balance: e.balance_after,
+      reason: e.reason,
+      entry_id: e.id,
+      source_type: e.source_type,
+      source_id: e.source_id,
+      ...(e.expires_at !== null ? { expires_at: new Date(e.expires_at).toISOString() } : {}),
+      ...(e.kind === 'clawback' && e.requested > -e.amount ? { shortfall: e.requested + e.amount } : {}),
+    },
+  }));
 }

@@ -5,6 +5,7 @@
  * lottery draws, group-buys and checkout deductions.
  */
 import type { Database } from '../platform/db/database.js';
+import { eraseLoyaltyPerson } from './erasure.js';
 import { listedKind, pagedKind, type PersonalDataKind, type PersonalDataSource, plainRow } from '../platform/personal-data.js';
 
 const PAGE = 500;
@@ -121,5 +122,6 @@ export function loyaltyPersonalData(deps: { database: Database }): PersonalDataS
     async read(ws, ids) {
       return [...pointsAndCoupons(db, ws, ids), ...programmes(db, ws, ids)];
     },
+    erase: (ws, target) => eraseLoyaltyPerson(deps.database, ws, target),
   };
 }

@@ -6,7 +6,6 @@ import { workspaceTimeZone } from '../platform/workspaces.js';
 import type { LoyaltyDeps } from './deps.js';
 import { LoyaltyError } from './errors.js';
 import { entryFromRow, findAccount, num } from './ledger.repo.js';
-import { upgradeNow } from './tiers.recheck.js';
 import { type EntryView, entryView, type PointsSource, type PostingRequest, type PostingResult, postEntry } from './ledger.service.js';
 import { defaultExpiry } from './settings.service.js';
 
@@ -64,15 +63,8 @@ export function postWithRetries(database: Database, req: PostingRequest, now: ()
   return withRetries(
     database,
     () =>
-      database.db.transaction().execute(async (trx) => {
-        const at = now();
-        const r = await postEntry(trx, database.dialect, req, at);
-        // A credit may lift the member's tier: upgraded in this transaction (account lock, then the
-        // member's, as everywhere), not on the worker's next pass.
-        if (!r.replayed && (req.kind === 'earn' || (req.kind === 'adjust' && req.points > 0)))
-          await upgradeNow(trx, database.dialect, req.workspaceId, [req.profileId], at);
-        return r;
-      }),
+      // A credit upgrades the member's tier in this transaction (postEntry), not on the worker's next pass.
+      database.db.transaction().execute((trx) => postEntry(trx, database.dialect, req, now())),
     8,
   );
 }

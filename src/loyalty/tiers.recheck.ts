@@ -9,10 +9,10 @@
 import { sql } from 'kysely';
 import { liveProfileIds } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
-import { withRetries } from '../platform/db/database.js';
+import { parseJson, withRetries } from '../platform/db/database.js';
 import { lockJobState, writeJobState } from '../platform/db/job-state.js';
 import type { Conn } from './ledger.repo.js';
-import { tierProgram } from './tiers.service.js';
+import { type TierProgram, tierProgram } from './tiers.service.js';
 import type { TierChangeReason } from './tiers.tables.js';
 import { requalify, type TierDeps } from './tiers.qualify.js';
 
@@ -21,6 +21,17 @@ const PAGE = 200;
 /** Qualifies members again for upgrades in the caller's transaction (nothing without tiers); answers how many were upgraded. */
 export async function upgradeNow(trx: Conn, dialect: Dialect, ws: string, profileIds: readonly string[], now: number, reason: TierChangeReason = 'qualified') {
   const { program } = await tierProgram(trx, ws);
+  if (program.tiers.length === 0) return 0;
+  return (await requalify(trx, { dialect }, ws, program, profileIds, now, { kind: 'upgrade' })).upgraded;
+}
+
+/**
+ * {@link upgradeNow} with the program in force already read (its stored definition, as
+ * `lockForPosting` answers it; null or undefined for none): no statement without tiers.
+ */
+export async function upgradeWith(trx: Conn, dialect: Dialect, ws: string, profileIds: readonly string[], now: number, definition: unknown): Promise<number> {
+  if (definition === null || definition === undefined) return 0;
+  const program = parseJson<TierProgram>(definition);
   if (program.tiers.length === 0) return 0;
   return (await requalify(trx, { dialect }, ws, program, profileIds, now, { kind: 'upgrade' })).upgraded;
 }

@@ -13,6 +13,17 @@ type Id = { Params: { id: string } };
 
 type SearchQuery = Omit<ConsentSearch, 'profileIds'> & { profile?: string; purpose?: ConsentPurpose; limit: number };
 
+/** The profile a consent is recorded on; consent given anew by an erased person lifts the tombstone of the identifier (docs/compliance.md). */
+async function consentSubject(deps: MessagingDeps, ws: string, ref: string, granted: boolean): Promise<string> {
+  try {
+    return await deps.resolveProfile(ws, ref);
+  } catch (err) {
+    const revived = granted && err instanceof CdpError && err.code === 'PROFILE_NOT_FOUND' ? await deps.reviveErased?.(ws, ref) : undefined;
+    if (revived === undefined) throw err;
+    return revived;
+  }
+}
+
 /** The consent ledger (secret key): record, a profile's history, what it allows now per purpose and channel, and the workspace's ledger search. */
 export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
@@ -38,9 +49,16 @@ export async function consentRoutes(app: FastifyInstance, deps: MessagingDeps): 
   );
   app.post<Id & { Body: ConsentInput }>(
     '/v1/profiles/:id/consent',
-    { preHandler, schema: { ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger)'), params: idParams, body: consentBody } },
+    {
+      preHandler,
+      schema: {
+        ...secured('consent', 'Record a consent given or withdrawn (appended to the ledger); given for an erased identifier, it lifts its tombstone'),
+        params: idParams,
+        body: consentBody,
+      },
+    },
     async (req, reply) => {
-      const id = await deps.resolveProfile(req.workspaceId, req.params.id);
+      const id = await consentSubject(deps, req.workspaceId, req.params.id, req.body.granted);
       return reply.status(201).send(await recordConsent(deps, req.workspaceId, id, req.body));
     },
   );

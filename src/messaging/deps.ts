@@ -56,6 +56,11 @@ export interface MessagingDeps {
   wecomClientFor: (workspaceId: string) => Promise<WeComClient>;
   /** Port (cdp): the live profile id a reference names (`prf_…` or an identifier `type:value`); PROFILE_NOT_FOUND otherwise. */
   resolveProfile: (workspaceId: string, ref: string) => Promise<string>;
+  /**
+   * Port (cdp, issue #19): consent given anew for an erased identifier — when `ref` is a tombstoned
+   * identifier nobody holds, lifts the tombstone and answers the fresh profile that holds it; else undefined.
+   */
+  reviveErased?: (workspaceId: string, ref: string) => Promise<string | undefined>;
   /** Port (scrm): a WeCom group's owner and status, read in the dispatcher's transaction `db`; undefined for a group SCRM does not know. */
   wecomGroupOwner: (db: CallerDb, workspaceId: string, chatId: string) => Promise<WeComGroupOwner | undefined>;
   /**

@@ -66,3 +66,4 @@ export { applySmsReceipts, followTrackedLink } from './delivery.service.js';
 export { messagingPersonalData } from './personal-data.js';
 // Key rotation: messaging's ciphertext (channel secrets, message addresses).
 export { messagingCiphertextStores } from './reencrypt.js';
+export { messagingRetention, MESSAGE_DELIVERY_EVENTS } from './retention.js';

@@ -3,7 +3,7 @@ import { columnTypes } from '../platform/db/column-types.js';
 import type { Engine } from '../platform/db/database.js';
 import type { MigrationSet } from '../platform/db/migrations.js';
 
-/** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching. */
+/** The messaging domain's migrations: 0010 templates, channel configs, settings, the outbox and the consent ledger; 0013 reply matching; 0041 the ledger's one exception, detaching an erased person's entries; 0045 message bodies' retention. */
 // size: a migration set is the schema of its day, one statement after another; splitting it would not help reading it
 export function messagingMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
@@ -137,6 +137,46 @@ export function messagingMigrations(engine: Engine): MigrationSet {
           await db.schema.alterTable('messages').addColumn('address_key', 'text').execute();
           await db.schema.alterTable('messages').addColumn('replied_at', t.millis).execute();
           await db.schema.createIndex('messages_address').on('messages').columns(['workspace_id', 'channel', 'address_key', 'sent_at']).execute();
+        },
+      },
+      // Erasure (issue #19): the ledger stays append-only, with one deliberate exception — an entry
+      // may be detached from an erased person: its profile id moved to the anonymous stand-in
+      // (`ers_…`) and its evidence replaced by {"erased":true}, every other column unchanged. The
+      // decision (purpose, channel, granted, source, times) stays as the record of what was done.
+      '0041_consent_erasure': {
+        async up(db: Kysely<any>) {
+          const erasing = (o: string, n: string) =>
+            sql.raw(`${o}.profile_id not like 'ers\\_%' escape '\\' and ${n}.profile_id like 'ers\\_%' escape '\\'
+            and ${n}.id = ${o}.id and ${n}.workspace_id = ${o}.workspace_id and ${n}.purpose = ${o}.purpose and ${n}.channel = ${o}.channel
+            and ${n}.granted = ${o}.granted and ${n}.source = ${o}.source and ${n}.at = ${o}.at and ${n}.recorded_at = ${o}.recorded_at`);
+          if (engine === 'postgres') {
+            await sql`create or replace function siyu_consent_immutable() returns trigger language plpgsql as $$
+            begin
+              if tg_op = 'UPDATE' and ${erasing('old', 'new')} and new.evidence = '{"erased":true}'::jsonb then return new; end if;
+              raise exception 'consent_records is append-only (PIPL consent ledger)';
+            end $$`.execute(db);
+          } else {
+            await sql`drop trigger consent_records_no_update`.execute(db);
+            await sql`create trigger consent_records_no_update before update on consent_records
+            when not (${erasing('old', 'new')} and new.evidence = '{"erased":true}')
+            begin select raise(abort, 'consent_records is append-only (PIPL consent ledger)'); end`.execute(db);
+          }
+        },
+      },
+      '0045_message_body_retention': {
+        // Kysely<any>: a migration runs on the schema of its day, not on today's table types.
+        async up(db: Kysely<any>) {
+          // Retention (#19) blanks a message's body once it is older than the workspace's period and
+          // stamps when; the row, its state and its times stay (broadcast and journey counters,
+          // frequency caps). The partial index holds only rows whose body is still kept, so the job
+          // finds the old ones without stepping over those it already blanked.
+          await db.schema.alterTable('messages').addColumn('body_purged_at', t.millis).execute();
+          await db.schema
+            .createIndex('messages_body_kept')
+            .on('messages')
+            .columns(['workspace_id', 'created_at'])
+            .where(sql.ref('body_purged_at'), 'is', null)
+            .execute();
         },
       },
     },

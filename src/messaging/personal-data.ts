@@ -1,6 +1,12 @@
-/** What messaging holds about a person (issue #19, data-subject export): messages with their delivery state, and consent records. */
+/**
+ * What messaging holds about a person (issue #19, data-subject rights): messages with their delivery
+ * state, and consent records. Erasure keeps each message's row (channel, purpose, status, times: the
+ * send counts and caps stay right) with its content, data, recipient, rendered body and address hash
+ * removed, cancels what was still waiting to be sent, and detaches the consent ledger's entries
+ * (the decision kept, the evidence removed; migration 0041 allows exactly that).
+ */
 import type { Database } from '../platform/db/database.js';
-import { listedKind, pagedKind, type PersonalDataSource, plainRow } from '../platform/personal-data.js';
+import { affected, type ErasureTarget, listedKind, pagedKind, type PersonalDataSource, plainRow } from '../platform/personal-data.js';
 
 const PAGE = 500;
 
@@ -31,5 +37,38 @@ export function messagingPersonalData(deps: { database: Database }): PersonalDat
         ),
       ];
     },
+    erase: (ws, target) => eraseMessaging(deps.database, ws, target),
   };
+}
+
+async function eraseMessaging(database: Database, ws: string, target: ErasureTarget): Promise<Record<string, number>> {
+  const ids = target.profileIds;
+  return database.db.transaction().execute(async (trx) => {
+    const cancelled = affected(
+      await trx
+        .updateTable('messages')
+        .set({ status: 'cancelled', reason: 'erased', updated_at: target.at })
+        .where('workspace_id', '=', ws)
+        .where('profile_id', 'in', ids)
+        .where('status', 'in', ['queued', 'held'])
+        .executeTakeFirst(),
+    );
+    const messages = affected(
+      await trx
+        .updateTable('messages')
+        .set({ profile_id: target.detachedId, content: null, data: '{}', recipient: null, rendered: null, address_key: null, updated_at: target.at })
+        .where('workspace_id', '=', ws)
+        .where('profile_id', 'in', ids)
+        .executeTakeFirst(),
+    );
+    const consents = affected(
+      await trx
+        .updateTable('consent_records')
+        .set({ profile_id: target.detachedId, evidence: '{"erased":true}' })
+        .where('workspace_id', '=', ws)
+        .where('profile_id', 'in', ids)
+        .executeTakeFirst(),
+    );
+    return { messages, messages_cancelled: cancelled, consents };
+  });
 }

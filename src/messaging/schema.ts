@@ -95,6 +95,8 @@ export interface MessagesTable {
   address_key: string | null;
   /** The first reply's time (0013). */
   replied_at: Millis | null;
+  /** When retention blanked the body (content, data, recipient, rendered, address key) of this old message (0045); null while kept. */
+  body_purged_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
 }

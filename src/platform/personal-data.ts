@@ -15,12 +15,43 @@ export interface PersonalDataKind {
   rows(): AsyncIterable<PersonalRow>;
 }
 
+/**
+ * The person an erasure forgets: their profile ids (the live one first, then those merged into it)
+ * and the one anonymous stand-in id (`ers_…`) that the records kept for the workspace's totals
+ * (orders, points ledger, exposures…) are detached to, the same in every module.
+ */
+export interface ErasureTarget {
+  profileIds: string[];
+  detachedId: string;
+  /** When the erasure runs (epoch ms). */
+  at: number;
+}
+
+/** Rows affected by an erasure, per kind (removed, anonymised or detached). */
+export type ErasureCounts = Record<string, number>;
+
 /** What one module holds about a person, and (when it can) how it forgets them. */
 export interface PersonalDataSource {
   /** The module (`cdp`, `messaging`…), the archive's folder of its kinds. */
   module: string;
   /** The kinds this module holds about the profiles `profileIds` (the person and the profiles merged into them). */
   read(workspaceId: string, profileIds: string[]): Promise<PersonalDataKind[]>;
+  /**
+   * Removes or irreversibly anonymises the person in this module's own tables, in one transaction,
+   * so a second run (after a crash, or a repeated request) finds nothing left and counts zeros.
+   */
+  erase(workspaceId: string, target: ErasureTarget): Promise<ErasureCounts>;
+  /**
+   * Erase after every other module: the source that holds the person's identity (cdp). Until its
+   * step the person's profiles stay as they were, so no module's worker starts rows for the
+   * stand-in while the others are still moving theirs to it.
+   */
+  eraseLast?: boolean;
+}
+
+/** The rows a Kysely delete or update touched, as a number. */
+export function affected(r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }): number {
+  return Number(r.numDeletedRows ?? r.numUpdatedRows ?? 0);
 }
 
 /** A kind whose rows are read in one query (bounded per person: a profile's coupons, consents, memberships). */

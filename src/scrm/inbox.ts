@@ -19,7 +19,7 @@ import type { DB } from '../platform/db/schema.js';
 import type { Scrm } from './deps.js';
 import type { ScrmContext } from './events.js';
 import { applyInboxMessage } from './handlers/apply.js';
-import { type HandlerDeps, type InboxItem, UnusableEventError } from './handlers/context.js';
+import { ErasedContactError, type HandlerDeps, type InboxItem, UnusableEventError } from './handlers/context.js';
 import { SCRM_INBOX_HAS_WORK } from './hub-events.js';
 import type { ScrmListeners } from './listeners.js';
 import { scrmDb as scrm, type WeComInboxTable } from './schema.js';
@@ -169,6 +169,13 @@ export async function processInboxBatch(deps: InboxDeps): Promise<InboxPass> {
     try {
       events = await applyInboxMessage(deps, row);
     } catch (err) {
+      if (err instanceof ErasedContactError) {
+        // About an erased person (issue #19): not applied, and the callback that names them not kept.
+        await db.deleteFrom('wecom_inbox').where('workspace_id', '=', row.workspaceId).where('id', '=', row.id).execute();
+        deps.log.info({ workspaceId: row.workspaceId, inboxId: row.id, kind: row.kind }, 'WeCom event about an erased person dropped');
+        pass.done++;
+        continue;
+      }
       const unusable = err instanceof UnusableEventError;
       const give = unusable || row.attempts >= opts.maxAttempts;
       const now = deps.now();

@@ -5,6 +5,7 @@
  * archive's lines are events on the person's timeline (cdp's `events`).
  */
 import type { Database } from '../platform/db/database.js';
+import { eraseScrmPerson } from './erasure.js';
 import { listedKind, type PersonalDataSource, plainRow } from '../platform/personal-data.js';
 
 /** SCRM's personal-data source. */
@@ -78,5 +79,6 @@ export function scrmPersonalData(deps: { database: Database }): PersonalDataSour
         ),
       ];
     },
+    erase: (ws, target) => eraseScrmPerson(deps.database, ws, target),
   };
 }

@@ -183,7 +183,8 @@ async function resolveChunk(ctx: Ctx, items: W.BatchExternalContact[], now: numb
   for (const it of items) {
     const f = it.follow_info;
     const key = it.external_contact.external_userid + '\u0000' + f.userid;
-    if (seen.has(key)) continue;
+    // A contact no profile holds (erased, its identifier tombstoned: issue #19) keeps no follow either.
+    if (seen.has(key) || !profiles.has(it.external_contact.external_userid)) continue;
     seen.add(key);
     follows.push({
       workspace_id: ws,

@@ -2,6 +2,7 @@
 import { WeComError } from '../wecom/index.js';
 import { aborted, type Commit, type Ctx, meter } from './sync.context.js';
 import * as repo from './sync.repo.js';
+import { tombstonedValues } from '../cdp/index.js';
 import type { GroupMemberRow, GroupRow } from './sync.repo.js';
 
 /** errcode of groupchat/get for a group dismissed between the list and the read. */
@@ -27,6 +28,11 @@ export async function syncGroups(ctx: Ctx, commit: Commit): Promise<void> {
       ),
     );
     const now = deps.now();
+    // Customers who were erased (issue #19) are not stored as group members again.
+    const externals = details.flatMap((g) => (g ? g.member_list.filter((m) => m.type === 2).map((m) => m.userid) : []));
+    const erased = deps.cipher
+      ? await tombstonedValues(deps.db, await deps.cipher.forWorkspace(ws, deps.db), ws, `external_userid:${deps.corpId}`, externals)
+      : new Set<string>();
     const groups: GroupRow[] = [];
     const members: GroupMemberRow[] = [];
     for (const g of details) {
@@ -45,7 +51,7 @@ export async function syncGroups(ctx: Ctx, commit: Commit): Promise<void> {
       });
       const seen = new Set<string>();
       for (const m of g.member_list) {
-        if (seen.has(m.userid)) continue;
+        if (seen.has(m.userid) || erased.has(m.userid)) continue;
         seen.add(m.userid);
         members.push({
           workspace_id: ws,

@@ -95,6 +95,7 @@ export function createSyncRuns(scrm: Scrm): SyncRuns {
         log: scrm.log,
         signal,
         defaultRegion: scrm.defaultPhoneRegion,
+        cipher: scrm.cipher,
       });
       await record(ws, { runId: result.runId, outcome: result.completed ? 'completed' : 'stopped', error: null });
     } catch (err) {

@@ -125,6 +125,6 @@ export async function finishRecompute(
     .executeTakeFirst();
   if (Number(finished.numUpdatedRows) === 0) return undefined;
   opts.onProgress?.(progress);
-  deps.memberStatistics.wrote(progress.entered + progress.exited);
+  deps.memberStatistics.wrote(progress.entered + progress.exited, ws);
   return progress;
 }

@@ -5,6 +5,7 @@
  */
 export { createServices, type Services, type ServicesOptions, type SiyuHubEvents } from './services.js';
 export { journeyDepsOf, messagingDeps, broadcastsDeps, demoDeps, privacyDeps, keyRotationDeps } from './deps.js';
+export { retentionDeps } from './retention-deps.js';
 export { buildApp } from './http.js';
 export { startWorkers, stopWorkers, parseWorkerNames, describeWorkers, WORKER_NAMES, type WorkerName } from './workers.js';
 export { migrateSiyu, siyuMigrations } from './migrations.js';

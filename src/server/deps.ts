@@ -3,14 +3,23 @@
  * the workers pass `s.workerDatabase` (see workers.ts), whose time limits suit background work.
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
-import type { PrivacyCorrectDeps, PrivacyExportDeps } from '../compliance/index.js';
-import { cdpCiphertextStores, cdpPersonalData, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef } from '../cdp/index.js';
+import type { PrivacyCorrectDeps, PrivacyEraseDeps } from '../compliance/index.js';
+import {
+  cdpCiphertextStores,
+  cdpPersonalData,
+  correctIdentifiers,
+  patchTraits,
+  personProfileIds,
+  profileDepsOf,
+  resolveProfileRef,
+  reviveErasedIdentifier,
+} from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, loyaltyPersonalData, tierDaysPortOf } from '../loyalty/index.js';
 import { isChannelConfigured, type MessagingDeps, messagingCiphertextStores, messagingPersonalData, queueTestSends } from '../messaging/index.js';
-import { createTokenSigner } from '../platform/crypto.js';
+import { createPiiCipher, createTokenSigner } from '../platform/crypto.js';
 import type { RotationDeps } from '../platform/key-rotation.js';
 import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
@@ -71,6 +80,7 @@ export function messagingDeps(s: Services, over: Partial<MessagingDeps> = {}): M
     outboundAllow: s.outboundAllow,
     wecomClientFor: (ws) => s.scrm.connections.clientFor(ws),
     resolveProfile: profileResolver(s),
+    reviveErased: (ws, ref) => reviveErasedIdentifier({ ...profileDepsOf(s.cdp), writer: s.writer }, ws, ref),
     wecomGroupOwner: groupOwner,
     wecomFollower: followingStaff,
     // Templates' `survey_url` filter signs insight's survey links (messaging may not import insight).
@@ -156,7 +166,7 @@ async function holidaysOf(s: Services, ws: string): Promise<string[]> {
 }
 
 /** The compliance module's data-subject request deps: cdp's profile references and each module's personal-data port. */
-export function privacyDeps(s: Services): PrivacyExportDeps & PrivacyCorrectDeps {
+export function privacyDeps(s: Services): PrivacyEraseDeps & PrivacyCorrectDeps {
   const { database, cipher } = s;
   return {
     database,
@@ -165,9 +175,13 @@ export function privacyDeps(s: Services): PrivacyExportDeps & PrivacyCorrectDeps
     holidaysOf: (ws) => holidaysOf(s, ws),
     resolveProfile: profileResolver(s),
     personProfileIds: (ws, id) => personProfileIds(database, ws, id),
+    // An erased request's subject is kept as the PII cipher's keyed hash, never in clear.
+    // Not per workspace (the port names none): the key derived from the server key, as before envelope encryption.
+    hashSubject: (subject) => createPiiCipher(s.config.encryptionKey).lookupKey('privacy_subject', subject),
     // Corrections go through cdp's own trait writer (last write wins by time, the profile locked).
     correctTraits: async (ws, id, change) => void (await patchTraits(profileDepsOf(s.cdp), ws, id, change)),
-    // Every module that holds data about a person, in the archive's order.
+    correctIdentifiers: async (ws, live, changes) => correctIdentifiers(profileDepsOf(s.cdp), ws, await personProfileIds(database, ws, live), changes),
+    // Every module that holds data about a person, in the archive's order (an erasure runs cdp's step last).
     sources: [
       cdpPersonalData({ database, cipher }),
       messagingPersonalData({ database }),

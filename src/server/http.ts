@@ -14,6 +14,7 @@ import {
   installRateLimits,
   type LimitsCache,
   privacyRoutes,
+  retentionRoutes,
   rateLimitRoutes,
   encryptionKeyRoutes,
 } from '../compliance/index.js';
@@ -27,6 +28,7 @@ import { installConsoleSessions, installErrorHandler } from '../platform/http.js
 import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
+import { retentionDeps } from './retention-deps.js';
 import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, keyRotationDeps, loyaltyDeps, messagingDeps, privacyDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
@@ -115,7 +117,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => rateLimitRoutes(scope, { ...compliance, limits }));
   await app.register(async (scope) => privacyRoutes(scope, { ...privacyDeps(services), keys: services.keys }));
   await app.register(async (scope) => encryptionKeyRoutes(scope, keyRoutesDeps(services)));
-
+  await app.register(async (scope) => retentionRoutes(scope, { ...retentionDeps(services, services.database), keys: services.keys }));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));
   await app.register(async (scope) => modelRoutes(scope, services.segments));

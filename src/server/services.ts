@@ -24,6 +24,7 @@ import type { DemoSandboxes, DemoSandboxFactory } from '../demo/index.js';
 import type { BroadcastsHubEvents, BroadcastWorker } from '../broadcasts/index.js';
 import { journeyTimelineSource, type JourneysHubEvents, type JourneyWorker } from '../journeys/index.js';
 import type { ClvWorker, InsightHubEvents } from '../insight/index.js';
+import type { RetentionWorker } from '../compliance/index.js';
 import type { CouponWorker, LoyaltyHubEvents, LoyaltyWorker } from '../loyalty/index.js';
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents, sendWorkspaceEmail } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
@@ -116,6 +117,7 @@ export interface Services {
   couponWorker?: CouponWorker;
   loyaltyWorker?: LoyaltyWorker;
   keyRotationWorker?: Loop;
+  retentionWorker?: RetentionWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ export const WORKER_NAMES = [
   'coupons',
   'loyalty',
   'key-rotation',
+  'retention',
 ] as const;
 export type WorkerName = (typeof WORKER_NAMES)[number];
 
@@ -29,6 +30,7 @@ export const WORKER_DESCRIPTIONS: Record<WorkerName, string> = {
   coupons: 'coupon reversal when the order a coupon was used on is refunded or cancelled',
   'key-rotation': "PII data-key rotations: re-encrypts the old key versions' ciphertext in batches, then retires them",
   loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices; tiers, paid memberships, loyalty traits',
+  retention: 'retention policies: purges old events, message bodies, archive lines, delivery events, closed requests, audit rows',
 };
 
 /** Parses `--only journeys,dispatcher`; throws naming the unknown ones. */

@@ -46,10 +46,10 @@ async function startWorker(env: Record<string, string>): Promise<WorkerProcess> 
 }
 
 const KEY = 'cd'.repeat(32);
-const PROFILES = 10_000;
+const PROFILES = 4_000;
 
 /**
- * Exactly-once sends from the customer's view: a 10,000-profile journey (send, wait, send) runs in
+ * Exactly-once sends from the customer's view: a 4,000-profile journey (send, wait, send) runs in
  * a journey worker process (the real services, only the journey worker started) that is killed
  * with SIGKILL at random points and restarted; afterwards every profile has exactly one outbox row
  * per send step (one idempotency key each: what the dispatcher sends, once per key), and every
@@ -76,7 +76,7 @@ for (const engine of ENGINES) {
     });
 
     it('every profile gets each message exactly once across SIGKILLs of the worker process', { timeout: 120_000 }, async () => {
-      // Set up in this process: 10,000 profiles, a published journey (send, wait 1 s, send), all entered.
+      // Set up in this process: 4,000 profiles, a published journey (send, wait 1 s, send), all entered.
       const services = await createServices(loadConfig({ ...process.env, ...env }), { log: pino({ level: 'silent' }) });
       const { workspace } = await createWorkspace(services.database.db, { name: 'durability' });
       const ws = workspace.id;

@@ -8,7 +8,7 @@ import { createE2eEnvironment, type E2eEnvironment } from '../support/e2e.js';
 import { startServer } from '../support/server-process.js';
 
 const KEY = 'cd'.repeat(32);
-const PROFILES = 30_000;
+const PROFILES = 10_000;
 
 /**
  * kill -9 of the server while its background worker computes a segment; after a restart the

@@ -49,7 +49,9 @@ export async function startProcess(env: Record<string, string>, args: string[]):
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const url = http ? `http://127.0.0.1:${port}` : '';
-  const deadline = Date.now() + 30_000;
+  // 60 s: a first start migrates a fresh database, and two test files at a time on two busy cores
+  // have taken over 30 s to get there (2026-12-07).
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
     if (!http && out.includes('Siyu workers are running')) break;
@@ -60,7 +62,7 @@ export async function startProcess(env: Record<string, string>, args: string[]):
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not answer /health within 30 s:\n${out}`);
+      throw new Error(`server did not answer /health within 60 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

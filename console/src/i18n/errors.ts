@@ -29,8 +29,16 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
     zh: '此工作空间中没有与请求对象匹配的客户，无可处理的数据。',
   },
   PRIVACY_ACTION_UNAVAILABLE: {
-    en: 'Siyu cannot carry out this kind of request yet (erasure, or a correction of identifiers).',
-    zh: '思屿暂不能执行此类请求（删除，或更正标识）。',
+    en: 'This kind of request is not carried out here (an export is answered by downloading its archive).',
+    zh: '此类请求不在此执行（导出请求请下载其归档文件）。',
+  },
+  PRIVACY_IDENTIFIER_CONFLICT: {
+    en: 'The correction would take an identifier another customer holds, or exceed how many of that type a customer may hold; nothing was changed.',
+    zh: '此更正会占用其他客户已有的标识，或超出每位客户该类标识的数量上限；未做任何更改。',
+  },
+  RETENTION_RUNNING: {
+    en: 'A retention run of this workspace is already in progress. Wait for it to end, then look at its report.',
+    zh: '本工作区的数据清理正在进行中，请等它结束后查看报告。',
   },
   KEY_ROTATION_RUNNING: {
     en: 'A rotation of the encryption key is still re-encrypting data; wait for it to finish before starting another.',

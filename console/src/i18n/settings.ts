@@ -28,7 +28,13 @@ export const settingsEn = {
   privacyDownload: 'Download archive',
   privacyReject: 'Reject',
   privacyRejectReason: 'Why it is rejected',
-  privacyNoWork: 'Erasure is not carried out yet; corrections of traits are carried out through the API (POST /v1/privacy/requests/:id/carry-out).',
+  privacyNoWork:
+    'Erasure and correction requests are carried out with Carry out. A correction states its changes when it is recorded through the API (POST /v1/privacy/requests with changes).',
+  privacyCarryOut: 'Carry out',
+  privacyConfirmErasure:
+    'Erase this customer from every module? Their identifiers and personal data are removed for good; orders and points are kept without them. This cannot be undone.',
+  privacyConfirmCorrection: 'Apply the corrections this request states to the customer?',
+  privacyCarriedOut: 'Request carried out.',
   navAudit: 'Audit log',
   auditTitle: 'Audit log',
   auditHelp:
@@ -132,7 +138,11 @@ export const settingsZh: Record<keyof typeof settingsEn, string> = {
   privacyDownload: '下载导出包',
   privacyReject: '拒绝',
   privacyRejectReason: '拒绝原因',
-  privacyNoWork: '删除暂不能执行；特征更正可通过 API 执行（POST /v1/privacy/requests/:id/carry-out）。',
+  privacyNoWork: '删除与更正请求点击「执行」即可处理。更正的具体内容在通过 API 登记时填写（POST /v1/privacy/requests 的 changes）。',
+  privacyCarryOut: '执行',
+  privacyConfirmErasure: '确定在所有模块中删除该客户？其标识和个人信息将被永久移除，订单和积分保留但不再关联此人。此操作无法撤销。',
+  privacyConfirmCorrection: '确定按此请求所列内容更正该客户的信息？',
+  privacyCarriedOut: '请求已执行。',
   navAudit: '操作日志',
   auditTitle: '操作日志',
   auditHelp:

@@ -43,11 +43,17 @@ async function insertManyUnnest(
   if (rows.length === 0) return 0;
   const cols = Object.keys(rows[0]!);
   const types = await columnTypes(db, table);
-  const arrays = cols.map((c) => {
+  const typeOf = (c: string) => {
     const type = types.get(c);
     if (!type) throw new Error(`insertMany: table ${table} has no column ${c}`);
-    return sql`${rows.map((r) => r[c] ?? null)}::${sql.raw(type)}[]`;
-  });
+    return sql.raw(type);
+  };
+  // A column with one value in every row (a workspace id, a batch's template and times) is bound
+  // once as a scalar, not as an array of n copies: less to serialise, send and unnest (100,000
+  // coupon codes: bench/README.md, `coupons`). Only primitives compare; the others go as arrays.
+  const constant = new Set(rows.length > 1 ? cols.filter((c) => isConstant(rows, c)) : []);
+  const varying = cols.filter((c) => !constant.has(c));
+  const arrays = varying.map((c) => sql`${rows.map((r) => r[c] ?? null)}::${typeOf(c)}[]`);
   let onConflict = sql``;
   if (conflict) {
     const target = sql.join(conflict.columns.map((c) => sql.ref(c)));
@@ -55,9 +61,26 @@ async function insertManyUnnest(
       ? sql` on conflict (${target}) do update set ${sql.join(conflict.update.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`))}`
       : sql` on conflict (${target}) do nothing`;
   }
-  const res =
-    await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})${onConflict}`.execute(db);
+  let select = sql`select * from unnest(${sql.join(arrays)})`;
+  if (constant.size > 0) {
+    const u = (i: number) => sql.raw(`u${i}`);
+    const exprs = cols.map((c) => (constant.has(c) ? sql`${rows[0]![c] ?? null}::${typeOf(c)}` : sql`v.${u(varying.indexOf(c))}`));
+    const from =
+      varying.length > 0
+        ? sql`unnest(${sql.join(arrays)}) as v(${sql.join(varying.map((_, i) => u(i)))})`
+        : sql`generate_series(1, ${rows.length}::int) as v(${u(0)})`;
+    select = sql`select ${sql.join(exprs)} from ${from}`;
+  }
+  const res = await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.ref(c)))}) ${select}${onConflict}`.execute(db);
   return Number(res.numAffectedRows ?? 0);
+}
+
+/** True when every row has the same primitive value (or none) in column `c`. */
+function isConstant(rows: readonly Record<string, unknown>[], c: string): boolean {
+  const v = rows[0]![c] ?? null;
+  if (v !== null && typeof v === 'object') return false;
+  for (const r of rows) if ((r[c] ?? null) !== v) return false;
+  return true;
 }
 
 export const postgresDialect: Dialect = {

@@ -18,6 +18,17 @@ export function keepsPlannerStatistics(dialect: Dialect): boolean {
 }
 
 /**
+ * Refreshes the planner's statistics of `tables` after a bulk write that rewrote many of their rows
+ * (PostgreSQL's ANALYZE, a sample of at most 30,000 rows per table: well under a second); no-op on
+ * SQLite. For writes that happen in bursts, not for a steady stream (statistics.ts keeps those).
+ */
+// Kysely<any>: the tables are the caller's own.
+export async function refreshPlannerStatistics(db: Kysely<any>, dialect: Dialect, tables: readonly string[]): Promise<void> {
+  if (!keepsPlannerStatistics(dialect) || tables.length === 0) return;
+  await sql.raw(`analyze ${tables.join(', ')}`).execute(db);
+}
+
+/**
  * True when one write transaction at a time holds the whole database (SQLite; with better-sqlite3
  * the process's thread too): a long write transaction there holds every other writer back, so
  * code that sizes its transactions by time keeps them short.

@@ -49,6 +49,51 @@ describe('statistics keeper', () => {
       expect(lines).toEqual([]);
     });
 
+    it("analyses when one workspace's rows pass 1,000 + 10% of what the planner believes it holds, spaced, and settles at a bulk write's end [postgres]", async () => {
+      d = await openTestDatabase('postgres');
+      const db = d.db;
+      await sql`create table stats_ws (workspace_id text not null, id integer not null)`.execute(db);
+      const fill = (ws: string, n: number) => sql`insert into stats_ws select ${ws}, g from generate_series(1, ${n}::int) as g`.execute(db);
+      const known = async (ws: string) => {
+        const r = await sql<{ vals: string[] | null }>`
+          select most_common_vals::text::text[] as vals from pg_stats where tablename = 'stats_ws' and attname = 'workspace_id'`.execute(db);
+        return (r.rows[0]?.vals ?? []).includes(ws);
+      };
+      await fill('ws_big', 50_000);
+      await sql`analyze stats_ws`.execute(db);
+      let clock = 0;
+      const { log, lines } = warnings();
+      const keeper = createStatisticsKeeper(db, { measure: 'stats_ws', log, now: () => clock });
+
+      // 2,000 rows: far below 10% of the table, but the planner believed the workspace empty.
+      await fill('ws_new', 2000);
+      keeper.wrote(2000, 'ws_new');
+      await keeper.idle();
+      expect(await known('ws_new')).toBe(true);
+
+      // A second new workspace within the spacing waits, unless a bulk write settles it.
+      clock += 1000;
+      await fill('ws_next', 2000);
+      keeper.wrote(2000, 'ws_next');
+      await keeper.idle();
+      expect(await known('ws_next')).toBe(false);
+      await keeper.settle();
+      expect(await known('ws_next')).toBe(true);
+
+      // A workspace the planner knows at 2,000 rows calls for one after 1,200 more, not fewer.
+      clock += 60_000;
+      await fill('ws_new', 1100);
+      keeper.wrote(1100, 'ws_new');
+      await keeper.settle();
+      const rows = async () => Number((await sql<{ n: number }>`select reltuples as n from pg_class where oid = 'stats_ws'::regclass`.execute(db)).rows[0]!.n);
+      expect(await rows()).toBe(54_000);
+      await fill('ws_new', 200);
+      keeper.wrote(200, 'ws_new');
+      await keeper.idle();
+      expect(await rows()).toBe(55_300);
+      expect(lines).toEqual([]);
+    });
+
     it('logs a failed ANALYZE and goes on [postgres]', async () => {
       d = await openTestDatabase('postgres');
       const { log, lines } = warnings();

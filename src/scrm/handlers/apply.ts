@@ -9,14 +9,14 @@
  * event (`Event`), each a table of handlers per `ChangeType` (contacts.ts, chats.ts, tags.ts).
  */
 import { createHash } from 'node:crypto';
-import { applyEvents, liveProfileByIdentifier, normaliseMessage } from '../../cdp/index.js';
-import { type Database, withRetries } from '../../platform/db/database.js';
+import { applyEvents, isTombstoned, liveProfileByIdentifier, normaliseMessage } from '../../cdp/index.js';
+import { withRetries } from '../../platform/db/database.js';
 import { WeComCryptoError } from '../../wecom/index.js';
 import { type CallbackMessage, field, parseCallbackMessage } from '../callback-message.js';
 import type { ScrmEvent } from '../events.js';
 import { chatEvent } from './chats.js';
 import { contactEvent } from './contacts.js';
-import { type Ctx, type Handler, type HandlerDeps, type InboxItem, type Tx, UnusableEventError } from './context.js';
+import { type Ctx, ErasedContactError, type Handler, type HandlerDeps, type InboxItem, type Tx, UnusableEventError } from './context.js';
 import { tagEvent } from './tags.js';
 
 const HANDLERS: Record<string, Handler> = {
@@ -70,16 +70,16 @@ export async function applyInboxMessage(deps: HandlerDeps, item: InboxItem): Pro
           );
           await applyEvents(trx, deps.ingest, item.workspaceId, settings, normalised);
         },
-        profileOf: (ext) => liveProfileOf(trx, item.workspaceId, idType, ext),
+        profileOf: async (ext) => {
+          const id = await liveProfileByIdentifier(trx, item.workspaceId, idType, ext);
+          if (id !== undefined) return id;
+          // Ingest dropped the event: the customer was erased and has not consented anew.
+          if (await isTombstoned(trx, await deps.ingest.cipher.forWorkspace(item.workspaceId, trx), item.workspaceId, idType, ext))
+            throw new ErasedContactError(`${item.kind}: the customer was erased`);
+          throw new Error(`no profile holds ${idType} ${ext} after ingest`);
+        },
       };
       return run(tx);
     }),
   );
-}
-
-/** The live profile holding a customer's identifier, which the transaction's ingest has just written: throws when none holds it. */
-async function liveProfileOf(trx: Database['db'], ws: string, type: string, ext: string): Promise<string> {
-  const id = await liveProfileByIdentifier(trx, ws, type, ext);
-  if (id === undefined) throw new Error(`no profile holds ${type} ${ext} after ingest`);
-  return id;
 }

@@ -1,4 +1,5 @@
 /** `change_external_chat` events: a customer group created, updated (members joined or left, owner, name, notice) or dismissed. */
+import { tombstonedValues } from '../../cdp/index.js';
 import { WECOM_EVENTS, WECOM_INVITED_SCENES, WECOM_PROPS as P } from '../../platform/event-names.js';
 import type { GroupChat, GroupChatMember } from '../../wecom/index.js';
 import { field, listField } from '../callback-message.js';
@@ -89,9 +90,19 @@ async function storeGroup(c: Chat, tx: Tx): Promise<Map<string, repo.MemberFacts
   const { ctx, chatId, group: g } = c;
   const facts = g ? { chatId, name: g.name, owner: g.owner, notice: g.notice ?? null, createdAt: g.create_time * 1000 } : { chatId };
   await repo.upsertGroup(tx.trx, ctx.ws, facts, ctx.at, tx.now);
-  const listed = new Map((g?.member_list ?? []).map((m) => [m.userid, memberFacts(m)]));
+  const erased = await erasedOf(
+    ctx,
+    tx,
+    (g?.member_list ?? []).map((m) => m.userid),
+  );
+  const listed = new Map((g?.member_list ?? []).filter((m) => !erased.has(m.userid)).map((m) => [m.userid, memberFacts(m)]));
   for (const m of listed.values()) await repo.upsertMember(tx.trx, ctx.ws, chatId, m, tx.now);
   return listed;
+}
+
+/** The members among `ids` who are erased customers (their external userid tombstoned, issue #19): not stored again. */
+async function erasedOf(ctx: Ctx, tx: Tx, ids: string[]): Promise<Set<string>> {
+  return tombstonedValues(tx.trx, await ctx.deps.ingest.cipher.forWorkspace(ctx.ws, tx.trx), ctx.ws, `external_userid:${ctx.corpId}`, ids);
 }
 
 /** Counts the group's live members, then stores the timeline messages. */
@@ -106,7 +117,9 @@ async function finish(c: Chat, tx: Tx, messages: Record<string, unknown>[]): Pro
 async function membersJoined(c: Chat, tx: Tx, listed: Map<string, repo.MemberFacts>, name: string): Promise<Record<string, unknown>[]> {
   const { ctx } = c;
   const messages: Record<string, unknown>[] = [];
-  for (const id of listField(ctx.msg, 'MemChangeList')) {
+  const changed = listField(ctx.msg, 'MemChangeList');
+  const erased = await erasedOf(ctx, tx, changed);
+  for (const id of changed.filter((x) => !erased.has(x))) {
     const m = listed.get(id) ?? { memberId: id, type: guessType(id), joinTime: ctx.at, joinScene: JOIN_SCENE[field(ctx.msg, 'JoinScene') ?? ''] ?? null };
     if (!listed.has(id)) await repo.upsertMember(tx.trx, ctx.ws, c.chatId, m, tx.now);
     if (m.type === 2) messages.push(...c.joined(m, name));
@@ -121,7 +134,9 @@ async function membersLeft(c: Chat, tx: Tx, before: Awaited<ReturnType<typeof re
   const known = new Map((before?.members ?? []).map((m) => [m.memberId, m]));
   const quitSceneRaw = field(ctx.msg, 'QuitScene');
   const quitScene = quitSceneRaw !== undefined && /^\d+$/.test(quitSceneRaw) ? Number(quitSceneRaw) : null;
-  for (const id of listField(ctx.msg, 'MemChangeList')) {
+  const changed = listField(ctx.msg, 'MemChangeList');
+  const erased = await erasedOf(ctx, tx, changed);
+  for (const id of changed.filter((x) => !erased.has(x))) {
     const m = known.get(id) ?? { memberId: id, type: guessType(id), unionid: null };
     await repo.endMember(tx.trx, ctx.ws, c.chatId, m, ctx.at, quitScene, tx.now);
     if (m.type === 2) messages.push(c.left(m, name, { quit_scene: quitScene }));

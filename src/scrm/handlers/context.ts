@@ -42,6 +42,17 @@ export class UnusableEventError extends Error {
   }
 }
 
+/**
+ * An event about a person who was erased (their `external_userid` is tombstoned, issue #19): it is
+ * not applied, and its stored callback, which names them, is deleted.
+ */
+export class ErasedContactError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ErasedContactError';
+  }
+}
+
 /** What a handler may do inside the transaction. */
 export interface Tx {
   trx: Kysely<DB>;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Clock, systemClock } from '../../platform/clock.js';
 import type { Dialect } from '../../platform/db/database.js';
+import { refreshPlannerStatistics } from '../../platform/db/planner.js';
 import type { SegmentsSqlDB } from '../schema.js';
 import { SegmentError } from '../errors.js';
 import { getWorkspace } from '../../platform/workspaces.js';
@@ -63,5 +64,8 @@ export async function computeModels(db: Kysely<SegmentsSqlDB>, dialect: Dialect,
   } finally {
     await lease.release();
   }
+  // A run rewrites the workspace's scores at once; segments on them are planned from statistics
+  // (issue #20: eight RFM segments took 67-99 s after an import with stale ones).
+  await refreshPlannerStatistics(db, dialect, ['profile_scores']);
   return report;
 }

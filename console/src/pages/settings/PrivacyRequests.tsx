@@ -1,7 +1,8 @@
 /**
  * Settings → Privacy requests (owner only; the API enforces it): data-subject requests with their
  * status and due date (15 working days), a form to record one, the archive of an export to
- * download (which completes it and is recorded in the audit log), and rejection with a reason.
+ * download (which completes it and is recorded in the audit log), erasure and correction requests
+ * carried out after a confirmation, and rejection with a reason.
  */
 import { App as AntApp, Button, Card, Form, Input, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
@@ -69,6 +70,17 @@ export function PrivacyRequestsPage() {
       pages.reload();
     } catch (err) {
       setError(err);
+    }
+  };
+  const carryOut = async (r: PrivacyRequest) => {
+    setError(null);
+    try {
+      await api.carryOutPrivacyRequest(r.id);
+      message.success(t('privacyCarriedOut'));
+      pages.reload();
+    } catch (err) {
+      setError(err);
+      pages.reload();
     }
   };
   const open = (r: PrivacyRequest) => r.status === 'received' || r.status === 'in_progress';
@@ -140,6 +152,17 @@ export function PrivacyRequestsPage() {
                   <Button size="small" onClick={() => download(r)} data-testid="privacy-download">
                     {t('privacyDownload')}
                   </Button>
+                )}
+                {open(r) && r.kind !== 'export' && (
+                  <Popconfirm
+                    title={<div style={{ maxWidth: 360 }}>{t(r.kind === 'erasure' ? 'privacyConfirmErasure' : 'privacyConfirmCorrection')}</div>}
+                    okButtonProps={{ danger: r.kind === 'erasure', 'data-testid': 'privacy-carry-out-ok' } as never}
+                    onConfirm={() => carryOut(r)}
+                  >
+                    <Button size="small" type="primary" danger={r.kind === 'erasure'} data-testid="privacy-carry-out">
+                      {t('privacyCarryOut')}
+                    </Button>
+                  </Popconfirm>
                 )}
                 {open(r) && (
                   <Popconfirm
