@@ -6,7 +6,7 @@ import { createRuleBook, type Identifier, type RuleBook, sortByPriority } from '
 import { IdentityGraph } from '../src/cdp/identity-graph.js';
 import { applyEvents } from '../src/cdp/ingest.service.js';
 import type { TrackedEvent } from '../src/cdp/tracking.js';
-import { createPiiCipher } from '../src/platform/crypto.js';
+import { createKeyring } from '../src/platform/keys.js';
 import { openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import { newId } from '../src/platform/ids.js';
@@ -102,7 +102,12 @@ async function runDatabasePath(links: Identifier[][], rules: RuleBook, where: { 
     const ws = (await createWorkspace(database.db, { name: 'bench identity' })).workspace.id;
     const timer = statementTimer();
     const db = database.db.withPlugin(timer.plugin);
-    const deps = { dialect: timer.wrap(database.dialect), cipher: createPiiCipher(randomBytes(32)), now: () => Date.now() };
+    const deps = {
+      dialect: timer.wrap(database.dialect),
+      cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => Date.now() }),
+      now: () => Date.now(),
+    };
+    await deps.cipher.warm([ws]); // the workspace's keys, as the ingest writer loads them before its transactions
     const settings = { rules, currency: 'CNY', timeZone: 'Asia/Shanghai' };
     const runId = `lnk-${randomBytes(3).toString('hex')}`;
     const start = Date.now();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createRuleBook } from '../src/cdp/identifiers.js';
 import { applyEvents } from '../src/cdp/ingest.service.js';
-import { createPiiCipher } from '../src/platform/crypto.js';
+import { createKeyring } from '../src/platform/keys.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import { createWorkspace } from '../src/platform/workspaces.js';
@@ -297,7 +297,8 @@ async function incremental(run: Run) {
 
   const { db, dialect } = run.database;
   const rules = createRuleBook();
-  const deps = { dialect, cipher: createPiiCipher(randomBytes(32)), now: () => run.clock.now() };
+  const deps = { dialect, cipher: createKeyring(run.database, { masterKey: randomBytes(32), now: () => run.clock.now() }), now: () => run.clock.now() };
+  await deps.cipher.warm([run.ws]); // as the ingest writer loads them before its transactions
   const settings = { rules, currency: 'CNY', timeZone: TIME_ZONE };
   const stream = incrementalStream({ profiles: run.o.profiles, seed: run.o.seed, rules });
   const total = run.o.incrementalEvents;
@@ -469,7 +470,13 @@ async function runPhases(o: BenchOptions, database: Database, commits: Run['comm
   const clock = simulatedClock(NOW);
   const timer = statementTimer();
   const timeZoneOf = async () => TIME_ZONE;
-  const profiles = { database, cipher: createPiiCipher(randomBytes(32)), rulesFor: async () => createRuleBook(), defaultRegion: 'CN', now: () => clock.now() };
+  const profiles = {
+    database,
+    cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => clock.now() }),
+    rulesFor: async () => createRuleBook(),
+    defaultRegion: 'CN',
+    now: () => clock.now(),
+  };
   const run: Run = {
     o,
     database,

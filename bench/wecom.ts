@@ -27,7 +27,7 @@ import pino from 'pino';
 import { createRuleBook } from '../src/cdp/identifiers.js';
 import { createIngestWriter } from '../src/cdp/writer.js';
 import { createHub } from '../src/platform/hub.js';
-import { createPiiCipher } from '../src/platform/crypto.js';
+import { createKeyring } from '../src/platform/keys.js';
 import { type Database, openDatabase } from '../src/platform/db/database.js';
 import { migrateSiyu } from '../src/server/migrations.js';
 import type { DB } from '../src/platform/db/schema.js';
@@ -220,7 +220,7 @@ async function syncOn(engine: string, database: Database, sandbox: SandboxProces
   const { workspace } = await createWorkspace(database.db, { name: 'wecom bench' });
   const writer = createIngestWriter({
     database,
-    deps: { dialect: database.dialect, cipher: createPiiCipher(randomBytes(32)), now: () => Date.now() },
+    deps: { dialect: database.dialect, cipher: createKeyring(database, { masterKey: randomBytes(32), now: () => Date.now() }), now: () => Date.now() },
     settingsFor: async () => ({ rules: createRuleBook(), currency: 'CNY', timeZone: 'Asia/Shanghai' }),
     log,
     hub: createHub(log),

@@ -36,6 +36,7 @@ import type { createdKeySchema, keyInfo, patchWorkspaceBody, workspaceSchema } f
 import type { invitationSchema, inviteBody, memberSchema, patchUserBody, sessionSchema } from '../../src/access/access.schemas.ts';
 import type { auditEntrySchema, auditQuery } from '../../src/compliance/audit.schemas.ts';
 import type { rateLimitsAnswer, rateLimitsBody } from '../../src/compliance/rate-limit.schemas.ts';
+import type { keyStatusSchema } from '../../src/compliance/keys.schemas.ts';
 import type { newPrivacyRequestBody, privacyListQuery, privacyRequestSchema } from '../../src/compliance/privacy.schemas.ts';
 import type {
   computeBody,
@@ -241,6 +242,8 @@ export type AuditQuery = Input<typeof auditQuery>;
 export type RateLimitsAnswer = Answer<typeof rateLimitsAnswer>;
 /** Body of `PUT /v1/rate-limits`. */
 export type RateLimitsBody = Input<typeof rateLimitsBody>;
+/** `GET /v1/encryption/keys`: the workspace's data key versions and latest rotation. */
+export type KeyStatus = Answer<typeof keyStatusSchema>;
 /** A data-subject request (`/v1/privacy/requests`). */
 export type PrivacyRequest = Answer<typeof privacyRequestSchema>;
 /** Body of `POST /v1/privacy/requests`. */

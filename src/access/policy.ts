@@ -5,7 +5,7 @@
  *
  * | class | owner | operator | analyst | guide |
  * | --- | --- | --- | --- | --- |
- * | admin (keys, users, WeCom connection, workspace name and time zone, the audit log, rate limits, privacy requests, retention) | yes | — | — | — |
+ * | admin (keys, users, WeCom connection, workspace name and time zone, the audit log, rate limits, privacy requests, retention, encryption keys) | yes | — | — | — |
  * | change (every other POST/PUT/PATCH/DELETE) | yes | yes | — | — |
  * | read (GET, and POSTs that only compute an answer) | yes | yes | yes | — |
  * | guide (their own workbench, tasks and customers) | yes | yes | yes (reads) | own only |
@@ -16,7 +16,7 @@ import type { Role } from '../platform/principal.js';
 /** How a route is classified. */
 export type RouteClass = 'admin' | 'change' | 'read' | 'member';
 
-/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret), the workspace's name and time zone, the audit log, changes of the rate limits, data-subject requests, retention periods. */
+/** Owner-only routes: API keys, console users and invitations, the WeCom connection (its secret), the workspace's name and time zone, the audit log, changes of the rate limits, data-subject requests, retention periods, PII encryption keys. */
 const ADMIN: RegExp[] = [
   /^[A-Z]+ \/v1\/keys(\/|$)/,
   /^[A-Z]+ \/v1\/users(\/|$)/,
@@ -26,6 +26,8 @@ const ADMIN: RegExp[] = [
   /^PUT \/v1\/rate-limits$/,
   // Data-subject requests: exports and erasures of one person's data (#19: the owner's alone).
   /^[A-Z]+ \/v1\/privacy(\/|$)/,
+  // PII encryption keys: their status and rotation (#19).
+  /^[A-Z]+ \/v1\/encryption(\/|$)/,
   // Retention periods and the job's reports (#19): how long personal data is kept is the owner's decision.
   /^[A-Z]+ \/v1\/retention(\/|$)/,
 ];

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
@@ -12,7 +12,7 @@ import type { IngestWriter } from './writer.js';
 /** What the CDP needs (its routes, imports and profile rules), built once by the composition root. */
 export interface CdpDeps {
   database: Database;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   now: () => number;
   log: Logger;
   /** The writer (built with `createIngestWriter` on this hub) emits `cdp.events-committed` on it. */

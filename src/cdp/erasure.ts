@@ -9,6 +9,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { Database } from '../platform/db/database.js';
 import { affected, type ErasureCounts, type ErasureTarget } from '../platform/personal-data.js';
 import type { Identifier } from './identifiers.js';
@@ -27,8 +28,9 @@ export function tombstoneKey(cipher: PiiCipher, type: string, storedKey: string,
 }
 
 /** Erases the person whose profiles are `target.profileIds` (the live one first) from the CDP's tables. */
-export async function eraseCdpPerson(deps: { database: Database; cipher: PiiCipher }, ws: string, target: ErasureTarget): Promise<ErasureCounts> {
+export async function eraseCdpPerson(deps: { database: Database; cipher: PiiKeyring }, ws: string, target: ErasureTarget): Promise<ErasureCounts> {
   const ids = target.profileIds;
+  const cipher = await deps.cipher.forWorkspace(ws);
   return deps.database.db.transaction().execute(async (handle) => {
     const trx = cdpDb(handle as unknown as Kysely<CdpDB>);
     const identities = await trx
@@ -44,7 +46,7 @@ export async function eraseCdpPerson(deps: { database: Database; cipher: PiiCiph
           part.map((i) => ({
             workspace_id: ws,
             id_type: i.id_type,
-            key: tombstoneKey(deps.cipher, i.id_type, i.id_key, i.value_enc !== null),
+            key: tombstoneKey(cipher, i.id_type, i.id_key, i.value_enc !== null),
             erased_at: target.at,
           })),
         )
@@ -62,8 +64,8 @@ export async function eraseCdpPerson(deps: { database: Database; cipher: PiiCiph
     );
     counts.tags = n(await trx.deleteFrom('profile_tags').where('workspace_id', '=', ws).where('profile_id', 'in', ids).executeTakeFirst());
     // Message ids may carry an identifier (`wecom:add:<external userid>…`): those become a keyed hash.
-    const values = identities.map((i) => (i.value_enc !== null ? deps.cipher.decrypt(i.value_enc) : i.id_key)).filter((v) => v.length >= 6);
-    const renamed = await renameMessageIds(trx, deps.cipher, ws, ids, values);
+    const values = identities.map((i) => (i.value_enc !== null ? cipher.decrypt(i.value_enc) : i.id_key)).filter((v) => v.length >= 6);
+    const renamed = await renameMessageIds(trx, cipher, ws, ids, values);
     counts.events = n(
       await trx
         .updateTable('events')

@@ -10,6 +10,7 @@ import { maskPii } from '../platform/crypto.js';
 import { CdpError } from './errors.js';
 import { normaliseIdentifier, parseIdentifierRef, storedKey } from './identifiers.js';
 import type { ProfileDeps } from './profiles.service.js';
+import type { PiiCipher } from '../platform/crypto.js';
 import type { Kysely } from 'kysely';
 import { type CdpDB, cdpDb } from './schema.js';
 
@@ -27,17 +28,18 @@ export type IdentifierCorrection =
 /** Applies `changes` to the person (`profileIds`: the live profile first, then those merged into it). */
 export async function correctIdentifiers(deps: ProfileDeps, ws: string, profileIds: string[], changes: IdentifierChange[]): Promise<IdentifierCorrection> {
   const rules = await deps.rulesFor(ws);
+  const cipher = await deps.cipher.forWorkspace(ws);
   const parsed = changes.map((c) => {
     const ref = parseIdentifierRef(`${c.type}:${c.value}`, rules);
     const value = ref && normaliseIdentifier(ref.type, ref.rawValue, deps.defaultRegion);
     if (!ref || value === undefined) throw new CdpError('IDENTIFIER_INVALID', `"${c.type}:${c.value}" is not a usable identifier of a known type`);
-    return { ...c, type: ref.type, value, key: storedKey(rules, deps.cipher, ref.type, value), pii: !!rules.rule(ref.type)?.pii };
+    return { ...c, type: ref.type, value, key: storedKey(rules, cipher, ref.type, value), pii: !!rules.rule(ref.type)?.pii };
   });
   const now = deps.now();
   try {
     return await deps.database.db
       .transaction()
-      .execute((handle) => apply(cdpDb(handle as unknown as Kysely<CdpDB>), { deps, ws, profileIds, parsed, now, rules }));
+      .execute((handle) => apply(cdpDb(handle as unknown as Kysely<CdpDB>), { deps, ws, profileIds, parsed, now, rules, cipher }));
   } catch (err) {
     if (err instanceof Refused) return { ok: false, problem: err.message };
     throw err;
@@ -48,9 +50,17 @@ export async function correctIdentifiers(deps: ProfileDeps, ws: string, profileI
 class Refused extends Error {}
 
 type Parsed = IdentifierChange & { key: string; pii: boolean };
-type Ctx = { deps: ProfileDeps; ws: string; profileIds: string[]; parsed: Parsed[]; now: number; rules: Awaited<ReturnType<ProfileDeps['rulesFor']>> };
+type Ctx = {
+  deps: ProfileDeps;
+  ws: string;
+  profileIds: string[];
+  parsed: Parsed[];
+  now: number;
+  rules: Awaited<ReturnType<ProfileDeps['rulesFor']>>;
+  cipher: PiiCipher;
+};
 
-async function apply(trx: Kysely<CdpDB>, { deps, ws, profileIds, parsed, now, rules }: Ctx): Promise<IdentifierCorrection> {
+async function apply(trx: Kysely<CdpDB>, { ws, profileIds, parsed, now, rules, cipher }: Ctx): Promise<IdentifierCorrection> {
   const removed: { type: string; value: string }[] = [];
   for (const c of parsed.filter((x) => x.action === 'remove')) {
     const res = await trx
@@ -89,12 +99,12 @@ async function apply(trx: Kysely<CdpDB>, { deps, ws, profileIds, parsed, now, ru
         id_type: c.type,
         id_key: c.key,
         profile_id: profileIds[0]!,
-        value_enc: c.pii ? deps.cipher.encrypt(c.value) : null,
+        value_enc: c.pii ? cipher.encrypt(c.value) : null,
         first_seen_at: now,
         source_message_id: null,
       })
       .execute();
-    await trx.deleteFrom('identity_tombstones').where('workspace_id', '=', ws).where('key', '=', deps.cipher.lookupKey(c.type, c.value)).execute();
+    await trx.deleteFrom('identity_tombstones').where('workspace_id', '=', ws).where('key', '=', cipher.lookupKey(c.type, c.value)).execute();
     added.push({ type: c.type, value: maskPii(c.value) });
   }
   return { ok: true, added, removed };

@@ -23,7 +23,7 @@ describeEngines('One ID through the ingest path', (engine) => {
         .where('id_key', '=', key)
         .executeTakeFirst()
     )?.profile_id;
-  const lookupKey = (type: string, v: string) => t.services.cipher.lookupKey(type, v);
+  const lookupKey = async (ws: string, type: string, v: string) => (await t.services.cipher.forWorkspace(ws)).lookupKey(type, v);
 
   it('merges an anonymous visitor into the account on identify, records the merge, redirects the old id', async () => {
     const { workspaceId: ws, writeKey } = await t.newWorkspace();
@@ -101,9 +101,10 @@ describeEngines('One ID through the ingest path', (engine) => {
       .where('workspace_id', '=', ws)
       .where('id_type', '=', 'phone')
       .executeTakeFirstOrThrow();
-    expect(phoneRow.id_key).toBe(lookupKey('phone', '+8613800138000'));
+    expect(phoneRow.id_key).toBe(await lookupKey(ws, 'phone', '+8613800138000'));
     expect(phoneRow.id_key).not.toContain('138');
-    expect(t.services.cipher.decrypt(phoneRow.value_enc!)).toBe('+8613800138000');
+    expect((await t.services.cipher.forWorkspace(ws)).decrypt(phoneRow.value_enc!)).toBe('+8613800138000');
+    expect(phoneRow.value_enc!.startsWith('v2.1.')).toBe(true);
   });
 
   it('takes WeChat identifiers from context.externalIds, one openid per app', async () => {
@@ -217,8 +218,9 @@ describeEngines('One ID through the ingest path', (engine) => {
             .where('workspace_id', '=', ws.workspaceId)
             .execute();
           const groups = new Map<string, string[]>();
+          const cipher = await t.services.cipher.forWorkspace(ws.workspaceId);
           for (const r of rows) {
-            const v = r.value_enc ? t.services.cipher.decrypt(r.value_enc) : r.id_key;
+            const v = r.value_enc ? cipher.decrypt(r.value_enc) : r.id_key;
             groups.set(r.profile_id, [...(groups.get(r.profile_id) ?? []), `${r.id_type}:${v}`]);
           }
           expect([...groups.values()].map((g) => g.sort().join('|')).sort()).toEqual(expected);

@@ -273,6 +273,6 @@ async function storeChunk(deps: ImportDeps, ws: string, chunk: StagedRow[], t: T
   t.duplicates += r.duplicates;
   if (!chunk.some((c) => c.tags.length)) return;
   const { rules } = await deps.writer.settingsFor(ws);
-  const ctx = { rules, cipher: deps.ingest.cipher, now: deps.ingest.now() };
+  const ctx = { rules, cipher: await deps.ingest.cipher.forWorkspace(ws), now: deps.ingest.now() };
   t.tagged += await withRetries(deps.database, () => deps.writer.exclusive((trx) => tagProfiles(cdpDb(trx), ctx, ws, chunk)));
 }

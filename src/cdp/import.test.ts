@@ -124,7 +124,7 @@ describeEngines('import', (engine) => {
     expect((await profile(n1)).traits).toEqual({ age: 31, vip: true, city: 'Hangzhou', prefs: { tea: 'green' } });
     const ev = await db().selectFrom('events').select('timestamp').where('workspace_id', '=', ws).where('user_id', '=', 'n1').executeTakeFirstOrThrow();
     expect(ev.timestamp).toBe(Date.parse('2026-03-01T00:00:00Z'));
-    const emailKey = t.services.cipher.lookupKey('email', 'mixed@example.com');
+    const emailKey = (await t.services.cipher.forWorkspace(ws)).lookupKey('email', 'mixed@example.com');
     expect(await tagsOf(ws, await profileOf(ws, 'email', emailKey))).toEqual(['club/member:import']);
   });
 
@@ -239,7 +239,7 @@ describeEngines('import', (engine) => {
       { order_id: 'o1', total_fen: 9990, currency: 'CNY' },
       { order_id: 'o9', total_fen: 750, currency: 'USD' },
     ]);
-    const p = await profile(await profileOf(ws, 'phone', t.services.cipher.lookupKey('phone', '+8613800138001')));
+    const p = await profile(await profileOf(ws, 'phone', (await t.services.cipher.forWorkspace(ws)).lookupKey('phone', '+8613800138001')));
     // Only orders in the workspace currency count towards the aggregates.
     expect([p.order_count, p.total_spent_fen]).toEqual([1, 9990]);
   });

@@ -87,6 +87,8 @@ export { clientIp, trustedProxies } from './tracking.client.js';
 
 // Data-subject rights (compliance): what the CDP holds about a person.
 export { cdpPersonalData, personProfileIds } from './personal-data.js';
+// Key rotation (compliance): the CDP's ciphertext, re-encrypted under a workspace's new data key.
+export { cdpCiphertextStores } from './reencrypt.js';
 export { cdpRetention, EVENT_PURGE_GRACE_MS, type CdpRetentionNames } from './retention.js';
 export { isTombstoned, liftTombstone, tombstonedValues } from './erasure.js';
 export { correctIdentifiers, type IdentifierChange, type IdentifierCorrection } from './identifiers.correct.js';

@@ -34,10 +34,11 @@ export async function applyEvents<D extends CdpDB>(
   const outcome: IngestOutcome = { stored: unstored.length, duplicates: input.length - unstored.length, profileOf: new Map() };
   if (unstored.length === 0) return outcome;
   // 2. Identifier keys: PII is looked up by keyed hash, stored encrypted.
-  const keyed = keyIdentifiers(settings.rules, deps.cipher, unstored);
+  const cipher = await deps.cipher.forWorkspace(workspaceId, handle);
+  const keyed = keyIdentifiers(settings.rules, cipher, unstored);
   const { plainOf } = keyed;
   // An event naming an erased identifier is dropped, never stored nor linked (issue #19, tombstones).
-  const erased = await tombstonedEvents(trx, deps.cipher, workspaceId, keyed.eventIds, (type, key) => plainOf.has(type + '\u0000' + key));
+  const erased = await tombstonedEvents(trx, cipher, workspaceId, keyed.eventIds, (type, key) => plainOf.has(type + '\u0000' + key));
   const events = erased.size ? unstored.filter((_, i) => !erased.has(i)) : unstored;
   const eventIds = erased.size ? keyed.eventIds.filter((_, i) => !erased.has(i)) : keyed.eventIds;
   if (erased.size) ((outcome.stored -= erased.size), (outcome.erased = erased.size));
@@ -61,7 +62,13 @@ export async function applyEvents<D extends CdpDB>(
     graph.dirty.add(pid);
   }
   // 6. Write back: merges first (they move rows), then profiles, identities, events, orders, records.
-  await writeBack(trx, deps, workspaceId, { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome }, now);
+  await writeBack(
+    trx,
+    { dialect: deps.dialect, cipher },
+    workspaceId,
+    { graph, events, profileAt, plainOf, orders: orders.plan(), currency: settings.currency, outcome },
+    now,
+  );
   return outcome;
 }
 

@@ -1,11 +1,11 @@
 import type { Dialect } from '../platform/db/database.js';
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { RuleBook } from './identifiers.js';
 
 /** What applying events needs: the engine, rules, and the PII cipher. */
 export interface IngestDeps {
   dialect: Dialect;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   now: () => number;
 }
 

@@ -2,7 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Dialect } from '../platform/db/database.js';
 import { newId } from '../platform/ids.js';
 import type { IdentityGraph } from './identity-graph.js';
-import { ConcurrentWriteError, type IngestDeps, type IngestOutcome } from './ingest.types.js';
+import type { PiiCipher } from '../platform/crypto.js';
+import { ConcurrentWriteError, type IngestOutcome } from './ingest.types.js';
 import type { OrderPlan } from './orders.book.js';
 import { writeOrderPlan } from './orders.repo.js';
 import { chunks, stateToRow } from './profiles.repo.js';
@@ -42,7 +43,7 @@ const PROFILE_UPDATE_COLUMNS = [
 ];
 
 /** Writes a resolved batch: merges first (they move rows), then profiles, identities, events, orders (and aggregates they change), merge records. */
-export async function writeBack(trx: Kysely<CdpDB>, deps: IngestDeps, ws: string, r: Resolved, now: number): Promise<void> {
+export async function writeBack(trx: Kysely<CdpDB>, deps: { dialect: Dialect; cipher: PiiCipher }, ws: string, r: Resolved, now: number): Promise<void> {
   const { dialect, cipher } = deps;
   const { graph } = r;
   await writeMerges(trx, dialect, ws, graph, now);

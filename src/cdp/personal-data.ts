@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/database.js';
 import { parseJson } from '../platform/db/database.js';
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import { eraseCdpPerson } from './erasure.js';
 import { isoOrNull, listedKind, pagedKind, type PersonalDataKind, type PersonalDataSource } from '../platform/personal-data.js';
 import type { CdpDB } from './schema.js';
@@ -56,11 +56,12 @@ function eventsKind(db: Kysely<CdpDB>, ws: string, ids: string[]): PersonalDataK
 }
 
 /** The CDP's personal-data source. */
-export function cdpPersonalData(deps: { database: Database; cipher: PiiCipher }): PersonalDataSource {
+export function cdpPersonalData(deps: { database: Database; cipher: PiiKeyring }): PersonalDataSource {
   const db = deps.database.db as unknown as Kysely<CdpDB>;
   return {
     module: 'cdp',
     async read(ws, ids) {
+      const cipher = await deps.cipher.forWorkspace(ws);
       return [
         listedKind('profiles', async () =>
           (await db.selectFrom('profiles').selectAll().where('workspace_id', '=', ws).where('id', 'in', ids).orderBy('created_at').execute()).map((p) => ({
@@ -80,7 +81,7 @@ export function cdpPersonalData(deps: { database: Database; cipher: PiiCipher })
             (i) => ({
               profileId: i.profile_id,
               type: i.id_type,
-              value: i.value_enc !== null ? deps.cipher.decrypt(i.value_enc) : i.id_key,
+              value: i.value_enc !== null ? cipher.decrypt(i.value_enc) : i.id_key,
               firstSeenAt: isoOrNull(i.first_seen_at),
             }),
           ),

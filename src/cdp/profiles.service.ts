@@ -4,6 +4,7 @@ import type { TrackedEvent } from './tracking.js';
 import type { IngestWriter } from './writer.js';
 import { newId } from '../platform/ids.js';
 import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import { type Database, withRetries } from '../platform/db/database.js';
 import { decodeCursor, type Page, pageOf } from '../platform/paging.js';
 import { CdpError } from './errors.js';
@@ -20,7 +21,7 @@ import { listMerges, listTimeline, type MergeRow, type TimelineRow, type Timelin
 /** What the profile management rules need. */
 export interface ProfileDeps {
   database: Database;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   /** The workspace's identifier rules (for parsing `type:value` references). */
   rulesFor(workspaceId: string): Promise<RuleBook>;
   defaultRegion: string;
@@ -133,7 +134,7 @@ async function identifierKey(deps: ProfileDeps, ws: string, ref: string, where: 
           : ' (placeholders such as "null" or "0" never identify anyone)';
     throw new CdpError('IDENTIFIER_INVALID', `${where}: "${parsed.rawValue}" is not a usable ${parsed.type} value${hint}`);
   }
-  return { type: parsed.type, value, key: storedKey(rules, deps.cipher, parsed.type, value) };
+  return { type: parsed.type, value, key: storedKey(rules, await deps.cipher.forWorkspace(ws), parsed.type, value) };
 }
 
 /**
@@ -165,7 +166,7 @@ export async function reviveErasedIdentifier(deps: ProfileDeps & { writer: Inges
   const { type, key, value } = await identifierKey(deps, ws, ref, 'profile reference');
   const db = deps.database.db;
   if ((await findProfileByIdentifier(db, ws, type, key)) !== undefined) return undefined;
-  if (!(await liftTombstone(deps.database, deps.cipher, ws, type, value))) return undefined;
+  if (!(await liftTombstone(deps.database, await deps.cipher.forWorkspace(ws), ws, type, value))) return undefined;
   const now = deps.now();
   const event: TrackedEvent = {
     messageId: newId('msg', now),
@@ -216,7 +217,7 @@ async function viewOf(deps: ProfileDeps, ws: string, id: string): Promise<Profil
   const [rec] = await loadProfileRecords(deps.database.db, ws, [id]);
   // Merged between resolving and loading: the caller may retry with the same reference.
   if (!rec) throw new CdpError('PROFILE_NOT_FOUND', `profile ${id} was merged or removed while being read; retry`);
-  return toView(rec, deps.cipher);
+  return toView(rec, await deps.cipher.forWorkspace(ws));
 }
 
 const toEvent = (r: TimelineRow): TimelineEvent => ({
@@ -298,11 +299,12 @@ export async function listProfiles(deps: ProfileDeps, ws: string, query: ListPro
   if (text) {
     const rules = await deps.rulesFor(ws);
     const identifiers: { type: string; key: string }[] = [];
+    const cipher = await deps.cipher.forWorkspace(ws);
     // Exact types only: families (openid:<appid>) are searched with identifier=.
     for (const r of rules.rules) {
       if (r.type.endsWith(':*')) continue;
       const value = normaliseIdentifier(r.type, text, deps.defaultRegion);
-      if (value !== undefined) identifiers.push({ type: r.type, key: storedKey(rules, deps.cipher, r.type, value) });
+      if (value !== undefined) identifiers.push({ type: r.type, key: storedKey(rules, cipher, r.type, value) });
     }
     q = { text, identifiers, traitKeys: NAME_TRAITS };
   }
@@ -310,8 +312,9 @@ export async function listProfiles(deps: ProfileDeps, ws: string, query: ListPro
   const ids = await listProfileIds(db, deps.database.dialect, ws, { identifier, traits, tagSets, q, audience, after: query.cursor, limit: query.limit + 1 });
   const pageIds = ids.slice(0, query.limit);
   const records = await loadProfileRecords(db, ws, pageIds);
+  const cipher = await deps.cipher.forWorkspace(ws);
   return {
-    data: records.map((r) => toView(r, deps.cipher)),
+    data: records.map((r) => toView(r, cipher)),
     nextCursor: ids.length > query.limit ? pageIds[pageIds.length - 1]! : null,
   };
 }

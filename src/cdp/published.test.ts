@@ -155,8 +155,8 @@ describeEngines('cdp published functions', (engine) => {
     );
     const phone = (await latestIdentifier(db, w, [a], 'phone'))!;
     expect(phone.type).toBe('phone');
-    expect(phone.key).toBe(t.services.cipher.lookupKey('phone', '+8613800138000'));
-    expect(t.services.cipher.decrypt(phone.valueEnc!)).toBe('+8613800138000');
+    expect(phone.key).toBe((await t.services.cipher.forWorkspace(w)).lookupKey('phone', '+8613800138000'));
+    expect((await t.services.cipher.forWorkspace(w)).decrypt(phone.valueEnc!)).toBe('+8613800138000');
     expect(await latestIdentifier(db, w, [survivor, merged], 'anonymous_id')).toEqual({ type: 'anonymous_id', key: 'anon-m', valueEnc: null });
     expect(await latestIdentifier(db, w, [survivor, merged], { like: 'user%' })).toEqual({ type: 'user_id', key: 'b', valueEnc: null });
     expect(await latestIdentifier(db, w, [a], 'email')).toBeUndefined();

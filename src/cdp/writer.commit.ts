@@ -48,6 +48,8 @@ export async function commitGroup(ctx: CommitContext, group: Submission[]): Prom
   }
   const settings = new Map<string, WorkspaceIngestSettings>();
   for (const ws of byWs.keys()) settings.set(ws, await ctx.settingsFor(ws));
+  // Each workspace's PII keys loaded before the transaction (cached: a map lookup after the first batch).
+  for (const ws of byWs.keys()) await ctx.deps.cipher.forWorkspace(ws);
   const storedIds = new Map<string, Set<string>>();
   const profiles = new Map<string, Set<string>>();
   await ctx.tracked(() =>

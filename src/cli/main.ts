@@ -174,6 +174,10 @@ const LAZY: Record<string, { description: string; load: () => Promise<(program: 
     description: 'Data-subject requests: export everything held about one person as a ZIP',
     load: async () => (await import('./privacy.js')).registerPrivacyCommands,
   },
+  keys: {
+    description: 'PII encryption keys: rotate a workspace’s data key (re-encrypting in the background), status, rewrap under a new server key',
+    load: async () => (await import('./keys.js')).registerKeysCommands,
+  },
   retention: {
     description: 'Retention policies: run the purge of data older than each kind’s period now, with progress',
     load: async () => (await import('./retention.js')).registerRetentionCommands,

@@ -11,6 +11,8 @@ export const ComplianceError = errorClass('compliance', {
   PRIVACY_SUBJECT_UNKNOWN: 409,
   /** What the request asks is not carried out by this route (an export is answered by its archive). */
   PRIVACY_ACTION_UNAVAILABLE: 409,
+  /** A rotation of the workspace's data key is still re-encrypting: one at a time. */
+  KEY_ROTATION_RUNNING: 409,
   /** A retention run of the workspace is in progress (the schedule's, the CLI's or another "Run now"): wait for it to end. */
   RETENTION_RUNNING: 409,
   /** A correction would take an identifier another profile holds, or exceed its type's limit per profile: nothing was changed. */

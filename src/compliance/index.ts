@@ -31,6 +31,8 @@ export { maskText } from './redact.js';
 export { createRateLimiter, type RateLimiter } from './rate-limit.js';
 export { installRateLimits, limitClassOf, type RateLimitDeps } from './rate-limit.hook.js';
 export { rateLimitRoutes } from './rate-limit.routes.js';
+export { encryptionKeyRoutes } from './keys.routes.js';
+export { startKeyRotationWorker } from './keys.worker.js';
 export { createLimitsCache, DEFAULT_RATE_LIMITS, type LimitClass, type LimitsCache, type RateLimits } from './rate-limit.settings.js';
 export { retentionRoutes } from './retention.routes.js';
 export { complianceRetention } from './retention.purgers.js';

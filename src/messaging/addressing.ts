@@ -22,7 +22,7 @@ interface Ask {
 async function identity(a: Ask, ids: string[], type: string): Promise<string | undefined> {
   const row = await latestIdentifier(a.db, a.ws, ids, type);
   if (!row) return undefined;
-  return row.valueEnc !== null ? a.ports.cipher.decrypt(row.valueEnc) : row.key;
+  return row.valueEnc !== null ? (await a.ports.cipher.forWorkspace(a.ws, a.db)).decrypt(row.valueEnc) : row.key;
 }
 
 /** A WeCom group: the chat id given, sent by the sender given or else the group's owner (SCRM's record). */

@@ -142,14 +142,15 @@ export async function putChannelConfig(
   const now = deps.now();
   await db.transaction().execute(async (trx) => {
     const prev = await trx.selectFrom('channel_configs').select('secrets_enc').where('workspace_id', '=', ws).where('channel', '=', ch).executeTakeFirst();
-    const secrets: Record<string, string> = prev?.secrets_enc ? JSON.parse(deps.cipher.decrypt(prev.secrets_enc)) : {};
+    const cipher = await deps.cipher.forWorkspace(ws, trx);
+    const secrets: Record<string, string> = prev?.secrets_enc ? JSON.parse(cipher.decrypt(prev.secrets_enc)) : {};
     for (const [k, v] of Object.entries(given)) {
       if (v === null) delete secrets[k];
       else secrets[k] = v;
     }
     for (const [k, s] of Object.entries(spec.secrets))
       if (s.required && !secrets[k]) bad(ch, `${k} is required (a secret: it is stored encrypted and never shown)`, k);
-    const secretsEnc = Object.keys(secrets).length ? deps.cipher.encrypt(JSON.stringify(secrets)) : null;
+    const secretsEnc = Object.keys(secrets).length ? cipher.encrypt(JSON.stringify(secrets)) : null;
     await trx
       .insertInto('channel_configs')
       .values({ workspace_id: ws, channel: ch, config: JSON.stringify(config), secrets_enc: secretsEnc, updated_at: now })
@@ -164,7 +165,7 @@ export async function getChannelConfigView(deps: Pick<MessagingDeps, 'database' 
   const ch = checkChannel(channelName);
   const row = await mdb(deps.database.db).selectFrom('channel_configs').selectAll().where('workspace_id', '=', ws).where('channel', '=', ch).executeTakeFirst();
   if (!row) return { channel: ch, configured: false, config: {}, secretsSet: [], updatedAt: null };
-  const secrets = row.secrets_enc ? Object.keys(JSON.parse(deps.cipher.decrypt(row.secrets_enc))) : [];
+  const secrets = row.secrets_enc ? Object.keys(JSON.parse((await deps.cipher.forWorkspace(ws, deps.database.db)).decrypt(row.secrets_enc))) : [];
   return { channel: ch, configured: true, config: parseJson(row.config), secretsSet: secrets.sort(), updatedAt: new Date(row.updated_at).toISOString() };
 }
 
@@ -172,7 +173,10 @@ export async function getChannelConfigView(deps: Pick<MessagingDeps, 'database' 
 export async function loadChannelConfig(deps: DbScope & Pick<MessagingDeps, 'cipher'>, ws: string, ch: ChannelName): Promise<ChannelConfig | undefined> {
   const row = await mdb(deps.database.db).selectFrom('channel_configs').selectAll().where('workspace_id', '=', ws).where('channel', '=', ch).executeTakeFirst();
   if (!row) return undefined;
-  return { config: parseJson(row.config), secrets: row.secrets_enc ? JSON.parse(deps.cipher.decrypt(row.secrets_enc)) : {} };
+  return {
+    config: parseJson(row.config),
+    secrets: row.secrets_enc ? JSON.parse((await deps.cipher.forWorkspace(ws, deps.database.db)).decrypt(row.secrets_enc)) : {},
+  };
 }
 
 /** Whether the workspace has a configuration row for a channel (the WeCom channels use the SCRM connection instead: ask scrm). */

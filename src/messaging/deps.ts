@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { OutboundAllowList } from '../platform/outbound.js';
@@ -32,7 +32,7 @@ export interface WeComGroupOwner {
 /** What the messaging module needs, built once by the composition root (src/server). */
 export interface MessagingDeps {
   database: Database;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   links: LinkSigner;
   now: () => number;
   log: Logger;

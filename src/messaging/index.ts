@@ -64,4 +64,6 @@ export { applySmsReceipts, followTrackedLink } from './delivery.service.js';
 
 // Data-subject rights (compliance): what this module holds about a person.
 export { messagingPersonalData } from './personal-data.js';
+// Key rotation: messaging's ciphertext (channel secrets, message addresses).
+export { messagingCiphertextStores } from './reencrypt.js';
 export { messagingRetention, MESSAGE_DELIVERY_EVENTS } from './retention.js';

@@ -220,6 +220,7 @@ export async function applySmsReplies(
   if (typeof body !== 'object' || body === null || !Array.isArray(body.replies) || body.replies.length > MAX_REPLIES)
     throw new MessagingError('VALIDATION_FAILED', shape);
   const region = deps.defaultPhoneRegion ?? 'CN';
+  const cipher = await deps.cipher.forWorkspace(ws);
   const now = deps.now();
   // Everything is checked before anything is written: a bad entry refuses the whole callback.
   const replies = (body.replies as unknown[]).map((raw, i) => {
@@ -238,7 +239,7 @@ export async function applySmsReplies(
     // A gateway clock ahead of ours must not make a reply precede the message it answers.
     const when = Math.min(at, now);
     const replyKey = r.id ?? createHash('sha256').update(`${phone}\n${at}\n${r.text}`).digest('base64url').slice(0, 32);
-    return { phone, key: deps.cipher.lookupKey('phone', phone), at: when, text: r.text!, replyKey };
+    return { phone, key: cipher.lookupKey('phone', phone), at: when, text: r.text!, replyKey };
   });
   const out: SmsRepliesResult = { matched: 0, unmatched: 0, unknown: 0, duplicates: 0 };
   const { dialect } = deps.database;

@@ -15,7 +15,8 @@ describeEngines('WeCom channels against the sandbox', (engine) => {
   beforeAll(async () => {
     h = await startSandbox({ staff: 4, customers: 30, groups: 4, resignedStaff: 0 });
     k = await messagingTestApp(engine);
-    const { cipher, clock } = k.t.services;
+    const { clock } = k.t.services;
+    const cipher = await k.t.services.cipher.forWorkspace(k.t.workspaceId);
     const now = clock.now();
     // The SCRM module's stored connection, pointed at the sandbox.
     await sdb(k.t.database.db)

@@ -16,6 +16,8 @@ export interface Config {
   readonly logFormat: 'json' | 'pretty';
   /** 32-byte key for PII encryption and lookup hashing. */
   readonly encryptionKey: Buffer;
+  /** The server key before a rotation of it (`SIYU_ENCRYPTION_KEY_PREVIOUS`): unwraps data keys until `siyu keys rewrap` ran. */
+  readonly encryptionKeyPrevious: Buffer | undefined;
   /** Where the key came from, so the server can warn about a generated one. */
   readonly encryptionKeySource: 'env' | 'generated' | 'data-dir';
   readonly defaultTimezone: string;
@@ -27,6 +29,8 @@ export interface Config {
   readonly bootstrapWorkspace: boolean;
   /** Minutes between scheduled re-checks of time-dependent segments and model runs (0 turns the schedule off). */
   readonly segmentRecheckMinutes: number;
+  /** How long a key rotation waits before re-encrypting (`SIYU_KEY_ROTATION_GRACE_MS`, default 60 s: other processes' key caches expire); 0 when one process runs alone. */
+  readonly keyRotationGraceMs: number;
   /** Profiles per range of an in-place segment recompute; 0: sized by time (the default). */
   readonly segmentRangeSize: number;
   /** Run the background segment worker in this process (`serve`); a dedicated worker process may take it instead. */
@@ -116,6 +120,15 @@ function isValidTimezone(tz: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** `SIYU_ENCRYPTION_KEY_PREVIOUS`, the key being rotated out, if set. */
+function loadPreviousKey(env: Env): Buffer | undefined {
+  const raw = env.SIYU_ENCRYPTION_KEY_PREVIOUS;
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new ConfigError('SIYU_ENCRYPTION_KEY_PREVIOUS', 'must be 32 bytes as 64 hex characters or base64, like SIYU_ENCRYPTION_KEY');
+  return key;
 }
 
 function loadKey(env: Env, dataDir: string, usesSqlite: boolean): { key: Buffer; source: Config['encryptionKeySource'] } {
@@ -216,6 +229,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
     logLevel,
     logFormat,
     encryptionKey: key,
+    encryptionKeyPrevious: loadPreviousKey(env),
     encryptionKeySource: source,
     defaultTimezone,
     defaultPhoneRegion,
@@ -223,6 +237,7 @@ export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = proces
     dbPoolSize,
     bootstrapWorkspace: bootstrap === 'true' || bootstrap === '1',
     segmentRecheckMinutes,
+    keyRotationGraceMs: intVar(env, ['SIYU_KEY_ROTATION_GRACE_MS'], 60_000, 0, 3_600_000),
     segmentRangeSize,
     segmentWorker: worker === 'true' || worker === '1',
     ...limits,

@@ -1,28 +1,51 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Field-level encryption and keyed lookup hashing for PII, from the one configured 32-byte key. */
+/**
+ * Field-level encryption and keyed lookup hashing for PII of one workspace (keys.ts builds it from
+ * the workspace's data keys: `PiiKeyring.forWorkspace`).
+ */
 export interface PiiCipher {
-  /** Deterministic keyed hash (HMAC-SHA256, base64url) so equal values can be looked up without storing them. */
+  /** Deterministic keyed hash (HMAC-SHA256, base64url, the workspace's blind-index key) so equal values can be looked up without storing them. */
   lookupKey(type: string, value: string): string;
-  /** AES-256-GCM encryption: `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+  /** AES-256-GCM encryption under the active data key: `v2.<keyVersion>.<iv>.<tag>.<ciphertext>` in base64url. */
   encrypt(plain: string): string;
+  /** Decrypts a `v2.` token of any of the workspace's key versions, or a legacy `v1.` token. */
   decrypt(token: string): string;
+  /** Whether a token is under the active key version (a rotation leaves these alone). */
+  isCurrent(token: string): boolean;
+  /** The token under the active key version (itself when it already is). */
+  reencrypt(token: string): string;
+  /** The key version a token names (0 for a legacy `v1.` token). */
+  version(token: string): number;
+  /** The version `encrypt` writes under (0 for the legacy cipher). */
+  readonly activeVersion: number;
 }
 
-/** Builds the PII cipher; encryption and lookup use separate keys derived from the master key. */
+/** The keys of the legacy `v1.` format, derived from the server key (one for every workspace). */
+export function legacyKeys(masterKey: Buffer): { enc: Buffer; lookup: Buffer } {
+  return {
+    enc: createHmac('sha256', masterKey).update('siyu:pii:enc').digest(),
+    lookup: createHmac('sha256', masterKey).update('siyu:pii:lookup').digest(),
+  };
+}
+
+/**
+ * The legacy cipher (`v1.` tokens, keys derived from the server key, the same for every
+ * workspace), as Siyu wrote before per-workspace data keys; kept for tests of legacy data.
+ */
 export function createPiiCipher(masterKey: Buffer): PiiCipher {
-  const encKey = createHmac('sha256', masterKey).update('siyu:pii:enc').digest();
-  const macKey = createHmac('sha256', masterKey).update('siyu:pii:lookup').digest();
+  const { enc: encKey, lookup: macKey } = legacyKeys(masterKey);
+  const encrypt = (plain: string) => {
+    const iv = randomBytes(12);
+    const c = createCipheriv('aes-256-gcm', encKey, iv);
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return `v1.${iv.toString('base64url')}.${c.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
+  };
   return {
     lookupKey(type, value) {
       return createHmac('sha256', macKey).update(type).update('\0').update(value).digest('base64url');
     },
-    encrypt(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', encKey, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return `v1.${iv.toString('base64url')}.${c.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
-    },
+    encrypt,
     decrypt(token) {
       const [v, iv, tag, body] = token.split('.');
       if (v !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a Siyu PII token');
@@ -30,6 +53,10 @@ export function createPiiCipher(masterKey: Buffer): PiiCipher {
       d.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([d.update(Buffer.from(body, 'base64url')), d.final()]).toString('utf8');
     },
+    isCurrent: (token) => token.startsWith('v1.'),
+    reencrypt: (token) => token,
+    version: () => 0,
+    activeVersion: 0,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { columnTypes } from './db/column-types.js';
 import type { Engine } from './db/database.js';
 import type { MigrationSet } from './db/migrations.js';
@@ -6,8 +6,9 @@ import type { MigrationSet } from './db/migrations.js';
 /**
  * Platform's tables: workspaces and their API keys (in 0001_core, before the CDP's part of it),
  * the small durable state of background jobs (in 0002_segments, where it first appeared) and
- * when each key was last used (0031).
+ * when each key was last used (0031); the PII data keys, blind-index keys and key rotations (0046, keys.ts).
  */
+// size: each migration states its tables in full, as they were created; splitting would not help.
 export function platformMigrations(engine: Engine): MigrationSet {
   const t = columnTypes(engine);
   return {
@@ -55,6 +56,48 @@ export function platformMigrations(engine: Engine): MigrationSet {
         async up(db: Kysely<any>) {
           // Null until the key authenticates a request (keys made before this migration too).
           await db.schema.alterTable('api_keys').addColumn('last_used_at', t.millis).execute();
+        },
+      },
+      '0046_data_keys': {
+        async up(db: Kysely<any>) {
+          // Envelope encryption (keys.ts): per-workspace data keys by version, wrapped by the server key.
+          await db.schema
+            .createTable('data_keys')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('version', 'integer', (c) => c.notNull())
+            .addColumn('wrapped_key', 'text', (c) => c.notNull())
+            .addColumn('state', 'text', (c) => c.notNull())
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .addColumn('rotated_at', t.millis)
+            .addColumn('retired_at', t.millis)
+            .addPrimaryKeyConstraint('data_keys_pk', ['workspace_id', 'version'])
+            .execute();
+          await db.schema
+            .createTable('blind_index_keys')
+            .addColumn('workspace_id', 'text', (c) => c.primaryKey())
+            .addColumn('wrapped_key', 'text')
+            .addColumn('legacy', 'integer', (c) => c.notNull())
+            .addColumn('created_at', t.millis, (c) => c.notNull())
+            .execute();
+          // Workspaces of before: their identities are looked up under the key derived from the server key.
+          await sql`insert into blind_index_keys (workspace_id, wrapped_key, legacy, created_at)
+            select id, null, 1, created_at from workspaces`.execute(db);
+          await db.schema
+            .createTable('key_rotations')
+            .addColumn('workspace_id', 'text', (c) => c.notNull())
+            .addColumn('id', 'text', (c) => c.notNull())
+            .addColumn('to_version', 'integer', (c) => c.notNull())
+            .addColumn('state', 'text', (c) => c.notNull())
+            .addColumn('progress', t.json, (c) => c.notNull())
+            .addColumn('changed', 'integer', (c) => c.notNull())
+            .addColumn('started_at', t.millis, (c) => c.notNull())
+            .addColumn('not_before', t.millis, (c) => c.notNull())
+            .addColumn('finished_at', t.millis)
+            .addColumn('lease_owner', 'text')
+            .addColumn('lease_until', t.millis)
+            .addPrimaryKeyConstraint('key_rotations_pk', ['workspace_id', 'id'])
+            .execute();
+          // No index beyond the key: a few rows per workspace, read whole by the rotation worker.
         },
       },
     },

@@ -3,7 +3,7 @@
  * the API returns, and the per-workspace WeCom client and callback crypto built from it.
  */
 import type { Logger } from 'pino';
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { Database } from '../platform/db/database.js';
 import { AppError } from '../platform/errors.js';
 import {
@@ -117,7 +117,7 @@ function view(row: StoredConnection): ConnectionView {
 /** What the connection functions need. */
 export interface ConnectionDeps {
   database: Database;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   now: () => number;
   /** WeCom's API base URL for connections that name none (default https://qyapi.weixin.qq.com). */
   wecomApiBaseUrl?: string;
@@ -127,13 +127,14 @@ export interface ConnectionDeps {
 export async function saveConnection(deps: ConnectionDeps, workspaceId: string, body: ConnectionInput): Promise<ConnectionView> {
   const input = validateConnectionInput(body, deps.wecomApiBaseUrl);
   const now = deps.now();
+  const cipher = await deps.cipher.forWorkspace(workspaceId);
   const row = await upsertConnection(deps.database.db, {
     workspace_id: workspaceId,
     corp_id: input.corpId,
     agent_id: input.agentId,
-    secret_enc: deps.cipher.encrypt(input.secret),
-    callback_token_enc: deps.cipher.encrypt(input.callbackToken),
-    encoding_aes_key_enc: deps.cipher.encrypt(input.encodingAesKey),
+    secret_enc: cipher.encrypt(input.secret),
+    callback_token_enc: cipher.encrypt(input.callbackToken),
+    encoding_aes_key_enc: cipher.encrypt(input.encodingAesKey),
     api_base_url: input.apiBaseUrl,
     created_at: now,
     updated_at: now,
@@ -162,13 +163,14 @@ export function notConnected(workspaceId: string): AppError {
 export async function openConnection(deps: Pick<ConnectionDeps, 'database' | 'cipher'>, workspaceId: string): Promise<OpenConnection | undefined> {
   const row = await findConnection(deps.database.db, workspaceId);
   if (!row) return undefined;
+  const cipher = await deps.cipher.forWorkspace(workspaceId);
   return {
     workspaceId,
     corpId: row.corp_id,
     agentId: row.agent_id,
-    secret: deps.cipher.decrypt(row.secret_enc),
-    callbackToken: deps.cipher.decrypt(row.callback_token_enc),
-    encodingAesKey: deps.cipher.decrypt(row.encoding_aes_key_enc),
+    secret: cipher.decrypt(row.secret_enc),
+    callbackToken: cipher.decrypt(row.callback_token_enc),
+    encodingAesKey: cipher.decrypt(row.encoding_aes_key_enc),
     apiBaseUrl: row.api_base_url,
   };
 }
@@ -199,7 +201,7 @@ const CACHE_MS = 30_000;
  * Builds the process's WeCom connections: one client per workspace, all sharing one token cache
  * (so a token is fetched once per corp and secret, single-flight), built from the stored connection.
  */
-export function createClientResolver(s: { database: Database; cipher: PiiCipher; now: () => number; log: Logger }): WeComConnections {
+export function createClientResolver(s: { database: Database; cipher: PiiKeyring; now: () => number; log: Logger }): WeComConnections {
   const tokens = createTokenCache();
   const clients = new Map<string, { value: Promise<WeComClient>; until: number }>();
   const keys = new Map<string, { value: Promise<CallbackKeys | undefined>; until: number }>();

@@ -76,7 +76,7 @@ describeEngines('WeCom connection API', (engine) => {
     const row = await (t.database.db as any).selectFrom('wecom_apps').selectAll().where('workspace_id', '=', t.workspaceId).executeTakeFirst();
     expect(JSON.stringify(row)).not.toContain(sb.credentials.secret);
     expect(JSON.stringify(row)).not.toContain(sb.credentials.encodingAesKey);
-    expect(t.services.cipher.decrypt(row.secret_enc)).toBe(sb.credentials.secret);
+    expect((await t.services.cipher.forWorkspace(t.workspaceId)).decrypt(row.secret_enc)).toBe(sb.credentials.secret);
 
     const client = await t.services.scrm.connections.clientFor(t.workspaceId);
     expect(client).toBe(await t.services.scrm.connections.clientFor(t.workspaceId));

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { IngestWriter } from '../cdp/index.js';
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { Database } from '../platform/db/database.js';
 import type { Hub } from '../platform/hub.js';
 import type { KeyResolver } from '../platform/workspaces.js';
@@ -18,7 +18,7 @@ import type { ReplayGuard } from './replay-guard.js';
 export interface ScrmDeps {
   database: Database;
   /** Encrypts the WeCom secrets at rest; decrypts PII identifiers for the ingest path. */
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   /** Epoch ms (the injected clock). */
   now: () => number;
   log: Logger;

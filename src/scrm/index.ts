@@ -58,3 +58,5 @@ export { pendingInboxRows } from './inbox.js';
 
 // Data-subject rights (compliance): what this module holds about a person.
 export { scrmPersonalData } from './personal-data.js';
+// Key rotation: the WeCom connection's secrets.
+export { scrmCiphertextStores } from './reencrypt.js';

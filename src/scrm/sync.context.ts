@@ -1,5 +1,5 @@
 /** What the phases of a full sync share: its types, the checkpoint, the run's context and progress reports. */
-import type { PiiCipher } from '../platform/crypto.js';
+import type { PiiKeyring } from '../platform/keys.js';
 import type { Kysely } from 'kysely';
 import type { IngestWriter } from '../cdp/index.js';
 import type { Dialect } from '../platform/db/database.js';
@@ -76,7 +76,7 @@ export interface FullSyncDeps {
   /** Groups per groupchat/list page (one transaction with its checkpoint); default 100. */
   groupsPerPage?: number;
   /** The PII cipher, to leave out group members who were erased (tombstoned, issue #19); without it, none is left out. */
-  cipher?: PiiCipher;
+  cipher?: PiiKeyring;
   /** Region for phone numbers in identify events (none are sent today); default CN. */
   defaultRegion?: string;
 }

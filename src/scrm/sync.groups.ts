@@ -30,7 +30,9 @@ export async function syncGroups(ctx: Ctx, commit: Commit): Promise<void> {
     const now = deps.now();
     // Customers who were erased (issue #19) are not stored as group members again.
     const externals = details.flatMap((g) => (g ? g.member_list.filter((m) => m.type === 2).map((m) => m.userid) : []));
-    const erased = deps.cipher ? await tombstonedValues(deps.db, deps.cipher, ws, `external_userid:${deps.corpId}`, externals) : new Set<string>();
+    const erased = deps.cipher
+      ? await tombstonedValues(deps.db, await deps.cipher.forWorkspace(ws, deps.db), ws, `external_userid:${deps.corpId}`, externals)
+      : new Set<string>();
     const groups: GroupRow[] = [];
     const members: GroupMemberRow[] = [];
     for (const g of details) {

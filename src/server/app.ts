@@ -4,7 +4,7 @@
  * app (http.ts), the workers by name (workers.ts), migrations and the error catalogue.
  */
 export { createServices, type Services, type ServicesOptions, type SiyuHubEvents } from './services.js';
-export { journeyDepsOf, messagingDeps, broadcastsDeps, demoDeps, privacyDeps } from './deps.js';
+export { journeyDepsOf, messagingDeps, broadcastsDeps, demoDeps, privacyDeps, keyRotationDeps } from './deps.js';
 export { retentionDeps } from './retention-deps.js';
 export { buildApp } from './http.js';
 export { startWorkers, stopWorkers, parseWorkerNames, describeWorkers, WORKER_NAMES, type WorkerName } from './workers.js';

@@ -4,16 +4,34 @@
  */
 import type { BroadcastsDeps } from '../broadcasts/index.js';
 import type { PrivacyCorrectDeps, PrivacyEraseDeps } from '../compliance/index.js';
-import { cdpPersonalData, correctIdentifiers, patchTraits, personProfileIds, profileDepsOf, resolveProfileRef, reviveErasedIdentifier } from '../cdp/index.js';
+import {
+  cdpCiphertextStores,
+  cdpPersonalData,
+  correctIdentifiers,
+  patchTraits,
+  personProfileIds,
+  profileDepsOf,
+  resolveProfileRef,
+  reviveErasedIdentifier,
+} from '../cdp/index.js';
 import { createSurveyLinkSigner, type InsightDeps, insightPersonalData, messageSurveyUrl } from '../insight/index.js';
 import type { DemoDeps } from '../demo/index.js';
 import type { JourneyDeps } from '../journeys/index.js';
 import { awardPointsWith, couponTemplateProblemWith, issueCouponWith, type LoyaltyDeps, loyaltyPersonalData, tierDaysPortOf } from '../loyalty/index.js';
-import { isChannelConfigured, type MessagingDeps, messagingPersonalData, queueTestSends } from '../messaging/index.js';
-import { createTokenSigner } from '../platform/crypto.js';
+import { isChannelConfigured, type MessagingDeps, messagingCiphertextStores, messagingPersonalData, queueTestSends } from '../messaging/index.js';
+import { createPiiCipher, createTokenSigner } from '../platform/crypto.js';
+import type { RotationDeps } from '../platform/key-rotation.js';
 import { getWorkspace } from '../platform/workspaces.js';
 import type { Database } from '../platform/db/database.js';
-import { activeGroupChatIds, createFollowUpTask, followingStaff, groupOwner, hasWeComConnection, scrmPersonalData } from '../scrm/index.js';
+import {
+  activeGroupChatIds,
+  createFollowUpTask,
+  followingStaff,
+  groupOwner,
+  hasWeComConnection,
+  scrmCiphertextStores,
+  scrmPersonalData,
+} from '../scrm/index.js';
 import { segmentsPersonalData } from '../segments/index.js';
 import type { Services } from './services.js';
 
@@ -158,7 +176,8 @@ export function privacyDeps(s: Services): PrivacyEraseDeps & PrivacyCorrectDeps 
     resolveProfile: profileResolver(s),
     personProfileIds: (ws, id) => personProfileIds(database, ws, id),
     // An erased request's subject is kept as the PII cipher's keyed hash, never in clear.
-    hashSubject: (subject) => cipher.lookupKey('privacy_subject', subject),
+    // Not per workspace (the port names none): the key derived from the server key, as before envelope encryption.
+    hashSubject: (subject) => createPiiCipher(s.config.encryptionKey).lookupKey('privacy_subject', subject),
     // Corrections go through cdp's own trait writer (last write wins by time, the profile locked).
     correctTraits: async (ws, id, change) => void (await patchTraits(profileDepsOf(s.cdp), ws, id, change)),
     correctIdentifiers: async (ws, live, changes) => correctIdentifiers(profileDepsOf(s.cdp), ws, await personProfileIds(database, ws, live), changes),
@@ -171,5 +190,17 @@ export function privacyDeps(s: Services): PrivacyEraseDeps & PrivacyCorrectDeps 
       loyaltyPersonalData({ database }),
       insightPersonalData({ database }),
     ],
+  };
+}
+
+/** Key rotation (#19): every module's ciphertext stores, in one list; each rewrites only its own tables. */
+export function keyRotationDeps(s: Services, database: Database = s.database): RotationDeps {
+  return {
+    database,
+    keyring: s.cipher,
+    masterKey: s.config.encryptionKey,
+    now: () => s.clock.now(),
+    graceMs: s.config.keyRotationGraceMs,
+    stores: [...cdpCiphertextStores(database), ...messagingCiphertextStores(database), ...scrmCiphertextStores(database)],
   };
 }

@@ -16,6 +16,7 @@ import {
   privacyRoutes,
   retentionRoutes,
   rateLimitRoutes,
+  encryptionKeyRoutes,
 } from '../compliance/index.js';
 import { demoRoutes } from '../demo/index.js';
 import { insightRoutes } from '../insight/index.js';
@@ -28,7 +29,7 @@ import { platformRoutes } from '../platform/platform.routes.js';
 import { scrmRoutes } from '../scrm/index.js';
 import { modelRoutes, segmentRoutes } from '../segments/index.js';
 import { retentionDeps } from './retention-deps.js';
-import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps, privacyDeps } from './deps.js';
+import { broadcastsDeps, demoDeps, insightDeps, journeyDepsOf, keyRotationDeps, loyaltyDeps, messagingDeps, privacyDeps } from './deps.js';
 import { errorCatalogue } from './errors.js';
 import type { Services } from './services.js';
 
@@ -46,7 +47,13 @@ function installPublicLimits(app: FastifyInstance, services: Services): LimitsCa
   return limits;
 }
 
+/** The key routes' deps: rotation over every module's ciphertext, and a nudge to this process's rotation worker. */
+function keyRoutesDeps(services: Services) {
+  return { ...keyRotationDeps(services), keys: services.keys, wake: () => services.keyRotationWorker?.schedule(0) };
+}
+
 /** Builds the Fastify app over ready services: routes, OpenAPI at /openapi.json and /docs, errors. */
+// size: one registration line per route plugin of every module; split, the order of hooks and plugins would be spread over several functions
 export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: services.log as FastifyBaseLogger,
@@ -109,6 +116,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(async (scope) => auditRoutes(scope, compliance));
   await app.register(async (scope) => rateLimitRoutes(scope, { ...compliance, limits }));
   await app.register(async (scope) => privacyRoutes(scope, { ...privacyDeps(services), keys: services.keys }));
+  await app.register(async (scope) => encryptionKeyRoutes(scope, keyRoutesDeps(services)));
   await app.register(async (scope) => retentionRoutes(scope, { ...retentionDeps(services, services.database), keys: services.keys }));
   await app.register(async (scope) => cdpRoutes(scope, services.cdp));
   await app.register(async (scope) => segmentRoutes(scope, services.segments));

@@ -29,7 +29,8 @@ import type { CouponWorker, LoyaltyHubEvents, LoyaltyWorker } from '../loyalty/i
 import { createLinkSigner, type Dispatcher, type LinkSigner, type MessagingHubEvents, sendWorkspaceEmail } from '../messaging/index.js';
 import { type Clock, systemClock } from '../platform/clock.js';
 import type { Config } from '../platform/config.js';
-import { createPiiCipher, type PiiCipher } from '../platform/crypto.js';
+import { createKeyring, type PiiKeyring } from '../platform/keys.js';
+import type { Loop } from '../platform/loop.js';
 import { type Database, openDatabase } from '../platform/db/database.js';
 import { createHub, type Hub } from '../platform/hub.js';
 import { createGuardedFetch, type OutboundAllowList, parseAllowList } from '../platform/outbound.js';
@@ -79,7 +80,7 @@ export interface Services {
   /** The in-process hub (platform/hub.ts) over every module's events. */
   hub: Hub<SiyuHubEvents>;
   keys: KeyResolver;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
   clock: Clock;
   log: Logger;
   /** Signs tracked links and unsubscribe links (messaging). */
@@ -115,6 +116,7 @@ export interface Services {
   clvWorker?: ClvWorker;
   couponWorker?: CouponWorker;
   loyaltyWorker?: LoyaltyWorker;
+  keyRotationWorker?: Loop;
   retentionWorker?: RetentionWorker;
   /** Closes the databases this process opened (not one passed in by the caller). */
   close(): Promise<void>;
@@ -236,7 +238,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
   if (spooled.length) log.info({ files: spooled.length }, 'removed the spool files of interrupted imports');
   const { api: database, worker: workerDatabase } = opts.database ? { api: opts.database, worker: opts.database } : openDatabases(config, log);
   const now = () => clock.now();
-  const cipher = createPiiCipher(config.encryptionKey);
+  const cipher = createKeyring(database, { masterKey: config.encryptionKey, previousMasterKey: config.encryptionKeyPrevious, now });
   const hub = createHub<SiyuHubEvents>(log);
   const keys = createKeyResolver(database.db, { now, onUseError: (err) => log.warn({ err }, "could not record an API key's last use") });
 
@@ -274,7 +276,7 @@ export async function createServices(config: Config, opts: ServicesOptions = {})
     queryLimits: segmentQueryLimits(config),
     oldestWrite: () => writer.oldestInFlight(),
     resolveProfileRef: (ws, ref) => resolveProfileRef(profiles, ws, ref),
-    profileCards: (ws, ids) => profileCards(database.db, cipher, ws, ids),
+    profileCards: async (ws, ids) => profileCards(database.db, await cipher.forWorkspace(ws), ws, ids),
   };
   const outboundAllow = parseAllowList(config.outboundAllow);
   const demoSandboxes = opts.demoSandboxes?.(now);

@@ -12,6 +12,7 @@ export const WORKER_NAMES = [
   'clv',
   'coupons',
   'loyalty',
+  'key-rotation',
   'retention',
 ] as const;
 export type WorkerName = (typeof WORKER_NAMES)[number];
@@ -27,6 +28,7 @@ export const WORKER_DESCRIPTIONS: Record<WorkerName, string> = {
   'live-codes': 'live-code expiry and staff caps',
   clv: 'daily refit of the predicted lifetime value models and their profile traits',
   coupons: 'coupon reversal when the order a coupon was used on is refunded or cancelled',
+  'key-rotation': "PII data-key rotations: re-encrypts the old key versions' ciphertext in batches, then retires them",
   loyalty: 'points: earning rules, order holds, merged accounts, expiry and expiring notices; tiers, paid memberships, loyalty traits',
   retention: 'retention policies: purges old events, message bodies, archive lines, delivery events, closed requests, audit rows',
 };

@@ -5,14 +5,14 @@
  * PostgreSQL share the work through row claims (`FOR UPDATE SKIP LOCKED`) and leases.
  */
 import { startBroadcastWorker } from '../broadcasts/index.js';
-import { startRetentionWorker } from '../compliance/index.js';
+import { startKeyRotationWorker, startRetentionWorker } from '../compliance/index.js';
 import { startClvWorker } from '../insight/index.js';
 import { startJourneyWorker } from '../journeys/index.js';
 import { startCouponWorker, startLoyaltyWorker } from '../loyalty/index.js';
 import { startMessagingWorker } from '../messaging/index.js';
 import { startInboxWorker, startLiveCodeWorker, startScrmOpsWorker } from '../scrm/index.js';
 import { startSegmentWorker } from '../segments/index.js';
-import { broadcastsDeps, insightDeps, journeyDepsOf, loyaltyDeps, messagingDeps } from './deps.js';
+import { broadcastsDeps, insightDeps, journeyDepsOf, keyRotationDeps, loyaltyDeps, messagingDeps } from './deps.js';
 import { retentionDeps } from './retention-deps.js';
 import type { Services } from './services.js';
 import { WORKER_NAMES, type WorkerName } from './worker-names.js';
@@ -30,6 +30,7 @@ type WorkerField =
   | 'clvWorker'
   | 'couponWorker'
   | 'loyaltyWorker'
+  | 'keyRotationWorker'
   | 'retentionWorker';
 
 /** How each worker starts (over the background-work database) and where the root keeps it. */
@@ -50,6 +51,7 @@ const WORKERS: Record<WorkerName, { field: WorkerField; start: (s: Services) => 
   clv: { field: 'clvWorker', start: (s) => startClvWorker(insightDeps(s, s.workerDatabase)) },
   coupons: { field: 'couponWorker', start: (s) => startCouponWorker({ database: s.workerDatabase, now: () => s.clock.now(), log: s.log, hub: s.hub }) },
   loyalty: { field: 'loyaltyWorker', start: (s) => startLoyaltyWorker(loyaltyDeps(s, s.workerDatabase)) },
+  'key-rotation': { field: 'keyRotationWorker', start: (s) => startKeyRotationWorker({ ...keyRotationDeps(s, s.workerDatabase), log: s.log }) },
   retention: { field: 'retentionWorker', start: (s) => startRetentionWorker(retentionDeps(s)) },
 };
 

@@ -75,6 +75,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     dbPoolSize: 4,
     bootstrapWorkspace: false,
     segmentRecheckMinutes: 60,
+    keyRotationGraceMs: 60_000,
     segmentWorker: false,
     dbConnectTimeoutMs: 5_000,
     dbApiTimeoutMs: 10_000,

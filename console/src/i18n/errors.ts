@@ -40,6 +40,10 @@ export const errorTexts: Record<string, { en: string; zh: string }> = {
     en: 'A retention run of this workspace is already in progress. Wait for it to end, then look at its report.',
     zh: '本工作区的数据清理正在进行中，请等它结束后查看报告。',
   },
+  KEY_ROTATION_RUNNING: {
+    en: 'A rotation of the encryption key is still re-encrypting data; wait for it to finish before starting another.',
+    zh: '上一次加密密钥轮换仍在重新加密数据，请等待其完成后再发起新的轮换。',
+  },
   PROFILE_NOT_FOUND: { en: 'No such customer in this workspace.', zh: '此工作空间中没有该客户。' },
   TAG_NOT_FOUND: { en: 'No such tag.', zh: '没有这个标签。' },
   TAG_GROUP_NOT_FOUND: { en: 'No such tag group.', zh: '没有这个标签分组。' },

@@ -42,7 +42,7 @@ async function recoverExpired(ctx: DispatchContext, d: Decision, row: Row, chann
   if (channel.afterCrash === 'resend' && withinWindow && row.rendered && row.attempts < d.settings.maxAttempts) {
     const attempt = row.attempts + 1;
     await updateRow(d.trx, row, { lease_until: d.now + ctx.leaseMs, attempts: attempt }, ctx.deps.now());
-    return { row, attempt, out: fromStored(ctx.deps, row.rendered), config: d.config, channel };
+    return { row, attempt, out: fromStored(await ctx.deps.cipher.forWorkspace(row.workspace_id, d.trx), row.rendered), config: d.config, channel };
   }
   return settle(ctx, d.trx, row, d.stats, 'unknown', { reason: 'outcome_unknown_after_crash', lease_until: null });
 }
@@ -82,7 +82,8 @@ async function markSending(ctx: DispatchContext, d: Decision, row: Row, channel:
   const { out, locale } = rendered;
   const attempt = row.attempts + 1;
   // SMS replies name only a phone: keep its keyed hash so a reply finds this message (replies.service.ts).
-  const addressKey = channel.address === 'phone' && address.address ? smsAddressKey(deps.cipher, address.address, deps.defaultPhoneRegion) : null;
+  const cipher = await deps.cipher.forWorkspace(row.workspace_id, d.trx);
+  const addressKey = channel.address === 'phone' && address.address ? smsAddressKey(cipher, address.address, deps.defaultPhoneRegion) : null;
   await updateRow(
     d.trx,
     row,
@@ -92,7 +93,7 @@ async function markSending(ctx: DispatchContext, d: Decision, row: Row, channel:
       lease_until: d.now + ctx.leaseMs,
       attempts: attempt,
       sent_at: d.now,
-      rendered: toStored(deps, out),
+      rendered: toStored(cipher, out),
       locale,
       address_key: addressKey,
     },

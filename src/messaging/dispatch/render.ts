@@ -3,6 +3,7 @@
  * its inline content), Liquid over the profile's scope, tracked links; and the rendering as stored
  * on the row (`rendered`), so a resend after a crash sends exactly the same message.
  */
+import type { PiiCipher } from '../../platform/crypto.js';
 import { parseJson } from '../../platform/db/database.js';
 import type { OutboundMessage } from '../channels/types.js';
 import type { ChannelName, Purpose } from '../content.js';
@@ -19,15 +20,15 @@ import type { Row } from './types.js';
 type StoredOutbound = Omit<OutboundMessage, 'address'> & { addressEnc?: string };
 
 /** The rendering to store on the row (`rendered`). */
-export function toStored(deps: Pick<MessagingDeps, 'cipher'>, out: OutboundMessage): string {
+export function toStored(cipher: PiiCipher, out: OutboundMessage): string {
   const { address, ...rest } = out;
-  return JSON.stringify(address === undefined ? rest : { ...rest, addressEnc: deps.cipher.encrypt(address) });
+  return JSON.stringify(address === undefined ? rest : { ...rest, addressEnc: cipher.encrypt(address) });
 }
 
 /** The message a row's stored rendering holds. */
-export function fromStored(deps: Pick<MessagingDeps, 'cipher'>, rendered: unknown): OutboundMessage {
+export function fromStored(cipher: PiiCipher, rendered: unknown): OutboundMessage {
   const { addressEnc, ...rest } = parseJson<StoredOutbound>(rendered);
-  return addressEnc === undefined ? rest : { ...rest, address: deps.cipher.decrypt(addressEnc) };
+  return addressEnc === undefined ? rest : { ...rest, address: cipher.decrypt(addressEnc) };
 }
 
 /** Renders a row for its recipient at `address`; throws an AppError when the template or its Liquid fails, or its links need a linkBaseUrl the workspace lacks (details.reason `link_base_url_missing`). */

@@ -4,7 +4,7 @@
  * Uses the test configuration's master key so it decrypts what the test app encrypted.
  */
 import pino from 'pino';
-import { createPiiCipher } from '../../platform/crypto.js';
+import { createKeyring } from '../../platform/keys.js';
 import { openDatabase } from '../../platform/db/database.js';
 import { createHub } from '../../platform/hub.js';
 import { createGuardedFetch, parseAllowList } from '../../platform/outbound.js';
@@ -20,7 +20,7 @@ const key = Buffer.alloc(32, 7);
 const dispatcher = createDispatcher(
   {
     database,
-    cipher: createPiiCipher(key),
+    cipher: createKeyring(database, { masterKey: key, now: () => Date.now() }),
     links: createLinkSigner(key),
     now: () => Date.now(),
     log: pino({ level: 'silent' }),

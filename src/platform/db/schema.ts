@@ -29,12 +29,56 @@ export interface JobStateTable {
   updated_at: Millis;
 }
 
+/** A workspace's data key of one version, wrapped by the server key (migration 0046; keys.ts). */
+export interface DataKeysTable {
+  workspace_id: string;
+  version: number;
+  /** `k1.<serverKeyId>.<iv>.<tag>.<ct>`: AES-256-GCM under a key derived from the server key. */
+  wrapped_key: string;
+  /** `active` (new ciphertext), `retiring` (a rotation re-encrypts its ciphertext), `retired` (none left). */
+  state: 'active' | 'retiring' | 'retired';
+  created_at: Millis;
+  /** When it stopped being the active version. */
+  rotated_at: Millis | null;
+  retired_at: Millis | null;
+}
+
+/** A workspace's blind-index (lookup) key, wrapped; stable across data-key rotations (migration 0046). */
+export interface BlindIndexKeysTable {
+  workspace_id: string;
+  /** Null for a workspace older than envelope encryption until its legacy derived key is stored. */
+  wrapped_key: string | null;
+  /** 1: the key the server key derived before 0046 (the workspace's stored lookups use it). */
+  legacy: number;
+  created_at: Millis;
+}
+
+/** A rotation of a workspace's data key and its re-encryption progress (migration 0046; key-rotation.ts). */
+export interface KeyRotationsTable {
+  workspace_id: string;
+  id: string;
+  to_version: number;
+  state: 'running' | 'done';
+  /** Per ciphertext store: `{ cursor, done, changed }`. */
+  progress: JsonColumn;
+  changed: number;
+  started_at: Millis;
+  /** Re-encryption starts no earlier: other processes may still write with the old version until their key cache expires. */
+  not_before: Millis;
+  finished_at: Millis | null;
+  lease_owner: string | null;
+  lease_until: Millis | null;
+}
+
 /** The Kysely database type for every Siyu table. */
-/** Platform's own tables: workspaces, their API keys, and job state (see job-state.ts). */
+/** Platform's own tables: workspaces, their API keys, job state (see job-state.ts), and the PII keys (keys.ts). */
 export interface PlatformDB {
   workspaces: WorkspacesTable;
   api_keys: ApiKeysTable;
   job_state: JobStateTable;
+  data_keys: DataKeysTable;
+  blind_index_keys: BlindIndexKeysTable;
+  key_rotations: KeyRotationsTable;
 }
 
 /**

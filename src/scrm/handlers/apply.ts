@@ -74,7 +74,8 @@ export async function applyInboxMessage(deps: HandlerDeps, item: InboxItem): Pro
           const id = await liveProfileByIdentifier(trx, item.workspaceId, idType, ext);
           if (id !== undefined) return id;
           // Ingest dropped the event: the customer was erased and has not consented anew.
-          if (await isTombstoned(trx, deps.ingest.cipher, item.workspaceId, idType, ext)) throw new ErasedContactError(`${item.kind}: the customer was erased`);
+          if (await isTombstoned(trx, await deps.ingest.cipher.forWorkspace(item.workspaceId, trx), item.workspaceId, idType, ext))
+            throw new ErasedContactError(`${item.kind}: the customer was erased`);
           throw new Error(`no profile holds ${idType} ${ext} after ingest`);
         },
       };

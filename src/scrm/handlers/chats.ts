@@ -101,8 +101,8 @@ async function storeGroup(c: Chat, tx: Tx): Promise<Map<string, repo.MemberFacts
 }
 
 /** The members among `ids` who are erased customers (their external userid tombstoned, issue #19): not stored again. */
-function erasedOf(ctx: Ctx, tx: Tx, ids: string[]): Promise<Set<string>> {
-  return tombstonedValues(tx.trx, ctx.deps.ingest.cipher, ctx.ws, `external_userid:${ctx.corpId}`, ids);
+async function erasedOf(ctx: Ctx, tx: Tx, ids: string[]): Promise<Set<string>> {
+  return tombstonedValues(tx.trx, await ctx.deps.ingest.cipher.forWorkspace(ctx.ws, tx.trx), ctx.ws, `external_userid:${ctx.corpId}`, ids);
 }
 
 /** Counts the group's live members, then stores the timeline messages. */

@@ -35,15 +35,16 @@ export async function startLiveHarness(
   });
   const url = await sb.listen();
   const s = t.services;
+  const cipher = await s.cipher.forWorkspace(t.workspaceId);
   await liveDb({ db: s.database.db })
     .insertInto('wecom_apps')
     .values({
       workspace_id: t.workspaceId,
       corp_id: sb.credentials.corpId,
       agent_id: null,
-      secret_enc: s.cipher.encrypt(sb.credentials.secret),
-      callback_token_enc: s.cipher.encrypt(sb.credentials.callbackToken),
-      encoding_aes_key_enc: s.cipher.encrypt(sb.credentials.encodingAesKey),
+      secret_enc: cipher.encrypt(sb.credentials.secret),
+      callback_token_enc: cipher.encrypt(sb.credentials.callbackToken),
+      encoding_aes_key_enc: cipher.encrypt(sb.credentials.encodingAesKey),
       api_base_url: url,
       created_at: t.clock.now(),
       updated_at: t.clock.now(),

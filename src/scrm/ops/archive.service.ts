@@ -12,7 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import { applyEvents, type IngestWriter, profilesByIdentifier, type TrackedEvent } from '../../cdp/index.js';
-import type { PiiCipher } from '../../platform/crypto.js';
+import type { PiiKeyring } from '../../platform/keys.js';
 import type { DB } from '../../platform/db/schema.js';
 import { WECOM_EVENTS, WECOM_PROPS as P } from '../../platform/event-names.js';
 import { ScrmError } from '../errors.js';
@@ -28,7 +28,7 @@ import { recordInboundReply } from '../../messaging/index.js';
 export interface ArchiveDeps {
   ctx: OpsContext;
   writer: Pick<IngestWriter, 'settingsFor' | 'exclusive'>;
-  cipher: PiiCipher;
+  cipher: PiiKeyring;
 }
 
 /** The archive import's deps from the SCRM module (the CLI's). */

@@ -55,7 +55,7 @@ export async function startOpsFixture(
   });
   const url = await sandbox.listen();
   const db = t.database.db as unknown as OpsDb;
-  const cipher = t.services.cipher;
+  const cipher = await t.services.cipher.forWorkspace(t.workspaceId);
   const now = t.clock.now();
   await db
     .insertInto('wecom_apps')

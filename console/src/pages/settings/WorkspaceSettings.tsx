@@ -5,6 +5,7 @@ import { ErrorAlert } from '../../components.tsx';
 import { formatTime } from '../../format.ts';
 import { useI18n } from '../../i18n.ts';
 import { useSession } from '../../session.ts';
+import { EncryptionKeysCard } from './EncryptionKeys.tsx';
 import { RateLimitsCard } from './RateLimits.tsx';
 
 /** The zone's UTC offset now (`GMT+8`), or '' when the browser cannot say. */
@@ -117,6 +118,7 @@ export function WorkspaceSettingsPage() {
         </Descriptions>
       </Card>
       <RateLimitsCard />
+      <EncryptionKeysCard />
     </Space>
   );
 }
