@@ -185,6 +185,7 @@ function fakeDeps(): ImportDeps & { submitted: number } {
       submit: async (_ws: string, events: unknown[]) => ((deps.submitted += events.length), { stored: events.length, duplicates: 0 }),
       exclusive: async () => 0,
       drain: async () => {},
+      settleStatistics: async () => {},
       settingsFor: async () => ({ rules: createRuleBook(), currency: 'CNY', timeZone: 'Asia/Shanghai' }),
       oldestInFlight: () => undefined,
     },
