@@ -145,6 +145,17 @@ describe('console users, roles and the guide workbench (real server, real browse
       csrf,
     );
     expect(status).toBe(403);
+    // A segment's members page for an analyst, without the CSV export (personal data: the owner's, #19).
+    const seg = await fetch(`${server!.url}/v1/segments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server!.keys().secretKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: '全部客户', rule: { type: 'trait', key: 'plan', op: 'exists' } }),
+    });
+    expect(seg.status).toBe(201);
+    await p2.goto(`${server!.url}/console/segments/${((await seg.json()) as { id: string }).id}`);
+    await id2('export-owner-only').waitFor();
+    expect(await id2('export-owner-only').textContent()).toBe('仅所有者可导出成员 CSV（个人信息）。');
+    expect(await id2('export-csv').count()).toBe(0);
     await analyst.close();
   });
 

@@ -10,7 +10,7 @@ import { AppError } from '../platform/errors.js';
 import type { ConsoleAuth, Principal } from '../platform/principal.js';
 import type { AccessDeps } from './deps.js';
 import { AccessError } from './errors.js';
-import { classify, guideCheck, roleAllows } from './policy.js';
+import { classifyRequest, guideCheck, roleAllows } from './policy.js';
 import { liveSession, SESSION_COOKIE } from './sessions.service.js';
 import { membershipsOf } from './users.repo.js';
 
@@ -64,7 +64,7 @@ async function authorize(deps: AccessDeps, req: FastifyRequest, p: Principal): P
   if (p.kind === 'key') return;
   const route = req.routeOptions.url ?? req.url;
   if (p.role !== 'guide') {
-    const cls = classify(req.method, route);
+    const cls = classifyRequest(req.method, route, req.query);
     if (!roleAllows(p.role, cls)) {
       const need = cls === 'admin' ? 'the owner role' : 'the owner or operator role';
       throw new AppError('FORBIDDEN', `${req.method} ${route} needs ${need}; you are ${p.role === 'analyst' ? 'an' : 'a'} ${p.role} in this workspace`);

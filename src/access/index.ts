@@ -14,7 +14,7 @@ export { AccessError } from './errors.js';
 export type { AccessDB } from './schema.js';
 export { createConsoleAuth, WORKSPACE_HEADER, CSRF_HEADER } from './console-auth.js';
 export { createUser } from './users.service.js';
-export { classify, guideCheck, type RouteClass } from './policy.js';
+export { classify, classifyRequest, guideCheck, type RouteClass } from './policy.js';
 export { SESSION_COOKIE } from './sessions.service.js';
 export { installGuideMasking, maskDeep } from './masking.js';
 

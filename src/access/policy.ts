@@ -5,7 +5,7 @@
  *
  * | class | owner | operator | analyst | guide |
  * | --- | --- | --- | --- | --- |
- * | admin (keys, users, WeCom connection, workspace name and time zone, the audit log, rate limits, privacy requests, retention, encryption keys) | yes | — | — | — |
+ * | admin (keys, users, WeCom connection, workspace name and time zone, the audit log, rate limits, privacy requests, retention, encryption keys, CSV exports of segment members) | yes | — | — | — |
  * | change (every other POST/PUT/PATCH/DELETE) | yes | yes | — | — |
  * | read (GET, and POSTs that only compute an answer) | yes | yes | yes | — |
  * | guide (their own workbench, tasks and customers) | yes | yes | yes (reads) | own only |
@@ -31,6 +31,13 @@ const ADMIN: RegExp[] = [
   // Retention periods and the job's reports (#19): how long personal data is kept is the owner's decision.
   /^[A-Z]+ \/v1\/retention(\/|$)/,
 ];
+
+/**
+ * Reads that, with `format=csv`, export personal data in bulk (#19: "exports of personal data require
+ * the owner role and are audited"; CSV exports are recorded in the audit log). Their JSON pages stay
+ * reads, for the console's lists. Other CSV exports (funnels, metrics, cohorts) hold no person's data.
+ */
+const PERSONAL_EXPORTS = new Set(['GET /v1/segments/:id/members']);
 
 /** The member-facing API (loyalty's member routes): authenticated by member tokens alone. */
 const MEMBER = /^[A-Z]+ \/v1\/member(\/|$)/;
@@ -78,6 +85,13 @@ export function classify(method: string, routeUrl: string): RouteClass {
   if (ADMIN.some((re) => re.test(key))) return 'admin';
   if (method === 'GET' || method === 'HEAD' || READ_POSTS.has(key)) return 'read';
   return 'change';
+}
+
+/** The class of one request: its route's class, or admin for a bulk export of personal data (format=csv). */
+export function classifyRequest(method: string, routeUrl: string, query: unknown): RouteClass {
+  const format = query !== null && typeof query === 'object' ? (query as Record<string, unknown>).format : undefined;
+  if (format === 'csv' && PERSONAL_EXPORTS.has(`${method.toUpperCase()} ${routeUrl}`)) return 'admin';
+  return classify(method, routeUrl);
 }
 
 /** The guide check of a route, or undefined when guides may not call it at all. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, describeEngines, type TestApp } from '../../test/support/engines.js';
 import { type OpsFixture, startOpsFixture } from '../scrm/ops/test-helpers.js';
 import type { Role } from '../platform/principal.js';
-import { classify, guideCheck, roleAllows } from './policy.js';
+import { classify, classifyRequest, guideCheck, roleAllows } from './policy.js';
 import { createUser } from './users.service.js';
 
 const PASSWORD = 'correct horse battery';
@@ -88,6 +88,30 @@ describe('the role policy over every management route', () => {
     expect(counts.operator).toBeGreaterThanOrEqual(5);
     expect(counts.analyst).toBeGreaterThan(60);
     expect(counts.guide).toBeGreaterThan(routes.length - 20);
+  });
+
+  it("keeps a CSV export of a segment's members to the owner (#19), while every reader pages through them", async () => {
+    const seg = await t.app.inject({
+      method: 'POST',
+      url: '/v1/segments',
+      headers: { authorization: `Bearer ${t.secretKey}` },
+      payload: { name: 'everyone', rule: { type: 'trait', key: 'plan', op: 'exists' } },
+    });
+    expect(seg.statusCode, seg.body).toBe(201);
+    const url = `/v1/segments/${seg.json().id}/members`;
+    for (const role of ['operator', 'analyst'] as const) {
+      expect((await call(role, 'GET', url)).statusCode).toBe(200);
+      const csv = await call(role, 'GET', `${url}?format=csv&traits=phone`);
+      expect(csv.statusCode).toBe(403);
+      expect(csv.json().error.message).toBe(
+        `GET /v1/segments/:id/members needs the owner role; you are ${role === 'analyst' ? 'an' : 'a'} ${role} in this workspace`,
+      );
+    }
+    const owner = await call('owner', 'GET', `${url}?format=csv`);
+    expect(owner.statusCode).toBe(200);
+    expect(owner.headers['content-type']).toContain('text/csv');
+    expect(classifyRequest('GET', '/v1/segments/:id/members', { format: 'json' })).toBe('read');
+    expect(classifyRequest('GET', '/v1/insight/metrics/:metric', { format: 'csv' })).toBe('read');
   });
 
   it('classifies the routes operators rely on as the issue states', () => {

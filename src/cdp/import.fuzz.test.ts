@@ -190,7 +190,7 @@ function fakeDeps(): ImportDeps & { submitted: number } {
       oldestInFlight: () => undefined,
     },
     database: { dialect: { isRetryable: () => false } },
-    ingest: { dialect: {}, cipher: { lookupKey: (_t: string, v: string) => v }, now: () => Date.parse('2026-11-01T00:00:00Z') },
+    ingest: { dialect: {}, cipher: { forWorkspace: async () => ({ lookupKey: (_t: string, v: string) => v }) }, now: () => Date.parse('2026-11-01T00:00:00Z') },
     defaultRegion: 'CN',
   };
   return deps as unknown as ImportDeps & { submitted: number };

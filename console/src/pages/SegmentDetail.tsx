@@ -70,7 +70,7 @@ function MemberProfile({ id }: { id: string }) {
 
 /** The segment detail screen. */
 export function SegmentDetailPage({ id }: { id: string }) {
-  const { api } = useSession();
+  const { api, role } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
   const [segment, setSegment] = useState<SegmentDetail | null>(null);
@@ -311,18 +311,25 @@ export function SegmentDetailPage({ id }: { id: string }) {
       <Card
         title={t('members')}
         extra={
-          <Space.Compact>
-            <Input
-              placeholder={t('exportTraits')}
-              value={traits}
-              onChange={(e) => setTraits(e.target.value)}
-              style={{ width: 'min(280px, 40vw)' }}
-              data-testid="export-traits"
-            />
-            <Button onClick={exportCsv} loading={busy === 'export'} data-testid="export-csv">
-              {t('exportCsv')}
-            </Button>
-          </Space.Compact>
+          // A CSV of members is a bulk export of personal data: the owner's alone (#19; the API refuses others).
+          role !== 'owner' ? (
+            <Typography.Text type="secondary" data-testid="export-owner-only">
+              {t('exportOwnerOnly')}
+            </Typography.Text>
+          ) : (
+            <Space.Compact>
+              <Input
+                placeholder={t('exportTraits')}
+                value={traits}
+                onChange={(e) => setTraits(e.target.value)}
+                style={{ width: 'min(280px, 40vw)' }}
+                data-testid="export-traits"
+              />
+              <Button onClick={exportCsv} loading={busy === 'export'} data-testid="export-csv">
+                {t('exportCsv')}
+              </Button>
+            </Space.Compact>
+          )
         }
       >
         <Typography.Paragraph type="secondary">{t('memberTraitsHint')}</Typography.Paragraph>
