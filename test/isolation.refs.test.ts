@@ -1,0 +1,328 @@
+/**
+ * Workspace isolation of references (issue #19, "Isolation suite"): B's ids placed in request
+ * BODIES and QUERIES. Every secret-key route whose body or query schema has a field naming an
+ * object (segmentId, templateId, profileIds, chatIds, a "profile id (prf_…)" string, …) is found by
+ * walking the OpenAPI document, so a route added tomorrow is covered the day it lands. For each
+ * such field, A calls the route with a valid body (built from the schema, or a hand-written one
+ * for rule and journey definitions, whose schemas the document leaves open) naming A's own
+ * objects everywhere but in that one field, which names B's. The answer must be a 4xx (never a
+ * success that stores or shows B's object), the same body with A's own id must not be refused
+ * for the reference (so the 4xx is about the reference, not a bad body), and afterwards every
+ * list of B reads as before. A field that cannot be tried must be listed in NOT_OBJECTS or
+ * UNCOVERED below, with why, or the test fails.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEngines } from './support/engines.js';
+import { createIsolationWorld, expectBUnchanged, leaky, type IsolationWorld, type Op, type Schema } from './support/isolation.js';
+
+/** The kinds of object a field can name, each with the list (and row field) its ids are harvested from. */
+const KINDS = {
+  segment: '/v1/segments|id',
+  template: '/v1/templates|id',
+  journey: '/v1/journeys|id',
+  profile: '/v1/profiles|id',
+  couponTemplate: '/v1/loyalty/coupon-templates|id',
+  experiment: '/v1/insight/experiments|id',
+  survey: '/v1/insight/surveys|id',
+  chat: '/v1/wecom/groups|chatId',
+  staff: '/v1/wecom/staff|userid',
+  corpTag: '/v1/wecom/corp-tags|id',
+  tagGroup: '/v1/tag-groups|id',
+  sop: '/v1/wecom/sops|id',
+  user: '/v1/users|id',
+} as const;
+type Kind = keyof typeof KINDS;
+
+/**
+ * Fields whose value is not an object of the workspace, so a value of B's means nothing there
+ * (each a deliberate decision; anything id-like and not here must be tried or listed UNCOVERED).
+ */
+const NOT_OBJECTS: Record<string, string> = {
+  // The order system's own order id, a free key under which the caller records the order's coupons/points.
+  orderId: "the caller's order system's key",
+  // The product sold in a group buy: the order system's product id, never looked up.
+  productId: "the order system's product key",
+  // The WeCom connection's corp and agent: settings typed by the operator, checked against WeCom.
+  corpId: 'a WeCom setting',
+  agentId: 'a WeCom setting',
+  // A live code's room base: WeCom's own number for a group-chat base, not stored per workspace.
+  roomBaseId: "WeCom's room number",
+  // The row id of a message's source (a journey step, a broadcast), only a filter on the caller's own messages.
+  sourceId: 'a filter over own rows',
+  // A handover batch: a filter over the caller's own handovers.
+  batchId: 'a filter over own rows',
+};
+
+/** `METHOD path field` that are id-like but not tried, with why (printed; nothing else may be skipped). */
+const UNCOVERED: Record<string, string> = {};
+
+/** Which kind of object a field names, from its name (and, for plain names, its description). */
+function kindOf(route: string, name: string, description = ''): Kind | 'none' | undefined {
+  const n = name.replace(/Ids?$/, '').toLowerCase();
+  if (name in NOT_OBJECTS) return 'none';
+  if (/segment/.test(n)) return 'segment';
+  if (/coupontemplate/.test(n) || (n === 'template' && route.includes('/loyalty/'))) return 'couponTemplate';
+  if (/template/.test(n)) return 'template';
+  if (/journey/.test(n)) return 'journey';
+  if (/profile/.test(n) || (n === 'subject' && /prf_/.test(description))) return 'profile';
+  if (/experiment/.test(n)) return 'experiment';
+  if (/survey/.test(n)) return 'survey';
+  if (/chat/.test(n)) return 'chat';
+  if (/wecomuser|staff|userid/.test(n) || /userids?\b/i.test(description)) return 'staff';
+  if (/corptag/.test(n)) return 'corpTag';
+  if (n === 'group' && name === 'groupId') return 'tagGroup';
+  if (/sop/.test(n)) return 'sop';
+  return undefined;
+}
+
+/** Id-like: a name ending in Id/Ids/userid, or a string whose description says it holds an id. */
+const idLike = (name: string, s: Schema) =>
+  /(Id|Ids|userid)$/.test(name) || (name !== 'id' && /\b(profile|template|segment) id\b|\bprf_|\buserids?\b/i.test(s.description ?? ''));
+
+/** Every id-like field of an operation: `body.a.b`, `body.prizes[].x`, `query.name`. */
+function idFields(op: Op): { at: string; name: string; description?: string }[] {
+  const out: { at: string; name: string; description?: string }[] = [];
+  const walk = (s: Schema | undefined, at: string, depth: number) => {
+    if (!s || depth > 8) return;
+    for (const sub of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) walk(sub, at, depth + 1);
+    if (s.items) walk(s.items, `${at}[]`, depth + 1);
+    for (const [k, v] of Object.entries(s.properties ?? {})) {
+      if (idLike(k, v)) out.push({ at: `${at}.${k}`, name: k, description: v.description });
+      walk(v, `${at}.${k}`, depth + 1);
+    }
+  };
+  walk(op.requestBody?.content?.['application/json']?.schema, 'body', 0);
+  for (const p of op.parameters ?? []) if (p.in === 'query' && idLike(p.name, p.schema ?? {})) out.push({ at: `query.${p.name}`, name: p.name });
+  return [...new Map(out.map((f) => [f.at, f])).values()];
+}
+
+/** Open fields (`{}` or an object without properties) named like a rule or definition: their references need a hand-written body. */
+function openRuleFields(op: Op): string[] {
+  const props = op.requestBody?.content?.['application/json']?.schema?.properties ?? {};
+  return Object.entries(props)
+    .filter(([k, v]) => /^(rule|rules|definition)$/.test(k) && !v.properties && !v.anyOf && !v.oneOf)
+    .map(([k]) => k);
+}
+
+let serial = 0;
+/** A minimal value valid for `s`: required properties only, enum's first, lengths and minimums met. */
+function sample(s: Schema | undefined, name = ''): unknown {
+  if (!s) return 'x';
+  if (s.default !== undefined) return s.default;
+  if (s.enum) return s.enum[0];
+  const first = s.anyOf?.[0] ?? s.oneOf?.[0];
+  if (first) return sample(first, name);
+  const type = Array.isArray(s.type) ? s.type[0] : s.type;
+  if (type === 'integer' || type === 'number') return Math.max(s.minimum ?? 1, (s.exclusiveMinimum ?? 0) + 1);
+  if (type === 'boolean') return false;
+  if (type === 'array') return Array.from({ length: Math.max(s.minItems ?? 0, 1) }, () => sample(s.items, name));
+  if (type === 'object' || s.properties) {
+    const out: Record<string, unknown> = {};
+    for (const k of s.required ?? []) out[k] = sample(s.properties?.[k], k);
+    return out;
+  }
+  if (s.format === 'email' || /email/i.test(name)) return `iso${++serial}@a.example`;
+  if (/At$/.test(name)) return '2027-01-31T00:00:00Z';
+  return `iso${++serial}`.padEnd(s.minLength ?? 1, 'x');
+}
+
+/** Sets `at` (`body.prizes[].couponTemplateId`) in `root` to `value`, making objects and one-element arrays on the way. */
+function setAt(root: Record<string, unknown>, at: string, value: unknown): void {
+  const parts = at.split('.').slice(1);
+  let here: unknown[] = [root];
+  parts.forEach((raw, i) => {
+    const arr = raw.endsWith('[]');
+    const k = raw.replace('[]', '');
+    const last = i === parts.length - 1;
+    const next: unknown[] = [];
+    for (const o of here as Record<string, unknown>[]) {
+      if (last && !arr) o[k] = value;
+      else if (last) o[k] = Array.isArray(value) ? value : [value];
+      else if (arr) {
+        if (!Array.isArray(o[k]) || (o[k] as unknown[]).length === 0) o[k] = [{}];
+        next.push(...(o[k] as unknown[]));
+      } else {
+        if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+        next.push(o[k]);
+      }
+    }
+    here = next;
+  });
+}
+
+type Ref = (kind: Kind) => string;
+/**
+ * Hand-written bodies for routes whose references sit in open rule/definition fields, or whose
+ * generic body cannot be valid (a coupon item needs kind coupon). Each case names one kind; `ref`
+ * gives B's id for the kind under test and A's for the others.
+ */
+const HAND: Record<string, { kind: Kind; field: string; body: (ref: Ref) => Record<string, unknown> }[]> = {
+  'POST /v1/segments': [{ kind: 'segment', field: 'rule.segmentId', body: (r) => ({ name: `iso ${++serial}`, rule: { type: 'segment', segmentId: r('segment') } }) }],
+  'PATCH /v1/segments/{id}': [{ kind: 'segment', field: 'rule.segmentId', body: (r) => ({ rule: { type: 'not', rule: { type: 'segment', segmentId: r('segment') } } }) }],
+  'POST /v1/segments/preview': [{ kind: 'segment', field: 'rule.segmentId', body: (r) => ({ rule: { type: 'segment', segmentId: r('segment') } }) }],
+  'POST /v1/journeys': journeyCases(),
+  'PUT /v1/journeys/{id}': journeyCases(),
+  'PATCH /v1/journeys/{id}': journeyCases(),
+  'POST /v1/loyalty/catalogue-items': [
+    { kind: 'couponTemplate', field: 'couponTemplateId', body: (r) => ({ name: `iso ${++serial}`, kind: 'coupon', couponTemplateId: r('couponTemplate'), points: 10 }) },
+  ],
+  'POST /v1/insight/experiments': (['template', 'journey'] as const).map((kind) => ({
+    kind,
+    field: 'subject.id',
+    body: (r: Ref) => ({
+      key: `iso-${++serial}`,
+      name: 'iso',
+      subject: { kind, id: r(kind) },
+      variants: [
+        { key: 'a', weight: 1 },
+        { key: 'b', weight: 1 },
+      ],
+      goal: { kind: 'conversion', event: 'Order Completed', windowDays: 7 },
+    }),
+  })),
+};
+
+/** One journey per reference a definition can hold: the trigger's segment, a send's template, an award's coupon, a branch's segment rule, a schedule's groups. */
+function journeyCases(): { kind: Kind; field: string; body: (ref: Ref) => Record<string, unknown> }[] {
+  const def = (trigger: unknown, steps: unknown[]) => ({ name: `iso ${++serial}`, definition: { trigger, entry: { reentry: 'never' }, steps } });
+  const manual = { type: 'manual' };
+  return [
+    { kind: 'segment', field: 'definition.trigger.segmentId', body: (r) => def({ type: 'segment_entered', segmentId: r('segment') }, [{ id: 's1', type: 'exit' }]) },
+    {
+      kind: 'segment',
+      field: 'definition.trigger.audience.segmentId',
+      body: (r) => def({ type: 'schedule', every: 'day', at: '10:00', audience: { segmentId: r('segment') } }, [{ id: 's1', type: 'exit' }]),
+    },
+    {
+      kind: 'chat',
+      field: 'definition.trigger.audience.wecomGroups.chatIds',
+      body: (r) => def({ type: 'schedule', every: 'day', at: '10:00', audience: { wecomGroups: { chatIds: [r('chat')] } } }, [{ id: 's1', type: 'exit' }]),
+    },
+    { kind: 'template', field: 'definition.steps[].templateId', body: (r) => def(manual, [{ id: 's1', type: 'send', channel: 'sms', templateId: r('template') }]) },
+    { kind: 'couponTemplate', field: 'definition.steps[].couponTemplateId', body: (r) => def(manual, [{ id: 's1', type: 'award', couponTemplateId: r('couponTemplate') }]) },
+    {
+      kind: 'segment',
+      field: 'definition.steps[].branches[].rule.segmentId',
+      body: (r) => def(manual, [{ id: 's1', type: 'branch', branches: [{ rule: { type: 'segment', segmentId: r('segment') }, next: 's2' }], defaultNext: 's2' }, { id: 's2', type: 'exit' }]),
+    },
+  ];
+}
+
+describeEngines('workspace isolation: B ids in bodies and queries, called with another workspace key', (engine) => {
+  let w: IsolationWorld;
+  let before = new Map<string, string>();
+
+  beforeAll(async () => {
+    w = await createIsolationWorld(engine, { attackerDemo: true });
+    before = await w.snapshotB();
+  }, 240_000);
+  afterAll(async () => w?.close());
+
+  /** A's own id for a path parameter after `prefix` (`/v1/journeys` + `id`), from A's lists. */
+  const ownFor = (prefix: string): string | undefined => {
+    for (let p = prefix; p.length > 3; p = p.slice(0, p.lastIndexOf('/'))) {
+      for (const k of ['id', 'key', 'code', 'chatId', 'userid']) {
+        const found = w.own.get(`${p}|${k}`)?.[0];
+        if (found) return found;
+      }
+    }
+    return undefined;
+  };
+
+  const pathWithOwnIds = (path: string): string | undefined => {
+    let url = '';
+    for (const part of path.split('/').slice(1)) {
+      const m = /^\{(\w+)\}$/.exec(part);
+      const id = m ? ownFor(url) : part;
+      if (!id) return undefined;
+      url += `/${m ? encodeURIComponent(id) : part}`;
+    }
+    return url;
+  };
+
+  it("refuses a reference to another workspace's object in a body or query: a 4xx, B's data never shown, B unchanged", async () => {
+    const bIds = new Set([...w.ids.values()].flat());
+    const idOf = (map: Map<string, string[]>, kind: Kind) => map.get(KINDS[kind])?.[0];
+    const rows: string[] = [];
+    const failures: string[] = [];
+    const unlisted: string[] = [];
+    let tried = 0;
+
+    /** Calls `method url` once naming B's `kind` and once naming A's own; records what is wrong. */
+    const attempt = async (label: string, method: string, url: string, kind: Kind, build: (ref: Ref) => { body?: unknown; query?: string }) => {
+      const bId = idOf(w.ids, kind);
+      const aId = idOf(w.own, kind);
+      if (!bId || !aId) {
+        rows.push(`  - ${label}: no ${!bId ? 'B' : 'A'} ${kind} to name`);
+        if (!UNCOVERED[label]) unlisted.push(`${label} (no ${kind} id)`);
+        return;
+      }
+      const refB: Ref = (k) => (k === kind ? bId : (idOf(w.own, k) ?? 'missing'));
+      const refA: Ref = (k) => idOf(w.own, k) ?? 'missing';
+      const withB = build(refB);
+      const res = await w.call(method, `${url}${withB.query ?? ''}`, w.attacker.secretKey, withB.body);
+      const withA = build(refA);
+      const control = await w.call(method, `${url}${withA.query ?? ''}`, w.attacker.secretKey, withA.body);
+      tried++;
+      const code = res.statusCode >= 400 ? (res.json() as { code?: string }).code : '';
+      rows.push(`  ${label} [${kind}]: B's → ${res.statusCode} ${code ?? ''}, A's own → ${control.statusCode}`);
+      if (method === 'GET') {
+        if (res.statusCode >= 500 || leaky(res, [bId], bIds)) failures.push(`${label} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+      } else if (res.statusCode < 400 || res.statusCode >= 500) failures.push(`${label} accepted B's ${kind} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+      // The same body naming A's own object is not refused for it: the 4xx above was about the reference.
+      if (control.statusCode === 404 || (control.statusCode >= 400 && control.body.includes(aId)))
+        failures.push(`${label}: refused A's own ${kind} too → ${control.statusCode} ${control.body.slice(0, 200)}`);
+    };
+
+    for (const [path, methods] of Object.entries(w.doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        if (!op.security?.some((s) => 'secretKey' in s)) continue;
+        const route = `${method.toUpperCase()} ${path}`;
+        const hand = HAND[route];
+        const fields = idFields(op).map((f) => ({ ...f, kind: kindOf(path, f.name, f.description) }));
+        const open = openRuleFields(op);
+        if (!hand && fields.length === 0 && open.length === 0) continue;
+        const url = pathWithOwnIds(path);
+        if (!url) {
+          rows.push(`  - ${route}: no A object for the path`);
+          if (!UNCOVERED[route]) unlisted.push(`${route} (no A object for the path)`);
+          continue;
+        }
+        if (open.length && !hand) {
+          rows.push(`  - ${route}: open ${open.join(', ')} without a hand-written body`);
+          if (!UNCOVERED[route]) unlisted.push(`${route} (open ${open.join(', ')})`);
+        }
+        for (const c of hand ?? []) await attempt(`${route} ${c.field}`, method.toUpperCase(), url, c.kind, (ref) => ({ body: c.body(ref) }));
+        const schema = op.requestBody?.content?.['application/json']?.schema;
+        for (const f of fields) {
+          const label = `${route} ${f.at}`;
+          if (hand?.some((c) => f.at.endsWith(c.field))) continue;
+          if (f.kind === 'none') {
+            rows.push(`  - ${label}: not an object (${NOT_OBJECTS[f.name]})`);
+            continue;
+          }
+          if (!f.kind) {
+            rows.push(`  - ${label}: unknown kind`);
+            if (!UNCOVERED[label]) unlisted.push(`${label} (unknown kind)`);
+            continue;
+          }
+          const kind = f.kind;
+          await attempt(label, method.toUpperCase(), url, kind, (ref) => {
+            if (f.at.startsWith('query.')) return { query: `?${f.name}=${encodeURIComponent(ref(kind))}` };
+            const body = (sample(schema) ?? {}) as Record<string, unknown>;
+            // Required references of other kinds name A's own objects; the field under test names `ref(kind)`.
+            for (const g of fields) if (g !== f && g.kind && g.kind !== 'none' && schema?.required?.includes(g.name)) setAt(body, g.at, ref(g.kind));
+            setAt(body, f.at, /Ids$|^staff$/.test(f.name) ? [ref(kind)] : ref(kind));
+            return { body };
+          });
+        }
+      }
+    }
+    console.log(`isolation (references): ${tried} reference fields tried with B's ids\n${rows.join('\n')}`);
+    expect(failures).toEqual([]);
+    // Every id-like field is tried or listed with a reason.
+    expect(unlisted).toEqual([]);
+    expect(tried).toBeGreaterThan(20);
+    await expectBUnchanged(w, before);
+  }, 240_000);
+});
