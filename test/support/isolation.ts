@@ -92,7 +92,11 @@ async function makeExtras(call: IsolationWorld['call'], key: string): Promise<vo
     await call('POST', '/v1/wecom/sensitive-words', key, { words: ['返现'] }),
     await call('POST', '/v1/wecom/workbench-rules', key, { segmentId, kind: 'custom', titleTemplate: '回访 {name}' }),
     await call('POST', '/v1/wecom/group-codes', key, { name: 'B group code', chatIds: [chatId] }),
-    await call('POST', '/v1/users', key, { email: `op-${Math.random().toString(36).slice(2, 8)}@brand.example`, password: 'a long password 1', role: 'operator' }),
+    await call('POST', '/v1/users', key, {
+      email: `op-${Math.random().toString(36).slice(2, 8)}@brand.example`,
+      password: 'a long password 1',
+      role: 'operator',
+    }),
   ];
   for (const r of made) if (r.statusCode >= 300) console.warn(`isolation fixture: ${r.statusCode} ${r.body.slice(0, 200)}`);
 }
