@@ -64,6 +64,10 @@ const UNCOVERED: Record<string, string> = {
   'POST /v1/wecom/live-codes body.overflowUserid': 'userids shared by the two demo corps',
   'PATCH /v1/wecom/live-codes/{id} body.overflowUserid': 'userids shared by the two demo corps',
   'POST /v1/loyalty/referrals/staff-codes body.staffId': 'userids shared by the two demo corps',
+  'GET /v1/wecom/alerts query.userid': 'userids shared by the two demo corps',
+  'GET /v1/wecom/archive/messages query.userid': 'userids shared by the two demo corps',
+  // Neither demo brand makes a SOP, so B has no SOP id to filter A's tasks by.
+  'GET /v1/wecom/tasks query.sopId': 'no SOP in the fixtures',
   // The split step's id inside the journey named by subject.id (tried above with B's journey).
   'POST /v1/insight/experiments body.subject.stepId': "a step of the subject's journey",
 };
@@ -80,13 +84,30 @@ const ACCEPTED: Record<string, { why: string; ok: (body: any) => boolean }> = {
     why: 'skipped as no_profile',
     ok: (b) => b.entered === 0 && b.skipped?.[0]?.reason === 'no_profile',
   },
+  // An award's coupon template is checked when the step runs (scoped to the journey's workspace, so it is refused there);
+  // publishing warns that it cannot issue (docs/journeys.md, "Publish warnings").
+  ...Object.fromEntries(
+    ['POST /v1/journeys', 'PATCH /v1/journeys/{id}', 'PUT /v1/journeys/{id}'].map((r) => [
+      `${r} definition.steps[].couponTemplateId`,
+      { why: 'published with AWARD_WITHOUT_LOYALTY', ok: (b: any) => b.warnings?.some((x: { code: string }) => x.code === 'AWARD_WITHOUT_LOYALTY') },
+    ]),
+  ),
+  // A message is queued and addressed when delivered: a group chat id that is not one of the workspace's groups
+  // fails there as no_address:unknown_group (messaging/addressing.ts); the answer names only the new message.
+  'POST /v1/messages recipient.chatId': { why: 'queued; addressing refuses an unknown group', ok: (b) => b.status === 'queued' && /^msg_/.test(b.id) },
+  // A template or coupon experiment's subject id is a label the caller files its own exposures under (the fixtures'
+  // own experiment uses a free one); its results read only the workspace's exposures, so B's template yields nothing.
+  'POST /v1/insight/experiments subject.id': { why: 'a label; results read own exposures only', ok: (b) => b.status === 'running' },
 };
 
 /**
  * `label` whose body cannot be made valid without objects the generic builder does not know
  * (a coupon code, a tier, a referral code): the 4xx is real but may be about those.
  */
-const INCONCLUSIVE: Record<string, string> = {};
+const INCONCLUSIVE: Record<string, string> = {
+  // A claim needs a claim link's token or a generated code of a template that offers them; without one, both answers are 400.
+  'POST /v1/loyalty/coupons/claim body.profile': 'needs a claim token or generated code',
+};
 
 /** Which kind of object a field names, from its name (and, for plain names, its description). */
 function kindOf(route: string, name: string, description = ''): Kind | 'none' | undefined {
@@ -107,16 +128,19 @@ function kindOf(route: string, name: string, description = ''): Kind | 'none' | 
   return undefined;
 }
 
-/** Id-like: a name ending in Id/Ids/userid, or a string whose description says it holds an id. */
+/** Id-like: a name ending in Id/Ids/userid, a bare kind name (`template`), or a string whose description says it holds an id. */
 const idLike = (name: string, s: Schema) =>
-  /(Id|Ids|userid)$/.test(name) || (name !== 'id' && /\b(profile|template|segment) id\b|\bprf_|\buserids?\b/i.test(s.description ?? ''));
+  /(Id|Ids|userid)$/.test(name) ||
+  /^(template|segment|journey|profile|experiment|survey)$/.test(name) ||
+  (name !== 'id' && /\b(profile|template|segment) id\b|\bprf_|\buserids?\b/i.test(s.description ?? ''));
 
 /** Every id-like field of an operation: `body.a.b`, `body.prizes[].x`, `query.name`. */
 function idFields(op: Op): { at: string; name: string; description?: string }[] {
   const out: { at: string; name: string; description?: string }[] = [];
   const walk = (s: Schema | undefined, at: string, depth: number) => {
     if (!s || depth > 8) return;
-    for (const sub of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) walk(sub, at, depth + 1);
+    for (const sub of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? []), ...(s.then ? [s.then] : []), ...(s.else ? [s.else] : [])])
+      walk(sub, at, depth + 1);
     if (s.items) walk(s.items, `${at}[]`, depth + 1);
     for (const [k, v] of Object.entries(s.properties ?? {})) {
       if (idLike(k, v)) out.push({ at: `${at}.${k}`, name: k, description: v.description });
@@ -130,9 +154,11 @@ function idFields(op: Op): { at: string; name: string; description?: string }[] 
 
 /** Open fields (`{}` or an object without properties) named like a rule or definition: their references need a hand-written body. */
 function openRuleFields(op: Op): string[] {
-  const props = op.requestBody?.content?.['application/json']?.schema?.properties ?? {};
-  return Object.entries(props)
-    .filter(([k, v]) => /^(rule|rules|definition)$/.test(k) && !v.properties && !v.anyOf && !v.oneOf)
+  const body = op.requestBody?.content?.['application/json']?.schema;
+  // A field typed per kind (allOf: if kind … then definition: {…}) is walked there, so it is not open.
+  const typedLater = (k: string) => (body?.allOf ?? []).some((c) => c.then?.properties?.[k]?.properties);
+  return Object.entries(body?.properties ?? {})
+    .filter(([k, v]) => /^(rule|rules|definition)$/.test(k) && !v.properties && !v.items && !v.anyOf && !v.oneOf && !typedLater(k))
     .map(([k]) => k);
 }
 
@@ -183,6 +209,9 @@ function setAt(root: Record<string, unknown>, at: string, value: unknown): void 
 }
 
 type Ref = (kind: Kind) => string;
+/** A's objects a valid body needs besides references (made in beforeAll). */
+type Fixtures = { couponCode: string; tier: string; referralCode: string; draftBroadcast: string; referralSettings: Record<string, unknown> };
+let fx: Fixtures;
 /**
  * Hand-written bodies for routes whose references sit in open rule/definition fields, or whose
  * generic body cannot be valid (a coupon item needs kind coupon). Each case names one kind; `ref`
@@ -206,6 +235,47 @@ const HAND: Record<string, HandCase[]> = {
   'POST /v1/journeys': journeyCases(),
   'PUT /v1/journeys/{id}': journeyCases(),
   'PATCH /v1/journeys/{id}': journeyCases(),
+  'POST /v1/broadcasts': broadcastCases(),
+  'PATCH /v1/broadcasts/{id}': broadcastCases(),
+  'POST /v1/messages': [
+    {
+      kind: 'template',
+      field: 'templateId',
+      body: (r) => ({ channel: 'wecom', profileId: r('profile'), templateId: r('template'), idempotencyKey: `iso-${++serial}` }),
+    },
+    {
+      kind: 'chat',
+      field: 'recipient.chatId',
+      body: (r) => ({ channel: 'wecom_group', recipient: { chatId: r('chat') }, content: { text: '你好' }, idempotencyKey: `iso-${++serial}` }),
+    },
+  ],
+  'POST /v1/loyalty/coupons/redeem': [
+    {
+      kind: 'profile',
+      field: 'profile',
+      body: (r) => ({ code: fx.couponCode, profile: r('profile'), orderId: `iso-${++serial}`, orderAmountFen: 100000, idempotencyKey: `iso-${serial}` }),
+    },
+  ],
+  'POST /v1/loyalty/paid-memberships': [
+    {
+      kind: 'profile',
+      field: 'profile',
+      body: (r) => ({ profile: r('profile'), tier: fx.tier, periodDays: 30, orderId: `iso-${++serial}`, amountFen: 100, idempotencyKey: `iso-${serial}` }),
+    },
+  ],
+  'POST /v1/loyalty/referrals/attribute': [{ kind: 'profile', field: 'profile', body: (r) => ({ code: fx.referralCode, profile: r('profile') }) }],
+  'POST /v1/loyalty/lotteries': [{ kind: 'couponTemplate', field: 'prizes[].couponTemplateId', body: lotteryBody }],
+  'PUT /v1/loyalty/lotteries/{id}/prizes': [{ kind: 'couponTemplate', field: 'prizes[].couponTemplateId', body: (r) => ({ prizes: lotteryBody(r).prizes }) }],
+  'PUT /v1/loyalty/referrals/settings': [
+    {
+      kind: 'couponTemplate',
+      field: 'rules[].reward.template',
+      body: (r) => ({
+        ...fx.referralSettings,
+        rules: [{ id: 'iso', on: 'registration', to: 'referrer', reward: { kind: 'coupon', template: r('couponTemplate') } }],
+      }),
+    },
+  ],
   'POST /v1/loyalty/catalogue-items': [
     {
       kind: 'couponTemplate',
@@ -213,7 +283,7 @@ const HAND: Record<string, HandCase[]> = {
       body: (r) => ({ name: `iso ${++serial}`, kind: 'coupon', couponTemplateId: r('couponTemplate'), points: 10 }),
     },
   ],
-  'POST /v1/insight/experiments': (['template', 'journey'] as const).map((kind) => ({
+  'POST /v1/insight/experiments': (['template'] as const).map((kind) => ({
     kind,
     field: 'subject.id',
     body: (r: Ref) => ({
@@ -228,6 +298,35 @@ const HAND: Record<string, HandCase[]> = {
     }),
   })),
 };
+
+/** A lottery whose one real prize is a coupon of the template `ref` names. */
+function lotteryBody(r: Ref) {
+  return {
+    name: `iso ${++serial}`,
+    costPoints: 0,
+    prizes: [
+      { id: 'p1', name: 'coupon', kind: 'coupon', ppm: 500_000, couponTemplateId: r('couponTemplate') },
+      { id: 'p0', name: 'thanks', kind: 'none', ppm: 500_000, fallback: true },
+    ],
+  };
+}
+
+/** A broadcast naming a segment, an excluded segment or a template: one case each (PATCH edits A's draft). */
+function broadcastCases(): HandCase[] {
+  const bc = (r: Ref) => ({ name: `iso ${++serial}`, channel: 'wecom', segmentId: r('segment'), excludeSegmentId: null, templateId: r('template') });
+  return [
+    { kind: 'segment', field: 'segmentId', body: bc },
+    {
+      kind: 'segment',
+      field: 'excludeSegmentId',
+      body: (r) => ({ ...bc((k) => (k === 'segment' ? w.own.get(KINDS.segment)![0]! : r(k))), excludeSegmentId: r('segment') }),
+    },
+    { kind: 'template', field: 'templateId', body: bc },
+  ];
+}
+/** Set in beforeAll: A's last id of a kind (references name it; the path names A's first). */
+let ownLast: (kind: Kind) => string;
+let w: IsolationWorld;
 
 /** One journey per reference a definition can hold: the trigger's segment, a send's template, an award's coupon, a branch's segment rule, a schedule's groups. */
 function journeyCases(): HandCase[] {
@@ -274,11 +373,40 @@ function journeyCases(): HandCase[] {
 }
 
 describeEngines('workspace isolation: B ids in bodies and queries, called with another workspace key', (engine) => {
-  let w: IsolationWorld;
   let before = new Map<string, string>();
 
   beforeAll(async () => {
     w = await createIsolationWorld(engine, { attackerDemo: true });
+    ownLast = (kind) => w.own.get(KINDS[kind])!.at(-1)!;
+    const key = w.attacker.secretKey;
+    const made = {
+      coupon: await w.call('POST', '/v1/loyalty/coupons/issue', key, {
+        template: ownLast('couponTemplate'),
+        profile: ownLast('profile'),
+        idempotencyKey: 'iso-fixture',
+      }),
+      tiers: await w.call('GET', '/v1/loyalty/tiers', key),
+      referral: await w.call('POST', '/v1/loyalty/referrals/codes', key, { profile: w.own.get(KINDS.profile)![0] }),
+      // A segment no other depends on, for the path of PATCH /v1/segments/{id} (naming A's last segment makes no cycle).
+      plain: await w.call('POST', '/v1/segments', key, { name: 'A plain', rule: { type: 'bucket', from: 0, to: 50 } }),
+      item: await w.call('POST', '/v1/loyalty/catalogue-items', key, { name: 'A mug', kind: 'physical', points: 1 }),
+      lottery: await w.call('POST', '/v1/loyalty/lotteries', key, lotteryBody(ownLast)),
+      referralSettings: await w.call('GET', '/v1/loyalty/referrals/settings', key),
+      draft: await w.call('POST', '/v1/broadcasts', key, { name: 'A draft', channel: 'wecom', segmentId: ownLast('segment'), templateId: ownLast('template') }),
+    };
+    for (const [k, r] of Object.entries(made)) expect(r.statusCode, `${k}: ${r.body}`).toBeLessThan(300);
+    fx = {
+      couponCode: made.coupon.json().coupon.code,
+      tier: (made.tiers.json().data ?? made.tiers.json().tiers)[0]?.key,
+      referralCode: made.referral.json().code,
+      draftBroadcast: made.draft.json().id,
+      referralSettings: made.referralSettings.json(),
+    };
+    // The draft is the broadcast A's PATCH addresses (A's sent ones cannot be edited).
+    w.own.set('/v1/broadcasts|id', [fx.draftBroadcast]);
+    w.own.set('/v1/loyalty/catalogue-items|id', [made.item.json().id]);
+    w.own.set('/v1/loyalty/lotteries|id', [made.lottery.json().id]);
+    w.own.set('/v1/segments|id', [made.plain.json().id, ...w.own.get('/v1/segments|id')!]);
     before = await w.snapshotB();
   }, 240_000);
   afterAll(async () => w?.close());

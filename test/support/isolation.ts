@@ -35,6 +35,8 @@ export type Schema = {
   anyOf?: Schema[];
   oneOf?: Schema[];
   allOf?: Schema[];
+  then?: Schema;
+  else?: Schema;
 };
 /** The OpenAPI document. */
 export type Doc = { paths: Record<string, Record<string, Op>> };
