@@ -68,10 +68,11 @@ export function listRoutes(doc: Doc): string[] {
     .map(([path]) => path);
 }
 
-/** B's fixtures the demo does not make: coupons, surveys, experiments, loyalty rules, SCRM operations, a console user. */
+/** Fixtures the demo does not make: coupons, surveys, experiments, loyalty rules, a catalogue item, a lottery, a group buy, a privacy request, SCRM operations, a console user. */
 async function makeExtras(call: IsolationWorld['call'], key: string): Promise<void> {
   const segmentId = (await call('GET', '/v1/segments?limit=1', key)).json().data[0].id as string;
   const chatId = (await call('GET', '/v1/wecom/groups?limit=1', key)).json().data[0]?.chatId as string;
+  const profileId = (await call('GET', '/v1/profiles?limit=1', key)).json().data[0]?.id as string;
   const made = [
     await call('POST', '/v1/loyalty/coupon-templates', key, { key: 'b-only', name: 'B only', kind: 'fixed', amountFen: 500, validity: { days: 30 } }),
     await call('POST', '/v1/insight/surveys', key, {
@@ -94,6 +95,23 @@ async function makeExtras(call: IsolationWorld['call'], key: string): Promise<vo
     await call('POST', '/v1/wecom/sensitive-words', key, { words: ['返现'] }),
     await call('POST', '/v1/wecom/workbench-rules', key, { segmentId, kind: 'custom', titleTemplate: '回访 {name}' }),
     await call('POST', '/v1/wecom/group-codes', key, { name: 'B group code', chatIds: [chatId] }),
+    await call('POST', '/v1/loyalty/catalogue-items', key, { name: 'Mug', kind: 'physical', points: 100 }),
+    await call('POST', '/v1/loyalty/lotteries', key, {
+      name: 'Spin',
+      costPoints: 10,
+      prizes: [
+        { id: 'coupon', name: '¥5', kind: 'coupon', ppm: 100_000, couponTemplateId: 'b-only' },
+        { id: 'none', name: 'Thanks', kind: 'none', ppm: 900_000, fallback: true },
+      ],
+    }),
+    await call('POST', '/v1/loyalty/group-buy-campaigns', key, {
+      name: 'Pair',
+      productId: 'sku-1',
+      groupSize: 2,
+      groupHours: 24,
+      endsAt: '2027-01-31T00:00:00Z',
+    }),
+    await call('POST', '/v1/privacy/requests', key, { kind: 'export', subject: profileId, note: 'by phone' }),
     await call('POST', '/v1/users', key, {
       email: `op-${Math.random().toString(36).slice(2, 8)}@brand.example`,
       password: 'a long password 1',
