@@ -8,9 +8,25 @@ import { JourneyError } from './errors.js';
 import { checkDefinition, invalid, journeyRow, type JourneyView, view } from './journeys.service.js';
 import { type PublishWarning, publishWarnings } from './publish.warnings.js';
 
-/** Every segment and template a definition names must exist in the workspace (checked when publishing). */
-async function checkReferences(db: Conn, ws: string, def: Definition): Promise<void> {
+/**
+ * Every segment, template and listed WeCom group a definition names must exist in the workspace
+ * (checked when publishing). Listed chat ids are entered as they are (trigger-runners.ts), so one of
+ * another workspace would be entered and messaged (the isolation suite, issue #19, found it).
+ */
+async function checkReferences(db: Conn, deps: JourneyDeps, ws: string, def: Definition): Promise<void> {
   const errors: DefinitionError[] = [];
+  const tr0 = def.trigger;
+  const chatIds = tr0.type === 'schedule' && 'wecomGroups' in tr0.audience ? tr0.audience.wecomGroups.chatIds : undefined;
+  if (chatIds?.length && deps.activeGroupChatIds) {
+    const found = new Set(await deps.activeGroupChatIds(db, ws, { chatIds }));
+    chatIds.forEach((id, i) => {
+      if (!found.has(id))
+        errors.push({
+          path: `definition.trigger.audience.wecomGroups.chatIds[${i}]`,
+          message: `names WeCom group "${id}", which is not an active group of this workspace`,
+        });
+    });
+  }
   const segments = new Map<string, string>();
   const tr = def.trigger;
   if (tr.type === 'segment_entered' || tr.type === 'segment_exited') segments.set(tr.segmentId, 'definition.trigger.segmentId');
@@ -62,7 +78,7 @@ function publishDraft(deps: JourneyDeps, ws: string, id: string): Promise<{ vers
       if (!r) throw new JourneyError('JOURNEY_NOT_FOUND', `no journey "${id}" in this workspace`);
       if (r.status === 'archived') throw new JourneyError('JOURNEY_INVALID_STATE', `journey ${id} is archived; create a new one`);
       const def = checkDefinition(parseJson(r.draft));
-      await checkReferences(trx, ws, def);
+      await checkReferences(trx, deps, ws, def);
       if (def.trigger.type === 'segment_entered' && !(await isSegmentListened(trx, ws, def.trigger.segmentId))) return undefined;
       const warnings = await publishWarnings(trx, deps, ws, def);
       const now = deps.now();

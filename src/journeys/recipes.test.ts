@@ -27,6 +27,42 @@ describeEngines('journey recipes', (engine) => {
       .orderBy('seq')
       .execute()) as { step_id: string; outcome: string }[];
 
+  /** SCRM's customer groups of workspace `ws`: [chat id, name, status?]. */
+  const insertGroups = (ws: string, ...groups: [string, string, string?][]) =>
+    app.t.database.db
+      .insertInto('scrm_groups' as any)
+      .values(
+        groups.map(([chat_id, name, status = 'active']) => ({
+          workspace_id: ws,
+          chat_id,
+          name,
+          owner: 'zhang',
+          notice: null,
+          status,
+          member_count: 3,
+          created_at: 1,
+          dismissed_at: status === 'dismissed' ? 2 : null,
+          updated_at: 2,
+        })),
+      )
+      .execute();
+
+  it("refuses to publish store groups listed by chat id that are not the workspace's active groups (another workspace's, dismissed, unknown)", async () => {
+    app = await journeyTestApp(engine);
+    const other = await app.t.newWorkspace('Other brand');
+    await insertGroups(other.workspaceId, ['wrTheirs', '别家门店']);
+    await insertGroups(app.t.workspaceId, ['wrMine', '本店'], ['wrGone', '旧店', 'dismissed']);
+    const res = await app.api('POST', '/v1/journeys/recipes/store_group_daily_coupon/import', {
+      params: { chatIds: ['wrMine', 'wrTheirs', 'wrGone', 'wrNobody'] },
+      publish: true,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error.code).toBe('JOURNEY_INVALID');
+    const paths = (res.body.error.details.errors as { path: string }[]).map((e) => e.path);
+    expect(paths).toEqual([1, 2, 3].map((i) => `definition.trigger.audience.wecomGroups.chatIds[${i}]`));
+    // (Its own active groups publish: the Luckin case below.)
+  });
+
   it('lists the recipes and refuses an unknown one', async () => {
     app = await journeyTestApp(engine);
     const list = await app.api('GET', '/v1/journeys/recipes');
@@ -188,6 +224,7 @@ describeEngines('journey recipes', (engine) => {
 
   it('store groups at 08:00 daily (the Luckin case): one WeCom group message per group per day', async () => {
     app = await journeyTestApp(engine, { clockStart: Date.parse('2026-11-02T23:00:00Z') }); // 07:00 in Shanghai
+    await insertGroups(app.t.workspaceId, ['wrStoreA', '门店 A'], ['wrStoreB', '门店 B']);
     const id = await importRecipe('store_group_daily_coupon', { chatIds: ['wrStoreA', 'wrStoreB'] });
     app.t.clock.advance(MIN);
     expect((await app.tick()).entered).toBe(0);

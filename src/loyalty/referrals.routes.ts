@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { errorResponses, secured } from '../platform/http-schemas.js';
 import { requireKey } from '../platform/http.js';
 import type { LoyaltyDeps } from './deps.js';
+import { notFound } from './coupons.templates.js';
+import { findTemplate } from './coupons.repo.js';
 import { LoyaltyError } from './errors.js';
 import { kocLeaderboard } from './koc.service.js';
 import { listCommissions, listDecisions, listRewards } from './referrals.lists.js';
@@ -48,6 +50,16 @@ async function checkTierDays(deps: LoyaltyDeps, ws: string, p: ReferralProgramme
     });
 }
 
+/**
+ * Every coupon a rule or milestone rewards names a template of the workspace: one of another
+ * workspace's would be saved and fail at each reward (the isolation suite, issue #19, found it).
+ */
+async function checkCouponTemplates(deps: LoyaltyDeps, ws: string, p: ReferralProgramme): Promise<void> {
+  for (const r of [...p.rules, ...p.milestones]) {
+    if (r.reward.kind === 'coupon' && !(await findTemplate(deps.database.db, deps.database.dialect, ws, r.reward.template))) throw notFound(r.reward.template);
+  }
+}
+
 /** Registers the referral and KOC API (secret key): programme, codes, attribution, decisions, rewards, commissions, leaderboard. */
 export async function referralRoutes(app: FastifyInstance, deps: LoyaltyDeps): Promise<void> {
   const preHandler = requireKey(deps.keys, 'secret');
@@ -65,6 +77,7 @@ export async function referralRoutes(app: FastifyInstance, deps: LoyaltyDeps): P
     },
     async (req) => {
       await checkTierDays(deps, req.workspaceId, req.body);
+      await checkCouponTemplates(deps, req.workspaceId, req.body);
       return saveReferralProgramme(deps.database.db, req.workspaceId, req.body, deps.now());
     },
   );

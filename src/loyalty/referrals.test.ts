@@ -26,6 +26,22 @@ describeEngines('referrals: codes, attribution through One ID, anti-fraud decisi
       milestones: [{ id: 'vip', count: 3, reward: { kind: 'tier_days', days: 30 } }],
     });
     expect([tier.status, tier.body.error.code]).toEqual([409, 'TIER_DAYS_UNAVAILABLE']);
+    // A coupon reward names a template of this workspace: another workspace's (or none) is refused, not saved.
+    const other = await app.t.newWorkspace('Other brand');
+    const theirs = await app.t.app.inject({
+      method: 'POST',
+      url: '/v1/loyalty/coupon-templates',
+      headers: { authorization: `Bearer ${other.secretKey}` },
+      payload: { key: 'theirs', name: '¥5', kind: 'fixed', amountFen: 500, validity: { days: 30 } },
+    });
+    expect(theirs.statusCode, theirs.body).toBe(201);
+    for (const template of [theirs.json().id, 'theirs']) {
+      const foreign = await app.api('PUT', '/v1/loyalty/referrals/settings', {
+        ...(await app.api('GET', '/v1/loyalty/referrals/settings')).body,
+        milestones: [{ id: 'gift', count: 3, reward: { kind: 'coupon', template } }],
+      });
+      expect([foreign.status, foreign.body.error.code, foreign.body.error.details]).toEqual([404, 'COUPON_TEMPLATE_NOT_FOUND', { template }]);
+    }
     const saved = await app.programme({
       shareUrl: 'https://shop.example/r/{code}',
       rules: [{ id: 'welcome', on: 'registration', to: 'both', reward: points(50) }],
