@@ -68,6 +68,8 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     await page.keyboard.type('Berlin');
     await page.locator('.ant-select-item-option', { hasText: 'Europe/Berlin' }).click();
     expect(await id('ws-local-time').textContent()).toMatch(/\d{1,2}:\d{2}/);
+    // Public holidays for privacy requests' deadlines (#19), typed in any order, one a line or by commas.
+    await id('ws-holidays').fill('2027-10-04, 2027-10-01\n2027-10-05');
     await id('ws-save').click();
     await id('ws-timezone-default').waitFor({ state: 'detached' });
     await until(
@@ -78,9 +80,14 @@ describe('console settings: workspace, time zone, API keys last used, invitation
     const ws = (await (await fetch(`${server!.url}/v1/workspace`, { headers: secret })).json()) as {
       name: string;
       timeZone: string;
-      settings: { timezone?: string };
+      settings: { timezone?: string; holidays?: string[] };
     };
-    expect(ws).toMatchObject({ name: '茶饮品牌', timeZone: 'Europe/Berlin', settings: { timezone: 'Europe/Berlin' } });
+    expect(ws).toMatchObject({
+      name: '茶饮品牌',
+      timeZone: 'Europe/Berlin',
+      settings: { timezone: 'Europe/Berlin', holidays: ['2027-10-01', '2027-10-04', '2027-10-05'] },
+    });
+    expect(await id('ws-holidays').inputValue()).toBe('2027-10-01\n2027-10-04\n2027-10-05');
     // Rate limits (issue #19): the owner lowers the links' limit per address; the default stays beside it.
     const linksLimit = page.locator('input[data-testid="rl-links-perIp"], [data-testid="rl-links-perIp"] input').first();
     await linksLimit.fill('300');

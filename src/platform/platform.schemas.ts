@@ -16,13 +16,21 @@ export const workspaceSchema = {
       type: 'object',
       additionalProperties: true,
       description: 'The workspace settings (currency, time zone, identity rules, segmentation, tracking)',
-      properties: { currency: { type: 'string' }, timezone: { type: 'string' } },
+      properties: {
+        currency: { type: 'string' },
+        timezone: { type: 'string' },
+        holidays: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Public holidays (YYYY-MM-DD, sorted): not working days for the deadlines of privacy requests',
+        },
+      },
     },
     createdAt: { type: 'string' },
   },
 } as const;
 
-/** `PATCH /v1/workspace` (owner): a new name and/or time zone. */
+/** `PATCH /v1/workspace` (owner): a new name, time zone and/or list of public holidays. */
 export const patchWorkspaceBody = {
   type: 'object',
   minProperties: 1,
@@ -30,6 +38,13 @@ export const patchWorkspaceBody = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 100 },
     timezone: { type: 'string', minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. Asia/Shanghai' },
+    holidays: {
+      type: 'array',
+      maxItems: 400,
+      items: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+      description:
+        "The workspace's public holidays as YYYY-MM-DD dates in its time zone (replacing the list): the 15 working days of a privacy request's deadline skip them as they skip weekends",
+    },
   },
 } as const;
 

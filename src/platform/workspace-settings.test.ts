@@ -59,6 +59,42 @@ describeEngines('workspace name and time zone, and API keys last used', (engine)
     expect(now.json()).toMatchObject({ name: 'Tea House', timeZone: 'Europe/Berlin' });
   });
 
+  it("keeps the owner's list of public holidays, which the deadline of a privacy request then skips", async () => {
+    // Received on Sunday 2026-11-01 (the test clock) in Shanghai: 15 working days from Monday end on
+    // Friday 2026-11-20, or three working days later with three holidays on weekdays between.
+    const zone = await as('owner', 'PATCH', '/v1/workspace', { timezone: 'Asia/Shanghai' });
+    expect(zone.statusCode, zone.body).toBe(200);
+    const due = async () => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/privacy/requests',
+        headers: { authorization: `Bearer ${t.secretKey}` },
+        payload: { kind: 'export', subject: 'email:nobody@example.com' },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().dueDate as string;
+    };
+    expect(await due()).toBe('2026-11-20');
+    const listed = ['2026-11-12', '2026-11-05', '2026-11-06', '2026-11-05'];
+    const res = await as('owner', 'PATCH', '/v1/workspace', { holidays: listed });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().settings.holidays).toEqual(['2026-11-05', '2026-11-06', '2026-11-12']);
+    expect(res.json()).toMatchObject({ timeZone: 'Asia/Shanghai' });
+    expect(await due()).toBe('2026-11-25');
+
+    const bad = await as('owner', 'PATCH', '/v1/workspace', { holidays: ['2027-10-01', '2027-02-30'] });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'holidays[1]' } });
+    expect(bad.json().error.message).toBe('holidays[1]: "2027-02-30" is not a date (YYYY-MM-DD, e.g. 2027-10-01)');
+    expect((await as('owner', 'PATCH', '/v1/workspace', { holidays: ['1 Oct'] })).statusCode).toBe(400);
+    expect((await as('operator', 'PATCH', '/v1/workspace', { holidays: [] })).statusCode).toBe(403);
+    expect((await as('analyst', 'GET', '/v1/workspace')).json().settings.holidays).toHaveLength(3);
+    const cleared = await as('owner', 'PATCH', '/v1/workspace', { holidays: [] });
+    expect(cleared.json().settings.holidays).toEqual([]);
+    expect(await due()).toBe('2026-11-20');
+    await as('owner', 'PATCH', '/v1/workspace', { timezone: 'Europe/Berlin' });
+  });
+
   it('lets only the owner change it; every role reads it', async () => {
     for (const role of ['operator', 'analyst']) {
       const res = await as(role, 'PATCH', '/v1/workspace', { timezone: 'UTC' });

@@ -21,6 +21,8 @@ export interface Workspace {
 export interface WorkspaceSettings {
   currency?: string;
   timezone?: string;
+  /** Public holidays (YYYY-MM-DD, sorted), set by PATCH /v1/workspace: not working days for privacy requests' deadlines. */
+  holidays?: string[];
   identityRules?: unknown;
   /** Settings of the built-in segmentation models (RFM, lifecycle, community), validated by segments/models. */
   segmentation?: { rfm?: unknown; lifecycle?: unknown; community?: unknown };
@@ -183,12 +185,26 @@ export interface WorkspacePatch {
   name?: string;
   /** An IANA zone (`Asia/Shanghai`): local days, quiet hours, schedules and reports of the workspace use it. */
   timezone?: string;
+  /** Public holidays (YYYY-MM-DD), replacing the list: not working days for privacy requests' deadlines. */
+  holidays?: string[];
+}
+
+/** The holidays as stored: each a real calendar date, without repeats, sorted; VALIDATION_FAILED names the first bad one. */
+function checkHolidays(dates: readonly string[]): string[] {
+  dates.forEach((d, i) => {
+    const t = Date.parse(`${d}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== d) {
+      throw new AppError('VALIDATION_FAILED', `holidays[${i}]: "${d}" is not a date (YYYY-MM-DD, e.g. 2027-10-01)`, { field: `holidays[${i}]` });
+    }
+  });
+  return [...new Set(dates)].sort();
 }
 
 /**
  * Renames a workspace and/or sets its time zone (checked against the zones this runtime knows, and
- * stored as the IANA database spells it). NOT_FOUND for an unknown workspace; VALIDATION_FAILED
- * for an empty name or an unknown zone, naming the field.
+ * stored as the IANA database spells it) and/or its list of public holidays. NOT_FOUND for an
+ * unknown workspace; VALIDATION_FAILED for an empty name, an unknown zone or a date that is not
+ * one, naming the field; nothing is written then.
  */
 export async function updateWorkspace(db: Kysely<DB>, id: string, patch: WorkspacePatch): Promise<Workspace> {
   const name = patch.name === undefined ? undefined : patch.name.trim();
@@ -206,9 +222,12 @@ export async function updateWorkspace(db: Kysely<DB>, id: string, patch: Workspa
       );
     }
   }
+  const holidays = patch.holidays === undefined ? undefined : checkHolidays(patch.holidays);
   if (!(await getWorkspace(db, id))) throw new AppError('NOT_FOUND', `workspace ${id} does not exist`);
   if (name !== undefined) await db.updateTable('workspaces').set({ name }).where('id', '=', id).execute();
-  if (timezone !== undefined) await updateWorkspaceSettings(db, id, { timezone });
+  if (timezone !== undefined || holidays !== undefined) {
+    await updateWorkspaceSettings(db, id, { ...(timezone === undefined ? {} : { timezone }), ...(holidays === undefined ? {} : { holidays }) });
+  }
   return (await getWorkspace(db, id))!;
 }
 

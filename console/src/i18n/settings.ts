@@ -66,6 +66,9 @@ export const settingsEn = {
   workspaceTimeZoneHelp:
     'Local days and times of this workspace: reports\' days, quiet hours, journey waits such as "at 10:00", birthdays, daily frequency caps and broadcast schedules.',
   workspaceTimeZonePick: 'Search a zone, e.g. Shanghai',
+  workspaceHolidays: 'Public holidays',
+  workspaceHolidaysHelp:
+    "YYYY-MM-DD dates in the workspace's time zone, one per line: the 15 working days within which a privacy request must be answered skip them, as they skip weekends.",
   timeZoneServerDefault: 'server default',
   timeZoneLocalNow: 'Time there now: {time}',
   workspaceOwnerOnly: 'Only an owner can change these settings; you can read them.',
@@ -173,6 +176,8 @@ export const settingsZh: Record<keyof typeof settingsEn, string> = {
   workspaceTimeZone: '时区',
   workspaceTimeZoneHelp: '此工作空间的本地日期和时间：报表的日期、免打扰时段、旅程中“10:00 发送”之类的等待、生日、每日频次上限和群发排期。',
   workspaceTimeZonePick: '搜索时区，例如 Shanghai',
+  workspaceHolidays: '法定节假日',
+  workspaceHolidaysHelp: '按工作空间时区填写 YYYY-MM-DD 日期，每行一个：隐私请求须在 15 个工作日内答复，计算时与周末一样跳过这些日期。',
   timeZoneServerDefault: '服务器默认',
   timeZoneLocalNow: '当地现在：{time}',
   workspaceOwnerOnly: '只有所有者可以修改这些设置；你可以查看。',

@@ -41,7 +41,7 @@ export function WorkspaceSettingsPage() {
   const { api, role, workspace, workspaceChanged } = useSession();
   const { t, locale } = useI18n();
   const { message } = AntApp.useApp();
-  const [form] = Form.useForm<{ name: string; timezone: string }>();
+  const [form] = Form.useForm<{ name: string; timezone: string; holidays: string }>();
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const owner = role === 'owner';
@@ -54,15 +54,22 @@ export function WorkspaceSettingsPage() {
     const timer = window.setInterval(() => tick((n) => n + 1), 30_000);
     return () => window.clearInterval(timer);
   }, []);
-  useEffect(() => form.setFieldsValue({ name: workspace.name, timezone: workspace.timeZone }), [form, workspace]);
+  const savedHolidays = workspace.settings.holidays ?? [];
+  useEffect(
+    () => form.setFieldsValue({ name: workspace.name, timezone: workspace.timeZone, holidays: (workspace.settings.holidays ?? []).join('\n') }),
+    [form, workspace],
+  );
 
-  const save = async (v: { name: string; timezone: string }) => {
+  const save = async (v: { name: string; timezone: string; holidays: string }) => {
     setError(null);
     setSaving(true);
+    // One date per line or separated by commas or spaces; the server checks each and sorts them.
+    const holidays = [...new Set((v.holidays ?? '').split(/[\s,，、]+/).filter(Boolean))].sort();
     try {
       const body = {
         ...(v.name.trim() !== workspace.name ? { name: v.name.trim() } : {}),
         ...(v.timezone !== workspace.timeZone ? { timezone: v.timezone } : {}),
+        ...(holidays.join() !== savedHolidays.join() ? { holidays } : {}),
       };
       if (Object.keys(body).length === 0) return;
       const updated = await api.updateWorkspace(body);
@@ -101,6 +108,9 @@ export function WorkspaceSettingsPage() {
             }
           >
             <Select showSearch optionFilterProp="label" placeholder={t('workspaceTimeZonePick')} options={options} data-testid="ws-timezone" />
+          </Form.Item>
+          <Form.Item name="holidays" label={t('workspaceHolidays')} extra={t('workspaceHolidaysHelp')}>
+            <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} placeholder="2027-10-01" style={{ fontFamily: 'monospace' }} data-testid="ws-holidays" />
           </Form.Item>
           {owner && (
             <Button type="primary" htmlType="submit" loading={saving} data-testid="ws-save">
