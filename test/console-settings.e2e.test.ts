@@ -47,6 +47,9 @@ describe('console settings: workspace, time zone, API keys last used, invitation
   });
 
   afterAll(async () => {
+    // Errors the server logged (an action the audit log could not record, say) say why a test above failed.
+    const errors = (server?.output() ?? '').split('\n').filter((l) => l.includes('"level":50'));
+    if (errors.length) console.log(`console-settings: the server logged errors:\n${errors.join('\n')}`);
     await browser?.close();
     await server?.stop();
     await smtp?.close();
